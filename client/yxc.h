@@ -1,0 +1,131 @@
+/*
+ * yxc: the yanxiu client library. A blocking connection to yanxiud that can
+ * carry several requests at once: send any number, then await each by its
+ * request id (responses may arrive in any order). Used by the CLI and the
+ * tests. Not thread-safe: one connection, one thread.
+ */
+#ifndef YANXIU_YXC_H
+#define YANXIU_YXC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "frame.h"
+
+#define YXC_MUST_CHECK   __attribute__((warn_unused_result))
+#define YXC_DEFAULT_PORT 7433
+
+/* What went wrong, for the caller to choose an exit code and a message. */
+enum yxc_fail {
+    YXC_OK = 0,
+    YXC_ERR_CONNECT,  /* could not resolve or connect (CLI exit 3) */
+    YXC_ERR_IO,       /* connection broke, closed by the server, or timed out */
+    YXC_ERR_PROTOCOL, /* the server sent something that is not a valid frame */
+    YXC_ERR_SERVER,   /* the server answered with an Error (CLI exit 1) */
+    YXC_ERR_USAGE,    /* bad argument to the library (e.g. malformed HOST:PORT) */
+};
+
+struct yxc_error {
+    enum yxc_fail fail;
+    int code;          /* Yanxiu__V1__Code when fail == YXC_ERR_SERVER */
+    bool timed_out;    /* YXC_ERR_CONNECT/YXC_ERR_IO because the time ran out */
+    char message[512]; /* human-readable, says what to do where it can */
+};
+
+struct yxc;
+
+/*
+ * Parses "HOST:PORT", "HOST" (default port), "[::1]:PORT" into host and port.
+ * Returns false (and fills err) when malformed.
+ */
+bool yxc_parse_server(const char *spec, char *host, size_t hostlen, uint16_t *port,
+                      struct yxc_error *err) YXC_MUST_CHECK;
+
+/*
+ * Connects to host:port (tried in getaddrinfo order) within timeout_ms
+ * (negative: no limit). Returns NULL and fills err on failure
+ * (fail = YXC_ERR_CONNECT; the message names every address tried and why).
+ */
+struct yxc *yxc_connect(const char *host, uint16_t port, int timeout_ms, struct yxc_error *err);
+
+/* Closes the connection and frees everything. NULL is fine. */
+void yxc_close(struct yxc *c);
+
+/* Token sent with every later request (issue 3). Copied; NULL/0 clears. */
+void yxc_set_token(struct yxc *c, const uint8_t *token, size_t len);
+
+/*
+ * Per-call I/O timeout in milliseconds (default 30 000; negative: no limit).
+ * It bounds each yxc_send, yxc_await and yxc_read_any as a whole.
+ */
+void yxc_set_timeout(struct yxc *c, int timeout_ms);
+
+/*
+ * Sends one request. The library assigns env->request_id (1, 2, 3, ... per
+ * connection; returned in *id) and sends the token from yxc_set_token unless
+ * env->session_token is already set (tests send bad tokens that way); env is
+ * left as it was apart from request_id. The caller keeps owning env.
+ * Returns false and fills err on I/O failure (the connection then takes no
+ * more requests, but responses that already arrived can still be read) or
+ * when the request exceeds FRAME_DEFAULT_MAX (YXC_ERR_USAGE).
+ */
+bool yxc_send(struct yxc *c, Yanxiu__V1__Envelope *env, uint64_t *id,
+              struct yxc_error *err) YXC_MUST_CHECK;
+
+/*
+ * Waits for the response to request `id`, keeping responses to other
+ * requests for later yxc_await calls. On success *resp is the response
+ * (free with yxc_free); an Error body is still a success here: use
+ * yxc_check to turn it into a yxc_error. An Error with request id 0 (sent
+ * by the server before it closes the connection, e.g. RESOURCE_EXHAUSTED
+ * over the connection limit) is taken as the answer to `id`.
+ * Returns false on I/O or protocol failure, or timeout (after a timeout the
+ * connection is still usable). Awaiting an id never sent is YXC_ERR_USAGE.
+ */
+bool yxc_await(struct yxc *c, uint64_t id, Yanxiu__V1__Envelope **resp,
+               struct yxc_error *err) YXC_MUST_CHECK;
+
+/*
+ * yxc_send + yxc_await, then: when the answer is an Error, fills err
+ * (fail = YXC_ERR_SERVER, code, message with violations), frees it and
+ * returns false; else *resp holds a body of the expected case.
+ * A body of another case than `expect` is a protocol failure.
+ */
+bool yxc_call(struct yxc *c, Yanxiu__V1__Envelope *req, Yanxiu__V1__Envelope__BodyCase expect,
+              Yanxiu__V1__Envelope **resp, struct yxc_error *err) YXC_MUST_CHECK;
+
+/*
+ * Fills err from an Error envelope; returns true when env is NOT an error.
+ * The message reads "<CODE_NAME>: message" and then, for each violation,
+ * "\n  path: reason" (cut short with "..." when it does not fit).
+ */
+bool yxc_check(const Yanxiu__V1__Envelope *env, struct yxc_error *err);
+
+/* The name of a body case as in yanxiu.proto, e.g. "ping_reply". Never NULL. */
+const char *yxc_body_name(Yanxiu__V1__Envelope__BodyCase body);
+
+void yxc_free(Yanxiu__V1__Envelope *env);
+
+/*
+ * Writes raw bytes to the connection (tests use it to send malformed
+ * frames). Returns false on I/O failure.
+ */
+bool yxc_send_raw(struct yxc *c, const void *data, size_t len,
+                  struct yxc_error *err) YXC_MUST_CHECK;
+
+/*
+ * Reads the next whole frame whatever its request id (tests use it after a
+ * malformed frame to read the server's Error), responses held back by
+ * yxc_await first. Free with yxc_free.
+ */
+bool yxc_read_any(struct yxc *c, Yanxiu__V1__Envelope **resp, struct yxc_error *err) YXC_MUST_CHECK;
+
+/*
+ * Waits up to timeout_ms for the peer to close the connection (a read
+ * returned 0, or the connection was reset). Bytes that arrive meanwhile are
+ * kept for yxc_read_any. False when the time runs out first.
+ */
+bool yxc_wait_closed(struct yxc *c, int timeout_ms);
+
+#endif

@@ -1,0 +1,274 @@
+/*
+ * config: the table of yanxiud's settings and the INI reader behind it.
+ * libinih does the parsing; we feed it line by line through our own reader
+ * so that every error can name its line.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+enum key_type { KEY_INT, KEY_STRING, KEY_LEVEL };
+
+struct key {
+    const char *section;
+    const char *name;
+    enum key_type type;
+    size_t offset;
+    long def_int;
+    const char *def_str;
+    long min, max;
+    bool reloadable;
+    const char *help;
+};
+
+#define INT_KEY(sec, nm, def, lo, hi, rel, h)                                                     \
+    {sec, #nm, KEY_INT, offsetof(struct config, nm), def, NULL, lo, hi, rel, h}
+#define STR_KEY(sec, nm, def, h) {sec, #nm, KEY_STRING, offsetof(struct config, nm), 0, def, 0, 0, false, h}
+
+/* Sorted by section, then name. */
+static const struct key keys[] = {
+    STR_KEY("database", conninfo, "", "libpq conninfo of the daemon's runtime role"),
+    STR_KEY("database", migrate_conninfo, "", "libpq conninfo of the schema owner (migrate only)"),
+    INT_KEY("database", pool_size, 4, 1, 64, false, "PostgreSQL connections"),
+    INT_KEY("database", query_timeout, 30, 1, 3600, false, "seconds a statement may run"),
+    INT_KEY("database", queue_length, 256, 0, 100000, false,
+            "requests waiting for a connection before RESOURCE_EXHAUSTED"),
+    INT_KEY("server", drain_timeout, 30, 0, 3600, false, "seconds SIGTERM waits for in-flight work"),
+    INT_KEY("server", idle_timeout, 300, 1, 86400, true, "seconds before an idle connection is closed"),
+    STR_KEY("server", listen, "127.0.0.1", "address to listen on"),
+    {"server", "log_level", KEY_LEVEL, offsetof(struct config, log_level), LOG_INFO, NULL, 0, 0, true,
+     "error, warn, info or debug"},
+    INT_KEY("server", max_connections, 1024, 1, 1000000, true, "client connections at once"),
+    INT_KEY("server", max_frame, 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024, false,
+            "largest frame in bytes"),
+    INT_KEY("server", max_inflight, 32, 1, 10000, true,
+            "unanswered requests per connection before reading pauses"),
+    INT_KEY("server", port, 7433, 1, 65535, false, "TCP port"),
+};
+
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+static int *int_at(struct config *cfg, const struct key *k)
+{
+    return (int *)((char *)cfg + k->offset);
+}
+
+static char **str_at(struct config *cfg, const struct key *k)
+{
+    return (char **)((char *)cfg + k->offset);
+}
+
+void config_defaults(struct config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    for (size_t i = 0; i < NKEYS; i++) {
+        const struct key *k = &keys[i];
+        if (k->type == KEY_STRING)
+            *str_at(cfg, k) = strdup(k->def_str);
+        else
+            *int_at(cfg, k) = (int)k->def_int;
+    }
+}
+
+void config_free(struct config *cfg)
+{
+    for (size_t i = 0; i < NKEYS; i++) {
+        if (keys[i].type == KEY_STRING) {
+            free(*str_at(cfg, &keys[i]));
+            *str_at(cfg, &keys[i]) = NULL;
+        }
+    }
+}
+
+struct parse_state {
+    struct config *cfg;
+    const char *path;
+    FILE *fp;
+    int line;
+    int errors;
+    char *err;
+    size_t errlen;
+};
+
+static void add_error(struct parse_state *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void add_error(struct parse_state *st, const char *fmt, ...)
+{
+    size_t used = strlen(st->err);
+    if (used + 1 >= st->errlen)
+        return;
+    if (st->errors++ > 0 && used + 2 < st->errlen) {
+        st->err[used++] = '\n';
+        st->err[used] = '\0';
+    }
+    int n = snprintf(st->err + used, st->errlen - used, "%s:%d: ", st->path, st->line);
+    if (n < 0 || (size_t)n >= st->errlen - used)
+        return;
+    used += (size_t)n;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(st->err + used, st->errlen - used, fmt, ap);
+    va_end(ap);
+}
+
+static const struct key *key_find(const char *section, const char *name)
+{
+    for (size_t i = 0; i < NKEYS; i++)
+        if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].name, name) == 0)
+            return &keys[i];
+    return NULL;
+}
+
+static bool section_known(const char *section)
+{
+    for (size_t i = 0; i < NKEYS; i++)
+        if (strcmp(keys[i].section, section) == 0)
+            return true;
+    return false;
+}
+
+static int on_key(void *user, const char *section, const char *name, const char *value)
+{
+    struct parse_state *st = user;
+    if (!name) /* a section header alone (INI_CALL_HANDLER_ON_NEW_SECTION) */
+        return 1;
+    const struct key *k = key_find(section, name);
+    if (!k) {
+        if (!section_known(section))
+            add_error(st, "[%s] %s: unknown section \"%s\" (known: [server], [database])", section,
+                      name, section);
+        else
+            add_error(st, "[%s] %s: unknown key (see yanxiud.conf.example for the keys)", section,
+                      name);
+        return 1;
+    }
+    switch (k->type) {
+    case KEY_STRING: {
+        char **slot = str_at(st->cfg, k);
+        char *copy = strdup(value);
+        if (!copy) {
+            add_error(st, "[%s] %s: out of memory", section, name);
+            return 0;
+        }
+        free(*slot);
+        *slot = copy;
+        break;
+    }
+    case KEY_INT: {
+        char *end;
+        errno = 0;
+        long v = strtol(value, &end, 10);
+        if (*value == '\0' || *end != '\0' || errno) {
+            add_error(st, "[%s] %s: \"%s\" is not a whole number", section, name, value);
+            break;
+        }
+        if (v < k->min || v > k->max) {
+            add_error(st, "[%s] %s: %ld is out of range (%ld..%ld)", section, name, v, k->min,
+                      k->max);
+            break;
+        }
+        *int_at(st->cfg, k) = (int)v;
+        break;
+    }
+    case KEY_LEVEL:
+        if (!log_level_parse(value, int_at(st->cfg, k)))
+            add_error(st, "[%s] %s: \"%s\" is not a log level (error, warn, info, debug)", section,
+                      name, value);
+        break;
+    }
+    return 1;
+}
+
+/* libinih's stream reader: one line per call, which lets us count lines. */
+static char *read_line(char *buf, int size, void *user)
+{
+    struct parse_state *st = user;
+    char *r = fgets(buf, size, st->fp);
+    if (r)
+        st->line++;
+    return r;
+}
+
+bool config_load(struct config *cfg, const char *path, char *err, size_t errlen)
+{
+    err[0] = '\0';
+    struct parse_state st = {.cfg = cfg, .path = path, .err = err, .errlen = errlen};
+    st.fp = fopen(path, "r");
+    if (!st.fp) {
+        snprintf(err, errlen, "%s: cannot open: %s (use -c FILE to name another config file)",
+                 path, strerror(errno));
+        return false;
+    }
+    /* on_key returns 1 on the errors it reports itself, so a positive rc is
+     * libinih's own: the first line it could not parse. */
+    int rc = ini_parse_stream(read_line, &st, on_key, &st);
+    fclose(st.fp);
+    if (rc > 0) {
+        st.line = rc;
+        add_error(&st, "syntax error: expected \"[section]\", \"key = value\" or a comment");
+    } else if (rc < 0) {
+        snprintf(err, errlen, "%s: cannot read (error %d)", path, rc);
+        return false;
+    }
+    return st.errors == 0;
+}
+
+bool config_validate(const struct config *cfg, char *err, size_t errlen)
+{
+    if (cfg->conninfo[0] == '\0') {
+        snprintf(err, errlen,
+                 "[database] conninfo is not set: give the libpq conninfo of the daemon's role, "
+                 "e.g. conninfo = host=/var/run/postgresql dbname=yanxiu user=yanxiud");
+        return false;
+    }
+    if (cfg->listen[0] == '\0') {
+        snprintf(err, errlen, "[server] listen is empty: give an address such as 127.0.0.1");
+        return false;
+    }
+    return true;
+}
+
+void config_apply_reload(struct config *cur, const struct config *next, char *changed, size_t len)
+{
+    changed[0] = '\0';
+    size_t used = 0;
+    for (size_t i = 0; i < NKEYS; i++) {
+        const struct key *k = &keys[i];
+        if (!k->reloadable || k->type == KEY_STRING)
+            continue;
+        int *dst = int_at(cur, k);
+        int src = *int_at((struct config *)next, k);
+        if (*dst == src)
+            continue;
+        *dst = src;
+        int n = snprintf(changed + used, len - used, "%s%s", used ? " " : "", k->name);
+        if (n > 0 && (size_t)n < len - used)
+            used += (size_t)n;
+    }
+}
+
+void config_dump_defaults(FILE *out)
+{
+    const char *section = "";
+    for (size_t i = 0; i < NKEYS; i++) {
+        const struct key *k = &keys[i];
+        if (strcmp(section, k->section) != 0) {
+            fprintf(out, "%s[%s]\n", i ? "\n" : "", k->section);
+            section = k->section;
+        }
+        fprintf(out, "# %s%s\n", k->help, k->reloadable ? " (reloaded on SIGHUP)" : "");
+        if (k->type == KEY_STRING)
+            fprintf(out, "%s = %s\n", k->name, k->def_str);
+        else if (k->type == KEY_LEVEL)
+            fprintf(out, "%s = %s\n", k->name, log_level_name((int)k->def_int));
+        else
+            fprintf(out, "%s = %ld\n", k->name, k->def_int);
+    }
+}

@@ -1,0 +1,64 @@
+/*
+ * config: yanxiud's settings, read from an INI file with libinih.
+ * One sorted table describes every key (section, name, type, default,
+ * bounds, reloadable); unknown keys and bad values are errors naming the
+ * file, line and key.
+ */
+#ifndef YANXIU_CONFIG_H
+#define YANXIU_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#define CONFIG_DEFAULT_PATH "/etc/yanxiu/yanxiud.conf"
+#define CONFIG_MUST_CHECK __attribute__((warn_unused_result))
+
+struct config {
+    /* [server] */
+    char *listen;              /* address to bind, e.g. 127.0.0.1 or :: */
+    int port;                  /* TCP port */
+    int max_connections;       /* beyond: RESOURCE_EXHAUSTED and close */
+    int max_frame;             /* bytes; a larger announced frame is refused */
+    int max_inflight;          /* unanswered requests per connection before we stop reading */
+    int idle_timeout;          /* seconds without traffic before a connection is closed */
+    int drain_timeout;         /* seconds SIGTERM waits for in-flight work */
+    int log_level;             /* enum log_level */
+    /* [database] */
+    char *conninfo;            /* libpq conninfo of the daemon's (non-owner) role */
+    char *migrate_conninfo;    /* libpq conninfo of the schema owner, for `yanxiud migrate` */
+    int pool_size;             /* libpq connections */
+    int queue_length;          /* requests waiting for a connection before RESOURCE_EXHAUSTED */
+    int query_timeout;         /* seconds; statement_timeout of every pool connection */
+};
+
+/* Sets every key to its default. Strings are malloc'd. */
+void config_defaults(struct config *cfg);
+
+/*
+ * Reads `path` over the defaults. On failure returns false, leaves *cfg
+ * holding its defaults plus whatever parsed, and writes a message naming
+ * file, line and key into err (for every bad line, one per line of text).
+ * The caller frees with config_free either way.
+ */
+bool config_load(struct config *cfg, const char *path, char *err, size_t errlen) CONFIG_MUST_CHECK;
+
+/*
+ * Checks relations between keys that no single key can (e.g. conninfo set).
+ * Returns false with a message in err.
+ */
+bool config_validate(const struct config *cfg, char *err, size_t errlen) CONFIG_MUST_CHECK;
+
+/*
+ * Copies the keys marked reloadable from `next` into `cur` (SIGHUP) and
+ * writes to `changed` a short list of what changed ("log_level idle_timeout"),
+ * empty when nothing did.
+ */
+void config_apply_reload(struct config *cur, const struct config *next, char *changed, size_t len);
+
+void config_free(struct config *cfg);
+
+/* Writes every key with its current value, INI formatted (for --help and docs). */
+void config_dump_defaults(FILE *out);
+
+#endif

@@ -1,0 +1,333 @@
+/*
+ * conn: client connections. Reads frames off a bufferevent with
+ * frame_parse, hands whole bodies to rpc_dispatch, and applies
+ * backpressure: reading pauses while a client has max_inflight unanswered
+ * requests or a large unsent output, and at most FRAMES_PER_WAKEUP frames
+ * are taken per wakeup so that one client cannot starve the others.
+ */
+#include "conn.h"
+
+#include <arpa/inet.h>
+#include <event2/buffer.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define FRAMES_PER_WAKEUP 16
+/* Connections over the limit that we still answer before closing; beyond
+ * this the socket is closed without a word. */
+#define REJECT_SLACK 64
+
+static void conn_read_cb(struct bufferevent *bev, void *arg);
+static void conn_write_cb(struct bufferevent *bev, void *arg);
+static void conn_event_cb(struct bufferevent *bev, short what, void *arg);
+
+static size_t out_high(const struct conn *c)
+{
+    /* Stop reading while this much is queued for a slow reader. */
+    return (size_t)c->srv->cfg.max_frame + 1024 * 1024;
+}
+
+static void update_reading(struct conn *c)
+{
+    if (c->closing)
+        return;
+    struct evbuffer *out = bufferevent_get_output(c->bev);
+    bool want = !c->srv->draining && c->inflight < c->srv->cfg.max_inflight &&
+                evbuffer_get_length(out) < out_high(c);
+    short enabled = bufferevent_get_enabled(c->bev);
+    if (want && !(enabled & EV_READ)) {
+        bufferevent_enable(c->bev, EV_READ);
+        /* Whole frames may already be buffered: no new data would wake us. */
+        if (evbuffer_get_length(bufferevent_get_input(c->bev)) >= FRAME_HEADER_SIZE)
+            event_active(c->more, EV_READ, 0);
+    } else if (!want && (enabled & EV_READ)) {
+        bufferevent_disable(c->bev, EV_READ);
+    }
+}
+
+static void schedule_reap(struct conn *c)
+{
+    if (c->reaping)
+        return;
+    c->reaping = true;
+    TAILQ_REMOVE(&c->srv->conns, c, link);
+    TAILQ_INSERT_TAIL(&c->srv->reap, c, link);
+    event_active(c->srv->reap_ev, EV_READ, 0);
+}
+
+void conn_close(struct conn *c, int code, const char *fmt, ...)
+{
+    if (c->closing)
+        return;
+    c->closing = true;
+    char why[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof(why), fmt, ap);
+    va_end(ap);
+    if (code)
+        log_info("conn %llu %s: closing: %s: %s", c->id, c->peer, frame_code_name(code), why);
+    else
+        log_debug("conn %llu %s: closing: %s", c->id, c->peer, why);
+
+    rpc_detach_all(&c->reqs);
+    c->inflight = 0;
+    bufferevent_disable(c->bev, EV_READ);
+    event_del(c->more);
+
+    if (code) {
+        Yanxiu__V1__Error err = YANXIU__V1__ERROR__INIT;
+        err.code = (Yanxiu__V1__Code)code;
+        err.message = why;
+        Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
+        env.body_case = YANXIU__V1__ENVELOPE__BODY_ERROR;
+        env.error = &err;
+        if (!conn_send(c, &env))
+            log_warn("conn %llu: could not encode the closing error", c->id);
+    }
+    if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
+        schedule_reap(c);
+    } else {
+        /* Let the output drain; the write callback (or a write timeout) reaps. */
+        bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
+        bufferevent_enable(c->bev, EV_WRITE);
+    }
+}
+
+bool conn_send(struct conn *c, const Yanxiu__V1__Envelope *env)
+{
+    size_t len;
+    uint8_t *buf = frame_pack(env, (uint32_t)c->srv->cfg.max_frame, &len);
+    if (!buf)
+        return false;
+    int rc = bufferevent_write(c->bev, buf, len);
+    free(buf);
+    return rc == 0;
+}
+
+void conn_request_done(struct conn *c)
+{
+    c->inflight--;
+    update_reading(c);
+}
+
+/* Takes whole frames off the input, at most FRAMES_PER_WAKEUP of them. */
+static void conn_process_input(struct conn *c)
+{
+    struct evbuffer *in = bufferevent_get_input(c->bev);
+    uint32_t max = (uint32_t)c->srv->cfg.max_frame;
+    for (int n = 0; !c->closing; n++) {
+        if (c->inflight >= c->srv->cfg.max_inflight || c->srv->draining) {
+            update_reading(c);
+            return;
+        }
+        if (n == FRAMES_PER_WAKEUP) {
+            event_active(c->more, EV_READ, 0);
+            return;
+        }
+        uint8_t hdr[FRAME_HEADER_SIZE];
+        size_t avail = evbuffer_get_length(in);
+        if (avail < FRAME_HEADER_SIZE)
+            return;
+        if (evbuffer_copyout(in, hdr, sizeof(hdr)) != (ev_ssize_t)sizeof(hdr))
+            return;
+        uint32_t body_len = 0;
+        /* The length is judged before the body is awaited: an oversize frame
+         * is refused without reading it. */
+        enum frame_status st = frame_check_header(hdr, max, &body_len);
+        if (st == FRAME_READY && avail - FRAME_HEADER_SIZE < body_len)
+            return;
+        if (st == FRAME_EMPTY) {
+            conn_close(c, YANXIU__V1__CODE__INVALID_ARGUMENT,
+                       "a frame of length 0 is not allowed; every frame carries one Envelope");
+            return;
+        }
+        if (st == FRAME_TOO_BIG) {
+            conn_close(c, YANXIU__V1__CODE__RESOURCE_EXHAUSTED,
+                       "frame of %u bytes exceeds the server's limit of %u bytes (max_frame)",
+                       body_len, max);
+            return;
+        }
+        uint8_t *body = malloc(body_len);
+        if (!body) {
+            conn_close(c, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory for a %u-byte frame",
+                       body_len);
+            return;
+        }
+        evbuffer_drain(in, FRAME_HEADER_SIZE);
+        evbuffer_remove(in, body, body_len);
+        char why[256];
+        bool ok = rpc_dispatch(c, body, body_len, why, sizeof(why));
+        free(body);
+        if (!ok) {
+            conn_close(c, YANXIU__V1__CODE__INVALID_ARGUMENT, "%s", why);
+            return;
+        }
+    }
+}
+
+static void conn_read_cb(struct bufferevent *bev, void *arg)
+{
+    conn_process_input(arg);
+}
+
+static void conn_more_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct conn *c = arg;
+    if (!c->closing && (bufferevent_get_enabled(c->bev) & EV_READ))
+        conn_process_input(c);
+}
+
+static void conn_write_cb(struct bufferevent *bev, void *arg)
+{
+    struct conn *c = arg;
+    if (c->closing) {
+        if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+            schedule_reap(c);
+        return;
+    }
+    update_reading(c);
+    if (c->srv->draining && c->inflight == 0 &&
+        evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+        conn_close(c, 0, "draining");
+}
+
+static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+    struct conn *c = arg;
+    if (what & BEV_EVENT_TIMEOUT) {
+        if (c->closing) {
+            schedule_reap(c); /* the peer would not take our last words */
+        } else if ((what & BEV_EVENT_READING) && c->inflight > 0) {
+            /* Quiet because it waits for us, not idle. */
+            bufferevent_enable(bev, EV_READ);
+        } else {
+            conn_close(c, 0, "idle for %d s (idle_timeout)", c->srv->cfg.idle_timeout);
+            schedule_reap(c);
+        }
+        return;
+    }
+    if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+        conn_close(c, 0, (what & BEV_EVENT_EOF) ? "closed by the peer" : "socket error");
+        schedule_reap(c);
+    }
+}
+
+static void set_timeouts(struct conn *c)
+{
+    struct timeval idle = {c->srv->cfg.idle_timeout, 0};
+    bufferevent_set_timeouts(c->bev, &idle, &idle);
+}
+
+void conn_accept(struct server *srv, evutil_socket_t fd, const struct sockaddr *sa, int salen)
+{
+    if (srv->nconns >= srv->cfg.max_connections + REJECT_SLACK) {
+        log_warn("connection limit exceeded by more than %d: closing a new one unanswered",
+                 REJECT_SLACK);
+        evutil_closesocket(fd);
+        return;
+    }
+    struct conn *c = calloc(1, sizeof(*c));
+    if (!c) {
+        evutil_closesocket(fd);
+        return;
+    }
+    c->srv = srv;
+    c->id = ++srv->next_conn_id;
+    TAILQ_INIT(&c->reqs);
+    char host[INET6_ADDRSTRLEN] = "?";
+    int port = 0;
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+        inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+        port = ntohs(in->sin_port);
+        snprintf(c->peer, sizeof(c->peer), "%s:%d", host, port);
+    } else if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+        inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+        port = ntohs(in6->sin6_port);
+        snprintf(c->peer, sizeof(c->peer), "[%s]:%d", host, port);
+    }
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    c->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
+    c->more = event_new(srv->base, -1, 0, conn_more_cb, c);
+    if (!c->bev || !c->more) {
+        if (c->bev)
+            bufferevent_free(c->bev);
+        else
+            evutil_closesocket(fd);
+        if (c->more)
+            event_free(c->more);
+        free(c);
+        return;
+    }
+    TAILQ_INSERT_TAIL(&srv->conns, c, link);
+    srv->nconns++;
+    bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
+    /* libevent stops reading at the high-water mark: a whole frame fits. */
+    bufferevent_setwatermark(c->bev, EV_READ, 0, (size_t)srv->cfg.max_frame + FRAME_HEADER_SIZE);
+    set_timeouts(c);
+    log_debug("conn %llu %s: accepted", c->id, c->peer);
+
+    if (srv->nconns > srv->cfg.max_connections) {
+        conn_close(c, YANXIU__V1__CODE__RESOURCE_EXHAUSTED,
+                   "the server has reached its limit of %d connections (max_connections); "
+                   "try again later",
+                   srv->cfg.max_connections);
+        return;
+    }
+    if (srv->draining) {
+        conn_close(c, YANXIU__V1__CODE__UNAVAILABLE, "the server is shutting down");
+        return;
+    }
+    bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+}
+
+void conn_drain_all(struct server *srv)
+{
+    struct conn *c, *next;
+    for (c = TAILQ_FIRST(&srv->conns); c; c = next) {
+        next = TAILQ_NEXT(c, link);
+        update_reading(c);
+        if (c->inflight == 0 && evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+            conn_close(c, 0, "draining");
+    }
+}
+
+static void conn_free(struct conn *c)
+{
+    rpc_detach_all(&c->reqs);
+    bufferevent_free(c->bev);
+    event_free(c->more);
+    c->srv->nconns--;
+    log_debug("conn %llu %s: freed", c->id, c->peer);
+    free(c);
+}
+
+void conn_reap(struct server *srv)
+{
+    struct conn *c;
+    while ((c = TAILQ_FIRST(&srv->reap))) {
+        TAILQ_REMOVE(&srv->reap, c, link);
+        conn_free(c);
+    }
+}
+
+void conn_free_all(struct server *srv)
+{
+    struct conn *c;
+    while ((c = TAILQ_FIRST(&srv->conns))) {
+        c->closing = true;
+        schedule_reap(c);
+    }
+    conn_reap(srv);
+}

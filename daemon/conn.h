@@ -1,0 +1,56 @@
+/*
+ * conn: one client connection: a bufferevent, the framing of what it
+ * reads, backpressure, and the one way to close it (conn_close).
+ */
+#ifndef YANXIU_CONN_H
+#define YANXIU_CONN_H
+
+#include <event2/bufferevent.h>
+#include <stdbool.h>
+#include <sys/queue.h>
+
+#include "rpc.h"
+#include "server.h"
+
+struct conn {
+    TAILQ_ENTRY(conn) link; /* in srv->conns, then srv->reap */
+    struct server *srv;
+    struct bufferevent *bev;
+    struct event *more; /* resumes framing when a wakeup left whole frames unread */
+    unsigned long long id;
+    char peer[64];
+    struct rpc_req_list reqs; /* in flight */
+    int inflight;
+    bool closing;  /* no more reading; freed once the output is flushed */
+    bool reaping;  /* on srv->reap */
+};
+
+/* Takes over an accepted socket. Over the connection limit the client is
+ * told RESOURCE_EXHAUSTED and the connection closed. */
+void conn_accept(struct server *srv, evutil_socket_t fd, const struct sockaddr *sa, int salen);
+
+/*
+ * The one way to close a connection. Logs `why` once. When `code` is not 0
+ * and the peer can still hear, sends an Error (request_id 0) with the
+ * message first. The connection is freed later, at the end of the loop
+ * iteration, never inside the caller's callback; its in-flight requests
+ * lose their connection and their answers are dropped.
+ */
+void conn_close(struct conn *c, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Frames and queues an envelope. False when it could not be encoded (too large). */
+bool conn_send(struct conn *c, const Yanxiu__V1__Envelope *env) __attribute__((warn_unused_result));
+
+/* A request of `c` was answered: resume reading if it had been paused. */
+void conn_request_done(struct conn *c);
+
+/* Draining: stop reading everywhere; close connections with nothing in flight. */
+void conn_drain_all(struct server *srv);
+
+/* Frees every connection on srv->reap (the reap event's callback). */
+void conn_reap(struct server *srv);
+
+/* Closes and frees every connection immediately (shutdown). */
+void conn_free_all(struct server *srv);
+
+#endif

@@ -1,0 +1,212 @@
+/*
+ * rpc: from a frame body to a handler and back. The dispatch table lists
+ * every request the daemon understands; a request body it does not list
+ * (or a response body sent as a request) is answered UNIMPLEMENTED.
+ */
+#include "rpc.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conn.h"
+#include "log.h"
+#include "rpc_basic.h"
+#include "server.h"
+
+/* Every request the daemon serves, by body case. */
+static const struct rpc_method methods[] = {
+    {YANXIU__V1__ENVELOPE__BODY_HELLO, "Hello", rpc_hello},
+    {YANXIU__V1__ENVELOPE__BODY_PING, "Ping", rpc_ping},
+};
+
+static const struct rpc_method *method_find(Yanxiu__V1__Envelope__BodyCase body)
+{
+    for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+        if (methods[i].body == body)
+            return &methods[i];
+    return NULL;
+}
+
+void rpc_register_statements(void)
+{
+    rpc_basic_register();
+}
+
+/* Decoded size may exceed the wire size several times over (each message
+ * becomes a struct): the budget allows for that and no more. */
+static size_t decode_budget(size_t wire)
+{
+    return wire * 8 + 64 * 1024;
+}
+
+static double elapsed_ms(const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - start->tv_sec) * 1e3 + (double)(now.tv_nsec - start->tv_nsec) / 1e6;
+}
+
+static void req_end(struct rpc_req *req, int code)
+{
+    struct server *srv = req->srv;
+    log_info("request conn=%llu id=%llu method=%s code=%s duration=%.3fms%s", req->conn_id,
+             (unsigned long long)req->id, req->method ? req->method->name : "?",
+             frame_code_name(code), elapsed_ms(&req->start), req->conn ? "" : " (client gone)");
+    struct conn *c = req->conn;
+    if (c)
+        TAILQ_REMOVE(&c->reqs, req, link);
+    if (req->env)
+        yanxiu__v1__envelope__free_unpacked(req->env, &req->budget.alloc);
+    free(req);
+    srv->inflight--;
+    if (c)
+        conn_request_done(c);
+    server_work_done(srv);
+}
+
+static void req_send(struct rpc_req *req, Yanxiu__V1__Envelope *resp)
+{
+    if (!req->conn)
+        return;
+    resp->request_id = req->id;
+    if (!conn_send(req->conn, resp)) {
+        /* Too large to frame: tell the client instead of leaving it waiting. */
+        Yanxiu__V1__Error err = YANXIU__V1__ERROR__INIT;
+        err.code = YANXIU__V1__CODE__RESOURCE_EXHAUSTED;
+        err.message = "the answer exceeds the largest frame (max_frame); ask for less";
+        Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
+        env.request_id = req->id;
+        env.body_case = YANXIU__V1__ENVELOPE__BODY_ERROR;
+        env.error = &err;
+        if (!conn_send(req->conn, &env))
+            conn_close(req->conn, 0, "cannot send an answer");
+    }
+}
+
+void rpc_reply(struct rpc_req *req, Yanxiu__V1__Envelope *resp)
+{
+    req_send(req, resp);
+    req_end(req, 0);
+}
+
+void rpc_fail_violations(struct rpc_req *req, int code, const char *message,
+                         Yanxiu__V1__FieldViolation **v, size_t n)
+{
+    Yanxiu__V1__Error err = YANXIU__V1__ERROR__INIT;
+    err.code = (Yanxiu__V1__Code)code;
+    err.message = (char *)message;
+    err.violations = v;
+    err.n_violations = n;
+    Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
+    env.body_case = YANXIU__V1__ENVELOPE__BODY_ERROR;
+    env.error = &err;
+    req_send(req, &env);
+    req_end(req, code);
+}
+
+void rpc_fail(struct rpc_req *req, int code, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    rpc_fail_violations(req, code, msg, NULL, 0);
+}
+
+void rpc_fail_db(struct rpc_req *req, const struct db_outcome *out)
+{
+    const char *name = req->method ? req->method->name : "?";
+    if (out->code == YANXIU__V1__CODE__INTERNAL) {
+        log_error("request conn=%llu id=%llu method=%s: database error %s: %s%s%s", req->conn_id,
+                  (unsigned long long)req->id, name, out->sqlstate, out->message,
+                  out->detail[0] ? " DETAIL: " : "", out->detail);
+        rpc_fail(req, out->code,
+                 "internal error in %s; the server log has the details (request %llu)", name,
+                 (unsigned long long)req->id);
+        return;
+    }
+    if (out->code == YANXIU__V1__CODE__UNAVAILABLE && !out->sqlstate[0]) {
+        rpc_fail(req, out->code, "%s", out->message);
+        return;
+    }
+    if (out->code == YANXIU__V1__CODE__DEADLINE_EXCEEDED) {
+        rpc_fail(req, out->code, "%s took longer than the server allows (query_timeout); nothing "
+                                 "was written",
+                 name);
+        return;
+    }
+    rpc_fail(req, out->code, "%s", out->message);
+}
+
+bool rpc_submit(struct rpc_req *req, struct db_job *job)
+{
+    switch (db_submit(req->srv->db, job)) {
+    case DB_SUBMITTED:
+        return true;
+    case DB_QUEUE_FULL:
+        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED,
+                 "the server is busy (database queue full); try again in a moment");
+        return false;
+    case DB_DOWN:
+    default:
+        rpc_fail(req, YANXIU__V1__CODE__UNAVAILABLE,
+                 "the database is not reachable; nothing was done, try again later");
+        return false;
+    }
+}
+
+void rpc_detach_all(struct rpc_req_list *reqs)
+{
+    struct rpc_req *req;
+    while ((req = TAILQ_FIRST(reqs))) {
+        TAILQ_REMOVE(reqs, req, link);
+        req->conn = NULL;
+    }
+}
+
+bool rpc_dispatch(struct conn *c, const uint8_t *body, size_t len, char *why, size_t whylen)
+{
+    struct rpc_req *req = calloc(1, sizeof(*req));
+    if (!req) {
+        snprintf(why, whylen, "out of memory");
+        return false;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &req->start);
+    frame_budget_init(&req->budget, decode_budget(len));
+    req->env = frame_unpack(&req->budget, body, len);
+    if (!req->env) {
+        snprintf(why, whylen,
+                 req->budget.refused
+                     ? "the %zu-byte frame decodes to more than the server allows for one request"
+                     : "the %zu-byte frame is not a valid Envelope (protocol v1)",
+                 len);
+        free(req);
+        return false;
+    }
+    req->conn = c;
+    req->srv = c->srv;
+    req->conn_id = c->id;
+    req->id = req->env->request_id;
+    TAILQ_INSERT_TAIL(&c->reqs, req, link);
+    c->inflight++;
+    c->srv->inflight++;
+
+    req->method = method_find(req->env->body_case);
+    if (!req->method) {
+        if (req->env->body_case == YANXIU__V1__ENVELOPE__BODY__NOT_SET)
+            rpc_fail(req, YANXIU__V1__CODE__UNIMPLEMENTED,
+                     "the request has no body this server knows (yanxiud %s); is the client "
+                     "newer than the server?",
+                     YANXIU_VERSION);
+        else
+            rpc_fail(req, YANXIU__V1__CODE__UNIMPLEMENTED,
+                     "body field %d is not a request this server serves",
+                     (int)req->env->body_case);
+        return true;
+    }
+    req->method->fn(req);
+    return true;
+}

@@ -1,0 +1,83 @@
+/*
+ * rpc: decoding a request frame, the dispatch table keyed by the
+ * Envelope's body case, and answering. Every handler ends its request
+ * exactly once with rpc_reply or rpc_fail, now or later from a database
+ * callback; the request may outlive its connection (req->conn becomes NULL)
+ * and then the answer is dropped.
+ */
+#ifndef YANXIU_RPC_H
+#define YANXIU_RPC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/queue.h>
+#include <time.h>
+
+#include "db.h"
+#include "frame.h"
+
+struct conn;
+struct server;
+struct rpc_req;
+
+typedef void (*rpc_handler)(struct rpc_req *req);
+
+struct rpc_method {
+    Yanxiu__V1__Envelope__BodyCase body; /* the request's oneof case */
+    const char *name;                     /* for logs, e.g. "Ping" */
+    rpc_handler fn;
+};
+
+struct rpc_req {
+    TAILQ_ENTRY(rpc_req) link; /* in conn->reqs */
+    struct conn *conn;         /* NULL once the connection is gone */
+    struct server *srv;
+    unsigned long long conn_id;
+    uint64_t id;
+    const struct rpc_method *method;
+    Yanxiu__V1__Envelope *env; /* the decoded request, freed with the request */
+    struct frame_budget budget;
+    struct timespec start;
+};
+
+TAILQ_HEAD(rpc_req_list, rpc_req);
+
+/*
+ * Decodes one frame body from `c` and runs its handler. Returns false when
+ * the body is not an Envelope: the caller closes the connection with
+ * INVALID_ARGUMENT (the message is in why).
+ */
+bool rpc_dispatch(struct conn *c, const uint8_t *body, size_t len, char *why, size_t whylen)
+    __attribute__((warn_unused_result));
+
+/* Answers with `resp` (its request_id is set here); ends the request. */
+void rpc_reply(struct rpc_req *req, Yanxiu__V1__Envelope *resp);
+
+/* Answers with an Error; ends the request. */
+void rpc_fail(struct rpc_req *req, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Answers with an Error carrying field violations; ends the request. */
+void rpc_fail_violations(struct rpc_req *req, int code, const char *message,
+                         Yanxiu__V1__FieldViolation **v, size_t n);
+
+/*
+ * Answers a failed database job: the SQLSTATE's code and, for errors our
+ * own SQL raised, its message; internal errors are logged in full and the
+ * client told only the request id to quote.
+ */
+void rpc_fail_db(struct rpc_req *req, const struct db_outcome *out);
+
+/*
+ * Submits a job for the request. On refusal (queue full, database down)
+ * the request is answered here (RESOURCE_EXHAUSTED / UNAVAILABLE) and false
+ * is returned; the job is freed either way by the pool.
+ */
+bool rpc_submit(struct rpc_req *req, struct db_job *job);
+
+/* Registers the statements of every handler module (before db_pool_new). */
+void rpc_register_statements(void);
+
+/* Orphans all requests of a closing connection. */
+void rpc_detach_all(struct rpc_req_list *reqs);
+
+#endif

@@ -1,0 +1,83 @@
+/*
+ * rpc_basic: Hello and Ping.
+ */
+#include "rpc_basic.h"
+
+#include <stdlib.h>
+#include <time.h>
+
+#include "conn.h"
+
+static const struct db_stmt basic_stmts[] = {
+    {"ping_db", "SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::int8, "
+                "(SELECT coalesce(max(version), 0) FROM schema_migrations)"},
+};
+
+void rpc_basic_register(void)
+{
+    db_register(basic_stmts, sizeof(basic_stmts) / sizeof(basic_stmts[0]));
+}
+
+static int64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+void rpc_hello(struct rpc_req *req)
+{
+    static uint32_t versions[] = {PROTOCOL_VERSION};
+    const Yanxiu__V1__HelloRequest *in = req->env->hello;
+    Yanxiu__V1__HelloResponse out = YANXIU__V1__HELLO_RESPONSE__INIT;
+    out.server_name = "yanxiud";
+    out.server_version = YANXIU_VERSION;
+    out.protocol_versions = versions;
+    out.n_protocol_versions = 1;
+    /* A client that names no version speaks v1; one that names another gets 0. */
+    out.protocol_version =
+        (in->protocol_version == 0 || in->protocol_version == PROTOCOL_VERSION) ? PROTOCOL_VERSION : 0;
+    Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
+    env.body_case = YANXIU__V1__ENVELOPE__BODY_HELLO_REPLY;
+    env.hello_reply = &out;
+    rpc_reply(req, &env);
+}
+
+static void ping_reply(struct rpc_req *req, int64_t db_us, uint32_t schema)
+{
+    Yanxiu__V1__PingResponse out = YANXIU__V1__PING_RESPONSE__INIT;
+    out.server_time_us = now_us();
+    out.database_time_us = db_us;
+    out.schema_version = schema;
+    Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
+    env.body_case = YANXIU__V1__ENVELOPE__BODY_PING_REPLY;
+    env.ping_reply = &out;
+    rpc_reply(req, &env);
+}
+
+static void ping_db_done(void *arg, const struct db_outcome *out)
+{
+    struct rpc_req *req = arg;
+    if (!out->ok) {
+        rpc_fail_db(req, out);
+        return;
+    }
+    PGresult *r = out->results[0];
+    ping_reply(req, strtoll(PQgetvalue(r, 0, 0), NULL, 10),
+               (uint32_t)strtoul(PQgetvalue(r, 0, 1), NULL, 10));
+}
+
+void rpc_ping(struct rpc_req *req)
+{
+    if (!req->env->ping->database) {
+        ping_reply(req, 0, 0);
+        return;
+    }
+    struct db_job *job = db_job_new(ping_db_done, req);
+    if (!job || !db_job_add(job, "ping_db", 0, NULL)) {
+        db_job_free(job);
+        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
+    rpc_submit(req, job);
+}

@@ -1,0 +1,243 @@
+/*
+ * server: wires the loop together. Listens first (so a taken port fails
+ * at once), connects the pool, tells systemd READY=1 when the first
+ * database connection has passed its schema check, reloads on SIGHUP and
+ * drains on SIGTERM/SIGINT.
+ */
+#include "server.h"
+
+#include <errno.h>
+#include <event2/listener.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+
+#include "conn.h"
+#include "log.h"
+#include "migrate.h"
+#include "rpc.h"
+
+#define DRAIN_TICK_MS 50
+
+static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen,
+                      void *arg)
+{
+    conn_accept(arg, fd, sa, salen);
+}
+
+static void on_accept_error(struct evconnlistener *l, void *arg)
+{
+    int err = EVUTIL_SOCKET_ERROR();
+    /* EMFILE and friends: keep serving those we have; accept resumes later. */
+    log_warn("accept failed: %s", evutil_socket_error_to_string(err));
+}
+
+static bool listen_on(struct server *srv)
+{
+    char port[16];
+    snprintf(port, sizeof(port), "%d", srv->cfg.port);
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV};
+    struct addrinfo *res = NULL;
+    int rc = getaddrinfo(srv->cfg.listen, port, &hints, &res);
+    if (rc != 0) {
+        log_error("[server] listen = %s: not a numeric address (%s); use e.g. 127.0.0.1, ::1 "
+                  "or 0.0.0.0",
+                  srv->cfg.listen, gai_strerror(rc));
+        return false;
+    }
+    srv->listener = evconnlistener_new_bind(
+        srv->base, on_accept, srv, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
+        512, res->ai_addr, (int)res->ai_addrlen);
+    freeaddrinfo(res);
+    if (!srv->listener) {
+        log_error("cannot listen on %s port %d: %s", srv->cfg.listen, srv->cfg.port,
+                  strerror(errno));
+        return false;
+    }
+    evconnlistener_set_error_cb(srv->listener, on_accept_error);
+    log_info("listening on %s port %d", srv->cfg.listen, srv->cfg.port);
+    return true;
+}
+
+static void on_db_ready(void *arg)
+{
+    struct server *srv = arg;
+    log_info("ready: database reachable, serving on %s port %d", srv->cfg.listen, srv->cfg.port);
+    sd_notifyf(0, "READY=1\nSTATUS=serving on %s port %d", srv->cfg.listen, srv->cfg.port);
+}
+
+static void on_db_fatal(void *arg, const char *message)
+{
+    struct server *srv = arg;
+    log_error("%s (config file: %s)", message, srv->config_path);
+    srv->exit_code = 1;
+    event_base_loopbreak(srv->base);
+}
+
+static void reap_cb(evutil_socket_t fd, short what, void *arg)
+{
+    conn_reap(arg);
+}
+
+static double since_s(const struct timespec *t)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
+}
+
+static void drain_check(struct server *srv)
+{
+    if (!srv->draining)
+        return;
+    if (srv->inflight == 0) {
+        conn_drain_all(srv);
+        if (srv->nconns == 0) {
+            log_info("drained: all requests answered; exiting");
+            event_base_loopexit(srv->base, NULL);
+        }
+        return;
+    }
+    if (since_s(&srv->drain_start) >= srv->cfg.drain_timeout) {
+        log_warn("drain_timeout (%d s) reached with %d requests unanswered; exiting",
+                 srv->cfg.drain_timeout, srv->inflight);
+        event_base_loopexit(srv->base, NULL);
+    }
+}
+
+void server_work_done(struct server *srv)
+{
+    if (srv->draining && srv->inflight == 0)
+        drain_check(srv);
+}
+
+static void drain_tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+    drain_check(arg);
+}
+
+static void on_term(evutil_socket_t sig, short what, void *arg)
+{
+    struct server *srv = arg;
+    if (srv->draining) {
+        log_warn("second signal %d while draining: exiting now", (int)sig);
+        event_base_loopexit(srv->base, NULL);
+        return;
+    }
+    log_info("signal %d: draining (%d requests in flight, %d connections; at most %d s)", (int)sig,
+             srv->inflight, srv->nconns, srv->cfg.drain_timeout);
+    sd_notify(0, "STOPPING=1\nSTATUS=draining");
+    srv->draining = true;
+    clock_gettime(CLOCK_MONOTONIC, &srv->drain_start);
+    if (srv->listener)
+        evconnlistener_disable(srv->listener);
+    conn_drain_all(srv);
+    struct timeval tv = {0, DRAIN_TICK_MS * 1000};
+    event_add(srv->drain_tick, &tv);
+    drain_check(srv);
+}
+
+static void on_hup(evutil_socket_t sig, short what, void *arg)
+{
+    struct server *srv = arg;
+    sd_notify(0, "RELOADING=1");
+    struct config next;
+    config_defaults(&next);
+    char err[2048];
+    if (!config_load(&next, srv->config_path, err, sizeof(err)) ||
+        !config_validate(&next, err, sizeof(err))) {
+        log_error("reload refused, keeping the running configuration:\n%s", err);
+    } else {
+        char changed[256];
+        config_apply_reload(&srv->cfg, &next, changed, sizeof(changed));
+        log_level_current = srv->cfg.log_level;
+        log_info("reloaded %s: %s", srv->config_path, changed[0] ? changed : "nothing changed");
+        /* Keys that need a restart are read again only then: say so. */
+        if (next.port != srv->cfg.port || strcmp(next.listen, srv->cfg.listen) != 0 ||
+            strcmp(next.conninfo, srv->cfg.conninfo) != 0 || next.pool_size != srv->cfg.pool_size ||
+            next.max_frame != srv->cfg.max_frame)
+            log_warn("reload: listen, port, conninfo, pool_size and max_frame take effect only "
+                     "after a restart");
+    }
+    config_free(&next);
+    sd_notify(0, "READY=1");
+}
+
+int server_run(const char *config_path, struct config *cfg)
+{
+    struct server srv_storage = {0};
+    struct server *srv = &srv_storage;
+    srv->cfg = *cfg;
+    memset(cfg, 0, sizeof(*cfg));
+    srv->config_path = config_path;
+    TAILQ_INIT(&srv->conns);
+    TAILQ_INIT(&srv->reap);
+    log_level_current = srv->cfg.log_level;
+    signal(SIGPIPE, SIG_IGN);
+
+    srv->base = event_base_new();
+    if (!srv->base) {
+        log_error("cannot create the event loop");
+        config_free(&srv->cfg);
+        return 1;
+    }
+    int rc = 1;
+    srv->reap_ev = event_new(srv->base, -1, 0, reap_cb, srv);
+    srv->drain_tick = event_new(srv->base, -1, EV_PERSIST, drain_tick_cb, srv);
+    srv->sig_term = evsignal_new(srv->base, SIGTERM, on_term, srv);
+    srv->sig_int = evsignal_new(srv->base, SIGINT, on_term, srv);
+    srv->sig_hup = evsignal_new(srv->base, SIGHUP, on_hup, srv);
+    if (!srv->reap_ev || !srv->drain_tick || !srv->sig_term || !srv->sig_int || !srv->sig_hup ||
+        event_add(srv->sig_term, NULL) || event_add(srv->sig_int, NULL) ||
+        event_add(srv->sig_hup, NULL)) {
+        log_error("cannot set up events");
+        goto out;
+    }
+    if (!listen_on(srv))
+        goto out;
+
+    rpc_register_statements();
+    struct db_pool_params p = {
+        .conninfo = srv->cfg.conninfo,
+        .size = srv->cfg.pool_size,
+        .queue_length = srv->cfg.queue_length,
+        .query_timeout_s = srv->cfg.query_timeout,
+        .required_schema = migrate_latest(),
+        .on_ready = on_db_ready,
+        .on_fatal = on_db_fatal,
+        .cb_arg = srv,
+    };
+    srv->db = db_pool_new(srv->base, &p);
+    if (!srv->db) {
+        log_error("cannot create the database pool");
+        goto out;
+    }
+    log_info("yanxiud %s starting: pool of %d, schema version %u required", YANXIU_VERSION,
+             srv->cfg.pool_size, migrate_latest());
+    srv->exit_code = 0;
+    event_base_dispatch(srv->base);
+    rc = srv->exit_code;
+
+out:
+    conn_free_all(srv);
+    db_pool_free(srv->db);
+    if (srv->listener)
+        evconnlistener_free(srv->listener);
+    if (srv->reap_ev)
+        event_free(srv->reap_ev);
+    if (srv->drain_tick)
+        event_free(srv->drain_tick);
+    if (srv->sig_term)
+        event_free(srv->sig_term);
+    if (srv->sig_int)
+        event_free(srv->sig_int);
+    if (srv->sig_hup)
+        event_free(srv->sig_hup);
+    event_base_free(srv->base);
+    config_free(&srv->cfg);
+    return rc;
+}

@@ -1,0 +1,47 @@
+/*
+ * server: the daemon's process-wide state and its life cycle: listen,
+ * connect the database pool, serve, reload on SIGHUP, drain on SIGTERM.
+ */
+#ifndef YANXIU_SERVER_H
+#define YANXIU_SERVER_H
+
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <stdbool.h>
+#include <sys/queue.h>
+
+#include "config.h"
+#include "db.h"
+
+struct conn;
+TAILQ_HEAD(conn_list, conn);
+
+struct server {
+    struct event_base *base;
+    struct config cfg;
+    const char *config_path;
+    struct evconnlistener *listener;
+    struct db_pool *db;
+    struct event *sig_term, *sig_int, *sig_hup;
+    struct event *reap_ev;    /* frees closed connections after the callbacks that closed them */
+    struct event *drain_tick; /* while draining: checks whether all work is done */
+    struct conn_list conns;   /* open connections */
+    struct conn_list reap;    /* closed, waiting to be freed */
+    int nconns;
+    int inflight; /* requests received and not yet answered, all connections */
+    unsigned long long next_conn_id;
+    bool draining;
+    struct timespec drain_start;
+    int exit_code;
+};
+
+/*
+ * Runs the daemon until SIGTERM/SIGINT (exit code 0 after draining) or a
+ * fatal error (non-zero). `cfg` is taken over by the server.
+ */
+int server_run(const char *config_path, struct config *cfg);
+
+/* Called when the daemon's total of in-flight requests changed (drain check). */
+void server_work_done(struct server *srv);
+
+#endif
