@@ -34,6 +34,13 @@ struct key {
 
 /* Sorted by section, then name. */
 static const struct key keys[] = {
+    INT_KEY("auth", hash_queue, 256, 1, 100000, false,
+            "logins waiting for a hashing worker before RESOURCE_EXHAUSTED"),
+    INT_KEY("auth", hash_threads, 0, 0, 256, false, "argon2id worker threads; 0: one per core"),
+    INT_KEY("auth", lockout_failures, 10, 1, 1000, true,
+            "failed logins of one name within lockout_window that lock it"),
+    INT_KEY("auth", lockout_window, 900, 1, 86400 * 7, true, "seconds; see lockout_failures"),
+    INT_KEY("auth", session_ttl, 43200, 60, 86400 * 30, true, "seconds a session lives after login"),
     STR_KEY("database", conninfo, "", "libpq conninfo of the daemon's runtime role"),
     STR_KEY("database", migrate_conninfo, "", "libpq conninfo of the schema owner (migrate only)"),
     INT_KEY("database", pool_size, 4, 1, 64, false, "PostgreSQL connections"),
@@ -142,7 +149,7 @@ static int on_key(void *user, const char *section, const char *name, const char 
     const struct key *k = key_find(section, name);
     if (!k) {
         if (!section_known(section))
-            add_error(st, "[%s] %s: unknown section \"%s\" (known: [server], [database])", section,
+            add_error(st, "[%s] %s: unknown section \"%s\" (known: [server], [database], [auth])", section,
                       name, section);
         else
             add_error(st, "[%s] %s: unknown key (see yanxiud.conf.example for the keys)", section,

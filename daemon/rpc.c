@@ -12,13 +12,29 @@
 
 #include "conn.h"
 #include "log.h"
+#include "rpc_audit.h"
+#include "rpc_auth.h"
 #include "rpc_basic.h"
 #include "server.h"
 
-/* Every request the daemon serves, by body case. */
+/* Every request the daemon serves, by body case, and who may call it
+ * (0: no session needed). Handlers check scope (which district, which
+ * unit) themselves, before any work. */
 static const struct rpc_method methods[] = {
-    {YANXIU__V1__ENVELOPE__BODY_HELLO, "Hello", rpc_hello},
-    {YANXIU__V1__ENVELOPE__BODY_PING, "Ping", rpc_ping},
+    {YANXIU__V1__ENVELOPE__BODY_HELLO, "Hello", rpc_hello, 0},
+    {YANXIU__V1__ENVELOPE__BODY_PING, "Ping", rpc_ping, 0},
+    {YANXIU__V1__ENVELOPE__BODY_LOGIN, "Login", auth_login, 0},
+    {YANXIU__V1__ENVELOPE__BODY_LOGOUT, "Logout", auth_logout, ROLES_ANY},
+    {YANXIU__V1__ENVELOPE__BODY_WHOAMI, "WhoAmI", auth_whoami, ROLES_ANY},
+    {YANXIU__V1__ENVELOPE__BODY_AUDIT_QUERY, "ListAudit", audit_list, ROLE_ADMIN | ROLE_DISTRICT},
+};
+
+static const struct db_stmt rpc_stmts[] = {
+    {"session_begin", "SELECT session_begin($1::bytea)"},
+    {"session_lookup", "SELECT user_id, name, role, coalesce(district_code, ''), "
+                       "coalesce(unit_code, ''), (extract(epoch FROM expires_at) * 1000000)::int8 "
+                       "FROM session_lookup($1::bytea)"},
+    {"audit", "SELECT audit($1, $2, $3, $4)"},
 };
 
 static const struct rpc_method *method_find(Yanxiu__V1__Envelope__BodyCase body)
@@ -31,7 +47,32 @@ static const struct rpc_method *method_find(Yanxiu__V1__Envelope__BodyCase body)
 
 void rpc_register_statements(void)
 {
+    db_register(rpc_stmts, sizeof(rpc_stmts) / sizeof(rpc_stmts[0]));
     rpc_basic_register();
+    auth_register();
+    audit_register();
+}
+
+struct db_job *rpc_job_new(struct rpc_req *req, db_done_fn fn)
+{
+    struct db_job *job = db_job_new(fn, req);
+    if (!job)
+        return NULL;
+    const char *v[] = {(const char *)req->session.token_hash};
+    int len[] = {SESSION_HASH_BYTES};
+    int fmt[] = {1};
+    if (!db_job_add_bin(job, "session_begin", 1, v, len, fmt)) {
+        db_job_free(job);
+        return NULL;
+    }
+    return job;
+}
+
+bool rpc_job_audit(struct rpc_req *req, struct db_job *job, const char *action, const char *target,
+                   const char *outcome)
+{
+    const char *v[] = {req->peer, action, target, outcome};
+    return db_job_add(job, "audit", 4, v);
 }
 
 /* Decoded size may exceed the wire size several times over (each message
@@ -119,6 +160,8 @@ void rpc_fail(struct rpc_req *req, int code, const char *fmt, ...)
 void rpc_fail_db(struct rpc_req *req, const struct db_outcome *out)
 {
     const char *name = req->method ? req->method->name : "?";
+    if (out->code == YANXIU__V1__CODE__UNAUTHENTICATED && req->has_session)
+        session_cache_drop(req->session.token_hash);
     if (out->code == YANXIU__V1__CODE__INTERNAL) {
         log_error("request conn=%llu id=%llu method=%s: database error %s: %s%s%s", req->conn_id,
                   (unsigned long long)req->id, name, out->sqlstate, out->message,
@@ -167,6 +210,73 @@ void rpc_detach_all(struct rpc_req_list *reqs)
     }
 }
 
+/* The caller is known: check the role, then run the handler. */
+static void run_with_session(struct rpc_req *req)
+{
+    if (!(req->method->roles & req->session.role)) {
+        rpc_fail(req, YANXIU__V1__CODE__PERMISSION_DENIED,
+                 "%s is not allowed for the %s role (user %s)", req->method->name,
+                 session_role_name(req->session.role), req->session.user);
+        return;
+    }
+    req->method->fn(req);
+}
+
+static void session_lookup_done(void *arg, const struct db_outcome *out)
+{
+    struct rpc_req *req = arg;
+    if (!out->ok) {
+        rpc_fail_db(req, out);
+        return;
+    }
+    PGresult *r = out->results[0];
+    if (PQntuples(r) != 1 || PQgetisnull(r, 0, 0)) {
+        rpc_fail(req, YANXIU__V1__CODE__UNAUTHENTICATED,
+                 "the session has expired or was revoked; log in again (yanxiu login)");
+        return;
+    }
+    struct session *s = &req->session;
+    s->user_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    snprintf(s->user, sizeof(s->user), "%s", PQgetvalue(r, 0, 1));
+    s->role = session_role_parse(PQgetvalue(r, 0, 2));
+    snprintf(s->district, sizeof(s->district), "%s", PQgetvalue(r, 0, 3));
+    snprintf(s->unit, sizeof(s->unit), "%s", PQgetvalue(r, 0, 4));
+    s->expires_us = strtoll(PQgetvalue(r, 0, 5), NULL, 10);
+    req->has_session = true;
+    session_cache_put(s);
+    run_with_session(req);
+}
+
+/* Finds the caller's session (cache, else database), then runs the handler. */
+static void rpc_authenticate(struct rpc_req *req)
+{
+    const Yanxiu__V1__Envelope *env = req->env;
+    if (env->session_token.len != SESSION_TOKEN_BYTES) {
+        rpc_fail(req, YANXIU__V1__CODE__UNAUTHENTICATED,
+                 env->session_token.len == 0
+                     ? "%s needs a session: log in first (yanxiu login)"
+                     : "%s: the session token is malformed; log in again (yanxiu login)",
+                 req->method->name);
+        return;
+    }
+    session_hash_token(env->session_token.data, env->session_token.len, req->session.token_hash);
+    if (session_cache_get(req->session.token_hash, &req->session)) {
+        req->has_session = true;
+        run_with_session(req);
+        return;
+    }
+    struct db_job *job = db_job_new(session_lookup_done, req);
+    const char *v[] = {(const char *)req->session.token_hash};
+    int len[] = {SESSION_HASH_BYTES};
+    int fmt[] = {1};
+    if (!job || !db_job_add_bin(job, "session_lookup", 1, v, len, fmt)) {
+        db_job_free(job);
+        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
+    rpc_submit(req, job);
+}
+
 bool rpc_dispatch(struct conn *c, const uint8_t *body, size_t len, char *why, size_t whylen)
 {
     struct rpc_req *req = calloc(1, sizeof(*req));
@@ -188,6 +298,11 @@ bool rpc_dispatch(struct conn *c, const uint8_t *body, size_t len, char *why, si
     }
     req->conn = c;
     req->srv = c->srv;
+    /* The audit log wants the address, not the ephemeral port. */
+    snprintf(req->peer, sizeof(req->peer), "%s", c->peer);
+    char *colon = strrchr(req->peer, ':');
+    if (colon)
+        *colon = '\0';
     req->conn_id = c->id;
     req->id = req->env->request_id;
     TAILQ_INSERT_TAIL(&c->reqs, req, link);
@@ -207,6 +322,10 @@ bool rpc_dispatch(struct conn *c, const uint8_t *body, size_t len, char *why, si
                      (int)req->env->body_case);
         return true;
     }
-    req->method->fn(req);
+    if (req->method->roles == 0) {
+        req->method->fn(req);
+        return true;
+    }
+    rpc_authenticate(req);
     return true;
 }

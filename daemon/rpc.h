@@ -15,6 +15,7 @@
 
 #include "db.h"
 #include "frame.h"
+#include "session.h"
 
 struct conn;
 struct server;
@@ -26,6 +27,7 @@ struct rpc_method {
     Yanxiu__V1__Envelope__BodyCase body; /* the request's oneof case */
     const char *name;                     /* for logs, e.g. "Ping" */
     rpc_handler fn;
+    unsigned roles; /* enum role bits allowed to call; 0: no session needed */
 };
 
 struct rpc_req {
@@ -38,6 +40,9 @@ struct rpc_req {
     Yanxiu__V1__Envelope *env; /* the decoded request, freed with the request */
     struct frame_budget budget;
     struct timespec start;
+    char peer[64];           /* client address, for the audit log */
+    bool has_session;
+    struct session session;  /* the caller, when has_session */
 };
 
 TAILQ_HEAD(rpc_req_list, rpc_req);
@@ -73,6 +78,19 @@ void rpc_fail_db(struct rpc_req *req, const struct db_outcome *out);
  * is returned; the job is freed either way by the pool.
  */
 bool rpc_submit(struct rpc_req *req, struct db_job *job);
+
+/*
+ * A job for an authenticated request: its first statement is
+ * session_begin(token hash), which re-checks the session in the database
+ * and sets the caller for the row-level wall for this transaction. The
+ * handler's own results therefore start at index RPC_FIRST_RESULT.
+ */
+#define RPC_FIRST_RESULT 1
+struct db_job *rpc_job_new(struct rpc_req *req, db_done_fn fn) __attribute__((warn_unused_result));
+
+/* Appends audit(addr, action, target, outcome) to a job made by rpc_job_new. */
+bool rpc_job_audit(struct rpc_req *req, struct db_job *job, const char *action, const char *target,
+                   const char *outcome) __attribute__((warn_unused_result));
 
 /* Registers the statements of every handler module (before db_pool_new). */
 void rpc_register_statements(void);

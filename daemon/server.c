@@ -16,6 +16,8 @@
 #include <systemd/sd-daemon.h>
 
 #include "conn.h"
+#include "hashpool.h"
+#include "session.h"
 #include "log.h"
 #include "migrate.h"
 #include "rpc.h"
@@ -200,6 +202,12 @@ int server_run(const char *config_path, struct config *cfg)
     if (!listen_on(srv))
         goto out;
 
+    srv->hash = hashpool_new(srv->base, srv->cfg.hash_threads, srv->cfg.hash_queue);
+    if (!srv->hash) {
+        log_error("cannot start the password hashing workers");
+        goto out;
+    }
+    session_cache_init(30);
     rpc_register_statements();
     struct db_pool_params p = {
         .conninfo = srv->cfg.conninfo,
@@ -225,6 +233,7 @@ int server_run(const char *config_path, struct config *cfg)
 out:
     conn_free_all(srv);
     db_pool_free(srv->db);
+    hashpool_free(srv->hash);
     if (srv->listener)
         evconnlistener_free(srv->listener);
     if (srv->reap_ev)

@@ -22,6 +22,7 @@ struct server {
     const char *config_path;
     struct evconnlistener *listener;
     struct db_pool *db;
+    struct hashpool *hash;
     struct event *sig_term, *sig_int, *sig_hup;
     struct event *reap_ev;    /* frees closed connections after the callbacks that closed them */
     struct event *drain_tick; /* while draining: checks whether all work is done */

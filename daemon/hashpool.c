@@ -1,0 +1,224 @@
+/*
+ * hashpool: worker threads for libsodium's crypto_pwhash (argon2id).
+ */
+#include "hashpool.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define OPS crypto_pwhash_OPSLIMIT_INTERACTIVE
+#define MEM crypto_pwhash_MEMLIMIT_INTERACTIVE
+#define MAX_PASSWORD 1024
+
+struct hjob {
+    struct hjob *next;
+    char stored[crypto_pwhash_STRBYTES];
+    bool dummy;
+    char *password; /* sodium_malloc'd */
+    size_t pwlen;
+    hashpool_verify_fn fn;
+    void *arg;
+    bool ok;
+    char new_hash[crypto_pwhash_STRBYTES];
+    bool rehashed;
+};
+
+struct hashpool {
+    struct event_base *base;
+    pthread_t *threads;
+    int nthreads;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct hjob *head, *tail;
+    int queued, queue_len;
+    bool stopping;
+    int pipe_rd, pipe_wr; /* finished jobs travel back as pointers */
+    struct event *done_ev;
+    char dummy[crypto_pwhash_STRBYTES];
+};
+
+static void job_free(struct hjob *j)
+{
+    if (j->password)
+        sodium_free(j->password);
+    sodium_memzero(j->new_hash, sizeof(j->new_hash));
+    free(j);
+}
+
+static void *worker(void *arg)
+{
+    struct hashpool *hp = arg;
+    for (;;) {
+        pthread_mutex_lock(&hp->mu);
+        while (!hp->head && !hp->stopping)
+            pthread_cond_wait(&hp->cv, &hp->mu);
+        if (hp->stopping) {
+            pthread_mutex_unlock(&hp->mu);
+            return NULL;
+        }
+        struct hjob *j = hp->head;
+        hp->head = j->next;
+        if (!hp->head)
+            hp->tail = NULL;
+        hp->queued--;
+        pthread_mutex_unlock(&hp->mu);
+
+        const char *stored = j->dummy ? hp->dummy : j->stored;
+        j->ok = crypto_pwhash_str_verify(stored, j->password, j->pwlen) == 0 && !j->dummy;
+        if (j->ok && crypto_pwhash_str_needs_rehash(stored, OPS, MEM) != 0)
+            j->rehashed = crypto_pwhash_str(j->new_hash, j->password, j->pwlen, OPS, MEM) == 0;
+        sodium_memzero(j->password, j->pwlen);
+
+        ssize_t w;
+        do {
+            w = write(hp->pipe_wr, &j, sizeof(j));
+        } while (w < 0 && errno == EINTR);
+        if (w != (ssize_t)sizeof(j)) {
+            log_error("hashpool: cannot hand a result back to the loop");
+            job_free(j);
+        }
+    }
+}
+
+static void on_done(evutil_socket_t fd, short what, void *arg)
+{
+    struct hjob *jobs[64];
+    ssize_t n;
+    while ((n = read(fd, jobs, sizeof(jobs))) > 0) {
+        for (size_t i = 0; i < (size_t)n / sizeof(jobs[0]); i++) {
+            struct hjob *j = jobs[i];
+            j->fn(j->arg, j->ok, j->rehashed ? j->new_hash : NULL);
+            job_free(j);
+        }
+    }
+}
+
+struct hashpool *hashpool_new(struct event_base *base, int threads, int queue_len)
+{
+    if (sodium_init() < 0)
+        return NULL;
+    struct hashpool *hp = calloc(1, sizeof(*hp));
+    if (!hp)
+        return NULL;
+    hp->base = base;
+    hp->queue_len = queue_len;
+    pthread_mutex_init(&hp->mu, NULL);
+    pthread_cond_init(&hp->cv, NULL);
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) {
+        free(hp);
+        return NULL;
+    }
+    hp->pipe_rd = fds[0];
+    hp->pipe_wr = fds[1];
+    evutil_make_socket_nonblocking(hp->pipe_rd);
+    /* The dummy hash: computed once so that unknown users cost a real verify. */
+    char dummy_pw[32];
+    randombytes_buf(dummy_pw, sizeof(dummy_pw));
+    if (crypto_pwhash_str(hp->dummy, dummy_pw, sizeof(dummy_pw), OPS, MEM) != 0)
+        goto fail;
+    hp->done_ev = event_new(base, hp->pipe_rd, EV_READ | EV_PERSIST, on_done, hp);
+    if (!hp->done_ev || event_add(hp->done_ev, NULL) != 0)
+        goto fail;
+    if (threads <= 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = n > 0 ? (int)n : 1;
+    }
+    hp->threads = calloc((size_t)threads, sizeof(pthread_t));
+    if (!hp->threads)
+        goto fail;
+    for (int i = 0; i < threads; i++) {
+        if (pthread_create(&hp->threads[i], NULL, worker, hp) != 0)
+            goto fail;
+        hp->nthreads++;
+    }
+    return hp;
+fail:
+    hashpool_free(hp);
+    return NULL;
+}
+
+void hashpool_free(struct hashpool *hp)
+{
+    if (!hp)
+        return;
+    pthread_mutex_lock(&hp->mu);
+    hp->stopping = true;
+    pthread_cond_broadcast(&hp->cv);
+    pthread_mutex_unlock(&hp->mu);
+    for (int i = 0; i < hp->nthreads; i++)
+        pthread_join(hp->threads[i], NULL);
+    struct hjob *j;
+    while ((j = hp->head)) {
+        hp->head = j->next;
+        job_free(j);
+    }
+    /* Results written back but not yet read: drop them uncalled. */
+    struct hjob *done;
+    evutil_make_socket_nonblocking(hp->pipe_rd);
+    while (read(hp->pipe_rd, &done, sizeof(done)) == (ssize_t)sizeof(done))
+        job_free(done);
+    if (hp->done_ev)
+        event_free(hp->done_ev);
+    close(hp->pipe_rd);
+    close(hp->pipe_wr);
+    free(hp->threads);
+    pthread_mutex_destroy(&hp->mu);
+    pthread_cond_destroy(&hp->cv);
+    free(hp);
+}
+
+bool hashpool_verify(struct hashpool *hp, const char *stored, const char *password,
+                     hashpool_verify_fn fn, void *arg)
+{
+    size_t pwlen = strnlen(password, MAX_PASSWORD + 1);
+    if (pwlen > MAX_PASSWORD)
+        pwlen = MAX_PASSWORD; /* checked by the caller; never match on a truncation */
+    struct hjob *j = calloc(1, sizeof(*j));
+    if (!j)
+        return false;
+    j->dummy = stored == NULL || strlen(stored) >= sizeof(j->stored);
+    if (!j->dummy)
+        memcpy(j->stored, stored, strlen(stored) + 1);
+    j->password = sodium_malloc(pwlen + 1);
+    if (!j->password) {
+        free(j);
+        return false;
+    }
+    memcpy(j->password, password, pwlen);
+    j->password[pwlen] = '\0';
+    j->pwlen = pwlen;
+    j->fn = fn;
+    j->arg = arg;
+
+    pthread_mutex_lock(&hp->mu);
+    if (hp->queued >= hp->queue_len) {
+        pthread_mutex_unlock(&hp->mu);
+        job_free(j);
+        return false;
+    }
+    if (hp->tail)
+        hp->tail->next = j;
+    else
+        hp->head = j;
+    hp->tail = j;
+    hp->queued++;
+    pthread_cond_signal(&hp->cv);
+    pthread_mutex_unlock(&hp->mu);
+    return true;
+}
+
+bool hashpool_hash_now(const char *password, char out[128])
+{
+    if (sodium_init() < 0)
+        return false;
+    _Static_assert(crypto_pwhash_STRBYTES <= 128, "hash buffer too small");
+    return crypto_pwhash_str(out, password, strlen(password), OPS, MEM) == 0;
+}

@@ -1,0 +1,47 @@
+/*
+ * hashpool: argon2id password hashing off the event loop. A hash takes
+ * ~64 MiB and tens of milliseconds, so a few worker threads (one per core)
+ * do it, fed through a bounded queue; results come back to the loop
+ * through a pipe. A storm of logins waits in the queue (or is refused when
+ * it is full) while every other request keeps being served.
+ */
+#ifndef YANXIU_HASHPOOL_H
+#define YANXIU_HASHPOOL_H
+
+#include <event2/event.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct hashpool;
+
+/*
+ * Called on the loop thread. `ok`: the password matched. `new_hash`: when
+ * it matched and the stored hash used weaker limits than today's, a fresh
+ * hash to store (else NULL). Valid during the call only.
+ */
+typedef void (*hashpool_verify_fn)(void *arg, bool ok, const char *new_hash);
+
+/* Starts `threads` workers (0: one per core) with a queue of `queue_len`. */
+struct hashpool *hashpool_new(struct event_base *base, int threads, int queue_len)
+    __attribute__((warn_unused_result));
+
+/* Stops the workers after the jobs they are running; queued jobs are dropped uncalled. */
+void hashpool_free(struct hashpool *hp);
+
+/*
+ * Queues a check of `password` against `stored` (a crypto_pwhash_str
+ * string). stored == NULL checks against a dummy hash so that an unknown
+ * user costs as much time as a known one, and never matches. The password
+ * is copied into locked memory and wiped after use. Returns false when the
+ * queue is full (the callback is then not called).
+ */
+bool hashpool_verify(struct hashpool *hp, const char *stored, const char *password,
+                     hashpool_verify_fn fn, void *arg) __attribute__((warn_unused_result));
+
+/*
+ * Hashes a password with today's limits (blocking: for command-line tools,
+ * never the event loop). False on out-of-memory.
+ */
+bool hashpool_hash_now(const char *password, char out[128]) __attribute__((warn_unused_result));
+
+#endif

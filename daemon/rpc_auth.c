@@ -1,0 +1,286 @@
+/*
+ * rpc_auth: sessions. Login is three steps: read the stored hash and the
+ * lockout state (auth_login_begin), verify on a worker, then record the
+ * session or the failure. The token is 32 random bytes returned once; the
+ * database keeps only its SHA-256.
+ */
+#include "rpc_auth.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conn.h"
+#include "hashpool.h"
+#include "log.h"
+#include "server.h"
+
+#define MAX_USER 64
+#define MAX_PASSWORD 1024
+#define WRONG_CREDENTIALS "wrong user name or password"
+
+static const struct db_stmt auth_stmts[] = {
+    {"auth_login_begin", "SELECT user_id, pw_hash, locked, retry_after_s "
+                         "FROM auth_login_begin($1, $2::int, $3::int)"},
+    {"auth_login_ok", "SELECT name, role, coalesce(district_code, ''), coalesce(unit_code, ''), "
+                      "(extract(epoch FROM expires_at) * 1000000)::int8 "
+                      "FROM auth_login_ok($1::int8, $2::bytea, $3::int, $4, $5)"},
+    {"auth_login_failed", "SELECT auth_login_failed($1, $2, $3)"},
+    {"session_revoke", "SELECT session_revoke($1::bytea, $2)"},
+};
+
+void auth_register(void)
+{
+    db_register(auth_stmts, sizeof(auth_stmts) / sizeof(auth_stmts[0]));
+}
+
+/* A login in progress; lives from auth_login until the answer. */
+struct login {
+    struct rpc_req *req;
+    char answer[160]; /* what a failed login is told */
+    int64_t user_id; /* 0: unknown or disabled */
+    uint8_t token[SESSION_TOKEN_BYTES];
+    struct session s;
+};
+
+/* Call before answering: the answer frees the request, and the password with it. */
+static void login_free(struct login *l)
+{
+    /* The password is wiped here too, whatever path the login took. */
+    Yanxiu__V1__LoginRequest *in = l->req ? l->req->env->login : NULL;
+    if (in && in->password)
+        sodium_memzero(in->password, strlen(in->password));
+    sodium_memzero(l, sizeof(*l));
+    free(l);
+}
+
+static void failed_done(void *arg, const struct db_outcome *out)
+{
+    struct login *l = arg;
+    struct rpc_req *req = l->req;
+    char answer[sizeof(l->answer)];
+    memcpy(answer, l->answer, sizeof(answer));
+    login_free(l);
+    if (!out->ok)
+        rpc_fail_db(req, out);
+    else
+        rpc_fail(req, YANXIU__V1__CODE__UNAUTHENTICATED, "%s", answer);
+}
+
+/* Records a failed login (and its audit entry), then answers `answer`. */
+static void login_failed(struct login *l, const char *why, const char *answer)
+{
+    struct rpc_req *req = l->req;
+    snprintf(l->answer, sizeof(l->answer), "%s", answer);
+    struct db_job *job = db_job_new(failed_done, l);
+    const char *v[] = {req->env->login->user, req->peer, why};
+    if (!job || !db_job_add(job, "auth_login_failed", 3, v)) {
+        db_job_free(job);
+        login_free(l);
+        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
+    if (db_submit(req->srv->db, job) != DB_SUBMITTED) {
+        login_free(l);
+        rpc_fail(req, YANXIU__V1__CODE__UNAVAILABLE,
+                 "the database is not reachable; try again later");
+    }
+}
+
+static void ok_done(void *arg, const struct db_outcome *out)
+{
+    struct login *l = arg;
+    struct rpc_req *req = l->req;
+    if (!out->ok) {
+        login_free(l);
+        rpc_fail_db(req, out);
+        return;
+    }
+    PGresult *r = out->results[0];
+    struct session *s = &l->s;
+    s->user_id = l->user_id;
+    snprintf(s->user, sizeof(s->user), "%s", PQgetvalue(r, 0, 0));
+    s->role = session_role_parse(PQgetvalue(r, 0, 1));
+    snprintf(s->district, sizeof(s->district), "%s", PQgetvalue(r, 0, 2));
+    snprintf(s->unit, sizeof(s->unit), "%s", PQgetvalue(r, 0, 3));
+    s->expires_us = strtoll(PQgetvalue(r, 0, 4), NULL, 10);
+    session_cache_put(s);
+
+    Yanxiu__V1__Identity id = YANXIU__V1__IDENTITY__INIT;
+    id.user = s->user;
+    id.role = (char *)session_role_name(s->role);
+    id.district_code = s->district;
+    id.unit_code = s->unit;
+    Yanxiu__V1__LoginResponse resp = YANXIU__V1__LOGIN_RESPONSE__INIT;
+    resp.token.data = l->token;
+    resp.token.len = sizeof(l->token);
+    resp.expires_at_us = s->expires_us;
+    resp.identity = &id;
+    Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
+    env.body_case = YANXIU__V1__ENVELOPE__BODY_LOGIN_REPLY;
+    env.login_reply = &resp;
+    rpc_reply(req, &env);
+    login_free(l);
+}
+
+static void verified(void *arg, bool ok, const char *new_hash)
+{
+    struct login *l = arg;
+    struct rpc_req *req = l->req;
+    if (!ok || l->user_id == 0) {
+        login_failed(l, l->user_id == 0 ? "unknown or disabled user" : "wrong password",
+                     WRONG_CREDENTIALS);
+        return;
+    }
+    randombytes_buf(l->token, sizeof(l->token));
+    session_hash_token(l->token, sizeof(l->token), l->s.token_hash);
+    char uid[24], ttl[16];
+    snprintf(uid, sizeof(uid), "%lld", (long long)l->user_id);
+    snprintf(ttl, sizeof(ttl), "%d", req->srv->cfg.session_ttl);
+    const char *v[] = {uid, (const char *)l->s.token_hash, ttl, req->peer, new_hash};
+    int len[] = {0, SESSION_HASH_BYTES, 0, 0, 0};
+    int fmt[] = {0, 1, 0, 0, 0};
+    struct db_job *job = db_job_new(ok_done, l);
+    if (!job || !db_job_add_bin(job, "auth_login_ok", 5, v, len, fmt)) {
+        db_job_free(job);
+        login_free(l);
+        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
+    if (db_submit(req->srv->db, job) != DB_SUBMITTED) {
+        login_free(l);
+        rpc_fail(req, YANXIU__V1__CODE__UNAVAILABLE,
+                 "the database is not reachable; try again later");
+    }
+}
+
+static void begin_done(void *arg, const struct db_outcome *out)
+{
+    struct login *l = arg;
+    struct rpc_req *req = l->req;
+    if (!out->ok) {
+        login_free(l);
+        rpc_fail_db(req, out);
+        return;
+    }
+    PGresult *r = out->results[0];
+    bool locked = strcmp(PQgetvalue(r, 0, 2), "t") == 0;
+    if (locked) {
+        /* Names that do not exist lock too: the answer reveals nothing. */
+        int minutes = (atoi(PQgetvalue(r, 0, 3)) + 59) / 60;
+        char answer[160];
+        snprintf(answer, sizeof(answer),
+                 "too many failed logins for this user name; try again in %d minute%s", minutes,
+                 minutes == 1 ? "" : "s");
+        login_failed(l, "locked", answer);
+        return;
+    }
+    const char *hash = NULL;
+    if (!PQgetisnull(r, 0, 0)) {
+        l->user_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+        hash = PQgetvalue(r, 0, 1);
+    }
+    if (!hashpool_verify(req->srv->hash, hash, req->env->login->password, verified, l)) {
+        login_free(l);
+        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED,
+                 "too many logins at once; try again in a moment");
+    }
+}
+
+void auth_login(struct rpc_req *req)
+{
+    const Yanxiu__V1__LoginRequest *in = req->env->login;
+    size_t ulen = strlen(in->user);
+    if (ulen == 0 || ulen > MAX_USER || strlen(in->password) > MAX_PASSWORD) {
+        rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
+                 ulen == 0 ? "login: the user name is empty"
+                           : "login: the user name (at most 64) or password (at most 1024 bytes) "
+                             "is too long");
+        return;
+    }
+    struct login *l = calloc(1, sizeof(*l));
+    if (!l) {
+        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
+    l->req = req;
+    char maxf[16], window[16];
+    snprintf(maxf, sizeof(maxf), "%d", req->srv->cfg.lockout_failures);
+    snprintf(window, sizeof(window), "%d", req->srv->cfg.lockout_window);
+    const char *v[] = {in->user, maxf, window};
+    struct db_job *job = db_job_new(begin_done, l);
+    if (!job || !db_job_add(job, "auth_login_begin", 3, v)) {
+        db_job_free(job);
+        login_free(l);
+        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
+    if (db_submit(req->srv->db, job) != DB_SUBMITTED) {
+        login_free(l);
+        rpc_fail(req, YANXIU__V1__CODE__UNAVAILABLE,
+                 "the database is not reachable; try again later");
+    }
+}
+
+static void logout_done(void *arg, const struct db_outcome *out)
+{
+    struct rpc_req *req = arg;
+    if (!out->ok) {
+        rpc_fail_db(req, out);
+        return;
+    }
+    Yanxiu__V1__LogoutResponse resp = YANXIU__V1__LOGOUT_RESPONSE__INIT;
+    Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
+    env.body_case = YANXIU__V1__ENVELOPE__BODY_LOGOUT_REPLY;
+    env.logout_reply = &resp;
+    rpc_reply(req, &env);
+}
+
+void auth_logout(struct rpc_req *req)
+{
+    session_cache_drop(req->session.token_hash);
+    const char *v[] = {(const char *)req->session.token_hash, req->peer};
+    int len[] = {SESSION_HASH_BYTES, 0};
+    int fmt[] = {1, 0};
+    struct db_job *job = db_job_new(logout_done, req);
+    if (!job || !db_job_add_bin(job, "session_revoke", 2, v, len, fmt)) {
+        db_job_free(job);
+        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
+    rpc_submit(req, job);
+}
+
+static void whoami_done(void *arg, const struct db_outcome *out)
+{
+    struct rpc_req *req = arg;
+    if (!out->ok) {
+        rpc_fail_db(req, out);
+        return;
+    }
+    const struct session *s = &req->session;
+    Yanxiu__V1__Identity id = YANXIU__V1__IDENTITY__INIT;
+    id.user = (char *)s->user;
+    id.role = (char *)session_role_name(s->role);
+    id.district_code = (char *)s->district;
+    id.unit_code = (char *)s->unit;
+    Yanxiu__V1__WhoAmIResponse resp = YANXIU__V1__WHO_AM_IRESPONSE__INIT;
+    resp.identity = &id;
+    resp.expires_at_us = s->expires_us;
+    Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
+    env.body_case = YANXIU__V1__ENVELOPE__BODY_WHOAMI_REPLY;
+    env.whoami_reply = &resp;
+    rpc_reply(req, &env);
+}
+
+void auth_whoami(struct rpc_req *req)
+{
+    /* Through the database, so that a revoked session is caught now. */
+    struct db_job *job = rpc_job_new(req, whoami_done);
+    if (!job) {
+        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
+    rpc_submit(req, job);
+}
