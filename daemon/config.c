@@ -13,8 +13,9 @@
 #include <string.h>
 
 #include "log.h"
+#include "tls.h"
 
-enum key_type { KEY_INT, KEY_STRING, KEY_LEVEL };
+enum key_type { KEY_INT, KEY_STRING, KEY_LEVEL, KEY_BOOL };
 
 struct key {
     const char *section;
@@ -57,7 +58,11 @@ static const struct key keys[] = {
             "largest frame in bytes"),
     INT_KEY("server", max_inflight, 32, 1, 10000, true,
             "unanswered requests per connection before reading pauses"),
+    {"server", "plaintext", KEY_BOOL, offsetof(struct config, plaintext), 0, NULL, 0, 1, false,
+     "yes: serve without TLS; allowed on loopback addresses only"},
     INT_KEY("server", port, 7433, 1, 65535, false, "TCP port"),
+    STR_KEY("server", tls_cert, "", "PEM certificate chain (re-read on SIGHUP)"),
+    STR_KEY("server", tls_key, "", "PEM private key of tls_cert (re-read on SIGHUP)"),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -184,6 +189,16 @@ static int on_key(void *user, const char *section, const char *name, const char 
         *int_at(st->cfg, k) = (int)v;
         break;
     }
+    case KEY_BOOL:
+        if (strcmp(value, "yes") == 0 || strcmp(value, "true") == 0 || strcmp(value, "on") == 0 ||
+            strcmp(value, "1") == 0)
+            *int_at(st->cfg, k) = 1;
+        else if (strcmp(value, "no") == 0 || strcmp(value, "false") == 0 ||
+                 strcmp(value, "off") == 0 || strcmp(value, "0") == 0)
+            *int_at(st->cfg, k) = 0;
+        else
+            add_error(st, "[%s] %s: \"%s\" is not yes or no", section, name, value);
+        break;
     case KEY_LEVEL:
         if (!log_level_parse(value, int_at(st->cfg, k)))
             add_error(st, "[%s] %s: \"%s\" is not a log level (error, warn, info, debug)", section,
@@ -239,6 +254,28 @@ bool config_validate(const struct config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "[server] listen is empty: give an address such as 127.0.0.1");
         return false;
     }
+    bool tls = cfg->tls_cert[0] || cfg->tls_key[0];
+    if (tls && !(cfg->tls_cert[0] && cfg->tls_key[0])) {
+        snprintf(err, errlen, "[server] TLS needs both tls_cert and tls_key");
+        return false;
+    }
+    if (tls && cfg->plaintext) {
+        snprintf(err, errlen, "[server] plaintext = yes and tls_cert/tls_key are both set: "
+                              "choose one (remove plaintext to serve TLS)");
+        return false;
+    }
+    if (!tls && !cfg->plaintext) {
+        snprintf(err, errlen, "[server] no TLS configured: set tls_cert and tls_key, or, on a "
+                              "loopback address only, plaintext = yes");
+        return false;
+    }
+    if (cfg->plaintext && !tls_is_loopback(cfg->listen)) {
+        snprintf(err, errlen, "[server] plaintext = yes is refused on listen = %s: plaintext is "
+                              "allowed only on loopback addresses (127.0.0.1, ::1); configure "
+                              "tls_cert and tls_key for any other address",
+                 cfg->listen);
+        return false;
+    }
     return true;
 }
 
@@ -275,6 +312,8 @@ void config_dump_defaults(FILE *out)
             fprintf(out, "%s = %s\n", k->name, k->def_str);
         else if (k->type == KEY_LEVEL)
             fprintf(out, "%s = %s\n", k->name, log_level_name((int)k->def_int));
+        else if (k->type == KEY_BOOL)
+            fprintf(out, "%s = %s\n", k->name, k->def_int ? "yes" : "no");
         else
             fprintf(out, "%s = %ld\n", k->name, k->def_int);
     }

@@ -24,6 +24,9 @@ struct config {
     int idle_timeout;          /* seconds without traffic before a connection is closed */
     int drain_timeout;         /* seconds SIGTERM waits for in-flight work */
     int log_level;             /* enum log_level */
+    char *tls_cert;            /* PEM certificate chain; with tls_key turns TLS on */
+    char *tls_key;             /* PEM private key */
+    int plaintext;             /* bool: serve without TLS (loopback addresses only) */
     /* [database] */
     char *conninfo;            /* libpq conninfo of the daemon's (non-owner) role */
     char *migrate_conninfo;    /* libpq conninfo of the schema owner, for `yanxiud migrate` */

@@ -9,6 +9,8 @@
 
 #include <arpa/inet.h>
 #include <event2/buffer.h>
+#include <event2/bufferevent_ssl.h>
+#include <openssl/err.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdarg.h>
@@ -216,6 +218,15 @@ static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
         return;
     }
     if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+        unsigned long tls_err = c->srv->tls ? bufferevent_get_openssl_error(bev) : 0;
+        if (tls_err) {
+            /* A handshake that failed: a plaintext client, a bad client hello. */
+            char buf[256];
+            ERR_error_string_n(tls_err, buf, sizeof(buf));
+            log_info("conn %llu %s: TLS error: %s", c->id, c->peer, buf);
+            while (bufferevent_get_openssl_error(bev))
+                ;
+        }
         conn_close(c, 0, (what & BEV_EVENT_EOF) ? "closed by the peer" : "socket error");
         schedule_reap(c);
     }
@@ -258,7 +269,18 @@ void conn_accept(struct server *srv, evutil_socket_t fd, const struct sockaddr *
     }
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    c->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
+    if (srv->tls) {
+        SSL *ssl = SSL_new(srv->tls);
+        c->bev = ssl ? bufferevent_openssl_socket_new(srv->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
+                                                      BEV_OPT_CLOSE_ON_FREE)
+                     : NULL;
+        if (c->bev)
+            bufferevent_openssl_set_allow_dirty_shutdown(c->bev, 1);
+        else if (ssl)
+            SSL_free(ssl);
+    } else {
+        c->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
+    }
     c->more = event_new(srv->base, -1, 0, conn_more_cb, c);
     if (!c->bev || !c->more) {
         if (c->bev)

@@ -2,11 +2,12 @@
  * yanxiud: the yanxiu daemon's command line: serve (default), migrate,
  * check-config.
  */
-#include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "admin.h"
 #include "config.h"
 #include "log.h"
 #include "migrate.h"
@@ -23,6 +24,14 @@ static void usage(FILE *out)
             "  serve         run the daemon (default)\n"
             "  migrate       apply missing database migrations (as migrate_conninfo's role)\n"
             "  check-config  read and check the configuration file, then exit\n"
+            "  district add CODE NAME   add a district (6-digit division code, name)\n"
+            "  district list\n"
+            "  user add NAME --role admin|district|school [--district CODE] [--unit SCHOOL_CODE]\n"
+            "  user passwd NAME         set a new password (ends the user's sessions)\n"
+            "  user disable NAME        disable an account (ends its sessions)\n"
+            "  user list\n"
+            "                Account commands connect as migrate_conninfo's role; passwords\n"
+            "                come from a no-echo prompt, or YANXIU_PASSWORD for scripts.\n"
             "\n"
             "options:\n"
             "  -c, --config FILE  configuration file (default " CONFIG_DEFAULT_PATH ")\n"
@@ -47,68 +56,88 @@ static bool load(const char *path, struct config *cfg)
 int main(int argc, char **argv)
 {
     const char *path = CONFIG_DEFAULT_PATH;
-    static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0},
-    };
-    int ch;
-    /* '+' is not used: options may follow the command (yanxiud migrate -c FILE). */
-    while ((ch = getopt_long(argc, argv, "c:hV", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'c':
-            path = optarg;
-            break;
-        case 'h':
+    /* -c may stand anywhere (yanxiud migrate -c FILE); everything else is
+     * the command and its own arguments, which the command parses. */
+    char **rest = calloc((size_t)argc + 1, sizeof(char *));
+    int nrest = 0;
+    if (!rest)
+        return 1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "yanxiud: %s needs a file name; see yanxiud --help\n", a);
+                return 2;
+            }
+            path = argv[++i];
+        } else if (strncmp(a, "--config=", 9) == 0) {
+            path = a + 9;
+        } else if (nrest == 0 && (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)) {
             usage(stdout);
             return 0;
-        case 'V':
+        } else if (nrest == 0 && (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0)) {
             printf("yanxiud %s (protocol 1, schema %u)\n", YANXIU_VERSION, migrate_latest());
             return 0;
-        default:
-            fprintf(stderr, "yanxiud: see yanxiud --help\n");
-            return 2;
+        } else {
+            rest[nrest++] = argv[i];
         }
     }
-    const char *cmd = optind < argc ? argv[optind] : "serve";
-    if (optind + 1 < argc) {
-        fprintf(stderr, "yanxiud: unexpected argument \"%s\"; see yanxiud --help\n", argv[optind + 1]);
+    const char *cmd = nrest > 0 ? rest[0] : "serve";
+    bool takes_args = strcmp(cmd, "user") == 0 || strcmp(cmd, "district") == 0;
+    if (!takes_args && nrest > 1) {
+        fprintf(stderr, "yanxiud: unexpected argument \"%s\"; see yanxiud --help\n", rest[1]);
+        return 2;
+    }
+    if (cmd[0] == '-') {
+        fprintf(stderr, "yanxiud: unknown option \"%s\"; see yanxiud --help\n", cmd);
         return 2;
     }
     struct config cfg;
+    int rc;
     if (strcmp(cmd, "serve") == 0) {
         if (!load(path, &cfg)) {
             config_free(&cfg);
             return 1;
         }
         return server_run(path, &cfg);
-    }
-    if (strcmp(cmd, "migrate") == 0) {
+    } else if (strcmp(cmd, "migrate") == 0) {
         if (!load(path, &cfg)) {
             config_free(&cfg);
             return 1;
         }
-        const char *ci = cfg.migrate_conninfo[0] ? cfg.migrate_conninfo : NULL;
-        if (!ci) {
+        if (!cfg.migrate_conninfo[0]) {
             fprintf(stderr, "yanxiud migrate: [database] migrate_conninfo is not set in %s: give "
                             "the conninfo of the schema owner, e.g. migrate_conninfo = "
                             "dbname=yanxiu user=yanxiu_owner\n",
                     path);
+            rc = 1;
+        } else {
+            rc = migrate_run(cfg.migrate_conninfo) ? 0 : 1;
+        }
+    } else if (strcmp(cmd, "check-config") == 0) {
+        bool ok = load(path, &cfg);
+        SSL_CTX *ctx = NULL;
+        char err[1024];
+        if (ok && !server_load_tls(&cfg, &ctx, err, sizeof(err))) {
+            fprintf(stderr, "yanxiud: %s\n", err);
+            ok = false;
+        }
+        if (ctx)
+            SSL_CTX_free(ctx);
+        if (ok)
+            printf("%s: ok\n", path);
+        rc = ok ? 0 : 1;
+    } else if (takes_args) {
+        if (!load(path, &cfg)) {
             config_free(&cfg);
             return 1;
         }
-        bool ok = migrate_run(ci);
-        config_free(&cfg);
-        return ok ? 0 : 1;
+        rc = admin_main(&cfg, nrest, rest);
+    } else {
+        fprintf(stderr, "yanxiud: unknown command \"%s\"; see yanxiud --help\n", cmd);
+        return 2;
     }
-    if (strcmp(cmd, "check-config") == 0) {
-        bool ok = load(path, &cfg);
-        config_free(&cfg);
-        if (ok)
-            printf("%s: ok\n", path);
-        return ok ? 0 : 1;
-    }
-    fprintf(stderr, "yanxiud: unknown command \"%s\"; see yanxiud --help\n", cmd);
-    return 2;
+    config_free(&cfg);
+    free(rest);
+    return rc;
 }

@@ -18,6 +18,7 @@
 #include "conn.h"
 #include "hashpool.h"
 #include "session.h"
+#include "tls.h"
 #include "log.h"
 #include "migrate.h"
 #include "rpc.h"
@@ -61,8 +62,18 @@ static bool listen_on(struct server *srv)
         return false;
     }
     evconnlistener_set_error_cb(srv->listener, on_accept_error);
-    log_info("listening on %s port %d", srv->cfg.listen, srv->cfg.port);
+    log_info("listening on %s port %d (%s)", srv->cfg.listen, srv->cfg.port,
+             srv->tls ? "TLS" : "plaintext, loopback only");
     return true;
+}
+
+bool server_load_tls(const struct config *cfg, SSL_CTX **ctx, char *err, size_t errlen)
+{
+    *ctx = NULL;
+    if (!cfg->tls_cert[0])
+        return true;
+    *ctx = tls_server_ctx(cfg->tls_cert, cfg->tls_key, err, errlen);
+    return *ctx != NULL;
 }
 
 static void on_db_ready(void *arg)
@@ -156,6 +167,17 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
     } else {
         char changed[256];
         config_apply_reload(&srv->cfg, &next, changed, sizeof(changed));
+        /* Renewed certificates: new connections use them, open ones keep theirs. */
+        if (srv->tls) {
+            SSL_CTX *ctx;
+            if (!server_load_tls(&srv->cfg, &ctx, err, sizeof(err))) {
+                log_error("reload: keeping the old certificate: %s", err);
+            } else {
+                SSL_CTX_free(srv->tls);
+                srv->tls = ctx;
+                log_info("reload: certificate %s loaded", srv->cfg.tls_cert);
+            }
+        }
         log_level_current = srv->cfg.log_level;
         log_info("reloaded %s: %s", srv->config_path, changed[0] ? changed : "nothing changed");
         /* Keys that need a restart are read again only then: say so. */
@@ -197,6 +219,11 @@ int server_run(const char *config_path, struct config *cfg)
         event_add(srv->sig_term, NULL) || event_add(srv->sig_int, NULL) ||
         event_add(srv->sig_hup, NULL)) {
         log_error("cannot set up events");
+        goto out;
+    }
+    char err[1024];
+    if (!server_load_tls(&srv->cfg, &srv->tls, err, sizeof(err))) {
+        log_error("%s", err);
         goto out;
     }
     if (!listen_on(srv))
@@ -247,6 +274,8 @@ out:
     if (srv->sig_hup)
         event_free(srv->sig_hup);
     event_base_free(srv->base);
+    if (srv->tls)
+        SSL_CTX_free(srv->tls);
     config_free(&srv->cfg);
     return rc;
 }

@@ -7,6 +7,7 @@
 
 #include <event2/event.h>
 #include <event2/listener.h>
+#include <openssl/ssl.h>
 #include <stdbool.h>
 #include <sys/queue.h>
 
@@ -23,6 +24,7 @@ struct server {
     struct evconnlistener *listener;
     struct db_pool *db;
     struct hashpool *hash;
+    SSL_CTX *tls; /* NULL: plaintext (loopback only, checked by config_validate) */
     struct event *sig_term, *sig_int, *sig_hup;
     struct event *reap_ev;    /* frees closed connections after the callbacks that closed them */
     struct event *drain_tick; /* while draining: checks whether all work is done */
@@ -41,6 +43,14 @@ struct server {
  * fatal error (non-zero). `cfg` is taken over by the server.
  */
 int server_run(const char *config_path, struct config *cfg);
+
+/*
+ * Loads the TLS context the config asks for into *ctx (NULL for
+ * plaintext). False with a message in err. Used at start, on SIGHUP and
+ * by check-config.
+ */
+bool server_load_tls(const struct config *cfg, SSL_CTX **ctx, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
 
 /* Called when the daemon's total of in-flight requests changed (drain check). */
 void server_work_done(struct server *srv);
