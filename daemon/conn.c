@@ -125,8 +125,11 @@ void conn_request_done(struct conn *c)
 static void conn_process_input(struct conn *c)
 {
     struct evbuffer *in = bufferevent_get_input(c->bev);
-    uint32_t max = (uint32_t)c->srv->cfg.max_frame;
     for (int n = 0; !c->closing; n++) {
+        /* A stranger gets a tight cap; a logged-in client the configured one. */
+        uint32_t max = (uint32_t)c->srv->cfg.max_frame;
+        if (!c->authenticated && max > CONN_PRELOGIN_MAX_FRAME)
+            max = CONN_PRELOGIN_MAX_FRAME;
         if (c->inflight >= c->srv->cfg.max_inflight || c->srv->draining) {
             update_reading(c);
             return;
@@ -154,8 +157,8 @@ static void conn_process_input(struct conn *c)
         }
         if (st == FRAME_TOO_BIG) {
             conn_close(c, YANXIU__V1__CODE__RESOURCE_EXHAUSTED,
-                       "frame of %u bytes exceeds the server's limit of %u bytes (max_frame)",
-                       body_len, max);
+                       "frame of %u bytes exceeds the server's limit of %u bytes (%s)", body_len,
+                       max, c->authenticated ? "max_frame" : "before login");
             return;
         }
         uint8_t *body = malloc(body_len);

@@ -21,9 +21,13 @@ struct conn {
     char peer[64];
     struct rpc_req_list reqs; /* in flight */
     int inflight;
+    bool authenticated; /* a request on it carried a valid session: full max_frame */
     bool closing;  /* no more reading; freed once the output is flushed */
     bool reaping;  /* on srv->reap */
 };
+
+/* Largest frame before a connection has shown a valid session. */
+#define CONN_PRELOGIN_MAX_FRAME (64u * 1024u)
 
 /* Takes over an accepted socket. Over the connection limit the client is
  * told RESOURCE_EXHAUSTED and the connection closed. */
