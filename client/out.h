@@ -1,0 +1,67 @@
+/*
+ * out: prints the rows a listing command gets back as an aligned table, CSV
+ * or JSON, so that every command offers the same --format choices with the
+ * same rules. Collect the rows first (table widths need them all), then print.
+ */
+#ifndef YANXIU_OUT_H
+#define YANXIU_OUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#define OUT_MUST_CHECK __attribute__((warn_unused_result))
+
+/* The words --format accepts, for usage texts and error messages. */
+#define OUT_FORMAT_CHOICES "table, csv or json"
+
+enum out_format {
+    OUT_TABLE, /* aligned columns for people; numbers right-aligned */
+    OUT_CSV,   /* RFC 4180 quoting, header row, LF line ends */
+    OUT_JSON,  /* an array of objects, one per row; numbers unquoted */
+};
+
+enum out_kind {
+    OUT_STRING,
+    OUT_NUMBER, /* the cell text must be a JSON number, e.g. "12", "-3.5", "1e3" */
+};
+
+struct out_column {
+    /* snake_case: the JSON key, the CSV header and the table heading. The
+       string must outlive the table (a literal, as a rule). */
+    const char *name;
+    enum out_kind kind;
+};
+
+struct out_table;
+
+/* Copies the column array (not the names). NULL when memory runs out. */
+struct out_table *out_table_new(const struct out_column *cols, size_t ncols) OUT_MUST_CHECK;
+
+void out_table_free(struct out_table *t); /* NULL is fine */
+
+/*
+ * Appends a row of one cell per column; the strings are copied. A NULL cell
+ * is "no value": empty in table and CSV, null in JSON. False (the table
+ * unchanged) when memory runs out, or when a number cell is not a JSON
+ * number (errno EINVAL; a bug in the caller).
+ */
+bool out_row_add(struct out_table *t, const char *const *cells) OUT_MUST_CHECK;
+
+size_t out_rows(const struct out_table *t);
+
+/* Parses "table", "csv" or "json". False for anything else. */
+bool out_parse_format(const char *name, enum out_format *format) OUT_MUST_CHECK;
+
+/* Prints the table. False when writing to fp failed (e.g. a full disk; errno says why). */
+bool out_print(const struct out_table *t, enum out_format format, FILE *fp) OUT_MUST_CHECK;
+
+/*
+ * Terminal columns `s` takes in a table: East Asian wide characters (CJK,
+ * Hangul, fullwidth forms, most emoji) count 2, combining marks 0, control
+ * characters as their visible escape (e.g. "\n" counts 2), a byte that is not
+ * UTF-8 counts 1 (printed as U+FFFD).
+ */
+size_t out_display_width(const char *s);
+
+#endif
