@@ -111,14 +111,24 @@ void frame_reader_free(struct frame_reader *r)
     memset(r, 0, sizeof(*r));
 }
 
-/* Drops the frame handed out by the last frame_reader_next. */
+/*
+ * Drops the frame handed out by the last frame_reader_next by advancing the
+ * start offset; the bytes are moved to the front only when the dead prefix
+ * is large, so that many pipelined frames cost linear time.
+ */
 static void reader_drop_pending(struct frame_reader *r)
 {
     if (r->pending == 0)
         return;
-    memmove(r->buf, r->buf + r->pending, r->len - r->pending);
-    r->len -= r->pending;
+    r->start += r->pending;
     r->pending = 0;
+    if (r->start == r->len) {
+        r->start = r->len = 0;
+    } else if (r->start > 65536 && r->start > r->len / 2) {
+        memmove(r->buf, r->buf + r->start, r->len - r->start);
+        r->len -= r->start;
+        r->start = 0;
+    }
 }
 
 bool frame_reader_feed(struct frame_reader *r, const void *data, size_t len)
@@ -126,6 +136,11 @@ bool frame_reader_feed(struct frame_reader *r, const void *data, size_t len)
     reader_drop_pending(r);
     if (len == 0)
         return true;
+    if (r->start && r->cap - r->len < len) {
+        memmove(r->buf, r->buf + r->start, r->len - r->start);
+        r->len -= r->start;
+        r->start = 0;
+    }
     if (r->cap - r->len < len) {
         size_t cap = r->cap ? r->cap : 4096;
         while (cap - r->len < len) {
@@ -147,10 +162,12 @@ bool frame_reader_feed(struct frame_reader *r, const void *data, size_t len)
 enum frame_status frame_reader_next(struct frame_reader *r, const uint8_t **body, uint32_t *body_len)
 {
     reader_drop_pending(r);
-    enum frame_status st = frame_parse(r->buf, r->len, r->max_body, body_len);
+    if (!r->buf)
+        return FRAME_NEED_MORE;
+    enum frame_status st = frame_parse(r->buf + r->start, r->len - r->start, r->max_body, body_len);
     if (st != FRAME_READY)
         return st;
-    *body = r->buf + FRAME_HEADER_SIZE;
+    *body = r->buf + r->start + FRAME_HEADER_SIZE;
     r->pending = FRAME_HEADER_SIZE + (size_t)*body_len;
     return FRAME_READY;
 }

@@ -79,7 +79,8 @@ Yanxiu__V1__Envelope *frame_unpack(struct frame_budget *b, const uint8_t *body, 
  */
 struct frame_reader {
     uint8_t *buf;
-    size_t len; /* bytes held */
+    size_t start; /* offset of the first byte not yet consumed */
+    size_t len;   /* end of the bytes held */
     size_t cap;
     size_t pending; /* size of the frame handed out last, dropped on the next call */
     uint32_t max_body;
