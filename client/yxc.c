@@ -1,21 +1,27 @@
 /*
  * yxc: the blocking client library for yanxiud. The socket is non-blocking
  * underneath so that every wait goes through poll with a deadline; all bytes
- * pass through io_read/io_write, the one place where TLS will slot in.
+ * pass through io_read/io_write, which speak TLS (OpenSSL) when asked to.
  */
 #include "yxc.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,6 +39,8 @@ struct held {
 
 struct yxc {
     int fd;
+    SSL *ssl;        /* NULL: plaintext */
+    bool tls_broken; /* a fatal TLS error: no close_notify on close */
     int timeout_ms;
     uint64_t next_id; /* request ids start at 1; 0 means "no request" on the wire */
     uint8_t *token;
@@ -45,7 +53,11 @@ struct yxc {
     uint64_t received; /* bytes read so far, to tell whether a read brought anything */
     bool peer_closed;  /* a read returned 0 */
     int read_errno;    /* a read failed (e.g. ECONNRESET); nothing more will come */
+    char read_why[160]; /* and why, in words (strerror, or the TLS error) */
+    char io_why[160];  /* why the last io_read/io_write returned IO_FAILED */
     char peer[300];    /* "host:port" for messages */
+    /* The names in the server's certificate ("DNS:a, IP:1.2.3.4"), for messages. */
+    char cert_names[200];
     /* Why no more requests can be sent, or responses read; empty while fine. */
     char send_dead[200];
     char recv_dead[200];
@@ -61,6 +73,7 @@ static void set_error(struct yxc_error *err, enum yxc_fail f, const char *fmt, .
     err->fail = f;
     err->code = 0;
     err->timed_out = false;
+    err->tls = false;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(err->message, sizeof(err->message), fmt, ap);
@@ -108,22 +121,81 @@ static int poll_timeout(int64_t deadline)
     return left > INT_MAX ? INT_MAX : (int)left;
 }
 
-/* --- transport: the two functions TLS will replace ---------------------------- */
+/* --- transport: plaintext or TLS ------------------------------------------------ */
 
 enum io_status {
     IO_DONE,   /* *n bytes moved (at least one) */
     IO_AGAIN,  /* nothing moved: poll for *want, then call again */
     IO_EOF,    /* the peer closed (reads only) */
-    IO_FAILED, /* errno says why */
+    IO_FAILED, /* errno and c->io_why say why */
 };
 
+/* The reason of the oldest queued OpenSSL error, or `otherwise`; clears the queue. */
+static const char *tls_reason(char *buf, size_t cap, const char *otherwise)
+{
+    unsigned long e = ERR_get_error();
+    ERR_clear_error();
+    const char *r = e ? ERR_reason_error_string(e) : NULL;
+    if (r)
+        snprintf(buf, cap, "%s", r);
+    else if (e)
+        snprintf(buf, cap, "OpenSSL error %lx", e);
+    else
+        snprintf(buf, cap, "%s", otherwise);
+    return buf;
+}
+
 /*
- * With TLS, *want may become the other direction (SSL_ERROR_WANT_READ while
- * writing, and back), which is why the callers poll for what we name here.
+ * What SSL_read/SSL_write returned `r` means. On IO_FAILED errno is set and
+ * c->io_why says why in words. *want may name the other direction
+ * (SSL_ERROR_WANT_READ while writing, and back): the callers poll for it.
  */
+static enum io_status tls_status(struct yxc *c, int r, size_t *n, short *want, bool reading)
+{
+    if (r > 0) {
+        *n = (size_t)r;
+        return IO_DONE;
+    }
+    int saved = errno;
+    switch (SSL_get_error(c->ssl, r)) {
+    case SSL_ERROR_WANT_READ:
+        *want = POLLIN;
+        return IO_AGAIN;
+    case SSL_ERROR_WANT_WRITE:
+        *want = POLLOUT;
+        return IO_AGAIN;
+    case SSL_ERROR_ZERO_RETURN: /* close_notify, or EOF: see SSL_OP_IGNORE_UNEXPECTED_EOF */
+        if (reading)
+            return IO_EOF;
+        errno = EPIPE;
+        snprintf(c->io_why, sizeof(c->io_why), "%s", strerror(errno));
+        return IO_FAILED;
+    case SSL_ERROR_SYSCALL:
+        c->tls_broken = true;
+        ERR_clear_error();
+        if (saved == 0 && reading)
+            return IO_EOF;
+        errno = saved ? saved : EPIPE;
+        snprintf(c->io_why, sizeof(c->io_why), "%s", strerror(errno));
+        return IO_FAILED;
+    default:
+        c->tls_broken = true;
+        errno = EPROTO;
+        char why[120];
+        snprintf(c->io_why, sizeof(c->io_why), "TLS error: %s",
+                 tls_reason(why, sizeof(why), "unknown"));
+        return IO_FAILED;
+    }
+}
+
 static enum io_status io_write(struct yxc *c, const uint8_t *data, size_t len, size_t *n,
                                short *want)
 {
+    if (c->ssl) {
+        ERR_clear_error();
+        int r = SSL_write(c->ssl, data, len > INT_MAX ? INT_MAX : (int)len);
+        return tls_status(c, r, n, want, false);
+    }
     /* MSG_NOSIGNAL: a closed peer must be an EPIPE error, not a SIGPIPE that kills the caller. */
     ssize_t r = send(c->fd, data, len, MSG_NOSIGNAL);
     if (r > 0) {
@@ -134,11 +206,17 @@ static enum io_status io_write(struct yxc *c, const uint8_t *data, size_t len, s
         *want = POLLOUT;
         return IO_AGAIN;
     }
+    snprintf(c->io_why, sizeof(c->io_why), "%s", strerror(errno));
     return IO_FAILED;
 }
 
 static enum io_status io_read(struct yxc *c, uint8_t *buf, size_t cap, size_t *n, short *want)
 {
+    if (c->ssl) {
+        ERR_clear_error();
+        int r = SSL_read(c->ssl, buf, cap > INT_MAX ? INT_MAX : (int)cap);
+        return tls_status(c, r, n, want, true);
+    }
     ssize_t r = recv(c->fd, buf, cap, 0);
     if (r > 0) {
         *n = (size_t)r;
@@ -150,7 +228,14 @@ static enum io_status io_read(struct yxc *c, uint8_t *buf, size_t cap, size_t *n
         *want = POLLIN;
         return IO_AGAIN;
     }
+    snprintf(c->io_why, sizeof(c->io_why), "%s", strerror(errno));
     return IO_FAILED;
+}
+
+/* Decrypted bytes OpenSSL holds that poll cannot see. */
+static bool tls_buffered(const struct yxc *c)
+{
+    return c->ssl && SSL_pending(c->ssl) > 0;
 }
 
 /* --- waiting and moving bytes ------------------------------------------------- */
@@ -169,6 +254,10 @@ static bool timed_out(struct yxc *c, const char *what, struct yxc_error *err)
 static bool wait_ready(struct yxc *c, short events, int64_t deadline, const char *what,
                        short *revents, struct yxc_error *err)
 {
+    if ((events & POLLIN) && tls_buffered(c)) {
+        *revents = POLLIN;
+        return true;
+    }
     struct pollfd p = {.fd = c->fd, .events = events};
     for (;;) {
         int r = poll(&p, 1, poll_timeout(deadline));
@@ -191,7 +280,7 @@ static bool closed_error(struct yxc *c, const char *what, struct yxc_error *err)
                     what, c->closing);
     if (c->read_errno)
         return FAIL(err, YXC_ERR_IO, "lost the connection%s while %s: %s", mid, what,
-                    strerror(c->read_errno));
+                    c->read_why);
     return FAIL(err, YXC_ERR_IO, "the server closed the connection%s while %s", mid, what);
 }
 
@@ -213,7 +302,8 @@ static bool read_once(struct yxc *c, short *want, bool keep, struct yxc_error *e
         c->peer_closed = true;
         return true;
     case IO_FAILED:
-        c->read_errno = errno;
+        c->read_errno = errno ? errno : EIO;
+        keep_text(c->read_why, sizeof(c->read_why), c->io_why);
         return true;
     case IO_AGAIN:
         return true;
@@ -279,7 +369,7 @@ static bool write_all(struct yxc *c, const uint8_t *data, size_t len, int64_t de
         case IO_EOF:
         case IO_FAILED:
             return FAIL(err, YXC_ERR_IO, "lost the connection while %s: %s%s%s", what,
-                        strerror(errno), c->closing[0] ? ", after: " : "", c->closing);
+                        c->io_why, c->closing[0] ? ", after: " : "", c->closing);
         }
     }
     return true;

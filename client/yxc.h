@@ -30,7 +30,20 @@ struct yxc_error {
     enum yxc_fail fail;
     int code;          /* Yanxiu__V1__Code when fail == YXC_ERR_SERVER */
     bool timed_out;    /* YXC_ERR_CONNECT/YXC_ERR_IO because the time ran out */
+    bool tls;          /* YXC_ERR_CONNECT because of TLS (handshake or certificate), not TCP */
     char message[512]; /* human-readable, says what to do where it can */
+};
+
+/* How to connect. Zero-initialise, then set what you need. */
+struct yxc_options {
+    int timeout_ms; /* the TCP connect and the TLS handshake together; negative: no limit */
+    bool tls;       /* speak TLS 1.2 or newer and verify the server's certificate */
+    /* PEM file of the CA(s) to trust; NULL: the system store. Only with tls. */
+    const char *ca_file;
+    /* The name the certificate must hold and the SNI sent; NULL: the host
+       connected to. An IP literal is checked against the IP addresses of
+       the certificate's subjectAltName, and no SNI is sent. */
+    const char *server_name;
 };
 
 struct yxc;
@@ -44,15 +57,37 @@ bool yxc_parse_server(const char *spec, char *host, size_t hostlen, uint16_t *po
 
 /*
  * Connects to host:port (tried in getaddrinfo order) within timeout_ms
- * (negative: no limit). Returns NULL and fills err on failure
+ * (negative: no limit), in plaintext. Returns NULL and fills err on failure
  * (fail = YXC_ERR_CONNECT; the message names every address tried and why).
  */
 struct yxc *yxc_connect(const char *host, uint16_t port, int timeout_ms, struct yxc_error *err);
 
-/* Closes the connection and frees everything. NULL is fine. */
+/*
+ * yxc_connect with options. With opts->tls, the TLS handshake is part of
+ * connecting: the certificate chain must verify against opts->ca_file (or
+ * the system store) and hold the server's name; there is no way to turn
+ * either check off. Failures are YXC_ERR_CONNECT with err->tls set when
+ * TLS was the problem (untrusted certificate, name mismatch, a server that
+ * does not speak TLS), or YXC_ERR_USAGE when ca_file cannot be loaded.
+ */
+struct yxc *yxc_connect_opts(const char *host, uint16_t port, const struct yxc_options *opts,
+                             struct yxc_error *err);
+
+/* True when the connection speaks TLS. */
+bool yxc_is_tls(const struct yxc *c);
+
+/*
+ * True when host is a loopback address: 127.0.0.0/8, ::1, ::ffff:127.x.x.x,
+ * or the name "localhost" (which RFC 6761 reserves for loopback). Other
+ * names are not resolved: they count as not loopback.
+ */
+bool yxc_host_is_loopback(const char *host);
+
+/* Closes the connection (sending a TLS close_notify first) and frees everything. NULL is fine. */
 void yxc_close(struct yxc *c);
 
-/* Token sent with every later request (issue 3). Copied; NULL/0 clears. */
+/* Token sent with every later request (issue 3). Copied (and wiped from memory when
+   replaced or closed); NULL/0 clears. */
 void yxc_set_token(struct yxc *c, const uint8_t *token, size_t len);
 
 /*

@@ -58,10 +58,8 @@ int main(int argc, char **argv)
     const char *path = CONFIG_DEFAULT_PATH;
     /* -c may stand anywhere (yanxiud migrate -c FILE); everything else is
      * the command and its own arguments, which the command parses. */
-    char **rest = calloc((size_t)argc + 1, sizeof(char *));
+    char *rest[argc + 1];
     int nrest = 0;
-    if (!rest)
-        return 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) {
@@ -138,6 +136,5 @@ int main(int argc, char **argv)
         return 2;
     }
     config_free(&cfg);
-    free(rest);
     return rc;
 }

@@ -15,6 +15,7 @@
 #include "rpc_audit.h"
 #include "rpc_auth.h"
 #include "rpc_basic.h"
+#include "rpc_roster.h"
 #include "server.h"
 
 /* Every request the daemon serves, by body case, and who may call it
@@ -27,6 +28,13 @@ static const struct rpc_method methods[] = {
     {YANXIU__V1__ENVELOPE__BODY_LOGOUT, "Logout", auth_logout, ROLES_ANY},
     {YANXIU__V1__ENVELOPE__BODY_WHOAMI, "WhoAmI", auth_whoami, ROLES_ANY},
     {YANXIU__V1__ENVELOPE__BODY_AUDIT_QUERY, "ListAudit", audit_list, ROLE_ADMIN | ROLE_DISTRICT},
+    {YANXIU__V1__ENVELOPE__BODY_IMPORT_UNITS, "ImportUnits", roster_import_units,
+     ROLE_ADMIN | ROLE_DISTRICT},
+    {YANXIU__V1__ENVELOPE__BODY_LIST_UNITS, "ListUnits", roster_list_units, ROLES_ANY},
+    {YANXIU__V1__ENVELOPE__BODY_IMPORT_ROSTER, "ImportRoster", roster_import, ROLES_ANY},
+    {YANXIU__V1__ENVELOPE__BODY_LIST_ROSTER, "ListRoster", roster_list, ROLES_ANY},
+    {YANXIU__V1__ENVELOPE__BODY_TRANSFER_TEACHER, "TransferTeacher", roster_transfer,
+     ROLE_ADMIN | ROLE_DISTRICT},
 };
 
 static const struct db_stmt rpc_stmts[] = {
@@ -51,6 +59,7 @@ void rpc_register_statements(void)
     rpc_basic_register();
     auth_register();
     audit_register();
+    roster_register();
 }
 
 struct db_job *rpc_job_new(struct rpc_req *req, db_done_fn fn)
@@ -199,6 +208,129 @@ bool rpc_submit(struct rpc_req *req, struct db_job *job)
                  "the database is not reachable; nothing was done, try again later");
         return false;
     }
+}
+
+void rpc_violation(struct rpc_violations *vs, const char *path, const char *fmt, ...)
+{
+    vs->total++;
+    if (vs->n >= RPC_MAX_VIOLATIONS)
+        return;
+    Yanxiu__V1__FieldViolation *fv = malloc(sizeof(*fv));
+    if (!fv)
+        return;
+    yanxiu__v1__field_violation__init(fv);
+    char reason[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof(reason), fmt, ap);
+    va_end(ap);
+    fv->path = strdup(path);
+    fv->reason = strdup(reason);
+    if (!fv->path || !fv->reason) {
+        free(fv->path);
+        free(fv->reason);
+        free(fv);
+        return;
+    }
+    vs->v[vs->n++] = fv;
+}
+
+void rpc_violations_free(struct rpc_violations *vs)
+{
+    for (size_t i = 0; i < vs->n; i++) {
+        free(vs->v[i]->path);
+        free(vs->v[i]->reason);
+        free(vs->v[i]);
+    }
+    vs->n = vs->total = 0;
+}
+
+void rpc_fail_with(struct rpc_req *req, struct rpc_violations *vs, const char *what)
+{
+    char msg[256];
+    if (vs->total > vs->n)
+        snprintf(msg, sizeof(msg), "%s: %zu problems (the first %zu listed); nothing was written",
+                 what, vs->total, vs->n);
+    else
+        snprintf(msg, sizeof(msg), "%s: %zu problem%s; nothing was written", what, vs->total,
+                 vs->total == 1 ? "" : "s");
+    rpc_fail_violations(req, YANXIU__V1__CODE__INVALID_ARGUMENT, msg, vs->v, vs->n);
+    rpc_violations_free(vs);
+}
+
+bool rpc_text_ok(const char *s, size_t max)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n = 0;
+    while (*p) {
+        unsigned c = *p;
+        int extra;
+        unsigned cp;
+        if (c < 0x80) {
+            if (c < 0x20 && c != '\t')
+                return false;
+            if (c == 0x7f)
+                return false;
+            extra = 0;
+            cp = c;
+        } else if ((c & 0xe0) == 0xc0) {
+            extra = 1;
+            cp = c & 0x1f;
+        } else if ((c & 0xf0) == 0xe0) {
+            extra = 2;
+            cp = c & 0x0f;
+        } else if ((c & 0xf8) == 0xf0) {
+            extra = 3;
+            cp = c & 0x07;
+        } else {
+            return false;
+        }
+        for (int i = 1; i <= extra; i++) {
+            if ((p[i] & 0xc0) != 0x80)
+                return false;
+            cp = (cp << 6) | (p[i] & 0x3f);
+        }
+        /* Overlong forms, surrogates, beyond U+10FFFF. */
+        static const unsigned min_cp[] = {0, 0x80, 0x800, 0x10000};
+        if (cp < min_cp[extra] || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+            return false;
+        p += 1 + extra;
+        n += 1 + (size_t)extra;
+        if (n > max)
+            return false;
+    }
+    return true;
+}
+
+static bool six_digits(const char *s)
+{
+    for (int i = 0; i < 6; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+    return s[6] == '\0';
+}
+
+bool rpc_scope_district(struct rpc_req *req, const char *requested, const char **district)
+{
+    const struct session *s = &req->session;
+    if (s->role == ROLE_ADMIN) {
+        if (!six_digits(requested)) {
+            rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
+                     "%s: an admin must name the district (6-digit code, --district)",
+                     req->method->name);
+            return false;
+        }
+        *district = requested;
+        return true;
+    }
+    if (requested[0] && strcmp(requested, s->district) != 0) {
+        rpc_fail(req, YANXIU__V1__CODE__PERMISSION_DENIED,
+                 "%s: user %s may act only on district %s, not %s", req->method->name, s->user,
+                 s->district, requested);
+        return false;
+    }
+    *district = s->district;
+    return true;
 }
 
 void rpc_detach_all(struct rpc_req_list *reqs)

@@ -92,6 +92,37 @@ struct db_job *rpc_job_new(struct rpc_req *req, db_done_fn fn) __attribute__((wa
 bool rpc_job_audit(struct rpc_req *req, struct db_job *job, const char *action, const char *target,
                    const char *outcome) __attribute__((warn_unused_result));
 
+/*
+ * Field violations collected while validating a request: at most
+ * RPC_MAX_VIOLATIONS are kept (the total is still counted).
+ */
+#define RPC_MAX_VIOLATIONS 100
+struct rpc_violations {
+    Yanxiu__V1__FieldViolation *v[RPC_MAX_VIOLATIONS];
+    size_t n;
+    size_t total;
+};
+
+void rpc_violation(struct rpc_violations *vs, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Answers INVALID_ARGUMENT with the violations, then frees them; ends the request. */
+void rpc_fail_with(struct rpc_req *req, struct rpc_violations *vs, const char *what);
+
+/* Frees collected violations without answering. */
+void rpc_violations_free(struct rpc_violations *vs);
+
+/* True when s is valid UTF-8 without control characters and at most max bytes. */
+bool rpc_text_ok(const char *s, size_t max);
+
+/*
+ * The district a request acts on. Admin must name one (6 digits); district
+ * and school roles act on their own and may only repeat it. On false the
+ * request has been answered (INVALID_ARGUMENT / PERMISSION_DENIED).
+ */
+bool rpc_scope_district(struct rpc_req *req, const char *requested, const char **district)
+    __attribute__((warn_unused_result));
+
 /* Registers the statements of every handler module (before db_pool_new). */
 void rpc_register_statements(void);
 

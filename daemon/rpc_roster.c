@@ -1,0 +1,478 @@
+/*
+ * rpc_roster: units and teachers. Each import is validated field by field
+ * here (formats, enumerations, duplicates), then sent as arrays to one SQL
+ * function that checks what needs the database and upserts in the same
+ * transaction; any problem anywhere means nothing is written.
+ */
+#include "rpc_roster.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "pgarr.h"
+
+#define MAX_IMPORT_ROWS 100000
+
+static const struct db_stmt roster_stmts[] = {
+    {"units_import", "SELECT idx, field, reason, created, updated, unchanged "
+                     "FROM units_import($1, $2, $3::text[], $4::text[], $5::text[], $6::text[], "
+                     "$7::date[], $8::date[])"},
+    {"units_list", "SELECT code, name, kind, coalesce(central_code, ''), "
+                   "coalesce(opened::text, ''), coalesce(closed::text, ''), unit_code "
+                   "FROM schools WHERE district_code = $1 "
+                   "ORDER BY unit_code, kind <> 'central', code"},
+    {"roster_import", "SELECT idx, field, reason, created, updated, unchanged "
+                      "FROM roster_import($1, $2, $3, $4::text[], $5::text[], $6::text[], "
+                      "$7::text[], $8::text[], $9::boolean[], $10::boolean[], $11::boolean[], "
+                      "$12::text[])"},
+    {"roster_list", "SELECT t.code, t.name, t.school_code, t.subject, t.research_group, "
+                    "t.homeroom, t.backbone, t.new_teacher, t.status, s.unit_code "
+                    "FROM teachers t JOIN schools s ON s.code = t.school_code "
+                    "WHERE t.district_code = $1 AND ($2 = '' OR s.unit_code = $2) "
+                    "ORDER BY s.unit_code, t.school_code, t.code"},
+    {"roster_transfer", "SELECT from_school, to_unit FROM roster_transfer($1, $2, $3, $4)"},
+};
+
+void roster_register(void)
+{
+    db_register(roster_stmts, sizeof(roster_stmts) / sizeof(roster_stmts[0]));
+}
+
+/* ---- enumerations: English code or the Chinese name users know ---------- */
+
+struct alias {
+    const char *code;
+    const char *names[5];
+};
+
+static const struct alias kinds[] = {
+    {"central", {"中心校", "中心学校"}},
+    {"primary", {"小学", "完小", "村小", "教学点"}},
+    {"junior", {"初中", "初级中学"}},
+    {"senior", {"高中", "高级中学"}},
+    {"nine_year", {"九年一贯制", "九年一贯制学校"}},
+    {"kindergarten", {"幼儿园"}},
+};
+
+static const struct alias statuses[] = {
+    {"active", {"在职", "在岗"}},
+    {"exempt", {"免训", "豁免", "自愿放弃"}},
+    {"left", {"离职", "调出", "退休"}},
+};
+
+static const char *alias_code(const struct alias *a, size_t n, const char *s)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(s, a[i].code) == 0)
+            return a[i].code;
+        for (size_t j = 0; j < 5 && a[i].names[j]; j++)
+            if (strcmp(s, a[i].names[j]) == 0)
+                return a[i].code;
+    }
+    return NULL;
+}
+
+static bool digits(const char *s, size_t n)
+{
+    size_t i = 0;
+    for (; s[i]; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+    return i == n;
+}
+
+/* YYYY-MM-DD and a real calendar day. */
+static bool date_ok(const char *s)
+{
+    int y, m, d;
+    char tail;
+    if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3)
+        return false;
+    if (y < 1900 || y > 2200 || m < 1 || m > 12 || d < 1)
+        return false;
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int max = mdays[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
+    return d <= max;
+}
+
+static bool code_ok(const char *s)
+{
+    size_t n = 0;
+    for (; s[n]; n++) {
+        char c = s[n];
+        if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+              c == '_' || c == '-'))
+            return false;
+    }
+    return n >= 1 && n <= 32;
+}
+
+/* ---- answering an import --------------------------------------------------- */
+
+static void import_done(void *arg, const struct db_outcome *out)
+{
+    struct rpc_req *req = arg;
+    if (!out->ok) {
+        rpc_fail_db(req, out);
+        return;
+    }
+    PGresult *r = out->results[RPC_FIRST_RESULT];
+    const char *list = req->env->body_case == YANXIU__V1__ENVELOPE__BODY_IMPORT_UNITS ? "units"
+                                                                                     : "teachers";
+    struct rpc_violations vs = {0};
+    for (int i = 0; i < PQntuples(r); i++) {
+        int idx = atoi(PQgetvalue(r, i, 0));
+        if (idx < 0)
+            continue;
+        char path[96];
+        snprintf(path, sizeof(path), "%s[%d].%s", list, idx, PQgetvalue(r, i, 1));
+        rpc_violation(&vs, path, "%s", PQgetvalue(r, i, 2));
+    }
+    if (vs.total) {
+        rpc_fail_with(req, &vs, req->method->name);
+        return;
+    }
+    Yanxiu__V1__ImportResult res = YANXIU__V1__IMPORT_RESULT__INIT;
+    if (PQntuples(r) == 1) {
+        res.created = (uint32_t)atoi(PQgetvalue(r, 0, 3));
+        res.updated = (uint32_t)atoi(PQgetvalue(r, 0, 4));
+        res.unchanged = (uint32_t)atoi(PQgetvalue(r, 0, 5));
+    }
+    Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
+    env.body_case = YANXIU__V1__ENVELOPE__BODY_IMPORT_RESULT;
+    env.import_result = &res;
+    rpc_reply(req, &env);
+}
+
+/* Submits `job` with the arrays, freeing them either way. */
+static void submit_arrays(struct rpc_req *req, struct db_job *job, const char *stmt,
+                          const char **head, int nhead, struct pgarr *arrs, int narr)
+{
+    const char *v[16];
+    int n = 0;
+    bool ok = job != NULL;
+    for (int i = 0; i < nhead; i++)
+        v[n++] = head[i];
+    for (int i = 0; i < narr; i++) {
+        v[n] = pgarr_finish(&arrs[i]);
+        ok = ok && v[n] != NULL;
+        n++;
+    }
+    ok = ok && db_job_add(job, stmt, n, v);
+    for (int i = 0; i < narr; i++)
+        pgarr_free(&arrs[i]);
+    if (!ok) {
+        db_job_free(job);
+        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
+    rpc_submit(req, job);
+}
+
+void roster_import_units(struct rpc_req *req)
+{
+    const Yanxiu__V1__ImportUnitsRequest *in = req->env->import_units;
+    const char *district;
+    if (!rpc_scope_district(req, in->district_code, &district))
+        return;
+    if (in->n_units == 0 || in->n_units > MAX_IMPORT_ROWS) {
+        rpc_fail(req, in->n_units ? YANXIU__V1__CODE__RESOURCE_EXHAUSTED
+                                  : YANXIU__V1__CODE__INVALID_ARGUMENT,
+                 "units import: %zu rows (give 1 to %d)", in->n_units, MAX_IMPORT_ROWS);
+        return;
+    }
+    struct rpc_violations vs = {0};
+    struct pgarr a[6];
+    for (int i = 0; i < 6; i++)
+        pgarr_init(&a[i]);
+    for (size_t i = 0; i < in->n_units; i++) {
+        const Yanxiu__V1__Unit *u = in->units[i];
+        char p[64];
+#define AT(field) (snprintf(p, sizeof(p), "units[%zu]." field, i), p)
+        if (!digits(u->school_code, 10))
+            rpc_violation(&vs, AT("school_code"), "\"%.40s\" is not a 10-digit school code (学校标识码)",
+                          rpc_text_ok(u->school_code, 64) ? u->school_code : "?");
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(in->units[j]->school_code, u->school_code) == 0) {
+                rpc_violation(&vs, AT("school_code"), "school %s is listed twice (also row %zu)",
+                              u->school_code, j);
+                break;
+            }
+        if (!u->name[0] || !rpc_text_ok(u->name, 300))
+            rpc_violation(&vs, AT("name"), "the school name is empty, too long or not text");
+        const char *kind = alias_code(kinds, sizeof(kinds) / sizeof(kinds[0]), u->kind);
+        if (!kind)
+            rpc_violation(&vs, AT("kind"),
+                          "unknown kind; use central 中心校, primary 小学, junior 初中, senior 高中, "
+                          "nine_year 九年一贯制 or kindergarten 幼儿园");
+        bool primary = kind && strcmp(kind, "primary") == 0;
+        if (primary && !digits(u->central_code, 10))
+            rpc_violation(&vs, AT("central_code"),
+                          "a primary school names its central school (所属中心校, 10 digits)");
+        if (!primary && u->central_code[0])
+            rpc_violation(&vs, AT("central_code"),
+                          "only primary schools belong to a central school; leave it empty");
+        if (u->opened[0] && !date_ok(u->opened))
+            rpc_violation(&vs, AT("opened"), "not a date (YYYY-MM-DD)");
+        if (u->closed[0] && !date_ok(u->closed))
+            rpc_violation(&vs, AT("closed"), "not a date (YYYY-MM-DD)");
+        if (u->opened[0] && u->closed[0] && strcmp(u->closed, u->opened) < 0)
+            rpc_violation(&vs, AT("closed"), "closed before it opened");
+#undef AT
+        pgarr_text(&a[0], u->school_code);
+        pgarr_text(&a[1], u->name);
+        pgarr_text(&a[2], kind ? kind : "");
+        pgarr_text(&a[3], u->central_code);
+        pgarr_text_or_null(&a[4], u->opened);
+        pgarr_text_or_null(&a[5], u->closed);
+    }
+    if (vs.total) {
+        for (int i = 0; i < 6; i++)
+            pgarr_free(&a[i]);
+        rpc_fail_with(req, &vs, "units import");
+        return;
+    }
+    const char *head[] = {district, req->peer};
+    submit_arrays(req, rpc_job_new(req, import_done), "units_import", head, 2, a, 6);
+}
+
+static void units_listed(void *arg, const struct db_outcome *out)
+{
+    struct rpc_req *req = arg;
+    if (!out->ok) {
+        rpc_fail_db(req, out);
+        return;
+    }
+    PGresult *r = out->results[RPC_FIRST_RESULT];
+    int n = PQntuples(r);
+    Yanxiu__V1__Unit *units = calloc((size_t)n + 1, sizeof(*units));
+    Yanxiu__V1__Unit **ptrs = calloc((size_t)n + 1, sizeof(*ptrs));
+    if (!units || !ptrs) {
+        free(units);
+        free(ptrs);
+        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        Yanxiu__V1__Unit *u = &units[i];
+        yanxiu__v1__unit__init(u);
+        u->school_code = PQgetvalue(r, i, 0);
+        u->name = PQgetvalue(r, i, 1);
+        u->kind = PQgetvalue(r, i, 2);
+        u->central_code = PQgetvalue(r, i, 3);
+        u->opened = PQgetvalue(r, i, 4);
+        u->closed = PQgetvalue(r, i, 5);
+        u->unit_code = PQgetvalue(r, i, 6);
+        ptrs[i] = u;
+    }
+    Yanxiu__V1__UnitList list = YANXIU__V1__UNIT_LIST__INIT;
+    list.units = ptrs;
+    list.n_units = (size_t)n;
+    Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
+    env.body_case = YANXIU__V1__ENVELOPE__BODY_UNIT_LIST;
+    env.unit_list = &list;
+    rpc_reply(req, &env);
+    free(units);
+    free(ptrs);
+}
+
+void roster_list_units(struct rpc_req *req)
+{
+    const char *district;
+    if (!rpc_scope_district(req, req->env->list_units->district_code, &district))
+        return;
+    struct db_job *job = rpc_job_new(req, units_listed);
+    const char *v[] = {district};
+    if (!job || !db_job_add(job, "units_list", 1, v)) {
+        db_job_free(job);
+        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
+    rpc_submit(req, job);
+}
+
+void roster_import(struct rpc_req *req)
+{
+    const Yanxiu__V1__ImportRosterRequest *in = req->env->import_roster;
+    const char *district;
+    if (!rpc_scope_district(req, in->district_code, &district))
+        return;
+    if (in->n_teachers == 0 || in->n_teachers > MAX_IMPORT_ROWS) {
+        rpc_fail(req, in->n_teachers ? YANXIU__V1__CODE__RESOURCE_EXHAUSTED
+                                     : YANXIU__V1__CODE__INVALID_ARGUMENT,
+                 "roster import: %zu rows (give 1 to %d)", in->n_teachers, MAX_IMPORT_ROWS);
+        return;
+    }
+    struct rpc_violations vs = {0};
+    struct pgarr a[9];
+    for (int i = 0; i < 9; i++)
+        pgarr_init(&a[i]);
+    for (size_t i = 0; i < in->n_teachers; i++) {
+        const Yanxiu__V1__Teacher *t = in->teachers[i];
+        char p[64];
+#define AT(field) (snprintf(p, sizeof(p), "teachers[%zu]." field, i), p)
+        if (!code_ok(t->teacher_code))
+            rpc_violation(&vs, AT("teacher_code"),
+                          "the teacher code (教师编号) must be 1 to 32 letters, digits, _ or -");
+        /* Duplicates: codes are short; a quadratic scan is bounded by MAX_IMPORT_ROWS
+         * only in theory, so compare against a sorted view when large. */
+        if (in->n_teachers <= 5000) {
+            for (size_t j = 0; j < i; j++)
+                if (strcmp(in->teachers[j]->teacher_code, t->teacher_code) == 0) {
+                    rpc_violation(&vs, AT("teacher_code"),
+                                  "teacher %s is listed twice (also row %zu)", t->teacher_code, j);
+                    break;
+                }
+        }
+        if (!t->name[0] || !rpc_text_ok(t->name, 150))
+            rpc_violation(&vs, AT("name"), "the name is empty, too long or not text");
+        if (!digits(t->school_code, 10))
+            rpc_violation(&vs, AT("school_code"), "not a 10-digit school code (学校代码)");
+        if (!rpc_text_ok(t->subject, 150))
+            rpc_violation(&vs, AT("subject"), "too long or not text");
+        if (!rpc_text_ok(t->research_group, 150))
+            rpc_violation(&vs, AT("research_group"), "too long or not text");
+        const char *status = t->status[0]
+                                 ? alias_code(statuses, sizeof(statuses) / sizeof(statuses[0]), t->status)
+                                 : "active";
+        if (!status)
+            rpc_violation(&vs, AT("status"),
+                          "unknown status; use active 在职, exempt 免训 or left 离职 (empty: active)");
+#undef AT
+        pgarr_text(&a[0], t->teacher_code);
+        pgarr_text(&a[1], t->name);
+        pgarr_text(&a[2], t->school_code);
+        pgarr_text(&a[3], t->subject);
+        pgarr_text(&a[4], t->research_group);
+        pgarr_bool(&a[5], t->homeroom);
+        pgarr_bool(&a[6], t->backbone);
+        pgarr_bool(&a[7], t->new_teacher);
+        pgarr_text(&a[8], status ? status : "");
+    }
+    if (vs.total) {
+        for (int i = 0; i < 9; i++)
+            pgarr_free(&a[i]);
+        rpc_fail_with(req, &vs, "roster import");
+        return;
+    }
+    const char *unit = req->session.role == ROLE_SCHOOL ? req->session.unit : "";
+    const char *head[] = {district, unit, req->peer};
+    submit_arrays(req, rpc_job_new(req, import_done), "roster_import", head, 3, a, 9);
+}
+
+static void roster_listed(void *arg, const struct db_outcome *out)
+{
+    struct rpc_req *req = arg;
+    if (!out->ok) {
+        rpc_fail_db(req, out);
+        return;
+    }
+    PGresult *r = out->results[RPC_FIRST_RESULT];
+    int n = PQntuples(r);
+    Yanxiu__V1__Teacher *ts = calloc((size_t)n + 1, sizeof(*ts));
+    Yanxiu__V1__Teacher **ptrs = calloc((size_t)n + 1, sizeof(*ptrs));
+    if (!ts || !ptrs) {
+        free(ts);
+        free(ptrs);
+        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        Yanxiu__V1__Teacher *t = &ts[i];
+        yanxiu__v1__teacher__init(t);
+        t->teacher_code = PQgetvalue(r, i, 0);
+        t->name = PQgetvalue(r, i, 1);
+        t->school_code = PQgetvalue(r, i, 2);
+        t->subject = PQgetvalue(r, i, 3);
+        t->research_group = PQgetvalue(r, i, 4);
+        t->homeroom = PQgetvalue(r, i, 5)[0] == 't';
+        t->backbone = PQgetvalue(r, i, 6)[0] == 't';
+        t->new_teacher = PQgetvalue(r, i, 7)[0] == 't';
+        t->status = PQgetvalue(r, i, 8);
+        t->unit_code = PQgetvalue(r, i, 9);
+        ptrs[i] = t;
+    }
+    Yanxiu__V1__RosterList list = YANXIU__V1__ROSTER_LIST__INIT;
+    list.teachers = ptrs;
+    list.n_teachers = (size_t)n;
+    Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
+    env.body_case = YANXIU__V1__ENVELOPE__BODY_ROSTER_LIST;
+    env.roster_list = &list;
+    rpc_reply(req, &env);
+    free(ts);
+    free(ptrs);
+}
+
+void roster_list(struct rpc_req *req)
+{
+    const Yanxiu__V1__ListRosterRequest *in = req->env->list_roster;
+    const char *district;
+    if (!rpc_scope_district(req, in->district_code, &district))
+        return;
+    const char *unit = in->unit_code;
+    if (req->session.role == ROLE_SCHOOL) {
+        if (unit[0] && strcmp(unit, req->session.unit) != 0) {
+            rpc_fail(req, YANXIU__V1__CODE__PERMISSION_DENIED,
+                     "roster list: user %s sees only unit %s, not %s", req->session.user,
+                     req->session.unit, unit);
+            return;
+        }
+        unit = req->session.unit;
+    } else if (unit[0] && !digits(unit, 10)) {
+        rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT, "roster list: --unit takes a 10-digit code");
+        return;
+    }
+    struct db_job *job = rpc_job_new(req, roster_listed);
+    const char *v[] = {district, unit};
+    if (!job || !db_job_add(job, "roster_list", 2, v)) {
+        db_job_free(job);
+        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
+    rpc_submit(req, job);
+}
+
+static void transferred(void *arg, const struct db_outcome *out)
+{
+    struct rpc_req *req = arg;
+    if (!out->ok) {
+        rpc_fail_db(req, out);
+        return;
+    }
+    PGresult *r = out->results[RPC_FIRST_RESULT];
+    const Yanxiu__V1__TransferTeacherRequest *in = req->env->transfer_teacher;
+    Yanxiu__V1__Teacher t = YANXIU__V1__TEACHER__INIT;
+    t.teacher_code = in->teacher_code;
+    t.school_code = in->to_school_code;
+    t.unit_code = PQgetvalue(r, 0, 1);
+    Yanxiu__V1__TransferTeacherResponse resp = YANXIU__V1__TRANSFER_TEACHER_RESPONSE__INIT;
+    resp.teacher = &t;
+    resp.from_school_code = PQgetvalue(r, 0, 0);
+    Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
+    env.body_case = YANXIU__V1__ENVELOPE__BODY_TRANSFER_REPLY;
+    env.transfer_reply = &resp;
+    rpc_reply(req, &env);
+}
+
+void roster_transfer(struct rpc_req *req)
+{
+    const Yanxiu__V1__TransferTeacherRequest *in = req->env->transfer_teacher;
+    if (!code_ok(in->teacher_code) || !digits(in->to_school_code, 10)) {
+        rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
+                 "roster transfer: give a teacher code and a 10-digit school code");
+        return;
+    }
+    const char *district;
+    if (!rpc_scope_district(req, "", &district))
+        return;
+    struct db_job *job = rpc_job_new(req, transferred);
+    const char *v[] = {district, in->teacher_code, in->to_school_code, req->peer};
+    if (!job || !db_job_add(job, "roster_transfer", 4, v)) {
+        db_job_free(job);
+        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
+    rpc_submit(req, job);
+}

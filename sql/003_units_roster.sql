@@ -1,0 +1,222 @@
+-- 003: schools, reporting units and the teacher roster (issue 4).
+--
+-- A reporting unit (上报单位) is a central school (中心校) with its member
+-- primaries, or any other school by itself; unit_code is the central
+-- school's code for primaries and the school's own code otherwise.
+
+CREATE TABLE schools (
+    code text PRIMARY KEY CHECK (code ~ '^[0-9]{10}$'),
+    district_code text NOT NULL REFERENCES districts (code),
+    name text NOT NULL CHECK (length(name) BETWEEN 1 AND 100),
+    kind text NOT NULL CHECK (kind IN ('central', 'primary', 'junior', 'senior', 'nine_year',
+                                       'kindergarten')),
+    central_code text,
+    unit_code text NOT NULL,
+    opened date,
+    closed date,
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    CHECK ((kind = 'primary') = (central_code IS NOT NULL)),
+    CHECK (unit_code = coalesce(central_code, code)),
+    CHECK (closed IS NULL OR opened IS NULL OR closed >= opened)
+);
+CREATE INDEX schools_district ON schools (district_code, unit_code);
+
+CREATE TABLE teachers (
+    district_code text NOT NULL REFERENCES districts (code),
+    code text NOT NULL CHECK (code ~ '^[A-Za-z0-9_-]{1,32}$'),
+    name text NOT NULL CHECK (length(name) BETWEEN 1 AND 50),
+    school_code text NOT NULL REFERENCES schools (code),
+    subject text NOT NULL DEFAULT '',
+    research_group text NOT NULL DEFAULT '',
+    homeroom boolean NOT NULL DEFAULT false,
+    backbone boolean NOT NULL DEFAULT false,
+    new_teacher boolean NOT NULL DEFAULT false,
+    status text NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'exempt', 'left')),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (district_code, code)
+);
+CREATE INDEX teachers_school ON teachers (school_code);
+
+ALTER TABLE schools ENABLE ROW LEVEL SECURITY;
+CREATE POLICY schools_wall ON schools USING (yx_can_see(district_code))
+    WITH CHECK (yx_can_see(district_code));
+ALTER TABLE teachers ENABLE ROW LEVEL SECURITY;
+CREATE POLICY teachers_wall ON teachers USING (yx_can_see(district_code))
+    WITH CHECK (yx_can_see(district_code));
+
+GRANT SELECT, INSERT, UPDATE ON schools, teachers TO yanxiu_app;
+
+-- Imports units of district p_district: validates every row against the
+-- database (a primary's central school exists in the file or the district;
+-- a code is not another district's), then upserts. Returns one row per
+-- problem (idx is the 0-based row, field, reason) and writes nothing, or a
+-- single row with idx = -1 and the counts.
+CREATE FUNCTION units_import(p_district text, p_addr text, p_code text[], p_name text[], p_kind text[],
+    p_central text[], p_opened date[], p_closed date[])
+RETURNS TABLE (idx int, field text, reason text, created int, updated int, unchanged int)
+LANGUAGE plpgsql AS $$
+DECLARE
+    n_in int := coalesce(array_length(p_code, 1), 0);
+    n_created int;
+    n_updated int;
+BEGIN
+    CREATE TEMP TABLE IF NOT EXISTS units_in (i int, code text, name text, kind text,
+        central text, opened date, closed date) ON COMMIT DROP;
+    TRUNCATE units_in;
+    INSERT INTO units_in
+        SELECT t.i - 1, t.code, t.name, t.kind, nullif(t.central, ''), t.opened, t.closed
+        FROM unnest(p_code, p_name, p_kind, p_central, p_opened, p_closed)
+             WITH ORDINALITY AS t(code, name, kind, central, opened, closed, i);
+
+    RETURN QUERY
+    SELECT u.i, 'school_code'::text,
+           format('school code %s belongs to another district', u.code), 0, 0, 0
+    FROM units_in u
+    WHERE EXISTS (SELECT 1 FROM schools_all_districts(u.code) s WHERE s <> p_district)
+    UNION ALL
+    SELECT u.i, 'central_code'::text,
+           format('central school %s is neither in this file nor in the district', u.central),
+           0, 0, 0
+    FROM units_in u
+    WHERE u.central IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM units_in c WHERE c.code = u.central AND c.kind = 'central')
+      AND NOT EXISTS (SELECT 1 FROM schools s WHERE s.code = u.central AND s.kind = 'central'
+                      AND s.district_code = p_district)
+    ORDER BY 1;
+    IF FOUND THEN
+        RETURN;
+    END IF;
+
+    WITH up AS (
+        INSERT INTO schools AS s (code, district_code, name, kind, central_code, unit_code,
+                                  opened, closed)
+        SELECT u.code, p_district, u.name, u.kind, u.central, coalesce(u.central, u.code),
+               u.opened, u.closed
+        FROM units_in u
+        ON CONFLICT (code) DO UPDATE
+            SET name = excluded.name, kind = excluded.kind, central_code = excluded.central_code,
+                unit_code = excluded.unit_code, opened = excluded.opened,
+                closed = excluded.closed, updated_at = now()
+            WHERE (s.name, s.kind, s.central_code, s.opened, s.closed)
+                  IS DISTINCT FROM (excluded.name, excluded.kind, excluded.central_code,
+                                    excluded.opened, excluded.closed)
+        RETURNING (xmax = 0) AS inserted)
+    SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)
+        INTO n_created, n_updated FROM up;
+    PERFORM audit(p_addr, 'units import', format('%s rows', n_in),
+                  format('ok: %s created, %s updated', n_created, n_updated));
+    RETURN QUERY SELECT -1, ''::text, ''::text, n_created, n_updated, n_in - n_created - n_updated;
+END
+$$;
+
+-- Which district a school code belongs to, across the wall (codes are
+-- national, so a clash must be reported without showing the other row).
+CREATE FUNCTION schools_all_districts(p_code text) RETURNS SETOF text
+LANGUAGE sql SECURITY DEFINER SET search_path = public STABLE AS
+    $$ SELECT district_code FROM schools WHERE code = p_code $$;
+
+-- Imports teachers into p_district; with p_unit set (school role) every
+-- school must belong to that reporting unit. Same contract as units_import.
+CREATE FUNCTION roster_import(p_district text, p_unit text, p_addr text, p_code text[], p_name text[],
+    p_school text[], p_subject text[], p_group text[], p_homeroom boolean[], p_backbone boolean[],
+    p_new boolean[], p_status text[])
+RETURNS TABLE (idx int, field text, reason text, created int, updated int, unchanged int)
+LANGUAGE plpgsql AS $$
+DECLARE
+    n_in int := coalesce(array_length(p_code, 1), 0);
+    n_created int;
+    n_updated int;
+BEGIN
+    CREATE TEMP TABLE IF NOT EXISTS roster_in (i int, code text, name text, school text,
+        subject text, grp text, homeroom boolean, backbone boolean, new_teacher boolean,
+        status text) ON COMMIT DROP;
+    TRUNCATE roster_in;
+    INSERT INTO roster_in
+        SELECT t.i - 1, t.code, t.name, t.school, t.subject, t.grp, t.homeroom, t.backbone,
+               t.new_teacher, t.status
+        FROM unnest(p_code, p_name, p_school, p_subject, p_group, p_homeroom, p_backbone, p_new,
+                    p_status)
+             WITH ORDINALITY AS t(code, name, school, subject, grp, homeroom, backbone,
+                                  new_teacher, status, i);
+
+    RETURN QUERY
+    SELECT r.i, 'school_code'::text,
+           CASE WHEN s.code IS NULL
+                THEN format('school %s is not a school of this district (import it with yanxiu units import)', r.school)
+                ELSE format('school %s (%s) is not in your reporting unit %s', r.school, s.name, p_unit) END,
+           0, 0, 0
+    FROM roster_in r LEFT JOIN schools s ON s.code = r.school AND s.district_code = p_district
+    WHERE s.code IS NULL OR (p_unit <> '' AND s.unit_code <> p_unit)
+    UNION ALL
+    -- A school may not take over a teacher who belongs to another unit: that is a transfer.
+    SELECT r.i, 'teacher_code'::text,
+           format('teacher %s (%s) belongs to %s; a move between schools is a transfer (district: yanxiu roster transfer)',
+                  r.code, t.name, cur.name), 0, 0, 0
+    FROM roster_in r
+    JOIN teachers t ON t.district_code = p_district AND t.code = r.code
+    JOIN schools cur ON cur.code = t.school_code
+    WHERE p_unit <> '' AND cur.unit_code <> p_unit
+    ORDER BY 1;
+    IF FOUND THEN
+        RETURN;
+    END IF;
+
+    WITH up AS (
+        INSERT INTO teachers AS t (district_code, code, name, school_code, subject,
+                                   research_group, homeroom, backbone, new_teacher, status)
+        SELECT p_district, r.code, r.name, r.school, r.subject, r.grp, r.homeroom, r.backbone,
+               r.new_teacher, r.status
+        FROM roster_in r
+        ON CONFLICT (district_code, code) DO UPDATE
+            SET name = excluded.name, school_code = excluded.school_code,
+                subject = excluded.subject, research_group = excluded.research_group,
+                homeroom = excluded.homeroom, backbone = excluded.backbone,
+                new_teacher = excluded.new_teacher, status = excluded.status, updated_at = now()
+            WHERE (t.name, t.school_code, t.subject, t.research_group, t.homeroom, t.backbone,
+                   t.new_teacher, t.status)
+                  IS DISTINCT FROM (excluded.name, excluded.school_code, excluded.subject,
+                                    excluded.research_group, excluded.homeroom, excluded.backbone,
+                                    excluded.new_teacher, excluded.status)
+        RETURNING (xmax = 0) AS inserted)
+    SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)
+        INTO n_created, n_updated FROM up;
+    PERFORM audit(p_addr, 'roster import', format('%s rows%s', n_in,
+                  CASE WHEN p_unit <> '' THEN ' for unit ' || p_unit ELSE '' END),
+                  format('ok: %s created, %s updated', n_created, n_updated));
+    RETURN QUERY SELECT -1, ''::text, ''::text, n_created, n_updated, n_in - n_created - n_updated;
+END
+$$;
+
+REVOKE ALL ON FUNCTION schools_all_districts FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION units_import, roster_import, schools_all_districts TO yanxiu_app;
+
+-- Moves a teacher to another school of the same district (district role).
+-- Hours stay with the teacher: they are keyed by teacher, not by school.
+CREATE FUNCTION roster_transfer(p_district text, p_code text, p_to text, p_addr text)
+RETURNS TABLE (from_school text, to_unit text)
+LANGUAGE plpgsql AS $$
+DECLARE
+    t_from text;
+    u text;
+BEGIN
+    SELECT s.unit_code INTO u FROM schools s WHERE s.code = p_to AND s.district_code = p_district;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'school % is not a school of district %', p_to, p_district
+            USING ERRCODE = 'YXNFD';
+    END IF;
+    SELECT t.school_code INTO t_from FROM teachers t
+        WHERE t.district_code = p_district AND t.code = p_code FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'teacher % is not in the roster of district %', p_code, p_district
+            USING ERRCODE = 'YXNFD';
+    END IF;
+    IF t_from = p_to THEN
+        RAISE EXCEPTION 'teacher % is already at school %', p_code, p_to USING ERRCODE = 'YXPRE';
+    END IF;
+    UPDATE teachers SET school_code = p_to, updated_at = now()
+        WHERE district_code = p_district AND code = p_code;
+    PERFORM audit(p_addr, 'roster transfer', format('teacher %s %s -> %s', p_code, t_from, p_to), 'ok');
+    RETURN QUERY SELECT t_from, u;
+END
+$$;
+GRANT EXECUTE ON FUNCTION roster_transfer TO yanxiu_app;

@@ -1,0 +1,333 @@
+/*
+ * Shared helpers of the integration tests (see common.h): connecting to the
+ * daemon the harness started, building and checking requests, and running
+ * psql and the server-host CLI.
+ */
+#include "common.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* --- environment, time ---------------------------------------------------------- */
+
+const char *it_env(const char *name)
+{
+    const char *v = getenv(name);
+    if (!v || !*v)
+        fail_msg("%s is not set: run this test under tests/harness/with-server (ctest does)",
+                 name);
+    return v;
+}
+
+int64_t it_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void it_sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+void it_raise_nofile(unsigned long want)
+{
+    struct rlimit rl;
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+    if (rl.rlim_cur >= want)
+        return;
+    rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? want : rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < want)
+        fail_msg("need %lu open files, the limit is %llu: raise it (ulimit -n)", want,
+                 (unsigned long long)rl.rlim_cur);
+}
+
+/* --- requests ------------------------------------------------------------------- */
+
+static void req_init(struct it_req *r, Yanxiu__V1__Envelope__BodyCase body)
+{
+    memset(r, 0, sizeof(*r));
+    yanxiu__v1__envelope__init(&r->env);
+    r->env.body_case = body;
+}
+
+void it_req_hello(struct it_req *r, uint32_t protocol_version)
+{
+    req_init(r, YANXIU__V1__ENVELOPE__BODY_HELLO);
+    yanxiu__v1__hello_request__init(&r->u.hello);
+    r->u.hello.client_name = "yanxiu-integration-tests";
+    r->u.hello.client_version = YANXIU_VERSION;
+    r->u.hello.protocol_version = protocol_version;
+    r->env.hello = &r->u.hello;
+}
+
+void it_req_ping(struct it_req *r, bool database)
+{
+    req_init(r, YANXIU__V1__ENVELOPE__BODY_PING);
+    yanxiu__v1__ping_request__init(&r->u.ping);
+    r->u.ping.database = database;
+    r->env.ping = &r->u.ping;
+}
+
+void it_req_login(struct it_req *r, const char *user, const char *password)
+{
+    req_init(r, YANXIU__V1__ENVELOPE__BODY_LOGIN);
+    yanxiu__v1__login_request__init(&r->u.login);
+    r->u.login.user = (char *)user;
+    r->u.login.password = (char *)password;
+    r->env.login = &r->u.login;
+}
+
+void it_req_logout(struct it_req *r)
+{
+    req_init(r, YANXIU__V1__ENVELOPE__BODY_LOGOUT);
+    yanxiu__v1__logout_request__init(&r->u.logout);
+    r->env.logout = &r->u.logout;
+}
+
+void it_req_whoami(struct it_req *r)
+{
+    req_init(r, YANXIU__V1__ENVELOPE__BODY_WHOAMI);
+    yanxiu__v1__who_am_irequest__init(&r->u.whoami);
+    r->env.whoami = &r->u.whoami;
+}
+
+void it_req_audit(struct it_req *r, const char *user, uint32_t limit)
+{
+    req_init(r, YANXIU__V1__ENVELOPE__BODY_AUDIT_QUERY);
+    yanxiu__v1__audit_query__init(&r->u.audit);
+    r->u.audit.user = (char *)(user ? user : "");
+    r->u.audit.limit = limit;
+    r->env.audit_query = &r->u.audit;
+}
+
+void it_req_token(struct it_req *r, const uint8_t *token, size_t len)
+{
+    r->env.session_token.data = (uint8_t *)token;
+    r->env.session_token.len = len;
+}
+
+/* --- connections and calls ------------------------------------------------------------ */
+
+struct yxc *it_try_connect(struct yxc_error *err)
+{
+    char host[256];
+    uint16_t port;
+    if (!yxc_parse_server(it_env("YX_SERVER"), host, sizeof(host), &port, err))
+        return NULL;
+    struct yxc *c = yxc_connect(host, port, IT_TIMEOUT_MS, err);
+    if (c)
+        yxc_set_timeout(c, IT_TIMEOUT_MS);
+    return c;
+}
+
+struct yxc *it_connect(void)
+{
+    struct yxc_error err;
+    struct yxc *c = it_try_connect(&err);
+    if (!c)
+        fail_msg("connecting to %s: %s", getenv("YX_SERVER"), err.message);
+    return c;
+}
+
+Yanxiu__V1__Envelope *it_call_ok(struct yxc *c, struct it_req *r,
+                                 Yanxiu__V1__Envelope__BodyCase expect)
+{
+    struct yxc_error err;
+    Yanxiu__V1__Envelope *resp = NULL;
+    if (!yxc_call(c, &r->env, expect, &resp, &err))
+        fail_msg("%s: expected %s, got: %s", yxc_body_name(r->env.body_case),
+                 yxc_body_name(expect), err.message);
+    return resp;
+}
+
+void it_assert_error(const Yanxiu__V1__Envelope *env, int code)
+{
+    assert_non_null(env);
+    if (env->body_case != YANXIU__V1__ENVELOPE__BODY_ERROR || !env->error)
+        fail_msg("expected the error %s, got %s (request %llu)", frame_code_name(code),
+                 yxc_body_name(env->body_case), (unsigned long long)env->request_id);
+    if ((int)env->error->code != code)
+        fail_msg("expected the error %s, got %s: %s", frame_code_name(code),
+                 frame_code_name((int)env->error->code),
+                 env->error->message ? env->error->message : "");
+}
+
+void it_call_fails(struct yxc *c, struct it_req *r, int code, char *msg, size_t msglen)
+{
+    struct yxc_error err;
+    uint64_t id;
+    if (!yxc_send(c, &r->env, &id, &err))
+        fail_msg("sending %s: %s", yxc_body_name(r->env.body_case), err.message);
+    Yanxiu__V1__Envelope *resp = NULL;
+    if (!yxc_await(c, id, &resp, &err))
+        fail_msg("awaiting the answer to %s: %s", yxc_body_name(r->env.body_case), err.message);
+    it_assert_error(resp, code);
+    if (msg)
+        snprintf(msg, msglen, "%s", resp->error->message ? resp->error->message : "");
+    yxc_free(resp);
+}
+
+void it_ping_ok(struct yxc *c, bool database)
+{
+    struct it_req r;
+    it_req_ping(&r, database);
+    Yanxiu__V1__Envelope *resp = it_call_ok(c, &r, YANXIU__V1__ENVELOPE__BODY_PING_REPLY);
+    assert_true(resp->ping_reply->server_time_us > 0);
+    if (database)
+        assert_true(resp->ping_reply->database_time_us > 0);
+    yxc_free(resp);
+}
+
+void it_assert_serving(void)
+{
+    struct yxc *c = it_connect();
+    struct it_req r;
+    it_req_hello(&r, PROTOCOL_VERSION);
+    Yanxiu__V1__Envelope *resp = it_call_ok(c, &r, YANXIU__V1__ENVELOPE__BODY_HELLO_REPLY);
+    assert_int_equal(resp->hello_reply->protocol_version, PROTOCOL_VERSION);
+    yxc_free(resp);
+    it_ping_ok(c, false);
+    yxc_close(c);
+}
+
+/* --- sessions -------------------------------------------------------------------------- */
+
+struct yxc *it_login(const char *user, const char *password, uint8_t token[32])
+{
+    struct yxc *c = it_connect();
+    struct it_req r;
+    it_req_login(&r, user, password);
+    Yanxiu__V1__Envelope *resp = it_call_ok(c, &r, YANXIU__V1__ENVELOPE__BODY_LOGIN_REPLY);
+    const Yanxiu__V1__LoginResponse *lr = resp->login_reply;
+    assert_int_equal(lr->token.len, 32);
+    yxc_set_token(c, lr->token.data, lr->token.len);
+    if (token)
+        memcpy(token, lr->token.data, 32);
+    yxc_free(resp);
+    return c;
+}
+
+void it_hex(const uint8_t *data, size_t len, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < len; i++) {
+        out[2 * i] = digits[data[i] >> 4];
+        out[2 * i + 1] = digits[data[i] & 15];
+    }
+    out[2 * len] = '\0';
+}
+
+/* --- shell, psql and the server-host CLI ----------------------------------------------- */
+
+static char *vformat(const char *fmt, va_list ap)
+{
+    char *s = NULL;
+    if (vasprintf(&s, fmt, ap) < 0)
+        fail_msg("out of memory formatting a command");
+    return s;
+}
+
+static int exit_status(int rc)
+{
+    if (rc == -1)
+        return -1;
+    if (WIFEXITED(rc))
+        return WEXITSTATUS(rc);
+    return 128 + (WIFSIGNALED(rc) ? WTERMSIG(rc) : 0);
+}
+
+int it_sh(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *cmd = vformat(fmt, ap);
+    va_end(ap);
+    printf("$ %s\n", cmd);
+    fflush(stdout);
+    int st = exit_status(system(cmd));
+    free(cmd);
+    return st;
+}
+
+static char *run_capture(const char *cmd, int *status)
+{
+    char *full = NULL;
+    if (asprintf(&full, "(%s) 2>&1", cmd) < 0)
+        fail_msg("out of memory");
+    FILE *p = popen(full, "r");
+    free(full);
+    if (!p)
+        fail_msg("popen(%s): %s", cmd, strerror(errno));
+    size_t cap = 4096, len = 0;
+    char *out = malloc(cap);
+    assert_non_null(out);
+    size_t n;
+    while ((n = fread(out + len, 1, cap - len - 1, p)) > 0) {
+        len += n;
+        if (cap - len < 2) {
+            cap *= 2;
+            out = realloc(out, cap);
+            assert_non_null(out);
+        }
+    }
+    out[len] = '\0';
+    *status = exit_status(pclose(p));
+    return out;
+}
+
+char *it_sh_output(int *status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *cmd = vformat(fmt, ap);
+    va_end(ap);
+    char *out = run_capture(cmd, status);
+    free(cmd);
+    return out;
+}
+
+char *it_psql(bool as_daemon_role, int *status, const char *sql)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/it-sql.XXXXXX", it_env("YX_DIR"));
+    int fd = mkstemp(path);
+    if (fd < 0)
+        fail_msg("mkstemp in %s: %s", it_env("YX_DIR"), strerror(errno));
+    size_t len = strlen(sql);
+    assert_int_equal(write(fd, sql, len), (ssize_t)len);
+    close(fd);
+    /* psql runs as the invoking user but reads the file itself: make it readable. */
+    char *out = it_sh_output(status, "$%s -At -f '%s'", as_daemon_role ? "YX_PSQL_APP" : "YX_PSQL",
+                             path);
+    unlink(path);
+    return out;
+}
+
+void it_add_district(const char *code, const char *name)
+{
+    int st = it_sh("\"$YX_YANXIUD\" -c \"$YX_CONF\" district add '%s' '%s'", code, name);
+    if (st != 0)
+        fail_msg("yanxiud district add %s failed (status %d)", code, st);
+}
+
+void it_add_user(const char *name, const char *role, const char *district, const char *unit,
+                 const char *password)
+{
+    assert_int_equal(setenv("YANXIU_PASSWORD", password, 1), 0);
+    int st = it_sh("\"$YX_YANXIUD\" -c \"$YX_CONF\" user add '%s' --role %s%s%s%s%s", name, role,
+                   district ? " --district " : "", district ? district : "",
+                   unit ? " --unit " : "", unit ? unit : "");
+    unsetenv("YANXIU_PASSWORD");
+    if (st != 0)
+        fail_msg("yanxiud user add %s failed (status %d)", name, st);
+}
