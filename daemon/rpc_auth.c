@@ -243,7 +243,8 @@ void auth_logout(struct rpc_req *req)
     const char *v[] = {(const char *)req->session.token_hash, req->peer};
     int len[] = {SESSION_HASH_BYTES, 0};
     int fmt[] = {1, 0};
-    struct db_job *job = db_job_new(logout_done, req);
+    /* Through session_begin: an expired or revoked token is refused, not "logged out". */
+    struct db_job *job = rpc_job_new(req, logout_done);
     if (!job || !db_job_add_bin(job, "session_revoke", 2, v, len, fmt)) {
         db_job_free(job);
         rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
