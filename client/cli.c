@@ -2,16 +2,24 @@
  * yanxiu: the command-line client of yanxiud. A command is one row of
  * `commands` plus one function, which parses its own options with
  * cli_getopt (that also takes the global ones) and talks through yxc.
+ * Commands that need a session open their connection with cli_open_session.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <termios.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "out.h"
+#include "session_file.h"
 #include "yxc.h"
 
 /* Exit codes, as documented in `yanxiu --help`. */
@@ -26,23 +34,37 @@ enum {
 #define DEFAULT_TIMEOUT_MS 30000
 #define MAX_TIMEOUT_S      86400.0
 #define MAX_PING_COUNT     100000L
+#define MAX_USER_NAME      64   /* as the server allows */
+#define MAX_PASSWORD       1024 /* as the server allows */
+#define MAX_AUDIT_LIMIT    10000L
+/* Asia/Shanghai, the product's local time: UTC+8 all year (no DST since 1991). */
+#define LOCAL_UTC_OFFSET_S (8 * 3600)
 
 /* cli_getopt's answer when the options were wrong (the problem is already printed). */
 #define CLI_BAD_OPTION (-2)
 
 /* Global option values for getopt_long, above any character a command may use. */
-enum { OPT_SERVER = 0x100, OPT_TIMEOUT };
+enum { OPT_SERVER = 0x100, OPT_TIMEOUT, OPT_TLS, OPT_CA };
 
 struct command;
 
 struct cli {
     const char *server;      /* HOST:PORT as given */
-    const char *server_from; /* "from --server", "from YANXIU_SERVER" or "the default" */
+    const char *server_from; /* "from --server", "from YANXIU_SERVER", ... or "the default" */
+    bool server_chosen;      /* by --server or YANXIU_SERVER (else the session's may be used) */
     int timeout_ms;
+    bool tls;            /* --tls */
+    const char *ca_file; /* --ca or YANXIU_CA; NULL: the system store */
     const struct command *cmd;
     struct yxc *conn;
     char peer[300];              /* the server as "host:port", for output */
     Yanxiu__V1__Envelope *hello; /* the server's HelloResponse, after cli_hello */
+    /* The saved session (cli_load_session), and whether it was sent to this server. */
+    char session_path[4096];
+    struct session_file session;
+    bool have_session;
+    bool session_sent;
+    Yanxiu__V1__Envelope *me; /* the WhoAmIResponse, after cli_open_session */
 };
 
 /*
@@ -68,9 +90,31 @@ static double offset_ms(int64_t database_us, int64_t server_us)
 }
 
 static int cmd_ping(struct cli *cli, int argc, char **argv);
+static int cmd_login(struct cli *cli, int argc, char **argv);
+static int cmd_logout(struct cli *cli, int argc, char **argv);
+static int cmd_whoami(struct cli *cli, int argc, char **argv);
+static int cmd_audit(struct cli *cli, int argc, char **argv);
 
 /* Sorted by name, as `yanxiu --help` lists them. */
 static const struct command commands[] = {
+    {"audit", "list the audit log: logins, logouts and every write", cmd_audit,
+     "usage: yanxiu audit [--since TIME] [--user NAME] [--limit N] [--format FORMAT]\n"
+     "\n"
+     "Lists the newest entries of the audit log, oldest first: time, user, role,\n"
+     "district, client address, action, target and outcome. A district account\n"
+     "sees its own district; an admin sees every district. Needs a session\n"
+     "(yanxiu login).\n"
+     "\n"
+     "  --since TIME     only entries from TIME on: YYYY-MM-DD, YYYY-MM-DDTHH:MM\n"
+     "                   (Asia/Shanghai time, UTC+8), or a span back from now:\n"
+     "                   30m, 24h, 7d\n"
+     "  --user NAME      only the entries of this user\n"
+     "  --limit N        at most N entries, the newest (1 to 10000; default: the\n"
+     "                   server's, 1000); a note on stderr says when more matched\n"
+     "  --format FORMAT  " OUT_FORMAT_CHOICES " (default table). Times are\n"
+     "                   Asia/Shanghai: \"2026-11-23 19:05:01\" in table and CSV,\n"
+     "                   \"2026-11-23T19:05:01+08:00\" in JSON. JSON keys: at, user,\n"
+     "                   role, district_code, client_addr, action, target, outcome\n"},
     {"hello", "show the server's name, version and protocol versions", cmd_hello,
      "usage: yanxiu hello\n"
      "\n"
@@ -81,6 +125,25 @@ static const struct command commands[] = {
      "\n"
      "Shows what COMMAND does and its options (the same as yanxiu COMMAND --help),\n"
      "or without COMMAND the list of commands.\n"},
+    {"login", "log in and keep the session for the next commands", cmd_login,
+     "usage: yanxiu login [--user NAME]\n"
+     "\n"
+     "Logs in to yanxiud and keeps the session in $XDG_CONFIG_HOME/yanxiu/session\n"
+     "(else ~/.config/yanxiu/session; mode 0600), together with the server's\n"
+     "address: later commands without --server go to that server, and the session\n"
+     "is never sent to another. Logging in again replaces the session.\n"
+     "\n"
+     "  --user NAME  the account to log in as; without it yanxiu asks\n"
+     "\n"
+     "The password is asked for on the terminal without echo, or taken from\n"
+     "YANXIU_PASSWORD (for scripts; yanxiu removes it from its environment).\n"},
+    {"logout", "end the session on the server and forget it here", cmd_logout,
+     "usage: yanxiu logout\n"
+     "\n"
+     "Ends the session on the server it belongs to and deletes the session file.\n"
+     "When the server says the session had already ended, the file is deleted all\n"
+     "the same; when the server cannot be reached, the file is kept (the session\n"
+     "stays valid until it expires) so that you can try again.\n"},
     {"ping", "check that the server answers, and how fast", cmd_ping,
      "usage: yanxiu ping [--db] [--count N]\n"
      "\n"
@@ -90,6 +153,11 @@ static const struct command commands[] = {
      "             and how far its clock is from the daemon's\n"
      "  --count N  ping N times (1 to 100000) one after the other and show the\n"
      "             minimum, average and maximum round trip\n"},
+    {"whoami", "show who the session belongs to and until when it is valid", cmd_whoami,
+     "usage: yanxiu whoami\n"
+     "\n"
+     "Asks the server who the saved session belongs to: user, role, district, unit,\n"
+     "and when the session expires. Exit status 1 when there is no valid session.\n"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -103,7 +171,8 @@ static void print_help(FILE *fp)
         if (strlen(commands[i].name) > w)
             w = strlen(commands[i].name);
 
-    fputs("usage: yanxiu [--server HOST:PORT] [--timeout SECONDS] COMMAND [ARGS]\n"
+    fputs("usage: yanxiu [--server HOST:PORT] [--tls] [--ca FILE] [--timeout SECONDS] COMMAND "
+          "[ARGS]\n"
           "\n"
           "The command-line client of yanxiud.\n"
           "\n"
@@ -114,22 +183,42 @@ static void print_help(FILE *fp)
     fputs("\n"
           "Options (also accepted after COMMAND):\n"
           "  --server HOST:PORT  the yanxiud to talk to (HOST, HOST:PORT or [IPV6]:PORT);\n"
-          "                      default: $YANXIU_SERVER, else " DEFAULT_SERVER "\n"
+          "                      default: $YANXIU_SERVER, else the server of the saved\n"
+          "                      session (yanxiu login), else " DEFAULT_SERVER "\n"
+          "  --tls               speak TLS also to a loopback address\n"
+          "  --ca FILE           trust the CA certificate(s) in this PEM file instead of\n"
+          "                      the system's (default: $YANXIU_CA); implies --tls\n"
           "  --timeout SECONDS   give up connecting, or waiting for an answer, after this\n"
           "                      long (default 30; fractions such as 0.5 are fine)\n"
           "  --help              show this help; yanxiu COMMAND --help shows a command's\n"
           "  --version           show the version of yanxiu\n"
           "\n"
-          "Exit status: 0 success, 1 the server answered with an error or the connection\n"
-          "failed midway, 2 usage error, 3 could not connect to the server.\n",
+          "TLS: yanxiu speaks TLS 1.2 or newer to every server that is not a loopback\n"
+          "address (127.0.0.0/8, ::1, localhost), and to loopback ones with --tls, --ca\n"
+          "or YANXIU_CA; else plaintext, which yanxiud serves on loopback only. The\n"
+          "server's certificate must verify against the CA (--ca, else the system's\n"
+          "store) and hold the host name or IP address given to --server; there is no\n"
+          "way to turn these checks off.\n"
+          "\n"
+          "Sessions: yanxiu login keeps the session in $XDG_CONFIG_HOME/yanxiu/session\n"
+          "(else ~/.config/yanxiu/session); the other commands send it, but only to the\n"
+          "server it came from. yanxiu logout ends it.\n"
+          "\n"
+          "Environment: YANXIU_SERVER, YANXIU_CA (as above), YANXIU_PASSWORD (the\n"
+          "password for yanxiu login, for scripts).\n"
+          "\n"
+          "Exit status: 0 success, 1 the server answered with an error (including: not\n"
+          "logged in, or the session has expired) or the connection failed midway,\n"
+          "2 usage error, 3 could not connect to the server (also: its certificate was\n"
+          "not accepted).\n",
           fp);
 }
 
 static void print_usage(const struct command *cmd, FILE *fp)
 {
     fputs(cmd->usage, fp);
-    fputs("\nGlobal options --server HOST:PORT and --timeout SECONDS work here too "
-          "(see yanxiu --help).\n",
+    fputs("\nGlobal options --server HOST:PORT, --tls, --ca FILE and --timeout SECONDS work\n"
+          "here too (see yanxiu --help).\n",
           fp);
 }
 
@@ -150,16 +239,48 @@ static int usage_error(const struct cli *cli, const char *fmt, ...)
     return CLI_USAGE;
 }
 
+/* Asia/Shanghai wall-clock time of a Unix time in microseconds: "2026-11-23 19:05:01". */
+static void format_local(int64_t us, char *buf, size_t cap)
+{
+    time_t t = (time_t)(us / 1000000) - (us % 1000000 < 0 ? 1 : 0) + LOCAL_UTC_OFFSET_S;
+    struct tm tm;
+    if (!gmtime_r(&t, &tm) || strftime(buf, cap, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+        snprintf(buf, cap, "(time %" PRId64 ")", us);
+}
+
+static int64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* The hint after an UNAUTHENTICATED answer to a request that carried (or needed) a session. */
+static void login_hint(const struct cli *cli)
+{
+    if (cli->have_session && cli->session_sent && cli->session.expires_at_us <= now_us()) {
+        char when[40];
+        format_local(cli->session.expires_at_us, when, sizeof(when));
+        fprintf(stderr, "hint: the session of %s expired at %s (Asia/Shanghai); log in again: "
+                        "yanxiu login\n",
+                cli->session.user, when);
+        return;
+    }
+    fprintf(stderr, "hint: log in again: yanxiu login\n");
+}
+
 /* Prints a failure of the client library; returns the exit code it calls for. */
 static int report(const struct cli *cli, const struct yxc_error *err)
 {
     fprintf(stderr, "yanxiu: %s\n", err->message);
     switch (err->fail) {
     case YXC_ERR_CONNECT:
-        fprintf(stderr,
-                "hint: is yanxiud running at %s? (that address is %s; "
-                "choose another with --server HOST:PORT or YANXIU_SERVER)\n",
-                cli->peer, cli->server_from);
+        /* A TLS failure names its own remedy; the server is there. */
+        if (!err->tls)
+            fprintf(stderr,
+                    "hint: is yanxiud running at %s? (that address is %s; "
+                    "choose another with --server HOST:PORT or YANXIU_SERVER)\n",
+                    cli->peer, cli->server_from);
         return CLI_NO_SERVER;
     case YXC_ERR_USAGE:
         return CLI_USAGE;
@@ -170,9 +291,14 @@ static int report(const struct cli *cli, const struct yxc_error *err)
                     "(now %.1f)\n",
                     cli->timeout_ms / 1000.0);
         return CLI_FAILED;
+    case YXC_ERR_SERVER:
+        /* A failed login is UNAUTHENTICATED too, and says all there is to say. */
+        if (err->code == YANXIU__V1__CODE__UNAUTHENTICATED && cli->cmd &&
+            cli->cmd->run != cmd_login)
+            login_hint(cli);
+        return CLI_FAILED;
     case YXC_OK:
     case YXC_ERR_PROTOCOL:
-    case YXC_ERR_SERVER:
         break;
     }
     return CLI_FAILED;
@@ -180,12 +306,25 @@ static int report(const struct cli *cli, const struct yxc_error *err)
 
 /* --- options ------------------------------------------------------------------- */
 
-/* Applies --server or --timeout. False after printing what was wrong. */
+/* Applies --server, --timeout, --tls or --ca. False after printing what was wrong. */
 static bool set_global(struct cli *cli, int opt, const char *arg)
 {
     if (opt == OPT_SERVER) {
         cli->server = arg;
         cli->server_from = "from --server";
+        cli->server_chosen = true;
+        return true;
+    }
+    if (opt == OPT_TLS) {
+        cli->tls = true;
+        return true;
+    }
+    if (opt == OPT_CA) {
+        if (!*arg) {
+            (void)usage_error(cli, "--ca needs a file name");
+            return false;
+        }
+        cli->ca_file = arg;
         return true;
     }
     char *end;
@@ -226,10 +365,12 @@ static int cli_getopt(struct cli *cli, int argc, char **argv, const struct optio
 {
     struct option all[32];
     size_t n = 0;
-    for (; cmd_opts && cmd_opts[n].name && n < sizeof(all) / sizeof(all[0]) - 3; n++)
+    for (; cmd_opts && cmd_opts[n].name && n < sizeof(all) / sizeof(all[0]) - 5; n++)
         all[n] = cmd_opts[n];
     all[n++] = (struct option){"server", required_argument, NULL, OPT_SERVER};
     all[n++] = (struct option){"timeout", required_argument, NULL, OPT_TIMEOUT};
+    all[n++] = (struct option){"tls", no_argument, NULL, OPT_TLS};
+    all[n++] = (struct option){"ca", required_argument, NULL, OPT_CA};
     all[n] = (struct option){0};
 
     for (;;) {
@@ -237,6 +378,8 @@ static int cli_getopt(struct cli *cli, int argc, char **argv, const struct optio
         switch (opt) {
         case OPT_SERVER:
         case OPT_TIMEOUT:
+        case OPT_TLS:
+        case OPT_CA:
             if (!set_global(cli, opt, optarg))
                 return CLI_BAD_OPTION;
             continue;
@@ -325,19 +468,38 @@ static int unknown_command(struct cli *cli, const char *word)
 
 /* --- talking to the server ---------------------------------------------------------- */
 
-/* Connects to cli->server. Returns an exit code (CLI_OK when connected). */
-static int cli_connect(struct cli *cli)
+/* Parses cli->server into host and port and sets cli->peer. Returns an exit code. */
+static int cli_resolve_peer(struct cli *cli, char *host, size_t hostlen, uint16_t *port)
 {
-    char host[256];
-    uint16_t port;
     struct yxc_error err;
-    if (!yxc_parse_server(cli->server, host, sizeof(host), &port, &err)) {
+    if (!yxc_parse_server(cli->server, host, hostlen, port, &err)) {
         fprintf(stderr, "yanxiu: %s (%s)\nsee yanxiu --help\n", err.message, cli->server_from);
         return CLI_USAGE;
     }
     snprintf(cli->peer, sizeof(cli->peer), strchr(host, ':') ? "[%s]:%u" : "%s:%u", host,
-             (unsigned)port);
-    cli->conn = yxc_connect(host, port, cli->timeout_ms, &err);
+             (unsigned)*port);
+    return CLI_OK;
+}
+
+/*
+ * Connects to cli->server: TLS unless the host is a loopback address and
+ * neither --tls nor a CA (--ca, YANXIU_CA) was given. Returns an exit code
+ * (CLI_OK when connected).
+ */
+static int cli_connect(struct cli *cli)
+{
+    char host[256];
+    uint16_t port;
+    int rc = cli_resolve_peer(cli, host, sizeof(host), &port);
+    if (rc != CLI_OK)
+        return rc;
+    struct yxc_options o = {
+        .timeout_ms = cli->timeout_ms,
+        .tls = cli->tls || cli->ca_file || !yxc_host_is_loopback(host),
+        .ca_file = cli->ca_file,
+    };
+    struct yxc_error err;
+    cli->conn = yxc_connect_opts(host, port, &o, &err);
     if (!cli->conn)
         return report(cli, &err);
     yxc_set_timeout(cli->conn, cli->timeout_ms);
@@ -355,9 +517,19 @@ static int cli_hello(struct cli *cli)
     req.body_case = YANXIU__V1__ENVELOPE__BODY_HELLO;
     req.hello = &hello;
     struct yxc_error err;
-    if (!yxc_call(cli->conn, &req, YANXIU__V1__ENVELOPE__BODY_HELLO_REPLY, &cli->hello, &err))
-        return report(cli, &err);
-    return CLI_OK;
+    if (yxc_call(cli->conn, &req, YANXIU__V1__ENVELOPE__BODY_HELLO_REPLY, &cli->hello, &err))
+        return CLI_OK;
+    /* A TLS server drops a plaintext Hello without a word: we never got to talk to it. */
+    if (err.fail == YXC_ERR_IO && !err.timed_out && !yxc_is_tls(cli->conn)) {
+        fprintf(stderr,
+                "yanxiu: %s\n"
+                "hint: the server dropped the first request; if it serves TLS, add --tls (and "
+                "--ca FILE, or YANXIU_CA, unless its certificate is from a CA the system "
+                "trusts)\n",
+                err.message);
+        return CLI_NO_SERVER;
+    }
+    return report(cli, &err);
 }
 
 static void format_versions(const Yanxiu__V1__HelloResponse *h, char *buf, size_t cap)
@@ -398,8 +570,212 @@ static void cli_close(struct cli *cli)
 {
     yxc_free(cli->hello);
     cli->hello = NULL;
+    yxc_free(cli->me);
+    cli->me = NULL;
     yxc_close(cli->conn);
     cli->conn = NULL;
+}
+
+/* --- the saved session ------------------------------------------------------------------ */
+
+/*
+ * Loads the session file into cli->session (cli->have_session says whether
+ * there was one). Unless --server or YANXIU_SERVER chose a server, the
+ * session's server becomes the one to talk to. Returns an exit code: a
+ * malformed file is an error unless `tolerate_bad` (then it is ignored with
+ * a warning, as login does before replacing it).
+ */
+static int cli_load_session(struct cli *cli, bool tolerate_bad)
+{
+    char err[600], warn[400];
+    if (!session_file_path(cli->session_path, sizeof(cli->session_path), err, sizeof(err))) {
+        fprintf(stderr, "yanxiu: %s\n", err);
+        return CLI_FAILED;
+    }
+    switch (session_file_load(cli->session_path, &cli->session, warn, sizeof(warn), err,
+                              sizeof(err))) {
+    case SESSION_FILE_ABSENT:
+        return CLI_OK;
+    case SESSION_FILE_BAD:
+        if (tolerate_bad) {
+            fprintf(stderr, "yanxiu: warning: ignoring the session file: %s\n", err);
+            return CLI_OK;
+        }
+        fprintf(stderr, "yanxiu: %s\nhint: log in again (yanxiu login replaces the file)\n", err);
+        return CLI_FAILED;
+    case SESSION_FILE_LOADED:
+        break;
+    }
+    if (warn[0])
+        fprintf(stderr, "yanxiu: warning: %s\n", warn);
+    cli->have_session = true;
+    if (!cli->server_chosen) {
+        cli->server = cli->session.server;
+        cli->server_from = "the server of the saved session";
+    }
+    return CLI_OK;
+}
+
+/*
+ * True when the saved session belongs to the server in cli->peer (as
+ * written, case aside: "localhost" and "127.0.0.1" count as different, so
+ * that a token never goes anywhere it was not issued by name).
+ */
+static bool session_is_for_peer(const struct cli *cli)
+{
+    return strcasecmp(cli->session.server, cli->peer) == 0;
+}
+
+/* Says that the saved session is for another server, and that its token stays home. */
+static void warn_other_server(const struct cli *cli)
+{
+    fprintf(stderr,
+            "yanxiu: warning: the session in %s is for %s, not %s: its token is not sent "
+            "there\n",
+            cli->session_path, cli->session.server, cli->peer);
+}
+
+/* WhoAmI with the session's token; the answer stays in cli->me. Returns an exit code. */
+static int cli_whoami(struct cli *cli)
+{
+    Yanxiu__V1__WhoAmIRequest who = YANXIU__V1__WHO_AM_IREQUEST__INIT;
+    Yanxiu__V1__Envelope req = YANXIU__V1__ENVELOPE__INIT;
+    req.body_case = YANXIU__V1__ENVELOPE__BODY_WHOAMI;
+    req.whoami = &who;
+    struct yxc_error err;
+    if (!yxc_call(cli->conn, &req, YANXIU__V1__ENVELOPE__BODY_WHOAMI_REPLY, &cli->me, &err))
+        return report(cli, &err);
+    if (!cli->me->whoami_reply->identity) {
+        fprintf(stderr, "yanxiu: the server at %s answered WhoAmI without an identity\n",
+                cli->peer);
+        return CLI_FAILED;
+    }
+    return CLI_OK;
+}
+
+/*
+ * The standard way in for every command that needs a session: load the
+ * session, connect to its server (or the one chosen, if it is the same),
+ * say Hello, then WhoAmI with the token. WhoAmI comes first because it is
+ * cheap, because it turns an expired session into "log in again" before any
+ * work is done, and because the server accepts frames above 64 KiB on a
+ * connection only once a request on it has carried a valid session.
+ * On CLI_OK the token is set on cli->conn and cli->me holds the identity.
+ */
+static int cli_open_session(struct cli *cli)
+{
+    int rc = cli_load_session(cli, false);
+    if (rc != CLI_OK)
+        return rc;
+    char host[256];
+    uint16_t port;
+    if (!cli->have_session) {
+        if (cli_resolve_peer(cli, host, sizeof(host), &port) != CLI_OK)
+            return CLI_USAGE;
+        fprintf(stderr, "yanxiu: not logged in (there is no session in %s)\n"
+                        "hint: log in first: yanxiu%s%s login\n",
+                cli->session_path, cli->server_chosen ? " --server " : "",
+                cli->server_chosen ? cli->peer : "");
+        return CLI_FAILED;
+    }
+    if (cli_resolve_peer(cli, host, sizeof(host), &port) != CLI_OK)
+        return CLI_USAGE;
+    if (!session_is_for_peer(cli)) {
+        warn_other_server(cli);
+        fprintf(stderr,
+                "yanxiu: not logged in to %s\n"
+                "hint: log in there: yanxiu --server %s login (this replaces the session for "
+                "%s)\n",
+                cli->peer, cli->peer, cli->session.server);
+        return CLI_FAILED;
+    }
+    rc = cli_open(cli);
+    if (rc != CLI_OK)
+        return rc;
+    yxc_set_token(cli->conn, cli->session.token, cli->session.token_len);
+    cli->session_sent = true;
+    return cli_whoami(cli);
+}
+
+/* --- terminal prompts --------------------------------------------------------------------- */
+
+/* The terminal's settings while echo is off, for the signal handler to put back. */
+static int prompt_fd = -1;
+static struct termios prompt_saved;
+static volatile sig_atomic_t prompt_echo_off;
+
+static void prompt_restore_and_die(int sig)
+{
+    if (prompt_echo_off)
+        (void)tcsetattr(prompt_fd, TCSAFLUSH, &prompt_saved);
+    (void)write(prompt_fd, "\n", 1);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+enum prompt_result {
+    PROMPT_OK,
+    PROMPT_NO_TERMINAL, /* no /dev/tty to ask on */
+    PROMPT_EMPTY,       /* end of input, or an empty line */
+    PROMPT_TOO_LONG,    /* more than cap - 1 bytes */
+};
+
+/*
+ * Asks on the terminal (not stdin, which may be a pipe) and reads one line
+ * into buf, without echo when `secret`. The terminal is put back also when
+ * a signal ends the program meanwhile. Reads byte by byte so that no copy
+ * of a password stays in a stdio buffer.
+ */
+static enum prompt_result prompt_line(const char *prompt, bool secret, char *buf, size_t cap)
+{
+    int fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return PROMPT_NO_TERMINAL;
+    prompt_fd = fd;
+    struct sigaction sa = {.sa_handler = prompt_restore_and_die}, old[4];
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < 4; i++)
+        sigaction(sigs[i], &sa, &old[i]);
+    if (secret && tcgetattr(fd, &prompt_saved) == 0) {
+        struct termios quiet = prompt_saved;
+        quiet.c_lflag &= ~(tcflag_t)ECHO;
+        quiet.c_lflag |= ECHONL;
+        prompt_echo_off = tcsetattr(fd, TCSAFLUSH, &quiet) == 0;
+    }
+    (void)write(fd, prompt, strlen(prompt));
+
+    size_t len = 0;
+    bool too_long = false;
+    for (;;) {
+        char ch;
+        ssize_t r = read(fd, &ch, 1);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0 || ch == '\n')
+            break;
+        if (len + 1 < cap)
+            buf[len++] = ch;
+        else
+            too_long = true;
+    }
+    if (len > 0 && buf[len - 1] == '\r')
+        len--;
+    buf[len] = '\0';
+
+    if (prompt_echo_off) {
+        (void)tcsetattr(fd, TCSAFLUSH, &prompt_saved);
+        prompt_echo_off = 0;
+    }
+    for (size_t i = 0; i < 4; i++)
+        sigaction(sigs[i], &old[i], NULL);
+    prompt_fd = -1;
+    close(fd);
+    if (too_long) {
+        explicit_bzero(buf, cap);
+        return PROMPT_TOO_LONG;
+    }
+    return len == 0 ? PROMPT_EMPTY : PROMPT_OK;
 }
 
 /* --- commands ------------------------------------------------------------------------- */
@@ -532,6 +908,441 @@ static int cmd_ping(struct cli *cli, int argc, char **argv)
     return CLI_OK;
 }
 
+/* --- sessions: login, logout, whoami ---------------------------------------------------- */
+
+/*
+ * Fills pw with the password: YANXIU_PASSWORD (then wiped from the
+ * environment) or a no-echo prompt. Returns an exit code.
+ */
+static int read_password(const struct cli *cli, const char *user, char *pw, size_t cap)
+{
+    char *env = getenv("YANXIU_PASSWORD");
+    if (env && *env) {
+        size_t n = strlen(env);
+        bool fits = n < cap;
+        if (fits)
+            memcpy(pw, env, n + 1);
+        /* Our own copy of the environment: no need for it to linger in memory. */
+        explicit_bzero(env, n);
+        unsetenv("YANXIU_PASSWORD");
+        if (!fits)
+            return usage_error(cli, "YANXIU_PASSWORD is longer than %d bytes", MAX_PASSWORD);
+        return CLI_OK;
+    }
+    char prompt[400];
+    snprintf(prompt, sizeof(prompt), "password for %s on %s: ", user, cli->peer);
+    switch (prompt_line(prompt, true, pw, cap)) {
+    case PROMPT_OK:
+        return CLI_OK;
+    case PROMPT_NO_TERMINAL:
+        return usage_error(cli, "no terminal to ask for the password on: set YANXIU_PASSWORD");
+    case PROMPT_EMPTY:
+        return usage_error(cli, "no password given");
+    case PROMPT_TOO_LONG:
+        return usage_error(cli, "the password is longer than %d bytes", MAX_PASSWORD);
+    }
+    return CLI_USAGE;
+}
+
+/* "role district, district 110101, unit 1101010001", leaving out what is empty. */
+static void describe_identity(const Yanxiu__V1__Identity *id, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "role %s", id->role);
+    size_t used = strlen(buf);
+    if (id->district_code[0] && used < cap)
+        used += (size_t)snprintf(buf + used, cap - used, ", district %s", id->district_code);
+    if (id->unit_code[0] && used < cap)
+        snprintf(buf + used, cap - used, ", unit %s", id->unit_code);
+}
+
+/* Sends Logout with `token` on cli->conn, ignoring the answer (revoking a replaced session). */
+static void revoke_quietly(struct cli *cli, const uint8_t *token, size_t len)
+{
+    Yanxiu__V1__LogoutRequest out = YANXIU__V1__LOGOUT_REQUEST__INIT;
+    Yanxiu__V1__Envelope req = YANXIU__V1__ENVELOPE__INIT;
+    req.body_case = YANXIU__V1__ENVELOPE__BODY_LOGOUT;
+    req.logout = &out;
+    req.session_token.data = (uint8_t *)token;
+    req.session_token.len = len;
+    Yanxiu__V1__Envelope *resp = NULL;
+    struct yxc_error err;
+    if (yxc_call(cli->conn, &req, YANXIU__V1__ENVELOPE__BODY_LOGOUT_REPLY, &resp, &err))
+        yxc_free(resp);
+}
+
+static int cmd_login(struct cli *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"user", required_argument, NULL, 'u'},
+        {0},
+    };
+    const char *user_opt = NULL;
+    int opt;
+    while ((opt = cli_getopt(cli, argc, argv, opts)) != -1) {
+        if (opt != 'u')
+            return CLI_USAGE;
+        user_opt = optarg;
+    }
+    if (!no_operands(cli, argc, argv))
+        return CLI_USAGE;
+    char user[MAX_USER_NAME + 2] = "";
+    if (user_opt) {
+        if (!*user_opt || strlen(user_opt) > MAX_USER_NAME)
+            return usage_error(cli, "--user needs a name of 1 to %d bytes", MAX_USER_NAME);
+        snprintf(user, sizeof(user), "%s", user_opt);
+    }
+
+    /* The old session only tells which server to use by default (and is revoked below). */
+    int rc = cli_load_session(cli, true);
+    if (rc != CLI_OK)
+        return rc;
+    /* Connect first: a server that is down, or a certificate that is not trusted,
+       is better learned before typing a password. */
+    rc = cli_open(cli);
+    if (rc != CLI_OK)
+        return rc;
+    if (!user[0]) {
+        char prompt[340];
+        snprintf(prompt, sizeof(prompt), "user name on %s: ", cli->peer);
+        switch (prompt_line(prompt, false, user, sizeof(user))) {
+        case PROMPT_OK:
+            break;
+        case PROMPT_NO_TERMINAL:
+            return usage_error(cli, "no terminal to ask for the user name on: give --user NAME");
+        case PROMPT_EMPTY:
+            return usage_error(cli, "no user name given");
+        case PROMPT_TOO_LONG:
+            return usage_error(cli, "the user name is longer than %d bytes", MAX_USER_NAME);
+        }
+        if (strlen(user) > MAX_USER_NAME)
+            return usage_error(cli, "the user name is longer than %d bytes", MAX_USER_NAME);
+    }
+
+    char password[MAX_PASSWORD + 2];
+    rc = read_password(cli, user, password, sizeof(password));
+    if (rc != CLI_OK) {
+        explicit_bzero(password, sizeof(password));
+        return rc;
+    }
+    Yanxiu__V1__LoginRequest login = YANXIU__V1__LOGIN_REQUEST__INIT;
+    login.user = user;
+    login.password = password;
+    Yanxiu__V1__Envelope req = YANXIU__V1__ENVELOPE__INIT;
+    req.body_case = YANXIU__V1__ENVELOPE__BODY_LOGIN;
+    req.login = &login;
+    Yanxiu__V1__Envelope *resp = NULL;
+    struct yxc_error err;
+    bool ok = yxc_call(cli->conn, &req, YANXIU__V1__ENVELOPE__BODY_LOGIN_REPLY, &resp, &err);
+    explicit_bzero(password, sizeof(password));
+    if (!ok)
+        return report(cli, &err);
+
+    Yanxiu__V1__LoginResponse *lr = resp->login_reply;
+    const Yanxiu__V1__Identity *id = lr->identity;
+    struct session_file s = {.token_len = lr->token.len, .expires_at_us = lr->expires_at_us};
+    bool fits = id && lr->token.len > 0 && lr->token.len <= sizeof(s.token) &&
+                strlen(id->user) < sizeof(s.user) && strlen(id->role) < sizeof(s.role) &&
+                strlen(id->district_code) < sizeof(s.district) &&
+                strlen(id->unit_code) < sizeof(s.unit);
+    if (!fits) {
+        explicit_bzero(lr->token.data, lr->token.len);
+        yxc_free(resp);
+        fprintf(stderr, "yanxiu: the server at %s answered Login with a token or identity this "
+                        "yanxiu cannot keep\n",
+                cli->peer);
+        return CLI_FAILED;
+    }
+    memcpy(s.token, lr->token.data, lr->token.len);
+    explicit_bzero(lr->token.data, lr->token.len);
+    snprintf(s.server, sizeof(s.server), "%s", cli->peer);
+    snprintf(s.user, sizeof(s.user), "%s", id->user);
+    snprintf(s.role, sizeof(s.role), "%s", id->role);
+    snprintf(s.district, sizeof(s.district), "%s", id->district_code);
+    snprintf(s.unit, sizeof(s.unit), "%s", id->unit_code);
+    char who[200];
+    describe_identity(id, who, sizeof(who));
+    yxc_free(resp);
+
+    char why[600];
+    if (!session_file_save(cli->session_path, &s, why, sizeof(why))) {
+        /* A session nobody can use any more: end it rather than leave it valid. */
+        revoke_quietly(cli, s.token, s.token_len);
+        session_file_wipe(&s);
+        fprintf(stderr, "yanxiu: logged in, but could not keep the session: %s\n"
+                        "hint: the session was ended again; fix the problem and log in again\n",
+                why);
+        return CLI_FAILED;
+    }
+    /* The session this one replaces would stay valid, unused, until it expires. */
+    if (cli->have_session && session_is_for_peer(cli) &&
+        (cli->session.token_len != s.token_len ||
+         memcmp(cli->session.token, s.token, s.token_len) != 0))
+        revoke_quietly(cli, cli->session.token, cli->session.token_len);
+
+    char until[40];
+    format_local(s.expires_at_us, until, sizeof(until));
+    printf("logged in as %s (%s) on %s until %s (Asia/Shanghai)\n", s.user, who, cli->peer,
+           until);
+    session_file_wipe(&s);
+    return CLI_OK;
+}
+
+static int cmd_logout(struct cli *cli, int argc, char **argv)
+{
+    if (cli_getopt(cli, argc, argv, NULL) != -1)
+        return CLI_USAGE;
+    if (!no_operands(cli, argc, argv))
+        return CLI_USAGE;
+    int rc = cli_load_session(cli, true);
+    if (rc != CLI_OK)
+        return rc;
+    char why[600];
+    if (!cli->have_session) {
+        /* Nothing usable; a malformed file (already warned about) goes too. */
+        if (access(cli->session_path, F_OK) == 0) {
+            if (!session_file_remove(cli->session_path, why, sizeof(why))) {
+                fprintf(stderr, "yanxiu: %s\n", why);
+                return CLI_FAILED;
+            }
+            fprintf(stderr, "yanxiu: deleted %s\n", cli->session_path);
+        }
+        fprintf(stderr, "yanxiu: not logged in: nothing to log out of\n");
+        return CLI_OK;
+    }
+    char host[256];
+    uint16_t port;
+    if (cli_resolve_peer(cli, host, sizeof(host), &port) != CLI_OK)
+        return CLI_USAGE;
+    if (!session_is_for_peer(cli)) {
+        warn_other_server(cli);
+        fprintf(stderr, "hint: log out where the session is: yanxiu --server %s logout\n",
+                cli->session.server);
+        return CLI_FAILED;
+    }
+
+    char until[40];
+    format_local(cli->session.expires_at_us, until, sizeof(until));
+    rc = cli_open(cli);
+    struct yxc_error err = {0};
+    Yanxiu__V1__Envelope *resp = NULL;
+    if (rc == CLI_OK) {
+        yxc_set_token(cli->conn, cli->session.token, cli->session.token_len);
+        cli->session_sent = true;
+        Yanxiu__V1__LogoutRequest out = YANXIU__V1__LOGOUT_REQUEST__INIT;
+        Yanxiu__V1__Envelope req = YANXIU__V1__ENVELOPE__INIT;
+        req.body_case = YANXIU__V1__ENVELOPE__BODY_LOGOUT;
+        req.logout = &out;
+        if (yxc_call(cli->conn, &req, YANXIU__V1__ENVELOPE__BODY_LOGOUT_REPLY, &resp, &err)) {
+            yxc_free(resp);
+        } else if (err.fail != YXC_ERR_SERVER || err.code != YANXIU__V1__CODE__UNAUTHENTICATED) {
+            rc = report(cli, &err);
+        }
+    }
+    if (rc != CLI_OK) {
+        fprintf(stderr,
+                "yanxiu: the session of %s stays valid on %s until %s (Asia/Shanghai), and "
+                "stays in %s: run yanxiu logout again once the server answers, or delete the "
+                "file to forget it here\n",
+                cli->session.user, cli->session.server, until, cli->session_path);
+        return rc;
+    }
+    if (!session_file_remove(cli->session_path, why, sizeof(why))) {
+        fprintf(stderr, "yanxiu: the session has ended on the server, but: %s\n", why);
+        return CLI_FAILED;
+    }
+    if (err.fail == YXC_ERR_SERVER)
+        printf("the session of %s on %s had already ended (it expired or was revoked); "
+               "removed %s\n",
+               cli->session.user, cli->session.server, cli->session_path);
+    else
+        printf("logged out of %s (user %s)\n", cli->session.server, cli->session.user);
+    return CLI_OK;
+}
+
+static int cmd_whoami(struct cli *cli, int argc, char **argv)
+{
+    if (cli_getopt(cli, argc, argv, NULL) != -1)
+        return CLI_USAGE;
+    if (!no_operands(cli, argc, argv))
+        return CLI_USAGE;
+    int rc = cli_open_session(cli);
+    if (rc != CLI_OK)
+        return rc;
+    const Yanxiu__V1__WhoAmIResponse *w = cli->me->whoami_reply;
+    const Yanxiu__V1__Identity *id = w->identity;
+    char until[40];
+    format_local(w->expires_at_us, until, sizeof(until));
+    printf("user:      %s\n", id->user);
+    printf("role:      %s\n", id->role);
+    printf("district:  %s\n", id->district_code[0] ? id->district_code : "-");
+    printf("unit:      %s\n", id->unit_code[0] ? id->unit_code : "-");
+    printf("server:    %s (%s)\n", cli->peer, yxc_is_tls(cli->conn) ? "TLS" : "plaintext");
+    printf("expires:   %s (Asia/Shanghai)\n", until);
+    return CLI_OK;
+}
+
+/* --- audit ------------------------------------------------------------------------------- */
+
+/* Whole decimal digits at *p, exactly `n` of them; advances *p. -1 when not. */
+static int take_digits(const char **p, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++, (*p)++) {
+        if (**p < '0' || **p > '9')
+            return -1;
+        v = v * 10 + (**p - '0');
+    }
+    return v;
+}
+
+/*
+ * Parses --since: "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS]" (also with a space
+ * for the T) in Asia/Shanghai time, or "N" followed by m, h or d: that long
+ * before `now`. False when it is none of these or not a real date.
+ */
+static bool parse_since(const char *arg, int64_t now, int64_t *since_us)
+{
+    size_t digits = strspn(arg, "0123456789");
+    if (digits > 0 && digits <= 6 && arg[digits] && !arg[digits + 1] &&
+        strchr("mhd", arg[digits])) {
+        long n = strtol(arg, NULL, 10);
+        int64_t unit = arg[digits] == 'm' ? 60 : arg[digits] == 'h' ? 3600 : 86400;
+        *since_us = now - (int64_t)n * unit * 1000000;
+        return true;
+    }
+    const char *p = arg;
+    int y = take_digits(&p, 4), mon = -1, d = -1, h = 0, mi = 0, sec = 0;
+    if (y >= 0 && *p++ == '-')
+        mon = take_digits(&p, 2);
+    if (mon >= 0 && *p++ == '-')
+        d = take_digits(&p, 2);
+    if (d < 0)
+        return false;
+    if (*p == 'T' || *p == ' ') {
+        p++;
+        h = take_digits(&p, 2);
+        if (h < 0 || *p++ != ':' || (mi = take_digits(&p, 2)) < 0)
+            return false;
+        if (*p == ':' && (p++, (sec = take_digits(&p, 2)) < 0))
+            return false;
+    }
+    if (*p || y < 1970 || mon < 1 || mon > 12 || d < 1 || h > 23 || mi > 59 || sec > 59)
+        return false;
+    struct tm tm = {.tm_year = y - 1900, .tm_mon = mon - 1, .tm_mday = d,
+                    .tm_hour = h, .tm_min = mi, .tm_sec = sec};
+    time_t t = timegm(&tm);
+    /* timegm moves 2026-02-30 on to March: a date that moved was not a date. */
+    if (t == (time_t)-1 || tm.tm_mday != d || tm.tm_mon != mon - 1)
+        return false;
+    *since_us = ((int64_t)t - LOCAL_UTC_OFFSET_S) * 1000000;
+    return true;
+}
+
+static int cmd_audit(struct cli *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"since", required_argument, NULL, 's'},
+        {"user", required_argument, NULL, 'u'},
+        {"limit", required_argument, NULL, 'l'},
+        {"format", required_argument, NULL, 'f'},
+        {0},
+    };
+    Yanxiu__V1__AuditQuery q = YANXIU__V1__AUDIT_QUERY__INIT;
+    enum out_format format = OUT_TABLE;
+    long limit = 0;
+    int opt;
+    while ((opt = cli_getopt(cli, argc, argv, opts)) != -1) {
+        switch (opt) {
+        case 's':
+            if (!parse_since(optarg, now_us(), &q.since_us))
+                return usage_error(cli,
+                                   "--since '%s' is not a time: give YYYY-MM-DD or "
+                                   "YYYY-MM-DDTHH:MM (Asia/Shanghai), or a span back from now "
+                                   "such as 30m, 24h or 7d",
+                                   optarg);
+            break;
+        case 'u':
+            if (!*optarg || strlen(optarg) > MAX_USER_NAME)
+                return usage_error(cli, "--user needs a name of 1 to %d bytes", MAX_USER_NAME);
+            q.user = optarg;
+            break;
+        case 'l':
+            if (!parse_long(cli, "--limit", optarg, 1, MAX_AUDIT_LIMIT, &limit))
+                return CLI_USAGE;
+            q.limit = (uint32_t)limit;
+            break;
+        case 'f':
+            if (!out_parse_format(optarg, &format))
+                return usage_error(cli, "--format '%s': expected " OUT_FORMAT_CHOICES, optarg);
+            break;
+        default:
+            return CLI_USAGE;
+        }
+    }
+    if (!no_operands(cli, argc, argv))
+        return CLI_USAGE;
+    int rc = cli_open_session(cli);
+    if (rc != CLI_OK)
+        return rc;
+
+    Yanxiu__V1__Envelope req = YANXIU__V1__ENVELOPE__INIT;
+    req.body_case = YANXIU__V1__ENVELOPE__BODY_AUDIT_QUERY;
+    req.audit_query = &q;
+    Yanxiu__V1__Envelope *resp = NULL;
+    struct yxc_error err;
+    if (!yxc_call(cli->conn, &req, YANXIU__V1__ENVELOPE__BODY_AUDIT_LIST, &resp, &err))
+        return report(cli, &err);
+
+    /* The table says "time"; JSON and CSV use the field's name, "at". */
+    static const struct out_column cols[] = {
+        {"at", OUT_STRING, "time"},    {"user", OUT_STRING, NULL},
+        {"role", OUT_STRING, NULL},    {"district_code", OUT_STRING, NULL},
+        {"client_addr", OUT_STRING, NULL}, {"action", OUT_STRING, NULL},
+        {"target", OUT_STRING, NULL},  {"outcome", OUT_STRING, NULL},
+    };
+    const Yanxiu__V1__AuditList *list = resp->audit_list;
+    struct out_table *t = out_table_new(cols, sizeof(cols) / sizeof(cols[0]));
+    for (size_t i = 0; t && i < list->n_entries; i++) {
+        const Yanxiu__V1__AuditEntry *e = list->entries[i];
+        char at[40];
+        format_local(e->at_us, at, sizeof(at));
+        if (format == OUT_JSON) {
+            /* RFC 3339 for programs: "2026-11-23T19:05:01+08:00". */
+            at[10] = 'T';
+            strcat(at, "+08:00");
+        }
+        const char *cells[] = {at,       e->user,   e->role,   e->district_code,
+                               e->client_addr, e->action, e->target, e->outcome};
+        if (!out_row_add(t, cells)) {
+            out_table_free(t);
+            t = NULL;
+        }
+    }
+    if (!t) {
+        yxc_free(resp);
+        fprintf(stderr, "yanxiu: out of memory listing %zu audit entries\n", list->n_entries);
+        return CLI_FAILED;
+    }
+    bool printed = out_print(t, format, stdout);
+    int saved = errno;
+    out_table_free(t);
+    if (!printed) {
+        yxc_free(resp);
+        fprintf(stderr, "yanxiu: could not write the output: %s\n", strerror(saved));
+        return CLI_FAILED;
+    }
+    if (list->truncated)
+        fprintf(stderr,
+                "yanxiu: only the newest %zu %s shown; more match: narrow with --since or "
+                "--user, or raise --limit (at most %ld)\n",
+                list->n_entries, list->n_entries == 1 ? "entry is" : "entries are",
+                MAX_AUDIT_LIMIT);
+    else if (list->n_entries == 0 && format == OUT_TABLE)
+        fprintf(stderr, "yanxiu: no audit entries match\n");
+    yxc_free(resp);
+    return CLI_OK;
+}
+
 /* --- main ---------------------------------------------------------------------------- */
 
 /* True when the words after the command ask for its help (before any "--"). */
@@ -554,11 +1365,17 @@ int main(int argc, char **argv)
     if (env && *env) {
         cli.server = env;
         cli.server_from = "from YANXIU_SERVER";
+        cli.server_chosen = true;
     }
+    env = getenv("YANXIU_CA");
+    if (env && *env)
+        cli.ca_file = env;
 
     static const struct option opts[] = {
         {"server", required_argument, NULL, OPT_SERVER},
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
+        {"tls", no_argument, NULL, OPT_TLS},
+        {"ca", required_argument, NULL, OPT_CA},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {0},
@@ -570,6 +1387,8 @@ int main(int argc, char **argv)
         switch (opt) {
         case OPT_SERVER:
         case OPT_TIMEOUT:
+        case OPT_TLS:
+        case OPT_CA:
             if (!set_global(&cli, opt, optarg))
                 return CLI_USAGE;
             break;
@@ -602,6 +1421,7 @@ int main(int argc, char **argv)
     optind = 0; /* glibc: start afresh on the command's argv */
     int rc = cmd->run(&cli, cmd_argc, cmd_argv);
     cli_close(&cli);
+    session_file_wipe(&cli.session);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "yanxiu: could not write the output: %s\n", strerror(errno));
         return rc == CLI_OK ? CLI_FAILED : rc;

@@ -274,12 +274,17 @@ static void pad(FILE *fp, size_t n)
         putc(' ', fp);
 }
 
+static const char *heading(const struct out_column *col)
+{
+    return col->heading ? col->heading : col->name;
+}
+
 /* One line of the table; `cells` NULL prints the headings. */
 static void table_line(const struct out_table *t, const size_t *widths, char *const *cells,
                        FILE *fp)
 {
     for (size_t c = 0; c < t->ncols; c++) {
-        const char *s = cells ? cells[c] : t->cols[c].name;
+        const char *s = cells ? cells[c] : heading(&t->cols[c]);
         size_t w = table_cell(s, NULL);
         bool right = t->cols[c].kind == OUT_NUMBER;
         bool last = c + 1 == t->ncols;
@@ -300,7 +305,7 @@ static bool print_table(const struct out_table *t, FILE *fp)
     if (!widths)
         return false;
     for (size_t c = 0; c < t->ncols; c++) {
-        widths[c] = table_cell(t->cols[c].name, NULL);
+        widths[c] = table_cell(heading(&t->cols[c]), NULL);
         for (size_t r = 0; r < t->nrows; r++) {
             size_t w = table_cell(t->cells[r * t->ncols + c], NULL);
             if (w > widths[c])

@@ -31,6 +31,9 @@ struct out_column {
        string must outlive the table (a literal, as a rule). */
     const char *name;
     enum out_kind kind;
+    /* The table heading when it should differ from name (e.g. "time" for
+       "at"); NULL: name. Same lifetime rule. */
+    const char *heading;
 };
 
 struct out_table;

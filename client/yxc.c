@@ -402,6 +402,15 @@ static enum take take_frame(struct yxc *c, Yanxiu__V1__Envelope **env, struct yx
                   c->peer);
         return take_bad(c, err);
     case FRAME_TOO_BIG: {
+        /* A TLS record header (content type 20-23, version 3.x): a TLS server, and we are not. */
+        const uint8_t *b = c->in.buf;
+        if (!c->ssl && b[0] >= 0x14 && b[0] <= 0x17 && b[1] == 0x03 && b[2] <= 0x04) {
+            set_error(err, YXC_ERR_PROTOCOL,
+                      "the server at %s answered in TLS, and this connection is plaintext: "
+                      "connect with TLS (yanxiu --tls, or --ca FILE / YANXIU_CA)",
+                      c->peer);
+            return take_bad(c, err);
+        }
         /* Text where the length should be: most likely not a yanxiud at all (HTTP, SSH, ...). */
         char text[5] = "";
         bool ascii = true;
@@ -642,8 +651,327 @@ static int connect_one(const struct addrinfo *ai, int64_t deadline, int timeout_
     return fd;
 }
 
+/* --- TLS ---------------------------------------------------------------------------- */
+
+/*
+ * A socket BIO that reads with recv and writes with send(MSG_NOSIGNAL): the
+ * stock one uses write(2), and a server that closes on us would raise a
+ * SIGPIPE that kills the caller. Control calls (fd, EOF flag) stay the stock ones.
+ */
+static BIO_METHOD *nosigpipe_method;
+
+static int nosigpipe_write(BIO *b, const char *data, int len)
+{
+    BIO_clear_retry_flags(b);
+    ssize_t r = send(BIO_get_fd(b, NULL), data, (size_t)len, MSG_NOSIGNAL);
+    if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+        BIO_set_retry_write(b);
+    return (int)r;
+}
+
+static int nosigpipe_read(BIO *b, char *buf, int len)
+{
+    BIO_clear_retry_flags(b);
+    ssize_t r = recv(BIO_get_fd(b, NULL), buf, (size_t)len, 0);
+    if (r == 0)
+        BIO_set_flags(b, BIO_FLAGS_IN_EOF); /* what the stock socket BIO reports as EOF */
+    else if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+        BIO_set_retry_read(b);
+    return (int)r;
+}
+
+static void nosigpipe_init(void)
+{
+    const BIO_METHOD *stock = BIO_s_socket();
+    BIO_METHOD *m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK | BIO_TYPE_DESCRIPTOR,
+                                 "yxc socket");
+    if (!m)
+        return;
+    if (!BIO_meth_set_write(m, nosigpipe_write) || !BIO_meth_set_read(m, nosigpipe_read) ||
+        !BIO_meth_set_ctrl(m, BIO_meth_get_ctrl(stock)) ||
+        !BIO_meth_set_create(m, BIO_meth_get_create(stock)) ||
+        !BIO_meth_set_destroy(m, BIO_meth_get_destroy(stock))) {
+        BIO_meth_free(m);
+        return;
+    }
+    nosigpipe_method = m;
+}
+
+static bool is_ip_literal(const char *s)
+{
+    unsigned char buf[sizeof(struct in6_addr)];
+    return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
+}
+
+bool yxc_host_is_loopback(const char *host)
+{
+    struct in_addr a4;
+    struct in6_addr a6;
+    if (inet_pton(AF_INET, host, &a4) == 1)
+        return (ntohl(a4.s_addr) >> 24) == 127;
+    if (inet_pton(AF_INET6, host, &a6) == 1) {
+        if (IN6_IS_ADDR_LOOPBACK(&a6))
+            return true;
+        return IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127;
+    }
+    return strcasecmp(host, "localhost") == 0 || strcasecmp(host, "localhost.") == 0;
+}
+
+/* Appends certificate text, with anything but printable ASCII shown as '?' (it is the peer's). */
+static void append_cert_text(char *buf, size_t cap, const unsigned char *s, size_t len)
+{
+    size_t used = strlen(buf);
+    for (size_t i = 0; i < len && used + 1 < cap; i++)
+        buf[used++] = (char)(s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?');
+    buf[used] = '\0';
+}
+
+/* Lists the subjectAltName DNS and IP entries of cert (else its CN) into buf. */
+static void describe_cert_names(X509 *cert, char *buf, size_t cap)
+{
+    buf[0] = '\0';
+    GENERAL_NAMES *names = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+    for (int i = 0; names && i < sk_GENERAL_NAME_num(names); i++) {
+        const GENERAL_NAME *g = sk_GENERAL_NAME_value(names, i);
+        if (g->type == GEN_DNS) {
+            append(buf, cap, "%sDNS:", buf[0] ? ", " : "");
+            append_cert_text(buf, cap, ASN1_STRING_get0_data(g->d.dNSName),
+                             (size_t)ASN1_STRING_length(g->d.dNSName));
+        } else if (g->type == GEN_IPADD) {
+            char ip[INET6_ADDRSTRLEN] = "?";
+            int len = ASN1_STRING_length(g->d.iPAddress);
+            const unsigned char *a = ASN1_STRING_get0_data(g->d.iPAddress);
+            if (len == 4 || len == 16)
+                (void)inet_ntop(len == 4 ? AF_INET : AF_INET6, a, ip, sizeof(ip));
+            append(buf, cap, "%sIP:%s", buf[0] ? ", " : "", ip);
+        }
+    }
+    GENERAL_NAMES_free(names);
+    if (buf[0])
+        return;
+    char cn[256];
+    int n = X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn, sizeof(cn));
+    if (n > 0) {
+        append(buf, cap, "CN=");
+        append_cert_text(buf, cap, (const unsigned char *)cn, strlen(cn));
+    } else {
+        append(buf, cap, "no name at all");
+    }
+}
+
+/* Records the server certificate's names for the error messages; decides nothing. */
+static int note_cert_names(int ok, X509_STORE_CTX *store)
+{
+    SSL *ssl = X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx());
+    struct yxc *c = ssl ? SSL_get_app_data(ssl) : NULL;
+    X509 *leaf = X509_STORE_CTX_get0_cert(store);
+    if (c && leaf && !c->cert_names[0])
+        describe_cert_names(leaf, c->cert_names, sizeof(c->cert_names));
+    return ok;
+}
+
+/* A TLS failure while connecting: YXC_ERR_CONNECT with err->tls set. */
+static bool tls_fail(struct yxc_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static bool tls_fail(struct yxc_error *err, const char *fmt, ...)
+{
+    err->fail = YXC_ERR_CONNECT;
+    err->code = 0;
+    err->timed_out = false;
+    err->tls = true;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->message, sizeof(err->message), fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+/* A client context: TLS 1.2+, peer verification on, trusting ca_file or the system store. */
+static SSL_CTX *tls_client_ctx(const char *ca_file, struct yxc_error *err)
+{
+    char why[160];
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    if (!ctx) {
+        set_error(err, YXC_ERR_CONNECT, "cannot set up TLS: %s",
+                  tls_reason(why, sizeof(why), "out of memory"));
+        return NULL;
+    }
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, note_cert_names);
+    /* A server that closes without close_notify is a closed connection: frames have
+       their own lengths, so a cut-off answer is still noticed. */
+    SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF | SSL_OP_NO_RENEGOTIATION);
+    SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    if (!SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION)) {
+        set_error(err, YXC_ERR_CONNECT, "cannot require TLS 1.2: %s",
+                  tls_reason(why, sizeof(why), "unknown"));
+        goto fail;
+    }
+    if (ca_file) {
+        FILE *f = fopen(ca_file, "r");
+        if (!f) {
+            set_error(err, YXC_ERR_USAGE, "cannot read the CA file %s: %s", ca_file,
+                      strerror(errno));
+            goto fail;
+        }
+        fclose(f);
+        if (SSL_CTX_load_verify_locations(ctx, ca_file, NULL) != 1) {
+            set_error(err, YXC_ERR_USAGE,
+                      "the CA file %s holds no usable PEM certificate (%s): give the "
+                      "certificate of the CA that signed the server's, in PEM",
+                      ca_file, tls_reason(why, sizeof(why), "no certificate found"));
+            goto fail;
+        }
+    } else if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
+        set_error(err, YXC_ERR_CONNECT, "cannot load the system's trusted CAs (%s): give the "
+                                        "CA with --ca FILE or YANXIU_CA",
+                  tls_reason(why, sizeof(why), "unknown"));
+        goto fail;
+    }
+    return ctx;
+fail:
+    SSL_CTX_free(ctx);
+    return NULL;
+}
+
+/* Why SSL_connect failed, as one sentence for a person. */
+static bool handshake_failed(struct yxc *c, int r, const char *name, const char *ca_file,
+                             struct yxc_error *err)
+{
+    long verify = SSL_get_verify_result(c->ssl);
+    int saved = errno;
+    int e = SSL_get_error(c->ssl, r);
+    char why[160];
+    c->tls_broken = true;
+    if (verify == X509_V_ERR_HOSTNAME_MISMATCH || verify == X509_V_ERR_IP_ADDRESS_MISMATCH) {
+        ERR_clear_error();
+        return tls_fail(err,
+                        "the server's certificate does not match the name '%s' (it is for %s): "
+                        "connect by a name the certificate holds, or give the server a "
+                        "certificate for '%s'",
+                        name, c->cert_names[0] ? c->cert_names : "other names", name);
+    }
+    if (verify != X509_V_OK) {
+        ERR_clear_error();
+        if (ca_file)
+            return tls_fail(err,
+                            "the server's certificate is not trusted (certificate verify failed: "
+                            "%s; CA file %s); give the CA with --ca FILE or YANXIU_CA",
+                            X509_verify_cert_error_string(verify), ca_file);
+        return tls_fail(err,
+                        "the server's certificate is not trusted (certificate verify failed: "
+                        "%s); give the CA with --ca FILE or YANXIU_CA",
+                        X509_verify_cert_error_string(verify));
+    }
+    if (e == SSL_ERROR_SYSCALL || e == SSL_ERROR_ZERO_RETURN) {
+        ERR_clear_error();
+        const char *what = e == SSL_ERROR_SYSCALL && saved ? strerror(saved)
+                                                           : "the server closed the connection";
+        return tls_fail(err, "TLS handshake with %s failed: is the server speaking TLS? (%s)",
+                        c->peer, what);
+    }
+    tls_reason(why, sizeof(why), "unknown");
+    /* An alert from the server: it does speak TLS, but refused us. */
+    if (strstr(why, "alert"))
+        return tls_fail(err, "TLS handshake with %s failed: the server refused it (%s)", c->peer,
+                        why);
+    return tls_fail(err, "TLS handshake with %s failed: is the server speaking TLS? (%s)", c->peer,
+                    why);
+}
+
+/*
+ * Runs the TLS handshake on the connected c->fd, polling until `deadline`.
+ * Takes over ctx. False with err filled (and c->ssl possibly set, for
+ * yxc_close to free).
+ */
+static bool tls_start(struct yxc *c, SSL_CTX *ctx, const char *host, const struct yxc_options *o,
+                      int64_t deadline, struct yxc_error *err)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    (void)pthread_once(&once, nosigpipe_init);
+    const char *name = o->server_name ? o->server_name : host;
+    char why[160];
+
+    c->ssl = SSL_new(ctx);
+    SSL_CTX_free(ctx); /* the SSL keeps its own reference */
+    BIO *bio = nosigpipe_method ? BIO_new(nosigpipe_method) : NULL;
+    if (!c->ssl || !bio) {
+        BIO_free(bio);
+        c->tls_broken = true;
+        return FAIL(err, YXC_ERR_CONNECT, "cannot set up TLS: %s",
+                    tls_reason(why, sizeof(why), "out of memory"));
+    }
+    BIO_set_fd(bio, c->fd, BIO_NOCLOSE);
+    SSL_set_bio(c->ssl, bio, bio);
+    SSL_set_app_data(c->ssl, c);
+
+    bool named = false;
+    if (is_ip_literal(name)) {
+        /* No SNI for an address (RFC 6066); the certificate must list it as an IP entry. */
+        named = X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(c->ssl), name) == 1;
+    } else {
+        SSL_set_hostflags(c->ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+        named = SSL_set_tlsext_host_name(c->ssl, name) == 1 && SSL_set1_host(c->ssl, name) == 1;
+    }
+    if (!named) {
+        c->tls_broken = true;
+        return FAIL(err, YXC_ERR_USAGE, "cannot check the server's certificate for the name '%s': %s",
+                    name, tls_reason(why, sizeof(why), "not a valid host name"));
+    }
+
+    for (;;) {
+        ERR_clear_error();
+        int r = SSL_connect(c->ssl);
+        if (r == 1)
+            return true;
+        short events;
+        switch (SSL_get_error(c->ssl, r)) {
+        case SSL_ERROR_WANT_READ:
+            events = POLLIN;
+            break;
+        case SSL_ERROR_WANT_WRITE:
+            events = POLLOUT;
+            break;
+        default:
+            return handshake_failed(c, r, name, o->ca_file, err);
+        }
+        struct pollfd p = {.fd = c->fd, .events = events};
+        int pr;
+        while ((pr = poll(&p, 1, poll_timeout(deadline))) < 0 && errno == EINTR)
+            ;
+        if (pr == 0) {
+            c->tls_broken = true;
+            tls_fail(err, "no TLS handshake with %s within %.1f s: is the server speaking TLS?",
+                     c->peer, o->timeout_ms / 1000.0);
+            err->timed_out = true;
+            return false;
+        }
+        if (pr < 0) {
+            c->tls_broken = true;
+            return FAIL(err, YXC_ERR_CONNECT, "poll failed during the TLS handshake with %s: %s",
+                        c->peer, strerror(errno));
+        }
+    }
+}
+
+bool yxc_is_tls(const struct yxc *c)
+{
+    return c->ssl != NULL;
+}
+
 struct yxc *yxc_connect(const char *host, uint16_t port, int timeout_ms, struct yxc_error *err)
 {
+    struct yxc_options o = {.timeout_ms = timeout_ms};
+    return yxc_connect_opts(host, port, &o, err);
+}
+
+struct yxc *yxc_connect_opts(const char *host, uint16_t port, const struct yxc_options *opts,
+                             struct yxc_error *err)
+{
+    int timeout_ms = opts->timeout_ms;
+    /* Settle the TLS side first: a CA file that cannot be read needs no server to fail. */
+    SSL_CTX *ctx = NULL;
+    if (opts->tls && !(ctx = tls_client_ctx(opts->ca_file, err)))
+        return NULL;
     char peer[sizeof(((struct yxc *)0)->peer)];
     snprintf(peer, sizeof(peer), strchr(host, ':') ? "[%s]:%u" : "%s:%u", host, (unsigned)port);
     char portstr[8];
@@ -660,7 +988,7 @@ struct yxc *yxc_connect(const char *host, uint16_t port, int timeout_ms, struct 
     if (rc != 0) {
         set_error(err, YXC_ERR_CONNECT, "could not resolve '%s': %s", host,
                   rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
-        return NULL;
+        goto fail;
     }
 
     int64_t deadline = deadline_after(timeout_ms);
@@ -673,14 +1001,14 @@ struct yxc *yxc_connect(const char *host, uint16_t port, int timeout_ms, struct 
     if (fd < 0) {
         set_error(err, YXC_ERR_CONNECT, "could not connect to %s (%s)", peer, why);
         err->timed_out = out_of_time;
-        return NULL;
+        goto fail;
     }
 
     struct yxc *c = calloc(1, sizeof(*c));
     if (!c) {
         close(fd);
         set_error(err, YXC_ERR_CONNECT, "out of memory connecting to %s", peer);
-        return NULL;
+        goto fail;
     }
     c->fd = fd;
     c->timeout_ms = DEFAULT_TIMEOUT_MS;
@@ -688,7 +1016,14 @@ struct yxc *yxc_connect(const char *host, uint16_t port, int timeout_ms, struct 
     c->held_tail = &c->held;
     frame_reader_init(&c->in, FRAME_DEFAULT_MAX);
     memcpy(c->peer, peer, sizeof(c->peer));
+    if (ctx && !tls_start(c, ctx, host, opts, deadline, err)) {
+        yxc_close(c);
+        return NULL;
+    }
     return c;
+fail:
+    SSL_CTX_free(ctx);
+    return NULL;
 }
 
 void yxc_close(struct yxc *c)
@@ -699,13 +1034,24 @@ void yxc_close(struct yxc *c)
     while ((env = unhold(c, 0)))
         yxc_free(env);
     frame_reader_free(&c->in);
+    if (c->token)
+        explicit_bzero(c->token, c->token_len);
     free(c->token);
+    if (c->ssl) {
+        /* One try at close_notify, without waiting for the server's. */
+        if (!c->tls_broken && !c->send_dead[0])
+            (void)SSL_shutdown(c->ssl);
+        SSL_free(c->ssl);
+        ERR_clear_error();
+    }
     close(c->fd);
     free(c);
 }
 
 void yxc_set_token(struct yxc *c, const uint8_t *token, size_t len)
 {
+    if (c->token)
+        explicit_bzero(c->token, c->token_len);
     free(c->token);
     c->token = NULL;
     c->token_len = 0;
@@ -762,6 +1108,8 @@ bool yxc_send(struct yxc *c, Yanxiu__V1__Envelope *env, uint64_t *id, struct yxc
     char what[sizeof(c->peer) + 64];
     snprintf(what, sizeof(what), "sending request %" PRIu64 " to %s", rid, c->peer);
     bool ok = write_bytes(c, buf, len, what, err);
+    /* The frame may hold a password (Login) and holds the token. */
+    explicit_bzero(buf, len);
     free(buf);
     return ok;
 }
@@ -850,6 +1198,7 @@ static void append_text(char *buf, size_t cap, const char *s)
 
 bool yxc_check(const Yanxiu__V1__Envelope *env, struct yxc_error *err)
 {
+    err->tls = false;
     if (env && env->body_case != YANXIU__V1__ENVELOPE__BODY_ERROR) {
         err->fail = YXC_OK;
         err->code = 0;
@@ -934,7 +1283,7 @@ bool yxc_wait_closed(struct yxc *c, int timeout_ms)
     short want = POLLIN;
     while (can_read(c)) {
         struct pollfd p = {.fd = c->fd, .events = want};
-        int r = poll(&p, 1, poll_timeout(deadline));
+        int r = tls_buffered(c) ? 1 : poll(&p, 1, poll_timeout(deadline));
         if (r == 0)
             return false;
         if (r < 0) {

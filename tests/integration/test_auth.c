@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 
 #include "common.h"
 
@@ -40,11 +41,13 @@ static const struct account STORM = {"storm.target", "school", DISTRICT_X, UNIT_
                                      "Storm-pw-68ad1e27"};
 static const struct account EXPIRY = {"expiry.user", "district", DISTRICT_X, NULL,
                                       "Expiry-pw-f4092b3c"};
+static const struct account LEAVER = {"leaver.user", "school", DISTRICT_Y, UNIT_Y,
+                                      "Leaver-pw-2a9c5e71"};
 /* A wrong password that must not show up anywhere either. */
 #define WRONG_SECRET "Wrong-secret-1e6b7d08"
 
 static const struct account *const ACCOUNTS[] = {&ADMIN,  &DIST_X, &DIST_Y, &SCHOOL_X, &SCHOOL_Y,
-                                                 &PROBE,  &LOCKED, &STORM, &EXPIRY};
+                                                 &PROBE,  &LOCKED, &STORM, &EXPIRY, &LEAVER};
 
 static struct yxc *login_as(const struct account *a, uint8_t token[32])
 {
@@ -221,10 +224,71 @@ static void wrong_password_and_unknown_user_get_the_same_answer(void **state)
     it_call_fails(c, &r, YANXIU__V1__CODE__UNAUTHENTICATED, unknown, sizeof(unknown));
     printf("wrong password: %s\nunknown user:   %s\n", wrong, unknown);
     assert_string_equal(wrong, unknown);
-    /* A right password still works after a failure or two. */
     yxc_close(c);
+    /* The right password still works after a failure. */
     yxc_close(login_as(&PROBE, NULL));
-    yxc_close(c = it_connect());
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Median time of `n` failed logins of `name` (each a separate call). */
+static int64_t median_failed_login_ms(struct yxc *c, const char *name, int n)
+{
+    int64_t t[8];
+    assert_true(n <= 8);
+    for (int i = 0; i < n; i++) {
+        struct it_req r;
+        it_req_login(&r, name, WRONG_SECRET);
+        int64_t start = it_now_ms();
+        it_call_fails(c, &r, YANXIU__V1__CODE__UNAUTHENTICATED, NULL, 0);
+        t[i] = it_now_ms() - start;
+    }
+    qsort(t, (size_t)n, sizeof(t[0]), cmp_i64);
+    return t[n / 2];
+}
+
+static void unknown_user_costs_as_much_time_as_a_wrong_password(void **state)
+{
+    /* Else the time of the answer tells which names exist. */
+    struct yxc *c = it_connect();
+    int64_t known = median_failed_login_ms(c, PROBE.name, 5);
+    int64_t unknown = median_failed_login_ms(c, "nobody.timed", 5);
+    printf("failed login, median of 5: existing user %lld ms, unknown name %lld ms\n",
+           (long long)known, (long long)unknown);
+    if (unknown * 2 < known)
+        fail_msg("a login of an unknown name (%lld ms) is answered much faster than a wrong "
+                 "password (%lld ms): the password hash is skipped",
+                 (long long)unknown, (long long)known);
+    yxc_close(c);
+    yxc_close(login_as(&PROBE, NULL)); /* forgets the failures */
+}
+
+static void disabled_user_loses_sessions_and_cannot_log_in(void **state)
+{
+    uint8_t token[32];
+    struct yxc *c = login_as(&LEAVER, token);
+    struct it_req r;
+    it_req_whoami(&r);
+    yxc_free(it_call_ok(c, &r, YANXIU__V1__ENVELOPE__BODY_WHOAMI_REPLY));
+
+    int st = it_sh("\"$YX_YANXIUD\" -c \"$YX_CONF\" user disable '%s'", LEAVER.name);
+    assert_int_equal(st, 0);
+    assert_every_rpc_unauthenticated(c, token, sizeof(token), "of a disabled user");
+    yxc_close(c);
+
+    /* The right password is answered like a wrong one. */
+    c = it_connect();
+    char msg[512], wrong[512];
+    it_req_login(&r, LEAVER.name, LEAVER.password);
+    it_call_fails(c, &r, YANXIU__V1__CODE__UNAUTHENTICATED, msg, sizeof(msg));
+    it_req_login(&r, "nobody.else", LEAVER.password);
+    it_call_fails(c, &r, YANXIU__V1__CODE__UNAUTHENTICATED, wrong, sizeof(wrong));
+    assert_string_equal(msg, wrong);
+    yxc_close(c);
 }
 
 /* A lockout message with its numbers taken out ("try again in 15 minutes"
@@ -385,9 +449,6 @@ static void admin_audit_query_sees_every_district(void **state)
         seen_y = seen_y || strcmp(l->entries[i]->district_code, DISTRICT_Y) == 0;
     }
     assert_true(seen_x && seen_y);
-    /* Entries are in time order, oldest first. */
-    for (size_t i = 1; i < l->n_entries; i++)
-        assert_true(l->entries[i - 1]->at_us <= l->entries[i]->at_us);
     yxc_free(resp);
     yxc_close(c);
 }
@@ -570,8 +631,8 @@ static void row_level_wall_hides_other_districts_from_the_daemon_role(void **sta
         all[i] = strtol(p, &p, 10);
     free(out);
     for (int i = 0; i < NCOUNTS; i++)
-        if (i != NOT_X_DISTRICTS || all[i] > 0)
-            assert_true(all[i] > 0);
+        if (all[i] <= 0)
+            fail_msg("the superuser sees no rows of %s: nothing to test the wall with", names[i]);
 
     static const char *const roles[] = {"district", "school"};
     for (size_t k = 0; k < 2; k++) {
@@ -751,21 +812,27 @@ static void login_storm_does_not_stall_pings(void **state)
     int64_t storm_ms = storm_end - start;
     assert_int_equal(pthread_join(th, NULL), 0);
 
-    int64_t max_ms = 0, sum_ms = 0;
+    /* Figures over the pings that overlapped the storm. */
+    int64_t max_ms = 0, sum_ms = 0, sorted[STORM_PINGS];
     int during = 0;
     for (int i = 0; i < STORM_PINGS; i++) {
+        if (p.done_at[i] - p.latency_ms[i] > storm_end)
+            continue;
+        sorted[during++] = p.latency_ms[i];
+        sum_ms += p.latency_ms[i];
         if (p.latency_ms[i] > max_ms)
             max_ms = p.latency_ms[i];
-        sum_ms += p.latency_ms[i];
-        if (p.done_at[i] <= storm_end)
-            during++;
     }
+    qsort(sorted, (size_t)during, sizeof(sorted[0]), cmp_i64);
+    int64_t median_ms = during ? sorted[during / 2] : 0;
     printf("one wrong login alone: %lld ms\n", (long long)one_ms);
     printf("%d concurrent wrong-password logins: %lld ms in total (%d wrong password, %d "
            "locked out)\n",
            STORM_LOGINS, (long long)storm_ms, wrong, locked);
-    printf("%d pings (%d during the storm, %d ms apart): max %lld ms, mean %.1f ms\n",
-           STORM_PINGS, during, p.pause_ms, (long long)max_ms, (double)sum_ms / STORM_PINGS);
+    printf("%d pings %d ms apart, %d of them during the storm: max %lld ms, median %lld ms, "
+           "mean %.1f ms\n",
+           STORM_PINGS, p.pause_ms, during, (long long)max_ms, (long long)median_ms,
+           during ? (double)sum_ms / during : 0.0);
     for (int i = 0; i < STORM_LOGINS; i++)
         yxc_close(conns[i]);
     yxc_close(p.c);
@@ -778,6 +845,13 @@ static void login_storm_does_not_stall_pings(void **state)
     if (max_ms * 4 >= storm_ms)
         fail_msg("a ping took %lld ms during a %lld ms login storm: the loop stalls",
                  (long long)max_ms, (long long)storm_ms);
+    /* Stricter, and still relative to this machine's speed: a typical ping
+     * waits for no hash at all (one hash on the loop per wakeup would put it
+     * near one login's time). */
+    if (median_ms * 2 >= one_ms)
+        fail_msg("the median ping took %lld ms during the storm, a lone login %lld ms: pings "
+                 "wait for password hashes",
+                 (long long)median_ms, (long long)one_ms);
 }
 
 int main(void)
@@ -790,7 +864,9 @@ int main(void)
         cmocka_unit_test(logout_revokes_the_token),
         cmocka_unit_test(expired_token_is_unauthenticated),
         cmocka_unit_test(wrong_password_and_unknown_user_get_the_same_answer),
+        cmocka_unit_test(unknown_user_costs_as_much_time_as_a_wrong_password),
         cmocka_unit_test(lockout_after_ten_failures_refuses_the_right_password),
+        cmocka_unit_test(disabled_user_loses_sessions_and_cannot_log_in),
         cmocka_unit_test(school_role_cannot_query_the_audit_log),
         cmocka_unit_test(district_audit_query_returns_only_its_district),
         cmocka_unit_test(admin_audit_query_sees_every_district),

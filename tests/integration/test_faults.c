@@ -13,6 +13,12 @@
 
 #define USER     "fault.school"
 #define PASSWORD "fault-Passw0rd-4c1d"
+/* Logged in before the outage: its session must outlive it. */
+#define OFFICE          "fault.office"
+#define OFFICE_PASSWORD "office-Passw0rd-93b2"
+/* Logs in while the database is being stopped. */
+#define RACER          "race.school"
+#define RACER_PASSWORD "race-Passw0rd-d70e"
 
 /* How long a stopped database may take to show as UNAVAILABLE, and to come back. */
 #define DOWN_WITHIN_MS    10000
@@ -20,6 +26,7 @@
 #define POLL_MS           200
 
 static bool pg_down;
+static uint8_t office_token[32];
 
 static void pg_stop(void)
 {
@@ -45,12 +52,16 @@ static void assert_daemon_alive(void)
         fail_msg("yanxiud (pid %d) is gone: see $YX_DAEMON_LOG", (int)pid);
 }
 
-static int count_sessions_of_test_user(void)
+/* Sessions in the database of `user` that are not revoked. */
+static int count_sessions(const char *user)
 {
+    char sql[256];
+    snprintf(sql, sizeof(sql),
+             "SELECT count(*) FROM sessions s JOIN users u ON u.id = s.user_id "
+             "WHERE u.name = '%s' AND s.revoked_at IS NULL;",
+             user);
     int st;
-    char *out = it_psql(false, &st,
-                        "SELECT count(*) FROM sessions s JOIN users u ON u.id = s.user_id "
-                        "WHERE u.name = '" USER "';");
+    char *out = it_psql(false, &st, sql);
     if (st != 0)
         fail_msg("psql failed: %s", out);
     int n = atoi(out);
@@ -90,6 +101,9 @@ static int setup(void **state)
 {
     it_add_district("130101", "长安区");
     it_add_user(USER, "school", "130101", "1301010001", PASSWORD);
+    it_add_user(OFFICE, "district", "130101", NULL, OFFICE_PASSWORD);
+    it_add_user(RACER, "school", "130101", "1301010002", RACER_PASSWORD);
+    yxc_close(it_login(OFFICE, OFFICE_PASSWORD, office_token));
     return 0;
 }
 
@@ -186,6 +200,18 @@ static void requests_sent_while_database_down_never_succeed(void **state)
         it_assert_error(resp, YANXIU__V1__CODE__UNAVAILABLE);
         yxc_free(resp);
     }
+    /* A valid session cannot be checked or ended without the database either:
+     * the daemon's session cache must not turn these into successes. */
+    yxc_set_token(c, office_token, sizeof(office_token));
+    struct it_req r;
+    it_req_whoami(&r);
+    it_call_fails(c, &r, YANXIU__V1__CODE__UNAVAILABLE, NULL, 0);
+    it_req_audit(&r, NULL, 0);
+    it_call_fails(c, &r, YANXIU__V1__CODE__UNAVAILABLE, NULL, 0);
+    it_req_logout(&r);
+    it_call_fails(c, &r, YANXIU__V1__CODE__UNAVAILABLE, NULL, 0);
+    yxc_set_token(c, NULL, 0);
+
     /* Requests that need no database still work on the same connection. */
     it_ping_ok(c, false);
     yxc_close(c);
@@ -222,8 +248,18 @@ static void database_back_recovers_without_daemon_restart(void **state)
     printf("database pings succeed again %lld ms after PostgreSQL started\n", (long long)took);
     assert_daemon_alive();
 
-    /* Nothing tried during the outage was written. */
-    assert_int_equal(count_sessions_of_test_user(), 0);
+    /* Nothing tried during the outage was written: no session from the
+     * logins, and the logout that failed did not end the office's session. */
+    assert_int_equal(count_sessions(USER), 0);
+    assert_int_equal(count_sessions(OFFICE), 1);
+    struct yxc *o = it_connect();
+    yxc_set_token(o, office_token, sizeof(office_token));
+    struct it_req w;
+    it_req_whoami(&w);
+    Yanxiu__V1__Envelope *who = it_call_ok(o, &w, YANXIU__V1__ENVELOPE__BODY_WHOAMI_REPLY);
+    assert_string_equal(who->whoami_reply->identity->user, OFFICE);
+    yxc_free(who);
+    yxc_close(o);
 
     /* Work that needs the database is served again: a login and a session check. */
     uint8_t token[32];
@@ -233,7 +269,7 @@ static void database_back_recovers_without_daemon_restart(void **state)
     Yanxiu__V1__Envelope *resp = it_call_ok(s, &r, YANXIU__V1__ENVELOPE__BODY_WHOAMI_REPLY);
     assert_string_equal(resp->whoami_reply->identity->user, USER);
     yxc_free(resp);
-    assert_int_equal(count_sessions_of_test_user(), 1);
+    assert_int_equal(count_sessions(USER), 1);
     yxc_close(s);
     yxc_close(c);
 }
@@ -261,6 +297,68 @@ static void daemon_recovers_from_a_second_outage_too(void **state)
     assert_daemon_alive();
 }
 
+/*
+ * Logins (each a read, a hash on a worker, then a write) in flight while
+ * PostgreSQL shuts down: whichever way each one ends, a login reported as a
+ * success has its session in the database, and one reported as an error has
+ * none.
+ */
+static void login_racing_a_database_stop_succeeds_only_if_committed(void **state)
+{
+    enum { N = 6 };
+    if (pg_down) {
+        struct yxc *c = it_connect();
+        pg_start();
+        (void)wait_for_recovery(c);
+        yxc_close(c);
+    }
+    int before = count_sessions(RACER);
+    struct yxc *conns[N];
+    struct it_req reqs[N];
+    uint64_t ids[N];
+    struct yxc_error err;
+    for (int i = 0; i < N; i++) {
+        conns[i] = it_connect();
+        it_req_login(&reqs[i], RACER, RACER_PASSWORD);
+    }
+    for (int i = 0; i < N; i++)
+        if (!yxc_send(conns[i], &reqs[i].env, &ids[i], &err))
+            fail_msg("%s", err.message);
+    pg_stop();
+
+    int ok = 0;
+    uint8_t tokens[N][32];
+    for (int i = 0; i < N; i++) {
+        Yanxiu__V1__Envelope *resp = NULL;
+        if (!yxc_await(conns[i], ids[i], &resp, &err))
+            fail_msg("no answer to login %d: %s", i + 1, err.message);
+        if (resp->body_case == YANXIU__V1__ENVELOPE__BODY_LOGIN_REPLY) {
+            assert_int_equal(resp->login_reply->token.len, 32);
+            memcpy(tokens[ok++], resp->login_reply->token.data, 32);
+        } else {
+            it_assert_error(resp, YANXIU__V1__CODE__UNAVAILABLE);
+        }
+        yxc_free(resp);
+        yxc_close(conns[i]);
+    }
+    printf("%d of %d logins racing the stop succeeded\n", ok, N);
+
+    struct yxc *c = it_connect();
+    pg_start();
+    (void)wait_for_recovery(c);
+    assert_int_equal(count_sessions(RACER), before + ok);
+    for (int i = 0; i < ok; i++) {
+        struct it_req r;
+        it_req_whoami(&r);
+        it_req_token(&r, tokens[i], 32);
+        Yanxiu__V1__Envelope *resp = it_call_ok(c, &r, YANXIU__V1__ENVELOPE__BODY_WHOAMI_REPLY);
+        assert_string_equal(resp->whoami_reply->identity->user, RACER);
+        yxc_free(resp);
+    }
+    yxc_close(c);
+    assert_daemon_alive();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -269,6 +367,7 @@ int main(void)
         cmocka_unit_test(requests_sent_while_database_down_never_succeed),
         cmocka_unit_test(database_back_recovers_without_daemon_restart),
         cmocka_unit_test(daemon_recovers_from_a_second_outage_too),
+        cmocka_unit_test(login_racing_a_database_stop_succeeds_only_if_committed),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

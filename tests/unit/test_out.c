@@ -1,0 +1,309 @@
+/*
+ * Unit tests of client/out.c: display widths (CJK counts two columns), table
+ * alignment, CSV quoting (RFC 4180) and JSON escaping (RFC 8259), each
+ * checked against the exact bytes printed.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "out.h"
+
+/* Prints t in `format` and returns what was printed (free it). */
+static char *render(const struct out_table *t, enum out_format format)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *fp = open_memstream(&buf, &len);
+    assert_non_null(fp);
+    assert_true(out_print(t, format, fp));
+    assert_int_equal(fclose(fp), 0);
+    return buf;
+}
+
+static struct out_table *table_of(const struct out_column *cols, size_t ncols)
+{
+    struct out_table *t = out_table_new(cols, ncols);
+    assert_non_null(t);
+    return t;
+}
+
+static void add_row(struct out_table *t, const char *const *cells)
+{
+    assert_true(out_row_add(t, cells));
+}
+
+static void assert_rendered(const struct out_table *t, enum out_format format, const char *want)
+{
+    char *got = render(t, format);
+    assert_string_equal(got, want);
+    free(got);
+}
+
+/* --- widths --------------------------------------------------------------------- */
+
+static void width_counts_cjk_as_two_columns(void **state)
+{
+    (void)state;
+    assert_int_equal(out_display_width(""), 0);
+    assert_int_equal(out_display_width("abc"), 3);
+    assert_int_equal(out_display_width("东城区"), 6);
+    assert_int_equal(out_display_width("语文 group"), 10);
+    assert_int_equal(out_display_width("ＡＢ"), 4);  /* fullwidth forms */
+    assert_int_equal(out_display_width("한국"), 4);  /* Hangul */
+    assert_int_equal(out_display_width("🎉"), 2);    /* emoji */
+    assert_int_equal(out_display_width("·"), 1);     /* narrow punctuation stays 1 */
+}
+
+static void width_counts_combining_marks_as_zero(void **state)
+{
+    (void)state;
+    assert_int_equal(out_display_width("e\xCC\x81"), 1);     /* e + U+0301 */
+    assert_int_equal(out_display_width("a\xE2\x80\x8B" "b"), 2); /* zero-width space */
+}
+
+static void width_counts_controls_as_their_escape(void **state)
+{
+    (void)state;
+    assert_int_equal(out_display_width("a\nb"), 4);  /* "a\\nb" */
+    assert_int_equal(out_display_width("\t"), 2);
+    assert_int_equal(out_display_width("\x01"), 4);  /* "\\x01" */
+    assert_int_equal(out_display_width("\xC2\x85"), 6); /* U+0085 as "\\u0085" */
+}
+
+static void width_counts_a_bad_byte_as_one(void **state)
+{
+    (void)state;
+    assert_int_equal(out_display_width("\xFF"), 1);
+    assert_int_equal(out_display_width("a\xE4\xB8"), 3); /* cut-off CJK: two bad bytes */
+    assert_int_equal(out_display_width("\xC0\xAF"), 2);   /* overlong '/' is not UTF-8 */
+}
+
+/* --- table ------------------------------------------------------------------------ */
+
+static void table_aligns_cjk_cells_by_display_width(void **state)
+{
+    (void)state;
+    static const struct out_column cols[] = {
+        {"name", OUT_STRING, NULL},
+        {"hours", OUT_NUMBER, NULL},
+        {"group", OUT_STRING, NULL},
+    };
+    struct out_table *t = table_of(cols, 3);
+    add_row(t, (const char *[]){"东城区", "12", "语文"});
+    add_row(t, (const char *[]){"ab", "3.5", "math"});
+    /* name is 6 columns wide (东城区), hours 5 (its heading) and right-aligned. */
+    assert_rendered(t, OUT_TABLE,
+                    "name    hours  group\n"
+                    "------  -----  -----\n"
+                    "东城区     12  语文\n"
+                    "ab        3.5  math\n");
+    out_table_free(t);
+}
+
+static void table_uses_the_heading_where_one_is_given(void **state)
+{
+    (void)state;
+    static const struct out_column cols[] = {
+        {"at", OUT_STRING, "time"},
+        {"user", OUT_STRING, NULL},
+    };
+    struct out_table *t = table_of(cols, 2);
+    add_row(t, (const char *[]){"2026-11-23 19:05:01", "d1"});
+    assert_rendered(t, OUT_TABLE,
+                    "time                 user\n"
+                    "-------------------  ----\n"
+                    "2026-11-23 19:05:01  d1\n");
+    /* CSV and JSON keep the name. */
+    assert_rendered(t, OUT_CSV, "at,user\n2026-11-23 19:05:01,d1\n");
+    assert_rendered(t, OUT_JSON, "[\n  {\"at\": \"2026-11-23 19:05:01\", \"user\": \"d1\"}\n]\n");
+    out_table_free(t);
+}
+
+static void table_escapes_control_characters_and_keeps_columns(void **state)
+{
+    (void)state;
+    static const struct out_column cols[] = {
+        {"a", OUT_STRING, NULL},
+        {"b", OUT_STRING, NULL},
+    };
+    struct out_table *t = table_of(cols, 2);
+    add_row(t, (const char *[]){"x\ny", "1"});
+    add_row(t, (const char *[]){"\x1b[31m", "2"});
+    add_row(t, (const char *[]){NULL, "3"});
+    /* Column a is 8 wide: "\x1b[31m" as printed. */
+    assert_rendered(t, OUT_TABLE,
+                    "a         b\n"
+                    "--------  -\n"
+                    "x\\ny      1\n"
+                    "\\x1b[31m  2\n"
+                    "          3\n");
+    out_table_free(t);
+}
+
+static void table_shows_a_bad_byte_as_the_replacement_character(void **state)
+{
+    (void)state;
+    static const struct out_column cols[] = {{"v", OUT_STRING, NULL}, {"w", OUT_STRING, NULL}};
+    struct out_table *t = table_of(cols, 2);
+    add_row(t, (const char *[]){"a\xFF", "z"});
+    assert_rendered(t, OUT_TABLE, "v   w\n--  -\na\xEF\xBF\xBD  z\n");
+    out_table_free(t);
+}
+
+static void table_without_rows_prints_the_headings(void **state)
+{
+    (void)state;
+    static const struct out_column cols[] = {{"user", OUT_STRING, NULL}};
+    struct out_table *t = table_of(cols, 1);
+    assert_int_equal(out_rows(t), 0);
+    assert_rendered(t, OUT_TABLE, "user\n----\n");
+    out_table_free(t);
+}
+
+/* --- CSV ------------------------------------------------------------------------------ */
+
+static void csv_quotes_only_what_needs_it(void **state)
+{
+    (void)state;
+    static const struct out_column cols[] = {
+        {"text", OUT_STRING, NULL},
+        {"n", OUT_NUMBER, NULL},
+    };
+    struct out_table *t = table_of(cols, 2);
+    add_row(t, (const char *[]){"plain", "1"});
+    add_row(t, (const char *[]){"a,b", "2"});
+    add_row(t, (const char *[]){"say \"hi\"", "3"});
+    add_row(t, (const char *[]){"two\nlines", "4"});
+    add_row(t, (const char *[]){"cr\r", "5"});
+    add_row(t, (const char *[]){" spaced ", "-6.5"});
+    add_row(t, (const char *[]){"东城区", NULL});
+    add_row(t, (const char *[]){"", "0"});
+    assert_rendered(t, OUT_CSV,
+                    "text,n\n"
+                    "plain,1\n"
+                    "\"a,b\",2\n"
+                    "\"say \"\"hi\"\"\",3\n"
+                    "\"two\nlines\",4\n"
+                    "\"cr\r\",5\n"
+                    " spaced ,-6.5\n"
+                    "东城区,\n"
+                    ",0\n");
+    out_table_free(t);
+}
+
+/* --- JSON ------------------------------------------------------------------------------ */
+
+static void json_escapes_strings(void **state)
+{
+    (void)state;
+    static const struct out_column cols[] = {{"s", OUT_STRING, NULL}};
+    struct out_table *t = table_of(cols, 1);
+    add_row(t, (const char *[]){"quote \" backslash \\ slash /"});
+    add_row(t, (const char *[]){"\b\f\n\r\t"});
+    add_row(t, (const char *[]){"\x01\x1f"});
+    add_row(t, (const char *[]){"东城区"});
+    add_row(t, (const char *[]){"bad \xFF byte"});
+    add_row(t, (const char *[]){"line\xE2\x80\xA8sep"}); /* U+2028 */
+    assert_rendered(t, OUT_JSON,
+                    "[\n"
+                    "  {\"s\": \"quote \\\" backslash \\\\ slash /\"},\n"
+                    "  {\"s\": \"\\b\\f\\n\\r\\t\"},\n"
+                    "  {\"s\": \"\\u0001\\u001f\"},\n"
+                    "  {\"s\": \"东城区\"},\n"
+                    "  {\"s\": \"bad \\ufffd byte\"},\n"
+                    "  {\"s\": \"line\\u2028sep\"}\n"
+                    "]\n");
+    out_table_free(t);
+}
+
+static void json_writes_numbers_bare_and_missing_values_as_null(void **state)
+{
+    (void)state;
+    static const struct out_column cols[] = {
+        {"district_code", OUT_STRING, NULL},
+        {"hours", OUT_NUMBER, NULL},
+    };
+    struct out_table *t = table_of(cols, 2);
+    add_row(t, (const char *[]){"110101", "12.5"});
+    add_row(t, (const char *[]){NULL, NULL});
+    assert_rendered(t, OUT_JSON,
+                    "[\n"
+                    "  {\"district_code\": \"110101\", \"hours\": 12.5},\n"
+                    "  {\"district_code\": null, \"hours\": null}\n"
+                    "]\n");
+    out_table_free(t);
+}
+
+static void json_without_rows_is_an_empty_array(void **state)
+{
+    (void)state;
+    static const struct out_column cols[] = {{"s", OUT_STRING, NULL}};
+    struct out_table *t = table_of(cols, 1);
+    assert_rendered(t, OUT_JSON, "[]\n");
+    out_table_free(t);
+}
+
+/* --- rows and formats ----------------------------------------------------------------- */
+
+static void row_with_a_non_number_in_a_number_column_is_refused(void **state)
+{
+    (void)state;
+    static const struct out_column cols[] = {{"n", OUT_NUMBER, NULL}};
+    struct out_table *t = table_of(cols, 1);
+    static const char *const bad[] = {"12a", "", "01", "1.", ".5", "+1", "1e", "NaN", "0x10"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        errno = 0;
+        assert_false(out_row_add(t, (const char *[]){bad[i]}));
+        assert_int_equal(errno, EINVAL);
+    }
+    static const char *const good[] = {"0", "-0", "12", "-3.5", "1e3", "2.5E-4"};
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+        assert_true(out_row_add(t, (const char *[]){good[i]}));
+    assert_int_equal(out_rows(t), sizeof(good) / sizeof(good[0]));
+    out_table_free(t);
+}
+
+static void format_names_parse(void **state)
+{
+    (void)state;
+    enum out_format f;
+    assert_true(out_parse_format("table", &f));
+    assert_int_equal(f, OUT_TABLE);
+    assert_true(out_parse_format("csv", &f));
+    assert_int_equal(f, OUT_CSV);
+    assert_true(out_parse_format("json", &f));
+    assert_int_equal(f, OUT_JSON);
+    assert_false(out_parse_format("JSON", &f));
+    assert_false(out_parse_format("", &f));
+    assert_false(out_parse_format("xml", &f));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(width_counts_cjk_as_two_columns),
+        cmocka_unit_test(width_counts_combining_marks_as_zero),
+        cmocka_unit_test(width_counts_controls_as_their_escape),
+        cmocka_unit_test(width_counts_a_bad_byte_as_one),
+        cmocka_unit_test(table_aligns_cjk_cells_by_display_width),
+        cmocka_unit_test(table_uses_the_heading_where_one_is_given),
+        cmocka_unit_test(table_escapes_control_characters_and_keeps_columns),
+        cmocka_unit_test(table_shows_a_bad_byte_as_the_replacement_character),
+        cmocka_unit_test(table_without_rows_prints_the_headings),
+        cmocka_unit_test(csv_quotes_only_what_needs_it),
+        cmocka_unit_test(json_escapes_strings),
+        cmocka_unit_test(json_writes_numbers_bare_and_missing_values_as_null),
+        cmocka_unit_test(json_without_rows_is_an_empty_array),
+        cmocka_unit_test(row_with_a_non_number_in_a_number_column_is_refused),
+        cmocka_unit_test(format_names_parse),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
