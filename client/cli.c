@@ -61,6 +61,7 @@ struct cli {
     Yanxiu__V1__Envelope *hello; /* the server's HelloResponse, after cli_hello */
     /* The saved session (cli_load_session), and whether it was sent to this server. */
     char session_path[4096];
+    char session_server[300]; /* the default server, when taken from the session file */
     struct session_file session;
     bool have_session;
     bool session_sent;
@@ -261,8 +262,9 @@ static void login_hint(const struct cli *cli)
     if (cli->have_session && cli->session_sent && cli->session.expires_at_us <= now_us()) {
         char when[40];
         format_local(cli->session.expires_at_us, when, sizeof(when));
-        fprintf(stderr, "hint: the session of %s expired at %s (Asia/Shanghai); log in again: "
-                        "yanxiu login\n",
+        fprintf(stderr,
+                "hint: the session of %s expired at %s (Asia/Shanghai); log in again: "
+                "yanxiu login\n",
                 cli->session.user, when);
         return;
     }
@@ -592,8 +594,8 @@ static int cli_load_session(struct cli *cli, bool tolerate_bad)
         fprintf(stderr, "yanxiu: %s\n", err);
         return CLI_FAILED;
     }
-    switch (session_file_load(cli->session_path, &cli->session, warn, sizeof(warn), err,
-                              sizeof(err))) {
+    switch (
+        session_file_load(cli->session_path, &cli->session, warn, sizeof(warn), err, sizeof(err))) {
     case SESSION_FILE_ABSENT:
         return CLI_OK;
     case SESSION_FILE_BAD:
@@ -609,11 +611,26 @@ static int cli_load_session(struct cli *cli, bool tolerate_bad)
     if (warn[0])
         fprintf(stderr, "yanxiu: warning: %s\n", warn);
     cli->have_session = true;
-    if (!cli->server_chosen) {
-        cli->server = cli->session.server;
+    return CLI_OK;
+}
+
+/*
+ * Unless --server or YANXIU_SERVER chose one, the server of the saved
+ * session (if any) is the one to talk to. Quiet: the commands that use the
+ * session load it again and say what is wrong with it.
+ */
+static void cli_default_to_session_server(struct cli *cli)
+{
+    char path[4096], warn[400], err[600];
+    struct session_file s;
+    if (cli->server_chosen || !session_file_path(path, sizeof(path), err, sizeof(err)))
+        return;
+    if (session_file_load(path, &s, warn, sizeof(warn), err, sizeof(err)) == SESSION_FILE_LOADED) {
+        snprintf(cli->session_server, sizeof(cli->session_server), "%s", s.server);
+        cli->server = cli->session_server;
         cli->server_from = "the server of the saved session";
     }
-    return CLI_OK;
+    session_file_wipe(&s);
 }
 
 /*
@@ -672,8 +689,9 @@ static int cli_open_session(struct cli *cli)
     if (!cli->have_session) {
         if (cli_resolve_peer(cli, host, sizeof(host), &port) != CLI_OK)
             return CLI_USAGE;
-        fprintf(stderr, "yanxiu: not logged in (there is no session in %s)\n"
-                        "hint: log in first: yanxiu%s%s login\n",
+        fprintf(stderr,
+                "yanxiu: not logged in (there is no session in %s)\n"
+                "hint: log in first: yanxiu%s%s login\n",
                 cli->session_path, cli->server_chosen ? " --server " : "",
                 cli->server_chosen ? cli->peer : "");
         return CLI_FAILED;
@@ -708,9 +726,25 @@ static void prompt_restore_and_die(int sig)
 {
     if (prompt_echo_off)
         (void)tcsetattr(prompt_fd, TCSAFLUSH, &prompt_saved);
-    (void)write(prompt_fd, "\n", 1);
+    ssize_t ignored = write(prompt_fd, "\n", 1); /* end the prompt's line; dying anyway */
+    (void)ignored;
     signal(sig, SIG_DFL);
     raise(sig);
+}
+
+/* Shows text on the terminal; a failure only means the prompt is not seen. */
+static void tty_write(int fd, const char *text)
+{
+    size_t len = strlen(text);
+    while (len > 0) {
+        ssize_t w = write(fd, text, len);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return;
+        text += w;
+        len -= (size_t)w;
+    }
 }
 
 enum prompt_result {
@@ -743,7 +777,7 @@ static enum prompt_result prompt_line(const char *prompt, bool secret, char *buf
         quiet.c_lflag |= ECHONL;
         prompt_echo_off = tcsetattr(fd, TCSAFLUSH, &quiet) == 0;
     }
-    (void)write(fd, prompt, strlen(prompt));
+    tty_write(fd, prompt);
 
     size_t len = 0;
     bool too_long = false;
@@ -1047,8 +1081,9 @@ static int cmd_login(struct cli *cli, int argc, char **argv)
     if (!fits) {
         explicit_bzero(lr->token.data, lr->token.len);
         yxc_free(resp);
-        fprintf(stderr, "yanxiu: the server at %s answered Login with a token or identity this "
-                        "yanxiu cannot keep\n",
+        fprintf(stderr,
+                "yanxiu: the server at %s answered Login with a token or identity this "
+                "yanxiu cannot keep\n",
                 cli->peer);
         return CLI_FAILED;
     }
@@ -1068,21 +1103,27 @@ static int cmd_login(struct cli *cli, int argc, char **argv)
         /* A session nobody can use any more: end it rather than leave it valid. */
         revoke_quietly(cli, s.token, s.token_len);
         session_file_wipe(&s);
-        fprintf(stderr, "yanxiu: logged in, but could not keep the session: %s\n"
-                        "hint: the session was ended again; fix the problem and log in again\n",
+        fprintf(stderr,
+                "yanxiu: logged in, but could not keep the session: %s\n"
+                "hint: the session was ended again; fix the problem and log in again\n",
                 why);
         return CLI_FAILED;
     }
     /* The session this one replaces would stay valid, unused, until it expires. */
-    if (cli->have_session && session_is_for_peer(cli) &&
-        (cli->session.token_len != s.token_len ||
-         memcmp(cli->session.token, s.token, s.token_len) != 0))
+    if (cli->have_session && session_is_for_peer(cli)) {
         revoke_quietly(cli, cli->session.token, cli->session.token_len);
+    } else if (cli->have_session) {
+        char old_until[40];
+        format_local(cli->session.expires_at_us, old_until, sizeof(old_until));
+        fprintf(stderr,
+                "yanxiu: note: this replaces the session of %s on %s, which stays valid there "
+                "until %s (Asia/Shanghai) unless you log out of it first\n",
+                cli->session.user, cli->session.server, old_until);
+    }
 
     char until[40];
     format_local(s.expires_at_us, until, sizeof(until));
-    printf("logged in as %s (%s) on %s until %s (Asia/Shanghai)\n", s.user, who, cli->peer,
-           until);
+    printf("logged in as %s (%s) on %s until %s (Asia/Shanghai)\n", s.user, who, cli->peer, until);
     session_file_wipe(&s);
     return CLI_OK;
 }
@@ -1228,8 +1269,12 @@ static bool parse_since(const char *arg, int64_t now, int64_t *since_us)
     }
     if (*p || y < 1970 || mon < 1 || mon > 12 || d < 1 || h > 23 || mi > 59 || sec > 59)
         return false;
-    struct tm tm = {.tm_year = y - 1900, .tm_mon = mon - 1, .tm_mday = d,
-                    .tm_hour = h, .tm_min = mi, .tm_sec = sec};
+    struct tm tm = {.tm_year = y - 1900,
+                    .tm_mon = mon - 1,
+                    .tm_mday = d,
+                    .tm_hour = h,
+                    .tm_min = mi,
+                    .tm_sec = sec};
     time_t t = timegm(&tm);
     /* timegm moves 2026-02-30 on to March: a date that moved was not a date. */
     if (t == (time_t)-1 || tm.tm_mday != d || tm.tm_mon != mon - 1)
@@ -1295,10 +1340,10 @@ static int cmd_audit(struct cli *cli, int argc, char **argv)
 
     /* The table says "time"; JSON and CSV use the field's name, "at". */
     static const struct out_column cols[] = {
-        {"at", OUT_STRING, "time"},    {"user", OUT_STRING, NULL},
-        {"role", OUT_STRING, NULL},    {"district_code", OUT_STRING, NULL},
+        {"at", OUT_STRING, "time"},        {"user", OUT_STRING, NULL},
+        {"role", OUT_STRING, NULL},        {"district_code", OUT_STRING, NULL},
         {"client_addr", OUT_STRING, NULL}, {"action", OUT_STRING, NULL},
-        {"target", OUT_STRING, NULL},  {"outcome", OUT_STRING, NULL},
+        {"target", OUT_STRING, NULL},      {"outcome", OUT_STRING, NULL},
     };
     const Yanxiu__V1__AuditList *list = resp->audit_list;
     struct out_table *t = out_table_new(cols, sizeof(cols) / sizeof(cols[0]));
@@ -1311,8 +1356,8 @@ static int cmd_audit(struct cli *cli, int argc, char **argv)
             at[10] = 'T';
             strcat(at, "+08:00");
         }
-        const char *cells[] = {at,       e->user,   e->role,   e->district_code,
-                               e->client_addr, e->action, e->target, e->outcome};
+        const char *cells[] = {at,        e->user,   e->role,   e->district_code, e->client_addr,
+                               e->action, e->target, e->outcome};
         if (!out_row_add(t, cells)) {
             out_table_free(t);
             t = NULL;
@@ -1418,6 +1463,8 @@ int main(int argc, char **argv)
         print_usage(cmd, stdout);
         return CLI_OK;
     }
+    if (cmd->run != cmd_help)
+        cli_default_to_session_server(&cli);
     optind = 0; /* glibc: start afresh on the command's argv */
     int rc = cmd->run(&cli, cmd_argc, cmd_argv);
     cli_close(&cli);

@@ -110,8 +110,8 @@ static bool set_text(char *dst, size_t cap, const char *value)
 }
 
 /* Applies one "key = value" line. False with err filled. */
-static bool apply_line(struct session_file *s, const char *key, const char *value,
-                       unsigned *seen, const char *path, int line, char *err, size_t errlen)
+static bool apply_line(struct session_file *s, const char *key, const char *value, unsigned *seen,
+                       const char *path, int line, char *err, size_t errlen)
 {
     static const struct {
         const char *key;
@@ -134,8 +134,8 @@ static bool apply_line(struct session_file *s, const char *key, const char *valu
     }
     if (strcmp(key, "token") == 0) {
         if (!parse_hex(value, s->token, sizeof(s->token), &s->token_len))
-            return failf(err, errlen, "%s line %d: token is not an even number of hex digits",
-                         path, line);
+            return failf(err, errlen, "%s line %d: token is not an even number of hex digits", path,
+                         line);
         *seen |= 1u << 5;
         return true;
     }
@@ -176,8 +176,7 @@ static char *read_all(int fd, const char *path, char *err, size_t errlen)
             break;
     }
     if (err[0] == '\0' && len > MAX_FILE_BYTES)
-        failf(err, errlen, "%s is larger than %d bytes: not a session file", path,
-              MAX_FILE_BYTES);
+        failf(err, errlen, "%s is larger than %d bytes: not a session file", path, MAX_FILE_BYTES);
     if (err[0]) {
         explicit_bzero(buf, MAX_FILE_BYTES + 1);
         free(buf);
@@ -246,8 +245,8 @@ enum session_file_status session_file_load(const char *path, struct session_file
     explicit_bzero(buf, MAX_FILE_BYTES + 1);
     free(buf);
     if (ok) {
-        static const char *const required[] = {"server", "user", "role", NULL, NULL, "token",
-                                               "expires_at_us"};
+        static const char *const required[] = {"server", "user",  "role",         NULL,
+                                               NULL,     "token", "expires_at_us"};
         for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
             if (required[i] && !(seen & (1u << i))) {
                 ok = failf(err, errlen, "%s has no %s line", path, required[i]);
@@ -280,8 +279,7 @@ static bool make_parents(const char *path, char *err, size_t errlen)
             continue;
         *p = '\0';
         if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-            return failf(err, errlen, "cannot create the directory %s: %s", dir,
-                         strerror(errno));
+            return failf(err, errlen, "cannot create the directory %s: %s", dir, strerror(errno));
         if (end)
             break;
         *p = '/';
@@ -340,8 +338,8 @@ static bool format_file(const struct session_file *s, char *buf, size_t cap)
                      "expires_at_us = %" PRId64 "\n"
                      "expires = %s\n"
                      "token = %s\n",
-                     s->user, s->server, s->user, s->role, s->district, s->unit,
-                     s->expires_at_us, when, hex);
+                     s->user, s->server, s->user, s->role, s->district, s->unit, s->expires_at_us,
+                     when, hex);
     explicit_bzero(hex, sizeof(hex));
     return n > 0 && (size_t)n < cap;
 }

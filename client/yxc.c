@@ -50,12 +50,12 @@ struct yxc {
        wanted response is near the front. */
     struct held *held;
     struct held **held_tail;
-    uint64_t received; /* bytes read so far, to tell whether a read brought anything */
-    bool peer_closed;  /* a read returned 0 */
-    int read_errno;    /* a read failed (e.g. ECONNRESET); nothing more will come */
+    uint64_t received;  /* bytes read so far, to tell whether a read brought anything */
+    bool peer_closed;   /* a read returned 0 */
+    int read_errno;     /* a read failed (e.g. ECONNRESET); nothing more will come */
     char read_why[160]; /* and why, in words (strerror, or the TLS error) */
-    char io_why[160];  /* why the last io_read/io_write returned IO_FAILED */
-    char peer[300];    /* "host:port" for messages */
+    char io_why[160];   /* why the last io_read/io_write returned IO_FAILED */
+    char peer[300];     /* "host:port" for messages */
     /* The names in the server's certificate ("DNS:a, IP:1.2.3.4"), for messages. */
     char cert_names[200];
     /* Why no more requests can be sent, or responses read; empty while fine. */
@@ -279,8 +279,7 @@ static bool closed_error(struct yxc *c, const char *what, struct yxc_error *err)
         return FAIL(err, YXC_ERR_IO, "the server closed the connection%s while %s, after: %s", mid,
                     what, c->closing);
     if (c->read_errno)
-        return FAIL(err, YXC_ERR_IO, "lost the connection%s while %s: %s", mid, what,
-                    c->read_why);
+        return FAIL(err, YXC_ERR_IO, "lost the connection%s while %s: %s", mid, what, c->read_why);
     return FAIL(err, YXC_ERR_IO, "the server closed the connection%s while %s", mid, what);
 }
 
@@ -368,8 +367,8 @@ static bool write_all(struct yxc *c, const uint8_t *data, size_t len, int64_t de
             break;
         case IO_EOF:
         case IO_FAILED:
-            return FAIL(err, YXC_ERR_IO, "lost the connection while %s: %s%s%s", what,
-                        c->io_why, c->closing[0] ? ", after: " : "", c->closing);
+            return FAIL(err, YXC_ERR_IO, "lost the connection while %s: %s%s%s", what, c->io_why,
+                        c->closing[0] ? ", after: " : "", c->closing);
         }
     }
     return true;
@@ -771,7 +770,8 @@ static int note_cert_names(int ok, X509_STORE_CTX *store)
 }
 
 /* A TLS failure while connecting: YXC_ERR_CONNECT with err->tls set. */
-static bool tls_fail(struct yxc_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static bool tls_fail(struct yxc_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static bool tls_fail(struct yxc_error *err, const char *fmt, ...)
 {
@@ -822,8 +822,9 @@ static SSL_CTX *tls_client_ctx(const char *ca_file, struct yxc_error *err)
             goto fail;
         }
     } else if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
-        set_error(err, YXC_ERR_CONNECT, "cannot load the system's trusted CAs (%s): give the "
-                                        "CA with --ca FILE or YANXIU_CA",
+        set_error(err, YXC_ERR_CONNECT,
+                  "cannot load the system's trusted CAs (%s): give the "
+                  "CA with --ca FILE or YANXIU_CA",
                   tls_reason(why, sizeof(why), "unknown"));
         goto fail;
     }
@@ -864,8 +865,8 @@ static bool handshake_failed(struct yxc *c, int r, const char *name, const char 
     }
     if (e == SSL_ERROR_SYSCALL || e == SSL_ERROR_ZERO_RETURN) {
         ERR_clear_error();
-        const char *what = e == SSL_ERROR_SYSCALL && saved ? strerror(saved)
-                                                           : "the server closed the connection";
+        const char *what =
+            e == SSL_ERROR_SYSCALL && saved ? strerror(saved) : "the server closed the connection";
         return tls_fail(err, "TLS handshake with %s failed: is the server speaking TLS? (%s)",
                         c->peer, what);
     }
@@ -914,8 +915,9 @@ static bool tls_start(struct yxc *c, SSL_CTX *ctx, const char *host, const struc
     }
     if (!named) {
         c->tls_broken = true;
-        return FAIL(err, YXC_ERR_USAGE, "cannot check the server's certificate for the name '%s': %s",
-                    name, tls_reason(why, sizeof(why), "not a valid host name"));
+        return FAIL(err, YXC_ERR_USAGE,
+                    "cannot check the server's certificate for the name '%s': %s", name,
+                    tls_reason(why, sizeof(why), "not a valid host name"));
     }
 
     for (;;) {

@@ -98,30 +98,35 @@ static void ok_done(void *arg, const struct db_outcome *out)
         return;
     }
     PGresult *r = out->results[0];
-    struct session *s = &l->s;
-    s->user_id = l->user_id;
-    snprintf(s->user, sizeof(s->user), "%s", PQgetvalue(r, 0, 0));
-    s->role = session_role_parse(PQgetvalue(r, 0, 1));
-    snprintf(s->district, sizeof(s->district), "%s", PQgetvalue(r, 0, 2));
-    snprintf(s->unit, sizeof(s->unit), "%s", PQgetvalue(r, 0, 3));
-    s->expires_us = strtoll(PQgetvalue(r, 0, 4), NULL, 10);
-    session_cache_put(s);
+    /* Copied out of the login, which is freed (and its password wiped)
+     * before the answer frees the request. */
+    struct session sess = l->s;
+    uint8_t token[SESSION_TOKEN_BYTES];
+    memcpy(token, l->token, sizeof(token));
+    sess.user_id = l->user_id;
+    snprintf(sess.user, sizeof(sess.user), "%s", PQgetvalue(r, 0, 0));
+    sess.role = session_role_parse(PQgetvalue(r, 0, 1));
+    snprintf(sess.district, sizeof(sess.district), "%s", PQgetvalue(r, 0, 2));
+    snprintf(sess.unit, sizeof(sess.unit), "%s", PQgetvalue(r, 0, 3));
+    sess.expires_us = strtoll(PQgetvalue(r, 0, 4), NULL, 10);
+    session_cache_put(&sess);
+    login_free(l);
 
     Yanxiu__V1__Identity id = YANXIU__V1__IDENTITY__INIT;
-    id.user = s->user;
-    id.role = (char *)session_role_name(s->role);
-    id.district_code = s->district;
-    id.unit_code = s->unit;
+    id.user = sess.user;
+    id.role = (char *)session_role_name(sess.role);
+    id.district_code = sess.district;
+    id.unit_code = sess.unit;
     Yanxiu__V1__LoginResponse resp = YANXIU__V1__LOGIN_RESPONSE__INIT;
-    resp.token.data = l->token;
-    resp.token.len = sizeof(l->token);
-    resp.expires_at_us = s->expires_us;
+    resp.token.data = token;
+    resp.token.len = sizeof(token);
+    resp.expires_at_us = sess.expires_us;
     resp.identity = &id;
     Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
     env.body_case = YANXIU__V1__ENVELOPE__BODY_LOGIN_REPLY;
     env.login_reply = &resp;
     rpc_reply(req, &env);
-    login_free(l);
+    sodium_memzero(token, sizeof(token));
 }
 
 static void verified(void *arg, bool ok, const char *new_hash)

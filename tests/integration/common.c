@@ -20,8 +20,7 @@ const char *it_env(const char *name)
 {
     const char *v = getenv(name);
     if (!v || !*v)
-        fail_msg("%s is not set: run this test under tests/harness/with-server (ctest does)",
-                 name);
+        fail_msg("%s is not set: run this test under tests/harness/with-server (ctest does)", name);
     return v;
 }
 
@@ -145,8 +144,8 @@ Yanxiu__V1__Envelope *it_call_ok(struct yxc *c, struct it_req *r,
     struct yxc_error err;
     Yanxiu__V1__Envelope *resp = NULL;
     if (!yxc_call(c, &r->env, expect, &resp, &err))
-        fail_msg("%s: expected %s, got: %s", yxc_body_name(r->env.body_case),
-                 yxc_body_name(expect), err.message);
+        fail_msg("%s: expected %s, got: %s", yxc_body_name(r->env.body_case), yxc_body_name(expect),
+                 err.message);
     return resp;
 }
 
@@ -307,8 +306,8 @@ char *it_psql(bool as_daemon_role, int *status, const char *sql)
     assert_int_equal(write(fd, sql, len), (ssize_t)len);
     close(fd);
     /* psql runs as the invoking user but reads the file itself: make it readable. */
-    char *out = it_sh_output(status, "$%s -At -f '%s'", as_daemon_role ? "YX_PSQL_APP" : "YX_PSQL",
-                             path);
+    char *out =
+        it_sh_output(status, "$%s -At -f '%s'", as_daemon_role ? "YX_PSQL_APP" : "YX_PSQL", path);
     unlink(path);
     return out;
 }
@@ -325,8 +324,8 @@ void it_add_user(const char *name, const char *role, const char *district, const
 {
     assert_int_equal(setenv("YANXIU_PASSWORD", password, 1), 0);
     int st = it_sh("\"$YX_YANXIUD\" -c \"$YX_CONF\" user add '%s' --role %s%s%s%s%s", name, role,
-                   district ? " --district " : "", district ? district : "",
-                   unit ? " --unit " : "", unit ? unit : "");
+                   district ? " --district " : "", district ? district : "", unit ? " --unit " : "",
+                   unit ? unit : "");
     unsetenv("YANXIU_PASSWORD");
     if (st != 0)
         fail_msg("yanxiud user add %s failed (status %d)", name, st);

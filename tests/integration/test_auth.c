@@ -46,8 +46,8 @@ static const struct account LEAVER = {"leaver.user", "school", DISTRICT_Y, UNIT_
 /* A wrong password that must not show up anywhere either. */
 #define WRONG_SECRET "Wrong-secret-1e6b7d08"
 
-static const struct account *const ACCOUNTS[] = {&ADMIN,  &DIST_X, &DIST_Y, &SCHOOL_X, &SCHOOL_Y,
-                                                 &PROBE,  &LOCKED, &STORM, &EXPIRY, &LEAVER};
+static const struct account *const ACCOUNTS[] = {&ADMIN, &DIST_X, &DIST_Y, &SCHOOL_X, &SCHOOL_Y,
+                                                 &PROBE, &LOCKED, &STORM,  &EXPIRY,   &LEAVER};
 
 static struct yxc *login_as(const struct account *a, uint8_t token[32])
 {
@@ -81,7 +81,8 @@ static void build_audit(struct it_req *r)
 static const struct {
     const char *name;
     void (*build)(struct it_req *r);
-} SESSION_RPCS[] = {{"Logout", build_logout}, {"WhoAmI", build_whoami}, {"AuditQuery", build_audit}};
+} SESSION_RPCS[] = {
+    {"Logout", build_logout}, {"WhoAmI", build_whoami}, {"AuditQuery", build_audit}};
 #define N_SESSION_RPCS (sizeof(SESSION_RPCS) / sizeof(SESSION_RPCS[0]))
 
 /* Each RPC that needs a session, sent with `token` (NULL: none), is UNAUTHENTICATED. */
@@ -615,10 +616,20 @@ static void row_level_wall_hides_other_districts_from_the_daemon_role(void **sta
         "SELECT count(*) FROM users WHERE district_code IS DISTINCT FROM '" DISTRICT_X "';\n"
         "SELECT count(*) FROM audit_log WHERE district_code IS DISTINCT FROM '" DISTRICT_X "';\n"
         "SELECT count(*) FROM districts WHERE code <> '" DISTRICT_X "';";
-    enum { Y_USERS, Y_AUDIT, Y_DISTRICTS, X_USERS, X_AUDIT, X_DISTRICTS, NOT_X_USERS, NOT_X_AUDIT,
-           NOT_X_DISTRICTS, NCOUNTS };
+    enum {
+        Y_USERS,
+        Y_AUDIT,
+        Y_DISTRICTS,
+        X_USERS,
+        X_AUDIT,
+        X_DISTRICTS,
+        NOT_X_USERS,
+        NOT_X_AUDIT,
+        NOT_X_DISTRICTS,
+        NCOUNTS
+    };
     static const char *const names[NCOUNTS] = {
-        "users of Y", "audit_log of Y", "districts Y", "users of X", "audit_log of X",
+        "users of Y", "audit_log of Y", "districts Y",        "users of X",     "audit_log of X",
         "district X", "users not of X", "audit_log not of X", "districts not X"};
 
     int st;
@@ -644,8 +655,8 @@ static void row_level_wall_hides_other_districts_from_the_daemon_role(void **sta
             seen[i] = strtol(p, &p, 10);
         free(out);
         for (int i = 0; i < NCOUNTS; i++)
-            printf("as %s of %s: %-20s %ld of %ld rows\n", roles[k], DISTRICT_X, names[i],
-                   seen[i], all[i]);
+            printf("as %s of %s: %-20s %ld of %ld rows\n", roles[k], DISTRICT_X, names[i], seen[i],
+                   all[i]);
         for (int i = Y_USERS; i <= Y_DISTRICTS; i++)
             if (seen[i] != 0)
                 fail_msg("the daemon's role, set up as %s %s, sees %ld rows of %s", roles[k],
@@ -682,8 +693,7 @@ static void assert_daemon_role_refused(const char *sql, const char *expect)
 static void daemon_role_cannot_rewrite_audit_log_or_read_secrets(void **state)
 {
     make_audit_rows_in_both_districts();
-    static const char admin_scope[] =
-        "SET yanxiu.role = 'admin'; SET yanxiu.district = ''; ";
+    static const char admin_scope[] = "SET yanxiu.role = 'admin'; SET yanxiu.district = ''; ";
     char sql[512];
     snprintf(sql, sizeof(sql), "%sUPDATE audit_log SET outcome = 'ok';", admin_scope);
     assert_daemon_role_refused(sql, "denied");

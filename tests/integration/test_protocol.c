@@ -161,6 +161,7 @@ static void oversize_length_is_resource_exhausted_then_closed_without_body(void 
         {0x7f, 0xff, 0xff, 0xff}, /* 2 GiB - 1 */
         {0xff, 0xff, 0xff, 0xff}, /* 4 GiB - 1: no sign trouble */
         {0x01, 0x00, 0x00, 0x01}, /* 16 MiB + 1: just above the default max_frame */
+        {0x00, 0x01, 0x00, 0x01}, /* 64 KiB + 1: above the tighter cap before login */
     };
     for (size_t i = 0; i < sizeof(headers) / sizeof(headers[0]); i++) {
         struct yxc *c = it_connect();
@@ -180,8 +181,9 @@ static void garbage_body_is_invalid_argument_then_closed(void **state)
         size_t len;
     } bodies[] = {
         {"a tag with the invalid wire type 7", {0x0f, 0x01, 0x02}, 3},
-        {"a varint that never ends", {0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-                                      0xff, 0xff}, 12},
+        {"a varint that never ends",
+         {0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
+         12},
         {"a string longer than the frame", {0x12, 0x40, 'a', 'b'}, 4},
         {"field number 0", {0x00, 0x01}, 2},
         {"a ping whose body is cut short", {0x92, 0x01, 0x05, 0x08}, 4},
@@ -232,7 +234,7 @@ static void truncated_frame_does_not_stop_the_server_serving_others(void **state
 
 static void bad_frame_behind_a_request_gets_invalid_argument_then_close(void **state)
 {
-    /* A ping, then a zero-length frame in the same write: the ping's answer
+    /* A ping, then a zero-length frame right behind it: the ping's answer
      * may come first, then INVALID_ARGUMENT, then the server closes. */
     struct yxc *c = it_connect();
     struct it_req r;

@@ -56,25 +56,27 @@ static void width_counts_cjk_as_two_columns(void **state)
     assert_int_equal(out_display_width("abc"), 3);
     assert_int_equal(out_display_width("东城区"), 6);
     assert_int_equal(out_display_width("语文 group"), 10);
-    assert_int_equal(out_display_width("ＡＢ"), 4);  /* fullwidth forms */
-    assert_int_equal(out_display_width("한국"), 4);  /* Hangul */
+    assert_int_equal(out_display_width("ＡＢ"), 4); /* fullwidth forms */
+    assert_int_equal(out_display_width("한국"), 4); /* Hangul */
     assert_int_equal(out_display_width("🎉"), 2);    /* emoji */
-    assert_int_equal(out_display_width("·"), 1);     /* narrow punctuation stays 1 */
+    assert_int_equal(out_display_width("·"), 1);    /* narrow punctuation stays 1 */
 }
 
 static void width_counts_combining_marks_as_zero(void **state)
 {
     (void)state;
-    assert_int_equal(out_display_width("e\xCC\x81"), 1);     /* e + U+0301 */
-    assert_int_equal(out_display_width("a\xE2\x80\x8B" "b"), 2); /* zero-width space */
+    assert_int_equal(out_display_width("e\xCC\x81"), 1); /* e + U+0301 */
+    assert_int_equal(out_display_width("a\xE2\x80\x8B"
+                                       "b"),
+                     2); /* zero-width space */
 }
 
 static void width_counts_controls_as_their_escape(void **state)
 {
     (void)state;
-    assert_int_equal(out_display_width("a\nb"), 4);  /* "a\\nb" */
+    assert_int_equal(out_display_width("a\nb"), 4); /* "a\\nb" */
     assert_int_equal(out_display_width("\t"), 2);
-    assert_int_equal(out_display_width("\x01"), 4);  /* "\\x01" */
+    assert_int_equal(out_display_width("\x01"), 4);     /* "\\x01" */
     assert_int_equal(out_display_width("\xC2\x85"), 6); /* U+0085 as "\\u0085" */
 }
 
@@ -83,7 +85,7 @@ static void width_counts_a_bad_byte_as_one(void **state)
     (void)state;
     assert_int_equal(out_display_width("\xFF"), 1);
     assert_int_equal(out_display_width("a\xE4\xB8"), 3); /* cut-off CJK: two bad bytes */
-    assert_int_equal(out_display_width("\xC0\xAF"), 2);   /* overlong '/' is not UTF-8 */
+    assert_int_equal(out_display_width("\xC0\xAF"), 2);  /* overlong '/' is not UTF-8 */
 }
 
 /* --- table ------------------------------------------------------------------------ */
