@@ -93,7 +93,7 @@ static const char *column_letters(size_t i, char buf[16])
     char tmp[16];
     size_t n = 0;
     i++;
-    while (i > 0 && n < sizeof(tmp)) {
+    while (i > 0 && n < sizeof(tmp) - 1) {
         tmp[n++] = (char)('A' + (i - 1) % 26);
         i = (i - 1) / 26;
     }
