@@ -77,6 +77,18 @@ struct db_job *rpc_job_new(struct rpc_req *req, db_done_fn fn)
     return job;
 }
 
+void rpc_query(struct rpc_req *req, db_done_fn fn, const char *stmt, int n,
+               const char *const *values)
+{
+    struct db_job *job = rpc_job_new(req, fn);
+    if (!job || !db_job_add(job, stmt, n, values)) {
+        db_job_free(job);
+        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
+    rpc_submit(req, job);
+}
+
 bool rpc_job_audit(struct rpc_req *req, struct db_job *job, const char *action, const char *target,
                    const char *outcome)
 {

@@ -88,6 +88,14 @@ bool rpc_submit(struct rpc_req *req, struct db_job *job);
 #define RPC_FIRST_RESULT 1
 struct db_job *rpc_job_new(struct rpc_req *req, db_done_fn fn) __attribute__((warn_unused_result));
 
+/*
+ * The common case: one statement after session_begin. Builds the job,
+ * submits it, and on any failure answers the request itself; `fn` then
+ * finds its results at RPC_FIRST_RESULT.
+ */
+void rpc_query(struct rpc_req *req, db_done_fn fn, const char *stmt, int n,
+               const char *const *values);
+
 /* Appends audit(addr, action, target, outcome) to a job made by rpc_job_new. */
 bool rpc_job_audit(struct rpc_req *req, struct db_job *job, const char *action, const char *target,
                    const char *outcome) __attribute__((warn_unused_result));

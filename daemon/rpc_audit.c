@@ -91,11 +91,5 @@ void audit_list(struct rpc_req *req)
     /* The district's scope, stated here as well as walled in the database. */
     const char *district = req->session.role == ROLE_ADMIN ? "" : req->session.district;
     const char *v[] = {since, q->user, district, lim};
-    struct db_job *job = rpc_job_new(req, list_done);
-    if (!job || !db_job_add(job, "audit_list", 4, v)) {
-        db_job_free(job);
-        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
-        return;
-    }
-    rpc_submit(req, job);
+    rpc_query(req, list_done, "audit_list", 4, v);
 }

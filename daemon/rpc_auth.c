@@ -44,6 +44,31 @@ struct login {
     struct session s;
 };
 
+static void login_free(struct login *l);
+
+/*
+ * Adds one statement to a fresh job for the login and submits it; on any
+ * failure frees the login and answers. Login jobs carry no session_begin:
+ * there is no session yet.
+ */
+static void login_submit(struct login *l, db_done_fn fn, const char *stmt, int n,
+                         const char *const *v, const int *len, const int *fmt)
+{
+    struct rpc_req *req = l->req;
+    struct db_job *job = db_job_new(fn, l);
+    if (!job || !db_job_add_bin(job, stmt, n, v, len, fmt)) {
+        db_job_free(job);
+        login_free(l);
+        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
+    if (db_submit(req->srv->db, job) != DB_SUBMITTED) {
+        login_free(l);
+        rpc_fail(req, YANXIU__V1__CODE__UNAVAILABLE,
+                 "the database is not reachable; try again later");
+    }
+}
+
 /* Call before answering: the answer frees the request, and the password with it. */
 static void login_free(struct login *l)
 {
@@ -73,19 +98,8 @@ static void login_failed(struct login *l, const char *why, const char *answer)
 {
     struct rpc_req *req = l->req;
     snprintf(l->answer, sizeof(l->answer), "%s", answer);
-    struct db_job *job = db_job_new(failed_done, l);
     const char *v[] = {req->env->login->user, req->peer, why};
-    if (!job || !db_job_add(job, "auth_login_failed", 3, v)) {
-        db_job_free(job);
-        login_free(l);
-        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
-        return;
-    }
-    if (db_submit(req->srv->db, job) != DB_SUBMITTED) {
-        login_free(l);
-        rpc_fail(req, YANXIU__V1__CODE__UNAVAILABLE,
-                 "the database is not reachable; try again later");
-    }
+    login_submit(l, failed_done, "auth_login_failed", 3, v, NULL, NULL);
 }
 
 static void ok_done(void *arg, const struct db_outcome *out)
@@ -146,18 +160,7 @@ static void verified(void *arg, bool ok, const char *new_hash)
     const char *v[] = {uid, (const char *)l->s.token_hash, ttl, req->peer, new_hash};
     int len[] = {0, SESSION_HASH_BYTES, 0, 0, 0};
     int fmt[] = {0, 1, 0, 0, 0};
-    struct db_job *job = db_job_new(ok_done, l);
-    if (!job || !db_job_add_bin(job, "auth_login_ok", 5, v, len, fmt)) {
-        db_job_free(job);
-        login_free(l);
-        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
-        return;
-    }
-    if (db_submit(req->srv->db, job) != DB_SUBMITTED) {
-        login_free(l);
-        rpc_fail(req, YANXIU__V1__CODE__UNAVAILABLE,
-                 "the database is not reachable; try again later");
-    }
+    login_submit(l, ok_done, "auth_login_ok", 5, v, len, fmt);
 }
 
 static void begin_done(void *arg, const struct db_outcome *out)
@@ -214,18 +217,7 @@ void auth_login(struct rpc_req *req)
     snprintf(maxf, sizeof(maxf), "%d", req->srv->cfg.lockout_failures);
     snprintf(window, sizeof(window), "%d", req->srv->cfg.lockout_window);
     const char *v[] = {in->user, maxf, window};
-    struct db_job *job = db_job_new(begin_done, l);
-    if (!job || !db_job_add(job, "auth_login_begin", 3, v)) {
-        db_job_free(job);
-        login_free(l);
-        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
-        return;
-    }
-    if (db_submit(req->srv->db, job) != DB_SUBMITTED) {
-        login_free(l);
-        rpc_fail(req, YANXIU__V1__CODE__UNAVAILABLE,
-                 "the database is not reachable; try again later");
-    }
+    login_submit(l, begin_done, "auth_login_begin", 3, v, NULL, NULL);
 }
 
 static void logout_done(void *arg, const struct db_outcome *out)

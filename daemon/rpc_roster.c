@@ -283,14 +283,8 @@ void roster_list_units(struct rpc_req *req)
     const char *district;
     if (!rpc_scope_district(req, req->env->list_units->district_code, &district))
         return;
-    struct db_job *job = rpc_job_new(req, units_listed);
     const char *v[] = {district};
-    if (!job || !db_job_add(job, "units_list", 1, v)) {
-        db_job_free(job);
-        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
-        return;
-    }
-    rpc_submit(req, job);
+    rpc_query(req, units_listed, "units_list", 1, v);
 }
 
 void roster_import(struct rpc_req *req)
@@ -424,14 +418,8 @@ void roster_list(struct rpc_req *req)
         rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT, "roster list: --unit takes a 10-digit code");
         return;
     }
-    struct db_job *job = rpc_job_new(req, roster_listed);
     const char *v[] = {district, unit};
-    if (!job || !db_job_add(job, "roster_list", 2, v)) {
-        db_job_free(job);
-        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
-        return;
-    }
-    rpc_submit(req, job);
+    rpc_query(req, roster_listed, "roster_list", 2, v);
 }
 
 static void transferred(void *arg, const struct db_outcome *out)
@@ -467,12 +455,6 @@ void roster_transfer(struct rpc_req *req)
     const char *district;
     if (!rpc_scope_district(req, "", &district))
         return;
-    struct db_job *job = rpc_job_new(req, transferred);
     const char *v[] = {district, in->teacher_code, in->to_school_code, req->peer};
-    if (!job || !db_job_add(job, "roster_transfer", 4, v)) {
-        db_job_free(job);
-        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
-        return;
-    }
-    rpc_submit(req, job);
+    rpc_query(req, transferred, "roster_transfer", 4, v);
 }
