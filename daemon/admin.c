@@ -59,8 +59,9 @@ static PGresult *run(PGconn *pg, const char *sql, int n, const char *const *v, c
         if (state && strcmp(state, "23505") == 0)
             fprintf(stderr, "yanxiud: %s: it exists already\n", what);
         else if (state && strcmp(state, "23503") == 0)
-            fprintf(stderr, "yanxiud: %s: the district does not exist; add it first with "
-                            "`yanxiud district add CODE NAME`\n",
+            fprintf(stderr,
+                    "yanxiud: %s: the district does not exist; add it first with "
+                    "`yanxiud district add CODE NAME`\n",
                     what);
         else
             fprintf(stderr, "yanxiud: %s: %s\n", what, msg ? msg : PQresultErrorMessage(r));
@@ -74,10 +75,11 @@ static bool audit(PGconn *pg, const char *action, const char *target, const char
 {
     char who[128];
     const char *v[] = {operator_name(who, sizeof(who)), action, target, district};
-    PGresult *r = run(pg,
-                      "INSERT INTO audit_log (user_name, role, district_code, client_addr, action, "
-                      "target, outcome) VALUES ($1, 'operator', nullif($4, ''), 'local', $2, $3, 'ok')",
-                      4, v, "writing the audit log");
+    PGresult *r =
+        run(pg,
+            "INSERT INTO audit_log (user_name, role, district_code, client_addr, action, "
+            "target, outcome) VALUES ($1, 'operator', nullif($4, ''), 'local', $2, $3, 'ok')",
+            4, v, "writing the audit log");
     PQclear(r);
     return r != NULL;
 }
@@ -164,10 +166,17 @@ static int user_add(PGconn *pg, int argc, char **argv)
     optind = 1;
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (ch) {
-        case 'r': role = optarg; break;
-        case 'd': district = optarg; break;
-        case 'u': unit = optarg; break;
-        default: return 2;
+        case 'r':
+            role = optarg;
+            break;
+        case 'd':
+            district = optarg;
+            break;
+        case 'u':
+            unit = optarg;
+            break;
+        default:
+            return 2;
         }
     }
     if (optind + 1 != argc || !role) {
@@ -177,12 +186,14 @@ static int user_add(PGconn *pg, int argc, char **argv)
     }
     const char *name = argv[optind];
     if (!matches("^[A-Za-z0-9_.@-]{1,64}$", name)) {
-        fprintf(stderr, "yanxiud: user name \"%s\": use 1 to 64 letters, digits and _ . @ -\n", name);
+        fprintf(stderr, "yanxiud: user name \"%s\": use 1 to 64 letters, digits and _ . @ -\n",
+                name);
         return 2;
     }
     if (strcmp(role, "admin") == 0) {
         if (*district || *unit) {
-            fprintf(stderr, "yanxiud: an admin belongs to no district or unit; drop --district/--unit\n");
+            fprintf(stderr,
+                    "yanxiud: an admin belongs to no district or unit; drop --district/--unit\n");
             return 2;
         }
     } else if (strcmp(role, "district") == 0) {
@@ -314,8 +325,9 @@ static int district_add(PGconn *pg, int argc, char **argv)
         return 2;
     }
     if (!matches("^[0-9]{6}$", argv[1])) {
-        fprintf(stderr, "yanxiud: district code \"%s\": use the 6-digit administrative division "
-                        "code (e.g. 411423)\n",
+        fprintf(stderr,
+                "yanxiud: district code \"%s\": use the 6-digit administrative division "
+                "code (e.g. 411423)\n",
                 argv[1]);
         return 2;
     }
@@ -336,8 +348,8 @@ static int district_add(PGconn *pg, int argc, char **argv)
 
 static int district_list(PGconn *pg)
 {
-    PGresult *r = run(pg, "SELECT code, name FROM districts ORDER BY code", 0, NULL,
-                      "listing districts");
+    PGresult *r =
+        run(pg, "SELECT code, name FROM districts ORDER BY code", 0, NULL, "listing districts");
     if (!r)
         return 1;
     for (int i = 0; i < PQntuples(r); i++)
@@ -350,7 +362,8 @@ int admin_main(const struct config *cfg, int argc, char **argv)
 {
     /* argv[0] is "user" or "district", argv[1] the verb. */
     if (argc < 2) {
-        fprintf(stderr, "usage: yanxiud user add|passwd|disable|list …, yanxiud district add|list …\n");
+        fprintf(stderr,
+                "usage: yanxiud user add|passwd|disable|list …, yanxiud district add|list …\n");
         return 2;
     }
     bool user = strcmp(argv[0], "user") == 0;

@@ -29,9 +29,14 @@ struct key {
     const char *help;
 };
 
-#define INT_KEY(sec, nm, def, lo, hi, rel, h)                                                     \
-    {sec, #nm, KEY_INT, offsetof(struct config, nm), def, NULL, lo, hi, rel, h}
-#define STR_KEY(sec, nm, def, h) {sec, #nm, KEY_STRING, offsetof(struct config, nm), 0, def, 0, 0, false, h}
+#define INT_KEY(sec, nm, def, lo, hi, rel, h)                                                      \
+    {                                                                                              \
+        sec, #nm, KEY_INT, offsetof(struct config, nm), def, NULL, lo, hi, rel, h                  \
+    }
+#define STR_KEY(sec, nm, def, h)                                                                   \
+    {                                                                                              \
+        sec, #nm, KEY_STRING, offsetof(struct config, nm), 0, def, 0, 0, false, h                  \
+    }
 
 /* Sorted by section, then name. */
 static const struct key keys[] = {
@@ -41,18 +46,21 @@ static const struct key keys[] = {
     INT_KEY("auth", lockout_failures, 10, 1, 1000, true,
             "failed logins of one name within lockout_window that lock it"),
     INT_KEY("auth", lockout_window, 900, 1, 86400 * 7, true, "seconds; see lockout_failures"),
-    INT_KEY("auth", session_ttl, 43200, 60, 86400 * 30, true, "seconds a session lives after login"),
+    INT_KEY("auth", session_ttl, 43200, 60, 86400 * 30, true,
+            "seconds a session lives after login"),
     STR_KEY("database", conninfo, "", "libpq conninfo of the daemon's runtime role"),
     STR_KEY("database", migrate_conninfo, "", "libpq conninfo of the schema owner (migrate only)"),
     INT_KEY("database", pool_size, 4, 1, 64, false, "PostgreSQL connections"),
     INT_KEY("database", query_timeout, 30, 1, 3600, false, "seconds a statement may run"),
     INT_KEY("database", queue_length, 256, 0, 100000, false,
             "requests waiting for a connection before RESOURCE_EXHAUSTED"),
-    INT_KEY("server", drain_timeout, 30, 0, 3600, false, "seconds SIGTERM waits for in-flight work"),
-    INT_KEY("server", idle_timeout, 300, 1, 86400, true, "seconds before an idle connection is closed"),
+    INT_KEY("server", drain_timeout, 30, 0, 3600, false,
+            "seconds SIGTERM waits for in-flight work"),
+    INT_KEY("server", idle_timeout, 300, 1, 86400, true,
+            "seconds before an idle connection is closed"),
     STR_KEY("server", listen, "127.0.0.1", "address to listen on"),
-    {"server", "log_level", KEY_LEVEL, offsetof(struct config, log_level), LOG_INFO, NULL, 0, 0, true,
-     "error, warn, info or debug"},
+    {"server", "log_level", KEY_LEVEL, offsetof(struct config, log_level), LOG_INFO, NULL, 0, 0,
+     true, "error, warn, info or debug"},
     INT_KEY("server", max_connections, 1024, 1, 1000000, true, "client connections at once"),
     INT_KEY("server", max_frame, 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024, false,
             "largest frame in bytes"),
@@ -109,7 +117,8 @@ struct parse_state {
     size_t errlen;
 };
 
-static void add_error(struct parse_state *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add_error(struct parse_state *st, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static void add_error(struct parse_state *st, const char *fmt, ...)
 {
@@ -154,8 +163,8 @@ static int on_key(void *user, const char *section, const char *name, const char 
     const struct key *k = key_find(section, name);
     if (!k) {
         if (!section_known(section))
-            add_error(st, "[%s] %s: unknown section \"%s\" (known: [server], [database], [auth])", section,
-                      name, section);
+            add_error(st, "[%s] %s: unknown section \"%s\" (known: [server], [database], [auth])",
+                      section, name, section);
         else
             add_error(st, "[%s] %s: unknown key (see yanxiud.conf.example for the keys)", section,
                       name);
@@ -224,8 +233,8 @@ bool config_load(struct config *cfg, const char *path, char *err, size_t errlen)
     struct parse_state st = {.cfg = cfg, .path = path, .err = err, .errlen = errlen};
     st.fp = fopen(path, "r");
     if (!st.fp) {
-        snprintf(err, errlen, "%s: cannot open: %s (use -c FILE to name another config file)",
-                 path, strerror(errno));
+        snprintf(err, errlen, "%s: cannot open: %s (use -c FILE to name another config file)", path,
+                 strerror(errno));
         return false;
     }
     /* on_key returns 1 on the errors it reports itself, so a positive rc is
@@ -260,19 +269,22 @@ bool config_validate(const struct config *cfg, char *err, size_t errlen)
         return false;
     }
     if (tls && cfg->plaintext) {
-        snprintf(err, errlen, "[server] plaintext = yes and tls_cert/tls_key are both set: "
-                              "choose one (remove plaintext to serve TLS)");
+        snprintf(err, errlen,
+                 "[server] plaintext = yes and tls_cert/tls_key are both set: "
+                 "choose one (remove plaintext to serve TLS)");
         return false;
     }
     if (!tls && !cfg->plaintext) {
-        snprintf(err, errlen, "[server] no TLS configured: set tls_cert and tls_key, or, on a "
-                              "loopback address only, plaintext = yes");
+        snprintf(err, errlen,
+                 "[server] no TLS configured: set tls_cert and tls_key, or, on a "
+                 "loopback address only, plaintext = yes");
         return false;
     }
     if (cfg->plaintext && !tls_is_loopback(cfg->listen)) {
-        snprintf(err, errlen, "[server] plaintext = yes is refused on listen = %s: plaintext is "
-                              "allowed only on loopback addresses (127.0.0.1, ::1); configure "
-                              "tls_cert and tls_key for any other address",
+        snprintf(err, errlen,
+                 "[server] plaintext = yes is refused on listen = %s: plaintext is "
+                 "allowed only on loopback addresses (127.0.0.1, ::1); configure "
+                 "tls_cert and tls_key for any other address",
                  cfg->listen);
         return false;
     }

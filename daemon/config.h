@@ -12,33 +12,33 @@
 #include <stdio.h>
 
 #define CONFIG_DEFAULT_PATH "/etc/yanxiu/yanxiud.conf"
-#define CONFIG_MUST_CHECK __attribute__((warn_unused_result))
+#define CONFIG_MUST_CHECK   __attribute__((warn_unused_result))
 
 struct config {
     /* [server] */
-    char *listen;              /* address to bind, e.g. 127.0.0.1 or :: */
-    int port;                  /* TCP port */
-    int max_connections;       /* beyond: RESOURCE_EXHAUSTED and close */
-    int max_frame;             /* bytes; a larger announced frame is refused */
-    int max_inflight;          /* unanswered requests per connection before we stop reading */
-    int idle_timeout;          /* seconds without traffic before a connection is closed */
-    int drain_timeout;         /* seconds SIGTERM waits for in-flight work */
-    int log_level;             /* enum log_level */
-    char *tls_cert;            /* PEM certificate chain; with tls_key turns TLS on */
-    char *tls_key;             /* PEM private key */
-    int plaintext;             /* bool: serve without TLS (loopback addresses only) */
+    char *listen;        /* address to bind, e.g. 127.0.0.1 or :: */
+    int port;            /* TCP port */
+    int max_connections; /* beyond: RESOURCE_EXHAUSTED and close */
+    int max_frame;       /* bytes; a larger announced frame is refused */
+    int max_inflight;    /* unanswered requests per connection before we stop reading */
+    int idle_timeout;    /* seconds without traffic before a connection is closed */
+    int drain_timeout;   /* seconds SIGTERM waits for in-flight work */
+    int log_level;       /* enum log_level */
+    char *tls_cert;      /* PEM certificate chain; with tls_key turns TLS on */
+    char *tls_key;       /* PEM private key */
+    int plaintext;       /* bool: serve without TLS (loopback addresses only) */
     /* [database] */
-    char *conninfo;            /* libpq conninfo of the daemon's (non-owner) role */
-    char *migrate_conninfo;    /* libpq conninfo of the schema owner, for `yanxiud migrate` */
-    int pool_size;             /* libpq connections */
-    int queue_length;          /* requests waiting for a connection before RESOURCE_EXHAUSTED */
-    int query_timeout;         /* seconds; statement_timeout of every pool connection */
+    char *conninfo;         /* libpq conninfo of the daemon's (non-owner) role */
+    char *migrate_conninfo; /* libpq conninfo of the schema owner, for `yanxiud migrate` */
+    int pool_size;          /* libpq connections */
+    int queue_length;       /* requests waiting for a connection before RESOURCE_EXHAUSTED */
+    int query_timeout;      /* seconds; statement_timeout of every pool connection */
     /* [auth] */
-    int session_ttl;           /* seconds a session lives after login */
-    int lockout_failures;      /* failed logins of one name within lockout_window that lock it */
-    int lockout_window;        /* seconds */
-    int hash_threads;          /* argon2id workers; 0: one per core */
-    int hash_queue;            /* logins waiting for a worker before RESOURCE_EXHAUSTED */
+    int session_ttl;      /* seconds a session lives after login */
+    int lockout_failures; /* failed logins of one name within lockout_window that lock it */
+    int lockout_window;   /* seconds */
+    int hash_threads;     /* argon2id workers; 0: one per core */
+    int hash_queue;       /* logins waiting for a worker before RESOURCE_EXHAUSTED */
 };
 
 /* Sets every key to its default. Strings are malloc'd. */

@@ -22,8 +22,8 @@ struct conn {
     struct rpc_req_list reqs; /* in flight */
     int inflight;
     bool authenticated; /* a request on it carried a valid session: full max_frame */
-    bool closing;  /* no more reading; freed once the output is flushed */
-    bool reaping;  /* on srv->reap */
+    bool closing;       /* no more reading; freed once the output is flushed */
+    bool reaping;       /* on srv->reap */
 };
 
 /* Largest frame before a connection has shown a valid session. */
@@ -40,7 +40,8 @@ void conn_accept(struct server *srv, evutil_socket_t fd, const struct sockaddr *
  * iteration, never inside the caller's callback; its in-flight requests
  * lose their connection and their answers are dropped.
  */
-void conn_close(struct conn *c, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void conn_close(struct conn *c, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Frames and queues an envelope. False when it could not be encoded (too large). */
 bool conn_send(struct conn *c, const Yanxiu__V1__Envelope *env) __attribute__((warn_unused_result));

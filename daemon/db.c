@@ -18,8 +18,8 @@
 #include "log.h"
 #include "yanxiu.pb-c.h"
 
-#define BACKOFF_MIN_MS 100
-#define BACKOFF_MAX_MS 5000
+#define BACKOFF_MIN_MS    100
+#define BACKOFF_MAX_MS    5000
 #define CONNECT_TIMEOUT_S 10
 
 enum step_kind { STEP_EXEC, STEP_PREPARE, STEP_QUERY };
@@ -51,7 +51,7 @@ struct db_conn {
     int index;
     enum dc_state state;
     PGconn *pg;
-    struct event *ev;   /* on PQsocket; recreated when the socket changes */
+    struct event *ev; /* on PQsocket; recreated when the socket changes */
     int ev_fd;
     short ev_what;
     struct event *timer; /* reconnect backoff, or connect timeout */
@@ -284,7 +284,8 @@ static void job_finish(struct db_job *job, const struct db_outcome *out)
 
 static void job_fail(struct db_job *job, int code, const char *message)
 {
-    struct db_outcome out = {.ok = false, .code = code, .sqlstate = "", .message = message, .detail = ""};
+    struct db_outcome out = {
+        .ok = false, .code = code, .sqlstate = "", .message = message, .detail = ""};
     job_finish(job, &out);
 }
 

@@ -45,10 +45,10 @@ struct db_job;
 
 struct db_pool_params {
     const char *conninfo;
-    int size;                   /* connections */
-    int queue_length;           /* jobs waiting for a connection */
-    int query_timeout_s;        /* statement_timeout */
-    unsigned required_schema;   /* refuse a database whose schema_migrations is behind */
+    int size;                 /* connections */
+    int queue_length;         /* jobs waiting for a connection */
+    int query_timeout_s;      /* statement_timeout */
+    unsigned required_schema; /* refuse a database whose schema_migrations is behind */
     /* Called once, when the first connection is ready (schema checked). */
     void (*on_ready)(void *arg);
     /* Called when the database can never serve us (schema behind, a
@@ -76,7 +76,8 @@ struct db_job *db_job_new(db_done_fn fn, void *arg) DB_MUST_CHECK;
  * parameters (NULL = SQL NULL); the values are copied. False on
  * out-of-memory (the job stays valid and can be freed with db_job_free).
  */
-bool db_job_add(struct db_job *job, const char *name, int nparams, const char *const *values) DB_MUST_CHECK;
+bool db_job_add(struct db_job *job, const char *name, int nparams,
+                const char *const *values) DB_MUST_CHECK;
 
 /* Like db_job_add with explicit lengths and formats (1 = binary, e.g. bytea). */
 bool db_job_add_bin(struct db_job *job, const char *name, int nparams, const char *const *values,

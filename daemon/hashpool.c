@@ -13,8 +13,8 @@
 
 #include "log.h"
 
-#define OPS crypto_pwhash_OPSLIMIT_INTERACTIVE
-#define MEM crypto_pwhash_MEMLIMIT_INTERACTIVE
+#define OPS          crypto_pwhash_OPSLIMIT_INTERACTIVE
+#define MEM          crypto_pwhash_MEMLIMIT_INTERACTIVE
 #define MAX_PASSWORD 1024
 
 struct hjob {

@@ -18,14 +18,14 @@ const char *log_level_name(int level);
 
 void log_write(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-#define log_at(lvl, ...)                                                                          \
+#define log_at(lvl, ...)                                                                           \
     do {                                                                                           \
         if ((lvl) <= log_level_current)                                                            \
             log_write((lvl), __VA_ARGS__);                                                         \
     } while (0)
 #define log_error(...) log_at(LOG_ERROR, __VA_ARGS__)
-#define log_warn(...) log_at(LOG_WARN, __VA_ARGS__)
-#define log_info(...) log_at(LOG_INFO, __VA_ARGS__)
+#define log_warn(...)  log_at(LOG_WARN, __VA_ARGS__)
+#define log_info(...)  log_at(LOG_INFO, __VA_ARGS__)
 #define log_debug(...) log_at(LOG_DEBUG, __VA_ARGS__)
 
 #endif

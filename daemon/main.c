@@ -104,9 +104,10 @@ int main(int argc, char **argv)
             return 1;
         }
         if (!cfg.migrate_conninfo[0]) {
-            fprintf(stderr, "yanxiud migrate: [database] migrate_conninfo is not set in %s: give "
-                            "the conninfo of the schema owner, e.g. migrate_conninfo = "
-                            "dbname=yanxiu user=yanxiu_owner\n",
+            fprintf(stderr,
+                    "yanxiud migrate: [database] migrate_conninfo is not set in %s: give "
+                    "the conninfo of the schema owner, e.g. migrate_conninfo = "
+                    "dbname=yanxiu user=yanxiu_owner\n",
                     path);
             rc = 1;
         } else {

@@ -36,8 +36,8 @@ static bool apply_one(PGconn *pg, const struct migration *m)
     PGresult *r = PQexec(pg, m->sql);
     ExecStatusType st = PQresultStatus(r);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-        fprintf(stderr, "yanxiud migrate: %s failed, nothing of it was applied:\n  %s",
-                m->name, PQresultErrorMessage(r));
+        fprintf(stderr, "yanxiud migrate: %s failed, nothing of it was applied:\n  %s", m->name,
+                PQresultErrorMessage(r));
         if (strstr(PQresultErrorMessage(r), "role \"yanxiu_app\" does not exist"))
             fprintf(stderr, "  create the roles first: psql -f deploy/setup-db.sql (as the "
                             "PostgreSQL superuser)\n");
@@ -77,14 +77,15 @@ bool migrate_run(const char *conninfo)
         PQfinish(pg);
         return false;
     }
-    bool ok = exec_ok(pg, "SET client_min_messages = warning", "SET") &&
-              exec_ok(pg, "SELECT pg_advisory_lock(" MIGRATE_LOCK_KEY ")", "taking the migration lock") &&
-              exec_ok(pg,
-                      "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                      " version integer PRIMARY KEY,"
-                      " name text NOT NULL,"
-                      " applied_at timestamptz NOT NULL DEFAULT now())",
-                      "creating schema_migrations");
+    bool ok =
+        exec_ok(pg, "SET client_min_messages = warning", "SET") &&
+        exec_ok(pg, "SELECT pg_advisory_lock(" MIGRATE_LOCK_KEY ")", "taking the migration lock") &&
+        exec_ok(pg,
+                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                " version integer PRIMARY KEY,"
+                " name text NOT NULL,"
+                " applied_at timestamptz NOT NULL DEFAULT now())",
+                "creating schema_migrations");
     unsigned current = 0;
     if (ok) {
         PGresult *r = PQexec(pg, "SELECT coalesce(max(version), 0) FROM schema_migrations");

@@ -107,7 +107,8 @@ static double elapsed_ms(const struct timespec *start)
 {
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)(now.tv_sec - start->tv_sec) * 1e3 + (double)(now.tv_nsec - start->tv_nsec) / 1e6;
+    return (double)(now.tv_sec - start->tv_sec) * 1e3 +
+           (double)(now.tv_nsec - start->tv_nsec) / 1e6;
 }
 
 static void req_end(struct rpc_req *req, int code)
@@ -197,8 +198,9 @@ void rpc_fail_db(struct rpc_req *req, const struct db_outcome *out)
         return;
     }
     if (out->code == YANXIU__V1__CODE__DEADLINE_EXCEEDED) {
-        rpc_fail(req, out->code, "%s took longer than the server allows (query_timeout); nothing "
-                                 "was written",
+        rpc_fail(req, out->code,
+                 "%s took longer than the server allows (query_timeout); nothing "
+                 "was written",
                  name);
         return;
     }
@@ -464,8 +466,7 @@ bool rpc_dispatch(struct conn *c, const uint8_t *body, size_t len, char *why, si
                      YANXIU_VERSION);
         else
             rpc_fail(req, YANXIU__V1__CODE__UNIMPLEMENTED,
-                     "body field %d is not a request this server serves",
-                     (int)req->env->body_case);
+                     "body field %d is not a request this server serves", (int)req->env->body_case);
         return true;
     }
     if (req->method->roles == 0) {

@@ -25,7 +25,7 @@ typedef void (*rpc_handler)(struct rpc_req *req);
 
 struct rpc_method {
     Yanxiu__V1__Envelope__BodyCase body; /* the request's oneof case */
-    const char *name;                     /* for logs, e.g. "Ping" */
+    const char *name;                    /* for logs, e.g. "Ping" */
     rpc_handler fn;
     unsigned roles; /* enum role bits allowed to call; 0: no session needed */
 };
@@ -40,9 +40,9 @@ struct rpc_req {
     Yanxiu__V1__Envelope *env; /* the decoded request, freed with the request */
     struct frame_budget budget;
     struct timespec start;
-    char peer[64];           /* client address, for the audit log */
+    char peer[64]; /* client address, for the audit log */
     bool has_session;
-    struct session session;  /* the caller, when has_session */
+    struct session session; /* the caller, when has_session */
 };
 
 TAILQ_HEAD(rpc_req_list, rpc_req);
@@ -59,7 +59,8 @@ bool rpc_dispatch(struct conn *c, const uint8_t *body, size_t len, char *why, si
 void rpc_reply(struct rpc_req *req, Yanxiu__V1__Envelope *resp);
 
 /* Answers with an Error; ends the request. */
-void rpc_fail(struct rpc_req *req, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void rpc_fail(struct rpc_req *req, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Answers with an Error carrying field violations; ends the request. */
 void rpc_fail_violations(struct rpc_req *req, int code, const char *message,

@@ -8,16 +8,15 @@
 #include <string.h>
 
 #define AUDIT_DEFAULT_LIMIT 1000
-#define AUDIT_MAX_LIMIT 10000
+#define AUDIT_MAX_LIMIT     10000
 
 static const struct db_stmt audit_stmts[] = {
-    {"audit_list",
-     "SELECT (extract(epoch FROM at) * 1000000)::int8, user_name, role, "
-     "coalesce(district_code, ''), client_addr, action, target, outcome "
-     "FROM audit_log "
-     "WHERE at >= to_timestamp($1::int8 / 1000000.0) AND ($2 = '' OR user_name = $2) "
-     "AND ($3 = '' OR district_code = $3) "
-     "ORDER BY id DESC LIMIT $4::int"},
+    {"audit_list", "SELECT (extract(epoch FROM at) * 1000000)::int8, user_name, role, "
+                   "coalesce(district_code, ''), client_addr, action, target, outcome "
+                   "FROM audit_log "
+                   "WHERE at >= to_timestamp($1::int8 / 1000000.0) AND ($2 = '' OR user_name = $2) "
+                   "AND ($3 = '' OR district_code = $3) "
+                   "ORDER BY id DESC LIMIT $4::int"},
 };
 
 void audit_register(void)

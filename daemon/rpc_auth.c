@@ -16,8 +16,8 @@
 #include "log.h"
 #include "server.h"
 
-#define MAX_USER 64
-#define MAX_PASSWORD 1024
+#define MAX_USER          64
+#define MAX_PASSWORD      1024
 #define WRONG_CREDENTIALS "wrong user name or password"
 
 static const struct db_stmt auth_stmts[] = {
@@ -39,7 +39,7 @@ void auth_register(void)
 struct login {
     struct rpc_req *req;
     char answer[160]; /* what a failed login is told */
-    int64_t user_id; /* 0: unknown or disabled */
+    int64_t user_id;  /* 0: unknown or disabled */
     uint8_t token[SESSION_TOKEN_BYTES];
     struct session s;
 };

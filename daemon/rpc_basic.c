@@ -35,8 +35,9 @@ void rpc_hello(struct rpc_req *req)
     out.protocol_versions = versions;
     out.n_protocol_versions = 1;
     /* A client that names no version speaks v1; one that names another gets 0. */
-    out.protocol_version =
-        (in->protocol_version == 0 || in->protocol_version == PROTOCOL_VERSION) ? PROTOCOL_VERSION : 0;
+    out.protocol_version = (in->protocol_version == 0 || in->protocol_version == PROTOCOL_VERSION)
+                               ? PROTOCOL_VERSION
+                               : 0;
     Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
     env.body_case = YANXIU__V1__ENVELOPE__BODY_HELLO_REPLY;
     env.hello_reply = &out;

@@ -119,8 +119,8 @@ static void import_done(void *arg, const struct db_outcome *out)
         return;
     }
     PGresult *r = out->results[RPC_FIRST_RESULT];
-    const char *list = req->env->body_case == YANXIU__V1__ENVELOPE__BODY_IMPORT_UNITS ? "units"
-                                                                                     : "teachers";
+    const char *list =
+        req->env->body_case == YANXIU__V1__ENVELOPE__BODY_IMPORT_UNITS ? "units" : "teachers";
     struct rpc_violations vs = {0};
     for (int i = 0; i < PQntuples(r); i++) {
         int idx = atoi(PQgetvalue(r, i, 0));
@@ -178,8 +178,9 @@ void roster_import_units(struct rpc_req *req)
     if (!rpc_scope_district(req, in->district_code, &district))
         return;
     if (in->n_units == 0 || in->n_units > MAX_IMPORT_ROWS) {
-        rpc_fail(req, in->n_units ? YANXIU__V1__CODE__RESOURCE_EXHAUSTED
-                                  : YANXIU__V1__CODE__INVALID_ARGUMENT,
+        rpc_fail(req,
+                 in->n_units ? YANXIU__V1__CODE__RESOURCE_EXHAUSTED
+                             : YANXIU__V1__CODE__INVALID_ARGUMENT,
                  "units import: %zu rows (give 1 to %d)", in->n_units, MAX_IMPORT_ROWS);
         return;
     }
@@ -192,7 +193,8 @@ void roster_import_units(struct rpc_req *req)
         char p[64];
 #define AT(field) (snprintf(p, sizeof(p), "units[%zu]." field, i), p)
         if (!digits(u->school_code, 10))
-            rpc_violation(&vs, AT("school_code"), "\"%.40s\" is not a 10-digit school code (学校标识码)",
+            rpc_violation(&vs, AT("school_code"),
+                          "\"%.40s\" is not a 10-digit school code (学校标识码)",
                           rpc_text_ok(u->school_code, 64) ? u->school_code : "?");
         for (size_t j = 0; j < i; j++)
             if (strcmp(in->units[j]->school_code, u->school_code) == 0) {
@@ -204,9 +206,10 @@ void roster_import_units(struct rpc_req *req)
             rpc_violation(&vs, AT("name"), "the school name is empty, too long or not text");
         const char *kind = alias_code(kinds, sizeof(kinds) / sizeof(kinds[0]), u->kind);
         if (!kind)
-            rpc_violation(&vs, AT("kind"),
-                          "unknown kind; use central 中心校, primary 小学, junior 初中, senior 高中, "
-                          "nine_year 九年一贯制 or kindergarten 幼儿园");
+            rpc_violation(
+                &vs, AT("kind"),
+                "unknown kind; use central 中心校, primary 小学, junior 初中, senior 高中, "
+                "nine_year 九年一贯制 or kindergarten 幼儿园");
         bool primary = kind && strcmp(kind, "primary") == 0;
         if (primary && !digits(u->central_code, 10))
             rpc_violation(&vs, AT("central_code"),
@@ -294,8 +297,9 @@ void roster_import(struct rpc_req *req)
     if (!rpc_scope_district(req, in->district_code, &district))
         return;
     if (in->n_teachers == 0 || in->n_teachers > MAX_IMPORT_ROWS) {
-        rpc_fail(req, in->n_teachers ? YANXIU__V1__CODE__RESOURCE_EXHAUSTED
-                                     : YANXIU__V1__CODE__INVALID_ARGUMENT,
+        rpc_fail(req,
+                 in->n_teachers ? YANXIU__V1__CODE__RESOURCE_EXHAUSTED
+                                : YANXIU__V1__CODE__INVALID_ARGUMENT,
                  "roster import: %zu rows (give 1 to %d)", in->n_teachers, MAX_IMPORT_ROWS);
         return;
     }
@@ -328,12 +332,13 @@ void roster_import(struct rpc_req *req)
             rpc_violation(&vs, AT("subject"), "too long or not text");
         if (!rpc_text_ok(t->research_group, 150))
             rpc_violation(&vs, AT("research_group"), "too long or not text");
-        const char *status = t->status[0]
-                                 ? alias_code(statuses, sizeof(statuses) / sizeof(statuses[0]), t->status)
-                                 : "active";
+        const char *status =
+            t->status[0] ? alias_code(statuses, sizeof(statuses) / sizeof(statuses[0]), t->status)
+                         : "active";
         if (!status)
-            rpc_violation(&vs, AT("status"),
-                          "unknown status; use active 在职, exempt 免训 or left 离职 (empty: active)");
+            rpc_violation(
+                &vs, AT("status"),
+                "unknown status; use active 在职, exempt 免训 or left 离职 (empty: active)");
 #undef AT
         pgarr_text(&a[0], t->teacher_code);
         pgarr_text(&a[1], t->name);
@@ -415,7 +420,8 @@ void roster_list(struct rpc_req *req)
         }
         unit = req->session.unit;
     } else if (unit[0] && !digits(unit, 10)) {
-        rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT, "roster list: --unit takes a 10-digit code");
+        rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
+                 "roster list: --unit takes a 10-digit code");
         return;
     }
     const char *v[] = {district, unit};

@@ -17,11 +17,11 @@
 
 #include "conn.h"
 #include "hashpool.h"
-#include "session.h"
-#include "tls.h"
 #include "log.h"
 #include "migrate.h"
 #include "rpc.h"
+#include "session.h"
+#include "tls.h"
 
 #define DRAIN_TICK_MS 50
 
@@ -42,7 +42,8 @@ static bool listen_on(struct server *srv)
 {
     char port[16];
     snprintf(port, sizeof(port), "%d", srv->cfg.port);
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+    struct addrinfo hints = {.ai_family = AF_UNSPEC,
+                             .ai_socktype = SOCK_STREAM,
                              .ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV};
     struct addrinfo *res = NULL;
     int rc = getaddrinfo(srv->cfg.listen, port, &hints, &res);
@@ -52,9 +53,10 @@ static bool listen_on(struct server *srv)
                   srv->cfg.listen, gai_strerror(rc));
         return false;
     }
-    srv->listener = evconnlistener_new_bind(
-        srv->base, on_accept, srv, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
-        512, res->ai_addr, (int)res->ai_addrlen);
+    srv->listener =
+        evconnlistener_new_bind(srv->base, on_accept, srv,
+                                LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
+                                512, res->ai_addr, (int)res->ai_addrlen);
     freeaddrinfo(res);
     if (!srv->listener) {
         log_error("cannot listen on %s port %d: %s", srv->cfg.listen, srv->cfg.port,

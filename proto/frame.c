@@ -159,7 +159,8 @@ bool frame_reader_feed(struct frame_reader *r, const void *data, size_t len)
     return true;
 }
 
-enum frame_status frame_reader_next(struct frame_reader *r, const uint8_t **body, uint32_t *body_len)
+enum frame_status frame_reader_next(struct frame_reader *r, const uint8_t **body,
+                                    uint32_t *body_len)
 {
     reader_drop_pending(r);
     if (!r->buf)

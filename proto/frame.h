@@ -15,7 +15,7 @@
 
 #define FRAME_HEADER_SIZE 4u
 #define FRAME_DEFAULT_MAX (16u * 1024u * 1024u)
-#define PROTOCOL_VERSION 1u
+#define PROTOCOL_VERSION  1u
 
 #define MUST_CHECK __attribute__((warn_unused_result))
 
@@ -71,7 +71,8 @@ void frame_budget_init(struct frame_budget *b, size_t budget);
  * the bytes are not a valid Envelope or exceed the budget. Free the result
  * with yanxiu__v1__envelope__free_unpacked(env, &b->alloc).
  */
-Yanxiu__V1__Envelope *frame_unpack(struct frame_budget *b, const uint8_t *body, size_t len) MUST_CHECK;
+Yanxiu__V1__Envelope *frame_unpack(struct frame_budget *b, const uint8_t *body,
+                                   size_t len) MUST_CHECK;
 
 /*
  * A growing byte buffer that cuts a stream into frames (the client side;
@@ -97,7 +98,8 @@ bool frame_reader_feed(struct frame_reader *r, const void *data, size_t len) MUS
  * reader and stays valid until the next call of feed/next/free; the frame
  * is consumed. Other statuses consume nothing.
  */
-enum frame_status frame_reader_next(struct frame_reader *r, const uint8_t **body, uint32_t *body_len);
+enum frame_status frame_reader_next(struct frame_reader *r, const uint8_t **body,
+                                    uint32_t *body_len);
 
 /* The name of an error code, e.g. "RESOURCE_EXHAUSTED". Never NULL. */
 const char *frame_code_name(int code);
