@@ -3,6 +3,7 @@
  * `commands` plus one function, which parses its own options with
  * cli_getopt (that also takes the global ones) and talks through yxc.
  * Commands that need a session open their connection with cli_open_session.
+ * What commands in other files (cmd_*.c) may use is declared in cli.h.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,17 +19,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "out.h"
 #include "session_file.h"
 #include "yxc.h"
-
-/* Exit codes, as documented in `yanxiu --help`. */
-enum {
-    CLI_OK = 0,
-    CLI_FAILED = 1,    /* the server answered an error, or the connection failed midway */
-    CLI_USAGE = 2,     /* unknown command or option, bad argument */
-    CLI_NO_SERVER = 3, /* could not connect */
-};
 
 #define DEFAULT_SERVER     "127.0.0.1:7433"
 #define DEFAULT_TIMEOUT_MS 30000
@@ -40,46 +34,8 @@ enum {
 /* Asia/Shanghai, the product's local time: UTC+8 all year (no DST since 1991). */
 #define LOCAL_UTC_OFFSET_S (8 * 3600)
 
-/* cli_getopt's answer when the options were wrong (the problem is already printed). */
-#define CLI_BAD_OPTION (-2)
-
 /* Global option values for getopt_long, above any character a command may use. */
 enum { OPT_SERVER = 0x100, OPT_TIMEOUT, OPT_TLS, OPT_CA };
-
-struct command;
-
-struct cli {
-    const char *server;      /* HOST:PORT as given */
-    const char *server_from; /* "from --server", "from YANXIU_SERVER", ... or "the default" */
-    bool server_chosen;      /* by --server or YANXIU_SERVER (else the session's may be used) */
-    int timeout_ms;
-    bool tls;            /* --tls */
-    const char *ca_file; /* --ca or YANXIU_CA; NULL: the system store */
-    const struct command *cmd;
-    struct yxc *conn;
-    char peer[300];              /* the server as "host:port", for output */
-    Yanxiu__V1__Envelope *hello; /* the server's HelloResponse, after cli_hello */
-    /* The saved session (cli_load_session), and whether it was sent to this server. */
-    char session_path[4096];
-    char session_server[300]; /* the default server, when taken from the session file */
-    struct session_file session;
-    bool have_session;
-    bool session_sent;
-    Yanxiu__V1__Envelope *me; /* the WhoAmIResponse, after cli_open_session */
-};
-
-/*
- * A command. `run` gets argv[0] = the (last word of the) command name and
- * the arguments after it, and returns the exit code; it prints its own
- * messages. `name` may have several words ("units import"): the longest
- * match wins.
- */
-struct command {
-    const char *name;
-    const char *summary; /* one line for `yanxiu --help` */
-    int (*run)(struct cli *cli, int argc, char **argv);
-    const char *usage; /* the full text for `yanxiu COMMAND --help` */
-};
 
 static int cmd_hello(struct cli *cli, int argc, char **argv);
 static int cmd_help(struct cli *cli, int argc, char **argv);
@@ -154,6 +110,15 @@ static const struct command commands[] = {
      "             and how far its clock is from the daemon's\n"
      "  --count N  ping N times (1 to 100000) one after the other and show the\n"
      "             minimum, average and maximum round trip\n"},
+    {"roster import", "import teachers into the roster (create or update by teacher code)",
+     cmd_roster_import, cmd_roster_import_usage},
+    {"roster list", "list the teachers of the roster", cmd_roster_list, cmd_roster_list_usage},
+    {"roster transfer", "move a teacher to another school of the district", cmd_roster_transfer,
+     cmd_roster_transfer_usage},
+    {"units import", "import schools and their central schools (create or update by code)",
+     cmd_units_import, cmd_units_import_usage},
+    {"units list", "list the schools of the district and their reporting units", cmd_units_list,
+     cmd_units_list_usage},
     {"whoami", "show who the session belongs to and until when it is valid", cmd_whoami,
      "usage: yanxiu whoami\n"
      "\n"
@@ -223,11 +188,8 @@ static void print_usage(const struct command *cmd, FILE *fp)
           fp);
 }
 
-static int usage_error(const struct cli *cli, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
 /* Prints a usage problem and where to read more; returns CLI_USAGE. */
-static int usage_error(const struct cli *cli, const char *fmt, ...)
+int cli_usage_error(const struct cli *cli, const char *fmt, ...)
 {
     const char *name = cli->cmd ? cli->cmd->name : NULL;
     char what[512];
@@ -272,7 +234,7 @@ static void login_hint(const struct cli *cli)
 }
 
 /* Prints a failure of the client library; returns the exit code it calls for. */
-static int report(const struct cli *cli, const struct yxc_error *err)
+int cli_report(const struct cli *cli, const struct yxc_error *err)
 {
     fprintf(stderr, "yanxiu: %s\n", err->message);
     switch (err->fail) {
@@ -323,7 +285,7 @@ static bool set_global(struct cli *cli, int opt, const char *arg)
     }
     if (opt == OPT_CA) {
         if (!*arg) {
-            (void)usage_error(cli, "--ca needs a file name");
+            (void)cli_usage_error(cli, "--ca needs a file name");
             return false;
         }
         cli->ca_file = arg;
@@ -334,8 +296,9 @@ static bool set_global(struct cli *cli, int opt, const char *arg)
     double s = strtod(arg, &end);
     /* !(s > 0) also refuses NaN. */
     if (end == arg || *end != '\0' || errno != 0 || !(s > 0) || s > MAX_TIMEOUT_S) {
-        (void)usage_error(cli, "--timeout '%s' is not a number of seconds above 0 and up to %.0f",
-                          arg, MAX_TIMEOUT_S);
+        (void)cli_usage_error(cli,
+                              "--timeout '%s' is not a number of seconds above 0 and up to %.0f",
+                              arg, MAX_TIMEOUT_S);
         return false;
     }
     cli->timeout_ms = s * 1000 < 1 ? 1 : (int)(s * 1000);
@@ -347,13 +310,13 @@ static int bad_option(const struct cli *cli, int opt, char **argv)
     /* getopt leaves optind past the offending word, for long options the only trace of it. */
     const char *word = argv[optind - 1];
     if (opt == ':')
-        return usage_error(cli, "option '%s' needs a value", word);
+        return cli_usage_error(cli, "option '%s' needs a value", word);
     /* getopt says no more than '?' for "--flag=value" either. */
     if (strncmp(word, "--", 2) == 0 && strchr(word, '='))
-        return usage_error(cli, "unknown option, or one that takes no value: '%s'", word);
+        return cli_usage_error(cli, "unknown option, or one that takes no value: '%s'", word);
     if (optopt != 0 && optopt < 0x100)
-        return usage_error(cli, "unknown option '-%c'", optopt);
-    return usage_error(cli, "unknown option '%s'", word);
+        return cli_usage_error(cli, "unknown option '-%c'", optopt);
+    return cli_usage_error(cli, "unknown option '%s'", word);
 }
 
 /*
@@ -363,7 +326,7 @@ static int bad_option(const struct cli *cli, int opt, char **argv)
  * (operands are then argv[optind..]), or CLI_BAD_OPTION after printing
  * the problem.
  */
-static int cli_getopt(struct cli *cli, int argc, char **argv, const struct option *cmd_opts)
+int cli_getopt(struct cli *cli, int argc, char **argv, const struct option *cmd_opts)
 {
     struct option all[32];
     size_t n = 0;
@@ -396,28 +359,44 @@ static int cli_getopt(struct cli *cli, int argc, char **argv, const struct optio
 }
 
 /* False (after saying so) when operands are left over after the options. */
-static bool no_operands(const struct cli *cli, int argc, char **argv)
+bool cli_no_operands(const struct cli *cli, int argc, char **argv)
 {
     if (optind >= argc)
         return true;
-    (void)usage_error(cli, "unexpected argument '%s'", argv[optind]);
+    (void)cli_usage_error(cli, "unexpected argument '%s'", argv[optind]);
     return false;
 }
 
 /* Parses a whole number in [min, max] given to `option`. False after saying why. */
-static bool parse_long(const struct cli *cli, const char *option, const char *arg, long min,
-                       long max, long *out)
+bool cli_parse_long(const struct cli *cli, const char *option, const char *arg, long min, long max,
+                    long *out)
 {
     char *end;
     errno = 0;
     long v = strtol(arg, &end, 10);
     if (end == arg || *end != '\0' || errno != 0 || v < min || v > max) {
-        (void)usage_error(cli, "%s '%s' is not a whole number from %ld to %ld", option, arg, min,
-                          max);
+        (void)cli_usage_error(cli, "%s '%s' is not a whole number from %ld to %ld", option, arg,
+                              min, max);
         return false;
     }
     *out = v;
     return true;
+}
+
+bool cli_parse_format(const struct cli *cli, const char *arg, enum out_format *format)
+{
+    if (out_parse_format(arg, format))
+        return true;
+    (void)cli_usage_error(cli, "--format '%s': expected " OUT_FORMAT_CHOICES, arg);
+    return false;
+}
+
+int cli_print_table(const struct out_table *t, enum out_format format)
+{
+    if (out_print(t, format, stdout))
+        return CLI_OK;
+    fprintf(stderr, "yanxiu: could not write the output: %s\n", strerror(errno));
+    return CLI_FAILED;
 }
 
 /* --- commands: lookup ------------------------------------------------------------- */
@@ -464,8 +443,8 @@ static int unknown_command(struct cli *cli, const char *word)
         }
     }
     if (list[0])
-        return usage_error(cli, "'%s' needs more: one of %s", word, list);
-    return usage_error(cli, "unknown command '%s'", word);
+        return cli_usage_error(cli, "'%s' needs more: one of %s", word, list);
+    return cli_usage_error(cli, "unknown command '%s'", word);
 }
 
 /* --- talking to the server ---------------------------------------------------------- */
@@ -503,7 +482,7 @@ static int cli_connect(struct cli *cli)
     struct yxc_error err;
     cli->conn = yxc_connect_opts(host, port, &o, &err);
     if (!cli->conn)
-        return report(cli, &err);
+        return cli_report(cli, &err);
     yxc_set_timeout(cli->conn, cli->timeout_ms);
     return CLI_OK;
 }
@@ -531,7 +510,7 @@ static int cli_hello(struct cli *cli)
                 err.message);
         return CLI_NO_SERVER;
     }
-    return report(cli, &err);
+    return cli_report(cli, &err);
 }
 
 static void format_versions(const Yanxiu__V1__HelloResponse *h, char *buf, size_t cap)
@@ -568,7 +547,7 @@ static int cli_open(struct cli *cli)
     return rc;
 }
 
-static void cli_close(struct cli *cli)
+void cli_close(struct cli *cli)
 {
     yxc_free(cli->hello);
     cli->hello = NULL;
@@ -661,7 +640,7 @@ static int cli_whoami(struct cli *cli)
     req.whoami = &who;
     struct yxc_error err;
     if (!yxc_call(cli->conn, &req, YANXIU__V1__ENVELOPE__BODY_WHOAMI_REPLY, &cli->me, &err))
-        return report(cli, &err);
+        return cli_report(cli, &err);
     if (!cli->me->whoami_reply->identity) {
         fprintf(stderr, "yanxiu: the server at %s answered WhoAmI without an identity\n",
                 cli->peer);
@@ -679,7 +658,7 @@ static int cli_whoami(struct cli *cli)
  * connection only once a request on it has carried a valid session.
  * On CLI_OK the token is set on cli->conn and cli->me holds the identity.
  */
-static int cli_open_session(struct cli *cli)
+int cli_open_session(struct cli *cli)
 {
     int rc = cli_load_session(cli, false);
     if (rc != CLI_OK)
@@ -834,7 +813,7 @@ static int cmd_hello(struct cli *cli, int argc, char **argv)
 {
     if (cli_getopt(cli, argc, argv, NULL) != -1)
         return CLI_USAGE;
-    if (!no_operands(cli, argc, argv))
+    if (!cli_no_operands(cli, argc, argv))
         return CLI_USAGE;
     int rc = cli_connect(cli);
     if (rc == CLI_OK)
@@ -878,14 +857,14 @@ static int cmd_ping(struct cli *cli, int argc, char **argv)
             db = true;
             break;
         case 'n':
-            if (!parse_long(cli, "--count", optarg, 1, MAX_PING_COUNT, &count))
+            if (!cli_parse_long(cli, "--count", optarg, 1, MAX_PING_COUNT, &count))
                 return CLI_USAGE;
             break;
         default:
             return CLI_USAGE;
         }
     }
-    if (!no_operands(cli, argc, argv))
+    if (!cli_no_operands(cli, argc, argv))
         return CLI_USAGE;
     int rc = cli_open(cli);
     if (rc != CLI_OK)
@@ -913,7 +892,7 @@ static int cmd_ping(struct cli *cli, int argc, char **argv)
         if (!ok) {
             fflush(stdout);
             yxc_free(last);
-            return report(cli, &err);
+            return cli_report(cli, &err);
         }
         double ms = ms_between(&t0, &t1);
         min = i == 1 || ms < min ? ms : min;
@@ -960,7 +939,7 @@ static int read_password(const struct cli *cli, const char *user, char *pw, size
         explicit_bzero(env, n);
         unsetenv("YANXIU_PASSWORD");
         if (!fits)
-            return usage_error(cli, "YANXIU_PASSWORD is longer than %d bytes", MAX_PASSWORD);
+            return cli_usage_error(cli, "YANXIU_PASSWORD is longer than %d bytes", MAX_PASSWORD);
         return CLI_OK;
     }
     char prompt[400];
@@ -969,11 +948,11 @@ static int read_password(const struct cli *cli, const char *user, char *pw, size
     case PROMPT_OK:
         return CLI_OK;
     case PROMPT_NO_TERMINAL:
-        return usage_error(cli, "no terminal to ask for the password on: set YANXIU_PASSWORD");
+        return cli_usage_error(cli, "no terminal to ask for the password on: set YANXIU_PASSWORD");
     case PROMPT_EMPTY:
-        return usage_error(cli, "no password given");
+        return cli_usage_error(cli, "no password given");
     case PROMPT_TOO_LONG:
-        return usage_error(cli, "the password is longer than %d bytes", MAX_PASSWORD);
+        return cli_usage_error(cli, "the password is longer than %d bytes", MAX_PASSWORD);
     }
     return CLI_USAGE;
 }
@@ -1017,12 +996,12 @@ static int cmd_login(struct cli *cli, int argc, char **argv)
             return CLI_USAGE;
         user_opt = optarg;
     }
-    if (!no_operands(cli, argc, argv))
+    if (!cli_no_operands(cli, argc, argv))
         return CLI_USAGE;
     char user[MAX_USER_NAME + 2] = "";
     if (user_opt) {
         if (!*user_opt || strlen(user_opt) > MAX_USER_NAME)
-            return usage_error(cli, "--user needs a name of 1 to %d bytes", MAX_USER_NAME);
+            return cli_usage_error(cli, "--user needs a name of 1 to %d bytes", MAX_USER_NAME);
         snprintf(user, sizeof(user), "%s", user_opt);
     }
 
@@ -1042,14 +1021,15 @@ static int cmd_login(struct cli *cli, int argc, char **argv)
         case PROMPT_OK:
             break;
         case PROMPT_NO_TERMINAL:
-            return usage_error(cli, "no terminal to ask for the user name on: give --user NAME");
+            return cli_usage_error(cli,
+                                   "no terminal to ask for the user name on: give --user NAME");
         case PROMPT_EMPTY:
-            return usage_error(cli, "no user name given");
+            return cli_usage_error(cli, "no user name given");
         case PROMPT_TOO_LONG:
-            return usage_error(cli, "the user name is longer than %d bytes", MAX_USER_NAME);
+            return cli_usage_error(cli, "the user name is longer than %d bytes", MAX_USER_NAME);
         }
         if (strlen(user) > MAX_USER_NAME)
-            return usage_error(cli, "the user name is longer than %d bytes", MAX_USER_NAME);
+            return cli_usage_error(cli, "the user name is longer than %d bytes", MAX_USER_NAME);
     }
 
     char password[MAX_PASSWORD + 2];
@@ -1069,7 +1049,7 @@ static int cmd_login(struct cli *cli, int argc, char **argv)
     bool ok = yxc_call(cli->conn, &req, YANXIU__V1__ENVELOPE__BODY_LOGIN_REPLY, &resp, &err);
     explicit_bzero(password, sizeof(password));
     if (!ok)
-        return report(cli, &err);
+        return cli_report(cli, &err);
 
     Yanxiu__V1__LoginResponse *lr = resp->login_reply;
     const Yanxiu__V1__Identity *id = lr->identity;
@@ -1132,7 +1112,7 @@ static int cmd_logout(struct cli *cli, int argc, char **argv)
 {
     if (cli_getopt(cli, argc, argv, NULL) != -1)
         return CLI_USAGE;
-    if (!no_operands(cli, argc, argv))
+    if (!cli_no_operands(cli, argc, argv))
         return CLI_USAGE;
     int rc = cli_load_session(cli, true);
     if (rc != CLI_OK)
@@ -1176,7 +1156,7 @@ static int cmd_logout(struct cli *cli, int argc, char **argv)
         if (yxc_call(cli->conn, &req, YANXIU__V1__ENVELOPE__BODY_LOGOUT_REPLY, &resp, &err)) {
             yxc_free(resp);
         } else if (err.fail != YXC_ERR_SERVER || err.code != YANXIU__V1__CODE__UNAUTHENTICATED) {
-            rc = report(cli, &err);
+            rc = cli_report(cli, &err);
         }
     }
     if (rc != CLI_OK) {
@@ -1204,7 +1184,7 @@ static int cmd_whoami(struct cli *cli, int argc, char **argv)
 {
     if (cli_getopt(cli, argc, argv, NULL) != -1)
         return CLI_USAGE;
-    if (!no_operands(cli, argc, argv))
+    if (!cli_no_operands(cli, argc, argv))
         return CLI_USAGE;
     int rc = cli_open_session(cli);
     if (rc != CLI_OK)
@@ -1300,31 +1280,31 @@ static int cmd_audit(struct cli *cli, int argc, char **argv)
         switch (opt) {
         case 's':
             if (!parse_since(optarg, now_us(), &q.since_us))
-                return usage_error(cli,
-                                   "--since '%s' is not a time: give YYYY-MM-DD or "
-                                   "YYYY-MM-DDTHH:MM (Asia/Shanghai), or a span back from now "
-                                   "such as 30m, 24h or 7d",
-                                   optarg);
+                return cli_usage_error(cli,
+                                       "--since '%s' is not a time: give YYYY-MM-DD or "
+                                       "YYYY-MM-DDTHH:MM (Asia/Shanghai), or a span back from now "
+                                       "such as 30m, 24h or 7d",
+                                       optarg);
             break;
         case 'u':
             if (!*optarg || strlen(optarg) > MAX_USER_NAME)
-                return usage_error(cli, "--user needs a name of 1 to %d bytes", MAX_USER_NAME);
+                return cli_usage_error(cli, "--user needs a name of 1 to %d bytes", MAX_USER_NAME);
             q.user = optarg;
             break;
         case 'l':
-            if (!parse_long(cli, "--limit", optarg, 1, MAX_AUDIT_LIMIT, &limit))
+            if (!cli_parse_long(cli, "--limit", optarg, 1, MAX_AUDIT_LIMIT, &limit))
                 return CLI_USAGE;
             q.limit = (uint32_t)limit;
             break;
         case 'f':
-            if (!out_parse_format(optarg, &format))
-                return usage_error(cli, "--format '%s': expected " OUT_FORMAT_CHOICES, optarg);
+            if (!cli_parse_format(cli, optarg, &format))
+                return CLI_USAGE;
             break;
         default:
             return CLI_USAGE;
         }
     }
-    if (!no_operands(cli, argc, argv))
+    if (!cli_no_operands(cli, argc, argv))
         return CLI_USAGE;
     int rc = cli_open_session(cli);
     if (rc != CLI_OK)
@@ -1336,7 +1316,7 @@ static int cmd_audit(struct cli *cli, int argc, char **argv)
     Yanxiu__V1__Envelope *resp = NULL;
     struct yxc_error err;
     if (!yxc_call(cli->conn, &req, YANXIU__V1__ENVELOPE__BODY_AUDIT_LIST, &resp, &err))
-        return report(cli, &err);
+        return cli_report(cli, &err);
 
     /* The table says "time"; JSON and CSV use the field's name, "at". */
     static const struct out_column cols[] = {
@@ -1368,13 +1348,11 @@ static int cmd_audit(struct cli *cli, int argc, char **argv)
         fprintf(stderr, "yanxiu: out of memory listing %zu audit entries\n", list->n_entries);
         return CLI_FAILED;
     }
-    bool printed = out_print(t, format, stdout);
-    int saved = errno;
+    rc = cli_print_table(t, format);
     out_table_free(t);
-    if (!printed) {
+    if (rc != CLI_OK) {
         yxc_free(resp);
-        fprintf(stderr, "yanxiu: could not write the output: %s\n", strerror(saved));
-        return CLI_FAILED;
+        return rc;
     }
     if (list->truncated)
         fprintf(stderr,
@@ -1448,7 +1426,7 @@ int main(int argc, char **argv)
         }
     }
     if (optind >= argc)
-        return usage_error(&cli, "no command given");
+        return cli_usage_error(&cli, "no command given");
 
     int words;
     const struct command *cmd = find_command(argc - optind, argv + optind, &words);

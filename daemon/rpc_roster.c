@@ -32,6 +32,9 @@ static const struct db_stmt roster_stmts[] = {
                     "FROM teachers t JOIN schools s ON s.code = t.school_code "
                     "WHERE t.district_code = $1 AND ($2 = '' OR s.unit_code = $2) "
                     "ORDER BY s.unit_code, t.school_code, t.code"},
+    {"always_true", "SELECT true"},
+    {"unit_exists", "SELECT EXISTS (SELECT 1 FROM schools WHERE district_code = $1 "
+                    "AND unit_code = $2)"},
     {"roster_transfer", "SELECT from_school, to_unit FROM roster_transfer($1, $2, $3, $4)"},
 };
 
@@ -368,7 +371,17 @@ static void roster_listed(void *arg, const struct db_outcome *out)
         rpc_fail_db(req, out);
         return;
     }
-    PGresult *r = out->results[RPC_FIRST_RESULT];
+    const char *unit = req->env->list_roster->unit_code;
+    if (req->session.role == ROLE_SCHOOL)
+        unit = req->session.unit;
+    if (strcmp(PQgetvalue(out->results[RPC_FIRST_RESULT], 0, 0), "t") != 0) {
+        rpc_fail(req, YANXIU__V1__CODE__NOT_FOUND,
+                 "roster list: no reporting unit %s in district %s (see yanxiu units list)",
+                 unit, req->session.role == ROLE_ADMIN ? req->env->list_roster->district_code
+                                                       : req->session.district);
+        return;
+    }
+    PGresult *r = out->results[RPC_FIRST_RESULT + 1];
     int n = PQntuples(r);
     Yanxiu__V1__Teacher *ts = calloc((size_t)n + 1, sizeof(*ts));
     Yanxiu__V1__Teacher **ptrs = calloc((size_t)n + 1, sizeof(*ptrs));
@@ -424,8 +437,23 @@ void roster_list(struct rpc_req *req)
                  "roster list: --unit takes a 10-digit code");
         return;
     }
+    /* An unknown unit is NOT_FOUND, not an empty list: the caller named
+     * something that is not theirs to see. Without a unit the check is
+     * vacuously true. */
     const char *v[] = {district, unit};
-    rpc_query(req, roster_listed, "roster_list", 2, v);
+    struct db_job *job = rpc_job_new(req, roster_listed);
+    bool ok = job != NULL;
+    if (ok && unit[0])
+        ok = db_job_add(job, "unit_exists", 2, v);
+    else if (ok)
+        ok = db_job_add(job, "always_true", 0, NULL);
+    ok = ok && db_job_add(job, "roster_list", 2, v);
+    if (!ok) {
+        db_job_free(job);
+        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
+    rpc_submit(req, job);
 }
 
 static void transferred(void *arg, const struct db_outcome *out)

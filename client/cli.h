@@ -1,0 +1,128 @@
+/*
+ * cli: what the commands of the yanxiu CLI share. The command table and
+ * main() live in cli.c; a command may live in a file of its own (cmd_*.c)
+ * and reach the options, the session and the error reporting through here.
+ */
+#ifndef YANXIU_CLI_H
+#define YANXIU_CLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "out.h"
+#include "session_file.h"
+#include "yxc.h"
+
+#define CLI_MUST_CHECK __attribute__((warn_unused_result))
+
+/* Exit codes, as documented in `yanxiu --help`. */
+enum {
+    CLI_OK = 0,
+    CLI_FAILED = 1,    /* the server answered an error, or the connection failed midway */
+    CLI_USAGE = 2,     /* unknown command or option, bad argument */
+    CLI_NO_SERVER = 3, /* could not connect */
+};
+
+/* cli_getopt's answer when the options were wrong (the problem is already printed). */
+#define CLI_BAD_OPTION (-2)
+
+struct command;
+
+/* The state of one run of yanxiu: global options, the connection, the session. */
+struct cli {
+    const char *server;      /* HOST:PORT as given */
+    const char *server_from; /* "from --server", "from YANXIU_SERVER", ... or "the default" */
+    bool server_chosen;      /* by --server or YANXIU_SERVER (else the session's may be used) */
+    int timeout_ms;
+    bool tls;            /* --tls */
+    const char *ca_file; /* --ca or YANXIU_CA; NULL: the system store */
+    const struct command *cmd;
+    struct yxc *conn;
+    char peer[300];              /* the server as "host:port", for output */
+    Yanxiu__V1__Envelope *hello; /* the server's HelloResponse, after cli_hello */
+    /* The saved session (cli_load_session), and whether it was sent to this server. */
+    char session_path[4096];
+    char session_server[300]; /* the default server, when taken from the session file */
+    struct session_file session;
+    bool have_session;
+    bool session_sent;
+    Yanxiu__V1__Envelope *me; /* the WhoAmIResponse, after cli_open_session */
+};
+
+/*
+ * A command. `run` gets argv[0] = the (last word of the) command name and
+ * the arguments after it, and returns the exit code; it prints its own
+ * messages. `name` may have several words ("units import"): the longest
+ * match wins. main() answers --help with `usage` before `run` is called,
+ * and closes the connection after it returns.
+ */
+struct command {
+    const char *name;
+    const char *summary; /* one line for `yanxiu --help` */
+    int (*run)(struct cli *cli, int argc, char **argv);
+    const char *usage; /* the full text for `yanxiu COMMAND --help` */
+};
+
+/*
+ * getopt_long over a command's options plus the global ones, so that
+ * `yanxiu ping --server h:p` works like `yanxiu --server h:p ping`.
+ * A command's option values must stay below 0x100 (the global ones are
+ * above). Returns the next of the command's options (optarg set), -1 when
+ * done (operands are then argv[optind..]), or CLI_BAD_OPTION after printing
+ * the problem.
+ */
+int cli_getopt(struct cli *cli, int argc, char **argv, const struct option *cmd_opts);
+
+/* Prints a usage problem and where to read more ("see yanxiu COMMAND --help");
+   returns CLI_USAGE. */
+int cli_usage_error(const struct cli *cli, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* False (after saying so) when operands are left over after the options. */
+bool cli_no_operands(const struct cli *cli, int argc, char **argv) CLI_MUST_CHECK;
+
+/* Parses a whole number in [min, max] given to `option`. False after saying why. */
+bool cli_parse_long(const struct cli *cli, const char *option, const char *arg, long min, long max,
+                    long *out) CLI_MUST_CHECK;
+
+/* Parses the value of --format. False after saying what it accepts. */
+bool cli_parse_format(const struct cli *cli, const char *arg,
+                      enum out_format *format) CLI_MUST_CHECK;
+
+/* Prints a listing to stdout in `format`. Returns an exit code (CLI_FAILED, after saying
+   so, when the output could not be written). */
+int cli_print_table(const struct out_table *t, enum out_format format);
+
+/* Prints a failure of the client library (with a hint where one helps); returns the exit
+   code it calls for. */
+int cli_report(const struct cli *cli, const struct yxc_error *err);
+
+/*
+ * The standard way in for every command that needs a session: load the
+ * session, connect to its server, say Hello, then WhoAmI with the token
+ * (which also lets the server accept frames up to its max_frame on this
+ * connection). Returns an exit code, having said what went wrong; on CLI_OK
+ * the token is set on cli->conn and cli->me->whoami_reply->identity holds
+ * the caller's identity.
+ */
+int cli_open_session(struct cli *cli) CLI_MUST_CHECK;
+
+/* Closes the connection and frees the answers kept in cli. Safe to call twice. */
+void cli_close(struct cli *cli);
+
+/* --- commands in other files (the rows of the table in cli.c) ----------------------- */
+
+/* cmd_roster.c: schools (units) and the teacher roster. */
+int cmd_units_import(struct cli *cli, int argc, char **argv);
+int cmd_units_list(struct cli *cli, int argc, char **argv);
+int cmd_roster_import(struct cli *cli, int argc, char **argv);
+int cmd_roster_list(struct cli *cli, int argc, char **argv);
+int cmd_roster_transfer(struct cli *cli, int argc, char **argv);
+extern const char cmd_units_import_usage[];
+extern const char cmd_units_list_usage[];
+extern const char cmd_roster_import_usage[];
+extern const char cmd_roster_list_usage[];
+extern const char cmd_roster_transfer_usage[];
+
+#endif

@@ -1,0 +1,1057 @@
+/*
+ * cmd_roster: yanxiu units import|list and roster import|list|transfer. An
+ * import reads the whole CSV file, checks what the protocol cannot carry
+ * (booleans) and duplicate codes, sends the file as one request, and turns
+ * the server's row paths ("teachers[17].school_code") back into lines of it.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cli.h"
+#include "csvin.h"
+#include "out.h"
+#include "yxc.h"
+
+/* Problems of a file listed one per line before giving up; the rest are counted. */
+#define MAX_LISTED_PROBLEMS 100
+
+/* --- the files ------------------------------------------------------------------------ */
+
+/* schools.csv: one school per row. */
+enum {
+    UNIT_SCHOOL_CODE,
+    UNIT_NAME,
+    UNIT_KIND,
+    UNIT_CENTRAL_CODE,
+    UNIT_OPENED,
+    UNIT_CLOSED,
+    UNIT_NCOLS,
+};
+
+static const char *const unit_school_code_names[] = {"学校代码", "学校标识码", NULL};
+static const char *const unit_name_names[] = {"学校名称", "名称", NULL};
+static const char *const unit_kind_names[] = {"类型", "学校类型", NULL};
+static const char *const unit_central_code_names[] = {"所属中心校", "中心校代码", NULL};
+static const char *const unit_opened_names[] = {"开办日期", NULL};
+static const char *const unit_closed_names[] = {"撤并日期", NULL};
+
+static const struct csvin_column unit_cols[UNIT_NCOLS] = {
+    [UNIT_SCHOOL_CODE] = {"school_code", unit_school_code_names, true},
+    [UNIT_NAME] = {"name", unit_name_names, true},
+    [UNIT_KIND] = {"kind", unit_kind_names, true},
+    [UNIT_CENTRAL_CODE] = {"central_code", unit_central_code_names, false},
+    [UNIT_OPENED] = {"opened", unit_opened_names, false},
+    [UNIT_CLOSED] = {"closed", unit_closed_names, false},
+};
+
+/* teachers.csv: one teacher per row. */
+enum {
+    TEACHER_CODE,
+    TEACHER_NAME,
+    TEACHER_SCHOOL_CODE,
+    TEACHER_SUBJECT,
+    TEACHER_GROUP,
+    TEACHER_HOMEROOM,
+    TEACHER_BACKBONE,
+    TEACHER_NEW,
+    TEACHER_STATUS,
+    TEACHER_NCOLS,
+};
+
+static const char *const teacher_code_names[] = {"教师编号", NULL};
+static const char *const teacher_name_names[] = {"姓名", NULL};
+static const char *const teacher_school_code_names[] = {"学校代码", "学校标识码", NULL};
+static const char *const teacher_subject_names[] = {"学科", "任教学科", NULL};
+static const char *const teacher_group_names[] = {"教研组", "research_group", NULL};
+static const char *const teacher_homeroom_names[] = {"班主任", NULL};
+static const char *const teacher_backbone_names[] = {"骨干教师", NULL};
+static const char *const teacher_new_names[] = {"新任教师", NULL};
+static const char *const teacher_status_names[] = {"状态", NULL};
+
+static const struct csvin_column teacher_cols[TEACHER_NCOLS] = {
+    [TEACHER_CODE] = {"teacher_code", teacher_code_names, true},
+    [TEACHER_NAME] = {"name", teacher_name_names, true},
+    [TEACHER_SCHOOL_CODE] = {"school_code", teacher_school_code_names, true},
+    [TEACHER_SUBJECT] = {"subject", teacher_subject_names, false},
+    [TEACHER_GROUP] = {"group", teacher_group_names, false},
+    [TEACHER_HOMEROOM] = {"homeroom", teacher_homeroom_names, false},
+    [TEACHER_BACKBONE] = {"backbone", teacher_backbone_names, false},
+    [TEACHER_NEW] = {"new_teacher", teacher_new_names, false},
+    [TEACHER_STATUS] = {"status", teacher_status_names, false},
+};
+
+/* A file being imported, and the problems found in it so far. */
+struct import_file {
+    const char *path; /* as the user gave it */
+    struct csvin_table *t;
+    const struct csvin_column *cols;
+    size_t ncols;
+    const char *list; /* the request's repeated field: "units" or "teachers" */
+    size_t problems;
+};
+
+/* Prints one problem of the file (the first MAX_LISTED_PROBLEMS; the rest are counted). */
+__attribute__((format(printf, 2, 3))) static void file_problem(struct import_file *f,
+                                                               const char *fmt, ...)
+{
+    if (f->problems++ >= MAX_LISTED_PROBLEMS)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+/* Says how many problems there were and that nothing was imported; returns CLI_FAILED. */
+static int file_rejected(const struct import_file *f, const char *why)
+{
+    if (f->problems > MAX_LISTED_PROBLEMS)
+        fprintf(stderr, "yanxiu: %s: %zu problems (the first %d listed); %s\n", f->path,
+                f->problems, MAX_LISTED_PROBLEMS, why);
+    else
+        fprintf(stderr, "yanxiu: %s: %zu problem%s; %s\n", f->path, f->problems,
+                f->problems == 1 ? "" : "s", why);
+    return CLI_FAILED;
+}
+
+/* Reads the file into f->t (NULL unless CLI_OK). Returns an exit code, having said what is
+   wrong. */
+static int import_read(struct import_file *f, enum csvin_encoding enc)
+{
+    struct csvin_error err;
+    f->t = csvin_read(f->path, enc, f->cols, f->ncols, &err);
+    if (!f->t) {
+        fprintf(stderr, "yanxiu: %s\n", err.message);
+        return CLI_FAILED;
+    }
+    if (csvin_rows(f->t) == 0) {
+        fprintf(stderr, "yanxiu: %s: no rows below the header: nothing to import\n", f->path);
+        csvin_free(f->t);
+        f->t = NULL;
+        return CLI_FAILED;
+    }
+    return CLI_OK;
+}
+
+struct code_row {
+    const char *code;
+    size_t row;
+};
+
+static int code_row_cmp(const void *a, const void *b)
+{
+    const struct code_row *x = a, *y = b;
+    int c = strcmp(x->code, y->code);
+    return c ? c : (x->row > y->row) - (x->row < y->row);
+}
+
+/*
+ * Finds rows (of the n in t) whose code (column `col`) repeats an earlier
+ * row's: first[row] is that earlier row, or SIZE_MAX. Sorting keeps this
+ * fast for the largest files (the server refuses duplicates too; this names
+ * both lines). NULL when memory runs out.
+ */
+static size_t *find_duplicates(const struct csvin_table *t, size_t n, size_t col)
+{
+    size_t *first = malloc(n * sizeof(*first));
+    struct code_row *v = malloc(n * sizeof(*v));
+    if (!first || !v) {
+        free(first);
+        free(v);
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        first[i] = SIZE_MAX;
+        v[i] = (struct code_row){csvin_get(t, i, col), i};
+    }
+    qsort(v, n, sizeof(*v), code_row_cmp);
+    /* Sorted by row within a code: the first entry of a run is the earliest row.
+       Empty codes are the server's to name (they are not duplicates). */
+    for (size_t i = 1, start = 0; i < n; i++) {
+        if (strcmp(v[i].code, v[start].code) != 0)
+            start = i;
+        else if (v[i].code[0])
+            first[v[i].row] = v[start].row;
+    }
+    free(v);
+    return first;
+}
+
+/* Lists every repeated code of column `col` as a problem. False when memory ran out. */
+static bool check_duplicates(struct import_file *f, size_t col, const char *what)
+{
+    size_t n = csvin_rows(f->t);
+    size_t *first = find_duplicates(f->t, n, col);
+    if (!first)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (first[i] != SIZE_MAX)
+            file_problem(f, "%s line %d (%s): %s %s is listed twice (also line %d)", f->path,
+                         csvin_line(f->t, i), csvin_header(f->t, col), what,
+                         csvin_get(f->t, i, col), csvin_line(f->t, first[i]));
+    free(first);
+    return true;
+}
+
+/* yes/no, 是/否, 1/0, true/false (any ASCII case: Excel writes TRUE); empty is no.
+   False when s is none of these. */
+static bool parse_flag(const char *s, bool *v)
+{
+    static const struct {
+        const char *word;
+        bool value;
+    } words[] = {{"", false},  {"no", false}, {"否", false},  {"0", false},    {"yes", true},
+                 {"是", true}, {"1", true},   {"true", true}, {"false", false}};
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+        if (strcasecmp(s, words[i].word) == 0) {
+            *v = words[i].value;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The flag in column `col` of `row`; a problem of the file when it is not a yes or a no. */
+static bool flag_cell(struct import_file *f, size_t row, size_t col)
+{
+    bool v = false;
+    const char *s = csvin_get(f->t, row, col);
+    if (parse_flag(s, &v))
+        return v;
+    /* Quote at most 40 bytes, cut at a character boundary. */
+    size_t len = strlen(s), shown = len > 40 ? 40 : len;
+    while (shown > 0 && shown < len && ((unsigned char)s[shown] & 0xc0) == 0x80)
+        shown--;
+    file_problem(f,
+                 "%s line %d (%s): \"%.*s%s\" is neither yes nor no: write yes/no, 是/否, 1/0 "
+                 "or true/false (empty: no)",
+                 f->path, csvin_line(f->t, row), csvin_header(f->t, col), (int)shown, s,
+                 shown < len ? "…" : "");
+    return false;
+}
+
+/* Whole decimal digits at *p, from 1 to `max` of them; advances *p. -1 when none. */
+static int take_number(const char **p, int max)
+{
+    int v = 0, n = 0;
+    for (; n < max && **p >= '0' && **p <= '9'; n++, (*p)++)
+        v = v * 10 + (**p - '0');
+    return n ? v : -1;
+}
+
+/*
+ * Excel shows dates as 2019/9/1 and saves them so: a year of four digits,
+ * then month and day of one or two, separated alike by '-', '/' or '.',
+ * becomes YYYY-MM-DD in out (and out is returned). Anything else is
+ * returned as it is, for the server to judge (and name the line).
+ */
+static const char *normalize_date(const char *s, char *out, size_t cap)
+{
+    const char *p = s;
+    int y = strspn(s, "0123456789") == 4 ? take_number(&p, 4) : -1;
+    char sep = *p;
+    int m = -1, d = -1;
+    if (y >= 0 && sep && strchr("-/.", sep)) {
+        p++;
+        m = take_number(&p, 2);
+    }
+    if (m >= 0 && *p == sep) {
+        p++;
+        d = take_number(&p, 2);
+    }
+    if (d < 0 || *p != '\0')
+        return s;
+    snprintf(out, cap, "%04d-%02d-%02d", y, m, d);
+    return out;
+}
+
+/* --- the server's answer, back in the user's file ----------------------------------- */
+
+/*
+ * Parses "<list>[<row>]" or "<list>[<row>].<field>". False when the path is
+ * not of that shape.
+ */
+static bool parse_row_path(const char *path, const char *list, size_t *row, const char **field)
+{
+    size_t n = strlen(list);
+    if (strncmp(path, list, n) != 0 || path[n] != '[')
+        return false;
+    const char *p = path + n + 1;
+    size_t v = 0;
+    if (*p < '0' || *p > '9')
+        return false;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        if (v > (SIZE_MAX - 9) / 10)
+            return false;
+        v = v * 10 + (size_t)(*p - '0');
+    }
+    if (*p != ']')
+        return false;
+    p++;
+    if (*p == '.' && p[1])
+        *field = p + 1;
+    else if (*p == '\0')
+        *field = "";
+    else
+        return false;
+    *row = v;
+    return true;
+}
+
+/* The column a field of the request came from; ncols when none. */
+static size_t field_column(const struct import_file *f, const char *field)
+{
+    if (strcmp(field, "research_group") == 0)
+        field = "group"; /* Teacher.research_group is the file's "group" (教研组) */
+    for (size_t c = 0; c < f->ncols; c++)
+        if (strcmp(f->cols[c].name, field) == 0)
+            return c;
+    return f->ncols;
+}
+
+/*
+ * The server names other rows by index ("listed twice (also row 4)"): say
+ * "line N" of the file instead. Writes the reason, rewritten or not, to buf.
+ */
+static const char *rows_to_lines(const struct import_file *f, const char *reason, char *buf,
+                                 size_t cap)
+{
+    static const char marker[] = "(also row ";
+    const char *at = strstr(reason, marker);
+    size_t row;
+    char *end;
+    if (!at || !isdigit((unsigned char)at[sizeof(marker) - 1]))
+        return reason;
+    errno = 0;
+    unsigned long long v = strtoull(at + sizeof(marker) - 1, &end, 10);
+    row = (size_t)v;
+    if (errno || *end != ')' || v >= csvin_rows(f->t))
+        return reason;
+    snprintf(buf, cap, "%.*s(also line %d%s", (int)(at - reason), reason, csvin_line(f->t, row),
+             end);
+    return buf;
+}
+
+/* Prints one violation the server found, at its line of the file when it names a row. */
+static void print_violation(struct import_file *f, const Yanxiu__V1__FieldViolation *v)
+{
+    size_t row;
+    const char *field;
+    char buf[1200];
+    f->problems++;
+    if (!parse_row_path(v->path, f->list, &row, &field) || row >= csvin_rows(f->t)) {
+        fprintf(stderr, "%s%s%s\n", v->path, v->path[0] ? ": " : "", v->reason);
+        return;
+    }
+    const char *reason = rows_to_lines(f, v->reason, buf, sizeof(buf));
+    size_t col = field_column(f, field);
+    int line = csvin_line(f->t, row);
+    if (col < f->ncols)
+        fprintf(stderr, "%s line %d (%s): %s\n", f->path, line, csvin_header(f->t, col), reason);
+    else if (field[0])
+        fprintf(stderr, "%s line %d (%s): %s\n", f->path, line, field, reason);
+    else
+        fprintf(stderr, "%s line %d: %s\n", f->path, line, reason);
+}
+
+/*
+ * Sends the import `req` and prints the counts. Violations come back as
+ * lines of the file, every one, then the server's summary. Returns an exit
+ * code.
+ */
+static int import_send(struct cli *cli, struct import_file *f, Yanxiu__V1__Envelope *req)
+{
+    struct yxc_error err;
+    uint64_t id;
+    Yanxiu__V1__Envelope *resp = NULL;
+    if (!yxc_send(cli->conn, req, &id, &err) || !yxc_await(cli->conn, id, &resp, &err)) {
+        if (err.fail == YXC_ERR_USAGE && strstr(err.message, "frame limit"))
+            fprintf(stderr, "hint: split %s into smaller files and import them one by one\n",
+                    f->path);
+        return cli_report(cli, &err);
+    }
+    if (resp->body_case == YANXIU__V1__ENVELOPE__BODY_ERROR && resp->error->n_violations > 0) {
+        const Yanxiu__V1__Error *e = resp->error;
+        for (size_t i = 0; i < e->n_violations; i++)
+            print_violation(f, e->violations[i]);
+        fprintf(stderr, "yanxiu: %s: %s\n", f->path, e->message);
+        yxc_free(resp);
+        return CLI_FAILED;
+    }
+    if (!yxc_check(resp, &err)) {
+        yxc_free(resp);
+        return cli_report(cli, &err);
+    }
+    if (resp->body_case != YANXIU__V1__ENVELOPE__BODY_IMPORT_RESULT) {
+        fprintf(stderr, "yanxiu: the server at %s answered the import with %s\n", cli->peer,
+                yxc_body_name(resp->body_case));
+        yxc_free(resp);
+        return CLI_FAILED;
+    }
+    const Yanxiu__V1__ImportResult *r = resp->import_result;
+    printf("%s: %" PRIu32 " created, %" PRIu32 " updated, %" PRIu32 " unchanged\n", f->path,
+           r->created, r->updated, r->unchanged);
+    yxc_free(resp);
+    return CLI_OK;
+}
+
+/* --- options -------------------------------------------------------------------------- */
+
+static bool all_digits(const char *s, size_t n)
+{
+    return strlen(s) == n && strspn(s, "0123456789") == n;
+}
+
+/* Checks --district (6 digits). False after saying what is wrong. */
+static bool district_arg(const struct cli *cli, const char *arg)
+{
+    if (all_digits(arg, 6))
+        return true;
+    (void)cli_usage_error(cli, "--district '%s' is not a 6-digit division code (e.g. 411423)", arg);
+    return false;
+}
+
+/* The one operand (FILE, CODE, ...) left after the options; NULL after saying what is wrong. */
+static const char *one_operand(const struct cli *cli, int argc, char **argv, const char *what)
+{
+    if (optind >= argc) {
+        (void)cli_usage_error(cli, "%s is missing", what);
+        return NULL;
+    }
+    if (optind + 1 < argc) {
+        (void)cli_usage_error(cli, "unexpected argument '%s' (give one %s)", argv[optind + 1],
+                              what);
+        return NULL;
+    }
+    return argv[optind];
+}
+
+/* After cli_open_session: an admin acts on no district of its own and must name one. */
+static int need_district(const struct cli *cli, const char *district)
+{
+    const Yanxiu__V1__Identity *id = cli->me->whoami_reply->identity;
+    if (district[0] || strcmp(id->role, "admin") != 0)
+        return CLI_OK;
+    return cli_usage_error(cli, "user %s is an admin: name the district with --district CODE",
+                           id->user);
+}
+
+/* Options of both imports. */
+struct import_opts {
+    enum csvin_encoding enc;
+    const char *district;
+    const char *path;
+};
+
+/* Parses FILE [--encoding E] [--district CODE]. Returns an exit code. */
+static int import_options(struct cli *cli, int argc, char **argv, struct import_opts *o)
+{
+    static const struct option opts[] = {
+        {"encoding", required_argument, NULL, 'e'},
+        {"district", required_argument, NULL, 'd'},
+        {0},
+    };
+    *o = (struct import_opts){CSVIN_AUTO, "", NULL};
+    int opt;
+    while ((opt = cli_getopt(cli, argc, argv, opts)) != -1) {
+        switch (opt) {
+        case 'e':
+            if (!csvin_parse_encoding(optarg, &o->enc))
+                return cli_usage_error(cli, "--encoding '%s': expected " CSVIN_ENCODING_CHOICES,
+                                       optarg);
+            break;
+        case 'd':
+            if (!district_arg(cli, optarg))
+                return CLI_USAGE;
+            o->district = optarg;
+            break;
+        default:
+            return CLI_USAGE;
+        }
+    }
+    o->path = one_operand(cli, argc, argv, "FILE (the CSV file to import)");
+    return o->path ? CLI_OK : CLI_USAGE;
+}
+
+/* --- units import ---------------------------------------------------------------------- */
+
+const char cmd_units_import_usage[] =
+    "usage: yanxiu units import FILE [--encoding ENCODING] [--district CODE]\n"
+    "\n"
+    "Imports the schools listed in FILE, a CSV file as Excel saves it, into the\n"
+    "district: a new school code is created, a known one updated, one that did not\n"
+    "change is left alone. The server checks every row first; if any row is wrong,\n"
+    "nothing is written and every problem is listed with its line in FILE (exit\n"
+    "status 1). Reporting units (上报单位) follow: a central school with its\n"
+    "primaries is one unit, any other school is a unit by itself. District role;\n"
+    "an admin names the district with --district. Needs a session (yanxiu login).\n"
+    "\n"
+    "Columns: the first row names them, in English or in Chinese, in any order.\n"
+    "  school_code, 学校代码 (required): the 10-digit national school code\n"
+    "  name, 学校名称 (required)\n"
+    "  kind, 类型 (required): central 中心校, primary 小学 (also 完小, 村小,\n"
+    "      教学点), junior 初中, senior 高中, nine_year 九年一贯制, kindergarten\n"
+    "      幼儿园\n"
+    "  central_code, 所属中心校: a primary's central school (its school code, in\n"
+    "      this file or imported before); empty for the other kinds\n"
+    "  opened, 开办日期: YYYY-MM-DD (2019/9/1 is read too); empty: open since ever\n"
+    "  closed, 撤并日期: YYYY-MM-DD; empty: still open\n"
+    "\n"
+    "  --encoding ENCODING  " CSVIN_ENCODING_CHOICES " (default auto: UTF-8 with or\n"
+    "                       without BOM, else GB18030 as Excel saves on Chinese Windows)\n"
+    "  --district CODE      the district (6 digits); an admin must give it\n"
+    "\n"
+    "Example:\n"
+    "  $ cat schools.csv\n"
+    "  学校代码,学校名称,类型,所属中心校\n"
+    "  4114230001,城关镇中心校,中心校,\n"
+    "  4114230002,城关镇东街小学,小学,4114230001\n"
+    "  $ yanxiu units import schools.csv\n"
+    "  schools.csv: 2 created, 0 updated, 0 unchanged\n";
+
+int cmd_units_import(struct cli *cli, int argc, char **argv)
+{
+    struct import_opts o;
+    int rc = import_options(cli, argc, argv, &o);
+    if (rc != CLI_OK)
+        return rc;
+    struct import_file f = {o.path, NULL, unit_cols, UNIT_NCOLS, "units", 0};
+    rc = import_read(&f, o.enc);
+    if (rc != CLI_OK)
+        return rc;
+
+    size_t n = csvin_rows(f.t);
+    Yanxiu__V1__Unit *units = calloc(n, sizeof(*units));
+    Yanxiu__V1__Unit **ptrs = calloc(n, sizeof(*ptrs));
+    struct {
+        char opened[16], closed[16];
+    } *dates = calloc(n, sizeof(*dates));
+    if (!units || !ptrs || !dates || !check_duplicates(&f, UNIT_SCHOOL_CODE, "school")) {
+        fprintf(stderr, "yanxiu: out of memory reading %zu rows of %s\n", n, f.path);
+        rc = CLI_FAILED;
+        goto done;
+    }
+    if (f.problems) {
+        rc = file_rejected(&f, "nothing was sent");
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        Yanxiu__V1__Unit *u = &units[i];
+        yanxiu__v1__unit__init(u);
+        /* protobuf-c's fields are not const; packing only reads them. */
+        u->school_code = (char *)csvin_get(f.t, i, UNIT_SCHOOL_CODE);
+        u->name = (char *)csvin_get(f.t, i, UNIT_NAME);
+        u->kind = (char *)csvin_get(f.t, i, UNIT_KIND);
+        u->central_code = (char *)csvin_get(f.t, i, UNIT_CENTRAL_CODE);
+        u->opened = (char *)normalize_date(csvin_get(f.t, i, UNIT_OPENED), dates[i].opened,
+                                           sizeof(dates[i].opened));
+        u->closed = (char *)normalize_date(csvin_get(f.t, i, UNIT_CLOSED), dates[i].closed,
+                                           sizeof(dates[i].closed));
+        ptrs[i] = u;
+    }
+
+    rc = cli_open_session(cli);
+    if (rc == CLI_OK)
+        rc = need_district(cli, o.district);
+    if (rc == CLI_OK) {
+        Yanxiu__V1__ImportUnitsRequest in = YANXIU__V1__IMPORT_UNITS_REQUEST__INIT;
+        in.district_code = (char *)o.district;
+        in.units = ptrs;
+        in.n_units = n;
+        Yanxiu__V1__Envelope req = YANXIU__V1__ENVELOPE__INIT;
+        req.body_case = YANXIU__V1__ENVELOPE__BODY_IMPORT_UNITS;
+        req.import_units = &in;
+        rc = import_send(cli, &f, &req);
+    }
+done:
+    free(units);
+    free(ptrs);
+    free(dates);
+    csvin_free(f.t);
+    return rc;
+}
+
+/* --- roster import --------------------------------------------------------------------- */
+
+const char cmd_roster_import_usage[] =
+    "usage: yanxiu roster import FILE [--encoding ENCODING] [--district CODE]\n"
+    "\n"
+    "Imports the teachers listed in FILE, a CSV file as Excel saves it, into the\n"
+    "roster (教师名册): a new teacher code is created, a known one updated, one that\n"
+    "did not change is left alone. Teachers not in FILE stay as they are (mark one\n"
+    "who has gone with status left). The server checks every row first; if any row\n"
+    "is wrong, nothing is written and every problem is listed with its line in FILE\n"
+    "(exit status 1). A school account imports teachers of the schools of its own\n"
+    "reporting unit; a district account, of any school of the district (moving a\n"
+    "teacher between units is yanxiu roster transfer). An admin names the district\n"
+    "with --district. Needs a session (yanxiu login).\n"
+    "\n"
+    "Columns: the first row names them, in English or in Chinese, in any order.\n"
+    "  teacher_code, 教师编号 (required): unique in the district; 1 to 32 letters,\n"
+    "      digits, _ or -\n"
+    "  name, 姓名 (required)\n"
+    "  school_code, 学校代码 (required): the 10-digit code of the teacher's school\n"
+    "  subject, 学科\n"
+    "  group, 教研组: the research group, e.g. 语文, 数学, 综合\n"
+    "  homeroom, 班主任: homeroom teacher\n"
+    "  backbone, 骨干教师: backbone teacher\n"
+    "  new_teacher, 新任教师: new teacher\n"
+    "  status, 状态: active 在职, exempt 免训 or left 离职; empty: active\n"
+    "The three flags take yes/no, 是/否, 1/0 or true/false; empty is no. Any other\n"
+    "value is listed with its line and column, and nothing is sent.\n"
+    "\n"
+    "  --encoding ENCODING  " CSVIN_ENCODING_CHOICES " (default auto: UTF-8 with or\n"
+    "                       without BOM, else GB18030 as Excel saves on Chinese Windows)\n"
+    "  --district CODE      the district (6 digits); an admin must give it\n"
+    "\n"
+    "Example:\n"
+    "  $ cat teachers.csv\n"
+    "  教师编号,姓名,学校代码,学科,教研组,班主任,骨干教师,新任教师,状态\n"
+    "  T0001,张丽,4114230001,语文,语文,是,否,否,在职\n"
+    "  T0002,王强,4114230002,数学,数学,否,是,否,\n"
+    "  $ yanxiu roster import teachers.csv\n"
+    "  teachers.csv: 2 created, 0 updated, 0 unchanged\n";
+
+int cmd_roster_import(struct cli *cli, int argc, char **argv)
+{
+    struct import_opts o;
+    int rc = import_options(cli, argc, argv, &o);
+    if (rc != CLI_OK)
+        return rc;
+    struct import_file f = {o.path, NULL, teacher_cols, TEACHER_NCOLS, "teachers", 0};
+    rc = import_read(&f, o.enc);
+    if (rc != CLI_OK)
+        return rc;
+
+    size_t n = csvin_rows(f.t);
+    Yanxiu__V1__Teacher *ts = calloc(n, sizeof(*ts));
+    Yanxiu__V1__Teacher **ptrs = calloc(n, sizeof(*ptrs));
+    if (!ts || !ptrs || !check_duplicates(&f, TEACHER_CODE, "teacher")) {
+        fprintf(stderr, "yanxiu: out of memory reading %zu rows of %s\n", n, f.path);
+        rc = CLI_FAILED;
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        Yanxiu__V1__Teacher *t = &ts[i];
+        yanxiu__v1__teacher__init(t);
+        /* protobuf-c's fields are not const; packing only reads them. */
+        t->teacher_code = (char *)csvin_get(f.t, i, TEACHER_CODE);
+        t->name = (char *)csvin_get(f.t, i, TEACHER_NAME);
+        t->school_code = (char *)csvin_get(f.t, i, TEACHER_SCHOOL_CODE);
+        t->subject = (char *)csvin_get(f.t, i, TEACHER_SUBJECT);
+        t->research_group = (char *)csvin_get(f.t, i, TEACHER_GROUP);
+        t->homeroom = flag_cell(&f, i, TEACHER_HOMEROOM);
+        t->backbone = flag_cell(&f, i, TEACHER_BACKBONE);
+        t->new_teacher = flag_cell(&f, i, TEACHER_NEW);
+        t->status = (char *)csvin_get(f.t, i, TEACHER_STATUS);
+        ptrs[i] = t;
+    }
+    if (f.problems) {
+        rc = file_rejected(&f, "nothing was sent");
+        goto done;
+    }
+
+    rc = cli_open_session(cli);
+    if (rc == CLI_OK)
+        rc = need_district(cli, o.district);
+    if (rc == CLI_OK) {
+        Yanxiu__V1__ImportRosterRequest in = YANXIU__V1__IMPORT_ROSTER_REQUEST__INIT;
+        in.district_code = (char *)o.district;
+        in.teachers = ptrs;
+        in.n_teachers = n;
+        Yanxiu__V1__Envelope req = YANXIU__V1__ENVELOPE__INIT;
+        req.body_case = YANXIU__V1__ENVELOPE__BODY_IMPORT_ROSTER;
+        req.import_roster = &in;
+        rc = import_send(cli, &f, &req);
+    }
+done:
+    free(ts);
+    free(ptrs);
+    csvin_free(f.t);
+    return rc;
+}
+
+/* --- listings ------------------------------------------------------------------------- */
+
+/* Parses [--district CODE] [--unit CODE] [--format F] (--unit only when `unit` is given). */
+static int list_options(struct cli *cli, int argc, char **argv, const char **district,
+                        const char **unit, enum out_format *format)
+{
+    static const struct option with_unit[] = {
+        {"district", required_argument, NULL, 'd'},
+        {"format", required_argument, NULL, 'f'},
+        {"unit", required_argument, NULL, 'u'},
+        {0},
+    };
+    static const struct option without_unit[] = {
+        {"district", required_argument, NULL, 'd'},
+        {"format", required_argument, NULL, 'f'},
+        {0},
+    };
+    *district = "";
+    *format = OUT_TABLE;
+    int opt;
+    while ((opt = cli_getopt(cli, argc, argv, unit ? with_unit : without_unit)) != -1) {
+        switch (opt) {
+        case 'd':
+            if (!district_arg(cli, optarg))
+                return CLI_USAGE;
+            *district = optarg;
+            break;
+        case 'f':
+            if (!cli_parse_format(cli, optarg, format))
+                return CLI_USAGE;
+            break;
+        case 'u':
+            if (!all_digits(optarg, 10))
+                return cli_usage_error(cli,
+                                       "--unit '%s' is not a 10-digit school code (the unit's, "
+                                       "as yanxiu units list shows it)",
+                                       optarg);
+            *unit = optarg;
+            break;
+        default:
+            return CLI_USAGE;
+        }
+    }
+    return cli_no_operands(cli, argc, argv) ? CLI_OK : CLI_USAGE;
+}
+
+/* Sends a listing request; *resp holds a body of case `expect`. Returns an exit code. */
+static int list_call(struct cli *cli, Yanxiu__V1__Envelope *req,
+                     Yanxiu__V1__Envelope__BodyCase expect, Yanxiu__V1__Envelope **resp)
+{
+    struct yxc_error err;
+    if (!yxc_call(cli->conn, req, expect, resp, &err))
+        return cli_report(cli, &err);
+    return CLI_OK;
+}
+
+/* Prints the listing; frees t. Returns an exit code. */
+static int list_print(struct out_table *t, enum out_format format, size_t n, const char *what)
+{
+    if (!t) {
+        fprintf(stderr, "yanxiu: out of memory listing %zu %s\n", n, what);
+        return CLI_FAILED;
+    }
+    int rc = cli_print_table(t, format);
+    out_table_free(t);
+    return rc;
+}
+
+const char cmd_units_list_usage[] =
+    "usage: yanxiu units list [--district CODE] [--format FORMAT]\n"
+    "\n"
+    "Lists the schools of the district, grouped by reporting unit (上报单位): each\n"
+    "central school with its primaries, then the schools that are units by\n"
+    "themselves. Every role may list its district's schools; an admin names the\n"
+    "district with --district. Needs a session (yanxiu login).\n"
+    "\n"
+    "Columns (JSON keys and CSV header):\n"
+    "  school_code   学校代码    the 10-digit national school code\n"
+    "  name          学校名称\n"
+    "  kind          类型        central, primary, junior, senior, nine_year or\n"
+    "                            kindergarten\n"
+    "  central_code  所属中心校  a primary's central school\n"
+    "  unit_code     上报单位    the reporting unit: the central school's code for a\n"
+    "                            primary, else the school's own\n"
+    "  opened        开办日期    YYYY-MM-DD, empty: open since ever\n"
+    "  closed        撤并日期    YYYY-MM-DD, empty: still open\n"
+    "\n"
+    "  --district CODE  the district (6 digits); an admin must give it\n"
+    "  --format FORMAT  " OUT_FORMAT_CHOICES " (default table)\n"
+    "\n"
+    "Example:\n"
+    "  $ yanxiu units list --format csv\n"
+    "  school_code,name,kind,central_code,unit_code,opened,closed\n"
+    "  4114230001,城关镇中心校,central,,4114230001,,\n"
+    "  4114230002,城关镇东街小学,primary,4114230001,4114230001,2001-09-01,\n";
+
+int cmd_units_list(struct cli *cli, int argc, char **argv)
+{
+    const char *district;
+    enum out_format format;
+    int rc = list_options(cli, argc, argv, &district, NULL, &format);
+    if (rc != CLI_OK)
+        return rc;
+    rc = cli_open_session(cli);
+    if (rc == CLI_OK)
+        rc = need_district(cli, district);
+    if (rc != CLI_OK)
+        return rc;
+
+    Yanxiu__V1__ListUnitsRequest in = YANXIU__V1__LIST_UNITS_REQUEST__INIT;
+    in.district_code = (char *)district;
+    Yanxiu__V1__Envelope req = YANXIU__V1__ENVELOPE__INIT;
+    req.body_case = YANXIU__V1__ENVELOPE__BODY_LIST_UNITS;
+    req.list_units = &in;
+    Yanxiu__V1__Envelope *resp;
+    rc = list_call(cli, &req, YANXIU__V1__ENVELOPE__BODY_UNIT_LIST, &resp);
+    if (rc != CLI_OK)
+        return rc;
+
+    static const struct out_column cols[] = {
+        {"school_code", OUT_STRING, NULL}, {"name", OUT_STRING, NULL},
+        {"kind", OUT_STRING, NULL},        {"central_code", OUT_STRING, NULL},
+        {"unit_code", OUT_STRING, NULL},   {"opened", OUT_STRING, NULL},
+        {"closed", OUT_STRING, NULL},
+    };
+    const Yanxiu__V1__UnitList *list = resp->unit_list;
+    struct out_table *t = out_table_new(cols, sizeof(cols) / sizeof(cols[0]));
+    for (size_t i = 0; t && i < list->n_units; i++) {
+        const Yanxiu__V1__Unit *u = list->units[i];
+        const char *cells[] = {u->school_code, u->name,   u->kind,  u->central_code,
+                               u->unit_code,   u->opened, u->closed};
+        if (!out_row_add(t, cells)) {
+            out_table_free(t);
+            t = NULL;
+        }
+    }
+    size_t n = list->n_units;
+    rc = list_print(t, format, n, "schools");
+    if (rc == CLI_OK && n == 0 && format == OUT_TABLE)
+        fprintf(stderr, "yanxiu: no schools yet: import them with yanxiu units import FILE\n");
+    yxc_free(resp);
+    return rc;
+}
+
+/* JSON string literal of s; bytes that are not UTF-8 become U+FFFD so the output stays JSON. */
+static void json_string(const char *s, FILE *fp)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    putc('"', fp);
+    while (*p) {
+        /* A well-formed UTF-8 sequence (RFC 3629) of n bytes, else n = 0. */
+        static const uint32_t least[] = {0, 0, 0x80, 0x800, 0x10000};
+        size_t n = 0;
+        uint32_t cp = 0;
+        if (*p < 0x80) {
+            n = 1;
+            cp = *p;
+        } else if ((*p & 0xe0) == 0xc0) {
+            n = 2;
+            cp = *p & 0x1f;
+        } else if ((*p & 0xf0) == 0xe0) {
+            n = 3;
+            cp = *p & 0x0f;
+        } else if ((*p & 0xf8) == 0xf0) {
+            n = 4;
+            cp = *p & 0x07;
+        }
+        for (size_t i = 1; i < n; i++) {
+            if ((p[i] & 0xc0) != 0x80) {
+                n = 0;
+                break;
+            }
+            cp = cp << 6 | (p[i] & 0x3f);
+        }
+        if (n == 0 || cp < least[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+            fputs("\\ufffd", fp);
+            p++;
+            continue;
+        }
+        if (cp == '"' || cp == '\\')
+            fprintf(fp, "\\%c", (int)cp);
+        else if (cp < 0x20 || cp == 0x2028 || cp == 0x2029)
+            fprintf(fp, "\\u%04x", (unsigned)cp);
+        else
+            fwrite(p, 1, n, fp);
+        p += n;
+    }
+    putc('"', fp);
+}
+
+/*
+ * The roster as JSON: out.c has no boolean kind, and the flags must be
+ * true/false there (in table and CSV they read yes/no).
+ */
+static int print_roster_json(const Yanxiu__V1__RosterList *list)
+{
+    fputs(list->n_teachers ? "[\n" : "[]\n", stdout);
+    for (size_t i = 0; i < list->n_teachers; i++) {
+        const Yanxiu__V1__Teacher *t = list->teachers[i];
+        const char *keys[] = {"teacher_code", "name",    "school_code",
+                              "unit_code",    "subject", "group"};
+        const char *vals[] = {t->teacher_code, t->name,    t->school_code,
+                              t->unit_code,    t->subject, t->research_group};
+        fputs("  {", stdout);
+        for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+            printf("%s\"%s\": ", k ? ", " : "", keys[k]);
+            json_string(vals[k], stdout);
+        }
+        printf(", \"homeroom\": %s, \"backbone\": %s, \"new_teacher\": %s, \"status\": ",
+               t->homeroom ? "true" : "false", t->backbone ? "true" : "false",
+               t->new_teacher ? "true" : "false");
+        json_string(t->status, stdout);
+        fputs(i + 1 < list->n_teachers ? "},\n" : "}\n]\n", stdout);
+    }
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "yanxiu: could not write the output: %s\n", strerror(errno));
+        return CLI_FAILED;
+    }
+    return CLI_OK;
+}
+
+const char cmd_roster_list_usage[] =
+    "usage: yanxiu roster list [--unit CODE] [--district CODE] [--format FORMAT]\n"
+    "\n"
+    "Lists the teachers of the roster, by reporting unit, school and teacher code.\n"
+    "A school account sees its own unit; a district account the whole district, or\n"
+    "one unit with --unit. An admin names the district with --district. Needs a\n"
+    "session (yanxiu login).\n"
+    "\n"
+    "Columns (JSON keys and CSV header):\n"
+    "  teacher_code  教师编号\n"
+    "  name          姓名\n"
+    "  school_code   学校代码\n"
+    "  unit_code     上报单位  the reporting unit of the school\n"
+    "  subject       学科\n"
+    "  group         教研组\n"
+    "  homeroom      班主任    yes/no in table and CSV, true/false in JSON\n"
+    "  backbone      骨干教师  likewise\n"
+    "  new_teacher   新任教师  likewise\n"
+    "  status        状态      active, exempt or left\n"
+    "\n"
+    "  --unit CODE      only this reporting unit (the 10-digit code of its central\n"
+    "                   school, or of the school itself)\n"
+    "  --district CODE  the district (6 digits); an admin must give it\n"
+    "  --format FORMAT  " OUT_FORMAT_CHOICES " (default table)\n"
+    "\n"
+    "Example:\n"
+    "  $ yanxiu roster list --unit 4114230001 --format json\n"
+    "  [\n"
+    "    {\"teacher_code\": \"T0001\", \"name\": \"张丽\", \"school_code\": \"4114230001\", "
+    "\"unit_code\": \"4114230001\", \"subject\": \"语文\", \"group\": \"语文\", "
+    "\"homeroom\": true, \"backbone\": false, \"new_teacher\": false, \"status\": \"active\"}\n"
+    "  ]\n";
+
+int cmd_roster_list(struct cli *cli, int argc, char **argv)
+{
+    const char *district, *unit = "";
+    enum out_format format;
+    int rc = list_options(cli, argc, argv, &district, &unit, &format);
+    if (rc != CLI_OK)
+        return rc;
+    rc = cli_open_session(cli);
+    if (rc == CLI_OK)
+        rc = need_district(cli, district);
+    if (rc != CLI_OK)
+        return rc;
+
+    Yanxiu__V1__ListRosterRequest in = YANXIU__V1__LIST_ROSTER_REQUEST__INIT;
+    in.district_code = (char *)district;
+    in.unit_code = (char *)unit;
+    Yanxiu__V1__Envelope req = YANXIU__V1__ENVELOPE__INIT;
+    req.body_case = YANXIU__V1__ENVELOPE__BODY_LIST_ROSTER;
+    req.list_roster = &in;
+    Yanxiu__V1__Envelope *resp;
+    rc = list_call(cli, &req, YANXIU__V1__ENVELOPE__BODY_ROSTER_LIST, &resp);
+    if (rc != CLI_OK)
+        return rc;
+
+    const Yanxiu__V1__RosterList *list = resp->roster_list;
+    size_t n = list->n_teachers;
+    if (format == OUT_JSON) {
+        rc = print_roster_json(list);
+    } else {
+        static const struct out_column cols[] = {
+            {"teacher_code", OUT_STRING, NULL}, {"name", OUT_STRING, NULL},
+            {"school_code", OUT_STRING, NULL},  {"unit_code", OUT_STRING, NULL},
+            {"subject", OUT_STRING, NULL},      {"group", OUT_STRING, NULL},
+            {"homeroom", OUT_STRING, NULL},     {"backbone", OUT_STRING, NULL},
+            {"new_teacher", OUT_STRING, NULL},  {"status", OUT_STRING, NULL},
+        };
+        struct out_table *t = out_table_new(cols, sizeof(cols) / sizeof(cols[0]));
+        for (size_t i = 0; t && i < n; i++) {
+            const Yanxiu__V1__Teacher *x = list->teachers[i];
+            const char *cells[] = {x->teacher_code,
+                                   x->name,
+                                   x->school_code,
+                                   x->unit_code,
+                                   x->subject,
+                                   x->research_group,
+                                   x->homeroom ? "yes" : "no",
+                                   x->backbone ? "yes" : "no",
+                                   x->new_teacher ? "yes" : "no",
+                                   x->status};
+            if (!out_row_add(t, cells)) {
+                out_table_free(t);
+                t = NULL;
+            }
+        }
+        rc = list_print(t, format, n, "teachers");
+    }
+    if (rc == CLI_OK && n == 0 && format == OUT_TABLE)
+        fprintf(stderr, "yanxiu: no teachers%s%s: import them with yanxiu roster import FILE\n",
+                unit[0] ? " in unit " : "", unit);
+    yxc_free(resp);
+    return rc;
+}
+
+/* --- roster transfer --------------------------------------------------------------------- */
+
+const char cmd_roster_transfer_usage[] =
+    "usage: yanxiu roster transfer CODE --to SCHOOL_CODE\n"
+    "\n"
+    "Moves the teacher with teacher code (教师编号) CODE to another school of the\n"
+    "district, also one of another reporting unit. The hours (学时) the teacher\n"
+    "has earned stay with the teacher. District role. Needs a session (yanxiu\n"
+    "login).\n"
+    "\n"
+    "  --to SCHOOL_CODE  the 10-digit code of the school the teacher moves to\n"
+    "\n"
+    "Example:\n"
+    "  $ yanxiu roster transfer T0012 --to 4114230005\n"
+    "  teacher T0012 moved from 4114230002 to 4114230005 (unit 4114230001); their hours\n"
+    "  stay with them\n";
+
+int cmd_roster_transfer(struct cli *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"to", required_argument, NULL, 't'},
+        {0},
+    };
+    const char *to = NULL;
+    int opt;
+    while ((opt = cli_getopt(cli, argc, argv, opts)) != -1) {
+        if (opt != 't')
+            return CLI_USAGE;
+        if (!all_digits(optarg, 10))
+            return cli_usage_error(cli, "--to '%s' is not a 10-digit school code", optarg);
+        to = optarg;
+    }
+    const char *code = one_operand(cli, argc, argv, "CODE (the teacher code)");
+    if (!code)
+        return CLI_USAGE;
+    if (!to)
+        return cli_usage_error(cli, "--to SCHOOL_CODE is missing: where does %s move to?", code);
+    int rc = cli_open_session(cli);
+    if (rc != CLI_OK)
+        return rc;
+
+    Yanxiu__V1__TransferTeacherRequest in = YANXIU__V1__TRANSFER_TEACHER_REQUEST__INIT;
+    in.teacher_code = (char *)code;
+    in.to_school_code = (char *)to;
+    Yanxiu__V1__Envelope req = YANXIU__V1__ENVELOPE__INIT;
+    req.body_case = YANXIU__V1__ENVELOPE__BODY_TRANSFER_TEACHER;
+    req.transfer_teacher = &in;
+    Yanxiu__V1__Envelope *resp;
+    struct yxc_error err;
+    if (!yxc_call(cli->conn, &req, YANXIU__V1__ENVELOPE__BODY_TRANSFER_REPLY, &resp, &err))
+        return cli_report(cli, &err);
+    const Yanxiu__V1__TransferTeacherResponse *r = resp->transfer_reply;
+    const Yanxiu__V1__Teacher *t = r->teacher;
+    printf("teacher %s moved from %s to %s (unit %s); their hours stay with them\n",
+           t && t->teacher_code[0] ? t->teacher_code : code, r->from_school_code,
+           t && t->school_code[0] ? t->school_code : to, t ? t->unit_code : "?");
+    yxc_free(resp);
+    return CLI_OK;
+}

@@ -1,0 +1,1375 @@
+/*
+ * Tenancy, table-driven (issue 3, "Tests"), against the real daemon and
+ * database:
+ *   - every RPC that needs a session, sent by a district account of district
+ *     X about district Y, and by a school account of unit A about unit B (or
+ *     about district Y), is refused with PERMISSION_DENIED or NOT_FOUND and
+ *     writes nothing (schools, teachers, users, districts, audit_log compared
+ *     as the superuser before and after every request);
+ *   - the same requests with a random 32-byte token are UNAUTHENTICATED and
+ *     write nothing;
+ *   - the row-level wall: the daemon's database role, set up as district X
+ *     (or with nothing set at all), sees no row of district Y in any tenant
+ *     table and cannot write one.
+ *
+ * ADDING AN RPC: add ONE row to RPCS[] below: its name and roles exactly as
+ * in daemon/rpc.c methods[], a builder of its cross-tenant requests, and the
+ * codes expected. The first test reads methods[] from daemon/rpc.c and fails
+ * until every RPC that needs a session has its row.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "common.h"
+
+/* --- the districts, units, schools and teachers ---------------------------------- */
+
+#define DISTRICT_X "110101"
+#define DISTRICT_Y "120101"
+#define UNIT_A     "1101010001" /* central school of X, reporting unit A */
+#define PRIM_A     "1101010011" /* its member primary */
+#define UNIT_B     "1101010002" /* central school of X, reporting unit B */
+#define PRIM_B     "1101010021"
+#define UNIT_Y     "1201010001" /* central school of Y */
+#define PRIM_Y     "1201010011"
+
+struct school {
+    const char *code, *name, *kind, *central;
+};
+static const struct school SCHOOLS_X[] = {
+    {UNIT_A, "东城第一中心校", "central", ""},
+    {PRIM_A, "东城一中心附属小学", "primary", UNIT_A},
+    {UNIT_B, "东城第二中心校", "central", ""},
+    {PRIM_B, "东城二中心附属小学", "primary", UNIT_B},
+};
+static const struct school SCHOOLS_Y[] = {
+    {UNIT_Y, "和平中心校", "central", ""},
+    {PRIM_Y, "和平中心附属小学", "primary", UNIT_Y},
+};
+
+struct teacher {
+    const char *code, *name, *school;
+};
+static const struct teacher TEACHERS_X[] = {
+    {"XA01", "甲单位教师一", UNIT_A},
+    {"XA02", "甲单位教师二", PRIM_A},
+    {"XB01", "乙单位教师一", UNIT_B},
+    {"XB02", "乙单位教师二", PRIM_B},
+};
+static const struct teacher TEACHERS_Y[] = {
+    {"YT01", "和平教师一", UNIT_Y},
+    {"YT02", "和平教师二", PRIM_Y},
+};
+
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Names an answer to a cross-tenant request must never contain: teachers of
+ * another unit or district, schools of another district. (School names of
+ * one's own district are not secret: ListUnits shows them to every role.) */
+static const char *const FOREIGN_TO_DISTRICT_X[] = {"和平教师一", "和平教师二", "和平中心校",
+                                                    "和平中心附属小学", NULL};
+static const char *const FOREIGN_TO_SCHOOL_A[] = {
+    "乙单位教师一", "乙单位教师二",     "和平教师一", "和平教师二",
+    "和平中心校",   "和平中心附属小学", NULL};
+
+/* --- accounts and their sessions ------------------------------------------------- */
+
+struct account {
+    const char *name, *role, *district, *unit, *password;
+};
+static const struct account DIST_X = {"tn.district.x", "district", DISTRICT_X, NULL,
+                                      "TnDistX-pw-4b1e9a07"};
+static const struct account DIST_Y = {"tn.district.y", "district", DISTRICT_Y, NULL,
+                                      "TnDistY-pw-d03c7f52"};
+static const struct account SCHOOL_A = {"tn.school.a", "school", DISTRICT_X, UNIT_A,
+                                        "TnSchoolA-pw-9e6d2c18"};
+static const struct account SCHOOL_B = {"tn.school.b", "school", DISTRICT_X, UNIT_B,
+                                        "TnSchoolB-pw-71af30e5"};
+static const struct account SCHOOL_Y = {"tn.school.y", "school", DISTRICT_Y, UNIT_Y,
+                                        "TnSchoolY-pw-2c58b6d9"};
+static const struct account *const ACCOUNTS[] = {&DIST_X, &DIST_Y, &SCHOOL_A, &SCHOOL_B, &SCHOOL_Y};
+
+/* One logged-in connection per account, for the whole run. */
+static struct yxc *conns[N_OF(ACCOUNTS)];
+
+static struct yxc *conn_of(const struct account *a)
+{
+    for (size_t i = 0; i < N_OF(ACCOUNTS); i++)
+        if (ACCOUNTS[i] == a)
+            return conns[i];
+    fail_msg("no session for %s", a->name);
+    return NULL;
+}
+
+/* Who acts on whom in the table. */
+enum actor { ACT_DISTRICT_X, ACT_SCHOOL_A, N_ACTORS };
+static const struct {
+    const struct account *acc;
+    const char *acting_on;
+    const char *const *foreign;
+} ACTORS[N_ACTORS] = {
+    [ACT_DISTRICT_X] = {&DIST_X, "district " DISTRICT_Y, FOREIGN_TO_DISTRICT_X},
+    [ACT_SCHOOL_A] = {&SCHOOL_A, "unit " UNIT_B " (and district " DISTRICT_Y ")",
+                      FOREIGN_TO_SCHOOL_A},
+};
+
+/* Role bits as in daemon/session.h (enum role), for the roles column. */
+#define R_ADMIN    1u
+#define R_DISTRICT 2u
+#define R_SCHOOL   4u
+#define R_ANY      (R_ADMIN | R_DISTRICT | R_SCHOOL)
+
+static unsigned role_bit(const char *role)
+{
+    return strcmp(role, "admin") == 0      ? R_ADMIN
+           : strcmp(role, "district") == 0 ? R_DISTRICT
+           : strcmp(role, "school") == 0   ? R_SCHOOL
+                                           : 0;
+}
+
+/* --- time bound ------------------------------------------------------------------- */
+
+/* Each test (and the setup) must end within this; cmocka has no timeout of its own. */
+#define TEST_SECONDS 120
+
+static void on_alarm(int sig)
+{
+    static const char msg[] = "\ntest_tenancy: a test ran longer than its time bound; "
+                              "stopping\n";
+    ssize_t ignored = write(2, msg, sizeof(msg) - 1);
+    (void)ignored;
+    _exit(1);
+}
+
+static int arm(void **state)
+{
+    signal(SIGALRM, on_alarm);
+    alarm(TEST_SECONDS);
+    return 0;
+}
+
+static int disarm(void **state)
+{
+    alarm(0);
+    return 0;
+}
+
+/* --- a request under construction ------------------------------------------------- */
+
+/*
+ * One cross-tenant request, built in place by a row's builder (it holds
+ * pointers into itself: do not copy it). Besides the request, a builder may
+ * widen what counts as a refusal for this one request:
+ *   invalid_because: INVALID_ARGUMENT is accepted too, if there is at least one
+ *                    field violation and every violation's reason contains one
+ *                    of these (NULL-terminated);
+ *   answer_ok:       a success is accepted too, if this says the answer holds
+ *                    nothing of the other tenant (for a read whose request has no
+ *                    field that names another tenant, only a filter).
+ */
+#define MAX_ROWS 4
+struct form {
+    Yanxiu__V1__Envelope env;
+    union {
+        Yanxiu__V1__LogoutRequest logout;
+        Yanxiu__V1__WhoAmIRequest whoami;
+        Yanxiu__V1__AuditQuery audit;
+        Yanxiu__V1__ImportUnitsRequest import_units;
+        Yanxiu__V1__ListUnitsRequest list_units;
+        Yanxiu__V1__ImportRosterRequest import_roster;
+        Yanxiu__V1__ListRosterRequest list_roster;
+        Yanxiu__V1__TransferTeacherRequest transfer;
+    } u;
+    Yanxiu__V1__Unit units[MAX_ROWS];
+    Yanxiu__V1__Unit *unit_ptrs[MAX_ROWS];
+    Yanxiu__V1__Teacher teachers[MAX_ROWS];
+    Yanxiu__V1__Teacher *teacher_ptrs[MAX_ROWS];
+    char what[200];
+    const char *invalid_because[3];
+    bool (*answer_ok)(const Yanxiu__V1__Envelope *resp, char *why, size_t whylen);
+};
+
+static void form_begin(struct form *f, Yanxiu__V1__Envelope__BodyCase body, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void form_begin(struct form *f, Yanxiu__V1__Envelope__BodyCase body, const char *fmt, ...)
+{
+    memset(f, 0, sizeof(*f));
+    yanxiu__v1__envelope__init(&f->env);
+    f->env.body_case = body;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(f->what, sizeof(f->what), fmt, ap);
+    va_end(ap);
+    switch (body) {
+    case YANXIU__V1__ENVELOPE__BODY_LOGOUT:
+        yanxiu__v1__logout_request__init(&f->u.logout);
+        f->env.logout = &f->u.logout;
+        break;
+    case YANXIU__V1__ENVELOPE__BODY_WHOAMI:
+        yanxiu__v1__who_am_irequest__init(&f->u.whoami);
+        f->env.whoami = &f->u.whoami;
+        break;
+    case YANXIU__V1__ENVELOPE__BODY_AUDIT_QUERY:
+        yanxiu__v1__audit_query__init(&f->u.audit);
+        f->env.audit_query = &f->u.audit;
+        break;
+    case YANXIU__V1__ENVELOPE__BODY_IMPORT_UNITS:
+        yanxiu__v1__import_units_request__init(&f->u.import_units);
+        f->u.import_units.units = f->unit_ptrs;
+        f->env.import_units = &f->u.import_units;
+        break;
+    case YANXIU__V1__ENVELOPE__BODY_LIST_UNITS:
+        yanxiu__v1__list_units_request__init(&f->u.list_units);
+        f->env.list_units = &f->u.list_units;
+        break;
+    case YANXIU__V1__ENVELOPE__BODY_IMPORT_ROSTER:
+        yanxiu__v1__import_roster_request__init(&f->u.import_roster);
+        f->u.import_roster.teachers = f->teacher_ptrs;
+        f->env.import_roster = &f->u.import_roster;
+        break;
+    case YANXIU__V1__ENVELOPE__BODY_LIST_ROSTER:
+        yanxiu__v1__list_roster_request__init(&f->u.list_roster);
+        f->env.list_roster = &f->u.list_roster;
+        break;
+    case YANXIU__V1__ENVELOPE__BODY_TRANSFER_TEACHER:
+        yanxiu__v1__transfer_teacher_request__init(&f->u.transfer);
+        f->env.transfer_teacher = &f->u.transfer;
+        break;
+    default:
+        fail_msg("form_begin: body %d has no case here yet", (int)body);
+    }
+}
+
+static void add_unit(struct form *f, const char *code, const char *name, const char *kind,
+                     const char *central)
+{
+    size_t n = f->u.import_units.n_units;
+    assert_true(n < MAX_ROWS);
+    Yanxiu__V1__Unit *u = &f->units[n];
+    yanxiu__v1__unit__init(u);
+    u->school_code = (char *)code;
+    u->name = (char *)name;
+    u->kind = (char *)kind;
+    u->central_code = (char *)central;
+    f->unit_ptrs[n] = u;
+    f->u.import_units.n_units = n + 1;
+}
+
+static void add_teacher(struct form *f, const char *code, const char *name, const char *school)
+{
+    size_t n = f->u.import_roster.n_teachers;
+    assert_true(n < MAX_ROWS);
+    Yanxiu__V1__Teacher *t = &f->teachers[n];
+    yanxiu__v1__teacher__init(t);
+    t->teacher_code = (char *)code;
+    t->name = (char *)name;
+    t->school_code = (char *)school;
+    t->subject = "语文";
+    f->teacher_ptrs[n] = t;
+    f->u.import_roster.n_teachers = n + 1;
+}
+
+/* --- the builders: one per RPC; form i of actor a, false when there is none ------------ */
+
+static bool build_logout(enum actor a, int i, struct form *f)
+{
+    if (i > 0)
+        return false;
+    form_begin(f, YANXIU__V1__ENVELOPE__BODY_LOGOUT,
+               "Logout (its only form: the caller's own session)");
+    return true;
+}
+
+static bool build_whoami(enum actor a, int i, struct form *f)
+{
+    if (i > 0)
+        return false;
+    form_begin(f, YANXIU__V1__ENVELOPE__BODY_WHOAMI,
+               "WhoAmI (its only form: the caller's own session)");
+    return true;
+}
+
+/* A district's audit list may hold only entries of that district. */
+static bool audit_only_district_x(const Yanxiu__V1__Envelope *resp, char *why, size_t whylen)
+{
+    if (resp->body_case != YANXIU__V1__ENVELOPE__BODY_AUDIT_LIST) {
+        snprintf(why, whylen, "answered %s", yxc_body_name(resp->body_case));
+        return false;
+    }
+    const Yanxiu__V1__AuditList *l = resp->audit_list;
+    for (size_t i = 0; i < l->n_entries; i++) {
+        const Yanxiu__V1__AuditEntry *e = l->entries[i];
+        if (strcmp(e->district_code, DISTRICT_X) != 0 || strcmp(e->user, DIST_Y.name) == 0 ||
+            strcmp(e->user, SCHOOL_Y.name) == 0) {
+            snprintf(why, whylen, "the list holds an entry of district \"%s\": %s %s %s -> %s",
+                     e->district_code, e->user, e->action, e->target, e->outcome);
+            return false;
+        }
+    }
+    snprintf(why, whylen, "%zu entries, all of district %s", l->n_entries, DISTRICT_X);
+    return true;
+}
+
+static bool build_audit(enum actor a, int i, struct form *f)
+{
+    if (a == ACT_SCHOOL_A) {
+        if (i > 0)
+            return false;
+        form_begin(f, YANXIU__V1__ENVELOPE__BODY_AUDIT_QUERY, "audit entries of user %s (unit B)",
+                   SCHOOL_B.name);
+        f->u.audit.user = (char *)SCHOOL_B.name;
+        return true;
+    }
+    /* AuditQuery has no district field: the district is the caller's. Asking for
+     * another district's user, or for everything, is a filter; the answer must
+     * then hold no entry of Y (there are some: Y's accounts logged in). */
+    switch (i) {
+    case 0:
+        form_begin(f, YANXIU__V1__ENVELOPE__BODY_AUDIT_QUERY,
+                   "audit entries of user %s (district Y)", DIST_Y.name);
+        f->u.audit.user = (char *)DIST_Y.name;
+        break;
+    case 1:
+        form_begin(f, YANXIU__V1__ENVELOPE__BODY_AUDIT_QUERY, "audit entries of every user");
+        f->u.audit.limit = 10000;
+        break;
+    default:
+        return false;
+    }
+    f->answer_ok = audit_only_district_x;
+    return true;
+}
+
+static bool build_import_units(enum actor a, int i, struct form *f)
+{
+    if (a == ACT_SCHOOL_A) {
+        if (i > 0)
+            return false;
+        form_begin(f, YANXIU__V1__ENVELOPE__BODY_IMPORT_UNITS, "rename unit B's central school");
+        add_unit(f, UNIT_B, "改名的第二中心校", "central", "");
+        return true;
+    }
+    /* Forms 1 and 2 name no district, only school codes of Y: units_import
+     * (sql/003) checks those in the database, every row at once, and answers
+     * INVALID_ARGUMENT with one violation per row (school codes are national,
+     * so a clash is reported without showing the other district's row). */
+    switch (i) {
+    case 0:
+        form_begin(f, YANXIU__V1__ENVELOPE__BODY_IMPORT_UNITS,
+                   "district_code %s: a new central school there", DISTRICT_Y);
+        f->u.import_units.district_code = DISTRICT_Y;
+        add_unit(f, "1201010099", "越界新学校", "central", "");
+        return true;
+    case 1:
+        form_begin(f, YANXIU__V1__ENVELOPE__BODY_IMPORT_UNITS,
+                   "Y's central school %s, renamed, into its own district", UNIT_Y);
+        add_unit(f, UNIT_Y, "改名的和平中心校", "central", "");
+        f->invalid_because[0] = "belongs to another district";
+        return true;
+    case 2:
+        form_begin(f, YANXIU__V1__ENVELOPE__BODY_IMPORT_UNITS,
+                   "a new primary of its own attached to Y's central school %s", UNIT_Y);
+        add_unit(f, "1101010099", "越界附属小学", "primary", UNIT_Y);
+        f->invalid_because[0] = "neither in this file nor in the district";
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool build_list_units(enum actor a, int i, struct form *f)
+{
+    /* ListUnitsRequest names a district only: a school lists its own district's
+     * schools (by design, every role), so unit B has no form here. */
+    if (i > 0)
+        return false;
+    form_begin(f, YANXIU__V1__ENVELOPE__BODY_LIST_UNITS, "district_code %s", DISTRICT_Y);
+    f->u.list_units.district_code = DISTRICT_Y;
+    return true;
+}
+
+/* What roster_import (sql/003) says of a school outside the caller's unit, and
+ * of a teacher who belongs to another unit. */
+#define OUTSIDE_UNIT    "not in your reporting unit"
+#define TAKEN_FROM_UNIT "belongs to another reporting unit"
+
+static bool build_import_roster(enum actor a, int i, struct form *f)
+{
+    if (a == ACT_SCHOOL_A) {
+        /* The daemon checks schools against the caller's unit in the database
+         * (roster_import in sql/003), all rows at once, and answers
+         * INVALID_ARGUMENT with one violation per row so that a file's every
+         * problem is listed: accepted here only when the violation says the
+         * school is outside the caller's unit (or the teacher belongs to
+         * another unit). */
+        switch (i) {
+        case 0:
+            form_begin(f, YANXIU__V1__ENVELOPE__BODY_IMPORT_ROSTER,
+                       "a new teacher at %s, a school of unit B", PRIM_B);
+            add_teacher(f, "XA99", "越界新教师", PRIM_B);
+            f->invalid_because[0] = OUTSIDE_UNIT;
+            f->invalid_because[1] = TAKEN_FROM_UNIT;
+            return true;
+        case 1:
+            form_begin(f, YANXIU__V1__ENVELOPE__BODY_IMPORT_ROSTER,
+                       "unit B's teacher XB01, renamed, at its own school %s", UNIT_B);
+            add_teacher(f, "XB01", "改名的乙教师", UNIT_B);
+            f->invalid_because[0] = OUTSIDE_UNIT;
+            f->invalid_because[1] = TAKEN_FROM_UNIT;
+            return true;
+        case 2:
+            form_begin(f, YANXIU__V1__ENVELOPE__BODY_IMPORT_ROSTER,
+                       "unit B's teacher XB01 taken over into unit A's school %s", UNIT_A);
+            add_teacher(f, "XB01", "被挖走的教师", UNIT_A);
+            f->invalid_because[0] = OUTSIDE_UNIT;
+            f->invalid_because[1] = TAKEN_FROM_UNIT;
+            return true;
+        case 3:
+            form_begin(f, YANXIU__V1__ENVELOPE__BODY_IMPORT_ROSTER,
+                       "district_code %s, a teacher at Y's school %s", DISTRICT_Y, UNIT_Y);
+            f->u.import_roster.district_code = DISTRICT_Y;
+            add_teacher(f, "XA98", "越界教师", UNIT_Y);
+            return true;
+        default:
+            return false;
+        }
+    }
+    switch (i) {
+    case 0:
+        form_begin(f, YANXIU__V1__ENVELOPE__BODY_IMPORT_ROSTER,
+                   "district_code %s, a new teacher at Y's school %s", DISTRICT_Y, PRIM_Y);
+        f->u.import_roster.district_code = DISTRICT_Y;
+        add_teacher(f, "YT99", "越界新教师", PRIM_Y);
+        return true;
+    case 1:
+        /* No district named, only a school of Y: the same database check as for a
+         * school's unit (INVALID_ARGUMENT, one violation per row), here saying the
+         * school is not one of the caller's district. */
+        form_begin(f, YANXIU__V1__ENVELOPE__BODY_IMPORT_ROSTER,
+                   "a new teacher at Y's school %s, into its own district", PRIM_Y);
+        add_teacher(f, "YT98", "越界新教师", PRIM_Y);
+        f->invalid_because[0] = "not a school of this district";
+        return true;
+    case 2:
+        form_begin(f, YANXIU__V1__ENVELOPE__BODY_IMPORT_ROSTER,
+                   "Y's teacher YT01, renamed, at Y's school %s", UNIT_Y);
+        add_teacher(f, "YT01", "改名的和平教师", UNIT_Y);
+        f->invalid_because[0] = "not a school of this district";
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool build_list_roster(enum actor a, int i, struct form *f)
+{
+    switch (i) {
+    case 0:
+        form_begin(f, YANXIU__V1__ENVELOPE__BODY_LIST_ROSTER, "district_code %s", DISTRICT_Y);
+        f->u.list_roster.district_code = DISTRICT_Y;
+        return true;
+    case 1:
+        form_begin(f, YANXIU__V1__ENVELOPE__BODY_LIST_ROSTER, "unit_code %s (district Y)", UNIT_Y);
+        f->u.list_roster.unit_code = UNIT_Y;
+        return true;
+    case 2:
+        if (a != ACT_SCHOOL_A)
+            return false;
+        form_begin(f, YANXIU__V1__ENVELOPE__BODY_LIST_ROSTER, "unit_code %s (unit B)", UNIT_B);
+        f->u.list_roster.unit_code = UNIT_B;
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool build_transfer(enum actor a, int i, struct form *f)
+{
+    if (a == ACT_SCHOOL_A) {
+        if (i > 0)
+            return false;
+        form_begin(f, YANXIU__V1__ENVELOPE__BODY_TRANSFER_TEACHER,
+                   "unit B's teacher XB01 to unit A's school %s", UNIT_A);
+        f->u.transfer.teacher_code = "XB01";
+        f->u.transfer.to_school_code = UNIT_A;
+        return true;
+    }
+    switch (i) {
+    case 0:
+        form_begin(f, YANXIU__V1__ENVELOPE__BODY_TRANSFER_TEACHER,
+                   "Y's teacher YT01 to X's school %s", UNIT_A);
+        f->u.transfer.teacher_code = "YT01";
+        f->u.transfer.to_school_code = UNIT_A;
+        return true;
+    case 1:
+        form_begin(f, YANXIU__V1__ENVELOPE__BODY_TRANSFER_TEACHER,
+                   "X's teacher XA01 to Y's school %s", UNIT_Y);
+        f->u.transfer.teacher_code = "XA01";
+        f->u.transfer.to_school_code = UNIT_Y;
+        return true;
+    case 2:
+        form_begin(f, YANXIU__V1__ENVELOPE__BODY_TRANSFER_TEACHER,
+                   "Y's teacher YT01 to Y's school %s", PRIM_Y);
+        f->u.transfer.teacher_code = "YT01";
+        f->u.transfer.to_school_code = PRIM_Y;
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* --- THE TABLE: one row per RPC that needs a session ------------------------------- */
+
+#define CODE_BIT(c) (1u << (c))
+#define DENIED                                                                                     \
+    (CODE_BIT(YANXIU__V1__CODE__PERMISSION_DENIED) | CODE_BIT(YANXIU__V1__CODE__NOT_FOUND))
+/* Logout and WhoAmI act only on the caller's own session: they have no
+ * cross-tenant form. Their row asserts that WhoAmI only ever answers the
+ * caller's own identity and Logout ends only the caller's own session. */
+#define OWN_SESSION_ONLY (1u << 31)
+
+struct rpc_row {
+    const char *name; /* as in daemon/rpc.c methods[] */
+    unsigned roles;   /* the roles allowed there (R_*) */
+    bool (*build)(enum actor a, int i, struct form *f);
+    /* what a caller whose role may call it gets (a role that may not: PERMISSION_DENIED) */
+    unsigned expect;
+};
+
+static const struct rpc_row RPCS[] = {
+    {"Logout", R_ANY, build_logout, OWN_SESSION_ONLY},
+    {"WhoAmI", R_ANY, build_whoami, OWN_SESSION_ONLY},
+    {"ListAudit", R_ADMIN | R_DISTRICT, build_audit, DENIED},
+    {"ImportUnits", R_ADMIN | R_DISTRICT, build_import_units, DENIED},
+    {"ListUnits", R_ANY, build_list_units, DENIED},
+    {"ImportRoster", R_ANY, build_import_roster, DENIED},
+    {"ListRoster", R_ANY, build_list_roster, DENIED},
+    {"TransferTeacher", R_ADMIN | R_DISTRICT, build_transfer, DENIED},
+};
+
+/* --- calls, snapshots ------------------------------------------------------------------ */
+
+/* Sends env on c and returns the answer (asserts the I/O). */
+static Yanxiu__V1__Envelope *call(struct yxc *c, Yanxiu__V1__Envelope *env)
+{
+    struct yxc_error err;
+    uint64_t id;
+    if (!yxc_send(c, env, &id, &err))
+        fail_msg("sending %s: %s", yxc_body_name(env->body_case), err.message);
+    Yanxiu__V1__Envelope *resp = NULL;
+    if (!yxc_await(c, id, &resp, &err))
+        fail_msg("awaiting the answer to %s: %s", yxc_body_name(env->body_case), err.message);
+    return resp;
+}
+
+/* The answer, for messages: "CODE: message [path: reason; ...]" or the body's name. */
+static void describe(const Yanxiu__V1__Envelope *resp, char *out, size_t cap)
+{
+    if (resp->body_case != YANXIU__V1__ENVELOPE__BODY_ERROR || !resp->error) {
+        long n = resp->body_case == YANXIU__V1__ENVELOPE__BODY_ROSTER_LIST
+                     ? (long)resp->roster_list->n_teachers
+                 : resp->body_case == YANXIU__V1__ENVELOPE__BODY_UNIT_LIST
+                     ? (long)resp->unit_list->n_units
+                 : resp->body_case == YANXIU__V1__ENVELOPE__BODY_AUDIT_LIST
+                     ? (long)resp->audit_list->n_entries
+                     : -1;
+        if (n >= 0)
+            snprintf(out, cap, "a success (%s of %ld rows)", yxc_body_name(resp->body_case), n);
+        else
+            snprintf(out, cap, "a success (%s)", yxc_body_name(resp->body_case));
+        return;
+    }
+    const Yanxiu__V1__Error *e = resp->error;
+    size_t n = (size_t)snprintf(out, cap, "%s: %s", frame_code_name((int)e->code),
+                                e->message ? e->message : "");
+    for (size_t i = 0; i < e->n_violations && n < cap; i++)
+        n += (size_t)snprintf(out + n, cap - n, "%s %s: %s", i ? ";" : " [", e->violations[i]->path,
+                              e->violations[i]->reason);
+    if (e->n_violations && n < cap)
+        snprintf(out + n, cap - n, "]");
+}
+
+static char *psql_ok(bool as_daemon_role, const char *sql)
+{
+    int st;
+    char *full = NULL;
+    if (asprintf(&full, "\\set ON_ERROR_STOP on\n%s", sql) < 0)
+        fail_msg("out of memory");
+    char *out = it_psql(as_daemon_role, &st, full);
+    free(full);
+    if (st != 0)
+        fail_msg("psql as %s failed (status %d): %s",
+                 as_daemon_role ? "the daemon's role" : "superuser", st, out);
+    return out;
+}
+
+/* What a request could have written, read as the superuser. The audit log is
+ * kept apart: Logout writes its own entry. */
+struct snap {
+    char *data;     /* schools, teachers, users, districts: counts, newest update, digest */
+    long audit_max; /* highest audit_log id */
+    long audit_count;
+};
+
+static void snap_take(struct snap *s)
+{
+    char *out = psql_ok(
+        false,
+        "SELECT 'schools', count(*), coalesce(max(updated_at)::text, ''), "
+        "md5(coalesce(string_agg(s::text, ',' ORDER BY code), '')) FROM schools s;\n"
+        "SELECT 'teachers', count(*), coalesce(max(updated_at)::text, ''), "
+        "md5(coalesce(string_agg(t::text, ',' ORDER BY district_code, code), '')) FROM teachers "
+        "t;\n"
+        "SELECT 'users', count(*), md5(coalesce(string_agg(concat_ws('/', name, role, "
+        "district_code, unit_code, disabled, pw_hash), ',' ORDER BY id), '')) FROM users;\n"
+        "SELECT 'districts', count(*), md5(coalesce(string_agg(d::text, ',' ORDER BY code), '')) "
+        "FROM districts d;\n"
+        "SELECT count(*), coalesce(max(id), 0) FROM audit_log;\n");
+    /* The last line is the audit log's. */
+    char *last = out + strlen(out);
+    while (last > out && last[-1] == '\n')
+        *--last = '\0';
+    char *nl = strrchr(out, '\n');
+    assert_non_null(nl);
+    *nl = '\0';
+    if (sscanf(nl + 1, "%ld|%ld", &s->audit_count, &s->audit_max) != 2)
+        fail_msg("unexpected audit_log line: %s", nl + 1);
+    s->data = out;
+}
+
+static void snap_free(struct snap *s)
+{
+    free(s->data);
+    s->data = NULL;
+}
+
+/* Appends to `fails` (and prints) one failure; the tests report them all at the end. */
+struct fails {
+    int n;
+    char first[2048];
+};
+
+static void fails_add(struct fails *fl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void fails_add(struct fails *fl, const char *fmt, ...)
+{
+    char msg[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    printf("FAIL: %s\n", msg);
+    if (fl->n++ == 0)
+        snprintf(fl->first, sizeof(fl->first), "%s", msg);
+}
+
+static void fails_end(const struct fails *fl, const char *what)
+{
+    if (fl->n)
+        fail_msg("%d %s failed (each listed above with FAIL); the first: %s", fl->n, what,
+                 fl->first);
+}
+
+/* Compares two snapshots; `audit_may_grow_by` entries of `own_user` only are allowed. */
+static bool snap_same(const struct snap *before, const struct snap *after, const char *own_user,
+                      char *why, size_t whylen)
+{
+    if (strcmp(before->data, after->data) != 0) {
+        snprintf(why, whylen, "tables changed:\n--- before\n%s\n--- after\n%s", before->data,
+                 after->data);
+        return false;
+    }
+    if (after->audit_max == before->audit_max && after->audit_count == before->audit_count)
+        return true;
+    if (!own_user) {
+        snprintf(why, whylen,
+                 "audit_log changed: %ld rows (max id %ld) before, %ld (max id %ld) after",
+                 before->audit_count, before->audit_max, after->audit_count, after->audit_max);
+        return false;
+    }
+    char sql[256];
+    snprintf(sql, sizeof(sql),
+             "SELECT count(*) FILTER (WHERE user_name <> '%s'), count(*) FROM audit_log "
+             "WHERE id > %ld;",
+             own_user, before->audit_max);
+    char *out = psql_ok(false, sql);
+    long others = -1, all = -1;
+    bool ok = sscanf(out, "%ld|%ld", &others, &all) == 2 && others == 0 &&
+              after->audit_count - before->audit_count == all;
+    if (!ok)
+        snprintf(why, whylen, "audit_log got entries of someone else than %s: %s", own_user, out);
+    free(out);
+    return ok;
+}
+
+/* --- setup ------------------------------------------------------------------------------ */
+
+static void import_units_as(const struct account *a, const struct school *s, size_t n)
+{
+    struct form f;
+    form_begin(&f, YANXIU__V1__ENVELOPE__BODY_IMPORT_UNITS, "seed units");
+    for (size_t i = 0; i < n; i++)
+        add_unit(&f, s[i].code, s[i].name, s[i].kind, s[i].central);
+    Yanxiu__V1__Envelope *resp = call(conn_of(a), &f.env);
+    char d[2048];
+    describe(resp, d, sizeof(d));
+    if (resp->body_case != YANXIU__V1__ENVELOPE__BODY_IMPORT_RESULT)
+        fail_msg("ImportUnits as %s: %s", a->name, d);
+    assert_int_equal(resp->import_result->created, n);
+    yxc_free(resp);
+}
+
+static void import_roster_as(const struct account *a, const struct teacher *t, size_t n)
+{
+    struct form f;
+    form_begin(&f, YANXIU__V1__ENVELOPE__BODY_IMPORT_ROSTER, "seed roster");
+    for (size_t i = 0; i < n; i++)
+        add_teacher(&f, t[i].code, t[i].name, t[i].school);
+    Yanxiu__V1__Envelope *resp = call(conn_of(a), &f.env);
+    char d[2048];
+    describe(resp, d, sizeof(d));
+    if (resp->body_case != YANXIU__V1__ENVELOPE__BODY_IMPORT_RESULT)
+        fail_msg("ImportRoster as %s: %s", a->name, d);
+    assert_int_equal(resp->import_result->created, n);
+    yxc_free(resp);
+}
+
+static int setup(void **state)
+{
+    arm(state);
+    it_add_district(DISTRICT_X, "东城区");
+    it_add_district(DISTRICT_Y, "和平区");
+    for (size_t i = 0; i < N_OF(ACCOUNTS); i++) {
+        const struct account *a = ACCOUNTS[i];
+        it_add_user(a->name, a->role, a->district, a->unit, a->password);
+    }
+    for (size_t i = 0; i < N_OF(ACCOUNTS); i++)
+        conns[i] = it_login(ACCOUNTS[i]->name, ACCOUNTS[i]->password, NULL);
+    /* Seeded through the protocol, as each district. */
+    import_units_as(&DIST_X, SCHOOLS_X, N_OF(SCHOOLS_X));
+    import_units_as(&DIST_Y, SCHOOLS_Y, N_OF(SCHOOLS_Y));
+    import_roster_as(&DIST_X, TEACHERS_X, N_OF(TEACHERS_X));
+    import_roster_as(&DIST_Y, TEACHERS_Y, N_OF(TEACHERS_Y));
+    disarm(state);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    for (size_t i = 0; i < N_OF(ACCOUNTS); i++) {
+        yxc_close(conns[i]);
+        conns[i] = NULL;
+    }
+    return 0;
+}
+
+/* --- the table covers the daemon -------------------------------------------------------- */
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        fail_msg("cannot read %s", path);
+    size_t cap = 1 << 16, len = 0, n;
+    char *buf = malloc(cap);
+    assert_non_null(buf);
+    while ((n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+        len += n;
+        if (cap - len < 2) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+            assert_non_null(buf);
+        }
+    }
+    buf[len] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static unsigned parse_roles(const char *expr)
+{
+    if (strstr(expr, "ROLES_ANY"))
+        return R_ANY;
+    unsigned r = 0;
+    if (strstr(expr, "ROLE_ADMIN"))
+        r |= R_ADMIN;
+    if (strstr(expr, "ROLE_DISTRICT"))
+        r |= R_DISTRICT;
+    if (strstr(expr, "ROLE_SCHOOL"))
+        r |= R_SCHOOL;
+    return r;
+}
+
+static void table_lists_every_rpc_of_the_daemon(void **state)
+{
+    char *src = slurp(YX_SOURCE_DIR "/daemon/rpc.c");
+    char *p = strstr(src, "methods[] = {");
+    if (!p)
+        fail_msg("daemon/rpc.c has no methods[] table any more: update this test");
+    char *end = strstr(p, "\n};");
+    assert_non_null(end);
+    *end = '\0';
+    bool seen[N_OF(RPCS)] = {0};
+    int n_methods = 0, missing = 0;
+    while ((p = strstr(p, "{YANXIU__V1__ENVELOPE__BODY_"))) {
+        char *close = strchr(p, '}');
+        assert_non_null(close);
+        *close = '\0';
+        char *q1 = strchr(p, '"'), *q2 = q1 ? strchr(q1 + 1, '"') : NULL;
+        char *comma = strrchr(p, ',');
+        if (!q1 || !q2 || !comma)
+            fail_msg("cannot read this entry of methods[]: %s", p);
+        *q2 = '\0';
+        const char *name = q1 + 1;
+        unsigned roles = parse_roles(comma + 1);
+        const char *expr = comma + 1 + strspn(comma + 1, " \t\n");
+        bool no_session = expr[0] == '0';
+        n_methods++;
+        size_t k = 0;
+        while (k < N_OF(RPCS) && strcmp(RPCS[k].name, name) != 0)
+            k++;
+        if (no_session) {
+            printf("%-16s no session needed: not in the table\n", name);
+            if (k < N_OF(RPCS))
+                fail_msg("%s needs no session in daemon/rpc.c but has a row in RPCS[]", name);
+        } else if (k == N_OF(RPCS)) {
+            printf("%-16s MISSING from RPCS[] (test_tenancy.c): add its row\n", name);
+            missing++;
+        } else {
+            seen[k] = true;
+            printf("%-16s roles %u in daemon/rpc.c, %u in the table\n", name, roles, RPCS[k].roles);
+            if (roles != RPCS[k].roles)
+                fail_msg("%s: daemon/rpc.c allows roles %u, the table says %u: update its row",
+                         name, roles, RPCS[k].roles);
+        }
+        p = close + 1;
+    }
+    free(src);
+    assert_true(n_methods >= 8);
+    if (missing)
+        fail_msg("%d RPC(s) of daemon/rpc.c methods[] have no row in RPCS[] (listed above)",
+                 missing);
+    for (size_t k = 0; k < N_OF(RPCS); k++)
+        if (!seen[k])
+            fail_msg("RPCS[] has a row for %s, which daemon/rpc.c methods[] does not list",
+                     RPCS[k].name);
+}
+
+/* --- reads inside one's own scope (the control: the refusals are not just broken requests) */
+
+static Yanxiu__V1__Envelope *list_roster(const struct account *a, const char *unit)
+{
+    struct form f;
+    form_begin(&f, YANXIU__V1__ENVELOPE__BODY_LIST_ROSTER, "own roster");
+    f.u.list_roster.unit_code = (char *)unit;
+    Yanxiu__V1__Envelope *resp = call(conn_of(a), &f.env);
+    char d[2048];
+    describe(resp, d, sizeof(d));
+    if (resp->body_case != YANXIU__V1__ENVELOPE__BODY_ROSTER_LIST)
+        fail_msg("ListRoster as %s (unit \"%s\"): %s", a->name, unit, d);
+    return resp;
+}
+
+/* The teacher codes of a roster list, sorted by the server, joined with spaces. */
+static void codes_of(const Yanxiu__V1__RosterList *l, char *out, size_t cap)
+{
+    size_t n = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < l->n_teachers && n < cap; i++)
+        n += (size_t)snprintf(out + n, cap - n, "%s%s", i ? " " : "", l->teachers[i]->teacher_code);
+}
+
+static void own_scope_reads_see_only_own_rows(void **state)
+{
+    char codes[512];
+    struct {
+        const struct account *who;
+        const char *unit;
+        const char *expect;
+    } cases[] = {
+        {&DIST_X, "", "XA01 XA02 XB01 XB02"}, {&DIST_X, UNIT_B, "XB01 XB02"},
+        {&DIST_Y, "", "YT01 YT02"},           {&SCHOOL_A, "", "XA01 XA02"},
+        {&SCHOOL_A, UNIT_A, "XA01 XA02"},     {&SCHOOL_B, "", "XB01 XB02"},
+        {&SCHOOL_Y, "", "YT01 YT02"},
+    };
+    for (size_t i = 0; i < N_OF(cases); i++) {
+        Yanxiu__V1__Envelope *resp = list_roster(cases[i].who, cases[i].unit);
+        codes_of(resp->roster_list, codes, sizeof(codes));
+        printf("ListRoster as %-14s unit \"%s\": %s\n", cases[i].who->name, cases[i].unit, codes);
+        assert_string_equal(codes, cases[i].expect);
+        yxc_free(resp);
+    }
+    /* Units: a district sees its own schools, all of them; a school sees no
+     * school of another district (today the whole list of its own district; a
+     * list cut down to its unit would pass too). Our codes begin with the
+     * district's. */
+    const struct account *who[] = {&DIST_X, &SCHOOL_A, &DIST_Y, &SCHOOL_Y};
+    for (size_t i = 0; i < N_OF(who); i++) {
+        struct form f;
+        form_begin(&f, YANXIU__V1__ENVELOPE__BODY_LIST_UNITS, "own units");
+        Yanxiu__V1__Envelope *resp = call(conn_of(who[i]), &f.env);
+        assert_int_equal(resp->body_case, YANXIU__V1__ENVELOPE__BODY_UNIT_LIST);
+        const Yanxiu__V1__UnitList *l = resp->unit_list;
+        printf("ListUnits as %s: %zu units\n", who[i]->name, l->n_units);
+        size_t all = strcmp(who[i]->district, DISTRICT_X) == 0 ? N_OF(SCHOOLS_X) : N_OF(SCHOOLS_Y);
+        if (strcmp(who[i]->role, "district") == 0)
+            assert_int_equal(l->n_units, all);
+        else
+            assert_in_range(l->n_units, 2, all); /* its central school and member primary */
+        for (size_t k = 0; k < l->n_units; k++)
+            assert_memory_equal(l->units[k]->school_code, who[i]->district, 6);
+        yxc_free(resp);
+    }
+}
+
+/* --- the cross-tenant table --------------------------------------------------------- */
+
+/* An error answer must not name another tenant's teachers (or Y's schools). */
+static bool leaks(const Yanxiu__V1__Envelope *resp, const char *const *foreign, const char **which)
+{
+    if (resp->body_case != YANXIU__V1__ENVELOPE__BODY_ERROR || !resp->error)
+        return false;
+    const Yanxiu__V1__Error *e = resp->error;
+    for (const char *const *n = foreign; *n; n++) {
+        if (e->message && strstr(e->message, *n)) {
+            *which = *n;
+            return true;
+        }
+        for (size_t i = 0; i < e->n_violations; i++)
+            if (strstr(e->violations[i]->reason, *n)) {
+                *which = *n;
+                return true;
+            }
+    }
+    return false;
+}
+
+/* Is `resp` an acceptable answer to form f of row by actor a? */
+static bool refused_as_expected(const struct rpc_row *row, enum actor a, const struct form *f,
+                                const Yanxiu__V1__Envelope *resp, char *why, size_t whylen)
+{
+    bool role_may = (row->roles & role_bit(ACTORS[a].acc->role)) != 0;
+    unsigned expect = role_may ? row->expect : CODE_BIT(YANXIU__V1__CODE__PERMISSION_DENIED);
+    char d[2048];
+    describe(resp, d, sizeof(d));
+    const char *leaked;
+    if (leaks(resp, ACTORS[a].foreign, &leaked)) {
+        snprintf(why, whylen, "the answer names \"%s\", which %s may not see: %s", leaked,
+                 ACTORS[a].acc->name, d);
+        return false;
+    }
+    if (resp->body_case == YANXIU__V1__ENVELOPE__BODY_ERROR && resp->error) {
+        const Yanxiu__V1__Error *e = resp->error;
+        if ((int)e->code < 31 && (expect & CODE_BIT(e->code)))
+            return true;
+        if (role_may && e->code == YANXIU__V1__CODE__INVALID_ARGUMENT && f->invalid_because[0] &&
+            e->n_violations > 0) {
+            bool all = true;
+            for (size_t i = 0; i < e->n_violations; i++) {
+                bool one = false;
+                for (int k = 0; f->invalid_because[k]; k++)
+                    one = one || strstr(e->violations[i]->reason, f->invalid_because[k]) != NULL;
+                all = all && one;
+            }
+            if (all)
+                return true;
+        }
+    } else if (role_may && f->answer_ok) {
+        char how[512];
+        if (f->answer_ok(resp, how, sizeof(how))) {
+            printf("    (accepted: %s)\n", how);
+            return true;
+        }
+        snprintf(why, whylen, "%s", how);
+        return false;
+    }
+    char alt[256] = "";
+    if (role_may && f->invalid_because[0])
+        snprintf(alt, sizeof(alt), " (or INVALID_ARGUMENT whose every violation says \"%s\"%s%s%s)",
+                 f->invalid_because[0], f->invalid_because[1] ? " or \"" : "",
+                 f->invalid_because[1] ? f->invalid_because[1] : "",
+                 f->invalid_because[1] ? "\"" : "");
+    snprintf(why, whylen, "expected %s%s, got %s",
+             role_may ? "PERMISSION_DENIED or NOT_FOUND" : "PERMISSION_DENIED (role not allowed)",
+             alt, d);
+    return false;
+}
+
+static void assert_whoami_is(struct yxc *c, const struct account *acc, struct fails *fl,
+                             const char *when)
+{
+    struct form f;
+    form_begin(&f, YANXIU__V1__ENVELOPE__BODY_WHOAMI, "whoami");
+    Yanxiu__V1__Envelope *resp = call(c, &f.env);
+    char d[2048];
+    describe(resp, d, sizeof(d));
+    if (resp->body_case != YANXIU__V1__ENVELOPE__BODY_WHOAMI_REPLY) {
+        fails_add(fl, "WhoAmI of %s %s: %s", acc->name, when, d);
+    } else {
+        const Yanxiu__V1__Identity *id = resp->whoami_reply->identity;
+        if (!id || strcmp(id->user, acc->name) != 0 || strcmp(id->role, acc->role) != 0 ||
+            strcmp(id->district_code, acc->district) != 0 ||
+            strcmp(id->unit_code, acc->unit ? acc->unit : "") != 0)
+            fails_add(fl, "WhoAmI of %s %s answered another identity: %s %s %s %s", acc->name, when,
+                      id ? id->user : "?", id ? id->role : "?", id ? id->district_code : "?",
+                      id ? id->unit_code : "?");
+    }
+    yxc_free(resp);
+}
+
+/* Logout / WhoAmI: on a fresh session of the actor, nothing but that session. */
+static void run_own_session_row(const struct rpc_row *row, enum actor a, struct fails *fl)
+{
+    const struct account *acc = ACTORS[a].acc;
+    struct form f;
+    assert_true(row->build(a, 0, &f));
+    uint8_t token[32];
+    struct yxc *c = it_login(acc->name, acc->password, token);
+    struct snap before, after;
+    snap_take(&before);
+    Yanxiu__V1__Envelope *resp = call(c, &f.env);
+    char d[2048], why[4096];
+    describe(resp, d, sizeof(d));
+    printf("%-15s as %-14s %s -> %s\n", row->name, acc->name, f.what, d);
+    if (f.env.body_case == YANXIU__V1__ENVELOPE__BODY_WHOAMI) {
+        yxc_free(resp);
+        assert_whoami_is(c, acc, fl, "on a fresh session");
+    } else if (resp->body_case != YANXIU__V1__ENVELOPE__BODY_LOGOUT_REPLY) {
+        fails_add(fl, "Logout as %s: %s", acc->name, d);
+        yxc_free(resp);
+    } else {
+        yxc_free(resp);
+        /* That session is over ... */
+        struct form w;
+        form_begin(&w, YANXIU__V1__ENVELOPE__BODY_WHOAMI, "whoami");
+        resp = call(c, &w.env);
+        if (resp->body_case != YANXIU__V1__ENVELOPE__BODY_ERROR ||
+            resp->error->code != YANXIU__V1__CODE__UNAUTHENTICATED) {
+            describe(resp, d, sizeof(d));
+            fails_add(fl, "after Logout as %s, its token still answers WhoAmI: %s", acc->name, d);
+        }
+        yxc_free(resp);
+    }
+    /* ... and every other session, its own user's included, goes on as before. */
+    for (size_t i = 0; i < N_OF(ACCOUNTS); i++)
+        assert_whoami_is(conns[i], ACCOUNTS[i], fl, "after the row");
+    snap_take(&after);
+    if (!snap_same(&before, &after, acc->name, why, sizeof(why)))
+        fails_add(fl, "%s as %s wrote something not its own: %s", row->name, acc->name, why);
+    snap_free(&before);
+    snap_free(&after);
+    yxc_close(c);
+}
+
+static void cross_tenant_requests_are_refused_and_write_nothing(void **state)
+{
+    struct fails fl = {0};
+    int requests = 0;
+    for (size_t k = 0; k < N_OF(RPCS); k++) {
+        const struct rpc_row *row = &RPCS[k];
+        for (int a = 0; a < N_ACTORS; a++) {
+            if (row->expect & OWN_SESSION_ONLY) {
+                run_own_session_row(row, (enum actor)a, &fl);
+                requests++;
+                continue;
+            }
+            struct form f;
+            for (int i = 0; row->build((enum actor)a, i, &f); i++) {
+                const struct account *acc = ACTORS[a].acc;
+                struct snap before, after;
+                snap_take(&before);
+                Yanxiu__V1__Envelope *resp = call(conn_of(acc), &f.env);
+                snap_take(&after);
+                requests++;
+                char d[2048], why[4096];
+                describe(resp, d, sizeof(d));
+                printf("%-15s as %-14s on %s: %s -> %s\n", row->name, acc->name,
+                       ACTORS[a].acting_on, f.what, d);
+                if (!refused_as_expected(row, (enum actor)a, &f, resp, why, sizeof(why)))
+                    fails_add(&fl, "%s as %s, %s: %s", row->name, acc->name, f.what, why);
+                if (!snap_same(&before, &after, NULL, why, sizeof(why)))
+                    fails_add(&fl, "%s as %s, %s: something was written: %s", row->name, acc->name,
+                              f.what, why);
+                yxc_free(resp);
+                snap_free(&before);
+                snap_free(&after);
+            }
+        }
+    }
+    printf("%d cross-tenant requests over %zu RPCs\n", requests, N_OF(RPCS));
+    /* The data of both districts is untouched (the seed, exactly). */
+    char codes[512];
+    Yanxiu__V1__Envelope *resp = list_roster(&DIST_X, "");
+    codes_of(resp->roster_list, codes, sizeof(codes));
+    assert_string_equal(codes, "XA01 XA02 XB01 XB02");
+    for (size_t i = 0; i < resp->roster_list->n_teachers; i++)
+        assert_string_equal(resp->roster_list->teachers[i]->name, TEACHERS_X[i].name);
+    yxc_free(resp);
+    resp = list_roster(&DIST_Y, "");
+    codes_of(resp->roster_list, codes, sizeof(codes));
+    assert_string_equal(codes, "YT01 YT02");
+    for (size_t i = 0; i < resp->roster_list->n_teachers; i++) {
+        assert_string_equal(resp->roster_list->teachers[i]->name, TEACHERS_Y[i].name);
+        assert_string_equal(resp->roster_list->teachers[i]->school_code, TEACHERS_Y[i].school);
+    }
+    yxc_free(resp);
+    fails_end(&fl, "cross-tenant requests");
+}
+
+static void random_token_is_unauthenticated_for_every_rpc(void **state)
+{
+    struct yxc *c = it_connect();
+    struct fails fl = {0};
+    int requests = 0;
+    for (size_t k = 0; k < N_OF(RPCS); k++) {
+        for (int a = 0; a < N_ACTORS; a++) {
+            struct form f;
+            for (int i = 0; RPCS[k].build((enum actor)a, i, &f); i++) {
+                uint8_t token[32];
+                assert_int_equal(getrandom(token, sizeof(token), 0), (ssize_t)sizeof(token));
+                f.env.session_token.data = token;
+                f.env.session_token.len = sizeof(token);
+                struct snap before, after;
+                snap_take(&before);
+                Yanxiu__V1__Envelope *resp = call(c, &f.env);
+                snap_take(&after);
+                requests++;
+                char d[2048], why[4096];
+                describe(resp, d, sizeof(d));
+                printf("%-15s random token, %s -> %s\n", RPCS[k].name, f.what, d);
+                if (resp->body_case != YANXIU__V1__ENVELOPE__BODY_ERROR ||
+                    resp->error->code != YANXIU__V1__CODE__UNAUTHENTICATED)
+                    fails_add(&fl, "%s with a random token (%s): expected UNAUTHENTICATED, got %s",
+                              RPCS[k].name, f.what, d);
+                if (!snap_same(&before, &after, NULL, why, sizeof(why)))
+                    fails_add(&fl, "%s with a random token (%s): something was written: %s",
+                              RPCS[k].name, f.what, why);
+                yxc_free(resp);
+                snap_free(&before);
+                snap_free(&after);
+            }
+        }
+    }
+    printf("%d requests with random tokens\n", requests);
+    it_ping_ok(c, false); /* the connection goes on */
+    yxc_close(c);
+    fails_end(&fl, "requests with a random token");
+}
+
+/* --- the row-level wall ------------------------------------------------------------- */
+
+static const struct {
+    const char *table, *column;
+} TENANT_TABLES[] = {
+    {"districts", "code"},        {"users", "district_code"},    {"audit_log", "district_code"},
+    {"schools", "district_code"}, {"teachers", "district_code"},
+};
+#define N_TABLES N_OF(TENANT_TABLES)
+
+struct counts {
+    long y, x, any, all; /* rows of Y, of X, of any district, in all */
+};
+
+/* The counts query over every tenant table, one line per table. */
+static void counts_sql(char *out, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < N_TABLES; i++) {
+        const char *t = TENANT_TABLES[i].table, *col = TENANT_TABLES[i].column;
+        n += (size_t)snprintf(out + n, cap - n,
+                              "SELECT count(*) FILTER (WHERE %s = '" DISTRICT_Y "'), "
+                              "count(*) FILTER (WHERE %s = '" DISTRICT_X "'), "
+                              "count(*) FILTER (WHERE %s IS NOT NULL), count(*) FROM %s;\n",
+                              col, col, col, t);
+        assert_true(n < cap);
+    }
+}
+
+static void parse_counts(const char *out, struct counts c[N_TABLES])
+{
+    const char *p = out;
+    for (size_t i = 0; i < N_TABLES; i++) {
+        if (sscanf(p, "%ld|%ld|%ld|%ld", &c[i].y, &c[i].x, &c[i].any, &c[i].all) != 4)
+            fail_msg("cannot read the counts of %s from: %s", TENANT_TABLES[i].table, out);
+        p = strchr(p, '\n');
+        if (!p && i + 1 < N_TABLES)
+            fail_msg("too few lines of counts in: %s", out);
+        if (p)
+            p++;
+    }
+}
+
+static void superuser_counts(struct counts c[N_TABLES])
+{
+    char sql[4096];
+    counts_sql(sql, sizeof(sql));
+    char *out = psql_ok(false, sql);
+    parse_counts(out, c);
+    free(out);
+    for (size_t i = 0; i < N_TABLES; i++) {
+        printf("superuser: %-10s %ld rows of %s, %ld of %s, %ld in all\n", TENANT_TABLES[i].table,
+               c[i].y, DISTRICT_Y, c[i].x, DISTRICT_X, c[i].all);
+        if (c[i].y <= 0 || c[i].x <= 0)
+            fail_msg("the superuser sees no rows of %s in %s: nothing to test the wall with",
+                     c[i].y <= 0 ? DISTRICT_Y : DISTRICT_X, TENANT_TABLES[i].table);
+    }
+}
+
+static void row_level_wall_hides_district_y_from_the_daemon_role_set_to_x(void **state)
+{
+    struct counts su[N_TABLES], seen[N_TABLES];
+    superuser_counts(su);
+    char counts[4096], sql[8192];
+    counts_sql(counts, sizeof(counts));
+    static const struct {
+        const char *role, *unit;
+    } as[] = {{"district", ""}, {"school", UNIT_A}};
+    for (size_t r = 0; r < N_OF(as); r++) {
+        /* What session_begin does, by hand: settings local to one transaction. */
+        snprintf(sql, sizeof(sql),
+                 "BEGIN;\n"
+                 "SELECT set_config('yanxiu.role', '%s', true), "
+                 "set_config('yanxiu.district', '" DISTRICT_X "', true), "
+                 "set_config('yanxiu.unit', '%s', true) \\g /dev/null\n"
+                 "%sCOMMIT;\n",
+                 as[r].role, as[r].unit, counts);
+        char *out = psql_ok(true, sql);
+        parse_counts(out, seen);
+        free(out);
+        for (size_t i = 0; i < N_TABLES; i++) {
+            const char *t = TENANT_TABLES[i].table;
+            printf("daemon role as %s of %s: %-10s %ld rows of %s, %ld of %s (of %ld), %ld in "
+                   "all\n",
+                   as[r].role, DISTRICT_X, t, seen[i].y, DISTRICT_Y, seen[i].x, DISTRICT_X, su[i].x,
+                   seen[i].all);
+            if (seen[i].y != 0)
+                fail_msg("the daemon's role set up as %s of %s sees %ld rows of %s in %s",
+                         as[r].role, DISTRICT_X, seen[i].y, DISTRICT_Y, t);
+            /* A forgotten WHERE shows nothing but X's own rows ... */
+            if (seen[i].all != su[i].x || seen[i].any != su[i].x)
+                fail_msg("the daemon's role set up as %s of %s sees %ld rows of %s in all, of "
+                         "which %s has %ld",
+                         as[r].role, DISTRICT_X, seen[i].all, t, DISTRICT_X, su[i].x);
+            /* ... and those it does see (the wall is not simply "nothing"). */
+            assert_int_equal(seen[i].x, su[i].x);
+        }
+    }
+}
+
+static void row_level_wall_without_session_begin_shows_nothing(void **state)
+{
+    struct counts su[N_TABLES], seen[N_TABLES];
+    superuser_counts(su);
+    char counts[4096], sql[8192];
+    counts_sql(counts, sizeof(counts));
+    /* No settings at all (a forgotten session_begin); then settings left over from
+     * an earlier transaction on the same connection (they are transaction-local). */
+    static const char *const preludes[] = {
+        "",
+        "BEGIN;\nSELECT set_config('yanxiu.role', 'district', true), "
+        "set_config('yanxiu.district', '" DISTRICT_X "', true) \\g /dev/null\nCOMMIT;\n",
+    };
+    static const char *const names[] = {"with nothing set", "after a transaction set up as X"};
+    for (size_t p = 0; p < N_OF(preludes); p++) {
+        snprintf(sql, sizeof(sql), "%s%s", preludes[p], counts);
+        char *out = psql_ok(true, sql);
+        parse_counts(out, seen);
+        free(out);
+        for (size_t i = 0; i < N_TABLES; i++) {
+            printf("daemon role %s: %-10s %ld rows of any district (superuser: %ld), %ld in all\n",
+                   names[p], TENANT_TABLES[i].table, seen[i].any, su[i].any, seen[i].all);
+            if (seen[i].any != 0 || seen[i].y != 0 || seen[i].x != 0)
+                fail_msg("the daemon's role %s sees %ld rows of %s (%ld of %s, %ld of %s)",
+                         names[p], seen[i].any, TENANT_TABLES[i].table, seen[i].y, DISTRICT_Y,
+                         seen[i].x, DISTRICT_X);
+        }
+    }
+    /* And the session tables are closed to it whatever it sets. */
+    static const char *const closed[] = {"sessions", "login_failures"};
+    for (size_t i = 0; i < N_OF(closed); i++) {
+        char q[256];
+        snprintf(q, sizeof(q),
+                 "BEGIN; SELECT set_config('yanxiu.role', 'admin', true) \\g /dev/null\n"
+                 "SELECT count(*) FROM %s; COMMIT;",
+                 closed[i]);
+        int st;
+        char *out = it_psql(true, &st, q);
+        printf("daemon role: SELECT FROM %s -> %s", closed[i], out);
+        if (!strstr(out, "permission denied"))
+            fail_msg("the daemon's role can read %s: %s", closed[i], out);
+        free(out);
+    }
+}
+
+static void row_level_wall_refuses_writes_into_district_y(void **state)
+{
+    struct snap before, after;
+    snap_take(&before);
+    static const char as_x[] =
+        "\\set ON_ERROR_STOP on\nBEGIN;\n"
+        "SELECT set_config('yanxiu.role', 'district', true), "
+        "set_config('yanxiu.district', '" DISTRICT_X "', true) \\g /dev/null\n";
+    /* Updates of Y's rows find nothing to update. */
+    char sql[2048];
+    snprintf(sql, sizeof(sql),
+             "%s"
+             "WITH u AS (UPDATE teachers SET name = 'x', updated_at = now() "
+             "WHERE district_code = '" DISTRICT_Y "' RETURNING 1) SELECT count(*) FROM u;\n"
+             "WITH u AS (UPDATE schools SET name = 'x', updated_at = now() "
+             "WHERE district_code = '" DISTRICT_Y "' RETURNING 1) SELECT count(*) FROM u;\n"
+             "WITH u AS (UPDATE teachers SET name = 'x' RETURNING district_code) "
+             "SELECT count(*) FILTER (WHERE district_code = '" DISTRICT_Y "') FROM u;\n"
+             "ROLLBACK;\n",
+             as_x);
+    int st;
+    char *out = it_psql(true, &st, sql);
+    printf("daemon role as X, updating Y's rows: status %d, rows: %s", st, out);
+    assert_int_equal(st, 0);
+    assert_string_equal(out, "0\n0\n0\n");
+    free(out);
+    /* Inserting a row of Y is refused by the policy's WITH CHECK. */
+    static const char *const inserts[] = {
+        "INSERT INTO schools (code, district_code, name, kind, unit_code) "
+        "VALUES ('1201010098', '" DISTRICT_Y "', '越界', 'central', '1201010098');",
+        "INSERT INTO teachers (district_code, code, name, school_code) "
+        "VALUES ('" DISTRICT_Y "', 'YT97', '越界', '" UNIT_Y "');",
+    };
+    for (size_t i = 0; i < N_OF(inserts); i++) {
+        snprintf(sql, sizeof(sql), "%s%s\nCOMMIT;\n", as_x, inserts[i]);
+        out = it_psql(true, &st, sql);
+        printf("daemon role as X: %s -> status %d: %s", inserts[i], st, out);
+        if (st == 0 || !strstr(out, "row-level security"))
+            fail_msg("the daemon's role set up as %s could write into %s (status %d): %s",
+                     DISTRICT_X, DISTRICT_Y, st, out);
+        free(out);
+    }
+    snap_take(&after);
+    char why[4096];
+    if (!snap_same(&before, &after, NULL, why, sizeof(why)))
+        fail_msg("something was written: %s", why);
+    snap_free(&before);
+    snap_free(&after);
+}
+
+int main(void)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0); /* FAIL lines in order with cmocka's own */
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(table_lists_every_rpc_of_the_daemon, arm, disarm),
+        cmocka_unit_test_setup_teardown(own_scope_reads_see_only_own_rows, arm, disarm),
+        cmocka_unit_test_setup_teardown(cross_tenant_requests_are_refused_and_write_nothing, arm,
+                                        disarm),
+        cmocka_unit_test_setup_teardown(random_token_is_unauthenticated_for_every_rpc, arm, disarm),
+        cmocka_unit_test_setup_teardown(
+            row_level_wall_hides_district_y_from_the_daemon_role_set_to_x, arm, disarm),
+        cmocka_unit_test_setup_teardown(row_level_wall_without_session_begin_shows_nothing, arm,
+                                        disarm),
+        cmocka_unit_test_setup_teardown(row_level_wall_refuses_writes_into_district_y, arm, disarm),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
