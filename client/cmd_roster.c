@@ -566,6 +566,16 @@ int cmd_units_import(struct cli *cli, int argc, char **argv)
         in.district_code = (char *)o.district;
         in.units = ptrs;
         in.n_units = n;
+        /* The columns the file has: the server keeps what a missing one would clear. */
+        static char *const unit_wire[UNIT_NCOLS] = {"school_code", "name",   "kind",
+                                                    "central_code", "opened", "closed"};
+        char *present[UNIT_NCOLS];
+        size_t npresent = 0;
+        for (size_t c = 0; c < UNIT_NCOLS; c++)
+            if (csvin_has_column(f.t, c))
+                present[npresent++] = unit_wire[c];
+        in.columns = present;
+        in.n_columns = npresent;
         Yanxiu__V1__Envelope req = YANXIU__V1__ENVELOPE__INIT;
         req.body_case = YANXIU__V1__ENVELOPE__BODY_IMPORT_UNITS;
         req.import_units = &in;
@@ -667,6 +677,16 @@ int cmd_roster_import(struct cli *cli, int argc, char **argv)
         in.district_code = (char *)o.district;
         in.teachers = ptrs;
         in.n_teachers = n;
+        static char *const teacher_wire[TEACHER_NCOLS] = {
+            "teacher_code", "name",     "school_code", "subject", "research_group",
+            "homeroom",     "backbone", "new_teacher", "status"};
+        char *present[TEACHER_NCOLS];
+        size_t npresent = 0;
+        for (size_t c = 0; c < TEACHER_NCOLS; c++)
+            if (csvin_has_column(f.t, c))
+                present[npresent++] = teacher_wire[c];
+        in.columns = present;
+        in.n_columns = npresent;
         Yanxiu__V1__Envelope req = YANXIU__V1__ENVELOPE__INIT;
         req.body_case = YANXIU__V1__ENVELOPE__BODY_IMPORT_ROSTER;
         req.import_roster = &in;
@@ -999,7 +1019,7 @@ int cmd_roster_list(struct cli *cli, int argc, char **argv)
 /* --- roster transfer --------------------------------------------------------------------- */
 
 const char cmd_roster_transfer_usage[] =
-    "usage: yanxiu roster transfer CODE --to SCHOOL_CODE\n"
+    "usage: yanxiu roster transfer CODE --to SCHOOL_CODE [--district CODE]\n"
     "\n"
     "Moves the teacher with teacher code (教师编号) CODE to another school of the\n"
     "district, also one of another reporting unit. The hours (学时) the teacher\n"
@@ -1007,6 +1027,7 @@ const char cmd_roster_transfer_usage[] =
     "login).\n"
     "\n"
     "  --to SCHOOL_CODE  the 10-digit code of the school the teacher moves to\n"
+    "  --district CODE   admin only: the district (6 digits)\n"
     "\n"
     "Example:\n"
     "  $ yanxiu roster transfer T0012 --to 4114230005\n"
@@ -1017,11 +1038,18 @@ int cmd_roster_transfer(struct cli *cli, int argc, char **argv)
 {
     static const struct option opts[] = {
         {"to", required_argument, NULL, 't'},
+        {"district", required_argument, NULL, 'd'},
         {0},
     };
-    const char *to = NULL;
+    const char *to = NULL, *district = "";
     int opt;
     while ((opt = cli_getopt(cli, argc, argv, opts)) != -1) {
+        if (opt == 'd') {
+            if (!all_digits(optarg, 6))
+                return cli_usage_error(cli, "--district '%s' is not a 6-digit code", optarg);
+            district = optarg;
+            continue;
+        }
         if (opt != 't')
             return CLI_USAGE;
         if (!all_digits(optarg, 10))
@@ -1040,6 +1068,7 @@ int cmd_roster_transfer(struct cli *cli, int argc, char **argv)
     Yanxiu__V1__TransferTeacherRequest in = YANXIU__V1__TRANSFER_TEACHER_REQUEST__INIT;
     in.teacher_code = (char *)code;
     in.to_school_code = (char *)to;
+    in.district_code = (char *)district;
     Yanxiu__V1__Envelope req = YANXIU__V1__ENVELOPE__INIT;
     req.body_case = YANXIU__V1__ENVELOPE__BODY_TRANSFER_TEACHER;
     req.transfer_teacher = &in;

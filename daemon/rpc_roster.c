@@ -18,7 +18,7 @@
 static const struct db_stmt roster_stmts[] = {
     {"units_import", "SELECT idx, field, reason, created, updated, unchanged "
                      "FROM units_import($1, $2, $3::text[], $4::text[], $5::text[], $6::text[], "
-                     "$7::date[], $8::date[])"},
+                     "$7::date[], $8::date[], $9::text[])"},
     {"units_list", "SELECT code, name, kind, coalesce(central_code, ''), "
                    "coalesce(opened::text, ''), coalesce(closed::text, ''), unit_code "
                    "FROM schools WHERE district_code = $1 "
@@ -26,7 +26,7 @@ static const struct db_stmt roster_stmts[] = {
     {"roster_import", "SELECT idx, field, reason, created, updated, unchanged "
                       "FROM roster_import($1, $2, $3, $4::text[], $5::text[], $6::text[], "
                       "$7::text[], $8::text[], $9::boolean[], $10::boolean[], $11::boolean[], "
-                      "$12::text[])"},
+                      "$12::text[], $13::text[])"},
     {"roster_list", "SELECT t.code, t.name, t.school_code, t.subject, t.research_group, "
                     "t.homeroom, t.backbone, t.new_teacher, t.status, s.unit_code "
                     "FROM teachers t JOIN schools s ON s.code = t.school_code "
@@ -112,6 +112,62 @@ static bool code_ok(const char *s)
     return n >= 1 && n <= 32;
 }
 
+/* Characters (not bytes) of a valid UTF-8 string: the SQL limits count characters. */
+static size_t utf8_chars(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xc0) != 0x80;
+    return n;
+}
+
+struct code_at {
+    const char *code;
+    size_t row;
+};
+
+static int code_at_cmp(const void *a, const void *b)
+{
+    const struct code_at *x = a, *y = b;
+    int c = strcmp(x->code, y->code);
+    return c ? c : (x->row < y->row ? -1 : x->row > y->row);
+}
+
+/*
+ * Reports every code listed twice, in O(n log n): a 100 000-row import must
+ * not stall the loop. `codes` (code and row of each line) is sorted in place.
+ */
+static void report_duplicates(struct rpc_violations *vs, struct code_at *codes, size_t n,
+                              const char *list, const char *field, const char *what)
+{
+    qsort(codes, n, sizeof(*codes), code_at_cmp);
+    for (size_t i = 1; i < n; i++) {
+        if (strcmp(codes[i].code, codes[i - 1].code) != 0 || !codes[i].code[0])
+            continue;
+        char path[96];
+        snprintf(path, sizeof(path), "%s[%zu].%s", list, codes[i].row, field);
+        rpc_violation(vs, path, "%s %s is listed twice (also row %zu)", what, codes[i].code,
+                      codes[i - 1].row);
+    }
+}
+
+/* Copies the columns a file had into a text array, checking their names. */
+static void columns_array(struct rpc_violations *vs, char **cols, size_t n,
+                          const char *const *allowed, struct pgarr *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        bool ok = false;
+        for (size_t j = 0; allowed[j]; j++)
+            ok |= strcmp(cols[i], allowed[j]) == 0;
+        if (!ok) {
+            char path[32];
+            snprintf(path, sizeof(path), "columns[%zu]", i);
+            rpc_violation(vs, path, "not an optional column of this import");
+        }
+        pgarr_text(out, cols[i]);
+    }
+}
+
 /* ---- answering an import --------------------------------------------------- */
 
 static void import_done(void *arg, const struct db_outcome *out)
@@ -188,7 +244,7 @@ void roster_import_units(struct rpc_req *req)
         return;
     }
     struct rpc_violations vs = {0};
-    struct pgarr a[6];
+    struct pgarr a[7];
     for (int i = 0; i < 6; i++)
         pgarr_init(&a[i]);
     for (size_t i = 0; i < in->n_units; i++) {
@@ -199,14 +255,9 @@ void roster_import_units(struct rpc_req *req)
             rpc_violation(&vs, AT("school_code"),
                           "\"%.40s\" is not a 10-digit school code (学校标识码)",
                           rpc_text_ok(u->school_code, 64) ? u->school_code : "?");
-        for (size_t j = 0; j < i; j++)
-            if (strcmp(in->units[j]->school_code, u->school_code) == 0) {
-                rpc_violation(&vs, AT("school_code"), "school %s is listed twice (also row %zu)",
-                              u->school_code, j);
-                break;
-            }
-        if (!u->name[0] || !rpc_text_ok(u->name, 300))
-            rpc_violation(&vs, AT("name"), "the school name is empty, too long or not text");
+        if (!u->name[0] || !rpc_text_ok(u->name, 400) || utf8_chars(u->name) > 100)
+            rpc_violation(&vs, AT("name"),
+                          "the school name is empty, longer than 100 characters or not text");
         const char *kind = alias_code(kinds, sizeof(kinds) / sizeof(kinds[0]), u->kind);
         if (!kind)
             rpc_violation(
@@ -234,14 +285,28 @@ void roster_import_units(struct rpc_req *req)
         pgarr_text_or_null(&a[4], u->opened);
         pgarr_text_or_null(&a[5], u->closed);
     }
-    if (vs.total) {
-        for (int i = 0; i < 6; i++)
+    struct code_at *codes = malloc((in->n_units + 1) * sizeof(*codes));
+    if (codes) {
+        for (size_t i = 0; i < in->n_units; i++)
+            codes[i] = (struct code_at){in->units[i]->school_code, i};
+        report_duplicates(&vs, codes, in->n_units, "units", "school_code", "school");
+        free(codes);
+    }
+    static const char *const unit_columns[] = {"school_code", "name",   "kind", "central_code",
+                                               "opened",      "closed", NULL};
+    pgarr_init(&a[6]);
+    columns_array(&vs, in->columns, in->n_columns, unit_columns, &a[6]);
+    if (!codes || vs.total) {
+        for (int i = 0; i < 7; i++)
             pgarr_free(&a[i]);
-        rpc_fail_with(req, &vs, "units import");
+        if (!codes)
+            rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        else
+            rpc_fail_with(req, &vs, "units import");
         return;
     }
     const char *head[] = {district, req->peer};
-    submit_arrays(req, rpc_job_new(req, import_done), "units_import", head, 2, a, 6);
+    submit_arrays(req, rpc_job_new(req, import_done), "units_import", head, 2, a, 7);
 }
 
 static void units_listed(void *arg, const struct db_outcome *out)
@@ -307,7 +372,7 @@ void roster_import(struct rpc_req *req)
         return;
     }
     struct rpc_violations vs = {0};
-    struct pgarr a[9];
+    struct pgarr a[10];
     for (int i = 0; i < 9; i++)
         pgarr_init(&a[i]);
     for (size_t i = 0; i < in->n_teachers; i++) {
@@ -317,18 +382,9 @@ void roster_import(struct rpc_req *req)
         if (!code_ok(t->teacher_code))
             rpc_violation(&vs, AT("teacher_code"),
                           "the teacher code (教师编号) must be 1 to 32 letters, digits, _ or -");
-        /* Duplicates: codes are short; a quadratic scan is bounded by MAX_IMPORT_ROWS
-         * only in theory, so compare against a sorted view when large. */
-        if (in->n_teachers <= 5000) {
-            for (size_t j = 0; j < i; j++)
-                if (strcmp(in->teachers[j]->teacher_code, t->teacher_code) == 0) {
-                    rpc_violation(&vs, AT("teacher_code"),
-                                  "teacher %s is listed twice (also row %zu)", t->teacher_code, j);
-                    break;
-                }
-        }
-        if (!t->name[0] || !rpc_text_ok(t->name, 150))
-            rpc_violation(&vs, AT("name"), "the name is empty, too long or not text");
+        if (!t->name[0] || !rpc_text_ok(t->name, 200) || utf8_chars(t->name) > 50)
+            rpc_violation(&vs, AT("name"),
+                          "the name is empty, longer than 50 characters or not text");
         if (!digits(t->school_code, 10))
             rpc_violation(&vs, AT("school_code"), "not a 10-digit school code (学校代码)");
         if (!rpc_text_ok(t->subject, 150))
@@ -353,15 +409,30 @@ void roster_import(struct rpc_req *req)
         pgarr_bool(&a[7], t->new_teacher);
         pgarr_text(&a[8], status ? status : "");
     }
-    if (vs.total) {
-        for (int i = 0; i < 9; i++)
+    struct code_at *codes = malloc((in->n_teachers + 1) * sizeof(*codes));
+    if (codes) {
+        for (size_t i = 0; i < in->n_teachers; i++)
+            codes[i] = (struct code_at){in->teachers[i]->teacher_code, i};
+        report_duplicates(&vs, codes, in->n_teachers, "teachers", "teacher_code", "teacher");
+        free(codes);
+    }
+    static const char *const teacher_columns[] = {
+        "teacher_code", "name",     "school_code", "subject", "research_group",
+        "homeroom",     "backbone", "new_teacher", "status",  NULL};
+    pgarr_init(&a[9]);
+    columns_array(&vs, in->columns, in->n_columns, teacher_columns, &a[9]);
+    if (!codes || vs.total) {
+        for (int i = 0; i < 10; i++)
             pgarr_free(&a[i]);
-        rpc_fail_with(req, &vs, "roster import");
+        if (!codes)
+            rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        else
+            rpc_fail_with(req, &vs, "roster import");
         return;
     }
     const char *unit = req->session.role == ROLE_SCHOOL ? req->session.unit : "";
     const char *head[] = {district, unit, req->peer};
-    submit_arrays(req, rpc_job_new(req, import_done), "roster_import", head, 3, a, 9);
+    submit_arrays(req, rpc_job_new(req, import_done), "roster_import", head, 3, a, 10);
 }
 
 static void roster_listed(void *arg, const struct db_outcome *out)
@@ -376,9 +447,9 @@ static void roster_listed(void *arg, const struct db_outcome *out)
         unit = req->session.unit;
     if (strcmp(PQgetvalue(out->results[RPC_FIRST_RESULT], 0, 0), "t") != 0) {
         rpc_fail(req, YANXIU__V1__CODE__NOT_FOUND,
-                 "roster list: no reporting unit %s in district %s (see yanxiu units list)",
-                 unit, req->session.role == ROLE_ADMIN ? req->env->list_roster->district_code
-                                                       : req->session.district);
+                 "roster list: no reporting unit %s in district %s (see yanxiu units list)", unit,
+                 req->session.role == ROLE_ADMIN ? req->env->list_roster->district_code
+                                                 : req->session.district);
         return;
     }
     PGresult *r = out->results[RPC_FIRST_RESULT + 1];
@@ -487,7 +558,7 @@ void roster_transfer(struct rpc_req *req)
         return;
     }
     const char *district;
-    if (!rpc_scope_district(req, "", &district))
+    if (!rpc_scope_district(req, in->district_code, &district))
         return;
     const char *v[] = {district, in->teacher_code, in->to_school_code, req->peer};
     rpc_query(req, transferred, "roster_transfer", 4, v);
