@@ -504,8 +504,16 @@ static bool dc_read_results(struct db_conn *dc)
 
 static void setup_done(void *arg, const struct db_outcome *out);
 
+/* PostgreSQL's NOTICEs go to our log at debug, not to libpq's stderr printer. */
+static void dc_notice(void *arg, const char *message)
+{
+    struct db_conn *dc = arg;
+    log_debug("db[%d]: %.*s", dc->index, (int)strcspn(message, "\n"), message);
+}
+
 static void dc_begin_setup(struct db_conn *dc)
 {
+    PQsetNoticeProcessor(dc->pg, dc_notice, dc);
     struct db_pool *pool = dc->pool;
     if (PQsetnonblocking(dc->pg, 1) != 0 || !PQenterPipelineMode(dc->pg)) {
         dc_drop(dc, "cannot enter non-blocking pipeline mode");
@@ -773,15 +781,4 @@ void db_pool_free(struct db_pool *pool)
     free(pool->conns);
     free(pool->conninfo);
     free(pool);
-}
-
-void db_pool_stats(const struct db_pool *pool, struct db_stats *st)
-{
-    st->size = pool->p.size;
-    st->up = pool_up(pool);
-    st->busy = 0;
-    for (int i = 0; i < pool->p.size; i++)
-        if (pool->conns[i].state == DC_BUSY)
-            st->busy++;
-    st->queued = pool->queued;
 }

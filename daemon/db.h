@@ -98,11 +98,6 @@ enum db_submit {
  */
 enum db_submit db_submit(struct db_pool *pool, struct db_job *job) DB_MUST_CHECK;
 
-struct db_stats {
-    int size, up, busy, queued;
-};
-void db_pool_stats(const struct db_pool *pool, struct db_stats *st);
-
 /* Our error code for a SQLSTATE (unique violation → ALREADY_EXISTS, …). */
 int db_code_for_sqlstate(const char *sqlstate);
 

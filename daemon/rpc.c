@@ -89,13 +89,6 @@ void rpc_query(struct rpc_req *req, db_done_fn fn, const char *stmt, int n,
     rpc_submit(req, job);
 }
 
-bool rpc_job_audit(struct rpc_req *req, struct db_job *job, const char *action, const char *target,
-                   const char *outcome)
-{
-    const char *v[] = {req->peer, action, target, outcome};
-    return db_job_add(job, "audit", 4, v);
-}
-
 /* Decoded size may exceed the wire size several times over (each message
  * becomes a struct): the budget allows for that and no more. */
 static size_t decode_budget(size_t wire)

@@ -97,10 +97,6 @@ struct db_job *rpc_job_new(struct rpc_req *req, db_done_fn fn) __attribute__((wa
 void rpc_query(struct rpc_req *req, db_done_fn fn, const char *stmt, int n,
                const char *const *values);
 
-/* Appends audit(addr, action, target, outcome) to a job made by rpc_job_new. */
-bool rpc_job_audit(struct rpc_req *req, struct db_job *job, const char *action, const char *target,
-                   const char *outcome) __attribute__((warn_unused_result));
-
 /*
  * Field violations collected while validating a request: at most
  * RPC_MAX_VIOLATIONS are kept (the total is still counted).

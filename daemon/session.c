@@ -70,15 +70,15 @@ static struct slot *slot_for(const uint8_t hash[SESSION_HASH_BYTES])
     return &cache[idx];
 }
 
+static void session_cache_clear(void)
+{
+    sodium_memzero(cache, sizeof(cache));
+}
+
 void session_cache_init(int fresh_seconds)
 {
     fresh_us_limit = fresh_seconds;
     session_cache_clear();
-}
-
-void session_cache_clear(void)
-{
-    sodium_memzero(cache, sizeof(cache));
 }
 
 bool session_cache_get(const uint8_t hash[SESSION_HASH_BYTES], struct session *out)

@@ -41,6 +41,5 @@ void session_cache_drop(const uint8_t hash[SESSION_HASH_BYTES]);
 
 /* How long a cached entry may be trusted before the database is asked again. */
 void session_cache_init(int fresh_seconds);
-void session_cache_clear(void);
 
 #endif
