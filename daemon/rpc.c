@@ -15,6 +15,7 @@
 #include "rpc_audit.h"
 #include "rpc_auth.h"
 #include "rpc_basic.h"
+#include "rpc_report.h"
 #include "rpc_roster.h"
 #include "server.h"
 
@@ -35,6 +36,11 @@ static const struct rpc_method methods[] = {
     {YANXIU__V1__ENVELOPE__BODY_LIST_ROSTER, "ListRoster", roster_list, ROLES_ANY},
     {YANXIU__V1__ENVELOPE__BODY_TRANSFER_TEACHER, "TransferTeacher", roster_transfer,
      ROLE_ADMIN | ROLE_DISTRICT},
+    {YANXIU__V1__ENVELOPE__BODY_SUBMIT_REPORT, "SubmitReport", report_submit, ROLES_ANY},
+    {YANXIU__V1__ENVELOPE__BODY_REVIEW_REPORT, "ReviewReport", report_review,
+     ROLE_ADMIN | ROLE_DISTRICT},
+    {YANXIU__V1__ENVELOPE__BODY_LIST_REPORTS, "ListReports", report_list, ROLES_ANY},
+    {YANXIU__V1__ENVELOPE__BODY_SHOW_REPORT, "ShowReport", report_show, ROLES_ANY},
 };
 
 static const struct db_stmt rpc_stmts[] = {
@@ -60,6 +66,7 @@ void rpc_register_statements(void)
     auth_register();
     audit_register();
     roster_register();
+    report_register();
 }
 
 struct db_job *rpc_job_new(struct rpc_req *req, db_done_fn fn)
@@ -115,6 +122,10 @@ static void req_end(struct rpc_req *req, int code)
         TAILQ_REMOVE(&c->reqs, req, link);
     if (req->env)
         yanxiu__v1__envelope__free_unpacked(req->env, &req->budget.alloc);
+    if (req->pending) {
+        rpc_violations_free(req->pending);
+        free(req->pending);
+    }
     free(req);
     srv->inflight--;
     if (c)

@@ -20,6 +20,7 @@
 struct conn;
 struct server;
 struct rpc_req;
+struct rpc_violations;
 
 typedef void (*rpc_handler)(struct rpc_req *req);
 
@@ -43,6 +44,9 @@ struct rpc_req {
     char peer[64]; /* client address, for the audit log */
     bool has_session;
     struct session session; /* the caller, when has_session */
+    /* Violations a handler found before its database round, to be answered
+     * together with the database's; freed with the request. */
+    struct rpc_violations *pending;
 };
 
 TAILQ_HEAD(rpc_req_list, rpc_req);

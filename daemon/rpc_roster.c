@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "check.h"
 #include "pgarr.h"
 
 #define MAX_IMPORT_ROWS 100000
@@ -45,12 +46,7 @@ void roster_register(void)
 
 /* ---- enumerations: English code or the Chinese name users know ---------- */
 
-struct alias {
-    const char *code;
-    const char *names[5];
-};
-
-static const struct alias kinds[] = {
+static const struct check_alias kinds[] = {
     {"central", {"中心校", "中心学校"}},
     {"primary", {"小学", "完小", "村小", "教学点"}},
     {"junior", {"初中", "初级中学"}},
@@ -59,97 +55,11 @@ static const struct alias kinds[] = {
     {"kindergarten", {"幼儿园"}},
 };
 
-static const struct alias statuses[] = {
+static const struct check_alias statuses[] = {
     {"active", {"在职", "在岗"}},
     {"exempt", {"免训", "豁免", "自愿放弃"}},
     {"left", {"离职", "调出", "退休"}},
 };
-
-static const char *alias_code(const struct alias *a, size_t n, const char *s)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (strcmp(s, a[i].code) == 0)
-            return a[i].code;
-        for (size_t j = 0; j < 5 && a[i].names[j]; j++)
-            if (strcmp(s, a[i].names[j]) == 0)
-                return a[i].code;
-    }
-    return NULL;
-}
-
-static bool digits(const char *s, size_t n)
-{
-    size_t i = 0;
-    for (; s[i]; i++)
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-    return i == n;
-}
-
-/* YYYY-MM-DD and a real calendar day. */
-static bool date_ok(const char *s)
-{
-    int y, m, d;
-    char tail;
-    if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3)
-        return false;
-    if (y < 1900 || y > 2200 || m < 1 || m > 12 || d < 1)
-        return false;
-    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int max = mdays[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
-    return d <= max;
-}
-
-static bool code_ok(const char *s)
-{
-    size_t n = 0;
-    for (; s[n]; n++) {
-        char c = s[n];
-        if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-              c == '_' || c == '-'))
-            return false;
-    }
-    return n >= 1 && n <= 32;
-}
-
-/* Characters (not bytes) of a valid UTF-8 string: the SQL limits count characters. */
-static size_t utf8_chars(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        n += ((unsigned char)*s & 0xc0) != 0x80;
-    return n;
-}
-
-struct code_at {
-    const char *code;
-    size_t row;
-};
-
-static int code_at_cmp(const void *a, const void *b)
-{
-    const struct code_at *x = a, *y = b;
-    int c = strcmp(x->code, y->code);
-    return c ? c : (x->row < y->row ? -1 : x->row > y->row);
-}
-
-/*
- * Reports every code listed twice, in O(n log n): a 100 000-row import must
- * not stall the loop. `codes` (code and row of each line) is sorted in place.
- */
-static void report_duplicates(struct rpc_violations *vs, struct code_at *codes, size_t n,
-                              const char *list, const char *field, const char *what)
-{
-    qsort(codes, n, sizeof(*codes), code_at_cmp);
-    for (size_t i = 1; i < n; i++) {
-        if (strcmp(codes[i].code, codes[i - 1].code) != 0 || !codes[i].code[0])
-            continue;
-        char path[96];
-        snprintf(path, sizeof(path), "%s[%zu].%s", list, codes[i].row, field);
-        rpc_violation(vs, path, "%s %s is listed twice (also row %zu)", what, codes[i].code,
-                      codes[i - 1].row);
-    }
-}
 
 /* Copies the columns a file had into a text array, checking their names. */
 static void columns_array(struct rpc_violations *vs, char **cols, size_t n,
@@ -251,29 +161,29 @@ void roster_import_units(struct rpc_req *req)
         const Yanxiu__V1__Unit *u = in->units[i];
         char p[64];
 #define AT(field) (snprintf(p, sizeof(p), "units[%zu]." field, i), p)
-        if (!digits(u->school_code, 10))
+        if (!check_digits(u->school_code, 10))
             rpc_violation(&vs, AT("school_code"),
                           "\"%.40s\" is not a 10-digit school code (学校标识码)",
                           rpc_text_ok(u->school_code, 64) ? u->school_code : "?");
-        if (!u->name[0] || !rpc_text_ok(u->name, 400) || utf8_chars(u->name) > 100)
+        if (!u->name[0] || !rpc_text_ok(u->name, 400) || check_utf8_chars(u->name) > 100)
             rpc_violation(&vs, AT("name"),
                           "the school name is empty, longer than 100 characters or not text");
-        const char *kind = alias_code(kinds, sizeof(kinds) / sizeof(kinds[0]), u->kind);
+        const char *kind = check_alias_code(kinds, sizeof(kinds) / sizeof(kinds[0]), u->kind);
         if (!kind)
             rpc_violation(
                 &vs, AT("kind"),
                 "unknown kind; use central 中心校, primary 小学, junior 初中, senior 高中, "
                 "nine_year 九年一贯制 or kindergarten 幼儿园");
         bool primary = kind && strcmp(kind, "primary") == 0;
-        if (primary && !digits(u->central_code, 10))
+        if (primary && !check_digits(u->central_code, 10))
             rpc_violation(&vs, AT("central_code"),
                           "a primary school names its central school (所属中心校, 10 digits)");
         if (!primary && u->central_code[0])
             rpc_violation(&vs, AT("central_code"),
                           "only primary schools belong to a central school; leave it empty");
-        if (u->opened[0] && !date_ok(u->opened))
+        if (u->opened[0] && !check_date(u->opened))
             rpc_violation(&vs, AT("opened"), "not a date (YYYY-MM-DD)");
-        if (u->closed[0] && !date_ok(u->closed))
+        if (u->closed[0] && !check_date(u->closed))
             rpc_violation(&vs, AT("closed"), "not a date (YYYY-MM-DD)");
         if (u->opened[0] && u->closed[0] && strcmp(u->closed, u->opened) < 0)
             rpc_violation(&vs, AT("closed"), "closed before it opened");
@@ -285,11 +195,11 @@ void roster_import_units(struct rpc_req *req)
         pgarr_text_or_null(&a[4], u->opened);
         pgarr_text_or_null(&a[5], u->closed);
     }
-    struct code_at *codes = malloc((in->n_units + 1) * sizeof(*codes));
+    struct check_code_at *codes = malloc((in->n_units + 1) * sizeof(*codes));
     if (codes) {
         for (size_t i = 0; i < in->n_units; i++)
-            codes[i] = (struct code_at){in->units[i]->school_code, i};
-        report_duplicates(&vs, codes, in->n_units, "units", "school_code", "school");
+            codes[i] = (struct check_code_at){in->units[i]->school_code, i};
+        check_duplicates(&vs, codes, in->n_units, "units", "school_code", "school");
         free(codes);
     }
     static const char *const unit_columns[] = {"school_code", "name",   "kind", "central_code",
@@ -379,21 +289,22 @@ void roster_import(struct rpc_req *req)
         const Yanxiu__V1__Teacher *t = in->teachers[i];
         char p[64];
 #define AT(field) (snprintf(p, sizeof(p), "teachers[%zu]." field, i), p)
-        if (!code_ok(t->teacher_code))
+        if (!check_code(t->teacher_code))
             rpc_violation(&vs, AT("teacher_code"),
                           "the teacher code (教师编号) must be 1 to 32 letters, digits, _ or -");
-        if (!t->name[0] || !rpc_text_ok(t->name, 200) || utf8_chars(t->name) > 50)
+        if (!t->name[0] || !rpc_text_ok(t->name, 200) || check_utf8_chars(t->name) > 50)
             rpc_violation(&vs, AT("name"),
                           "the name is empty, longer than 50 characters or not text");
-        if (!digits(t->school_code, 10))
+        if (!check_digits(t->school_code, 10))
             rpc_violation(&vs, AT("school_code"), "not a 10-digit school code (学校代码)");
         if (!rpc_text_ok(t->subject, 150))
             rpc_violation(&vs, AT("subject"), "too long or not text");
         if (!rpc_text_ok(t->research_group, 150))
             rpc_violation(&vs, AT("research_group"), "too long or not text");
         const char *status =
-            t->status[0] ? alias_code(statuses, sizeof(statuses) / sizeof(statuses[0]), t->status)
-                         : "active";
+            t->status[0]
+                ? check_alias_code(statuses, sizeof(statuses) / sizeof(statuses[0]), t->status)
+                : "active";
         if (!status)
             rpc_violation(
                 &vs, AT("status"),
@@ -409,11 +320,11 @@ void roster_import(struct rpc_req *req)
         pgarr_bool(&a[7], t->new_teacher);
         pgarr_text(&a[8], status ? status : "");
     }
-    struct code_at *codes = malloc((in->n_teachers + 1) * sizeof(*codes));
+    struct check_code_at *codes = malloc((in->n_teachers + 1) * sizeof(*codes));
     if (codes) {
         for (size_t i = 0; i < in->n_teachers; i++)
-            codes[i] = (struct code_at){in->teachers[i]->teacher_code, i};
-        report_duplicates(&vs, codes, in->n_teachers, "teachers", "teacher_code", "teacher");
+            codes[i] = (struct check_code_at){in->teachers[i]->teacher_code, i};
+        check_duplicates(&vs, codes, in->n_teachers, "teachers", "teacher_code", "teacher");
         free(codes);
     }
     static const char *const teacher_columns[] = {
@@ -503,7 +414,7 @@ void roster_list(struct rpc_req *req)
             return;
         }
         unit = req->session.unit;
-    } else if (unit[0] && !digits(unit, 10)) {
+    } else if (unit[0] && !check_digits(unit, 10)) {
         rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
                  "roster list: --unit takes a 10-digit code");
         return;
@@ -552,7 +463,7 @@ static void transferred(void *arg, const struct db_outcome *out)
 void roster_transfer(struct rpc_req *req)
 {
     const Yanxiu__V1__TransferTeacherRequest *in = req->env->transfer_teacher;
-    if (!code_ok(in->teacher_code) || !digits(in->to_school_code, 10)) {
+    if (!check_code(in->teacher_code) || !check_digits(in->to_school_code, 10)) {
         rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
                  "roster transfer: give a teacher code and a 10-digit school code");
         return;

@@ -1,0 +1,131 @@
+/*
+ * check: shared field checks (see check.h).
+ */
+#include "check.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *check_alias_code(const struct check_alias *a, size_t n, const char *s)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(s, a[i].code) == 0)
+            return a[i].code;
+        for (size_t j = 0; j < 5 && a[i].names[j]; j++)
+            if (strcmp(s, a[i].names[j]) == 0)
+                return a[i].code;
+    }
+    return NULL;
+}
+
+bool check_digits(const char *s, size_t n)
+{
+    size_t i = 0;
+    for (; s[i]; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+    return i == n;
+}
+
+/* n digits at s, as a number; -1 when not. */
+static int number_at(const char *s, size_t n)
+{
+    int v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+bool check_month(const char *s, int *year, int *month)
+{
+    if (strlen(s) != 7 || s[4] != '-')
+        return false;
+    int y = number_at(s, 4), m = number_at(s + 5, 2);
+    if (y < 1900 || y > 2200 || m < 1 || m > 12)
+        return false;
+    if (year)
+        *year = y;
+    if (month)
+        *month = m;
+    return true;
+}
+
+bool check_date(const char *s)
+{
+    int y, m;
+    if (strlen(s) != 10 || s[7] != '-')
+        return false;
+    char ym[8];
+    memcpy(ym, s, 7);
+    ym[7] = '\0';
+    if (!check_month(ym, &y, &m))
+        return false;
+    int d = number_at(s + 8, 2);
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int max = mdays[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
+    return d >= 1 && d <= max;
+}
+
+bool check_time(const char *s, int *minutes)
+{
+    if (strlen(s) != 5 || s[2] != ':')
+        return false;
+    int h = number_at(s, 2), m = number_at(s + 3, 2);
+    if (h < 0 || h > 23 || m < 0 || m > 59)
+        return false;
+    if (minutes)
+        *minutes = h * 60 + m;
+    return true;
+}
+
+bool check_code(const char *s)
+{
+    size_t n = 0;
+    for (; s[n]; n++) {
+        char c = s[n];
+        if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+              c == '_' || c == '-'))
+            return false;
+    }
+    return n >= 1 && n <= 32;
+}
+
+size_t check_utf8_chars(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xc0) != 0x80;
+    return n;
+}
+
+bool check_text(const char *s, size_t max_chars, bool allow_empty)
+{
+    if (!s[0])
+        return allow_empty;
+    return rpc_text_ok(s, max_chars * 4) && check_utf8_chars(s) <= max_chars;
+}
+
+static int code_at_cmp(const void *a, const void *b)
+{
+    const struct check_code_at *x = a, *y = b;
+    int c = strcmp(x->code, y->code);
+    return c ? c : (x->row < y->row ? -1 : x->row > y->row);
+}
+
+void check_duplicates(struct rpc_violations *vs, struct check_code_at *codes, size_t n,
+                      const char *list, const char *field, const char *what)
+{
+    qsort(codes, n, sizeof(*codes), code_at_cmp);
+    for (size_t i = 1; i < n; i++) {
+        if (strcmp(codes[i].code, codes[i - 1].code) != 0 || !codes[i].code[0])
+            continue;
+        char path[96];
+        snprintf(path, sizeof(path), "%s[%zu].%s", list, codes[i].row, field);
+        rpc_violation(vs, path, "%s %s is listed twice (also row %zu)", what, codes[i].code,
+                      codes[i - 1].row);
+    }
+}

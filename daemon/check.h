@@ -1,0 +1,58 @@
+/*
+ * check: the field checks request handlers share — enumerations given as an
+ * English code or the Chinese name users know, codes, dates and times,
+ * lengths in characters, and duplicates found in O(n log n).
+ */
+#ifndef YANXIU_CHECK_H
+#define YANXIU_CHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "rpc.h"
+
+/* One value of an enumeration: its code and up to five Chinese names. */
+struct check_alias {
+    const char *code;
+    const char *names[5];
+};
+
+/* The code `s` stands for (the code itself or one of its names), or NULL. */
+const char *check_alias_code(const struct check_alias *a, size_t n, const char *s);
+
+/* Exactly n ASCII digits. */
+bool check_digits(const char *s, size_t n);
+
+/* YYYY-MM-DD and a real calendar day. */
+bool check_date(const char *s);
+
+/* YYYY-MM; *year and *month set when true (either may be NULL). */
+bool check_month(const char *s, int *year, int *month);
+
+/* HH:MM (00:00 to 23:59); minutes since midnight in *minutes when true. */
+bool check_time(const char *s, int *minutes);
+
+/* 1 to 32 of [A-Za-z0-9_-]: teacher codes and the like. */
+bool check_code(const char *s);
+
+/* Characters (not bytes) of a valid UTF-8 string: the SQL limits count characters. */
+size_t check_utf8_chars(const char *s);
+
+/* Text (rpc_text_ok) of at most max_chars characters; empty only when allow_empty. */
+bool check_text(const char *s, size_t max_chars, bool allow_empty);
+
+/* A code and the row it came from, for check_duplicates. */
+struct check_code_at {
+    const char *code;
+    size_t row;
+};
+
+/*
+ * Reports every code listed twice as a violation at "<list>[row].<field>",
+ * in O(n log n): a 100 000-row import must not stall the loop. `codes` is
+ * sorted in place; empty codes are ignored.
+ */
+void check_duplicates(struct rpc_violations *vs, struct check_code_at *codes, size_t n,
+                      const char *list, const char *field, const char *what);
+
+#endif

@@ -1,0 +1,1014 @@
+/*
+ * rpc_report: monthly reports. A submission is checked field by field here
+ * (formats, enumerations, hours, duplicates, sizes), then travels as arrays
+ * to report_submit() in SQL, which checks what needs the database (unit,
+ * month, roster, the district's non-creditable titles, the lock) and writes
+ * the version, its flags and its ledger contribution in the one transaction
+ * of the job. When the checks here already failed, the database still runs
+ * its own checks (writing nothing) so that one answer lists every problem.
+ */
+#include "rpc_report.h"
+
+#include <math.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "pgarr.h"
+
+#define MAX_ACTIVITIES       1000
+#define MAX_ATTENDANCE       200000
+#define MAX_EXTERNAL         10000
+#define MAX_SUMMARY_CHARS    4000
+#define MAX_HOURS_PER_RECORD 999.5
+
+/* The columns of a report as answered (list, submit, review, show). */
+#define SUMMARY_COLS                                                                               \
+    "l.unit_code, l.unit_name, to_char(l.month, 'YYYY-MM'), l.version, l.status, l.on_time, "      \
+    "l.activity_count, l.attendance_count, l.external_count, l.teacher_hours, l.flag_count, "      \
+    "to_char(l.submitted_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD\"T\"HH24:MI:SS+08:00'), "    \
+    "l.submitted_by, "                                                                             \
+    "to_char(l.first_submitted_at AT TIME ZONE 'Asia/Shanghai', "                                  \
+    "'YYYY-MM-DD\"T\"HH24:MI:SS+08:00'), "                                                         \
+    "to_char(l.deadline AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI'), l.empty, "            \
+    "coalesce((SELECT string_agg(f.kind || E'\\x1f' || f.teacher_code || E'\\x1f' || f.detail, "   \
+    "E'\\x1e' ORDER BY f.n) FROM report_flags f "                                                  \
+    "WHERE f.report_id = l.id AND f.version = l.version), '')"
+enum { COL_FLAGS = 16, NSUMMARY_COLS = 17 };
+
+/* The report (id, version) a show request names: the latest when $4 = 0. */
+#define SHOW_TARGET                                                                                \
+    "WITH x AS (SELECT id, CASE WHEN $4::int = 0 THEN current_version ELSE $4::int END AS v "      \
+    "FROM reports WHERE district_code = $1 AND unit_code = $2 AND month = $3::date) "
+
+static const struct db_stmt report_stmts[] = {
+    {"report_submit",
+     "SELECT path, reason FROM report_submit($1, $2, $3, $4::date, $5, $6::bytea, $7::boolean, "
+     "$8::boolean, $9, $10, $11::text[], $12::date[], $13::time[], $14::time[], $15::text[], "
+     "$16::text[], $17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[], "
+     "$23::numeric[], $24::int[], $25::int[], $26::text[], $27::text[], $28::text[], "
+     "$29::numeric[], $30::text[], $31::date[], $32::text[], $33::text[], $34::text[], "
+     "$35::text[], $36::numeric[], $37::numeric[], $38::text[])"},
+    {"report_answer", "SELECT " SUMMARY_COLS ", s.replayed FROM report_list l "
+                      "JOIN report_submitted() s ON s.report_id = l.id AND s.version = l.version"},
+    {"report_review", "SELECT report_review($1, $2, $3::date, $4, $5, $6)"},
+    {"report_list",
+     "SELECT " SUMMARY_COLS ", false FROM report_list l "
+     "WHERE l.district_code = $1 AND l.latest AND ($2 = '' OR l.unit_code = $2) "
+     "AND l.month >= coalesce(nullif($3, '')::date, '-infinity') "
+     "AND l.month <= coalesce(nullif($4, '')::date, 'infinity') AND ($5 = '' OR l.status = $5) "
+     "ORDER BY l.month DESC, l.unit_code"},
+    {"report_show", SHOW_TARGET "SELECT " SUMMARY_COLS ", false, l.reason, l.summary, "
+                                "l.current_version FROM report_list l "
+                                "JOIN x ON l.id = x.id AND l.version = x.v"},
+    {"report_show_activities", SHOW_TARGET
+     "SELECT a.ref, a.date::text, to_char(a.start_time, 'HH24:MI'), "
+     "to_char(a.end_time, 'HH24:MI'), a.title, a.category, a.form, a.level, a.mode, a.place, "
+     "a.host, a.speaker, a.hours, "
+     "count(t.pos) FILTER (WHERE t.status = 'present'), "
+     "count(t.pos) FILTER (WHERE t.status = 'late'), "
+     "count(t.pos) FILTER (WHERE t.status = 'excused'), "
+     "count(t.pos) FILTER (WHERE t.status = 'absent'), "
+     "coalesce(sum(coalesce(t.hours, a.hours)) FILTER (WHERE t.status IN ('present', 'late')), 0) "
+     "FROM x JOIN activities a ON a.report_id = x.id AND a.version = x.v "
+     "LEFT JOIN attendance t ON t.report_id = a.report_id AND t.version = a.version "
+     "AND t.act_idx = a.idx "
+     "GROUP BY a.report_id, a.version, a.idx ORDER BY a.idx"},
+    {"report_show_external",
+     SHOW_TARGET "SELECT e.teacher_code, e.date::text, e.title, e.category, e.level, e.mode, "
+                 "e.hours, coalesce(e.credits, 0), e.certificate "
+                 "FROM x JOIN external_records e ON e.report_id = x.id AND e.version = x.v "
+                 "ORDER BY e.idx"},
+    {"report_show_history",
+     SHOW_TARGET "SELECT to_char(e.at AT TIME ZONE 'Asia/Shanghai', "
+                 "'YYYY-MM-DD\"T\"HH24:MI:SS+08:00'), e.action, e.user_name, e.version, e.reason "
+                 "FROM x JOIN report_events e ON e.report_id = x.id ORDER BY e.at"},
+    {"report_show_diff", SHOW_TARGET "SELECT d.added, d.removed, d.att_added, d.att_removed, "
+                                     "coalesce(d.hours_delta, 0), x.v - 1 "
+                                     "FROM x CROSS JOIN LATERAL report_diff(x.id, x.v) d"},
+};
+
+void report_register(void)
+{
+    db_register(report_stmts, sizeof(report_stmts) / sizeof(report_stmts[0]));
+}
+
+/* ---- enumerations: the English code or the Chinese name of domain.md --------- */
+
+static const struct check_alias categories[] = {
+    {"ethics", {"师德", "师德师风", "职业道德"}},
+    {"theory", {"教育理论"}},
+    {"subject", {"学科专业知识", "专业知识"}},
+    {"skills", {"教学技能"}},
+    {"it", {"信息技术"}},
+    {"research", {"教育科研"}},
+    {"law", {"法制教育"}},
+    {"mental_health", {"心理健康", "心理健康教育"}},
+    {"homeroom", {"班主任工作"}},
+    {"other", {"其它", "其他"}},
+};
+static const struct check_alias forms[] = {
+    {"lecture", {"专题培训", "讲座", "专题讲座"}},
+    {"lesson_study", {"课例研究"}},
+    {"collective_prep", {"集体备课"}},
+    {"observation", {"听评课"}},
+    {"demonstration", {"示范观摩"}},
+    {"mentoring", {"师徒结对"}},
+    {"self_study", {"个人自修"}},
+    {"research", {"课题研究"}},
+    {"online", {"网络研修"}},
+    {"competition", {"教学竞赛"}},
+    {"other", {"其它", "其他"}},
+};
+static const struct check_alias levels[] = {
+    {"school", {"校级"}}, {"town", {"镇级", "乡镇级"}}, {"county", {"县级", "区级", "县区级"}},
+    {"city", {"市级"}},   {"province", {"省级"}},       {"national", {"国家级"}},
+};
+static const struct check_alias modes[] = {
+    {"centralized", {"集中"}},
+    {"remote", {"远程"}},
+    {"self", {"自修"}},
+};
+static const struct check_alias att_statuses[] = {
+    {"present", {"出席", "到", "签到"}},
+    {"late", {"迟到"}},
+    {"excused", {"请假"}},
+    {"absent", {"无故缺席", "缺席", "旷会"}},
+};
+static const char *const report_statuses[] = {"submitted", "approved", "returned",
+                                              "reopened",  "voided",   NULL};
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char category_help[] =
+    "use ethics 师德, theory 教育理论, subject 学科专业知识, skills 教学技能, it 信息技术, "
+    "research 教育科研, law 法制教育, mental_health 心理健康, homeroom 班主任工作 or other 其它";
+static const char form_help[] =
+    "use lecture 专题培训/讲座, lesson_study 课例研究, collective_prep 集体备课, observation "
+    "听评课, demonstration 示范观摩, mentoring 师徒结对, self_study 个人自修, research 课题研究, "
+    "online 网络研修, competition 教学竞赛 or other 其它";
+static const char level_help[] =
+    "use school 校级, town 镇级, county 县级, city 市级, province 省级 or national 国家级";
+static const char mode_help[] = "use centralized 集中, remote 远程 or self 自修";
+static const char status_help[] = "use present 出席, late 迟到, excused 请假 or absent 无故缺席";
+
+/* ---- shared pieces ---------------------------------------------------------------- */
+
+/* Hours as sent: finite, > 0, a multiple of 0.5, bounded. */
+static bool hours_ok(double h)
+{
+    return isfinite(h) && h > 0 && h <= MAX_HOURS_PER_RECORD && floor(h * 2) == h * 2;
+}
+
+/* "%.1f" of well-formed hours, else NULL (SQL NULL in the arrays). */
+static const char *hours_text(double h, char *buf, size_t cap)
+{
+    if (!hours_ok(h))
+        return NULL;
+    snprintf(buf, cap, "%.1f", h);
+    return buf;
+}
+
+/* A value for the arrays: s when `ok`, else SQL NULL. */
+static const char *ok_or_null(bool ok, const char *s)
+{
+    return ok ? s : NULL;
+}
+
+/*
+ * The unit a request acts on: the school role's own (a different one asked
+ * for is refused), or the one a district or admin names. On false the
+ * request has been answered.
+ */
+static bool scope_unit(struct rpc_req *req, const char *requested, bool required, const char **unit)
+{
+    const struct session *s = &req->session;
+    if (s->role == ROLE_SCHOOL) {
+        if (requested[0] && strcmp(requested, s->unit) != 0) {
+            rpc_fail(req, YANXIU__V1__CODE__PERMISSION_DENIED,
+                     "%s: user %s acts for unit %s only, not %.20s", req->method->name, s->user,
+                     s->unit, rpc_text_ok(requested, 64) ? requested : "?");
+            return false;
+        }
+        *unit = s->unit;
+        return true;
+    }
+    if ((required || requested[0]) && !check_digits(requested, 10)) {
+        rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
+                 "%s: name the reporting unit by its 10-digit school code (--unit)",
+                 req->method->name);
+        return false;
+    }
+    *unit = requested;
+    return true;
+}
+
+/* "YYYY-MM" → "YYYY-MM-01" in buf; false (after answering) when malformed. */
+static bool month_param(struct rpc_req *req, const char *month, char *buf, size_t cap)
+{
+    if (!check_month(month, NULL, NULL)) {
+        rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT, "%s: the month must be YYYY-MM",
+                 req->method->name);
+        return false;
+    }
+    snprintf(buf, cap, "%s-01", month);
+    return true;
+}
+
+static char *dup_or_empty(const char *s)
+{
+    char *d = strdup(s ? s : "");
+    return d;
+}
+
+/* Fills *flags from the kind\x1fteacher\x1fdetail\x1e... column; false on OOM. */
+static bool parse_flags(const char *s, Yanxiu__V1__Flag ***flags, size_t *n)
+{
+    *flags = NULL;
+    *n = 0;
+    if (!s[0])
+        return true;
+    size_t count = 1;
+    for (const char *p = s; *p; p++)
+        count += *p == '\x1e';
+    Yanxiu__V1__Flag **v = calloc(count, sizeof(*v));
+    if (!v)
+        return false;
+    *flags = v;
+    const char *p = s;
+    for (size_t i = 0; i < count; i++) {
+        const char *end = strchr(p, '\x1e');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        char *rec = strndup(p, len);
+        Yanxiu__V1__Flag *f = malloc(sizeof(*f));
+        if (!rec || !f) {
+            free(rec);
+            free(f);
+            return false;
+        }
+        yanxiu__v1__flag__init(f);
+        char *a = rec, *b = strchr(a, '\x1f');
+        char *c = b ? strchr(b + 1, '\x1f') : NULL;
+        if (b)
+            *b++ = '\0';
+        if (c)
+            *c++ = '\0';
+        f->kind = dup_or_empty(a);
+        f->teacher_code = dup_or_empty(b);
+        f->detail = dup_or_empty(c);
+        free(rec);
+        v[(*n)++] = f;
+        if (!f->kind || !f->teacher_code || !f->detail)
+            return false;
+        p = end ? end + 1 : p + len;
+    }
+    return true;
+}
+
+static void flags_free(Yanxiu__V1__Flag **flags, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(flags[i]->kind);
+        free(flags[i]->teacher_code);
+        free(flags[i]->detail);
+        free(flags[i]);
+    }
+    free(flags);
+}
+
+/*
+ * Fills `s` from row `row` of a result with SUMMARY_COLS first and the
+ * replayed flag at column NSUMMARY_COLS. Strings point into the result;
+ * the flags are allocated (summary_release). False on OOM.
+ */
+static bool summary_from_row(Yanxiu__V1__ReportSummary *s, const PGresult *r, int row)
+{
+    yanxiu__v1__report_summary__init(s);
+    s->unit_code = PQgetvalue(r, row, 0);
+    s->unit_name = PQgetvalue(r, row, 1);
+    s->month = PQgetvalue(r, row, 2);
+    s->version = (uint32_t)strtoul(PQgetvalue(r, row, 3), NULL, 10);
+    s->status = PQgetvalue(r, row, 4);
+    s->on_time = PQgetvalue(r, row, 5)[0] == 't';
+    s->activity_count = (uint32_t)strtoul(PQgetvalue(r, row, 6), NULL, 10);
+    s->attendance_count = (uint32_t)strtoul(PQgetvalue(r, row, 7), NULL, 10);
+    s->external_count = (uint32_t)strtoul(PQgetvalue(r, row, 8), NULL, 10);
+    s->teacher_hours = strtod(PQgetvalue(r, row, 9), NULL);
+    s->flag_count = (uint32_t)strtoul(PQgetvalue(r, row, 10), NULL, 10);
+    s->submitted_at = PQgetvalue(r, row, 11);
+    s->submitted_by = PQgetvalue(r, row, 12);
+    s->first_submitted_at = PQgetvalue(r, row, 13);
+    s->deadline = PQgetvalue(r, row, 14);
+    s->empty = PQgetvalue(r, row, 15)[0] == 't';
+    s->replayed = PQgetvalue(r, row, NSUMMARY_COLS)[0] == 't';
+    return parse_flags(PQgetvalue(r, row, COL_FLAGS), &s->flags, &s->n_flags);
+}
+
+static void summary_release(Yanxiu__V1__ReportSummary *s)
+{
+    flags_free(s->flags, s->n_flags);
+    s->flags = NULL;
+    s->n_flags = 0;
+}
+
+/* Answers with the report of `r`'s first row (NOT_FOUND text when none). */
+static void reply_summary(struct rpc_req *req, const PGresult *r, const char *none)
+{
+    if (PQntuples(r) != 1) {
+        rpc_fail(req, YANXIU__V1__CODE__NOT_FOUND, "%s", none);
+        return;
+    }
+    Yanxiu__V1__ReportSummary s;
+    if (!summary_from_row(&s, r, 0)) {
+        summary_release(&s);
+        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
+    Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
+    env.body_case = YANXIU__V1__ENVELOPE__BODY_REPORT_REPLY;
+    env.report_reply = &s;
+    rpc_reply(req, &env);
+    summary_release(&s);
+}
+
+/* ---- SubmitReport ------------------------------------------------------------------- */
+
+/* The arrays of report_submit, in its parameter order after the first ten. */
+enum {
+    A_REF,
+    A_DATE,
+    A_START,
+    A_END,
+    A_TITLE,
+    A_CATEGORY,
+    A_FORM,
+    A_LEVEL,
+    A_MODE,
+    A_PLACE,
+    A_HOST,
+    A_SPEAKER,
+    A_HOURS,
+    T_ACT,
+    T_POS,
+    T_TEACHER,
+    T_NAME,
+    T_STATUS,
+    T_HOURS,
+    E_TEACHER,
+    E_DATE,
+    E_TITLE,
+    E_CATEGORY,
+    E_LEVEL,
+    E_MODE,
+    E_HOURS,
+    E_CREDITS,
+    E_CERT,
+    NARRAYS
+};
+#define NHEAD 10
+
+static void submit_done(void *arg, const struct db_outcome *out)
+{
+    struct rpc_req *req = arg;
+    if (!out->ok) {
+        rpc_fail_db(req, out);
+        return;
+    }
+    PGresult *problems = out->results[RPC_FIRST_RESULT];
+    struct rpc_violations *vs = req->pending;
+    struct rpc_violations local = {0};
+    if (!vs)
+        vs = &local;
+    for (int i = 0; i < PQntuples(problems); i++)
+        rpc_violation(vs, PQgetvalue(problems, i, 0), "%s", PQgetvalue(problems, i, 1));
+    if (vs->total) {
+        rpc_fail_with(req, vs, "report");
+        return;
+    }
+    if (out->nresults <= RPC_FIRST_RESULT + 1) {
+        rpc_fail(req, YANXIU__V1__CODE__INTERNAL, "report: no answer from the database");
+        return;
+    }
+    reply_summary(req, out->results[RPC_FIRST_RESULT + 1],
+                  "report: the submission left no version");
+}
+
+/* The SHA-256 of the request as received: a retry must carry the same report. */
+static bool payload_hash_hex(const Yanxiu__V1__SubmitReportRequest *in, char hex[65])
+{
+    size_t len = yanxiu__v1__submit_report_request__get_packed_size(in);
+    uint8_t *buf = malloc(len + 1);
+    if (!buf)
+        return false;
+    yanxiu__v1__submit_report_request__pack(in, buf);
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    bool ok = EVP_Digest(buf, len, md, &mdlen, EVP_sha256(), NULL) == 1 && mdlen == 32;
+    free(buf);
+    for (unsigned i = 0; ok && i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    return ok;
+}
+
+/* Checks one activity and appends it (and its sign-in rows) to the arrays. */
+static void check_activity(struct rpc_violations *vs, const char *month, size_t i,
+                           const Yanxiu__V1__Activity *a, struct pgarr *arr,
+                           struct check_code_at *codes)
+{
+    char p[96], num[32];
+#define AT(field) (snprintf(p, sizeof(p), "activities[%zu]." field, i), p)
+    bool ref_ok = check_text(a->ref, 32, false);
+    if (!ref_ok)
+        rpc_violation(vs, AT("ref"),
+                      "the activity number (编号) is empty, longer than 32 "
+                      "characters or not text");
+    bool date_ok = check_date(a->date) && strncmp(a->date, month, 7) == 0;
+    if (!check_date(a->date))
+        rpc_violation(vs, AT("date"), "not a date (YYYY-MM-DD)");
+    else if (!date_ok)
+        rpc_violation(vs, AT("date"), "%s is not in the report's month %s", a->date, month);
+    int start = 0, end = 0;
+    bool start_ok = check_time(a->start, &start), end_ok = check_time(a->end, &end);
+    if (!start_ok)
+        rpc_violation(vs, AT("start"), "not a time of day (HH:MM)");
+    if (!end_ok)
+        rpc_violation(vs, AT("end"), "not a time of day (HH:MM)");
+    if (start_ok && end_ok && start >= end) {
+        rpc_violation(vs, AT("end"), "the activity ends (%s) before it starts (%s)", a->end,
+                      a->start);
+        end_ok = false;
+    }
+    bool title_ok = check_text(a->title, 200, false);
+    if (!title_ok)
+        rpc_violation(vs, AT("title"), "the title (主题) is required, at most 200 characters");
+    const char *cat = check_alias_code(categories, NELEM(categories), a->category);
+    if (!cat)
+        rpc_violation(vs, AT("category"), "unknown category (内容类别); %s", category_help);
+    const char *form = check_alias_code(forms, NELEM(forms), a->form);
+    if (!form)
+        rpc_violation(vs, AT("form"), "unknown form (形式); %s", form_help);
+    const char *level = check_alias_code(levels, NELEM(levels), a->level);
+    if (!level)
+        rpc_violation(vs, AT("level"), "unknown level (级别); %s", level_help);
+    const char *mode = check_alias_code(modes, NELEM(modes), a->mode);
+    if (!mode)
+        rpc_violation(vs, AT("mode"), "unknown mode (方式); %s", mode_help);
+    bool place_ok = check_text(a->place, 100, true);
+    if (!place_ok)
+        rpc_violation(vs, AT("place"),
+                      "the place (地点) is longer than 100 characters or not text");
+    bool host_ok = check_text(a->host, 50, false);
+    if (!host_ok)
+        rpc_violation(vs, AT("host"), "the host (主持人) is required, at most 50 characters");
+    bool speaker_ok = check_text(a->speaker, 100, true);
+    if (!speaker_ok)
+        rpc_violation(vs, AT("speaker"),
+                      "the speaker (主讲人) is longer than 100 characters or "
+                      "not text");
+    bool hours_good = hours_ok(a->hours);
+    if (!hours_good)
+        rpc_violation(vs, AT("hours"), "hours (学时) must be more than 0 and a multiple of 0.5");
+    else if (start_ok && end_ok && a->hours * 60 > end - start) {
+        rpc_violation(vs, AT("hours"), "%.1f hours is more than the activity lasts (%s-%s)",
+                      a->hours, a->start, a->end);
+        hours_good = false;
+    }
+#undef AT
+    pgarr_text(&arr[A_REF], ok_or_null(ref_ok, a->ref));
+    pgarr_text(&arr[A_DATE], ok_or_null(date_ok, a->date));
+    pgarr_text(&arr[A_START], ok_or_null(start_ok, a->start));
+    pgarr_text(&arr[A_END], ok_or_null(end_ok, a->end));
+    pgarr_text(&arr[A_TITLE], ok_or_null(title_ok, a->title));
+    pgarr_text(&arr[A_CATEGORY], cat);
+    pgarr_text(&arr[A_FORM], form);
+    pgarr_text(&arr[A_LEVEL], level);
+    pgarr_text(&arr[A_MODE], mode);
+    pgarr_text(&arr[A_PLACE], ok_or_null(place_ok, a->place));
+    pgarr_text(&arr[A_HOST], ok_or_null(host_ok, a->host));
+    pgarr_text(&arr[A_SPEAKER], ok_or_null(speaker_ok, a->speaker));
+    pgarr_text(&arr[A_HOURS], hours_good ? hours_text(a->hours, num, sizeof(num)) : NULL);
+
+    for (size_t j = 0; j < a->n_attendance; j++) {
+        const Yanxiu__V1__Attendance *t = a->attendance[j];
+#define AT(field) (snprintf(p, sizeof(p), "activities[%zu].attendance[%zu]." field, i, j), p)
+        bool code_ok = check_code(t->teacher_code);
+        if (!code_ok)
+            rpc_violation(vs, AT("teacher_code"),
+                          "the teacher code (教师编号) must be 1 to 32 letters, digits, _ or -");
+        bool name_ok = check_text(t->name, 50, true);
+        if (!name_ok)
+            rpc_violation(vs, AT("name"),
+                          "the name (姓名) is longer than 50 characters or not "
+                          "text");
+        const char *st = check_alias_code(att_statuses, NELEM(att_statuses), t->status);
+        if (!st)
+            rpc_violation(vs, AT("status"), "unknown sign-in status (签到); %s", status_help);
+        bool credited = st && (strcmp(st, "present") == 0 || strcmp(st, "late") == 0);
+        const char *h = NULL;
+        if (t->hours != 0) {
+            if (st && !credited)
+                rpc_violation(vs, AT("hours"),
+                              "hours are credited only to present or late "
+                              "teachers, not to %s ones",
+                              st);
+            else if (!hours_ok(t->hours))
+                rpc_violation(vs, AT("hours"),
+                              "hours (学时) must be more than 0 and a multiple "
+                              "of 0.5");
+            else if (hours_good && t->hours > a->hours)
+                rpc_violation(vs, AT("hours"), "%.1f hours is more than the activity's %.1f",
+                              t->hours, a->hours);
+            else
+                h = hours_text(t->hours, num, sizeof(num));
+        }
+#undef AT
+        char idx[24];
+        snprintf(idx, sizeof(idx), "%zu", i);
+        pgarr_text(&arr[T_ACT], idx);
+        snprintf(idx, sizeof(idx), "%zu", j);
+        pgarr_text(&arr[T_POS], idx);
+        pgarr_text(&arr[T_TEACHER], ok_or_null(code_ok, t->teacher_code));
+        pgarr_text(&arr[T_NAME], ok_or_null(name_ok, t->name));
+        pgarr_text(&arr[T_STATUS], st);
+        pgarr_text(&arr[T_HOURS], h);
+        codes[j] = (struct check_code_at){t->teacher_code, j};
+    }
+    snprintf(p, sizeof(p), "activities[%zu].attendance", i);
+    check_duplicates(vs, codes, a->n_attendance, p, "teacher_code", "teacher");
+}
+
+static void check_external(struct rpc_violations *vs, const char *month, size_t k,
+                           const Yanxiu__V1__ExternalRecord *e, struct pgarr *arr)
+{
+    char p[64], num[32], cred[32];
+#define AT(field) (snprintf(p, sizeof(p), "external[%zu]." field, k), p)
+    bool code_ok = check_code(e->teacher_code);
+    if (!code_ok)
+        rpc_violation(vs, AT("teacher_code"),
+                      "the teacher code (教师编号) must be 1 to 32 letters, digits, _ or -");
+    bool date_ok = check_date(e->date) && strncmp(e->date, month, 7) == 0;
+    if (!check_date(e->date))
+        rpc_violation(vs, AT("date"), "not a date (YYYY-MM-DD)");
+    else if (!date_ok)
+        rpc_violation(vs, AT("date"), "%s is not in the report's month %s", e->date, month);
+    bool title_ok = check_text(e->title, 200, false);
+    if (!title_ok)
+        rpc_violation(vs, AT("title"),
+                      "the name of the training (名称) is required, at most 200 "
+                      "characters");
+    const char *cat = check_alias_code(categories, NELEM(categories), e->category);
+    if (!cat)
+        rpc_violation(vs, AT("category"), "unknown category (内容类别); %s", category_help);
+    const char *level = check_alias_code(levels, NELEM(levels), e->level);
+    if (!level)
+        rpc_violation(vs, AT("level"), "unknown level (级别); %s", level_help);
+    const char *mode = check_alias_code(modes, NELEM(modes), e->mode);
+    if (!mode)
+        rpc_violation(vs, AT("mode"), "unknown mode (方式); %s", mode_help);
+    const char *h = hours_text(e->hours, num, sizeof(num));
+    if (!h)
+        rpc_violation(vs, AT("hours"), "hours (学时) must be more than 0 and a multiple of 0.5");
+    const char *c = NULL;
+    if (e->credits != 0) {
+        if (!isfinite(e->credits) || e->credits < 0 || e->credits > 1000)
+            rpc_violation(vs, AT("credits"), "credits (学分) must be between 0 and 1000");
+        else {
+            snprintf(cred, sizeof(cred), "%.1f", e->credits);
+            c = cred;
+        }
+    }
+    bool cert_ok = check_text(e->certificate, 100, true);
+    if (!cert_ok)
+        rpc_violation(vs, AT("certificate"),
+                      "the certificate number (证书编号) is longer than "
+                      "100 characters or not text");
+#undef AT
+    pgarr_text(&arr[E_TEACHER], ok_or_null(code_ok, e->teacher_code));
+    pgarr_text(&arr[E_DATE], ok_or_null(date_ok, e->date));
+    pgarr_text(&arr[E_TITLE], ok_or_null(title_ok, e->title));
+    pgarr_text(&arr[E_CATEGORY], cat);
+    pgarr_text(&arr[E_LEVEL], level);
+    pgarr_text(&arr[E_MODE], mode);
+    pgarr_text(&arr[E_HOURS], h);
+    pgarr_text(&arr[E_CREDITS], c);
+    pgarr_text(&arr[E_CERT], ok_or_null(cert_ok, e->certificate));
+}
+
+void report_submit(struct rpc_req *req)
+{
+    const Yanxiu__V1__SubmitReportRequest *in = req->env->submit_report;
+    const char *district, *unit;
+    if (!rpc_scope_district(req, in->district_code, &district) ||
+        !scope_unit(req, in->unit_code, true, &unit))
+        return;
+    char month[16];
+    if (!month_param(req, in->month, month, sizeof(month)))
+        return;
+    size_t n_att = 0;
+    for (size_t i = 0; i < in->n_activities; i++)
+        n_att += in->activities[i]->n_attendance;
+    if (in->n_activities > MAX_ACTIVITIES || n_att > MAX_ATTENDANCE ||
+        in->n_external > MAX_EXTERNAL) {
+        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED,
+                 "report: %zu activities, %zu sign-in rows and %zu external records; one "
+                 "monthly report holds at most %d, %d and %d",
+                 in->n_activities, n_att, in->n_external, MAX_ACTIVITIES, MAX_ATTENDANCE,
+                 MAX_EXTERNAL);
+        return;
+    }
+
+    struct rpc_violations *vs = calloc(1, sizeof(*vs));
+    if (!vs) {
+        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
+    req->pending = vs;
+    size_t keylen = strlen(in->idempotency_key);
+    bool key_ok = keylen >= 16 && keylen <= 64;
+    for (size_t i = 0; key_ok && i < keylen; i++) {
+        char c = in->idempotency_key[i];
+        key_ok = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                 c == '_' || c == '-';
+    }
+    if (!key_ok)
+        rpc_violation(vs, "idempotency_key",
+                      "16 to 64 letters, digits, _ or -, chosen by the "
+                      "client for this submission");
+    if (in->empty) {
+        if (in->n_activities || in->n_external)
+            rpc_violation(vs, "empty", "an empty report carries no activities or records");
+        if (!check_text(in->reason, 200, false))
+            rpc_violation(vs, "reason",
+                          "an empty report says why (e.g. 寒假), at most 200 "
+                          "characters");
+    } else {
+        if (!in->n_activities && !in->n_external)
+            rpc_violation(vs, "activities",
+                          "the report has no activities; a month without "
+                          "activity is submitted as empty, with a reason");
+        if (!check_text(in->reason, 200, true))
+            rpc_violation(vs, "reason", "longer than 200 characters or not text");
+    }
+    if (!check_text(in->summary, MAX_SUMMARY_CHARS, true))
+        rpc_violation(vs, "summary",
+                      "the narrative (工作开展情况) is longer than %d characters "
+                      "or not text",
+                      MAX_SUMMARY_CHARS);
+
+    struct pgarr arr[NARRAYS];
+    for (int i = 0; i < NARRAYS; i++)
+        pgarr_init(&arr[i]);
+    size_t max_att = 1;
+    for (size_t i = 0; i < in->n_activities; i++)
+        if (in->activities[i]->n_attendance > max_att)
+            max_att = in->activities[i]->n_attendance;
+    struct check_code_at *codes = malloc(max_att * sizeof(*codes));
+    struct check_code_at *refs = malloc((in->n_activities + 1) * sizeof(*refs));
+    bool oom = !codes || !refs;
+    for (size_t i = 0; !oom && i < in->n_activities; i++) {
+        check_activity(vs, in->month, i, in->activities[i], arr, codes);
+        refs[i] = (struct check_code_at){in->activities[i]->ref, i};
+    }
+    if (!oom)
+        check_duplicates(vs, refs, in->n_activities, "activities", "ref", "activity");
+    free(codes);
+    free(refs);
+    for (size_t k = 0; !oom && k < in->n_external; k++)
+        check_external(vs, in->month, k, in->external[k], arr);
+
+    char hash[65] = "";
+    oom = oom || !payload_hash_hex(in, hash);
+    char hashparam[70];
+    snprintf(hashparam, sizeof(hashparam), "\\x%s", hash);
+    bool check_only = vs->total > 0;
+    const char *v[NHEAD + NARRAYS] = {
+        district,
+        unit,
+        req->peer,
+        month,
+        key_ok ? in->idempotency_key : "",
+        hashparam,
+        check_only ? "true" : "false",
+        in->empty ? "true" : "false",
+        ok_or_null(check_text(in->reason, 200, true), in->reason),
+        ok_or_null(check_text(in->summary, MAX_SUMMARY_CHARS, true), in->summary),
+    };
+    for (int i = 0; i < NARRAYS; i++) {
+        v[NHEAD + i] = pgarr_finish(&arr[i]);
+        oom = oom || !v[NHEAD + i];
+    }
+    struct db_job *job = oom ? NULL : rpc_job_new(req, submit_done);
+    bool ok = job && db_job_add(job, "report_submit", NHEAD + NARRAYS, v) &&
+              (check_only || db_job_add(job, "report_answer", 0, NULL));
+    for (int i = 0; i < NARRAYS; i++)
+        pgarr_free(&arr[i]);
+    if (!ok) {
+        db_job_free(job);
+        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
+    rpc_submit(req, job);
+}
+
+/* ---- ReviewReport --------------------------------------------------------------- */
+
+static void review_done(void *arg, const struct db_outcome *out)
+{
+    struct rpc_req *req = arg;
+    if (!out->ok) {
+        rpc_fail_db(req, out);
+        return;
+    }
+    reply_summary(req, out->results[RPC_FIRST_RESULT + 1], "report: not found after review");
+}
+
+void report_review(struct rpc_req *req)
+{
+    const Yanxiu__V1__ReviewReportRequest *in = req->env->review_report;
+    const char *district, *unit;
+    char month[16];
+    if (!rpc_scope_district(req, in->district_code, &district) ||
+        !scope_unit(req, in->unit_code, true, &unit) ||
+        !month_param(req, in->month, month, sizeof(month)))
+        return;
+    static const char *const actions[] = {"approve", "return", "reopen", "void", NULL};
+    bool known = false;
+    for (size_t i = 0; actions[i]; i++)
+        known |= strcmp(in->action, actions[i]) == 0;
+    if (!known) {
+        rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
+                 "ReviewReport: the action must be approve, return, reopen or void");
+        return;
+    }
+    bool needs_reason = strcmp(in->action, "approve") != 0;
+    if (!check_text(in->reason, 500, !needs_reason)) {
+        rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
+                 "ReviewReport: %s needs a reason (--reason), at most 500 characters", in->action);
+        return;
+    }
+    const char *v[] = {district, unit, month, in->action, in->reason, req->peer};
+    struct db_job *job = rpc_job_new(req, review_done);
+    if (!job || !db_job_add(job, "report_review", 6, v) ||
+        !db_job_add(job, "report_answer", 0, NULL)) {
+        db_job_free(job);
+        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
+    rpc_submit(req, job);
+}
+
+/* ---- ListReports ------------------------------------------------------------------ */
+
+static void list_done(void *arg, const struct db_outcome *out)
+{
+    struct rpc_req *req = arg;
+    if (!out->ok) {
+        rpc_fail_db(req, out);
+        return;
+    }
+    PGresult *r = out->results[RPC_FIRST_RESULT];
+    size_t n = (size_t)PQntuples(r);
+    Yanxiu__V1__ReportSummary *rows = calloc(n + 1, sizeof(*rows));
+    Yanxiu__V1__ReportSummary **ptrs = calloc(n + 1, sizeof(*ptrs));
+    bool ok = rows && ptrs;
+    size_t filled = 0;
+    for (; ok && filled < n; filled++) {
+        ok = summary_from_row(&rows[filled], r, (int)filled);
+        ptrs[filled] = &rows[filled];
+    }
+    if (ok) {
+        Yanxiu__V1__ReportList list = YANXIU__V1__REPORT_LIST__INIT;
+        list.reports = ptrs;
+        list.n_reports = n;
+        Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
+        env.body_case = YANXIU__V1__ENVELOPE__BODY_REPORT_LIST;
+        env.report_list = &list;
+        rpc_reply(req, &env);
+    } else {
+        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+    }
+    for (size_t i = 0; rows && i < filled; i++)
+        summary_release(&rows[i]);
+    free(rows);
+    free(ptrs);
+}
+
+void report_list(struct rpc_req *req)
+{
+    const Yanxiu__V1__ListReportsRequest *in = req->env->list_reports;
+    const char *district, *unit;
+    if (!rpc_scope_district(req, in->district_code, &district) ||
+        !scope_unit(req, in->unit_code, false, &unit))
+        return;
+    char from[16] = "", to[16] = "";
+    if ((in->from_month[0] && !month_param(req, in->from_month, from, sizeof(from))) ||
+        (in->to_month[0] && !month_param(req, in->to_month, to, sizeof(to))))
+        return;
+    if (in->status[0]) {
+        bool known = false;
+        for (size_t i = 0; report_statuses[i]; i++)
+            known |= strcmp(in->status, report_statuses[i]) == 0;
+        if (!known) {
+            rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
+                     "ListReports: the status is submitted, approved, returned, reopened or "
+                     "voided");
+            return;
+        }
+    }
+    const char *v[] = {district, unit, from, to, in->status};
+    rpc_query(req, list_done, "report_list", 5, v);
+}
+
+/* ---- ShowReport ------------------------------------------------------------------- */
+
+static Yanxiu__V1__Activity *activity_from_row(const PGresult *r, int i)
+{
+    Yanxiu__V1__Activity *a = malloc(sizeof(*a));
+    if (!a)
+        return NULL;
+    yanxiu__v1__activity__init(a);
+    a->ref = PQgetvalue(r, i, 0);
+    a->date = PQgetvalue(r, i, 1);
+    a->start = PQgetvalue(r, i, 2);
+    a->end = PQgetvalue(r, i, 3);
+    a->title = PQgetvalue(r, i, 4);
+    a->category = PQgetvalue(r, i, 5);
+    a->form = PQgetvalue(r, i, 6);
+    a->level = PQgetvalue(r, i, 7);
+    a->mode = PQgetvalue(r, i, 8);
+    a->place = PQgetvalue(r, i, 9);
+    a->host = PQgetvalue(r, i, 10);
+    a->speaker = PQgetvalue(r, i, 11);
+    a->hours = strtod(PQgetvalue(r, i, 12), NULL);
+    a->present = (uint32_t)strtoul(PQgetvalue(r, i, 13), NULL, 10);
+    a->late = (uint32_t)strtoul(PQgetvalue(r, i, 14), NULL, 10);
+    a->excused = (uint32_t)strtoul(PQgetvalue(r, i, 15), NULL, 10);
+    a->absent = (uint32_t)strtoul(PQgetvalue(r, i, 16), NULL, 10);
+    a->teacher_hours = strtod(PQgetvalue(r, i, 17), NULL);
+    return a;
+}
+
+static Yanxiu__V1__ExternalRecord *external_from_row(const PGresult *r, int i)
+{
+    Yanxiu__V1__ExternalRecord *e = malloc(sizeof(*e));
+    if (!e)
+        return NULL;
+    yanxiu__v1__external_record__init(e);
+    e->teacher_code = PQgetvalue(r, i, 0);
+    e->date = PQgetvalue(r, i, 1);
+    e->title = PQgetvalue(r, i, 2);
+    e->category = PQgetvalue(r, i, 3);
+    e->level = PQgetvalue(r, i, 4);
+    e->mode = PQgetvalue(r, i, 5);
+    e->hours = strtod(PQgetvalue(r, i, 6), NULL);
+    e->credits = strtod(PQgetvalue(r, i, 7), NULL);
+    e->certificate = PQgetvalue(r, i, 8);
+    return e;
+}
+
+static Yanxiu__V1__ReportEvent *event_from_row(const PGresult *r, int i)
+{
+    Yanxiu__V1__ReportEvent *e = malloc(sizeof(*e));
+    if (!e)
+        return NULL;
+    yanxiu__v1__report_event__init(e);
+    e->at = PQgetvalue(r, i, 0);
+    e->action = PQgetvalue(r, i, 1);
+    e->user = PQgetvalue(r, i, 2);
+    e->version = (uint32_t)strtoul(PQgetvalue(r, i, 3), NULL, 10);
+    e->reason = PQgetvalue(r, i, 4);
+    return e;
+}
+
+/* Splits a newline-separated list into strings pointing into a copy. */
+static char **split_lines(const char *s, size_t *n, char **copy)
+{
+    *n = 0;
+    *copy = NULL;
+    if (!s[0])
+        return NULL;
+    size_t count = 1;
+    for (const char *p = s; *p; p++)
+        count += *p == '\n';
+    char **v = calloc(count, sizeof(*v));
+    *copy = strdup(s);
+    if (!v || !*copy) {
+        free(v);
+        free(*copy);
+        *copy = NULL;
+        return NULL;
+    }
+    char *save = NULL;
+    for (char *tok = strtok_r(*copy, "\n", &save); tok; tok = strtok_r(NULL, "\n", &save))
+        v[(*n)++] = tok;
+    return v;
+}
+
+static void show_done(void *arg, const struct db_outcome *out)
+{
+    struct rpc_req *req = arg;
+    if (!out->ok) {
+        rpc_fail_db(req, out);
+        return;
+    }
+    const Yanxiu__V1__ShowReportRequest *in = req->env->show_report;
+    PGresult *head = out->results[RPC_FIRST_RESULT];
+    PGresult *acts = out->results[RPC_FIRST_RESULT + 1];
+    PGresult *exts = out->results[RPC_FIRST_RESULT + 2];
+    PGresult *hist = out->results[RPC_FIRST_RESULT + 3];
+    PGresult *diff = out->results[RPC_FIRST_RESULT + 4];
+    if (PQntuples(head) != 1) {
+        if (in->version)
+            rpc_fail(req, YANXIU__V1__CODE__NOT_FOUND,
+                     "ShowReport: unit %s has no version %u of its report for %s", in->unit_code,
+                     in->version, in->month);
+        else
+            rpc_fail(req, YANXIU__V1__CODE__NOT_FOUND,
+                     "ShowReport: unit %s has no report for %s (yanxiu report list shows what "
+                     "arrived)",
+                     in->unit_code[0] ? in->unit_code : req->session.unit, in->month);
+        return;
+    }
+    Yanxiu__V1__ReportSummary s;
+    Yanxiu__V1__ReportDetail d = YANXIU__V1__REPORT_DETAIL__INIT;
+    Yanxiu__V1__ReportDiff df = YANXIU__V1__REPORT_DIFF__INIT;
+    char *added_copy = NULL, *removed_copy = NULL;
+    bool ok = summary_from_row(&s, head, 0);
+    d.report = &s;
+    d.reason = PQgetvalue(head, 0, NSUMMARY_COLS + 1);
+    d.summary = PQgetvalue(head, 0, NSUMMARY_COLS + 2);
+    d.latest_version = (uint32_t)strtoul(PQgetvalue(head, 0, NSUMMARY_COLS + 3), NULL, 10);
+    size_t na = (size_t)PQntuples(acts), ne = (size_t)PQntuples(exts), nh = (size_t)PQntuples(hist);
+    d.activities = calloc(na + 1, sizeof(*d.activities));
+    d.external = calloc(ne + 1, sizeof(*d.external));
+    d.history = calloc(nh + 1, sizeof(*d.history));
+    ok = ok && d.activities && d.external && d.history;
+    for (size_t i = 0; ok && i < na; i++)
+        ok = (d.activities[d.n_activities++] = activity_from_row(acts, (int)i)) != NULL;
+    for (size_t i = 0; ok && i < ne; i++)
+        ok = (d.external[d.n_external++] = external_from_row(exts, (int)i)) != NULL;
+    for (size_t i = 0; ok && i < nh; i++)
+        ok = (d.history[d.n_history++] = event_from_row(hist, (int)i)) != NULL;
+    if (ok && PQntuples(diff) == 1) {
+        df.activities_added =
+            split_lines(PQgetvalue(diff, 0, 0), &df.n_activities_added, &added_copy);
+        df.activities_removed =
+            split_lines(PQgetvalue(diff, 0, 1), &df.n_activities_removed, &removed_copy);
+        df.attendance_added = (uint32_t)strtoul(PQgetvalue(diff, 0, 2), NULL, 10);
+        df.attendance_removed = (uint32_t)strtoul(PQgetvalue(diff, 0, 3), NULL, 10);
+        df.hours_delta = strtod(PQgetvalue(diff, 0, 4), NULL);
+        df.against_version = (uint32_t)strtoul(PQgetvalue(diff, 0, 5), NULL, 10);
+        d.diff = &df;
+    }
+    if (ok) {
+        Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
+        env.body_case = YANXIU__V1__ENVELOPE__BODY_REPORT_DETAIL;
+        env.report_detail = &d;
+        rpc_reply(req, &env);
+    } else {
+        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+    }
+    summary_release(&s);
+    for (size_t i = 0; i < d.n_activities; i++)
+        free(d.activities[i]);
+    for (size_t i = 0; i < d.n_external; i++)
+        free(d.external[i]);
+    for (size_t i = 0; i < d.n_history; i++)
+        free(d.history[i]);
+    free(d.activities);
+    free(d.external);
+    free(d.history);
+    free(df.activities_added);
+    free(df.activities_removed);
+    free(added_copy);
+    free(removed_copy);
+}
+
+void report_show(struct rpc_req *req)
+{
+    const Yanxiu__V1__ShowReportRequest *in = req->env->show_report;
+    const char *district, *unit;
+    char month[16];
+    if (!rpc_scope_district(req, in->district_code, &district) ||
+        !scope_unit(req, in->unit_code, true, &unit) ||
+        !month_param(req, in->month, month, sizeof(month)))
+        return;
+    char version[16];
+    snprintf(version, sizeof(version), "%u", in->version);
+    const char *v[] = {district, unit, month, version};
+    static const char *const stmts[] = {"report_show", "report_show_activities",
+                                        "report_show_external", "report_show_history",
+                                        "report_show_diff"};
+    struct db_job *job = rpc_job_new(req, show_done);
+    bool ok = job != NULL;
+    for (size_t i = 0; ok && i < NELEM(stmts); i++)
+        ok = db_job_add(job, stmts[i], 4, v);
+    if (!ok) {
+        db_job_free(job);
+        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
+    rpc_submit(req, job);
+}
