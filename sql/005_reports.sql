@@ -253,41 +253,99 @@ LEFT JOIN schools s ON s.code = r.unit_code;
 GRANT SELECT ON report_list TO yanxiu_app;
 
 -- ---- the ledger --------------------------------------------------------------
+-- The raw contribution of one version: a row per credited sign-in, absence
+-- and external record.
+CREATE FUNCTION ledger_rows(p_report bigint, p_version int)
+RETURNS TABLE (teacher_code text, category text, level text, mode text, hours numeric,
+               credit_hours numeric, credits numeric, absences int)
+LANGUAGE sql STABLE AS $$
+    SELECT t.teacher_code, a.category, a.level, a.mode,
+           CASE WHEN t.status IN ('present', 'late') THEN coalesce(t.hours, a.hours) ELSE 0 END,
+           CASE WHEN t.status IN ('present', 'late') THEN coalesce(t.hours, a.hours) ELSE 0 END,
+           0::numeric, (t.status = 'absent')::int
+    FROM activities a
+    JOIN attendance t ON t.report_id = a.report_id AND t.version = a.version AND t.act_idx = a.idx
+    WHERE a.report_id = p_report AND a.version = p_version
+    UNION ALL
+    SELECT e.teacher_code, e.category, e.level, e.mode, e.hours,
+           CASE WHEN e.credits IS NULL THEN e.hours ELSE 0 END, coalesce(e.credits, 0), 0
+    FROM external_records e
+    WHERE e.report_id = p_report AND e.version = p_version
+$$;
+
+-- The per teacher x month roll-up the compliance views read: the columns are
+-- the sums the rules need (domain.md, "which hours count"): school-based =
+-- level school; centralized = mode centralized at town level or above;
+-- absences count on centralized activities.
+CREATE TABLE ledger_months (
+    district_code text NOT NULL,
+    teacher_code text NOT NULL,
+    month date NOT NULL,
+    approved boolean NOT NULL,
+    hours numeric(12, 1) NOT NULL DEFAULT 0,
+    school_hours numeric(12, 1) NOT NULL DEFAULT 0,
+    ethics_hours numeric(12, 1) NOT NULL DEFAULT 0,
+    centralized_hours numeric(12, 1) NOT NULL DEFAULT 0,
+    homeroom_hours numeric(12, 1) NOT NULL DEFAULT 0,
+    credit_hours numeric(12, 1) NOT NULL DEFAULT 0,
+    credits numeric(12, 1) NOT NULL DEFAULT 0,
+    absences int NOT NULL DEFAULT 0,
+    PRIMARY KEY (district_code, teacher_code, month, approved)
+);
+CREATE INDEX ledger_months_month ON ledger_months (district_code, month);
+ALTER TABLE ledger_months ENABLE ROW LEVEL SECURITY;
+CREATE POLICY ledger_months_wall ON ledger_months USING (yx_can_see(district_code))
+    WITH CHECK (yx_can_see(district_code));
+GRANT SELECT, INSERT, UPDATE ON ledger_months TO yanxiu_app;
+
 -- Adds (p_sign = 1) or removes (-1) the contribution of one version of a
--- report to the ledger, in the approved or the pending part. Rows are
--- upserted in key order so that concurrent reports cannot deadlock.
+-- report to the ledger and its monthly roll-up, in the approved or the
+-- pending part. Rows are upserted in key order so that concurrent reports
+-- cannot deadlock.
 CREATE FUNCTION ledger_apply(p_report bigint, p_version int, p_sign int, p_approved boolean)
 RETURNS void LANGUAGE sql AS $$
-    INSERT INTO ledger AS l (district_code, teacher_code, month, category, level, mode, approved,
-                             hours, credit_hours, credits, absences)
-    SELECT r.district_code, x.teacher_code, r.month, x.category, x.level, x.mode, p_approved,
-           p_sign * sum(x.hours), p_sign * sum(x.credit_hours), p_sign * sum(x.credits),
-           p_sign * sum(x.absences)
-    FROM reports r
-    CROSS JOIN LATERAL (
-        SELECT t.teacher_code, a.category, a.level, a.mode,
-               CASE WHEN t.status IN ('present', 'late') THEN coalesce(t.hours, a.hours) ELSE 0 END
-                   AS hours,
-               CASE WHEN t.status IN ('present', 'late') THEN coalesce(t.hours, a.hours) ELSE 0 END
-                   AS credit_hours,
-               0::numeric AS credits,
-               (t.status = 'absent')::int AS absences
-        FROM activities a
-        JOIN attendance t ON t.report_id = a.report_id AND t.version = a.version
-                         AND t.act_idx = a.idx
-        WHERE a.report_id = r.id AND a.version = p_version
-        UNION ALL
-        SELECT e.teacher_code, e.category, e.level, e.mode, e.hours,
-               CASE WHEN e.credits IS NULL THEN e.hours ELSE 0 END, coalesce(e.credits, 0), 0
-        FROM external_records e
-        WHERE e.report_id = r.id AND e.version = p_version) x
-    WHERE r.id = p_report
-    GROUP BY r.district_code, x.teacher_code, r.month, x.category, x.level, x.mode
+    WITH r AS (SELECT district_code, month FROM reports WHERE id = p_report),
+    x AS (SELECT * FROM ledger_rows(p_report, p_version)),
+    fine AS (
+        INSERT INTO ledger AS l (district_code, teacher_code, month, category, level, mode,
+                                 approved, hours, credit_hours, credits, absences)
+        SELECT r.district_code, x.teacher_code, r.month, x.category, x.level, x.mode, p_approved,
+               p_sign * sum(x.hours), p_sign * sum(x.credit_hours), p_sign * sum(x.credits),
+               p_sign * sum(x.absences)
+        FROM r, x
+        GROUP BY r.district_code, x.teacher_code, r.month, x.category, x.level, x.mode
+        HAVING sum(x.hours) <> 0 OR sum(x.credits) <> 0 OR sum(x.absences) <> 0
+        ORDER BY 1, 2, 3, 4, 5, 6
+        ON CONFLICT (district_code, teacher_code, month, category, level, mode, approved)
+        DO UPDATE SET hours = l.hours + excluded.hours,
+                      credit_hours = l.credit_hours + excluded.credit_hours,
+                      credits = l.credits + excluded.credits,
+                      absences = l.absences + excluded.absences
+        RETURNING 1)
+    INSERT INTO ledger_months AS l (district_code, teacher_code, month, approved, hours,
+        school_hours, ethics_hours, centralized_hours, homeroom_hours, credit_hours, credits,
+        absences)
+    SELECT r.district_code, x.teacher_code, r.month, p_approved,
+           p_sign * sum(x.hours),
+           p_sign * coalesce(sum(x.hours) FILTER (WHERE x.level = 'school'), 0),
+           p_sign * coalesce(sum(x.hours) FILTER (WHERE x.category = 'ethics'), 0),
+           p_sign * coalesce(sum(x.hours) FILTER (WHERE x.mode = 'centralized'
+                                                 AND x.level <> 'school'), 0),
+           p_sign * coalesce(sum(x.hours) FILTER (WHERE x.category = 'homeroom'), 0),
+           p_sign * sum(x.credit_hours), p_sign * sum(x.credits),
+           p_sign * coalesce(sum(x.absences) FILTER (WHERE x.mode = 'centralized'), 0)
+    FROM r, x
+    GROUP BY r.district_code, x.teacher_code, r.month
     HAVING sum(x.hours) <> 0 OR sum(x.credits) <> 0 OR sum(x.absences) <> 0
-    ORDER BY 1, 2, 3, 4, 5, 6
-    ON CONFLICT (district_code, teacher_code, month, category, level, mode, approved) DO UPDATE
-        SET hours = l.hours + excluded.hours, credit_hours = l.credit_hours + excluded.credit_hours,
-            credits = l.credits + excluded.credits, absences = l.absences + excluded.absences
+    ORDER BY 1, 2, 3
+    ON CONFLICT (district_code, teacher_code, month, approved)
+    DO UPDATE SET hours = l.hours + excluded.hours, school_hours = l.school_hours + excluded.school_hours,
+                  ethics_hours = l.ethics_hours + excluded.ethics_hours,
+                  centralized_hours = l.centralized_hours + excluded.centralized_hours,
+                  homeroom_hours = l.homeroom_hours + excluded.homeroom_hours,
+                  credit_hours = l.credit_hours + excluded.credit_hours,
+                  credits = l.credits + excluded.credits,
+                  absences = l.absences + excluded.absences
 $$;
 
 -- What the ledger should hold, computed from the raw rows (yanxiud verify-ledger).
@@ -297,21 +355,7 @@ SELECT r.district_code, x.teacher_code, r.month, x.category, x.level, x.mode,
        sum(x.hours) AS hours, sum(x.credit_hours) AS credit_hours, sum(x.credits) AS credits,
        sum(x.absences)::int AS absences
 FROM reports r
-CROSS JOIN LATERAL (
-    SELECT t.teacher_code, a.category, a.level, a.mode,
-           CASE WHEN t.status IN ('present', 'late') THEN coalesce(t.hours, a.hours) ELSE 0 END
-               AS hours,
-           CASE WHEN t.status IN ('present', 'late') THEN coalesce(t.hours, a.hours) ELSE 0 END
-               AS credit_hours,
-           0::numeric AS credits, (t.status = 'absent')::int AS absences
-    FROM activities a
-    JOIN attendance t ON t.report_id = a.report_id AND t.version = a.version AND t.act_idx = a.idx
-    WHERE a.report_id = r.id AND a.version = r.current_version
-    UNION ALL
-    SELECT e.teacher_code, e.category, e.level, e.mode, e.hours,
-           CASE WHEN e.credits IS NULL THEN e.hours ELSE 0 END, coalesce(e.credits, 0), 0
-    FROM external_records e
-    WHERE e.report_id = r.id AND e.version = r.current_version) x
+CROSS JOIN LATERAL ledger_rows(r.id, r.current_version) x
 WHERE r.status IN ('submitted', 'approved')
 GROUP BY 1, 2, 3, 4, 5, 6, 7
 HAVING sum(x.hours) <> 0 OR sum(x.credits) <> 0 OR sum(x.absences) <> 0;
@@ -706,7 +750,7 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 REVOKE ALL ON FUNCTION report_compute_flags FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION policy_defaults, policy_at, yx_can_see_unit, ledger_apply,
+GRANT EXECUTE ON FUNCTION policy_defaults, policy_at, yx_can_see_unit, ledger_rows, ledger_apply,
     report_compute_flags, report_check, report_submit, report_submitted, report_review,
     report_diff TO yanxiu_app;
 GRANT SELECT ON ledger_expected TO yanxiu_app;
