@@ -567,7 +567,7 @@ int cmd_units_import(struct cli *cli, int argc, char **argv)
         in.units = ptrs;
         in.n_units = n;
         /* The columns the file has: the server keeps what a missing one would clear. */
-        static char *const unit_wire[UNIT_NCOLS] = {"school_code", "name",   "kind",
+        static char *const unit_wire[UNIT_NCOLS] = {"school_code",  "name",   "kind",
                                                     "central_code", "opened", "closed"};
         char *present[UNIT_NCOLS];
         size_t npresent = 0;
@@ -843,52 +843,6 @@ int cmd_units_list(struct cli *cli, int argc, char **argv)
     return rc;
 }
 
-/* JSON string literal of s; bytes that are not UTF-8 become U+FFFD so the output stays JSON. */
-static void json_string(const char *s, FILE *fp)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    putc('"', fp);
-    while (*p) {
-        /* A well-formed UTF-8 sequence (RFC 3629) of n bytes, else n = 0. */
-        static const uint32_t least[] = {0, 0, 0x80, 0x800, 0x10000};
-        size_t n = 0;
-        uint32_t cp = 0;
-        if (*p < 0x80) {
-            n = 1;
-            cp = *p;
-        } else if ((*p & 0xe0) == 0xc0) {
-            n = 2;
-            cp = *p & 0x1f;
-        } else if ((*p & 0xf0) == 0xe0) {
-            n = 3;
-            cp = *p & 0x0f;
-        } else if ((*p & 0xf8) == 0xf0) {
-            n = 4;
-            cp = *p & 0x07;
-        }
-        for (size_t i = 1; i < n; i++) {
-            if ((p[i] & 0xc0) != 0x80) {
-                n = 0;
-                break;
-            }
-            cp = cp << 6 | (p[i] & 0x3f);
-        }
-        if (n == 0 || cp < least[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-            fputs("\\ufffd", fp);
-            p++;
-            continue;
-        }
-        if (cp == '"' || cp == '\\')
-            fprintf(fp, "\\%c", (int)cp);
-        else if (cp < 0x20 || cp == 0x2028 || cp == 0x2029)
-            fprintf(fp, "\\u%04x", (unsigned)cp);
-        else
-            fwrite(p, 1, n, fp);
-        p += n;
-    }
-    putc('"', fp);
-}
-
 /*
  * The roster as JSON: out.c has no boolean kind, and the flags must be
  * true/false there (in table and CSV they read yes/no).
@@ -905,12 +859,12 @@ static int print_roster_json(const Yanxiu__V1__RosterList *list)
         fputs("  {", stdout);
         for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
             printf("%s\"%s\": ", k ? ", " : "", keys[k]);
-            json_string(vals[k], stdout);
+            out_json_string(vals[k], stdout);
         }
         printf(", \"homeroom\": %s, \"backbone\": %s, \"new_teacher\": %s, \"status\": ",
                t->homeroom ? "true" : "false", t->backbone ? "true" : "false",
                t->new_teacher ? "true" : "false");
-        json_string(t->status, stdout);
+        out_json_string(t->status, stdout);
         fputs(i + 1 < list->n_teachers ? "},\n" : "}\n]\n", stdout);
     }
     if (fflush(stdout) != 0 || ferror(stdout)) {

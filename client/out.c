@@ -355,8 +355,7 @@ static void print_csv(const struct out_table *t, FILE *fp)
     }
 }
 
-/* A JSON string literal; bytes that are not UTF-8 become U+FFFD so the output stays valid. */
-static void json_string(const char *s, FILE *fp)
+void out_json_string(const char *s, FILE *fp)
 {
     putc('"', fp);
     const unsigned char *p = (const unsigned char *)s;
@@ -417,14 +416,14 @@ static void print_json(const struct out_table *t, FILE *fp)
             const char *v = t->cells[r * t->ncols + c];
             if (c > 0)
                 fputs(", ", fp);
-            json_string(t->cols[c].name, fp);
+            out_json_string(t->cols[c].name, fp);
             fputs(": ", fp);
             if (!v)
                 fputs("null", fp);
             else if (t->cols[c].kind == OUT_NUMBER)
                 fputs(v, fp);
             else
-                json_string(v, fp);
+                out_json_string(v, fp);
         }
         fputs(r + 1 < t->nrows ? "},\n" : "}\n", fp);
     }

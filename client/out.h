@@ -59,6 +59,10 @@ bool out_parse_format(const char *name, enum out_format *format) OUT_MUST_CHECK;
 /* Prints the table. False when writing to fp failed (e.g. a full disk; errno says why). */
 bool out_print(const struct out_table *t, enum out_format format, FILE *fp) OUT_MUST_CHECK;
 
+/* Writes s as a JSON string literal (quotes included). Bytes that are not UTF-8
+   become U+FFFD, control characters are escaped, so the output stays valid JSON. */
+void out_json_string(const char *s, FILE *fp);
+
 /*
  * Terminal columns `s` takes in a table: East Asian wide characters (CJK,
  * Hangul, fullwidth forms, most emoji) count 2, combining marks 0, control

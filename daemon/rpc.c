@@ -15,6 +15,7 @@
 #include "rpc_audit.h"
 #include "rpc_auth.h"
 #include "rpc_basic.h"
+#include "rpc_compliance.h"
 #include "rpc_report.h"
 #include "rpc_roster.h"
 #include "server.h"
@@ -41,6 +42,18 @@ static const struct rpc_method methods[] = {
      ROLE_ADMIN | ROLE_DISTRICT},
     {YANXIU__V1__ENVELOPE__BODY_LIST_REPORTS, "ListReports", report_list, ROLES_ANY},
     {YANXIU__V1__ENVELOPE__BODY_SHOW_REPORT, "ShowReport", report_show, ROLES_ANY},
+    {YANXIU__V1__ENVELOPE__BODY_GET_POLICY, "GetPolicy", compliance_policy_get, ROLES_ANY},
+    {YANXIU__V1__ENVELOPE__BODY_SET_POLICY, "SetPolicy", compliance_policy_set,
+     ROLE_ADMIN | ROLE_DISTRICT},
+    {YANXIU__V1__ENVELOPE__BODY_COMPLIANCE_TEACHERS, "ComplianceTeachers", compliance_teachers,
+     ROLES_ANY},
+    {YANXIU__V1__ENVELOPE__BODY_COMPLIANCE_UNITS, "ComplianceUnits", compliance_units, ROLES_ANY},
+    {YANXIU__V1__ENVELOPE__BODY_COMPLIANCE_GROUPS, "ComplianceGroups", compliance_groups,
+     ROLES_ANY},
+    {YANXIU__V1__ENVELOPE__BODY_REPORTING_RATES, "ReportingRates", compliance_reporting_rates,
+     ROLES_ANY},
+    {YANXIU__V1__ENVELOPE__BODY_TEACHER_HISTORY, "TeacherHistory", compliance_teacher_history,
+     ROLES_ANY},
 };
 
 static const struct db_stmt rpc_stmts[] = {
@@ -67,6 +80,7 @@ void rpc_register_statements(void)
     audit_register();
     roster_register();
     report_register();
+    compliance_register();
 }
 
 struct db_job *rpc_job_new(struct rpc_req *req, db_done_fn fn)

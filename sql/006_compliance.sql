@@ -196,10 +196,11 @@ $$;
 
 -- Reporting units of the district and, per month of [p_from, p_to], whether
 -- each was open (expected to report) and what arrived: on_time, late,
--- returned, reopened, voided or missing.
+-- returned, reopened, voided or missing. A reopened report was received (it
+-- awaits a correction).
 CREATE FUNCTION reporting_matrix(p_district text, p_from date, p_to date)
 RETURNS TABLE (unit_code text, unit_name text, month date, expected boolean, state text,
-               flagged boolean)
+               received boolean, on_time boolean, flagged boolean)
 LANGUAGE sql STABLE AS $$
     SELECT u.code, u.name, m.month::date,
            (u.opened IS NULL OR u.opened < m.month + interval '1 month')
@@ -207,7 +208,9 @@ LANGUAGE sql STABLE AS $$
            CASE WHEN r.id IS NULL THEN 'missing'
                 WHEN r.status IN ('returned', 'voided', 'reopened') THEN r.status
                 WHEN r.on_time THEN 'on_time' ELSE 'late' END,
-           coalesce(v.flag_count > 0, false)
+           coalesce(r.status IN ('submitted', 'approved', 'reopened'), false),
+           coalesce(r.status IN ('submitted', 'approved', 'reopened') AND r.on_time, false),
+           coalesce(v.flag_count > 0 AND r.status <> 'voided', false)
     FROM schools u
     CROSS JOIN generate_series(p_from, p_to, interval '1 month') AS m(month)
     LEFT JOIN reports r ON r.district_code = u.district_code AND r.unit_code = u.code
@@ -232,5 +235,41 @@ BEGIN
 END
 $$;
 
-GRANT EXECUTE ON FUNCTION policy_for_year, compliance_windows, months_elapsed, yx_reason,
+-- Stores a new version of the district's policy; a key left NULL keeps its
+-- value in force on the effective date.
+CREATE FUNCTION policy_set(p_district text, p_effective date, p_addr text,
+    p_cycle_years int, p_cycle_first_year int, p_hours_cycle numeric, p_hours_year numeric,
+    p_school_hours_year numeric, p_ethics_hours_cycle numeric,
+    p_centralized_hours_cycle numeric, p_homeroom_hours_cycle numeric, p_absence_limit int,
+    p_group_short_percent numeric, p_credits_enabled boolean, p_credits_year numeric,
+    p_credit_factor numeric, p_year_basis text, p_deadline_day int, p_non_creditable text[])
+RETURNS TABLE (version int, effective date) LANGUAGE plpgsql AS $$
+DECLARE
+    cur policies := policy_at(p_district, p_effective);
+    v int;
+BEGIN
+    PERFORM pg_advisory_xact_lock(hashtext('policy ' || p_district));
+    SELECT coalesce(max(p.version), 0) + 1 INTO v FROM policies p WHERE p.district_code = p_district;
+    INSERT INTO policies (district_code, version, effective, cycle_years, cycle_first_year,
+        hours_cycle, hours_year, school_hours_year, ethics_hours_cycle, centralized_hours_cycle,
+        homeroom_hours_cycle, absence_limit, group_short_percent, credits_enabled, credits_year,
+        credit_factor, year_basis, deadline_day, non_creditable, created_by)
+    VALUES (p_district, v, p_effective, coalesce(p_cycle_years, cur.cycle_years),
+        coalesce(p_cycle_first_year, cur.cycle_first_year), coalesce(p_hours_cycle, cur.hours_cycle),
+        coalesce(p_hours_year, cur.hours_year), coalesce(p_school_hours_year, cur.school_hours_year),
+        coalesce(p_ethics_hours_cycle, cur.ethics_hours_cycle),
+        coalesce(p_centralized_hours_cycle, cur.centralized_hours_cycle),
+        coalesce(p_homeroom_hours_cycle, cur.homeroom_hours_cycle),
+        coalesce(p_absence_limit, cur.absence_limit),
+        coalesce(p_group_short_percent, cur.group_short_percent),
+        coalesce(p_credits_enabled, cur.credits_enabled), coalesce(p_credits_year, cur.credits_year),
+        coalesce(p_credit_factor, cur.credit_factor), coalesce(p_year_basis, cur.year_basis),
+        coalesce(p_deadline_day, cur.deadline_day), coalesce(p_non_creditable, cur.non_creditable),
+        coalesce(current_setting('yanxiu.user', true), ''));
+    PERFORM audit(p_addr, 'policy set', p_district, format('ok: version %s effective %s', v, p_effective));
+    RETURN QUERY SELECT v, p_effective;
+END
+$$;
+
+GRANT EXECUTE ON FUNCTION policy_set, policy_for_year, compliance_windows, months_elapsed, yx_reason,
     compliance_teachers, reporting_matrix, months_due TO yanxiu_app;

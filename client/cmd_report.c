@@ -1,0 +1,2428 @@
+/*
+ * cmd_report: yanxiu report template|submit|list|show and the district's
+ * approve|return|reopen|void of monthly reports (月报). A submission reads the
+ * unit's CSV files and summary.txt, checks what the protocol cannot carry
+ * (numbers, which activity a sign-in row belongs to), sends the month as one
+ * request, and turns the server's paths ("activities[3].attendance[17].status")
+ * back into lines of the files.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <iconv.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "csvin.h"
+#include "out.h"
+#include "yxc.h"
+
+/* Problems of the files listed one per line before giving up; the rest are counted. */
+#define MAX_LISTED_PROBLEMS 100
+/* summary.txt is refused above this size (the server allows 4000 characters). */
+#define SUMMARY_MAX_BYTES (64 * 1024)
+/* Bytes of random idempotency key; printed as twice as many hex digits. */
+#define KEY_RANDOM_BYTES 16
+#define KEY_MIN_LEN      16
+#define KEY_MAX_LEN      64
+
+/* --- the files ------------------------------------------------------------------------ */
+
+static const char ACTIVITIES_CSV[] = "activities.csv";
+static const char ATTENDANCE_CSV[] = "attendance.csv";
+static const char EXTERNAL_CSV[] = "external.csv";
+static const char SUMMARY_TXT[] = "summary.txt";
+
+static const char *const teacher_code_names[] = {"教师编号", NULL};
+static const char *const date_names[] = {"日期", NULL};
+static const char *const category_names[] = {"内容类别", "类别", NULL};
+static const char *const level_names[] = {"级别", NULL};
+static const char *const mode_names[] = {"方式", NULL};
+static const char *const hours_names[] = {"学时", NULL};
+
+/* activities.csv: one training activity (研修活动) per row. */
+enum {
+    ACT_REF,
+    ACT_DATE,
+    ACT_START,
+    ACT_END,
+    ACT_TITLE,
+    ACT_CATEGORY,
+    ACT_FORM,
+    ACT_LEVEL,
+    ACT_MODE,
+    ACT_PLACE,
+    ACT_HOST,
+    ACT_SPEAKER,
+    ACT_HOURS,
+    ACT_NCOLS,
+};
+
+static const char *const act_ref_names[] = {"编号", "活动编号", NULL};
+static const char *const act_start_names[] = {"开始", "开始时间", NULL};
+static const char *const act_end_names[] = {"结束", "结束时间", NULL};
+static const char *const act_title_names[] = {"主题", "活动主题", NULL};
+static const char *const act_form_names[] = {"形式", "活动形式", NULL};
+static const char *const act_place_names[] = {"地点", NULL};
+static const char *const act_host_names[] = {"主持人", NULL};
+static const char *const act_speaker_names[] = {"主讲人", NULL};
+
+static const struct csvin_column act_cols[ACT_NCOLS] = {
+    [ACT_REF] = {"ref", act_ref_names, true},
+    [ACT_DATE] = {"date", date_names, true},
+    [ACT_START] = {"start", act_start_names, true},
+    [ACT_END] = {"end", act_end_names, true},
+    [ACT_TITLE] = {"title", act_title_names, true},
+    [ACT_CATEGORY] = {"category", category_names, true},
+    [ACT_FORM] = {"form", act_form_names, true},
+    [ACT_LEVEL] = {"level", level_names, true},
+    [ACT_MODE] = {"mode", mode_names, true},
+    [ACT_PLACE] = {"place", act_place_names, false},
+    [ACT_HOST] = {"host", act_host_names, true},
+    [ACT_SPEAKER] = {"speaker", act_speaker_names, false},
+    [ACT_HOURS] = {"hours", hours_names, true},
+};
+
+/* attendance.csv: the sign-in sheets (签到) of all activities, one teacher per row. */
+enum {
+    ATT_REF,
+    ATT_TEACHER,
+    ATT_NAME,
+    ATT_STATUS,
+    ATT_HOURS,
+    ATT_NCOLS,
+};
+
+static const char *const att_ref_names[] = {"活动编号", "编号", NULL};
+static const char *const att_name_names[] = {"姓名", NULL};
+static const char *const att_status_names[] = {"签到", "签到情况", NULL};
+
+static const struct csvin_column att_cols[ATT_NCOLS] = {
+    [ATT_REF] = {"ref", att_ref_names, true},
+    [ATT_TEACHER] = {"teacher_code", teacher_code_names, true},
+    [ATT_NAME] = {"name", att_name_names, false},
+    [ATT_STATUS] = {"status", att_status_names, true},
+    [ATT_HOURS] = {"hours", hours_names, false},
+};
+
+/* external.csv: training outside the unit's activities (上级/校外培训), one record per row. */
+enum {
+    EXT_TEACHER,
+    EXT_DATE,
+    EXT_TITLE,
+    EXT_CATEGORY,
+    EXT_LEVEL,
+    EXT_MODE,
+    EXT_HOURS,
+    EXT_CREDITS,
+    EXT_CERTIFICATE,
+    EXT_NCOLS,
+};
+
+static const char *const ext_title_names[] = {"名称", "培训名称", NULL};
+static const char *const ext_credits_names[] = {"学分", NULL};
+static const char *const ext_certificate_names[] = {"证书编号", NULL};
+
+static const struct csvin_column ext_cols[EXT_NCOLS] = {
+    [EXT_TEACHER] = {"teacher_code", teacher_code_names, true},
+    [EXT_DATE] = {"date", date_names, true},
+    [EXT_TITLE] = {"title", ext_title_names, true},
+    [EXT_CATEGORY] = {"category", category_names, true},
+    [EXT_LEVEL] = {"level", level_names, true},
+    [EXT_MODE] = {"mode", mode_names, true},
+    [EXT_HOURS] = {"hours", hours_names, true},
+    [EXT_CREDITS] = {"credits", ext_credits_names, false},
+    [EXT_CERTIFICATE] = {"certificate", ext_certificate_names, false},
+};
+
+/* One of the files of a submission. */
+struct report_file {
+    char path[4200]; /* DIR/NAME, as messages name it */
+    const struct csvin_column *cols;
+    size_t ncols;
+    struct csvin_table *t; /* NULL when absent or unreadable */
+};
+
+/* Normalised cells of a row, pointed to by the request. */
+struct act_cells {
+    char date[16], start[16], end[16];
+};
+
+struct ext_cells {
+    char date[16];
+};
+
+/* A submission being read, checked and sent. */
+struct submission {
+    const char *dir; /* NULL for an empty report */
+    enum csvin_encoding enc;
+    struct report_file act, att, ext;
+    char summary_path[4200];
+    char *summary; /* UTF-8, malloc'd; NULL when there is no summary.txt */
+    size_t problems;
+
+    /* The request's parts. Activity i is data row i of activities.csv, external
+       record k row k of external.csv. Attendance element j of activity i is row
+       att_row[att_first[i] + j] of attendance.csv (rows grouped by activity, in
+       file order). */
+    Yanxiu__V1__Activity *acts, **act_ptrs;
+    struct act_cells *act_cells;
+    Yanxiu__V1__Attendance *atts, **att_grouped;
+    size_t *att_row, *att_first;
+    Yanxiu__V1__ExternalRecord *exts, **ext_ptrs;
+    struct ext_cells *ext_cells;
+};
+
+/* Prints one problem of the files (the first MAX_LISTED_PROBLEMS; the rest are counted). */
+__attribute__((format(printf, 2, 3))) static void problem(struct submission *s, const char *fmt,
+                                                          ...)
+{
+    if (s->problems++ >= MAX_LISTED_PROBLEMS)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+/* Says how many problems there were and that nothing was sent; returns CLI_FAILED. */
+static int submission_rejected(const struct submission *s)
+{
+    if (s->problems > MAX_LISTED_PROBLEMS)
+        fprintf(stderr, "... and %zu more\n", s->problems - MAX_LISTED_PROBLEMS);
+    fprintf(stderr, "yanxiu: %s: %zu problem%s; nothing was sent\n", s->dir, s->problems,
+            s->problems == 1 ? "" : "s");
+    return CLI_FAILED;
+}
+
+/* Quotes at most 40 bytes of s, cut at a character boundary, for a message. */
+static const char *quoted(const char *s, char *buf, size_t cap)
+{
+    size_t len = strlen(s), shown = len > 40 ? 40 : len;
+    while (shown > 0 && shown < len && ((unsigned char)s[shown] & 0xc0) == 0x80)
+        shown--;
+    snprintf(buf, cap, "\"%.*s%s\"", (int)shown, s, shown < len ? "…" : "");
+    return buf;
+}
+
+/* Whole decimal digits at *p, from 1 to `max` of them; advances *p. -1 when none. */
+static int take_number(const char **p, int max)
+{
+    int v = 0, n = 0;
+    for (; n < max && **p >= '0' && **p <= '9'; n++, (*p)++)
+        v = v * 10 + (**p - '0');
+    return n ? v : -1;
+}
+
+/*
+ * Excel shows dates as 2026/10/8 and saves them so: a year of four digits,
+ * then month and day of one or two, separated alike by '-', '/' or '.',
+ * becomes YYYY-MM-DD in out (and out is returned). Anything else is returned
+ * as it is, for the server to judge (and name the line).
+ */
+static const char *normalize_date(const char *s, char *out, size_t cap)
+{
+    const char *p = s;
+    int y = strspn(s, "0123456789") == 4 ? take_number(&p, 4) : -1;
+    char sep = *p;
+    int m = -1, d = -1;
+    if (y >= 0 && sep && strchr("-/.", sep)) {
+        p++;
+        m = take_number(&p, 2);
+    }
+    if (m >= 0 && *p == sep) {
+        p++;
+        d = take_number(&p, 2);
+    }
+    if (d < 0 || *p != '\0')
+        return s;
+    snprintf(out, cap, "%04d-%02d-%02d", y, m, d);
+    return out;
+}
+
+/* ':' or the fullwidth '：' (U+FF1A) that Chinese input methods type; advances *p. */
+static bool take_colon(const char **p)
+{
+    if (**p == ':') {
+        (*p)++;
+        return true;
+    }
+    if (strncmp(*p, "\xef\xbc\x9a", 3) == 0) {
+        *p += 3;
+        return true;
+    }
+    return false;
+}
+
+/*
+ * H:MM, HH:MM and HH:MM:SS (Excel adds the seconds) become HH:MM in out (and
+ * out is returned). Anything else is returned as it is, for the server to
+ * judge.
+ */
+static const char *normalize_time(const char *s, char *out, size_t cap)
+{
+    const char *p = s;
+    int h = take_number(&p, 2), m = -1;
+    if (h >= 0 && take_colon(&p) && strspn(p, "0123456789") >= 2)
+        m = take_number(&p, 2);
+    if (m >= 0 && take_colon(&p) && (strspn(p, "0123456789") != 2 || take_number(&p, 2) < 0))
+        return s;
+    if (m < 0 || *p != '\0')
+        return s;
+    snprintf(out, cap, "%02d:%02d", h, m);
+    return out;
+}
+
+/*
+ * A number of hours as people write it: "2", "1.5", "2.0". False for
+ * anything else (units, signs, commas, exponents), so that "1.5h" or "一"
+ * is named rather than read as something else.
+ */
+static bool parse_hours(const char *s, double *v)
+{
+    size_t whole = strspn(s, "0123456789"), frac = 0;
+    if (whole == 0 || whole > 6)
+        return false;
+    if (s[whole] == '.') {
+        frac = strspn(s + whole + 1, "0123456789");
+        if (frac == 0 || frac > 6)
+            return false;
+        frac++;
+    }
+    if (s[whole + frac] != '\0')
+        return false;
+    *v = strtod(s, NULL);
+    return true;
+}
+
+/*
+ * The hours in column `col` of `row`: a problem of the file when the cell
+ * is not a number, or empty and `if_empty` is negative; else an empty cell
+ * reads as if_empty.
+ */
+static double hours_cell(struct submission *s, const struct report_file *f, size_t row, size_t col,
+                         double if_empty, const char *empty_why)
+{
+    const char *cell = csvin_get(f->t, row, col);
+    double v = 0;
+    char q[64];
+    if (!cell[0] && if_empty >= 0)
+        return if_empty;
+    if (!cell[0])
+        problem(s, "%s line %d (%s): empty: %s", f->path, csvin_line(f->t, row),
+                csvin_header(f->t, col), empty_why);
+    else if (!parse_hours(cell, &v))
+        problem(s, "%s line %d (%s): %s is not a number: write it as 2 or 1.5, without units",
+                f->path, csvin_line(f->t, row), csvin_header(f->t, col),
+                quoted(cell, q, sizeof(q)));
+    return v;
+}
+
+/* --- reading the directory ------------------------------------------------------------ */
+
+static void file_init(struct report_file *f, const char *dir, const char *name,
+                      const struct csvin_column *cols, size_t ncols)
+{
+    size_t n = strlen(dir);
+    while (n > 1 && dir[n - 1] == '/')
+        n--;
+    snprintf(f->path, sizeof(f->path), "%.*s%s%s", (int)n, dir, dir[n - 1] == '/' ? "" : "/", name);
+    f->cols = cols;
+    f->ncols = ncols;
+    f->t = NULL;
+}
+
+/* Reads one file into f->t. A missing file is a problem when `required`; else f->t stays
+   NULL. */
+static void read_csv(struct submission *s, struct report_file *f, bool required)
+{
+    struct stat st;
+    if (stat(f->path, &st) != 0 && errno == ENOENT) {
+        if (required)
+            problem(s,
+                    "%s: not found: a report needs activities.csv and attendance.csv (yanxiu "
+                    "report template DIR writes empty ones); a month without activities is "
+                    "submitted with --empty --reason TEXT",
+                    f->path);
+        return;
+    }
+    struct csvin_error err;
+    f->t = csvin_read(f->path, s->enc, f->cols, f->ncols, &err);
+    if (!f->t)
+        problem(s, "%s", err.message);
+}
+
+/* Offset of the first byte of s[0..len) that is not UTF-8 (RFC 3629), or len. */
+static size_t utf8_invalid_at(const unsigned char *s, size_t len)
+{
+    static const uint32_t least[] = {0, 0, 0x80, 0x800, 0x10000};
+    size_t i = 0;
+    while (i < len) {
+        size_t n = s[i] < 0x80             ? 1
+                   : (s[i] & 0xe0) == 0xc0 ? 2
+                   : (s[i] & 0xf0) == 0xe0 ? 3
+                   : (s[i] & 0xf8) == 0xf0 ? 4
+                                           : 0;
+        if (n == 0 || i + n > len)
+            return i;
+        uint32_t cp = n == 1 ? s[i] : s[i] & (0x7f >> n);
+        for (size_t k = 1; k < n; k++) {
+            if ((s[i + k] & 0xc0) != 0x80)
+                return i;
+            cp = cp << 6 | (s[i + k] & 0x3f);
+        }
+        if (cp < least[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return i;
+        i += n;
+    }
+    return len;
+}
+
+static int line_of(const unsigned char *s, size_t off)
+{
+    int line = 1;
+    for (size_t i = 0; i < off; i++)
+        line += s[i] == '\n';
+    return line;
+}
+
+/* GB18030 → UTF-8 (NUL-terminated, malloc'd); NULL when the bytes are not GB18030 or memory
+   ran out (errno ENOMEM). */
+static char *gb18030_to_utf8(const unsigned char *in, size_t len)
+{
+    iconv_t cd = iconv_open("UTF-8", "GB18030");
+    if (cd == (iconv_t)-1)
+        return NULL;
+    /* A GB18030 character of n bytes is at most n + 1 bytes of UTF-8. */
+    size_t cap = len * 2 + 1;
+    char *out = malloc(cap);
+    if (!out) {
+        iconv_close(cd);
+        errno = ENOMEM;
+        return NULL;
+    }
+    char *ip = (char *)in, *op = out;
+    size_t ileft = len, oleft = cap - 1;
+    size_t rc = iconv(cd, &ip, &ileft, &op, &oleft);
+    iconv_close(cd);
+    if (rc == (size_t)-1 || ileft != 0) {
+        free(out);
+        errno = EILSEQ;
+        return NULL;
+    }
+    *op = '\0';
+    return out;
+}
+
+/* The narrative as sent: a BOM dropped, line ends made LF, surrounding blank space trimmed. */
+static void tidy_text(char *t)
+{
+    if (strncmp(t, "\xef\xbb\xbf", 3) == 0)
+        memmove(t, t + 3, strlen(t + 3) + 1);
+    char *w = t;
+    for (const char *r = t; *r; r++) {
+        if (*r == '\r') {
+            *w++ = '\n';
+            if (r[1] == '\n')
+                r++;
+        } else {
+            *w++ = *r;
+        }
+    }
+    *w = '\0';
+    size_t lead = strspn(t, " \t\n");
+    memmove(t, t + lead, strlen(t + lead) + 1);
+    size_t n = strlen(t);
+    while (n > 0 && strchr(" \t\n", t[n - 1]))
+        t[--n] = '\0';
+}
+
+/* Reads DIR/summary.txt (工作开展情况), if there is one, into s->summary. */
+static void read_summary(struct submission *s)
+{
+    const char *path = s->summary_path;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno != ENOENT)
+            problem(s, "%s: cannot open: %s", path, strerror(errno));
+        return;
+    }
+    struct stat st;
+    if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+        close(fd);
+        problem(s, "%s: not a regular file", path);
+        return;
+    }
+    unsigned char *buf = malloc(SUMMARY_MAX_BYTES + 1);
+    size_t len = 0;
+    while (buf && len <= SUMMARY_MAX_BYTES) {
+        ssize_t n = read(fd, buf + len, SUMMARY_MAX_BYTES + 1 - len);
+        if (n == 0)
+            break;
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            problem(s, "%s: cannot read: %s", path, strerror(errno));
+            free(buf);
+            close(fd);
+            return;
+        }
+        len += (size_t)n;
+    }
+    close(fd);
+    if (!buf) {
+        problem(s, "%s: out of memory while reading it", path);
+        return;
+    }
+    if (len > SUMMARY_MAX_BYTES) {
+        problem(s,
+                "%s: larger than %d KiB: the narrative (工作开展情况) may have at most 4000 "
+                "characters",
+                path, SUMMARY_MAX_BYTES / 1024);
+        free(buf);
+        return;
+    }
+    const unsigned char *nul = memchr(buf, 0, len);
+    if (nul) {
+        problem(s, "%s line %d: holds a NUL byte: is it a text file? Save it as plain text", path,
+                line_of(buf, (size_t)(nul - buf)));
+        free(buf);
+        return;
+    }
+    size_t bad = utf8_invalid_at(buf, len);
+    if (s->enc == CSVIN_UTF8 && bad < len) {
+        problem(s,
+                "%s line %d: not UTF-8: save it as UTF-8, or say --encoding gb18030 if it is "
+                "GB18030/GBK",
+                path, line_of(buf, bad));
+    } else if (s->enc == CSVIN_GB18030 || bad < len) {
+        s->summary = gb18030_to_utf8(buf, len);
+        if (!s->summary)
+            problem(s, "%s: %s", path,
+                    errno == ENOMEM ? "out of memory while reading it"
+                                    : "neither UTF-8 nor GB18030 text: save it as UTF-8 text");
+    } else {
+        s->summary = malloc(len + 1);
+        if (s->summary) {
+            memcpy(s->summary, buf, len);
+            s->summary[len] = '\0';
+        } else {
+            problem(s, "%s: out of memory while reading it", path);
+        }
+    }
+    free(buf);
+    if (s->summary)
+        tidy_text(s->summary);
+}
+
+struct ref_row {
+    const char *ref;
+    size_t row;
+};
+
+static int ref_row_cmp(const void *a, const void *b)
+{
+    const struct ref_row *x = a, *y = b;
+    int c = strcmp(x->ref, y->ref);
+    return c ? c : (x->row > y->row) - (x->row < y->row);
+}
+
+static int ref_key_cmp(const void *key, const void *elem)
+{
+    return strcmp(key, ((const struct ref_row *)elem)->ref);
+}
+
+static void free_parts(struct submission *s)
+{
+    free(s->acts);
+    free(s->act_ptrs);
+    free(s->act_cells);
+    free(s->atts);
+    free(s->att_grouped);
+    free(s->att_row);
+    free(s->att_first);
+    free(s->exts);
+    free(s->ext_ptrs);
+    free(s->ext_cells);
+    free(s->summary);
+    csvin_free(s->act.t);
+    csvin_free(s->att.t);
+    csvin_free(s->ext.t);
+}
+
+/*
+ * Builds the activities from activities.csv and hangs each attendance row
+ * on its activity. Problems are listed; false only when memory ran out.
+ */
+static bool build_activities(struct submission *s)
+{
+    const struct report_file *f = &s->act, *a = &s->att;
+    size_t n = f->t ? csvin_rows(f->t) : 0, na = a->t ? csvin_rows(a->t) : 0;
+    s->acts = calloc(n ? n : 1, sizeof(*s->acts));
+    s->act_ptrs = calloc(n ? n : 1, sizeof(*s->act_ptrs));
+    s->act_cells = calloc(n ? n : 1, sizeof(*s->act_cells));
+    s->att_first = calloc(n + 1, sizeof(*s->att_first));
+    s->atts = calloc(na ? na : 1, sizeof(*s->atts));
+    s->att_grouped = calloc(na ? na : 1, sizeof(*s->att_grouped));
+    s->att_row = calloc(na ? na : 1, sizeof(*s->att_row));
+    size_t *owner = calloc(na ? na : 1, sizeof(*owner)); /* activity of each attendance row */
+    struct ref_row *sorted = calloc(n ? n : 1, sizeof(*sorted));
+    if (!s->acts || !s->act_ptrs || !s->act_cells || !s->att_first || !s->atts || !s->att_grouped ||
+        !s->att_row || !owner || !sorted) {
+        free(owner);
+        free(sorted);
+        return false;
+    }
+
+    for (size_t i = 0; i < n; i++)
+        sorted[i] = (struct ref_row){csvin_get(f->t, i, ACT_REF), i};
+    qsort(sorted, n, sizeof(*sorted), ref_row_cmp);
+    /* The earliest row of each ref (sorted by row within a ref), to name both lines. */
+    size_t *first = calloc(n ? n : 1, sizeof(*first));
+    if (!first) {
+        free(owner);
+        free(sorted);
+        return false;
+    }
+    for (size_t i = 0, start = 0; i < n; i++) {
+        if (strcmp(sorted[i].ref, sorted[start].ref) != 0)
+            start = i;
+        first[sorted[i].row] = sorted[start].row;
+    }
+
+    for (size_t i = 0; i < n; i++) {
+        Yanxiu__V1__Activity *x = &s->acts[i];
+        struct act_cells *c = &s->act_cells[i];
+        yanxiu__v1__activity__init(x);
+        int line = csvin_line(f->t, i);
+        const char *ref = csvin_get(f->t, i, ACT_REF);
+        if (!ref[0])
+            problem(s,
+                    "%s line %d (%s): empty: every activity needs a reference of its own, "
+                    "which attendance.csv names in its column %s",
+                    f->path, line, csvin_header(f->t, ACT_REF), att_ref_names[0]);
+        else if (first[i] != i)
+            problem(s, "%s line %d (%s): activity %s is listed twice (also line %d)", f->path, line,
+                    csvin_header(f->t, ACT_REF), ref, csvin_line(f->t, first[i]));
+        /* protobuf-c's fields are not const; packing only reads them. */
+        x->ref = (char *)ref;
+        x->date = (char *)normalize_date(csvin_get(f->t, i, ACT_DATE), c->date, sizeof(c->date));
+        x->start =
+            (char *)normalize_time(csvin_get(f->t, i, ACT_START), c->start, sizeof(c->start));
+        x->end = (char *)normalize_time(csvin_get(f->t, i, ACT_END), c->end, sizeof(c->end));
+        x->title = (char *)csvin_get(f->t, i, ACT_TITLE);
+        x->category = (char *)csvin_get(f->t, i, ACT_CATEGORY);
+        x->form = (char *)csvin_get(f->t, i, ACT_FORM);
+        x->level = (char *)csvin_get(f->t, i, ACT_LEVEL);
+        x->mode = (char *)csvin_get(f->t, i, ACT_MODE);
+        x->place = (char *)csvin_get(f->t, i, ACT_PLACE);
+        x->host = (char *)csvin_get(f->t, i, ACT_HOST);
+        x->speaker = (char *)csvin_get(f->t, i, ACT_SPEAKER);
+        x->hours = hours_cell(s, f, i, ACT_HOURS, -1,
+                              "give the hours (学时) credited to each participant, e.g. 2 or 1.5");
+        s->act_ptrs[i] = x;
+    }
+    free(first);
+
+    /* Which activity each sign-in row belongs to; then group them, in file order. */
+    size_t *count = s->att_first; /* counts first, then turned into offsets */
+    for (size_t r = 0; r < na; r++) {
+        Yanxiu__V1__Attendance *x = &s->atts[r];
+        yanxiu__v1__attendance__init(x);
+        int line = csvin_line(a->t, r);
+        const char *ref = csvin_get(a->t, r, ATT_REF);
+        const struct ref_row *hit =
+            ref[0] ? bsearch(ref, sorted, n, sizeof(*sorted), ref_key_cmp) : NULL;
+        owner[r] = SIZE_MAX;
+        if (hit)
+            count[(owner[r] = hit->row)]++;
+        else if (f->t && !ref[0]) /* no f->t: activities.csv has been named already */
+            problem(s,
+                    "%s line %d (%s): empty: name the activity of this sign-in (its %s in "
+                    "activities.csv)",
+                    a->path, line, csvin_header(a->t, ATT_REF), csvin_header(f->t, ACT_REF));
+        else if (f->t)
+            problem(s, "%s line %d (%s): activity %s is not in activities.csv", a->path, line,
+                    csvin_header(a->t, ATT_REF), ref);
+        x->teacher_code = (char *)csvin_get(a->t, r, ATT_TEACHER);
+        x->name = (char *)csvin_get(a->t, r, ATT_NAME);
+        x->status = (char *)csvin_get(a->t, r, ATT_STATUS);
+        x->hours = hours_cell(s, a, r, ATT_HOURS, 0, "");
+    }
+    size_t sum = 0;
+    for (size_t i = 0; i <= n; i++) {
+        size_t c = count[i];
+        count[i] = sum;
+        sum += c;
+    }
+    /* count[i] is now where activity i's rows start; fill, advancing a copy. */
+    size_t *next = calloc(n ? n : 1, sizeof(*next));
+    if (!next) {
+        free(owner);
+        free(sorted);
+        return false;
+    }
+    memcpy(next, s->att_first, n * sizeof(*next));
+    for (size_t r = 0; r < na; r++) {
+        if (owner[r] == SIZE_MAX)
+            continue;
+        size_t pos = next[owner[r]]++;
+        s->att_grouped[pos] = &s->atts[r];
+        s->att_row[pos] = r;
+    }
+    for (size_t i = 0; i < n; i++) {
+        s->acts[i].attendance = s->att_grouped + s->att_first[i];
+        s->acts[i].n_attendance = s->att_first[i + 1] - s->att_first[i];
+    }
+    free(next);
+    free(owner);
+    free(sorted);
+    return true;
+}
+
+/* Builds the external records from external.csv. False only when memory ran out. */
+static bool build_external(struct submission *s)
+{
+    const struct report_file *f = &s->ext;
+    size_t n = f->t ? csvin_rows(f->t) : 0;
+    s->exts = calloc(n ? n : 1, sizeof(*s->exts));
+    s->ext_ptrs = calloc(n ? n : 1, sizeof(*s->ext_ptrs));
+    s->ext_cells = calloc(n ? n : 1, sizeof(*s->ext_cells));
+    if (!s->exts || !s->ext_ptrs || !s->ext_cells)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        Yanxiu__V1__ExternalRecord *x = &s->exts[i];
+        yanxiu__v1__external_record__init(x);
+        x->teacher_code = (char *)csvin_get(f->t, i, EXT_TEACHER);
+        x->date = (char *)normalize_date(csvin_get(f->t, i, EXT_DATE), s->ext_cells[i].date,
+                                         sizeof(s->ext_cells[i].date));
+        x->title = (char *)csvin_get(f->t, i, EXT_TITLE);
+        x->category = (char *)csvin_get(f->t, i, EXT_CATEGORY);
+        x->level = (char *)csvin_get(f->t, i, EXT_LEVEL);
+        x->mode = (char *)csvin_get(f->t, i, EXT_MODE);
+        x->hours = hours_cell(s, f, i, EXT_HOURS, -1, "give the hours (学时) of the training");
+        x->credits = hours_cell(s, f, i, EXT_CREDITS, 0, "");
+        x->certificate = (char *)csvin_get(f->t, i, EXT_CERTIFICATE);
+        s->ext_ptrs[i] = x;
+    }
+    return true;
+}
+
+/* Reads and checks DIR. Returns an exit code (CLI_FAILED after listing the problems). */
+static int read_dir(struct submission *s)
+{
+    struct stat st;
+    if (stat(s->dir, &st) != 0) {
+        fprintf(stderr, "yanxiu: %s: %s\n", s->dir, strerror(errno));
+        if (errno == ENOENT)
+            fprintf(stderr, "hint: yanxiu report template %s writes the files to fill in\n",
+                    s->dir);
+        return CLI_FAILED;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        fprintf(stderr,
+                "yanxiu: %s: not a directory: give the directory that holds activities.csv "
+                "and attendance.csv\n",
+                s->dir);
+        return CLI_FAILED;
+    }
+    file_init(&s->act, s->dir, ACTIVITIES_CSV, act_cols, ACT_NCOLS);
+    file_init(&s->att, s->dir, ATTENDANCE_CSV, att_cols, ATT_NCOLS);
+    file_init(&s->ext, s->dir, EXTERNAL_CSV, ext_cols, EXT_NCOLS);
+    struct report_file tmp;
+    file_init(&tmp, s->dir, SUMMARY_TXT, NULL, 0);
+    memcpy(s->summary_path, tmp.path, sizeof(s->summary_path));
+
+    read_csv(s, &s->act, true);
+    read_csv(s, &s->att, true);
+    read_csv(s, &s->ext, false);
+    read_summary(s);
+    if (!build_activities(s) || !build_external(s)) {
+        fprintf(stderr, "yanxiu: out of memory reading the files of %s\n", s->dir);
+        return CLI_FAILED;
+    }
+    if (s->act.t && s->att.t && csvin_rows(s->act.t) == 0 &&
+        (!s->ext.t || csvin_rows(s->ext.t) == 0))
+        problem(s,
+                "%s: no activities and no external records: nothing to report; a month "
+                "without activities is submitted with --empty --reason TEXT",
+                s->dir);
+    return s->problems ? submission_rejected(s) : CLI_OK;
+}
+
+/* --- the server's answer, back in the user's files ------------------------------------ */
+
+/* Prints server-supplied text with control characters other than newline shown as '?',
+   so that it cannot drive the terminal. */
+static void put_text(const char *t, FILE *fp)
+{
+    for (const unsigned char *p = (const unsigned char *)t; *p; p++)
+        putc((*p < 0x20 && *p != '\n') || *p == 0x7f ? '?' : *p, fp);
+}
+
+/* Parses "<list>[<n>]" at *p, advancing past it. */
+static bool take_index(const char **p, const char *list, size_t *idx)
+{
+    size_t n = strlen(list);
+    const char *q = *p;
+    if (strncmp(q, list, n) != 0 || q[n] != '[' || q[n + 1] < '0' || q[n + 1] > '9')
+        return false;
+    q += n + 1;
+    size_t v = 0;
+    for (; *q >= '0' && *q <= '9'; q++) {
+        if (v > (SIZE_MAX - 9) / 10)
+            return false;
+        v = v * 10 + (size_t)(*q - '0');
+    }
+    if (*q != ']')
+        return false;
+    *p = q + 1;
+    *idx = v;
+    return true;
+}
+
+/*
+ * Where the rows of one list of the request came from: element k is data
+ * row rows[k] of f (rows NULL: row k), for k < n.
+ */
+struct row_map {
+    const struct report_file *f;
+    const size_t *rows;
+    size_t n;
+};
+
+/*
+ * Prints "FILE line N (COLUMN): reason" for element k of m. The server names
+ * other elements by index ("listed twice (also row 4)"): that becomes "line N"
+ * of the file too.
+ */
+static void print_at_row(const struct row_map *m, size_t k, const char *field, const char *reason)
+{
+    const struct report_file *f = m->f;
+    size_t col = f->ncols;
+    for (size_t c = 0; c < f->ncols; c++)
+        if (strcmp(f->cols[c].name, field) == 0)
+            col = c;
+    fprintf(stderr, "%s line %d", f->path, csvin_line(f->t, m->rows ? m->rows[k] : k));
+    if (col < f->ncols) {
+        fprintf(stderr, " (%s)", csvin_header(f->t, col));
+    } else if (field[0]) {
+        fputs(" (", stderr);
+        put_text(field, stderr);
+        fputc(')', stderr);
+    }
+    fputs(": ", stderr);
+
+    static const char marker[] = "(also row ";
+    const char *at = strstr(reason, marker), *digits = at ? at + sizeof(marker) - 1 : NULL;
+    char *end = NULL;
+    unsigned long long other = 0;
+    if (digits && *digits >= '0' && *digits <= '9') {
+        errno = 0;
+        other = strtoull(digits, &end, 10);
+        if (errno || *end != ')' || other >= m->n)
+            end = NULL;
+    }
+    if (!end) {
+        put_text(reason, stderr);
+    } else {
+        char head[1024];
+        snprintf(head, sizeof(head), "%.*s", (int)(at - reason), reason);
+        put_text(head, stderr);
+        fprintf(stderr, "(also line %d", csvin_line(f->t, m->rows ? m->rows[other] : other));
+        put_text(end, stderr);
+    }
+    fputc('\n', stderr);
+}
+
+/* The field after a row of a path: "" for the row itself, "title" for ".title". */
+static bool row_field(const char *p, const char **field)
+{
+    if (*p == '\0')
+        *field = "";
+    else if (p[0] == '.' && p[1])
+        *field = p + 1;
+    else
+        return false;
+    return true;
+}
+
+/* A violation the server found, and where it belongs in the user's files. */
+struct located {
+    const Yanxiu__V1__FieldViolation *v;
+    struct row_map m; /* m.f NULL: no row of a file */
+    size_t k;         /* the element of m */
+    const char *field;
+    int rank; /* the order printed: the report, summary.txt, then each file by line */
+    int line;
+    size_t index; /* as the server sent it */
+};
+
+/*
+ * Finds the line of the file a violation's path names ("activities[3].title",
+ * "activities[3].attendance[17].status", "external[2].hours").
+ */
+static void locate(const struct submission *s, const Yanxiu__V1__FieldViolation *v, size_t index,
+                   struct located *l)
+{
+    const char *p = v->path, *q, *field;
+    size_t i, j;
+    *l = (struct located){.v = v, .index = index};
+    if (s->dir && s->act.t && take_index(&p, "activities", &i) && i < csvin_rows(s->act.t)) {
+        if (p[0] == '.' && (q = p + 1, take_index(&q, "attendance", &j))) {
+            struct row_map m = {&s->att, s->att_row + s->att_first[i], s->acts[i].n_attendance};
+            if (j < m.n && row_field(q, &field))
+                *l = (struct located){v, m, j, field, 3, csvin_line(s->att.t, m.rows[j]), index};
+        } else if (row_field(p, &field)) {
+            struct row_map m = {&s->act, NULL, csvin_rows(s->act.t)};
+            *l = (struct located){v, m, i, field, 2, csvin_line(s->act.t, i), index};
+        }
+        return;
+    }
+    p = v->path;
+    if (s->dir && s->ext.t && take_index(&p, "external", &i) && i < csvin_rows(s->ext.t) &&
+        row_field(p, &field)) {
+        struct row_map m = {&s->ext, NULL, csvin_rows(s->ext.t)};
+        *l = (struct located){v, m, i, field, 4, csvin_line(s->ext.t, i), index};
+        return;
+    }
+    if (s->summary && strcmp(v->path, "summary") == 0)
+        l->rank = 1;
+}
+
+static int located_cmp(const void *a, const void *b)
+{
+    const struct located *x = a, *y = b;
+    if (x->rank != y->rank)
+        return x->rank - y->rank;
+    if (x->line != y->line)
+        return x->line - y->line;
+    return (x->index > y->index) - (x->index < y->index);
+}
+
+/* Prints one violation: at its line of the file, else as "report: <path>: reason". */
+static void print_located(const struct submission *s, const struct located *l)
+{
+    if (l->m.f) {
+        print_at_row(&l->m, l->k, l->field, l->v->reason);
+        return;
+    }
+    if (l->rank == 1) {
+        fprintf(stderr, "%s: ", s->summary_path);
+    } else {
+        fputs("report: ", stderr);
+        put_text(l->v->path, stderr);
+        fputs(": ", stderr);
+    }
+    put_text(l->v->reason, stderr);
+    fputc('\n', stderr);
+}
+
+/* Prints the violations of an answer, file by file and line by line. */
+static void print_violations(const struct submission *s, const Yanxiu__V1__Error *e)
+{
+    struct located *ls = calloc(e->n_violations, sizeof(*ls));
+    for (size_t i = 0; i < e->n_violations; i++) {
+        struct located one;
+        locate(s, e->violations[i], i, ls ? &ls[i] : &one);
+        if (!ls)
+            print_located(s, &one); /* out of memory: in the server's order */
+    }
+    if (!ls)
+        return;
+    qsort(ls, e->n_violations, sizeof(*ls), located_cmp);
+    for (size_t i = 0; i < e->n_violations; i++)
+        print_located(s, &ls[i]);
+    free(ls);
+}
+
+/* --- output ---------------------------------------------------------------------------- */
+
+/* Hours as people write them: "2", "1.5", "-3.5", "0.25"; never "-0". */
+static const char *fmt_hours(double h, char *buf, size_t cap)
+{
+    if (!isfinite(h))
+        h = 0;
+    snprintf(buf, cap, "%.2f", h);
+    char *dot = strchr(buf, '.');
+    if (dot) {
+        char *end = buf + strlen(buf);
+        while (end > dot && (end[-1] == '0' || end[-1] == '.'))
+            *--end = '\0';
+    }
+    if (strcmp(buf, "-0") == 0 || buf[0] == '\0')
+        snprintf(buf, cap, "0");
+    return buf;
+}
+
+static const char *fmt_uint(uint32_t v, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%" PRIu32, v);
+    return buf;
+}
+
+/*
+ * An RFC 3339 time of the server as people read it: "2026-11-05T23:59:00+08:00"
+ * becomes "2026-11-05 23:59" (the product's times are Asia/Shanghai). Other
+ * offsets, and anything else, are shown as they are.
+ */
+static const char *fmt_time(const char *t, char *buf, size_t cap)
+{
+    size_t n = strlen(t);
+    if (n >= 22 && t[10] == 'T' && strcmp(t + n - 6, "+08:00") == 0)
+        snprintf(buf, cap, "%.10s %.5s", t, t + 11);
+    else
+        snprintf(buf, cap, "%s", t);
+    return buf;
+}
+
+/* Says whether stdout took everything; returns an exit code. */
+static int flush_stdout(void)
+{
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return CLI_OK;
+    fprintf(stderr, "yanxiu: could not write the output: %s\n", strerror(errno));
+    return CLI_FAILED;
+}
+
+/* A small JSON writer: objects and arrays, two-space indents, one value a line. */
+struct json {
+    FILE *fp;
+    int depth;
+    bool first; /* nothing written yet in the innermost container */
+};
+
+static void json_key(struct json *j, const char *key)
+{
+    if (j->depth > 0) {
+        fputs(j->first ? "\n" : ",\n", j->fp);
+        fprintf(j->fp, "%*s", 2 * j->depth, "");
+    }
+    if (key) {
+        out_json_string(key, j->fp);
+        fputs(": ", j->fp);
+    }
+    j->first = false;
+}
+
+static void json_open(struct json *j, const char *key, char bracket)
+{
+    json_key(j, key);
+    putc(bracket, j->fp);
+    j->depth++;
+    j->first = true;
+}
+
+static void json_close(struct json *j, char bracket)
+{
+    j->depth--;
+    if (!j->first)
+        fprintf(j->fp, "\n%*s", 2 * j->depth, "");
+    putc(bracket, j->fp);
+    j->first = false;
+    if (j->depth == 0)
+        putc('\n', j->fp);
+}
+
+static void json_str(struct json *j, const char *key, const char *v)
+{
+    json_key(j, key);
+    out_json_string(v, j->fp);
+}
+
+static void json_uint(struct json *j, const char *key, uint32_t v)
+{
+    json_key(j, key);
+    fprintf(j->fp, "%" PRIu32, v);
+}
+
+static void json_hours(struct json *j, const char *key, double v)
+{
+    char buf[64];
+    json_key(j, key);
+    fputs(fmt_hours(v, buf, sizeof(buf)), j->fp);
+}
+
+static void json_bool(struct json *j, const char *key, bool v)
+{
+    json_key(j, key);
+    fputs(v ? "true" : "false", j->fp);
+}
+
+/* The fields of a ReportSummary, into the object being written. */
+static void json_summary_fields(struct json *j, const Yanxiu__V1__ReportSummary *r)
+{
+    json_str(j, "unit_code", r->unit_code);
+    json_str(j, "unit_name", r->unit_name);
+    json_str(j, "month", r->month);
+    json_uint(j, "version", r->version);
+    json_str(j, "status", r->status);
+    json_bool(j, "on_time", r->on_time);
+    json_bool(j, "empty", r->empty);
+    json_uint(j, "activity_count", r->activity_count);
+    json_uint(j, "attendance_count", r->attendance_count);
+    json_uint(j, "external_count", r->external_count);
+    json_hours(j, "teacher_hours", r->teacher_hours);
+    json_uint(j, "flag_count", r->flag_count > r->n_flags ? r->flag_count : (uint32_t)r->n_flags);
+    json_open(j, "flags", '[');
+    for (size_t i = 0; i < r->n_flags; i++) {
+        json_open(j, NULL, '{');
+        json_str(j, "kind", r->flags[i]->kind);
+        json_str(j, "teacher_code", r->flags[i]->teacher_code);
+        json_str(j, "detail", r->flags[i]->detail);
+        json_close(j, '}');
+    }
+    json_close(j, ']');
+    json_str(j, "submitted_at", r->submitted_at);
+    json_str(j, "submitted_by", r->submitted_by);
+    json_str(j, "first_submitted_at", r->first_submitted_at);
+    json_str(j, "deadline", r->deadline);
+    json_bool(j, "replayed", r->replayed);
+}
+
+/* The columns of report list, and of submit and review with --format csv. */
+static const struct out_column summary_cols[] = {
+    {"unit_code", OUT_STRING, NULL},      {"unit_name", OUT_STRING, NULL},
+    {"month", OUT_STRING, NULL},          {"version", OUT_NUMBER, NULL},
+    {"status", OUT_STRING, NULL},         {"on_time", OUT_STRING, NULL},
+    {"activity_count", OUT_NUMBER, NULL}, {"attendance_count", OUT_NUMBER, NULL},
+    {"external_count", OUT_NUMBER, NULL}, {"teacher_hours", OUT_NUMBER, NULL},
+    {"flag_count", OUT_NUMBER, NULL},
+};
+#define SUMMARY_NCOLS (sizeof(summary_cols) / sizeof(summary_cols[0]))
+
+/* Adds a report as a row of summary_cols. False when memory ran out. */
+static bool summary_row(struct out_table *t, const Yanxiu__V1__ReportSummary *r)
+{
+    char version[16], acts[16], atts[16], exts[16], hours[64], flags[16];
+    uint32_t nflags = r->flag_count > r->n_flags ? r->flag_count : (uint32_t)r->n_flags;
+    const char *cells[SUMMARY_NCOLS] = {
+        r->unit_code,
+        r->unit_name,
+        r->month,
+        fmt_uint(r->version, version, sizeof(version)),
+        r->status,
+        r->on_time ? "yes" : "no",
+        fmt_uint(r->activity_count, acts, sizeof(acts)),
+        fmt_uint(r->attendance_count, atts, sizeof(atts)),
+        fmt_uint(r->external_count, exts, sizeof(exts)),
+        fmt_hours(r->teacher_hours, hours, sizeof(hours)),
+        fmt_uint(nflags, flags, sizeof(flags)),
+    };
+    return out_row_add(t, cells);
+}
+
+/* Prints the flags of a report as indented lines. */
+static void print_flags(const Yanxiu__V1__ReportSummary *r)
+{
+    uint32_t nflags = r->flag_count > r->n_flags ? r->flag_count : (uint32_t)r->n_flags;
+    if (nflags == 0) {
+        printf("flags:       none\n");
+        return;
+    }
+    printf("flags:       %" PRIu32 " (signals of false records, 弄虚作假, for the district to "
+           "judge)\n",
+           nflags);
+    for (size_t i = 0; i < r->n_flags; i++) {
+        const Yanxiu__V1__Flag *f = r->flags[i];
+        fputs("  ", stdout);
+        put_text(f->kind, stdout);
+        fputs("  ", stdout);
+        put_text(f->teacher_code[0] ? f->teacher_code : "-", stdout);
+        fputs("  ", stdout);
+        put_text(f->detail, stdout);
+        putchar('\n');
+    }
+}
+
+/* A report's summary for people, one "key: value" a line. */
+static void print_summary_block(const Yanxiu__V1__ReportSummary *r)
+{
+    char when[64], first[64], hours[64];
+    printf("unit:        ");
+    put_text(r->unit_name, stdout);
+    printf("%s%s%s\n", r->unit_name[0] ? " (" : "", r->unit_code, r->unit_name[0] ? ")" : "");
+    printf("month:       %s\n", r->month);
+    printf("version:     %" PRIu32 "\n", r->version);
+    printf("status:      %s\n", r->status);
+    printf("on time:     %s", r->on_time ? "yes" : "no, late");
+    if (r->deadline[0])
+        printf(" (deadline %s)", fmt_time(r->deadline, when, sizeof(when)));
+    putchar('\n');
+    if (r->submitted_at[0]) {
+        printf("submitted:   %s", fmt_time(r->submitted_at, when, sizeof(when)));
+        if (r->submitted_by[0]) {
+            fputs(" by ", stdout);
+            put_text(r->submitted_by, stdout);
+        }
+        if (r->first_submitted_at[0] && strcmp(r->first_submitted_at, r->submitted_at) != 0)
+            printf(" (first version %s)", fmt_time(r->first_submitted_at, first, sizeof(first)));
+        putchar('\n');
+    }
+    if (r->empty)
+        printf("contents:    none (an empty report)\n");
+    else
+        printf("contents:    %" PRIu32 " activit%s, %" PRIu32 " attendance row%s, %" PRIu32
+               " external record%s, %s teacher-hours\n",
+               r->activity_count, r->activity_count == 1 ? "y" : "ies", r->attendance_count,
+               r->attendance_count == 1 ? "" : "s", r->external_count,
+               r->external_count == 1 ? "" : "s",
+               fmt_hours(r->teacher_hours, hours, sizeof(hours)));
+    print_flags(r);
+}
+
+/* Prints a report's summary in `format` (submit and review). Returns an exit code. */
+static int print_summary(const Yanxiu__V1__ReportSummary *r, enum out_format format)
+{
+    if (format == OUT_JSON) {
+        struct json j = {stdout, 0, true};
+        json_open(&j, NULL, '{');
+        json_summary_fields(&j, r);
+        json_close(&j, '}');
+        return flush_stdout();
+    }
+    if (format == OUT_CSV) {
+        struct out_table *t = out_table_new(summary_cols, SUMMARY_NCOLS);
+        if (!t || !summary_row(t, r)) {
+            out_table_free(t);
+            fprintf(stderr, "yanxiu: out of memory\n");
+            return CLI_FAILED;
+        }
+        int rc = cli_print_table(t, format);
+        out_table_free(t);
+        return rc;
+    }
+    print_summary_block(r);
+    return flush_stdout();
+}
+
+/* --- options ---------------------------------------------------------------------------- */
+
+static bool all_digits(const char *s, size_t n)
+{
+    return strlen(s) == n && strspn(s, "0123456789") == n;
+}
+
+/* Checks --district (6 digits). False after saying what is wrong. */
+static bool district_arg(const struct cli *cli, const char *arg)
+{
+    if (all_digits(arg, 6))
+        return true;
+    (void)cli_usage_error(cli, "--district '%s' is not a 6-digit division code (e.g. 411423)", arg);
+    return false;
+}
+
+/* Checks a unit code (10 digits) given as `what`. False after saying what is wrong. */
+static bool unit_arg(const struct cli *cli, const char *what, const char *arg)
+{
+    if (all_digits(arg, 10))
+        return true;
+    (void)cli_usage_error(cli,
+                          "%s '%s' is not a 10-digit unit code (the code of the central school, "
+                          "or of a school that reports by itself, as yanxiu units list shows it)",
+                          what, arg);
+    return false;
+}
+
+/*
+ * Parses a month given as `what`: YYYY-MM (also YYYY-M, YYYY/MM, YYYY.MM)
+ * into out as YYYY-MM. False after saying what is wrong.
+ */
+static bool month_arg(const struct cli *cli, const char *what, const char *arg, char out[8])
+{
+    const char *p = arg;
+    int y = strspn(arg, "0123456789") == 4 ? take_number(&p, 4) : -1, m = -1;
+    if (y >= 0 && *p && strchr("-/.", *p)) {
+        p++;
+        m = take_number(&p, 2);
+    }
+    if (y < 1900 || m < 1 || m > 12 || *p) {
+        (void)cli_usage_error(cli, "%s '%s' is not a month: write YYYY-MM, e.g. 2026-10", what,
+                              arg);
+        return false;
+    }
+    snprintf(out, 8, "%04d-%02d", y, m);
+    return true;
+}
+
+/* After cli_open_session: an admin acts on no district of its own and must name one. */
+static int need_district(const struct cli *cli, const char *district)
+{
+    const Yanxiu__V1__Identity *id = cli->me->whoami_reply->identity;
+    if (district[0] || strcmp(id->role, "admin") != 0)
+        return CLI_OK;
+    return cli_usage_error(cli, "user %s is an admin: name the district with --district CODE",
+                           id->user);
+}
+
+/* The statuses a report can have, for --status. */
+static const char *const statuses[] = {"submitted", "approved", "returned", "reopened", "voided"};
+
+/* --- report template ------------------------------------------------------------------- */
+
+const char cmd_report_template_usage[] =
+    "usage: yanxiu report template DIR [--english]\n"
+    "\n"
+    "Writes the files of a monthly report (月报), with their headers and nothing\n"
+    "else, into DIR (created when missing): activities.csv (研修活动),\n"
+    "attendance.csv (签到) and external.csv (上级/校外培训). They are UTF-8 with a\n"
+    "BOM, so that Excel opens them as they are; fill them in and save them as CSV\n"
+    "(Excel's \"CSV UTF-8\", or plain \"CSV\", which on Chinese Windows is GB18030).\n"
+    "A file that exists is never replaced. The narrative of the month (工作开展情况)\n"
+    "may go into DIR/summary.txt, as plain text. Then: yanxiu report submit DIR\n"
+    "--month YYYY-MM. Needs no session. yanxiu report submit --help lists the\n"
+    "columns and the values they take.\n"
+    "\n"
+    "  --english  English headers (ref, date, ...) instead of Chinese (编号, 日期,\n"
+    "             ...); yanxiu reads both\n"
+    "\n"
+    "Example:\n"
+    "  $ yanxiu report template 2026-10\n"
+    "  wrote 2026-10/activities.csv, 2026-10/attendance.csv, 2026-10/external.csv\n"
+    "  ...\n";
+
+/* mkdir -p: creates dir and its missing parents. False with errno set. */
+static bool make_dirs(const char *dir)
+{
+    char path[4096];
+    if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path)) {
+        errno = ENAMETOOLONG;
+        return false;
+    }
+    for (char *p = path + 1;; p++) {
+        if (*p != '/' && *p != '\0')
+            continue;
+        char c = *p;
+        *p = '\0';
+        if (mkdir(path, 0777) != 0) {
+            struct stat st;
+            if (errno != EEXIST)
+                return false;
+            if (stat(path, &st) != 0)
+                return false;
+            if (!S_ISDIR(st.st_mode)) {
+                errno = ENOTDIR;
+                return false;
+            }
+        }
+        *p = c;
+        if (c == '\0')
+            return true;
+    }
+}
+
+int cmd_report_template(struct cli *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"english", no_argument, NULL, 'E'},
+        {0},
+    };
+    bool english = false;
+    int opt;
+    while ((opt = cli_getopt(cli, argc, argv, opts)) != -1) {
+        if (opt != 'E')
+            return CLI_USAGE;
+        english = true;
+    }
+    if (optind >= argc)
+        return cli_usage_error(cli, "DIR is missing: where should the files go?");
+    if (optind + 1 < argc)
+        return cli_usage_error(cli, "unexpected argument '%s' (give one DIR)", argv[optind + 1]);
+    const char *dir = argv[optind];
+    if (!dir[0])
+        return cli_usage_error(cli, "DIR is empty");
+    errno = 0;
+    if (!make_dirs(dir)) {
+        fprintf(stderr, "yanxiu: %s: cannot create the directory: %s\n", dir, strerror(errno));
+        return CLI_FAILED;
+    }
+
+    static const struct {
+        const char *name;
+        const struct csvin_column *cols;
+        size_t ncols;
+    } files[] = {
+        {ACTIVITIES_CSV, act_cols, ACT_NCOLS},
+        {ATTENDANCE_CSV, att_cols, ATT_NCOLS},
+        {EXTERNAL_CSV, ext_cols, EXT_NCOLS},
+    };
+    int rc = CLI_OK;
+    char wrote[3 * 4200] = "";
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        struct report_file f;
+        struct csvin_error err;
+        file_init(&f, dir, files[i].name, files[i].cols, files[i].ncols);
+        if (!csvin_write_template(f.path, f.cols, f.ncols, !english, true, &err)) {
+            fprintf(stderr, "yanxiu: %s\n", err.message);
+            rc = CLI_FAILED;
+            continue;
+        }
+        size_t used = strlen(wrote);
+        snprintf(wrote + used, sizeof(wrote) - used, "%s%s", used ? ", " : "", f.path);
+    }
+    if (wrote[0]) {
+        printf("wrote %s\n"
+               "Fill them in with Excel and save them as CSV; put the month's narrative\n"
+               "(工作开展情况) in %s/summary.txt if you like (optional). Then:\n"
+               "  yanxiu report submit %s --month YYYY-MM\n"
+               "(yanxiu report submit --help lists the columns and their values)\n",
+               wrote, dir, dir);
+    }
+    int out = flush_stdout();
+    return rc != CLI_OK ? rc : out;
+}
+
+/* --- report submit ---------------------------------------------------------------------- */
+
+const char cmd_report_submit_usage[] =
+    "usage: yanxiu report submit DIR --month YYYY-MM [--unit CODE]\n"
+    "                 [--encoding ENCODING] [--idempotency-key KEY]\n"
+    "                 [--district CODE] [--format FORMAT]\n"
+    "       yanxiu report submit --month YYYY-MM --empty --reason TEXT\n"
+    "                 [--unit CODE] [--idempotency-key KEY] [--district CODE]\n"
+    "                 [--format FORMAT]\n"
+    "\n"
+    "Submits the monthly report (月报) of a reporting unit (上报单位) from the files\n"
+    "in DIR (yanxiu report template DIR writes them): activities.csv and\n"
+    "attendance.csv, external.csv when there is one, and summary.txt, the month's\n"
+    "narrative (工作开展情况, plain text, at most 4000 characters), when there is\n"
+    "one. Every file is read and checked before anything is sent: when anything\n"
+    "is wrong, every problem is listed as FILE line N (COLUMN): reason, at most\n"
+    "100 of them, nothing is sent and the exit status is 1. The server checks the\n"
+    "rest (the teachers are in the unit's roster, dates lie in the month, values\n"
+    "are known, hours fit the activity, ...) and answers likewise. Submitting a\n"
+    "month again makes a new version that replaces the one before (every version\n"
+    "is kept). A month without activities is submitted with --empty and a reason\n"
+    "(e.g. 寒假), without DIR. Needs a session (yanxiu login).\n"
+    "\n"
+    "activities.csv, one activity (研修活动) a row. The first row names the\n"
+    "columns, in English or in Chinese, in any order:\n"
+    "  ref, 编号 (required): the unit's reference, unique in the report, e.g.\n"
+    "      2026-10-A03; attendance.csv names the activity by it\n"
+    "  date, 日期 (required): YYYY-MM-DD in the month (2026/10/8 is read too)\n"
+    "  start, 开始 and end, 结束 (required): HH:MM (8:30 and 08:30:00 are read too)\n"
+    "  title, 主题 (required): the theme\n"
+    "  category, 内容类别 (required): ethics 师德, theory 教育理论, subject\n"
+    "      学科专业知识, skills 教学技能, it 信息技术, research 教育科研, law\n"
+    "      法制教育, mental_health 心理健康, homeroom 班主任工作, other 其它\n"
+    "  form, 形式 (required): lecture 专题培训 (or 讲座), lesson_study 课例研究,\n"
+    "      collective_prep 集体备课, observation 听评课, demonstration 示范观摩,\n"
+    "      mentoring 师徒结对, self_study 个人自修, research 课题研究, online\n"
+    "      网络研修, competition 教学竞赛, other 其它\n"
+    "  level, 级别 (required): school 校级, town 镇级, county 县级, city 市级,\n"
+    "      province 省级, national 国家级\n"
+    "  mode, 方式 (required): centralized 集中, remote 远程, self 自修\n"
+    "  place, 地点; host, 主持人 (required); speaker, 主讲人\n"
+    "  hours, 学时 (required): the hours credited to each participant, a multiple\n"
+    "      of 0.5, e.g. 2 or 1.5\n"
+    "attendance.csv, the sign-in sheets (签到), one teacher of one activity a row:\n"
+    "  ref, 活动编号 (required): the activity's ref in activities.csv\n"
+    "  teacher_code, 教师编号 (required): as in the roster\n"
+    "  name, 姓名: when given, it must match the roster\n"
+    "  status, 签到 (required): present 出席, late 迟到, excused 请假, absent\n"
+    "      无故缺席 (or 缺席)\n"
+    "  hours, 学时: fewer hours than the activity's (e.g. for late); empty: the\n"
+    "      activity's hours\n"
+    "external.csv (optional), training outside the unit (上级/校外培训), one teacher\n"
+    "and one course a row:\n"
+    "  teacher_code, 教师编号; date, 日期; title, 名称; category, 内容类别; level,\n"
+    "      级别; mode, 方式; hours, 学时 (all required; values as above)\n"
+    "  credits, 学分: when the course awards its own; certificate, 证书编号\n"
+    "Values are written as the English code or the Chinese name.\n"
+    "\n"
+    "  DIR                    the directory of the files\n"
+    "  --month YYYY-MM        the month reported (required)\n"
+    "  --unit CODE            the reporting unit (10 digits); a school account may\n"
+    "                         leave it out (its own unit), a district account or\n"
+    "                         an admin must give it\n"
+    "  --empty                a month without activities (no DIR); needs --reason\n"
+    "  --reason TEXT          why the month is empty, e.g. 寒假\n"
+    "  --encoding ENCODING    " CSVIN_ENCODING_CHOICES "\n"
+    "                         (default auto: UTF-8 with or without BOM, else\n"
+    "                         GB18030 as Excel saves on Chinese Windows); for the\n"
+    "                         CSV files and summary.txt alike\n"
+    "  --idempotency-key KEY  16 to 64 letters, digits, _ or -: the key of this\n"
+    "                         submission. Default: a new random one. A submission\n"
+    "                         whose key the server has seen is answered as the first\n"
+    "                         time and writes nothing. yanxiu retries once by itself\n"
+    "                         when the connection fails while waiting for the answer,\n"
+    "                         and prints the key when the outcome stays unknown: run\n"
+    "                         the same command with that key to find out safely\n"
+    "  --district CODE        admin only: the district (6 digits)\n"
+    "  --format FORMAT        " OUT_FORMAT_CHOICES " (default table): the answer. JSON\n"
+    "                         keys: unit_code, unit_name, month, version, status,\n"
+    "                         on_time, empty, activity_count, attendance_count,\n"
+    "                         external_count, teacher_hours, flag_count, flags (kind,\n"
+    "                         teacher_code, detail), submitted_at, submitted_by,\n"
+    "                         first_submitted_at, deadline, replayed\n"
+    "\n"
+    "The answer: the version, the status, whether it arrived on time (by the\n"
+    "deadline: the first version counts), the counts, and flags: signals of false\n"
+    "records (弄虚作假: overlapping activities, too many hours on one day, identical\n"
+    "sign-in lists) that do not block the report but that the district sees.\n"
+    "\n"
+    "Example:\n"
+    "  $ yanxiu report submit 2026-10 --month 2026-10\n"
+    "  unit:        城关镇中心校 (4114230001)\n"
+    "  month:       2026-10\n"
+    "  version:     1\n"
+    "  status:      submitted\n"
+    "  on time:     yes (deadline 2026-11-05 23:59)\n"
+    "  ...\n"
+    "  $ yanxiu report submit --month 2027-02 --empty --reason 寒假\n";
+
+/* Options of report submit. */
+struct submit_opts {
+    const char *dir;
+    char month[8];
+    const char *unit, *district, *reason;
+    bool empty;
+    enum csvin_encoding enc;
+    enum out_format format;
+    char key[KEY_MAX_LEN + 1];
+};
+
+/* Whether s is 16 to 64 of [A-Za-z0-9_-], as the server takes idempotency keys. */
+static bool valid_key(const char *s)
+{
+    size_t n = strlen(s);
+    return n >= KEY_MIN_LEN && n <= KEY_MAX_LEN &&
+           strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") == n;
+}
+
+/* A new random idempotency key of 32 hex digits. False (after saying so) when the system
+   gives no randomness. */
+static bool random_key(char *out, size_t cap)
+{
+    unsigned char r[KEY_RANDOM_BYTES];
+    size_t got = 0;
+    while (got < sizeof(r)) {
+        ssize_t n = getrandom(r + got, sizeof(r) - got, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    if (got < sizeof(r)) {
+        int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+        got = 0;
+        while (fd >= 0 && got < sizeof(r)) {
+            ssize_t n = read(fd, r + got, sizeof(r) - got);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0)
+                break;
+            got += (size_t)n;
+        }
+        if (fd >= 0)
+            close(fd);
+    }
+    if (got < sizeof(r) || cap < 2 * sizeof(r) + 1) {
+        fprintf(stderr, "yanxiu: no random numbers from the system for the idempotency key: "
+                        "give one with --idempotency-key KEY\n");
+        return false;
+    }
+    for (size_t i = 0; i < sizeof(r); i++)
+        snprintf(out + 2 * i, 3, "%02x", r[i]);
+    return true;
+}
+
+static int submit_options(struct cli *cli, int argc, char **argv, struct submit_opts *o)
+{
+    static const struct option opts[] = {
+        {"month", required_argument, NULL, 'm'},
+        {"unit", required_argument, NULL, 'u'},
+        {"empty", no_argument, NULL, 'E'},
+        {"reason", required_argument, NULL, 'r'},
+        {"encoding", required_argument, NULL, 'e'},
+        {"idempotency-key", required_argument, NULL, 'k'},
+        {"district", required_argument, NULL, 'd'},
+        {"format", required_argument, NULL, 'f'},
+        {0},
+    };
+    *o = (struct submit_opts){.unit = "", .district = "", .enc = CSVIN_AUTO, .format = OUT_TABLE};
+    int opt;
+    while ((opt = cli_getopt(cli, argc, argv, opts)) != -1) {
+        switch (opt) {
+        case 'm':
+            if (!month_arg(cli, "--month", optarg, o->month))
+                return CLI_USAGE;
+            break;
+        case 'u':
+            if (!unit_arg(cli, "--unit", optarg))
+                return CLI_USAGE;
+            o->unit = optarg;
+            break;
+        case 'E':
+            o->empty = true;
+            break;
+        case 'r':
+            o->reason = optarg;
+            break;
+        case 'e':
+            if (!csvin_parse_encoding(optarg, &o->enc))
+                return cli_usage_error(cli, "--encoding '%s': expected " CSVIN_ENCODING_CHOICES,
+                                       optarg);
+            break;
+        case 'k':
+            if (!valid_key(optarg))
+                return cli_usage_error(cli,
+                                       "--idempotency-key '%s' is not 16 to 64 letters, digits, "
+                                       "_ or -",
+                                       optarg);
+            snprintf(o->key, sizeof(o->key), "%s", optarg);
+            break;
+        case 'd':
+            if (!district_arg(cli, optarg))
+                return CLI_USAGE;
+            o->district = optarg;
+            break;
+        case 'f':
+            if (!cli_parse_format(cli, optarg, &o->format))
+                return CLI_USAGE;
+            break;
+        default:
+            return CLI_USAGE;
+        }
+    }
+    if (optind + 1 < argc)
+        return cli_usage_error(cli, "unexpected argument '%s' (give one DIR)", argv[optind + 1]);
+    o->dir = optind < argc ? argv[optind] : NULL;
+    if (!o->month[0])
+        return cli_usage_error(cli, "--month YYYY-MM is missing: which month is reported?");
+    if (o->empty) {
+        if (o->dir)
+            return cli_usage_error(cli,
+                                   "an --empty report has no files: leave out DIR ('%s'), or "
+                                   "leave out --empty",
+                                   o->dir);
+        if (!o->reason || !o->reason[0])
+            return cli_usage_error(cli, "--reason TEXT is missing: say why the month is empty "
+                                        "(e.g. 寒假)");
+    } else {
+        if (o->reason)
+            return cli_usage_error(cli, "--reason goes with --empty (a month without activities)");
+        if (!o->dir)
+            return cli_usage_error(cli, "DIR is missing: the directory of activities.csv and "
+                                        "attendance.csv (or --empty --reason TEXT for a month "
+                                        "without activities)");
+    }
+    if (!o->key[0] && !random_key(o->key, sizeof(o->key)))
+        return CLI_FAILED;
+    return CLI_OK;
+}
+
+/* Says that the outcome of the submission is not known, and how to find out. */
+static void outcome_unknown(const struct submit_opts *o)
+{
+    fprintf(stderr,
+            "yanxiu: the server may or may not have received the report; to find out without "
+            "submitting it twice, run the same command again with --idempotency-key %s\n",
+            o->key);
+}
+
+/*
+ * Sends the submission and awaits the answer (*resp: any body, an Error
+ * included). When the connection fails on the way, tries once more on a
+ * fresh one with the same idempotency key. Returns an exit code.
+ */
+static int submit_send(struct cli *cli, const struct submit_opts *o, Yanxiu__V1__Envelope *req,
+                       Yanxiu__V1__Envelope **resp)
+{
+    for (int attempt = 0;; attempt++) {
+        struct yxc_error err;
+        uint64_t id;
+        if (yxc_send(cli->conn, req, &id, &err) && yxc_await(cli->conn, id, resp, &err))
+            return CLI_OK;
+        bool lost = err.fail == YXC_ERR_IO || err.fail == YXC_ERR_PROTOCOL;
+        if (!lost || attempt > 0) {
+            int rc = cli_report(cli, &err);
+            if (err.fail == YXC_ERR_USAGE && strstr(err.message, "frame limit"))
+                fprintf(stderr, "hint: the report is too large for one request; tell the "
+                                "district office\n");
+            if (lost)
+                outcome_unknown(o);
+            return rc;
+        }
+        fprintf(stderr,
+                "yanxiu: %s\n"
+                "yanxiu: trying once more on a new connection, with the same idempotency key "
+                "(a report the server already has is not written twice)\n",
+                err.message);
+        cli_close(cli);
+        int rc = cli_open_session(cli);
+        if (rc != CLI_OK) {
+            outcome_unknown(o);
+            return rc;
+        }
+    }
+}
+
+/* Prints the server's answer to the submission. Returns an exit code. */
+static int submit_answer(struct cli *cli, const struct submission *s, const struct submit_opts *o,
+                         const Yanxiu__V1__Envelope *resp)
+{
+    struct yxc_error err;
+    if (resp->body_case == YANXIU__V1__ENVELOPE__BODY_ERROR && resp->error->n_violations > 0) {
+        const Yanxiu__V1__Error *e = resp->error;
+        fputs("yanxiu: ", stderr);
+        put_text(e->message, stderr);
+        fputc('\n', stderr);
+        print_violations(s, e);
+        if (o->dir)
+            fprintf(stderr, "hint: fix the files and submit again\n");
+        return CLI_FAILED;
+    }
+    if (!yxc_check(resp, &err))
+        return cli_report(cli, &err);
+    if (resp->body_case != YANXIU__V1__ENVELOPE__BODY_REPORT_REPLY || !resp->report_reply) {
+        fprintf(stderr, "yanxiu: the server at %s answered the report with %s\n", cli->peer,
+                yxc_body_name(resp->body_case));
+        outcome_unknown(o);
+        return CLI_FAILED;
+    }
+    int rc = print_summary(resp->report_reply, o->format);
+    if (rc == CLI_OK && resp->report_reply->replayed && o->format == OUT_TABLE)
+        printf("(a retry: the report was already received; nothing new was written)\n");
+    return rc;
+}
+
+int cmd_report_submit(struct cli *cli, int argc, char **argv)
+{
+    struct submit_opts o;
+    int rc = submit_options(cli, argc, argv, &o);
+    if (rc != CLI_OK)
+        return rc;
+    struct submission s = {.dir = o.dir, .enc = o.enc};
+    if (o.dir) {
+        rc = read_dir(&s);
+        if (rc != CLI_OK)
+            goto done;
+    }
+
+    Yanxiu__V1__SubmitReportRequest in = YANXIU__V1__SUBMIT_REPORT_REQUEST__INIT;
+    in.unit_code = (char *)o.unit;
+    in.month = o.month;
+    in.idempotency_key = o.key;
+    in.empty = o.empty;
+    in.reason = (char *)(o.reason ? o.reason : "");
+    in.summary = s.summary ? s.summary : "";
+    in.district_code = (char *)o.district;
+    if (o.dir) {
+        in.activities = s.act_ptrs;
+        in.n_activities = csvin_rows(s.act.t);
+        in.external = s.ext_ptrs;
+        in.n_external = s.ext.t ? csvin_rows(s.ext.t) : 0;
+    }
+    Yanxiu__V1__Envelope req = YANXIU__V1__ENVELOPE__INIT;
+    req.body_case = YANXIU__V1__ENVELOPE__BODY_SUBMIT_REPORT;
+    req.submit_report = &in;
+
+    rc = cli_open_session(cli);
+    if (rc == CLI_OK)
+        rc = need_district(cli, o.district);
+    Yanxiu__V1__Envelope *resp = NULL;
+    if (rc == CLI_OK)
+        rc = submit_send(cli, &o, &req, &resp);
+    if (rc == CLI_OK)
+        rc = submit_answer(cli, &s, &o, resp);
+    yxc_free(resp);
+done:
+    free_parts(&s);
+    return rc;
+}
+
+/* --- approve, return, reopen, void ----------------------------------------------------- */
+
+#define REVIEW_OPTIONS                                                                             \
+    "  UNIT             the reporting unit (10 digits)\n"                                          \
+    "  MONTH            the month, YYYY-MM\n"                                                      \
+    "  --district CODE  admin only: the district (6 digits)\n"                                     \
+    "  --format FORMAT  " OUT_FORMAT_CHOICES " (default table): the report afterwards,\n"          \
+    "                   as yanxiu report list prints it (JSON: as report submit)\n"
+
+const char cmd_report_approve_usage[] =
+    "usage: yanxiu report approve UNIT MONTH [--reason TEXT] [--district CODE]\n"
+    "                             [--format FORMAT]\n"
+    "\n"
+    "Approves the submitted monthly report (月报) of UNIT for MONTH, its latest\n"
+    "version: its status becomes approved and it is locked (the unit cannot submit\n"
+    "the month again until the district reopens it). Official annual results count\n"
+    "approved reports only. District role. Needs a session (yanxiu login).\n"
+    "\n" REVIEW_OPTIONS "  --reason TEXT    a remark, kept in the report's history (optional)\n"
+    "\n"
+    "Example:\n"
+    "  $ yanxiu report approve 4114230001 2026-10\n"
+    "  report 4114230001 城关镇中心校 2026-10 version 2: approved\n";
+
+const char cmd_report_return_usage[] =
+    "usage: yanxiu report return UNIT MONTH --reason TEXT [--district CODE]\n"
+    "                            [--format FORMAT]\n"
+    "\n"
+    "Returns the submitted monthly report (月报) of UNIT for MONTH to the unit with\n"
+    "a reason: its status becomes returned, its hours stop counting, and the unit\n"
+    "corrects it and submits a new version. An approved report is reopened\n"
+    "instead. District role. Needs a session (yanxiu login).\n"
+    "\n" REVIEW_OPTIONS "  --reason TEXT    what the unit must correct (required)\n"
+    "\n"
+    "Example:\n"
+    "  $ yanxiu report return 4114230001 2026-10 --reason \"A03 缺少签到表\"\n"
+    "  report 4114230001 城关镇中心校 2026-10 version 1: returned\n";
+
+const char cmd_report_reopen_usage[] =
+    "usage: yanxiu report reopen UNIT MONTH --reason TEXT [--district CODE]\n"
+    "                            [--format FORMAT]\n"
+    "\n"
+    "Reopens an approved or voided monthly report (月报) of UNIT for MONTH with a\n"
+    "reason: its status becomes reopened, its hours stop counting, and the unit\n"
+    "submits a new version. District role. Needs a session (yanxiu login).\n"
+    "\n" REVIEW_OPTIONS "  --reason TEXT    why it is reopened (required)\n"
+    "\n"
+    "Example:\n"
+    "  $ yanxiu report reopen 4114230001 2026-10 --reason 补录外出培训\n"
+    "  report 4114230001 城关镇中心校 2026-10 version 2: reopened\n";
+
+const char cmd_report_void_usage[] =
+    "usage: yanxiu report void UNIT MONTH --reason TEXT [--district CODE]\n"
+    "                          [--format FORMAT]\n"
+    "\n"
+    "Voids the monthly report (月报) of UNIT for MONTH (不予认定学分): its hours stop\n"
+    "counting for every teacher, for records found to be false; the data stays for\n"
+    "the audit. District role. Needs a session (yanxiu login).\n"
+    "\n" REVIEW_OPTIONS "  --reason TEXT    why it is voided (required)\n"
+    "\n"
+    "Example:\n"
+    "  $ yanxiu report void 4114230001 2026-10 --reason 签到表与实际不符\n"
+    "  report 4114230001 城关镇中心校 2026-10 version 2: voided\n";
+
+/* Parses the UNIT and MONTH operands into unit and month. Returns an exit code. */
+static int unit_month_operands(struct cli *cli, int argc, char **argv, const char **unit,
+                               char month[8])
+{
+    if (optind >= argc)
+        return cli_usage_error(cli, "UNIT and MONTH are missing (e.g. 4114230001 2026-10)");
+    if (optind + 1 >= argc)
+        return cli_usage_error(cli, "MONTH is missing (YYYY-MM, e.g. 2026-10)");
+    if (optind + 2 < argc)
+        return cli_usage_error(cli, "unexpected argument '%s' (give UNIT and MONTH)",
+                               argv[optind + 2]);
+    if (!unit_arg(cli, "UNIT", argv[optind]) || !month_arg(cli, "MONTH", argv[optind + 1], month))
+        return CLI_USAGE;
+    *unit = argv[optind];
+    return CLI_OK;
+}
+
+static int review(struct cli *cli, int argc, char **argv, const char *action)
+{
+    static const struct option opts[] = {
+        {"reason", required_argument, NULL, 'r'},
+        {"district", required_argument, NULL, 'd'},
+        {"format", required_argument, NULL, 'f'},
+        {0},
+    };
+    const char *reason = "", *district = "", *unit;
+    char month[8];
+    enum out_format format = OUT_TABLE;
+    int opt;
+    while ((opt = cli_getopt(cli, argc, argv, opts)) != -1) {
+        switch (opt) {
+        case 'r':
+            reason = optarg;
+            break;
+        case 'd':
+            if (!district_arg(cli, optarg))
+                return CLI_USAGE;
+            district = optarg;
+            break;
+        case 'f':
+            if (!cli_parse_format(cli, optarg, &format))
+                return CLI_USAGE;
+            break;
+        default:
+            return CLI_USAGE;
+        }
+    }
+    int rc = unit_month_operands(cli, argc, argv, &unit, month);
+    if (rc != CLI_OK)
+        return rc;
+    if (strcmp(action, "approve") != 0 && !reason[0])
+        return cli_usage_error(cli, "--reason TEXT is missing: say why (the unit reads it)");
+    rc = cli_open_session(cli);
+    if (rc == CLI_OK)
+        rc = need_district(cli, district);
+    if (rc != CLI_OK)
+        return rc;
+
+    Yanxiu__V1__ReviewReportRequest in = YANXIU__V1__REVIEW_REPORT_REQUEST__INIT;
+    in.unit_code = (char *)unit;
+    in.month = month;
+    in.action = (char *)action;
+    in.reason = (char *)reason;
+    in.district_code = (char *)district;
+    Yanxiu__V1__Envelope req = YANXIU__V1__ENVELOPE__INIT;
+    req.body_case = YANXIU__V1__ENVELOPE__BODY_REVIEW_REPORT;
+    req.review_report = &in;
+    Yanxiu__V1__Envelope *resp;
+    struct yxc_error err;
+    if (!yxc_call(cli->conn, &req, YANXIU__V1__ENVELOPE__BODY_REPORT_REPLY, &resp, &err))
+        return cli_report(cli, &err);
+    const Yanxiu__V1__ReportSummary *r = resp->report_reply;
+    if (format != OUT_TABLE) {
+        rc = print_summary(r, format);
+    } else {
+        printf("report %s ", r->unit_code[0] ? r->unit_code : unit);
+        if (r->unit_name[0]) {
+            put_text(r->unit_name, stdout);
+            putchar(' ');
+        }
+        printf("%s version %" PRIu32 ": %s\n", r->month[0] ? r->month : month, r->version,
+               r->status);
+        rc = flush_stdout();
+    }
+    yxc_free(resp);
+    return rc;
+}
+
+int cmd_report_approve(struct cli *cli, int argc, char **argv)
+{
+    return review(cli, argc, argv, "approve");
+}
+
+int cmd_report_return(struct cli *cli, int argc, char **argv)
+{
+    return review(cli, argc, argv, "return");
+}
+
+int cmd_report_reopen(struct cli *cli, int argc, char **argv)
+{
+    return review(cli, argc, argv, "reopen");
+}
+
+int cmd_report_void(struct cli *cli, int argc, char **argv)
+{
+    return review(cli, argc, argv, "void");
+}
+
+/* --- report list ------------------------------------------------------------------------- */
+
+const char cmd_report_list_usage[] =
+    "usage: yanxiu report list [--unit CODE]\n"
+    "                          [--month YYYY-MM | --from YYYY-MM --to YYYY-MM]\n"
+    "                          [--status STATUS] [--district CODE] [--format FORMAT]\n"
+    "\n"
+    "Lists monthly reports (月报), the latest version of each, by month and unit. A\n"
+    "school account sees its own unit's; a district account the whole district's.\n"
+    "Needs a session (yanxiu login).\n"
+    "\n"
+    "Columns (JSON keys and CSV header):\n"
+    "  unit_code         the reporting unit (上报单位)\n"
+    "  unit_name\n"
+    "  month             YYYY-MM\n"
+    "  version           1 for the first submission, then one more for each\n"
+    "  status            submitted, approved, returned, reopened or voided\n"
+    "  on_time           yes/no (true/false in JSON): the first version arrived by\n"
+    "                    the deadline\n"
+    "  activity_count    activities (研修活动)\n"
+    "  attendance_count  sign-in rows (签到)\n"
+    "  external_count    external records (上级/校外培训)\n"
+    "  teacher_hours     the hours credited, summed over teachers\n"
+    "  flag_count        signals of false records (弄虚作假)\n"
+    "JSON has also: empty, flags (kind, teacher_code, detail), submitted_at and\n"
+    "first_submitted_at (RFC 3339, e.g. 2026-11-03T09:12:00+08:00), submitted_by,\n"
+    "deadline (Asia/Shanghai, e.g. 2026-11-05 23:59) and replayed (false).\n"
+    "\n"
+    "  --unit CODE        only this reporting unit (10 digits)\n"
+    "  --month YYYY-MM    only this month\n"
+    "  --from YYYY-MM     only from this month on\n"
+    "  --to YYYY-MM       only up to this month\n"
+    "  --status STATUS    only reports of this status\n"
+    "  --district CODE    admin only: the district (6 digits)\n"
+    "  --format FORMAT    " OUT_FORMAT_CHOICES " (default table)\n"
+    "\n"
+    "Example:\n"
+    "  $ yanxiu report list --month 2026-10 --format csv\n"
+    "  unit_code,unit_name,month,version,status,on_time,activity_count,...\n"
+    "  4114230001,城关镇中心校,2026-10,2,submitted,yes,8,240,3,720,0\n";
+
+/* The report list as JSON: one object per report, with its flags. */
+static int print_list_json(const Yanxiu__V1__ReportList *list)
+{
+    struct json j = {stdout, 0, true};
+    json_open(&j, NULL, '[');
+    for (size_t i = 0; i < list->n_reports; i++) {
+        json_open(&j, NULL, '{');
+        json_summary_fields(&j, list->reports[i]);
+        json_close(&j, '}');
+    }
+    json_close(&j, ']');
+    return flush_stdout();
+}
+
+int cmd_report_list(struct cli *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"unit", required_argument, NULL, 'u'},   {"month", required_argument, NULL, 'm'},
+        {"from", required_argument, NULL, 'F'},   {"to", required_argument, NULL, 'T'},
+        {"status", required_argument, NULL, 's'}, {"district", required_argument, NULL, 'd'},
+        {"format", required_argument, NULL, 'f'}, {0},
+    };
+    const char *unit = "", *district = "", *status = "";
+    char month[8] = "", from[8] = "", to[8] = "";
+    enum out_format format = OUT_TABLE;
+    int opt;
+    while ((opt = cli_getopt(cli, argc, argv, opts)) != -1) {
+        switch (opt) {
+        case 'u':
+            if (!unit_arg(cli, "--unit", optarg))
+                return CLI_USAGE;
+            unit = optarg;
+            break;
+        case 'm':
+            if (!month_arg(cli, "--month", optarg, month))
+                return CLI_USAGE;
+            break;
+        case 'F':
+            if (!month_arg(cli, "--from", optarg, from))
+                return CLI_USAGE;
+            break;
+        case 'T':
+            if (!month_arg(cli, "--to", optarg, to))
+                return CLI_USAGE;
+            break;
+        case 's': {
+            bool known = false;
+            for (size_t i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
+                known |= strcmp(optarg, statuses[i]) == 0;
+            if (!known)
+                return cli_usage_error(cli,
+                                       "--status '%s': expected submitted, approved, returned, "
+                                       "reopened or voided",
+                                       optarg);
+            status = optarg;
+            break;
+        }
+        case 'd':
+            if (!district_arg(cli, optarg))
+                return CLI_USAGE;
+            district = optarg;
+            break;
+        case 'f':
+            if (!cli_parse_format(cli, optarg, &format))
+                return CLI_USAGE;
+            break;
+        default:
+            return CLI_USAGE;
+        }
+    }
+    if (!cli_no_operands(cli, argc, argv))
+        return CLI_USAGE;
+    if (month[0] && (from[0] || to[0]))
+        return cli_usage_error(cli, "give --month, or --from and --to, not both");
+    if (month[0]) {
+        memcpy(from, month, sizeof(from));
+        memcpy(to, month, sizeof(to));
+    }
+    if (from[0] && to[0] && strcmp(from, to) > 0)
+        return cli_usage_error(cli, "--from %s is after --to %s", from, to);
+    int rc = cli_open_session(cli);
+    if (rc == CLI_OK)
+        rc = need_district(cli, district);
+    if (rc != CLI_OK)
+        return rc;
+
+    Yanxiu__V1__ListReportsRequest in = YANXIU__V1__LIST_REPORTS_REQUEST__INIT;
+    in.district_code = (char *)district;
+    in.unit_code = (char *)unit;
+    in.from_month = from;
+    in.to_month = to;
+    in.status = (char *)status;
+    Yanxiu__V1__Envelope req = YANXIU__V1__ENVELOPE__INIT;
+    req.body_case = YANXIU__V1__ENVELOPE__BODY_LIST_REPORTS;
+    req.list_reports = &in;
+    Yanxiu__V1__Envelope *resp;
+    struct yxc_error err;
+    if (!yxc_call(cli->conn, &req, YANXIU__V1__ENVELOPE__BODY_REPORT_LIST, &resp, &err))
+        return cli_report(cli, &err);
+
+    const Yanxiu__V1__ReportList *list = resp->report_list;
+    size_t n = list->n_reports;
+    if (format == OUT_JSON) {
+        rc = print_list_json(list);
+    } else {
+        struct out_table *t = out_table_new(summary_cols, SUMMARY_NCOLS);
+        for (size_t i = 0; t && i < n; i++) {
+            if (!summary_row(t, list->reports[i])) {
+                out_table_free(t);
+                t = NULL;
+            }
+        }
+        if (t) {
+            rc = cli_print_table(t, format);
+            out_table_free(t);
+        } else {
+            fprintf(stderr, "yanxiu: out of memory listing %zu reports\n", n);
+            rc = CLI_FAILED;
+        }
+    }
+    if (rc == CLI_OK && n == 0 && format == OUT_TABLE)
+        fprintf(stderr, "yanxiu: no reports match\n");
+    yxc_free(resp);
+    return rc;
+}
+
+/* --- report show ------------------------------------------------------------------------- */
+
+const char cmd_report_show_usage[] =
+    "usage: yanxiu report show UNIT MONTH [--version N] [--district CODE]\n"
+    "                          [--format FORMAT]\n"
+    "\n"
+    "Shows a monthly report (月报) of UNIT for MONTH, the latest version or version\n"
+    "N: its summary (status, timeliness, counts), the narrative (工作开展情况) or the\n"
+    "reason of an empty report, the activities with their sign-in counts, the\n"
+    "external records, the history of the report (submissions and the district's\n"
+    "actions), the flags (signals of false records, 弄虚作假) and what the version\n"
+    "changed against the one before it. A school account sees its own unit's\n"
+    "reports; a district account every unit's. Needs a session (yanxiu login).\n"
+    "\n"
+    "  UNIT             the reporting unit (10 digits)\n"
+    "  MONTH            the month, YYYY-MM\n"
+    "  --version N      this version (default: the latest)\n"
+    "  --district CODE  admin only: the district (6 digits)\n"
+    "  --format FORMAT  table or json (default table). JSON: one object with the\n"
+    "                   keys of yanxiu report list --format json, and latest_version,\n"
+    "                   summary, reason, activities (ref, date, start, end, title,\n"
+    "                   category, form, level, mode, place, host, speaker, hours,\n"
+    "                   present, late, excused, absent, teacher_hours), external\n"
+    "                   (teacher_code, date, title, category, level, mode, hours,\n"
+    "                   credits (null: none), certificate), history (at, action,\n"
+    "                   user, version, reason) and diff (against_version,\n"
+    "                   activities_added, activities_removed, attendance_added,\n"
+    "                   attendance_removed, hours_delta; null for version 1)\n"
+    "\n"
+    "Example:\n"
+    "  $ yanxiu report show 4114230001 2026-10 --version 1\n";
+
+static void print_detail_json(const Yanxiu__V1__ReportDetail *d)
+{
+    struct json j = {stdout, 0, true};
+    json_open(&j, NULL, '{');
+    json_summary_fields(&j, d->report);
+    json_uint(&j, "latest_version", d->latest_version);
+    json_str(&j, "summary", d->summary);
+    json_str(&j, "reason", d->reason);
+    json_open(&j, "activities", '[');
+    for (size_t i = 0; i < d->n_activities; i++) {
+        const Yanxiu__V1__Activity *a = d->activities[i];
+        json_open(&j, NULL, '{');
+        const char *keys[] = {"ref",  "date",  "start", "end",   "title", "category",
+                              "form", "level", "mode",  "place", "host",  "speaker"};
+        const char *vals[] = {a->ref,  a->date,  a->start, a->end,   a->title, a->category,
+                              a->form, a->level, a->mode,  a->place, a->host,  a->speaker};
+        for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+            json_str(&j, keys[k], vals[k]);
+        json_hours(&j, "hours", a->hours);
+        json_uint(&j, "present", a->present);
+        json_uint(&j, "late", a->late);
+        json_uint(&j, "excused", a->excused);
+        json_uint(&j, "absent", a->absent);
+        json_hours(&j, "teacher_hours", a->teacher_hours);
+        json_close(&j, '}');
+    }
+    json_close(&j, ']');
+    json_open(&j, "external", '[');
+    for (size_t i = 0; i < d->n_external; i++) {
+        const Yanxiu__V1__ExternalRecord *x = d->external[i];
+        json_open(&j, NULL, '{');
+        json_str(&j, "teacher_code", x->teacher_code);
+        json_str(&j, "date", x->date);
+        json_str(&j, "title", x->title);
+        json_str(&j, "category", x->category);
+        json_str(&j, "level", x->level);
+        json_str(&j, "mode", x->mode);
+        json_hours(&j, "hours", x->hours);
+        if (x->credits != 0) {
+            json_hours(&j, "credits", x->credits);
+        } else {
+            json_key(&j, "credits");
+            fputs("null", j.fp);
+        }
+        json_str(&j, "certificate", x->certificate);
+        json_close(&j, '}');
+    }
+    json_close(&j, ']');
+    json_open(&j, "history", '[');
+    for (size_t i = 0; i < d->n_history; i++) {
+        const Yanxiu__V1__ReportEvent *e = d->history[i];
+        json_open(&j, NULL, '{');
+        json_str(&j, "at", e->at);
+        json_str(&j, "action", e->action);
+        json_str(&j, "user", e->user);
+        json_uint(&j, "version", e->version);
+        json_str(&j, "reason", e->reason);
+        json_close(&j, '}');
+    }
+    json_close(&j, ']');
+    if (d->diff) {
+        const Yanxiu__V1__ReportDiff *df = d->diff;
+        json_open(&j, "diff", '{');
+        json_uint(&j, "against_version", df->against_version);
+        json_open(&j, "activities_added", '[');
+        for (size_t i = 0; i < df->n_activities_added; i++)
+            json_str(&j, NULL, df->activities_added[i]);
+        json_close(&j, ']');
+        json_open(&j, "activities_removed", '[');
+        for (size_t i = 0; i < df->n_activities_removed; i++)
+            json_str(&j, NULL, df->activities_removed[i]);
+        json_close(&j, ']');
+        json_uint(&j, "attendance_added", df->attendance_added);
+        json_uint(&j, "attendance_removed", df->attendance_removed);
+        json_hours(&j, "hours_delta", df->hours_delta);
+        json_close(&j, '}');
+    } else {
+        json_key(&j, "diff");
+        fputs("null", j.fp);
+    }
+    json_close(&j, '}');
+}
+
+/* Prints a heading and the table under it (or "none"); frees t. False when out of memory
+   (t NULL) or the output failed. */
+static bool print_section(const char *heading, struct out_table *t)
+{
+    if (!t)
+        return false;
+    printf("\n%s:%s\n", heading, out_rows(t) ? "" : " none");
+    bool ok = out_rows(t) == 0 || cli_print_table(t, OUT_TABLE) == CLI_OK;
+    out_table_free(t);
+    return ok;
+}
+
+static struct out_table *activities_table(const Yanxiu__V1__ReportDetail *d)
+{
+    static const struct out_column cols[] = {
+        {"ref", OUT_STRING, NULL},           {"date", OUT_STRING, NULL},
+        {"time", OUT_STRING, NULL},          {"title", OUT_STRING, NULL},
+        {"category", OUT_STRING, NULL},      {"form", OUT_STRING, NULL},
+        {"level", OUT_STRING, NULL},         {"mode", OUT_STRING, NULL},
+        {"host", OUT_STRING, NULL},          {"hours", OUT_NUMBER, NULL},
+        {"present", OUT_NUMBER, NULL},       {"late", OUT_NUMBER, NULL},
+        {"excused", OUT_NUMBER, NULL},       {"absent", OUT_NUMBER, NULL},
+        {"teacher_hours", OUT_NUMBER, NULL},
+    };
+    struct out_table *t = out_table_new(cols, sizeof(cols) / sizeof(cols[0]));
+    for (size_t i = 0; t && i < d->n_activities; i++) {
+        const Yanxiu__V1__Activity *a = d->activities[i];
+        char time[64], hours[64], present[16], late[16], excused[16], absent[16], th[64];
+        snprintf(time, sizeof(time), "%.20s-%.20s", a->start, a->end);
+        const char *cells[] = {a->ref,
+                               a->date,
+                               time,
+                               a->title,
+                               a->category,
+                               a->form,
+                               a->level,
+                               a->mode,
+                               a->host,
+                               fmt_hours(a->hours, hours, sizeof(hours)),
+                               fmt_uint(a->present, present, sizeof(present)),
+                               fmt_uint(a->late, late, sizeof(late)),
+                               fmt_uint(a->excused, excused, sizeof(excused)),
+                               fmt_uint(a->absent, absent, sizeof(absent)),
+                               fmt_hours(a->teacher_hours, th, sizeof(th))};
+        if (!out_row_add(t, cells)) {
+            out_table_free(t);
+            t = NULL;
+        }
+    }
+    return t;
+}
+
+static struct out_table *external_table(const Yanxiu__V1__ReportDetail *d)
+{
+    static const struct out_column cols[] = {
+        {"teacher_code", OUT_STRING, NULL}, {"date", OUT_STRING, NULL},
+        {"title", OUT_STRING, NULL},        {"category", OUT_STRING, NULL},
+        {"level", OUT_STRING, NULL},        {"mode", OUT_STRING, NULL},
+        {"hours", OUT_NUMBER, NULL},        {"credits", OUT_NUMBER, NULL},
+        {"certificate", OUT_STRING, NULL},
+    };
+    struct out_table *t = out_table_new(cols, sizeof(cols) / sizeof(cols[0]));
+    for (size_t i = 0; t && i < d->n_external; i++) {
+        const Yanxiu__V1__ExternalRecord *x = d->external[i];
+        char hours[64], credits[64];
+        const char *cells[] = {x->teacher_code,
+                               x->date,
+                               x->title,
+                               x->category,
+                               x->level,
+                               x->mode,
+                               fmt_hours(x->hours, hours, sizeof(hours)),
+                               x->credits != 0 ? fmt_hours(x->credits, credits, sizeof(credits))
+                                               : NULL,
+                               x->certificate};
+        if (!out_row_add(t, cells)) {
+            out_table_free(t);
+            t = NULL;
+        }
+    }
+    return t;
+}
+
+static struct out_table *history_table(const Yanxiu__V1__ReportDetail *d)
+{
+    static const struct out_column cols[] = {
+        {"at", OUT_STRING, "time"},    {"action", OUT_STRING, NULL}, {"user", OUT_STRING, NULL},
+        {"version", OUT_NUMBER, NULL}, {"reason", OUT_STRING, NULL},
+    };
+    struct out_table *t = out_table_new(cols, sizeof(cols) / sizeof(cols[0]));
+    for (size_t i = 0; t && i < d->n_history; i++) {
+        const Yanxiu__V1__ReportEvent *e = d->history[i];
+        char at[64], version[16];
+        const char *cells[] = {fmt_time(e->at, at, sizeof(at)), e->action, e->user,
+                               fmt_uint(e->version, version, sizeof(version)), e->reason};
+        if (!out_row_add(t, cells)) {
+            out_table_free(t);
+            t = NULL;
+        }
+    }
+    return t;
+}
+
+/* Prints a list of refs after a label, comma-separated. */
+static void print_refs(const char *label, char **refs, size_t n)
+{
+    printf("  %s", label);
+    for (size_t i = 0; i < n; i++) {
+        fputs(i ? ", " : " ", stdout);
+        put_text(refs[i], stdout);
+    }
+    if (n == 0)
+        fputs(" none", stdout);
+    putchar('\n');
+}
+
+static int print_detail_table(const Yanxiu__V1__ReportDetail *d)
+{
+    const Yanxiu__V1__ReportSummary *r = d->report;
+    print_summary_block(r);
+    if (d->latest_version > r->version)
+        printf("note:        not the latest version: that is version %" PRIu32 "\n",
+               d->latest_version);
+    if (r->empty || d->reason[0]) {
+        printf("\nreason (an empty report): ");
+        put_text(d->reason, stdout);
+        putchar('\n');
+    }
+    if (d->summary[0]) {
+        /* Indented, control characters shown as '?' (put_text's rule). */
+        printf("\nnarrative (工作开展情况):\n  ");
+        for (const unsigned char *p = (const unsigned char *)d->summary; *p; p++) {
+            putchar((*p < 0x20 && *p != '\n') || *p == 0x7f ? '?' : *p);
+            if (*p == '\n')
+                fputs("  ", stdout);
+        }
+        putchar('\n');
+    }
+    bool ok = r->empty ? true
+                       : print_section("activities (研修活动)", activities_table(d)) &&
+                             print_section("external records (上级/校外培训)", external_table(d));
+    ok = ok && print_section("history", history_table(d));
+    if (!ok) {
+        fprintf(stderr, "yanxiu: out of memory, or the output could not be written\n");
+        return CLI_FAILED;
+    }
+    if (d->diff) {
+        const Yanxiu__V1__ReportDiff *df = d->diff;
+        char delta[64];
+        printf("\nchanges against version %" PRIu32 ":\n", df->against_version);
+        print_refs("activities added:", df->activities_added, df->n_activities_added);
+        print_refs("activities removed:", df->activities_removed, df->n_activities_removed);
+        printf("  attendance rows: %" PRIu32 " added, %" PRIu32 " removed\n", df->attendance_added,
+               df->attendance_removed);
+        fmt_hours(df->hours_delta, delta, sizeof(delta));
+        printf("  teacher-hours: %s%s\n", df->hours_delta > 0 && strcmp(delta, "0") ? "+" : "",
+               delta);
+    }
+    return flush_stdout();
+}
+
+int cmd_report_show(struct cli *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"version", required_argument, NULL, 'v'},
+        {"district", required_argument, NULL, 'd'},
+        {"format", required_argument, NULL, 'f'},
+        {0},
+    };
+    const char *district = "", *unit;
+    char month[8];
+    long version = 0;
+    enum out_format format = OUT_TABLE;
+    int opt;
+    while ((opt = cli_getopt(cli, argc, argv, opts)) != -1) {
+        switch (opt) {
+        case 'v':
+            if (!cli_parse_long(cli, "--version", optarg, 1, UINT32_MAX, &version))
+                return CLI_USAGE;
+            break;
+        case 'd':
+            if (!district_arg(cli, optarg))
+                return CLI_USAGE;
+            district = optarg;
+            break;
+        case 'f':
+            if (!cli_parse_format(cli, optarg, &format))
+                return CLI_USAGE;
+            if (format == OUT_CSV)
+                return cli_usage_error(cli, "--format csv: a report is not one table; give "
+                                            "table or json");
+            break;
+        default:
+            return CLI_USAGE;
+        }
+    }
+    int rc = unit_month_operands(cli, argc, argv, &unit, month);
+    if (rc != CLI_OK)
+        return rc;
+    rc = cli_open_session(cli);
+    if (rc == CLI_OK)
+        rc = need_district(cli, district);
+    if (rc != CLI_OK)
+        return rc;
+
+    Yanxiu__V1__ShowReportRequest in = YANXIU__V1__SHOW_REPORT_REQUEST__INIT;
+    in.unit_code = (char *)unit;
+    in.month = month;
+    in.version = (uint32_t)version;
+    in.district_code = (char *)district;
+    Yanxiu__V1__Envelope req = YANXIU__V1__ENVELOPE__INIT;
+    req.body_case = YANXIU__V1__ENVELOPE__BODY_SHOW_REPORT;
+    req.show_report = &in;
+    Yanxiu__V1__Envelope *resp;
+    struct yxc_error err;
+    if (!yxc_call(cli->conn, &req, YANXIU__V1__ENVELOPE__BODY_REPORT_DETAIL, &resp, &err))
+        return cli_report(cli, &err);
+    const Yanxiu__V1__ReportDetail *d = resp->report_detail;
+    if (!d->report) {
+        fprintf(stderr, "yanxiu: the server at %s answered without the report's summary\n",
+                cli->peer);
+        rc = CLI_FAILED;
+    } else if (format == OUT_JSON) {
+        print_detail_json(d);
+        rc = flush_stdout();
+    } else {
+        rc = print_detail_table(d);
+    }
+    yxc_free(resp);
+    return rc;
+}

@@ -1,0 +1,321 @@
+/*
+ * policy: the district policy as an INI file (see policy.h).
+ */
+#include "policy.h"
+
+#include <ini.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+
+enum kind { K_INT, K_HOURS, K_PERCENT, K_BOOL, K_FACTOR, K_BASIS, K_LIST };
+
+static const struct {
+    const char *name;
+    enum kind kind;
+    double min, max;
+    const char *comment;
+} keys[POLICY_NKEYS] = {
+    [POLICY_CYCLE_YEARS] = {"cycle_years", K_INT, 1, 10, "培训周期: years in a training cycle"},
+    [POLICY_CYCLE_FIRST_YEAR] = {"cycle_first_year", K_INT, 2000, 2100,
+                                 "the first year of a cycle (cycles follow every cycle_years)"},
+    [POLICY_HOURS_CYCLE] = {"hours_cycle", K_HOURS, 0, 10000, "学时 per cycle, at least"},
+    [POLICY_HOURS_YEAR] = {"hours_year", K_HOURS, 0, 2000, "学时 per year, at least (年均)"},
+    [POLICY_SCHOOL_HOURS_YEAR] = {"school_hours_year", K_HOURS, 0, 2000,
+                                  "校本研修 hours (level school) per year, at least"},
+    [POLICY_ETHICS_HOURS_CYCLE] = {"ethics_hours_cycle", K_HOURS, 0, 10000,
+                                   "师德 hours (category ethics) per cycle, at least"},
+    [POLICY_CENTRALIZED_HOURS_CYCLE] = {"centralized_hours_cycle", K_HOURS, 0, 10000,
+                                        "集中 hours at town level or above per cycle, at least"},
+    [POLICY_HOMEROOM_HOURS_CYCLE] = {"homeroom_hours_cycle", K_HOURS, 0, 10000,
+                                     "班主任 hours (category homeroom) per cycle, for homeroom "
+                                     "teachers"},
+    [POLICY_ABSENCE_LIMIT] = {"absence_limit", K_INT, 1, 100,
+                              "unexcused absences (无故缺席) from centralized training in a year "
+                              "that fail it (三次以上 = 3)"},
+    [POLICY_GROUP_SHORT_PERCENT] = {"group_short_percent", K_PERCENT, 0, 100,
+                                    "a research group (教研组) is flagged when this % or more of "
+                                    "its teachers are short of school-based hours"},
+    [POLICY_CREDITS_ENABLED] = {"credits_enabled", K_BOOL, 0, 1,
+                                "whether the credits rule (学分) applies: yes or no"},
+    [POLICY_CREDITS_YEAR] = {"credits_year", K_HOURS, 0, 10000, "学分 per year, at least"},
+    [POLICY_CREDIT_FACTOR] = {"credit_factor", K_FACTOR, 0, 100,
+                              "credits per hour for records without their own credits"},
+    [POLICY_YEAR_BASIS] = {"year_basis", K_BASIS, 0, 0,
+                           "school (学年, September to August) or calendar"},
+    [POLICY_DEADLINE_DAY] = {"deadline_day", K_INT, 1, 28,
+                             "monthly reports are due by this day of the next month, 23:59"},
+    [POLICY_NON_CREDITABLE] = {"non_creditable", K_LIST, 0, 0,
+                               "titles containing any of these words earn no hours (seed 004 "
+                               "第九条), comma-separated"},
+};
+
+struct parse {
+    const char *p; /* the rest of the text */
+    int line;
+    struct policy_values *out;
+    struct rpc_violations *vs;
+    bool seen[POLICY_NKEYS];
+    bool oom;
+};
+
+static char *read_line(char *buf, int size, void *user)
+{
+    struct parse *st = user;
+    if (!*st->p)
+        return NULL;
+    const char *nl = strchr(st->p, '\n');
+    size_t len = nl ? (size_t)(nl - st->p + 1) : strlen(st->p);
+    if (len >= (size_t)size)
+        len = (size_t)size - 1;
+    memcpy(buf, st->p, len);
+    buf[len] = '\0';
+    st->p += len;
+    st->line++;
+    return buf;
+}
+
+static void problem(struct parse *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void problem(struct parse *st, const char *fmt, ...)
+{
+    char path[32], reason[400];
+    snprintf(path, sizeof(path), "line %d", st->line);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof(reason), fmt, ap);
+    va_end(ap);
+    rpc_violation(st->vs, path, "%s", reason);
+}
+
+/* A number with at most `decimals` digits after the point, in [min, max]. */
+static bool number(const char *s, int decimals, double min, double max)
+{
+    char *end;
+    double d = strtod(s, &end);
+    if (end == s || *end || !isfinite(d) || d < min || d > max)
+        return false;
+    const char *dot = strchr(s, '.');
+    return !dot || (int)strlen(dot + 1) <= decimals;
+}
+
+/* The comma-separated words as a PostgreSQL array literal; NULL when one is bad. */
+static char *list_literal(const char *s, bool *bad)
+{
+    size_t cap = strlen(s) * 2 + 8;
+    char *out = malloc(cap);
+    if (!out)
+        return NULL;
+    size_t n = 0;
+    out[n++] = '{';
+    const char *p = s;
+    bool first = true;
+    while (*p) {
+        const char *comma = strpbrk(p, ",，、");
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        size_t skip = comma ? (*comma == ',' ? 1 : 3) : 0;
+        while (len && (*p == ' ' || *p == '\t'))
+            p++, len--;
+        while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+            len--;
+        if (len) {
+            for (size_t i = 0; i < len; i++)
+                if (p[i] == '"' || p[i] == '\\' || p[i] == '{' || p[i] == '}')
+                    *bad = true;
+            if (!first)
+                out[n++] = ',';
+            out[n++] = '"';
+            memcpy(out + n, p, len);
+            n += len;
+            out[n++] = '"';
+            first = false;
+        }
+        p += len;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        p += skip;
+        if (!comma)
+            break;
+    }
+    out[n++] = '}';
+    out[n] = '\0';
+    return out;
+}
+
+static int on_key(void *user, const char *section, const char *name, const char *value)
+{
+    struct parse *st = user;
+    if (strcmp(section, "policy") != 0) {
+        problem(st, "[%s]: a policy file has one section, [policy]", section);
+        return 1;
+    }
+    size_t k = 0;
+    while (k < POLICY_NKEYS && strcmp(keys[k].name, name) != 0)
+        k++;
+    if (k == POLICY_NKEYS) {
+        problem(st, "%s: unknown key (yanxiu policy show lists the keys)", name);
+        return 1;
+    }
+    if (st->seen[k]) {
+        problem(st, "%s: given twice", name);
+        return 1;
+    }
+    st->seen[k] = true;
+    char buf[64];
+    const char *v = value;
+    bool ok = rpc_text_ok(value, 4000);
+    switch (keys[k].kind) {
+    case K_INT:
+        ok = ok && number(value, 0, keys[k].min, keys[k].max);
+        if (!ok) {
+            snprintf(buf, sizeof(buf), "a whole number from %g to %g", keys[k].min, keys[k].max);
+            problem(st, "%s: must be %s", name, buf);
+        }
+        break;
+    case K_HOURS:
+    case K_PERCENT:
+    case K_FACTOR:
+        ok = ok && number(value, keys[k].kind == K_HOURS ? 1 : 2, keys[k].min, keys[k].max);
+        if (!ok) {
+            snprintf(buf, sizeof(buf), "a number from %g to %g", keys[k].min, keys[k].max);
+            problem(st, "%s: must be %s", name, buf);
+        }
+        break;
+    case K_BOOL:
+        if (strcmp(value, "yes") == 0 || strcmp(value, "true") == 0 || strcmp(value, "是") == 0)
+            v = "true";
+        else if (strcmp(value, "no") == 0 || strcmp(value, "false") == 0 ||
+                 strcmp(value, "否") == 0)
+            v = "false";
+        else {
+            ok = false;
+            problem(st, "%s: must be yes or no", name);
+        }
+        break;
+    case K_BASIS:
+        ok = strcmp(value, "school") == 0 || strcmp(value, "calendar") == 0;
+        if (!ok)
+            problem(st, "%s: must be school or calendar", name);
+        break;
+    case K_LIST: {
+        bool bad = !ok;
+        char *lit = ok ? list_literal(value, &bad) : NULL;
+        if (ok && !lit) {
+            st->oom = true;
+            return 1;
+        }
+        if (bad) {
+            free(lit);
+            problem(st,
+                    "%s: a comma-separated list of words (no quotes, braces or "
+                    "backslashes)%s",
+                    name, "");
+            return 1;
+        }
+        st->out->v[k] = lit;
+        return 1;
+    }
+    }
+    if (ok) {
+        st->out->v[k] = strdup(v);
+        st->oom |= st->out->v[k] == NULL;
+    }
+    return 1;
+}
+
+bool policy_parse(const char *text, struct policy_values *out, struct rpc_violations *vs)
+{
+    memset(out, 0, sizeof(*out));
+    struct parse st = {.p = text, .out = out, .vs = vs};
+    int rc = ini_parse_stream(read_line, &st, on_key, &st);
+    if (rc > 0) {
+        char path[32];
+        snprintf(path, sizeof(path), "line %d", rc);
+        rpc_violation(vs, path,
+                      "syntax error: expected \"[policy]\", \"key = value\" or a "
+                      "comment");
+    }
+    return !st.oom;
+}
+
+void policy_values_free(struct policy_values *pv)
+{
+    for (int i = 0; i < POLICY_NKEYS; i++) {
+        free(pv->v[i]);
+        pv->v[i] = NULL;
+    }
+}
+
+/* Appends to a growing string; false on OOM. */
+static bool append(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static bool append(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
+{
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(*buf ? *buf + *len : NULL, *buf ? *cap - *len : 0, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+            return false;
+        if (*buf && *len + (size_t)n < *cap) {
+            *len += (size_t)n;
+            return true;
+        }
+        size_t ncap = (*cap ? *cap * 2 : 1024) + (size_t)n;
+        char *nb = realloc(*buf, ncap);
+        if (!nb)
+            return false;
+        *buf = nb;
+        *cap = ncap;
+    }
+}
+
+char *policy_render(const PGresult *r, const char *district, const char *version,
+                    const char *effective)
+{
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    bool ok = append(&buf, &len, &cap,
+                     "# yanxiu policy of district %s (区县研修政策)\n"
+                     "# version %s, effective %s%s\n"
+                     "# Edit and store with: yanxiu policy set FILE [--effective YYYY-MM-DD]\n"
+                     "# A key left out keeps the value in force.\n\n[policy]\n",
+                     district, version, effective,
+                     strcmp(version, "0") == 0 ? " (the defaults; none stored yet)" : "");
+    for (int k = 0; ok && k < POLICY_NKEYS; k++) {
+        const char *v = PQgetvalue(r, 0, k);
+        ok = append(&buf, &len, &cap, "# %s\n", keys[k].comment);
+        if (!ok)
+            break;
+        if (keys[k].kind == K_BOOL) {
+            ok = append(&buf, &len, &cap, "%s = %s\n", keys[k].name, v[0] == 't' ? "yes" : "no");
+        } else if (keys[k].kind == K_LIST) {
+            /* {例会,政治学习,"a b"} → 例会, 政治学习, a b */
+            ok = append(&buf, &len, &cap, "%s = ", keys[k].name);
+            bool first = true;
+            for (const char *p = v; ok && *p; p++) {
+                if (*p == '{' || *p == '}' || *p == '"')
+                    continue;
+                if (*p == ',') {
+                    ok = append(&buf, &len, &cap, ", ");
+                    continue;
+                }
+                ok = append(&buf, &len, &cap, "%c", *p);
+                first = false;
+            }
+            (void)first;
+            ok = ok && append(&buf, &len, &cap, "\n");
+        } else {
+            ok = append(&buf, &len, &cap, "%s = %s\n", keys[k].name, v);
+        }
+    }
+    if (!ok) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}

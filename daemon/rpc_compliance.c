@@ -1,0 +1,796 @@
+/*
+ * rpc_compliance: the district's views — the policy (show, set), teacher,
+ * unit and research-group compliance, reporting rates, and a teacher's
+ * registration handbook. Every view is one job whose statements read the
+ * maintained ledger roll-up (sql/006_compliance.sql), never sign-in rows.
+ * A school sees the same views restricted to its own unit.
+ */
+#include "rpc_compliance.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "check.h"
+#include "policy.h"
+
+#define POLICY_COLS                                                                                \
+    "p.cycle_years, p.cycle_first_year, p.hours_cycle, p.hours_year, p.school_hours_year, "        \
+    "p.ethics_hours_cycle, p.centralized_hours_cycle, p.homeroom_hours_cycle, p.absence_limit, "   \
+    "p.group_short_percent, p.credits_enabled, p.credits_year, p.credit_factor, p.year_basis, "    \
+    "p.deadline_day, p.non_creditable::text, p.version, p.effective::text"
+
+static const struct db_stmt compliance_stmts[] = {
+    {"policy_get", "SELECT " POLICY_COLS " FROM policy_at($1, $2::date) p"},
+    {"policy_set",
+     "SELECT version, effective::text FROM policy_set($1, $2::date, $3, $4::int, $5::int, "
+     "$6::numeric, $7::numeric, $8::numeric, $9::numeric, $10::numeric, $11::numeric, $12::int, "
+     "$13::numeric, $14::boolean, $15::numeric, $16::numeric, $17, $18::int, $19::text[])"},
+    {"compliance_teachers",
+     "SELECT teacher_code, name, unit_code, school_code, research_group, hours, school_hours, "
+     "ethics_hours, centralized_hours, homeroom_hours, round(credits, 1), absences, status, "
+     "reasons, cycle, cycle_hours, cycle_ethics_hours, cycle_centralized_hours, "
+     "cycle_homeroom_hours, cycle_status, cycle_reasons "
+     "FROM compliance_teachers($1, $2::int, $3::date, $4::boolean, $5, $6) "
+     "WHERE $7 = '' OR status = $7"},
+    {"compliance_window",
+     "SELECT w.y_start::text, w.y_end::text "
+     "FROM compliance_windows(policy_for_year($1, $2::int, $3::date), $2::int) w"},
+    {"compliance_units",
+     "WITH t AS (SELECT unit_code, status FROM compliance_teachers($1, $2::int, $3::date, "
+     "$4::boolean, $5, '')), "
+     "d AS (SELECT * FROM months_due($1, $2::int, $3::date)), "
+     "m AS (SELECT x.* FROM d, reporting_matrix($1, d.first_month, d.last_month) x "
+     "WHERE x.expected), "
+     "tc AS (SELECT unit_code, count(*) AS n, "
+     "count(*) FILTER (WHERE status = 'compliant') AS c, "
+     "count(*) FILTER (WHERE status = 'on_track') AS o, "
+     "count(*) FILTER (WHERE status = 'behind') AS b, "
+     "count(*) FILTER (WHERE status = 'non_compliant') AS nc, "
+     "count(*) FILTER (WHERE status = 'exempt') AS ex FROM t GROUP BY unit_code), "
+     "rc AS (SELECT unit_code, count(*) AS e, count(*) FILTER (WHERE received) AS r, "
+     "count(*) FILTER (WHERE on_time) AS ot, count(*) FILTER (WHERE state = 'voided') AS v, "
+     "count(*) FILTER (WHERE flagged) AS f FROM m GROUP BY unit_code) "
+     "SELECT u.code, u.name, coalesce(tc.n, 0), coalesce(tc.c, 0), coalesce(tc.o, 0), "
+     "coalesce(tc.b, 0), coalesce(tc.nc, 0), coalesce(tc.ex, 0), "
+     "CASE WHEN coalesce(tc.n - tc.ex, 0) > 0 THEN tc.c::float8 / (tc.n - tc.ex) ELSE 0 END, "
+     "coalesce(rc.e, 0), coalesce(rc.r, 0), coalesce(rc.ot, 0), coalesce(rc.v, 0), "
+     "coalesce(rc.f, 0) "
+     "FROM schools u LEFT JOIN tc ON tc.unit_code = u.code LEFT JOIN rc ON rc.unit_code = u.code "
+     "WHERE u.district_code = $1 AND u.unit_code = u.code AND ($5 = '' OR u.code = $5) "
+     "ORDER BY u.code"},
+    {"compliance_groups",
+     "SELECT t.unit_code, t.research_group, count(*), count(*) FILTER (WHERE t.school_short), "
+     "(count(*) FILTER (WHERE t.school_short))::float8 / count(*), "
+     "count(*) FILTER (WHERE t.school_short) * 100 >= p.group_short_percent * count(*) "
+     "FROM compliance_teachers($1, $2::int, $3::date, $4::boolean, $5, '') t, "
+     "policy_for_year($1, $2::int, $3::date) p "
+     "WHERE t.status <> 'exempt' GROUP BY t.unit_code, t.research_group, p.group_short_percent "
+     "ORDER BY 1, 2"},
+    {"reporting_rates",
+     "WITH r AS (SELECT CASE WHEN $4 <> '' THEN $4::date ELSE w.y_start END AS f, "
+     "CASE WHEN $4 <> '' THEN $4::date ELSE least(date_trunc('month', w.y_end)::date, "
+     "date_trunc('month', $3::date)::date) END AS t "
+     "FROM compliance_windows(policy_for_year($1, $2::int, $3::date), $2::int) w) "
+     "SELECT to_char(x.month, 'YYYY-MM'), count(*) FILTER (WHERE x.expected), "
+     "count(*) FILTER (WHERE x.expected AND x.received), "
+     "count(*) FILTER (WHERE x.expected AND x.on_time) "
+     "FROM r, reporting_matrix($1, r.f, r.t) x WHERE $5 = '' OR x.unit_code = $5 "
+     "GROUP BY x.month ORDER BY x.month"},
+    {"reporting_cells",
+     "WITH r AS (SELECT CASE WHEN $4 <> '' THEN $4::date ELSE w.y_start END AS f, "
+     "CASE WHEN $4 <> '' THEN $4::date ELSE least(date_trunc('month', w.y_end)::date, "
+     "date_trunc('month', $3::date)::date) END AS t "
+     "FROM compliance_windows(policy_for_year($1, $2::int, $3::date), $2::int) w) "
+     "SELECT x.unit_code, x.unit_name, to_char(x.month, 'YYYY-MM'), "
+     "CASE WHEN x.expected THEN x.state ELSE 'closed' END "
+     "FROM r, reporting_matrix($1, r.f, r.t) x WHERE $5 = '' OR x.unit_code = $5 "
+     "ORDER BY x.unit_code, x.month"},
+    {"history_teacher",
+     "SELECT t.code, t.name, t.school_code, t.subject, t.research_group, t.homeroom, t.backbone, "
+     "t.new_teacher, t.status, s.unit_code FROM teachers t JOIN schools s ON s.code = "
+     "t.school_code WHERE t.district_code = $1 AND t.code = $2 AND ($3 = '' OR s.unit_code = $3)"},
+    {"history_records",
+     "SELECT r.unit_code, to_char(r.month, 'YYYY-MM'), r.current_version, r.status, "
+     "a.date::text, 'activity', a.ref, a.title, a.category, a.level, a.mode, "
+     "coalesce(t.hours, a.hours), 0 "
+     "FROM attendance t JOIN reports r ON r.id = t.report_id AND r.current_version = t.version "
+     "JOIN activities a ON a.report_id = t.report_id AND a.version = t.version "
+     "AND a.idx = t.act_idx "
+     "WHERE t.district_code = $1 AND t.teacher_code = $2 AND t.status IN ('present', 'late') "
+     "AND r.status IN ('submitted', 'approved') "
+     "UNION ALL "
+     "SELECT r.unit_code, to_char(r.month, 'YYYY-MM'), r.current_version, r.status, "
+     "e.date::text, 'external', e.certificate, e.title, e.category, e.level, e.mode, e.hours, "
+     "coalesce(e.credits, 0) "
+     "FROM external_records e JOIN reports r ON r.id = e.report_id "
+     "AND r.current_version = e.version "
+     "WHERE e.district_code = $1 AND e.teacher_code = $2 "
+     "AND r.status IN ('submitted', 'approved') ORDER BY 5, 7"},
+    {"history_totals",
+     "WITH p AS (SELECT * FROM policy_at($1, $3::date)), "
+     "y AS (SELECT CASE WHEN p.year_basis = 'school' THEN extract(year FROM l.month)::int - "
+     "(extract(month FROM l.month) < 9)::int ELSE extract(year FROM l.month)::int END AS yr, "
+     "p.cycle_first_year AS cf, p.cycle_years AS cy, l.hours, l.approved "
+     "FROM ledger_months l, p WHERE l.district_code = $1 AND l.teacher_code = $2), "
+     "c AS (SELECT cf + floor((yr - cf)::numeric / cy)::int * cy AS c0, cy, hours, approved, yr "
+     "FROM y) "
+     "SELECT 'year', yr::text, sum(hours), coalesce(sum(hours) FILTER (WHERE approved), 0), 0 "
+     "FROM c GROUP BY yr "
+     "UNION ALL SELECT 'cycle', format('%s-%s', c0, c0 + cy - 1), sum(hours), "
+     "coalesce(sum(hours) FILTER (WHERE approved), 0), 1 FROM c GROUP BY c0, cy "
+     "ORDER BY 5, 2"},
+};
+
+void compliance_register(void)
+{
+    db_register(compliance_stmts, sizeof(compliance_stmts) / sizeof(compliance_stmts[0]));
+}
+
+/* Today in Asia/Shanghai (UTC+8, no daylight saving), YYYY-MM-DD. */
+static void today(char out[11])
+{
+    time_t t = time(NULL) + 8 * 3600;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+/* The as-of day of a request: its own (checked) or today. False after answering. */
+static bool as_of_param(struct rpc_req *req, const char *given, char out[11])
+{
+    if (!given[0]) {
+        today(out);
+        return true;
+    }
+    if (!check_date(given)) {
+        rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT, "%s: --as-of must be a date (YYYY-MM-DD)",
+                 req->method->name);
+        return false;
+    }
+    memcpy(out, given, 11);
+    return true;
+}
+
+/* The unit filter: the school's own unit always; otherwise what was asked. */
+static bool unit_filter(struct rpc_req *req, const char *requested, const char **unit)
+{
+    const struct session *s = &req->session;
+    if (s->role == ROLE_SCHOOL) {
+        if (requested[0] && strcmp(requested, s->unit) != 0) {
+            rpc_fail(req, YANXIU__V1__CODE__PERMISSION_DENIED, "%s: user %s sees unit %s only",
+                     req->method->name, s->user, s->unit);
+            return false;
+        }
+        *unit = s->unit;
+        return true;
+    }
+    if (requested[0] && !check_digits(requested, 10)) {
+        rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
+                 "%s: a unit is named by its 10-digit school code", req->method->name);
+        return false;
+    }
+    *unit = requested;
+    return true;
+}
+
+static bool year_ok(struct rpc_req *req, uint32_t year)
+{
+    if (year < 2000 || year > 2100) {
+        rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
+                 "%s: give the year (--year YYYY, 2000 to 2100)", req->method->name);
+        return false;
+    }
+    return true;
+}
+
+static uint32_t u32(const PGresult *r, int row, int col)
+{
+    return (uint32_t)strtoul(PQgetvalue(r, row, col), NULL, 10);
+}
+
+static double dbl(const PGresult *r, int row, int col)
+{
+    return strtod(PQgetvalue(r, row, col), NULL);
+}
+
+static void fail_oom(struct rpc_req *req)
+{
+    rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+}
+
+/* Submits a job of the statements, all with the same parameters. */
+static void run(struct rpc_req *req, db_done_fn fn, const char *const *stmts, size_t nstmts, int n,
+                const char *const *v)
+{
+    struct db_job *job = rpc_job_new(req, fn);
+    bool ok = job != NULL;
+    for (size_t i = 0; ok && i < nstmts; i++)
+        ok = db_job_add(job, stmts[i], n, v);
+    if (!ok) {
+        db_job_free(job);
+        fail_oom(req);
+        return;
+    }
+    rpc_submit(req, job);
+}
+
+/* ---- policy ------------------------------------------------------------------------ */
+
+static void policy_reply(struct rpc_req *req, const PGresult *r, const char *district)
+{
+    if (PQntuples(r) != 1) {
+        rpc_fail(req, YANXIU__V1__CODE__INTERNAL, "policy: no policy row");
+        return;
+    }
+    const char *version = PQgetvalue(r, 0, POLICY_NKEYS);
+    const char *effective = PQgetvalue(r, 0, POLICY_NKEYS + 1);
+    char *ini = policy_render(r, district, version, effective);
+    if (!ini) {
+        fail_oom(req);
+        return;
+    }
+    Yanxiu__V1__PolicyText p = YANXIU__V1__POLICY_TEXT__INIT;
+    p.district_code = (char *)district;
+    p.ini = ini;
+    p.version = (uint32_t)strtoul(version, NULL, 10);
+    p.effective = (char *)effective;
+    Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
+    env.body_case = YANXIU__V1__ENVELOPE__BODY_POLICY;
+    env.policy = &p;
+    rpc_reply(req, &env);
+    free(ini);
+}
+
+static void policy_got(void *arg, const struct db_outcome *out)
+{
+    struct rpc_req *req = arg;
+    if (!out->ok) {
+        rpc_fail_db(req, out);
+        return;
+    }
+    const char *district = req->env->body_case == YANXIU__V1__ENVELOPE__BODY_GET_POLICY
+                               ? req->env->get_policy->district_code
+                               : req->env->set_policy->district_code;
+    if (!district[0])
+        district = req->session.district;
+    policy_reply(req, out->results[out->nresults - 1], district);
+}
+
+void compliance_policy_get(struct rpc_req *req)
+{
+    const Yanxiu__V1__GetPolicyRequest *in = req->env->get_policy;
+    const char *district;
+    char as_of[11];
+    if (!rpc_scope_district(req, in->district_code, &district) ||
+        !as_of_param(req, in->as_of, as_of))
+        return;
+    const char *v[] = {district, as_of};
+    rpc_query(req, policy_got, "policy_get", 2, v);
+}
+
+void compliance_policy_set(struct rpc_req *req)
+{
+    const Yanxiu__V1__SetPolicyRequest *in = req->env->set_policy;
+    const char *district;
+    char effective[11];
+    if (!rpc_scope_district(req, in->district_code, &district) ||
+        !as_of_param(req, in->effective, effective))
+        return;
+    struct rpc_violations vs = {0};
+    struct policy_values pv;
+    if (!rpc_text_ok(in->ini, 64 * 1024)) {
+        rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
+                 "policy: the file is not UTF-8 text or is larger than 64 KiB");
+        return;
+    }
+    bool ok = policy_parse(in->ini, &pv, &vs);
+    if (!ok) {
+        policy_values_free(&pv);
+        rpc_violations_free(&vs);
+        fail_oom(req);
+        return;
+    }
+    if (vs.total) {
+        policy_values_free(&pv);
+        rpc_fail_with(req, &vs, "policy");
+        return;
+    }
+    const char *v[3 + POLICY_NKEYS] = {district, effective, req->peer};
+    for (int i = 0; i < POLICY_NKEYS; i++)
+        v[3 + i] = pv.v[i];
+    const char *get[] = {district, effective};
+    struct db_job *job = rpc_job_new(req, policy_got);
+    ok = job && db_job_add(job, "policy_set", 3 + POLICY_NKEYS, v) &&
+         db_job_add(job, "policy_get", 2, get);
+    policy_values_free(&pv);
+    if (!ok) {
+        db_job_free(job);
+        fail_oom(req);
+        return;
+    }
+    rpc_submit(req, job);
+}
+
+/* ---- teachers -------------------------------------------------------------------------- */
+
+/* Splits rule\x1fneeded\x1fhad\x1e... into Reasons; false on OOM. */
+static bool parse_reasons(const char *s, Yanxiu__V1__Reason ***out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    if (!s[0])
+        return true;
+    size_t count = 1;
+    for (const char *p = s; *p; p++)
+        count += *p == '\x1e';
+    Yanxiu__V1__Reason **v = calloc(count, sizeof(*v));
+    if (!v)
+        return false;
+    *out = v;
+    const char *p = s;
+    while (*p && *n < count) {
+        Yanxiu__V1__Reason *r = malloc(sizeof(*r));
+        if (!r)
+            return false;
+        yanxiu__v1__reason__init(r);
+        const char *f1 = strchr(p, '\x1f');
+        const char *f2 = f1 ? strchr(f1 + 1, '\x1f') : NULL;
+        const char *end = strchr(p, '\x1e');
+        if (!end)
+            end = p + strlen(p);
+        r->rule = strndup(p, f1 && f1 < end ? (size_t)(f1 - p) : (size_t)(end - p));
+        r->needed = f1 ? strtod(f1 + 1, NULL) : 0;
+        r->had = f2 ? strtod(f2 + 1, NULL) : 0;
+        v[(*n)++] = r;
+        if (!r->rule)
+            return false;
+        p = *end ? end + 1 : end;
+    }
+    return true;
+}
+
+static void reasons_free(Yanxiu__V1__Reason **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(v[i]->rule);
+        free(v[i]);
+    }
+    free(v);
+}
+
+static void teachers_done(void *arg, const struct db_outcome *out)
+{
+    struct rpc_req *req = arg;
+    if (!out->ok) {
+        rpc_fail_db(req, out);
+        return;
+    }
+    const Yanxiu__V1__ComplianceQuery *in = req->env->compliance_teachers;
+    const PGresult *r = out->results[RPC_FIRST_RESULT];
+    const PGresult *w = out->results[RPC_FIRST_RESULT + 1];
+    size_t n = (size_t)PQntuples(r);
+    Yanxiu__V1__TeacherCompliance *rows = calloc(n + 1, sizeof(*rows));
+    Yanxiu__V1__TeacherCompliance **ptrs = calloc(n + 1, sizeof(*ptrs));
+    bool ok = rows && ptrs;
+    size_t filled = 0;
+    for (; ok && filled < n; filled++) {
+        Yanxiu__V1__TeacherCompliance *t = &rows[filled];
+        int i = (int)filled;
+        yanxiu__v1__teacher_compliance__init(t);
+        ptrs[filled] = t;
+        t->teacher_code = PQgetvalue(r, i, 0);
+        t->name = PQgetvalue(r, i, 1);
+        t->unit_code = PQgetvalue(r, i, 2);
+        t->school_code = PQgetvalue(r, i, 3);
+        t->group = PQgetvalue(r, i, 4);
+        t->year = in->year;
+        t->hours = dbl(r, i, 5);
+        t->school_hours = dbl(r, i, 6);
+        t->ethics_hours = dbl(r, i, 7);
+        t->centralized_hours = dbl(r, i, 8);
+        t->homeroom_hours = dbl(r, i, 9);
+        t->credits = dbl(r, i, 10);
+        t->unexcused_absences = u32(r, i, 11);
+        t->status = PQgetvalue(r, i, 12);
+        ok = parse_reasons(PQgetvalue(r, i, 13), &t->reasons, &t->n_reasons);
+        if (in->cycle) {
+            t->cycle = PQgetvalue(r, i, 14);
+            t->cycle_hours = dbl(r, i, 15);
+            t->cycle_ethics_hours = dbl(r, i, 16);
+            t->cycle_centralized_hours = dbl(r, i, 17);
+            t->cycle_homeroom_hours = dbl(r, i, 18);
+            t->cycle_status = PQgetvalue(r, i, 19);
+            ok = ok && parse_reasons(PQgetvalue(r, i, 20), &t->cycle_reasons, &t->n_cycle_reasons);
+        }
+    }
+    if (ok) {
+        Yanxiu__V1__ComplianceTeacherList list = YANXIU__V1__COMPLIANCE_TEACHER_LIST__INIT;
+        list.teachers = ptrs;
+        list.n_teachers = n;
+        list.year_start = PQntuples(w) ? PQgetvalue(w, 0, 0) : "";
+        list.year_end = PQntuples(w) ? PQgetvalue(w, 0, 1) : "";
+        char as_of[11];
+        today(as_of);
+        list.as_of = in->as_of[0] ? in->as_of : as_of;
+        Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
+        env.body_case = YANXIU__V1__ENVELOPE__BODY_TEACHER_LIST;
+        env.teacher_list = &list;
+        rpc_reply(req, &env);
+    } else {
+        fail_oom(req);
+    }
+    for (size_t i = 0; rows && i < filled; i++) {
+        reasons_free(rows[i].reasons, rows[i].n_reasons);
+        reasons_free(rows[i].cycle_reasons, rows[i].n_cycle_reasons);
+    }
+    free(rows);
+    free(ptrs);
+}
+
+static const char *const teacher_statuses[] = {"compliant",     "on_track", "behind",
+                                               "non_compliant", "exempt",   NULL};
+
+void compliance_teachers(struct rpc_req *req)
+{
+    const Yanxiu__V1__ComplianceQuery *in = req->env->compliance_teachers;
+    const char *district, *unit;
+    char as_of[11], year[12];
+    if (!rpc_scope_district(req, in->district_code, &district) || !year_ok(req, in->year) ||
+        !as_of_param(req, in->as_of, as_of) || !unit_filter(req, in->unit_code, &unit))
+        return;
+    if (in->school_code[0] && !check_digits(in->school_code, 10)) {
+        rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
+                 "ComplianceTeachers: a school is named by its 10-digit code");
+        return;
+    }
+    if (in->status[0]) {
+        bool known = false;
+        for (size_t i = 0; teacher_statuses[i]; i++)
+            known |= strcmp(in->status, teacher_statuses[i]) == 0;
+        if (!known) {
+            rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
+                     "ComplianceTeachers: the status is compliant, on_track, behind, "
+                     "non_compliant or exempt");
+            return;
+        }
+    }
+    snprintf(year, sizeof(year), "%u", in->year);
+    const char *v[] = {
+        district,        year,      as_of, in->approved_only ? "true" : "false", unit,
+        in->school_code, in->status};
+    struct db_job *job = rpc_job_new(req, teachers_done);
+    const char *wv[] = {district, year, as_of};
+    if (!job || !db_job_add(job, "compliance_teachers", 7, v) ||
+        !db_job_add(job, "compliance_window", 3, wv)) {
+        db_job_free(job);
+        fail_oom(req);
+        return;
+    }
+    rpc_submit(req, job);
+}
+
+/* ---- units --------------------------------------------------------------------------- */
+
+static void units_done(void *arg, const struct db_outcome *out)
+{
+    struct rpc_req *req = arg;
+    if (!out->ok) {
+        rpc_fail_db(req, out);
+        return;
+    }
+    const PGresult *r = out->results[RPC_FIRST_RESULT];
+    size_t n = (size_t)PQntuples(r);
+    Yanxiu__V1__UnitCompliance *rows = calloc(n + 1, sizeof(*rows));
+    Yanxiu__V1__UnitCompliance **ptrs = calloc(n + 1, sizeof(*ptrs));
+    if (!rows || !ptrs) {
+        free(rows);
+        free(ptrs);
+        fail_oom(req);
+        return;
+    }
+    for (size_t k = 0; k < n; k++) {
+        Yanxiu__V1__UnitCompliance *u = &rows[k];
+        int i = (int)k;
+        yanxiu__v1__unit_compliance__init(u);
+        ptrs[k] = u;
+        u->unit_code = PQgetvalue(r, i, 0);
+        u->name = PQgetvalue(r, i, 1);
+        u->teachers = u32(r, i, 2);
+        u->compliant = u32(r, i, 3);
+        u->on_track = u32(r, i, 4);
+        u->behind = u32(r, i, 5);
+        u->non_compliant = u32(r, i, 6);
+        u->exempt = u32(r, i, 7);
+        u->compliance_rate = dbl(r, i, 8);
+        u->reports_expected = u32(r, i, 9);
+        u->reports_received = u32(r, i, 10);
+        u->reports_on_time = u32(r, i, 11);
+        u->voided_reports = u32(r, i, 12);
+        u->flagged_reports = u32(r, i, 13);
+    }
+    Yanxiu__V1__ComplianceUnitList list = YANXIU__V1__COMPLIANCE_UNIT_LIST__INIT;
+    list.units = ptrs;
+    list.n_units = n;
+    Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
+    env.body_case = YANXIU__V1__ENVELOPE__BODY_UNIT_COMPLIANCE;
+    env.unit_compliance = &list;
+    rpc_reply(req, &env);
+    free(rows);
+    free(ptrs);
+}
+
+/* The parameters the unit and group views share; false after answering. */
+static bool view_params(struct rpc_req *req, const Yanxiu__V1__ComplianceQuery *in,
+                        const char **district, const char **unit, char as_of[11], char year[12])
+{
+    if (!rpc_scope_district(req, in->district_code, district) || !year_ok(req, in->year) ||
+        !as_of_param(req, in->as_of, as_of) || !unit_filter(req, in->unit_code, unit))
+        return false;
+    snprintf(year, 12, "%u", in->year);
+    return true;
+}
+
+void compliance_units(struct rpc_req *req)
+{
+    const Yanxiu__V1__ComplianceQuery *in = req->env->compliance_units;
+    const char *district, *unit;
+    char as_of[11], year[12];
+    if (!view_params(req, in, &district, &unit, as_of, year))
+        return;
+    const char *v[] = {district, year, as_of, in->approved_only ? "true" : "false", unit};
+    rpc_query(req, units_done, "compliance_units", 5, v);
+}
+
+/* ---- research groups ----------------------------------------------------------------- */
+
+static void groups_done(void *arg, const struct db_outcome *out)
+{
+    struct rpc_req *req = arg;
+    if (!out->ok) {
+        rpc_fail_db(req, out);
+        return;
+    }
+    const PGresult *r = out->results[RPC_FIRST_RESULT];
+    size_t n = (size_t)PQntuples(r);
+    Yanxiu__V1__GroupCompliance *rows = calloc(n + 1, sizeof(*rows));
+    Yanxiu__V1__GroupCompliance **ptrs = calloc(n + 1, sizeof(*ptrs));
+    if (!rows || !ptrs) {
+        free(rows);
+        free(ptrs);
+        fail_oom(req);
+        return;
+    }
+    for (size_t k = 0; k < n; k++) {
+        Yanxiu__V1__GroupCompliance *g = &rows[k];
+        int i = (int)k;
+        yanxiu__v1__group_compliance__init(g);
+        ptrs[k] = g;
+        g->unit_code = PQgetvalue(r, i, 0);
+        g->group = PQgetvalue(r, i, 1);
+        g->teachers = u32(r, i, 2);
+        g->short_of_school_hours = u32(r, i, 3);
+        g->short_ratio = dbl(r, i, 4);
+        g->flagged = PQgetvalue(r, i, 5)[0] == 't';
+    }
+    Yanxiu__V1__ComplianceGroupList list = YANXIU__V1__COMPLIANCE_GROUP_LIST__INIT;
+    list.groups = ptrs;
+    list.n_groups = n;
+    Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
+    env.body_case = YANXIU__V1__ENVELOPE__BODY_GROUP_LIST;
+    env.group_list = &list;
+    rpc_reply(req, &env);
+    free(rows);
+    free(ptrs);
+}
+
+void compliance_groups(struct rpc_req *req)
+{
+    const Yanxiu__V1__ComplianceQuery *in = req->env->compliance_groups;
+    const char *district, *unit;
+    char as_of[11], year[12];
+    if (!view_params(req, in, &district, &unit, as_of, year))
+        return;
+    const char *v[] = {district, year, as_of, in->approved_only ? "true" : "false", unit};
+    rpc_query(req, groups_done, "compliance_groups", 5, v);
+}
+
+/* ---- reporting rates ----------------------------------------------------------------- */
+
+static void rates_done(void *arg, const struct db_outcome *out)
+{
+    struct rpc_req *req = arg;
+    if (!out->ok) {
+        rpc_fail_db(req, out);
+        return;
+    }
+    const PGresult *m = out->results[RPC_FIRST_RESULT];
+    const PGresult *c = out->results[RPC_FIRST_RESULT + 1];
+    size_t nm = (size_t)PQntuples(m), nc = (size_t)PQntuples(c);
+    Yanxiu__V1__MonthRate *months = calloc(nm + 1, sizeof(*months));
+    Yanxiu__V1__MonthRate **mp = calloc(nm + 1, sizeof(*mp));
+    Yanxiu__V1__UnitMonth *cells = calloc(nc + 1, sizeof(*cells));
+    Yanxiu__V1__UnitMonth **cp = calloc(nc + 1, sizeof(*cp));
+    if (months && mp && cells && cp) {
+        for (size_t k = 0; k < nm; k++) {
+            Yanxiu__V1__MonthRate *x = &months[k];
+            int i = (int)k;
+            yanxiu__v1__month_rate__init(x);
+            mp[k] = x;
+            x->month = PQgetvalue(m, i, 0);
+            x->expected = u32(m, i, 1);
+            x->received = u32(m, i, 2);
+            x->on_time = u32(m, i, 3);
+            x->rate = x->expected ? (double)x->received / x->expected : 0;
+            x->on_time_rate = x->expected ? (double)x->on_time / x->expected : 0;
+        }
+        for (size_t k = 0; k < nc; k++) {
+            Yanxiu__V1__UnitMonth *x = &cells[k];
+            int i = (int)k;
+            yanxiu__v1__unit_month__init(x);
+            cp[k] = x;
+            x->unit_code = PQgetvalue(c, i, 0);
+            x->unit_name = PQgetvalue(c, i, 1);
+            x->month = PQgetvalue(c, i, 2);
+            x->state = PQgetvalue(c, i, 3);
+        }
+        Yanxiu__V1__ReportingRates rates = YANXIU__V1__REPORTING_RATES__INIT;
+        rates.months = mp;
+        rates.n_months = nm;
+        rates.cells = cp;
+        rates.n_cells = nc;
+        Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
+        env.body_case = YANXIU__V1__ENVELOPE__BODY_RATES;
+        env.rates = &rates;
+        rpc_reply(req, &env);
+    } else {
+        fail_oom(req);
+    }
+    free(months);
+    free(mp);
+    free(cells);
+    free(cp);
+}
+
+void compliance_reporting_rates(struct rpc_req *req)
+{
+    const Yanxiu__V1__ComplianceQuery *in = req->env->reporting_rates;
+    const char *district, *unit;
+    char as_of[11], year[12], month[16] = "";
+    if (!rpc_scope_district(req, in->district_code, &district) ||
+        !as_of_param(req, in->as_of, as_of) || !unit_filter(req, in->unit_code, &unit))
+        return;
+    int y = 0;
+    if (in->month[0]) {
+        if (!check_month(in->month, &y, NULL)) {
+            rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
+                     "ReportingRates: the month must be YYYY-MM");
+            return;
+        }
+        snprintf(month, sizeof(month), "%s-01", in->month);
+    } else if (!year_ok(req, in->year)) {
+        return;
+    } else {
+        y = (int)in->year;
+    }
+    snprintf(year, sizeof(year), "%d", y);
+    const char *v[] = {district, year, as_of, month, unit};
+    static const char *const stmts[] = {"reporting_rates", "reporting_cells"};
+    run(req, rates_done, stmts, 2, 5, v);
+}
+
+/* ---- a teacher's registration handbook (登记手册) ------------------------------------ */
+
+static void history_done(void *arg, const struct db_outcome *out)
+{
+    struct rpc_req *req = arg;
+    if (!out->ok) {
+        rpc_fail_db(req, out);
+        return;
+    }
+    const PGresult *t = out->results[RPC_FIRST_RESULT];
+    const PGresult *r = out->results[RPC_FIRST_RESULT + 1];
+    const PGresult *s = out->results[RPC_FIRST_RESULT + 2];
+    const char *code = req->env->teacher_history->teacher_code;
+    if (PQntuples(t) != 1) {
+        if (req->session.role == ROLE_SCHOOL)
+            rpc_fail(req, YANXIU__V1__CODE__NOT_FOUND,
+                     "TeacherHistory: teacher %s is not in the roster of your unit %s", code,
+                     req->session.unit);
+        else
+            rpc_fail(req, YANXIU__V1__CODE__NOT_FOUND,
+                     "TeacherHistory: teacher %s is not in the roster of the district", code);
+        return;
+    }
+    Yanxiu__V1__Teacher teacher = YANXIU__V1__TEACHER__INIT;
+    teacher.teacher_code = PQgetvalue(t, 0, 0);
+    teacher.name = PQgetvalue(t, 0, 1);
+    teacher.school_code = PQgetvalue(t, 0, 2);
+    teacher.subject = PQgetvalue(t, 0, 3);
+    teacher.research_group = PQgetvalue(t, 0, 4);
+    teacher.homeroom = PQgetvalue(t, 0, 5)[0] == 't';
+    teacher.backbone = PQgetvalue(t, 0, 6)[0] == 't';
+    teacher.new_teacher = PQgetvalue(t, 0, 7)[0] == 't';
+    teacher.status = PQgetvalue(t, 0, 8);
+    teacher.unit_code = PQgetvalue(t, 0, 9);
+    size_t nr = (size_t)PQntuples(r), ns = (size_t)PQntuples(s);
+    Yanxiu__V1__HistoryRecord *recs = calloc(nr + 1, sizeof(*recs));
+    Yanxiu__V1__HistoryRecord **rp = calloc(nr + 1, sizeof(*rp));
+    Yanxiu__V1__PeriodTotal *tots = calloc(ns + 1, sizeof(*tots));
+    Yanxiu__V1__PeriodTotal **tp = calloc(ns + 1, sizeof(*tp));
+    if (recs && rp && tots && tp) {
+        for (size_t k = 0; k < nr; k++) {
+            Yanxiu__V1__HistoryRecord *h = &recs[k];
+            int i = (int)k;
+            yanxiu__v1__history_record__init(h);
+            rp[k] = h;
+            h->unit_code = PQgetvalue(r, i, 0);
+            h->month = PQgetvalue(r, i, 1);
+            h->version = u32(r, i, 2);
+            h->report_status = PQgetvalue(r, i, 3);
+            h->date = PQgetvalue(r, i, 4);
+            h->source = PQgetvalue(r, i, 5);
+            h->ref = PQgetvalue(r, i, 6);
+            h->title = PQgetvalue(r, i, 7);
+            h->category = PQgetvalue(r, i, 8);
+            h->level = PQgetvalue(r, i, 9);
+            h->mode = PQgetvalue(r, i, 10);
+            h->hours = dbl(r, i, 11);
+            h->credits = dbl(r, i, 12);
+        }
+        for (size_t k = 0; k < ns; k++) {
+            Yanxiu__V1__PeriodTotal *p = &tots[k];
+            int i = (int)k;
+            yanxiu__v1__period_total__init(p);
+            tp[k] = p;
+            p->kind = PQgetvalue(s, i, 0);
+            p->period = PQgetvalue(s, i, 1);
+            p->hours = dbl(s, i, 2);
+            p->approved_hours = dbl(s, i, 3);
+        }
+        Yanxiu__V1__TeacherHistory h = YANXIU__V1__TEACHER_HISTORY__INIT;
+        h.teacher = &teacher;
+        h.records = rp;
+        h.n_records = nr;
+        h.totals = tp;
+        h.n_totals = ns;
+        Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
+        env.body_case = YANXIU__V1__ENVELOPE__BODY_HISTORY;
+        env.history = &h;
+        rpc_reply(req, &env);
+    } else {
+        fail_oom(req);
+    }
+    free(recs);
+    free(rp);
+    free(tots);
+    free(tp);
+}
+
+void compliance_teacher_history(struct rpc_req *req)
+{
+    const Yanxiu__V1__TeacherHistoryRequest *in = req->env->teacher_history;
+    const char *district;
+    if (!rpc_scope_district(req, in->district_code, &district))
+        return;
+    if (!check_code(in->teacher_code)) {
+        rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
+                 "TeacherHistory: a teacher code (教师编号) is 1 to 32 letters, digits, _ or -");
+        return;
+    }
+    const char *unit = req->session.role == ROLE_SCHOOL ? req->session.unit : "";
+    char day[11];
+    today(day);
+    const char *vt[] = {district, in->teacher_code, unit};
+    const char *vr[] = {district, in->teacher_code};
+    const char *vs[] = {district, in->teacher_code, day};
+    struct db_job *job = rpc_job_new(req, history_done);
+    if (!job || !db_job_add(job, "history_teacher", 3, vt) ||
+        !db_job_add(job, "history_records", 2, vr) || !db_job_add(job, "history_totals", 3, vs)) {
+        db_job_free(job);
+        fail_oom(req);
+        return;
+    }
+    rpc_submit(req, job);
+}
