@@ -358,6 +358,33 @@ static int district_list(PGconn *pg)
     return 0;
 }
 
+int admin_verify_ledger(const struct config *cfg)
+{
+    PGconn *pg = connect_owner(cfg);
+    if (!pg)
+        return 1;
+    PGresult *r = run(pg, "SELECT ledger, key, stored, expected FROM ledger_differences()", 0, NULL,
+                      "comparing the ledger with the raw rows");
+    int rc = 1;
+    if (r) {
+        int n = PQntuples(r);
+        for (int i = 0; i < n; i++)
+            printf("%s %s: stored %s; the rows say %s\n", PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
+                   PQgetvalue(r, i, 2), PQgetvalue(r, i, 3));
+        if (n)
+            fprintf(stderr,
+                    "yanxiud verify-ledger: %d difference%s between the ledger and the "
+                    "reports' rows\n",
+                    n, n == 1 ? "" : "s");
+        else
+            printf("the ledger agrees with the reports' rows\n");
+        rc = n ? 1 : 0;
+        PQclear(r);
+    }
+    PQfinish(pg);
+    return rc;
+}
+
 int admin_main(const struct config *cfg, int argc, char **argv)
 {
     /* argv[0] is "user" or "district", argv[1] the verb. */

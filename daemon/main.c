@@ -24,6 +24,8 @@ static void usage(FILE *out)
             "  serve         run the daemon (default)\n"
             "  migrate       apply missing database migrations (as migrate_conninfo's role)\n"
             "  check-config  read and check the configuration file, then exit\n"
+            "  verify-ledger recompute the hours ledger from the reports' rows and list\n"
+            "                every difference (exit 1 if any), as migrate_conninfo's role\n"
             "  district add CODE NAME   add a district (6-digit division code, name)\n"
             "  district list\n"
             "  user add NAME --role admin|district|school [--district CODE] [--unit SCHOOL_CODE]\n"
@@ -126,6 +128,12 @@ int main(int argc, char **argv)
         if (ok)
             printf("%s: ok\n", path);
         rc = ok ? 0 : 1;
+    } else if (strcmp(cmd, "verify-ledger") == 0) {
+        if (!load(path, &cfg)) {
+            config_free(&cfg);
+            return 1;
+        }
+        rc = admin_verify_ledger(&cfg);
     } else if (takes_args) {
         if (!load(path, &cfg)) {
             config_free(&cfg);

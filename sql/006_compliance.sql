@@ -273,3 +273,57 @@ $$;
 
 GRANT EXECUTE ON FUNCTION policy_set, policy_for_year, compliance_windows, months_elapsed, yx_reason,
     compliance_teachers, reporting_matrix, months_due TO yanxiu_app;
+
+-- ---- verifying the ledger (yanxiud verify-ledger) ---------------------------
+-- Every key where a maintained ledger differs from what the raw rows say;
+-- no row when both agree. All-zero ledger rows (left by withdrawn
+-- contributions) count as absent.
+CREATE VIEW ledger_months_expected WITH (security_invoker = true) AS
+SELECT district_code, teacher_code, month, approved, sum(hours) AS hours,
+       coalesce(sum(hours) FILTER (WHERE level = 'school'), 0) AS school_hours,
+       coalesce(sum(hours) FILTER (WHERE category = 'ethics'), 0) AS ethics_hours,
+       coalesce(sum(hours) FILTER (WHERE mode = 'centralized' AND level <> 'school'), 0)
+           AS centralized_hours,
+       coalesce(sum(hours) FILTER (WHERE category = 'homeroom'), 0) AS homeroom_hours,
+       sum(credit_hours) AS credit_hours, sum(credits) AS credits,
+       coalesce(sum(absences) FILTER (WHERE mode = 'centralized'), 0)::int AS absences
+FROM ledger_expected
+GROUP BY district_code, teacher_code, month, approved;
+
+CREATE FUNCTION ledger_differences()
+RETURNS TABLE (ledger text, key text, stored text, expected text) LANGUAGE sql STABLE AS $$
+    SELECT 'ledger', concat_ws(' ', district_code, teacher_code, to_char(month, 'YYYY-MM'),
+                               category, level, mode, CASE WHEN approved THEN 'approved'
+                                                           ELSE 'pending' END),
+           CASE WHEN l.hours IS NULL THEN 'nothing'
+                ELSE format('hours %s, credit_hours %s, credits %s, absences %s', l.hours,
+                            l.credit_hours, l.credits, l.absences) END,
+           CASE WHEN e.hours IS NULL THEN 'nothing'
+                ELSE format('hours %s, credit_hours %s, credits %s, absences %s', e.hours,
+                            e.credit_hours, e.credits, e.absences) END
+    FROM (SELECT * FROM ledger
+          WHERE hours <> 0 OR credit_hours <> 0 OR credits <> 0 OR absences <> 0) l
+    FULL JOIN ledger_expected e
+        USING (district_code, teacher_code, month, category, level, mode, approved)
+    WHERE (l.hours, l.credit_hours, l.credits, l.absences)
+          IS DISTINCT FROM (e.hours, e.credit_hours, e.credits, e.absences)
+    UNION ALL
+    SELECT 'ledger_months', concat_ws(' ', district_code, teacher_code, to_char(month, 'YYYY-MM'),
+                                      CASE WHEN approved THEN 'approved' ELSE 'pending' END),
+           CASE WHEN l.hours IS NULL THEN 'nothing'
+                ELSE format('hours %s, school %s, ethics %s, centralized %s, homeroom %s, credit_hours %s, credits %s, absences %s',
+                            l.hours, l.school_hours, l.ethics_hours, l.centralized_hours,
+                            l.homeroom_hours, l.credit_hours, l.credits, l.absences) END,
+           CASE WHEN e.hours IS NULL THEN 'nothing'
+                ELSE format('hours %s, school %s, ethics %s, centralized %s, homeroom %s, credit_hours %s, credits %s, absences %s',
+                            e.hours, e.school_hours, e.ethics_hours, e.centralized_hours,
+                            e.homeroom_hours, e.credit_hours, e.credits, e.absences) END
+    FROM (SELECT * FROM ledger_months
+          WHERE hours <> 0 OR credit_hours <> 0 OR credits <> 0 OR absences <> 0) l
+    FULL JOIN ledger_months_expected e USING (district_code, teacher_code, month, approved)
+    WHERE (l.hours, l.school_hours, l.ethics_hours, l.centralized_hours, l.homeroom_hours,
+           l.credit_hours, l.credits, l.absences)
+          IS DISTINCT FROM (e.hours, e.school_hours, e.ethics_hours, e.centralized_hours,
+                            e.homeroom_hours, e.credit_hours, e.credits, e.absences)
+    ORDER BY 1, 2
+$$;
