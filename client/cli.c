@@ -72,6 +72,12 @@ static const struct command commands[] = {
      "                   Asia/Shanghai: \"2026-11-23 19:05:01\" in table and CSV,\n"
      "                   \"2026-11-23T19:05:01+08:00\" in JSON. JSON keys: at, user,\n"
      "                   role, district_code, client_addr, action, target, outcome\n"},
+    {"compliance groups", "research groups (教研组) short of school-based hours, flagged",
+     cmd_compliance_groups, cmd_compliance_groups_usage},
+    {"compliance teachers", "teachers' hours of a year (学时) and whether they meet the policy",
+     cmd_compliance_teachers, cmd_compliance_teachers_usage},
+    {"compliance units", "per reporting unit: teachers by status, compliance rate, reports",
+     cmd_compliance_units, cmd_compliance_units_usage},
     {"hello", "show the server's name, version and protocol versions", cmd_hello,
      "usage: yanxiu hello\n"
      "\n"
@@ -110,6 +116,10 @@ static const struct command commands[] = {
      "             and how far its clock is from the daemon's\n"
      "  --count N  ping N times (1 to 100000) one after the other and show the\n"
      "             minimum, average and maximum round trip\n"},
+    {"policy set", "store a new version of the district's policy from an INI file",
+     cmd_policy_set, cmd_policy_set_usage},
+    {"policy show", "print the district's policy (区县研修政策) as an INI file", cmd_policy_show,
+     cmd_policy_show_usage},
     {"report approve", "approve a unit's monthly report (district)", cmd_report_approve,
      cmd_report_approve_usage},
     {"report list", "list monthly reports: who reported, on time, their status", cmd_report_list,
@@ -126,11 +136,15 @@ static const struct command commands[] = {
      cmd_report_template, cmd_report_template_usage},
     {"report void", "void a monthly report: its hours stop counting (district)", cmd_report_void,
      cmd_report_void_usage},
+    {"reporting-rates", "who reported each month, on time: rates and the unit × month matrix",
+     cmd_reporting_rates, cmd_reporting_rates_usage},
     {"roster import", "import teachers into the roster (create or update by teacher code)",
      cmd_roster_import, cmd_roster_import_usage},
     {"roster list", "list the teachers of the roster", cmd_roster_list, cmd_roster_list_usage},
     {"roster transfer", "move a teacher to another school of the district", cmd_roster_transfer,
      cmd_roster_transfer_usage},
+    {"teacher history", "a teacher's registration handbook (登记手册): records and totals",
+     cmd_teacher_history, cmd_teacher_history_usage},
     {"units import", "import schools and their central schools (create or update by code)",
      cmd_units_import, cmd_units_import_usage},
     {"units list", "list the schools of the district and their reporting units", cmd_units_list,

@@ -143,4 +143,20 @@ extern const char cmd_report_return_usage[];
 extern const char cmd_report_reopen_usage[];
 extern const char cmd_report_void_usage[];
 
+/* cmd_compliance.c: the policy, compliance (学时达标), reporting rates, a teacher's handbook. */
+int cmd_policy_show(struct cli *cli, int argc, char **argv);
+int cmd_policy_set(struct cli *cli, int argc, char **argv);
+int cmd_compliance_teachers(struct cli *cli, int argc, char **argv);
+int cmd_compliance_units(struct cli *cli, int argc, char **argv);
+int cmd_compliance_groups(struct cli *cli, int argc, char **argv);
+int cmd_reporting_rates(struct cli *cli, int argc, char **argv);
+int cmd_teacher_history(struct cli *cli, int argc, char **argv);
+extern const char cmd_policy_show_usage[];
+extern const char cmd_policy_set_usage[];
+extern const char cmd_compliance_teachers_usage[];
+extern const char cmd_compliance_units_usage[];
+extern const char cmd_compliance_groups_usage[];
+extern const char cmd_reporting_rates_usage[];
+extern const char cmd_teacher_history_usage[];
+
 #endif

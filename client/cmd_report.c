@@ -1245,12 +1245,12 @@ static bool month_arg(const struct cli *cli, const char *what, const char *arg, 
         p++;
         m = take_number(&p, 2);
     }
-    if (y < 1900 || m < 1 || m > 12 || *p) {
+    if (y < 1900 || y > 9999 || m < 1 || m > 12 || *p) {
         (void)cli_usage_error(cli, "%s '%s' is not a month: write YYYY-MM, e.g. 2026-10", what,
                               arg);
         return false;
     }
-    snprintf(out, 8, "%04d-%02d", y, m);
+    snprintf(out, 8, "%04d-%02d", y % 10000, m % 100);
     return true;
 }
 
