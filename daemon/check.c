@@ -129,3 +129,19 @@ void check_duplicates(struct rpc_violations *vs, struct check_code_at *codes, si
                       codes[i - 1].row);
     }
 }
+
+bool check_multiline(const char *s, size_t max_bytes)
+{
+    size_t n = strlen(s);
+    if (n > max_bytes)
+        return false;
+    char *copy = strdup(s);
+    if (!copy)
+        return false;
+    for (char *p = copy; *p; p++)
+        if (*p == '\n' || *p == '\r')
+            *p = ' ';
+    bool ok = rpc_text_ok(copy, max_bytes);
+    free(copy);
+    return ok;
+}

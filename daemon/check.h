@@ -41,6 +41,9 @@ size_t check_utf8_chars(const char *s);
 /* Text (rpc_text_ok) of at most max_chars characters; empty only when allow_empty. */
 bool check_text(const char *s, size_t max_chars, bool allow_empty);
 
+/* Valid UTF-8 text of at most max_bytes, where line breaks are allowed. */
+bool check_multiline(const char *s, size_t max_bytes);
+
 /* A code and the row it came from, for check_duplicates. */
 struct check_code_at {
     const char *code;

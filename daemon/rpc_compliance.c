@@ -280,7 +280,7 @@ void compliance_policy_set(struct rpc_req *req)
         return;
     struct rpc_violations vs = {0};
     struct policy_values pv;
-    if (!rpc_text_ok(in->ini, 64 * 1024)) {
+    if (!check_multiline(in->ini, 64 * 1024)) {
         rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
                  "policy: the file is not UTF-8 text or is larger than 64 KiB");
         return;
