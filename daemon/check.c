@@ -125,7 +125,8 @@ void check_duplicates(struct rpc_violations *vs, struct check_code_at *codes, si
             continue;
         char path[96];
         snprintf(path, sizeof(path), "%s[%zu].%s", list, codes[i].row, field);
-        rpc_violation(vs, path, "%s %s is listed twice (also row %zu)", what, codes[i].code,
+        rpc_violation(vs, path, "%s %s is listed twice (also row %zu)", what,
+                      rpc_text_ok(codes[i].code, 128) ? codes[i].code : "(not text)",
                       codes[i - 1].row);
     }
 }

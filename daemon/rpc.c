@@ -187,13 +187,33 @@ void rpc_fail_violations(struct rpc_req *req, int code, const char *message,
     req_end(req, code);
 }
 
+/* After vsnprintf wrote n characters into buf[cap]: a cut string ends
+ * between characters, never inside one. */
+static void cut_utf8(char *buf, size_t cap, int n)
+{
+    if (n < (int)cap)
+        return;
+    size_t end = cap - 1; /* the kept bytes are buf[0..end) */
+    size_t lead = end;
+    while (lead > 0 && ((unsigned char)buf[lead - 1] & 0xc0) == 0x80)
+        lead--;
+    if (lead == 0)
+        return;
+    lead--; /* the last character starts here */
+    unsigned char c = (unsigned char)buf[lead];
+    size_t need = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+    if (lead + need > end)
+        buf[lead] = '\0';
+}
+
 void rpc_fail(struct rpc_req *req, int code, const char *fmt, ...)
 {
     char msg[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    int n = vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    cut_utf8(msg, sizeof(msg), n);
     rpc_fail_violations(req, code, msg, NULL, 0);
 }
 
@@ -254,8 +274,9 @@ void rpc_violation(struct rpc_violations *vs, const char *path, const char *fmt,
     char reason[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(reason, sizeof(reason), fmt, ap);
+    int n = vsnprintf(reason, sizeof(reason), fmt, ap);
     va_end(ap);
+    cut_utf8(reason, sizeof(reason), n);
     fv->path = strdup(path);
     fv->reason = strdup(reason);
     if (!fv->path || !fv->reason) {
@@ -358,7 +379,7 @@ bool rpc_scope_district(struct rpc_req *req, const char *requested, const char *
     if (requested[0] && strcmp(requested, s->district) != 0) {
         rpc_fail(req, YANXIU__V1__CODE__PERMISSION_DENIED,
                  "%s: user %s may act only on district %s, not %s", req->method->name, s->user,
-                 s->district, requested);
+                 s->district, rpc_text_ok(requested, 16) ? requested : "?");
         return false;
     }
     *district = s->district;

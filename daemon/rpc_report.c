@@ -922,8 +922,8 @@ static void show_done(void *arg, const struct db_outcome *out)
     if (PQntuples(head) != 1) {
         if (in->version)
             rpc_fail(req, YANXIU__V1__CODE__NOT_FOUND,
-                     "ShowReport: unit %s has no version %u of its report for %s", in->unit_code,
-                     in->version, in->month);
+                     "ShowReport: unit %s has no version %u of its report for %s",
+                     in->unit_code[0] ? in->unit_code : req->session.unit, in->version, in->month);
         else
             rpc_fail(req, YANXIU__V1__CODE__NOT_FOUND,
                      "ShowReport: unit %s has no report for %s (yanxiu report list shows what "

@@ -494,10 +494,14 @@ BEGIN
            CASE WHEN t.code IS NULL
                 THEN format('teacher %s is not in the roster of %s or of any school of the district (add them with yanxiu roster import)',
                             x.code, u.name)
-                ELSE format('the roster names teacher %s %s, not %s: check the teacher code', x.code,
-                            t.name, x.name) END
+                WHEN yx_role() <> 'school' OR ts.unit_code = p_unit
+                THEN format('the roster names teacher %s %s, not %s: check the teacher code',
+                            x.code, t.name, x.name)
+                ELSE format('the roster has another name for teacher %s than %s: check the teacher code',
+                            x.code, x.name) END
     FROM unnest(t_act, t_pos, t_teacher, t_name) AS x(a, p, code, name)
     LEFT JOIN teachers t ON t.district_code = p_district AND t.code = x.code
+    LEFT JOIN schools ts ON ts.code = t.school_code
     WHERE x.code IS NOT NULL
       AND (t.code IS NULL OR (x.name IS NOT NULL AND x.name <> '' AND x.name <> t.name))
     ORDER BY x.a, x.p;

@@ -288,7 +288,9 @@ SELECT district_code, teacher_code, month, approved, sum(hours) AS hours,
        sum(credit_hours) AS credit_hours, sum(credits) AS credits,
        coalesce(sum(absences) FILTER (WHERE mode = 'centralized'), 0)::int AS absences
 FROM ledger_expected
-GROUP BY district_code, teacher_code, month, approved;
+GROUP BY district_code, teacher_code, month, approved
+HAVING sum(hours) <> 0 OR sum(credit_hours) <> 0 OR sum(credits) <> 0
+    OR coalesce(sum(absences) FILTER (WHERE mode = 'centralized'), 0) <> 0;
 
 CREATE FUNCTION ledger_differences()
 RETURNS TABLE (ledger text, key text, stored text, expected text) LANGUAGE sql STABLE AS $$
