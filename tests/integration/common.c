@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -329,4 +330,272 @@ void it_add_user(const char *name, const char *role, const char *district, const
     unsetenv("YANXIU_PASSWORD");
     if (st != 0)
         fail_msg("yanxiud user add %s failed (status %d)", name, st);
+}
+
+/* --- any request, answers --------------------------------------------------------------- */
+
+Yanxiu__V1__Envelope *it_call_env(struct yxc *c, Yanxiu__V1__Envelope *env)
+{
+    struct yxc_error err;
+    uint64_t id;
+    if (!yxc_send(c, env, &id, &err))
+        fail_msg("sending %s: %s", yxc_body_name(env->body_case), err.message);
+    Yanxiu__V1__Envelope *resp = NULL;
+    if (!yxc_await(c, id, &resp, &err))
+        fail_msg("awaiting the answer to %s: %s", yxc_body_name(env->body_case), err.message);
+    return resp;
+}
+
+void it_describe(const Yanxiu__V1__Envelope *resp, char *out, size_t cap)
+{
+    if (resp->body_case != YANXIU__V1__ENVELOPE__BODY_ERROR || !resp->error) {
+        snprintf(out, cap, "a success (%s)", yxc_body_name(resp->body_case));
+        return;
+    }
+    const Yanxiu__V1__Error *e = resp->error;
+    size_t n = (size_t)snprintf(out, cap, "%s: %s", frame_code_name((int)e->code),
+                                e->message ? e->message : "");
+    for (size_t i = 0; i < e->n_violations && n < cap; i++)
+        n += (size_t)snprintf(out + n, cap - n, "%s %s: %s", i ? ";" : " [", e->violations[i]->path,
+                              e->violations[i]->reason);
+    if (e->n_violations && n < cap)
+        snprintf(out + n, cap - n, "]");
+}
+
+bool it_utf8_ok(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        unsigned c = *p++, cp, min;
+        int extra;
+        if (c < 0x80)
+            continue;
+        if ((c & 0xe0) == 0xc0) {
+            extra = 1, cp = c & 0x1f, min = 0x80;
+        } else if ((c & 0xf0) == 0xe0) {
+            extra = 2, cp = c & 0x0f, min = 0x800;
+        } else if ((c & 0xf8) == 0xf0) {
+            extra = 3, cp = c & 0x07, min = 0x10000;
+        } else {
+            return false;
+        }
+        for (int i = 0; i < extra; i++) {
+            if ((*p & 0xc0) != 0x80)
+                return false;
+            cp = (cp << 6) | (*p++ & 0x3f);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return false;
+    }
+    return true;
+}
+
+static char *psql_vok(bool as_daemon_role, const char *fmt, va_list ap)
+{
+    char *sql = vformat(fmt, ap);
+    char *full = NULL;
+    if (asprintf(&full, "\\set ON_ERROR_STOP on\n%s\n", sql) < 0)
+        fail_msg("out of memory");
+    free(sql);
+    int st;
+    char *out = it_psql(as_daemon_role, &st, full);
+    if (st != 0)
+        fail_msg("psql as %s failed (status %d): %s\nSQL: %.2000s",
+                 as_daemon_role ? "the daemon's role" : "superuser", st, out, full);
+    free(full);
+    return out;
+}
+
+char *it_psql_ok(bool as_daemon_role, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *out = psql_vok(as_daemon_role, fmt, ap);
+    va_end(ap);
+    return out;
+}
+
+long it_psql_long(bool as_daemon_role, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *out = psql_vok(as_daemon_role, fmt, ap);
+    va_end(ap);
+    char *end = NULL;
+    long v = strtol(out, &end, 10);
+    if (end == out || (*end && *end != '\n'))
+        fail_msg("expected a number from psql, got: %s", out);
+    free(out);
+    return v;
+}
+
+/* --- monthly reports ------------------------------------------------------------------- */
+
+static void *grow(void *array, size_t n, size_t size)
+{
+    void *p = realloc(array, (n + 1) * size);
+    assert_non_null(p);
+    return p;
+}
+
+void it_set(char **field, const char *value)
+{
+    if (*field && *field != protobuf_c_empty_string)
+        free(*field);
+    *field = strdup(value ? value : "");
+    assert_non_null(*field);
+}
+
+static void free_str(char *s)
+{
+    if (s && s != protobuf_c_empty_string)
+        free(s);
+}
+
+void it_report_new_key(Yanxiu__V1__SubmitReportRequest *r)
+{
+    uint8_t raw[16];
+    assert_int_equal(getrandom(raw, sizeof(raw), 0), (ssize_t)sizeof(raw));
+    char hex[33];
+    it_hex(raw, sizeof(raw), hex);
+    it_set(&r->idempotency_key, hex);
+}
+
+Yanxiu__V1__Activity *it_report_add_activity(Yanxiu__V1__SubmitReportRequest *r, const char *ref,
+                                             const char *date, const char *start, const char *end,
+                                             double hours)
+{
+    size_t i = r->n_activities;
+    Yanxiu__V1__Activity *a = malloc(sizeof(*a));
+    assert_non_null(a);
+    yanxiu__v1__activity__init(a);
+    char buf[64];
+    snprintf(buf, sizeof(buf), "%s-A%02zu", r->month, i + 1);
+    it_set(&a->ref, ref ? ref : buf);
+    snprintf(buf, sizeof(buf), "%.7s-%02zu", r->month, 1 + i % 28);
+    it_set(&a->date, date ? date : buf);
+    int slot = (int)((i / 28) % 5);
+    snprintf(buf, sizeof(buf), "%02d:00", 8 + 2 * slot);
+    it_set(&a->start, start ? start : buf);
+    snprintf(buf, sizeof(buf), "%02d:00", 10 + 2 * slot);
+    it_set(&a->end, end ? end : buf);
+    snprintf(buf, sizeof(buf), "第%zu次校本研修：课堂教学研讨", i + 1);
+    it_set(&a->title, buf);
+    it_set(&a->category, "subject");
+    it_set(&a->form, "lesson_study");
+    it_set(&a->level, "school");
+    it_set(&a->mode, "centralized");
+    it_set(&a->place, "会议室");
+    it_set(&a->host, "教导主任");
+    a->hours = hours;
+    r->activities = grow(r->activities, r->n_activities, sizeof(*r->activities));
+    r->activities[r->n_activities++] = a;
+    return a;
+}
+
+Yanxiu__V1__Attendance *it_activity_add_attendance(Yanxiu__V1__Activity *a, const char *teacher,
+                                                   const char *name, const char *status,
+                                                   double hours)
+{
+    Yanxiu__V1__Attendance *t = malloc(sizeof(*t));
+    assert_non_null(t);
+    yanxiu__v1__attendance__init(t);
+    it_set(&t->teacher_code, teacher);
+    if (name && name[0])
+        it_set(&t->name, name);
+    it_set(&t->status, status);
+    t->hours = hours;
+    a->attendance = grow(a->attendance, a->n_attendance, sizeof(*a->attendance));
+    a->attendance[a->n_attendance++] = t;
+    return t;
+}
+
+Yanxiu__V1__ExternalRecord *it_report_add_external(Yanxiu__V1__SubmitReportRequest *r,
+                                                   const char *teacher, const char *date,
+                                                   const char *title, double hours)
+{
+    Yanxiu__V1__ExternalRecord *e = malloc(sizeof(*e));
+    assert_non_null(e);
+    yanxiu__v1__external_record__init(e);
+    it_set(&e->teacher_code, teacher);
+    it_set(&e->date, date);
+    it_set(&e->title, title);
+    it_set(&e->category, "other");
+    it_set(&e->level, "county");
+    it_set(&e->mode, "remote");
+    e->hours = hours;
+    r->external = grow(r->external, r->n_external, sizeof(*r->external));
+    r->external[r->n_external++] = e;
+    return e;
+}
+
+Yanxiu__V1__SubmitReportRequest *it_report_new(const char *unit, const char *month,
+                                               size_t n_activities, const char *const *teachers,
+                                               size_t n_teachers)
+{
+    Yanxiu__V1__SubmitReportRequest *r = malloc(sizeof(*r));
+    assert_non_null(r);
+    yanxiu__v1__submit_report_request__init(r);
+    it_set(&r->unit_code, unit);
+    it_set(&r->month, month);
+    it_report_new_key(r);
+    for (size_t i = 0; i < n_activities; i++) {
+        Yanxiu__V1__Activity *a = it_report_add_activity(r, NULL, NULL, NULL, NULL, 2.0);
+        for (size_t j = 0; j < n_teachers; j++)
+            it_activity_add_attendance(a, teachers[j], NULL, "present", 0);
+    }
+    return r;
+}
+
+static void activity_free(Yanxiu__V1__Activity *a)
+{
+    /* Tests may point several rows at one sign-in row (size bounds): free each once. */
+    for (size_t j = 0; j < a->n_attendance; j++) {
+        Yanxiu__V1__Attendance *t = a->attendance[j];
+        if (!t || (j > 0 && t == a->attendance[j - 1]))
+            continue;
+        free_str(t->teacher_code);
+        free_str(t->name);
+        free_str(t->status);
+        free(t);
+    }
+    free(a->attendance);
+    char *strs[] = {a->ref,  a->date,  a->start, a->end,   a->title, a->category,
+                    a->form, a->level, a->mode,  a->place, a->host,  a->speaker};
+    for (size_t k = 0; k < sizeof(strs) / sizeof(strs[0]); k++)
+        free_str(strs[k]);
+    free(a);
+}
+
+void it_report_free(Yanxiu__V1__SubmitReportRequest *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->n_activities; i++)
+        if (i == 0 || r->activities[i] != r->activities[i - 1])
+            activity_free(r->activities[i]);
+    free(r->activities);
+    for (size_t k = 0; k < r->n_external; k++) {
+        Yanxiu__V1__ExternalRecord *e = r->external[k];
+        if (k > 0 && e == r->external[k - 1])
+            continue;
+        char *strs[] = {e->teacher_code, e->date, e->title,      e->category,
+                        e->level,        e->mode, e->certificate};
+        for (size_t s = 0; s < sizeof(strs) / sizeof(strs[0]); s++)
+            free_str(strs[s]);
+        free(e);
+    }
+    free(r->external);
+    char *strs[] = {r->unit_code, r->month,   r->idempotency_key,
+                    r->reason,    r->summary, r->district_code};
+    for (size_t k = 0; k < sizeof(strs) / sizeof(strs[0]); k++)
+        free_str(strs[k]);
+    free(r);
+}
+
+void it_env_submit(Yanxiu__V1__Envelope *env, Yanxiu__V1__SubmitReportRequest *r)
+{
+    yanxiu__v1__envelope__init(env);
+    env->body_case = YANXIU__V1__ENVELOPE__BODY_SUBMIT_REPORT;
+    env->submit_report = r;
 }

@@ -124,4 +124,68 @@ void it_add_district(const char *code, const char *name);
 void it_add_user(const char *name, const char *role, const char *district, const char *unit,
                  const char *password);
 
+/* --- any request, answers --------------------------------------------------------------- */
+
+/* Sends env on c and returns the answer, whatever it is (asserts the I/O only). Free with
+ * yxc_free. */
+Yanxiu__V1__Envelope *it_call_env(struct yxc *c, Yanxiu__V1__Envelope *env);
+
+/* An answer for messages: "CODE: message [path: reason; ...]" or the body's name. */
+void it_describe(const Yanxiu__V1__Envelope *resp, char *out, size_t cap);
+
+/* True when s is well-formed UTF-8 (no overlong forms, surrogates or code points > U+10FFFF). */
+bool it_utf8_ok(const char *s);
+
+/*
+ * it_psql with ON_ERROR_STOP and the SQL formatted printf-style; asserts psql succeeded and
+ * returns its output (malloc'd).
+ */
+char *it_psql_ok(bool as_daemon_role, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The first line of it_psql_ok's output as a number (asserts it is one). */
+long it_psql_long(bool as_daemon_role, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* --- monthly reports ------------------------------------------------------------------- */
+
+/*
+ * A SubmitReportRequest built on the heap: every string, array and sub-message the it_report_*
+ * helpers set is malloc'd, and it_report_free frees them. Set other string fields with it_set
+ * (never assign a literal to a field of such a request).
+ *
+ * it_report_new makes a report of unit (empty: the school role's own) for month (YYYY-MM) with a
+ * fresh random idempotency key and n_activities activities, each with every one of the
+ * n_teachers teachers present (hours 0: the activity's). Activity i is "<month>-A<i>" on day
+ * 1 + i % 28, 2 hours from 08:00 + 2 * ((i / 28) % 5), 2.0 hours, category subject, form
+ * lesson_study, level school, mode centralized, host 教导主任.
+ */
+Yanxiu__V1__SubmitReportRequest *it_report_new(const char *unit, const char *month,
+                                               size_t n_activities, const char *const *teachers,
+                                               size_t n_teachers);
+
+/* Appends an activity (the defaults above for what is not given) and returns it. */
+Yanxiu__V1__Activity *it_report_add_activity(Yanxiu__V1__SubmitReportRequest *r, const char *ref,
+                                             const char *date, const char *start, const char *end,
+                                             double hours);
+
+/* Appends a sign-in row (name may be NULL or empty: none given) and returns it. */
+Yanxiu__V1__Attendance *it_activity_add_attendance(Yanxiu__V1__Activity *a, const char *teacher,
+                                                   const char *name, const char *status,
+                                                   double hours);
+
+/* Appends an external record (category other, level county, mode remote) and returns it. */
+Yanxiu__V1__ExternalRecord *it_report_add_external(Yanxiu__V1__SubmitReportRequest *r,
+                                                   const char *teacher, const char *date,
+                                                   const char *title, double hours);
+
+/* A fresh random idempotency key (32 hex digits): the next submission is a new one. */
+void it_report_new_key(Yanxiu__V1__SubmitReportRequest *r);
+
+/* Sets a string field of an it_report_* message to a malloc'd copy of value (bytes as given). */
+void it_set(char **field, const char *value);
+
+void it_report_free(Yanxiu__V1__SubmitReportRequest *r);
+
+/* An envelope carrying the request (referenced, not copied). */
+void it_env_submit(Yanxiu__V1__Envelope *env, Yanxiu__V1__SubmitReportRequest *r);
+
 #endif

@@ -10,7 +10,9 @@
  *     write nothing;
  *   - the row-level wall: the daemon's database role, set up as district X
  *     (or with nothing set at all), sees no row of district Y in any tenant
- *     table and cannot write one.
+ *     table and cannot write one; set up as school A, it sees no report row of
+ *     unit B (reports, versions, activities, sign-in rows, external records,
+ *     flags, events).
  *
  * ADDING AN RPC: add ONE row to RPCS[] below: its name and roles exactly as
  * in daemon/rpc.c methods[], a builder of its cross-tenant requests, and the
@@ -66,6 +68,12 @@ static const struct teacher TEACHERS_Y[] = {
 };
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Every unit (A, B and Y's) has a monthly report for this month, submitted in
+ * the setup by its school account: five activities with the same sign-in list
+ * (an identical_signin flag) and one external record. */
+#define SEED_MONTH "2026-09"
+#define SEED_DAY   "2026-09-10"
 
 /* Names an answer to a cross-tenant request must never contain: teachers of
  * another unit or district, schools of another district. (School names of
@@ -183,7 +191,17 @@ struct form {
         Yanxiu__V1__ImportRosterRequest import_roster;
         Yanxiu__V1__ListRosterRequest list_roster;
         Yanxiu__V1__TransferTeacherRequest transfer;
+        Yanxiu__V1__SubmitReportRequest submit;
+        Yanxiu__V1__ReviewReportRequest review;
+        Yanxiu__V1__ListReportsRequest list_reports;
+        Yanxiu__V1__ShowReportRequest show;
     } u;
+    /* SubmitReport: one activity with up to MAX_ROWS sign-in rows, and its key. */
+    Yanxiu__V1__Activity activity;
+    Yanxiu__V1__Activity *activity_ptrs[1];
+    Yanxiu__V1__Attendance attendance[MAX_ROWS];
+    Yanxiu__V1__Attendance *attendance_ptrs[MAX_ROWS];
+    char key[40];
     Yanxiu__V1__Unit units[MAX_ROWS];
     Yanxiu__V1__Unit *unit_ptrs[MAX_ROWS];
     Yanxiu__V1__Teacher teachers[MAX_ROWS];
@@ -240,6 +258,50 @@ static void form_begin(struct form *f, Yanxiu__V1__Envelope__BodyCase body, cons
         yanxiu__v1__transfer_teacher_request__init(&f->u.transfer);
         f->env.transfer_teacher = &f->u.transfer;
         break;
+    case YANXIU__V1__ENVELOPE__BODY_SUBMIT_REPORT: {
+        /* A well-formed report of SEED_MONTH (fresh key, one activity, no sign-in
+         * rows yet): the builders add what makes it cross-tenant. */
+        Yanxiu__V1__SubmitReportRequest *r = &f->u.submit;
+        yanxiu__v1__submit_report_request__init(r);
+        uint8_t raw[16];
+        assert_int_equal(getrandom(raw, sizeof(raw), 0), (ssize_t)sizeof(raw));
+        it_hex(raw, sizeof(raw), f->key);
+        r->idempotency_key = f->key;
+        r->month = SEED_MONTH;
+        Yanxiu__V1__Activity *a = &f->activity;
+        yanxiu__v1__activity__init(a);
+        a->ref = "TN-01";
+        a->date = SEED_DAY;
+        a->start = "19:00";
+        a->end = "21:00";
+        a->title = "越界月报的课堂教学研讨";
+        a->category = "subject";
+        a->form = "lesson_study";
+        a->level = "school";
+        a->mode = "centralized";
+        a->host = "教导主任";
+        a->hours = 2;
+        a->attendance = f->attendance_ptrs;
+        f->activity_ptrs[0] = a;
+        r->activities = f->activity_ptrs;
+        r->n_activities = 1;
+        f->env.submit_report = r;
+        break;
+    }
+    case YANXIU__V1__ENVELOPE__BODY_REVIEW_REPORT:
+        yanxiu__v1__review_report_request__init(&f->u.review);
+        f->u.review.month = SEED_MONTH;
+        f->env.review_report = &f->u.review;
+        break;
+    case YANXIU__V1__ENVELOPE__BODY_LIST_REPORTS:
+        yanxiu__v1__list_reports_request__init(&f->u.list_reports);
+        f->env.list_reports = &f->u.list_reports;
+        break;
+    case YANXIU__V1__ENVELOPE__BODY_SHOW_REPORT:
+        yanxiu__v1__show_report_request__init(&f->u.show);
+        f->u.show.month = SEED_MONTH;
+        f->env.show_report = &f->u.show;
+        break;
     default:
         fail_msg("form_begin: body %d has no case here yet", (int)body);
     }
@@ -272,6 +334,22 @@ static void add_teacher(struct form *f, const char *code, const char *name, cons
     t->subject = "语文";
     f->teacher_ptrs[n] = t;
     f->u.import_roster.n_teachers = n + 1;
+}
+
+/* A sign-in row (present, the activity's hours) on the one activity of a SubmitReport form. */
+static void add_signin(struct form *f, const char *teacher, const char *name)
+{
+    Yanxiu__V1__Activity *a = &f->activity;
+    size_t n = a->n_attendance;
+    assert_true(n < MAX_ROWS);
+    Yanxiu__V1__Attendance *t = &f->attendance[n];
+    yanxiu__v1__attendance__init(t);
+    t->teacher_code = (char *)teacher;
+    if (name)
+        t->name = (char *)name;
+    t->status = "present";
+    f->attendance_ptrs[n] = t;
+    a->n_attendance = n + 1;
 }
 
 /* --- the builders: one per RPC; form i of actor a, false when there is none ------------ */
@@ -523,6 +601,251 @@ static bool build_transfer(enum actor a, int i, struct form *f)
     }
 }
 
+/* What report_check (sql/005) says of a unit that is not one of the caller's district,
+ * and of a teacher the district's roster does not know. */
+#define NOT_OF_DISTRICT "is not a school of this district"
+#define NOT_IN_ROSTER   "is not in the roster of"
+
+static bool build_submit_report(enum actor a, int i, struct form *f)
+{
+    if (a == ACT_SCHOOL_A) {
+        switch (i) {
+        case 0:
+            form_begin(f, YANXIU__V1__ENVELOPE__BODY_SUBMIT_REPORT,
+                       "unit B's report (unit_code %s) with unit B's teacher XB01", UNIT_B);
+            f->u.submit.unit_code = UNIT_B;
+            add_signin(f, "XB01", NULL);
+            return true;
+        case 1:
+            form_begin(f, YANXIU__V1__ENVELOPE__BODY_SUBMIT_REPORT,
+                       "district_code %s, no unit (its own)", DISTRICT_Y);
+            f->u.submit.district_code = DISTRICT_Y;
+            add_signin(f, "XA01", NULL);
+            return true;
+        case 2:
+            form_begin(f, YANXIU__V1__ENVELOPE__BODY_SUBMIT_REPORT,
+                       "Y's report (unit_code %s) with Y's teacher YT01", UNIT_Y);
+            f->u.submit.unit_code = UNIT_Y;
+            add_signin(f, "YT01", NULL);
+            return true;
+        case 3:
+            /* Its own unit, but a sign-in row that names unit B's teacher XB01 with
+             * a made-up name: the answer may say the name is wrong, not what the
+             * roster of unit B calls that teacher. */
+            form_begin(f, YANXIU__V1__ENVELOPE__BODY_SUBMIT_REPORT,
+                       "its own report, unit B's teacher XB01 under a made-up name");
+            add_signin(f, "XA01", NULL);
+            add_signin(f, "XB01", "猜一个名字");
+            f->invalid_because[0] = "check the teacher code";
+            return true;
+        default:
+            return false;
+        }
+    }
+    switch (i) {
+    case 0:
+        form_begin(f, YANXIU__V1__ENVELOPE__BODY_SUBMIT_REPORT,
+                   "district_code %s, Y's unit %s with Y's teacher YT01", DISTRICT_Y, UNIT_Y);
+        f->u.submit.district_code = DISTRICT_Y;
+        f->u.submit.unit_code = UNIT_Y;
+        add_signin(f, "YT01", NULL);
+        return true;
+    case 1:
+        /* No district named, only Y's unit: report_check (sql/005) answers
+         * INVALID_ARGUMENT at unit_code, without showing Y's school. */
+        form_begin(f, YANXIU__V1__ENVELOPE__BODY_SUBMIT_REPORT,
+                   "Y's unit %s with Y's teacher YT01, into its own district", UNIT_Y);
+        f->u.submit.unit_code = UNIT_Y;
+        add_signin(f, "YT01", NULL);
+        f->invalid_because[0] = NOT_OF_DISTRICT;
+        return true;
+    case 2:
+        form_begin(f, YANXIU__V1__ENVELOPE__BODY_SUBMIT_REPORT, "Y's primary %s, no teacher",
+                   PRIM_Y);
+        f->u.submit.unit_code = PRIM_Y;
+        f->invalid_because[0] = NOT_OF_DISTRICT;
+        return true;
+    case 3:
+        /* Its own unit A, signing in Y's teachers: unknown to X's roster. */
+        form_begin(f, YANXIU__V1__ENVELOPE__BODY_SUBMIT_REPORT,
+                   "unit A's report signing in Y's teachers YT01 (named) and YT02");
+        f->u.submit.unit_code = UNIT_A;
+        add_signin(f, "YT01", "和平教师一");
+        add_signin(f, "YT02", NULL);
+        f->invalid_because[0] = NOT_IN_ROSTER;
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool build_review_report(enum actor a, int i, struct form *f)
+{
+    if (a == ACT_SCHOOL_A) {
+        /* The school role may not review at all: unit B's report, or even its own. */
+        switch (i) {
+        case 0:
+            form_begin(f, YANXIU__V1__ENVELOPE__BODY_REVIEW_REPORT, "approve unit B's report");
+            f->u.review.unit_code = UNIT_B;
+            f->u.review.action = "approve";
+            return true;
+        case 1:
+            form_begin(f, YANXIU__V1__ENVELOPE__BODY_REVIEW_REPORT, "void unit B's report");
+            f->u.review.unit_code = UNIT_B;
+            f->u.review.action = "void";
+            f->u.review.reason = "越界作废";
+            return true;
+        case 2:
+            form_begin(f, YANXIU__V1__ENVELOPE__BODY_REVIEW_REPORT, "approve its own report");
+            f->u.review.unit_code = UNIT_A;
+            f->u.review.action = "approve";
+            return true;
+        default:
+            return false;
+        }
+    }
+    static const char *const actions[] = {"approve", "return", "void", "reopen"};
+    if (i < 4) {
+        /* Y's report, Y's district named */
+        form_begin(f, YANXIU__V1__ENVELOPE__BODY_REVIEW_REPORT, "%s Y's report, district_code %s",
+                   actions[i], DISTRICT_Y);
+        f->u.review.district_code = DISTRICT_Y;
+        f->u.review.unit_code = UNIT_Y;
+        f->u.review.action = (char *)actions[i];
+        f->u.review.reason = strcmp(actions[i], "approve") == 0 ? "" : "越界审核";
+        return true;
+    }
+    if (i < 8) {
+        /* Y's unit in its own district: there is no such report (NOT_FOUND). */
+        form_begin(f, YANXIU__V1__ENVELOPE__BODY_REVIEW_REPORT, "%s Y's report (unit_code %s)",
+                   actions[i - 4], UNIT_Y);
+        f->u.review.unit_code = UNIT_Y;
+        f->u.review.action = (char *)actions[i - 4];
+        f->u.review.reason = strcmp(actions[i - 4], "approve") == 0 ? "" : "越界审核";
+        return true;
+    }
+    return false;
+}
+
+/* Every report of a list is one of unit_prefix's (a 6-digit district or a 10-digit unit). */
+static bool reports_only_of(const Yanxiu__V1__Envelope *resp, const char *prefix, char *why,
+                            size_t whylen)
+{
+    if (resp->body_case != YANXIU__V1__ENVELOPE__BODY_REPORT_LIST) {
+        snprintf(why, whylen, "answered %s", yxc_body_name(resp->body_case));
+        return false;
+    }
+    const Yanxiu__V1__ReportList *l = resp->report_list;
+    for (size_t i = 0; i < l->n_reports; i++) {
+        const Yanxiu__V1__ReportSummary *r = l->reports[i];
+        if (strncmp(r->unit_code, prefix, strlen(prefix)) != 0) {
+            snprintf(why, whylen, "the list holds the report of unit %s (%s) for %s", r->unit_code,
+                     r->unit_name, r->month);
+            return false;
+        }
+    }
+    snprintf(why, whylen, "%zu reports, all of %s", l->n_reports, prefix);
+    return true;
+}
+
+static bool reports_only_of_district_x(const Yanxiu__V1__Envelope *resp, char *why, size_t whylen)
+{
+    return reports_only_of(resp, DISTRICT_X, why, whylen);
+}
+
+static bool build_list_reports(enum actor a, int i, struct form *f)
+{
+    if (a == ACT_SCHOOL_A) {
+        switch (i) {
+        case 0:
+            form_begin(f, YANXIU__V1__ENVELOPE__BODY_LIST_REPORTS, "unit_code %s (unit B)", UNIT_B);
+            f->u.list_reports.unit_code = UNIT_B;
+            return true;
+        case 1:
+            form_begin(f, YANXIU__V1__ENVELOPE__BODY_LIST_REPORTS, "district_code %s", DISTRICT_Y);
+            f->u.list_reports.district_code = DISTRICT_Y;
+            return true;
+        case 2:
+            form_begin(f, YANXIU__V1__ENVELOPE__BODY_LIST_REPORTS, "unit_code %s (district Y)",
+                       UNIT_Y);
+            f->u.list_reports.unit_code = UNIT_Y;
+            return true;
+        default:
+            return false;
+        }
+    }
+    switch (i) {
+    case 0:
+        form_begin(f, YANXIU__V1__ENVELOPE__BODY_LIST_REPORTS, "district_code %s", DISTRICT_Y);
+        f->u.list_reports.district_code = DISTRICT_Y;
+        return true;
+    case 1:
+        /* A unit is a filter of the caller's own district: an empty list (or a refusal). */
+        form_begin(f, YANXIU__V1__ENVELOPE__BODY_LIST_REPORTS, "unit_code %s (district Y)", UNIT_Y);
+        f->u.list_reports.unit_code = UNIT_Y;
+        f->answer_ok = reports_only_of_district_x;
+        f->invalid_because[0] = NOT_OF_DISTRICT;
+        return true;
+    case 2:
+        form_begin(f, YANXIU__V1__ENVELOPE__BODY_LIST_REPORTS, "every report of %s", SEED_MONTH);
+        f->u.list_reports.from_month = SEED_MONTH;
+        f->u.list_reports.to_month = SEED_MONTH;
+        f->answer_ok = reports_only_of_district_x;
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool build_show_report(enum actor a, int i, struct form *f)
+{
+    if (a == ACT_SCHOOL_A) {
+        switch (i) {
+        case 0:
+            form_begin(f, YANXIU__V1__ENVELOPE__BODY_SHOW_REPORT, "unit B's report (latest)");
+            f->u.show.unit_code = UNIT_B;
+            return true;
+        case 1:
+            form_begin(f, YANXIU__V1__ENVELOPE__BODY_SHOW_REPORT, "unit B's report, version 1");
+            f->u.show.unit_code = UNIT_B;
+            f->u.show.version = 1;
+            return true;
+        case 2:
+            form_begin(f, YANXIU__V1__ENVELOPE__BODY_SHOW_REPORT, "its own unit, district_code %s",
+                       DISTRICT_Y);
+            f->u.show.district_code = DISTRICT_Y;
+            return true;
+        case 3:
+            form_begin(f, YANXIU__V1__ENVELOPE__BODY_SHOW_REPORT, "Y's report (unit_code %s)",
+                       UNIT_Y);
+            f->u.show.unit_code = UNIT_Y;
+            return true;
+        default:
+            return false;
+        }
+    }
+    switch (i) {
+    case 0:
+        form_begin(f, YANXIU__V1__ENVELOPE__BODY_SHOW_REPORT, "Y's report, district_code %s",
+                   DISTRICT_Y);
+        f->u.show.district_code = DISTRICT_Y;
+        f->u.show.unit_code = UNIT_Y;
+        return true;
+    case 1:
+        form_begin(f, YANXIU__V1__ENVELOPE__BODY_SHOW_REPORT, "Y's report (unit_code %s)", UNIT_Y);
+        f->u.show.unit_code = UNIT_Y;
+        return true;
+    case 2:
+        form_begin(f, YANXIU__V1__ENVELOPE__BODY_SHOW_REPORT,
+                   "Y's report (unit_code %s), version 1", UNIT_Y);
+        f->u.show.unit_code = UNIT_Y;
+        f->u.show.version = 1;
+        return true;
+    default:
+        return false;
+    }
+}
+
 /* --- THE TABLE: one row per RPC that needs a session ------------------------------- */
 
 #define CODE_BIT(c) (1u << (c))
@@ -550,6 +873,10 @@ static const struct rpc_row RPCS[] = {
     {"ImportRoster", R_ANY, build_import_roster, DENIED},
     {"ListRoster", R_ANY, build_list_roster, DENIED},
     {"TransferTeacher", R_ADMIN | R_DISTRICT, build_transfer, DENIED},
+    {"SubmitReport", R_ANY, build_submit_report, DENIED},
+    {"ReviewReport", R_ADMIN | R_DISTRICT, build_review_report, DENIED},
+    {"ListReports", R_ANY, build_list_reports, DENIED},
+    {"ShowReport", R_ANY, build_show_report, DENIED},
 };
 
 /* --- calls, snapshots ------------------------------------------------------------------ */
@@ -577,6 +904,8 @@ static void describe(const Yanxiu__V1__Envelope *resp, char *out, size_t cap)
                      ? (long)resp->unit_list->n_units
                  : resp->body_case == YANXIU__V1__ENVELOPE__BODY_AUDIT_LIST
                      ? (long)resp->audit_list->n_entries
+                 : resp->body_case == YANXIU__V1__ENVELOPE__BODY_REPORT_LIST
+                     ? (long)resp->report_list->n_reports
                      : -1;
         if (n >= 0)
             snprintf(out, cap, "a success (%s of %ld rows)", yxc_body_name(resp->body_case), n);
@@ -629,6 +958,17 @@ static void snap_take(struct snap *s)
         "district_code, unit_code, disabled, pw_hash), ',' ORDER BY id), '')) FROM users;\n"
         "SELECT 'districts', count(*), md5(coalesce(string_agg(d::text, ',' ORDER BY code), '')) "
         "FROM districts d;\n"
+        "SELECT 'reports', count(*), md5(coalesce(string_agg(r::text, ',' ORDER BY id), '')) "
+        "FROM reports r;\n"
+        "SELECT 'report_versions', count(*), md5(coalesce(string_agg(v::text, ',' ORDER BY "
+        "report_id, version), '')) FROM report_versions v;\n"
+        "SELECT 'activities', count(*) FROM activities;\n"
+        "SELECT 'attendance', count(*) FROM attendance;\n"
+        "SELECT 'external_records', count(*) FROM external_records;\n"
+        "SELECT 'report_flags', count(*) FROM report_flags;\n"
+        "SELECT 'report_events', count(*) FROM report_events;\n"
+        "SELECT 'ledger', count(*), md5(coalesce(string_agg(l::text, ',' ORDER BY l::text), '')) "
+        "FROM ledger l;\n"
         "SELECT count(*), coalesce(max(id), 0) FROM audit_log;\n");
     /* The last line is the audit log's. */
     char *last = out + strlen(out);
@@ -739,6 +1079,25 @@ static void import_roster_as(const struct account *a, const struct teacher *t, s
     yxc_free(resp);
 }
 
+/* The seeded report of a unit: five activities with the same sign-in list, one
+ * external record; submitted by the unit's own school account. */
+static void seed_report(const struct account *a, const char *const *teachers, size_t n)
+{
+    Yanxiu__V1__SubmitReportRequest *r = it_report_new("", SEED_MONTH, 5, teachers, n);
+    it_report_add_external(r, teachers[0], SEED_DAY, "国家智慧教育平台暑期研修", 10);
+    Yanxiu__V1__Envelope env;
+    it_env_submit(&env, r);
+    Yanxiu__V1__Envelope *resp = call(conn_of(a), &env);
+    char d[2048];
+    describe(resp, d, sizeof(d));
+    if (resp->body_case != YANXIU__V1__ENVELOPE__BODY_REPORT_REPLY)
+        fail_msg("SubmitReport as %s: %s", a->name, d);
+    assert_int_equal(resp->report_reply->version, 1);
+    assert_true(resp->report_reply->flag_count >= 1); /* identical_signin */
+    yxc_free(resp);
+    it_report_free(r);
+}
+
 static int setup(void **state)
 {
     arm(state);
@@ -755,6 +1114,11 @@ static int setup(void **state)
     import_units_as(&DIST_Y, SCHOOLS_Y, N_OF(SCHOOLS_Y));
     import_roster_as(&DIST_X, TEACHERS_X, N_OF(TEACHERS_X));
     import_roster_as(&DIST_Y, TEACHERS_Y, N_OF(TEACHERS_Y));
+    static const char *const team_a[] = {"XA01", "XA02"}, *const team_b[] = {"XB01", "XB02"},
+                             *const team_y[] = {"YT01", "YT02"};
+    seed_report(&SCHOOL_A, team_a, 2);
+    seed_report(&SCHOOL_B, team_b, 2);
+    seed_report(&SCHOOL_Y, team_y, 2);
     disarm(state);
     return 0;
 }
@@ -923,6 +1287,64 @@ static void own_scope_reads_see_only_own_rows(void **state)
             assert_in_range(l->n_units, 2, all); /* its central school and member primary */
         for (size_t k = 0; k < l->n_units; k++)
             assert_memory_equal(l->units[k]->school_code, who[i]->district, 6);
+        yxc_free(resp);
+    }
+}
+
+/* The units of the reports a list holds, in its order, joined with spaces. */
+static void units_of(const Yanxiu__V1__ReportList *l, char *out, size_t cap)
+{
+    size_t n = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < l->n_reports && n < cap; i++)
+        n += (size_t)snprintf(out + n, cap - n, "%s%s", i ? " " : "", l->reports[i]->unit_code);
+}
+
+static void own_scope_report_reads_see_only_own_reports(void **state)
+{
+    struct {
+        const struct account *who;
+        const char *unit;
+        const char *expect;
+    } cases[] = {
+        {&DIST_X, "", UNIT_A " " UNIT_B}, {&DIST_X, UNIT_B, UNIT_B},   {&DIST_Y, "", UNIT_Y},
+        {&SCHOOL_A, "", UNIT_A},          {&SCHOOL_A, UNIT_A, UNIT_A}, {&SCHOOL_B, "", UNIT_B},
+        {&SCHOOL_Y, "", UNIT_Y},
+    };
+    char units[256], d[2048];
+    for (size_t i = 0; i < N_OF(cases); i++) {
+        struct form f;
+        form_begin(&f, YANXIU__V1__ENVELOPE__BODY_LIST_REPORTS, "own reports");
+        f.u.list_reports.unit_code = (char *)cases[i].unit;
+        Yanxiu__V1__Envelope *resp = call(conn_of(cases[i].who), &f.env);
+        describe(resp, d, sizeof(d));
+        if (resp->body_case != YANXIU__V1__ENVELOPE__BODY_REPORT_LIST)
+            fail_msg("ListReports as %s (unit \"%s\"): %s", cases[i].who->name, cases[i].unit, d);
+        units_of(resp->report_list, units, sizeof(units));
+        printf("ListReports as %-14s unit \"%s\": %s\n", cases[i].who->name, cases[i].unit, units);
+        assert_string_equal(units, cases[i].expect);
+        yxc_free(resp);
+    }
+    /* Each school reads its own report in full; the district reads both of its units'. */
+    struct {
+        const struct account *who;
+        const char *unit;
+    } shows[] = {{&SCHOOL_A, ""},   {&SCHOOL_B, UNIT_B}, {&SCHOOL_Y, ""},
+                 {&DIST_X, UNIT_A}, {&DIST_X, UNIT_B},   {&DIST_Y, UNIT_Y}};
+    for (size_t i = 0; i < N_OF(shows); i++) {
+        struct form f;
+        form_begin(&f, YANXIU__V1__ENVELOPE__BODY_SHOW_REPORT, "own report");
+        f.u.show.unit_code = (char *)shows[i].unit;
+        Yanxiu__V1__Envelope *resp = call(conn_of(shows[i].who), &f.env);
+        describe(resp, d, sizeof(d));
+        if (resp->body_case != YANXIU__V1__ENVELOPE__BODY_REPORT_DETAIL)
+            fail_msg("ShowReport as %s (unit \"%s\"): %s", shows[i].who->name, shows[i].unit, d);
+        const Yanxiu__V1__ReportDetail *det = resp->report_detail;
+        printf("ShowReport as %-14s unit \"%s\": %s v%u, %zu activities\n", shows[i].who->name,
+               shows[i].unit, det->report->unit_code, det->report->version, det->n_activities);
+        assert_int_equal(det->n_activities, 5);
+        assert_int_equal(det->n_external, 1);
+        assert_memory_equal(det->report->unit_code, shows[i].who->district, 6);
         yxc_free(resp);
     }
 }
@@ -1163,16 +1585,30 @@ static void random_token_is_unauthenticated_for_every_rpc(void **state)
 
 /* --- the row-level wall ------------------------------------------------------------- */
 
+/* by_unit: walled per reporting unit too (a school account sees its own unit's rows only). */
 static const struct {
     const char *table, *column;
+    bool by_unit;
 } TENANT_TABLES[] = {
-    {"districts", "code"},        {"users", "district_code"},    {"audit_log", "district_code"},
-    {"schools", "district_code"}, {"teachers", "district_code"},
+    {"districts", "code", false},
+    {"users", "district_code", false},
+    {"audit_log", "district_code", false},
+    {"schools", "district_code", false},
+    {"teachers", "district_code", false},
+    {"ledger", "district_code", false},
+    {"reports", "district_code", true},
+    {"report_versions", "district_code", true},
+    {"activities", "district_code", true},
+    {"attendance", "district_code", true},
+    {"external_records", "district_code", true},
+    {"report_flags", "district_code", true},
+    {"report_events", "district_code", true},
 };
 #define N_TABLES N_OF(TENANT_TABLES)
 
 struct counts {
     long y, x, any, all; /* rows of Y, of X, of any district, in all */
+    long a;              /* rows a school account of unit A may see (by_unit: unit A's; else X's) */
 };
 
 /* The counts query over every tenant table, one line per table. */
@@ -1184,8 +1620,10 @@ static void counts_sql(char *out, size_t cap)
         n += (size_t)snprintf(out + n, cap - n,
                               "SELECT count(*) FILTER (WHERE %s = '" DISTRICT_Y "'), "
                               "count(*) FILTER (WHERE %s = '" DISTRICT_X "'), "
-                              "count(*) FILTER (WHERE %s IS NOT NULL), count(*) FROM %s;\n",
-                              col, col, col, t);
+                              "count(*) FILTER (WHERE %s IS NOT NULL), count(*), "
+                              "count(*) FILTER (WHERE %s = '" DISTRICT_X "'%s) FROM %s;\n",
+                              col, col, col, col,
+                              TENANT_TABLES[i].by_unit ? " AND unit_code = '" UNIT_A "'" : "", t);
         assert_true(n < cap);
     }
 }
@@ -1194,7 +1632,7 @@ static void parse_counts(const char *out, struct counts c[N_TABLES])
 {
     const char *p = out;
     for (size_t i = 0; i < N_TABLES; i++) {
-        if (sscanf(p, "%ld|%ld|%ld|%ld", &c[i].y, &c[i].x, &c[i].any, &c[i].all) != 4)
+        if (sscanf(p, "%ld|%ld|%ld|%ld|%ld", &c[i].y, &c[i].x, &c[i].any, &c[i].all, &c[i].a) != 5)
             fail_msg("cannot read the counts of %s from: %s", TENANT_TABLES[i].table, out);
         p = strchr(p, '\n');
         if (!p && i + 1 < N_TABLES)
@@ -1217,6 +1655,10 @@ static void superuser_counts(struct counts c[N_TABLES])
         if (c[i].y <= 0 || c[i].x <= 0)
             fail_msg("the superuser sees no rows of %s in %s: nothing to test the wall with",
                      c[i].y <= 0 ? DISTRICT_Y : DISTRICT_X, TENANT_TABLES[i].table);
+        if (TENANT_TABLES[i].by_unit && (c[i].a <= 0 || c[i].a >= c[i].x))
+            fail_msg("%s holds %ld rows of unit %s and %ld of %s: nothing to test the unit wall "
+                     "with",
+                     TENANT_TABLES[i].table, c[i].a, UNIT_A, c[i].x, DISTRICT_X);
     }
 }
 
@@ -1250,13 +1692,15 @@ static void row_level_wall_hides_district_y_from_the_daemon_role_set_to_x(void *
             if (seen[i].y != 0)
                 fail_msg("the daemon's role set up as %s of %s sees %ld rows of %s in %s",
                          as[r].role, DISTRICT_X, seen[i].y, DISTRICT_Y, t);
-            /* A forgotten WHERE shows nothing but X's own rows ... */
-            if (seen[i].all != su[i].x || seen[i].any != su[i].x)
-                fail_msg("the daemon's role set up as %s of %s sees %ld rows of %s in all, of "
-                         "which %s has %ld",
-                         as[r].role, DISTRICT_X, seen[i].all, t, DISTRICT_X, su[i].x);
+            /* A forgotten WHERE shows nothing but X's own rows (a school: its unit's) ... */
+            long mine = as[r].unit[0] ? su[i].a : su[i].x;
+            if (seen[i].all != mine || seen[i].any != mine)
+                fail_msg("the daemon's role set up as %s of %s%s%s sees %ld rows of %s in all, "
+                         "expected %ld (%s has %ld)",
+                         as[r].role, DISTRICT_X, as[r].unit[0] ? ", unit " : "", as[r].unit,
+                         seen[i].all, t, mine, DISTRICT_X, su[i].x);
             /* ... and those it does see (the wall is not simply "nothing"). */
-            assert_int_equal(seen[i].x, su[i].x);
+            assert_int_equal(seen[i].x, mine);
         }
     }
 }
@@ -1315,7 +1759,7 @@ static void row_level_wall_refuses_writes_into_district_y(void **state)
         "SELECT set_config('yanxiu.role', 'district', true), "
         "set_config('yanxiu.district', '" DISTRICT_X "', true) \\g /dev/null\n";
     /* Updates of Y's rows find nothing to update. */
-    char sql[2048];
+    char sql[4096];
     snprintf(sql, sizeof(sql),
              "%s"
              "WITH u AS (UPDATE teachers SET name = 'x', updated_at = now() "
@@ -1338,6 +1782,12 @@ static void row_level_wall_refuses_writes_into_district_y(void **state)
         "VALUES ('1201010098', '" DISTRICT_Y "', '越界', 'central', '1201010098');",
         "INSERT INTO teachers (district_code, code, name, school_code) "
         "VALUES ('" DISTRICT_Y "', 'YT97', '越界', '" UNIT_Y "');",
+        "INSERT INTO reports (district_code, unit_code, month, status, current_version, "
+        "deadline, first_submitted_at, on_time) VALUES ('" DISTRICT_Y "', '" UNIT_Y "', "
+        "'2026-08-01', 'submitted', 1, now(), now(), true);",
+        "INSERT INTO ledger (district_code, teacher_code, month, category, level, mode, "
+        "approved, hours) VALUES ('" DISTRICT_Y "', 'YT01', '2026-08-01', 'subject', 'school', "
+        "'centralized', true, 100);",
     };
     for (size_t i = 0; i < N_OF(inserts); i++) {
         snprintf(sql, sizeof(sql), "%s%s\nCOMMIT;\n", as_x, inserts[i]);
@@ -1348,6 +1798,64 @@ static void row_level_wall_refuses_writes_into_district_y(void **state)
                      DISTRICT_X, DISTRICT_Y, st, out);
         free(out);
     }
+    /* Updates of Y's report rows find nothing; the report functions, called as X on
+     * Y's report, write nothing: the review does not find it, the ledger update
+     * finds no row to add, the flags refuse, the submission does not know Y's unit. */
+    char *yid = psql_ok(false, "SELECT id FROM reports WHERE district_code = '" DISTRICT_Y "';");
+    yid[strcspn(yid, "\n")] = '\0';
+    assert_true(yid[0] != '\0');
+    snprintf(sql, sizeof(sql),
+             "%s"
+             "WITH u AS (UPDATE reports SET status = 'voided' RETURNING district_code) "
+             "SELECT count(*) FILTER (WHERE district_code = '" DISTRICT_Y "') FROM u;\n"
+             "WITH u AS (UPDATE ledger SET hours = 0 RETURNING district_code) "
+             "SELECT count(*) FILTER (WHERE district_code = '" DISTRICT_Y "') FROM u;\n"
+             "SELECT ledger_apply(%s, 1, 1, true) \\g /dev/null\n"
+             "SELECT count(*) FROM ledger;\n"
+             "SELECT path || ': ' || reason FROM report_submit('" DISTRICT_Y "', '" UNIT_Y "', '', "
+             "'" SEED_MONTH "-01', 'tenancy-probe-0123456789', '\\x00', false, true, '寒假', '', "
+             "NULL::text[], NULL::date[], NULL::time[], NULL::time[], NULL::text[], NULL::text[], "
+             "NULL::text[], NULL::text[], NULL::text[], NULL::text[], NULL::text[], NULL::text[], "
+             "NULL::numeric[], NULL::int[], NULL::int[], NULL::text[], NULL::text[], "
+             "NULL::text[], NULL::numeric[], NULL::text[], NULL::date[], NULL::text[], "
+             "NULL::text[], NULL::text[], NULL::text[], NULL::numeric[], NULL::numeric[], "
+             "NULL::text[]);\n"
+             "ROLLBACK;\n",
+             as_x, yid);
+    out = it_psql(true, &st, sql);
+    printf("daemon role as X, on Y's report %s: status %d: %s", yid, st, out);
+    assert_int_equal(st, 0);
+    /* the ledger as X: X's rows only (the seed's), unchanged by ledger_apply of Y's report */
+    char *x_ledger =
+        psql_ok(false, "SELECT count(*) FROM ledger WHERE district_code = '" DISTRICT_X "';");
+    char expect[512];
+    snprintf(expect, sizeof(expect), "0\n0\n%sunit_code: unit " UNIT_Y " " NOT_OF_DISTRICT,
+             x_ledger);
+    if (strncmp(out, expect, strlen(expect)) != 0)
+        fail_msg("expected:\n%s\ngot:\n%s", expect, out);
+    free(x_ledger);
+    free(out);
+    char flags_call[128];
+    snprintf(flags_call, sizeof(flags_call), "SELECT report_compute_flags(%s, 1);", yid);
+    const struct {
+        const char *call, *error;
+    } calls[] = {
+        {"SELECT report_review('" DISTRICT_Y "', '" UNIT_Y "', '" SEED_MONTH "-01', 'void', "
+         "'越界', '');",
+         "has no report"},
+        {flags_call, "is not yours"},
+    };
+    for (size_t i = 0; i < N_OF(calls); i++) {
+        const char *q = calls[i].call;
+        snprintf(sql, sizeof(sql), "%s%s\nCOMMIT;\n", as_x, q);
+        out = it_psql(true, &st, sql);
+        printf("daemon role as X: %s -> status %d: %s", q, st, out);
+        if (st == 0 || !strstr(out, calls[i].error))
+            fail_msg("the daemon's role set up as %s: %s: expected \"%s\" (status %d): %s",
+                     DISTRICT_X, q, calls[i].error, st, out);
+        free(out);
+    }
+    free(yid);
     snap_take(&after);
     char why[4096];
     if (!snap_same(&before, &after, NULL, why, sizeof(why)))
@@ -1362,6 +1870,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(table_lists_every_rpc_of_the_daemon, arm, disarm),
         cmocka_unit_test_setup_teardown(own_scope_reads_see_only_own_rows, arm, disarm),
+        cmocka_unit_test_setup_teardown(own_scope_report_reads_see_only_own_reports, arm, disarm),
         cmocka_unit_test_setup_teardown(cross_tenant_requests_are_refused_and_write_nothing, arm,
                                         disarm),
         cmocka_unit_test_setup_teardown(random_token_is_unauthenticated_for_every_rpc, arm, disarm),
