@@ -651,7 +651,9 @@ void report_submit(struct rpc_req *req)
         if (!check_text(in->reason, 200, true))
             rpc_violation(vs, "reason", "longer than 200 characters or not text");
     }
-    if (!check_text(in->summary, MAX_SUMMARY_CHARS, true))
+    bool summary_ok = check_multiline(in->summary, MAX_SUMMARY_CHARS * 4) &&
+                      check_utf8_chars(in->summary) <= MAX_SUMMARY_CHARS;
+    if (!summary_ok)
         rpc_violation(vs, "summary",
                       "the narrative (工作开展情况) is longer than %d characters "
                       "or not text",
@@ -693,7 +695,7 @@ void report_submit(struct rpc_req *req)
         check_only ? "true" : "false",
         in->empty ? "true" : "false",
         ok_or_null(check_text(in->reason, 200, true), in->reason),
-        ok_or_null(check_text(in->summary, MAX_SUMMARY_CHARS, true), in->summary),
+        ok_or_null(summary_ok, in->summary),
     };
     for (int i = 0; i < NARRAYS; i++) {
         v[NHEAD + i] = pgarr_finish(&arr[i]);
