@@ -94,6 +94,10 @@ static void problem(struct parse *st, const char *fmt, ...)
 /* A number with at most `decimals` digits after the point, in [min, max]. */
 static bool number(const char *s, int decimals, double min, double max)
 {
+    /* plain decimals only: strtod also reads 1e1, 0x10, inf, which SQL does not */
+    const char *q = s + (*s == '-' || *s == '+');
+    if (!*q || strspn(q, "0123456789.") != strlen(q))
+        return false;
     char *end;
     double d = strtod(s, &end);
     if (end == s || *end || !isfinite(d) || d < min || d > max)
@@ -114,9 +118,17 @@ static char *list_literal(const char *s, bool *bad)
     const char *p = s;
     bool first = true;
     while (*p) {
-        const char *comma = strpbrk(p, ",，、");
+        const char *comma = NULL;
+        size_t skip = 0;
+        static const char *const seps[] = {",", "，", "、"};
+        for (size_t k = 0; k < 3; k++) {
+            const char *f = strstr(p, seps[k]);
+            if (f && (!comma || f < comma)) {
+                comma = f;
+                skip = strlen(seps[k]);
+            }
+        }
         size_t len = comma ? (size_t)(comma - p) : strlen(p);
-        size_t skip = comma ? (*comma == ',' ? 1 : 3) : 0;
         while (len && (*p == ' ' || *p == '\t'))
             p++, len--;
         while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))

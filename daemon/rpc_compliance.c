@@ -91,23 +91,7 @@ static const struct db_stmt compliance_stmts[] = {
      "SELECT t.code, t.name, t.school_code, t.subject, t.research_group, t.homeroom, t.backbone, "
      "t.new_teacher, t.status, s.unit_code FROM teachers t JOIN schools s ON s.code = "
      "t.school_code WHERE t.district_code = $1 AND t.code = $2 AND ($3 = '' OR s.unit_code = $3)"},
-    {"history_records",
-     "SELECT r.unit_code, to_char(r.month, 'YYYY-MM'), r.current_version, r.status, "
-     "a.date::text, 'activity', a.ref, a.title, a.category, a.level, a.mode, "
-     "coalesce(t.hours, a.hours), 0 "
-     "FROM attendance t JOIN reports r ON r.id = t.report_id AND r.current_version = t.version "
-     "JOIN activities a ON a.report_id = t.report_id AND a.version = t.version "
-     "AND a.idx = t.act_idx "
-     "WHERE t.district_code = $1 AND t.teacher_code = $2 AND t.status IN ('present', 'late') "
-     "AND r.status IN ('submitted', 'approved') "
-     "UNION ALL "
-     "SELECT r.unit_code, to_char(r.month, 'YYYY-MM'), r.current_version, r.status, "
-     "e.date::text, 'external', e.certificate, e.title, e.category, e.level, e.mode, e.hours, "
-     "coalesce(e.credits, 0) "
-     "FROM external_records e JOIN reports r ON r.id = e.report_id "
-     "AND r.current_version = e.version "
-     "WHERE e.district_code = $1 AND e.teacher_code = $2 "
-     "AND r.status IN ('submitted', 'approved') ORDER BY 5, 7"},
+    {"history_records", "SELECT * FROM teacher_records($1, $2) ORDER BY 5, 7"},
     {"history_totals",
      "WITH p AS (SELECT * FROM policy_at($1, $3::date)), "
      "y AS (SELECT CASE WHEN p.year_basis = 'school' THEN extract(year FROM l.month)::int - "

@@ -10,7 +10,10 @@
 -- p_as_of when the year is not over.
 CREATE FUNCTION policy_for_year(p_district text, p_year int, p_as_of date) RETURNS policies
 LANGUAGE sql STABLE AS $$
-    SELECT policy_at(p_district, least(p_as_of, make_date(p_year + 1, 8, 31)))
+    SELECT CASE WHEN p.year_basis = 'calendar'
+                THEN policy_at(p_district, least(p_as_of, make_date(p_year, 12, 31)))
+                ELSE p END
+    FROM policy_at(p_district, least(p_as_of, make_date(p_year + 1, 8, 31))) p
 $$;
 
 -- The windows of year p_year and of its cycle under policy pol.
@@ -329,3 +332,35 @@ RETURNS TABLE (ledger text, key text, stored text, expected text) LANGUAGE sql S
                             e.homeroom_hours, e.credit_hours, e.credits, e.absences)
     ORDER BY 1, 2
 $$;
+
+-- A teacher's credited records (登记手册), of every unit the teacher reported
+-- through: hours follow the teacher, so the school the teacher belongs to now
+-- sees the records its predecessors reported too. Crosses the unit wall,
+-- hence SECURITY DEFINER; the caller must see the teacher (district, or the
+-- school of the teacher's current unit).
+CREATE FUNCTION teacher_records(p_district text, p_teacher text)
+RETURNS TABLE (unit_code text, month text, version int, status text, date text, source text,
+               ref text, title text, category text, level text, mode text, hours numeric,
+               credits numeric)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
+    WITH ok AS (
+        SELECT 1 FROM teachers t JOIN schools s ON s.code = t.school_code
+        WHERE t.district_code = p_district AND t.code = p_teacher AND yx_can_see(p_district)
+          AND (yx_role() <> 'school' OR s.unit_code = yx_unit()))
+    SELECT r.unit_code, to_char(r.month, 'YYYY-MM'), r.current_version, r.status,
+           a.date::text, 'activity', a.ref, a.title, a.category, a.level, a.mode,
+           coalesce(t.hours, a.hours), 0::numeric
+    FROM attendance t JOIN reports r ON r.id = t.report_id AND r.current_version = t.version
+    JOIN activities a ON a.report_id = t.report_id AND a.version = t.version AND a.idx = t.act_idx
+    WHERE EXISTS (SELECT 1 FROM ok) AND t.district_code = p_district AND t.teacher_code = p_teacher
+      AND t.status IN ('present', 'late') AND r.status IN ('submitted', 'approved')
+    UNION ALL
+    SELECT r.unit_code, to_char(r.month, 'YYYY-MM'), r.current_version, r.status,
+           e.date::text, 'external', e.certificate, e.title, e.category, e.level, e.mode, e.hours,
+           coalesce(e.credits, 0)
+    FROM external_records e JOIN reports r ON r.id = e.report_id AND r.current_version = e.version
+    WHERE EXISTS (SELECT 1 FROM ok) AND e.district_code = p_district AND e.teacher_code = p_teacher
+      AND r.status IN ('submitted', 'approved')
+$$;
+REVOKE ALL ON FUNCTION teacher_records FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION teacher_records TO yanxiu_app;
