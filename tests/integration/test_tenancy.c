@@ -4,15 +4,21 @@
  *   - every RPC that needs a session, sent by a district account of district
  *     X about district Y, and by a school account of unit A about unit B (or
  *     about district Y), is refused with PERMISSION_DENIED or NOT_FOUND and
- *     writes nothing (schools, teachers, users, districts, audit_log compared
- *     as the superuser before and after every request);
+ *     writes nothing (schools, teachers, users, districts, reports, the ledger
+ *     and its monthly roll-up, policies, audit_log compared as the superuser
+ *     before and after every request);
+ *   - inside one's own scope, the policy and the compliance views (teachers,
+ *     units, research groups, reporting rates, a teacher's handbook) answer
+ *     one's own district's rows, a school's of its own unit only; a district
+ *     storing its policy changes nothing another district reads;
  *   - the same requests with a random 32-byte token are UNAUTHENTICATED and
  *     write nothing;
  *   - the row-level wall: the daemon's database role, set up as district X
  *     (or with nothing set at all), sees no row of district Y in any tenant
- *     table and cannot write one; set up as school A, it sees no report row of
- *     unit B (reports, versions, activities, sign-in rows, external records,
- *     flags, events).
+ *     table (policies, the ledger and ledger_months included) and cannot
+ *     write one; set up as school A, it sees no report row of unit B
+ *     (reports, versions, activities, sign-in rows, external records, flags,
+ *     events).
  *
  * ADDING AN RPC: add ONE row to RPCS[] below: its name and roles exactly as
  * in daemon/rpc.c methods[], a builder of its cross-tenant requests, and the
@@ -74,6 +80,18 @@ static const struct teacher TEACHERS_Y[] = {
  * (an identical_signin flag) and one external record. */
 #define SEED_MONTH "2026-09"
 #define SEED_DAY   "2026-09-10"
+
+/* The compliance views are asked about the school year of SEED_MONTH (2026-09 ..
+ * 2027-08) as of a fixed day after that month's report was due. */
+#define SEED_YEAR  2026
+#define SEED_AS_OF "2026-10-31"
+
+/* Each district stores a policy in the setup (in force from today), each its own
+ * hours_year: one district's policy written into the other would show. */
+#define POLICY_INI_X "[policy]\nhours_year = 70\n"
+#define POLICY_INI_Y "[policy]\nhours_year = 66\n"
+#define HOURS_YEAR_X 70.0
+#define HOURS_YEAR_Y 66.0
 
 /* Names an answer to a cross-tenant request must never contain: teachers of
  * another unit or district, schools of another district. (School names of
@@ -195,6 +213,10 @@ struct form {
         Yanxiu__V1__ReviewReportRequest review;
         Yanxiu__V1__ListReportsRequest list_reports;
         Yanxiu__V1__ShowReportRequest show;
+        Yanxiu__V1__GetPolicyRequest get_policy;
+        Yanxiu__V1__SetPolicyRequest set_policy;
+        Yanxiu__V1__ComplianceQuery query; /* the four compliance views */
+        Yanxiu__V1__TeacherHistoryRequest history;
     } u;
     /* SubmitReport: one activity with up to MAX_ROWS sign-in rows, and its key. */
     Yanxiu__V1__Activity activity;
@@ -301,6 +323,39 @@ static void form_begin(struct form *f, Yanxiu__V1__Envelope__BodyCase body, cons
         yanxiu__v1__show_report_request__init(&f->u.show);
         f->u.show.month = SEED_MONTH;
         f->env.show_report = &f->u.show;
+        break;
+    case YANXIU__V1__ENVELOPE__BODY_GET_POLICY:
+        yanxiu__v1__get_policy_request__init(&f->u.get_policy);
+        f->env.get_policy = &f->u.get_policy;
+        break;
+    case YANXIU__V1__ENVELOPE__BODY_SET_POLICY:
+        /* A valid policy file, in force today: the builders add whose it is. */
+        yanxiu__v1__set_policy_request__init(&f->u.set_policy);
+        f->u.set_policy.ini = POLICY_INI_X;
+        f->env.set_policy = &f->u.set_policy;
+        break;
+    case YANXIU__V1__ENVELOPE__BODY_COMPLIANCE_TEACHERS:
+    case YANXIU__V1__ENVELOPE__BODY_COMPLIANCE_UNITS:
+    case YANXIU__V1__ENVELOPE__BODY_COMPLIANCE_GROUPS:
+    case YANXIU__V1__ENVELOPE__BODY_REPORTING_RATES: {
+        /* The school year of SEED_MONTH, as of a fixed day after its report was due. */
+        Yanxiu__V1__ComplianceQuery *q = &f->u.query;
+        yanxiu__v1__compliance_query__init(q);
+        q->year = SEED_YEAR;
+        q->as_of = SEED_AS_OF;
+        if (body == YANXIU__V1__ENVELOPE__BODY_COMPLIANCE_TEACHERS)
+            f->env.compliance_teachers = q;
+        else if (body == YANXIU__V1__ENVELOPE__BODY_COMPLIANCE_UNITS)
+            f->env.compliance_units = q;
+        else if (body == YANXIU__V1__ENVELOPE__BODY_COMPLIANCE_GROUPS)
+            f->env.compliance_groups = q;
+        else
+            f->env.reporting_rates = q;
+        break;
+    }
+    case YANXIU__V1__ENVELOPE__BODY_TEACHER_HISTORY:
+        yanxiu__v1__teacher_history_request__init(&f->u.history);
+        f->env.teacher_history = &f->u.history;
         break;
     default:
         fail_msg("form_begin: body %d has no case here yet", (int)body);
@@ -846,6 +901,252 @@ static bool build_show_report(enum actor a, int i, struct form *f)
     }
 }
 
+static bool build_get_policy(enum actor a, int i, struct form *f)
+{
+    /* GetPolicyRequest names a district only: a school reads its own district's
+     * policy (every role), so unit B has no form here. */
+    switch (i) {
+    case 0:
+        form_begin(f, YANXIU__V1__ENVELOPE__BODY_GET_POLICY, "district_code %s", DISTRICT_Y);
+        f->u.get_policy.district_code = DISTRICT_Y;
+        return true;
+    case 1:
+        form_begin(f, YANXIU__V1__ENVELOPE__BODY_GET_POLICY, "district_code %s, as of %s",
+                   DISTRICT_Y, SEED_AS_OF);
+        f->u.get_policy.district_code = DISTRICT_Y;
+        f->u.get_policy.as_of = SEED_AS_OF;
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool build_set_policy(enum actor a, int i, struct form *f)
+{
+    if (a == ACT_SCHOOL_A) {
+        /* The school role may not store a policy at all: Y's, or even its own district's. */
+        switch (i) {
+        case 0:
+            form_begin(f, YANXIU__V1__ENVELOPE__BODY_SET_POLICY, "its own district's policy");
+            return true;
+        case 1:
+            form_begin(f, YANXIU__V1__ENVELOPE__BODY_SET_POLICY, "district_code %s", DISTRICT_Y);
+            f->u.set_policy.district_code = DISTRICT_Y;
+            return true;
+        default:
+            return false;
+        }
+    }
+    switch (i) {
+    case 0:
+        form_begin(f, YANXIU__V1__ENVELOPE__BODY_SET_POLICY, "district_code %s", DISTRICT_Y);
+        f->u.set_policy.district_code = DISTRICT_Y;
+        return true;
+    case 1:
+        form_begin(f, YANXIU__V1__ENVELOPE__BODY_SET_POLICY,
+                   "district_code %s, effective 2020-01-01", DISTRICT_Y);
+        f->u.set_policy.district_code = DISTRICT_Y;
+        f->u.set_policy.effective = "2020-01-01";
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* The answer to a compliance view filtered on another tenant's unit or school:
+ * a list of the right kind that holds nothing (no teacher, unit, group, cell, and
+ * no month that expects a report). */
+static bool compliance_answer_empty(const Yanxiu__V1__Envelope *resp, char *why, size_t whylen)
+{
+    switch (resp->body_case) {
+    case YANXIU__V1__ENVELOPE__BODY_TEACHER_LIST: {
+        const Yanxiu__V1__ComplianceTeacherList *l = resp->teacher_list;
+        if (l->n_teachers) {
+            snprintf(why, whylen, "the list holds %zu teachers, the first %s %s of unit %s",
+                     l->n_teachers, l->teachers[0]->teacher_code, l->teachers[0]->name,
+                     l->teachers[0]->unit_code);
+            return false;
+        }
+        break;
+    }
+    case YANXIU__V1__ENVELOPE__BODY_UNIT_COMPLIANCE: {
+        const Yanxiu__V1__ComplianceUnitList *l = resp->unit_compliance;
+        if (l->n_units) {
+            snprintf(why, whylen, "the list holds %zu units, the first %s %s (%u teachers)",
+                     l->n_units, l->units[0]->unit_code, l->units[0]->name, l->units[0]->teachers);
+            return false;
+        }
+        break;
+    }
+    case YANXIU__V1__ENVELOPE__BODY_GROUP_LIST: {
+        const Yanxiu__V1__ComplianceGroupList *l = resp->group_list;
+        if (l->n_groups) {
+            snprintf(why, whylen, "the list holds %zu groups, the first \"%s\" of unit %s",
+                     l->n_groups, l->groups[0]->group, l->groups[0]->unit_code);
+            return false;
+        }
+        break;
+    }
+    case YANXIU__V1__ENVELOPE__BODY_RATES: {
+        const Yanxiu__V1__ReportingRates *r = resp->rates;
+        if (r->n_cells) {
+            snprintf(why, whylen, "the rates hold %zu cells, the first of unit %s (%s) %s: %s",
+                     r->n_cells, r->cells[0]->unit_code, r->cells[0]->unit_name, r->cells[0]->month,
+                     r->cells[0]->state);
+            return false;
+        }
+        for (size_t i = 0; i < r->n_months; i++)
+            if (r->months[i]->expected || r->months[i]->received) {
+                snprintf(why, whylen, "month %s counts %u expected and %u received reports",
+                         r->months[i]->month, r->months[i]->expected, r->months[i]->received);
+                return false;
+            }
+        break;
+    }
+    default:
+        snprintf(why, whylen, "answered %s", yxc_body_name(resp->body_case));
+        return false;
+    }
+    snprintf(why, whylen, "an empty %s", yxc_body_name(resp->body_case));
+    return true;
+}
+
+/* The forms of the four compliance views (one ComplianceQuery each). A school's
+ * unit filter is always its own unit: naming another is refused. A district's
+ * unit or school filter is one of its own district's: naming Y's unit or school
+ * finds nothing there (an empty answer, or a refusal). */
+static bool build_compliance_query(Yanxiu__V1__Envelope__BodyCase body, enum actor a, int i,
+                                   struct form *f)
+{
+    const char *name = yxc_body_name(body);
+    bool has_school = body == YANXIU__V1__ENVELOPE__BODY_COMPLIANCE_TEACHERS;
+    bool rates = body == YANXIU__V1__ENVELOPE__BODY_REPORTING_RATES;
+    if (a == ACT_SCHOOL_A) {
+        switch (i) {
+        case 0:
+            form_begin(f, body, "%s of unit_code %s (unit B)", name, UNIT_B);
+            f->u.query.unit_code = UNIT_B;
+            return true;
+        case 1:
+            /* the rates of one month instead of a year; the other views' official results */
+            form_begin(f, body, "%s of unit_code %s (unit B), %s", name, UNIT_B,
+                       rates ? "month " SEED_MONTH : "approved only");
+            f->u.query.unit_code = UNIT_B;
+            if (rates)
+                f->u.query.month = SEED_MONTH;
+            else
+                f->u.query.approved_only = true;
+            return true;
+        case 2:
+            form_begin(f, body, "%s of district_code %s", name, DISTRICT_Y);
+            f->u.query.district_code = DISTRICT_Y;
+            return true;
+        case 3:
+            form_begin(f, body, "%s of unit_code %s (district Y)", name, UNIT_Y);
+            f->u.query.unit_code = UNIT_Y;
+            return true;
+        case 4:
+            if (!has_school)
+                return false;
+            /* no unit named (its own), a school of unit B: nothing */
+            form_begin(f, body, "%s of school_code %s (unit B)", name, PRIM_B);
+            f->u.query.school_code = PRIM_B;
+            f->answer_ok = compliance_answer_empty;
+            return true;
+        default:
+            return false;
+        }
+    }
+    switch (i) {
+    case 0:
+        form_begin(f, body, "%s of district_code %s", name, DISTRICT_Y);
+        f->u.query.district_code = DISTRICT_Y;
+        return true;
+    case 1:
+        form_begin(f, body, "%s of district_code %s, unit_code %s", name, DISTRICT_Y, UNIT_Y);
+        f->u.query.district_code = DISTRICT_Y;
+        f->u.query.unit_code = UNIT_Y;
+        return true;
+    case 2:
+        form_begin(f, body, "%s of unit_code %s (district Y), in its own district", name, UNIT_Y);
+        f->u.query.unit_code = UNIT_Y;
+        f->answer_ok = compliance_answer_empty;
+        f->invalid_because[0] = NOT_OF_DISTRICT;
+        return true;
+    case 3:
+        if (!has_school)
+            return false;
+        form_begin(f, body, "%s of school_code %s (district Y), in its own district", name, PRIM_Y);
+        f->u.query.school_code = PRIM_Y;
+        f->answer_ok = compliance_answer_empty;
+        f->invalid_because[0] = NOT_OF_DISTRICT;
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool build_compliance_teachers(enum actor a, int i, struct form *f)
+{
+    return build_compliance_query(YANXIU__V1__ENVELOPE__BODY_COMPLIANCE_TEACHERS, a, i, f);
+}
+
+static bool build_compliance_units(enum actor a, int i, struct form *f)
+{
+    return build_compliance_query(YANXIU__V1__ENVELOPE__BODY_COMPLIANCE_UNITS, a, i, f);
+}
+
+static bool build_compliance_groups(enum actor a, int i, struct form *f)
+{
+    return build_compliance_query(YANXIU__V1__ENVELOPE__BODY_COMPLIANCE_GROUPS, a, i, f);
+}
+
+static bool build_reporting_rates(enum actor a, int i, struct form *f)
+{
+    return build_compliance_query(YANXIU__V1__ENVELOPE__BODY_REPORTING_RATES, a, i, f);
+}
+
+static bool build_teacher_history(enum actor a, int i, struct form *f)
+{
+    if (a == ACT_SCHOOL_A) {
+        /* Another unit's teacher is not in the school's roster: NOT_FOUND. */
+        static const char *const codes[] = {"XB01", "XB02", "YT01"};
+        if (i < 3) {
+            form_begin(f, YANXIU__V1__ENVELOPE__BODY_TEACHER_HISTORY, "teacher %s (%s)", codes[i],
+                       i < 2 ? "unit B" : "district Y");
+            f->u.history.teacher_code = (char *)codes[i];
+            return true;
+        }
+        if (i > 3)
+            return false;
+        form_begin(f, YANXIU__V1__ENVELOPE__BODY_TEACHER_HISTORY,
+                   "district_code %s, Y's teacher YT01", DISTRICT_Y);
+        f->u.history.district_code = DISTRICT_Y;
+        f->u.history.teacher_code = "YT01";
+        return true;
+    }
+    switch (i) {
+    case 0:
+        form_begin(f, YANXIU__V1__ENVELOPE__BODY_TEACHER_HISTORY,
+                   "district_code %s, Y's teacher YT01", DISTRICT_Y);
+        f->u.history.district_code = DISTRICT_Y;
+        f->u.history.teacher_code = "YT01";
+        return true;
+    case 1:
+        form_begin(f, YANXIU__V1__ENVELOPE__BODY_TEACHER_HISTORY,
+                   "Y's teacher YT01, in its own district");
+        f->u.history.teacher_code = "YT01";
+        return true;
+    case 2:
+        form_begin(f, YANXIU__V1__ENVELOPE__BODY_TEACHER_HISTORY,
+                   "Y's teacher YT02, in its own district");
+        f->u.history.teacher_code = "YT02";
+        return true;
+    default:
+        return false;
+    }
+}
+
 /* --- THE TABLE: one row per RPC that needs a session ------------------------------- */
 
 #define CODE_BIT(c) (1u << (c))
@@ -877,6 +1178,13 @@ static const struct rpc_row RPCS[] = {
     {"ReviewReport", R_ADMIN | R_DISTRICT, build_review_report, DENIED},
     {"ListReports", R_ANY, build_list_reports, DENIED},
     {"ShowReport", R_ANY, build_show_report, DENIED},
+    {"GetPolicy", R_ANY, build_get_policy, DENIED},
+    {"SetPolicy", R_ADMIN | R_DISTRICT, build_set_policy, DENIED},
+    {"ComplianceTeachers", R_ANY, build_compliance_teachers, DENIED},
+    {"ComplianceUnits", R_ANY, build_compliance_units, DENIED},
+    {"ComplianceGroups", R_ANY, build_compliance_groups, DENIED},
+    {"ReportingRates", R_ANY, build_reporting_rates, DENIED},
+    {"TeacherHistory", R_ANY, build_teacher_history, DENIED},
 };
 
 /* --- calls, snapshots ------------------------------------------------------------------ */
@@ -906,8 +1214,21 @@ static void describe(const Yanxiu__V1__Envelope *resp, char *out, size_t cap)
                      ? (long)resp->audit_list->n_entries
                  : resp->body_case == YANXIU__V1__ENVELOPE__BODY_REPORT_LIST
                      ? (long)resp->report_list->n_reports
+                 : resp->body_case == YANXIU__V1__ENVELOPE__BODY_TEACHER_LIST
+                     ? (long)resp->teacher_list->n_teachers
+                 : resp->body_case == YANXIU__V1__ENVELOPE__BODY_UNIT_COMPLIANCE
+                     ? (long)resp->unit_compliance->n_units
+                 : resp->body_case == YANXIU__V1__ENVELOPE__BODY_GROUP_LIST
+                     ? (long)resp->group_list->n_groups
+                 : resp->body_case == YANXIU__V1__ENVELOPE__BODY_RATES ? (long)resp->rates->n_cells
+                 : resp->body_case == YANXIU__V1__ENVELOPE__BODY_HISTORY
+                     ? (long)resp->history->n_records
                      : -1;
-        if (n >= 0)
+        if (resp->body_case == YANXIU__V1__ENVELOPE__BODY_POLICY)
+            snprintf(out, cap, "a success (%s of district %s, version %u)",
+                     yxc_body_name(resp->body_case), resp->policy->district_code,
+                     resp->policy->version);
+        else if (n >= 0)
             snprintf(out, cap, "a success (%s of %ld rows)", yxc_body_name(resp->body_case), n);
         else
             snprintf(out, cap, "a success (%s)", yxc_body_name(resp->body_case));
@@ -940,7 +1261,7 @@ static char *psql_ok(bool as_daemon_role, const char *sql)
 /* What a request could have written, read as the superuser. The audit log is
  * kept apart: Logout writes its own entry. */
 struct snap {
-    char *data;     /* schools, teachers, users, districts: counts, newest update, digest */
+    char *data;     /* every tenant table but the audit log: counts, newest update, digest */
     long audit_max; /* highest audit_log id */
     long audit_count;
 };
@@ -969,6 +1290,10 @@ static void snap_take(struct snap *s)
         "SELECT 'report_events', count(*) FROM report_events;\n"
         "SELECT 'ledger', count(*), md5(coalesce(string_agg(l::text, ',' ORDER BY l::text), '')) "
         "FROM ledger l;\n"
+        "SELECT 'ledger_months', count(*), md5(coalesce(string_agg(l::text, ',' ORDER BY "
+        "l::text), '')) FROM ledger_months l;\n"
+        "SELECT 'policies', count(*), md5(coalesce(string_agg(p::text, ',' ORDER BY "
+        "district_code, version), '')) FROM policies p;\n"
         "SELECT count(*), coalesce(max(id), 0) FROM audit_log;\n");
     /* The last line is the audit log's. */
     char *last = out + strlen(out);
@@ -1098,6 +1423,8 @@ static void seed_report(const struct account *a, const char *const *teachers, si
     it_report_free(r);
 }
 
+static uint32_t set_policy(const struct account *a, const char *district, const char *ini);
+
 static int setup(void **state)
 {
     arm(state);
@@ -1119,6 +1446,9 @@ static int setup(void **state)
     seed_report(&SCHOOL_A, team_a, 2);
     seed_report(&SCHOOL_B, team_b, 2);
     seed_report(&SCHOOL_Y, team_y, 2);
+    /* A policy of each district's own (the policies the wall hides, too). */
+    set_policy(&DIST_X, "", POLICY_INI_X);
+    set_policy(&DIST_Y, "", POLICY_INI_Y);
     disarm(state);
     return 0;
 }
@@ -1347,6 +1677,291 @@ static void own_scope_report_reads_see_only_own_reports(void **state)
         assert_memory_equal(det->report->unit_code, shows[i].who->district, 6);
         yxc_free(resp);
     }
+}
+
+/* --- the compliance views and the policy inside one's own scope --------------------------- */
+
+/* Sends a form on a's session and returns the answer, which must be of case `expect`. */
+static Yanxiu__V1__Envelope *call_expect(const struct account *a, struct form *f,
+                                         Yanxiu__V1__Envelope__BodyCase expect)
+{
+    Yanxiu__V1__Envelope *resp = call(conn_of(a), &f->env);
+    char d[2048];
+    describe(resp, d, sizeof(d));
+    if (resp->body_case != expect)
+        fail_msg("%s as %s: expected %s, got %s", f->what, a->name, yxc_body_name(expect), d);
+    return resp;
+}
+
+/* The value of `key = value` in a policy file (fails when it is not there). */
+static double ini_number(const char *ini, const char *key)
+{
+    size_t n = strlen(key);
+    for (const char *p = ini; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+        if (strncmp(p, key, n) == 0 && strncmp(p + n, " = ", 3) == 0)
+            return strtod(p + n + 3, NULL);
+    }
+    fail_msg("the policy has no line \"%s = ...\":\n%s", key, ini);
+    return 0;
+}
+
+/* GetPolicy as a, of its own district (district "" : not named); the answer must be that
+ * district's policy. */
+static Yanxiu__V1__Envelope *get_policy(const struct account *a, const char *district)
+{
+    struct form f;
+    form_begin(&f, YANXIU__V1__ENVELOPE__BODY_GET_POLICY, "GetPolicy (district \"%s\")", district);
+    f.u.get_policy.district_code = (char *)district;
+    Yanxiu__V1__Envelope *resp = call_expect(a, &f, YANXIU__V1__ENVELOPE__BODY_POLICY);
+    const Yanxiu__V1__PolicyText *p = resp->policy;
+    printf("GetPolicy as %-14s district \"%s\": %s version %u effective %s, hours_year %g\n",
+           a->name, district, p->district_code, p->version, p->effective,
+           ini_number(p->ini, "hours_year"));
+    assert_string_equal(p->district_code, a->district);
+    if (strstr(p->ini, strcmp(a->district, DISTRICT_X) == 0 ? DISTRICT_Y : DISTRICT_X))
+        fail_msg("the policy of %s shown to %s names the other district:\n%s", a->district, a->name,
+                 p->ini);
+    return resp;
+}
+
+/* SetPolicy as a of its own district (district "": not named); returns the new version. */
+static uint32_t set_policy(const struct account *a, const char *district, const char *ini)
+{
+    struct form f;
+    form_begin(&f, YANXIU__V1__ENVELOPE__BODY_SET_POLICY, "SetPolicy (district \"%s\")", district);
+    f.u.set_policy.district_code = (char *)district;
+    f.u.set_policy.ini = (char *)ini;
+    Yanxiu__V1__Envelope *resp = call_expect(a, &f, YANXIU__V1__ENVELOPE__BODY_POLICY);
+    const Yanxiu__V1__PolicyText *p = resp->policy;
+    printf("SetPolicy as %-14s district \"%s\": %s version %u effective %s\n", a->name, district,
+           p->district_code, p->version, p->effective);
+    assert_string_equal(p->district_code, a->district);
+    assert_true(p->version >= 1);
+    uint32_t v = p->version;
+    yxc_free(resp);
+    return v;
+}
+
+/* A compliance view as a, filtered on unit (may be ""). */
+static Yanxiu__V1__Envelope *compliance_view(const struct account *a,
+                                             Yanxiu__V1__Envelope__BodyCase body, const char *unit)
+{
+    static const struct {
+        Yanxiu__V1__Envelope__BodyCase ask, answer;
+    } views[] = {
+        {YANXIU__V1__ENVELOPE__BODY_COMPLIANCE_TEACHERS, YANXIU__V1__ENVELOPE__BODY_TEACHER_LIST},
+        {YANXIU__V1__ENVELOPE__BODY_COMPLIANCE_UNITS, YANXIU__V1__ENVELOPE__BODY_UNIT_COMPLIANCE},
+        {YANXIU__V1__ENVELOPE__BODY_COMPLIANCE_GROUPS, YANXIU__V1__ENVELOPE__BODY_GROUP_LIST},
+        {YANXIU__V1__ENVELOPE__BODY_REPORTING_RATES, YANXIU__V1__ENVELOPE__BODY_RATES},
+    };
+    size_t k = 0;
+    while (k < N_OF(views) && views[k].ask != body)
+        k++;
+    assert_true(k < N_OF(views));
+    struct form f;
+    form_begin(&f, body, "%s (unit \"%s\")", yxc_body_name(body), unit);
+    f.u.query.unit_code = (char *)unit;
+    return call_expect(a, &f, views[k].answer);
+}
+
+/* Appends word to a space-separated list unless it is its last word already. */
+static void add_word(char *out, size_t cap, const char *word)
+{
+    const char *last = strrchr(out, ' ');
+    last = last ? last + 1 : out;
+    if (out[0] && strcmp(last, word) == 0)
+        return;
+    size_t n = strlen(out);
+    snprintf(out + n, cap - n, "%s%s", n ? " " : "", word);
+}
+
+static void own_scope_policy_and_compliance_see_only_own_scope(void **state)
+{
+    /* The policy: each account reads its own district's (a school: its district's). */
+    const struct account *readers[] = {&DIST_X, &SCHOOL_A, &SCHOOL_B, &DIST_Y, &SCHOOL_Y};
+    for (size_t i = 0; i < N_OF(readers); i++) {
+        bool x = strcmp(readers[i]->district, DISTRICT_X) == 0;
+        for (int named = 0; named < 2; named++) {
+            Yanxiu__V1__Envelope *resp = get_policy(readers[i], named ? readers[i]->district : "");
+            assert_true(resp->policy->version >= 1);
+            assert_true(ini_number(resp->policy->ini, "hours_year") ==
+                        (x ? HOURS_YEAR_X : HOURS_YEAR_Y));
+            yxc_free(resp);
+        }
+    }
+
+    /* The compliance views: the teachers, units, groups and report cells of one's
+     * own district, a school's of its own unit only. */
+    struct {
+        const struct account *who;
+        const char *unit;
+        const char *teachers, *units;
+    } cases[] = {
+        {&DIST_X, "", "XA01 XA02 XB01 XB02", UNIT_A " " UNIT_B},
+        {&DIST_X, UNIT_B, "XB01 XB02", UNIT_B},
+        {&DIST_Y, "", "YT01 YT02", UNIT_Y},
+        {&SCHOOL_A, "", "XA01 XA02", UNIT_A},
+        {&SCHOOL_A, UNIT_A, "XA01 XA02", UNIT_A},
+        {&SCHOOL_B, "", "XB01 XB02", UNIT_B},
+        {&SCHOOL_Y, "", "YT01 YT02", UNIT_Y},
+    };
+    char got[512];
+    for (size_t i = 0; i < N_OF(cases); i++) {
+        const struct account *who = cases[i].who;
+        const char *unit = cases[i].unit;
+        size_t n_units = strchr(cases[i].units, ' ') ? 2 : 1;
+
+        Yanxiu__V1__Envelope *resp =
+            compliance_view(who, YANXIU__V1__ENVELOPE__BODY_COMPLIANCE_TEACHERS, unit);
+        const Yanxiu__V1__ComplianceTeacherList *tl = resp->teacher_list;
+        got[0] = '\0';
+        for (size_t k = 0; k < tl->n_teachers; k++) {
+            add_word(got, sizeof(got), tl->teachers[k]->teacher_code);
+            /* every seeded teacher signed in to the seeded report: its hours count */
+            if (tl->teachers[k]->hours <= 0)
+                fail_msg("ComplianceTeachers as %s: %s has %g hours", who->name,
+                         tl->teachers[k]->teacher_code, tl->teachers[k]->hours);
+        }
+        printf("ComplianceTeachers as %-14s unit \"%s\": %s\n", who->name, unit, got);
+        assert_string_equal(got, cases[i].teachers);
+        yxc_free(resp);
+
+        resp = compliance_view(who, YANXIU__V1__ENVELOPE__BODY_COMPLIANCE_UNITS, unit);
+        const Yanxiu__V1__ComplianceUnitList *ul = resp->unit_compliance;
+        got[0] = '\0';
+        for (size_t k = 0; k < ul->n_units; k++) {
+            add_word(got, sizeof(got), ul->units[k]->unit_code);
+            /* two teachers and one report each (not the other units') */
+            assert_int_equal(ul->units[k]->teachers, 2);
+            assert_int_equal(ul->units[k]->reports_received, 1);
+        }
+        printf("ComplianceUnits    as %-14s unit \"%s\": %s\n", who->name, unit, got);
+        assert_string_equal(got, cases[i].units);
+        yxc_free(resp);
+
+        resp = compliance_view(who, YANXIU__V1__ENVELOPE__BODY_COMPLIANCE_GROUPS, unit);
+        const Yanxiu__V1__ComplianceGroupList *gl = resp->group_list;
+        got[0] = '\0';
+        uint32_t teachers = 0;
+        for (size_t k = 0; k < gl->n_groups; k++) {
+            add_word(got, sizeof(got), gl->groups[k]->unit_code);
+            teachers += gl->groups[k]->teachers;
+        }
+        printf("ComplianceGroups   as %-14s unit \"%s\": %zu groups of %s, %u teachers\n",
+               who->name, unit, gl->n_groups, got, teachers);
+        assert_string_equal(got, cases[i].units);
+        assert_int_equal(teachers, 2 * n_units);
+        yxc_free(resp);
+
+        resp = compliance_view(who, YANXIU__V1__ENVELOPE__BODY_REPORTING_RATES, unit);
+        const Yanxiu__V1__ReportingRates *rr = resp->rates;
+        got[0] = '\0';
+        for (size_t k = 0; k < rr->n_cells; k++)
+            add_word(got, sizeof(got), rr->cells[k]->unit_code);
+        printf("ReportingRates     as %-14s unit \"%s\": %zu months, %zu cells of %s\n", who->name,
+               unit, rr->n_months, rr->n_cells, got);
+        assert_string_equal(got, cases[i].units);
+        /* 2026-09 and 2026-10 (as of 2026-10-31): the months count one's own units only */
+        assert_int_equal(rr->n_months, 2);
+        assert_int_equal(rr->n_cells, 2 * n_units);
+        for (size_t k = 0; k < rr->n_months; k++) {
+            const Yanxiu__V1__MonthRate *m = rr->months[k];
+            printf("    %s: %u expected, %u received\n", m->month, m->expected, m->received);
+            assert_int_equal(m->expected, n_units);
+            assert_int_equal(m->received, strcmp(m->month, SEED_MONTH) == 0 ? n_units : 0);
+        }
+        yxc_free(resp);
+    }
+
+    /* The registration handbook of one's own teachers: their records of their own
+     * unit's reports. */
+    struct {
+        const struct account *who;
+        const char *teacher, *unit;
+    } histories[] = {
+        {&SCHOOL_A, "XA01", UNIT_A}, {&SCHOOL_A, "XA02", UNIT_A}, {&SCHOOL_B, "XB01", UNIT_B},
+        {&DIST_X, "XA01", UNIT_A},   {&DIST_X, "XB02", UNIT_B},   {&DIST_Y, "YT01", UNIT_Y},
+        {&SCHOOL_Y, "YT02", UNIT_Y},
+    };
+    for (size_t i = 0; i < N_OF(histories); i++) {
+        struct form f;
+        form_begin(&f, YANXIU__V1__ENVELOPE__BODY_TEACHER_HISTORY, "TeacherHistory of %s",
+                   histories[i].teacher);
+        f.u.history.teacher_code = (char *)histories[i].teacher;
+        Yanxiu__V1__Envelope *resp =
+            call_expect(histories[i].who, &f, YANXIU__V1__ENVELOPE__BODY_HISTORY);
+        const Yanxiu__V1__TeacherHistory *h = resp->history;
+        printf("TeacherHistory as %-14s of %s: unit %s, %zu records, %zu totals\n",
+               histories[i].who->name, histories[i].teacher, h->teacher->unit_code, h->n_records,
+               h->n_totals);
+        assert_string_equal(h->teacher->teacher_code, histories[i].teacher);
+        assert_string_equal(h->teacher->unit_code, histories[i].unit);
+        assert_true(h->n_records >= 5); /* the seeded report's five activities */
+        for (size_t k = 0; k < h->n_records; k++)
+            if (strcmp(h->records[k]->unit_code, histories[i].unit) != 0)
+                fail_msg("TeacherHistory of %s as %s holds a record of unit %s",
+                         histories[i].teacher, histories[i].who->name, h->records[k]->unit_code);
+        assert_true(h->n_totals >= 1);
+        yxc_free(resp);
+    }
+}
+
+/* The superuser's view of district d's policies and audit entries (one line). */
+static char *district_policy_rows(const char *d)
+{
+    char sql[512];
+    snprintf(sql, sizeof(sql),
+             "SELECT (SELECT count(*) || ' ' || md5(coalesce(string_agg(p::text, ',' ORDER BY "
+             "version), '')) FROM policies p WHERE district_code = '%s'), "
+             "(SELECT count(*) FROM audit_log WHERE district_code = '%s');",
+             d, d);
+    return psql_ok(false, sql);
+}
+
+static void set_policy_of_x_changes_nothing_of_y(void **state)
+{
+    Yanxiu__V1__Envelope *y_before = get_policy(&DIST_Y, "");
+    Yanxiu__V1__Envelope *ys_before = get_policy(&SCHOOL_Y, "");
+    char *rows_before = district_policy_rows(DISTRICT_Y);
+    Yanxiu__V1__Envelope *x_before = get_policy(&DIST_X, "");
+    uint32_t xv = x_before->policy->version;
+    yxc_free(x_before);
+
+    /* District X stores its policy twice: its district not named, then named. */
+    assert_int_equal(set_policy(&DIST_X, "", POLICY_INI_X), xv + 1);
+    assert_int_equal(set_policy(&DIST_X, DISTRICT_X, POLICY_INI_X), xv + 2);
+
+    /* X (and its schools) read the new version ... */
+    const struct account *xs[] = {&DIST_X, &SCHOOL_A};
+    for (size_t i = 0; i < N_OF(xs); i++) {
+        Yanxiu__V1__Envelope *resp = get_policy(xs[i], "");
+        assert_int_equal(resp->policy->version, xv + 2);
+        yxc_free(resp);
+    }
+    /* ... and Y's policy is as it was, to the byte, in the daemon and in the database. */
+    const struct {
+        const struct account *who;
+        Yanxiu__V1__Envelope *before;
+    } ys[] = {{&DIST_Y, y_before}, {&SCHOOL_Y, ys_before}};
+    for (size_t i = 0; i < N_OF(ys); i++) {
+        Yanxiu__V1__Envelope *after = get_policy(ys[i].who, "");
+        const Yanxiu__V1__PolicyText *b = ys[i].before->policy, *a = after->policy;
+        if (a->version != b->version || strcmp(a->effective, b->effective) != 0 ||
+            strcmp(a->ini, b->ini) != 0)
+            fail_msg("SetPolicy of %s changed what %s reads: version %u effective %s before, "
+                     "version %u effective %s after:\n--- before\n%s\n--- after\n%s",
+                     DISTRICT_X, ys[i].who->name, b->version, b->effective, a->version,
+                     a->effective, b->ini, a->ini);
+        assert_true(ini_number(a->ini, "hours_year") == HOURS_YEAR_Y);
+        yxc_free(after);
+        yxc_free(ys[i].before);
+    }
+    char *rows_after = district_policy_rows(DISTRICT_Y);
+    printf("district %s: policies and audit entries before: %s after: %s", DISTRICT_Y, rows_before,
+           rows_after);
+    assert_string_equal(rows_before, rows_after);
+    free(rows_before);
+    free(rows_after);
 }
 
 /* --- the cross-tenant table --------------------------------------------------------- */
@@ -1596,6 +2211,8 @@ static const struct {
     {"schools", "district_code", false},
     {"teachers", "district_code", false},
     {"ledger", "district_code", false},
+    {"ledger_months", "district_code", false},
+    {"policies", "district_code", false},
     {"reports", "district_code", true},
     {"report_versions", "district_code", true},
     {"activities", "district_code", true},
@@ -1644,7 +2261,7 @@ static void parse_counts(const char *out, struct counts c[N_TABLES])
 
 static void superuser_counts(struct counts c[N_TABLES])
 {
-    char sql[4096];
+    char sql[8192];
     counts_sql(sql, sizeof(sql));
     char *out = psql_ok(false, sql);
     parse_counts(out, c);
@@ -1666,7 +2283,7 @@ static void row_level_wall_hides_district_y_from_the_daemon_role_set_to_x(void *
 {
     struct counts su[N_TABLES], seen[N_TABLES];
     superuser_counts(su);
-    char counts[4096], sql[8192];
+    char counts[8192], sql[16384];
     counts_sql(counts, sizeof(counts));
     static const struct {
         const char *role, *unit;
@@ -1709,7 +2326,7 @@ static void row_level_wall_without_session_begin_shows_nothing(void **state)
 {
     struct counts su[N_TABLES], seen[N_TABLES];
     superuser_counts(su);
-    char counts[4096], sql[8192];
+    char counts[8192], sql[16384];
     counts_sql(counts, sizeof(counts));
     /* No settings at all (a forgotten session_begin); then settings left over from
      * an earlier transaction on the same connection (they are transaction-local). */
@@ -1768,13 +2385,15 @@ static void row_level_wall_refuses_writes_into_district_y(void **state)
              "WHERE district_code = '" DISTRICT_Y "' RETURNING 1) SELECT count(*) FROM u;\n"
              "WITH u AS (UPDATE teachers SET name = 'x' RETURNING district_code) "
              "SELECT count(*) FILTER (WHERE district_code = '" DISTRICT_Y "') FROM u;\n"
+             "WITH u AS (UPDATE ledger_months SET hours = 0 RETURNING district_code) "
+             "SELECT count(*) FILTER (WHERE district_code = '" DISTRICT_Y "') FROM u;\n"
              "ROLLBACK;\n",
              as_x);
     int st;
     char *out = it_psql(true, &st, sql);
     printf("daemon role as X, updating Y's rows: status %d, rows: %s", st, out);
     assert_int_equal(st, 0);
-    assert_string_equal(out, "0\n0\n0\n");
+    assert_string_equal(out, "0\n0\n0\n0\n");
     free(out);
     /* Inserting a row of Y is refused by the policy's WITH CHECK. */
     static const char *const inserts[] = {
@@ -1788,6 +2407,17 @@ static void row_level_wall_refuses_writes_into_district_y(void **state)
         "INSERT INTO ledger (district_code, teacher_code, month, category, level, mode, "
         "approved, hours) VALUES ('" DISTRICT_Y "', 'YT01', '2026-08-01', 'subject', 'school', "
         "'centralized', true, 100);",
+        "INSERT INTO ledger_months (district_code, teacher_code, month, approved, hours) "
+        "VALUES ('" DISTRICT_Y "', 'YT01', '2026-08-01', true, 100);",
+        "INSERT INTO policies (district_code, version, effective, cycle_years, "
+        "cycle_first_year, hours_cycle, hours_year, school_hours_year, ethics_hours_cycle, "
+        "centralized_hours_cycle, homeroom_hours_cycle, absence_limit, group_short_percent, "
+        "credits_enabled, credits_year, credit_factor, year_basis, deadline_day, "
+        "non_creditable) VALUES ('" DISTRICT_Y "', 99, '2020-01-01', 5, 2026, 1, 1, 1, 1, 1, 1, "
+        "3, 15, false, 0, 1, 'school', 5, '{}');",
+        /* the function SetPolicy calls, as X on Y: its insert is refused the same way */
+        "SELECT policy_set('" DISTRICT_Y "', '2020-01-01', '', NULL, NULL, NULL, 1, NULL, NULL, "
+        "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);",
     };
     for (size_t i = 0; i < N_OF(inserts); i++) {
         snprintf(sql, sizeof(sql), "%s%s\nCOMMIT;\n", as_x, inserts[i]);
@@ -1871,6 +2501,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(table_lists_every_rpc_of_the_daemon, arm, disarm),
         cmocka_unit_test_setup_teardown(own_scope_reads_see_only_own_rows, arm, disarm),
         cmocka_unit_test_setup_teardown(own_scope_report_reads_see_only_own_reports, arm, disarm),
+        cmocka_unit_test_setup_teardown(own_scope_policy_and_compliance_see_only_own_scope, arm,
+                                        disarm),
+        cmocka_unit_test_setup_teardown(set_policy_of_x_changes_nothing_of_y, arm, disarm),
         cmocka_unit_test_setup_teardown(cross_tenant_requests_are_refused_and_write_nothing, arm,
                                         disarm),
         cmocka_unit_test_setup_teardown(random_token_is_unauthenticated_for_every_rpc, arm, disarm),
