@@ -18,7 +18,8 @@
 #           reports in the second district: session_begin (a real session of
 #           a district account), report_submit with the same arrays, the
 #           answer query, pipelined with one Sync like the daemon's pool.
-# Autovacuum is off; each run starts after VACUUM ANALYZE and a CHECKPOINT.
+# PostgreSQL gets shared_buffers of 1GB and no autovacuum; each run starts
+# after VACUUM ANALYZE and a CHECKPOINT.
 # It prints reports/s and latency p50/p99 of both and the ratio, and the CPU
 # each side used per report (PostgreSQL, yanxiud, the client); it fails only
 # when something errs (a submission refused, rows that differ between the two
@@ -38,6 +39,9 @@
 #                         every statement: short segments favour the daemon,
 #                         whose pool stays connected.
 #   YX_BENCH_ORDER        daemon-first (default) or direct-first
+#   YX_BENCH_SHARED_BUFFERS  PostgreSQL's shared_buffers (default 1GB)
+#   YX_BENCH_STATEMENTS=1 load pg_stat_statements and print, after each timed
+#                         run, where PostgreSQL spent its time (per report)
 #   YX_REPORT_LOAD        the report_load binary (default: the build dir's)
 set -euo pipefail
 
@@ -49,7 +53,8 @@ die() {
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
-for v in YX_DIR YX_CONF YX_SERVER YX_YANXIUD YX_YANXIU YX_PSQL YX_PGHOST YX_PGPORT YX_DBNAME; do
+for v in YX_DIR YX_CONF YX_SERVER YX_YANXIUD YX_YANXIU YX_PSQL YX_PGHOST YX_PGPORT YX_DBNAME \
+    YX_PG_STOP YX_PG_START; do
     [ -n "${!v:-}" ] || die "$v is not set: run under tests/harness/with-server --no-daemon"
 done
 
@@ -66,6 +71,8 @@ units=${YX_BENCH_UNITS:-$(((warmup + reports + 7) / 8))}
 ((units > 500)) && [ -z "${YX_BENCH_UNITS:-}" ] && units=500
 ((units >= 1)) || units=1
 pool=${YX_BENCH_POOL:-$conns}
+shared_buffers=${YX_BENCH_SHARED_BUFFERS:-1GB}
+statements=${YX_BENCH_STATEMENTS:-0}
 segments=${YX_BENCH_SEGMENTS:-2}
 ((segments >= 1)) || segments=1
 order=${YX_BENCH_ORDER:-daemon-first}
@@ -89,11 +96,41 @@ password=bench-Pa55word-not-secret
 
 psql() { $YX_PSQL -At "$@"; }
 
-# No autovacuum: the work it does for one side's writes would land in the
-# other side's time. Each timed run starts instead on vacuumed, analyzed
-# tables and a fresh checkpoint.
-psql -c 'ALTER SYSTEM SET autovacuum = off' -c 'SELECT pg_reload_conf()' >/dev/null
-settle() { psql -c 'VACUUM ANALYZE' -c 'CHECKPOINT' >/dev/null; }
+# The harness's cluster has 32 MB of shared_buffers: the two districts would
+# evict each other's pages, and a run would pay for the other side's. A
+# server-sized buffer pool instead, holding both. No autovacuum: the work it
+# does for one side's writes would land in the other side's time; each timed
+# run starts instead on vacuumed, analyzed tables after a checkpoint.
+psql -c "ALTER SYSTEM SET shared_buffers = '$shared_buffers'" \
+    -c "ALTER SYSTEM SET max_wal_size = '4GB'" -c 'ALTER SYSTEM SET autovacuum = off' >/dev/null
+if [ "$statements" = 1 ]; then
+    # (ALTER SYSTEM knows no pg_stat_statements.* before the library is loaded)
+    printf '%s\n' "shared_preload_libraries = 'pg_stat_statements'" \
+        "pg_stat_statements.track = all" >>"$YX_DIR/pg/postgresql.conf"
+fi
+if ! eval "$YX_PG_STOP" || ! eval "$YX_PG_START" >/dev/null; then
+    die "restarting PostgreSQL with shared_buffers = $shared_buffers failed"
+fi
+settle() {
+    psql -c 'VACUUM ANALYZE' -c 'CHECKPOINT' >/dev/null
+    if [ "$statements" = 1 ]; then
+        psql -c 'SELECT pg_stat_statements_reset()' >/dev/null
+    fi
+}
+if [ "$statements" = 1 ]; then
+    psql -c 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements' >/dev/null
+fi
+# With YX_BENCH_STATEMENTS=1: the statements (nested ones too) that took the
+# most time in the run just done (wall time: with several connections, it
+# includes waiting for a CPU).
+statements() {
+    [ "$statements" = 1 ] || return 0
+    psql -F ' | ' -c "SELECT round(total_exec_time::numeric / $1, 2) || ' ms/report',
+                             round(calls::numeric / $1, 1) || ' calls/report',
+                             left(regexp_replace(query, '\s+', ' ', 'g'), 100)
+                      FROM pg_stat_statements WHERE total_exec_time > 0
+                      ORDER BY total_exec_time DESC LIMIT 12" | sed 's/^/    /'
+}
 
 # --- accounts, and the daemon with a pool of $pool ------------------------------
 "$YX_YANXIUD" -c "$YX_CONF" district add "$d_daemon" 测试甲区 >/dev/null || die "district add"
@@ -206,6 +243,7 @@ run_daemon() {
     daemon_client=$(sum "$daemon_client" "$(awk '/^CPU/ { print $2 + $3 }' "$B/time")")
     daemon_secs=$(sum "$daemon_secs" "$secs")
     daemon_count=$((daemon_count + count))
+    statements "$count"
     # The same requests as yanxiud timed them (frame received to answer queued).
     # (none when the log level is above info)
     tail -n +$((lines + 1)) "$log" | { grep 'method=SubmitReport code=OK' || true; } |
@@ -253,6 +291,7 @@ run_direct() {
     direct_client=$(sum "$direct_client" "$(awk '/^CPU/ { print $2 + $3 }' "$B/time")")
     direct_secs=$(sum "$direct_secs" "$secs")
     direct_count=$((direct_count + count))
+    statements "$count"
 }
 
 rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.1f", n / s }'; }
