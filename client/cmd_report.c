@@ -22,7 +22,9 @@
 
 #include "cli.h"
 #include "csvin.h"
+#include "import.h"
 #include "out.h"
+#include "view.h"
 #include "yxc.h"
 
 /* Problems of the files listed one per line before giving up; the rest are counted. */
@@ -214,41 +216,6 @@ static const char *quoted(const char *s, char *buf, size_t cap)
     return buf;
 }
 
-/* Whole decimal digits at *p, from 1 to `max` of them; advances *p. -1 when none. */
-static int take_number(const char **p, int max)
-{
-    int v = 0, n = 0;
-    for (; n < max && **p >= '0' && **p <= '9'; n++, (*p)++)
-        v = v * 10 + (**p - '0');
-    return n ? v : -1;
-}
-
-/*
- * Excel shows dates as 2026/10/8 and saves them so: a year of four digits,
- * then month and day of one or two, separated alike by '-', '/' or '.',
- * becomes YYYY-MM-DD in out (and out is returned). Anything else is returned
- * as it is, for the server to judge (and name the line).
- */
-static const char *normalize_date(const char *s, char *out, size_t cap)
-{
-    const char *p = s;
-    int y = strspn(s, "0123456789") == 4 ? take_number(&p, 4) : -1;
-    char sep = *p;
-    int m = -1, d = -1;
-    if (y >= 0 && sep && strchr("-/.", sep)) {
-        p++;
-        m = take_number(&p, 2);
-    }
-    if (m >= 0 && *p == sep) {
-        p++;
-        d = take_number(&p, 2);
-    }
-    if (d < 0 || *p != '\0')
-        return s;
-    snprintf(out, cap, "%04d-%02d-%02d", y, m, d);
-    return out;
-}
-
 /* ':' or the fullwidth '：' (U+FF1A) that Chinese input methods type; advances *p. */
 static bool take_colon(const char **p)
 {
@@ -271,10 +238,10 @@ static bool take_colon(const char **p)
 static const char *normalize_time(const char *s, char *out, size_t cap)
 {
     const char *p = s;
-    int h = take_number(&p, 2), m = -1;
+    int h = import_take_number(&p, 2), m = -1;
     if (h >= 0 && take_colon(&p) && strspn(p, "0123456789") >= 2)
-        m = take_number(&p, 2);
-    if (m >= 0 && take_colon(&p) && (strspn(p, "0123456789") != 2 || take_number(&p, 2) < 0))
+        m = import_take_number(&p, 2);
+    if (m >= 0 && take_colon(&p) && (strspn(p, "0123456789") != 2 || import_take_number(&p, 2) < 0))
         return s;
     if (m < 0 || *p != '\0')
         return s;
@@ -615,7 +582,8 @@ static bool build_activities(struct submission *s)
                     csvin_header(f->t, ACT_REF), ref, csvin_line(f->t, first[i]));
         /* protobuf-c's fields are not const; packing only reads them. */
         x->ref = (char *)ref;
-        x->date = (char *)normalize_date(csvin_get(f->t, i, ACT_DATE), c->date, sizeof(c->date));
+        x->date =
+            (char *)import_normalize_date(csvin_get(f->t, i, ACT_DATE), c->date, sizeof(c->date));
         x->start =
             (char *)normalize_time(csvin_get(f->t, i, ACT_START), c->start, sizeof(c->start));
         x->end = (char *)normalize_time(csvin_get(f->t, i, ACT_END), c->end, sizeof(c->end));
@@ -703,8 +671,8 @@ static bool build_external(struct submission *s)
         Yanxiu__V1__ExternalRecord *x = &s->exts[i];
         yanxiu__v1__external_record__init(x);
         x->teacher_code = (char *)csvin_get(f->t, i, EXT_TEACHER);
-        x->date = (char *)normalize_date(csvin_get(f->t, i, EXT_DATE), s->ext_cells[i].date,
-                                         sizeof(s->ext_cells[i].date));
+        x->date = (char *)import_normalize_date(csvin_get(f->t, i, EXT_DATE), s->ext_cells[i].date,
+                                                sizeof(s->ext_cells[i].date));
         x->title = (char *)csvin_get(f->t, i, EXT_TITLE);
         x->category = (char *)csvin_get(f->t, i, EXT_CATEGORY);
         x->level = (char *)csvin_get(f->t, i, EXT_LEVEL);
@@ -1240,10 +1208,10 @@ static bool unit_arg(const struct cli *cli, const char *what, const char *arg)
 static bool month_arg(const struct cli *cli, const char *what, const char *arg, char out[8])
 {
     const char *p = arg;
-    int y = strspn(arg, "0123456789") == 4 ? take_number(&p, 4) : -1, m = -1;
+    int y = strspn(arg, "0123456789") == 4 ? import_take_number(&p, 4) : -1, m = -1;
     if (y >= 0 && *p && strchr("-/.", *p)) {
         p++;
-        m = take_number(&p, 2);
+        m = import_take_number(&p, 2);
     }
     if (y < 1900 || y > 9999 || m < 1 || m > 12 || *p) {
         (void)cli_usage_error(cli, "%s '%s' is not a month: write YYYY-MM, e.g. 2026-10", what,
@@ -1252,16 +1220,6 @@ static bool month_arg(const struct cli *cli, const char *what, const char *arg, 
     }
     snprintf(out, 8, "%04d-%02d", y % 10000, m % 100);
     return true;
-}
-
-/* After cli_open_session: an admin acts on no district of its own and must name one. */
-static int need_district(const struct cli *cli, const char *district)
-{
-    const Yanxiu__V1__Identity *id = cli->me->whoami_reply->identity;
-    if (district[0] || strcmp(id->role, "admin") != 0)
-        return CLI_OK;
-    return cli_usage_error(cli, "user %s is an admin: name the district with --district CODE",
-                           id->user);
 }
 
 /* The statuses a report can have, for --status. */
@@ -1730,7 +1688,7 @@ int cmd_report_submit(struct cli *cli, int argc, char **argv)
 
     rc = cli_open_session(cli);
     if (rc == CLI_OK)
-        rc = need_district(cli, o.district);
+        rc = view_need_district(cli, o.district);
     Yanxiu__V1__Envelope *resp = NULL;
     if (rc == CLI_OK)
         rc = submit_send(cli, &o, &req, &resp);
@@ -1859,7 +1817,7 @@ static int review(struct cli *cli, int argc, char **argv, const char *action)
         return cli_usage_error(cli, "--reason TEXT is missing: say why (the unit reads it)");
     rc = cli_open_session(cli);
     if (rc == CLI_OK)
-        rc = need_district(cli, district);
+        rc = view_need_district(cli, district);
     if (rc != CLI_OK)
         return rc;
 
@@ -2036,7 +1994,7 @@ int cmd_report_list(struct cli *cli, int argc, char **argv)
         return cli_usage_error(cli, "--from %s is after --to %s", from, to);
     int rc = cli_open_session(cli);
     if (rc == CLI_OK)
-        rc = need_district(cli, district);
+        rc = view_need_district(cli, district);
     if (rc != CLI_OK)
         return rc;
 
@@ -2396,7 +2354,7 @@ int cmd_report_show(struct cli *cli, int argc, char **argv)
         return rc;
     rc = cli_open_session(cli);
     if (rc == CLI_OK)
-        rc = need_district(cli, district);
+        rc = view_need_district(cli, district);
     if (rc != CLI_OK)
         return rc;
 

@@ -2,25 +2,20 @@
  * cmd_roster: yanxiu units import|list and roster import|list|transfer. An
  * import reads the whole CSV file, checks what the protocol cannot carry
  * (booleans) and duplicate codes, sends the file as one request, and turns
- * the server's row paths ("teachers[17].school_code") back into lines of it.
+ * the server's row paths ("teachers[17].school_code") back into lines of it
+ * (import.c does the work).
  */
-#include <ctype.h>
 #include <errno.h>
-#include <inttypes.h>
-#include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "cli.h"
 #include "csvin.h"
+#include "import.h"
 #include "out.h"
+#include "view.h"
 #include "yxc.h"
-
-/* Problems of a file listed one per line before giving up; the rest are counted. */
-#define MAX_LISTED_PROBLEMS 100
 
 /* --- the files ------------------------------------------------------------------------ */
 
@@ -75,6 +70,9 @@ static const char *const teacher_backbone_names[] = {"骨干教师", NULL};
 static const char *const teacher_new_names[] = {"新任教师", NULL};
 static const char *const teacher_status_names[] = {"状态", NULL};
 
+/* Teacher.research_group is the file's "group" (教研组). */
+static const char *const teacher_renames[][2] = {{"research_group", "group"}, {NULL, NULL}};
+
 static const struct csvin_column teacher_cols[TEACHER_NCOLS] = {
     [TEACHER_CODE] = {"teacher_code", teacher_code_names, true},
     [TEACHER_NAME] = {"name", teacher_name_names, true},
@@ -86,322 +84,6 @@ static const struct csvin_column teacher_cols[TEACHER_NCOLS] = {
     [TEACHER_NEW] = {"new_teacher", teacher_new_names, false},
     [TEACHER_STATUS] = {"status", teacher_status_names, false},
 };
-
-/* A file being imported, and the problems found in it so far. */
-struct import_file {
-    const char *path; /* as the user gave it */
-    struct csvin_table *t;
-    const struct csvin_column *cols;
-    size_t ncols;
-    const char *list; /* the request's repeated field: "units" or "teachers" */
-    size_t problems;
-};
-
-/* Prints one problem of the file (the first MAX_LISTED_PROBLEMS; the rest are counted). */
-__attribute__((format(printf, 2, 3))) static void file_problem(struct import_file *f,
-                                                               const char *fmt, ...)
-{
-    if (f->problems++ >= MAX_LISTED_PROBLEMS)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-}
-
-/* Says how many problems there were and that nothing was imported; returns CLI_FAILED. */
-static int file_rejected(const struct import_file *f, const char *why)
-{
-    if (f->problems > MAX_LISTED_PROBLEMS)
-        fprintf(stderr, "yanxiu: %s: %zu problems (the first %d listed); %s\n", f->path,
-                f->problems, MAX_LISTED_PROBLEMS, why);
-    else
-        fprintf(stderr, "yanxiu: %s: %zu problem%s; %s\n", f->path, f->problems,
-                f->problems == 1 ? "" : "s", why);
-    return CLI_FAILED;
-}
-
-/* Reads the file into f->t (NULL unless CLI_OK). Returns an exit code, having said what is
-   wrong. */
-static int import_read(struct import_file *f, enum csvin_encoding enc)
-{
-    struct csvin_error err;
-    f->t = csvin_read(f->path, enc, f->cols, f->ncols, &err);
-    if (!f->t) {
-        fprintf(stderr, "yanxiu: %s\n", err.message);
-        return CLI_FAILED;
-    }
-    if (csvin_rows(f->t) == 0) {
-        fprintf(stderr, "yanxiu: %s: no rows below the header: nothing to import\n", f->path);
-        csvin_free(f->t);
-        f->t = NULL;
-        return CLI_FAILED;
-    }
-    return CLI_OK;
-}
-
-struct code_row {
-    const char *code;
-    size_t row;
-};
-
-static int code_row_cmp(const void *a, const void *b)
-{
-    const struct code_row *x = a, *y = b;
-    int c = strcmp(x->code, y->code);
-    return c ? c : (x->row > y->row) - (x->row < y->row);
-}
-
-/*
- * Finds rows (of the n in t) whose code (column `col`) repeats an earlier
- * row's: first[row] is that earlier row, or SIZE_MAX. Sorting keeps this
- * fast for the largest files (the server refuses duplicates too; this names
- * both lines). NULL when memory runs out.
- */
-static size_t *find_duplicates(const struct csvin_table *t, size_t n, size_t col)
-{
-    size_t *first = malloc(n * sizeof(*first));
-    struct code_row *v = malloc(n * sizeof(*v));
-    if (!first || !v) {
-        free(first);
-        free(v);
-        return NULL;
-    }
-    for (size_t i = 0; i < n; i++) {
-        first[i] = SIZE_MAX;
-        v[i] = (struct code_row){csvin_get(t, i, col), i};
-    }
-    qsort(v, n, sizeof(*v), code_row_cmp);
-    /* Sorted by row within a code: the first entry of a run is the earliest row.
-       Empty codes are the server's to name (they are not duplicates). */
-    for (size_t i = 1, start = 0; i < n; i++) {
-        if (strcmp(v[i].code, v[start].code) != 0)
-            start = i;
-        else if (v[i].code[0])
-            first[v[i].row] = v[start].row;
-    }
-    free(v);
-    return first;
-}
-
-/* Lists every repeated code of column `col` as a problem. False when memory ran out. */
-static bool check_duplicates(struct import_file *f, size_t col, const char *what)
-{
-    size_t n = csvin_rows(f->t);
-    size_t *first = find_duplicates(f->t, n, col);
-    if (!first)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (first[i] != SIZE_MAX)
-            file_problem(f, "%s line %d (%s): %s %s is listed twice (also line %d)", f->path,
-                         csvin_line(f->t, i), csvin_header(f->t, col), what,
-                         csvin_get(f->t, i, col), csvin_line(f->t, first[i]));
-    free(first);
-    return true;
-}
-
-/* yes/no, 是/否, 1/0, true/false (any ASCII case: Excel writes TRUE); empty is no.
-   False when s is none of these. */
-static bool parse_flag(const char *s, bool *v)
-{
-    static const struct {
-        const char *word;
-        bool value;
-    } words[] = {{"", false},  {"no", false}, {"否", false},  {"0", false},    {"yes", true},
-                 {"是", true}, {"1", true},   {"true", true}, {"false", false}};
-    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
-        if (strcasecmp(s, words[i].word) == 0) {
-            *v = words[i].value;
-            return true;
-        }
-    }
-    return false;
-}
-
-/* The flag in column `col` of `row`; a problem of the file when it is not a yes or a no. */
-static bool flag_cell(struct import_file *f, size_t row, size_t col)
-{
-    bool v = false;
-    const char *s = csvin_get(f->t, row, col);
-    if (parse_flag(s, &v))
-        return v;
-    /* Quote at most 40 bytes, cut at a character boundary. */
-    size_t len = strlen(s), shown = len > 40 ? 40 : len;
-    while (shown > 0 && shown < len && ((unsigned char)s[shown] & 0xc0) == 0x80)
-        shown--;
-    file_problem(f,
-                 "%s line %d (%s): \"%.*s%s\" is neither yes nor no: write yes/no, 是/否, 1/0 "
-                 "or true/false (empty: no)",
-                 f->path, csvin_line(f->t, row), csvin_header(f->t, col), (int)shown, s,
-                 shown < len ? "…" : "");
-    return false;
-}
-
-/* Whole decimal digits at *p, from 1 to `max` of them; advances *p. -1 when none. */
-static int take_number(const char **p, int max)
-{
-    int v = 0, n = 0;
-    for (; n < max && **p >= '0' && **p <= '9'; n++, (*p)++)
-        v = v * 10 + (**p - '0');
-    return n ? v : -1;
-}
-
-/*
- * Excel shows dates as 2019/9/1 and saves them so: a year of four digits,
- * then month and day of one or two, separated alike by '-', '/' or '.',
- * becomes YYYY-MM-DD in out (and out is returned). Anything else is
- * returned as it is, for the server to judge (and name the line).
- */
-static const char *normalize_date(const char *s, char *out, size_t cap)
-{
-    const char *p = s;
-    int y = strspn(s, "0123456789") == 4 ? take_number(&p, 4) : -1;
-    char sep = *p;
-    int m = -1, d = -1;
-    if (y >= 0 && sep && strchr("-/.", sep)) {
-        p++;
-        m = take_number(&p, 2);
-    }
-    if (m >= 0 && *p == sep) {
-        p++;
-        d = take_number(&p, 2);
-    }
-    if (d < 0 || *p != '\0')
-        return s;
-    snprintf(out, cap, "%04d-%02d-%02d", y, m, d);
-    return out;
-}
-
-/* --- the server's answer, back in the user's file ----------------------------------- */
-
-/*
- * Parses "<list>[<row>]" or "<list>[<row>].<field>". False when the path is
- * not of that shape.
- */
-static bool parse_row_path(const char *path, const char *list, size_t *row, const char **field)
-{
-    size_t n = strlen(list);
-    if (strncmp(path, list, n) != 0 || path[n] != '[')
-        return false;
-    const char *p = path + n + 1;
-    size_t v = 0;
-    if (*p < '0' || *p > '9')
-        return false;
-    for (; *p >= '0' && *p <= '9'; p++) {
-        if (v > (SIZE_MAX - 9) / 10)
-            return false;
-        v = v * 10 + (size_t)(*p - '0');
-    }
-    if (*p != ']')
-        return false;
-    p++;
-    if (*p == '.' && p[1])
-        *field = p + 1;
-    else if (*p == '\0')
-        *field = "";
-    else
-        return false;
-    *row = v;
-    return true;
-}
-
-/* The column a field of the request came from; ncols when none. */
-static size_t field_column(const struct import_file *f, const char *field)
-{
-    if (strcmp(field, "research_group") == 0)
-        field = "group"; /* Teacher.research_group is the file's "group" (教研组) */
-    for (size_t c = 0; c < f->ncols; c++)
-        if (strcmp(f->cols[c].name, field) == 0)
-            return c;
-    return f->ncols;
-}
-
-/*
- * The server names other rows by index ("listed twice (also row 4)"): say
- * "line N" of the file instead. Writes the reason, rewritten or not, to buf.
- */
-static const char *rows_to_lines(const struct import_file *f, const char *reason, char *buf,
-                                 size_t cap)
-{
-    static const char marker[] = "(also row ";
-    const char *at = strstr(reason, marker);
-    size_t row;
-    char *end;
-    if (!at || !isdigit((unsigned char)at[sizeof(marker) - 1]))
-        return reason;
-    errno = 0;
-    unsigned long long v = strtoull(at + sizeof(marker) - 1, &end, 10);
-    row = (size_t)v;
-    if (errno || *end != ')' || v >= csvin_rows(f->t))
-        return reason;
-    snprintf(buf, cap, "%.*s(also line %d%s", (int)(at - reason), reason, csvin_line(f->t, row),
-             end);
-    return buf;
-}
-
-/* Prints one violation the server found, at its line of the file when it names a row. */
-static void print_violation(struct import_file *f, const Yanxiu__V1__FieldViolation *v)
-{
-    size_t row;
-    const char *field;
-    char buf[1200];
-    f->problems++;
-    if (!parse_row_path(v->path, f->list, &row, &field) || row >= csvin_rows(f->t)) {
-        fprintf(stderr, "%s%s%s\n", v->path, v->path[0] ? ": " : "", v->reason);
-        return;
-    }
-    const char *reason = rows_to_lines(f, v->reason, buf, sizeof(buf));
-    size_t col = field_column(f, field);
-    int line = csvin_line(f->t, row);
-    if (col < f->ncols)
-        fprintf(stderr, "%s line %d (%s): %s\n", f->path, line, csvin_header(f->t, col), reason);
-    else if (field[0])
-        fprintf(stderr, "%s line %d (%s): %s\n", f->path, line, field, reason);
-    else
-        fprintf(stderr, "%s line %d: %s\n", f->path, line, reason);
-}
-
-/*
- * Sends the import `req` and prints the counts. Violations come back as
- * lines of the file, every one, then the server's summary. Returns an exit
- * code.
- */
-static int import_send(struct cli *cli, struct import_file *f, Yanxiu__V1__Envelope *req)
-{
-    struct yxc_error err;
-    uint64_t id;
-    Yanxiu__V1__Envelope *resp = NULL;
-    if (!yxc_send(cli->conn, req, &id, &err) || !yxc_await(cli->conn, id, &resp, &err)) {
-        if (err.fail == YXC_ERR_USAGE && strstr(err.message, "frame limit"))
-            fprintf(stderr, "hint: split %s into smaller files and import them one by one\n",
-                    f->path);
-        return cli_report(cli, &err);
-    }
-    if (resp->body_case == YANXIU__V1__ENVELOPE__BODY_ERROR && resp->error->n_violations > 0) {
-        const Yanxiu__V1__Error *e = resp->error;
-        for (size_t i = 0; i < e->n_violations; i++)
-            print_violation(f, e->violations[i]);
-        fprintf(stderr, "yanxiu: %s: %s\n", f->path, e->message);
-        yxc_free(resp);
-        return CLI_FAILED;
-    }
-    if (!yxc_check(resp, &err)) {
-        yxc_free(resp);
-        return cli_report(cli, &err);
-    }
-    if (resp->body_case != YANXIU__V1__ENVELOPE__BODY_IMPORT_RESULT) {
-        fprintf(stderr, "yanxiu: the server at %s answered the import with %s\n", cli->peer,
-                yxc_body_name(resp->body_case));
-        yxc_free(resp);
-        return CLI_FAILED;
-    }
-    const Yanxiu__V1__ImportResult *r = resp->import_result;
-    printf("%s: %" PRIu32 " created, %" PRIu32 " updated, %" PRIu32 " unchanged\n", f->path,
-           r->created, r->updated, r->unchanged);
-    yxc_free(resp);
-    return CLI_OK;
-}
 
 /* --- options -------------------------------------------------------------------------- */
 
@@ -432,16 +114,6 @@ static const char *one_operand(const struct cli *cli, int argc, char **argv, con
         return NULL;
     }
     return argv[optind];
-}
-
-/* After cli_open_session: an admin acts on no district of its own and must name one. */
-static int need_district(const struct cli *cli, const char *district)
-{
-    const Yanxiu__V1__Identity *id = cli->me->whoami_reply->identity;
-    if (district[0] || strcmp(id->role, "admin") != 0)
-        return CLI_OK;
-    return cli_usage_error(cli, "user %s is an admin: name the district with --district CODE",
-                           id->user);
 }
 
 /* Options of both imports. */
@@ -523,7 +195,8 @@ int cmd_units_import(struct cli *cli, int argc, char **argv)
     int rc = import_options(cli, argc, argv, &o);
     if (rc != CLI_OK)
         return rc;
-    struct import_file f = {o.path, NULL, unit_cols, UNIT_NCOLS, "units", 0};
+    struct import_file f = {
+        .path = o.path, .cols = unit_cols, .ncols = UNIT_NCOLS, .list = "units"};
     rc = import_read(&f, o.enc);
     if (rc != CLI_OK)
         return rc;
@@ -534,13 +207,13 @@ int cmd_units_import(struct cli *cli, int argc, char **argv)
     struct {
         char opened[16], closed[16];
     } *dates = calloc(n, sizeof(*dates));
-    if (!units || !ptrs || !dates || !check_duplicates(&f, UNIT_SCHOOL_CODE, "school")) {
+    if (!units || !ptrs || !dates || !import_check_duplicates(&f, UNIT_SCHOOL_CODE, "school")) {
         fprintf(stderr, "yanxiu: out of memory reading %zu rows of %s\n", n, f.path);
         rc = CLI_FAILED;
         goto done;
     }
     if (f.problems) {
-        rc = file_rejected(&f, "nothing was sent");
+        rc = import_rejected(&f, "nothing was sent");
         goto done;
     }
     for (size_t i = 0; i < n; i++) {
@@ -551,16 +224,16 @@ int cmd_units_import(struct cli *cli, int argc, char **argv)
         u->name = (char *)csvin_get(f.t, i, UNIT_NAME);
         u->kind = (char *)csvin_get(f.t, i, UNIT_KIND);
         u->central_code = (char *)csvin_get(f.t, i, UNIT_CENTRAL_CODE);
-        u->opened = (char *)normalize_date(csvin_get(f.t, i, UNIT_OPENED), dates[i].opened,
-                                           sizeof(dates[i].opened));
-        u->closed = (char *)normalize_date(csvin_get(f.t, i, UNIT_CLOSED), dates[i].closed,
-                                           sizeof(dates[i].closed));
+        u->opened = (char *)import_normalize_date(csvin_get(f.t, i, UNIT_OPENED), dates[i].opened,
+                                                  sizeof(dates[i].opened));
+        u->closed = (char *)import_normalize_date(csvin_get(f.t, i, UNIT_CLOSED), dates[i].closed,
+                                                  sizeof(dates[i].closed));
         ptrs[i] = u;
     }
 
     rc = cli_open_session(cli);
     if (rc == CLI_OK)
-        rc = need_district(cli, o.district);
+        rc = view_need_district(cli, o.district);
     if (rc == CLI_OK) {
         Yanxiu__V1__ImportUnitsRequest in = YANXIU__V1__IMPORT_UNITS_REQUEST__INIT;
         in.district_code = (char *)o.district;
@@ -636,7 +309,11 @@ int cmd_roster_import(struct cli *cli, int argc, char **argv)
     int rc = import_options(cli, argc, argv, &o);
     if (rc != CLI_OK)
         return rc;
-    struct import_file f = {o.path, NULL, teacher_cols, TEACHER_NCOLS, "teachers", 0};
+    struct import_file f = {.path = o.path,
+                            .cols = teacher_cols,
+                            .ncols = TEACHER_NCOLS,
+                            .list = "teachers",
+                            .renames = teacher_renames};
     rc = import_read(&f, o.enc);
     if (rc != CLI_OK)
         return rc;
@@ -644,7 +321,7 @@ int cmd_roster_import(struct cli *cli, int argc, char **argv)
     size_t n = csvin_rows(f.t);
     Yanxiu__V1__Teacher *ts = calloc(n, sizeof(*ts));
     Yanxiu__V1__Teacher **ptrs = calloc(n, sizeof(*ptrs));
-    if (!ts || !ptrs || !check_duplicates(&f, TEACHER_CODE, "teacher")) {
+    if (!ts || !ptrs || !import_check_duplicates(&f, TEACHER_CODE, "teacher")) {
         fprintf(stderr, "yanxiu: out of memory reading %zu rows of %s\n", n, f.path);
         rc = CLI_FAILED;
         goto done;
@@ -658,20 +335,20 @@ int cmd_roster_import(struct cli *cli, int argc, char **argv)
         t->school_code = (char *)csvin_get(f.t, i, TEACHER_SCHOOL_CODE);
         t->subject = (char *)csvin_get(f.t, i, TEACHER_SUBJECT);
         t->research_group = (char *)csvin_get(f.t, i, TEACHER_GROUP);
-        t->homeroom = flag_cell(&f, i, TEACHER_HOMEROOM);
-        t->backbone = flag_cell(&f, i, TEACHER_BACKBONE);
-        t->new_teacher = flag_cell(&f, i, TEACHER_NEW);
+        t->homeroom = import_flag_cell(&f, i, TEACHER_HOMEROOM);
+        t->backbone = import_flag_cell(&f, i, TEACHER_BACKBONE);
+        t->new_teacher = import_flag_cell(&f, i, TEACHER_NEW);
         t->status = (char *)csvin_get(f.t, i, TEACHER_STATUS);
         ptrs[i] = t;
     }
     if (f.problems) {
-        rc = file_rejected(&f, "nothing was sent");
+        rc = import_rejected(&f, "nothing was sent");
         goto done;
     }
 
     rc = cli_open_session(cli);
     if (rc == CLI_OK)
-        rc = need_district(cli, o.district);
+        rc = view_need_district(cli, o.district);
     if (rc == CLI_OK) {
         Yanxiu__V1__ImportRosterRequest in = YANXIU__V1__IMPORT_ROSTER_REQUEST__INIT;
         in.district_code = (char *)o.district;
@@ -804,7 +481,7 @@ int cmd_units_list(struct cli *cli, int argc, char **argv)
         return rc;
     rc = cli_open_session(cli);
     if (rc == CLI_OK)
-        rc = need_district(cli, district);
+        rc = view_need_district(cli, district);
     if (rc != CLI_OK)
         return rc;
 
@@ -916,7 +593,7 @@ int cmd_roster_list(struct cli *cli, int argc, char **argv)
         return rc;
     rc = cli_open_session(cli);
     if (rc == CLI_OK)
-        rc = need_district(cli, district);
+        rc = view_need_district(cli, district);
     if (rc != CLI_OK)
         return rc;
 
