@@ -54,6 +54,17 @@ static int cmd_audit(struct cli *cli, int argc, char **argv);
 
 /* Sorted by name, as `yanxiu --help` lists them. */
 static const struct command commands[] = {
+    {"assessment results",
+     "the year's assessment (年度考核): score, grade, final grade, consequences",
+     cmd_assessment_results, cmd_assessment_results_usage},
+    {"assessment scheme list", "list the district's assessment schemes (考核方案)",
+     cmd_assessment_scheme_list, cmd_assessment_scheme_list_usage},
+    {"assessment scheme set", "store an assessment scheme (items, grades) from an INI file",
+     cmd_assessment_scheme_set, cmd_assessment_scheme_set_usage},
+    {"assessment scheme show", "print an assessment scheme as its INI file",
+     cmd_assessment_scheme_show, cmd_assessment_scheme_show_usage},
+    {"assessment scores import", "enter item scores (考核得分) from a CSV file",
+     cmd_assessment_scores_import, cmd_assessment_scores_import_usage},
     {"audit", "list the audit log: logins, logouts and every write", cmd_audit,
      "usage: yanxiu audit [--since TIME] [--user NAME] [--limit N] [--format FORMAT]\n"
      "\n"
@@ -116,8 +127,8 @@ static const struct command commands[] = {
      "             and how far its clock is from the daemon's\n"
      "  --count N  ping N times (1 to 100000) one after the other and show the\n"
      "             minimum, average and maximum round trip\n"},
-    {"policy set", "store a new version of the district's policy from an INI file",
-     cmd_policy_set, cmd_policy_set_usage},
+    {"policy set", "store a new version of the district's policy from an INI file", cmd_policy_set,
+     cmd_policy_set_usage},
     {"policy show", "print the district's policy (区县研修政策) as an INI file", cmd_policy_show,
      cmd_policy_show_usage},
     {"report approve", "approve a unit's monthly report (district)", cmd_report_approve,

@@ -159,4 +159,16 @@ extern const char cmd_compliance_groups_usage[];
 extern const char cmd_reporting_rates_usage[];
 extern const char cmd_teacher_history_usage[];
 
+/* cmd_assess.c: annual assessment (考核): schemes, item scores, results. */
+int cmd_assessment_scheme_set(struct cli *cli, int argc, char **argv);
+int cmd_assessment_scheme_list(struct cli *cli, int argc, char **argv);
+int cmd_assessment_scheme_show(struct cli *cli, int argc, char **argv);
+int cmd_assessment_scores_import(struct cli *cli, int argc, char **argv);
+int cmd_assessment_results(struct cli *cli, int argc, char **argv);
+extern const char cmd_assessment_scheme_set_usage[];
+extern const char cmd_assessment_scheme_list_usage[];
+extern const char cmd_assessment_scheme_show_usage[];
+extern const char cmd_assessment_scores_import_usage[];
+extern const char cmd_assessment_results_usage[];
+
 #endif

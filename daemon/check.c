@@ -3,6 +3,7 @@
  */
 #include "check.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,4 +146,33 @@ bool check_multiline(const char *s, size_t max_bytes)
     bool ok = rpc_text_ok(copy, max_bytes);
     free(copy);
     return ok;
+}
+
+bool check_decimal(const char *s, int decimals, double min, double max)
+{
+    const char *q = s + (*s == '-' || *s == '+');
+    if (!*q || strspn(q, "0123456789.") != strlen(q))
+        return false;
+    char *end;
+    double d = strtod(s, &end);
+    if (end == s || *end || !isfinite(d) || d < min || d > max)
+        return false;
+    const char *dot = strchr(s, '.');
+    return !dot || (int)strlen(dot + 1) <= decimals;
+}
+
+char *check_read_line(char *buf, int size, void *stream)
+{
+    struct check_lines *st = stream;
+    if (!*st->p)
+        return NULL;
+    const char *nl = strchr(st->p, '\n');
+    size_t len = nl ? (size_t)(nl - st->p + 1) : strlen(st->p);
+    if (len >= (size_t)size)
+        len = (size_t)size - 1;
+    memcpy(buf, st->p, len);
+    buf[len] = '\0';
+    st->p += len;
+    st->line++;
+    return buf;
 }

@@ -44,6 +44,18 @@ bool check_text(const char *s, size_t max_chars, bool allow_empty);
 /* Valid UTF-8 text of at most max_bytes, where line breaks are allowed. */
 bool check_multiline(const char *s, size_t max_bytes);
 
+/* A plain decimal (no exponent, hex or inf: what SQL's numeric reads) with at most
+   `decimals` digits after the point, in [min, max]. */
+bool check_decimal(const char *s, int decimals, double min, double max);
+
+/* A text read line by line for ini_parse_stream (libinih): pass check_read_line as the
+   reader and the struct as its stream; `line` is the 1-based line last read. */
+struct check_lines {
+    const char *p; /* the rest of the text */
+    int line;
+};
+char *check_read_line(char *buf, int size, void *stream);
+
 /* A code and the row it came from, for check_duplicates. */
 struct check_code_at {
     const char *code;

@@ -4,7 +4,6 @@
 #include "policy.h"
 
 #include <ini.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,55 +54,23 @@ static const struct {
 };
 
 struct parse {
-    const char *p; /* the rest of the text */
-    int line;
+    struct check_lines lines; /* the text and the line being read */
     struct policy_values *out;
     struct rpc_violations *vs;
     bool seen[POLICY_NKEYS];
     bool oom;
 };
 
-static char *read_line(char *buf, int size, void *user)
-{
-    struct parse *st = user;
-    if (!*st->p)
-        return NULL;
-    const char *nl = strchr(st->p, '\n');
-    size_t len = nl ? (size_t)(nl - st->p + 1) : strlen(st->p);
-    if (len >= (size_t)size)
-        len = (size_t)size - 1;
-    memcpy(buf, st->p, len);
-    buf[len] = '\0';
-    st->p += len;
-    st->line++;
-    return buf;
-}
-
 static void problem(struct parse *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void problem(struct parse *st, const char *fmt, ...)
 {
     char path[32], reason[400];
-    snprintf(path, sizeof(path), "line %d", st->line);
+    snprintf(path, sizeof(path), "line %d", st->lines.line);
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(reason, sizeof(reason), fmt, ap);
     va_end(ap);
     rpc_violation(st->vs, path, "%s", reason);
-}
-
-/* A number with at most `decimals` digits after the point, in [min, max]. */
-static bool number(const char *s, int decimals, double min, double max)
-{
-    /* plain decimals only: strtod also reads 1e1, 0x10, inf, which SQL does not */
-    const char *q = s + (*s == '-' || *s == '+');
-    if (!*q || strspn(q, "0123456789.") != strlen(q))
-        return false;
-    char *end;
-    double d = strtod(s, &end);
-    if (end == s || *end || !isfinite(d) || d < min || d > max)
-        return false;
-    const char *dot = strchr(s, '.');
-    return !dot || (int)strlen(dot + 1) <= decimals;
 }
 
 /* The comma-separated words as a PostgreSQL array literal; NULL when one is bad. */
@@ -181,7 +148,7 @@ static int on_key(void *user, const char *section, const char *name, const char 
     bool ok = rpc_text_ok(value, 4000);
     switch (keys[k].kind) {
     case K_INT:
-        ok = ok && number(value, 0, keys[k].min, keys[k].max);
+        ok = ok && check_decimal(value, 0, keys[k].min, keys[k].max);
         if (!ok) {
             snprintf(buf, sizeof(buf), "a whole number from %g to %g", keys[k].min, keys[k].max);
             problem(st, "%s: must be %s", name, buf);
@@ -190,7 +157,7 @@ static int on_key(void *user, const char *section, const char *name, const char 
     case K_HOURS:
     case K_PERCENT:
     case K_FACTOR:
-        ok = ok && number(value, keys[k].kind == K_HOURS ? 1 : 2, keys[k].min, keys[k].max);
+        ok = ok && check_decimal(value, keys[k].kind == K_HOURS ? 1 : 2, keys[k].min, keys[k].max);
         if (!ok) {
             snprintf(buf, sizeof(buf), "a number from %g to %g", keys[k].min, keys[k].max);
             problem(st, "%s: must be %s", name, buf);
@@ -241,8 +208,8 @@ static int on_key(void *user, const char *section, const char *name, const char 
 bool policy_parse(const char *text, struct policy_values *out, struct rpc_violations *vs)
 {
     memset(out, 0, sizeof(*out));
-    struct parse st = {.p = text, .out = out, .vs = vs};
-    int rc = ini_parse_stream(read_line, &st, on_key, &st);
+    struct parse st = {.lines = {.p = text}, .out = out, .vs = vs};
+    int rc = ini_parse_stream(check_read_line, &st.lines, on_key, &st);
     if (rc > 0) {
         char path[32];
         snprintf(path, sizeof(path), "line %d", rc);

@@ -12,6 +12,7 @@
 
 #include "conn.h"
 #include "log.h"
+#include "rpc_assess.h"
 #include "rpc_audit.h"
 #include "rpc_auth.h"
 #include "rpc_basic.h"
@@ -54,6 +55,11 @@ static const struct rpc_method methods[] = {
      ROLES_ANY},
     {YANXIU__V1__ENVELOPE__BODY_TEACHER_HISTORY, "TeacherHistory", compliance_teacher_history,
      ROLES_ANY},
+    {YANXIU__V1__ENVELOPE__BODY_SET_SCHEME, "SetScheme", assess_scheme_set,
+     ROLE_ADMIN | ROLE_DISTRICT},
+    {YANXIU__V1__ENVELOPE__BODY_LIST_SCHEMES, "ListSchemes", assess_scheme_list, ROLES_ANY},
+    {YANXIU__V1__ENVELOPE__BODY_IMPORT_SCORES, "ImportScores", assess_scores_import, ROLES_ANY},
+    {YANXIU__V1__ENVELOPE__BODY_ASSESSMENT_RESULTS, "AssessmentResults", assess_results, ROLES_ANY},
 };
 
 static const struct db_stmt rpc_stmts[] = {
@@ -81,6 +87,7 @@ void rpc_register_statements(void)
     roster_register();
     report_register();
     compliance_register();
+    assess_register();
 }
 
 struct db_job *rpc_job_new(struct rpc_req *req, db_done_fn fn)
@@ -103,6 +110,21 @@ void rpc_query(struct rpc_req *req, db_done_fn fn, const char *stmt, int n,
 {
     struct db_job *job = rpc_job_new(req, fn);
     if (!job || !db_job_add(job, stmt, n, values)) {
+        db_job_free(job);
+        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
+    rpc_submit(req, job);
+}
+
+void rpc_run(struct rpc_req *req, db_done_fn fn, const char *const *stmts, size_t nstmts, int n,
+             const char *const *values)
+{
+    struct db_job *job = rpc_job_new(req, fn);
+    bool ok = job != NULL;
+    for (size_t i = 0; ok && i < nstmts; i++)
+        ok = db_job_add(job, stmts[i], n, values);
+    if (!ok) {
         db_job_free(job);
         rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
         return;

@@ -102,6 +102,14 @@ void rpc_query(struct rpc_req *req, db_done_fn fn, const char *stmt, int n,
                const char *const *values);
 
 /*
+ * Like rpc_query, for `nstmts` statements that all take the same `n`
+ * parameters, run in one transaction; their results follow one another
+ * from RPC_FIRST_RESULT.
+ */
+void rpc_run(struct rpc_req *req, db_done_fn fn, const char *const *stmts, size_t nstmts, int n,
+             const char *const *values);
+
+/*
  * Field violations collected while validating a request: at most
  * RPC_MAX_VIOLATIONS are kept (the total is still counted).
  */

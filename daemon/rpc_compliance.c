@@ -113,7 +113,7 @@ void compliance_register(void)
 }
 
 /* Today in Asia/Shanghai (UTC+8, no daylight saving), YYYY-MM-DD. */
-static void today(char out[11])
+void compliance_today(char out[11])
 {
     time_t t = time(NULL) + 8 * 3600;
     struct tm tm;
@@ -122,10 +122,10 @@ static void today(char out[11])
 }
 
 /* The as-of day of a request: its own (checked) or today. False after answering. */
-static bool as_of_param(struct rpc_req *req, const char *given, char out[11])
+bool compliance_as_of(struct rpc_req *req, const char *given, char out[11])
 {
     if (!given[0]) {
-        today(out);
+        compliance_today(out);
         return true;
     }
     if (!check_date(given)) {
@@ -138,7 +138,7 @@ static bool as_of_param(struct rpc_req *req, const char *given, char out[11])
 }
 
 /* The unit filter: the school's own unit always; otherwise what was asked. */
-static bool unit_filter(struct rpc_req *req, const char *requested, const char **unit)
+bool compliance_unit_filter(struct rpc_req *req, const char *requested, const char **unit)
 {
     const struct session *s = &req->session;
     if (s->role == ROLE_SCHOOL) {
@@ -159,7 +159,7 @@ static bool unit_filter(struct rpc_req *req, const char *requested, const char *
     return true;
 }
 
-static bool year_ok(struct rpc_req *req, uint32_t year)
+bool compliance_year_ok(struct rpc_req *req, uint32_t year)
 {
     if (year < 2000 || year > 2100) {
         rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
@@ -182,22 +182,6 @@ static double dbl(const PGresult *r, int row, int col)
 static void fail_oom(struct rpc_req *req)
 {
     rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
-}
-
-/* Submits a job of the statements, all with the same parameters. */
-static void run(struct rpc_req *req, db_done_fn fn, const char *const *stmts, size_t nstmts, int n,
-                const char *const *v)
-{
-    struct db_job *job = rpc_job_new(req, fn);
-    bool ok = job != NULL;
-    for (size_t i = 0; ok && i < nstmts; i++)
-        ok = db_job_add(job, stmts[i], n, v);
-    if (!ok) {
-        db_job_free(job);
-        fail_oom(req);
-        return;
-    }
-    rpc_submit(req, job);
 }
 
 /* ---- policy ------------------------------------------------------------------------ */
@@ -248,7 +232,7 @@ void compliance_policy_get(struct rpc_req *req)
     const char *district;
     char as_of[11];
     if (!rpc_scope_district(req, in->district_code, &district) ||
-        !as_of_param(req, in->as_of, as_of))
+        !compliance_as_of(req, in->as_of, as_of))
         return;
     const char *v[] = {district, as_of};
     rpc_query(req, policy_got, "policy_get", 2, v);
@@ -260,7 +244,7 @@ void compliance_policy_set(struct rpc_req *req)
     const char *district;
     char effective[11];
     if (!rpc_scope_district(req, in->district_code, &district) ||
-        !as_of_param(req, in->effective, effective))
+        !compliance_as_of(req, in->effective, effective))
         return;
     struct rpc_violations vs = {0};
     struct policy_values pv;
@@ -300,7 +284,7 @@ void compliance_policy_set(struct rpc_req *req)
 /* ---- teachers -------------------------------------------------------------------------- */
 
 /* Splits rule\x1fneeded\x1fhad\x1e... into Reasons; false on OOM. */
-static bool parse_reasons(const char *s, Yanxiu__V1__Reason ***out, size_t *n)
+bool compliance_parse_reasons(const char *s, Yanxiu__V1__Reason ***out, size_t *n)
 {
     *out = NULL;
     *n = 0;
@@ -335,7 +319,7 @@ static bool parse_reasons(const char *s, Yanxiu__V1__Reason ***out, size_t *n)
     return true;
 }
 
-static void reasons_free(Yanxiu__V1__Reason **v, size_t n)
+void compliance_reasons_free(Yanxiu__V1__Reason **v, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         free(v[i]->rule);
@@ -378,7 +362,7 @@ static void teachers_done(void *arg, const struct db_outcome *out)
         t->credits = dbl(r, i, 10);
         t->unexcused_absences = u32(r, i, 11);
         t->status = PQgetvalue(r, i, 12);
-        ok = parse_reasons(PQgetvalue(r, i, 13), &t->reasons, &t->n_reasons);
+        ok = compliance_parse_reasons(PQgetvalue(r, i, 13), &t->reasons, &t->n_reasons);
         if (in->cycle) {
             t->cycle = PQgetvalue(r, i, 14);
             t->cycle_hours = dbl(r, i, 15);
@@ -386,7 +370,8 @@ static void teachers_done(void *arg, const struct db_outcome *out)
             t->cycle_centralized_hours = dbl(r, i, 17);
             t->cycle_homeroom_hours = dbl(r, i, 18);
             t->cycle_status = PQgetvalue(r, i, 19);
-            ok = ok && parse_reasons(PQgetvalue(r, i, 20), &t->cycle_reasons, &t->n_cycle_reasons);
+            ok = ok && compliance_parse_reasons(PQgetvalue(r, i, 20), &t->cycle_reasons,
+                                                &t->n_cycle_reasons);
         }
     }
     if (ok) {
@@ -396,7 +381,7 @@ static void teachers_done(void *arg, const struct db_outcome *out)
         list.year_start = PQntuples(w) ? PQgetvalue(w, 0, 0) : "";
         list.year_end = PQntuples(w) ? PQgetvalue(w, 0, 1) : "";
         char as_of[11];
-        today(as_of);
+        compliance_today(as_of);
         list.as_of = in->as_of[0] ? in->as_of : as_of;
         Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
         env.body_case = YANXIU__V1__ENVELOPE__BODY_TEACHER_LIST;
@@ -406,8 +391,8 @@ static void teachers_done(void *arg, const struct db_outcome *out)
         fail_oom(req);
     }
     for (size_t i = 0; rows && i < filled; i++) {
-        reasons_free(rows[i].reasons, rows[i].n_reasons);
-        reasons_free(rows[i].cycle_reasons, rows[i].n_cycle_reasons);
+        compliance_reasons_free(rows[i].reasons, rows[i].n_reasons);
+        compliance_reasons_free(rows[i].cycle_reasons, rows[i].n_cycle_reasons);
     }
     free(rows);
     free(ptrs);
@@ -421,8 +406,9 @@ void compliance_teachers(struct rpc_req *req)
     const Yanxiu__V1__ComplianceQuery *in = req->env->compliance_teachers;
     const char *district, *unit;
     char as_of[11], year[12];
-    if (!rpc_scope_district(req, in->district_code, &district) || !year_ok(req, in->year) ||
-        !as_of_param(req, in->as_of, as_of) || !unit_filter(req, in->unit_code, &unit))
+    if (!rpc_scope_district(req, in->district_code, &district) ||
+        !compliance_year_ok(req, in->year) || !compliance_as_of(req, in->as_of, as_of) ||
+        !compliance_unit_filter(req, in->unit_code, &unit))
         return;
     if (in->school_code[0] && !check_digits(in->school_code, 10)) {
         rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
@@ -509,8 +495,9 @@ static void units_done(void *arg, const struct db_outcome *out)
 static bool view_params(struct rpc_req *req, const Yanxiu__V1__ComplianceQuery *in,
                         const char **district, const char **unit, char as_of[11], char year[12])
 {
-    if (!rpc_scope_district(req, in->district_code, district) || !year_ok(req, in->year) ||
-        !as_of_param(req, in->as_of, as_of) || !unit_filter(req, in->unit_code, unit))
+    if (!rpc_scope_district(req, in->district_code, district) ||
+        !compliance_year_ok(req, in->year) || !compliance_as_of(req, in->as_of, as_of) ||
+        !compliance_unit_filter(req, in->unit_code, unit))
         return false;
     snprintf(year, 12, "%u", in->year);
     return true;
@@ -643,7 +630,8 @@ void compliance_reporting_rates(struct rpc_req *req)
     const char *district, *unit;
     char as_of[11], year[12], month[16] = "";
     if (!rpc_scope_district(req, in->district_code, &district) ||
-        !as_of_param(req, in->as_of, as_of) || !unit_filter(req, in->unit_code, &unit))
+        !compliance_as_of(req, in->as_of, as_of) ||
+        !compliance_unit_filter(req, in->unit_code, &unit))
         return;
     int y = 0;
     if (in->month[0]) {
@@ -653,7 +641,7 @@ void compliance_reporting_rates(struct rpc_req *req)
             return;
         }
         snprintf(month, sizeof(month), "%s-01", in->month);
-    } else if (!year_ok(req, in->year)) {
+    } else if (!compliance_year_ok(req, in->year)) {
         return;
     } else {
         y = (int)in->year;
@@ -661,7 +649,7 @@ void compliance_reporting_rates(struct rpc_req *req)
     snprintf(year, sizeof(year), "%d", y);
     const char *v[] = {district, year, as_of, month, unit};
     static const char *const stmts[] = {"reporting_rates", "reporting_cells"};
-    run(req, rates_done, stmts, 2, 5, v);
+    rpc_run(req, rates_done, stmts, 2, 5, v);
 }
 
 /* ---- a teacher's registration handbook (登记手册) ------------------------------------ */
@@ -765,7 +753,7 @@ void compliance_teacher_history(struct rpc_req *req)
     }
     const char *unit = req->session.role == ROLE_SCHOOL ? req->session.unit : "";
     char day[11];
-    today(day);
+    compliance_today(day);
     const char *vt[] = {district, in->teacher_code, unit};
     const char *vr[] = {district, in->teacher_code};
     const char *vs[] = {district, in->teacher_code, day};

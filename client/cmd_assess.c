@@ -1,0 +1,669 @@
+/*
+ * cmd_assess: annual assessment (考核) — yanxiu assessment scheme
+ * set|list|show, assessment scores import, and assessment results. A scheme
+ * is an INI file the server parses (every problem named by its line);
+ * scores are a CSV file as Excel saves it, sent whole and answered line by
+ * line; results are a view (view.h) in every format.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "csvin.h"
+#include "import.h"
+#include "view.h"
+#include "yxc.h"
+
+/* A scheme file larger than this is refused before it is sent. */
+#define MAX_SCHEME_BYTES (64 * 1024)
+
+/* Option letters of these commands (the common ones are view.h's). */
+enum {
+    OPT_SCHEME = 's',
+    OPT_YEAR = 'y',
+    OPT_UNIT = 'u',
+    OPT_APPROVED = 'A',
+    OPT_ENCODING = 'e',
+};
+
+/* "教师" / "单位" for a target code. */
+static const char *target_zh(const char *target)
+{
+    return strcmp(target, "teacher") == 0 ? "教师" : strcmp(target, "unit") == 0 ? "单位" : target;
+}
+
+/* "40", "40.5": at most one decimal, no trailing ".0". */
+static void short_number(double v, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%.1f", v);
+    size_t n = strlen(buf);
+    if (n > 2 && strcmp(buf + n - 2, ".0") == 0)
+        buf[n - 2] = '\0';
+}
+
+/* --- assessment scheme set ------------------------------------------------------------- */
+
+const char cmd_assessment_scheme_set_usage[] =
+    "usage: yanxiu assessment scheme set FILE [--district CODE]\n"
+    "\n"
+    "Stores the assessment scheme (考核方案) in FILE, a UTF-8 INI file (a BOM is\n"
+    "dropped; at most 64 KiB), under its name: a new scheme, or the new items and\n"
+    "grades of the scheme of that name. District accounts only. The server checks\n"
+    "every line first; if any is wrong nothing is stored and each problem is printed\n"
+    "as FILE line N: reason (exit status 1). A scheme that has scores keeps its\n"
+    "target and every item that has scores, and an item's maximum cannot drop below\n"
+    "a score already entered.\n"
+    "\n"
+    "The file (# and ; start comments; section names in English or Chinese):\n"
+    "  [scheme]            (or [方案])\n"
+    "  name = NAME         名称: how scores import and results name the scheme\n"
+    "  target = teacher    对象: teacher (教师) or unit (单位)\n"
+    "  title = TEXT        标题 (optional)\n"
+    "  [items]             (or [项目]) one line per item: item = maximum points,\n"
+    "                      from 0.1 to 1000, one decimal at most; 1 to 50 items\n"
+    "  [grades]            (or [等级]) one line per grade: grade = lowest score.\n"
+    "                      A grade holds the scores from its lowest score up to, but\n"
+    "                      not including, the next higher grade's ([60, 90) for 合格\n"
+    "                      below): one grade must start at 0; 1 to 10 grades\n"
+    "\n"
+    "Example (seed 002 §七, 教师考核: 满分100分, 60分以上为合格):\n"
+    "  [scheme]\n"
+    "  name = 2026教师培训考核\n"
+    "  target = teacher\n"
+    "  [items]\n"
+    "  培训心得体会 = 10\n"
+    "  质量检测 = 30\n"
+    "  暑期研修证书 = 10\n"
+    "  云教研反思 = 10\n"
+    "  推门听课材料 = 40\n"
+    "  [grades]\n"
+    "  优秀 = 90\n"
+    "  合格 = 60\n"
+    "  不合格 = 0\n"
+    "\n"
+    "  --district CODE  the district (6 digits); an admin must give it\n";
+
+/* Prints the schemes of a SchemeList one per line: "NAME (teacher): 5 items, 100 points,
+   grades 优秀 ≥ 90, 合格 ≥ 60, 不合格 ≥ 0". */
+static void print_scheme_line(const Yanxiu__V1__Scheme *s)
+{
+    char total[32];
+    short_number(s->total, total, sizeof(total));
+    printf("%s (%s %s): %zu item%s, %s points; grades", s->name, s->target, target_zh(s->target),
+           s->n_items, s->n_items == 1 ? "" : "s", total);
+    for (size_t i = 0; i < s->n_grades; i++) {
+        char min[32];
+        short_number(s->grades[i]->min_points, min, sizeof(min));
+        printf("%s %s from %s", i ? "," : "", s->grades[i]->name, min);
+    }
+    putchar('\n');
+}
+
+int cmd_assessment_scheme_set(struct cli *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"district", required_argument, NULL, VIEW_OPT_DISTRICT},
+        {0},
+    };
+    struct view_common c = {.district = "", .as_of = ""};
+    int opt;
+    while ((opt = cli_getopt(cli, argc, argv, opts)) != -1)
+        if (view_common_option(cli, opt, &c) != VIEW_OPT_TAKEN)
+            return CLI_USAGE;
+    if (optind >= argc)
+        return cli_usage_error(cli, "FILE (the scheme file to store) is missing");
+    if (optind + 1 < argc)
+        return cli_usage_error(cli, "unexpected argument '%s' (give one FILE)", argv[optind + 1]);
+    const char *path = argv[optind];
+    char *text;
+    int rc = view_read_text(path, MAX_SCHEME_BYTES, "scheme", &text);
+    if (rc != CLI_OK)
+        return rc;
+    rc = view_open_session(cli, c.district);
+    if (rc != CLI_OK) {
+        free(text);
+        return rc;
+    }
+    Yanxiu__V1__SetSchemeRequest in = YANXIU__V1__SET_SCHEME_REQUEST__INIT;
+    in.district_code = (char *)c.district;
+    in.ini = text;
+    Yanxiu__V1__Envelope req = YANXIU__V1__ENVELOPE__INIT;
+    req.body_case = YANXIU__V1__ENVELOPE__BODY_SET_SCHEME;
+    req.set_scheme = &in;
+    struct yxc_error err;
+    uint64_t id;
+    Yanxiu__V1__Envelope *resp = NULL;
+    bool sent = yxc_send(cli->conn, &req, &id, &err) && yxc_await(cli->conn, id, &resp, &err);
+    free(text);
+    if (!sent)
+        return cli_report(cli, &err);
+    if (resp->body_case == YANXIU__V1__ENVELOPE__BODY_ERROR && resp->error->n_violations > 0) {
+        const Yanxiu__V1__Error *e = resp->error;
+        for (size_t i = 0; i < e->n_violations; i++)
+            view_print_line_violation(path, e->violations[i]);
+        fprintf(stderr, "yanxiu: %s: %s\n", path, e->message);
+        yxc_free(resp);
+        return CLI_FAILED;
+    }
+    if (!yxc_check(resp, &err)) {
+        yxc_free(resp);
+        return cli_report(cli, &err);
+    }
+    if (resp->body_case != YANXIU__V1__ENVELOPE__BODY_SCHEME_LIST ||
+        resp->scheme_list->n_schemes != 1) {
+        fprintf(stderr, "yanxiu: the server at %s answered with %s\n", cli->peer,
+                yxc_body_name(resp->body_case));
+        yxc_free(resp);
+        return CLI_FAILED;
+    }
+    printf("stored scheme ");
+    print_scheme_line(resp->scheme_list->schemes[0]);
+    yxc_free(resp);
+    return CLI_OK;
+}
+
+/* --- assessment scheme list / show ------------------------------------------------------ */
+
+const char cmd_assessment_scheme_list_usage[] =
+    "usage: yanxiu assessment scheme list [--district CODE] [--format FORMAT] [-o FILE]\n"
+    "         [--force] [--bom]\n"
+    "\n"
+    "Lists the district's assessment schemes (考核方案): name, target (teacher 教师 or\n"
+    "unit 单位), title, items, total points, grades (each from its lowest score), when\n"
+    "and by whom it was last stored. Any account of the district.\n"
+    "\n" VIEW_OUTPUT_OPTIONS_TEXT;
+
+const char cmd_assessment_scheme_show_usage[] =
+    "usage: yanxiu assessment scheme show NAME [--district CODE]\n"
+    "\n"
+    "Prints scheme NAME as the INI file it was stored from (comments kept), ready to\n"
+    "edit and store again with yanxiu assessment scheme set. Any account of the\n"
+    "district.\n"
+    "\n"
+    "  --district CODE  the district (6 digits); an admin must give it\n";
+
+/* Asks for the schemes (all, or `name`). Returns an exit code; *resp on CLI_OK. */
+static int list_schemes(struct cli *cli, const char *district, const char *name,
+                        Yanxiu__V1__Envelope **resp)
+{
+    int rc = view_open_session(cli, district);
+    if (rc != CLI_OK)
+        return rc;
+    Yanxiu__V1__ListSchemesRequest in = YANXIU__V1__LIST_SCHEMES_REQUEST__INIT;
+    in.district_code = (char *)district;
+    in.name = (char *)name;
+    Yanxiu__V1__Envelope req = YANXIU__V1__ENVELOPE__INIT;
+    req.body_case = YANXIU__V1__ENVELOPE__BODY_LIST_SCHEMES;
+    req.list_schemes = &in;
+    return view_call(cli, &req, YANXIU__V1__ENVELOPE__BODY_SCHEME_LIST, resp);
+}
+
+int cmd_assessment_scheme_list(struct cli *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {VIEW_OUTPUT_OPTIONS, {0}};
+    struct view_common c = {.format = VIEW_TABLE, .district = "", .as_of = ""};
+    view_short_output_option(argc, argv);
+    int opt;
+    while ((opt = cli_getopt(cli, argc, argv, opts)) != -1)
+        if (view_common_option(cli, opt, &c) != VIEW_OPT_TAKEN)
+            return CLI_USAGE;
+    if (!cli_no_operands(cli, argc, argv))
+        return CLI_USAGE;
+    int rc = view_common_check(cli, &c);
+    if (rc != CLI_OK)
+        return rc;
+    Yanxiu__V1__Envelope *resp;
+    rc = list_schemes(cli, c.district, "", &resp);
+    if (rc != CLI_OK)
+        return rc;
+    static const struct vcol cols[] = {
+        {"name", "方案名称", V_TEXT},       {"target", "考核对象", V_TEXT},
+        {"title", "标题", V_TEXT},          {"items", "考核项目", V_LIST},
+        {"total", "满分", V_HOURS},         {"grades", "等级", V_LIST},
+        {"updated_at", "更新时间", V_TEXT}, {"updated_by", "更新人", V_TEXT},
+    };
+    enum { NCOLS = sizeof(cols) / sizeof(cols[0]) };
+    const Yanxiu__V1__SchemeList *list = resp->scheme_list;
+    /* "心得体会 10", "合格 ≥ 60": the cells' strings, kept until the output is done */
+    size_t nstr = 0;
+    for (size_t i = 0; i < list->n_schemes; i++)
+        nstr += list->schemes[i]->n_items + list->schemes[i]->n_grades;
+    char **strs = calloc(nstr + 1, sizeof(*strs));
+    struct view v = {"考核方案", cols, NCOLS, NULL, 0, 0, false};
+    bool ok = strs != NULL;
+    size_t k = 0;
+    for (size_t i = 0; ok && i < list->n_schemes; i++) {
+        const Yanxiu__V1__Scheme *s = list->schemes[i];
+        char **items = strs + k;
+        for (size_t j = 0; ok && j < s->n_items; j++) {
+            char n[32];
+            short_number(s->items[j]->max_points, n, sizeof(n));
+            ok = asprintf(&strs[k++], "%s %s", s->items[j]->name, n) >= 0;
+        }
+        char **grades = strs + k;
+        for (size_t j = 0; ok && j < s->n_grades; j++) {
+            char n[32];
+            short_number(s->grades[j]->min_points, n, sizeof(n));
+            ok = asprintf(&strs[k++], "%s ≥ %s", s->grades[j]->name, n) >= 0;
+        }
+        if (!ok)
+            strs[--k] = NULL;
+        const struct vcell row[NCOLS] = {
+            view_text(s->name),           view_text(s->target),     view_text(s->title),
+            view_list(items, s->n_items), view_num(s->total),       view_list(grades, s->n_grades),
+            view_text(s->updated_at),     view_text(s->updated_by),
+        };
+        view_add(&v, row);
+    }
+    if (!ok) {
+        fprintf(stderr, "yanxiu: out of memory\n");
+        rc = CLI_FAILED;
+    } else {
+        rc = view_output(&c, &v, NULL);
+        if (rc == CLI_OK) {
+            view_say_wrote(&c, v.nrows, "scheme", "schemes");
+            if (v.nrows == 0 && c.format == VIEW_TABLE)
+                fprintf(stderr, "yanxiu: no assessment scheme yet (the district stores one "
+                                "with yanxiu assessment scheme set FILE)\n");
+        }
+    }
+    for (size_t i = 0; strs && i < nstr; i++)
+        free(strs[i]);
+    free(strs);
+    view_free(&v);
+    yxc_free(resp);
+    return rc;
+}
+
+int cmd_assessment_scheme_show(struct cli *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"district", required_argument, NULL, VIEW_OPT_DISTRICT},
+        {0},
+    };
+    struct view_common c = {.district = "", .as_of = ""};
+    int opt;
+    while ((opt = cli_getopt(cli, argc, argv, opts)) != -1)
+        if (view_common_option(cli, opt, &c) != VIEW_OPT_TAKEN)
+            return CLI_USAGE;
+    if (optind >= argc)
+        return cli_usage_error(cli, "NAME (the scheme to show) is missing");
+    if (optind + 1 < argc)
+        return cli_usage_error(cli, "unexpected argument '%s' (give one NAME)", argv[optind + 1]);
+    Yanxiu__V1__Envelope *resp;
+    int rc = list_schemes(cli, c.district, argv[optind], &resp);
+    if (rc != CLI_OK)
+        return rc;
+    if (resp->scheme_list->n_schemes != 1) {
+        fprintf(stderr, "yanxiu: the server at %s answered with %zu schemes\n", cli->peer,
+                resp->scheme_list->n_schemes);
+        yxc_free(resp);
+        return CLI_FAILED;
+    }
+    const char *ini = resp->scheme_list->schemes[0]->ini;
+    size_t len = strlen(ini);
+    fputs(ini, stdout);
+    if (len > 0 && ini[len - 1] != '\n')
+        putchar('\n');
+    yxc_free(resp);
+    return CLI_OK;
+}
+
+/* --- assessment scores import ----------------------------------------------------------- */
+
+enum {
+    SC_TEACHER,
+    SC_UNIT,
+    SC_NAME,
+    SC_ITEM,
+    SC_POINTS,
+    SC_NCOLS,
+};
+
+static const char *const sc_teacher_names[] = {"教师编号", NULL};
+static const char *const sc_unit_names[] = {"单位代码", "上报单位", "学校代码", NULL};
+static const char *const sc_name_names[] = {"姓名", "名称", "单位名称", NULL};
+static const char *const sc_item_names[] = {"考核项目", "项目", NULL};
+static const char *const sc_points_names[] = {"得分", "分数", NULL};
+
+static const struct csvin_column score_cols[SC_NCOLS] = {
+    [SC_TEACHER] = {"teacher_code", sc_teacher_names, false},
+    [SC_UNIT] = {"unit_code", sc_unit_names, false},
+    [SC_NAME] = {"name", sc_name_names, false},
+    [SC_ITEM] = {"item", sc_item_names, true},
+    [SC_POINTS] = {"points", sc_points_names, true},
+};
+
+const char cmd_assessment_scores_import_usage[] =
+    "usage: yanxiu assessment scores import FILE --year YYYY [--scheme NAME]\n"
+    "         [--encoding ENCODING] [--district CODE]\n"
+    "\n"
+    "Enters the item scores in FILE, a CSV file as Excel saves it, for scheme NAME\n"
+    "(default: the district's only scheme) and year YYYY (the school year starting\n"
+    "in September of it, or the calendar year, as the policy says). A score already\n"
+    "entered for the same teacher (or unit), item and year is replaced. The server\n"
+    "checks every row first; if any row is wrong, nothing is written and every\n"
+    "problem is listed with its line in FILE (exit status 1): an item the scheme\n"
+    "does not have, points above the item's maximum, a teacher not in the roster\n"
+    "(for a school account: not of its own unit), an item scored twice. A school\n"
+    "account enters the scores of its own teachers; only the district enters those\n"
+    "of a unit scheme.\n"
+    "\n"
+    "Columns: the first row names them, in English or in Chinese, in any order.\n"
+    "  teacher_code, 教师编号: the teacher (a teacher scheme), or\n"
+    "  unit_code, 单位代码: the reporting unit's 10-digit code (a unit scheme)\n"
+    "  name, 姓名: optional, for the reader; not checked\n"
+    "  item, 考核项目 (required): an item of the scheme, as its [items] names it\n"
+    "  points, 得分 (required): from 0 to the item's maximum, one decimal at most\n"
+    "\n"
+    "  --scheme NAME        the scheme (yanxiu assessment scheme list)\n"
+    "  --year YYYY          the year the scores are for\n"
+    "  --encoding ENCODING  " CSVIN_ENCODING_CHOICES " (default auto)\n"
+    "  --district CODE      the district (6 digits); an admin must give it\n"
+    "\n"
+    "Example:\n"
+    "  $ cat scores.csv\n"
+    "  教师编号,姓名,考核项目,得分\n"
+    "  T0001,张丽,培训心得体会,9\n"
+    "  T0001,张丽,质量检测,27.5\n"
+    "  $ yanxiu assessment scores import scores.csv --scheme 2026教师培训考核 --year 2026\n"
+    "  scores.csv: 2 created, 0 updated, 0 unchanged\n";
+
+/* A plain decimal with at most one decimal (Excel's "9" or "27.5"); false when not. */
+static bool parse_points(const char *s, double *v)
+{
+    size_t n = strlen(s);
+    if (!n || strspn(s, "0123456789.") != n || s[0] == '.' || strchr(s, '.') != strrchr(s, '.'))
+        return false;
+    const char *dot = strchr(s, '.');
+    if (dot && (dot[1] == '\0' || strlen(dot + 1) > 1))
+        return false;
+    char *end;
+    *v = strtod(s, &end);
+    return *end == '\0' && isfinite(*v);
+}
+
+int cmd_assessment_scores_import(struct cli *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"scheme", required_argument, NULL, OPT_SCHEME},
+        {"year", required_argument, NULL, OPT_YEAR},
+        {"encoding", required_argument, NULL, OPT_ENCODING},
+        {"district", required_argument, NULL, VIEW_OPT_DISTRICT},
+        {0},
+    };
+    struct view_common c = {.district = "", .as_of = ""};
+    const char *scheme = "";
+    uint32_t year = 0;
+    enum csvin_encoding enc = CSVIN_AUTO;
+    int opt;
+    while ((opt = cli_getopt(cli, argc, argv, opts)) != -1) {
+        switch (opt) {
+        case OPT_SCHEME:
+            scheme = optarg;
+            break;
+        case OPT_YEAR:
+            if (!view_year_arg(cli, optarg, &year))
+                return CLI_USAGE;
+            break;
+        case OPT_ENCODING:
+            if (!csvin_parse_encoding(optarg, &enc))
+                return cli_usage_error(cli, "--encoding '%s': expected " CSVIN_ENCODING_CHOICES,
+                                       optarg);
+            break;
+        default:
+            if (view_common_option(cli, opt, &c) != VIEW_OPT_TAKEN)
+                return CLI_USAGE;
+        }
+    }
+    if (optind >= argc)
+        return cli_usage_error(cli, "FILE (the scores to import) is missing");
+    if (optind + 1 < argc)
+        return cli_usage_error(cli, "unexpected argument '%s' (give one FILE)", argv[optind + 1]);
+    if (!year)
+        return cli_usage_error(cli, "--year YYYY is missing: which year are the scores for?");
+
+    struct import_file f = {argv[optind], NULL, score_cols, SC_NCOLS, "scores", NULL, 0};
+    int rc = import_read(&f, enc);
+    if (rc != CLI_OK)
+        return rc;
+    bool by_teacher = csvin_has_column(f.t, SC_TEACHER), by_unit = csvin_has_column(f.t, SC_UNIT);
+    if (by_teacher == by_unit) {
+        fprintf(stderr,
+                "yanxiu: %s: the header names %s: give teacher_code (教师编号) for a teacher "
+                "scheme or unit_code (单位代码) for a unit scheme\n",
+                f.path,
+                by_teacher ? "both teacher_code and unit_code"
+                           : "neither teacher_code nor unit_code");
+        csvin_free(f.t);
+        return CLI_FAILED;
+    }
+    static const char *const by_teacher_renames[][2] = {{"subject_code", "teacher_code"},
+                                                        {NULL, NULL}};
+    static const char *const by_unit_renames[][2] = {{"subject_code", "unit_code"}, {NULL, NULL}};
+    f.renames = by_teacher ? by_teacher_renames : by_unit_renames;
+    size_t subject_col = by_teacher ? SC_TEACHER : SC_UNIT;
+
+    size_t n = csvin_rows(f.t);
+    Yanxiu__V1__ItemScore *rows = calloc(n, sizeof(*rows));
+    Yanxiu__V1__ItemScore **ptrs = calloc(n, sizeof(*ptrs));
+    if (!rows || !ptrs) {
+        fprintf(stderr, "yanxiu: out of memory reading %zu rows of %s\n", n, f.path);
+        rc = CLI_FAILED;
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        Yanxiu__V1__ItemScore *s = &rows[i];
+        yanxiu__v1__item_score__init(s);
+        s->subject_code = (char *)csvin_get(f.t, i, subject_col);
+        s->item = (char *)csvin_get(f.t, i, SC_ITEM);
+        const char *p = csvin_get(f.t, i, SC_POINTS);
+        if (!parse_points(p, &s->points))
+            import_problem(&f,
+                           "%s line %d (%s): \"%.40s\" is not a score: write a number such as 8 "
+                           "or 27.5 (one decimal at most)",
+                           f.path, csvin_line(f.t, i), csvin_header(f.t, SC_POINTS), p);
+        ptrs[i] = s;
+    }
+    if (f.problems) {
+        rc = import_rejected(&f, "nothing was sent");
+        goto done;
+    }
+    rc = view_open_session(cli, c.district);
+    if (rc == CLI_OK) {
+        Yanxiu__V1__ImportScoresRequest in = YANXIU__V1__IMPORT_SCORES_REQUEST__INIT;
+        in.district_code = (char *)c.district;
+        in.scheme = (char *)scheme;
+        in.year = year;
+        in.scores = ptrs;
+        in.n_scores = n;
+        Yanxiu__V1__Envelope req = YANXIU__V1__ENVELOPE__INIT;
+        req.body_case = YANXIU__V1__ENVELOPE__BODY_IMPORT_SCORES;
+        req.import_scores = &in;
+        rc = import_send(cli, &f, &req);
+    }
+done:
+    free(rows);
+    free(ptrs);
+    csvin_free(f.t);
+    return rc;
+}
+
+/* --- assessment results ------------------------------------------------------------------ */
+
+const char cmd_assessment_results_usage[] =
+    "usage: yanxiu assessment results --year YYYY [--scheme NAME] [--unit CODE]\n"
+    "         [--approved-only] [--as-of DATE] [--district CODE] [--format FORMAT]\n"
+    "         [-o FILE] [--force] [--bom]\n"
+    "\n"
+    "The annual assessment (年度考核) of year YYYY under scheme NAME (default: the\n"
+    "district's only scheme). For a teacher scheme, one row per teacher of the\n"
+    "district (but those who left): the items scored, the score (the sum of the\n"
+    "points), the grade the scheme gives it (grades are half-open ranges: a score\n"
+    "of exactly 60 is 合格 when 合格 starts at 60), whether the year's hours rules\n"
+    "(hours_ok: 年度学时, 校本学时, and 学分 when the policy has credits) and the\n"
+    "absence rule (absences_ok: fewer unexcused absences than the policy's limit)\n"
+    "hold, and the final grade: the grade, lowered to 不合格 when either fails.\n"
+    "Consequences (seed 004 第十三条): no_promotion (不得晋职) when the hours fail;\n"
+    "no_excellence (不得评优, 不评为优秀) when the hours or the absences fail. An\n"
+    "exempt teacher (免训) is not judged on hours. A teacher without any score has\n"
+    "no grade, and a final grade only when a rule fails (不合格). The hours are\n"
+    "judged as the compliance views judge them (yanxiu compliance teachers). For a\n"
+    "unit scheme, one row per reporting unit with its score and grade. A school\n"
+    "account sees its own unit.\n"
+    "\n"
+    "  --year YYYY      the year\n"
+    "  --scheme NAME    the scheme (yanxiu assessment scheme list)\n"
+    "  --unit CODE      one reporting unit (10-digit code)\n"
+    "  --approved-only  count the hours of approved reports only (official results)\n"
+    "  --as-of DATE     judge as on DATE (YYYY-MM-DD); default: today\n" VIEW_OUTPUT_OPTIONS_TEXT
+    "\n"
+    "Columns (CSV and JSON names; Excel has the Chinese): subject_code (教师编号 or\n"
+    "单位代码), name, unit_code, items_scored, score, grade, hours_ok, absences_ok,\n"
+    "final_grade, consequences, status (the year's compliance status), reasons (the\n"
+    "rules not met: rule had/needed).\n";
+
+static const struct {
+    const char *code, *zh;
+} consequence_names[] = {{"no_promotion", "不得晋职"}, {"no_excellence", "不得评优"}};
+
+int cmd_assessment_results(struct cli *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"scheme", required_argument, NULL, OPT_SCHEME},
+        {"year", required_argument, NULL, OPT_YEAR},
+        {"unit", required_argument, NULL, OPT_UNIT},
+        {"approved-only", no_argument, NULL, OPT_APPROVED},
+        {"as-of", required_argument, NULL, VIEW_OPT_AS_OF},
+        VIEW_OUTPUT_OPTIONS,
+        {0},
+    };
+    struct view_common c = {.format = VIEW_TABLE, .district = "", .as_of = ""};
+    Yanxiu__V1__AssessmentQuery q = YANXIU__V1__ASSESSMENT_QUERY__INIT;
+    view_short_output_option(argc, argv);
+    int opt;
+    while ((opt = cli_getopt(cli, argc, argv, opts)) != -1) {
+        switch (opt) {
+        case OPT_SCHEME:
+            q.scheme = optarg;
+            break;
+        case OPT_YEAR:
+            if (!view_year_arg(cli, optarg, &q.year))
+                return CLI_USAGE;
+            break;
+        case OPT_UNIT:
+            if (!view_all_digits(optarg, 10))
+                return cli_usage_error(cli, "--unit '%s' is not a 10-digit school code", optarg);
+            q.unit_code = optarg;
+            break;
+        case OPT_APPROVED:
+            q.approved_only = true;
+            break;
+        default:
+            if (view_common_option(cli, opt, &c) != VIEW_OPT_TAKEN)
+                return CLI_USAGE;
+        }
+    }
+    if (!cli_no_operands(cli, argc, argv))
+        return CLI_USAGE;
+    if (!q.year)
+        return cli_usage_error(cli, "--year YYYY is missing: which year?");
+    int rc = view_common_check(cli, &c);
+    if (rc != CLI_OK)
+        return rc;
+    rc = view_open_session(cli, c.district);
+    if (rc != CLI_OK)
+        return rc;
+    q.district_code = (char *)c.district;
+    q.as_of = (char *)c.as_of;
+    Yanxiu__V1__Envelope req = YANXIU__V1__ENVELOPE__INIT;
+    req.body_case = YANXIU__V1__ENVELOPE__BODY_ASSESSMENT_RESULTS;
+    req.assessment_results = &q;
+    Yanxiu__V1__Envelope *resp;
+    rc = view_call(cli, &req, YANXIU__V1__ENVELOPE__BODY_ASSESSMENT, &resp);
+    if (rc != CLI_OK)
+        return rc;
+    const Yanxiu__V1__AssessmentResults *res = resp->assessment;
+    bool teachers = strcmp(res->target, "teacher") == 0;
+    static const struct vcol tcols[] = {
+        {"subject_code", "教师编号", V_TEXT}, {"name", "姓名", V_TEXT},
+        {"unit_code", "上报单位", V_TEXT},    {"items_scored", "已评项目", V_COUNT},
+        {"score", "总分", V_HOURS},           {"grade", "考核等级", V_TEXT},
+        {"hours_ok", "学时达标", V_BOOL},     {"absences_ok", "缺勤合规", V_BOOL},
+        {"final_grade", "最终等级", V_TEXT},  {"consequences", "处理", V_LIST},
+        {"status", "学时状态", V_STATUS},     {"reasons", "未达标项", V_REASONS},
+    };
+    static const struct vcol ucols[] = {
+        {"subject_code", "单位代码", V_TEXT},  {"name", "单位名称", V_TEXT},
+        {"items_scored", "已评项目", V_COUNT}, {"score", "总分", V_HOURS},
+        {"grade", "考核等级", V_TEXT},
+    };
+    enum { NT = sizeof(tcols) / sizeof(tcols[0]), NU = sizeof(ucols) / sizeof(ucols[0]) };
+    struct view v = {teachers ? "教师考核" : "单位考核",
+                     teachers ? tcols : ucols,
+                     teachers ? NT : NU,
+                     NULL,
+                     0,
+                     0,
+                     false};
+    /* consequences in Chinese for Excel and the table; codes in CSV and JSON */
+    bool zh = c.format == VIEW_TABLE || c.format == VIEW_XLSX;
+    char **cons = calloc(res->n_results * 2 + 1, sizeof(*cons));
+    if (!cons) {
+        fprintf(stderr, "yanxiu: out of memory\n");
+        yxc_free(resp);
+        return CLI_FAILED;
+    }
+    for (size_t i = 0; i < res->n_results; i++) {
+        const Yanxiu__V1__AssessmentResult *r = res->results[i];
+        struct vcell grade = r->grade[0] ? view_text(r->grade) : (struct vcell){.null = true};
+        if (!teachers) {
+            const struct vcell row[NU] = {view_text(r->subject_code), view_text(r->name),
+                                          view_num(r->items_scored), view_num(r->score), grade};
+            view_add(&v, row);
+            continue;
+        }
+        char **mine = cons + 2 * i;
+        size_t nc = 0;
+        for (size_t j = 0; j < r->n_consequences && nc < 2; j++) {
+            const char *s = r->consequences[j];
+            for (size_t k = 0; zh && k < 2; k++)
+                if (strcmp(s, consequence_names[k].code) == 0)
+                    s = consequence_names[k].zh;
+            mine[nc++] = (char *)s;
+        }
+        const struct vcell row[NT] = {
+            view_text(r->subject_code),
+            view_text(r->name),
+            view_text(r->unit_code),
+            view_num(r->items_scored),
+            view_num(r->score),
+            grade,
+            view_num(r->hours_ok),
+            view_num(r->absences_ok),
+            r->final_grade[0] ? view_text(r->final_grade) : (struct vcell){.null = true},
+            view_list(mine, nc),
+            view_text(r->status),
+            view_reasons(r->reasons, r->n_reasons),
+        };
+        view_add(&v, row);
+    }
+    char title[256], total[32];
+    short_number(res->total, total, sizeof(total));
+    snprintf(title, sizeof(title), "%s %u (scheme %s: %u items, %s points; as of %s)",
+             teachers ? "teachers' assessment" : "units' assessment", res->year, res->scheme,
+             res->items, total, res->as_of);
+    rc = view_output(&c, &v, title);
+    if (rc == CLI_OK) {
+        view_say_wrote(&c, v.nrows, teachers ? "teacher" : "unit", teachers ? "teachers" : "units");
+        if (v.nrows == 0 && c.format == VIEW_TABLE)
+            fprintf(stderr, "yanxiu: nobody to assess\n");
+    }
+    free(cons);
+    view_free(&v);
+    yxc_free(resp);
+    return rc;
+}

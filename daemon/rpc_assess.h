@@ -1,0 +1,18 @@
+/*
+ * rpc_assess: annual assessment (考核). Schemes: set by the district (and
+ * admin), listed by any role of the district. Scores: a school enters those
+ * of its own teachers, the district any (unit schemes: the district only).
+ * Results: any role; a school sees its own unit.
+ */
+#ifndef YANXIU_RPC_ASSESS_H
+#define YANXIU_RPC_ASSESS_H
+
+#include "rpc.h"
+
+void assess_register(void);
+void assess_scheme_set(struct rpc_req *req);
+void assess_scheme_list(struct rpc_req *req);
+void assess_scores_import(struct rpc_req *req);
+void assess_results(struct rpc_req *req);
+
+#endif

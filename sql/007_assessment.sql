@@ -1,0 +1,342 @@
+-- 007: annual assessment (考核, seed 002 §七, seed 004 第十三条; issue 5).
+--
+-- A district defines schemes (考核方案) for teachers or for units: items
+-- with maximum points, and grades as half-open ranges of the total score (a
+-- grade holds the scores from its lowest score up to, not including, the
+-- next higher grade's). Schools (for their teachers) and the district enter
+-- item scores per year. A teacher's result is the scheme's grade, lowered to
+-- 不合格 when the year's hours rules or the absence rule fail (the
+-- compliance engine of 006 judges them).
+
+CREATE TABLE assessment_schemes (
+    district_code text NOT NULL REFERENCES districts (code),
+    name text NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
+    target text NOT NULL CHECK (target IN ('teacher', 'unit')),
+    title text NOT NULL DEFAULT '',
+    ini text NOT NULL,
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    updated_by text NOT NULL DEFAULT '',
+    PRIMARY KEY (district_code, name)
+);
+
+CREATE TABLE assessment_items (
+    district_code text NOT NULL,
+    scheme text NOT NULL,
+    idx int NOT NULL,
+    item text NOT NULL,
+    max_points numeric(6, 1) NOT NULL CHECK (max_points > 0),
+    PRIMARY KEY (district_code, scheme, item),
+    FOREIGN KEY (district_code, scheme) REFERENCES assessment_schemes (district_code, name)
+);
+
+CREATE TABLE assessment_grades (
+    district_code text NOT NULL,
+    scheme text NOT NULL,
+    grade text NOT NULL,
+    min_points numeric(7, 1) NOT NULL CHECK (min_points >= 0),
+    PRIMARY KEY (district_code, scheme, grade),
+    UNIQUE (district_code, scheme, min_points),
+    FOREIGN KEY (district_code, scheme) REFERENCES assessment_schemes (district_code, name)
+);
+
+-- One score per subject (teacher or unit) x item x year. unit_code is the
+-- subject's reporting unit when the score was entered: a school sees and
+-- enters the scores of its own unit.
+CREATE TABLE assessment_scores (
+    district_code text NOT NULL,
+    scheme text NOT NULL,
+    year int NOT NULL CHECK (year BETWEEN 2000 AND 2100),
+    subject_code text NOT NULL,
+    item text NOT NULL,
+    points numeric(6, 1) NOT NULL CHECK (points >= 0),
+    unit_code text NOT NULL,
+    entered_at timestamptz NOT NULL DEFAULT now(),
+    entered_by text NOT NULL DEFAULT '',
+    PRIMARY KEY (district_code, scheme, year, subject_code, item),
+    -- an item with scores cannot be dropped from its scheme
+    FOREIGN KEY (district_code, scheme, item)
+        REFERENCES assessment_items (district_code, scheme, item)
+);
+
+ALTER TABLE assessment_schemes ENABLE ROW LEVEL SECURITY;
+ALTER TABLE assessment_items ENABLE ROW LEVEL SECURITY;
+ALTER TABLE assessment_grades ENABLE ROW LEVEL SECURITY;
+ALTER TABLE assessment_scores ENABLE ROW LEVEL SECURITY;
+CREATE POLICY assessment_schemes_wall ON assessment_schemes USING (yx_can_see(district_code))
+    WITH CHECK (yx_can_see(district_code) AND yx_role() <> 'school');
+CREATE POLICY assessment_items_wall ON assessment_items USING (yx_can_see(district_code))
+    WITH CHECK (yx_can_see(district_code) AND yx_role() <> 'school');
+CREATE POLICY assessment_grades_wall ON assessment_grades USING (yx_can_see(district_code))
+    WITH CHECK (yx_can_see(district_code) AND yx_role() <> 'school');
+CREATE POLICY assessment_scores_wall ON assessment_scores
+    USING (yx_can_see_unit(district_code, unit_code))
+    WITH CHECK (yx_can_see_unit(district_code, unit_code));
+GRANT SELECT, INSERT, UPDATE, DELETE ON assessment_schemes, assessment_items, assessment_grades
+    TO yanxiu_app;
+GRANT SELECT, INSERT, UPDATE ON assessment_scores TO yanxiu_app;
+
+-- Stores scheme p_name (new, or replacing the items and grades of the one of
+-- that name). Returns the problems that keep it from being stored (field,
+-- reason), and stores nothing then; no row when it was stored.
+CREATE FUNCTION scheme_set(p_district text, p_addr text, p_name text, p_target text,
+    p_title text, p_ini text, p_items text[], p_max numeric[], p_grades text[], p_min numeric[])
+RETURNS TABLE (field text, reason text) LANGUAGE plpgsql AS $$
+DECLARE
+    old assessment_schemes;
+    existed boolean;
+BEGIN
+    PERFORM pg_advisory_xact_lock(hashtext('scheme ' || p_district || ' ' || p_name));
+    SELECT * INTO old FROM assessment_schemes s
+        WHERE s.district_code = p_district AND s.name = p_name FOR UPDATE;
+    existed := FOUND;
+    IF existed THEN
+        RETURN QUERY
+        -- the target of a scheme with scores stays
+        SELECT 'target'::text,
+               format('scheme %s has %s scores of %s: its target stays %s (name a new scheme for %s)',
+                      p_name, count(*), CASE old.target WHEN 'teacher' THEN 'teachers' ELSE 'units' END,
+                      old.target, p_target)
+        FROM assessment_scores x
+        WHERE x.district_code = p_district AND x.scheme = p_name AND old.target <> p_target
+        HAVING count(*) > 0
+        UNION ALL
+        -- an item with scores stays, with a maximum no lower than its scores
+        SELECT 'items',
+               CASE WHEN n.item IS NULL
+                    THEN format('item %s has %s scores (years %s): keep it in the file', x.item,
+                                count(*), string_agg(DISTINCT x.year::text, ', '))
+                    ELSE format('item %s: %s scores are above the new maximum %s (the highest is %s); lower the scores first or keep the maximum',
+                                x.item, count(*) FILTER (WHERE x.points > n.max_points), n.max_points,
+                                max(x.points)) END
+        FROM assessment_scores x
+        LEFT JOIN unnest(p_items, p_max) AS n(item, max_points) ON n.item = x.item
+        WHERE x.district_code = p_district AND x.scheme = p_name
+        GROUP BY x.item, n.item, n.max_points
+        HAVING n.item IS NULL OR count(*) FILTER (WHERE x.points > n.max_points) > 0
+        ORDER BY 1, 2;
+        IF FOUND THEN
+            RETURN;
+        END IF;
+        DELETE FROM assessment_grades g WHERE g.district_code = p_district AND g.scheme = p_name;
+        DELETE FROM assessment_items i WHERE i.district_code = p_district AND i.scheme = p_name
+            AND i.item <> ALL (p_items);
+        UPDATE assessment_schemes s SET target = p_target, title = p_title, ini = p_ini,
+            updated_at = now(), updated_by = coalesce(current_setting('yanxiu.user', true), '')
+            WHERE s.district_code = p_district AND s.name = p_name;
+    ELSE
+        INSERT INTO assessment_schemes (district_code, name, target, title, ini, updated_by)
+        VALUES (p_district, p_name, p_target, p_title, p_ini,
+                coalesce(current_setting('yanxiu.user', true), ''));
+    END IF;
+    INSERT INTO assessment_items AS i (district_code, scheme, idx, item, max_points)
+        SELECT p_district, p_name, n.i, n.item, n.max_points
+        FROM unnest(p_items, p_max) WITH ORDINALITY AS n(item, max_points, i)
+        ON CONFLICT (district_code, scheme, item)
+            DO UPDATE SET idx = excluded.idx, max_points = excluded.max_points;
+    INSERT INTO assessment_grades (district_code, scheme, grade, min_points)
+        SELECT p_district, p_name, g.grade, g.min_points
+        FROM unnest(p_grades, p_min) AS g(grade, min_points);
+    PERFORM audit(p_addr, 'assessment scheme set', p_name,
+                  format('ok: %s, %s items, %s grades', CASE WHEN existed THEN 'replaced' ELSE 'created' END,
+                         array_length(p_items, 1), array_length(p_grades, 1)));
+END
+$$;
+
+-- The scheme p_name of the district, or its only scheme when p_name is
+-- empty; raises NOT_FOUND naming the schemes there are.
+CREATE FUNCTION scheme_pick(p_district text, p_name text) RETURNS assessment_schemes
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    s assessment_schemes;
+    names text;
+    n int;
+BEGIN
+    SELECT string_agg(x.name, ', ' ORDER BY x.name), count(*) INTO names, n
+        FROM assessment_schemes x WHERE x.district_code = p_district;
+    IF p_name = '' THEN
+        IF n = 1 THEN
+            SELECT * INTO s FROM assessment_schemes x WHERE x.district_code = p_district;
+            RETURN s;
+        END IF;
+        IF n = 0 THEN
+            RAISE EXCEPTION 'district % has no assessment scheme yet (the district stores one with yanxiu assessment scheme set FILE)',
+                p_district USING ERRCODE = 'YXNFD';
+        END IF;
+        RAISE EXCEPTION 'district % has % schemes (%): name one with --scheme', p_district, n, names
+            USING ERRCODE = 'YXINV';
+    END IF;
+    SELECT * INTO s FROM assessment_schemes x WHERE x.district_code = p_district AND x.name = p_name;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no assessment scheme % in district % (schemes: %)', p_name, p_district,
+            coalesce(names, 'none yet') USING ERRCODE = 'YXNFD';
+    END IF;
+    RETURN s;
+END
+$$;
+
+-- Enters the scores of one scheme and year: created, updated or unchanged
+-- per (subject, item). p_unit is the school account's unit ('' for the
+-- district): a school scores its own teachers, of teacher schemes only.
+-- Problems come back as (idx, field, reason) rows, 0-based, and nothing is
+-- written then; else one row with idx -1 and the counts. With p_check_only
+-- (the daemon found problems already) nothing is written either way.
+CREATE FUNCTION scores_import(p_district text, p_unit text, p_addr text, p_scheme text,
+    p_year int, p_subject text[], p_item text[], p_points numeric[], p_check_only boolean)
+RETURNS TABLE (idx int, field text, reason text, created int, updated int, unchanged int)
+LANGUAGE plpgsql AS $$
+DECLARE
+    s assessment_schemes := scheme_pick(p_district, p_scheme);
+    n_in int := coalesce(array_length(p_subject, 1), 0);
+    n_created int;
+    n_updated int;
+BEGIN
+    IF p_unit <> '' AND s.target = 'unit' THEN
+        RAISE EXCEPTION 'scheme % scores units: the district enters those scores', s.name
+            USING ERRCODE = 'YXPRM';
+    END IF;
+    CREATE TEMP TABLE IF NOT EXISTS scores_in (i int, subject text, item text, points numeric)
+        ON COMMIT DROP;
+    TRUNCATE scores_in;
+    INSERT INTO scores_in
+        SELECT t.i - 1, t.subject, t.item, t.points
+        FROM unnest(p_subject, p_item, p_points) WITH ORDINALITY AS t(subject, item, points, i);
+
+    RETURN QUERY
+    SELECT r.i, 'item'::text,
+           format('scheme %s has no item %s (its items: %s)', s.name, r.item,
+                  (SELECT string_agg(x.item, ', ' ORDER BY x.idx) FROM assessment_items x
+                   WHERE x.district_code = p_district AND x.scheme = s.name)), 0, 0, 0
+    FROM scores_in r
+    LEFT JOIN assessment_items it ON it.district_code = p_district AND it.scheme = s.name
+                                 AND it.item = r.item
+    WHERE it.item IS NULL
+    UNION ALL
+    SELECT r.i, 'points', format('%s points are above the maximum of item %s (%s)', r.points,
+                                 r.item, it.max_points), 0, 0, 0
+    FROM scores_in r
+    JOIN assessment_items it ON it.district_code = p_district AND it.scheme = s.name
+                            AND it.item = r.item
+    WHERE r.points > it.max_points
+    UNION ALL
+    SELECT r.i, 'subject_code',
+           CASE WHEN s.target = 'unit'
+                THEN format('%s is not a reporting unit of district %s (yanxiu units list)', r.subject, p_district)
+                WHEN t.code IS NULL
+                THEN format('teacher %s is not in the roster of district %s', r.subject, p_district)
+                ELSE format('teacher %s (%s) is not a teacher of your unit %s', r.subject, t.name, p_unit) END,
+           0, 0, 0
+    FROM scores_in r
+    LEFT JOIN teachers t ON s.target = 'teacher' AND t.district_code = p_district AND t.code = r.subject
+    LEFT JOIN schools ts ON ts.code = t.school_code
+    LEFT JOIN schools u ON s.target = 'unit' AND u.district_code = p_district AND u.code = r.subject
+                       AND u.unit_code = u.code
+    WHERE (s.target = 'teacher' AND (t.code IS NULL OR (p_unit <> '' AND ts.unit_code <> p_unit)))
+       OR (s.target = 'unit' AND u.code IS NULL)
+    ORDER BY 1, 2;
+    IF FOUND OR p_check_only THEN
+        RETURN;
+    END IF;
+
+    WITH up AS (
+        INSERT INTO assessment_scores AS x (district_code, scheme, year, subject_code, item, points,
+                                            unit_code, entered_by)
+        SELECT p_district, s.name, p_year, r.subject, r.item, r.points,
+               CASE WHEN s.target = 'unit' THEN r.subject ELSE ts.unit_code END,
+               coalesce(current_setting('yanxiu.user', true), '')
+        FROM scores_in r
+        LEFT JOIN teachers t ON s.target = 'teacher' AND t.district_code = p_district
+                            AND t.code = r.subject
+        LEFT JOIN schools ts ON ts.code = t.school_code
+        ON CONFLICT (district_code, scheme, year, subject_code, item) DO UPDATE
+            SET points = excluded.points, unit_code = excluded.unit_code,
+                entered_at = now(), entered_by = excluded.entered_by
+            WHERE x.points IS DISTINCT FROM excluded.points
+        RETURNING (xmax = 0) AS inserted)
+    SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)
+        INTO n_created, n_updated FROM up;
+    PERFORM audit(p_addr, 'assessment scores import',
+                  format('scheme %s year %s: %s rows%s', s.name, p_year, n_in,
+                         CASE WHEN p_unit <> '' THEN ' for unit ' || p_unit ELSE '' END),
+                  format('ok: %s created, %s updated', n_created, n_updated));
+    RETURN QUERY SELECT -1, ''::text, ''::text, n_created, n_updated, n_in - n_created - n_updated;
+END
+$$;
+
+-- The grade of `score` in scheme p_scheme: the grade with the highest lowest
+-- score not above it ([min, next min) ranges).
+CREATE FUNCTION scheme_grade(p_district text, p_scheme text, p_score numeric) RETURNS text
+LANGUAGE sql STABLE AS $$
+    SELECT g.grade FROM assessment_grades g
+    WHERE g.district_code = p_district AND g.scheme = p_scheme AND g.min_points <= p_score
+    ORDER BY g.min_points DESC LIMIT 1
+$$;
+
+-- The annual results of scheme p_scheme (or the only one) for year p_year.
+-- Teachers: every teacher of the district (or of unit p_unit) but those who
+-- left, with the year's compliance judged as of p_as_of. hours_ok: none of
+-- the year's hours rules (hours_year, school_hours_year, credits_year) is
+-- unmet; absences_ok: below the absence limit. Exempt teachers are not
+-- judged on hours. final_grade is the grade, or 不合格 when a rule fails;
+-- consequences: no_promotion (不得晋职) when the hours fail, no_excellence
+-- (不得评优, not 优秀) when the hours or the absences fail. Units: every
+-- reporting unit, graded on its score alone.
+CREATE FUNCTION assessment_results(p_district text, p_scheme text, p_year int, p_as_of date,
+    p_approved_only boolean, p_unit text)
+RETURNS TABLE (scheme text, target text, subject_code text, name text, unit_code text,
+    items_scored int, score numeric, grade text, hours_ok boolean, absences_ok boolean,
+    final_grade text, consequences text, status text, reasons text)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    s assessment_schemes := scheme_pick(p_district, p_scheme);
+BEGIN
+    IF s.target = 'teacher' THEN
+        RETURN QUERY
+        WITH sc AS (
+            SELECT x.subject_code, count(*)::int AS n, sum(x.points) AS pts
+            FROM assessment_scores x
+            WHERE x.district_code = p_district AND x.scheme = s.name AND x.year = p_year
+            GROUP BY x.subject_code),
+        c AS (
+            SELECT t.teacher_code, t.name, t.unit_code, t.status, t.reasons,
+                   t.status = 'exempt' OR NOT EXISTS (
+                       SELECT 1 FROM regexp_split_to_table(t.reasons, E'\x1e') AS r(x)
+                       WHERE r.x <> '' AND split_part(r.x, E'\x1f', 1) <> 'unexcused_absences')
+                       AS hours_ok,
+                   t.status = 'exempt'
+                       OR t.absences < (policy_for_year(p_district, p_year, p_as_of)).absence_limit
+                       AS absences_ok,
+                   coalesce(sc.n, 0) AS n, coalesce(sc.pts, 0) AS pts,
+                   CASE WHEN sc.n > 0 THEN scheme_grade(p_district, s.name, sc.pts) END AS grade
+            FROM compliance_teachers(p_district, p_year, p_as_of, p_approved_only, p_unit, '') t
+            LEFT JOIN sc ON sc.subject_code = t.teacher_code)
+        SELECT s.name, s.target, c.teacher_code, c.name, c.unit_code, c.n, c.pts, c.grade,
+               c.hours_ok, c.absences_ok,
+               CASE WHEN NOT (c.hours_ok AND c.absences_ok) THEN '不合格' ELSE c.grade END,
+               concat_ws(',', CASE WHEN NOT c.hours_ok THEN 'no_promotion' END,
+                         CASE WHEN NOT (c.hours_ok AND c.absences_ok) THEN 'no_excellence' END),
+               c.status, c.reasons
+        FROM c
+        ORDER BY c.unit_code, c.teacher_code;
+    ELSE
+        RETURN QUERY
+        WITH sc AS (
+            SELECT x.subject_code, count(*)::int AS n, sum(x.points) AS pts
+            FROM assessment_scores x
+            WHERE x.district_code = p_district AND x.scheme = s.name AND x.year = p_year
+            GROUP BY x.subject_code)
+        SELECT s.name, s.target, u.code, u.name, u.code, coalesce(sc.n, 0), coalesce(sc.pts, 0),
+               CASE WHEN sc.n > 0 THEN scheme_grade(p_district, s.name, sc.pts) END,
+               true, true,
+               CASE WHEN sc.n > 0 THEN scheme_grade(p_district, s.name, sc.pts) END,
+               '', '', ''
+        FROM schools u
+        LEFT JOIN sc ON sc.subject_code = u.code
+        WHERE u.district_code = p_district AND u.unit_code = u.code
+          AND (p_unit = '' OR u.code = p_unit)
+        ORDER BY u.code;
+    END IF;
+END
+$$;
+
+GRANT EXECUTE ON FUNCTION scheme_set, scheme_pick, scores_import, scheme_grade,
+    assessment_results TO yanxiu_app;

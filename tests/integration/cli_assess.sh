@@ -1,0 +1,362 @@
+#!/bin/bash
+# Annual assessment (考核, issue 5) from the CLI with real files: a scheme file
+# refused line by line and nothing stored, a good one stored and shown back;
+# scores in GB18030 with Chinese headers, refused row by row (unknown item,
+# points above the maximum, an item scored twice, another unit's teacher, not a
+# number) with nothing written; grade thresholds at their edges (half-open
+# ranges: 90 is 优秀, 89.5 合格, 60 合格, 59.5 不合格); the grade lowered to
+# 不合格 when the hours or the absence rule fails, with the consequences;
+# approved-only results; a scheme with scores keeps its items and maxima; a
+# unit scheme; what a school account sees and may do; XLSX read back.
+# Runs under tests/harness/with-server (YX_SERVER, YX_YANXIU, YX_YANXIUD,
+# YX_CONF, YX_DIR, YX_PSQL).
+# The conditions given to expect are single-quoted on purpose: expect evaluates them.
+# shellcheck disable=SC2016,SC2034
+set -uo pipefail
+
+passed=0
+failed=0
+T=$YX_DIR/cli_assess
+mkdir -p "$T/files"
+F=$T/files
+
+# run ACCOUNT ARGS...: yanxiu as ACCOUNT (its own HOME and session); sets rc, out, err.
+run() {
+    local who=$1 home=$T/home/$1
+    shift
+    mkdir -p "$home/.config"
+    HOME=$home XDG_CONFIG_HOME=$home/.config timeout 120 "$YX_YANXIU" "$@" >"$T/out" 2>"$T/err"
+    rc=$?
+    out=$(cat "$T/out")
+    err=$(cat "$T/err")
+}
+
+# expect NAME CONDITION: CONDITION is evaluated by bash against rc, out, err.
+expect() {
+    if eval "$2"; then
+        passed=$((passed + 1))
+        echo "ok - $1"
+    else
+        failed=$((failed + 1))
+        echo "FAIL - $1" >&2
+        echo "  condition: $2" >&2
+        echo "  exit status: $rc" >&2
+        echo "  stdout: $out" >&2
+        echo "  stderr: $err" >&2
+    fi
+}
+
+die() {
+    echo "FAIL - $*" >&2
+    echo "$passed passed, $((failed + 1)) failed"
+    exit 1
+}
+
+# json PYTHON: runs PYTHON with d = the JSON on stdout of the last run.
+json() { printf '%s' "$out" | python3 -c "import json, sys; d = json.load(sys.stdin); $1"; }
+# What assessment tables hold, as one string.
+stored() {
+    $YX_PSQL -Atc "select (select count(*) from assessment_schemes) || '/' ||
+                          (select count(*) from assessment_items) || '/' ||
+                          (select count(*) || '/' || coalesce(sum(points), 0)
+                           from assessment_scores)"
+}
+
+# --- district, units, roster, accounts, policy, one month of hours -----------------
+D=411423
+"$YX_YANXIUD" -c "$YX_CONF" district add $D 宁陵县 >/dev/null || die "district add"
+adduser() {
+    YANXIU_PASSWORD=pw-$1-secret "$YX_YANXIUD" -c "$YX_CONF" user add "$@" >/dev/null ||
+        die "user add $*"
+}
+adduser dist --role district --district $D
+adduser school --role school --district $D --unit 4114230001
+for who in dist school; do
+    YANXIU_PASSWORD=pw-$who-secret run "$who" --server "$YX_SERVER" login --user "$who"
+    [ "$rc" = 0 ] || die "login $who: $err"
+done
+CENTRAL=4114230001
+JUNIOR=4114230010
+cat >"$F/units.csv" <<'EOF'
+学校代码,学校名称,类型,所属中心校
+4114230001,宁陵县城关镇中心校,中心校,
+4114230002,城关镇第一小学,小学,4114230001
+4114230010,宁陵县第二初级中学,初中,
+EOF
+run dist units import "$F/units.csv"
+[ "$rc" = 0 ] || die "units import: $err"
+cat >"$F/teachers.csv" <<'EOF'
+教师编号,姓名,学校代码,学科,教研组
+C001,张丽,4114230001,语文,语文
+C002,王强,4114230002,数学,数学
+C003,李华,4114230002,英语,英语
+C004,赵敏,4114230002,语文,语文
+J001,刘洋,4114230010,数学,数学
+J002,陈静,4114230010,语文,语文
+EOF
+run dist roster import "$F/teachers.csv"
+[ "$rc" = 0 ] || die "roster import: $err"
+# A small policy: 3 hours a year, nothing else asked, one unexcused absence fails.
+cat >"$F/policy.ini" <<'EOF'
+[policy]
+hours_year = 3
+school_hours_year = 0
+hours_cycle = 0
+ethics_hours_cycle = 0
+centralized_hours_cycle = 0
+homeroom_hours_cycle = 0
+absence_limit = 1
+EOF
+run dist policy set "$F/policy.ini" --effective 2020-01-01
+[ "$rc" = 0 ] || die "policy set: $err"
+# October 2026 (school year 2026): C001 5 h, C002 3 h, C003 3 h but absent once,
+# C004 3 h; J001 and J002 none.
+mkdir -p "$F/oct"
+cat >"$F/oct/activities.csv" <<'EOF'
+编号,日期,开始,结束,主题,内容类别,形式,级别,方式,主持人,学时
+A01,2026-10-09,14:00,17:00,师德专题讲座,师德,专题培训,校级,集中,张丽,3
+A02,2026-10-16,14:00,16:00,课例研究：分数的意义,学科专业知识,课例研究,镇级,集中,王强,2
+EOF
+cat >"$F/oct/attendance.csv" <<'EOF'
+活动编号,教师编号,签到
+A01,C001,出席
+A01,C002,出席
+A01,C003,出席
+A01,C004,出席
+A02,C001,出席
+A02,C003,缺席
+EOF
+run school report submit "$F/oct" --month 2026-10
+[ "$rc" = 0 ] || die "report submit: $err"
+ASOF=2027-09-01 # the school year 2026 is over
+
+# --- a scheme file with mistakes: every line named, nothing stored ------------------
+cat >"$F/bad.ini" <<'EOF'
+; 有错的考核方案
+[scheme]
+name = 教师考核
+target = 老师
+colour = red
+
+[items]
+心得体会 = 10
+质量检测 = 三十
+心得体会 = 5
+
+[grades]
+优秀 = 90
+合格 = 60
+良好 = 60
+[other]
+x = 1
+EOF
+before=$(stored)
+run dist assessment scheme set "$F/bad.ini"
+expect scheme_bad_target_names_its_line \
+    '[ $rc = 1 ] && [[ $err == *"bad.ini line 4: target: teacher (教师) or unit (单位)"* ]]'
+expect scheme_unknown_key_names_its_line '[[ $err == *"bad.ini line 5: colour: unknown key"* ]]'
+expect scheme_bad_maximum_names_its_line '[[ $err == *"bad.ini line 9: 质量检测: the maximum points"* ]]'
+expect scheme_item_twice_names_both_lines '[[ $err == *"bad.ini line 10: item 心得体会 is listed twice (also line 8)"* ]]'
+expect scheme_grades_at_one_score_named '[[ $err == *"bad.ini line 15: grade 良好 starts at 60 like grade 合格 (line 14)"* ]]'
+expect scheme_unknown_section_named '[[ $err == *"bad.ini line 17: [other]"* ]]'
+expect scheme_grade_above_total_named '[[ $err == *"bad.ini line 13: grade 优秀 starts at 90, above the 10 points"* ]]'
+expect scheme_without_zero_grade_named '[[ $err == *"no grade starts at 0"* ]]'
+expect scheme_bad_file_stores_nothing '[ "$(stored)" = "$before" ] && [[ $err == *"nothing was written"* ]]'
+
+# --- a good scheme (seed 002 §七: 满分100, 60分以上合格) ----------------------------
+cat >"$F/teachers.ini" <<'EOF'
+# 2026学年教师培训考核方案
+[方案]
+名称 = 教师考核
+对象 = 教师
+标题 = 2026学年教师培训考核
+[项目]
+心得体会 = 10
+质量检测 = 30
+听课材料 = 60
+[等级]
+优秀 = 90
+合格 = 60
+不合格 = 0
+EOF
+run school assessment scheme set "$F/teachers.ini"
+expect scheme_set_school_role_is_permission_denied '[ $rc = 1 ] && [[ $err == *PERMISSION_DENIED* ]]'
+run dist assessment scheme set "$F/teachers.ini"
+expect scheme_set_stores_it \
+    '[ $rc = 0 ] && [[ $out == *"stored scheme 教师考核 (teacher 教师): 3 items, 100 points"* ]]'
+run school assessment scheme show 教师考核
+expect scheme_show_gives_the_file_back '[ $rc = 0 ] && [ "$out" = "$(cat "$F/teachers.ini")" ]'
+run school assessment scheme list --format json
+expect scheme_list_json \
+    '[ $rc = 0 ] && json "
+s = d[0]
+assert s[\"name\"] == \"教师考核\" and s[\"target\"] == \"teacher\" and float(s[\"total\"]) == 100, s
+assert s[\"items\"] == [\"心得体会 10\", \"质量检测 30\", \"听课材料 60\"], s
+assert s[\"grades\"] == [\"优秀 ≥ 90\", \"合格 ≥ 60\", \"不合格 ≥ 0\"], s
+"'
+
+# --- scores with mistakes, in GB18030: every row named, nothing written --------------
+cat >"$F/bad-scores.utf8.csv" <<'EOF'
+教师编号,姓名,考核项目,得分
+C001,张丽,心得体会,10
+C001,张丽,读书笔记,5
+C002,王强,质量检测,31
+C002,王强,心得体会,9
+C002,王强,心得体会,8
+J001,刘洋,心得体会,10
+EOF
+iconv -f UTF-8 -t GB18030 "$F/bad-scores.utf8.csv" >"$F/bad-scores.csv" || die iconv
+before=$(stored)
+run school assessment scores import "$F/bad-scores.csv" --scheme 教师考核 --year 2026
+expect scores_unknown_item_names_its_line \
+    '[ $rc = 1 ] && [[ $err == *"bad-scores.csv line 3 (考核项目): scheme 教师考核 has no item 读书笔记 (its items: 心得体会, 质量检测, 听课材料)"* ]]'
+expect scores_above_maximum_names_its_line \
+    '[[ $err == *"bad-scores.csv line 4 (得分): 31.0 points are above the maximum of item 质量检测 (30.0)"* ]]'
+expect scores_item_twice_names_both_lines '[[ $err == *"bad-scores.csv line 6 (考核项目): "*"listed twice (also line 5)"* ]]'
+expect scores_school_scoring_another_unit_named \
+    '[[ $err == *"bad-scores.csv line 7 (教师编号): teacher J001 (刘洋) is not a teacher of your unit 4114230001"* ]]'
+expect scores_refused_write_nothing '[ "$(stored)" = "$before" ]'
+printf '教师编号,考核项目,得分\nC001,心得体会,九\nC001,质量检测,1e1\n' >"$F/nan.csv"
+run school assessment scores import "$F/nan.csv" --year 2026
+expect scores_not_numbers_refused_before_sending \
+    '[ $rc = 1 ] && [[ $err == *"nan.csv line 2 (得分): \"九\" is not a score"* ]] && [[ $err == *"nan.csv line 3"* ]] && [[ $err == *"nothing was sent"* ]]'
+
+# --- scores at the grade edges --------------------------------------------------------
+# C001 90 (优秀 exactly), C002 89.5 (合格), C003 95 (优秀, but absent once),
+# C004 60 (合格 exactly); J001 95 without hours, J002 59.5 (不合格).
+cat >"$F/scores.utf8.csv" <<'EOF'
+教师编号,姓名,考核项目,得分
+C001,张丽,心得体会,10
+C001,张丽,质量检测,30
+C001,张丽,听课材料,50
+C002,王强,心得体会,10
+C002,王强,质量检测,29.5
+C002,王强,听课材料,50
+C003,李华,心得体会,10
+C003,李华,质量检测,30
+C003,李华,听课材料,55
+C004,赵敏,心得体会,10
+C004,赵敏,质量检测,20
+C004,赵敏,听课材料,30
+EOF
+iconv -f UTF-8 -t GB18030 "$F/scores.utf8.csv" >"$F/scores.csv" || die iconv
+run school assessment scores import "$F/scores.csv" --year 2026
+expect scores_import_school_own_teachers \
+    '[ $rc = 0 ] && [[ $out == *"scores.csv: 12 created, 0 updated, 0 unchanged"* ]]'
+printf 'teacher_code,item,points\r\nJ001,心得体会,10\r\nJ001,质量检测,30\r\nJ001,听课材料,55\r\nJ002,心得体会,10\r\nJ002,质量检测,20\r\nJ002,听课材料,29.5\r\n' >"$F/junior.csv"
+run dist assessment scores import "$F/junior.csv" --scheme 教师考核 --year 2026
+expect scores_import_district_any_teacher '[ $rc = 0 ] && [[ $out == *"6 created"* ]]'
+run dist assessment scores import "$F/junior.csv" --scheme 教师考核 --year 2026
+expect scores_import_again_changes_nothing '[ $rc = 0 ] && [[ $out == *"0 created, 0 updated, 6 unchanged"* ]]'
+
+run dist assessment results --year 2026 --as-of $ASOF --format json
+expect results_grades_at_edges_and_lowered \
+    '[ $rc = 0 ] && json "
+r = {x[\"subject_code\"]: x for x in d}
+assert sorted(r) == [\"C001\", \"C002\", \"C003\", \"C004\", \"J001\", \"J002\"], sorted(r)
+def want(code, score, grade, final, hours, absences, cons):
+    x = r[code]
+    assert float(x[\"score\"]) == score, x
+    assert x[\"grade\"] == grade and x[\"final_grade\"] == final, x
+    assert x[\"hours_ok\"] is hours and x[\"absences_ok\"] is absences, x
+    assert x[\"consequences\"] == cons, x
+want(\"C001\", 90, \"优秀\", \"优秀\", True, True, [])
+want(\"C002\", 89.5, \"合格\", \"合格\", True, True, [])
+want(\"C003\", 95, \"优秀\", \"不合格\", True, False, [\"no_excellence\"])
+want(\"C004\", 60, \"合格\", \"合格\", True, True, [])
+want(\"J001\", 95, \"优秀\", \"不合格\", False, True, [\"no_promotion\", \"no_excellence\"])
+want(\"J002\", 59.5, \"不合格\", \"不合格\", False, True, [\"no_promotion\", \"no_excellence\"])
+assert r[\"J001\"][\"status\"] == \"non_compliant\" and r[\"J001\"][\"reasons\"][0][\"rule\"] == \"hours_year\", r[\"J001\"]
+assert r[\"C001\"][\"items_scored\"] == 3, r[\"C001\"]
+"'
+run dist assessment results --year 2026 --as-of $ASOF --approved-only --format json
+expect results_approved_only_counts_approved_hours_only \
+    '[ $rc = 0 ] && json "
+r = {x[\"subject_code\"]: x for x in d}
+assert r[\"C001\"][\"hours_ok\"] is False and r[\"C001\"][\"final_grade\"] == \"不合格\", r[\"C001\"]
+"'
+run dist report approve $CENTRAL 2026-10
+[ "$rc" = 0 ] || die "approve: $err"
+run dist assessment results --year 2026 --as-of $ASOF --approved-only --format json
+expect results_approved_only_after_approval \
+    '[ $rc = 0 ] && json "
+r = {x[\"subject_code\"]: x for x in d}
+assert r[\"C001\"][\"final_grade\"] == \"优秀\", r[\"C001\"]
+"'
+run dist assessment results --year 2026 --as-of $ASOF
+expect results_table_in_chinese \
+    '[ $rc = 0 ] && [[ $out == *"scheme 教师考核: 3 items, 100 points"* ]] && [[ $out == *不得晋职* ]]'
+
+# --- the school's view ------------------------------------------------------------------
+run school assessment results --year 2026 --as-of $ASOF --format csv
+expect results_school_sees_its_unit_only \
+    '[ $rc = 0 ] && [[ $out == *C001* ]] && [[ $out == *C004* ]] && [[ $out != *J001* ]]'
+run school assessment results --year 2026 --unit $JUNIOR
+expect results_school_other_unit_is_permission_denied '[ $rc = 1 ] && [[ $err == *PERMISSION_DENIED* ]]'
+
+# --- a scheme with scores keeps its items and maxima -----------------------------------
+sed 's/^质量检测 = 30$/质量检测 = 25/; /^心得体会/d; s/^优秀 = 90$/优秀 = 80/' "$F/teachers.ini" >"$F/shrunk.ini"
+before=$(stored)
+run dist assessment scheme set "$F/shrunk.ini"
+expect scheme_with_scores_keeps_its_items \
+    '[ $rc = 1 ] && [[ $err == *"item 心得体会 has 6 scores"* ]] && [[ $err == *"item 质量检测: 4 scores are above the new maximum 25"* ]] && [ "$(stored)" = "$before" ]'
+sed 's/^听课材料 = 60$/听课材料 = 70/' "$F/teachers.ini" >"$F/grown.ini"
+run dist assessment scheme set "$F/grown.ini"
+expect scheme_raised_maximum_is_stored '[ $rc = 0 ] && [[ $out == *"3 items, 110 points"* ]]'
+
+# --- a unit scheme: the district scores the units ---------------------------------------
+cat >"$F/units.ini" <<'EOF'
+[scheme]
+name = 单位考核
+target = unit
+[items]
+按时加入班级 = 10
+参与集中培训 = 10
+线上学习 = 60
+[grades]
+优秀 = 70
+合格 = 48
+不合格 = 0
+EOF
+run dist assessment scheme set "$F/units.ini"
+[ "$rc" = 0 ] || die "unit scheme: $err"
+run dist assessment results --year 2026 --as-of $ASOF
+expect results_two_schemes_need_scheme '[ $rc = 1 ] && [[ $err == *"name one with --scheme"* ]]'
+printf '单位代码,考核项目,得分\n%s,按时加入班级,10\n%s,参与集中培训,10\n%s,线上学习,50\n%s,线上学习,48\n' \
+    $CENTRAL $CENTRAL $CENTRAL $JUNIOR >"$F/unit-scores.csv"
+run school assessment scores import "$F/unit-scores.csv" --scheme 单位考核 --year 2026
+expect unit_scores_school_is_permission_denied '[ $rc = 1 ] && [[ $err == *PERMISSION_DENIED* ]]'
+run dist assessment scores import "$F/unit-scores.csv" --scheme 单位考核 --year 2026
+expect unit_scores_district_imports '[ $rc = 0 ] && [[ $out == *"4 created"* ]]'
+run dist assessment results --year 2026 --scheme 单位考核 --format json
+expect unit_results_graded \
+    '[ $rc = 0 ] && json "
+r = {x[\"subject_code\"]: x for x in d}
+assert r[\"$CENTRAL\"][\"grade\"] == \"优秀\" and float(r[\"$CENTRAL\"][\"score\"]) == 70, r
+assert r[\"$JUNIOR\"][\"grade\"] == \"合格\" and r[\"$JUNIOR\"][\"items_scored\"] == 1, r
+"'
+run dist assessment scores import "$F/junior.csv" --scheme 单位考核 --year 2026
+expect unit_scheme_refuses_teacher_file_rows \
+    '[ $rc = 1 ] && [[ $err == *"junior.csv line 2 (teacher_code): J001 is not a reporting unit"* ]]'
+
+# --- XLSX, read back ---------------------------------------------------------------------
+run dist assessment results --year 2026 --scheme 教师考核 --as-of $ASOF --format xlsx -o "$T/results.xlsx"
+expect results_xlsx_written '[ $rc = 0 ] && [ -s "$T/results.xlsx" ]'
+got=$(python3 - "$T/results.xlsx" <<'EOF'
+import sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+names = z.namelist()
+# the strings are inline (constant memory mode) or shared
+strings = z.read("xl/worksheets/sheet1.xml").decode()
+if "xl/sharedStrings.xml" in names:
+    strings += z.read("xl/sharedStrings.xml").decode()
+book = z.read("xl/workbook.xml").decode()
+print("sheet" if "教师考核" in book else "nosheet",
+      "headers" if "最终等级" in strings and "教师编号" in strings else "noheaders",
+      "values" if "不得晋职" in strings and "优秀" in strings else "novalues")
+EOF
+)
+expect results_xlsx_reads_back '[ "$got" = "sheet headers values" ]'
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
