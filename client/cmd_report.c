@@ -243,7 +243,8 @@ static const char *normalize_time(const char *s, char *out, size_t cap)
         m = import_take_number(&p, 2);
     if (m >= 0 && take_colon(&p) && (strspn(p, "0123456789") != 2 || import_take_number(&p, 2) < 0))
         return s;
-    if (m < 0 || *p != '\0')
+    /* two digits each (the bounds also tell the compiler the text fits) */
+    if (m < 0 || *p != '\0' || h > 99 || m > 99)
         return s;
     snprintf(out, cap, "%02d:%02d", h, m);
     return out;
