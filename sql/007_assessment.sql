@@ -183,13 +183,22 @@ $$;
 CREATE FUNCTION scores_import(p_district text, p_unit text, p_addr text, p_scheme text,
     p_year int, p_subject text[], p_item text[], p_points numeric[], p_check_only boolean)
 RETURNS TABLE (idx int, field text, reason text, created int, updated int, unchanged int)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
 DECLARE
-    s assessment_schemes := scheme_pick(p_district, p_scheme);
+    s assessment_schemes;
     n_in int := coalesce(array_length(p_subject, 1), 0);
     n_created int;
     n_updated int;
 BEGIN
+    -- SECURITY DEFINER: a teacher who moved units keeps the score row the old
+    -- unit entered, which the new unit's school cannot see, so the upsert
+    -- must cross the unit wall. The caller's scope is checked here instead.
+    IF NOT yx_can_see(p_district) OR (yx_role() = 'school' AND p_unit IS DISTINCT FROM yx_unit())
+       OR (yx_role() <> 'school' AND p_unit <> '') THEN
+        RAISE EXCEPTION 'scores of district % unit % are not yours to enter', p_district, p_unit
+            USING ERRCODE = 'YXPRM';
+    END IF;
+    s := scheme_pick(p_district, p_scheme);
     IF p_unit <> '' AND s.target = 'unit' THEN
         RAISE EXCEPTION 'scheme % scores units: the district enters those scores', s.name
             USING ERRCODE = 'YXPRM';
@@ -223,7 +232,8 @@ BEGIN
                 THEN format('%s is not a reporting unit of district %s (yanxiu units list)', r.subject, p_district)
                 WHEN t.code IS NULL
                 THEN format('teacher %s is not in the roster of district %s', r.subject, p_district)
-                ELSE format('teacher %s (%s) is not a teacher of your unit %s', r.subject, t.name, p_unit) END,
+                -- not the name: a school must not learn other units' teachers by guessing codes
+                ELSE format('teacher %s is not a teacher of your unit %s', r.subject, p_unit) END,
            0, 0, 0
     FROM scores_in r
     LEFT JOIN teachers t ON s.target = 'teacher' AND t.district_code = p_district AND t.code = r.subject
@@ -279,16 +289,26 @@ $$;
 -- judged on hours. final_grade is the grade, or 不合格 when a rule fails;
 -- consequences: no_promotion (不得晋职) when the hours fail, no_excellence
 -- (不得评优, not 优秀) when the hours or the absences fail. Units: every
--- reporting unit, graded on its score alone.
+-- reporting unit, graded on its score alone. Scores are a teacher's wherever
+-- the teacher is now: a school sees those its teachers got in a former unit.
 CREATE FUNCTION assessment_results(p_district text, p_scheme text, p_year int, p_as_of date,
     p_approved_only boolean, p_unit text)
 RETURNS TABLE (scheme text, target text, subject_code text, name text, unit_code text,
     items_scored int, score numeric, grade text, hours_ok boolean, absences_ok boolean,
     final_grade text, consequences text, status text, reasons text)
-LANGUAGE plpgsql STABLE AS $$
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public AS $$
 DECLARE
-    s assessment_schemes := scheme_pick(p_district, p_scheme);
+    s assessment_schemes;
 BEGIN
+    -- SECURITY DEFINER: scores follow a teacher who moved units (the rows the
+    -- old unit entered stay walled to it), as hours do; the caller's scope
+    -- is checked here and every row below is of p_unit when it is given.
+    IF NOT yx_can_see(p_district) OR (yx_role() = 'school' AND p_unit IS DISTINCT FROM yx_unit())
+    THEN
+        RAISE EXCEPTION 'the results of district % unit % are not yours to see', p_district,
+            p_unit USING ERRCODE = 'YXPRM';
+    END IF;
+    s := scheme_pick(p_district, p_scheme);
     IF s.target = 'teacher' THEN
         RETURN QUERY
         WITH sc AS (
@@ -338,5 +358,6 @@ BEGIN
 END
 $$;
 
+REVOKE ALL ON FUNCTION scores_import, assessment_results FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION scheme_set, scheme_pick, scores_import, scheme_grade,
     assessment_results TO yanxiu_app;

@@ -71,7 +71,8 @@ adduser() {
 }
 adduser dist --role district --district $D
 adduser school --role school --district $D --unit 4114230001
-for who in dist school; do
+adduser junior --role school --district $D --unit 4114230010
+for who in dist school junior; do
     YANXIU_PASSWORD=pw-$who-secret run "$who" --server "$YX_SERVER" login --user "$who"
     [ "$rc" = 0 ] || die "login $who: $err"
 done
@@ -214,7 +215,7 @@ expect scores_above_maximum_names_its_line \
     '[[ $err == *"bad-scores.csv line 4 (得分): 31.0 points are above the maximum of item 质量检测 (30.0)"* ]]'
 expect scores_item_twice_names_both_lines '[[ $err == *"bad-scores.csv line 6 (考核项目): "*"listed twice (also line 5)"* ]]'
 expect scores_school_scoring_another_unit_named \
-    '[[ $err == *"bad-scores.csv line 7 (教师编号): teacher J001 (刘洋) is not a teacher of your unit 4114230001"* ]]'
+    '[[ $err == *"bad-scores.csv line 7 (教师编号): teacher J001 is not a teacher of your unit 4114230001"* ]]'
 expect scores_refused_write_nothing '[ "$(stored)" = "$before" ]'
 printf '教师编号,考核项目,得分\nC001,心得体会,九\nC001,质量检测,1e1\n' >"$F/nan.csv"
 run school assessment scores import "$F/nan.csv" --year 2026
@@ -303,6 +304,23 @@ expect scheme_with_scores_keeps_its_items \
 sed 's/^听课材料 = 60$/听课材料 = 70/' "$F/teachers.ini" >"$F/grown.ini"
 run dist assessment scheme set "$F/grown.ini"
 expect scheme_raised_maximum_is_stored '[ $rc = 0 ] && [[ $out == *"3 items, 110 points"* ]]'
+
+# --- a teacher who moves: the new unit re-scores what the old one entered -------------
+run dist roster transfer C004 --to $JUNIOR
+[ "$rc" = 0 ] || die "roster transfer: $err"
+printf '教师编号,考核项目,得分\nC004,听课材料,40\n' >"$F/moved.csv"
+run junior assessment scores import "$F/moved.csv" --year 2026
+expect scores_new_unit_rescores_a_moved_teacher '[ $rc = 0 ] && [[ $out == *"0 created, 1 updated"* ]]'
+run school assessment scores import "$F/moved.csv" --year 2026
+expect scores_old_unit_no_longer_scores_a_moved_teacher \
+    '[ $rc = 1 ] && [[ $err == *"teacher C004 is not a teacher of your unit 4114230001"* ]]'
+run junior assessment results --year 2026 --as-of $ASOF --format json
+expect results_follow_the_moved_teacher \
+    '[ $rc = 0 ] && json "
+r = {x[\"subject_code\"]: x for x in d}
+assert sorted(r) == [\"C004\", \"J001\", \"J002\"], sorted(r)
+assert float(r[\"C004\"][\"score\"]) == 70 and r[\"C004\"][\"items_scored\"] == 3, r[\"C004\"]
+"'
 
 # --- a unit scheme: the district scores the units ---------------------------------------
 cat >"$F/units.ini" <<'EOF'

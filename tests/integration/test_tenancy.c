@@ -5,8 +5,8 @@
  *     X about district Y, and by a school account of unit A about unit B (or
  *     about district Y), is refused with PERMISSION_DENIED or NOT_FOUND and
  *     writes nothing (schools, teachers, users, districts, reports, the ledger
- *     and its monthly roll-up, policies, audit_log compared as the superuser
- *     before and after every request);
+ *     and its monthly roll-up, policies, assessment schemes and scores,
+ *     audit_log compared as the superuser before and after every request);
  *   - inside one's own scope, the policy and the compliance views (teachers,
  *     units, research groups, reporting rates, a teacher's handbook) answer
  *     one's own district's rows, a school's of its own unit only; a district
@@ -15,10 +15,10 @@
  *     write nothing;
  *   - the row-level wall: the daemon's database role, set up as district X
  *     (or with nothing set at all), sees no row of district Y in any tenant
- *     table (policies, the ledger and ledger_months included) and cannot
- *     write one; set up as school A, it sees no report row of unit B
- *     (reports, versions, activities, sign-in rows, external records, flags,
- *     events).
+ *     table (policies, the ledger and ledger_months, assessment schemes and
+ *     scores included) and cannot write one; set up as school A, it sees no
+ *     report row of unit B (reports, versions, activities, sign-in rows,
+ *     external records, flags, events) and no assessment score of unit B.
  *
  * ADDING AN RPC: add ONE row to RPCS[] below: its name and roles exactly as
  * in daemon/rpc.c methods[], a builder of its cross-tenant requests, and the
@@ -92,6 +92,23 @@ static const struct teacher TEACHERS_Y[] = {
 #define POLICY_INI_Y "[policy]\nhours_year = 66\n"
 #define HOURS_YEAR_X 70.0
 #define HOURS_YEAR_Y 66.0
+
+/* Assessment (考核): each district stores a teacher scheme of its own in the setup,
+ * district X a unit scheme too, and every teacher (X's units too) gets scores of
+ * SEED_YEAR in both items. Y's scheme has a name of its own and an item of its own:
+ * X asking for it by name must find nothing. */
+#define SCHEME_X      "东城教师考核"
+#define SCHEME_X_UNIT "东城单位考核"
+#define SCHEME_Y      "和平教师考核"
+#define ITEM_1        "心得体会"
+#define ITEM_2        "质量检测"
+#define ITEM_Y        "和平特色"
+#define SCHEME_INI(name, target, extra_item)                                                       \
+    "[scheme]\nname = " name "\ntarget = " target "\n[items]\n" ITEM_1 " = 10\n" ITEM_2            \
+    " = 30\n" extra_item "[grades]\n优秀 = 30\n合格 = 20\n不合格 = 0\n"
+#define SCHEME_INI_X      SCHEME_INI(SCHEME_X, "teacher", "")
+#define SCHEME_INI_X_UNIT SCHEME_INI(SCHEME_X_UNIT, "unit", "")
+#define SCHEME_INI_Y      SCHEME_INI(SCHEME_Y, "teacher", ITEM_Y " = 20\n")
 
 /* Names an answer to a cross-tenant request must never contain: teachers of
  * another unit or district, schools of another district. (School names of
@@ -217,6 +234,10 @@ struct form {
         Yanxiu__V1__SetPolicyRequest set_policy;
         Yanxiu__V1__ComplianceQuery query; /* the four compliance views */
         Yanxiu__V1__TeacherHistoryRequest history;
+        Yanxiu__V1__SetSchemeRequest set_scheme;
+        Yanxiu__V1__ListSchemesRequest list_schemes;
+        Yanxiu__V1__ImportScoresRequest import_scores;
+        Yanxiu__V1__AssessmentQuery assessment;
     } u;
     /* SubmitReport: one activity with up to MAX_ROWS sign-in rows, and its key. */
     Yanxiu__V1__Activity activity;
@@ -228,6 +249,8 @@ struct form {
     Yanxiu__V1__Unit *unit_ptrs[MAX_ROWS];
     Yanxiu__V1__Teacher teachers[MAX_ROWS];
     Yanxiu__V1__Teacher *teacher_ptrs[MAX_ROWS];
+    Yanxiu__V1__ItemScore scores[MAX_ROWS];
+    Yanxiu__V1__ItemScore *score_ptrs[MAX_ROWS];
     char what[200];
     const char *invalid_because[3];
     bool (*answer_ok)(const Yanxiu__V1__Envelope *resp, char *why, size_t whylen);
@@ -357,6 +380,30 @@ static void form_begin(struct form *f, Yanxiu__V1__Envelope__BodyCase body, cons
         yanxiu__v1__teacher_history_request__init(&f->u.history);
         f->env.teacher_history = &f->u.history;
         break;
+    case YANXIU__V1__ENVELOPE__BODY_SET_SCHEME:
+        /* A valid scheme file (district X's teacher scheme): the builders add whose it is. */
+        yanxiu__v1__set_scheme_request__init(&f->u.set_scheme);
+        f->u.set_scheme.ini = SCHEME_INI_X;
+        f->env.set_scheme = &f->u.set_scheme;
+        break;
+    case YANXIU__V1__ENVELOPE__BODY_LIST_SCHEMES:
+        yanxiu__v1__list_schemes_request__init(&f->u.list_schemes);
+        f->env.list_schemes = &f->u.list_schemes;
+        break;
+    case YANXIU__V1__ENVELOPE__BODY_IMPORT_SCORES:
+        /* Scores of SEED_YEAR, no rows yet: the builders add the scheme and the scores. */
+        yanxiu__v1__import_scores_request__init(&f->u.import_scores);
+        f->u.import_scores.year = SEED_YEAR;
+        f->u.import_scores.scores = f->score_ptrs;
+        f->env.import_scores = &f->u.import_scores;
+        break;
+    case YANXIU__V1__ENVELOPE__BODY_ASSESSMENT_RESULTS:
+        /* The results of SEED_YEAR as of the compliance views' fixed day. */
+        yanxiu__v1__assessment_query__init(&f->u.assessment);
+        f->u.assessment.year = SEED_YEAR;
+        f->u.assessment.as_of = SEED_AS_OF;
+        f->env.assessment_results = &f->u.assessment;
+        break;
     default:
         fail_msg("form_begin: body %d has no case here yet", (int)body);
     }
@@ -405,6 +452,20 @@ static void add_signin(struct form *f, const char *teacher, const char *name)
     t->status = "present";
     f->attendance_ptrs[n] = t;
     a->n_attendance = n + 1;
+}
+
+/* A score row of an ImportScores form. */
+static void add_score(struct form *f, const char *subject, const char *item, double points)
+{
+    size_t n = f->u.import_scores.n_scores;
+    assert_true(n < MAX_ROWS);
+    Yanxiu__V1__ItemScore *s = &f->scores[n];
+    yanxiu__v1__item_score__init(s);
+    s->subject_code = (char *)subject;
+    s->item = (char *)item;
+    s->points = points;
+    f->score_ptrs[n] = s;
+    f->u.import_scores.n_scores = n + 1;
 }
 
 /* --- the builders: one per RPC; form i of actor a, false when there is none ------------ */
@@ -1147,6 +1208,338 @@ static bool build_teacher_history(enum actor a, int i, struct form *f)
     }
 }
 
+/* What scores_import (sql/007) says of a teacher another district's, or another unit's,
+ * and of a unit not of the caller's district. */
+#define NOT_OF_YOUR_UNIT   "is not a teacher of your unit"
+#define NOT_A_UNIT_OF_DIST "is not a reporting unit of district"
+
+static bool build_set_scheme(enum actor a, int i, struct form *f)
+{
+    if (a == ACT_SCHOOL_A) {
+        /* The school role may not store a scheme at all: Y's, or even its own district's. */
+        switch (i) {
+        case 0:
+            form_begin(f, YANXIU__V1__ENVELOPE__BODY_SET_SCHEME, "its own district's scheme %s",
+                       SCHEME_X);
+            return true;
+        case 1:
+            form_begin(f, YANXIU__V1__ENVELOPE__BODY_SET_SCHEME, "district_code %s, scheme %s",
+                       DISTRICT_Y, SCHEME_Y);
+            f->u.set_scheme.district_code = DISTRICT_Y;
+            f->u.set_scheme.ini = SCHEME_INI(SCHEME_Y, "teacher", "");
+            return true;
+        default:
+            return false;
+        }
+    }
+    switch (i) {
+    case 0:
+        form_begin(f, YANXIU__V1__ENVELOPE__BODY_SET_SCHEME, "district_code %s, a new scheme",
+                   DISTRICT_Y);
+        f->u.set_scheme.district_code = DISTRICT_Y;
+        f->u.set_scheme.ini = SCHEME_INI("越界考核", "teacher", "");
+        return true;
+    case 1:
+        form_begin(f, YANXIU__V1__ENVELOPE__BODY_SET_SCHEME,
+                   "district_code %s, Y's scheme %s replaced (target unit, without %s)", DISTRICT_Y,
+                   SCHEME_Y, ITEM_Y);
+        f->u.set_scheme.district_code = DISTRICT_Y;
+        f->u.set_scheme.ini = SCHEME_INI(SCHEME_Y, "unit", "");
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* A scheme list of district X's schemes only (schemes are the district's: its
+ * schools read them too). */
+static bool schemes_only_of_district_x(const Yanxiu__V1__Envelope *resp, char *why, size_t whylen)
+{
+    if (resp->body_case != YANXIU__V1__ENVELOPE__BODY_SCHEME_LIST) {
+        snprintf(why, whylen, "answered %s", yxc_body_name(resp->body_case));
+        return false;
+    }
+    const Yanxiu__V1__SchemeList *l = resp->scheme_list;
+    for (size_t i = 0; i < l->n_schemes; i++) {
+        const Yanxiu__V1__Scheme *s = l->schemes[i];
+        bool x = strcmp(s->name, SCHEME_X) == 0 || strcmp(s->name, SCHEME_X_UNIT) == 0;
+        bool y_item = false;
+        for (size_t k = 0; k < s->n_items; k++)
+            y_item = y_item || strcmp(s->items[k]->name, ITEM_Y) == 0;
+        if (!x || y_item || strstr(s->ini, ITEM_Y) || strstr(s->ini, SCHEME_Y)) {
+            snprintf(why, whylen, "the list holds scheme \"%s\" (%s, %zu items), not one of %s's",
+                     s->name, s->target, s->n_items, DISTRICT_X);
+            return false;
+        }
+    }
+    snprintf(why, whylen, "%zu schemes, all of district %s", l->n_schemes, DISTRICT_X);
+    return true;
+}
+
+static bool build_list_schemes(enum actor a, int i, struct form *f)
+{
+    switch (i) {
+    case 0:
+        form_begin(f, YANXIU__V1__ENVELOPE__BODY_LIST_SCHEMES, "district_code %s", DISTRICT_Y);
+        f->u.list_schemes.district_code = DISTRICT_Y;
+        return true;
+    case 1:
+        form_begin(f, YANXIU__V1__ENVELOPE__BODY_LIST_SCHEMES, "district_code %s, scheme %s",
+                   DISTRICT_Y, SCHEME_Y);
+        f->u.list_schemes.district_code = DISTRICT_Y;
+        f->u.list_schemes.name = SCHEME_Y;
+        return true;
+    case 2:
+        /* A name that exists in Y only: scheme names resolve in one's own district. */
+        form_begin(f, YANXIU__V1__ENVELOPE__BODY_LIST_SCHEMES, "scheme %s (district Y's only)",
+                   SCHEME_Y);
+        f->u.list_schemes.name = SCHEME_Y;
+        return true;
+    case 3:
+        form_begin(f, YANXIU__V1__ENVELOPE__BODY_LIST_SCHEMES, "every scheme");
+        f->answer_ok = schemes_only_of_district_x;
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool build_import_scores(enum actor a, int i, struct form *f)
+{
+    if (a == ACT_SCHOOL_A) {
+        /* A school enters scores of its own unit's teachers only, of teacher schemes
+         * only: another unit's teacher is a violation of its row (all rows are
+         * checked at once, INVALID_ARGUMENT), a unit scheme is refused outright. */
+        switch (i) {
+        case 0:
+            form_begin(f, YANXIU__V1__ENVELOPE__BODY_IMPORT_SCORES,
+                       "scheme %s, unit B's teacher XB01", SCHEME_X);
+            f->u.import_scores.scheme = SCHEME_X;
+            add_score(f, "XB01", ITEM_1, 1);
+            add_score(f, "XB01", ITEM_2, 1);
+            f->invalid_because[0] = NOT_OF_YOUR_UNIT;
+            return true;
+        case 1:
+            form_begin(f, YANXIU__V1__ENVELOPE__BODY_IMPORT_SCORES,
+                       "scheme %s, its own XA01 and unit B's XB02 (at %s)", SCHEME_X, PRIM_B);
+            f->u.import_scores.scheme = SCHEME_X;
+            add_score(f, "XA01", ITEM_1, 9);
+            add_score(f, "XB02", ITEM_1, 1);
+            f->invalid_because[0] = NOT_OF_YOUR_UNIT;
+            return true;
+        case 2:
+            form_begin(f, YANXIU__V1__ENVELOPE__BODY_IMPORT_SCORES, "unit scheme %s, unit B (%s)",
+                       SCHEME_X_UNIT, UNIT_B);
+            f->u.import_scores.scheme = SCHEME_X_UNIT;
+            add_score(f, UNIT_B, ITEM_1, 1);
+            return true;
+        case 3:
+            form_begin(f, YANXIU__V1__ENVELOPE__BODY_IMPORT_SCORES,
+                       "unit scheme %s, its own unit %s", SCHEME_X_UNIT, UNIT_A);
+            f->u.import_scores.scheme = SCHEME_X_UNIT;
+            add_score(f, UNIT_A, ITEM_1, 10);
+            return true;
+        case 4:
+            form_begin(f, YANXIU__V1__ENVELOPE__BODY_IMPORT_SCORES,
+                       "district_code %s, scheme %s, Y's teacher YT01", DISTRICT_Y, SCHEME_Y);
+            f->u.import_scores.district_code = DISTRICT_Y;
+            f->u.import_scores.scheme = SCHEME_Y;
+            add_score(f, "YT01", ITEM_1, 1);
+            return true;
+        case 5:
+            form_begin(f, YANXIU__V1__ENVELOPE__BODY_IMPORT_SCORES,
+                       "scheme %s (district Y's only), Y's teacher YT01", SCHEME_Y);
+            f->u.import_scores.scheme = SCHEME_Y;
+            add_score(f, "YT01", ITEM_1, 1);
+            return true;
+        case 6:
+            form_begin(f, YANXIU__V1__ENVELOPE__BODY_IMPORT_SCORES, "scheme %s, Y's teacher YT01",
+                       SCHEME_X);
+            f->u.import_scores.scheme = SCHEME_X;
+            add_score(f, "YT01", ITEM_1, 1);
+            f->invalid_because[0] = NOT_IN_ROSTER;
+            return true;
+        default:
+            return false;
+        }
+    }
+    switch (i) {
+    case 0:
+        form_begin(f, YANXIU__V1__ENVELOPE__BODY_IMPORT_SCORES,
+                   "district_code %s, scheme %s, Y's teachers YT01 and YT02", DISTRICT_Y, SCHEME_Y);
+        f->u.import_scores.district_code = DISTRICT_Y;
+        f->u.import_scores.scheme = SCHEME_Y;
+        add_score(f, "YT01", ITEM_1, 1);
+        add_score(f, "YT02", ITEM_Y, 1);
+        return true;
+    case 1:
+        form_begin(f, YANXIU__V1__ENVELOPE__BODY_IMPORT_SCORES,
+                   "scheme %s (district Y's only), Y's teacher YT01", SCHEME_Y);
+        f->u.import_scores.scheme = SCHEME_Y;
+        add_score(f, "YT01", ITEM_1, 1);
+        return true;
+    case 2:
+        /* Its own scheme, Y's teachers: unknown to X's roster. */
+        form_begin(f, YANXIU__V1__ENVELOPE__BODY_IMPORT_SCORES,
+                   "its own scheme %s, Y's teachers YT01 and YT02", SCHEME_X);
+        f->u.import_scores.scheme = SCHEME_X;
+        add_score(f, "YT01", ITEM_1, 1);
+        add_score(f, "YT02", ITEM_2, 1);
+        f->invalid_because[0] = NOT_IN_ROSTER;
+        return true;
+    case 3:
+        form_begin(f, YANXIU__V1__ENVELOPE__BODY_IMPORT_SCORES,
+                   "its own unit scheme %s, Y's unit %s", SCHEME_X_UNIT, UNIT_Y);
+        f->u.import_scores.scheme = SCHEME_X_UNIT;
+        add_score(f, UNIT_Y, ITEM_1, 1);
+        f->invalid_because[0] = NOT_A_UNIT_OF_DIST;
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Every subject of an assessment answer is of `prefix` (a 6-digit district or a
+ * 10-digit unit), and none is one of `foreign` (codes) or named one of `names`. */
+static bool results_only_of(const Yanxiu__V1__Envelope *resp, const char *prefix,
+                            const char *const *foreign, const char *const *names, char *why,
+                            size_t whylen)
+{
+    if (resp->body_case != YANXIU__V1__ENVELOPE__BODY_ASSESSMENT) {
+        snprintf(why, whylen, "answered %s", yxc_body_name(resp->body_case));
+        return false;
+    }
+    const Yanxiu__V1__AssessmentResults *l = resp->assessment;
+    if (strcmp(l->scheme, SCHEME_Y) == 0) {
+        snprintf(why, whylen, "the results are of Y's scheme %s", l->scheme);
+        return false;
+    }
+    for (size_t i = 0; i < l->n_results; i++) {
+        const Yanxiu__V1__AssessmentResult *r = l->results[i];
+        bool bad = strncmp(r->unit_code, prefix, strlen(prefix)) != 0;
+        for (const char *const *c = foreign; *c; c++)
+            bad = bad || strcmp(r->subject_code, *c) == 0;
+        for (const char *const *n = names; *n; n++)
+            bad = bad || strcmp(r->name, *n) == 0;
+        if (bad) {
+            snprintf(why, whylen, "the results hold %s %s of unit %s (%g points, %s)",
+                     r->subject_code, r->name, r->unit_code, r->score, r->grade);
+            return false;
+        }
+    }
+    snprintf(why, whylen, "%zu results of scheme %s, all of %s", l->n_results, l->scheme, prefix);
+    return true;
+}
+
+static const char *const SUBJECTS_OF_Y[] = {"YT01", "YT02", UNIT_Y, PRIM_Y, NULL};
+static const char *const SUBJECTS_OF_B_AND_Y[] = {"XB01", "XB02", UNIT_B, PRIM_B, "YT01",
+                                                  "YT02", UNIT_Y, PRIM_Y, NULL};
+
+static bool results_only_of_district_x(const Yanxiu__V1__Envelope *resp, char *why, size_t whylen)
+{
+    return results_only_of(resp, DISTRICT_X, SUBJECTS_OF_Y, FOREIGN_TO_DISTRICT_X, why, whylen);
+}
+
+static bool results_only_of_unit_a(const Yanxiu__V1__Envelope *resp, char *why, size_t whylen)
+{
+    return results_only_of(resp, UNIT_A, SUBJECTS_OF_B_AND_Y, FOREIGN_TO_SCHOOL_A, why, whylen);
+}
+
+static bool build_assessment_results(enum actor a, int i, struct form *f)
+{
+    const Yanxiu__V1__Envelope__BodyCase body = YANXIU__V1__ENVELOPE__BODY_ASSESSMENT_RESULTS;
+    if (a == ACT_SCHOOL_A) {
+        switch (i) {
+        case 0:
+            form_begin(f, body, "scheme %s, unit_code %s (unit B)", SCHEME_X, UNIT_B);
+            f->u.assessment.scheme = SCHEME_X;
+            f->u.assessment.unit_code = UNIT_B;
+            return true;
+        case 1:
+            form_begin(f, body, "unit scheme %s, unit_code %s (unit B)", SCHEME_X_UNIT, UNIT_B);
+            f->u.assessment.scheme = SCHEME_X_UNIT;
+            f->u.assessment.unit_code = UNIT_B;
+            return true;
+        case 2:
+            form_begin(f, body, "district_code %s, scheme %s", DISTRICT_Y, SCHEME_Y);
+            f->u.assessment.district_code = DISTRICT_Y;
+            f->u.assessment.scheme = SCHEME_Y;
+            return true;
+        case 3:
+            form_begin(f, body, "scheme %s, unit_code %s (district Y)", SCHEME_X, UNIT_Y);
+            f->u.assessment.scheme = SCHEME_X;
+            f->u.assessment.unit_code = UNIT_Y;
+            return true;
+        case 4:
+            form_begin(f, body, "scheme %s (district Y's only)", SCHEME_Y);
+            f->u.assessment.scheme = SCHEME_Y;
+            return true;
+        case 5:
+            /* no unit named (its own): unit A's teachers only */
+            form_begin(f, body, "scheme %s, every teacher it may see", SCHEME_X);
+            f->u.assessment.scheme = SCHEME_X;
+            f->answer_ok = results_only_of_unit_a;
+            return true;
+        case 6:
+            form_begin(f, body, "scheme %s, approved only", SCHEME_X);
+            f->u.assessment.scheme = SCHEME_X;
+            f->u.assessment.approved_only = true;
+            f->answer_ok = results_only_of_unit_a;
+            return true;
+        case 7:
+            form_begin(f, body, "unit scheme %s, every unit it may see", SCHEME_X_UNIT);
+            f->u.assessment.scheme = SCHEME_X_UNIT;
+            f->answer_ok = results_only_of_unit_a;
+            return true;
+        default:
+            return false;
+        }
+    }
+    switch (i) {
+    case 0:
+        form_begin(f, body, "district_code %s (its only scheme)", DISTRICT_Y);
+        f->u.assessment.district_code = DISTRICT_Y;
+        return true;
+    case 1:
+        form_begin(f, body, "district_code %s, scheme %s", DISTRICT_Y, SCHEME_Y);
+        f->u.assessment.district_code = DISTRICT_Y;
+        f->u.assessment.scheme = SCHEME_Y;
+        return true;
+    case 2:
+        form_begin(f, body, "scheme %s (district Y's only)", SCHEME_Y);
+        f->u.assessment.scheme = SCHEME_Y;
+        return true;
+    case 3:
+        form_begin(f, body, "scheme %s, unit_code %s (district Y), in its own district", SCHEME_X,
+                   UNIT_Y);
+        f->u.assessment.scheme = SCHEME_X;
+        f->u.assessment.unit_code = UNIT_Y;
+        f->answer_ok = results_only_of_district_x;
+        f->invalid_because[0] = NOT_OF_DISTRICT;
+        return true;
+    case 4:
+        form_begin(f, body, "unit scheme %s, unit_code %s (district Y), in its own district",
+                   SCHEME_X_UNIT, UNIT_Y);
+        f->u.assessment.scheme = SCHEME_X_UNIT;
+        f->u.assessment.unit_code = UNIT_Y;
+        f->answer_ok = results_only_of_district_x;
+        f->invalid_because[0] = NOT_OF_DISTRICT;
+        return true;
+    case 5:
+        form_begin(f, body, "scheme %s, every teacher", SCHEME_X);
+        f->u.assessment.scheme = SCHEME_X;
+        f->answer_ok = results_only_of_district_x;
+        return true;
+    case 6:
+        form_begin(f, body, "unit scheme %s, every unit", SCHEME_X_UNIT);
+        f->u.assessment.scheme = SCHEME_X_UNIT;
+        f->answer_ok = results_only_of_district_x;
+        return true;
+    default:
+        return false;
+    }
+}
+
 /* --- THE TABLE: one row per RPC that needs a session ------------------------------- */
 
 #define CODE_BIT(c) (1u << (c))
@@ -1185,6 +1578,10 @@ static const struct rpc_row RPCS[] = {
     {"ComplianceGroups", R_ANY, build_compliance_groups, DENIED},
     {"ReportingRates", R_ANY, build_reporting_rates, DENIED},
     {"TeacherHistory", R_ANY, build_teacher_history, DENIED},
+    {"SetScheme", R_ADMIN | R_DISTRICT, build_set_scheme, DENIED},
+    {"ListSchemes", R_ANY, build_list_schemes, DENIED},
+    {"ImportScores", R_ANY, build_import_scores, DENIED},
+    {"AssessmentResults", R_ANY, build_assessment_results, DENIED},
 };
 
 /* --- calls, snapshots ------------------------------------------------------------------ */
@@ -1223,6 +1620,10 @@ static void describe(const Yanxiu__V1__Envelope *resp, char *out, size_t cap)
                  : resp->body_case == YANXIU__V1__ENVELOPE__BODY_RATES ? (long)resp->rates->n_cells
                  : resp->body_case == YANXIU__V1__ENVELOPE__BODY_HISTORY
                      ? (long)resp->history->n_records
+                 : resp->body_case == YANXIU__V1__ENVELOPE__BODY_SCHEME_LIST
+                     ? (long)resp->scheme_list->n_schemes
+                 : resp->body_case == YANXIU__V1__ENVELOPE__BODY_ASSESSMENT
+                     ? (long)resp->assessment->n_results
                      : -1;
         if (resp->body_case == YANXIU__V1__ENVELOPE__BODY_POLICY)
             snprintf(out, cap, "a success (%s of district %s, version %u)",
@@ -1294,6 +1695,14 @@ static void snap_take(struct snap *s)
         "l::text), '')) FROM ledger_months l;\n"
         "SELECT 'policies', count(*), md5(coalesce(string_agg(p::text, ',' ORDER BY "
         "district_code, version), '')) FROM policies p;\n"
+        "SELECT 'assessment_schemes', count(*), md5(coalesce(string_agg(s::text, ',' ORDER BY "
+        "district_code, name), '')) FROM assessment_schemes s;\n"
+        "SELECT 'assessment_items', count(*), md5(coalesce(string_agg(i::text, ',' ORDER BY "
+        "district_code, scheme, item), '')) FROM assessment_items i;\n"
+        "SELECT 'assessment_grades', count(*), md5(coalesce(string_agg(g::text, ',' ORDER BY "
+        "district_code, scheme, grade), '')) FROM assessment_grades g;\n"
+        "SELECT 'assessment_scores', count(*), md5(coalesce(string_agg(x::text, ',' ORDER BY "
+        "district_code, scheme, year, subject_code, item), '')) FROM assessment_scores x;\n"
         "SELECT count(*), coalesce(max(id), 0) FROM audit_log;\n");
     /* The last line is the audit log's. */
     char *last = out + strlen(out);
@@ -1425,6 +1834,42 @@ static void seed_report(const struct account *a, const char *const *teachers, si
 
 static uint32_t set_policy(const struct account *a, const char *district, const char *ini);
 
+/* SetScheme as a district account, of its own district. */
+static void set_scheme_as(const struct account *a, const char *name, const char *ini)
+{
+    struct form f;
+    form_begin(&f, YANXIU__V1__ENVELOPE__BODY_SET_SCHEME, "seed scheme");
+    f.u.set_scheme.ini = (char *)ini;
+    Yanxiu__V1__Envelope *resp = call(conn_of(a), &f.env);
+    char d[2048];
+    describe(resp, d, sizeof(d));
+    if (resp->body_case != YANXIU__V1__ENVELOPE__BODY_SCHEME_LIST ||
+        resp->scheme_list->n_schemes != 1)
+        fail_msg("SetScheme %s as %s: %s", name, a->name, d);
+    assert_string_equal(resp->scheme_list->schemes[0]->name, name);
+    yxc_free(resp);
+}
+
+/* ImportScores of SEED_YEAR as a: both items of the two subjects (scheme "": the only one). */
+static void import_scores_as(const struct account *a, const char *scheme, const char *s1,
+                             const char *s2)
+{
+    struct form f;
+    form_begin(&f, YANXIU__V1__ENVELOPE__BODY_IMPORT_SCORES, "seed scores");
+    f.u.import_scores.scheme = (char *)scheme;
+    add_score(&f, s1, ITEM_1, 8);
+    add_score(&f, s1, ITEM_2, 25);
+    add_score(&f, s2, ITEM_1, 6);
+    add_score(&f, s2, ITEM_2, 15);
+    Yanxiu__V1__Envelope *resp = call(conn_of(a), &f.env);
+    char d[2048];
+    describe(resp, d, sizeof(d));
+    if (resp->body_case != YANXIU__V1__ENVELOPE__BODY_IMPORT_RESULT)
+        fail_msg("ImportScores (scheme \"%s\") as %s: %s", scheme, a->name, d);
+    assert_int_equal(resp->import_result->created, 4);
+    yxc_free(resp);
+}
+
 static int setup(void **state)
 {
     arm(state);
@@ -1449,6 +1894,15 @@ static int setup(void **state)
     /* A policy of each district's own (the policies the wall hides, too). */
     set_policy(&DIST_X, "", POLICY_INI_X);
     set_policy(&DIST_Y, "", POLICY_INI_Y);
+    /* Assessment schemes of each district's own, and scores: each school enters its
+     * own teachers', district X its units', school Y into its district's only scheme. */
+    set_scheme_as(&DIST_X, SCHEME_X, SCHEME_INI_X);
+    set_scheme_as(&DIST_X, SCHEME_X_UNIT, SCHEME_INI_X_UNIT);
+    set_scheme_as(&DIST_Y, SCHEME_Y, SCHEME_INI_Y);
+    import_scores_as(&SCHOOL_A, SCHEME_X, "XA01", "XA02");
+    import_scores_as(&SCHOOL_B, SCHEME_X, "XB01", "XB02");
+    import_scores_as(&DIST_X, SCHEME_X_UNIT, UNIT_A, UNIT_B);
+    import_scores_as(&SCHOOL_Y, "", "YT01", "YT02");
     disarm(state);
     return 0;
 }
@@ -1906,6 +2360,79 @@ static void own_scope_policy_and_compliance_see_only_own_scope(void **state)
     }
 }
 
+/* --- assessment inside one's own scope ----------------------------------------------------- */
+
+static void own_scope_assessment_sees_only_own_scope(void **state)
+{
+    /* The schemes: each district's own (its schools read them too). */
+    struct {
+        const struct account *who;
+        const char *expect;
+    } lists[] = {
+        {&DIST_X, SCHEME_X " " SCHEME_X_UNIT},
+        {&SCHOOL_A, SCHEME_X " " SCHEME_X_UNIT},
+        {&SCHOOL_B, SCHEME_X " " SCHEME_X_UNIT},
+        {&DIST_Y, SCHEME_Y},
+        {&SCHOOL_Y, SCHEME_Y},
+    };
+    char got[512];
+    for (size_t i = 0; i < N_OF(lists); i++) {
+        struct form f;
+        form_begin(&f, YANXIU__V1__ENVELOPE__BODY_LIST_SCHEMES, "ListSchemes");
+        Yanxiu__V1__Envelope *resp =
+            call_expect(lists[i].who, &f, YANXIU__V1__ENVELOPE__BODY_SCHEME_LIST);
+        const Yanxiu__V1__SchemeList *l = resp->scheme_list;
+        /* in the order of the expectation, whatever the server's collation */
+        got[0] = '\0';
+        for (int pass = 0; pass < 2; pass++)
+            for (size_t k = 0; k < l->n_schemes; k++)
+                if ((strcmp(l->schemes[k]->target, "teacher") == 0) == (pass == 0))
+                    add_word(got, sizeof(got), l->schemes[k]->name);
+        printf("ListSchemes as %-14s %s\n", lists[i].who->name, got);
+        assert_string_equal(got, lists[i].expect);
+        for (size_t k = 0; k < l->n_schemes; k++)
+            assert_int_equal(l->schemes[k]->n_items,
+                             strcmp(l->schemes[k]->name, SCHEME_Y) == 0 ? 3 : 2);
+        yxc_free(resp);
+    }
+
+    /* The results: the teachers (or units) of one's own district, a school's of its
+     * own unit only, each with both items scored in the setup. */
+    struct {
+        const struct account *who;
+        const char *scheme, *unit, *expect;
+    } cases[] = {
+        {&DIST_X, SCHEME_X, "", "XA01 XA02 XB01 XB02"},  {&DIST_X, SCHEME_X, UNIT_B, "XB01 XB02"},
+        {&DIST_X, SCHEME_X_UNIT, "", UNIT_A " " UNIT_B}, {&SCHOOL_A, SCHEME_X, "", "XA01 XA02"},
+        {&SCHOOL_A, SCHEME_X, UNIT_A, "XA01 XA02"},      {&SCHOOL_A, SCHEME_X_UNIT, "", UNIT_A},
+        {&SCHOOL_B, SCHEME_X, "", "XB01 XB02"},          {&DIST_Y, "", "", "YT01 YT02"},
+        {&SCHOOL_Y, SCHEME_Y, "", "YT01 YT02"},
+    };
+    for (size_t i = 0; i < N_OF(cases); i++) {
+        struct form f;
+        form_begin(&f, YANXIU__V1__ENVELOPE__BODY_ASSESSMENT_RESULTS,
+                   "AssessmentResults (scheme \"%s\", unit \"%s\")", cases[i].scheme,
+                   cases[i].unit);
+        f.u.assessment.scheme = (char *)cases[i].scheme;
+        f.u.assessment.unit_code = (char *)cases[i].unit;
+        Yanxiu__V1__Envelope *resp =
+            call_expect(cases[i].who, &f, YANXIU__V1__ENVELOPE__BODY_ASSESSMENT);
+        const Yanxiu__V1__AssessmentResults *r = resp->assessment;
+        got[0] = '\0';
+        for (size_t k = 0; k < r->n_results; k++) {
+            add_word(got, sizeof(got), r->results[k]->subject_code);
+            assert_int_equal(r->results[k]->items_scored, 2);
+            assert_memory_equal(r->results[k]->unit_code, cases[i].who->district, 6);
+        }
+        printf("AssessmentResults as %-14s scheme %s unit \"%s\": %s\n", cases[i].who->name,
+               r->scheme, cases[i].unit, got);
+        assert_string_equal(got, cases[i].expect);
+        if (cases[i].scheme[0])
+            assert_string_equal(r->scheme, cases[i].scheme);
+        yxc_free(resp);
+    }
+}
+
 /* The superuser's view of district d's policies and audit entries (one line). */
 static char *district_policy_rows(const char *d)
 {
@@ -2213,6 +2740,9 @@ static const struct {
     {"ledger", "district_code", false},
     {"ledger_months", "district_code", false},
     {"policies", "district_code", false},
+    {"assessment_schemes", "district_code", false},
+    {"assessment_items", "district_code", false},
+    {"assessment_grades", "district_code", false},
     {"reports", "district_code", true},
     {"report_versions", "district_code", true},
     {"activities", "district_code", true},
@@ -2220,6 +2750,7 @@ static const struct {
     {"external_records", "district_code", true},
     {"report_flags", "district_code", true},
     {"report_events", "district_code", true},
+    {"assessment_scores", "district_code", true},
 };
 #define N_TABLES N_OF(TENANT_TABLES)
 
@@ -2418,6 +2949,15 @@ static void row_level_wall_refuses_writes_into_district_y(void **state)
         /* the function SetPolicy calls, as X on Y: its insert is refused the same way */
         "SELECT policy_set('" DISTRICT_Y "', '2020-01-01', '', NULL, NULL, NULL, 1, NULL, NULL, "
         "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);",
+        "INSERT INTO assessment_schemes (district_code, name, target, ini) "
+        "VALUES ('" DISTRICT_Y "', '越界考核', 'teacher', '');",
+        "INSERT INTO assessment_scores (district_code, scheme, year, subject_code, item, points, "
+        "unit_code) VALUES ('" DISTRICT_Y "', '" SCHEME_Y "', 2025, 'YT01', '" ITEM_1 "', 1, "
+        "'" UNIT_Y "');",
+        /* the function SetScheme calls, as X on Y's scheme: it does not see it, and its
+         * insert is refused */
+        "SELECT * FROM scheme_set('" DISTRICT_Y "', '', '" SCHEME_Y "', 'unit', '', '', "
+        "ARRAY['" ITEM_1 "'], ARRAY[10], ARRAY['合格'], ARRAY[0]);",
     };
     for (size_t i = 0; i < N_OF(inserts); i++) {
         snprintf(sql, sizeof(sql), "%s%s\nCOMMIT;\n", as_x, inserts[i]);
@@ -2474,6 +3014,14 @@ static void row_level_wall_refuses_writes_into_district_y(void **state)
          "'越界', '');",
          "has no report"},
         {flags_call, "is not yours"},
+        /* the scores import and the results (SECURITY DEFINER: they check the
+           caller's scope first), as X on Y's scheme */
+        {"SELECT * FROM scores_import('" DISTRICT_Y "', '', '', '" SCHEME_Y "', 2026, "
+         "ARRAY['YT01'], ARRAY['" ITEM_1 "'], ARRAY[1], false);",
+         "are not yours to enter"},
+        {"SELECT * FROM assessment_results('" DISTRICT_Y "', '" SCHEME_Y "', 2026, "
+         "'" SEED_AS_OF "', false, '');",
+         "are not yours to see"},
     };
     for (size_t i = 0; i < N_OF(calls); i++) {
         const char *q = calls[i].call;
@@ -2503,6 +3051,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(own_scope_report_reads_see_only_own_reports, arm, disarm),
         cmocka_unit_test_setup_teardown(own_scope_policy_and_compliance_see_only_own_scope, arm,
                                         disarm),
+        cmocka_unit_test_setup_teardown(own_scope_assessment_sees_only_own_scope, arm, disarm),
         cmocka_unit_test_setup_teardown(set_policy_of_x_changes_nothing_of_y, arm, disarm),
         cmocka_unit_test_setup_teardown(cross_tenant_requests_are_refused_and_write_nothing, arm,
                                         disarm),
