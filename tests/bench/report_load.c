@@ -706,8 +706,8 @@ static int cmd_run(const struct opts *o)
     "E'\\x1e' ORDER BY f.n) FROM report_flags f "                                                  \
     "WHERE f.report_id = l.id AND f.version = l.version), '')"
 static const char answer_sql[] =
-    "SELECT " SUMMARY_COLS ", s.replayed FROM report_list l "
-    "JOIN report_submitted() s ON s.report_id = l.id AND s.version = l.version";
+    "SELECT " SUMMARY_COLS ", (SELECT s.replayed FROM report_submitted() s) FROM report_list l "
+    "WHERE (l.id, l.version) = (SELECT s.report_id, s.version FROM report_submitted() s)";
 
 /*
  * Writes sql with every ':' inside a string literal spelled ' || chr(58) || '
