@@ -34,6 +34,7 @@ static const struct db_stmt compliance_stmts[] = {
      "cycle_homeroom_hours, cycle_status, cycle_reasons "
      "FROM compliance_teachers($1, $2::int, $3::date, $4::boolean, $5, $6) "
      "WHERE $7 = '' OR status = $7"},
+    {"school_unit", "SELECT unit_code FROM schools WHERE district_code = $1 AND code = $2"},
     {"compliance_window",
      "SELECT w.y_start::text, w.y_end::text "
      "FROM compliance_windows(policy_for_year($1, $2::int, $3::date), $2::int) w"},
@@ -338,6 +339,24 @@ static void teachers_done(void *arg, const struct db_outcome *out)
     const Yanxiu__V1__ComplianceQuery *in = req->env->compliance_teachers;
     const PGresult *r = out->results[RPC_FIRST_RESULT];
     const PGresult *w = out->results[RPC_FIRST_RESULT + 1];
+    if (in->school_code[0]) {
+        /* a school named: of the district, and for a school account of its own unit */
+        const PGresult *su = out->results[RPC_FIRST_RESULT + 2];
+        if (PQntuples(su) != 1) {
+            rpc_fail(req, YANXIU__V1__CODE__NOT_FOUND,
+                     "ComplianceTeachers: school %s is not a school of the district (yanxiu "
+                     "units list)",
+                     in->school_code);
+            return;
+        }
+        if (req->session.role == ROLE_SCHOOL &&
+            strcmp(PQgetvalue(su, 0, 0), req->session.unit) != 0) {
+            rpc_fail(req, YANXIU__V1__CODE__PERMISSION_DENIED,
+                     "ComplianceTeachers: user %s sees unit %s only; school %s is not of it",
+                     req->session.user, req->session.unit, in->school_code);
+            return;
+        }
+    }
     size_t n = (size_t)PQntuples(r);
     Yanxiu__V1__TeacherCompliance *rows = calloc(n + 1, sizeof(*rows));
     Yanxiu__V1__TeacherCompliance **ptrs = calloc(n + 1, sizeof(*ptrs));
@@ -432,8 +451,10 @@ void compliance_teachers(struct rpc_req *req)
         in->school_code, in->status};
     struct db_job *job = rpc_job_new(req, teachers_done);
     const char *wv[] = {district, year, as_of};
+    const char *sv[] = {district, in->school_code};
     if (!job || !db_job_add(job, "compliance_teachers", 7, v) ||
-        !db_job_add(job, "compliance_window", 3, wv)) {
+        !db_job_add(job, "compliance_window", 3, wv) ||
+        (in->school_code[0] && !db_job_add(job, "school_unit", 2, sv))) {
         db_job_free(job);
         fail_oom(req);
         return;

@@ -299,6 +299,7 @@ RETURNS TABLE (scheme text, target text, subject_code text, name text, unit_code
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public AS $$
 DECLARE
     s assessment_schemes;
+    absence_limit int := (policy_for_year(p_district, p_year, p_as_of)).absence_limit;
 BEGIN
     -- SECURITY DEFINER: scores follow a teacher who moved units (the rows the
     -- old unit entered stay walled to it), as hours do; the caller's scope
@@ -323,8 +324,7 @@ BEGIN
                        WHERE r.x <> '' AND split_part(r.x, E'\x1f', 1) <> 'unexcused_absences')
                        AS hours_ok,
                    t.status = 'exempt'
-                       OR t.absences < (policy_for_year(p_district, p_year, p_as_of)).absence_limit
-                       AS absences_ok,
+                       OR t.absences < absence_limit AS absences_ok,
                    coalesce(sc.n, 0) AS n, coalesce(sc.pts, 0) AS pts,
                    CASE WHEN sc.n > 0 THEN scheme_grade(p_district, s.name, sc.pts) END AS grade
             FROM compliance_teachers(p_district, p_year, p_as_of, p_approved_only, p_unit, '') t
