@@ -2,10 +2,12 @@
  * cmd_assess: annual assessment (考核) — yanxiu assessment scheme
  * set|list|show, assessment scores import, and assessment results. A scheme
  * is an INI file the server parses (every problem named by its line);
- * scores are a CSV file as Excel saves it, sent whole and answered line by
- * line; results are a view (view.h) in every format.
+ * scores are a CSV file as Excel saves it (a score per row, or a row per
+ * teacher and a column per item), sent whole and answered line by line;
+ * results are a view (view.h) in every format.
  */
-#include <inttypes.h>
+#include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -314,13 +316,19 @@ int cmd_assessment_scheme_show(struct cli *cli, int argc, char **argv)
 
 /* --- assessment scores import ----------------------------------------------------------- */
 
+/*
+ * A scores file comes in two forms: the long form, one score per row (item,
+ * points), and the wide form a coordinator keeps in Excel, one row per
+ * teacher (or unit) and a column per item of the scheme. The scheme is asked
+ * for first: its items are the wide form's columns.
+ */
 enum {
     SC_TEACHER,
     SC_UNIT,
     SC_NAME,
     SC_ITEM,
     SC_POINTS,
-    SC_NCOLS,
+    SC_NFIXED, /* then one column per item of the scheme, in its order */
 };
 
 static const char *const sc_teacher_names[] = {"教师编号", NULL};
@@ -329,12 +337,13 @@ static const char *const sc_name_names[] = {"姓名", "名称", "单位名称", 
 static const char *const sc_item_names[] = {"考核项目", "项目", NULL};
 static const char *const sc_points_names[] = {"得分", "分数", NULL};
 
-static const struct csvin_column score_cols[SC_NCOLS] = {
+/* Optional all: which of them the header must name depends on its form (score_form). */
+static const struct csvin_column score_fixed_cols[SC_NFIXED] = {
     [SC_TEACHER] = {"teacher_code", sc_teacher_names, false},
     [SC_UNIT] = {"unit_code", sc_unit_names, false},
     [SC_NAME] = {"name", sc_name_names, false},
-    [SC_ITEM] = {"item", sc_item_names, true},
-    [SC_POINTS] = {"points", sc_points_names, true},
+    [SC_ITEM] = {"item", sc_item_names, false},
+    [SC_POINTS] = {"points", sc_points_names, false},
 };
 
 const char cmd_assessment_scores_import_usage[] =
@@ -345,32 +354,46 @@ const char cmd_assessment_scores_import_usage[] =
     "(default: the district's only scheme) and year YYYY (the school year starting\n"
     "in September of it, or the calendar year, as the policy says). A score already\n"
     "entered for the same teacher (or unit), item and year is replaced. The server\n"
-    "checks every row first; if any row is wrong, nothing is written and every\n"
-    "problem is listed with its line in FILE (exit status 1): an item the scheme\n"
-    "does not have, points above the item's maximum, a teacher not in the roster\n"
-    "(for a school account: not of its own unit), an item scored twice. A school\n"
-    "account enters the scores of its own teachers; only the district enters those\n"
-    "of a unit scheme.\n"
+    "checks every score first; if any is wrong, nothing is written and every\n"
+    "problem is listed with its line and column in FILE (exit status 1): an item\n"
+    "the scheme does not have, points above the item's maximum, a teacher not in\n"
+    "the roster (for a school account: not of its own unit), an item scored twice.\n"
+    "A school account enters the scores of its own teachers; only the district\n"
+    "enters those of a unit scheme.\n"
     "\n"
-    "Columns: the first row names them, in English or in Chinese, in any order.\n"
+    "FILE has one of two forms, told apart by its first row, which names the\n"
+    "columns in any order.\n"
+    "Long form, one score per row; columns in English or in Chinese:\n"
     "  teacher_code, 教师编号: the teacher (a teacher scheme), or\n"
     "  unit_code, 单位代码: the reporting unit's 10-digit code (a unit scheme)\n"
     "  name, 姓名: optional, for the reader; not checked\n"
-    "  item, 考核项目 (required): an item of the scheme, as its [items] names it\n"
-    "  points, 得分 (required): from 0 to the item's maximum, one decimal at most\n"
+    "  item, 考核项目: an item of the scheme, as its [items] names it\n"
+    "  points, 得分: from 0 to the item's maximum, one decimal at most\n"
+    "Wide form (宽表), one row per teacher (or unit), as kept in Excel:\n"
+    "  teacher_code or unit_code, and name, as above\n"
+    "  one column per item, headed by the item's name exactly as the scheme's\n"
+    "  [items] writes it (yanxiu assessment scheme list); items may be left out.\n"
+    "  A cell holds the item's points; an empty cell enters no score for that\n"
+    "  item. A column that is not an item of the scheme is refused.\n"
     "\n"
     "  --scheme NAME        the scheme (yanxiu assessment scheme list)\n"
     "  --year YYYY          the year the scores are for\n"
     "  --encoding ENCODING  " CSVIN_ENCODING_CHOICES " (default auto)\n"
     "  --district CODE      the district (6 digits); an admin must give it\n"
     "\n"
-    "Example:\n"
+    "Examples (the scheme of yanxiu assessment scheme set --help):\n"
     "  $ cat scores.csv\n"
     "  教师编号,姓名,考核项目,得分\n"
     "  T0001,张丽,培训心得体会,9\n"
     "  T0001,张丽,质量检测,27.5\n"
     "  $ yanxiu assessment scores import scores.csv --scheme 2026教师培训考核 --year 2026\n"
-    "  scores.csv: 2 created, 0 updated, 0 unchanged\n";
+    "  scores.csv: 2 created, 0 updated, 0 unchanged\n"
+    "  $ cat wide.csv\n"
+    "  教师编号,姓名,培训心得体会,质量检测,暑期研修证书,云教研反思,推门听课材料\n"
+    "  T0001,张丽,9,27.5,10,8,36\n"
+    "  T0002,王强,8,,10,9,30\n"
+    "  $ yanxiu assessment scores import wide.csv --scheme 2026教师培训考核 --year 2026\n"
+    "  wide.csv: 7 created, 0 updated, 2 unchanged\n";
 
 /* A plain decimal with at most one decimal (Excel's "9" or "27.5"); false when not. */
 static bool parse_points(const char *s, double *v)
@@ -384,6 +407,264 @@ static bool parse_points(const char *s, double *v)
     char *end;
     *v = strtod(s, &end);
     return *end == '\0' && isfinite(*v);
+}
+
+/* The points in column `col` of `row`; a problem of the file when they are not a number. */
+static double points_cell(struct import_file *f, size_t row, size_t col)
+{
+    const char *p = csvin_get(f->t, row, col);
+    double v = 0;
+    if (!parse_points(p, &v))
+        import_problem(f,
+                       "%s line %d (%s): \"%.40s\" is not a score: write a number such as 8 "
+                       "or 27.5 (one decimal at most)",
+                       f->path, csvin_line(f->t, row), csvin_header(f->t, col), p);
+    return v;
+}
+
+/* Names joined by ", " for a message, cut with "…" when they do not fit. */
+struct name_list {
+    char buf[1024];
+    size_t len;
+    bool cut;
+};
+
+static void name_list_add(struct name_list *l, const char *s)
+{
+    const char *sep = l->len ? ", " : "";
+    if (l->cut)
+        return;
+    if (l->len + strlen(sep) + strlen(s) + sizeof("…") > sizeof(l->buf)) {
+        l->len += (size_t)snprintf(l->buf + l->len, sizeof(l->buf) - l->len, "%s…", sep);
+        l->cut = true;
+        return;
+    }
+    l->len += (size_t)snprintf(l->buf + l->len, sizeof(l->buf) - l->len, "%s%s", sep, s);
+}
+
+/*
+ * Asks for scheme `name`, or for the district's only scheme when name is "".
+ * Returns an exit code, having said what went wrong (several schemes and no
+ * name: a usage error naming them); on CLI_OK *resp (to free with yxc_free)
+ * holds the scheme and *s points to it.
+ */
+static int pick_scheme(struct cli *cli, const char *district, const char *name,
+                       Yanxiu__V1__Envelope **resp, const Yanxiu__V1__Scheme **s)
+{
+    int rc = list_schemes(cli, district, name, resp);
+    if (rc != CLI_OK)
+        return rc;
+    const Yanxiu__V1__SchemeList *list = (*resp)->scheme_list;
+    if (list->n_schemes == 1) {
+        *s = list->schemes[0];
+        return CLI_OK;
+    }
+    if (name[0]) {
+        fprintf(stderr, "yanxiu: the server at %s answered with %zu schemes named %s\n", cli->peer,
+                list->n_schemes, name);
+        rc = CLI_FAILED;
+    } else if (list->n_schemes == 0) {
+        fprintf(stderr, "yanxiu: the district has no assessment scheme yet (the district stores "
+                        "one with yanxiu assessment scheme set FILE)\n");
+        rc = CLI_FAILED;
+    } else {
+        struct name_list names = {.len = 0};
+        for (size_t i = 0; i < list->n_schemes; i++)
+            name_list_add(&names, list->schemes[i]->name);
+        rc = cli_usage_error(cli,
+                             "the district has %zu assessment schemes (%s): name one with "
+                             "--scheme NAME",
+                             list->n_schemes, names.buf);
+    }
+    yxc_free(*resp);
+    *resp = NULL;
+    return rc;
+}
+
+/*
+ * The form of the file by its header: item and points (long form), or
+ * columns named after the scheme's items (wide form), into *wide. Any other
+ * header is said, naming the columns of both forms, and false returned.
+ */
+static bool score_form(const struct import_file *f, const Yanxiu__V1__Scheme *s, bool *wide)
+{
+    bool item = csvin_has_column(f->t, SC_ITEM), points = csvin_has_column(f->t, SC_POINTS);
+    struct name_list named = {.len = 0}, items = {.len = 0};
+    for (size_t c = SC_NFIXED; c < f->ncols; c++)
+        if (csvin_has_column(f->t, c))
+            name_list_add(&named, csvin_header(f->t, c));
+    for (size_t i = 0; i < s->n_items; i++)
+        name_list_add(&items, s->items[i]->name);
+    const char *per = strcmp(s->target, "unit") == 0 ? "unit" : "teacher";
+    if (item && points && !named.len) {
+        *wide = false;
+        return true;
+    }
+    if (!item && !points && named.len) {
+        *wide = true;
+        return true;
+    }
+    if (named.len)
+        fprintf(stderr,
+                "yanxiu: %s: the header has %s as well as columns named after items (%s): a file "
+                "gives either item (考核项目) and points (得分), one score per row, or a column "
+                "per item, one row per %s\n",
+                f->path,
+                item && points ? "item and points"
+                : item         ? "item"
+                               : "points",
+                named.buf, per);
+    else if (item || points)
+        fprintf(stderr,
+                "yanxiu: %s: the header names %s but not %s: give both, one score per row, or "
+                "instead a column per item of scheme %s (%s), one row per %s\n",
+                f->path, item ? "item (考核项目)" : "points (得分)",
+                item ? "points (得分)" : "item (考核项目)", s->name, items.buf, per);
+    else
+        fprintf(stderr,
+                "yanxiu: %s: the header names no scores: expected item (考核项目) and points "
+                "(得分), one score per row, or a column per item of scheme %s (%s), one row "
+                "per %s\n",
+                f->path, s->name, items.buf, per);
+    return false;
+}
+
+/* Where a score of a wide file came from: its row and its item's column. */
+struct score_cell {
+    size_t row, col;
+};
+
+/* A wide file: its scores, the cells they came from, and the code column. */
+struct wide_scores {
+    const struct score_cell *cells;
+    size_t n;
+    size_t subject_col;
+};
+
+/*
+ * Parses the server's "scores[K].field" (K < w->n) into *k and *field ("" when
+ * the path ends at the score). False when the path is not of that shape.
+ */
+static bool parse_score_path(const char *path, const struct wide_scores *w, size_t *k,
+                             const char **field)
+{
+    static const char list[] = "scores[";
+    const char *p = path + sizeof(list) - 1;
+    if (strncmp(path, list, sizeof(list) - 1) != 0 || !isdigit((unsigned char)*p))
+        return false;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(p, &end, 10);
+    if (errno || v >= w->n || *end != ']' || (end[1] != '.' && end[1] != '\0'))
+        return false;
+    *k = (size_t)v;
+    *field = end[1] ? end + 2 : "";
+    return true;
+}
+
+/*
+ * The server names the other score of a pair by its index ("listed twice
+ * (also row 4)"): say the line of the file instead. Writes the reason,
+ * rewritten or not, to buf.
+ */
+static const char *score_rows_to_lines(const struct import_file *f, const struct wide_scores *w,
+                                       const char *reason, char *buf, size_t cap)
+{
+    static const char marker[] = "(also row ";
+    const char *at = strstr(reason, marker);
+    if (!at || !isdigit((unsigned char)at[sizeof(marker) - 1]))
+        return reason;
+    char *end;
+    errno = 0;
+    unsigned long long j = strtoull(at + sizeof(marker) - 1, &end, 10);
+    if (errno || *end != ')' || j >= w->n)
+        return reason;
+    snprintf(buf, cap, "%.*s(also line %d%s", (int)(at - reason), reason,
+             csvin_line(f->t, w->cells[j].row), end);
+    return buf;
+}
+
+/* A wide file: its scores' cells, and the rows whose code was named already. */
+struct wide_print {
+    const struct wide_scores *w;
+    bool *said; /* per row of the file */
+};
+
+/*
+ * import_file.print_violation of a wide file: prints one violation the
+ * server found at its cell, "FILE line N (质量检测): reason", at the code's
+ * column for the subject_code. A row's code is named once however many of
+ * its scores were sent. Returns whether the violation was printed (and
+ * counted in f->problems).
+ */
+static bool wide_print_violation(struct import_file *f, const Yanxiu__V1__FieldViolation *v,
+                                 void *arg)
+{
+    const struct wide_print *wp = arg;
+    const struct wide_scores *w = wp->w;
+    size_t k;
+    const char *field;
+    if (!parse_score_path(v->path, w, &k, &field)) {
+        f->problems++;
+        fprintf(stderr, "%s%s%s\n", v->path, v->path[0] ? ": " : "", v->reason);
+        return true;
+    }
+    const struct score_cell *at = &w->cells[k];
+    bool code = strcmp(field, "subject_code") == 0;
+    if (code && wp->said[at->row])
+        return false;
+    wp->said[at->row] |= code;
+    char buf[1200];
+    const char *reason = score_rows_to_lines(f, w, v->reason, buf, sizeof(buf));
+    f->problems++;
+    fprintf(stderr, "%s line %d (%s): %s\n", f->path, csvin_line(f->t, at->row),
+            csvin_header(f->t, code ? w->subject_col : at->col), reason);
+    return true;
+}
+
+/* The scores of a long file, one per row, into scores[0 .. rows). */
+static void long_scores(struct import_file *f, size_t subject_col, Yanxiu__V1__ItemScore *scores,
+                        Yanxiu__V1__ItemScore **ptrs)
+{
+    for (size_t i = 0; i < csvin_rows(f->t); i++) {
+        Yanxiu__V1__ItemScore *s = &scores[i];
+        yanxiu__v1__item_score__init(s);
+        s->subject_code = (char *)csvin_get(f->t, i, subject_col);
+        s->item = (char *)csvin_get(f->t, i, SC_ITEM);
+        s->points = points_cell(f, i, SC_POINTS);
+        ptrs[i] = s;
+    }
+}
+
+/* The non-empty item cells of a wide file. */
+static size_t wide_count(const struct import_file *f)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < csvin_rows(f->t); i++)
+        for (size_t c = SC_NFIXED; c < f->ncols; c++)
+            n += csvin_get(f->t, i, c)[0] != '\0';
+    return n;
+}
+
+/* The scores of a wide file, one per non-empty item cell, row by row, into scores and
+   cells[0 .. wide_count). The item is the scheme's name of the column. */
+static void wide_scores(struct import_file *f, size_t subject_col, Yanxiu__V1__ItemScore *scores,
+                        Yanxiu__V1__ItemScore **ptrs, struct score_cell *cells)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < csvin_rows(f->t); i++) {
+        for (size_t c = SC_NFIXED; c < f->ncols; c++) {
+            if (!csvin_get(f->t, i, c)[0])
+                continue;
+            Yanxiu__V1__ItemScore *s = &scores[k];
+            yanxiu__v1__item_score__init(s);
+            s->subject_code = (char *)csvin_get(f->t, i, subject_col);
+            s->item = (char *)f->cols[c].name;
+            s->points = points_cell(f, i, c);
+            cells[k] = (struct score_cell){i, c};
+            ptrs[k++] = s;
+        }
+    }
 }
 
 int cmd_assessment_scores_import(struct cli *cli, int argc, char **argv)
@@ -426,10 +707,28 @@ int cmd_assessment_scores_import(struct cli *cli, int argc, char **argv)
     if (!year)
         return cli_usage_error(cli, "--year YYYY is missing: which year are the scores for?");
 
-    struct import_file f = {argv[optind], NULL, score_cols, SC_NCOLS, "scores", NULL, 0};
-    int rc = import_read(&f, enc);
+    /* The scheme first: its items are the columns of a wide file. */
+    Yanxiu__V1__Envelope *schemes = NULL;
+    const Yanxiu__V1__Scheme *sch = NULL;
+    int rc = pick_scheme(cli, c.district, scheme, &schemes, &sch);
     if (rc != CLI_OK)
         return rc;
+    size_t ncols = SC_NFIXED + sch->n_items;
+    struct csvin_column *cols = calloc(ncols, sizeof(*cols));
+    struct import_file f = {.path = argv[optind], .cols = cols, .ncols = ncols, .list = "scores"};
+    Yanxiu__V1__ItemScore *scores = NULL, **ptrs = NULL;
+    struct score_cell *cells = NULL;
+    if (!cols) {
+        fprintf(stderr, "yanxiu: out of memory\n");
+        rc = CLI_FAILED;
+        goto done;
+    }
+    memcpy(cols, score_fixed_cols, sizeof(score_fixed_cols));
+    for (size_t i = 0; i < sch->n_items; i++)
+        cols[SC_NFIXED + i] = (struct csvin_column){sch->items[i]->name, NULL, false};
+    rc = import_read(&f, enc);
+    if (rc != CLI_OK)
+        goto done;
     bool by_teacher = csvin_has_column(f.t, SC_TEACHER), by_unit = csvin_has_column(f.t, SC_UNIT);
     if (by_teacher == by_unit) {
         fprintf(stderr,
@@ -438,8 +737,13 @@ int cmd_assessment_scores_import(struct cli *cli, int argc, char **argv)
                 f.path,
                 by_teacher ? "both teacher_code and unit_code"
                            : "neither teacher_code nor unit_code");
-        csvin_free(f.t);
-        return CLI_FAILED;
+        rc = CLI_FAILED;
+        goto done;
+    }
+    bool wide;
+    if (!score_form(&f, sch, &wide)) {
+        rc = CLI_FAILED;
+        goto done;
     }
     static const char *const by_teacher_renames[][2] = {{"subject_code", "teacher_code"},
                                                         {NULL, NULL}};
@@ -447,48 +751,64 @@ int cmd_assessment_scores_import(struct cli *cli, int argc, char **argv)
     f.renames = by_teacher ? by_teacher_renames : by_unit_renames;
     size_t subject_col = by_teacher ? SC_TEACHER : SC_UNIT;
 
-    size_t n = csvin_rows(f.t);
-    Yanxiu__V1__ItemScore *rows = calloc(n, sizeof(*rows));
-    Yanxiu__V1__ItemScore **ptrs = calloc(n, sizeof(*ptrs));
-    if (!rows || !ptrs) {
-        fprintf(stderr, "yanxiu: out of memory reading %zu rows of %s\n", n, f.path);
+    /* A teacher on two rows of a wide file would score its items twice: name both lines. */
+    if (wide && !import_check_duplicates(&f, subject_col, by_teacher ? "teacher" : "unit")) {
+        fprintf(stderr, "yanxiu: out of memory checking %s\n", f.path);
         rc = CLI_FAILED;
         goto done;
     }
-    for (size_t i = 0; i < n; i++) {
-        Yanxiu__V1__ItemScore *s = &rows[i];
-        yanxiu__v1__item_score__init(s);
-        s->subject_code = (char *)csvin_get(f.t, i, subject_col);
-        s->item = (char *)csvin_get(f.t, i, SC_ITEM);
-        const char *p = csvin_get(f.t, i, SC_POINTS);
-        if (!parse_points(p, &s->points))
-            import_problem(&f,
-                           "%s line %d (%s): \"%.40s\" is not a score: write a number such as 8 "
-                           "or 27.5 (one decimal at most)",
-                           f.path, csvin_line(f.t, i), csvin_header(f.t, SC_POINTS), p);
-        ptrs[i] = s;
+    size_t n = wide ? wide_count(&f) : csvin_rows(f.t);
+    if (n == 0) {
+        fprintf(stderr, "yanxiu: %s: every item cell is empty: no score to import\n", f.path);
+        rc = CLI_FAILED;
+        goto done;
     }
+    scores = calloc(n, sizeof(*scores));
+    ptrs = calloc(n, sizeof(*ptrs));
+    cells = wide ? calloc(n, sizeof(*cells)) : NULL;
+    if (!scores || !ptrs || (wide && !cells)) {
+        fprintf(stderr, "yanxiu: out of memory reading %zu scores of %s\n", n, f.path);
+        rc = CLI_FAILED;
+        goto done;
+    }
+    if (wide)
+        wide_scores(&f, subject_col, scores, ptrs, cells);
+    else
+        long_scores(&f, subject_col, scores, ptrs);
     if (f.problems) {
         rc = import_rejected(&f, "nothing was sent");
         goto done;
     }
-    rc = view_open_session(cli, c.district);
-    if (rc == CLI_OK) {
-        Yanxiu__V1__ImportScoresRequest in = YANXIU__V1__IMPORT_SCORES_REQUEST__INIT;
-        in.district_code = (char *)c.district;
-        in.scheme = (char *)scheme;
-        in.year = year;
-        in.scores = ptrs;
-        in.n_scores = n;
-        Yanxiu__V1__Envelope req = YANXIU__V1__ENVELOPE__INIT;
-        req.body_case = YANXIU__V1__ENVELOPE__BODY_IMPORT_SCORES;
-        req.import_scores = &in;
-        rc = import_send(cli, &f, &req);
+    Yanxiu__V1__ImportScoresRequest in = YANXIU__V1__IMPORT_SCORES_REQUEST__INIT;
+    in.district_code = (char *)c.district;
+    in.scheme = sch->name;
+    in.year = year;
+    in.scores = ptrs;
+    in.n_scores = n;
+    Yanxiu__V1__Envelope req = YANXIU__V1__ENVELOPE__INIT;
+    req.body_case = YANXIU__V1__ENVELOPE__BODY_IMPORT_SCORES;
+    req.import_scores = &in;
+    const struct wide_scores w = {cells, n, subject_col};
+    struct wide_print wp = {&w, NULL};
+    if (wide) {
+        wp.said = calloc(csvin_rows(f.t), sizeof(*wp.said));
+        if (!wp.said) {
+            fprintf(stderr, "yanxiu: out of memory reading %s\n", f.path);
+            rc = CLI_FAILED;
+            goto done;
+        }
+        f.print_violation = wide_print_violation;
+        f.print_arg = &wp;
     }
+    rc = import_send(cli, &f, &req);
+    free(wp.said);
 done:
-    free(rows);
+    free(scores);
     free(ptrs);
+    free(cells);
     csvin_free(f.t);
+    free(cols);
+    yxc_free(schemes);
     return rc;
 }
 

@@ -301,9 +301,17 @@ int import_send(struct cli *cli, struct import_file *f, Yanxiu__V1__Envelope *re
     }
     if (resp->body_case == YANXIU__V1__ENVELOPE__BODY_ERROR && resp->error->n_violations > 0) {
         const Yanxiu__V1__Error *e = resp->error;
-        for (size_t i = 0; i < e->n_violations; i++)
-            import_print_violation(f, e->violations[i]);
-        fprintf(stderr, "yanxiu: %s: %s\n", f->path, e->message);
+        size_t folded = 0;
+        for (size_t i = 0; i < e->n_violations; i++) {
+            if (f->print_violation)
+                folded += !f->print_violation(f, e->violations[i], f->print_arg);
+            else
+                import_print_violation(f, e->violations[i]);
+        }
+        fprintf(stderr, "yanxiu: %s: %s", f->path, e->message);
+        if (folded)
+            fprintf(stderr, " (%zu of them repeat a problem listed above: left out)", folded);
+        fputc('\n', stderr);
         yxc_free(resp);
         return CLI_FAILED;
     }

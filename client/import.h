@@ -32,6 +32,15 @@ struct import_file {
      */
     const char *const (*renames)[2];
     size_t problems; /* found so far (printed or counted) */
+    /*
+     * Optional, for files whose request items are not rows (a score per cell):
+     * prints one violation the server found in place of import_print_violation,
+     * with print_arg; returns false when it left the violation out as a repeat
+     * of one already printed. NULL: import_print_violation.
+     */
+    bool (*print_violation)(struct import_file *f, const Yanxiu__V1__FieldViolation *v,
+                            void *print_arg);
+    void *print_arg;
 };
 
 /* Prints one problem of the file (a line, the newline added), the first 100 of them; the rest
@@ -90,7 +99,8 @@ void import_print_violation(struct import_file *f, const Yanxiu__V1__FieldViolat
  * Sends the import `req` on the open session and waits for the answer: an
  * ImportResult is printed as "FILE: N created, N updated, N unchanged"; an
  * error with violations as every violation (import_print_violation) and the
- * server's summary. Returns an exit code, having said what went wrong.
+ * server's summary (f->print_violation, when set, prints the violations).
+ * Returns an exit code, having said what went wrong.
  */
 int import_send(struct cli *cli, struct import_file *f,
                 Yanxiu__V1__Envelope *req) IMPORT_MUST_CHECK;

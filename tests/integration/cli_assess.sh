@@ -6,8 +6,10 @@
 # number) with nothing written; grade thresholds at their edges (half-open
 # ranges: 90 is 优秀, 89.5 合格, 60 合格, 59.5 不合格); the grade lowered to
 # 不合格 when the hours or the absence rule fails, with the consequences;
-# approved-only results; a scheme with scores keeps its items and maxima; a
-# unit scheme; what a school account sees and may do; XLSX read back.
+# approved-only results; a scheme with scores keeps its items and maxima; the
+# wide form (a row per teacher, a column per item) giving the long form's
+# results, its mistakes named by line and column; a unit scheme; what a school
+# account sees and may do; XLSX read back.
 # Runs under tests/harness/with-server (YX_SERVER, YX_YANXIU, YX_YANXIUD,
 # YX_CONF, YX_DIR, YX_PSQL).
 # The conditions given to expect are single-quoted on purpose: expect evaluates them.
@@ -305,6 +307,73 @@ sed 's/^听课材料 = 60$/听课材料 = 70/' "$F/teachers.ini" >"$F/grown.ini"
 run dist assessment scheme set "$F/grown.ini"
 expect scheme_raised_maximum_is_stored '[ $rc = 0 ] && [[ $out == *"3 items, 110 points"* ]]'
 
+# --- the wide form (宽表): a row per teacher, a column per item --------------------------
+# The same scores as scores.csv, for 2027, as a coordinator keeps them in Excel: GB18030,
+# Chinese headers, the items in another order than the scheme's. C004's 心得体会 is left
+# empty (no score), then entered alone from a file with that one item column.
+cat >"$F/wide.utf8.csv" <<'EOF'
+教师编号,姓名,听课材料,心得体会,质量检测
+C001,张丽,50,10,30
+C002,王强,50,10,29.5
+C003,李华,55,10,30
+C004,赵敏,30,,20
+EOF
+iconv -f UTF-8 -t GB18030 "$F/wide.utf8.csv" >"$F/wide.csv" || die iconv
+run school assessment scores import "$F/wide.csv" --year 2027
+expect wide_scores_import_one_per_filled_cell \
+    '[ $rc = 0 ] && [[ $out == *"wide.csv: 11 created, 0 updated, 0 unchanged"* ]]'
+printf '教师编号,心得体会\nC004,10\n' >"$F/wide-one.csv"
+run school assessment scores import "$F/wide-one.csv" --year 2027
+expect wide_scores_import_items_left_out '[ $rc = 0 ] && [[ $out == *"1 created, 0 updated, 0 unchanged"* ]]'
+run school assessment scores import "$F/wide.csv" --year 2027
+expect wide_scores_import_again_changes_nothing '[ $rc = 0 ] && [[ $out == *"0 created, 0 updated, 11 unchanged"* ]]'
+run dist assessment results --year 2026 --as-of $ASOF --format json
+long_results=$out
+run dist assessment results --year 2027 --as-of $ASOF --format json
+expect wide_results_equal_the_long_forms \
+    '[ $rc = 0 ] && LONG=$long_results json "
+import os
+def grades(rows):
+    return {x[\"subject_code\"]: (float(x[\"score\"]), x[\"grade\"], x[\"items_scored\"])
+            for x in rows if x[\"subject_code\"].startswith(\"C\")}
+want, got = grades(json.loads(os.environ[\"LONG\"])), grades(d)
+assert sorted(got) == [\"C001\", \"C002\", \"C003\", \"C004\"] and got == want, (got, want)
+"'
+
+# --- wide files with mistakes: each cell named by line and column, nothing written ---------
+before=$(stored)
+printf '教师编号,姓名,心得体会,质量检测\nC001,张丽,10,30\nC002,王强,九,20\n' >"$F/wide-nan.csv"
+run school assessment scores import "$F/wide-nan.csv" --year 2027
+expect wide_not_a_number_names_line_and_column \
+    '[ $rc = 1 ] && [[ $err == *"wide-nan.csv line 3 (心得体会): \"九\" is not a score"* ]] && [[ $err == *"nothing was sent"* ]] && [ "$(stored)" = "$before" ]'
+cat >"$F/wide-bad.utf8.csv" <<'EOF'
+教师编号,姓名,心得体会,质量检测,听课材料
+C001,张丽,10,31,50
+J001,刘洋,10,30,55
+EOF
+iconv -f UTF-8 -t GB18030 "$F/wide-bad.utf8.csv" >"$F/wide-bad.csv" || die iconv
+run school assessment scores import "$F/wide-bad.csv" --year 2027
+expect wide_above_maximum_names_line_and_column \
+    '[ $rc = 1 ] && [[ $err == *"wide-bad.csv line 2 (质量检测): 31.0 points are above the maximum of item 质量检测 (30.0)"* ]] && [ "$(stored)" = "$before" ]'
+expect wide_other_units_teacher_named_once_at_the_code \
+    '[ "$(grep -c "wide-bad.csv line 3 (教师编号): teacher J001 is not a teacher of your unit" <<<"$err")" = 1 ] && [[ $err == *"nothing was written"* ]]'
+printf '教师编号,姓名,心得体会,质量检测,总分\nC001,张丽,10,30,40\n' >"$F/wide-unknown.csv"
+run school assessment scores import "$F/wide-unknown.csv" --year 2027
+expect wide_unknown_column_named_with_the_items \
+    '[ $rc = 1 ] && [[ $err == *"wide-unknown.csv line 1: unknown column \"总分\" (column E)"* ]] && [[ $err == *"心得体会 (optional), 质量检测 (optional), 听课材料 (optional)"* ]] && [ "$(stored)" = "$before" ]'
+printf '教师编号,心得体会\nC001,10\nC002,9\nC001,8\n' >"$F/wide-twice.csv"
+run school assessment scores import "$F/wide-twice.csv" --year 2027
+expect wide_teacher_twice_names_both_lines \
+    '[ $rc = 1 ] && [[ $err == *"wide-twice.csv line 4 (教师编号): teacher C001 is listed twice (also line 2)"* ]] && [ "$(stored)" = "$before" ]'
+printf '教师编号,姓名\nC001,张丽\n' >"$F/no-scores.csv"
+run school assessment scores import "$F/no-scores.csv" --year 2027
+expect scores_header_without_scores_names_both_forms \
+    '[ $rc = 1 ] && [[ $err == *"item (考核项目) and points (得分)"* ]] && [[ $err == *"a column per item of scheme 教师考核 (心得体会, 质量检测, 听课材料)"* ]]'
+printf '教师编号,考核项目,得分,心得体会\nC001,质量检测,20,10\n' >"$F/mixed.csv"
+run school assessment scores import "$F/mixed.csv" --year 2027
+expect scores_header_of_both_forms_refused \
+    '[ $rc = 1 ] && [[ $err == *"the header has item and points as well as columns named after items (心得体会)"* ]] && [ "$(stored)" = "$before" ]'
+
 # --- a teacher who moves: the new unit re-scores what the old one entered -------------
 run dist roster transfer C004 --to $JUNIOR
 [ "$rc" = 0 ] || die "roster transfer: $err"
@@ -340,6 +409,9 @@ run dist assessment scheme set "$F/units.ini"
 [ "$rc" = 0 ] || die "unit scheme: $err"
 run dist assessment results --year 2026 --as-of $ASOF
 expect results_two_schemes_need_scheme '[ $rc = 1 ] && [[ $err == *"name one with --scheme"* ]]'
+run dist assessment scores import "$F/junior.csv" --year 2026
+expect scores_two_schemes_need_scheme \
+    '[ $rc = 2 ] && [[ $err == *"the district has 2 assessment schemes (单位考核, 教师考核): name one with --scheme"* ]]'
 printf '单位代码,考核项目,得分\n%s,按时加入班级,10\n%s,参与集中培训,10\n%s,线上学习,50\n%s,线上学习,48\n' \
     $CENTRAL $CENTRAL $CENTRAL $JUNIOR >"$F/unit-scores.csv"
 run school assessment scores import "$F/unit-scores.csv" --scheme 单位考核 --year 2026
