@@ -328,65 +328,76 @@ BEGIN
                CASE WHEN c_over THEN pol.homeroom_hours_cycle
                     ELSE round(pol.homeroom_hours_cycle * c_m / c_months, 1) END AS n_c_homeroom
         FROM base b),
+    -- whether each set of rules is met; the reasons are written out only
+    -- where the answer shows them (most teachers need none)
     judged AS (
         SELECT n.*,
-               -- the year's rules against the full targets
-               concat_ws(E'\x1e',
-                   CASE WHEN n.y_hours < pol.hours_year THEN yx_reason('hours_year', pol.hours_year, n.y_hours) END,
-                   CASE WHEN n.y_school < pol.school_hours_year
-                        THEN yx_reason('school_hours_year', pol.school_hours_year, n.y_school) END,
-                   CASE WHEN pol.credits_enabled AND n.y_credits < pol.credits_year
-                        THEN yx_reason('credits_year', pol.credits_year, n.y_credits) END,
-                   CASE WHEN n.y_absences >= pol.absence_limit
-                        THEN yx_reason('unexcused_absences', pol.absence_limit - 1, n.y_absences) END
-               ) AS full_reasons,
-               -- the same rules pro rata
-               concat_ws(E'\x1e',
-                   CASE WHEN n.y_hours < n.n_hours THEN yx_reason('hours_year', n.n_hours, n.y_hours) END,
-                   CASE WHEN n.y_school < n.n_school THEN yx_reason('school_hours_year', n.n_school, n.y_school) END,
-                   CASE WHEN pol.credits_enabled AND n.y_credits < n.n_credits
-                        THEN yx_reason('credits_year', n.n_credits, n.y_credits) END
-               ) AS pace_reasons,
-               concat_ws(E'\x1e',
-                   CASE WHEN n.c_hours < n.n_c_hours THEN yx_reason('hours_cycle', n.n_c_hours, n.c_hours) END,
-                   CASE WHEN n.c_ethics < n.n_c_ethics THEN yx_reason('ethics_hours_cycle', n.n_c_ethics, n.c_ethics) END,
-                   CASE WHEN n.c_central < n.n_c_central
-                        THEN yx_reason('centralized_hours_cycle', n.n_c_central, n.c_central) END,
-                   CASE WHEN n.homeroom AND n.c_homeroom < n.n_c_homeroom
-                        THEN yx_reason('homeroom_hours_cycle', n.n_c_homeroom, n.c_homeroom) END
-               ) AS cycle_pace_reasons,
-               concat_ws(E'\x1e',
-                   CASE WHEN n.c_hours < pol.hours_cycle THEN yx_reason('hours_cycle', pol.hours_cycle, n.c_hours) END,
-                   CASE WHEN n.c_ethics < pol.ethics_hours_cycle
-                        THEN yx_reason('ethics_hours_cycle', pol.ethics_hours_cycle, n.c_ethics) END,
-                   CASE WHEN n.c_central < pol.centralized_hours_cycle
-                        THEN yx_reason('centralized_hours_cycle', pol.centralized_hours_cycle, n.c_central) END,
-                   CASE WHEN n.homeroom AND n.c_homeroom < pol.homeroom_hours_cycle
-                        THEN yx_reason('homeroom_hours_cycle', pol.homeroom_hours_cycle, n.c_homeroom) END
-               ) AS cycle_full_reasons
+               (n.y_hours >= pol.hours_year AND n.y_school >= pol.school_hours_year
+                AND (NOT pol.credits_enabled OR n.y_credits >= pol.credits_year)
+                AND n.y_absences < pol.absence_limit) AS full_ok,
+               (n.y_hours >= n.n_hours AND n.y_school >= n.n_school
+                AND (NOT pol.credits_enabled OR n.y_credits >= n.n_credits)) AS pace_ok,
+               (n.c_hours >= pol.hours_cycle AND n.c_ethics >= pol.ethics_hours_cycle
+                AND n.c_central >= pol.centralized_hours_cycle
+                AND (NOT n.homeroom OR n.c_homeroom >= pol.homeroom_hours_cycle)) AS c_full_ok,
+               (n.c_hours >= n.n_c_hours AND n.c_ethics >= n.n_c_ethics
+                AND n.c_central >= n.n_c_central
+                AND (NOT n.homeroom OR n.c_homeroom >= n.n_c_homeroom)) AS c_pace_ok
         FROM need n)
     SELECT j.code, j.name, j.unit_code, j.school_code, j.research_group, j.homeroom,
            j.y_hours, j.y_school, j.y_ethics, j.y_central, j.y_homeroom, j.y_credits, j.y_absences,
            CASE WHEN j.tstatus = 'exempt' THEN 'exempt'
                 WHEN j.y_absences >= pol.absence_limit THEN 'non_compliant'
-                WHEN j.full_reasons = '' THEN 'compliant'
+                WHEN j.full_ok THEN 'compliant'
                 WHEN y_over THEN 'non_compliant'
-                WHEN j.pace_reasons = '' THEN 'on_track'
+                WHEN j.pace_ok THEN 'on_track'
                 ELSE 'behind' END,
-           CASE WHEN j.tstatus = 'exempt' THEN ''
-                WHEN j.y_absences >= pol.absence_limit OR y_over OR j.full_reasons = '' THEN j.full_reasons
-                WHEN j.pace_reasons = '' THEN ''
-                ELSE j.pace_reasons END,
+           CASE WHEN j.tstatus = 'exempt' OR j.full_ok THEN ''
+                -- the year's rules against the full targets
+                WHEN j.y_absences >= pol.absence_limit OR y_over
+                THEN concat_ws(E'\x1e',
+                       CASE WHEN j.y_hours < pol.hours_year THEN yx_reason('hours_year', pol.hours_year, j.y_hours) END,
+                       CASE WHEN j.y_school < pol.school_hours_year
+                            THEN yx_reason('school_hours_year', pol.school_hours_year, j.y_school) END,
+                       CASE WHEN pol.credits_enabled AND j.y_credits < pol.credits_year
+                            THEN yx_reason('credits_year', pol.credits_year, j.y_credits) END,
+                       CASE WHEN j.y_absences >= pol.absence_limit
+                            THEN yx_reason('unexcused_absences', pol.absence_limit - 1, j.y_absences) END
+                   )
+                WHEN j.pace_ok THEN ''
+                -- the same rules pro rata
+                ELSE concat_ws(E'\x1e',
+                       CASE WHEN j.y_hours < j.n_hours THEN yx_reason('hours_year', j.n_hours, j.y_hours) END,
+                       CASE WHEN j.y_school < j.n_school THEN yx_reason('school_hours_year', j.n_school, j.y_school) END,
+                       CASE WHEN pol.credits_enabled AND j.y_credits < j.n_credits
+                            THEN yx_reason('credits_year', j.n_credits, j.y_credits) END
+                   ) END,
            j.tstatus <> 'exempt' AND j.y_school < j.n_school,
            w.c_label, j.c_hours, j.c_ethics, j.c_central, j.c_homeroom,
            CASE WHEN j.tstatus = 'exempt' THEN 'exempt'
-                WHEN j.cycle_full_reasons = '' THEN 'compliant'
+                WHEN j.c_full_ok THEN 'compliant'
                 WHEN c_over THEN 'non_compliant'
-                WHEN j.cycle_pace_reasons = '' THEN 'on_track'
+                WHEN j.c_pace_ok THEN 'on_track'
                 ELSE 'behind' END,
-           CASE WHEN j.tstatus = 'exempt' THEN ''
-                WHEN c_over OR j.cycle_full_reasons = '' THEN j.cycle_full_reasons
-                ELSE j.cycle_pace_reasons END
+           CASE WHEN j.tstatus = 'exempt' OR j.c_full_ok THEN ''
+                WHEN c_over
+                THEN concat_ws(E'\x1e',
+                       CASE WHEN j.c_hours < pol.hours_cycle THEN yx_reason('hours_cycle', pol.hours_cycle, j.c_hours) END,
+                       CASE WHEN j.c_ethics < pol.ethics_hours_cycle
+                            THEN yx_reason('ethics_hours_cycle', pol.ethics_hours_cycle, j.c_ethics) END,
+                       CASE WHEN j.c_central < pol.centralized_hours_cycle
+                            THEN yx_reason('centralized_hours_cycle', pol.centralized_hours_cycle, j.c_central) END,
+                       CASE WHEN j.homeroom AND j.c_homeroom < pol.homeroom_hours_cycle
+                            THEN yx_reason('homeroom_hours_cycle', pol.homeroom_hours_cycle, j.c_homeroom) END
+                   )
+                ELSE concat_ws(E'\x1e',
+                       CASE WHEN j.c_hours < j.n_c_hours THEN yx_reason('hours_cycle', j.n_c_hours, j.c_hours) END,
+                       CASE WHEN j.c_ethics < j.n_c_ethics THEN yx_reason('ethics_hours_cycle', j.n_c_ethics, j.c_ethics) END,
+                       CASE WHEN j.c_central < j.n_c_central
+                            THEN yx_reason('centralized_hours_cycle', j.n_c_central, j.c_central) END,
+                       CASE WHEN j.homeroom AND j.c_homeroom < j.n_c_homeroom
+                            THEN yx_reason('homeroom_hours_cycle', j.n_c_homeroom, j.c_homeroom) END
+                   ) END
     FROM judged j
     ORDER BY j.unit_code, j.school_code, j.code;
 END
