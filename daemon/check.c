@@ -127,7 +127,7 @@ void check_duplicates(struct rpc_violations *vs, struct check_code_at *codes, si
         char path[96];
         snprintf(path, sizeof(path), "%s[%zu].%s", list, codes[i].row, field);
         rpc_violation(vs, path, "%s %s is listed twice (also row %zu)", what,
-                      rpc_text_ok(codes[i].code, 128) ? codes[i].code : "(not text)",
+                      rpc_text_ok(codes[i].code, 400) ? codes[i].code : "(not text)",
                       codes[i - 1].row);
     }
 }
@@ -168,11 +168,18 @@ char *check_read_line(char *buf, int size, void *stream)
         return NULL;
     const char *nl = strchr(st->p, '\n');
     size_t len = nl ? (size_t)(nl - st->p + 1) : strlen(st->p);
-    if (len >= (size_t)size)
-        len = (size_t)size - 1;
+    st->line++;
+    if (len >= (size_t)size) {
+        /* Too long for the parser: the whole line is skipped (read as a comment) and
+           remembered, so that later lines keep their numbers and the caller names it. */
+        if (!st->too_long)
+            st->too_long = st->line;
+        st->p += len;
+        snprintf(buf, (size_t)size, ";\n");
+        return buf;
+    }
     memcpy(buf, st->p, len);
     buf[len] = '\0';
     st->p += len;
-    st->line++;
     return buf;
 }

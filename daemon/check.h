@@ -53,7 +53,11 @@ bool check_decimal(const char *s, int decimals, double min, double max);
 struct check_lines {
     const char *p; /* the rest of the text */
     int line;
+    int too_long; /* the first line longer than the parser's buffer (skipped), or 0 */
 };
+/* The longest line (in bytes, without its line break) that fits libinih's buffer of
+   INI_MAX_LINE = 200 bytes with the line break and the NUL. */
+#define CHECK_INI_MAX_LINE 198
 char *check_read_line(char *buf, int size, void *stream);
 
 /* A code and the row it came from, for check_duplicates. */

@@ -217,6 +217,12 @@ bool policy_parse(const char *text, struct policy_values *out, struct rpc_violat
                       "syntax error: expected \"[policy]\", \"key = value\" or a "
                       "comment");
     }
+    if (st.lines.too_long) {
+        char path[32];
+        snprintf(path, sizeof(path), "line %d", st.lines.too_long);
+        rpc_violation(vs, path, "longer than %d bytes: shorten it; the line was not read",
+                      CHECK_INI_MAX_LINE);
+    }
     return !st.oom;
 }
 

@@ -315,20 +315,23 @@ void assess_scores_import(struct rpc_req *req)
         const Yanxiu__V1__ItemScore *s = in->scores[i];
         char p[64], num[32] = "";
 #define AT(field) (snprintf(p, sizeof(p), "scores[%zu]." field, i), p)
-        if (!check_code(s->subject_code))
+        bool code_ok = check_code(s->subject_code), item_ok = check_text(s->item, 50, false);
+        if (!code_ok)
             rpc_violation(vs, AT("subject_code"),
                           "a teacher code (教师编号) or a unit's 10-digit code is 1 to 32 "
                           "letters, digits, _ or -");
-        if (!check_text(s->item, 50, false))
+        if (!item_ok)
             rpc_violation(vs, AT("item"), "the item is 1 to 50 characters of text");
         if (!scheme_points_ok(s->points, MAX_POINTS, num, sizeof(num)))
             rpc_violation(vs, AT("points"),
                           "points are a number from 0 to %d with one decimal at most", MAX_POINTS);
 #undef AT
-        pgarr_text(&a[0], s->subject_code);
-        pgarr_text(&a[1], s->item);
+        /* a field refused here goes to the database as NULL, which it does not judge */
+        pgarr_text(&a[0], code_ok ? s->subject_code : NULL);
+        pgarr_text(&a[1], item_ok ? s->item : NULL);
         pgarr_text(&a[2], num[0] ? num : NULL);
-        ok = asprintf(&keys[i], "%s / %s", s->subject_code, s->item) >= 0;
+        ok = asprintf(&keys[i], "%s / %s", code_ok ? s->subject_code : "?",
+                      item_ok ? s->item : "?") >= 0;
         if (!ok)
             keys[i] = NULL;
         at[i] = (struct check_code_at){keys[i], i};

@@ -201,6 +201,11 @@ bool scheme_parse(const char *text, struct scheme_def *out, struct rpc_violation
     int rc = ini_parse_stream(check_read_line, &st->lines, on_key, st);
     if (rc > 0)
         problem(st, rc, "syntax error: expected a [section], \"key = value\" or a comment");
+    if (st->lines.too_long)
+        problem(st, st->lines.too_long,
+                "longer than %d bytes (about %d Chinese characters): shorten it; the line "
+                "was not read",
+                CHECK_INI_MAX_LINE, CHECK_INI_MAX_LINE / 3);
     if (!st->name_line)
         problem(st, 0, "[scheme] has no name = ...: every scheme has a name");
     if (!st->target_line)

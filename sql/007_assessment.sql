@@ -218,7 +218,7 @@ BEGIN
     FROM scores_in r
     LEFT JOIN assessment_items it ON it.district_code = p_district AND it.scheme = s.name
                                  AND it.item = r.item
-    WHERE it.item IS NULL
+    WHERE it.item IS NULL AND r.item IS NOT NULL
     UNION ALL
     SELECT r.i, 'points', format('%s points are above the maximum of item %s (%s)', r.points,
                                  r.item, it.max_points), 0, 0, 0
@@ -230,18 +230,20 @@ BEGIN
     SELECT r.i, 'subject_code',
            CASE WHEN s.target = 'unit'
                 THEN format('%s is not a reporting unit of district %s (yanxiu units list)', r.subject, p_district)
-                WHEN t.code IS NULL
-                THEN format('teacher %s is not in the roster of district %s', r.subject, p_district)
-                -- not the name: a school must not learn other units' teachers by guessing codes
-                ELSE format('teacher %s is not a teacher of your unit %s', r.subject, p_unit) END,
+                -- one answer for a school whether the code exists elsewhere or not, and
+                -- no name: a school must not learn other units' teachers by guessing codes
+                WHEN p_unit <> ''
+                THEN format('teacher %s is not a teacher of your unit %s', r.subject, p_unit)
+                ELSE format('teacher %s is not in the roster of district %s', r.subject, p_district) END,
            0, 0, 0
     FROM scores_in r
     LEFT JOIN teachers t ON s.target = 'teacher' AND t.district_code = p_district AND t.code = r.subject
     LEFT JOIN schools ts ON ts.code = t.school_code
     LEFT JOIN schools u ON s.target = 'unit' AND u.district_code = p_district AND u.code = r.subject
                        AND u.unit_code = u.code
-    WHERE (s.target = 'teacher' AND (t.code IS NULL OR (p_unit <> '' AND ts.unit_code <> p_unit)))
-       OR (s.target = 'unit' AND u.code IS NULL)
+    WHERE r.subject IS NOT NULL
+      AND ((s.target = 'teacher' AND (t.code IS NULL OR (p_unit <> '' AND ts.unit_code <> p_unit)))
+           OR (s.target = 'unit' AND u.code IS NULL))
     ORDER BY 1, 2;
     IF FOUND OR p_check_only THEN
         RETURN;

@@ -166,6 +166,14 @@ expect scheme_grade_above_total_named '[[ $err == *"bad.ini line 13: grade 优�
 expect scheme_without_zero_grade_named '[[ $err == *"no grade starts at 0"* ]]'
 expect scheme_bad_file_stores_nothing '[ "$(stored)" = "$before" ] && [[ $err == *"nothing was written"* ]]'
 
+# A line too long for the INI parser is named, and the lines after it keep their numbers.
+long=$(printf '很长的标题%.0s' $(seq 1 20))
+printf '[scheme]\nname = 长行\ntitle = %s\ntarget = teacher\n[items]\n心得体会 = x\n[grades]\n不合格 = 0\n' \
+    "$long" >"$F/long.ini"
+run dist assessment scheme set "$F/long.ini"
+expect scheme_long_line_named_and_lines_kept \
+    '[ $rc = 1 ] && [[ $err == *"long.ini line 3: longer than 198 bytes"* ]] && [[ $err == *"long.ini line 6: 心得体会: the maximum points"* ]]'
+
 # --- a good scheme (seed 002 §七: 满分100, 60分以上合格) ----------------------------
 cat >"$F/teachers.ini" <<'EOF'
 # 2026学年教师培训考核方案

@@ -1357,7 +1357,8 @@ static bool build_import_scores(enum actor a, int i, struct form *f)
                        SCHEME_X);
             f->u.import_scores.scheme = SCHEME_X;
             add_score(f, "YT01", ITEM_1, 1);
-            f->invalid_because[0] = NOT_IN_ROSTER;
+            /* a school hears the same whether the code exists elsewhere or not */
+            f->invalid_because[0] = NOT_OF_YOUR_UNIT;
             return true;
         default:
             return false;
