@@ -111,10 +111,45 @@ void rpc_query(struct rpc_req *req, db_done_fn fn, const char *stmt, int n,
     struct db_job *job = rpc_job_new(req, fn);
     if (!job || !db_job_add(job, stmt, n, values)) {
         db_job_free(job);
-        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        rpc_fail_oom(req);
         return;
     }
     rpc_submit(req, job);
+}
+
+void rpc_fail_oom(struct rpc_req *req)
+{
+    rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+}
+
+void rpc_answer_import(struct rpc_req *req, const PGresult *r, const char *list,
+                       struct rpc_violations *vs, const char *what)
+{
+    struct rpc_violations local = {0};
+    if (!vs)
+        vs = &local;
+    for (int i = 0; i < PQntuples(r); i++) {
+        int idx = atoi(PQgetvalue(r, i, 0));
+        if (idx < 0)
+            continue;
+        char path[96];
+        snprintf(path, sizeof(path), "%s[%d].%s", list, idx, PQgetvalue(r, i, 1));
+        rpc_violation(vs, path, "%s", PQgetvalue(r, i, 2));
+    }
+    if (vs->total) {
+        rpc_fail_with(req, vs, what);
+        return;
+    }
+    Yanxiu__V1__ImportResult res = YANXIU__V1__IMPORT_RESULT__INIT;
+    if (PQntuples(r) == 1) {
+        res.created = (uint32_t)atoi(PQgetvalue(r, 0, 3));
+        res.updated = (uint32_t)atoi(PQgetvalue(r, 0, 4));
+        res.unchanged = (uint32_t)atoi(PQgetvalue(r, 0, 5));
+    }
+    Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
+    env.body_case = YANXIU__V1__ENVELOPE__BODY_IMPORT_RESULT;
+    env.import_result = &res;
+    rpc_reply(req, &env);
 }
 
 void rpc_run(struct rpc_req *req, db_done_fn fn, const char *const *stmts, size_t nstmts, int n,
@@ -126,7 +161,7 @@ void rpc_run(struct rpc_req *req, db_done_fn fn, const char *const *stmts, size_
         ok = db_job_add(job, stmts[i], n, values);
     if (!ok) {
         db_job_free(job);
-        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        rpc_fail_oom(req);
         return;
     }
     rpc_submit(req, job);

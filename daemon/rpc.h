@@ -109,6 +109,19 @@ void rpc_query(struct rpc_req *req, db_done_fn fn, const char *stmt, int n,
 void rpc_run(struct rpc_req *req, db_done_fn fn, const char *const *stmts, size_t nstmts, int n,
              const char *const *values);
 
+/* Answers RESOURCE_EXHAUSTED "out of memory"; ends the request. */
+void rpc_fail_oom(struct rpc_req *req);
+
+/*
+ * Answers an import whose SQL function returned (idx, field, reason,
+ * created, updated, unchanged) rows: every row with idx >= 0 becomes the
+ * violation "<list>[idx].<field>", added to `vs` (the handler's own, or NULL)
+ * and answered as INVALID_ARGUMENT; with none, the row of idx -1 is the
+ * ImportResult. Ends the request.
+ */
+void rpc_answer_import(struct rpc_req *req, const PGresult *r, const char *list,
+                       struct rpc_violations *vs, const char *what);
+
 /*
  * Field violations collected while validating a request: at most
  * RPC_MAX_VIOLATIONS are kept (the total is still counted).

@@ -53,11 +53,6 @@ void assess_register(void)
     db_register(assess_stmts, sizeof(assess_stmts) / sizeof(assess_stmts[0]));
 }
 
-static void fail_oom(struct rpc_req *req)
-{
-    rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
-}
-
 /* A scheme's name as a request gives it: empty (the only one) or 1 to 50 characters. */
 static bool scheme_name_ok(struct rpc_req *req, const char *name)
 {
@@ -105,7 +100,7 @@ static void schemes_reply(struct rpc_req *req, const PGresult *r)
     if (!rows || !ptrs) {
         free(rows);
         free(ptrs);
-        fail_oom(req);
+        rpc_fail_oom(req);
         return;
     }
     for (size_t k = 0; k < n; k++) {
@@ -216,7 +211,7 @@ void assess_scheme_set(struct rpc_req *req)
     if (!scheme_parse(in->ini, &d, &vs)) {
         scheme_def_free(&d);
         rpc_violations_free(&vs);
-        fail_oom(req);
+        rpc_fail_oom(req);
         return;
     }
     if (vs.total) {
@@ -241,7 +236,7 @@ void assess_scheme_set(struct rpc_req *req)
     scheme_def_free(&d);
     if (!ok) {
         db_job_free(job);
-        fail_oom(req);
+        rpc_fail_oom(req);
         return;
     }
     rpc_submit(req, job);
@@ -256,31 +251,9 @@ static void scores_done(void *arg, const struct db_outcome *out)
         rpc_fail_db(req, out);
         return;
     }
-    const PGresult *r = out->results[RPC_FIRST_RESULT];
-    /* the daemon's problems first, then the database's: one answer lists them all */
-    struct rpc_violations *vs = req->pending;
-    for (int i = 0; i < PQntuples(r); i++) {
-        int idx = atoi(PQgetvalue(r, i, 0));
-        if (idx < 0)
-            continue;
-        char path[96];
-        snprintf(path, sizeof(path), "scores[%d].%s", idx, PQgetvalue(r, i, 1));
-        rpc_violation(vs, path, "%s", PQgetvalue(r, i, 2));
-    }
-    if (vs->total) {
-        rpc_fail_with(req, vs, "assessment scores import");
-        return;
-    }
-    Yanxiu__V1__ImportResult res = YANXIU__V1__IMPORT_RESULT__INIT;
-    if (PQntuples(r) == 1) {
-        res.created = (uint32_t)atoi(PQgetvalue(r, 0, 3));
-        res.updated = (uint32_t)atoi(PQgetvalue(r, 0, 4));
-        res.unchanged = (uint32_t)atoi(PQgetvalue(r, 0, 5));
-    }
-    Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
-    env.body_case = YANXIU__V1__ENVELOPE__BODY_IMPORT_RESULT;
-    env.import_result = &res;
-    rpc_reply(req, &env);
+    /* the daemon's problems (req->pending) first, then the database's: one answer */
+    rpc_answer_import(req, out->results[RPC_FIRST_RESULT], "scores", req->pending,
+                      "assessment scores import");
 }
 
 void assess_scores_import(struct rpc_req *req)
@@ -300,7 +273,7 @@ void assess_scores_import(struct rpc_req *req)
     /* Problems found here wait in req->pending for the database's (check only). */
     struct rpc_violations *vs = calloc(1, sizeof(*vs));
     if (!vs) {
-        fail_oom(req);
+        rpc_fail_oom(req);
         return;
     }
     req->pending = vs;
@@ -363,7 +336,7 @@ void assess_scores_import(struct rpc_req *req)
         pgarr_free(&a[i]);
     if (!ok) {
         db_job_free(job);
-        fail_oom(req);
+        rpc_fail_oom(req);
         return;
     }
     rpc_submit(req, job);
@@ -443,7 +416,7 @@ static void results_done(void *arg, const struct db_outcome *out)
     } else if (rows && ptrs && PQntuples(s) != 1) {
         rpc_fail(req, YANXIU__V1__CODE__INTERNAL, "AssessmentResults: the scheme vanished");
     } else {
-        fail_oom(req);
+        rpc_fail_oom(req);
     }
     for (size_t i = 0; rows && i < filled; i++) {
         free(rows[i].consequences);
@@ -471,7 +444,7 @@ void assess_results(struct rpc_req *req)
     if (!job || !db_job_add(job, "assessment_results", 6, v) ||
         !db_job_add(job, "assessment_scheme_sums", 2, sv)) {
         db_job_free(job);
-        fail_oom(req);
+        rpc_fail_oom(req);
         return;
     }
     rpc_submit(req, job);

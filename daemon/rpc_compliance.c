@@ -180,11 +180,6 @@ static double dbl(const PGresult *r, int row, int col)
     return strtod(PQgetvalue(r, row, col), NULL);
 }
 
-static void fail_oom(struct rpc_req *req)
-{
-    rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
-}
-
 /* ---- policy ------------------------------------------------------------------------ */
 
 static void policy_reply(struct rpc_req *req, const PGresult *r, const char *district)
@@ -197,7 +192,7 @@ static void policy_reply(struct rpc_req *req, const PGresult *r, const char *dis
     const char *effective = PQgetvalue(r, 0, POLICY_NKEYS + 1);
     char *ini = policy_render(r, district, version, effective);
     if (!ini) {
-        fail_oom(req);
+        rpc_fail_oom(req);
         return;
     }
     Yanxiu__V1__PolicyText p = YANXIU__V1__POLICY_TEXT__INIT;
@@ -258,7 +253,7 @@ void compliance_policy_set(struct rpc_req *req)
     if (!ok) {
         policy_values_free(&pv);
         rpc_violations_free(&vs);
-        fail_oom(req);
+        rpc_fail_oom(req);
         return;
     }
     if (vs.total) {
@@ -276,7 +271,7 @@ void compliance_policy_set(struct rpc_req *req)
     policy_values_free(&pv);
     if (!ok) {
         db_job_free(job);
-        fail_oom(req);
+        rpc_fail_oom(req);
         return;
     }
     rpc_submit(req, job);
@@ -407,7 +402,7 @@ static void teachers_done(void *arg, const struct db_outcome *out)
         env.teacher_list = &list;
         rpc_reply(req, &env);
     } else {
-        fail_oom(req);
+        rpc_fail_oom(req);
     }
     for (size_t i = 0; rows && i < filled; i++) {
         compliance_reasons_free(rows[i].reasons, rows[i].n_reasons);
@@ -456,7 +451,7 @@ void compliance_teachers(struct rpc_req *req)
         !db_job_add(job, "compliance_window", 3, wv) ||
         (in->school_code[0] && !db_job_add(job, "school_unit", 2, sv))) {
         db_job_free(job);
-        fail_oom(req);
+        rpc_fail_oom(req);
         return;
     }
     rpc_submit(req, job);
@@ -478,7 +473,7 @@ static void units_done(void *arg, const struct db_outcome *out)
     if (!rows || !ptrs) {
         free(rows);
         free(ptrs);
-        fail_oom(req);
+        rpc_fail_oom(req);
         return;
     }
     for (size_t k = 0; k < n; k++) {
@@ -551,7 +546,7 @@ static void groups_done(void *arg, const struct db_outcome *out)
     if (!rows || !ptrs) {
         free(rows);
         free(ptrs);
-        fail_oom(req);
+        rpc_fail_oom(req);
         return;
     }
     for (size_t k = 0; k < n; k++) {
@@ -637,7 +632,7 @@ static void rates_done(void *arg, const struct db_outcome *out)
         env.rates = &rates;
         rpc_reply(req, &env);
     } else {
-        fail_oom(req);
+        rpc_fail_oom(req);
     }
     free(months);
     free(mp);
@@ -753,7 +748,7 @@ static void history_done(void *arg, const struct db_outcome *out)
         env.history = &h;
         rpc_reply(req, &env);
     } else {
-        fail_oom(req);
+        rpc_fail_oom(req);
     }
     free(recs);
     free(rp);
@@ -782,7 +777,7 @@ void compliance_teacher_history(struct rpc_req *req)
     if (!job || !db_job_add(job, "history_teacher", 3, vt) ||
         !db_job_add(job, "history_records", 2, vr) || !db_job_add(job, "history_totals", 3, vs)) {
         db_job_free(job);
-        fail_oom(req);
+        rpc_fail_oom(req);
         return;
     }
     rpc_submit(req, job);

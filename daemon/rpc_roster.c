@@ -87,32 +87,9 @@ static void import_done(void *arg, const struct db_outcome *out)
         rpc_fail_db(req, out);
         return;
     }
-    PGresult *r = out->results[RPC_FIRST_RESULT];
     const char *list =
         req->env->body_case == YANXIU__V1__ENVELOPE__BODY_IMPORT_UNITS ? "units" : "teachers";
-    struct rpc_violations vs = {0};
-    for (int i = 0; i < PQntuples(r); i++) {
-        int idx = atoi(PQgetvalue(r, i, 0));
-        if (idx < 0)
-            continue;
-        char path[96];
-        snprintf(path, sizeof(path), "%s[%d].%s", list, idx, PQgetvalue(r, i, 1));
-        rpc_violation(&vs, path, "%s", PQgetvalue(r, i, 2));
-    }
-    if (vs.total) {
-        rpc_fail_with(req, &vs, req->method->name);
-        return;
-    }
-    Yanxiu__V1__ImportResult res = YANXIU__V1__IMPORT_RESULT__INIT;
-    if (PQntuples(r) == 1) {
-        res.created = (uint32_t)atoi(PQgetvalue(r, 0, 3));
-        res.updated = (uint32_t)atoi(PQgetvalue(r, 0, 4));
-        res.unchanged = (uint32_t)atoi(PQgetvalue(r, 0, 5));
-    }
-    Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
-    env.body_case = YANXIU__V1__ENVELOPE__BODY_IMPORT_RESULT;
-    env.import_result = &res;
-    rpc_reply(req, &env);
+    rpc_answer_import(req, out->results[RPC_FIRST_RESULT], list, NULL, req->method->name);
 }
 
 /* Submits `job` with the arrays, freeing them either way. */

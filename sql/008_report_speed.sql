@@ -3,8 +3,8 @@
 --   * report_compute_flags finds the other reports' sign-ins of the new
 --     version's teachers through attendance_teacher, instead of reading every
 --     report of the district's month;
---   * ledger_apply is plpgsql, so that its statement's plan is cached per
---     session instead of being planned again at every call.
+--   * (ledger_apply becomes plpgsql, its plan cached per session, in 009,
+--     together with the yearly roll-up it maintains there.)
 -- (The daemon's answer query, the third cost, is in daemon/rpc_report.c.)
 -- CREATE OR REPLACE keeps each function's owner and grants (005's REVOKE and
 -- GRANT EXECUTE still hold); it does not keep SECURITY DEFINER or SET, which
@@ -91,60 +91,5 @@ BEGIN
         LIMIT 500) f;
     GET DIAGNOSTICS n = ROW_COUNT;
     RETURN n;
-END
-$$;
-
--- ---- the ledger --------------------------------------------------------------
--- As in 005: adds (p_sign = 1) or removes (-1) the contribution of one
--- version of a report to the ledger and its monthly roll-up, in the approved
--- or the pending part. Rows are upserted in key order so that concurrent
--- reports cannot deadlock. In plpgsql the statement is prepared once per
--- session (an SQL function that is not inlined is planned at every call).
-CREATE OR REPLACE FUNCTION ledger_apply(p_report bigint, p_version int, p_sign int,
-                                        p_approved boolean)
-RETURNS void LANGUAGE plpgsql AS $$
-BEGIN
-    WITH r AS (SELECT district_code, month FROM reports WHERE id = p_report),
-    x AS (SELECT * FROM ledger_rows(p_report, p_version)),
-    fine AS (
-        INSERT INTO ledger AS l (district_code, teacher_code, month, category, level, mode,
-                                 approved, hours, credit_hours, credits, absences)
-        SELECT r.district_code, x.teacher_code, r.month, x.category, x.level, x.mode, p_approved,
-               p_sign * sum(x.hours), p_sign * sum(x.credit_hours), p_sign * sum(x.credits),
-               p_sign * sum(x.absences)
-        FROM r, x
-        GROUP BY r.district_code, x.teacher_code, r.month, x.category, x.level, x.mode
-        HAVING sum(x.hours) <> 0 OR sum(x.credits) <> 0 OR sum(x.absences) <> 0
-        ORDER BY 1, 2, 3, 4, 5, 6
-        ON CONFLICT (district_code, teacher_code, month, category, level, mode, approved)
-        DO UPDATE SET hours = l.hours + excluded.hours,
-                      credit_hours = l.credit_hours + excluded.credit_hours,
-                      credits = l.credits + excluded.credits,
-                      absences = l.absences + excluded.absences
-        RETURNING 1)
-    INSERT INTO ledger_months AS l (district_code, teacher_code, month, approved, hours,
-        school_hours, ethics_hours, centralized_hours, homeroom_hours, credit_hours, credits,
-        absences)
-    SELECT r.district_code, x.teacher_code, r.month, p_approved,
-           p_sign * sum(x.hours),
-           p_sign * coalesce(sum(x.hours) FILTER (WHERE x.level = 'school'), 0),
-           p_sign * coalesce(sum(x.hours) FILTER (WHERE x.category = 'ethics'), 0),
-           p_sign * coalesce(sum(x.hours) FILTER (WHERE x.mode = 'centralized'
-                                                 AND x.level <> 'school'), 0),
-           p_sign * coalesce(sum(x.hours) FILTER (WHERE x.category = 'homeroom'), 0),
-           p_sign * sum(x.credit_hours), p_sign * sum(x.credits),
-           p_sign * coalesce(sum(x.absences) FILTER (WHERE x.mode = 'centralized'), 0)
-    FROM r, x
-    GROUP BY r.district_code, x.teacher_code, r.month
-    HAVING sum(x.hours) <> 0 OR sum(x.credits) <> 0 OR sum(x.absences) <> 0
-    ORDER BY 1, 2, 3
-    ON CONFLICT (district_code, teacher_code, month, approved)
-    DO UPDATE SET hours = l.hours + excluded.hours, school_hours = l.school_hours + excluded.school_hours,
-                  ethics_hours = l.ethics_hours + excluded.ethics_hours,
-                  centralized_hours = l.centralized_hours + excluded.centralized_hours,
-                  homeroom_hours = l.homeroom_hours + excluded.homeroom_hours,
-                  credit_hours = l.credit_hours + excluded.credit_hours,
-                  credits = l.credits + excluded.credits,
-                  absences = l.absences + excluded.absences;
 END
 $$;

@@ -71,7 +71,9 @@ FROM ledger_months m CROSS JOIN (VALUES ('calendar'), ('school')) AS b(basis)
 GROUP BY 1, 2, 3, 4, 5;
 
 -- ---- maintained with the other ledgers ----------------------------------------
--- As in 008, and the yearly roll-up in the same statement.
+-- As in 005, in plpgsql (its statement's plan is cached per session instead of
+-- being planned again at every call), and the yearly roll-up in the same
+-- statement.
 CREATE OR REPLACE FUNCTION ledger_apply(p_report bigint, p_version int, p_sign int,
                                         p_approved boolean)
 RETURNS void LANGUAGE plpgsql AS $$
