@@ -35,7 +35,8 @@ __attribute__((format(printf, 3, 4))) static void say(char *err, size_t errlen, 
 static int own_descriptor(const char *path)
 {
     const char *slash = strrchr(path, '/');
-    if (!slash || slash == path || !slash[1] || strspn(slash + 1, "0123456789") != strlen(slash + 1))
+    if (!slash || slash == path || !slash[1] ||
+        strspn(slash + 1, "0123456789") != strlen(slash + 1))
         return -1;
     char dir[PATH_MAX], real[PATH_MAX];
     size_t n = (size_t)(slash - path);
@@ -329,8 +330,7 @@ bool outfile_open(struct outfile *f, const char *name, bool replace, char *err, 
     return true;
 }
 
-bool outfile_open_named(struct outfile *f, const char *name, bool replace, char *err,
-                        size_t errlen)
+bool outfile_open_named(struct outfile *f, const char *name, bool replace, char *err, size_t errlen)
 {
     if (!start(f, name, replace, err, errlen))
         return false;

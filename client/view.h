@@ -71,9 +71,9 @@ enum {
 #define VIEW_OUTPUT_OPTIONS_TEXT                                                                   \
     "  --district CODE  the district (6 digits); an admin must give it\n"                          \
     "  --format FORMAT  " VIEW_FORMAT_CHOICES " (default table); xlsx needs -o\n"                  \
-    "  -o, --output FILE  write to FILE instead of the standard output (-: the\n"                 \
-    "                   standard output); an existing file is not replaced unless\n"              \
-    "                   --force is given; a FIFO or device is written, not replaced\n"            \
+    "  -o, --output FILE  write to FILE instead of the standard output (-: the\n"                  \
+    "                   standard output); an existing file is not replaced unless\n"               \
+    "                   --force is given; a FIFO or device is written, not replaced\n"             \
     "  --force          replace FILE if it is an existing file\n"                                  \
     "  --bom            CSV: start with a UTF-8 BOM, so that Excel on Windows reads\n"             \
     "                   the Chinese right\n"
