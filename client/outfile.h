@@ -19,6 +19,9 @@
 
 #define OUTFILE_MUST_CHECK __attribute__((warn_unused_result))
 
+/* Room for any message of this module (it may quote three paths). */
+#define OUTFILE_ERR_MAX (3 * PATH_MAX + 256)
+
 /* Symbolic links followed before giving up (the kernel's own limit). */
 #define OUTFILE_MAX_LINKS 40
 

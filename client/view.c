@@ -154,7 +154,7 @@ int view_common_check(const struct cli *cli, const struct view_common *c)
     /* What -o leads to is checked again when the output is opened: this is to say it before
        asking the server. */
     struct outfile_target t;
-    char err[PATH_MAX + 200];
+    char err[OUTFILE_ERR_MAX];
     if (!outfile_resolve(c->output, &t, err, sizeof(err))) {
         fprintf(stderr, "yanxiu: %s\n", err);
         return CLI_FAILED;
@@ -614,7 +614,7 @@ bool view_sink_open(struct view_sink *s, const struct view_common *c)
     s->out = (struct outfile){.fd = -1};
     if (!c->output || c->format == VIEW_XLSX)
         return true;
-    char err[PATH_MAX + 200];
+    char err[OUTFILE_ERR_MAX];
     if (!outfile_open(&s->out, c->output, c->force, err, sizeof(err))) {
         fprintf(stderr, "yanxiu: %s\n", err);
         return false;
@@ -638,7 +638,7 @@ int view_sink_close(struct view_sink *s, bool ok)
         }
         return CLI_OK;
     }
-    char err[2 * PATH_MAX + 200];
+    char err[OUTFILE_ERR_MAX];
     if (!ok)
         outfile_abort(&s->out, saved ? saved : EIO, err, sizeof(err));
     else
@@ -655,7 +655,7 @@ int view_sink_close(struct view_sink *s, bool ok)
 int view_output_xlsx(const struct view_common *c, const struct view *const *views, size_t n)
 {
     struct outfile out;
-    char err[2 * PATH_MAX + 200];
+    char err[OUTFILE_ERR_MAX];
     if (!outfile_open_named(&out, c->output, c->force, err, sizeof(err))) {
         fprintf(stderr, "yanxiu: %s\n", err);
         return CLI_FAILED;
