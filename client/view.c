@@ -1,7 +1,7 @@
 /*
  * view: the common options of the district's views, the view model (columns
  * and rows of cells) and its output as a table, CSV, JSON or an .xlsx
- * workbook, to stdout or to a file moved into place when complete.
+ * workbook, to stdout or to -o FILE (outfile.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -124,6 +124,22 @@ int view_common_option(const struct cli *cli, int opt, struct view_common *c)
     }
 }
 
+/* Refuses a workbook to the terminal at -o name. Returns CLI_FAILED. */
+static int xlsx_to_terminal(const char *name)
+{
+    if (strcmp(name, "-") == 0 || strcmp(name, "/dev/stdout") == 0)
+        fprintf(stderr,
+                "yanxiu: -o %s: the standard output is a terminal, and an .xlsx workbook is "
+                "binary: redirect it (> FILE.xlsx) or name the file with -o FILE.xlsx\n",
+                name);
+    else
+        fprintf(stderr,
+                "yanxiu: -o %s: that is a terminal, and an .xlsx workbook is binary: name a "
+                "file with -o FILE.xlsx\n",
+                name);
+    return CLI_FAILED;
+}
+
 /* Checks the common options together, before anything is asked of the server. */
 int view_common_check(const struct cli *cli, const struct view_common *c)
 {
@@ -133,13 +149,25 @@ int view_common_check(const struct cli *cli, const struct view_common *c)
         return cli_usage_error(cli, "--bom goes with --format csv");
     if (c->force && !c->output)
         return cli_usage_error(cli, "--force goes with -o FILE (it lets FILE be replaced)");
-    if (c->output && !c->force && access(c->output, F_OK) == 0) {
+    if (!c->output)
+        return CLI_OK;
+    /* What -o leads to is checked again when the output is opened: this is to say it before
+       asking the server. */
+    struct outfile_target t;
+    char err[OUTFILE_ERR_MAX];
+    if (!outfile_resolve(c->output, &t, err, sizeof(err))) {
+        fprintf(stderr, "yanxiu: %s\n", err);
+        return CLI_FAILED;
+    }
+    if (t.kind == OUTFILE_EXISTING && !c->force) {
         fprintf(stderr,
                 "yanxiu: %s already exists and is not replaced: choose another name, "
                 "or give --force to replace it\n",
                 c->output);
         return CLI_FAILED;
     }
+    if (c->format == VIEW_XLSX && t.kind == OUTFILE_DESCRIPTOR && isatty(t.fd))
+        return xlsx_to_terminal(c->output);
     return CLI_OK;
 }
 
@@ -536,8 +564,12 @@ static enum xlsx_kind xlsx_kind_of(enum vkind k)
     }
 }
 
-/* Writes the views as the sheets of a workbook at path. False (after saying why) on failure. */
-static bool write_xlsx(const char *path, const struct view *const *views, size_t n)
+/*
+ * Writes the views as the sheets of a workbook at path, the output's temporary or scratch file
+ * (`name` is what the user called it). False (after saying why) on failure.
+ */
+static bool write_xlsx(const char *path, const char *name, const struct view *const *views,
+                       size_t n)
 {
     struct xlsx_book b = {calloc(n, sizeof(*b.sheets)), calloc(n, sizeof(*b.cols)),
                           calloc(n, sizeof(*b.cells)), n};
@@ -561,80 +593,34 @@ static bool write_xlsx(const char *path, const struct view *const *views, size_t
         b.sheets[i].cells = (const char *const *)b.cells[i];
     }
     char err[600];
-    if (!ok)
-        fprintf(stderr, "yanxiu: out of memory preparing %s\n", path);
-    else if (!(ok = xlsx_write(path, b.sheets, n, err, sizeof(err))))
-        fprintf(stderr, "yanxiu: %s\n", err);
+    if (!ok) {
+        fprintf(stderr, "yanxiu: out of memory preparing %s\n", name);
+    } else if (!(ok = xlsx_write(path, b.sheets, n, err, sizeof(err)))) {
+        /* xlsx_write's messages start with the path it wrote: the user knows another name */
+        size_t len = strlen(path);
+        const char *why = strncmp(err, path, len) == 0 && err[len] == ':' ? err + len + 2 : err;
+        fprintf(stderr, "yanxiu: %s: %s\n", name, why);
+    }
     book_free(&b);
     return ok;
 }
 
 /* --- output files ------------------------------------------------------------------------ */
 
-/* Creates the temporary file beside c->output (fd open in *fd). False after saying why. */
-static bool make_temp(struct view_sink *s, int *fd)
-{
-    if (snprintf(s->tmp, sizeof(s->tmp), "%s.XXXXXX", s->c->output) >= (int)sizeof(s->tmp)) {
-        fprintf(stderr, "yanxiu: %s: the name is too long\n", s->c->output);
-        return false;
-    }
-    *fd = mkstemp(s->tmp);
-    if (*fd < 0) {
-        fprintf(stderr, "yanxiu: %s: cannot create a file there: %s\n", s->c->output,
-                strerror(errno));
-        s->tmp[0] = '\0';
-        return false;
-    }
-    /* mkstemp makes it 0600; the file is a report, not a secret. */
-    mode_t mask = umask(0);
-    umask(mask);
-    (void)fchmod(*fd, 0666 & ~mask); /* on failure it stays readable by its owner */
-    return true;
-}
-
 bool view_sink_open(struct view_sink *s, const struct view_common *c)
 {
     s->c = c;
-    s->tmp[0] = '\0';
     s->fp = stdout;
+    s->out = (struct outfile){.fd = -1};
     if (!c->output || c->format == VIEW_XLSX)
         return true;
-    int fd;
-    if (!make_temp(s, &fd))
-        return false;
-    s->fp = fdopen(fd, "w");
-    if (!s->fp) {
-        fprintf(stderr, "yanxiu: %s: %s\n", s->tmp, strerror(errno));
-        close(fd);
-        unlink(s->tmp);
+    char err[OUTFILE_ERR_MAX];
+    if (!outfile_open(&s->out, c->output, c->force, err, sizeof(err))) {
+        fprintf(stderr, "yanxiu: %s\n", err);
         return false;
     }
+    s->fp = s->out.fp;
     return true;
-}
-
-/* Moves the complete temporary file to c->output. False after saying why. */
-static bool publish(const struct view_sink *s)
-{
-    const char *path = s->c->output;
-    if (s->c->force) {
-        if (rename(s->tmp, path) == 0)
-            return true;
-    } else if (link(s->tmp, path) == 0) {
-        unlink(s->tmp);
-        return true;
-    } else if (errno == EEXIST) {
-        fprintf(stderr,
-                "yanxiu: %s appeared meanwhile and is not replaced (give --force to "
-                "replace it)\n",
-                path);
-        unlink(s->tmp);
-        return false;
-    } else if (access(path, F_OK) != 0 && rename(s->tmp, path) == 0) {
-        return true; /* a file system without hard links */
-    }
-    fprintf(stderr, "yanxiu: cannot write %s: %s\n", path, strerror(errno));
-    unlink(s->tmp);
-    return false;
 }
 
 /*
@@ -652,42 +638,48 @@ int view_sink_close(struct view_sink *s, bool ok)
         }
         return CLI_OK;
     }
-    if (s->fp && s->fp != stdout) {
-        if (fflush(s->fp) != 0 || ferror(s->fp))
-            ok = false, saved = errno;
-        if (fclose(s->fp) != 0 && ok)
-            ok = false, saved = errno;
-        s->fp = NULL;
-        if (!ok)
-            fprintf(stderr, "yanxiu: cannot write %s: %s\n", s->c->output, strerror(saved));
-    }
+    char err[OUTFILE_ERR_MAX];
+    if (!ok)
+        outfile_abort(&s->out, saved ? saved : EIO, err, sizeof(err));
+    else
+        ok = outfile_commit(&s->out, err, sizeof(err));
+    s->fp = NULL;
     if (!ok) {
-        if (s->tmp[0])
-            unlink(s->tmp);
+        fprintf(stderr, "yanxiu: %s\n", err);
         return CLI_FAILED;
     }
-    return publish(s) ? CLI_OK : CLI_FAILED;
+    return CLI_OK;
 }
 
 /* Writes the views (n of them) as a workbook to c->output. Returns an exit code. */
 int view_output_xlsx(const struct view_common *c, const struct view *const *views, size_t n)
 {
-    struct view_sink s = {.c = c};
-    int fd;
-    if (!make_temp(&s, &fd))
-        return CLI_FAILED;
-    close(fd);
-    if (!write_xlsx(s.tmp, views, n)) {
-        unlink(s.tmp);
+    struct outfile out;
+    char err[OUTFILE_ERR_MAX];
+    if (!outfile_open_named(&out, c->output, c->force, err, sizeof(err))) {
+        fprintf(stderr, "yanxiu: %s\n", err);
         return CLI_FAILED;
     }
-    return publish(&s) ? CLI_OK : CLI_FAILED;
+    if (out.fd >= 0 && isatty(out.fd)) {
+        outfile_abort(&out, 0, NULL, 0);
+        return xlsx_to_terminal(c->output);
+    }
+    if (!write_xlsx(out.tmp, c->output, views, n)) {
+        outfile_abort(&out, 0, NULL, 0);
+        return CLI_FAILED;
+    }
+    if (!outfile_commit(&out, err, sizeof(err))) {
+        fprintf(stderr, "yanxiu: %s\n", err);
+        return CLI_FAILED;
+    }
+    return CLI_OK;
 }
 
-/* Says where the file went ("wrote FILE: 12 teachers"), when there was one. */
+/* Says where the file went ("wrote FILE: 12 teachers"), when it went to a file. */
 void view_say_wrote(const struct view_common *c, size_t n, const char *one, const char *many)
 {
-    if (c->output)
+    struct outfile_target t;
+    if (c->output && outfile_resolve(c->output, &t, NULL, 0) && outfile_is_file(&t))
         printf("wrote %s: %zu %s\n", c->output, n, n == 1 ? one : many);
 }
 

@@ -3,8 +3,9 @@
  * handbook, ...) share: the common options (--format, -o, --force, --bom,
  * --district, --as-of), a view as columns and rows of cells, and its output
  * as an aligned table, CSV, JSON or an .xlsx workbook, to the standard output
- * or to a file that is written under a temporary name and moved into place
- * when complete (an existing file is not replaced unless --force says so).
+ * or to -o FILE (outfile.h: a regular file is written under a temporary name
+ * and moved into place when complete, an existing one replaced only with
+ * --force; a FIFO, a device or "-" is written in place).
  * Also the reading of a small UTF-8 text file to send (a policy file).
  */
 #ifndef YANXIU_VIEW_H
@@ -18,6 +19,7 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "outfile.h"
 #include "yxc.h"
 
 #define VIEW_MUST_CHECK __attribute__((warn_unused_result))
@@ -37,7 +39,7 @@ enum view_format { VIEW_TABLE, VIEW_CSV, VIEW_JSON, VIEW_XLSX };
    .as_of = ""}: the strings are "" when not given (they point into argv). */
 struct view_common {
     enum view_format format;
-    const char *output; /* -o FILE; NULL: stdout */
+    const char *output; /* -o FILE ("-": stdout, like /dev/stdout); NULL: stdout */
     bool bom;           /* CSV: a UTF-8 BOM first */
     bool force;         /* replace an existing -o file */
     const char *district;
@@ -69,9 +71,10 @@ enum {
 #define VIEW_OUTPUT_OPTIONS_TEXT                                                                   \
     "  --district CODE  the district (6 digits); an admin must give it\n"                          \
     "  --format FORMAT  " VIEW_FORMAT_CHOICES " (default table); xlsx needs -o\n"                  \
-    "  -o, --output FILE  write to FILE instead of the standard output; an existing\n"             \
-    "                   FILE is not replaced unless --force is given\n"                            \
-    "  --force          replace FILE if it exists\n"                                               \
+    "  -o, --output FILE  write to FILE instead of the standard output (-: the\n"                  \
+    "                   standard output); an existing file is not replaced unless\n"               \
+    "                   --force is given; a FIFO or device is written, not replaced\n"             \
+    "  --force          replace FILE if it is an existing file\n"                                  \
     "  --bom            CSV: start with a UTF-8 BOM, so that Excel on Windows reads\n"             \
     "                   the Chinese right\n"
 
@@ -93,9 +96,9 @@ int view_common_option(const struct cli *cli, int opt, struct view_common *c);
 
 /*
  * Checks the common options together, after the getopt loop and before
- * anything is asked of the server (xlsx needs -o, --bom needs csv, --force
- * needs -o, an existing -o FILE needs --force). Returns an exit code, having
- * said what is wrong.
+ * anything is asked of the server (xlsx needs -o, and not a terminal, --bom
+ * needs csv, --force needs -o, an existing -o FILE needs --force, -o must lead
+ * somewhere to write). Returns an exit code, having said what is wrong.
  */
 int view_common_check(const struct cli *cli, const struct view_common *c);
 
@@ -197,23 +200,23 @@ const char *view_status_code(const char *s);
 
 /* --- output ------------------------------------------------------------------------------- */
 
-/* Where a view goes: stdout, or a temporary file next to -o FILE until it is complete. */
+/* Where a view goes: stdout, or -o FILE (through a temporary file until it is complete). */
 struct view_sink {
     const struct view_common *c;
     FILE *fp; /* write here between view_sink_open and view_sink_close */
-    char tmp[PATH_MAX];
+    struct outfile out;
 };
 
 /*
  * Opens the output of c->format (not xlsx: see view_output_xlsx) for writing:
- * stdout, or a temporary file beside c->output. False after saying why.
+ * stdout, or c->output as outfile_open does. False after saying why.
  */
 bool view_sink_open(struct view_sink *s, const struct view_common *c) VIEW_MUST_CHECK;
 
 /*
- * Ends the output: `ok` says whether writing went well so far. For a file,
- * moves it into place as c->output (or removes it). Returns an exit code,
- * having said what went wrong.
+ * Ends the output: `ok` says whether writing went well so far (else errno
+ * says why). For a file, moves it into place as c->output (or removes it).
+ * Returns an exit code, having said what went wrong.
  */
 int view_sink_close(struct view_sink *s, bool ok);
 
@@ -231,8 +234,8 @@ void view_json_object(const struct view *v, size_t r, FILE *fp);
    the first. No newline after the closing bracket. */
 void view_json_array(const struct view *v, int indent, FILE *fp);
 
-/* Writes the views (n of them, at least one) as the sheets of a workbook to c->output.
-   Returns an exit code, having said what went wrong. */
+/* Writes the views (n of them, at least one) as the sheets of a workbook to c->output (not
+   to a terminal). Returns an exit code, having said what went wrong. */
 int view_output_xlsx(const struct view_common *c, const struct view *const *views, size_t n);
 
 /*
@@ -242,7 +245,8 @@ int view_output_xlsx(const struct view_common *c, const struct view *const *view
  */
 int view_output(const struct view_common *c, const struct view *v, const char *title);
 
-/* Says where the file went ("wrote FILE: 12 teachers") when there was one (-o). */
+/* Says where the file went ("wrote FILE: 12 teachers") when -o named a regular file (not
+   "-", a FIFO or a device, which get the output alone). */
 void view_say_wrote(const struct view_common *c, size_t n, const char *one, const char *many);
 
 /* --- small text files to send -------------------------------------------------------------- */

@@ -179,9 +179,12 @@ bool xlsx_write(const char *path, const struct xlsx_sheet *sheets, size_t n, cha
             say(err, errlen, "%s: %s", path, why);
     }
     /* workbook_close writes the file and frees the workbook, whatever happened before. */
+    errno = 0;
     lxw_error e = workbook_close(wb);
     if (ok && e != LXW_NO_ERROR) {
-        say(err, errlen, "%s: cannot write the workbook: %s", path, lxw_strerror(e));
+        /* A full disk is a ZIP error to libxlsxwriter; errno still says what it was. */
+        say(err, errlen, "%s: cannot write the workbook: %s", path,
+            errno ? strerror(errno) : lxw_strerror(e));
         ok = false;
     }
     if (!ok)
