@@ -274,8 +274,8 @@ static bool watchdog_start(struct server *srv)
     if (half == 0)
         half = 1;
     struct timeval tv = {(time_t)(half / 1000000), (suseconds_t)(half % 1000000)};
-    srv->watchdog_ev = event_new(srv->base, -1, EV_PERSIST, watchdog_cb, srv);
-    if (!srv->watchdog_ev || event_add(srv->watchdog_ev, &tv) != 0)
+    srv->watchdog = event_new(srv->base, -1, EV_PERSIST, watchdog_cb, srv);
+    if (!srv->watchdog || event_add(srv->watchdog, &tv) != 0)
         return false;
     log_info("watchdog: WATCHDOG=1 every %.3f s (systemd expects one within %.3f s)",
              (double)half / 1e6, (double)usec / 1e6);
@@ -364,8 +364,8 @@ out:
         event_free(srv->reap_ev);
     if (srv->drain_tick)
         event_free(srv->drain_tick);
-    if (srv->watchdog_ev)
-        event_free(srv->watchdog_ev);
+    if (srv->watchdog)
+        event_free(srv->watchdog);
     if (srv->sig_term)
         event_free(srv->sig_term);
     if (srv->sig_int)

@@ -26,9 +26,9 @@ struct server {
     struct hashpool *hash;
     SSL_CTX *tls; /* NULL: plaintext (loopback only, checked by config_validate) */
     struct event *sig_term, *sig_int, *sig_hup;
+    struct event *watchdog;   /* WATCHDOG=1 to systemd; NULL without WatchdogSec= */
     struct event *reap_ev;    /* frees closed connections after the callbacks that closed them */
     struct event *drain_tick; /* while draining: checks whether all work is done */
-    struct event *watchdog_ev; /* WATCHDOG=1 to systemd; NULL without WatchdogSec= */
     struct conn_list conns;   /* open connections */
     struct conn_list reap;    /* closed, waiting to be freed */
     int nconns;
