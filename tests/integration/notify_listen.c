@@ -55,6 +55,9 @@ int main(int argc, char **argv)
     int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
         fprintf(stderr, "notify_listen: cannot bind %s: %s\n", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        fclose(out);
         return 1;
     }
     struct sigaction act = {.sa_handler = on_signal};
