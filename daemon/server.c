@@ -150,7 +150,7 @@ static void drain_check(struct server *srv)
         return;
     }
     if (since_s(&srv->drain_start) >= srv->cfg.drain_timeout) {
-        /* Their clients hear nothing: not a clean stop, so say so in the status. */
+        /* Their clients hear nothing: not a clean stop, so the exit status says so. */
         log_error("drain_timeout (%d s) reached with %d request%s still unanswered; exiting "
                   "with status 1 (their clients get no answer; a write among them may or may "
                   "not have committed)",
