@@ -48,6 +48,10 @@ static const struct key keys[] = {
     INT_KEY("auth", lockout_window, 900, 1, 86400 * 7, true, "seconds; see lockout_failures"),
     INT_KEY("auth", session_ttl, 43200, 60, 86400 * 30, true,
             "seconds a session lives after login"),
+    {"backup", "keep", KEY_INT, offsetof(struct config, backup_keep), 14, NULL, 1, 10000, false,
+     "backups that `yanxiud backup DIR` keeps in DIR; older ones are deleted"},
+    {"backup", "pg_bindir", KEY_STRING, offsetof(struct config, backup_pg_bindir), 0, "", 0, 0,
+     false, "directory of pg_dump and pg_restore (e.g. /usr/lib/postgresql/15/bin); empty: PATH"},
     STR_KEY("database", conninfo, "", "libpq conninfo of the daemon's runtime role"),
     STR_KEY("database", migrate_conninfo, "", "libpq conninfo of the schema owner (migrate only)"),
     INT_KEY("database", pool_size, 4, 1, 64, false, "PostgreSQL connections"),
@@ -163,8 +167,10 @@ static int on_key(void *user, const char *section, const char *name, const char 
     const struct key *k = key_find(section, name);
     if (!k) {
         if (!section_known(section))
-            add_error(st, "[%s] %s: unknown section \"%s\" (known: [server], [database], [auth])",
-                      section, name, section);
+            add_error(
+                st,
+                "[%s] %s: unknown section \"%s\" (known: [server], [database], [auth], [backup])",
+                section, name, section);
         else
             add_error(st, "[%s] %s: unknown key (see yanxiud.conf.example for the keys)", section,
                       name);

@@ -39,6 +39,9 @@ struct config {
     int lockout_window;   /* seconds */
     int hash_threads;     /* argon2id workers; 0: one per core */
     int hash_queue;       /* logins waiting for a worker before RESOURCE_EXHAUSTED */
+    /* [backup] */
+    int backup_keep;        /* `yanxiud backup` keeps this many dumps in its directory */
+    char *backup_pg_bindir; /* where pg_dump and pg_restore are; "": the PATH */
 };
 
 /* Sets every key to its default. Strings are malloc'd. */

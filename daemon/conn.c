@@ -8,6 +8,7 @@
 #include "conn.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent_ssl.h>
 #include <netinet/in.h>
@@ -205,6 +206,79 @@ static void conn_write_cb(struct bufferevent *bev, void *arg)
         conn_close(c, 0, "draining");
 }
 
+/* Bytes of an unfinished frame waiting in the input; 0 when none. */
+static size_t partial_frame(struct conn *c)
+{
+    struct evbuffer *in = bufferevent_get_input(c->bev);
+    size_t avail = evbuffer_get_length(in);
+    uint8_t hdr[FRAME_HEADER_SIZE];
+    if (avail < FRAME_HEADER_SIZE)
+        return avail;
+    if (evbuffer_copyout(in, hdr, sizeof(hdr)) != (ev_ssize_t)sizeof(hdr))
+        return 0;
+    uint32_t body_len = 0;
+    if (frame_check_header(hdr, UINT32_MAX, &body_len) != FRAME_READY)
+        return 0;
+    return avail - FRAME_HEADER_SIZE < body_len ? avail : 0;
+}
+
+/*
+ * Logs why a TLS connection ended in an operator's words. libevent queues
+ * SSL_get_error()'s own code ahead of OpenSSL's errors (5, SSL_ERROR_SYSCALL:
+ * the socket closed or failed under OpenSSL), which printed as an OpenSSL
+ * error reads "error:00000005:lib(0)::reason(5)"; an end of file where
+ * OpenSSL wanted more is its "unexpected eof while reading". Both mean that
+ * the peer went away, which is said as such: during the handshake, mid-frame,
+ * or (at debug level, a client's ordinary way to leave) between frames.
+ */
+static void log_tls_end(struct conn *c, short what)
+{
+    SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
+    bool handshaken = ssl && SSL_is_init_finished(ssl);
+    char reasons[512] = "";
+    size_t used = 0;
+    unsigned long e;
+    while ((e = bufferevent_get_openssl_error(c->bev))) {
+        if (ERR_GET_LIB(e) == 0 && ERR_GET_REASON(e) <= SSL_ERROR_WANT_ACCEPT)
+            continue; /* SSL_get_error()'s code, queued by libevent */
+        if (ERR_GET_LIB(e) == ERR_LIB_SSL &&
+            ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
+            continue; /* the peer closed: said below */
+        const char *r = ERR_reason_error_string(e);
+        char code[64];
+        if (!r) {
+            ERR_error_string_n(e, code, sizeof(code));
+            r = code;
+        }
+        int n = snprintf(reasons + used, sizeof(reasons) - used, "%s%s", used ? "; " : "", r);
+        if (n > 0 && (size_t)n < sizeof(reasons) - used)
+            used += (size_t)n;
+    }
+    /* errno is worth saying only when it names the peer's doing. */
+    int sock_err = (what & BEV_EVENT_ERROR) ? EVUTIL_SOCKET_ERROR() : 0;
+    if (sock_err != ECONNRESET && sock_err != EPIPE)
+        sock_err = 0;
+    size_t partial = partial_frame(c);
+    if (reasons[0])
+        log_info("conn %llu %s: TLS %s: %s", c->id, c->peer,
+                 handshaken ? "error"
+                            : "handshake failed (a client without TLS, with TLS older than 1.2, "
+                              "or not trusting our certificate?)",
+                 reasons);
+    else if (!handshaken)
+        log_info("conn %llu %s: the peer closed the connection during the TLS handshake%s%s", c->id,
+                 c->peer, sock_err ? ": " : "",
+                 sock_err ? evutil_socket_error_to_string(sock_err) : "");
+    else if (partial)
+        log_info("conn %llu %s: the peer closed the connection mid-frame (%zu bytes of a frame "
+                 "received)%s%s",
+                 c->id, c->peer, partial, sock_err ? ": " : "",
+                 sock_err ? evutil_socket_error_to_string(sock_err) : "");
+    else
+        log_debug("conn %llu %s: the peer closed the TLS connection%s", c->id, c->peer,
+                  (what & BEV_EVENT_EOF) ? "" : " (socket error)");
+}
+
 static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
 {
     struct conn *c = arg;
@@ -221,16 +295,14 @@ static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
         return;
     }
     if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
-        unsigned long tls_err = c->srv->tls ? bufferevent_get_openssl_error(bev) : 0;
-        if (tls_err) {
-            /* A handshake that failed: a plaintext client, a bad client hello. */
-            char buf[256];
-            ERR_error_string_n(tls_err, buf, sizeof(buf));
-            log_info("conn %llu %s: TLS error: %s", c->id, c->peer, buf);
-            while (bufferevent_get_openssl_error(bev))
-                ;
-        }
-        conn_close(c, 0, (what & BEV_EVENT_EOF) ? "closed by the peer" : "socket error");
+        if (c->srv->tls)
+            log_tls_end(c, what);
+        size_t partial = partial_frame(c);
+        if (partial)
+            conn_close(c, 0, "closed by the peer mid-frame (%zu bytes of a frame received)",
+                       partial);
+        else
+            conn_close(c, 0, (what & BEV_EVENT_EOF) ? "closed by the peer" : "socket error");
         schedule_reap(c);
     }
 }

@@ -72,7 +72,6 @@ struct db_pool {
     struct db_conn *conns;
     struct job_queue queue;
     int queued;
-    bool ready_sent;
     bool fatal;
 };
 
@@ -256,6 +255,11 @@ static int pool_up(const struct db_pool *pool)
     return up;
 }
 
+int db_pool_up(const struct db_pool *pool)
+{
+    return pool_up(pool);
+}
+
 /* (Re)arms the socket event for `what`, recreating it when libpq's socket changed. */
 static bool dc_watch(struct db_conn *dc, short what)
 {
@@ -343,6 +347,8 @@ static void dc_drop(struct db_conn *dc, const char *why)
     dc->job = NULL;
     dc_clear_results(dc);
     dc->state = DC_DOWN;
+    if (!pool->fatal && pool_up(pool) == 0 && pool->p.on_down)
+        pool->p.on_down(pool->p.cb_arg, why);
     if (pool->fatal)
         log_debug("db[%d]: closed: %s", dc->index, why);
     else if (was_up)
@@ -612,11 +618,8 @@ static void setup_done(void *arg, const struct db_outcome *out)
     dc->state = DC_IDLE;
     dc->backoff_ms = BACKOFF_MIN_MS;
     log_info("db[%d]: connected (schema version %u)", dc->index, version);
-    if (!pool->ready_sent) {
-        pool->ready_sent = true;
-        if (pool->p.on_ready)
-            pool->p.on_ready(pool->p.cb_arg);
-    }
+    if (pool_up(pool) == 1 && pool->p.on_ready)
+        pool->p.on_ready(pool->p.cb_arg);
 }
 
 static void dc_connect_step(struct db_conn *dc)

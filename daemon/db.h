@@ -49,8 +49,13 @@ struct db_pool_params {
     int queue_length;         /* jobs waiting for a connection */
     int query_timeout_s;      /* statement_timeout */
     unsigned required_schema; /* refuse a database whose schema_migrations is behind */
-    /* Called once, when the first connection is ready (schema checked). */
+    /* Called each time the pool goes from no usable connection to one
+     * (schema checked): the first time at start, later when the database
+     * came back after on_down. */
     void (*on_ready)(void *arg);
+    /* Called while no connection is usable, each time one is lost or an
+     * attempt to connect fails; `why` is libpq's reason. May be NULL. */
+    void (*on_down)(void *arg, const char *why);
     /* Called when the database can never serve us (schema behind, a
      * statement that does not prepare); the message says what to do. */
     void (*on_fatal)(void *arg, const char *message);
@@ -65,6 +70,9 @@ void db_register(const struct db_stmt *stmts, size_t n);
 
 /* Creates the pool and starts connecting. NULL on out-of-memory. */
 struct db_pool *db_pool_new(struct event_base *base, const struct db_pool_params *p) DB_MUST_CHECK;
+
+/* Connections that have passed their setup and can take a job now. */
+int db_pool_up(const struct db_pool *pool);
 
 /* Closes every connection; queued and running jobs get UNAVAILABLE. */
 void db_pool_free(struct db_pool *pool);

@@ -1,6 +1,6 @@
 /*
  * yanxiud: the yanxiu daemon's command line: serve (default), migrate,
- * check-config.
+ * check-config, verify-ledger, backup, restore and the account commands.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "admin.h"
+#include "backup.h"
 #include "config.h"
 #include "log.h"
 #include "migrate.h"
@@ -26,6 +27,11 @@ static void usage(FILE *out)
             "  check-config  read and check the configuration file, then exit\n"
             "  verify-ledger recompute the hours ledger from the reports' rows and list\n"
             "                every difference (exit 1 if any), as migrate_conninfo's role\n"
+            "  backup DIR    write a pg_dump of the database (as migrate_conninfo's role)\n"
+            "                to DIR/yanxiu-YYYY-MM-DDTHHMMSSZ.dump and delete the oldest\n"
+            "                beyond [backup] keep\n"
+            "  restore FILE  restore a backup into an empty database (see README.md,\n"
+            "                \"Backups and restore\"), end every session, verify the ledger\n"
             "  district add CODE NAME   add a district (6-digit division code, name)\n"
             "  district list\n"
             "  user add NAME --role admin|district|school [--district CODE] [--unit SCHOOL_CODE]\n"
@@ -84,7 +90,13 @@ int main(int argc, char **argv)
     }
     const char *cmd = nrest > 0 ? rest[0] : "serve";
     bool takes_args = strcmp(cmd, "user") == 0 || strcmp(cmd, "district") == 0;
-    if (!takes_args && nrest > 1) {
+    bool takes_path = strcmp(cmd, "backup") == 0 || strcmp(cmd, "restore") == 0;
+    if (takes_path && nrest != 2) {
+        fprintf(stderr, "usage: yanxiud [-c FILE] %s\n",
+                strcmp(cmd, "backup") == 0 ? "backup DIR" : "restore FILE");
+        return 2;
+    }
+    if (!takes_args && !takes_path && nrest > 1) {
         fprintf(stderr, "yanxiud: unexpected argument \"%s\"; see yanxiud --help\n", rest[1]);
         return 2;
     }
@@ -134,6 +146,12 @@ int main(int argc, char **argv)
             return 1;
         }
         rc = admin_verify_ledger(&cfg);
+    } else if (takes_path) {
+        if (!load(path, &cfg)) {
+            config_free(&cfg);
+            return 1;
+        }
+        rc = strcmp(cmd, "backup") == 0 ? backup_run(&cfg, rest[1]) : backup_restore(&cfg, rest[1]);
     } else if (takes_args) {
         if (!load(path, &cfg)) {
             config_free(&cfg);

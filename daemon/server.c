@@ -1,8 +1,9 @@
 /*
  * server: wires the loop together. Listens first (so a taken port fails
  * at once), connects the pool, tells systemd READY=1 when the first
- * database connection has passed its schema check, reloads on SIGHUP and
- * drains on SIGTERM/SIGINT.
+ * database connection has passed its schema check (after a SIGHUP again
+ * only with the database reachable), pets the systemd watchdog from a
+ * timer on the loop, reloads on SIGHUP and drains on SIGTERM/SIGINT.
  */
 #include "server.h"
 
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <systemd/sd-daemon.h>
+#include <time.h>
 
 #include "conn.h"
 #include "hashpool.h"
@@ -78,11 +80,41 @@ bool server_load_tls(const struct config *cfg, SSL_CTX **ctx, char *err, size_t 
     return *ctx != NULL;
 }
 
+/*
+ * READY=1 means "listening and the database reachable", at start and after
+ * a reload alike; while the pool has no connection STATUS= says why, and a
+ * reload that finished meanwhile is answered READY=1 once it is back.
+ */
+static void notify_ready(struct server *srv)
+{
+    if (srv->draining)
+        return;
+    sd_notifyf(0, "READY=1\nSTATUS=serving on %s port %d", srv->cfg.listen, srv->cfg.port);
+}
+
 static void on_db_ready(void *arg)
 {
     struct server *srv = arg;
-    log_info("ready: database reachable, serving on %s port %d", srv->cfg.listen, srv->cfg.port);
-    sd_notifyf(0, "READY=1\nSTATUS=serving on %s port %d", srv->cfg.listen, srv->cfg.port);
+    if (!srv->ready_once)
+        log_info("ready: database reachable, serving on %s port %d", srv->cfg.listen,
+                 srv->cfg.port);
+    else if (srv->reload_waiting)
+        log_info("database reachable again: reload of %s complete, serving", srv->config_path);
+    else
+        log_info("database reachable again: serving");
+    srv->ready_once = true;
+    srv->reload_waiting = false;
+    notify_ready(srv);
+}
+
+static void on_db_down(void *arg, const char *why)
+{
+    struct server *srv = arg;
+    sd_notifyf(0, "STATUS=%s: database unreachable (%s); requests get UNAVAILABLE until it is back",
+               srv->reload_waiting ? "reloaded, waiting for the database"
+               : srv->ready_once   ? "degraded"
+                                   : "starting, waiting for the database",
+               why);
 }
 
 static void on_db_fatal(void *arg, const char *message)
@@ -118,8 +150,12 @@ static void drain_check(struct server *srv)
         return;
     }
     if (since_s(&srv->drain_start) >= srv->cfg.drain_timeout) {
-        log_warn("drain_timeout (%d s) reached with %d requests unanswered; exiting",
-                 srv->cfg.drain_timeout, srv->inflight);
+        /* Their clients hear nothing: not a clean stop, so the exit status says so. */
+        log_error("drain_timeout (%d s) reached with %d request%s still unanswered; exiting "
+                  "with status 1 (their clients get no answer; a write among them may or may "
+                  "not have committed)",
+                  srv->cfg.drain_timeout, srv->inflight, srv->inflight == 1 ? "" : "s");
+        srv->exit_code = 1;
         event_base_loopexit(srv->base, NULL);
     }
 }
@@ -139,7 +175,14 @@ static void on_term(evutil_socket_t sig, short what, void *arg)
 {
     struct server *srv = arg;
     if (srv->draining) {
-        log_warn("second signal %d while draining: exiting now", (int)sig);
+        if (srv->inflight > 0) {
+            log_error("second signal %d while draining: exiting now with %d request%s still "
+                      "unanswered (status 1)",
+                      (int)sig, srv->inflight, srv->inflight == 1 ? "" : "s");
+            srv->exit_code = 1;
+        } else {
+            log_warn("second signal %d while draining: exiting now", (int)sig);
+        }
         event_base_loopexit(srv->base, NULL);
         return;
     }
@@ -159,7 +202,11 @@ static void on_term(evutil_socket_t sig, short what, void *arg)
 static void on_hup(evutil_socket_t sig, short what, void *arg)
 {
     struct server *srv = arg;
-    sd_notify(0, "RELOADING=1");
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    sd_notifyf(0, "RELOADING=1\nSTATUS=reloading %s\nMONOTONIC_USEC=%llu", srv->config_path,
+               (unsigned long long)now.tv_sec * 1000000ULL +
+                   (unsigned long long)now.tv_nsec / 1000ULL);
     struct config next;
     config_defaults(&next);
     char err[2048];
@@ -190,7 +237,49 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
                      "after a restart");
     }
     config_free(&next);
-    sd_notify(0, "READY=1");
+    if (db_pool_up(srv->db) > 0) {
+        notify_ready(srv);
+    } else {
+        /* READY=1 now would tell systemd that a daemon which cannot serve
+         * anyone is fine: it waits for on_db_ready. */
+        srv->reload_waiting = true;
+        log_warn("reload done, but the database is unreachable: systemd hears READY=1 once it "
+                 "is back");
+        sd_notify(0, "STATUS=reloaded, waiting for the database: no connection is up; see the "
+                     "log (journalctl -u yanxiud) for why");
+    }
+}
+
+static void watchdog_cb(evutil_socket_t fd, short what, void *arg)
+{
+    sd_notify(0, "WATCHDOG=1");
+}
+
+/*
+ * With WatchdogSec= in the unit, systemd passes WATCHDOG_USEC (and
+ * WATCHDOG_PID); WATCHDOG=1 then goes out from the loop at half that
+ * period, so a loop that hangs stops it and systemd restarts the daemon.
+ * False only when the timer could not be set up.
+ */
+static bool watchdog_start(struct server *srv)
+{
+    uint64_t usec = 0;
+    int on = sd_watchdog_enabled(0, &usec);
+    if (on < 0)
+        log_warn("watchdog: WATCHDOG_USEC/WATCHDOG_PID unusable (%s); running without it",
+                 strerror(-on));
+    if (on <= 0)
+        return true;
+    uint64_t half = usec / 2;
+    if (half == 0)
+        half = 1;
+    struct timeval tv = {(time_t)(half / 1000000), (suseconds_t)(half % 1000000)};
+    srv->watchdog = event_new(srv->base, -1, EV_PERSIST, watchdog_cb, srv);
+    if (!srv->watchdog || event_add(srv->watchdog, &tv) != 0)
+        return false;
+    log_info("watchdog: WATCHDOG=1 every %.3f s (systemd expects one within %.3f s)",
+             (double)half / 1e6, (double)usec / 1e6);
+    return true;
 }
 
 int server_run(const char *config_path, struct config *cfg)
@@ -245,9 +334,15 @@ int server_run(const char *config_path, struct config *cfg)
         .query_timeout_s = srv->cfg.query_timeout,
         .required_schema = migrate_latest(),
         .on_ready = on_db_ready,
+        .on_down = on_db_down,
         .on_fatal = on_db_fatal,
         .cb_arg = srv,
     };
+    sd_notify(0, "STATUS=starting, connecting to the database");
+    if (!watchdog_start(srv)) {
+        log_error("cannot set up the watchdog timer");
+        goto out;
+    }
     srv->db = db_pool_new(srv->base, &p);
     if (!srv->db) {
         log_error("cannot create the database pool");
@@ -269,6 +364,8 @@ out:
         event_free(srv->reap_ev);
     if (srv->drain_tick)
         event_free(srv->drain_tick);
+    if (srv->watchdog)
+        event_free(srv->watchdog);
     if (srv->sig_term)
         event_free(srv->sig_term);
     if (srv->sig_int)

@@ -26,6 +26,7 @@ struct server {
     struct hashpool *hash;
     SSL_CTX *tls; /* NULL: plaintext (loopback only, checked by config_validate) */
     struct event *sig_term, *sig_int, *sig_hup;
+    struct event *watchdog;   /* WATCHDOG=1 to systemd; NULL without WatchdogSec= */
     struct event *reap_ev;    /* frees closed connections after the callbacks that closed them */
     struct event *drain_tick; /* while draining: checks whether all work is done */
     struct conn_list conns;   /* open connections */
@@ -34,6 +35,8 @@ struct server {
     int inflight; /* requests received and not yet answered, all connections */
     unsigned long long next_conn_id;
     bool draining;
+    bool ready_once;     /* the database was reachable once: READY=1 went out */
+    bool reload_waiting; /* a SIGHUP finished while the database was down: READY=1 owed */
     struct timespec drain_start;
     int exit_code;
 };

@@ -106,6 +106,29 @@ echo | timeout 5 openssl s_client -connect "127.0.0.1:$port" -tls1_2 -CAfile ca.
 Y --server "127.0.0.1:$port" --ca ca.pem ping >/dev/null || fail "daemon stopped serving after junk"
 t "tls_1_2_accepted_older_refused_junk_survived"
 
+# A peer that leaves during the handshake or mid-frame is logged as such, in
+# words (OpenSSL's raw "error:00000005:lib(0)::reason(5)" said nothing).
+timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" || true
+printf '\x16\x03\x01\x00\xa0\x01\x00' | timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port; cat >&3" || true
+if command -v python3 >/dev/null; then # a reset (SO_LINGER 0) after part of a client hello
+    python3 -c 'import socket, struct, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+s.sendall(b"\x16\x03\x01\x00\xa0\x01\x00")
+s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+s.close()' "$port"
+fi
+# After the handshake: 6 bytes of a frame announcing 256, then close_notify.
+printf '\x00\x00\x01\x00ab' | timeout 5 openssl s_client -connect "127.0.0.1:$port" -CAfile ca.pem \
+    >/dev/null 2>&1 || true
+Y --server "127.0.0.1:$port" --ca ca.pem ping >/dev/null || fail "daemon stopped serving after peers left"
+for _ in $(seq 1 50); do grep -q "mid-frame" "$log" && break; sleep 0.1; done
+hs=$(grep -c "the peer closed the connection during the TLS handshake" "$log" || true)
+[ "$hs" -ge 2 ] || fail "$hs connections closed during the handshake were logged as such (want 2 or more)"
+grep -q "the peer closed the connection mid-frame (6 bytes of a frame received)" "$log" ||
+    fail "a connection closed mid-frame was not logged as such"
+! grep -q "lib(0)" "$log" || fail "a raw OpenSSL code reached the log: $(grep "lib(0)" "$log")"
+t "peer_closing_during_the_handshake_or_mid_frame_is_logged_in_words"
+
 # Renewed certificate, for another name only: after SIGHUP the client must
 # refuse it for 127.0.0.1, which proves both the reload and the name check.
 cp othername.pem server.pem
