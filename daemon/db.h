@@ -49,10 +49,17 @@ struct db_pool_params {
     int queue_length;         /* jobs waiting for a connection */
     int query_timeout_s;      /* statement_timeout */
     unsigned required_schema; /* refuse a database whose schema_migrations is behind */
+    /* The config key of conninfo, for messages ("conninfo", "login_conninfo"). */
+    const char *name;
+    /* The statements to prepare on this pool; NULL: every registered one. */
+    const struct db_stmt *stmts;
+    size_t nstmts;
     /* Called once, when the first connection is ready (schema checked). */
     void (*on_ready)(void *arg);
     /* Called when the database can never serve us (schema behind, a
-     * statement that does not prepare); the message says what to do. */
+     * statement that does not prepare, a role that is a superuser, has
+     * BYPASSRLS or owns objects of the schema, so that the row-level wall
+     * would not hold); the message says what to do. */
     void (*on_fatal)(void *arg, const char *message);
     void *cb_arg;
 };

@@ -1,0 +1,231 @@
+-- 010: the daemon's role cannot act as anyone else (issue 10, README "Security model").
+--
+-- Until now the row-level wall read yanxiu.role / yanxiu.district / yanxiu.unit,
+-- settings that session_begin wrote but that the runtime role could write
+-- itself with set_config. From here on:
+-- * session_begin takes the session token itself (not its hash) and keeps it,
+--   for this transaction only, in the setting yanxiu.token. yx_user(),
+--   yx_role(), yx_district() and yx_unit() hash that setting and look the
+--   session up as the owner (yx_caller, SECURITY DEFINER): no token, a wrong
+--   one, or one of a revoked or expired session, or of a disabled user, gives
+--   '' and the wall shows nothing. Forged yanxiu.* settings give nothing; a
+--   token hash read from a backup is useless (the database wants the token).
+-- * Every policy reads the caller through uncorrelated scalar subqueries,
+--   `(SELECT yx_district())`, which PostgreSQL evaluates once per statement
+--   (an InitPlan) instead of once per row: a SECURITY DEFINER function is never
+--   inlined.
+-- * Login runs as its own role, yanxiud_login (deploy/setup-db.sql): it alone
+--   may call auth_login_begin (which returns password hashes),
+--   auth_login_ok (which creates sessions) and auth_login_failed.
+-- * Audit rows are written only by SECURITY DEFINER functions: audit() stamps
+--   the identity of the current session and refuses without one; the runtime
+--   role can no longer INSERT into audit_log.
+-- Sessions made before 010 keep working: the token is hashed the same way.
+
+-- ---- who is calling ----------------------------------------------------------
+-- The user behind the token of this transaction (session_begin), when the
+-- session is valid; one row of NULLs otherwise.
+CREATE FUNCTION yx_caller(OUT name text, OUT role text, OUT district_code text, OUT unit_code text)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
+    SELECT u.name, u.role, coalesce(u.district_code, ''), coalesce(u.unit_code, '')
+    FROM (SELECT current_setting('yanxiu.token', true) AS token) t
+    JOIN sessions s ON s.token_hash = sha256(decode(
+             CASE WHEN t.token ~ '^[0-9a-f]{64}$' THEN t.token END, 'hex'))
+    JOIN users u ON u.id = s.user_id
+    WHERE s.revoked_at IS NULL AND s.expires_at > now() AND NOT u.disabled
+$$;
+
+CREATE OR REPLACE FUNCTION yx_role() RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS
+    $$ SELECT coalesce((SELECT c.role FROM yx_caller() c), '') $$;
+CREATE OR REPLACE FUNCTION yx_district() RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS
+    $$ SELECT coalesce((SELECT c.district_code FROM yx_caller() c), '') $$;
+CREATE OR REPLACE FUNCTION yx_unit() RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS
+    $$ SELECT coalesce((SELECT c.unit_code FROM yx_caller() c), '') $$;
+CREATE FUNCTION yx_user() RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS
+    $$ SELECT coalesce((SELECT c.name FROM yx_caller() c), '') $$;
+
+-- The same tests as before, now over the unforgeable caller. They are for the
+-- SECURITY DEFINER functions that check a scope once per call; the policies
+-- below spell the test out with scalar subqueries instead.
+CREATE OR REPLACE FUNCTION yx_can_see(d text) RETURNS boolean LANGUAGE sql STABLE AS
+    $$ SELECT (SELECT yx_role()) = 'admin' OR (d IS NOT NULL AND d = (SELECT yx_district())) $$;
+CREATE OR REPLACE FUNCTION yx_can_see_unit(d text, u text) RETURNS boolean LANGUAGE sql STABLE AS
+    $$ SELECT yx_can_see(d) AND ((SELECT yx_role()) <> 'school' OR u = (SELECT yx_unit())) $$;
+
+REVOKE ALL ON FUNCTION yx_caller, yx_role, yx_district, yx_unit, yx_user FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION yx_caller, yx_role, yx_district, yx_unit, yx_user TO yanxiu_app;
+
+-- ---- the wall, read once per statement -----------------------------------------
+-- A row of district d: visible to an admin, or to a caller of that district.
+ALTER POLICY districts_wall ON districts
+    USING ((SELECT yx_role()) = 'admin' OR code = (SELECT yx_district()));
+ALTER POLICY users_wall ON users
+    USING ((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()));
+ALTER POLICY audit_read ON audit_log
+    USING ((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()));
+DROP POLICY audit_write ON audit_log;
+
+ALTER POLICY schools_wall ON schools
+    USING ((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()))
+    WITH CHECK ((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()));
+ALTER POLICY teachers_wall ON teachers
+    USING ((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()))
+    WITH CHECK ((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()));
+ALTER POLICY policies_wall ON policies
+    USING ((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()))
+    WITH CHECK ((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()));
+ALTER POLICY ledger_wall ON ledger
+    USING ((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()))
+    WITH CHECK ((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()));
+ALTER POLICY ledger_months_wall ON ledger_months
+    USING ((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()))
+    WITH CHECK ((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()));
+ALTER POLICY ledger_years_wall ON ledger_years
+    USING ((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()))
+    WITH CHECK ((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()));
+
+-- A row of unit u of district d: as above, and for a school account only its own unit's.
+ALTER POLICY reports_wall ON reports
+    USING (((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()))
+           AND ((SELECT yx_role()) <> 'school' OR unit_code = (SELECT yx_unit())))
+    WITH CHECK (((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()))
+                AND ((SELECT yx_role()) <> 'school' OR unit_code = (SELECT yx_unit())));
+ALTER POLICY report_versions_wall ON report_versions
+    USING (((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()))
+           AND ((SELECT yx_role()) <> 'school' OR unit_code = (SELECT yx_unit())))
+    WITH CHECK (((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()))
+                AND ((SELECT yx_role()) <> 'school' OR unit_code = (SELECT yx_unit())));
+ALTER POLICY activities_wall ON activities
+    USING (((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()))
+           AND ((SELECT yx_role()) <> 'school' OR unit_code = (SELECT yx_unit())))
+    WITH CHECK (((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()))
+                AND ((SELECT yx_role()) <> 'school' OR unit_code = (SELECT yx_unit())));
+ALTER POLICY attendance_wall ON attendance
+    USING (((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()))
+           AND ((SELECT yx_role()) <> 'school' OR unit_code = (SELECT yx_unit())))
+    WITH CHECK (((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()))
+                AND ((SELECT yx_role()) <> 'school' OR unit_code = (SELECT yx_unit())));
+ALTER POLICY external_wall ON external_records
+    USING (((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()))
+           AND ((SELECT yx_role()) <> 'school' OR unit_code = (SELECT yx_unit())))
+    WITH CHECK (((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()))
+                AND ((SELECT yx_role()) <> 'school' OR unit_code = (SELECT yx_unit())));
+ALTER POLICY report_flags_wall ON report_flags
+    USING (((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()))
+           AND ((SELECT yx_role()) <> 'school' OR unit_code = (SELECT yx_unit())));
+ALTER POLICY report_events_wall ON report_events
+    USING (((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()))
+           AND ((SELECT yx_role()) <> 'school' OR unit_code = (SELECT yx_unit())))
+    WITH CHECK (((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()))
+                AND ((SELECT yx_role()) <> 'school' OR unit_code = (SELECT yx_unit())));
+ALTER POLICY assessment_scores_wall ON assessment_scores
+    USING (((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()))
+           AND ((SELECT yx_role()) <> 'school' OR unit_code = (SELECT yx_unit())))
+    WITH CHECK (((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()))
+                AND ((SELECT yx_role()) <> 'school' OR unit_code = (SELECT yx_unit())));
+
+-- A district's schemes: read by its schools, written by the district (and admin).
+ALTER POLICY assessment_schemes_wall ON assessment_schemes
+    USING ((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()))
+    WITH CHECK (((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()))
+                AND (SELECT yx_role()) <> 'school');
+ALTER POLICY assessment_items_wall ON assessment_items
+    USING ((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()))
+    WITH CHECK (((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()))
+                AND (SELECT yx_role()) <> 'school');
+ALTER POLICY assessment_grades_wall ON assessment_grades
+    USING ((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()))
+    WITH CHECK (((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()))
+                AND (SELECT yx_role()) <> 'school');
+
+-- ---- sessions: the token, not its hash -------------------------------------------
+-- The parameter names change, which CREATE OR REPLACE cannot do.
+DROP FUNCTION session_begin(bytea);
+DROP FUNCTION session_lookup(bytea);
+DROP FUNCTION session_revoke(bytea, text);
+
+-- First statement of every authenticated transaction: checks the token
+-- (revoked, expired, disabled) and keeps it for this transaction only, for
+-- yx_caller. yanxiu.user is still set for the functions of 005-007 that
+-- record who did something (display only: the wall never reads it).
+CREATE FUNCTION session_begin(p_token bytea) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+DECLARE
+    r record;
+BEGIN
+    SELECT u.name INTO r
+        FROM sessions s JOIN users u ON u.id = s.user_id
+        WHERE s.token_hash = sha256(p_token) AND s.revoked_at IS NULL AND s.expires_at > now()
+          AND NOT u.disabled;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'the session has expired or was revoked; log in again (yanxiu login)'
+            USING ERRCODE = 'YXAUT';
+    END IF;
+    PERFORM set_config('yanxiu.token', encode(p_token, 'hex'), true);
+    PERFORM set_config('yanxiu.user', r.name, true);
+END
+$$;
+
+-- The session behind a token, if valid; touches last_used_at.
+CREATE FUNCTION session_lookup(p_token bytea,
+    OUT user_id bigint, OUT name text, OUT role text, OUT district_code text, OUT unit_code text,
+    OUT expires_at timestamptz)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+BEGIN
+    UPDATE sessions s SET last_used_at = now()
+        FROM users u
+        WHERE s.token_hash = sha256(p_token) AND s.revoked_at IS NULL AND s.expires_at > now()
+          AND u.id = s.user_id AND NOT u.disabled
+        RETURNING u.id, u.name, u.role, u.district_code, u.unit_code, s.expires_at
+        INTO user_id, name, role, district_code, unit_code, expires_at;
+END
+$$;
+
+CREATE FUNCTION session_revoke(p_token bytea, p_addr text) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+DECLARE
+    r record;
+BEGIN
+    UPDATE sessions s SET revoked_at = now() FROM users u
+        WHERE s.token_hash = sha256(p_token) AND s.revoked_at IS NULL AND u.id = s.user_id
+        RETURNING u.name, u.role, u.district_code INTO r;
+    IF FOUND THEN
+        INSERT INTO audit_log (user_name, role, district_code, client_addr, action, target, outcome)
+            VALUES (r.name, r.role, r.district_code, p_addr, 'logout', r.name, 'ok');
+    END IF;
+END
+$$;
+
+REVOKE ALL ON FUNCTION session_begin, session_lookup, session_revoke FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION session_begin, session_lookup, session_revoke TO yanxiu_app;
+
+-- ---- the audit log: written by functions only ---------------------------------------
+-- Entries for the caller of this transaction's session, stamped here: the
+-- runtime role can no longer name the user, role or district of an entry.
+CREATE OR REPLACE FUNCTION audit(p_addr text, p_action text, p_target text, p_outcome text)
+RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+DECLARE
+    c record;
+BEGIN
+    SELECT * INTO c FROM yx_caller();
+    IF c.name IS NULL THEN
+        RAISE EXCEPTION 'audit: no valid session in this transaction (session_begin first)'
+            USING ERRCODE = 'YXAUT';
+    END IF;
+    INSERT INTO audit_log (user_name, role, district_code, client_addr, action, target, outcome)
+    VALUES (c.name, c.role, nullif(c.district_code, ''), p_addr, p_action, p_target, p_outcome);
+END
+$$;
+REVOKE ALL ON FUNCTION audit FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION audit TO yanxiu_app;
+REVOKE INSERT ON audit_log FROM yanxiu_app;
+
+-- ---- login, under its own role ---------------------------------------------------------
+REVOKE ALL ON FUNCTION auth_login_begin, auth_login_ok, auth_login_failed FROM PUBLIC, yanxiu_app;
+GRANT USAGE ON SCHEMA public TO yanxiud_login;
+GRANT SELECT ON schema_migrations TO yanxiud_login; -- the pool's schema check
+GRANT EXECUTE ON FUNCTION auth_login_begin, auth_login_ok, auth_login_failed TO yanxiud_login;
