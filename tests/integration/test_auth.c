@@ -587,17 +587,22 @@ static void no_password_or_token_in_clear_in_database_or_logs(void **state)
     }
 }
 
-/* Runs SQL as the daemon's role inside a transaction set up as `role` of `district`. */
-static char *as_daemon(const char *role, const char *district, const char *queries, int *st)
+/* Runs SQL as the daemon's role inside a transaction begun, as the daemon
+ * does, with the token of a fresh session of account `a` (set_config of the
+ * yanxiu.* settings gives nothing since migration 010). */
+static char *as_daemon(const struct account *a, const char *queries, int *st)
 {
+    uint8_t token[32];
+    char hex[65];
+    yxc_close(login_as(a, token));
+    it_hex(token, sizeof(token), hex);
     char sql[4096];
     snprintf(sql, sizeof(sql),
              "BEGIN;\n"
-             "SELECT set_config('yanxiu.role', '%s', true), "
-             "set_config('yanxiu.district', '%s', true) \\g /dev/null\n"
+             "SELECT session_begin('\\x%s'::bytea) \\g /dev/null\n"
              "%s\n"
              "COMMIT;\n",
-             role, district, queries);
+             hex, queries);
     return it_psql(true, st, sql);
 }
 
@@ -646,8 +651,9 @@ static void row_level_wall_hides_other_districts_from_the_daemon_role(void **sta
             fail_msg("the superuser sees no rows of %s: nothing to test the wall with", names[i]);
 
     static const char *const roles[] = {"district", "school"};
+    static const struct account *const accounts[] = {&DIST_X, &SCHOOL_X};
     for (size_t k = 0; k < 2; k++) {
-        out = as_daemon(roles[k], DISTRICT_X, counts, &st);
+        out = as_daemon(accounts[k], counts, &st);
         if (st != 0)
             fail_msg("psql as the daemon's role failed: %s", out);
         p = out;
