@@ -136,6 +136,21 @@ expect "session_begin with a session's hash instead of its token is refused" \
 app "SELECT coalesce(name, '(none)') FROM session_lookup('\\x$hash'::bytea);"
 expect "session_lookup with a session's hash finds nobody" '[ "$rc" = 0 ] && [ "$out" = "(none)" ]'
 
+# the functions that check the caller's scope themselves and read as the owner
+super "SELECT id FROM reports WHERE district_code = '$Y'"
+yid=$out
+for call in "SELECT count(*) FROM compliance_teachers('$Y', 2025, '2026-06-30', false, '', '')" \
+    "SELECT count(*) FROM teacher_records('$Y', 'T1')" \
+    "SELECT report_compute_flags($yid, 1)"; do
+    for forged in "" "SELECT set_config('yanxiu.role', 'admin', false) \\g /dev/null
+" "SELECT set_config('yanxiu.token', '$hash', false) \\g /dev/null
+"; do
+        app "$forged$call;"
+        expect "yanxiud without a session${forged:+ (forged)}: $call -> refused or nothing" \
+            '[[ $out == *"not yours"* ]] || [ "$out" = 0 ]'
+    done
+done
+
 # the login functions: password hashes and sessions
 app "SELECT * FROM auth_login_begin('rf.admin', 10, 900);"
 expect "yanxiud cannot call auth_login_begin (password hashes)" \
@@ -202,6 +217,13 @@ SELECT user_name || '|' || role || '|' || district_code FROM audit_log WHERE act
 ROLLBACK;"
 expect "with rf.dx's token: user rf.dx, district $X; sees its report, approves none of $Y; forged settings add nothing; audit() stamps rf.dx" \
     '[ "$rc" = 0 ] && [ "$out" = $'"'"'rf.dx|district|110101|\n1\n0\n1\n1\n\nrf.dx|district|110101'"'"' ]'
+app "BEGIN;
+SELECT session_begin('\\x$token'::bytea) \\g /dev/null
+SELECT set_config('yanxiu.user', 'rf.admin', true) \\g /dev/null
+UPDATE reports SET status_by = 'rf.admin' WHERE district_code = '$X' RETURNING status_by;
+ROLLBACK;"
+expect "a forged yanxiu.user does not name who changed a report: the session's user is stamped" \
+    '[ "$rc" = 0 ] && [ "$out" = rf.dx ]'
 app "SELECT count(*) FROM reports;"
 expect "the token is kept for its transaction only" '[ "$rc" = 0 ] && [ "$out" = 0 ]'
 

@@ -2825,19 +2825,21 @@ static void begin_as(const struct account *a, char *out, size_t cap)
 
 static void row_level_wall_hides_district_y_from_the_daemon_role_set_to_x(void **state)
 {
-    struct counts su[N_TABLES], seen[N_TABLES];
-    superuser_counts(su);
-    char counts[8192], sql[16384];
-    counts_sql(counts, sizeof(counts));
     static const struct {
         const char *role, *unit;
         const struct account *acc;
     } as[] = {{"district", "", &DIST_X}, {"school", UNIT_A, &SCHOOL_A}};
+    /* What the daemon does: session_begin, for one transaction. The sessions
+     * first: their logins add rows to audit_log. */
+    char begin[N_OF(as)][256];
+    for (size_t r = 0; r < N_OF(as); r++)
+        begin_as(as[r].acc, begin[r], sizeof(begin[r]));
+    struct counts su[N_TABLES], seen[N_TABLES];
+    superuser_counts(su);
+    char counts[8192], sql[16384];
+    counts_sql(counts, sizeof(counts));
     for (size_t r = 0; r < N_OF(as); r++) {
-        /* What the daemon does: session_begin, for one transaction. */
-        char begin[256];
-        begin_as(as[r].acc, begin, sizeof(begin));
-        snprintf(sql, sizeof(sql), "BEGIN;\n%s%sCOMMIT;\n", begin, counts);
+        snprintf(sql, sizeof(sql), "BEGIN;\n%s%sCOMMIT;\n", begin[r], counts);
         char *out = psql_ok(true, sql);
         parse_counts(out, seen);
         free(out);
