@@ -52,7 +52,8 @@ static const struct key keys[] = {
     STR_KEY("database", login_conninfo, "",
             "libpq conninfo of the login role (yanxiud_login), the only one that may read "
             "password hashes and create sessions"),
-    INT_KEY("database", login_pool_size, 2, 1, 64, false, "PostgreSQL connections of the login role"),
+    INT_KEY("database", login_pool_size, 2, 1, 64, false,
+            "PostgreSQL connections of the login role"),
     STR_KEY("database", migrate_conninfo, "", "libpq conninfo of the schema owner (migrate only)"),
     INT_KEY("database", pool_size, 4, 1, 64, false, "PostgreSQL connections"),
     INT_KEY("database", query_timeout, 30, 1, 3600, false, "seconds a statement may run"),

@@ -782,7 +782,8 @@ static int cmd_pgbench(const struct opts *o)
     if (!o->token || !o->script || !o->defs)
         die("pgbench: --token, --script and --defs are required");
     if (strlen(o->token) != 64 || strspn(o->token, "0123456789abcdef") != 64)
-        die("pgbench: --token: the 64 lower-case hex digits of a session's token (session_begin takes the token itself)");
+        die("pgbench: --token: the 64 lower-case hex digits of a session's token (session_begin "
+            "takes the token itself)");
     FILE *df = fopen(o->defs, "w");
     if (!df)
         die("pgbench: cannot write %s: %s", o->defs, strerror(errno));
