@@ -11,9 +11,10 @@
 --   '' and the wall shows nothing. Forged yanxiu.* settings give nothing; a
 --   token hash read from a backup is useless (the database wants the token).
 -- * Every policy reads the caller through uncorrelated scalar subqueries,
---   `(SELECT yx_district())`, which PostgreSQL evaluates once per statement
---   (an InitPlan) instead of once per row: a SECURITY DEFINER function is never
---   inlined.
+--   `(SELECT yx_wall_district()) IN ('*', district_code)`, which PostgreSQL
+--   evaluates once per statement (an InitPlan) instead of once per row: a
+--   SECURITY DEFINER function is never inlined. One value per test (district,
+--   unit), so that a policy looks the session up at most twice.
 -- * Login runs as its own role, yanxiud_login (deploy/setup-db.sql): it alone
 --   may call auth_login_begin (which returns password hashes),
 --   auth_login_ok (which creates sessions) and auth_login_failed.
@@ -75,91 +76,113 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION yx_caller, yx_role, yx_district, yx_unit, yx_user FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION yx_caller, yx_role, yx_district, yx_unit, yx_user TO yanxiu_app;
+-- What the wall lets the caller see, one value per test so that a policy asks
+-- each once: the district ('*' for an admin, '' without a session) and the
+-- reporting unit ('*' for an admin or a district, '' without a session).
+CREATE FUNCTION yx_wall_district() RETURNS text LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    c record;
+BEGIN
+    SELECT * INTO c FROM public.yx_caller();
+    RETURN CASE WHEN c.role = 'admin' THEN '*' ELSE coalesce(c.district_code, '') END;
+END
+$$;
+CREATE FUNCTION yx_wall_unit() RETURNS text LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    c record;
+BEGIN
+    SELECT * INTO c FROM public.yx_caller();
+    RETURN CASE WHEN c.role IN ('admin', 'district') THEN '*' ELSE coalesce(c.unit_code, '') END;
+END
+$$;
+
+REVOKE ALL ON FUNCTION yx_caller, yx_role, yx_district, yx_unit, yx_user, yx_wall_district,
+    yx_wall_unit FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION yx_caller, yx_role, yx_district, yx_unit, yx_user, yx_wall_district,
+    yx_wall_unit TO yanxiu_app;
 
 -- ---- the wall, read once per statement -----------------------------------------
 -- A row of district d: visible to an admin, or to a caller of that district.
 ALTER POLICY districts_wall ON districts
-    USING ((SELECT yx_role()) = 'admin' OR code = (SELECT yx_district()));
+    USING ((SELECT yx_wall_district()) IN ('*', code));
 ALTER POLICY users_wall ON users
-    USING ((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()));
+    USING ((SELECT yx_wall_district()) IN ('*', district_code));
 ALTER POLICY audit_read ON audit_log
-    USING ((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()));
+    USING ((SELECT yx_wall_district()) IN ('*', district_code));
 DROP POLICY audit_write ON audit_log;
 
 ALTER POLICY schools_wall ON schools
-    USING ((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()))
-    WITH CHECK ((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()));
+    USING ((SELECT yx_wall_district()) IN ('*', district_code))
+    WITH CHECK ((SELECT yx_wall_district()) IN ('*', district_code));
 ALTER POLICY teachers_wall ON teachers
-    USING ((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()))
-    WITH CHECK ((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()));
+    USING ((SELECT yx_wall_district()) IN ('*', district_code))
+    WITH CHECK ((SELECT yx_wall_district()) IN ('*', district_code));
 ALTER POLICY policies_wall ON policies
-    USING ((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()))
-    WITH CHECK ((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()));
+    USING ((SELECT yx_wall_district()) IN ('*', district_code))
+    WITH CHECK ((SELECT yx_wall_district()) IN ('*', district_code));
 ALTER POLICY ledger_wall ON ledger
-    USING ((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()))
-    WITH CHECK ((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()));
+    USING ((SELECT yx_wall_district()) IN ('*', district_code))
+    WITH CHECK ((SELECT yx_wall_district()) IN ('*', district_code));
 ALTER POLICY ledger_months_wall ON ledger_months
-    USING ((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()))
-    WITH CHECK ((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()));
+    USING ((SELECT yx_wall_district()) IN ('*', district_code))
+    WITH CHECK ((SELECT yx_wall_district()) IN ('*', district_code));
 ALTER POLICY ledger_years_wall ON ledger_years
-    USING ((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()))
-    WITH CHECK ((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()));
+    USING ((SELECT yx_wall_district()) IN ('*', district_code))
+    WITH CHECK ((SELECT yx_wall_district()) IN ('*', district_code));
 
 -- A row of unit u of district d: as above, and for a school account only its own unit's.
 ALTER POLICY reports_wall ON reports
-    USING (((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()))
-           AND ((SELECT yx_role()) <> 'school' OR unit_code = (SELECT yx_unit())))
-    WITH CHECK (((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()))
-                AND ((SELECT yx_role()) <> 'school' OR unit_code = (SELECT yx_unit())));
+    USING ((SELECT yx_wall_district()) IN ('*', district_code)
+           AND (SELECT yx_wall_unit()) IN ('*', unit_code))
+    WITH CHECK ((SELECT yx_wall_district()) IN ('*', district_code)
+                AND (SELECT yx_wall_unit()) IN ('*', unit_code));
 ALTER POLICY report_versions_wall ON report_versions
-    USING (((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()))
-           AND ((SELECT yx_role()) <> 'school' OR unit_code = (SELECT yx_unit())))
-    WITH CHECK (((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()))
-                AND ((SELECT yx_role()) <> 'school' OR unit_code = (SELECT yx_unit())));
+    USING ((SELECT yx_wall_district()) IN ('*', district_code)
+           AND (SELECT yx_wall_unit()) IN ('*', unit_code))
+    WITH CHECK ((SELECT yx_wall_district()) IN ('*', district_code)
+                AND (SELECT yx_wall_unit()) IN ('*', unit_code));
 ALTER POLICY activities_wall ON activities
-    USING (((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()))
-           AND ((SELECT yx_role()) <> 'school' OR unit_code = (SELECT yx_unit())))
-    WITH CHECK (((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()))
-                AND ((SELECT yx_role()) <> 'school' OR unit_code = (SELECT yx_unit())));
+    USING ((SELECT yx_wall_district()) IN ('*', district_code)
+           AND (SELECT yx_wall_unit()) IN ('*', unit_code))
+    WITH CHECK ((SELECT yx_wall_district()) IN ('*', district_code)
+                AND (SELECT yx_wall_unit()) IN ('*', unit_code));
 ALTER POLICY attendance_wall ON attendance
-    USING (((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()))
-           AND ((SELECT yx_role()) <> 'school' OR unit_code = (SELECT yx_unit())))
-    WITH CHECK (((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()))
-                AND ((SELECT yx_role()) <> 'school' OR unit_code = (SELECT yx_unit())));
+    USING ((SELECT yx_wall_district()) IN ('*', district_code)
+           AND (SELECT yx_wall_unit()) IN ('*', unit_code))
+    WITH CHECK ((SELECT yx_wall_district()) IN ('*', district_code)
+                AND (SELECT yx_wall_unit()) IN ('*', unit_code));
 ALTER POLICY external_wall ON external_records
-    USING (((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()))
-           AND ((SELECT yx_role()) <> 'school' OR unit_code = (SELECT yx_unit())))
-    WITH CHECK (((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()))
-                AND ((SELECT yx_role()) <> 'school' OR unit_code = (SELECT yx_unit())));
+    USING ((SELECT yx_wall_district()) IN ('*', district_code)
+           AND (SELECT yx_wall_unit()) IN ('*', unit_code))
+    WITH CHECK ((SELECT yx_wall_district()) IN ('*', district_code)
+                AND (SELECT yx_wall_unit()) IN ('*', unit_code));
 ALTER POLICY report_flags_wall ON report_flags
-    USING (((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()))
-           AND ((SELECT yx_role()) <> 'school' OR unit_code = (SELECT yx_unit())));
+    USING ((SELECT yx_wall_district()) IN ('*', district_code)
+           AND (SELECT yx_wall_unit()) IN ('*', unit_code));
 ALTER POLICY report_events_wall ON report_events
-    USING (((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()))
-           AND ((SELECT yx_role()) <> 'school' OR unit_code = (SELECT yx_unit())))
-    WITH CHECK (((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()))
-                AND ((SELECT yx_role()) <> 'school' OR unit_code = (SELECT yx_unit())));
+    USING ((SELECT yx_wall_district()) IN ('*', district_code)
+           AND (SELECT yx_wall_unit()) IN ('*', unit_code))
+    WITH CHECK ((SELECT yx_wall_district()) IN ('*', district_code)
+                AND (SELECT yx_wall_unit()) IN ('*', unit_code));
 ALTER POLICY assessment_scores_wall ON assessment_scores
-    USING (((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()))
-           AND ((SELECT yx_role()) <> 'school' OR unit_code = (SELECT yx_unit())))
-    WITH CHECK (((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()))
-                AND ((SELECT yx_role()) <> 'school' OR unit_code = (SELECT yx_unit())));
+    USING ((SELECT yx_wall_district()) IN ('*', district_code)
+           AND (SELECT yx_wall_unit()) IN ('*', unit_code))
+    WITH CHECK ((SELECT yx_wall_district()) IN ('*', district_code)
+                AND (SELECT yx_wall_unit()) IN ('*', unit_code));
 
 -- A district's schemes: read by its schools, written by the district (and admin).
 ALTER POLICY assessment_schemes_wall ON assessment_schemes
-    USING ((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()))
-    WITH CHECK (((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()))
-                AND (SELECT yx_role()) <> 'school');
+    USING ((SELECT yx_wall_district()) IN ('*', district_code))
+    WITH CHECK ((SELECT yx_wall_district()) IN ('*', district_code)
+                AND (SELECT yx_wall_unit()) = '*');
 ALTER POLICY assessment_items_wall ON assessment_items
-    USING ((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()))
-    WITH CHECK (((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()))
-                AND (SELECT yx_role()) <> 'school');
+    USING ((SELECT yx_wall_district()) IN ('*', district_code))
+    WITH CHECK ((SELECT yx_wall_district()) IN ('*', district_code)
+                AND (SELECT yx_wall_unit()) = '*');
 ALTER POLICY assessment_grades_wall ON assessment_grades
-    USING ((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()))
-    WITH CHECK (((SELECT yx_role()) = 'admin' OR district_code = (SELECT yx_district()))
-                AND (SELECT yx_role()) <> 'school');
+    USING ((SELECT yx_wall_district()) IN ('*', district_code))
+    WITH CHECK ((SELECT yx_wall_district()) IN ('*', district_code)
+                AND (SELECT yx_wall_unit()) = '*');
 
 -- ---- sessions: the token, not its hash -------------------------------------------
 -- The parameter names change, which CREATE OR REPLACE cannot do.
