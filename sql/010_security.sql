@@ -11,7 +11,7 @@
 --   '' and the wall shows nothing. Forged yanxiu.* settings give nothing; a
 --   token hash read from a backup is useless (the database wants the token).
 -- * Every policy reads the caller through uncorrelated scalar subqueries,
---   `(SELECT yx_wall_district()) IN ('*', district_code)`, which PostgreSQL
+--   `(SELECT yx_wall_district()) = ANY (ARRAY['*', district_code])`, which PostgreSQL
 --   evaluates once per statement (an InitPlan) instead of once per row: a
 --   SECURITY DEFINER function is never inlined. One value per test (district,
 --   unit), so that a policy looks the session up at most twice.
@@ -104,84 +104,84 @@ GRANT EXECUTE ON FUNCTION yx_caller, yx_role, yx_district, yx_unit, yx_user, yx_
 -- ---- the wall, read once per statement -----------------------------------------
 -- A row of district d: visible to an admin, or to a caller of that district.
 ALTER POLICY districts_wall ON districts
-    USING ((SELECT yx_wall_district()) IN ('*', code));
+    USING ((SELECT yx_wall_district()) = ANY (ARRAY['*', code]));
 ALTER POLICY users_wall ON users
-    USING ((SELECT yx_wall_district()) IN ('*', district_code));
+    USING ((SELECT yx_wall_district()) = ANY (ARRAY['*', district_code]));
 ALTER POLICY audit_read ON audit_log
-    USING ((SELECT yx_wall_district()) IN ('*', district_code));
+    USING ((SELECT yx_wall_district()) = ANY (ARRAY['*', district_code]));
 DROP POLICY audit_write ON audit_log;
 
 ALTER POLICY schools_wall ON schools
-    USING ((SELECT yx_wall_district()) IN ('*', district_code))
-    WITH CHECK ((SELECT yx_wall_district()) IN ('*', district_code));
+    USING ((SELECT yx_wall_district()) = ANY (ARRAY['*', district_code]))
+    WITH CHECK ((SELECT yx_wall_district()) = ANY (ARRAY['*', district_code]));
 ALTER POLICY teachers_wall ON teachers
-    USING ((SELECT yx_wall_district()) IN ('*', district_code))
-    WITH CHECK ((SELECT yx_wall_district()) IN ('*', district_code));
+    USING ((SELECT yx_wall_district()) = ANY (ARRAY['*', district_code]))
+    WITH CHECK ((SELECT yx_wall_district()) = ANY (ARRAY['*', district_code]));
 ALTER POLICY policies_wall ON policies
-    USING ((SELECT yx_wall_district()) IN ('*', district_code))
-    WITH CHECK ((SELECT yx_wall_district()) IN ('*', district_code));
+    USING ((SELECT yx_wall_district()) = ANY (ARRAY['*', district_code]))
+    WITH CHECK ((SELECT yx_wall_district()) = ANY (ARRAY['*', district_code]));
 ALTER POLICY ledger_wall ON ledger
-    USING ((SELECT yx_wall_district()) IN ('*', district_code))
-    WITH CHECK ((SELECT yx_wall_district()) IN ('*', district_code));
+    USING ((SELECT yx_wall_district()) = ANY (ARRAY['*', district_code]))
+    WITH CHECK ((SELECT yx_wall_district()) = ANY (ARRAY['*', district_code]));
 ALTER POLICY ledger_months_wall ON ledger_months
-    USING ((SELECT yx_wall_district()) IN ('*', district_code))
-    WITH CHECK ((SELECT yx_wall_district()) IN ('*', district_code));
+    USING ((SELECT yx_wall_district()) = ANY (ARRAY['*', district_code]))
+    WITH CHECK ((SELECT yx_wall_district()) = ANY (ARRAY['*', district_code]));
 ALTER POLICY ledger_years_wall ON ledger_years
-    USING ((SELECT yx_wall_district()) IN ('*', district_code))
-    WITH CHECK ((SELECT yx_wall_district()) IN ('*', district_code));
+    USING ((SELECT yx_wall_district()) = ANY (ARRAY['*', district_code]))
+    WITH CHECK ((SELECT yx_wall_district()) = ANY (ARRAY['*', district_code]));
 
 -- A row of unit u of district d: as above, and for a school account only its own unit's.
 ALTER POLICY reports_wall ON reports
-    USING ((SELECT yx_wall_district()) IN ('*', district_code)
-           AND (SELECT yx_wall_unit()) IN ('*', unit_code))
-    WITH CHECK ((SELECT yx_wall_district()) IN ('*', district_code)
-                AND (SELECT yx_wall_unit()) IN ('*', unit_code));
+    USING ((SELECT yx_wall_district()) = ANY (ARRAY['*', district_code])
+           AND (SELECT yx_wall_unit()) = ANY (ARRAY['*', unit_code]))
+    WITH CHECK ((SELECT yx_wall_district()) = ANY (ARRAY['*', district_code])
+                AND (SELECT yx_wall_unit()) = ANY (ARRAY['*', unit_code]));
 ALTER POLICY report_versions_wall ON report_versions
-    USING ((SELECT yx_wall_district()) IN ('*', district_code)
-           AND (SELECT yx_wall_unit()) IN ('*', unit_code))
-    WITH CHECK ((SELECT yx_wall_district()) IN ('*', district_code)
-                AND (SELECT yx_wall_unit()) IN ('*', unit_code));
+    USING ((SELECT yx_wall_district()) = ANY (ARRAY['*', district_code])
+           AND (SELECT yx_wall_unit()) = ANY (ARRAY['*', unit_code]))
+    WITH CHECK ((SELECT yx_wall_district()) = ANY (ARRAY['*', district_code])
+                AND (SELECT yx_wall_unit()) = ANY (ARRAY['*', unit_code]));
 ALTER POLICY activities_wall ON activities
-    USING ((SELECT yx_wall_district()) IN ('*', district_code)
-           AND (SELECT yx_wall_unit()) IN ('*', unit_code))
-    WITH CHECK ((SELECT yx_wall_district()) IN ('*', district_code)
-                AND (SELECT yx_wall_unit()) IN ('*', unit_code));
+    USING ((SELECT yx_wall_district()) = ANY (ARRAY['*', district_code])
+           AND (SELECT yx_wall_unit()) = ANY (ARRAY['*', unit_code]))
+    WITH CHECK ((SELECT yx_wall_district()) = ANY (ARRAY['*', district_code])
+                AND (SELECT yx_wall_unit()) = ANY (ARRAY['*', unit_code]));
 ALTER POLICY attendance_wall ON attendance
-    USING ((SELECT yx_wall_district()) IN ('*', district_code)
-           AND (SELECT yx_wall_unit()) IN ('*', unit_code))
-    WITH CHECK ((SELECT yx_wall_district()) IN ('*', district_code)
-                AND (SELECT yx_wall_unit()) IN ('*', unit_code));
+    USING ((SELECT yx_wall_district()) = ANY (ARRAY['*', district_code])
+           AND (SELECT yx_wall_unit()) = ANY (ARRAY['*', unit_code]))
+    WITH CHECK ((SELECT yx_wall_district()) = ANY (ARRAY['*', district_code])
+                AND (SELECT yx_wall_unit()) = ANY (ARRAY['*', unit_code]));
 ALTER POLICY external_wall ON external_records
-    USING ((SELECT yx_wall_district()) IN ('*', district_code)
-           AND (SELECT yx_wall_unit()) IN ('*', unit_code))
-    WITH CHECK ((SELECT yx_wall_district()) IN ('*', district_code)
-                AND (SELECT yx_wall_unit()) IN ('*', unit_code));
+    USING ((SELECT yx_wall_district()) = ANY (ARRAY['*', district_code])
+           AND (SELECT yx_wall_unit()) = ANY (ARRAY['*', unit_code]))
+    WITH CHECK ((SELECT yx_wall_district()) = ANY (ARRAY['*', district_code])
+                AND (SELECT yx_wall_unit()) = ANY (ARRAY['*', unit_code]));
 ALTER POLICY report_flags_wall ON report_flags
-    USING ((SELECT yx_wall_district()) IN ('*', district_code)
-           AND (SELECT yx_wall_unit()) IN ('*', unit_code));
+    USING ((SELECT yx_wall_district()) = ANY (ARRAY['*', district_code])
+           AND (SELECT yx_wall_unit()) = ANY (ARRAY['*', unit_code]));
 ALTER POLICY report_events_wall ON report_events
-    USING ((SELECT yx_wall_district()) IN ('*', district_code)
-           AND (SELECT yx_wall_unit()) IN ('*', unit_code))
-    WITH CHECK ((SELECT yx_wall_district()) IN ('*', district_code)
-                AND (SELECT yx_wall_unit()) IN ('*', unit_code));
+    USING ((SELECT yx_wall_district()) = ANY (ARRAY['*', district_code])
+           AND (SELECT yx_wall_unit()) = ANY (ARRAY['*', unit_code]))
+    WITH CHECK ((SELECT yx_wall_district()) = ANY (ARRAY['*', district_code])
+                AND (SELECT yx_wall_unit()) = ANY (ARRAY['*', unit_code]));
 ALTER POLICY assessment_scores_wall ON assessment_scores
-    USING ((SELECT yx_wall_district()) IN ('*', district_code)
-           AND (SELECT yx_wall_unit()) IN ('*', unit_code))
-    WITH CHECK ((SELECT yx_wall_district()) IN ('*', district_code)
-                AND (SELECT yx_wall_unit()) IN ('*', unit_code));
+    USING ((SELECT yx_wall_district()) = ANY (ARRAY['*', district_code])
+           AND (SELECT yx_wall_unit()) = ANY (ARRAY['*', unit_code]))
+    WITH CHECK ((SELECT yx_wall_district()) = ANY (ARRAY['*', district_code])
+                AND (SELECT yx_wall_unit()) = ANY (ARRAY['*', unit_code]));
 
 -- A district's schemes: read by its schools, written by the district (and admin).
 ALTER POLICY assessment_schemes_wall ON assessment_schemes
-    USING ((SELECT yx_wall_district()) IN ('*', district_code))
-    WITH CHECK ((SELECT yx_wall_district()) IN ('*', district_code)
+    USING ((SELECT yx_wall_district()) = ANY (ARRAY['*', district_code]))
+    WITH CHECK ((SELECT yx_wall_district()) = ANY (ARRAY['*', district_code])
                 AND (SELECT yx_wall_unit()) = '*');
 ALTER POLICY assessment_items_wall ON assessment_items
-    USING ((SELECT yx_wall_district()) IN ('*', district_code))
-    WITH CHECK ((SELECT yx_wall_district()) IN ('*', district_code)
+    USING ((SELECT yx_wall_district()) = ANY (ARRAY['*', district_code]))
+    WITH CHECK ((SELECT yx_wall_district()) = ANY (ARRAY['*', district_code])
                 AND (SELECT yx_wall_unit()) = '*');
 ALTER POLICY assessment_grades_wall ON assessment_grades
-    USING ((SELECT yx_wall_district()) IN ('*', district_code))
-    WITH CHECK ((SELECT yx_wall_district()) IN ('*', district_code)
+    USING ((SELECT yx_wall_district()) = ANY (ARRAY['*', district_code]))
+    WITH CHECK ((SELECT yx_wall_district()) = ANY (ARRAY['*', district_code])
                 AND (SELECT yx_wall_unit()) = '*');
 
 -- ---- sessions: the token, not its hash -------------------------------------------
