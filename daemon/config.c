@@ -53,6 +53,11 @@ static const struct key keys[] = {
     {"backup", "pg_bindir", KEY_STRING, offsetof(struct config, backup_pg_bindir), 0, "", 0, 0,
      false, "directory of pg_dump and pg_restore (e.g. /usr/lib/postgresql/15/bin); empty: PATH"},
     STR_KEY("database", conninfo, "", "libpq conninfo of the daemon's runtime role"),
+    STR_KEY("database", login_conninfo, "",
+            "libpq conninfo of the login role (yanxiud_login), the only one that may read "
+            "password hashes and create sessions"),
+    INT_KEY("database", login_pool_size, 2, 1, 64, false,
+            "PostgreSQL connections of the login role"),
     STR_KEY("database", migrate_conninfo, "", "libpq conninfo of the schema owner (migrate only)"),
     INT_KEY("database", pool_size, 4, 1, 64, false, "PostgreSQL connections"),
     INT_KEY("database", query_timeout, 30, 1, 3600, false, "seconds a statement may run"),

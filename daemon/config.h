@@ -30,6 +30,8 @@ struct config {
     /* [database] */
     char *conninfo;         /* libpq conninfo of the daemon's (non-owner) role */
     char *migrate_conninfo; /* libpq conninfo of the schema owner, for `yanxiud migrate` */
+    char *login_conninfo;   /* libpq conninfo of the login role (yanxiud_login) */
+    int login_pool_size;    /* libpq connections of the login role */
     int pool_size;          /* libpq connections */
     int queue_length;       /* requests waiting for a connection before RESOURCE_EXHAUSTED */
     int query_timeout;      /* seconds; statement_timeout of every pool connection */

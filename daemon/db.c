@@ -75,6 +75,37 @@ struct db_pool {
     bool fatal;
 };
 
+/*
+ * What makes the connection's role unfit to run under the row-level wall:
+ * being (or being able to become) a superuser or a role with BYPASSRLS, or
+ * owning (through membership too) an object of the database, since owners
+ * are not subject to their tables' policies and may change them. One text:
+ * empty when the role is fit, else the reasons.
+ */
+static const char role_check_sql[] =
+    "WITH mine AS (SELECT r.* FROM pg_roles r WHERE pg_has_role(current_user, r.oid, 'MEMBER')),"
+    " objs AS ("
+    "  SELECT 'database ' || d.datname AS what, d.datdba AS owner FROM pg_database d"
+    "  WHERE d.datname = current_database()"
+    "  UNION ALL SELECT 'schema ' || n.nspname, n.nspowner FROM pg_namespace n"
+    "  WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'"
+    "  UNION ALL SELECT 'relation ' || c.relname, c.relowner FROM pg_class c"
+    "  JOIN pg_namespace n ON n.oid = c.relnamespace"
+    "  WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'"
+    "  UNION ALL SELECT 'function ' || p.proname, p.proowner FROM pg_proc p"
+    "  JOIN pg_namespace n ON n.oid = p.pronamespace"
+    "  WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'"
+    "  UNION ALL SELECT 'type ' || t.typname, t.typowner FROM pg_type t"
+    "  JOIN pg_namespace n ON n.oid = t.typnamespace"
+    "  WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema')"
+    " SELECT current_user, concat_ws('; ',"
+    "  (SELECT 'role ' || string_agg(rolname, ', ' ORDER BY rolname) || ' is a superuser'"
+    "   FROM mine WHERE rolsuper),"
+    "  (SELECT 'role ' || string_agg(rolname, ', ' ORDER BY rolname) || ' has BYPASSRLS'"
+    "   FROM mine WHERE rolbypassrls),"
+    "  (SELECT 'it owns ' || count(*) || ' objects of the database (e.g. ' || min(what) || ')'"
+    "   FROM objs WHERE owner IN (SELECT oid FROM mine) HAVING count(*) > 0))";
+
 static const struct db_stmt *reg_stmts[16];
 static size_t reg_counts[16];
 static size_t reg_n;
@@ -550,15 +581,28 @@ static void dc_begin_setup(struct db_conn *dc)
         s->sql = "SELECT coalesce(max(version), 0) FROM schema_migrations";
         job->nsteps++;
     }
-    for (size_t t = 0; ok && t < reg_n; t++) {
-        for (size_t i = 0; ok && i < reg_counts[t]; i++) {
+    /* 2: whether the role is fit to run under the row-level wall. */
+    if (ok && (s = job_push(job))) {
+        s->kind = STEP_QUERY;
+        s->sql = role_check_sql;
+        job->nsteps++;
+    } else {
+        ok = false;
+    }
+    /* The pool's own statements, or every registered one. */
+    const struct db_stmt *own = pool->p.stmts;
+    size_t ntables = own ? 1 : reg_n;
+    for (size_t t = 0; ok && t < ntables; t++) {
+        const struct db_stmt *tab = own ? own : reg_stmts[t];
+        size_t count = own ? pool->p.nstmts : reg_counts[t];
+        for (size_t i = 0; ok && i < count; i++) {
             if (!(s = job_push(job))) {
                 ok = false;
                 break;
             }
             s->kind = STEP_PREPARE;
-            s->name = reg_stmts[t][i].name;
-            s->sql = reg_stmts[t][i].sql;
+            s->name = tab[i].name;
+            s->sql = tab[i].sql;
             job->nsteps++;
         }
     }
@@ -612,12 +656,26 @@ static void setup_done(void *arg, const struct db_outcome *out)
         dc_drop(dc, "schema behind");
         return;
     }
+    const char *unfit = PQgetvalue(out->results[2], 0, 1);
+    if (unfit[0]) {
+        const char *key = pool->p.name ? pool->p.name : "conninfo";
+        snprintf(msg, sizeof(msg),
+                 "[database] %s connects as role \"%s\", which may bypass the row-level wall: "
+                 "%s. Connect as a role that owns nothing and is no superuser and has no "
+                 "BYPASSRLS (yanxiud for conninfo, yanxiud_login for login_conninfo; "
+                 "deploy/setup-db.sql creates them); README \"Security model\"",
+                 key, PQgetvalue(out->results[2], 0, 0), unfit);
+        pool_fatal(pool, msg);
+        dc_drop(dc, "role unfit");
+        return;
+    }
     if (version > pool->p.required_schema)
         log_warn("db[%d]: the database schema (version %u) is newer than this yanxiud (%u)",
                  dc->index, version, pool->p.required_schema);
     dc->state = DC_IDLE;
     dc->backoff_ms = BACKOFF_MIN_MS;
-    log_info("db[%d]: connected (schema version %u)", dc->index, version);
+    log_info("db[%d]: connected (%s, schema version %u)", dc->index,
+             pool->p.name ? pool->p.name : "conninfo", version);
     if (pool_up(pool) == 1 && pool->p.on_ready)
         pool->p.on_ready(pool->p.cb_arg);
 }

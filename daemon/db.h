@@ -49,6 +49,11 @@ struct db_pool_params {
     int queue_length;         /* jobs waiting for a connection */
     int query_timeout_s;      /* statement_timeout */
     unsigned required_schema; /* refuse a database whose schema_migrations is behind */
+    /* The config key of conninfo, for messages ("conninfo", "login_conninfo"). */
+    const char *name;
+    /* The statements to prepare on this pool; NULL: every registered one. */
+    const struct db_stmt *stmts;
+    size_t nstmts;
     /* Called each time the pool goes from no usable connection to one
      * (schema checked): the first time at start, later when the database
      * came back after on_down. */
@@ -57,7 +62,9 @@ struct db_pool_params {
      * attempt to connect fails; `why` is libpq's reason. May be NULL. */
     void (*on_down)(void *arg, const char *why);
     /* Called when the database can never serve us (schema behind, a
-     * statement that does not prepare); the message says what to do. */
+     * statement that does not prepare, a role that is a superuser, has
+     * BYPASSRLS or owns objects of the schema, so that the row-level wall
+     * would not hold); the message says what to do. */
     void (*on_fatal)(void *arg, const char *message);
     void *cb_arg;
 };

@@ -38,9 +38,11 @@ static bool apply_one(PGconn *pg, const struct migration *m)
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
         fprintf(stderr, "yanxiud migrate: %s failed, nothing of it was applied:\n  %s", m->name,
                 PQresultErrorMessage(r));
-        if (strstr(PQresultErrorMessage(r), "role \"yanxiu_app\" does not exist"))
+        if (strstr(PQresultErrorMessage(r), "role \"yanxiu_app\" does not exist") ||
+            strstr(PQresultErrorMessage(r), "role \"yanxiud_login\" does not exist"))
             fprintf(stderr, "  create the roles first: psql -f deploy/setup-db.sql (as the "
-                            "PostgreSQL superuser)\n");
+                            "PostgreSQL superuser; it is safe to run again on an existing "
+                            "database)\n");
         PQclear(r);
         PQclear(PQexec(pg, "ROLLBACK"));
         return false;

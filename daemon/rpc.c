@@ -95,8 +95,10 @@ struct db_job *rpc_job_new(struct rpc_req *req, db_done_fn fn)
     struct db_job *job = db_job_new(fn, req);
     if (!job)
         return NULL;
-    const char *v[] = {(const char *)req->session.token_hash};
-    int len[] = {SESSION_HASH_BYTES};
+    /* The token itself, not its hash: the database hashes it and looks the
+     * caller up from it for the row-level wall (sql/010_security.sql). */
+    const char *v[] = {(const char *)req->env->session_token.data};
+    int len[] = {SESSION_TOKEN_BYTES};
     int fmt[] = {1};
     if (!db_job_add_bin(job, "session_begin", 1, v, len, fmt)) {
         db_job_free(job);
@@ -510,8 +512,8 @@ static void rpc_authenticate(struct rpc_req *req)
         return;
     }
     struct db_job *job = db_job_new(session_lookup_done, req);
-    const char *v[] = {(const char *)req->session.token_hash};
-    int len[] = {SESSION_HASH_BYTES};
+    const char *v[] = {(const char *)env->session_token.data};
+    int len[] = {SESSION_TOKEN_BYTES};
     int fmt[] = {1};
     if (!job || !db_job_add_bin(job, "session_lookup", 1, v, len, fmt)) {
         db_job_free(job);

@@ -86,8 +86,9 @@ bool rpc_submit(struct rpc_req *req, struct db_job *job);
 
 /*
  * A job for an authenticated request: its first statement is
- * session_begin(token hash), which re-checks the session in the database
- * and sets the caller for the row-level wall for this transaction. The
+ * session_begin(token), which re-checks the session in the database and
+ * keeps the token for this transaction, from which the row-level wall finds
+ * the caller (the token comes from req->env, alive until the answer). The
  * handler's own results therefore start at index RPC_FIRST_RESULT.
  */
 #define RPC_FIRST_RESULT 1

@@ -1,8 +1,9 @@
 /*
  * rpc_auth: sessions. Login is three steps: read the stored hash and the
  * lockout state (auth_login_begin), verify on a worker, then record the
- * session or the failure. The token is 32 random bytes returned once; the
- * database keeps only its SHA-256.
+ * session or the failure, all on the login pool (login_conninfo's role, the
+ * only one that may call these functions). The token is 32 random bytes
+ * returned once; the database keeps only its SHA-256.
  */
 #include "rpc_auth.h"
 
@@ -20,19 +21,29 @@
 #define MAX_PASSWORD      1024
 #define WRONG_CREDENTIALS "wrong user name or password"
 
-static const struct db_stmt auth_stmts[] = {
+/* Prepared on the login pool only: its role alone may call these functions. */
+static const struct db_stmt login_stmts[] = {
     {"auth_login_begin", "SELECT user_id, pw_hash, locked, retry_after_s "
                          "FROM auth_login_begin($1, $2::int, $3::int)"},
     {"auth_login_ok", "SELECT name, role, coalesce(district_code, ''), coalesce(unit_code, ''), "
                       "(extract(epoch FROM expires_at) * 1000000)::int8 "
                       "FROM auth_login_ok($1::int8, $2::bytea, $3::int, $4, $5)"},
     {"auth_login_failed", "SELECT auth_login_failed($1, $2, $3)"},
+};
+
+static const struct db_stmt auth_stmts[] = {
     {"session_revoke", "SELECT session_revoke($1::bytea, $2)"},
 };
 
 void auth_register(void)
 {
     db_register(auth_stmts, sizeof(auth_stmts) / sizeof(auth_stmts[0]));
+}
+
+const struct db_stmt *auth_login_statements(size_t *n)
+{
+    *n = sizeof(login_stmts) / sizeof(login_stmts[0]);
+    return login_stmts;
 }
 
 /* A login in progress; lives from auth_login until the answer. */
@@ -47,9 +58,9 @@ struct login {
 static void login_free(struct login *l);
 
 /*
- * Adds one statement to a fresh job for the login and submits it; on any
- * failure frees the login and answers. Login jobs carry no session_begin:
- * there is no session yet.
+ * Adds one statement to a fresh job for the login and submits it to the
+ * login pool; on any failure frees the login and answers. Login jobs carry
+ * no session_begin: there is no session yet.
  */
 static void login_submit(struct login *l, db_done_fn fn, const char *stmt, int n,
                          const char *const *v, const int *len, const int *fmt)
@@ -62,7 +73,7 @@ static void login_submit(struct login *l, db_done_fn fn, const char *stmt, int n
         rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
         return;
     }
-    if (db_submit(req->srv->db, job) != DB_SUBMITTED) {
+    if (db_submit(req->srv->login_db, job) != DB_SUBMITTED) {
         login_free(l);
         rpc_fail(req, YANXIU__V1__CODE__UNAVAILABLE,
                  "the database is not reachable; try again later");
@@ -237,8 +248,9 @@ static void logout_done(void *arg, const struct db_outcome *out)
 void auth_logout(struct rpc_req *req)
 {
     session_cache_drop(req->session.token_hash);
-    const char *v[] = {(const char *)req->session.token_hash, req->peer};
-    int len[] = {SESSION_HASH_BYTES, 0};
+    /* The token itself: the database hashes it (a hash alone revokes nothing). */
+    const char *v[] = {(const char *)req->env->session_token.data, req->peer};
+    int len[] = {SESSION_TOKEN_BYTES, 0};
     int fmt[] = {1, 0};
     /* Through session_begin: an expired or revoked token is refused, not "logged out". */
     struct db_job *job = rpc_job_new(req, logout_done);

@@ -9,6 +9,8 @@
 #include "rpc.h"
 
 void auth_register(void);
+/* The statements of the login pool (server.c): only its role may run them. */
+const struct db_stmt *auth_login_statements(size_t *n);
 void auth_login(struct rpc_req *req);
 void auth_logout(struct rpc_req *req);
 void auth_whoami(struct rpc_req *req);

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "migrate.h"
 #include "rpc.h"
+#include "rpc_auth.h"
 #include "session.h"
 #include "tls.h"
 
@@ -232,9 +233,10 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
         /* Keys that need a restart are read again only then: say so. */
         if (next.port != srv->cfg.port || strcmp(next.listen, srv->cfg.listen) != 0 ||
             strcmp(next.conninfo, srv->cfg.conninfo) != 0 || next.pool_size != srv->cfg.pool_size ||
+            strcmp(next.login_conninfo, srv->cfg.login_conninfo) != 0 ||
             next.max_frame != srv->cfg.max_frame)
-            log_warn("reload: listen, port, conninfo, pool_size and max_frame take effect only "
-                     "after a restart");
+            log_warn("reload: listen, port, conninfo, login_conninfo, pool_size and max_frame "
+                     "take effect only after a restart");
     }
     config_free(&next);
     if (db_pool_up(srv->db) > 0) {
@@ -327,7 +329,35 @@ int server_run(const char *config_path, struct config *cfg)
     }
     session_cache_init(30);
     rpc_register_statements();
+    if (!srv->cfg.login_conninfo[0]) {
+        log_error("[database] login_conninfo is not set in %s: logins run as a role of their "
+                  "own, e.g. login_conninfo = host=/var/run/postgresql dbname=yanxiu "
+                  "user=yanxiud_login (deploy/setup-db.sql creates it; README \"Security "
+                  "model\")",
+                  config_path);
+        goto out;
+    }
+    size_t nlogin;
+    const struct db_stmt *login_stmts = auth_login_statements(&nlogin);
+    struct db_pool_params lp = {
+        .conninfo = srv->cfg.login_conninfo,
+        .size = srv->cfg.login_pool_size,
+        .queue_length = srv->cfg.hash_queue,
+        .query_timeout_s = srv->cfg.query_timeout,
+        .required_schema = migrate_latest(),
+        .name = "login_conninfo",
+        .stmts = login_stmts,
+        .nstmts = nlogin,
+        .on_fatal = on_db_fatal,
+        .cb_arg = srv,
+    };
+    srv->login_db = db_pool_new(srv->base, &lp);
+    if (!srv->login_db) {
+        log_error("cannot create the login pool");
+        goto out;
+    }
     struct db_pool_params p = {
+        .name = "conninfo",
         .conninfo = srv->cfg.conninfo,
         .size = srv->cfg.pool_size,
         .queue_length = srv->cfg.queue_length,
@@ -357,6 +387,7 @@ int server_run(const char *config_path, struct config *cfg)
 out:
     conn_free_all(srv);
     db_pool_free(srv->db);
+    db_pool_free(srv->login_db);
     hashpool_free(srv->hash);
     if (srv->listener)
         evconnlistener_free(srv->listener);

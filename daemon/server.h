@@ -23,6 +23,7 @@ struct server {
     const char *config_path;
     struct evconnlistener *listener;
     struct db_pool *db;
+    struct db_pool *login_db; /* as login_conninfo's role: Login only (rpc_auth.c) */
     struct hashpool *hash;
     SSL_CTX *tls; /* NULL: plaintext (loopback only, checked by config_validate) */
     struct event *sig_term, *sig_int, *sig_hup;

@@ -10,6 +10,10 @@
 --   yanxiu_app    NOLOGIN; the migrations GRANT what the daemon may do to it.
 --   yanxiud       LOGIN, no superuser, owns nothing, member of yanxiu_app; the
 --                 daemon's runtime role (conninfo).
+--   yanxiud_login LOGIN, no superuser, owns nothing, member of nothing; the
+--                 daemon's login role (login_conninfo), the only one that may
+--                 read password hashes and create sessions (migration 010).
+-- (README "Security model" says what each may do.)
 -- No passwords are set here. Give them with \password, or use peer
 -- authentication for yanxiud (the service runs as the system user yanxiud).
 
@@ -32,6 +36,9 @@ BEGIN
     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'yanxiud') THEN
         CREATE ROLE yanxiud LOGIN IN ROLE yanxiu_app;
     END IF;
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'yanxiud_login') THEN
+        CREATE ROLE yanxiud_login LOGIN;
+    END IF;
 END
 $roles$;
 
@@ -39,6 +46,7 @@ $roles$;
 ALTER ROLE yanxiu_owner LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS;
 ALTER ROLE yanxiu_app NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS;
 ALTER ROLE yanxiud LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS;
+ALTER ROLE yanxiud_login LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS;
 SELECT 'GRANT yanxiu_app TO yanxiud'
 WHERE NOT pg_has_role('yanxiud', 'yanxiu_app', 'MEMBER')
 \gexec
@@ -55,6 +63,8 @@ SELECT format('ALTER DATABASE %I OWNER TO yanxiu_owner', :'dbname')
 SELECT format('REVOKE ALL ON DATABASE %I FROM PUBLIC', :'dbname')
 \gexec
 SELECT format('GRANT CONNECT, TEMPORARY ON DATABASE %I TO yanxiu_app', :'dbname')
+\gexec
+SELECT format('GRANT CONNECT ON DATABASE %I TO yanxiud_login', :'dbname')
 \gexec
 
 \connect :"dbname"

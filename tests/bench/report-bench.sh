@@ -252,13 +252,12 @@ run_daemon() {
 
 # run_direct FIRST COUNT LABEL: the same reports by pgbench (district $d_direct).
 run_direct() {
-    local first=$1 count=$2 label=$3 hash
-    hash=$(psql -c "SELECT encode(s.token_hash, 'hex') FROM sessions s JOIN users u
-                    ON u.id = s.user_id WHERE u.name = 'bench$d_direct' AND s.revoked_at IS NULL
-                    ORDER BY s.created_at DESC LIMIT 1")
-    [ -n "$hash" ] || die "no session of bench$d_direct"
+    local first=$1 count=$2 label=$3 token
+    # the token itself, from the CLI's session file: session_begin hashes it (sql/010)
+    token=$(sed -n 's/^token *= *\([0-9a-f]\{64\}\).*/\1/p' "$B/home-$d_direct/.config/yanxiu/session")
+    [ -n "$token" ] || die "no session of bench$d_direct"
     "$load" pgbench --district "$d_direct" --units "$units" --first "$first" \
-        --connections "$conns" --token-hash "$hash" --key-prefix bench-direct \
+        --connections "$conns" --token "$token" --key-prefix bench-direct \
         --script "$B/submit.pgbench" --defs "$B/submit.defs" || die "report_load pgbench"
     local defs=() line
     while IFS= read -r line; do

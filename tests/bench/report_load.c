@@ -18,7 +18,7 @@
  *       appends each latency in ms to FILE). Every answer is checked (8
  *       activities, 240 sign-in rows, the teacher-hours, no flags); exits 1
  *       when any submission failed or answered something else.
- *   report_load pgbench --district D --units U --connections C --token-hash HEX
+ *   report_load pgbench --district D --units U --connections C --token HEX
  *                       --script F --defs F [--key-prefix P] [--first K]
  *       the pgbench script doing what the daemon's job for one submission
  *       does (session_begin, report_submit with the same arrays, the answer
@@ -148,7 +148,7 @@ struct opts {
     const char *latencies; /* file to append the latencies (ms) to, or NULL */
     const char *token_file;
     const char *units_csv, *roster_csv;
-    const char *token_hash, *script, *defs;
+    const char *token, *script, *defs;
     int cur_year, cur_month; /* the current month in Asia/Shanghai */
 };
 
@@ -171,7 +171,7 @@ static void usage(void)
           "                           --user NAME [--server HOST:PORT] [--key-prefix P]\n"
           "                           [--first K] [--label L] [--latencies FILE]\n"
           "                           [--token-file FILE]\n"
-          "       report_load pgbench --district D --units U --connections C --token-hash HEX\n"
+          "       report_load pgbench --district D --units U --connections C --token HEX\n"
           "                           --script F --defs F [--key-prefix P] [--first K]\n"
           "The password of --user comes from YANXIU_PASSWORD; --server defaults to "
           "$YX_SERVER.\n",
@@ -201,7 +201,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
         {"key-prefix", required_argument, NULL, 'k'},
         {"units-csv", required_argument, NULL, 'A'},
         {"roster-csv", required_argument, NULL, 'B'},
-        {"token-hash", required_argument, NULL, 't'},
+        {"token", required_argument, NULL, 't'},
         {"script", required_argument, NULL, 'S'},
         {"defs", required_argument, NULL, 'D'},
         {"first", required_argument, NULL, 'f'},
@@ -263,7 +263,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
             o->roster_csv = optarg;
             break;
         case 't':
-            o->token_hash = optarg;
+            o->token = optarg;
             break;
         case 'S':
             o->script = optarg;
@@ -779,20 +779,21 @@ static void def_array(FILE *f, const char *name, struct strbuf *b)
 
 static int cmd_pgbench(const struct opts *o)
 {
-    if (!o->token_hash || !o->script || !o->defs)
-        die("pgbench: --token-hash, --script and --defs are required");
-    if (strlen(o->token_hash) != 64 || strspn(o->token_hash, "0123456789abcdef") != 64)
-        die("pgbench: --token-hash: the 64 lower-case hex digits of a session's token hash");
+    if (!o->token || !o->script || !o->defs)
+        die("pgbench: --token, --script and --defs are required");
+    if (strlen(o->token) != 64 || strspn(o->token, "0123456789abcdef") != 64)
+        die("pgbench: --token: the 64 lower-case hex digits of a session's token (session_begin "
+            "takes the token itself)");
     FILE *df = fopen(o->defs, "w");
     if (!df)
         die("pgbench: cannot write %s: %s", o->defs, strerror(errno));
     /* The head of report_submit, as the daemon passes it. */
     fprintf(df, "district=%s\n", o->district);
     fprintf(df, "addr=127.0.0.1:40000\n");
-    fprintf(df, "token=\\x%s\n", o->token_hash);
+    fprintf(df, "token=\\x%s\n", o->token);
     fprintf(df, "keyprefix=%s-\n", o->key_prefix);
     /* The daemon sends the SHA-256 of the request; a constant costs the database the same. */
-    fprintf(df, "hash=\\x%s\n", o->token_hash);
+    fprintf(df, "hash=\\x%s\n", o->token);
     fprintf(df, "summary=%s\n", summary);
     /* The arrays that are the same in every report. */
     struct strbuf b = {0};

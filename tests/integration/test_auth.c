@@ -587,17 +587,26 @@ static void no_password_or_token_in_clear_in_database_or_logs(void **state)
     }
 }
 
-/* Runs SQL as the daemon's role inside a transaction set up as `role` of `district`. */
-static char *as_daemon(const char *role, const char *district, const char *queries, int *st)
+/* Logs `a` in (a fresh session) and returns its token in hex (65 bytes). */
+static void token_of(const struct account *a, char hex[65])
+{
+    uint8_t token[32];
+    yxc_close(login_as(a, token));
+    it_hex(token, sizeof(token), hex);
+}
+
+/* Runs SQL as the daemon's role inside a transaction begun, as the daemon
+ * does, with a session token (hex); set_config of the yanxiu.* settings
+ * gives nothing since migration 010. */
+static char *as_daemon(const char *hex, const char *queries, int *st)
 {
     char sql[4096];
     snprintf(sql, sizeof(sql),
              "BEGIN;\n"
-             "SELECT set_config('yanxiu.role', '%s', true), "
-             "set_config('yanxiu.district', '%s', true) \\g /dev/null\n"
+             "SELECT session_begin('\\x%s'::bytea) \\g /dev/null\n"
              "%s\n"
              "COMMIT;\n",
-             role, district, queries);
+             hex, queries);
     return it_psql(true, st, sql);
 }
 
@@ -632,6 +641,12 @@ static void row_level_wall_hides_other_districts_from_the_daemon_role(void **sta
         "users of Y", "audit_log of Y", "districts Y",        "users of X",     "audit_log of X",
         "district X", "users not of X", "audit_log not of X", "districts not X"};
 
+    /* the sessions first: their logins add rows to audit_log */
+    static const char *const roles[] = {"district", "school"};
+    static const struct account *const accounts[] = {&DIST_X, &SCHOOL_X};
+    char tokens[2][65];
+    for (size_t k = 0; k < 2; k++)
+        token_of(accounts[k], tokens[k]);
     int st;
     long all[NCOUNTS], seen[NCOUNTS];
     char *out = it_psql(false, &st, counts);
@@ -645,9 +660,8 @@ static void row_level_wall_hides_other_districts_from_the_daemon_role(void **sta
         if (all[i] <= 0)
             fail_msg("the superuser sees no rows of %s: nothing to test the wall with", names[i]);
 
-    static const char *const roles[] = {"district", "school"};
     for (size_t k = 0; k < 2; k++) {
-        out = as_daemon(roles[k], DISTRICT_X, counts, &st);
+        out = as_daemon(tokens[k], counts, &st);
         if (st != 0)
             fail_msg("psql as the daemon's role failed: %s", out);
         p = out;

@@ -2811,24 +2811,35 @@ static void superuser_counts(struct counts c[N_TABLES])
     }
 }
 
+/* The statement with which the daemon begins a transaction for account `a`:
+ * session_begin with the token of a fresh session (since migration 010 the
+ * wall reads the caller from the token; set_config of yanxiu.* gives nothing). */
+static void begin_as(const struct account *a, char *out, size_t cap)
+{
+    uint8_t token[32];
+    char hex[65];
+    yxc_close(it_login(a->name, a->password, token));
+    it_hex(token, sizeof(token), hex);
+    snprintf(out, cap, "SELECT session_begin('\\x%s'::bytea) \\g /dev/null\n", hex);
+}
+
 static void row_level_wall_hides_district_y_from_the_daemon_role_set_to_x(void **state)
 {
+    static const struct {
+        const char *role, *unit;
+        const struct account *acc;
+    } as[] = {{"district", "", &DIST_X}, {"school", UNIT_A, &SCHOOL_A}};
+    /* What the daemon does: session_begin, for one transaction. The sessions
+     * first: their logins add rows to audit_log. */
+    char begin[N_OF(as)][256];
+    for (size_t r = 0; r < N_OF(as); r++)
+        begin_as(as[r].acc, begin[r], sizeof(begin[r]));
     struct counts su[N_TABLES], seen[N_TABLES];
     superuser_counts(su);
     char counts[8192], sql[16384];
     counts_sql(counts, sizeof(counts));
-    static const struct {
-        const char *role, *unit;
-    } as[] = {{"district", ""}, {"school", UNIT_A}};
     for (size_t r = 0; r < N_OF(as); r++) {
-        /* What session_begin does, by hand: settings local to one transaction. */
-        snprintf(sql, sizeof(sql),
-                 "BEGIN;\n"
-                 "SELECT set_config('yanxiu.role', '%s', true), "
-                 "set_config('yanxiu.district', '" DISTRICT_X "', true), "
-                 "set_config('yanxiu.unit', '%s', true) \\g /dev/null\n"
-                 "%sCOMMIT;\n",
-                 as[r].role, as[r].unit, counts);
+        snprintf(sql, sizeof(sql), "BEGIN;\n%s%sCOMMIT;\n", begin[r], counts);
         char *out = psql_ok(true, sql);
         parse_counts(out, seen);
         free(out);
@@ -2901,12 +2912,11 @@ static void row_level_wall_without_session_begin_shows_nothing(void **state)
 
 static void row_level_wall_refuses_writes_into_district_y(void **state)
 {
+    char begin[256], as_x[512];
+    begin_as(&DIST_X, begin, sizeof(begin));
+    snprintf(as_x, sizeof(as_x), "\\set ON_ERROR_STOP on\nBEGIN;\n%s", begin);
     struct snap before, after;
     snap_take(&before);
-    static const char as_x[] =
-        "\\set ON_ERROR_STOP on\nBEGIN;\n"
-        "SELECT set_config('yanxiu.role', 'district', true), "
-        "set_config('yanxiu.district', '" DISTRICT_X "', true) \\g /dev/null\n";
     /* Updates of Y's rows find nothing to update. */
     char sql[4096];
     snprintf(sql, sizeof(sql),
