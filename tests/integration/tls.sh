@@ -64,7 +64,8 @@ echo "$pid" >"$YX_DIR/yanxiud.pid"
 Y() { "$YX_YANXIU" --timeout 5 "$@"; }
 up=0
 for _ in $(seq 1 100); do
-    if Y --server "127.0.0.1:$port" --ca ca.pem ping >/dev/null 2>&1; then
+    # --db: up means the database pools are connected too, as systemd's READY
+    if Y --server "127.0.0.1:$port" --ca ca.pem ping --db >/dev/null 2>&1; then
         up=1
         break
     fi
