@@ -5,6 +5,11 @@
  * (its activities and sign-ins as sent), a submission whose answer was lost
  * is there at most once, and `yanxiud verify-ledger` agrees.
  *
+ * Two crashes: one in the middle of the submissions (answers lost in
+ * flight: each such report is stored at most once, whole), and one the
+ * moment the clients have their answers but before they send more (the
+ * acknowledged commits are the newest WAL).
+ *
  * The cluster runs with synchronous_commit = off (as with-server sets it)
  * and a WAL writer that wakes only every 10 s: a commit acknowledged before
  * its WAL reached the kernel would vanish in the crash, unless the daemon
@@ -28,7 +33,8 @@ enum {
     MONTHS = 36,            /* at most this many submissions per client */
     ACTIVITIES = 4,         /* per report */
     TEACHERS = 6,           /* per unit, all signed in to every activity */
-    CRASH_AFTER_ACKS = 40,  /* acknowledged submissions before the crash */
+    CRASH_AFTER_ACKS = 40,  /* acknowledged submissions before the first crash */
+    MORE_ACKS = 20,         /* and before the second */
     START_WITHIN_MS = 60000,
     RECOVER_WITHIN_MS = 60000,
 };
@@ -54,6 +60,7 @@ struct client {
 
 static struct client clients[CLIENTS];
 static atomic_int acks;
+static atomic_bool hold; /* clients send nothing more */
 
 static void month_back(int back, char *out, size_t cap)
 {
@@ -68,15 +75,16 @@ static void month_back(int back, char *out, size_t cap)
     snprintf(out, cap, "%04d-%02d", y, m);
 }
 
-/* One client: submits a new month after another until an answer is not an acknowledgement.
- * No cmocka asserts here (another thread); the main thread judges what is recorded. */
+/* One client: submits a new month after another until an answer is not an acknowledgement
+ * or `hold` is set; a later run goes on with the next month. No cmocka asserts here (another
+ * thread); the main thread judges what is recorded. */
 static void *client_run(void *arg)
 {
     struct client *c = arg;
     const char *teachers[TEACHERS];
     for (int i = 0; i < TEACHERS; i++)
         teachers[i] = c->teachers[i];
-    for (int m = 0; m < MONTHS; m++) {
+    for (int m = c->n; m < MONTHS && !atomic_load(&hold); m++) {
         struct submission *s = &c->subs[m];
         month_back(m + 1, s->month, sizeof(s->month));
         Yanxiu__V1__SubmitReportRequest *r =
@@ -202,28 +210,65 @@ static int read_stored(struct stored **out)
     return n;
 }
 
-static void acknowledged_reports_survive_an_immediate_stop_under_load(void **state)
+/* Logs every client in on a new connection and starts them. */
+static void clients_start(void)
 {
-    for (int i = 0; i < CLIENTS; i++)
+    atomic_store(&hold, false);
+    for (int i = 0; i < CLIENTS; i++) {
+        yxc_close(clients[i].conn);
         clients[i].conn = it_login(OFFICE, PASSWORD, NULL);
+    }
     for (int i = 0; i < CLIENTS; i++)
         assert_int_equal(pthread_create(&clients[i].thread, NULL, client_run, &clients[i]), 0);
+}
 
-    int64_t start = it_now_ms();
-    while (atomic_load(&acks) < CRASH_AFTER_ACKS && it_now_ms() - start < START_WITHIN_MS)
-        it_sleep_ms(1);
-    int acks_before = atomic_load(&acks);
-    int st = it_sh("%s", it_env("YX_PG_CRASH"));
-    int acks_after = atomic_load(&acks);
+static void clients_join(void)
+{
     for (int i = 0; i < CLIENTS; i++)
         assert_int_equal(pthread_join(clients[i].thread, NULL), 0);
+}
+
+/* Waits until `n` submissions have been acknowledged in all (asserts it happens in time). */
+static void wait_for_acks(int n)
+{
+    int64_t start = it_now_ms();
+    while (atomic_load(&acks) < n && it_now_ms() - start < START_WITHIN_MS)
+        it_sleep_ms(1);
+    if (atomic_load(&acks) < n)
+        fail_msg("only %d of %d submissions acknowledged within %d ms", atomic_load(&acks), n,
+                 START_WITHIN_MS);
+}
+
+static void pg_crash(void)
+{
+    int st = it_sh("%s", it_env("YX_PG_CRASH"));
     if (st != 0)
         fail_msg("pg_ctl stop -m immediate ($YX_PG_CRASH) failed with status %d", st);
-    if (acks_before < CRASH_AFTER_ACKS)
-        fail_msg("only %d submissions acknowledged in %d ms before the crash", acks_before,
-                 START_WITHIN_MS);
-    printf("crash after %d acknowledged submissions (%d by the time pg_ctl returned), %lld ms in\n",
-           acks_before, acks_after, (long long)(it_now_ms() - start));
+}
+
+static void acknowledged_reports_survive_an_immediate_stop_under_load(void **state)
+{
+    /* 1: the crash in the middle of the submissions. */
+    clients_start();
+    wait_for_acks(CRASH_AFTER_ACKS);
+    int before = atomic_load(&acks);
+    pg_crash();
+    int after = atomic_load(&acks);
+    clients_join();
+    printf("first crash after %d acknowledged submissions (%d by the time pg_ctl returned)\n",
+           before, after);
+    assert_int_equal(it_sh("%s", it_env("YX_PG_START")), 0);
+    wait_for_database(RECOVER_WITHIN_MS);
+
+    /* 2: the crash as soon as the clients have their answers, before they send more. */
+    int target = atomic_load(&acks) + MORE_ACKS;
+    clients_start();
+    wait_for_acks(target);
+    atomic_store(&hold, true);
+    clients_join();
+    before = atomic_load(&acks);
+    pg_crash();
+    printf("second crash after %d acknowledged submissions, none in flight\n", before);
     assert_int_equal(it_sh("%s", it_env("YX_PG_START")), 0);
     wait_for_database(RECOVER_WITHIN_MS);
 
