@@ -18,6 +18,8 @@
  *                        never hears the answer to a COMMIT that happened
  *   before_sync S N      close both sides instead of forwarding the Sync:
  *                        PostgreSQL rolls the transaction back
+ *   hold_answer S N      forward the Sync but never pass the answer on (the
+ *                        daemon waits until its side of the connection ends)
  * for the first N such Syncs. Each fault is logged on stdout ("fault: ...").
  * Writes are blocking: meant for test-sized traffic only. Runs until killed.
  */
@@ -49,6 +51,7 @@ struct pair {
     struct stream down; /* PostgreSQL → daemon */
     bool armed;         /* the pipeline so far executed the watched statement */
     bool await_ready;   /* after_commit: withhold everything, close at ReadyForQuery */
+    bool hold;          /* hold_answer: withhold everything, close at nothing */
 };
 
 static const char *control_path;
@@ -177,6 +180,12 @@ static bool pump_up(struct pair *p)
                 fired++;
                 p->await_ready = true;
             }
+            if (fired < count && strcmp(mode, "hold_answer") == 0) {
+                fired++;
+                p->await_ready = p->hold = true;
+                printf("fault: hold_answer %s: the answer is held back\n", stmt);
+                fflush(stdout);
+            }
         }
         s->startup = false;
         off += total;
@@ -206,7 +215,7 @@ static bool pump_down(struct pair *p)
         }
         if (s->len - off < total)
             break;
-        if (p->await_ready && s->buf[off] == 'Z') {
+        if (p->await_ready && !p->hold && s->buf[off] == 'Z') {
             pair_close(p, "after_commit: PostgreSQL answered the Sync (committed); closed "
                           "without passing the answer on");
             return false;

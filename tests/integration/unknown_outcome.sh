@@ -214,6 +214,40 @@ expect lost_before_sync_retry_writes_the_report_once \
     '[ $rc = 0 ] && [[ $out == *"version:"*1* ]] && [[ $out != *"a retry"* ]] &&
      [ "$(versions $CENTRAL 2026-11)" = 1 ]'
 
+# --- 4. the daemon dies while the CLI waits: the CLI retries on a new connection -----------
+# The proxy holds the answer to the COMMIT back, so the report is committed while the
+# daemon still waits; then the daemon is killed and a new one started.
+start_daemon() {
+    "$YX_YANXIUD" -c "$T/yanxiud.conf" serve </dev/null >>"$YX_DAEMON_LOG" 2>&1 &
+    echo $! >"$YX_DIR/yanxiud.pid"
+}
+report "$F/dec" 2026-08
+control hold_answer report_submit 1
+f0=$(faults)
+home=$T/home/school
+HOME=$home XDG_CONFIG_HOME=$home/.config timeout 120 "$YX_YANXIU" report submit "$F/dec" \
+    --month 2026-08 >"$T/out4" 2>"$T/err4" &
+cli_pid=$!
+for _ in $(seq 100); do
+    [ "$(faults)" -gt "$f0" ] && break
+    sleep 0.1
+done
+[ "$(faults)" -gt "$f0" ] || die "the proxy never held an answer back"
+kill -KILL "$(cat "$YX_DIR/yanxiud.pid")"
+control off
+start_daemon
+wait "$cli_pid"
+rc=$?
+out=$(cat "$T/out4")
+err=$(cat "$T/err4")
+echo "--- what a user sees when the daemon dies while the report's answer is awaited (exit status $rc):"
+echo "$err"
+echo "---"
+expect daemon_killed_mid_request_cli_retries_on_a_new_connection \
+    '[ $rc = 0 ] && [[ $err == *"sending the report again"*"same idempotency key"* ]] &&
+     [[ $out == *"version:"*1* ]] && [[ $out == *"a retry: the report was already received"* ]]'
+expect daemon_killed_mid_request_leaves_exactly_one_version '[ "$(versions $CENTRAL 2026-08)" = 1 ]'
+
 # --- synchronous_commit in the daemon's transactions ----------------------------------------
 seen=$($YX_PSQL -Atc "select string_agg(distinct setting, ',') from test_sync_seen")
 rc=0 out=$seen err=
