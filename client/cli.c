@@ -756,8 +756,7 @@ static void put_shell_word(const char *w, FILE *f)
 }
 
 /* Prints the command line as given, with `option value` added when it is not there. */
-static void put_command_again(const struct cli *cli, const char *option, const char *value,
-                              FILE *f)
+static void put_command_again(const struct cli *cli, const char *option, const char *value, FILE *f)
 {
     bool has = false;
     size_t olen = strlen(option);
@@ -835,8 +834,7 @@ int cli_call_keyed(struct cli *cli, Yanxiu__V1__Envelope *req, const char *what,
         cli_close(cli);
     }
     if (maybe_applied)
-        fprintf(stderr,
-                "yanxiu: gave up after %d retries: whether the server has %s is unknown.\n",
+        fprintf(stderr, "yanxiu: gave up after %d retries: whether the server has %s is unknown.\n",
                 CLI_KEYED_RETRIES, what);
     else
         fprintf(stderr, "yanxiu: gave up after %d retries: %s was not written.\n",

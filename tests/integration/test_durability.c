@@ -29,12 +29,12 @@
 #define PASSWORD "durable-Passw0rd-71c3"
 
 enum {
-    CLIENTS = 4,            /* submitting at once, one unit each */
-    MONTHS = 36,            /* at most this many submissions per client */
-    ACTIVITIES = 4,         /* per report */
-    TEACHERS = 6,           /* per unit, all signed in to every activity */
-    CRASH_AFTER_ACKS = 40,  /* acknowledged submissions before the first crash */
-    MORE_ACKS = 20,         /* and before the second */
+    CLIENTS = 4,           /* submitting at once, one unit each */
+    MONTHS = 36,           /* at most this many submissions per client */
+    ACTIVITIES = 4,        /* per report */
+    TEACHERS = 6,          /* per unit, all signed in to every activity */
+    CRASH_AFTER_ACKS = 40, /* acknowledged submissions before the first crash */
+    MORE_ACKS = 20,        /* and before the second */
     START_WITHIN_MS = 60000,
     RECOVER_WITHIN_MS = 60000,
 };
@@ -182,13 +182,13 @@ struct stored {
 /* Every version of the district with its rows counted. Returns how many; *out is malloc'd. */
 static int read_stored(struct stored **out)
 {
-    char *text = it_psql_ok(
-        false, "SELECT v.idem_key, v.activity_count, v.attendance_count, "
-               "(SELECT count(*) FROM activities a WHERE a.report_id = v.report_id "
-               "AND a.version = v.version), "
-               "(SELECT count(*) FROM attendance t WHERE t.report_id = v.report_id "
-               "AND t.version = v.version) "
-               "FROM report_versions v WHERE v.district_code = '" DISTRICT "';");
+    char *text =
+        it_psql_ok(false, "SELECT v.idem_key, v.activity_count, v.attendance_count, "
+                          "(SELECT count(*) FROM activities a WHERE a.report_id = v.report_id "
+                          "AND a.version = v.version), "
+                          "(SELECT count(*) FROM attendance t WHERE t.report_id = v.report_id "
+                          "AND t.version = v.version) "
+                          "FROM report_versions v WHERE v.district_code = '" DISTRICT "';");
     int cap = 16, n = 0;
     struct stored *v = malloc((size_t)cap * sizeof(*v));
     assert_non_null(v);
@@ -308,15 +308,15 @@ static void acknowledged_reports_survive_an_immediate_stop_under_load(void **sta
             } else {
                 lost++;
                 lost_present += found;
-                printf("client %d, %s: no acknowledgement (%s); stored %d times\n", i + 1,
-                       s->month, s->answer, found);
+                printf("client %d, %s: no acknowledgement (%s); stored %d times\n", i + 1, s->month,
+                       s->answer, found);
                 if (found > 1)
                     wrong++;
             }
         }
     }
-    printf("%d acknowledged, %d without an answer (%d of them stored), %d versions stored\n",
-           acked, lost, lost_present, nstored);
+    printf("%d acknowledged, %d without an answer (%d of them stored), %d versions stored\n", acked,
+           lost, lost_present, nstored);
     free(stored);
     for (int i = 0; i < CLIENTS; i++)
         yxc_close(clients[i].conn);
@@ -327,8 +327,8 @@ static void acknowledged_reports_survive_an_immediate_stop_under_load(void **sta
     assert_int_equal(nstored, acked + lost_present);
 
     int vst;
-    char *out = it_sh_output(&vst, "%s -c %s verify-ledger", it_env("YX_YANXIUD"),
-                             it_env("YX_CONF"));
+    char *out =
+        it_sh_output(&vst, "%s -c %s verify-ledger", it_env("YX_YANXIUD"), it_env("YX_CONF"));
     printf("verify-ledger: %s", out);
     if (vst != 0)
         fail_msg("yanxiud verify-ledger failed (status %d) after the crash: %s", vst, out);
