@@ -735,6 +735,119 @@ int cli_open_session(struct cli *cli)
     return cli_whoami(cli);
 }
 
+/* --- writes with an idempotency key ----------------------------------------------------- */
+
+/* Prints one word of a command line so that a POSIX shell reads it back as it is. */
+static void put_shell_word(const char *w, FILE *f)
+{
+    if (*w && strspn(w, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+                        "_-./:=@%+,") == strlen(w)) {
+        fputs(w, f);
+        return;
+    }
+    fputc('\'', f);
+    for (; *w; w++) {
+        if (*w == '\'')
+            fputs("'\\''", f);
+        else
+            fputc(*w, f);
+    }
+    fputc('\'', f);
+}
+
+/* Prints the command line as given, with `option value` added when it is not there. */
+static void put_command_again(const struct cli *cli, const char *option, const char *value, FILE *f)
+{
+    bool has = false;
+    size_t olen = strlen(option);
+    fputs("  ", f);
+    for (int i = 0; i < cli->argc; i++) {
+        const char *w = cli->argv[i];
+        if (strcmp(w, option) == 0 || (strncmp(w, option, olen) == 0 && w[olen] == '='))
+            has = true;
+        if (i > 0)
+            fputc(' ', f);
+        put_shell_word(w, f);
+    }
+    if (!has) {
+        fprintf(f, " %s ", option);
+        put_shell_word(value, f);
+    }
+    fputc('\n', f);
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+int cli_call_keyed(struct cli *cli, Yanxiu__V1__Envelope *req, const char *what,
+                   const char *key_option, const char *key, Yanxiu__V1__Envelope **resp)
+{
+    *resp = NULL;
+    /* Whether an attempt may have reached the database: only then is the outcome unknown. */
+    bool maybe_applied = false;
+    int rc = CLI_FAILED;
+    for (int attempt = 0; attempt <= CLI_KEYED_RETRIES; attempt++) {
+        if (attempt > 0) {
+            int pause_ms = 1000 << (attempt - 1);
+            fprintf(stderr,
+                    "yanxiu: sending %s again in %d s with the same idempotency key %s "
+                    "(retry %d of %d; the server writes a key at most once)\n",
+                    what, pause_ms / 1000, key, attempt, CLI_KEYED_RETRIES);
+            sleep_ms(pause_ms);
+        }
+        if (!cli->conn) {
+            rc = cli_open_session(cli);
+            if (rc == CLI_USAGE || (rc != CLI_OK && attempt == 0))
+                return rc; /* not sent at all: nothing to advise */
+            if (rc != CLI_OK)
+                continue;
+        }
+        struct yxc_error err;
+        uint64_t id;
+        bool sent = yxc_send(cli->conn, req, &id, &err);
+        if (sent && yxc_await(cli->conn, id, resp, &err)) {
+            if (yxc_check(*resp, &err) || err.code != YANXIU__V1__CODE__UNAVAILABLE)
+                return CLI_OK;
+            /* UNAVAILABLE: the database is down (nothing written) or the outcome unknown. */
+            maybe_applied = maybe_applied || err.outcome_unknown;
+            yxc_free(*resp);
+            *resp = NULL;
+            rc = cli_report(cli, &err);
+            continue;
+        }
+        if (err.fail == YXC_ERR_USAGE) {
+            rc = cli_report(cli, &err);
+            if (strstr(err.message, "frame limit"))
+                fprintf(stderr, "hint: %s is too large for one request; tell the district office\n",
+                        what);
+            if (!maybe_applied)
+                return rc;
+            break;
+        }
+        /* The connection failed with the request possibly on its way or done. */
+        maybe_applied = maybe_applied || sent || err.fail != YXC_ERR_CONNECT;
+        rc = cli_report(cli, &err);
+        cli_close(cli);
+    }
+    if (maybe_applied)
+        fprintf(stderr, "yanxiu: gave up after %d retries: whether the server has %s is unknown.\n",
+                CLI_KEYED_RETRIES, what);
+    else
+        fprintf(stderr, "yanxiu: gave up after %d retries: %s was not written.\n",
+                CLI_KEYED_RETRIES, what);
+    fprintf(stderr,
+            "yanxiu: the idempotency key is %s. Run this command (with this key) once the server "
+            "is back: it writes %s only if the server does not have it yet, and shows the "
+            "answer either way:\n",
+            key, what);
+    put_command_again(cli, key_option, key, stderr);
+    return rc == CLI_OK ? CLI_FAILED : rc;
+}
+
 /* --- terminal prompts --------------------------------------------------------------------- */
 
 /* The terminal's settings while echo is off, for the signal handler to put back. */
@@ -1424,6 +1537,8 @@ int main(int argc, char **argv)
         .server = DEFAULT_SERVER,
         .server_from = "the default",
         .timeout_ms = DEFAULT_TIMEOUT_MS,
+        .argc = argc,
+        .argv = argv,
     };
     const char *env = getenv("YANXIU_SERVER");
     if (env && *env) {

@@ -48,6 +48,9 @@ struct cli {
     bool have_session;
     bool session_sent;
     Yanxiu__V1__Envelope *me; /* the WhoAmIResponse, after cli_open_session */
+    /* The whole command line as given, for "run this again" advice. */
+    int argc;
+    char **argv;
 };
 
 /*
@@ -107,6 +110,26 @@ int cli_report(const struct cli *cli, const struct yxc_error *err);
  * the caller's identity.
  */
 int cli_open_session(struct cli *cli) CLI_MUST_CHECK;
+
+/* How often a write with an idempotency key is sent again by itself (cli_call_keyed). */
+#define CLI_KEYED_RETRIES 3
+
+/*
+ * Sends a write that carries an idempotency key (`key`, already in `req`)
+ * and awaits its answer. Opens the session first when cli->conn is NULL.
+ * When the connection to the server fails or the server answers UNAVAILABLE
+ * (the database unreachable, or the outcome unknown), sends the very same
+ * request again, on a new connection where needed, up to CLI_KEYED_RETRIES
+ * times with a growing pause (1, 2, 4 s): the server applies a key at most
+ * once, so this is safe. On CLI_OK *resp holds the answer (an Error other
+ * than UNAVAILABLE included; the caller frees it). Otherwise, having said
+ * what happened, prints the key and the command line to run again with
+ * `key_option KEY` (added when the command line lacks it), and returns the
+ * exit code. `what` names the write in messages, e.g. "the report".
+ */
+int cli_call_keyed(struct cli *cli, Yanxiu__V1__Envelope *req, const char *what,
+                   const char *key_option, const char *key,
+                   Yanxiu__V1__Envelope **resp) CLI_MUST_CHECK;
 
 /* Closes the connection and frees the answers kept in cli. Safe to call twice. */
 void cli_close(struct cli *cli);

@@ -1412,10 +1412,13 @@ const char cmd_report_submit_usage[] =
     "  --idempotency-key KEY  16 to 64 letters, digits, _ or -: the key of this\n"
     "                         submission. Default: a new random one. A submission\n"
     "                         whose key the server has seen is answered as the first\n"
-    "                         time and writes nothing. yanxiu retries once by itself\n"
-    "                         when the connection fails while waiting for the answer,\n"
-    "                         and prints the key when the outcome stays unknown: run\n"
-    "                         the same command with that key to find out safely\n"
+    "                         time and writes nothing. When the connection fails or\n"
+    "                         the server answers UNAVAILABLE (the database is down,\n"
+    "                         or it cannot know whether the report was written),\n"
+    "                         yanxiu sends the same submission again by itself, up\n"
+    "                         to 3 times, after 1, 2 and 4 s; when it gives up it\n"
+    "                         prints the key and the command to run again with it,\n"
+    "                         which writes the report at most once\n"
     "  --district CODE        admin only: the district (6 digits)\n"
     "  --format FORMAT        " OUT_FORMAT_CHOICES " (default table): the answer. JSON\n"
     "                         keys: unit_code, unit_name, month, version, status,\n"
@@ -1590,43 +1593,6 @@ static void outcome_unknown(const struct submit_opts *o)
             o->key);
 }
 
-/*
- * Sends the submission and awaits the answer (*resp: any body, an Error
- * included). When the connection fails on the way, tries once more on a
- * fresh one with the same idempotency key. Returns an exit code.
- */
-static int submit_send(struct cli *cli, const struct submit_opts *o, Yanxiu__V1__Envelope *req,
-                       Yanxiu__V1__Envelope **resp)
-{
-    for (int attempt = 0;; attempt++) {
-        struct yxc_error err;
-        uint64_t id;
-        if (yxc_send(cli->conn, req, &id, &err) && yxc_await(cli->conn, id, resp, &err))
-            return CLI_OK;
-        bool lost = err.fail == YXC_ERR_IO || err.fail == YXC_ERR_PROTOCOL;
-        if (!lost || attempt > 0) {
-            int rc = cli_report(cli, &err);
-            if (err.fail == YXC_ERR_USAGE && strstr(err.message, "frame limit"))
-                fprintf(stderr, "hint: the report is too large for one request; tell the "
-                                "district office\n");
-            if (lost)
-                outcome_unknown(o);
-            return rc;
-        }
-        fprintf(stderr,
-                "yanxiu: %s\n"
-                "yanxiu: trying once more on a new connection, with the same idempotency key "
-                "(a report the server already has is not written twice)\n",
-                err.message);
-        cli_close(cli);
-        int rc = cli_open_session(cli);
-        if (rc != CLI_OK) {
-            outcome_unknown(o);
-            return rc;
-        }
-    }
-}
-
 /* Prints the server's answer to the submission. Returns an exit code. */
 static int submit_answer(struct cli *cli, const struct submission *s, const struct submit_opts *o,
                          const Yanxiu__V1__Envelope *resp)
@@ -1692,7 +1658,7 @@ int cmd_report_submit(struct cli *cli, int argc, char **argv)
         rc = view_need_district(cli, o.district);
     Yanxiu__V1__Envelope *resp = NULL;
     if (rc == CLI_OK)
-        rc = submit_send(cli, &o, &req, &resp);
+        rc = cli_call_keyed(cli, &req, "the report", "--idempotency-key", o.key, &resp);
     if (rc == CLI_OK)
         rc = submit_answer(cli, &s, &o, resp);
     yxc_free(resp);

@@ -74,6 +74,7 @@ static void set_error(struct yxc_error *err, enum yxc_fail f, const char *fmt, .
     err->code = 0;
     err->timed_out = false;
     err->tls = false;
+    err->outcome_unknown = false;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(err->message, sizeof(err->message), fmt, ap);
@@ -779,6 +780,7 @@ static bool tls_fail(struct yxc_error *err, const char *fmt, ...)
     err->code = 0;
     err->timed_out = false;
     err->tls = true;
+    err->outcome_unknown = false;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(err->message, sizeof(err->message), fmt, ap);
@@ -1201,6 +1203,7 @@ static void append_text(char *buf, size_t cap, const char *s)
 bool yxc_check(const Yanxiu__V1__Envelope *env, struct yxc_error *err)
 {
     err->tls = false;
+    err->outcome_unknown = false;
     if (env && env->body_case != YANXIU__V1__ENVELOPE__BODY_ERROR) {
         err->fail = YXC_OK;
         err->code = 0;
@@ -1217,6 +1220,7 @@ bool yxc_check(const Yanxiu__V1__Envelope *env, struct yxc_error *err)
     err->fail = YXC_ERR_SERVER;
     err->code = (int)e->code;
     err->timed_out = false;
+    err->outcome_unknown = e->outcome_unknown;
     snprintf(m, cap, "%s", frame_code_name((int)e->code));
     if (e->message && e->message[0]) {
         append(m, cap, ": ");

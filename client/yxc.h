@@ -32,6 +32,9 @@ struct yxc_error {
     bool timed_out;    /* YXC_ERR_CONNECT/YXC_ERR_IO because the time ran out */
     bool tls;          /* YXC_ERR_CONNECT because of TLS (handshake or certificate), not TCP */
     char message[512]; /* human-readable, says what to do where it can */
+    /* YXC_ERR_SERVER (UNAVAILABLE): the server cannot know whether the request was
+     * applied (Error.outcome_unknown) */
+    bool outcome_unknown;
 };
 
 /* How to connect. Zero-initialise, then set what you need. */

@@ -6,6 +6,15 @@
  * schema check, PREPARE of every registered statement, as one pipeline) →
  * IDLE ⇄ BUSY. Any failure drops the connection, fails its job with
  * UNAVAILABLE and schedules a reconnect with exponential backoff.
+ *
+ * PostgreSQL commits a pipeline's implicit transaction at its Sync and
+ * nowhere else, so a job lost before its Sync was handed to libpq certainly
+ * wrote nothing; one lost after it may have committed (the answer to COMMIT
+ * is what went missing) and is answered as of unknown outcome.
+ *
+ * Every session runs with synchronous_commit = on whatever the cluster, the
+ * database or the role say: an answer the daemon gives is a promise that
+ * the data survives a crash of PostgreSQL.
  */
 #include "db.h"
 
@@ -59,6 +68,7 @@ struct db_conn {
 
     /* The job in flight and what came back so far. */
     struct db_job *job;
+    bool sync_sent; /* its Sync was handed to libpq: it may commit */
     PGresult **results;
     int got;
     int null_streak;
@@ -324,6 +334,20 @@ static void job_fail(struct db_job *job, int code, const char *message)
     job_finish(job, &out);
 }
 
+/* The job's Sync may have reached PostgreSQL, but not its answer. */
+static void job_fail_unknown(struct db_job *job)
+{
+    struct db_outcome out = {
+        .ok = false,
+        .code = YANXIU__V1__CODE__UNAVAILABLE,
+        .sqlstate = "",
+        .message = "the database connection was lost after the request was sent and before "
+                   "its answer came back: whether it was committed is unknown",
+        .detail = "",
+        .outcome_unknown = true};
+    job_finish(job, &out);
+}
+
 static void dc_clear_results(struct db_conn *dc)
 {
     if (dc->results) {
@@ -375,7 +399,9 @@ static void dc_drop(struct db_conn *dc, const char *why)
         dc->pg = NULL;
     }
     struct db_job *job = dc->job;
+    bool sync_sent = dc->sync_sent;
     dc->job = NULL;
+    dc->sync_sent = false;
     dc_clear_results(dc);
     dc->state = DC_DOWN;
     if (!pool->fatal && pool_up(pool) == 0 && pool->p.on_down)
@@ -388,9 +414,12 @@ static void dc_drop(struct db_conn *dc, const char *why)
         log_warn("db[%d]: cannot connect: %s; retrying with backoff", dc->index, why);
     else
         log_debug("db[%d]: cannot connect: %s", dc->index, why);
-    if (job)
+    if (job && sync_sent)
+        job_fail_unknown(job);
+    else if (job)
         job_fail(job, YANXIU__V1__CODE__UNAVAILABLE,
-                 "the database connection was lost; the request was not committed, try again");
+                 "the database connection was lost before the request was sent; nothing was "
+                 "written, try again");
     if (pool_up(pool) == 0)
         fail_queue(pool, "the database is not reachable; try again later");
     if (pool->fatal)
@@ -402,10 +431,18 @@ static void dc_drop(struct db_conn *dc, const char *why)
     dc->backoff_ms = dc->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : dc->backoff_ms * 2;
 }
 
-/* Sends the steps of `job` as one pipeline followed by a Sync. */
+/* Sends the steps of `job` as one pipeline followed by a Sync. The job is
+ * the connection's from the start, so that dc_drop fails it on any error. */
 static bool dc_send(struct db_conn *dc, struct db_job *job)
 {
     PGconn *pg = dc->pg;
+    dc->job = job;
+    dc->sync_sent = false;
+    dc->got = 0;
+    dc->null_streak = 0;
+    dc->results = calloc((size_t)job->nsteps + 1, sizeof(PGresult *));
+    if (!dc->results)
+        return false;
     for (int i = 0; i < job->nsteps; i++) {
         struct step *s = &job->steps[i];
         int ok = 0;
@@ -425,14 +462,11 @@ static bool dc_send(struct db_conn *dc, struct db_job *job)
         if (!ok)
             return false;
     }
+    /* From here on the Sync may be on its way (PQpipelineSync flushes),
+     * even when it reports a failure. */
+    dc->sync_sent = true;
     if (!PQpipelineSync(pg))
         return false;
-    dc->results = calloc((size_t)job->nsteps + 1, sizeof(PGresult *));
-    if (!dc->results)
-        return false;
-    dc->job = job;
-    dc->got = 0;
-    dc->null_streak = 0;
     int f = PQflush(pg);
     if (f < 0)
         return false;
@@ -445,12 +479,8 @@ static void dc_start_job(struct db_conn *dc, struct db_job *job)
     if (!dc_send(dc, job)) {
         char why[256];
         snprintf(why, sizeof(why), "send failed: %s", PQerrorMessage(dc->pg));
-        if (!dc->job) {
-            /* The job never got attached: fail it here, then drop. */
-            job_fail(job, YANXIU__V1__CODE__UNAVAILABLE,
-                     "the database connection failed; the request was not committed, try again");
-        }
-        dc_drop(dc, why);
+        why[strcspn(why, "\n")] = '\0';
+        dc_drop(dc, why); /* fails the job, which dc_send attached */
     }
 }
 
@@ -466,6 +496,7 @@ static void dc_complete(struct db_conn *dc)
     PGresult *error = dc->error;
     int got = dc->got;
     dc->job = NULL;
+    dc->sync_sent = false;
     dc->results = NULL;
     dc->error = NULL;
     dc->got = 0;
@@ -566,10 +597,13 @@ static void dc_begin_setup(struct db_conn *dc)
     const char *tv[] = {timeout};
     struct step *s;
     bool ok = true;
-    /* 0: statement_timeout for every later statement of this session. */
+    /* 0: statement_timeout for every later statement of this session, and
+     * synchronous_commit on over whatever the cluster, database or role set:
+     * a commit is answered only once its WAL is on disk. */
     if ((s = job_push(job))) {
         s->kind = STEP_QUERY;
-        s->sql = "SELECT set_config('statement_timeout', $1, false)";
+        s->sql = "SELECT set_config('statement_timeout', $1, false), "
+                 "set_config('synchronous_commit', 'on', false)";
         ok = step_copy_params(s, 1, tv, NULL, NULL);
         job->nsteps++;
     } else {

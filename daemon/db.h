@@ -31,6 +31,10 @@ struct db_outcome {
     const char *detail;   /* DETAIL, "" if none */
     int nresults;         /* one per statement, in order, when ok */
     PGresult *const *results;
+    /* !ok with UNAVAILABLE because the connection was lost after the job's
+     * Sync may have reached PostgreSQL: the job may have committed or not,
+     * and nobody can tell from here. False when it certainly did not. */
+    bool outcome_unknown;
 };
 
 /*

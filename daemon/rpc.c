@@ -276,6 +276,40 @@ void rpc_fail(struct rpc_req *req, int code, const char *fmt, ...)
     rpc_fail_violations(req, code, msg, NULL, 0);
 }
 
+/* Whether the request carries an idempotency key, with which the server
+ * applies it at most once however often it is sent. */
+static bool has_idempotency_key(const struct rpc_req *req)
+{
+    return req->env && req->env->body_case == YANXIU__V1__ENVELOPE__BODY_SUBMIT_REPORT;
+}
+
+/*
+ * The database may have committed the request or not (db_outcome's
+ * outcome_unknown): UNAVAILABLE with outcome_unknown set, and a message
+ * that says so, never that nothing was written.
+ */
+static void fail_unknown(struct rpc_req *req, const struct db_outcome *out)
+{
+    const char *name = req->method ? req->method->name : "?";
+    log_warn("request conn=%llu id=%llu method=%s: outcome unknown: %s", req->conn_id,
+             (unsigned long long)req->id, name, out->message);
+    char msg[1024];
+    snprintf(msg, sizeof(msg), "%s: %s; %s", name, out->message,
+             has_idempotency_key(req)
+                 ? "sending it again with the same idempotency key is safe: the server "
+                   "applies a key at most once and answers a repeat as the first time"
+                 : "look at the current state before repeating a change");
+    Yanxiu__V1__Error err = YANXIU__V1__ERROR__INIT;
+    err.code = YANXIU__V1__CODE__UNAVAILABLE;
+    err.message = msg;
+    err.outcome_unknown = true;
+    Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
+    env.body_case = YANXIU__V1__ENVELOPE__BODY_ERROR;
+    env.error = &err;
+    req_send(req, &env);
+    req_end(req, err.code);
+}
+
 void rpc_fail_db(struct rpc_req *req, const struct db_outcome *out)
 {
     const char *name = req->method ? req->method->name : "?";
@@ -288,6 +322,10 @@ void rpc_fail_db(struct rpc_req *req, const struct db_outcome *out)
         rpc_fail(req, out->code,
                  "internal error in %s; the server log has the details (request %llu)", name,
                  (unsigned long long)req->id);
+        return;
+    }
+    if (out->outcome_unknown) {
+        fail_unknown(req, out);
         return;
     }
     if (out->code == YANXIU__V1__CODE__UNAVAILABLE && !out->sqlstate[0]) {

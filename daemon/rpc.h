@@ -73,7 +73,9 @@ void rpc_fail_violations(struct rpc_req *req, int code, const char *message,
 /*
  * Answers a failed database job: the SQLSTATE's code and, for errors our
  * own SQL raised, its message; internal errors are logged in full and the
- * client told only the request id to quote.
+ * client told only the request id to quote. A job whose outcome is unknown
+ * (the connection was lost after its Sync) is answered UNAVAILABLE with
+ * Error.outcome_unknown set, never as "not committed".
  */
 void rpc_fail_db(struct rpc_req *req, const struct db_outcome *out);
 
