@@ -35,6 +35,12 @@ struct server {
     unsigned long long next_conn_id;
     bool draining;
     struct timespec drain_start;
+    /* accept() failing (EMFILE ...): the listener pauses, accept_retry re-enables it */
+    struct event *accept_retry;
+    int accept_backoff_ms;            /* the current pause; 0 while accepting works */
+    unsigned long accept_failures;    /* since accepting last worked */
+    unsigned long accept_suppressed;  /* failures not logged since the last line */
+    struct timespec accept_logged_at; /* at most one line a second */
     int exit_code;
 };
 
