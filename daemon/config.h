@@ -22,6 +22,13 @@ struct config {
     int max_frame;       /* bytes; a larger announced frame is refused */
     int max_inflight;    /* unanswered requests per connection before we stop reading */
     int idle_timeout;    /* seconds without traffic before a connection is closed */
+    int frame_timeout;       /* seconds from a frame's first byte to its last, after login */
+    int frame_timeout_login; /* the same before login */
+    int login_timeout;       /* seconds a connection may stay without logging in */
+    int max_connections_per_addr; /* from one address (IPv6: /64) at once */
+    int max_unauthenticated;      /* not yet logged in, all addresses together */
+    int max_output;       /* unsent bytes of a logged-in connection before reading pauses */
+    int max_output_total; /* unsent bytes of all connections before the greediest is closed */
     int drain_timeout;   /* seconds SIGTERM waits for in-flight work */
     int log_level;       /* enum log_level */
     char *tls_cert;      /* PEM certificate chain; with tls_key turns TLS on */
@@ -39,6 +46,7 @@ struct config {
     int lockout_window;   /* seconds */
     int hash_threads;     /* argon2id workers; 0: one per core */
     int hash_queue;       /* logins waiting for a worker before RESOURCE_EXHAUSTED */
+    int hash_queue_per_addr; /* of them from one client address */
 };
 
 /* Sets every key to its default. Strings are malloc'd. */

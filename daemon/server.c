@@ -19,6 +19,7 @@
 #include "hashpool.h"
 #include "log.h"
 #include "migrate.h"
+#include "peer.h"
 #include "rpc.h"
 #include "session.h"
 #include "tls.h"
@@ -282,10 +283,16 @@ int server_run(const char *config_path, struct config *cfg)
         log_error("%s", err);
         goto out;
     }
+    srv->peers = peer_table_new();
+    if (!srv->peers) {
+        log_error("out of memory");
+        goto out;
+    }
     if (!listen_on(srv))
         goto out;
 
-    srv->hash = hashpool_new(srv->base, srv->cfg.hash_threads, srv->cfg.hash_queue);
+    srv->hash = hashpool_new(srv->base, srv->cfg.hash_threads, srv->cfg.hash_queue,
+                             srv->cfg.hash_queue_per_addr);
     if (!srv->hash) {
         log_error("cannot start the password hashing workers");
         goto out;
@@ -315,6 +322,7 @@ int server_run(const char *config_path, struct config *cfg)
 
 out:
     conn_free_all(srv);
+    peer_table_free(srv->peers);
     db_pool_free(srv->db);
     hashpool_free(srv->hash);
     if (srv->listener)

@@ -31,6 +31,10 @@ struct server {
     struct conn_list conns;   /* open connections */
     struct conn_list reap;    /* closed, waiting to be freed */
     int nconns;
+    int nunauth;               /* of them not logged in (max_unauthenticated) */
+    struct peer_table *peers;  /* connections per client address */
+    size_t out_total;          /* unsent answer bytes of all connections (max_output_total) */
+    size_t out_peak;           /* its highest since the heap was last trimmed */
     int inflight; /* requests received and not yet answered, all connections */
     unsigned long long next_conn_id;
     bool draining;
