@@ -182,7 +182,11 @@ static void shed_output(struct server *srv)
                  "hold %zu (max_output_total = %d); a client must read its answers",
                  c->id, c->peer, n, stalled ? "the most of any connection not reading" : "the most",
                  srv->out_total, srv->cfg.max_output_total);
-        evbuffer_drain(bufferevent_get_output(c->bev), n);
+        /* A bufferevent keeps the start of its output frozen but for its own writes. */
+        struct evbuffer *out = bufferevent_get_output(c->bev);
+        evbuffer_unfreeze(out, 1);
+        evbuffer_drain(out, n);
+        evbuffer_freeze(out, 1);
         if (c->closing)
             schedule_reap(c);
         else
@@ -425,9 +429,9 @@ static bool make_room_unauth(struct conn *c)
     if (!most || most == c->addr || most->unauth <= c->addr->unauth) {
         conn_close(c, YANXIU__V1__CODE__RESOURCE_EXHAUSTED,
                    "%d connections are waiting to log in, the limit (max_unauthenticated), and "
-                   "address %s holds %d of them; log in on the open ones first, or try again "
-                   "later",
-                   srv->cfg.max_unauthenticated, c->addr->name, c->addr->unauth);
+                   "address %s already holds %d of them, its share; log in on the open ones "
+                   "first, or try again later",
+                   srv->cfg.max_unauthenticated, c->addr->name, c->addr->unauth - 1);
         return false;
     }
     struct conn *old = TAILQ_FIRST(&most->unauth_conns);
