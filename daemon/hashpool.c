@@ -1,11 +1,12 @@
 /*
  * hashpool: worker threads for libsodium's crypto_pwhash (argon2id).
  * The queue is fair: every waiting login sits in the lane of its client
- * address and in the lane of its user name, and the workers take the
- * oldest login of the next address lane, then of the next name lane, in
- * turn. A flood from one address, or on one name from many addresses,
- * then delays another user's login by about one hash per worker, not by
- * the whole flood.
+ * address and in the lane of its user name. The workers take turns between
+ * the two rings of lanes, and in each ring serve the lanes in turn, a new
+ * lane first. No address and no name may keep more than all workers but
+ * one busy, so a flood from one address (or on one name from many) leaves
+ * a worker free for everybody else: another user's login waits for no
+ * flooded hash at all, only for its own.
  */
 #include "hashpool.h"
 
@@ -13,8 +14,8 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sodium.h>
-#include <stdlib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -34,10 +35,12 @@ struct lane {
     struct lane *next; /* in its ring */
     struct hjob *head, *tail;
     int queued;
+    int running; /* its jobs being hashed now */
     char key[MAX_KEY];
 };
 
-/* Lanes served in turn; a lane that ran empty leaves when its turn comes. */
+/* Lanes served in turn; a lane with nothing queued or running leaves when
+ * the ring's head reaches it. */
 struct ring {
     struct lane *head, *tail;
 };
@@ -79,7 +82,7 @@ static void job_free(struct hjob *j)
     free(j);
 }
 
-/* The lane of `key` in ring r, added at the ring's end when missing (NULL: no memory). */
+/* The lane of `key` in ring r; a new one goes first in the ring (NULL: no memory). */
 static struct lane *lane_get(struct ring *r, const char *key)
 {
     for (struct lane *l = r->head; l; l = l->next)
@@ -89,11 +92,10 @@ static struct lane *lane_get(struct ring *r, const char *key)
     if (!l)
         return NULL;
     snprintf(l->key, sizeof(l->key), "%s", key);
-    if (r->tail)
-        r->tail->next = l;
-    else
-        r->head = l;
-    r->tail = l;
+    l->next = r->head;
+    r->head = l;
+    if (!r->tail)
+        r->tail = l;
     return l;
 }
 
@@ -124,32 +126,57 @@ static void lane_unlink(struct hjob *j, int k)
     l->queued--;
 }
 
-/* Takes the next job, from rings in turn; NULL when none waits. Under hp->mu. */
+/* Workers one address or one name may keep busy: all but one, when there are two. */
+static int lane_cap(const struct hashpool *hp)
+{
+    return hp->nthreads > 1 ? hp->nthreads - 1 : 1;
+}
+
+/*
+ * Takes the next job that may run: from the rings in turn, in a ring from
+ * the first lane below its cap whose oldest such job's other lane is below
+ * its cap too; that lane then goes to the end of its ring. NULL when none
+ * may run now. Under hp->mu.
+ */
 static struct hjob *next_job(struct hashpool *hp)
 {
+    int cap = lane_cap(hp);
     for (int tries = 0; tries < NLANES; tries++) {
-        struct ring *r = &hp->rings[hp->turn];
+        int k = hp->turn;
+        struct ring *r = &hp->rings[k];
         hp->turn = (hp->turn + 1) % NLANES;
         struct lane *l;
-        while ((l = r->head) && l->queued == 0) { /* emptied through its other lane */
+        while ((l = r->head) && l->queued == 0 && l->running == 0) {
             r->head = l->next;
             if (!r->head)
                 r->tail = NULL;
             free(l);
         }
-        if (!l)
-            continue;
-        struct hjob *j = l->head;
-        if (l->next) { /* its turn is over: to the end of the ring */
-            r->head = l->next;
-            l->next = NULL;
-            r->tail->next = l;
-            r->tail = l;
+        struct lane *prev = NULL;
+        for (; l; prev = l, l = l->next) {
+            if (l->queued == 0 || l->running >= cap)
+                continue;
+            struct hjob *j = l->head;
+            while (j && j->lane[1 - k]->running >= cap)
+                j = j->next[k];
+            if (!j)
+                continue;
+            if (l->next) { /* its turn is over: to the end of the ring */
+                if (prev)
+                    prev->next = l->next;
+                else
+                    r->head = l->next;
+                l->next = NULL;
+                r->tail->next = l;
+                r->tail = l;
+            }
+            for (int m = 0; m < NLANES; m++) {
+                lane_unlink(j, m);
+                j->lane[m]->running++;
+            }
+            hp->queued--;
+            return j;
         }
-        for (int k = 0; k < NLANES; k++)
-            lane_unlink(j, k);
-        hp->queued--;
-        return j;
     }
     return NULL;
 }
@@ -173,6 +200,15 @@ static void *worker(void *arg)
         if (j->ok && crypto_pwhash_str_needs_rehash(stored, OPS, MEM) != 0)
             j->rehashed = crypto_pwhash_str(j->new_hash, j->password, j->pwlen, OPS, MEM) == 0;
         sodium_memzero(j->password, j->pwlen);
+
+        /* Its lanes may now start another job; the job forgets them. */
+        pthread_mutex_lock(&hp->mu);
+        for (int m = 0; m < NLANES; m++) {
+            j->lane[m]->running--;
+            j->lane[m] = NULL;
+        }
+        pthread_cond_broadcast(&hp->cv);
+        pthread_mutex_unlock(&hp->mu);
 
         ssize_t w;
         do {
