@@ -22,18 +22,21 @@ struct config {
     int max_frame;       /* bytes; a larger announced frame is refused */
     int max_inflight;    /* unanswered requests per connection before we stop reading */
     int idle_timeout;    /* seconds without traffic before a connection is closed */
-    int frame_timeout;       /* seconds from a frame's first byte to its last, after login */
-    int frame_timeout_login; /* the same before login */
-    int login_timeout;       /* seconds a connection may stay without logging in */
-    int max_connections_per_addr; /* from one address (IPv6: /64) at once */
-    int max_unauthenticated;      /* not yet logged in, all addresses together */
-    int max_output;       /* unsent bytes of a logged-in connection before reading pauses */
-    int max_output_total; /* unsent bytes of all connections before the greediest is closed */
     int drain_timeout;   /* seconds SIGTERM waits for in-flight work */
     int log_level;       /* enum log_level */
     char *tls_cert;      /* PEM certificate chain; with tls_key turns TLS on */
     char *tls_key;       /* PEM private key */
     int plaintext;       /* bool: serve without TLS (loopback addresses only) */
+
+    /* [server] bounds on what one client may hold */
+    int frame_timeout;            /* seconds from a frame's first byte to its last, after login */
+    int frame_timeout_login;      /* the same before login */
+    int login_timeout;            /* seconds a connection may stay without logging in */
+    int max_connections_per_addr; /* from one address (IPv6: /64) at once */
+    int max_unauthenticated;      /* not yet logged in, all addresses together */
+    int max_output;               /* unsent bytes of a logged-in connection before reading pauses */
+    int max_output_total; /* unsent bytes of all connections before the greediest is closed */
+
     /* [database] */
     char *conninfo;         /* libpq conninfo of the daemon's (non-owner) role */
     char *migrate_conninfo; /* libpq conninfo of the schema owner, for `yanxiud migrate` */
@@ -46,7 +49,8 @@ struct config {
     int lockout_window;   /* seconds */
     int hash_threads;     /* argon2id workers; 0: one per core */
     int hash_queue;       /* logins waiting for a worker before RESOURCE_EXHAUSTED */
-    int hash_queue_per_addr; /* of them from one client address */
+
+    int hash_queue_per_addr; /* of hash_queue, from one client address */
 };
 
 /* Sets every key to its default. Strings are malloc'd. */

@@ -12,8 +12,8 @@
 
 #include <arpa/inet.h>
 #include <event2/buffer.h>
-#include <malloc.h>
 #include <event2/bufferevent_ssl.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/err.h>
@@ -116,8 +116,7 @@ void conn_logged_in(struct conn *c)
     c->authenticated = true;
     unauth_leave(c);
     event_del(c->login_deadline);
-    bufferevent_setwatermark(c->bev, EV_READ, 0,
-                             (size_t)c->srv->cfg.max_frame + FRAME_HEADER_SIZE);
+    bufferevent_setwatermark(c->bev, EV_READ, 0, (size_t)c->srv->cfg.max_frame + FRAME_HEADER_SIZE);
     update_reading(c);
 }
 
@@ -163,7 +162,8 @@ static void shed_output(struct server *srv)
     while (srv->out_total > (size_t)srv->cfg.max_output_total) {
         struct conn *c, *most = NULL, *stalled = NULL;
         size_t most_n = 0, stalled_n = 0;
-        TAILQ_FOREACH(c, &srv->conns, link) {
+        TAILQ_FOREACH(c, &srv->conns, link)
+        {
             size_t n = evbuffer_get_length(bufferevent_get_output(c->bev));
             if (n > most_n) {
                 most_n = n;
@@ -241,9 +241,8 @@ void conn_close(struct conn *c, int code, const char *fmt, ...)
         schedule_reap(c);
     } else {
         /* Let the output drain; the write callback (or a write timeout) reaps. */
-        struct timeval last = {c->srv->cfg.idle_timeout < LAST_WORDS_S ? c->srv->cfg.idle_timeout
-                                                                       : LAST_WORDS_S,
-                               0};
+        struct timeval last = {
+            c->srv->cfg.idle_timeout < LAST_WORDS_S ? c->srv->cfg.idle_timeout : LAST_WORDS_S, 0};
         bufferevent_set_timeouts(c->bev, NULL, &last);
         bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
         bufferevent_enable(c->bev, EV_WRITE);
@@ -347,7 +346,8 @@ static void conn_login_deadline_cb(evutil_socket_t fd, short what, void *arg)
     /* A Login waiting for its hash (a storm fills the queue) is not late:
      * look again in a second. The hash queue is bounded, so this ends. */
     struct rpc_req *req;
-    TAILQ_FOREACH(req, &c->reqs, link) {
+    TAILQ_FOREACH(req, &c->reqs, link)
+    {
         if (req->method && req->method->body == YANXIU__V1__ENVELOPE__BODY_LOGIN) {
             struct timeval again = {1, 0};
             event_add(c->login_deadline, &again);
@@ -506,8 +506,7 @@ void conn_accept(struct server *srv, evutil_socket_t fd, const struct sockaddr *
     c->frame_deadline = evtimer_new(srv->base, conn_frame_deadline_cb, c);
     c->addr = peer_get(srv->peers, sa);
     c->out_cb = c->bev ? evbuffer_add_cb(bufferevent_get_output(c->bev), conn_out_cb, c) : NULL;
-    if (!c->bev || !c->more || !c->login_deadline || !c->frame_deadline || !c->addr ||
-        !c->out_cb) {
+    if (!c->bev || !c->more || !c->login_deadline || !c->frame_deadline || !c->addr || !c->out_cb) {
         if (c->bev)
             bufferevent_free(c->bev);
         else

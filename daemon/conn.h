@@ -25,12 +25,13 @@ struct conn {
     bool authenticated; /* logged in, or a request on it carried a valid session */
     bool closing;       /* no more reading; freed once the output is flushed */
     bool reaping;       /* on srv->reap */
-    struct peer *addr;  /* its client address (counts per address) */
-    bool in_unauth;     /* counted in srv->nunauth and addr->unauth_conns */
+
+    struct peer *addr; /* its client address (counts per address) */
+    bool in_unauth;    /* counted in srv->nunauth and addr->unauth_conns */
     TAILQ_ENTRY(conn) unauth_link;
-    struct event *login_deadline; /* login_timeout after accept, until logged in */
-    struct event *frame_deadline; /* frame_timeout(_login) from a frame's first byte */
-    bool frame_started;           /* frame_deadline runs for the frame at the input's head */
+    struct event *login_deadline;     /* login_timeout after accept, until logged in */
+    struct event *frame_deadline;     /* frame_timeout(_login) from a frame's first byte */
+    bool frame_started;               /* frame_deadline runs for the frame at the input's head */
     struct evbuffer_cb_entry *out_cb; /* keeps srv->out_total */
     struct timeval out_progress;      /* last time its output went out (or began) */
 };

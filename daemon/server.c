@@ -57,8 +57,8 @@ static void on_accept_error(struct evconnlistener *l, void *arg)
     int err = EVUTIL_SOCKET_ERROR();
     evconnlistener_disable(l);
     srv->accept_failures++;
-    srv->accept_backoff_ms = srv->accept_backoff_ms ? srv->accept_backoff_ms * 2
-                                                    : ACCEPT_RETRY_MIN_MS;
+    srv->accept_backoff_ms =
+        srv->accept_backoff_ms ? srv->accept_backoff_ms * 2 : ACCEPT_RETRY_MIN_MS;
     if (srv->accept_backoff_ms > ACCEPT_RETRY_MAX_MS)
         srv->accept_backoff_ms = ACCEPT_RETRY_MAX_MS;
     struct timespec now;
@@ -272,9 +272,9 @@ int server_run(const char *config_path, struct config *cfg)
     srv->sig_term = evsignal_new(srv->base, SIGTERM, on_term, srv);
     srv->sig_int = evsignal_new(srv->base, SIGINT, on_term, srv);
     srv->sig_hup = evsignal_new(srv->base, SIGHUP, on_hup, srv);
-    if (!srv->reap_ev || !srv->drain_tick || !srv->accept_retry || !srv->sig_term || !srv->sig_int || !srv->sig_hup ||
-        event_add(srv->sig_term, NULL) || event_add(srv->sig_int, NULL) ||
-        event_add(srv->sig_hup, NULL)) {
+    if (!srv->reap_ev || !srv->drain_tick || !srv->accept_retry || !srv->sig_term ||
+        !srv->sig_int || !srv->sig_hup || event_add(srv->sig_term, NULL) ||
+        event_add(srv->sig_int, NULL) || event_add(srv->sig_hup, NULL)) {
         log_error("cannot set up events");
         goto out;
     }

@@ -31,14 +31,15 @@ struct server {
     struct conn_list conns;   /* open connections */
     struct conn_list reap;    /* closed, waiting to be freed */
     int nconns;
-    int nunauth;               /* of them not logged in (max_unauthenticated) */
-    struct peer_table *peers;  /* connections per client address */
-    size_t out_total;          /* unsent answer bytes of all connections (max_output_total) */
-    size_t out_peak;           /* its highest since the heap was last trimmed */
     int inflight; /* requests received and not yet answered, all connections */
     unsigned long long next_conn_id;
     bool draining;
     struct timespec drain_start;
+    /* what clients hold: connections per address, not logged in, unsent output */
+    struct peer_table *peers;
+    int nunauth;      /* connections not logged in (max_unauthenticated) */
+    size_t out_total; /* unsent answer bytes of all connections (max_output_total) */
+    size_t out_peak;  /* its highest since the heap was last trimmed */
     /* accept() failing (EMFILE ...): the listener pauses, accept_retry re-enables it */
     struct event *accept_retry;
     int accept_backoff_ms;            /* the current pause; 0 while accepting works */

@@ -307,8 +307,8 @@ static void byte_a_second_after_login_is_cut_at_frame_timeout(void **state)
     int code;
     char msg[512];
     double s = trickle_until_closed(fd, frame, len, 12, &code, msg, sizeof(msg));
-    printf("one byte a second after login: closed after %.1f s: %s: %s\n", s,
-           frame_code_name(code), msg);
+    printf("one byte a second after login: closed after %.1f s: %s: %s\n", s, frame_code_name(code),
+           msg);
     free(frame);
     close(fd);
     if (s < 0)
@@ -397,8 +397,7 @@ static void one_address_at_its_cap_does_not_lock_out_another(void **state)
     int served = 0;
     for (int i = 0; i < N; i++)
         served += ok[i];
-    printf("127.0.0.1 asked for %d connections: %d served, the others told: %s\n", N, served,
-           why);
+    printf("127.0.0.1 asked for %d connections: %d served, the others told: %s\n", N, served, why);
     assert_int_equal(served, 10);
     for (int i = 0; i < 10; i++)
         assert_true(ok[i]);
@@ -707,8 +706,7 @@ static void assert_storm_latency(int64_t ms, int64_t alone, const char *storm)
                  (long long)ms, storm, (long long)limit, (long long)alone);
 }
 
-static void correct_login_during_a_storm_from_one_address_is_answered_within_a_second(
-    void **state)
+static void correct_login_during_a_storm_from_one_address_is_answered_within_a_second(void **state)
 {
     it_add_user("bounds.calm1", "admin", NULL, NULL, PASSWORD);
     int64_t each[TIMED];
