@@ -68,6 +68,7 @@ struct hashpool {
     struct ring rings[NLANES];
     int turn; /* the ring the next job comes from */
     int queued, queue_len, per_addr;
+    int lane_cap; /* workers one address or one name may keep busy */
     bool stopping;
     int pipe_rd, pipe_wr; /* finished jobs travel back as pointers */
     struct event *done_ev;
@@ -126,12 +127,6 @@ static void lane_unlink(struct hjob *j, int k)
     l->queued--;
 }
 
-/* Workers one address or one name may keep busy: all but one, when there are two. */
-static int lane_cap(const struct hashpool *hp)
-{
-    return hp->nthreads > 1 ? hp->nthreads - 1 : 1;
-}
-
 /*
  * Takes the next job that may run: from the rings in turn, in a ring from
  * the first lane below its cap whose oldest such job's other lane is below
@@ -140,7 +135,7 @@ static int lane_cap(const struct hashpool *hp)
  */
 static struct hjob *next_job(struct hashpool *hp)
 {
-    int cap = lane_cap(hp);
+    int cap = hp->lane_cap;
     for (int tries = 0; tries < NLANES; tries++) {
         int k = hp->turn;
         struct ring *r = &hp->rings[k];
@@ -266,6 +261,8 @@ struct hashpool *hashpool_new(struct event_base *base, int threads, int queue_le
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         threads = n > 0 ? (int)n : 1;
     }
+    /* All workers but one, when there are two: one stays free for the others. */
+    hp->lane_cap = threads > 1 ? threads - 1 : 1;
     hp->threads = calloc((size_t)threads, sizeof(pthread_t));
     if (!hp->threads)
         goto fail;
