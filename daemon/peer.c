@@ -79,7 +79,7 @@ static unsigned bucket_of(const unsigned char key[17])
 struct peer *peer_get(struct peer_table *t, const struct sockaddr *sa)
 {
     unsigned char key[17];
-    char name[sizeof(((struct peer *)0)->name)] = "?";
+    char name[PEER_NAME_LEN] = "?";
     if (!peer_key(sa, key, name, sizeof(name)))
         memset(key, 0, sizeof(key)); /* not IP (never, on our listener): one shared peer */
     unsigned b = bucket_of(key);

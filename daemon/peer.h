@@ -16,13 +16,17 @@
 struct conn;
 struct peer_table;
 
+#define PEER_NAME_LEN (INET6_ADDRSTRLEN + 4)
+
+TAILQ_HEAD(unauth_list, conn);
+
 struct peer {
     struct peer *next;               /* hash chain */
     unsigned char key[17];           /* family byte, then the address (IPv6: its /64) */
-    char name[INET6_ADDRSTRLEN + 4]; /* for messages: "192.0.2.7", "2001:db8:1:2::/64" */
+    char name[PEER_NAME_LEN];        /* for messages: "192.0.2.7", "2001:db8:1:2::/64" */
     int conns;                       /* connections, closing ones too, until freed */
     int unauth;                      /* of them: open and not logged in */
-    TAILQ_HEAD(, conn) unauth_conns; /* those, oldest first (conn.unauth_link) */
+    struct unauth_list unauth_conns; /* those, oldest first (conn.unauth_link) */
 };
 
 struct peer_table *peer_table_new(void) __attribute__((warn_unused_result));
