@@ -42,6 +42,9 @@ struct key {
 static const struct key keys[] = {
     INT_KEY("auth", hash_queue, 256, 1, 100000, false,
             "logins waiting for a hashing worker before RESOURCE_EXHAUSTED"),
+    INT_KEY("auth", hash_queue_per_addr, 128, 1, 100000, false,
+            "logins from one client address waiting for a hashing worker before "
+            "RESOURCE_EXHAUSTED"),
     INT_KEY("auth", hash_threads, 0, 0, 256, false, "argon2id worker threads; 0: one per core"),
     INT_KEY("auth", lockout_failures, 10, 1, 1000, true,
             "failed logins of one name within lockout_window that lock it"),
@@ -65,16 +68,30 @@ static const struct key keys[] = {
             "requests waiting for a connection before RESOURCE_EXHAUSTED"),
     INT_KEY("server", drain_timeout, 30, 0, 3600, false,
             "seconds SIGTERM waits for in-flight work"),
+    INT_KEY("server", frame_timeout, 60, 1, 86400, true,
+            "seconds a frame may take from its first byte to its last, after login"),
+    INT_KEY("server", frame_timeout_login, 10, 1, 3600, true,
+            "seconds a frame may take from its first byte to its last, before login"),
     INT_KEY("server", idle_timeout, 300, 1, 86400, true,
             "seconds before an idle connection is closed"),
     STR_KEY("server", listen, "127.0.0.1", "address to listen on"),
     {"server", "log_level", KEY_LEVEL, offsetof(struct config, log_level), LOG_INFO, NULL, 0, 0,
      true, "error, warn, info or debug"},
+    INT_KEY("server", login_timeout, 60, 1, 86400, true,
+            "seconds a connection may stay open without logging in"),
     INT_KEY("server", max_connections, 1024, 1, 1000000, true, "client connections at once"),
+    INT_KEY("server", max_connections_per_addr, 256, 1, 1000000, true,
+            "client connections at once from one address (IPv6: one /64)"),
     INT_KEY("server", max_frame, 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024, false,
             "largest frame in bytes"),
     INT_KEY("server", max_inflight, 32, 1, 10000, true,
             "unanswered requests per connection before reading pauses"),
+    INT_KEY("server", max_output, 1024 * 1024, 4096, 1024 * 1024 * 1024, true,
+            "unsent answer bytes of a logged-in connection before reading from it pauses"),
+    INT_KEY("server", max_output_total, 256 * 1024 * 1024, 1024 * 1024, INT_MAX, true,
+            "unsent answer bytes of all connections; beyond, the greediest non-reader is closed"),
+    INT_KEY("server", max_unauthenticated, 256, 1, 1000000, true,
+            "connections at once that have not logged in yet"),
     {"server", "plaintext", KEY_BOOL, offsetof(struct config, plaintext), 0, NULL, 0, 1, false,
      "yes: serve without TLS; allowed on loopback addresses only"},
     INT_KEY("server", port, 7433, 1, 65535, false, "TCP port"),
@@ -289,6 +306,13 @@ bool config_validate(const struct config *cfg, char *err, size_t errlen)
         snprintf(err, errlen,
                  "[server] no TLS configured: set tls_cert and tls_key, or, on a "
                  "loopback address only, plaintext = yes");
+        return false;
+    }
+    if (cfg->max_output_total < cfg->max_frame || cfg->max_output_total < cfg->max_output) {
+        snprintf(err, errlen,
+                 "[server] max_output_total = %d is below max_frame (%d) or max_output (%d): "
+                 "one answer could then close its own connection; raise max_output_total",
+                 cfg->max_output_total, cfg->max_frame, cfg->max_output);
         return false;
     }
     if (cfg->plaintext && !tls_is_loopback(cfg->listen)) {

@@ -27,6 +27,16 @@ struct config {
     char *tls_cert;      /* PEM certificate chain; with tls_key turns TLS on */
     char *tls_key;       /* PEM private key */
     int plaintext;       /* bool: serve without TLS (loopback addresses only) */
+
+    /* [server] bounds on what one client may hold */
+    int frame_timeout;            /* seconds from a frame's first byte to its last, after login */
+    int frame_timeout_login;      /* the same before login */
+    int login_timeout;            /* seconds a connection may stay without logging in */
+    int max_connections_per_addr; /* from one address (IPv6: /64) at once */
+    int max_unauthenticated;      /* not yet logged in, all addresses together */
+    int max_output;               /* unsent bytes of a logged-in connection before reading pauses */
+    int max_output_total; /* unsent bytes of all connections before the greediest is closed */
+
     /* [database] */
     char *conninfo;         /* libpq conninfo of the daemon's (non-owner) role */
     char *migrate_conninfo; /* libpq conninfo of the schema owner, for `yanxiud migrate` */
@@ -41,6 +51,7 @@ struct config {
     int lockout_window;   /* seconds */
     int hash_threads;     /* argon2id workers; 0: one per core */
     int hash_queue;       /* logins waiting for a worker before RESOURCE_EXHAUSTED */
+    int hash_queue_per_addr; /* of hash_queue, from one client address */
     /* [backup] */
     int backup_keep;        /* `yanxiud backup` keeps this many dumps in its directory */
     char *backup_pg_bindir; /* where pg_dump and pg_restore are; "": the PATH */

@@ -4,6 +4,9 @@
  * backpressure: reading pauses while a client has max_inflight unanswered
  * requests or a large unsent output, and at most FRAMES_PER_WAKEUP frames
  * are taken per wakeup so that one client cannot starve the others.
+ * It also bounds what a hostile or greedy client can hold: connections per
+ * address and not-yet-logged-in ones as a group, the time to log in and to
+ * send a whole frame, and unsent output, per connection and in total.
  */
 #include "conn.h"
 
@@ -11,6 +14,7 @@
 #include <errno.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent_ssl.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/err.h>
@@ -27,6 +31,15 @@
 /* Connections over the limit that we still answer before closing; beyond
  * this the socket is closed without a word. */
 #define REJECT_SLACK 64
+/* A closing connection whose peer takes none of our last words for this
+ * long is freed anyway (at most idle_timeout). */
+#define LAST_WORDS_S 10
+/* Over max_output_total, a connection whose output has not moved for this
+ * long counts as not reading, and is closed before one that reads. */
+#define OUT_STALLED_MS 1000
+/* Unsent output freed since the last malloc_trim beyond which the heap is
+ * trimmed, so that RSS comes back after a crowd of slow readers. */
+#define TRIM_AFTER_BYTES (16u * 1024u * 1024u)
 
 static void conn_read_cb(struct bufferevent *bev, void *arg);
 static void conn_write_cb(struct bufferevent *bev, void *arg);
@@ -34,25 +47,151 @@ static void conn_event_cb(struct bufferevent *bev, short what, void *arg);
 
 static size_t out_high(const struct conn *c)
 {
-    /* Stop reading while this much is queued for a slow reader. */
-    return (size_t)c->srv->cfg.max_frame + 1024 * 1024;
+    /* Stop reading while this much is queued for a slow reader; one answer
+     * larger than that is still sent whole. */
+    return c->authenticated ? (size_t)c->srv->cfg.max_output : CONN_PRELOGIN_MAX_OUTPUT;
+}
+
+/* Whether to take more requests from c now (backpressure). */
+static bool may_read(const struct conn *c)
+{
+    return !c->srv->draining && c->inflight < c->srv->cfg.max_inflight &&
+           evbuffer_get_length(bufferevent_get_output(c->bev)) < out_high(c);
+}
+
+/*
+ * A frame must arrive whole within frame_timeout(_login) of its first byte,
+ * however slowly its bytes trickle in (each byte resets idle_timeout). The
+ * clock runs only while we read: a client we stopped reading from is not
+ * late.
+ */
+static void frame_deadline_update(struct conn *c)
+{
+    bool reading = !c->closing && (bufferevent_get_enabled(c->bev) & EV_READ);
+    if (!reading || evbuffer_get_length(bufferevent_get_input(c->bev)) == 0) {
+        event_del(c->frame_deadline);
+        c->frame_started = false;
+        return;
+    }
+    if (c->frame_started)
+        return;
+    c->frame_started = true;
+    struct timeval tv = {
+        c->authenticated ? c->srv->cfg.frame_timeout : c->srv->cfg.frame_timeout_login, 0};
+    event_add(c->frame_deadline, &tv);
 }
 
 static void update_reading(struct conn *c)
 {
     if (c->closing)
         return;
-    struct evbuffer *out = bufferevent_get_output(c->bev);
-    bool want = !c->srv->draining && c->inflight < c->srv->cfg.max_inflight &&
-                evbuffer_get_length(out) < out_high(c);
+    bool want = may_read(c);
     short enabled = bufferevent_get_enabled(c->bev);
     if (want && !(enabled & EV_READ)) {
         bufferevent_enable(c->bev, EV_READ);
         /* Whole frames may already be buffered: no new data would wake us. */
         if (evbuffer_get_length(bufferevent_get_input(c->bev)) >= FRAME_HEADER_SIZE)
             event_active(c->more, EV_READ, 0);
+        frame_deadline_update(c);
     } else if (!want && (enabled & EV_READ)) {
         bufferevent_disable(c->bev, EV_READ);
+        frame_deadline_update(c);
+    }
+}
+
+/* Leaves the group of connections that have not logged in. */
+static void unauth_leave(struct conn *c)
+{
+    if (!c->in_unauth)
+        return;
+    c->in_unauth = false;
+    TAILQ_REMOVE(&c->addr->unauth_conns, c, unauth_link);
+    c->addr->unauth--;
+    c->srv->nunauth--;
+}
+
+void conn_logged_in(struct conn *c)
+{
+    if (c->authenticated || c->closing)
+        return;
+    c->authenticated = true;
+    unauth_leave(c);
+    event_del(c->login_deadline);
+    bufferevent_setwatermark(c->bev, EV_READ, 0, (size_t)c->srv->cfg.max_frame + FRAME_HEADER_SIZE);
+    update_reading(c);
+}
+
+static long ms_since(const struct timeval *then, const struct timeval *now)
+{
+    return (long)(now->tv_sec - then->tv_sec) * 1000 + (long)(now->tv_usec - then->tv_usec) / 1000;
+}
+
+/* Keeps srv->out_total, the unsent bytes of all connections, and when c's output last moved. */
+static void conn_out_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+    struct conn *c = arg;
+    struct server *srv = c->srv;
+    srv->out_total += info->n_added;
+    srv->out_total -= info->n_deleted;
+    if (srv->out_total > srv->out_peak)
+        srv->out_peak = srv->out_total;
+    if (info->n_deleted || info->orig_size == 0)
+        event_base_gettimeofday_cached(srv->base, &c->out_progress);
+}
+
+/* After much output was freed: give the heap back to the system. */
+static void maybe_trim(struct server *srv)
+{
+    if (srv->out_peak - srv->out_total < TRIM_AFTER_BYTES)
+        return;
+    srv->out_peak = srv->out_total;
+    malloc_trim(0);
+}
+
+static void schedule_reap(struct conn *c);
+
+/*
+ * Over max_output_total: closes connections, the one with the most unsent
+ * output that has not read for OUT_STALLED_MS first (else the one with the
+ * most), until the total is under the budget again. Their unsent output is
+ * dropped: they were not reading it.
+ */
+static void shed_output(struct server *srv)
+{
+    struct timeval now;
+    event_base_gettimeofday_cached(srv->base, &now);
+    while (srv->out_total > (size_t)srv->cfg.max_output_total) {
+        struct conn *c, *most = NULL, *stalled = NULL;
+        size_t most_n = 0, stalled_n = 0;
+        TAILQ_FOREACH(c, &srv->conns, link)
+        {
+            size_t n = evbuffer_get_length(bufferevent_get_output(c->bev));
+            if (n > most_n) {
+                most_n = n;
+                most = c;
+            }
+            if (n > stalled_n && ms_since(&c->out_progress, &now) >= OUT_STALLED_MS) {
+                stalled_n = n;
+                stalled = c;
+            }
+        }
+        c = stalled ? stalled : most;
+        if (!c)
+            return;
+        size_t n = stalled ? stalled_n : most_n;
+        log_warn("conn %llu %s: closing: %zu bytes of answers unsent, %s, while all connections "
+                 "hold %zu (max_output_total = %d); a client must read its answers",
+                 c->id, c->peer, n, stalled ? "the most of any connection not reading" : "the most",
+                 srv->out_total, srv->cfg.max_output_total);
+        /* A bufferevent keeps the start of its output frozen but for its own writes. */
+        struct evbuffer *out = bufferevent_get_output(c->bev);
+        evbuffer_unfreeze(out, 1);
+        evbuffer_drain(out, n);
+        evbuffer_freeze(out, 1);
+        if (c->closing)
+            schedule_reap(c);
+        else
+            conn_close(c, 0, "unsent output over max_output_total");
     }
 }
 
@@ -85,6 +224,9 @@ void conn_close(struct conn *c, int code, const char *fmt, ...)
     c->inflight = 0;
     bufferevent_disable(c->bev, EV_READ);
     event_del(c->more);
+    event_del(c->login_deadline);
+    event_del(c->frame_deadline);
+    unauth_leave(c);
 
     if (code) {
         Yanxiu__V1__Error err = YANXIU__V1__ERROR__INIT;
@@ -100,6 +242,9 @@ void conn_close(struct conn *c, int code, const char *fmt, ...)
         schedule_reap(c);
     } else {
         /* Let the output drain; the write callback (or a write timeout) reaps. */
+        struct timeval last = {
+            c->srv->cfg.idle_timeout < LAST_WORDS_S ? c->srv->cfg.idle_timeout : LAST_WORDS_S, 0};
+        bufferevent_set_timeouts(c->bev, NULL, &last);
         bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
         bufferevent_enable(c->bev, EV_WRITE);
     }
@@ -113,6 +258,8 @@ bool conn_send(struct conn *c, const Yanxiu__V1__Envelope *env)
         return false;
     int rc = bufferevent_write(c->bev, buf, len);
     free(buf);
+    if (c->srv->out_total > (size_t)c->srv->cfg.max_output_total)
+        shed_output(c->srv);
     return rc == 0;
 }
 
@@ -123,7 +270,7 @@ void conn_request_done(struct conn *c)
 }
 
 /* Takes whole frames off the input, at most FRAMES_PER_WAKEUP of them. */
-static void conn_process_input(struct conn *c)
+static void process_frames(struct conn *c)
 {
     struct evbuffer *in = bufferevent_get_input(c->bev);
     for (int n = 0; !c->closing; n++) {
@@ -131,7 +278,7 @@ static void conn_process_input(struct conn *c)
         uint32_t max = (uint32_t)c->srv->cfg.max_frame;
         if (!c->authenticated && max > CONN_PRELOGIN_MAX_FRAME)
             max = CONN_PRELOGIN_MAX_FRAME;
-        if (c->inflight >= c->srv->cfg.max_inflight || c->srv->draining) {
+        if (!may_read(c)) {
             update_reading(c);
             return;
         }
@@ -170,6 +317,7 @@ static void conn_process_input(struct conn *c)
         }
         evbuffer_drain(in, FRAME_HEADER_SIZE);
         evbuffer_remove(in, body, body_len);
+        c->frame_started = false; /* what follows is the next frame */
         char why[256];
         bool ok = rpc_dispatch(c, body, body_len, why, sizeof(why));
         free(body);
@@ -180,9 +328,50 @@ static void conn_process_input(struct conn *c)
     }
 }
 
+static void conn_process_input(struct conn *c)
+{
+    process_frames(c);
+    frame_deadline_update(c);
+}
+
 static void conn_read_cb(struct bufferevent *bev, void *arg)
 {
     conn_process_input(arg);
+}
+
+static void conn_login_deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct conn *c = arg;
+    if (c->closing || c->authenticated)
+        return;
+    /* A Login waiting for its hash (a storm fills the queue) is not late:
+     * look again in a second. The hash queue is bounded, so this ends. */
+    struct rpc_req *req;
+    TAILQ_FOREACH(req, &c->reqs, link)
+    {
+        if (req->method && req->method->body == YANXIU__V1__ENVELOPE__BODY_LOGIN) {
+            struct timeval again = {1, 0};
+            event_add(c->login_deadline, &again);
+            return;
+        }
+    }
+    conn_close(c, YANXIU__V1__CODE__DEADLINE_EXCEEDED,
+               "not logged in %d s after connecting (login_timeout); log in right after "
+               "connecting",
+               c->srv->cfg.login_timeout);
+}
+
+static void conn_frame_deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct conn *c = arg;
+    if (c->closing)
+        return;
+    conn_close(c, YANXIU__V1__CODE__DEADLINE_EXCEEDED,
+               "a frame was not complete %d s after its first byte (%s); %zu bytes of it came; "
+               "send each request whole",
+               c->authenticated ? c->srv->cfg.frame_timeout : c->srv->cfg.frame_timeout_login,
+               c->authenticated ? "frame_timeout" : "frame_timeout_login",
+               evbuffer_get_length(bufferevent_get_input(c->bev)));
 }
 
 static void conn_more_cb(evutil_socket_t fd, short what, void *arg)
@@ -201,6 +390,7 @@ static void conn_write_cb(struct bufferevent *bev, void *arg)
         return;
     }
     update_reading(c);
+    maybe_trim(c->srv);
     if (c->srv->draining && c->inflight == 0 &&
         evbuffer_get_length(bufferevent_get_output(bev)) == 0)
         conn_close(c, 0, "draining");
@@ -307,6 +497,33 @@ static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
     }
 }
 
+/*
+ * More connections wait to log in than max_unauthenticated allows, c the
+ * newest. The slots are shared between addresses: when another address
+ * holds more of them than c's would, its oldest waiting connection makes
+ * room; else c is refused. So an address that fills the slots cannot keep
+ * a newcomer out, and it keeps its fair share. False when c was closed.
+ */
+static bool make_room_unauth(struct conn *c)
+{
+    struct server *srv = c->srv;
+    struct peer *most = peer_most_unauth(srv->peers);
+    if (!most || most == c->addr || most->unauth <= c->addr->unauth) {
+        conn_close(c, YANXIU__V1__CODE__RESOURCE_EXHAUSTED,
+                   "%d connections are waiting to log in, the limit (max_unauthenticated), and "
+                   "address %s already holds %d of them, its share; log in on the open ones "
+                   "first, or try again later",
+                   srv->cfg.max_unauthenticated, c->addr->name, c->addr->unauth - 1);
+        return false;
+    }
+    struct conn *old = TAILQ_FIRST(&most->unauth_conns);
+    conn_close(old, YANXIU__V1__CODE__RESOURCE_EXHAUSTED,
+               "closed to make room: %d connections are waiting to log in (max_unauthenticated) "
+               "and address %s holds the most of them (%d); log in right after connecting",
+               srv->cfg.max_unauthenticated, most->name, most->unauth);
+    return true;
+}
+
 static void set_timeouts(struct conn *c)
 {
     struct timeval idle = {c->srv->cfg.idle_timeout, 0};
@@ -357,22 +574,40 @@ void conn_accept(struct server *srv, evutil_socket_t fd, const struct sockaddr *
         c->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
     }
     c->more = event_new(srv->base, -1, 0, conn_more_cb, c);
-    if (!c->bev || !c->more) {
+    c->login_deadline = evtimer_new(srv->base, conn_login_deadline_cb, c);
+    c->frame_deadline = evtimer_new(srv->base, conn_frame_deadline_cb, c);
+    c->addr = peer_get(srv->peers, sa);
+    c->out_cb = c->bev ? evbuffer_add_cb(bufferevent_get_output(c->bev), conn_out_cb, c) : NULL;
+    if (!c->bev || !c->more || !c->login_deadline || !c->frame_deadline || !c->addr || !c->out_cb) {
         if (c->bev)
             bufferevent_free(c->bev);
         else
             evutil_closesocket(fd);
         if (c->more)
             event_free(c->more);
+        if (c->login_deadline)
+            event_free(c->login_deadline);
+        if (c->frame_deadline)
+            event_free(c->frame_deadline);
+        if (c->addr)
+            peer_put(srv->peers, c->addr);
         free(c);
         return;
     }
     TAILQ_INSERT_TAIL(&srv->conns, c, link);
     srv->nconns++;
+    c->in_unauth = true;
+    TAILQ_INSERT_TAIL(&c->addr->unauth_conns, c, unauth_link);
+    c->addr->unauth++;
+    srv->nunauth++;
+    event_base_gettimeofday_cached(srv->base, &c->out_progress);
     bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
-    /* libevent stops reading at the high-water mark: a whole frame fits. */
-    bufferevent_setwatermark(c->bev, EV_READ, 0, (size_t)srv->cfg.max_frame + FRAME_HEADER_SIZE);
+    /* libevent stops reading at the high-water mark: a whole frame fits
+     * (before login, the small frame allowed then). */
+    bufferevent_setwatermark(c->bev, EV_READ, 0, CONN_PRELOGIN_MAX_FRAME + FRAME_HEADER_SIZE);
     set_timeouts(c);
+    struct timeval login = {srv->cfg.login_timeout, 0};
+    event_add(c->login_deadline, &login);
     log_debug("conn %llu %s: accepted", c->id, c->peer);
 
     if (srv->nconns > srv->cfg.max_connections) {
@@ -382,6 +617,15 @@ void conn_accept(struct server *srv, evutil_socket_t fd, const struct sockaddr *
                    srv->cfg.max_connections);
         return;
     }
+    if (c->addr->conns > srv->cfg.max_connections_per_addr) {
+        conn_close(c, YANXIU__V1__CODE__RESOURCE_EXHAUSTED,
+                   "address %s already has %d connections open, the limit per address "
+                   "(max_connections_per_addr); close some, or try again later",
+                   c->addr->name, srv->cfg.max_connections_per_addr);
+        return;
+    }
+    if (srv->nunauth > srv->cfg.max_unauthenticated && !make_room_unauth(c))
+        return;
     if (srv->draining) {
         conn_close(c, YANXIU__V1__CODE__UNAVAILABLE, "the server is shutting down");
         return;
@@ -403,8 +647,15 @@ void conn_drain_all(struct server *srv)
 static void conn_free(struct conn *c)
 {
     rpc_detach_all(&c->reqs);
+    unauth_leave(c);
+    struct evbuffer *out = bufferevent_get_output(c->bev);
+    evbuffer_remove_cb_entry(out, c->out_cb);
+    c->srv->out_total -= evbuffer_get_length(out);
     bufferevent_free(c->bev);
     event_free(c->more);
+    event_free(c->login_deadline);
+    event_free(c->frame_deadline);
+    peer_put(c->srv->peers, c->addr);
     c->srv->nconns--;
     log_debug("conn %llu %s: freed", c->id, c->peer);
     free(c);
@@ -417,6 +668,7 @@ void conn_reap(struct server *srv)
         TAILQ_REMOVE(&srv->reap, c, link);
         conn_free(c);
     }
+    maybe_trim(srv);
 }
 
 void conn_free_all(struct server *srv)

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <sys/queue.h>
 
+#include "peer.h"
 #include "rpc.h"
 #include "server.h"
 
@@ -21,13 +22,24 @@ struct conn {
     char peer[64];
     struct rpc_req_list reqs; /* in flight */
     int inflight;
-    bool authenticated; /* a request on it carried a valid session: full max_frame */
+    bool authenticated; /* logged in, or a request on it carried a valid session */
     bool closing;       /* no more reading; freed once the output is flushed */
     bool reaping;       /* on srv->reap */
+
+    struct peer *addr; /* its client address (counts per address) */
+    bool in_unauth;    /* counted in srv->nunauth and addr->unauth_conns */
+    TAILQ_ENTRY(conn) unauth_link;
+    struct event *login_deadline;     /* login_timeout after accept, until logged in */
+    struct event *frame_deadline;     /* frame_timeout(_login) from a frame's first byte */
+    bool frame_started;               /* frame_deadline runs for the frame at the input's head */
+    struct evbuffer_cb_entry *out_cb; /* keeps srv->out_total */
+    struct timeval out_progress;      /* last time its output went out (or began) */
 };
 
-/* Largest frame before a connection has shown a valid session. */
+/* Largest frame before a connection has logged in (input budget before login). */
 #define CONN_PRELOGIN_MAX_FRAME (64u * 1024u)
+/* Unsent answer bytes before login at which reading pauses (output budget). */
+#define CONN_PRELOGIN_MAX_OUTPUT (64u * 1024u)
 
 /* Takes over an accepted socket. Over the connection limit the client is
  * told RESOURCE_EXHAUSTED and the connection closed. */
@@ -45,6 +57,13 @@ void conn_close(struct conn *c, int code, const char *fmt, ...)
 
 /* Frames and queues an envelope. False when it could not be encoded (too large). */
 bool conn_send(struct conn *c, const Yanxiu__V1__Envelope *env) __attribute__((warn_unused_result));
+
+/*
+ * `c` has logged in (a Login succeeded on it, or a request carried a valid
+ * session): it leaves the unauthenticated group and its login deadline, and
+ * gets max_frame and max_output instead of the tight limits before login.
+ */
+void conn_logged_in(struct conn *c);
 
 /* A request of `c` was answered: resume reading if it had been paused. */
 void conn_request_done(struct conn *c);

@@ -1,5 +1,12 @@
 /*
  * hashpool: worker threads for libsodium's crypto_pwhash (argon2id).
+ * The queue is fair: every waiting login sits in the lane of its client
+ * address and in the lane of its user name. The workers take turns between
+ * the two rings of lanes, and in each ring serve the lanes in turn, a new
+ * lane first. No address and no name may keep more than all workers but
+ * one busy, so a flood from one address (or on one name from many) leaves
+ * a worker free for everybody else: another user's login waits for no
+ * flooded hash at all, only for its own.
  */
 #include "hashpool.h"
 
@@ -7,6 +14,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,9 +24,30 @@
 #define OPS          crypto_pwhash_OPSLIMIT_INTERACTIVE
 #define MEM          crypto_pwhash_MEMLIMIT_INTERACTIVE
 #define MAX_PASSWORD 1024
+#define MAX_KEY      72 /* a client address (64) or a user name (64) */
+
+enum { BY_ADDR, BY_NAME, NLANES };
+
+struct hjob;
+
+/* The waiting jobs of one address or one name, oldest first. */
+struct lane {
+    struct lane *next; /* in its ring */
+    struct hjob *head, *tail;
+    int queued;
+    int running; /* its jobs being hashed now */
+    char key[MAX_KEY];
+};
+
+/* Lanes served in turn; a lane with nothing queued or running leaves when
+ * the ring's head reaches it. */
+struct ring {
+    struct lane *head, *tail;
+};
 
 struct hjob {
-    struct hjob *next;
+    struct lane *lane[NLANES];
+    struct hjob *prev[NLANES], *next[NLANES];
     char stored[crypto_pwhash_STRBYTES];
     bool dummy;
     char *password; /* sodium_malloc'd */
@@ -36,8 +65,10 @@ struct hashpool {
     int nthreads;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    struct hjob *head, *tail;
-    int queued, queue_len;
+    struct ring rings[NLANES];
+    int turn; /* the ring the next job comes from */
+    int queued, queue_len, per_addr;
+    int lane_cap; /* workers one address or one name may keep busy */
     bool stopping;
     int pipe_rd, pipe_wr; /* finished jobs travel back as pointers */
     struct event *done_ev;
@@ -52,22 +83,111 @@ static void job_free(struct hjob *j)
     free(j);
 }
 
+/* The lane of `key` in ring r; a new one goes first in the ring (NULL: no memory). */
+static struct lane *lane_get(struct ring *r, const char *key)
+{
+    for (struct lane *l = r->head; l; l = l->next)
+        if (strcmp(l->key, key) == 0)
+            return l;
+    struct lane *l = calloc(1, sizeof(*l));
+    if (!l)
+        return NULL;
+    snprintf(l->key, sizeof(l->key), "%s", key);
+    l->next = r->head;
+    r->head = l;
+    if (!r->tail)
+        r->tail = l;
+    return l;
+}
+
+static void lane_append(struct hjob *j, int k, struct lane *l)
+{
+    j->lane[k] = l;
+    j->prev[k] = l->tail;
+    j->next[k] = NULL;
+    if (l->tail)
+        l->tail->next[k] = j;
+    else
+        l->head = j;
+    l->tail = j;
+    l->queued++;
+}
+
+static void lane_unlink(struct hjob *j, int k)
+{
+    struct lane *l = j->lane[k];
+    if (j->prev[k])
+        j->prev[k]->next[k] = j->next[k];
+    else
+        l->head = j->next[k];
+    if (j->next[k])
+        j->next[k]->prev[k] = j->prev[k];
+    else
+        l->tail = j->prev[k];
+    l->queued--;
+}
+
+/*
+ * Takes the next job that may run: from the rings in turn, in a ring from
+ * the first lane below its cap whose oldest such job's other lane is below
+ * its cap too; that lane then goes to the end of its ring. NULL when none
+ * may run now. Under hp->mu.
+ */
+static struct hjob *next_job(struct hashpool *hp)
+{
+    int cap = hp->lane_cap;
+    for (int tries = 0; tries < NLANES; tries++) {
+        int k = hp->turn;
+        struct ring *r = &hp->rings[k];
+        hp->turn = (hp->turn + 1) % NLANES;
+        struct lane *l;
+        while ((l = r->head) && l->queued == 0 && l->running == 0) {
+            r->head = l->next;
+            if (!r->head)
+                r->tail = NULL;
+            free(l);
+        }
+        struct lane *prev = NULL;
+        for (; l; prev = l, l = l->next) {
+            if (l->queued == 0 || l->running >= cap)
+                continue;
+            struct hjob *j = l->head;
+            while (j && j->lane[1 - k]->running >= cap)
+                j = j->next[k];
+            if (!j)
+                continue;
+            if (l->next) { /* its turn is over: to the end of the ring */
+                if (prev)
+                    prev->next = l->next;
+                else
+                    r->head = l->next;
+                l->next = NULL;
+                r->tail->next = l;
+                r->tail = l;
+            }
+            for (int m = 0; m < NLANES; m++) {
+                lane_unlink(j, m);
+                j->lane[m]->running++;
+            }
+            hp->queued--;
+            return j;
+        }
+    }
+    return NULL;
+}
+
 static void *worker(void *arg)
 {
     struct hashpool *hp = arg;
     for (;;) {
         pthread_mutex_lock(&hp->mu);
-        while (!hp->head && !hp->stopping)
+        struct hjob *j = NULL;
+        while (!hp->stopping && !(j = next_job(hp)))
             pthread_cond_wait(&hp->cv, &hp->mu);
         if (hp->stopping) {
             pthread_mutex_unlock(&hp->mu);
             return NULL;
         }
-        struct hjob *j = hp->head;
-        hp->head = j->next;
-        if (!hp->head)
-            hp->tail = NULL;
-        hp->queued--;
         pthread_mutex_unlock(&hp->mu);
 
         const char *stored = j->dummy ? hp->dummy : j->stored;
@@ -75,6 +195,15 @@ static void *worker(void *arg)
         if (j->ok && crypto_pwhash_str_needs_rehash(stored, OPS, MEM) != 0)
             j->rehashed = crypto_pwhash_str(j->new_hash, j->password, j->pwlen, OPS, MEM) == 0;
         sodium_memzero(j->password, j->pwlen);
+
+        /* Its lanes may now start another job; the job forgets them. */
+        pthread_mutex_lock(&hp->mu);
+        for (int m = 0; m < NLANES; m++) {
+            j->lane[m]->running--;
+            j->lane[m] = NULL;
+        }
+        pthread_cond_broadcast(&hp->cv);
+        pthread_mutex_unlock(&hp->mu);
 
         ssize_t w;
         do {
@@ -100,7 +229,7 @@ static void on_done(evutil_socket_t fd, short what, void *arg)
     }
 }
 
-struct hashpool *hashpool_new(struct event_base *base, int threads, int queue_len)
+struct hashpool *hashpool_new(struct event_base *base, int threads, int queue_len, int per_addr)
 {
     if (sodium_init() < 0)
         return NULL;
@@ -109,6 +238,7 @@ struct hashpool *hashpool_new(struct event_base *base, int threads, int queue_le
         return NULL;
     hp->base = base;
     hp->queue_len = queue_len;
+    hp->per_addr = per_addr;
     pthread_mutex_init(&hp->mu, NULL);
     pthread_cond_init(&hp->cv, NULL);
     int fds[2];
@@ -131,6 +261,8 @@ struct hashpool *hashpool_new(struct event_base *base, int threads, int queue_le
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         threads = n > 0 ? (int)n : 1;
     }
+    /* All workers but one, when there are two: one stays free for the others. */
+    hp->lane_cap = threads > 1 ? threads - 1 : 1;
     hp->threads = calloc((size_t)threads, sizeof(pthread_t));
     if (!hp->threads)
         goto fail;
@@ -155,10 +287,20 @@ void hashpool_free(struct hashpool *hp)
     pthread_mutex_unlock(&hp->mu);
     for (int i = 0; i < hp->nthreads; i++)
         pthread_join(hp->threads[i], NULL);
-    struct hjob *j;
-    while ((j = hp->head)) {
-        hp->head = j->next;
-        job_free(j);
+    /* Every queued job is in exactly one address lane. */
+    for (struct lane *l = hp->rings[BY_ADDR].head; l; l = l->next) {
+        struct hjob *j, *next;
+        for (j = l->head; j; j = next) {
+            next = j->next[BY_ADDR];
+            job_free(j);
+        }
+    }
+    for (int k = 0; k < NLANES; k++) {
+        struct lane *l, *next;
+        for (l = hp->rings[k].head; l; l = next) {
+            next = l->next;
+            free(l);
+        }
     }
     /* Results written back but not yet read: drop them uncalled. */
     struct hjob *done;
@@ -175,22 +317,23 @@ void hashpool_free(struct hashpool *hp)
     free(hp);
 }
 
-bool hashpool_verify(struct hashpool *hp, const char *stored, const char *password,
-                     hashpool_verify_fn fn, void *arg)
+enum hashpool_status hashpool_verify(struct hashpool *hp, const char *client, const char *user,
+                                     const char *stored, const char *password,
+                                     hashpool_verify_fn fn, void *arg)
 {
     size_t pwlen = strnlen(password, MAX_PASSWORD + 1);
     if (pwlen > MAX_PASSWORD)
         pwlen = MAX_PASSWORD; /* checked by the caller; never match on a truncation */
     struct hjob *j = calloc(1, sizeof(*j));
     if (!j)
-        return false;
+        return HASHPOOL_NO_MEMORY;
     j->dummy = stored == NULL || strlen(stored) >= sizeof(j->stored);
     if (!j->dummy)
         memcpy(j->stored, stored, strlen(stored) + 1);
     j->password = sodium_malloc(pwlen + 1);
     if (!j->password) {
         free(j);
-        return false;
+        return HASHPOOL_NO_MEMORY;
     }
     memcpy(j->password, password, pwlen);
     j->password[pwlen] = '\0';
@@ -199,20 +342,27 @@ bool hashpool_verify(struct hashpool *hp, const char *stored, const char *passwo
     j->arg = arg;
 
     pthread_mutex_lock(&hp->mu);
-    if (hp->queued >= hp->queue_len) {
+    enum hashpool_status st = HASHPOOL_QUEUED;
+    struct lane *by_addr = NULL, *by_name = NULL;
+    if (hp->queued >= hp->queue_len)
+        st = HASHPOOL_FULL;
+    else if (!(by_addr = lane_get(&hp->rings[BY_ADDR], client)))
+        st = HASHPOOL_NO_MEMORY;
+    else if (by_addr->queued >= hp->per_addr)
+        st = HASHPOOL_CLIENT_FULL;
+    else if (!(by_name = lane_get(&hp->rings[BY_NAME], user)))
+        st = HASHPOOL_NO_MEMORY; /* a lane left empty goes when its turn comes */
+    if (st != HASHPOOL_QUEUED) {
         pthread_mutex_unlock(&hp->mu);
         job_free(j);
-        return false;
+        return st;
     }
-    if (hp->tail)
-        hp->tail->next = j;
-    else
-        hp->head = j;
-    hp->tail = j;
+    lane_append(j, BY_ADDR, by_addr);
+    lane_append(j, BY_NAME, by_name);
     hp->queued++;
     pthread_cond_signal(&hp->cv);
     pthread_mutex_unlock(&hp->mu);
-    return true;
+    return HASHPOOL_QUEUED;
 }
 
 bool hashpool_hash_now(const char *password, char out[128])

@@ -21,22 +21,35 @@ struct hashpool;
  */
 typedef void (*hashpool_verify_fn)(void *arg, bool ok, const char *new_hash);
 
-/* Starts `threads` workers (0: one per core) with a queue of `queue_len`. */
-struct hashpool *hashpool_new(struct event_base *base, int threads, int queue_len)
+/*
+ * Starts `threads` workers (0: one per core) with a queue of `queue_len`,
+ * at most `per_addr` of them from one client address.
+ */
+struct hashpool *hashpool_new(struct event_base *base, int threads, int queue_len, int per_addr)
     __attribute__((warn_unused_result));
 
 /* Stops the workers after the jobs they are running; queued jobs are dropped uncalled. */
 void hashpool_free(struct hashpool *hp);
 
+enum hashpool_status {
+    HASHPOOL_QUEUED,      /* the callback will be called */
+    HASHPOOL_FULL,        /* queue_len logins wait already */
+    HASHPOOL_CLIENT_FULL, /* per_addr logins from this client address wait already */
+    HASHPOOL_NO_MEMORY,
+};
+
 /*
  * Queues a check of `password` against `stored` (a crypto_pwhash_str
- * string). stored == NULL checks against a dummy hash so that an unknown
- * user costs as much time as a known one, and never matches. The password
- * is copied into locked memory and wiped after use. Returns false when the
- * queue is full (the callback is then not called).
+ * string) for a login of `user` from address `client` (the keys of the
+ * fair queue; cut at 71 bytes). stored == NULL checks against a dummy hash
+ * so that an unknown user costs as much time as a known one, and never
+ * matches. The password is copied into locked memory and wiped after use.
+ * Unless HASHPOOL_QUEUED is returned, the callback is not called.
  */
-bool hashpool_verify(struct hashpool *hp, const char *stored, const char *password,
-                     hashpool_verify_fn fn, void *arg) __attribute__((warn_unused_result));
+enum hashpool_status hashpool_verify(struct hashpool *hp, const char *client, const char *user,
+                                     const char *stored, const char *password,
+                                     hashpool_verify_fn fn, void *arg)
+    __attribute__((warn_unused_result));
 
 /*
  * Hashes a password with today's limits (blocking: for command-line tools,

@@ -496,7 +496,7 @@ void rpc_detach_all(struct rpc_req_list *reqs)
 static void run_with_session(struct rpc_req *req)
 {
     if (req->conn)
-        req->conn->authenticated = true;
+        conn_logged_in(req->conn);
     if (!(req->method->roles & req->session.role)) {
         rpc_fail(req, YANXIU__V1__CODE__PERMISSION_DENIED,
                  "%s is not allowed for the %s role (user %s)", req->method->name,

@@ -136,6 +136,8 @@ static void ok_done(void *arg, const struct db_outcome *out)
     sess.expires_us = strtoll(PQgetvalue(r, 0, 4), NULL, 10);
     session_cache_put(&sess);
     login_free(l);
+    if (req->conn)
+        conn_logged_in(req->conn);
 
     Yanxiu__V1__Identity id = YANXIU__V1__IDENTITY__INIT;
     id.user = sess.user;
@@ -200,11 +202,19 @@ static void begin_done(void *arg, const struct db_outcome *out)
         l->user_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
         hash = PQgetvalue(r, 0, 1);
     }
-    if (!hashpool_verify(req->srv->hash, hash, req->env->login->password, verified, l)) {
-        login_free(l);
+    enum hashpool_status st = hashpool_verify(req->srv->hash, req->peer, req->env->login->user,
+                                              hash, req->env->login->password, verified, l);
+    if (st == HASHPOOL_QUEUED)
+        return;
+    login_free(l);
+    if (st == HASHPOOL_CLIENT_FULL)
+        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED,
+                 "too many logins from address %s are waiting to be checked (hash_queue_per_addr "
+                 "= %d); try again in a moment",
+                 req->peer, req->srv->cfg.hash_queue_per_addr);
+    else
         rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED,
                  "too many logins at once; try again in a moment");
-    }
 }
 
 void auth_login(struct rpc_req *req)

@@ -21,24 +21,78 @@
 #include "hashpool.h"
 #include "log.h"
 #include "migrate.h"
+#include "peer.h"
 #include "rpc.h"
 #include "rpc_auth.h"
 #include "session.h"
 #include "tls.h"
 
 #define DRAIN_TICK_MS 50
+/* After a failed accept (EMFILE ...): first retry, and the longest pause. */
+#define ACCEPT_RETRY_MIN_MS 100
+#define ACCEPT_RETRY_MAX_MS 1000
 
 static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen,
                       void *arg)
 {
-    conn_accept(arg, fd, sa, salen);
+    struct server *srv = arg;
+    if (srv->accept_failures) {
+        log_info("accepting connections again after %lu failed accept calls (%d connections open)",
+                 srv->accept_failures, srv->nconns);
+        srv->accept_failures = 0;
+        srv->accept_suppressed = 0;
+        srv->accept_backoff_ms = 0;
+    }
+    conn_accept(srv, fd, sa, salen);
 }
 
+/*
+ * accept() failed with something other than "nothing to accept": out of
+ * descriptors (EMFILE, ENFILE) or kernel memory (ENOBUFS, ENOMEM), most
+ * often. The listening socket stays readable, so libevent would call us
+ * again at once: stop listening, serve the connections we have, and try
+ * again from a timer (ACCEPT_RETRY_MIN_MS, doubling to ACCEPT_RETRY_MAX_MS).
+ * At most one log line a second, with the count of those left out.
+ */
 static void on_accept_error(struct evconnlistener *l, void *arg)
 {
+    struct server *srv = arg;
     int err = EVUTIL_SOCKET_ERROR();
-    /* EMFILE and friends: keep serving those we have; accept resumes later. */
-    log_warn("accept failed: %s", evutil_socket_error_to_string(err));
+    evconnlistener_disable(l);
+    srv->accept_failures++;
+    srv->accept_backoff_ms =
+        srv->accept_backoff_ms ? srv->accept_backoff_ms * 2 : ACCEPT_RETRY_MIN_MS;
+    if (srv->accept_backoff_ms > ACCEPT_RETRY_MAX_MS)
+        srv->accept_backoff_ms = ACCEPT_RETRY_MAX_MS;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    long since_ms = (now.tv_sec - srv->accept_logged_at.tv_sec) * 1000 +
+                    (now.tv_nsec - srv->accept_logged_at.tv_nsec) / 1000000;
+    if (srv->accept_failures == 1 || since_ms >= 1000) {
+        char more[96] = "";
+        if (srv->accept_suppressed)
+            snprintf(more, sizeof(more), " (%lu more failures since the last such line)",
+                     srv->accept_suppressed);
+        bool fds = err == EMFILE || err == ENFILE;
+        log_warn("accept failed: %s%s; not accepting new connections for %d ms, still serving "
+                 "the %d open ones%s%s",
+                 evutil_socket_error_to_string(err), fds ? " (out of file descriptors)" : "",
+                 srv->accept_backoff_ms, srv->nconns, more,
+                 fds ? "; raise LimitNOFILE (ulimit -n) or lower max_connections" : "");
+        srv->accept_logged_at = now;
+        srv->accept_suppressed = 0;
+    } else {
+        srv->accept_suppressed++;
+    }
+    struct timeval tv = {srv->accept_backoff_ms / 1000, (srv->accept_backoff_ms % 1000) * 1000};
+    event_add(srv->accept_retry, &tv);
+}
+
+static void accept_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct server *srv = arg;
+    if (srv->listener && !srv->draining)
+        evconnlistener_enable(srv->listener);
 }
 
 static bool listen_on(struct server *srv)
@@ -305,12 +359,13 @@ int server_run(const char *config_path, struct config *cfg)
     int rc = 1;
     srv->reap_ev = event_new(srv->base, -1, 0, reap_cb, srv);
     srv->drain_tick = event_new(srv->base, -1, EV_PERSIST, drain_tick_cb, srv);
+    srv->accept_retry = event_new(srv->base, -1, 0, accept_retry_cb, srv);
     srv->sig_term = evsignal_new(srv->base, SIGTERM, on_term, srv);
     srv->sig_int = evsignal_new(srv->base, SIGINT, on_term, srv);
     srv->sig_hup = evsignal_new(srv->base, SIGHUP, on_hup, srv);
-    if (!srv->reap_ev || !srv->drain_tick || !srv->sig_term || !srv->sig_int || !srv->sig_hup ||
-        event_add(srv->sig_term, NULL) || event_add(srv->sig_int, NULL) ||
-        event_add(srv->sig_hup, NULL)) {
+    if (!srv->reap_ev || !srv->drain_tick || !srv->accept_retry || !srv->sig_term ||
+        !srv->sig_int || !srv->sig_hup || event_add(srv->sig_term, NULL) ||
+        event_add(srv->sig_int, NULL) || event_add(srv->sig_hup, NULL)) {
         log_error("cannot set up events");
         goto out;
     }
@@ -319,10 +374,16 @@ int server_run(const char *config_path, struct config *cfg)
         log_error("%s", err);
         goto out;
     }
+    srv->peers = peer_table_new();
+    if (!srv->peers) {
+        log_error("out of memory");
+        goto out;
+    }
     if (!listen_on(srv))
         goto out;
 
-    srv->hash = hashpool_new(srv->base, srv->cfg.hash_threads, srv->cfg.hash_queue);
+    srv->hash = hashpool_new(srv->base, srv->cfg.hash_threads, srv->cfg.hash_queue,
+                             srv->cfg.hash_queue_per_addr);
     if (!srv->hash) {
         log_error("cannot start the password hashing workers");
         goto out;
@@ -386,6 +447,7 @@ int server_run(const char *config_path, struct config *cfg)
 
 out:
     conn_free_all(srv);
+    peer_table_free(srv->peers);
     db_pool_free(srv->db);
     db_pool_free(srv->login_db);
     hashpool_free(srv->hash);
@@ -397,6 +459,8 @@ out:
         event_free(srv->drain_tick);
     if (srv->watchdog)
         event_free(srv->watchdog);
+    if (srv->accept_retry)
+        event_free(srv->accept_retry);
     if (srv->sig_term)
         event_free(srv->sig_term);
     if (srv->sig_int)

@@ -39,6 +39,17 @@ struct server {
     bool ready_once;     /* the database was reachable once: READY=1 went out */
     bool reload_waiting; /* a SIGHUP finished while the database was down: READY=1 owed */
     struct timespec drain_start;
+    /* what clients hold: connections per address, not logged in, unsent output */
+    struct peer_table *peers;
+    int nunauth;      /* connections not logged in (max_unauthenticated) */
+    size_t out_total; /* unsent answer bytes of all connections (max_output_total) */
+    size_t out_peak;  /* its highest since the heap was last trimmed */
+    /* accept() failing (EMFILE ...): the listener pauses, accept_retry re-enables it */
+    struct event *accept_retry;
+    int accept_backoff_ms;            /* the current pause; 0 while accepting works */
+    unsigned long accept_failures;    /* since accepting last worked */
+    unsigned long accept_suppressed;  /* failures not logged since the last line */
+    struct timespec accept_logged_at; /* at most one line a second */
     int exit_code;
 };
 

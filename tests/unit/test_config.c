@@ -304,6 +304,31 @@ static void validate_refuses_plaintext_off_loopback(void **state)
                           err, sizeof(err)));
 }
 
+static void client_bounds_have_county_defaults_and_a_consistent_output_budget(void **state)
+{
+    struct config cfg;
+    config_defaults(&cfg);
+    assert_int_equal(cfg.frame_timeout_login, 10);
+    assert_int_equal(cfg.frame_timeout, 60);
+    assert_int_equal(cfg.login_timeout, 60);
+    assert_int_equal(cfg.max_connections_per_addr, 256);
+    assert_int_equal(cfg.max_unauthenticated, 256);
+    assert_int_equal(cfg.max_output, 1024 * 1024);
+    assert_int_equal(cfg.max_output_total, 256 * 1024 * 1024);
+    assert_int_equal(cfg.hash_queue_per_addr, 128);
+    config_free(&cfg);
+
+    char err[ERRLEN];
+    assert_false(validates("[server]\nplaintext = yes\nmax_output_total = 1048576\n"
+                           "[database]\nconninfo = dbname=x\n",
+                           err, sizeof(err)));
+    assert_contains(err, "max_output_total = 1048576");
+    assert_contains(err, "max_frame");
+    assert_true(validates("[server]\nplaintext = yes\nmax_frame = 1048576\n"
+                          "max_output_total = 1048576\n[database]\nconninfo = dbname=x\n",
+                          err, sizeof(err)));
+}
+
 static void reload_applies_only_reloadable_keys(void **state)
 {
     char err[ERRLEN];
@@ -382,6 +407,7 @@ int main(void)
         cmocka_unit_test(validate_refuses_empty_conninfo),
         cmocka_unit_test(validate_requires_tls_or_plaintext),
         cmocka_unit_test(validate_refuses_plaintext_off_loopback),
+        cmocka_unit_test(client_bounds_have_county_defaults_and_a_consistent_output_budget),
         cmocka_unit_test(reload_applies_only_reloadable_keys),
     };
     return cmocka_run_group_tests_name("config", tests, NULL, NULL);
