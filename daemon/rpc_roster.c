@@ -387,7 +387,7 @@ void roster_list(struct rpc_req *req)
         if (unit[0] && strcmp(unit, req->session.unit) != 0) {
             rpc_fail(req, YANXIU__V1__CODE__PERMISSION_DENIED,
                      "roster list: user %s sees only unit %s, not %s", req->session.user,
-                     req->session.unit, unit);
+                     req->session.unit, rpc_text_ok(unit, 64) ? unit : "?");
             return;
         }
         unit = req->session.unit;
