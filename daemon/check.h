@@ -41,6 +41,15 @@ size_t check_utf8_chars(const char *s);
 /* Text (rpc_text_ok) of at most max_chars characters; empty only when allow_empty. */
 bool check_text(const char *s, size_t max_chars, bool allow_empty);
 
+/*
+ * For quoting a value in a message: copies into buf (cap bytes) the longest
+ * prefix of `s` made of whole text characters (rpc_text_ok) that fits, so
+ * that text cut mid-character (libinih cuts a section name at 49 bytes) or
+ * not text at all never makes a message invalid UTF-8. Returns buf, or "?"
+ * when not even the first character is text.
+ */
+const char *check_quote(const char *s, char *buf, size_t cap);
+
 /* Valid UTF-8 text of at most max_bytes, where line breaks are allowed. */
 bool check_multiline(const char *s, size_t max_bytes);
 
