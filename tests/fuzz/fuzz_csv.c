@@ -20,9 +20,8 @@ static const char *const homeroom_zh[] = {"班主任", NULL};
 static const char *const status_zh[] = {"状态", NULL};
 
 static const struct csvin_column cols[] = {
-    {"teacher_code", code_zh, true}, {"name", name_zh, true},
-    {"school_code", school_zh, true}, {"subject", subject_zh, false},
-    {"group", group_zh, false},      {"homeroom", homeroom_zh, false},
+    {"teacher_code", code_zh, true}, {"name", name_zh, true},    {"school_code", school_zh, true},
+    {"subject", subject_zh, false},  {"group", group_zh, false}, {"homeroom", homeroom_zh, false},
     {"status", status_zh, false},
 };
 #define NCOLS (sizeof(cols) / sizeof(cols[0]))
@@ -40,7 +39,8 @@ static void read_as(const uint8_t *data, size_t size, enum csvin_encoding enc)
     if (!t) {
         FUZZ_CHECK(err.message[0] != '\0', "a refused file without a message");
         FUZZ_CHECK(fuzz_utf8_ok(err.message, strlen(err.message)), "a message of bad UTF-8");
-        FUZZ_CHECK(strstr(err.message, "fuzz.csv") != NULL, "a message that does not name the file");
+        FUZZ_CHECK(strstr(err.message, "fuzz.csv") != NULL,
+                   "a message that does not name the file");
         return;
     }
     enum csvin_encoding used = csvin_encoding_used(t);

@@ -15,7 +15,7 @@
 
 /* The cap a stranger meets (CONN_PRELOGIN_MAX_FRAME in daemon/conn.h):
  * every frame the fuzzer makes is at most this long. */
-#define MAX_BODY (64u * 1024u)
+#define MAX_BODY   (64u * 1024u)
 #define MAX_FRAMES 256
 
 struct cut {

@@ -44,7 +44,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             FUZZ_CHECK(d.name && d.name[0], "a scheme without a name passed");
             FUZZ_CHECK(one_of(d.target, "teacher", "unit"), "a scheme with a bad target passed");
             FUZZ_CHECK(d.nitems >= 1 && d.nitems <= SCHEME_MAX_ITEMS, "item count out of range");
-            FUZZ_CHECK(d.ngrades >= 1 && d.ngrades <= SCHEME_MAX_GRADES, "grade count out of range");
+            FUZZ_CHECK(d.ngrades >= 1 && d.ngrades <= SCHEME_MAX_GRADES,
+                       "grade count out of range");
             FUZZ_CHECK(d.items.n == d.nitems && d.max_points.n == d.nitems, "items lost");
             FUZZ_CHECK(d.grades.n == d.ngrades && d.min_points.n == d.ngrades, "grades lost");
             const char *arrays[] = {pgarr_finish(&d.items), pgarr_finish(&d.max_points),
