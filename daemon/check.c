@@ -126,6 +126,30 @@ const char *check_quote(const char *s, char *buf, size_t cap)
     return n || !*s ? buf : "?";
 }
 
+void check_utf8_repair(char *s)
+{
+    unsigned char *p = (unsigned char *)s;
+    while (*p) {
+        unsigned c = *p;
+        if (c < 0x80) {
+            p++;
+            continue;
+        }
+        size_t len = (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : 4;
+        char one[5] = {(char)c};
+        size_t i = 1;
+        /* A continuation byte is never NUL: nothing past the end is read. */
+        while (i < len && (p[i] & 0xc0) == 0x80) {
+            one[i] = (char)p[i];
+            i++;
+        }
+        if (i == len && rpc_text_ok(one, 4))
+            p += len;
+        else
+            *p++ = '?';
+    }
+}
+
 bool check_text(const char *s, size_t max_chars, bool allow_empty)
 {
     if (!s[0])

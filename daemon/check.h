@@ -50,6 +50,14 @@ bool check_text(const char *s, size_t max_chars, bool allow_empty);
  */
 const char *check_quote(const char *s, char *buf, size_t cap);
 
+/*
+ * Replaces, in place, every byte of `s` that does not begin a whole valid
+ * UTF-8 character with '?': for a message built from names that libinih may
+ * have cut mid-character (it keeps 49 bytes of a key continued on the next
+ * line) or that vsnprintf cut at the end of its buffer.
+ */
+void check_utf8_repair(char *s);
+
 /* Valid UTF-8 text of at most max_bytes, where line breaks are allowed. */
 bool check_multiline(const char *s, size_t max_bytes);
 

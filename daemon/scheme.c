@@ -62,6 +62,7 @@ static void problem(struct parse *st, int line, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(reason, sizeof(reason), fmt, ap);
     va_end(ap);
+    check_utf8_repair(reason);
     rpc_violation(st->vs, path, "%s", reason);
 }
 
