@@ -225,8 +225,11 @@ char *check_read_line(char *buf, int size, void *stream)
         snprintf(buf, (size_t)size, ";\n");
         return buf;
     }
-    memcpy(buf, st->p, len);
-    buf[len] = '\0';
+    size_t blanks = strspn(st->p, " \t");
+    if (blanks > len)
+        blanks = len;
+    memcpy(buf, st->p + blanks, len - blanks);
+    buf[len - blanks] = '\0';
     st->p += len;
     return buf;
 }

@@ -66,7 +66,9 @@ bool check_multiline(const char *s, size_t max_bytes);
 bool check_decimal(const char *s, int decimals, double min, double max);
 
 /* A text read line by line for ini_parse_stream (libinih): pass check_read_line as the
-   reader and the struct as its stream; `line` is the 1-based line last read. */
+   reader and the struct as its stream; `line` is the 1-based line last read. Lines are
+   handed over without their leading blanks: libinih would take an indented line for the
+   continuation of the key above it, under that key's name cut to 49 bytes. */
 struct check_lines {
     const char *p; /* the rest of the text */
     int line;
