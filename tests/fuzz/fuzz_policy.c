@@ -14,6 +14,18 @@
 /* The limit compliance_policy_set gives check_multiline. */
 #define MAX_TEXT (64u * 1024u)
 
+/* Lines that hold a key separator (= or :, as libinih reads them). */
+static size_t key_lines(const char *text)
+{
+    size_t n = 0;
+    for (const char *p = text; *p;) {
+        size_t len = strcspn(p, "\n");
+        n += memchr(p, '=', len) || memchr(p, ':', len);
+        p += len + (p[len] == '\n');
+    }
+    return n;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *text = malloc(size + 1);
@@ -33,9 +45,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             FUZZ_CHECK(reason[0] != '\0', "a problem without a reason");
             FUZZ_CHECK(fuzz_utf8_ok(reason, strlen(reason)), "a problem's reason is bad UTF-8");
         }
-        for (int k = 0; k < POLICY_NKEYS; k++)
+        size_t keys = 0;
+        for (int k = 0; k < POLICY_NKEYS; k++) {
             FUZZ_CHECK(!pv.v[k] || fuzz_utf8_ok(pv.v[k], strlen(pv.v[k])),
                        "a policy value is bad UTF-8");
+            keys += pv.v[k] != NULL;
+        }
+        /* Every key taken comes from a line of its own that holds a separator. */
+        FUZZ_CHECK(vs.total || keys <= key_lines(text), "more keys taken than lines that hold one");
     }
     policy_values_free(&pv);
     rpc_violations_free(&vs);

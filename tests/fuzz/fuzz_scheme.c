@@ -20,6 +20,19 @@ static bool one_of(const char *s, const char *a, const char *b)
     return s && (strcmp(s, a) == 0 || strcmp(s, b) == 0);
 }
 
+/* Lines that hold a key separator (= or :). */
+static size_t key_lines(const char *text)
+{
+    size_t n = 0;
+    for (const char *p = text; *p;) {
+        size_t len = strcspn(p, "\n");
+        const char *eq = memchr(p, '=', len), *colon = memchr(p, ':', len);
+        n += eq || colon;
+        p += len + (p[len] == '\n');
+    }
+    return n;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     /* A protobuf string arrives NUL-terminated. */
@@ -41,6 +54,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             FUZZ_CHECK(fuzz_utf8_ok(reason, strlen(reason)), "a problem's reason is bad UTF-8");
         }
         if (vs.total == 0) {
+            /* Every key the parser took comes from a line of its own: one
+             * that holds a separator (libinih reads "key = value" and
+             * "key: value"). */
+            size_t keys = d.nitems + d.ngrades + 2 + (d.title && d.title[0]);
+            FUZZ_CHECK(keys <= key_lines(text), "more keys taken than lines that hold one");
             FUZZ_CHECK(d.name && d.name[0], "a scheme without a name passed");
             FUZZ_CHECK(one_of(d.target, "teacher", "unit"), "a scheme with a bad target passed");
             FUZZ_CHECK(d.nitems >= 1 && d.nitems <= SCHEME_MAX_ITEMS, "item count out of range");
