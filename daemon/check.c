@@ -103,6 +103,53 @@ size_t check_utf8_chars(const char *s)
     return n;
 }
 
+const char *check_quote(const char *s, char *buf, size_t cap)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n = 0;
+    while (p[n]) {
+        unsigned c = p[n];
+        size_t len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : 4;
+        if (n + len >= cap)
+            break;
+        char one[5] = {0};
+        size_t i = 0;
+        /* A continuation byte is never NUL: nothing past the end is read. */
+        for (one[0] = (char)c, i = 1; i < len && (p[n + i] & 0xc0) == 0x80; i++)
+            one[i] = (char)p[n + i];
+        if (i < len || !rpc_text_ok(one, 4))
+            break;
+        n += len;
+    }
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    return n || !*s ? buf : "?";
+}
+
+void check_utf8_repair(char *s)
+{
+    unsigned char *p = (unsigned char *)s;
+    while (*p) {
+        unsigned c = *p;
+        if (c < 0x80) {
+            p++;
+            continue;
+        }
+        size_t len = (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : 4;
+        char one[5] = {(char)c};
+        size_t i = 1;
+        /* A continuation byte is never NUL: nothing past the end is read. */
+        while (i < len && (p[i] & 0xc0) == 0x80) {
+            one[i] = (char)p[i];
+            i++;
+        }
+        if (i == len && rpc_text_ok(one, 4))
+            p += len;
+        else
+            *p++ = '?';
+    }
+}
+
 bool check_text(const char *s, size_t max_chars, bool allow_empty)
 {
     if (!s[0])
@@ -178,8 +225,11 @@ char *check_read_line(char *buf, int size, void *stream)
         snprintf(buf, (size_t)size, ";\n");
         return buf;
     }
-    memcpy(buf, st->p, len);
-    buf[len] = '\0';
+    size_t blanks = strspn(st->p, " \t");
+    if (blanks > len)
+        blanks = len;
+    memcpy(buf, st->p + blanks, len - blanks);
+    buf[len - blanks] = '\0';
     st->p += len;
     return buf;
 }

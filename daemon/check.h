@@ -41,6 +41,23 @@ size_t check_utf8_chars(const char *s);
 /* Text (rpc_text_ok) of at most max_chars characters; empty only when allow_empty. */
 bool check_text(const char *s, size_t max_chars, bool allow_empty);
 
+/*
+ * For quoting a value in a message: copies into buf (cap bytes) the longest
+ * prefix of `s` made of whole text characters (rpc_text_ok) that fits, so
+ * that text cut mid-character (libinih cuts a section name at 49 bytes) or
+ * not text at all never makes a message invalid UTF-8. Returns buf, or "?"
+ * when not even the first character is text.
+ */
+const char *check_quote(const char *s, char *buf, size_t cap);
+
+/*
+ * Replaces, in place, every byte of `s` that does not begin a whole valid
+ * UTF-8 character with '?': for a message built from names that libinih may
+ * have cut mid-character (it keeps 49 bytes of a key continued on the next
+ * line) or that vsnprintf cut at the end of its buffer.
+ */
+void check_utf8_repair(char *s);
+
 /* Valid UTF-8 text of at most max_bytes, where line breaks are allowed. */
 bool check_multiline(const char *s, size_t max_bytes);
 
@@ -49,7 +66,9 @@ bool check_multiline(const char *s, size_t max_bytes);
 bool check_decimal(const char *s, int decimals, double min, double max);
 
 /* A text read line by line for ini_parse_stream (libinih): pass check_read_line as the
-   reader and the struct as its stream; `line` is the 1-based line last read. */
+   reader and the struct as its stream; `line` is the 1-based line last read. Lines are
+   handed over without their leading blanks: libinih would take an indented line for the
+   continuation of the key above it, under that key's name cut to 49 bytes. */
 struct check_lines {
     const char *p; /* the rest of the text */
     int line;

@@ -70,6 +70,7 @@ static void problem(struct parse *st, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(reason, sizeof(reason), fmt, ap);
     va_end(ap);
+    check_utf8_repair(reason);
     rpc_violation(st->vs, path, "%s", reason);
 }
 
@@ -128,7 +129,9 @@ static int on_key(void *user, const char *section, const char *name, const char 
 {
     struct parse *st = user;
     if (strcmp(section, "policy") != 0) {
-        problem(st, "[%s]: a policy file has one section, [policy]", section);
+        char quoted[64];
+        problem(st, "[%s]: a policy file has one section, [policy]",
+                check_quote(section, quoted, sizeof(quoted)));
         return 1;
     }
     size_t k = 0;

@@ -169,13 +169,6 @@ void rpc_run(struct rpc_req *req, db_done_fn fn, const char *const *stmts, size_
     rpc_submit(req, job);
 }
 
-/* Decoded size may exceed the wire size several times over (each message
- * becomes a struct): the budget allows for that and no more. */
-static size_t decode_budget(size_t wire)
-{
-    return wire * 8 + 64 * 1024;
-}
-
 static double elapsed_ms(const struct timespec *start)
 {
     struct timespec now;
@@ -569,7 +562,7 @@ bool rpc_dispatch(struct conn *c, const uint8_t *body, size_t len, char *why, si
         return false;
     }
     clock_gettime(CLOCK_MONOTONIC, &req->start);
-    frame_budget_init(&req->budget, decode_budget(len));
+    frame_budget_init(&req->budget, frame_decode_budget(len));
     req->env = frame_unpack(&req->budget, body, len);
     if (!req->env) {
         snprintf(why, whylen,

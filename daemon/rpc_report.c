@@ -190,9 +190,10 @@ static bool scope_unit(struct rpc_req *req, const char *requested, bool required
     const struct session *s = &req->session;
     if (s->role == ROLE_SCHOOL) {
         if (requested[0] && strcmp(requested, s->unit) != 0) {
+            char quoted[21]; /* at most 20 bytes of it, cut between characters */
             rpc_fail(req, YANXIU__V1__CODE__PERMISSION_DENIED,
-                     "%s: user %s acts for unit %s only, not %.20s", req->method->name, s->user,
-                     s->unit, rpc_text_ok(requested, 64) ? requested : "?");
+                     "%s: user %s acts for unit %s only, not %s", req->method->name, s->user,
+                     s->unit, check_quote(requested, quoted, sizeof(quoted)));
             return false;
         }
         *unit = s->unit;

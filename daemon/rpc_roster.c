@@ -138,10 +138,11 @@ void roster_import_units(struct rpc_req *req)
         const Yanxiu__V1__Unit *u = in->units[i];
         char p[64];
 #define AT(field) (snprintf(p, sizeof(p), "units[%zu]." field, i), p)
+        char quoted[41]; /* at most 40 bytes of it, cut between characters */
         if (!check_digits(u->school_code, 10))
             rpc_violation(&vs, AT("school_code"),
-                          "\"%.40s\" is not a 10-digit school code (学校标识码)",
-                          rpc_text_ok(u->school_code, 64) ? u->school_code : "?");
+                          "\"%s\" is not a 10-digit school code (学校标识码)",
+                          check_quote(u->school_code, quoted, sizeof(quoted)));
         if (!u->name[0] || !rpc_text_ok(u->name, 400) || check_utf8_chars(u->name) > 100)
             rpc_violation(&vs, AT("name"),
                           "the school name is empty, longer than 100 characters or not text");
@@ -387,7 +388,7 @@ void roster_list(struct rpc_req *req)
         if (unit[0] && strcmp(unit, req->session.unit) != 0) {
             rpc_fail(req, YANXIU__V1__CODE__PERMISSION_DENIED,
                      "roster list: user %s sees only unit %s, not %s", req->session.user,
-                     req->session.unit, unit);
+                     req->session.unit, rpc_text_ok(unit, 64) ? unit : "?");
             return;
         }
         unit = req->session.unit;

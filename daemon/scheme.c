@@ -62,6 +62,7 @@ static void problem(struct parse *st, int line, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(reason, sizeof(reason), fmt, ap);
     va_end(ap);
+    check_utf8_repair(reason);
     rpc_violation(st->vs, path, "%s", reason);
 }
 
@@ -174,8 +175,10 @@ static int on_key(void *user, const char *section, const char *name, const char 
     struct parse *st = user;
     const char *s = check_alias_code(sections, sizeof(sections) / sizeof(sections[0]), section);
     if (!s) {
+        char quoted[64];
         problem(st, st->lines.line,
-                "[%s]: a scheme has the sections [scheme], [items] and [grades]", section);
+                "[%s]: a scheme has the sections [scheme], [items] and [grades]",
+                check_quote(section, quoted, sizeof(quoted)));
         return 1;
     }
     if (strcmp(s, "scheme") == 0)

@@ -94,6 +94,11 @@ void frame_budget_init(struct frame_budget *b, size_t budget)
     b->refused = false;
 }
 
+size_t frame_decode_budget(size_t wire)
+{
+    return wire * 8 + 64 * 1024;
+}
+
 Yanxiu__V1__Envelope *frame_unpack(struct frame_budget *b, const uint8_t *body, size_t len)
 {
     return yanxiu__v1__envelope__unpack(&b->alloc, len, body);

@@ -67,6 +67,14 @@ struct frame_budget {
 void frame_budget_init(struct frame_budget *b, size_t budget);
 
 /*
+ * The decode budget the daemon gives a request body of `wire` bytes: a
+ * decoded message may take several times its wire size (each message
+ * becomes a struct), and no more than this. One definition, used by
+ * rpc_dispatch and by the fuzz targets (tests/fuzz/).
+ */
+size_t frame_decode_budget(size_t wire);
+
+/*
  * Decodes one envelope body through the budget allocator. Returns NULL when
  * the bytes are not a valid Envelope or exceed the budget. Free the result
  * with yanxiu__v1__envelope__free_unpacked(env, &b->alloc).
