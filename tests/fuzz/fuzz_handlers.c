@@ -25,6 +25,7 @@
 #include "conn.h"
 #include "fuzz.h"
 #include "log.h"
+#include "peer.h"
 #include "rpc.h"
 #include "server.h"
 #include "session.h"
@@ -88,6 +89,12 @@ static void srv_setup(void)
     };
     srv.db = db_pool_new(srv.base, &p);
     FUZZ_CHECK(srv.db != NULL, "db_pool_new");
+    /* Login's first step goes to a pool of its own (README "Security model"). */
+    p.name = "login_conninfo";
+    srv.login_db = db_pool_new(srv.base, &p);
+    FUZZ_CHECK(srv.login_db != NULL, "db_pool_new (login)");
+    srv.peers = peer_table_new();
+    FUZZ_CHECK(srv.peers != NULL, "peer_table_new");
     session_cache_init(24 * 3600);
     for (int r = 0; r < NROLES; r++)
         memset(tokens[r], roles[r].token_byte, SESSION_TOKEN_BYTES);
