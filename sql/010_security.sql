@@ -299,3 +299,24 @@ CREATE TRIGGER assessment_schemes_stamp BEFORE INSERT OR UPDATE ON assessment_sc
     FOR EACH ROW EXECUTE FUNCTION yx_stamp_user('updated_by');
 CREATE TRIGGER assessment_scores_stamp BEFORE INSERT OR UPDATE ON assessment_scores
     FOR EACH ROW EXECUTE FUNCTION yx_stamp_user('entered_by');
+
+-- ---- no temporary table in front of ours ----------------------------------------------------
+-- A schema named in search_path still comes after the session's temporary
+-- schema unless pg_temp is named, last: with TEMPORARY on the database (the
+-- imports need it), the runtime role could otherwise CREATE TEMP TABLE users /
+-- sessions and have every SECURITY DEFINER function read them as the owner
+-- (a session of its own making, as admin). Every SECURITY DEFINER function of
+-- the schema, of this and the earlier migrations, searches pg_temp last; a
+-- later migration's must say so itself (role_forgery checks the catalog).
+DO $pg_temp$
+DECLARE
+    f regprocedure;
+BEGIN
+    FOR f IN SELECT p.oid::regprocedure FROM pg_proc p
+               JOIN pg_namespace n ON n.oid = p.pronamespace
+              WHERE n.nspname = 'public' AND p.prosecdef
+    LOOP
+        EXECUTE format('ALTER FUNCTION %s SET search_path = public, pg_temp', f);
+    END LOOP;
+END
+$pg_temp$;

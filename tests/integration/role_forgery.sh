@@ -191,6 +191,41 @@ expect "audit() with forged settings and a token hash is refused" \
     '[ "$rc" != 0 ] && [[ $out == *"no valid session"* ]]'
 expect "the audit log has no row more" '[ "$(audit_rows)" = "$audit_before" ]'
 
+# --- temporary tables in front of the owner's -------------------------------------------------
+# yanxiu_app may create temporary tables (the imports use them): a SECURITY DEFINER
+# function that searched pg_temp before public would read the attacker's users and
+# sessions as the owner. Every one must search pg_temp last.
+shadow="CREATE TEMP TABLE users (id bigint, name text, role text, district_code text,
+                                unit_code text, disabled boolean, pw_hash text);
+        CREATE TEMP TABLE sessions (token_hash bytea, user_id bigint, revoked_at timestamptz,
+                                   expires_at timestamptz, last_used_at timestamptz);
+        INSERT INTO pg_temp.users VALUES (1, 'mallory', 'admin', NULL, NULL, false, '');
+        INSERT INTO pg_temp.sessions VALUES (sha256(decode(repeat('00', 32), 'hex')), 1, NULL,
+                                             'infinity', now());
+        GRANT SELECT, UPDATE ON pg_temp.users, pg_temp.sessions TO PUBLIC;
+        SELECT set_config('yanxiu.token', repeat('00', 32), false) \g /dev/null
+"
+app "$shadow
+SELECT count(*) FROM yx_caller() WHERE name IS NOT NULL;
+SELECT count(*) FROM public.districts; SELECT count(*) FROM public.users;
+SELECT count(*) FROM public.reports;"
+expect "yanxiud's temporary users and sessions are not read by yx_caller: no caller, nothing visible" \
+    '[ "$rc" = 0 ] && [ "$out" = $'"'"'0\n0\n0\n0'"'"' ]'
+app "$shadow
+SELECT session_begin(decode(repeat('00', 32), 'hex'));"
+expect "session_begin with a token of yanxiud's temporary sessions is refused" \
+    '[ "$rc" != 0 ] && [[ $out == *"log in again"* ]]'
+app "$shadow
+SELECT audit('203.0.113.9', 'forged', 'x', 'ok');"
+expect "audit() with a session of yanxiud's temporary tables is refused" '[ "$rc" != 0 ]'
+expect "the audit log has no row more after the temporary tables" '[ "$(audit_rows)" = "$audit_before" ]'
+super "SELECT coalesce(string_agg(p.oid::regprocedure::text, ', '), '') FROM pg_proc p
+       JOIN pg_namespace n ON n.oid = p.pronamespace
+       WHERE n.nspname = 'public' AND p.prosecdef
+         AND NOT coalesce('search_path=public, pg_temp' = ANY (p.proconfig), false)"
+expect "every SECURITY DEFINER function searches public, then pg_temp (none other)" \
+    '[ "$rc" = 0 ] && [ -z "$out" ]'
+
 # --- the login role reads no data -------------------------------------------------------------
 for q in "SELECT count(*) FROM reports" "SELECT count(*) FROM users" "SELECT count(*) FROM teachers" \
     "SELECT count(*) FROM audit_log" "SELECT count(*) FROM sessions" \
