@@ -87,7 +87,8 @@ struct db_pool {
 
 /*
  * What makes the connection's role unfit to run under the row-level wall:
- * being (or being able to become) a superuser or a role with BYPASSRLS, or
+ * being (or being able to become) a superuser or a role with BYPASSRLS,
+ * having CREATEROLE (which may grant itself any role but a superuser), or
  * owning (through membership too) an object of the database, since owners
  * are not subject to their tables' policies and may change them. One text:
  * empty when the role is fit, else the reasons.
@@ -113,6 +114,8 @@ static const char role_check_sql[] =
     "   FROM mine WHERE rolsuper),"
     "  (SELECT 'role ' || string_agg(rolname, ', ' ORDER BY rolname) || ' has BYPASSRLS'"
     "   FROM mine WHERE rolbypassrls),"
+    "  (SELECT 'role ' || string_agg(rolname, ', ' ORDER BY rolname) || ' has CREATEROLE"
+    " (it could grant itself the owner''s role)' FROM mine WHERE rolcreaterole),"
     "  (SELECT 'it owns ' || count(*) || ' objects of the database (e.g. ' || min(what) || ')'"
     "   FROM objs WHERE owner IN (SELECT oid FROM mine) HAVING count(*) > 0))";
 

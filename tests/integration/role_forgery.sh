@@ -278,7 +278,8 @@ expect "logout revoked the session (session_revoke with the token)" '[ "$out" = 
 # --- serve refuses a role that would bypass the wall ---------------------------------------------------
 super "CREATE ROLE rf_bypass LOGIN BYPASSRLS IN ROLE yanxiu_app;
        CREATE ROLE rf_member LOGIN IN ROLE yanxiu_app, yanxiu_owner;
-       GRANT CONNECT ON DATABASE yanxiu TO rf_bypass, rf_member;"
+       CREATE ROLE rf_createrole LOGIN CREATEROLE IN ROLE yanxiu_app;
+       GRANT CONNECT ON DATABASE yanxiu TO rf_bypass, rf_member, rf_createrole;"
 [ "$rc" = 0 ] || die "creating the test roles: $out"
 free_port() {
     local p i
@@ -311,6 +312,7 @@ refused conninfo yanxiu_owner "objects of the database"
 refused conninfo postgres "superuser"
 refused conninfo rf_bypass "BYPASSRLS"
 refused conninfo rf_member "objects of the database"
+refused conninfo rf_createrole "CREATEROLE"
 refused login_conninfo yanxiu_owner "objects of the database"
 refused login_conninfo postgres "superuser"
 # no login_conninfo at all
