@@ -147,9 +147,17 @@ static void notify_ready(struct server *srv)
     sd_notifyf(0, "READY=1\nSTATUS=serving on %s port %d", srv->cfg.listen, srv->cfg.port);
 }
 
+/* Serving needs both pools: requests run on conninfo's, logins on login_conninfo's. */
+static bool db_all_up(struct server *srv)
+{
+    return srv->db && db_pool_up(srv->db) > 0 && srv->login_db && db_pool_up(srv->login_db) > 0;
+}
+
 static void on_db_ready(void *arg)
 {
     struct server *srv = arg;
+    if (!db_all_up(srv))
+        return; /* the other pool's on_ready comes */
     if (!srv->ready_once)
         log_info("ready: database reachable, serving on %s port %d", srv->cfg.listen,
                  srv->cfg.port);
@@ -293,7 +301,7 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
                      "take effect only after a restart");
     }
     config_free(&next);
-    if (db_pool_up(srv->db) > 0) {
+    if (db_all_up(srv)) {
         notify_ready(srv);
     } else {
         /* READY=1 now would tell systemd that a daemon which cannot serve
@@ -409,6 +417,8 @@ int server_run(const char *config_path, struct config *cfg)
         .name = "login_conninfo",
         .stmts = login_stmts,
         .nstmts = nlogin,
+        .on_ready = on_db_ready,
+        .on_down = on_db_down,
         .on_fatal = on_db_fatal,
         .cb_arg = srv,
     };

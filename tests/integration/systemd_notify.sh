@@ -5,7 +5,8 @@
 # (with it down, STATUS= says why and READY=1 follows when it returns);
 # WATCHDOG=1 at half of WATCHDOG_USEC, none while the loop is stopped, none
 # for another WATCHDOG_PID; SIGTERM that reaches drain_timeout with a request
-# still open exits 1 and logs how many.
+# still open exits 1 and logs how many; no READY=1 while the login pool
+# (login_conninfo) cannot connect.
 # Runs under tests/harness/with-server --no-daemon; YX_NOTIFY_LISTEN is the
 # built notify_listen.
 set -euo pipefail
@@ -188,6 +189,32 @@ wait "$client" || true
 grep -q "drain_timeout (1 s) reached with 1 request still unanswered" "$log" ||
     fail "the log does not say how many requests were left unanswered"
 t "drain_timeout_with_a_request_open_exits_one_and_logs_how_many"
+
+# --- the login pool counts too: no READY=1 until logins can run -------------------------
+# login_conninfo names a role that does not exist yet: the daemon serves no login, so
+# it must not say READY=1; once the role exists the pool connects and READY=1 follows.
+sed 's/^login_conninfo = \(.*\)user=[a-z_]*/login_conninfo = \1user=yx_late_login/' "$YX_CONF" \
+    >"$YX_DIR/late.conf"
+grep -q "user=yx_late_login" "$YX_DIR/late.conf" || fail "could not point login_conninfo elsewhere"
+conf=$YX_DIR/late.conf
+: >"$notes"
+: >"$log"
+serve
+for _ in $(seq 1 100); do ping_db 1 && break; sleep 0.1; done
+ping_db || fail "the daemon without its login role did not serve ping --db"
+sleep 2
+[ "$(count READY=1)" = 0 ] || fail "READY=1 while the login pool cannot connect"
+last_status | grep -q "database unreachable" ||
+    fail "no STATUS= saying why it is not ready: $(last_status)"
+kill -0 "$pid" 2>/dev/null || fail "the daemon exited while its login role was missing"
+t "no_ready_while_the_login_pool_cannot_connect"
+$YX_PSQL -c "CREATE ROLE yx_late_login LOGIN IN ROLE yanxiud_login" >/dev/null ||
+    fail "cannot create the login role"
+wait_count READY=1 1 45 || fail "no READY=1 within 45 s of the login role appearing"
+kill -TERM "$pid"
+wait "$pid" || fail "late-login daemon: exit $? on SIGTERM"
+pid=
+t "ready_once_the_login_pool_connects"
 
 rm -f "$YX_DIR/yanxiud.pid"
 echo "$passed passed, 0 failed"
