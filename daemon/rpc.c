@@ -12,6 +12,7 @@
 
 #include "conn.h"
 #include "log.h"
+#include "peer.h"
 #include "rpc_assess.h"
 #include "rpc_audit.h"
 #include "rpc_auth.h"
@@ -204,8 +205,10 @@ static void req_send(struct rpc_req *req, Yanxiu__V1__Envelope *resp)
     if (!req->conn)
         return;
     resp->request_id = req->id;
-    if (!conn_send(req->conn, resp)) {
-        /* Too large to frame: tell the client instead of leaving it waiting. */
+    if (!conn_send(req->conn, resp) && req->conn) {
+        /* Too large to frame: tell the client instead of leaving it waiting.
+         * (A failed send may have closed the connection for the output budget,
+         * which detaches its requests: then there is nobody to tell.) */
         Yanxiu__V1__Error err = YANXIU__V1__ERROR__INIT;
         err.code = YANXIU__V1__CODE__RESOURCE_EXHAUSTED;
         err.message = "the answer exceeds the largest frame (max_frame); ask for less";
@@ -213,7 +216,7 @@ static void req_send(struct rpc_req *req, Yanxiu__V1__Envelope *resp)
         env.request_id = req->id;
         env.body_case = YANXIU__V1__ENVELOPE__BODY_ERROR;
         env.error = &err;
-        if (!conn_send(req->conn, &env))
+        if (!conn_send(req->conn, &env) && req->conn)
             conn_close(req->conn, 0, "cannot send an answer");
     }
 }
@@ -580,6 +583,7 @@ bool rpc_dispatch(struct conn *c, const uint8_t *body, size_t len, char *why, si
     char *colon = strrchr(req->peer, ':');
     if (colon)
         *colon = '\0';
+    snprintf(req->peer_lane, sizeof(req->peer_lane), "%s", c->addr ? c->addr->name : req->peer);
     req->conn_id = c->id;
     req->id = req->env->request_id;
     TAILQ_INSERT_TAIL(&c->reqs, req, link);

@@ -42,6 +42,9 @@ struct rpc_req {
     struct frame_budget budget;
     struct timespec start;
     char peer[64]; /* client address, for the audit log */
+    /* The address as the connection caps count it (IPv6 by its /64): the
+     * login hash queue's lane, so that a /64 cannot take a lane per host. */
+    char peer_lane[64];
     bool has_session;
     struct session session; /* the caller, when has_session */
     /* Violations a handler found before its database round, to be answered

@@ -202,7 +202,7 @@ static void begin_done(void *arg, const struct db_outcome *out)
         l->user_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
         hash = PQgetvalue(r, 0, 1);
     }
-    enum hashpool_status st = hashpool_verify(req->srv->hash, req->peer, req->env->login->user,
+    enum hashpool_status st = hashpool_verify(req->srv->hash, req->peer_lane, req->env->login->user,
                                               hash, req->env->login->password, verified, l);
     if (st == HASHPOOL_QUEUED)
         return;
@@ -211,7 +211,7 @@ static void begin_done(void *arg, const struct db_outcome *out)
         rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED,
                  "too many logins from address %s are waiting to be checked (hash_queue_per_addr "
                  "= %d); try again in a moment",
-                 req->peer, req->srv->cfg.hash_queue_per_addr);
+                 req->peer_lane, req->srv->cfg.hash_queue_per_addr);
     else
         rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED,
                  "too many logins at once; try again in a moment");
