@@ -345,11 +345,14 @@ static void conn_login_deadline_cb(evutil_socket_t fd, short what, void *arg)
     if (c->closing || c->authenticated)
         return;
     /* A Login waiting for its hash (a storm fills the queue) is not late:
-     * look again in a second. The hash queue is bounded, so this ends. */
+     * look again in a second, for at most another login_timeout, so that a
+     * client sending Login after wrong Login cannot stay unauthenticated. */
     struct rpc_req *req;
     TAILQ_FOREACH(req, &c->reqs, link)
     {
-        if (req->method && req->method->body == YANXIU__V1__ENVELOPE__BODY_LOGIN) {
+        if (req->method && req->method->body == YANXIU__V1__ENVELOPE__BODY_LOGIN &&
+            c->login_waits < c->srv->cfg.login_timeout) {
+            c->login_waits++;
             struct timeval again = {1, 0};
             event_add(c->login_deadline, &again);
             return;

@@ -30,6 +30,7 @@ struct conn {
     bool in_unauth;    /* counted in srv->nunauth and addr->unauth_conns */
     TAILQ_ENTRY(conn) unauth_link;
     struct event *login_deadline;     /* login_timeout after accept, until logged in */
+    int login_waits;                  /* seconds it waited past it for a queued Login */
     struct event *frame_deadline;     /* frame_timeout(_login) from a frame's first byte */
     bool frame_started;               /* frame_deadline runs for the frame at the input's head */
     struct evbuffer_cb_entry *out_cb; /* keeps srv->out_total */
