@@ -387,10 +387,17 @@ static const char count_objects_sql[] =
     "     + (SELECT count(*) FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', "
     "        'information_schema', 'public') AND nspname NOT LIKE 'pg\\_%')";
 
-int backup_restore(const struct config *cfg, const char *file)
+int backup_restore(const struct config *cfg, const char *file_arg)
 {
     struct owner_conn oc;
     char pg_restore[4096];
+    /* pg_restore would read a name starting with '-' as an option. */
+    char file_buf[4096];
+    const char *file = file_arg;
+    if (file_arg[0] == '-') {
+        snprintf(file_buf, sizeof(file_buf), "./%s", file_arg);
+        file = file_buf;
+    }
     if (!owner_prepare(cfg, "restore", &oc) ||
         !tool_new_enough(cfg, "restore", "pg_restore", oc.server_major, pg_restore,
                          sizeof(pg_restore)))
