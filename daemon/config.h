@@ -46,11 +46,11 @@ struct config {
     int queue_length;       /* requests waiting for a connection before RESOURCE_EXHAUSTED */
     int query_timeout;      /* seconds; statement_timeout of every pool connection */
     /* [auth] */
-    int session_ttl;      /* seconds a session lives after login */
-    int lockout_failures; /* failed logins of one name within lockout_window that lock it */
-    int lockout_window;   /* seconds */
-    int hash_threads;     /* argon2id workers; 0: one per core */
-    int hash_queue;       /* logins waiting for a worker before RESOURCE_EXHAUSTED */
+    int session_ttl;         /* seconds a session lives after login */
+    int lockout_failures;    /* failed logins of one name within lockout_window that lock it */
+    int lockout_window;      /* seconds */
+    int hash_threads;        /* argon2id workers; 0: one per core */
+    int hash_queue;          /* logins waiting for a worker before RESOURCE_EXHAUSTED */
     int hash_queue_per_addr; /* of hash_queue, from one client address */
     /* [backup] */
     int backup_keep;        /* `yanxiud backup` keeps this many dumps in its directory */
