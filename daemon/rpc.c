@@ -400,8 +400,11 @@ void rpc_fail_with(struct rpc_req *req, struct rpc_violations *vs, const char *w
     else
         snprintf(msg, sizeof(msg), "%s: %zu problem%s; nothing was written", what, vs->total,
                  vs->total == 1 ? "" : "s");
+    /* req->pending is the request's own: req_end frees it with the request. */
+    bool own = vs == req->pending;
     rpc_fail_violations(req, YANXIU__V1__CODE__INVALID_ARGUMENT, msg, vs->v, vs->n);
-    rpc_violations_free(vs);
+    if (!own)
+        rpc_violations_free(vs);
 }
 
 bool rpc_text_ok(const char *s, size_t max)

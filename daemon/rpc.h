@@ -142,7 +142,8 @@ struct rpc_violations {
 void rpc_violation(struct rpc_violations *vs, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Answers INVALID_ARGUMENT with the violations, then frees them; ends the request. */
+/* Answers INVALID_ARGUMENT with the violations, then frees them (req->pending
+ * with the request); ends the request: req is gone after the call. */
 void rpc_fail_with(struct rpc_req *req, struct rpc_violations *vs, const char *what);
 
 /* Frees collected violations without answering. */
