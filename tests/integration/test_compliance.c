@@ -2394,11 +2394,11 @@ static void ledger_survives_a_random_sequence(void **state)
         fail_msg("verify-ledger does not count 1 difference:\n%s", out);
     free(out);
     /* Put it back; then corrupt the monthly roll-up instead. */
-    it_psql_ok(false,
-               "UPDATE ledger SET hours = hours - 1.5 WHERE concat_ws(' ', district_code, "
-               "teacher_code, to_char(month, 'YYYY-MM'), category, level, mode, CASE WHEN "
-               "approved THEN 'approved' ELSE 'pending' END) = '%s';",
-               key);
+    free(it_psql_ok(false,
+                    "UPDATE ledger SET hours = hours - 1.5 WHERE concat_ws(' ', district_code, "
+                    "teacher_code, to_char(month, 'YYYY-MM'), category, level, mode, CASE WHEN "
+                    "approved THEN 'approved' ELSE 'pending' END) = '%s';",
+                    key));
     free(key);
     out = verify_ledger(&st);
     assert_int_equal(st, 0);
@@ -2422,11 +2422,12 @@ static void ledger_survives_a_random_sequence(void **state)
         fail_msg("verify-ledger (status %d) does not name the corrupted roll-up row \"%s\":\n%s",
                  st, named, out);
     free(out);
-    it_psql_ok(false,
-               "UPDATE ledger_months SET school_hours = school_hours - 0.5 WHERE concat_ws(' ', "
-               "district_code, teacher_code, to_char(month, 'YYYY-MM'), CASE WHEN approved "
-               "THEN 'approved' ELSE 'pending' END) = '%s';",
-               key);
+    free(it_psql_ok(
+        false,
+        "UPDATE ledger_months SET school_hours = school_hours - 0.5 WHERE concat_ws(' ', "
+        "district_code, teacher_code, to_char(month, 'YYYY-MM'), CASE WHEN approved "
+        "THEN 'approved' ELSE 'pending' END) = '%s';",
+        key));
     free(key);
     out = verify_ledger(&st);
     assert_int_equal(st, 0);
