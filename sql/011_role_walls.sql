@@ -31,7 +31,7 @@
 --   reads them.
 -- The owner's own tools (no session) are not concerned.
 -- The guards are triggers and policies on the tables the functions write; the
--- one body that moves is ledger_apply's (009), unchanged, to ledger_add.
+-- one body that moves is ledger_apply's (009), renamed ledger_add.
 
 -- ---- reports: a school submits, the district reviews -------------------------
 CREATE FUNCTION yx_guard_report() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -199,87 +199,12 @@ CREATE TRIGGER a_external_records_once AFTER INSERT ON external_records
 -- version: the old version stops counting, the new one counts, approved or
 -- pending, exactly what report_submit and report_review asked of
 -- ledger_apply, which is now a no-op kept for them. The runtime role reads the
--- ledger tables and writes none. The body of 009's ledger_apply moved here,
--- unchanged, as ledger_add.
-CREATE FUNCTION ledger_add(p_report bigint, p_version int, p_sign int, p_approved boolean)
-RETURNS void LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
-BEGIN
-    WITH r AS (SELECT district_code, month FROM reports WHERE id = p_report),
-    x AS (SELECT * FROM ledger_rows(p_report, p_version)),
-    fine AS (
-        INSERT INTO ledger AS l (district_code, teacher_code, month, category, level, mode,
-                                 approved, hours, credit_hours, credits, absences)
-        SELECT r.district_code, x.teacher_code, r.month, x.category, x.level, x.mode, p_approved,
-               p_sign * sum(x.hours), p_sign * sum(x.credit_hours), p_sign * sum(x.credits),
-               p_sign * sum(x.absences)
-        FROM r, x
-        GROUP BY r.district_code, x.teacher_code, r.month, x.category, x.level, x.mode
-        HAVING sum(x.hours) <> 0 OR sum(x.credits) <> 0 OR sum(x.absences) <> 0
-        ORDER BY 1, 2, 3, 4, 5, 6
-        ON CONFLICT (district_code, teacher_code, month, category, level, mode, approved)
-        DO UPDATE SET hours = l.hours + excluded.hours,
-                      credit_hours = l.credit_hours + excluded.credit_hours,
-                      credits = l.credits + excluded.credits,
-                      absences = l.absences + excluded.absences
-        RETURNING 1),
-    per_month AS (
-        INSERT INTO ledger_months AS l (district_code, teacher_code, month, approved, hours,
-        school_hours, ethics_hours, centralized_hours, homeroom_hours, credit_hours, credits,
-        absences)
-    SELECT r.district_code, x.teacher_code, r.month, p_approved,
-           p_sign * sum(x.hours),
-           p_sign * coalesce(sum(x.hours) FILTER (WHERE x.level = 'school'), 0),
-           p_sign * coalesce(sum(x.hours) FILTER (WHERE x.category = 'ethics'), 0),
-           p_sign * coalesce(sum(x.hours) FILTER (WHERE x.mode = 'centralized'
-                                                 AND x.level <> 'school'), 0),
-           p_sign * coalesce(sum(x.hours) FILTER (WHERE x.category = 'homeroom'), 0),
-           p_sign * sum(x.credit_hours), p_sign * sum(x.credits),
-           p_sign * coalesce(sum(x.absences) FILTER (WHERE x.mode = 'centralized'), 0)
-    FROM r, x
-    GROUP BY r.district_code, x.teacher_code, r.month
-    HAVING sum(x.hours) <> 0 OR sum(x.credits) <> 0 OR sum(x.absences) <> 0
-    ORDER BY 1, 2, 3
-    ON CONFLICT (district_code, teacher_code, month, approved)
-    DO UPDATE SET hours = l.hours + excluded.hours, school_hours = l.school_hours + excluded.school_hours,
-                  ethics_hours = l.ethics_hours + excluded.ethics_hours,
-                  centralized_hours = l.centralized_hours + excluded.centralized_hours,
-                  homeroom_hours = l.homeroom_hours + excluded.homeroom_hours,
-                  credit_hours = l.credit_hours + excluded.credit_hours,
-                  credits = l.credits + excluded.credits,
-                  absences = l.absences + excluded.absences
-        RETURNING 1)
-    -- the yearly roll-up, under both year bases (the policy may use either)
-    INSERT INTO ledger_years AS l (district_code, teacher_code, basis, year, approved, hours,
-        school_hours, ethics_hours, centralized_hours, homeroom_hours, credit_hours, credits,
-        absences)
-    SELECT r.district_code, x.teacher_code, b.basis,
-           CASE WHEN b.basis = 'school'
-                THEN extract(year FROM r.month)::int - (extract(month FROM r.month) < 9)::int
-                ELSE extract(year FROM r.month)::int END,
-           p_approved,
-           p_sign * sum(x.hours),
-           p_sign * coalesce(sum(x.hours) FILTER (WHERE x.level = 'school'), 0),
-           p_sign * coalesce(sum(x.hours) FILTER (WHERE x.category = 'ethics'), 0),
-           p_sign * coalesce(sum(x.hours) FILTER (WHERE x.mode = 'centralized'
-                                                 AND x.level <> 'school'), 0),
-           p_sign * coalesce(sum(x.hours) FILTER (WHERE x.category = 'homeroom'), 0),
-           p_sign * sum(x.credit_hours), p_sign * sum(x.credits),
-           p_sign * coalesce(sum(x.absences) FILTER (WHERE x.mode = 'centralized'), 0)
-    FROM r, x, (VALUES ('calendar'), ('school')) AS b(basis)
-    GROUP BY r.district_code, x.teacher_code, b.basis, r.month
-    HAVING sum(x.hours) <> 0 OR sum(x.credits) <> 0 OR sum(x.absences) <> 0
-    ORDER BY 1, 3, 4, 2
-    ON CONFLICT (district_code, basis, year, teacher_code, approved)
-    DO UPDATE SET hours = l.hours + excluded.hours, school_hours = l.school_hours + excluded.school_hours,
-                  ethics_hours = l.ethics_hours + excluded.ethics_hours,
-                  centralized_hours = l.centralized_hours + excluded.centralized_hours,
-                  homeroom_hours = l.homeroom_hours + excluded.homeroom_hours,
-                  credit_hours = l.credit_hours + excluded.credit_hours,
-                  credits = l.credits + excluded.credits,
-                  absences = l.absences + excluded.absences;
-END
-$$;
-REVOKE ALL ON FUNCTION ledger_add FROM PUBLIC;
+-- ledger tables and writes none. 009's ledger_apply is renamed ledger_add,
+-- its body unchanged.
+ALTER FUNCTION ledger_apply(bigint, int, int, boolean) RENAME TO ledger_add;
+ALTER FUNCTION ledger_add(bigint, int, int, boolean) SET search_path = public, pg_temp;
+-- 005's grant went with the name: only the owner's trigger calls it now.
+REVOKE ALL ON FUNCTION ledger_add FROM PUBLIC, yanxiu_app;
 
 -- A report counts (in the ledger) with its current version while it is
 -- submitted (pending) or approved. Only for a session's changes: the owner's
@@ -309,11 +234,11 @@ CREATE TRIGGER reports_ledger AFTER UPDATE ON reports
 
 -- Kept for report_submit and report_review (005), which call it: the trigger
 -- above does its work now.
-CREATE OR REPLACE FUNCTION ledger_apply(p_report bigint, p_version int, p_sign int,
-                                        p_approved boolean)
+CREATE FUNCTION ledger_apply(p_report bigint, p_version int, p_sign int, p_approved boolean)
 RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
 END
 $$;
+GRANT EXECUTE ON FUNCTION ledger_apply TO yanxiu_app;
 
 REVOKE INSERT, UPDATE, DELETE ON ledger, ledger_months, ledger_years FROM yanxiu_app;
