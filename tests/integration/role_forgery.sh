@@ -17,43 +17,11 @@
 # shellcheck disable=SC2016
 set -uo pipefail
 
-passed=0
-failed=0
 T=$YX_DIR/role_forgery
-mkdir -p "$T"
-rc=0
-out=
-
-# expect NAME CONDITION: CONDITION is evaluated by bash against rc and out.
-expect() {
-    if eval "$2"; then
-        passed=$((passed + 1))
-        echo "ok - $1"
-    else
-        failed=$((failed + 1))
-        echo "FAIL - $1" >&2
-        echo "  condition: $2" >&2
-        echo "  exit status: $rc" >&2
-        echo "  output: $out" >&2
-    fi
-}
-
-die() {
-    echo "FAIL - $*" >&2
-    echo "$passed passed, $((failed + 1)) failed"
-    exit 1
-}
-
-# sql_as PREFIX_VAR SQL: runs SQL through psql (-At) as the role of $PREFIX_VAR; sets rc, out.
-sql_as() {
-    local prefix=${!1}
-    printf '%s\n' "$2" >"$T/q.sql"
-    out=$(timeout 60 $prefix -At -f "$T/q.sql" 2>&1)
-    rc=$?
-}
+# shellcheck source=tests/integration/sql_expect.sh
+source "$(dirname "${BASH_SOURCE[0]}")/sql_expect.sh"
 app() { sql_as YX_PSQL_APP "$1"; }
 login_role() { sql_as YX_PSQL_LOGIN "$1"; }
-super() { sql_as YX_PSQL "$1"; }
 
 for v in YX_PSQL YX_PSQL_APP YX_PSQL_LOGIN YX_CONF YX_SERVER YX_YANXIU YX_YANXIUD YX_DIR; do
     [ -n "${!v:-}" ] || die "$v is not set: run under tests/harness/with-server (with migration 010)"
