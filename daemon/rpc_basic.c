@@ -74,6 +74,12 @@ void rpc_ping(struct rpc_req *req)
         ping_reply(req, 0, 0);
         return;
     }
+    /* Reachable means usable: a pool that answers while logins cannot be made is not. */
+    if (db_pool_up(req->srv->login_db) == 0) {
+        rpc_fail(req, YANXIU__V1__CODE__UNAVAILABLE,
+                 "the database is not reachable for logins (login_conninfo); try again later");
+        return;
+    }
     struct db_job *job = db_job_new(ping_db_done, req);
     if (!job || !db_job_add(job, "ping_db", 0, NULL)) {
         db_job_free(job);
