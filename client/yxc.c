@@ -402,8 +402,9 @@ static enum take take_frame(struct yxc *c, Yanxiu__V1__Envelope **env, struct yx
                   c->peer);
         return take_bad(c, err);
     case FRAME_TOO_BIG: {
-        /* A TLS record header (content type 20-23, version 3.x): a TLS server, and we are not. */
-        const uint8_t *b = c->in.buf;
+        /* The unread bytes (frames taken before them stay in the buffer, before c->in.start).
+           A TLS record header (content type 20-23, version 3.x): a TLS server, and we are not. */
+        const uint8_t *b = c->in.buf + c->in.start;
         if (!c->ssl && b[0] >= 0x14 && b[0] <= 0x17 && b[1] == 0x03 && b[2] <= 0x04) {
             set_error(err, YXC_ERR_PROTOCOL,
                       "the server at %s answered in TLS, and this connection is plaintext: "
@@ -415,8 +416,8 @@ static enum take take_frame(struct yxc *c, Yanxiu__V1__Envelope **env, struct yx
         char text[5] = "";
         bool ascii = true;
         for (int i = 0; i < 4; i++) {
-            ascii = ascii && c->in.buf[i] >= 0x20 && c->in.buf[i] < 0x7f;
-            text[i] = (char)c->in.buf[i];
+            ascii = ascii && b[i] >= 0x20 && b[i] < 0x7f;
+            text[i] = (char)b[i];
         }
         set_error(err, YXC_ERR_PROTOCOL,
                   "the server at %s announced a %" PRIu32
