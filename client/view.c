@@ -786,7 +786,8 @@ int view_read_text(const char *path, size_t max_bytes, const char *noun, char **
     if (nul || bad < len) {
         size_t at = nul && (size_t)(nul - buf) < bad ? (size_t)(nul - buf) : bad;
         fprintf(stderr, "yanxiu: %s line %d: %s: save the file as UTF-8 text\n", path,
-                text_line_at(buf, len, at), nul && (size_t)(nul - buf) == at ? "a NUL byte" : "not UTF-8");
+                text_line_at(buf, len, at),
+                nul && (size_t)(nul - buf) == at ? "a NUL byte" : "not UTF-8");
         free(buf);
         return CLI_FAILED;
     }

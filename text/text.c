@@ -80,8 +80,8 @@ static void bad_bytes(struct text_error *err, const unsigned char *s, size_t len
     for (size_t i = off; i < len && i < off + 4; i++)
         used += (size_t)snprintf(err->bytes + used, sizeof(err->bytes) - used, "%s0x%02X",
                                  i > off ? " " : "", s[i]);
-    snprintf(err->message, sizeof(err->message), "line %d (byte %zu): %s is not %s", err->line,
-             off, err->bytes, what);
+    snprintf(err->message, sizeof(err->message), "line %d (byte %zu): %s is not %s", err->line, off,
+             err->bytes, what);
 }
 
 /* Fills err for a failure that is not about a byte; errno stays as it is. */

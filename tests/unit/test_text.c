@@ -59,8 +59,8 @@ static void overlong_forms_are_refused(void **state)
 static void surrogates_and_beyond_u10ffff_are_refused(void **state)
 {
     (void)state;
-    assert_int_equal(text_utf8_invalid_at(S("ok\xED\xA0\x80")), 2); /* U+D800 */
-    assert_int_equal(text_utf8_invalid_at(S("\xED\xBF\xBF")), 0);   /* U+DFFF */
+    assert_int_equal(text_utf8_invalid_at(S("ok\xED\xA0\x80")), 2);   /* U+D800 */
+    assert_int_equal(text_utf8_invalid_at(S("\xED\xBF\xBF")), 0);     /* U+DFFF */
     assert_int_equal(text_utf8_invalid_at(S("\xF4\x90\x80\x80")), 0); /* U+110000 */
     assert_int_equal(text_utf8_invalid_at(S("\xF5\x80\x80\x80")), 0);
     assert_int_equal(text_utf8_invalid_at(S("\xFF")), 0);
@@ -69,10 +69,10 @@ static void surrogates_and_beyond_u10ffff_are_refused(void **state)
 static void truncated_sequences_are_refused_where_they_start(void **state)
 {
     (void)state;
-    assert_int_equal(text_utf8_invalid_at(S("abc\xE6\x95")), 3);     /* cut by the end */
-    assert_int_equal(text_utf8_invalid_at(S("\xF0\x9F\x98")), 0);    /* 3 of 4 */
-    assert_int_equal(text_utf8_invalid_at(S("\xE6\x95x")), 0);       /* cut by ASCII */
-    assert_int_equal(text_utf8_invalid_at(S("\x80")), 0);            /* lone continuation */
+    assert_int_equal(text_utf8_invalid_at(S("abc\xE6\x95")), 3);  /* cut by the end */
+    assert_int_equal(text_utf8_invalid_at(S("\xF0\x9F\x98")), 0); /* 3 of 4 */
+    assert_int_equal(text_utf8_invalid_at(S("\xE6\x95x")), 0);    /* cut by ASCII */
+    assert_int_equal(text_utf8_invalid_at(S("\x80")), 0);         /* lone continuation */
     assert_int_equal(text_utf8_invalid_at(S("\xC3")), 0);
 }
 
@@ -132,7 +132,8 @@ static void gb18030_two_and_four_byte_sequences_decode(void **state)
     assert_int_equal(text_utf8_invalid_at(out, out_len), out_len);
     free(out);
 
-    static const char bom[] = "\x84\x31\x95\x33" "ab";
+    static const char bom[] = "\x84\x31\x95\x33"
+                              "ab";
     assert_true(text_gb18030_to_utf8(S(bom), &out, &out_len, &err));
     assert_int_equal(text_bom_len(out, out_len), TEXT_BOM_LEN);
     assert_string_equal(out + TEXT_BOM_LEN, "ab");
