@@ -210,9 +210,7 @@ static int submission_rejected(const struct submission *s)
 /* Quotes at most 40 bytes of s, cut at a character boundary, for a message. */
 static const char *quoted(const char *s, char *buf, size_t cap)
 {
-    size_t len = strlen(s), shown = len > 40 ? 40 : len;
-    while (shown > 0 && shown < len && ((unsigned char)s[shown] & 0xc0) == 0x80)
-        shown--;
+    size_t len = strlen(s), shown = text_utf8_prefix(s, len, 40);
     snprintf(buf, cap, "\"%.*s%s\"", (int)shown, s, shown < len ? "…" : "");
     return buf;
 }

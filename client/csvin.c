@@ -80,9 +80,7 @@ static void msg_emit(const struct msg *m, int line, struct csvin_error *err)
         return;
     }
     /* Cut at a UTF-8 character boundary and mark the cut with "…". */
-    size_t cut = room - 3;
-    while (cut > 0 && ((unsigned char)m->buf[cut] & 0xC0) == 0x80)
-        cut--;
+    size_t cut = text_utf8_prefix(m->buf, len, room - 3);
     memcpy(err->message, m->buf, cut);
     memcpy(err->message + cut, "\xE2\x80\xA6", 3);
     err->message[cut + 3] = '\0';
@@ -110,9 +108,7 @@ static void msg_value(struct msg *m, const char *s)
     size_t n = strcspn(s, "\r\n");
     bool cut = s[n] != '\0';
     if (n > 40) {
-        n = 40;
-        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-            n--;
+        n = text_utf8_prefix(s, n, 40);
         cut = true;
     }
     msg_add(m, "\"%.*s%s\"", (int)n, s, cut ? "\xE2\x80\xA6" : "");

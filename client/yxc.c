@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "text.h"
 #include "yxio.h"
 
 /* `return FAIL(err, ...)`: fills err and returns false, visibly so to static analysers. */
@@ -489,9 +490,7 @@ bool yxc_check(const Yanxiu__V1__Envelope *env, struct yxc_error *err)
     size_t len = strlen(m);
     if (len + 1 >= cap) {
         /* Full: end with "..." and do not leave half a UTF-8 character before it. */
-        size_t cut = cap - 4;
-        while (cut > 0 && ((unsigned char)m[cut] & 0xC0) == 0x80)
-            cut--;
+        size_t cut = text_utf8_prefix(m, len, cap - 4);
         memcpy(m + cut, "...", 4);
     }
     return false;

@@ -23,6 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "text.h"
+
 #define DEFAULT_TIMEOUT_MS 30000
 #define READ_CHUNK         65536
 
@@ -51,12 +53,7 @@ void yxio_error(struct yxc_error *err, enum yxc_fail f, const char *fmt, ...)
 
 void yxio_keep_text(char *dst, size_t cap, const char *src)
 {
-    size_t n = strlen(src);
-    if (n >= cap) {
-        n = cap - 1;
-        while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
-            n--;
-    }
+    size_t n = text_utf8_prefix(src, strlen(src), cap - 1);
     memcpy(dst, src, n);
     dst[n] = '\0';
 }

@@ -51,6 +51,16 @@ size_t text_utf8_invalid_at(const void *p, size_t len)
     return len;
 }
 
+size_t text_utf8_prefix(const void *p, size_t len, size_t max)
+{
+    const unsigned char *s = p;
+    if (len <= max)
+        return len;
+    while (max > 0 && (s[max] & 0xC0) == 0x80)
+        max--;
+    return max;
+}
+
 size_t text_bom_len(const void *s, size_t len)
 {
     return len >= TEXT_BOM_LEN && memcmp(s, TEXT_BOM, TEXT_BOM_LEN) == 0 ? TEXT_BOM_LEN : 0;

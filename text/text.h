@@ -49,6 +49,13 @@ size_t text_utf8_invalid_at(const void *s, size_t len);
  */
 bool text_utf8_check(const void *s, size_t len, struct text_error *err) TEXT_MUST_CHECK;
 
+/*
+ * The length of the longest prefix of the UTF-8 text s[0..len) that has at most max
+ * bytes and does not end inside a character: len when len <= max, else max backed
+ * up to the start of the character there. For cutting text short in messages.
+ */
+size_t text_utf8_prefix(const void *s, size_t len, size_t max);
+
 /* TEXT_BOM_LEN when s[0..len) starts with the UTF-8 byte order mark, else 0. */
 size_t text_bom_len(const void *s, size_t len);
 

@@ -92,6 +92,22 @@ static void utf8_error_names_line_and_quotes_bytes(void **state)
     assert_string_equal(err.bytes, "0xE6 0x95");
 }
 
+static void prefixes_end_between_characters(void **state)
+{
+    (void)state;
+    static const char t[] = "ab教师"; /* 教 at 2..4, 师 at 5..7 */
+    assert_int_equal(text_utf8_prefix(S(t), 100), 8);
+    assert_int_equal(text_utf8_prefix(S(t), 8), 8);
+    assert_int_equal(text_utf8_prefix(S(t), 7), 5);
+    assert_int_equal(text_utf8_prefix(S(t), 5), 5);
+    assert_int_equal(text_utf8_prefix(S(t), 4), 2);
+    assert_int_equal(text_utf8_prefix(S(t), 3), 2);
+    assert_int_equal(text_utf8_prefix(S(t), 2), 2);
+    assert_int_equal(text_utf8_prefix(S(t), 0), 0);
+    assert_int_equal(text_utf8_prefix(S("\xE6\x95\x99"), 1), 0);
+    assert_int_equal(text_utf8_prefix(NULL, 0, 0), 0);
+}
+
 static void bom_is_recognised_only_whole_and_first(void **state)
 {
     (void)state;
@@ -202,6 +218,7 @@ int main(void)
         cmocka_unit_test(surrogates_and_beyond_u10ffff_are_refused),
         cmocka_unit_test(truncated_sequences_are_refused_where_they_start),
         cmocka_unit_test(utf8_error_names_line_and_quotes_bytes),
+        cmocka_unit_test(prefixes_end_between_characters),
         cmocka_unit_test(bom_is_recognised_only_whole_and_first),
         cmocka_unit_test(lines_end_at_lf_crlf_and_lone_cr),
         cmocka_unit_test(gb18030_two_and_four_byte_sequences_decode),
