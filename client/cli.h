@@ -1,7 +1,8 @@
 /*
  * cli: what the commands of the yanxiu CLI share. The command table and
  * main() live in cli.c; a command may live in a file of its own (cmd_*.c)
- * and reach the options, the session and the error reporting through here.
+ * and reach the options, the session (cli_session.h) and the error reporting
+ * through here.
  */
 #ifndef YANXIU_CLI_H
 #define YANXIU_CLI_H
