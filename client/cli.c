@@ -6,16 +6,12 @@
  * What commands in other files (cmd_*.c) may use is declared in cli.h.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,8 +24,7 @@
 #define DEFAULT_TIMEOUT_MS 30000
 #define MAX_TIMEOUT_S      86400.0
 #define MAX_PING_COUNT     100000L
-#define MAX_USER_NAME      64   /* as the server allows */
-#define MAX_PASSWORD       1024 /* as the server allows */
+#define MAX_USER_NAME      CLI_MAX_USER_NAME
 #define MAX_AUDIT_LIMIT    10000L
 /* Asia/Shanghai, the product's local time: UTC+8 all year (no DST since 1991). */
 #define LOCAL_UTC_OFFSET_S (8 * 3600)
@@ -47,9 +42,6 @@ static double offset_ms(int64_t database_us, int64_t server_us)
 }
 
 static int cmd_ping(struct cli *cli, int argc, char **argv);
-static int cmd_login(struct cli *cli, int argc, char **argv);
-static int cmd_logout(struct cli *cli, int argc, char **argv);
-static int cmd_whoami(struct cli *cli, int argc, char **argv);
 static int cmd_audit(struct cli *cli, int argc, char **argv);
 
 /* Sorted by name, as `yanxiu --help` lists them. */
@@ -99,25 +91,8 @@ static const struct command commands[] = {
      "\n"
      "Shows what COMMAND does and its options (the same as yanxiu COMMAND --help),\n"
      "or without COMMAND the list of commands.\n"},
-    {"login", "log in and keep the session for the next commands", cmd_login,
-     "usage: yanxiu login [--user NAME]\n"
-     "\n"
-     "Logs in to yanxiud and keeps the session in $XDG_CONFIG_HOME/yanxiu/session\n"
-     "(else ~/.config/yanxiu/session; mode 0600), together with the server's\n"
-     "address: later commands without --server go to that server, and the session\n"
-     "is never sent to another. Logging in again replaces the session.\n"
-     "\n"
-     "  --user NAME  the account to log in as; without it yanxiu asks\n"
-     "\n"
-     "The password is asked for on the terminal without echo, or taken from\n"
-     "YANXIU_PASSWORD (for scripts; yanxiu removes it from its environment).\n"},
-    {"logout", "end the session on the server and forget it here", cmd_logout,
-     "usage: yanxiu logout\n"
-     "\n"
-     "Ends the session on the server it belongs to and deletes the session file.\n"
-     "When the server says the session had already ended, the file is deleted all\n"
-     "the same; when the server cannot be reached, the file is kept (the session\n"
-     "stays valid until it expires) so that you can try again.\n"},
+    {"login", "log in and keep the session for the next commands", cmd_login, cmd_login_usage},
+    {"logout", "end the session on the server and forget it here", cmd_logout, cmd_logout_usage},
     {"ping", "check that the server answers, and how fast", cmd_ping,
      "usage: yanxiu ping [--db] [--count N]\n"
      "\n"
@@ -161,10 +136,7 @@ static const struct command commands[] = {
     {"units list", "list the schools of the district and their reporting units", cmd_units_list,
      cmd_units_list_usage},
     {"whoami", "show who the session belongs to and until when it is valid", cmd_whoami,
-     "usage: yanxiu whoami\n"
-     "\n"
-     "Asks the server who the saved session belongs to: user, role, district, unit,\n"
-     "and when the session expires. Exit status 1 when there is no valid session.\n"},
+     cmd_whoami_usage},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -244,7 +216,7 @@ int cli_usage_error(const struct cli *cli, const char *fmt, ...)
 }
 
 /* Asia/Shanghai wall-clock time of a Unix time in microseconds: "2026-11-23 19:05:01". */
-static void format_local(int64_t us, char *buf, size_t cap)
+void cli_format_local(int64_t us, char *buf, size_t cap)
 {
     time_t t = (time_t)(us / 1000000) - (us % 1000000 < 0 ? 1 : 0) + LOCAL_UTC_OFFSET_S;
     struct tm tm;
@@ -264,7 +236,7 @@ static void login_hint(const struct cli *cli)
 {
     if (cli->have_session && cli->session_sent && cli->session.expires_at_us <= now_us()) {
         char when[40];
-        format_local(cli->session.expires_at_us, when, sizeof(when));
+        cli_format_local(cli->session.expires_at_us, when, sizeof(when));
         fprintf(stderr,
                 "hint: the session of %s expired at %s (Asia/Shanghai); log in again: "
                 "yanxiu login\n",
@@ -488,463 +460,6 @@ static int unknown_command(struct cli *cli, const char *word)
     return cli_usage_error(cli, "unknown command '%s'", word);
 }
 
-/* --- talking to the server ---------------------------------------------------------- */
-
-/* Parses cli->server into host and port and sets cli->peer. Returns an exit code. */
-static int cli_resolve_peer(struct cli *cli, char *host, size_t hostlen, uint16_t *port)
-{
-    struct yxc_error err;
-    if (!yxc_parse_server(cli->server, host, hostlen, port, &err)) {
-        fprintf(stderr, "yanxiu: %s (%s)\nsee yanxiu --help\n", err.message, cli->server_from);
-        return CLI_USAGE;
-    }
-    snprintf(cli->peer, sizeof(cli->peer), strchr(host, ':') ? "[%s]:%u" : "%s:%u", host,
-             (unsigned)*port);
-    return CLI_OK;
-}
-
-/*
- * Connects to cli->server: TLS unless the host is a loopback address and
- * neither --tls nor a CA (--ca, YANXIU_CA) was given. Returns an exit code
- * (CLI_OK when connected).
- */
-static int cli_connect(struct cli *cli)
-{
-    char host[256];
-    uint16_t port;
-    int rc = cli_resolve_peer(cli, host, sizeof(host), &port);
-    if (rc != CLI_OK)
-        return rc;
-    struct yxc_options o = {
-        .timeout_ms = cli->timeout_ms,
-        .tls = cli->tls || cli->ca_file || !yxc_host_is_loopback(host),
-        .ca_file = cli->ca_file,
-    };
-    struct yxc_error err;
-    cli->conn = yxc_connect_opts(host, port, &o, &err);
-    if (!cli->conn)
-        return cli_report(cli, &err);
-    yxc_set_timeout(cli->conn, cli->timeout_ms);
-    return CLI_OK;
-}
-
-/* Says Hello; the answer stays in cli->hello. Returns an exit code. */
-static int cli_hello(struct cli *cli)
-{
-    Yanxiu__V1__HelloRequest hello = YANXIU__V1__HELLO_REQUEST__INIT;
-    hello.client_name = "yanxiu";
-    hello.client_version = YANXIU_VERSION;
-    hello.protocol_version = PROTOCOL_VERSION;
-    Yanxiu__V1__Envelope req = YANXIU__V1__ENVELOPE__INIT;
-    req.body_case = YANXIU__V1__ENVELOPE__BODY_HELLO;
-    req.hello = &hello;
-    struct yxc_error err;
-    if (yxc_call(cli->conn, &req, YANXIU__V1__ENVELOPE__BODY_HELLO_REPLY, &cli->hello, &err))
-        return CLI_OK;
-    /* A TLS server drops a plaintext Hello without a word: we never got to talk to it. */
-    if (err.fail == YXC_ERR_IO && !err.timed_out && !yxc_is_tls(cli->conn)) {
-        fprintf(stderr,
-                "yanxiu: %s\n"
-                "hint: the server dropped the first request; if it serves TLS, add --tls (and "
-                "--ca FILE, or YANXIU_CA, unless its certificate is from a CA the system "
-                "trusts)\n",
-                err.message);
-        return CLI_NO_SERVER;
-    }
-    return cli_report(cli, &err);
-}
-
-static void format_versions(const Yanxiu__V1__HelloResponse *h, char *buf, size_t cap)
-{
-    buf[0] = '\0';
-    for (size_t i = 0; i < h->n_protocol_versions; i++) {
-        size_t used = strlen(buf);
-        snprintf(buf + used, cap - used, "%s%" PRIu32, i ? ", " : "", h->protocol_versions[i]);
-    }
-    if (!buf[0])
-        snprintf(buf, cap, "none named");
-}
-
-static int no_common_protocol(const struct cli *cli)
-{
-    char versions[128];
-    format_versions(cli->hello->hello_reply, versions, sizeof(versions));
-    fprintf(stderr,
-            "yanxiu: the server at %s speaks protocol versions %s, this yanxiu %s speaks %u: "
-            "use a yanxiu that matches yanxiud %s\n",
-            cli->peer, versions, YANXIU_VERSION, PROTOCOL_VERSION,
-            cli->hello->hello_reply->server_version);
-    return CLI_FAILED;
-}
-
-/* Connects and says Hello, insisting on a protocol version in common. Returns an exit code. */
-static int cli_open(struct cli *cli)
-{
-    int rc = cli_connect(cli);
-    if (rc == CLI_OK)
-        rc = cli_hello(cli);
-    if (rc == CLI_OK && cli->hello->hello_reply->protocol_version != PROTOCOL_VERSION)
-        rc = no_common_protocol(cli);
-    return rc;
-}
-
-void cli_close(struct cli *cli)
-{
-    yxc_free(cli->hello);
-    cli->hello = NULL;
-    yxc_free(cli->me);
-    cli->me = NULL;
-    yxc_close(cli->conn);
-    cli->conn = NULL;
-}
-
-/* --- the saved session ------------------------------------------------------------------ */
-
-/*
- * Loads the session file into cli->session (cli->have_session says whether
- * there was one). Unless --server or YANXIU_SERVER chose a server, the
- * session's server becomes the one to talk to. Returns an exit code: a
- * malformed file is an error unless `tolerate_bad` (then it is ignored with
- * a warning, as login does before replacing it).
- */
-static int cli_load_session(struct cli *cli, bool tolerate_bad)
-{
-    char err[600], warn[400];
-    if (!session_file_path(cli->session_path, sizeof(cli->session_path), err, sizeof(err))) {
-        fprintf(stderr, "yanxiu: %s\n", err);
-        return CLI_FAILED;
-    }
-    switch (
-        session_file_load(cli->session_path, &cli->session, warn, sizeof(warn), err, sizeof(err))) {
-    case SESSION_FILE_ABSENT:
-        return CLI_OK;
-    case SESSION_FILE_BAD:
-        if (tolerate_bad) {
-            fprintf(stderr, "yanxiu: warning: ignoring the session file: %s\n", err);
-            return CLI_OK;
-        }
-        fprintf(stderr, "yanxiu: %s\nhint: log in again (yanxiu login replaces the file)\n", err);
-        return CLI_FAILED;
-    case SESSION_FILE_LOADED:
-        break;
-    }
-    if (warn[0])
-        fprintf(stderr, "yanxiu: warning: %s\n", warn);
-    cli->have_session = true;
-    return CLI_OK;
-}
-
-/*
- * Unless --server or YANXIU_SERVER chose one, the server of the saved
- * session (if any) is the one to talk to. Quiet: the commands that use the
- * session load it again and say what is wrong with it.
- */
-static void cli_default_to_session_server(struct cli *cli)
-{
-    char path[4096], warn[400], err[600];
-    struct session_file s;
-    if (cli->server_chosen || !session_file_path(path, sizeof(path), err, sizeof(err)))
-        return;
-    if (session_file_load(path, &s, warn, sizeof(warn), err, sizeof(err)) == SESSION_FILE_LOADED) {
-        snprintf(cli->session_server, sizeof(cli->session_server), "%s", s.server);
-        cli->server = cli->session_server;
-        cli->server_from = "the server of the saved session";
-    }
-    session_file_wipe(&s);
-}
-
-/*
- * True when the saved session belongs to the server in cli->peer (as
- * written, case aside: "localhost" and "127.0.0.1" count as different, so
- * that a token never goes anywhere it was not issued by name).
- */
-static bool session_is_for_peer(const struct cli *cli)
-{
-    return strcasecmp(cli->session.server, cli->peer) == 0;
-}
-
-/* Says that the saved session is for another server, and that its token stays home. */
-static void warn_other_server(const struct cli *cli)
-{
-    fprintf(stderr,
-            "yanxiu: warning: the session in %s is for %s, not %s: its token is not sent "
-            "there\n",
-            cli->session_path, cli->session.server, cli->peer);
-}
-
-/* WhoAmI with the session's token; the answer stays in cli->me. Returns an exit code. */
-static int cli_whoami(struct cli *cli)
-{
-    Yanxiu__V1__WhoAmIRequest who = YANXIU__V1__WHO_AM_IREQUEST__INIT;
-    Yanxiu__V1__Envelope req = YANXIU__V1__ENVELOPE__INIT;
-    req.body_case = YANXIU__V1__ENVELOPE__BODY_WHOAMI;
-    req.whoami = &who;
-    struct yxc_error err;
-    if (!yxc_call(cli->conn, &req, YANXIU__V1__ENVELOPE__BODY_WHOAMI_REPLY, &cli->me, &err))
-        return cli_report(cli, &err);
-    if (!cli->me->whoami_reply->identity) {
-        fprintf(stderr, "yanxiu: the server at %s answered WhoAmI without an identity\n",
-                cli->peer);
-        return CLI_FAILED;
-    }
-    return CLI_OK;
-}
-
-/*
- * The standard way in for every command that needs a session: load the
- * session, connect to its server (or the one chosen, if it is the same),
- * say Hello, then WhoAmI with the token. WhoAmI comes first because it is
- * cheap, because it turns an expired session into "log in again" before any
- * work is done, and because the server accepts frames above 64 KiB on a
- * connection only once a request on it has carried a valid session.
- * On CLI_OK the token is set on cli->conn and cli->me holds the identity.
- */
-int cli_open_session(struct cli *cli)
-{
-    int rc = cli_load_session(cli, false);
-    if (rc != CLI_OK)
-        return rc;
-    char host[256];
-    uint16_t port;
-    if (!cli->have_session) {
-        if (cli_resolve_peer(cli, host, sizeof(host), &port) != CLI_OK)
-            return CLI_USAGE;
-        fprintf(stderr,
-                "yanxiu: not logged in (there is no session in %s)\n"
-                "hint: log in first: yanxiu%s%s login\n",
-                cli->session_path, cli->server_chosen ? " --server " : "",
-                cli->server_chosen ? cli->peer : "");
-        return CLI_FAILED;
-    }
-    if (cli_resolve_peer(cli, host, sizeof(host), &port) != CLI_OK)
-        return CLI_USAGE;
-    if (!session_is_for_peer(cli)) {
-        warn_other_server(cli);
-        fprintf(stderr,
-                "yanxiu: not logged in to %s\n"
-                "hint: log in there: yanxiu --server %s login (this replaces the session for "
-                "%s)\n",
-                cli->peer, cli->peer, cli->session.server);
-        return CLI_FAILED;
-    }
-    rc = cli_open(cli);
-    if (rc != CLI_OK)
-        return rc;
-    yxc_set_token(cli->conn, cli->session.token, cli->session.token_len);
-    cli->session_sent = true;
-    return cli_whoami(cli);
-}
-
-/* --- writes with an idempotency key ----------------------------------------------------- */
-
-/* Prints one word of a command line so that a POSIX shell reads it back as it is. */
-static void put_shell_word(const char *w, FILE *f)
-{
-    if (*w && strspn(w, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-                        "_-./:=@%+,") == strlen(w)) {
-        fputs(w, f);
-        return;
-    }
-    fputc('\'', f);
-    for (; *w; w++) {
-        if (*w == '\'')
-            fputs("'\\''", f);
-        else
-            fputc(*w, f);
-    }
-    fputc('\'', f);
-}
-
-/* Prints the command line as given, with `option value` added when it is not there. */
-static void put_command_again(const struct cli *cli, const char *option, const char *value, FILE *f)
-{
-    bool has = false;
-    size_t olen = strlen(option);
-    fputs("  ", f);
-    for (int i = 0; i < cli->argc; i++) {
-        const char *w = cli->argv[i];
-        if (strcmp(w, option) == 0 || (strncmp(w, option, olen) == 0 && w[olen] == '='))
-            has = true;
-        if (i > 0)
-            fputc(' ', f);
-        put_shell_word(w, f);
-    }
-    if (!has) {
-        fprintf(f, " %s ", option);
-        put_shell_word(value, f);
-    }
-    fputc('\n', f);
-}
-
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
-
-int cli_call_keyed(struct cli *cli, Yanxiu__V1__Envelope *req, const char *what,
-                   const char *key_option, const char *key, Yanxiu__V1__Envelope **resp)
-{
-    *resp = NULL;
-    /* Whether an attempt may have reached the database: only then is the outcome unknown. */
-    bool maybe_applied = false;
-    int rc = CLI_FAILED;
-    for (int attempt = 0; attempt <= CLI_KEYED_RETRIES; attempt++) {
-        if (attempt > 0) {
-            int pause_ms = 1000 << (attempt - 1);
-            fprintf(stderr,
-                    "yanxiu: sending %s again in %d s with the same idempotency key %s "
-                    "(retry %d of %d; the server writes a key at most once)\n",
-                    what, pause_ms / 1000, key, attempt, CLI_KEYED_RETRIES);
-            sleep_ms(pause_ms);
-        }
-        if (!cli->conn) {
-            rc = cli_open_session(cli);
-            if (rc == CLI_USAGE || (rc != CLI_OK && attempt == 0))
-                return rc; /* not sent at all: nothing to advise */
-            if (rc != CLI_OK)
-                continue;
-        }
-        struct yxc_error err;
-        uint64_t id;
-        bool sent = yxc_send(cli->conn, req, &id, &err);
-        if (sent && yxc_await(cli->conn, id, resp, &err)) {
-            if (yxc_check(*resp, &err) || err.code != YANXIU__V1__CODE__UNAVAILABLE)
-                return CLI_OK;
-            /* UNAVAILABLE: the database is down (nothing written) or the outcome unknown. */
-            maybe_applied = maybe_applied || err.outcome_unknown;
-            yxc_free(*resp);
-            *resp = NULL;
-            rc = cli_report(cli, &err);
-            continue;
-        }
-        if (err.fail == YXC_ERR_USAGE) {
-            rc = cli_report(cli, &err);
-            if (strstr(err.message, "frame limit"))
-                fprintf(stderr, "hint: %s is too large for one request; tell the district office\n",
-                        what);
-            if (!maybe_applied)
-                return rc;
-            break;
-        }
-        /* The connection failed with the request possibly on its way or done. */
-        maybe_applied = maybe_applied || sent || err.fail != YXC_ERR_CONNECT;
-        rc = cli_report(cli, &err);
-        cli_close(cli);
-    }
-    if (maybe_applied)
-        fprintf(stderr, "yanxiu: gave up after %d retries: whether the server has %s is unknown.\n",
-                CLI_KEYED_RETRIES, what);
-    else
-        fprintf(stderr, "yanxiu: gave up after %d retries: %s was not written.\n",
-                CLI_KEYED_RETRIES, what);
-    fprintf(stderr,
-            "yanxiu: the idempotency key is %s. Run this command (with this key) once the server "
-            "is back: it writes %s only if the server does not have it yet, and shows the "
-            "answer either way:\n",
-            key, what);
-    put_command_again(cli, key_option, key, stderr);
-    return rc == CLI_OK ? CLI_FAILED : rc;
-}
-
-/* --- terminal prompts --------------------------------------------------------------------- */
-
-/* The terminal's settings while echo is off, for the signal handler to put back. */
-static int prompt_fd = -1;
-static struct termios prompt_saved;
-static volatile sig_atomic_t prompt_echo_off;
-
-static void prompt_restore_and_die(int sig)
-{
-    if (prompt_echo_off)
-        (void)tcsetattr(prompt_fd, TCSAFLUSH, &prompt_saved);
-    ssize_t ignored = write(prompt_fd, "\n", 1); /* end the prompt's line; dying anyway */
-    (void)ignored;
-    signal(sig, SIG_DFL);
-    raise(sig);
-}
-
-/* Shows text on the terminal; a failure only means the prompt is not seen. */
-static void tty_write(int fd, const char *text)
-{
-    size_t len = strlen(text);
-    while (len > 0) {
-        ssize_t w = write(fd, text, len);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return;
-        text += w;
-        len -= (size_t)w;
-    }
-}
-
-enum prompt_result {
-    PROMPT_OK,
-    PROMPT_NO_TERMINAL, /* no /dev/tty to ask on */
-    PROMPT_EMPTY,       /* end of input, or an empty line */
-    PROMPT_TOO_LONG,    /* more than cap - 1 bytes */
-};
-
-/*
- * Asks on the terminal (not stdin, which may be a pipe) and reads one line
- * into buf, without echo when `secret`. The terminal is put back also when
- * a signal ends the program meanwhile. Reads byte by byte so that no copy
- * of a password stays in a stdio buffer.
- */
-static enum prompt_result prompt_line(const char *prompt, bool secret, char *buf, size_t cap)
-{
-    int fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0)
-        return PROMPT_NO_TERMINAL;
-    prompt_fd = fd;
-    struct sigaction sa = {.sa_handler = prompt_restore_and_die}, old[4];
-    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
-    sigemptyset(&sa.sa_mask);
-    for (size_t i = 0; i < 4; i++)
-        sigaction(sigs[i], &sa, &old[i]);
-    if (secret && tcgetattr(fd, &prompt_saved) == 0) {
-        struct termios quiet = prompt_saved;
-        quiet.c_lflag &= ~(tcflag_t)ECHO;
-        quiet.c_lflag |= ECHONL;
-        prompt_echo_off = tcsetattr(fd, TCSAFLUSH, &quiet) == 0;
-    }
-    tty_write(fd, prompt);
-
-    size_t len = 0;
-    bool too_long = false;
-    for (;;) {
-        char ch;
-        ssize_t r = read(fd, &ch, 1);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0 || ch == '\n')
-            break;
-        if (len + 1 < cap)
-            buf[len++] = ch;
-        else
-            too_long = true;
-    }
-    if (len > 0 && buf[len - 1] == '\r')
-        len--;
-    buf[len] = '\0';
-
-    if (prompt_echo_off) {
-        (void)tcsetattr(fd, TCSAFLUSH, &prompt_saved);
-        prompt_echo_off = 0;
-    }
-    for (size_t i = 0; i < 4; i++)
-        sigaction(sigs[i], &old[i], NULL);
-    prompt_fd = -1;
-    close(fd);
-    if (too_long) {
-        explicit_bzero(buf, cap);
-        return PROMPT_TOO_LONG;
-    }
-    return len == 0 ? PROMPT_EMPTY : PROMPT_OK;
-}
-
 /* --- commands ------------------------------------------------------------------------- */
 
 static int cmd_help(struct cli *cli, int argc, char **argv)
@@ -977,14 +492,14 @@ static int cmd_hello(struct cli *cli, int argc, char **argv)
 
     const Yanxiu__V1__HelloResponse *h = cli->hello->hello_reply;
     char versions[128];
-    format_versions(h, versions, sizeof(versions));
+    cli_format_versions(h, versions, sizeof(versions));
     printf("server: %s %s at %s\n", h->server_name, h->server_version, cli->peer);
     printf("protocol versions: %s\n", versions);
     if (h->protocol_version == 0) {
         printf("protocol in use: none in common with this yanxiu (it speaks %u)\n",
                PROTOCOL_VERSION);
         fflush(stdout);
-        return no_common_protocol(cli);
+        return cli_no_common_protocol(cli);
     }
     printf("protocol in use: %" PRIu32 "\n", h->protocol_version);
     return CLI_OK;
@@ -1072,287 +587,6 @@ static int cmd_ping(struct cli *cli, int argc, char **argv)
                    p->schema_version, offset_ms(p->database_time_us, p->server_time_us));
     }
     yxc_free(last);
-    return CLI_OK;
-}
-
-/* --- sessions: login, logout, whoami ---------------------------------------------------- */
-
-/*
- * Fills pw with the password: YANXIU_PASSWORD (then wiped from the
- * environment) or a no-echo prompt. Returns an exit code.
- */
-static int read_password(const struct cli *cli, const char *user, char *pw, size_t cap)
-{
-    char *env = getenv("YANXIU_PASSWORD");
-    if (env && *env) {
-        size_t n = strlen(env);
-        bool fits = n < cap;
-        if (fits)
-            memcpy(pw, env, n + 1);
-        /* Our own copy of the environment: no need for it to linger in memory. */
-        explicit_bzero(env, n);
-        unsetenv("YANXIU_PASSWORD");
-        if (!fits)
-            return cli_usage_error(cli, "YANXIU_PASSWORD is longer than %d bytes", MAX_PASSWORD);
-        return CLI_OK;
-    }
-    char prompt[400];
-    snprintf(prompt, sizeof(prompt), "password for %s on %s: ", user, cli->peer);
-    switch (prompt_line(prompt, true, pw, cap)) {
-    case PROMPT_OK:
-        return CLI_OK;
-    case PROMPT_NO_TERMINAL:
-        return cli_usage_error(cli, "no terminal to ask for the password on: set YANXIU_PASSWORD");
-    case PROMPT_EMPTY:
-        return cli_usage_error(cli, "no password given");
-    case PROMPT_TOO_LONG:
-        return cli_usage_error(cli, "the password is longer than %d bytes", MAX_PASSWORD);
-    }
-    return CLI_USAGE;
-}
-
-/* "role district, district 110101, unit 1101010001", leaving out what is empty. */
-static void describe_identity(const Yanxiu__V1__Identity *id, char *buf, size_t cap)
-{
-    snprintf(buf, cap, "role %s", id->role);
-    size_t used = strlen(buf);
-    if (id->district_code[0] && used < cap)
-        used += (size_t)snprintf(buf + used, cap - used, ", district %s", id->district_code);
-    if (id->unit_code[0] && used < cap)
-        snprintf(buf + used, cap - used, ", unit %s", id->unit_code);
-}
-
-/* Sends Logout with `token` on cli->conn, ignoring the answer (revoking a replaced session). */
-static void revoke_quietly(struct cli *cli, const uint8_t *token, size_t len)
-{
-    Yanxiu__V1__LogoutRequest out = YANXIU__V1__LOGOUT_REQUEST__INIT;
-    Yanxiu__V1__Envelope req = YANXIU__V1__ENVELOPE__INIT;
-    req.body_case = YANXIU__V1__ENVELOPE__BODY_LOGOUT;
-    req.logout = &out;
-    req.session_token.data = (uint8_t *)token;
-    req.session_token.len = len;
-    Yanxiu__V1__Envelope *resp = NULL;
-    struct yxc_error err;
-    if (yxc_call(cli->conn, &req, YANXIU__V1__ENVELOPE__BODY_LOGOUT_REPLY, &resp, &err))
-        yxc_free(resp);
-}
-
-static int cmd_login(struct cli *cli, int argc, char **argv)
-{
-    static const struct option opts[] = {
-        {"user", required_argument, NULL, 'u'},
-        {0},
-    };
-    const char *user_opt = NULL;
-    int opt;
-    while ((opt = cli_getopt(cli, argc, argv, opts)) != -1) {
-        if (opt != 'u')
-            return CLI_USAGE;
-        user_opt = optarg;
-    }
-    if (!cli_no_operands(cli, argc, argv))
-        return CLI_USAGE;
-    char user[MAX_USER_NAME + 2] = "";
-    if (user_opt) {
-        if (!*user_opt || strlen(user_opt) > MAX_USER_NAME)
-            return cli_usage_error(cli, "--user needs a name of 1 to %d bytes", MAX_USER_NAME);
-        snprintf(user, sizeof(user), "%s", user_opt);
-    }
-
-    /* The old session only tells which server to use by default (and is revoked below). */
-    int rc = cli_load_session(cli, true);
-    if (rc != CLI_OK)
-        return rc;
-    /* Connect first: a server that is down, or a certificate that is not trusted,
-       is better learned before typing a password. */
-    rc = cli_open(cli);
-    if (rc != CLI_OK)
-        return rc;
-    if (!user[0]) {
-        char prompt[340];
-        snprintf(prompt, sizeof(prompt), "user name on %s: ", cli->peer);
-        switch (prompt_line(prompt, false, user, sizeof(user))) {
-        case PROMPT_OK:
-            break;
-        case PROMPT_NO_TERMINAL:
-            return cli_usage_error(cli,
-                                   "no terminal to ask for the user name on: give --user NAME");
-        case PROMPT_EMPTY:
-            return cli_usage_error(cli, "no user name given");
-        case PROMPT_TOO_LONG:
-            return cli_usage_error(cli, "the user name is longer than %d bytes", MAX_USER_NAME);
-        }
-        if (strlen(user) > MAX_USER_NAME)
-            return cli_usage_error(cli, "the user name is longer than %d bytes", MAX_USER_NAME);
-    }
-
-    char password[MAX_PASSWORD + 2];
-    rc = read_password(cli, user, password, sizeof(password));
-    if (rc != CLI_OK) {
-        explicit_bzero(password, sizeof(password));
-        return rc;
-    }
-    Yanxiu__V1__LoginRequest login = YANXIU__V1__LOGIN_REQUEST__INIT;
-    login.user = user;
-    login.password = password;
-    Yanxiu__V1__Envelope req = YANXIU__V1__ENVELOPE__INIT;
-    req.body_case = YANXIU__V1__ENVELOPE__BODY_LOGIN;
-    req.login = &login;
-    Yanxiu__V1__Envelope *resp = NULL;
-    struct yxc_error err;
-    bool ok = yxc_call(cli->conn, &req, YANXIU__V1__ENVELOPE__BODY_LOGIN_REPLY, &resp, &err);
-    explicit_bzero(password, sizeof(password));
-    if (!ok)
-        return cli_report(cli, &err);
-
-    Yanxiu__V1__LoginResponse *lr = resp->login_reply;
-    const Yanxiu__V1__Identity *id = lr->identity;
-    struct session_file s = {.token_len = lr->token.len, .expires_at_us = lr->expires_at_us};
-    bool fits = id && lr->token.len > 0 && lr->token.len <= sizeof(s.token) &&
-                strlen(id->user) < sizeof(s.user) && strlen(id->role) < sizeof(s.role) &&
-                strlen(id->district_code) < sizeof(s.district) &&
-                strlen(id->unit_code) < sizeof(s.unit);
-    if (!fits) {
-        explicit_bzero(lr->token.data, lr->token.len);
-        yxc_free(resp);
-        fprintf(stderr,
-                "yanxiu: the server at %s answered Login with a token or identity this "
-                "yanxiu cannot keep\n",
-                cli->peer);
-        return CLI_FAILED;
-    }
-    memcpy(s.token, lr->token.data, lr->token.len);
-    explicit_bzero(lr->token.data, lr->token.len);
-    snprintf(s.server, sizeof(s.server), "%s", cli->peer);
-    snprintf(s.user, sizeof(s.user), "%s", id->user);
-    snprintf(s.role, sizeof(s.role), "%s", id->role);
-    snprintf(s.district, sizeof(s.district), "%s", id->district_code);
-    snprintf(s.unit, sizeof(s.unit), "%s", id->unit_code);
-    char who[200];
-    describe_identity(id, who, sizeof(who));
-    yxc_free(resp);
-
-    char why[600];
-    if (!session_file_save(cli->session_path, &s, why, sizeof(why))) {
-        /* A session nobody can use any more: end it rather than leave it valid. */
-        revoke_quietly(cli, s.token, s.token_len);
-        session_file_wipe(&s);
-        fprintf(stderr,
-                "yanxiu: logged in, but could not keep the session: %s\n"
-                "hint: the session was ended again; fix the problem and log in again\n",
-                why);
-        return CLI_FAILED;
-    }
-    /* The session this one replaces would stay valid, unused, until it expires. */
-    if (cli->have_session && session_is_for_peer(cli)) {
-        revoke_quietly(cli, cli->session.token, cli->session.token_len);
-    } else if (cli->have_session) {
-        char old_until[40];
-        format_local(cli->session.expires_at_us, old_until, sizeof(old_until));
-        fprintf(stderr,
-                "yanxiu: note: this replaces the session of %s on %s, which stays valid there "
-                "until %s (Asia/Shanghai) unless you log out of it first\n",
-                cli->session.user, cli->session.server, old_until);
-    }
-
-    char until[40];
-    format_local(s.expires_at_us, until, sizeof(until));
-    printf("logged in as %s (%s) on %s until %s (Asia/Shanghai)\n", s.user, who, cli->peer, until);
-    session_file_wipe(&s);
-    return CLI_OK;
-}
-
-static int cmd_logout(struct cli *cli, int argc, char **argv)
-{
-    if (cli_getopt(cli, argc, argv, NULL) != -1)
-        return CLI_USAGE;
-    if (!cli_no_operands(cli, argc, argv))
-        return CLI_USAGE;
-    int rc = cli_load_session(cli, true);
-    if (rc != CLI_OK)
-        return rc;
-    char why[600];
-    if (!cli->have_session) {
-        /* Nothing usable; a malformed file (already warned about) goes too. */
-        if (access(cli->session_path, F_OK) == 0) {
-            if (!session_file_remove(cli->session_path, why, sizeof(why))) {
-                fprintf(stderr, "yanxiu: %s\n", why);
-                return CLI_FAILED;
-            }
-            fprintf(stderr, "yanxiu: deleted %s\n", cli->session_path);
-        }
-        fprintf(stderr, "yanxiu: not logged in: nothing to log out of\n");
-        return CLI_OK;
-    }
-    char host[256];
-    uint16_t port;
-    if (cli_resolve_peer(cli, host, sizeof(host), &port) != CLI_OK)
-        return CLI_USAGE;
-    if (!session_is_for_peer(cli)) {
-        warn_other_server(cli);
-        fprintf(stderr, "hint: log out where the session is: yanxiu --server %s logout\n",
-                cli->session.server);
-        return CLI_FAILED;
-    }
-
-    char until[40];
-    format_local(cli->session.expires_at_us, until, sizeof(until));
-    rc = cli_open(cli);
-    struct yxc_error err = {0};
-    Yanxiu__V1__Envelope *resp = NULL;
-    if (rc == CLI_OK) {
-        yxc_set_token(cli->conn, cli->session.token, cli->session.token_len);
-        cli->session_sent = true;
-        Yanxiu__V1__LogoutRequest out = YANXIU__V1__LOGOUT_REQUEST__INIT;
-        Yanxiu__V1__Envelope req = YANXIU__V1__ENVELOPE__INIT;
-        req.body_case = YANXIU__V1__ENVELOPE__BODY_LOGOUT;
-        req.logout = &out;
-        if (yxc_call(cli->conn, &req, YANXIU__V1__ENVELOPE__BODY_LOGOUT_REPLY, &resp, &err)) {
-            yxc_free(resp);
-        } else if (err.fail != YXC_ERR_SERVER || err.code != YANXIU__V1__CODE__UNAUTHENTICATED) {
-            rc = cli_report(cli, &err);
-        }
-    }
-    if (rc != CLI_OK) {
-        fprintf(stderr,
-                "yanxiu: the session of %s stays valid on %s until %s (Asia/Shanghai), and "
-                "stays in %s: run yanxiu logout again once the server answers, or delete the "
-                "file to forget it here\n",
-                cli->session.user, cli->session.server, until, cli->session_path);
-        return rc;
-    }
-    if (!session_file_remove(cli->session_path, why, sizeof(why))) {
-        fprintf(stderr, "yanxiu: the session has ended on the server, but: %s\n", why);
-        return CLI_FAILED;
-    }
-    if (err.fail == YXC_ERR_SERVER)
-        printf("the session of %s on %s had already ended (it expired or was revoked); "
-               "removed %s\n",
-               cli->session.user, cli->session.server, cli->session_path);
-    else
-        printf("logged out of %s (user %s)\n", cli->session.server, cli->session.user);
-    return CLI_OK;
-}
-
-static int cmd_whoami(struct cli *cli, int argc, char **argv)
-{
-    if (cli_getopt(cli, argc, argv, NULL) != -1)
-        return CLI_USAGE;
-    if (!cli_no_operands(cli, argc, argv))
-        return CLI_USAGE;
-    int rc = cli_open_session(cli);
-    if (rc != CLI_OK)
-        return rc;
-    const Yanxiu__V1__WhoAmIResponse *w = cli->me->whoami_reply;
-    const Yanxiu__V1__Identity *id = w->identity;
-    char until[40];
-    format_local(w->expires_at_us, until, sizeof(until));
-    printf("user:      %s\n", id->user);
-    printf("role:      %s\n", id->role);
-    printf("district:  %s\n", id->district_code[0] ? id->district_code : "-");
-    printf("unit:      %s\n", id->unit_code[0] ? id->unit_code : "-");
-    printf("server:    %s (%s)\n", cli->peer, yxc_is_tls(cli->conn) ? "TLS" : "plaintext");
-    printf("expires:   %s (Asia/Shanghai)\n", until);
     return CLI_OK;
 }
 
@@ -1484,7 +718,7 @@ static int cmd_audit(struct cli *cli, int argc, char **argv)
     for (size_t i = 0; t && i < list->n_entries; i++) {
         const Yanxiu__V1__AuditEntry *e = list->entries[i];
         char at[40];
-        format_local(e->at_us, at, sizeof(at));
+        cli_format_local(e->at_us, at, sizeof(at));
         if (format == OUT_JSON) {
             /* RFC 3339 for programs: "2026-11-23T19:05:01+08:00". */
             at[10] = 'T';

@@ -1,7 +1,8 @@
 /*
  * cli: what the commands of the yanxiu CLI share. The command table and
  * main() live in cli.c; a command may live in a file of its own (cmd_*.c)
- * and reach the options, the session and the error reporting through here.
+ * and reach the options, the session (cli_session.h) and the error reporting
+ * through here.
  */
 #ifndef YANXIU_CLI_H
 #define YANXIU_CLI_H
@@ -9,7 +10,9 @@
 #include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
+#include "cli_session.h"
 #include "out.h"
 #include "session_file.h"
 #include "yxc.h"
@@ -23,6 +26,10 @@ enum {
     CLI_USAGE = 2,     /* unknown command or option, bad argument */
     CLI_NO_SERVER = 3, /* could not connect */
 };
+
+/* The longest user name and password, as the server allows. */
+#define CLI_MAX_USER_NAME 64
+#define CLI_MAX_PASSWORD  1024
 
 /* cli_getopt's answer when the options were wrong (the problem is already printed). */
 #define CLI_BAD_OPTION (-2)
@@ -101,40 +108,18 @@ int cli_print_table(const struct out_table *t, enum out_format format);
    code it calls for. */
 int cli_report(const struct cli *cli, const struct yxc_error *err);
 
-/*
- * The standard way in for every command that needs a session: load the
- * session, connect to its server, say Hello, then WhoAmI with the token
- * (which also lets the server accept frames up to its max_frame on this
- * connection). Returns an exit code, having said what went wrong; on CLI_OK
- * the token is set on cli->conn and cli->me->whoami_reply->identity holds
- * the caller's identity.
- */
-int cli_open_session(struct cli *cli) CLI_MUST_CHECK;
-
-/* How often a write with an idempotency key is sent again by itself (cli_call_keyed). */
-#define CLI_KEYED_RETRIES 3
-
-/*
- * Sends a write that carries an idempotency key (`key`, already in `req`)
- * and awaits its answer. Opens the session first when cli->conn is NULL.
- * When the connection to the server fails or the server answers UNAVAILABLE
- * (the database unreachable, or the outcome unknown), sends the very same
- * request again, on a new connection where needed, up to CLI_KEYED_RETRIES
- * times with a growing pause (1, 2, 4 s): the server applies a key at most
- * once, so this is safe. On CLI_OK *resp holds the answer (an Error other
- * than UNAVAILABLE included; the caller frees it). Otherwise, having said
- * what happened, prints the key and the command line to run again with
- * `key_option KEY` (added when the command line lacks it), and returns the
- * exit code. `what` names the write in messages, e.g. "the report".
- */
-int cli_call_keyed(struct cli *cli, Yanxiu__V1__Envelope *req, const char *what,
-                   const char *key_option, const char *key,
-                   Yanxiu__V1__Envelope **resp) CLI_MUST_CHECK;
-
-/* Closes the connection and frees the answers kept in cli. Safe to call twice. */
-void cli_close(struct cli *cli);
+/* Asia/Shanghai wall-clock time of a Unix time in microseconds: "2026-11-23 19:05:01". */
+void cli_format_local(int64_t us, char *buf, size_t cap);
 
 /* --- commands in other files (the rows of the table in cli.c) ----------------------- */
+
+/* cmd_account.c: one's own account: login, logout, whoami. */
+int cmd_login(struct cli *cli, int argc, char **argv);
+int cmd_logout(struct cli *cli, int argc, char **argv);
+int cmd_whoami(struct cli *cli, int argc, char **argv);
+extern const char cmd_login_usage[];
+extern const char cmd_logout_usage[];
+extern const char cmd_whoami_usage[];
 
 /* cmd_roster.c: schools (units) and the teacher roster. */
 int cmd_units_import(struct cli *cli, int argc, char **argv);

@@ -8,7 +8,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <iconv.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
@@ -16,14 +15,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <sodium.h>
 
 #include "cli.h"
 #include "csvin.h"
 #include "import.h"
 #include "out.h"
+#include "text.h"
 #include "view.h"
 #include "yxc.h"
 
@@ -209,9 +210,7 @@ static int submission_rejected(const struct submission *s)
 /* Quotes at most 40 bytes of s, cut at a character boundary, for a message. */
 static const char *quoted(const char *s, char *buf, size_t cap)
 {
-    size_t len = strlen(s), shown = len > 40 ? 40 : len;
-    while (shown > 0 && shown < len && ((unsigned char)s[shown] & 0xc0) == 0x80)
-        shown--;
+    size_t len = strlen(s), shown = text_utf8_prefix(s, len, 40);
     snprintf(buf, cap, "\"%.*s%s\"", (int)shown, s, shown < len ? "…" : "");
     return buf;
 }
@@ -329,73 +328,11 @@ static void read_csv(struct submission *s, struct report_file *f, bool required)
         problem(s, "%s", err.message);
 }
 
-/* Offset of the first byte of s[0..len) that is not UTF-8 (RFC 3629), or len. */
-static size_t utf8_invalid_at(const unsigned char *s, size_t len)
-{
-    static const uint32_t least[] = {0, 0, 0x80, 0x800, 0x10000};
-    size_t i = 0;
-    while (i < len) {
-        size_t n = s[i] < 0x80             ? 1
-                   : (s[i] & 0xe0) == 0xc0 ? 2
-                   : (s[i] & 0xf0) == 0xe0 ? 3
-                   : (s[i] & 0xf8) == 0xf0 ? 4
-                                           : 0;
-        if (n == 0 || i + n > len)
-            return i;
-        uint32_t cp = n == 1 ? s[i] : s[i] & (0x7f >> n);
-        for (size_t k = 1; k < n; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return i;
-            cp = cp << 6 | (s[i + k] & 0x3f);
-        }
-        if (cp < least[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return i;
-        i += n;
-    }
-    return len;
-}
-
-static int line_of(const unsigned char *s, size_t off)
-{
-    int line = 1;
-    for (size_t i = 0; i < off; i++)
-        line += s[i] == '\n';
-    return line;
-}
-
-/* GB18030 → UTF-8 (NUL-terminated, malloc'd); NULL when the bytes are not GB18030 or memory
-   ran out (errno ENOMEM). */
-static char *gb18030_to_utf8(const unsigned char *in, size_t len)
-{
-    iconv_t cd = iconv_open("UTF-8", "GB18030");
-    if (cd == (iconv_t)-1)
-        return NULL;
-    /* A GB18030 character of n bytes is at most n + 1 bytes of UTF-8. */
-    size_t cap = len * 2 + 1;
-    char *out = malloc(cap);
-    if (!out) {
-        iconv_close(cd);
-        errno = ENOMEM;
-        return NULL;
-    }
-    char *ip = (char *)in, *op = out;
-    size_t ileft = len, oleft = cap - 1;
-    size_t rc = iconv(cd, &ip, &ileft, &op, &oleft);
-    iconv_close(cd);
-    if (rc == (size_t)-1 || ileft != 0) {
-        free(out);
-        errno = EILSEQ;
-        return NULL;
-    }
-    *op = '\0';
-    return out;
-}
-
 /* The narrative as sent: a BOM dropped, line ends made LF, surrounding blank space trimmed. */
 static void tidy_text(char *t)
 {
-    if (strncmp(t, "\xef\xbb\xbf", 3) == 0)
-        memmove(t, t + 3, strlen(t + 3) + 1);
+    size_t bom = text_bom_len(t, strlen(t));
+    memmove(t, t + bom, strlen(t + bom) + 1);
     char *w = t;
     for (const char *r = t; *r; r++) {
         if (*r == '\r') {
@@ -462,19 +399,19 @@ static void read_summary(struct submission *s)
     const unsigned char *nul = memchr(buf, 0, len);
     if (nul) {
         problem(s, "%s line %d: holds a NUL byte: is it a text file? Save it as plain text", path,
-                line_of(buf, (size_t)(nul - buf)));
+                text_line_at(buf, len, (size_t)(nul - buf)));
         free(buf);
         return;
     }
-    size_t bad = utf8_invalid_at(buf, len);
+    size_t bad = text_utf8_invalid_at(buf, len);
     if (s->enc == CSVIN_UTF8 && bad < len) {
         problem(s,
                 "%s line %d: not UTF-8: save it as UTF-8, or say --encoding gb18030 if it is "
                 "GB18030/GBK",
-                path, line_of(buf, bad));
+                path, text_line_at(buf, len, bad));
     } else if (s->enc == CSVIN_GB18030 || bad < len) {
-        s->summary = gb18030_to_utf8(buf, len);
-        if (!s->summary)
+        size_t conv_len;
+        if (!text_gb18030_to_utf8(buf, len, &s->summary, &conv_len, NULL))
             problem(s, "%s: %s", path,
                     errno == ENOMEM ? "out of memory while reading it"
                                     : "neither UTF-8 nor GB18030 text: save it as UTF-8 text");
@@ -1466,36 +1403,13 @@ static bool valid_key(const char *s)
 static bool random_key(char *out, size_t cap)
 {
     unsigned char r[KEY_RANDOM_BYTES];
-    size_t got = 0;
-    while (got < sizeof(r)) {
-        ssize_t n = getrandom(r + got, sizeof(r) - got, 0);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        got += (size_t)n;
-    }
-    if (got < sizeof(r)) {
-        int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-        got = 0;
-        while (fd >= 0 && got < sizeof(r)) {
-            ssize_t n = read(fd, r + got, sizeof(r) - got);
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n <= 0)
-                break;
-            got += (size_t)n;
-        }
-        if (fd >= 0)
-            close(fd);
-    }
-    if (got < sizeof(r) || cap < 2 * sizeof(r) + 1) {
+    if (sodium_init() < 0 || cap < 2 * sizeof(r) + 1) {
         fprintf(stderr, "yanxiu: no random numbers from the system for the idempotency key: "
                         "give one with --idempotency-key KEY\n");
         return false;
     }
-    for (size_t i = 0; i < sizeof(r); i++)
-        snprintf(out + 2 * i, 3, "%02x", r[i]);
+    randombytes_buf(r, sizeof(r));
+    sodium_bin2hex(out, cap, r, sizeof(r)); /* lowercase, NUL-terminated */
     return true;
 }
 

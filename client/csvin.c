@@ -1,6 +1,6 @@
 /*
  * csvin: CSV files from Excel into a table of trimmed UTF-8 cells. Decoding
- * (UTF-8 with or without BOM, GB18030 via iconv), parsing (libcsv, strict),
+ * (UTF-8 with or without BOM, GB18030: text.h), parsing (libcsv, strict),
  * header mapping, and the physical line of every record for error messages.
  */
 #include "csvin.h"
@@ -9,7 +9,6 @@
 #include <csv.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <iconv.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -17,6 +16,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "text.h"
 
 #define NO_COLUMN SIZE_MAX
 
@@ -79,9 +80,7 @@ static void msg_emit(const struct msg *m, int line, struct csvin_error *err)
         return;
     }
     /* Cut at a UTF-8 character boundary and mark the cut with "…". */
-    size_t cut = room - 3;
-    while (cut > 0 && ((unsigned char)m->buf[cut] & 0xC0) == 0x80)
-        cut--;
+    size_t cut = text_utf8_prefix(m->buf, len, room - 3);
     memcpy(err->message, m->buf, cut);
     memcpy(err->message + cut, "\xE2\x80\xA6", 3);
     err->message[cut + 3] = '\0';
@@ -109,9 +108,7 @@ static void msg_value(struct msg *m, const char *s)
     size_t n = strcspn(s, "\r\n");
     bool cut = s[n] != '\0';
     if (n > 40) {
-        n = 40;
-        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-            n--;
+        n = text_utf8_prefix(s, n, 40);
         cut = true;
     }
     msg_add(m, "\"%.*s%s\"", (int)n, s, cut ? "\xE2\x80\xA6" : "");
@@ -148,115 +145,6 @@ static void fail_plain(struct csvin_error *err, const char *name, const char *wh
 }
 
 /* --- text --------------------------------------------------------------------- */
-
-/* The 1-based line holding byte `off`: LF, CRLF and a lone CR each end a line. */
-static int line_at(const unsigned char *s, size_t len, size_t off)
-{
-    int line = 1;
-    for (size_t i = 0; i < off && i < len; i++) {
-        if (s[i] == '\n' || (s[i] == '\r' && (i + 1 >= len || s[i + 1] != '\n')))
-            line++;
-    }
-    return line;
-}
-
-/* Offset of the first byte that is not part of well-formed UTF-8 (RFC 3629: no
-   overlongs, surrogates or code points above U+10FFFF), or len. */
-static size_t utf8_invalid_at(const unsigned char *s, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        unsigned c = s[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t more;
-        unsigned lo = 0x80, hi = 0xBF;
-        if (c >= 0xC2 && c <= 0xDF) {
-            more = 1;
-        } else if (c == 0xE0) {
-            more = 2, lo = 0xA0;
-        } else if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) {
-            more = 2;
-        } else if (c == 0xED) {
-            more = 2, hi = 0x9F;
-        } else if (c == 0xF0) {
-            more = 3, lo = 0x90;
-        } else if (c >= 0xF1 && c <= 0xF3) {
-            more = 3;
-        } else if (c == 0xF4) {
-            more = 3, hi = 0x8F;
-        } else {
-            return i;
-        }
-        if (len - i - 1 < more || s[i + 1] < lo || s[i + 1] > hi)
-            return i;
-        for (size_t k = 2; k <= more; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return i;
-        }
-        i += more + 1;
-    }
-    return len;
-}
-
-/*
- * GB18030 → UTF-8 with iconv. On success *out is malloc'd (not NUL-terminated).
- * On a bad or truncated sequence false with *bad its offset; on any other failure
- * false with *bad = SIZE_MAX and errno set.
- */
-static bool gb18030_to_utf8(const unsigned char *in, size_t len, char **out, size_t *out_len,
-                            size_t *bad)
-{
-    *bad = SIZE_MAX;
-    iconv_t cd = iconv_open("UTF-8", "GB18030");
-    if (cd == (iconv_t)-1)
-        return false;
-    /* A GB18030 character takes at most 1.5 times its bytes in UTF-8. */
-    size_t cap = len + len / 2 + 16;
-    char *buf = malloc(cap);
-    if (!buf) {
-        iconv_close(cd);
-        errno = ENOMEM;
-        return false;
-    }
-    char *ip = (char *)in;
-    size_t ileft = len;
-    char *op = buf;
-    size_t oleft = cap;
-    bool ok = true;
-    while (ileft > 0) {
-        if (iconv(cd, &ip, &ileft, &op, &oleft) != (size_t)-1)
-            continue;
-        if (errno == E2BIG) {
-            size_t used = (size_t)(op - buf);
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                errno = ENOMEM;
-                ok = false;
-                break;
-            }
-            buf = nb, cap *= 2;
-            op = buf + used, oleft = cap - used;
-            continue;
-        }
-        if (errno == EILSEQ || errno == EINVAL)
-            *bad = (size_t)((const unsigned char *)ip - in);
-        ok = false;
-        break;
-    }
-    int saved = errno;
-    iconv_close(cd);
-    if (!ok) {
-        free(buf);
-        errno = saved;
-        return false;
-    }
-    *out = buf;
-    *out_len = (size_t)(op - buf);
-    return true;
-}
 
 static bool ascii_eq_nocase(const char *a, const char *b)
 {
@@ -772,7 +660,7 @@ static bool decode(const char *name, const unsigned char *raw, size_t len, enum 
     }
     const unsigned char *nul = memchr(raw, '\0', len);
     if (nul) {
-        int line = line_at(raw, len, (size_t)(nul - raw));
+        int line = text_line_at(raw, len, (size_t)(nul - raw));
         msg_add(&m,
                 "%s line %d: contains a NUL byte, so it is not a CSV text file (UTF-16 or "
                 "binary?); %s",
@@ -781,7 +669,7 @@ static bool decode(const char *name, const unsigned char *raw, size_t len, enum 
         return false;
     }
 
-    bool bom = len >= 3 && memcmp(raw, "\xEF\xBB\xBF", 3) == 0;
+    bool bom = text_bom_len(raw, len) > 0;
     if (bom && enc == CSVIN_GB18030) {
         msg_add(&m,
                 "%s line 1: the file starts with a UTF-8 byte order mark but GB18030 was "
@@ -792,8 +680,8 @@ static bool decode(const char *name, const unsigned char *raw, size_t len, enum 
     }
     size_t ubad = SIZE_MAX; /* where UTF-8 failed, when it was tried */
     if (bom || enc == CSVIN_UTF8 || enc == CSVIN_AUTO) {
-        size_t skip = bom ? 3 : 0;
-        size_t bad = utf8_invalid_at(raw + skip, len - skip);
+        size_t skip = text_bom_len(raw, len);
+        size_t bad = text_utf8_invalid_at(raw + skip, len - skip);
         if (bad == len - skip) {
             *text = raw + skip;
             *text_len = len - skip;
@@ -802,7 +690,7 @@ static bool decode(const char *name, const unsigned char *raw, size_t len, enum 
         }
         ubad = bad + skip;
         if (bom || enc == CSVIN_UTF8) {
-            int line = line_at(raw, len, ubad);
+            int line = text_line_at(raw, len, ubad);
             msg_add(&m, "%s line %d: byte 0x%02X is not UTF-8%s; ", name, line, raw[ubad],
                     bom ? " although the file starts with a UTF-8 byte order mark" : "");
             if (bom)
@@ -817,14 +705,16 @@ static bool decode(const char *name, const unsigned char *raw, size_t len, enum 
 
     /* GB18030: asked for, or AUTO and not UTF-8. */
     char *conv;
-    size_t conv_len, gbad;
-    if (!gb18030_to_utf8(raw, len, &conv, &conv_len, &gbad)) {
+    size_t conv_len;
+    struct text_error terr;
+    if (!text_gb18030_to_utf8(raw, len, &conv, &conv_len, &terr)) {
+        size_t gbad = terr.offset;
         if (gbad == SIZE_MAX) {
             msg_add(&m, "%s: cannot convert from GB18030: %s", name, strerror(errno));
             msg_emit(&m, 0, err);
             return false;
         }
-        int gline = line_at(raw, len, gbad);
+        int gline = text_line_at(raw, len, gbad);
         if (ubad == SIZE_MAX) {
             msg_add(&m,
                     "%s line %d: byte 0x%02X is not GB18030; if the file is UTF-8, read it "
@@ -834,7 +724,7 @@ static bool decode(const char *name, const unsigned char *raw, size_t len, enum 
             return false;
         }
         /* Neither: the encoding that got further is the likelier one, so its line leads. */
-        int uline = line_at(raw, len, ubad);
+        int uline = text_line_at(raw, len, ubad);
         int line = uline > gline ? uline : gline;
         msg_add(&m,
                 "%s line %d: the file is neither UTF-8 (byte 0x%02X on line %d is not) nor "
@@ -844,7 +734,7 @@ static bool decode(const char *name, const unsigned char *raw, size_t len, enum 
         return false;
     }
     /* GB18030 has its own byte order mark (84 31 95 33), converted to U+FEFF. */
-    size_t skip = conv_len >= 3 && memcmp(conv, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    size_t skip = text_bom_len(conv, conv_len);
     *owned = conv;
     *text = (const unsigned char *)conv + skip;
     *text_len = conv_len - skip;
@@ -1070,7 +960,7 @@ bool csvin_write_template(const char *path, const struct csvin_column *cols, siz
         return false;
     }
     if (bom)
-        fputs("\xEF\xBB\xBF", f);
+        fputs(TEXT_BOM, f);
     for (size_t i = 0; i < ncols; i++) {
         const struct csvin_column *c = &cols[i];
         const char *h = chinese_headers && c->aliases && c->aliases[0] ? c->aliases[0] : c->name;

@@ -17,6 +17,7 @@
 
 #include "cli.h"
 #include "csvin.h"
+#include "text.h"
 #include "yxc.h"
 
 /* Problems of a file listed one per line before giving up; the rest are counted. */
@@ -151,9 +152,7 @@ bool import_flag_cell(struct import_file *f, size_t row, size_t col)
     if (parse_flag(s, &v))
         return v;
     /* Quote at most 40 bytes, cut at a character boundary. */
-    size_t len = strlen(s), shown = len > 40 ? 40 : len;
-    while (shown > 0 && shown < len && ((unsigned char)s[shown] & 0xc0) == 0x80)
-        shown--;
+    size_t len = strlen(s), shown = text_utf8_prefix(s, len, 40);
     import_problem(f,
                    "%s line %d (%s): \"%.*s%s\" is neither yes nor no: write yes/no, 是/否, 1/0 "
                    "or true/false (empty: no)",

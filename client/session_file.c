@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #define MAX_FILE_BYTES 16384
 
 static bool failf(char *err, size_t errlen, const char *fmt, ...)
@@ -63,30 +65,11 @@ bool session_file_path(char *path, size_t cap, char *err, size_t errlen)
 
 /* --- reading ----------------------------------------------------------------- */
 
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
+/* The token as hex digits (either case), constant-time. */
 static bool parse_hex(const char *hex, uint8_t *out, size_t cap, size_t *len)
 {
     size_t n = strlen(hex);
-    if (n == 0 || n % 2 != 0 || n / 2 > cap)
-        return false;
-    for (size_t i = 0; i < n / 2; i++) {
-        int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return false;
-        out[i] = (uint8_t)(hi << 4 | lo);
-    }
-    *len = n / 2;
-    return true;
+    return n > 0 && sodium_hex2bin(out, cap, hex, n, NULL, len, NULL) == 0;
 }
 
 static char *trim(char *s)
@@ -313,12 +296,7 @@ static bool write_full(int fd, const char *data, size_t len)
 static bool format_file(const struct session_file *s, char *buf, size_t cap)
 {
     char hex[2 * SESSION_TOKEN_MAX + 1];
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < s->token_len; i++) {
-        hex[2 * i] = digits[s->token[i] >> 4];
-        hex[2 * i + 1] = digits[s->token[i] & 15];
-    }
-    hex[2 * s->token_len] = '\0';
+    sodium_bin2hex(hex, sizeof(hex), s->token, s->token_len); /* lowercase */
 
     /* For people reading the file: the expiry in Asia/Shanghai (UTC+8, no DST). */
     char when[40] = "?";

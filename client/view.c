@@ -18,6 +18,7 @@
 
 #include "cli.h"
 #include "out.h"
+#include "text.h"
 #include "xlsx.h"
 #include "yxc.h"
 
@@ -732,49 +733,6 @@ int view_call(struct cli *cli, Yanxiu__V1__Envelope *req, Yanxiu__V1__Envelope__
 
 /* --- small text files to send ------------------------------------------------------------ */
 
-/* The 1-based line of byte offset `at` in text. */
-static int line_of(const char *text, size_t at)
-{
-    int line = 1;
-    for (size_t i = 0; i < at; i++)
-        line += text[i] == '\n';
-    return line;
-}
-
-/* Offset of the first byte that is not UTF-8 (overlong forms and surrogates included), or len. */
-static size_t utf8_bad_at(const unsigned char *s, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        unsigned char b = s[i];
-        size_t n;
-        uint32_t v, min;
-        if (b < 0x80) {
-            i++;
-            continue;
-        } else if ((b & 0xE0) == 0xC0) {
-            n = 2, v = b & 0x1Fu, min = 0x80;
-        } else if ((b & 0xF0) == 0xE0) {
-            n = 3, v = b & 0x0Fu, min = 0x800;
-        } else if ((b & 0xF8) == 0xF0) {
-            n = 4, v = b & 0x07u, min = 0x10000;
-        } else {
-            return i;
-        }
-        if (i + n > len)
-            return i;
-        for (size_t k = 1; k < n; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return i;
-            v = (v << 6) | (s[i + k] & 0x3Fu);
-        }
-        if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-            return i;
-        i += n;
-    }
-    return len;
-}
-
 int view_read_text(const char *path, size_t max_bytes, const char *noun, char **text)
 {
     *text = NULL;
@@ -820,15 +778,16 @@ int view_read_text(const char *path, size_t max_bytes, const char *noun, char **
         return CLI_FAILED;
     }
     buf[len] = '\0';
-    size_t skip = len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    size_t skip = text_bom_len(buf, len);
     memmove(buf, buf + skip, len - skip + 1);
     len -= skip;
     const char *nul = memchr(buf, '\0', len);
-    size_t bad = utf8_bad_at((const unsigned char *)buf, len);
+    size_t bad = text_utf8_invalid_at(buf, len);
     if (nul || bad < len) {
         size_t at = nul && (size_t)(nul - buf) < bad ? (size_t)(nul - buf) : bad;
         fprintf(stderr, "yanxiu: %s line %d: %s: save the file as UTF-8 text\n", path,
-                line_of(buf, at), nul && (size_t)(nul - buf) == at ? "a NUL byte" : "not UTF-8");
+                text_line_at(buf, len, at),
+                nul && (size_t)(nul - buf) == at ? "a NUL byte" : "not UTF-8");
         free(buf);
         return CLI_FAILED;
     }

@@ -21,6 +21,7 @@
 #include "rpc_report.h"
 #include "rpc_roster.h"
 #include "server.h"
+#include "text.h"
 
 /* Every request the daemon serves, by body case, and who may call it
  * (0: no session needed). Handlers check scope (which district, which
@@ -409,46 +410,15 @@ void rpc_fail_with(struct rpc_req *req, struct rpc_violations *vs, const char *w
 
 bool rpc_text_ok(const char *s, size_t max)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    size_t n = 0;
-    while (*p) {
-        unsigned c = *p;
-        int extra;
-        unsigned cp;
-        if (c < 0x80) {
-            if (c < 0x20 && c != '\t')
-                return false;
-            if (c == 0x7f)
-                return false;
-            extra = 0;
-            cp = c;
-        } else if ((c & 0xe0) == 0xc0) {
-            extra = 1;
-            cp = c & 0x1f;
-        } else if ((c & 0xf0) == 0xe0) {
-            extra = 2;
-            cp = c & 0x0f;
-        } else if ((c & 0xf8) == 0xf0) {
-            extra = 3;
-            cp = c & 0x07;
-        } else {
-            return false;
-        }
-        for (int i = 1; i <= extra; i++) {
-            if ((p[i] & 0xc0) != 0x80)
-                return false;
-            cp = (cp << 6) | (p[i] & 0x3f);
-        }
-        /* Overlong forms, surrogates, beyond U+10FFFF. */
-        static const unsigned min_cp[] = {0, 0x80, 0x800, 0x10000};
-        if (cp < min_cp[extra] || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-            return false;
-        p += 1 + extra;
-        n += 1 + (size_t)extra;
-        if (n > max)
+    size_t n = strlen(s);
+    if (n > max)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c < 0x20 && c != '\t') || c == 0x7f)
             return false;
     }
-    return true;
+    return text_utf8_invalid_at(s, n) == n;
 }
 
 static bool six_digits(const char *s)

@@ -11,6 +11,7 @@
 
 #include <math.h>
 #include <openssl/evp.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -411,8 +412,8 @@ static bool payload_hash_hex(const Yanxiu__V1__SubmitReportRequest *in, char hex
     unsigned int mdlen = 0;
     bool ok = EVP_Digest(buf, len, md, &mdlen, EVP_sha256(), NULL) == 1 && mdlen == 32;
     free(buf);
-    for (unsigned i = 0; ok && i < 32; i++)
-        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    if (ok)
+        sodium_bin2hex(hex, 65, md, 32); /* lowercase, NUL-terminated */
     return ok;
 }
 
