@@ -1480,10 +1480,10 @@ static int cmd_audit(struct cli *cli, int argc, char **argv)
 
     /* The table says "time"; JSON and CSV use the field's name, "at". */
     static const struct out_column cols[] = {
-        {"at", "时间", OUT_TEXT, "time"},       {"user", "用户", OUT_TEXT, NULL},
-        {"role", "角色", OUT_TEXT, NULL},       {"district_code", "区县", OUT_TEXT, NULL},
+        {"at", "时间", OUT_TEXT, "time"},        {"user", "用户", OUT_TEXT, NULL},
+        {"role", "角色", OUT_TEXT, NULL},        {"district_code", "区县", OUT_TEXT, NULL},
         {"client_addr", "地址", OUT_TEXT, NULL}, {"action", "操作", OUT_TEXT, NULL},
-        {"target", "对象", OUT_TEXT, NULL},     {"outcome", "结果", OUT_TEXT, NULL},
+        {"target", "对象", OUT_TEXT, NULL},      {"outcome", "结果", OUT_TEXT, NULL},
     };
     enum { NCOLS = sizeof(cols) / sizeof(cols[0]) };
     const Yanxiu__V1__AuditList *list = resp->audit_list;
@@ -1499,9 +1499,10 @@ static int cmd_audit(struct cli *cli, int argc, char **argv)
             strcat(at[i], "+08:00");
         }
         const struct out_cell row[NCOLS] = {
-            out_text(at[i]),     out_text(e->user),   out_text(e->role),
-            out_text(e->district_code), out_text(e->client_addr), out_text(e->action),
-            out_text(e->target), out_text(e->outcome),
+            out_text(at[i]),          out_text(e->user),
+            out_text(e->role),        out_text(e->district_code),
+            out_text(e->client_addr), out_text(e->action),
+            out_text(e->target),      out_text(e->outcome),
         };
         out_add(&t, row);
     }

@@ -923,12 +923,12 @@ int cmd_assessment_results(struct cli *cli, int argc, char **argv)
     };
     enum { NT = sizeof(tcols) / sizeof(tcols[0]), NU = sizeof(ucols) / sizeof(ucols[0]) };
     struct out_table v = {teachers ? "教师考核" : "单位考核",
-                     teachers ? tcols : ucols,
-                     teachers ? NT : NU,
-                     NULL,
-                     0,
-                     0,
-                     false};
+                          teachers ? tcols : ucols,
+                          teachers ? NT : NU,
+                          NULL,
+                          0,
+                          0,
+                          false};
     /* consequences in Chinese for Excel and the table; codes in CSV and JSON */
     bool zh = c.format == OUT_TABLE || c.format == OUT_XLSX;
     char **cons = calloc(res->n_results * 2 + 1, sizeof(*cons));
@@ -942,7 +942,7 @@ int cmd_assessment_results(struct cli *cli, int argc, char **argv)
         struct out_cell grade = r->grade[0] ? out_text(r->grade) : (struct out_cell){.null = true};
         if (!teachers) {
             const struct out_cell row[NU] = {out_text(r->subject_code), out_text(r->name),
-                                          out_num(r->items_scored), out_num(r->score), grade};
+                                             out_num(r->items_scored), out_num(r->score), grade};
             out_add(&v, row);
             continue;
         }

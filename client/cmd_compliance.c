@@ -467,13 +467,20 @@ int cmd_compliance_units(struct cli *cli, int argc, char **argv)
         return rc;
 
     static const struct out_column cols[] = {
-        {"unit_code", "上报单位", OUT_TEXT, NULL},         {"name", "单位名称", OUT_TEXT, NULL},
-        {"teachers", "教师数", OUT_COUNT, NULL},           {"compliant", "达标", OUT_COUNT, NULL},
-        {"on_track", "进度正常", OUT_COUNT, NULL},         {"behind", "进度落后", OUT_COUNT, NULL},
-        {"non_compliant", "未达标", OUT_COUNT, NULL},      {"exempt", "免训", OUT_COUNT, NULL},
-        {"compliance_rate", "达标率", OUT_RATE, NULL},     {"reports_expected", "应报月数", OUT_COUNT, NULL},
-        {"reports_received", "已报月数", OUT_COUNT, NULL}, {"reports_on_time", "按时上报", OUT_COUNT, NULL},
-        {"voided_reports", "作废月报", OUT_COUNT, NULL},   {"flagged_reports", "存疑月报", OUT_COUNT, NULL},
+        {"unit_code", "上报单位", OUT_TEXT, NULL},
+        {"name", "单位名称", OUT_TEXT, NULL},
+        {"teachers", "教师数", OUT_COUNT, NULL},
+        {"compliant", "达标", OUT_COUNT, NULL},
+        {"on_track", "进度正常", OUT_COUNT, NULL},
+        {"behind", "进度落后", OUT_COUNT, NULL},
+        {"non_compliant", "未达标", OUT_COUNT, NULL},
+        {"exempt", "免训", OUT_COUNT, NULL},
+        {"compliance_rate", "达标率", OUT_RATE, NULL},
+        {"reports_expected", "应报月数", OUT_COUNT, NULL},
+        {"reports_received", "已报月数", OUT_COUNT, NULL},
+        {"reports_on_time", "按时上报", OUT_COUNT, NULL},
+        {"voided_reports", "作废月报", OUT_COUNT, NULL},
+        {"flagged_reports", "存疑月报", OUT_COUNT, NULL},
     };
     enum { NCOLS = sizeof(cols) / sizeof(cols[0]) };
     const Yanxiu__V1__ComplianceUnitList *list = resp->unit_compliance;
@@ -553,9 +560,12 @@ int cmd_compliance_groups(struct cli *cli, int argc, char **argv)
         return rc;
 
     static const struct out_column cols[] = {
-        {"unit_code", "上报单位", OUT_TEXT, NULL},   {"group", "教研组", OUT_TEXT, NULL},
-        {"teachers", "教师数", OUT_COUNT, NULL},     {"short_of_school_hours", "校本学时不足人数", OUT_COUNT, NULL},
-        {"short_ratio", "不足比例", OUT_RATE, NULL}, {"flagged", "预警", OUT_BOOL, NULL},
+        {"unit_code", "上报单位", OUT_TEXT, NULL},
+        {"group", "教研组", OUT_TEXT, NULL},
+        {"teachers", "教师数", OUT_COUNT, NULL},
+        {"short_of_school_hours", "校本学时不足人数", OUT_COUNT, NULL},
+        {"short_ratio", "不足比例", OUT_RATE, NULL},
+        {"flagged", "预警", OUT_BOOL, NULL},
     };
     enum { NCOLS = sizeof(cols) / sizeof(cols[0]) };
     const Yanxiu__V1__ComplianceGroupList *list = resp->group_list;
@@ -661,8 +671,8 @@ int cmd_reporting_rates(struct cli *cli, int argc, char **argv)
     for (size_t i = 0; i < rr->n_months; i++) {
         const Yanxiu__V1__MonthRate *m = rr->months[i];
         const struct out_cell row[NRATE] = {out_text(m->month),   out_num(m->expected),
-                                         out_num(m->received), out_num(m->on_time),
-                                         out_num(m->rate),     out_num(m->on_time_rate)};
+                                            out_num(m->received), out_num(m->on_time),
+                                            out_num(m->rate),     out_num(m->on_time_rate)};
         out_add(&rates, row);
     }
 
@@ -718,7 +728,7 @@ int cmd_reporting_rates(struct cli *cli, int argc, char **argv)
     for (size_t i = 0; o.c.format == OUT_JSON && i < rr->n_cells; i++) {
         const Yanxiu__V1__UnitMonth *u = rr->cells[i];
         const struct out_cell r4[4] = {out_text(u->unit_code), out_text(u->unit_name),
-                                    out_text(u->month), out_text(u->state)};
+                                       out_text(u->month), out_text(u->state)};
         out_add(&cells, r4);
     }
 
@@ -869,7 +879,7 @@ int cmd_teacher_history(struct cli *cli, int argc, char **argv)
     for (size_t i = 0; i < h->n_totals; i++) {
         const Yanxiu__V1__PeriodTotal *p = h->totals[i];
         const struct out_cell row[4] = {out_text(p->kind), out_text(p->period), out_num(p->hours),
-                                     out_num(p->approved_hours)};
+                                        out_num(p->approved_hours)};
         out_add(&tots, row);
     }
     static const struct out_column who_cols[] = {

@@ -960,7 +960,8 @@ static void json_summary_fields(struct out_json *j, const Yanxiu__V1__ReportSumm
     out_json_uint(j, "attendance_count", r->attendance_count);
     out_json_uint(j, "external_count", r->external_count);
     json_hours(j, "teacher_hours", r->teacher_hours);
-    out_json_uint(j, "flag_count", r->flag_count > r->n_flags ? r->flag_count : (uint32_t)r->n_flags);
+    out_json_uint(j, "flag_count",
+                  r->flag_count > r->n_flags ? r->flag_count : (uint32_t)r->n_flags);
     out_json_open(j, "flags", '[', false);
     for (size_t i = 0; i < r->n_flags; i++) {
         out_json_open(j, NULL, '{', false);
@@ -998,10 +999,17 @@ static bool summary_row(struct out_table *t, const Yanxiu__V1__ReportSummary *r)
 {
     uint32_t nflags = r->flag_count > r->n_flags ? r->flag_count : (uint32_t)r->n_flags;
     const struct out_cell cells[SUMMARY_NCOLS] = {
-        out_text(r->unit_code),        out_text(r->unit_name),        out_text(r->month),
-        out_num(r->version),           out_text(r->status),           out_num(r->on_time),
-        out_num(r->activity_count),    out_num(r->attendance_count), out_num(r->external_count),
-        out_num(r->teacher_hours),     out_num(nflags),
+        out_text(r->unit_code),
+        out_text(r->unit_name),
+        out_text(r->month),
+        out_num(r->version),
+        out_text(r->status),
+        out_num(r->on_time),
+        out_num(r->activity_count),
+        out_num(r->attendance_count),
+        out_num(r->external_count),
+        out_num(r->teacher_hours),
+        out_num(nflags),
     };
     return out_add(t, cells);
 }
@@ -1601,7 +1609,7 @@ done:
     "  UNIT             the reporting unit (10 digits)\n"                                          \
     "  MONTH            the month, YYYY-MM\n"                                                      \
     "  --district CODE  admin only: the district (6 digits)\n"                                     \
-    "  --format FORMAT  table, csv or json (default table): the report afterwards,\n"          \
+    "  --format FORMAT  table, csv or json (default table): the report afterwards,\n"              \
     "                   as yanxiu report list prints it (JSON: as report submit)\n"
 
 const char cmd_report_approve_usage[] =
@@ -1785,8 +1793,7 @@ const char cmd_report_list_usage[] =
     "  version           1 for the first submission, then one more for each\n"
     "  status            submitted, approved, returned, reopened or voided\n"
     "  on_time           yes/no (true/false in JSON, 是/否 in Excel): the first\n"
-    "                    version arrived by\n"
-    "                    the deadline\n"
+    "                    version arrived by the deadline\n"
     "  activity_count    activities (研修活动)\n"
     "  attendance_count  sign-in rows (签到)\n"
     "  external_count    external records (上级/校外培训)\n"
@@ -1796,12 +1803,11 @@ const char cmd_report_list_usage[] =
     "first_submitted_at (RFC 3339, e.g. 2026-11-03T09:12:00+08:00), submitted_by,\n"
     "deadline (Asia/Shanghai, e.g. 2026-11-05 23:59) and replayed (false).\n"
     "\n"
-    "  --unit CODE        only this reporting unit (10 digits)\n"
-    "  --month YYYY-MM    only this month\n"
-    "  --from YYYY-MM     only from this month on\n"
-    "  --to YYYY-MM       only up to this month\n"
-    "  --status STATUS    only reports of this status\n" VIEW_OUTPUT_OPTIONS_TEXT
-    "\n"
+    "  --unit CODE      only this reporting unit (10 digits)\n"
+    "  --month YYYY-MM  only this month\n"
+    "  --from YYYY-MM   only from this month on\n"
+    "  --to YYYY-MM     only up to this month\n"
+    "  --status STATUS  only reports of this status\n" VIEW_OUTPUT_OPTIONS_TEXT "\n"
     "Example:\n"
     "  $ yanxiu report list --month 2026-10 --format csv\n"
     "  unit_code,unit_name,month,version,status,on_time,activity_count,...\n"
@@ -1823,9 +1829,12 @@ static void print_list_json(const Yanxiu__V1__ReportList *list, FILE *fp)
 int cmd_report_list(struct cli *cli, int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"unit", required_argument, NULL, 'u'}, {"month", required_argument, NULL, 'm'},
-        {"from", required_argument, NULL, 'F'}, {"to", required_argument, NULL, 'T'},
-        {"status", required_argument, NULL, 's'}, VIEW_OUTPUT_OPTIONS,
+        {"unit", required_argument, NULL, 'u'},
+        {"month", required_argument, NULL, 'm'},
+        {"from", required_argument, NULL, 'F'},
+        {"to", required_argument, NULL, 'T'},
+        {"status", required_argument, NULL, 's'},
+        VIEW_OUTPUT_OPTIONS,
         {0},
     };
     const char *unit = "", *status = "";
@@ -2065,13 +2074,20 @@ typedef char cell_string[64];
 static cell_string *activities_table(const Yanxiu__V1__ReportDetail *d, struct out_table *t)
 {
     static const struct out_column cols[] = {
-        {"ref", "编号", OUT_TEXT, NULL},          {"date", "日期", OUT_TEXT, NULL},
-        {"time", "时间", OUT_TEXT, NULL},         {"title", "主题", OUT_TEXT, NULL},
-        {"category", "内容类别", OUT_TEXT, NULL}, {"form", "形式", OUT_TEXT, NULL},
-        {"level", "级别", OUT_TEXT, NULL},        {"mode", "方式", OUT_TEXT, NULL},
-        {"host", "主持", OUT_TEXT, NULL},         {"hours", "学时", OUT_DECIMAL, NULL},
-        {"present", "出席", OUT_COUNT, NULL},     {"late", "迟到", OUT_COUNT, NULL},
-        {"excused", "请假", OUT_COUNT, NULL},     {"absent", "缺席", OUT_COUNT, NULL},
+        {"ref", "编号", OUT_TEXT, NULL},
+        {"date", "日期", OUT_TEXT, NULL},
+        {"time", "时间", OUT_TEXT, NULL},
+        {"title", "主题", OUT_TEXT, NULL},
+        {"category", "内容类别", OUT_TEXT, NULL},
+        {"form", "形式", OUT_TEXT, NULL},
+        {"level", "级别", OUT_TEXT, NULL},
+        {"mode", "方式", OUT_TEXT, NULL},
+        {"host", "主持", OUT_TEXT, NULL},
+        {"hours", "学时", OUT_DECIMAL, NULL},
+        {"present", "出席", OUT_COUNT, NULL},
+        {"late", "迟到", OUT_COUNT, NULL},
+        {"excused", "请假", OUT_COUNT, NULL},
+        {"absent", "缺席", OUT_COUNT, NULL},
         {"teacher_hours", "教师学时", OUT_DECIMAL, NULL},
     };
     enum { NCOLS = sizeof(cols) / sizeof(cols[0]) };
@@ -2082,11 +2098,11 @@ static cell_string *activities_table(const Yanxiu__V1__ReportDetail *d, struct o
         const Yanxiu__V1__Activity *a = d->activities[i];
         snprintf(times[i], sizeof(times[i]), "%.20s-%.20s", a->start, a->end);
         const struct out_cell row[NCOLS] = {
-            out_text(a->ref),      out_text(a->date),         out_text(times[i]),
-            out_text(a->title),    out_text(a->category),     out_text(a->form),
-            out_text(a->level),    out_text(a->mode),         out_text(a->host),
-            out_num(a->hours),     out_num(a->present),       out_num(a->late),
-            out_num(a->excused),   out_num(a->absent),        out_num(a->teacher_hours),
+            out_text(a->ref),    out_text(a->date),     out_text(times[i]),
+            out_text(a->title),  out_text(a->category), out_text(a->form),
+            out_text(a->level),  out_text(a->mode),     out_text(a->host),
+            out_num(a->hours),   out_num(a->present),   out_num(a->late),
+            out_num(a->excused), out_num(a->absent),    out_num(a->teacher_hours),
         };
         out_add(t, row);
     }
@@ -2097,10 +2113,14 @@ static cell_string *activities_table(const Yanxiu__V1__ReportDetail *d, struct o
 static void external_table(const Yanxiu__V1__ReportDetail *d, struct out_table *t)
 {
     static const struct out_column cols[] = {
-        {"teacher_code", "教师编号", OUT_TEXT, NULL}, {"date", "日期", OUT_TEXT, NULL},
-        {"title", "主题", OUT_TEXT, NULL},            {"category", "内容类别", OUT_TEXT, NULL},
-        {"level", "级别", OUT_TEXT, NULL},            {"mode", "方式", OUT_TEXT, NULL},
-        {"hours", "学时", OUT_DECIMAL, NULL},         {"credits", "学分", OUT_DECIMAL, NULL},
+        {"teacher_code", "教师编号", OUT_TEXT, NULL},
+        {"date", "日期", OUT_TEXT, NULL},
+        {"title", "主题", OUT_TEXT, NULL},
+        {"category", "内容类别", OUT_TEXT, NULL},
+        {"level", "级别", OUT_TEXT, NULL},
+        {"mode", "方式", OUT_TEXT, NULL},
+        {"hours", "学时", OUT_DECIMAL, NULL},
+        {"credits", "学分", OUT_DECIMAL, NULL},
         {"certificate", "证书", OUT_TEXT, NULL},
     };
     enum { NCOLS = sizeof(cols) / sizeof(cols[0]) };
@@ -2126,8 +2146,8 @@ static void external_table(const Yanxiu__V1__ReportDetail *d, struct out_table *
 static cell_string *history_table(const Yanxiu__V1__ReportDetail *d, struct out_table *t)
 {
     static const struct out_column cols[] = {
-        {"at", "时间", OUT_TEXT, "time"}, {"action", "操作", OUT_TEXT, NULL},
-        {"user", "用户", OUT_TEXT, NULL}, {"version", "版本", OUT_COUNT, NULL},
+        {"at", "时间", OUT_TEXT, "time"},   {"action", "操作", OUT_TEXT, NULL},
+        {"user", "用户", OUT_TEXT, NULL},   {"version", "版本", OUT_COUNT, NULL},
         {"reason", "原因", OUT_TEXT, NULL},
     };
     enum { NCOLS = sizeof(cols) / sizeof(cols[0]) };
@@ -2137,8 +2157,11 @@ static cell_string *history_table(const Yanxiu__V1__ReportDetail *d, struct out_
     for (size_t i = 0; at && i < d->n_history; i++) {
         const Yanxiu__V1__ReportEvent *e = d->history[i];
         const struct out_cell row[NCOLS] = {
-            out_text(fmt_time(e->at, at[i], sizeof(at[i]))), out_text(e->action),
-            out_text(e->user), out_num(e->version), out_text(e->reason),
+            out_text(fmt_time(e->at, at[i], sizeof(at[i]))),
+            out_text(e->action),
+            out_text(e->user),
+            out_num(e->version),
+            out_text(e->reason),
         };
         out_add(t, row);
     }

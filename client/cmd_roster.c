@@ -446,8 +446,7 @@ const char cmd_units_list_usage[] =
     "                            primary, else the school's own\n"
     "  opened        开办日期    YYYY-MM-DD, empty: open since ever\n"
     "  closed        撤并日期    YYYY-MM-DD, empty: still open\n"
-    "\n" VIEW_OUTPUT_OPTIONS_TEXT
-    "\n"
+    "\n" VIEW_OUTPUT_OPTIONS_TEXT "\n"
     "Example:\n"
     "  $ yanxiu units list --format csv\n"
     "  school_code,name,kind,central_code,unit_code,opened,closed\n"
@@ -475,9 +474,12 @@ int cmd_units_list(struct cli *cli, int argc, char **argv)
         return rc;
 
     static const struct out_column cols[] = {
-        {"school_code", "学校代码", OUT_TEXT, NULL}, {"name", "学校名称", OUT_TEXT, NULL},
-        {"kind", "类型", OUT_TEXT, NULL},            {"central_code", "所属中心校", OUT_TEXT, NULL},
-        {"unit_code", "上报单位", OUT_TEXT, NULL},   {"opened", "开办日期", OUT_TEXT, NULL},
+        {"school_code", "学校代码", OUT_TEXT, NULL},
+        {"name", "学校名称", OUT_TEXT, NULL},
+        {"kind", "类型", OUT_TEXT, NULL},
+        {"central_code", "所属中心校", OUT_TEXT, NULL},
+        {"unit_code", "上报单位", OUT_TEXT, NULL},
+        {"opened", "开办日期", OUT_TEXT, NULL},
         {"closed", "撤并日期", OUT_TEXT, NULL},
     };
     enum { NCOLS = sizeof(cols) / sizeof(cols[0]) };
@@ -486,7 +488,7 @@ int cmd_units_list(struct cli *cli, int argc, char **argv)
     for (size_t i = 0; i < list->n_units; i++) {
         const Yanxiu__V1__Unit *u = list->units[i];
         const struct out_cell row[NCOLS] = {
-            out_text(u->school_code), out_text(u->name),   out_text(u->kind),
+            out_text(u->school_code),  out_text(u->name),      out_text(u->kind),
             out_text(u->central_code), out_text(u->unit_code), out_text(u->opened),
             out_text(u->closed),
         };
@@ -527,8 +529,7 @@ const char cmd_roster_list_usage[] =
     "  status        状态      active, exempt or left\n"
     "\n"
     "  --unit CODE      only this reporting unit (the 10-digit code of its central\n"
-    "                   school, or of the school itself)\n" VIEW_OUTPUT_OPTIONS_TEXT
-    "\n"
+    "                   school, or of the school itself)\n" VIEW_OUTPUT_OPTIONS_TEXT "\n"
     "Example:\n"
     "  $ yanxiu roster list --unit 4114230001 --format json\n"
     "  [\n"
@@ -573,9 +574,9 @@ int cmd_roster_list(struct cli *cli, int argc, char **argv)
     for (size_t i = 0; i < n; i++) {
         const Yanxiu__V1__Teacher *x = list->teachers[i];
         const struct out_cell row[NCOLS] = {
-            out_text(x->teacher_code), out_text(x->name),          out_text(x->school_code),
-            out_text(x->unit_code),    out_text(x->subject),       out_text(x->research_group),
-            out_num(x->homeroom),      out_num(x->backbone),       out_num(x->new_teacher),
+            out_text(x->teacher_code), out_text(x->name),    out_text(x->school_code),
+            out_text(x->unit_code),    out_text(x->subject), out_text(x->research_group),
+            out_num(x->homeroom),      out_num(x->backbone), out_num(x->new_teacher),
             out_text(x->status),
         };
         out_add(&t, row);
@@ -584,8 +585,7 @@ int cmd_roster_list(struct cli *cli, int argc, char **argv)
     if (rc == CLI_OK) {
         view_say_wrote(&c, n, "teacher", "teachers");
         if (n == 0 && c.format == OUT_TABLE)
-            fprintf(stderr,
-                    "yanxiu: no teachers%s%s: import them with yanxiu roster import FILE\n",
+            fprintf(stderr, "yanxiu: no teachers%s%s: import them with yanxiu roster import FILE\n",
                     unit[0] ? " in unit " : "", unit);
     }
     out_table_free(&t);

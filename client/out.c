@@ -230,8 +230,8 @@ const char *out_decimal(double v, char *buf, size_t cap)
  * The text of a cell in table, CSV or Excel (for Excel, numbers plain: xlsx.c
  * formats them). NULL: no value.
  */
-static const char *cell_text(const struct out_column *col, const struct out_cell *c, enum out_format f,
-                             char *buf, size_t cap)
+static const char *cell_text(const struct out_column *col, const struct out_cell *c,
+                             enum out_format f, char *buf, size_t cap)
 {
     if (c->null)
         return NULL;
@@ -245,7 +245,7 @@ static const char *cell_text(const struct out_column *col, const struct out_cell
         if (!c->s || f == OUT_CSV)
             return c->s;
         zh = col->kind == OUT_STATUS ? chinese(statuses, NLABELS(statuses), c->s)
-                                   : chinese(states, NLABELS(states), c->s);
+                                     : chinese(states, NLABELS(states), c->s);
         return zh ? zh : c->s;
     case OUT_COUNT:
         snprintf(buf, cap, "%.0f", c->v);
@@ -844,8 +844,8 @@ bool out_write_xlsx(const char *path, const struct out_table *const *tables, siz
         ok = ok && b.cols[i] && b.cells[i];
         for (size_t c = 0; ok && c < t->ncols; c++) {
             const struct out_column *col = &t->cols[c];
-            b.cols[i][c] = (struct xlsx_column){col->zh ? col->zh : heading(col),
-                                                xlsx_kind_of(col->kind)};
+            b.cols[i][c] =
+                (struct xlsx_column){col->zh ? col->zh : heading(col), xlsx_kind_of(col->kind)};
         }
         for (size_t k = 0; ok && k < ncells; k++) {
             const char *s =

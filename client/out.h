@@ -63,8 +63,8 @@ struct out_column {
  * which must outlive the table's output.
  */
 struct out_cell {
-    const char *s;                /* OUT_TEXT, OUT_NUMBER, OUT_STATUS, OUT_STATE; NULL: none */
-    double v; /* OUT_COUNT, OUT_DECIMAL, OUT_HOURS, OUT_RATE, OUT_BOOL (nonzero: yes) */
+    const char *s; /* OUT_TEXT, OUT_NUMBER, OUT_STATUS, OUT_STATE; NULL: none */
+    double v;      /* OUT_COUNT, OUT_DECIMAL, OUT_HOURS, OUT_RATE, OUT_BOOL (nonzero: yes) */
     Yanxiu__V1__Reason **reasons; /* OUT_REASONS */
     size_t nreasons;
     char **list; /* OUT_LIST: nlist strings (not NULL-terminated) */
@@ -150,9 +150,9 @@ size_t out_display_width(const char *s);
 struct out_json {
     FILE *fp;
     int depth;
-    bool first;              /* nothing written yet in the innermost container */
+    bool first;                     /* nothing written yet in the innermost container */
     char close[OUT_JSON_MAX_DEPTH]; /* the closing bracket of each open container */
-    uint32_t one_line;       /* bit d: the container at depth d+1 is on one line */
+    uint32_t one_line;              /* bit d: the container at depth d+1 is on one line */
 };
 
 void out_json_open(struct out_json *j, const char *key, char bracket, bool one_line);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -73,6 +74,7 @@ int view_common_option(const struct cli *cli, int opt, struct view_common *c)
             (void)cli_usage_error(cli, "--format '%s': expected " OUT_FORMAT_CHOICES, optarg);
             return VIEW_OPT_BAD;
         }
+        c->format_given = true;
         return VIEW_OPT_TAKEN;
     case VIEW_OPT_OUTPUT:
         if (!*optarg) {
@@ -125,9 +127,18 @@ static int xlsx_to_terminal(const char *name)
     return CLI_FAILED;
 }
 
-/* Checks the common options together, before anything is asked of the server. */
-int view_common_check(const struct cli *cli, const struct view_common *c)
+/* True when name ends in ".xlsx" (any case). */
+static bool names_a_workbook(const char *name)
 {
+    size_t n = strlen(name);
+    return n > 5 && strcasecmp(name + n - 5, ".xlsx") == 0;
+}
+
+/* Checks the common options together, before anything is asked of the server. */
+int view_common_check(const struct cli *cli, struct view_common *c)
+{
+    if (!c->format_given && c->output && names_a_workbook(c->output))
+        c->format = OUT_XLSX;
     if (c->format == OUT_XLSX && !c->output)
         return cli_usage_error(cli, "--format xlsx writes a workbook: name it with -o FILE.xlsx");
     if (c->bom && c->format != OUT_CSV)

@@ -35,6 +35,7 @@
    .as_of = ""}: the strings are "" when not given (they point into argv). */
 struct view_common {
     enum out_format format;
+    bool format_given;  /* --format was given (else -o FILE.xlsx means xlsx) */
     const char *output; /* -o FILE ("-": stdout, like /dev/stdout); NULL: stdout */
     bool bom;           /* CSV: a UTF-8 BOM first */
     bool force;         /* replace an existing -o file */
@@ -69,7 +70,8 @@ enum {
 
 /* The usage text of VIEW_FILE_OPTIONS, for a command's usage. */
 #define VIEW_FILE_OPTIONS_TEXT                                                                     \
-    "  --format FORMAT  " OUT_FORMAT_CHOICES " (default table); xlsx needs -o\n"                   \
+    "  --format FORMAT  " OUT_FORMAT_CHOICES " (default table, or xlsx for\n"                      \
+    "                   -o FILE.xlsx); xlsx needs -o\n"                                            \
     "  -o, --output FILE  write to FILE instead of the standard output (-: the\n"                  \
     "                   standard output); an existing file is not replaced unless\n"               \
     "                   --force is given; a FIFO or device is written, not replaced\n"             \
@@ -99,11 +101,13 @@ int view_common_option(const struct cli *cli, int opt, struct view_common *c);
 
 /*
  * Checks the common options together, after the getopt loop and before
- * anything is asked of the server (xlsx needs -o, and not a terminal, --bom
- * needs csv, --force needs -o, an existing -o FILE needs --force, -o must lead
- * somewhere to write). Returns an exit code, having said what is wrong.
+ * anything is asked of the server. Without --format, -o FILE.xlsx makes the
+ * format xlsx (a workbook is all a .xlsx file can hold). Then: xlsx needs -o,
+ * and not a terminal, --bom needs csv, --force needs -o, an existing -o FILE
+ * needs --force, -o must lead somewhere to write. Returns an exit code, having
+ * said what is wrong.
  */
-int view_common_check(const struct cli *cli, const struct view_common *c);
+int view_common_check(const struct cli *cli, struct view_common *c);
 
 /* Parses the value of --year (VIEW_MIN_YEAR..VIEW_MAX_YEAR). False after saying why. */
 bool view_year_arg(const struct cli *cli, const char *arg, uint32_t *year) VIEW_MUST_CHECK;

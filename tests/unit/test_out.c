@@ -171,7 +171,8 @@ static void table_escapes_control_characters_and_keeps_columns(void **state)
 static void table_shows_a_bad_byte_as_the_replacement_character(void **state)
 {
     (void)state;
-    static const struct out_column cols[] = {{"v", NULL, OUT_TEXT, NULL}, {"w", NULL, OUT_TEXT, NULL}};
+    static const struct out_column cols[] = {{"v", NULL, OUT_TEXT, NULL},
+                                             {"w", NULL, OUT_TEXT, NULL}};
     struct out_table *t = table_of(cols, 2);
     add_row(t, (const char *[]){"a\xFF", "z"});
     assert_rendered(t, OUT_TABLE, "v   w\n--  -\na\xEF\xBF\xBD  z\n");
@@ -312,10 +313,10 @@ static void format_names_parse(void **state)
 
 /* A listing of every kind but reasons, as report list and the views fill it. */
 static const struct out_column typed_cols[] = {
-    {"unit_code", "上报单位", OUT_TEXT, NULL},       {"version", "版本", OUT_COUNT, NULL},
-    {"on_time", "按时", OUT_BOOL, NULL},             {"teacher_hours", "教师学时", OUT_DECIMAL, NULL},
-    {"hours", "学时", OUT_HOURS, NULL},               {"rate", "达标率", OUT_RATE, NULL},
-    {"status", "状态", OUT_STATUS, NULL},             {"items", "项目", OUT_LIST, NULL},
+    {"unit_code", "上报单位", OUT_TEXT, NULL}, {"version", "版本", OUT_COUNT, NULL},
+    {"on_time", "按时", OUT_BOOL, NULL},       {"teacher_hours", "教师学时", OUT_DECIMAL, NULL},
+    {"hours", "学时", OUT_HOURS, NULL},        {"rate", "达标率", OUT_RATE, NULL},
+    {"status", "状态", OUT_STATUS, NULL},      {"items", "项目", OUT_LIST, NULL},
 };
 enum { NTYPED = sizeof(typed_cols) / sizeof(typed_cols[0]) };
 
@@ -325,13 +326,18 @@ static void fill_typed(struct out_table *t)
 {
     *t = (struct out_table){"月报", typed_cols, NTYPED, NULL, 0, 0, false};
     const struct out_cell r1[NTYPED] = {
-        out_text("4114230001"), out_num(2),     out_num(1),
-        out_num(720.25),        out_num(40.5),  out_num(0.875),
-        out_text("non_compliant"), out_list(typed_items, 2),
+        out_text("4114230001"),
+        out_num(2),
+        out_num(1),
+        out_num(720.25),
+        out_num(40.5),
+        out_num(0.875),
+        out_text("non_compliant"),
+        out_list(typed_items, 2),
     };
     const struct out_cell r2[NTYPED] = {
-        out_text("城关镇"), out_num(1), out_num(0),           out_num(0),
-        out_num(72),        out_num(1), out_text("compliant"), {.null = true},
+        out_text("城关镇"),    out_num(1),     out_num(0), out_num(0), out_num(72), out_num(1),
+        out_text("compliant"), {.null = true},
     };
     assert_true(out_add(t, r1));
     assert_true(out_add(t, r2));
@@ -342,11 +348,12 @@ static void typed_cells_in_a_table_read_for_people(void **state)
     (void)state;
     struct out_table t;
     fill_typed(&t);
-    assert_rendered(&t, OUT_TABLE,
-                    "unit_code   version  on_time  teacher_hours  hours  rate    status  items\n"
-                    "----------  -------  -------  -------------  -----  ------  ------  ---------\n"
-                    "4114230001        2  yes             720.25   40.5   87.5%  未达标  师德; a,b\n"
-                    "城关镇            1  no                   0   72.0  100.0%  达标    \n");
+    assert_rendered(
+        &t, OUT_TABLE,
+        "unit_code   version  on_time  teacher_hours  hours  rate    status  items\n"
+        "----------  -------  -------  -------------  -----  ------  ------  ---------\n"
+        "4114230001        2  yes             720.25   40.5   87.5%  未达标  师德; a,b\n"
+        "城关镇            1  no                   0   72.0  100.0%  达标    \n");
     out_table_free(&t);
 }
 

@@ -292,20 +292,17 @@ static void a_listing_writes_its_typed_cells_as_a_sheet(void **state)
 {
     struct dir *d = *state;
     static const struct out_column cols[] = {
-        {"unit_code", "上报单位", OUT_TEXT, NULL},
-        {"version", "版本", OUT_COUNT, NULL},
-        {"on_time", "按时", OUT_BOOL, NULL},
-        {"teacher_hours", "教师学时", OUT_DECIMAL, NULL},
-        {"status", "学时状态", OUT_STATUS, NULL},
-        {"at", NULL, OUT_TEXT, "time"},
+        {"unit_code", "上报单位", OUT_TEXT, NULL}, {"version", "版本", OUT_COUNT, NULL},
+        {"on_time", "按时", OUT_BOOL, NULL},       {"teacher_hours", "教师学时", OUT_DECIMAL, NULL},
+        {"status", "学时状态", OUT_STATUS, NULL},  {"at", NULL, OUT_TEXT, "time"},
     };
     struct out_table t = {"月报", cols, 6, NULL, 0, 0, false};
-    const struct out_cell r1[] = {out_text("4114230001"), out_num(2),
-                                  out_num(1),             out_num(720.25),
-                                  out_text("non_compliant"), {.null = true}};
-    const struct out_cell r2[] = {out_text("4114230002"), out_num(1),
-                                  out_num(0),             out_num(0.5),
-                                  out_text("compliant"),  out_text("2026-11-05 23:59")};
+    const struct out_cell r1[] = {
+        out_text("4114230001"),    out_num(2),    out_num(1), out_num(720.25),
+        out_text("non_compliant"), {.null = true}};
+    const struct out_cell r2[] = {
+        out_text("4114230002"),      out_num(1), out_num(0), out_num(0.5), out_text("compliant"),
+        out_text("2026-11-05 23:59")};
     assert_true(out_add(&t, r1));
     assert_true(out_add(&t, r2));
     const struct out_table *const one[] = {&t};
