@@ -1432,13 +1432,7 @@ static int cmd_audit(struct cli *cli, int argc, char **argv)
     struct view_common c = {.format = OUT_TABLE, .district = "", .as_of = ""};
     long limit = 0;
     int opt;
-    view_short_output_option(argc, argv);
-    while ((opt = cli_getopt(cli, argc, argv, opts)) != -1) {
-        int taken = view_common_option(cli, opt, &c);
-        if (taken == VIEW_OPT_BAD)
-            return CLI_USAGE;
-        if (taken == VIEW_OPT_TAKEN)
-            continue;
+    while ((opt = view_getopt(cli, argc, argv, opts, &c)) != -1) {
         switch (opt) {
         case 's':
             if (!parse_since(optarg, now_us(), &q.since_us))

@@ -257,14 +257,8 @@ static int compliance_options(struct cli *cli, int argc, char **argv, const stru
     o->c = (struct view_common){.format = OUT_TABLE, .district = "", .as_of = ""};
     yanxiu__v1__compliance_query__init(&o->q);
     o->year_given = false;
-    view_short_output_option(argc, argv);
     int opt;
-    while ((opt = cli_getopt(cli, argc, argv, opts)) != -1) {
-        int taken = view_common_option(cli, opt, &o->c);
-        if (taken == VIEW_OPT_BAD)
-            return CLI_USAGE;
-        if (taken == VIEW_OPT_TAKEN)
-            continue;
+    while ((opt = view_getopt(cli, argc, argv, opts, &o->c)) != -1) {
         switch (opt) {
         case OPT_YEAR:
             if (!view_year_arg(cli, optarg, &o->q.year))

@@ -1840,14 +1840,8 @@ int cmd_report_list(struct cli *cli, int argc, char **argv)
     const char *unit = "", *status = "";
     char month[8] = "", from[8] = "", to[8] = "";
     struct view_common c = {.format = OUT_TABLE, .district = "", .as_of = ""};
-    view_short_output_option(argc, argv);
     int opt;
-    while ((opt = cli_getopt(cli, argc, argv, opts)) != -1) {
-        int taken = view_common_option(cli, opt, &c);
-        if (taken == VIEW_OPT_BAD)
-            return CLI_USAGE;
-        if (taken == VIEW_OPT_TAKEN)
-            continue;
+    while ((opt = view_getopt(cli, argc, argv, opts, &c)) != -1) {
         switch (opt) {
         case 'u':
             if (!unit_arg(cli, "--unit", optarg))

@@ -392,14 +392,8 @@ static int list_options(struct cli *cli, int argc, char **argv, struct view_comm
         {0},
     };
     *c = (struct view_common){.format = OUT_TABLE, .district = "", .as_of = ""};
-    view_short_output_option(argc, argv);
     int opt;
-    while ((opt = cli_getopt(cli, argc, argv, unit ? with_unit : without_unit)) != -1) {
-        int taken = view_common_option(cli, opt, c);
-        if (taken == VIEW_OPT_BAD)
-            return CLI_USAGE;
-        if (taken == VIEW_OPT_TAKEN)
-            continue;
+    while ((opt = view_getopt(cli, argc, argv, unit ? with_unit : without_unit, c)) != -1) {
         switch (opt) {
         case 'u':
             if (!all_digits(optarg, 10))

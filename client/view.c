@@ -111,6 +111,21 @@ int view_common_option(const struct cli *cli, int opt, struct view_common *c)
     }
 }
 
+int view_getopt(struct cli *cli, int argc, char **argv, const struct option *opts,
+                struct view_common *c)
+{
+    view_short_output_option(argc, argv); /* idempotent: cheap to repeat */
+    int opt;
+    while ((opt = cli_getopt(cli, argc, argv, opts)) != -1) {
+        int taken = view_common_option(cli, opt, c);
+        if (taken == VIEW_OPT_BAD)
+            return CLI_BAD_OPTION;
+        if (taken == VIEW_OPT_NOT_MINE)
+            return opt;
+    }
+    return -1;
+}
+
 /* Refuses a workbook to the terminal at -o name. Returns CLI_FAILED. */
 static int xlsx_to_terminal(const char *name)
 {

@@ -100,6 +100,15 @@ void view_short_output_option(int argc, char **argv);
 int view_common_option(const struct cli *cli, int opt, struct view_common *c);
 
 /*
+ * cli_getopt over opts (which hold VIEW_FILE_OPTIONS or VIEW_OUTPUT_OPTIONS),
+ * applying the common options to c: returns the next of the command's own
+ * options (optarg set), -1 when done, or CLI_BAD_OPTION after printing the
+ * problem. Calls view_short_output_option first.
+ */
+int view_getopt(struct cli *cli, int argc, char **argv, const struct option *opts,
+                struct view_common *c);
+
+/*
  * Checks the common options together, after the getopt loop and before
  * anything is asked of the server. Without --format, -o FILE.xlsx makes the
  * format xlsx (a workbook is all a .xlsx file can hold). Then: xlsx needs -o,
