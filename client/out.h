@@ -155,6 +155,8 @@ struct out_json {
     uint32_t one_line;              /* bit d: the container at depth d+1 is on one line */
 };
 
+/* Opens an object ('{') or array ('['), on one line or not; more than OUT_JSON_MAX_DEPTH
+   open at once is a bug of the caller (abort). Closed by out_json_close. */
 void out_json_open(struct out_json *j, const char *key, char bracket, bool one_line);
 void out_json_close(struct out_json *j);
 /* A string (NULL: null). */
