@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "out.h"
 #include "session_file.h"
+#include "view.h"
 #include "yxc.h"
 
 #define DEFAULT_SERVER     "127.0.0.1:7433"
@@ -59,6 +60,7 @@ static const struct command commands[] = {
      cmd_assessment_scores_import, cmd_assessment_scores_import_usage},
     {"audit", "list the audit log: logins, logouts and every write", cmd_audit,
      "usage: yanxiu audit [--since TIME] [--user NAME] [--limit N] [--format FORMAT]\n"
+     "                    [-o FILE]\n"
      "\n"
      "Lists the newest entries of the audit log, oldest first: time, user, role,\n"
      "district, client address, action, target and outcome. A district account\n"
@@ -71,10 +73,10 @@ static const struct command commands[] = {
      "  --user NAME      only the entries of this user\n"
      "  --limit N        at most N entries, the newest (1 to 10000; default: the\n"
      "                   server's, 1000); a note on stderr says when more matched\n"
-     "  --format FORMAT  " OUT_FORMAT_CHOICES " (default table). Times are\n"
-     "                   Asia/Shanghai: \"2026-11-23 19:05:01\" in table and CSV,\n"
-     "                   \"2026-11-23T19:05:01+08:00\" in JSON. JSON keys: at, user,\n"
-     "                   role, district_code, client_addr, action, target, outcome\n"},
+     "Times are Asia/Shanghai: \"2026-11-23 19:05:01\" in table, CSV and Excel,\n"
+     "\"2026-11-23T19:05:01+08:00\" in JSON. JSON keys and CSV header: at, user,\n"
+     "role, district_code, client_addr, action, target, outcome.\n"
+     "\n" VIEW_FILE_OPTIONS_TEXT},
     {"compliance groups", "research groups (教研组) short of school-based hours, flagged",
      cmd_compliance_groups, cmd_compliance_groups_usage},
     {"compliance teachers", "teachers' hours of a year (学时) and whether they meet the policy",
@@ -657,14 +659,14 @@ static int cmd_audit(struct cli *cli, int argc, char **argv)
         {"since", required_argument, NULL, 's'},
         {"user", required_argument, NULL, 'u'},
         {"limit", required_argument, NULL, 'l'},
-        {"format", required_argument, NULL, 'f'},
+        VIEW_FILE_OPTIONS,
         {0},
     };
     Yanxiu__V1__AuditQuery q = YANXIU__V1__AUDIT_QUERY__INIT;
-    enum out_format format = OUT_TABLE;
+    struct view_common c = {.format = OUT_TABLE, .district = "", .as_of = ""};
     long limit = 0;
     int opt;
-    while ((opt = cli_getopt(cli, argc, argv, opts)) != -1) {
+    while ((opt = view_getopt(cli, argc, argv, opts, &c)) != -1) {
         switch (opt) {
         case 's':
             if (!parse_since(optarg, now_us(), &q.since_us))
@@ -684,17 +686,15 @@ static int cmd_audit(struct cli *cli, int argc, char **argv)
                 return CLI_USAGE;
             q.limit = (uint32_t)limit;
             break;
-        case 'f':
-            if (!cli_parse_format(cli, optarg, &format))
-                return CLI_USAGE;
-            break;
         default:
             return CLI_USAGE;
         }
     }
     if (!cli_no_operands(cli, argc, argv))
         return CLI_USAGE;
-    int rc = cli_open_session(cli);
+    int rc = view_common_check(cli, &c);
+    if (rc == CLI_OK)
+        rc = cli_open_session(cli);
     if (rc != CLI_OK)
         return rc;
 
@@ -708,47 +708,47 @@ static int cmd_audit(struct cli *cli, int argc, char **argv)
 
     /* The table says "time"; JSON and CSV use the field's name, "at". */
     static const struct out_column cols[] = {
-        {"at", OUT_STRING, "time"},        {"user", OUT_STRING, NULL},
-        {"role", OUT_STRING, NULL},        {"district_code", OUT_STRING, NULL},
-        {"client_addr", OUT_STRING, NULL}, {"action", OUT_STRING, NULL},
-        {"target", OUT_STRING, NULL},      {"outcome", OUT_STRING, NULL},
+        {"at", "时间", OUT_TEXT, "time"},        {"user", "用户", OUT_TEXT, NULL},
+        {"role", "角色", OUT_TEXT, NULL},        {"district_code", "区县", OUT_TEXT, NULL},
+        {"client_addr", "地址", OUT_TEXT, NULL}, {"action", "操作", OUT_TEXT, NULL},
+        {"target", "对象", OUT_TEXT, NULL},      {"outcome", "结果", OUT_TEXT, NULL},
     };
+    enum { NCOLS = sizeof(cols) / sizeof(cols[0]) };
     const Yanxiu__V1__AuditList *list = resp->audit_list;
-    struct out_table *t = out_table_new(cols, sizeof(cols) / sizeof(cols[0]));
-    for (size_t i = 0; t && i < list->n_entries; i++) {
+    struct out_table t = {"审计日志", cols, NCOLS, NULL, 0, 0, false};
+    char(*at)[40] = calloc(list->n_entries ? list->n_entries : 1, sizeof(*at));
+    t.oom = !at;
+    for (size_t i = 0; at && i < list->n_entries; i++) {
         const Yanxiu__V1__AuditEntry *e = list->entries[i];
-        char at[40];
-        cli_format_local(e->at_us, at, sizeof(at));
-        if (format == OUT_JSON) {
+        cli_format_local(e->at_us, at[i], sizeof(at[i]));
+        if (c.format == OUT_JSON) {
             /* RFC 3339 for programs: "2026-11-23T19:05:01+08:00". */
-            at[10] = 'T';
-            strcat(at, "+08:00");
+            at[i][10] = 'T';
+            strcat(at[i], "+08:00");
         }
-        const char *cells[] = {at,        e->user,   e->role,   e->district_code, e->client_addr,
-                               e->action, e->target, e->outcome};
-        if (!out_row_add(t, cells)) {
-            out_table_free(t);
-            t = NULL;
-        }
+        const struct out_cell row[NCOLS] = {
+            out_text(at[i]),          out_text(e->user),
+            out_text(e->role),        out_text(e->district_code),
+            out_text(e->client_addr), out_text(e->action),
+            out_text(e->target),      out_text(e->outcome),
+        };
+        out_add(&t, row);
     }
-    if (!t) {
-        yxc_free(resp);
-        fprintf(stderr, "yanxiu: out of memory listing %zu audit entries\n", list->n_entries);
-        return CLI_FAILED;
-    }
-    rc = cli_print_table(t, format);
-    out_table_free(t);
+    rc = view_output(&c, &t, NULL);
+    out_table_free(&t);
+    free(at);
     if (rc != CLI_OK) {
         yxc_free(resp);
         return rc;
     }
+    view_say_wrote(&c, list->n_entries, "entry", "entries");
     if (list->truncated)
         fprintf(stderr,
                 "yanxiu: only the newest %zu %s shown; more match: narrow with --since or "
                 "--user, or raise --limit (at most %ld)\n",
                 list->n_entries, list->n_entries == 1 ? "entry is" : "entries are",
                 MAX_AUDIT_LIMIT);
-    else if (list->n_entries == 0 && format == OUT_TABLE)
+    else if (list->n_entries == 0 && c.format == OUT_TABLE)
         fprintf(stderr, "yanxiu: no audit entries match\n");
     yxc_free(resp);
     return CLI_OK;

@@ -100,8 +100,9 @@ bool cli_parse_long(const struct cli *cli, const char *option, const char *arg, 
 bool cli_parse_format(const struct cli *cli, const char *arg,
                       enum out_format *format) CLI_MUST_CHECK;
 
-/* Prints a listing to stdout in `format`. Returns an exit code (CLI_FAILED, after saying
-   so, when the output could not be written). */
+/* Prints a table to stdout as a table, CSV or JSON (not xlsx: a listing with -o goes through
+   view_output). Returns an exit code (CLI_FAILED, after saying so, when the output could not
+   be written). */
 int cli_print_table(const struct out_table *t, enum out_format format);
 
 /* Prints a failure of the client library (with a hint where one helps); returns the exit

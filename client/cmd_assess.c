@@ -206,7 +206,7 @@ static int list_schemes(struct cli *cli, const char *district, const char *name,
 int cmd_assessment_scheme_list(struct cli *cli, int argc, char **argv)
 {
     static const struct option opts[] = {VIEW_OUTPUT_OPTIONS, {0}};
-    struct view_common c = {.format = VIEW_TABLE, .district = "", .as_of = ""};
+    struct view_common c = {.format = OUT_TABLE, .district = "", .as_of = ""};
     view_short_output_option(argc, argv);
     int opt;
     while ((opt = cli_getopt(cli, argc, argv, opts)) != -1)
@@ -221,11 +221,11 @@ int cmd_assessment_scheme_list(struct cli *cli, int argc, char **argv)
     rc = list_schemes(cli, c.district, "", &resp);
     if (rc != CLI_OK)
         return rc;
-    static const struct vcol cols[] = {
-        {"name", "方案名称", V_TEXT},       {"target", "考核对象", V_TEXT},
-        {"title", "标题", V_TEXT},          {"items", "考核项目", V_LIST},
-        {"total", "满分", V_HOURS},         {"grades", "等级", V_LIST},
-        {"updated_at", "更新时间", V_TEXT}, {"updated_by", "更新人", V_TEXT},
+    static const struct out_column cols[] = {
+        {"name", "方案名称", OUT_TEXT, NULL},       {"target", "考核对象", OUT_TEXT, NULL},
+        {"title", "标题", OUT_TEXT, NULL},          {"items", "考核项目", OUT_LIST, NULL},
+        {"total", "满分", OUT_HOURS, NULL},         {"grades", "等级", OUT_LIST, NULL},
+        {"updated_at", "更新时间", OUT_TEXT, NULL}, {"updated_by", "更新人", OUT_TEXT, NULL},
     };
     enum { NCOLS = sizeof(cols) / sizeof(cols[0]) };
     const Yanxiu__V1__SchemeList *list = resp->scheme_list;
@@ -234,7 +234,7 @@ int cmd_assessment_scheme_list(struct cli *cli, int argc, char **argv)
     for (size_t i = 0; i < list->n_schemes; i++)
         nstr += list->schemes[i]->n_items + list->schemes[i]->n_grades;
     char **strs = calloc(nstr + 1, sizeof(*strs));
-    struct view v = {"考核方案", cols, NCOLS, NULL, 0, 0, false};
+    struct out_table v = {"考核方案", cols, NCOLS, NULL, 0, 0, false};
     bool ok = strs != NULL;
     size_t k = 0;
     for (size_t i = 0; ok && i < list->n_schemes; i++) {
@@ -253,12 +253,12 @@ int cmd_assessment_scheme_list(struct cli *cli, int argc, char **argv)
         }
         if (!ok)
             strs[--k] = NULL;
-        const struct vcell row[NCOLS] = {
-            view_text(s->name),           view_text(s->target),     view_text(s->title),
-            view_list(items, s->n_items), view_num(s->total),       view_list(grades, s->n_grades),
-            view_text(s->updated_at),     view_text(s->updated_by),
+        const struct out_cell row[NCOLS] = {
+            out_text(s->name),           out_text(s->target),     out_text(s->title),
+            out_list(items, s->n_items), out_num(s->total),       out_list(grades, s->n_grades),
+            out_text(s->updated_at),     out_text(s->updated_by),
         };
-        view_add(&v, row);
+        out_add(&v, row);
     }
     if (!ok) {
         fprintf(stderr, "yanxiu: out of memory\n");
@@ -267,7 +267,7 @@ int cmd_assessment_scheme_list(struct cli *cli, int argc, char **argv)
         rc = view_output(&c, &v, NULL);
         if (rc == CLI_OK) {
             view_say_wrote(&c, v.nrows, "scheme", "schemes");
-            if (v.nrows == 0 && c.format == VIEW_TABLE)
+            if (v.nrows == 0 && c.format == OUT_TABLE)
                 fprintf(stderr, "yanxiu: no assessment scheme yet (the district stores one "
                                 "with yanxiu assessment scheme set FILE)\n");
         }
@@ -275,7 +275,7 @@ int cmd_assessment_scheme_list(struct cli *cli, int argc, char **argv)
     for (size_t i = 0; strs && i < nstr; i++)
         free(strs[i]);
     free(strs);
-    view_free(&v);
+    out_table_free(&v);
     yxc_free(resp);
     return rc;
 }
@@ -861,7 +861,7 @@ int cmd_assessment_results(struct cli *cli, int argc, char **argv)
         VIEW_OUTPUT_OPTIONS,
         {0},
     };
-    struct view_common c = {.format = VIEW_TABLE, .district = "", .as_of = ""};
+    struct view_common c = {.format = OUT_TABLE, .district = "", .as_of = ""};
     Yanxiu__V1__AssessmentQuery q = YANXIU__V1__ASSESSMENT_QUERY__INIT;
     view_short_output_option(argc, argv);
     int opt;
@@ -908,29 +908,29 @@ int cmd_assessment_results(struct cli *cli, int argc, char **argv)
         return rc;
     const Yanxiu__V1__AssessmentResults *res = resp->assessment;
     bool teachers = strcmp(res->target, "teacher") == 0;
-    static const struct vcol tcols[] = {
-        {"subject_code", "教师编号", V_TEXT}, {"name", "姓名", V_TEXT},
-        {"unit_code", "上报单位", V_TEXT},    {"items_scored", "已评项目", V_COUNT},
-        {"score", "总分", V_HOURS},           {"grade", "考核等级", V_TEXT},
-        {"hours_ok", "学时达标", V_BOOL},     {"absences_ok", "缺勤合规", V_BOOL},
-        {"final_grade", "最终等级", V_TEXT},  {"consequences", "处理", V_LIST},
-        {"status", "学时状态", V_STATUS},     {"reasons", "未达标项", V_REASONS},
+    static const struct out_column tcols[] = {
+        {"subject_code", "教师编号", OUT_TEXT, NULL}, {"name", "姓名", OUT_TEXT, NULL},
+        {"unit_code", "上报单位", OUT_TEXT, NULL},    {"items_scored", "已评项目", OUT_COUNT, NULL},
+        {"score", "总分", OUT_HOURS, NULL},           {"grade", "考核等级", OUT_TEXT, NULL},
+        {"hours_ok", "学时达标", OUT_BOOL, NULL},     {"absences_ok", "缺勤合规", OUT_BOOL, NULL},
+        {"final_grade", "最终等级", OUT_TEXT, NULL},  {"consequences", "处理", OUT_LIST, NULL},
+        {"status", "学时状态", OUT_STATUS, NULL},     {"reasons", "未达标项", OUT_REASONS, NULL},
     };
-    static const struct vcol ucols[] = {
-        {"subject_code", "单位代码", V_TEXT},  {"name", "单位名称", V_TEXT},
-        {"items_scored", "已评项目", V_COUNT}, {"score", "总分", V_HOURS},
-        {"grade", "考核等级", V_TEXT},
+    static const struct out_column ucols[] = {
+        {"subject_code", "单位代码", OUT_TEXT, NULL},  {"name", "单位名称", OUT_TEXT, NULL},
+        {"items_scored", "已评项目", OUT_COUNT, NULL}, {"score", "总分", OUT_HOURS, NULL},
+        {"grade", "考核等级", OUT_TEXT, NULL},
     };
     enum { NT = sizeof(tcols) / sizeof(tcols[0]), NU = sizeof(ucols) / sizeof(ucols[0]) };
-    struct view v = {teachers ? "教师考核" : "单位考核",
-                     teachers ? tcols : ucols,
-                     teachers ? NT : NU,
-                     NULL,
-                     0,
-                     0,
-                     false};
+    struct out_table v = {teachers ? "教师考核" : "单位考核",
+                          teachers ? tcols : ucols,
+                          teachers ? NT : NU,
+                          NULL,
+                          0,
+                          0,
+                          false};
     /* consequences in Chinese for Excel and the table; codes in CSV and JSON */
-    bool zh = c.format == VIEW_TABLE || c.format == VIEW_XLSX;
+    bool zh = c.format == OUT_TABLE || c.format == OUT_XLSX;
     char **cons = calloc(res->n_results * 2 + 1, sizeof(*cons));
     if (!cons) {
         fprintf(stderr, "yanxiu: out of memory\n");
@@ -939,11 +939,11 @@ int cmd_assessment_results(struct cli *cli, int argc, char **argv)
     }
     for (size_t i = 0; i < res->n_results; i++) {
         const Yanxiu__V1__AssessmentResult *r = res->results[i];
-        struct vcell grade = r->grade[0] ? view_text(r->grade) : (struct vcell){.null = true};
+        struct out_cell grade = r->grade[0] ? out_text(r->grade) : (struct out_cell){.null = true};
         if (!teachers) {
-            const struct vcell row[NU] = {view_text(r->subject_code), view_text(r->name),
-                                          view_num(r->items_scored), view_num(r->score), grade};
-            view_add(&v, row);
+            const struct out_cell row[NU] = {out_text(r->subject_code), out_text(r->name),
+                                             out_num(r->items_scored), out_num(r->score), grade};
+            out_add(&v, row);
             continue;
         }
         char **mine = cons + 2 * i;
@@ -955,21 +955,21 @@ int cmd_assessment_results(struct cli *cli, int argc, char **argv)
                     s = consequence_names[k].zh;
             mine[nc++] = (char *)s;
         }
-        const struct vcell row[NT] = {
-            view_text(r->subject_code),
-            view_text(r->name),
-            view_text(r->unit_code),
-            view_num(r->items_scored),
-            view_num(r->score),
+        const struct out_cell row[NT] = {
+            out_text(r->subject_code),
+            out_text(r->name),
+            out_text(r->unit_code),
+            out_num(r->items_scored),
+            out_num(r->score),
             grade,
-            view_num(r->hours_ok),
-            view_num(r->absences_ok),
-            r->final_grade[0] ? view_text(r->final_grade) : (struct vcell){.null = true},
-            view_list(mine, nc),
-            view_text(r->status),
-            view_reasons(r->reasons, r->n_reasons),
+            out_num(r->hours_ok),
+            out_num(r->absences_ok),
+            r->final_grade[0] ? out_text(r->final_grade) : (struct out_cell){.null = true},
+            out_list(mine, nc),
+            out_text(r->status),
+            out_reasons(r->reasons, r->n_reasons),
         };
-        view_add(&v, row);
+        out_add(&v, row);
     }
     char title[256], total[32];
     short_number(res->total, total, sizeof(total));
@@ -979,11 +979,11 @@ int cmd_assessment_results(struct cli *cli, int argc, char **argv)
     rc = view_output(&c, &v, title);
     if (rc == CLI_OK) {
         view_say_wrote(&c, v.nrows, teachers ? "teacher" : "unit", teachers ? "teachers" : "units");
-        if (v.nrows == 0 && c.format == VIEW_TABLE)
+        if (v.nrows == 0 && c.format == OUT_TABLE)
             fprintf(stderr, "yanxiu: nobody to assess\n");
     }
     free(cons);
-    view_free(&v);
+    out_table_free(&v);
     yxc_free(resp);
     return rc;
 }

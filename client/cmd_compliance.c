@@ -2,8 +2,7 @@
  * cmd_compliance: the district's views of training hours (学时达标) and of
  * reporting, and the policy that judges them: yanxiu policy show|set,
  * compliance teachers|units|groups, reporting-rates and teacher history.
- * The options, the view model and its output (table, CSV, JSON, .xlsx) are
- * view.c's.
+ * The options and output are view.c's, the table model out.c's.
  */
 #include <inttypes.h>
 #include <stdint.h>
@@ -255,17 +254,11 @@ enum {
 static int compliance_options(struct cli *cli, int argc, char **argv, const struct option *opts,
                               struct compliance_opts *o)
 {
-    o->c = (struct view_common){.format = VIEW_TABLE, .district = "", .as_of = ""};
+    o->c = (struct view_common){.format = OUT_TABLE, .district = "", .as_of = ""};
     yanxiu__v1__compliance_query__init(&o->q);
     o->year_given = false;
-    view_short_output_option(argc, argv);
     int opt;
-    while ((opt = cli_getopt(cli, argc, argv, opts)) != -1) {
-        int taken = view_common_option(cli, opt, &o->c);
-        if (taken == VIEW_OPT_BAD)
-            return CLI_USAGE;
-        if (taken == VIEW_OPT_TAKEN)
-            continue;
+    while ((opt = view_getopt(cli, argc, argv, opts, &o->c)) != -1) {
         switch (opt) {
         case OPT_YEAR:
             if (!view_year_arg(cli, optarg, &o->q.year))
@@ -291,7 +284,7 @@ static int compliance_options(struct cli *cli, int argc, char **argv, const stru
                 o->q.school_code = optarg;
             break;
         case OPT_STATUS:
-            if (!(o->q.status = (char *)view_status_code(optarg)))
+            if (!(o->q.status = (char *)out_status_code(optarg)))
                 return cli_usage_error(cli,
                                        "--status '%s': expected compliant, on_track, behind, "
                                        "non_compliant or exempt",
@@ -341,61 +334,61 @@ int cmd_compliance_teachers(struct cli *cli, int argc, char **argv)
     if (rc != CLI_OK)
         return rc;
 
-    static const struct vcol cols[] = {
-        {"teacher_code", "教师编号", V_TEXT},
-        {"name", "姓名", V_TEXT},
-        {"unit_code", "上报单位", V_TEXT},
-        {"school_code", "学校", V_TEXT},
-        {"group", "教研组", V_TEXT},
-        {"year", "学年", V_COUNT},
-        {"hours", "总学时", V_HOURS},
-        {"school_hours", "校本学时", V_HOURS},
-        {"ethics_hours", "师德学时", V_HOURS},
-        {"centralized_hours", "集中学时", V_HOURS},
-        {"homeroom_hours", "班主任学时", V_HOURS},
-        {"credits", "学分", V_HOURS},
-        {"unexcused_absences", "无故缺席", V_COUNT},
-        {"status", "状态", V_STATUS},
-        {"reasons", "未达标原因", V_REASONS},
+    static const struct out_column cols[] = {
+        {"teacher_code", "教师编号", OUT_TEXT, NULL},
+        {"name", "姓名", OUT_TEXT, NULL},
+        {"unit_code", "上报单位", OUT_TEXT, NULL},
+        {"school_code", "学校", OUT_TEXT, NULL},
+        {"group", "教研组", OUT_TEXT, NULL},
+        {"year", "学年", OUT_COUNT, NULL},
+        {"hours", "总学时", OUT_HOURS, NULL},
+        {"school_hours", "校本学时", OUT_HOURS, NULL},
+        {"ethics_hours", "师德学时", OUT_HOURS, NULL},
+        {"centralized_hours", "集中学时", OUT_HOURS, NULL},
+        {"homeroom_hours", "班主任学时", OUT_HOURS, NULL},
+        {"credits", "学分", OUT_HOURS, NULL},
+        {"unexcused_absences", "无故缺席", OUT_COUNT, NULL},
+        {"status", "状态", OUT_STATUS, NULL},
+        {"reasons", "未达标原因", OUT_REASONS, NULL},
         /* --cycle */
-        {"cycle", "培训周期", V_TEXT},
-        {"cycle_hours", "周期总学时", V_HOURS},
-        {"cycle_ethics_hours", "周期师德学时", V_HOURS},
-        {"cycle_centralized_hours", "周期集中学时", V_HOURS},
-        {"cycle_homeroom_hours", "周期班主任学时", V_HOURS},
-        {"cycle_status", "周期状态", V_STATUS},
-        {"cycle_reasons", "周期未达标原因", V_REASONS},
+        {"cycle", "培训周期", OUT_TEXT, NULL},
+        {"cycle_hours", "周期总学时", OUT_HOURS, NULL},
+        {"cycle_ethics_hours", "周期师德学时", OUT_HOURS, NULL},
+        {"cycle_centralized_hours", "周期集中学时", OUT_HOURS, NULL},
+        {"cycle_homeroom_hours", "周期班主任学时", OUT_HOURS, NULL},
+        {"cycle_status", "周期状态", OUT_STATUS, NULL},
+        {"cycle_reasons", "周期未达标原因", OUT_REASONS, NULL},
     };
     enum { YEAR_COLS = 15, ALL_COLS = sizeof(cols) / sizeof(cols[0]) };
     const Yanxiu__V1__ComplianceTeacherList *list = resp->teacher_list;
-    struct view v = {"教师学时", cols, o.q.cycle ? ALL_COLS : YEAR_COLS, NULL, 0, 0, false};
+    struct out_table v = {"教师学时", cols, o.q.cycle ? ALL_COLS : YEAR_COLS, NULL, 0, 0, false};
     for (size_t i = 0; i < list->n_teachers; i++) {
         const Yanxiu__V1__TeacherCompliance *t = list->teachers[i];
-        const struct vcell row[ALL_COLS] = {
-            view_text(t->teacher_code),
-            view_text(t->name),
-            view_text(t->unit_code),
-            view_text(t->school_code),
-            view_text(t->group),
-            view_num(t->year),
-            view_num(t->hours),
-            view_num(t->school_hours),
-            view_num(t->ethics_hours),
-            view_num(t->centralized_hours),
-            view_num(t->homeroom_hours),
-            view_num(t->credits),
-            view_num(t->unexcused_absences),
-            view_text(t->status),
-            view_reasons(t->reasons, t->n_reasons),
-            view_text(t->cycle),
-            view_num(t->cycle_hours),
-            view_num(t->cycle_ethics_hours),
-            view_num(t->cycle_centralized_hours),
-            view_num(t->cycle_homeroom_hours),
-            view_text(t->cycle_status),
-            view_reasons(t->cycle_reasons, t->n_cycle_reasons),
+        const struct out_cell row[ALL_COLS] = {
+            out_text(t->teacher_code),
+            out_text(t->name),
+            out_text(t->unit_code),
+            out_text(t->school_code),
+            out_text(t->group),
+            out_num(t->year),
+            out_num(t->hours),
+            out_num(t->school_hours),
+            out_num(t->ethics_hours),
+            out_num(t->centralized_hours),
+            out_num(t->homeroom_hours),
+            out_num(t->credits),
+            out_num(t->unexcused_absences),
+            out_text(t->status),
+            out_reasons(t->reasons, t->n_reasons),
+            out_text(t->cycle),
+            out_num(t->cycle_hours),
+            out_num(t->cycle_ethics_hours),
+            out_num(t->cycle_centralized_hours),
+            out_num(t->cycle_homeroom_hours),
+            out_text(t->cycle_status),
+            out_reasons(t->cycle_reasons, t->n_cycle_reasons),
         };
-        view_add(&v, row);
+        out_add(&v, row);
     }
     char title[200];
     snprintf(title, sizeof(title), "year %" PRIu32 ": %s to %s, as of %s%s", o.q.year,
@@ -405,10 +398,10 @@ int cmd_compliance_teachers(struct cli *cli, int argc, char **argv)
     rc = view_output(&o.c, &v, title);
     if (rc == CLI_OK) {
         view_say_wrote(&o.c, v.nrows, "teacher", "teachers");
-        if (v.nrows == 0 && o.c.format == VIEW_TABLE)
+        if (v.nrows == 0 && o.c.format == OUT_TABLE)
             fprintf(stderr, "yanxiu: no teachers match\n");
     }
-    view_free(&v);
+    out_table_free(&v);
     yxc_free(resp);
     return rc;
 }
@@ -467,38 +460,45 @@ int cmd_compliance_units(struct cli *cli, int argc, char **argv)
     if (rc != CLI_OK)
         return rc;
 
-    static const struct vcol cols[] = {
-        {"unit_code", "上报单位", V_TEXT},         {"name", "单位名称", V_TEXT},
-        {"teachers", "教师数", V_COUNT},           {"compliant", "达标", V_COUNT},
-        {"on_track", "进度正常", V_COUNT},         {"behind", "进度落后", V_COUNT},
-        {"non_compliant", "未达标", V_COUNT},      {"exempt", "免训", V_COUNT},
-        {"compliance_rate", "达标率", V_RATE},     {"reports_expected", "应报月数", V_COUNT},
-        {"reports_received", "已报月数", V_COUNT}, {"reports_on_time", "按时上报", V_COUNT},
-        {"voided_reports", "作废月报", V_COUNT},   {"flagged_reports", "存疑月报", V_COUNT},
+    static const struct out_column cols[] = {
+        {"unit_code", "上报单位", OUT_TEXT, NULL},
+        {"name", "单位名称", OUT_TEXT, NULL},
+        {"teachers", "教师数", OUT_COUNT, NULL},
+        {"compliant", "达标", OUT_COUNT, NULL},
+        {"on_track", "进度正常", OUT_COUNT, NULL},
+        {"behind", "进度落后", OUT_COUNT, NULL},
+        {"non_compliant", "未达标", OUT_COUNT, NULL},
+        {"exempt", "免训", OUT_COUNT, NULL},
+        {"compliance_rate", "达标率", OUT_RATE, NULL},
+        {"reports_expected", "应报月数", OUT_COUNT, NULL},
+        {"reports_received", "已报月数", OUT_COUNT, NULL},
+        {"reports_on_time", "按时上报", OUT_COUNT, NULL},
+        {"voided_reports", "作废月报", OUT_COUNT, NULL},
+        {"flagged_reports", "存疑月报", OUT_COUNT, NULL},
     };
     enum { NCOLS = sizeof(cols) / sizeof(cols[0]) };
     const Yanxiu__V1__ComplianceUnitList *list = resp->unit_compliance;
-    struct view v = {"单位汇总", cols, NCOLS, NULL, 0, 0, false};
+    struct out_table v = {"单位汇总", cols, NCOLS, NULL, 0, 0, false};
     for (size_t i = 0; i < list->n_units; i++) {
         const Yanxiu__V1__UnitCompliance *u = list->units[i];
-        const struct vcell row[NCOLS] = {
-            view_text(u->unit_code),       view_text(u->name),
-            view_num(u->teachers),         view_num(u->compliant),
-            view_num(u->on_track),         view_num(u->behind),
-            view_num(u->non_compliant),    view_num(u->exempt),
-            view_num(u->compliance_rate),  view_num(u->reports_expected),
-            view_num(u->reports_received), view_num(u->reports_on_time),
-            view_num(u->voided_reports),   view_num(u->flagged_reports),
+        const struct out_cell row[NCOLS] = {
+            out_text(u->unit_code),       out_text(u->name),
+            out_num(u->teachers),         out_num(u->compliant),
+            out_num(u->on_track),         out_num(u->behind),
+            out_num(u->non_compliant),    out_num(u->exempt),
+            out_num(u->compliance_rate),  out_num(u->reports_expected),
+            out_num(u->reports_received), out_num(u->reports_on_time),
+            out_num(u->voided_reports),   out_num(u->flagged_reports),
         };
-        view_add(&v, row);
+        out_add(&v, row);
     }
     rc = view_output(&o.c, &v, NULL);
     if (rc == CLI_OK) {
         view_say_wrote(&o.c, v.nrows, "unit", "units");
-        if (v.nrows == 0 && o.c.format == VIEW_TABLE)
+        if (v.nrows == 0 && o.c.format == OUT_TABLE)
             fprintf(stderr, "yanxiu: no reporting units\n");
     }
-    view_free(&v);
+    out_table_free(&v);
     yxc_free(resp);
     return rc;
 }
@@ -553,32 +553,35 @@ int cmd_compliance_groups(struct cli *cli, int argc, char **argv)
     if (rc != CLI_OK)
         return rc;
 
-    static const struct vcol cols[] = {
-        {"unit_code", "上报单位", V_TEXT},   {"group", "教研组", V_TEXT},
-        {"teachers", "教师数", V_COUNT},     {"short_of_school_hours", "校本学时不足人数", V_COUNT},
-        {"short_ratio", "不足比例", V_RATE}, {"flagged", "预警", V_BOOL},
+    static const struct out_column cols[] = {
+        {"unit_code", "上报单位", OUT_TEXT, NULL},
+        {"group", "教研组", OUT_TEXT, NULL},
+        {"teachers", "教师数", OUT_COUNT, NULL},
+        {"short_of_school_hours", "校本学时不足人数", OUT_COUNT, NULL},
+        {"short_ratio", "不足比例", OUT_RATE, NULL},
+        {"flagged", "预警", OUT_BOOL, NULL},
     };
     enum { NCOLS = sizeof(cols) / sizeof(cols[0]) };
     const Yanxiu__V1__ComplianceGroupList *list = resp->group_list;
-    struct view v = {"教研组", cols, NCOLS, NULL, 0, 0, false};
+    struct out_table v = {"教研组", cols, NCOLS, NULL, 0, 0, false};
     size_t flagged = 0;
     for (size_t i = 0; i < list->n_groups; i++) {
         const Yanxiu__V1__GroupCompliance *g = list->groups[i];
-        const struct vcell row[NCOLS] = {
-            view_text(g->unit_code),  view_text(g->group),
-            view_num(g->teachers),    view_num(g->short_of_school_hours),
-            view_num(g->short_ratio), view_num(g->flagged ? 1 : 0),
+        const struct out_cell row[NCOLS] = {
+            out_text(g->unit_code),  out_text(g->group),
+            out_num(g->teachers),    out_num(g->short_of_school_hours),
+            out_num(g->short_ratio), out_num(g->flagged ? 1 : 0),
         };
         flagged += g->flagged;
-        view_add(&v, row);
+        out_add(&v, row);
     }
     rc = view_output(&o.c, &v, NULL);
     if (rc == CLI_OK) {
         view_say_wrote(&o.c, v.nrows, "group", "groups");
-        if (o.c.format == VIEW_TABLE && !o.c.output)
+        if (o.c.format == OUT_TABLE && !o.c.output)
             fprintf(stderr, "yanxiu: %zu of %zu groups flagged\n", flagged, v.nrows);
     }
-    view_free(&v);
+    out_table_free(&v);
     yxc_free(resp);
     return rc;
 }
@@ -652,28 +655,28 @@ int cmd_reporting_rates(struct cli *cli, int argc, char **argv)
         return rc;
     const Yanxiu__V1__ReportingRates *rr = resp->rates;
 
-    static const struct vcol rate_cols[] = {
-        {"month", "月份", V_TEXT},     {"expected", "应报单位数", V_COUNT},
-        {"received", "已报", V_COUNT}, {"on_time", "按时", V_COUNT},
-        {"rate", "上报率", V_RATE},    {"on_time_rate", "按时率", V_RATE},
+    static const struct out_column rate_cols[] = {
+        {"month", "月份", OUT_TEXT, NULL},     {"expected", "应报单位数", OUT_COUNT, NULL},
+        {"received", "已报", OUT_COUNT, NULL}, {"on_time", "按时", OUT_COUNT, NULL},
+        {"rate", "上报率", OUT_RATE, NULL},    {"on_time_rate", "按时率", OUT_RATE, NULL},
     };
     enum { NRATE = sizeof(rate_cols) / sizeof(rate_cols[0]) };
-    struct view rates = {"上报率", rate_cols, NRATE, NULL, 0, 0, false};
+    struct out_table rates = {"上报率", rate_cols, NRATE, NULL, 0, 0, false};
     for (size_t i = 0; i < rr->n_months; i++) {
         const Yanxiu__V1__MonthRate *m = rr->months[i];
-        const struct vcell row[NRATE] = {view_text(m->month),   view_num(m->expected),
-                                         view_num(m->received), view_num(m->on_time),
-                                         view_num(m->rate),     view_num(m->on_time_rate)};
-        view_add(&rates, row);
+        const struct out_cell row[NRATE] = {out_text(m->month),   out_num(m->expected),
+                                            out_num(m->received), out_num(m->on_time),
+                                            out_num(m->rate),     out_num(m->on_time_rate)};
+        out_add(&rates, row);
     }
 
     /* The months of the matrix: those of the rates, then any other a cell names. */
     size_t nmonths = 0, cap = rr->n_months + rr->n_cells;
     const char **months = calloc(cap ? cap : 1, sizeof(*months));
     const Yanxiu__V1__UnitMonth **byunit = calloc(rr->n_cells ? rr->n_cells : 1, sizeof(*byunit));
-    struct vcol *mcols = calloc(cap + 2, sizeof(*mcols));
-    struct view matrix = {"上报情况", NULL, 0, NULL, 0, 0, !months || !byunit || !mcols};
-    struct vcell *wide = NULL;
+    struct out_column *mcols = calloc(cap + 2, sizeof(*mcols));
+    struct out_table matrix = {"上报情况", NULL, 0, NULL, 0, 0, !months || !byunit || !mcols};
+    struct out_cell *wide = NULL;
     if (!matrix.oom) {
         for (size_t i = 0; i < rr->n_months; i++)
             months[nmonths++] = rr->months[i]->month;
@@ -686,10 +689,10 @@ int cmd_reporting_rates(struct cli *cli, int argc, char **argv)
             byunit[i] = rr->cells[i];
         }
         qsort(byunit, rr->n_cells, sizeof(*byunit), cell_by_unit);
-        mcols[0] = (struct vcol){"unit_code", "上报单位", V_TEXT};
-        mcols[1] = (struct vcol){"unit_name", "单位名称", V_TEXT};
+        mcols[0] = (struct out_column){"unit_code", "上报单位", OUT_TEXT, NULL};
+        mcols[1] = (struct out_column){"unit_name", "单位名称", OUT_TEXT, NULL};
         for (size_t k = 0; k < nmonths; k++)
-            mcols[k + 2] = (struct vcol){months[k], months[k], V_STATE};
+            mcols[k + 2] = (struct out_column){months[k], months[k], OUT_STATE, NULL};
         matrix.cols = mcols;
         matrix.ncols = nmonths + 2;
         matrix.oom = !(wide = calloc(matrix.ncols, sizeof(*wide)));
@@ -697,38 +700,38 @@ int cmd_reporting_rates(struct cli *cli, int argc, char **argv)
     for (size_t i = 0; !matrix.oom && i < rr->n_cells;) {
         const char *unit = byunit[i]->unit_code;
         for (size_t k = 0; k < matrix.ncols; k++)
-            wide[k] = (struct vcell){.null = k >= 2};
-        wide[0] = view_text(unit);
-        wide[1] = view_text(byunit[i]->unit_name);
+            wide[k] = (struct out_cell){.null = k >= 2};
+        wide[0] = out_text(unit);
+        wide[1] = out_text(byunit[i]->unit_name);
         for (; i < rr->n_cells && strcmp(byunit[i]->unit_code, unit) == 0; i++) {
             size_t k = 0;
             while (k < nmonths && strcmp(months[k], byunit[i]->month) != 0)
                 k++;
-            wide[k + 2] = view_text(byunit[i]->state);
+            wide[k + 2] = out_text(byunit[i]->state);
         }
-        view_add(&matrix, wide);
+        out_add(&matrix, wide);
     }
     /* JSON's matrix: the cells as they came. */
-    static const struct vcol cell_cols[] = {
-        {"unit_code", "上报单位", V_TEXT},
-        {"unit_name", "单位名称", V_TEXT},
-        {"month", "月份", V_TEXT},
-        {"state", "状态", V_TEXT},
+    static const struct out_column cell_cols[] = {
+        {"unit_code", "上报单位", OUT_TEXT, NULL},
+        {"unit_name", "单位名称", OUT_TEXT, NULL},
+        {"month", "月份", OUT_TEXT, NULL},
+        {"state", "状态", OUT_TEXT, NULL},
     };
-    struct view cells = {"上报情况", cell_cols, 4, NULL, 0, 0, false};
-    for (size_t i = 0; o.c.format == VIEW_JSON && i < rr->n_cells; i++) {
+    struct out_table cells = {"上报情况", cell_cols, 4, NULL, 0, 0, false};
+    for (size_t i = 0; o.c.format == OUT_JSON && i < rr->n_cells; i++) {
         const Yanxiu__V1__UnitMonth *u = rr->cells[i];
-        const struct vcell r4[4] = {view_text(u->unit_code), view_text(u->unit_name),
-                                    view_text(u->month), view_text(u->state)};
-        view_add(&cells, r4);
+        const struct out_cell r4[4] = {out_text(u->unit_code), out_text(u->unit_name),
+                                       out_text(u->month), out_text(u->state)};
+        out_add(&cells, r4);
     }
 
     if (rates.oom || matrix.oom || cells.oom) {
         fprintf(stderr, "yanxiu: out of memory listing %zu months and %zu cells\n", rr->n_months,
                 rr->n_cells);
         rc = CLI_FAILED;
-    } else if (o.c.format == VIEW_XLSX) {
-        const struct view *const both[] = {&rates, &matrix};
+    } else if (o.c.format == OUT_XLSX) {
+        const struct out_table *const both[] = {&rates, &matrix};
         rc = view_output_xlsx(&o.c, both, 2);
     } else {
         struct view_sink s;
@@ -736,21 +739,21 @@ int cmd_reporting_rates(struct cli *cli, int argc, char **argv)
             rc = CLI_FAILED;
         } else {
             bool ok = true;
-            if (o.c.format == VIEW_JSON) {
-                fputs("{\n  \"months\": ", s.fp);
-                view_json_array(&rates, 2, s.fp);
-                fputs(",\n  \"matrix\": ", s.fp);
-                view_json_array(&cells, 2, s.fp);
-                fputs("\n}\n", s.fp);
+            if (o.c.format == OUT_JSON) {
+                struct out_json j = {.fp = s.fp};
+                out_json_open(&j, NULL, '{', false);
+                out_json_rows(&j, "months", &rates);
+                out_json_rows(&j, "matrix", &cells);
+                out_json_close(&j);
             } else {
                 if (o.c.bom)
                     fputs("\xEF\xBB\xBF", s.fp);
-                ok = view_print_plain(&rates, o.c.format, s.fp);
+                ok = out_print(&rates, o.c.format, s.fp);
                 if (ok) {
                     putc('\n', s.fp);
-                    ok = view_print_plain(&matrix, o.c.format, s.fp);
+                    ok = out_print(&matrix, o.c.format, s.fp);
                 }
-                if (ok && o.c.format == VIEW_TABLE)
+                if (ok && o.c.format == OUT_TABLE)
                     fputs("\n按时 on time · 迟报 late · 未报 missing · 退回 returned · 重开 "
                           "reopened · 作废 voided · 无需上报 closed (not expected)\n",
                           s.fp);
@@ -760,9 +763,9 @@ int cmd_reporting_rates(struct cli *cli, int argc, char **argv)
     }
     if (rc == CLI_OK)
         view_say_wrote(&o.c, matrix.nrows, "unit", "units");
-    view_free(&rates);
-    view_free(&matrix);
-    view_free(&cells);
+    out_table_free(&rates);
+    out_table_free(&matrix);
+    out_table_free(&cells);
     free(wide);
     free(mcols);
     free(byunit);
@@ -805,7 +808,7 @@ const char cmd_teacher_history_usage[] =
 int cmd_teacher_history(struct cli *cli, int argc, char **argv)
 {
     static const struct option opts[] = {VIEW_OUTPUT_OPTIONS, {0}};
-    struct view_common c = {.format = VIEW_TABLE, .district = "", .as_of = ""};
+    struct view_common c = {.format = OUT_TABLE, .district = "", .as_of = ""};
     view_short_output_option(argc, argv);
     int opt;
     while ((opt = cli_getopt(cli, argc, argv, opts)) != -1)
@@ -838,60 +841,60 @@ int cmd_teacher_history(struct cli *cli, int argc, char **argv)
         return rc;
     const Yanxiu__V1__TeacherHistory *h = resp->history;
 
-    static const struct vcol rec_cols[] = {
-        {"unit_code", "上报单位", V_TEXT}, {"month", "月份", V_TEXT},
-        {"version", "版本", V_COUNT},      {"report_status", "月报状态", V_TEXT},
-        {"date", "日期", V_TEXT},          {"source", "来源", V_TEXT},
-        {"ref", "编号", V_TEXT},           {"title", "主题", V_TEXT},
-        {"category", "内容类别", V_TEXT},  {"level", "级别", V_TEXT},
-        {"mode", "方式", V_TEXT},          {"hours", "学时", V_HOURS},
-        {"credits", "学分", V_HOURS},
+    static const struct out_column rec_cols[] = {
+        {"unit_code", "上报单位", OUT_TEXT, NULL}, {"month", "月份", OUT_TEXT, NULL},
+        {"version", "版本", OUT_COUNT, NULL},      {"report_status", "月报状态", OUT_TEXT, NULL},
+        {"date", "日期", OUT_TEXT, NULL},          {"source", "来源", OUT_TEXT, NULL},
+        {"ref", "编号", OUT_TEXT, NULL},           {"title", "主题", OUT_TEXT, NULL},
+        {"category", "内容类别", OUT_TEXT, NULL},  {"level", "级别", OUT_TEXT, NULL},
+        {"mode", "方式", OUT_TEXT, NULL},          {"hours", "学时", OUT_HOURS, NULL},
+        {"credits", "学分", OUT_HOURS, NULL},
     };
     enum { NREC = sizeof(rec_cols) / sizeof(rec_cols[0]) };
-    struct view recs = {"登记手册", rec_cols, NREC, NULL, 0, 0, false};
+    struct out_table recs = {"登记手册", rec_cols, NREC, NULL, 0, 0, false};
     for (size_t i = 0; i < h->n_records; i++) {
         const Yanxiu__V1__HistoryRecord *r = h->records[i];
-        const struct vcell row[NREC] = {
-            view_text(r->unit_code),     view_text(r->month), view_num(r->version),
-            view_text(r->report_status), view_text(r->date),  view_text(r->source),
-            view_text(r->ref),           view_text(r->title), view_text(r->category),
-            view_text(r->level),         view_text(r->mode),  view_num(r->hours),
-            view_num(r->credits),
+        const struct out_cell row[NREC] = {
+            out_text(r->unit_code),     out_text(r->month), out_num(r->version),
+            out_text(r->report_status), out_text(r->date),  out_text(r->source),
+            out_text(r->ref),           out_text(r->title), out_text(r->category),
+            out_text(r->level),         out_text(r->mode),  out_num(r->hours),
+            out_num(r->credits),
         };
-        view_add(&recs, row);
+        out_add(&recs, row);
     }
-    static const struct vcol tot_cols[] = {
-        {"kind", "类型", V_TEXT},
-        {"period", "期间", V_TEXT},
-        {"hours", "学时", V_HOURS},
-        {"approved_hours", "已审核学时", V_HOURS},
+    static const struct out_column tot_cols[] = {
+        {"kind", "类型", OUT_TEXT, NULL},
+        {"period", "期间", OUT_TEXT, NULL},
+        {"hours", "学时", OUT_HOURS, NULL},
+        {"approved_hours", "已审核学时", OUT_HOURS, NULL},
     };
-    struct view tots = {"学时合计", tot_cols, 4, NULL, 0, 0, false};
+    struct out_table tots = {"学时合计", tot_cols, 4, NULL, 0, 0, false};
     for (size_t i = 0; i < h->n_totals; i++) {
         const Yanxiu__V1__PeriodTotal *p = h->totals[i];
-        const struct vcell row[4] = {view_text(p->kind), view_text(p->period), view_num(p->hours),
-                                     view_num(p->approved_hours)};
-        view_add(&tots, row);
+        const struct out_cell row[4] = {out_text(p->kind), out_text(p->period), out_num(p->hours),
+                                        out_num(p->approved_hours)};
+        out_add(&tots, row);
     }
-    static const struct vcol who_cols[] = {
-        {"teacher_code", "教师编号", V_TEXT}, {"name", "姓名", V_TEXT},
-        {"school_code", "学校", V_TEXT},      {"unit_code", "上报单位", V_TEXT},
-        {"group", "教研组", V_TEXT},          {"status", "状态", V_TEXT},
+    static const struct out_column who_cols[] = {
+        {"teacher_code", "教师编号", OUT_TEXT, NULL}, {"name", "姓名", OUT_TEXT, NULL},
+        {"school_code", "学校", OUT_TEXT, NULL},      {"unit_code", "上报单位", OUT_TEXT, NULL},
+        {"group", "教研组", OUT_TEXT, NULL},          {"status", "状态", OUT_TEXT, NULL},
     };
     const Yanxiu__V1__Teacher *t = h->teacher;
-    struct view who = {"教师", who_cols, 6, NULL, 0, 0, false};
-    const struct vcell who_row[6] = {
-        view_text(t ? t->teacher_code : code), view_text(t ? t->name : ""),
-        view_text(t ? t->school_code : ""),    view_text(t ? t->unit_code : ""),
-        view_text(t ? t->research_group : ""), view_text(t ? t->status : ""),
+    struct out_table who = {"教师", who_cols, 6, NULL, 0, 0, false};
+    const struct out_cell who_row[6] = {
+        out_text(t ? t->teacher_code : code), out_text(t ? t->name : ""),
+        out_text(t ? t->school_code : ""),    out_text(t ? t->unit_code : ""),
+        out_text(t ? t->research_group : ""), out_text(t ? t->status : ""),
     };
-    view_add(&who, who_row);
+    out_add(&who, who_row);
 
     if (recs.oom || tots.oom || who.oom) {
         fprintf(stderr, "yanxiu: out of memory listing %zu records\n", h->n_records);
         rc = CLI_FAILED;
-    } else if (c.format == VIEW_XLSX) {
-        const struct view *const both[] = {&recs, &tots};
+    } else if (c.format == OUT_XLSX) {
+        const struct out_table *const both[] = {&recs, &tots};
         rc = view_output_xlsx(&c, both, 2);
     } else {
         struct view_sink s;
@@ -899,25 +902,24 @@ int cmd_teacher_history(struct cli *cli, int argc, char **argv)
             rc = CLI_FAILED;
         } else {
             bool ok = true;
-            if (c.format == VIEW_JSON) {
-                fputs("{\n  \"teacher\": ", s.fp);
-                view_json_object(&who, 0, s.fp);
-                fputs(",\n  \"records\": ", s.fp);
-                view_json_array(&recs, 2, s.fp);
-                fputs(",\n  \"totals\": ", s.fp);
-                view_json_array(&tots, 2, s.fp);
-                fputs("\n}\n", s.fp);
+            if (c.format == OUT_JSON) {
+                struct out_json j = {.fp = s.fp};
+                out_json_open(&j, NULL, '{', false);
+                out_json_row(&j, "teacher", &who, 0);
+                out_json_rows(&j, "records", &recs);
+                out_json_rows(&j, "totals", &tots);
+                out_json_close(&j);
             } else {
                 if (c.bom)
                     fputs("\xEF\xBB\xBF", s.fp);
-                if (c.format == VIEW_TABLE && t)
+                if (c.format == OUT_TABLE && t)
                     fprintf(s.fp, "teacher %s %s, school %s, unit %s%s%s, %s\n", t->teacher_code,
                             t->name, t->school_code, t->unit_code,
                             t->research_group[0] ? ", group " : "", t->research_group, t->status);
-                ok = view_print_plain(&recs, c.format, s.fp);
+                ok = out_print(&recs, c.format, s.fp);
                 if (ok) {
                     putc('\n', s.fp);
-                    ok = view_print_plain(&tots, c.format, s.fp);
+                    ok = out_print(&tots, c.format, s.fp);
                 }
             }
             rc = view_sink_close(&s, ok);
@@ -925,12 +927,12 @@ int cmd_teacher_history(struct cli *cli, int argc, char **argv)
     }
     if (rc == CLI_OK) {
         view_say_wrote(&c, recs.nrows, "record", "records");
-        if (recs.nrows == 0 && c.format == VIEW_TABLE && !c.output)
+        if (recs.nrows == 0 && c.format == OUT_TABLE && !c.output)
             fprintf(stderr, "yanxiu: no credited records for %s yet\n", code);
     }
-    view_free(&recs);
-    view_free(&tots);
-    view_free(&who);
+    out_table_free(&recs);
+    out_table_free(&tots);
+    out_table_free(&who);
     yxc_free(resp);
     return rc;
 }

@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -853,29 +852,6 @@ static void print_violations(const struct submission *s, const Yanxiu__V1__Error
 
 /* --- output ---------------------------------------------------------------------------- */
 
-/* Hours as people write them: "2", "1.5", "-3.5", "0.25"; never "-0". */
-static const char *fmt_hours(double h, char *buf, size_t cap)
-{
-    if (!isfinite(h))
-        h = 0;
-    snprintf(buf, cap, "%.2f", h);
-    char *dot = strchr(buf, '.');
-    if (dot) {
-        char *end = buf + strlen(buf);
-        while (end > dot && (end[-1] == '0' || end[-1] == '.'))
-            *--end = '\0';
-    }
-    if (strcmp(buf, "-0") == 0 || buf[0] == '\0')
-        snprintf(buf, cap, "0");
-    return buf;
-}
-
-static const char *fmt_uint(uint32_t v, char *buf, size_t cap)
-{
-    snprintf(buf, cap, "%" PRIu32, v);
-    return buf;
-}
-
 /*
  * An RFC 3339 time of the server as people read it: "2026-11-05T23:59:00+08:00"
  * becomes "2026-11-05 23:59" (the product's times are Asia/Shanghai). Other
@@ -900,131 +876,79 @@ static int flush_stdout(void)
     return CLI_FAILED;
 }
 
-/* A small JSON writer: objects and arrays, two-space indents, one value a line. */
-struct json {
-    FILE *fp;
-    int depth;
-    bool first; /* nothing written yet in the innermost container */
-};
-
-static void json_key(struct json *j, const char *key)
-{
-    if (j->depth > 0) {
-        fputs(j->first ? "\n" : ",\n", j->fp);
-        fprintf(j->fp, "%*s", 2 * j->depth, "");
-    }
-    if (key) {
-        out_json_string(key, j->fp);
-        fputs(": ", j->fp);
-    }
-    j->first = false;
-}
-
-static void json_open(struct json *j, const char *key, char bracket)
-{
-    json_key(j, key);
-    putc(bracket, j->fp);
-    j->depth++;
-    j->first = true;
-}
-
-static void json_close(struct json *j, char bracket)
-{
-    j->depth--;
-    if (!j->first)
-        fprintf(j->fp, "\n%*s", 2 * j->depth, "");
-    putc(bracket, j->fp);
-    j->first = false;
-    if (j->depth == 0)
-        putc('\n', j->fp);
-}
-
-static void json_str(struct json *j, const char *key, const char *v)
-{
-    json_key(j, key);
-    out_json_string(v, j->fp);
-}
-
-static void json_uint(struct json *j, const char *key, uint32_t v)
-{
-    json_key(j, key);
-    fprintf(j->fp, "%" PRIu32, v);
-}
-
-static void json_hours(struct json *j, const char *key, double v)
+/* A number of hours as JSON: "1.5", "2". */
+static void json_hours(struct out_json *j, const char *key, double v)
 {
     char buf[64];
-    json_key(j, key);
-    fputs(fmt_hours(v, buf, sizeof(buf)), j->fp);
-}
-
-static void json_bool(struct json *j, const char *key, bool v)
-{
-    json_key(j, key);
-    fputs(v ? "true" : "false", j->fp);
+    out_json_number_text(j, key, out_decimal(v, buf, sizeof(buf)));
 }
 
 /* The fields of a ReportSummary, into the object being written. */
-static void json_summary_fields(struct json *j, const Yanxiu__V1__ReportSummary *r)
+static void json_summary_fields(struct out_json *j, const Yanxiu__V1__ReportSummary *r)
 {
-    json_str(j, "unit_code", r->unit_code);
-    json_str(j, "unit_name", r->unit_name);
-    json_str(j, "month", r->month);
-    json_uint(j, "version", r->version);
-    json_str(j, "status", r->status);
-    json_bool(j, "on_time", r->on_time);
-    json_bool(j, "empty", r->empty);
-    json_uint(j, "activity_count", r->activity_count);
-    json_uint(j, "attendance_count", r->attendance_count);
-    json_uint(j, "external_count", r->external_count);
+    out_json_str(j, "unit_code", r->unit_code);
+    out_json_str(j, "unit_name", r->unit_name);
+    out_json_str(j, "month", r->month);
+    out_json_uint(j, "version", r->version);
+    out_json_str(j, "status", r->status);
+    out_json_bool(j, "on_time", r->on_time);
+    out_json_bool(j, "empty", r->empty);
+    out_json_uint(j, "activity_count", r->activity_count);
+    out_json_uint(j, "attendance_count", r->attendance_count);
+    out_json_uint(j, "external_count", r->external_count);
     json_hours(j, "teacher_hours", r->teacher_hours);
-    json_uint(j, "flag_count", r->flag_count > r->n_flags ? r->flag_count : (uint32_t)r->n_flags);
-    json_open(j, "flags", '[');
+    out_json_uint(j, "flag_count",
+                  r->flag_count > r->n_flags ? r->flag_count : (uint32_t)r->n_flags);
+    out_json_open(j, "flags", '[', false);
     for (size_t i = 0; i < r->n_flags; i++) {
-        json_open(j, NULL, '{');
-        json_str(j, "kind", r->flags[i]->kind);
-        json_str(j, "teacher_code", r->flags[i]->teacher_code);
-        json_str(j, "detail", r->flags[i]->detail);
-        json_close(j, '}');
+        out_json_open(j, NULL, '{', false);
+        out_json_str(j, "kind", r->flags[i]->kind);
+        out_json_str(j, "teacher_code", r->flags[i]->teacher_code);
+        out_json_str(j, "detail", r->flags[i]->detail);
+        out_json_close(j);
     }
-    json_close(j, ']');
-    json_str(j, "submitted_at", r->submitted_at);
-    json_str(j, "submitted_by", r->submitted_by);
-    json_str(j, "first_submitted_at", r->first_submitted_at);
-    json_str(j, "deadline", r->deadline);
-    json_bool(j, "replayed", r->replayed);
+    out_json_close(j);
+    out_json_str(j, "submitted_at", r->submitted_at);
+    out_json_str(j, "submitted_by", r->submitted_by);
+    out_json_str(j, "first_submitted_at", r->first_submitted_at);
+    out_json_str(j, "deadline", r->deadline);
+    out_json_bool(j, "replayed", r->replayed);
 }
 
 /* The columns of report list, and of submit and review with --format csv. */
 static const struct out_column summary_cols[] = {
-    {"unit_code", OUT_STRING, NULL},      {"unit_name", OUT_STRING, NULL},
-    {"month", OUT_STRING, NULL},          {"version", OUT_NUMBER, NULL},
-    {"status", OUT_STRING, NULL},         {"on_time", OUT_STRING, NULL},
-    {"activity_count", OUT_NUMBER, NULL}, {"attendance_count", OUT_NUMBER, NULL},
-    {"external_count", OUT_NUMBER, NULL}, {"teacher_hours", OUT_NUMBER, NULL},
-    {"flag_count", OUT_NUMBER, NULL},
+    {"unit_code", "上报单位", OUT_TEXT, NULL},
+    {"unit_name", "单位名称", OUT_TEXT, NULL},
+    {"month", "月份", OUT_TEXT, NULL},
+    {"version", "版本", OUT_COUNT, NULL},
+    {"status", "状态", OUT_TEXT, NULL},
+    {"on_time", "按时", OUT_BOOL, NULL},
+    {"activity_count", "研修活动", OUT_COUNT, NULL},
+    {"attendance_count", "签到", OUT_COUNT, NULL},
+    {"external_count", "校外培训", OUT_COUNT, NULL},
+    {"teacher_hours", "教师学时", OUT_DECIMAL, NULL},
+    {"flag_count", "预警", OUT_COUNT, NULL},
 };
 #define SUMMARY_NCOLS (sizeof(summary_cols) / sizeof(summary_cols[0]))
 
 /* Adds a report as a row of summary_cols. False when memory ran out. */
 static bool summary_row(struct out_table *t, const Yanxiu__V1__ReportSummary *r)
 {
-    char version[16], acts[16], atts[16], exts[16], hours[64], flags[16];
     uint32_t nflags = r->flag_count > r->n_flags ? r->flag_count : (uint32_t)r->n_flags;
-    const char *cells[SUMMARY_NCOLS] = {
-        r->unit_code,
-        r->unit_name,
-        r->month,
-        fmt_uint(r->version, version, sizeof(version)),
-        r->status,
-        r->on_time ? "yes" : "no",
-        fmt_uint(r->activity_count, acts, sizeof(acts)),
-        fmt_uint(r->attendance_count, atts, sizeof(atts)),
-        fmt_uint(r->external_count, exts, sizeof(exts)),
-        fmt_hours(r->teacher_hours, hours, sizeof(hours)),
-        fmt_uint(nflags, flags, sizeof(flags)),
+    const struct out_cell cells[SUMMARY_NCOLS] = {
+        out_text(r->unit_code),
+        out_text(r->unit_name),
+        out_text(r->month),
+        out_num(r->version),
+        out_text(r->status),
+        out_num(r->on_time),
+        out_num(r->activity_count),
+        out_num(r->attendance_count),
+        out_num(r->external_count),
+        out_num(r->teacher_hours),
+        out_num(nflags),
     };
-    return out_row_add(t, cells);
+    return out_add(t, cells);
 }
 
 /* Prints the flags of a report as indented lines. */
@@ -1082,7 +1006,7 @@ static void print_summary_block(const Yanxiu__V1__ReportSummary *r)
                r->activity_count, r->activity_count == 1 ? "y" : "ies", r->attendance_count,
                r->attendance_count == 1 ? "" : "s", r->external_count,
                r->external_count == 1 ? "" : "s",
-               fmt_hours(r->teacher_hours, hours, sizeof(hours)));
+               out_decimal(r->teacher_hours, hours, sizeof(hours)));
     print_flags(r);
 }
 
@@ -1090,21 +1014,21 @@ static void print_summary_block(const Yanxiu__V1__ReportSummary *r)
 static int print_summary(const Yanxiu__V1__ReportSummary *r, enum out_format format)
 {
     if (format == OUT_JSON) {
-        struct json j = {stdout, 0, true};
-        json_open(&j, NULL, '{');
+        struct out_json j = {.fp = stdout};
+        out_json_open(&j, NULL, '{', false);
         json_summary_fields(&j, r);
-        json_close(&j, '}');
+        out_json_close(&j);
         return flush_stdout();
     }
     if (format == OUT_CSV) {
-        struct out_table *t = out_table_new(summary_cols, SUMMARY_NCOLS);
-        if (!t || !summary_row(t, r)) {
-            out_table_free(t);
+        struct out_table t = {"月报", summary_cols, SUMMARY_NCOLS, NULL, 0, 0, false};
+        if (!summary_row(&t, r)) {
+            out_table_free(&t);
             fprintf(stderr, "yanxiu: out of memory\n");
             return CLI_FAILED;
         }
-        int rc = cli_print_table(t, format);
-        out_table_free(t);
+        int rc = cli_print_table(&t, format);
+        out_table_free(&t);
         return rc;
     }
     print_summary_block(r);
@@ -1357,7 +1281,7 @@ const char cmd_report_submit_usage[] =
     "                         prints the key and the command to run again with it,\n"
     "                         which writes the report at most once\n"
     "  --district CODE        admin only: the district (6 digits)\n"
-    "  --format FORMAT        " OUT_FORMAT_CHOICES " (default table): the answer. JSON\n"
+    "  --format FORMAT        table, csv or json (default table): the answer. JSON\n"
     "                         keys: unit_code, unit_name, month, version, status,\n"
     "                         on_time, empty, activity_count, attendance_count,\n"
     "                         external_count, teacher_hours, flag_count, flags (kind,\n"
@@ -1413,6 +1337,18 @@ static bool random_key(char *out, size_t cap)
     return true;
 }
 
+/* Parses --format of an answer (submit, review): table, csv or json. False after saying why. */
+static bool answer_format(const struct cli *cli, const char *arg, enum out_format *format)
+{
+    if (!cli_parse_format(cli, arg, format))
+        return false;
+    if (*format != OUT_XLSX)
+        return true;
+    (void)cli_usage_error(cli, "--format xlsx: the answer is printed, not written to a file; "
+                               "give table, csv or json");
+    return false;
+}
+
 static int submit_options(struct cli *cli, int argc, char **argv, struct submit_opts *o)
 {
     static const struct option opts[] = {
@@ -1464,7 +1400,7 @@ static int submit_options(struct cli *cli, int argc, char **argv, struct submit_
             o->district = optarg;
             break;
         case 'f':
-            if (!cli_parse_format(cli, optarg, &o->format))
+            if (!answer_format(cli, optarg, &o->format))
                 return CLI_USAGE;
             break;
         default:
@@ -1587,7 +1523,7 @@ done:
     "  UNIT             the reporting unit (10 digits)\n"                                          \
     "  MONTH            the month, YYYY-MM\n"                                                      \
     "  --district CODE  admin only: the district (6 digits)\n"                                     \
-    "  --format FORMAT  " OUT_FORMAT_CHOICES " (default table): the report afterwards,\n"          \
+    "  --format FORMAT  table, csv or json (default table): the report afterwards,\n"              \
     "                   as yanxiu report list prints it (JSON: as report submit)\n"
 
 const char cmd_report_approve_usage[] =
@@ -1684,7 +1620,7 @@ static int review(struct cli *cli, int argc, char **argv, const char *action)
             district = optarg;
             break;
         case 'f':
-            if (!cli_parse_format(cli, optarg, &format))
+            if (!answer_format(cli, optarg, &format))
                 return CLI_USAGE;
             break;
         default:
@@ -1758,19 +1694,20 @@ const char cmd_report_list_usage[] =
     "usage: yanxiu report list [--unit CODE]\n"
     "                          [--month YYYY-MM | --from YYYY-MM --to YYYY-MM]\n"
     "                          [--status STATUS] [--district CODE] [--format FORMAT]\n"
+    "                          [-o FILE]\n"
     "\n"
     "Lists monthly reports (月报), the latest version of each, by month and unit. A\n"
     "school account sees its own unit's; a district account the whole district's.\n"
     "Needs a session (yanxiu login).\n"
     "\n"
-    "Columns (JSON keys and CSV header):\n"
+    "Columns (JSON keys and CSV header; Excel has the Chinese):\n"
     "  unit_code         the reporting unit (上报单位)\n"
     "  unit_name\n"
     "  month             YYYY-MM\n"
     "  version           1 for the first submission, then one more for each\n"
     "  status            submitted, approved, returned, reopened or voided\n"
-    "  on_time           yes/no (true/false in JSON): the first version arrived by\n"
-    "                    the deadline\n"
+    "  on_time           yes/no (true/false in JSON, 是/否 in Excel): the first\n"
+    "                    version arrived by the deadline\n"
     "  activity_count    activities (研修活动)\n"
     "  attendance_count  sign-in rows (签到)\n"
     "  external_count    external records (上级/校外培训)\n"
@@ -1780,46 +1717,45 @@ const char cmd_report_list_usage[] =
     "first_submitted_at (RFC 3339, e.g. 2026-11-03T09:12:00+08:00), submitted_by,\n"
     "deadline (Asia/Shanghai, e.g. 2026-11-05 23:59) and replayed (false).\n"
     "\n"
-    "  --unit CODE        only this reporting unit (10 digits)\n"
-    "  --month YYYY-MM    only this month\n"
-    "  --from YYYY-MM     only from this month on\n"
-    "  --to YYYY-MM       only up to this month\n"
-    "  --status STATUS    only reports of this status\n"
-    "  --district CODE    admin only: the district (6 digits)\n"
-    "  --format FORMAT    " OUT_FORMAT_CHOICES " (default table)\n"
-    "\n"
+    "  --unit CODE      only this reporting unit (10 digits)\n"
+    "  --month YYYY-MM  only this month\n"
+    "  --from YYYY-MM   only from this month on\n"
+    "  --to YYYY-MM     only up to this month\n"
+    "  --status STATUS  only reports of this status\n" VIEW_OUTPUT_OPTIONS_TEXT "\n"
     "Example:\n"
     "  $ yanxiu report list --month 2026-10 --format csv\n"
     "  unit_code,unit_name,month,version,status,on_time,activity_count,...\n"
     "  4114230001,城关镇中心校,2026-10,2,submitted,yes,8,240,3,720,0\n";
 
 /* The report list as JSON: one object per report, with its flags. */
-static int print_list_json(const Yanxiu__V1__ReportList *list)
+static void print_list_json(const Yanxiu__V1__ReportList *list, FILE *fp)
 {
-    struct json j = {stdout, 0, true};
-    json_open(&j, NULL, '[');
+    struct out_json j = {.fp = fp};
+    out_json_open(&j, NULL, '[', false);
     for (size_t i = 0; i < list->n_reports; i++) {
-        json_open(&j, NULL, '{');
+        out_json_open(&j, NULL, '{', false);
         json_summary_fields(&j, list->reports[i]);
-        json_close(&j, '}');
+        out_json_close(&j);
     }
-    json_close(&j, ']');
-    return flush_stdout();
+    out_json_close(&j);
 }
 
 int cmd_report_list(struct cli *cli, int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"unit", required_argument, NULL, 'u'},   {"month", required_argument, NULL, 'm'},
-        {"from", required_argument, NULL, 'F'},   {"to", required_argument, NULL, 'T'},
-        {"status", required_argument, NULL, 's'}, {"district", required_argument, NULL, 'd'},
-        {"format", required_argument, NULL, 'f'}, {0},
+        {"unit", required_argument, NULL, 'u'},
+        {"month", required_argument, NULL, 'm'},
+        {"from", required_argument, NULL, 'F'},
+        {"to", required_argument, NULL, 'T'},
+        {"status", required_argument, NULL, 's'},
+        VIEW_OUTPUT_OPTIONS,
+        {0},
     };
-    const char *unit = "", *district = "", *status = "";
+    const char *unit = "", *status = "";
     char month[8] = "", from[8] = "", to[8] = "";
-    enum out_format format = OUT_TABLE;
+    struct view_common c = {.format = OUT_TABLE, .district = "", .as_of = ""};
     int opt;
-    while ((opt = cli_getopt(cli, argc, argv, opts)) != -1) {
+    while ((opt = view_getopt(cli, argc, argv, opts, &c)) != -1) {
         switch (opt) {
         case 'u':
             if (!unit_arg(cli, "--unit", optarg))
@@ -1850,15 +1786,6 @@ int cmd_report_list(struct cli *cli, int argc, char **argv)
             status = optarg;
             break;
         }
-        case 'd':
-            if (!district_arg(cli, optarg))
-                return CLI_USAGE;
-            district = optarg;
-            break;
-        case 'f':
-            if (!cli_parse_format(cli, optarg, &format))
-                return CLI_USAGE;
-            break;
         default:
             return CLI_USAGE;
         }
@@ -1873,14 +1800,14 @@ int cmd_report_list(struct cli *cli, int argc, char **argv)
     }
     if (from[0] && to[0] && strcmp(from, to) > 0)
         return cli_usage_error(cli, "--from %s is after --to %s", from, to);
-    int rc = cli_open_session(cli);
+    int rc = view_common_check(cli, &c);
     if (rc == CLI_OK)
-        rc = view_need_district(cli, district);
+        rc = view_open_session(cli, c.district);
     if (rc != CLI_OK)
         return rc;
 
     Yanxiu__V1__ListReportsRequest in = YANXIU__V1__LIST_REPORTS_REQUEST__INIT;
-    in.district_code = (char *)district;
+    in.district_code = (char *)c.district;
     in.unit_code = (char *)unit;
     in.from_month = from;
     in.to_month = to;
@@ -1895,26 +1822,27 @@ int cmd_report_list(struct cli *cli, int argc, char **argv)
 
     const Yanxiu__V1__ReportList *list = resp->report_list;
     size_t n = list->n_reports;
-    if (format == OUT_JSON) {
-        rc = print_list_json(list);
-    } else {
-        struct out_table *t = out_table_new(summary_cols, SUMMARY_NCOLS);
-        for (size_t i = 0; t && i < n; i++) {
-            if (!summary_row(t, list->reports[i])) {
-                out_table_free(t);
-                t = NULL;
-            }
-        }
-        if (t) {
-            rc = cli_print_table(t, format);
-            out_table_free(t);
+    if (c.format == OUT_JSON) {
+        /* JSON has more than the columns: each report's flags, times and state. */
+        struct view_sink sink;
+        if (view_sink_open(&sink, &c)) {
+            print_list_json(list, sink.fp);
+            rc = view_sink_close(&sink, true);
         } else {
-            fprintf(stderr, "yanxiu: out of memory listing %zu reports\n", n);
             rc = CLI_FAILED;
         }
+    } else {
+        struct out_table t = {"月报", summary_cols, SUMMARY_NCOLS, NULL, 0, 0, false};
+        for (size_t i = 0; i < n; i++)
+            summary_row(&t, list->reports[i]);
+        rc = view_output(&c, &t, NULL);
+        out_table_free(&t);
     }
-    if (rc == CLI_OK && n == 0 && format == OUT_TABLE)
-        fprintf(stderr, "yanxiu: no reports match\n");
+    if (rc == CLI_OK) {
+        view_say_wrote(&c, n, "report", "reports");
+        if (n == 0 && c.format == OUT_TABLE)
+            fprintf(stderr, "yanxiu: no reports match\n");
+    }
     yxc_free(resp);
     return rc;
 }
@@ -1953,188 +1881,199 @@ const char cmd_report_show_usage[] =
 
 static void print_detail_json(const Yanxiu__V1__ReportDetail *d)
 {
-    struct json j = {stdout, 0, true};
-    json_open(&j, NULL, '{');
+    struct out_json j = {.fp = stdout};
+    out_json_open(&j, NULL, '{', false);
     json_summary_fields(&j, d->report);
-    json_uint(&j, "latest_version", d->latest_version);
-    json_str(&j, "summary", d->summary);
-    json_str(&j, "reason", d->reason);
-    json_open(&j, "activities", '[');
+    out_json_uint(&j, "latest_version", d->latest_version);
+    out_json_str(&j, "summary", d->summary);
+    out_json_str(&j, "reason", d->reason);
+    out_json_open(&j, "activities", '[', false);
     for (size_t i = 0; i < d->n_activities; i++) {
         const Yanxiu__V1__Activity *a = d->activities[i];
-        json_open(&j, NULL, '{');
+        out_json_open(&j, NULL, '{', false);
         const char *keys[] = {"ref",  "date",  "start", "end",   "title", "category",
                               "form", "level", "mode",  "place", "host",  "speaker"};
         const char *vals[] = {a->ref,  a->date,  a->start, a->end,   a->title, a->category,
                               a->form, a->level, a->mode,  a->place, a->host,  a->speaker};
         for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
-            json_str(&j, keys[k], vals[k]);
+            out_json_str(&j, keys[k], vals[k]);
         json_hours(&j, "hours", a->hours);
-        json_uint(&j, "present", a->present);
-        json_uint(&j, "late", a->late);
-        json_uint(&j, "excused", a->excused);
-        json_uint(&j, "absent", a->absent);
+        out_json_uint(&j, "present", a->present);
+        out_json_uint(&j, "late", a->late);
+        out_json_uint(&j, "excused", a->excused);
+        out_json_uint(&j, "absent", a->absent);
         json_hours(&j, "teacher_hours", a->teacher_hours);
-        json_close(&j, '}');
+        out_json_close(&j);
     }
-    json_close(&j, ']');
-    json_open(&j, "external", '[');
+    out_json_close(&j);
+    out_json_open(&j, "external", '[', false);
     for (size_t i = 0; i < d->n_external; i++) {
         const Yanxiu__V1__ExternalRecord *x = d->external[i];
-        json_open(&j, NULL, '{');
-        json_str(&j, "teacher_code", x->teacher_code);
-        json_str(&j, "date", x->date);
-        json_str(&j, "title", x->title);
-        json_str(&j, "category", x->category);
-        json_str(&j, "level", x->level);
-        json_str(&j, "mode", x->mode);
+        out_json_open(&j, NULL, '{', false);
+        out_json_str(&j, "teacher_code", x->teacher_code);
+        out_json_str(&j, "date", x->date);
+        out_json_str(&j, "title", x->title);
+        out_json_str(&j, "category", x->category);
+        out_json_str(&j, "level", x->level);
+        out_json_str(&j, "mode", x->mode);
         json_hours(&j, "hours", x->hours);
         if (x->credits != 0) {
             json_hours(&j, "credits", x->credits);
         } else {
-            json_key(&j, "credits");
-            fputs("null", j.fp);
+            out_json_null(&j, "credits");
         }
-        json_str(&j, "certificate", x->certificate);
-        json_close(&j, '}');
+        out_json_str(&j, "certificate", x->certificate);
+        out_json_close(&j);
     }
-    json_close(&j, ']');
-    json_open(&j, "history", '[');
+    out_json_close(&j);
+    out_json_open(&j, "history", '[', false);
     for (size_t i = 0; i < d->n_history; i++) {
         const Yanxiu__V1__ReportEvent *e = d->history[i];
-        json_open(&j, NULL, '{');
-        json_str(&j, "at", e->at);
-        json_str(&j, "action", e->action);
-        json_str(&j, "user", e->user);
-        json_uint(&j, "version", e->version);
-        json_str(&j, "reason", e->reason);
-        json_close(&j, '}');
+        out_json_open(&j, NULL, '{', false);
+        out_json_str(&j, "at", e->at);
+        out_json_str(&j, "action", e->action);
+        out_json_str(&j, "user", e->user);
+        out_json_uint(&j, "version", e->version);
+        out_json_str(&j, "reason", e->reason);
+        out_json_close(&j);
     }
-    json_close(&j, ']');
+    out_json_close(&j);
     if (d->diff) {
         const Yanxiu__V1__ReportDiff *df = d->diff;
-        json_open(&j, "diff", '{');
-        json_uint(&j, "against_version", df->against_version);
-        json_open(&j, "activities_added", '[');
+        out_json_open(&j, "diff", '{', false);
+        out_json_uint(&j, "against_version", df->against_version);
+        out_json_open(&j, "activities_added", '[', false);
         for (size_t i = 0; i < df->n_activities_added; i++)
-            json_str(&j, NULL, df->activities_added[i]);
-        json_close(&j, ']');
-        json_open(&j, "activities_removed", '[');
+            out_json_str(&j, NULL, df->activities_added[i]);
+        out_json_close(&j);
+        out_json_open(&j, "activities_removed", '[', false);
         for (size_t i = 0; i < df->n_activities_removed; i++)
-            json_str(&j, NULL, df->activities_removed[i]);
-        json_close(&j, ']');
-        json_uint(&j, "attendance_added", df->attendance_added);
-        json_uint(&j, "attendance_removed", df->attendance_removed);
+            out_json_str(&j, NULL, df->activities_removed[i]);
+        out_json_close(&j);
+        out_json_uint(&j, "attendance_added", df->attendance_added);
+        out_json_uint(&j, "attendance_removed", df->attendance_removed);
         json_hours(&j, "hours_delta", df->hours_delta);
-        json_close(&j, '}');
+        out_json_close(&j);
     } else {
-        json_key(&j, "diff");
-        fputs("null", j.fp);
+        out_json_null(&j, "diff");
     }
-    json_close(&j, '}');
+    out_json_close(&j);
 }
 
-/* Prints a heading and the table under it (or "none"); frees t. False when out of memory
-   (t NULL) or the output failed. */
-static bool print_section(const char *heading, struct out_table *t)
+/* Prints a heading and the table under it (or "none"); frees its rows and `texts` (strings
+   its cells point to). False when memory ran out or the output failed. */
+static bool print_section(const char *heading, struct out_table *t, void *texts)
 {
-    if (!t)
-        return false;
-    printf("\n%s:%s\n", heading, out_rows(t) ? "" : " none");
-    bool ok = out_rows(t) == 0 || cli_print_table(t, OUT_TABLE) == CLI_OK;
+    bool ok = !t->oom;
+    if (ok) {
+        printf("\n%s:%s\n", heading, t->nrows ? "" : " none");
+        ok = t->nrows == 0 || cli_print_table(t, OUT_TABLE) == CLI_OK;
+    }
     out_table_free(t);
+    free(texts);
     return ok;
 }
 
-static struct out_table *activities_table(const Yanxiu__V1__ReportDetail *d)
+/* A string made for a cell (a time "14:30-16:30"), which lives as long as the table. */
+typedef char cell_string[64];
+
+/* Fills t with the activities; returns the strings its cells point to (t->oom when memory
+   ran out). */
+static cell_string *activities_table(const Yanxiu__V1__ReportDetail *d, struct out_table *t)
 {
     static const struct out_column cols[] = {
-        {"ref", OUT_STRING, NULL},           {"date", OUT_STRING, NULL},
-        {"time", OUT_STRING, NULL},          {"title", OUT_STRING, NULL},
-        {"category", OUT_STRING, NULL},      {"form", OUT_STRING, NULL},
-        {"level", OUT_STRING, NULL},         {"mode", OUT_STRING, NULL},
-        {"host", OUT_STRING, NULL},          {"hours", OUT_NUMBER, NULL},
-        {"present", OUT_NUMBER, NULL},       {"late", OUT_NUMBER, NULL},
-        {"excused", OUT_NUMBER, NULL},       {"absent", OUT_NUMBER, NULL},
-        {"teacher_hours", OUT_NUMBER, NULL},
+        {"ref", "编号", OUT_TEXT, NULL},
+        {"date", "日期", OUT_TEXT, NULL},
+        {"time", "时间", OUT_TEXT, NULL},
+        {"title", "主题", OUT_TEXT, NULL},
+        {"category", "内容类别", OUT_TEXT, NULL},
+        {"form", "形式", OUT_TEXT, NULL},
+        {"level", "级别", OUT_TEXT, NULL},
+        {"mode", "方式", OUT_TEXT, NULL},
+        {"host", "主持", OUT_TEXT, NULL},
+        {"hours", "学时", OUT_DECIMAL, NULL},
+        {"present", "出席", OUT_COUNT, NULL},
+        {"late", "迟到", OUT_COUNT, NULL},
+        {"excused", "请假", OUT_COUNT, NULL},
+        {"absent", "缺席", OUT_COUNT, NULL},
+        {"teacher_hours", "教师学时", OUT_DECIMAL, NULL},
     };
-    struct out_table *t = out_table_new(cols, sizeof(cols) / sizeof(cols[0]));
-    for (size_t i = 0; t && i < d->n_activities; i++) {
+    enum { NCOLS = sizeof(cols) / sizeof(cols[0]) };
+    *t = (struct out_table){"研修活动", cols, NCOLS, NULL, 0, 0, false};
+    cell_string *times = calloc(d->n_activities ? d->n_activities : 1, sizeof(*times));
+    t->oom = !times;
+    for (size_t i = 0; times && i < d->n_activities; i++) {
         const Yanxiu__V1__Activity *a = d->activities[i];
-        char time[64], hours[64], present[16], late[16], excused[16], absent[16], th[64];
-        snprintf(time, sizeof(time), "%.20s-%.20s", a->start, a->end);
-        const char *cells[] = {a->ref,
-                               a->date,
-                               time,
-                               a->title,
-                               a->category,
-                               a->form,
-                               a->level,
-                               a->mode,
-                               a->host,
-                               fmt_hours(a->hours, hours, sizeof(hours)),
-                               fmt_uint(a->present, present, sizeof(present)),
-                               fmt_uint(a->late, late, sizeof(late)),
-                               fmt_uint(a->excused, excused, sizeof(excused)),
-                               fmt_uint(a->absent, absent, sizeof(absent)),
-                               fmt_hours(a->teacher_hours, th, sizeof(th))};
-        if (!out_row_add(t, cells)) {
-            out_table_free(t);
-            t = NULL;
-        }
+        snprintf(times[i], sizeof(times[i]), "%.20s-%.20s", a->start, a->end);
+        const struct out_cell row[NCOLS] = {
+            out_text(a->ref),    out_text(a->date),     out_text(times[i]),
+            out_text(a->title),  out_text(a->category), out_text(a->form),
+            out_text(a->level),  out_text(a->mode),     out_text(a->host),
+            out_num(a->hours),   out_num(a->present),   out_num(a->late),
+            out_num(a->excused), out_num(a->absent),    out_num(a->teacher_hours),
+        };
+        out_add(t, row);
     }
-    return t;
+    return times;
 }
 
-static struct out_table *external_table(const Yanxiu__V1__ReportDetail *d)
+/* Fills t with the external records. */
+static void external_table(const Yanxiu__V1__ReportDetail *d, struct out_table *t)
 {
     static const struct out_column cols[] = {
-        {"teacher_code", OUT_STRING, NULL}, {"date", OUT_STRING, NULL},
-        {"title", OUT_STRING, NULL},        {"category", OUT_STRING, NULL},
-        {"level", OUT_STRING, NULL},        {"mode", OUT_STRING, NULL},
-        {"hours", OUT_NUMBER, NULL},        {"credits", OUT_NUMBER, NULL},
-        {"certificate", OUT_STRING, NULL},
+        {"teacher_code", "教师编号", OUT_TEXT, NULL},
+        {"date", "日期", OUT_TEXT, NULL},
+        {"title", "主题", OUT_TEXT, NULL},
+        {"category", "内容类别", OUT_TEXT, NULL},
+        {"level", "级别", OUT_TEXT, NULL},
+        {"mode", "方式", OUT_TEXT, NULL},
+        {"hours", "学时", OUT_DECIMAL, NULL},
+        {"credits", "学分", OUT_DECIMAL, NULL},
+        {"certificate", "证书", OUT_TEXT, NULL},
     };
-    struct out_table *t = out_table_new(cols, sizeof(cols) / sizeof(cols[0]));
-    for (size_t i = 0; t && i < d->n_external; i++) {
+    enum { NCOLS = sizeof(cols) / sizeof(cols[0]) };
+    *t = (struct out_table){"校外培训", cols, NCOLS, NULL, 0, 0, false};
+    for (size_t i = 0; i < d->n_external; i++) {
         const Yanxiu__V1__ExternalRecord *x = d->external[i];
-        char hours[64], credits[64];
-        const char *cells[] = {x->teacher_code,
-                               x->date,
-                               x->title,
-                               x->category,
-                               x->level,
-                               x->mode,
-                               fmt_hours(x->hours, hours, sizeof(hours)),
-                               x->credits != 0 ? fmt_hours(x->credits, credits, sizeof(credits))
-                                               : NULL,
-                               x->certificate};
-        if (!out_row_add(t, cells)) {
-            out_table_free(t);
-            t = NULL;
-        }
+        const struct out_cell row[NCOLS] = {
+            out_text(x->teacher_code),
+            out_text(x->date),
+            out_text(x->title),
+            out_text(x->category),
+            out_text(x->level),
+            out_text(x->mode),
+            out_num(x->hours),
+            x->credits != 0 ? out_num(x->credits) : (struct out_cell){.null = true},
+            out_text(x->certificate),
+        };
+        out_add(t, row);
     }
-    return t;
 }
 
-static struct out_table *history_table(const Yanxiu__V1__ReportDetail *d)
+/* Fills t with the report's history; returns the strings its cells point to. */
+static cell_string *history_table(const Yanxiu__V1__ReportDetail *d, struct out_table *t)
 {
     static const struct out_column cols[] = {
-        {"at", OUT_STRING, "time"},    {"action", OUT_STRING, NULL}, {"user", OUT_STRING, NULL},
-        {"version", OUT_NUMBER, NULL}, {"reason", OUT_STRING, NULL},
+        {"at", "时间", OUT_TEXT, "time"},   {"action", "操作", OUT_TEXT, NULL},
+        {"user", "用户", OUT_TEXT, NULL},   {"version", "版本", OUT_COUNT, NULL},
+        {"reason", "原因", OUT_TEXT, NULL},
     };
-    struct out_table *t = out_table_new(cols, sizeof(cols) / sizeof(cols[0]));
-    for (size_t i = 0; t && i < d->n_history; i++) {
+    enum { NCOLS = sizeof(cols) / sizeof(cols[0]) };
+    *t = (struct out_table){"历史", cols, NCOLS, NULL, 0, 0, false};
+    cell_string *at = calloc(d->n_history ? d->n_history : 1, sizeof(*at));
+    t->oom = !at;
+    for (size_t i = 0; at && i < d->n_history; i++) {
         const Yanxiu__V1__ReportEvent *e = d->history[i];
-        char at[64], version[16];
-        const char *cells[] = {fmt_time(e->at, at, sizeof(at)), e->action, e->user,
-                               fmt_uint(e->version, version, sizeof(version)), e->reason};
-        if (!out_row_add(t, cells)) {
-            out_table_free(t);
-            t = NULL;
-        }
+        const struct out_cell row[NCOLS] = {
+            out_text(fmt_time(e->at, at[i], sizeof(at[i]))),
+            out_text(e->action),
+            out_text(e->user),
+            out_num(e->version),
+            out_text(e->reason),
+        };
+        out_add(t, row);
     }
-    return t;
+    return at;
 }
 
 /* Prints a list of refs after a label, comma-separated. */
@@ -2172,10 +2111,20 @@ static int print_detail_table(const Yanxiu__V1__ReportDetail *d)
         }
         putchar('\n');
     }
-    bool ok = r->empty ? true
-                       : print_section("activities (研修活动)", activities_table(d)) &&
-                             print_section("external records (上级/校外培训)", external_table(d));
-    ok = ok && print_section("history", history_table(d));
+    struct out_table t;
+    bool ok = true;
+    if (!r->empty) {
+        cell_string *texts = activities_table(d, &t);
+        ok = print_section("activities (研修活动)", &t, texts);
+        if (ok) {
+            external_table(d, &t);
+            ok = print_section("external records (上级/校外培训)", &t, NULL);
+        }
+    }
+    if (ok) {
+        cell_string *texts = history_table(d, &t);
+        ok = print_section("history", &t, texts);
+    }
     if (!ok) {
         fprintf(stderr, "yanxiu: out of memory, or the output could not be written\n");
         return CLI_FAILED;
@@ -2188,7 +2137,7 @@ static int print_detail_table(const Yanxiu__V1__ReportDetail *d)
         print_refs("activities removed:", df->activities_removed, df->n_activities_removed);
         printf("  attendance rows: %" PRIu32 " added, %" PRIu32 " removed\n", df->attendance_added,
                df->attendance_removed);
-        fmt_hours(df->hours_delta, delta, sizeof(delta));
+        out_decimal(df->hours_delta, delta, sizeof(delta));
         printf("  teacher-hours: %s%s\n", df->hours_delta > 0 && strcmp(delta, "0") ? "+" : "",
                delta);
     }
@@ -2222,9 +2171,11 @@ int cmd_report_show(struct cli *cli, int argc, char **argv)
         case 'f':
             if (!cli_parse_format(cli, optarg, &format))
                 return CLI_USAGE;
-            if (format == OUT_CSV)
-                return cli_usage_error(cli, "--format csv: a report is not one table; give "
-                                            "table or json");
+            if (format == OUT_CSV || format == OUT_XLSX)
+                return cli_usage_error(cli,
+                                       "--format %s: a report is not one table; give table or "
+                                       "json",
+                                       optarg);
             break;
         default:
             return CLI_USAGE;

@@ -378,35 +378,23 @@ done:
 
 /* --- listings ------------------------------------------------------------------------- */
 
-/* Parses [--district CODE] [--unit CODE] [--format F] (--unit only when `unit` is given). */
-static int list_options(struct cli *cli, int argc, char **argv, const char **district,
-                        const char **unit, enum out_format *format)
+/* Parses [--unit CODE] and the output options (--unit only when `unit` is given). */
+static int list_options(struct cli *cli, int argc, char **argv, struct view_common *c,
+                        const char **unit)
 {
     static const struct option with_unit[] = {
-        {"district", required_argument, NULL, 'd'},
-        {"format", required_argument, NULL, 'f'},
+        VIEW_OUTPUT_OPTIONS,
         {"unit", required_argument, NULL, 'u'},
         {0},
     };
     static const struct option without_unit[] = {
-        {"district", required_argument, NULL, 'd'},
-        {"format", required_argument, NULL, 'f'},
+        VIEW_OUTPUT_OPTIONS,
         {0},
     };
-    *district = "";
-    *format = OUT_TABLE;
+    *c = (struct view_common){.format = OUT_TABLE, .district = "", .as_of = ""};
     int opt;
-    while ((opt = cli_getopt(cli, argc, argv, unit ? with_unit : without_unit)) != -1) {
+    while ((opt = view_getopt(cli, argc, argv, unit ? with_unit : without_unit, c)) != -1) {
         switch (opt) {
-        case 'd':
-            if (!district_arg(cli, optarg))
-                return CLI_USAGE;
-            *district = optarg;
-            break;
-        case 'f':
-            if (!cli_parse_format(cli, optarg, format))
-                return CLI_USAGE;
-            break;
         case 'u':
             if (!all_digits(optarg, 10))
                 return cli_usage_error(cli,
@@ -419,7 +407,9 @@ static int list_options(struct cli *cli, int argc, char **argv, const char **dis
             return CLI_USAGE;
         }
     }
-    return cli_no_operands(cli, argc, argv) ? CLI_OK : CLI_USAGE;
+    if (!cli_no_operands(cli, argc, argv))
+        return CLI_USAGE;
+    return view_common_check(cli, c);
 }
 
 /* Sends a listing request; *resp holds a body of case `expect`. Returns an exit code. */
@@ -432,27 +422,15 @@ static int list_call(struct cli *cli, Yanxiu__V1__Envelope *req,
     return CLI_OK;
 }
 
-/* Prints the listing; frees t. Returns an exit code. */
-static int list_print(struct out_table *t, enum out_format format, size_t n, const char *what)
-{
-    if (!t) {
-        fprintf(stderr, "yanxiu: out of memory listing %zu %s\n", n, what);
-        return CLI_FAILED;
-    }
-    int rc = cli_print_table(t, format);
-    out_table_free(t);
-    return rc;
-}
-
 const char cmd_units_list_usage[] =
-    "usage: yanxiu units list [--district CODE] [--format FORMAT]\n"
+    "usage: yanxiu units list [--district CODE] [--format FORMAT] [-o FILE]\n"
     "\n"
     "Lists the schools of the district, grouped by reporting unit (上报单位): each\n"
     "central school with its primaries, then the schools that are units by\n"
     "themselves. Every role may list its district's schools; an admin names the\n"
     "district with --district. Needs a session (yanxiu login).\n"
     "\n"
-    "Columns (JSON keys and CSV header):\n"
+    "Columns (JSON keys and CSV header, Excel header):\n"
     "  school_code   学校代码    the 10-digit national school code\n"
     "  name          学校名称\n"
     "  kind          类型        central, primary, junior, senior, nine_year or\n"
@@ -462,10 +440,7 @@ const char cmd_units_list_usage[] =
     "                            primary, else the school's own\n"
     "  opened        开办日期    YYYY-MM-DD, empty: open since ever\n"
     "  closed        撤并日期    YYYY-MM-DD, empty: still open\n"
-    "\n"
-    "  --district CODE  the district (6 digits); an admin must give it\n"
-    "  --format FORMAT  " OUT_FORMAT_CHOICES " (default table)\n"
-    "\n"
+    "\n" VIEW_OUTPUT_OPTIONS_TEXT "\n"
     "Example:\n"
     "  $ yanxiu units list --format csv\n"
     "  school_code,name,kind,central_code,unit_code,opened,closed\n"
@@ -474,19 +449,16 @@ const char cmd_units_list_usage[] =
 
 int cmd_units_list(struct cli *cli, int argc, char **argv)
 {
-    const char *district;
-    enum out_format format;
-    int rc = list_options(cli, argc, argv, &district, NULL, &format);
+    struct view_common c;
+    int rc = list_options(cli, argc, argv, &c, NULL);
     if (rc != CLI_OK)
         return rc;
-    rc = cli_open_session(cli);
-    if (rc == CLI_OK)
-        rc = view_need_district(cli, district);
+    rc = view_open_session(cli, c.district);
     if (rc != CLI_OK)
         return rc;
 
     Yanxiu__V1__ListUnitsRequest in = YANXIU__V1__LIST_UNITS_REQUEST__INIT;
-    in.district_code = (char *)district;
+    in.district_code = (char *)c.district;
     Yanxiu__V1__Envelope req = YANXIU__V1__ENVELOPE__INIT;
     req.body_case = YANXIU__V1__ENVELOPE__BODY_LIST_UNITS;
     req.list_units = &in;
@@ -496,86 +468,62 @@ int cmd_units_list(struct cli *cli, int argc, char **argv)
         return rc;
 
     static const struct out_column cols[] = {
-        {"school_code", OUT_STRING, NULL}, {"name", OUT_STRING, NULL},
-        {"kind", OUT_STRING, NULL},        {"central_code", OUT_STRING, NULL},
-        {"unit_code", OUT_STRING, NULL},   {"opened", OUT_STRING, NULL},
-        {"closed", OUT_STRING, NULL},
+        {"school_code", "学校代码", OUT_TEXT, NULL},
+        {"name", "学校名称", OUT_TEXT, NULL},
+        {"kind", "类型", OUT_TEXT, NULL},
+        {"central_code", "所属中心校", OUT_TEXT, NULL},
+        {"unit_code", "上报单位", OUT_TEXT, NULL},
+        {"opened", "开办日期", OUT_TEXT, NULL},
+        {"closed", "撤并日期", OUT_TEXT, NULL},
     };
+    enum { NCOLS = sizeof(cols) / sizeof(cols[0]) };
     const Yanxiu__V1__UnitList *list = resp->unit_list;
-    struct out_table *t = out_table_new(cols, sizeof(cols) / sizeof(cols[0]));
-    for (size_t i = 0; t && i < list->n_units; i++) {
+    struct out_table t = {"学校", cols, NCOLS, NULL, 0, 0, false};
+    for (size_t i = 0; i < list->n_units; i++) {
         const Yanxiu__V1__Unit *u = list->units[i];
-        const char *cells[] = {u->school_code, u->name,   u->kind,  u->central_code,
-                               u->unit_code,   u->opened, u->closed};
-        if (!out_row_add(t, cells)) {
-            out_table_free(t);
-            t = NULL;
-        }
+        const struct out_cell row[NCOLS] = {
+            out_text(u->school_code),  out_text(u->name),      out_text(u->kind),
+            out_text(u->central_code), out_text(u->unit_code), out_text(u->opened),
+            out_text(u->closed),
+        };
+        out_add(&t, row);
     }
     size_t n = list->n_units;
-    rc = list_print(t, format, n, "schools");
-    if (rc == CLI_OK && n == 0 && format == OUT_TABLE)
-        fprintf(stderr, "yanxiu: no schools yet: import them with yanxiu units import FILE\n");
+    rc = view_output(&c, &t, NULL);
+    if (rc == CLI_OK) {
+        view_say_wrote(&c, n, "school", "schools");
+        if (n == 0 && c.format == OUT_TABLE)
+            fprintf(stderr, "yanxiu: no schools yet: import them with yanxiu units import FILE\n");
+    }
+    out_table_free(&t);
     yxc_free(resp);
     return rc;
 }
 
-/*
- * The roster as JSON: out.c has no boolean kind, and the flags must be
- * true/false there (in table and CSV they read yes/no).
- */
-static int print_roster_json(const Yanxiu__V1__RosterList *list)
-{
-    fputs(list->n_teachers ? "[\n" : "[]\n", stdout);
-    for (size_t i = 0; i < list->n_teachers; i++) {
-        const Yanxiu__V1__Teacher *t = list->teachers[i];
-        const char *keys[] = {"teacher_code", "name",    "school_code",
-                              "unit_code",    "subject", "group"};
-        const char *vals[] = {t->teacher_code, t->name,    t->school_code,
-                              t->unit_code,    t->subject, t->research_group};
-        fputs("  {", stdout);
-        for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
-            printf("%s\"%s\": ", k ? ", " : "", keys[k]);
-            out_json_string(vals[k], stdout);
-        }
-        printf(", \"homeroom\": %s, \"backbone\": %s, \"new_teacher\": %s, \"status\": ",
-               t->homeroom ? "true" : "false", t->backbone ? "true" : "false",
-               t->new_teacher ? "true" : "false");
-        out_json_string(t->status, stdout);
-        fputs(i + 1 < list->n_teachers ? "},\n" : "}\n]\n", stdout);
-    }
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "yanxiu: could not write the output: %s\n", strerror(errno));
-        return CLI_FAILED;
-    }
-    return CLI_OK;
-}
-
 const char cmd_roster_list_usage[] =
     "usage: yanxiu roster list [--unit CODE] [--district CODE] [--format FORMAT]\n"
+    "                          [-o FILE]\n"
     "\n"
     "Lists the teachers of the roster, by reporting unit, school and teacher code.\n"
     "A school account sees its own unit; a district account the whole district, or\n"
     "one unit with --unit. An admin names the district with --district. Needs a\n"
     "session (yanxiu login).\n"
     "\n"
-    "Columns (JSON keys and CSV header):\n"
+    "Columns (JSON keys and CSV header, Excel header):\n"
     "  teacher_code  教师编号\n"
     "  name          姓名\n"
     "  school_code   学校代码\n"
     "  unit_code     上报单位  the reporting unit of the school\n"
     "  subject       学科\n"
     "  group         教研组\n"
-    "  homeroom      班主任    yes/no in table and CSV, true/false in JSON\n"
+    "  homeroom      班主任    yes/no in table and CSV, true/false in JSON, 是/否 in\n"
+    "                          Excel\n"
     "  backbone      骨干教师  likewise\n"
     "  new_teacher   新任教师  likewise\n"
     "  status        状态      active, exempt or left\n"
     "\n"
     "  --unit CODE      only this reporting unit (the 10-digit code of its central\n"
-    "                   school, or of the school itself)\n"
-    "  --district CODE  the district (6 digits); an admin must give it\n"
-    "  --format FORMAT  " OUT_FORMAT_CHOICES " (default table)\n"
-    "\n"
+    "                   school, or of the school itself)\n" VIEW_OUTPUT_OPTIONS_TEXT "\n"
     "Example:\n"
     "  $ yanxiu roster list --unit 4114230001 --format json\n"
     "  [\n"
@@ -586,19 +534,17 @@ const char cmd_roster_list_usage[] =
 
 int cmd_roster_list(struct cli *cli, int argc, char **argv)
 {
-    const char *district, *unit = "";
-    enum out_format format;
-    int rc = list_options(cli, argc, argv, &district, &unit, &format);
+    struct view_common c;
+    const char *unit = "";
+    int rc = list_options(cli, argc, argv, &c, &unit);
     if (rc != CLI_OK)
         return rc;
-    rc = cli_open_session(cli);
-    if (rc == CLI_OK)
-        rc = view_need_district(cli, district);
+    rc = view_open_session(cli, c.district);
     if (rc != CLI_OK)
         return rc;
 
     Yanxiu__V1__ListRosterRequest in = YANXIU__V1__LIST_ROSTER_REQUEST__INIT;
-    in.district_code = (char *)district;
+    in.district_code = (char *)c.district;
     in.unit_code = (char *)unit;
     Yanxiu__V1__Envelope req = YANXIU__V1__ENVELOPE__INIT;
     req.body_case = YANXIU__V1__ENVELOPE__BODY_LIST_ROSTER;
@@ -608,41 +554,35 @@ int cmd_roster_list(struct cli *cli, int argc, char **argv)
     if (rc != CLI_OK)
         return rc;
 
+    static const struct out_column cols[] = {
+        {"teacher_code", "教师编号", OUT_TEXT, NULL}, {"name", "姓名", OUT_TEXT, NULL},
+        {"school_code", "学校代码", OUT_TEXT, NULL},  {"unit_code", "上报单位", OUT_TEXT, NULL},
+        {"subject", "学科", OUT_TEXT, NULL},          {"group", "教研组", OUT_TEXT, NULL},
+        {"homeroom", "班主任", OUT_BOOL, NULL},       {"backbone", "骨干教师", OUT_BOOL, NULL},
+        {"new_teacher", "新任教师", OUT_BOOL, NULL},  {"status", "状态", OUT_TEXT, NULL},
+    };
+    enum { NCOLS = sizeof(cols) / sizeof(cols[0]) };
     const Yanxiu__V1__RosterList *list = resp->roster_list;
     size_t n = list->n_teachers;
-    if (format == OUT_JSON) {
-        rc = print_roster_json(list);
-    } else {
-        static const struct out_column cols[] = {
-            {"teacher_code", OUT_STRING, NULL}, {"name", OUT_STRING, NULL},
-            {"school_code", OUT_STRING, NULL},  {"unit_code", OUT_STRING, NULL},
-            {"subject", OUT_STRING, NULL},      {"group", OUT_STRING, NULL},
-            {"homeroom", OUT_STRING, NULL},     {"backbone", OUT_STRING, NULL},
-            {"new_teacher", OUT_STRING, NULL},  {"status", OUT_STRING, NULL},
+    struct out_table t = {"教师名册", cols, NCOLS, NULL, 0, 0, false};
+    for (size_t i = 0; i < n; i++) {
+        const Yanxiu__V1__Teacher *x = list->teachers[i];
+        const struct out_cell row[NCOLS] = {
+            out_text(x->teacher_code), out_text(x->name),    out_text(x->school_code),
+            out_text(x->unit_code),    out_text(x->subject), out_text(x->research_group),
+            out_num(x->homeroom),      out_num(x->backbone), out_num(x->new_teacher),
+            out_text(x->status),
         };
-        struct out_table *t = out_table_new(cols, sizeof(cols) / sizeof(cols[0]));
-        for (size_t i = 0; t && i < n; i++) {
-            const Yanxiu__V1__Teacher *x = list->teachers[i];
-            const char *cells[] = {x->teacher_code,
-                                   x->name,
-                                   x->school_code,
-                                   x->unit_code,
-                                   x->subject,
-                                   x->research_group,
-                                   x->homeroom ? "yes" : "no",
-                                   x->backbone ? "yes" : "no",
-                                   x->new_teacher ? "yes" : "no",
-                                   x->status};
-            if (!out_row_add(t, cells)) {
-                out_table_free(t);
-                t = NULL;
-            }
-        }
-        rc = list_print(t, format, n, "teachers");
+        out_add(&t, row);
     }
-    if (rc == CLI_OK && n == 0 && format == OUT_TABLE)
-        fprintf(stderr, "yanxiu: no teachers%s%s: import them with yanxiu roster import FILE\n",
-                unit[0] ? " in unit " : "", unit);
+    rc = view_output(&c, &t, NULL);
+    if (rc == CLI_OK) {
+        view_say_wrote(&c, n, "teacher", "teachers");
+        if (n == 0 && c.format == OUT_TABLE)
+            fprintf(stderr, "yanxiu: no teachers%s%s: import them with yanxiu roster import FILE\n",
+                    unit[0] ? " in unit " : "", unit);
+    }
+    out_table_free(&t);
     yxc_free(resp);
     return rc;
 }

@@ -1,52 +1,53 @@
 /*
- * out: table, CSV and JSON output of listing commands. Widths come from our
- * own East Asian Width table rather than wcwidth(3), so that columns line up
- * the same whatever locale the user runs in, and tests can pin them down.
+ * out: the listing model and its output as a table, CSV, JSON or a workbook.
+ * Widths come from our own East Asian Width table rather than wcwidth(3), so
+ * that columns line up the same whatever locale the user runs in, and tests
+ * can pin them down.
  */
 #include "out.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct out_table {
-    struct out_column *cols;
-    size_t ncols;
-    char **cells; /* nrows * ncols, row by row; NULL: no value */
-    size_t nrows;
-    size_t cap_rows;
-};
+#include "xlsx.h"
 
-struct out_table *out_table_new(const struct out_column *cols, size_t ncols)
+bool out_parse_format(const char *name, enum out_format *format)
 {
-    struct out_table *t = calloc(1, sizeof(*t));
-    if (!t)
-        return NULL;
-    t->cols = calloc(ncols ? ncols : 1, sizeof(*t->cols));
-    if (!t->cols) {
-        free(t);
-        return NULL;
+    static const char *const names[] = {
+        [OUT_TABLE] = "table", [OUT_CSV] = "csv", [OUT_JSON] = "json", [OUT_XLSX] = "xlsx"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (strcmp(name, names[i]) == 0) {
+            *format = (enum out_format)i;
+            return true;
+        }
     }
-    memcpy(t->cols, cols, ncols * sizeof(*cols));
-    t->ncols = ncols;
-    return t;
+    return false;
 }
 
-void out_table_free(struct out_table *t)
+/* --- the table model ---------------------------------------------------------------------- */
+
+struct out_cell out_text(const char *s)
 {
-    if (!t)
-        return;
-    for (size_t i = 0; i < t->nrows * t->ncols; i++)
-        free(t->cells[i]);
-    free(t->cells);
-    free(t->cols);
-    free(t);
+    return (struct out_cell){.s = s};
 }
 
-size_t out_rows(const struct out_table *t)
+struct out_cell out_num(double v)
 {
-    return t->nrows;
+    return (struct out_cell){.v = v};
+}
+
+struct out_cell out_reasons(Yanxiu__V1__Reason **r, size_t n)
+{
+    return (struct out_cell){.reasons = r, .nreasons = n};
+}
+
+struct out_cell out_list(char **list, size_t n)
+{
+    return (struct out_cell){.list = list, .nlist = n};
 }
 
 /* RFC 8259 number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
@@ -78,51 +79,203 @@ static bool is_json_number(const char *s)
     return *s == '\0';
 }
 
-bool out_row_add(struct out_table *t, const char *const *cells)
+bool out_add(struct out_table *t, const struct out_cell *row)
 {
+    if (t->oom)
+        return false;
     for (size_t c = 0; c < t->ncols; c++) {
-        if (t->cols[c].kind == OUT_NUMBER && cells[c] && !is_json_number(cells[c])) {
+        if (t->cols[c].kind == OUT_NUMBER && !row[c].null && row[c].s &&
+            !is_json_number(row[c].s)) {
             errno = EINVAL;
             return false;
         }
     }
-    if (t->nrows == t->cap_rows) {
-        size_t cap = t->cap_rows ? t->cap_rows * 2 : 16;
-        size_t per_row = t->ncols ? t->ncols : 1;
-        if (cap > SIZE_MAX / sizeof(char *) / per_row)
-            return false;
-        char **nc = realloc(t->cells, cap * per_row * sizeof(char *));
-        if (!nc)
-            return false;
-        t->cells = nc;
-        t->cap_rows = cap;
-    }
-    char **row = t->cells + t->nrows * t->ncols;
-    for (size_t c = 0; c < t->ncols; c++) {
-        row[c] = NULL;
-        if (cells[c] && !(row[c] = strdup(cells[c]))) {
-            while (c-- > 0)
-                free(row[c]);
+    if (t->nrows == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 64;
+        struct out_cell *nc = reallocarray(t->cells, cap * (t->ncols ? t->ncols : 1), sizeof(*nc));
+        if (!nc) {
+            t->oom = true;
+            errno = ENOMEM;
             return false;
         }
+        t->cells = nc;
+        t->cap = cap;
     }
+    memcpy(t->cells + t->nrows * t->ncols, row, t->ncols * sizeof(*row));
     t->nrows++;
     return true;
 }
 
-bool out_parse_format(const char *name, enum out_format *format)
+void out_table_free(struct out_table *t)
 {
-    static const struct {
-        const char *name;
-        enum out_format format;
-    } names[] = {{"table", OUT_TABLE}, {"csv", OUT_CSV}, {"json", OUT_JSON}};
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        if (strcmp(name, names[i].name) == 0) {
-            *format = names[i].format;
-            return true;
+    free(t->cells);
+    t->cells = NULL;
+    t->nrows = t->cap = 0;
+}
+
+/* A code of the protocol and what the Chinese call it. */
+struct label {
+    const char *code, *zh;
+};
+
+static const struct label statuses[] = {
+    {"compliant", "达标"},       {"on_track", "进度正常"}, {"behind", "进度落后"},
+    {"non_compliant", "未达标"}, {"exempt", "免训"},
+};
+
+static const struct label states[] = {
+    {"on_time", "按时"},  {"late", "迟报"},   {"missing", "未报"},    {"returned", "退回"},
+    {"reopened", "重开"}, {"voided", "作废"}, {"closed", "无需上报"},
+};
+
+static const struct label rules[] = {
+    {"hours_year", "年度学时"},
+    {"school_hours_year", "年度校本学时"},
+    {"credits_year", "年度学分"},
+    {"unexcused_absences", "无故缺席"},
+    {"hours_cycle", "周期学时"},
+    {"ethics_hours_cycle", "周期师德学时"},
+    {"centralized_hours_cycle", "周期集中学时"},
+    {"homeroom_hours_cycle", "周期班主任学时"},
+};
+
+#define NLABELS(t) (sizeof(t) / sizeof((t)[0]))
+
+/* The Chinese for a code of the table; NULL when the table does not know it. */
+static const char *chinese(const struct label *t, size_t n, const char *code)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(t[i].code, code) == 0)
+            return t[i].zh;
+    return NULL;
+}
+
+const char *out_status_code(const char *s)
+{
+    for (size_t i = 0; i < NLABELS(statuses); i++)
+        if (strcmp(s, statuses[i].code) == 0 || strcmp(s, statuses[i].zh) == 0)
+            return statuses[i].code;
+    return NULL;
+}
+
+/* "40", "40.5": a number with at most one decimal, without a trailing ".0". */
+static void short_number(double v, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%.1f", v);
+    size_t n = strlen(buf);
+    if (n > 2 && strcmp(buf + n - 2, ".0") == 0)
+        buf[n - 2] = '\0';
+}
+
+/* "hours_year 40/72; school_hours_year 10/24" (had/needed); rule names in Chinese for Excel. */
+static void reasons_text(const struct out_cell *c, bool in_chinese, char *buf, size_t cap)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < c->nreasons && used < cap; i++) {
+        const Yanxiu__V1__Reason *r = c->reasons[i];
+        const char *name = in_chinese ? chinese(rules, NLABELS(rules), r->rule) : NULL;
+        char had[32], needed[32];
+        short_number(r->had, had, sizeof(had));
+        short_number(r->needed, needed, sizeof(needed));
+        int n = snprintf(buf + used, cap - used, "%s%s %s/%s", i ? "; " : "", name ? name : r->rule,
+                         had, needed);
+        if (n < 0)
+            break;
+        used += (size_t)n;
+    }
+}
+
+/* The strings of a OUT_LIST cell joined with "; "; cut at a character boundary when buf is
+   too small. */
+static void list_text(const struct out_cell *c, char *buf, size_t cap)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < c->nlist; i++) {
+        const char *parts[2] = {i ? "; " : "", c->list[i] ? c->list[i] : ""};
+        for (size_t k = 0; k < 2; k++) {
+            size_t n = strlen(parts[k]);
+            if (used + n >= cap) {
+                n = cap - 1 - used;
+                while (n > 0 && ((unsigned char)parts[k][n] & 0xc0) == 0x80)
+                    n--;
+                memcpy(buf + used, parts[k], n);
+                buf[used + n] = '\0';
+                return;
+            }
+            memcpy(buf + used, parts[k], n + 1);
+            used += n;
         }
     }
-    return false;
+}
+
+const char *out_decimal(double v, char *buf, size_t cap)
+{
+    if (!isfinite(v))
+        v = 0;
+    snprintf(buf, cap, "%.2f", v);
+    char *dot = strchr(buf, '.');
+    if (dot) {
+        char *end = buf + strlen(buf);
+        while (end > dot && (end[-1] == '0' || end[-1] == '.'))
+            *--end = '\0';
+    }
+    if (strcmp(buf, "-0") == 0 || buf[0] == '\0')
+        snprintf(buf, cap, "0");
+    return buf;
+}
+
+/*
+ * The text of a cell in table, CSV or Excel (for Excel, numbers plain: xlsx.c
+ * formats them). NULL: no value.
+ */
+static const char *cell_text(const struct out_column *col, const struct out_cell *c,
+                             enum out_format f, char *buf, size_t cap)
+{
+    if (c->null)
+        return NULL;
+    const char *zh;
+    switch (col->kind) {
+    case OUT_TEXT:
+    case OUT_NUMBER:
+        return c->s;
+    case OUT_STATUS:
+    case OUT_STATE:
+        if (!c->s || f == OUT_CSV)
+            return c->s;
+        zh = col->kind == OUT_STATUS ? chinese(statuses, NLABELS(statuses), c->s)
+                                     : chinese(states, NLABELS(states), c->s);
+        return zh ? zh : c->s;
+    case OUT_COUNT:
+        snprintf(buf, cap, "%.0f", c->v);
+        return buf;
+    case OUT_DECIMAL:
+        return out_decimal(c->v, buf, cap);
+    case OUT_HOURS:
+        snprintf(buf, cap, f == OUT_XLSX ? "%.17g" : "%.1f", c->v);
+        return buf;
+    case OUT_RATE:
+        if (f == OUT_XLSX) {
+            snprintf(buf, cap, "%.17g", c->v);
+        } else if (f == OUT_TABLE) {
+            /* As wide as the heading (or "100.0%"): the column reads right-aligned. */
+            int w = strlen(col->name) > 6 ? (int)strlen(col->name) : 6;
+            snprintf(buf, cap, "%*.1f%%", w - 1, c->v * 100);
+        } else {
+            snprintf(buf, cap, "%.1f%%", c->v * 100);
+        }
+        return buf;
+    case OUT_BOOL:
+        return f == OUT_XLSX ? (c->v ? "是" : "否") : (c->v ? "yes" : "no");
+    case OUT_REASONS:
+        reasons_text(c, f == OUT_XLSX, buf, cap);
+        return buf;
+    case OUT_LIST:
+        list_text(c, buf, cap);
+        return buf;
+    }
+    return NULL;
 }
 
 /* --- UTF-8 and display width -------------------------------------------------- */
@@ -266,7 +419,39 @@ size_t out_display_width(const char *s)
     return table_cell(s, NULL);
 }
 
-/* --- the three formats ------------------------------------------------------- */
+/* --- table and CSV ------------------------------------------------------------------------- */
+
+/* The table as text cells in one format: what the table and CSV printers print. */
+struct grid {
+    const struct out_table *t;
+    enum out_format f;
+    char **cells; /* nrows * ncols, row by row; NULL: no value */
+};
+
+static void grid_free(struct grid *g)
+{
+    if (g->cells)
+        for (size_t i = 0; i < g->t->nrows * g->t->ncols; i++)
+            free(g->cells[i]);
+    free(g->cells);
+}
+
+/* False when memory ran out. */
+static bool grid_fill(struct grid *g)
+{
+    const struct out_table *t = g->t;
+    size_t n = t->nrows * t->ncols;
+    char buf[1024];
+    g->cells = calloc(n ? n : 1, sizeof(*g->cells));
+    if (!g->cells)
+        return false;
+    for (size_t k = 0; k < n; k++) {
+        const char *s = cell_text(&t->cols[k % t->ncols], &t->cells[k], g->f, buf, sizeof(buf));
+        if (s && !(g->cells[k] = strdup(s)))
+            return false;
+    }
+    return true;
+}
 
 static void pad(FILE *fp, size_t n)
 {
@@ -279,6 +464,13 @@ static const char *heading(const struct out_column *col)
     return col->heading ? col->heading : col->name;
 }
 
+/* Numbers read right-aligned in a table. */
+static bool right_aligned(const struct out_column *col)
+{
+    return col->kind == OUT_NUMBER || col->kind == OUT_COUNT || col->kind == OUT_DECIMAL ||
+           col->kind == OUT_HOURS;
+}
+
 /* One line of the table; `cells` NULL prints the headings. */
 static void table_line(const struct out_table *t, const size_t *widths, char *const *cells,
                        FILE *fp)
@@ -286,7 +478,7 @@ static void table_line(const struct out_table *t, const size_t *widths, char *co
     for (size_t c = 0; c < t->ncols; c++) {
         const char *s = cells ? cells[c] : heading(&t->cols[c]);
         size_t w = table_cell(s, NULL);
-        bool right = t->cols[c].kind == OUT_NUMBER;
+        bool right = right_aligned(&t->cols[c]);
         bool last = c + 1 == t->ncols;
         if (c > 0)
             fputs("  ", fp);
@@ -299,15 +491,16 @@ static void table_line(const struct out_table *t, const size_t *widths, char *co
     putc('\n', fp);
 }
 
-static bool print_table(const struct out_table *t, FILE *fp)
+static bool print_table(const struct grid *g, FILE *fp)
 {
+    const struct out_table *t = g->t;
     size_t *widths = calloc(t->ncols ? t->ncols : 1, sizeof(*widths));
     if (!widths)
         return false;
     for (size_t c = 0; c < t->ncols; c++) {
         widths[c] = table_cell(heading(&t->cols[c]), NULL);
         for (size_t r = 0; r < t->nrows; r++) {
-            size_t w = table_cell(t->cells[r * t->ncols + c], NULL);
+            size_t w = table_cell(g->cells[r * t->ncols + c], NULL);
             if (w > widths[c])
                 widths[c] = w;
         }
@@ -321,7 +514,7 @@ static bool print_table(const struct out_table *t, FILE *fp)
     }
     putc('\n', fp);
     for (size_t r = 0; r < t->nrows; r++)
-        table_line(t, widths, t->cells + r * t->ncols, fp);
+        table_line(t, widths, g->cells + r * t->ncols, fp);
     free(widths);
     return true;
 }
@@ -343,17 +536,49 @@ static void csv_cell(const char *s, FILE *fp)
     putc('"', fp);
 }
 
-static void print_csv(const struct out_table *t, FILE *fp)
+static void print_csv(const struct grid *g, FILE *fp)
 {
+    const struct out_table *t = g->t;
     for (size_t r = 0; r <= t->nrows; r++) {
         for (size_t c = 0; c < t->ncols; c++) {
             if (c > 0)
                 putc(',', fp);
-            csv_cell(r == 0 ? t->cols[c].name : t->cells[(r - 1) * t->ncols + c], fp);
+            csv_cell(r == 0 ? t->cols[c].name : g->cells[(r - 1) * t->ncols + c], fp);
         }
         putc('\n', fp);
     }
 }
+
+bool out_print(const struct out_table *t, enum out_format format, FILE *fp)
+{
+    if (t->oom) {
+        errno = ENOMEM;
+        return false;
+    }
+    if (format == OUT_XLSX) {
+        errno = EINVAL;
+        return false;
+    }
+    if (format == OUT_JSON) {
+        struct out_json j = {.fp = fp};
+        out_json_rows(&j, NULL, t);
+    } else {
+        struct grid g = {t, format, NULL};
+        bool ok = grid_fill(&g);
+        if (ok && format == OUT_TABLE)
+            ok = print_table(&g, fp);
+        else if (ok)
+            print_csv(&g, fp);
+        grid_free(&g);
+        if (!ok) {
+            errno = ENOMEM;
+            return false;
+        }
+    }
+    return fflush(fp) == 0 && !ferror(fp);
+}
+
+/* --- JSON ------------------------------------------------------------------------------------ */
 
 void out_json_string(const char *s, FILE *fp)
 {
@@ -403,46 +628,239 @@ void out_json_string(const char *s, FILE *fp)
     putc('"', fp);
 }
 
-static void print_json(const struct out_table *t, FILE *fp)
+/* Starts a value in the open container: the separator, the indent, the key. */
+static void json_item(struct out_json *j, const char *key)
 {
-    if (t->nrows == 0) {
-        fputs("[]\n", fp);
-        return;
+    if (j->depth > 0) {
+        bool one_line = j->one_line & (1u << (j->depth - 1));
+        if (one_line)
+            fputs(j->first ? "" : ", ", j->fp);
+        else
+            fprintf(j->fp, "%s%*s", j->first ? "\n" : ",\n", 2 * j->depth, "");
     }
-    fputs("[\n", fp);
-    for (size_t r = 0; r < t->nrows; r++) {
-        fputs("  {", fp);
-        for (size_t c = 0; c < t->ncols; c++) {
-            const char *v = t->cells[r * t->ncols + c];
-            if (c > 0)
-                fputs(", ", fp);
-            out_json_string(t->cols[c].name, fp);
-            fputs(": ", fp);
-            if (!v)
-                fputs("null", fp);
-            else if (t->cols[c].kind == OUT_NUMBER)
-                fputs(v, fp);
-            else
-                out_json_string(v, fp);
-        }
-        fputs(r + 1 < t->nrows ? "},\n" : "}\n", fp);
+    if (key) {
+        out_json_string(key, j->fp);
+        fputs(": ", j->fp);
     }
-    fputs("]\n", fp);
+    j->first = false;
 }
 
-bool out_print(const struct out_table *t, enum out_format format, FILE *fp)
+void out_json_open(struct out_json *j, const char *key, char bracket, bool one_line)
 {
-    switch (format) {
-    case OUT_TABLE:
-        if (!print_table(t, fp))
-            return false;
-        break;
-    case OUT_CSV:
-        print_csv(t, fp);
-        break;
-    case OUT_JSON:
-        print_json(t, fp);
-        break;
+    json_item(j, key);
+    putc(bracket, j->fp);
+    if (j->depth >= OUT_JSON_MAX_DEPTH)
+        abort(); /* a bug: no document of ours is that deep */
+    j->close[j->depth] = bracket == '[' ? ']' : '}';
+    if (one_line)
+        j->one_line |= 1u << j->depth;
+    else
+        j->one_line &= ~(1u << j->depth);
+    j->depth++;
+    j->first = true;
+}
+
+void out_json_close(struct out_json *j)
+{
+    j->depth--;
+    bool one_line = j->one_line & (1u << j->depth);
+    if (!j->first && !one_line)
+        fprintf(j->fp, "\n%*s", 2 * j->depth, "");
+    putc(j->close[j->depth], j->fp);
+    j->first = false;
+    if (j->depth == 0)
+        putc('\n', j->fp);
+}
+
+void out_json_str(struct out_json *j, const char *key, const char *s)
+{
+    json_item(j, key);
+    if (s)
+        out_json_string(s, j->fp);
+    else
+        fputs("null", j->fp);
+}
+
+void out_json_uint(struct out_json *j, const char *key, uint64_t v)
+{
+    json_item(j, key);
+    fprintf(j->fp, "%" PRIu64, v);
+}
+
+void out_json_double(struct out_json *j, const char *key, double v, bool whole)
+{
+    json_item(j, key);
+    if (!isfinite(v))
+        fputs("null", j->fp);
+    else if (whole)
+        fprintf(j->fp, "%.0f", v);
+    else
+        fprintf(j->fp, "%.10g", v);
+}
+
+void out_json_number_text(struct out_json *j, const char *key, const char *text)
+{
+    json_item(j, key);
+    fputs(text, j->fp);
+}
+
+void out_json_bool(struct out_json *j, const char *key, bool v)
+{
+    json_item(j, key);
+    fputs(v ? "true" : "false", j->fp);
+}
+
+void out_json_null(struct out_json *j, const char *key)
+{
+    json_item(j, key);
+    fputs("null", j->fp);
+}
+
+void out_json_row(struct out_json *j, const char *key, const struct out_table *t, size_t r)
+{
+    out_json_open(j, key, '{', true);
+    for (size_t c = 0; c < t->ncols; c++) {
+        const struct out_cell *x = &t->cells[r * t->ncols + c];
+        const char *name = t->cols[c].name;
+        if (x->null) {
+            out_json_null(j, name);
+            continue;
+        }
+        switch (t->cols[c].kind) {
+        case OUT_TEXT:
+        case OUT_STATUS:
+        case OUT_STATE:
+            out_json_str(j, name, x->s);
+            break;
+        case OUT_NUMBER:
+            if (x->s)
+                out_json_number_text(j, name, x->s);
+            else
+                out_json_null(j, name);
+            break;
+        case OUT_COUNT:
+            out_json_double(j, name, x->v, true);
+            break;
+        case OUT_DECIMAL: {
+            char buf[64];
+            out_json_number_text(j, name, out_decimal(x->v, buf, sizeof(buf)));
+            break;
+        }
+        case OUT_HOURS:
+        case OUT_RATE:
+            out_json_double(j, name, x->v, false);
+            break;
+        case OUT_BOOL:
+            out_json_bool(j, name, x->v != 0);
+            break;
+        case OUT_REASONS:
+            out_json_open(j, name, '[', true);
+            for (size_t i = 0; i < x->nreasons; i++) {
+                out_json_open(j, NULL, '{', true);
+                out_json_str(j, "rule", x->reasons[i]->rule);
+                out_json_double(j, "needed", x->reasons[i]->needed, false);
+                out_json_double(j, "had", x->reasons[i]->had, false);
+                out_json_close(j);
+            }
+            out_json_close(j);
+            break;
+        case OUT_LIST:
+            out_json_open(j, name, '[', true);
+            for (size_t i = 0; i < x->nlist; i++)
+                out_json_str(j, NULL, x->list[i] ? x->list[i] : "");
+            out_json_close(j);
+            break;
+        }
     }
-    return fflush(fp) == 0 && !ferror(fp);
+    out_json_close(j);
+}
+
+void out_json_rows(struct out_json *j, const char *key, const struct out_table *t)
+{
+    out_json_open(j, key, '[', false);
+    for (size_t r = 0; r < t->nrows; r++)
+        out_json_row(j, NULL, t, r);
+    out_json_close(j);
+}
+
+/* --- Excel -------------------------------------------------------------------------------- */
+
+/* The cells of the tables as Excel text, for xlsx_write. */
+struct xlsx_book {
+    struct xlsx_sheet *sheets;
+    struct xlsx_column **cols;
+    char ***cells;
+    size_t n;
+};
+
+static void book_free(struct xlsx_book *b)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        const struct xlsx_sheet *s = &b->sheets[i];
+        if (b->cells && b->cells[i])
+            for (size_t k = 0; k < s->nrows * s->ncols; k++)
+                free(b->cells[i][k]);
+        if (b->cells)
+            free(b->cells[i]);
+        if (b->cols)
+            free(b->cols[i]);
+    }
+    free(b->sheets);
+    free(b->cols);
+    free(b->cells);
+}
+
+static enum xlsx_kind xlsx_kind_of(enum out_kind k)
+{
+    switch (k) {
+    case OUT_COUNT:
+        return XLSX_INTEGER;
+    case OUT_HOURS:
+        return XLSX_DECIMAL1;
+    case OUT_RATE:
+        return XLSX_PERCENT;
+    case OUT_NUMBER:
+    case OUT_DECIMAL:
+        return XLSX_NUMBER;
+    default:
+        return XLSX_TEXT;
+    }
+}
+
+bool out_write_xlsx(const char *path, const struct out_table *const *tables, size_t n, char *err,
+                    size_t errlen)
+{
+    struct xlsx_book b = {calloc(n ? n : 1, sizeof(*b.sheets)), calloc(n ? n : 1, sizeof(*b.cols)),
+                          calloc(n ? n : 1, sizeof(*b.cells)), n};
+    bool ok = b.sheets && b.cols && b.cells;
+    char buf[1024];
+    for (size_t i = 0; ok && i < n; i++) {
+        const struct out_table *t = tables[i];
+        size_t ncells = t->nrows * t->ncols;
+        ok = !t->oom;
+        b.sheets[i] = (struct xlsx_sheet){t->sheet, NULL, t->ncols, NULL, t->nrows};
+        b.cols[i] = calloc(t->ncols ? t->ncols : 1, sizeof(**b.cols));
+        b.cells[i] = calloc(ncells ? ncells : 1, sizeof(**b.cells));
+        ok = ok && b.cols[i] && b.cells[i];
+        for (size_t c = 0; ok && c < t->ncols; c++) {
+            const struct out_column *col = &t->cols[c];
+            b.cols[i][c] =
+                (struct xlsx_column){col->zh ? col->zh : heading(col), xlsx_kind_of(col->kind)};
+        }
+        for (size_t k = 0; ok && k < ncells; k++) {
+            const char *s =
+                cell_text(&t->cols[k % t->ncols], &t->cells[k], OUT_XLSX, buf, sizeof(buf));
+            ok = !s || (b.cells[i][k] = strdup(s)) != NULL;
+        }
+        b.sheets[i].cols = b.cols[i];
+        b.sheets[i].cells = (const char *const *)b.cells[i];
+    }
+    if (!ok) {
+        if (err && errlen)
+            snprintf(err, errlen, "%s: out of memory", path);
+    } else {
+        ok = xlsx_write(path, b.sheets, n, err, errlen);
+    }
+    book_free(&b);
+    return ok;
 }

@@ -1,67 +1,131 @@
 /*
- * out: prints the rows a listing command gets back as an aligned table, CSV
- * or JSON, so that every command offers the same --format choices with the
- * same rules. Collect the rows first (table widths need them all), then print.
+ * out: the one model of what a listing command prints (columns, and rows of
+ * typed cells) and its output in every format: an aligned table for people,
+ * CSV, JSON, or the sheets of an .xlsx workbook. Also the one JSON writer of
+ * the client. Collect the rows first (table widths need them all), then print.
  */
 #ifndef YANXIU_OUT_H
 #define YANXIU_OUT_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
+
+#include "yanxiu.pb-c.h"
 
 #define OUT_MUST_CHECK __attribute__((warn_unused_result))
 
 /* The words --format accepts, for usage texts and error messages. */
-#define OUT_FORMAT_CHOICES "table, csv or json"
+#define OUT_FORMAT_CHOICES "table, csv, json or xlsx"
 
 enum out_format {
     OUT_TABLE, /* aligned columns for people; numbers right-aligned */
     OUT_CSV,   /* RFC 4180 quoting, header row, LF line ends */
     OUT_JSON,  /* an array of objects, one per row; numbers unquoted */
+    OUT_XLSX,  /* a workbook, one sheet per table (to a file: out_write_xlsx) */
 };
 
+/* Parses "table", "csv", "json" or "xlsx". False for anything else. */
+bool out_parse_format(const char *name, enum out_format *format) OUT_MUST_CHECK;
+
+/* --- the table model ---------------------------------------------------------------------- */
+
 enum out_kind {
-    OUT_STRING,
-    OUT_NUMBER, /* the cell text must be a JSON number, e.g. "12", "-3.5", "1e3" */
+    OUT_TEXT,    /* a string as it is */
+    OUT_NUMBER,  /* a number given as text, printed as it is (e.g. "12", "1.5"); the text
+                    must be a JSON number */
+    OUT_COUNT,   /* a whole number */
+    OUT_DECIMAL, /* a number as people write it: "2", "1.5", "0.25" (two decimals at most,
+                    no trailing zeros); the same in JSON; a number in Excel */
+    OUT_HOURS,   /* hours or credits: one decimal in table, CSV and Excel */
+    OUT_RATE,    /* 0..1: a percentage with one decimal in table and CSV, "0.0%" in Excel */
+    OUT_STATUS,  /* a teacher's status: Chinese in table and Excel, the code in CSV and JSON */
+    OUT_STATE,   /* a unit's month in the reporting matrix: likewise */
+    OUT_BOOL,    /* yes/no; true/false in JSON; 是/否 in Excel */
+    OUT_REASONS, /* the rules a teacher does not meet */
+    OUT_LIST,    /* strings: joined with "; " in table, CSV and Excel; an array in JSON */
 };
 
 struct out_column {
-    /* snake_case: the JSON key, the CSV header and the table heading. The
-       string must outlive the table (a literal, as a rule). */
+    /* snake_case English: the JSON key and the CSV header, stable for programs. */
     const char *name;
+    /* The Excel header (Chinese, as a rule); NULL: the heading. */
+    const char *zh;
     enum out_kind kind;
-    /* The table heading when it should differ from name (e.g. "time" for
-       "at"); NULL: name. Same lifetime rule. */
+    /* The table heading when it should differ from name (e.g. "time" for "at"); NULL: name. */
     const char *heading;
 };
 
-struct out_table;
-
-/* Copies the column array (not the names). NULL when memory runs out. */
-struct out_table *out_table_new(const struct out_column *cols, size_t ncols) OUT_MUST_CHECK;
-
-void out_table_free(struct out_table *t); /* NULL is fine */
+/*
+ * One cell. Build it with out_text, out_num, out_reasons or out_list (or
+ * {.null = true}). It points into the caller's data (the server's answer),
+ * which must outlive the table's output.
+ */
+struct out_cell {
+    const char *s; /* OUT_TEXT, OUT_NUMBER, OUT_STATUS, OUT_STATE; NULL: none */
+    double v;      /* OUT_COUNT, OUT_DECIMAL, OUT_HOURS, OUT_RATE, OUT_BOOL (nonzero: yes) */
+    Yanxiu__V1__Reason **reasons; /* OUT_REASONS */
+    size_t nreasons;
+    char **list; /* OUT_LIST: nlist strings (not NULL-terminated) */
+    size_t nlist;
+    bool null; /* no value, whatever the kind: empty in table, CSV and Excel, null in JSON */
+};
 
 /*
- * Appends a row of one cell per column; the strings are copied. A NULL cell
- * is "no value": empty in table and CSV, null in JSON. False (the table
- * unchanged) when memory runs out, or when a number cell is not a JSON
- * number (errno EINVAL; a bug in the caller).
+ * A listing: ncols columns and nrows rows of cells. Start from {sheet, cols,
+ * ncols} (the rest zero); free the rows with out_table_free. The strings of
+ * the columns must outlive the table (literals, as a rule).
  */
-bool out_row_add(struct out_table *t, const char *const *cells) OUT_MUST_CHECK;
+struct out_table {
+    const char *sheet; /* the Excel sheet's name (at most 31 characters) */
+    const struct out_column *cols;
+    size_t ncols;
+    struct out_cell *cells; /* row by row */
+    size_t nrows, cap;
+    bool oom; /* a row could not be added (memory ran out): check before printing */
+};
 
-size_t out_rows(const struct out_table *t);
+struct out_cell out_text(const char *s);
+struct out_cell out_num(double v);
+struct out_cell out_reasons(Yanxiu__V1__Reason **r, size_t n);
+struct out_cell out_list(char **list, size_t n);
 
-/* Parses "table", "csv" or "json". False for anything else. */
-bool out_parse_format(const char *name, enum out_format *format) OUT_MUST_CHECK;
+/*
+ * Appends a row of t->ncols cells (copied). False when memory runs out (then
+ * t->oom is set, and the table is not to be printed), or when an OUT_NUMBER
+ * cell is not a JSON number (errno EINVAL, a bug of the caller: the row is
+ * not added).
+ */
+bool out_add(struct out_table *t, const struct out_cell *row);
 
-/* Prints the table. False when writing to fp failed (e.g. a full disk; errno says why). */
+/* Frees the rows (not what the cells point to); the table is then empty. */
+void out_table_free(struct out_table *t);
+
+/* Accepts a teacher's status by its code or its Chinese name (达标, ...); the code, or NULL
+   when s is neither. */
+const char *out_status_code(const char *s);
+
+/* The text of an OUT_DECIMAL number into buf: "2", "1.5", "-3.5", "0.25"; never "-0"; 0
+   for a number that is not finite. Returns buf. */
+const char *out_decimal(double v, char *buf, size_t cap);
+
+/* --- output ------------------------------------------------------------------------------- */
+
+/*
+ * Prints the table as an aligned table, CSV (no BOM: the caller writes it) or
+ * a JSON array (then a newline). False when memory ran out or writing to fp
+ * failed (errno says why). Not OUT_XLSX (errno EINVAL): see out_write_xlsx.
+ */
 bool out_print(const struct out_table *t, enum out_format format, FILE *fp) OUT_MUST_CHECK;
 
-/* Writes s as a JSON string literal (quotes included). Bytes that are not UTF-8
-   become U+FFFD, control characters are escaped, so the output stays valid JSON. */
-void out_json_string(const char *s, FILE *fp);
+/*
+ * Writes the tables (n of them, at least one) as the sheets of a new workbook
+ * at path (replacing any file there). False with a message in err (errlen
+ * bytes).
+ */
+bool out_write_xlsx(const char *path, const struct out_table *const *tables, size_t n, char *err,
+                    size_t errlen) OUT_MUST_CHECK;
 
 /*
  * Terminal columns `s` takes in a table: East Asian wide characters (CJK,
@@ -70,5 +134,48 @@ void out_json_string(const char *s, FILE *fp);
  * UTF-8 counts 1 (printed as U+FFFD).
  */
 size_t out_display_width(const char *s);
+
+/* --- JSON --------------------------------------------------------------------------------- */
+
+/*
+ * The client's JSON writer, for the listings and the documents of a command
+ * (a report with its activities, a view with its sections). A container is
+ * written on one line ({"a": 1, "b": 2}) or one value a line with two-space
+ * indents; the whole document ends with a newline. Start from
+ * {.fp = stdout}; a key is NULL inside arrays and at the top. Errors of fp
+ * are the caller's to check (ferror) at the end.
+ */
+#define OUT_JSON_MAX_DEPTH 32
+
+struct out_json {
+    FILE *fp;
+    int depth;
+    bool first;                     /* nothing written yet in the innermost container */
+    char close[OUT_JSON_MAX_DEPTH]; /* the closing bracket of each open container */
+    uint32_t one_line;              /* bit d: the container at depth d+1 is on one line */
+};
+
+/* Opens an object ('{') or array ('['), on one line or not; more than OUT_JSON_MAX_DEPTH
+   open at once is a bug of the caller (abort). Closed by out_json_close. */
+void out_json_open(struct out_json *j, const char *key, char bracket, bool one_line);
+void out_json_close(struct out_json *j);
+/* A string (NULL: null). */
+void out_json_str(struct out_json *j, const char *key, const char *s);
+void out_json_uint(struct out_json *j, const char *key, uint64_t v);
+/* A number: whole ("%.0f") or as it is ("%.10g"); null when not finite. */
+void out_json_double(struct out_json *j, const char *key, double v, bool whole);
+/* A number already written as JSON ("1.5"). */
+void out_json_number_text(struct out_json *j, const char *key, const char *text);
+void out_json_bool(struct out_json *j, const char *key, bool v);
+void out_json_null(struct out_json *j, const char *key);
+
+/* Row r of the table as a JSON object on one line. */
+void out_json_row(struct out_json *j, const char *key, const struct out_table *t, size_t r);
+/* The table as an array of objects, one a line. */
+void out_json_rows(struct out_json *j, const char *key, const struct out_table *t);
+
+/* Writes s as a JSON string literal (quotes included). Bytes that are not UTF-8
+   become U+FFFD, control characters are escaped, so the output stays valid JSON. */
+void out_json_string(const char *s, FILE *fp);
 
 #endif

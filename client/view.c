@@ -1,16 +1,16 @@
 /*
- * view: the common options of the district's views, the view model (columns
- * and rows of cells) and its output as a table, CSV, JSON or an .xlsx
- * workbook, to stdout or to -o FILE (outfile.h).
+ * view: the common options of the listings, and the output of their tables
+ * (out.h) as a table, CSV, JSON or an .xlsx workbook, to stdout or to -o FILE
+ * (outfile.h).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,7 +19,6 @@
 #include "cli.h"
 #include "out.h"
 #include "text.h"
-#include "xlsx.h"
 #include "yxc.h"
 
 /* --- the common options ------------------------------------------------------------------ */
@@ -67,28 +66,16 @@ bool view_valid_month(const char *s)
     return view_valid_date(day);
 }
 
-static bool parse_fmt(const char *s, enum view_format *f)
-{
-    static const char *const names[] = {
-        [VIEW_TABLE] = "table", [VIEW_CSV] = "csv", [VIEW_JSON] = "json", [VIEW_XLSX] = "xlsx"};
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        if (strcmp(s, names[i]) == 0) {
-            *f = (enum view_format)i;
-            return true;
-        }
-    }
-    return false;
-}
-
 /* Applies one of the common options; VIEW_OPT_NOT_MINE for a command's own. */
 int view_common_option(const struct cli *cli, int opt, struct view_common *c)
 {
     switch (opt) {
     case VIEW_OPT_FORMAT:
-        if (!parse_fmt(optarg, &c->format)) {
-            (void)cli_usage_error(cli, "--format '%s': expected " VIEW_FORMAT_CHOICES, optarg);
+        if (!out_parse_format(optarg, &c->format)) {
+            (void)cli_usage_error(cli, "--format '%s': expected " OUT_FORMAT_CHOICES, optarg);
             return VIEW_OPT_BAD;
         }
+        c->format_given = true;
         return VIEW_OPT_TAKEN;
     case VIEW_OPT_OUTPUT:
         if (!*optarg) {
@@ -125,6 +112,21 @@ int view_common_option(const struct cli *cli, int opt, struct view_common *c)
     }
 }
 
+int view_getopt(struct cli *cli, int argc, char **argv, const struct option *opts,
+                struct view_common *c)
+{
+    view_short_output_option(argc, argv); /* idempotent: cheap to repeat */
+    int opt;
+    while ((opt = cli_getopt(cli, argc, argv, opts)) != -1) {
+        int taken = view_common_option(cli, opt, c);
+        if (taken == VIEW_OPT_BAD)
+            return CLI_BAD_OPTION;
+        if (taken == VIEW_OPT_NOT_MINE)
+            return opt;
+    }
+    return -1;
+}
+
 /* Refuses a workbook to the terminal at -o name. Returns CLI_FAILED. */
 static int xlsx_to_terminal(const char *name)
 {
@@ -141,12 +143,21 @@ static int xlsx_to_terminal(const char *name)
     return CLI_FAILED;
 }
 
-/* Checks the common options together, before anything is asked of the server. */
-int view_common_check(const struct cli *cli, const struct view_common *c)
+/* True when name ends in ".xlsx" (any case). */
+static bool names_a_workbook(const char *name)
 {
-    if (c->format == VIEW_XLSX && !c->output)
+    size_t n = strlen(name);
+    return n > 5 && strcasecmp(name + n - 5, ".xlsx") == 0;
+}
+
+/* Checks the common options together, before anything is asked of the server. */
+int view_common_check(const struct cli *cli, struct view_common *c)
+{
+    if (!c->format_given && c->output && names_a_workbook(c->output))
+        c->format = OUT_XLSX;
+    if (c->format == OUT_XLSX && !c->output)
         return cli_usage_error(cli, "--format xlsx writes a workbook: name it with -o FILE.xlsx");
-    if (c->bom && c->format != VIEW_CSV)
+    if (c->bom && c->format != OUT_CSV)
         return cli_usage_error(cli, "--bom goes with --format csv");
     if (c->force && !c->output)
         return cli_usage_error(cli, "--force goes with -o FILE (it lets FILE be replaced)");
@@ -167,7 +178,7 @@ int view_common_check(const struct cli *cli, const struct view_common *c)
                 c->output);
         return CLI_FAILED;
     }
-    if (c->format == VIEW_XLSX && t.kind == OUTFILE_DESCRIPTOR && isatty(t.fd))
+    if (c->format == OUT_XLSX && t.kind == OUTFILE_DESCRIPTOR && isatty(t.fd))
         return xlsx_to_terminal(c->output);
     return CLI_OK;
 }
@@ -202,410 +213,6 @@ int view_open_session(struct cli *cli, const char *district)
     return rc == CLI_OK ? view_need_district(cli, district) : rc;
 }
 
-/* --- views ------------------------------------------------------------------------------- */
-
-struct vcell view_text(const char *s)
-{
-    return (struct vcell){.s = s};
-}
-
-struct vcell view_num(double v)
-{
-    return (struct vcell){.v = v};
-}
-
-struct vcell view_reasons(Yanxiu__V1__Reason **r, size_t n)
-{
-    return (struct vcell){.reasons = r, .nreasons = n};
-}
-
-struct vcell view_list(char **list, size_t n)
-{
-    return (struct vcell){.list = list, .nlist = n};
-}
-
-void view_add(struct view *v, const struct vcell *row)
-{
-    if (v->oom)
-        return;
-    if (v->nrows == v->cap) {
-        size_t cap = v->cap ? v->cap * 2 : 64;
-        struct vcell *nc = reallocarray(v->cells, cap * v->ncols, sizeof(*nc));
-        if (!nc) {
-            v->oom = true;
-            return;
-        }
-        v->cells = nc;
-        v->cap = cap;
-    }
-    memcpy(v->cells + v->nrows * v->ncols, row, v->ncols * sizeof(*row));
-    v->nrows++;
-}
-
-void view_free(struct view *v)
-{
-    free(v->cells);
-    v->cells = NULL;
-    v->nrows = v->cap = 0;
-}
-
-/* A code of the protocol and what the Chinese call it. */
-struct label {
-    const char *code, *zh;
-};
-
-static const struct label statuses[] = {
-    {"compliant", "达标"},       {"on_track", "进度正常"}, {"behind", "进度落后"},
-    {"non_compliant", "未达标"}, {"exempt", "免训"},
-};
-
-static const struct label states[] = {
-    {"on_time", "按时"},  {"late", "迟报"},   {"missing", "未报"},    {"returned", "退回"},
-    {"reopened", "重开"}, {"voided", "作废"}, {"closed", "无需上报"},
-};
-
-static const struct label rules[] = {
-    {"hours_year", "年度学时"},
-    {"school_hours_year", "年度校本学时"},
-    {"credits_year", "年度学分"},
-    {"unexcused_absences", "无故缺席"},
-    {"hours_cycle", "周期学时"},
-    {"ethics_hours_cycle", "周期师德学时"},
-    {"centralized_hours_cycle", "周期集中学时"},
-    {"homeroom_hours_cycle", "周期班主任学时"},
-};
-
-#define NLABELS(t) (sizeof(t) / sizeof((t)[0]))
-
-/* The Chinese for a code of the table; NULL when the table does not know it. */
-static const char *chinese(const struct label *t, size_t n, const char *code)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(t[i].code, code) == 0)
-            return t[i].zh;
-    return NULL;
-}
-
-const char *view_status_code(const char *s)
-{
-    for (size_t i = 0; i < NLABELS(statuses); i++)
-        if (strcmp(s, statuses[i].code) == 0 || strcmp(s, statuses[i].zh) == 0)
-            return statuses[i].code;
-    return NULL;
-}
-
-/* "40", "40.5": a number with at most one decimal, without a trailing ".0". */
-static void short_number(double v, char *buf, size_t cap)
-{
-    snprintf(buf, cap, "%.1f", v);
-    size_t n = strlen(buf);
-    if (n > 2 && strcmp(buf + n - 2, ".0") == 0)
-        buf[n - 2] = '\0';
-}
-
-/* "hours_year 40/72; school_hours_year 10/24" (had/needed); rule names in Chinese for Excel. */
-static void reasons_text(const struct vcell *c, bool in_chinese, char *buf, size_t cap)
-{
-    size_t used = 0;
-    buf[0] = '\0';
-    for (size_t i = 0; i < c->nreasons && used < cap; i++) {
-        const Yanxiu__V1__Reason *r = c->reasons[i];
-        const char *name = in_chinese ? chinese(rules, NLABELS(rules), r->rule) : NULL;
-        char had[32], needed[32];
-        short_number(r->had, had, sizeof(had));
-        short_number(r->needed, needed, sizeof(needed));
-        int n = snprintf(buf + used, cap - used, "%s%s %s/%s", i ? "; " : "", name ? name : r->rule,
-                         had, needed);
-        if (n < 0)
-            break;
-        used += (size_t)n;
-    }
-}
-
-/* The strings of a V_LIST cell joined with "; "; cut at a character boundary when buf is
-   too small. */
-static void list_text(const struct vcell *c, char *buf, size_t cap)
-{
-    size_t used = 0;
-    buf[0] = '\0';
-    for (size_t i = 0; i < c->nlist; i++) {
-        const char *parts[2] = {i ? "; " : "", c->list[i] ? c->list[i] : ""};
-        for (size_t k = 0; k < 2; k++) {
-            size_t n = strlen(parts[k]);
-            if (used + n >= cap) {
-                n = cap - 1 - used;
-                while (n > 0 && ((unsigned char)parts[k][n] & 0xc0) == 0x80)
-                    n--;
-                memcpy(buf + used, parts[k], n);
-                buf[used + n] = '\0';
-                return;
-            }
-            memcpy(buf + used, parts[k], n + 1);
-            used += n;
-        }
-    }
-}
-
-/*
- * The text of a cell in table, CSV or Excel (for Excel, numbers plain: xlsx.c
- * formats them). NULL: no value.
- */
-static const char *cell_text(const struct vcol *col, const struct vcell *c, enum view_format f,
-                             char *buf, size_t cap)
-{
-    if (c->null)
-        return NULL;
-    const char *zh;
-    switch (col->kind) {
-    case V_TEXT:
-        return c->s;
-    case V_STATUS:
-    case V_STATE:
-        if (!c->s || f == VIEW_CSV)
-            return c->s;
-        zh = col->kind == V_STATUS ? chinese(statuses, NLABELS(statuses), c->s)
-                                   : chinese(states, NLABELS(states), c->s);
-        return zh ? zh : c->s;
-    case V_COUNT:
-        snprintf(buf, cap, "%.0f", c->v);
-        return buf;
-    case V_HOURS:
-        snprintf(buf, cap, f == VIEW_XLSX ? "%.17g" : "%.1f", c->v);
-        return buf;
-    case V_RATE:
-        if (f == VIEW_XLSX) {
-            snprintf(buf, cap, "%.17g", c->v);
-        } else if (f == VIEW_TABLE) {
-            /* As wide as the heading (or "100.0%"): the column reads right-aligned. */
-            int w = strlen(col->name) > 6 ? (int)strlen(col->name) : 6;
-            snprintf(buf, cap, "%*.1f%%", w - 1, c->v * 100);
-        } else {
-            snprintf(buf, cap, "%.1f%%", c->v * 100);
-        }
-        return buf;
-    case V_BOOL:
-        return f == VIEW_XLSX ? (c->v ? "是" : "否") : (c->v ? "yes" : "no");
-    case V_REASONS:
-        reasons_text(c, f == VIEW_XLSX, buf, cap);
-        return buf;
-    case V_LIST:
-        list_text(c, buf, cap);
-        return buf;
-    }
-    return NULL;
-}
-
-/* Prints the view as a table or CSV (out.c does the work). False when memory ran out or the
-   output failed. */
-bool view_print_plain(const struct view *v, enum view_format f, FILE *fp)
-{
-    struct out_column *oc = calloc(v->ncols, sizeof(*oc));
-    const char **cells = calloc(v->ncols, sizeof(*cells));
-    struct out_table *t = NULL;
-    bool ok = oc && cells;
-    for (size_t c = 0; ok && c < v->ncols; c++) {
-        bool right = f == VIEW_TABLE && (v->cols[c].kind == V_COUNT || v->cols[c].kind == V_HOURS);
-        oc[c] = (struct out_column){v->cols[c].name, right ? OUT_NUMBER : OUT_STRING, NULL};
-    }
-    if (ok)
-        ok = (t = out_table_new(oc, v->ncols)) != NULL;
-    char(*bufs)[1024] = ok ? calloc(v->ncols, sizeof(*bufs)) : NULL;
-    ok = ok && bufs;
-    for (size_t r = 0; ok && r < v->nrows; r++) {
-        for (size_t c = 0; c < v->ncols; c++)
-            cells[c] =
-                cell_text(&v->cols[c], &v->cells[r * v->ncols + c], f, bufs[c], sizeof(bufs[c]));
-        ok = out_row_add(t, cells);
-    }
-    if (ok)
-        ok = out_print(t, f == VIEW_TABLE ? OUT_TABLE : OUT_CSV, fp);
-    else
-        errno = ENOMEM;
-    out_table_free(t);
-    free(bufs);
-    free(cells);
-    free(oc);
-    return ok;
-}
-
-/* A JSON number, or null when v is not finite. */
-static void json_number(double v, bool whole, FILE *fp)
-{
-    if (!isfinite(v))
-        fputs("null", fp);
-    else if (whole)
-        fprintf(fp, "%.0f", v);
-    else
-        fprintf(fp, "%.10g", v);
-}
-
-static void json_reasons(const struct vcell *c, FILE *fp)
-{
-    putc('[', fp);
-    for (size_t i = 0; i < c->nreasons; i++) {
-        const Yanxiu__V1__Reason *r = c->reasons[i];
-        fputs(i ? ", {\"rule\": " : "{\"rule\": ", fp);
-        out_json_string(r->rule, fp);
-        fputs(", \"needed\": ", fp);
-        json_number(r->needed, false, fp);
-        fputs(", \"had\": ", fp);
-        json_number(r->had, false, fp);
-        putc('}', fp);
-    }
-    putc(']', fp);
-}
-
-static void json_list(const struct vcell *c, FILE *fp)
-{
-    putc('[', fp);
-    for (size_t i = 0; i < c->nlist; i++) {
-        if (i > 0)
-            fputs(", ", fp);
-        out_json_string(c->list[i] ? c->list[i] : "", fp);
-    }
-    putc(']', fp);
-}
-
-void view_json_object(const struct view *v, size_t r, FILE *fp)
-{
-    putc('{', fp);
-    for (size_t c = 0; c < v->ncols; c++) {
-        const struct vcell *x = &v->cells[r * v->ncols + c];
-        if (c > 0)
-            fputs(", ", fp);
-        out_json_string(v->cols[c].name, fp);
-        fputs(": ", fp);
-        if (x->null) {
-            fputs("null", fp);
-            continue;
-        }
-        switch (v->cols[c].kind) {
-        case V_TEXT:
-        case V_STATUS:
-        case V_STATE:
-            if (x->s)
-                out_json_string(x->s, fp);
-            else
-                fputs("null", fp);
-            break;
-        case V_COUNT:
-            json_number(x->v, true, fp);
-            break;
-        case V_HOURS:
-        case V_RATE:
-            json_number(x->v, false, fp);
-            break;
-        case V_BOOL:
-            fputs(x->v ? "true" : "false", fp);
-            break;
-        case V_REASONS:
-            json_reasons(x, fp);
-            break;
-        case V_LIST:
-            json_list(x, fp);
-            break;
-        }
-    }
-    putc('}', fp);
-}
-
-/* The view as a JSON array of objects, one a line; `indent` spaces before each line but the
-   first. No newline after the closing bracket. */
-void view_json_array(const struct view *v, int indent, FILE *fp)
-{
-    if (v->nrows == 0) {
-        fputs("[]", fp);
-        return;
-    }
-    fputs("[\n", fp);
-    for (size_t r = 0; r < v->nrows; r++) {
-        fprintf(fp, "%*s", indent + 2, "");
-        view_json_object(v, r, fp);
-        fputs(r + 1 < v->nrows ? ",\n" : "\n", fp);
-    }
-    fprintf(fp, "%*s]", indent, "");
-}
-
-/* The cells of the views as Excel text, for xlsx_write. */
-struct xlsx_book {
-    struct xlsx_sheet *sheets;
-    struct xlsx_column **cols;
-    char ***cells;
-    size_t n;
-};
-
-static void book_free(struct xlsx_book *b)
-{
-    for (size_t i = 0; i < b->n; i++) {
-        const struct xlsx_sheet *s = &b->sheets[i];
-        if (b->cells && b->cells[i])
-            for (size_t k = 0; k < s->nrows * s->ncols; k++)
-                free(b->cells[i][k]);
-        if (b->cells)
-            free(b->cells[i]);
-        if (b->cols)
-            free(b->cols[i]);
-    }
-    free(b->sheets);
-    free(b->cols);
-    free(b->cells);
-}
-
-static enum xlsx_kind xlsx_kind_of(enum vkind k)
-{
-    switch (k) {
-    case V_COUNT:
-        return XLSX_INTEGER;
-    case V_HOURS:
-        return XLSX_DECIMAL1;
-    case V_RATE:
-        return XLSX_PERCENT;
-    default:
-        return XLSX_TEXT;
-    }
-}
-
-/*
- * Writes the views as the sheets of a workbook at path, the output's temporary or scratch file
- * (`name` is what the user called it). False (after saying why) on failure.
- */
-static bool write_xlsx(const char *path, const char *name, const struct view *const *views,
-                       size_t n)
-{
-    struct xlsx_book b = {calloc(n, sizeof(*b.sheets)), calloc(n, sizeof(*b.cols)),
-                          calloc(n, sizeof(*b.cells)), n};
-    bool ok = b.sheets && b.cols && b.cells;
-    char buf[1024];
-    for (size_t i = 0; ok && i < n; i++) {
-        const struct view *v = views[i];
-        size_t ncells = v->nrows * v->ncols;
-        b.sheets[i] = (struct xlsx_sheet){v->sheet, NULL, v->ncols, NULL, v->nrows};
-        b.cols[i] = calloc(v->ncols, sizeof(**b.cols));
-        b.cells[i] = calloc(ncells ? ncells : 1, sizeof(**b.cells));
-        ok = b.cols[i] && b.cells[i];
-        for (size_t c = 0; ok && c < v->ncols; c++)
-            b.cols[i][c] = (struct xlsx_column){v->cols[c].zh, xlsx_kind_of(v->cols[c].kind)};
-        for (size_t k = 0; ok && k < ncells; k++) {
-            const char *s =
-                cell_text(&v->cols[k % v->ncols], &v->cells[k], VIEW_XLSX, buf, sizeof(buf));
-            ok = !s || (b.cells[i][k] = strdup(s)) != NULL;
-        }
-        b.sheets[i].cols = b.cols[i];
-        b.sheets[i].cells = (const char *const *)b.cells[i];
-    }
-    char err[600];
-    if (!ok) {
-        fprintf(stderr, "yanxiu: out of memory preparing %s\n", name);
-    } else if (!(ok = xlsx_write(path, b.sheets, n, err, sizeof(err)))) {
-        /* xlsx_write's messages start with the path it wrote: the user knows another name */
-        size_t len = strlen(path);
-        const char *why = strncmp(err, path, len) == 0 && err[len] == ':' ? err + len + 2 : err;
-        fprintf(stderr, "yanxiu: %s: %s\n", name, why);
-    }
-    book_free(&b);
-    return ok;
-}
-
 /* --- output files ------------------------------------------------------------------------ */
 
 bool view_sink_open(struct view_sink *s, const struct view_common *c)
@@ -613,7 +220,7 @@ bool view_sink_open(struct view_sink *s, const struct view_common *c)
     s->c = c;
     s->fp = stdout;
     s->out = (struct outfile){.fd = -1};
-    if (!c->output || c->format == VIEW_XLSX)
+    if (!c->output || c->format == OUT_XLSX)
         return true;
     char err[OUTFILE_ERR_MAX];
     if (!outfile_open(&s->out, c->output, c->force, err, sizeof(err))) {
@@ -652,8 +259,25 @@ int view_sink_close(struct view_sink *s, bool ok)
     return CLI_OK;
 }
 
-/* Writes the views (n of them) as a workbook to c->output. Returns an exit code. */
-int view_output_xlsx(const struct view_common *c, const struct view *const *views, size_t n)
+/*
+ * Writes the tables as the sheets of a workbook at path, the output's temporary or scratch
+ * file (`name` is what the user called it). False (after saying why) on failure.
+ */
+static bool write_xlsx(const char *path, const char *name, const struct out_table *const *tables,
+                       size_t n)
+{
+    char err[600];
+    if (out_write_xlsx(path, tables, n, err, sizeof(err)))
+        return true;
+    /* the messages start with the path written: the user knows another name */
+    size_t len = strlen(path);
+    const char *why = strncmp(err, path, len) == 0 && err[len] == ':' ? err + len + 2 : err;
+    fprintf(stderr, "yanxiu: %s: %s\n", name, why);
+    return false;
+}
+
+/* Writes the tables (n of them) as a workbook to c->output. Returns an exit code. */
+int view_output_xlsx(const struct view_common *c, const struct out_table *const *tables, size_t n)
 {
     struct outfile out;
     char err[OUTFILE_ERR_MAX];
@@ -665,7 +289,7 @@ int view_output_xlsx(const struct view_common *c, const struct view *const *view
         outfile_abort(&out, 0, NULL, 0);
         return xlsx_to_terminal(c->output);
     }
-    if (!write_xlsx(out.tmp, c->output, views, n)) {
+    if (!write_xlsx(out.tmp, c->output, tables, n)) {
         outfile_abort(&out, 0, NULL, 0);
         return CLI_FAILED;
     }
@@ -685,40 +309,25 @@ void view_say_wrote(const struct view_common *c, size_t n, const char *one, cons
 }
 
 /*
- * Prints one view in c->format, to stdout or c->output; `title` (table
+ * Prints one table in c->format, to stdout or c->output; `title` (table
  * format only, may be NULL) goes first. Returns an exit code.
  */
-int view_output(const struct view_common *c, const struct view *v, const char *title)
+int view_output(const struct view_common *c, const struct out_table *t, const char *title)
 {
-    if (v->oom) {
-        fprintf(stderr, "yanxiu: out of memory listing %zu rows\n", v->nrows);
+    if (t->oom) {
+        fprintf(stderr, "yanxiu: out of memory listing %zu rows\n", t->nrows);
         return CLI_FAILED;
     }
-    if (c->format == VIEW_XLSX)
-        return view_output_xlsx(c, &v, 1);
+    if (c->format == OUT_XLSX)
+        return view_output_xlsx(c, &t, 1);
     struct view_sink s;
     if (!view_sink_open(&s, c))
         return CLI_FAILED;
-    bool ok = true;
-    switch (c->format) {
-    case VIEW_TABLE:
-        if (title)
-            fprintf(s.fp, "%s\n", title);
-        ok = view_print_plain(v, VIEW_TABLE, s.fp);
-        break;
-    case VIEW_CSV:
-        if (c->bom)
-            fputs("\xEF\xBB\xBF", s.fp);
-        ok = view_print_plain(v, VIEW_CSV, s.fp);
-        break;
-    case VIEW_JSON:
-        view_json_array(v, 0, s.fp);
-        putc('\n', s.fp);
-        break;
-    case VIEW_XLSX:
-        break;
-    }
-    return view_sink_close(&s, ok);
+    if (c->format == OUT_TABLE && title)
+        fprintf(s.fp, "%s\n", title);
+    if (c->format == OUT_CSV && c->bom)
+        fputs("\xEF\xBB\xBF", s.fp);
+    return view_sink_close(&s, out_print(t, c->format, s.fp));
 }
 
 /* Sends a query; *resp holds a body of case `expect`. Returns an exit code. */

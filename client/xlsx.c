@@ -55,6 +55,8 @@ static double cell_width(const char *s, enum xlsx_kind kind)
             snprintf(buf, sizeof(buf), "%.1f%%", v * 100);
         else if (kind == XLSX_DECIMAL1)
             snprintf(buf, sizeof(buf), "%.1f", v);
+        else if (kind == XLSX_NUMBER)
+            snprintf(buf, sizeof(buf), "%s", s);
         else
             snprintf(buf, sizeof(buf), "%.0f", v);
         return (double)strlen(buf);
@@ -160,7 +162,7 @@ bool xlsx_write(const char *path, const struct xlsx_sheet *sheets, size_t n, cha
         return false;
     }
     lxw_format *bold = workbook_add_format(wb);
-    lxw_format *numfmt[XLSX_PERCENT + 1] = {NULL};
+    lxw_format *numfmt[XLSX_NUMBER + 1] = {NULL}; /* XLSX_NUMBER: General */
     numfmt[XLSX_INTEGER] = workbook_add_format(wb);
     numfmt[XLSX_DECIMAL1] = workbook_add_format(wb);
     numfmt[XLSX_PERCENT] = workbook_add_format(wb);

@@ -3,7 +3,8 @@
  * the district office that files its views in Excel: one sheet per listing,
  * Chinese column headers in bold, the header row frozen and filterable,
  * numbers stored as numbers with a display format ("0" for counts, "0.0"
- * for hours, "0.0%" for rates), columns as wide as their contents.
+ * for hours, "0.0%" for rates, General for other numbers), columns as wide
+ * as their contents.
  */
 #ifndef YANXIU_XLSX_H
 #define YANXIU_XLSX_H
@@ -18,6 +19,7 @@ enum xlsx_kind {
     XLSX_INTEGER,  /* a number shown as "0" (counts, years) */
     XLSX_DECIMAL1, /* a number shown as "0.0" (hours, credits) */
     XLSX_PERCENT,  /* a fraction 0..1 shown as "0.0%" (rates) */
+    XLSX_NUMBER,   /* a number shown as Excel's General format does ("1.25") */
 };
 
 struct xlsx_column {

@@ -401,6 +401,53 @@ run school report list --format csv
 expect list_csv_school_sees_its_own_unit_only \
     '[ $rc = 0 ] && [ "$(printf "%s\n" "$out" | sed 1d | grep -c .)" = 3 ] && ! [[ $out == *$JUNIOR* ]]'
 
+# --- report list in every format: CSV and JSON agree, and a real workbook -------------------
+run dist report list --format json
+list_json=$out
+run dist report list --format csv
+expect list_csv_and_json_agree_on_every_column \
+    '[ $rc = 0 ] && printf "%s" "$out" | LIST_JSON="$list_json" python3 -c "
+import csv, json, os, sys
+rows = list(csv.DictReader(sys.stdin))
+d = json.loads(os.environ[\"LIST_JSON\"])
+assert len(rows) == len(d) == 4, (rows, d)
+for c, j in zip(rows, d):
+    for k, v in c.items():
+        w = j[k]
+        w = (\"yes\" if w else \"no\") if isinstance(w, bool) else str(w)
+        assert v == w, (k, v, w)
+"'
+run dist report list -o "$F/reports.xlsx"
+expect list_to_xlsx_writes_a_workbook \
+    '[ $rc = 0 ] && [ "$out" = "wrote $F/reports.xlsx: 4 reports" ] && python3 -c "
+import sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+assert \"月报\" in z.read(\"xl/workbook.xml\").decode(), z.namelist()
+sheet = z.read(\"xl/worksheets/sheet1.xml\").decode()
+for s in (\"上报单位\", \"教师学时\", \"$CENTRAL\", \"$JUNIOR\", \"voided\", \"<autoFilter ref=\\\"A1:K5\\\"/>\"):
+    assert s in sheet, s
+" "$F/reports.xlsx"'
+run dist report list --format xlsx -o "$F/reports.xlsx"
+expect list_to_an_existing_xlsx_needs_force \
+    '[ $rc = 1 ] && [[ $err == *"reports.xlsx already exists"* ]]'
+
+# The audit log is a listing too: RFC 3339 times in JSON, a workbook with -o FILE.xlsx.
+run dist audit --format json
+expect audit_json_has_rfc3339_times \
+    '[ $rc = 0 ] && json "
+assert len(d) > 0 and all(k in d[-1] for k in (\"at\", \"user\", \"action\", \"outcome\")), d
+assert d[-1][\"at\"][10] == \"T\" and d[-1][\"at\"].endswith(\"+08:00\"), d
+"'
+run dist audit -o "$F/audit.xlsx"
+expect audit_to_xlsx_writes_a_workbook \
+    '[ $rc = 0 ] && [[ $out == "wrote $F/audit.xlsx: "*" entries" ]] && python3 -c "
+import sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+assert \"审计日志\" in z.read(\"xl/workbook.xml\").decode(), z.namelist()
+sheet = z.read(\"xl/worksheets/sheet1.xml\").decode()
+assert \"时间\" in sheet and \"结果\" in sheet and \"<autoFilter ref=\\\"A1:H\" in sheet, sheet[:400]
+" "$F/audit.xlsx"'
+
 # --- what a school account may not do -------------------------------------------------
 before=$(written)
 run school report submit "$F/junior-bom" --month 2026-09 --unit $JUNIOR

@@ -1,7 +1,7 @@
 /*
  * Unit tests of client/out.c: display widths (CJK counts two columns), table
  * alignment, CSV quoting (RFC 4180) and JSON escaping (RFC 8259), each
- * checked against the exact bytes printed.
+ * checked against the exact bytes printed; typed cells in every format.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -28,16 +28,34 @@ static char *render(const struct out_table *t, enum out_format format)
     return buf;
 }
 
+/* A table of text cells (OUT_NUMBER columns take numbers written as text). */
 static struct out_table *table_of(const struct out_column *cols, size_t ncols)
 {
-    struct out_table *t = out_table_new(cols, ncols);
+    struct out_table *t = calloc(1, sizeof(*t));
     assert_non_null(t);
+    *t = (struct out_table){"sheet", cols, ncols, NULL, 0, 0, false};
     return t;
+}
+
+static void free_table(struct out_table *t)
+{
+    out_table_free(t);
+    free(t);
+}
+
+/* Adds a row of strings (NULL: no value). The strings must outlive the table. */
+static bool add_text_row(struct out_table *t, const char *const *cells)
+{
+    struct out_cell row[8];
+    assert_true(t->ncols <= 8);
+    for (size_t c = 0; c < t->ncols; c++)
+        row[c] = cells[c] ? out_text(cells[c]) : (struct out_cell){.null = true};
+    return out_add(t, row);
 }
 
 static void add_row(struct out_table *t, const char *const *cells)
 {
-    assert_true(out_row_add(t, cells));
+    assert_true(add_text_row(t, cells));
 }
 
 static void assert_rendered(const struct out_table *t, enum out_format format, const char *want)
@@ -94,9 +112,9 @@ static void table_aligns_cjk_cells_by_display_width(void **state)
 {
     (void)state;
     static const struct out_column cols[] = {
-        {"name", OUT_STRING, NULL},
-        {"hours", OUT_NUMBER, NULL},
-        {"group", OUT_STRING, NULL},
+        {"name", NULL, OUT_TEXT, NULL},
+        {"hours", NULL, OUT_NUMBER, NULL},
+        {"group", NULL, OUT_TEXT, NULL},
     };
     struct out_table *t = table_of(cols, 3);
     add_row(t, (const char *[]){"东城区", "12", "语文"});
@@ -107,15 +125,15 @@ static void table_aligns_cjk_cells_by_display_width(void **state)
                     "------  -----  -----\n"
                     "东城区     12  语文\n"
                     "ab        3.5  math\n");
-    out_table_free(t);
+    free_table(t);
 }
 
 static void table_uses_the_heading_where_one_is_given(void **state)
 {
     (void)state;
     static const struct out_column cols[] = {
-        {"at", OUT_STRING, "time"},
-        {"user", OUT_STRING, NULL},
+        {"at", NULL, OUT_TEXT, "time"},
+        {"user", NULL, OUT_TEXT, NULL},
     };
     struct out_table *t = table_of(cols, 2);
     add_row(t, (const char *[]){"2026-11-23 19:05:01", "d1"});
@@ -126,15 +144,15 @@ static void table_uses_the_heading_where_one_is_given(void **state)
     /* CSV and JSON keep the name. */
     assert_rendered(t, OUT_CSV, "at,user\n2026-11-23 19:05:01,d1\n");
     assert_rendered(t, OUT_JSON, "[\n  {\"at\": \"2026-11-23 19:05:01\", \"user\": \"d1\"}\n]\n");
-    out_table_free(t);
+    free_table(t);
 }
 
 static void table_escapes_control_characters_and_keeps_columns(void **state)
 {
     (void)state;
     static const struct out_column cols[] = {
-        {"a", OUT_STRING, NULL},
-        {"b", OUT_STRING, NULL},
+        {"a", NULL, OUT_TEXT, NULL},
+        {"b", NULL, OUT_TEXT, NULL},
     };
     struct out_table *t = table_of(cols, 2);
     add_row(t, (const char *[]){"x\ny", "1"});
@@ -147,27 +165,28 @@ static void table_escapes_control_characters_and_keeps_columns(void **state)
                     "x\\ny      1\n"
                     "\\x1b[31m  2\n"
                     "          3\n");
-    out_table_free(t);
+    free_table(t);
 }
 
 static void table_shows_a_bad_byte_as_the_replacement_character(void **state)
 {
     (void)state;
-    static const struct out_column cols[] = {{"v", OUT_STRING, NULL}, {"w", OUT_STRING, NULL}};
+    static const struct out_column cols[] = {{"v", NULL, OUT_TEXT, NULL},
+                                             {"w", NULL, OUT_TEXT, NULL}};
     struct out_table *t = table_of(cols, 2);
     add_row(t, (const char *[]){"a\xFF", "z"});
     assert_rendered(t, OUT_TABLE, "v   w\n--  -\na\xEF\xBF\xBD  z\n");
-    out_table_free(t);
+    free_table(t);
 }
 
 static void table_without_rows_prints_the_headings(void **state)
 {
     (void)state;
-    static const struct out_column cols[] = {{"user", OUT_STRING, NULL}};
+    static const struct out_column cols[] = {{"user", NULL, OUT_TEXT, NULL}};
     struct out_table *t = table_of(cols, 1);
-    assert_int_equal(out_rows(t), 0);
+    assert_int_equal(t->nrows, 0);
     assert_rendered(t, OUT_TABLE, "user\n----\n");
-    out_table_free(t);
+    free_table(t);
 }
 
 /* --- CSV ------------------------------------------------------------------------------ */
@@ -176,8 +195,8 @@ static void csv_quotes_only_what_needs_it(void **state)
 {
     (void)state;
     static const struct out_column cols[] = {
-        {"text", OUT_STRING, NULL},
-        {"n", OUT_NUMBER, NULL},
+        {"text", NULL, OUT_TEXT, NULL},
+        {"n", NULL, OUT_NUMBER, NULL},
     };
     struct out_table *t = table_of(cols, 2);
     add_row(t, (const char *[]){"plain", "1"});
@@ -198,7 +217,7 @@ static void csv_quotes_only_what_needs_it(void **state)
                     " spaced ,-6.5\n"
                     "东城区,\n"
                     ",0\n");
-    out_table_free(t);
+    free_table(t);
 }
 
 /* --- JSON ------------------------------------------------------------------------------ */
@@ -206,7 +225,7 @@ static void csv_quotes_only_what_needs_it(void **state)
 static void json_escapes_strings(void **state)
 {
     (void)state;
-    static const struct out_column cols[] = {{"s", OUT_STRING, NULL}};
+    static const struct out_column cols[] = {{"s", NULL, OUT_TEXT, NULL}};
     struct out_table *t = table_of(cols, 1);
     add_row(t, (const char *[]){"quote \" backslash \\ slash /"});
     add_row(t, (const char *[]){"\b\f\n\r\t"});
@@ -223,15 +242,15 @@ static void json_escapes_strings(void **state)
                     "  {\"s\": \"bad \\ufffd byte\"},\n"
                     "  {\"s\": \"line\\u2028sep\"}\n"
                     "]\n");
-    out_table_free(t);
+    free_table(t);
 }
 
 static void json_writes_numbers_bare_and_missing_values_as_null(void **state)
 {
     (void)state;
     static const struct out_column cols[] = {
-        {"district_code", OUT_STRING, NULL},
-        {"hours", OUT_NUMBER, NULL},
+        {"district_code", NULL, OUT_TEXT, NULL},
+        {"hours", NULL, OUT_NUMBER, NULL},
     };
     struct out_table *t = table_of(cols, 2);
     add_row(t, (const char *[]){"110101", "12.5"});
@@ -241,16 +260,16 @@ static void json_writes_numbers_bare_and_missing_values_as_null(void **state)
                     "  {\"district_code\": \"110101\", \"hours\": 12.5},\n"
                     "  {\"district_code\": null, \"hours\": null}\n"
                     "]\n");
-    out_table_free(t);
+    free_table(t);
 }
 
 static void json_without_rows_is_an_empty_array(void **state)
 {
     (void)state;
-    static const struct out_column cols[] = {{"s", OUT_STRING, NULL}};
+    static const struct out_column cols[] = {{"s", NULL, OUT_TEXT, NULL}};
     struct out_table *t = table_of(cols, 1);
     assert_rendered(t, OUT_JSON, "[]\n");
-    out_table_free(t);
+    free_table(t);
 }
 
 /* --- rows and formats ----------------------------------------------------------------- */
@@ -258,19 +277,19 @@ static void json_without_rows_is_an_empty_array(void **state)
 static void row_with_a_non_number_in_a_number_column_is_refused(void **state)
 {
     (void)state;
-    static const struct out_column cols[] = {{"n", OUT_NUMBER, NULL}};
+    static const struct out_column cols[] = {{"n", NULL, OUT_NUMBER, NULL}};
     struct out_table *t = table_of(cols, 1);
     static const char *const bad[] = {"12a", "", "01", "1.", ".5", "+1", "1e", "NaN", "0x10"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         errno = 0;
-        assert_false(out_row_add(t, (const char *[]){bad[i]}));
+        assert_false(add_text_row(t, (const char *[]){bad[i]}));
         assert_int_equal(errno, EINVAL);
     }
     static const char *const good[] = {"0", "-0", "12", "-3.5", "1e3", "2.5E-4"};
     for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
-        assert_true(out_row_add(t, (const char *[]){good[i]}));
-    assert_int_equal(out_rows(t), sizeof(good) / sizeof(good[0]));
-    out_table_free(t);
+        assert_true(add_text_row(t, (const char *[]){good[i]}));
+    assert_int_equal(t->nrows, sizeof(good) / sizeof(good[0]));
+    free_table(t);
 }
 
 static void format_names_parse(void **state)
@@ -283,9 +302,177 @@ static void format_names_parse(void **state)
     assert_int_equal(f, OUT_CSV);
     assert_true(out_parse_format("json", &f));
     assert_int_equal(f, OUT_JSON);
+    assert_true(out_parse_format("xlsx", &f));
+    assert_int_equal(f, OUT_XLSX);
     assert_false(out_parse_format("JSON", &f));
     assert_false(out_parse_format("", &f));
     assert_false(out_parse_format("xml", &f));
+}
+
+/* --- typed cells ----------------------------------------------------------------------- */
+
+/* A listing of every kind but reasons, as report list and the views fill it. */
+static const struct out_column typed_cols[] = {
+    {"unit_code", "上报单位", OUT_TEXT, NULL}, {"version", "版本", OUT_COUNT, NULL},
+    {"on_time", "按时", OUT_BOOL, NULL},       {"teacher_hours", "教师学时", OUT_DECIMAL, NULL},
+    {"hours", "学时", OUT_HOURS, NULL},        {"rate", "达标率", OUT_RATE, NULL},
+    {"status", "状态", OUT_STATUS, NULL},      {"items", "项目", OUT_LIST, NULL},
+};
+enum { NTYPED = sizeof(typed_cols) / sizeof(typed_cols[0]) };
+
+static char *typed_items[] = {"师德", "a,b"};
+
+static void fill_typed(struct out_table *t)
+{
+    *t = (struct out_table){"月报", typed_cols, NTYPED, NULL, 0, 0, false};
+    const struct out_cell r1[NTYPED] = {
+        out_text("4114230001"),
+        out_num(2),
+        out_num(1),
+        out_num(720.25),
+        out_num(40.5),
+        out_num(0.875),
+        out_text("non_compliant"),
+        out_list(typed_items, 2),
+    };
+    const struct out_cell r2[NTYPED] = {
+        out_text("城关镇"),    out_num(1),     out_num(0), out_num(0), out_num(72), out_num(1),
+        out_text("compliant"), {.null = true},
+    };
+    assert_true(out_add(t, r1));
+    assert_true(out_add(t, r2));
+}
+
+static void typed_cells_in_a_table_read_for_people(void **state)
+{
+    (void)state;
+    struct out_table t;
+    fill_typed(&t);
+    assert_rendered(
+        &t, OUT_TABLE,
+        "unit_code   version  on_time  teacher_hours  hours  rate    status  items\n"
+        "----------  -------  -------  -------------  -----  ------  ------  ---------\n"
+        "4114230001        2  yes             720.25   40.5   87.5%  未达标  师德; a,b\n"
+        "城关镇            1  no                   0   72.0  100.0%  达标    \n");
+    out_table_free(&t);
+}
+
+static void typed_cells_in_csv_and_json_agree(void **state)
+{
+    (void)state;
+    struct out_table t;
+    fill_typed(&t);
+    assert_rendered(&t, OUT_CSV,
+                    "unit_code,version,on_time,teacher_hours,hours,rate,status,items\n"
+                    "4114230001,2,yes,720.25,40.5,87.5%,non_compliant,\"师德; a,b\"\n"
+                    "城关镇,1,no,0,72.0,100.0%,compliant,\n");
+    assert_rendered(&t, OUT_JSON,
+                    "[\n"
+                    "  {\"unit_code\": \"4114230001\", \"version\": 2, \"on_time\": true, "
+                    "\"teacher_hours\": 720.25, \"hours\": 40.5, \"rate\": 0.875, "
+                    "\"status\": \"non_compliant\", \"items\": [\"师德\", \"a,b\"]},\n"
+                    "  {\"unit_code\": \"城关镇\", \"version\": 1, \"on_time\": false, "
+                    "\"teacher_hours\": 0, \"hours\": 72, \"rate\": 1, \"status\": \"compliant\", "
+                    "\"items\": null}\n"
+                    "]\n");
+    /* The CSV header is the JSON keys, in the same order. */
+    char *csv = render(&t, OUT_CSV), *json = render(&t, OUT_JSON);
+    char *header = strtok(csv, "\n");
+    const char *at = json;
+    for (char *key = strtok(header, ","); key; key = strtok(NULL, ",")) {
+        char quoted[64];
+        snprintf(quoted, sizeof(quoted), "\"%s\": ", key);
+        const char *found = strstr(at, quoted);
+        assert_non_null(found);
+        at = found + strlen(quoted);
+    }
+    /* ... and nothing else in the first object. */
+    assert_true(strstr(at, "}") < strstr(at, "\"unit_code\""));
+    free(csv);
+    free(json);
+    out_table_free(&t);
+}
+
+static void a_table_is_not_printed_as_a_workbook(void **state)
+{
+    (void)state;
+    struct out_table t;
+    fill_typed(&t);
+    FILE *fp = tmpfile();
+    assert_non_null(fp);
+    errno = 0;
+    assert_false(out_print(&t, OUT_XLSX, fp));
+    assert_int_equal(errno, EINVAL);
+    fclose(fp);
+    out_table_free(&t);
+}
+
+static void decimals_read_as_people_write_them(void **state)
+{
+    (void)state;
+    char buf[64];
+    assert_string_equal(out_decimal(2, buf, sizeof(buf)), "2");
+    assert_string_equal(out_decimal(1.5, buf, sizeof(buf)), "1.5");
+    assert_string_equal(out_decimal(0.25, buf, sizeof(buf)), "0.25");
+    assert_string_equal(out_decimal(-3.5, buf, sizeof(buf)), "-3.5");
+    assert_string_equal(out_decimal(-0.001, buf, sizeof(buf)), "0");
+}
+
+/* --- the JSON writer ---------------------------------------------------------------------- */
+
+static void json_writer_nests_indented_and_one_line_containers(void **state)
+{
+    (void)state;
+    struct out_table t;
+    fill_typed(&t);
+    t.nrows = 1;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *fp = open_memstream(&buf, &len);
+    assert_non_null(fp);
+    struct out_json j = {.fp = fp};
+    out_json_open(&j, NULL, '{', false);
+    out_json_str(&j, "unit_code", "4114230001");
+    out_json_uint(&j, "version", 3);
+    out_json_bool(&j, "replayed", false);
+    out_json_number_text(&j, "teacher_hours", "1.5");
+    out_json_double(&j, "rate", 0.875, false);
+    out_json_open(&j, "flags", '[', false);
+    out_json_close(&j);
+    out_json_open(&j, "added", '[', false);
+    out_json_str(&j, NULL, "A01");
+    out_json_close(&j);
+    out_json_row(&j, "first", &t, 0);
+    out_json_rows(&j, "rows", &t);
+    out_json_null(&j, "diff");
+    out_json_close(&j);
+    assert_int_equal(fclose(fp), 0);
+    const char *row = "{\"unit_code\": \"4114230001\", \"version\": 2, \"on_time\": true, "
+                      "\"teacher_hours\": 720.25, \"hours\": 40.5, \"rate\": 0.875, "
+                      "\"status\": \"non_compliant\", \"items\": [\"师德\", \"a,b\"]}";
+    char want[2048];
+    snprintf(want, sizeof(want),
+             "{\n"
+             "  \"unit_code\": \"4114230001\",\n"
+             "  \"version\": 3,\n"
+             "  \"replayed\": false,\n"
+             "  \"teacher_hours\": 1.5,\n"
+             "  \"rate\": 0.875,\n"
+             "  \"flags\": [],\n"
+             "  \"added\": [\n"
+             "    \"A01\"\n"
+             "  ],\n"
+             "  \"first\": %s,\n"
+             "  \"rows\": [\n"
+             "    %s\n"
+             "  ],\n"
+             "  \"diff\": null\n"
+             "}\n",
+             row, row);
+    assert_string_equal(buf, want);
+    free(buf);
+    t.nrows = 2;
+    out_table_free(&t);
 }
 
 int main(void)
@@ -306,6 +493,11 @@ int main(void)
         cmocka_unit_test(json_without_rows_is_an_empty_array),
         cmocka_unit_test(row_with_a_non_number_in_a_number_column_is_refused),
         cmocka_unit_test(format_names_parse),
+        cmocka_unit_test(typed_cells_in_a_table_read_for_people),
+        cmocka_unit_test(typed_cells_in_csv_and_json_agree),
+        cmocka_unit_test(a_table_is_not_printed_as_a_workbook),
+        cmocka_unit_test(decimals_read_as_people_write_them),
+        cmocka_unit_test(json_writer_nests_indented_and_one_line_containers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

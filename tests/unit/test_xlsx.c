@@ -1,9 +1,10 @@
 /*
- * Unit tests of client/xlsx.c: a workbook is written, then read back as what
- * it is — a zip of XML files — with a small reader of our own (zlib inflates)
- * so that the test needs no unzip program: the Chinese headers in bold, the
- * frozen header row, numbers stored as numbers with their formats, the
- * filter, the sheet names; and the refusals.
+ * Unit tests of client/xlsx.c, and of a listing (out.h) written as a
+ * workbook: a workbook is written, then read back as what it is — a zip of
+ * XML files — with a small reader of our own (zlib inflates) so that the test
+ * needs no unzip program: the Chinese headers in bold, the frozen header row,
+ * numbers stored as numbers with their formats, the filter, the sheet names;
+ * and the refusals.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -19,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include "out.h"
 #include "xlsx.h"
 
 /* --- reading the zip back ------------------------------------------------------------------ */
@@ -285,6 +287,64 @@ static void an_unwritable_place_is_an_error(void **state)
     assert_non_null(strstr(err, path));
 }
 
+/* A listing as report list fills it (text, counts, booleans, decimals, a status, no value). */
+static void a_listing_writes_its_typed_cells_as_a_sheet(void **state)
+{
+    struct dir *d = *state;
+    static const struct out_column cols[] = {
+        {"unit_code", "上报单位", OUT_TEXT, NULL}, {"version", "版本", OUT_COUNT, NULL},
+        {"on_time", "按时", OUT_BOOL, NULL},       {"teacher_hours", "教师学时", OUT_DECIMAL, NULL},
+        {"status", "学时状态", OUT_STATUS, NULL},  {"at", NULL, OUT_TEXT, "time"},
+    };
+    struct out_table t = {"月报", cols, 6, NULL, 0, 0, false};
+    const struct out_cell r1[] = {
+        out_text("4114230001"),    out_num(2),    out_num(1), out_num(720.25),
+        out_text("non_compliant"), {.null = true}};
+    const struct out_cell r2[] = {
+        out_text("4114230002"),      out_num(1), out_num(0), out_num(0.5), out_text("compliant"),
+        out_text("2026-11-05 23:59")};
+    assert_true(out_add(&t, r1));
+    assert_true(out_add(&t, r2));
+    const struct out_table *const one[] = {&t};
+    char err[300] = "";
+    assert_true(out_write_xlsx(d->file, one, 1, err, sizeof(err)));
+    assert_string_equal(err, "");
+    out_table_free(&t);
+
+    char *wb = zip_member(d->file, "xl/workbook.xml");
+    assert_non_null(wb);
+    assert_non_null(strstr(wb, "<sheet name=\"月报\""));
+    free(wb);
+    char *xml = zip_member(d->file, "xl/worksheets/sheet1.xml");
+    assert_non_null(xml);
+    /* The Excel headers (the table heading where there is none), numbers as numbers,
+       booleans and statuses in Chinese. */
+    static const char *const want[] = {
+        "上报单位",  "教师学时",      "<t>time</t>", "<t>4114230001</t>",
+        "<v>2</v>",  "<v>720.25</v>", "<v>0.5</v>",  "<t>是</t>",
+        "<t>否</t>", "<t>未达标</t>", "<t>达标</t>",
+    };
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+        if (!strstr(xml, want[i]))
+            fail_msg("the sheet has no %s: %s", want[i], xml);
+    assert_null(strstr(xml, "r=\"F2\"")); /* no value: no cell */
+    assert_non_null(strstr(xml, "r=\"F3\""));
+    assert_non_null(strstr(xml, "<autoFilter ref=\"A1:F3\"/>"));
+    free(xml);
+}
+
+static void a_listing_out_of_memory_is_not_written(void **state)
+{
+    struct dir *d = *state;
+    static const struct out_column cols[] = {{"unit_code", "上报单位", OUT_TEXT, NULL}};
+    struct out_table t = {"月报", cols, 1, NULL, 0, 0, true};
+    const struct out_table *const one[] = {&t};
+    char err[300] = "";
+    assert_false(out_write_xlsx(d->file, one, 1, err, sizeof(err)));
+    assert_non_null(strstr(err, "out of memory"));
+    assert_int_equal(access(d->file, F_OK), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -299,6 +359,10 @@ int main(void)
                                         remove_dir),
         cmocka_unit_test_setup_teardown(no_sheets_is_refused, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(an_unwritable_place_is_an_error, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(a_listing_writes_its_typed_cells_as_a_sheet, make_dir,
+                                        remove_dir),
+        cmocka_unit_test_setup_teardown(a_listing_out_of_memory_is_not_written, make_dir,
+                                        remove_dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
