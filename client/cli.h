@@ -12,9 +12,8 @@
 
 #include "out.h"
 #include "session_file.h"
+#include "yx_common.h"
 #include "yxc.h"
-
-#define CLI_MUST_CHECK __attribute__((warn_unused_result))
 
 /* Exit codes, as documented in `yanxiu --help`. */
 enum {
@@ -83,15 +82,15 @@ int cli_usage_error(const struct cli *cli, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* False (after saying so) when operands are left over after the options. */
-bool cli_no_operands(const struct cli *cli, int argc, char **argv) CLI_MUST_CHECK;
+bool cli_no_operands(const struct cli *cli, int argc, char **argv) YX_MUST_CHECK;
 
 /* Parses a whole number in [min, max] given to `option`. False after saying why. */
 bool cli_parse_long(const struct cli *cli, const char *option, const char *arg, long min, long max,
-                    long *out) CLI_MUST_CHECK;
+                    long *out) YX_MUST_CHECK;
 
 /* Parses the value of --format. False after saying what it accepts. */
 bool cli_parse_format(const struct cli *cli, const char *arg,
-                      enum out_format *format) CLI_MUST_CHECK;
+                      enum out_format *format) YX_MUST_CHECK;
 
 /* Prints a listing to stdout in `format`. Returns an exit code (CLI_FAILED, after saying
    so, when the output could not be written). */
@@ -109,7 +108,7 @@ int cli_report(const struct cli *cli, const struct yxc_error *err);
  * the token is set on cli->conn and cli->me->whoami_reply->identity holds
  * the caller's identity.
  */
-int cli_open_session(struct cli *cli) CLI_MUST_CHECK;
+int cli_open_session(struct cli *cli) YX_MUST_CHECK;
 
 /* How often a write with an idempotency key is sent again by itself (cli_call_keyed). */
 #define CLI_KEYED_RETRIES 3
@@ -129,7 +128,7 @@ int cli_open_session(struct cli *cli) CLI_MUST_CHECK;
  */
 int cli_call_keyed(struct cli *cli, Yanxiu__V1__Envelope *req, const char *what,
                    const char *key_option, const char *key,
-                   Yanxiu__V1__Envelope **resp) CLI_MUST_CHECK;
+                   Yanxiu__V1__Envelope **resp) YX_MUST_CHECK;
 
 /* Closes the connection and frees the answers kept in cli. Safe to call twice. */
 void cli_close(struct cli *cli);

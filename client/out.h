@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#define OUT_MUST_CHECK __attribute__((warn_unused_result))
+#include "yx_common.h"
 
 /* The words --format accepts, for usage texts and error messages. */
 #define OUT_FORMAT_CHOICES "table, csv or json"
@@ -39,7 +39,7 @@ struct out_column {
 struct out_table;
 
 /* Copies the column array (not the names). NULL when memory runs out. */
-struct out_table *out_table_new(const struct out_column *cols, size_t ncols) OUT_MUST_CHECK;
+struct out_table *out_table_new(const struct out_column *cols, size_t ncols) YX_MUST_CHECK;
 
 void out_table_free(struct out_table *t); /* NULL is fine */
 
@@ -49,15 +49,15 @@ void out_table_free(struct out_table *t); /* NULL is fine */
  * unchanged) when memory runs out, or when a number cell is not a JSON
  * number (errno EINVAL; a bug in the caller).
  */
-bool out_row_add(struct out_table *t, const char *const *cells) OUT_MUST_CHECK;
+bool out_row_add(struct out_table *t, const char *const *cells) YX_MUST_CHECK;
 
 size_t out_rows(const struct out_table *t);
 
 /* Parses "table", "csv" or "json". False for anything else. */
-bool out_parse_format(const char *name, enum out_format *format) OUT_MUST_CHECK;
+bool out_parse_format(const char *name, enum out_format *format) YX_MUST_CHECK;
 
 /* Prints the table. False when writing to fp failed (e.g. a full disk; errno says why). */
-bool out_print(const struct out_table *t, enum out_format format, FILE *fp) OUT_MUST_CHECK;
+bool out_print(const struct out_table *t, enum out_format format, FILE *fp) YX_MUST_CHECK;
 
 /* Writes s as a JSON string literal (quotes included). Bytes that are not UTF-8
    become U+FFFD, control characters are escaped, so the output stays valid JSON. */

@@ -174,9 +174,8 @@ static double elapsed_ms(const struct timespec *start)
 static void req_end(struct rpc_req *req, int code)
 {
     struct server *srv = req->srv;
-    log_info("request conn=%llu id=%llu method=%s code=%s duration=%.3fms%s", req->conn_id,
-             (unsigned long long)req->id, req->method ? req->method->name : "?",
-             frame_code_name(code), elapsed_ms(&req->start), req->conn ? "" : " (client gone)");
+    rpc_log_info(req, " code=%s duration=%.3fms%s", frame_code_name(code), elapsed_ms(&req->start),
+                 req->conn ? "" : " (client gone)");
     struct conn *c = req->conn;
     if (c)
         TAILQ_REMOVE(&c->reqs, req, link);
@@ -282,8 +281,7 @@ static bool has_idempotency_key(const struct rpc_req *req)
 static enum rpc_status fail_unknown(struct rpc_req *req, const struct db_outcome *out)
 {
     const char *name = req->method ? req->method->name : "?";
-    log_warn("request conn=%llu id=%llu method=%s: outcome unknown: %s", req->conn_id,
-             (unsigned long long)req->id, name, out->message);
+    rpc_log_warn(req, ": outcome unknown: %s", out->message);
     char msg[1024];
     snprintf(msg, sizeof(msg), "%s: %s; %s", name, out->message,
              has_idempotency_key(req)
@@ -308,9 +306,8 @@ enum rpc_status rpc_fail_db(struct rpc_req *req, const struct db_outcome *out)
     if (out->code == YANXIU__V1__CODE__UNAUTHENTICATED && req->has_session)
         session_cache_drop(req->session.token_hash);
     if (out->code == YANXIU__V1__CODE__INTERNAL) {
-        log_error("request conn=%llu id=%llu method=%s: database error %s: %s%s%s", req->conn_id,
-                  (unsigned long long)req->id, name, out->sqlstate, out->message,
-                  out->detail[0] ? " DETAIL: " : "", out->detail);
+        rpc_log_error(req, ": database error %s: %s%s%s", out->sqlstate, out->message,
+                      out->detail[0] ? " DETAIL: " : "", out->detail);
         return rpc_fail(req, out->code,
                         "internal error in %s; the server log has the details (request %llu)", name,
                         (unsigned long long)req->id);

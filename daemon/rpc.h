@@ -15,6 +15,7 @@
 
 #include "db.h"
 #include "frame.h"
+#include "log.h"
 #include "session.h"
 #include "yx_common.h"
 
@@ -31,7 +32,7 @@ struct rpc_violations;
  */
 enum rpc_status { RPC_ANSWERED, RPC_PENDING };
 
-typedef enum rpc_status (*rpc_handler)(struct rpc_req *req);
+typedef enum rpc_status (*rpc_handler)(struct rpc_req *req) YX_MUST_CHECK;
 
 struct rpc_method {
     Yanxiu__V1__Envelope__BodyCase body; /* the request's oneof case */
@@ -68,6 +69,19 @@ struct rpc_req {
 };
 
 TAILQ_HEAD(rpc_req_list, rpc_req);
+
+/*
+ * Log lines about a request (as pgbouncer's slog_*): "request conn=C id=I
+ * method=M" and the message, which starts with its own separator (": why"
+ * or " code=..."). The level is tested before anything is formatted.
+ */
+#define rpc_log(lvl, req, fmt, ...)                                                                \
+    log_at((lvl), "request conn=%llu id=%llu method=%s" fmt, (req)->conn_id,                       \
+           (unsigned long long)(req)->id, (req)->method ? (req)->method->name : "?",               \
+           ##__VA_ARGS__)
+#define rpc_log_error(req, ...) rpc_log(LOG_ERROR, req, __VA_ARGS__)
+#define rpc_log_warn(req, ...)  rpc_log(LOG_WARN, req, __VA_ARGS__)
+#define rpc_log_info(req, ...)  rpc_log(LOG_INFO, req, __VA_ARGS__)
 
 /*
  * Decodes one frame body from `c` and runs its handler. Returns false when
