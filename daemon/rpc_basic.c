@@ -76,7 +76,7 @@ enum rpc_status rpc_basic_ping(struct rpc_req *req)
                  "the database is not reachable for logins (login_conninfo); try again later");
         return RPC_ANSWERED;
     }
-    struct db_job *job = db_job_new(ping_db_done, req);
+    struct db_job *job = rpc_job_for(req, ping_db_done, req, NULL);
     if (!job || !db_job_add(job, "ping_db", 0, NULL)) {
         db_job_free(job);
         return rpc_fail_oom(req);
