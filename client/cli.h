@@ -15,9 +15,8 @@
 #include "cli_session.h"
 #include "out.h"
 #include "session_file.h"
+#include "yx_common.h"
 #include "yxc.h"
-
-#define CLI_MUST_CHECK __attribute__((warn_unused_result))
 
 /* Exit codes, as documented in `yanxiu --help`. */
 enum {
@@ -90,15 +89,15 @@ int cli_usage_error(const struct cli *cli, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* False (after saying so) when operands are left over after the options. */
-bool cli_no_operands(const struct cli *cli, int argc, char **argv) CLI_MUST_CHECK;
+bool cli_no_operands(const struct cli *cli, int argc, char **argv) YX_MUST_CHECK;
 
 /* Parses a whole number in [min, max] given to `option`. False after saying why. */
 bool cli_parse_long(const struct cli *cli, const char *option, const char *arg, long min, long max,
-                    long *out) CLI_MUST_CHECK;
+                    long *out) YX_MUST_CHECK;
 
 /* Parses the value of --format. False after saying what it accepts. */
 bool cli_parse_format(const struct cli *cli, const char *arg,
-                      enum out_format *format) CLI_MUST_CHECK;
+                      enum out_format *format) YX_MUST_CHECK;
 
 /* Prints a table to stdout as a table, CSV or JSON (not xlsx: a listing with -o goes through
    view_output). Returns an exit code (CLI_FAILED, after saying so, when the output could not

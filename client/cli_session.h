@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "yx_common.h"
 #include "yxc.h"
 
 struct cli;
@@ -72,7 +73,7 @@ void cli_warn_other_server(const struct cli *cli);
  * connection). On CLI_OK the token is set on cli->conn and
  * cli->me->whoami_reply->identity holds the caller's identity.
  */
-int cli_open_session(struct cli *cli) __attribute__((warn_unused_result));
+int cli_open_session(struct cli *cli) YX_MUST_CHECK;
 
 /* How often a write with an idempotency key is sent again by itself (cli_call_keyed). */
 #define CLI_KEYED_RETRIES 3
@@ -92,6 +93,6 @@ int cli_open_session(struct cli *cli) __attribute__((warn_unused_result));
  */
 int cli_call_keyed(struct cli *cli, Yanxiu__V1__Envelope *req, const char *what,
                    const char *key_option, const char *key, Yanxiu__V1__Envelope **resp)
-    __attribute__((warn_unused_result));
+    YX_MUST_CHECK;
 
 #endif

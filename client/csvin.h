@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define CSVIN_MUST_CHECK __attribute__((warn_unused_result))
+#include "yx_common.h"
 
 /* Files larger than this are refused before parsing (a month's report is far smaller). */
 #define CSVIN_MAX_FILE_BYTES ((size_t)64 << 20)
@@ -52,7 +52,7 @@ struct csvin_table;
  * Parses "auto", "utf-8"/"utf8", "gb18030" or "gbk" (read as GB18030, its
  * superset), in any ASCII case. False for anything else, *e unchanged.
  */
-bool csvin_parse_encoding(const char *s, enum csvin_encoding *e) CSVIN_MUST_CHECK;
+bool csvin_parse_encoding(const char *s, enum csvin_encoding *e) YX_MUST_CHECK;
 
 /* "auto", "utf-8" or "gb18030". */
 const char *csvin_encoding_name(enum csvin_encoding e);
@@ -77,13 +77,13 @@ const char *csvin_encoding_name(enum csvin_encoding e);
  */
 struct csvin_table *csvin_read(const char *path, enum csvin_encoding enc,
                                const struct csvin_column *cols, size_t ncols,
-                               struct csvin_error *err) CSVIN_MUST_CHECK;
+                               struct csvin_error *err) YX_MUST_CHECK;
 
 /* The same for bytes already in memory (e.g. stdin); `name` stands for the file in
    messages. The bytes are not kept. */
 struct csvin_table *csvin_read_mem(const char *name, const void *data, size_t len,
                                    enum csvin_encoding enc, const struct csvin_column *cols,
-                                   size_t ncols, struct csvin_error *err) CSVIN_MUST_CHECK;
+                                   size_t ncols, struct csvin_error *err) YX_MUST_CHECK;
 
 void csvin_free(struct csvin_table *t); /* NULL is fine */
 
@@ -119,6 +119,6 @@ enum csvin_encoding csvin_encoding_used(const struct csvin_table *t);
  * file is then removed). False with *err filled (err may be NULL).
  */
 bool csvin_write_template(const char *path, const struct csvin_column *cols, size_t ncols,
-                          bool chinese_headers, bool bom, struct csvin_error *err) CSVIN_MUST_CHECK;
+                          bool chinese_headers, bool bom, struct csvin_error *err) YX_MUST_CHECK;
 
 #endif

@@ -13,9 +13,8 @@
 
 #include "cli.h"
 #include "csvin.h"
+#include "yx_common.h"
 #include "yxc.h"
-
-#define IMPORT_MUST_CHECK __attribute__((warn_unused_result))
 
 /* A file being imported, and the problems found in it so far. */
 struct import_file {
@@ -57,7 +56,7 @@ int import_rejected(const struct import_file *f, const char *why);
  * its header is refused. Returns an exit code, having said what is wrong;
  * f->t is NULL unless CLI_OK.
  */
-int import_read(struct import_file *f, enum csvin_encoding enc) IMPORT_MUST_CHECK;
+int import_read(struct import_file *f, enum csvin_encoding enc) YX_MUST_CHECK;
 
 /*
  * Lists every code of column `col` that repeats an earlier row's as a
@@ -65,7 +64,7 @@ int import_read(struct import_file *f, enum csvin_encoding enc) IMPORT_MUST_CHEC
  * 3)"); `what` names the code's owner ("school"). Empty codes are left to
  * the server. False when memory ran out (nothing listed).
  */
-bool import_check_duplicates(struct import_file *f, size_t col, const char *what) IMPORT_MUST_CHECK;
+bool import_check_duplicates(struct import_file *f, size_t col, const char *what) YX_MUST_CHECK;
 
 /*
  * The yes/no flag in column `col` of `row`: yes/no, 是/否, 1/0, true/false
@@ -102,7 +101,6 @@ void import_print_violation(struct import_file *f, const Yanxiu__V1__FieldViolat
  * server's summary (f->print_violation, when set, prints the violations).
  * Returns an exit code, having said what went wrong.
  */
-int import_send(struct cli *cli, struct import_file *f,
-                Yanxiu__V1__Envelope *req) IMPORT_MUST_CHECK;
+int import_send(struct cli *cli, struct import_file *f, Yanxiu__V1__Envelope *req) YX_MUST_CHECK;
 
 #endif

@@ -13,8 +13,7 @@
 #include <stdio.h>
 
 #include "yanxiu.pb-c.h"
-
-#define OUT_MUST_CHECK __attribute__((warn_unused_result))
+#include "yx_common.h"
 
 /* The words --format accepts, for usage texts and error messages. */
 #define OUT_FORMAT_CHOICES "table, csv, json or xlsx"
@@ -27,7 +26,7 @@ enum out_format {
 };
 
 /* Parses "table", "csv", "json" or "xlsx". False for anything else. */
-bool out_parse_format(const char *name, enum out_format *format) OUT_MUST_CHECK;
+bool out_parse_format(const char *name, enum out_format *format) YX_MUST_CHECK;
 
 /* --- the table model ---------------------------------------------------------------------- */
 
@@ -117,7 +116,7 @@ const char *out_decimal(double v, char *buf, size_t cap);
  * a JSON array (then a newline). False when memory ran out or writing to fp
  * failed (errno says why). Not OUT_XLSX (errno EINVAL): see out_write_xlsx.
  */
-bool out_print(const struct out_table *t, enum out_format format, FILE *fp) OUT_MUST_CHECK;
+bool out_print(const struct out_table *t, enum out_format format, FILE *fp) YX_MUST_CHECK;
 
 /*
  * Writes the tables (n of them, at least one) as the sheets of a new workbook
@@ -125,7 +124,7 @@ bool out_print(const struct out_table *t, enum out_format format, FILE *fp) OUT_
  * bytes).
  */
 bool out_write_xlsx(const char *path, const struct out_table *const *tables, size_t n, char *err,
-                    size_t errlen) OUT_MUST_CHECK;
+                    size_t errlen) YX_MUST_CHECK;
 
 /*
  * Terminal columns `s` takes in a table: East Asian wide characters (CJK,

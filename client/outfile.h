@@ -17,7 +17,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#define OUTFILE_MUST_CHECK __attribute__((warn_unused_result))
+#include "yx_common.h"
 
 /* Room for any message of this module (it may quote three paths). */
 #define OUTFILE_ERR_MAX (3 * PATH_MAX + 256)
@@ -48,7 +48,7 @@ struct outfile_target {
  * descriptor not open for writing, or a path that cannot be looked at.
  */
 bool outfile_resolve(const char *name, struct outfile_target *t, char *err,
-                     size_t errlen) OUTFILE_MUST_CHECK;
+                     size_t errlen) YX_MUST_CHECK;
 
 /* An output being written; between outfile_open* and outfile_commit or outfile_abort. */
 struct outfile {
@@ -72,7 +72,7 @@ struct outfile {
  * program. False with a message in err, and nothing left behind.
  */
 bool outfile_open(struct outfile *f, const char *name, bool replace, char *err,
-                  size_t errlen) OUTFILE_MUST_CHECK;
+                  size_t errlen) YX_MUST_CHECK;
 
 /*
  * Like outfile_open, for a writer that needs a file name (libxlsxwriter
@@ -83,7 +83,7 @@ bool outfile_open(struct outfile *f, const char *name, bool replace, char *err,
  * outfile_commit copies into it.
  */
 bool outfile_open_named(struct outfile *f, const char *name, bool replace, char *err,
-                        size_t errlen) OUTFILE_MUST_CHECK;
+                        size_t errlen) YX_MUST_CHECK;
 
 /*
  * Ends the output once it is complete: flushes and checks every write,
@@ -94,7 +94,7 @@ bool outfile_open_named(struct outfile *f, const char *name, bool replace, char 
  * is incomplete"). The outfile is closed and its temporary file gone either
  * way.
  */
-bool outfile_commit(struct outfile *f, char *err, size_t errlen) OUTFILE_MUST_CHECK;
+bool outfile_commit(struct outfile *f, char *err, size_t errlen) YX_MUST_CHECK;
 
 /*
  * Abandons the output (a writer failed): closes it, removes the temporary

@@ -10,7 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SESSION_FILE_MUST_CHECK __attribute__((warn_unused_result))
+#include "yx_common.h"
+
 #define SESSION_TOKEN_MAX       64
 
 /* One logged-in session. Holds a secret: wipe it with session_file_wipe. */
@@ -30,7 +31,7 @@ struct session_file {
  * neither XDG_CONFIG_HOME (absolute) nor HOME nor the password database
  * gives a directory.
  */
-bool session_file_path(char *path, size_t cap, char *err, size_t errlen) SESSION_FILE_MUST_CHECK;
+bool session_file_path(char *path, size_t cap, char *err, size_t errlen) YX_MUST_CHECK;
 
 enum session_file_status {
     SESSION_FILE_LOADED,
@@ -53,10 +54,10 @@ enum session_file_status session_file_load(const char *path, struct session_file
  * False (err says why; no temporary file left) on failure.
  */
 bool session_file_save(const char *path, const struct session_file *s, char *err,
-                       size_t errlen) SESSION_FILE_MUST_CHECK;
+                       size_t errlen) YX_MUST_CHECK;
 
 /* Deletes path. True when it is gone (also when it was not there). */
-bool session_file_remove(const char *path, char *err, size_t errlen) SESSION_FILE_MUST_CHECK;
+bool session_file_remove(const char *path, char *err, size_t errlen) YX_MUST_CHECK;
 
 /* Overwrites *s (the token above all) so that no copy stays in memory. */
 void session_file_wipe(struct session_file *s);

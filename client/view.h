@@ -21,9 +21,9 @@
 #include "cli.h"
 #include "out.h"
 #include "outfile.h"
+#include "yx_common.h"
 #include "yxc.h"
 
-#define VIEW_MUST_CHECK __attribute__((warn_unused_result))
 
 /* The years --year accepts. */
 #define VIEW_MIN_YEAR 2000
@@ -119,7 +119,7 @@ int view_getopt(struct cli *cli, int argc, char **argv, const struct option *opt
 int view_common_check(const struct cli *cli, struct view_common *c);
 
 /* Parses the value of --year (VIEW_MIN_YEAR..VIEW_MAX_YEAR). False after saying why. */
-bool view_year_arg(const struct cli *cli, const char *arg, uint32_t *year) VIEW_MUST_CHECK;
+bool view_year_arg(const struct cli *cli, const char *arg, uint32_t *year) YX_MUST_CHECK;
 
 /* True when s is exactly n ASCII digits. */
 bool view_all_digits(const char *s, size_t n);
@@ -138,7 +138,7 @@ int view_need_district(const struct cli *cli, const char *district);
 
 /* cli_open_session, then view_need_district. Returns an exit code, having said what went
    wrong. */
-int view_open_session(struct cli *cli, const char *district) VIEW_MUST_CHECK;
+int view_open_session(struct cli *cli, const char *district) YX_MUST_CHECK;
 
 /*
  * Sends a query on the open session and waits for the answer: on CLI_OK
@@ -147,7 +147,7 @@ int view_open_session(struct cli *cli, const char *district) VIEW_MUST_CHECK;
  * code returned.
  */
 int view_call(struct cli *cli, Yanxiu__V1__Envelope *req, Yanxiu__V1__Envelope__BodyCase expect,
-              Yanxiu__V1__Envelope **resp) VIEW_MUST_CHECK;
+              Yanxiu__V1__Envelope **resp) YX_MUST_CHECK;
 
 /* --- output ------------------------------------------------------------------------------- */
 
@@ -162,7 +162,7 @@ struct view_sink {
  * Opens the output of c->format (not xlsx: see view_output_xlsx) for writing:
  * stdout, or c->output as outfile_open does. False after saying why.
  */
-bool view_sink_open(struct view_sink *s, const struct view_common *c) VIEW_MUST_CHECK;
+bool view_sink_open(struct view_sink *s, const struct view_common *c) YX_MUST_CHECK;
 
 /*
  * Ends the output: `ok` says whether writing went well so far (else errno
@@ -197,8 +197,7 @@ void view_say_wrote(const struct view_common *c, size_t n, const char *one, cons
  * file"). Returns an exit code, having said what is wrong (*text NULL
  * unless CLI_OK).
  */
-int view_read_text(const char *path, size_t max_bytes, const char *noun,
-                   char **text) VIEW_MUST_CHECK;
+int view_read_text(const char *path, size_t max_bytes, const char *noun, char **text) YX_MUST_CHECK;
 
 /* Prints one problem the server found in the text file sent from path: "FILE line 7: reason"
    (the violation's path is "line N"), "FILE: field: reason" or "FILE: reason". */

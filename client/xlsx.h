@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define XLSX_MUST_CHECK __attribute__((warn_unused_result))
+#include "yx_common.h"
 
 enum xlsx_kind {
     XLSX_TEXT,     /* a string, as it is */
@@ -50,6 +50,6 @@ struct xlsx_sheet {
  * written; a partial file is then removed.
  */
 bool xlsx_write(const char *path, const struct xlsx_sheet *sheets, size_t n, char *err,
-                size_t errlen) XLSX_MUST_CHECK;
+                size_t errlen) YX_MUST_CHECK;
 
 #endif

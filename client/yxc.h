@@ -12,8 +12,8 @@
 #include <stdint.h>
 
 #include "frame.h"
+#include "yx_common.h"
 
-#define YXC_MUST_CHECK   __attribute__((warn_unused_result))
 #define YXC_DEFAULT_PORT 7433
 
 /* What went wrong, for the caller to choose an exit code and a message. */
@@ -56,7 +56,7 @@ struct yxc;
  * Returns false (and fills err) when malformed.
  */
 bool yxc_parse_server(const char *spec, char *host, size_t hostlen, uint16_t *port,
-                      struct yxc_error *err) YXC_MUST_CHECK;
+                      struct yxc_error *err) YX_MUST_CHECK;
 
 /*
  * Connects to host:port (tried in getaddrinfo order) within timeout_ms
@@ -109,7 +109,7 @@ void yxc_set_timeout(struct yxc *c, int timeout_ms);
  * when the request exceeds FRAME_DEFAULT_MAX (YXC_ERR_USAGE).
  */
 bool yxc_send(struct yxc *c, Yanxiu__V1__Envelope *env, uint64_t *id,
-              struct yxc_error *err) YXC_MUST_CHECK;
+              struct yxc_error *err) YX_MUST_CHECK;
 
 /*
  * Waits for the response to request `id`, keeping responses to other
@@ -122,7 +122,7 @@ bool yxc_send(struct yxc *c, Yanxiu__V1__Envelope *env, uint64_t *id,
  * connection is still usable). Awaiting an id never sent is YXC_ERR_USAGE.
  */
 bool yxc_await(struct yxc *c, uint64_t id, Yanxiu__V1__Envelope **resp,
-               struct yxc_error *err) YXC_MUST_CHECK;
+               struct yxc_error *err) YX_MUST_CHECK;
 
 /*
  * yxc_send + yxc_await, then: when the answer is an Error, fills err
@@ -131,7 +131,7 @@ bool yxc_await(struct yxc *c, uint64_t id, Yanxiu__V1__Envelope **resp,
  * A body of another case than `expect` is a protocol failure.
  */
 bool yxc_call(struct yxc *c, Yanxiu__V1__Envelope *req, Yanxiu__V1__Envelope__BodyCase expect,
-              Yanxiu__V1__Envelope **resp, struct yxc_error *err) YXC_MUST_CHECK;
+              Yanxiu__V1__Envelope **resp, struct yxc_error *err) YX_MUST_CHECK;
 
 /*
  * Fills err from an Error envelope; returns true when env is NOT an error.
@@ -149,15 +149,14 @@ void yxc_free(Yanxiu__V1__Envelope *env);
  * Writes raw bytes to the connection (tests use it to send malformed
  * frames). Returns false on I/O failure.
  */
-bool yxc_send_raw(struct yxc *c, const void *data, size_t len,
-                  struct yxc_error *err) YXC_MUST_CHECK;
+bool yxc_send_raw(struct yxc *c, const void *data, size_t len, struct yxc_error *err) YX_MUST_CHECK;
 
 /*
  * Reads the next whole frame whatever its request id (tests use it after a
  * malformed frame to read the server's Error), responses held back by
  * yxc_await first. Free with yxc_free.
  */
-bool yxc_read_any(struct yxc *c, Yanxiu__V1__Envelope **resp, struct yxc_error *err) YXC_MUST_CHECK;
+bool yxc_read_any(struct yxc *c, Yanxiu__V1__Envelope **resp, struct yxc_error *err) YX_MUST_CHECK;
 
 /*
  * Waits up to timeout_ms for the peer to close the connection (a read

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "frame.h"
+#include "yx_common.h"
 #include "yxc.h"
 
 /* Stop buffering unread input beyond this (a server that floods us while we write). */
@@ -65,7 +66,7 @@ int64_t yxio_deadline(int timeout_ms);
  * with yxio_close.
  */
 bool yxio_connect(struct yxio *io, const char *host, uint16_t port, const struct yxc_options *opts,
-                  struct yxc_error *err) __attribute__((warn_unused_result));
+                  struct yxc_error *err) YX_MUST_CHECK;
 
 /* Sends a TLS close_notify first when `close_notify` and TLS is still sound (one try,
    no waiting); closes the socket and frees the buffer. */
@@ -78,7 +79,7 @@ void yxio_close(struct yxio *io, bool close_notify);
  * the message), or memory ran out.
  */
 bool yxio_read_more(struct yxio *io, int64_t deadline, const char *what, struct yxc_error *err)
-    __attribute__((warn_unused_result));
+    YX_MUST_CHECK;
 
 /*
  * Writes all of data by `deadline`. Meanwhile it reads what the server sends into
@@ -87,7 +88,7 @@ bool yxio_read_more(struct yxio *io, int64_t deadline, const char *what, struct 
  * False with err filled; part of the data may have gone out.
  */
 bool yxio_write_all(struct yxio *io, const uint8_t *data, size_t len, int64_t deadline,
-                    const char *what, struct yxc_error *err) __attribute__((warn_unused_result));
+                    const char *what, struct yxc_error *err) YX_MUST_CHECK;
 
 /* Reads into io->in what has already arrived, without waiting, up to YXIO_MAX_BUFFERED.
    Failures are only noted on io (a later read reports them). */

@@ -11,8 +11,9 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "yx_common.h"
+
 #define CONFIG_DEFAULT_PATH "/etc/yanxiu/yanxiud.conf"
-#define CONFIG_MUST_CHECK   __attribute__((warn_unused_result))
 
 struct config {
     /* [server] */
@@ -66,13 +67,13 @@ void config_defaults(struct config *cfg);
  * file, line and key into err (for every bad line, one per line of text).
  * The caller frees with config_free either way.
  */
-bool config_load(struct config *cfg, const char *path, char *err, size_t errlen) CONFIG_MUST_CHECK;
+bool config_load(struct config *cfg, const char *path, char *err, size_t errlen) YX_MUST_CHECK;
 
 /*
  * Checks relations between keys that no single key can (e.g. conninfo set).
  * Returns false with a message in err.
  */
-bool config_validate(const struct config *cfg, char *err, size_t errlen) CONFIG_MUST_CHECK;
+bool config_validate(const struct config *cfg, char *err, size_t errlen) YX_MUST_CHECK;
 
 /*
  * Copies the keys marked reloadable from `next` into `cur` (SIGHUP) and

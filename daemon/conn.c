@@ -179,10 +179,11 @@ static void shed_output(struct server *srv)
         if (!c)
             return;
         size_t n = stalled ? stalled_n : most_n;
-        log_warn("conn %llu %s: closing: %zu bytes of answers unsent, %s, while all connections "
-                 "hold %zu (max_output_total = %d); a client must read its answers",
-                 c->id, c->peer, n, stalled ? "the most of any connection not reading" : "the most",
-                 srv->out_total, srv->cfg.max_output_total);
+        conn_log_warn(c,
+                      "closing: %zu bytes of answers unsent, %s, while all connections "
+                      "hold %zu (max_output_total = %d); a client must read its answers",
+                      n, stalled ? "the most of any connection not reading" : "the most",
+                      srv->out_total, srv->cfg.max_output_total);
         /* A bufferevent keeps the start of its output frozen but for its own writes. */
         struct evbuffer *out = bufferevent_get_output(c->bev);
         evbuffer_unfreeze(out, 1);
@@ -216,9 +217,9 @@ void conn_close(struct conn *c, int code, const char *fmt, ...)
     vsnprintf(why, sizeof(why), fmt, ap);
     va_end(ap);
     if (code)
-        log_info("conn %llu %s: closing: %s: %s", c->id, c->peer, frame_code_name(code), why);
+        conn_log_info(c, "closing: %s: %s", frame_code_name(code), why);
     else
-        log_debug("conn %llu %s: closing: %s", c->id, c->peer, why);
+        conn_log_debug(c, "closing: %s", why);
 
     rpc_detach_all(&c->reqs);
     c->inflight = 0;
@@ -236,7 +237,7 @@ void conn_close(struct conn *c, int code, const char *fmt, ...)
         env.body_case = YANXIU__V1__ENVELOPE__BODY_ERROR;
         env.error = &err;
         if (!conn_send(c, &env))
-            log_warn("conn %llu: could not encode the closing error", c->id);
+            conn_log_warn(c, "could not encode the closing error");
     }
     if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
         schedule_reap(c);
@@ -453,23 +454,25 @@ static void log_tls_end(struct conn *c, short what)
         sock_err = 0;
     size_t partial = partial_frame(c);
     if (reasons[0])
-        log_info("conn %llu %s: TLS %s: %s", c->id, c->peer,
-                 handshaken ? "error"
-                            : "handshake failed (a client without TLS, with TLS older than 1.2, "
-                              "or not trusting our certificate?)",
-                 reasons);
+        conn_log_info(c, "TLS %s: %s",
+                      handshaken
+                          ? "error"
+                          : "handshake failed (a client without TLS, with TLS older than 1.2, "
+                            "or not trusting our certificate?)",
+                      reasons);
     else if (!handshaken)
-        log_info("conn %llu %s: the peer closed the connection during the TLS handshake%s%s", c->id,
-                 c->peer, sock_err ? ": " : "",
-                 sock_err ? evutil_socket_error_to_string(sock_err) : "");
+        conn_log_info(c, "the peer closed the connection during the TLS handshake%s%s",
+                      sock_err ? ": " : "",
+                      sock_err ? evutil_socket_error_to_string(sock_err) : "");
     else if (partial)
-        log_info("conn %llu %s: the peer closed the connection mid-frame (%zu bytes of a frame "
-                 "received)%s%s",
-                 c->id, c->peer, partial, sock_err ? ": " : "",
-                 sock_err ? evutil_socket_error_to_string(sock_err) : "");
+        conn_log_info(c,
+                      "the peer closed the connection mid-frame (%zu bytes of a frame "
+                      "received)%s%s",
+                      partial, sock_err ? ": " : "",
+                      sock_err ? evutil_socket_error_to_string(sock_err) : "");
     else
-        log_debug("conn %llu %s: the peer closed the TLS connection%s", c->id, c->peer,
-                  (what & BEV_EVENT_EOF) ? "" : " (socket error)");
+        conn_log_debug(c, "the peer closed the TLS connection%s",
+                       (what & BEV_EVENT_EOF) ? "" : " (socket error)");
 }
 
 static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
@@ -611,7 +614,7 @@ void conn_accept(struct server *srv, evutil_socket_t fd, const struct sockaddr *
     set_timeouts(c);
     struct timeval login = {srv->cfg.login_timeout, 0};
     event_add(c->login_deadline, &login);
-    log_debug("conn %llu %s: accepted", c->id, c->peer);
+    conn_log_debug(c, "accepted");
 
     if (srv->nconns > srv->cfg.max_connections) {
         conn_close(c, YANXIU__V1__CODE__RESOURCE_EXHAUSTED,
@@ -660,7 +663,7 @@ static void conn_free(struct conn *c)
     event_free(c->frame_deadline);
     peer_put(c->srv->peers, c->addr);
     c->srv->nconns--;
-    log_debug("conn %llu %s: freed", c->id, c->peer);
+    conn_log_debug(c, "freed");
     free(c);
 }
 

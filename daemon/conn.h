@@ -9,9 +9,22 @@
 #include <stdbool.h>
 #include <sys/queue.h>
 
+#include "log.h"
 #include "peer.h"
 #include "rpc.h"
 #include "server.h"
+#include "yx_common.h"
+
+/*
+ * Log lines about a connection (as pgbouncer's slog_*): "conn ID PEER: "
+ * and the message. The level is tested before anything is formatted.
+ */
+#define conn_log(lvl, c, fmt, ...)                                                                 \
+    log_at((lvl), "conn %llu %s: " fmt, (c)->id, (c)->peer, ##__VA_ARGS__)
+#define conn_log_error(c, ...) conn_log(LOG_ERROR, c, __VA_ARGS__)
+#define conn_log_warn(c, ...)  conn_log(LOG_WARN, c, __VA_ARGS__)
+#define conn_log_info(c, ...)  conn_log(LOG_INFO, c, __VA_ARGS__)
+#define conn_log_debug(c, ...) conn_log(LOG_DEBUG, c, __VA_ARGS__)
 
 struct conn {
     TAILQ_ENTRY(conn) link; /* in srv->conns, then srv->reap */
@@ -57,7 +70,7 @@ void conn_close(struct conn *c, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* Frames and queues an envelope. False when it could not be encoded (too large). */
-bool conn_send(struct conn *c, const Yanxiu__V1__Envelope *env) __attribute__((warn_unused_result));
+bool conn_send(struct conn *c, const Yanxiu__V1__Envelope *env) YX_MUST_CHECK;
 
 /*
  * `c` has logged in (a Login succeeded on it, or a request carried a valid

@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define DB_MUST_CHECK __attribute__((warn_unused_result))
+#include "yx_common.h"
 
 /* A named prepared statement, prepared on every connection of the pool. */
 struct db_stmt {
@@ -80,7 +80,7 @@ struct db_pool_params {
 void db_register(const struct db_stmt *stmts, size_t n);
 
 /* Creates the pool and starts connecting. NULL on out-of-memory. */
-struct db_pool *db_pool_new(struct event_base *base, const struct db_pool_params *p) DB_MUST_CHECK;
+struct db_pool *db_pool_new(struct event_base *base, const struct db_pool_params *p) YX_MUST_CHECK;
 
 /* Connections that have passed their setup and can take a job now. */
 int db_pool_up(const struct db_pool *pool);
@@ -88,7 +88,7 @@ int db_pool_up(const struct db_pool *pool);
 /* Closes every connection; queued and running jobs get UNAVAILABLE. */
 void db_pool_free(struct db_pool *pool);
 
-struct db_job *db_job_new(db_done_fn fn, void *arg) DB_MUST_CHECK;
+struct db_job *db_job_new(db_done_fn fn, void *arg) YX_MUST_CHECK;
 
 /*
  * Appends an execution of the prepared statement `name` with text
@@ -96,11 +96,11 @@ struct db_job *db_job_new(db_done_fn fn, void *arg) DB_MUST_CHECK;
  * out-of-memory (the job stays valid and can be freed with db_job_free).
  */
 bool db_job_add(struct db_job *job, const char *name, int nparams,
-                const char *const *values) DB_MUST_CHECK;
+                const char *const *values) YX_MUST_CHECK;
 
 /* Like db_job_add with explicit lengths and formats (1 = binary, e.g. bytea). */
 bool db_job_add_bin(struct db_job *job, const char *name, int nparams, const char *const *values,
-                    const int *lengths, const int *formats) DB_MUST_CHECK;
+                    const int *lengths, const int *formats) YX_MUST_CHECK;
 
 /* Frees a job that was never submitted. */
 void db_job_free(struct db_job *job);
@@ -115,7 +115,7 @@ enum db_submit {
  * Hands the job to the pool, which owns it from now on. On DB_QUEUE_FULL
  * and DB_DOWN the job is freed and the callback is NOT called.
  */
-enum db_submit db_submit(struct db_pool *pool, struct db_job *job) DB_MUST_CHECK;
+enum db_submit db_submit(struct db_pool *pool, struct db_job *job) YX_MUST_CHECK;
 
 /* Our error code for a SQLSTATE (unique violation → ALREADY_EXISTS, …). */
 int db_code_for_sqlstate(const char *sqlstate);

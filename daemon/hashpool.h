@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "yx_common.h"
+
 struct hashpool;
 
 /*
@@ -25,8 +27,8 @@ typedef void (*hashpool_verify_fn)(void *arg, bool ok, const char *new_hash);
  * Starts `threads` workers (0: one per core) with a queue of `queue_len`,
  * at most `per_addr` of them from one client address.
  */
-struct hashpool *hashpool_new(struct event_base *base, int threads, int queue_len, int per_addr)
-    __attribute__((warn_unused_result));
+struct hashpool *hashpool_new(struct event_base *base, int threads, int queue_len,
+                              int per_addr) YX_MUST_CHECK;
 
 /* Stops the workers after the jobs they are running; queued jobs are dropped uncalled. */
 void hashpool_free(struct hashpool *hp);
@@ -48,13 +50,12 @@ enum hashpool_status {
  */
 enum hashpool_status hashpool_verify(struct hashpool *hp, const char *client, const char *user,
                                      const char *stored, const char *password,
-                                     hashpool_verify_fn fn, void *arg)
-    __attribute__((warn_unused_result));
+                                     hashpool_verify_fn fn, void *arg) YX_MUST_CHECK;
 
 /*
  * Hashes a password with today's limits (blocking: for command-line tools,
  * never the event loop). False on out-of-memory.
  */
-bool hashpool_hash_now(const char *password, char out[128]) __attribute__((warn_unused_result));
+bool hashpool_hash_now(const char *password, char out[128]) YX_MUST_CHECK;
 
 #endif

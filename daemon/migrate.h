@@ -9,6 +9,8 @@
 
 #include <stdbool.h>
 
+#include "yx_common.h"
+
 struct migration {
     unsigned version;
     const char *name;
@@ -28,6 +30,6 @@ unsigned migrate_latest(void);
  * stdout, errors on stderr. Returns false on any failure; a failed
  * migration leaves the database as it was before that migration.
  */
-bool migrate_run(const char *conninfo) __attribute__((warn_unused_result));
+bool migrate_run(const char *conninfo) YX_MUST_CHECK;
 
 #endif

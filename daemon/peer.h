@@ -13,6 +13,8 @@
 #include <sys/queue.h>
 #include <sys/socket.h>
 
+#include "yx_common.h"
+
 struct conn;
 struct peer_table;
 
@@ -29,7 +31,7 @@ struct peer {
     struct unauth_list unauth_conns; /* those, oldest first (conn.unauth_link) */
 };
 
-struct peer_table *peer_table_new(void) __attribute__((warn_unused_result));
+struct peer_table *peer_table_new(void) YX_MUST_CHECK;
 
 /* Frees the table; every peer must have been put back. */
 void peer_table_free(struct peer_table *t);
@@ -38,8 +40,7 @@ void peer_table_free(struct peer_table *t);
  * The peer of `sa`, added when new; counts one more connection of it.
  * NULL when memory runs out (nothing counted).
  */
-struct peer *peer_get(struct peer_table *t, const struct sockaddr *sa)
-    __attribute__((warn_unused_result));
+struct peer *peer_get(struct peer_table *t, const struct sockaddr *sa) YX_MUST_CHECK;
 
 /* Counts one connection of `p` less; frees it at zero. */
 void peer_put(struct peer_table *t, struct peer *p);

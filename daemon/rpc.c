@@ -5,6 +5,7 @@
  */
 #include "rpc.h"
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,45 +24,10 @@
 #include "server.h"
 #include "text.h"
 
-/* Every request the daemon serves, by body case, and who may call it
- * (0: no session needed). Handlers check scope (which district, which
- * unit) themselves, before any work. */
+/* Every request the daemon serves (daemon/methods.def). */
 static const struct rpc_method methods[] = {
-    {YANXIU__V1__ENVELOPE__BODY_HELLO, "Hello", rpc_hello, 0},
-    {YANXIU__V1__ENVELOPE__BODY_PING, "Ping", rpc_ping, 0},
-    {YANXIU__V1__ENVELOPE__BODY_LOGIN, "Login", auth_login, 0},
-    {YANXIU__V1__ENVELOPE__BODY_LOGOUT, "Logout", auth_logout, ROLES_ANY},
-    {YANXIU__V1__ENVELOPE__BODY_WHOAMI, "WhoAmI", auth_whoami, ROLES_ANY},
-    {YANXIU__V1__ENVELOPE__BODY_AUDIT_QUERY, "ListAudit", audit_list, ROLE_ADMIN | ROLE_DISTRICT},
-    {YANXIU__V1__ENVELOPE__BODY_IMPORT_UNITS, "ImportUnits", roster_import_units,
-     ROLE_ADMIN | ROLE_DISTRICT},
-    {YANXIU__V1__ENVELOPE__BODY_LIST_UNITS, "ListUnits", roster_list_units, ROLES_ANY},
-    {YANXIU__V1__ENVELOPE__BODY_IMPORT_ROSTER, "ImportRoster", roster_import, ROLES_ANY},
-    {YANXIU__V1__ENVELOPE__BODY_LIST_ROSTER, "ListRoster", roster_list, ROLES_ANY},
-    {YANXIU__V1__ENVELOPE__BODY_TRANSFER_TEACHER, "TransferTeacher", roster_transfer,
-     ROLE_ADMIN | ROLE_DISTRICT},
-    {YANXIU__V1__ENVELOPE__BODY_SUBMIT_REPORT, "SubmitReport", report_submit, ROLES_ANY},
-    {YANXIU__V1__ENVELOPE__BODY_REVIEW_REPORT, "ReviewReport", report_review,
-     ROLE_ADMIN | ROLE_DISTRICT},
-    {YANXIU__V1__ENVELOPE__BODY_LIST_REPORTS, "ListReports", report_list, ROLES_ANY},
-    {YANXIU__V1__ENVELOPE__BODY_SHOW_REPORT, "ShowReport", report_show, ROLES_ANY},
-    {YANXIU__V1__ENVELOPE__BODY_GET_POLICY, "GetPolicy", compliance_policy_get, ROLES_ANY},
-    {YANXIU__V1__ENVELOPE__BODY_SET_POLICY, "SetPolicy", compliance_policy_set,
-     ROLE_ADMIN | ROLE_DISTRICT},
-    {YANXIU__V1__ENVELOPE__BODY_COMPLIANCE_TEACHERS, "ComplianceTeachers", compliance_teachers,
-     ROLES_ANY},
-    {YANXIU__V1__ENVELOPE__BODY_COMPLIANCE_UNITS, "ComplianceUnits", compliance_units, ROLES_ANY},
-    {YANXIU__V1__ENVELOPE__BODY_COMPLIANCE_GROUPS, "ComplianceGroups", compliance_groups,
-     ROLES_ANY},
-    {YANXIU__V1__ENVELOPE__BODY_REPORTING_RATES, "ReportingRates", compliance_reporting_rates,
-     ROLES_ANY},
-    {YANXIU__V1__ENVELOPE__BODY_TEACHER_HISTORY, "TeacherHistory", compliance_teacher_history,
-     ROLES_ANY},
-    {YANXIU__V1__ENVELOPE__BODY_SET_SCHEME, "SetScheme", assess_scheme_set,
-     ROLE_ADMIN | ROLE_DISTRICT},
-    {YANXIU__V1__ENVELOPE__BODY_LIST_SCHEMES, "ListSchemes", assess_scheme_list, ROLES_ANY},
-    {YANXIU__V1__ENVELOPE__BODY_IMPORT_SCORES, "ImportScores", assess_scores_import, ROLES_ANY},
-    {YANXIU__V1__ENVELOPE__BODY_ASSESSMENT_RESULTS, "AssessmentResults", assess_results, ROLES_ANY},
+#define YX_METHOD(body, name, roles, fn) {YANXIU__V1__ENVELOPE__BODY_##body, name, fn, roles},
+#include "methods.def"
 };
 
 static const struct db_stmt rpc_stmts[] = {
@@ -84,17 +50,48 @@ void rpc_register_statements(void)
 {
     db_register(rpc_stmts, sizeof(rpc_stmts) / sizeof(rpc_stmts[0]));
     rpc_basic_register();
-    auth_register();
-    audit_register();
-    roster_register();
-    report_register();
-    compliance_register();
-    assess_register();
+    rpc_auth_register();
+    rpc_audit_register();
+    rpc_roster_register();
+    rpc_report_register();
+    rpc_compliance_register();
+    rpc_assess_register();
+}
+
+/* Every job of a request ends here: a failure is answered, a success goes
+ * to the job's callback. */
+static void job_done(void *arg, const struct db_outcome *out)
+{
+    struct rpc_req *req = arg;
+    db_done_fn fn = req->done;
+    void *fn_arg = req->done_arg;
+    void (*drop)(void *) = req->done_drop;
+    req->done = NULL;
+    req->done_arg = NULL;
+    req->done_drop = NULL;
+    if (out->ok) {
+        fn(fn_arg, out);
+        return;
+    }
+    if (drop)
+        drop(fn_arg);
+    (void)rpc_fail_db(req, out);
+}
+
+struct db_job *rpc_job_for(struct rpc_req *req, db_done_fn fn, void *arg, void (*drop)(void *arg))
+{
+    struct db_job *job = db_job_new(job_done, req);
+    if (!job)
+        return NULL;
+    req->done = fn;
+    req->done_arg = arg;
+    req->done_drop = drop;
+    return job;
 }
 
 struct db_job *rpc_job_new(struct rpc_req *req, db_done_fn fn)
 {
-    struct db_job *job = db_job_new(fn, req);
+    struct db_job *job = rpc_job_for(req, fn, req, NULL);
     if (!job)
         return NULL;
     /* The token itself, not its hash: the database hashes it and looks the
@@ -109,25 +106,24 @@ struct db_job *rpc_job_new(struct rpc_req *req, db_done_fn fn)
     return job;
 }
 
-void rpc_query(struct rpc_req *req, db_done_fn fn, const char *stmt, int n,
-               const char *const *values)
+enum rpc_status rpc_query(struct rpc_req *req, db_done_fn fn, const char *stmt, int n,
+                          const char *const *values)
 {
     struct db_job *job = rpc_job_new(req, fn);
     if (!job || !db_job_add(job, stmt, n, values)) {
         db_job_free(job);
-        rpc_fail_oom(req);
-        return;
+        return rpc_fail_oom(req);
     }
-    rpc_submit(req, job);
+    return rpc_submit(req, job);
 }
 
-void rpc_fail_oom(struct rpc_req *req)
+enum rpc_status rpc_fail_oom(struct rpc_req *req)
 {
-    rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+    return rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
 }
 
-void rpc_answer_import(struct rpc_req *req, const PGresult *r, const char *list,
-                       struct rpc_violations *vs, const char *what)
+enum rpc_status rpc_answer_import(struct rpc_req *req, const PGresult *r, const char *list,
+                                  struct rpc_violations *vs, const char *what)
 {
     struct rpc_violations local = {0};
     if (!vs)
@@ -140,10 +136,8 @@ void rpc_answer_import(struct rpc_req *req, const PGresult *r, const char *list,
         snprintf(path, sizeof(path), "%s[%d].%s", list, idx, PQgetvalue(r, i, 1));
         rpc_violation(vs, path, "%s", PQgetvalue(r, i, 2));
     }
-    if (vs->total) {
-        rpc_fail_with(req, vs, what);
-        return;
-    }
+    if (vs->total)
+        return rpc_fail_with(req, vs, what);
     Yanxiu__V1__ImportResult res = YANXIU__V1__IMPORT_RESULT__INIT;
     if (PQntuples(r) == 1) {
         res.created = (uint32_t)atoi(PQgetvalue(r, 0, 3));
@@ -153,11 +147,11 @@ void rpc_answer_import(struct rpc_req *req, const PGresult *r, const char *list,
     Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
     env.body_case = YANXIU__V1__ENVELOPE__BODY_IMPORT_RESULT;
     env.import_result = &res;
-    rpc_reply(req, &env);
+    return rpc_reply(req, &env);
 }
 
-void rpc_run(struct rpc_req *req, db_done_fn fn, const char *const *stmts, size_t nstmts, int n,
-             const char *const *values)
+enum rpc_status rpc_run(struct rpc_req *req, db_done_fn fn, const char *const *stmts, size_t nstmts,
+                        int n, const char *const *values)
 {
     struct db_job *job = rpc_job_new(req, fn);
     bool ok = job != NULL;
@@ -165,10 +159,9 @@ void rpc_run(struct rpc_req *req, db_done_fn fn, const char *const *stmts, size_
         ok = db_job_add(job, stmts[i], n, values);
     if (!ok) {
         db_job_free(job);
-        rpc_fail_oom(req);
-        return;
+        return rpc_fail_oom(req);
     }
-    rpc_submit(req, job);
+    return rpc_submit(req, job);
 }
 
 static double elapsed_ms(const struct timespec *start)
@@ -182,9 +175,8 @@ static double elapsed_ms(const struct timespec *start)
 static void req_end(struct rpc_req *req, int code)
 {
     struct server *srv = req->srv;
-    log_info("request conn=%llu id=%llu method=%s code=%s duration=%.3fms%s", req->conn_id,
-             (unsigned long long)req->id, req->method ? req->method->name : "?",
-             frame_code_name(code), elapsed_ms(&req->start), req->conn ? "" : " (client gone)");
+    rpc_log_info(req, " code=%s duration=%.3fms%s", frame_code_name(code), elapsed_ms(&req->start),
+                 req->conn ? "" : " (client gone)");
     struct conn *c = req->conn;
     if (c)
         TAILQ_REMOVE(&c->reqs, req, link);
@@ -222,14 +214,15 @@ static void req_send(struct rpc_req *req, Yanxiu__V1__Envelope *resp)
     }
 }
 
-void rpc_reply(struct rpc_req *req, Yanxiu__V1__Envelope *resp)
+enum rpc_status rpc_reply(struct rpc_req *req, Yanxiu__V1__Envelope *resp)
 {
     req_send(req, resp);
     req_end(req, 0);
+    return RPC_ANSWERED;
 }
 
-void rpc_fail_violations(struct rpc_req *req, int code, const char *message,
-                         Yanxiu__V1__FieldViolation **v, size_t n)
+enum rpc_status rpc_fail_violations(struct rpc_req *req, int code, const char *message,
+                                    Yanxiu__V1__FieldViolation **v, size_t n)
 {
     Yanxiu__V1__Error err = YANXIU__V1__ERROR__INIT;
     err.code = (Yanxiu__V1__Code)code;
@@ -241,6 +234,7 @@ void rpc_fail_violations(struct rpc_req *req, int code, const char *message,
     env.error = &err;
     req_send(req, &env);
     req_end(req, code);
+    return RPC_ANSWERED;
 }
 
 /* After vsnprintf wrote n characters into buf[cap]: a cut string ends
@@ -262,7 +256,7 @@ static void cut_utf8(char *buf, size_t cap, int n)
         buf[lead] = '\0';
 }
 
-void rpc_fail(struct rpc_req *req, int code, const char *fmt, ...)
+enum rpc_status rpc_fail(struct rpc_req *req, int code, const char *fmt, ...)
 {
     char msg[1024];
     va_list ap;
@@ -270,7 +264,7 @@ void rpc_fail(struct rpc_req *req, int code, const char *fmt, ...)
     int n = vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     cut_utf8(msg, sizeof(msg), n);
-    rpc_fail_violations(req, code, msg, NULL, 0);
+    return rpc_fail_violations(req, code, msg, NULL, 0);
 }
 
 /* Whether the request carries an idempotency key, with which the server
@@ -285,11 +279,10 @@ static bool has_idempotency_key(const struct rpc_req *req)
  * outcome_unknown): UNAVAILABLE with outcome_unknown set, and a message
  * that says so, never that nothing was written.
  */
-static void fail_unknown(struct rpc_req *req, const struct db_outcome *out)
+static enum rpc_status fail_unknown(struct rpc_req *req, const struct db_outcome *out)
 {
     const char *name = req->method ? req->method->name : "?";
-    log_warn("request conn=%llu id=%llu method=%s: outcome unknown: %s", req->conn_id,
-             (unsigned long long)req->id, name, out->message);
+    rpc_log_warn(req, ": outcome unknown: %s", out->message);
     char msg[1024];
     snprintf(msg, sizeof(msg), "%s: %s; %s", name, out->message,
              has_idempotency_key(req)
@@ -305,54 +298,46 @@ static void fail_unknown(struct rpc_req *req, const struct db_outcome *out)
     env.error = &err;
     req_send(req, &env);
     req_end(req, err.code);
+    return RPC_ANSWERED;
 }
 
-void rpc_fail_db(struct rpc_req *req, const struct db_outcome *out)
+enum rpc_status rpc_fail_db(struct rpc_req *req, const struct db_outcome *out)
 {
     const char *name = req->method ? req->method->name : "?";
     if (out->code == YANXIU__V1__CODE__UNAUTHENTICATED && req->has_session)
         session_cache_drop(req->session.token_hash);
     if (out->code == YANXIU__V1__CODE__INTERNAL) {
-        log_error("request conn=%llu id=%llu method=%s: database error %s: %s%s%s", req->conn_id,
-                  (unsigned long long)req->id, name, out->sqlstate, out->message,
-                  out->detail[0] ? " DETAIL: " : "", out->detail);
-        rpc_fail(req, out->code,
-                 "internal error in %s; the server log has the details (request %llu)", name,
-                 (unsigned long long)req->id);
-        return;
+        rpc_log_error(req, ": database error %s: %s%s%s", out->sqlstate, out->message,
+                      out->detail[0] ? " DETAIL: " : "", out->detail);
+        return rpc_fail(req, out->code,
+                        "internal error in %s; the server log has the details (request %llu)", name,
+                        (unsigned long long)req->id);
     }
-    if (out->outcome_unknown) {
-        fail_unknown(req, out);
-        return;
-    }
-    if (out->code == YANXIU__V1__CODE__UNAVAILABLE && !out->sqlstate[0]) {
-        rpc_fail(req, out->code, "%s", out->message);
-        return;
-    }
-    if (out->code == YANXIU__V1__CODE__DEADLINE_EXCEEDED) {
-        rpc_fail(req, out->code,
-                 "%s took longer than the server allows (query_timeout); nothing "
-                 "was written",
-                 name);
-        return;
-    }
-    rpc_fail(req, out->code, "%s", out->message);
+    if (out->outcome_unknown)
+        return fail_unknown(req, out);
+    if (out->code == YANXIU__V1__CODE__UNAVAILABLE && !out->sqlstate[0])
+        return rpc_fail(req, out->code, "%s", out->message);
+    if (out->code == YANXIU__V1__CODE__DEADLINE_EXCEEDED)
+        return rpc_fail(req, out->code,
+                        "%s took longer than the server allows (query_timeout); nothing "
+                        "was written",
+                        name);
+    return rpc_fail(req, out->code, "%s", out->message);
 }
 
-bool rpc_submit(struct rpc_req *req, struct db_job *job)
+enum rpc_status rpc_submit(struct rpc_req *req, struct db_job *job)
 {
     switch (db_submit(req->srv->db, job)) {
     case DB_SUBMITTED:
-        return true;
+        req->submitted++;
+        return RPC_PENDING;
     case DB_QUEUE_FULL:
-        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED,
-                 "the server is busy (database queue full); try again in a moment");
-        return false;
+        return rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED,
+                        "the server is busy (database queue full); try again in a moment");
     case DB_DOWN:
     default:
-        rpc_fail(req, YANXIU__V1__CODE__UNAVAILABLE,
-                 "the database is not reachable; nothing was done, try again later");
-        return false;
+        return rpc_fail(req, YANXIU__V1__CODE__UNAVAILABLE,
+                        "the database is not reachable; nothing was done, try again later");
     }
 }
 
@@ -392,7 +377,7 @@ void rpc_violations_free(struct rpc_violations *vs)
     vs->n = vs->total = 0;
 }
 
-void rpc_fail_with(struct rpc_req *req, struct rpc_violations *vs, const char *what)
+enum rpc_status rpc_fail_with(struct rpc_req *req, struct rpc_violations *vs, const char *what)
 {
     char msg[256];
     if (vs->total > vs->n)
@@ -403,9 +388,11 @@ void rpc_fail_with(struct rpc_req *req, struct rpc_violations *vs, const char *w
                  vs->total == 1 ? "" : "s");
     /* req->pending is the request's own: req_end frees it with the request. */
     bool own = vs == req->pending;
-    rpc_fail_violations(req, YANXIU__V1__CODE__INVALID_ARGUMENT, msg, vs->v, vs->n);
+    enum rpc_status st =
+        rpc_fail_violations(req, YANXIU__V1__CODE__INVALID_ARGUMENT, msg, vs->v, vs->n);
     if (!own)
         rpc_violations_free(vs);
+    return st;
 }
 
 bool rpc_text_ok(const char *s, size_t max)
@@ -461,6 +448,27 @@ void rpc_detach_all(struct rpc_req_list *reqs)
     }
 }
 
+/*
+ * Runs the request's handler and holds it to its status: RPC_ANSWERED, the
+ * request has ended (one fewer in flight); RPC_PENDING, it has not, and a
+ * job was submitted for it.
+ */
+static void run_handler(struct rpc_req *req)
+{
+    struct server *srv = req->srv;
+    int inflight = srv->inflight;
+    unsigned submitted = req->submitted;
+    enum rpc_status st = req->method->fn(req);
+    if (st == RPC_ANSWERED) {
+        assert(srv->inflight == inflight - 1);
+    } else {
+        assert(st == RPC_PENDING && srv->inflight == inflight);
+        assert(req->submitted > submitted);
+    }
+    (void)inflight;
+    (void)submitted;
+}
+
 /* The caller is known: check the role, then run the handler. */
 static void run_with_session(struct rpc_req *req)
 {
@@ -472,16 +480,12 @@ static void run_with_session(struct rpc_req *req)
                  session_role_name(req->session.role), req->session.user);
         return;
     }
-    req->method->fn(req);
+    run_handler(req);
 }
 
 static void session_lookup_done(void *arg, const struct db_outcome *out)
 {
     struct rpc_req *req = arg;
-    if (!out->ok) {
-        rpc_fail_db(req, out);
-        return;
-    }
     PGresult *r = out->results[0];
     if (PQntuples(r) != 1 || PQgetisnull(r, 0, 0)) {
         rpc_fail(req, YANXIU__V1__CODE__UNAUTHENTICATED,
@@ -518,13 +522,13 @@ static void rpc_authenticate(struct rpc_req *req)
         run_with_session(req);
         return;
     }
-    struct db_job *job = db_job_new(session_lookup_done, req);
+    struct db_job *job = rpc_job_for(req, session_lookup_done, req, NULL);
     const char *v[] = {(const char *)env->session_token.data};
     int len[] = {SESSION_TOKEN_BYTES};
     int fmt[] = {1};
     if (!job || !db_job_add_bin(job, "session_lookup", 1, v, len, fmt)) {
         db_job_free(job);
-        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        rpc_fail_oom(req);
         return;
     }
     rpc_submit(req, job);
@@ -576,7 +580,7 @@ bool rpc_dispatch(struct conn *c, const uint8_t *body, size_t len, char *why, si
         return true;
     }
     if (req->method->roles == 0) {
-        req->method->fn(req);
+        run_handler(req);
         return true;
     }
     rpc_authenticate(req);

@@ -1,9 +1,9 @@
 /*
  * rpc: decoding a request frame, the dispatch table keyed by the
- * Envelope's body case, and answering. Every handler ends its request
- * exactly once with rpc_reply or rpc_fail, now or later from a database
- * callback; the request may outlive its connection (req->conn becomes NULL)
- * and then the answer is dropped.
+ * Envelope's body case (daemon/methods.def), and answering. Every request
+ * is ended exactly once with rpc_reply or rpc_fail, now or later from a
+ * database callback; the request may outlive its connection (req->conn
+ * becomes NULL) and then the answer is dropped.
  */
 #ifndef YANXIU_RPC_H
 #define YANXIU_RPC_H
@@ -15,14 +15,24 @@
 
 #include "db.h"
 #include "frame.h"
+#include "log.h"
 #include "session.h"
+#include "yx_common.h"
 
 struct conn;
 struct server;
 struct rpc_req;
 struct rpc_violations;
 
-typedef void (*rpc_handler)(struct rpc_req *req);
+/*
+ * What a handler did with its request: RPC_ANSWERED, it is ended (answered,
+ * and freed: req is gone); RPC_PENDING, a job was submitted whose callback
+ * (or the shared failure path) will answer it. The answering functions
+ * below return the status to hand back (`return rpc_fail(req, ...);`).
+ */
+enum rpc_status { RPC_ANSWERED, RPC_PENDING };
+
+typedef enum rpc_status (*rpc_handler)(struct rpc_req *req) YX_MUST_CHECK;
 
 struct rpc_method {
     Yanxiu__V1__Envelope__BodyCase body; /* the request's oneof case */
@@ -50,83 +60,118 @@ struct rpc_req {
     /* Violations a handler found before its database round, to be answered
      * together with the database's; freed with the request. */
     struct rpc_violations *pending;
+    /* The job in flight (rpc_job_for): its success callback, the argument
+     * it is given, and what frees that argument when the job failed. */
+    db_done_fn done;
+    void *done_arg;
+    void (*done_drop)(void *arg);
+    unsigned submitted; /* jobs submitted for the request, for dispatch's check */
 };
 
 TAILQ_HEAD(rpc_req_list, rpc_req);
+
+/*
+ * Log lines about a request (as pgbouncer's slog_*): "request conn=C id=I
+ * method=M" and the message, which starts with its own separator (": why"
+ * or " code=..."). The level is tested before anything is formatted.
+ */
+#define rpc_log(lvl, req, fmt, ...)                                                                \
+    log_at((lvl), "request conn=%llu id=%llu method=%s" fmt, (req)->conn_id,                       \
+           (unsigned long long)(req)->id, (req)->method ? (req)->method->name : "?",               \
+           ##__VA_ARGS__)
+#define rpc_log_error(req, ...) rpc_log(LOG_ERROR, req, __VA_ARGS__)
+#define rpc_log_warn(req, ...)  rpc_log(LOG_WARN, req, __VA_ARGS__)
+#define rpc_log_info(req, ...)  rpc_log(LOG_INFO, req, __VA_ARGS__)
 
 /*
  * Decodes one frame body from `c` and runs its handler. Returns false when
  * the body is not an Envelope: the caller closes the connection with
  * INVALID_ARGUMENT (the message is in why).
  */
-bool rpc_dispatch(struct conn *c, const uint8_t *body, size_t len, char *why, size_t whylen)
-    __attribute__((warn_unused_result));
+bool rpc_dispatch(struct conn *c, const uint8_t *body, size_t len, char *why,
+                  size_t whylen) YX_MUST_CHECK;
 
-/* Answers with `resp` (its request_id is set here); ends the request. */
-void rpc_reply(struct rpc_req *req, Yanxiu__V1__Envelope *resp);
+/* Answers with `resp` (its request_id is set here); ends the request.
+ * Returns RPC_ANSWERED. */
+enum rpc_status rpc_reply(struct rpc_req *req, Yanxiu__V1__Envelope *resp);
 
-/* Answers with an Error; ends the request. */
-void rpc_fail(struct rpc_req *req, int code, const char *fmt, ...)
+/* Answers with an Error; ends the request. Returns RPC_ANSWERED. */
+enum rpc_status rpc_fail(struct rpc_req *req, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Answers with an Error carrying field violations; ends the request. */
-void rpc_fail_violations(struct rpc_req *req, int code, const char *message,
-                         Yanxiu__V1__FieldViolation **v, size_t n);
+/* Answers with an Error carrying field violations; ends the request.
+ * Returns RPC_ANSWERED. */
+enum rpc_status rpc_fail_violations(struct rpc_req *req, int code, const char *message,
+                                    Yanxiu__V1__FieldViolation **v, size_t n);
 
 /*
  * Answers a failed database job: the SQLSTATE's code and, for errors our
  * own SQL raised, its message; internal errors are logged in full and the
  * client told only the request id to quote. A job whose outcome is unknown
  * (the connection was lost after its Sync) is answered UNAVAILABLE with
- * Error.outcome_unknown set, never as "not committed".
+ * Error.outcome_unknown set, never as "not committed". Returns RPC_ANSWERED.
  */
-void rpc_fail_db(struct rpc_req *req, const struct db_outcome *out);
+enum rpc_status rpc_fail_db(struct rpc_req *req, const struct db_outcome *out);
 
 /*
- * Submits a job for the request. On refusal (queue full, database down)
- * the request is answered here (RESOURCE_EXHAUSTED / UNAVAILABLE) and false
- * is returned; the job is freed either way by the pool.
+ * Submits a job for the request to the pool `srv->db`. Returns
+ * RPC_PENDING when submitted; on refusal (queue full, database down) the
+ * request is answered here (RESOURCE_EXHAUSTED / UNAVAILABLE) and
+ * RPC_ANSWERED is returned; the job is freed either way by the pool.
  */
-bool rpc_submit(struct rpc_req *req, struct db_job *job);
+enum rpc_status rpc_submit(struct rpc_req *req, struct db_job *job);
+
+/*
+ * A job for the request with no statement yet, on any pool. Its callback
+ * `fn(arg, out)` is called for success only (out->ok): a failed job is
+ * answered by rpc_fail_db, after `drop(arg)` when drop is not NULL (it frees
+ * what arg holds; the request is still alive then). One job per request at
+ * a time. NULL on out-of-memory.
+ */
+struct db_job *rpc_job_for(struct rpc_req *req, db_done_fn fn, void *arg,
+                           void (*drop)(void *arg)) YX_MUST_CHECK;
 
 /*
  * A job for an authenticated request: its first statement is
  * session_begin(token), which re-checks the session in the database and
  * keeps the token for this transaction, from which the row-level wall finds
  * the caller (the token comes from req->env, alive until the answer). The
- * handler's own results therefore start at index RPC_FIRST_RESULT.
+ * handler's own results therefore start at index RPC_FIRST_RESULT. `fn`
+ * gets the request as its argument, for success only (as rpc_job_for).
  */
 #define RPC_FIRST_RESULT 1
-struct db_job *rpc_job_new(struct rpc_req *req, db_done_fn fn) __attribute__((warn_unused_result));
+struct db_job *rpc_job_new(struct rpc_req *req, db_done_fn fn) YX_MUST_CHECK;
 
 /*
  * The common case: one statement after session_begin. Builds the job,
  * submits it, and on any failure answers the request itself; `fn` then
- * finds its results at RPC_FIRST_RESULT.
+ * finds its results at RPC_FIRST_RESULT. Returns rpc_submit's status
+ * (RPC_ANSWERED when it answered).
  */
-void rpc_query(struct rpc_req *req, db_done_fn fn, const char *stmt, int n,
-               const char *const *values);
+enum rpc_status rpc_query(struct rpc_req *req, db_done_fn fn, const char *stmt, int n,
+                          const char *const *values);
 
 /*
  * Like rpc_query, for `nstmts` statements that all take the same `n`
  * parameters, run in one transaction; their results follow one another
  * from RPC_FIRST_RESULT.
  */
-void rpc_run(struct rpc_req *req, db_done_fn fn, const char *const *stmts, size_t nstmts, int n,
-             const char *const *values);
+enum rpc_status rpc_run(struct rpc_req *req, db_done_fn fn, const char *const *stmts, size_t nstmts,
+                        int n, const char *const *values);
 
-/* Answers RESOURCE_EXHAUSTED "out of memory"; ends the request. */
-void rpc_fail_oom(struct rpc_req *req);
+/* Answers RESOURCE_EXHAUSTED "out of memory"; ends the request. Returns
+ * RPC_ANSWERED. */
+enum rpc_status rpc_fail_oom(struct rpc_req *req);
 
 /*
  * Answers an import whose SQL function returned (idx, field, reason,
  * created, updated, unchanged) rows: every row with idx >= 0 becomes the
  * violation "<list>[idx].<field>", added to `vs` (the handler's own, or NULL)
  * and answered as INVALID_ARGUMENT; with none, the row of idx -1 is the
- * ImportResult. Ends the request.
+ * ImportResult. Ends the request; returns RPC_ANSWERED.
  */
-void rpc_answer_import(struct rpc_req *req, const PGresult *r, const char *list,
-                       struct rpc_violations *vs, const char *what);
+enum rpc_status rpc_answer_import(struct rpc_req *req, const PGresult *r, const char *list,
+                                  struct rpc_violations *vs, const char *what);
 
 /*
  * Field violations collected while validating a request: at most
@@ -144,7 +189,7 @@ void rpc_violation(struct rpc_violations *vs, const char *path, const char *fmt,
 
 /* Answers INVALID_ARGUMENT with the violations, then frees them (req->pending
  * with the request); ends the request: req is gone after the call. */
-void rpc_fail_with(struct rpc_req *req, struct rpc_violations *vs, const char *what);
+enum rpc_status rpc_fail_with(struct rpc_req *req, struct rpc_violations *vs, const char *what);
 
 /* Frees collected violations without answering. */
 void rpc_violations_free(struct rpc_violations *vs);
@@ -157,8 +202,8 @@ bool rpc_text_ok(const char *s, size_t max);
  * and school roles act on their own and may only repeat it. On false the
  * request has been answered (INVALID_ARGUMENT / PERMISSION_DENIED).
  */
-bool rpc_scope_district(struct rpc_req *req, const char *requested, const char **district)
-    __attribute__((warn_unused_result));
+bool rpc_scope_district(struct rpc_req *req, const char *requested,
+                        const char **district) YX_MUST_CHECK;
 
 /* Registers the statements of every handler module (before db_pool_new). */
 void rpc_register_statements(void);

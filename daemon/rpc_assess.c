@@ -48,7 +48,7 @@ static const struct db_stmt assess_stmts[] = {
      "ON i.district_code = s.district_code AND i.scheme = s.name GROUP BY s.name, s.target"},
 };
 
-void assess_register(void)
+void rpc_assess_register(void)
 {
     db_register(assess_stmts, sizeof(assess_stmts) / sizeof(assess_stmts[0]));
 }
@@ -151,10 +151,6 @@ static void schemes_reply(struct rpc_req *req, const PGresult *r)
 static void schemes_listed(void *arg, const struct db_outcome *out)
 {
     struct rpc_req *req = arg;
-    if (!out->ok) {
-        rpc_fail_db(req, out);
-        return;
-    }
     const PGresult *r = out->results[RPC_FIRST_RESULT];
     const char *name = req->env->list_schemes->name;
     if (name[0] && PQntuples(r) == 0) {
@@ -167,23 +163,19 @@ static void schemes_listed(void *arg, const struct db_outcome *out)
     schemes_reply(req, r);
 }
 
-void assess_scheme_list(struct rpc_req *req)
+enum rpc_status rpc_assess_scheme_list(struct rpc_req *req)
 {
     const Yanxiu__V1__ListSchemesRequest *in = req->env->list_schemes;
     const char *district;
     if (!rpc_scope_district(req, in->district_code, &district) || !scheme_name_ok(req, in->name))
-        return;
+        return RPC_ANSWERED;
     const char *v[] = {district, in->name};
-    rpc_query(req, schemes_listed, "scheme_list", 2, v);
+    return rpc_query(req, schemes_listed, "scheme_list", 2, v);
 }
 
 static void scheme_stored(void *arg, const struct db_outcome *out)
 {
     struct rpc_req *req = arg;
-    if (!out->ok) {
-        rpc_fail_db(req, out);
-        return;
-    }
     const PGresult *p = out->results[RPC_FIRST_RESULT];
     if (PQntuples(p) > 0) {
         struct rpc_violations vs = {0};
@@ -195,29 +187,26 @@ static void scheme_stored(void *arg, const struct db_outcome *out)
     schemes_reply(req, out->results[RPC_FIRST_RESULT + 1]);
 }
 
-void assess_scheme_set(struct rpc_req *req)
+enum rpc_status rpc_assess_scheme_set(struct rpc_req *req)
 {
     const Yanxiu__V1__SetSchemeRequest *in = req->env->set_scheme;
     const char *district;
     if (!rpc_scope_district(req, in->district_code, &district))
-        return;
+        return RPC_ANSWERED;
     if (!check_multiline(in->ini, MAX_SCHEME_BYTES)) {
-        rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
-                 "assessment scheme: the file is not UTF-8 text or is larger than 64 KiB");
-        return;
+        return rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
+                        "assessment scheme: the file is not UTF-8 text or is larger than 64 KiB");
     }
     struct rpc_violations vs = {0};
     struct scheme_def d;
     if (!scheme_parse(in->ini, &d, &vs)) {
         scheme_def_free(&d);
         rpc_violations_free(&vs);
-        rpc_fail_oom(req);
-        return;
+        return rpc_fail_oom(req);
     }
     if (vs.total) {
         scheme_def_free(&d);
-        rpc_fail_with(req, &vs, "assessment scheme");
-        return;
+        return rpc_fail_with(req, &vs, "assessment scheme");
     }
     const char *v[10] = {district,
                          req->peer,
@@ -236,10 +225,9 @@ void assess_scheme_set(struct rpc_req *req)
     scheme_def_free(&d);
     if (!ok) {
         db_job_free(job);
-        rpc_fail_oom(req);
-        return;
+        return rpc_fail_oom(req);
     }
-    rpc_submit(req, job);
+    return rpc_submit(req, job);
 }
 
 /* ---- scores ----------------------------------------------------------------------- */
@@ -247,34 +235,29 @@ void assess_scheme_set(struct rpc_req *req)
 static void scores_done(void *arg, const struct db_outcome *out)
 {
     struct rpc_req *req = arg;
-    if (!out->ok) {
-        rpc_fail_db(req, out);
-        return;
-    }
     /* the daemon's problems (req->pending) first, then the database's: one answer */
     rpc_answer_import(req, out->results[RPC_FIRST_RESULT], "scores", req->pending,
                       "assessment scores import");
 }
 
-void assess_scores_import(struct rpc_req *req)
+enum rpc_status rpc_assess_scores_import(struct rpc_req *req)
 {
     const Yanxiu__V1__ImportScoresRequest *in = req->env->import_scores;
     const char *district;
     if (!rpc_scope_district(req, in->district_code, &district) ||
-        !scheme_name_ok(req, in->scheme) || !compliance_year_ok(req, in->year))
-        return;
+        !scheme_name_ok(req, in->scheme) || !rpc_compliance_year_ok(req, in->year))
+        return RPC_ANSWERED;
     if (in->n_scores == 0 || in->n_scores > MAX_SCORE_ROWS) {
-        rpc_fail(req,
-                 in->n_scores ? YANXIU__V1__CODE__RESOURCE_EXHAUSTED
-                              : YANXIU__V1__CODE__INVALID_ARGUMENT,
-                 "assessment scores import: %zu rows (give 1 to %d)", in->n_scores, MAX_SCORE_ROWS);
-        return;
+        return rpc_fail(req,
+                        in->n_scores ? YANXIU__V1__CODE__RESOURCE_EXHAUSTED
+                                     : YANXIU__V1__CODE__INVALID_ARGUMENT,
+                        "assessment scores import: %zu rows (give 1 to %d)", in->n_scores,
+                        MAX_SCORE_ROWS);
     }
     /* Problems found here wait in req->pending for the database's (check only). */
     struct rpc_violations *vs = calloc(1, sizeof(*vs));
     if (!vs) {
-        rpc_fail_oom(req);
-        return;
+        return rpc_fail_oom(req);
     }
     req->pending = vs;
     struct pgarr a[3];
@@ -336,10 +319,9 @@ void assess_scores_import(struct rpc_req *req)
         pgarr_free(&a[i]);
     if (!ok) {
         db_job_free(job);
-        rpc_fail_oom(req);
-        return;
+        return rpc_fail_oom(req);
     }
-    rpc_submit(req, job);
+    return rpc_submit(req, job);
 }
 
 /* ---- results ------------------------------------------------------------------------ */
@@ -367,10 +349,6 @@ static bool split_list(char *s, char ***out, size_t *n)
 static void results_done(void *arg, const struct db_outcome *out)
 {
     struct rpc_req *req = arg;
-    if (!out->ok) {
-        rpc_fail_db(req, out);
-        return;
-    }
     const Yanxiu__V1__AssessmentQuery *in = req->env->assessment_results;
     const PGresult *r = out->results[RPC_FIRST_RESULT];
     const PGresult *s = out->results[RPC_FIRST_RESULT + 1];
@@ -395,7 +373,7 @@ static void results_done(void *arg, const struct db_outcome *out)
         x->final_grade = PQgetvalue(r, i, 10);
         x->status = PQgetvalue(r, i, 12);
         ok = split_list(PQgetvalue(r, i, 11), &x->consequences, &x->n_consequences) &&
-             compliance_parse_reasons(PQgetvalue(r, i, 13), &x->reasons, &x->n_reasons);
+             rpc_compliance_parse_reasons(PQgetvalue(r, i, 13), &x->reasons, &x->n_reasons);
     }
     if (ok) {
         Yanxiu__V1__AssessmentResults res = YANXIU__V1__ASSESSMENT_RESULTS__INIT;
@@ -405,7 +383,7 @@ static void results_done(void *arg, const struct db_outcome *out)
         res.total = strtod(PQgetvalue(s, 0, 3), NULL);
         res.year = in->year;
         char today[11];
-        compliance_today(today);
+        rpc_compliance_today(today);
         res.as_of = in->as_of[0] ? in->as_of : today;
         res.results = ptrs;
         res.n_results = n;
@@ -420,22 +398,22 @@ static void results_done(void *arg, const struct db_outcome *out)
     }
     for (size_t i = 0; rows && i < filled; i++) {
         free(rows[i].consequences);
-        compliance_reasons_free(rows[i].reasons, rows[i].n_reasons);
+        rpc_compliance_reasons_free(rows[i].reasons, rows[i].n_reasons);
     }
     free(rows);
     free(ptrs);
 }
 
-void assess_results(struct rpc_req *req)
+enum rpc_status rpc_assess_results(struct rpc_req *req)
 {
     const Yanxiu__V1__AssessmentQuery *in = req->env->assessment_results;
     const char *district, *unit;
     char as_of[11], year[12];
     if (!rpc_scope_district(req, in->district_code, &district) ||
-        !scheme_name_ok(req, in->scheme) || !compliance_year_ok(req, in->year) ||
-        !compliance_as_of(req, in->as_of, as_of) ||
-        !compliance_unit_filter(req, in->unit_code, &unit))
-        return;
+        !scheme_name_ok(req, in->scheme) || !rpc_compliance_year_ok(req, in->year) ||
+        !rpc_compliance_as_of(req, in->as_of, as_of) ||
+        !rpc_compliance_unit_filter(req, in->unit_code, &unit))
+        return RPC_ANSWERED;
     snprintf(year, sizeof(year), "%u", in->year);
     const char *v[] = {district, in->scheme, year, as_of, in->approved_only ? "true" : "false",
                        unit};
@@ -444,8 +422,7 @@ void assess_results(struct rpc_req *req)
     if (!job || !db_job_add(job, "assessment_results", 6, v) ||
         !db_job_add(job, "assessment_scheme_sums", 2, sv)) {
         db_job_free(job);
-        rpc_fail_oom(req);
-        return;
+        return rpc_fail_oom(req);
     }
-    rpc_submit(req, job);
+    return rpc_submit(req, job);
 }

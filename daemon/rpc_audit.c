@@ -19,7 +19,7 @@ static const struct db_stmt audit_stmts[] = {
                    "ORDER BY id DESC LIMIT $4::int"},
 };
 
-void audit_register(void)
+void rpc_audit_register(void)
 {
     db_register(audit_stmts, sizeof(audit_stmts) / sizeof(audit_stmts[0]));
 }
@@ -27,10 +27,6 @@ void audit_register(void)
 static void list_done(void *arg, const struct db_outcome *out)
 {
     struct rpc_req *req = arg;
-    if (!out->ok) {
-        rpc_fail_db(req, out);
-        return;
-    }
     PGresult *r = out->results[RPC_FIRST_RESULT];
     uint32_t limit = req->env->audit_query->limit;
     if (limit == 0 || limit > AUDIT_MAX_LIMIT)
@@ -44,7 +40,7 @@ static void list_done(void *arg, const struct db_outcome *out)
     if (!entries || !ptrs) {
         free(entries);
         free(ptrs);
-        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        rpc_fail_oom(req);
         return;
     }
     /* Oldest first for reading; the query took the newest `limit`. */
@@ -74,12 +70,12 @@ static void list_done(void *arg, const struct db_outcome *out)
     free(ptrs);
 }
 
-void audit_list(struct rpc_req *req)
+enum rpc_status rpc_audit_list(struct rpc_req *req)
 {
     const Yanxiu__V1__AuditQuery *q = req->env->audit_query;
     if (strlen(q->user) > 64) {
-        rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT, "audit: the user name is too long");
-        return;
+        return rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
+                        "audit: the user name is too long");
     }
     uint32_t limit = q->limit == 0 ? AUDIT_DEFAULT_LIMIT : q->limit;
     if (limit > AUDIT_MAX_LIMIT)
@@ -90,5 +86,5 @@ void audit_list(struct rpc_req *req)
     /* The district's scope, stated here as well as walled in the database. */
     const char *district = req->session.role == ROLE_ADMIN ? "" : req->session.district;
     const char *v[] = {since, q->user, district, lim};
-    rpc_query(req, list_done, "audit_list", 4, v);
+    return rpc_query(req, list_done, "audit_list", 4, v);
 }

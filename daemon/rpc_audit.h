@@ -7,7 +7,7 @@
 
 #include "rpc.h"
 
-void audit_register(void);
-void audit_list(struct rpc_req *req);
+void rpc_audit_register(void);
+enum rpc_status rpc_audit_list(struct rpc_req *req) YX_MUST_CHECK;
 
 #endif

@@ -35,12 +35,12 @@ static const struct db_stmt auth_stmts[] = {
     {"session_revoke", "SELECT session_revoke($1::bytea, $2)"},
 };
 
-void auth_register(void)
+void rpc_auth_register(void)
 {
     db_register(auth_stmts, sizeof(auth_stmts) / sizeof(auth_stmts[0]));
 }
 
-const struct db_stmt *auth_login_statements(size_t *n)
+const struct db_stmt *rpc_auth_login_statements(size_t *n)
 {
     *n = sizeof(login_stmts) / sizeof(login_stmts[0]);
     return login_stmts;
@@ -57,27 +57,34 @@ struct login {
 
 static void login_free(struct login *l);
 
+static void login_drop(void *arg)
+{
+    login_free(arg);
+}
+
 /*
  * Adds one statement to a fresh job for the login and submits it to the
  * login pool; on any failure frees the login and answers. Login jobs carry
- * no session_begin: there is no session yet.
+ * no session_begin: there is no session yet. `fn` is called for success
+ * only; a failed job frees the login and is answered by the rpc layer.
  */
-static void login_submit(struct login *l, db_done_fn fn, const char *stmt, int n,
-                         const char *const *v, const int *len, const int *fmt)
+static enum rpc_status login_submit(struct login *l, db_done_fn fn, const char *stmt, int n,
+                                    const char *const *v, const int *len, const int *fmt)
 {
     struct rpc_req *req = l->req;
-    struct db_job *job = db_job_new(fn, l);
+    struct db_job *job = rpc_job_for(req, fn, l, login_drop);
     if (!job || !db_job_add_bin(job, stmt, n, v, len, fmt)) {
         db_job_free(job);
         login_free(l);
-        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
-        return;
+        return rpc_fail_oom(req);
     }
     if (db_submit(req->srv->login_db, job) != DB_SUBMITTED) {
         login_free(l);
-        rpc_fail(req, YANXIU__V1__CODE__UNAVAILABLE,
-                 "the database is not reachable; try again later");
+        return rpc_fail(req, YANXIU__V1__CODE__UNAVAILABLE,
+                        "the database is not reachable; try again later");
     }
+    req->submitted++;
+    return RPC_PENDING;
 }
 
 /* Call before answering: the answer frees the request, and the password with it. */
@@ -98,10 +105,7 @@ static void failed_done(void *arg, const struct db_outcome *out)
     char answer[sizeof(l->answer)];
     memcpy(answer, l->answer, sizeof(answer));
     login_free(l);
-    if (!out->ok)
-        rpc_fail_db(req, out);
-    else
-        rpc_fail(req, YANXIU__V1__CODE__UNAUTHENTICATED, "%s", answer);
+    rpc_fail(req, YANXIU__V1__CODE__UNAUTHENTICATED, "%s", answer);
 }
 
 /* Records a failed login (and its audit entry), then answers `answer`. */
@@ -110,18 +114,13 @@ static void login_failed(struct login *l, const char *why, const char *answer)
     struct rpc_req *req = l->req;
     snprintf(l->answer, sizeof(l->answer), "%s", answer);
     const char *v[] = {req->env->login->user, req->peer, why};
-    login_submit(l, failed_done, "auth_login_failed", 3, v, NULL, NULL);
+    (void)login_submit(l, failed_done, "auth_login_failed", 3, v, NULL, NULL);
 }
 
 static void ok_done(void *arg, const struct db_outcome *out)
 {
     struct login *l = arg;
     struct rpc_req *req = l->req;
-    if (!out->ok) {
-        login_free(l);
-        rpc_fail_db(req, out);
-        return;
-    }
     PGresult *r = out->results[0];
     /* Copied out of the login, which is freed (and its password wiped)
      * before the answer frees the request. */
@@ -173,18 +172,13 @@ static void verified(void *arg, bool ok, const char *new_hash)
     const char *v[] = {uid, (const char *)l->s.token_hash, ttl, req->peer, new_hash};
     int len[] = {0, SESSION_HASH_BYTES, 0, 0, 0};
     int fmt[] = {0, 1, 0, 0, 0};
-    login_submit(l, ok_done, "auth_login_ok", 5, v, len, fmt);
+    (void)login_submit(l, ok_done, "auth_login_ok", 5, v, len, fmt);
 }
 
 static void begin_done(void *arg, const struct db_outcome *out)
 {
     struct login *l = arg;
     struct rpc_req *req = l->req;
-    if (!out->ok) {
-        login_free(l);
-        rpc_fail_db(req, out);
-        return;
-    }
     PGresult *r = out->results[0];
     bool locked = strcmp(PQgetvalue(r, 0, 2), "t") == 0;
     if (locked) {
@@ -217,37 +211,32 @@ static void begin_done(void *arg, const struct db_outcome *out)
                  "too many logins at once; try again in a moment");
 }
 
-void auth_login(struct rpc_req *req)
+enum rpc_status rpc_auth_login(struct rpc_req *req)
 {
     const Yanxiu__V1__LoginRequest *in = req->env->login;
     size_t ulen = strlen(in->user);
     if (ulen == 0 || ulen > MAX_USER || strlen(in->password) > MAX_PASSWORD) {
-        rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
-                 ulen == 0 ? "login: the user name is empty"
-                           : "login: the user name (at most 64) or password (at most 1024 bytes) "
-                             "is too long");
-        return;
+        return rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
+                        ulen == 0
+                            ? "login: the user name is empty"
+                            : "login: the user name (at most 64) or password (at most 1024 bytes) "
+                              "is too long");
     }
     struct login *l = calloc(1, sizeof(*l));
     if (!l) {
-        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
-        return;
+        return rpc_fail_oom(req);
     }
     l->req = req;
     char maxf[16], window[16];
     snprintf(maxf, sizeof(maxf), "%d", req->srv->cfg.lockout_failures);
     snprintf(window, sizeof(window), "%d", req->srv->cfg.lockout_window);
     const char *v[] = {in->user, maxf, window};
-    login_submit(l, begin_done, "auth_login_begin", 3, v, NULL, NULL);
+    return login_submit(l, begin_done, "auth_login_begin", 3, v, NULL, NULL);
 }
 
 static void logout_done(void *arg, const struct db_outcome *out)
 {
     struct rpc_req *req = arg;
-    if (!out->ok) {
-        rpc_fail_db(req, out);
-        return;
-    }
     Yanxiu__V1__LogoutResponse resp = YANXIU__V1__LOGOUT_RESPONSE__INIT;
     Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
     env.body_case = YANXIU__V1__ENVELOPE__BODY_LOGOUT_REPLY;
@@ -255,7 +244,7 @@ static void logout_done(void *arg, const struct db_outcome *out)
     rpc_reply(req, &env);
 }
 
-void auth_logout(struct rpc_req *req)
+enum rpc_status rpc_auth_logout(struct rpc_req *req)
 {
     session_cache_drop(req->session.token_hash);
     /* The token itself: the database hashes it (a hash alone revokes nothing). */
@@ -266,19 +255,14 @@ void auth_logout(struct rpc_req *req)
     struct db_job *job = rpc_job_new(req, logout_done);
     if (!job || !db_job_add_bin(job, "session_revoke", 2, v, len, fmt)) {
         db_job_free(job);
-        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
-        return;
+        return rpc_fail_oom(req);
     }
-    rpc_submit(req, job);
+    return rpc_submit(req, job);
 }
 
 static void whoami_done(void *arg, const struct db_outcome *out)
 {
     struct rpc_req *req = arg;
-    if (!out->ok) {
-        rpc_fail_db(req, out);
-        return;
-    }
     const struct session *s = &req->session;
     Yanxiu__V1__Identity id = YANXIU__V1__IDENTITY__INIT;
     id.user = (char *)s->user;
@@ -294,13 +278,12 @@ static void whoami_done(void *arg, const struct db_outcome *out)
     rpc_reply(req, &env);
 }
 
-void auth_whoami(struct rpc_req *req)
+enum rpc_status rpc_auth_whoami(struct rpc_req *req)
 {
     /* Through the database, so that a revoked session is caught now. */
     struct db_job *job = rpc_job_new(req, whoami_done);
     if (!job) {
-        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
-        return;
+        return rpc_fail_oom(req);
     }
-    rpc_submit(req, job);
+    return rpc_submit(req, job);
 }

@@ -25,7 +25,7 @@ static int64_t now_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-void rpc_hello(struct rpc_req *req)
+enum rpc_status rpc_basic_hello(struct rpc_req *req)
 {
     static uint32_t versions[] = {PROTOCOL_VERSION};
     const Yanxiu__V1__HelloRequest *in = req->env->hello;
@@ -41,7 +41,7 @@ void rpc_hello(struct rpc_req *req)
     Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
     env.body_case = YANXIU__V1__ENVELOPE__BODY_HELLO_REPLY;
     env.hello_reply = &out;
-    rpc_reply(req, &env);
+    return rpc_reply(req, &env);
 }
 
 static void ping_reply(struct rpc_req *req, int64_t db_us, uint32_t schema)
@@ -59,32 +59,27 @@ static void ping_reply(struct rpc_req *req, int64_t db_us, uint32_t schema)
 static void ping_db_done(void *arg, const struct db_outcome *out)
 {
     struct rpc_req *req = arg;
-    if (!out->ok) {
-        rpc_fail_db(req, out);
-        return;
-    }
     PGresult *r = out->results[0];
     ping_reply(req, strtoll(PQgetvalue(r, 0, 0), NULL, 10),
                (uint32_t)strtoul(PQgetvalue(r, 0, 1), NULL, 10));
 }
 
-void rpc_ping(struct rpc_req *req)
+enum rpc_status rpc_basic_ping(struct rpc_req *req)
 {
     if (!req->env->ping->database) {
         ping_reply(req, 0, 0);
-        return;
+        return RPC_ANSWERED;
     }
     /* Reachable means usable: a pool that answers while logins cannot be made is not. */
     if (db_pool_up(req->srv->login_db) == 0) {
         rpc_fail(req, YANXIU__V1__CODE__UNAVAILABLE,
                  "the database is not reachable for logins (login_conninfo); try again later");
-        return;
+        return RPC_ANSWERED;
     }
-    struct db_job *job = db_job_new(ping_db_done, req);
+    struct db_job *job = rpc_job_for(req, ping_db_done, req, NULL);
     if (!job || !db_job_add(job, "ping_db", 0, NULL)) {
         db_job_free(job);
-        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
-        return;
+        return rpc_fail_oom(req);
     }
-    rpc_submit(req, job);
+    return rpc_submit(req, job);
 }

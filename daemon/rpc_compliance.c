@@ -108,13 +108,13 @@ static const struct db_stmt compliance_stmts[] = {
      "ORDER BY 5, 2"},
 };
 
-void compliance_register(void)
+void rpc_compliance_register(void)
 {
     db_register(compliance_stmts, sizeof(compliance_stmts) / sizeof(compliance_stmts[0]));
 }
 
 /* Today in Asia/Shanghai (UTC+8, no daylight saving), YYYY-MM-DD. */
-void compliance_today(char out[11])
+void rpc_compliance_today(char out[11])
 {
     time_t t = time(NULL) + 8 * 3600;
     struct tm tm;
@@ -123,10 +123,10 @@ void compliance_today(char out[11])
 }
 
 /* The as-of day of a request: its own (checked) or today. False after answering. */
-bool compliance_as_of(struct rpc_req *req, const char *given, char out[11])
+bool rpc_compliance_as_of(struct rpc_req *req, const char *given, char out[11])
 {
     if (!given[0]) {
-        compliance_today(out);
+        rpc_compliance_today(out);
         return true;
     }
     if (!check_date(given)) {
@@ -139,7 +139,7 @@ bool compliance_as_of(struct rpc_req *req, const char *given, char out[11])
 }
 
 /* The unit filter: the school's own unit always; otherwise what was asked. */
-bool compliance_unit_filter(struct rpc_req *req, const char *requested, const char **unit)
+bool rpc_compliance_unit_filter(struct rpc_req *req, const char *requested, const char **unit)
 {
     const struct session *s = &req->session;
     if (s->role == ROLE_SCHOOL) {
@@ -160,7 +160,7 @@ bool compliance_unit_filter(struct rpc_req *req, const char *requested, const ch
     return true;
 }
 
-bool compliance_year_ok(struct rpc_req *req, uint32_t year)
+bool rpc_compliance_year_ok(struct rpc_req *req, uint32_t year)
 {
     if (year < 2000 || year > 2100) {
         rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
@@ -210,10 +210,6 @@ static void policy_reply(struct rpc_req *req, const PGresult *r, const char *dis
 static void policy_got(void *arg, const struct db_outcome *out)
 {
     struct rpc_req *req = arg;
-    if (!out->ok) {
-        rpc_fail_db(req, out);
-        return;
-    }
     const char *district = req->env->body_case == YANXIU__V1__ENVELOPE__BODY_GET_POLICY
                                ? req->env->get_policy->district_code
                                : req->env->set_policy->district_code;
@@ -222,44 +218,41 @@ static void policy_got(void *arg, const struct db_outcome *out)
     policy_reply(req, out->results[out->nresults - 1], district);
 }
 
-void compliance_policy_get(struct rpc_req *req)
+enum rpc_status rpc_compliance_policy_get(struct rpc_req *req)
 {
     const Yanxiu__V1__GetPolicyRequest *in = req->env->get_policy;
     const char *district;
     char as_of[11];
     if (!rpc_scope_district(req, in->district_code, &district) ||
-        !compliance_as_of(req, in->as_of, as_of))
-        return;
+        !rpc_compliance_as_of(req, in->as_of, as_of))
+        return RPC_ANSWERED;
     const char *v[] = {district, as_of};
-    rpc_query(req, policy_got, "policy_get", 2, v);
+    return rpc_query(req, policy_got, "policy_get", 2, v);
 }
 
-void compliance_policy_set(struct rpc_req *req)
+enum rpc_status rpc_compliance_policy_set(struct rpc_req *req)
 {
     const Yanxiu__V1__SetPolicyRequest *in = req->env->set_policy;
     const char *district;
     char effective[11];
     if (!rpc_scope_district(req, in->district_code, &district) ||
-        !compliance_as_of(req, in->effective, effective))
-        return;
+        !rpc_compliance_as_of(req, in->effective, effective))
+        return RPC_ANSWERED;
     struct rpc_violations vs = {0};
     struct policy_values pv;
     if (!check_multiline(in->ini, 64 * 1024)) {
-        rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
-                 "policy: the file is not UTF-8 text or is larger than 64 KiB");
-        return;
+        return rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
+                        "policy: the file is not UTF-8 text or is larger than 64 KiB");
     }
     bool ok = policy_parse(in->ini, &pv, &vs);
     if (!ok) {
         policy_values_free(&pv);
         rpc_violations_free(&vs);
-        rpc_fail_oom(req);
-        return;
+        return rpc_fail_oom(req);
     }
     if (vs.total) {
         policy_values_free(&pv);
-        rpc_fail_with(req, &vs, "policy");
-        return;
+        return rpc_fail_with(req, &vs, "policy");
     }
     const char *v[3 + POLICY_NKEYS] = {district, effective, req->peer};
     for (int i = 0; i < POLICY_NKEYS; i++)
@@ -271,16 +264,15 @@ void compliance_policy_set(struct rpc_req *req)
     policy_values_free(&pv);
     if (!ok) {
         db_job_free(job);
-        rpc_fail_oom(req);
-        return;
+        return rpc_fail_oom(req);
     }
-    rpc_submit(req, job);
+    return rpc_submit(req, job);
 }
 
 /* ---- teachers -------------------------------------------------------------------------- */
 
 /* Splits rule\x1fneeded\x1fhad\x1e... into Reasons; false on OOM. */
-bool compliance_parse_reasons(const char *s, Yanxiu__V1__Reason ***out, size_t *n)
+bool rpc_compliance_parse_reasons(const char *s, Yanxiu__V1__Reason ***out, size_t *n)
 {
     *out = NULL;
     *n = 0;
@@ -315,7 +307,7 @@ bool compliance_parse_reasons(const char *s, Yanxiu__V1__Reason ***out, size_t *
     return true;
 }
 
-void compliance_reasons_free(Yanxiu__V1__Reason **v, size_t n)
+void rpc_compliance_reasons_free(Yanxiu__V1__Reason **v, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         free(v[i]->rule);
@@ -327,10 +319,6 @@ void compliance_reasons_free(Yanxiu__V1__Reason **v, size_t n)
 static void teachers_done(void *arg, const struct db_outcome *out)
 {
     struct rpc_req *req = arg;
-    if (!out->ok) {
-        rpc_fail_db(req, out);
-        return;
-    }
     const Yanxiu__V1__ComplianceQuery *in = req->env->compliance_teachers;
     const PGresult *r = out->results[RPC_FIRST_RESULT];
     const PGresult *w = out->results[RPC_FIRST_RESULT + 1];
@@ -376,7 +364,7 @@ static void teachers_done(void *arg, const struct db_outcome *out)
         t->credits = dbl(r, i, 10);
         t->unexcused_absences = u32(r, i, 11);
         t->status = PQgetvalue(r, i, 12);
-        ok = compliance_parse_reasons(PQgetvalue(r, i, 13), &t->reasons, &t->n_reasons);
+        ok = rpc_compliance_parse_reasons(PQgetvalue(r, i, 13), &t->reasons, &t->n_reasons);
         if (in->cycle) {
             t->cycle = PQgetvalue(r, i, 14);
             t->cycle_hours = dbl(r, i, 15);
@@ -384,8 +372,8 @@ static void teachers_done(void *arg, const struct db_outcome *out)
             t->cycle_centralized_hours = dbl(r, i, 17);
             t->cycle_homeroom_hours = dbl(r, i, 18);
             t->cycle_status = PQgetvalue(r, i, 19);
-            ok = ok && compliance_parse_reasons(PQgetvalue(r, i, 20), &t->cycle_reasons,
-                                                &t->n_cycle_reasons);
+            ok = ok && rpc_compliance_parse_reasons(PQgetvalue(r, i, 20), &t->cycle_reasons,
+                                                    &t->n_cycle_reasons);
         }
     }
     if (ok) {
@@ -395,7 +383,7 @@ static void teachers_done(void *arg, const struct db_outcome *out)
         list.year_start = PQntuples(w) ? PQgetvalue(w, 0, 0) : "";
         list.year_end = PQntuples(w) ? PQgetvalue(w, 0, 1) : "";
         char as_of[11];
-        compliance_today(as_of);
+        rpc_compliance_today(as_of);
         list.as_of = in->as_of[0] ? in->as_of : as_of;
         Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
         env.body_case = YANXIU__V1__ENVELOPE__BODY_TEACHER_LIST;
@@ -405,8 +393,8 @@ static void teachers_done(void *arg, const struct db_outcome *out)
         rpc_fail_oom(req);
     }
     for (size_t i = 0; rows && i < filled; i++) {
-        compliance_reasons_free(rows[i].reasons, rows[i].n_reasons);
-        compliance_reasons_free(rows[i].cycle_reasons, rows[i].n_cycle_reasons);
+        rpc_compliance_reasons_free(rows[i].reasons, rows[i].n_reasons);
+        rpc_compliance_reasons_free(rows[i].cycle_reasons, rows[i].n_cycle_reasons);
     }
     free(rows);
     free(ptrs);
@@ -415,29 +403,27 @@ static void teachers_done(void *arg, const struct db_outcome *out)
 static const char *const teacher_statuses[] = {"compliant",     "on_track", "behind",
                                                "non_compliant", "exempt",   NULL};
 
-void compliance_teachers(struct rpc_req *req)
+enum rpc_status rpc_compliance_teachers(struct rpc_req *req)
 {
     const Yanxiu__V1__ComplianceQuery *in = req->env->compliance_teachers;
     const char *district, *unit;
     char as_of[11], year[12];
     if (!rpc_scope_district(req, in->district_code, &district) ||
-        !compliance_year_ok(req, in->year) || !compliance_as_of(req, in->as_of, as_of) ||
-        !compliance_unit_filter(req, in->unit_code, &unit))
-        return;
+        !rpc_compliance_year_ok(req, in->year) || !rpc_compliance_as_of(req, in->as_of, as_of) ||
+        !rpc_compliance_unit_filter(req, in->unit_code, &unit))
+        return RPC_ANSWERED;
     if (in->school_code[0] && !check_digits(in->school_code, 10)) {
-        rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
-                 "ComplianceTeachers: a school is named by its 10-digit code");
-        return;
+        return rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
+                        "ComplianceTeachers: a school is named by its 10-digit code");
     }
     if (in->status[0]) {
         bool known = false;
         for (size_t i = 0; teacher_statuses[i]; i++)
             known |= strcmp(in->status, teacher_statuses[i]) == 0;
         if (!known) {
-            rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
-                     "ComplianceTeachers: the status is compliant, on_track, behind, "
-                     "non_compliant or exempt");
-            return;
+            return rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
+                            "ComplianceTeachers: the status is compliant, on_track, behind, "
+                            "non_compliant or exempt");
         }
     }
     snprintf(year, sizeof(year), "%u", in->year);
@@ -451,10 +437,9 @@ void compliance_teachers(struct rpc_req *req)
         !db_job_add(job, "compliance_window", 3, wv) ||
         (in->school_code[0] && !db_job_add(job, "school_unit", 2, sv))) {
         db_job_free(job);
-        rpc_fail_oom(req);
-        return;
+        return rpc_fail_oom(req);
     }
-    rpc_submit(req, job);
+    return rpc_submit(req, job);
 }
 
 /* ---- units --------------------------------------------------------------------------- */
@@ -462,10 +447,6 @@ void compliance_teachers(struct rpc_req *req)
 static void units_done(void *arg, const struct db_outcome *out)
 {
     struct rpc_req *req = arg;
-    if (!out->ok) {
-        rpc_fail_db(req, out);
-        return;
-    }
     const PGresult *r = out->results[RPC_FIRST_RESULT];
     size_t n = (size_t)PQntuples(r);
     Yanxiu__V1__UnitCompliance *rows = calloc(n + 1, sizeof(*rows));
@@ -512,22 +493,22 @@ static bool view_params(struct rpc_req *req, const Yanxiu__V1__ComplianceQuery *
                         const char **district, const char **unit, char as_of[11], char year[12])
 {
     if (!rpc_scope_district(req, in->district_code, district) ||
-        !compliance_year_ok(req, in->year) || !compliance_as_of(req, in->as_of, as_of) ||
-        !compliance_unit_filter(req, in->unit_code, unit))
+        !rpc_compliance_year_ok(req, in->year) || !rpc_compliance_as_of(req, in->as_of, as_of) ||
+        !rpc_compliance_unit_filter(req, in->unit_code, unit))
         return false;
     snprintf(year, 12, "%u", in->year);
     return true;
 }
 
-void compliance_units(struct rpc_req *req)
+enum rpc_status rpc_compliance_units(struct rpc_req *req)
 {
     const Yanxiu__V1__ComplianceQuery *in = req->env->compliance_units;
     const char *district, *unit;
     char as_of[11], year[12];
     if (!view_params(req, in, &district, &unit, as_of, year))
-        return;
+        return RPC_ANSWERED;
     const char *v[] = {district, year, as_of, in->approved_only ? "true" : "false", unit};
-    rpc_query(req, units_done, "compliance_units", 5, v);
+    return rpc_query(req, units_done, "compliance_units", 5, v);
 }
 
 /* ---- research groups ----------------------------------------------------------------- */
@@ -535,10 +516,6 @@ void compliance_units(struct rpc_req *req)
 static void groups_done(void *arg, const struct db_outcome *out)
 {
     struct rpc_req *req = arg;
-    if (!out->ok) {
-        rpc_fail_db(req, out);
-        return;
-    }
     const PGresult *r = out->results[RPC_FIRST_RESULT];
     size_t n = (size_t)PQntuples(r);
     Yanxiu__V1__GroupCompliance *rows = calloc(n + 1, sizeof(*rows));
@@ -572,15 +549,15 @@ static void groups_done(void *arg, const struct db_outcome *out)
     free(ptrs);
 }
 
-void compliance_groups(struct rpc_req *req)
+enum rpc_status rpc_compliance_groups(struct rpc_req *req)
 {
     const Yanxiu__V1__ComplianceQuery *in = req->env->compliance_groups;
     const char *district, *unit;
     char as_of[11], year[12];
     if (!view_params(req, in, &district, &unit, as_of, year))
-        return;
+        return RPC_ANSWERED;
     const char *v[] = {district, year, as_of, in->approved_only ? "true" : "false", unit};
-    rpc_query(req, groups_done, "compliance_groups", 5, v);
+    return rpc_query(req, groups_done, "compliance_groups", 5, v);
 }
 
 /* ---- reporting rates ----------------------------------------------------------------- */
@@ -588,10 +565,6 @@ void compliance_groups(struct rpc_req *req)
 static void rates_done(void *arg, const struct db_outcome *out)
 {
     struct rpc_req *req = arg;
-    if (!out->ok) {
-        rpc_fail_db(req, out);
-        return;
-    }
     const PGresult *m = out->results[RPC_FIRST_RESULT];
     const PGresult *c = out->results[RPC_FIRST_RESULT + 1];
     size_t nm = (size_t)PQntuples(m), nc = (size_t)PQntuples(c);
@@ -640,32 +613,31 @@ static void rates_done(void *arg, const struct db_outcome *out)
     free(cp);
 }
 
-void compliance_reporting_rates(struct rpc_req *req)
+enum rpc_status rpc_compliance_reporting_rates(struct rpc_req *req)
 {
     const Yanxiu__V1__ComplianceQuery *in = req->env->reporting_rates;
     const char *district, *unit;
     char as_of[11], year[12], month[16] = "";
     if (!rpc_scope_district(req, in->district_code, &district) ||
-        !compliance_as_of(req, in->as_of, as_of) ||
-        !compliance_unit_filter(req, in->unit_code, &unit))
-        return;
+        !rpc_compliance_as_of(req, in->as_of, as_of) ||
+        !rpc_compliance_unit_filter(req, in->unit_code, &unit))
+        return RPC_ANSWERED;
     int y = 0;
     if (in->month[0]) {
         if (!check_month(in->month, &y, NULL)) {
-            rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
-                     "ReportingRates: the month must be YYYY-MM");
-            return;
+            return rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
+                            "ReportingRates: the month must be YYYY-MM");
         }
         snprintf(month, sizeof(month), "%s-01", in->month);
-    } else if (!compliance_year_ok(req, in->year)) {
-        return;
+    } else if (!rpc_compliance_year_ok(req, in->year)) {
+        return RPC_ANSWERED;
     } else {
         y = (int)in->year;
     }
     snprintf(year, sizeof(year), "%d", y);
     const char *v[] = {district, year, as_of, month, unit};
     static const char *const stmts[] = {"reporting_rates", "reporting_cells"};
-    rpc_run(req, rates_done, stmts, 2, 5, v);
+    return rpc_run(req, rates_done, stmts, 2, 5, v);
 }
 
 /* ---- a teacher's registration handbook (登记手册) ------------------------------------ */
@@ -673,10 +645,6 @@ void compliance_reporting_rates(struct rpc_req *req)
 static void history_done(void *arg, const struct db_outcome *out)
 {
     struct rpc_req *req = arg;
-    if (!out->ok) {
-        rpc_fail_db(req, out);
-        return;
-    }
     const PGresult *t = out->results[RPC_FIRST_RESULT];
     const PGresult *r = out->results[RPC_FIRST_RESULT + 1];
     const PGresult *s = out->results[RPC_FIRST_RESULT + 2];
@@ -756,20 +724,20 @@ static void history_done(void *arg, const struct db_outcome *out)
     free(tp);
 }
 
-void compliance_teacher_history(struct rpc_req *req)
+enum rpc_status rpc_compliance_teacher_history(struct rpc_req *req)
 {
     const Yanxiu__V1__TeacherHistoryRequest *in = req->env->teacher_history;
     const char *district;
     if (!rpc_scope_district(req, in->district_code, &district))
-        return;
+        return RPC_ANSWERED;
     if (!check_code(in->teacher_code)) {
-        rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
-                 "TeacherHistory: a teacher code (教师编号) is 1 to 32 letters, digits, _ or -");
-        return;
+        return rpc_fail(
+            req, YANXIU__V1__CODE__INVALID_ARGUMENT,
+            "TeacherHistory: a teacher code (教师编号) is 1 to 32 letters, digits, _ or -");
     }
     const char *unit = req->session.role == ROLE_SCHOOL ? req->session.unit : "";
     char day[11];
-    compliance_today(day);
+    rpc_compliance_today(day);
     const char *vt[] = {district, in->teacher_code, unit};
     const char *vr[] = {district, in->teacher_code};
     const char *vs[] = {district, in->teacher_code, day};
@@ -777,8 +745,7 @@ void compliance_teacher_history(struct rpc_req *req)
     if (!job || !db_job_add(job, "history_teacher", 3, vt) ||
         !db_job_add(job, "history_records", 2, vr) || !db_job_add(job, "history_totals", 3, vs)) {
         db_job_free(job);
-        rpc_fail_oom(req);
-        return;
+        return rpc_fail_oom(req);
     }
-    rpc_submit(req, job);
+    return rpc_submit(req, job);
 }

@@ -9,29 +9,29 @@
 
 #include "rpc.h"
 
-void compliance_register(void);
+void rpc_compliance_register(void);
 
 /* Helpers the views share (rpc_assess too); each returns false after answering. */
 
 /* Today in Asia/Shanghai, YYYY-MM-DD. */
-void compliance_today(char out[11]);
+void rpc_compliance_today(char out[11]);
 /* The as-of day of a request: `given` (checked) or today. */
-bool compliance_as_of(struct rpc_req *req, const char *given, char out[11]);
+bool rpc_compliance_as_of(struct rpc_req *req, const char *given, char out[11]);
 /* The unit filter: a school's own unit always (naming another is PERMISSION_DENIED);
    otherwise `requested` ('' for all), checked to be a 10-digit code. */
-bool compliance_unit_filter(struct rpc_req *req, const char *requested, const char **unit);
+bool rpc_compliance_unit_filter(struct rpc_req *req, const char *requested, const char **unit);
 /* A year from 2000 to 2100. */
-bool compliance_year_ok(struct rpc_req *req, uint32_t year);
+bool rpc_compliance_year_ok(struct rpc_req *req, uint32_t year);
 /* Splits "rule\x1fneeded\x1fhad\x1e..." into Reasons; false on OOM (free either way). */
-bool compliance_parse_reasons(const char *s, Yanxiu__V1__Reason ***out, size_t *n);
-void compliance_reasons_free(Yanxiu__V1__Reason **v, size_t n);
+bool rpc_compliance_parse_reasons(const char *s, Yanxiu__V1__Reason ***out, size_t *n);
+void rpc_compliance_reasons_free(Yanxiu__V1__Reason **v, size_t n);
 
-void compliance_policy_get(struct rpc_req *req);
-void compliance_policy_set(struct rpc_req *req);
-void compliance_teachers(struct rpc_req *req);
-void compliance_units(struct rpc_req *req);
-void compliance_groups(struct rpc_req *req);
-void compliance_reporting_rates(struct rpc_req *req);
-void compliance_teacher_history(struct rpc_req *req);
+enum rpc_status rpc_compliance_policy_get(struct rpc_req *req) YX_MUST_CHECK;
+enum rpc_status rpc_compliance_policy_set(struct rpc_req *req) YX_MUST_CHECK;
+enum rpc_status rpc_compliance_teachers(struct rpc_req *req) YX_MUST_CHECK;
+enum rpc_status rpc_compliance_units(struct rpc_req *req) YX_MUST_CHECK;
+enum rpc_status rpc_compliance_groups(struct rpc_req *req) YX_MUST_CHECK;
+enum rpc_status rpc_compliance_reporting_rates(struct rpc_req *req) YX_MUST_CHECK;
+enum rpc_status rpc_compliance_teacher_history(struct rpc_req *req) YX_MUST_CHECK;
 
 #endif

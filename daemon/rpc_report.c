@@ -94,7 +94,7 @@ static const struct db_stmt report_stmts[] = {
                                      "FROM x CROSS JOIN LATERAL report_diff(x.id, x.v) d"},
 };
 
-void report_register(void)
+void rpc_report_register(void)
 {
     db_register(report_stmts, sizeof(report_stmts) / sizeof(report_stmts[0]));
 }
@@ -328,7 +328,7 @@ static void reply_summary(struct rpc_req *req, const PGresult *r, const char *no
     Yanxiu__V1__ReportSummary s;
     if (!summary_from_row(&s, r, 0)) {
         summary_release(&s);
-        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        rpc_fail_oom(req);
         return;
     }
     Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
@@ -377,10 +377,6 @@ enum {
 static void submit_done(void *arg, const struct db_outcome *out)
 {
     struct rpc_req *req = arg;
-    if (!out->ok) {
-        rpc_fail_db(req, out);
-        return;
-    }
     PGresult *problems = out->results[RPC_FIRST_RESULT];
     struct rpc_violations *vs = req->pending;
     struct rpc_violations local = {0};
@@ -601,16 +597,16 @@ static void check_external(struct rpc_violations *vs, const char *month, size_t 
     pgarr_text(&arr[E_CERT], ok_or_null(cert_ok, e->certificate));
 }
 
-void report_submit(struct rpc_req *req)
+enum rpc_status rpc_report_submit(struct rpc_req *req)
 {
     const Yanxiu__V1__SubmitReportRequest *in = req->env->submit_report;
     const char *district, *unit;
     if (!rpc_scope_district(req, in->district_code, &district) ||
         !scope_unit(req, in->unit_code, true, &unit))
-        return;
+        return RPC_ANSWERED;
     char month[16];
     if (!month_param(req, in->month, month, sizeof(month)))
-        return;
+        return RPC_ANSWERED;
     size_t n_att = 0;
     for (size_t i = 0; i < in->n_activities; i++)
         n_att += in->activities[i]->n_attendance;
@@ -621,13 +617,12 @@ void report_submit(struct rpc_req *req)
                  "monthly report holds at most %d, %d and %d",
                  in->n_activities, n_att, in->n_external, MAX_ACTIVITIES, MAX_ATTENDANCE,
                  MAX_EXTERNAL);
-        return;
+        return RPC_ANSWERED;
     }
 
     struct rpc_violations *vs = calloc(1, sizeof(*vs));
     if (!vs) {
-        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
-        return;
+        return rpc_fail_oom(req);
     }
     req->pending = vs;
     size_t keylen = strlen(in->idempotency_key);
@@ -713,10 +708,9 @@ void report_submit(struct rpc_req *req)
         pgarr_free(&arr[i]);
     if (!ok) {
         db_job_free(job);
-        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
-        return;
+        return rpc_fail_oom(req);
     }
-    rpc_submit(req, job);
+    return rpc_submit(req, job);
 }
 
 /* ---- ReviewReport --------------------------------------------------------------- */
@@ -724,14 +718,10 @@ void report_submit(struct rpc_req *req)
 static void review_done(void *arg, const struct db_outcome *out)
 {
     struct rpc_req *req = arg;
-    if (!out->ok) {
-        rpc_fail_db(req, out);
-        return;
-    }
     reply_summary(req, out->results[RPC_FIRST_RESULT + 1], "report: not found after review");
 }
 
-void report_review(struct rpc_req *req)
+enum rpc_status rpc_report_review(struct rpc_req *req)
 {
     const Yanxiu__V1__ReviewReportRequest *in = req->env->review_report;
     const char *district, *unit;
@@ -739,31 +729,29 @@ void report_review(struct rpc_req *req)
     if (!rpc_scope_district(req, in->district_code, &district) ||
         !scope_unit(req, in->unit_code, true, &unit) ||
         !month_param(req, in->month, month, sizeof(month)))
-        return;
+        return RPC_ANSWERED;
     static const char *const actions[] = {"approve", "return", "reopen", "void", NULL};
     bool known = false;
     for (size_t i = 0; actions[i]; i++)
         known |= strcmp(in->action, actions[i]) == 0;
     if (!known) {
-        rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
-                 "ReviewReport: the action must be approve, return, reopen or void");
-        return;
+        return rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
+                        "ReviewReport: the action must be approve, return, reopen or void");
     }
     bool needs_reason = strcmp(in->action, "approve") != 0;
     if (!check_text(in->reason, 500, !needs_reason)) {
-        rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
-                 "ReviewReport: %s needs a reason (--reason), at most 500 characters", in->action);
-        return;
+        return rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
+                        "ReviewReport: %s needs a reason (--reason), at most 500 characters",
+                        in->action);
     }
     const char *v[] = {district, unit, month, in->action, in->reason, req->peer};
     struct db_job *job = rpc_job_new(req, review_done);
     if (!job || !db_job_add(job, "report_review", 6, v) ||
         !db_job_add(job, "report_answer", 0, NULL)) {
         db_job_free(job);
-        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
-        return;
+        return rpc_fail_oom(req);
     }
-    rpc_submit(req, job);
+    return rpc_submit(req, job);
 }
 
 /* ---- ListReports ------------------------------------------------------------------ */
@@ -771,10 +759,6 @@ void report_review(struct rpc_req *req)
 static void list_done(void *arg, const struct db_outcome *out)
 {
     struct rpc_req *req = arg;
-    if (!out->ok) {
-        rpc_fail_db(req, out);
-        return;
-    }
     PGresult *r = out->results[RPC_FIRST_RESULT];
     size_t n = (size_t)PQntuples(r);
     Yanxiu__V1__ReportSummary *rows = calloc(n + 1, sizeof(*rows));
@@ -794,7 +778,7 @@ static void list_done(void *arg, const struct db_outcome *out)
         env.report_list = &list;
         rpc_reply(req, &env);
     } else {
-        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        rpc_fail_oom(req);
     }
     for (size_t i = 0; rows && i < filled; i++)
         summary_release(&rows[i]);
@@ -802,30 +786,29 @@ static void list_done(void *arg, const struct db_outcome *out)
     free(ptrs);
 }
 
-void report_list(struct rpc_req *req)
+enum rpc_status rpc_report_list(struct rpc_req *req)
 {
     const Yanxiu__V1__ListReportsRequest *in = req->env->list_reports;
     const char *district, *unit;
     if (!rpc_scope_district(req, in->district_code, &district) ||
         !scope_unit(req, in->unit_code, false, &unit))
-        return;
+        return RPC_ANSWERED;
     char from[16] = "", to[16] = "";
     if ((in->from_month[0] && !month_param(req, in->from_month, from, sizeof(from))) ||
         (in->to_month[0] && !month_param(req, in->to_month, to, sizeof(to))))
-        return;
+        return RPC_ANSWERED;
     if (in->status[0]) {
         bool known = false;
         for (size_t i = 0; report_statuses[i]; i++)
             known |= strcmp(in->status, report_statuses[i]) == 0;
         if (!known) {
-            rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
-                     "ListReports: the status is submitted, approved, returned, reopened or "
-                     "voided");
-            return;
+            return rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
+                            "ListReports: the status is submitted, approved, returned, reopened or "
+                            "voided");
         }
     }
     const char *v[] = {district, unit, from, to, in->status};
-    rpc_query(req, list_done, "report_list", 5, v);
+    return rpc_query(req, list_done, "report_list", 5, v);
 }
 
 /* ---- ShowReport ------------------------------------------------------------------- */
@@ -916,10 +899,6 @@ static char **split_lines(const char *s, size_t *n, char **copy)
 static void show_done(void *arg, const struct db_outcome *out)
 {
     struct rpc_req *req = arg;
-    if (!out->ok) {
-        rpc_fail_db(req, out);
-        return;
-    }
     const Yanxiu__V1__ShowReportRequest *in = req->env->show_report;
     PGresult *head = out->results[RPC_FIRST_RESULT];
     PGresult *acts = out->results[RPC_FIRST_RESULT + 1];
@@ -975,7 +954,7 @@ static void show_done(void *arg, const struct db_outcome *out)
         env.report_detail = &d;
         rpc_reply(req, &env);
     } else {
-        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        rpc_fail_oom(req);
     }
     summary_release(&s);
     for (size_t i = 0; i < d.n_activities; i++)
@@ -993,7 +972,7 @@ static void show_done(void *arg, const struct db_outcome *out)
     free(removed_copy);
 }
 
-void report_show(struct rpc_req *req)
+enum rpc_status rpc_report_show(struct rpc_req *req)
 {
     const Yanxiu__V1__ShowReportRequest *in = req->env->show_report;
     const char *district, *unit;
@@ -1001,7 +980,7 @@ void report_show(struct rpc_req *req)
     if (!rpc_scope_district(req, in->district_code, &district) ||
         !scope_unit(req, in->unit_code, true, &unit) ||
         !month_param(req, in->month, month, sizeof(month)))
-        return;
+        return RPC_ANSWERED;
     char version[16];
     snprintf(version, sizeof(version), "%u", in->version);
     const char *v[] = {district, unit, month, version};
@@ -1014,8 +993,7 @@ void report_show(struct rpc_req *req)
         ok = db_job_add(job, stmts[i], 4, v);
     if (!ok) {
         db_job_free(job);
-        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
-        return;
+        return rpc_fail_oom(req);
     }
-    rpc_submit(req, job);
+    return rpc_submit(req, job);
 }

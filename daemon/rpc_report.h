@@ -8,10 +8,10 @@
 
 #include "rpc.h"
 
-void report_register(void);
-void report_submit(struct rpc_req *req);
-void report_review(struct rpc_req *req);
-void report_list(struct rpc_req *req);
-void report_show(struct rpc_req *req);
+void rpc_report_register(void);
+enum rpc_status rpc_report_submit(struct rpc_req *req) YX_MUST_CHECK;
+enum rpc_status rpc_report_review(struct rpc_req *req) YX_MUST_CHECK;
+enum rpc_status rpc_report_list(struct rpc_req *req) YX_MUST_CHECK;
+enum rpc_status rpc_report_show(struct rpc_req *req) YX_MUST_CHECK;
 
 #endif

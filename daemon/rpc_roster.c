@@ -39,7 +39,7 @@ static const struct db_stmt roster_stmts[] = {
     {"roster_transfer", "SELECT from_school, to_unit FROM roster_transfer($1, $2, $3, $4)"},
 };
 
-void roster_register(void)
+void rpc_roster_register(void)
 {
     db_register(roster_stmts, sizeof(roster_stmts) / sizeof(roster_stmts[0]));
 }
@@ -83,18 +83,14 @@ static void columns_array(struct rpc_violations *vs, char **cols, size_t n,
 static void import_done(void *arg, const struct db_outcome *out)
 {
     struct rpc_req *req = arg;
-    if (!out->ok) {
-        rpc_fail_db(req, out);
-        return;
-    }
     const char *list =
         req->env->body_case == YANXIU__V1__ENVELOPE__BODY_IMPORT_UNITS ? "units" : "teachers";
     rpc_answer_import(req, out->results[RPC_FIRST_RESULT], list, NULL, req->method->name);
 }
 
 /* Submits `job` with the arrays, freeing them either way. */
-static void submit_arrays(struct rpc_req *req, struct db_job *job, const char *stmt,
-                          const char **head, int nhead, struct pgarr *arrs, int narr)
+static enum rpc_status submit_arrays(struct rpc_req *req, struct db_job *job, const char *stmt,
+                                     const char **head, int nhead, struct pgarr *arrs, int narr)
 {
     const char *v[16];
     int n = 0;
@@ -111,24 +107,22 @@ static void submit_arrays(struct rpc_req *req, struct db_job *job, const char *s
         pgarr_free(&arrs[i]);
     if (!ok) {
         db_job_free(job);
-        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
-        return;
+        return rpc_fail_oom(req);
     }
-    rpc_submit(req, job);
+    return rpc_submit(req, job);
 }
 
-void roster_import_units(struct rpc_req *req)
+enum rpc_status rpc_roster_import_units(struct rpc_req *req)
 {
     const Yanxiu__V1__ImportUnitsRequest *in = req->env->import_units;
     const char *district;
     if (!rpc_scope_district(req, in->district_code, &district))
-        return;
+        return RPC_ANSWERED;
     if (in->n_units == 0 || in->n_units > MAX_IMPORT_ROWS) {
-        rpc_fail(req,
-                 in->n_units ? YANXIU__V1__CODE__RESOURCE_EXHAUSTED
-                             : YANXIU__V1__CODE__INVALID_ARGUMENT,
-                 "units import: %zu rows (give 1 to %d)", in->n_units, MAX_IMPORT_ROWS);
-        return;
+        return rpc_fail(req,
+                        in->n_units ? YANXIU__V1__CODE__RESOURCE_EXHAUSTED
+                                    : YANXIU__V1__CODE__INVALID_ARGUMENT,
+                        "units import: %zu rows (give 1 to %d)", in->n_units, MAX_IMPORT_ROWS);
     }
     struct rpc_violations vs = {0};
     struct pgarr a[7];
@@ -188,22 +182,18 @@ void roster_import_units(struct rpc_req *req)
         for (int i = 0; i < 7; i++)
             pgarr_free(&a[i]);
         if (!codes)
-            rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+            rpc_fail_oom(req);
         else
             rpc_fail_with(req, &vs, "units import");
-        return;
+        return RPC_ANSWERED;
     }
     const char *head[] = {district, req->peer};
-    submit_arrays(req, rpc_job_new(req, import_done), "units_import", head, 2, a, 7);
+    return submit_arrays(req, rpc_job_new(req, import_done), "units_import", head, 2, a, 7);
 }
 
 static void units_listed(void *arg, const struct db_outcome *out)
 {
     struct rpc_req *req = arg;
-    if (!out->ok) {
-        rpc_fail_db(req, out);
-        return;
-    }
     PGresult *r = out->results[RPC_FIRST_RESULT];
     int n = PQntuples(r);
     Yanxiu__V1__Unit *units = calloc((size_t)n + 1, sizeof(*units));
@@ -211,7 +201,7 @@ static void units_listed(void *arg, const struct db_outcome *out)
     if (!units || !ptrs) {
         free(units);
         free(ptrs);
-        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        rpc_fail_oom(req);
         return;
     }
     for (int i = 0; i < n; i++) {
@@ -237,27 +227,26 @@ static void units_listed(void *arg, const struct db_outcome *out)
     free(ptrs);
 }
 
-void roster_list_units(struct rpc_req *req)
+enum rpc_status rpc_roster_list_units(struct rpc_req *req)
 {
     const char *district;
     if (!rpc_scope_district(req, req->env->list_units->district_code, &district))
-        return;
+        return RPC_ANSWERED;
     const char *v[] = {district};
-    rpc_query(req, units_listed, "units_list", 1, v);
+    return rpc_query(req, units_listed, "units_list", 1, v);
 }
 
-void roster_import(struct rpc_req *req)
+enum rpc_status rpc_roster_import(struct rpc_req *req)
 {
     const Yanxiu__V1__ImportRosterRequest *in = req->env->import_roster;
     const char *district;
     if (!rpc_scope_district(req, in->district_code, &district))
-        return;
+        return RPC_ANSWERED;
     if (in->n_teachers == 0 || in->n_teachers > MAX_IMPORT_ROWS) {
-        rpc_fail(req,
-                 in->n_teachers ? YANXIU__V1__CODE__RESOURCE_EXHAUSTED
-                                : YANXIU__V1__CODE__INVALID_ARGUMENT,
-                 "roster import: %zu rows (give 1 to %d)", in->n_teachers, MAX_IMPORT_ROWS);
-        return;
+        return rpc_fail(req,
+                        in->n_teachers ? YANXIU__V1__CODE__RESOURCE_EXHAUSTED
+                                       : YANXIU__V1__CODE__INVALID_ARGUMENT,
+                        "roster import: %zu rows (give 1 to %d)", in->n_teachers, MAX_IMPORT_ROWS);
     }
     struct rpc_violations vs = {0};
     struct pgarr a[10];
@@ -314,23 +303,19 @@ void roster_import(struct rpc_req *req)
         for (int i = 0; i < 10; i++)
             pgarr_free(&a[i]);
         if (!codes)
-            rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+            rpc_fail_oom(req);
         else
             rpc_fail_with(req, &vs, "roster import");
-        return;
+        return RPC_ANSWERED;
     }
     const char *unit = req->session.role == ROLE_SCHOOL ? req->session.unit : "";
     const char *head[] = {district, unit, req->peer};
-    submit_arrays(req, rpc_job_new(req, import_done), "roster_import", head, 3, a, 10);
+    return submit_arrays(req, rpc_job_new(req, import_done), "roster_import", head, 3, a, 10);
 }
 
 static void roster_listed(void *arg, const struct db_outcome *out)
 {
     struct rpc_req *req = arg;
-    if (!out->ok) {
-        rpc_fail_db(req, out);
-        return;
-    }
     const char *unit = req->env->list_roster->unit_code;
     if (req->session.role == ROLE_SCHOOL)
         unit = req->session.unit;
@@ -348,7 +333,7 @@ static void roster_listed(void *arg, const struct db_outcome *out)
     if (!ts || !ptrs) {
         free(ts);
         free(ptrs);
-        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+        rpc_fail_oom(req);
         return;
     }
     for (int i = 0; i < n; i++) {
@@ -377,25 +362,23 @@ static void roster_listed(void *arg, const struct db_outcome *out)
     free(ptrs);
 }
 
-void roster_list(struct rpc_req *req)
+enum rpc_status rpc_roster_list(struct rpc_req *req)
 {
     const Yanxiu__V1__ListRosterRequest *in = req->env->list_roster;
     const char *district;
     if (!rpc_scope_district(req, in->district_code, &district))
-        return;
+        return RPC_ANSWERED;
     const char *unit = in->unit_code;
     if (req->session.role == ROLE_SCHOOL) {
         if (unit[0] && strcmp(unit, req->session.unit) != 0) {
-            rpc_fail(req, YANXIU__V1__CODE__PERMISSION_DENIED,
-                     "roster list: user %s sees only unit %s, not %s", req->session.user,
-                     req->session.unit, rpc_text_ok(unit, 64) ? unit : "?");
-            return;
+            return rpc_fail(req, YANXIU__V1__CODE__PERMISSION_DENIED,
+                            "roster list: user %s sees only unit %s, not %s", req->session.user,
+                            req->session.unit, rpc_text_ok(unit, 64) ? unit : "?");
         }
         unit = req->session.unit;
     } else if (unit[0] && !check_digits(unit, 10)) {
-        rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
-                 "roster list: --unit takes a 10-digit code");
-        return;
+        return rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
+                        "roster list: --unit takes a 10-digit code");
     }
     /* An unknown unit is NOT_FOUND, not an empty list: the caller named
      * something that is not theirs to see. Without a unit the check is
@@ -410,19 +393,14 @@ void roster_list(struct rpc_req *req)
     ok = ok && db_job_add(job, "roster_list", 2, v);
     if (!ok) {
         db_job_free(job);
-        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
-        return;
+        return rpc_fail_oom(req);
     }
-    rpc_submit(req, job);
+    return rpc_submit(req, job);
 }
 
 static void transferred(void *arg, const struct db_outcome *out)
 {
     struct rpc_req *req = arg;
-    if (!out->ok) {
-        rpc_fail_db(req, out);
-        return;
-    }
     PGresult *r = out->results[RPC_FIRST_RESULT];
     const Yanxiu__V1__TransferTeacherRequest *in = req->env->transfer_teacher;
     Yanxiu__V1__Teacher t = YANXIU__V1__TEACHER__INIT;
@@ -438,17 +416,16 @@ static void transferred(void *arg, const struct db_outcome *out)
     rpc_reply(req, &env);
 }
 
-void roster_transfer(struct rpc_req *req)
+enum rpc_status rpc_roster_transfer(struct rpc_req *req)
 {
     const Yanxiu__V1__TransferTeacherRequest *in = req->env->transfer_teacher;
     if (!check_code(in->teacher_code) || !check_digits(in->to_school_code, 10)) {
-        rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
-                 "roster transfer: give a teacher code and a 10-digit school code");
-        return;
+        return rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
+                        "roster transfer: give a teacher code and a 10-digit school code");
     }
     const char *district;
     if (!rpc_scope_district(req, in->district_code, &district))
-        return;
+        return RPC_ANSWERED;
     const char *v[] = {district, in->teacher_code, in->to_school_code, req->peer};
-    rpc_query(req, transferred, "roster_transfer", 4, v);
+    return rpc_query(req, transferred, "roster_transfer", 4, v);
 }

@@ -407,7 +407,7 @@ int server_run(const char *config_path, struct config *cfg)
         goto out;
     }
     size_t nlogin;
-    const struct db_stmt *login_stmts = auth_login_statements(&nlogin);
+    const struct db_stmt *login_stmts = rpc_auth_login_statements(&nlogin);
     struct db_pool_params lp = {
         .conninfo = srv->cfg.login_conninfo,
         .size = srv->cfg.login_pool_size,

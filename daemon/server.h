@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "db.h"
+#include "yx_common.h"
 
 struct conn;
 TAILQ_HEAD(conn_list, conn);
@@ -64,8 +65,8 @@ int server_run(const char *config_path, struct config *cfg);
  * plaintext). False with a message in err. Used at start, on SIGHUP and
  * by check-config.
  */
-bool server_load_tls(const struct config *cfg, SSL_CTX **ctx, char *err, size_t errlen)
-    __attribute__((warn_unused_result));
+bool server_load_tls(const struct config *cfg, SSL_CTX **ctx, char *err,
+                     size_t errlen) YX_MUST_CHECK;
 
 /* Called when the daemon's total of in-flight requests changed (drain check). */
 void server_work_done(struct server *srv);

@@ -10,12 +10,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "yx_common.h"
+
 /*
  * A server context from a PEM certificate chain and its private key.
  * NULL with a message naming the file and OpenSSL's reason in err.
  */
-SSL_CTX *tls_server_ctx(const char *cert_file, const char *key_file, char *err, size_t errlen)
-    __attribute__((warn_unused_result));
+SSL_CTX *tls_server_ctx(const char *cert_file, const char *key_file, char *err,
+                        size_t errlen) YX_MUST_CHECK;
 
 /* True for 127.0.0.0/8 and ::1 (numeric addresses only). */
 bool tls_is_loopback(const char *addr);

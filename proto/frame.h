@@ -12,12 +12,11 @@
 #include <stdint.h>
 
 #include "yanxiu.pb-c.h"
+#include "yx_common.h"
 
 #define FRAME_HEADER_SIZE 4u
 #define FRAME_DEFAULT_MAX (16u * 1024u * 1024u)
 #define PROTOCOL_VERSION  1u
-
-#define MUST_CHECK __attribute__((warn_unused_result))
 
 enum frame_status {
     FRAME_NEED_MORE, /* not yet a whole frame: read more bytes */
@@ -50,7 +49,8 @@ void frame_put_header(uint8_t out[FRAME_HEADER_SIZE], uint32_t len);
  * Returns NULL (and sets nothing) when memory runs out or the body would
  * exceed `max_body`. The caller frees *out with free().
  */
-uint8_t *frame_pack(const Yanxiu__V1__Envelope *env, uint32_t max_body, size_t *out_len) MUST_CHECK;
+uint8_t *frame_pack(const Yanxiu__V1__Envelope *env, uint32_t max_body,
+                    size_t *out_len) YX_MUST_CHECK;
 
 /*
  * A counting allocator for protobuf-c: unpacking through it fails once the
@@ -80,7 +80,7 @@ size_t frame_decode_budget(size_t wire);
  * with yanxiu__v1__envelope__free_unpacked(env, &b->alloc).
  */
 Yanxiu__V1__Envelope *frame_unpack(struct frame_budget *b, const uint8_t *body,
-                                   size_t len) MUST_CHECK;
+                                   size_t len) YX_MUST_CHECK;
 
 /*
  * A growing byte buffer that cuts a stream into frames (the client side;
@@ -99,7 +99,7 @@ void frame_reader_init(struct frame_reader *r, uint32_t max_body);
 void frame_reader_free(struct frame_reader *r);
 
 /* Appends bytes read from the peer. False when memory runs out. */
-bool frame_reader_feed(struct frame_reader *r, const void *data, size_t len) MUST_CHECK;
+bool frame_reader_feed(struct frame_reader *r, const void *data, size_t len) YX_MUST_CHECK;
 
 /*
  * Takes the next whole frame, if any. On FRAME_READY, *body points into the

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define TEXT_MUST_CHECK __attribute__((warn_unused_result))
+#include "yx_common.h"
 
 /* The UTF-8 byte order mark (U+FEFF), which Excel writes in front of "CSV UTF-8". */
 #define TEXT_BOM     "\xEF\xBB\xBF"
@@ -47,7 +47,7 @@ size_t text_utf8_invalid_at(const void *s, size_t len);
  * True when s[0..len) is all UTF-8 (as text_utf8_invalid_at). Otherwise false with
  * *err (may be NULL) naming the first bad byte, its line and the bytes there.
  */
-bool text_utf8_check(const void *s, size_t len, struct text_error *err) TEXT_MUST_CHECK;
+bool text_utf8_check(const void *s, size_t len, struct text_error *err) YX_MUST_CHECK;
 
 /*
  * The length of the longest prefix of the UTF-8 text s[0..len) that has at most max
@@ -80,6 +80,6 @@ int text_line_at(const void *s, size_t len, size_t off);
  * EFBIG when len is above TEXT_MAX_INPUT.
  */
 bool text_gb18030_to_utf8(const void *in, size_t len, char **out, size_t *out_len,
-                          struct text_error *err) TEXT_MUST_CHECK;
+                          struct text_error *err) YX_MUST_CHECK;
 
 #endif

@@ -20,10 +20,12 @@
  *     report row of unit B (reports, versions, activities, sign-in rows,
  *     external records, flags, events) and no assessment score of unit B.
  *
- * ADDING AN RPC: add ONE row to RPCS[] below: its name and roles exactly as
- * in daemon/rpc.c methods[], a builder of its cross-tenant requests, and the
- * codes expected. The first test reads methods[] from daemon/rpc.c and fails
- * until every RPC that needs a session has its row.
+ * ADDING AN RPC: add ONE row to RPCS[] below: its body case as in
+ * daemon/methods.def (which gives its name and roles), a builder of its
+ * cross-tenant requests, and the codes expected. The first test goes over
+ * daemon/methods.def (included here, the same table the daemon dispatches
+ * with) and fails, naming the method, until every method that needs a
+ * session has its row.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -33,6 +35,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "session.h" /* enum role, the roles column of daemon/methods.def */
 
 /* --- the districts, units, schools and teachers ---------------------------------- */
 
@@ -1551,38 +1554,57 @@ static bool build_assessment_results(enum actor a, int i, struct form *f)
  * caller's own identity and Logout ends only the caller's own session. */
 #define OWN_SESSION_ONLY (1u << 31)
 
+/* The daemon's methods, from the file its dispatch table is built from. */
+struct method {
+    Yanxiu__V1__Envelope__BodyCase body;
+    const char *name;
+    unsigned roles; /* the roles allowed (R_*); 0: no session needed */
+};
+static const struct method METHODS[] = {
+#define YX_METHOD(body, name, roles, handler) {YANXIU__V1__ENVELOPE__BODY_##body, name, roles},
+#include "methods.def"
+};
+
+static const struct method *method_of(Yanxiu__V1__Envelope__BodyCase body)
+{
+    for (size_t i = 0; i < N_OF(METHODS); i++)
+        if (METHODS[i].body == body)
+            return &METHODS[i];
+    fail_msg("body case %d is not a method of daemon/methods.def", (int)body);
+    return NULL;
+}
+
 struct rpc_row {
-    const char *name; /* as in daemon/rpc.c methods[] */
-    unsigned roles;   /* the roles allowed there (R_*) */
+    Yanxiu__V1__Envelope__BodyCase body; /* its method in daemon/methods.def */
     bool (*build)(enum actor a, int i, struct form *f);
     /* what a caller whose role may call it gets (a role that may not: PERMISSION_DENIED) */
     unsigned expect;
 };
 
 static const struct rpc_row RPCS[] = {
-    {"Logout", R_ANY, build_logout, OWN_SESSION_ONLY},
-    {"WhoAmI", R_ANY, build_whoami, OWN_SESSION_ONLY},
-    {"ListAudit", R_ADMIN | R_DISTRICT, build_audit, DENIED},
-    {"ImportUnits", R_ADMIN | R_DISTRICT, build_import_units, DENIED},
-    {"ListUnits", R_ANY, build_list_units, DENIED},
-    {"ImportRoster", R_ANY, build_import_roster, DENIED},
-    {"ListRoster", R_ANY, build_list_roster, DENIED},
-    {"TransferTeacher", R_ADMIN | R_DISTRICT, build_transfer, DENIED},
-    {"SubmitReport", R_ANY, build_submit_report, DENIED},
-    {"ReviewReport", R_ADMIN | R_DISTRICT, build_review_report, DENIED},
-    {"ListReports", R_ANY, build_list_reports, DENIED},
-    {"ShowReport", R_ANY, build_show_report, DENIED},
-    {"GetPolicy", R_ANY, build_get_policy, DENIED},
-    {"SetPolicy", R_ADMIN | R_DISTRICT, build_set_policy, DENIED},
-    {"ComplianceTeachers", R_ANY, build_compliance_teachers, DENIED},
-    {"ComplianceUnits", R_ANY, build_compliance_units, DENIED},
-    {"ComplianceGroups", R_ANY, build_compliance_groups, DENIED},
-    {"ReportingRates", R_ANY, build_reporting_rates, DENIED},
-    {"TeacherHistory", R_ANY, build_teacher_history, DENIED},
-    {"SetScheme", R_ADMIN | R_DISTRICT, build_set_scheme, DENIED},
-    {"ListSchemes", R_ANY, build_list_schemes, DENIED},
-    {"ImportScores", R_ANY, build_import_scores, DENIED},
-    {"AssessmentResults", R_ANY, build_assessment_results, DENIED},
+    {YANXIU__V1__ENVELOPE__BODY_LOGOUT, build_logout, OWN_SESSION_ONLY},
+    {YANXIU__V1__ENVELOPE__BODY_WHOAMI, build_whoami, OWN_SESSION_ONLY},
+    {YANXIU__V1__ENVELOPE__BODY_AUDIT_QUERY, build_audit, DENIED},
+    {YANXIU__V1__ENVELOPE__BODY_IMPORT_UNITS, build_import_units, DENIED},
+    {YANXIU__V1__ENVELOPE__BODY_LIST_UNITS, build_list_units, DENIED},
+    {YANXIU__V1__ENVELOPE__BODY_IMPORT_ROSTER, build_import_roster, DENIED},
+    {YANXIU__V1__ENVELOPE__BODY_LIST_ROSTER, build_list_roster, DENIED},
+    {YANXIU__V1__ENVELOPE__BODY_TRANSFER_TEACHER, build_transfer, DENIED},
+    {YANXIU__V1__ENVELOPE__BODY_SUBMIT_REPORT, build_submit_report, DENIED},
+    {YANXIU__V1__ENVELOPE__BODY_REVIEW_REPORT, build_review_report, DENIED},
+    {YANXIU__V1__ENVELOPE__BODY_LIST_REPORTS, build_list_reports, DENIED},
+    {YANXIU__V1__ENVELOPE__BODY_SHOW_REPORT, build_show_report, DENIED},
+    {YANXIU__V1__ENVELOPE__BODY_GET_POLICY, build_get_policy, DENIED},
+    {YANXIU__V1__ENVELOPE__BODY_SET_POLICY, build_set_policy, DENIED},
+    {YANXIU__V1__ENVELOPE__BODY_COMPLIANCE_TEACHERS, build_compliance_teachers, DENIED},
+    {YANXIU__V1__ENVELOPE__BODY_COMPLIANCE_UNITS, build_compliance_units, DENIED},
+    {YANXIU__V1__ENVELOPE__BODY_COMPLIANCE_GROUPS, build_compliance_groups, DENIED},
+    {YANXIU__V1__ENVELOPE__BODY_REPORTING_RATES, build_reporting_rates, DENIED},
+    {YANXIU__V1__ENVELOPE__BODY_TEACHER_HISTORY, build_teacher_history, DENIED},
+    {YANXIU__V1__ENVELOPE__BODY_SET_SCHEME, build_set_scheme, DENIED},
+    {YANXIU__V1__ENVELOPE__BODY_LIST_SCHEMES, build_list_schemes, DENIED},
+    {YANXIU__V1__ENVELOPE__BODY_IMPORT_SCORES, build_import_scores, DENIED},
+    {YANXIU__V1__ENVELOPE__BODY_ASSESSMENT_RESULTS, build_assessment_results, DENIED},
 };
 
 /* --- calls, snapshots ------------------------------------------------------------------ */
@@ -1919,94 +1941,38 @@ static int teardown(void **state)
 
 /* --- the table covers the daemon -------------------------------------------------------- */
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        fail_msg("cannot read %s", path);
-    size_t cap = 1 << 16, len = 0, n;
-    char *buf = malloc(cap);
-    assert_non_null(buf);
-    while ((n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
-        len += n;
-        if (cap - len < 2) {
-            cap *= 2;
-            buf = realloc(buf, cap);
-            assert_non_null(buf);
-        }
-    }
-    buf[len] = '\0';
-    fclose(f);
-    return buf;
-}
-
-static unsigned parse_roles(const char *expr)
-{
-    if (strstr(expr, "ROLES_ANY"))
-        return R_ANY;
-    unsigned r = 0;
-    if (strstr(expr, "ROLE_ADMIN"))
-        r |= R_ADMIN;
-    if (strstr(expr, "ROLE_DISTRICT"))
-        r |= R_DISTRICT;
-    if (strstr(expr, "ROLE_SCHOOL"))
-        r |= R_SCHOOL;
-    return r;
-}
-
 static void table_lists_every_rpc_of_the_daemon(void **state)
 {
-    char *src = slurp(YX_SOURCE_DIR "/daemon/rpc.c");
-    char *p = strstr(src, "methods[] = {");
-    if (!p)
-        fail_msg("daemon/rpc.c has no methods[] table any more: update this test");
-    char *end = strstr(p, "\n};");
-    assert_non_null(end);
-    *end = '\0';
     bool seen[N_OF(RPCS)] = {0};
-    int n_methods = 0, missing = 0;
-    while ((p = strstr(p, "{YANXIU__V1__ENVELOPE__BODY_"))) {
-        char *close = strchr(p, '}');
-        assert_non_null(close);
-        *close = '\0';
-        char *q1 = strchr(p, '"'), *q2 = q1 ? strchr(q1 + 1, '"') : NULL;
-        char *comma = strrchr(p, ',');
-        if (!q1 || !q2 || !comma)
-            fail_msg("cannot read this entry of methods[]: %s", p);
-        *q2 = '\0';
-        const char *name = q1 + 1;
-        unsigned roles = parse_roles(comma + 1);
-        const char *expr = comma + 1 + strspn(comma + 1, " \t\n");
-        bool no_session = expr[0] == '0';
-        n_methods++;
+    char missing[1024] = "";
+    int n_missing = 0;
+    for (size_t i = 0; i < N_OF(METHODS); i++) {
+        const struct method *m = &METHODS[i];
         size_t k = 0;
-        while (k < N_OF(RPCS) && strcmp(RPCS[k].name, name) != 0)
+        while (k < N_OF(RPCS) && RPCS[k].body != m->body)
             k++;
-        if (no_session) {
-            printf("%-16s no session needed: not in the table\n", name);
+        if (m->roles == 0) {
+            printf("%-16s no session needed: not in the table\n", m->name);
             if (k < N_OF(RPCS))
-                fail_msg("%s needs no session in daemon/rpc.c but has a row in RPCS[]", name);
+                fail_msg("%s needs no session in daemon/methods.def but has a row in RPCS[]",
+                         m->name);
         } else if (k == N_OF(RPCS)) {
-            printf("%-16s MISSING from RPCS[] (test_tenancy.c): add its row\n", name);
-            missing++;
+            printf("%-16s MISSING from RPCS[] (test_tenancy.c): add its row\n", m->name);
+            size_t len = strlen(missing);
+            snprintf(missing + len, sizeof(missing) - len, "%s%s", n_missing ? ", " : "", m->name);
+            n_missing++;
         } else {
             seen[k] = true;
-            printf("%-16s roles %u in daemon/rpc.c, %u in the table\n", name, roles, RPCS[k].roles);
-            if (roles != RPCS[k].roles)
-                fail_msg("%s: daemon/rpc.c allows roles %u, the table says %u: update its row",
-                         name, roles, RPCS[k].roles);
+            printf("%-16s roles %u (daemon/methods.def): has its row\n", m->name, m->roles);
         }
-        p = close + 1;
     }
-    free(src);
-    assert_true(n_methods >= 8);
-    if (missing)
-        fail_msg("%d RPC(s) of daemon/rpc.c methods[] have no row in RPCS[] (listed above)",
-                 missing);
+    assert_true(N_OF(METHODS) >= 8);
+    if (n_missing)
+        fail_msg("%d method(s) of daemon/methods.def have no row in RPCS[] (test_tenancy.c): %s",
+                 n_missing, missing);
     for (size_t k = 0; k < N_OF(RPCS); k++)
         if (!seen[k])
-            fail_msg("RPCS[] has a row for %s, which daemon/rpc.c methods[] does not list",
-                     RPCS[k].name);
+            fail_msg("RPCS[] has a second row for %s", method_of(RPCS[k].body)->name);
 }
 
 /* --- reads inside one's own scope (the control: the refusals are not just broken requests) */
@@ -2518,7 +2484,7 @@ static bool leaks(const Yanxiu__V1__Envelope *resp, const char *const *foreign, 
 static bool refused_as_expected(const struct rpc_row *row, enum actor a, const struct form *f,
                                 const Yanxiu__V1__Envelope *resp, char *why, size_t whylen)
 {
-    bool role_may = (row->roles & role_bit(ACTORS[a].acc->role)) != 0;
+    bool role_may = (method_of(row->body)->roles & role_bit(ACTORS[a].acc->role)) != 0;
     unsigned expect = role_may ? row->expect : CODE_BIT(YANXIU__V1__CODE__PERMISSION_DENIED);
     char d[2048];
     describe(resp, d, sizeof(d));
@@ -2600,7 +2566,7 @@ static void run_own_session_row(const struct rpc_row *row, enum actor a, struct 
     Yanxiu__V1__Envelope *resp = call(c, &f.env);
     char d[2048], why[4096];
     describe(resp, d, sizeof(d));
-    printf("%-15s as %-14s %s -> %s\n", row->name, acc->name, f.what, d);
+    printf("%-15s as %-14s %s -> %s\n", method_of(row->body)->name, acc->name, f.what, d);
     if (f.env.body_case == YANXIU__V1__ENVELOPE__BODY_WHOAMI) {
         yxc_free(resp);
         assert_whoami_is(c, acc, fl, "on a fresh session");
@@ -2625,7 +2591,8 @@ static void run_own_session_row(const struct rpc_row *row, enum actor a, struct 
         assert_whoami_is(conns[i], ACCOUNTS[i], fl, "after the row");
     snap_take(&after);
     if (!snap_same(&before, &after, acc->name, why, sizeof(why)))
-        fails_add(fl, "%s as %s wrote something not its own: %s", row->name, acc->name, why);
+        fails_add(fl, "%s as %s wrote something not its own: %s", method_of(row->body)->name,
+                  acc->name, why);
     snap_free(&before);
     snap_free(&after);
     yxc_close(c);
@@ -2653,13 +2620,14 @@ static void cross_tenant_requests_are_refused_and_write_nothing(void **state)
                 requests++;
                 char d[2048], why[4096];
                 describe(resp, d, sizeof(d));
-                printf("%-15s as %-14s on %s: %s -> %s\n", row->name, acc->name,
+                printf("%-15s as %-14s on %s: %s -> %s\n", method_of(row->body)->name, acc->name,
                        ACTORS[a].acting_on, f.what, d);
                 if (!refused_as_expected(row, (enum actor)a, &f, resp, why, sizeof(why)))
-                    fails_add(&fl, "%s as %s, %s: %s", row->name, acc->name, f.what, why);
-                if (!snap_same(&before, &after, NULL, why, sizeof(why)))
-                    fails_add(&fl, "%s as %s, %s: something was written: %s", row->name, acc->name,
+                    fails_add(&fl, "%s as %s, %s: %s", method_of(row->body)->name, acc->name,
                               f.what, why);
+                if (!snap_same(&before, &after, NULL, why, sizeof(why)))
+                    fails_add(&fl, "%s as %s, %s: something was written: %s",
+                              method_of(row->body)->name, acc->name, f.what, why);
                 yxc_free(resp);
                 snap_free(&before);
                 snap_free(&after);
@@ -2706,14 +2674,14 @@ static void random_token_is_unauthenticated_for_every_rpc(void **state)
                 requests++;
                 char d[2048], why[4096];
                 describe(resp, d, sizeof(d));
-                printf("%-15s random token, %s -> %s\n", RPCS[k].name, f.what, d);
+                printf("%-15s random token, %s -> %s\n", method_of(RPCS[k].body)->name, f.what, d);
                 if (resp->body_case != YANXIU__V1__ENVELOPE__BODY_ERROR ||
                     resp->error->code != YANXIU__V1__CODE__UNAUTHENTICATED)
                     fails_add(&fl, "%s with a random token (%s): expected UNAUTHENTICATED, got %s",
-                              RPCS[k].name, f.what, d);
+                              method_of(RPCS[k].body)->name, f.what, d);
                 if (!snap_same(&before, &after, NULL, why, sizeof(why)))
                     fails_add(&fl, "%s with a random token (%s): something was written: %s",
-                              RPCS[k].name, f.what, why);
+                              method_of(RPCS[k].body)->name, f.what, why);
                 yxc_free(resp);
                 snap_free(&before);
                 snap_free(&after);
