@@ -1,0 +1,103 @@
+/*
+ * rowmap: copies rows of a PGresult into protobuf-c messages by column name,
+ * through the message's descriptor: the field `unit_code` takes the column
+ * named unit_code, so a statement names its columns as the .proto names the
+ * fields (`AS month`), and no handler reads a column by its position.
+ */
+#ifndef YANXIU_ROWMAP_H
+#define YANXIU_ROWMAP_H
+
+#include <libpq-fe.h>
+#include <protobuf-c/protobuf-c.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define ROWMAP_MUST_CHECK __attribute__((warn_unused_result))
+
+struct rpc_req;
+
+/*
+ * The columns of one result for the fields of one message type, found once
+ * (PQfnumber) and used for every row. What a field takes:
+ *   string            the text, pointing into the result (alive as long as it)
+ *   int32/64, uint32/64 (and their sint, fixed forms)
+ *                     a decimal integer in the type's range, nothing else
+ *   double, float     a number as strtod reads it, nothing else
+ *   bool              PostgreSQL's t or f
+ *   enum              the name of one of the enum's values, as the SQL writes it
+ * A NULL leaves the field at its default (and has_ false for an optional
+ * field); a column without a field is ignored; a field without a column is
+ * left at its default (fields the caller fills, e.g. a year the request gave).
+ * Repeated, message and bytes fields are never mapped: the caller fills them.
+ */
+struct rowmap;
+
+/* NULL on out-of-memory. */
+struct rowmap *rowmap_new(const PGresult *r, const ProtobufCMessageDescriptor *desc)
+    ROWMAP_MUST_CHECK;
+void rowmap_free(struct rowmap *m);
+
+/*
+ * Initializes `msg` (a message of the map's type) and fills it from row
+ * `row`. False when a value does not convert (an integer that is not one or
+ * out of range, an unknown enum name, a bool that is neither t nor f): `why`
+ * then names the column, the row and the value, and msg holds defaults and
+ * what converted before, owning nothing.
+ */
+bool rowmap_fill(const struct rowmap *m, int row, void *msg, char *why, size_t whylen)
+    ROWMAP_MUST_CHECK;
+
+/*
+ * The messages of every row of a result: msgs[i] is row i, all of them in
+ * one allocation with their pointer array (msgs[n] is NULL), ready to hang
+ * on a repeated field. Strings point into the result.
+ */
+struct rowmap_rows {
+    void **msgs;
+    size_t n;
+    const ProtobufCMessageDescriptor *desc; /* the messages' type */
+};
+
+enum rowmap_status {
+    ROWMAP_OK,
+    ROWMAP_OOM, /* nothing allocated */
+    ROWMAP_BAD, /* a value that does not convert; why says which; nothing allocated */
+};
+
+enum rowmap_status rowmap_rows(const PGresult *r, const ProtobufCMessageDescriptor *desc,
+                               struct rowmap_rows *rows, char *why, size_t whylen)
+    ROWMAP_MUST_CHECK;
+
+/* Frees what rowmap_rows allocated (nothing the messages point to); n becomes 0. */
+void rowmap_rows_free(struct rowmap_rows *rows);
+
+/*
+ * Sets the repeated message field `field` of `parent` to the rows (whose
+ * type must be the field's). False when parent has no such field: a bug.
+ */
+bool rowmap_attach(ProtobufCMessage *parent, const char *field, const struct rowmap_rows *rows)
+    ROWMAP_MUST_CHECK;
+
+/*
+ * Answers `req` with `msg` as the Envelope's body field number `body`
+ * (a Yanxiu__V1__Envelope__BodyCase); ends the request.
+ */
+void rowmap_answer(struct rpc_req *req, int body, const ProtobufCMessage *msg);
+
+/*
+ * Answers a result that did not map: logs why, and tells the client
+ * INTERNAL with the request id to quote, as for an internal database error;
+ * ends the request.
+ */
+void rowmap_fail(struct rpc_req *req, enum rowmap_status st, const char *why);
+
+/*
+ * The list answer whole: maps every row of `r` into the repeated field
+ * `field` of `parent` (its other fields set by the caller), answers parent
+ * as body `body`, frees the rows. A failure is answered (rowmap_fail).
+ * Ends the request.
+ */
+void rowmap_reply_list(struct rpc_req *req, int body, ProtobufCMessage *parent, const char *field,
+                       const PGresult *r);
+
+#endif
