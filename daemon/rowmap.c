@@ -204,6 +204,19 @@ bool rowmap_fill(const struct rowmap *m, int row, void *msg, char *why, size_t w
     return true;
 }
 
+enum rowmap_status rowmap_row(const PGresult *r, int row, const ProtobufCMessageDescriptor *desc,
+                              void *msg, char *why, size_t whylen)
+{
+    struct rowmap *m = rowmap_new(r, desc);
+    if (!m) {
+        snprintf(why, whylen, "out of memory");
+        return ROWMAP_OOM;
+    }
+    bool ok = rowmap_fill(m, row, msg, why, whylen);
+    rowmap_free(m);
+    return ok ? ROWMAP_OK : ROWMAP_BAD;
+}
+
 enum rowmap_status rowmap_rows(const PGresult *r, const ProtobufCMessageDescriptor *desc,
                                struct rowmap_rows *rows, char *why, size_t whylen)
 {
@@ -293,6 +306,26 @@ void rowmap_fail(struct rpc_req *req, enum rowmap_status st, const char *why)
     rpc_fail(req, YANXIU__V1__CODE__INTERNAL,
              "internal error in %s; the server log has the details (request %llu)",
              method_name(req), (unsigned long long)req->id);
+}
+
+bool rowmap_get_row(struct rpc_req *req, const PGresult *r, int row,
+                    const ProtobufCMessageDescriptor *desc, void *msg)
+{
+    char why[200];
+    enum rowmap_status st = rowmap_row(r, row, desc, msg, why, sizeof(why));
+    if (st != ROWMAP_OK)
+        rowmap_fail(req, st, why);
+    return st == ROWMAP_OK;
+}
+
+bool rowmap_get_rows(struct rpc_req *req, const PGresult *r, const ProtobufCMessageDescriptor *desc,
+                     struct rowmap_rows *rows)
+{
+    char why[200];
+    enum rowmap_status st = rowmap_rows(r, desc, rows, why, sizeof(why));
+    if (st != ROWMAP_OK)
+        rowmap_fail(req, st, why);
+    return st == ROWMAP_OK;
 }
 
 void rowmap_reply_list(struct rpc_req *req, int body, ProtobufCMessage *parent, const char *field,

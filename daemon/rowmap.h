@@ -33,8 +33,8 @@ struct rpc_req;
 struct rowmap;
 
 /* NULL on out-of-memory. */
-struct rowmap *rowmap_new(const PGresult *r, const ProtobufCMessageDescriptor *desc)
-    ROWMAP_MUST_CHECK;
+struct rowmap *rowmap_new(const PGresult *r,
+                          const ProtobufCMessageDescriptor *desc) ROWMAP_MUST_CHECK;
 void rowmap_free(struct rowmap *m);
 
 /*
@@ -44,13 +44,25 @@ void rowmap_free(struct rowmap *m);
  * then names the column, the row and the value, and msg holds defaults and
  * what converted before, owning nothing.
  */
-bool rowmap_fill(const struct rowmap *m, int row, void *msg, char *why, size_t whylen)
-    ROWMAP_MUST_CHECK;
+bool rowmap_fill(const struct rowmap *m, int row, void *msg, char *why,
+                 size_t whylen) ROWMAP_MUST_CHECK;
+
+enum rowmap_status {
+    ROWMAP_OK,
+    ROWMAP_OOM, /* out of memory */
+    ROWMAP_BAD, /* a value that does not convert; why says which */
+};
+
+/* rowmap_fill of row `row` with a map made and freed here. */
+enum rowmap_status rowmap_row(const PGresult *r, int row, const ProtobufCMessageDescriptor *desc,
+                              void *msg, char *why, size_t whylen) ROWMAP_MUST_CHECK;
 
 /*
  * The messages of every row of a result: msgs[i] is row i, all of them in
  * one allocation with their pointer array (msgs[n] is NULL), ready to hang
- * on a repeated field. Strings point into the result.
+ * on a repeated field; strings point into the result. The columns are found
+ * once for all rows. Memory is bounded by the result and freed in one place,
+ * rowmap_rows_free (what a caller hangs on the messages is the caller's).
  */
 struct rowmap_rows {
     void **msgs;
@@ -58,15 +70,19 @@ struct rowmap_rows {
     const ProtobufCMessageDescriptor *desc; /* the messages' type */
 };
 
-enum rowmap_status {
-    ROWMAP_OK,
-    ROWMAP_OOM, /* nothing allocated */
-    ROWMAP_BAD, /* a value that does not convert; why says which; nothing allocated */
-};
-
+/* On failure rows is left empty (msgs NULL, n 0) and nothing is allocated. */
 enum rowmap_status rowmap_rows(const PGresult *r, const ProtobufCMessageDescriptor *desc,
-                               struct rowmap_rows *rows, char *why, size_t whylen)
-    ROWMAP_MUST_CHECK;
+                               struct rowmap_rows *rows, char *why,
+                               size_t whylen) ROWMAP_MUST_CHECK;
+
+/*
+ * rowmap_row and rowmap_rows for a handler: on failure the request has been
+ * answered (rowmap_fail: INTERNAL or out of memory) and false is returned.
+ */
+bool rowmap_get_row(struct rpc_req *req, const PGresult *r, int row,
+                    const ProtobufCMessageDescriptor *desc, void *msg) ROWMAP_MUST_CHECK;
+bool rowmap_get_rows(struct rpc_req *req, const PGresult *r, const ProtobufCMessageDescriptor *desc,
+                     struct rowmap_rows *rows) ROWMAP_MUST_CHECK;
 
 /* Frees what rowmap_rows allocated (nothing the messages point to); n becomes 0. */
 void rowmap_rows_free(struct rowmap_rows *rows);
@@ -75,8 +91,8 @@ void rowmap_rows_free(struct rowmap_rows *rows);
  * Sets the repeated message field `field` of `parent` to the rows (whose
  * type must be the field's). False when parent has no such field: a bug.
  */
-bool rowmap_attach(ProtobufCMessage *parent, const char *field, const struct rowmap_rows *rows)
-    ROWMAP_MUST_CHECK;
+bool rowmap_attach(ProtobufCMessage *parent, const char *field,
+                   const struct rowmap_rows *rows) ROWMAP_MUST_CHECK;
 
 /*
  * Answers `req` with `msg` as the Envelope's body field number `body`

@@ -24,8 +24,8 @@ static PGresult *result(int ncols, const char *const *names, int nrows, const ch
     PGresAttDesc attrs[16];
     assert_true(ncols <= 16);
     for (int c = 0; c < ncols; c++)
-        attrs[c] = (PGresAttDesc){.name = (char *)names[c], .typid = 25, .typlen = -1,
-                                  .atttypmod = -1};
+        attrs[c] =
+            (PGresAttDesc){.name = (char *)names[c], .typid = 25, .typlen = -1, .atttypmod = -1};
     assert_int_equal(PQsetResultAttrs(r, ncols, attrs), 1);
     for (int i = 0; i < nrows; i++)
         for (int c = 0; c < ncols; c++) {
@@ -90,7 +90,8 @@ static const ProtobufCMessageDescriptor sample_descriptor = {
     (ProtobufCMessageInit)sample_init,
     NULL,
     NULL,
-    NULL};
+    NULL,
+};
 static void sample_init(ProtobufCMessage *m)
 {
     Sample *s = (Sample *)m;
@@ -105,7 +106,7 @@ static void maps_strings_numbers_and_bools_by_name(void **state)
 {
     (void)state;
     /* columns in another order than the fields, plus one no field takes */
-    static const char *const names[] = {"teacher_hours", "status",  "version", "unit_code",
+    static const char *const names[] = {"teacher_hours", "status", "version", "unit_code",
                                         "on_time",       "unused", "empty",   "flag_count"};
     static const char *const cells[] = {"12.5", "approved", "3", "4401010001",
                                         "t",    "ignored",  "f", "4294967295"};
@@ -229,64 +230,74 @@ static void missing_columns_leave_defaults(void **state)
 
 /* ---- refused values ------------------------------------------------------------------ */
 
-/* Expects one value of column `col` to be refused for `d`, why naming the column. */
-static void refused(const ProtobufCMessageDescriptor *d, const char *col, const char *value,
-                    size_t msgsize)
+/* A value of a column that must not convert into the field of that name. */
+struct refusal {
+    const ProtobufCMessageDescriptor *d;
+    const char *col, *value;
+};
+
+/* Expects each value to be refused, why naming its column. */
+static void expect_refused(const struct refusal *v, size_t n)
 {
-    const char *names[] = {col};
-    const char *cells[] = {value};
-    PGresult *r = result(1, names, 1, cells);
-    void *msg = malloc(msgsize);
-    assert_non_null(msg);
-    char why[200] = "";
-    if (fill_one(r, d, msg, why, sizeof(why)))
-        fail_msg("%s = \"%s\" was accepted", col, value);
-    assert_non_null(strstr(why, col));
-    free(msg);
-    PQclear(r);
+    for (size_t i = 0; i < n; i++) {
+        const char *names[] = {v[i].col};
+        const char *cells[] = {v[i].value};
+        PGresult *r = result(1, names, 1, cells);
+        void *msg = malloc(v[i].d->sizeof_message);
+        assert_non_null(msg);
+        char why[200] = "";
+        if (fill_one(r, v[i].d, msg, why, sizeof(why)))
+            fail_msg("%s = \"%s\" was accepted", v[i].col, v[i].value);
+        assert_non_null(strstr(why, v[i].col));
+        free(msg);
+        PQclear(r);
+    }
 }
+
+#define SUMMARY  (&yanxiu__v1__report_summary__descriptor)
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 static void bad_integers_are_refused(void **state)
 {
     (void)state;
-    const ProtobufCMessageDescriptor *rs = &yanxiu__v1__report_summary__descriptor;
-    size_t z = sizeof(Yanxiu__V1__ReportSummary);
-    refused(rs, "version", "", z);
-    refused(rs, "version", "12x", z);
-    refused(rs, "version", "1.5", z);
-    refused(rs, "version", "-1", z);
-    refused(rs, "version", " 5", z);
-    refused(rs, "version", "+5", z);
-    refused(rs, "version", "4294967296", z);
-    refused(&sample_descriptor, "small", "2147483648", sizeof(Sample));
-    refused(&sample_descriptor, "small", "-2147483649", sizeof(Sample));
-    refused(&sample_descriptor, "big", "9223372036854775808", sizeof(Sample));
-    refused(&sample_descriptor, "huge", "18446744073709551616", sizeof(Sample));
-    refused(&sample_descriptor, "huge", "-1", sizeof(Sample));
-    refused(&yanxiu__v1__audit_entry__descriptor, "at_us", "now",
-            sizeof(Yanxiu__V1__AuditEntry));
+    static const struct refusal v[] = {
+        {SUMMARY, "version", ""},
+        {SUMMARY, "version", "12x"},
+        {SUMMARY, "version", "1.5"},
+        {SUMMARY, "version", "-1"},
+        {SUMMARY, "version", " 5"},
+        {SUMMARY, "version", "+5"},
+        {SUMMARY, "version", "4294967296"},
+        {&sample_descriptor, "small", "2147483648"},
+        {&sample_descriptor, "small", "-2147483649"},
+        {&sample_descriptor, "big", "9223372036854775808"},
+        {&sample_descriptor, "huge", "18446744073709551616"},
+        {&sample_descriptor, "huge", "-1"},
+        {&yanxiu__v1__audit_entry__descriptor, "at_us", "now"},
+    };
+    expect_refused(v, NELEM(v));
 }
 
 static void bad_numbers_and_bools_are_refused(void **state)
 {
     (void)state;
-    const ProtobufCMessageDescriptor *rs = &yanxiu__v1__report_summary__descriptor;
-    size_t z = sizeof(Yanxiu__V1__ReportSummary);
-    refused(rs, "teacher_hours", "", z);
-    refused(rs, "teacher_hours", "abc", z);
-    refused(rs, "teacher_hours", "1.5h", z);
-    refused(rs, "on_time", "true", z);
-    refused(rs, "on_time", "", z);
-    refused(&sample_descriptor, "ratio", "x", sizeof(Sample));
+    static const struct refusal v[] = {
+        {SUMMARY, "teacher_hours", ""},     {SUMMARY, "teacher_hours", "abc"},
+        {SUMMARY, "teacher_hours", "1.5h"}, {SUMMARY, "on_time", "true"},
+        {SUMMARY, "on_time", ""},           {&sample_descriptor, "ratio", "x"},
+    };
+    expect_refused(v, NELEM(v));
 }
 
 static void unknown_enum_names_are_refused(void **state)
 {
     (void)state;
-    const ProtobufCMessageDescriptor *d = &yanxiu__v1__error__descriptor;
-    refused(d, "code", "not_found", sizeof(Yanxiu__V1__Error)); /* names are exact */
-    refused(d, "code", "4", sizeof(Yanxiu__V1__Error));
-    refused(d, "code", "", sizeof(Yanxiu__V1__Error));
+    static const struct refusal v[] = {
+        {&yanxiu__v1__error__descriptor, "code", "not_found"}, /* names are exact */
+        {&yanxiu__v1__error__descriptor, "code", "4"},
+        {&yanxiu__v1__error__descriptor, "code", ""},
+    };
+    expect_refused(v, NELEM(v));
 }
 
 /* ---- every row at once -------------------------------------------------------------- */
@@ -295,9 +306,11 @@ static void rows_map_every_row_in_order(void **state)
 {
     (void)state;
     static const char *const names[] = {"school_code", "name", "kind"};
-    static const char *const cells[] = {"4401010001", "一小", "primary",
-                                        "4401010002", "二小", "primary",
-                                        "4401010003", NULL,   "central"};
+    static const char *const cells[] = {
+        "4401010001", "一小", "primary", /* row 0 */
+        "4401010002", "二小", "primary", /* row 1 */
+        "4401010003", NULL,   "central", /* row 2 */
+    };
     PGresult *r = result(3, names, 3, cells);
     struct rowmap_rows rows;
     char why[200];
