@@ -39,13 +39,8 @@ static void list_done(void *arg, const struct db_outcome *out)
     if (limit == 0 || limit > AUDIT_MAX_LIMIT)
         limit = limit == 0 ? AUDIT_DEFAULT_LIMIT : AUDIT_MAX_LIMIT;
     struct rowmap_rows rows;
-    char why[200];
-    enum rowmap_status st =
-        rowmap_rows(r, &yanxiu__v1__audit_entry__descriptor, &rows, why, sizeof(why));
-    if (st != ROWMAP_OK) {
-        rowmap_fail(req, st, why);
+    if (!rowmap_get_rows(req, r, &yanxiu__v1__audit_entry__descriptor, &rows))
         return;
-    }
     Yanxiu__V1__AuditList list = YANXIU__V1__AUDIT_LIST__INIT;
     list.truncated = rows.n > limit;
     list.n_entries = list.truncated ? limit : rows.n;

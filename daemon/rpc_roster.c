@@ -31,15 +31,17 @@ static const struct db_stmt roster_stmts[] = {
                       "FROM roster_import($1, $2, $3, $4::text[], $5::text[], $6::text[], "
                       "$7::text[], $8::text[], $9::boolean[], $10::boolean[], $11::boolean[], "
                       "$12::text[], $13::text[])"},
-    {"roster_list", "SELECT t.code AS teacher_code, t.name, t.school_code, t.subject, "
-                    "t.research_group, t.homeroom, t.backbone, t.new_teacher, t.status, s.unit_code "
-                    "FROM teachers t JOIN schools s ON s.code = t.school_code "
-                    "WHERE t.district_code = $1 AND ($2 = '' OR s.unit_code = $2) "
-                    "ORDER BY s.unit_code, t.school_code, t.code"},
+    {"roster_list",
+     "SELECT t.code AS teacher_code, t.name, t.school_code, t.subject, "
+     "t.research_group, t.homeroom, t.backbone, t.new_teacher, t.status, s.unit_code "
+     "FROM teachers t JOIN schools s ON s.code = t.school_code "
+     "WHERE t.district_code = $1 AND ($2 = '' OR s.unit_code = $2) "
+     "ORDER BY s.unit_code, t.school_code, t.code"},
     {"always_true", "SELECT true"},
     {"unit_exists", "SELECT EXISTS (SELECT 1 FROM schools WHERE district_code = $1 "
                     "AND unit_code = $2)"},
-    {"roster_transfer", "SELECT from_school, to_unit FROM roster_transfer($1, $2, $3, $4)"},
+    {"roster_transfer", "SELECT from_school AS from_school_code, to_unit AS unit_code "
+                        "FROM roster_transfer($1, $2, $3, $4)"},
 };
 
 void roster_register(void)
@@ -369,17 +371,16 @@ static void transferred(void *arg, const struct db_outcome *out)
     }
     PGresult *r = out->results[RPC_FIRST_RESULT];
     const Yanxiu__V1__TransferTeacherRequest *in = req->env->transfer_teacher;
-    Yanxiu__V1__Teacher t = YANXIU__V1__TEACHER__INIT;
+    Yanxiu__V1__Teacher t;
+    Yanxiu__V1__TransferTeacherResponse resp;
+    /* t takes the row's unit_code, resp its from_school_code */
+    if (!rowmap_get_row(req, r, 0, &yanxiu__v1__teacher__descriptor, &t) ||
+        !rowmap_get_row(req, r, 0, &yanxiu__v1__transfer_teacher_response__descriptor, &resp))
+        return;
     t.teacher_code = in->teacher_code;
     t.school_code = in->to_school_code;
-    t.unit_code = PQgetvalue(r, 0, 1);
-    Yanxiu__V1__TransferTeacherResponse resp = YANXIU__V1__TRANSFER_TEACHER_RESPONSE__INIT;
     resp.teacher = &t;
-    resp.from_school_code = PQgetvalue(r, 0, 0);
-    Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
-    env.body_case = YANXIU__V1__ENVELOPE__BODY_TRANSFER_REPLY;
-    env.transfer_reply = &resp;
-    rpc_reply(req, &env);
+    rowmap_answer(req, YANXIU__V1__ENVELOPE__BODY_TRANSFER_REPLY, &resp.base);
 }
 
 void roster_transfer(struct rpc_req *req)
