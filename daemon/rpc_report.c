@@ -290,10 +290,11 @@ static void flags_free(Yanxiu__V1__Flag **flags, size_t n)
     free(flags);
 }
 
-/* The flags of the report mapped from row `row` of `r` (summary_release); false on OOM. */
-static bool summary_flags(Yanxiu__V1__ReportSummary *s, const PGresult *r, int row)
+/* The flags of the report mapped from row `row` of `r`, from its column `col`
+ * (PQfnumber "flags"); summary_release frees them. False on OOM. */
+static bool summary_flags(Yanxiu__V1__ReportSummary *s, const PGresult *r, int row, int col)
 {
-    return parse_flags(PQgetvalue(r, row, PQfnumber(r, "flags")), &s->flags, &s->n_flags);
+    return parse_flags(PQgetvalue(r, row, col), &s->flags, &s->n_flags);
 }
 
 static void summary_release(Yanxiu__V1__ReportSummary *s)
@@ -313,7 +314,7 @@ static void reply_summary(struct rpc_req *req, const PGresult *r, const char *no
     Yanxiu__V1__ReportSummary s;
     if (!rowmap_get_row(req, r, 0, &yanxiu__v1__report_summary__descriptor, &s))
         return;
-    if (summary_flags(&s, r, 0))
+    if (summary_flags(&s, r, 0, PQfnumber(r, "flags")))
         rowmap_answer(req, YANXIU__V1__ENVELOPE__BODY_REPORT_REPLY, &s.base);
     else
         rpc_fail_oom(req);
@@ -766,8 +767,9 @@ static void list_done(void *arg, const struct db_outcome *out)
     list.n_reports = rows.n;
     bool ok = true;
     size_t filled = 0;
+    int flags = PQfnumber(r, "flags");
     for (; ok && filled < rows.n; filled++)
-        ok = summary_flags(list.reports[filled], r, (int)filled);
+        ok = summary_flags(list.reports[filled], r, (int)filled, flags);
     if (ok)
         rowmap_answer(req, YANXIU__V1__ENVELOPE__BODY_REPORT_LIST, &list.base);
     else
@@ -872,7 +874,7 @@ static void show_done(void *arg, const struct db_outcome *out)
         return;
     }
     char *added_copy = NULL, *removed_copy = NULL;
-    bool ok = summary_flags(&s, head, 0);
+    bool ok = summary_flags(&s, head, 0, PQfnumber(head, "flags"));
     d.report = &s;
     d.activities = (Yanxiu__V1__Activity **)ra.msgs;
     d.n_activities = ra.n;
