@@ -14,6 +14,7 @@
 #include "conn.h"
 #include "log.h"
 #include "peer.h"
+#include "rowmap.h"
 #include "rpc_assess.h"
 #include "rpc_audit.h"
 #include "rpc_auth.h"
@@ -139,15 +140,10 @@ enum rpc_status rpc_answer_import(struct rpc_req *req, const PGresult *r, const 
     if (vs->total)
         return rpc_fail_with(req, vs, what);
     Yanxiu__V1__ImportResult res = YANXIU__V1__IMPORT_RESULT__INIT;
-    if (PQntuples(r) == 1) {
-        res.created = (uint32_t)atoi(PQgetvalue(r, 0, 3));
-        res.updated = (uint32_t)atoi(PQgetvalue(r, 0, 4));
-        res.unchanged = (uint32_t)atoi(PQgetvalue(r, 0, 5));
-    }
-    Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
-    env.body_case = YANXIU__V1__ENVELOPE__BODY_IMPORT_RESULT;
-    env.import_result = &res;
-    return rpc_reply(req, &env);
+    if (PQntuples(r) == 1 && /* created, updated, unchanged */
+        !rowmap_get_row(req, r, 0, &yanxiu__v1__import_result__descriptor, &res))
+        return RPC_ANSWERED; /* rowmap_get_row answered */
+    return rowmap_answer(req, YANXIU__V1__ENVELOPE__BODY_IMPORT_RESULT, &res.base);
 }
 
 enum rpc_status rpc_run(struct rpc_req *req, db_done_fn fn, const char *const *stmts, size_t nstmts,

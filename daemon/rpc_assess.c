@@ -12,6 +12,7 @@
 
 #include "check.h"
 #include "pgarr.h"
+#include "rowmap.h"
 #include "rpc_compliance.h"
 #include "scheme.h"
 
@@ -24,15 +25,16 @@ static const struct db_stmt assess_stmts[] = {
                    "$8::numeric[], $9::text[], $10::numeric[])"},
     {"scheme_list",
      "SELECT s.name, s.target, s.title, s.ini, "
-     "to_char(s.updated_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI'), s.updated_by, "
+     "to_char(s.updated_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI') AS updated_at, "
+     "s.updated_by, "
      "coalesce((SELECT string_agg(i.item || E'\\x1f' || i.max_points, E'\\x1e' ORDER BY i.idx) "
      "FROM assessment_items i WHERE i.district_code = s.district_code AND i.scheme = s.name), "
-     "''), "
+     "'') AS items, "
      "coalesce((SELECT string_agg(g.grade || E'\\x1f' || g.min_points, E'\\x1e' "
      "ORDER BY g.min_points DESC) FROM assessment_grades g "
-     "WHERE g.district_code = s.district_code AND g.scheme = s.name), ''), "
+     "WHERE g.district_code = s.district_code AND g.scheme = s.name), '') AS grades, "
      "coalesce((SELECT sum(i.max_points) FROM assessment_items i "
-     "WHERE i.district_code = s.district_code AND i.scheme = s.name), 0) "
+     "WHERE i.district_code = s.district_code AND i.scheme = s.name), 0) AS total "
      "FROM assessment_schemes s WHERE s.district_code = $1 AND ($2 = '' OR s.name = $2) "
      "ORDER BY s.name"},
     {"scores_import", "SELECT idx, field, reason, created, updated, unchanged "
@@ -40,10 +42,12 @@ static const struct db_stmt assess_stmts[] = {
                       "$8::numeric[], $9::boolean)"},
     {"assessment_results",
      "SELECT scheme, target, subject_code, name, unit_code, items_scored, score, "
-     "coalesce(grade, ''), hours_ok, absences_ok, coalesce(final_grade, ''), consequences, "
+     "coalesce(grade, '') AS grade, hours_ok, absences_ok, "
+     "coalesce(final_grade, '') AS final_grade, consequences, "
      "status, reasons FROM assessment_results($1, $2, $3::int, $4::date, $5::boolean, $6)"},
     {"assessment_scheme_sums",
-     "SELECT s.name, s.target, count(i.item), coalesce(sum(i.max_points), 0) "
+     "SELECT s.name AS scheme, s.target, count(i.item) AS items, "
+     "coalesce(sum(i.max_points), 0) AS total "
      "FROM scheme_pick($1, $2) s LEFT JOIN assessment_items i "
      "ON i.district_code = s.district_code AND i.scheme = s.name GROUP BY s.name, s.target"},
 };
@@ -103,22 +107,20 @@ static void schemes_reply(struct rpc_req *req, const PGresult *r)
         rpc_fail_oom(req);
         return;
     }
-    for (size_t k = 0; k < n; k++) {
+    struct rowmap *m = rowmap_new(r, &yanxiu__v1__scheme__descriptor);
+    int items = PQfnumber(r, "items"), grades = PQfnumber(r, "grades");
+    char why[200] = "out of memory";
+    bool oom = m == NULL, ok = !oom;
+    for (size_t k = 0; ok && k < n; k++) {
         struct scheme_rows *x = &rows[k];
         int i = (int)k;
-        yanxiu__v1__scheme__init(&x->scheme);
         ptrs[k] = &x->scheme;
-        x->scheme.name = PQgetvalue(r, i, 0);
-        x->scheme.target = PQgetvalue(r, i, 1);
-        x->scheme.title = PQgetvalue(r, i, 2);
-        x->scheme.ini = PQgetvalue(r, i, 3);
-        x->scheme.updated_at = PQgetvalue(r, i, 4);
-        x->scheme.updated_by = PQgetvalue(r, i, 5);
-        x->scheme.total = strtod(PQgetvalue(r, i, 8), NULL);
+        if (!(ok = rowmap_fill(m, i, &x->scheme, why, sizeof(why))))
+            break;
         /* The result is ours to cut up: libpq hands out its own buffer. */
         char *names[SCHEME_MAX_GRADES > SCHEME_MAX_ITEMS ? SCHEME_MAX_GRADES : SCHEME_MAX_ITEMS];
         double values[sizeof(names) / sizeof(names[0])];
-        size_t ni = split_pairs(PQgetvalue(r, i, 6), names, values, SCHEME_MAX_ITEMS);
+        size_t ni = split_pairs(PQgetvalue(r, i, items), names, values, SCHEME_MAX_ITEMS);
         for (size_t j = 0; j < ni; j++) {
             yanxiu__v1__scheme_item__init(&x->items[j]);
             x->items[j].name = names[j];
@@ -127,7 +129,7 @@ static void schemes_reply(struct rpc_req *req, const PGresult *r)
         }
         x->scheme.items = x->item_ptrs;
         x->scheme.n_items = ni;
-        size_t ng = split_pairs(PQgetvalue(r, i, 7), names, values, SCHEME_MAX_GRADES);
+        size_t ng = split_pairs(PQgetvalue(r, i, grades), names, values, SCHEME_MAX_GRADES);
         for (size_t j = 0; j < ng; j++) {
             yanxiu__v1__scheme_grade__init(&x->grades[j]);
             x->grades[j].name = names[j];
@@ -137,13 +139,15 @@ static void schemes_reply(struct rpc_req *req, const PGresult *r)
         x->scheme.grades = x->grade_ptrs;
         x->scheme.n_grades = ng;
     }
-    Yanxiu__V1__SchemeList list = YANXIU__V1__SCHEME_LIST__INIT;
-    list.schemes = ptrs;
-    list.n_schemes = n;
-    Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
-    env.body_case = YANXIU__V1__ENVELOPE__BODY_SCHEME_LIST;
-    env.scheme_list = &list;
-    rpc_reply(req, &env);
+    rowmap_free(m);
+    if (ok) {
+        Yanxiu__V1__SchemeList list = YANXIU__V1__SCHEME_LIST__INIT;
+        list.schemes = ptrs;
+        list.n_schemes = n;
+        rowmap_answer(req, YANXIU__V1__ENVELOPE__BODY_SCHEME_LIST, &list.base);
+    } else {
+        rowmap_fail(req, oom ? ROWMAP_OOM : ROWMAP_BAD, why);
+    }
     free(rows);
     free(ptrs);
 }
@@ -352,56 +356,41 @@ static void results_done(void *arg, const struct db_outcome *out)
     const Yanxiu__V1__AssessmentQuery *in = req->env->assessment_results;
     const PGresult *r = out->results[RPC_FIRST_RESULT];
     const PGresult *s = out->results[RPC_FIRST_RESULT + 1];
-    size_t n = (size_t)PQntuples(r);
-    Yanxiu__V1__AssessmentResult *rows = calloc(n + 1, sizeof(*rows));
-    Yanxiu__V1__AssessmentResult **ptrs = calloc(n + 1, sizeof(*ptrs));
-    bool ok = rows && ptrs && PQntuples(s) == 1;
+    if (PQntuples(s) != 1) {
+        rpc_fail(req, YANXIU__V1__CODE__INTERNAL, "AssessmentResults: the scheme vanished");
+        return;
+    }
+    Yanxiu__V1__AssessmentResults res;
+    struct rowmap_rows rows; /* res takes scheme, target, items, total */
+    if (!rowmap_get_row(req, s, 0, &yanxiu__v1__assessment_results__descriptor, &res) ||
+        !rowmap_get_rows(req, r, &yanxiu__v1__assessment_result__descriptor, &rows))
+        return;
+    Yanxiu__V1__AssessmentResult **xs = (Yanxiu__V1__AssessmentResult **)rows.msgs;
+    int consequences = PQfnumber(r, "consequences"), reasons = PQfnumber(r, "reasons");
+    bool ok = true;
     size_t filled = 0;
-    for (; ok && filled < n; filled++) {
-        Yanxiu__V1__AssessmentResult *x = &rows[filled];
+    for (; ok && filled < rows.n; filled++) {
+        Yanxiu__V1__AssessmentResult *x = xs[filled];
         int i = (int)filled;
-        yanxiu__v1__assessment_result__init(x);
-        ptrs[filled] = x;
-        x->subject_code = PQgetvalue(r, i, 2);
-        x->name = PQgetvalue(r, i, 3);
-        x->unit_code = PQgetvalue(r, i, 4);
-        x->items_scored = (uint32_t)strtoul(PQgetvalue(r, i, 5), NULL, 10);
-        x->score = strtod(PQgetvalue(r, i, 6), NULL);
-        x->grade = PQgetvalue(r, i, 7);
-        x->hours_ok = PQgetvalue(r, i, 8)[0] == 't';
-        x->absences_ok = PQgetvalue(r, i, 9)[0] == 't';
-        x->final_grade = PQgetvalue(r, i, 10);
-        x->status = PQgetvalue(r, i, 12);
-        ok = split_list(PQgetvalue(r, i, 11), &x->consequences, &x->n_consequences) &&
-             rpc_compliance_parse_reasons(PQgetvalue(r, i, 13), &x->reasons, &x->n_reasons);
+        ok = split_list(PQgetvalue(r, i, consequences), &x->consequences, &x->n_consequences) &&
+             rpc_compliance_parse_reasons(PQgetvalue(r, i, reasons), &x->reasons, &x->n_reasons);
     }
     if (ok) {
-        Yanxiu__V1__AssessmentResults res = YANXIU__V1__ASSESSMENT_RESULTS__INIT;
-        res.scheme = PQgetvalue(s, 0, 0);
-        res.target = PQgetvalue(s, 0, 1);
-        res.items = (uint32_t)strtoul(PQgetvalue(s, 0, 2), NULL, 10);
-        res.total = strtod(PQgetvalue(s, 0, 3), NULL);
         res.year = in->year;
         char today[11];
         rpc_compliance_today(today);
         res.as_of = in->as_of[0] ? in->as_of : today;
-        res.results = ptrs;
-        res.n_results = n;
-        Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
-        env.body_case = YANXIU__V1__ENVELOPE__BODY_ASSESSMENT;
-        env.assessment = &res;
-        rpc_reply(req, &env);
-    } else if (rows && ptrs && PQntuples(s) != 1) {
-        rpc_fail(req, YANXIU__V1__CODE__INTERNAL, "AssessmentResults: the scheme vanished");
+        res.results = xs;
+        res.n_results = rows.n;
+        rowmap_answer(req, YANXIU__V1__ENVELOPE__BODY_ASSESSMENT, &res.base);
     } else {
         rpc_fail_oom(req);
     }
-    for (size_t i = 0; rows && i < filled; i++) {
-        free(rows[i].consequences);
-        rpc_compliance_reasons_free(rows[i].reasons, rows[i].n_reasons);
+    for (size_t i = 0; i < filled; i++) {
+        free(xs[i]->consequences);
+        rpc_compliance_reasons_free(xs[i]->reasons, xs[i]->n_reasons);
     }
-    free(rows);
-    free(ptrs);
+    rowmap_rows_free(&rows);
 }
 
 enum rpc_status rpc_assess_results(struct rpc_req *req)

@@ -7,12 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rowmap.h"
+
 #define AUDIT_DEFAULT_LIMIT 1000
 #define AUDIT_MAX_LIMIT     10000
 
 static const struct db_stmt audit_stmts[] = {
-    {"audit_list", "SELECT (extract(epoch FROM at) * 1000000)::int8, user_name, role, "
-                   "coalesce(district_code, ''), client_addr, action, target, outcome "
+    {"audit_list", "SELECT (extract(epoch FROM at) * 1000000)::int8 AS at_us, "
+                   "user_name AS user, role, coalesce(district_code, '') AS district_code, "
+                   "client_addr, action, target, outcome "
                    "FROM audit_log "
                    "WHERE at >= to_timestamp($1::int8 / 1000000.0) AND ($2 = '' OR user_name = $2) "
                    "AND ($3 = '' OR district_code = $3) "
@@ -31,43 +34,21 @@ static void list_done(void *arg, const struct db_outcome *out)
     uint32_t limit = req->env->audit_query->limit;
     if (limit == 0 || limit > AUDIT_MAX_LIMIT)
         limit = limit == 0 ? AUDIT_DEFAULT_LIMIT : AUDIT_MAX_LIMIT;
-    int rows = PQntuples(r);
-    bool truncated = rows > (int)limit;
-    if (truncated)
-        rows = (int)limit;
-    Yanxiu__V1__AuditEntry *entries = calloc((size_t)rows + 1, sizeof(*entries));
-    Yanxiu__V1__AuditEntry **ptrs = calloc((size_t)rows + 1, sizeof(*ptrs));
-    if (!entries || !ptrs) {
-        free(entries);
-        free(ptrs);
-        rpc_fail_oom(req);
+    struct rowmap_rows rows;
+    if (!rowmap_get_rows(req, r, &yanxiu__v1__audit_entry__descriptor, &rows))
         return;
-    }
-    /* Oldest first for reading; the query took the newest `limit`. */
-    for (int i = 0; i < rows; i++) {
-        int row = rows - 1 - i;
-        Yanxiu__V1__AuditEntry *e = &entries[i];
-        yanxiu__v1__audit_entry__init(e);
-        e->at_us = strtoll(PQgetvalue(r, row, 0), NULL, 10);
-        e->user = PQgetvalue(r, row, 1);
-        e->role = PQgetvalue(r, row, 2);
-        e->district_code = PQgetvalue(r, row, 3);
-        e->client_addr = PQgetvalue(r, row, 4);
-        e->action = PQgetvalue(r, row, 5);
-        e->target = PQgetvalue(r, row, 6);
-        e->outcome = PQgetvalue(r, row, 7);
-        ptrs[i] = e;
-    }
     Yanxiu__V1__AuditList list = YANXIU__V1__AUDIT_LIST__INIT;
-    list.entries = ptrs;
-    list.n_entries = (size_t)rows;
-    list.truncated = truncated;
-    Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
-    env.body_case = YANXIU__V1__ENVELOPE__BODY_AUDIT_LIST;
-    env.audit_list = &list;
-    rpc_reply(req, &env);
-    free(entries);
-    free(ptrs);
+    list.truncated = rows.n > limit;
+    list.n_entries = list.truncated ? limit : rows.n;
+    list.entries = (Yanxiu__V1__AuditEntry **)rows.msgs;
+    /* Oldest first for reading; the query took the newest `limit`. */
+    for (size_t i = 0; i < list.n_entries / 2; i++) {
+        Yanxiu__V1__AuditEntry *e = list.entries[i];
+        list.entries[i] = list.entries[list.n_entries - 1 - i];
+        list.entries[list.n_entries - 1 - i] = e;
+    }
+    rowmap_answer(req, YANXIU__V1__ENVELOPE__BODY_AUDIT_LIST, &list.base);
+    rowmap_rows_free(&rows);
 }
 
 enum rpc_status rpc_audit_list(struct rpc_req *req)

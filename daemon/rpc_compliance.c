@@ -14,6 +14,7 @@
 
 #include "check.h"
 #include "policy.h"
+#include "rowmap.h"
 
 #define POLICY_COLS                                                                                \
     "p.cycle_years, p.cycle_first_year, p.hours_cycle, p.hours_year, p.school_hours_year, "        \
@@ -28,15 +29,16 @@ static const struct db_stmt compliance_stmts[] = {
      "$6::numeric, $7::numeric, $8::numeric, $9::numeric, $10::numeric, $11::numeric, $12::int, "
      "$13::numeric, $14::boolean, $15::numeric, $16::numeric, $17, $18::int, $19::text[])"},
     {"compliance_teachers",
-     "SELECT teacher_code, name, unit_code, school_code, research_group, hours, school_hours, "
-     "ethics_hours, centralized_hours, homeroom_hours, round(credits, 1), absences, status, "
+     "SELECT teacher_code, name, unit_code, school_code, research_group AS \"group\", hours, "
+     "school_hours, ethics_hours, centralized_hours, homeroom_hours, round(credits, 1) AS credits, "
+     "absences AS unexcused_absences, status, "
      "reasons, cycle, cycle_hours, cycle_ethics_hours, cycle_centralized_hours, "
      "cycle_homeroom_hours, cycle_status, cycle_reasons "
      "FROM compliance_teachers($1, $2::int, $3::date, $4::boolean, $5, $6) "
      "WHERE $7 = '' OR status = $7"},
     {"school_unit", "SELECT unit_code FROM schools WHERE district_code = $1 AND code = $2"},
     {"compliance_window",
-     "SELECT w.y_start::text, w.y_end::text "
+     "SELECT w.y_start::text AS year_start, w.y_end::text AS year_end "
      "FROM compliance_windows(policy_for_year($1, $2::int, $3::date), $2::int) w"},
     {"compliance_units",
      "WITH t AS (SELECT unit_code, status FROM compliance_teachers($1, $2::int, $3::date, "
@@ -53,18 +55,22 @@ static const struct db_stmt compliance_stmts[] = {
      "rc AS (SELECT unit_code, count(*) AS e, count(*) FILTER (WHERE received) AS r, "
      "count(*) FILTER (WHERE on_time) AS ot, count(*) FILTER (WHERE state = 'voided') AS v, "
      "count(*) FILTER (WHERE flagged) AS f FROM m GROUP BY unit_code) "
-     "SELECT u.code, u.name, coalesce(tc.n, 0), coalesce(tc.c, 0), coalesce(tc.o, 0), "
-     "coalesce(tc.b, 0), coalesce(tc.nc, 0), coalesce(tc.ex, 0), "
-     "CASE WHEN coalesce(tc.n - tc.ex, 0) > 0 THEN tc.c::float8 / (tc.n - tc.ex) ELSE 0 END, "
-     "coalesce(rc.e, 0), coalesce(rc.r, 0), coalesce(rc.ot, 0), coalesce(rc.v, 0), "
-     "coalesce(rc.f, 0) "
+     "SELECT u.code AS unit_code, u.name, coalesce(tc.n, 0) AS teachers, "
+     "coalesce(tc.c, 0) AS compliant, coalesce(tc.o, 0) AS on_track, coalesce(tc.b, 0) AS behind, "
+     "coalesce(tc.nc, 0) AS non_compliant, coalesce(tc.ex, 0) AS exempt, "
+     "CASE WHEN coalesce(tc.n - tc.ex, 0) > 0 THEN tc.c::float8 / (tc.n - tc.ex) ELSE 0 END "
+     "AS compliance_rate, coalesce(rc.e, 0) AS reports_expected, "
+     "coalesce(rc.r, 0) AS reports_received, coalesce(rc.ot, 0) AS reports_on_time, "
+     "coalesce(rc.v, 0) AS voided_reports, coalesce(rc.f, 0) AS flagged_reports "
      "FROM schools u LEFT JOIN tc ON tc.unit_code = u.code LEFT JOIN rc ON rc.unit_code = u.code "
      "WHERE u.district_code = $1 AND u.unit_code = u.code AND ($5 = '' OR u.code = $5) "
      "ORDER BY u.code"},
     {"compliance_groups",
-     "SELECT t.unit_code, t.research_group, count(*), count(*) FILTER (WHERE t.school_short), "
-     "(count(*) FILTER (WHERE t.school_short))::float8 / count(*), "
+     "SELECT t.unit_code, t.research_group AS \"group\", count(*) AS teachers, "
+     "count(*) FILTER (WHERE t.school_short) AS short_of_school_hours, "
+     "(count(*) FILTER (WHERE t.school_short))::float8 / count(*) AS short_ratio, "
      "count(*) FILTER (WHERE t.school_short) * 100 >= p.group_short_percent * count(*) "
+     "AS flagged "
      "FROM compliance_teachers($1, $2::int, $3::date, $4::boolean, $5, '') t, "
      "policy_for_year($1, $2::int, $3::date) p "
      "WHERE t.status <> 'exempt' GROUP BY t.unit_code, t.research_group, p.group_short_percent "
@@ -74,9 +80,9 @@ static const struct db_stmt compliance_stmts[] = {
      "CASE WHEN $4 <> '' THEN $4::date ELSE least(date_trunc('month', w.y_end)::date, "
      "date_trunc('month', $3::date)::date) END AS t "
      "FROM compliance_windows(policy_for_year($1, $2::int, $3::date), $2::int) w) "
-     "SELECT to_char(x.month, 'YYYY-MM'), count(*) FILTER (WHERE x.expected), "
-     "count(*) FILTER (WHERE x.expected AND x.received), "
-     "count(*) FILTER (WHERE x.expected AND x.on_time) "
+     "SELECT to_char(x.month, 'YYYY-MM') AS month, count(*) FILTER (WHERE x.expected) AS expected, "
+     "count(*) FILTER (WHERE x.expected AND x.received) AS received, "
+     "count(*) FILTER (WHERE x.expected AND x.on_time) AS on_time "
      "FROM r, reporting_matrix($1, r.f, r.t) x WHERE $5 = '' OR x.unit_code = $5 "
      "GROUP BY x.month ORDER BY x.month"},
     {"reporting_cells",
@@ -84,15 +90,18 @@ static const struct db_stmt compliance_stmts[] = {
      "CASE WHEN $4 <> '' THEN $4::date ELSE least(date_trunc('month', w.y_end)::date, "
      "date_trunc('month', $3::date)::date) END AS t "
      "FROM compliance_windows(policy_for_year($1, $2::int, $3::date), $2::int) w) "
-     "SELECT x.unit_code, x.unit_name, to_char(x.month, 'YYYY-MM'), "
-     "CASE WHEN x.expected THEN x.state ELSE 'closed' END "
+     "SELECT x.unit_code, x.unit_name, to_char(x.month, 'YYYY-MM') AS month, "
+     "CASE WHEN x.expected THEN x.state ELSE 'closed' END AS state "
      "FROM r, reporting_matrix($1, r.f, r.t) x WHERE $5 = '' OR x.unit_code = $5 "
      "ORDER BY x.unit_code, x.month"},
     {"history_teacher",
-     "SELECT t.code, t.name, t.school_code, t.subject, t.research_group, t.homeroom, t.backbone, "
+     "SELECT t.code AS teacher_code, t.name, t.school_code, t.subject, t.research_group, "
+     "t.homeroom, t.backbone, "
      "t.new_teacher, t.status, s.unit_code FROM teachers t JOIN schools s ON s.code = "
      "t.school_code WHERE t.district_code = $1 AND t.code = $2 AND ($3 = '' OR s.unit_code = $3)"},
-    {"history_records", "SELECT * FROM teacher_records($1, $2) ORDER BY 5, 7"},
+    {"history_records",
+     "SELECT unit_code, month, version, status AS report_status, date, source, ref, title, "
+     "category, level, mode, hours, credits FROM teacher_records($1, $2) ORDER BY 5, 7"},
     {"history_totals",
      "WITH p AS (SELECT * FROM policy_at($1, $3::date)), "
      "y AS (SELECT CASE WHEN p.year_basis = 'school' THEN extract(year FROM l.month)::int - "
@@ -101,7 +110,8 @@ static const struct db_stmt compliance_stmts[] = {
      "FROM ledger_months l, p WHERE l.district_code = $1 AND l.teacher_code = $2), "
      "c AS (SELECT cf + floor((yr - cf)::numeric / cy)::int * cy AS c0, cy, hours, approved, yr "
      "FROM y) "
-     "SELECT 'year', yr::text, sum(hours), coalesce(sum(hours) FILTER (WHERE approved), 0), 0 "
+     "SELECT 'year' AS kind, yr::text AS period, sum(hours) AS hours, "
+     "coalesce(sum(hours) FILTER (WHERE approved), 0) AS approved_hours, 0 "
      "FROM c GROUP BY yr "
      "UNION ALL SELECT 'cycle', format('%s-%s', c0, c0 + cy - 1), sum(hours), "
      "coalesce(sum(hours) FILTER (WHERE approved), 0), 1 FROM c GROUP BY c0, cy "
@@ -168,16 +178,6 @@ bool rpc_compliance_year_ok(struct rpc_req *req, uint32_t year)
         return false;
     }
     return true;
-}
-
-static uint32_t u32(const PGresult *r, int row, int col)
-{
-    return (uint32_t)strtoul(PQgetvalue(r, row, col), NULL, 10);
-}
-
-static double dbl(const PGresult *r, int row, int col)
-{
-    return strtod(PQgetvalue(r, row, col), NULL);
 }
 
 /* ---- policy ------------------------------------------------------------------------ */
@@ -340,64 +340,45 @@ static void teachers_done(void *arg, const struct db_outcome *out)
             return;
         }
     }
-    size_t n = (size_t)PQntuples(r);
-    Yanxiu__V1__TeacherCompliance *rows = calloc(n + 1, sizeof(*rows));
-    Yanxiu__V1__TeacherCompliance **ptrs = calloc(n + 1, sizeof(*ptrs));
-    bool ok = rows && ptrs;
+    Yanxiu__V1__ComplianceTeacherList list = YANXIU__V1__COMPLIANCE_TEACHER_LIST__INIT;
+    struct rowmap_rows rows;
+    if ((PQntuples(w) && /* year_start, year_end */
+         !rowmap_get_row(req, w, 0, &yanxiu__v1__compliance_teacher_list__descriptor, &list)) ||
+        !rowmap_get_rows(req, r, &yanxiu__v1__teacher_compliance__descriptor, &rows))
+        return;
+    int reasons = PQfnumber(r, "reasons"), cycle_reasons = PQfnumber(r, "cycle_reasons");
+    Yanxiu__V1__TeacherCompliance **ts = (Yanxiu__V1__TeacherCompliance **)rows.msgs;
+    bool ok = true;
     size_t filled = 0;
-    for (; ok && filled < n; filled++) {
-        Yanxiu__V1__TeacherCompliance *t = &rows[filled];
+    for (; ok && filled < rows.n; filled++) {
+        Yanxiu__V1__TeacherCompliance *t = ts[filled];
         int i = (int)filled;
-        yanxiu__v1__teacher_compliance__init(t);
-        ptrs[filled] = t;
-        t->teacher_code = PQgetvalue(r, i, 0);
-        t->name = PQgetvalue(r, i, 1);
-        t->unit_code = PQgetvalue(r, i, 2);
-        t->school_code = PQgetvalue(r, i, 3);
-        t->group = PQgetvalue(r, i, 4);
         t->year = in->year;
-        t->hours = dbl(r, i, 5);
-        t->school_hours = dbl(r, i, 6);
-        t->ethics_hours = dbl(r, i, 7);
-        t->centralized_hours = dbl(r, i, 8);
-        t->homeroom_hours = dbl(r, i, 9);
-        t->credits = dbl(r, i, 10);
-        t->unexcused_absences = u32(r, i, 11);
-        t->status = PQgetvalue(r, i, 12);
-        ok = rpc_compliance_parse_reasons(PQgetvalue(r, i, 13), &t->reasons, &t->n_reasons);
+        ok = rpc_compliance_parse_reasons(PQgetvalue(r, i, reasons), &t->reasons, &t->n_reasons);
         if (in->cycle) {
-            t->cycle = PQgetvalue(r, i, 14);
-            t->cycle_hours = dbl(r, i, 15);
-            t->cycle_ethics_hours = dbl(r, i, 16);
-            t->cycle_centralized_hours = dbl(r, i, 17);
-            t->cycle_homeroom_hours = dbl(r, i, 18);
-            t->cycle_status = PQgetvalue(r, i, 19);
-            ok = ok && rpc_compliance_parse_reasons(PQgetvalue(r, i, 20), &t->cycle_reasons,
-                                                    &t->n_cycle_reasons);
+            ok = ok && rpc_compliance_parse_reasons(PQgetvalue(r, i, cycle_reasons), &t->cycle_reasons,
+                                                &t->n_cycle_reasons);
+        } else { /* the cycle's columns always come; answered only when asked for */
+            t->cycle = t->cycle_status = (char *)protobuf_c_empty_string;
+            t->cycle_hours = t->cycle_ethics_hours = 0;
+            t->cycle_centralized_hours = t->cycle_homeroom_hours = 0;
         }
     }
     if (ok) {
-        Yanxiu__V1__ComplianceTeacherList list = YANXIU__V1__COMPLIANCE_TEACHER_LIST__INIT;
-        list.teachers = ptrs;
-        list.n_teachers = n;
-        list.year_start = PQntuples(w) ? PQgetvalue(w, 0, 0) : "";
-        list.year_end = PQntuples(w) ? PQgetvalue(w, 0, 1) : "";
+        list.teachers = ts;
+        list.n_teachers = rows.n;
         char as_of[11];
         rpc_compliance_today(as_of);
         list.as_of = in->as_of[0] ? in->as_of : as_of;
-        Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
-        env.body_case = YANXIU__V1__ENVELOPE__BODY_TEACHER_LIST;
-        env.teacher_list = &list;
-        rpc_reply(req, &env);
+        rowmap_answer(req, YANXIU__V1__ENVELOPE__BODY_TEACHER_LIST, &list.base);
     } else {
         rpc_fail_oom(req);
     }
-    for (size_t i = 0; rows && i < filled; i++) {
-        rpc_compliance_reasons_free(rows[i].reasons, rows[i].n_reasons);
-        rpc_compliance_reasons_free(rows[i].cycle_reasons, rows[i].n_cycle_reasons);
+    for (size_t i = 0; i < filled; i++) {
+        rpc_compliance_reasons_free(ts[i]->reasons, ts[i]->n_reasons);
+        rpc_compliance_reasons_free(ts[i]->cycle_reasons, ts[i]->n_cycle_reasons);
     }
-    free(rows);
-    free(ptrs);
+    rowmap_rows_free(&rows);
 }
 
 static const char *const teacher_statuses[] = {"compliant",     "on_track", "behind",
@@ -447,45 +428,9 @@ enum rpc_status rpc_compliance_teachers(struct rpc_req *req)
 static void units_done(void *arg, const struct db_outcome *out)
 {
     struct rpc_req *req = arg;
-    const PGresult *r = out->results[RPC_FIRST_RESULT];
-    size_t n = (size_t)PQntuples(r);
-    Yanxiu__V1__UnitCompliance *rows = calloc(n + 1, sizeof(*rows));
-    Yanxiu__V1__UnitCompliance **ptrs = calloc(n + 1, sizeof(*ptrs));
-    if (!rows || !ptrs) {
-        free(rows);
-        free(ptrs);
-        rpc_fail_oom(req);
-        return;
-    }
-    for (size_t k = 0; k < n; k++) {
-        Yanxiu__V1__UnitCompliance *u = &rows[k];
-        int i = (int)k;
-        yanxiu__v1__unit_compliance__init(u);
-        ptrs[k] = u;
-        u->unit_code = PQgetvalue(r, i, 0);
-        u->name = PQgetvalue(r, i, 1);
-        u->teachers = u32(r, i, 2);
-        u->compliant = u32(r, i, 3);
-        u->on_track = u32(r, i, 4);
-        u->behind = u32(r, i, 5);
-        u->non_compliant = u32(r, i, 6);
-        u->exempt = u32(r, i, 7);
-        u->compliance_rate = dbl(r, i, 8);
-        u->reports_expected = u32(r, i, 9);
-        u->reports_received = u32(r, i, 10);
-        u->reports_on_time = u32(r, i, 11);
-        u->voided_reports = u32(r, i, 12);
-        u->flagged_reports = u32(r, i, 13);
-    }
     Yanxiu__V1__ComplianceUnitList list = YANXIU__V1__COMPLIANCE_UNIT_LIST__INIT;
-    list.units = ptrs;
-    list.n_units = n;
-    Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
-    env.body_case = YANXIU__V1__ENVELOPE__BODY_UNIT_COMPLIANCE;
-    env.unit_compliance = &list;
-    rpc_reply(req, &env);
-    free(rows);
-    free(ptrs);
+    rowmap_reply_list(req, YANXIU__V1__ENVELOPE__BODY_UNIT_COMPLIANCE, &list.base, "units",
+                      out->results[RPC_FIRST_RESULT]);
 }
 
 /* The parameters the unit and group views share; false after answering. */
@@ -516,37 +461,9 @@ enum rpc_status rpc_compliance_units(struct rpc_req *req)
 static void groups_done(void *arg, const struct db_outcome *out)
 {
     struct rpc_req *req = arg;
-    const PGresult *r = out->results[RPC_FIRST_RESULT];
-    size_t n = (size_t)PQntuples(r);
-    Yanxiu__V1__GroupCompliance *rows = calloc(n + 1, sizeof(*rows));
-    Yanxiu__V1__GroupCompliance **ptrs = calloc(n + 1, sizeof(*ptrs));
-    if (!rows || !ptrs) {
-        free(rows);
-        free(ptrs);
-        rpc_fail_oom(req);
-        return;
-    }
-    for (size_t k = 0; k < n; k++) {
-        Yanxiu__V1__GroupCompliance *g = &rows[k];
-        int i = (int)k;
-        yanxiu__v1__group_compliance__init(g);
-        ptrs[k] = g;
-        g->unit_code = PQgetvalue(r, i, 0);
-        g->group = PQgetvalue(r, i, 1);
-        g->teachers = u32(r, i, 2);
-        g->short_of_school_hours = u32(r, i, 3);
-        g->short_ratio = dbl(r, i, 4);
-        g->flagged = PQgetvalue(r, i, 5)[0] == 't';
-    }
     Yanxiu__V1__ComplianceGroupList list = YANXIU__V1__COMPLIANCE_GROUP_LIST__INIT;
-    list.groups = ptrs;
-    list.n_groups = n;
-    Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
-    env.body_case = YANXIU__V1__ENVELOPE__BODY_GROUP_LIST;
-    env.group_list = &list;
-    rpc_reply(req, &env);
-    free(rows);
-    free(ptrs);
+    rowmap_reply_list(req, YANXIU__V1__ENVELOPE__BODY_GROUP_LIST, &list.base, "groups",
+                      out->results[RPC_FIRST_RESULT]);
 }
 
 enum rpc_status rpc_compliance_groups(struct rpc_req *req)
@@ -565,52 +482,28 @@ enum rpc_status rpc_compliance_groups(struct rpc_req *req)
 static void rates_done(void *arg, const struct db_outcome *out)
 {
     struct rpc_req *req = arg;
-    const PGresult *m = out->results[RPC_FIRST_RESULT];
-    const PGresult *c = out->results[RPC_FIRST_RESULT + 1];
-    size_t nm = (size_t)PQntuples(m), nc = (size_t)PQntuples(c);
-    Yanxiu__V1__MonthRate *months = calloc(nm + 1, sizeof(*months));
-    Yanxiu__V1__MonthRate **mp = calloc(nm + 1, sizeof(*mp));
-    Yanxiu__V1__UnitMonth *cells = calloc(nc + 1, sizeof(*cells));
-    Yanxiu__V1__UnitMonth **cp = calloc(nc + 1, sizeof(*cp));
-    if (months && mp && cells && cp) {
-        for (size_t k = 0; k < nm; k++) {
-            Yanxiu__V1__MonthRate *x = &months[k];
-            int i = (int)k;
-            yanxiu__v1__month_rate__init(x);
-            mp[k] = x;
-            x->month = PQgetvalue(m, i, 0);
-            x->expected = u32(m, i, 1);
-            x->received = u32(m, i, 2);
-            x->on_time = u32(m, i, 3);
-            x->rate = x->expected ? (double)x->received / x->expected : 0;
-            x->on_time_rate = x->expected ? (double)x->on_time / x->expected : 0;
-        }
-        for (size_t k = 0; k < nc; k++) {
-            Yanxiu__V1__UnitMonth *x = &cells[k];
-            int i = (int)k;
-            yanxiu__v1__unit_month__init(x);
-            cp[k] = x;
-            x->unit_code = PQgetvalue(c, i, 0);
-            x->unit_name = PQgetvalue(c, i, 1);
-            x->month = PQgetvalue(c, i, 2);
-            x->state = PQgetvalue(c, i, 3);
-        }
-        Yanxiu__V1__ReportingRates rates = YANXIU__V1__REPORTING_RATES__INIT;
-        rates.months = mp;
-        rates.n_months = nm;
-        rates.cells = cp;
-        rates.n_cells = nc;
-        Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
-        env.body_case = YANXIU__V1__ENVELOPE__BODY_RATES;
-        env.rates = &rates;
-        rpc_reply(req, &env);
-    } else {
-        rpc_fail_oom(req);
+    struct rowmap_rows months, cells;
+    if (!rowmap_get_rows(req, out->results[RPC_FIRST_RESULT], &yanxiu__v1__month_rate__descriptor,
+                         &months))
+        return;
+    if (!rowmap_get_rows(req, out->results[RPC_FIRST_RESULT + 1],
+                         &yanxiu__v1__unit_month__descriptor, &cells)) {
+        rowmap_rows_free(&months);
+        return;
     }
-    free(months);
-    free(mp);
-    free(cells);
-    free(cp);
+    Yanxiu__V1__ReportingRates rates = YANXIU__V1__REPORTING_RATES__INIT;
+    rates.months = (Yanxiu__V1__MonthRate **)months.msgs;
+    rates.n_months = months.n;
+    rates.cells = (Yanxiu__V1__UnitMonth **)cells.msgs;
+    rates.n_cells = cells.n;
+    for (size_t k = 0; k < rates.n_months; k++) {
+        Yanxiu__V1__MonthRate *x = rates.months[k];
+        x->rate = x->expected ? (double)x->received / x->expected : 0;
+        x->on_time_rate = x->expected ? (double)x->on_time / x->expected : 0;
+    }
+    rowmap_answer(req, YANXIU__V1__ENVELOPE__BODY_RATES, &rates.base);
+    rowmap_rows_free(&months);
+    rowmap_rows_free(&cells);
 }
 
 enum rpc_status rpc_compliance_reporting_rates(struct rpc_req *req)
@@ -659,69 +552,23 @@ static void history_done(void *arg, const struct db_outcome *out)
                      "TeacherHistory: teacher %s is not in the roster of the district", code);
         return;
     }
-    Yanxiu__V1__Teacher teacher = YANXIU__V1__TEACHER__INIT;
-    teacher.teacher_code = PQgetvalue(t, 0, 0);
-    teacher.name = PQgetvalue(t, 0, 1);
-    teacher.school_code = PQgetvalue(t, 0, 2);
-    teacher.subject = PQgetvalue(t, 0, 3);
-    teacher.research_group = PQgetvalue(t, 0, 4);
-    teacher.homeroom = PQgetvalue(t, 0, 5)[0] == 't';
-    teacher.backbone = PQgetvalue(t, 0, 6)[0] == 't';
-    teacher.new_teacher = PQgetvalue(t, 0, 7)[0] == 't';
-    teacher.status = PQgetvalue(t, 0, 8);
-    teacher.unit_code = PQgetvalue(t, 0, 9);
-    size_t nr = (size_t)PQntuples(r), ns = (size_t)PQntuples(s);
-    Yanxiu__V1__HistoryRecord *recs = calloc(nr + 1, sizeof(*recs));
-    Yanxiu__V1__HistoryRecord **rp = calloc(nr + 1, sizeof(*rp));
-    Yanxiu__V1__PeriodTotal *tots = calloc(ns + 1, sizeof(*tots));
-    Yanxiu__V1__PeriodTotal **tp = calloc(ns + 1, sizeof(*tp));
-    if (recs && rp && tots && tp) {
-        for (size_t k = 0; k < nr; k++) {
-            Yanxiu__V1__HistoryRecord *h = &recs[k];
-            int i = (int)k;
-            yanxiu__v1__history_record__init(h);
-            rp[k] = h;
-            h->unit_code = PQgetvalue(r, i, 0);
-            h->month = PQgetvalue(r, i, 1);
-            h->version = u32(r, i, 2);
-            h->report_status = PQgetvalue(r, i, 3);
-            h->date = PQgetvalue(r, i, 4);
-            h->source = PQgetvalue(r, i, 5);
-            h->ref = PQgetvalue(r, i, 6);
-            h->title = PQgetvalue(r, i, 7);
-            h->category = PQgetvalue(r, i, 8);
-            h->level = PQgetvalue(r, i, 9);
-            h->mode = PQgetvalue(r, i, 10);
-            h->hours = dbl(r, i, 11);
-            h->credits = dbl(r, i, 12);
-        }
-        for (size_t k = 0; k < ns; k++) {
-            Yanxiu__V1__PeriodTotal *p = &tots[k];
-            int i = (int)k;
-            yanxiu__v1__period_total__init(p);
-            tp[k] = p;
-            p->kind = PQgetvalue(s, i, 0);
-            p->period = PQgetvalue(s, i, 1);
-            p->hours = dbl(s, i, 2);
-            p->approved_hours = dbl(s, i, 3);
-        }
-        Yanxiu__V1__TeacherHistory h = YANXIU__V1__TEACHER_HISTORY__INIT;
-        h.teacher = &teacher;
-        h.records = rp;
-        h.n_records = nr;
-        h.totals = tp;
-        h.n_totals = ns;
-        Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
-        env.body_case = YANXIU__V1__ENVELOPE__BODY_HISTORY;
-        env.history = &h;
-        rpc_reply(req, &env);
-    } else {
-        rpc_fail_oom(req);
+    Yanxiu__V1__Teacher teacher;
+    struct rowmap_rows records = {0}, totals;
+    if (!rowmap_get_row(req, t, 0, &yanxiu__v1__teacher__descriptor, &teacher) ||
+        !rowmap_get_rows(req, r, &yanxiu__v1__history_record__descriptor, &records) ||
+        !rowmap_get_rows(req, s, &yanxiu__v1__period_total__descriptor, &totals)) {
+        rowmap_rows_free(&records);
+        return;
     }
-    free(recs);
-    free(rp);
-    free(tots);
-    free(tp);
+    Yanxiu__V1__TeacherHistory h = YANXIU__V1__TEACHER_HISTORY__INIT;
+    h.teacher = &teacher;
+    h.records = (Yanxiu__V1__HistoryRecord **)records.msgs;
+    h.n_records = records.n;
+    h.totals = (Yanxiu__V1__PeriodTotal **)totals.msgs;
+    h.n_totals = totals.n;
+    rowmap_answer(req, YANXIU__V1__ENVELOPE__BODY_HISTORY, &h.base);
+    rowmap_rows_free(&records);
+    rowmap_rows_free(&totals);
 }
 
 enum rpc_status rpc_compliance_teacher_history(struct rpc_req *req)

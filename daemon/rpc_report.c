@@ -18,6 +18,7 @@
 
 #include "check.h"
 #include "pgarr.h"
+#include "rowmap.h"
 
 #define MAX_ACTIVITIES       1000
 #define MAX_ATTENDANCE       200000
@@ -25,19 +26,21 @@
 #define MAX_SUMMARY_CHARS    4000
 #define MAX_HOURS_PER_RECORD 999.5
 
-/* The columns of a report as answered (list, submit, review, show). */
+/* The columns of a report as answered (list, submit, review, show), named as
+ * ReportSummary's fields; flags: kind\x1fteacher\x1fdetail\x1e... */
 #define SUMMARY_COLS                                                                               \
-    "l.unit_code, l.unit_name, to_char(l.month, 'YYYY-MM'), l.version, l.status, l.on_time, "      \
-    "l.activity_count, l.attendance_count, l.external_count, l.teacher_hours, l.flag_count, "      \
-    "to_char(l.submitted_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD\"T\"HH24:MI:SS+08:00'), "    \
-    "l.submitted_by, "                                                                             \
+    "l.unit_code, l.unit_name, to_char(l.month, 'YYYY-MM') AS month, l.version, l.status, "        \
+    "l.on_time, l.activity_count, l.attendance_count, l.external_count, l.teacher_hours, "         \
+    "l.flag_count, "                                                                               \
+    "to_char(l.submitted_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD\"T\"HH24:MI:SS+08:00') "     \
+    "AS submitted_at, l.submitted_by, "                                                            \
     "to_char(l.first_submitted_at AT TIME ZONE 'Asia/Shanghai', "                                  \
-    "'YYYY-MM-DD\"T\"HH24:MI:SS+08:00'), "                                                         \
-    "to_char(l.deadline AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI'), l.empty, "            \
+    "'YYYY-MM-DD\"T\"HH24:MI:SS+08:00') AS first_submitted_at, "                                   \
+    "to_char(l.deadline AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI') AS deadline, "         \
+    "l.empty, "                                                                                    \
     "coalesce((SELECT string_agg(f.kind || E'\\x1f' || f.teacher_code || E'\\x1f' || f.detail, "   \
     "E'\\x1e' ORDER BY f.n) FROM report_flags f "                                                  \
-    "WHERE f.report_id = l.id AND f.version = l.version), '')"
-enum { COL_FLAGS = 16, NSUMMARY_COLS = 17 };
+    "WHERE f.report_id = l.id AND f.version = l.version), '') AS flags"
 
 /* The report (id, version) a show request names: the latest when $4 = 0. */
 #define SHOW_TARGET                                                                                \
@@ -55,42 +58,47 @@ static const struct db_stmt report_stmts[] = {
     /* By key: a join on report_submitted()'s columns (casts of a setting) is not leakproof,
        so under row-level security it cannot probe reports' index and reads the whole table. */
     {"report_answer",
-     "SELECT " SUMMARY_COLS ", (SELECT s.replayed FROM report_submitted() s) FROM report_list l "
+     "SELECT " SUMMARY_COLS ", (SELECT s.replayed FROM report_submitted() s) AS replayed "
+     "FROM report_list l "
      "WHERE (l.id, l.version) = (SELECT s.report_id, s.version FROM report_submitted() s)"},
     {"report_review", "SELECT report_review($1, $2, $3::date, $4, $5, $6)"},
     {"report_list",
-     "SELECT " SUMMARY_COLS ", false FROM report_list l "
+     "SELECT " SUMMARY_COLS ", false AS replayed FROM report_list l "
      "WHERE l.district_code = $1 AND l.latest AND ($2 = '' OR l.unit_code = $2) "
      "AND l.month >= coalesce(nullif($3, '')::date, '-infinity') "
      "AND l.month <= coalesce(nullif($4, '')::date, 'infinity') AND ($5 = '' OR l.status = $5) "
      "ORDER BY l.month DESC, l.unit_code"},
-    {"report_show", SHOW_TARGET "SELECT " SUMMARY_COLS ", false, l.reason, l.summary, "
-                                "l.current_version FROM report_list l "
+    {"report_show", SHOW_TARGET "SELECT " SUMMARY_COLS ", false AS replayed, l.reason, l.summary, "
+                                "l.current_version AS latest_version FROM report_list l "
                                 "JOIN x ON l.id = x.id AND l.version = x.v"},
     {"report_show_activities", SHOW_TARGET
-     "SELECT a.ref, a.date::text, to_char(a.start_time, 'HH24:MI'), "
-     "to_char(a.end_time, 'HH24:MI'), a.title, a.category, a.form, a.level, a.mode, a.place, "
-     "a.host, a.speaker, a.hours, "
-     "count(t.pos) FILTER (WHERE t.status = 'present'), "
-     "count(t.pos) FILTER (WHERE t.status = 'late'), "
-     "count(t.pos) FILTER (WHERE t.status = 'excused'), "
-     "count(t.pos) FILTER (WHERE t.status = 'absent'), "
+     "SELECT a.ref, a.date::text AS date, to_char(a.start_time, 'HH24:MI') AS start, "
+     "to_char(a.end_time, 'HH24:MI') AS \"end\", a.title, a.category, a.form, a.level, a.mode, "
+     "a.place, a.host, a.speaker, a.hours, "
+     "count(t.pos) FILTER (WHERE t.status = 'present') AS present, "
+     "count(t.pos) FILTER (WHERE t.status = 'late') AS late, "
+     "count(t.pos) FILTER (WHERE t.status = 'excused') AS excused, "
+     "count(t.pos) FILTER (WHERE t.status = 'absent') AS absent, "
      "coalesce(sum(coalesce(t.hours, a.hours)) FILTER (WHERE t.status IN ('present', 'late')), 0) "
+     "AS teacher_hours "
      "FROM x JOIN activities a ON a.report_id = x.id AND a.version = x.v "
      "LEFT JOIN attendance t ON t.report_id = a.report_id AND t.version = a.version "
      "AND t.act_idx = a.idx "
      "GROUP BY a.report_id, a.version, a.idx ORDER BY a.idx"},
     {"report_show_external",
-     SHOW_TARGET "SELECT e.teacher_code, e.date::text, e.title, e.category, e.level, e.mode, "
-                 "e.hours, coalesce(e.credits, 0), e.certificate "
+     SHOW_TARGET "SELECT e.teacher_code, e.date::text AS date, e.title, e.category, e.level, "
+                 "e.mode, e.hours, coalesce(e.credits, 0) AS credits, e.certificate "
                  "FROM x JOIN external_records e ON e.report_id = x.id AND e.version = x.v "
                  "ORDER BY e.idx"},
     {"report_show_history",
      SHOW_TARGET "SELECT to_char(e.at AT TIME ZONE 'Asia/Shanghai', "
-                 "'YYYY-MM-DD\"T\"HH24:MI:SS+08:00'), e.action, e.user_name, e.version, e.reason "
+                 "'YYYY-MM-DD\"T\"HH24:MI:SS+08:00') AS at, e.action, e.user_name AS user, "
+                 "e.version, e.reason "
                  "FROM x JOIN report_events e ON e.report_id = x.id ORDER BY e.at"},
-    {"report_show_diff", SHOW_TARGET "SELECT d.added, d.removed, d.att_added, d.att_removed, "
-                                     "coalesce(d.hours_delta, 0), x.v - 1 "
+    {"report_show_diff", SHOW_TARGET "SELECT d.added, d.removed, d.att_added AS attendance_added, "
+                                     "d.att_removed AS attendance_removed, "
+                                     "coalesce(d.hours_delta, 0) AS hours_delta, "
+                                     "x.v - 1 AS against_version "
                                      "FROM x CROSS JOIN LATERAL report_diff(x.id, x.v) d"},
 };
 
@@ -283,32 +291,11 @@ static void flags_free(Yanxiu__V1__Flag **flags, size_t n)
     free(flags);
 }
 
-/*
- * Fills `s` from row `row` of a result with SUMMARY_COLS first and the
- * replayed flag at column NSUMMARY_COLS. Strings point into the result;
- * the flags are allocated (summary_release). False on OOM.
- */
-static bool summary_from_row(Yanxiu__V1__ReportSummary *s, const PGresult *r, int row)
+/* The flags of the report mapped from row `row` of `r`, from its column `col`
+ * (PQfnumber "flags"); summary_release frees them. False on OOM. */
+static bool summary_flags(Yanxiu__V1__ReportSummary *s, const PGresult *r, int row, int col)
 {
-    yanxiu__v1__report_summary__init(s);
-    s->unit_code = PQgetvalue(r, row, 0);
-    s->unit_name = PQgetvalue(r, row, 1);
-    s->month = PQgetvalue(r, row, 2);
-    s->version = (uint32_t)strtoul(PQgetvalue(r, row, 3), NULL, 10);
-    s->status = PQgetvalue(r, row, 4);
-    s->on_time = PQgetvalue(r, row, 5)[0] == 't';
-    s->activity_count = (uint32_t)strtoul(PQgetvalue(r, row, 6), NULL, 10);
-    s->attendance_count = (uint32_t)strtoul(PQgetvalue(r, row, 7), NULL, 10);
-    s->external_count = (uint32_t)strtoul(PQgetvalue(r, row, 8), NULL, 10);
-    s->teacher_hours = strtod(PQgetvalue(r, row, 9), NULL);
-    s->flag_count = (uint32_t)strtoul(PQgetvalue(r, row, 10), NULL, 10);
-    s->submitted_at = PQgetvalue(r, row, 11);
-    s->submitted_by = PQgetvalue(r, row, 12);
-    s->first_submitted_at = PQgetvalue(r, row, 13);
-    s->deadline = PQgetvalue(r, row, 14);
-    s->empty = PQgetvalue(r, row, 15)[0] == 't';
-    s->replayed = PQgetvalue(r, row, NSUMMARY_COLS)[0] == 't';
-    return parse_flags(PQgetvalue(r, row, COL_FLAGS), &s->flags, &s->n_flags);
+    return parse_flags(PQgetvalue(r, row, col), &s->flags, &s->n_flags);
 }
 
 static void summary_release(Yanxiu__V1__ReportSummary *s)
@@ -326,15 +313,12 @@ static void reply_summary(struct rpc_req *req, const PGresult *r, const char *no
         return;
     }
     Yanxiu__V1__ReportSummary s;
-    if (!summary_from_row(&s, r, 0)) {
-        summary_release(&s);
-        rpc_fail_oom(req);
+    if (!rowmap_get_row(req, r, 0, &yanxiu__v1__report_summary__descriptor, &s))
         return;
-    }
-    Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
-    env.body_case = YANXIU__V1__ENVELOPE__BODY_REPORT_REPLY;
-    env.report_reply = &s;
-    rpc_reply(req, &env);
+    if (summary_flags(&s, r, 0, PQfnumber(r, "flags")))
+        rowmap_answer(req, YANXIU__V1__ENVELOPE__BODY_REPORT_REPLY, &s.base);
+    else
+        rpc_fail_oom(req);
     summary_release(&s);
 }
 
@@ -760,30 +744,24 @@ static void list_done(void *arg, const struct db_outcome *out)
 {
     struct rpc_req *req = arg;
     PGresult *r = out->results[RPC_FIRST_RESULT];
-    size_t n = (size_t)PQntuples(r);
-    Yanxiu__V1__ReportSummary *rows = calloc(n + 1, sizeof(*rows));
-    Yanxiu__V1__ReportSummary **ptrs = calloc(n + 1, sizeof(*ptrs));
-    bool ok = rows && ptrs;
+    struct rowmap_rows rows;
+    if (!rowmap_get_rows(req, r, &yanxiu__v1__report_summary__descriptor, &rows))
+        return;
+    Yanxiu__V1__ReportList list = YANXIU__V1__REPORT_LIST__INIT;
+    list.reports = (Yanxiu__V1__ReportSummary **)rows.msgs;
+    list.n_reports = rows.n;
+    bool ok = true;
     size_t filled = 0;
-    for (; ok && filled < n; filled++) {
-        ok = summary_from_row(&rows[filled], r, (int)filled);
-        ptrs[filled] = &rows[filled];
-    }
-    if (ok) {
-        Yanxiu__V1__ReportList list = YANXIU__V1__REPORT_LIST__INIT;
-        list.reports = ptrs;
-        list.n_reports = n;
-        Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
-        env.body_case = YANXIU__V1__ENVELOPE__BODY_REPORT_LIST;
-        env.report_list = &list;
-        rpc_reply(req, &env);
-    } else {
+    int flags = PQfnumber(r, "flags");
+    for (; ok && filled < rows.n; filled++)
+        ok = summary_flags(list.reports[filled], r, (int)filled, flags);
+    if (ok)
+        rowmap_answer(req, YANXIU__V1__ENVELOPE__BODY_REPORT_LIST, &list.base);
+    else
         rpc_fail_oom(req);
-    }
-    for (size_t i = 0; rows && i < filled; i++)
-        summary_release(&rows[i]);
-    free(rows);
-    free(ptrs);
+    for (size_t i = 0; i < filled; i++)
+        summary_release(list.reports[i]);
+    rowmap_rows_free(&rows);
 }
 
 enum rpc_status rpc_report_list(struct rpc_req *req)
@@ -812,65 +790,6 @@ enum rpc_status rpc_report_list(struct rpc_req *req)
 }
 
 /* ---- ShowReport ------------------------------------------------------------------- */
-
-static Yanxiu__V1__Activity *activity_from_row(const PGresult *r, int i)
-{
-    Yanxiu__V1__Activity *a = malloc(sizeof(*a));
-    if (!a)
-        return NULL;
-    yanxiu__v1__activity__init(a);
-    a->ref = PQgetvalue(r, i, 0);
-    a->date = PQgetvalue(r, i, 1);
-    a->start = PQgetvalue(r, i, 2);
-    a->end = PQgetvalue(r, i, 3);
-    a->title = PQgetvalue(r, i, 4);
-    a->category = PQgetvalue(r, i, 5);
-    a->form = PQgetvalue(r, i, 6);
-    a->level = PQgetvalue(r, i, 7);
-    a->mode = PQgetvalue(r, i, 8);
-    a->place = PQgetvalue(r, i, 9);
-    a->host = PQgetvalue(r, i, 10);
-    a->speaker = PQgetvalue(r, i, 11);
-    a->hours = strtod(PQgetvalue(r, i, 12), NULL);
-    a->present = (uint32_t)strtoul(PQgetvalue(r, i, 13), NULL, 10);
-    a->late = (uint32_t)strtoul(PQgetvalue(r, i, 14), NULL, 10);
-    a->excused = (uint32_t)strtoul(PQgetvalue(r, i, 15), NULL, 10);
-    a->absent = (uint32_t)strtoul(PQgetvalue(r, i, 16), NULL, 10);
-    a->teacher_hours = strtod(PQgetvalue(r, i, 17), NULL);
-    return a;
-}
-
-static Yanxiu__V1__ExternalRecord *external_from_row(const PGresult *r, int i)
-{
-    Yanxiu__V1__ExternalRecord *e = malloc(sizeof(*e));
-    if (!e)
-        return NULL;
-    yanxiu__v1__external_record__init(e);
-    e->teacher_code = PQgetvalue(r, i, 0);
-    e->date = PQgetvalue(r, i, 1);
-    e->title = PQgetvalue(r, i, 2);
-    e->category = PQgetvalue(r, i, 3);
-    e->level = PQgetvalue(r, i, 4);
-    e->mode = PQgetvalue(r, i, 5);
-    e->hours = strtod(PQgetvalue(r, i, 6), NULL);
-    e->credits = strtod(PQgetvalue(r, i, 7), NULL);
-    e->certificate = PQgetvalue(r, i, 8);
-    return e;
-}
-
-static Yanxiu__V1__ReportEvent *event_from_row(const PGresult *r, int i)
-{
-    Yanxiu__V1__ReportEvent *e = malloc(sizeof(*e));
-    if (!e)
-        return NULL;
-    yanxiu__v1__report_event__init(e);
-    e->at = PQgetvalue(r, i, 0);
-    e->action = PQgetvalue(r, i, 1);
-    e->user = PQgetvalue(r, i, 2);
-    e->version = (uint32_t)strtoul(PQgetvalue(r, i, 3), NULL, 10);
-    e->reason = PQgetvalue(r, i, 4);
-    return e;
-}
 
 /* Splits a newline-separated list into strings pointing into a copy. */
 static char **split_lines(const char *s, size_t *n, char **copy)
@@ -918,56 +837,50 @@ static void show_done(void *arg, const struct db_outcome *out)
         return;
     }
     Yanxiu__V1__ReportSummary s;
-    Yanxiu__V1__ReportDetail d = YANXIU__V1__REPORT_DETAIL__INIT;
-    Yanxiu__V1__ReportDiff df = YANXIU__V1__REPORT_DIFF__INIT;
+    Yanxiu__V1__ReportDetail d;
+    Yanxiu__V1__ReportDiff df;
+    struct rowmap_rows ra = {0}, re = {0}, rh = {0};
+    /* d from the head row: reason, summary, latest_version */
+    if (!rowmap_get_row(req, head, 0, &yanxiu__v1__report_summary__descriptor, &s) ||
+        !rowmap_get_row(req, head, 0, &yanxiu__v1__report_detail__descriptor, &d) ||
+        !rowmap_get_rows(req, acts, &yanxiu__v1__activity__descriptor, &ra) ||
+        !rowmap_get_rows(req, exts, &yanxiu__v1__external_record__descriptor, &re) ||
+        !rowmap_get_rows(req, hist, &yanxiu__v1__report_event__descriptor, &rh) ||
+        (PQntuples(diff) == 1 &&
+         !rowmap_get_row(req, diff, 0, &yanxiu__v1__report_diff__descriptor, &df))) {
+        rowmap_rows_free(&ra);
+        rowmap_rows_free(&re);
+        rowmap_rows_free(&rh);
+        return;
+    }
     char *added_copy = NULL, *removed_copy = NULL;
-    bool ok = summary_from_row(&s, head, 0);
+    bool ok = summary_flags(&s, head, 0, PQfnumber(head, "flags"));
     d.report = &s;
-    d.reason = PQgetvalue(head, 0, NSUMMARY_COLS + 1);
-    d.summary = PQgetvalue(head, 0, NSUMMARY_COLS + 2);
-    d.latest_version = (uint32_t)strtoul(PQgetvalue(head, 0, NSUMMARY_COLS + 3), NULL, 10);
-    size_t na = (size_t)PQntuples(acts), ne = (size_t)PQntuples(exts), nh = (size_t)PQntuples(hist);
-    d.activities = calloc(na + 1, sizeof(*d.activities));
-    d.external = calloc(ne + 1, sizeof(*d.external));
-    d.history = calloc(nh + 1, sizeof(*d.history));
-    ok = ok && d.activities && d.external && d.history;
-    for (size_t i = 0; ok && i < na; i++)
-        ok = (d.activities[d.n_activities++] = activity_from_row(acts, (int)i)) != NULL;
-    for (size_t i = 0; ok && i < ne; i++)
-        ok = (d.external[d.n_external++] = external_from_row(exts, (int)i)) != NULL;
-    for (size_t i = 0; ok && i < nh; i++)
-        ok = (d.history[d.n_history++] = event_from_row(hist, (int)i)) != NULL;
+    d.activities = (Yanxiu__V1__Activity **)ra.msgs;
+    d.n_activities = ra.n;
+    d.external = (Yanxiu__V1__ExternalRecord **)re.msgs;
+    d.n_external = re.n;
+    d.history = (Yanxiu__V1__ReportEvent **)rh.msgs;
+    d.n_history = rh.n;
     if (ok && PQntuples(diff) == 1) {
-        df.activities_added =
-            split_lines(PQgetvalue(diff, 0, 0), &df.n_activities_added, &added_copy);
-        df.activities_removed =
-            split_lines(PQgetvalue(diff, 0, 1), &df.n_activities_removed, &removed_copy);
-        df.attendance_added = (uint32_t)strtoul(PQgetvalue(diff, 0, 2), NULL, 10);
-        df.attendance_removed = (uint32_t)strtoul(PQgetvalue(diff, 0, 3), NULL, 10);
-        df.hours_delta = strtod(PQgetvalue(diff, 0, 4), NULL);
-        df.against_version = (uint32_t)strtoul(PQgetvalue(diff, 0, 5), NULL, 10);
+        df.activities_added = split_lines(PQgetvalue(diff, 0, PQfnumber(diff, "added")),
+                                          &df.n_activities_added, &added_copy);
+        df.activities_removed = split_lines(PQgetvalue(diff, 0, PQfnumber(diff, "removed")),
+                                            &df.n_activities_removed, &removed_copy);
         d.diff = &df;
     }
-    if (ok) {
-        Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
-        env.body_case = YANXIU__V1__ENVELOPE__BODY_REPORT_DETAIL;
-        env.report_detail = &d;
-        rpc_reply(req, &env);
-    } else {
+    if (ok)
+        rowmap_answer(req, YANXIU__V1__ENVELOPE__BODY_REPORT_DETAIL, &d.base);
+    else
         rpc_fail_oom(req);
-    }
     summary_release(&s);
-    for (size_t i = 0; i < d.n_activities; i++)
-        free(d.activities[i]);
-    for (size_t i = 0; i < d.n_external; i++)
-        free(d.external[i]);
-    for (size_t i = 0; i < d.n_history; i++)
-        free(d.history[i]);
-    free(d.activities);
-    free(d.external);
-    free(d.history);
-    free(df.activities_added);
-    free(df.activities_removed);
+    rowmap_rows_free(&ra);
+    rowmap_rows_free(&re);
+    rowmap_rows_free(&rh);
+    if (d.diff) {
+        free(df.activities_added);
+        free(df.activities_removed);
+    }
     free(added_copy);
     free(removed_copy);
 }

@@ -13,6 +13,7 @@
 
 #include "check.h"
 #include "pgarr.h"
+#include "rowmap.h"
 
 #define MAX_IMPORT_ROWS 100000
 
@@ -20,23 +21,27 @@ static const struct db_stmt roster_stmts[] = {
     {"units_import", "SELECT idx, field, reason, created, updated, unchanged "
                      "FROM units_import($1, $2, $3::text[], $4::text[], $5::text[], $6::text[], "
                      "$7::date[], $8::date[], $9::text[])"},
-    {"units_list", "SELECT code, name, kind, coalesce(central_code, ''), "
-                   "coalesce(opened::text, ''), coalesce(closed::text, ''), unit_code "
+    {"units_list", "SELECT code AS school_code, name, kind, "
+                   "coalesce(central_code, '') AS central_code, "
+                   "coalesce(opened::text, '') AS opened, coalesce(closed::text, '') AS closed, "
+                   "unit_code "
                    "FROM schools WHERE district_code = $1 "
                    "ORDER BY unit_code, kind <> 'central', code"},
     {"roster_import", "SELECT idx, field, reason, created, updated, unchanged "
                       "FROM roster_import($1, $2, $3, $4::text[], $5::text[], $6::text[], "
                       "$7::text[], $8::text[], $9::boolean[], $10::boolean[], $11::boolean[], "
                       "$12::text[], $13::text[])"},
-    {"roster_list", "SELECT t.code, t.name, t.school_code, t.subject, t.research_group, "
-                    "t.homeroom, t.backbone, t.new_teacher, t.status, s.unit_code "
-                    "FROM teachers t JOIN schools s ON s.code = t.school_code "
-                    "WHERE t.district_code = $1 AND ($2 = '' OR s.unit_code = $2) "
-                    "ORDER BY s.unit_code, t.school_code, t.code"},
+    {"roster_list",
+     "SELECT t.code AS teacher_code, t.name, t.school_code, t.subject, "
+     "t.research_group, t.homeroom, t.backbone, t.new_teacher, t.status, s.unit_code "
+     "FROM teachers t JOIN schools s ON s.code = t.school_code "
+     "WHERE t.district_code = $1 AND ($2 = '' OR s.unit_code = $2) "
+     "ORDER BY s.unit_code, t.school_code, t.code"},
     {"always_true", "SELECT true"},
     {"unit_exists", "SELECT EXISTS (SELECT 1 FROM schools WHERE district_code = $1 "
                     "AND unit_code = $2)"},
-    {"roster_transfer", "SELECT from_school, to_unit FROM roster_transfer($1, $2, $3, $4)"},
+    {"roster_transfer", "SELECT from_school AS from_school_code, to_unit AS unit_code "
+                        "FROM roster_transfer($1, $2, $3, $4)"},
 };
 
 void rpc_roster_register(void)
@@ -194,37 +199,9 @@ enum rpc_status rpc_roster_import_units(struct rpc_req *req)
 static void units_listed(void *arg, const struct db_outcome *out)
 {
     struct rpc_req *req = arg;
-    PGresult *r = out->results[RPC_FIRST_RESULT];
-    int n = PQntuples(r);
-    Yanxiu__V1__Unit *units = calloc((size_t)n + 1, sizeof(*units));
-    Yanxiu__V1__Unit **ptrs = calloc((size_t)n + 1, sizeof(*ptrs));
-    if (!units || !ptrs) {
-        free(units);
-        free(ptrs);
-        rpc_fail_oom(req);
-        return;
-    }
-    for (int i = 0; i < n; i++) {
-        Yanxiu__V1__Unit *u = &units[i];
-        yanxiu__v1__unit__init(u);
-        u->school_code = PQgetvalue(r, i, 0);
-        u->name = PQgetvalue(r, i, 1);
-        u->kind = PQgetvalue(r, i, 2);
-        u->central_code = PQgetvalue(r, i, 3);
-        u->opened = PQgetvalue(r, i, 4);
-        u->closed = PQgetvalue(r, i, 5);
-        u->unit_code = PQgetvalue(r, i, 6);
-        ptrs[i] = u;
-    }
     Yanxiu__V1__UnitList list = YANXIU__V1__UNIT_LIST__INIT;
-    list.units = ptrs;
-    list.n_units = (size_t)n;
-    Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
-    env.body_case = YANXIU__V1__ENVELOPE__BODY_UNIT_LIST;
-    env.unit_list = &list;
-    rpc_reply(req, &env);
-    free(units);
-    free(ptrs);
+    rowmap_reply_list(req, YANXIU__V1__ENVELOPE__BODY_UNIT_LIST, &list.base, "units",
+                      out->results[RPC_FIRST_RESULT]);
 }
 
 enum rpc_status rpc_roster_list_units(struct rpc_req *req)
@@ -326,40 +303,9 @@ static void roster_listed(void *arg, const struct db_outcome *out)
                                                  : req->session.district);
         return;
     }
-    PGresult *r = out->results[RPC_FIRST_RESULT + 1];
-    int n = PQntuples(r);
-    Yanxiu__V1__Teacher *ts = calloc((size_t)n + 1, sizeof(*ts));
-    Yanxiu__V1__Teacher **ptrs = calloc((size_t)n + 1, sizeof(*ptrs));
-    if (!ts || !ptrs) {
-        free(ts);
-        free(ptrs);
-        rpc_fail_oom(req);
-        return;
-    }
-    for (int i = 0; i < n; i++) {
-        Yanxiu__V1__Teacher *t = &ts[i];
-        yanxiu__v1__teacher__init(t);
-        t->teacher_code = PQgetvalue(r, i, 0);
-        t->name = PQgetvalue(r, i, 1);
-        t->school_code = PQgetvalue(r, i, 2);
-        t->subject = PQgetvalue(r, i, 3);
-        t->research_group = PQgetvalue(r, i, 4);
-        t->homeroom = PQgetvalue(r, i, 5)[0] == 't';
-        t->backbone = PQgetvalue(r, i, 6)[0] == 't';
-        t->new_teacher = PQgetvalue(r, i, 7)[0] == 't';
-        t->status = PQgetvalue(r, i, 8);
-        t->unit_code = PQgetvalue(r, i, 9);
-        ptrs[i] = t;
-    }
     Yanxiu__V1__RosterList list = YANXIU__V1__ROSTER_LIST__INIT;
-    list.teachers = ptrs;
-    list.n_teachers = (size_t)n;
-    Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
-    env.body_case = YANXIU__V1__ENVELOPE__BODY_ROSTER_LIST;
-    env.roster_list = &list;
-    rpc_reply(req, &env);
-    free(ts);
-    free(ptrs);
+    rowmap_reply_list(req, YANXIU__V1__ENVELOPE__BODY_ROSTER_LIST, &list.base, "teachers",
+                      out->results[RPC_FIRST_RESULT + 1]);
 }
 
 enum rpc_status rpc_roster_list(struct rpc_req *req)
@@ -403,17 +349,16 @@ static void transferred(void *arg, const struct db_outcome *out)
     struct rpc_req *req = arg;
     PGresult *r = out->results[RPC_FIRST_RESULT];
     const Yanxiu__V1__TransferTeacherRequest *in = req->env->transfer_teacher;
-    Yanxiu__V1__Teacher t = YANXIU__V1__TEACHER__INIT;
+    Yanxiu__V1__Teacher t;
+    Yanxiu__V1__TransferTeacherResponse resp;
+    /* t takes the row's unit_code, resp its from_school_code */
+    if (!rowmap_get_row(req, r, 0, &yanxiu__v1__teacher__descriptor, &t) ||
+        !rowmap_get_row(req, r, 0, &yanxiu__v1__transfer_teacher_response__descriptor, &resp))
+        return;
     t.teacher_code = in->teacher_code;
     t.school_code = in->to_school_code;
-    t.unit_code = PQgetvalue(r, 0, 1);
-    Yanxiu__V1__TransferTeacherResponse resp = YANXIU__V1__TRANSFER_TEACHER_RESPONSE__INIT;
     resp.teacher = &t;
-    resp.from_school_code = PQgetvalue(r, 0, 0);
-    Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
-    env.body_case = YANXIU__V1__ENVELOPE__BODY_TRANSFER_REPLY;
-    env.transfer_reply = &resp;
-    rpc_reply(req, &env);
+    rowmap_answer(req, YANXIU__V1__ENVELOPE__BODY_TRANSFER_REPLY, &resp.base);
 }
 
 enum rpc_status rpc_roster_transfer(struct rpc_req *req)
