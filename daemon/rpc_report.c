@@ -51,11 +51,8 @@ static const struct db_stmt report_stmts[] = {
      "$23::numeric[], $24::int[], $25::int[], $26::text[], $27::text[], $28::text[], "
      "$29::numeric[], $30::text[], $31::date[], $32::text[], $33::text[], $34::text[], "
      "$35::text[], $36::numeric[], $37::numeric[], $38::text[])"},
-    /* By key: a join on report_submitted()'s columns (casts of a setting) is not leakproof,
-       so under row-level security it cannot probe reports' index and reads the whole table. */
-    {"report_answer",
-     "SELECT " SUMMARY_COLS ", (SELECT s.replayed FROM report_submitted() s) FROM report_list l "
-     "WHERE (l.id, l.version) = (SELECT s.report_id, s.version FROM report_submitted() s)"},
+    /* The summary columns as SUMMARY_COLS's first ones, then replayed and one flag a row. */
+    {"report_answer", "SELECT * FROM report_answer()"},
     {"report_review", "SELECT report_review($1, $2, $3::date, $4, $5, $6)"},
     {"report_list",
      "SELECT " SUMMARY_COLS ", false FROM report_list l "
@@ -282,12 +279,8 @@ static void flags_free(Yanxiu__V1__Flag **flags, size_t n)
     free(flags);
 }
 
-/*
- * Fills `s` from row `row` of a result with SUMMARY_COLS first and the
- * replayed flag at column NSUMMARY_COLS. Strings point into the result;
- * the flags are allocated (summary_release). False on OOM.
- */
-static bool summary_from_row(Yanxiu__V1__ReportSummary *s, const PGresult *r, int row)
+/* The columns of SUMMARY_COLS but the flags, from row `row`; strings point into `r`. */
+static void summary_fields(Yanxiu__V1__ReportSummary *s, const PGresult *r, int row)
 {
     yanxiu__v1__report_summary__init(s);
     s->unit_code = PQgetvalue(r, row, 0);
@@ -306,8 +299,49 @@ static bool summary_from_row(Yanxiu__V1__ReportSummary *s, const PGresult *r, in
     s->first_submitted_at = PQgetvalue(r, row, 13);
     s->deadline = PQgetvalue(r, row, 14);
     s->empty = PQgetvalue(r, row, 15)[0] == 't';
+}
+
+/*
+ * Fills `s` from row `row` of a result with SUMMARY_COLS first and the
+ * replayed flag at column NSUMMARY_COLS. Strings point into the result;
+ * the flags are allocated (summary_release). False on OOM.
+ */
+static bool summary_from_row(Yanxiu__V1__ReportSummary *s, const PGresult *r, int row)
+{
+    summary_fields(s, r, row);
     s->replayed = PQgetvalue(r, row, NSUMMARY_COLS)[0] == 't';
     return parse_flags(PQgetvalue(r, row, COL_FLAGS), &s->flags, &s->n_flags);
+}
+
+/*
+ * Fills `s` from the rows of report_answer(): the summary columns as above
+ * (COL_FLAGS excepted), then replayed and a flag's kind, teacher and detail,
+ * one flag a row (NULL on the one row of a version without flags).
+ */
+enum { ANS_REPLAYED = COL_FLAGS, ANS_FLAG };
+static bool summary_from_answer(Yanxiu__V1__ReportSummary *s, const PGresult *r)
+{
+    summary_fields(s, r, 0);
+    s->replayed = PQgetvalue(r, 0, ANS_REPLAYED)[0] == 't';
+    size_t n = PQgetisnull(r, 0, ANS_FLAG) ? 0 : (size_t)PQntuples(r);
+    if (!n)
+        return true;
+    s->flags = calloc(n, sizeof(*s->flags));
+    if (!s->flags)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        Yanxiu__V1__Flag *f = malloc(sizeof(*f));
+        if (!f)
+            return false;
+        yanxiu__v1__flag__init(f);
+        s->flags[s->n_flags++] = f;
+        f->kind = strdup(PQgetvalue(r, (int)i, ANS_FLAG));
+        f->teacher_code = strdup(PQgetvalue(r, (int)i, ANS_FLAG + 1));
+        f->detail = strdup(PQgetvalue(r, (int)i, ANS_FLAG + 2));
+        if (!f->kind || !f->teacher_code || !f->detail)
+            return false;
+    }
+    return true;
 }
 
 static void summary_release(Yanxiu__V1__ReportSummary *s)
@@ -317,15 +351,15 @@ static void summary_release(Yanxiu__V1__ReportSummary *s)
     s->n_flags = 0;
 }
 
-/* Answers with the report of `r`'s first row (NOT_FOUND text when none). */
+/* Answers with the report of report_answer()'s rows `r` (NOT_FOUND text when none). */
 static void reply_summary(struct rpc_req *req, const PGresult *r, const char *none)
 {
-    if (PQntuples(r) != 1) {
+    if (PQntuples(r) < 1) {
         rpc_fail(req, YANXIU__V1__CODE__NOT_FOUND, "%s", none);
         return;
     }
     Yanxiu__V1__ReportSummary s;
-    if (!summary_from_row(&s, r, 0)) {
+    if (!summary_from_answer(&s, r)) {
         summary_release(&s);
         rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
         return;

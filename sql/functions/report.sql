@@ -237,6 +237,38 @@ LANGUAGE sql STABLE AS $$
     FROM nullif(current_setting('yanxiu.report', true), '') AS s
 $$;
 
+-- The answer to a submit or a review: the version report_submit or
+-- report_review named in this transaction (report_submitted), as the daemon
+-- answers it (daemon/rpc_report.c; tests/bench/report_load.c runs the same),
+-- one row per flag of that version in order, or one row with the flag
+-- columns NULL when it has none. By key: a join on report_submitted()'s
+-- columns (casts of a setting) is not leakproof, so under row-level security
+-- it could not probe reports' index and would read the whole table; the
+-- scalar subquery is evaluated once and probes it. PL/pgSQL: its plan is kept
+-- for the session.
+CREATE OR REPLACE FUNCTION report_answer()
+RETURNS TABLE (unit_code text, unit_name text, month text, version int, status text,
+    on_time boolean, activity_count int, attendance_count int, external_count int,
+    teacher_hours numeric, flag_count int, submitted_at text, submitted_by text,
+    first_submitted_at text, deadline text, empty boolean, replayed boolean, flag_kind text,
+    flag_teacher text, flag_detail text)
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN QUERY
+    SELECT l.unit_code, l.unit_name, to_char(l.month, 'YYYY-MM'), l.version, l.status, l.on_time,
+           l.activity_count, l.attendance_count, l.external_count, l.teacher_hours, l.flag_count,
+           to_char(l.submitted_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD"T"HH24:MI:SS+08:00'),
+           l.submitted_by,
+           to_char(l.first_submitted_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD"T"HH24:MI:SS+08:00'),
+           to_char(l.deadline AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI'), l.empty,
+           (SELECT s.replayed FROM report_submitted() s), f.kind, f.teacher_code, f.detail
+    FROM report_list l
+    LEFT JOIN report_flags f ON f.report_id = l.id AND f.version = l.version
+    WHERE (l.id, l.version) = (SELECT s.report_id, s.version FROM report_submitted() s)
+    ORDER BY f.n;
+END
+$$;
+
 -- ---- review ------------------------------------------------------------------
 -- approve (submitted → approved, locked), return (submitted → returned),
 -- reopen (approved or voided → reopened), void (any → voided, 不予认定学分).
@@ -316,9 +348,9 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- Each run sets the grants whole: what is not granted here is revoked.
-REVOKE ALL ON FUNCTION report_check, report_submit, report_submitted, report_review, report_diff
-    FROM PUBLIC, yanxiu_app, yanxiud_login;
+REVOKE ALL ON FUNCTION report_check, report_submit, report_submitted, report_answer,
+    report_review, report_diff FROM PUBLIC, yanxiu_app, yanxiud_login;
 GRANT EXECUTE ON FUNCTION report_check, report_submit, report_submitted, report_review, report_diff
     TO PUBLIC;
-GRANT EXECUTE ON FUNCTION report_check, report_submit, report_submitted, report_review, report_diff
-    TO yanxiu_app;
+GRANT EXECUTE ON FUNCTION report_check, report_submit, report_submitted, report_answer,
+    report_review, report_diff TO yanxiu_app;
