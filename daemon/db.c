@@ -236,7 +236,7 @@ int db_code_for_sqlstate(const char *s)
 {
     if (!s || strlen(s) != 5)
         return YANXIU__V1__CODE__UNAVAILABLE; /* no SQLSTATE: the connection broke */
-    /* Our own SQL functions raise these (see sql/). */
+    /* Our own SQL functions raise these (see sql/functions/). */
     if (strncmp(s, "YX", 2) == 0) {
         static const struct {
             const char *state;
