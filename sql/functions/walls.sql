@@ -1,5 +1,6 @@
 -- migrate: before the migrations
--- sql/functions/walls.sql: who is calling, and the row-level wall's tests (README "Security model").
+-- sql/functions/walls.sql: who is calling, and the row-level wall's tests
+-- (README "Security model").
 -- Applied before the migrations too: the policies of the migrations call them.
 -- Only function definitions and their grants, all re-applied by every
 -- `yanxiud migrate` (README "Schema and migrations").
