@@ -63,13 +63,7 @@ CREATE INDEX audit_log_district_at ON audit_log (district_code, at);
 CREATE TRIGGER audit_log_no_update BEFORE UPDATE OR DELETE OR TRUNCATE ON audit_log
     FOR EACH STATEMENT EXECUTE FUNCTION audit_log_immutable();
 
--- yx_role: sql/functions/walls.sql
-
--- yx_district: sql/functions/walls.sql
-
--- yx_unit: sql/functions/walls.sql
-
--- yx_can_see: sql/functions/walls.sql
+-- yx_role, yx_district, yx_unit, yx_can_see: sql/functions/walls.sql
 
 ALTER TABLE districts ENABLE ROW LEVEL SECURITY;
 CREATE POLICY districts_wall ON districts USING (yx_can_see(code));
@@ -85,18 +79,8 @@ ALTER TABLE login_failures ENABLE ROW LEVEL SECURITY;
 -- functions (owned by the schema owner, so RLS does not apply inside them);
 -- yanxiu_app cannot read users, sessions or login_failures directly.
 
--- auth_login_begin: sql/functions/session.sql
-
--- auth_login_ok: sql/functions/session.sql
-
--- auth_login_failed: sql/functions/session.sql
-
--- session_lookup: sql/functions/session.sql
-
--- session_begin: sql/functions/session.sql
-
+-- auth_login_begin, auth_login_ok, auth_login_failed, session_lookup, session_begin,
 -- session_revoke: sql/functions/session.sql
-
 -- audit: sql/functions/audit.sql
 
 GRANT SELECT ON districts TO yanxiu_app;

@@ -46,10 +46,4 @@ CREATE POLICY teachers_wall ON teachers USING (yx_can_see(district_code))
 
 GRANT SELECT, INSERT, UPDATE ON schools, teachers TO yanxiu_app;
 
--- units_import: sql/functions/roster.sql
-
--- schools_all_districts: sql/functions/roster.sql
-
--- roster_import: sql/functions/roster.sql
-
--- roster_transfer: sql/functions/roster.sql
+-- units_import, schools_all_districts, roster_import, roster_transfer: sql/functions/roster.sql

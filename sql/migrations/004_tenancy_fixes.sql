@@ -13,8 +13,4 @@ DROP FUNCTION IF EXISTS units_import(text, text, text[], text[], text[], text[],
 DROP FUNCTION IF EXISTS roster_import(text, text, text, text[], text[], text[], text[], text[], boolean[],
     boolean[], boolean[], text[]);
 
--- units_import: sql/functions/roster.sql
-
--- roster_import: sql/functions/roster.sql
-
--- yx_has: sql/functions/roster.sql
+-- units_import, roster_import, yx_has: sql/functions/roster.sql

@@ -37,10 +37,7 @@ CREATE TABLE policies (
     PRIMARY KEY (district_code, version)
 );
 
--- policy_defaults: sql/functions/policy.sql
-
--- policy_at: sql/functions/policy.sql
-
+-- policy_defaults, policy_at: sql/functions/policy.sql
 -- yx_can_see_unit: sql/functions/walls.sql
 
 -- ---- reports -----------------------------------------------------------------
@@ -280,14 +277,7 @@ GROUP BY 1, 2, 3, 4, 5, 6, 7
 HAVING sum(x.hours) <> 0 OR sum(x.credits) <> 0 OR sum(x.absences) <> 0;
 
 -- report_compute_flags: sql/functions/flags.sql
+-- report_check, report_submit, report_submitted, report_review, report_diff:
+-- sql/functions/report.sql
 
--- report_check: sql/functions/report.sql
-
--- report_submit: sql/functions/report.sql
-
--- report_submitted: sql/functions/report.sql
-
--- report_review: sql/functions/report.sql
-
--- report_diff: sql/functions/report.sql
 GRANT SELECT ON ledger_expected TO yanxiu_app;

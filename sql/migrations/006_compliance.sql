@@ -6,21 +6,9 @@
 -- cycle_first_year + k * cycle_years. Only hours of months up to the as-of
 -- date count, so that a view "as of" a past day answers as it would have.
 
--- policy_for_year: sql/functions/policy.sql
-
--- compliance_windows: sql/functions/compliance.sql
-
--- months_elapsed: sql/functions/compliance.sql
-
--- yx_reason: sql/functions/compliance.sql
-
--- compliance_teachers: sql/functions/compliance.sql
-
--- reporting_matrix: sql/functions/compliance.sql
-
+-- policy_for_year, policy_set: sql/functions/policy.sql
+-- compliance_windows, months_elapsed, yx_reason, compliance_teachers, reporting_matrix,
 -- months_due: sql/functions/compliance.sql
-
--- policy_set: sql/functions/policy.sql
 
 -- ---- verifying the ledger (yanxiud verify-ledger) ---------------------------
 -- Every key where a maintained ledger differs from what the raw rows say;
@@ -41,5 +29,4 @@ HAVING sum(hours) <> 0 OR sum(credit_hours) <> 0 OR sum(credits) <> 0
     OR coalesce(sum(absences) FILTER (WHERE mode = 'centralized'), 0) <> 0;
 
 -- ledger_differences: sql/functions/ledger.sql
-
 -- teacher_records: sql/functions/compliance.sql

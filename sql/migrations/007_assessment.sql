@@ -75,12 +75,5 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON assessment_schemes, assessment_items, as
     TO yanxiu_app;
 GRANT SELECT, INSERT, UPDATE ON assessment_scores TO yanxiu_app;
 
--- scheme_set: sql/functions/assessment.sql
-
--- scheme_pick: sql/functions/assessment.sql
-
--- scores_import: sql/functions/assessment.sql
-
--- scheme_grade: sql/functions/assessment.sql
-
--- assessment_results: sql/functions/assessment.sql
+-- scheme_set, scheme_pick, scores_import, scheme_grade, assessment_results:
+-- sql/functions/assessment.sql

@@ -5,8 +5,8 @@
 --     report of the district's month;
 --   * (ledger_apply becomes plpgsql, its plan cached per session, in 009,
 --     together with the yearly roll-up it maintains there.)
--- (The daemon's answer query, the third cost, is in daemon/rpc_report.c.)
--- CREATE OR REPLACE keeps each function's owner and grants (005's REVOKE and
+-- (The daemon's answer query, the third cost, is report_answer, sql/functions/report.sql.)
+-- Redefining a function in place keeps its owner and grants (005's REVOKE and
 -- GRANT EXECUTE still hold); it does not keep SECURITY DEFINER or SET, which
 -- are therefore given again.
 

@@ -70,8 +70,5 @@ SELECT m.district_code, m.teacher_code, b.basis,
 FROM ledger_months m CROSS JOIN (VALUES ('calendar'), ('school')) AS b(basis)
 GROUP BY 1, 2, 3, 4, 5;
 
--- ledger_apply: sql/functions/ledger.sql
-
--- ledger_differences: sql/functions/ledger.sql
-
+-- ledger_apply, ledger_differences: sql/functions/ledger.sql
 -- compliance_teachers: sql/functions/compliance.sql

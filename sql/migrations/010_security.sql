@@ -23,22 +23,7 @@
 --   role can no longer INSERT into audit_log.
 -- Sessions made before 010 keep working: the token is hashed the same way.
 
--- yx_caller: sql/functions/walls.sql
-
--- yx_role: sql/functions/walls.sql
-
--- yx_district: sql/functions/walls.sql
-
--- yx_unit: sql/functions/walls.sql
-
--- yx_user: sql/functions/walls.sql
-
--- yx_can_see: sql/functions/walls.sql
-
--- yx_can_see_unit: sql/functions/walls.sql
-
--- yx_wall_district: sql/functions/walls.sql
-
+-- yx_caller, yx_role, yx_district, yx_unit, yx_user, yx_can_see, yx_can_see_unit, yx_wall_district,
 -- yx_wall_unit: sql/functions/walls.sql
 
 -- ---- the wall, read once per statement -----------------------------------------
@@ -125,17 +110,12 @@ ALTER POLICY assessment_grades_wall ON assessment_grades
                 AND (SELECT yx_wall_unit()) = '*');
 
 -- ---- sessions: the token, not its hash -------------------------------------------
--- The parameter names change, which CREATE OR REPLACE cannot do.
+-- The parameter names change, which a redefinition in place cannot do.
 DROP FUNCTION IF EXISTS session_begin(bytea);
 DROP FUNCTION IF EXISTS session_lookup(bytea);
 DROP FUNCTION IF EXISTS session_revoke(bytea, text);
 
--- session_begin: sql/functions/session.sql
-
--- session_lookup: sql/functions/session.sql
-
--- session_revoke: sql/functions/session.sql
-
+-- session_begin, session_lookup, session_revoke: sql/functions/session.sql
 -- audit: sql/functions/audit.sql
 REVOKE INSERT ON audit_log FROM yanxiu_app;
 
