@@ -618,9 +618,10 @@ static void dc_begin_setup(struct db_conn *dc)
      * never migrated (or migrated before schema_functions). */
     if (ok && (s = job_push(job))) {
         s->kind = STEP_QUERY;
-        s->sql = "SELECT coalesce(max(version), 0), (SELECT sha256 FROM schema_functions), "
-                 "coalesce((SELECT catalog_sha256 FROM schema_functions) = "
-                 MIGRATE_CATALOG_SHA256_SQL ", false) FROM schema_migrations";
+        s->sql =
+            "SELECT coalesce(max(version), 0), (SELECT sha256 FROM schema_functions), "
+            "coalesce((SELECT catalog_sha256 FROM schema_functions) = " MIGRATE_CATALOG_SHA256_SQL
+            ", false) FROM schema_migrations";
         job->nsteps++;
     }
     /* 2: whether the role is fit to run under the row-level wall. */

@@ -159,7 +159,8 @@ static const struct migration *find_migration(unsigned version)
  */
 static bool check_landed(PGconn *pg, unsigned *current)
 {
-    PGresult *r = PQexec(pg, "SELECT version, name, sha256 FROM schema_migrations ORDER BY version");
+    PGresult *r =
+        PQexec(pg, "SELECT version, name, sha256 FROM schema_migrations ORDER BY version");
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         fprintf(stderr, "yanxiud migrate: reading schema_migrations: %s", PQresultErrorMessage(r));
         PQclear(r);

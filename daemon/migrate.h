@@ -38,11 +38,11 @@ extern const char functions_sha256[];
  * and serve compares it with the live catalog, so that a function replaced by
  * hand is found too. One scalar subquery.
  */
-#define MIGRATE_CATALOG_SHA256_SQL                                                                \
-    "(SELECT encode(sha256(convert_to(coalesce(string_agg("                                      \
-    "p.oid::regprocedure::text || ' ' || p.proowner::regrole::text || ' ' || "                   \
-    "coalesce((SELECT string_agg(a::text, ',' ORDER BY a::text) FROM unnest(p.proacl) a), '') " \
-    "|| E'\\n' || pg_get_functiondef(p.oid), E'\\n' ORDER BY p.oid::regprocedure::text), ''), "  \
+#define MIGRATE_CATALOG_SHA256_SQL                                                                 \
+    "(SELECT encode(sha256(convert_to(coalesce(string_agg("                                        \
+    "p.oid::regprocedure::text || ' ' || p.proowner::regrole::text || ' ' || "                     \
+    "coalesce((SELECT string_agg(a::text, ',' ORDER BY a::text) FROM unnest(p.proacl) a), '') "    \
+    "|| E'\\n' || pg_get_functiondef(p.oid), E'\\n' ORDER BY p.oid::regprocedure::text), ''), "    \
     "'UTF8')), 'hex') FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace)"
 
 /* The version the running code needs: that of the last migration. */
