@@ -104,8 +104,8 @@ JUNIOR=4114230010
 for who in dist school junior; do
     role=district
     unit=()
-    [ "$who" = school ] && role=school && unit=(--unit $CENTRAL)
-    [ "$who" = junior ] && role=school && unit=(--unit $JUNIOR)
+    [ "$who" = school ] && role=school && unit=(--unit "$CENTRAL")
+    [ "$who" = junior ] && role=school && unit=(--unit "$JUNIOR")
     YANXIU_PASSWORD=pw-$who-secret "$old" -c "$conf" user add "$who" --role $role \
         --district $D "${unit[@]}" >/dev/null || die "user add $who"
     YANXIU_PASSWORD=pw-$who-secret run "$who" login --user "$who"
@@ -218,7 +218,7 @@ t "migrate_forward_applies_012_only_and_records_the_landed_hashes"
     die "the functions of the migrated database are not those of a fresh one"
 pgbin=$(printf '%s\n' /usr/lib/postgresql/*/bin/pg_dump | sort -V | tail -n 1)
 dump() { "$pgbin" -h "$YX_PGHOST" -p "$YX_PGPORT" -U postgres -s "$1" | grep -v '^\\\(un\)\?restrict '; }
-dump fwd >"$T/fwd.schema" && dump yanxiu >"$T/fresh.schema" || die "pg_dump -s"
+if ! dump fwd >"$T/fwd.schema" || ! dump yanxiu >"$T/fresh.schema"; then die "pg_dump -s"; fi
 diff "$T/fresh.schema" "$T/fwd.schema" >"$T/schema.diff" ||
     die "the migrated schema differs from a fresh one: $(head -n 40 "$T/schema.diff")"
 t "migrated_functions_and_schema_are_those_of_a_fresh_database"
