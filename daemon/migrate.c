@@ -30,7 +30,9 @@
  * built-in types only and their bodies are not checked against tables
  * (check_function_bodies off), so they can go first into an empty schema.
  * Every other function comes after all migrations: a migration never calls
- * those.
+ * those. A function of those files cannot change its signature in place
+ * (the migration's DROP FUNCTION would come after the early pass, whose
+ * CREATE OR REPLACE fails on the old one): it gets a new name instead.
  */
 #include "migrate.h"
 

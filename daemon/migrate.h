@@ -33,17 +33,20 @@ extern const unsigned functions_count;
 extern const char functions_sha256[];
 
 /*
- * The SHA-256 (hex) of the schema's functions as the catalog has them (their
- * definitions, owners and grants): migrate records it next to the set's hash,
+ * The SHA-256 (hex) of the schema owner's functions as the catalog has them
+ * (their definitions and grants): migrate records it next to the set's hash,
  * and serve compares it with the live catalog, so that a function replaced by
- * hand is found too. One scalar subquery.
+ * hand is found too (CREATE OR REPLACE keeps the owner, whoever runs it).
+ * Functions of other owners (a test's, a superuser's) are not the schema's.
+ * One scalar subquery.
  */
 #define MIGRATE_CATALOG_SHA256_SQL                                                                 \
     "(SELECT encode(sha256(convert_to(coalesce(string_agg("                                        \
     "p.oid::regprocedure::text || ' ' || p.proowner::regrole::text || ' ' || "                     \
     "coalesce((SELECT string_agg(a::text, ',' ORDER BY a::text) FROM unnest(p.proacl) a), '') "    \
     "|| E'\\n' || pg_get_functiondef(p.oid), E'\\n' ORDER BY p.oid::regprocedure::text), ''), "    \
-    "'UTF8')), 'hex') FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace)"
+    "'UTF8')), 'hex') FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace AND "           \
+    "p.proowner = (SELECT relowner FROM pg_class WHERE oid = 'schema_migrations'::regclass))"
 
 /* The version the running code needs: that of the last migration. */
 unsigned migrate_latest(void);

@@ -241,7 +241,8 @@ $$;
 -- report_review named in this transaction (report_submitted), as the daemon
 -- answers it (daemon/rpc_report.c; tests/bench/report_load.c runs the same),
 -- one row per flag of that version in order, or one row with the flag
--- columns NULL when it has none. By key: a join on report_submitted()'s
+-- columns NULL when it has none. The columns are named as the fields of the
+-- protocol's ReportSummary and Flag. By key: a join on report_submitted()'s
 -- columns (casts of a setting) is not leakproof, so under row-level security
 -- it could not probe reports' index and would read the whole table; the
 -- scalar subquery is evaluated once and probes it. PL/pgSQL: its plan is kept
@@ -250,8 +251,8 @@ CREATE OR REPLACE FUNCTION report_answer()
 RETURNS TABLE (unit_code text, unit_name text, month text, version int, status text,
     on_time boolean, activity_count int, attendance_count int, external_count int,
     teacher_hours numeric, flag_count int, submitted_at text, submitted_by text,
-    first_submitted_at text, deadline text, empty boolean, replayed boolean, flag_kind text,
-    flag_teacher text, flag_detail text)
+    first_submitted_at text, deadline text, empty boolean, replayed boolean, kind text,
+    teacher_code text, detail text)
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
     RETURN QUERY
