@@ -25,6 +25,7 @@
 #include <sys/queue.h>
 
 #include "log.h"
+#include "migrate.h"
 #include "yanxiu.pb-c.h"
 
 #define BACKOFF_MIN_MS    100
@@ -235,7 +236,7 @@ int db_code_for_sqlstate(const char *s)
 {
     if (!s || strlen(s) != 5)
         return YANXIU__V1__CODE__UNAVAILABLE; /* no SQLSTATE: the connection broke */
-    /* Our own SQL functions raise these (see sql/). */
+    /* Our own SQL functions raise these (see sql/functions/). */
     if (strncmp(s, "YX", 2) == 0) {
         static const struct {
             const char *state;
@@ -612,10 +613,15 @@ static void dc_begin_setup(struct db_conn *dc)
     } else {
         ok = false;
     }
-    /* 1: the schema version; fails with 42P01 on a database never migrated. */
+    /* 1: the schema version, the function set recorded by migrate and whether
+     * the catalog's functions are still those; fails with 42P01 on a database
+     * never migrated (or migrated before schema_functions). */
     if (ok && (s = job_push(job))) {
         s->kind = STEP_QUERY;
-        s->sql = "SELECT coalesce(max(version), 0) FROM schema_migrations";
+        s->sql =
+            "SELECT coalesce(max(version), 0), (SELECT sha256 FROM schema_functions), "
+            "coalesce((SELECT catalog_sha256 FROM schema_functions) = " MIGRATE_CATALOG_SHA256_SQL
+            ", false) FROM schema_migrations";
         job->nsteps++;
     }
     /* 2: whether the role is fit to run under the row-level wall. */
@@ -668,7 +674,12 @@ static void setup_done(void *arg, const struct db_outcome *out)
         /* No SQLSTATE: the connection broke and dc_drop is already on it. */
         if (!out->sqlstate[0])
             return;
-        if (strcmp(out->sqlstate, "42P01") == 0) {
+        if (strcmp(out->sqlstate, "42P01") == 0 && strstr(out->message, "schema_functions")) {
+            snprintf(msg, sizeof(msg),
+                     "the database's SQL functions were never recorded (its schema is older "
+                     "than this yanxiud); run `yanxiud migrate -c CONFIG` first");
+            pool_fatal(pool, msg);
+        } else if (strcmp(out->sqlstate, "42P01") == 0) {
             snprintf(msg, sizeof(msg),
                      "the database has no yanxiu schema yet (schema_migrations is missing); "
                      "run `yanxiud migrate -c CONFIG` first");
@@ -691,6 +702,18 @@ static void setup_done(void *arg, const struct db_outcome *out)
                  version, pool->p.required_schema);
         pool_fatal(pool, msg);
         dc_drop(dc, "schema behind");
+        return;
+    }
+    const char *set = PQgetvalue(out->results[1], 0, 1);
+    bool same = strcmp(PQgetvalue(out->results[1], 0, 2), "t") == 0;
+    if (version == pool->p.required_schema && (strcmp(set, functions_sha256) != 0 || !same)) {
+        snprintf(msg, sizeof(msg),
+                 "the database's SQL functions are not the ones this yanxiud was built with "
+                 "(%s); run `yanxiud migrate -c CONFIG`",
+                 strcmp(set, functions_sha256) != 0 ? "another function set was applied"
+                                                    : "a function was changed since migrate");
+        pool_fatal(pool, msg);
+        dc_drop(dc, "functions differ");
         return;
     }
     const char *unfit = PQgetvalue(out->results[2], 0, 1);

@@ -96,7 +96,7 @@ struct db_job *rpc_job_new(struct rpc_req *req, db_done_fn fn)
     if (!job)
         return NULL;
     /* The token itself, not its hash: the database hashes it and looks the
-     * caller up from it for the row-level wall (sql/010_security.sql). */
+     * caller up from it for the row-level wall (sql/functions/walls.sql). */
     const char *v[] = {(const char *)req->env->session_token.data};
     int len[] = {SESSION_TOKEN_BYTES};
     int fmt[] = {1};

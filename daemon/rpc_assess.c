@@ -2,7 +2,7 @@
  * rpc_assess: annual assessment (考核) — storing and listing schemes,
  * entering item scores, and the year's results, where a teacher's grade is
  * lowered to 不合格 when the compliance engine finds the year's hours or
- * absence rule failed (sql/007_assessment.sql).
+ * absence rule failed (sql/functions/assessment.sql).
  */
 #include "rpc_assess.h"
 

@@ -2,7 +2,7 @@
  * rpc_compliance: the district's views — the policy (show, set), teacher,
  * unit and research-group compliance, reporting rates, and a teacher's
  * registration handbook. Every view is one job whose statements read the
- * maintained ledger roll-up (sql/006_compliance.sql), never sign-in rows.
+ * maintained ledger roll-up (sql/functions/compliance.sql), never sign-in rows.
  * A school sees the same views restricted to its own unit.
  */
 #include "rpc_compliance.h"

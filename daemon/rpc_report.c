@@ -55,12 +55,8 @@ static const struct db_stmt report_stmts[] = {
      "$23::numeric[], $24::int[], $25::int[], $26::text[], $27::text[], $28::text[], "
      "$29::numeric[], $30::text[], $31::date[], $32::text[], $33::text[], $34::text[], "
      "$35::text[], $36::numeric[], $37::numeric[], $38::text[])"},
-    /* By key: a join on report_submitted()'s columns (casts of a setting) is not leakproof,
-       so under row-level security it cannot probe reports' index and reads the whole table. */
-    {"report_answer",
-     "SELECT " SUMMARY_COLS ", (SELECT s.replayed FROM report_submitted() s) AS replayed "
-     "FROM report_list l "
-     "WHERE (l.id, l.version) = (SELECT s.report_id, s.version FROM report_submitted() s)"},
+    /* The summary columns as SUMMARY_COLS's first ones, then replayed and one flag a row. */
+    {"report_answer", "SELECT * FROM report_answer()"},
     {"report_review", "SELECT report_review($1, $2, $3::date, $4, $5, $6)"},
     {"report_list",
      "SELECT " SUMMARY_COLS ", false AS replayed FROM report_list l "
@@ -298,6 +294,50 @@ static bool summary_flags(Yanxiu__V1__ReportSummary *s, const PGresult *r, int r
     return parse_flags(PQgetvalue(r, row, col), &s->flags, &s->n_flags);
 }
 
+/*
+ * Fills `s` from the rows of report_answer(): row 0 carries the summary
+ * (columns named as ReportSummary's fields, replayed included), and each
+ * row whose `kind` is not NULL one flag (kind, teacher_code, detail). The
+ * strings point into `r`, the flags are allocated (summary_release).
+ * ROWMAP_OK, or what went wrong in *why.
+ */
+static enum rowmap_status summary_from_answer(Yanxiu__V1__ReportSummary *s, const PGresult *r,
+                                              char *why, size_t whylen)
+{
+    enum rowmap_status st =
+        rowmap_row(r, 0, &yanxiu__v1__report_summary__descriptor, s, why, whylen);
+    if (st != ROWMAP_OK)
+        return st;
+    int kind = PQfnumber(r, "kind");
+    size_t n = kind < 0 || PQgetisnull(r, 0, kind) ? 0 : (size_t)PQntuples(r);
+    if (!n)
+        return ROWMAP_OK;
+    struct rowmap *m = rowmap_new(r, &yanxiu__v1__flag__descriptor);
+    if (!m || !(s->flags = calloc(n, sizeof(*s->flags)))) {
+        rowmap_free(m);
+        return ROWMAP_OOM;
+    }
+    st = ROWMAP_OK;
+    for (size_t i = 0; st == ROWMAP_OK && i < n; i++) {
+        Yanxiu__V1__Flag f, *c;
+        if (!rowmap_fill(m, (int)i, &f, why, whylen)) {
+            st = ROWMAP_BAD;
+        } else if (!(c = malloc(sizeof(*c)))) {
+            st = ROWMAP_OOM;
+        } else {
+            yanxiu__v1__flag__init(c);
+            s->flags[s->n_flags++] = c;
+            c->kind = strdup(f.kind);
+            c->teacher_code = strdup(f.teacher_code);
+            c->detail = strdup(f.detail);
+            if (!c->kind || !c->teacher_code || !c->detail)
+                st = ROWMAP_OOM;
+        }
+    }
+    rowmap_free(m);
+    return st;
+}
+
 static void summary_release(Yanxiu__V1__ReportSummary *s)
 {
     flags_free(s->flags, s->n_flags);
@@ -305,20 +345,20 @@ static void summary_release(Yanxiu__V1__ReportSummary *s)
     s->n_flags = 0;
 }
 
-/* Answers with the report of `r`'s first row (NOT_FOUND text when none). */
+/* Answers with the report of report_answer()'s rows `r` (NOT_FOUND text when none). */
 static void reply_summary(struct rpc_req *req, const PGresult *r, const char *none)
 {
-    if (PQntuples(r) != 1) {
+    if (PQntuples(r) < 1) {
         rpc_fail(req, YANXIU__V1__CODE__NOT_FOUND, "%s", none);
         return;
     }
-    Yanxiu__V1__ReportSummary s;
-    if (!rowmap_get_row(req, r, 0, &yanxiu__v1__report_summary__descriptor, &s))
-        return;
-    if (summary_flags(&s, r, 0, PQfnumber(r, "flags")))
+    Yanxiu__V1__ReportSummary s = YANXIU__V1__REPORT_SUMMARY__INIT;
+    char why[200];
+    enum rowmap_status st = summary_from_answer(&s, r, why, sizeof(why));
+    if (st == ROWMAP_OK)
         rowmap_answer(req, YANXIU__V1__ENVELOPE__BODY_REPORT_REPLY, &s.base);
     else
-        rpc_fail_oom(req);
+        rowmap_fail(req, st, why);
     summary_release(&s);
 }
 

@@ -694,20 +694,7 @@ static int cmd_run(const struct opts *o)
 /* ---- pgbench ------------------------------------------------------------------------------ */
 
 /* The daemon's statements (daemon/rpc_report.c), with $n as pgbench variables. */
-#define SUMMARY_COLS                                                                               \
-    "l.unit_code, l.unit_name, to_char(l.month, 'YYYY-MM'), l.version, l.status, l.on_time, "      \
-    "l.activity_count, l.attendance_count, l.external_count, l.teacher_hours, l.flag_count, "      \
-    "to_char(l.submitted_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD\"T\"HH24:MI:SS+08:00'), "    \
-    "l.submitted_by, "                                                                             \
-    "to_char(l.first_submitted_at AT TIME ZONE 'Asia/Shanghai', "                                  \
-    "'YYYY-MM-DD\"T\"HH24:MI:SS+08:00'), "                                                         \
-    "to_char(l.deadline AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI'), l.empty, "            \
-    "coalesce((SELECT string_agg(f.kind || E'\\x1f' || f.teacher_code || E'\\x1f' || f.detail, "   \
-    "E'\\x1e' ORDER BY f.n) FROM report_flags f "                                                  \
-    "WHERE f.report_id = l.id AND f.version = l.version), '')"
-static const char answer_sql[] =
-    "SELECT " SUMMARY_COLS ", (SELECT s.replayed FROM report_submitted() s) FROM report_list l "
-    "WHERE (l.id, l.version) = (SELECT s.report_id, s.version FROM report_submitted() s)";
+static const char answer_sql[] = "SELECT * FROM report_answer()";
 
 /*
  * Writes sql with every ':' inside a string literal spelled ' || chr(58) || '

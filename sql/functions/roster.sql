@@ -1,19 +1,16 @@
--- 004: tightening the wall after the table-driven tenancy test.
---
--- The daemon may write audit entries only for the caller's own district (or
--- with no district, as an admin's are).
-ALTER POLICY audit_write ON audit_log WITH CHECK (yx_can_see(district_code) OR district_code IS NULL);
+-- sql/functions/roster.sql: units and roster imports, transfers.
+-- Only function definitions and their grants, all re-applied by every
+-- `yanxiud migrate` (README "Schema and migrations").
 
--- The imports take the list of optional columns the file had: an existing
--- row keeps its value of a column the file lacks (an empty list means all),
--- so that a file without, say, the 班主任 column clears no flag.
--- The school's error about a teacher of another unit no longer names that
--- teacher or school.
-DROP FUNCTION units_import(text, text, text[], text[], text[], text[], date[], date[]);
-DROP FUNCTION roster_import(text, text, text, text[], text[], text[], text[], text[], boolean[],
-    boolean[], boolean[], text[]);
+CREATE OR REPLACE FUNCTION yx_has(cols text[], col text) RETURNS boolean LANGUAGE sql IMMUTABLE AS
+    $$ SELECT cardinality(cols) = 0 OR col = ANY (cols) $$;
 
-CREATE FUNCTION units_import(p_district text, p_addr text, p_code text[], p_name text[], p_kind text[],
+-- Imports units of district p_district: validates every row against the
+-- database (a primary's central school exists in the file or the district;
+-- a code is not another district's), then upserts. Returns one row per
+-- problem (idx is the 0-based row, field, reason) and writes nothing, or a
+-- single row with idx = -1 and the counts.
+CREATE OR REPLACE FUNCTION units_import(p_district text, p_addr text, p_code text[], p_name text[], p_kind text[],
     p_central text[], p_opened date[], p_closed date[], p_cols text[])
 RETURNS TABLE (idx int, field text, reason text, created int, updated int, unchanged int)
 LANGUAGE plpgsql AS $$
@@ -74,8 +71,15 @@ BEGIN
 END
 $$;
 
+-- Which district a school code belongs to, across the wall (codes are
+-- national, so a clash must be reported without showing the other row).
+CREATE OR REPLACE FUNCTION schools_all_districts(p_code text) RETURNS SETOF text
+LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp STABLE AS
+    $$ SELECT district_code FROM schools WHERE code = p_code $$;
 
-CREATE FUNCTION roster_import(p_district text, p_unit text, p_addr text, p_code text[], p_name text[],
+-- Imports teachers into p_district; with p_unit set (school role) every
+-- school must belong to that reporting unit. Same contract as units_import.
+CREATE OR REPLACE FUNCTION roster_import(p_district text, p_unit text, p_addr text, p_code text[], p_name text[],
     p_school text[], p_subject text[], p_group text[], p_homeroom boolean[], p_backbone boolean[],
     p_new boolean[], p_status text[], p_cols text[])
 RETURNS TABLE (idx int, field text, reason text, created int, updated int, unchanged int)
@@ -157,7 +161,39 @@ BEGIN
 END
 $$;
 
+-- Moves a teacher to another school of the same district (district role).
+-- Hours stay with the teacher: they are keyed by teacher, not by school.
+CREATE OR REPLACE FUNCTION roster_transfer(p_district text, p_code text, p_to text, p_addr text)
+RETURNS TABLE (from_school text, to_unit text)
+LANGUAGE plpgsql AS $$
+DECLARE
+    t_from text;
+    u text;
+BEGIN
+    SELECT s.unit_code INTO u FROM schools s WHERE s.code = p_to AND s.district_code = p_district;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'school % is not a school of district %', p_to, p_district
+            USING ERRCODE = 'YXNFD';
+    END IF;
+    SELECT t.school_code INTO t_from FROM teachers t
+        WHERE t.district_code = p_district AND t.code = p_code FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'teacher % is not in the roster of district %', p_code, p_district
+            USING ERRCODE = 'YXNFD';
+    END IF;
+    IF t_from = p_to THEN
+        RAISE EXCEPTION 'teacher % is already at school %', p_code, p_to USING ERRCODE = 'YXPRE';
+    END IF;
+    UPDATE teachers SET school_code = p_to, updated_at = now()
+        WHERE district_code = p_district AND code = p_code;
+    PERFORM audit(p_addr, 'roster transfer', format('teacher %s %s -> %s', p_code, t_from, p_to), 'ok');
+    RETURN QUERY SELECT t_from, u;
+END
+$$;
 
-CREATE FUNCTION yx_has(cols text[], col text) RETURNS boolean LANGUAGE sql IMMUTABLE AS
-    $$ SELECT cardinality(cols) = 0 OR col = ANY (cols) $$;
-GRANT EXECUTE ON FUNCTION units_import, roster_import, yx_has TO yanxiu_app;
+-- Each run sets the grants whole: what is not granted here is revoked.
+REVOKE ALL ON FUNCTION yx_has, units_import, schools_all_districts, roster_import, roster_transfer
+    FROM PUBLIC, yanxiu_app, yanxiud_login;
+GRANT EXECUTE ON FUNCTION yx_has, units_import, roster_import, roster_transfer TO PUBLIC;
+GRANT EXECUTE ON FUNCTION yx_has, units_import, schools_all_districts, roster_import,
+    roster_transfer TO yanxiu_app;

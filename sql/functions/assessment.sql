@@ -1,84 +1,11 @@
--- 007: annual assessment (考核, seed 002 §七, seed 004 第十三条; issue 5).
---
--- A district defines schemes (考核方案) for teachers or for units: items
--- with maximum points, and grades as half-open ranges of the total score (a
--- grade holds the scores from its lowest score up to, not including, the
--- next higher grade's). Schools (for their teachers) and the district enter
--- item scores per year. A teacher's result is the scheme's grade, lowered to
--- 不合格 when the year's hours rules or the absence rule fail (the
--- compliance engine of 006 judges them).
-
-CREATE TABLE assessment_schemes (
-    district_code text NOT NULL REFERENCES districts (code),
-    name text NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
-    target text NOT NULL CHECK (target IN ('teacher', 'unit')),
-    title text NOT NULL DEFAULT '',
-    ini text NOT NULL,
-    updated_at timestamptz NOT NULL DEFAULT now(),
-    updated_by text NOT NULL DEFAULT '',
-    PRIMARY KEY (district_code, name)
-);
-
-CREATE TABLE assessment_items (
-    district_code text NOT NULL,
-    scheme text NOT NULL,
-    idx int NOT NULL,
-    item text NOT NULL,
-    max_points numeric(6, 1) NOT NULL CHECK (max_points > 0),
-    PRIMARY KEY (district_code, scheme, item),
-    FOREIGN KEY (district_code, scheme) REFERENCES assessment_schemes (district_code, name)
-);
-
-CREATE TABLE assessment_grades (
-    district_code text NOT NULL,
-    scheme text NOT NULL,
-    grade text NOT NULL,
-    min_points numeric(7, 1) NOT NULL CHECK (min_points >= 0),
-    PRIMARY KEY (district_code, scheme, grade),
-    UNIQUE (district_code, scheme, min_points),
-    FOREIGN KEY (district_code, scheme) REFERENCES assessment_schemes (district_code, name)
-);
-
--- One score per subject (teacher or unit) x item x year. unit_code is the
--- subject's reporting unit when the score was entered: a school sees and
--- enters the scores of its own unit.
-CREATE TABLE assessment_scores (
-    district_code text NOT NULL,
-    scheme text NOT NULL,
-    year int NOT NULL CHECK (year BETWEEN 2000 AND 2100),
-    subject_code text NOT NULL,
-    item text NOT NULL,
-    points numeric(6, 1) NOT NULL CHECK (points >= 0),
-    unit_code text NOT NULL,
-    entered_at timestamptz NOT NULL DEFAULT now(),
-    entered_by text NOT NULL DEFAULT '',
-    PRIMARY KEY (district_code, scheme, year, subject_code, item),
-    -- an item with scores cannot be dropped from its scheme
-    FOREIGN KEY (district_code, scheme, item)
-        REFERENCES assessment_items (district_code, scheme, item)
-);
-
-ALTER TABLE assessment_schemes ENABLE ROW LEVEL SECURITY;
-ALTER TABLE assessment_items ENABLE ROW LEVEL SECURITY;
-ALTER TABLE assessment_grades ENABLE ROW LEVEL SECURITY;
-ALTER TABLE assessment_scores ENABLE ROW LEVEL SECURITY;
-CREATE POLICY assessment_schemes_wall ON assessment_schemes USING (yx_can_see(district_code))
-    WITH CHECK (yx_can_see(district_code) AND yx_role() <> 'school');
-CREATE POLICY assessment_items_wall ON assessment_items USING (yx_can_see(district_code))
-    WITH CHECK (yx_can_see(district_code) AND yx_role() <> 'school');
-CREATE POLICY assessment_grades_wall ON assessment_grades USING (yx_can_see(district_code))
-    WITH CHECK (yx_can_see(district_code) AND yx_role() <> 'school');
-CREATE POLICY assessment_scores_wall ON assessment_scores
-    USING (yx_can_see_unit(district_code, unit_code))
-    WITH CHECK (yx_can_see_unit(district_code, unit_code));
-GRANT SELECT, INSERT, UPDATE, DELETE ON assessment_schemes, assessment_items, assessment_grades
-    TO yanxiu_app;
-GRANT SELECT, INSERT, UPDATE ON assessment_scores TO yanxiu_app;
+-- sql/functions/assessment.sql: assessment schemes, scores and their results.
+-- Only function definitions and their grants, all re-applied by every
+-- `yanxiud migrate` (README "Schema and migrations").
 
 -- Stores scheme p_name (new, or replacing the items and grades of the one of
 -- that name). Returns the problems that keep it from being stored (field,
 -- reason), and stores nothing then; no row when it was stored.
-CREATE FUNCTION scheme_set(p_district text, p_addr text, p_name text, p_target text,
+CREATE OR REPLACE FUNCTION scheme_set(p_district text, p_addr text, p_name text, p_target text,
     p_title text, p_ini text, p_items text[], p_max numeric[], p_grades text[], p_min numeric[])
 RETURNS TABLE (field text, reason text) LANGUAGE plpgsql AS $$
 DECLARE
@@ -144,7 +71,7 @@ $$;
 
 -- The scheme p_name of the district, or its only scheme when p_name is
 -- empty; raises NOT_FOUND naming the schemes there are.
-CREATE FUNCTION scheme_pick(p_district text, p_name text) RETURNS assessment_schemes
+CREATE OR REPLACE FUNCTION scheme_pick(p_district text, p_name text) RETURNS assessment_schemes
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
     s assessment_schemes;
@@ -180,10 +107,10 @@ $$;
 -- Problems come back as (idx, field, reason) rows, 0-based, and nothing is
 -- written then; else one row with idx -1 and the counts. With p_check_only
 -- (the daemon found problems already) nothing is written either way.
-CREATE FUNCTION scores_import(p_district text, p_unit text, p_addr text, p_scheme text,
+CREATE OR REPLACE FUNCTION scores_import(p_district text, p_unit text, p_addr text, p_scheme text,
     p_year int, p_subject text[], p_item text[], p_points numeric[], p_check_only boolean)
 RETURNS TABLE (idx int, field text, reason text, created int, updated int, unchanged int)
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     s assessment_schemes;
     n_in int := coalesce(array_length(p_subject, 1), 0);
@@ -276,7 +203,7 @@ $$;
 
 -- The grade of `score` in scheme p_scheme: the grade with the highest lowest
 -- score not above it ([min, next min) ranges).
-CREATE FUNCTION scheme_grade(p_district text, p_scheme text, p_score numeric) RETURNS text
+CREATE OR REPLACE FUNCTION scheme_grade(p_district text, p_scheme text, p_score numeric) RETURNS text
 LANGUAGE sql STABLE AS $$
     SELECT g.grade FROM assessment_grades g
     WHERE g.district_code = p_district AND g.scheme = p_scheme AND g.min_points <= p_score
@@ -293,12 +220,12 @@ $$;
 -- (不得评优, not 优秀) when the hours or the absences fail. Units: every
 -- reporting unit, graded on its score alone. Scores are a teacher's wherever
 -- the teacher is now: a school sees those its teachers got in a former unit.
-CREATE FUNCTION assessment_results(p_district text, p_scheme text, p_year int, p_as_of date,
+CREATE OR REPLACE FUNCTION assessment_results(p_district text, p_scheme text, p_year int, p_as_of date,
     p_approved_only boolean, p_unit text)
 RETURNS TABLE (scheme text, target text, subject_code text, name text, unit_code text,
     items_scored int, score numeric, grade text, hours_ok boolean, absences_ok boolean,
     final_grade text, consequences text, status text, reasons text)
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public AS $$
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp SET plan_cache_mode = force_custom_plan AS $$
 DECLARE
     s assessment_schemes;
     absence_limit int := (policy_for_year(p_district, p_year, p_as_of)).absence_limit;
@@ -360,6 +287,9 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION scores_import, assessment_results FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION scheme_set, scheme_pick, scores_import, scheme_grade,
-    assessment_results TO yanxiu_app;
+-- Each run sets the grants whole: what is not granted here is revoked.
+REVOKE ALL ON FUNCTION scheme_set, scheme_pick, scores_import, scheme_grade, assessment_results FROM
+    PUBLIC, yanxiu_app, yanxiud_login;
+GRANT EXECUTE ON FUNCTION scheme_set, scheme_pick, scheme_grade TO PUBLIC;
+GRANT EXECUTE ON FUNCTION scheme_set, scheme_pick, scores_import, scheme_grade, assessment_results
+    TO yanxiu_app;

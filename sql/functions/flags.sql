@@ -1,14 +1,6 @@
--- 008: the costs of submitting a report that the report benchmark found
--- (tests/bench/report-bench.sh). Same results as 005, cheaper plans:
---   * report_compute_flags finds the other reports' sign-ins of the new
---     version's teachers through attendance_teacher, instead of reading every
---     report of the district's month;
---   * (ledger_apply becomes plpgsql, its plan cached per session, in 009,
---     together with the yearly roll-up it maintains there.)
--- (The daemon's answer query, the third cost, is in daemon/rpc_report.c.)
--- CREATE OR REPLACE keeps each function's owner and grants (005's REVOKE and
--- GRANT EXECUTE still hold); it does not keep SECURITY DEFINER or SET, which
--- are therefore given again.
+-- sql/functions/flags.sql: signals of false records in a submitted report.
+-- Only function definitions and their grants, all re-applied by every
+-- `yanxiud migrate` (README "Schema and migrations").
 
 -- ---- signals of false records -----------------------------------------------
 -- As in 005. The other reports' sign-ins are looked up per teacher of this
@@ -18,7 +10,7 @@
 -- lateral subquery with OFFSET 0 keeps the planner from turning this back
 -- into a scan of the month's reports and all their activities.
 CREATE OR REPLACE FUNCTION report_compute_flags(p_report bigint, p_version int) RETURNS int
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     r reports;
     n int;
@@ -93,3 +85,7 @@ BEGIN
     RETURN n;
 END
 $$;
+
+-- Each run sets the grants whole: what is not granted here is revoked.
+REVOKE ALL ON FUNCTION report_compute_flags FROM PUBLIC, yanxiu_app, yanxiud_login;
+GRANT EXECUTE ON FUNCTION report_compute_flags TO yanxiu_app;

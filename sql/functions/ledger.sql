@@ -1,0 +1,180 @@
+-- migrate: before the migrations
+-- sql/functions/ledger.sql: the ledger of counted hours, kept by the trigger on reports.
+-- Applied before the migrations too: the view ledger_expected (005) calls ledger_rows.
+-- Only function definitions and their grants, all re-applied by every
+-- `yanxiud migrate` (README "Schema and migrations").
+
+-- ---- the ledger --------------------------------------------------------------
+-- The raw contribution of one version: a row per credited sign-in, absence
+-- and external record.
+CREATE OR REPLACE FUNCTION ledger_rows(p_report bigint, p_version int)
+RETURNS TABLE (teacher_code text, category text, level text, mode text, hours numeric,
+               credit_hours numeric, credits numeric, absences int)
+LANGUAGE sql STABLE AS $$
+    SELECT t.teacher_code, a.category, a.level, a.mode,
+           CASE WHEN t.status IN ('present', 'late') THEN coalesce(t.hours, a.hours) ELSE 0 END,
+           CASE WHEN t.status IN ('present', 'late') THEN coalesce(t.hours, a.hours) ELSE 0 END,
+           0::numeric, (t.status = 'absent')::int
+    FROM activities a
+    JOIN attendance t ON t.report_id = a.report_id AND t.version = a.version AND t.act_idx = a.idx
+    WHERE a.report_id = p_report AND a.version = p_version
+    UNION ALL
+    SELECT e.teacher_code, e.category, e.level, e.mode, e.hours,
+           CASE WHEN e.credits IS NULL THEN e.hours ELSE 0 END, coalesce(e.credits, 0), 0
+    FROM external_records e
+    WHERE e.report_id = p_report AND e.version = p_version
+$$;
+
+-- ---- maintained with the other ledgers ----------------------------------------
+-- As in 005, in plpgsql (its statement's plan is cached per session instead of
+-- being planned again at every call), and the yearly roll-up in the same
+-- statement.
+CREATE OR REPLACE FUNCTION ledger_add(p_report bigint, p_version int, p_sign int,
+                                        p_approved boolean)
+RETURNS void LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
+BEGIN
+    WITH r AS (SELECT district_code, month FROM reports WHERE id = p_report),
+    x AS (SELECT * FROM ledger_rows(p_report, p_version)),
+    fine AS (
+        INSERT INTO ledger AS l (district_code, teacher_code, month, category, level, mode,
+                                 approved, hours, credit_hours, credits, absences)
+        SELECT r.district_code, x.teacher_code, r.month, x.category, x.level, x.mode, p_approved,
+               p_sign * sum(x.hours), p_sign * sum(x.credit_hours), p_sign * sum(x.credits),
+               p_sign * sum(x.absences)
+        FROM r, x
+        GROUP BY r.district_code, x.teacher_code, r.month, x.category, x.level, x.mode
+        HAVING sum(x.hours) <> 0 OR sum(x.credits) <> 0 OR sum(x.absences) <> 0
+        ORDER BY 1, 2, 3, 4, 5, 6
+        ON CONFLICT (district_code, teacher_code, month, category, level, mode, approved)
+        DO UPDATE SET hours = l.hours + excluded.hours,
+                      credit_hours = l.credit_hours + excluded.credit_hours,
+                      credits = l.credits + excluded.credits,
+                      absences = l.absences + excluded.absences
+        RETURNING 1),
+    per_month AS (
+        INSERT INTO ledger_months AS l (district_code, teacher_code, month, approved, hours,
+        school_hours, ethics_hours, centralized_hours, homeroom_hours, credit_hours, credits,
+        absences)
+    SELECT r.district_code, x.teacher_code, r.month, p_approved,
+           p_sign * sum(x.hours),
+           p_sign * coalesce(sum(x.hours) FILTER (WHERE x.level = 'school'), 0),
+           p_sign * coalesce(sum(x.hours) FILTER (WHERE x.category = 'ethics'), 0),
+           p_sign * coalesce(sum(x.hours) FILTER (WHERE x.mode = 'centralized'
+                                                 AND x.level <> 'school'), 0),
+           p_sign * coalesce(sum(x.hours) FILTER (WHERE x.category = 'homeroom'), 0),
+           p_sign * sum(x.credit_hours), p_sign * sum(x.credits),
+           p_sign * coalesce(sum(x.absences) FILTER (WHERE x.mode = 'centralized'), 0)
+    FROM r, x
+    GROUP BY r.district_code, x.teacher_code, r.month
+    HAVING sum(x.hours) <> 0 OR sum(x.credits) <> 0 OR sum(x.absences) <> 0
+    ORDER BY 1, 2, 3
+    ON CONFLICT (district_code, teacher_code, month, approved)
+    DO UPDATE SET hours = l.hours + excluded.hours, school_hours = l.school_hours + excluded.school_hours,
+                  ethics_hours = l.ethics_hours + excluded.ethics_hours,
+                  centralized_hours = l.centralized_hours + excluded.centralized_hours,
+                  homeroom_hours = l.homeroom_hours + excluded.homeroom_hours,
+                  credit_hours = l.credit_hours + excluded.credit_hours,
+                  credits = l.credits + excluded.credits,
+                  absences = l.absences + excluded.absences
+        RETURNING 1)
+    -- the yearly roll-up, under both year bases (the policy may use either)
+    INSERT INTO ledger_years AS l (district_code, teacher_code, basis, year, approved, hours,
+        school_hours, ethics_hours, centralized_hours, homeroom_hours, credit_hours, credits,
+        absences)
+    SELECT r.district_code, x.teacher_code, b.basis,
+           CASE WHEN b.basis = 'school'
+                THEN extract(year FROM r.month)::int - (extract(month FROM r.month) < 9)::int
+                ELSE extract(year FROM r.month)::int END,
+           p_approved,
+           p_sign * sum(x.hours),
+           p_sign * coalesce(sum(x.hours) FILTER (WHERE x.level = 'school'), 0),
+           p_sign * coalesce(sum(x.hours) FILTER (WHERE x.category = 'ethics'), 0),
+           p_sign * coalesce(sum(x.hours) FILTER (WHERE x.mode = 'centralized'
+                                                 AND x.level <> 'school'), 0),
+           p_sign * coalesce(sum(x.hours) FILTER (WHERE x.category = 'homeroom'), 0),
+           p_sign * sum(x.credit_hours), p_sign * sum(x.credits),
+           p_sign * coalesce(sum(x.absences) FILTER (WHERE x.mode = 'centralized'), 0)
+    FROM r, x, (VALUES ('calendar'), ('school')) AS b(basis)
+    GROUP BY r.district_code, x.teacher_code, b.basis, r.month
+    HAVING sum(x.hours) <> 0 OR sum(x.credits) <> 0 OR sum(x.absences) <> 0
+    ORDER BY 1, 3, 4, 2
+    ON CONFLICT (district_code, basis, year, teacher_code, approved)
+    DO UPDATE SET hours = l.hours + excluded.hours, school_hours = l.school_hours + excluded.school_hours,
+                  ethics_hours = l.ethics_hours + excluded.ethics_hours,
+                  centralized_hours = l.centralized_hours + excluded.centralized_hours,
+                  homeroom_hours = l.homeroom_hours + excluded.homeroom_hours,
+                  credit_hours = l.credit_hours + excluded.credit_hours,
+                  credits = l.credits + excluded.credits,
+                  absences = l.absences + excluded.absences;
+END
+$$;
+
+-- Kept for report_submit and report_review (005), which call it: the trigger
+-- above does its work now.
+CREATE OR REPLACE FUNCTION ledger_apply(p_report bigint, p_version int, p_sign int, p_approved boolean)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+END
+$$;
+
+-- ---- verify-ledger checks the roll-up too -------------------------------------
+CREATE OR REPLACE FUNCTION ledger_differences()
+RETURNS TABLE (ledger text, key text, stored text, expected text) LANGUAGE sql STABLE AS $$
+    SELECT 'ledger', concat_ws(' ', district_code, teacher_code, to_char(month, 'YYYY-MM'),
+                               category, level, mode, CASE WHEN approved THEN 'approved'
+                                                           ELSE 'pending' END),
+           CASE WHEN l.hours IS NULL THEN 'nothing'
+                ELSE format('hours %s, credit_hours %s, credits %s, absences %s', l.hours,
+                            l.credit_hours, l.credits, l.absences) END,
+           CASE WHEN e.hours IS NULL THEN 'nothing'
+                ELSE format('hours %s, credit_hours %s, credits %s, absences %s', e.hours,
+                            e.credit_hours, e.credits, e.absences) END
+    FROM (SELECT * FROM ledger
+          WHERE hours <> 0 OR credit_hours <> 0 OR credits <> 0 OR absences <> 0) l
+    FULL JOIN ledger_expected e
+        USING (district_code, teacher_code, month, category, level, mode, approved)
+    WHERE (l.hours, l.credit_hours, l.credits, l.absences)
+          IS DISTINCT FROM (e.hours, e.credit_hours, e.credits, e.absences)
+    UNION ALL
+    SELECT 'ledger_months', concat_ws(' ', district_code, teacher_code, to_char(month, 'YYYY-MM'),
+                                      CASE WHEN approved THEN 'approved' ELSE 'pending' END),
+           CASE WHEN l.hours IS NULL THEN 'nothing'
+                ELSE format('hours %s, school %s, ethics %s, centralized %s, homeroom %s, credit_hours %s, credits %s, absences %s',
+                            l.hours, l.school_hours, l.ethics_hours, l.centralized_hours,
+                            l.homeroom_hours, l.credit_hours, l.credits, l.absences) END,
+           CASE WHEN e.hours IS NULL THEN 'nothing'
+                ELSE format('hours %s, school %s, ethics %s, centralized %s, homeroom %s, credit_hours %s, credits %s, absences %s',
+                            e.hours, e.school_hours, e.ethics_hours, e.centralized_hours,
+                            e.homeroom_hours, e.credit_hours, e.credits, e.absences) END
+    FROM (SELECT * FROM ledger_months
+          WHERE hours <> 0 OR credit_hours <> 0 OR credits <> 0 OR absences <> 0) l
+    FULL JOIN ledger_months_expected e USING (district_code, teacher_code, month, approved)
+    WHERE (l.hours, l.school_hours, l.ethics_hours, l.centralized_hours, l.homeroom_hours,
+           l.credit_hours, l.credits, l.absences)
+          IS DISTINCT FROM (e.hours, e.school_hours, e.ethics_hours, e.centralized_hours,
+                            e.homeroom_hours, e.credit_hours, e.credits, e.absences)
+    UNION ALL
+    SELECT 'ledger_years', concat_ws(' ', district_code, teacher_code, basis, year::text,
+                                     CASE WHEN approved THEN 'approved' ELSE 'pending' END),
+           CASE WHEN l.hours IS NULL THEN 'nothing'
+                ELSE format('hours %s, school %s, ethics %s, centralized %s, homeroom %s, credit_hours %s, credits %s, absences %s',
+                            l.hours, l.school_hours, l.ethics_hours, l.centralized_hours,
+                            l.homeroom_hours, l.credit_hours, l.credits, l.absences) END,
+           CASE WHEN e.hours IS NULL THEN 'nothing'
+                ELSE format('hours %s, school %s, ethics %s, centralized %s, homeroom %s, credit_hours %s, credits %s, absences %s',
+                            e.hours, e.school_hours, e.ethics_hours, e.centralized_hours,
+                            e.homeroom_hours, e.credit_hours, e.credits, e.absences) END
+    FROM (SELECT * FROM ledger_years
+          WHERE hours <> 0 OR credit_hours <> 0 OR credits <> 0 OR absences <> 0) l
+    FULL JOIN ledger_years_expected e USING (district_code, teacher_code, basis, year, approved)
+    WHERE (l.hours, l.school_hours, l.ethics_hours, l.centralized_hours, l.homeroom_hours,
+           l.credit_hours, l.credits, l.absences)
+          IS DISTINCT FROM (e.hours, e.school_hours, e.ethics_hours, e.centralized_hours,
+                            e.homeroom_hours, e.credit_hours, e.credits, e.absences)
+    ORDER BY 1, 2
+$$;
+
+-- Each run sets the grants whole: what is not granted here is revoked.
+REVOKE ALL ON FUNCTION ledger_rows, ledger_add, ledger_apply FROM PUBLIC, yanxiu_app, yanxiud_login;
+GRANT EXECUTE ON FUNCTION ledger_rows, ledger_apply TO PUBLIC;
+GRANT EXECUTE ON FUNCTION ledger_rows, ledger_apply TO yanxiu_app;

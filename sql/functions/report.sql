@@ -1,0 +1,357 @@
+-- sql/functions/report.sql: monthly reports: check, submit, review, diff.
+-- Only function definitions and their grants, all re-applied by every
+-- `yanxiud migrate` (README "Schema and migrations").
+
+-- ---- submitting --------------------------------------------------------------
+-- Problems the database can see in a report: the unit, the month, the
+-- district's non-creditable titles, teachers against the roster. One row per
+-- problem (path as the protocol names it, reason); no row when all is well.
+-- NULL array elements are values the daemon already found malformed: skipped.
+CREATE OR REPLACE FUNCTION report_check(p_district text, p_unit text, p_month date, a_title text[],
+    t_act int[], t_pos int[], t_teacher text[], t_name text[], e_teacher text[], e_title text[])
+RETURNS TABLE (path text, reason text) LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    u schools;
+    pol policies := policy_at(p_district, p_month);
+    month_end date := (p_month + interval '1 month' - interval '1 day')::date;
+BEGIN
+    SELECT * INTO u FROM schools s WHERE s.code = p_unit AND s.district_code = p_district;
+    IF NOT FOUND THEN
+        RETURN QUERY SELECT 'unit_code'::text,
+            format('unit %s is not a school of this district (yanxiu units list shows them)', p_unit);
+        RETURN;
+    END IF;
+    IF u.unit_code <> u.code THEN
+        RETURN QUERY SELECT 'unit_code'::text,
+            format('%s (%s) is a primary of central school %s, which reports for it', u.code,
+                   u.name, u.unit_code);
+        RETURN;
+    END IF;
+    IF p_month > date_trunc('month', now() AT TIME ZONE 'Asia/Shanghai')::date THEN
+        RETURN QUERY SELECT 'month'::text,
+            format('%s has not begun; a month is reported once it has started',
+                   to_char(p_month, 'YYYY-MM'));
+    END IF;
+    IF u.opened IS NOT NULL AND u.opened > month_end THEN
+        RETURN QUERY SELECT 'month'::text,
+            format('%s opened on %s, after %s', u.name, u.opened, to_char(p_month, 'YYYY-MM'));
+    END IF;
+    IF u.closed IS NOT NULL AND u.closed < p_month THEN
+        RETURN QUERY SELECT 'month'::text,
+            format('%s closed on %s, before %s', u.name, u.closed, to_char(p_month, 'YYYY-MM'));
+    END IF;
+
+    RETURN QUERY
+    SELECT format('activities[%s].title', x.i - 1),
+           format('"%s" is not creditable training (%s, seed 004 第九条): staff meetings, political study and field trips earn no hours',
+                  x.title, w.word)
+    FROM unnest(a_title) WITH ORDINALITY AS x(title, i)
+    CROSS JOIN LATERAL (SELECT nc AS word FROM unnest(pol.non_creditable) nc
+                        WHERE position(nc IN x.title) > 0 LIMIT 1) w
+    WHERE x.title IS NOT NULL;
+
+    RETURN QUERY
+    SELECT format('activities[%s].attendance[%s].%s', x.a, x.p,
+                  CASE WHEN t.code IS NULL THEN 'teacher_code' ELSE 'name' END),
+           CASE WHEN t.code IS NULL
+                THEN format('teacher %s is not in the roster of %s or of any school of the district (add them with yanxiu roster import)',
+                            x.code, u.name)
+                WHEN yx_role() <> 'school' OR ts.unit_code = p_unit
+                THEN format('the roster names teacher %s %s, not %s: check the teacher code',
+                            x.code, t.name, x.name)
+                ELSE format('the roster has another name for teacher %s than %s: check the teacher code',
+                            x.code, x.name) END
+    FROM unnest(t_act, t_pos, t_teacher, t_name) AS x(a, p, code, name)
+    LEFT JOIN teachers t ON t.district_code = p_district AND t.code = x.code
+    LEFT JOIN schools ts ON ts.code = t.school_code
+    WHERE x.code IS NOT NULL
+      AND (t.code IS NULL OR (x.name IS NOT NULL AND x.name <> '' AND x.name <> t.name))
+    ORDER BY x.a, x.p;
+
+    RETURN QUERY
+    SELECT format('external[%s].teacher_code', x.i - 1),
+           CASE WHEN t.code IS NULL
+                THEN format('teacher %s is not in the roster of %s (add them with yanxiu roster import)',
+                            x.code, u.name)
+                ELSE format('teacher %s belongs to another reporting unit; their external training is reported by that unit',
+                            x.code) END
+    FROM unnest(e_teacher) WITH ORDINALITY AS x(code, i)
+    LEFT JOIN teachers t ON t.district_code = p_district AND t.code = x.code
+    LEFT JOIN schools s ON s.code = t.school_code
+    WHERE x.code IS NOT NULL AND (t.code IS NULL OR s.unit_code <> p_unit);
+
+    RETURN QUERY
+    SELECT format('external[%s].title', x.i - 1),
+           format('"%s" is not creditable training (%s, seed 004 第九条)', x.title, w.word)
+    FROM unnest(e_title) WITH ORDINALITY AS x(title, i)
+    CROSS JOIN LATERAL (SELECT nc AS word FROM unnest(pol.non_creditable) nc
+                        WHERE position(nc IN x.title) > 0 LIMIT 1) w
+    WHERE x.title IS NOT NULL;
+END
+$$;
+
+-- Submits one monthly report. Returns the problems (path, reason) and writes
+-- nothing, or returns no row having written version N+1; the version then
+-- is in the transaction setting yanxiu.report (report id, version, and
+-- whether this was a replay of a known idempotency key) for report_submitted.
+-- With p_check_only it only checks.
+CREATE OR REPLACE FUNCTION report_submit(p_district text, p_unit text, p_addr text, p_month date,
+    p_key text, p_hash bytea, p_check_only boolean, p_empty boolean, p_reason text,
+    p_summary text,
+    a_ref text[], a_date date[], a_start time[], a_end time[], a_title text[], a_category text[],
+    a_form text[], a_level text[], a_mode text[], a_place text[], a_host text[],
+    a_speaker text[], a_hours numeric[],
+    t_act int[], t_pos int[], t_teacher text[], t_name text[], t_status text[], t_hours numeric[],
+    e_teacher text[], e_date date[], e_title text[], e_category text[], e_level text[],
+    e_mode text[], e_hours numeric[], e_credits numeric[], e_cert text[])
+RETURNS TABLE (path text, reason text) LANGUAGE plpgsql AS $$
+DECLARE
+    r reports;
+    v report_versions;
+    found_problem boolean := false;
+    who text := coalesce(current_setting('yanxiu.user', true), '');
+    ver int;
+    deadline_day int;
+    dl timestamptz;
+BEGIN
+    -- A retry of a submission already made: its answer, nothing written.
+    IF NOT p_check_only THEN
+        SELECT * INTO v FROM report_versions x WHERE x.district_code = p_district
+            AND x.idem_key = p_key;
+        IF FOUND THEN
+            IF v.payload_hash <> p_hash THEN
+                RAISE EXCEPTION 'idempotency key % was already used for a different report (%, version %); a new submission needs a new key',
+                    p_key, v.unit_code, v.version USING ERRCODE = 'YXDUP';
+            END IF;
+            PERFORM set_config('yanxiu.report', format('%s:%s:1', v.report_id, v.version), true);
+            RETURN;
+        END IF;
+    END IF;
+
+    RETURN QUERY SELECT c.path, c.reason FROM report_check(p_district, p_unit, p_month, a_title,
+        t_act, t_pos, t_teacher, t_name, e_teacher, e_title) c;
+    IF FOUND OR p_check_only THEN
+        RETURN;
+    END IF;
+
+    -- One submission at a time per unit and month: the row lock serializes them.
+    deadline_day := (policy_at(p_district, p_month)).deadline_day;
+    dl := ((p_month + interval '1 month' + (deadline_day - 1) * interval '1 day')::timestamp
+           + interval '1 day') AT TIME ZONE 'Asia/Shanghai' - interval '1 microsecond';
+    INSERT INTO reports (district_code, unit_code, month, status, current_version, deadline,
+                         first_submitted_at, on_time, status_by)
+    VALUES (p_district, p_unit, p_month, 'submitted', 0, dl, now(), now() <= dl, who)
+    ON CONFLICT (district_code, unit_code, month) DO NOTHING;
+    SELECT * INTO r FROM reports x WHERE x.district_code = p_district AND x.unit_code = p_unit
+        AND x.month = p_month FOR UPDATE;
+
+    -- The same key may have committed while we waited for the lock.
+    SELECT * INTO v FROM report_versions x WHERE x.district_code = p_district AND x.idem_key = p_key;
+    IF FOUND THEN
+        IF v.payload_hash <> p_hash THEN
+            RAISE EXCEPTION 'idempotency key % was already used for a different report', p_key
+                USING ERRCODE = 'YXDUP';
+        END IF;
+        PERFORM set_config('yanxiu.report', format('%s:%s:1', v.report_id, v.version), true);
+        RETURN;
+    END IF;
+
+    IF r.status = 'approved' THEN
+        RAISE EXCEPTION 'the report of % for % was approved by % on %; it is locked. Ask the district to reopen it (yanxiu report reopen) before resubmitting',
+            p_unit, to_char(p_month, 'YYYY-MM'), r.status_by,
+            to_char(r.status_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI')
+            USING ERRCODE = 'YXPRE';
+    END IF;
+    IF r.status = 'voided' THEN
+        RAISE EXCEPTION 'the report of % for % was voided (不予认定学分) by % on %; it takes no new version unless the district reopens it',
+            p_unit, to_char(p_month, 'YYYY-MM'), r.status_by,
+            to_char(r.status_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI')
+            USING ERRCODE = 'YXPRE';
+    END IF;
+
+    -- The previous version stops counting; the new one counts, pending review.
+    IF r.current_version > 0 AND r.status = 'submitted' THEN
+        PERFORM ledger_apply(r.id, r.current_version, -1, false);
+    END IF;
+    ver := r.current_version + 1;
+
+    INSERT INTO report_versions (report_id, version, district_code, unit_code, idem_key,
+        payload_hash, submitted_by, client_addr, empty, reason, summary, activity_count,
+        attendance_count, external_count)
+    VALUES (r.id, ver, p_district, p_unit, p_key, p_hash, who, p_addr, p_empty,
+            coalesce(p_reason, ''), coalesce(p_summary, ''), coalesce(cardinality(a_ref), 0),
+            coalesce(cardinality(t_teacher), 0), coalesce(cardinality(e_teacher), 0));
+
+    INSERT INTO activities (report_id, version, idx, district_code, unit_code, ref, date,
+        start_time, end_time, title, category, form, level, mode, place, host, speaker, hours)
+    SELECT r.id, ver, x.i - 1, p_district, p_unit, x.ref, x.date, x.st, x.en, x.title, x.cat,
+           x.form, x.lvl, x.mode, coalesce(x.place, ''), x.host, coalesce(x.speaker, ''), x.hours
+    FROM unnest(a_ref, a_date, a_start, a_end, a_title, a_category, a_form, a_level, a_mode,
+                a_place, a_host, a_speaker, a_hours)
+         WITH ORDINALITY AS x(ref, date, st, en, title, cat, form, lvl, mode, place, host,
+                              speaker, hours, i);
+
+    INSERT INTO attendance (report_id, version, act_idx, pos, district_code, unit_code,
+                            teacher_code, status, hours)
+    SELECT r.id, ver, x.a, x.p, p_district, p_unit, x.code, x.status, x.hours
+    FROM unnest(t_act, t_pos, t_teacher, t_status, t_hours) AS x(a, p, code, status, hours);
+
+    INSERT INTO external_records (report_id, version, idx, district_code, unit_code, teacher_code,
+        date, title, category, level, mode, hours, credits, certificate)
+    SELECT r.id, ver, x.i - 1, p_district, p_unit, x.code, x.date, x.title, x.cat, x.lvl, x.mode,
+           x.hours, x.credits, coalesce(x.cert, '')
+    FROM unnest(e_teacher, e_date, e_title, e_category, e_level, e_mode, e_hours, e_credits,
+                e_cert) WITH ORDINALITY AS x(code, date, title, cat, lvl, mode, hours, credits,
+                                             cert, i);
+
+    UPDATE report_versions x
+    SET teacher_hours = coalesce((SELECT sum(coalesce(t.hours, a.hours))
+                                  FROM activities a
+                                  JOIN attendance t ON t.report_id = a.report_id
+                                       AND t.version = a.version AND t.act_idx = a.idx
+                                  WHERE a.report_id = r.id AND a.version = ver
+                                    AND t.status IN ('present', 'late')), 0)
+                      + coalesce((SELECT sum(e.hours) FROM external_records e
+                                  WHERE e.report_id = r.id AND e.version = ver), 0),
+        flag_count = report_compute_flags(r.id, ver)
+    WHERE x.report_id = r.id AND x.version = ver;
+
+    UPDATE reports x SET current_version = ver, status = 'submitted', status_at = now(),
+        status_by = who
+    WHERE x.id = r.id;
+    PERFORM ledger_apply(r.id, ver, 1, false);
+
+    INSERT INTO report_events (report_id, district_code, unit_code, action, user_name, version,
+                               reason)
+    VALUES (r.id, p_district, p_unit, 'submit', who, ver, CASE WHEN p_empty THEN p_reason ELSE '' END);
+    PERFORM audit(p_addr, 'report submit', format('%s %s', p_unit, to_char(p_month, 'YYYY-MM')),
+                  format('ok: version %s%s', ver, CASE WHEN p_empty THEN ' (empty)' ELSE '' END));
+    PERFORM set_config('yanxiu.report', format('%s:%s:0', r.id, ver), true);
+END
+$$;
+
+-- The version report_submit wrote or replayed in this transaction.
+CREATE OR REPLACE FUNCTION report_submitted() RETURNS TABLE (report_id bigint, version int, replayed boolean)
+LANGUAGE sql STABLE AS $$
+    SELECT split_part(s, ':', 1)::bigint, split_part(s, ':', 2)::int, split_part(s, ':', 3) = '1'
+    FROM nullif(current_setting('yanxiu.report', true), '') AS s
+$$;
+
+-- The answer to a submit or a review: the version report_submit or
+-- report_review named in this transaction (report_submitted), as the daemon
+-- answers it (daemon/rpc_report.c; tests/bench/report_load.c runs the same),
+-- one row per flag of that version in order, or one row with the flag
+-- columns NULL when it has none. The columns are named as the fields of the
+-- protocol's ReportSummary and Flag. By key: a join on report_submitted()'s
+-- columns (casts of a setting) is not leakproof, so under row-level security
+-- it could not probe reports' index and would read the whole table; the
+-- scalar subquery is evaluated once and probes it. PL/pgSQL: its plan is kept
+-- for the session.
+CREATE OR REPLACE FUNCTION report_answer()
+RETURNS TABLE (unit_code text, unit_name text, month text, version int, status text,
+    on_time boolean, activity_count int, attendance_count int, external_count int,
+    teacher_hours numeric, flag_count int, submitted_at text, submitted_by text,
+    first_submitted_at text, deadline text, empty boolean, replayed boolean, kind text,
+    teacher_code text, detail text)
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN QUERY
+    SELECT l.unit_code, l.unit_name, to_char(l.month, 'YYYY-MM'), l.version, l.status, l.on_time,
+           l.activity_count, l.attendance_count, l.external_count, l.teacher_hours, l.flag_count,
+           to_char(l.submitted_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD"T"HH24:MI:SS+08:00'),
+           l.submitted_by,
+           to_char(l.first_submitted_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD"T"HH24:MI:SS+08:00'),
+           to_char(l.deadline AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI'), l.empty,
+           (SELECT s.replayed FROM report_submitted() s), f.kind, f.teacher_code, f.detail
+    FROM report_list l
+    LEFT JOIN report_flags f ON f.report_id = l.id AND f.version = l.version
+    WHERE (l.id, l.version) = (SELECT s.report_id, s.version FROM report_submitted() s)
+    ORDER BY f.n;
+END
+$$;
+
+-- ---- review ------------------------------------------------------------------
+-- approve (submitted → approved, locked), return (submitted → returned),
+-- reopen (approved or voided → reopened), void (any → voided, 不予认定学分).
+-- The ledger follows. Sets yanxiu.report like report_submit.
+CREATE OR REPLACE FUNCTION report_review(p_district text, p_unit text, p_month date, p_action text,
+    p_reason text, p_addr text) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    r reports;
+    who text := coalesce(current_setting('yanxiu.user', true), '');
+    m text := to_char(p_month, 'YYYY-MM');
+    next_status text;
+BEGIN
+    SELECT * INTO r FROM reports x WHERE x.district_code = p_district AND x.unit_code = p_unit
+        AND x.month = p_month FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unit % has no report for % (yanxiu report list shows what arrived)',
+            p_unit, m USING ERRCODE = 'YXNFD';
+    END IF;
+    IF p_action = 'approve' AND r.status <> 'submitted' THEN
+        RAISE EXCEPTION 'the report of % for % is %, not submitted: only a submitted report is approved',
+            p_unit, m, r.status USING ERRCODE = 'YXPRE';
+    ELSIF p_action = 'return' AND r.status <> 'submitted' THEN
+        RAISE EXCEPTION 'the report of % for % is %, not submitted: only a submitted report is returned (an approved one is reopened)',
+            p_unit, m, r.status USING ERRCODE = 'YXPRE';
+    ELSIF p_action = 'reopen' AND r.status NOT IN ('approved', 'voided') THEN
+        RAISE EXCEPTION 'the report of % for % is %: only an approved or voided report is reopened',
+            p_unit, m, r.status USING ERRCODE = 'YXPRE';
+    ELSIF p_action = 'void' AND r.status = 'voided' THEN
+        RAISE EXCEPTION 'the report of % for % is already voided', p_unit, m USING ERRCODE = 'YXPRE';
+    END IF;
+
+    IF r.status = 'submitted' THEN
+        PERFORM ledger_apply(r.id, r.current_version, -1, false);
+    ELSIF r.status = 'approved' THEN
+        PERFORM ledger_apply(r.id, r.current_version, -1, true);
+    END IF;
+    next_status := CASE p_action WHEN 'approve' THEN 'approved' WHEN 'return' THEN 'returned'
+                                 WHEN 'reopen' THEN 'reopened' ELSE 'voided' END;
+    IF next_status = 'approved' THEN
+        PERFORM ledger_apply(r.id, r.current_version, 1, true);
+    END IF;
+
+    UPDATE reports x SET status = next_status, status_at = now(), status_by = who WHERE x.id = r.id;
+    INSERT INTO report_events (report_id, district_code, unit_code, action, user_name, version,
+                               reason)
+    VALUES (r.id, p_district, p_unit, p_action, who, r.current_version, coalesce(p_reason, ''));
+    PERFORM audit(p_addr, 'report ' || p_action, format('%s %s', p_unit, m),
+                  CASE WHEN coalesce(p_reason, '') = '' THEN 'ok' ELSE 'ok: ' || p_reason END);
+    PERFORM set_config('yanxiu.report', format('%s:%s:0', r.id, r.current_version), true);
+END
+$$;
+
+-- What version p_version changed against the version before it.
+CREATE OR REPLACE FUNCTION report_diff(p_report bigint, p_version int)
+RETURNS TABLE (added text, removed text, att_added int, att_removed int, hours_delta numeric)
+LANGUAGE sql STABLE AS $$
+    WITH a_new AS (SELECT ref FROM activities WHERE report_id = p_report AND version = p_version),
+    a_old AS (SELECT ref FROM activities WHERE report_id = p_report AND version = p_version - 1),
+    t_new AS (SELECT a.ref, t.teacher_code FROM attendance t
+              JOIN activities a ON a.report_id = t.report_id AND a.version = t.version
+                               AND a.idx = t.act_idx
+              WHERE t.report_id = p_report AND t.version = p_version),
+    t_old AS (SELECT a.ref, t.teacher_code FROM attendance t
+              JOIN activities a ON a.report_id = t.report_id AND a.version = t.version
+                               AND a.idx = t.act_idx
+              WHERE t.report_id = p_report AND t.version = p_version - 1)
+    SELECT coalesce((SELECT string_agg(ref, E'\n' ORDER BY ref)
+                     FROM (SELECT ref FROM a_new EXCEPT SELECT ref FROM a_old) x), ''),
+           coalesce((SELECT string_agg(ref, E'\n' ORDER BY ref)
+                     FROM (SELECT ref FROM a_old EXCEPT SELECT ref FROM a_new) x), ''),
+           (SELECT count(*)::int FROM (SELECT * FROM t_new EXCEPT SELECT * FROM t_old) x),
+           (SELECT count(*)::int FROM (SELECT * FROM t_old EXCEPT SELECT * FROM t_new) x),
+           (SELECT n.teacher_hours - o.teacher_hours FROM report_versions n, report_versions o
+            WHERE n.report_id = p_report AND n.version = p_version
+              AND o.report_id = p_report AND o.version = p_version - 1)
+    WHERE p_version > 1
+$$;
+
+-- Each run sets the grants whole: what is not granted here is revoked.
+REVOKE ALL ON FUNCTION report_check, report_submit, report_submitted, report_answer,
+    report_review, report_diff FROM PUBLIC, yanxiu_app, yanxiud_login;
+GRANT EXECUTE ON FUNCTION report_check, report_submit, report_submitted, report_review, report_diff
+    TO PUBLIC;
+GRANT EXECUTE ON FUNCTION report_check, report_submit, report_submitted, report_answer,
+    report_review, report_diff TO yanxiu_app;

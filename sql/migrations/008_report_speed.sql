@@ -1,0 +1,13 @@
+-- 008: the costs of submitting a report that the report benchmark found
+-- (tests/bench/report-bench.sh). Same results as 005, cheaper plans:
+--   * report_compute_flags finds the other reports' sign-ins of the new
+--     version's teachers through attendance_teacher, instead of reading every
+--     report of the district's month;
+--   * (ledger_apply becomes plpgsql, its plan cached per session, in 009,
+--     together with the yearly roll-up it maintains there.)
+-- (The daemon's answer query, the third cost, is report_answer, sql/functions/report.sql.)
+-- Redefining a function in place keeps its owner and grants (005's REVOKE and
+-- GRANT EXECUTE still hold); it does not keep SECURITY DEFINER or SET, which
+-- are therefore given again.
+
+-- report_compute_flags: sql/functions/flags.sql

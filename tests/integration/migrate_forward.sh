@@ -1,0 +1,281 @@
+#!/bin/bash
+# A database built by the layout before sql/migrations + sql/functions (commit
+# 0289249, where sql/001..011 held every function body), with data, migrates
+# forward to this yanxiud with nothing lost: the old yanxiud (built here from
+# `git archive` of that commit, or YX_OLD_YANXIUD) migrates a database and
+# serves while the CLI loads a district, its roster, reports submitted,
+# approved, returned and resubmitted; then this yanxiud migrates it and serves
+# the same answers (reports, compliance, the ledger tables, a report's
+# content), `yanxiud verify-ledger` agrees, a session of before still works,
+# and the functions are exactly those of a fresh database. Then the checks:
+# migrate refuses a landed migration whose text changed, serve refuses
+# functions changed by hand or another function set, and migrate mends both.
+# Runs under tests/harness/with-server --no-daemon (its database yanxiu is a
+# fresh one migrated by this yanxiud: the reference).
+set -uo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+OLD_COMMIT=0289249
+T=$YX_DIR/fwd
+F=$T/files
+mkdir -p "$F"
+passed=0
+pid=
+
+die() {
+    echo "FAIL - $*" >&2
+    echo "$passed passed, 1 failed"
+    exit 1
+}
+t() {
+    passed=$((passed + 1))
+    echo "ok - $*"
+}
+
+stop_daemon() {
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+        kill -TERM "$pid"
+        for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$pid" 2>/dev/null
+    fi
+    pid=
+}
+trap stop_daemon EXIT
+
+# --- the old yanxiud ---------------------------------------------------------------------
+old=${YX_OLD_YANXIUD:-}
+if [ -z "$old" ]; then
+    git -C "$root" cat-file -e "$OLD_COMMIT^{commit}" 2>/dev/null ||
+        die "commit $OLD_COMMIT is not in $root's git history (a shallow clone?): fetch it, or set YX_OLD_YANXIUD to a yanxiud built from it"
+    mkdir -p "$T/old"
+    git -C "$root" archive "$OLD_COMMIT" | tar -x -C "$T/old" || die "git archive $OLD_COMMIT"
+    if ! { cmake -S "$T/old" -B "$T/old/build" -DCMAKE_BUILD_TYPE=Debug &&
+        cmake --build "$T/old/build" --target yanxiud -j2; } >"$T/old-build.log" 2>&1; then
+        tail -n 30 "$T/old-build.log" >&2
+        die "building yanxiud of $OLD_COMMIT failed"
+    fi
+    old=$T/old/build/yanxiud
+fi
+[ -x "$old" ] || die "no old yanxiud at $old"
+
+# --- a database of its own, with the old schema ----------------------------------------------
+$YX_PSQL -qc "CREATE DATABASE fwd OWNER yanxiu_owner" >/dev/null || die "create database fwd"
+conf=$T/yanxiud.conf
+sed -e 's/dbname=yanxiu /dbname=fwd /g' "$YX_CONF" >"$conf"
+psql_fwd=${YX_PSQL/-d yanxiu/-d fwd}
+[ "$psql_fwd" != "$YX_PSQL" ] || die "cannot point YX_PSQL at database fwd: $YX_PSQL"
+q() { $psql_fwd -Atc "$1"; }
+
+out=$("$old" -c "$conf" migrate 2>&1) || die "old migrate: $out"
+[ "$(q "select string_agg(name, ' ' order by version) from schema_migrations")" = \
+    "001_foundation 002_accounts 003_units_roster 004_tenancy_fixes 005_reports 006_compliance 007_assessment 008_report_speed 009_compliance_speed 010_security 011_role_walls" ] ||
+    die "the old yanxiud did not build the old schema: $(q "select name from schema_migrations")"
+
+serve() { # serve BINARY: starts it on $conf, waits for ping --db
+    "$1" -c "$conf" serve </dev/null >>"$T/daemon.log" 2>&1 &
+    pid=$!
+    echo "$pid" >"$YX_DIR/yanxiud.pid"
+    for _ in $(seq 1 150); do
+        kill -0 "$pid" 2>/dev/null || die "$1 serve exited: $(tail -n 5 "$T/daemon.log")"
+        timeout 3 "$YX_YANXIU" --server "$YX_SERVER" ping --db >/dev/null 2>&1 && return
+        sleep 0.1
+    done
+    die "$1 did not answer ping --db: $(tail -n 5 "$T/daemon.log")"
+}
+
+# run ACCOUNT ARGS...: yanxiu as ACCOUNT (its own HOME and session); sets rc, out, err.
+run() {
+    local who=$1 home=$T/home/$1
+    shift
+    mkdir -p "$home/.config"
+    HOME=$home XDG_CONFIG_HOME=$home/.config YANXIU_SERVER=$YX_SERVER \
+        timeout 60 "$YX_YANXIU" "$@" >"$T/out" 2>"$T/err"
+    rc=$?
+    out=$(cat "$T/out")
+    err=$(cat "$T/err")
+}
+
+# --- data, through the old daemon ------------------------------------------------------------
+serve "$old"
+D=411423
+CENTRAL=4114230001
+JUNIOR=4114230010
+"$old" -c "$conf" district add $D 宁陵县 >/dev/null || die "district add"
+for who in dist school junior; do
+    role=district
+    unit=()
+    [ "$who" = school ] && role=school && unit=(--unit "$CENTRAL")
+    [ "$who" = junior ] && role=school && unit=(--unit "$JUNIOR")
+    YANXIU_PASSWORD=pw-$who-secret "$old" -c "$conf" user add "$who" --role $role \
+        --district $D "${unit[@]}" >/dev/null || die "user add $who"
+    YANXIU_PASSWORD=pw-$who-secret run "$who" login --user "$who"
+    [ "$rc" = 0 ] || die "login $who: $err"
+done
+cat >"$F/units.csv" <<'CSV'
+学校代码,学校名称,类型,所属中心校
+4114230001,宁陵县城关镇中心校,中心校,
+4114230002,城关镇第一小学,小学,4114230001
+4114230010,宁陵县第二初级中学,初中,
+CSV
+run dist units import "$F/units.csv"
+[ "$rc" = 0 ] || die "units import: $err"
+cat >"$F/teachers.csv" <<'CSV'
+教师编号,姓名,学校代码,学科,教研组
+C001,张丽,4114230001,语文,语文
+C002,王强,4114230002,数学,数学
+C003,李华,4114230002,英语,英语
+J001,刘洋,4114230010,数学,数学
+J002,陈静,4114230010,语文,语文
+CSV
+run dist roster import "$F/teachers.csv"
+[ "$rc" = 0 ] || die "roster import: $err"
+cat >"$F/policy.ini" <<'INI'
+[policy]
+hours_year = 3
+school_hours_year = 0
+hours_cycle = 0
+ethics_hours_cycle = 0
+centralized_hours_cycle = 0
+homeroom_hours_cycle = 0
+absence_limit = 1
+INI
+run dist policy set "$F/policy.ini" --effective 2020-01-01
+[ "$rc" = 0 ] || die "policy set: $err"
+# report WHO MONTH HOURS TEACHERS...: WHO's report of MONTH, two activities.
+report() {
+    local who=$1 month=$2 hours=$3 d=$F/$1-$2
+    shift 3
+    mkdir -p "$d"
+    cat >"$d/activities.csv" <<CSV
+编号,日期,开始,结束,主题,内容类别,形式,级别,方式,主持人,学时
+A01,$month-09,14:00,17:00,师德专题讲座,师德,专题培训,校级,集中,张丽,3
+A02,$month-16,14:00,16:00,课例研究：分数的意义,学科专业知识,课例研究,镇级,集中,王强,$hours
+CSV
+    {
+        echo "活动编号,教师编号,签到"
+        for tc in "$@"; do echo "A01,$tc,出席"; done
+        for tc in "$@"; do echo "A02,$tc,出席"; done
+    } >"$d/attendance.csv"
+    run "$who" report submit "$d" --month "$month"
+    [ "$rc" = 0 ] || die "report submit $who $month: $err"
+}
+report school 2026-09 2 C001 C002 C003
+report school 2026-10 1.5 C001 C002
+report school 2026-11 2 C001 C003
+report junior 2026-09 1 J001 J002
+report junior 2026-10 1.5 J001
+run dist report approve $CENTRAL 2026-09
+[ "$rc" = 0 ] || die "report approve: $err"
+run dist report approve $JUNIOR 2026-09
+[ "$rc" = 0 ] || die "report approve junior: $err"
+run dist report return $JUNIOR 2026-10 --reason "A02 缺少签到表"
+[ "$rc" = 0 ] || die "report return: $err"
+report junior 2026-10 2 J001 J002
+
+# answers DIR: what the district office reads and what the ledger holds, into DIR.
+answers() {
+    mkdir -p "$1"
+    run dist report list --format csv
+    [ "$rc" = 0 ] || die "report list: $err"
+    echo "$out" >"$1/reports.csv"
+    run dist compliance units --year 2026 --as-of 2026-12-01 --format csv
+    [ "$rc" = 0 ] || die "compliance units: $err"
+    echo "$out" >"$1/units.csv"
+    run dist compliance teachers --year 2026 --as-of 2026-12-01 --format csv
+    [ "$rc" = 0 ] || die "compliance teachers: $err"
+    echo "$out" >"$1/teachers.csv"
+    run dist report show $JUNIOR 2026-10 --format json
+    [ "$rc" = 0 ] || die "report show: $err"
+    echo "$out" >"$1/show.json"
+    run school whoami
+    [ "$rc" = 0 ] || die "the school's session does not work: $err"
+    echo "$out" >"$1/whoami"
+    for tab in ledger ledger_months ledger_years report_flags report_versions reports; do
+        q "select x::text from $tab x order by 1" >"$1/$tab" || die "reading $tab"
+    done
+}
+answers "$T/before"
+grep -q 2026-11 "$T/before/reports.csv" || die "the loaded reports are not listed: $(cat "$T/before/reports.csv")"
+[ -s "$T/before/ledger_years" ] || die "the old ledger is empty"
+out=$("$old" -c "$conf" verify-ledger 2>&1) || die "old verify-ledger: $out"
+stop_daemon
+
+# --- this yanxiud: migrate forward ---------------------------------------------------------------
+new=$YX_YANXIUD
+out=$("$new" -c "$conf" migrate 2>&1) || die "migrate forward failed: $out"
+echo "$out" | grep -q "applied 012_function_set" || die "migrate forward did not apply 012: $out"
+echo "$out" | grep -q "applied 00[1-9]\|applied 01[01]" && die "migrate forward applied a landed migration: $out"
+[ "$(q "select count(*) from schema_migrations where sha256 is null")" = 0 ] ||
+    die "landed migrations left without their SHA-256"
+[ "$(q "select string_agg(sha256, ' ' order by version) from schema_migrations")" = \
+    "$($YX_PSQL -Atc "select string_agg(sha256, ' ' order by version) from schema_migrations")" ] ||
+    die "the recorded SHA-256s differ from a fresh database's"
+t "migrate_forward_applies_012_only_and_records_the_landed_hashes"
+
+# The functions (definitions, owners, grants) and the whole schema are a fresh database's.
+[ "$(q "select catalog_sha256 from schema_functions")" = \
+    "$($YX_PSQL -Atc "select catalog_sha256 from schema_functions")" ] ||
+    die "the functions of the migrated database are not those of a fresh one"
+pgbin=$(printf '%s\n' /usr/lib/postgresql/*/bin/pg_dump | sort -V | tail -n 1)
+dump() { "$pgbin" -h "$YX_PGHOST" -p "$YX_PGPORT" -U postgres -s "$1" | grep -v '^\\\(un\)\?restrict '; }
+if ! dump fwd >"$T/fwd.schema" || ! dump yanxiu >"$T/fresh.schema"; then die "pg_dump -s"; fi
+diff "$T/fresh.schema" "$T/fwd.schema" >"$T/schema.diff" ||
+    die "the migrated schema differs from a fresh one: $(head -n 40 "$T/schema.diff")"
+t "migrated_functions_and_schema_are_those_of_a_fresh_database"
+
+serve "$new"
+answers "$T/after"
+for f in "$T"/before/*; do
+    cmp -s "$f" "$T/after/${f##*/}" ||
+        die "${f##*/} differs after the migration: $(diff "$f" "$T/after/${f##*/}" | head -n 20)"
+done
+out=$("$new" -c "$conf" verify-ledger 2>&1) || die "verify-ledger after the migration: $out"
+echo "$out" | grep -q "the ledger agrees with the reports' rows" || die "verify-ledger: $out"
+t "the_migrated_database_answers_the_same_and_verify_ledger_agrees"
+
+# Still writable: a new report through this yanxiud, the ledger follows.
+report school 2026-12 1 C001
+out=$("$new" -c "$conf" verify-ledger 2>&1) || die "verify-ledger after a new report: $out"
+stop_daemon
+t "the_migrated_database_takes_a_new_report"
+
+# --- a landed migration that changed: migrate refuses, names the file -------------------------------
+good=$(q "select sha256 from schema_migrations where version = 5")
+q "update schema_migrations set sha256 = repeat('0', 64) where version = 5" >/dev/null
+n=$(q "select count(*) from schema_migrations")
+msg=$("$new" -c "$conf" migrate 2>&1)
+rc=$?
+[ "$rc" != 0 ] || die "migrate accepted a changed landed migration: $msg"
+echo "$msg" | grep -q "sql/migrations/005_reports.sql has changed since it was applied" &&
+    echo "$msg" | grep -q "never edited" || die "migrate's refusal does not name the file and the rule: $msg"
+[ "$(q "select count(*) from schema_migrations")" = "$n" ] || die "a refused migrate changed schema_migrations"
+q "update schema_migrations set sha256 = '$good' where version = 5" >/dev/null
+out=$("$new" -c "$conf" migrate 2>&1) || die "migrate with the hash restored: $out"
+t "migrate_refuses_a_landed_migration_that_changed"
+
+# --- functions changed in the database: serve refuses until migrate -----------------------------------
+refused() { # refused WHY: serve must exit, saying run `yanxiud migrate`
+    local msg rc
+    msg=$(timeout 20 "$new" -c "$conf" serve 2>&1 </dev/null)
+    rc=$?
+    [ "$rc" != 0 ] && [ "$rc" != 124 ] || die "serve started with $1 (exit $rc)"
+    echo "$msg" | grep -q "SQL functions are not the ones this yanxiud was built with" &&
+        echo "$msg" | grep -q 'run `yanxiud migrate' || die "serve's refusal ($1) does not say why and what to run: $msg"
+}
+q "DO \$\$ BEGIN EXECUTE replace(pg_get_functiondef('yx_reason(text,numeric,numeric)'::regprocedure),
+     'AS \$function\$', 'AS \$function\$ -- changed by hand' || chr(10)); END \$\$" >/dev/null ||
+    die "changing yx_reason by hand"
+[ "$(q "select prosrc like '%changed by hand%' from pg_proc where proname = 'yx_reason'")" = t ] ||
+    die "the hand change did not land"
+refused "a function changed by hand"
+out=$("$new" -c "$conf" migrate 2>&1) || die "migrate after a hand change: $out"
+[ "$(q "select prosrc like '%changed by hand%' from pg_proc where proname = 'yx_reason'")" = f ] ||
+    die "migrate did not put yx_reason back"
+q "update schema_functions set sha256 = repeat('1', 64)" >/dev/null
+refused "another function set recorded"
+out=$("$new" -c "$conf" migrate 2>&1) || die "migrate after another set: $out"
+serve "$new"
+stop_daemon
+t "serve_refuses_functions_that_are_not_its_own_until_migrate"
+
+echo "$passed passed, 0 failed"
