@@ -66,6 +66,8 @@ struct db_conn {
     short ev_what;
     struct event *timer; /* reconnect backoff, or connect timeout */
     int backoff_ms;
+    struct event *later; /* a drop deferred to the loop (dc_start_job) */
+    char later_why[256];
 
     /* The job in flight and what came back so far. */
     struct db_job *job;
@@ -84,6 +86,7 @@ struct db_pool {
     struct job_queue queue;
     int queued;
     bool fatal;
+    bool served; /* a connection came up once: checks that refuse to start only warn now */
 };
 
 /*
@@ -393,6 +396,8 @@ static void dc_drop(struct db_conn *dc, const char *why)
 {
     struct db_pool *pool = dc->pool;
     bool was_up = dc->state == DC_IDLE || dc->state == DC_BUSY;
+    if (dc->later)
+        event_del(dc->later); /* this drop is the one it would have made */
     if (dc->ev) {
         event_free(dc->ev);
         dc->ev = NULL;
@@ -477,14 +482,27 @@ static bool dc_send(struct db_conn *dc, struct db_job *job)
     return dc_watch(dc, f == 1 ? EV_READ | EV_WRITE : EV_READ);
 }
 
+static void dc_later_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct db_conn *dc = arg;
+    dc_drop(dc, dc->later_why); /* fails the job, which dc_send attached */
+}
+
+/*
+ * A send that fails drops the connection from the loop, not here: the
+ * caller of db_submit learns DB_SUBMITTED before the job's callback runs
+ * (which may free what the caller still holds, the request).
+ */
 static void dc_start_job(struct db_conn *dc, struct db_job *job)
 {
     dc->state = dc->state == DC_SETUP ? DC_SETUP : DC_BUSY;
     if (!dc_send(dc, job)) {
-        char why[256];
-        snprintf(why, sizeof(why), "send failed: %s", PQerrorMessage(dc->pg));
-        why[strcspn(why, "\n")] = '\0';
-        dc_drop(dc, why); /* fails the job, which dc_send attached */
+        snprintf(dc->later_why, sizeof(dc->later_why), "send failed: %s",
+                 PQerrorMessage(dc->pg));
+        dc->later_why[strcspn(dc->later_why, "\n")] = '\0';
+        event_active(dc->later, 0, 0);
     }
 }
 
@@ -712,9 +730,19 @@ static void setup_done(void *arg, const struct db_outcome *out)
                  "(%s); run `yanxiud migrate -c CONFIG`",
                  strcmp(set, functions_sha256) != 0 ? "another function set was applied"
                                                     : "a function was changed since migrate");
-        pool_fatal(pool, msg);
-        dc_drop(dc, "functions differ");
-        return;
+        if (!pool->served) {
+            pool_fatal(pool, msg);
+            dc_drop(dc, "functions differ");
+            return;
+        }
+        /* Running already: a migrate by a newer build, before this one is replaced. Refusing
+           now would end the requests in flight without a drain; say it and serve. */
+        log_error("db[%d]: the database's SQL functions are no longer the ones this yanxiud was "
+                  "built with (%s since it started): restart yanxiud with the build whose "
+                  "`yanxiud migrate` ran; serving on meanwhile",
+                  dc->index,
+                  strcmp(set, functions_sha256) != 0 ? "another function set was applied"
+                                                     : "a function was changed");
     }
     const char *unfit = PQgetvalue(out->results[2], 0, 1);
     if (unfit[0]) {
@@ -734,6 +762,7 @@ static void setup_done(void *arg, const struct db_outcome *out)
                  dc->index, version, pool->p.required_schema);
     dc->state = DC_IDLE;
     dc->backoff_ms = BACKOFF_MIN_MS;
+    pool->served = true;
     log_info("db[%d]: connected (%s, schema version %u)", dc->index,
              pool->p.name ? pool->p.name : "conninfo", version);
     if (pool_up(pool) == 1 && pool->p.on_ready)
@@ -876,7 +905,8 @@ struct db_pool *db_pool_new(struct event_base *base, const struct db_pool_params
         dc->ev_fd = -1;
         dc->backoff_ms = BACKOFF_MIN_MS;
         dc->timer = evtimer_new(base, dc_timer_cb, dc);
-        if (!dc->timer) {
+        dc->later = event_new(base, -1, 0, dc_later_cb, dc);
+        if (!dc->timer || !dc->later) {
             db_pool_free(pool);
             return NULL;
         }
@@ -897,6 +927,8 @@ void db_pool_free(struct db_pool *pool)
             dc_drop(dc, "shutting down");
         if (dc->timer)
             event_free(dc->timer);
+        if (dc->later)
+            event_free(dc->later);
     }
     fail_queue(pool, "the daemon is shutting down");
     free(pool->conns);

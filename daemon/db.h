@@ -113,7 +113,9 @@ enum db_submit {
 
 /*
  * Hands the job to the pool, which owns it from now on. On DB_QUEUE_FULL
- * and DB_DOWN the job is freed and the callback is NOT called.
+ * and DB_DOWN the job is freed and the callback is NOT called. On
+ * DB_SUBMITTED the callback runs later, from the event loop: never before
+ * db_submit has returned.
  */
 enum db_submit db_submit(struct db_pool *pool, struct db_job *job) YX_MUST_CHECK;
 

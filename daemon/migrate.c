@@ -5,7 +5,7 @@
  * Two kinds of SQL (README "Schema and migrations"):
  * - sql/migrations/NNN_name.sql: tables, indexes, policies, triggers, grants
  *   on tables, backfills, and a DROP FUNCTION when a signature changes. Each
- *   is applied once, in its own transaction, and recorded in
+ *   is applied once and recorded in
  *   schema_migrations with the SHA-256 of its text. A landed migration is
  *   never edited: migrate compares every recorded hash with the embedded
  *   file's and refuses to run, naming the file, when one differs. Rows
@@ -16,17 +16,21 @@
  *   and sql/functions/ make together.
  * - sql/functions/AREA.sql: only CREATE OR REPLACE FUNCTION and the grants
  *   of those functions, one live body per function. After the migrations,
- *   every run applies all of them in one transaction and records in
+ *   every run applies all of them and records in
  *   schema_functions the set's SHA-256 (computed at build time) and that of
  *   the catalog's functions as they then are (MIGRATE_CATALOG_SHA256_SQL).
  *   `yanxiud serve` refuses a database whose set is not its own, or whose
  *   catalog no longer matches what was recorded (a function replaced by hand).
  *
+ * A run is one transaction (the advisory lock aside): the hash checks, the
+ * early function pass, the pending migrations and the function set commit
+ * together or not at all.
+ *
  * Order on a fresh database: a policy or trigger refers to its function by
  * OID, so the function must exist when the migration creates it. The files
  * whose first line is "-- migrate: before the migrations" (the wall's
- * functions and the trigger functions) are therefore applied, in one
- * transaction, before any pending migration too. Their signatures use
+ * functions and the trigger functions) are therefore applied before any
+ * pending migration too. Their signatures use
  * built-in types only and their bodies are not checked against tables
  * (check_function_bodies off), so they can go first into an empty schema.
  * Every other function comes after all migrations: a migration never calls
@@ -99,40 +103,32 @@ static bool rollback(PGconn *pg)
     return false;
 }
 
+/* Applies one migration in the open transaction and records it. */
 static bool apply_one(PGconn *pg, const struct migration *m)
 {
     char file[128];
     snprintf(file, sizeof(file), "sql/migrations/%s.sql", m->name);
-    if (!exec_ok(pg, "BEGIN", "BEGIN"))
-        return false;
     if (!exec_file(pg, m->sql, file))
-        return rollback(pg);
+        return false;
     char version[16];
     snprintf(version, sizeof(version), "%u", m->version);
     const char *params[] = {version, m->name, m->sha256};
-    if (!exec_params_ok(pg,
-                        "INSERT INTO schema_migrations (version, name, sha256) VALUES ($1, $2, $3)",
-                        3, params, "recording the migration"))
-        return rollback(pg);
-    if (!exec_ok(pg, "COMMIT", "COMMIT"))
-        return false;
-    printf("applied %s\n", m->name);
-    return true;
+    return exec_params_ok(pg,
+                          "INSERT INTO schema_migrations (version, name, sha256) "
+                          "VALUES ($1, $2, $3)",
+                          3, params, "recording the migration");
 }
 
-/* The function files (all of them, or those marked `before`), in one transaction. */
+/* The function files (all of them, or those marked `before`), in the open transaction. */
 static bool apply_functions(PGconn *pg, bool before_only)
 {
-    if (!exec_ok(pg, "BEGIN", "BEGIN") ||
-        !exec_ok(pg, "SET LOCAL check_function_bodies = off", "SET check_function_bodies"))
-        return rollback(pg);
     for (unsigned i = 0; i < functions_count; i++) {
         if (before_only && !functions[i].before)
             continue;
         char file[128];
         snprintf(file, sizeof(file), "sql/functions/%s", functions[i].name);
         if (!exec_file(pg, functions[i].sql, file))
-            return rollback(pg);
+            return false;
     }
     if (!before_only) {
         const char *params[] = {functions_sha256};
@@ -141,9 +137,9 @@ static bool apply_functions(PGconn *pg, bool before_only)
                             "INSERT INTO schema_functions (sha256, catalog_sha256) "
                             "VALUES ($1, " MIGRATE_CATALOG_SHA256_SQL ")",
                             1, params, "recording the functions"))
-            return rollback(pg);
+            return false;
     }
-    return exec_ok(pg, "COMMIT", "COMMIT");
+    return true;
 }
 
 static const struct migration *find_migration(unsigned version)
@@ -225,9 +221,13 @@ bool migrate_run(const char *conninfo)
         PQfinish(pg);
         return false;
     }
+    /* One transaction from the lock on: a run that fails anywhere leaves the database as it
+       was. */
     bool ok =
         exec_ok(pg, "SET client_min_messages = warning", "SET") &&
         exec_ok(pg, "SELECT pg_advisory_lock(" MIGRATE_LOCK_KEY ")", "taking the migration lock") &&
+        exec_ok(pg, "BEGIN", "BEGIN") &&
+        exec_ok(pg, "SET LOCAL check_function_bodies = off", "SET check_function_bodies") &&
         exec_ok(pg,
                 "CREATE TABLE IF NOT EXISTS schema_migrations ("
                 " version integer PRIMARY KEY,"
@@ -247,22 +247,32 @@ bool migrate_run(const char *conninfo)
     if (ok && current > migrate_latest()) {
         printf("the database schema (version %u) is newer than this yanxiud (%u); nothing to do\n",
                current, migrate_latest());
+        ok = exec_ok(pg, "COMMIT", "COMMIT"); /* the hashes of rows landed before them */
         PQfinish(pg);
-        return true;
+        return ok;
     }
     if (ok && current < migrate_latest())
         ok = apply_functions(pg, true);
-    unsigned applied = 0;
+    unsigned applied = 0, first = 0;
     for (unsigned i = 0; ok && i < migrations_count; i++) {
         if (migrations[i].version <= current)
             continue;
+        if (!applied)
+            first = i;
         ok = apply_one(pg, &migrations[i]);
         applied += ok;
     }
-    ok = ok && apply_functions(pg, false);
-    if (ok)
+    ok = ok && apply_functions(pg, false) && exec_ok(pg, "COMMIT", "COMMIT");
+    if (ok) {
+        for (unsigned i = first; i < first + applied; i++)
+            printf("applied %s\n", migrations[i].name);
         printf("schema is current at version %u (%u applied now), functions %.12s\n",
                migrate_latest(), applied, functions_sha256);
+    } else {
+        rollback(pg);
+        fprintf(stderr, "yanxiud migrate: rolled back: the database is as it was before this "
+                        "run; fix what is said above and run yanxiud migrate again\n");
+    }
     PQfinish(pg);
     return ok;
 }

@@ -57,9 +57,8 @@ unsigned migrate_latest(void);
  * Connects with `conninfo`, takes an advisory lock so that two runs cannot
  * interleave, checks that no landed migration changed, applies every missing
  * migration and then the function set. Prints what it did on stdout, errors
- * on stderr. Returns false on any failure; a failed migration leaves the
- * database as it was before that migration, a failed function set as it was
- * before the set.
+ * on stderr. All in one transaction: returns false on any failure, and the
+ * database is then as it was before the run.
  */
 bool migrate_run(const char *conninfo) YX_MUST_CHECK;
 
