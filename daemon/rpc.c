@@ -240,10 +240,13 @@ enum rpc_status rpc_fail_violations(struct rpc_req *req, int code, const char *m
     return send_error(req, &err);
 }
 
-/* After vsnprintf wrote n characters into buf[cap]: a cut string ends
- * between characters, never inside one. */
-static void cut_utf8(char *buf, size_t cap, int n)
+/* vsnprintf into buf[cap]; a cut string ends between characters, never
+ * inside one. */
+static void format_cut(char *buf, size_t cap, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+static void format_cut(char *buf, size_t cap, const char *fmt, va_list ap)
 {
+    int n = vsnprintf(buf, cap, fmt, ap);
     if (n < (int)cap)
         return;
     size_t end = cap - 1; /* the kept bytes are buf[0..end) */
@@ -264,9 +267,8 @@ enum rpc_status rpc_fail(struct rpc_req *req, int code, const char *fmt, ...)
     char msg[1024];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(msg, sizeof(msg), fmt, ap);
+    format_cut(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    cut_utf8(msg, sizeof(msg), n);
     return rpc_fail_violations(req, code, msg, NULL, 0);
 }
 
@@ -351,9 +353,8 @@ void rpc_violation(struct rpc_violations *vs, const char *path, const char *fmt,
     char reason[512];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(reason, sizeof(reason), fmt, ap);
+    format_cut(reason, sizeof(reason), fmt, ap);
     va_end(ap);
-    cut_utf8(reason, sizeof(reason), n);
     fv->path = strdup(path);
     fv->reason = strdup(reason);
     if (!fv->path || !fv->reason) {
