@@ -118,6 +118,18 @@ END
 $$;
 
 -- ---- verify-ledger checks the roll-up too -------------------------------------
+-- A row of ledger_months or ledger_years as verify-ledger shows it; 'nothing'
+-- for no row (hours NULL).
+CREATE OR REPLACE FUNCTION ledger_totals_text(p_hours numeric, p_school numeric, p_ethics numeric,
+    p_centralized numeric, p_homeroom numeric, p_credit_hours numeric, p_credits numeric,
+    p_absences numeric)
+RETURNS text LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE WHEN p_hours IS NULL THEN 'nothing'
+                ELSE format('hours %s, school %s, ethics %s, centralized %s, homeroom %s, credit_hours %s, credits %s, absences %s',
+                            p_hours, p_school, p_ethics, p_centralized, p_homeroom, p_credit_hours,
+                            p_credits, p_absences) END
+$$;
+
 CREATE OR REPLACE FUNCTION ledger_differences()
 RETURNS TABLE (ledger text, key text, stored text, expected text) LANGUAGE sql STABLE AS $$
     SELECT 'ledger', concat_ws(' ', district_code, teacher_code, to_char(month, 'YYYY-MM'),
@@ -138,14 +150,10 @@ RETURNS TABLE (ledger text, key text, stored text, expected text) LANGUAGE sql S
     UNION ALL
     SELECT 'ledger_months', concat_ws(' ', district_code, teacher_code, to_char(month, 'YYYY-MM'),
                                       CASE WHEN approved THEN 'approved' ELSE 'pending' END),
-           CASE WHEN l.hours IS NULL THEN 'nothing'
-                ELSE format('hours %s, school %s, ethics %s, centralized %s, homeroom %s, credit_hours %s, credits %s, absences %s',
-                            l.hours, l.school_hours, l.ethics_hours, l.centralized_hours,
-                            l.homeroom_hours, l.credit_hours, l.credits, l.absences) END,
-           CASE WHEN e.hours IS NULL THEN 'nothing'
-                ELSE format('hours %s, school %s, ethics %s, centralized %s, homeroom %s, credit_hours %s, credits %s, absences %s',
-                            e.hours, e.school_hours, e.ethics_hours, e.centralized_hours,
-                            e.homeroom_hours, e.credit_hours, e.credits, e.absences) END
+           ledger_totals_text(l.hours, l.school_hours, l.ethics_hours, l.centralized_hours,
+                              l.homeroom_hours, l.credit_hours, l.credits, l.absences),
+           ledger_totals_text(e.hours, e.school_hours, e.ethics_hours, e.centralized_hours,
+                              e.homeroom_hours, e.credit_hours, e.credits, e.absences)
     FROM (SELECT * FROM ledger_months
           WHERE hours <> 0 OR credit_hours <> 0 OR credits <> 0 OR absences <> 0) l
     FULL JOIN ledger_months_expected e USING (district_code, teacher_code, month, approved)
@@ -156,14 +164,10 @@ RETURNS TABLE (ledger text, key text, stored text, expected text) LANGUAGE sql S
     UNION ALL
     SELECT 'ledger_years', concat_ws(' ', district_code, teacher_code, basis, year::text,
                                      CASE WHEN approved THEN 'approved' ELSE 'pending' END),
-           CASE WHEN l.hours IS NULL THEN 'nothing'
-                ELSE format('hours %s, school %s, ethics %s, centralized %s, homeroom %s, credit_hours %s, credits %s, absences %s',
-                            l.hours, l.school_hours, l.ethics_hours, l.centralized_hours,
-                            l.homeroom_hours, l.credit_hours, l.credits, l.absences) END,
-           CASE WHEN e.hours IS NULL THEN 'nothing'
-                ELSE format('hours %s, school %s, ethics %s, centralized %s, homeroom %s, credit_hours %s, credits %s, absences %s',
-                            e.hours, e.school_hours, e.ethics_hours, e.centralized_hours,
-                            e.homeroom_hours, e.credit_hours, e.credits, e.absences) END
+           ledger_totals_text(l.hours, l.school_hours, l.ethics_hours, l.centralized_hours,
+                              l.homeroom_hours, l.credit_hours, l.credits, l.absences),
+           ledger_totals_text(e.hours, e.school_hours, e.ethics_hours, e.centralized_hours,
+                              e.homeroom_hours, e.credit_hours, e.credits, e.absences)
     FROM (SELECT * FROM ledger_years
           WHERE hours <> 0 OR credit_hours <> 0 OR credits <> 0 OR absences <> 0) l
     FULL JOIN ledger_years_expected e USING (district_code, teacher_code, basis, year, approved)
@@ -175,6 +179,7 @@ RETURNS TABLE (ledger text, key text, stored text, expected text) LANGUAGE sql S
 $$;
 
 -- Each run sets the grants whole: what is not granted here is revoked.
-REVOKE ALL ON FUNCTION ledger_rows, ledger_add, ledger_apply FROM PUBLIC, yanxiu_app, yanxiud_login;
-GRANT EXECUTE ON FUNCTION ledger_rows, ledger_apply TO PUBLIC;
-GRANT EXECUTE ON FUNCTION ledger_rows, ledger_apply TO yanxiu_app;
+REVOKE ALL ON FUNCTION ledger_rows, ledger_add, ledger_apply, ledger_totals_text
+    FROM PUBLIC, yanxiu_app, yanxiud_login;
+GRANT EXECUTE ON FUNCTION ledger_rows, ledger_apply, ledger_totals_text TO PUBLIC;
+GRANT EXECUTE ON FUNCTION ledger_rows, ledger_apply, ledger_totals_text TO yanxiu_app;
