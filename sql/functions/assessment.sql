@@ -233,8 +233,7 @@ BEGIN
     -- SECURITY DEFINER: scores follow a teacher who moved units (the rows the
     -- old unit entered stay walled to it), as hours do; the caller's scope
     -- is checked here and every row below is of p_unit when it is given.
-    IF NOT yx_can_see_scope(p_district, p_unit)
-    THEN
+    IF NOT yx_can_see_scope(p_district, p_unit) THEN
         RAISE EXCEPTION 'the results of district % unit % are not yours to see', p_district,
             p_unit USING ERRCODE = 'YXPRM';
     END IF;

@@ -51,22 +51,28 @@ BEGIN
                       credits = l.credits + excluded.credits,
                       absences = l.absences + excluded.absences
         RETURNING 1),
+    -- a teacher's month (a report is of one month): the yearly roll-up adds the same sums
+    m AS (
+        SELECT r.district_code, x.teacher_code, r.month,
+               p_sign * sum(x.hours) AS hours,
+               p_sign * coalesce(sum(x.hours) FILTER (WHERE x.level = 'school'), 0) AS school_hours,
+               p_sign * coalesce(sum(x.hours) FILTER (WHERE x.category = 'ethics'), 0) AS ethics_hours,
+               p_sign * coalesce(sum(x.hours) FILTER (WHERE x.mode = 'centralized'
+                                                     AND x.level <> 'school'), 0) AS centralized_hours,
+               p_sign * coalesce(sum(x.hours) FILTER (WHERE x.category = 'homeroom'), 0) AS homeroom_hours,
+               p_sign * sum(x.credit_hours) AS credit_hours, p_sign * sum(x.credits) AS credits,
+               p_sign * coalesce(sum(x.absences) FILTER (WHERE x.mode = 'centralized'), 0) AS absences
+        FROM r, x
+        GROUP BY r.district_code, x.teacher_code, r.month
+        HAVING sum(x.hours) <> 0 OR sum(x.credits) <> 0 OR sum(x.absences) <> 0),
     per_month AS (
         INSERT INTO ledger_months AS l (district_code, teacher_code, month, approved, hours,
         school_hours, ethics_hours, centralized_hours, homeroom_hours, credit_hours, credits,
         absences)
-    SELECT r.district_code, x.teacher_code, r.month, p_approved,
-           p_sign * sum(x.hours),
-           p_sign * coalesce(sum(x.hours) FILTER (WHERE x.level = 'school'), 0),
-           p_sign * coalesce(sum(x.hours) FILTER (WHERE x.category = 'ethics'), 0),
-           p_sign * coalesce(sum(x.hours) FILTER (WHERE x.mode = 'centralized'
-                                                 AND x.level <> 'school'), 0),
-           p_sign * coalesce(sum(x.hours) FILTER (WHERE x.category = 'homeroom'), 0),
-           p_sign * sum(x.credit_hours), p_sign * sum(x.credits),
-           p_sign * coalesce(sum(x.absences) FILTER (WHERE x.mode = 'centralized'), 0)
-    FROM r, x
-    GROUP BY r.district_code, x.teacher_code, r.month
-    HAVING sum(x.hours) <> 0 OR sum(x.credits) <> 0 OR sum(x.absences) <> 0
+    SELECT m.district_code, m.teacher_code, m.month, p_approved, m.hours, m.school_hours,
+           m.ethics_hours, m.centralized_hours, m.homeroom_hours, m.credit_hours, m.credits,
+           m.absences
+    FROM m
     ORDER BY 1, 2, 3
     ON CONFLICT (district_code, teacher_code, month, approved)
     DO UPDATE SET hours = l.hours + excluded.hours, school_hours = l.school_hours + excluded.school_hours,
@@ -81,22 +87,13 @@ BEGIN
     INSERT INTO ledger_years AS l (district_code, teacher_code, basis, year, approved, hours,
         school_hours, ethics_hours, centralized_hours, homeroom_hours, credit_hours, credits,
         absences)
-    SELECT r.district_code, x.teacher_code, b.basis,
+    SELECT m.district_code, m.teacher_code, b.basis,
            CASE WHEN b.basis = 'school'
-                THEN extract(year FROM r.month)::int - (extract(month FROM r.month) < 9)::int
-                ELSE extract(year FROM r.month)::int END,
-           p_approved,
-           p_sign * sum(x.hours),
-           p_sign * coalesce(sum(x.hours) FILTER (WHERE x.level = 'school'), 0),
-           p_sign * coalesce(sum(x.hours) FILTER (WHERE x.category = 'ethics'), 0),
-           p_sign * coalesce(sum(x.hours) FILTER (WHERE x.mode = 'centralized'
-                                                 AND x.level <> 'school'), 0),
-           p_sign * coalesce(sum(x.hours) FILTER (WHERE x.category = 'homeroom'), 0),
-           p_sign * sum(x.credit_hours), p_sign * sum(x.credits),
-           p_sign * coalesce(sum(x.absences) FILTER (WHERE x.mode = 'centralized'), 0)
-    FROM r, x, (VALUES ('calendar'), ('school')) AS b(basis)
-    GROUP BY r.district_code, x.teacher_code, b.basis, r.month
-    HAVING sum(x.hours) <> 0 OR sum(x.credits) <> 0 OR sum(x.absences) <> 0
+                THEN extract(year FROM m.month)::int - (extract(month FROM m.month) < 9)::int
+                ELSE extract(year FROM m.month)::int END,
+           p_approved, m.hours, m.school_hours, m.ethics_hours, m.centralized_hours,
+           m.homeroom_hours, m.credit_hours, m.credits, m.absences
+    FROM m, (VALUES ('calendar'), ('school')) AS b(basis)
     ORDER BY 1, 3, 4, 2
     ON CONFLICT (district_code, basis, year, teacher_code, approved)
     DO UPDATE SET hours = l.hours + excluded.hours, school_hours = l.school_hours + excluded.school_hours,
