@@ -64,14 +64,10 @@ struct parse {
 static void problem(struct parse *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void problem(struct parse *st, const char *fmt, ...)
 {
-    char path[32], reason[400];
-    snprintf(path, sizeof(path), "line %d", st->lines.line);
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(reason, sizeof(reason), fmt, ap);
+    rpc_violation_vline(st->vs, st->lines.line, fmt, ap);
     va_end(ap);
-    check_utf8_repair(reason);
-    rpc_violation(st->vs, path, "%s", reason);
 }
 
 /* The comma-separated words as a PostgreSQL array literal; NULL when one is bad. */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "conn.h"
 #include "log.h"
 #include "peer.h"
@@ -217,6 +218,17 @@ enum rpc_status rpc_reply(struct rpc_req *req, Yanxiu__V1__Envelope *resp)
     return RPC_ANSWERED;
 }
 
+/* Answers err and ends the request with its code. */
+static enum rpc_status send_error(struct rpc_req *req, Yanxiu__V1__Error *err)
+{
+    Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
+    env.body_case = YANXIU__V1__ENVELOPE__BODY_ERROR;
+    env.error = err;
+    req_send(req, &env);
+    req_end(req, (int)err->code);
+    return RPC_ANSWERED;
+}
+
 enum rpc_status rpc_fail_violations(struct rpc_req *req, int code, const char *message,
                                     Yanxiu__V1__FieldViolation **v, size_t n)
 {
@@ -225,18 +237,16 @@ enum rpc_status rpc_fail_violations(struct rpc_req *req, int code, const char *m
     err.message = (char *)message;
     err.violations = v;
     err.n_violations = n;
-    Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
-    env.body_case = YANXIU__V1__ENVELOPE__BODY_ERROR;
-    env.error = &err;
-    req_send(req, &env);
-    req_end(req, code);
-    return RPC_ANSWERED;
+    return send_error(req, &err);
 }
 
-/* After vsnprintf wrote n characters into buf[cap]: a cut string ends
- * between characters, never inside one. */
-static void cut_utf8(char *buf, size_t cap, int n)
+/* vsnprintf into buf[cap]; a cut string ends between characters, never
+ * inside one. */
+static void format_cut(char *buf, size_t cap, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+static void format_cut(char *buf, size_t cap, const char *fmt, va_list ap)
 {
+    int n = vsnprintf(buf, cap, fmt, ap);
     if (n < (int)cap)
         return;
     size_t end = cap - 1; /* the kept bytes are buf[0..end) */
@@ -257,9 +267,8 @@ enum rpc_status rpc_fail(struct rpc_req *req, int code, const char *fmt, ...)
     char msg[1024];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(msg, sizeof(msg), fmt, ap);
+    format_cut(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    cut_utf8(msg, sizeof(msg), n);
     return rpc_fail_violations(req, code, msg, NULL, 0);
 }
 
@@ -289,12 +298,7 @@ static enum rpc_status fail_unknown(struct rpc_req *req, const struct db_outcome
     err.code = YANXIU__V1__CODE__UNAVAILABLE;
     err.message = msg;
     err.outcome_unknown = true;
-    Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
-    env.body_case = YANXIU__V1__ENVELOPE__BODY_ERROR;
-    env.error = &err;
-    req_send(req, &env);
-    req_end(req, err.code);
-    return RPC_ANSWERED;
+    return send_error(req, &err);
 }
 
 enum rpc_status rpc_fail_db(struct rpc_req *req, const struct db_outcome *out)
@@ -349,9 +353,8 @@ void rpc_violation(struct rpc_violations *vs, const char *path, const char *fmt,
     char reason[512];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(reason, sizeof(reason), fmt, ap);
+    format_cut(reason, sizeof(reason), fmt, ap);
     va_end(ap);
-    cut_utf8(reason, sizeof(reason), n);
     fv->path = strdup(path);
     fv->reason = strdup(reason);
     if (!fv->path || !fv->reason) {
@@ -361,6 +364,16 @@ void rpc_violation(struct rpc_violations *vs, const char *path, const char *fmt,
         return;
     }
     vs->v[vs->n++] = fv;
+}
+
+void rpc_violation_vline(struct rpc_violations *vs, int line, const char *fmt, va_list ap)
+{
+    char path[32] = "", reason[400];
+    if (line > 0)
+        snprintf(path, sizeof(path), "line %d", line);
+    vsnprintf(reason, sizeof(reason), fmt, ap);
+    check_utf8_repair(reason);
+    rpc_violation(vs, path, "%s", reason);
 }
 
 void rpc_violations_free(struct rpc_violations *vs)

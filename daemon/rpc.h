@@ -8,6 +8,7 @@
 #ifndef YANXIU_RPC_H
 #define YANXIU_RPC_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/queue.h>
@@ -33,6 +34,10 @@ struct rpc_violations;
 enum rpc_status { RPC_ANSWERED, RPC_PENDING };
 
 typedef enum rpc_status (*rpc_handler)(struct rpc_req *req) YX_MUST_CHECK;
+
+/* Every handler of daemon/methods.def (each defined in its daemon/rpc_<area>.c). */
+#define YX_METHOD(body, name, roles, fn) enum rpc_status fn(struct rpc_req *req) YX_MUST_CHECK;
+#include "methods.def"
 
 struct rpc_method {
     Yanxiu__V1__Envelope__BodyCase body; /* the request's oneof case */
@@ -190,6 +195,12 @@ void rpc_violation(struct rpc_violations *vs, const char *path, const char *fmt,
 /* Answers INVALID_ARGUMENT with the violations, then frees them (req->pending
  * with the request); ends the request: req is gone after the call. */
 enum rpc_status rpc_fail_with(struct rpc_req *req, struct rpc_violations *vs, const char *what);
+
+/* A violation of a text file the request carries, at "line N" (no path when
+ * line <= 0); the reason, which may quote the file, is cut at 400 bytes and
+ * repaired to valid UTF-8 (check_utf8_repair). */
+void rpc_violation_vline(struct rpc_violations *vs, int line, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 
 /* Frees collected violations without answering. */
 void rpc_violations_free(struct rpc_violations *vs);

@@ -10,9 +10,5 @@
 #include "rpc.h"
 
 void rpc_assess_register(void);
-enum rpc_status rpc_assess_scheme_set(struct rpc_req *req) YX_MUST_CHECK;
-enum rpc_status rpc_assess_scheme_list(struct rpc_req *req) YX_MUST_CHECK;
-enum rpc_status rpc_assess_scores_import(struct rpc_req *req) YX_MUST_CHECK;
-enum rpc_status rpc_assess_results(struct rpc_req *req) YX_MUST_CHECK;
 
 #endif

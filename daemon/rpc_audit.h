@@ -8,6 +8,5 @@
 #include "rpc.h"
 
 void rpc_audit_register(void);
-enum rpc_status rpc_audit_list(struct rpc_req *req) YX_MUST_CHECK;
 
 #endif

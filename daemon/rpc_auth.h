@@ -11,8 +11,5 @@
 void rpc_auth_register(void);
 /* The statements of the login pool (server.c): only its role may run them. */
 const struct db_stmt *rpc_auth_login_statements(size_t *n);
-enum rpc_status rpc_auth_login(struct rpc_req *req) YX_MUST_CHECK;
-enum rpc_status rpc_auth_logout(struct rpc_req *req) YX_MUST_CHECK;
-enum rpc_status rpc_auth_whoami(struct rpc_req *req) YX_MUST_CHECK;
 
 #endif

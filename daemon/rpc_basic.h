@@ -8,7 +8,5 @@
 #include "rpc.h"
 
 void rpc_basic_register(void);
-enum rpc_status rpc_basic_hello(struct rpc_req *req) YX_MUST_CHECK;
-enum rpc_status rpc_basic_ping(struct rpc_req *req) YX_MUST_CHECK;
 
 #endif

@@ -26,12 +26,4 @@ bool rpc_compliance_year_ok(struct rpc_req *req, uint32_t year);
 bool rpc_compliance_parse_reasons(const char *s, Yanxiu__V1__Reason ***out, size_t *n);
 void rpc_compliance_reasons_free(Yanxiu__V1__Reason **v, size_t n);
 
-enum rpc_status rpc_compliance_policy_get(struct rpc_req *req) YX_MUST_CHECK;
-enum rpc_status rpc_compliance_policy_set(struct rpc_req *req) YX_MUST_CHECK;
-enum rpc_status rpc_compliance_teachers(struct rpc_req *req) YX_MUST_CHECK;
-enum rpc_status rpc_compliance_units(struct rpc_req *req) YX_MUST_CHECK;
-enum rpc_status rpc_compliance_groups(struct rpc_req *req) YX_MUST_CHECK;
-enum rpc_status rpc_compliance_reporting_rates(struct rpc_req *req) YX_MUST_CHECK;
-enum rpc_status rpc_compliance_teacher_history(struct rpc_req *req) YX_MUST_CHECK;
-
 #endif

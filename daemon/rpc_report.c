@@ -162,6 +162,21 @@ static const char level_help[] =
 static const char mode_help[] = "use centralized 集中, remote 远程 or self 自修";
 static const char status_help[] = "use present 出席, late 迟到, excused 请假 or absent 无故缺席";
 
+/* An enumerated field: its codes and Chinese names, what it is, what to give. */
+struct kind {
+    const struct check_alias *names;
+    size_t n;
+    const char *what;
+    const char *help;
+};
+static const struct kind category_kind = {categories, NELEM(categories), "category (内容类别)",
+                                          category_help};
+static const struct kind form_kind = {forms, NELEM(forms), "form (形式)", form_help};
+static const struct kind level_kind = {levels, NELEM(levels), "level (级别)", level_help};
+static const struct kind mode_kind = {modes, NELEM(modes), "mode (方式)", mode_help};
+static const struct kind status_kind = {att_statuses, NELEM(att_statuses), "sign-in status (签到)",
+                                        status_help};
+
 /* ---- shared pieces ---------------------------------------------------------------- */
 
 /* Hours as sent: finite, > 0, a multiple of 0.5, bounded. */
@@ -177,6 +192,41 @@ static const char *hours_text(double h, char *buf, size_t cap)
         return NULL;
     snprintf(buf, cap, "%.1f", h);
     return buf;
+}
+
+/* The code of an enumerated field given by code or Chinese name; NULL, with a
+ * violation at `at`, when it is neither. */
+static const char *kind_code(struct rpc_violations *vs, const char *at, const struct kind *k,
+                             const char *s)
+{
+    const char *code = check_alias_code(k->names, k->n, s);
+    if (!code)
+        rpc_violation(vs, at, "unknown %s; %s", k->what, k->help);
+    return code;
+}
+
+/* Whether code is a teacher code; a violation at `at` when it is not. */
+static bool teacher_code_ok(struct rpc_violations *vs, const char *at, const char *code)
+{
+    bool ok = check_code(code);
+    if (!ok)
+        rpc_violation(vs, at, "the teacher code (教师编号) must be 1 to 32 letters, digits, _ or -");
+    return ok;
+}
+
+/* Whether date is a date in the report's month; a violation at `at` when not. */
+static bool date_in_month(struct rpc_violations *vs, const char *at, const char *date,
+                          const char *month)
+{
+    if (!check_date(date)) {
+        rpc_violation(vs, at, "not a date (YYYY-MM-DD)");
+        return false;
+    }
+    if (strncmp(date, month, 7) != 0) {
+        rpc_violation(vs, at, "%s is not in the report's month %s", date, month);
+        return false;
+    }
+    return true;
 }
 
 /* A value for the arrays: s when `ok`, else SQL NULL. */
@@ -224,6 +274,16 @@ static bool month_param(struct rpc_req *req, const char *month, char *buf, size_
     }
     snprintf(buf, cap, "%s-01", month);
     return true;
+}
+
+/* The report a request names: its district and unit, in the caller's scope,
+ * and its month ("YYYY-MM-01"); false after answering. */
+static bool report_key(struct rpc_req *req, const char *district_code, const char *unit_code,
+                       const char *month_given, const char **district, const char **unit,
+                       char month[16])
+{
+    return rpc_scope_district(req, district_code, district) &&
+           scope_unit(req, unit_code, true, unit) && month_param(req, month_given, month, 16);
 }
 
 static char *dup_or_empty(const char *s)
@@ -449,11 +509,7 @@ static void check_activity(struct rpc_violations *vs, const char *month, size_t 
         rpc_violation(vs, AT("ref"),
                       "the activity number (编号) is empty, longer than 32 "
                       "characters or not text");
-    bool date_ok = check_date(a->date) && strncmp(a->date, month, 7) == 0;
-    if (!check_date(a->date))
-        rpc_violation(vs, AT("date"), "not a date (YYYY-MM-DD)");
-    else if (!date_ok)
-        rpc_violation(vs, AT("date"), "%s is not in the report's month %s", a->date, month);
+    bool date_ok = date_in_month(vs, AT("date"), a->date, month);
     int start = 0, end = 0;
     bool start_ok = check_time(a->start, &start), end_ok = check_time(a->end, &end);
     if (!start_ok)
@@ -468,18 +524,10 @@ static void check_activity(struct rpc_violations *vs, const char *month, size_t 
     bool title_ok = check_text(a->title, 200, false);
     if (!title_ok)
         rpc_violation(vs, AT("title"), "the title (主题) is required, at most 200 characters");
-    const char *cat = check_alias_code(categories, NELEM(categories), a->category);
-    if (!cat)
-        rpc_violation(vs, AT("category"), "unknown category (内容类别); %s", category_help);
-    const char *form = check_alias_code(forms, NELEM(forms), a->form);
-    if (!form)
-        rpc_violation(vs, AT("form"), "unknown form (形式); %s", form_help);
-    const char *level = check_alias_code(levels, NELEM(levels), a->level);
-    if (!level)
-        rpc_violation(vs, AT("level"), "unknown level (级别); %s", level_help);
-    const char *mode = check_alias_code(modes, NELEM(modes), a->mode);
-    if (!mode)
-        rpc_violation(vs, AT("mode"), "unknown mode (方式); %s", mode_help);
+    const char *cat = kind_code(vs, AT("category"), &category_kind, a->category);
+    const char *form = kind_code(vs, AT("form"), &form_kind, a->form);
+    const char *level = kind_code(vs, AT("level"), &level_kind, a->level);
+    const char *mode = kind_code(vs, AT("mode"), &mode_kind, a->mode);
     bool place_ok = check_text(a->place, 100, true);
     if (!place_ok)
         rpc_violation(vs, AT("place"),
@@ -518,18 +566,13 @@ static void check_activity(struct rpc_violations *vs, const char *month, size_t 
     for (size_t j = 0; j < a->n_attendance; j++) {
         const Yanxiu__V1__Attendance *t = a->attendance[j];
 #define AT(field) (snprintf(p, sizeof(p), "activities[%zu].attendance[%zu]." field, i, j), p)
-        bool code_ok = check_code(t->teacher_code);
-        if (!code_ok)
-            rpc_violation(vs, AT("teacher_code"),
-                          "the teacher code (教师编号) must be 1 to 32 letters, digits, _ or -");
+        bool code_ok = teacher_code_ok(vs, AT("teacher_code"), t->teacher_code);
         bool name_ok = check_text(t->name, 50, true);
         if (!name_ok)
             rpc_violation(vs, AT("name"),
                           "the name (姓名) is longer than 50 characters or not "
                           "text");
-        const char *st = check_alias_code(att_statuses, NELEM(att_statuses), t->status);
-        if (!st)
-            rpc_violation(vs, AT("status"), "unknown sign-in status (签到); %s", status_help);
+        const char *st = kind_code(vs, AT("status"), &status_kind, t->status);
         bool credited = st && (strcmp(st, "present") == 0 || strcmp(st, "late") == 0);
         const char *h = NULL;
         if (t->hours != 0) {
@@ -569,29 +612,16 @@ static void check_external(struct rpc_violations *vs, const char *month, size_t 
 {
     char p[64], num[32], cred[32];
 #define AT(field) (snprintf(p, sizeof(p), "external[%zu]." field, k), p)
-    bool code_ok = check_code(e->teacher_code);
-    if (!code_ok)
-        rpc_violation(vs, AT("teacher_code"),
-                      "the teacher code (教师编号) must be 1 to 32 letters, digits, _ or -");
-    bool date_ok = check_date(e->date) && strncmp(e->date, month, 7) == 0;
-    if (!check_date(e->date))
-        rpc_violation(vs, AT("date"), "not a date (YYYY-MM-DD)");
-    else if (!date_ok)
-        rpc_violation(vs, AT("date"), "%s is not in the report's month %s", e->date, month);
+    bool code_ok = teacher_code_ok(vs, AT("teacher_code"), e->teacher_code);
+    bool date_ok = date_in_month(vs, AT("date"), e->date, month);
     bool title_ok = check_text(e->title, 200, false);
     if (!title_ok)
         rpc_violation(vs, AT("title"),
                       "the name of the training (名称) is required, at most 200 "
                       "characters");
-    const char *cat = check_alias_code(categories, NELEM(categories), e->category);
-    if (!cat)
-        rpc_violation(vs, AT("category"), "unknown category (内容类别); %s", category_help);
-    const char *level = check_alias_code(levels, NELEM(levels), e->level);
-    if (!level)
-        rpc_violation(vs, AT("level"), "unknown level (级别); %s", level_help);
-    const char *mode = check_alias_code(modes, NELEM(modes), e->mode);
-    if (!mode)
-        rpc_violation(vs, AT("mode"), "unknown mode (方式); %s", mode_help);
+    const char *cat = kind_code(vs, AT("category"), &category_kind, e->category);
+    const char *level = kind_code(vs, AT("level"), &level_kind, e->level);
+    const char *mode = kind_code(vs, AT("mode"), &mode_kind, e->mode);
     const char *h = hours_text(e->hours, num, sizeof(num));
     if (!h)
         rpc_violation(vs, AT("hours"), "hours (学时) must be more than 0 and a multiple of 0.5");
@@ -625,11 +655,8 @@ enum rpc_status rpc_report_submit(struct rpc_req *req)
 {
     const Yanxiu__V1__SubmitReportRequest *in = req->env->submit_report;
     const char *district, *unit;
-    if (!rpc_scope_district(req, in->district_code, &district) ||
-        !scope_unit(req, in->unit_code, true, &unit))
-        return RPC_ANSWERED;
     char month[16];
-    if (!month_param(req, in->month, month, sizeof(month)))
+    if (!report_key(req, in->district_code, in->unit_code, in->month, &district, &unit, month))
         return RPC_ANSWERED;
     size_t n_att = 0;
     for (size_t i = 0; i < in->n_activities; i++)
@@ -750,9 +777,7 @@ enum rpc_status rpc_report_review(struct rpc_req *req)
     const Yanxiu__V1__ReviewReportRequest *in = req->env->review_report;
     const char *district, *unit;
     char month[16];
-    if (!rpc_scope_district(req, in->district_code, &district) ||
-        !scope_unit(req, in->unit_code, true, &unit) ||
-        !month_param(req, in->month, month, sizeof(month)))
+    if (!report_key(req, in->district_code, in->unit_code, in->month, &district, &unit, month))
         return RPC_ANSWERED;
     static const char *const actions[] = {"approve", "return", "reopen", "void", NULL};
     bool known = false;
@@ -930,9 +955,7 @@ enum rpc_status rpc_report_show(struct rpc_req *req)
     const Yanxiu__V1__ShowReportRequest *in = req->env->show_report;
     const char *district, *unit;
     char month[16];
-    if (!rpc_scope_district(req, in->district_code, &district) ||
-        !scope_unit(req, in->unit_code, true, &unit) ||
-        !month_param(req, in->month, month, sizeof(month)))
+    if (!report_key(req, in->district_code, in->unit_code, in->month, &district, &unit, month))
         return RPC_ANSWERED;
     char version[16];
     snprintf(version, sizeof(version), "%u", in->version);

@@ -9,9 +9,5 @@
 #include "rpc.h"
 
 void rpc_report_register(void);
-enum rpc_status rpc_report_submit(struct rpc_req *req) YX_MUST_CHECK;
-enum rpc_status rpc_report_review(struct rpc_req *req) YX_MUST_CHECK;
-enum rpc_status rpc_report_list(struct rpc_req *req) YX_MUST_CHECK;
-enum rpc_status rpc_report_show(struct rpc_req *req) YX_MUST_CHECK;
 
 #endif

@@ -55,15 +55,10 @@ static void problem(struct parse *st, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void problem(struct parse *st, int line, const char *fmt, ...)
 {
-    char path[32] = "", reason[400];
-    if (line > 0)
-        snprintf(path, sizeof(path), "line %d", line);
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(reason, sizeof(reason), fmt, ap);
+    rpc_violation_vline(st->vs, line, fmt, ap);
     va_end(ap);
-    check_utf8_repair(reason);
-    rpc_violation(st->vs, path, "%s", reason);
 }
 
 /* A name of an item or a grade: text of 1 to NAME_MAX_CHARS characters. */

@@ -120,7 +120,7 @@ BEGIN
     -- SECURITY DEFINER: a teacher who moved units keeps the score row the old
     -- unit entered, which the new unit's school cannot see, so the upsert
     -- must cross the unit wall. The caller's scope is checked here instead.
-    IF NOT yx_can_see(p_district) OR (yx_role() = 'school' AND p_unit IS DISTINCT FROM yx_unit())
+    IF NOT yx_can_see_scope(p_district, p_unit)
        OR (yx_role() <> 'school' AND p_unit <> '') THEN
         RAISE EXCEPTION 'scores of district % unit % are not yours to enter', p_district, p_unit
             USING ERRCODE = 'YXPRM';
@@ -233,8 +233,7 @@ BEGIN
     -- SECURITY DEFINER: scores follow a teacher who moved units (the rows the
     -- old unit entered stay walled to it), as hours do; the caller's scope
     -- is checked here and every row below is of p_unit when it is given.
-    IF NOT yx_can_see(p_district) OR (yx_role() = 'school' AND p_unit IS DISTINCT FROM yx_unit())
-    THEN
+    IF NOT yx_can_see_scope(p_district, p_unit) THEN
         RAISE EXCEPTION 'the results of district % unit % are not yours to see', p_district,
             p_unit USING ERRCODE = 'YXPRM';
     END IF;

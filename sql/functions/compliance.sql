@@ -69,8 +69,7 @@ BEGIN
     -- 8 000, and joined them row by row: 7.8 s for one district of a province
     -- (tests/bench/province-views.sh). The wall is checked here instead, and
     -- every row below is of p_district (and of p_unit when given).
-    IF NOT yx_can_see(p_district) OR (yx_role() = 'school' AND p_unit IS DISTINCT FROM yx_unit())
-    THEN
+    IF NOT yx_can_see_scope(p_district, p_unit) THEN
         RAISE EXCEPTION 'the compliance of district % unit % is not yours to see', p_district,
             p_unit USING ERRCODE = 'YXPRM';
     END IF;

@@ -51,22 +51,28 @@ BEGIN
                       credits = l.credits + excluded.credits,
                       absences = l.absences + excluded.absences
         RETURNING 1),
+    -- a teacher's month (a report is of one month): the yearly roll-up adds the same sums
+    m AS (
+        SELECT r.district_code, x.teacher_code, r.month,
+               p_sign * sum(x.hours) AS hours,
+               p_sign * coalesce(sum(x.hours) FILTER (WHERE x.level = 'school'), 0) AS school_hours,
+               p_sign * coalesce(sum(x.hours) FILTER (WHERE x.category = 'ethics'), 0) AS ethics_hours,
+               p_sign * coalesce(sum(x.hours) FILTER (WHERE x.mode = 'centralized'
+                                                     AND x.level <> 'school'), 0) AS centralized_hours,
+               p_sign * coalesce(sum(x.hours) FILTER (WHERE x.category = 'homeroom'), 0) AS homeroom_hours,
+               p_sign * sum(x.credit_hours) AS credit_hours, p_sign * sum(x.credits) AS credits,
+               p_sign * coalesce(sum(x.absences) FILTER (WHERE x.mode = 'centralized'), 0) AS absences
+        FROM r, x
+        GROUP BY r.district_code, x.teacher_code, r.month
+        HAVING sum(x.hours) <> 0 OR sum(x.credits) <> 0 OR sum(x.absences) <> 0),
     per_month AS (
         INSERT INTO ledger_months AS l (district_code, teacher_code, month, approved, hours,
         school_hours, ethics_hours, centralized_hours, homeroom_hours, credit_hours, credits,
         absences)
-    SELECT r.district_code, x.teacher_code, r.month, p_approved,
-           p_sign * sum(x.hours),
-           p_sign * coalesce(sum(x.hours) FILTER (WHERE x.level = 'school'), 0),
-           p_sign * coalesce(sum(x.hours) FILTER (WHERE x.category = 'ethics'), 0),
-           p_sign * coalesce(sum(x.hours) FILTER (WHERE x.mode = 'centralized'
-                                                 AND x.level <> 'school'), 0),
-           p_sign * coalesce(sum(x.hours) FILTER (WHERE x.category = 'homeroom'), 0),
-           p_sign * sum(x.credit_hours), p_sign * sum(x.credits),
-           p_sign * coalesce(sum(x.absences) FILTER (WHERE x.mode = 'centralized'), 0)
-    FROM r, x
-    GROUP BY r.district_code, x.teacher_code, r.month
-    HAVING sum(x.hours) <> 0 OR sum(x.credits) <> 0 OR sum(x.absences) <> 0
+    SELECT m.district_code, m.teacher_code, m.month, p_approved, m.hours, m.school_hours,
+           m.ethics_hours, m.centralized_hours, m.homeroom_hours, m.credit_hours, m.credits,
+           m.absences
+    FROM m
     ORDER BY 1, 2, 3
     ON CONFLICT (district_code, teacher_code, month, approved)
     DO UPDATE SET hours = l.hours + excluded.hours, school_hours = l.school_hours + excluded.school_hours,
@@ -81,22 +87,13 @@ BEGIN
     INSERT INTO ledger_years AS l (district_code, teacher_code, basis, year, approved, hours,
         school_hours, ethics_hours, centralized_hours, homeroom_hours, credit_hours, credits,
         absences)
-    SELECT r.district_code, x.teacher_code, b.basis,
+    SELECT m.district_code, m.teacher_code, b.basis,
            CASE WHEN b.basis = 'school'
-                THEN extract(year FROM r.month)::int - (extract(month FROM r.month) < 9)::int
-                ELSE extract(year FROM r.month)::int END,
-           p_approved,
-           p_sign * sum(x.hours),
-           p_sign * coalesce(sum(x.hours) FILTER (WHERE x.level = 'school'), 0),
-           p_sign * coalesce(sum(x.hours) FILTER (WHERE x.category = 'ethics'), 0),
-           p_sign * coalesce(sum(x.hours) FILTER (WHERE x.mode = 'centralized'
-                                                 AND x.level <> 'school'), 0),
-           p_sign * coalesce(sum(x.hours) FILTER (WHERE x.category = 'homeroom'), 0),
-           p_sign * sum(x.credit_hours), p_sign * sum(x.credits),
-           p_sign * coalesce(sum(x.absences) FILTER (WHERE x.mode = 'centralized'), 0)
-    FROM r, x, (VALUES ('calendar'), ('school')) AS b(basis)
-    GROUP BY r.district_code, x.teacher_code, b.basis, r.month
-    HAVING sum(x.hours) <> 0 OR sum(x.credits) <> 0 OR sum(x.absences) <> 0
+                THEN extract(year FROM m.month)::int - (extract(month FROM m.month) < 9)::int
+                ELSE extract(year FROM m.month)::int END,
+           p_approved, m.hours, m.school_hours, m.ethics_hours, m.centralized_hours,
+           m.homeroom_hours, m.credit_hours, m.credits, m.absences
+    FROM m, (VALUES ('calendar'), ('school')) AS b(basis)
     ORDER BY 1, 3, 4, 2
     ON CONFLICT (district_code, basis, year, teacher_code, approved)
     DO UPDATE SET hours = l.hours + excluded.hours, school_hours = l.school_hours + excluded.school_hours,
@@ -118,6 +115,18 @@ END
 $$;
 
 -- ---- verify-ledger checks the roll-up too -------------------------------------
+-- A row of ledger_months or ledger_years as verify-ledger shows it; 'nothing'
+-- for no row (hours NULL).
+CREATE OR REPLACE FUNCTION ledger_totals_text(p_hours numeric, p_school numeric, p_ethics numeric,
+    p_centralized numeric, p_homeroom numeric, p_credit_hours numeric, p_credits numeric,
+    p_absences numeric)
+RETURNS text LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE WHEN p_hours IS NULL THEN 'nothing'
+                ELSE format('hours %s, school %s, ethics %s, centralized %s, homeroom %s, credit_hours %s, credits %s, absences %s',
+                            p_hours, p_school, p_ethics, p_centralized, p_homeroom, p_credit_hours,
+                            p_credits, p_absences) END
+$$;
+
 CREATE OR REPLACE FUNCTION ledger_differences()
 RETURNS TABLE (ledger text, key text, stored text, expected text) LANGUAGE sql STABLE AS $$
     SELECT 'ledger', concat_ws(' ', district_code, teacher_code, to_char(month, 'YYYY-MM'),
@@ -138,14 +147,10 @@ RETURNS TABLE (ledger text, key text, stored text, expected text) LANGUAGE sql S
     UNION ALL
     SELECT 'ledger_months', concat_ws(' ', district_code, teacher_code, to_char(month, 'YYYY-MM'),
                                       CASE WHEN approved THEN 'approved' ELSE 'pending' END),
-           CASE WHEN l.hours IS NULL THEN 'nothing'
-                ELSE format('hours %s, school %s, ethics %s, centralized %s, homeroom %s, credit_hours %s, credits %s, absences %s',
-                            l.hours, l.school_hours, l.ethics_hours, l.centralized_hours,
-                            l.homeroom_hours, l.credit_hours, l.credits, l.absences) END,
-           CASE WHEN e.hours IS NULL THEN 'nothing'
-                ELSE format('hours %s, school %s, ethics %s, centralized %s, homeroom %s, credit_hours %s, credits %s, absences %s',
-                            e.hours, e.school_hours, e.ethics_hours, e.centralized_hours,
-                            e.homeroom_hours, e.credit_hours, e.credits, e.absences) END
+           ledger_totals_text(l.hours, l.school_hours, l.ethics_hours, l.centralized_hours,
+                              l.homeroom_hours, l.credit_hours, l.credits, l.absences),
+           ledger_totals_text(e.hours, e.school_hours, e.ethics_hours, e.centralized_hours,
+                              e.homeroom_hours, e.credit_hours, e.credits, e.absences)
     FROM (SELECT * FROM ledger_months
           WHERE hours <> 0 OR credit_hours <> 0 OR credits <> 0 OR absences <> 0) l
     FULL JOIN ledger_months_expected e USING (district_code, teacher_code, month, approved)
@@ -156,14 +161,10 @@ RETURNS TABLE (ledger text, key text, stored text, expected text) LANGUAGE sql S
     UNION ALL
     SELECT 'ledger_years', concat_ws(' ', district_code, teacher_code, basis, year::text,
                                      CASE WHEN approved THEN 'approved' ELSE 'pending' END),
-           CASE WHEN l.hours IS NULL THEN 'nothing'
-                ELSE format('hours %s, school %s, ethics %s, centralized %s, homeroom %s, credit_hours %s, credits %s, absences %s',
-                            l.hours, l.school_hours, l.ethics_hours, l.centralized_hours,
-                            l.homeroom_hours, l.credit_hours, l.credits, l.absences) END,
-           CASE WHEN e.hours IS NULL THEN 'nothing'
-                ELSE format('hours %s, school %s, ethics %s, centralized %s, homeroom %s, credit_hours %s, credits %s, absences %s',
-                            e.hours, e.school_hours, e.ethics_hours, e.centralized_hours,
-                            e.homeroom_hours, e.credit_hours, e.credits, e.absences) END
+           ledger_totals_text(l.hours, l.school_hours, l.ethics_hours, l.centralized_hours,
+                              l.homeroom_hours, l.credit_hours, l.credits, l.absences),
+           ledger_totals_text(e.hours, e.school_hours, e.ethics_hours, e.centralized_hours,
+                              e.homeroom_hours, e.credit_hours, e.credits, e.absences)
     FROM (SELECT * FROM ledger_years
           WHERE hours <> 0 OR credit_hours <> 0 OR credits <> 0 OR absences <> 0) l
     FULL JOIN ledger_years_expected e USING (district_code, teacher_code, basis, year, approved)
@@ -175,6 +176,7 @@ RETURNS TABLE (ledger text, key text, stored text, expected text) LANGUAGE sql S
 $$;
 
 -- Each run sets the grants whole: what is not granted here is revoked.
-REVOKE ALL ON FUNCTION ledger_rows, ledger_add, ledger_apply FROM PUBLIC, yanxiu_app, yanxiud_login;
-GRANT EXECUTE ON FUNCTION ledger_rows, ledger_apply TO PUBLIC;
-GRANT EXECUTE ON FUNCTION ledger_rows, ledger_apply TO yanxiu_app;
+REVOKE ALL ON FUNCTION ledger_rows, ledger_add, ledger_apply, ledger_totals_text
+    FROM PUBLIC, yanxiu_app, yanxiud_login;
+GRANT EXECUTE ON FUNCTION ledger_rows, ledger_apply, ledger_totals_text TO PUBLIC;
+GRANT EXECUTE ON FUNCTION ledger_rows, ledger_apply, ledger_totals_text TO yanxiu_app;

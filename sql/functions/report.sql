@@ -156,16 +156,14 @@ BEGIN
         RETURN;
     END IF;
 
-    IF r.status = 'approved' THEN
-        RAISE EXCEPTION 'the report of % for % was approved by % on %; it is locked. Ask the district to reopen it (yanxiu report reopen) before resubmitting',
-            p_unit, to_char(p_month, 'YYYY-MM'), r.status_by,
-            to_char(r.status_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI')
-            USING ERRCODE = 'YXPRE';
-    END IF;
-    IF r.status = 'voided' THEN
-        RAISE EXCEPTION 'the report of % for % was voided (不予认定学分) by % on %; it takes no new version unless the district reopens it',
-            p_unit, to_char(p_month, 'YYYY-MM'), r.status_by,
-            to_char(r.status_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI')
+    IF r.status IN ('approved', 'voided') THEN
+        RAISE EXCEPTION 'the report of % for % was % by % on %; %',
+            p_unit, to_char(p_month, 'YYYY-MM'),
+            CASE r.status WHEN 'approved' THEN 'approved' ELSE 'voided (不予认定学分)' END,
+            r.status_by, to_char(r.status_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI'),
+            CASE r.status
+                WHEN 'approved' THEN 'it is locked. Ask the district to reopen it (yanxiu report reopen) before resubmitting'
+                ELSE 'it takes no new version unless the district reopens it' END
             USING ERRCODE = 'YXPRE';
     END IF;
 

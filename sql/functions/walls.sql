@@ -52,6 +52,14 @@ BEGIN
 END
 $$;
 
+-- The scope of a call: district d visible to the caller and, for a school
+-- account, u its own unit. Never NULL.
+CREATE OR REPLACE FUNCTION yx_can_see_scope(d text, u text) RETURNS boolean LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN yx_can_see(d) AND NOT (yx_role() = 'school' AND u IS DISTINCT FROM yx_unit());
+END
+$$;
+
 -- A row of unit u of district d is visible to the district (and admin), and
 -- to a school account of that very unit.
 CREATE OR REPLACE FUNCTION yx_can_see_unit(d text, u text) RETURNS boolean LANGUAGE plpgsql STABLE AS $$
@@ -87,7 +95,8 @@ $$;
 
 -- Each run sets the grants whole: what is not granted here is revoked.
 REVOKE ALL ON FUNCTION yx_caller, yx_role, yx_district, yx_unit, yx_user, yx_can_see,
-    yx_can_see_unit, yx_wall_district, yx_wall_unit FROM PUBLIC, yanxiu_app, yanxiud_login;
-GRANT EXECUTE ON FUNCTION yx_can_see, yx_can_see_unit TO PUBLIC;
+    yx_can_see_scope, yx_can_see_unit, yx_wall_district, yx_wall_unit
+    FROM PUBLIC, yanxiu_app, yanxiud_login;
+GRANT EXECUTE ON FUNCTION yx_can_see, yx_can_see_scope, yx_can_see_unit TO PUBLIC;
 GRANT EXECUTE ON FUNCTION yx_caller, yx_role, yx_district, yx_unit, yx_user, yx_can_see,
-    yx_can_see_unit, yx_wall_district, yx_wall_unit TO yanxiu_app;
+    yx_can_see_scope, yx_can_see_unit, yx_wall_district, yx_wall_unit TO yanxiu_app;
