@@ -76,12 +76,13 @@ struct rpc_req {
 TAILQ_HEAD(rpc_req_list, rpc_req);
 
 /*
- * Log lines about a request (as pgbouncer's slog_*): "request conn=C id=I
- * method=M" and the message, which starts with its own separator (": why"
+ * Log lines about a request (as pgbouncer's slog_*): "request conn=C
+ * peer=ADDR user=U id=I method=M" (user "-" before a session) and the message, which starts with its own separator (": why"
  * or " code=..."). The level is tested before anything is formatted.
  */
 #define rpc_log(lvl, req, fmt, ...)                                                                \
-    log_at((lvl), "request conn=%llu id=%llu method=%s" fmt, (req)->conn_id,                       \
+    log_at((lvl), "request conn=%llu peer=%s user=%s id=%llu method=%s" fmt, (req)->conn_id,       \
+           (req)->peer, (req)->has_session ? (req)->session.user : "-",                           \
            (unsigned long long)(req)->id, (req)->method ? (req)->method->name : "?",               \
            ##__VA_ARGS__)
 #define rpc_log_error(req, ...) rpc_log(LOG_ERROR, req, __VA_ARGS__)
