@@ -87,6 +87,12 @@ static const struct csvin_column teacher_cols[TEACHER_NCOLS] = {
 
 /* --- options -------------------------------------------------------------------------- */
 
+/* The usage text of import_options' options. */
+#define IMPORT_OPTIONS_TEXT                                                                        \
+    "  --encoding ENCODING  " CSVIN_ENCODING_CHOICES " (default auto: UTF-8 with or\n"             \
+    "                       without BOM, else GB18030 as Excel saves on Chinese Windows)\n"        \
+    "  --district CODE      the district (6 digits); an admin must give it\n"
+
 /* Options of both imports. */
 struct import_opts {
     enum csvin_encoding enc;
@@ -146,11 +152,7 @@ const char cmd_units_import_usage[] =
     "      this file or imported before); empty for the other kinds\n"
     "  opened, 开办日期: YYYY-MM-DD (2019/9/1 is read too); empty: open since ever\n"
     "  closed, 撤并日期: YYYY-MM-DD; empty: still open\n"
-    "\n"
-    "  --encoding ENCODING  " CSVIN_ENCODING_CHOICES " (default auto: UTF-8 with or\n"
-    "                       without BOM, else GB18030 as Excel saves on Chinese Windows)\n"
-    "  --district CODE      the district (6 digits); an admin must give it\n"
-    "\n"
+    "\n" IMPORT_OPTIONS_TEXT "\n"
     "Example:\n"
     "  $ cat schools.csv\n"
     "  学校代码,学校名称,类型,所属中心校\n"
@@ -252,11 +254,7 @@ const char cmd_roster_import_usage[] =
     "  status, 状态: active 在职, exempt 免训 or left 离职; empty: active\n"
     "The three flags take yes/no, 是/否, 1/0 or true/false; empty is no. Any other\n"
     "value is listed with its line and column, and nothing is sent.\n"
-    "\n"
-    "  --encoding ENCODING  " CSVIN_ENCODING_CHOICES " (default auto: UTF-8 with or\n"
-    "                       without BOM, else GB18030 as Excel saves on Chinese Windows)\n"
-    "  --district CODE      the district (6 digits); an admin must give it\n"
-    "\n"
+    "\n" IMPORT_OPTIONS_TEXT "\n"
     "Example:\n"
     "  $ cat teachers.csv\n"
     "  教师编号,姓名,学校代码,学科,教研组,班主任,骨干教师,新任教师,状态\n"
