@@ -382,6 +382,20 @@ bool cli_no_operands(const struct cli *cli, int argc, char **argv)
     return false;
 }
 
+const char *cli_one_operand(const struct cli *cli, int argc, char **argv, const char *what,
+                            const char *one)
+{
+    if (optind >= argc) {
+        (void)cli_usage_error(cli, "%s is missing", what);
+        return NULL;
+    }
+    if (optind + 1 < argc) {
+        (void)cli_usage_error(cli, "unexpected argument '%s' (give one %s)", argv[optind + 1], one);
+        return NULL;
+    }
+    return argv[optind];
+}
+
 /* Parses a whole number in [min, max] given to `option`. False after saying why. */
 bool cli_parse_long(const struct cli *cli, const char *option, const char *arg, long min, long max,
                     long *out)

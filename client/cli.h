@@ -91,6 +91,12 @@ int cli_usage_error(const struct cli *cli, const char *fmt, ...)
 /* False (after saying so) when operands are left over after the options. */
 bool cli_no_operands(const struct cli *cli, int argc, char **argv) YX_MUST_CHECK;
 
+/* The one operand left after the options; NULL after saying what is wrong: "WHAT is missing"
+   (what: "FILE (the policy file to store)"), or "unexpected argument 'X' (give one ONE)"
+   (one: "FILE"). */
+const char *cli_one_operand(const struct cli *cli, int argc, char **argv, const char *what,
+                            const char *one) YX_MUST_CHECK;
+
 /* Parses a whole number in [min, max] given to `option`. False after saying why. */
 bool cli_parse_long(const struct cli *cli, const char *option, const char *arg, long min, long max,
                     long *out) YX_MUST_CHECK;

@@ -104,58 +104,44 @@ static void print_scheme_line(const Yanxiu__V1__Scheme *s)
     putchar('\n');
 }
 
-int cmd_assessment_scheme_set(struct cli *cli, int argc, char **argv)
+/* Parses the options of scheme set and show ([--district CODE]) into c and their one operand
+   (cli_one_operand's what and one): the operand, or NULL after saying what is wrong. */
+static const char *scheme_operand(struct cli *cli, int argc, char **argv, struct view_common *c,
+                                  const char *what, const char *one)
 {
     static const struct option opts[] = {
         {"district", required_argument, NULL, VIEW_OPT_DISTRICT},
         {0},
     };
-    struct view_common c = {.district = "", .as_of = ""};
-    int opt;
-    while ((opt = cli_getopt(cli, argc, argv, opts)) != -1)
-        if (view_common_option(cli, opt, &c) != VIEW_OPT_TAKEN)
-            return CLI_USAGE;
-    if (optind >= argc)
-        return cli_usage_error(cli, "FILE (the scheme file to store) is missing");
-    if (optind + 1 < argc)
-        return cli_usage_error(cli, "unexpected argument '%s' (give one FILE)", argv[optind + 1]);
-    const char *path = argv[optind];
+    *c = (struct view_common){.district = "", .as_of = ""};
+    if (view_common_options(cli, argc, argv, opts, c) != CLI_OK)
+        return NULL;
+    return cli_one_operand(cli, argc, argv, what, one);
+}
+
+int cmd_assessment_scheme_set(struct cli *cli, int argc, char **argv)
+{
+    struct view_common c;
+    const char *path =
+        scheme_operand(cli, argc, argv, &c, "FILE (the scheme file to store)", "FILE");
+    if (!path)
+        return CLI_USAGE;
     char *text;
-    int rc = view_read_text(path, MAX_SCHEME_BYTES, "scheme", &text);
+    int rc = view_read_text_session(cli, c.district, path, MAX_SCHEME_BYTES, "scheme", &text);
     if (rc != CLI_OK)
         return rc;
-    rc = view_open_session(cli, c.district);
-    if (rc != CLI_OK) {
-        free(text);
-        return rc;
-    }
     Yanxiu__V1__SetSchemeRequest in = YANXIU__V1__SET_SCHEME_REQUEST__INIT;
     in.district_code = (char *)c.district;
     in.ini = text;
     Yanxiu__V1__Envelope req = YANXIU__V1__ENVELOPE__INIT;
     req.body_case = YANXIU__V1__ENVELOPE__BODY_SET_SCHEME;
     req.set_scheme = &in;
-    struct yxc_error err;
-    uint64_t id;
-    Yanxiu__V1__Envelope *resp = NULL;
-    bool sent = yxc_send(cli->conn, &req, &id, &err) && yxc_await(cli->conn, id, &resp, &err);
+    Yanxiu__V1__Envelope *resp;
+    rc = view_send_text(cli, path, &req, YANXIU__V1__ENVELOPE__BODY_SCHEME_LIST, "", &resp);
     free(text);
-    if (!sent)
-        return cli_report(cli, &err);
-    if (resp->body_case == YANXIU__V1__ENVELOPE__BODY_ERROR && resp->error->n_violations > 0) {
-        const Yanxiu__V1__Error *e = resp->error;
-        for (size_t i = 0; i < e->n_violations; i++)
-            view_print_line_violation(path, e->violations[i]);
-        fprintf(stderr, "yanxiu: %s: %s\n", path, e->message);
-        yxc_free(resp);
-        return CLI_FAILED;
-    }
-    if (!yxc_check(resp, &err)) {
-        yxc_free(resp);
-        return cli_report(cli, &err);
-    }
-    if (resp->body_case != YANXIU__V1__ENVELOPE__BODY_SCHEME_LIST ||
-        resp->scheme_list->n_schemes != 1) {
+    if (rc != CLI_OK)
+        return rc;
+    if (resp->scheme_list->n_schemes != 1) {
         fprintf(stderr, "yanxiu: the server at %s answered with %s\n", cli->peer,
                 yxc_body_name(resp->body_case));
         yxc_free(resp);
@@ -208,10 +194,8 @@ int cmd_assessment_scheme_list(struct cli *cli, int argc, char **argv)
     static const struct option opts[] = {VIEW_OUTPUT_OPTIONS, {0}};
     struct view_common c = {.format = OUT_TABLE, .district = "", .as_of = ""};
     view_short_output_option(argc, argv);
-    int opt;
-    while ((opt = cli_getopt(cli, argc, argv, opts)) != -1)
-        if (view_common_option(cli, opt, &c) != VIEW_OPT_TAKEN)
-            return CLI_USAGE;
+    if (view_common_options(cli, argc, argv, opts, &c) != CLI_OK)
+        return CLI_USAGE;
     if (!cli_no_operands(cli, argc, argv))
         return CLI_USAGE;
     int rc = view_common_check(cli, &c);
@@ -282,21 +266,12 @@ int cmd_assessment_scheme_list(struct cli *cli, int argc, char **argv)
 
 int cmd_assessment_scheme_show(struct cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"district", required_argument, NULL, VIEW_OPT_DISTRICT},
-        {0},
-    };
-    struct view_common c = {.district = "", .as_of = ""};
-    int opt;
-    while ((opt = cli_getopt(cli, argc, argv, opts)) != -1)
-        if (view_common_option(cli, opt, &c) != VIEW_OPT_TAKEN)
-            return CLI_USAGE;
-    if (optind >= argc)
-        return cli_usage_error(cli, "NAME (the scheme to show) is missing");
-    if (optind + 1 < argc)
-        return cli_usage_error(cli, "unexpected argument '%s' (give one NAME)", argv[optind + 1]);
+    struct view_common c;
+    const char *name = scheme_operand(cli, argc, argv, &c, "NAME (the scheme to show)", "NAME");
+    if (!name)
+        return CLI_USAGE;
     Yanxiu__V1__Envelope *resp;
-    int rc = list_schemes(cli, c.district, argv[optind], &resp);
+    int rc = list_schemes(cli, c.district, name, &resp);
     if (rc != CLI_OK)
         return rc;
     if (resp->scheme_list->n_schemes != 1) {
@@ -305,11 +280,7 @@ int cmd_assessment_scheme_show(struct cli *cli, int argc, char **argv)
         yxc_free(resp);
         return CLI_FAILED;
     }
-    const char *ini = resp->scheme_list->schemes[0]->ini;
-    size_t len = strlen(ini);
-    fputs(ini, stdout);
-    if (len > 0 && ini[len - 1] != '\n')
-        putchar('\n');
+    view_print_text(resp->scheme_list->schemes[0]->ini);
     yxc_free(resp);
     return CLI_OK;
 }
@@ -691,19 +662,17 @@ int cmd_assessment_scores_import(struct cli *cli, int argc, char **argv)
                 return CLI_USAGE;
             break;
         case OPT_ENCODING:
-            if (!csvin_parse_encoding(optarg, &enc))
-                return cli_usage_error(cli, "--encoding '%s': expected " CSVIN_ENCODING_CHOICES,
-                                       optarg);
+            if (!import_encoding_arg(cli, optarg, &enc))
+                return CLI_USAGE;
             break;
         default:
             if (view_common_option(cli, opt, &c) != VIEW_OPT_TAKEN)
                 return CLI_USAGE;
         }
     }
-    if (optind >= argc)
-        return cli_usage_error(cli, "FILE (the scores to import) is missing");
-    if (optind + 1 < argc)
-        return cli_usage_error(cli, "unexpected argument '%s' (give one FILE)", argv[optind + 1]);
+    const char *path = cli_one_operand(cli, argc, argv, "FILE (the scores to import)", "FILE");
+    if (!path)
+        return CLI_USAGE;
     if (!year)
         return cli_usage_error(cli, "--year YYYY is missing: which year are the scores for?");
 
@@ -715,7 +684,7 @@ int cmd_assessment_scores_import(struct cli *cli, int argc, char **argv)
         return rc;
     size_t ncols = SC_NFIXED + sch->n_items;
     struct csvin_column *cols = calloc(ncols, sizeof(*cols));
-    struct import_file f = {.path = argv[optind], .cols = cols, .ncols = ncols, .list = "scores"};
+    struct import_file f = {.path = path, .cols = cols, .ncols = ncols, .list = "scores"};
     Yanxiu__V1__ItemScore *scores = NULL, **ptrs = NULL;
     struct score_cell *cells = NULL;
     if (!cols) {

@@ -44,12 +44,8 @@ int cmd_policy_show(struct cli *cli, int argc, char **argv)
         {0},
     };
     struct view_common c = {.district = "", .as_of = ""};
-    int opt;
-    while ((opt = cli_getopt(cli, argc, argv, opts)) != -1) {
-        if (view_common_option(cli, opt, &c) != VIEW_OPT_TAKEN)
-            return CLI_USAGE;
-    }
-    if (!cli_no_operands(cli, argc, argv))
+    if (view_common_options(cli, argc, argv, opts, &c) != CLI_OK ||
+        !cli_no_operands(cli, argc, argv))
         return CLI_USAGE;
     int rc = view_open_session(cli, c.district);
     if (rc != CLI_OK)
@@ -64,11 +60,7 @@ int cmd_policy_show(struct cli *cli, int argc, char **argv)
     rc = view_call(cli, &req, YANXIU__V1__ENVELOPE__BODY_POLICY, &resp);
     if (rc != CLI_OK)
         return rc;
-    const char *ini = resp->policy->ini;
-    size_t len = strlen(ini);
-    fputs(ini, stdout);
-    if (len > 0 && ini[len - 1] != '\n')
-        putchar('\n');
+    view_print_text(resp->policy->ini);
     yxc_free(resp);
     return CLI_OK;
 }
@@ -123,20 +115,13 @@ int cmd_policy_set(struct cli *cli, int argc, char **argv)
             return CLI_USAGE;
         }
     }
-    if (optind >= argc)
-        return cli_usage_error(cli, "FILE (the policy file to store) is missing");
-    if (optind + 1 < argc)
-        return cli_usage_error(cli, "unexpected argument '%s' (give one FILE)", argv[optind + 1]);
-    const char *path = argv[optind];
+    const char *path = cli_one_operand(cli, argc, argv, "FILE (the policy file to store)", "FILE");
+    if (!path)
+        return CLI_USAGE;
     char *text;
-    int rc = view_read_text(path, MAX_POLICY_BYTES, "policy", &text);
+    int rc = view_read_text_session(cli, c.district, path, MAX_POLICY_BYTES, "policy", &text);
     if (rc != CLI_OK)
         return rc;
-    rc = view_open_session(cli, c.district);
-    if (rc != CLI_OK) {
-        free(text);
-        return rc;
-    }
 
     Yanxiu__V1__SetPolicyRequest in = YANXIU__V1__SET_POLICY_REQUEST__INIT;
     in.district_code = (char *)c.district;
@@ -145,32 +130,12 @@ int cmd_policy_set(struct cli *cli, int argc, char **argv)
     Yanxiu__V1__Envelope req = YANXIU__V1__ENVELOPE__INIT;
     req.body_case = YANXIU__V1__ENVELOPE__BODY_SET_POLICY;
     req.set_policy = &in;
-    struct yxc_error err;
-    uint64_t id;
-    Yanxiu__V1__Envelope *resp = NULL;
-    if (!yxc_send(cli->conn, &req, &id, &err) || !yxc_await(cli->conn, id, &resp, &err)) {
-        free(text);
-        return cli_report(cli, &err);
-    }
+    Yanxiu__V1__Envelope *resp;
+    rc = view_send_text(cli, path, &req, YANXIU__V1__ENVELOPE__BODY_POLICY, "; nothing was stored",
+                        &resp);
     free(text);
-    if (resp->body_case == YANXIU__V1__ENVELOPE__BODY_ERROR && resp->error->n_violations > 0) {
-        const Yanxiu__V1__Error *e = resp->error;
-        for (size_t i = 0; i < e->n_violations; i++)
-            view_print_line_violation(path, e->violations[i]);
-        fprintf(stderr, "yanxiu: %s: %s; nothing was stored\n", path, e->message);
-        yxc_free(resp);
-        return CLI_FAILED;
-    }
-    if (!yxc_check(resp, &err)) {
-        yxc_free(resp);
-        return cli_report(cli, &err);
-    }
-    if (resp->body_case != YANXIU__V1__ENVELOPE__BODY_POLICY) {
-        fprintf(stderr, "yanxiu: the server at %s answered with %s\n", cli->peer,
-                yxc_body_name(resp->body_case));
-        yxc_free(resp);
-        return CLI_FAILED;
-    }
+    if (rc != CLI_OK)
+        return rc;
     const Yanxiu__V1__PolicyText *p = resp->policy;
     printf("policy of district %s stored: version %" PRIu32 ", in force from %s\n",
            p->district_code[0] ? p->district_code : c.district, p->version,
@@ -249,6 +214,15 @@ enum {
     OPT_APPROVED = 'A',
 };
 
+/* The options of compliance units and groups. */
+static const struct option year_opts[] = {
+    {"year", required_argument, NULL, OPT_YEAR},
+    {"approved-only", no_argument, NULL, OPT_APPROVED},
+    {"as-of", required_argument, NULL, VIEW_OPT_AS_OF},
+    VIEW_OUTPUT_OPTIONS,
+    {0},
+};
+
 /* Parses the options of a view (those `opts` lists) and the operands (none). Returns an exit
    code. */
 static int compliance_options(struct cli *cli, int argc, char **argv, const struct option *opts,
@@ -304,6 +278,43 @@ static int compliance_options(struct cli *cli, int argc, char **argv, const stru
     return view_common_check(cli, &o->c);
 }
 
+/*
+ * Parses the options of a view (compliance_options), checks its period
+ * (--year, or for reporting-rates either --year or --month), opens the session
+ * and sends the query as `body`: on CLI_OK *resp (the caller's, to free with
+ * yxc_free) holds the answer of case `expect`. Returns an exit code, having
+ * said what went wrong.
+ */
+static int compliance_ask(struct cli *cli, int argc, char **argv, const struct option *opts,
+                          struct compliance_opts *o, Yanxiu__V1__Envelope__BodyCase body,
+                          Yanxiu__V1__Envelope__BodyCase expect, Yanxiu__V1__Envelope **resp)
+{
+    int rc = compliance_options(cli, argc, argv, opts, o);
+    if (rc != CLI_OK)
+        return rc;
+    Yanxiu__V1__Envelope req = YANXIU__V1__ENVELOPE__INIT;
+    req.body_case = body;
+    if (body == YANXIU__V1__ENVELOPE__BODY_REPORTING_RATES) {
+        bool month_given = o->q.month && o->q.month[0];
+        if (o->year_given == month_given)
+            return cli_usage_error(cli, "give either --year YYYY or --month YYYY-MM");
+        req.reporting_rates = &o->q;
+    } else {
+        if (!o->year_given)
+            return cli_usage_error(cli, "--year YYYY is missing: which year?");
+        if (body == YANXIU__V1__ENVELOPE__BODY_COMPLIANCE_TEACHERS)
+            req.compliance_teachers = &o->q;
+        else if (body == YANXIU__V1__ENVELOPE__BODY_COMPLIANCE_UNITS)
+            req.compliance_units = &o->q;
+        else
+            req.compliance_groups = &o->q;
+    }
+    rc = view_open_session(cli, o->c.district);
+    if (rc != CLI_OK)
+        return rc;
+    return view_call(cli, &req, expect, resp);
+}
+
 int cmd_compliance_teachers(struct cli *cli, int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -318,19 +329,10 @@ int cmd_compliance_teachers(struct cli *cli, int argc, char **argv)
         {0},
     };
     struct compliance_opts o;
-    int rc = compliance_options(cli, argc, argv, opts, &o);
-    if (rc != CLI_OK)
-        return rc;
-    if (!o.year_given)
-        return cli_usage_error(cli, "--year YYYY is missing: which year?");
-    rc = view_open_session(cli, o.c.district);
-    if (rc != CLI_OK)
-        return rc;
-    Yanxiu__V1__Envelope req = YANXIU__V1__ENVELOPE__INIT;
-    req.body_case = YANXIU__V1__ENVELOPE__BODY_COMPLIANCE_TEACHERS;
-    req.compliance_teachers = &o.q;
     Yanxiu__V1__Envelope *resp;
-    rc = view_call(cli, &req, YANXIU__V1__ENVELOPE__BODY_TEACHER_LIST, &resp);
+    int rc =
+        compliance_ask(cli, argc, argv, opts, &o, YANXIU__V1__ENVELOPE__BODY_COMPLIANCE_TEACHERS,
+                       YANXIU__V1__ENVELOPE__BODY_TEACHER_LIST, &resp);
     if (rc != CLI_OK)
         return rc;
 
@@ -436,27 +438,11 @@ const char cmd_compliance_units_usage[] =
 
 int cmd_compliance_units(struct cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"year", required_argument, NULL, OPT_YEAR},
-        {"approved-only", no_argument, NULL, OPT_APPROVED},
-        {"as-of", required_argument, NULL, VIEW_OPT_AS_OF},
-        VIEW_OUTPUT_OPTIONS,
-        {0},
-    };
     struct compliance_opts o;
-    int rc = compliance_options(cli, argc, argv, opts, &o);
-    if (rc != CLI_OK)
-        return rc;
-    if (!o.year_given)
-        return cli_usage_error(cli, "--year YYYY is missing: which year?");
-    rc = view_open_session(cli, o.c.district);
-    if (rc != CLI_OK)
-        return rc;
-    Yanxiu__V1__Envelope req = YANXIU__V1__ENVELOPE__INIT;
-    req.body_case = YANXIU__V1__ENVELOPE__BODY_COMPLIANCE_UNITS;
-    req.compliance_units = &o.q;
     Yanxiu__V1__Envelope *resp;
-    rc = view_call(cli, &req, YANXIU__V1__ENVELOPE__BODY_UNIT_COMPLIANCE, &resp);
+    int rc =
+        compliance_ask(cli, argc, argv, year_opts, &o, YANXIU__V1__ENVELOPE__BODY_COMPLIANCE_UNITS,
+                       YANXIU__V1__ENVELOPE__BODY_UNIT_COMPLIANCE, &resp);
     if (rc != CLI_OK)
         return rc;
 
@@ -529,27 +515,11 @@ const char cmd_compliance_groups_usage[] =
 
 int cmd_compliance_groups(struct cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"year", required_argument, NULL, OPT_YEAR},
-        {"approved-only", no_argument, NULL, OPT_APPROVED},
-        {"as-of", required_argument, NULL, VIEW_OPT_AS_OF},
-        VIEW_OUTPUT_OPTIONS,
-        {0},
-    };
     struct compliance_opts o;
-    int rc = compliance_options(cli, argc, argv, opts, &o);
-    if (rc != CLI_OK)
-        return rc;
-    if (!o.year_given)
-        return cli_usage_error(cli, "--year YYYY is missing: which year?");
-    rc = view_open_session(cli, o.c.district);
-    if (rc != CLI_OK)
-        return rc;
-    Yanxiu__V1__Envelope req = YANXIU__V1__ENVELOPE__INIT;
-    req.body_case = YANXIU__V1__ENVELOPE__BODY_COMPLIANCE_GROUPS;
-    req.compliance_groups = &o.q;
     Yanxiu__V1__Envelope *resp;
-    rc = view_call(cli, &req, YANXIU__V1__ENVELOPE__BODY_GROUP_LIST, &resp);
+    int rc =
+        compliance_ask(cli, argc, argv, year_opts, &o, YANXIU__V1__ENVELOPE__BODY_COMPLIANCE_GROUPS,
+                       YANXIU__V1__ENVELOPE__BODY_GROUP_LIST, &resp);
     if (rc != CLI_OK)
         return rc;
 
@@ -637,20 +607,9 @@ int cmd_reporting_rates(struct cli *cli, int argc, char **argv)
         {0},
     };
     struct compliance_opts o;
-    int rc = compliance_options(cli, argc, argv, opts, &o);
-    if (rc != CLI_OK)
-        return rc;
-    bool month_given = o.q.month && o.q.month[0];
-    if (o.year_given == month_given)
-        return cli_usage_error(cli, "give either --year YYYY or --month YYYY-MM");
-    rc = view_open_session(cli, o.c.district);
-    if (rc != CLI_OK)
-        return rc;
-    Yanxiu__V1__Envelope req = YANXIU__V1__ENVELOPE__INIT;
-    req.body_case = YANXIU__V1__ENVELOPE__BODY_REPORTING_RATES;
-    req.reporting_rates = &o.q;
     Yanxiu__V1__Envelope *resp;
-    rc = view_call(cli, &req, YANXIU__V1__ENVELOPE__BODY_RATES, &resp);
+    int rc = compliance_ask(cli, argc, argv, opts, &o, YANXIU__V1__ENVELOPE__BODY_REPORTING_RATES,
+                            YANXIU__V1__ENVELOPE__BODY_RATES, &resp);
     if (rc != CLI_OK)
         return rc;
     const Yanxiu__V1__ReportingRates *rr = resp->rates;
@@ -810,16 +769,11 @@ int cmd_teacher_history(struct cli *cli, int argc, char **argv)
     static const struct option opts[] = {VIEW_OUTPUT_OPTIONS, {0}};
     struct view_common c = {.format = OUT_TABLE, .district = "", .as_of = ""};
     view_short_output_option(argc, argv);
-    int opt;
-    while ((opt = cli_getopt(cli, argc, argv, opts)) != -1)
-        if (view_common_option(cli, opt, &c) != VIEW_OPT_TAKEN)
-            return CLI_USAGE;
-    if (optind >= argc)
-        return cli_usage_error(cli, "CODE (the teacher code) is missing");
-    if (optind + 1 < argc)
-        return cli_usage_error(cli, "unexpected argument '%s' (give one teacher code)",
-                               argv[optind + 1]);
-    const char *code = argv[optind];
+    if (view_common_options(cli, argc, argv, opts, &c) != CLI_OK)
+        return CLI_USAGE;
+    const char *code = cli_one_operand(cli, argc, argv, "CODE (the teacher code)", "teacher code");
+    if (!code)
+        return CLI_USAGE;
     if (!*code || strlen(code) > 32)
         return cli_usage_error(cli, "'%s' is not a teacher code (1 to 32 letters, digits, _ or -)",
                                code);

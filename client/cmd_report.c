@@ -187,13 +187,10 @@ struct submission {
 __attribute__((format(printf, 2, 3))) static void problem(struct submission *s, const char *fmt,
                                                           ...)
 {
-    if (s->problems++ >= MAX_LISTED_PROBLEMS)
-        return;
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    import_vproblem(&s->problems, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
 }
 
 /* Says how many problems there were and that nothing was sent; returns CLI_FAILED. */
@@ -428,21 +425,10 @@ static void read_summary(struct submission *s)
         tidy_text(s->summary);
 }
 
-struct ref_row {
-    const char *ref;
-    size_t row;
-};
-
-static int ref_row_cmp(const void *a, const void *b)
-{
-    const struct ref_row *x = a, *y = b;
-    int c = strcmp(x->ref, y->ref);
-    return c ? c : (x->row > y->row) - (x->row < y->row);
-}
-
+/* bsearch's order of activities sorted by ref (struct import_code_row). */
 static int ref_key_cmp(const void *key, const void *elem)
 {
-    return strcmp(key, ((const struct ref_row *)elem)->ref);
+    return strcmp(key, ((const struct import_code_row *)elem)->code);
 }
 
 static void free_parts(struct submission *s)
@@ -479,7 +465,7 @@ static bool build_activities(struct submission *s)
     s->att_grouped = calloc(na ? na : 1, sizeof(*s->att_grouped));
     s->att_row = calloc(na ? na : 1, sizeof(*s->att_row));
     size_t *owner = calloc(na ? na : 1, sizeof(*owner)); /* activity of each attendance row */
-    struct ref_row *sorted = calloc(n ? n : 1, sizeof(*sorted));
+    struct import_code_row *sorted = calloc(n ? n : 1, sizeof(*sorted));
     if (!s->acts || !s->act_ptrs || !s->act_cells || !s->att_first || !s->atts || !s->att_grouped ||
         !s->att_row || !owner || !sorted) {
         free(owner);
@@ -488,8 +474,8 @@ static bool build_activities(struct submission *s)
     }
 
     for (size_t i = 0; i < n; i++)
-        sorted[i] = (struct ref_row){csvin_get(f->t, i, ACT_REF), i};
-    qsort(sorted, n, sizeof(*sorted), ref_row_cmp);
+        sorted[i] = (struct import_code_row){csvin_get(f->t, i, ACT_REF), i};
+    qsort(sorted, n, sizeof(*sorted), import_code_row_cmp);
     /* The earliest row of each ref (sorted by row within a ref), to name both lines. */
     size_t *first = calloc(n ? n : 1, sizeof(*first));
     if (!first) {
@@ -498,7 +484,7 @@ static bool build_activities(struct submission *s)
         return false;
     }
     for (size_t i = 0, start = 0; i < n; i++) {
-        if (strcmp(sorted[i].ref, sorted[start].ref) != 0)
+        if (strcmp(sorted[i].code, sorted[start].code) != 0)
             start = i;
         first[sorted[i].row] = sorted[start].row;
     }
@@ -545,7 +531,7 @@ static bool build_activities(struct submission *s)
         yanxiu__v1__attendance__init(x);
         int line = csvin_line(a->t, r);
         const char *ref = csvin_get(a->t, r, ATT_REF);
-        const struct ref_row *hit =
+        const struct import_code_row *hit =
             ref[0] ? bsearch(ref, sorted, n, sizeof(*sorted), ref_key_cmp) : NULL;
         owner[r] = SIZE_MAX;
         if (hit)
@@ -1037,24 +1023,10 @@ static int print_summary(const Yanxiu__V1__ReportSummary *r, enum out_format for
 
 /* --- options ---------------------------------------------------------------------------- */
 
-static bool all_digits(const char *s, size_t n)
-{
-    return strlen(s) == n && strspn(s, "0123456789") == n;
-}
-
-/* Checks --district (6 digits). False after saying what is wrong. */
-static bool district_arg(const struct cli *cli, const char *arg)
-{
-    if (all_digits(arg, 6))
-        return true;
-    (void)cli_usage_error(cli, "--district '%s' is not a 6-digit division code (e.g. 411423)", arg);
-    return false;
-}
-
 /* Checks a unit code (10 digits) given as `what`. False after saying what is wrong. */
 static bool unit_arg(const struct cli *cli, const char *what, const char *arg)
 {
-    if (all_digits(arg, 10))
+    if (view_all_digits(arg, 10))
         return true;
     (void)cli_usage_error(cli,
                           "%s '%s' is not a 10-digit unit code (the code of the central school, "
@@ -1382,9 +1354,8 @@ static int submit_options(struct cli *cli, int argc, char **argv, struct submit_
             o->reason = optarg;
             break;
         case 'e':
-            if (!csvin_parse_encoding(optarg, &o->enc))
-                return cli_usage_error(cli, "--encoding '%s': expected " CSVIN_ENCODING_CHOICES,
-                                       optarg);
+            if (!import_encoding_arg(cli, optarg, &o->enc))
+                return CLI_USAGE;
             break;
         case 'k':
             if (!valid_key(optarg))
@@ -1395,9 +1366,8 @@ static int submit_options(struct cli *cli, int argc, char **argv, struct submit_
             snprintf(o->key, sizeof(o->key), "%s", optarg);
             break;
         case 'd':
-            if (!district_arg(cli, optarg))
+            if (!view_district_arg(cli, optarg, &o->district))
                 return CLI_USAGE;
-            o->district = optarg;
             break;
         case 'f':
             if (!answer_format(cli, optarg, &o->format))
@@ -1503,9 +1473,7 @@ int cmd_report_submit(struct cli *cli, int argc, char **argv)
     req.body_case = YANXIU__V1__ENVELOPE__BODY_SUBMIT_REPORT;
     req.submit_report = &in;
 
-    rc = cli_open_session(cli);
-    if (rc == CLI_OK)
-        rc = view_need_district(cli, o.district);
+    rc = view_open_session(cli, o.district);
     Yanxiu__V1__Envelope *resp = NULL;
     if (rc == CLI_OK)
         rc = cli_call_keyed(cli, &req, "the report", "--idempotency-key", o.key, &resp);
@@ -1615,9 +1583,8 @@ static int review(struct cli *cli, int argc, char **argv, const char *action)
             reason = optarg;
             break;
         case 'd':
-            if (!district_arg(cli, optarg))
+            if (!view_district_arg(cli, optarg, &district))
                 return CLI_USAGE;
-            district = optarg;
             break;
         case 'f':
             if (!answer_format(cli, optarg, &format))
@@ -1632,9 +1599,7 @@ static int review(struct cli *cli, int argc, char **argv, const char *action)
         return rc;
     if (strcmp(action, "approve") != 0 && !reason[0])
         return cli_usage_error(cli, "--reason TEXT is missing: say why (the unit reads it)");
-    rc = cli_open_session(cli);
-    if (rc == CLI_OK)
-        rc = view_need_district(cli, district);
+    rc = view_open_session(cli, district);
     if (rc != CLI_OK)
         return rc;
 
@@ -1910,12 +1875,10 @@ static void print_detail_json(const Yanxiu__V1__ReportDetail *d)
     for (size_t i = 0; i < d->n_external; i++) {
         const Yanxiu__V1__ExternalRecord *x = d->external[i];
         out_json_open(&j, NULL, '{', false);
-        out_json_str(&j, "teacher_code", x->teacher_code);
-        out_json_str(&j, "date", x->date);
-        out_json_str(&j, "title", x->title);
-        out_json_str(&j, "category", x->category);
-        out_json_str(&j, "level", x->level);
-        out_json_str(&j, "mode", x->mode);
+        const char *keys[] = {"teacher_code", "date", "title", "category", "level", "mode"};
+        const char *vals[] = {x->teacher_code, x->date, x->title, x->category, x->level, x->mode};
+        for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+            out_json_str(&j, keys[k], vals[k]);
         json_hours(&j, "hours", x->hours);
         if (x->credits != 0) {
             json_hours(&j, "credits", x->credits);
@@ -2164,9 +2127,8 @@ int cmd_report_show(struct cli *cli, int argc, char **argv)
                 return CLI_USAGE;
             break;
         case 'd':
-            if (!district_arg(cli, optarg))
+            if (!view_district_arg(cli, optarg, &district))
                 return CLI_USAGE;
-            district = optarg;
             break;
         case 'f':
             if (!cli_parse_format(cli, optarg, &format))
@@ -2184,9 +2146,7 @@ int cmd_report_show(struct cli *cli, int argc, char **argv)
     int rc = unit_month_operands(cli, argc, argv, &unit, month);
     if (rc != CLI_OK)
         return rc;
-    rc = cli_open_session(cli);
-    if (rc == CLI_OK)
-        rc = view_need_district(cli, district);
+    rc = view_open_session(cli, district);
     if (rc != CLI_OK)
         return rc;
 

@@ -87,34 +87,11 @@ static const struct csvin_column teacher_cols[TEACHER_NCOLS] = {
 
 /* --- options -------------------------------------------------------------------------- */
 
-static bool all_digits(const char *s, size_t n)
-{
-    return strlen(s) == n && strspn(s, "0123456789") == n;
-}
-
-/* Checks --district (6 digits). False after saying what is wrong. */
-static bool district_arg(const struct cli *cli, const char *arg)
-{
-    if (all_digits(arg, 6))
-        return true;
-    (void)cli_usage_error(cli, "--district '%s' is not a 6-digit division code (e.g. 411423)", arg);
-    return false;
-}
-
-/* The one operand (FILE, CODE, ...) left after the options; NULL after saying what is wrong. */
-static const char *one_operand(const struct cli *cli, int argc, char **argv, const char *what)
-{
-    if (optind >= argc) {
-        (void)cli_usage_error(cli, "%s is missing", what);
-        return NULL;
-    }
-    if (optind + 1 < argc) {
-        (void)cli_usage_error(cli, "unexpected argument '%s' (give one %s)", argv[optind + 1],
-                              what);
-        return NULL;
-    }
-    return argv[optind];
-}
+/* The usage text of import_options' options. */
+#define IMPORT_OPTIONS_TEXT                                                                        \
+    "  --encoding ENCODING  " CSVIN_ENCODING_CHOICES " (default auto: UTF-8 with or\n"             \
+    "                       without BOM, else GB18030 as Excel saves on Chinese Windows)\n"        \
+    "  --district CODE      the district (6 digits); an admin must give it\n"
 
 /* Options of both imports. */
 struct import_opts {
@@ -136,20 +113,19 @@ static int import_options(struct cli *cli, int argc, char **argv, struct import_
     while ((opt = cli_getopt(cli, argc, argv, opts)) != -1) {
         switch (opt) {
         case 'e':
-            if (!csvin_parse_encoding(optarg, &o->enc))
-                return cli_usage_error(cli, "--encoding '%s': expected " CSVIN_ENCODING_CHOICES,
-                                       optarg);
+            if (!import_encoding_arg(cli, optarg, &o->enc))
+                return CLI_USAGE;
             break;
         case 'd':
-            if (!district_arg(cli, optarg))
+            if (!view_district_arg(cli, optarg, &o->district))
                 return CLI_USAGE;
-            o->district = optarg;
             break;
         default:
             return CLI_USAGE;
         }
     }
-    o->path = one_operand(cli, argc, argv, "FILE (the CSV file to import)");
+    o->path = cli_one_operand(cli, argc, argv, "FILE (the CSV file to import)",
+                              "FILE (the CSV file to import)");
     return o->path ? CLI_OK : CLI_USAGE;
 }
 
@@ -176,11 +152,7 @@ const char cmd_units_import_usage[] =
     "      this file or imported before); empty for the other kinds\n"
     "  opened, 开办日期: YYYY-MM-DD (2019/9/1 is read too); empty: open since ever\n"
     "  closed, 撤并日期: YYYY-MM-DD; empty: still open\n"
-    "\n"
-    "  --encoding ENCODING  " CSVIN_ENCODING_CHOICES " (default auto: UTF-8 with or\n"
-    "                       without BOM, else GB18030 as Excel saves on Chinese Windows)\n"
-    "  --district CODE      the district (6 digits); an admin must give it\n"
-    "\n"
+    "\n" IMPORT_OPTIONS_TEXT "\n"
     "Example:\n"
     "  $ cat schools.csv\n"
     "  学校代码,学校名称,类型,所属中心校\n"
@@ -231,24 +203,16 @@ int cmd_units_import(struct cli *cli, int argc, char **argv)
         ptrs[i] = u;
     }
 
-    rc = cli_open_session(cli);
-    if (rc == CLI_OK)
-        rc = view_need_district(cli, o.district);
+    rc = view_open_session(cli, o.district);
     if (rc == CLI_OK) {
         Yanxiu__V1__ImportUnitsRequest in = YANXIU__V1__IMPORT_UNITS_REQUEST__INIT;
         in.district_code = (char *)o.district;
         in.units = ptrs;
         in.n_units = n;
         /* The columns the file has: the server keeps what a missing one would clear. */
-        static char *const unit_wire[UNIT_NCOLS] = {"school_code",  "name",   "kind",
-                                                    "central_code", "opened", "closed"};
         char *present[UNIT_NCOLS];
-        size_t npresent = 0;
-        for (size_t c = 0; c < UNIT_NCOLS; c++)
-            if (csvin_has_column(f.t, c))
-                present[npresent++] = unit_wire[c];
         in.columns = present;
-        in.n_columns = npresent;
+        in.n_columns = import_present_fields(&f, present);
         Yanxiu__V1__Envelope req = YANXIU__V1__ENVELOPE__INIT;
         req.body_case = YANXIU__V1__ENVELOPE__BODY_IMPORT_UNITS;
         req.import_units = &in;
@@ -290,11 +254,7 @@ const char cmd_roster_import_usage[] =
     "  status, 状态: active 在职, exempt 免训 or left 离职; empty: active\n"
     "The three flags take yes/no, 是/否, 1/0 or true/false; empty is no. Any other\n"
     "value is listed with its line and column, and nothing is sent.\n"
-    "\n"
-    "  --encoding ENCODING  " CSVIN_ENCODING_CHOICES " (default auto: UTF-8 with or\n"
-    "                       without BOM, else GB18030 as Excel saves on Chinese Windows)\n"
-    "  --district CODE      the district (6 digits); an admin must give it\n"
-    "\n"
+    "\n" IMPORT_OPTIONS_TEXT "\n"
     "Example:\n"
     "  $ cat teachers.csv\n"
     "  教师编号,姓名,学校代码,学科,教研组,班主任,骨干教师,新任教师,状态\n"
@@ -346,24 +306,15 @@ int cmd_roster_import(struct cli *cli, int argc, char **argv)
         goto done;
     }
 
-    rc = cli_open_session(cli);
-    if (rc == CLI_OK)
-        rc = view_need_district(cli, o.district);
+    rc = view_open_session(cli, o.district);
     if (rc == CLI_OK) {
         Yanxiu__V1__ImportRosterRequest in = YANXIU__V1__IMPORT_ROSTER_REQUEST__INIT;
         in.district_code = (char *)o.district;
         in.teachers = ptrs;
         in.n_teachers = n;
-        static char *const teacher_wire[TEACHER_NCOLS] = {
-            "teacher_code", "name",     "school_code", "subject", "research_group",
-            "homeroom",     "backbone", "new_teacher", "status"};
         char *present[TEACHER_NCOLS];
-        size_t npresent = 0;
-        for (size_t c = 0; c < TEACHER_NCOLS; c++)
-            if (csvin_has_column(f.t, c))
-                present[npresent++] = teacher_wire[c];
         in.columns = present;
-        in.n_columns = npresent;
+        in.n_columns = import_present_fields(&f, present);
         Yanxiu__V1__Envelope req = YANXIU__V1__ENVELOPE__INIT;
         req.body_case = YANXIU__V1__ENVELOPE__BODY_IMPORT_ROSTER;
         req.import_roster = &in;
@@ -396,7 +347,7 @@ static int list_options(struct cli *cli, int argc, char **argv, struct view_comm
     while ((opt = view_getopt(cli, argc, argv, unit ? with_unit : without_unit, c)) != -1) {
         switch (opt) {
         case 'u':
-            if (!all_digits(optarg, 10))
+            if (!view_all_digits(optarg, 10))
                 return cli_usage_error(cli,
                                        "--unit '%s' is not a 10-digit school code (the unit's, "
                                        "as yanxiu units list shows it)",
@@ -616,18 +567,19 @@ int cmd_roster_transfer(struct cli *cli, int argc, char **argv)
     int opt;
     while ((opt = cli_getopt(cli, argc, argv, opts)) != -1) {
         if (opt == 'd') {
-            if (!all_digits(optarg, 6))
+            if (!view_all_digits(optarg, 6))
                 return cli_usage_error(cli, "--district '%s' is not a 6-digit code", optarg);
             district = optarg;
             continue;
         }
         if (opt != 't')
             return CLI_USAGE;
-        if (!all_digits(optarg, 10))
+        if (!view_all_digits(optarg, 10))
             return cli_usage_error(cli, "--to '%s' is not a 10-digit school code", optarg);
         to = optarg;
     }
-    const char *code = one_operand(cli, argc, argv, "CODE (the teacher code)");
+    const char *code =
+        cli_one_operand(cli, argc, argv, "CODE (the teacher code)", "CODE (the teacher code)");
     if (!code)
         return CLI_USAGE;
     if (!to)

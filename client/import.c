@@ -26,13 +26,26 @@
 /* Prints one problem of the file (the first MAX_LISTED_PROBLEMS; the rest are counted). */
 void import_problem(struct import_file *f, const char *fmt, ...)
 {
-    if (f->problems++ >= MAX_LISTED_PROBLEMS)
-        return;
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    import_vproblem(&f->problems, fmt, ap);
     va_end(ap);
+}
+
+void import_vproblem(size_t *problems, const char *fmt, va_list ap)
+{
+    if ((*problems)++ >= MAX_LISTED_PROBLEMS)
+        return;
+    vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
+}
+
+bool import_encoding_arg(const struct cli *cli, const char *arg, enum csvin_encoding *enc)
+{
+    if (csvin_parse_encoding(arg, enc))
+        return true;
+    (void)cli_usage_error(cli, "--encoding '%s': expected " CSVIN_ENCODING_CHOICES, arg);
+    return false;
 }
 
 /* Says how many problems there were and that nothing was imported; returns CLI_FAILED. */
@@ -66,14 +79,9 @@ int import_read(struct import_file *f, enum csvin_encoding enc)
     return CLI_OK;
 }
 
-struct code_row {
-    const char *code;
-    size_t row;
-};
-
-static int code_row_cmp(const void *a, const void *b)
+int import_code_row_cmp(const void *a, const void *b)
 {
-    const struct code_row *x = a, *y = b;
+    const struct import_code_row *x = a, *y = b;
     int c = strcmp(x->code, y->code);
     return c ? c : (x->row > y->row) - (x->row < y->row);
 }
@@ -87,7 +95,7 @@ static int code_row_cmp(const void *a, const void *b)
 static size_t *find_duplicates(const struct csvin_table *t, size_t n, size_t col)
 {
     size_t *first = malloc(n * sizeof(*first));
-    struct code_row *v = malloc(n * sizeof(*v));
+    struct import_code_row *v = malloc(n * sizeof(*v));
     if (!first || !v) {
         free(first);
         free(v);
@@ -95,9 +103,9 @@ static size_t *find_duplicates(const struct csvin_table *t, size_t n, size_t col
     }
     for (size_t i = 0; i < n; i++) {
         first[i] = SIZE_MAX;
-        v[i] = (struct code_row){csvin_get(t, i, col), i};
+        v[i] = (struct import_code_row){csvin_get(t, i, col), i};
     }
-    qsort(v, n, sizeof(*v), code_row_cmp);
+    qsort(v, n, sizeof(*v), import_code_row_cmp);
     /* Sorted by row within a code: the first entry of a run is the earliest row.
        Empty codes are the server's to name (they are not duplicates). */
     for (size_t i = 1, start = 0; i < n; i++) {
@@ -235,6 +243,25 @@ static size_t field_column(const struct import_file *f, const char *field)
         if (strcmp(f->cols[c].name, field) == 0)
             return c;
     return f->ncols;
+}
+
+size_t import_present_fields(const struct import_file *f, char **fields)
+{
+    size_t n = 0;
+    for (size_t c = 0; c < f->ncols; c++) {
+        if (!csvin_has_column(f->t, c))
+            continue;
+        const char *field = f->cols[c].name;
+        for (size_t i = 0; f->renames && f->renames[i][0]; i++) {
+            if (strcmp(field, f->renames[i][1]) == 0) {
+                field = f->renames[i][0];
+                break;
+            }
+        }
+        /* protobuf-c's fields are not const; packing only reads them. */
+        fields[n++] = (char *)field;
+    }
+    return n;
 }
 
 /*

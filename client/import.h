@@ -8,6 +8,7 @@
 #ifndef YANXIU_IMPORT_H
 #define YANXIU_IMPORT_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -42,10 +43,19 @@ struct import_file {
     void *print_arg;
 };
 
+/* Parses the value of --encoding (csvin_parse_encoding). False after saying what is wrong. */
+bool import_encoding_arg(const struct cli *cli, const char *arg,
+                         enum csvin_encoding *enc) YX_MUST_CHECK;
+
 /* Prints one problem of the file (a line, the newline added), the first 100 of them; the rest
    are only counted in f->problems. */
 void import_problem(struct import_file *f, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* import_problem's work, for other counters of problems (a submission's files): prints the
+   problem when fewer than 100 are counted in *problems, and counts it. */
+void import_vproblem(size_t *problems, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 
 /* Says how many problems the file had and `why` it stops ("nothing was sent"); returns
    CLI_FAILED. */
@@ -57,6 +67,15 @@ int import_rejected(const struct import_file *f, const char *why);
  * f->t is NULL unless CLI_OK.
  */
 int import_read(struct import_file *f, enum csvin_encoding enc) YX_MUST_CHECK;
+
+/* A code (a cell) and its row, to sort the rows of a file by code. */
+struct import_code_row {
+    const char *code;
+    size_t row;
+};
+
+/* The qsort order of struct import_code_row: by code, then by row. */
+int import_code_row_cmp(const void *a, const void *b);
 
 /*
  * Lists every code of column `col` that repeats an earlier row's as a
@@ -86,6 +105,14 @@ int import_take_number(const char **p, int max);
  * Anything else is returned as it is (s), for the server to judge.
  */
 const char *import_normalize_date(const char *s, char *out, size_t cap);
+
+/*
+ * The request's field names (f->renames applied) of the columns the file
+ * has, in the order of f->cols, into fields (room for f->ncols); returns how
+ * many. An import sends them so that the server keeps what a missing column
+ * would clear.
+ */
+size_t import_present_fields(const struct import_file *f, char **fields);
 
 /*
  * Prints one violation the server found, at its line of the file when its

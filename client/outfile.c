@@ -14,8 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-__attribute__((format(printf, 3, 4))) static void say(char *err, size_t errlen, const char *fmt,
-                                                      ...)
+void outfile_say(char *err, size_t errlen, const char *fmt, ...)
 {
     if (!err || !errlen)
         return;
@@ -61,15 +60,16 @@ static bool follow_link(const char *name, struct outfile_target *t, char *err, s
     char target[PATH_MAX];
     ssize_t n = readlink(t->path, target, sizeof(target) - 1);
     if (n < 0) {
-        say(err, errlen, "-o %s: cannot read the symbolic link '%s': %s", name, t->path,
-            strerror(errno));
+        outfile_say(err, errlen, "-o %s: cannot read the symbolic link '%s': %s", name, t->path,
+                    strerror(errno));
         return false;
     }
     target[n] = '\0';
     const char *slash = strrchr(t->path, '/');
     size_t dirlen = target[0] == '/' || !slash ? 0 : (size_t)(slash - t->path) + 1;
     if (dirlen + (size_t)n >= sizeof(t->path)) {
-        say(err, errlen, "-o %s: the symbolic link '%s' leads to a name too long", name, t->path);
+        outfile_say(err, errlen, "-o %s: the symbolic link '%s' leads to a name too long", name,
+                    t->path);
         return false;
     }
     memcpy(t->path + dirlen, target, (size_t)n + 1);
@@ -84,7 +84,7 @@ bool outfile_resolve(const char *name, struct outfile_target *t, char *err, size
         t->kind = OUTFILE_DESCRIPTOR;
         t->fd = STDOUT_FILENO;
     } else if (strlen(name) >= sizeof(t->path)) {
-        say(err, errlen, "-o %.64s...: the name is too long", name);
+        outfile_say(err, errlen, "-o %.64s...: the name is too long", name);
         return false;
     } else {
         strcpy(t->path, name);
@@ -101,12 +101,14 @@ bool outfile_resolve(const char *name, struct outfile_target *t, char *err, size
                 t->kind = OUTFILE_NEW;
                 return true;
             }
-            say(err, errlen, "-o %s: cannot look at '%s': %s", name, t->path, strerror(errno));
+            outfile_say(err, errlen, "-o %s: cannot look at '%s': %s", name, t->path,
+                        strerror(errno));
             return false;
         }
         if (S_ISLNK(st.st_mode)) {
             if (links >= OUTFILE_MAX_LINKS) {
-                say(err, errlen,
+                outfile_say(
+                    err, errlen,
                     "-o %s: more than %d symbolic links to follow (a loop?): point -o at a file",
                     name, OUTFILE_MAX_LINKS);
                 return false;
@@ -125,15 +127,17 @@ bool outfile_resolve(const char *name, struct outfile_target *t, char *err, size
             return true;
         }
         if (S_ISDIR(st.st_mode))
-            say(err, errlen, "-o %s: '%s' is a directory: name a file in it (-o %s/FILE)", name,
-                t->path, name);
+            outfile_say(err, errlen, "-o %s: '%s' is a directory: name a file in it (-o %s/FILE)",
+                        name, t->path, name);
         else if (S_ISBLK(st.st_mode))
-            say(err, errlen,
+            outfile_say(
+                err, errlen,
                 "-o %s: '%s' is a block device (a disk): yanxiu does not write onto a disk; "
                 "name a file",
                 name, t->path);
         else
-            say(err, errlen,
+            outfile_say(
+                err, errlen,
                 "-o %s: '%s' is a socket: yanxiu writes to a file, a FIFO or a character device "
                 "such as /dev/null",
                 name, t->path);
@@ -141,8 +145,8 @@ bool outfile_resolve(const char *name, struct outfile_target *t, char *err, size
     }
     int flags = fcntl(t->fd, F_GETFL);
     if (flags < 0 || (flags & O_ACCMODE) == O_RDONLY) {
-        say(err, errlen, "-o %s: descriptor %d is %s", name, t->fd,
-            flags < 0 ? "not open" : "not open for writing");
+        outfile_say(err, errlen, "-o %s: descriptor %d is %s", name, t->fd,
+                    flags < 0 ? "not open" : "not open for writing");
         return false;
     }
     return true;
@@ -225,7 +229,7 @@ static int make_tmp(struct outfile *f, char *err, size_t errlen)
                        : snprintf(f->tmp, sizeof(f->tmp), "%s.XXXXXX", f->t.path);
     if (n < 0 || (size_t)n >= sizeof(f->tmp)) {
         f->tmp[0] = '\0';
-        say(err, errlen, "cannot write %s: the name is too long", f->name);
+        outfile_say(err, errlen, "cannot write %s: the name is too long", f->name);
         return -1;
     }
     /* Block the cleanup signals until the handler knows the name mkstemp picks. */
@@ -241,8 +245,8 @@ static int make_tmp(struct outfile *f, char *err, size_t errlen)
     sigprocmask(SIG_SETMASK, &old, NULL);
     if (fd < 0) {
         f->tmp[0] = '\0';
-        say(err, errlen, "cannot write %s: cannot create a file in '%s': %s", f->name, dir,
-            strerror(saved));
+        outfile_say(err, errlen, "cannot write %s: cannot create a file in '%s': %s", f->name, dir,
+                    strerror(saved));
         return -1;
     }
     /* A report is not a secret: the mode a new file would get, or the replaced file's. */
@@ -253,8 +257,8 @@ static int make_tmp(struct outfile *f, char *err, size_t errlen)
         mode &= ~mask;
     }
     if (!f->scratch && fchmod(fd, mode) != 0) {
-        say(err, errlen, "cannot write %s: cannot set the mode of '%s': %s", f->name, f->tmp,
-            strerror(errno));
+        outfile_say(err, errlen, "cannot write %s: cannot set the mode of '%s': %s", f->name,
+                    f->tmp, strerror(errno));
         close(fd);
         drop_tmp(f);
         return -1;
@@ -279,18 +283,19 @@ static int open_in_place(struct outfile *f, char *err, size_t errlen)
             fflush(stdout); /* what was printed before goes first */
         int fd = fcntl(f->t.fd, F_DUPFD_CLOEXEC, 3);
         if (fd < 0)
-            say(err, errlen, "cannot write %s: %s", shown(f), strerror(errno));
+            outfile_say(err, errlen, "cannot write %s: %s", shown(f), strerror(errno));
         return fd;
     }
     int fd = open(f->t.path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
     if (fd < 0) {
-        say(err, errlen, "cannot open %s: %s", f->name, strerror(errno));
+        outfile_say(err, errlen, "cannot open %s: %s", f->name, strerror(errno));
         return -1;
     }
     struct stat st;
     if (fstat(fd, &st) != 0 || !(S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))) {
-        say(err, errlen, "%s changed meanwhile ('%s' is no longer a FIFO or device): not written",
-            f->name, f->t.path);
+        outfile_say(err, errlen,
+                    "%s changed meanwhile ('%s' is no longer a FIFO or device): not written",
+                    f->name, f->t.path);
         close(fd);
         return -1;
     }
@@ -304,7 +309,8 @@ static bool start(struct outfile *f, const char *name, bool replace, char *err, 
     if (!outfile_resolve(name, &f->t, err, errlen))
         return false;
     if (f->t.kind == OUTFILE_EXISTING && !replace) {
-        say(err, errlen,
+        outfile_say(
+            err, errlen,
             "%s already exists and is not replaced: choose another name, or give --force to "
             "replace it",
             name);
@@ -322,7 +328,7 @@ bool outfile_open(struct outfile *f, const char *name, bool replace, char *err, 
         return false;
     f->fp = fdopen(fd, "w");
     if (!f->fp) {
-        say(err, errlen, "cannot write %s: %s", shown(f), strerror(errno));
+        outfile_say(err, errlen, "cannot write %s: %s", shown(f), strerror(errno));
         close(fd);
         drop_tmp(f);
         return false;
@@ -415,9 +421,9 @@ static bool publish(struct outfile *f, char *err, size_t errlen)
     struct stat st;
     bool there = lstat(f->t.path, &st) == 0;
     if (there && !S_ISREG(st.st_mode)) {
-        say(err, errlen,
-            "%s changed meanwhile ('%s' is no longer a regular file) and is not replaced", f->name,
-            f->t.path);
+        outfile_say(err, errlen,
+                    "%s changed meanwhile ('%s' is no longer a regular file) and is not replaced",
+                    f->name, f->t.path);
         return false;
     }
     if (f->replace) {
@@ -428,15 +434,16 @@ static bool publish(struct outfile *f, char *err, size_t errlen)
     } else if (link(f->tmp, f->t.path) == 0) {
         return true; /* drop_tmp removes the temporary name */
     } else if (errno == EEXIST) {
-        say(err, errlen, "%s appeared meanwhile and is not replaced (give --force to replace it)",
-            f->name);
+        outfile_say(err, errlen,
+                    "%s appeared meanwhile and is not replaced (give --force to replace it)",
+                    f->name);
         return false;
     } else if (!there && lstat(f->t.path, &st) != 0 && errno == ENOENT &&
                rename(f->tmp, f->t.path) == 0) {
         f->tmp[0] = '\0';
         return true; /* a file system without hard links */
     }
-    say(err, errlen, "cannot write %s: %s; %s", f->name, strerror(errno), aftermath(f));
+    outfile_say(err, errlen, "cannot write %s: %s; %s", f->name, strerror(errno), aftermath(f));
     return false;
 }
 
@@ -467,7 +474,8 @@ bool outfile_commit(struct outfile *f, char *err, size_t errlen)
             close(fd);
     }
     if (!ok)
-        say(err, errlen, "cannot write %s: %s; %s", shown(f), strerror(saved), aftermath(f));
+        outfile_say(err, errlen, "cannot write %s: %s; %s", shown(f), strerror(saved),
+                    aftermath(f));
     else if (outfile_is_file(&f->t))
         ok = publish(f, err, errlen);
     drop_tmp(f);
@@ -477,7 +485,8 @@ bool outfile_commit(struct outfile *f, char *err, size_t errlen)
 void outfile_abort(struct outfile *f, int errnum, char *err, size_t errlen)
 {
     if (errnum)
-        say(err, errlen, "cannot write %s: %s; %s", shown(f), strerror(errnum), aftermath(f));
+        outfile_say(err, errlen, "cannot write %s: %s; %s", shown(f), strerror(errnum),
+                    aftermath(f));
     if (f->fp)
         fclose(f->fp);
     f->fp = NULL;

@@ -103,6 +103,11 @@ bool outfile_commit(struct outfile *f, char *err, size_t errlen) YX_MUST_CHECK;
  */
 void outfile_abort(struct outfile *f, int errnum, char *err, size_t errlen);
 
+/* Writes the message into err[errlen] (nothing when err is NULL or errlen 0): how outfile and
+   the writers of -o FILE (xlsx.c) fill the err of their calls. */
+void outfile_say(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* True when the output went, or goes, to a file of its own (OUTFILE_NEW or _EXISTING),
    where "wrote FILE: ..." may be said; false for descriptors and streams. */
 bool outfile_is_file(const struct outfile_target *t);

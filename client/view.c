@@ -40,6 +40,16 @@ bool view_all_digits(const char *s, size_t n)
     return strlen(s) == n && strspn(s, "0123456789") == n;
 }
 
+bool view_district_arg(const struct cli *cli, const char *arg, const char **district)
+{
+    if (view_all_digits(arg, 6)) {
+        *district = arg;
+        return true;
+    }
+    (void)cli_usage_error(cli, "--district '%s' is not a 6-digit division code (e.g. 411423)", arg);
+    return false;
+}
+
 /* True when s is a real date YYYY-MM-DD. */
 bool view_valid_date(const char *s)
 {
@@ -91,14 +101,8 @@ int view_common_option(const struct cli *cli, int opt, struct view_common *c)
         c->force = true;
         return VIEW_OPT_TAKEN;
     case VIEW_OPT_DISTRICT:
-        if (!view_all_digits(optarg, 6)) {
-            (void)cli_usage_error(cli,
-                                  "--district '%s' is not a 6-digit division code (e.g. "
-                                  "411423)",
-                                  optarg);
+        if (!view_district_arg(cli, optarg, &c->district))
             return VIEW_OPT_BAD;
-        }
-        c->district = optarg;
         return VIEW_OPT_TAKEN;
     case VIEW_OPT_AS_OF:
         if (!view_valid_date(optarg)) {
@@ -110,6 +114,16 @@ int view_common_option(const struct cli *cli, int opt, struct view_common *c)
     default:
         return VIEW_OPT_NOT_MINE;
     }
+}
+
+int view_common_options(struct cli *cli, int argc, char **argv, const struct option *opts,
+                        struct view_common *c)
+{
+    int opt;
+    while ((opt = cli_getopt(cli, argc, argv, opts)) != -1)
+        if (view_common_option(cli, opt, c) != VIEW_OPT_TAKEN)
+            return CLI_USAGE;
+    return CLI_OK;
 }
 
 int view_getopt(struct cli *cli, int argc, char **argv, const struct option *opts,
@@ -341,6 +355,59 @@ int view_call(struct cli *cli, Yanxiu__V1__Envelope *req, Yanxiu__V1__Envelope__
 }
 
 /* --- small text files to send ------------------------------------------------------------ */
+
+int view_send_text(struct cli *cli, const char *path, Yanxiu__V1__Envelope *req,
+                   Yanxiu__V1__Envelope__BodyCase expect, const char *after,
+                   Yanxiu__V1__Envelope **resp)
+{
+    struct yxc_error err;
+    uint64_t id;
+    *resp = NULL;
+    if (!yxc_send(cli->conn, req, &id, &err) || !yxc_await(cli->conn, id, resp, &err))
+        return cli_report(cli, &err);
+    Yanxiu__V1__Envelope *r = *resp;
+    int rc = CLI_OK;
+    if (r->body_case == YANXIU__V1__ENVELOPE__BODY_ERROR && r->error->n_violations > 0) {
+        const Yanxiu__V1__Error *e = r->error;
+        for (size_t i = 0; i < e->n_violations; i++)
+            view_print_line_violation(path, e->violations[i]);
+        fprintf(stderr, "yanxiu: %s: %s%s\n", path, e->message, after);
+        rc = CLI_FAILED;
+    } else if (!yxc_check(r, &err)) {
+        rc = cli_report(cli, &err);
+    } else if (r->body_case != expect) {
+        fprintf(stderr, "yanxiu: the server at %s answered with %s\n", cli->peer,
+                yxc_body_name(r->body_case));
+        rc = CLI_FAILED;
+    }
+    if (rc != CLI_OK) {
+        yxc_free(r);
+        *resp = NULL;
+    }
+    return rc;
+}
+
+int view_read_text_session(struct cli *cli, const char *district, const char *path,
+                           size_t max_bytes, const char *noun, char **text)
+{
+    int rc = view_read_text(path, max_bytes, noun, text);
+    if (rc != CLI_OK)
+        return rc;
+    rc = view_open_session(cli, district);
+    if (rc != CLI_OK) {
+        free(*text);
+        *text = NULL;
+    }
+    return rc;
+}
+
+void view_print_text(const char *text)
+{
+    size_t len = strlen(text);
+    fputs(text, stdout);
+    if (len > 0 && text[len - 1] != '\n')
+        putchar('\n');
+}
 
 int view_read_text(const char *path, size_t max_bytes, const char *noun, char **text)
 {

@@ -24,7 +24,6 @@
 #include "yx_common.h"
 #include "yxc.h"
 
-
 /* The years --year accepts. */
 #define VIEW_MIN_YEAR 2000
 #define VIEW_MAX_YEAR 2100
@@ -109,6 +108,14 @@ int view_getopt(struct cli *cli, int argc, char **argv, const struct option *opt
                 struct view_common *c);
 
 /*
+ * cli_getopt over opts, all of them common options (view_common_option) but
+ * -o: a command that takes -o calls view_short_output_option first. Returns
+ * CLI_OK, or CLI_USAGE after saying what is wrong.
+ */
+int view_common_options(struct cli *cli, int argc, char **argv, const struct option *opts,
+                        struct view_common *c) YX_MUST_CHECK;
+
+/*
  * Checks the common options together, after the getopt loop and before
  * anything is asked of the server. Without --format, -o FILE.xlsx makes the
  * format xlsx (a workbook is all a .xlsx file can hold). Then: xlsx needs -o,
@@ -123,6 +130,10 @@ bool view_year_arg(const struct cli *cli, const char *arg, uint32_t *year) YX_MU
 
 /* True when s is exactly n ASCII digits. */
 bool view_all_digits(const char *s, size_t n);
+
+/* Checks the value of --district (6 digits) and sets *district to it. False after saying
+   what is wrong. */
+bool view_district_arg(const struct cli *cli, const char *arg, const char **district) YX_MUST_CHECK;
 
 /* True when s is a real date YYYY-MM-DD (from 1970 on). */
 bool view_valid_date(const char *s);
@@ -199,8 +210,28 @@ void view_say_wrote(const struct view_common *c, size_t n, const char *one, cons
  */
 int view_read_text(const char *path, size_t max_bytes, const char *noun, char **text) YX_MUST_CHECK;
 
+/* view_read_text, then view_open_session (the file is read before anything is asked of the
+   server). Returns an exit code, having said what is wrong (*text NULL unless CLI_OK). */
+int view_read_text_session(struct cli *cli, const char *district, const char *path,
+                           size_t max_bytes, const char *noun, char **text) YX_MUST_CHECK;
+
 /* Prints one problem the server found in the text file sent from path: "FILE line 7: reason"
    (the violation's path is "line N"), "FILE: field: reason" or "FILE: reason". */
 void view_print_line_violation(const char *path, const Yanxiu__V1__FieldViolation *v);
+
+/*
+ * Sends the request `req` carrying the text file read from path on the open
+ * session and waits for the answer: on CLI_OK *resp (the caller's, to free
+ * with yxc_free) holds a body of case `expect`. The problems the server found
+ * in the file are printed (view_print_line_violation), then "yanxiu: FILE:
+ * MESSAGE" and `after` ("; nothing was stored", or ""); any other failure is
+ * reported. Returns an exit code (*resp NULL unless CLI_OK).
+ */
+int view_send_text(struct cli *cli, const char *path, Yanxiu__V1__Envelope *req,
+                   Yanxiu__V1__Envelope__BodyCase expect, const char *after,
+                   Yanxiu__V1__Envelope **resp) YX_MUST_CHECK;
+
+/* Prints a text the server keeps (an INI file) to stdout, with a newline at its end. */
+void view_print_text(const char *text);
 
 #endif
