@@ -26,22 +26,6 @@
 #define MAX_SUMMARY_CHARS    4000
 #define MAX_HOURS_PER_RECORD 999.5
 
-/* The columns of a report as answered (list, submit, review, show), named as
- * ReportSummary's fields; flags: kind\x1fteacher\x1fdetail\x1e... */
-#define SUMMARY_COLS                                                                               \
-    "l.unit_code, l.unit_name, to_char(l.month, 'YYYY-MM') AS month, l.version, l.status, "        \
-    "l.on_time, l.activity_count, l.attendance_count, l.external_count, l.teacher_hours, "         \
-    "l.flag_count, "                                                                               \
-    "to_char(l.submitted_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD\"T\"HH24:MI:SS+08:00') "     \
-    "AS submitted_at, l.submitted_by, "                                                            \
-    "to_char(l.first_submitted_at AT TIME ZONE 'Asia/Shanghai', "                                  \
-    "'YYYY-MM-DD\"T\"HH24:MI:SS+08:00') AS first_submitted_at, "                                   \
-    "to_char(l.deadline AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI') AS deadline, "         \
-    "l.empty, "                                                                                    \
-    "coalesce((SELECT string_agg(f.kind || E'\\x1f' || f.teacher_code || E'\\x1f' || f.detail, "   \
-    "E'\\x1e' ORDER BY f.n) FROM report_flags f "                                                  \
-    "WHERE f.report_id = l.id AND f.version = l.version), '') AS flags"
-
 /* The report (id, version) a show request names: the latest when $4 = 0. */
 #define SHOW_TARGET                                                                                \
     "WITH x AS (SELECT id, CASE WHEN $4::int = 0 THEN current_version ELSE $4::int END AS v "      \
@@ -55,18 +39,21 @@ static const struct db_stmt report_stmts[] = {
      "$23::numeric[], $24::int[], $25::int[], $26::text[], $27::text[], $28::text[], "
      "$29::numeric[], $30::text[], $31::date[], $32::text[], $33::text[], $34::text[], "
      "$35::text[], $36::numeric[], $37::numeric[], $38::text[])"},
-    /* The summary columns as SUMMARY_COLS's first ones, then replayed and one flag a row. */
+    /* A report as every answer gives it: the rows of report_summaries (sql/migrations/013). */
     {"report_answer", "SELECT * FROM report_answer()"},
     {"report_review", "SELECT report_review($1, $2, $3::date, $4, $5, $6)"},
     {"report_list",
-     "SELECT " SUMMARY_COLS ", false AS replayed FROM report_list l "
-     "WHERE l.district_code = $1 AND l.latest AND ($2 = '' OR l.unit_code = $2) "
-     "AND l.month >= coalesce(nullif($3, '')::date, '-infinity') "
-     "AND l.month <= coalesce(nullif($4, '')::date, 'infinity') AND ($5 = '' OR l.status = $5) "
-     "ORDER BY l.month DESC, l.unit_code"},
-    {"report_show", SHOW_TARGET "SELECT " SUMMARY_COLS ", false AS replayed, l.reason, l.summary, "
-                                "l.current_version AS latest_version FROM report_list l "
-                                "JOIN x ON l.id = x.id AND l.version = x.v"},
+     "SELECT s.*, false AS replayed FROM report_summaries s "
+     "WHERE s.district_code = $1 AND s.latest AND ($2 = '' OR s.unit_code = $2) "
+     "AND s.month_date >= coalesce(nullif($3, '')::date, '-infinity') "
+     "AND s.month_date <= coalesce(nullif($4, '')::date, 'infinity') "
+     "AND ($5 = '' OR s.status = $5) "
+     "ORDER BY s.month_date DESC, s.unit_code, s.flag_n"},
+    {"report_show", SHOW_TARGET "SELECT s.*, false AS replayed, l.reason, l.summary, "
+                                "l.current_version AS latest_version FROM report_summaries s "
+                                "JOIN x ON s.id = x.id AND s.version = x.v "
+                                "JOIN report_list l ON l.id = s.id AND l.version = s.version "
+                                "ORDER BY s.flag_n"},
     {"report_show_activities", SHOW_TARGET
      "SELECT a.ref, a.date::text AS date, to_char(a.start_time, 'HH24:MI') AS start, "
      "to_char(a.end_time, 'HH24:MI') AS \"end\", a.title, a.category, a.form, a.level, a.mode, "
@@ -286,123 +273,87 @@ static bool report_key(struct rpc_req *req, const char *district_code, const cha
            scope_unit(req, unit_code, true, unit) && month_param(req, month_given, month, 16);
 }
 
-static char *dup_or_empty(const char *s)
+/*
+ * The reports of a result shaped as report_summaries: a report's summary
+ * columns (named as ReportSummary's fields), then a flag's (kind,
+ * teacher_code, detail; NULL on the one row of a version without flags), one
+ * row per flag, a report's rows next to each other. Strings point into the
+ * result; summaries_free frees the rest.
+ */
+struct summaries {
+    Yanxiu__V1__ReportSummary **v; /* n reports in row order, NULL-terminated */
+    size_t n;
+    Yanxiu__V1__ReportSummary *msgs;
+    Yanxiu__V1__Flag *flags;
+    Yanxiu__V1__Flag **flag_ptrs; /* each report's flags are a run of these */
+};
+
+static void summaries_free(struct summaries *out)
 {
-    char *d = strdup(s ? s : "");
-    return d;
+    free(out->v);
+    free(out->msgs);
+    free(out->flags);
+    free(out->flag_ptrs);
+    memset(out, 0, sizeof(*out));
 }
 
-/* Fills *flags from the kind\x1fteacher\x1fdetail\x1e... column; false on OOM. */
-static bool parse_flags(const char *s, Yanxiu__V1__Flag ***flags, size_t *n)
+static bool same_report(const PGresult *r, int a, int b, const int *key, size_t nkey)
 {
-    *flags = NULL;
-    *n = 0;
-    if (!s[0])
-        return true;
-    size_t count = 1;
-    for (const char *p = s; *p; p++)
-        count += *p == '\x1e';
-    Yanxiu__V1__Flag **v = calloc(count, sizeof(*v));
-    if (!v)
-        return false;
-    *flags = v;
-    const char *p = s;
-    for (size_t i = 0; i < count; i++) {
-        const char *end = strchr(p, '\x1e');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        char *rec = strndup(p, len);
-        Yanxiu__V1__Flag *f = malloc(sizeof(*f));
-        if (!rec || !f) {
-            free(rec);
-            free(f);
+    for (size_t k = 0; k < nkey; k++)
+        if (strcmp(PQgetvalue(r, a, key[k]), PQgetvalue(r, b, key[k])) != 0)
             return false;
-        }
-        yanxiu__v1__flag__init(f);
-        char *a = rec, *b = strchr(a, '\x1f');
-        char *c = b ? strchr(b + 1, '\x1f') : NULL;
-        if (b)
-            *b++ = '\0';
-        if (c)
-            *c++ = '\0';
-        f->kind = dup_or_empty(a);
-        f->teacher_code = dup_or_empty(b);
-        f->detail = dup_or_empty(c);
-        free(rec);
-        v[(*n)++] = f;
-        if (!f->kind || !f->teacher_code || !f->detail)
-            return false;
-        p = end ? end + 1 : p + len;
-    }
     return true;
 }
 
-static void flags_free(Yanxiu__V1__Flag **flags, size_t n)
+/* ROWMAP_OK, or what went wrong in why (then *out is empty). */
+static enum rowmap_status summaries_from_rows(const PGresult *r, struct summaries *out, char *why,
+                                              size_t whylen)
 {
-    for (size_t i = 0; i < n; i++) {
-        free(flags[i]->kind);
-        free(flags[i]->teacher_code);
-        free(flags[i]->detail);
-        free(flags[i]);
-    }
-    free(flags);
-}
-
-/* The flags of the report mapped from row `row` of `r`, from its column `col`
- * (PQfnumber "flags"); summary_release frees them. False on OOM. */
-static bool summary_flags(Yanxiu__V1__ReportSummary *s, const PGresult *r, int row, int col)
-{
-    return parse_flags(PQgetvalue(r, row, col), &s->flags, &s->n_flags);
-}
-
-/*
- * Fills `s` from the rows of report_answer(): row 0 carries the summary
- * (columns named as ReportSummary's fields, replayed included), and each
- * row whose `kind` is not NULL one flag (kind, teacher_code, detail). The
- * strings point into `r`, the flags are allocated (summary_release).
- * ROWMAP_OK, or what went wrong in *why.
- */
-static enum rowmap_status summary_from_answer(Yanxiu__V1__ReportSummary *s, const PGresult *r,
-                                              char *why, size_t whylen)
-{
-    enum rowmap_status st =
-        rowmap_row(r, 0, &yanxiu__v1__report_summary__descriptor, s, why, whylen);
-    if (st != ROWMAP_OK)
-        return st;
+    memset(out, 0, sizeof(*out));
+    size_t rows = (size_t)PQntuples(r);
+    int key[] = {PQfnumber(r, "unit_code"), PQfnumber(r, "month"), PQfnumber(r, "version")};
     int kind = PQfnumber(r, "kind");
-    size_t n = kind < 0 || PQgetisnull(r, 0, kind) ? 0 : (size_t)PQntuples(r);
-    if (!n)
-        return ROWMAP_OK;
-    struct rowmap *m = rowmap_new(r, &yanxiu__v1__flag__descriptor);
-    if (!m || !(s->flags = calloc(n, sizeof(*s->flags)))) {
-        rowmap_free(m);
-        return ROWMAP_OOM;
+    if (key[0] < 0 || key[1] < 0 || key[2] < 0 || kind < 0) {
+        snprintf(why, whylen, "a report's rows lack unit_code, month, version or kind");
+        return ROWMAP_BAD;
     }
-    st = ROWMAP_OK;
-    for (size_t i = 0; st == ROWMAP_OK && i < n; i++) {
-        Yanxiu__V1__Flag f, *c;
-        if (!rowmap_fill(m, (int)i, &f, why, whylen)) {
-            st = ROWMAP_BAD;
-        } else if (!(c = malloc(sizeof(*c)))) {
-            st = ROWMAP_OOM;
-        } else {
-            yanxiu__v1__flag__init(c);
-            s->flags[s->n_flags++] = c;
-            c->kind = strdup(f.kind);
-            c->teacher_code = strdup(f.teacher_code);
-            c->detail = strdup(f.detail);
-            if (!c->kind || !c->teacher_code || !c->detail)
-                st = ROWMAP_OOM;
+    out->v = calloc(rows + 1, sizeof(*out->v));
+    out->msgs = calloc(rows + 1, sizeof(*out->msgs));
+    out->flags = calloc(rows + 1, sizeof(*out->flags));
+    out->flag_ptrs = calloc(rows + 1, sizeof(*out->flag_ptrs));
+    struct rowmap *ms = rowmap_new(r, &yanxiu__v1__report_summary__descriptor);
+    struct rowmap *mf = rowmap_new(r, &yanxiu__v1__flag__descriptor);
+    enum rowmap_status st = ROWMAP_OK;
+    if (!out->v || !out->msgs || !out->flags || !out->flag_ptrs || !ms || !mf) {
+        snprintf(why, whylen, "out of memory");
+        st = ROWMAP_OOM;
+    }
+    size_t nflags = 0;
+    for (size_t i = 0; st == ROWMAP_OK && i < rows; i++) {
+        if (i == 0 || !same_report(r, (int)i, (int)i - 1, key, sizeof(key) / sizeof(key[0]))) {
+            Yanxiu__V1__ReportSummary *s = &out->msgs[out->n];
+            if (!rowmap_fill(ms, (int)i, s, why, whylen)) {
+                st = ROWMAP_BAD;
+                break;
+            }
+            s->flags = &out->flag_ptrs[nflags];
+            out->v[out->n++] = s;
         }
+        if (PQgetisnull(r, (int)i, kind))
+            continue;
+        if (!rowmap_fill(mf, (int)i, &out->flags[nflags], why, whylen)) {
+            st = ROWMAP_BAD;
+            break;
+        }
+        out->flag_ptrs[nflags] = &out->flags[nflags];
+        nflags++;
+        out->v[out->n - 1]->n_flags++;
     }
-    rowmap_free(m);
+    rowmap_free(ms);
+    rowmap_free(mf);
+    if (st != ROWMAP_OK)
+        summaries_free(out);
     return st;
-}
-
-static void summary_release(Yanxiu__V1__ReportSummary *s)
-{
-    flags_free(s->flags, s->n_flags);
-    s->flags = NULL;
-    s->n_flags = 0;
 }
 
 /* Answers with the report of report_answer()'s rows `r` (NOT_FOUND text when none). */
@@ -412,14 +363,15 @@ static void reply_summary(struct rpc_req *req, const PGresult *r, const char *no
         rpc_fail(req, YANXIU__V1__CODE__NOT_FOUND, "%s", none);
         return;
     }
-    Yanxiu__V1__ReportSummary s = YANXIU__V1__REPORT_SUMMARY__INIT;
+    struct summaries all;
     char why[200];
-    enum rowmap_status st = summary_from_answer(&s, r, why, sizeof(why));
-    if (st == ROWMAP_OK)
-        rowmap_answer(req, YANXIU__V1__ENVELOPE__BODY_REPORT_REPLY, &s.base);
-    else
+    enum rowmap_status st = summaries_from_rows(r, &all, why, sizeof(why));
+    if (st != ROWMAP_OK) {
         rowmap_fail(req, st, why);
-    summary_release(&s);
+        return;
+    }
+    rowmap_answer(req, YANXIU__V1__ENVELOPE__BODY_REPORT_REPLY, &all.v[0]->base);
+    summaries_free(&all);
 }
 
 /* ---- SubmitReport ------------------------------------------------------------------- */
@@ -808,25 +760,19 @@ enum rpc_status rpc_report_review(struct rpc_req *req)
 static void list_done(void *arg, const struct db_outcome *out)
 {
     struct rpc_req *req = arg;
-    PGresult *r = out->results[RPC_FIRST_RESULT];
-    struct rowmap_rows rows;
-    if (!rowmap_get_rows(req, r, &yanxiu__v1__report_summary__descriptor, &rows))
+    struct summaries all;
+    char why[200];
+    enum rowmap_status st = summaries_from_rows(out->results[RPC_FIRST_RESULT], &all, why,
+                                                sizeof(why));
+    if (st != ROWMAP_OK) {
+        rowmap_fail(req, st, why);
         return;
+    }
     Yanxiu__V1__ReportList list = YANXIU__V1__REPORT_LIST__INIT;
-    list.reports = (Yanxiu__V1__ReportSummary **)rows.msgs;
-    list.n_reports = rows.n;
-    bool ok = true;
-    size_t filled = 0;
-    int flags = PQfnumber(r, "flags");
-    for (; ok && filled < rows.n; filled++)
-        ok = summary_flags(list.reports[filled], r, (int)filled, flags);
-    if (ok)
-        rowmap_answer(req, YANXIU__V1__ENVELOPE__BODY_REPORT_LIST, &list.base);
-    else
-        rpc_fail_oom(req);
-    for (size_t i = 0; i < filled; i++)
-        summary_release(list.reports[i]);
-    rowmap_rows_free(&rows);
+    list.reports = all.v;
+    list.n_reports = all.n;
+    rowmap_answer(req, YANXIU__V1__ENVELOPE__BODY_REPORT_LIST, &list.base);
+    summaries_free(&all);
 }
 
 enum rpc_status rpc_report_list(struct rpc_req *req)
@@ -889,7 +835,7 @@ static void show_done(void *arg, const struct db_outcome *out)
     PGresult *exts = out->results[RPC_FIRST_RESULT + 2];
     PGresult *hist = out->results[RPC_FIRST_RESULT + 3];
     PGresult *diff = out->results[RPC_FIRST_RESULT + 4];
-    if (PQntuples(head) != 1) {
+    if (PQntuples(head) < 1) {
         if (in->version)
             rpc_fail(req, YANXIU__V1__CODE__NOT_FOUND,
                      "ShowReport: unit %s has no version %u of its report for %s",
@@ -901,44 +847,46 @@ static void show_done(void *arg, const struct db_outcome *out)
                      in->unit_code[0] ? in->unit_code : req->session.unit, in->month);
         return;
     }
-    Yanxiu__V1__ReportSummary s;
+    struct summaries all = {0};
     Yanxiu__V1__ReportDetail d;
     Yanxiu__V1__ReportDiff df;
     struct rowmap_rows ra = {0}, re = {0}, rh = {0};
-    /* d from the head row: reason, summary, latest_version */
-    if (!rowmap_get_row(req, head, 0, &yanxiu__v1__report_summary__descriptor, &s) ||
-        !rowmap_get_row(req, head, 0, &yanxiu__v1__report_detail__descriptor, &d) ||
+    char why[200];
+    enum rowmap_status st = summaries_from_rows(head, &all, why, sizeof(why));
+    /* d from the head's first row: reason, summary, latest_version */
+    if (st != ROWMAP_OK) {
+        rowmap_fail(req, st, why);
+        return;
+    }
+    if (!rowmap_get_row(req, head, 0, &yanxiu__v1__report_detail__descriptor, &d) ||
         !rowmap_get_rows(req, acts, &yanxiu__v1__activity__descriptor, &ra) ||
         !rowmap_get_rows(req, exts, &yanxiu__v1__external_record__descriptor, &re) ||
         !rowmap_get_rows(req, hist, &yanxiu__v1__report_event__descriptor, &rh) ||
         (PQntuples(diff) == 1 &&
          !rowmap_get_row(req, diff, 0, &yanxiu__v1__report_diff__descriptor, &df))) {
+        summaries_free(&all);
         rowmap_rows_free(&ra);
         rowmap_rows_free(&re);
         rowmap_rows_free(&rh);
         return;
     }
     char *added_copy = NULL, *removed_copy = NULL;
-    bool ok = summary_flags(&s, head, 0, PQfnumber(head, "flags"));
-    d.report = &s;
+    d.report = all.v[0];
     d.activities = (Yanxiu__V1__Activity **)ra.msgs;
     d.n_activities = ra.n;
     d.external = (Yanxiu__V1__ExternalRecord **)re.msgs;
     d.n_external = re.n;
     d.history = (Yanxiu__V1__ReportEvent **)rh.msgs;
     d.n_history = rh.n;
-    if (ok && PQntuples(diff) == 1) {
+    if (PQntuples(diff) == 1) {
         df.activities_added = split_lines(PQgetvalue(diff, 0, PQfnumber(diff, "added")),
                                           &df.n_activities_added, &added_copy);
         df.activities_removed = split_lines(PQgetvalue(diff, 0, PQfnumber(diff, "removed")),
                                             &df.n_activities_removed, &removed_copy);
         d.diff = &df;
     }
-    if (ok)
-        rowmap_answer(req, YANXIU__V1__ENVELOPE__BODY_REPORT_DETAIL, &d.base);
-    else
-        rpc_fail_oom(req);
-    summary_release(&s);
+    rowmap_answer(req, YANXIU__V1__ENVELOPE__BODY_REPORT_DETAIL, &d.base);
+    summaries_free(&all);
     rowmap_rows_free(&ra);
     rowmap_rows_free(&re);
     rowmap_rows_free(&rh);

@@ -237,13 +237,13 @@ $$;
 
 -- The answer to a submit or a review: the version report_submit or
 -- report_review named in this transaction (report_submitted), as the daemon
--- answers it (daemon/rpc_report.c; tests/bench/report_load.c runs the same),
--- one row per flag of that version in order, or one row with the flag
--- columns NULL when it has none. The columns are named as the fields of the
--- protocol's ReportSummary and Flag. By key: a join on report_submitted()'s
--- columns (casts of a setting) is not leakproof, so under row-level security
--- it could not probe reports' index and would read the whole table; the
--- scalar subquery is evaluated once and probes it. PL/pgSQL: its plan is kept
+-- answers it (daemon/rpc_report.c; tests/bench/report_load.c runs the same):
+-- the rows of report_summaries (one per flag of that version in order, or
+-- one with the flag columns NULL when it has none) and whether it was a
+-- replay. By key: a join on report_submitted()'s columns (casts of a
+-- setting) is not leakproof, so under row-level security it could not probe
+-- reports' index and would read the whole table; the scalar subquery is
+-- evaluated once and probes it. PL/pgSQL: its plan is kept
 -- for the session.
 CREATE OR REPLACE FUNCTION report_answer()
 RETURNS TABLE (unit_code text, unit_name text, month text, version int, status text,
@@ -254,17 +254,13 @@ RETURNS TABLE (unit_code text, unit_name text, month text, version int, status t
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
     RETURN QUERY
-    SELECT l.unit_code, l.unit_name, to_char(l.month, 'YYYY-MM'), l.version, l.status, l.on_time,
-           l.activity_count, l.attendance_count, l.external_count, l.teacher_hours, l.flag_count,
-           to_char(l.submitted_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD"T"HH24:MI:SS+08:00'),
-           l.submitted_by,
-           to_char(l.first_submitted_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD"T"HH24:MI:SS+08:00'),
-           to_char(l.deadline AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI'), l.empty,
-           (SELECT s.replayed FROM report_submitted() s), f.kind, f.teacher_code, f.detail
-    FROM report_list l
-    LEFT JOIN report_flags f ON f.report_id = l.id AND f.version = l.version
-    WHERE (l.id, l.version) = (SELECT s.report_id, s.version FROM report_submitted() s)
-    ORDER BY f.n;
+    SELECT s.unit_code, s.unit_name, s.month, s.version, s.status, s.on_time, s.activity_count,
+           s.attendance_count, s.external_count, s.teacher_hours, s.flag_count, s.submitted_at,
+           s.submitted_by, s.first_submitted_at, s.deadline, s.empty,
+           (SELECT a.replayed FROM report_submitted() a), s.kind, s.teacher_code, s.detail
+    FROM report_summaries s
+    WHERE (s.id, s.version) = (SELECT a.report_id, a.version FROM report_submitted() a)
+    ORDER BY s.flag_n;
 END
 $$;
 
