@@ -139,10 +139,12 @@ static void conn_out_cb(struct evbuffer *buf, const struct evbuffer_cb_info *inf
         event_base_gettimeofday_cached(srv->base, &c->out_progress);
 }
 
-/* After much output was freed: give the heap back to the system. */
+/* After much output was freed, or when the last connection is gone (then
+ * trimming keeps nobody waiting, and what the requests' results held goes
+ * back too): give the heap back to the system. */
 static void maybe_trim(struct server *srv)
 {
-    if (srv->out_peak - srv->out_total < TRIM_AFTER_BYTES)
+    if (srv->out_peak - srv->out_total < TRIM_AFTER_BYTES && srv->nconns > 0)
         return;
     srv->out_peak = srv->out_total;
     malloc_trim(0);

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <event2/listener.h>
+#include <malloc.h>
 #include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
@@ -28,6 +29,8 @@
 #include "tls.h"
 
 #define DRAIN_TICK_MS 50
+/* Allocations this large are mapped (server_run). */
+#define SERVER_MMAP_THRESHOLD (256 * 1024)
 /* After a failed accept (EMFILE ...): first retry, and the longest pause. */
 #define ACCEPT_RETRY_MIN_MS 100
 #define ACCEPT_RETRY_MAX_MS 1000
@@ -357,6 +360,10 @@ int server_run(const char *config_path, struct config *cfg)
     TAILQ_INIT(&srv->reap);
     log_level_current = srv->cfg.log_level;
     signal(SIGPIPE, SIG_IGN);
+    /* A fixed mmap threshold: an answer's buffers (up to max_output) are mapped and unmapped
+     * whole. glibc's default raises the threshold after the first such free, and from then on
+     * they come from the heap, whose holes malloc_trim cannot always give back. */
+    mallopt(M_MMAP_THRESHOLD, SERVER_MMAP_THRESHOLD);
 
     srv->base = event_base_new();
     if (!srv->base) {
