@@ -13,6 +13,8 @@ set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 T=$YX_DIR/backup
 F=$T/files
+# shellcheck source=tests/integration/small_county.sh
+source "$(dirname "${BASH_SOURCE[0]}")/small_county.sh"
 mkdir -p "$F"
 passed=0
 pg2=
@@ -69,12 +71,7 @@ for who in dist school; do
     YANXIU_PASSWORD=pw-$who-secret run "$who" --server "$YX_SERVER" login --user "$who"
     [ "$rc" = 0 ] || die "login $who: $err"
 done
-cat >"$F/units.csv" <<'EOF'
-学校代码,学校名称,类型,所属中心校
-4114230001,宁陵县城关镇中心校,中心校,
-4114230002,城关镇第一小学,小学,4114230001
-4114230010,宁陵县第二初级中学,初中,
-EOF
+small_county_files "$F"
 run dist units import "$F/units.csv"
 [ "$rc" = 0 ] || die "units import: $err"
 cat >"$F/teachers.csv" <<'EOF'
@@ -86,16 +83,6 @@ J001,刘洋,4114230010,数学,数学
 EOF
 run dist roster import "$F/teachers.csv"
 [ "$rc" = 0 ] || die "roster import: $err"
-cat >"$F/policy.ini" <<'EOF'
-[policy]
-hours_year = 3
-school_hours_year = 0
-hours_cycle = 0
-ethics_hours_cycle = 0
-centralized_hours_cycle = 0
-homeroom_hours_cycle = 0
-absence_limit = 1
-EOF
 run dist policy set "$F/policy.ini" --effective 2020-01-01
 [ "$rc" = 0 ] || die "policy set: $err"
 # report MONTH HOURS: the central school's report of MONTH.

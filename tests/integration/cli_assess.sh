@@ -21,6 +21,8 @@ failed=0
 T=$YX_DIR/cli_assess
 mkdir -p "$T/files"
 F=$T/files
+# shellcheck source=tests/integration/small_county.sh
+source "$(dirname "${BASH_SOURCE[0]}")/small_county.sh"
 
 # run ACCOUNT ARGS...: yanxiu as ACCOUNT (its own HOME and session); sets rc, out, err.
 run() {
@@ -80,12 +82,7 @@ for who in dist school junior; do
 done
 CENTRAL=4114230001
 JUNIOR=4114230010
-cat >"$F/units.csv" <<'EOF'
-学校代码,学校名称,类型,所属中心校
-4114230001,宁陵县城关镇中心校,中心校,
-4114230002,城关镇第一小学,小学,4114230001
-4114230010,宁陵县第二初级中学,初中,
-EOF
+small_county_files "$F"
 run dist units import "$F/units.csv"
 [ "$rc" = 0 ] || die "units import: $err"
 cat >"$F/teachers.csv" <<'EOF'
@@ -99,17 +96,6 @@ J002,陈静,4114230010,语文,语文
 EOF
 run dist roster import "$F/teachers.csv"
 [ "$rc" = 0 ] || die "roster import: $err"
-# A small policy: 3 hours a year, nothing else asked, one unexcused absence fails.
-cat >"$F/policy.ini" <<'EOF'
-[policy]
-hours_year = 3
-school_hours_year = 0
-hours_cycle = 0
-ethics_hours_cycle = 0
-centralized_hours_cycle = 0
-homeroom_hours_cycle = 0
-absence_limit = 1
-EOF
 run dist policy set "$F/policy.ini" --effective 2020-01-01
 [ "$rc" = 0 ] || die "policy set: $err"
 # October 2026 (school year 2026): C001 5 h, C002 3 h, C003 3 h but absent once,

@@ -18,6 +18,8 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 OLD_COMMIT=0289249
 T=$YX_DIR/fwd
 F=$T/files
+# shellcheck source=tests/integration/small_county.sh
+source "$(dirname "${BASH_SOURCE[0]}")/small_county.sh"
 mkdir -p "$F"
 passed=0
 pid=
@@ -111,12 +113,7 @@ for who in dist school junior; do
     YANXIU_PASSWORD=pw-$who-secret run "$who" login --user "$who"
     [ "$rc" = 0 ] || die "login $who: $err"
 done
-cat >"$F/units.csv" <<'CSV'
-学校代码,学校名称,类型,所属中心校
-4114230001,宁陵县城关镇中心校,中心校,
-4114230002,城关镇第一小学,小学,4114230001
-4114230010,宁陵县第二初级中学,初中,
-CSV
+small_county_files "$F"
 run dist units import "$F/units.csv"
 [ "$rc" = 0 ] || die "units import: $err"
 cat >"$F/teachers.csv" <<'CSV'
@@ -129,16 +126,6 @@ J002,陈静,4114230010,语文,语文
 CSV
 run dist roster import "$F/teachers.csv"
 [ "$rc" = 0 ] || die "roster import: $err"
-cat >"$F/policy.ini" <<'INI'
-[policy]
-hours_year = 3
-school_hours_year = 0
-hours_cycle = 0
-ethics_hours_cycle = 0
-centralized_hours_cycle = 0
-homeroom_hours_cycle = 0
-absence_limit = 1
-INI
 run dist policy set "$F/policy.ini" --effective 2020-01-01
 [ "$rc" = 0 ] || die "policy set: $err"
 # report WHO MONTH HOURS TEACHERS...: WHO's report of MONTH, two activities.
