@@ -13,22 +13,13 @@ set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 T=$YX_DIR/backup
 F=$T/files
+# shellcheck source=tests/integration/tap.sh
+source "$(dirname "${BASH_SOURCE[0]}")/tap.sh"
 # shellcheck source=tests/integration/small_county.sh
 source "$(dirname "${BASH_SOURCE[0]}")/small_county.sh"
 mkdir -p "$F"
-passed=0
 pg2=
 pid2=
-
-die() {
-    echo "FAIL - $*" >&2
-    echo "$passed passed, 1 failed"
-    exit 1
-}
-t() {
-    passed=$((passed + 1))
-    echo "ok - $*"
-}
 
 if [ "$(id -u)" -eq 0 ]; then as_pg=(runuser -u postgres --); else as_pg=(); fi
 pgbin=$(printf '%s\n' /usr/lib/postgresql/*/bin/initdb | sort -V | tail -n 1)
@@ -46,17 +37,6 @@ cleanup() {
     fi
 }
 trap cleanup EXIT
-
-# run ACCOUNT ARGS...: yanxiu as ACCOUNT (its own HOME and session); sets rc, out, err.
-run() {
-    local who=$1 home=$T/home/$1
-    shift
-    mkdir -p "$home/.config"
-    HOME=$home XDG_CONFIG_HOME=$home/.config timeout 60 "$YX_YANXIU" "$@" >"$T/out" 2>"$T/err"
-    rc=$?
-    out=$(cat "$T/out")
-    err=$(cat "$T/err")
-}
 
 # --- a district with a few reports -----------------------------------------------------
 D=411423
@@ -257,4 +237,4 @@ kill -TERM "$pid2"
 wait "$pid2" || die "the restored daemon exited $? on SIGTERM"
 pid2=
 rm -f "$YX_DIR/yanxiud.pid"
-echo "$passed passed, 0 failed"
+finish

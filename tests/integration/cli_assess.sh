@@ -16,45 +16,13 @@
 # shellcheck disable=SC2016,SC2034
 set -uo pipefail
 
-passed=0
-failed=0
 T=$YX_DIR/cli_assess
 mkdir -p "$T/files"
 F=$T/files
+# shellcheck source=tests/integration/tap.sh
+source "$(dirname "${BASH_SOURCE[0]}")/tap.sh"
 # shellcheck source=tests/integration/small_county.sh
 source "$(dirname "${BASH_SOURCE[0]}")/small_county.sh"
-
-# run ACCOUNT ARGS...: yanxiu as ACCOUNT (its own HOME and session); sets rc, out, err.
-run() {
-    local who=$1 home=$T/home/$1
-    shift
-    mkdir -p "$home/.config"
-    HOME=$home XDG_CONFIG_HOME=$home/.config timeout 120 "$YX_YANXIU" "$@" >"$T/out" 2>"$T/err"
-    rc=$?
-    out=$(cat "$T/out")
-    err=$(cat "$T/err")
-}
-
-# expect NAME CONDITION: CONDITION is evaluated by bash against rc, out, err.
-expect() {
-    if eval "$2"; then
-        passed=$((passed + 1))
-        echo "ok - $1"
-    else
-        failed=$((failed + 1))
-        echo "FAIL - $1" >&2
-        echo "  condition: $2" >&2
-        echo "  exit status: $rc" >&2
-        echo "  stdout: $out" >&2
-        echo "  stderr: $err" >&2
-    fi
-}
-
-die() {
-    echo "FAIL - $*" >&2
-    echo "$passed passed, $((failed + 1)) failed"
-    exit 1
-}
 
 # json PYTHON: runs PYTHON with d = the JSON on stdout of the last run.
 json() { printf '%s' "$out" | python3 -c "import json, sys; d = json.load(sys.stdin); $1"; }
@@ -442,5 +410,4 @@ EOF
 )
 expect results_xlsx_reads_back '[ "$got" = "sheet headers values" ]'
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+finish

@@ -13,13 +13,13 @@
 # shellcheck disable=SC2016,SC2034
 set -uo pipefail
 
-passed=0
-failed=0
 skipped=0
 T=$YX_DIR/cli_output
 W=$T/work # the user's working directory: every -o FILE of the test is in here
 H=$T/home
 mkdir -p "$T" "$W" "$H/.config"
+# shellcheck source=tests/integration/tap.sh
+source "$(dirname "${BASH_SOURCE[0]}")/tap.sh"
 
 # The user the CLI runs as: nobody when we are root, else ourselves. $T/yx runs
 # the CLI as that user, in W, with umask 027 (a new file: mode 0640).
@@ -44,33 +44,13 @@ yanxiu() { "$T/yx" "$@"; }
 # owned FILE...: give files the test made in W to the user (as root)
 owned() { [ -z "$as_user" ] || chown -h "$uid:$gid" "$@"; }
 
-# run ARGS...: yanxiu ARGS; sets rc, out, err (stdout is also kept as bytes in $T/out).
+# run ARGS...: yanxiu ARGS as the one user of this test (in place of tap.sh's run); sets rc,
+# out, err (stdout is also kept as bytes in $T/out).
 run() {
     yanxiu "$@" >"$T/out" 2>"$T/err"
     rc=$?
     out=$(cat "$T/out")
     err=$(cat "$T/err")
-}
-
-# expect NAME CONDITION: CONDITION is evaluated by bash against rc, out, err.
-expect() {
-    if eval "$2"; then
-        passed=$((passed + 1))
-        echo "ok - $1"
-    else
-        failed=$((failed + 1))
-        echo "FAIL - $1" >&2
-        echo "  condition: $2" >&2
-        echo "  exit status: $rc" >&2
-        echo "  stdout: $out" >&2
-        echo "  stderr: $err" >&2
-    fi
-}
-
-die() {
-    echo "FAIL - $*" >&2
-    echo "$passed passed, $((failed + 1)) failed"
-    exit 1
 }
 
 # same FILE: FILE holds exactly the CSV view (compared byte for byte).

@@ -14,44 +14,11 @@
 # shellcheck disable=SC2016,SC2034
 set -uo pipefail
 
-passed=0
-failed=0
 T=$YX_DIR/cli_report
 mkdir -p "$T/files"
 F=$T/files
-
-# run ACCOUNT ARGS...: yanxiu as ACCOUNT (its own HOME and session); sets rc, out, err.
-run() {
-    local who=$1 home=$T/home/$1
-    shift
-    mkdir -p "$home/.config"
-    HOME=$home XDG_CONFIG_HOME=$home/.config timeout 120 "$YX_YANXIU" "$@" >"$T/out" 2>"$T/err"
-    rc=$?
-    out=$(cat "$T/out")
-    err=$(cat "$T/err")
-}
-
-# expect NAME CONDITION: CONDITION is evaluated by bash against rc, out, err.
-expect() {
-    if eval "$2"; then
-        passed=$((passed + 1))
-        echo "ok - $1"
-    else
-        failed=$((failed + 1))
-        echo "FAIL - $1" >&2
-        echo "  condition: $2" >&2
-        echo "  exit status: $rc" >&2
-        echo "  stdout: $out" >&2
-        echo "  stderr: $err" >&2
-    fi
-}
-
-# Fatal setup failures: nothing after them could mean anything.
-die() {
-    echo "FAIL - $*" >&2
-    echo "$passed passed, $((failed + 1)) failed"
-    exit 1
-}
+# shellcheck source=tests/integration/tap.sh
+source "$(dirname "${BASH_SOURCE[0]}")/tap.sh"
 
 # What a submission writes: versions, sign-in rows, ledger rows and their hours,
 # as one string.
@@ -466,5 +433,4 @@ run dist report list --unit $CENTRAL --month 2026-10 --format json
 expect school_attempts_changed_nothing \
     '[ $rc = 0 ] && json "assert d[0][\"status\"] == \"submitted\" and d[0][\"version\"] == 3, d"'
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+finish

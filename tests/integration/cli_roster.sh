@@ -11,44 +11,11 @@
 # shellcheck disable=SC2016,SC2034
 set -uo pipefail
 
-passed=0
-failed=0
 T=$YX_DIR/cli_roster
 mkdir -p "$T/files"
 F=$T/files
-
-# run ACCOUNT ARGS...: yanxiu as ACCOUNT (its own HOME and session); sets rc, out, err.
-run() {
-    local who=$1 home=$T/home/$1
-    shift
-    mkdir -p "$home/.config"
-    HOME=$home XDG_CONFIG_HOME=$home/.config timeout 120 "$YX_YANXIU" "$@" >"$T/out" 2>"$T/err"
-    rc=$?
-    out=$(cat "$T/out")
-    err=$(cat "$T/err")
-}
-
-# expect NAME CONDITION: CONDITION is evaluated by bash against rc, out, err.
-expect() {
-    if eval "$2"; then
-        passed=$((passed + 1))
-        echo "ok - $1"
-    else
-        failed=$((failed + 1))
-        echo "FAIL - $1" >&2
-        echo "  condition: $2" >&2
-        echo "  exit status: $rc" >&2
-        echo "  stdout: $out" >&2
-        echo "  stderr: $err" >&2
-    fi
-}
-
-# Fatal setup failures: nothing after them could mean anything.
-die() {
-    echo "FAIL - $*" >&2
-    echo "$passed passed, $((failed + 1)) failed"
-    exit 1
-}
+# shellcheck source=tests/integration/tap.sh
+source "$(dirname "${BASH_SOURCE[0]}")/tap.sh"
 
 teachers_in_db() { $YX_PSQL -Atc "select count(*) from teachers"; }
 schools_in_db() { $YX_PSQL -Atc "select count(*) from schools"; }
@@ -319,5 +286,4 @@ run nobody roster import --help
 expect help_roster_import_lists_columns_in_english_and_chinese \
     '[[ $out == *"teacher_code, 教师编号"* ]] && [[ $out == *"new_teacher, 新任教师"* ]]'
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+finish

@@ -18,21 +18,13 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 OLD_COMMIT=0289249
 T=$YX_DIR/fwd
 F=$T/files
+# shellcheck source=tests/integration/tap.sh
+source "$(dirname "${BASH_SOURCE[0]}")/tap.sh"
+export YANXIU_SERVER=$YX_SERVER # run's yanxiu talks to the harness's daemon
 # shellcheck source=tests/integration/small_county.sh
 source "$(dirname "${BASH_SOURCE[0]}")/small_county.sh"
 mkdir -p "$F"
-passed=0
 pid=
-
-die() {
-    echo "FAIL - $*" >&2
-    echo "$passed passed, 1 failed"
-    exit 1
-}
-t() {
-    passed=$((passed + 1))
-    echo "ok - $*"
-}
 
 stop_daemon() {
     if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
@@ -83,18 +75,6 @@ serve() { # serve BINARY: starts it on $conf, waits for ping --db
         sleep 0.1
     done
     die "$1 did not answer ping --db: $(tail -n 5 "$T/daemon.log")"
-}
-
-# run ACCOUNT ARGS...: yanxiu as ACCOUNT (its own HOME and session); sets rc, out, err.
-run() {
-    local who=$1 home=$T/home/$1
-    shift
-    mkdir -p "$home/.config"
-    HOME=$home XDG_CONFIG_HOME=$home/.config YANXIU_SERVER=$YX_SERVER \
-        timeout 60 "$YX_YANXIU" "$@" >"$T/out" 2>"$T/err"
-    rc=$?
-    out=$(cat "$T/out")
-    err=$(cat "$T/err")
 }
 
 # --- data, through the old daemon ------------------------------------------------------------
@@ -282,4 +262,4 @@ serve "$new"
 stop_daemon
 t "serve_refuses_functions_that_are_not_its_own_until_migrate"
 
-echo "$passed passed, 0 failed"
+finish

@@ -259,5 +259,4 @@ expect "version 4 is submitted, every version by the school" \
 rc=$?
 expect "the ledger agrees with the reports" '[ "$rc" = 0 ]'
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+finish

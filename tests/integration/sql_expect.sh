@@ -1,32 +1,9 @@
 # sql_expect.sh: sourced by the bash tests that try SQL as the daemon's roles
-# (role_forgery.sh, role_walls.sh). Set T (a scratch directory) first. Gives
-# expect, die, sql_as and super, and the counters passed and failed.
+# (role_forgery.sh, role_walls.sh). Set T (a scratch directory) first. Gives what
+# tap.sh gives (expect, die, the counters), and sql_as and super.
 # shellcheck shell=bash
-passed=0
-failed=0
-mkdir -p "$T"
-rc=0
-out=
-
-# expect NAME CONDITION: CONDITION is evaluated by bash against rc and out.
-expect() {
-    if eval "$2"; then
-        passed=$((passed + 1))
-        echo "ok - $1"
-    else
-        failed=$((failed + 1))
-        echo "FAIL - $1" >&2
-        echo "  condition: $2" >&2
-        echo "  exit status: $rc" >&2
-        echo "  output: $out" >&2
-    fi
-}
-
-die() {
-    echo "FAIL - $*" >&2
-    echo "$passed passed, $((failed + 1)) failed"
-    exit 1
-}
+# shellcheck source=tests/integration/tap.sh
+source "$(dirname "${BASH_SOURCE[0]}")/tap.sh"
 
 # sql_as PREFIX_VAR SQL: runs SQL through psql (-At) as the role of $PREFIX_VAR; sets rc, out.
 sql_as() {

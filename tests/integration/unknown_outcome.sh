@@ -15,10 +15,10 @@
 # shellcheck disable=SC2016,SC2034
 set -uo pipefail
 
-passed=0
-failed=0
 T=$YX_DIR/unknown_outcome
 F=$T/files
+# shellcheck source=tests/integration/tap.sh
+source "$(dirname "${BASH_SOURCE[0]}")/tap.sh"
 mkdir -p "$F"
 proxy_pid=
 
@@ -29,36 +29,6 @@ cleanup() {
     fi
 }
 trap cleanup EXIT
-
-run() { # run ACCOUNT ARGS...: yanxiu as ACCOUNT; sets rc, out, err
-    local who=$1 home=$T/home/$1
-    shift
-    mkdir -p "$home/.config"
-    HOME=$home XDG_CONFIG_HOME=$home/.config timeout 120 "$YX_YANXIU" "$@" >"$T/out" 2>"$T/err"
-    rc=$?
-    out=$(cat "$T/out")
-    err=$(cat "$T/err")
-}
-
-expect() {
-    if eval "$2"; then
-        passed=$((passed + 1))
-        echo "ok - $1"
-    else
-        failed=$((failed + 1))
-        echo "FAIL - $1" >&2
-        echo "  condition: $2" >&2
-        echo "  exit status: $rc" >&2
-        echo "  stdout: $out" >&2
-        echo "  stderr: $err" >&2
-    fi
-}
-
-die() {
-    echo "FAIL - $*" >&2
-    echo "$passed passed, $((failed + 1)) failed"
-    exit 1
-}
 
 # versions UNIT MONTH: how many versions of the report the database holds.
 versions() {
@@ -260,5 +230,4 @@ out=$(cat "$T/out")
 err=$(cat "$T/err")
 expect verify_ledger_agrees '[ $rc = 0 ]'
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+finish
