@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "text.h"
 #include "xlsx.h"
 
 bool out_parse_format(const char *name, enum out_format *format)
@@ -197,9 +198,7 @@ static void list_text(const struct out_cell *c, char *buf, size_t cap)
         for (size_t k = 0; k < 2; k++) {
             size_t n = strlen(parts[k]);
             if (used + n >= cap) {
-                n = cap - 1 - used;
-                while (n > 0 && ((unsigned char)parts[k][n] & 0xc0) == 0x80)
-                    n--;
+                n = text_utf8_prefix(parts[k], n, cap - 1 - used);
                 memcpy(buf + used, parts[k], n);
                 buf[used + n] = '\0';
                 return;

@@ -253,19 +253,18 @@ bool migrate_run(const char *conninfo)
     }
     if (ok && current < migrate_latest())
         ok = apply_functions(pg, true);
-    unsigned applied = 0, first = 0;
+    unsigned applied = 0;
     for (unsigned i = 0; ok && i < migrations_count; i++) {
         if (migrations[i].version <= current)
             continue;
-        if (!applied)
-            first = i;
         ok = apply_one(pg, &migrations[i]);
         applied += ok;
     }
     ok = ok && apply_functions(pg, false) && exec_ok(pg, "COMMIT", "COMMIT");
     if (ok) {
-        for (unsigned i = first; i < first + applied; i++)
-            printf("applied %s\n", migrations[i].name);
+        for (unsigned i = 0; i < migrations_count; i++)
+            if (migrations[i].version > current)
+                printf("applied %s\n", migrations[i].name);
         printf("schema is current at version %u (%u applied now), functions %.12s\n",
                migrate_latest(), applied, functions_sha256);
     } else {

@@ -111,12 +111,7 @@ struct db_job *rpc_job_new(struct rpc_req *req, db_done_fn fn)
 enum rpc_status rpc_query(struct rpc_req *req, db_done_fn fn, const char *stmt, int n,
                           const char *const *values)
 {
-    struct db_job *job = rpc_job_new(req, fn);
-    if (!job || !db_job_add(job, stmt, n, values)) {
-        db_job_free(job);
-        return rpc_fail_oom(req);
-    }
-    return rpc_submit(req, job);
+    return rpc_run(req, fn, &stmt, 1, n, values);
 }
 
 enum rpc_status rpc_fail_oom(struct rpc_req *req)
