@@ -577,7 +577,7 @@ static bool wide_print_violation(struct import_file *f, const Yanxiu__V1__FieldV
     const char *field;
     if (!parse_score_path(v->path, w, &k, &field)) {
         f->problems++;
-        fprintf(stderr, "%s%s%s\n", v->path, v->path[0] ? ": " : "", v->reason);
+        fprintf(stderr, "%s%s%s\n", v->path, v->path[0] ? ": " : "", v->message);
         return true;
     }
     const struct score_cell *at = &w->cells[k];
@@ -586,7 +586,7 @@ static bool wide_print_violation(struct import_file *f, const Yanxiu__V1__FieldV
         return false;
     wp->said[at->row] |= code;
     char buf[1200];
-    const char *reason = score_rows_to_lines(f, w, v->reason, buf, sizeof(buf));
+    const char *reason = score_rows_to_lines(f, w, v->message, buf, sizeof(buf));
     f->problems++;
     fprintf(stderr, "%s line %d (%s): %s\n", f->path, csvin_line(f->t, at->row),
             csvin_header(f->t, code ? w->subject_col : at->col), reason);

@@ -804,7 +804,7 @@ static int located_cmp(const void *a, const void *b)
 static void print_located(const struct submission *s, const struct located *l)
 {
     if (l->m.f) {
-        print_at_row(&l->m, l->k, l->field, l->v->reason);
+        print_at_row(&l->m, l->k, l->field, l->v->message);
         return;
     }
     if (l->rank == 1) {
@@ -814,7 +814,7 @@ static void print_located(const struct submission *s, const struct located *l)
         put_text(l->v->path, stderr);
         fputs(": ", stderr);
     }
-    put_text(l->v->reason, stderr);
+    put_text(l->v->message, stderr);
     fputc('\n', stderr);
 }
 

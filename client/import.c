@@ -295,10 +295,10 @@ void import_print_violation(struct import_file *f, const Yanxiu__V1__FieldViolat
     char buf[1200];
     f->problems++;
     if (!parse_row_path(v->path, f->list, &row, &field) || row >= csvin_rows(f->t)) {
-        fprintf(stderr, "%s%s%s\n", v->path, v->path[0] ? ": " : "", v->reason);
+        fprintf(stderr, "%s%s%s\n", v->path, v->path[0] ? ": " : "", v->message);
         return;
     }
-    const char *reason = rows_to_lines(f, v->reason, buf, sizeof(buf));
+    const char *reason = rows_to_lines(f, v->message, buf, sizeof(buf));
     size_t col = field_column(f, field);
     int line = csvin_line(f->t, row);
     if (col < f->ncols)

@@ -479,9 +479,9 @@ int view_read_text(const char *path, size_t max_bytes, const char *noun, char **
 void view_print_line_violation(const char *path, const Yanxiu__V1__FieldViolation *v)
 {
     if (strncmp(v->path, "line ", 5) == 0)
-        fprintf(stderr, "%s %s: %s\n", path, v->path, v->reason);
+        fprintf(stderr, "%s %s: %s\n", path, v->path, v->message);
     else if (v->path[0])
-        fprintf(stderr, "%s: %s: %s\n", path, v->path, v->reason);
+        fprintf(stderr, "%s: %s: %s\n", path, v->path, v->message);
     else
-        fprintf(stderr, "%s: %s\n", path, v->reason);
+        fprintf(stderr, "%s: %s\n", path, v->message);
 }

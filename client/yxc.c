@@ -484,7 +484,7 @@ bool yxc_check(const Yanxiu__V1__Envelope *env, struct yxc_error *err)
         yxio_append(m, cap, "\n  ");
         append_text(m, cap, v->path && v->path[0] ? v->path : "(request)");
         yxio_append(m, cap, ": ");
-        append_text(m, cap, v->reason);
+        append_text(m, cap, v->message);
     }
     size_t len = strlen(m);
     if (len + 1 >= cap) {

@@ -11,9 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "book.h"
 #include "check.h"
 #include "conn.h"
 #include "log.h"
+#include "msg.h"
 #include "peer.h"
 #include "rowmap.h"
 #include "rpc_assess.h"
@@ -351,10 +353,10 @@ void rpc_violation(struct rpc_violations *vs, const char *path, const char *fmt,
     format_cut(reason, sizeof(reason), fmt, ap);
     va_end(ap);
     fv->path = strdup(path);
-    fv->reason = strdup(reason);
-    if (!fv->path || !fv->reason) {
+    fv->message = strdup(reason);
+    if (!fv->path || !fv->message) {
         free(fv->path);
-        free(fv->reason);
+        free(fv->message);
         free(fv);
         return;
     }
@@ -371,14 +373,174 @@ void rpc_violation_vline(struct rpc_violations *vs, int line, const char *fmt, v
     rpc_violation(vs, path, "%s", reason);
 }
 
+/* Frees a violation built here: every string of it is malloc'd (or protobuf-c's empty). */
+static void violation_free(Yanxiu__V1__FieldViolation *fv)
+{
+    char **strs[] = {&fv->path,   &fv->message, &fv->file,  &fv->sheet,
+                     &fv->column, &fv->header,  &fv->value, &fv->code};
+    for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+        if (*strs[i] != protobuf_c_empty_string)
+            free(*strs[i]);
+    for (size_t i = 0; i < fv->n_args; i++) {
+        free(fv->args[i]->name);
+        free(fv->args[i]->value);
+        free(fv->args[i]);
+    }
+    free(fv->args);
+    free(fv);
+}
+
 void rpc_violations_free(struct rpc_violations *vs)
 {
-    for (size_t i = 0; i < vs->n; i++) {
-        free(vs->v[i]->path);
-        free(vs->v[i]->reason);
-        free(vs->v[i]);
-    }
+    for (size_t i = 0; i < vs->n; i++)
+        violation_free(vs->v[i]);
     vs->n = vs->total = 0;
+}
+
+/* The English template of a reason code (daemon/reasons.def), or NULL. */
+static const char *reason_template(const char *code)
+{
+    static const struct {
+        const char *code, *tmpl;
+    } reasons[] = {
+#define YX_REASON(code, tmpl) {#code, tmpl},
+#include "reasons.def"
+#undef YX_REASON
+        {NULL, NULL},
+    };
+    for (size_t i = 0; reasons[i].code; i++)
+        if (strcmp(reasons[i].code, code) == 0)
+            return reasons[i].tmpl;
+    return NULL;
+}
+
+/* The message of `code` with its arguments in `lang`, into buf[cap]. */
+static void render_reason(enum msg_lang lang, const char *code, const struct msg_arg *args,
+                          size_t n, char *buf, size_t cap)
+{
+    const char *tmpl = reason_template(code);
+    if (!tmpl) {
+        log_error("reason code %s is not in daemon/reasons.def", code);
+        snprintf(buf, cap, "%s", code);
+        return;
+    }
+    msg_render(buf, cap, msg_pget(lang, code, tmpl), args, n);
+}
+
+/* A copy of s, or protobuf-c's empty string for NULL or "" (violation_free knows). */
+static char *dup_field(const char *s, bool *oom)
+{
+    if (!s || !s[0])
+        return (char *)protobuf_c_empty_string;
+    char *d = strdup(s);
+    if (!d)
+        *oom = true;
+    return d ? d : (char *)protobuf_c_empty_string;
+}
+
+#define RPC_MAX_ARGS 8
+
+void rpc_problem(struct rpc_violations *vs, const struct rpc_at *at, const char *code, ...)
+{
+    vs->total++;
+    if (vs->n >= RPC_MAX_VIOLATIONS)
+        return;
+    Yanxiu__V1__FieldViolation *fv = malloc(sizeof(*fv));
+    if (!fv)
+        return;
+    yanxiu__v1__field_violation__init(fv);
+    bool oom = false;
+    char letters[8] = "";
+    if (at->col > 0)
+        (void)book_col_name(at->col - 1, letters);
+    fv->path = dup_field(at->path, &oom);
+    fv->file = dup_field(at->file, &oom);
+    fv->sheet = dup_field(at->sheet, &oom);
+    fv->row = at->row;
+    fv->column = dup_field(letters, &oom);
+    fv->header = dup_field(at->header, &oom);
+    fv->value = dup_field(at->value, &oom);
+    fv->code = dup_field(code, &oom);
+    fv->args = calloc(RPC_MAX_ARGS, sizeof(*fv->args));
+    oom |= !fv->args;
+    va_list ap;
+    va_start(ap, code);
+    for (const char *name; !oom && (name = va_arg(ap, const char *));) {
+        const char *value = va_arg(ap, const char *);
+        if (fv->n_args == RPC_MAX_ARGS) {
+            log_error("reason %s has more than %d arguments", code, RPC_MAX_ARGS);
+            break;
+        }
+        Yanxiu__V1__Arg *a = malloc(sizeof(*a));
+        if (!a) {
+            oom = true;
+            break;
+        }
+        yanxiu__v1__arg__init(a);
+        a->name = strdup(name);
+        a->value = strdup(value ? value : "");
+        fv->args[fv->n_args++] = a;
+        oom |= !a->name || !a->value;
+    }
+    va_end(ap);
+    if (oom) {
+        violation_free(fv);
+        return;
+    }
+    vs->v[vs->n++] = fv;
+}
+
+/* Renders the message of every violation that has a code and no message yet. */
+static void render_violations(const struct rpc_req *req, struct rpc_violations *vs)
+{
+    for (size_t i = 0; i < vs->n; i++) {
+        Yanxiu__V1__FieldViolation *fv = vs->v[i];
+        if (!fv->code[0] || fv->message[0])
+            continue;
+        struct msg_arg args[RPC_MAX_ARGS];
+        for (size_t k = 0; k < fv->n_args; k++)
+            args[k] = (struct msg_arg){fv->args[k]->name, fv->args[k]->value};
+        char buf[512];
+        render_reason(req->lang, fv->code, args, fv->n_args, buf, sizeof(buf));
+        char *m = strdup(buf);
+        if (m) {
+            if (fv->message != protobuf_c_empty_string)
+                free(fv->message);
+            fv->message = m;
+        }
+    }
+}
+
+enum rpc_status rpc_fail_reason(struct rpc_req *req, int code, const char *reason, ...)
+{
+    struct msg_arg args[RPC_MAX_ARGS];
+    Yanxiu__V1__Arg argv[RPC_MAX_ARGS], *argp[RPC_MAX_ARGS];
+    size_t n = 0;
+    va_list ap;
+    va_start(ap, reason);
+    for (const char *name; (name = va_arg(ap, const char *));) {
+        const char *value = va_arg(ap, const char *);
+        if (n == RPC_MAX_ARGS) {
+            log_error("reason %s has more than %d arguments", reason, RPC_MAX_ARGS);
+            break;
+        }
+        args[n] = (struct msg_arg){name, value ? value : ""};
+        yanxiu__v1__arg__init(&argv[n]);
+        argv[n].name = (char *)args[n].name;
+        argv[n].value = (char *)args[n].value;
+        argp[n] = &argv[n];
+        n++;
+    }
+    va_end(ap);
+    char msg[512];
+    render_reason(req->lang, reason, args, n, msg, sizeof(msg));
+    Yanxiu__V1__Error err = YANXIU__V1__ERROR__INIT;
+    err.code = (Yanxiu__V1__Code)code;
+    err.message = msg;
+    err.reason = (char *)reason;
+    err.args = argp;
+    err.n_args = n;
+    return send_error(req, &err);
 }
 
 enum rpc_status rpc_fail_with(struct rpc_req *req, struct rpc_violations *vs, const char *what)
@@ -390,6 +552,7 @@ enum rpc_status rpc_fail_with(struct rpc_req *req, struct rpc_violations *vs, co
     else
         snprintf(msg, sizeof(msg), "%s: %zu problem%s; nothing was written", what, vs->total,
                  vs->total == 1 ? "" : "s");
+    render_violations(req, vs);
     /* req->pending is the request's own: req_end frees it with the request. */
     bool own = vs == req->pending;
     enum rpc_status st =

@@ -17,6 +17,7 @@
 #include "db.h"
 #include "frame.h"
 #include "log.h"
+#include "msg.h"
 #include "session.h"
 #include "yx_common.h"
 
@@ -71,6 +72,7 @@ struct rpc_req {
     void *done_arg;
     void (*done_drop)(void *arg);
     unsigned submitted; /* jobs submitted for the request, for dispatch's check */
+    enum msg_lang lang; /* of the messages answered: the connection's (Hello) */
 };
 
 TAILQ_HEAD(rpc_req_list, rpc_req);
@@ -192,6 +194,35 @@ struct rpc_violations {
 
 void rpc_violation(struct rpc_violations *vs, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Where a problem is, for rpc_problem: NULL (or 0) for what does not apply. */
+struct rpc_at {
+    const char *path;   /* a structured request's field: "attendance[17].status" */
+    const char *file;   /* an uploaded file's name */
+    const char *sheet;  /* its sheet */
+    unsigned row;       /* 1-based, as Excel shows it (the CSV line); 0: none */
+    unsigned col;       /* 1-based; sent as its letter ("C"); 0: none */
+    const char *header; /* the column's header as the file spells it */
+    const char *value;  /* the value as written */
+};
+
+/*
+ * Adds the violation `code` (daemon/reasons.def) at `at`, with the template's
+ * arguments as pairs of strings (name, value), ended by NULL. Everything is
+ * copied. Its message is rendered when the request is answered, in the
+ * connection's language. A code missing from reasons.def is a bug: it is
+ * logged and answered with the code as its message.
+ */
+void rpc_problem(struct rpc_violations *vs, const struct rpc_at *at, const char *code, ...)
+    __attribute__((sentinel));
+
+/*
+ * Answers an Error with `code` (Code) and the reason `reason` (reasons.def)
+ * with its arguments (pairs, ended by NULL), its message rendered in the
+ * connection's language; ends the request. Returns RPC_ANSWERED.
+ */
+enum rpc_status rpc_fail_reason(struct rpc_req *req, int code, const char *reason, ...)
+    __attribute__((sentinel));
 
 /* Answers INVALID_ARGUMENT with the violations, then frees them (req->pending
  * with the request); ends the request: req is gone after the call. */

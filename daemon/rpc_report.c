@@ -19,6 +19,7 @@
 #include "check.h"
 #include "pgarr.h"
 #include "rowmap.h"
+#include "vocab.h"
 
 #define MAX_ACTIVITIES       1000
 #define MAX_ATTENDANCE       200000
@@ -92,46 +93,6 @@ void rpc_report_register(void)
 
 /* ---- enumerations: the English code or the Chinese name of domain.md --------- */
 
-static const struct check_alias categories[] = {
-    {"ethics", {"师德", "师德师风", "职业道德"}},
-    {"theory", {"教育理论"}},
-    {"subject", {"学科专业知识", "专业知识"}},
-    {"skills", {"教学技能"}},
-    {"it", {"信息技术"}},
-    {"research", {"教育科研"}},
-    {"law", {"法制教育"}},
-    {"mental_health", {"心理健康", "心理健康教育"}},
-    {"homeroom", {"班主任工作"}},
-    {"other", {"其它", "其他"}},
-};
-static const struct check_alias forms[] = {
-    {"lecture", {"专题培训", "讲座", "专题讲座"}},
-    {"lesson_study", {"课例研究"}},
-    {"collective_prep", {"集体备课"}},
-    {"observation", {"听评课"}},
-    {"demonstration", {"示范观摩"}},
-    {"mentoring", {"师徒结对"}},
-    {"self_study", {"个人自修"}},
-    {"research", {"课题研究"}},
-    {"online", {"网络研修"}},
-    {"competition", {"教学竞赛"}},
-    {"other", {"其它", "其他"}},
-};
-static const struct check_alias levels[] = {
-    {"school", {"校级"}}, {"town", {"镇级", "乡镇级"}}, {"county", {"县级", "区级", "县区级"}},
-    {"city", {"市级"}},   {"province", {"省级"}},       {"national", {"国家级"}},
-};
-static const struct check_alias modes[] = {
-    {"centralized", {"集中"}},
-    {"remote", {"远程"}},
-    {"self", {"自修"}},
-};
-static const struct check_alias att_statuses[] = {
-    {"present", {"出席", "到", "签到"}},
-    {"late", {"迟到"}},
-    {"excused", {"请假"}},
-    {"absent", {"无故缺席", "缺席", "旷会"}},
-};
 static const char *const report_statuses[] = {"submitted", "approved", "returned",
                                               "reopened",  "voided",   NULL};
 
@@ -151,17 +112,16 @@ static const char status_help[] = "use present 出席, late 迟到, excused 请�
 
 /* An enumerated field: its codes and Chinese names, what it is, what to give. */
 struct kind {
-    const struct check_alias *names;
-    size_t n;
+    const struct vocab *v;
     const char *what;
     const char *help;
 };
-static const struct kind category_kind = {categories, NELEM(categories), "category (内容类别)",
+static const struct kind category_kind = {&vocab_category, "category (内容类别)",
                                           category_help};
-static const struct kind form_kind = {forms, NELEM(forms), "form (形式)", form_help};
-static const struct kind level_kind = {levels, NELEM(levels), "level (级别)", level_help};
-static const struct kind mode_kind = {modes, NELEM(modes), "mode (方式)", mode_help};
-static const struct kind status_kind = {att_statuses, NELEM(att_statuses), "sign-in status (签到)",
+static const struct kind form_kind = {&vocab_form, "form (形式)", form_help};
+static const struct kind level_kind = {&vocab_level, "level (级别)", level_help};
+static const struct kind mode_kind = {&vocab_mode, "mode (方式)", mode_help};
+static const struct kind status_kind = {&vocab_attendance, "sign-in status (签到)",
                                         status_help};
 
 /* ---- shared pieces ---------------------------------------------------------------- */
@@ -186,7 +146,7 @@ static const char *hours_text(double h, char *buf, size_t cap)
 static const char *kind_code(struct rpc_violations *vs, const char *at, const struct kind *k,
                              const char *s)
 {
-    const char *code = check_alias_code(k->names, k->n, s);
+    const char *code = vocab_code(k->v, s);
     if (!code)
         rpc_violation(vs, at, "unknown %s; %s", k->what, k->help);
     return code;

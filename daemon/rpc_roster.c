@@ -14,6 +14,7 @@
 #include "check.h"
 #include "pgarr.h"
 #include "rowmap.h"
+#include "vocab.h"
 
 #define MAX_IMPORT_ROWS 100000
 
@@ -48,23 +49,6 @@ void rpc_roster_register(void)
 {
     db_register(roster_stmts, sizeof(roster_stmts) / sizeof(roster_stmts[0]));
 }
-
-/* ---- enumerations: English code or the Chinese name users know ---------- */
-
-static const struct check_alias kinds[] = {
-    {"central", {"中心校", "中心学校"}},
-    {"primary", {"小学", "完小", "村小", "教学点"}},
-    {"junior", {"初中", "初级中学"}},
-    {"senior", {"高中", "高级中学"}},
-    {"nine_year", {"九年一贯制", "九年一贯制学校"}},
-    {"kindergarten", {"幼儿园"}},
-};
-
-static const struct check_alias statuses[] = {
-    {"active", {"在职", "在岗"}},
-    {"exempt", {"免训", "豁免", "自愿放弃"}},
-    {"left", {"离职", "调出", "退休"}},
-};
 
 /* Copies the columns a file had into a text array, checking their names. */
 static void columns_array(struct rpc_violations *vs, char **cols, size_t n,
@@ -145,7 +129,7 @@ enum rpc_status rpc_roster_import_units(struct rpc_req *req)
         if (!u->name[0] || !rpc_text_ok(u->name, 400) || check_utf8_chars(u->name) > 100)
             rpc_violation(&vs, AT("name"),
                           "the school name is empty, longer than 100 characters or not text");
-        const char *kind = check_alias_code(kinds, sizeof(kinds) / sizeof(kinds[0]), u->kind);
+        const char *kind = vocab_code(&vocab_unit_kind, u->kind);
         if (!kind)
             rpc_violation(
                 &vs, AT("kind"),
@@ -247,7 +231,7 @@ enum rpc_status rpc_roster_import(struct rpc_req *req)
             rpc_violation(&vs, AT("research_group"), "too long or not text");
         const char *status =
             t->status[0]
-                ? check_alias_code(statuses, sizeof(statuses) / sizeof(statuses[0]), t->status)
+                ? vocab_code(&vocab_teacher_status, t->status)
                 : "active";
         if (!status)
             rpc_violation(

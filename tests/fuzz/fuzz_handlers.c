@@ -174,7 +174,7 @@ static void check_answer(uint64_t id, const char *who)
         bool is_err = env->body_case == YANXIU__V1__ENVELOPE__BODY_ERROR;
         printf("  %-8s %s: %s%s%s\n", who, is_err ? frame_code_name(e->code) : "answer",
                is_err ? e->message : "", is_err && e->n_violations ? " | " : "",
-               is_err && e->n_violations ? e->violations[0]->reason : "");
+               is_err && e->n_violations ? e->violations[0]->message : "");
     }
     check_strings(&env->base);
     yanxiu__v1__envelope__free_unpacked(env, &b.alloc);

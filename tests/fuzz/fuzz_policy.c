@@ -39,7 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(policy_parse(text, &pv, &vs), "policy_parse ran out of memory");
     if (accepted) {
         for (size_t i = 0; i < vs.n; i++) {
-            const char *path = vs.v[i]->path, *reason = vs.v[i]->reason;
+            const char *path = vs.v[i]->path, *reason = vs.v[i]->message;
             FUZZ_CHECK(path[0] == '\0' || strncmp(path, "line ", 5) == 0,
                        "a problem is not placed on a line");
             FUZZ_CHECK(reason[0] != '\0', "a problem without a reason");

@@ -393,7 +393,7 @@ static void frame_streams(struct stream *pipelined)
     struct stream s = {.len = 0};
     Yanxiu__V1__FieldViolation v = YANXIU__V1__FIELD_VIOLATION__INIT;
     v.path = "activities[0].attendance[1].teacher_code";
-    v.reason = "T0009 is not a teacher of unit 4114230001";
+    v.message = "T0009 is not a teacher of unit 4114230001";
     Yanxiu__V1__FieldViolation *vs[] = {&v};
     Yanxiu__V1__Error err = YANXIU__V1__ERROR__INIT;
     err.code = YANXIU__V1__CODE__INVALID_ARGUMENT;

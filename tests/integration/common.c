@@ -357,7 +357,7 @@ void it_describe(const Yanxiu__V1__Envelope *resp, char *out, size_t cap)
                                 e->message ? e->message : "");
     for (size_t i = 0; i < e->n_violations && n < cap; i++)
         n += (size_t)snprintf(out + n, cap - n, "%s %s: %s", i ? ";" : " [", e->violations[i]->path,
-                              e->violations[i]->reason);
+                              e->violations[i]->message);
     if (e->n_violations && n < cap)
         snprintf(out + n, cap - n, "]");
 }

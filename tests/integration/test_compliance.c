@@ -827,7 +827,7 @@ static void set_policy_errors_name_the_line(void **state)
         bool found = false;
         for (size_t k = 0; k < e->n_violations; k++)
             found |= strcmp(e->violations[k]->path, want[i].path) == 0 &&
-                     strstr(e->violations[k]->reason, want[i].mentions) != NULL;
+                     strstr(e->violations[k]->message, want[i].mentions) != NULL;
         if (!found)
             fail_msg("no violation at %s naming %s: %s", want[i].path, want[i].mentions, d);
     }

@@ -189,9 +189,9 @@ static void assert_answer_utf8(const Yanxiu__V1__Envelope *resp)
     if (!it_utf8_ok(e->message))
         fail_msg("the error message is not UTF-8: %s", e->message);
     for (size_t i = 0; i < e->n_violations; i++) {
-        if (!it_utf8_ok(e->violations[i]->path) || !it_utf8_ok(e->violations[i]->reason))
+        if (!it_utf8_ok(e->violations[i]->path) || !it_utf8_ok(e->violations[i]->message))
             fail_msg("violation %zu is not UTF-8: %s: %s", i, e->violations[i]->path,
-                     e->violations[i]->reason);
+                     e->violations[i]->message);
     }
 }
 
@@ -271,7 +271,7 @@ static void assert_refused(const Yanxiu__V1__Envelope *resp, int code, const cha
         bool found = false;
         for (size_t i = 0; i < e->n_violations && !found; i++)
             found = strcmp(e->violations[i]->path, w[k].path) == 0 &&
-                    strstr(e->violations[i]->reason, w[k].reason) != NULL;
+                    strstr(e->violations[i]->message, w[k].reason) != NULL;
         if (!found)
             fail_msg("%s: expected a violation at %s saying \"%s\", got %s", what, w[k].path,
                      w[k].reason, d);

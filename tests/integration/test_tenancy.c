@@ -1663,7 +1663,7 @@ static void describe(const Yanxiu__V1__Envelope *resp, char *out, size_t cap)
                                 e->message ? e->message : "");
     for (size_t i = 0; i < e->n_violations && n < cap; i++)
         n += (size_t)snprintf(out + n, cap - n, "%s %s: %s", i ? ";" : " [", e->violations[i]->path,
-                              e->violations[i]->reason);
+                              e->violations[i]->message);
     if (e->n_violations && n < cap)
         snprintf(out + n, cap - n, "]");
 }
@@ -2472,7 +2472,7 @@ static bool leaks(const Yanxiu__V1__Envelope *resp, const char *const *foreign, 
             return true;
         }
         for (size_t i = 0; i < e->n_violations; i++)
-            if (strstr(e->violations[i]->reason, *n)) {
+            if (strstr(e->violations[i]->message, *n)) {
                 *which = *n;
                 return true;
             }
@@ -2504,7 +2504,7 @@ static bool refused_as_expected(const struct rpc_row *row, enum actor a, const s
             for (size_t i = 0; i < e->n_violations; i++) {
                 bool one = false;
                 for (int k = 0; f->invalid_because[k]; k++)
-                    one = one || strstr(e->violations[i]->reason, f->invalid_because[k]) != NULL;
+                    one = one || strstr(e->violations[i]->message, f->invalid_because[k]) != NULL;
                 all = all && one;
             }
             if (all)
