@@ -73,6 +73,7 @@ struct book_error {
        file_encrypted, file_not_xlsx, file_corrupt, file_zip_bomb, file_unsafe_xml,
        file_too_many_sheets, file_too_many_rows, file_too_many_columns,
        file_too_many_cells, file_cell_too_long, file_not_text, file_encoding,
+       file_encoding_unknown,
        file_csv_quote, file_csv_unclosed_quote, file_empty. */
     char code[48];
     char sheet[128];     /* where, when known ("" otherwise) */

@@ -180,7 +180,7 @@ static void fail_encoding(struct book_error *err, const char *code, const unsign
                           size_t len, size_t at, const char *what)
 {
     unsigned line = (unsigned)text_line_at(raw, len, at);
-    book_fail(err, code, NULL, 0, 0, "line %u (byte %zu, 0x%02X): %s", line, at + 1, raw[at],
+    book_fail(err, code, NULL, 0, 0, "byte %zu (0x%02X) on line %u: %s", at + 1, raw[at], line,
               what);
     if (err)
         err->line = line;
@@ -250,8 +250,7 @@ struct book *book_read_csv(const char *name, const unsigned char *data, size_t l
 {
     int choice = encoding_choice(encoding);
     if (choice < 0) {
-        book_fail(err, "file_encoding", NULL, 0, 0,
-                  "unknown encoding \"%.40s\" (auto, utf-8 or gb18030)", encoding);
+        book_fail(err, "file_encoding_unknown", NULL, 0, 0, "%.40s", encoding);
         return NULL;
     }
     const unsigned char *text;
