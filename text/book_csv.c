@@ -42,7 +42,8 @@ static void on_field(void *data, size_t len, void *arg)
     struct reader *r = arg;
     if (r->failed)
         return;
-    r->field_line = r->line; /* the next field starts after this delimiter, on this line */
+    unsigned line = r->field_line; /* where this field began */
+    r->field_line = r->line;       /* the next starts after this delimiter, on this line */
     unsigned col = r->col++;
     const char *s = data;
     size_t b = 0, e = len;
@@ -53,10 +54,10 @@ static void on_field(void *data, size_t len, void *arg)
     if (e - b > r->lim->max_cell_bytes) {
         r->failed = true;
         book_fail(r->err, "file_cell_too_long", r->sheet, r->row + 1, col + 1,
-                  "line %u: a cell of %zu bytes; at most %zu are read", r->line, e - b,
+                  "line %u: a cell of %zu bytes; at most %zu are read", line, e - b,
                   r->lim->max_cell_bytes);
         if (r->err) {
-            r->err->line = r->line;
+            r->err->line = line;
             book_fmt_bytes(r->err->limit, sizeof(r->err->limit), r->lim->max_cell_bytes);
         }
         return;
@@ -86,7 +87,7 @@ static void on_field(void *data, size_t len, void *arg)
     if (!book_put(r->b, r->row, col, &c, r->err)) {
         r->failed = true;
         if (r->err)
-            r->err->line = r->line;
+            r->err->line = line;
     }
 }
 

@@ -617,9 +617,12 @@ static int read_part(struct xlsx *x, const char *path, XML_StartElementHandler s
     zip_int64_t idx = zip_name_locate(x->z, path, ZIP_FL_NOCASE);
     if (idx < 0)
         return 0;
-    size_t cap = x->lim->max_part;
-    if (x->lim->max_unzipped - x->unzipped < cap)
+    /* What this part may unzip to: the limit of a part, or what is left of the total. */
+    size_t cap = x->lim->max_part, limit = x->lim->max_part;
+    if (x->lim->max_unzipped - x->unzipped < cap) {
         cap = x->lim->max_unzipped - x->unzipped;
+        limit = x->lim->max_unzipped;
+    }
     zip_stat_t st;
     zip_stat_init(&st);
     if (zip_stat_index(x->z, (zip_uint64_t)idx, 0, &st) == 0 && (st.valid & ZIP_STAT_SIZE) &&
@@ -627,8 +630,7 @@ static int read_part(struct xlsx *x, const char *path, XML_StartElementHandler s
         fail(x, "file_zip_bomb", 0, 0, "%s declares %llu bytes unzipped; at most %zu are read",
              path, (unsigned long long)st.size, cap);
         if (x->err)
-            book_fmt_bytes(x->err->limit, sizeof(x->err->limit),
-                           st.size > x->lim->max_part ? x->lim->max_part : x->lim->max_unzipped);
+            book_fmt_bytes(x->err->limit, sizeof(x->err->limit), limit);
         return -1;
     }
     zip_file_t *zf = zip_fopen_index(x->z, (zip_uint64_t)idx, 0);
@@ -670,7 +672,7 @@ static int read_part(struct xlsx *x, const char *path, XML_StartElementHandler s
         if ((size_t)n > cap - got) {
             fail(x, "file_zip_bomb", 0, 0, "%s unzips to more than %zu bytes", path, cap);
             if (x->err)
-                book_fmt_bytes(x->err->limit, sizeof(x->err->limit), cap);
+                book_fmt_bytes(x->err->limit, sizeof(x->err->limit), limit);
             break;
         }
         got += (size_t)n;
