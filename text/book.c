@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "book_int.h"
+#include "text.h"
 
 /* A cell as stored: where it is and the order it came in (a later one wins). */
 struct cellrec {
@@ -141,6 +142,10 @@ void book_fail(struct book_error *err, const char *code, const char *sheet, unsi
     va_start(ap, fmt);
     vsnprintf(err->detail, sizeof(err->detail), fmt, ap);
     va_end(ap);
+    /* The detail quotes the file and may be cut: each byte that is not UTF-8 becomes '?'. */
+    size_t n = strlen(err->detail), at = 0;
+    while ((at += text_utf8_invalid_at(err->detail + at, n - at)) < n)
+        err->detail[at++] = '?';
 }
 
 void book_fmt_bytes(char *buf, size_t cap, size_t n)

@@ -786,13 +786,21 @@ static const struct rel *rel_of_type(const struct xlsx *x, const char *kind)
     return NULL;
 }
 
+static int cmp_rel(const void *a, const void *b)
+{
+    return strcmp(((const struct rel *)a)->id, ((const struct rel *)b)->id);
+}
+
+/* After the workbook's relationships are read: sorted by id for rel_by_id. */
+static void rels_index(struct xlsx *x)
+{
+    qsort(x->rels, x->nrels, sizeof(*x->rels), cmp_rel);
+}
+
 static const struct rel *rel_by_id(const struct xlsx *x, const char *id)
 {
-    for (size_t i = 0; i < x->nrels; i++) {
-        if (strcmp(x->rels[i].id, id) == 0)
-            return &x->rels[i];
-    }
-    return NULL;
+    struct rel key = {.id = (char *)id};
+    return x->nrels ? bsearch(&key, x->rels, x->nrels, sizeof(key), cmp_rel) : NULL;
 }
 
 /* --- workbook.xml ------------------------------------------------------------------- */
@@ -1148,6 +1156,7 @@ static bool read_workbook(struct xlsx *x)
         fail(x, "file_corrupt", 0, 0, "the workbook has no relationships part");
         return false;
     }
+    rels_index(x);
     return true;
 }
 
