@@ -84,7 +84,7 @@ struct xlsx {
     unsigned *xf_fmt; /* cellXfs: each format's numFmtId */
     unsigned char *xf_class;
     size_t nxf, xf_cap;
-    bool in_cellxfs;
+    bool in_cellxfs, in_numfmts; /* not the <xf> and <numFmt> of styles and dxfs */
     struct numfmt *fmts;
     size_t nfmts, fmts_cap;
 
@@ -415,7 +415,8 @@ static int cmp_numfmt(const void *a, const void *b)
 
 static bool styles_resolve(struct xlsx *x)
 {
-    qsort(x->fmts, x->nfmts, sizeof(*x->fmts), cmp_numfmt);
+    if (x->nfmts) /* qsort's array may not be NULL, even empty */
+        qsort(x->fmts, x->nfmts, sizeof(*x->fmts), cmp_numfmt);
     x->xf_class = malloc(x->nxf ? x->nxf : 1);
     if (!x->xf_class)
         return false;
@@ -523,7 +524,8 @@ static void number_cell(struct xlsx *x, double v, unsigned char cls, struct book
     c->number = v;
     c->kind = BOOK_NUMBER;
     fmt_number(v, buf);
-    if (cls == FMT_NONE || !(v >= 0))
+    /* Excel shows #### for a date or time that is negative or past 9999-12-31. */
+    if (cls == FMT_NONE || !(v >= 0) || v >= 2958466.0)
         return;
     if (cls == FMT_TIME) {
         long long mins = llround(v * 1440.0) % 1440;
@@ -794,7 +796,8 @@ static int cmp_rel(const void *a, const void *b)
 /* After the workbook's relationships are read: sorted by id for rel_by_id. */
 static void rels_index(struct xlsx *x)
 {
-    qsort(x->rels, x->nrels, sizeof(*x->rels), cmp_rel);
+    if (x->nrels)
+        qsort(x->rels, x->nrels, sizeof(*x->rels), cmp_rel);
 }
 
 static const struct rel *rel_by_id(const struct xlsx *x, const char *id)
@@ -845,7 +848,9 @@ static void XMLCALL styles_start(void *ud, const XML_Char *name, const XML_Char 
         return;
     const char *l = local(name);
     unsigned long id = 0;
-    if (strcmp(l, "numFmt") == 0) {
+    if (strcmp(l, "numFmts") == 0) {
+        x->in_numfmts = true;
+    } else if (x->in_numfmts && strcmp(l, "numFmt") == 0) {
         const char *code = attr(atts, "formatCode");
         if (!parse_uint(attr(atts, "numFmtId"), UINT32_MAX, &id) || !code)
             return;
@@ -873,6 +878,8 @@ static void XMLCALL styles_end(void *ud, const XML_Char *name)
     x->depth--;
     if (strcmp(local(name), "cellXfs") == 0)
         x->in_cellxfs = false;
+    else if (strcmp(local(name), "numFmts") == 0)
+        x->in_numfmts = false;
 }
 
 /* --- sharedStrings.xml ---------------------------------------------------------------- */
