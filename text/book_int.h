@@ -48,8 +48,8 @@ const struct book_limits *book_lim(const struct book *b);
 
 /* Fills *err: code, the sheet (NULL: none), 1-based row/col (0: none), detail printf. */
 __attribute__((format(printf, 6, 7))) void book_fail(struct book_error *err, const char *code,
-                                                     const char *sheet, unsigned row,
-                                                     unsigned col, const char *fmt, ...);
+                                                     const char *sheet, unsigned row, unsigned col,
+                                                     const char *fmt, ...);
 
 /* "16 MiB" for byte counts that are whole MiB or KiB, else the number. */
 void book_fmt_bytes(char *buf, size_t cap, size_t n);

@@ -110,9 +110,8 @@ struct xlsx {
 
 /* --- errors ------------------------------------------------------------------------ */
 
-__attribute__((format(printf, 5, 6))) static void fail(struct xlsx *x, const char *code,
-                                                       unsigned row, unsigned col,
-                                                       const char *fmt, ...)
+__attribute__((format(printf, 5, 6))) static void
+fail(struct xlsx *x, const char *code, unsigned row, unsigned col, const char *fmt, ...)
 {
     if (x->failed)
         return;
@@ -352,9 +351,8 @@ static unsigned char classify_format(const char *f)
             static const struct {
                 const char *utf8;
                 unsigned char cls;
-            } cjk[] = {{"年", FMT_DATE}, {"月", FMT_DATE}, {"日", FMT_DATE},
-                       {"时", FMT_TIME}, {"時", FMT_TIME}, {"分", FMT_TIME},
-                       {"秒", FMT_TIME}};
+            } cjk[] = {{"年", FMT_DATE}, {"月", FMT_DATE}, {"日", FMT_DATE}, {"时", FMT_TIME},
+                       {"時", FMT_TIME}, {"分", FMT_TIME}, {"秒", FMT_TIME}};
             for (size_t i = 0; i < sizeof(cjk) / sizeof(cjk[0]); i++) {
                 if (strncmp((const char *)s, cjk[i].utf8, strlen(cjk[i].utf8)) == 0)
                     cls |= cjk[i].cls;
@@ -396,11 +394,11 @@ static unsigned char classify_format(const char *f)
 /* The built-in formats (no numFmt element): Excel's, and those of Chinese Excel/WPS. */
 static unsigned char builtin_class(unsigned id)
 {
-    if ((id >= 14 && id <= 17) || (id >= 27 && id <= 31) || id == 36 ||
-        (id >= 50 && id <= 54) || id == 57 || id == 58)
+    if ((id >= 14 && id <= 17) || (id >= 27 && id <= 31) || id == 36 || (id >= 50 && id <= 54) ||
+        id == 57 || id == 58)
         return FMT_DATE;
-    if ((id >= 18 && id <= 21) || (id >= 32 && id <= 35) || (id >= 45 && id <= 47) ||
-        id == 55 || id == 56)
+    if ((id >= 18 && id <= 21) || (id >= 32 && id <= 35) || (id >= 45 && id <= 47) || id == 55 ||
+        id == 56)
         return FMT_TIME;
     if (id == 22)
         return FMT_DATETIME;
@@ -422,9 +420,8 @@ static bool styles_resolve(struct xlsx *x)
         return false;
     for (size_t i = 0; i < x->nxf; i++) {
         struct numfmt key = {.id = x->xf_fmt[i]};
-        const struct numfmt *f = x->nfmts ? bsearch(&key, x->fmts, x->nfmts, sizeof(key),
-                                                    cmp_numfmt)
-                                          : NULL;
+        const struct numfmt *f =
+            x->nfmts ? bsearch(&key, x->fmts, x->nfmts, sizeof(key), cmp_numfmt) : NULL;
         x->xf_class[i] = f ? f->cls : builtin_class(x->xf_fmt[i]);
     }
     return true;

@@ -26,11 +26,13 @@ static char dir[] = "/tmp/yx_book_XXXXXX";
 
 /* The names book_files.py writes, removed at the end (nothing else is). */
 static const char *const written[] = {
-    "report.xlsx", "signin_20000.xlsx", "crafted.xlsx", "date1904.xlsx", "bomb_lying.xlsx",
-    "bomb_declared.xlsx", "doctype.xlsx", "document.docx", "many_sheets.xlsx", "bad_sst.xlsx",
-    "empty.xlsx", "truncated.xlsx", "old.xls", "password.xlsx", "gb18030.csv", "bom.csv",
-    "mac.csv", "crlf_quoted.csv", "bad_quote.csv", "after_quote.csv", "unclosed.csv",
-    "utf16.csv", "nul.csv", "latin.csv", "blank.csv", "xlsxwriter.xlsx",
+    "report.xlsx",      "signin_20000.xlsx",  "crafted.xlsx",  "date1904.xlsx",
+    "bomb_lying.xlsx",  "bomb_declared.xlsx", "doctype.xlsx",  "document.docx",
+    "many_sheets.xlsx", "bad_sst.xlsx",       "empty.xlsx",    "truncated.xlsx",
+    "old.xls",          "password.xlsx",      "gb18030.csv",   "bom.csv",
+    "mac.csv",          "crlf_quoted.csv",    "bad_quote.csv", "after_quote.csv",
+    "unclosed.csv",     "utf16.csv",          "nul.csv",       "latin.csv",
+    "blank.csv",        "xlsxwriter.xlsx",
 };
 
 static int make_files(void **state)
@@ -177,7 +179,7 @@ static void xlsx_merged_title_marks_its_hidden_cells(void **state)
     book_free(b);
 }
 
-static const char *const report_headers[] = {"活动编号", "日期", "开始时间", "学时",
+static const char *const report_headers[] = {"活动编号", "日期",   "开始时间", "学时",
                                              "主题",     "主讲人", "教师编号", NULL};
 
 static bool known_header(const char *text, void *arg)
@@ -428,7 +430,7 @@ static void csv_gb18030_is_recognised_and_decoded(void **state)
     assert_int_equal(book_sheet(b, 0)->cols, 3);
     assert_cell(b, 0, "A1", BOOK_TEXT, "活动编号");
     assert_cell(b, 0, "B2", BOOK_TEXT, "张𠮷"); /* a four-byte GB18030 character */
-    assert_cell(b, 0, "C2", BOOK_TEXT, "1.5"); /* CSV cells are text */
+    assert_cell(b, 0, "C2", BOOK_TEXT, "1.5");  /* CSV cells are text */
     assert_cell(b, 0, "B3", BOOK_TEXT, "「李四」");
     book_free(b);
     b = read_ok("gb18030.csv", "gbk");
