@@ -23,7 +23,8 @@ struct book_limits {
     unsigned max_sheets;     /* sheets kept (hidden ones are not counted) */
     unsigned max_rows;       /* non-empty rows per sheet */
     unsigned max_cols;       /* columns per sheet (the last column with a value) */
-    size_t max_cells;        /* non-empty cells in the whole book */
+    size_t max_cells;        /* non-empty cells in the whole book, and the cells a merged
+                                range hides within its sheet's extent */
     size_t max_cell_bytes;   /* UTF-8 bytes of one cell's text */
 };
 
@@ -95,10 +96,15 @@ struct book;
  * (D0 CF 11 E0) is an old .xls (refused: file_xls, "save it as .xlsx"), anything
  * else is CSV decoded per `encoding` ("" or "auto", "utf-8", "gb18030"). XLSX:
  * shared and inline strings, numbers, booleans, dates and times by the cell's
- * number format (built-in and custom), formulas' cached values, merged ranges,
- * hidden sheets skipped (book_sheet_hidden is never true of a returned sheet).
+ * number format (built-in and custom), formulas' cached values, merged ranges;
+ * hidden and very hidden sheets (and chart sheets) are skipped, never returned.
  * CSV: one sheet named after the file, RFC 4180 (quoted fields with commas,
- * quotes and line breaks), CRLF/LF/CR. Returns NULL with *err filled.
+ * quotes and line breaks), CRLF/LF/CR, each record on the row Excel shows it on
+ * (a blank line is an empty row); "utf8" and "gbk" are read too, and a UTF-8 byte
+ * order mark makes the file UTF-8 whatever `encoding` says. lim NULL: the
+ * defaults. Returns NULL with *err (may be NULL) filled. Reentrant (workers may
+ * read at once); numbers are formatted and parsed with the C library, so
+ * LC_NUMERIC must have "." as its decimal point ("C", zh_CN, en_US).
  */
 struct book *book_read(const char *name, const void *data, size_t len, const char *encoding,
                        const struct book_limits *lim, struct book_error *err) YX_MUST_CHECK;
