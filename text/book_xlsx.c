@@ -617,11 +617,10 @@ static int read_part(struct xlsx *x, const char *path, XML_StartElementHandler s
     if (idx < 0)
         return 0;
     /* What this part may unzip to: the limit of a part, or what is left of the total. */
-    size_t cap = x->lim->max_part, limit = x->lim->max_part;
-    if (x->lim->max_unzipped - x->unzipped < cap) {
-        cap = x->lim->max_unzipped - x->unzipped;
-        limit = x->lim->max_unzipped;
-    }
+    size_t left = x->lim->max_unzipped - x->unzipped;
+    bool total = left < x->lim->max_part;
+    size_t cap = total ? left : x->lim->max_part;
+    size_t limit = total ? x->lim->max_unzipped : x->lim->max_part;
     zip_stat_t st;
     zip_stat_init(&st);
     if (zip_stat_index(x->z, (zip_uint64_t)idx, 0, &st) == 0 && (st.valid & ZIP_STAT_SIZE) &&
