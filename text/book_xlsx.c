@@ -285,7 +285,12 @@ static const char *take_text(struct xlsx *x)
 {
     if (x->text.n == 0)
         return "";
-    size_t n = unescape_x(x->text.s, x->text.n);
+    size_t n = unescape_x(x->text.s, x->text.n), out = 0;
+    for (size_t i = 0; i < n; i++) { /* _x000D_ before a line break: CRLF, made LF as in CSV */
+        if (!(x->text.s[i] == '\r' && i + 1 < n && x->text.s[i + 1] == '\n'))
+            x->text.s[out++] = x->text.s[i];
+    }
+    n = out;
     size_t b = 0, e = n;
     book_trim(x->text.s, &b, &e);
     const char *s = book_intern(x->b, x->text.s + b, e - b);

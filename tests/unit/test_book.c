@@ -233,6 +233,7 @@ static void xlsx_crafted_parts_are_read(void **state)
     assert_false(at(b, 0, "E3")->formula);
     assert_cell(b, 0, "F3", BOOK_TEXT, "张三");
     assert_cell(b, 0, "G3", BOOK_TEXT, "第一行\r第二行_x0041_");
+    assert_cell(b, 0, "H3", BOOK_TEXT, "甲\n乙"); /* _x000D_ and a line break: CRLF, made LF */
     /* Row 4 follows row 3 without r=: numbers in their shortest round-trip text. */
     assert_cell(b, 0, "A4", BOOK_NUMBER, "1.5");
     assert_cell(b, 0, "B4", BOOK_NUMBER, "72");
