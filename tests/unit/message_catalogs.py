@@ -33,12 +33,8 @@ ENV = dict(os.environ, LC_ALL="C.UTF-8")
 PENDING_C = {
     "daemon/check.c",
     "daemon/policy.c",
-    "daemon/rowmap.c",
-    "daemon/rpc.c",
+    "daemon/rpc.c",  # rpc_answer_import's problem rows, rpc_violation_vline (check.c, scheme.c)
     "daemon/rpc_assess.c",
-    "daemon/rpc_audit.c",
-    "daemon/rpc_auth.c",
-    "daemon/rpc_basic.c",
     "daemon/rpc_compliance.c",
     "daemon/rpc_report.c",  # upload-daemon's
     "daemon/rpc_roster.c",  # upload-daemon's
@@ -176,14 +172,17 @@ def main():
                      % (code, arg))
 
     # 5. bypass
-    bypass = re.compile(r"\b(rpc_fail|rpc_violation)\s*\(")
+    # the old printf-style answers, and an Error's message set to text of its own
+    # (db.c's messages are logged, never answered: rpc_fail_db answers a code)
+    bypass = re.compile(r"\b(rpc_fail|rpc_violation)\s*\(|(\.|->)message\s*=\s*\"[^\"]")
     for name in sorted(os.listdir(os.path.join(SRC, "daemon"))):
         path = "daemon/" + name
         if not name.endswith(".c"):
             continue
         text = open(os.path.join(SRC, path), encoding="utf-8").read()
         text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
-        hits = [text.count("\n", 0, m.start()) + 1 for m in bypass.finditer(text)]
+        hits = [text.count("\n", 0, m.start()) + 1 for m in bypass.finditer(text)
+                if path != "daemon/db.c"]
         hits = [h for h in hits if not defines(text, h)]
         if path in PENDING_C:
             if not hits:
