@@ -415,6 +415,11 @@ static enum rpc_status fail_sql_reason(struct rpc_req *req, const struct db_outc
         snprintf(id, sizeof(id), "%llu", (unsigned long long)req->id);
         return rpc_fail_reason(req, out->code, "request_refused", "request_id", id, NULL);
     }
+    /* A report's status is shown by its label in the caller's language. */
+    for (int i = 0; i < n && n < RPC_MAX_ARGS; i++)
+        if (strcmp(args[i].name, "status") == 0)
+            args[n++] = (struct msg_arg){"status_label",
+                                         msg_pget(req->lang, "report_status", args[i].value)};
     struct rpc_reason_buf b;
     Yanxiu__V1__Error err;
     reason_error_args(&err, &b, req->lang, out->code, out->message, args, (size_t)n);
@@ -434,7 +439,9 @@ enum rpc_status rpc_fail_db(struct rpc_req *req, const struct db_outcome *out)
     }
     if (out->outcome_unknown)
         return fail_unknown(req, out);
-    if (strncmp(out->sqlstate, "YX", 2) == 0)
+    /* Ours: a reason code with its arguments (also under a standard SQLSTATE, as
+     * the audit log's append-only trigger raises 42501). */
+    if (strncmp(out->sqlstate, "YX", 2) == 0 || reason_template(out->message))
         return fail_sql_reason(req, out);
     if (out->code == YANXIU__V1__CODE__DEADLINE_EXCEEDED)
         return rpc_fail_reason(req, out->code, "query_timeout", NULL);
@@ -561,7 +568,9 @@ static char *dup_field(const char *s, bool *oom)
     return d ? d : (char *)protobuf_c_empty_string;
 }
 
-void rpc_problem(struct rpc_violations *vs, const struct rpc_at *at, const char *code, ...)
+/* rpc_problem with its arguments as an array. */
+static void problem_args(struct rpc_violations *vs, const struct rpc_at *at, const char *code,
+                         const struct msg_arg *args, size_t n)
 {
     vs->total++;
     if (vs->n >= RPC_MAX_VIOLATIONS)
@@ -584,31 +593,71 @@ void rpc_problem(struct rpc_violations *vs, const struct rpc_at *at, const char 
     fv->code = dup_field(code, &oom);
     fv->args = calloc(RPC_MAX_ARGS, sizeof(*fv->args));
     oom |= !fv->args;
-    va_list ap;
-    va_start(ap, code);
-    for (const char *name; !oom && (name = va_arg(ap, const char *));) {
-        const char *value = va_arg(ap, const char *);
-        if (fv->n_args == RPC_MAX_ARGS) {
-            log_error("reason %s has more than %d arguments", code, RPC_MAX_ARGS);
-            break;
-        }
+    if (n > RPC_MAX_ARGS) {
+        log_error("reason %s has more than %d arguments", code, RPC_MAX_ARGS);
+        n = RPC_MAX_ARGS;
+    }
+    for (size_t i = 0; !oom && i < n; i++) {
         Yanxiu__V1__Arg *a = malloc(sizeof(*a));
         if (!a) {
             oom = true;
             break;
         }
         yanxiu__v1__arg__init(a);
-        a->name = strdup(name);
-        a->value = strdup(value ? value : "");
+        a->name = strdup(args[i].name);
+        a->value = strdup(args[i].value ? args[i].value : "");
         fv->args[fv->n_args++] = a;
         oom |= !a->name || !a->value;
     }
-    va_end(ap);
     if (oom) {
         violation_free(fv);
         return;
     }
     vs->v[vs->n++] = fv;
+}
+
+void rpc_vproblem(struct rpc_violations *vs, const struct rpc_at *at, const char *code, va_list ap)
+{
+    struct msg_arg args[RPC_MAX_ARGS + 1];
+    size_t n = 0;
+    for (const char *name; n <= RPC_MAX_ARGS && (name = va_arg(ap, const char *));) {
+        const char *value = va_arg(ap, const char *);
+        args[n++] = (struct msg_arg){name, value};
+    }
+    problem_args(vs, at, code, args, n);
+}
+
+void rpc_problem(struct rpc_violations *vs, const struct rpc_at *at, const char *code, ...)
+{
+    va_list ap;
+    va_start(ap, code);
+    rpc_vproblem(vs, at, code, ap);
+    va_end(ap);
+}
+
+void rpc_problem_line(struct rpc_violations *vs, int line, const char *code, ...)
+{
+    char path[32] = "";
+    if (line > 0)
+        snprintf(path, sizeof(path), "line %d", line);
+    va_list ap;
+    va_start(ap, code);
+    rpc_vproblem(vs, &(struct rpc_at){.path = path, .row = line > 0 ? (unsigned)line : 0}, code,
+                 ap);
+    va_end(ap);
+}
+
+bool rpc_problem_json(struct rpc_violations *vs, const struct rpc_at *at, const char *json)
+{
+    struct msg_arg args[RPC_MAX_ARGS + 1];
+    char store[1024];
+    int n = json_args(json, args, RPC_MAX_ARGS + 1, store, sizeof(store));
+    if (n < 1 || strcmp(args[0].name, "code") != 0 || !reason_template(args[0].value)) {
+        log_error("a problem row of our SQL is not {\"code\": <reason code>, ...}: %s", json);
+        return false;
+    }
+    problem_args(vs, at, args[0].value, args + 1, (size_t)n - 1);
+    return true;
 }
 
 /* Renders the message of every violation that has a code and no message yet. */
@@ -699,18 +748,24 @@ enum rpc_status rpc_fail_reason(struct rpc_req *req, int code, const char *reaso
 
 enum rpc_status rpc_fail_with(struct rpc_req *req, struct rpc_violations *vs, const char *what)
 {
-    char msg[256];
-    if (vs->total > vs->n)
-        snprintf(msg, sizeof(msg), "%s: %zu problems (the first %zu listed); nothing was written",
-                 what, vs->total, vs->n);
-    else
-        snprintf(msg, sizeof(msg), "%s: %zu problem%s; nothing was written", what, vs->total,
-                 vs->total == 1 ? "" : "s");
+    char count[24], listed[24];
+    snprintf(count, sizeof(count), "%zu", vs->total);
+    snprintf(listed, sizeof(listed), "%zu", vs->n);
+    rpc_log_info(req, ": %s: %zu problems", what, vs->total);
     render_violations(req, vs);
+    struct rpc_reason_buf b;
+    Yanxiu__V1__Error err;
+    if (vs->total > vs->n)
+        reason_error(&err, &b, req->lang, YANXIU__V1__CODE__INVALID_ARGUMENT,
+                     "problems_found_first", "count", count, "listed", listed, NULL);
+    else
+        reason_error(&err, &b, req->lang, YANXIU__V1__CODE__INVALID_ARGUMENT, "problems_found",
+                     "count", count, NULL);
+    err.violations = vs->v;
+    err.n_violations = vs->n;
     /* req->pending is the request's own: req_end frees it with the request. */
     bool own = vs == req->pending;
-    enum rpc_status st =
-        rpc_fail_violations(req, YANXIU__V1__CODE__INVALID_ARGUMENT, msg, vs->v, vs->n);
+    enum rpc_status st = send_error(req, &err);
     if (!own)
         rpc_violations_free(vs);
     return st;
@@ -727,6 +782,11 @@ bool rpc_text_ok(const char *s, size_t max)
             return false;
     }
     return text_utf8_invalid_at(s, n) == n;
+}
+
+const char *rpc_quote(const char *s)
+{
+    return rpc_text_ok(s, 200) ? s : "?";
 }
 
 static bool six_digits(const char *s)

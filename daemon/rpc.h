@@ -216,6 +216,22 @@ struct rpc_at {
 void rpc_problem(struct rpc_violations *vs, const struct rpc_at *at, const char *code, ...)
     __attribute__((sentinel));
 
+/* rpc_problem with the arguments as a va_list. */
+void rpc_vproblem(struct rpc_violations *vs, const struct rpc_at *at, const char *code, va_list ap);
+
+/* rpc_problem at line `line` of a text file the request carries (an INI file):
+ * path "line N" and row N; neither when line <= 0 (the file as a whole). */
+void rpc_problem_line(struct rpc_violations *vs, int line, const char *code, ...)
+    __attribute__((sentinel));
+
+/*
+ * Adds the violation a problem row of our SQL describes: `json` is a flat
+ * JSON object {"code": "<reason code>", "<arg>": value, ...}, as
+ * json_build_object writes it. False (logged, nothing added) when it is not.
+ */
+bool rpc_problem_json(struct rpc_violations *vs, const struct rpc_at *at,
+                      const char *json) YX_MUST_CHECK;
+
 /*
  * Answers an Error with `code` (Code) and the reason `reason` (reasons.def)
  * with its arguments (pairs, ended by NULL), its message rendered in the
@@ -257,6 +273,9 @@ void rpc_violations_free(struct rpc_violations *vs);
 
 /* True when s is valid UTF-8 without control characters and at most max bytes. */
 bool rpc_text_ok(const char *s, size_t max);
+
+/* A value of the request to quote in a message: s when rpc_text_ok(s, 200), else "?". */
+const char *rpc_quote(const char *s);
 
 /*
  * The district a request acts on. Admin must name one (6 digits); district
