@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "book.h"
-#include "check.h"
 #include "conn.h"
 #include "log.h"
 #include "msg.h"
@@ -491,16 +490,6 @@ void rpc_violation(struct rpc_violations *vs, const char *path, const char *fmt,
         return;
     }
     vs->v[vs->n++] = fv;
-}
-
-void rpc_violation_vline(struct rpc_violations *vs, int line, const char *fmt, va_list ap)
-{
-    char path[32] = "", reason[400];
-    if (line > 0)
-        snprintf(path, sizeof(path), "line %d", line);
-    vsnprintf(reason, sizeof(reason), fmt, ap);
-    check_utf8_repair(reason);
-    rpc_violation(vs, path, "%s", reason);
 }
 
 /* Frees a violation built here: every string of it is malloc'd (or protobuf-c's empty). */
