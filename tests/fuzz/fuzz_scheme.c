@@ -3,8 +3,9 @@
  * reads the text of a SetScheme request. The input is the file's bytes.
  * The parser runs on every input (it must survive anything); the further
  * properties hold for text the handler lets through (check_multiline, as in
- * assess_scheme_set): every problem names a line and has a reason code whose arguments are valid UTF-8, and a
- * scheme without problems is complete and within its limits.
+ * assess_scheme_set): every problem names a line and has a reason code
+ * whose arguments are valid UTF-8, and a scheme without problems is complete
+ * and within its limits.
  */
 #include <string.h>
 
