@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lang.h"
 #include "cli.h"
 #include "csvin.h"
 #include "import.h"
@@ -94,12 +95,12 @@ static void print_scheme_line(const Yanxiu__V1__Scheme *s)
 {
     char total[32];
     short_number(s->total, total, sizeof(total));
-    printf("%s (%s %s): %zu item%s, %s points; grades", s->name, s->target, target_zh(s->target),
+    printf(_("%s (%s %s): %zu item%s, %s points; grades"), s->name, s->target, target_zh(s->target),
            s->n_items, s->n_items == 1 ? "" : "s", total);
     for (size_t i = 0; i < s->n_grades; i++) {
         char min[32];
         short_number(s->grades[i]->min_points, min, sizeof(min));
-        printf("%s %s from %s", i ? "," : "", s->grades[i]->name, min);
+        printf(_("%s %s from %s"), i ? "," : "", s->grades[i]->name, min);
     }
     putchar('\n');
 }
@@ -142,12 +143,12 @@ int cmd_assessment_scheme_set(struct cli *cli, int argc, char **argv)
     if (rc != CLI_OK)
         return rc;
     if (resp->scheme_list->n_schemes != 1) {
-        fprintf(stderr, "yanxiu: the server at %s answered with %s\n", cli->peer,
+        fprintf(stderr, _("yanxiu: the server at %s answered with %s\n"), cli->peer,
                 yxc_body_name(resp->body_case));
         yxc_free(resp);
         return CLI_FAILED;
     }
-    printf("stored scheme ");
+    printf(_("stored scheme "));
     print_scheme_line(resp->scheme_list->schemes[0]);
     yxc_free(resp);
     return CLI_OK;
@@ -245,15 +246,15 @@ int cmd_assessment_scheme_list(struct cli *cli, int argc, char **argv)
         out_add(&v, row);
     }
     if (!ok) {
-        fprintf(stderr, "yanxiu: out of memory\n");
+        fprintf(stderr, _("yanxiu: out of memory\n"));
         rc = CLI_FAILED;
     } else {
         rc = view_output(&c, &v, NULL);
         if (rc == CLI_OK) {
             view_say_wrote(&c, v.nrows, "scheme", "schemes");
             if (v.nrows == 0 && c.format == OUT_TABLE)
-                fprintf(stderr, "yanxiu: no assessment scheme yet (the district stores one "
-                                "with yanxiu assessment scheme set FILE)\n");
+                fprintf(stderr, _("yanxiu: no assessment scheme yet (the district stores one "
+                                "with yanxiu assessment scheme set FILE)\n"));
         }
     }
     for (size_t i = 0; strs && i < nstr; i++)
@@ -275,7 +276,7 @@ int cmd_assessment_scheme_show(struct cli *cli, int argc, char **argv)
     if (rc != CLI_OK)
         return rc;
     if (resp->scheme_list->n_schemes != 1) {
-        fprintf(stderr, "yanxiu: the server at %s answered with %zu schemes\n", cli->peer,
+        fprintf(stderr, _("yanxiu: the server at %s answered with %zu schemes\n"), cli->peer,
                 resp->scheme_list->n_schemes);
         yxc_free(resp);
         return CLI_FAILED;
@@ -431,20 +432,20 @@ static int pick_scheme(struct cli *cli, const char *district, const char *name,
         return CLI_OK;
     }
     if (name[0]) {
-        fprintf(stderr, "yanxiu: the server at %s answered with %zu schemes named %s\n", cli->peer,
+        fprintf(stderr, _("yanxiu: the server at %s answered with %zu schemes named %s\n"), cli->peer,
                 list->n_schemes, name);
         rc = CLI_FAILED;
     } else if (list->n_schemes == 0) {
-        fprintf(stderr, "yanxiu: the district has no assessment scheme yet (the district stores "
-                        "one with yanxiu assessment scheme set FILE)\n");
+        fprintf(stderr, _("yanxiu: the district has no assessment scheme yet (the district stores "
+                        "one with yanxiu assessment scheme set FILE)\n"));
         rc = CLI_FAILED;
     } else {
         struct name_list names = {.len = 0};
         for (size_t i = 0; i < list->n_schemes; i++)
             name_list_add(&names, list->schemes[i]->name);
         rc = cli_usage_error(cli,
-                             "the district has %zu assessment schemes (%s): name one with "
-                             "--scheme NAME",
+                             _("the district has %zu assessment schemes (%s): name one with "
+                             "--scheme NAME"),
                              list->n_schemes, names.buf);
     }
     yxc_free(*resp);
@@ -845,7 +846,7 @@ int cmd_assessment_results(struct cli *cli, int argc, char **argv)
             break;
         case OPT_UNIT:
             if (!view_all_digits(optarg, 10))
-                return cli_usage_error(cli, "--unit '%s' is not a 10-digit school code", optarg);
+                return cli_usage_error(cli, _("--unit '%s' is not a 10-digit school code"), optarg);
             q.unit_code = optarg;
             break;
         case OPT_APPROVED:
@@ -859,7 +860,7 @@ int cmd_assessment_results(struct cli *cli, int argc, char **argv)
     if (!cli_no_operands(cli, argc, argv))
         return CLI_USAGE;
     if (!q.year)
-        return cli_usage_error(cli, "--year YYYY is missing: which year?");
+        return cli_usage_error(cli, _("--year YYYY is missing: which year?"));
     int rc = view_common_check(cli, &c);
     if (rc != CLI_OK)
         return rc;
@@ -902,7 +903,7 @@ int cmd_assessment_results(struct cli *cli, int argc, char **argv)
     bool zh = c.format == OUT_TABLE || c.format == OUT_XLSX;
     char **cons = calloc(res->n_results * 2 + 1, sizeof(*cons));
     if (!cons) {
-        fprintf(stderr, "yanxiu: out of memory\n");
+        fprintf(stderr, _("yanxiu: out of memory\n"));
         yxc_free(resp);
         return CLI_FAILED;
     }
@@ -949,7 +950,7 @@ int cmd_assessment_results(struct cli *cli, int argc, char **argv)
     if (rc == CLI_OK) {
         view_say_wrote(&c, v.nrows, teachers ? "teacher" : "unit", teachers ? "teachers" : "units");
         if (v.nrows == 0 && c.format == OUT_TABLE)
-            fprintf(stderr, "yanxiu: nobody to assess\n");
+            fprintf(stderr, _("yanxiu: nobody to assess\n"));
     }
     free(cons);
     out_table_free(&v);

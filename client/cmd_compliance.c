@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lang.h"
 #include "cli.h"
 #include "view.h"
 #include "yxc.h"
@@ -109,7 +110,7 @@ int cmd_policy_set(struct cli *cli, int argc, char **argv)
     while ((opt = cli_getopt(cli, argc, argv, opts)) != -1) {
         if (opt == 'e') {
             if (!view_valid_date(optarg))
-                return cli_usage_error(cli, "--effective '%s' is not a date YYYY-MM-DD", optarg);
+                return cli_usage_error(cli, _("--effective '%s' is not a date YYYY-MM-DD"), optarg);
             effective = optarg;
         } else if (view_common_option(cli, opt, &c) != VIEW_OPT_TAKEN) {
             return CLI_USAGE;
@@ -137,7 +138,7 @@ int cmd_policy_set(struct cli *cli, int argc, char **argv)
     if (rc != CLI_OK)
         return rc;
     const Yanxiu__V1__PolicyText *p = resp->policy;
-    printf("policy of district %s stored: version %" PRIu32 ", in force from %s\n",
+    printf(_("policy of district %s stored: version %" PRIu32 ", in force from %s\n"),
            p->district_code[0] ? p->district_code : c.district, p->version,
            p->effective[0] ? p->effective : (effective[0] ? effective : "today"));
     yxc_free(resp);
@@ -241,7 +242,7 @@ static int compliance_options(struct cli *cli, int argc, char **argv, const stru
             break;
         case OPT_MONTH:
             if (!view_valid_month(optarg))
-                return cli_usage_error(cli, "--month '%s' is not a month YYYY-MM", optarg);
+                return cli_usage_error(cli, _("--month '%s' is not a month YYYY-MM"), optarg);
             o->q.month = optarg;
             break;
         case OPT_CYCLE:
@@ -250,7 +251,7 @@ static int compliance_options(struct cli *cli, int argc, char **argv, const stru
         case OPT_UNIT:
         case OPT_SCHOOL:
             if (!view_all_digits(optarg, 10))
-                return cli_usage_error(cli, "--%s '%s' is not a 10-digit school code",
+                return cli_usage_error(cli, _("--%s '%s' is not a 10-digit school code"),
                                        opt == OPT_UNIT ? "unit" : "school", optarg);
             if (opt == OPT_UNIT)
                 o->q.unit_code = optarg;
@@ -260,8 +261,8 @@ static int compliance_options(struct cli *cli, int argc, char **argv, const stru
         case OPT_STATUS:
             if (!(o->q.status = (char *)out_status_code(optarg)))
                 return cli_usage_error(cli,
-                                       "--status '%s': expected compliant, on_track, behind, "
-                                       "non_compliant or exempt",
+                                       _("--status '%s': expected compliant, on_track, behind, "
+                                       "non_compliant or exempt"),
                                        optarg);
             break;
         case OPT_APPROVED:
@@ -297,11 +298,11 @@ static int compliance_ask(struct cli *cli, int argc, char **argv, const struct o
     if (body == YANXIU__V1__ENVELOPE__BODY_REPORTING_RATES) {
         bool month_given = o->q.month && o->q.month[0];
         if (o->year_given == month_given)
-            return cli_usage_error(cli, "give either --year YYYY or --month YYYY-MM");
+            return cli_usage_error(cli, _("give either --year YYYY or --month YYYY-MM"));
         req.reporting_rates = &o->q;
     } else {
         if (!o->year_given)
-            return cli_usage_error(cli, "--year YYYY is missing: which year?");
+            return cli_usage_error(cli, _("--year YYYY is missing: which year?"));
         if (body == YANXIU__V1__ENVELOPE__BODY_COMPLIANCE_TEACHERS)
             req.compliance_teachers = &o->q;
         else if (body == YANXIU__V1__ENVELOPE__BODY_COMPLIANCE_UNITS)
@@ -401,7 +402,7 @@ int cmd_compliance_teachers(struct cli *cli, int argc, char **argv)
     if (rc == CLI_OK) {
         view_say_wrote(&o.c, v.nrows, "teacher", "teachers");
         if (v.nrows == 0 && o.c.format == OUT_TABLE)
-            fprintf(stderr, "yanxiu: no teachers match\n");
+            fprintf(stderr, _("yanxiu: no teachers match\n"));
     }
     out_table_free(&v);
     yxc_free(resp);
@@ -482,7 +483,7 @@ int cmd_compliance_units(struct cli *cli, int argc, char **argv)
     if (rc == CLI_OK) {
         view_say_wrote(&o.c, v.nrows, "unit", "units");
         if (v.nrows == 0 && o.c.format == OUT_TABLE)
-            fprintf(stderr, "yanxiu: no reporting units\n");
+            fprintf(stderr, _("yanxiu: no reporting units\n"));
     }
     out_table_free(&v);
     yxc_free(resp);
@@ -549,7 +550,7 @@ int cmd_compliance_groups(struct cli *cli, int argc, char **argv)
     if (rc == CLI_OK) {
         view_say_wrote(&o.c, v.nrows, "group", "groups");
         if (o.c.format == OUT_TABLE && !o.c.output)
-            fprintf(stderr, "yanxiu: %zu of %zu groups flagged\n", flagged, v.nrows);
+            fprintf(stderr, _("yanxiu: %zu of %zu groups flagged\n"), flagged, v.nrows);
     }
     out_table_free(&v);
     yxc_free(resp);
@@ -686,7 +687,7 @@ int cmd_reporting_rates(struct cli *cli, int argc, char **argv)
     }
 
     if (rates.oom || matrix.oom || cells.oom) {
-        fprintf(stderr, "yanxiu: out of memory listing %zu months and %zu cells\n", rr->n_months,
+        fprintf(stderr, _("yanxiu: out of memory listing %zu months and %zu cells\n"), rr->n_months,
                 rr->n_cells);
         rc = CLI_FAILED;
     } else if (o.c.format == OUT_XLSX) {
@@ -706,15 +707,15 @@ int cmd_reporting_rates(struct cli *cli, int argc, char **argv)
                 out_json_close(&j);
             } else {
                 if (o.c.bom)
-                    fputs("\xEF\xBB\xBF", s.fp);
+                    fputs(_("\xEF\xBB\xBF"), s.fp);
                 ok = out_print(&rates, o.c.format, s.fp);
                 if (ok) {
                     putc('\n', s.fp);
                     ok = out_print(&matrix, o.c.format, s.fp);
                 }
                 if (ok && o.c.format == OUT_TABLE)
-                    fputs("\n按时 on time · 迟报 late · 未报 missing · 退回 returned · 重开 "
-                          "reopened · 作废 voided · 无需上报 closed (not expected)\n",
+                    fputs(_("\n按时 on time · 迟报 late · 未报 missing · 退回 returned · 重开 "
+                          "reopened · 作废 voided · 无需上报 closed (not expected)\n"),
                           s.fp);
             }
             rc = view_sink_close(&s, ok);
@@ -775,7 +776,7 @@ int cmd_teacher_history(struct cli *cli, int argc, char **argv)
     if (!code)
         return CLI_USAGE;
     if (!*code || strlen(code) > 32)
-        return cli_usage_error(cli, "'%s' is not a teacher code (1 to 32 letters, digits, _ or -)",
+        return cli_usage_error(cli, _("'%s' is not a teacher code (1 to 32 letters, digits, _ or -)"),
                                code);
     int rc = view_common_check(cli, &c);
     if (rc == CLI_OK)
@@ -845,7 +846,7 @@ int cmd_teacher_history(struct cli *cli, int argc, char **argv)
     out_add(&who, who_row);
 
     if (recs.oom || tots.oom || who.oom) {
-        fprintf(stderr, "yanxiu: out of memory listing %zu records\n", h->n_records);
+        fprintf(stderr, _("yanxiu: out of memory listing %zu records\n"), h->n_records);
         rc = CLI_FAILED;
     } else if (c.format == OUT_XLSX) {
         const struct out_table *const both[] = {&recs, &tots};
@@ -865,7 +866,7 @@ int cmd_teacher_history(struct cli *cli, int argc, char **argv)
                 out_json_close(&j);
             } else {
                 if (c.bom)
-                    fputs("\xEF\xBB\xBF", s.fp);
+                    fputs(_("\xEF\xBB\xBF"), s.fp);
                 if (c.format == OUT_TABLE && t)
                     fprintf(s.fp, "teacher %s %s, school %s, unit %s%s%s, %s\n", t->teacher_code,
                             t->name, t->school_code, t->unit_code,
@@ -882,7 +883,7 @@ int cmd_teacher_history(struct cli *cli, int argc, char **argv)
     if (rc == CLI_OK) {
         view_say_wrote(&c, recs.nrows, "record", "records");
         if (recs.nrows == 0 && c.format == OUT_TABLE && !c.output)
-            fprintf(stderr, "yanxiu: no credited records for %s yet\n", code);
+            fprintf(stderr, _("yanxiu: no credited records for %s yet\n"), code);
     }
     out_table_free(&recs);
     out_table_free(&tots);

@@ -4,6 +4,7 @@
  * and every buffer that held it is wiped before it is freed or reused.
  */
 #include "session_file.h"
+#include "lang.h"
 
 #include <errno.h>
 #include <fcntl.h>

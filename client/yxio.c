@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lang.h"
 #include "text.h"
 
 #define DEFAULT_TIMEOUT_MS 30000
@@ -203,7 +204,7 @@ static bool tls_buffered(const struct yxio *c)
 
 static bool timed_out(struct yxio *c, const char *what, struct yxc_error *err)
 {
-    yxio_error(err, YXC_ERR_IO, "timed out after %.1f s %s", c->timeout_ms / 1000.0, what);
+    yxio_error(err, YXC_ERR_IO, _("timed out after %.1f s %s"), c->timeout_ms / 1000.0, what);
     err->timed_out = true;
     return false;
 }
@@ -229,7 +230,7 @@ static bool wait_ready(struct yxio *c, short events, int64_t deadline, const cha
         if (r == 0)
             return timed_out(c, what, err);
         if (errno != EINTR)
-            return FAIL(err, YXC_ERR_IO, "poll failed while %s: %s", what, strerror(errno));
+            return FAIL(err, YXC_ERR_IO, _("poll failed while %s: %s"), what, strerror(errno));
     }
 }
 
@@ -237,11 +238,11 @@ static bool closed_error(struct yxio *c, const char *what, struct yxc_error *err
 {
     const char *mid = c->in.len > c->in.pending ? " in the middle of a frame" : "";
     if (c->closing[0])
-        return FAIL(err, YXC_ERR_IO, "the server closed the connection%s while %s, after: %s", mid,
+        return FAIL(err, YXC_ERR_IO, _("the server closed the connection%s while %s, after: %s"), mid,
                     what, c->closing);
     if (c->read_errno)
-        return FAIL(err, YXC_ERR_IO, "lost the connection%s while %s: %s", mid, what, c->read_why);
-    return FAIL(err, YXC_ERR_IO, "the server closed the connection%s while %s", mid, what);
+        return FAIL(err, YXC_ERR_IO, _("lost the connection%s while %s: %s"), mid, what, c->read_why);
+    return FAIL(err, YXC_ERR_IO, _("the server closed the connection%s while %s"), mid, what);
 }
 
 /*
@@ -256,7 +257,7 @@ static bool read_once(struct yxio *c, short *want, bool keep, struct yxc_error *
     case IO_DONE:
         c->received += n;
         if (keep && !frame_reader_feed(&c->in, buf, n))
-            return FAIL(err, YXC_ERR_IO, "out of memory buffering a response from %s", c->peer);
+            return FAIL(err, YXC_ERR_IO, _("out of memory buffering a response from %s"), c->peer);
         return true;
     case IO_EOF:
         c->peer_closed = true;
@@ -322,7 +323,7 @@ bool yxio_write_all(struct yxio *c, const uint8_t *data, size_t len, int64_t dea
             break;
         case IO_EOF:
         case IO_FAILED:
-            return FAIL(err, YXC_ERR_IO, "lost the connection while %s: %s%s%s", what, c->io_why,
+            return FAIL(err, YXC_ERR_IO, _("lost the connection while %s: %s%s%s"), what, c->io_why,
                         c->closing[0] ? ", after: " : "", c->closing);
         }
     }
@@ -552,7 +553,7 @@ static SSL_CTX *tls_client_ctx(const char *ca_file, struct yxc_error *err)
     char why[160];
     SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
     if (!ctx) {
-        yxio_error(err, YXC_ERR_CONNECT, "cannot set up TLS: %s",
+        yxio_error(err, YXC_ERR_CONNECT, _("cannot set up TLS: %s"),
                    tls_reason(why, sizeof(why), "out of memory"));
         return NULL;
     }
@@ -562,29 +563,29 @@ static SSL_CTX *tls_client_ctx(const char *ca_file, struct yxc_error *err)
     SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF | SSL_OP_NO_RENEGOTIATION);
     SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
     if (!SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION)) {
-        yxio_error(err, YXC_ERR_CONNECT, "cannot require TLS 1.2: %s",
+        yxio_error(err, YXC_ERR_CONNECT, _("cannot require TLS 1.2: %s"),
                    tls_reason(why, sizeof(why), "unknown"));
         goto fail;
     }
     if (ca_file) {
         FILE *f = fopen(ca_file, "r");
         if (!f) {
-            yxio_error(err, YXC_ERR_USAGE, "cannot read the CA file %s: %s", ca_file,
+            yxio_error(err, YXC_ERR_USAGE, _("cannot read the CA file %s: %s"), ca_file,
                        strerror(errno));
             goto fail;
         }
         fclose(f);
         if (SSL_CTX_load_verify_locations(ctx, ca_file, NULL) != 1) {
             yxio_error(err, YXC_ERR_USAGE,
-                       "the CA file %s holds no usable PEM certificate (%s): give the "
-                       "certificate of the CA that signed the server's, in PEM",
+                       _("the CA file %s holds no usable PEM certificate (%s): give the "
+                       "certificate of the CA that signed the server's, in PEM"),
                        ca_file, tls_reason(why, sizeof(why), "no certificate found"));
             goto fail;
         }
     } else if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
         yxio_error(err, YXC_ERR_CONNECT,
-                   "cannot load the system's trusted CAs (%s): give the "
-                   "CA with --ca FILE or YANXIU_CA",
+                   _("cannot load the system's trusted CAs (%s): give the "
+                   "CA with --ca FILE or YANXIU_CA"),
                    tls_reason(why, sizeof(why), "unknown"));
         goto fail;
     }
@@ -658,7 +659,7 @@ static bool tls_start(struct yxio *c, SSL_CTX *ctx, const char *host, const stru
     if (!c->ssl || !bio) {
         BIO_free(bio);
         c->tls_broken = true;
-        return FAIL(err, YXC_ERR_CONNECT, "cannot set up TLS: %s",
+        return FAIL(err, YXC_ERR_CONNECT, _("cannot set up TLS: %s"),
                     tls_reason(why, sizeof(why), "out of memory"));
     }
     BIO_set_fd(bio, c->fd, BIO_NOCLOSE);
@@ -676,7 +677,7 @@ static bool tls_start(struct yxio *c, SSL_CTX *ctx, const char *host, const stru
     if (!named) {
         c->tls_broken = true;
         return FAIL(err, YXC_ERR_USAGE,
-                    "cannot check the server's certificate for the name '%s': %s", name,
+                    _("cannot check the server's certificate for the name '%s': %s"), name,
                     tls_reason(why, sizeof(why), "not a valid host name"));
     }
 
@@ -709,7 +710,7 @@ static bool tls_start(struct yxio *c, SSL_CTX *ctx, const char *host, const stru
         }
         if (pr < 0) {
             c->tls_broken = true;
-            return FAIL(err, YXC_ERR_CONNECT, "poll failed during the TLS handshake with %s: %s",
+            return FAIL(err, YXC_ERR_CONNECT, _("poll failed during the TLS handshake with %s: %s"),
                         c->peer, strerror(errno));
         }
     }
@@ -737,7 +738,7 @@ bool yxio_connect(struct yxio *c, const char *host, uint16_t port, const struct 
     struct addrinfo *res = NULL;
     int rc = getaddrinfo(host, portstr, &hints, &res);
     if (rc != 0) {
-        yxio_error(err, YXC_ERR_CONNECT, "could not resolve '%s': %s", host,
+        yxio_error(err, YXC_ERR_CONNECT, _("could not resolve '%s': %s"), host,
                    rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
         goto fail;
     }
@@ -750,7 +751,7 @@ bool yxio_connect(struct yxio *c, const char *host, uint16_t port, const struct 
         fd = connect_one(ai, deadline, timeout_ms, why, sizeof(why), &out_of_time);
     freeaddrinfo(res);
     if (fd < 0) {
-        yxio_error(err, YXC_ERR_CONNECT, "could not connect to %s (%s)", peer, why);
+        yxio_error(err, YXC_ERR_CONNECT, _("could not connect to %s (%s)"), peer, why);
         err->timed_out = out_of_time;
         goto fail;
     }
