@@ -77,7 +77,8 @@ static const struct command commands[] = {
      "Times are Asia/Shanghai: \"2026-11-23 19:05:01\" in table, CSV and Excel,\n"
      "\"2026-11-23T19:05:01+08:00\" in JSON. JSON keys and CSV header: at, user,\n"
      "role, district_code, client_addr, action, target, outcome.\n"
-     "\n" VIEW_FILE_OPTIONS_TEXT)},
+     "\n"
+     "{file_options}")},
     {"compliance groups", N_("research groups (教研组) short of school-based hours, flagged"),
      cmd_compliance_groups, cmd_compliance_groups_usage},
     {"compliance teachers", N_("teachers' hours of a year (学时) and whether they meet the policy"),
@@ -203,7 +204,38 @@ static void print_help(FILE *fp)
 
 static void print_usage(const struct command *cmd, FILE *fp)
 {
-    fputs(_(cmd->usage), fp);
+    /* The option texts that usage texts share, named as placeholders (view.h). */
+    const struct msg_arg blocks[] = {
+        {"output_options", _("  --district CODE  the district (6 digits); an admin must give it\n"
+                             "{file_options}")},
+        {"file_options",
+         _("  --format FORMAT  table, csv, json or xlsx (default table, or xlsx for\n"
+           "                   -o FILE.xlsx); xlsx needs -o\n"
+           "  -o, --output FILE  write to FILE instead of the standard output (-: the\n"
+           "                   standard output); an existing file is not replaced unless\n"
+           "                   --force is given; a FIFO or device is written, not replaced\n"
+           "  --force          replace FILE if it is an existing file\n"
+           "  --bom            CSV: start with a UTF-8 BOM, so that Excel on Windows reads\n"
+           "                   the Chinese right\n")},
+        {"compliance_options",
+         _("  --as-of DATE     judge as on DATE (YYYY-MM-DD): only months up to it count,\n"
+           "                   and a year not over by then is judged pro rata; default:\n"
+           "                   today (Asia/Shanghai)\n"
+           "{output_options}")},
+    };
+    enum { NBLOCKS = sizeof(blocks) / sizeof(blocks[0]) };
+    /* A block may name another: three rounds resolve every nesting there is. */
+    char *text = strdup(_(cmd->usage));
+    for (int round = 0; text && round < 3 && strchr(text, '{'); round++) {
+        size_t len = msg_render(NULL, 0, text, blocks, NBLOCKS);
+        char *next = malloc(len + 1);
+        if (next)
+            msg_render(next, len + 1, text, blocks, NBLOCKS);
+        free(text);
+        text = next;
+    }
+    fputs(text ? text : _(cmd->usage), fp);
+    free(text);
     fputs(_("\nGlobal options --server HOST:PORT, --tls, --ca FILE, --timeout SECONDS and\n"
             "--lang zh-CN|en work here too (see yanxiu --help).\n"),
           fp);
@@ -773,12 +805,12 @@ static int cmd_audit(struct cli *cli, int argc, char **argv)
         yxc_free(resp);
         return rc;
     }
-    view_say_wrote(&c, list->n_entries, "entry", "entries");
+    view_say_wrote(&c, list->n_entries, N_("entry"), N_("entries"));
     if (list->truncated)
         fprintf(stderr,
                 _("yanxiu: only the newest %zu %s shown; more match: narrow with --since or "
                 "--user, or raise --limit (at most %ld)\n"),
-                list->n_entries, list->n_entries == 1 ? "entry is" : "entries are",
+                list->n_entries, list->n_entries == 1 ? _("entry is") : _("entries are"),
                 MAX_AUDIT_LIMIT);
     else if (list->n_entries == 0 && c.format == OUT_TABLE)
         fprintf(stderr, _("yanxiu: no audit entries match\n"));

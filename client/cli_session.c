@@ -91,7 +91,7 @@ void cli_format_versions(const Yanxiu__V1__HelloResponse *h, char *buf, size_t c
         snprintf(buf + used, cap - used, "%s%" PRIu32, i ? ", " : "", h->protocol_versions[i]);
     }
     if (!buf[0])
-        snprintf(buf, cap, "none named");
+        snprintf(buf, cap, _("none named"));
 }
 
 int cli_no_common_protocol(const struct cli *cli)
@@ -350,7 +350,7 @@ int cli_call_keyed(struct cli *cli, Yanxiu__V1__Envelope *req, const char *what,
         }
         if (err.fail == YXC_ERR_USAGE) {
             rc = cli_report(cli, &err);
-            if (strstr(err.message, "frame limit"))
+            if (!sent) /* yxc_send refuses only a request above the frame limit */
                 fprintf(stderr, _("hint: %s is too large for one request; tell the district office\n"),
                         what);
             if (!maybe_applied)

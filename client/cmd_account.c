@@ -16,7 +16,7 @@
 #include "yxc.h"
 
 const char cmd_login_usage[] =
-    "usage: yanxiu login [--user NAME]\n"
+    N_("usage: yanxiu login [--user NAME]\n"
     "\n"
     "Logs in to yanxiud and keeps the session in $XDG_CONFIG_HOME/yanxiu/session\n"
     "(else ~/.config/yanxiu/session; mode 0600), together with the server's\n"
@@ -26,21 +26,21 @@ const char cmd_login_usage[] =
     "  --user NAME  the account to log in as; without it yanxiu asks\n"
     "\n"
     "The password is asked for on the terminal without echo, or taken from\n"
-    "YANXIU_PASSWORD (for scripts; yanxiu removes it from its environment).\n";
+    "YANXIU_PASSWORD (for scripts; yanxiu removes it from its environment).\n");
 
 const char cmd_logout_usage[] =
-    "usage: yanxiu logout\n"
+    N_("usage: yanxiu logout\n"
     "\n"
     "Ends the session on the server it belongs to and deletes the session file.\n"
     "When the server says the session had already ended, the file is deleted all\n"
     "the same; when the server cannot be reached, the file is kept (the session\n"
-    "stays valid until it expires) so that you can try again.\n";
+    "stays valid until it expires) so that you can try again.\n");
 
 const char cmd_whoami_usage[] =
-    "usage: yanxiu whoami\n"
+    N_("usage: yanxiu whoami\n"
     "\n"
     "Asks the server who the saved session belongs to: user, role, district, unit,\n"
-    "and when the session expires. Exit status 1 when there is no valid session.\n";
+    "and when the session expires. Exit status 1 when there is no valid session.\n");
 
 /*
  * Fills pw with the password: YANXIU_PASSWORD (then wiped from the
@@ -63,7 +63,7 @@ static int read_password(const struct cli *cli, const char *user, char *pw, size
         return CLI_OK;
     }
     char prompt[400];
-    snprintf(prompt, sizeof(prompt), "password for %s on %s: ", user, cli->peer);
+    snprintf(prompt, sizeof(prompt), _("password for %s on %s: "), user, cli->peer);
     switch (prompt_line(prompt, true, pw, cap)) {
     case PROMPT_OK:
         return CLI_OK;
@@ -80,7 +80,7 @@ static int read_password(const struct cli *cli, const char *user, char *pw, size
 /* "role district, district 110101, unit 1101010001", leaving out what is empty. */
 static void describe_identity(const Yanxiu__V1__Identity *id, char *buf, size_t cap)
 {
-    snprintf(buf, cap, "role %s", id->role);
+    snprintf(buf, cap, _("role %s"), id->role);
     size_t used = strlen(buf);
     if (id->district_code[0] && used < cap)
         used += (size_t)snprintf(buf + used, cap - used, ", district %s", id->district_code);
@@ -136,7 +136,7 @@ int cmd_login(struct cli *cli, int argc, char **argv)
         return rc;
     if (!user[0]) {
         char prompt[340];
-        snprintf(prompt, sizeof(prompt), "user name on %s: ", cli->peer);
+        snprintf(prompt, sizeof(prompt), _("user name on %s: "), cli->peer);
         switch (prompt_line(prompt, false, user, sizeof(user))) {
         case PROMPT_OK:
             break;

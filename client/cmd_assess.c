@@ -50,7 +50,7 @@ static void short_number(double v, char *buf, size_t cap)
 /* --- assessment scheme set ------------------------------------------------------------- */
 
 const char cmd_assessment_scheme_set_usage[] =
-    "usage: yanxiu assessment scheme set FILE [--district CODE]\n"
+    N_("usage: yanxiu assessment scheme set FILE [--district CODE]\n"
     "\n"
     "Stores the assessment scheme (考核方案) in FILE, a UTF-8 INI file (a BOM is\n"
     "dropped; at most 64 KiB), under its name: a new scheme, or the new items and\n"
@@ -87,7 +87,7 @@ const char cmd_assessment_scheme_set_usage[] =
     "  合格 = 60\n"
     "  不合格 = 0\n"
     "\n"
-    "  --district CODE  the district (6 digits); an admin must give it\n";
+    "  --district CODE  the district (6 digits); an admin must give it\n");
 
 /* Prints the schemes of a SchemeList one per line: "NAME (teacher): 5 items, 100 points,
    grades 优秀 ≥ 90, 合格 ≥ 60, 不合格 ≥ 0". */
@@ -95,6 +95,7 @@ static void print_scheme_line(const Yanxiu__V1__Scheme *s)
 {
     char total[32];
     short_number(s->total, total, sizeof(total));
+    /* "s" makes "items" in English; the Chinese does without. */
     printf(_("%s (%s %s): %zu item%s, %s points; grades"), s->name, s->target, target_zh(s->target),
            s->n_items, s->n_items == 1 ? "" : "s", total);
     for (size_t i = 0; i < s->n_grades; i++) {
@@ -157,22 +158,22 @@ int cmd_assessment_scheme_set(struct cli *cli, int argc, char **argv)
 /* --- assessment scheme list / show ------------------------------------------------------ */
 
 const char cmd_assessment_scheme_list_usage[] =
-    "usage: yanxiu assessment scheme list [--district CODE] [--format FORMAT] [-o FILE]\n"
+    N_("usage: yanxiu assessment scheme list [--district CODE] [--format FORMAT] [-o FILE]\n"
     "         [--force] [--bom]\n"
     "\n"
     "Lists the district's assessment schemes (考核方案): name, target (teacher 教师 or\n"
     "unit 单位), title, items, total points, grades (each from its lowest score), when\n"
     "and by whom it was last stored. Any account of the district.\n"
-    "\n" VIEW_OUTPUT_OPTIONS_TEXT;
+    "\n{output_options}");
 
 const char cmd_assessment_scheme_show_usage[] =
-    "usage: yanxiu assessment scheme show NAME [--district CODE]\n"
+    N_("usage: yanxiu assessment scheme show NAME [--district CODE]\n"
     "\n"
     "Prints scheme NAME as the INI file it was stored from (comments kept), ready to\n"
     "edit and store again with yanxiu assessment scheme set. Any account of the\n"
     "district.\n"
     "\n"
-    "  --district CODE  the district (6 digits); an admin must give it\n";
+    "  --district CODE  the district (6 digits); an admin must give it\n");
 
 /* Asks for the schemes (all, or `name`). Returns an exit code; *resp on CLI_OK. */
 static int list_schemes(struct cli *cli, const char *district, const char *name,
@@ -251,7 +252,7 @@ int cmd_assessment_scheme_list(struct cli *cli, int argc, char **argv)
     } else {
         rc = view_output(&c, &v, NULL);
         if (rc == CLI_OK) {
-            view_say_wrote(&c, v.nrows, "scheme", "schemes");
+            view_say_wrote(&c, v.nrows, N_("scheme"), N_("schemes"));
             if (v.nrows == 0 && c.format == OUT_TABLE)
                 fprintf(stderr, _("yanxiu: no assessment scheme yet (the district stores one "
                                 "with yanxiu assessment scheme set FILE)\n"));
@@ -785,7 +786,7 @@ done:
 /* --- assessment results ------------------------------------------------------------------ */
 
 const char cmd_assessment_results_usage[] =
-    "usage: yanxiu assessment results --year YYYY [--scheme NAME] [--unit CODE]\n"
+    N_("usage: yanxiu assessment results --year YYYY [--scheme NAME] [--unit CODE]\n"
     "         [--approved-only] [--as-of DATE] [--district CODE] [--format FORMAT]\n"
     "         [-o FILE] [--force] [--bom]\n"
     "\n"
@@ -809,12 +810,12 @@ const char cmd_assessment_results_usage[] =
     "  --scheme NAME    the scheme (yanxiu assessment scheme list)\n"
     "  --unit CODE      one reporting unit (10-digit code)\n"
     "  --approved-only  count the hours of approved reports only (official results)\n"
-    "  --as-of DATE     judge as on DATE (YYYY-MM-DD); default: today\n" VIEW_OUTPUT_OPTIONS_TEXT
+    "  --as-of DATE     judge as on DATE (YYYY-MM-DD); default: today\n{output_options}"
     "\n"
     "Columns (CSV and JSON names; Excel has the Chinese): subject_code (教师编号 or\n"
     "单位代码), name, unit_code, items_scored, score, grade, hours_ok, absences_ok,\n"
     "final_grade, consequences, status (the year's compliance status), reasons (the\n"
-    "rules not met: rule had/needed).\n";
+    "rules not met: rule had/needed).\n");
 
 static const struct {
     const char *code, *zh;
@@ -943,12 +944,13 @@ int cmd_assessment_results(struct cli *cli, int argc, char **argv)
     }
     char title[256], total[32];
     short_number(res->total, total, sizeof(total));
-    snprintf(title, sizeof(title), "%s %u (scheme %s: %u items, %s points; as of %s)",
-             teachers ? "teachers' assessment" : "units' assessment", res->year, res->scheme,
-             res->items, total, res->as_of);
+    snprintf(title, sizeof(title),
+             teachers ? _("teachers' assessment %u (scheme %s: %u items, %s points; as of %s)")
+                      : _("units' assessment %u (scheme %s: %u items, %s points; as of %s)"),
+             res->year, res->scheme, res->items, total, res->as_of);
     rc = view_output(&c, &v, title);
     if (rc == CLI_OK) {
-        view_say_wrote(&c, v.nrows, teachers ? "teacher" : "unit", teachers ? "teachers" : "units");
+        view_say_wrote(&c, v.nrows, teachers ? N_("teacher") : N_("unit"), teachers ? N_("teachers") : N_("units"));
         if (v.nrows == 0 && c.format == OUT_TABLE)
             fprintf(stderr, _("yanxiu: nobody to assess\n"));
     }

@@ -21,7 +21,7 @@
 /* --- policy show / set --------------------------------------------------------------------- */
 
 const char cmd_policy_show_usage[] =
-    "usage: yanxiu policy show [--as-of DATE] [--district CODE]\n"
+    N_("usage: yanxiu policy show [--as-of DATE] [--district CODE]\n"
     "\n"
     "Prints the district's policy (区县研修政策) in force, as the INI file that\n"
     "yanxiu policy set takes: a [policy] section with one key a line, each with a\n"
@@ -35,7 +35,7 @@ const char cmd_policy_show_usage[] =
     "  --district CODE  the district (6 digits); an admin must give it\n"
     "\n"
     "Example:\n"
-    "  $ yanxiu policy show > policy.ini      # edit it, then: yanxiu policy set policy.ini\n";
+    "  $ yanxiu policy show > policy.ini      # edit it, then: yanxiu policy set policy.ini\n");
 
 int cmd_policy_show(struct cli *cli, int argc, char **argv)
 {
@@ -67,7 +67,7 @@ int cmd_policy_show(struct cli *cli, int argc, char **argv)
 }
 
 const char cmd_policy_set_usage[] =
-    "usage: yanxiu policy set FILE [--effective DATE] [--district CODE]\n"
+    N_("usage: yanxiu policy set FILE [--effective DATE] [--district CODE]\n"
     "\n"
     "Stores the policy in FILE as a new version of the district's policy, in force\n"
     "from DATE on. FILE is an INI file as yanxiu policy show prints it (UTF-8, a\n"
@@ -95,7 +95,7 @@ const char cmd_policy_set_usage[] =
     "  policy of district 411423 stored: version 2, in force from 2026-09-01\n"
     "  $ yanxiu policy set bad.ini\n"
     "  bad.ini line 7: hours_year: must be a number from 0 to 2000\n"
-    "  yanxiu: bad.ini: INVALID_ARGUMENT: ...; nothing was stored\n";
+    "  yanxiu: bad.ini: INVALID_ARGUMENT: ...; nothing was stored\n");
 
 int cmd_policy_set(struct cli *cli, int argc, char **argv)
 {
@@ -147,14 +147,30 @@ int cmd_policy_set(struct cli *cli, int argc, char **argv)
 
 /* --- compliance teachers ------------------------------------------------------------------ */
 
-/* The options of the compliance views, for their usage texts. */
-#define COMPLIANCE_OPTIONS_TEXT                                                                    \
-    "  --as-of DATE     judge as on DATE (YYYY-MM-DD): only months up to it count,\n"              \
-    "                   and a year not over by then is judged pro rata; default:\n"                \
-    "                   today (Asia/Shanghai)\n" VIEW_OUTPUT_OPTIONS_TEXT
+/* What each state of a unit's month means, under the matrix of reporting-rates. */
+static void print_states_legend(FILE *fp)
+{
+    static const struct {
+        const char *code, *meaning;
+    } states[] = {
+        {"on_time", N_("reported by the deadline")},
+        {"late", N_("reported after the deadline")},
+        {"missing", N_("not reported, the deadline has passed")},
+        {"returned", N_("returned to the unit, to be resubmitted")},
+        {"reopened", N_("reopened by the district, to be resubmitted")},
+        {"voided", N_("voided: its hours do not count")},
+        {"closed", N_("no report expected")},
+        {"not_due", N_("the deadline has not passed yet")},
+    };
+    putc('\n', fp);
+    for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++)
+        fprintf(fp, _("%s%s: %s"), i ? _(" · ") : "", lang_label(&vocab_unit_month, states[i].code),
+                _(states[i].meaning));
+    putc('\n', fp);
+}
 
 const char cmd_compliance_teachers_usage[] =
-    "usage: yanxiu compliance teachers --year YYYY [--cycle] [--unit CODE]\n"
+    N_("usage: yanxiu compliance teachers --year YYYY [--cycle] [--unit CODE]\n"
     "         [--school CODE] [--status STATUS] [--approved-only] [--as-of DATE]\n"
     "         [--district CODE] [--format FORMAT] [-o FILE] [--force] [--bom]\n"
     "\n"
@@ -192,10 +208,10 @@ const char cmd_compliance_teachers_usage[] =
     "  --school CODE    only this school (10-digit code)\n"
     "  --status STATUS  only teachers of this status (the code or the Chinese)\n"
     "  --approved-only  count approved reports only (the official annual "
-    "result)\n" COMPLIANCE_OPTIONS_TEXT "\n"
+    "result)\n{compliance_options}\n"
     "Examples:\n"
     "  $ yanxiu compliance teachers --year 2026 --status behind\n"
-    "  $ yanxiu compliance teachers --year 2026 --cycle --format xlsx -o 2026学时.xlsx\n";
+    "  $ yanxiu compliance teachers --year 2026 --cycle --format xlsx -o 2026学时.xlsx\n");
 
 /* The options of the compliance views. */
 struct compliance_opts {
@@ -394,13 +410,13 @@ int cmd_compliance_teachers(struct cli *cli, int argc, char **argv)
         out_add(&v, row);
     }
     char title[200];
-    snprintf(title, sizeof(title), "year %" PRIu32 ": %s to %s, as of %s%s", o.q.year,
+    snprintf(title, sizeof(title), _("year %" PRIu32 ": %s to %s, as of %s%s"), o.q.year,
              list->year_start[0] ? list->year_start : "?", list->year_end[0] ? list->year_end : "?",
              list->as_of[0] ? list->as_of : (o.c.as_of[0] ? o.c.as_of : "today"),
              o.q.approved_only ? ", approved reports only" : "");
     rc = view_output(&o.c, &v, title);
     if (rc == CLI_OK) {
-        view_say_wrote(&o.c, v.nrows, "teacher", "teachers");
+        view_say_wrote(&o.c, v.nrows, N_("teacher"), N_("teachers"));
         if (v.nrows == 0 && o.c.format == OUT_TABLE)
             fprintf(stderr, _("yanxiu: no teachers match\n"));
     }
@@ -412,7 +428,7 @@ int cmd_compliance_teachers(struct cli *cli, int argc, char **argv)
 /* --- compliance units ---------------------------------------------------------------------- */
 
 const char cmd_compliance_units_usage[] =
-    "usage: yanxiu compliance units --year YYYY [--approved-only] [--as-of DATE]\n"
+    N_("usage: yanxiu compliance units --year YYYY [--approved-only] [--as-of DATE]\n"
     "         [--district CODE] [--format FORMAT] [-o FILE] [--force] [--bom]\n"
     "\n"
     "One row per reporting unit (上报单位) for year YYYY: how many of its teachers\n"
@@ -433,9 +449,9 @@ const char cmd_compliance_units_usage[] =
     "\n"
     "  --year YYYY      the year (required)\n"
     "  --approved-only  count approved reports only (the official annual "
-    "result)\n" COMPLIANCE_OPTIONS_TEXT "\n"
+    "result)\n{compliance_options}\n"
     "Example:\n"
-    "  $ yanxiu compliance units --year 2026 --format csv --bom -o 单位汇总.csv\n";
+    "  $ yanxiu compliance units --year 2026 --format csv --bom -o 单位汇总.csv\n");
 
 int cmd_compliance_units(struct cli *cli, int argc, char **argv)
 {
@@ -481,7 +497,7 @@ int cmd_compliance_units(struct cli *cli, int argc, char **argv)
     }
     rc = view_output(&o.c, &v, NULL);
     if (rc == CLI_OK) {
-        view_say_wrote(&o.c, v.nrows, "unit", "units");
+        view_say_wrote(&o.c, v.nrows, N_("unit"), N_("units"));
         if (v.nrows == 0 && o.c.format == OUT_TABLE)
             fprintf(stderr, _("yanxiu: no reporting units\n"));
     }
@@ -493,7 +509,7 @@ int cmd_compliance_units(struct cli *cli, int argc, char **argv)
 /* --- compliance groups --------------------------------------------------------------------- */
 
 const char cmd_compliance_groups_usage[] =
-    "usage: yanxiu compliance groups --year YYYY [--approved-only] [--as-of DATE]\n"
+    N_("usage: yanxiu compliance groups --year YYYY [--approved-only] [--as-of DATE]\n"
     "         [--district CODE] [--format FORMAT] [-o FILE] [--force] [--bom]\n"
     "\n"
     "One row per research group (教研组) of each reporting unit for year YYYY: its\n"
@@ -510,9 +526,9 @@ const char cmd_compliance_groups_usage[] =
     "The ratio reads 20.0% in table and CSV, 0.2 in JSON.\n"
     "\n"
     "  --year YYYY      the year (required)\n"
-    "  --approved-only  count approved reports only\n" COMPLIANCE_OPTIONS_TEXT "\n"
+    "  --approved-only  count approved reports only\n{compliance_options}\n"
     "Example:\n"
-    "  $ yanxiu compliance groups --year 2026 --format json\n";
+    "  $ yanxiu compliance groups --year 2026 --format json\n");
 
 int cmd_compliance_groups(struct cli *cli, int argc, char **argv)
 {
@@ -548,7 +564,7 @@ int cmd_compliance_groups(struct cli *cli, int argc, char **argv)
     }
     rc = view_output(&o.c, &v, NULL);
     if (rc == CLI_OK) {
-        view_say_wrote(&o.c, v.nrows, "group", "groups");
+        view_say_wrote(&o.c, v.nrows, N_("group"), N_("groups"));
         if (o.c.format == OUT_TABLE && !o.c.output)
             fprintf(stderr, _("yanxiu: %zu of %zu groups flagged\n"), flagged, v.nrows);
     }
@@ -560,7 +576,7 @@ int cmd_compliance_groups(struct cli *cli, int argc, char **argv)
 /* --- reporting-rates ------------------------------------------------------------------------ */
 
 const char cmd_reporting_rates_usage[] =
-    "usage: yanxiu reporting-rates (--year YYYY | --month YYYY-MM) [--as-of DATE]\n"
+    N_("usage: yanxiu reporting-rates (--year YYYY | --month YYYY-MM) [--as-of DATE]\n"
     "         [--district CODE] [--format FORMAT] [-o FILE] [--force] [--bom]\n"
     "\n"
     "How completely and how timely the reporting units sent their monthly reports\n"
@@ -586,9 +602,9 @@ const char cmd_reporting_rates_usage[] =
     "Rates read 87.5% in table and CSV, 0.875 in JSON.\n"
     "\n"
     "  --year YYYY      every month of the year\n"
-    "  --month YYYY-MM  one month\n" COMPLIANCE_OPTIONS_TEXT "\n"
+    "  --month YYYY-MM  one month\n{compliance_options}\n"
     "Example:\n"
-    "  $ yanxiu reporting-rates --year 2026 --format xlsx -o 上报率2026.xlsx\n";
+    "  $ yanxiu reporting-rates --year 2026 --format xlsx -o 上报率2026.xlsx\n");
 
 /* Orders unit-month cells by unit code (then as the server sent them). */
 static int cell_by_unit(const void *a, const void *b)
@@ -676,7 +692,7 @@ int cmd_reporting_rates(struct cli *cli, int argc, char **argv)
         {"unit_code", "上报单位", OUT_TEXT, NULL},
         {"unit_name", "单位名称", OUT_TEXT, NULL},
         {"month", "月份", OUT_TEXT, NULL},
-        {"state", "状态", OUT_TEXT, NULL},
+        {"state", "状态", OUT_STATE, NULL},
     };
     struct out_table cells = {"上报情况", cell_cols, 4, NULL, 0, 0, false};
     for (size_t i = 0; o.c.format == OUT_JSON && i < rr->n_cells; i++) {
@@ -707,22 +723,20 @@ int cmd_reporting_rates(struct cli *cli, int argc, char **argv)
                 out_json_close(&j);
             } else {
                 if (o.c.bom)
-                    fputs(_("\xEF\xBB\xBF"), s.fp);
+                    fputs("\xEF\xBB\xBF", s.fp);
                 ok = out_print(&rates, o.c.format, s.fp);
                 if (ok) {
                     putc('\n', s.fp);
                     ok = out_print(&matrix, o.c.format, s.fp);
                 }
                 if (ok && o.c.format == OUT_TABLE)
-                    fputs(_("\n按时 on time · 迟报 late · 未报 missing · 退回 returned · 重开 "
-                          "reopened · 作废 voided · 无需上报 closed (not expected)\n"),
-                          s.fp);
+                    print_states_legend(s.fp);
             }
             rc = view_sink_close(&s, ok);
         }
     }
     if (rc == CLI_OK)
-        view_say_wrote(&o.c, matrix.nrows, "unit", "units");
+        view_say_wrote(&o.c, matrix.nrows, N_("unit"), N_("units"));
     out_table_free(&rates);
     out_table_free(&matrix);
     out_table_free(&cells);
@@ -737,7 +751,7 @@ int cmd_reporting_rates(struct cli *cli, int argc, char **argv)
 /* --- teacher history --------------------------------------------------------------------- */
 
 const char cmd_teacher_history_usage[] =
-    "usage: yanxiu teacher history CODE [--district CODE] [--format FORMAT] [-o FILE]\n"
+    N_("usage: yanxiu teacher history CODE [--district CODE] [--format FORMAT] [-o FILE]\n"
     "         [--force] [--bom]\n"
     "\n"
     "The registration handbook (登记手册) of the teacher with teacher code (教师编号)\n"
@@ -761,9 +775,9 @@ const char cmd_teacher_history_usage[] =
     "  json   {\"teacher\": {teacher_code, name, school_code, unit_code, group,\n"
     "         status}, \"records\": [...], \"totals\": [...]}\n"
     "  xlsx   two sheets: 登记手册 (the records) and 学时合计 (the totals)\n"
-    "\n" VIEW_OUTPUT_OPTIONS_TEXT "\n"
+    "\n{output_options}\n"
     "Example:\n"
-    "  $ yanxiu teacher history T0001 --format xlsx -o T0001登记手册.xlsx\n";
+    "  $ yanxiu teacher history T0001 --format xlsx -o T0001登记手册.xlsx\n");
 
 int cmd_teacher_history(struct cli *cli, int argc, char **argv)
 {
@@ -866,7 +880,7 @@ int cmd_teacher_history(struct cli *cli, int argc, char **argv)
                 out_json_close(&j);
             } else {
                 if (c.bom)
-                    fputs(_("\xEF\xBB\xBF"), s.fp);
+                    fputs("\xEF\xBB\xBF", s.fp);
                 if (c.format == OUT_TABLE && t)
                     fprintf(s.fp, "teacher %s %s, school %s, unit %s%s%s, %s\n", t->teacher_code,
                             t->name, t->school_code, t->unit_code,
@@ -881,7 +895,7 @@ int cmd_teacher_history(struct cli *cli, int argc, char **argv)
         }
     }
     if (rc == CLI_OK) {
-        view_say_wrote(&c, recs.nrows, "record", "records");
+        view_say_wrote(&c, recs.nrows, N_("record"), N_("records"));
         if (recs.nrows == 0 && c.format == OUT_TABLE && !c.output)
             fprintf(stderr, _("yanxiu: no credited records for %s yet\n"), code);
     }

@@ -174,7 +174,7 @@ static const char *rule_label(const char *rule)
 {
     for (size_t i = 0; i < sizeof(rule_names) / sizeof(rule_names[0]); i++)
         if (strcmp(rule, rule_names[i]) == 0)
-            return lang_ptr("rule", rule_names[i]);
+            return _(rule_names[i]);
     return rule;
 }
 
@@ -651,7 +651,7 @@ void out_json_string(const char *s, FILE *fp)
             fputs("\\t", fp);
             break;
         case NOT_UTF8:
-            fputs(_("\\ufffd"), fp);
+            fputs("\\ufffd", fp);
             break;
         /* Valid JSON raw, but not inside JavaScript source: escape them anyway. */
         case 0x2028:
@@ -719,7 +719,7 @@ void out_json_str(struct out_json *j, const char *key, const char *s)
     if (s)
         out_json_string(s, j->fp);
     else
-        fputs(_("null"), j->fp);
+        fputs("null", j->fp);
 }
 
 void out_json_uint(struct out_json *j, const char *key, uint64_t v)
@@ -732,7 +732,7 @@ void out_json_double(struct out_json *j, const char *key, double v, bool whole)
 {
     json_item(j, key);
     if (!isfinite(v))
-        fputs(_("null"), j->fp);
+        fputs("null", j->fp);
     else if (whole)
         fprintf(j->fp, "%.0f", v);
     else
@@ -754,7 +754,7 @@ void out_json_bool(struct out_json *j, const char *key, bool v)
 void out_json_null(struct out_json *j, const char *key)
 {
     json_item(j, key);
-    fputs(_("null"), j->fp);
+    fputs("null", j->fp);
 }
 
 void out_json_row(struct out_json *j, const char *key, const struct out_table *t, size_t r)
@@ -913,7 +913,7 @@ bool out_write_xlsx(const char *path, const struct out_table *const *tables, siz
     }
     if (!ok) {
         if (err && errlen)
-            snprintf(err, errlen, "%s: out of memory", path);
+            snprintf(err, errlen, _("%s: out of memory"), path);
     } else {
         ok = xlsx_write(path, b.sheets, n, err, errlen);
     }

@@ -147,7 +147,7 @@ bool outfile_resolve(const char *name, struct outfile_target *t, char *err, size
     int flags = fcntl(t->fd, F_GETFL);
     if (flags < 0 || (flags & O_ACCMODE) == O_RDONLY) {
         outfile_say(err, errlen, _("-o %s: descriptor %d is %s"), name, t->fd,
-                    flags < 0 ? "not open" : "not open for writing");
+                    flags < 0 ? _("not open") : _("not open for writing"));
         return false;
     }
     return true;
@@ -272,7 +272,7 @@ static int make_tmp(struct outfile *f, char *err, size_t errlen)
 /* The name of the output in messages. */
 static const char *shown(const struct outfile *f)
 {
-    return strcmp(f->name, "-") == 0 ? "the standard output" : f->name;
+    return strcmp(f->name, "-") == 0 ? _("the standard output") : f->name;
 }
 
 /* Opens the descriptor or stream f->t leads to (a duplicate of the descriptor). -1 after
@@ -365,11 +365,11 @@ static const char *aftermath(const struct outfile *f)
 {
     static char buf[PATH_MAX + 32];
     if (f->t.kind == OUTFILE_EXISTING)
-        snprintf(buf, sizeof(buf), "%s is left as it was", f->name);
+        snprintf(buf, sizeof(buf), _("%s is left as it was"), f->name);
     else if (f->t.kind == OUTFILE_NEW)
-        snprintf(buf, sizeof(buf), "%s was not created", f->name);
+        snprintf(buf, sizeof(buf), _("%s was not created"), f->name);
     else
-        snprintf(buf, sizeof(buf), "the output is incomplete");
+        snprintf(buf, sizeof(buf), _("the output is incomplete"));
     return buf;
 }
 

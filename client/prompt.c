@@ -2,7 +2,6 @@
  * prompt: one line from the terminal, without echo for secrets (see prompt.h).
  */
 #include "prompt.h"
-#include "lang.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -83,7 +83,7 @@ int view_common_option(const struct cli *cli, int opt, struct view_common *c)
     switch (opt) {
     case VIEW_OPT_FORMAT:
         if (!out_parse_format(optarg, &c->format)) {
-            (void)cli_usage_error(cli, "--format '%s': expected " OUT_FORMAT_CHOICES, optarg);
+            (void)cli_usage_error(cli, _("--format '%s': expected table, csv, json or xlsx"), optarg);
             return VIEW_OPT_BAD;
         }
         c->format_given = true;
@@ -320,7 +320,7 @@ void view_say_wrote(const struct view_common *c, size_t n, const char *one, cons
 {
     struct outfile_target t;
     if (c->output && outfile_resolve(c->output, &t, NULL, 0) && outfile_is_file(&t))
-        printf(_("wrote %s: %zu %s\n"), c->output, n, n == 1 ? one : many);
+        printf(_("wrote %s: %zu %s\n"), c->output, n, n == 1 ? _(one) : _(many));
 }
 
 /*
@@ -341,7 +341,7 @@ int view_output(const struct view_common *c, const struct out_table *t, const ch
     if (c->format == OUT_TABLE && title)
         fprintf(s.fp, "%s\n", title);
     if (c->format == OUT_CSV && c->bom)
-        fputs(_("\xEF\xBB\xBF"), s.fp);
+        fputs("\xEF\xBB\xBF", s.fp);
     return view_sink_close(&s, out_print(t, c->format, s.fp));
 }
 
@@ -464,7 +464,7 @@ int view_read_text(const char *path, size_t max_bytes, const char *noun, char **
         size_t at = nul && (size_t)(nul - buf) < bad ? (size_t)(nul - buf) : bad;
         fprintf(stderr, _("yanxiu: %s line %d: %s: save the file as UTF-8 text\n"), path,
                 text_line_at(buf, len, at),
-                nul && (size_t)(nul - buf) == at ? "a NUL byte" : "not UTF-8");
+                nul && (size_t)(nul - buf) == at ? _("a NUL byte") : _("not UTF-8"));
         free(buf);
         return CLI_FAILED;
     }

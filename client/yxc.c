@@ -361,7 +361,7 @@ bool yxc_send(struct yxc *c, Yanxiu__V1__Envelope *env, uint64_t *id, struct yxc
     c->next_id++;
     *id = rid;
     char what[sizeof(c->io.peer) + 64];
-    snprintf(what, sizeof(what), "sending request %" PRIu64 " to %s", rid, c->io.peer);
+    snprintf(what, sizeof(what), _("sending request %" PRIu64 " to %s"), rid, c->io.peer);
     bool ok = write_bytes(c, buf, len, what, err);
     /* The frame may hold a password (Login) and holds the token. */
     explicit_bzero(buf, len);
@@ -382,7 +382,7 @@ bool yxc_await(struct yxc *c, uint64_t id, Yanxiu__V1__Envelope **resp, struct y
     }
 
     char what[sizeof(c->io.peer) + 64];
-    snprintf(what, sizeof(what), "waiting for the response to request %" PRIu64 " from %s", id,
+    snprintf(what, sizeof(what), _("waiting for the response to request %" PRIu64 " from %s"), id,
              c->io.peer);
     int64_t deadline = yxio_deadline(c->io.timeout_ms);
     for (;;) {
@@ -483,7 +483,7 @@ bool yxc_check(const Yanxiu__V1__Envelope *env, struct yxc_error *err)
         if (!v)
             continue;
         yxio_append(m, cap, "\n  ");
-        append_text(m, cap, v->path && v->path[0] ? v->path : "(request)");
+        append_text(m, cap, v->path && v->path[0] ? v->path : _("(request)"));
         yxio_append(m, cap, ": ");
         append_text(m, cap, v->message);
     }
@@ -514,7 +514,7 @@ void yxc_free(Yanxiu__V1__Envelope *env)
 bool yxc_send_raw(struct yxc *c, const void *data, size_t len, struct yxc_error *err)
 {
     char what[sizeof(c->io.peer) + 32];
-    snprintf(what, sizeof(what), "sending raw bytes to %s", c->io.peer);
+    snprintf(what, sizeof(what), _("sending raw bytes to %s"), c->io.peer);
     return write_bytes(c, data, len, what, err);
 }
 
@@ -524,7 +524,7 @@ bool yxc_read_any(struct yxc *c, Yanxiu__V1__Envelope **resp, struct yxc_error *
     if (*resp)
         return true;
     char what[sizeof(c->io.peer) + 32];
-    snprintf(what, sizeof(what), "waiting for a frame from %s", c->io.peer);
+    snprintf(what, sizeof(what), _("waiting for a frame from %s"), c->io.peer);
     if (!next_frame(c, yxio_deadline(c->io.timeout_ms), what, resp, err))
         return false;
     if (is_closing_error(*resp))

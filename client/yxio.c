@@ -144,8 +144,8 @@ static enum io_status tls_status(struct yxio *c, int r, size_t *n, short *want, 
         c->tls_broken = true;
         errno = EPROTO;
         char why[120];
-        snprintf(c->io_why, sizeof(c->io_why), "TLS error: %s",
-                 tls_reason(why, sizeof(why), "unknown"));
+        snprintf(c->io_why, sizeof(c->io_why), _("TLS error: %s"),
+                 tls_reason(why, sizeof(why), _("unknown")));
         return IO_FAILED;
     }
 }
@@ -392,7 +392,7 @@ static int connect_one(const struct addrinfo *ai, int64_t deadline, int timeout_
 
     int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
     if (fd < 0) {
-        yxio_append(why, whylen, "socket: %s", strerror(errno));
+        yxio_append(why, whylen, _("socket: %s"), strerror(errno));
         return -1;
     }
     if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
@@ -406,7 +406,7 @@ static int connect_one(const struct addrinfo *ai, int64_t deadline, int timeout_
         while ((r = poll(&p, 1, poll_timeout(deadline))) < 0 && errno == EINTR)
             ;
         if (r == 0) {
-            yxio_append(why, whylen, "no answer within %.1f s", timeout_ms / 1000.0);
+            yxio_append(why, whylen, _("no answer within %.1f s"), timeout_ms / 1000.0);
             *out_of_time = true;
             close(fd);
             return -1;
@@ -518,7 +518,7 @@ static void describe_cert_names(X509 *cert, char *buf, size_t cap)
         yxio_append(buf, cap, "CN=");
         append_cert_text(buf, cap, (const unsigned char *)cn, strlen(cn));
     } else {
-        yxio_append(buf, cap, "no name at all");
+        yxio_append(buf, cap, _("no name at all"));
     }
 }
 
@@ -554,7 +554,7 @@ static SSL_CTX *tls_client_ctx(const char *ca_file, struct yxc_error *err)
     SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
     if (!ctx) {
         yxio_error(err, YXC_ERR_CONNECT, _("cannot set up TLS: %s"),
-                   tls_reason(why, sizeof(why), "out of memory"));
+                   tls_reason(why, sizeof(why), _("out of memory")));
         return NULL;
     }
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, note_cert_names);
@@ -564,7 +564,7 @@ static SSL_CTX *tls_client_ctx(const char *ca_file, struct yxc_error *err)
     SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
     if (!SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION)) {
         yxio_error(err, YXC_ERR_CONNECT, _("cannot require TLS 1.2: %s"),
-                   tls_reason(why, sizeof(why), "unknown"));
+                   tls_reason(why, sizeof(why), _("unknown")));
         goto fail;
     }
     if (ca_file) {
@@ -579,14 +579,14 @@ static SSL_CTX *tls_client_ctx(const char *ca_file, struct yxc_error *err)
             yxio_error(err, YXC_ERR_USAGE,
                        _("the CA file %s holds no usable PEM certificate (%s): give the "
                        "certificate of the CA that signed the server's, in PEM"),
-                       ca_file, tls_reason(why, sizeof(why), "no certificate found"));
+                       ca_file, tls_reason(why, sizeof(why), _("no certificate found")));
             goto fail;
         }
     } else if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
         yxio_error(err, YXC_ERR_CONNECT,
                    _("cannot load the system's trusted CAs (%s): give the "
                    "CA with --ca FILE or YANXIU_CA"),
-                   tls_reason(why, sizeof(why), "unknown"));
+                   tls_reason(why, sizeof(why), _("unknown")));
         goto fail;
     }
     return ctx;
@@ -607,36 +607,36 @@ static bool handshake_failed(struct yxio *c, int r, const char *name, const char
     if (verify == X509_V_ERR_HOSTNAME_MISMATCH || verify == X509_V_ERR_IP_ADDRESS_MISMATCH) {
         ERR_clear_error();
         return tls_fail(err,
-                        "the server's certificate does not match the name '%s' (it is for %s): "
+                        _("the server's certificate does not match the name '%s' (it is for %s): "
                         "connect by a name the certificate holds, or give the server a "
-                        "certificate for '%s'",
-                        name, c->cert_names[0] ? c->cert_names : "other names", name);
+                        "certificate for '%s'"),
+                        name, c->cert_names[0] ? c->cert_names : _("other names"), name);
     }
     if (verify != X509_V_OK) {
         ERR_clear_error();
         if (ca_file)
             return tls_fail(err,
-                            "the server's certificate is not trusted (certificate verify failed: "
-                            "%s; CA file %s); give the CA with --ca FILE or YANXIU_CA",
+                            _("the server's certificate is not trusted (certificate verify failed: "
+                            "%s; CA file %s); give the CA with --ca FILE or YANXIU_CA"),
                             X509_verify_cert_error_string(verify), ca_file);
         return tls_fail(err,
-                        "the server's certificate is not trusted (certificate verify failed: "
-                        "%s); give the CA with --ca FILE or YANXIU_CA",
+                        _("the server's certificate is not trusted (certificate verify failed: "
+                        "%s); give the CA with --ca FILE or YANXIU_CA"),
                         X509_verify_cert_error_string(verify));
     }
     if (e == SSL_ERROR_SYSCALL || e == SSL_ERROR_ZERO_RETURN) {
         ERR_clear_error();
         const char *what =
-            e == SSL_ERROR_SYSCALL && saved ? strerror(saved) : "the server closed the connection";
-        return tls_fail(err, "TLS handshake with %s failed: is the server speaking TLS? (%s)",
+            e == SSL_ERROR_SYSCALL && saved ? strerror(saved) : _("the server closed the connection");
+        return tls_fail(err, _("TLS handshake with %s failed: is the server speaking TLS? (%s)"),
                         c->peer, what);
     }
-    tls_reason(why, sizeof(why), "unknown");
+    tls_reason(why, sizeof(why), _("unknown"));
     /* An alert from the server: it does speak TLS, but refused us. */
     if (strstr(why, "alert"))
-        return tls_fail(err, "TLS handshake with %s failed: the server refused it (%s)", c->peer,
+        return tls_fail(err, _("TLS handshake with %s failed: the server refused it (%s)"), c->peer,
                         why);
-    return tls_fail(err, "TLS handshake with %s failed: is the server speaking TLS? (%s)", c->peer,
+    return tls_fail(err, _("TLS handshake with %s failed: is the server speaking TLS? (%s)"), c->peer,
                     why);
 }
 
@@ -660,7 +660,7 @@ static bool tls_start(struct yxio *c, SSL_CTX *ctx, const char *host, const stru
         BIO_free(bio);
         c->tls_broken = true;
         return FAIL(err, YXC_ERR_CONNECT, _("cannot set up TLS: %s"),
-                    tls_reason(why, sizeof(why), "out of memory"));
+                    tls_reason(why, sizeof(why), _("out of memory")));
     }
     BIO_set_fd(bio, c->fd, BIO_NOCLOSE);
     SSL_set_bio(c->ssl, bio, bio);
@@ -678,7 +678,7 @@ static bool tls_start(struct yxio *c, SSL_CTX *ctx, const char *host, const stru
         c->tls_broken = true;
         return FAIL(err, YXC_ERR_USAGE,
                     _("cannot check the server's certificate for the name '%s': %s"), name,
-                    tls_reason(why, sizeof(why), "not a valid host name"));
+                    tls_reason(why, sizeof(why), _("not a valid host name")));
     }
 
     for (;;) {
@@ -703,7 +703,7 @@ static bool tls_start(struct yxio *c, SSL_CTX *ctx, const char *host, const stru
             ;
         if (pr == 0) {
             c->tls_broken = true;
-            tls_fail(err, "no TLS handshake with %s within %.1f s: is the server speaking TLS?",
+            tls_fail(err, _("no TLS handshake with %s within %.1f s: is the server speaking TLS?"),
                      c->peer, o->timeout_ms / 1000.0);
             err->timed_out = true;
             return false;
