@@ -186,7 +186,8 @@ const char cmd_compliance_teachers_usage[] =
     "Status (状态): compliant 达标, on_track 进度正常 (the year is not over and the\n"
     "hours keep pace with the months gone), behind 进度落后, non_compliant 未达标\n"
     "(the year is over and a rule is unmet, or too many unexcused absences),\n"
-    "exempt 免训. Tables and Excel show the Chinese, CSV and JSON the code.\n"
+    "exempt 免训. Tables and Excel show the label in the CLI's language (--lang), CSV\n"
+    "the code, JSON the code and status_label.\n"
     "\n"
     "Columns (JSON keys and CSV header, Excel header):\n"
     "  teacher_code 教师编号, name 姓名, unit_code 上报单位, school_code 学校,\n"
@@ -197,8 +198,9 @@ const char cmd_compliance_teachers_usage[] =
     "  cycle_ethics_hours 周期师德学时, cycle_centralized_hours 周期集中学时,\n"
     "  cycle_homeroom_hours 周期班主任学时, cycle_status 周期状态,\n"
     "  cycle_reasons 周期未达标原因\n"
-    "Reasons read \"hours_year 40/72; school_hours_year 10/24\" (had/needed) in table\n"
-    "and CSV; in JSON they are an array of {\"rule\", \"needed\", \"had\"}. Hours have\n"
+    "Reasons read \"年度学时不足 40/72；校本学时不足 10/24\" (had/needed) in table and\n"
+    "Excel (\"hours_year 40/72; school_hours_year 10/24\" under --lang en and in\n"
+    "CSV); in JSON they are an array of {\"rule\", \"rule_label\", \"needed\", \"had\"}. Hours have\n"
     "one decimal in table and CSV; JSON numbers are as they are.\n"
     "\n"
     "  --year YYYY      the year (required)\n"
@@ -522,7 +524,8 @@ const char cmd_compliance_groups_usage[] =
     "Columns (JSON keys and CSV header, Excel header):\n"
     "  unit_code 上报单位, group 教研组, teachers 教师数,\n"
     "  short_of_school_hours 校本学时不足人数, short_ratio 不足比例,\n"
-    "  flagged 预警 (yes/no; true/false in JSON; 是/否 in Excel)\n"
+    "  flagged 预警 (是/否 in table and Excel, yes/no under --lang en and in CSV;\n"
+    "  true/false in JSON)\n"
     "The ratio reads 20.0% in table and CSV, 0.2 in JSON.\n"
     "\n"
     "  --year YYYY      the year (required)\n"
@@ -584,9 +587,10 @@ const char cmd_reporting_rates_usage[] =
     "month: units expected to report, reports received, received on time (the first\n"
     "version by the deadline), and the two rates (received / expected, on time /\n"
     "expected). Then the matrix of units × months, each cell the state of the unit's\n"
-    "report: on_time 按时, late 迟报, missing 未报, returned 退回, reopened 重开,\n"
-    "voided 作废, closed 无需上报 (the unit was not open that month: not expected).\n"
-    "Tables and Excel show the Chinese, CSV and JSON the code. A school account sees\n"
+    "report: on_time 按时, late 逾期, missing 未报, returned 已退回, reopened 已重新打开,\n"
+    "voided 已作废, closed 无需上报 (the unit was not open that month: not expected),\n"
+    "not_due 未到期 (the deadline has not passed). Tables and Excel show the label in\n"
+    "the CLI's language (--lang), CSV the code, JSON the code and state_label. A school account sees\n"
     "its own unit. Needs a session (yanxiu login).\n"
     "\n"
     "Output:\n"
@@ -596,7 +600,8 @@ const char cmd_reporting_rates_usage[] =
     "         month,expected,received,on_time,rate,on_time_rate, then\n"
     "         unit_code,unit_name and one column per month (YYYY-MM)\n"
     "  json   {\"months\": [{month, expected, received, on_time, rate,\n"
-    "         on_time_rate}...], \"matrix\": [{unit_code, unit_name, month, state}...]}\n"
+    "         on_time_rate}...], \"matrix\": [{unit_code, unit_name, month, state,\n"
+    "         state_label}...]}\n"
     "  xlsx   two sheets: 上报率 (月份, 应报单位数, 已报, 按时, 上报率, 按时率) and\n"
     "         上报情况 (上报单位, 单位名称, one column per month)\n"
     "Rates read 87.5% in table and CSV, 0.875 in JSON.\n"
@@ -812,11 +817,11 @@ int cmd_teacher_history(struct cli *cli, int argc, char **argv)
 
     static const struct out_column rec_cols[] = {
         {"unit_code", "上报单位", OUT_TEXT, NULL}, {"month", "月份", OUT_TEXT, NULL},
-        {"version", "版本", OUT_COUNT, NULL},      {"report_status", "月报状态", OUT_TEXT, NULL},
+        {"version", "版本", OUT_COUNT, NULL},      {"report_status", "月报状态", OUT_REPORT_STATUS, NULL},
         {"date", "日期", OUT_TEXT, NULL},          {"source", "来源", OUT_TEXT, NULL},
         {"ref", "编号", OUT_TEXT, NULL},           {"title", "主题", OUT_TEXT, NULL},
-        {"category", "内容类别", OUT_TEXT, NULL},  {"level", "级别", OUT_TEXT, NULL},
-        {"mode", "方式", OUT_TEXT, NULL},          {"hours", "学时", OUT_HOURS, NULL},
+        {"category", "内容类别", OUT_CATEGORY, NULL}, {"level", "级别", OUT_LEVEL, NULL},
+        {"mode", "方式", OUT_MODE, NULL},          {"hours", "学时", OUT_HOURS, NULL},
         {"credits", "学分", OUT_HOURS, NULL},
     };
     enum { NREC = sizeof(rec_cols) / sizeof(rec_cols[0]) };
@@ -848,7 +853,7 @@ int cmd_teacher_history(struct cli *cli, int argc, char **argv)
     static const struct out_column who_cols[] = {
         {"teacher_code", "教师编号", OUT_TEXT, NULL}, {"name", "姓名", OUT_TEXT, NULL},
         {"school_code", "学校", OUT_TEXT, NULL},      {"unit_code", "上报单位", OUT_TEXT, NULL},
-        {"group", "教研组", OUT_TEXT, NULL},          {"status", "状态", OUT_TEXT, NULL},
+        {"group", "教研组", OUT_TEXT, NULL},          {"status", "状态", OUT_TEACHER_STATUS, NULL},
     };
     const Yanxiu__V1__Teacher *t = h->teacher;
     struct out_table who = {"教师", who_cols, 6, NULL, 0, 0, false};

@@ -236,7 +236,7 @@ static bool wait_ready(struct yxio *c, short events, int64_t deadline, const cha
 
 static bool closed_error(struct yxio *c, const char *what, struct yxc_error *err)
 {
-    const char *mid = c->in.len > c->in.pending ? " in the middle of a frame" : "";
+    const char *mid = c->in.len > c->in.pending ? _(" in the middle of a frame") : "";
     if (c->closing[0])
         return FAIL(err, YXC_ERR_IO, _("the server closed the connection%s while %s, after: %s"), mid,
                     what, c->closing);
@@ -324,7 +324,7 @@ bool yxio_write_all(struct yxio *c, const uint8_t *data, size_t len, int64_t dea
         case IO_EOF:
         case IO_FAILED:
             return FAIL(err, YXC_ERR_IO, _("lost the connection while %s: %s%s%s"), what, c->io_why,
-                        c->closing[0] ? ", after: " : "", c->closing);
+                        c->closing[0] ? _(", after: ") : "", c->closing);
         }
     }
     return true;
