@@ -817,9 +817,8 @@ const char cmd_assessment_results_usage[] =
     "final_grade, consequences, status (the year's compliance status), reasons (the\n"
     "rules not met: rule had/needed).\n");
 
-static const struct {
-    const char *code, *zh;
-} consequence_names[] = {{"no_promotion", "不得晋职"}, {"no_excellence", "不得评优"}};
+/* The consequences' codes, shown in the CLI's language in table and Excel (不得晋职, 不得评优). */
+static const char *const consequence_codes[] = {N_("no_promotion"), N_("no_excellence")};
 
 int cmd_assessment_results(struct cli *cli, int argc, char **argv)
 {
@@ -901,7 +900,7 @@ int cmd_assessment_results(struct cli *cli, int argc, char **argv)
                           0,
                           false};
     /* consequences in Chinese for Excel and the table; codes in CSV and JSON */
-    bool zh = c.format == OUT_TABLE || c.format == OUT_XLSX;
+    bool for_people = c.format == OUT_TABLE || c.format == OUT_XLSX;
     char **cons = calloc(res->n_results * 2 + 1, sizeof(*cons));
     if (!cons) {
         fprintf(stderr, _("yanxiu: out of memory\n"));
@@ -921,9 +920,9 @@ int cmd_assessment_results(struct cli *cli, int argc, char **argv)
         size_t nc = 0;
         for (size_t j = 0; j < r->n_consequences && nc < 2; j++) {
             const char *s = r->consequences[j];
-            for (size_t k = 0; zh && k < 2; k++)
-                if (strcmp(s, consequence_names[k].code) == 0)
-                    s = consequence_names[k].zh;
+            for (size_t k = 0; for_people && k < 2; k++)
+                if (strcmp(s, consequence_codes[k]) == 0)
+                    s = _(consequence_codes[k]);
             mine[nc++] = (char *)s;
         }
         const struct out_cell row[NT] = {
