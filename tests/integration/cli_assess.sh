@@ -463,6 +463,14 @@ expect usage_errors_in_chinese \
     '[ $rc = 2 ] && [[ $err == *"--year "?nineteen?" 不是"* ]] && [[ $err == *"请看 yanxiu compliance teachers --help"* ]]'
 run_default dist --lang fr whoami
 expect an_unknown_language_is_refused '[ $rc = 2 ] && [[ $err == *"--lang "?fr?"："*zh-CN* ]]'
+# Hello carries the language: the server's refusal comes in Chinese too, in English with --lang en.
+has_chinese() { python3 -c 'import sys; sys.exit(0 if any("\u4e00" <= c <= "\u9fff" for c in sys.argv[1]) else 1)' "$1"; }
+run_default school assessment results --year 2026 --unit $JUNIOR
+expect server_messages_in_chinese_by_default \
+    '[ $rc = 1 ] && [[ $err == "yanxiu："*PERMISSION_DENIED* ]] && has_chinese "${err#*PERMISSION_DENIED}"'
+run_default school --lang en assessment results --year 2026 --unit $JUNIOR
+expect server_messages_in_english_with_lang_en \
+    '[ $rc = 1 ] && [[ $err == "yanxiu: "*PERMISSION_DENIED* ]] && ! has_chinese "$err"'
 run_default dist reporting-rates --year 2026 --as-of $ASOF
 expect reporting_rates_legend_in_chinese '[ $rc = 0 ] && [[ $out == *"按时：截止日前上报"* ]]'
 
