@@ -77,15 +77,29 @@ static int read_password(const struct cli *cli, const char *user, char *pw, size
     return CLI_USAGE;
 }
 
+/* A role as people call it in the CLI's language (区县教研室, 学校, 系统管理员); the code when
+   it is none of these. */
+static const char *role_label(const char *role)
+{
+    enum msg_lang lang = lang_current();
+    if (strcmp(role, "district") == 0)
+        return msg_pget(lang, "role", "district");
+    if (strcmp(role, "school") == 0)
+        return msg_pget(lang, "role", "school");
+    if (strcmp(role, "admin") == 0)
+        return msg_pget(lang, "role", "admin");
+    return role;
+}
+
 /* "role district, district 110101, unit 1101010001", leaving out what is empty. */
 static void describe_identity(const Yanxiu__V1__Identity *id, char *buf, size_t cap)
 {
-    snprintf(buf, cap, _("role %s"), id->role);
+    snprintf(buf, cap, _("role %s"), role_label(id->role));
     size_t used = strlen(buf);
     if (id->district_code[0] && used < cap)
-        used += (size_t)snprintf(buf + used, cap - used, ", district %s", id->district_code);
+        used += (size_t)snprintf(buf + used, cap - used, _(", district %s"), id->district_code);
     if (id->unit_code[0] && used < cap)
-        snprintf(buf + used, cap - used, ", unit %s", id->unit_code);
+        snprintf(buf + used, cap - used, _(", unit %s"), id->unit_code);
 }
 
 /* Sends Logout with `token` on cli->conn, ignoring the answer (revoking a replaced session). */
@@ -314,7 +328,7 @@ int cmd_whoami(struct cli *cli, int argc, char **argv)
     char until[40];
     cli_format_local(w->expires_at_us, until, sizeof(until));
     printf(_("user:      %s\n"), id->user);
-    printf(_("role:      %s\n"), id->role);
+    printf(_("role:      %s\n"), role_label(id->role));
     printf(_("district:  %s\n"), id->district_code[0] ? id->district_code : "-");
     printf(_("unit:      %s\n"), id->unit_code[0] ? id->unit_code : "-");
     printf(_("server:    %s (%s)\n"), cli->peer, yxc_is_tls(cli->conn) ? "TLS" : "plaintext");
