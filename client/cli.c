@@ -436,11 +436,12 @@ const char *cli_one_operand(const struct cli *cli, int argc, char **argv, const 
                             const char *one)
 {
     if (optind >= argc) {
-        (void)cli_usage_error(cli, _("%s is missing"), what);
+        (void)cli_usage_error(cli, _("%s is missing"), _(what));
         return NULL;
     }
     if (optind + 1 < argc) {
-        (void)cli_usage_error(cli, _("unexpected argument '%s' (give one %s)"), argv[optind + 1], one);
+        (void)cli_usage_error(cli, _("unexpected argument '%s' (give one %s)"), argv[optind + 1],
+                              _(one));
         return NULL;
     }
     return argv[optind];

@@ -125,11 +125,11 @@ int cmd_assessment_scheme_set(struct cli *cli, int argc, char **argv)
 {
     struct view_common c;
     const char *path =
-        scheme_operand(cli, argc, argv, &c, "FILE (the scheme file to store)", "FILE");
+        scheme_operand(cli, argc, argv, &c, N_("FILE (the scheme file to store)"), N_("FILE"));
     if (!path)
         return CLI_USAGE;
     char *text;
-    int rc = view_read_text_session(cli, c.district, path, MAX_SCHEME_BYTES, "scheme", &text);
+    int rc = view_read_text_session(cli, c.district, path, MAX_SCHEME_BYTES, N_("scheme"), &text);
     if (rc != CLI_OK)
         return rc;
     Yanxiu__V1__SetSchemeRequest in = YANXIU__V1__SET_SCHEME_REQUEST__INIT;
@@ -252,7 +252,7 @@ int cmd_assessment_scheme_list(struct cli *cli, int argc, char **argv)
     } else {
         rc = view_output(&c, &v, NULL);
         if (rc == CLI_OK) {
-            view_say_wrote(&c, v.nrows, N_("scheme"), N_("schemes"));
+            view_say_wrote(&c, v.nrows, N_("assessment scheme"), N_("assessment schemes"));
             if (v.nrows == 0 && c.format == OUT_TABLE)
                 fprintf(stderr, _("yanxiu: no assessment scheme yet (the district stores one "
                                 "with yanxiu assessment scheme set FILE)\n"));
@@ -269,7 +269,7 @@ int cmd_assessment_scheme_list(struct cli *cli, int argc, char **argv)
 int cmd_assessment_scheme_show(struct cli *cli, int argc, char **argv)
 {
     struct view_common c;
-    const char *name = scheme_operand(cli, argc, argv, &c, "NAME (the scheme to show)", "NAME");
+    const char *name = scheme_operand(cli, argc, argv, &c, N_("NAME (the scheme to show)"), N_("NAME"));
     if (!name)
         return CLI_USAGE;
     Yanxiu__V1__Envelope *resp;

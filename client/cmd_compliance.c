@@ -116,11 +116,11 @@ int cmd_policy_set(struct cli *cli, int argc, char **argv)
             return CLI_USAGE;
         }
     }
-    const char *path = cli_one_operand(cli, argc, argv, "FILE (the policy file to store)", "FILE");
+    const char *path = cli_one_operand(cli, argc, argv, N_("FILE (the policy file to store)"), N_("FILE"));
     if (!path)
         return CLI_USAGE;
     char *text;
-    int rc = view_read_text_session(cli, c.district, path, MAX_POLICY_BYTES, "policy", &text);
+    int rc = view_read_text_session(cli, c.district, path, MAX_POLICY_BYTES, N_("policy"), &text);
     if (rc != CLI_OK)
         return rc;
 
@@ -414,8 +414,8 @@ int cmd_compliance_teachers(struct cli *cli, int argc, char **argv)
     char title[200];
     snprintf(title, sizeof(title), _("year %" PRIu32 ": %s to %s, as of %s%s"), o.q.year,
              list->year_start[0] ? list->year_start : "?", list->year_end[0] ? list->year_end : "?",
-             list->as_of[0] ? list->as_of : (o.c.as_of[0] ? o.c.as_of : "today"),
-             o.q.approved_only ? ", approved reports only" : "");
+             list->as_of[0] ? list->as_of : (o.c.as_of[0] ? o.c.as_of : _("today")),
+             o.q.approved_only ? _(", approved reports only") : "");
     rc = view_output(&o.c, &v, title);
     if (rc == CLI_OK) {
         view_say_wrote(&o.c, v.nrows, N_("teacher"), N_("teachers"));
@@ -791,7 +791,7 @@ int cmd_teacher_history(struct cli *cli, int argc, char **argv)
     view_short_output_option(argc, argv);
     if (view_common_options(cli, argc, argv, opts, &c) != CLI_OK)
         return CLI_USAGE;
-    const char *code = cli_one_operand(cli, argc, argv, "CODE (the teacher code)", "teacher code");
+    const char *code = cli_one_operand(cli, argc, argv, N_("CODE (the teacher code)"), N_("teacher code"));
     if (!code)
         return CLI_USAGE;
     if (!*code || strlen(code) > 32)

@@ -420,7 +420,7 @@ int view_read_text(const char *path, size_t max_bytes, const char *noun, char **
     }
     struct stat st;
     if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-        fprintf(stderr, _("yanxiu: %s is a directory, not a %s file\n"), path, noun);
+        fprintf(stderr, _("yanxiu: %s is a directory, not a %s file\n"), path, _(noun));
         close(fd);
         return CLI_FAILED;
     }
@@ -450,7 +450,7 @@ int view_read_text(const char *path, size_t max_bytes, const char *noun, char **
     close(fd);
     if (len > max_bytes) {
         fprintf(stderr, _("yanxiu: %s is larger than %zu KiB: that is not a %s file\n"), path,
-                max_bytes / 1024, noun);
+                max_bytes / 1024, _(noun));
         free(buf);
         return CLI_FAILED;
     }
