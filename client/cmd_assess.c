@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lang.h"
 #include "cli.h"
 #include "import.h"
 #include "view.h"
@@ -49,7 +50,7 @@ static void short_number(double v, char *buf, size_t cap)
 /* --- assessment scheme set ------------------------------------------------------------- */
 
 const char cmd_assessment_scheme_set_usage[] =
-    "usage: yanxiu assessment scheme set FILE [--district CODE]\n"
+    N_("usage: yanxiu assessment scheme set FILE [--district CODE]\n"
     "\n"
     "Stores the assessment scheme (考核方案) in FILE, a UTF-8 INI file (a BOM is\n"
     "dropped; at most 64 KiB), under its name: a new scheme, or the new items and\n"
@@ -86,7 +87,7 @@ const char cmd_assessment_scheme_set_usage[] =
     "  合格 = 60\n"
     "  不合格 = 0\n"
     "\n"
-    "  --district CODE  the district (6 digits); an admin must give it\n";
+    "  --district CODE  the district (6 digits); an admin must give it\n");
 
 /* Prints the schemes of a SchemeList one per line: "NAME (teacher): 5 items, 100 points,
    grades 优秀 ≥ 90, 合格 ≥ 60, 不合格 ≥ 0". */
@@ -94,12 +95,13 @@ static void print_scheme_line(const Yanxiu__V1__Scheme *s)
 {
     char total[32];
     short_number(s->total, total, sizeof(total));
-    printf("%s (%s %s): %zu item%s, %s points; grades", s->name, s->target, target_zh(s->target),
+    /* "s" makes "items" in English; the Chinese does without. */
+    printf(_("%s (%s %s): %zu item%s, %s points; grades"), s->name, s->target, target_zh(s->target),
            s->n_items, s->n_items == 1 ? "" : "s", total);
     for (size_t i = 0; i < s->n_grades; i++) {
         char min[32];
         short_number(s->grades[i]->min_points, min, sizeof(min));
-        printf("%s %s from %s", i ? "," : "", s->grades[i]->name, min);
+        printf(_("%s %s from %s"), i ? "," : "", s->grades[i]->name, min);
     }
     putchar('\n');
 }
@@ -142,12 +144,12 @@ int cmd_assessment_scheme_set(struct cli *cli, int argc, char **argv)
     if (rc != CLI_OK)
         return rc;
     if (resp->scheme_list->n_schemes != 1) {
-        fprintf(stderr, "yanxiu: the server at %s answered with %s\n", cli->peer,
+        fprintf(stderr, _("yanxiu: the server at %s answered with %s\n"), cli->peer,
                 yxc_body_name(resp->body_case));
         yxc_free(resp);
         return CLI_FAILED;
     }
-    printf("stored scheme ");
+    printf(_("stored scheme "));
     print_scheme_line(resp->scheme_list->schemes[0]);
     yxc_free(resp);
     return CLI_OK;
@@ -156,22 +158,22 @@ int cmd_assessment_scheme_set(struct cli *cli, int argc, char **argv)
 /* --- assessment scheme list / show ------------------------------------------------------ */
 
 const char cmd_assessment_scheme_list_usage[] =
-    "usage: yanxiu assessment scheme list [--district CODE] [--format FORMAT] [-o FILE]\n"
+    N_("usage: yanxiu assessment scheme list [--district CODE] [--format FORMAT] [-o FILE]\n"
     "         [--force] [--bom]\n"
     "\n"
     "Lists the district's assessment schemes (考核方案): name, target (teacher 教师 or\n"
     "unit 单位), title, items, total points, grades (each from its lowest score), when\n"
     "and by whom it was last stored. Any account of the district.\n"
-    "\n" VIEW_OUTPUT_OPTIONS_TEXT;
+    "\n{output_options}");
 
 const char cmd_assessment_scheme_show_usage[] =
-    "usage: yanxiu assessment scheme show NAME [--district CODE]\n"
+    N_("usage: yanxiu assessment scheme show NAME [--district CODE]\n"
     "\n"
     "Prints scheme NAME as the INI file it was stored from (comments kept), ready to\n"
     "edit and store again with yanxiu assessment scheme set. Any account of the\n"
     "district.\n"
     "\n"
-    "  --district CODE  the district (6 digits); an admin must give it\n";
+    "  --district CODE  the district (6 digits); an admin must give it\n");
 
 /* Asks for the schemes (all, or `name`). Returns an exit code; *resp on CLI_OK. */
 static int list_schemes(struct cli *cli, const char *district, const char *name,
@@ -245,15 +247,15 @@ int cmd_assessment_scheme_list(struct cli *cli, int argc, char **argv)
         out_add(&v, row);
     }
     if (!ok) {
-        fprintf(stderr, "yanxiu: out of memory\n");
+        fprintf(stderr, _("yanxiu: out of memory\n"));
         rc = CLI_FAILED;
     } else {
         rc = view_output(&c, &v, NULL);
         if (rc == CLI_OK) {
-            view_say_wrote(&c, v.nrows, "scheme", "schemes");
+            view_say_wrote(&c, v.nrows, N_("scheme"), N_("schemes"));
             if (v.nrows == 0 && c.format == OUT_TABLE)
-                fprintf(stderr, "yanxiu: no assessment scheme yet (the district stores one "
-                                "with yanxiu assessment scheme set FILE)\n");
+                fprintf(stderr, _("yanxiu: no assessment scheme yet (the district stores one "
+                                "with yanxiu assessment scheme set FILE)\n"));
         }
     }
     for (size_t i = 0; strs && i < nstr; i++)
@@ -275,7 +277,7 @@ int cmd_assessment_scheme_show(struct cli *cli, int argc, char **argv)
     if (rc != CLI_OK)
         return rc;
     if (resp->scheme_list->n_schemes != 1) {
-        fprintf(stderr, "yanxiu: the server at %s answered with %zu schemes\n", cli->peer,
+        fprintf(stderr, _("yanxiu: the server at %s answered with %zu schemes\n"), cli->peer,
                 resp->scheme_list->n_schemes);
         yxc_free(resp);
         return CLI_FAILED;
@@ -377,20 +379,20 @@ static int pick_scheme(struct cli *cli, const char *district, const char *name,
         return CLI_OK;
     }
     if (name[0]) {
-        fprintf(stderr, "yanxiu: the server at %s answered with %zu schemes named %s\n", cli->peer,
+        fprintf(stderr, _("yanxiu: the server at %s answered with %zu schemes named %s\n"), cli->peer,
                 list->n_schemes, name);
         rc = CLI_FAILED;
     } else if (list->n_schemes == 0) {
-        fprintf(stderr, "yanxiu: the district has no assessment scheme yet (the district stores "
-                        "one with yanxiu assessment scheme set FILE)\n");
+        fprintf(stderr, _("yanxiu: the district has no assessment scheme yet (the district stores "
+                        "one with yanxiu assessment scheme set FILE)\n"));
         rc = CLI_FAILED;
     } else {
         struct name_list names = {.len = 0};
         for (size_t i = 0; i < list->n_schemes; i++)
             name_list_add(&names, list->schemes[i]->name);
         rc = cli_usage_error(cli,
-                             "the district has %zu assessment schemes (%s): name one with "
-                             "--scheme NAME",
+                             _("the district has %zu assessment schemes (%s): name one with "
+                             "--scheme NAME"),
                              list->n_schemes, names.buf);
     }
     yxc_free(*resp);
@@ -469,7 +471,7 @@ int cmd_assessment_scores_import(struct cli *cli, int argc, char **argv)
 /* --- assessment results ------------------------------------------------------------------ */
 
 const char cmd_assessment_results_usage[] =
-    "usage: yanxiu assessment results --year YYYY [--scheme NAME] [--unit CODE]\n"
+    N_("usage: yanxiu assessment results --year YYYY [--scheme NAME] [--unit CODE]\n"
     "         [--approved-only] [--as-of DATE] [--district CODE] [--format FORMAT]\n"
     "         [-o FILE] [--force] [--bom]\n"
     "\n"
@@ -493,12 +495,12 @@ const char cmd_assessment_results_usage[] =
     "  --scheme NAME    the scheme (yanxiu assessment scheme list)\n"
     "  --unit CODE      one reporting unit (10-digit code)\n"
     "  --approved-only  count the hours of approved reports only (official results)\n"
-    "  --as-of DATE     judge as on DATE (YYYY-MM-DD); default: today\n" VIEW_OUTPUT_OPTIONS_TEXT
+    "  --as-of DATE     judge as on DATE (YYYY-MM-DD); default: today\n{output_options}"
     "\n"
     "Columns (CSV and JSON names; Excel has the Chinese): subject_code (教师编号 or\n"
     "单位代码), name, unit_code, items_scored, score, grade, hours_ok, absences_ok,\n"
     "final_grade, consequences, status (the year's compliance status), reasons (the\n"
-    "rules not met: rule had/needed).\n";
+    "rules not met: rule had/needed).\n");
 
 static const struct {
     const char *code, *zh;
@@ -530,7 +532,7 @@ int cmd_assessment_results(struct cli *cli, int argc, char **argv)
             break;
         case OPT_UNIT:
             if (!view_all_digits(optarg, 10))
-                return cli_usage_error(cli, "--unit '%s' is not a 10-digit school code", optarg);
+                return cli_usage_error(cli, _("--unit '%s' is not a 10-digit school code"), optarg);
             q.unit_code = optarg;
             break;
         case OPT_APPROVED:
@@ -544,7 +546,7 @@ int cmd_assessment_results(struct cli *cli, int argc, char **argv)
     if (!cli_no_operands(cli, argc, argv))
         return CLI_USAGE;
     if (!q.year)
-        return cli_usage_error(cli, "--year YYYY is missing: which year?");
+        return cli_usage_error(cli, _("--year YYYY is missing: which year?"));
     int rc = view_common_check(cli, &c);
     if (rc != CLI_OK)
         return rc;
@@ -587,7 +589,7 @@ int cmd_assessment_results(struct cli *cli, int argc, char **argv)
     bool zh = c.format == OUT_TABLE || c.format == OUT_XLSX;
     char **cons = calloc(res->n_results * 2 + 1, sizeof(*cons));
     if (!cons) {
-        fprintf(stderr, "yanxiu: out of memory\n");
+        fprintf(stderr, _("yanxiu: out of memory\n"));
         yxc_free(resp);
         return CLI_FAILED;
     }
@@ -627,14 +629,15 @@ int cmd_assessment_results(struct cli *cli, int argc, char **argv)
     }
     char title[256], total[32];
     short_number(res->total, total, sizeof(total));
-    snprintf(title, sizeof(title), "%s %u (scheme %s: %u items, %s points; as of %s)",
-             teachers ? "teachers' assessment" : "units' assessment", res->year, res->scheme,
-             res->items, total, res->as_of);
+    snprintf(title, sizeof(title),
+             teachers ? _("teachers' assessment %u (scheme %s: %u items, %s points; as of %s)")
+                      : _("units' assessment %u (scheme %s: %u items, %s points; as of %s)"),
+             res->year, res->scheme, res->items, total, res->as_of);
     rc = view_output(&c, &v, title);
     if (rc == CLI_OK) {
-        view_say_wrote(&c, v.nrows, teachers ? "teacher" : "unit", teachers ? "teachers" : "units");
+        view_say_wrote(&c, v.nrows, teachers ? N_("teacher") : N_("unit"), teachers ? N_("teachers") : N_("units"));
         if (v.nrows == 0 && c.format == OUT_TABLE)
-            fprintf(stderr, "yanxiu: nobody to assess\n");
+            fprintf(stderr, _("yanxiu: nobody to assess\n"));
     }
     free(cons);
     out_table_free(&v);

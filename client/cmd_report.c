@@ -359,7 +359,7 @@ static int template_csv(const char *dir, bool english)
     for (size_t i = 0; i < sizeof(tmpl_report_sheets) / sizeof(tmpl_report_sheets[0]); i++) {
         char path[4200], err[4400];
         dir_file(dir, tmpl_report_sheets[i].csv_name, path, sizeof(path));
-        if (!template_write_csv(path, &tmpl_report_sheets[i], english, import_lang(), err,
+        if (!template_write_csv(path, &tmpl_report_sheets[i], english, lang_current(), err,
                                 sizeof(err))) {
             fprintf(stderr, "yanxiu: %s\n", err);
             rc = CLI_FAILED;
@@ -441,7 +441,7 @@ static int template_xlsx(struct cli *cli, const char *path, const char *unit, co
                  "did not take part."),
                a, 3);
     rc = CLI_OK;
-    if (!template_write_xlsx(path, tmpl_report_sheets, 3, rows, import_lang(), note, msg,
+    if (!template_write_xlsx(path, tmpl_report_sheets, 3, rows, lang_current(), note, msg,
                              sizeof(msg))) {
         fprintf(stderr, "yanxiu: %s\n", msg);
         rc = CLI_FAILED;

@@ -227,7 +227,7 @@ int cmd_roster_template(struct cli *cli, int argc, char **argv)
     if (!path || !path[0])
         return cli_usage_error(cli, "--xlsx FILE is missing: where should the workbook go?");
     char err[1200];
-    if (!template_write_xlsx(path, &tmpl_roster_sheet, 1, NULL, import_lang(), NULL, err,
+    if (!template_write_xlsx(path, &tmpl_roster_sheet, 1, NULL, lang_current(), NULL, err,
                              sizeof(err))) {
         fprintf(stderr, "yanxiu: %s\n", err);
         return CLI_FAILED;

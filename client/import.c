@@ -24,18 +24,6 @@
 /* Room in a frame for the request around the files (names, options, the envelope). */
 #define REQUEST_OVERHEAD (64u * 1024u)
 
-enum msg_lang import_lang(void)
-{
-    static const char *const vars[] = {"LC_ALL", "LC_MESSAGES", "LANG"};
-    for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
-        const char *v = getenv(vars[i]);
-        enum msg_lang lang;
-        if (v && v[0])
-            return msg_lang_parse(v, &lang) ? lang : MSG_ZH_CN;
-    }
-    return MSG_ZH_CN;
-}
-
 /* Renders msgid, in the CLI's language, with `n` {name} arguments into buf. */
 static const char *say(char *buf, size_t cap, const char *msgid, const struct msg_arg *args,
                        size_t n)

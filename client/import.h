@@ -12,17 +12,10 @@
 #include <stddef.h>
 
 #include "cli.h"
+#include "lang.h"
 #include "msg.h"
 #include "yx_common.h"
 #include "yxc.h"
-
-/* The language of the CLI's messages (LC_ALL, LC_MESSAGES, LANG; zh-CN by default). */
-enum msg_lang import_lang(void);
-
-#ifndef _
-/* The CLI's translation of a message (text/msg.h). */
-#define _(s) msg_get(import_lang(), (s))
-#endif
 
 /* The words --encoding accepts, for usage texts. */
 #define IMPORT_ENCODING_CHOICES "auto, utf-8 or gb18030 (gbk)"
