@@ -104,6 +104,8 @@ static void json_summary_fields(struct out_json *j, const Yanxiu__V1__ReportSumm
     out_json_str(j, "first_submitted_at", r->first_submitted_at);
     out_json_str(j, "deadline", r->deadline);
     out_json_bool(j, "replayed", r->replayed);
+    out_json_bool(j, "imported", r->imported);
+    out_json_bool(j, "checked", r->checked);
 }
 
 /* The columns of report list, and of submit and review with --format csv. */
@@ -189,6 +191,10 @@ static void print_summary_block(const Yanxiu__V1__ReportSummary *r)
             printf(" (first version %s)", fmt_time(r->first_submitted_at, first, sizeof(first)));
         putchar('\n');
     }
+    if (r->imported)
+        printf("%s\n",
+               _("imported:    yes, a historical import (历史导入) with its true submission "
+                 "time"));
     if (r->empty)
         printf("contents:    none (an empty report)\n");
     else
@@ -267,44 +273,44 @@ static const char *const statuses[] = {"submitted", "approved", "returned", "reo
 /* --- report template ------------------------------------------------------------------- */
 
 const char cmd_report_template_usage[] =
-    "usage: yanxiu report template --xlsx FILE [--unit CODE] [--district CODE]\n"
-    "       yanxiu report template DIR [--english]\n"
-    "\n"
-    "Writes what a unit fills in for its monthly report (月报).\n"
-    "\n"
-    "With --xlsx FILE: an Excel workbook with the sheets 研修活动 (activities),\n"
-    "签到表 (sign-in sheets) and 校外培训 (training outside the unit), their Chinese\n"
-    "headers, drop-down lists for 内容类别, 形式, 级别, 方式 and 签到, date, time and\n"
-    "hours checks, and a sheet 填写说明 that says what each column takes. 签到表\n"
-    "comes pre-filled with the unit's current roster (教师编号, 姓名): copy its rows\n"
-    "for each activity, fill in 活动编号 and 签到, and delete the rows of teachers\n"
-    "who did not take part. Save it as .xlsx and submit it as it is: yanxiu report\n"
-    "submit FILE --month YYYY-MM. Needs a session (the roster comes from the\n"
-    "server); a district account or an admin names the unit with --unit.\n"
-    "\n"
-    "With DIR: the CSV files, headers only, into DIR (created when missing):\n"
-    "activities.csv (研修活动), attendance.csv (签到) and external.csv (上级/校外\n"
-    "培训), UTF-8 with a BOM so that Excel opens them as they are; save them as CSV\n"
-    "(\"CSV UTF-8\", or plain \"CSV\", which on Chinese Windows is GB18030). The\n"
-    "narrative of the month (工作开展情况) may go into DIR/summary.txt. Needs no\n"
-    "session.\n"
-    "\n"
-    "A file that exists is never replaced. yanxiu report submit --help lists the\n"
-    "columns and the values they take.\n"
-    "\n"
-    "  --xlsx FILE      the workbook to write (e.g. 2026-10月报.xlsx)\n"
-    "  --unit CODE      whose roster goes into 签到表 (10 digits); a school account\n"
-    "                   leaves it out (its own unit)\n"
-    "  --district CODE  admin only: the district (6 digits)\n"
-    "  --english        CSV only: English headers (ref, date, ...) instead of\n"
-    "                   Chinese (编号, 日期, ...); yanxiu reads both\n"
-    "\n"
-    "Examples:\n"
-    "  $ yanxiu report template --xlsx 2026-10月报.xlsx\n"
-    "  wrote 2026-10月报.xlsx (签到表: the 23 teachers of unit 4114230001)\n"
-    "  $ yanxiu report template 2026-10\n"
-    "  wrote 2026-10/activities.csv, 2026-10/attendance.csv, 2026-10/external.csv\n"
-    "  ...\n";
+    N_("usage: yanxiu report template --xlsx FILE [--unit CODE] [--district CODE]\n"
+       "       yanxiu report template DIR [--english]\n"
+       "\n"
+       "Writes what a unit fills in for its monthly report (月报).\n"
+       "\n"
+       "With --xlsx FILE: an Excel workbook with the sheets 研修活动 (activities),\n"
+       "签到表 (sign-in sheets) and 校外培训 (training outside the unit), their Chinese\n"
+       "headers, drop-down lists for 内容类别, 形式, 级别, 方式 and 签到, date, time and\n"
+       "hours checks, and a sheet 填写说明 that says what each column takes. 签到表\n"
+       "comes pre-filled with the unit's current roster (教师编号, 姓名): copy its rows\n"
+       "for each activity, fill in 活动编号 and 签到, and delete the rows of teachers\n"
+       "who did not take part. Save it as .xlsx and submit it as it is: yanxiu report\n"
+       "submit FILE --month YYYY-MM. Needs a session (the roster comes from the\n"
+       "server); a district account or an admin names the unit with --unit.\n"
+       "\n"
+       "With DIR: the CSV files, headers only, into DIR (created when missing):\n"
+       "activities.csv (研修活动), attendance.csv (签到) and external.csv (上级/校外\n"
+       "培训), UTF-8 with a BOM so that Excel opens them as they are; save them as CSV\n"
+       "(\"CSV UTF-8\", or plain \"CSV\", which on Chinese Windows is GB18030). The\n"
+       "narrative of the month (工作开展情况) may go into DIR/summary.txt. Needs no\n"
+       "session.\n"
+       "\n"
+       "A file that exists is never replaced. yanxiu report submit --help lists the\n"
+       "columns and the values they take.\n"
+       "\n"
+       "  --xlsx FILE      the workbook to write (e.g. 2026-10月报.xlsx)\n"
+       "  --unit CODE      whose roster goes into 签到表 (10 digits); a school account\n"
+       "                   leaves it out (its own unit)\n"
+       "  --district CODE  admin only: the district (6 digits)\n"
+       "  --english        CSV only: English headers (ref, date, ...) instead of\n"
+       "                   Chinese (编号, 日期, ...); yanxiu reads both\n"
+       "\n"
+       "Examples:\n"
+       "  $ yanxiu report template --xlsx 2026-10月报.xlsx\n"
+       "  wrote 2026-10月报.xlsx (签到表: the 23 teachers of unit 4114230001)\n"
+       "  $ yanxiu report template 2026-10\n"
+       "  wrote 2026-10/activities.csv, 2026-10/attendance.csv, 2026-10/external.csv\n"
+       "  ...\n");
 
 /* mkdir -p: creates dir and its missing parents. False with errno set. */
 static bool make_dirs(const char *dir)
@@ -351,7 +357,7 @@ static int template_csv(const char *dir, bool english)
 {
     errno = 0;
     if (!make_dirs(dir)) {
-        fprintf(stderr, "yanxiu: %s: cannot create the directory: %s\n", dir, strerror(errno));
+        fprintf(stderr, _("yanxiu: %s: cannot create the directory: %s\n"), dir, strerror(errno));
         return CLI_FAILED;
     }
     int rc = CLI_OK;
@@ -369,11 +375,11 @@ static int template_csv(const char *dir, bool english)
         snprintf(wrote + used, sizeof(wrote) - used, "%s%s", used ? ", " : "", path);
     }
     if (wrote[0]) {
-        printf("wrote %s\n"
-               "Fill them in with Excel and save them as CSV; put the month's narrative\n"
-               "(工作开展情况) in %s/summary.txt if you like (optional). Then:\n"
-               "  yanxiu report submit %s --month YYYY-MM\n"
-               "(yanxiu report submit --help lists the columns and their values)\n",
+        printf(_("wrote %s\n"
+                 "Fill them in with Excel and save them as CSV; put the month's narrative\n"
+                 "(工作开展情况) in %s/summary.txt if you like (optional). Then:\n"
+                 "  yanxiu report submit %s --month YYYY-MM\n"
+                 "(yanxiu report submit --help lists the columns and their values)\n"),
                wrote, dir, dir);
     }
     int out = flush_stdout();
@@ -396,7 +402,7 @@ static int template_xlsx(struct cli *cli, const char *path, const char *unit, co
         return rc;
     const Yanxiu__V1__Identity *me = cli->me->whoami_reply->identity;
     if (!unit[0] && me && strcmp(me->role, "school") != 0)
-        return cli_usage_error(cli, "--unit CODE is missing: whose roster goes into 签到表?");
+        return cli_usage_error(cli, _("--unit CODE is missing: whose roster goes into 签到表?"));
     Yanxiu__V1__ListRosterRequest in = YANXIU__V1__LIST_ROSTER_REQUEST__INIT;
     in.district_code = (char *)district;
     in.unit_code = (char *)unit;
@@ -414,7 +420,7 @@ static int template_xlsx(struct cli *cli, const char *path, const char *unit, co
     const char **cells = calloc(list->n_teachers * att->ncols + 1, sizeof(*cells));
     if (!cells) {
         yxc_free(resp);
-        fprintf(stderr, "yanxiu: out of memory\n");
+        fprintf(stderr, _("yanxiu: out of memory\n"));
         return CLI_FAILED;
     }
     size_t n = 0;
@@ -493,148 +499,148 @@ int cmd_report_template(struct cli *cli, int argc, char **argv)
     }
     if (xlsx) {
         if (!xlsx[0])
-            return cli_usage_error(cli, "--xlsx FILE is empty");
+            return cli_usage_error(cli, _("--xlsx FILE is empty"));
         if (english)
-            return cli_usage_error(cli, "--english goes with DIR (the CSV files): the workbook "
-                                        "has the Chinese headers");
+            return cli_usage_error(cli, _("--english goes with DIR (the CSV files): the workbook "
+                                          "has the Chinese headers"));
         if (!cli_no_operands(cli, argc, argv))
             return CLI_USAGE;
         return template_xlsx(cli, xlsx, unit, district);
     }
     if (unit[0] || district[0])
-        return cli_usage_error(cli, "--unit and --district go with --xlsx FILE (its roster)");
+        return cli_usage_error(cli, _("--unit and --district go with --xlsx FILE (its roster)"));
     if (optind >= argc)
-        return cli_usage_error(cli, "--xlsx FILE or DIR is missing: where should the template "
-                                    "go?");
+        return cli_usage_error(cli, _("--xlsx FILE or DIR is missing: where should the template "
+                                      "go?"));
     if (optind + 1 < argc)
-        return cli_usage_error(cli, "unexpected argument '%s' (give one DIR)", argv[optind + 1]);
+        return cli_usage_error(cli, _("unexpected argument '%s' (give one DIR)"), argv[optind + 1]);
     if (!argv[optind][0])
-        return cli_usage_error(cli, "DIR is empty");
+        return cli_usage_error(cli, _("DIR is empty"));
     return template_csv(argv[optind], english);
 }
 
 /* --- report submit ---------------------------------------------------------------------- */
 
 const char cmd_report_submit_usage[] =
-    "usage: yanxiu report submit FILE.xlsx|DIR|FILE.csv... --month YYYY-MM\n"
-    "                 [--unit CODE] [--check] [--encoding ENCODING]\n"
-    "                 [--submitted-at TIME] [--idempotency-key KEY]\n"
-    "                 [--district CODE] [--format FORMAT]\n"
-    "       yanxiu report submit --month YYYY-MM --empty --reason TEXT\n"
-    "                 [--unit CODE] [--idempotency-key KEY] [--district CODE]\n"
-    "                 [--format FORMAT]\n"
-    "\n"
-    "Submits the monthly report (月报) of a reporting unit (上报单位). yanxiu sends\n"
-    "the unit's files as they are and the server reads and checks them:\n"
-    "  FILE.xlsx   one workbook with the sheets 研修活动 (or activities), 签到表\n"
-    "              (attendance) and, when there is any, 校外培训 (external); yanxiu\n"
-    "              report template --xlsx FILE writes one to fill in\n"
-    "  DIR         the directory of activities.csv, attendance.csv, external.csv\n"
-    "              (optional) and summary.txt (optional): yanxiu report template\n"
-    "              DIR writes the CSV files\n"
-    "  FILE.csv... the CSV files one by one, named as in DIR (a FILE.txt among them\n"
-    "              is the narrative)\n"
-    "summary.txt is the month's narrative (工作开展情况), plain text, at most 4000\n"
-    "characters. When anything is wrong, nothing is written and every problem is\n"
-    "listed at once, at its cell: FILE SHEET!C5 (HEADER) \"VALUE\": reason, then\n"
-    "how many there are (exit status 1): the files' format (unknown headers,\n"
-    "dates, times, hours that are not multiples of 0.5, values not in the lists)\n"
-    "as well as the records (teachers not in the unit's roster, dates outside the\n"
-    "month, an activity named in 签到表 that 研修活动 lacks, ...). Submitting a\n"
-    "month again makes a new version that replaces the one before (every version\n"
-    "is kept). A month without activities is submitted with --empty and a reason\n"
-    "(e.g. 寒假), without files. Needs a session (yanxiu login).\n"
-    "\n"
-    "The sheets' and files' columns (English or Chinese headers, any order; a title\n"
-    "row above the headers may stay):\n"
-    "研修活动 / activities.csv, one activity (研修活动) a row:\n"
-    "  ref, 编号 (required): the unit's reference, unique in the report, e.g.\n"
-    "      2026-10-A03; 签到表 names the activity by it\n"
-    "  date, 日期 (required): a date in the month (2026-10-08, 2026/10/8)\n"
-    "  start, 开始 and end, 结束 (required): times (08:30, 8:30)\n"
-    "  title, 主题 (required): the theme\n"
-    "  category, 内容类别 (required): ethics 师德, theory 教育理论, subject\n"
-    "      学科专业知识, skills 教学技能, it 信息技术, research 教育科研, law\n"
-    "      法制教育, mental_health 心理健康, homeroom 班主任工作, other 其它\n"
-    "  form, 形式 (required): lecture 专题培训 (or 讲座), lesson_study 课例研究,\n"
-    "      collective_prep 集体备课, observation 听评课, demonstration 示范观摩,\n"
-    "      mentoring 师徒结对, self_study 个人自修, research 课题研究, online\n"
-    "      网络研修, competition 教学竞赛, other 其它\n"
-    "  level, 级别 (required): school 校级, town 镇级, county 县级, city 市级,\n"
-    "      province 省级, national 国家级\n"
-    "  mode, 方式 (required): centralized 集中, remote 远程, self 自修\n"
-    "  place, 地点; host, 主持人 (required); speaker, 主讲人\n"
-    "  hours, 学时 (required): the hours credited to each participant, a multiple\n"
-    "      of 0.5, e.g. 2 or 1.5\n"
-    "签到表 / attendance.csv, the sign-in sheets (签到), one teacher of one activity\n"
-    "a row:\n"
-    "  ref, 活动编号 (required): the activity's ref in 研修活动\n"
-    "  teacher_code, 教师编号 (required): as in the roster\n"
-    "  name, 姓名: when given, it must match the roster\n"
-    "  status, 签到 (required): present 出席, late 迟到, excused 请假, absent\n"
-    "      无故缺席 (or 缺席)\n"
-    "  hours, 学时: fewer hours than the activity's (e.g. for late); empty: the\n"
-    "      activity's hours\n"
-    "校外培训 / external.csv (optional), training outside the unit (上级/校外培训),\n"
-    "one teacher and one course a row:\n"
-    "  teacher_code, 教师编号; date, 日期; title, 名称; category, 内容类别; level,\n"
-    "      级别; mode, 方式; hours, 学时 (all required; values as above)\n"
-    "  credits, 学分: when the course awards its own; certificate, 证书编号\n"
-    "Values are written as the Chinese name or the English code.\n"
-    "\n"
-    "  --month YYYY-MM        the month reported (required)\n"
-    "  --unit CODE            the reporting unit (10 digits); a school account may\n"
-    "                         leave it out (its own unit), a district account or\n"
-    "                         an admin must give it\n"
-    "  --check                check everything as a submission would, write\n"
-    "                         nothing: \"checked: no problems\" or the problems\n"
-    "  --empty                a month without activities (no files); needs --reason\n"
-    "  --reason TEXT          why the month is empty, e.g. 寒假\n"
-    "  --encoding ENCODING    " IMPORT_ENCODING_CHOICES "\n"
-    "                         (default auto: UTF-8 with or without BOM, else\n"
-    "                         GB18030 as Excel saves on Chinese Windows); for the\n"
-    "                         CSV files and summary.txt alike\n"
-    "  --submitted-at TIME    historical import (历史导入), district and admin only:\n"
-    "                         when the report was really submitted on paper,\n"
-    "                         \"YYYY-MM-DD HH:MM\" (Beijing time) or RFC 3339; the\n"
-    "                         report counts as submitted then, and is marked as\n"
-    "                         imported wherever it is shown\n"
-    "  --idempotency-key KEY  16 to 64 letters, digits, _ or -: the key of this\n"
-    "                         submission. Default: a new random one. A submission\n"
-    "                         whose key the server has seen is answered as the first\n"
-    "                         time and writes nothing. When the connection fails or\n"
-    "                         the server answers UNAVAILABLE (the database is down,\n"
-    "                         or it cannot know whether the report was written),\n"
-    "                         yanxiu sends the same submission again by itself, up\n"
-    "                         to 3 times, after 1, 2 and 4 s; when it gives up it\n"
-    "                         prints the key and the command to run again with it,\n"
-    "                         which writes the report at most once\n"
-    "  --district CODE        admin only: the district (6 digits)\n"
-    "  --format FORMAT        table, csv or json (default table): the answer. JSON\n"
-    "                         keys: unit_code, unit_name, month, version, status,\n"
-    "                         on_time, empty, activity_count, attendance_count,\n"
-    "                         external_count, teacher_hours, flag_count, flags (kind,\n"
-    "                         teacher_code, detail), submitted_at, submitted_by,\n"
-    "                         first_submitted_at, deadline, replayed, imported,\n"
-    "                         checked\n"
-    "\n"
-    "The answer: the version, the status, whether it arrived on time (by the\n"
-    "deadline: the first version counts), the counts, and flags: signals of false\n"
-    "records (弄虚作假: overlapping activities, too many hours on one day, identical\n"
-    "sign-in lists) that do not block the report but that the district sees.\n"
-    "\n"
-    "Examples:\n"
-    "  $ yanxiu report submit 2026-10月报.xlsx --month 2026-10 --check\n"
-    "  2026-10月报.xlsx: checked: no problems; nothing was written\n"
-    "  $ yanxiu report submit 2026-10月报.xlsx --month 2026-10\n"
-    "  unit:        城关镇中心校 (4114230001)\n"
-    "  month:       2026-10\n"
-    "  version:     1\n"
-    "  status:      submitted\n"
-    "  on time:     yes (deadline 2026-11-05 23:59)\n"
-    "  ...\n"
-    "  $ yanxiu report submit 2026-10 --month 2026-10\n"
-    "  $ yanxiu report submit --month 2027-02 --empty --reason 寒假\n";
+    N_("usage: yanxiu report submit FILE.xlsx|DIR|FILE.csv... --month YYYY-MM\n"
+       "                 [--unit CODE] [--check] [--encoding ENCODING]\n"
+       "                 [--submitted-at TIME] [--idempotency-key KEY]\n"
+       "                 [--district CODE] [--format FORMAT]\n"
+       "       yanxiu report submit --month YYYY-MM --empty --reason TEXT\n"
+       "                 [--unit CODE] [--idempotency-key KEY] [--district CODE]\n"
+       "                 [--format FORMAT]\n"
+       "\n"
+       "Submits the monthly report (月报) of a reporting unit (上报单位). yanxiu sends\n"
+       "the unit's files as they are and the server reads and checks them:\n"
+       "  FILE.xlsx   one workbook with the sheets 研修活动 (or activities), 签到表\n"
+       "              (attendance) and, when there is any, 校外培训 (external); yanxiu\n"
+       "              report template --xlsx FILE writes one to fill in\n"
+       "  DIR         the directory of activities.csv, attendance.csv, external.csv\n"
+       "              (optional) and summary.txt (optional): yanxiu report template\n"
+       "              DIR writes the CSV files\n"
+       "  FILE.csv... the CSV files one by one, named as in DIR (a FILE.txt among them\n"
+       "              is the narrative)\n"
+       "summary.txt is the month's narrative (工作开展情况), plain text, at most 4000\n"
+       "characters. When anything is wrong, nothing is written and every problem is\n"
+       "listed at once, at its cell: FILE SHEET!C5 (HEADER) \"VALUE\": reason, then\n"
+       "how many there are (exit status 1): the files' format (unknown headers,\n"
+       "dates, times, hours that are not multiples of 0.5, values not in the lists)\n"
+       "as well as the records (teachers not in the unit's roster, dates outside the\n"
+       "month, an activity named in 签到表 that 研修活动 lacks, ...). Submitting a\n"
+       "month again makes a new version that replaces the one before (every version\n"
+       "is kept). A month without activities is submitted with --empty and a reason\n"
+       "(e.g. 寒假), without files. Needs a session (yanxiu login).\n"
+       "\n"
+       "The sheets' and files' columns (English or Chinese headers, any order; a title\n"
+       "row above the headers may stay):\n"
+       "研修活动 / activities.csv, one activity (研修活动) a row:\n"
+       "  ref, 编号 (required): the unit's reference, unique in the report, e.g.\n"
+       "      2026-10-A03; 签到表 names the activity by it\n"
+       "  date, 日期 (required): a date in the month (2026-10-08, 2026/10/8)\n"
+       "  start, 开始 and end, 结束 (required): times (08:30, 8:30)\n"
+       "  title, 主题 (required): the theme\n"
+       "  category, 内容类别 (required): ethics 师德, theory 教育理论, subject\n"
+       "      学科专业知识, skills 教学技能, it 信息技术, research 教育科研, law\n"
+       "      法制教育, mental_health 心理健康, homeroom 班主任工作, other 其它\n"
+       "  form, 形式 (required): lecture 专题培训 (or 讲座), lesson_study 课例研究,\n"
+       "      collective_prep 集体备课, observation 听评课, demonstration 示范观摩,\n"
+       "      mentoring 师徒结对, self_study 个人自修, research 课题研究, online\n"
+       "      网络研修, competition 教学竞赛, other 其它\n"
+       "  level, 级别 (required): school 校级, town 镇级, county 县级, city 市级,\n"
+       "      province 省级, national 国家级\n"
+       "  mode, 方式 (required): centralized 集中, remote 远程, self 自修\n"
+       "  place, 地点; host, 主持人 (required); speaker, 主讲人\n"
+       "  hours, 学时 (required): the hours credited to each participant, a multiple\n"
+       "      of 0.5, e.g. 2 or 1.5\n"
+       "签到表 / attendance.csv, the sign-in sheets (签到), one teacher of one activity\n"
+       "a row:\n"
+       "  ref, 活动编号 (required): the activity's ref in 研修活动\n"
+       "  teacher_code, 教师编号 (required): as in the roster\n"
+       "  name, 姓名: when given, it must match the roster\n"
+       "  status, 签到 (required): present 出席, late 迟到, excused 请假, absent\n"
+       "      无故缺席 (or 缺席)\n"
+       "  hours, 学时: fewer hours than the activity's (e.g. for late); empty: the\n"
+       "      activity's hours\n"
+       "校外培训 / external.csv (optional), training outside the unit (上级/校外培训),\n"
+       "one teacher and one course a row:\n"
+       "  teacher_code, 教师编号; date, 日期; title, 名称; category, 内容类别; level,\n"
+       "      级别; mode, 方式; hours, 学时 (all required; values as above)\n"
+       "  credits, 学分: when the course awards its own; certificate, 证书编号\n"
+       "Values are written as the Chinese name or the English code.\n"
+       "\n"
+       "  --month YYYY-MM        the month reported (required)\n"
+       "  --unit CODE            the reporting unit (10 digits); a school account may\n"
+       "                         leave it out (its own unit), a district account or\n"
+       "                         an admin must give it\n"
+       "  --check                check everything as a submission would, write\n"
+       "                         nothing: \"checked: no problems\" or the problems\n"
+       "  --empty                a month without activities (no files); needs --reason\n"
+       "  --reason TEXT          why the month is empty, e.g. 寒假\n"
+       "  --encoding ENCODING    auto, utf-8 or gb18030 (gbk)\n"
+       "                         (default auto: UTF-8 with or without BOM, else\n"
+       "                         GB18030 as Excel saves on Chinese Windows); for the\n"
+       "                         CSV files and summary.txt alike\n"
+       "  --submitted-at TIME    historical import (历史导入), district and admin only:\n"
+       "                         when the report was really submitted on paper,\n"
+       "                         \"YYYY-MM-DD HH:MM\" (Beijing time) or RFC 3339; the\n"
+       "                         report counts as submitted then, and is marked as\n"
+       "                         imported wherever it is shown\n"
+       "  --idempotency-key KEY  16 to 64 letters, digits, _ or -: the key of this\n"
+       "                         submission. Default: a new random one. A submission\n"
+       "                         whose key the server has seen is answered as the first\n"
+       "                         time and writes nothing. When the connection fails or\n"
+       "                         the server answers UNAVAILABLE (the database is down,\n"
+       "                         or it cannot know whether the report was written),\n"
+       "                         yanxiu sends the same submission again by itself, up\n"
+       "                         to 3 times, after 1, 2 and 4 s; when it gives up it\n"
+       "                         prints the key and the command to run again with it,\n"
+       "                         which writes the report at most once\n"
+       "  --district CODE        admin only: the district (6 digits)\n"
+       "  --format FORMAT        table, csv or json (default table): the answer. JSON\n"
+       "                         keys: unit_code, unit_name, month, version, status,\n"
+       "                         on_time, empty, activity_count, attendance_count,\n"
+       "                         external_count, teacher_hours, flag_count, flags (kind,\n"
+       "                         teacher_code, detail), submitted_at, submitted_by,\n"
+       "                         first_submitted_at, deadline, replayed, imported,\n"
+       "                         checked\n"
+       "\n"
+       "The answer: the version, the status, whether it arrived on time (by the\n"
+       "deadline: the first version counts), the counts, and flags: signals of false\n"
+       "records (弄虚作假: overlapping activities, too many hours on one day, identical\n"
+       "sign-in lists) that do not block the report but that the district sees.\n"
+       "\n"
+       "Examples:\n"
+       "  $ yanxiu report submit 2026-10月报.xlsx --month 2026-10 --check\n"
+       "  2026-10月报.xlsx: checked: no problems; nothing was written\n"
+       "  $ yanxiu report submit 2026-10月报.xlsx --month 2026-10\n"
+       "  unit:        城关镇中心校 (4114230001)\n"
+       "  month:       2026-10\n"
+       "  version:     1\n"
+       "  status:      submitted\n"
+       "  on time:     yes (deadline 2026-11-05 23:59)\n"
+       "  ...\n"
+       "  $ yanxiu report submit 2026-10 --month 2026-10\n"
+       "  $ yanxiu report submit --month 2027-02 --empty --reason 寒假\n");
 
 /* The CSV files of a report directory, in the order they are sent. */
 static const char *const report_csv_files[] = {"activities.csv", "attendance.csv", "external.csv"};
@@ -665,8 +671,8 @@ static bool random_key(char *out, size_t cap)
 {
     unsigned char r[KEY_RANDOM_BYTES];
     if (sodium_init() < 0 || cap < 2 * sizeof(r) + 1) {
-        fprintf(stderr, "yanxiu: no random numbers from the system for the idempotency key: "
-                        "give one with --idempotency-key KEY\n");
+        fprintf(stderr, _("yanxiu: no random numbers from the system for the idempotency key: "
+                          "give one with --idempotency-key KEY\n"));
         return false;
     }
     randombytes_buf(r, sizeof(r));
@@ -681,8 +687,8 @@ static bool answer_format(const struct cli *cli, const char *arg, enum out_forma
         return false;
     if (*format != OUT_XLSX)
         return true;
-    (void)cli_usage_error(cli, "--format xlsx: the answer is printed, not written to a file; "
-                               "give table, csv or json");
+    (void)cli_usage_error(cli, _("--format xlsx: the answer is printed, not written to a file; "
+                                 "give table, csv or json"));
     return false;
 }
 
@@ -728,8 +734,8 @@ static int submit_options(struct cli *cli, int argc, char **argv, struct submit_
         case 'k':
             if (!valid_key(optarg))
                 return cli_usage_error(cli,
-                                       "--idempotency-key '%s' is not 16 to 64 letters, digits, "
-                                       "_ or -",
+                                       _("--idempotency-key '%s' is not 16 to 64 letters, digits, "
+                                         "_ or -"),
                                        optarg);
             snprintf(o->key, sizeof(o->key), "%s", optarg);
             break;
@@ -746,8 +752,8 @@ static int submit_options(struct cli *cli, int argc, char **argv, struct submit_
             break;
         case 's':
             if (!optarg[0])
-                return cli_usage_error(cli, "--submitted-at is empty: give the time the report "
-                                            "was really submitted, e.g. \"2026-10-08 16:30\"");
+                return cli_usage_error(cli, _("--submitted-at is empty: give the time the report "
+                                              "was really submitted, e.g. \"2026-10-08 16:30\""));
             o->submitted_at = optarg;
             break;
         default:
@@ -757,23 +763,24 @@ static int submit_options(struct cli *cli, int argc, char **argv, struct submit_
     o->operands = argv + optind;
     o->n_operands = argc - optind;
     if (!o->month[0])
-        return cli_usage_error(cli, "--month YYYY-MM is missing: which month is reported?");
+        return cli_usage_error(cli, _("--month YYYY-MM is missing: which month is reported?"));
     if (o->empty) {
         if (o->n_operands)
             return cli_usage_error(cli,
-                                   "an --empty report has no files: leave out '%s', or "
-                                   "leave out --empty",
+                                   _("an --empty report has no files: leave out '%s', or "
+                                     "leave out --empty"),
                                    o->operands[0]);
         if (!o->reason || !o->reason[0])
-            return cli_usage_error(cli, "--reason TEXT is missing: say why the month is empty "
-                                        "(e.g. 寒假)");
+            return cli_usage_error(cli, _("--reason TEXT is missing: say why the month is empty "
+                                          "(e.g. 寒假)"));
     } else {
         if (o->reason)
-            return cli_usage_error(cli, "--reason goes with --empty (a month without activities)");
+            return cli_usage_error(cli,
+                                   _("--reason goes with --empty (a month without activities)"));
         if (!o->n_operands)
-            return cli_usage_error(cli, "the files are missing: give the workbook FILE.xlsx, "
-                                        "the DIR of the CSV files, or the CSV files (or --empty "
-                                        "--reason TEXT for a month without activities)");
+            return cli_usage_error(cli, _("the files are missing: give the workbook FILE.xlsx, "
+                                          "the DIR of the CSV files, or the CSV files (or --empty "
+                                          "--reason TEXT for a month without activities)"));
     }
     if (!o->key[0] && !random_key(o->key, sizeof(o->key)))
         return CLI_FAILED;
@@ -937,8 +944,8 @@ static int read_files(const struct submit_opts *o, struct import_upload *u, char
 static void outcome_unknown(const struct submit_opts *o)
 {
     fprintf(stderr,
-            "yanxiu: the server may or may not have received the report; to find out without "
-            "submitting it twice, run the same command again with --idempotency-key %s\n",
+            _("yanxiu: the server may or may not have received the report; to find out without "
+              "submitting it twice, run the same command again with --idempotency-key %s\n"),
             o->key);
 }
 
@@ -952,7 +959,7 @@ static int submit_answer(struct cli *cli, const struct submit_opts *o,
     if (!yxc_check(resp, &err))
         return cli_report(cli, &err);
     if (resp->body_case != YANXIU__V1__ENVELOPE__BODY_REPORT_REPLY || !resp->report_reply) {
-        fprintf(stderr, "yanxiu: the server at %s answered the report with %s\n", cli->peer,
+        fprintf(stderr, _("yanxiu: the server at %s answered the report with %s\n"), cli->peer,
                 yxc_body_name(resp->body_case));
         outcome_unknown(o);
         return CLI_FAILED;
@@ -964,7 +971,7 @@ static int submit_answer(struct cli *cli, const struct submit_opts *o,
     }
     int rc = print_summary(r, o->format);
     if (rc == CLI_OK && r->replayed && o->format == OUT_TABLE)
-        printf("(a retry: the report was already received; nothing new was written)\n");
+        printf(_("(a retry: the report was already received; nothing new was written)\n"));
     return rc;
 }
 

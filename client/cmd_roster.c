@@ -17,14 +17,6 @@
 
 /* --- options -------------------------------------------------------------------------- */
 
-/* The usage text of import_options' options. */
-#define IMPORT_OPTIONS_TEXT                                                                        \
-    "  --check              check the file as an import would, write nothing\n"                    \
-    "  --encoding ENCODING  a CSV file's: " IMPORT_ENCODING_CHOICES " (default auto:\n"            \
-    "                       UTF-8 with or without BOM, else GB18030 as Excel saves on\n"           \
-    "                       Chinese Windows)\n"                                                    \
-    "  --district CODE      the district (6 digits); an admin must give it\n"
-
 /* Options of both imports. */
 struct import_opts {
     const char *enc;
@@ -61,8 +53,8 @@ static int import_options(struct cli *cli, int argc, char **argv, struct import_
             return CLI_USAGE;
         }
     }
-    o->path = cli_one_operand(cli, argc, argv, "FILE (the workbook or CSV file to import)",
-                              "FILE (the workbook or CSV file to import)");
+    o->path = cli_one_operand(cli, argc, argv, _("FILE (the workbook or CSV file to import)"),
+                              _("FILE (the workbook or CSV file to import)"));
     return o->path ? CLI_OK : CLI_USAGE;
 }
 
@@ -90,37 +82,43 @@ static int import_file(struct cli *cli, const struct import_opts *o, Yanxiu__V1_
 /* --- units import ---------------------------------------------------------------------- */
 
 const char cmd_units_import_usage[] =
-    "usage: yanxiu units import FILE [--check] [--encoding ENCODING] [--district CODE]\n"
-    "\n"
-    "Imports the schools listed in FILE into the district: a new school code is\n"
-    "created, a known one updated, one that did not change is left alone. FILE is\n"
-    "an Excel workbook (.xlsx, sheet 学校) or a CSV file as Excel saves it; yanxiu\n"
-    "sends it as it is and the server reads it. The server checks every row first;\n"
-    "if any row is wrong, nothing is written and every problem is listed at its\n"
-    "cell: FILE SHEET!C5 (HEADER) \"VALUE\": reason (exit status 1). Reporting units\n"
-    "(上报单位) follow: a central school with its primaries is one unit, any other\n"
-    "school is a unit by itself. District role; an admin names the district with\n"
-    "--district. Needs a session (yanxiu login).\n"
-    "\n"
-    "Columns: the header row names them, in English or in Chinese, in any order (a\n"
-    "title row above it may stay).\n"
-    "  school_code, 学校代码 (required): the 10-digit national school code\n"
-    "  name, 学校名称 (required)\n"
-    "  kind, 类型 (required): central 中心校, primary 小学 (also 完小, 村小,\n"
-    "      教学点), junior 初中, senior 高中, nine_year 九年一贯制, kindergarten\n"
-    "      幼儿园\n"
-    "  central_code, 所属中心校: a primary's central school (its school code, in\n"
-    "      this file or imported before); empty for the other kinds\n"
-    "  opened, 开办日期: a date (2019-09-01, 2019/9/1); empty: open since ever\n"
-    "  closed, 撤并日期: a date; empty: still open\n"
-    "\n" IMPORT_OPTIONS_TEXT "\n"
-    "Example:\n"
-    "  $ cat schools.csv\n"
-    "  学校代码,学校名称,类型,所属中心校\n"
-    "  4114230001,城关镇中心校,中心校,\n"
-    "  4114230002,城关镇东街小学,小学,4114230001\n"
-    "  $ yanxiu units import schools.csv\n"
-    "  schools.csv: 2 created, 0 updated, 0 unchanged\n";
+    N_("usage: yanxiu units import FILE [--check] [--encoding ENCODING] [--district CODE]\n"
+       "\n"
+       "Imports the schools listed in FILE into the district: a new school code is\n"
+       "created, a known one updated, one that did not change is left alone. FILE is\n"
+       "an Excel workbook (.xlsx, sheet 学校) or a CSV file as Excel saves it; yanxiu\n"
+       "sends it as it is and the server reads it. The server checks every row first;\n"
+       "if any row is wrong, nothing is written and every problem is listed at its\n"
+       "cell: FILE SHEET!C5 (HEADER) \"VALUE\": reason (exit status 1). Reporting units\n"
+       "(上报单位) follow: a central school with its primaries is one unit, any other\n"
+       "school is a unit by itself. District role; an admin names the district with\n"
+       "--district. Needs a session (yanxiu login).\n"
+       "\n"
+       "Columns: the header row names them, in English or in Chinese, in any order (a\n"
+       "title row above it may stay).\n"
+       "  school_code, 学校代码 (required): the 10-digit national school code\n"
+       "  name, 学校名称 (required)\n"
+       "  kind, 类型 (required): central 中心校, primary 小学 (also 完小, 村小,\n"
+       "      教学点), junior 初中, senior 高中, nine_year 九年一贯制, kindergarten\n"
+       "      幼儿园\n"
+       "  central_code, 所属中心校: a primary's central school (its school code, in\n"
+       "      this file or imported before); empty for the other kinds\n"
+       "  opened, 开办日期: a date (2019-09-01, 2019/9/1); empty: open since ever\n"
+       "  closed, 撤并日期: a date; empty: still open\n"
+       "\n"
+       "  --check              check the file as an import would, write nothing\n"
+       "  --encoding ENCODING  a CSV file's: auto, utf-8 or gb18030 (gbk) (default auto:\n"
+       "                       UTF-8 with or without BOM, else GB18030 as Excel saves on\n"
+       "                       Chinese Windows)\n"
+       "  --district CODE      the district (6 digits); an admin must give it\n"
+       "\n"
+       "Example:\n"
+       "  $ cat schools.csv\n"
+       "  学校代码,学校名称,类型,所属中心校\n"
+       "  4114230001,城关镇中心校,中心校,\n"
+       "  4114230002,城关镇东街小学,小学,4114230001\n"
+       "  $ yanxiu units import schools.csv\n"
+       "  schools.csv: 2 created, 0 updated, 0 unchanged\n");
 
 int cmd_units_import(struct cli *cli, int argc, char **argv)
 {
@@ -139,42 +137,48 @@ int cmd_units_import(struct cli *cli, int argc, char **argv)
 /* --- roster import --------------------------------------------------------------------- */
 
 const char cmd_roster_import_usage[] =
-    "usage: yanxiu roster import FILE [--check] [--encoding ENCODING] [--district CODE]\n"
-    "\n"
-    "Imports the teachers listed in FILE into the roster (教师名册): a new teacher\n"
-    "code is created, a known one updated, one that did not change is left alone.\n"
-    "Teachers not in FILE stay as they are (mark one who has gone with status\n"
-    "left). FILE is an Excel workbook (.xlsx, sheet 名册; yanxiu roster template\n"
-    "--xlsx FILE writes one with drop-down lists) or a CSV file as Excel saves it;\n"
-    "yanxiu sends it as it is and the server reads it. The server checks every\n"
-    "row first; if any row is wrong, nothing is written and every problem is\n"
-    "listed at its cell: FILE SHEET!C5 (HEADER) \"VALUE\": reason (exit status 1).\n"
-    "A school account imports teachers of the schools of its own reporting unit; a\n"
-    "district account, of any school of the district (moving a teacher between\n"
-    "units is yanxiu roster transfer). An admin names the district with\n"
-    "--district. Needs a session (yanxiu login).\n"
-    "\n"
-    "Columns: the header row names them, in English or in Chinese, in any order (a\n"
-    "title row above it may stay).\n"
-    "  teacher_code, 教师编号 (required): unique in the district; 1 to 32 letters,\n"
-    "      digits, _ or -\n"
-    "  name, 姓名 (required)\n"
-    "  school_code, 学校代码 (required): the 10-digit code of the teacher's school\n"
-    "  subject, 学科\n"
-    "  group, 教研组: the research group, e.g. 语文, 数学, 综合\n"
-    "  homeroom, 班主任: homeroom teacher\n"
-    "  backbone, 骨干教师: backbone teacher\n"
-    "  new_teacher, 新任教师: new teacher\n"
-    "  status, 状态: active 在职, exempt 免训 or left 离职; empty: active\n"
-    "The three flags take 是/否, yes/no, 1/0 or true/false; empty is no.\n"
-    "\n" IMPORT_OPTIONS_TEXT "\n"
-    "Example:\n"
-    "  $ cat teachers.csv\n"
-    "  教师编号,姓名,学校代码,学科,教研组,班主任,骨干教师,新任教师,状态\n"
-    "  T0001,张丽,4114230001,语文,语文,是,否,否,在职\n"
-    "  T0002,王强,4114230002,数学,数学,否,是,否,\n"
-    "  $ yanxiu roster import teachers.csv\n"
-    "  teachers.csv: 2 created, 0 updated, 0 unchanged\n";
+    N_("usage: yanxiu roster import FILE [--check] [--encoding ENCODING] [--district CODE]\n"
+       "\n"
+       "Imports the teachers listed in FILE into the roster (教师名册): a new teacher\n"
+       "code is created, a known one updated, one that did not change is left alone.\n"
+       "Teachers not in FILE stay as they are (mark one who has gone with status\n"
+       "left). FILE is an Excel workbook (.xlsx, sheet 名册; yanxiu roster template\n"
+       "--xlsx FILE writes one with drop-down lists) or a CSV file as Excel saves it;\n"
+       "yanxiu sends it as it is and the server reads it. The server checks every\n"
+       "row first; if any row is wrong, nothing is written and every problem is\n"
+       "listed at its cell: FILE SHEET!C5 (HEADER) \"VALUE\": reason (exit status 1).\n"
+       "A school account imports teachers of the schools of its own reporting unit; a\n"
+       "district account, of any school of the district (moving a teacher between\n"
+       "units is yanxiu roster transfer). An admin names the district with\n"
+       "--district. Needs a session (yanxiu login).\n"
+       "\n"
+       "Columns: the header row names them, in English or in Chinese, in any order (a\n"
+       "title row above it may stay).\n"
+       "  teacher_code, 教师编号 (required): unique in the district; 1 to 32 letters,\n"
+       "      digits, _ or -\n"
+       "  name, 姓名 (required)\n"
+       "  school_code, 学校代码 (required): the 10-digit code of the teacher's school\n"
+       "  subject, 学科\n"
+       "  group, 教研组: the research group, e.g. 语文, 数学, 综合\n"
+       "  homeroom, 班主任: homeroom teacher\n"
+       "  backbone, 骨干教师: backbone teacher\n"
+       "  new_teacher, 新任教师: new teacher\n"
+       "  status, 状态: active 在职, exempt 免训 or left 离职; empty: active\n"
+       "The three flags take 是/否, yes/no, 1/0 or true/false; empty is no.\n"
+       "\n"
+       "  --check              check the file as an import would, write nothing\n"
+       "  --encoding ENCODING  a CSV file's: auto, utf-8 or gb18030 (gbk) (default auto:\n"
+       "                       UTF-8 with or without BOM, else GB18030 as Excel saves on\n"
+       "                       Chinese Windows)\n"
+       "  --district CODE      the district (6 digits); an admin must give it\n"
+       "\n"
+       "Example:\n"
+       "  $ cat teachers.csv\n"
+       "  教师编号,姓名,学校代码,学科,教研组,班主任,骨干教师,新任教师,状态\n"
+       "  T0001,张丽,4114230001,语文,语文,是,否,否,在职\n"
+       "  T0002,王强,4114230002,数学,数学,否,是,否,\n"
+       "  $ yanxiu roster import teachers.csv\n"
+       "  teachers.csv: 2 created, 0 updated, 0 unchanged\n");
 
 int cmd_roster_import(struct cli *cli, int argc, char **argv)
 {
@@ -193,21 +197,21 @@ int cmd_roster_import(struct cli *cli, int argc, char **argv)
 /* --- roster template ------------------------------------------------------------------- */
 
 const char cmd_roster_template_usage[] =
-    "usage: yanxiu roster template --xlsx FILE\n"
-    "\n"
-    "Writes an Excel workbook to fill in for yanxiu roster import: the sheet 名册\n"
-    "with the headers 学校代码, 教师编号, 姓名, 学科, 教研组, 班主任, 骨干教师,\n"
-    "新任教师, 状态, drop-down lists for the flags (是/否) and the status (在职,\n"
-    "免训, 离职), and a sheet 填写说明 that says what each column takes. A file that\n"
-    "exists is never replaced. Fill it in with Excel or WPS, save it as .xlsx, and\n"
-    "import it as it is. Needs no session.\n"
-    "\n"
-    "  --xlsx FILE  the workbook to write (e.g. 名册.xlsx)\n"
-    "\n"
-    "Example:\n"
-    "  $ yanxiu roster template --xlsx 名册.xlsx\n"
-    "  wrote 名册.xlsx\n"
-    "  $ yanxiu roster import 名册.xlsx\n";
+    N_("usage: yanxiu roster template --xlsx FILE\n"
+       "\n"
+       "Writes an Excel workbook to fill in for yanxiu roster import: the sheet 名册\n"
+       "with the headers 学校代码, 教师编号, 姓名, 学科, 教研组, 班主任, 骨干教师,\n"
+       "新任教师, 状态, drop-down lists for the flags (是/否) and the status (在职,\n"
+       "免训, 离职), and a sheet 填写说明 that says what each column takes. A file that\n"
+       "exists is never replaced. Fill it in with Excel or WPS, save it as .xlsx, and\n"
+       "import it as it is. Needs no session.\n"
+       "\n"
+       "  --xlsx FILE  the workbook to write (e.g. 名册.xlsx)\n"
+       "\n"
+       "Example:\n"
+       "  $ yanxiu roster template --xlsx 名册.xlsx\n"
+       "  wrote 名册.xlsx\n"
+       "  $ yanxiu roster import 名册.xlsx\n");
 
 int cmd_roster_template(struct cli *cli, int argc, char **argv)
 {
@@ -225,7 +229,7 @@ int cmd_roster_template(struct cli *cli, int argc, char **argv)
     if (!cli_no_operands(cli, argc, argv))
         return CLI_USAGE;
     if (!path || !path[0])
-        return cli_usage_error(cli, "--xlsx FILE is missing: where should the workbook go?");
+        return cli_usage_error(cli, _("--xlsx FILE is missing: where should the workbook go?"));
     char err[1200];
     if (!template_write_xlsx(path, &tmpl_roster_sheet, 1, NULL, lang_current(), NULL, err,
                              sizeof(err))) {

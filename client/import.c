@@ -306,7 +306,7 @@ int import_send(struct cli *cli, const char *what, bool check_only, Yanxiu__V1__
         return cli_report(cli, &err);
     }
     if (resp->body_case != YANXIU__V1__ENVELOPE__BODY_IMPORT_RESULT) {
-        fprintf(stderr, "yanxiu: the server at %s answered the import with %s\n", cli->peer,
+        fprintf(stderr, _("yanxiu: the server at %s answered the import with %s\n"), cli->peer,
                 yxc_body_name(resp->body_case));
         yxc_free(resp);
         return CLI_FAILED;

@@ -146,6 +146,94 @@ assert d[\"activity_count\"] == 2 and d[\"attendance_count\"] == 4, d
 assert float(d[\"teacher_hours\"]) == 4.5 and d[\"replayed\"] is False, d
 " && [ "$(written)" != "$before" ]'
 
+# --- the Excel template: written with the roster, filled as in Excel, submitted as it is --
+FILL=$(dirname "${BASH_SOURCE[0]}")/fill_report_template.py
+LANGUAGE=en run school report template --xlsx "$F/模板.xlsx"
+expect template_xlsx_written_with_the_units_roster \
+    '[ $rc = 0 ] && [[ $out == *"wrote $F/模板.xlsx"*"4 teachers of unit $CENTRAL"* ]] && [ -s "$F/模板.xlsx" ]'
+LANGUAGE=en run school report template --xlsx "$F/模板.xlsx"
+expect template_xlsx_never_replaces_a_file \
+    '[ $rc = 1 ] && [[ $err == *"模板.xlsx exists already"* ]]'
+run dist report template --xlsx "$F/模板-dist.xlsx"
+expect template_xlsx_district_must_name_the_unit \
+    '[ $rc = 2 ] && [[ $err == *--unit* ]] && ! [ -e "$F/模板-dist.xlsx" ]'
+expect template_xlsx_has_sheets_lists_checks_and_the_roster \
+    '/usr/bin/python3 - "$F/模板.xlsx" <<"PY"
+import re, sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+wb = z.read("xl/workbook.xml").decode()
+names = re.findall(r"<sheet name=\"([^\"]+)\" sheetId=\"\d+\"( state=\"hidden\")?", wb)
+assert [n for n, _ in names] == ["研修活动", "签到表", "校外培训", "填写说明", "选项"], names
+assert names[4][1] and not any(h for _, h in names[:4]), names
+ss = z.read("xl/sharedStrings.xml").decode()
+def dv(n):
+    x = z.read("xl/worksheets/sheet%d.xml" % n).decode()
+    assert "<pane ySplit=\"1\"" in x and "state=\"frozen\"" in x, x[:600]
+    return {m.group(2)[:1]: (m.group(1), m.group(3))
+            for m in re.finditer(r"<dataValidation type=\"(\w+)\"[^>]*sqref=\"([A-Z]+)2:[A-Z]+\d+\">"
+                                 r"<formula1>([^<]*)</formula1>", x)}
+a = dv(1)  # 研修活动: 日期 B, 开始 C, 结束 D, 内容类别 F, 形式 G, 级别 H, 方式 I, 学时 M
+assert a["B"][0] == "date" and a["C"][0] == a["D"][0] == "time", a
+assert all(a[c][0] == "list" and a[c][1].startswith("\x27选项\x27!$") for c in "FGHI"), a
+assert a["M"][0] == "decimal" and a["M"][1] == "0.5", a
+s = dv(2)  # 签到表: 签到 D
+assert s["D"][0] == "list" and "B" not in s, s
+e = dv(3)  # 校外培训: 内容类别 D, 级别 E, 方式 F
+assert all(e[c][0] == "list" for c in "DEF") and e["D"][1] == a["F"][1], e
+for v in ("师德", "学科专业知识", "心理健康", "专题培训", "课例研究", "校级", "国家级", "集中", "自修",
+          "出席", "迟到", "请假", "无故缺席", "内容类别", "学时"):
+    assert "<t>%s</t>" % v in ss, v
+sheet2 = z.read("xl/worksheets/sheet2.xml").decode()
+assert sheet2.count("<row ") == 5, sheet2   # the header and the unit's 4 teachers
+for v in ("C001", "张丽", "C002", "王强", "C003", "李华", "C004", "赵敏"):
+    assert "<t>%s</t>" % v in ss, v
+assert "<t>J001</t>" not in ss, "a teacher of another unit"
+PY'
+[ -s "$F/模板.xlsx" ] && /usr/bin/python3 "$FILL" "$F/模板.xlsx" "$F/2026-05月报.xlsx" 2026-05 >/dev/null ||
+    die "filling the template with openpyxl"
+before=$(written)
+LANGUAGE=en run school report submit "$F/2026-05月报.xlsx" --month 2026-05 --check
+expect submit_filled_template_check_passes_writing_nothing \
+    '[ $rc = 0 ] && [[ $out == *"2026-05月报.xlsx: checked: no problems; nothing was written"* ]] &&
+     [ "$(written)" = "$before" ]'
+run school report submit "$F/2026-05月报.xlsx" --month 2026-05 --format json
+expect submit_filled_template_accepted_as_it_is \
+    '[ $rc = 0 ] && json "
+assert d[\"version\"] == 1 and d[\"activity_count\"] == 2 and d[\"attendance_count\"] == 8, d
+# M01: 4 x 2 h; M02: 1 h (late) + 3 x 1.5 h
+assert float(d[\"teacher_hours\"]) == 13.5, d
+" && [ "$(written)" != "$before" ]'
+run school report show $CENTRAL 2026-05 --format json
+expect submit_filled_template_reads_dates_times_and_values \
+    '[ $rc = 0 ] && json "
+a = {x[\"ref\"]: x for x in d[\"activities\"]}
+assert a[\"M01\"][\"date\"] == \"2026-05-12\" and a[\"M01\"][\"start\"] == \"08:30\", a
+assert a[\"M02\"][\"end\"] == \"15:30\" and a[\"M02\"][\"category\"] == \"skills\", a
+assert a[\"M01\"][\"form\"] == \"lecture\" and a[\"M01\"][\"level\"] == \"school\", a
+"'
+
+# A wrong workbook: every problem in one answer, at its sheet, row and column, in the
+# CLI's language; nothing written.
+/usr/bin/python3 "$FILL" "$F/模板.xlsx" "$F/2026-04错.xlsx" 2026-04 wrong >/dev/null ||
+    die "filling the wrong workbook"
+before=$(written)
+LANGUAGE=en run school report submit "$F/2026-04错.xlsx" --month 2026-04
+expect submit_wrong_workbook_every_problem_at_its_cell \
+    '[ $rc = 1 ] &&
+     [[ $err == *"2026-04错.xlsx 研修活动!F2 (内容类别) \"师德教育\": "* ]] &&
+     [[ $err == *"2026-04错.xlsx 研修活动!B3 (日期) \"2026-03-28\": "* ]] &&
+     [[ $err == *"2026-04错.xlsx 研修活动!M3 (学时) \"1.3\": "* ]] &&
+     [[ $err == *"2026-04错.xlsx 签到表!B3 (教师编号) \"X999\": "* ]] &&
+     [[ $err =~ [0-9]+\ problems\;\ nothing\ was\ written ]]'
+expect submit_wrong_workbook_problems_in_sheet_and_row_order \
+    'printf "%s\n" "$err" | grep -o "研修活动![A-Z]*[0-9]*\|签到表![A-Z]*[0-9]*" | tr "\n" " " |
+     grep -q "研修活动!F2 .*研修活动!B3 .*研修活动!M3 .*签到表!B3"'
+expect submit_wrong_workbook_writes_nothing '[ "$(written)" = "$before" ]'
+LANGUAGE=zh_CN run school report submit "$F/2026-04错.xlsx" --month 2026-04 --check
+expect submit_wrong_workbook_problems_in_chinese \
+    '[ $rc = 1 ] && [[ $err == *"研修活动!M3「学时」\"1.3\"："* ]] &&
+     [[ $err =~ 共\ [0-9]+\ 个问题，未写入任何数据 ]] && [ "$(written)" = "$before" ]'
+
 # --- files the server refuses: file, line, column and reason; nothing written -----
 # Every case starts from a good report of 2026-09, a month with no report yet.
 # submit_bad NAME DIR: submits DIR for 2026-09 as the school; records before.
