@@ -184,7 +184,7 @@ for v in ("师德", "学科专业知识", "心理健康", "专题培训", "课�
           "出席", "迟到", "请假", "无故缺席", "内容类别", "学时"):
     assert "<t>%s</t>" % v in ss, v
 sheet2 = z.read("xl/worksheets/sheet2.xml").decode()
-assert sheet2.count("<row ") == 5, sheet2   # the header and the unit's 4 teachers
+assert sheet2.count("<row ") == 5, sheet2   # the header and the 4 teachers of the unit
 for v in ("C001", "张丽", "C002", "王强", "C003", "李华", "C004", "赵敏"):
     assert "<t>%s</t>" % v in ss, v
 assert "<t>J001</t>" not in ss, "a teacher of another unit"
@@ -210,6 +210,29 @@ a = {x[\"ref\"]: x for x in d[\"activities\"]}
 assert a[\"M01\"][\"date\"] == \"2026-05-12\" and a[\"M01\"][\"start\"] == \"08:30\", a
 assert a[\"M02\"][\"end\"] == \"15:30\" and a[\"M02\"][\"category\"] == \"skills\", a
 assert a[\"M01\"][\"form\"] == \"lecture\" and a[\"M01\"][\"level\"] == \"school\", a
+"'
+
+# The CSV template: the three files, headers only, UTF-8 with a BOM; filled and submitted.
+LANGUAGE=en run school report template "$F/tpl-dir"
+expect template_dir_writes_three_csv_files_with_bom_and_chinese_headers \
+    '[ $rc = 0 ] && [[ $out == "wrote $F/tpl-dir/activities.csv, $F/tpl-dir/attendance.csv, $F/tpl-dir/external.csv"* ]] &&
+     [ "$(head -c 3 "$F/tpl-dir/activities.csv" | od -An -tx1 | tr -d " ")" = efbbbf ] &&
+     [ "$(tail -c +4 "$F/tpl-dir/attendance.csv")" = "$(printf "活动编号,教师编号,姓名,签到,学时\r")" ] &&
+     [ "$(tail -c +4 "$F/tpl-dir/external.csv")" = "$(printf "教师编号,日期,名称,内容类别,级别,方式,学时,学分,证书编号\r")" ]'
+LANGUAGE=en run school report template "$F/tpl-dir"
+expect template_dir_never_replaces_a_file \
+    '[ $rc = 1 ] && [[ $err == *"tpl-dir/activities.csv exists already: it is not replaced"* ]] &&
+     [ "$(wc -l <"$F/tpl-dir/activities.csv")" = 1 ]'
+LANGUAGE=en run school report template "$F/tpl-en" --english
+expect template_dir_english_headers \
+    '[ $rc = 0 ] && [ "$(tail -c +4 "$F/tpl-en/activities.csv")" = "$(printf "ref,date,start,end,title,category,form,level,mode,place,host,speaker,hours\r")" ]'
+printf 'D01,2026-06-10,14:00,16:00,心理健康教育专题讲座,心理健康,专题培训,校级,集中,,张丽,,2\r\n' >>"$F/tpl-dir/activities.csv"
+printf 'D01,C001,张丽,出席,\r\nD01,C002,王强,迟到,1.5\r\n' >>"$F/tpl-dir/attendance.csv"
+run school report submit "$F/tpl-dir" --month 2026-06 --format json
+expect template_dir_filled_is_submitted_as_it_is \
+    '[ $rc = 0 ] && json "
+assert d[\"activity_count\"] == 1 and d[\"attendance_count\"] == 2 and d[\"external_count\"] == 0, d
+assert float(d[\"teacher_hours\"]) == 3.5, d
 "'
 
 # A wrong workbook: every problem in one answer, at its sheet, row and column, in the

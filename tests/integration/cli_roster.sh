@@ -151,6 +151,71 @@ assert t[\"T0001\"][\"homeroom\"] is True and t[\"T0001\"][\"backbone\"] is Fals
 assert t[\"T0003\"][\"new_teacher\"] is True and t[\"T0003\"][\"subject\"] == \"英语,音乐\", t
 "'
 
+# --- the roster template: drop-down lists, filled as in Excel, imported as it is ------------
+LANGUAGE=en run school1 roster template --xlsx "$F/名册.xlsx"
+expect roster_template_written \
+    '[ $rc = 0 ] && [ "$out" = "wrote $F/名册.xlsx" ] && [ -s "$F/名册.xlsx" ]'
+expect roster_template_has_headers_and_drop_down_lists \
+    '/usr/bin/python3 - "$F/名册.xlsx" <<"PY"
+import re, sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+wb = z.read("xl/workbook.xml").decode()
+assert re.findall(r"<sheet name=\"([^\"]+)\"", wb) == ["名册", "填写说明", "选项"], wb
+assert re.search(r"<sheet name=\"选项\" sheetId=\"\d+\" state=\"hidden\"", wb), wb
+x = z.read("xl/worksheets/sheet1.xml").decode()
+lists = dict(re.findall(r"<dataValidation type=\"list\"[^>]*sqref=\"([A-Z])2:[A-Z]+\d+\">"
+                        r"<formula1>([^<]*)</formula1>", x))
+assert sorted(lists) == ["F", "G", "H", "I"], lists  # 班主任 骨干教师 新任教师 状态
+assert lists["F"] == lists["G"] == lists["H"] != lists["I"], lists
+ss = z.read("xl/sharedStrings.xml").decode()
+for v in ("学校代码", "教师编号", "姓名", "学科", "教研组", "班主任", "骨干教师", "新任教师", "状态",
+          "是", "否", "在职", "免训", "离职"):
+    assert "<t>%s</t>" % v in ss, v
+PY'
+fill_roster() { # fill_roster OUT [wrong]: the template filled with two teachers by openpyxl
+    /usr/bin/python3 - "$F/名册.xlsx" "$@" <<"PY"
+import sys
+import openpyxl
+wb = openpyxl.load_workbook(sys.argv[1])
+ws = wb["名册"]
+h = [c.value for c in ws[1]]
+rows = [{"学校代码": "1101010001", "教师编号": "T0020", "姓名": "孙悦", "学科": "数学",
+         "教研组": "数学", "班主任": "是", "骨干教师": "否", "新任教师": "是", "状态": "在职"},
+        {"学校代码": "1101010002", "教师编号": "T0021", "姓名": "周平", "学科": "体育",
+         "教研组": "综合", "班主任": "否", "骨干教师": "是", "状态": "免训"}]
+if len(sys.argv) > 3:  # 名册!A3 学校代码 with a letter O for a zero, 名册!F2 班主任 neither 是 nor 否
+    rows[1]["学校代码"] = "11010100O2"
+    rows[0]["班主任"] = "也许"
+for r, row in enumerate(rows, start=2):
+    for k, v in row.items():
+        ws.cell(row=r, column=h.index(k) + 1, value=v)
+wb.save(sys.argv[2])
+PY
+}
+fill_roster "$F/名册-错.xlsx" wrong || die "filling the roster template"
+before=$(teachers_in_db)
+LANGUAGE=en run school1 roster import "$F/名册-错.xlsx"
+expect roster_import_wrong_workbook_every_problem_at_its_cell \
+    '[ $rc = 1 ] && [[ $err == *"名册-错.xlsx 名册!F2 (班主任) \"也许\": "* ]] &&
+     [[ $err == *"名册-错.xlsx 名册!A3 (学校代码) \"11010100O2\": "* ]] &&
+     [[ $err == *"2 problems; nothing was written"* ]] && [ "$(teachers_in_db)" = "$before" ]'
+LANGUAGE=zh_CN run school1 roster import "$F/名册-错.xlsx" --check
+expect roster_import_wrong_workbook_in_chinese \
+    '[ $rc = 1 ] && [[ $err == *"名册-错.xlsx 名册!A3「学校代码」\"11010100O2\"："* ]] &&
+     [[ $err == *"共 2 个问题，未写入任何数据"* ]]'
+fill_roster "$F/名册-填好.xlsx" || die "filling the roster template"
+LANGUAGE=en run school1 roster import "$F/名册-填好.xlsx" --check
+expect roster_import_filled_template_check_writes_nothing \
+    '[ $rc = 0 ] && [ "$out" = "$F/名册-填好.xlsx: checked: no problems; nothing was written" ] &&
+     [ "$(teachers_in_db)" = "$before" ]'
+LANGUAGE=en run school1 roster import "$F/名册-填好.xlsx"
+expect roster_import_filled_template_accepted_as_it_is \
+    '[ $rc = 0 ] && [ "$out" = "$F/名册-填好.xlsx: 2 created, 0 updated, 0 unchanged" ]'
+run school1 roster list --format csv
+expect roster_import_filled_template_reads_flags_and_status \
+    '[ $rc = 0 ] && printf "%s\n" "$out" | grep -qx "T0020,孙悦,1101010001,1101010001,数学,数学,yes,no,yes,active" &&
+     printf "%s\n" "$out" | grep -qx "T0021,周平,1101010002,1101010001,体育,综合,no,yes,no,exempt"'
+
 # A school may not put a teacher at a school of another unit. A blank line comes
 # first, so the bad row (the third) is on line 5 of the file.
 cat >"$F/teachers-other-unit.csv" <<'EOF'
