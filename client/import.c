@@ -81,7 +81,12 @@ int import_add_file(struct import_upload *u, const char *path, const char *encod
     if (fd < 0)
         return cannot_read(path, strerror(errno));
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
+        close(fd);
+        return cannot_read(path, strerror(e));
+    }
+    if (!S_ISREG(st.st_mode)) {
         close(fd);
         return cannot_read(path,
                            S_ISDIR(st.st_mode) ? _("it is a directory") : _("not a regular file"));
