@@ -461,7 +461,7 @@ int cmd_assessment_scores_import(struct cli *cli, int argc, char **argv)
         Yanxiu__V1__Envelope req = YANXIU__V1__ENVELOPE__INIT;
         req.body_case = YANXIU__V1__ENVELOPE__BODY_IMPORT_SCORES;
         req.import_scores = &in;
-        rc = import_send(cli, path, check, &req);
+        rc = import_send(cli, path, check, &u, &req);
     }
     import_upload_free(&u);
     yxc_free(schemes);

@@ -951,11 +951,11 @@ static void outcome_unknown(const struct submit_opts *o)
 
 /* Prints the server's answer to the submission. Returns an exit code. */
 static int submit_answer(struct cli *cli, const struct submit_opts *o,
-                         const Yanxiu__V1__Envelope *resp)
+                         const struct import_upload *u, const Yanxiu__V1__Envelope *resp)
 {
     struct yxc_error err;
     if (resp->body_case == YANXIU__V1__ENVELOPE__BODY_ERROR && resp->error->n_violations > 0)
-        return import_print_problems(resp->error);
+        return import_print_problems(resp->error, u);
     if (!yxc_check(resp, &err))
         return cli_report(cli, &err);
     if (resp->body_case != YANXIU__V1__ENVELOPE__BODY_REPORT_REPLY || !resp->report_reply) {
@@ -1010,7 +1010,7 @@ int cmd_report_submit(struct cli *cli, int argc, char **argv)
     if (rc == CLI_OK)
         rc = cli_call_keyed(cli, &req, "the report", "--idempotency-key", o.key, &resp);
     if (rc == CLI_OK)
-        rc = submit_answer(cli, &o, resp);
+        rc = submit_answer(cli, &o, &u, resp);
     yxc_free(resp);
 done:
     free(summary);

@@ -73,7 +73,7 @@ static int import_file(struct cli *cli, const struct import_opts *o, Yanxiu__V1_
         *files = u.ptrs;
         *n_files = u.n;
         *check = o->check;
-        rc = import_send(cli, o->path, o->check, req);
+        rc = import_send(cli, o->path, o->check, &u, req);
     }
     import_upload_free(&u);
     return rc;

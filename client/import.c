@@ -164,13 +164,16 @@ static const char *clean(const char *s, size_t max, char *buf, size_t cap)
 /* A violation and where it goes in the printed order. */
 struct placed {
     const Yanxiu__V1__FieldViolation *v;
-    size_t group; /* first appearance of its file and sheet; problems of no file first */
+    size_t file;  /* its file's place among those sent; problems of no file first */
+    size_t group; /* first appearance of its file and sheet */
     size_t index;
 };
 
 static int placed_cmp(const void *a, const void *b)
 {
     const struct placed *x = a, *y = b;
+    if (x->file != y->file)
+        return x->file < y->file ? -1 : 1;
     if (x->group != y->group)
         return x->group < y->group ? -1 : 1;
     if (x->v->row != y->v->row)
@@ -242,7 +245,7 @@ static size_t total_of(const Yanxiu__V1__Error *e)
     return e->n_violations;
 }
 
-int import_print_problems(const Yanxiu__V1__Error *e)
+int import_print_problems(const Yanxiu__V1__Error *e, const struct import_upload *u)
 {
     size_t n = e->n_violations;
     struct placed *ps = calloc(n ? n : 1, sizeof(*ps));
@@ -252,7 +255,7 @@ int import_print_problems(const Yanxiu__V1__Error *e)
     } else {
         for (size_t i = 0; i < n; i++) {
             const Yanxiu__V1__FieldViolation *v = e->violations[i];
-            size_t g = 0;
+            size_t g = 0, f = 0;
             if (v->file[0] || v->sheet[0]) {
                 /* the group of the first violation of the same file and sheet */
                 for (g = 0; g < i; g++)
@@ -260,8 +263,12 @@ int import_print_problems(const Yanxiu__V1__Error *e)
                         !strcmp(e->violations[g]->sheet, v->sheet))
                         break;
                 g++;
+                size_t nf = u ? u->n : 0;
+                for (f = 0; f < nf && strcmp(u->files[f].name, v->file) != 0; f++)
+                    ;
+                f++;
             }
-            ps[i] = (struct placed){v, g, i};
+            ps[i] = (struct placed){v, f, g, i};
         }
         qsort(ps, n, sizeof(*ps), placed_cmp);
         for (size_t i = 0; i < n; i++)
@@ -294,7 +301,8 @@ void import_print_checked(const char *what)
            say(buf, sizeof(buf), N_("{what}: checked: no problems; nothing was written"), a, 1));
 }
 
-int import_send(struct cli *cli, const char *what, bool check_only, Yanxiu__V1__Envelope *req)
+int import_send(struct cli *cli, const char *what, bool check_only, const struct import_upload *u,
+                Yanxiu__V1__Envelope *req)
 {
     struct yxc_error err;
     uint64_t id;
@@ -302,7 +310,7 @@ int import_send(struct cli *cli, const char *what, bool check_only, Yanxiu__V1__
     if (!yxc_send(cli->conn, req, &id, &err) || !yxc_await(cli->conn, id, &resp, &err))
         return cli_report(cli, &err);
     if (resp->body_case == YANXIU__V1__ENVELOPE__BODY_ERROR && resp->error->n_violations > 0) {
-        int rc = import_print_problems(resp->error);
+        int rc = import_print_problems(resp->error, u);
         yxc_free(resp);
         return rc;
     }
@@ -320,12 +328,12 @@ int import_send(struct cli *cli, const char *what, bool check_only, Yanxiu__V1__
     if (check_only) {
         import_print_checked(what);
     } else {
-        char c[16], u[16], s[16], buf[600];
-        snprintf(c, sizeof(c), "%" PRIu32, r->created);
-        snprintf(u, sizeof(u), "%" PRIu32, r->updated);
-        snprintf(s, sizeof(s), "%" PRIu32, r->unchanged);
+        char created[16], updated[16], unchanged[16], buf[600];
+        snprintf(created, sizeof(created), "%" PRIu32, r->created);
+        snprintf(updated, sizeof(updated), "%" PRIu32, r->updated);
+        snprintf(unchanged, sizeof(unchanged), "%" PRIu32, r->unchanged);
         const struct msg_arg a[] = {
-            {"what", what}, {"created", c}, {"updated", u}, {"unchanged", s}};
+            {"what", what}, {"created", created}, {"updated", updated}, {"unchanged", unchanged}};
         printf("%s\n", say(buf, sizeof(buf),
                            N_("{what}: {created} created, {updated} updated, {unchanged} "
                               "unchanged"),

@@ -46,13 +46,13 @@ int import_add_file(struct import_upload *u, const char *path, const char *encod
 void import_upload_free(struct import_upload *u);
 
 /*
- * Prints every problem of an Error answer on stderr, grouped by file and
- * sheet, in row order: "FILE SHEET!C5 (HEADER) "VALUE": message" (in the
- * CLI's language), or the path for a problem of no cell; then one line:
- * how many problems (the server's total when it listed fewer), nothing
- * written. Returns CLI_FAILED.
+ * Prints every problem of an Error answer on stderr, grouped by file (in the
+ * order of u's files; u may be NULL) and sheet, in row order: "FILE SHEET!C5
+ * (HEADER) "VALUE": message" (in the CLI's language), or the path for a
+ * problem of no cell, first; then one line: how many problems (the server's
+ * total when it listed fewer), nothing written. Returns CLI_FAILED.
  */
-int import_print_problems(const Yanxiu__V1__Error *e);
+int import_print_problems(const Yanxiu__V1__Error *e, const struct import_upload *u);
 
 /* Prints "WHAT: checked: no problems; nothing was written" (a --check answer). */
 void import_print_checked(const char *what);
@@ -64,7 +64,7 @@ void import_print_checked(const char *what);
  * violations as import_print_problems. Returns an exit code, having said
  * what went wrong.
  */
-int import_send(struct cli *cli, const char *what, bool check_only,
+int import_send(struct cli *cli, const char *what, bool check_only, const struct import_upload *u,
                 Yanxiu__V1__Envelope *req) YX_MUST_CHECK;
 
 /*

@@ -257,69 +257,70 @@ expect submit_wrong_workbook_problems_in_chinese \
     '[ $rc = 1 ] && [[ $err == *"研修活动!M3「学时」\"1.3\"："* ]] &&
      [[ $err =~ 共\ [0-9]+\ 个问题，未写入任何数据 ]] && [ "$(written)" = "$before" ]'
 
-# --- files the server refuses: file, line, column and reason; nothing written -----
-# Every case starts from a good report of 2026-09, a month with no report yet.
-# submit_bad NAME DIR: submits DIR for 2026-09 as the school; records before.
+# --- files the server refuses: file, cell, header, value and reason; nothing written -----
+# Every case starts from a good report of 2026-09, a month with no report yet. A CSV file's
+# cell is its column letter and line, as Excel shows the file.
+# submit_bad NAME DIR: submits DIR for 2026-09 as the school (in English); records before.
 submit_bad() {
     before=$(written)
-    run school report submit "$2" --month 2026-09
+    LANGUAGE=en run school report submit "$2" --month 2026-09
 }
 nothing_written='[ "$(written)" = "$before" ]'
 
 report "$F/title" 2026-09
 sed -i 's/^A02,\(.*\),课例研究：分数的意义,/A02,\1,数学教研组例会,/' "$F/title/activities.csv"
 submit_bad title "$F/title"
-expect submit_non_creditable_title_names_file_line_and_reason \
-    '[ $rc = 1 ] && [[ $err == *"title/activities.csv line 3 (主题): "*例会*"not creditable"* ]]'
+expect submit_non_creditable_title_names_file_cell_and_reason \
+    '[ $rc = 1 ] && [[ $err == *"activities.csv E3 (主题) \"数学教研组例会\": "*例会*"not creditable"* ]]'
 expect submit_non_creditable_title_writes_nothing "$nothing_written"
 
 report "$F/roster" 2026-09
 sed -i 's/^A02,C002,王强,/A02,X999,王强,/' "$F/roster/attendance.csv"
 submit_bad roster "$F/roster"
 expect submit_teacher_not_in_roster_names_attendance_line \
-    '[ $rc = 1 ] && [[ $err == *"roster/attendance.csv line 7 (教师编号): teacher X999 is not in the roster"* ]]'
+    '[ $rc = 1 ] && [[ $err == *"attendance.csv B7 (教师编号) \"X999\": teacher X999 is not in the roster"* ]]'
 expect submit_teacher_not_in_roster_writes_nothing "$nothing_written"
 
 report "$F/name" 2026-09
 sed -i 's/^A01,C002,王强,/A01,C002,王刚,/' "$F/name/attendance.csv"
 submit_bad name "$F/name"
 expect submit_name_mismatch_names_attendance_line_and_both_names \
-    '[ $rc = 1 ] && [[ $err == *"name/attendance.csv line 3 (姓名): "*C002*王强*王刚* ]]'
+    '[ $rc = 1 ] && [[ $err == *"attendance.csv C3 (姓名) \"王刚\": "*C002*王强*王刚* ]]'
 expect submit_name_mismatch_writes_nothing "$nothing_written"
 
 report "$F/ref" 2026-09
 sed -i 's/^A03,C004,/A09,C004,/' "$F/ref/attendance.csv"
 submit_bad ref "$F/ref"
 expect submit_signin_of_unknown_activity_names_attendance_line \
-    '[ $rc = 1 ] && [[ $err == *"ref/attendance.csv line 9 (活动编号): activity A09 is not in activities.csv"* ]]'
+    '[ $rc = 1 ] && [[ $err == *"attendance.csv A9 (活动编号) \"A09\": activity A09 is not in the activities (研修活动)"* ]]'
 expect submit_signin_of_unknown_activity_writes_nothing "$nothing_written"
 
 report "$F/date" 2026-09
 sed -i 's/^A03,2026-09-23,/A03,2026-10-02,/' "$F/date/activities.csv"
 submit_bad date "$F/date"
 expect submit_date_outside_month_names_activities_line \
-    '[ $rc = 1 ] && [[ $err == *"date/activities.csv line 4 (日期): 2026-10-02 is not in the report'\''s month 2026-09"* ]]'
+    '[ $rc = 1 ] && [[ $err == *"activities.csv B4 (日期) \"2026-10-02\": 2026-10-02 is not in the report'\''s month 2026-09"* ]]'
 expect submit_date_outside_month_writes_nothing "$nothing_written"
 
 report "$F/hours" 2026-09
 sed -i 's/^\(A01,.*\),2$/\1,3/' "$F/hours/activities.csv"
 submit_bad hours "$F/hours"
 expect submit_hours_above_duration_names_activities_line \
-    '[ $rc = 1 ] && [[ $err == *"hours/activities.csv line 2 (学时): 3.0 hours is more than the activity lasts (14:30-16:30)"* ]]'
+    '[ $rc = 1 ] && [[ $err == *"activities.csv M2 (学时) \"3\": "*"more than the activity lasts (14:30-16:30)"* ]]'
 expect submit_hours_above_duration_writes_nothing "$nothing_written"
 
 report "$F/signin-hours" 2026-09
 sed -i 's/^A01,C003,李华,迟到,1.5$/A01,C003,李华,迟到,2.5/' "$F/signin-hours/attendance.csv"
 submit_bad signin-hours "$F/signin-hours"
 expect submit_signin_hours_above_activity_names_attendance_line \
-    '[ $rc = 1 ] && [[ $err == *"signin-hours/attendance.csv line 4 (学时): 2.5 hours is more than the activity'\''s 2.0"* ]]'
+    '[ $rc = 1 ] && [[ $err == *"attendance.csv E4 (学时) \"2.5\": 2.5 hours is more than the activity'\''s 2"* ]]'
 expect submit_signin_hours_above_activity_writes_nothing "$nothing_written"
 
 report "$F/external" 2026-09
 printf 'J001,2026-09-21,河南省中小学教师网络研修,学科专业知识,省级,远程,6,,\n' >>"$F/external/external.csv"
 submit_bad external "$F/external"
 expect submit_external_of_another_units_teacher_names_external_line \
-    '[ $rc = 1 ] && [[ $err == *"external/external.csv line 3 (教师编号): teacher J001 belongs to another reporting unit"* ]]'
+    '[ $rc = 1 ] && [[ $err == *"external.csv A3 (教师编号) \"J001\": teacher J001 belongs to another reporting unit"* ]]'
 expect submit_external_of_another_units_teacher_writes_nothing "$nothing_written"
 
 # Several problems of the server's: every one listed, each at its line.
@@ -330,26 +331,49 @@ sed -i -e 's/^A02,C002,王强,/A02,X998,王强,/' -e 's/^A01,C001,张丽,/A01,C0
     "$F/many/attendance.csv"
 printf 'J002,2026-09-05,初中语文线上研修,学科专业知识,县级,远程,4,,\n' >>"$F/many/external.csv"
 submit_bad many "$F/many"
-expect submit_several_problems_all_listed_with_their_lines \
+expect submit_several_problems_all_listed_at_their_cells \
     '[ $rc = 1 ] &&
-     [[ $err == *"many/activities.csv line 3 (主题): "*例会* ]] &&
-     [[ $err == *"many/activities.csv line 4 (日期): 2026-08-31 is not in the report'\''s month"* ]] &&
-     [[ $err == *"many/activities.csv line 2 (学时): 2.5 hours is more than the activity lasts"* ]] &&
-     [[ $err == *"many/attendance.csv line 2 (姓名): "*张丽*张莉* ]] &&
-     [[ $err == *"many/attendance.csv line 7 (教师编号): teacher X998 is not in the roster"* ]] &&
-     [[ $err == *"many/external.csv line 3 (教师编号): teacher J002 belongs to another"* ]]'
+     [[ $err == *"activities.csv E3 (主题) \"全体教师例会\": "*例会* ]] &&
+     [[ $err == *"activities.csv B4 (日期) \"2026-08-31\": 2026-08-31 is not in the report'\''s month"* ]] &&
+     [[ $err == *"activities.csv M2 (学时) \"2.5\": 2.5 hours is more than the activity lasts"* ]] &&
+     [[ $err == *"attendance.csv C2 (姓名) \"张莉\": "*张丽*张莉* ]] &&
+     [[ $err == *"attendance.csv B7 (教师编号) \"X998\": teacher X998 is not in the roster"* ]] &&
+     [[ $err == *"external.csv A3 (教师编号) \"J002\": teacher J002 belongs to another"* ]] &&
+     [[ $err == *"6 problems; nothing was written"* ]]'
 expect submit_several_problems_writes_nothing "$nothing_written"
+expect submit_several_problems_grouped_by_file_in_row_order \
+    'printf "%s\n" "$err" | grep -o "^[a-z]*\.csv [A-Z]*[0-9]*" | tr "\n" " " |
+     grep -qx "activities.csv M2 activities.csv E3 activities.csv B4 attendance.csv C2 attendance.csv B7 external.csv A3 "'
 
-# Several problems yanxiu sees itself: all listed, nothing sent.
+# Problems of the files' format and of the records, in one answer (yanxiu once found the
+# first kind itself and sent nothing): all listed, nothing written.
 report "$F/local" 2026-09
 sed -i -e 's/^A03,C004,/A07,C004,/' -e 's/^A02,C003,李华,缺席,$/A02,C003,李华,缺席,两小时/' \
     "$F/local/attendance.csv"
 submit_bad local "$F/local"
-expect submit_local_problems_all_listed_nothing_sent \
-    '[ $rc = 1 ] && [[ $err == *"local/attendance.csv line 9 (活动编号): activity A07 is not in activities.csv"* ]] &&
-     [[ $err == *"local/attendance.csv line 8 (学时): "*"not a number"* ]] &&
-     [[ $err == *"2 problems; nothing was sent"* ]]'
-expect submit_local_problems_writes_nothing "$nothing_written"
+expect submit_format_and_record_problems_all_listed_in_one_answer \
+    '[ $rc = 1 ] && [[ $err == *"attendance.csv A9 (活动编号) \"A07\": activity A07 is not in the activities"* ]] &&
+     [[ $err == *"attendance.csv E8 (学时) \"两小时\": "*"not a number"* ]] &&
+     [[ $err == *"2 problems; nothing was written"* ]]'
+expect submit_format_and_record_problems_writes_nothing "$nothing_written"
+# The same files one by one, and a file the server cannot read: named, nothing written.
+LANGUAGE=en run school report submit "$F/local/activities.csv" "$F/local/attendance.csv" --month 2026-09
+expect submit_csv_files_one_by_one_read_as_the_directory \
+    '[ $rc = 1 ] && [[ $err == *"attendance.csv A9 (活动编号) \"A07\": "* ]] && [[ $err == *"2 problems; nothing was written"* ]] &&
+     [ "$(written)" = "$before" ]'
+printf '编号,日期,开始\r\nA01,2026-09-09\r\n' >"$F/local/activities.csv"
+submit_bad local "$F/local"
+expect submit_missing_columns_named_with_the_sheets_columns \
+    '[ $rc = 1 ] && [[ $err == *"activities.csv"*"结束"* ]] && [[ $err == *"nothing was written"* ]] &&
+     [ "$(written)" = "$before" ]'
+printf 'PK\003\004 not really a zip' >"$F/broken.xlsx"
+LANGUAGE=en run school report submit "$F/broken.xlsx" --month 2026-09
+expect submit_unreadable_workbook_named_nothing_written \
+    '[ $rc = 1 ] && [[ $err == *"broken.xlsx"* ]] && [[ $err == *"nothing was written"* ]] && [ "$(written)" = "$before" ]'
+run school report submit "$F/no-such-dir" --month 2026-09
+expect submit_missing_file_said_before_sending \
+    '[ $rc = 1 ] && [[ $err == *no-such-dir* ]] && [ "$(written)" = "$before" ]'
+
 
 run school report list --month 2026-09 --format json
 expect refused_submissions_left_no_report \

@@ -256,6 +256,14 @@ expect roster_import_bad_boolean_names_file_line_column_and_sends_nothing \
     '[ $rc = 1 ] && [[ $err == *"teachers-bad-flags.csv line 3 (班主任): \"maybe\" is neither yes nor no"* ]] &&
      [[ $err == *"teachers-bad-flags.csv line 3 (新任教师): \"x\" is neither yes nor no"* ]] &&
      [[ $err == *"2 problems; nothing was sent"* ]] && ! [[ $err == *"logged in"* ]]'
+# A file above the server's upload limit (16 MB) is refused before anything is sent: the
+# account has no session, which a sent request would have needed.
+{ printf '教师编号,姓名,学校代码\n'; head -c $((17 * 1024 * 1024)) /dev/zero | tr '\0' 'x'; } >"$F/teachers-huge.csv"
+LANGUAGE=en run nobody roster import "$F/teachers-huge.csv" --server "$YX_SERVER"
+expect roster_import_file_above_upload_limit_refused_before_sending \
+    '[ $rc = 1 ] && [[ $err == *"teachers-huge.csv is 17.0 MB, above the 16.0 MB the server takes in one upload: nothing was sent"* ]] &&
+     ! [[ $err == *"logged in"* ]]'
+rm -f "$F/teachers-huge.csv"
 before=$(teachers_in_db)
 run school1 roster import "$F/teachers-bad-flags.csv"
 expect roster_import_bad_boolean_writes_nothing \
