@@ -379,6 +379,25 @@ run school report list --month 2026-09 --format json
 expect refused_submissions_left_no_report \
     '[ $rc = 0 ] && json "assert d == [], d"'
 
+# --- historical import (历史导入): a past month with its true submission time ---------------
+report "$F/mar" 2026-03
+before=$(written)
+run school report submit "$F/mar" --month 2026-03 --submitted-at "2026-04-03 10:00"
+expect submit_historical_import_school_is_permission_denied \
+    '[ $rc = 1 ] && [[ $err == *PERMISSION_DENIED* ]] && [ "$(written)" = "$before" ]'
+run dist report submit "$F/mar" --month 2026-03 --unit $CENTRAL --submitted-at "2026-04-08 16:30" --format json
+expect submit_historical_import_keeps_the_true_time_and_is_marked \
+    '[ $rc = 0 ] && json "
+assert d[\"imported\"] is True and d[\"version\"] == 1, d
+assert d[\"submitted_at\"].startswith(\"2026-04-08T16:30\") and d[\"submitted_at\"].endswith(\"+08:00\"), d
+assert d[\"on_time\"] is False, d   # the deadline was 2026-04-05 23:59
+"'
+report "$F/feb" 2026-02
+LANGUAGE=en run dist report submit "$F/feb" --month 2026-02 --unit $CENTRAL --submitted-at "2026-03-04 09:00"
+expect submit_historical_import_on_time_table_says_imported \
+    '[ $rc = 0 ] && [[ $out == *"on time:     yes"* ]] && [[ $out == *"submitted:   2026-03-04 09:00"* ]] &&
+     [[ $out == *"imported:    yes, a historical import (历史导入)"* ]]'
+
 # --- an empty month ----------------------------------------------------------------
 before=$(written)
 run school report submit --month 2026-08 --empty --reason 暑假 --format json
