@@ -509,7 +509,7 @@ expect list_json_parses_with_the_columns \
     '[ $rc = 0 ] && json "
 keys = [\"unit_code\", \"month\", \"version\", \"status\", \"on_time\", \"activity_count\",
         \"attendance_count\", \"teacher_hours\", \"flags\"]
-assert len(d) == 4 and all(k in r for r in d for k in keys), d
+assert len(d) == 8 and all(k in r for r in d for k in keys), d
 r = {(x[\"unit_code\"], x[\"month\"]): x for x in d}
 assert r[(\"$CENTRAL\", \"2026-10\")][\"version\"] == 3, r
 assert r[(\"$CENTRAL\", \"2026-09\")][\"status\"] == \"returned\", r
@@ -520,7 +520,7 @@ assert isinstance(r[(\"$CENTRAL\", \"2026-10\")][\"flags\"], list), r
 "'
 run school report list --format csv
 expect list_csv_school_sees_its_own_unit_only \
-    '[ $rc = 0 ] && [ "$(printf "%s\n" "$out" | sed 1d | grep -c .)" = 3 ] && ! [[ $out == *$JUNIOR* ]]'
+    '[ $rc = 0 ] && [ "$(printf "%s\n" "$out" | sed 1d | grep -c .)" = 7 ] && ! [[ $out == *$JUNIOR* ]]'
 
 # --- report list in every format: CSV and JSON agree, and a real workbook -------------------
 run dist report list --format json
@@ -531,7 +531,7 @@ expect list_csv_and_json_agree_on_every_column \
 import csv, json, os, sys
 rows = list(csv.DictReader(sys.stdin))
 d = json.loads(os.environ[\"LIST_JSON\"])
-assert len(rows) == len(d) == 4, (rows, d)
+assert len(rows) == len(d) == 8, (rows, d)
 for c, j in zip(rows, d):
     for k, v in c.items():
         w = j[k]
@@ -540,12 +540,12 @@ for c, j in zip(rows, d):
 "'
 run dist report list -o "$F/reports.xlsx"
 expect list_to_xlsx_writes_a_workbook \
-    '[ $rc = 0 ] && [ "$out" = "wrote $F/reports.xlsx: 4 reports" ] && python3 -c "
+    '[ $rc = 0 ] && [ "$out" = "wrote $F/reports.xlsx: 8 reports" ] && python3 -c "
 import sys, zipfile
 z = zipfile.ZipFile(sys.argv[1])
 assert \"月报\" in z.read(\"xl/workbook.xml\").decode(), z.namelist()
 sheet = z.read(\"xl/worksheets/sheet1.xml\").decode()
-for s in (\"上报单位\", \"教师学时\", \"$CENTRAL\", \"$JUNIOR\", \"voided\", \"<autoFilter ref=\\\"A1:K5\\\"/>\"):
+for s in (\"上报单位\", \"教师学时\", \"$CENTRAL\", \"$JUNIOR\", \"voided\", \"<autoFilter ref=\\\"A1:K9\\\"/>\"):
     assert s in sheet, s
 " "$F/reports.xlsx"'
 run dist report list --format xlsx -o "$F/reports.xlsx"
