@@ -227,7 +227,10 @@ static void print_problem(const Yanxiu__V1__FieldViolation *v)
     snprintf(all, sizeof(all), "%s%s%s", where, head, val);
     const struct msg_arg a[] = {{"where", all},
                                 {"message", clean(v->message, 600, msg, sizeof(msg))}};
-    fprintf(stderr, "%s\n", say(line, sizeof(line), N_("{where}: {message}"), a, 2));
+    if (!all[0]) /* a problem of the whole request */
+        fprintf(stderr, "%s\n", msg);
+    else
+        fprintf(stderr, "%s\n", say(line, sizeof(line), N_("{where}: {message}"), a, 2));
 }
 
 /* The total the server counted when it listed fewer: an argument "total" of the error. */
