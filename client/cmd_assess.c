@@ -534,24 +534,24 @@ static bool parse_score_path(const char *path, const struct wide_scores *w, size
 }
 
 /*
- * The server names the other score of a pair by its index ("listed twice
- * (also row 4)"): say the line of the file instead. Writes the reason,
+ * The server names the other score of a pair by its row in the request
+ * ("given twice (first on row 4)", 1-based): say the line of the file instead. Writes the reason,
  * rewritten or not, to buf.
  */
 static const char *score_rows_to_lines(const struct import_file *f, const struct wide_scores *w,
                                        const char *reason, char *buf, size_t cap)
 {
-    static const char marker[] = "(also row ";
+    static const char marker[] = "(first on row ";
     const char *at = strstr(reason, marker);
     if (!at || !isdigit((unsigned char)at[sizeof(marker) - 1]))
         return reason;
     char *end;
     errno = 0;
-    unsigned long long j = strtoull(at + sizeof(marker) - 1, &end, 10);
-    if (errno || *end != ')' || j >= w->n)
+    unsigned long long j = strtoull(at + sizeof(marker) - 1, &end, 10); /* 1-based */
+    if (errno || *end != ')' || j < 1 || j > w->n)
         return reason;
-    snprintf(buf, cap, "%.*s(also line %d%s", (int)(at - reason), reason,
-             csvin_line(f->t, w->cells[j].row), end);
+    snprintf(buf, cap, "%.*s(first on line %d%s", (int)(at - reason), reason,
+             csvin_line(f->t, w->cells[j - 1].row), end);
     return buf;
 }
 

@@ -544,6 +544,7 @@ static bool build_activities(struct submission *s)
         else if (f->t)
             problem(s, "%s line %d (%s): activity %s is not in activities.csv", a->path, line,
                     csvin_header(a->t, ATT_REF), ref);
+        x->activity_ref = (char *)ref;
         x->teacher_code = (char *)csvin_get(a->t, r, ATT_TEACHER);
         x->name = (char *)csvin_get(a->t, r, ATT_NAME);
         x->status = (char *)csvin_get(a->t, r, ATT_STATUS);
@@ -569,10 +570,6 @@ static bool build_activities(struct submission *s)
         size_t pos = next[owner[r]]++;
         s->att_grouped[pos] = &s->atts[r];
         s->att_row[pos] = r;
-    }
-    for (size_t i = 0; i < n; i++) {
-        s->acts[i].attendance = s->att_grouped + s->att_first[i];
-        s->acts[i].n_attendance = s->att_first[i + 1] - s->att_first[i];
     }
     free(next);
     free(owner);
@@ -693,7 +690,7 @@ struct row_map {
 
 /*
  * Prints "FILE line N (COLUMN): reason" for element k of m. The server names
- * other elements by index ("listed twice (also row 4)"): that becomes "line N"
+ * other elements by their row ("given twice (first on row 4)"): that becomes "line N"
  * of the file too.
  */
 static void print_at_row(const struct row_map *m, size_t k, const char *field, const char *reason)
@@ -713,13 +710,13 @@ static void print_at_row(const struct row_map *m, size_t k, const char *field, c
     }
     fputs(": ", stderr);
 
-    static const char marker[] = "(also row ";
+    static const char marker[] = "(first on row ";
     const char *at = strstr(reason, marker), *digits = at ? at + sizeof(marker) - 1 : NULL;
     char *end = NULL;
     unsigned long long other = 0;
     if (digits && *digits >= '0' && *digits <= '9') {
         errno = 0;
-        other = strtoull(digits, &end, 10);
+        other = strtoull(digits, &end, 10) - 1; /* the server's rows are 1-based */
         if (errno || *end != ')' || other >= m->n)
             end = NULL;
     }
@@ -729,7 +726,7 @@ static void print_at_row(const struct row_map *m, size_t k, const char *field, c
         char head[1024];
         snprintf(head, sizeof(head), "%.*s", (int)(at - reason), reason);
         put_text(head, stderr);
-        fprintf(stderr, "(also line %d", csvin_line(f->t, m->rows ? m->rows[other] : other));
+        fprintf(stderr, "(first on line %d", csvin_line(f->t, m->rows ? m->rows[other] : other));
         put_text(end, stderr);
     }
     fputc('\n', stderr);
@@ -760,23 +757,27 @@ struct located {
 
 /*
  * Finds the line of the file a violation's path names ("activities[3].title",
- * "activities[3].attendance[17].status", "external[2].hours").
+ * "attendance[17].status", "external[2].hours").
  */
 static void locate(const struct submission *s, const Yanxiu__V1__FieldViolation *v, size_t index,
                    struct located *l)
 {
-    const char *p = v->path, *q, *field;
+    const char *p = v->path, *field;
     size_t i, j;
     *l = (struct located){.v = v, .index = index};
     if (s->dir && s->act.t && take_index(&p, "activities", &i) && i < csvin_rows(s->act.t)) {
-        if (p[0] == '.' && (q = p + 1, take_index(&q, "attendance", &j))) {
-            struct row_map m = {&s->att, s->att_row + s->att_first[i], s->acts[i].n_attendance};
-            if (j < m.n && row_field(q, &field))
-                *l = (struct located){v, m, j, field, 3, csvin_line(s->att.t, m.rows[j]), index};
-        } else if (row_field(p, &field)) {
+        if (row_field(p, &field)) {
             struct row_map m = {&s->act, NULL, csvin_rows(s->act.t)};
             *l = (struct located){v, m, i, field, 2, csvin_line(s->act.t, i), index};
         }
+        return;
+    }
+    p = v->path;
+    /* attendance[j]: the j-th sign-in row sent, att_grouped's order (att_row maps it back) */
+    if (s->dir && s->att.t && s->act.t && take_index(&p, "attendance", &j) &&
+        j < s->att_first[csvin_rows(s->act.t)] && row_field(p, &field)) {
+        struct row_map m = {&s->att, s->att_row, s->att_first[csvin_rows(s->act.t)]};
+        *l = (struct located){v, m, j, field, 3, csvin_line(s->att.t, m.rows[j]), index};
         return;
     }
     p = v->path;
@@ -1466,6 +1467,8 @@ int cmd_report_submit(struct cli *cli, int argc, char **argv)
     if (o.dir) {
         in.activities = s.act_ptrs;
         in.n_activities = csvin_rows(s.act.t);
+        in.attendance = s.att_grouped;
+        in.n_attendance = s.att_first[in.n_activities];
         in.external = s.ext_ptrs;
         in.n_external = s.ext.t ? csvin_rows(s.ext.t) : 0;
     }

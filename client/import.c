@@ -265,25 +265,25 @@ size_t import_present_fields(const struct import_file *f, char **fields)
 }
 
 /*
- * The server names other rows by index ("listed twice (also row 4)"): say
+ * The server names other rows by their 1-based row ("given twice (first on row 4)"): say
  * "line N" of the file instead. Writes the reason, rewritten or not, to buf.
  */
 static const char *rows_to_lines(const struct import_file *f, const char *reason, char *buf,
                                  size_t cap)
 {
-    static const char marker[] = "(also row ";
+    static const char marker[] = "(first on row ";
     const char *at = strstr(reason, marker);
     size_t row;
     char *end;
     if (!at || !isdigit((unsigned char)at[sizeof(marker) - 1]))
         return reason;
     errno = 0;
-    unsigned long long v = strtoull(at + sizeof(marker) - 1, &end, 10);
-    row = (size_t)v;
-    if (errno || *end != ')' || v >= csvin_rows(f->t))
+    unsigned long long v = strtoull(at + sizeof(marker) - 1, &end, 10); /* 1-based */
+    row = (size_t)v - 1;
+    if (errno || *end != ')' || v < 1 || v > csvin_rows(f->t))
         return reason;
-    snprintf(buf, cap, "%.*s(also line %d%s", (int)(at - reason), reason, csvin_line(f->t, row),
-             end);
+    snprintf(buf, cap, "%.*s(first on line %d%s", (int)(at - reason), reason,
+             csvin_line(f->t, row), end);
     return buf;
 }
 

@@ -101,8 +101,8 @@ EOF
 before=$(schools_in_db)
 run dist1 units import "$F/bad-units.csv"
 expect units_import_bad_file_names_line_and_column_of_each_problem \
-    '[ $rc = 1 ] && [[ $err == *"bad-units.csv line 4 (kind): "*kind* ]] &&
-     [[ $err == *"bad-units.csv line 3 (central_code): "*central* ]]'
+    '[ $rc = 1 ] && [[ $err == *"bad-units.csv line 4 (kind): "*"\"大学\""* ]] &&
+     [[ $err == *"bad-units.csv line 3 (central_code): 所属中心校"*required* ]]'
 run dist1 units list --format csv
 expect units_import_bad_file_writes_nothing \
     '[ $rc = 0 ] && [ "$(csv_rows)" = 7 ] && ! [[ $out == *1101010011* ]] && [ "$(schools_in_db)" = "$before" ]'
