@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lang.h"
 #include "cli.h"
 #include "import.h"
+#include "lang.h"
 #include "view.h"
 #include "yxc.h"
 
@@ -51,43 +51,43 @@ static void short_number(double v, char *buf, size_t cap)
 
 const char cmd_assessment_scheme_set_usage[] =
     N_("usage: yanxiu assessment scheme set FILE [--district CODE]\n"
-    "\n"
-    "Stores the assessment scheme (考核方案) in FILE, a UTF-8 INI file (a BOM is\n"
-    "dropped; at most 64 KiB), under its name: a new scheme, or the new items and\n"
-    "grades of the scheme of that name. District accounts only. The server checks\n"
-    "every line first; if any is wrong nothing is stored and each problem is printed\n"
-    "as FILE line N: reason (exit status 1). A scheme that has scores keeps its\n"
-    "target and every item that has scores, and an item's maximum cannot drop below\n"
-    "a score already entered.\n"
-    "\n"
-    "The file (# and ; start comments; section names in English or Chinese):\n"
-    "  [scheme]            (or [方案])\n"
-    "  name = NAME         名称: how scores import and results name the scheme\n"
-    "  target = teacher    对象: teacher (教师) or unit (单位)\n"
-    "  title = TEXT        标题 (optional)\n"
-    "  [items]             (or [项目]) one line per item: item = maximum points,\n"
-    "                      from 0.1 to 1000, one decimal at most; 1 to 50 items\n"
-    "  [grades]            (or [等级]) one line per grade: grade = lowest score.\n"
-    "                      A grade holds the scores from its lowest score up to, but\n"
-    "                      not including, the next higher grade's ([60, 90) for 合格\n"
-    "                      below): one grade must start at 0; 1 to 10 grades\n"
-    "\n"
-    "Example (seed 002 §七, 教师考核: 满分100分, 60分以上为合格):\n"
-    "  [scheme]\n"
-    "  name = 2026教师培训考核\n"
-    "  target = teacher\n"
-    "  [items]\n"
-    "  培训心得体会 = 10\n"
-    "  质量检测 = 30\n"
-    "  暑期研修证书 = 10\n"
-    "  云教研反思 = 10\n"
-    "  推门听课材料 = 40\n"
-    "  [grades]\n"
-    "  优秀 = 90\n"
-    "  合格 = 60\n"
-    "  不合格 = 0\n"
-    "\n"
-    "  --district CODE  the district (6 digits); an admin must give it\n");
+       "\n"
+       "Stores the assessment scheme (考核方案) in FILE, a UTF-8 INI file (a BOM is\n"
+       "dropped; at most 64 KiB), under its name: a new scheme, or the new items and\n"
+       "grades of the scheme of that name. District accounts only. The server checks\n"
+       "every line first; if any is wrong nothing is stored and each problem is printed\n"
+       "as FILE line N: reason (exit status 1). A scheme that has scores keeps its\n"
+       "target and every item that has scores, and an item's maximum cannot drop below\n"
+       "a score already entered.\n"
+       "\n"
+       "The file (# and ; start comments; section names in English or Chinese):\n"
+       "  [scheme]            (or [方案])\n"
+       "  name = NAME         名称: how scores import and results name the scheme\n"
+       "  target = teacher    对象: teacher (教师) or unit (单位)\n"
+       "  title = TEXT        标题 (optional)\n"
+       "  [items]             (or [项目]) one line per item: item = maximum points,\n"
+       "                      from 0.1 to 1000, one decimal at most; 1 to 50 items\n"
+       "  [grades]            (or [等级]) one line per grade: grade = lowest score.\n"
+       "                      A grade holds the scores from its lowest score up to, but\n"
+       "                      not including, the next higher grade's ([60, 90) for 合格\n"
+       "                      below): one grade must start at 0; 1 to 10 grades\n"
+       "\n"
+       "Example (seed 002 §七, 教师考核: 满分100分, 60分以上为合格):\n"
+       "  [scheme]\n"
+       "  name = 2026教师培训考核\n"
+       "  target = teacher\n"
+       "  [items]\n"
+       "  培训心得体会 = 10\n"
+       "  质量检测 = 30\n"
+       "  暑期研修证书 = 10\n"
+       "  云教研反思 = 10\n"
+       "  推门听课材料 = 40\n"
+       "  [grades]\n"
+       "  优秀 = 90\n"
+       "  合格 = 60\n"
+       "  不合格 = 0\n"
+       "\n"
+       "  --district CODE  the district (6 digits); an admin must give it\n");
 
 /* Prints the schemes of a SchemeList one per line: "NAME (teacher): 5 items, 100 points,
    grades 优秀 ≥ 90, 合格 ≥ 60, 不合格 ≥ 0". */
@@ -125,11 +125,11 @@ int cmd_assessment_scheme_set(struct cli *cli, int argc, char **argv)
 {
     struct view_common c;
     const char *path =
-        scheme_operand(cli, argc, argv, &c, "FILE (the scheme file to store)", "FILE");
+        scheme_operand(cli, argc, argv, &c, N_("FILE (the scheme file to store)"), N_("FILE"));
     if (!path)
         return CLI_USAGE;
     char *text;
-    int rc = view_read_text_session(cli, c.district, path, MAX_SCHEME_BYTES, "scheme", &text);
+    int rc = view_read_text_session(cli, c.district, path, MAX_SCHEME_BYTES, N_("scheme"), &text);
     if (rc != CLI_OK)
         return rc;
     Yanxiu__V1__SetSchemeRequest in = YANXIU__V1__SET_SCHEME_REQUEST__INIT;
@@ -159,21 +159,21 @@ int cmd_assessment_scheme_set(struct cli *cli, int argc, char **argv)
 
 const char cmd_assessment_scheme_list_usage[] =
     N_("usage: yanxiu assessment scheme list [--district CODE] [--format FORMAT] [-o FILE]\n"
-    "         [--force] [--bom]\n"
-    "\n"
-    "Lists the district's assessment schemes (考核方案): name, target (teacher 教师 or\n"
-    "unit 单位), title, items, total points, grades (each from its lowest score), when\n"
-    "and by whom it was last stored. Any account of the district.\n"
-    "\n{output_options}");
+       "         [--force] [--bom]\n"
+       "\n"
+       "Lists the district's assessment schemes (考核方案): name, target (teacher 教师 or\n"
+       "unit 单位), title, items, total points, grades (each from its lowest score), when\n"
+       "and by whom it was last stored. Any account of the district.\n"
+       "\n{output_options}");
 
 const char cmd_assessment_scheme_show_usage[] =
     N_("usage: yanxiu assessment scheme show NAME [--district CODE]\n"
-    "\n"
-    "Prints scheme NAME as the INI file it was stored from (comments kept), ready to\n"
-    "edit and store again with yanxiu assessment scheme set. Any account of the\n"
-    "district.\n"
-    "\n"
-    "  --district CODE  the district (6 digits); an admin must give it\n");
+       "\n"
+       "Prints scheme NAME as the INI file it was stored from (comments kept), ready to\n"
+       "edit and store again with yanxiu assessment scheme set. Any account of the\n"
+       "district.\n"
+       "\n"
+       "  --district CODE  the district (6 digits); an admin must give it\n");
 
 /* Asks for the schemes (all, or `name`). Returns an exit code; *resp on CLI_OK. */
 static int list_schemes(struct cli *cli, const char *district, const char *name,
@@ -252,10 +252,10 @@ int cmd_assessment_scheme_list(struct cli *cli, int argc, char **argv)
     } else {
         rc = view_output(&c, &v, NULL);
         if (rc == CLI_OK) {
-            view_say_wrote(&c, v.nrows, N_("scheme"), N_("schemes"));
+            view_say_wrote(&c, v.nrows, N_("assessment scheme"), N_("assessment schemes"));
             if (v.nrows == 0 && c.format == OUT_TABLE)
                 fprintf(stderr, _("yanxiu: no assessment scheme yet (the district stores one "
-                                "with yanxiu assessment scheme set FILE)\n"));
+                                  "with yanxiu assessment scheme set FILE)\n"));
         }
     }
     for (size_t i = 0; strs && i < nstr; i++)
@@ -269,7 +269,8 @@ int cmd_assessment_scheme_list(struct cli *cli, int argc, char **argv)
 int cmd_assessment_scheme_show(struct cli *cli, int argc, char **argv)
 {
     struct view_common c;
-    const char *name = scheme_operand(cli, argc, argv, &c, "NAME (the scheme to show)", "NAME");
+    const char *name =
+        scheme_operand(cli, argc, argv, &c, N_("NAME (the scheme to show)"), N_("NAME"));
     if (!name)
         return CLI_USAGE;
     Yanxiu__V1__Envelope *resp;
@@ -379,12 +380,12 @@ static int pick_scheme(struct cli *cli, const char *district, const char *name,
         return CLI_OK;
     }
     if (name[0]) {
-        fprintf(stderr, _("yanxiu: the server at %s answered with %zu schemes named %s\n"), cli->peer,
-                list->n_schemes, name);
+        fprintf(stderr, _("yanxiu: the server at %s answered with %zu schemes named %s\n"),
+                cli->peer, list->n_schemes, name);
         rc = CLI_FAILED;
     } else if (list->n_schemes == 0) {
         fprintf(stderr, _("yanxiu: the district has no assessment scheme yet (the district stores "
-                        "one with yanxiu assessment scheme set FILE)\n"));
+                          "one with yanxiu assessment scheme set FILE)\n"));
         rc = CLI_FAILED;
     } else {
         struct name_list names = {.len = 0};
@@ -392,7 +393,7 @@ static int pick_scheme(struct cli *cli, const char *district, const char *name,
             name_list_add(&names, list->schemes[i]->name);
         rc = cli_usage_error(cli,
                              _("the district has %zu assessment schemes (%s): name one with "
-                             "--scheme NAME"),
+                               "--scheme NAME"),
                              list->n_schemes, names.buf);
     }
     yxc_free(*resp);
@@ -472,39 +473,38 @@ int cmd_assessment_scores_import(struct cli *cli, int argc, char **argv)
 
 const char cmd_assessment_results_usage[] =
     N_("usage: yanxiu assessment results --year YYYY [--scheme NAME] [--unit CODE]\n"
-    "         [--approved-only] [--as-of DATE] [--district CODE] [--format FORMAT]\n"
-    "         [-o FILE] [--force] [--bom]\n"
-    "\n"
-    "The annual assessment (年度考核) of year YYYY under scheme NAME (default: the\n"
-    "district's only scheme). For a teacher scheme, one row per teacher of the\n"
-    "district (but those who left): the items scored, the score (the sum of the\n"
-    "points), the grade the scheme gives it (grades are half-open ranges: a score\n"
-    "of exactly 60 is 合格 when 合格 starts at 60), whether the year's hours rules\n"
-    "(hours_ok: 年度学时, 校本学时, and 学分 when the policy has credits) and the\n"
-    "absence rule (absences_ok: fewer unexcused absences than the policy's limit)\n"
-    "hold, and the final grade: the grade, lowered to 不合格 when either fails.\n"
-    "Consequences (seed 004 第十三条): no_promotion (不得晋职) when the hours fail;\n"
-    "no_excellence (不得评优, 不评为优秀) when the hours or the absences fail. An\n"
-    "exempt teacher (免训) is not judged on hours. A teacher without any score has\n"
-    "no grade, and a final grade only when a rule fails (不合格). The hours are\n"
-    "judged as the compliance views judge them (yanxiu compliance teachers). For a\n"
-    "unit scheme, one row per reporting unit with its score and grade. A school\n"
-    "account sees its own unit.\n"
-    "\n"
-    "  --year YYYY      the year\n"
-    "  --scheme NAME    the scheme (yanxiu assessment scheme list)\n"
-    "  --unit CODE      one reporting unit (10-digit code)\n"
-    "  --approved-only  count the hours of approved reports only (official results)\n"
-    "  --as-of DATE     judge as on DATE (YYYY-MM-DD); default: today\n{output_options}"
-    "\n"
-    "Columns (CSV and JSON names; Excel has the Chinese): subject_code (教师编号 or\n"
-    "单位代码), name, unit_code, items_scored, score, grade, hours_ok, absences_ok,\n"
-    "final_grade, consequences, status (the year's compliance status), reasons (the\n"
-    "rules not met: rule had/needed).\n");
+       "         [--approved-only] [--as-of DATE] [--district CODE] [--format FORMAT]\n"
+       "         [-o FILE] [--force] [--bom]\n"
+       "\n"
+       "The annual assessment (年度考核) of year YYYY under scheme NAME (default: the\n"
+       "district's only scheme). For a teacher scheme, one row per teacher of the\n"
+       "district (but those who left): the items scored, the score (the sum of the\n"
+       "points), the grade the scheme gives it (grades are half-open ranges: a score\n"
+       "of exactly 60 is 合格 when 合格 starts at 60), whether the year's hours rules\n"
+       "(hours_ok: 年度学时, 校本学时, and 学分 when the policy has credits) and the\n"
+       "absence rule (absences_ok: fewer unexcused absences than the policy's limit)\n"
+       "hold, and the final grade: the grade, lowered to 不合格 when either fails.\n"
+       "Consequences (seed 004 第十三条): no_promotion (不得晋职) when the hours fail;\n"
+       "no_excellence (不得评优, 不评为优秀) when the hours or the absences fail. An\n"
+       "exempt teacher (免训) is not judged on hours. A teacher without any score has\n"
+       "no grade, and a final grade only when a rule fails (不合格). The hours are\n"
+       "judged as the compliance views judge them (yanxiu compliance teachers). For a\n"
+       "unit scheme, one row per reporting unit with its score and grade. A school\n"
+       "account sees its own unit.\n"
+       "\n"
+       "  --year YYYY      the year\n"
+       "  --scheme NAME    the scheme (yanxiu assessment scheme list)\n"
+       "  --unit CODE      one reporting unit (10-digit code)\n"
+       "  --approved-only  count the hours of approved reports only (official results)\n"
+       "  --as-of DATE     judge as on DATE (YYYY-MM-DD); default: today\n{output_options}"
+       "\n"
+       "Columns (CSV and JSON names; Excel has the Chinese): subject_code (教师编号 or\n"
+       "单位代码), name, unit_code, items_scored, score, grade, hours_ok, absences_ok,\n"
+       "final_grade, consequences, status (the year's compliance status), reasons (the\n"
+       "rules not met: rule had/needed).\n");
 
-static const struct {
-    const char *code, *zh;
-} consequence_names[] = {{"no_promotion", "不得晋职"}, {"no_excellence", "不得评优"}};
+/* The consequences' codes, shown in the CLI's language in table and Excel (不得晋职, 不得评优). */
+static const char *const consequence_codes[] = {N_("no_promotion"), N_("no_excellence")};
 
 int cmd_assessment_results(struct cli *cli, int argc, char **argv)
 {
@@ -586,7 +586,7 @@ int cmd_assessment_results(struct cli *cli, int argc, char **argv)
                           0,
                           false};
     /* consequences in Chinese for Excel and the table; codes in CSV and JSON */
-    bool zh = c.format == OUT_TABLE || c.format == OUT_XLSX;
+    bool for_people = c.format == OUT_TABLE || c.format == OUT_XLSX;
     char **cons = calloc(res->n_results * 2 + 1, sizeof(*cons));
     if (!cons) {
         fprintf(stderr, _("yanxiu: out of memory\n"));
@@ -606,9 +606,9 @@ int cmd_assessment_results(struct cli *cli, int argc, char **argv)
         size_t nc = 0;
         for (size_t j = 0; j < r->n_consequences && nc < 2; j++) {
             const char *s = r->consequences[j];
-            for (size_t k = 0; zh && k < 2; k++)
-                if (strcmp(s, consequence_names[k].code) == 0)
-                    s = consequence_names[k].zh;
+            for (size_t k = 0; for_people && k < 2; k++)
+                if (strcmp(s, consequence_codes[k]) == 0)
+                    s = _(consequence_codes[k]);
             mine[nc++] = (char *)s;
         }
         const struct out_cell row[NT] = {
@@ -635,7 +635,8 @@ int cmd_assessment_results(struct cli *cli, int argc, char **argv)
              res->year, res->scheme, res->items, total, res->as_of);
     rc = view_output(&c, &v, title);
     if (rc == CLI_OK) {
-        view_say_wrote(&c, v.nrows, teachers ? N_("teacher") : N_("unit"), teachers ? N_("teachers") : N_("units"));
+        view_say_wrote(&c, v.nrows, teachers ? N_("teacher") : N_("unit"),
+                       teachers ? N_("teachers") : N_("units"));
         if (v.nrows == 0 && c.format == OUT_TABLE)
             fprintf(stderr, _("yanxiu: nobody to assess\n"));
     }

@@ -121,9 +121,14 @@ void out_table_free(struct out_table *t)
  * as "年度学时不足 40/72".
  */
 static const char *const rule_names[] = {
-    N_("hours_year"),         N_("school_hours_year"),       N_("credits_year"),
-    N_("unexcused_absences"), N_("hours_cycle"),             N_("ethics_hours_cycle"),
-    N_("centralized_hours_cycle"), N_("homeroom_hours_cycle"),
+    N_("hours_year"),
+    N_("school_hours_year"),
+    N_("credits_year"),
+    N_("unexcused_absences"),
+    N_("hours_cycle"),
+    N_("ethics_hours_cycle"),
+    N_("centralized_hours_cycle"),
+    N_("homeroom_hours_cycle"),
 };
 
 /* The enumeration the values of a column are codes of, or NULL. */
@@ -255,6 +260,8 @@ const char *out_decimal(double v, char *buf, size_t cap)
     return buf;
 }
 
+static const char *heading(const struct out_column *col);
+
 /*
  * The text of a cell in table, CSV or Excel (for Excel, numbers plain: xlsx.c
  * formats them). NULL: no value.
@@ -295,7 +302,8 @@ static const char *cell_text(const struct out_column *col, const struct out_cell
             snprintf(buf, cap, "%.17g", c->v);
         } else if (f == OUT_TABLE) {
             /* As wide as the heading (or "100.0%"): the column reads right-aligned. */
-            int w = strlen(col->name) > 6 ? (int)strlen(col->name) : 6;
+            size_t hw = out_display_width(heading(col));
+            int w = hw > 6 ? (int)hw : 6;
             snprintf(buf, cap, "%*.1f%%", w - 1, c->v * 100);
         } else {
             snprintf(buf, cap, "%.1f%%", c->v * 100);

@@ -65,8 +65,8 @@ void rpc_assess_register(void)
 static bool scheme_name_ok(struct rpc_req *req, const char *name)
 {
     if (name[0] && !check_text(name, 50, false)) {
-        rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
-                 "%s: a scheme's name is 1 to 50 characters of text", req->method->name);
+        rpc_fail_reason(req, YANXIU__V1__CODE__INVALID_ARGUMENT, "scheme_name_invalid", "value",
+                        rpc_quote(name), NULL);
         return false;
     }
     return true;
@@ -162,10 +162,7 @@ static void schemes_listed(void *arg, const struct db_outcome *out)
     const PGresult *r = out->results[RPC_FIRST_RESULT];
     const char *name = req->env->list_schemes->name;
     if (name[0] && PQntuples(r) == 0) {
-        rpc_fail(req, YANXIU__V1__CODE__NOT_FOUND,
-                 "ListSchemes: no assessment scheme %s in the district (yanxiu assessment "
-                 "scheme list shows them all)",
-                 name);
+        rpc_fail_reason(req, YANXIU__V1__CODE__NOT_FOUND, "scheme_unknown", "scheme", name, NULL);
         return;
     }
     schemes_reply(req, r);
@@ -187,8 +184,15 @@ static void scheme_stored(void *arg, const struct db_outcome *out)
     const PGresult *p = out->results[RPC_FIRST_RESULT];
     if (PQntuples(p) > 0) {
         struct rpc_violations vs = {0};
-        for (int i = 0; i < PQntuples(p); i++)
-            rpc_violation(&vs, PQgetvalue(p, i, 0), "%s", PQgetvalue(p, i, 1));
+        bool ok = true;
+        for (int i = 0; ok && i < PQntuples(p); i++)
+            ok = rpc_problem_json(&vs, &(struct rpc_at){.path = PQgetvalue(p, i, 0)},
+                                  PQgetvalue(p, i, 1));
+        if (!ok) {
+            rpc_violations_free(&vs);
+            rowmap_fail(req, ROWMAP_BAD, "scheme_set: a problem row without a reason code");
+            return;
+        }
         rpc_fail_with(req, &vs, "assessment scheme");
         return;
     }
@@ -202,8 +206,7 @@ enum rpc_status rpc_assess_scheme_set(struct rpc_req *req)
     if (!rpc_scope_district(req, in->district_code, &district))
         return RPC_ANSWERED;
     if (!check_multiline(in->ini, MAX_SCHEME_BYTES)) {
-        return rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
-                        "assessment scheme: the file is not UTF-8 text or is larger than 64 KiB");
+        return rpc_fail_reason(req, YANXIU__V1__CODE__INVALID_ARGUMENT, "scheme_not_text", NULL);
     }
     struct rpc_violations vs = {0};
     struct scheme_def d;
@@ -391,7 +394,7 @@ static void results_done(void *arg, const struct db_outcome *out)
     const PGresult *r = out->results[RPC_FIRST_RESULT];
     const PGresult *s = out->results[RPC_FIRST_RESULT + 1];
     if (PQntuples(s) != 1) {
-        rpc_fail(req, YANXIU__V1__CODE__INTERNAL, "AssessmentResults: the scheme vanished");
+        rowmap_fail(req, ROWMAP_BAD, "AssessmentResults: the scheme vanished");
         return;
     }
     Yanxiu__V1__AssessmentResults res;

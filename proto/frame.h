@@ -17,7 +17,7 @@
 #define FRAME_HEADER_SIZE 4u
 /* The daemon's default max_frame: an upload of 16 MiB and the request around it. */
 #define FRAME_DEFAULT_MAX (17u * 1024u * 1024u)
-#define PROTOCOL_VERSION  1u
+#define PROTOCOL_VERSION  2u
 
 enum frame_status {
     FRAME_NEED_MORE, /* not yet a whole frame: read more bytes */

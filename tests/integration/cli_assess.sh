@@ -21,9 +21,6 @@ mkdir -p "$T/files"
 F=$T/files
 # shellcheck source=tests/integration/tap.sh
 source "$(dirname "${BASH_SOURCE[0]}")/tap.sh"
-# The assertions are in English (the CLI speaks Chinese by default): a run that checks the
-# Chinese says LANGUAGE=zh_CN.
-export LANGUAGE=en
 # shellcheck source=tests/integration/small_county.sh
 source "$(dirname "${BASH_SOURCE[0]}")/small_county.sh"
 
@@ -114,7 +111,7 @@ before=$(stored)
 run dist assessment scheme set "$F/bad.ini"
 expect scheme_bad_target_names_its_line \
     '[ $rc = 1 ] && [[ $err == *"bad.ini line 4: target: teacher (教师) or unit (单位)"* ]]'
-expect scheme_unknown_key_names_its_line '[[ $err == *"bad.ini line 5: colour: unknown key"* ]]'
+expect scheme_unknown_key_names_its_line '[[ $err == *"bad.ini line 5: colour: not a key of [scheme]"* ]]'
 expect scheme_bad_maximum_names_its_line '[[ $err == *"bad.ini line 9: 质量检测: the maximum points"* ]]'
 expect scheme_item_twice_names_both_lines '[[ $err == *"bad.ini line 10: item 心得体会 is listed twice (also line 8)"* ]]'
 expect scheme_grades_at_one_score_named '[[ $err == *"bad.ini line 15: grade 良好 starts at 60 like grade 合格 (line 14)"* ]]'
@@ -253,9 +250,13 @@ expect results_approved_only_after_approval \
 r = {x[\"subject_code\"]: x for x in d}
 assert r[\"C001\"][\"final_grade\"] == \"优秀\", r[\"C001\"]
 "'
-run dist assessment results --year 2026 --as-of $ASOF
+run_default dist assessment results --year 2026 --as-of $ASOF
 expect results_table_in_chinese \
-    '[ $rc = 0 ] && [[ $out == *"scheme 教师考核: 3 items, 100 points"* ]] && [[ $out == *不得晋职* ]]'
+    '[ $rc = 0 ] && [[ $out == *"教师年度考核 2026（方案 教师考核：3 个项目，满分 100；"* ]] &&
+     [[ $out == *不得晋职* ]] && [[ $out == *最终等级* ]]'
+run dist assessment results --year 2026 --as-of $ASOF
+expect results_table_in_english_with_lang_en \
+    '[ $rc = 0 ] && [[ $out == *"scheme 教师考核: 3 items, 100 points"* ]] && [[ $out == *no_promotion* ]]'
 
 # --- the school's view ------------------------------------------------------------------
 run school assessment results --year 2026 --as-of $ASOF --format csv
@@ -398,7 +399,7 @@ EOF
 run dist assessment scheme set "$F/units.ini"
 [ "$rc" = 0 ] || die "unit scheme: $err"
 run dist assessment results --year 2026 --as-of $ASOF
-expect results_two_schemes_need_scheme '[ $rc = 1 ] && [[ $err == *"name one with --scheme"* ]]'
+expect results_two_schemes_need_scheme '[ $rc = 1 ] && [[ $err == *"2 assessment schemes"*"name the one meant"* ]]'
 run dist assessment scores import "$F/junior.csv" --year 2026
 expect scores_two_schemes_need_scheme \
     '[ $rc = 2 ] && [[ $err == *"the district has 2 assessment schemes (单位考核, 教师考核): name one with --scheme"* ]]'
@@ -420,7 +421,7 @@ expect unit_scheme_refuses_teacher_file_rows \
     '[ $rc = 1 ] && [[ $err == *"junior.csv A2 (teacher_code) \"J001\": J001 is not a reporting unit"* ]]'
 
 # --- XLSX, read back ---------------------------------------------------------------------
-LANGUAGE=zh_CN run dist assessment results --year 2026 --scheme 教师考核 --as-of $ASOF --format xlsx -o "$T/results.xlsx"
+run_default dist assessment results --year 2026 --scheme 教师考核 --as-of $ASOF --format xlsx -o "$T/results.xlsx"
 expect results_xlsx_written '[ $rc = 0 ] && [ -s "$T/results.xlsx" ]'
 got=$(python3 - "$T/results.xlsx" <<'EOF'
 import sys, zipfile
@@ -437,5 +438,65 @@ print("sheet" if "教师考核" in book else "nosheet",
 EOF
 )
 expect results_xlsx_reads_back '[ "$got" = "sheet headers values" ]'
+
+# --- the CLI's language: Chinese by default, English with --lang en or LANG=en* ---------
+run_default dist compliance teachers --year 2026 --as-of $ASOF
+expect compliance_table_in_chinese_by_default \
+    '[ $rc = 0 ] && [[ $out == *教师编号*状态*未达标原因* ]] && [[ $out == *J001*不达标*"年度学时不足 0/3"* ]] &&
+     [[ $out == *C001*达标* ]]'
+run_default dist compliance teachers --year 2026 --as-of $ASOF --format json
+expect compliance_json_keeps_codes_with_labels \
+    '[ $rc = 0 ] && json "
+r = {x[\"teacher_code\"]: x for x in d}
+j = r[\"J001\"]
+assert j[\"status\"] == \"non_compliant\" and j[\"status_label\"] == \"不达标\", j
+assert j[\"reasons\"][0][\"rule\"] == \"hours_year\" and j[\"reasons\"][0][\"rule_label\"] == \"年度学时\", j
+"'
+run_default dist compliance teachers --year 2026 --as-of $ASOF --format csv
+expect compliance_csv_keeps_english_keys_and_codes \
+    '[ $rc = 0 ] && [[ $out == teacher_code,name,* ]] && [[ $out == *non_compliant,hours_year\ 0/3* ]] &&
+     [[ $out != *不达标* ]]'
+run_default dist teacher history C001
+expect history_table_shows_statuses_and_categories_in_chinese \
+    '[ $rc = 0 ] && [[ $out == *月报状态*内容类别* ]] && [[ $out == *已通过*师德*校级*集中* ]] &&
+     [[ $out != *approved* ]]'
+run_default dist teacher history C001 --format json
+expect history_json_keeps_the_status_code_with_its_label \
+    '[ $rc = 0 ] && json "
+r = d[\"records\"][0]
+assert r[\"report_status\"] == \"approved\" and r[\"report_status_label\"] == \"已通过\", r
+assert r[\"category\"] in (\"ethics\", \"subject\") and r[\"category_label\"] in (\"师德\", \"学科专业知识\"), r
+"'
+run_default dist teacher history C001 -o "$T/history.xlsx"
+expect history_xlsx_has_chinese_headers_and_values \
+    '[ $rc = 0 ] && [[ $out == "已写入 $T/history.xlsx："*" 条记录" ]] && /usr/bin/python3 -c "
+import sys, openpyxl
+ws = openpyxl.load_workbook(sys.argv[1]).worksheets[0]
+rows = list(ws.iter_rows(values_only=True))
+assert \"月报状态\" in rows[0] and \"内容类别\" in rows[0], rows[0]
+assert any(\"已通过\" in r and \"师德\" in r for r in rows[1:]), rows
+" "$T/history.xlsx"'
+run_default dist --lang en teacher history C001
+expect lang_en_gives_english_headings_and_values \
+    '[ $rc = 0 ] && [[ $out == *report_status*category* ]] && [[ $out == *approved*ethics* ]] && [[ $out != *已通过* ]]'
+LANGUAGE='' LC_ALL='' LC_MESSAGES='' LANG=en_US.UTF-8 run dist compliance teachers --year 2026 --as-of $ASOF
+expect lang_from_the_environment '[ $rc = 0 ] && [[ $out == *teacher_code* ]] && [[ $out == *"hours_year short: 0/3"* ]]'
+run_default dist compliance teachers --year 2026 --status 不达标 --as-of $ASOF --format csv
+expect status_option_takes_the_chinese_label '[ $rc = 0 ] && [[ $out == *J001* ]] && [[ $out != *C001* ]]'
+run_default dist compliance teachers --year nineteen
+expect usage_errors_in_chinese \
+    '[ $rc = 2 ] && [[ $err == *"--year "?nineteen?" 不是"* ]] && [[ $err == *"请看 yanxiu compliance teachers --help"* ]]'
+run_default dist --lang fr whoami
+expect an_unknown_language_is_refused '[ $rc = 2 ] && [[ $err == *"--lang "?fr?"："*zh-CN* ]]'
+# Hello carries the language: the server's refusal comes in Chinese too, in English with --lang en.
+has_chinese() { python3 -c 'import sys; sys.exit(0 if any("\u4e00" <= c <= "\u9fff" for c in sys.argv[1]) else 1)' "$1"; }
+run_default school assessment results --year 2026 --unit $JUNIOR
+expect server_messages_in_chinese_by_default \
+    '[ $rc = 1 ] && [[ $err == "yanxiu："*PERMISSION_DENIED* ]] && has_chinese "${err#*PERMISSION_DENIED}"'
+run_default school --lang en assessment results --year 2026 --unit $JUNIOR
+expect server_messages_in_english_with_lang_en \
+    '[ $rc = 1 ] && [[ $err == "yanxiu: "*PERMISSION_DENIED* ]] && ! has_chinese "$err"'
+run_default dist reporting-rates --year 2026 --as-of $ASOF
+expect reporting_rates_legend_in_chinese '[ $rc = 0 ] && [[ $out == *"按时：截止日前上报"* ]]'
 
 finish

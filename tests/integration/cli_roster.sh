@@ -16,9 +16,6 @@ mkdir -p "$T/files"
 F=$T/files
 # shellcheck source=tests/integration/tap.sh
 source "$(dirname "${BASH_SOURCE[0]}")/tap.sh"
-# The assertions are in English (the CLI speaks Chinese by default): a run that checks the
-# Chinese says LANGUAGE=zh_CN.
-export LANGUAGE=en
 
 teachers_in_db() { $YX_PSQL -Atc "select count(*) from teachers"; }
 schools_in_db() { $YX_PSQL -Atc "select count(*) from schools"; }

@@ -4,7 +4,10 @@
 #   t NAME                  a step that passed;
 #   die WHY                 a setup failure: nothing after it could mean anything;
 #   run ACCOUNT ARGS...     yanxiu as ACCOUNT (its own HOME, so its own saved session);
-#                           sets rc, out, err ($T/out keeps stdout as bytes);
+#                           sets rc, out, err ($T/out keeps stdout as bytes); in the
+#                           language of the environment: ctest sets LANGUAGE=en;
+#   run_default ACCOUNT ARGS...  the same with no language in the environment: the
+#                           CLI's default, Chinese;
 #   finish                  the summary line; its status is 0 only when nothing failed.
 # shellcheck shell=bash
 passed=0
@@ -47,6 +50,10 @@ run() {
     rc=$?
     out=$(cat "$T/out")
     err=$(cat "$T/err")
+}
+
+run_default() {
+    LANGUAGE='' LC_ALL='' LC_MESSAGES='' LANG='' run "$@"
 }
 
 finish() {

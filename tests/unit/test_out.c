@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "lang.h"
 #include "out.h"
 
 /* Prints t in `format` and returns what was printed (free it). */
@@ -350,11 +351,65 @@ static void typed_cells_in_a_table_read_for_people(void **state)
     fill_typed(&t);
     assert_rendered(
         &t, OUT_TABLE,
-        "unit_code   version  on_time  teacher_hours  hours  rate    status  items\n"
-        "----------  -------  -------  -------------  -----  ------  ------  ---------\n"
-        "4114230001        2  yes             720.25   40.5   87.5%  未达标  师德; a,b\n"
-        "城关镇            1  no                   0   72.0  100.0%  达标    \n");
+        "unit_code   version  on_time  teacher_hours  hours  rate    status         items\n"
+        "----------  -------  -------  -------------  -----  ------  -------------  ---------\n"
+        "4114230001        2  yes             720.25   40.5   87.5%  non-compliant  师德; a,b\n"
+        "城关镇            1  no                   0   72.0  100.0%  compliant      \n");
     out_table_free(&t);
+}
+
+/* Under zh_CN (the CLI's default) a table has the Chinese headings of its columns, 是/否,
+   the statuses' Chinese labels and the rules in Chinese; CSV and JSON stay the same. */
+static void typed_cells_read_in_chinese_under_zh_cn(void **state)
+{
+    (void)state;
+    lang_set(MSG_ZH_CN);
+    struct out_table t;
+    fill_typed(&t);
+    assert_rendered(&t, OUT_TABLE,
+                    "上报单位    版本  按时  教师学时  学时  达标率  状态    项目\n"
+                    "----------  ----  ----  --------  ----  ------  ------  ---------\n"
+                    "4114230001     2  是      720.25  40.5   87.5%  不达标  师德; a,b\n"
+                    "城关镇         1  否           0  72.0  100.0%  达标    \n");
+    assert_rendered(&t, OUT_CSV,
+                    "unit_code,version,on_time,teacher_hours,hours,rate,status,items\n"
+                    "4114230001,2,yes,720.25,40.5,87.5%,non_compliant,\"师德; a,b\"\n"
+                    "城关镇,1,no,0,72.0,100.0%,compliant,\n");
+    char *json = render(&t, OUT_JSON);
+    assert_non_null(strstr(json, "\"status\": \"non_compliant\", \"status_label\": \"不达标\""));
+    free(json);
+    out_table_free(&t);
+
+    static const struct out_column cols[] = {
+        {"teacher_code", "教师编号", OUT_TEXT, NULL},
+        {"report_status", NULL, OUT_REPORT_STATUS, NULL},
+        {"category", NULL, OUT_CATEGORY, NULL},
+        {"reasons", "未达标原因", OUT_REASONS, NULL},
+    };
+    Yanxiu__V1__Reason hours = YANXIU__V1__REASON__INIT, absences = YANXIU__V1__REASON__INIT;
+    hours.rule = "hours_year", hours.needed = 72, hours.had = 21.5;
+    absences.rule = "unexcused_absences", absences.needed = 3, absences.had = 4;
+    Yanxiu__V1__Reason *reasons[] = {&hours, &absences};
+    struct out_table r = {"教师", cols, 4, NULL, 0, 0, false};
+    const struct out_cell row[4] = {out_text("T0001"), out_text("approved"),
+                                    out_text("mental_health"), out_reasons(reasons, 2)};
+    assert_true(out_add(&r, row));
+    char *table = render(&r, OUT_TABLE);
+    assert_non_null(strstr(table, "已通过"));
+    assert_non_null(strstr(table, "心理健康"));
+    assert_non_null(strstr(table, "年度学时不足 21.5/72；无故缺席次数 4 次（上限 3）"));
+    free(table);
+    json = render(&r, OUT_JSON);
+    assert_non_null(
+        strstr(json, "\"report_status\": \"approved\", \"report_status_label\": \"已通过\""));
+    assert_non_null(strstr(json, "\"rule\": \"hours_year\", \"rule_label\": \"年度学时\""));
+    free(json);
+    char *csv = render(&r, OUT_CSV);
+    assert_non_null(
+        strstr(csv, "T0001,approved,mental_health,hours_year 21.5/72; unexcused_absences 4/3"));
+    free(csv);
+    out_table_free(&r);
+    lang_set(MSG_EN);
 }
 
 static void typed_cells_in_csv_and_json_agree(void **state)
@@ -370,10 +425,11 @@ static void typed_cells_in_csv_and_json_agree(void **state)
                     "[\n"
                     "  {\"unit_code\": \"4114230001\", \"version\": 2, \"on_time\": true, "
                     "\"teacher_hours\": 720.25, \"hours\": 40.5, \"rate\": 0.875, "
-                    "\"status\": \"non_compliant\", \"items\": [\"师德\", \"a,b\"]},\n"
+                    "\"status\": \"non_compliant\", \"status_label\": \"non-compliant\", "
+                    "\"items\": [\"师德\", \"a,b\"]},\n"
                     "  {\"unit_code\": \"城关镇\", \"version\": 1, \"on_time\": false, "
                     "\"teacher_hours\": 0, \"hours\": 72, \"rate\": 1, \"status\": \"compliant\", "
-                    "\"items\": null}\n"
+                    "\"status_label\": \"compliant\", \"items\": null}\n"
                     "]\n");
     /* The CSV header is the JSON keys, in the same order. */
     char *csv = render(&t, OUT_CSV), *json = render(&t, OUT_JSON);
@@ -386,7 +442,7 @@ static void typed_cells_in_csv_and_json_agree(void **state)
         assert_non_null(found);
         at = found + strlen(quoted);
     }
-    /* ... and nothing else in the first object. */
+    /* ... and nothing else in the first object but the label of the status, for people. */
     assert_true(strstr(at, "}") < strstr(at, "\"unit_code\""));
     free(csv);
     free(json);
@@ -449,7 +505,8 @@ static void json_writer_nests_indented_and_one_line_containers(void **state)
     assert_int_equal(fclose(fp), 0);
     const char *row = "{\"unit_code\": \"4114230001\", \"version\": 2, \"on_time\": true, "
                       "\"teacher_hours\": 720.25, \"hours\": 40.5, \"rate\": 0.875, "
-                      "\"status\": \"non_compliant\", \"items\": [\"师德\", \"a,b\"]}";
+                      "\"status\": \"non_compliant\", \"status_label\": \"non-compliant\", "
+                      "\"items\": [\"师德\", \"a,b\"]}";
     char want[2048];
     snprintf(want, sizeof(want),
              "{\n"
@@ -495,9 +552,14 @@ int main(void)
         cmocka_unit_test(format_names_parse),
         cmocka_unit_test(typed_cells_in_a_table_read_for_people),
         cmocka_unit_test(typed_cells_in_csv_and_json_agree),
+        cmocka_unit_test(typed_cells_read_in_chinese_under_zh_cn),
         cmocka_unit_test(a_table_is_not_printed_as_a_workbook),
         cmocka_unit_test(decimals_read_as_people_write_them),
         cmocka_unit_test(json_writer_nests_indented_and_one_line_containers),
     };
+    /* The English expectations; typed_cells_read_in_chinese_under_zh_cn switches. */
+    if (!msg_init())
+        return 1;
+    lang_set(MSG_EN);
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

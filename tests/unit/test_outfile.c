@@ -25,6 +25,7 @@
 
 #include <cmocka.h>
 
+#include "lang.h"
 #include "outfile.h"
 
 struct dir {
@@ -439,5 +440,9 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(a_signal_removes_the_temporary_file, setup, teardown),
     };
+    /* The messages these tests read are the English ones. */
+    if (!msg_init())
+        return 1;
+    lang_set(MSG_EN);
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

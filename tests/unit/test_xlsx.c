@@ -20,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include "lang.h"
 #include "out.h"
 #include "xlsx.h"
 
@@ -287,10 +288,12 @@ static void an_unwritable_place_is_an_error(void **state)
     assert_non_null(strstr(err, path));
 }
 
-/* A listing as report list fills it (text, counts, booleans, decimals, a status, no value). */
+/* A listing as report list fills it (text, counts, booleans, decimals, a status, no value),
+   under zh_CN (the CLI's default) with Chinese headers and values, under en in English. */
 static void a_listing_writes_its_typed_cells_as_a_sheet(void **state)
 {
     struct dir *d = *state;
+    lang_set(MSG_ZH_CN);
     static const struct out_column cols[] = {
         {"unit_code", "上报单位", OUT_TEXT, NULL}, {"version", "版本", OUT_COUNT, NULL},
         {"on_time", "按时", OUT_BOOL, NULL},       {"teacher_hours", "教师学时", OUT_DECIMAL, NULL},
@@ -309,7 +312,6 @@ static void a_listing_writes_its_typed_cells_as_a_sheet(void **state)
     char err[300] = "";
     assert_true(out_write_xlsx(d->file, one, 1, err, sizeof(err)));
     assert_string_equal(err, "");
-    out_table_free(&t);
 
     char *wb = zip_member(d->file, "xl/workbook.xml");
     assert_non_null(wb);
@@ -322,7 +324,7 @@ static void a_listing_writes_its_typed_cells_as_a_sheet(void **state)
     static const char *const want[] = {
         "上报单位",  "教师学时",      "<t>time</t>", "<t>4114230001</t>",
         "<v>2</v>",  "<v>720.25</v>", "<v>0.5</v>",  "<t>是</t>",
-        "<t>否</t>", "<t>未达标</t>", "<t>达标</t>",
+        "<t>否</t>", "<t>不达标</t>", "<t>达标</t>",
     };
     for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
         if (!strstr(xml, want[i]))
@@ -330,6 +332,19 @@ static void a_listing_writes_its_typed_cells_as_a_sheet(void **state)
     assert_null(strstr(xml, "r=\"F2\"")); /* no value: no cell */
     assert_non_null(strstr(xml, "r=\"F3\""));
     assert_non_null(strstr(xml, "<autoFilter ref=\"A1:F3\"/>"));
+    free(xml);
+
+    lang_set(MSG_EN);
+    assert_true(out_write_xlsx(d->file, one, 1, err, sizeof(err)));
+    out_table_free(&t);
+    xml = zip_member(d->file, "xl/worksheets/sheet1.xml");
+    assert_non_null(xml);
+    static const char *const want_en[] = {"<t>unit_code</t>", "<t>teacher_hours</t>", "<t>yes</t>",
+                                          "<t>no</t>", "<t>non-compliant</t>"};
+    for (size_t i = 0; i < sizeof(want_en) / sizeof(want_en[0]); i++)
+        if (!strstr(xml, want_en[i]))
+            fail_msg("the English sheet has no %s: %s", want_en[i], xml);
+    assert_null(strstr(xml, "上报单位"));
     free(xml);
 }
 
@@ -364,5 +379,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_listing_out_of_memory_is_not_written, make_dir,
                                         remove_dir),
     };
+    /* Messages in English, as the tests read them; the listing test sets its own language. */
+    if (!msg_init())
+        return 1;
+    lang_set(MSG_EN);
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

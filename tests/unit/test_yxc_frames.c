@@ -19,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include "lang.h"
 #include "yxc.h"
 
 /* A listening socket on 127.0.0.1 and the bytes it writes, in one send, to the one
@@ -133,5 +134,9 @@ int main(void)
         cmocka_unit_test(tls_alert_after_a_frame_is_named_tls),
         cmocka_unit_test(http_answer_after_a_frame_is_quoted),
     };
+    /* The messages these tests read are the English ones. */
+    if (!msg_init())
+        return 1;
+    lang_set(MSG_EN);
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
