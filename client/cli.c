@@ -57,28 +57,28 @@ static const struct command commands[] = {
      cmd_assessment_scheme_set, cmd_assessment_scheme_set_usage},
     {"assessment scheme show", N_("print an assessment scheme as its INI file"),
      cmd_assessment_scheme_show, cmd_assessment_scheme_show_usage},
-    {"assessment scores import", N_("enter item scores (考核得分) from a CSV file"),
+    {"assessment scores import", N_("enter item scores (考核得分) from a workbook or CSV file"),
      cmd_assessment_scores_import, cmd_assessment_scores_import_usage},
     {"audit", N_("list the audit log: logins, logouts and every write"), cmd_audit,
      N_("usage: yanxiu audit [--since TIME] [--user NAME] [--limit N] [--format FORMAT]\n"
-     "                    [-o FILE]\n"
-     "\n"
-     "Lists the newest entries of the audit log, oldest first: time, user, role,\n"
-     "district, client address, action, target and outcome. A district account\n"
-     "sees its own district; an admin sees every district. Needs a session\n"
-     "(yanxiu login).\n"
-     "\n"
-     "  --since TIME     only entries from TIME on: YYYY-MM-DD, YYYY-MM-DDTHH:MM\n"
-     "                   (Asia/Shanghai time, UTC+8), or a span back from now:\n"
-     "                   30m, 24h, 7d\n"
-     "  --user NAME      only the entries of this user\n"
-     "  --limit N        at most N entries, the newest (1 to 10000; default: the\n"
-     "                   server's, 1000); a note on stderr says when more matched\n"
-     "Times are Asia/Shanghai: \"2026-11-23 19:05:01\" in table, CSV and Excel,\n"
-     "\"2026-11-23T19:05:01+08:00\" in JSON. JSON keys and CSV header: at, user,\n"
-     "role, district_code, client_addr, action, target, outcome.\n"
-     "\n"
-     "{file_options}")},
+        "                    [-o FILE]\n"
+        "\n"
+        "Lists the newest entries of the audit log, oldest first: time, user, role,\n"
+        "district, client address, action, target and outcome. A district account\n"
+        "sees its own district; an admin sees every district. Needs a session\n"
+        "(yanxiu login).\n"
+        "\n"
+        "  --since TIME     only entries from TIME on: YYYY-MM-DD, YYYY-MM-DDTHH:MM\n"
+        "                   (Asia/Shanghai time, UTC+8), or a span back from now:\n"
+        "                   30m, 24h, 7d\n"
+        "  --user NAME      only the entries of this user\n"
+        "  --limit N        at most N entries, the newest (1 to 10000; default: the\n"
+        "                   server's, 1000); a note on stderr says when more matched\n"
+        "Times are Asia/Shanghai: \"2026-11-23 19:05:01\" in table, CSV and Excel,\n"
+        "\"2026-11-23T19:05:01+08:00\" in JSON. JSON keys and CSV header: at, user,\n"
+        "role, district_code, client_addr, action, target, outcome.\n"
+        "\n"
+        "{file_options}")},
     {"compliance groups", N_("research groups (教研组) short of school-based hours, flagged"),
      cmd_compliance_groups, cmd_compliance_groups_usage},
     {"compliance teachers", N_("teachers' hours of a year (学时) and whether they meet the policy"),
@@ -87,50 +87,53 @@ static const struct command commands[] = {
      cmd_compliance_units, cmd_compliance_units_usage},
     {"hello", N_("show the server's name, version and protocol versions"), cmd_hello,
      N_("usage: yanxiu hello\n"
-     "\n"
-     "Says hello to yanxiud and shows its name and version, the protocol versions\n"
-     "it speaks and the one it chose for this client.\n")},
+        "\n"
+        "Says hello to yanxiud and shows its name and version, the protocol versions\n"
+        "it speaks and the one it chose for this client.\n")},
     {"help", N_("show the help of a command"), cmd_help,
      N_("usage: yanxiu help [COMMAND]\n"
-     "\n"
-     "Shows what COMMAND does and its options (the same as yanxiu COMMAND --help),\n"
-     "or without COMMAND the list of commands.\n")},
+        "\n"
+        "Shows what COMMAND does and its options (the same as yanxiu COMMAND --help),\n"
+        "or without COMMAND the list of commands.\n")},
     {"login", N_("log in and keep the session for the next commands"), cmd_login, cmd_login_usage},
-    {"logout", N_("end the session on the server and forget it here"), cmd_logout, cmd_logout_usage},
+    {"logout", N_("end the session on the server and forget it here"), cmd_logout,
+     cmd_logout_usage},
     {"ping", N_("check that the server answers, and how fast"), cmd_ping,
      N_("usage: yanxiu ping [--db] [--count N]\n"
-     "\n"
-     "Says hello to yanxiud, then measures the round trip of a ping.\n"
-     "\n"
-     "  --db       also make a round trip to the database; shows its schema version\n"
-     "             and how far its clock is from the daemon's\n"
-     "  --count N  ping N times (1 to 100000) one after the other and show the\n"
-     "             minimum, average and maximum round trip\n")},
-    {"policy set", N_("store a new version of the district's policy from an INI file"), cmd_policy_set,
-     cmd_policy_set_usage},
-    {"policy show", N_("print the district's policy (区县研修政策) as an INI file"), cmd_policy_show,
-     cmd_policy_show_usage},
+        "\n"
+        "Says hello to yanxiud, then measures the round trip of a ping.\n"
+        "\n"
+        "  --db       also make a round trip to the database; shows its schema version\n"
+        "             and how far its clock is from the daemon's\n"
+        "  --count N  ping N times (1 to 100000) one after the other and show the\n"
+        "             minimum, average and maximum round trip\n")},
+    {"policy set", N_("store a new version of the district's policy from an INI file"),
+     cmd_policy_set, cmd_policy_set_usage},
+    {"policy show", N_("print the district's policy (区县研修政策) as an INI file"),
+     cmd_policy_show, cmd_policy_show_usage},
     {"report approve", N_("approve a unit's monthly report (district)"), cmd_report_approve,
      cmd_report_approve_usage},
-    {"report list", N_("list monthly reports: who reported, on time, their status"), cmd_report_list,
-     cmd_report_list_usage},
+    {"report list", N_("list monthly reports: who reported, on time, their status"),
+     cmd_report_list, cmd_report_list_usage},
     {"report reopen", N_("reopen an approved or voided report, with a reason (district)"),
      cmd_report_reopen, cmd_report_reopen_usage},
     {"report return", N_("return a monthly report to its unit, with a reason (district)"),
      cmd_report_return, cmd_report_return_usage},
-    {"report show", N_("show a monthly report: activities, history, flags, changes"), cmd_report_show,
-     cmd_report_show_usage},
-    {"report submit", N_("submit a unit's monthly report (月报) from its CSV files"), cmd_report_submit,
-     cmd_report_submit_usage},
-    {"report template", N_("write empty report files (activities, attendance, external)"),
+    {"report show", N_("show a monthly report: activities, history, flags, changes"),
+     cmd_report_show, cmd_report_show_usage},
+    {"report submit", N_("submit a unit's monthly report (月报) from its workbook or CSV files"),
+     cmd_report_submit, cmd_report_submit_usage},
+    {"report template", N_("write the report's workbook (--xlsx) or empty CSV files to fill in"),
      cmd_report_template, cmd_report_template_usage},
-    {"report void", N_("void a monthly report: its hours stop counting (district)"), cmd_report_void,
-     cmd_report_void_usage},
+    {"report void", N_("void a monthly report: its hours stop counting (district)"),
+     cmd_report_void, cmd_report_void_usage},
     {"reporting-rates", N_("who reported each month, on time: rates and the unit × month matrix"),
      cmd_reporting_rates, cmd_reporting_rates_usage},
     {"roster import", N_("import teachers into the roster (create or update by teacher code)"),
      cmd_roster_import, cmd_roster_import_usage},
     {"roster list", N_("list the teachers of the roster"), cmd_roster_list, cmd_roster_list_usage},
+    {"roster template", N_("write a roster workbook to fill in (drop-down lists, instructions)"),
+     cmd_roster_template, cmd_roster_template_usage},
     {"roster transfer", N_("move a teacher to another school of the district"), cmd_roster_transfer,
      cmd_roster_transfer_usage},
     {"teacher history", N_("a teacher's registration handbook (登记手册): records and totals"),
@@ -155,51 +158,52 @@ static void print_help(FILE *fp)
             w = strlen(commands[i].name);
 
     fputs(_("usage: yanxiu [--server HOST:PORT] [--tls] [--ca FILE] [--timeout SECONDS]\n"
-          "              [--lang zh-CN|en] COMMAND [ARGS]\n"
-          "\n"
-          "The command-line client of yanxiud.\n"
-          "\n"
-          "Commands:\n"),
+            "              [--lang zh-CN|en] COMMAND [ARGS]\n"
+            "\n"
+            "The command-line client of yanxiud.\n"
+            "\n"
+            "Commands:\n"),
           fp);
     for (size_t i = 0; i < NCOMMANDS; i++)
         fprintf(fp, "  %-*s  %s\n", (int)w, commands[i].name, _(commands[i].summary));
-    fprintf(fp, _("\n"
-          "Options (also accepted after COMMAND):\n"
-          "  --server HOST:PORT  the yanxiud to talk to (HOST, HOST:PORT or [IPV6]:PORT);\n"
-          "                      default: $YANXIU_SERVER, else the server of the saved\n"
-          "                      session (yanxiu login), else %s\n"
-          "  --tls               speak TLS also to a loopback address\n"
-          "  --ca FILE           trust the CA certificate(s) in this PEM file instead of\n"
-          "                      the system's (default: $YANXIU_CA); implies --tls\n"
-          "  --timeout SECONDS   give up connecting, or waiting for an answer, after this\n"
-          "                      long (default 30; fractions such as 0.5 are fine)\n"
-          "  --lang zh-CN|en     the language of messages, help and tables (default:\n"
-          "                      Chinese, or English when LANGUAGE, LC_ALL, LC_MESSAGES\n"
-          "                      or LANG starts with \"en\"); the server answers in it\n"
-          "                      too. JSON and CSV keep English keys and codes\n"
-          "  --help              show this help; yanxiu COMMAND --help shows a command's\n"
-          "  --version           show the version of yanxiu\n"
-          "\n"
-          "TLS: yanxiu speaks TLS 1.2 or newer to every server that is not a loopback\n"
-          "address (127.0.0.0/8, ::1, localhost), and to loopback ones with --tls, --ca\n"
-          "or YANXIU_CA; else plaintext, which yanxiud serves on loopback only. The\n"
-          "server's certificate must verify against the CA (--ca, else the system's\n"
-          "store) and hold the host name or IP address given to --server; there is no\n"
-          "way to turn these checks off.\n"
-          "\n"
-          "Sessions: yanxiu login keeps the session in $XDG_CONFIG_HOME/yanxiu/session\n"
-          "(else ~/.config/yanxiu/session); the other commands send it, but only to the\n"
-          "server it came from. yanxiu logout ends it.\n"
-          "\n"
-          "Environment: YANXIU_SERVER, YANXIU_CA (as above), YANXIU_PASSWORD (the\n"
-          "password for yanxiu login, for scripts), LANGUAGE, LC_ALL, LC_MESSAGES, LANG\n"
-          "(the language, as above).\n"
-          "\n"
-          "Exit status: 0 success, 1 the server answered with an error (including: not\n"
-          "logged in, or the session has expired) or the connection failed midway,\n"
-          "2 usage error, 3 could not connect to the server (also: its certificate was\n"
-          "not accepted).\n"),
-          DEFAULT_SERVER);
+    fprintf(fp,
+            _("\n"
+              "Options (also accepted after COMMAND):\n"
+              "  --server HOST:PORT  the yanxiud to talk to (HOST, HOST:PORT or [IPV6]:PORT);\n"
+              "                      default: $YANXIU_SERVER, else the server of the saved\n"
+              "                      session (yanxiu login), else %s\n"
+              "  --tls               speak TLS also to a loopback address\n"
+              "  --ca FILE           trust the CA certificate(s) in this PEM file instead of\n"
+              "                      the system's (default: $YANXIU_CA); implies --tls\n"
+              "  --timeout SECONDS   give up connecting, or waiting for an answer, after this\n"
+              "                      long (default 30; fractions such as 0.5 are fine)\n"
+              "  --lang zh-CN|en     the language of messages, help and tables (default:\n"
+              "                      Chinese, or English when LANGUAGE, LC_ALL, LC_MESSAGES\n"
+              "                      or LANG starts with \"en\"); the server answers in it\n"
+              "                      too. JSON and CSV keep English keys and codes\n"
+              "  --help              show this help; yanxiu COMMAND --help shows a command's\n"
+              "  --version           show the version of yanxiu\n"
+              "\n"
+              "TLS: yanxiu speaks TLS 1.2 or newer to every server that is not a loopback\n"
+              "address (127.0.0.0/8, ::1, localhost), and to loopback ones with --tls, --ca\n"
+              "or YANXIU_CA; else plaintext, which yanxiud serves on loopback only. The\n"
+              "server's certificate must verify against the CA (--ca, else the system's\n"
+              "store) and hold the host name or IP address given to --server; there is no\n"
+              "way to turn these checks off.\n"
+              "\n"
+              "Sessions: yanxiu login keeps the session in $XDG_CONFIG_HOME/yanxiu/session\n"
+              "(else ~/.config/yanxiu/session); the other commands send it, but only to the\n"
+              "server it came from. yanxiu logout ends it.\n"
+              "\n"
+              "Environment: YANXIU_SERVER, YANXIU_CA (as above), YANXIU_PASSWORD (the\n"
+              "password for yanxiu login, for scripts), LANGUAGE, LC_ALL, LC_MESSAGES, LANG\n"
+              "(the language, as above).\n"
+              "\n"
+              "Exit status: 0 success, 1 the server answered with an error (including: not\n"
+              "logged in, or the session has expired) or the connection failed midway,\n"
+              "2 usage error, 3 could not connect to the server (also: its certificate was\n"
+              "not accepted).\n"),
+            DEFAULT_SERVER);
 }
 
 static void print_usage(const struct command *cmd, FILE *fp)
@@ -279,7 +283,7 @@ static void login_hint(const struct cli *cli)
         cli_format_local(cli->session.expires_at_us, when, sizeof(when));
         fprintf(stderr,
                 _("hint: the session of %s expired at %s (Asia/Shanghai); log in again: "
-                "yanxiu login\n"),
+                  "yanxiu login\n"),
                 cli->session.user, when);
         return;
     }
@@ -296,7 +300,7 @@ int cli_report(const struct cli *cli, const struct yxc_error *err)
         if (!err->tls)
             fprintf(stderr,
                     _("hint: is yanxiud running at %s? (that address is %s; "
-                    "choose another with --server HOST:PORT or YANXIU_SERVER)\n"),
+                      "choose another with --server HOST:PORT or YANXIU_SERVER)\n"),
                     cli->peer, _(cli->server_from));
         return CLI_NO_SERVER;
     case YXC_ERR_USAGE:
@@ -305,7 +309,7 @@ int cli_report(const struct cli *cli, const struct yxc_error *err)
         if (err->timed_out)
             fprintf(stderr,
                     _("hint: if the server is just slow, allow more with --timeout SECONDS "
-                    "(now %.1f)\n"),
+                      "(now %.1f)\n"),
                     cli->timeout_ms / 1000.0);
         return CLI_FAILED;
     case YXC_ERR_SERVER:
@@ -644,11 +648,13 @@ static int cmd_ping(struct cli *cli, int argc, char **argv)
         last = resp;
     }
     if (count > 1)
-        printf(_("%ld pings: min/avg/max %.2f/%.2f/%.2f ms\n"), count, min, sum / (double)count, max);
+        printf(_("%ld pings: min/avg/max %.2f/%.2f/%.2f ms\n"), count, min, sum / (double)count,
+               max);
     if (db) {
         const Yanxiu__V1__PingResponse *p = last->ping_reply;
         if (p->database_time_us == 0)
-            printf(_("database: schema version %" PRIu32 ", no clock reported\n"), p->schema_version);
+            printf(_("database: schema version %" PRIu32 ", no clock reported\n"),
+                   p->schema_version);
         else
             printf(_("database: schema version %" PRIu32 ", clock offset %+.1f ms\n"),
                    p->schema_version, offset_ms(p->database_time_us, p->server_time_us));
@@ -735,15 +741,17 @@ static int cmd_audit(struct cli *cli, int argc, char **argv)
         switch (opt) {
         case 's':
             if (!parse_since(optarg, now_us(), &q.since_us))
-                return cli_usage_error(cli,
-                                       _("--since '%s' is not a time: give YYYY-MM-DD or "
-                                       "YYYY-MM-DDTHH:MM (Asia/Shanghai), or a span back from now "
-                                       "such as 30m, 24h or 7d"),
-                                       optarg);
+                return cli_usage_error(
+                    cli,
+                    _("--since '%s' is not a time: give YYYY-MM-DD or "
+                      "YYYY-MM-DDTHH:MM (Asia/Shanghai), or a span back from now "
+                      "such as 30m, 24h or 7d"),
+                    optarg);
             break;
         case 'u':
             if (!*optarg || strlen(optarg) > MAX_USER_NAME)
-                return cli_usage_error(cli, _("--user needs a name of 1 to %d bytes"), MAX_USER_NAME);
+                return cli_usage_error(cli, _("--user needs a name of 1 to %d bytes"),
+                                       MAX_USER_NAME);
             q.user = optarg;
             break;
         case 'l':
@@ -810,7 +818,7 @@ static int cmd_audit(struct cli *cli, int argc, char **argv)
     if (list->truncated)
         fprintf(stderr,
                 _("yanxiu: only the newest %zu %s shown; more match: narrow with --since or "
-                "--user, or raise --limit (at most %ld)\n"),
+                  "--user, or raise --limit (at most %ld)\n"),
                 list->n_entries, list->n_entries == 1 ? _("entry is") : _("entries are"),
                 MAX_AUDIT_LIMIT);
     else if (list->n_entries == 0 && c.format == OUT_TABLE)
@@ -839,7 +847,7 @@ static void choose_language(int argc, char **argv)
     for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
         const char *v = strcmp(argv[i], "--lang") == 0 && i + 1 < argc ? argv[i + 1]
                         : strncmp(argv[i], "--lang=", 7) == 0          ? argv[i] + 7
-                                                                        : NULL;
+                                                                       : NULL;
         enum msg_lang lang;
         if (v && *v && msg_lang_parse(v, &lang))
             lang_set(lang);

@@ -12,8 +12,8 @@
 #include <strings.h>
 #include <time.h>
 
-#include "lang.h"
 #include "cli.h"
+#include "lang.h"
 #include "session_file.h"
 
 /* --- talking to the server ---------------------------------------------------------- */
@@ -23,7 +23,8 @@ int cli_resolve_peer(struct cli *cli, char *host, size_t hostlen, uint16_t *port
 {
     struct yxc_error err;
     if (!yxc_parse_server(cli->server, host, hostlen, port, &err)) {
-        fprintf(stderr, _("yanxiu: %s (%s)\nsee yanxiu --help\n"), err.message, _(cli->server_from));
+        fprintf(stderr, _("yanxiu: %s (%s)\nsee yanxiu --help\n"), err.message,
+                _(cli->server_from));
         return CLI_USAGE;
     }
     snprintf(cli->peer, sizeof(cli->peer), strchr(host, ':') ? "[%s]:%u" : "%s:%u", host,
@@ -56,7 +57,8 @@ int cli_connect(struct cli *cli)
     return CLI_OK;
 }
 
-/* Says Hello in the CLI's language (lang.h); the answer stays in cli->hello. Returns an exit code. */
+/* Says Hello in the CLI's language (lang.h); the answer stays in cli->hello. Returns an exit code.
+ */
 int cli_hello(struct cli *cli)
 {
     struct yxc_error err;
@@ -66,9 +68,9 @@ int cli_hello(struct cli *cli)
     if (err.fail == YXC_ERR_IO && !err.timed_out && !yxc_is_tls(cli->conn)) {
         fprintf(stderr,
                 _("yanxiu: %s\n"
-                "hint: the server dropped the first request; if it serves TLS, add --tls (and "
-                "--ca FILE, or YANXIU_CA, unless its certificate is from a CA the system "
-                "trusts)\n"),
+                  "hint: the server dropped the first request; if it serves TLS, add --tls (and "
+                  "--ca FILE, or YANXIU_CA, unless its certificate is from a CA the system "
+                  "trusts)\n"),
                 err.message);
         return CLI_NO_SERVER;
     }
@@ -92,7 +94,7 @@ int cli_no_common_protocol(const struct cli *cli)
     cli_format_versions(cli->hello->hello_reply, versions, sizeof(versions));
     fprintf(stderr,
             _("yanxiu: the server at %s speaks protocol versions %s, this yanxiu %s speaks %u: "
-            "use a yanxiu that matches yanxiud %s\n"),
+              "use a yanxiu that matches yanxiud %s\n"),
             cli->peer, versions, YANXIU_VERSION, PROTOCOL_VERSION,
             cli->hello->hello_reply->server_version);
     return CLI_FAILED;
@@ -144,7 +146,8 @@ int cli_load_session(struct cli *cli, bool tolerate_bad)
             fprintf(stderr, _("yanxiu: warning: ignoring the session file: %s\n"), err);
             return CLI_OK;
         }
-        fprintf(stderr, _("yanxiu: %s\nhint: log in again (yanxiu login replaces the file)\n"), err);
+        fprintf(stderr, _("yanxiu: %s\nhint: log in again (yanxiu login replaces the file)\n"),
+                err);
         return CLI_FAILED;
     case SESSION_FILE_LOADED:
         break;
@@ -189,7 +192,7 @@ void cli_warn_other_server(const struct cli *cli)
 {
     fprintf(stderr,
             _("yanxiu: warning: the session in %s is for %s, not %s: its token is not sent "
-            "there\n"),
+              "there\n"),
             cli->session_path, cli->session.server, cli->peer);
 }
 
@@ -232,7 +235,7 @@ int cli_open_session(struct cli *cli)
             return CLI_USAGE;
         fprintf(stderr,
                 _("yanxiu: not logged in (there is no session in %s)\n"
-                "hint: log in first: yanxiu%s%s login\n"),
+                  "hint: log in first: yanxiu%s%s login\n"),
                 cli->session_path, cli->server_chosen ? " --server " : "",
                 cli->server_chosen ? cli->peer : "");
         return CLI_FAILED;
@@ -243,8 +246,8 @@ int cli_open_session(struct cli *cli)
         cli_warn_other_server(cli);
         fprintf(stderr,
                 _("yanxiu: not logged in to %s\n"
-                "hint: log in there: yanxiu --server %s login (this replaces the session for "
-                "%s)\n"),
+                  "hint: log in there: yanxiu --server %s login (this replaces the session for "
+                  "%s)\n"),
                 cli->peer, cli->peer, cli->session.server);
         return CLI_FAILED;
     }
@@ -316,7 +319,7 @@ int cli_call_keyed(struct cli *cli, Yanxiu__V1__Envelope *req, const char *what,
             int pause_ms = 1000 << (attempt - 1);
             fprintf(stderr,
                     _("yanxiu: sending %s again in %d s with the same idempotency key %s "
-                    "(retry %d of %d; the server writes a key at most once)\n"),
+                      "(retry %d of %d; the server writes a key at most once)\n"),
                     what, pause_ms / 1000, key, attempt, CLI_KEYED_RETRIES);
             sleep_ms(pause_ms);
         }
@@ -343,7 +346,8 @@ int cli_call_keyed(struct cli *cli, Yanxiu__V1__Envelope *req, const char *what,
         if (err.fail == YXC_ERR_USAGE) {
             rc = cli_report(cli, &err);
             if (!sent) /* yxc_send refuses only a request above the frame limit */
-                fprintf(stderr, _("hint: %s is too large for one request; tell the district office\n"),
+                fprintf(stderr,
+                        _("hint: %s is too large for one request; tell the district office\n"),
                         what);
             if (!maybe_applied)
                 return rc;
@@ -355,15 +359,16 @@ int cli_call_keyed(struct cli *cli, Yanxiu__V1__Envelope *req, const char *what,
         cli_close(cli);
     }
     if (maybe_applied)
-        fprintf(stderr, _("yanxiu: gave up after %d retries: whether the server has %s is unknown.\n"),
+        fprintf(stderr,
+                _("yanxiu: gave up after %d retries: whether the server has %s is unknown.\n"),
                 CLI_KEYED_RETRIES, what);
     else
         fprintf(stderr, _("yanxiu: gave up after %d retries: %s was not written.\n"),
                 CLI_KEYED_RETRIES, what);
     fprintf(stderr,
             _("yanxiu: the idempotency key is %s. Run this command (with this key) once the server "
-            "is back: it writes %s only if the server does not have it yet, and shows the "
-            "answer either way:\n"),
+              "is back: it writes %s only if the server does not have it yet, and shows the "
+              "answer either way:\n"),
             key, what);
     put_command_again(cli, key_option, key, stderr);
     return rc == CLI_OK ? CLI_FAILED : rc;

@@ -9,38 +9,38 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lang.h"
 #include "cli.h"
+#include "lang.h"
 #include "prompt.h"
 #include "session_file.h"
 #include "yxc.h"
 
 const char cmd_login_usage[] =
     N_("usage: yanxiu login [--user NAME]\n"
-    "\n"
-    "Logs in to yanxiud and keeps the session in $XDG_CONFIG_HOME/yanxiu/session\n"
-    "(else ~/.config/yanxiu/session; mode 0600), together with the server's\n"
-    "address: later commands without --server go to that server, and the session\n"
-    "is never sent to another. Logging in again replaces the session.\n"
-    "\n"
-    "  --user NAME  the account to log in as; without it yanxiu asks\n"
-    "\n"
-    "The password is asked for on the terminal without echo, or taken from\n"
-    "YANXIU_PASSWORD (for scripts; yanxiu removes it from its environment).\n");
+       "\n"
+       "Logs in to yanxiud and keeps the session in $XDG_CONFIG_HOME/yanxiu/session\n"
+       "(else ~/.config/yanxiu/session; mode 0600), together with the server's\n"
+       "address: later commands without --server go to that server, and the session\n"
+       "is never sent to another. Logging in again replaces the session.\n"
+       "\n"
+       "  --user NAME  the account to log in as; without it yanxiu asks\n"
+       "\n"
+       "The password is asked for on the terminal without echo, or taken from\n"
+       "YANXIU_PASSWORD (for scripts; yanxiu removes it from its environment).\n");
 
 const char cmd_logout_usage[] =
     N_("usage: yanxiu logout\n"
-    "\n"
-    "Ends the session on the server it belongs to and deletes the session file.\n"
-    "When the server says the session had already ended, the file is deleted all\n"
-    "the same; when the server cannot be reached, the file is kept (the session\n"
-    "stays valid until it expires) so that you can try again.\n");
+       "\n"
+       "Ends the session on the server it belongs to and deletes the session file.\n"
+       "When the server says the session had already ended, the file is deleted all\n"
+       "the same; when the server cannot be reached, the file is kept (the session\n"
+       "stays valid until it expires) so that you can try again.\n");
 
 const char cmd_whoami_usage[] =
     N_("usage: yanxiu whoami\n"
-    "\n"
-    "Asks the server who the saved session belongs to: user, role, district, unit,\n"
-    "and when the session expires. Exit status 1 when there is no valid session.\n");
+       "\n"
+       "Asks the server who the saved session belongs to: user, role, district, unit,\n"
+       "and when the session expires. Exit status 1 when there is no valid session.\n");
 
 /*
  * Fills pw with the password: YANXIU_PASSWORD (then wiped from the
@@ -68,7 +68,8 @@ static int read_password(const struct cli *cli, const char *user, char *pw, size
     case PROMPT_OK:
         return CLI_OK;
     case PROMPT_NO_TERMINAL:
-        return cli_usage_error(cli, _("no terminal to ask for the password on: set YANXIU_PASSWORD"));
+        return cli_usage_error(cli,
+                               _("no terminal to ask for the password on: set YANXIU_PASSWORD"));
     case PROMPT_EMPTY:
         return cli_usage_error(cli, _("no password given"));
     case PROMPT_TOO_LONG:
@@ -135,7 +136,8 @@ int cmd_login(struct cli *cli, int argc, char **argv)
     char user[CLI_MAX_USER_NAME + 2] = "";
     if (user_opt) {
         if (!*user_opt || strlen(user_opt) > CLI_MAX_USER_NAME)
-            return cli_usage_error(cli, _("--user needs a name of 1 to %d bytes"), CLI_MAX_USER_NAME);
+            return cli_usage_error(cli, _("--user needs a name of 1 to %d bytes"),
+                                   CLI_MAX_USER_NAME);
         snprintf(user, sizeof(user), "%s", user_opt);
     }
 
@@ -160,10 +162,12 @@ int cmd_login(struct cli *cli, int argc, char **argv)
         case PROMPT_EMPTY:
             return cli_usage_error(cli, _("no user name given"));
         case PROMPT_TOO_LONG:
-            return cli_usage_error(cli, _("the user name is longer than %d bytes"), CLI_MAX_USER_NAME);
+            return cli_usage_error(cli, _("the user name is longer than %d bytes"),
+                                   CLI_MAX_USER_NAME);
         }
         if (strlen(user) > CLI_MAX_USER_NAME)
-            return cli_usage_error(cli, _("the user name is longer than %d bytes"), CLI_MAX_USER_NAME);
+            return cli_usage_error(cli, _("the user name is longer than %d bytes"),
+                                   CLI_MAX_USER_NAME);
     }
 
     char password[CLI_MAX_PASSWORD + 2];
@@ -197,7 +201,7 @@ int cmd_login(struct cli *cli, int argc, char **argv)
         yxc_free(resp);
         fprintf(stderr,
                 _("yanxiu: the server at %s answered Login with a token or identity this "
-                "yanxiu cannot keep\n"),
+                  "yanxiu cannot keep\n"),
                 cli->peer);
         return CLI_FAILED;
     }
@@ -219,7 +223,7 @@ int cmd_login(struct cli *cli, int argc, char **argv)
         session_file_wipe(&s);
         fprintf(stderr,
                 _("yanxiu: logged in, but could not keep the session: %s\n"
-                "hint: the session was ended again; fix the problem and log in again\n"),
+                  "hint: the session was ended again; fix the problem and log in again\n"),
                 why);
         return CLI_FAILED;
     }
@@ -231,13 +235,14 @@ int cmd_login(struct cli *cli, int argc, char **argv)
         cli_format_local(cli->session.expires_at_us, old_until, sizeof(old_until));
         fprintf(stderr,
                 _("yanxiu: note: this replaces the session of %s on %s, which stays valid there "
-                "until %s (Asia/Shanghai) unless you log out of it first\n"),
+                  "until %s (Asia/Shanghai) unless you log out of it first\n"),
                 cli->session.user, cli->session.server, old_until);
     }
 
     char until[40];
     cli_format_local(s.expires_at_us, until, sizeof(until));
-    printf(_("logged in as %s (%s) on %s until %s (Asia/Shanghai)\n"), s.user, who, cli->peer, until);
+    printf(_("logged in as %s (%s) on %s until %s (Asia/Shanghai)\n"), s.user, who, cli->peer,
+           until);
     session_file_wipe(&s);
     return CLI_OK;
 }
@@ -296,8 +301,8 @@ int cmd_logout(struct cli *cli, int argc, char **argv)
     if (rc != CLI_OK) {
         fprintf(stderr,
                 _("yanxiu: the session of %s stays valid on %s until %s (Asia/Shanghai), and "
-                "stays in %s: run yanxiu logout again once the server answers, or delete the "
-                "file to forget it here\n"),
+                  "stays in %s: run yanxiu logout again once the server answers, or delete the "
+                  "file to forget it here\n"),
                 cli->session.user, cli->session.server, until, cli->session_path);
         return rc;
     }
@@ -307,7 +312,7 @@ int cmd_logout(struct cli *cli, int argc, char **argv)
     }
     if (err.fail == YXC_ERR_SERVER)
         printf(_("the session of %s on %s had already ended (it expired or was revoked); "
-               "removed %s\n"),
+                 "removed %s\n"),
                cli->session.user, cli->session.server, cli->session_path);
     else
         printf(_("logged out of %s (user %s)\n"), cli->session.server, cli->session.user);

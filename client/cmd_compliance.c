@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lang.h"
 #include "cli.h"
+#include "lang.h"
 #include "view.h"
 #include "yxc.h"
 
@@ -22,20 +22,20 @@
 
 const char cmd_policy_show_usage[] =
     N_("usage: yanxiu policy show [--as-of DATE] [--district CODE]\n"
-    "\n"
-    "Prints the district's policy (区县研修政策) in force, as the INI file that\n"
-    "yanxiu policy set takes: a [policy] section with one key a line, each with a\n"
-    "comment that says what it means. The first lines (comments) say the version\n"
-    "and the date it took effect; version 0 is the defaults of the regulations,\n"
-    "used until the district stores a policy of its own. Every role may read its\n"
-    "district's policy. Needs a session (yanxiu login).\n"
-    "\n"
-    "  --as-of DATE     the policy in force on DATE (YYYY-MM-DD); default: today\n"
-    "                   (Asia/Shanghai)\n"
-    "  --district CODE  the district (6 digits); an admin must give it\n"
-    "\n"
-    "Example:\n"
-    "  $ yanxiu policy show > policy.ini      # edit it, then: yanxiu policy set policy.ini\n");
+       "\n"
+       "Prints the district's policy (区县研修政策) in force, as the INI file that\n"
+       "yanxiu policy set takes: a [policy] section with one key a line, each with a\n"
+       "comment that says what it means. The first lines (comments) say the version\n"
+       "and the date it took effect; version 0 is the defaults of the regulations,\n"
+       "used until the district stores a policy of its own. Every role may read its\n"
+       "district's policy. Needs a session (yanxiu login).\n"
+       "\n"
+       "  --as-of DATE     the policy in force on DATE (YYYY-MM-DD); default: today\n"
+       "                   (Asia/Shanghai)\n"
+       "  --district CODE  the district (6 digits); an admin must give it\n"
+       "\n"
+       "Example:\n"
+       "  $ yanxiu policy show > policy.ini      # edit it, then: yanxiu policy set policy.ini\n");
 
 int cmd_policy_show(struct cli *cli, int argc, char **argv)
 {
@@ -68,34 +68,34 @@ int cmd_policy_show(struct cli *cli, int argc, char **argv)
 
 const char cmd_policy_set_usage[] =
     N_("usage: yanxiu policy set FILE [--effective DATE] [--district CODE]\n"
-    "\n"
-    "Stores the policy in FILE as a new version of the district's policy, in force\n"
-    "from DATE on. FILE is an INI file as yanxiu policy show prints it (UTF-8, a\n"
-    "BOM is dropped; at most 64 KiB): a [policy] section of key = value lines, #\n"
-    "or ; starting a comment. A key left out keeps the value in force on DATE.\n"
-    "The server checks every line first; if any is wrong nothing is stored and\n"
-    "each problem is printed as FILE line N: reason (exit status 1). Earlier\n"
-    "versions are kept: views of a past year use the policy in force at its end.\n"
-    "District role; an admin names the district with --district. Needs a session\n"
-    "(yanxiu login).\n"
-    "\n"
-    "Keys (README.md, \"Compliance and the district's views\", says more):\n"
-    "  cycle_years, cycle_first_year, hours_cycle, hours_year, school_hours_year,\n"
-    "  ethics_hours_cycle, centralized_hours_cycle, homeroom_hours_cycle,\n"
-    "  absence_limit, group_short_percent, credits_enabled, credits_year,\n"
-    "  credit_factor, year_basis (school or calendar), deadline_day,\n"
-    "  non_creditable (a comma-separated list of words)\n"
-    "\n"
-    "  --effective DATE  the day the version takes effect (YYYY-MM-DD); default:\n"
-    "                    today (Asia/Shanghai)\n"
-    "  --district CODE   the district (6 digits); an admin must give it\n"
-    "\n"
-    "Example:\n"
-    "  $ yanxiu policy set policy.ini --effective 2026-09-01\n"
-    "  policy of district 411423 stored: version 2, in force from 2026-09-01\n"
-    "  $ yanxiu policy set bad.ini\n"
-    "  bad.ini line 7: hours_year: must be a number from 0 to 2000\n"
-    "  yanxiu: bad.ini: INVALID_ARGUMENT: ...; nothing was stored\n");
+       "\n"
+       "Stores the policy in FILE as a new version of the district's policy, in force\n"
+       "from DATE on. FILE is an INI file as yanxiu policy show prints it (UTF-8, a\n"
+       "BOM is dropped; at most 64 KiB): a [policy] section of key = value lines, #\n"
+       "or ; starting a comment. A key left out keeps the value in force on DATE.\n"
+       "The server checks every line first; if any is wrong nothing is stored and\n"
+       "each problem is printed as FILE line N: reason (exit status 1). Earlier\n"
+       "versions are kept: views of a past year use the policy in force at its end.\n"
+       "District role; an admin names the district with --district. Needs a session\n"
+       "(yanxiu login).\n"
+       "\n"
+       "Keys (README.md, \"Compliance and the district's views\", says more):\n"
+       "  cycle_years, cycle_first_year, hours_cycle, hours_year, school_hours_year,\n"
+       "  ethics_hours_cycle, centralized_hours_cycle, homeroom_hours_cycle,\n"
+       "  absence_limit, group_short_percent, credits_enabled, credits_year,\n"
+       "  credit_factor, year_basis (school or calendar), deadline_day,\n"
+       "  non_creditable (a comma-separated list of words)\n"
+       "\n"
+       "  --effective DATE  the day the version takes effect (YYYY-MM-DD); default:\n"
+       "                    today (Asia/Shanghai)\n"
+       "  --district CODE   the district (6 digits); an admin must give it\n"
+       "\n"
+       "Example:\n"
+       "  $ yanxiu policy set policy.ini --effective 2026-09-01\n"
+       "  policy of district 411423 stored: version 2, in force from 2026-09-01\n"
+       "  $ yanxiu policy set bad.ini\n"
+       "  bad.ini line 7: hours_year: must be a number from 0 to 2000\n"
+       "  yanxiu: bad.ini: INVALID_ARGUMENT: ...; nothing was stored\n");
 
 int cmd_policy_set(struct cli *cli, int argc, char **argv)
 {
@@ -116,7 +116,8 @@ int cmd_policy_set(struct cli *cli, int argc, char **argv)
             return CLI_USAGE;
         }
     }
-    const char *path = cli_one_operand(cli, argc, argv, N_("FILE (the policy file to store)"), N_("FILE"));
+    const char *path =
+        cli_one_operand(cli, argc, argv, N_("FILE (the policy file to store)"), N_("FILE"));
     if (!path)
         return CLI_USAGE;
     char *text;
@@ -171,49 +172,50 @@ static void print_states_legend(FILE *fp)
 
 const char cmd_compliance_teachers_usage[] =
     N_("usage: yanxiu compliance teachers --year YYYY [--cycle] [--unit CODE]\n"
-    "         [--school CODE] [--status STATUS] [--approved-only] [--as-of DATE]\n"
-    "         [--district CODE] [--format FORMAT] [-o FILE] [--force] [--bom]\n"
-    "\n"
-    "Lists every teacher of the district (but those who left) with the hours\n"
-    "(学时) of year YYYY and whether they meet the district's policy (yanxiu policy\n"
-    "show): the school year from September YYYY to August YYYY+1, or the calendar\n"
-    "year YYYY, as the policy's year_basis says. A teacher who does not meet a rule\n"
-    "(yet) carries the reasons: the rule, the hours needed and the hours had. Hours\n"
-    "count from monthly reports submitted or approved, not voided. A school account\n"
-    "sees the teachers of its own unit; a district account the whole district. Needs\n"
-    "a session (yanxiu login).\n"
-    "\n"
-    "Status (状态): compliant 达标, on_track 进度正常 (the year is not over and the\n"
-    "hours keep pace with the months gone), behind 进度落后, non_compliant 未达标\n"
-    "(the year is over and a rule is unmet, or too many unexcused absences),\n"
-    "exempt 免训. Tables and Excel show the label in the CLI's language (--lang), CSV\n"
-    "the code, JSON the code and status_label.\n"
-    "\n"
-    "Columns (JSON keys and CSV header, Excel header):\n"
-    "  teacher_code 教师编号, name 姓名, unit_code 上报单位, school_code 学校,\n"
-    "  group 教研组, year 学年, hours 总学时, school_hours 校本学时,\n"
-    "  ethics_hours 师德学时, centralized_hours 集中学时, homeroom_hours 班主任学时,\n"
-    "  credits 学分, unexcused_absences 无故缺席, status 状态, reasons 未达标原因\n"
-    "With --cycle also: cycle 培训周期 (e.g. 2026-2030), cycle_hours 周期总学时,\n"
-    "  cycle_ethics_hours 周期师德学时, cycle_centralized_hours 周期集中学时,\n"
-    "  cycle_homeroom_hours 周期班主任学时, cycle_status 周期状态,\n"
-    "  cycle_reasons 周期未达标原因\n"
-    "Reasons read \"年度学时不足 40/72；校本学时不足 10/24\" (had/needed) in table and\n"
-    "Excel (\"hours_year 40/72; school_hours_year 10/24\" under --lang en and in\n"
-    "CSV); in JSON they are an array of {\"rule\", \"rule_label\", \"needed\", \"had\"}. Hours have\n"
-    "one decimal in table and CSV; JSON numbers are as they are.\n"
-    "\n"
-    "  --year YYYY      the year (required)\n"
-    "  --cycle          also the sums and the status of the training cycle (培训周期)\n"
-    "                   that holds the year\n"
-    "  --unit CODE      only this reporting unit (10-digit code)\n"
-    "  --school CODE    only this school (10-digit code)\n"
-    "  --status STATUS  only teachers of this status (the code or the Chinese)\n"
-    "  --approved-only  count approved reports only (the official annual "
-    "result)\n{compliance_options}\n"
-    "Examples:\n"
-    "  $ yanxiu compliance teachers --year 2026 --status behind\n"
-    "  $ yanxiu compliance teachers --year 2026 --cycle --format xlsx -o 2026学时.xlsx\n");
+       "         [--school CODE] [--status STATUS] [--approved-only] [--as-of DATE]\n"
+       "         [--district CODE] [--format FORMAT] [-o FILE] [--force] [--bom]\n"
+       "\n"
+       "Lists every teacher of the district (but those who left) with the hours\n"
+       "(学时) of year YYYY and whether they meet the district's policy (yanxiu policy\n"
+       "show): the school year from September YYYY to August YYYY+1, or the calendar\n"
+       "year YYYY, as the policy's year_basis says. A teacher who does not meet a rule\n"
+       "(yet) carries the reasons: the rule, the hours needed and the hours had. Hours\n"
+       "count from monthly reports submitted or approved, not voided. A school account\n"
+       "sees the teachers of its own unit; a district account the whole district. Needs\n"
+       "a session (yanxiu login).\n"
+       "\n"
+       "Status (状态): compliant 达标, on_track 进度正常 (the year is not over and the\n"
+       "hours keep pace with the months gone), behind 进度落后, non_compliant 未达标\n"
+       "(the year is over and a rule is unmet, or too many unexcused absences),\n"
+       "exempt 免训. Tables and Excel show the label in the CLI's language (--lang), CSV\n"
+       "the code, JSON the code and status_label.\n"
+       "\n"
+       "Columns (JSON keys and CSV header, Excel header):\n"
+       "  teacher_code 教师编号, name 姓名, unit_code 上报单位, school_code 学校,\n"
+       "  group 教研组, year 学年, hours 总学时, school_hours 校本学时,\n"
+       "  ethics_hours 师德学时, centralized_hours 集中学时, homeroom_hours 班主任学时,\n"
+       "  credits 学分, unexcused_absences 无故缺席, status 状态, reasons 未达标原因\n"
+       "With --cycle also: cycle 培训周期 (e.g. 2026-2030), cycle_hours 周期总学时,\n"
+       "  cycle_ethics_hours 周期师德学时, cycle_centralized_hours 周期集中学时,\n"
+       "  cycle_homeroom_hours 周期班主任学时, cycle_status 周期状态,\n"
+       "  cycle_reasons 周期未达标原因\n"
+       "Reasons read \"年度学时不足 40/72；校本学时不足 10/24\" (had/needed) in table and\n"
+       "Excel (\"hours_year 40/72; school_hours_year 10/24\" under --lang en and in\n"
+       "CSV); in JSON they are an array of {\"rule\", \"rule_label\", \"needed\", \"had\"}. Hours "
+       "have\n"
+       "one decimal in table and CSV; JSON numbers are as they are.\n"
+       "\n"
+       "  --year YYYY      the year (required)\n"
+       "  --cycle          also the sums and the status of the training cycle (培训周期)\n"
+       "                   that holds the year\n"
+       "  --unit CODE      only this reporting unit (10-digit code)\n"
+       "  --school CODE    only this school (10-digit code)\n"
+       "  --status STATUS  only teachers of this status (the code or the Chinese)\n"
+       "  --approved-only  count approved reports only (the official annual "
+       "result)\n{compliance_options}\n"
+       "Examples:\n"
+       "  $ yanxiu compliance teachers --year 2026 --status behind\n"
+       "  $ yanxiu compliance teachers --year 2026 --cycle --format xlsx -o 2026学时.xlsx\n");
 
 /* The options of the compliance views. */
 struct compliance_opts {
@@ -280,7 +282,7 @@ static int compliance_options(struct cli *cli, int argc, char **argv, const stru
             if (!(o->q.status = (char *)out_status_code(optarg)))
                 return cli_usage_error(cli,
                                        _("--status '%s': expected compliant, on_track, behind, "
-                                       "non_compliant or exempt"),
+                                         "non_compliant or exempt"),
                                        optarg);
             break;
         case OPT_APPROVED:
@@ -431,29 +433,29 @@ int cmd_compliance_teachers(struct cli *cli, int argc, char **argv)
 
 const char cmd_compliance_units_usage[] =
     N_("usage: yanxiu compliance units --year YYYY [--approved-only] [--as-of DATE]\n"
-    "         [--district CODE] [--format FORMAT] [-o FILE] [--force] [--bom]\n"
-    "\n"
-    "One row per reporting unit (上报单位) for year YYYY: how many of its teachers\n"
-    "are compliant, on track, behind, non-compliant or exempt (as yanxiu compliance\n"
-    "teachers judges them), the compliance rate, and how the unit reported: monthly\n"
-    "reports expected (months whose deadline has passed), received, on time,\n"
-    "voided, and with flags (signals of false records). A school account sees its\n"
-    "own unit. Needs a session (yanxiu login).\n"
-    "\n"
-    "Columns (JSON keys and CSV header, Excel header):\n"
-    "  unit_code 上报单位, name 单位名称, teachers 教师数, compliant 达标,\n"
-    "  on_track 进度正常, behind 进度落后, non_compliant 未达标, exempt 免训,\n"
-    "  compliance_rate 达标率 (compliant / (teachers - exempt)),\n"
-    "  reports_expected 应报月数, reports_received 已报月数, reports_on_time 按时上报,\n"
-    "  voided_reports 作废月报, flagged_reports 存疑月报\n"
-    "The rate reads 87.5% in table and CSV, 0.875 in JSON, and is a percentage\n"
-    "cell in Excel.\n"
-    "\n"
-    "  --year YYYY      the year (required)\n"
-    "  --approved-only  count approved reports only (the official annual "
-    "result)\n{compliance_options}\n"
-    "Example:\n"
-    "  $ yanxiu compliance units --year 2026 --format csv --bom -o 单位汇总.csv\n");
+       "         [--district CODE] [--format FORMAT] [-o FILE] [--force] [--bom]\n"
+       "\n"
+       "One row per reporting unit (上报单位) for year YYYY: how many of its teachers\n"
+       "are compliant, on track, behind, non-compliant or exempt (as yanxiu compliance\n"
+       "teachers judges them), the compliance rate, and how the unit reported: monthly\n"
+       "reports expected (months whose deadline has passed), received, on time,\n"
+       "voided, and with flags (signals of false records). A school account sees its\n"
+       "own unit. Needs a session (yanxiu login).\n"
+       "\n"
+       "Columns (JSON keys and CSV header, Excel header):\n"
+       "  unit_code 上报单位, name 单位名称, teachers 教师数, compliant 达标,\n"
+       "  on_track 进度正常, behind 进度落后, non_compliant 未达标, exempt 免训,\n"
+       "  compliance_rate 达标率 (compliant / (teachers - exempt)),\n"
+       "  reports_expected 应报月数, reports_received 已报月数, reports_on_time 按时上报,\n"
+       "  voided_reports 作废月报, flagged_reports 存疑月报\n"
+       "The rate reads 87.5% in table and CSV, 0.875 in JSON, and is a percentage\n"
+       "cell in Excel.\n"
+       "\n"
+       "  --year YYYY      the year (required)\n"
+       "  --approved-only  count approved reports only (the official annual "
+       "result)\n{compliance_options}\n"
+       "Example:\n"
+       "  $ yanxiu compliance units --year 2026 --format csv --bom -o 单位汇总.csv\n");
 
 int cmd_compliance_units(struct cli *cli, int argc, char **argv)
 {
@@ -512,26 +514,26 @@ int cmd_compliance_units(struct cli *cli, int argc, char **argv)
 
 const char cmd_compliance_groups_usage[] =
     N_("usage: yanxiu compliance groups --year YYYY [--approved-only] [--as-of DATE]\n"
-    "         [--district CODE] [--format FORMAT] [-o FILE] [--force] [--bom]\n"
-    "\n"
-    "One row per research group (教研组) of each reporting unit for year YYYY: its\n"
-    "teachers, how many are short of the school-based hours (校本学时) the year\n"
-    "needs so far, their share, and whether the group is flagged: the share\n"
-    "reaches the policy's group_short_percent (15%以上 by default: 15% or more).\n"
-    "Exempt teachers are not counted short. A school account sees its own unit.\n"
-    "Needs a session (yanxiu login).\n"
-    "\n"
-    "Columns (JSON keys and CSV header, Excel header):\n"
-    "  unit_code 上报单位, group 教研组, teachers 教师数,\n"
-    "  short_of_school_hours 校本学时不足人数, short_ratio 不足比例,\n"
-    "  flagged 预警 (是/否 in table and Excel, yes/no under --lang en and in CSV;\n"
-    "  true/false in JSON)\n"
-    "The ratio reads 20.0% in table and CSV, 0.2 in JSON.\n"
-    "\n"
-    "  --year YYYY      the year (required)\n"
-    "  --approved-only  count approved reports only\n{compliance_options}\n"
-    "Example:\n"
-    "  $ yanxiu compliance groups --year 2026 --format json\n");
+       "         [--district CODE] [--format FORMAT] [-o FILE] [--force] [--bom]\n"
+       "\n"
+       "One row per research group (教研组) of each reporting unit for year YYYY: its\n"
+       "teachers, how many are short of the school-based hours (校本学时) the year\n"
+       "needs so far, their share, and whether the group is flagged: the share\n"
+       "reaches the policy's group_short_percent (15%以上 by default: 15% or more).\n"
+       "Exempt teachers are not counted short. A school account sees its own unit.\n"
+       "Needs a session (yanxiu login).\n"
+       "\n"
+       "Columns (JSON keys and CSV header, Excel header):\n"
+       "  unit_code 上报单位, group 教研组, teachers 教师数,\n"
+       "  short_of_school_hours 校本学时不足人数, short_ratio 不足比例,\n"
+       "  flagged 预警 (是/否 in table and Excel, yes/no under --lang en and in CSV;\n"
+       "  true/false in JSON)\n"
+       "The ratio reads 20.0% in table and CSV, 0.2 in JSON.\n"
+       "\n"
+       "  --year YYYY      the year (required)\n"
+       "  --approved-only  count approved reports only\n{compliance_options}\n"
+       "Example:\n"
+       "  $ yanxiu compliance groups --year 2026 --format json\n");
 
 int cmd_compliance_groups(struct cli *cli, int argc, char **argv)
 {
@@ -580,36 +582,37 @@ int cmd_compliance_groups(struct cli *cli, int argc, char **argv)
 
 const char cmd_reporting_rates_usage[] =
     N_("usage: yanxiu reporting-rates (--year YYYY | --month YYYY-MM) [--as-of DATE]\n"
-    "         [--district CODE] [--format FORMAT] [-o FILE] [--force] [--bom]\n"
-    "\n"
-    "How completely and how timely the reporting units sent their monthly reports\n"
-    "(月报), per month of year YYYY (as the policy's year_basis says) or for one\n"
-    "month: units expected to report, reports received, received on time (the first\n"
-    "version by the deadline), and the two rates (received / expected, on time /\n"
-    "expected). Then the matrix of units × months, each cell the state of the unit's\n"
-    "report: on_time 按时, late 逾期, missing 未报, returned 已退回, reopened 已重新打开,\n"
-    "voided 已作废, closed 无需上报 (the unit was not open that month: not expected),\n"
-    "not_due 未到期 (the deadline has not passed). Tables and Excel show the label in\n"
-    "the CLI's language (--lang), CSV the code, JSON the code and state_label. A school account sees\n"
-    "its own unit. Needs a session (yanxiu login).\n"
-    "\n"
-    "Output:\n"
-    "  table  the rates, a blank line, then the matrix (a row per unit, a column\n"
-    "         per month)\n"
-    "  csv    the same two tables in one file, separated by a blank line: first\n"
-    "         month,expected,received,on_time,rate,on_time_rate, then\n"
-    "         unit_code,unit_name and one column per month (YYYY-MM)\n"
-    "  json   {\"months\": [{month, expected, received, on_time, rate,\n"
-    "         on_time_rate}...], \"matrix\": [{unit_code, unit_name, month, state,\n"
-    "         state_label}...]}\n"
-    "  xlsx   two sheets: 上报率 (月份, 应报单位数, 已报, 按时, 上报率, 按时率) and\n"
-    "         上报情况 (上报单位, 单位名称, one column per month)\n"
-    "Rates read 87.5% in table and CSV, 0.875 in JSON.\n"
-    "\n"
-    "  --year YYYY      every month of the year\n"
-    "  --month YYYY-MM  one month\n{compliance_options}\n"
-    "Example:\n"
-    "  $ yanxiu reporting-rates --year 2026 --format xlsx -o 上报率2026.xlsx\n");
+       "         [--district CODE] [--format FORMAT] [-o FILE] [--force] [--bom]\n"
+       "\n"
+       "How completely and how timely the reporting units sent their monthly reports\n"
+       "(月报), per month of year YYYY (as the policy's year_basis says) or for one\n"
+       "month: units expected to report, reports received, received on time (the first\n"
+       "version by the deadline), and the two rates (received / expected, on time /\n"
+       "expected). Then the matrix of units × months, each cell the state of the unit's\n"
+       "report: on_time 按时, late 逾期, missing 未报, returned 已退回, reopened 已重新打开,\n"
+       "voided 已作废, closed 无需上报 (the unit was not open that month: not expected),\n"
+       "not_due 未到期 (the deadline has not passed). Tables and Excel show the label in\n"
+       "the CLI's language (--lang), CSV the code, JSON the code and state_label. A school account "
+       "sees\n"
+       "its own unit. Needs a session (yanxiu login).\n"
+       "\n"
+       "Output:\n"
+       "  table  the rates, a blank line, then the matrix (a row per unit, a column\n"
+       "         per month)\n"
+       "  csv    the same two tables in one file, separated by a blank line: first\n"
+       "         month,expected,received,on_time,rate,on_time_rate, then\n"
+       "         unit_code,unit_name and one column per month (YYYY-MM)\n"
+       "  json   {\"months\": [{month, expected, received, on_time, rate,\n"
+       "         on_time_rate}...], \"matrix\": [{unit_code, unit_name, month, state,\n"
+       "         state_label}...]}\n"
+       "  xlsx   two sheets: 上报率 (月份, 应报单位数, 已报, 按时, 上报率, 按时率) and\n"
+       "         上报情况 (上报单位, 单位名称, one column per month)\n"
+       "Rates read 87.5% in table and CSV, 0.875 in JSON.\n"
+       "\n"
+       "  --year YYYY      every month of the year\n"
+       "  --month YYYY-MM  one month\n{compliance_options}\n"
+       "Example:\n"
+       "  $ yanxiu reporting-rates --year 2026 --format xlsx -o 上报率2026.xlsx\n");
 
 /* Orders unit-month cells by unit code (then as the server sent them). */
 static int cell_by_unit(const void *a, const void *b)
@@ -757,32 +760,32 @@ int cmd_reporting_rates(struct cli *cli, int argc, char **argv)
 
 const char cmd_teacher_history_usage[] =
     N_("usage: yanxiu teacher history CODE [--district CODE] [--format FORMAT] [-o FILE]\n"
-    "         [--force] [--bom]\n"
-    "\n"
-    "The registration handbook (登记手册) of the teacher with teacher code (教师编号)\n"
-    "CODE: every credited record — the activities they attended and their training\n"
-    "outside the unit — from the latest version of every monthly report that counts,\n"
-    "across the units they belonged to; then the totals per year and per training\n"
-    "cycle, all hours and the hours of approved reports. A school account sees only\n"
-    "the teachers of its own unit. Needs a session (yanxiu login).\n"
-    "\n"
-    "Records (JSON keys and CSV header, Excel header):\n"
-    "  unit_code 上报单位, month 月份, version 版本, report_status 月报状态,\n"
-    "  date 日期, source 来源 (activity or external), ref 编号 (the activity's\n"
-    "  reference or the certificate number), title 主题, category 内容类别,\n"
-    "  level 级别, mode 方式, hours 学时, credits 学分\n"
-    "Totals: kind 类型 (year or cycle), period 期间 (2026: the year 2026; 2026-2030:\n"
-    "  the cycle), hours 学时, approved_hours 已审核学时\n"
-    "\n"
-    "Output:\n"
-    "  table  a line about the teacher, the records, a blank line, the totals\n"
-    "  csv    the records, a blank line, the totals\n"
-    "  json   {\"teacher\": {teacher_code, name, school_code, unit_code, group,\n"
-    "         status}, \"records\": [...], \"totals\": [...]}\n"
-    "  xlsx   two sheets: 登记手册 (the records) and 学时合计 (the totals)\n"
-    "\n{output_options}\n"
-    "Example:\n"
-    "  $ yanxiu teacher history T0001 --format xlsx -o T0001登记手册.xlsx\n");
+       "         [--force] [--bom]\n"
+       "\n"
+       "The registration handbook (登记手册) of the teacher with teacher code (教师编号)\n"
+       "CODE: every credited record — the activities they attended and their training\n"
+       "outside the unit — from the latest version of every monthly report that counts,\n"
+       "across the units they belonged to; then the totals per year and per training\n"
+       "cycle, all hours and the hours of approved reports. A school account sees only\n"
+       "the teachers of its own unit. Needs a session (yanxiu login).\n"
+       "\n"
+       "Records (JSON keys and CSV header, Excel header):\n"
+       "  unit_code 上报单位, month 月份, version 版本, report_status 月报状态,\n"
+       "  date 日期, source 来源 (activity or external), ref 编号 (the activity's\n"
+       "  reference or the certificate number), title 主题, category 内容类别,\n"
+       "  level 级别, mode 方式, hours 学时, credits 学分\n"
+       "Totals: kind 类型 (year or cycle), period 期间 (2026: the year 2026; 2026-2030:\n"
+       "  the cycle), hours 学时, approved_hours 已审核学时\n"
+       "\n"
+       "Output:\n"
+       "  table  a line about the teacher, the records, a blank line, the totals\n"
+       "  csv    the records, a blank line, the totals\n"
+       "  json   {\"teacher\": {teacher_code, name, school_code, unit_code, group,\n"
+       "         status}, \"records\": [...], \"totals\": [...]}\n"
+       "  xlsx   two sheets: 登记手册 (the records) and 学时合计 (the totals)\n"
+       "\n{output_options}\n"
+       "Example:\n"
+       "  $ yanxiu teacher history T0001 --format xlsx -o T0001登记手册.xlsx\n");
 
 int cmd_teacher_history(struct cli *cli, int argc, char **argv)
 {
@@ -791,12 +794,13 @@ int cmd_teacher_history(struct cli *cli, int argc, char **argv)
     view_short_output_option(argc, argv);
     if (view_common_options(cli, argc, argv, opts, &c) != CLI_OK)
         return CLI_USAGE;
-    const char *code = cli_one_operand(cli, argc, argv, N_("CODE (the teacher code)"), N_("teacher code"));
+    const char *code =
+        cli_one_operand(cli, argc, argv, N_("CODE (the teacher code)"), N_("teacher code"));
     if (!code)
         return CLI_USAGE;
     if (!*code || strlen(code) > 32)
-        return cli_usage_error(cli, _("'%s' is not a teacher code (1 to 32 letters, digits, _ or -)"),
-                               code);
+        return cli_usage_error(
+            cli, _("'%s' is not a teacher code (1 to 32 letters, digits, _ or -)"), code);
     int rc = view_common_check(cli, &c);
     if (rc == CLI_OK)
         rc = view_open_session(cli, c.district);
@@ -816,12 +820,18 @@ int cmd_teacher_history(struct cli *cli, int argc, char **argv)
     const Yanxiu__V1__TeacherHistory *h = resp->history;
 
     static const struct out_column rec_cols[] = {
-        {"unit_code", "上报单位", OUT_TEXT, NULL}, {"month", "月份", OUT_TEXT, NULL},
-        {"version", "版本", OUT_COUNT, NULL},      {"report_status", "月报状态", OUT_REPORT_STATUS, NULL},
-        {"date", "日期", OUT_TEXT, NULL},          {"source", "来源", OUT_TEXT, NULL},
-        {"ref", "编号", OUT_TEXT, NULL},           {"title", "主题", OUT_TEXT, NULL},
-        {"category", "内容类别", OUT_CATEGORY, NULL}, {"level", "级别", OUT_LEVEL, NULL},
-        {"mode", "方式", OUT_MODE, NULL},          {"hours", "学时", OUT_HOURS, NULL},
+        {"unit_code", "上报单位", OUT_TEXT, NULL},
+        {"month", "月份", OUT_TEXT, NULL},
+        {"version", "版本", OUT_COUNT, NULL},
+        {"report_status", "月报状态", OUT_REPORT_STATUS, NULL},
+        {"date", "日期", OUT_TEXT, NULL},
+        {"source", "来源", OUT_TEXT, NULL},
+        {"ref", "编号", OUT_TEXT, NULL},
+        {"title", "主题", OUT_TEXT, NULL},
+        {"category", "内容类别", OUT_CATEGORY, NULL},
+        {"level", "级别", OUT_LEVEL, NULL},
+        {"mode", "方式", OUT_MODE, NULL},
+        {"hours", "学时", OUT_HOURS, NULL},
         {"credits", "学分", OUT_HOURS, NULL},
     };
     enum { NREC = sizeof(rec_cols) / sizeof(rec_cols[0]) };

@@ -121,9 +121,14 @@ void out_table_free(struct out_table *t)
  * as "年度学时不足 40/72".
  */
 static const char *const rule_names[] = {
-    N_("hours_year"),         N_("school_hours_year"),       N_("credits_year"),
-    N_("unexcused_absences"), N_("hours_cycle"),             N_("ethics_hours_cycle"),
-    N_("centralized_hours_cycle"), N_("homeroom_hours_cycle"),
+    N_("hours_year"),
+    N_("school_hours_year"),
+    N_("credits_year"),
+    N_("unexcused_absences"),
+    N_("hours_cycle"),
+    N_("ethics_hours_cycle"),
+    N_("centralized_hours_cycle"),
+    N_("homeroom_hours_cycle"),
 };
 
 /* The enumeration the values of a column are codes of, or NULL. */

@@ -128,19 +128,20 @@ bool outfile_resolve(const char *name, struct outfile_target *t, char *err, size
             return true;
         }
         if (S_ISDIR(st.st_mode))
-            outfile_say(err, errlen, _("-o %s: '%s' is a directory: name a file in it (-o %s/FILE)"),
-                        name, t->path, name);
+            outfile_say(err, errlen,
+                        _("-o %s: '%s' is a directory: name a file in it (-o %s/FILE)"), name,
+                        t->path, name);
         else if (S_ISBLK(st.st_mode))
             outfile_say(
                 err, errlen,
                 _("-o %s: '%s' is a block device (a disk): yanxiu does not write onto a disk; "
-                "name a file"),
+                  "name a file"),
                 name, t->path);
         else
             outfile_say(
                 err, errlen,
                 _("-o %s: '%s' is a socket: yanxiu writes to a file, a FIFO or a character device "
-                "such as /dev/null"),
+                  "such as /dev/null"),
                 name, t->path);
         return false;
     }
@@ -246,8 +247,8 @@ static int make_tmp(struct outfile *f, char *err, size_t errlen)
     sigprocmask(SIG_SETMASK, &old, NULL);
     if (fd < 0) {
         f->tmp[0] = '\0';
-        outfile_say(err, errlen, _("cannot write %s: cannot create a file in '%s': %s"), f->name, dir,
-                    strerror(saved));
+        outfile_say(err, errlen, _("cannot write %s: cannot create a file in '%s': %s"), f->name,
+                    dir, strerror(saved));
         return -1;
     }
     /* A report is not a secret: the mode a new file would get, or the replaced file's. */
@@ -313,7 +314,7 @@ static bool start(struct outfile *f, const char *name, bool replace, char *err, 
         outfile_say(
             err, errlen,
             _("%s already exists and is not replaced: choose another name, or give --force to "
-            "replace it"),
+              "replace it"),
             name);
         return false;
     }
@@ -422,9 +423,10 @@ static bool publish(struct outfile *f, char *err, size_t errlen)
     struct stat st;
     bool there = lstat(f->t.path, &st) == 0;
     if (there && !S_ISREG(st.st_mode)) {
-        outfile_say(err, errlen,
-                    _("%s changed meanwhile ('%s' is no longer a regular file) and is not replaced"),
-                    f->name, f->t.path);
+        outfile_say(
+            err, errlen,
+            _("%s changed meanwhile ('%s' is no longer a regular file) and is not replaced"),
+            f->name, f->t.path);
         return false;
     }
     if (f->replace) {

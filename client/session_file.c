@@ -56,7 +56,7 @@ bool session_file_path(char *path, size_t cap, char *err, size_t errlen)
         if (!home)
             return failf(err, errlen,
                          _("cannot tell where to keep the session: set XDG_CONFIG_HOME or HOME "
-                         "to an absolute directory"));
+                           "to an absolute directory"));
         n = snprintf(path, cap, "%s/.config/yanxiu/session", home);
     }
     if (n < 0 || (size_t)n >= cap)
@@ -118,8 +118,8 @@ static bool apply_line(struct session_file *s, const char *key, const char *valu
     }
     if (strcmp(key, "token") == 0) {
         if (!parse_hex(value, s->token, sizeof(s->token), &s->token_len))
-            return failf(err, errlen, _("%s line %d: token is not an even number of hex digits"), path,
-                         line);
+            return failf(err, errlen, _("%s line %d: token is not an even number of hex digits"),
+                         path, line);
         *seen |= 1u << 5;
         return true;
     }
@@ -160,7 +160,8 @@ static char *read_all(int fd, const char *path, char *err, size_t errlen)
             break;
     }
     if (err[0] == '\0' && len > MAX_FILE_BYTES)
-        failf(err, errlen, _("%s is larger than %d bytes: not a session file"), path, MAX_FILE_BYTES);
+        failf(err, errlen, _("%s is larger than %d bytes: not a session file"), path,
+              MAX_FILE_BYTES);
     if (err[0]) {
         explicit_bzero(buf, MAX_FILE_BYTES + 1);
         free(buf);
@@ -176,8 +177,9 @@ static void check_private(int fd, const char *path, char *warn, size_t warnlen)
     if (fstat(fd, &st) != 0)
         return;
     if (st.st_uid != getuid())
-        snprintf(warn, warnlen, _("%s belongs to another user (uid %u): it may not be your session"),
-                 path, (unsigned)st.st_uid);
+        snprintf(warn, warnlen,
+                 _("%s belongs to another user (uid %u): it may not be your session"), path,
+                 (unsigned)st.st_uid);
     else if (st.st_mode & 077)
         snprintf(warn, warnlen,
                  "%s can be read by others (mode %04o): its token may have leaked; run "
@@ -263,7 +265,8 @@ static bool make_parents(const char *path, char *err, size_t errlen)
             continue;
         *p = '\0';
         if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-            return failf(err, errlen, _("cannot create the directory %s: %s"), dir, strerror(errno));
+            return failf(err, errlen, _("cannot create the directory %s: %s"), dir,
+                         strerror(errno));
         if (end)
             break;
         *p = '/';

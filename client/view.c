@@ -16,8 +16,8 @@
 
 #include "view.h"
 
-#include "lang.h"
 #include "cli.h"
+#include "lang.h"
 #include "out.h"
 #include "text.h"
 #include "yxc.h"
@@ -47,7 +47,8 @@ bool view_district_arg(const struct cli *cli, const char *arg, const char **dist
         *district = arg;
         return true;
     }
-    (void)cli_usage_error(cli, _("--district '%s' is not a 6-digit division code (e.g. 411423)"), arg);
+    (void)cli_usage_error(cli, _("--district '%s' is not a 6-digit division code (e.g. 411423)"),
+                          arg);
     return false;
 }
 
@@ -83,7 +84,8 @@ int view_common_option(const struct cli *cli, int opt, struct view_common *c)
     switch (opt) {
     case VIEW_OPT_FORMAT:
         if (!out_parse_format(optarg, &c->format)) {
-            (void)cli_usage_error(cli, _("--format '%s': expected table, csv, json or xlsx"), optarg);
+            (void)cli_usage_error(cli, _("--format '%s': expected table, csv, json or xlsx"),
+                                  optarg);
             return VIEW_OPT_BAD;
         }
         c->format_given = true;
@@ -148,12 +150,12 @@ static int xlsx_to_terminal(const char *name)
     if (strcmp(name, "-") == 0 || strcmp(name, "/dev/stdout") == 0)
         fprintf(stderr,
                 _("yanxiu: -o %s: the standard output is a terminal, and an .xlsx workbook is "
-                "binary: redirect it (> FILE.xlsx) or name the file with -o FILE.xlsx\n"),
+                  "binary: redirect it (> FILE.xlsx) or name the file with -o FILE.xlsx\n"),
                 name);
     else
         fprintf(stderr,
                 _("yanxiu: -o %s: that is a terminal, and an .xlsx workbook is binary: name a "
-                "file with -o FILE.xlsx\n"),
+                  "file with -o FILE.xlsx\n"),
                 name);
     return CLI_FAILED;
 }
@@ -171,7 +173,8 @@ int view_common_check(const struct cli *cli, struct view_common *c)
     if (!c->format_given && c->output && names_a_workbook(c->output))
         c->format = OUT_XLSX;
     if (c->format == OUT_XLSX && !c->output)
-        return cli_usage_error(cli, _("--format xlsx writes a workbook: name it with -o FILE.xlsx"));
+        return cli_usage_error(cli,
+                               _("--format xlsx writes a workbook: name it with -o FILE.xlsx"));
     if (c->bom && c->format != OUT_CSV)
         return cli_usage_error(cli, _("--bom goes with --format csv"));
     if (c->force && !c->output)
@@ -189,7 +192,7 @@ int view_common_check(const struct cli *cli, struct view_common *c)
     if (t.kind == OUTFILE_EXISTING && !c->force) {
         fprintf(stderr,
                 _("yanxiu: %s already exists and is not replaced: choose another name, "
-                "or give --force to replace it\n"),
+                  "or give --force to replace it\n"),
                 c->output);
         return CLI_FAILED;
     }

@@ -97,7 +97,8 @@ static bool write_sheet(lxw_workbook *wb, const struct xlsx_sheet *sh, lxw_forma
         e = worksheet_set_column(ws, (lxw_col_t)c, (lxw_col_t)c, w,
                                  kind == XLSX_TEXT ? NULL : numfmt[kind]);
         if (e != LXW_NO_ERROR) {
-            outfile_say(err, errlen, _("sheet %s: column %zu: %s"), sh->name, c + 1, lxw_strerror(e));
+            outfile_say(err, errlen, _("sheet %s: column %zu: %s"), sh->name, c + 1,
+                        lxw_strerror(e));
             return false;
         }
     }
@@ -106,7 +107,8 @@ static bool write_sheet(lxw_workbook *wb, const struct xlsx_sheet *sh, lxw_forma
     for (size_t c = 0; c < sh->ncols; c++) {
         e = worksheet_write_string(ws, 0, (lxw_col_t)c, sh->cols[c].header, bold);
         if (e != LXW_NO_ERROR) {
-            outfile_say(err, errlen, _("sheet %s: header %zu: %s"), sh->name, c + 1, lxw_strerror(e));
+            outfile_say(err, errlen, _("sheet %s: header %zu: %s"), sh->name, c + 1,
+                        lxw_strerror(e));
             return false;
         }
     }

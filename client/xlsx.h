@@ -1,7 +1,8 @@
 /*
  * xlsx: writes listings as an Excel workbook (.xlsx) with libxlsxwriter, for
  * the district office that files its views in Excel: one sheet per listing,
- * Chinese column headers in bold, the header row frozen and filterable,
+ * column headers in bold (Chinese under zh_CN: out.c chooses them), the
+ * header row frozen and filterable,
  * numbers stored as numbers with a display format ("0" for counts, "0.0"
  * for hours, "0.0%" for rates, General for other numbers), columns as wide
  * as their contents.

@@ -73,7 +73,7 @@ static enum take take_frame(struct yxc *c, Yanxiu__V1__Envelope **env, struct yx
         if (!c->io.ssl && b[0] >= 0x14 && b[0] <= 0x17 && b[1] == 0x03 && b[2] <= 0x04) {
             yxio_error(err, YXC_ERR_PROTOCOL,
                        _("the server at %s answered in TLS, and this connection is plaintext: "
-                       "connect with TLS (yanxiu --tls, or --ca FILE / YANXIU_CA)"),
+                         "connect with TLS (yanxiu --tls, or --ca FILE / YANXIU_CA)"),
                        c->io.peer);
             return take_bad(c, err);
         }
@@ -84,11 +84,11 @@ static enum take take_frame(struct yxc *c, Yanxiu__V1__Envelope **env, struct yx
             ascii = ascii && b[i] >= 0x20 && b[i] < 0x7f;
             text[i] = (char)b[i];
         }
-        yxio_error(err, YXC_ERR_PROTOCOL,
-                   _("the server at %s announced a %" PRIu32
-                   "-byte frame, above the %u-byte limit%s%s%s"),
-                   c->io.peer, len, FRAME_DEFAULT_MAX, ascii ? " (it sent \"" : "",
-                   ascii ? text : "", ascii ? "...\": is that a yanxiud?)" : "");
+        yxio_error(
+            err, YXC_ERR_PROTOCOL,
+            _("the server at %s announced a %" PRIu32 "-byte frame, above the %u-byte limit%s%s%s"),
+            c->io.peer, len, FRAME_DEFAULT_MAX, ascii ? " (it sent \"" : "", ascii ? text : "",
+            ascii ? "...\": is that a yanxiud?)" : "");
         return take_bad(c, err);
     }
     case FRAME_READY:
@@ -238,7 +238,8 @@ bool yxc_parse_server(const char *spec, char *host, size_t hostlen, uint16_t *po
         n = digits ? strtoul(p, NULL, 10) : 0;
         if (!digits || errno || n < 1 || n > 65535)
             return FAIL(err, YXC_ERR_USAGE,
-                        _("server address '%s': port '%s' is not a number from 1 to 65535"), spec, p);
+                        _("server address '%s': port '%s' is not a number from 1 to 65535"), spec,
+                        p);
     }
     memcpy(host, h, hlen);
     host[hlen] = '\0';
@@ -353,8 +354,8 @@ bool yxc_send(struct yxc *c, Yanxiu__V1__Envelope *env, uint64_t *id, struct yxc
     env->session_token = caller_token;
     if (need > FRAME_DEFAULT_MAX)
         return FAIL(err, YXC_ERR_USAGE,
-                    _("request is %zu bytes, above the %u-byte frame limit: send it in parts"), need,
-                    FRAME_DEFAULT_MAX);
+                    _("request is %zu bytes, above the %u-byte frame limit: send it in parts"),
+                    need, FRAME_DEFAULT_MAX);
     if (!buf)
         return FAIL(err, YXC_ERR_IO, _("out of memory packing a %zu-byte request"), need);
 

@@ -238,10 +238,11 @@ static bool closed_error(struct yxio *c, const char *what, struct yxc_error *err
 {
     const char *mid = c->in.len > c->in.pending ? _(" in the middle of a frame") : "";
     if (c->closing[0])
-        return FAIL(err, YXC_ERR_IO, _("the server closed the connection%s while %s, after: %s"), mid,
-                    what, c->closing);
+        return FAIL(err, YXC_ERR_IO, _("the server closed the connection%s while %s, after: %s"),
+                    mid, what, c->closing);
     if (c->read_errno)
-        return FAIL(err, YXC_ERR_IO, _("lost the connection%s while %s: %s"), mid, what, c->read_why);
+        return FAIL(err, YXC_ERR_IO, _("lost the connection%s while %s: %s"), mid, what,
+                    c->read_why);
     return FAIL(err, YXC_ERR_IO, _("the server closed the connection%s while %s"), mid, what);
 }
 
@@ -578,14 +579,14 @@ static SSL_CTX *tls_client_ctx(const char *ca_file, struct yxc_error *err)
         if (SSL_CTX_load_verify_locations(ctx, ca_file, NULL) != 1) {
             yxio_error(err, YXC_ERR_USAGE,
                        _("the CA file %s holds no usable PEM certificate (%s): give the "
-                       "certificate of the CA that signed the server's, in PEM"),
+                         "certificate of the CA that signed the server's, in PEM"),
                        ca_file, tls_reason(why, sizeof(why), _("no certificate found")));
             goto fail;
         }
     } else if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
         yxio_error(err, YXC_ERR_CONNECT,
                    _("cannot load the system's trusted CAs (%s): give the "
-                   "CA with --ca FILE or YANXIU_CA"),
+                     "CA with --ca FILE or YANXIU_CA"),
                    tls_reason(why, sizeof(why), _("unknown")));
         goto fail;
     }
@@ -608,8 +609,8 @@ static bool handshake_failed(struct yxio *c, int r, const char *name, const char
         ERR_clear_error();
         return tls_fail(err,
                         _("the server's certificate does not match the name '%s' (it is for %s): "
-                        "connect by a name the certificate holds, or give the server a "
-                        "certificate for '%s'"),
+                          "connect by a name the certificate holds, or give the server a "
+                          "certificate for '%s'"),
                         name, c->cert_names[0] ? c->cert_names : _("other names"), name);
     }
     if (verify != X509_V_OK) {
@@ -617,17 +618,17 @@ static bool handshake_failed(struct yxio *c, int r, const char *name, const char
         if (ca_file)
             return tls_fail(err,
                             _("the server's certificate is not trusted (certificate verify failed: "
-                            "%s; CA file %s); give the CA with --ca FILE or YANXIU_CA"),
+                              "%s; CA file %s); give the CA with --ca FILE or YANXIU_CA"),
                             X509_verify_cert_error_string(verify), ca_file);
         return tls_fail(err,
                         _("the server's certificate is not trusted (certificate verify failed: "
-                        "%s); give the CA with --ca FILE or YANXIU_CA"),
+                          "%s); give the CA with --ca FILE or YANXIU_CA"),
                         X509_verify_cert_error_string(verify));
     }
     if (e == SSL_ERROR_SYSCALL || e == SSL_ERROR_ZERO_RETURN) {
         ERR_clear_error();
-        const char *what =
-            e == SSL_ERROR_SYSCALL && saved ? strerror(saved) : _("the server closed the connection");
+        const char *what = e == SSL_ERROR_SYSCALL && saved ? strerror(saved)
+                                                           : _("the server closed the connection");
         return tls_fail(err, _("TLS handshake with %s failed: is the server speaking TLS? (%s)"),
                         c->peer, what);
     }
@@ -636,8 +637,8 @@ static bool handshake_failed(struct yxio *c, int r, const char *name, const char
     if (strstr(why, "alert"))
         return tls_fail(err, _("TLS handshake with %s failed: the server refused it (%s)"), c->peer,
                         why);
-    return tls_fail(err, _("TLS handshake with %s failed: is the server speaking TLS? (%s)"), c->peer,
-                    why);
+    return tls_fail(err, _("TLS handshake with %s failed: is the server speaking TLS? (%s)"),
+                    c->peer, why);
 }
 
 /*

@@ -400,11 +400,13 @@ static void typed_cells_read_in_chinese_under_zh_cn(void **state)
     assert_non_null(strstr(table, "年度学时不足 21.5/72；无故缺席次数 4 次（上限 3）"));
     free(table);
     json = render(&r, OUT_JSON);
-    assert_non_null(strstr(json, "\"report_status\": \"approved\", \"report_status_label\": \"已通过\""));
+    assert_non_null(
+        strstr(json, "\"report_status\": \"approved\", \"report_status_label\": \"已通过\""));
     assert_non_null(strstr(json, "\"rule\": \"hours_year\", \"rule_label\": \"年度学时\""));
     free(json);
     char *csv = render(&r, OUT_CSV);
-    assert_non_null(strstr(csv, "T0001,approved,mental_health,hours_year 21.5/72; unexcused_absences 4/3"));
+    assert_non_null(
+        strstr(csv, "T0001,approved,mental_health,hours_year 21.5/72; unexcused_absences 4/3"));
     free(csv);
     out_table_free(&r);
     lang_set(MSG_EN);
