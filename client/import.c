@@ -282,8 +282,8 @@ static const char *rows_to_lines(const struct import_file *f, const char *reason
     row = (size_t)v - 1;
     if (errno || *end != ')' || v < 1 || v > csvin_rows(f->t))
         return reason;
-    snprintf(buf, cap, "%.*s(first on line %d%s", (int)(at - reason), reason,
-             csvin_line(f->t, row), end);
+    snprintf(buf, cap, "%.*s(first on line %d%s", (int)(at - reason), reason, csvin_line(f->t, row),
+             end);
     return buf;
 }
 
