@@ -6,12 +6,12 @@
  * lane first. No address and no name may keep more than all workers but
  * one busy, so a flood from one address (or on one name from many) leaves
  * a worker free for everybody else: another user's login waits for no
- * flooded hash at all, only for its own.
+ * flooded hash at all, only for its own. The threads, and the way results
+ * come back to the loop, are daemon/workpool.c's: each queued login is one
+ * task there, which runs the next job the fair queue allows.
  */
 #include "hashpool.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "workpool.h"
 
 #define OPS          crypto_pwhash_OPSLIMIT_INTERACTIVE
 #define MEM          crypto_pwhash_MEMLIMIT_INTERACTIVE
@@ -60,9 +61,7 @@ struct hjob {
 };
 
 struct hashpool {
-    struct event_base *base;
-    pthread_t *threads;
-    int nthreads;
+    struct workpool *wp; /* the threads; a task per queued job */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     struct ring rings[NLANES];
@@ -70,9 +69,14 @@ struct hashpool {
     int queued, queue_len, per_addr;
     int lane_cap; /* workers one address or one name may keep busy */
     bool stopping;
-    int pipe_rd, pipe_wr; /* finished jobs travel back as pointers */
-    struct event *done_ev;
+    int spare; /* tasks submitted for a login then refused: they run no job */
     char dummy[crypto_pwhash_STRBYTES];
+};
+
+/* A workpool task: which job it ran (NULL: stopped before it found one). */
+struct slot {
+    struct hashpool *hp;
+    struct hjob *j;
 };
 
 static void job_free(struct hjob *j)
@@ -176,57 +180,57 @@ static struct hjob *next_job(struct hashpool *hp)
     return NULL;
 }
 
-static void *worker(void *arg)
+/* On a worker: the next job the fair queue allows (waiting for one), hashed. */
+static void slot_work(void *arg)
 {
-    struct hashpool *hp = arg;
-    for (;;) {
-        pthread_mutex_lock(&hp->mu);
-        struct hjob *j = NULL;
+    struct slot *t = arg;
+    struct hashpool *hp = t->hp;
+    pthread_mutex_lock(&hp->mu);
+    struct hjob *j = NULL;
+    if (hp->spare > 0)
+        hp->spare--; /* any task may stand for any job: this one stands for none */
+    else
         while (!hp->stopping && !(j = next_job(hp)))
             pthread_cond_wait(&hp->cv, &hp->mu);
-        if (hp->stopping) {
-            pthread_mutex_unlock(&hp->mu);
-            return NULL;
-        }
-        pthread_mutex_unlock(&hp->mu);
+    pthread_mutex_unlock(&hp->mu);
+    if (!j)
+        return;
 
-        const char *stored = j->dummy ? hp->dummy : j->stored;
-        j->ok = crypto_pwhash_str_verify(stored, j->password, j->pwlen) == 0 && !j->dummy;
-        if (j->ok && crypto_pwhash_str_needs_rehash(stored, OPS, MEM) != 0)
-            j->rehashed = crypto_pwhash_str(j->new_hash, j->password, j->pwlen, OPS, MEM) == 0;
-        sodium_memzero(j->password, j->pwlen);
+    const char *stored = j->dummy ? hp->dummy : j->stored;
+    j->ok = crypto_pwhash_str_verify(stored, j->password, j->pwlen) == 0 && !j->dummy;
+    if (j->ok && crypto_pwhash_str_needs_rehash(stored, OPS, MEM) != 0)
+        j->rehashed = crypto_pwhash_str(j->new_hash, j->password, j->pwlen, OPS, MEM) == 0;
+    sodium_memzero(j->password, j->pwlen);
 
-        /* Its lanes may now start another job; the job forgets them. */
-        pthread_mutex_lock(&hp->mu);
-        for (int m = 0; m < NLANES; m++) {
-            j->lane[m]->running--;
-            j->lane[m] = NULL;
-        }
-        pthread_cond_broadcast(&hp->cv);
-        pthread_mutex_unlock(&hp->mu);
-
-        ssize_t w;
-        do {
-            w = write(hp->pipe_wr, &j, sizeof(j));
-        } while (w < 0 && errno == EINTR);
-        if (w != (ssize_t)sizeof(j)) {
-            log_error("hashpool: cannot hand a result back to the loop");
-            job_free(j);
-        }
+    /* Its lanes may now start another job; the job forgets them. */
+    pthread_mutex_lock(&hp->mu);
+    for (int m = 0; m < NLANES; m++) {
+        j->lane[m]->running--;
+        j->lane[m] = NULL;
     }
+    pthread_cond_broadcast(&hp->cv);
+    pthread_mutex_unlock(&hp->mu);
+    t->j = j;
 }
 
-static void on_done(evutil_socket_t fd, short what, void *arg)
+/* On the loop: the job's callback. */
+static void slot_done(void *arg)
 {
-    struct hjob *jobs[64];
-    ssize_t n;
-    while ((n = read(fd, jobs, sizeof(jobs))) > 0) {
-        for (size_t i = 0; i < (size_t)n / sizeof(jobs[0]); i++) {
-            struct hjob *j = jobs[i];
-            j->fn(j->arg, j->ok, j->rehashed ? j->new_hash : NULL);
-            job_free(j);
-        }
+    struct slot *t = arg;
+    if (t->j) {
+        t->j->fn(t->j->arg, t->j->ok, t->j->rehashed ? t->j->new_hash : NULL);
+        job_free(t->j);
     }
+    free(t);
+}
+
+/* A task not run, or run but not delivered (hashpool_free). */
+static void slot_drop(void *arg)
+{
+    struct slot *t = arg;
+    if (t->j)
+        job_free(t->j);
+    free(t);
 }
 
 struct hashpool *hashpool_new(struct event_base *base, int threads, int queue_len, int per_addr)
@@ -236,26 +240,14 @@ struct hashpool *hashpool_new(struct event_base *base, int threads, int queue_le
     struct hashpool *hp = calloc(1, sizeof(*hp));
     if (!hp)
         return NULL;
-    hp->base = base;
     hp->queue_len = queue_len;
     hp->per_addr = per_addr;
     pthread_mutex_init(&hp->mu, NULL);
     pthread_cond_init(&hp->cv, NULL);
-    int fds[2];
-    if (pipe2(fds, O_CLOEXEC) != 0) {
-        free(hp);
-        return NULL;
-    }
-    hp->pipe_rd = fds[0];
-    hp->pipe_wr = fds[1];
-    evutil_make_socket_nonblocking(hp->pipe_rd);
     /* The dummy hash: computed once so that unknown users cost a real verify. */
     char dummy_pw[32];
     randombytes_buf(dummy_pw, sizeof(dummy_pw));
     if (crypto_pwhash_str(hp->dummy, dummy_pw, sizeof(dummy_pw), OPS, MEM) != 0)
-        goto fail;
-    hp->done_ev = event_new(base, hp->pipe_rd, EV_READ | EV_PERSIST, on_done, hp);
-    if (!hp->done_ev || event_add(hp->done_ev, NULL) != 0)
         goto fail;
     if (threads <= 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -263,14 +255,10 @@ struct hashpool *hashpool_new(struct event_base *base, int threads, int queue_le
     }
     /* All workers but one, when there are two: one stays free for the others. */
     hp->lane_cap = threads > 1 ? threads - 1 : 1;
-    hp->threads = calloc((size_t)threads, sizeof(pthread_t));
-    if (!hp->threads)
+    /* A task per queued job, and the spares of refused logins not yet run. */
+    hp->wp = workpool_new(base, threads, 2 * queue_len + 64);
+    if (!hp->wp)
         goto fail;
-    for (int i = 0; i < threads; i++) {
-        if (pthread_create(&hp->threads[i], NULL, worker, hp) != 0)
-            goto fail;
-        hp->nthreads++;
-    }
     return hp;
 fail:
     hashpool_free(hp);
@@ -285,8 +273,7 @@ void hashpool_free(struct hashpool *hp)
     hp->stopping = true;
     pthread_cond_broadcast(&hp->cv);
     pthread_mutex_unlock(&hp->mu);
-    for (int i = 0; i < hp->nthreads; i++)
-        pthread_join(hp->threads[i], NULL);
+    workpool_free(hp->wp, slot_drop); /* tasks waiting for a job return without one */
     /* Every queued job is in exactly one address lane. */
     for (struct lane *l = hp->rings[BY_ADDR].head; l; l = l->next) {
         struct hjob *j, *next;
@@ -302,16 +289,6 @@ void hashpool_free(struct hashpool *hp)
             free(l);
         }
     }
-    /* Results written back but not yet read: drop them uncalled. */
-    struct hjob *done;
-    evutil_make_socket_nonblocking(hp->pipe_rd);
-    while (read(hp->pipe_rd, &done, sizeof(done)) == (ssize_t)sizeof(done))
-        job_free(done);
-    if (hp->done_ev)
-        event_free(hp->done_ev);
-    close(hp->pipe_rd);
-    close(hp->pipe_wr);
-    free(hp->threads);
     pthread_mutex_destroy(&hp->mu);
     pthread_cond_destroy(&hp->cv);
     free(hp);
@@ -341,6 +318,21 @@ enum hashpool_status hashpool_verify(struct hashpool *hp, const char *client, co
     j->fn = fn;
     j->arg = arg;
 
+    /* The task first: a job in the queue always has one. A task left without a job (the
+     * login is refused below) is a spare, which the next task to start takes instead. */
+    struct slot *t = calloc(1, sizeof(*t));
+    enum workpool_status ws = t ? WORKPOOL_QUEUED : WORKPOOL_NO_MEMORY;
+    if (t) {
+        t->hp = hp;
+        ws = workpool_submit(hp->wp, slot_work, slot_done, t);
+        if (ws != WORKPOOL_QUEUED)
+            free(t);
+    }
+    if (ws != WORKPOOL_QUEUED) {
+        job_free(j);
+        return ws == WORKPOOL_FULL ? HASHPOOL_FULL : HASHPOOL_NO_MEMORY;
+    }
+
     pthread_mutex_lock(&hp->mu);
     enum hashpool_status st = HASHPOOL_QUEUED;
     struct lane *by_addr = NULL, *by_name = NULL;
@@ -353,6 +345,7 @@ enum hashpool_status hashpool_verify(struct hashpool *hp, const char *client, co
     else if (!(by_name = lane_get(&hp->rings[BY_NAME], user)))
         st = HASHPOOL_NO_MEMORY; /* a lane left empty goes when its turn comes */
     if (st != HASHPOOL_QUEUED) {
+        hp->spare++;
         pthread_mutex_unlock(&hp->mu);
         job_free(j);
         return st;

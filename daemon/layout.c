@@ -7,14 +7,12 @@
  */
 #include "layout.h"
 
-#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "conn.h"
 #include "server.h"
 #include "workpool.h"
 
@@ -187,16 +185,16 @@ struct layout_tab {
     const char *file;
     const struct book *book;
     size_t sheet;
-    unsigned header_row;       /* 0-based */
-    unsigned col[MAX_COLS];    /* per spec column: 1-based column, 0 when absent */
+    unsigned header_row;    /* 0-based */
+    unsigned col[MAX_COLS]; /* per spec column: 1-based column, 0 when absent */
     const struct sheet_spec *spec;
 };
 
 struct layout_origin {
     unsigned tab;
-    unsigned row;  /* 0-based row of the book */
-    unsigned col;  /* 1-based column of a wide score, else 0 */
-    uint32_t bad;  /* bit per spec column: a problem is already reported there */
+    unsigned row; /* 0-based row of the book */
+    unsigned col; /* 1-based column of a wide score, else 0 */
+    uint32_t bad; /* bit per spec column: a problem is already reported there */
 };
 
 void layout_free(struct layout *L)
@@ -223,7 +221,7 @@ void layout_free(struct layout *L)
     }
     for (size_t i = 0; i < L->n_external; i++) {
         Yanxiu__V1__ExternalRecord *e = L->external[i];
-        char *s[] = {e->teacher_code, e->date, e->title, e->category,
+        char *s[] = {e->teacher_code, e->date, e->title,      e->category,
                      e->level,        e->mode, e->certificate};
         for (size_t k = 0; k < sizeof(s) / sizeof(s[0]); k++)
             free(s[k]);
@@ -231,8 +229,8 @@ void layout_free(struct layout *L)
     }
     for (size_t i = 0; i < L->n_teachers; i++) {
         Yanxiu__V1__Teacher *t = L->teachers[i];
-        char *s[] = {t->teacher_code, t->name, t->school_code, t->subject, t->research_group,
-                     t->status};
+        char *s[] = {t->teacher_code, t->name,           t->school_code,
+                     t->subject,      t->research_group, t->status};
         for (size_t k = 0; k < sizeof(s) / sizeof(s[0]); k++)
             free(s[k]);
         free(t);
@@ -370,6 +368,16 @@ bool layout_bad(const struct layout *L, enum layout_list list, size_t idx, const
     return f >= 0 && (o->bad >> f & 1u);
 }
 
+const char *layout_accepted(const struct vocab *v, char *buf, size_t cap)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < v->n && len + 1 < cap; i++)
+        len += (size_t)snprintf(buf + len, cap - len, "%s%s", i ? "、" : "",
+                                v->terms[i].names[0] ? v->terms[i].names[0] : v->terms[i].code);
+    return buf;
+}
+
 static bool same_str(const char *a, const char *b)
 {
     return strcmp(a ? a : "", b ? b : "") == 0;
@@ -460,11 +468,6 @@ void layout_duplicates(struct rpc_violations *vs, const struct layout *L,
 }
 
 /* ---- reading (on a worker thread) --------------------------------------------------- */
-
-struct reader {
-    struct layout *L;
-    const char *first_file;
-};
 
 static bool grow(void **v, size_t n, size_t size)
 {
@@ -572,8 +575,8 @@ static bool time_text(const char *s, char out[8])
  * into *text, a number into *num. A cell that cannot be read is a problem and
  * sets the field's bit in o->bad (then *text is "" and *num 0).
  */
-static bool cell_value(struct layout *L, const struct layout_tab *t, struct layout_origin *o,
-                       int f, unsigned r, unsigned col1, char **text, double *num)
+static bool cell_value(struct layout *L, const struct layout_tab *t, struct layout_origin *o, int f,
+                       unsigned r, unsigned col1, char **text, double *num)
 {
     *text = NULL;
     *num = 0;
@@ -600,8 +603,10 @@ static bool cell_value(struct layout *L, const struct layout_tab *t, struct layo
             code = "value_error";
         } else if (cs->type == CT_NUMBER) {
             char *end = NULL;
+            /* the number as Excel shows it (15 significant digits): a 学时 computed as
+               =(D4-C4)*24 is cached as 1.9999999999999982 and shown, and meant, as 2 */
             if (c->kind == BOOK_NUMBER)
-                *num = c->number;
+                *num = strtod(c->text, NULL);
             else if (c->kind == BOOK_TEXT && (*num = strtod(c->text, &end), !*end) &&
                      isfinite(*num))
                 ;
@@ -642,8 +647,8 @@ static bool cell_value(struct layout *L, const struct layout_tab *t, struct layo
                 code = "value_not_flag";
         }
         if (code) {
-            rpc_problem(&L->problems, CELL_AT(t, r, ci, hdr, c->text), code, "field", hdr,
-                        "value", c->text, NULL);
+            rpc_problem(&L->problems, CELL_AT(t, r, ci, hdr, c->text), code, "field", hdr, "value",
+                        c->text, NULL);
             o->bad |= 1u << f;
             v = "";
             *num = 0;
@@ -929,8 +934,10 @@ struct layout *layout_read(enum layout_kind kind, const struct layout_file *file
             if (err.line)
                 snprintf(line, sizeof(line), "%u", err.line);
             rpc_problem(&L->problems,
-                        &(struct rpc_at){.file = files[i].name, .sheet = err.sheet,
-                                         .row = err.row ? err.row : err.line, .col = err.col},
+                        &(struct rpc_at){.file = files[i].name,
+                                         .sheet = err.sheet,
+                                         .row = err.row ? err.row : err.line,
+                                         .col = err.col},
                         err.code[0] ? err.code : "file_corrupt", "file", files[i].name, "sheet",
                         err.sheet, "cell", err.cell, "line", line, "limit", err.limit, "detail",
                         err.detail, NULL);
@@ -1031,25 +1038,40 @@ static void upload_work(void *arg)
     j->L = layout_read(j->kind, j->files, j->n, &j->lim);
 }
 
-static void upload_done(void *arg)
+/* The files read: the request goes on with its rows (j is freed). */
+static enum rpc_status upload_finish(struct upload_job *j)
 {
-    struct upload_job *j = arg;
     struct rpc_req *req = j->req;
     req->layout = j->L;
     enum rpc_status (*then)(struct rpc_req *) = j->then;
     free(j->files);
     free(j);
-    if (!req->layout || req->layout->oom) {
-        rpc_fail_oom(req);
-        return;
-    }
-    (void)then(req);
+    if (!req->layout || req->layout->oom)
+        return rpc_fail_oom(req);
+    return then(req);
+}
+
+void layout_upload_drop(void *arg)
+{
+    struct upload_job *j = arg;
+    layout_free(j->L);
+    free(j->files);
+    free(j);
+}
+
+static void upload_done(void *arg)
+{
+    (void)upload_finish(arg); /* answered, or submitted with its own callback */
 }
 
 enum rpc_status layout_upload(struct rpc_req *req, enum layout_kind kind,
-                              Yanxiu__V1__UploadFile **files, size_t n,
+                              Yanxiu__V1__UploadFile **files, size_t n, bool has_rows,
                               enum rpc_status (*then)(struct rpc_req *req))
 {
+    if (!n)
+        return then(req);
+    if (has_rows)
+        return rpc_fail_reason(req, YANXIU__V1__CODE__INVALID_ARGUMENT, "upload_mixed", NULL);
     const struct config *cfg = &req->srv->cfg;
     /* a frame holds the files and the rest of the request: 64 KiB are left for that */
     size_t limit = (size_t)cfg->upload_max_bytes;
@@ -1077,6 +1099,10 @@ enum rpc_status layout_upload(struct rpc_req *req, enum layout_kind kind,
                                      files[i]->encoding};
     *j = (struct upload_job){req, kind, lf, n, book_limits_default(), NULL, then};
     j->lim.max_bytes = limit;
+    if (!req->srv->files) { /* a server without the pool (the fuzzers): read here */
+        upload_work(j);
+        return upload_finish(j);
+    }
     enum workpool_status st = workpool_submit(req->srv->files, upload_work, upload_done, j);
     if (st == WORKPOOL_QUEUED) {
         req->submitted++;

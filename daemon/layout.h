@@ -19,6 +19,7 @@
 #include "book.h"
 #include "check.h"
 #include "rpc.h"
+#include "vocab.h"
 
 enum layout_kind { LAYOUT_REPORT, LAYOUT_ROSTER, LAYOUT_UNITS, LAYOUT_SCORES };
 
@@ -87,16 +88,22 @@ void layout_free(struct layout *L); /* NULL is fine */
 void layout_take_problems(struct layout *L, struct rpc_violations *vs);
 
 /*
- * The request's files, read off the loop: refuses at once what is over the
- * limits (RESOURCE_EXHAUSTED: upload_too_large, upload_busy), else reads
- * them on a worker of srv->files and then, back on the loop, sets
- * req->layout and calls then(req), which answers or submits as a handler.
- * Returns RPC_PENDING when queued (the request counts a job), else
- * RPC_ANSWERED.
+ * A request's rows, given or in its files. Without files: then(req) at once
+ * (its status returned). With files and rows too: INVALID_ARGUMENT
+ * upload_mixed. Else refuses at once what is over the limits
+ * (RESOURCE_EXHAUSTED: upload_too_large, upload_busy), or reads the files on
+ * a worker of srv->files and then, back on the loop, sets req->layout and
+ * calls then(req), which answers or submits as a handler; RPC_PENDING is
+ * returned then (the request counts a job). A server without srv->files
+ * (the fuzzers) reads them on the spot instead.
  */
 enum rpc_status layout_upload(struct rpc_req *req, enum layout_kind kind,
-                              Yanxiu__V1__UploadFile **files, size_t n,
+                              Yanxiu__V1__UploadFile **files, size_t n, bool has_rows,
                               enum rpc_status (*then)(struct rpc_req *req));
+
+/* Frees an upload the server's pool never delivered (workpool_free's drop, at exit); its
+ * request is not answered. */
+void layout_upload_drop(void *arg);
 
 /* Where one problem is, as rpc_problem takes it, with room for its strings. */
 struct layout_where {
@@ -123,6 +130,10 @@ const struct rpc_at *layout_path_at(struct layout_where *w, const struct layout 
 /* True when the cell of list[idx].field already has a format problem (do not add another). */
 bool layout_bad(const struct layout *L, enum layout_list list, size_t idx, const char *field);
 
+/* The names an enumeration accepts, for the message of value_unknown: its Chinese names
+ * joined by "、" ("在职、免训、离职"), into buf. Returns buf. */
+const char *layout_accepted(const struct vocab *v, char *buf, size_t cap);
+
 /*
  * Adds the database's problems, placed at the cells their paths came from.
  * `r` has one row per problem and argument, in problem order: columns n (the
@@ -147,10 +158,10 @@ void layout_duplicates(struct rpc_violations *vs, const struct layout *L,
  * rpc_problem with the argument "field" (the column's label) added first.
  * Needs `struct layout_where w` in scope. The arguments end with NULL.
  */
-#define LAYOUT_PROBLEM(vs, L, list, idx, field, value, code, ...)                                   \
+#define LAYOUT_PROBLEM(vs, L, list, idx, field, value, code, ...)                                  \
     do {                                                                                           \
         if (!layout_bad((L), (list), (idx), (field))) {                                            \
-            const struct rpc_at *at_ = layout_at(&w, (L), (list), (idx), (field), (value));         \
+            const struct rpc_at *at_ = layout_at(&w, (L), (list), (idx), (field), (value));        \
             rpc_problem((vs), at_, (code), "field", w.label, __VA_ARGS__);                         \
         }                                                                                          \
     } while (0)

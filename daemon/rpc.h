@@ -190,7 +190,7 @@ enum rpc_status rpc_answer_import(struct rpc_req *req, const PGresult *r, const 
  * Field violations collected while validating a request: at most
  * RPC_MAX_VIOLATIONS are kept (the total is still counted).
  */
-#define RPC_MAX_VIOLATIONS 100
+#define RPC_MAX_VIOLATIONS 1000
 struct rpc_violations {
     Yanxiu__V1__FieldViolation *v[RPC_MAX_VIOLATIONS];
     size_t n;

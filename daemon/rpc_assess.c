@@ -260,12 +260,8 @@ enum rpc_status rpc_assess_scores_import(struct rpc_req *req)
     if (!rpc_scope_district(req, in->district_code, &district) ||
         !scheme_name_ok(req, in->scheme) || !rpc_compliance_year_ok(req, in->year))
         return RPC_ANSWERED;
-    if (in->n_files) {
-        if (in->n_scores)
-            return rpc_fail_reason(req, YANXIU__V1__CODE__INVALID_ARGUMENT, "upload_mixed", NULL);
-        return layout_upload(req, LAYOUT_SCORES, in->files, in->n_files, scores_checked);
-    }
-    return scores_checked(req);
+    return layout_upload(req, LAYOUT_SCORES, in->files, in->n_files, in->n_scores != 0,
+                         scores_checked);
 }
 
 /* The scores (of the request, or read from its file) checked, then sent. */
@@ -284,8 +280,7 @@ static enum rpc_status scores_checked(struct rpc_req *req)
         snprintf(max, sizeof(max), "%d", MAX_SCORE_ROWS);
         return n ? rpc_fail_reason(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED,
                                    "import_too_many_rows", "rows", rows, "max", max, NULL)
-                 : rpc_fail_reason(req, YANXIU__V1__CODE__INVALID_ARGUMENT, "import_no_rows",
-                                   NULL);
+                 : rpc_fail_reason(req, YANXIU__V1__CODE__INVALID_ARGUMENT, "import_no_rows", NULL);
     }
     /* Problems found here wait in req->pending for the database's (check only). */
     struct rpc_violations *vs = calloc(1, sizeof(*vs));

@@ -36,23 +36,24 @@
 static const struct db_stmt report_stmts[] = {
     /* One row per problem and argument (report_check's args as key, value). */
     {"report_submit",
-     "SELECT p.n, p.path, p.code, a.key, a.value FROM report_submit($1, $2, $3, $4::date, $5, $6::bytea, $7::boolean, "
+     "SELECT p.n, p.path, p.code, a.key, a.value FROM report_submit($1, $2, $3, $4::date, $5, "
+     "$6::bytea, $7::boolean, "
      "$8::boolean, $9, $10, $11::text[], $12::date[], $13::time[], $14::time[], $15::text[], "
      "$16::text[], $17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[], "
      "$23::numeric[], $24::int[], $25::int[], $26::text[], $27::text[], $28::text[], "
      "$29::numeric[], $30::text[], $31::date[], $32::text[], $33::text[], $34::text[], "
-     "$35::text[], $36::numeric[], $37::numeric[], $38::text[]) WITH ORDINALITY p(path, code, args, n) "
+     "$35::text[], $36::numeric[], $37::numeric[], $38::text[]) WITH ORDINALITY p(path, code, "
+     "args, n) "
      "LEFT JOIN LATERAL jsonb_each_text(p.args) a ON true ORDER BY p.n, a.key"},
     /* A report as every answer gives it: the rows of report_summaries (sql/migrations/013). */
     {"report_answer", "SELECT * FROM report_answer()"},
     {"report_review", "SELECT report_review($1, $2, $3::date, $4, $5, $6)"},
-    {"report_list",
-     "SELECT s.*, false AS replayed FROM report_summaries s "
-     "WHERE s.district_code = $1 AND s.latest AND ($2 = '' OR s.unit_code = $2) "
-     "AND s.month_date >= coalesce(nullif($3, '')::date, '-infinity') "
-     "AND s.month_date <= coalesce(nullif($4, '')::date, 'infinity') "
-     "AND ($5 = '' OR s.status = $5) "
-     "ORDER BY s.month_date DESC, s.unit_code, s.flag_n"},
+    {"report_list", "SELECT s.*, false AS replayed FROM report_summaries s "
+                    "WHERE s.district_code = $1 AND s.latest AND ($2 = '' OR s.unit_code = $2) "
+                    "AND s.month_date >= coalesce(nullif($3, '')::date, '-infinity') "
+                    "AND s.month_date <= coalesce(nullif($4, '')::date, 'infinity') "
+                    "AND ($5 = '' OR s.status = $5) "
+                    "ORDER BY s.month_date DESC, s.unit_code, s.flag_n"},
     {"report_show", SHOW_TARGET "SELECT s.*, false AS replayed, l.reason, l.summary, "
                                 "l.current_version AS latest_version FROM report_summaries s "
                                 "JOIN x ON s.id = x.id AND s.version = x.v "
@@ -135,18 +136,16 @@ static bool scope_unit(struct rpc_req *req, const char *requested, bool required
     if (s->role == ROLE_SCHOOL) {
         if (requested[0] && strcmp(requested, s->unit) != 0) {
             char quoted[21]; /* at most 20 bytes of it, cut between characters */
-            rpc_fail(req, YANXIU__V1__CODE__PERMISSION_DENIED,
-                     "%s: user %s acts for unit %s only, not %s", req->method->name, s->user,
-                     s->unit, check_quote(requested, quoted, sizeof(quoted)));
+            rpc_fail_reason(req, YANXIU__V1__CODE__PERMISSION_DENIED, "report_unit_not_yours",
+                            "user", s->user, "unit", s->unit, "value",
+                            check_quote(requested, quoted, sizeof(quoted)), NULL);
             return false;
         }
         *unit = s->unit;
         return true;
     }
     if ((required || requested[0]) && !check_digits(requested, 10)) {
-        rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
-                 "%s: name the reporting unit by its 10-digit school code (--unit)",
-                 req->method->name);
+        rpc_fail_reason(req, YANXIU__V1__CODE__INVALID_ARGUMENT, "report_unit_required", NULL);
         return false;
     }
     *unit = requested;
@@ -157,8 +156,9 @@ static bool scope_unit(struct rpc_req *req, const char *requested, bool required
 static bool month_param(struct rpc_req *req, const char *month, char *buf, size_t cap)
 {
     if (!check_month(month, NULL, NULL)) {
-        rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT, "%s: the month must be YYYY-MM",
-                 req->method->name);
+        char quoted[21];
+        rpc_fail_reason(req, YANXIU__V1__CODE__INVALID_ARGUMENT, "report_month_bad", "value",
+                        check_quote(month, quoted, sizeof(quoted)), NULL);
         return false;
     }
     snprintf(buf, cap, "%s-01", month);
@@ -258,11 +258,12 @@ static enum rowmap_status summaries_from_rows(const PGresult *r, struct summarie
     return st;
 }
 
-/* Answers with the report of report_answer()'s rows `r` (NOT_FOUND text when none). */
+/* Answers with the report of report_answer()'s rows `r`; none is a bug, logged as `none`. */
 static void reply_summary(struct rpc_req *req, const PGresult *r, const char *none)
 {
     if (PQntuples(r) < 1) {
-        rpc_fail(req, YANXIU__V1__CODE__NOT_FOUND, "%s", none);
+        rpc_log_error(req, ": %s", none);
+        rpc_fail_reason(req, YANXIU__V1__CODE__INTERNAL, "report_answer_missing", NULL);
         return;
     }
     struct summaries all;
@@ -340,7 +341,8 @@ static void submit_done(void *arg, const struct db_outcome *out)
         return;
     }
     if (out->nresults <= RPC_FIRST_RESULT + 1) {
-        rpc_fail(req, YANXIU__V1__CODE__INTERNAL, "report: no answer from the database");
+        rpc_log_error(req, ": no answer from the database");
+        rpc_fail_reason(req, YANXIU__V1__CODE__INTERNAL, "report_answer_missing", NULL);
         return;
     }
     reply_summary(req, out->results[RPC_FIRST_RESULT + 1],
@@ -372,17 +374,6 @@ struct submit_ctx {
     struct pgarr *arr;
 };
 
-/* The accepted names of an enumeration, for a message: "师德、教育理论、…". */
-static const char *vocab_accepted(const struct vocab *v, char *buf, size_t cap)
-{
-    size_t len = 0;
-    buf[0] = '\0';
-    for (size_t i = 0; i < v->n && len + 1 < cap; i++)
-        len += (size_t)snprintf(buf + len, cap - len, "%s%s", i ? "、" : "",
-                                v->terms[i].names[0] ? v->terms[i].names[0] : v->terms[i].code);
-    return buf;
-}
-
 /* The code of an enumerated field given by code or Chinese name; NULL, with the problem
  * value_unknown quoting it and listing the accepted names, when it is neither. */
 static const char *kind_code(const struct submit_ctx *x, enum layout_list list, size_t i,
@@ -395,7 +386,7 @@ static const char *kind_code(const struct submit_ctx *x, enum layout_list list, 
         LAYOUT_PROBLEM(x->vs, x->L, list, i, field, s, "value_required", NULL);
     else if (!code)
         LAYOUT_PROBLEM(x->vs, x->L, list, i, field, s, "value_unknown", "value", s, "accepted",
-                       vocab_accepted(v, accepted, sizeof(accepted)), NULL);
+                       layout_accepted(v, accepted, sizeof(accepted)), NULL);
     return code;
 }
 
@@ -503,8 +494,8 @@ static bool check_activity(const struct submit_ctx *x, size_t i, const Yanxiu__V
     bool start_ok = time_field(x, i, "start", a->start, &start);
     bool end_ok = time_field(x, i, "end", a->end, &end);
     if (start_ok && end_ok && start >= end) {
-        LAYOUT_PROBLEM(x->vs, x->L, L_, i, "end", a->end, "report_end_before_start", "end",
-                       a->end, "start", a->start, NULL);
+        LAYOUT_PROBLEM(x->vs, x->L, L_, i, "end", a->end, "report_end_before_start", "end", a->end,
+                       "start", a->start, NULL);
         end_ok = false;
     }
     bool title_ok = text_field(x, L_, i, "title", a->title, 200, false);
@@ -590,15 +581,15 @@ static void check_attendance(const struct submit_ctx *x, size_t k, const Yanxiu_
         snprintf(v, sizeof(v), "%g", t->hours);
         const Yanxiu__V1__Activity *a = act >= 0 ? in->activities[act] : NULL;
         if (st && !credited)
-            LAYOUT_PROBLEM(x->vs, x->L, L_, k, "hours", v, "report_hours_not_credited", "value",
-                           v, "status", t->status, NULL);
+            LAYOUT_PROBLEM(x->vs, x->L, L_, k, "hours", v, "report_hours_not_credited", "value", v,
+                           "status", t->status, NULL);
         else if (!hours_ok(t->hours))
             LAYOUT_PROBLEM(x->vs, x->L, L_, k, "hours", v, "report_hours_bad", "value", v, NULL);
         else if (a && act_hours_ok[act] && t->hours > a->hours) {
             char ah[32];
             snprintf(ah, sizeof(ah), "%.1f", a->hours);
-            LAYOUT_PROBLEM(x->vs, x->L, L_, k, "hours", v, "report_hours_over_activity", "value",
-                           v, "hours", ah, NULL);
+            LAYOUT_PROBLEM(x->vs, x->L, L_, k, "hours", v, "report_hours_over_activity", "value", v,
+                           "hours", ah, NULL);
         } else
             h = hours_text(t->hours, num, sizeof(num));
     }
@@ -690,7 +681,8 @@ static bool check_activities(const struct submit_ctx *x, const Yanxiu__V1__Submi
     return ok;
 }
 
-static void check_external(const struct submit_ctx *x, size_t k, const Yanxiu__V1__ExternalRecord *e)
+static void check_external(const struct submit_ctx *x, size_t k,
+                           const Yanxiu__V1__ExternalRecord *e)
 {
     struct pgarr *arr = x->arr;
     struct layout_where w;
@@ -736,12 +728,8 @@ enum rpc_status rpc_report_submit(struct rpc_req *req)
     char month[16];
     if (!report_key(req, in->district_code, in->unit_code, in->month, &district, &unit, month))
         return RPC_ANSWERED;
-    if (in->n_files) {
-        if (in->n_activities || in->n_attendance || in->n_external)
-            return rpc_fail_reason(req, YANXIU__V1__CODE__INVALID_ARGUMENT, "upload_mixed", NULL);
-        return layout_upload(req, LAYOUT_REPORT, in->files, in->n_files, submit_checked);
-    }
-    return submit_checked(req);
+    return layout_upload(req, LAYOUT_REPORT, in->files, in->n_files,
+                         in->n_activities || in->n_attendance || in->n_external, submit_checked);
 }
 
 /* The submission's rows (from the request, or read from its files) checked and sent. */
@@ -768,9 +756,8 @@ static enum rpc_status submit_checked(struct rpc_req *req)
         snprintf(mt, sizeof(mt), "%d", MAX_ATTENDANCE);
         snprintf(me, sizeof(me), "%d", MAX_EXTERNAL);
         return rpc_fail_reason(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "report_too_large",
-                               "activities", a, "attendance", t, "external", e,
-                               "max_activities", ma, "max_attendance", mt, "max_external", me,
-                               NULL);
+                               "activities", a, "attendance", t, "external", e, "max_activities",
+                               ma, "max_attendance", mt, "max_external", me, NULL);
     }
 
     struct rpc_violations *vs = calloc(1, sizeof(*vs));
@@ -798,11 +785,11 @@ static enum rpc_status submit_checked(struct rpc_req *req)
         if (!n_acts && !n_ext)
             rpc_problem(vs, &(struct rpc_at){.path = "activities"}, "report_no_activities", NULL);
         if (!rpc_text_ok(in->reason, 800))
-            rpc_problem(vs, &(struct rpc_at){.path = "reason"}, "value_not_text", "field",
-                        "reason", NULL);
+            rpc_problem(vs, &(struct rpc_at){.path = "reason"}, "value_not_text", "field", "reason",
+                        NULL);
         else if (!check_text(in->reason, 200, true))
-            rpc_problem(vs, &(struct rpc_at){.path = "reason"}, "value_too_long", "field",
-                        "reason", "max", "200", NULL);
+            rpc_problem(vs, &(struct rpc_at){.path = "reason"}, "value_too_long", "field", "reason",
+                        "max", "200", NULL);
     }
     bool summary_ok = check_multiline(in->summary, MAX_SUMMARY_CHARS * 4) &&
                       check_utf8_chars(in->summary) <= MAX_SUMMARY_CHARS;
@@ -874,14 +861,13 @@ enum rpc_status rpc_report_review(struct rpc_req *req)
     for (size_t i = 0; actions[i]; i++)
         known |= strcmp(in->action, actions[i]) == 0;
     if (!known) {
-        return rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
-                        "ReviewReport: the action must be approve, return, reopen or void");
+        return rpc_fail_reason(req, YANXIU__V1__CODE__INVALID_ARGUMENT, "report_action_unknown",
+                               NULL);
     }
     bool needs_reason = strcmp(in->action, "approve") != 0;
     if (!check_text(in->reason, 500, !needs_reason)) {
-        return rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
-                        "ReviewReport: %s needs a reason (--reason), at most 500 characters",
-                        in->action);
+        return rpc_fail_reason(req, YANXIU__V1__CODE__INVALID_ARGUMENT, "report_review_reason",
+                               "action", in->action, NULL);
     }
     const char *v[] = {district, unit, month, in->action, in->reason, req->peer};
     struct db_job *job = rpc_job_new(req, review_done);
@@ -929,9 +915,8 @@ enum rpc_status rpc_report_list(struct rpc_req *req)
         for (size_t i = 0; report_statuses[i]; i++)
             known |= strcmp(in->status, report_statuses[i]) == 0;
         if (!known) {
-            return rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
-                            "ListReports: the status is submitted, approved, returned, reopened or "
-                            "voided");
+            return rpc_fail_reason(req, YANXIU__V1__CODE__INVALID_ARGUMENT, "report_status_unknown",
+                                   NULL);
         }
     }
     const char *v[] = {district, unit, from, to, in->status};
@@ -974,15 +959,15 @@ static void show_done(void *arg, const struct db_outcome *out)
     PGresult *hist = out->results[RPC_FIRST_RESULT + 3];
     PGresult *diff = out->results[RPC_FIRST_RESULT + 4];
     if (PQntuples(head) < 1) {
+        const char *unit = in->unit_code[0] ? in->unit_code : req->session.unit;
+        char version[16];
+        snprintf(version, sizeof(version), "%u", in->version);
         if (in->version)
-            rpc_fail(req, YANXIU__V1__CODE__NOT_FOUND,
-                     "ShowReport: unit %s has no version %u of its report for %s",
-                     in->unit_code[0] ? in->unit_code : req->session.unit, in->version, in->month);
+            rpc_fail_reason(req, YANXIU__V1__CODE__NOT_FOUND, "report_version_not_found", "unit",
+                            unit, "version", version, "month", in->month, NULL);
         else
-            rpc_fail(req, YANXIU__V1__CODE__NOT_FOUND,
-                     "ShowReport: unit %s has no report for %s (yanxiu report list shows what "
-                     "arrived)",
-                     in->unit_code[0] ? in->unit_code : req->session.unit, in->month);
+            rpc_fail_reason(req, YANXIU__V1__CODE__NOT_FOUND, "report_not_found", "unit", unit,
+                            "month", in->month, NULL);
         return;
     }
     struct summaries all = {0};

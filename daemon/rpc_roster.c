@@ -181,17 +181,6 @@ static bool text_field(struct rpc_violations *vs, const struct layout *L, enum l
     return true;
 }
 
-/* The accepted names of an enumeration for a message: "在职、免训、离职". */
-static const char *accepted_names(const struct vocab *v, char *buf, size_t cap)
-{
-    size_t len = 0;
-    buf[0] = '\0';
-    for (size_t i = 0; i < v->n && len + 1 < cap; i++)
-        len += (size_t)snprintf(buf + len, cap - len, "%s%s", i ? "、" : "",
-                                v->terms[i].names[0] ? v->terms[i].names[0] : v->terms[i].code);
-    return buf;
-}
-
 static enum rpc_status units_checked(struct rpc_req *req);
 
 enum rpc_status rpc_roster_import_units(struct rpc_req *req)
@@ -200,12 +189,8 @@ enum rpc_status rpc_roster_import_units(struct rpc_req *req)
     const char *district;
     if (!rpc_scope_district(req, in->district_code, &district))
         return RPC_ANSWERED;
-    if (in->n_files) {
-        if (in->n_units || in->n_columns)
-            return rpc_fail_reason(req, YANXIU__V1__CODE__INVALID_ARGUMENT, "upload_mixed", NULL);
-        return layout_upload(req, LAYOUT_UNITS, in->files, in->n_files, units_checked);
-    }
-    return units_checked(req);
+    return layout_upload(req, LAYOUT_UNITS, in->files, in->n_files, in->n_units || in->n_columns,
+                         units_checked);
 }
 
 static enum rpc_status units_checked(struct rpc_req *req)
@@ -235,13 +220,13 @@ static enum rpc_status units_checked(struct rpc_req *req)
             LAYOUT_PROBLEM(vs, L, U, i, "kind", u->kind, "value_required", NULL);
         else if (!kind)
             LAYOUT_PROBLEM(vs, L, U, i, "kind", u->kind, "value_unknown", "value", u->kind,
-                           "accepted", accepted_names(&vocab_unit_kind, accepted, sizeof(accepted)),
-                           NULL);
+                           "accepted",
+                           layout_accepted(&vocab_unit_kind, accepted, sizeof(accepted)), NULL);
         bool primary = kind && strcmp(kind, "primary") == 0;
         bool central_ok = digits_field(vs, L, U, i, "central_code", u->central_code, primary);
         if (!primary && kind && u->central_code[0]) {
-            LAYOUT_PROBLEM(vs, L, U, i, "central_code", u->central_code, "units_central_not_primary",
-                           "value", u->central_code, NULL);
+            LAYOUT_PROBLEM(vs, L, U, i, "central_code", u->central_code,
+                           "units_central_not_primary", "value", u->central_code, NULL);
             central_ok = false;
         }
         bool opened_ok = !u->opened[0] || check_date(u->opened);
@@ -254,8 +239,8 @@ static enum rpc_status units_checked(struct rpc_req *req)
                            NULL);
         if (opened_ok && closed_ok && u->opened[0] && u->closed[0] &&
             strcmp(u->closed, u->opened) < 0) {
-            LAYOUT_PROBLEM(vs, L, U, i, "closed", u->closed, "units_closed_before_opened",
-                           "opened", u->opened, "closed", u->closed, NULL);
+            LAYOUT_PROBLEM(vs, L, U, i, "closed", u->closed, "units_closed_before_opened", "opened",
+                           u->opened, "closed", u->closed, NULL);
             closed_ok = false;
         }
         pgarr_text(&a[0], code_ok ? u->school_code : NULL);
@@ -275,8 +260,8 @@ static enum rpc_status units_checked(struct rpc_req *req)
     static const char *const unit_columns[] = {"school_code", "name",   "kind", "central_code",
                                                "opened",      "closed", NULL};
     pgarr_init(&a[6]);
-    columns_array(vs, L ? L->columns : in->columns, L ? L->n_columns : in->n_columns,
-                  unit_columns, &a[6]);
+    columns_array(vs, L ? L->columns : in->columns, L ? L->n_columns : in->n_columns, unit_columns,
+                  &a[6]);
     if (!codes) {
         for (int i = 0; i < 7; i++)
             pgarr_free(&a[i]);
@@ -312,12 +297,8 @@ enum rpc_status rpc_roster_import(struct rpc_req *req)
     const char *district;
     if (!rpc_scope_district(req, in->district_code, &district))
         return RPC_ANSWERED;
-    if (in->n_files) {
-        if (in->n_teachers || in->n_columns)
-            return rpc_fail_reason(req, YANXIU__V1__CODE__INVALID_ARGUMENT, "upload_mixed", NULL);
-        return layout_upload(req, LAYOUT_ROSTER, in->files, in->n_files, roster_checked);
-    }
-    return roster_checked(req);
+    return layout_upload(req, LAYOUT_ROSTER, in->files, in->n_files,
+                         in->n_teachers || in->n_columns, roster_checked);
 }
 
 static enum rpc_status roster_checked(struct rpc_req *req)
@@ -350,13 +331,11 @@ static enum rpc_status roster_checked(struct rpc_req *req)
         bool school_ok = digits_field(vs, L, T, i, "school_code", t->school_code, true);
         bool subject_ok = text_field(vs, L, T, i, "subject", t->subject, 50, false);
         bool group_ok = text_field(vs, L, T, i, "research_group", t->research_group, 50, false);
-        const char *status =
-            t->status[0] ? vocab_code(&vocab_teacher_status, t->status) : "active";
+        const char *status = t->status[0] ? vocab_code(&vocab_teacher_status, t->status) : "active";
         if (!status)
-            LAYOUT_PROBLEM(vs, L, T, i, "status", t->status, "value_unknown", "value", t->status,
-                           "accepted",
-                           accepted_names(&vocab_teacher_status, accepted, sizeof(accepted)),
-                           NULL);
+            LAYOUT_PROBLEM(
+                vs, L, T, i, "status", t->status, "value_unknown", "value", t->status, "accepted",
+                layout_accepted(&vocab_teacher_status, accepted, sizeof(accepted)), NULL);
         pgarr_text(&a[0], code_ok ? t->teacher_code : NULL);
         pgarr_text(&a[1], name_ok ? t->name : NULL);
         pgarr_text(&a[2], school_ok ? t->school_code : NULL);
@@ -398,10 +377,11 @@ static void roster_listed(void *arg, const struct db_outcome *out)
     if (req->session.role == ROLE_SCHOOL)
         unit = req->session.unit;
     if (strcmp(PQgetvalue(out->results[RPC_FIRST_RESULT], 0, 0), "t") != 0) {
-        rpc_fail(req, YANXIU__V1__CODE__NOT_FOUND,
-                 "roster list: no reporting unit %s in district %s (see yanxiu units list)", unit,
-                 req->session.role == ROLE_ADMIN ? req->env->list_roster->district_code
-                                                 : req->session.district);
+        rpc_fail_reason(req, YANXIU__V1__CODE__NOT_FOUND, "roster_unit_not_found", "unit", unit,
+                        "district",
+                        req->session.role == ROLE_ADMIN ? req->env->list_roster->district_code
+                                                        : req->session.district,
+                        NULL);
         return;
     }
     Yanxiu__V1__RosterList list = YANXIU__V1__ROSTER_LIST__INIT;
@@ -418,14 +398,15 @@ enum rpc_status rpc_roster_list(struct rpc_req *req)
     const char *unit = in->unit_code;
     if (req->session.role == ROLE_SCHOOL) {
         if (unit[0] && strcmp(unit, req->session.unit) != 0) {
-            return rpc_fail(req, YANXIU__V1__CODE__PERMISSION_DENIED,
-                            "roster list: user %s sees only unit %s, not %s", req->session.user,
-                            req->session.unit, rpc_text_ok(unit, 64) ? unit : "?");
+            return rpc_fail_reason(req, YANXIU__V1__CODE__PERMISSION_DENIED,
+                                   "roster_unit_not_yours", "user", req->session.user, "unit",
+                                   req->session.unit, "value", rpc_text_ok(unit, 64) ? unit : "?",
+                                   NULL);
         }
         unit = req->session.unit;
     } else if (unit[0] && !check_digits(unit, 10)) {
-        return rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
-                        "roster list: --unit takes a 10-digit code");
+        return rpc_fail_reason(req, YANXIU__V1__CODE__INVALID_ARGUMENT, "school_code_bad", "value",
+                               rpc_text_ok(unit, 64) ? unit : "?", NULL);
     }
     /* An unknown unit is NOT_FOUND, not an empty list: the caller named
      * something that is not theirs to see. Without a unit the check is
@@ -466,8 +447,8 @@ enum rpc_status rpc_roster_transfer(struct rpc_req *req)
 {
     const Yanxiu__V1__TransferTeacherRequest *in = req->env->transfer_teacher;
     if (!check_code(in->teacher_code) || !check_digits(in->to_school_code, 10)) {
-        return rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
-                        "roster transfer: give a teacher code and a 10-digit school code");
+        return rpc_fail_reason(req, YANXIU__V1__CODE__INVALID_ARGUMENT, "roster_transfer_bad",
+                               NULL);
     }
     const char *district;
     if (!rpc_scope_district(req, in->district_code, &district))

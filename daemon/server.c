@@ -20,7 +20,7 @@
 
 #include "conn.h"
 #include "hashpool.h"
-#include "workpool.h"
+#include "layout.h"
 #include "log.h"
 #include "migrate.h"
 #include "peer.h"
@@ -28,6 +28,7 @@
 #include "rpc_auth.h"
 #include "session.h"
 #include "tls.h"
+#include "workpool.h"
 
 #define DRAIN_TICK_MS 50
 /* Allocations this large are mapped (server_run). */
@@ -474,7 +475,7 @@ out:
     db_pool_free(srv->db);
     db_pool_free(srv->login_db);
     hashpool_free(srv->hash);
-    workpool_free(srv->files, NULL); /* a request still waiting for its files is dropped */
+    workpool_free(srv->files, layout_upload_drop); /* uploads not read by the end of the drain */
     if (srv->listener)
         evconnlistener_free(srv->listener);
     if (srv->reap_ev)

@@ -871,7 +871,7 @@ static int cmd_pgbench(const struct opts *o)
     fputs("\\startpipeline\n"
           "SELECT session_begin(:token::bytea);\n",
           sf);
-    fputs("SELECT path, reason FROM report_submit(:district, :unit::text, :addr, "
+    fputs("SELECT path, code, args FROM report_submit(:district, :unit::text, :addr, "
           "make_date(:year, :month, 1), :keyprefix::text || lpad(:k::text, 8, '0'), :hash::bytea, "
           "false, false, '', :summary, :a_ref::text[], ARRAY[",
           sf);

@@ -178,6 +178,23 @@ static void roster_requests(void)
         seed("import_roster", &env, token_school, NULL);
     }
     {
+        /* the same as a file the daemon reads (daemon/layout.c), with a problem in it */
+        static const char csv[] = "\xef\xbb\xbf教师编号,姓名,学校代码,班主任,状态\r\n"
+                                  "T0001,王丽,4114230002,是,在职\r\n"
+                                  "T0002,李强,,也许,退休\r\n";
+        Yanxiu__V1__UploadFile f = YANXIU__V1__UPLOAD_FILE__INIT;
+        f.name = "名册.csv";
+        f.data.data = (uint8_t *)csv;
+        f.data.len = sizeof(csv) - 1;
+        Yanxiu__V1__UploadFile *files[] = {&f};
+        Yanxiu__V1__ImportRosterRequest in = YANXIU__V1__IMPORT_ROSTER_REQUEST__INIT;
+        in.files = files;
+        in.n_files = 1;
+        in.check_only = 1;
+        ENV(import_roster, IMPORT_ROSTER);
+        seed("import_roster_file", &env, token_school, NULL);
+    }
+    {
         Yanxiu__V1__ListRosterRequest in = YANXIU__V1__LIST_ROSTER_REQUEST__INIT;
         in.district_code = "411423";
         in.unit_code = "4114230001";
@@ -245,6 +262,31 @@ static void report_requests(struct stream *s)
         in.n_external = 1;
         ENV(submit_report, SUBMIT_REPORT);
         seed("submit_report", &env, token_school, s);
+    }
+    {
+        /* the report as its CSV files (daemon/layout.c) */
+        static const char acts[] = "编号,日期,开始,结束,主题,内容类别,形式,级别,方式,地点,主持人,"
+                                   "主讲人,学时\r\nA01,2026/10/8,8:30,10:30,整本书阅读教学研讨,"
+                                   "学科专业知识,课例研究,校级,集中,,王丽,,2\r\n";
+        static const char att[] = "活动编号,教师编号,姓名,签到,学时\r\nA01,T0001,王丽,出席,\r\n"
+                                  "A01,T0002,李强,迟到,1.5\r\nA02,T0003,,缺席,\r\n";
+        Yanxiu__V1__UploadFile f1 = YANXIU__V1__UPLOAD_FILE__INIT,
+                               f2 = YANXIU__V1__UPLOAD_FILE__INIT;
+        f1.name = "activities.csv";
+        f1.data.data = (uint8_t *)acts;
+        f1.data.len = sizeof(acts) - 1;
+        f2.name = "attendance.csv";
+        f2.data.data = (uint8_t *)att;
+        f2.data.len = sizeof(att) - 1;
+        Yanxiu__V1__UploadFile *files[] = {&f1, &f2};
+        Yanxiu__V1__SubmitReportRequest in = YANXIU__V1__SUBMIT_REPORT_REQUEST__INIT;
+        in.unit_code = "4114230001";
+        in.month = "2026-10";
+        in.idempotency_key = "k-4114230001-2026-10-files";
+        in.files = files;
+        in.n_files = 2;
+        ENV(submit_report, SUBMIT_REPORT);
+        seed("submit_report_files", &env, token_school, NULL);
     }
     {
         Yanxiu__V1__SubmitReportRequest in = YANXIU__V1__SUBMIT_REPORT_REQUEST__INIT;
@@ -397,7 +439,8 @@ static void frame_streams(struct stream *pipelined)
     v.path = "attendance[1].teacher_code";
     v.row = 2;
     v.code = "report_teacher_unknown";
-    v.message = "teacher T0009 is not in the roster of 城关镇中心校 or of any school of the district";
+    v.message =
+        "teacher T0009 is not in the roster of 城关镇中心校 or of any school of the district";
     Yanxiu__V1__FieldViolation *vs[] = {&v};
     Yanxiu__V1__Error err = YANXIU__V1__ERROR__INIT;
     err.code = YANXIU__V1__CODE__INVALID_ARGUMENT;

@@ -533,9 +533,8 @@ Yanxiu__V1__Activity *it_report_add_activity(Yanxiu__V1__SubmitReportRequest *r,
 }
 
 Yanxiu__V1__Attendance *it_report_add_attendance(Yanxiu__V1__SubmitReportRequest *r,
-                                                 const Yanxiu__V1__Activity *a,
-                                                 const char *teacher, const char *name,
-                                                 const char *status, double hours)
+                                                 const Yanxiu__V1__Activity *a, const char *teacher,
+                                                 const char *name, const char *status, double hours)
 {
     Yanxiu__V1__Attendance *t = malloc(sizeof(*t));
     assert_non_null(t);

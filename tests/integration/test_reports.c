@@ -661,9 +661,10 @@ static void activity_date_and_times_are_checked(void **state)
             WANT({"activities[1].end", "before it starts"}), "ends when it starts");
     it_set(&r->activities[1]->start, "8:00");
     it_set(&r->activities[1]->end, "24:00");
-    refused(&DIST_X, r, YANXIU__V1__CODE__INVALID_ARGUMENT, NULL,
-            WANT({"activities[1].start", "value_not_time"}, {"activities[1].end", "value_not_time"}),
-            "times 8:00 and 24:00");
+    refused(
+        &DIST_X, r, YANXIU__V1__CODE__INVALID_ARGUMENT, NULL,
+        WANT({"activities[1].start", "value_not_time"}, {"activities[1].end", "value_not_time"}),
+        "times 8:00 and 24:00");
     it_report_free(r);
 }
 
@@ -791,8 +792,7 @@ static void attendance_is_checked_against_the_roster(void **state)
     it_set(&it_report_att(r, 0, 1)->teacher_code, "TA02");
     it_set(&it_report_att(r, 1, 0)->name, "张冠李戴");
     refused(&DIST_X, r, YANXIU__V1__CODE__INVALID_ARGUMENT, NULL,
-            WANT({"attendance[3].name", "report_teacher_name"}),
-            "a name that is not the roster's");
+            WANT({"attendance[3].name", "report_teacher_name"}), "a name that is not the roster's");
     it_set(&it_report_att(r, 1, 0)->name, "甲教师01");
     it_set(&it_report_att(r, 1, 2)->teacher_code, "TA01");
     refused(&DIST_X, r, YANXIU__V1__CODE__INVALID_ARGUMENT, NULL,
@@ -800,8 +800,7 @@ static void attendance_is_checked_against_the_roster(void **state)
             "a teacher twice at one activity");
     it_set(&it_report_att(r, 1, 2)->teacher_code, "TA 03");
     refused(&DIST_X, r, YANXIU__V1__CODE__INVALID_ARGUMENT, NULL,
-            WANT({"attendance[5].teacher_code", "teacher_code_bad"}),
-            "a malformed teacher code");
+            WANT({"attendance[5].teacher_code", "teacher_code_bad"}), "a malformed teacher code");
     it_report_free(r);
 }
 
@@ -963,7 +962,8 @@ static void size_bounds_are_resource_exhausted(void **state)
     r->n_activities = 1001;
     refused(&DIST_X, r, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "at most 1000", NULL,
             "1001 activities");
-    /* 1000 activities with a bad hours each: INVALID_ARGUMENT, the first 100 listed */
+    /* 1000 activities without hours (and with one ref): INVALID_ARGUMENT, 1999 problems, the
+     * first 1000 (RPC_MAX_VIOLATIONS) listed */
     r->n_activities = 1000;
     a->hours = 0;
     char *before = written();
@@ -973,8 +973,8 @@ static void size_bounds_are_resource_exhausted(void **state)
     it_describe(resp, d, sizeof(d));
     printf("1000 activities without hours -> %.500s\n", d);
     it_assert_error(resp, YANXIU__V1__CODE__INVALID_ARGUMENT);
-    assert_true(resp->error->n_violations == 100);
-    assert_non_null(strstr(resp->error->message, "the first 100 listed"));
+    assert_true(resp->error->n_violations == 1000);
+    assert_non_null(strstr(resp->error->message, "1999 problems (the first 1000 listed)"));
     assert_same(before, after, "1000 activities without hours");
     yxc_free(resp);
     free(before);
@@ -1018,9 +1018,9 @@ static void several_problems_are_all_listed_at_once(void **state)
 {
     Yanxiu__V1__SubmitReportRequest *r = bad_base();
     r->activities[0]->hours = 0.3;                                    /* format */
-    it_set(&it_report_att(r, 0, 1)->teacher_code, "NOBODY"); /* roster */
+    it_set(&it_report_att(r, 0, 1)->teacher_code, "NOBODY");          /* roster */
     it_set(&r->activities[1]->title, "月度例会");                     /* policy */
-    it_set(&it_report_att(r, 1, 0)->name, "错名");           /* roster */
+    it_set(&it_report_att(r, 1, 0)->name, "错名");                    /* roster */
     it_set(&r->activities[1]->level, "宇宙级");                       /* format */
     it_set(&r->idempotency_key, "short");                             /* format */
     refused(&DIST_X, r, YANXIU__V1__CODE__INVALID_ARGUMENT, "6 problems",

@@ -2962,7 +2962,8 @@ static void row_level_wall_refuses_writes_into_district_y(void **state)
              "SELECT count(*) FILTER (WHERE district_code = '" DISTRICT_Y "') FROM u;\n"
              "SELECT ledger_apply(%s, 1, 1, true) \\g /dev/null\n"
              "SELECT count(*) FROM ledger;\n"
-             "SELECT path || ': ' || code || ' ' || args->>'unit' FROM report_submit('" DISTRICT_Y "', '" UNIT_Y "', '', "
+             "SELECT path || ': ' || code || ' ' || (args->>'unit') FROM report_submit('" DISTRICT_Y
+             "', '" UNIT_Y "', '', "
              "'" SEED_MONTH "-01', 'tenancy-probe-0123456789', '\\x00', false, true, '寒假', '', "
              "NULL::text[], NULL::date[], NULL::time[], NULL::time[], NULL::text[], NULL::text[], "
              "NULL::text[], NULL::text[], NULL::text[], NULL::text[], NULL::text[], NULL::text[], "

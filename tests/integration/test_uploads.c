@@ -29,8 +29,8 @@
 static const char *const DIST_USER = "up.district", *const DIST_PW = "UpDist-pw-5b2c9e17";
 static const char *const SCHOOL_USER = "up.school", *const SCHOOL_PW = "UpSchool-pw-a0d3f6c8";
 static struct yxc *dist, *school;
-static char dir[512];   /* where upload_files.py wrote the files */
-static char month[16];  /* the report's month: two months back */
+static char dir[512];  /* where upload_files.py wrote the files */
+static char month[16]; /* the report's month: two months back */
 
 /* --- files ---------------------------------------------------------------------------- */
 
@@ -184,33 +184,23 @@ static long count(const char *sql)
     return it_psql_long(false, "%s", sql);
 }
 
-#define REPORTS_OF_UNIT                                                                        \
-    "SELECT count(*) FROM report_versions WHERE unit_code = '" UNIT "'"
+#define REPORTS_OF_UNIT      "SELECT count(*) FROM report_versions WHERE unit_code = '" UNIT "'"
 #define TEACHERS_OF_DISTRICT "SELECT count(*) FROM teachers WHERE district_code = '" DISTRICT "'"
 #define SCHOOLS_OF_DISTRICT  "SELECT count(*) FROM schools WHERE district_code = '" DISTRICT "'"
-#define SCORES_OF_DISTRICT                                                                     \
+#define SCORES_OF_DISTRICT                                                                         \
     "SELECT count(*) FROM assessment_scores WHERE district_code = '" DISTRICT "'"
 
 /* --- setup ---------------------------------------------------------------------------- */
-
-static void month_back(int back, char *out, size_t cap)
-{
-    time_t t = time(NULL) + 8 * 3600;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    int y = tm.tm_year + 1900, m = tm.tm_mon + 1 - back;
-    while (m < 1) {
-        m += 12;
-        y--;
-    }
-    snprintf(out, cap, "%04d-%02d", y, m);
-}
 
 static int setup(void **state)
 {
     (void)state;
     srand((unsigned)time(NULL));
-    month_back(2, month, sizeof(month));
+    /* two months back in Asia/Shanghai: begun, past its deadline */
+    char *m = it_psql_ok(false, "SELECT to_char(date_trunc('month', now() AT TIME ZONE "
+                                "'Asia/Shanghai') - interval '2 months', 'YYYY-MM')");
+    snprintf(month, sizeof(month), "%.7s", m);
+    free(m);
     snprintf(dir, sizeof(dir), "%s/uploads", it_env("YX_DIR"));
     assert_int_equal(it_sh("mkdir -p '%s' && /usr/bin/python3 '%s/tests/integration/"
                            "upload_files.py' '%s' %s",
@@ -281,11 +271,11 @@ static void report_workbook_is_accepted_in_one_attempt(void **state)
     assert_int_equal(count(REPORTS_OF_UNIT), before + 1);
     yxc_free(resp);
     /* the cells as stored: a time cell 0.354166… is 08:30, a date cell the date */
-    char *row = it_psql_ok(false,
-                           "SELECT a.date || ' ' || to_char(a.start_time, 'HH24:MI') || ' ' || "
-                           "a.category || ' ' || a.hours FROM activities a JOIN report_versions v "
-                           "ON v.report_id = a.report_id AND v.version = a.version "
-                           "WHERE v.unit_code = '" UNIT "' AND a.ref = 'A01' LIMIT 1");
+    char *row =
+        it_psql_ok(false, "SELECT a.date || ' ' || to_char(a.start_time, 'HH24:MI') || ' ' || "
+                          "a.category || ' ' || a.hours FROM activities a JOIN report_versions v "
+                          "ON v.report_id = a.report_id AND v.version = a.version "
+                          "WHERE v.unit_code = '" UNIT "' AND a.ref = 'A01' LIMIT 1");
     printf("A01 stored: %s", row);
     char want[64];
     snprintf(want, sizeof(want), "%s-08 08:30 subject 2", month);

@@ -1,4 +1,4 @@
--- 014: the imports' and the report check's problems come back as reason codes with
+-- 015: the imports' and the report check's problems come back as reason codes with
 -- their arguments (code text, args jsonb) instead of English text, and the units
 -- and roster imports take p_check_only: the return types and signatures change, so
 -- the old functions go (sql/functions/ recreates them after the migrations).
