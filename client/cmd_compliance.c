@@ -11,7 +11,9 @@
 #include <string.h>
 
 #include "cli.h"
+#include "msg.h"
 #include "view.h"
+#include "vocab.h"
 #include "yxc.h"
 
 /* A policy file larger than this is refused before it is sent. */
@@ -568,7 +570,8 @@ const char cmd_reporting_rates_usage[] =
     "version by the deadline), and the two rates (received / expected, on time /\n"
     "expected). Then the matrix of units × months, each cell the state of the unit's\n"
     "report: on_time 按时, late 迟报, missing 未报, returned 退回, reopened 重开,\n"
-    "voided 作废, closed 无需上报 (the unit was not open that month: not expected).\n"
+    "voided 作废, closed 无需上报 (the unit was not open that month: not expected),\n"
+    "not_due 未到期 (nothing yet and the deadline has not passed: not expected yet).\n"
     "Tables and Excel show the Chinese, CSV and JSON the code. A school account sees\n"
     "its own unit. Needs a session (yanxiu login).\n"
     "\n"
@@ -714,7 +717,8 @@ int cmd_reporting_rates(struct cli *cli, int argc, char **argv)
                 }
                 if (ok && o.c.format == OUT_TABLE)
                     fputs("\n按时 on time · 迟报 late · 未报 missing · 退回 returned · 重开 "
-                          "reopened · 作废 voided · 无需上报 closed (not expected)\n",
+                          "reopened · 作废 voided · 无需上报 closed (not expected) · 未到期 "
+                          "not_due (the deadline has not passed)\n",
                           s.fp);
             }
             rc = view_sink_close(&s, ok);
@@ -764,6 +768,32 @@ const char cmd_teacher_history_usage[] =
     "Example:\n"
     "  $ yanxiu teacher history T0001 --format xlsx -o T0001登记手册.xlsx\n";
 
+/* The language of the handbook for people: LC_ALL, else LANG (en_US.UTF-8 → English);
+   Chinese otherwise. */
+static enum msg_lang history_lang(void)
+{
+    const char *env[] = {"LC_ALL", "LANG"};
+    enum msg_lang lang = MSG_ZH_CN;
+    for (size_t i = 0; i < 2; i++) {
+        const char *s = getenv(env[i]);
+        if (s && s[0])
+            return msg_lang_parse(s, &lang) ? lang : MSG_ZH_CN;
+    }
+    return lang;
+}
+
+/* How `code` of the enumeration `ctx` is shown in `lang`: the catalog's label; in Chinese,
+   when the catalog has none, the vocabulary's Chinese name (v may be NULL), else `zh`. */
+static const char *history_label(enum msg_lang lang, const char *ctx, const struct vocab *v,
+                                 const char *code, const char *zh)
+{
+    const char *s = msg_pget(lang, ctx, code);
+    if (lang != MSG_ZH_CN || strcmp(s, code) != 0 || !code[0])
+        return s;
+    const struct vocab_term *t = v ? vocab_term(v, code) : NULL;
+    return t && t->names[0] ? t->names[0] : zh ? zh : code;
+}
+
 int cmd_teacher_history(struct cli *cli, int argc, char **argv)
 {
     static const struct option opts[] = {VIEW_OUTPUT_OPTIONS, {0}};
@@ -806,16 +836,38 @@ int cmd_teacher_history(struct cli *cli, int argc, char **argv)
     };
     enum { NREC = sizeof(rec_cols) / sizeof(rec_cols[0]) };
     struct out_table recs = {"登记手册", rec_cols, NREC, NULL, 0, 0, false};
+    /* For people (table, Excel) the values' labels; CSV and JSON keep the codes. */
+    bool labels = c.format == OUT_TABLE || c.format == OUT_XLSX;
+    enum msg_lang lang = history_lang();
+    const char *first = NULL, *last = NULL; /* the months the records cover */
     for (size_t i = 0; i < h->n_records; i++) {
         const Yanxiu__V1__HistoryRecord *r = h->records[i];
+        const char *source = strcmp(r->source, "external") == 0 ? "校外培训" : "校本研修";
         const struct out_cell row[NREC] = {
-            out_text(r->unit_code),     out_text(r->month), out_num(r->version),
-            out_text(r->report_status), out_text(r->date),  out_text(r->source),
-            out_text(r->ref),           out_text(r->title), out_text(r->category),
-            out_text(r->level),         out_text(r->mode),  out_num(r->hours),
+            out_text(r->unit_code),
+            out_text(r->month),
+            out_num(r->version),
+            out_text(labels ? history_label(lang, "report_status", &vocab_report_status,
+                                            r->report_status, NULL)
+                            : r->report_status),
+            out_text(r->date),
+            out_text(labels ? history_label(lang, "history_source", NULL, r->source, source)
+                            : r->source),
+            out_text(r->ref),
+            out_text(r->title),
+            out_text(labels ? history_label(lang, "category", &vocab_category, r->category, NULL)
+                            : r->category),
+            out_text(labels ? history_label(lang, "level", &vocab_level, r->level, NULL)
+                            : r->level),
+            out_text(labels ? history_label(lang, "mode", &vocab_mode, r->mode, NULL) : r->mode),
+            out_num(r->hours),
             out_num(r->credits),
         };
         out_add(&recs, row);
+        if (!first || strcmp(r->month, first) < 0)
+            first = r->month;
+        if (!last || strcmp(r->month, last) > 0)
+            last = r->month;
     }
     static const struct out_column tot_cols[] = {
         {"kind", "类型", OUT_TEXT, NULL},
@@ -848,8 +900,23 @@ int cmd_teacher_history(struct cli *cli, int argc, char **argv)
         fprintf(stderr, "yanxiu: out of memory listing %zu records\n", h->n_records);
         rc = CLI_FAILED;
     } else if (c.format == OUT_XLSX) {
+        /* The handbook names whose it is, above its records. */
+        bool zh = lang == MSG_ZH_CN;
+        char lines[4][300];
+        snprintf(lines[0], sizeof(lines[0]), "%s%s", zh ? "姓名：" : "Name: ", t ? t->name : "");
+        snprintf(lines[1], sizeof(lines[1]), "%s%s", zh ? "教师编号：" : "Teacher code: ",
+                 t ? t->teacher_code : code);
+        snprintf(lines[2], sizeof(lines[2]), "%s%s%s%s%s", zh ? "学校：" : "School: ",
+                 t ? t->school_name : "", t && t->school_name[0] ? (zh ? "（" : " (") : "",
+                 t ? t->school_code : "", t && t->school_name[0] ? (zh ? "）" : ")") : "");
+        if (first)
+            snprintf(lines[3], sizeof(lines[3]), "%s%s%s%s", zh ? "期间：" : "Period: ", first,
+                     zh ? " 至 " : " to ", last);
+        else
+            snprintf(lines[3], sizeof(lines[3]), "%s", zh ? "期间：尚无记录" : "Period: no records yet");
+        const char *const titles[] = {lines[0], lines[1], lines[2], lines[3]};
         const struct out_table *const both[] = {&recs, &tots};
-        rc = view_output_xlsx(&c, both, 2);
+        rc = view_output_xlsx_titled(&c, both, 2, titles, 4);
     } else {
         struct view_sink s;
         if (!view_sink_open(&s, &c)) {
