@@ -168,8 +168,8 @@ static const char *const rate_cells[] = {"2026-09", "0.5"};
 static void write_two_sheets(const char *path)
 {
     const struct xlsx_sheet sheets[] = {
-        {"教师学时", teacher_cols, 4, teacher_cells, 2},
-        {"上报率", rate_cols, 2, rate_cells, 1},
+        {"教师学时", teacher_cols, 4, teacher_cells, 2, NULL, 0},
+        {"上报率", rate_cols, 2, rate_cells, 1, NULL, 0},
     };
     char err[300] = "";
     assert_true(xlsx_write(path, sheets, 2, err, sizeof(err)));
@@ -246,7 +246,7 @@ static void sheets_carry_their_chinese_names(void **state)
 static void a_sheet_without_rows_keeps_its_header(void **state)
 {
     struct dir *d = *state;
-    const struct xlsx_sheet sheet = {"单位汇总", rate_cols, 2, NULL, 0};
+    const struct xlsx_sheet sheet = {"单位汇总", rate_cols, 2, NULL, 0, NULL, 0};
     char err[300];
     assert_true(xlsx_write(d->file, &sheet, 1, err, sizeof(err)));
     char *xml = zip_member(d->file, "xl/worksheets/sheet1.xml");
@@ -260,7 +260,7 @@ static void a_sheet_without_rows_keeps_its_header(void **state)
 static void a_bad_sheet_name_is_refused_and_no_file_left(void **state)
 {
     struct dir *d = *state;
-    const struct xlsx_sheet sheet = {"学时/2026", rate_cols, 2, rate_cells, 1};
+    const struct xlsx_sheet sheet = {"学时/2026", rate_cols, 2, rate_cells, 1, NULL, 0};
     char err[300] = "";
     assert_false(xlsx_write(d->file, &sheet, 1, err, sizeof(err)));
     assert_non_null(strstr(err, "学时/2026"));
@@ -281,7 +281,7 @@ static void an_unwritable_place_is_an_error(void **state)
     struct dir *d = *state;
     char path[200];
     snprintf(path, sizeof(path), "%s/no/such/dir/out.xlsx", d->path);
-    const struct xlsx_sheet sheet = {"上报率", rate_cols, 2, rate_cells, 1};
+    const struct xlsx_sheet sheet = {"上报率", rate_cols, 2, rate_cells, 1, NULL, 0};
     char err[300] = "";
     assert_false(xlsx_write(path, &sheet, 1, err, sizeof(err)));
     assert_non_null(strstr(err, path));
