@@ -496,7 +496,8 @@ const char cmd_assessment_results_usage[] =
        "  --scheme NAME    the scheme (yanxiu assessment scheme list)\n"
        "  --unit CODE      one reporting unit (10-digit code)\n"
        "  --approved-only  count the hours of approved reports only (official results)\n"
-       "  --as-of DATE     judge as on DATE (YYYY-MM-DD); default: today\n{output_options}"
+       "  --as-of DATE     judge as on DATE (YYYY-MM-DD); default: today. A DATE after\n"
+       "                   today gives provisional results (预估), said so on stderr\n{output_options}"
        "\n"
        "Columns (CSV and JSON names; Excel has the Chinese): subject_code (教师编号 or\n"
        "单位代码), name, unit_code, items_scored, score, grade, hours_ok, absences_ok,\n"
@@ -630,9 +631,18 @@ int cmd_assessment_results(struct cli *cli, int argc, char **argv)
     char title[256], total[32];
     short_number(res->total, total, sizeof(total));
     snprintf(title, sizeof(title),
-             teachers ? _("teachers' assessment %u (scheme %s: %u items, %s points; as of %s)")
-                      : _("units' assessment %u (scheme %s: %u items, %s points; as of %s)"),
+             teachers ? (res->provisional
+                             ? _("PROVISIONAL teachers' assessment %u (scheme %s: %u items, %s points; as of %s)")
+                             : _("teachers' assessment %u (scheme %s: %u items, %s points; as of %s)"))
+                      : (res->provisional
+                             ? _("PROVISIONAL units' assessment %u (scheme %s: %u items, %s points; as of %s)")
+                             : _("units' assessment %u (scheme %s: %u items, %s points; as of %s)")),
              res->year, res->scheme, res->items, total, res->as_of);
+    if (res->provisional) /* every format: machine output stays as it is, a person is told */
+        fprintf(stderr,
+                _("yanxiu: provisional: as of %s, a day after today; hours and scores may still "
+                  "change, so these are not final results\n"),
+                res->as_of);
     rc = view_output(&c, &v, title);
     if (rc == CLI_OK) {
         view_say_wrote(&c, v.nrows, teachers ? N_("teacher") : N_("unit"),

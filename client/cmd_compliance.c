@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "lang.h"
 #include "view.h"
+#include "vocab.h"
 #include "yxc.h"
 
 /* A policy file larger than this is refused before it is sent. */
@@ -836,16 +837,33 @@ int cmd_teacher_history(struct cli *cli, int argc, char **argv)
     };
     enum { NREC = sizeof(rec_cols) / sizeof(rec_cols[0]) };
     struct out_table recs = {"登记手册", rec_cols, NREC, NULL, 0, 0, false};
+    /* For people (table, Excel) the values' labels; CSV and JSON keep the codes. */
+    bool labels = c.format == OUT_TABLE || c.format == OUT_XLSX;
+    const char *first = NULL, *last = NULL; /* the months the records cover */
     for (size_t i = 0; i < h->n_records; i++) {
         const Yanxiu__V1__HistoryRecord *r = h->records[i];
+        const char *source = strcmp(r->source, "external") == 0 ? _("external training")
+                                                                : _("school-based training");
         const struct out_cell row[NREC] = {
-            out_text(r->unit_code),     out_text(r->month), out_num(r->version),
-            out_text(r->report_status), out_text(r->date),  out_text(r->source),
-            out_text(r->ref),           out_text(r->title), out_text(r->category),
-            out_text(r->level),         out_text(r->mode),  out_num(r->hours),
+            out_text(r->unit_code),
+            out_text(r->month),
+            out_num(r->version),
+            out_text(r->report_status),
+            out_text(r->date),
+            out_text(labels ? source : r->source),
+            out_text(r->ref),
+            out_text(r->title),
+            out_text(r->category),
+            out_text(r->level),
+            out_text(r->mode),
+            out_num(r->hours),
             out_num(r->credits),
         };
         out_add(&recs, row);
+        if (!first || strcmp(r->month, first) < 0)
+            first = r->month;
+        if (!last || strcmp(r->month, last) > 0)
+            last = r->month;
     }
     static const struct out_column tot_cols[] = {
         {"kind", "类型", OUT_TEXT, NULL},
@@ -878,8 +896,22 @@ int cmd_teacher_history(struct cli *cli, int argc, char **argv)
         fprintf(stderr, _("yanxiu: out of memory listing %zu records\n"), h->n_records);
         rc = CLI_FAILED;
     } else if (c.format == OUT_XLSX) {
+        /* The handbook names whose it is, above its records. */
+        char lines[4][300];
+        snprintf(lines[0], sizeof(lines[0]), _("Name: %s"), t ? t->name : "");
+        snprintf(lines[1], sizeof(lines[1]), _("Teacher code: %s"), t ? t->teacher_code : code);
+        if (t && t->school_name[0])
+            snprintf(lines[2], sizeof(lines[2]), _("School: %s (%s)"), t->school_name,
+                     t->school_code);
+        else
+            snprintf(lines[2], sizeof(lines[2]), _("School: %s"), t ? t->school_code : "");
+        if (first)
+            snprintf(lines[3], sizeof(lines[3]), _("Period: %s to %s"), first, last);
+        else
+            snprintf(lines[3], sizeof(lines[3]), "%s", _("Period: no records yet"));
+        const char *const titles[] = {lines[0], lines[1], lines[2], lines[3]};
         const struct out_table *const both[] = {&recs, &tots};
-        rc = view_output_xlsx(&c, both, 2);
+        rc = view_output_xlsx_titled(&c, both, 2, titles, 4);
     } else {
         struct view_sink s;
         if (!view_sink_open(&s, &c)) {
@@ -897,9 +929,10 @@ int cmd_teacher_history(struct cli *cli, int argc, char **argv)
                 if (c.bom)
                     fputs("\xEF\xBB\xBF", s.fp);
                 if (c.format == OUT_TABLE && t)
-                    fprintf(s.fp, "teacher %s %s, school %s, unit %s%s%s, %s\n", t->teacher_code,
+                    fprintf(s.fp, _("teacher %s %s, school %s, unit %s%s%s, %s\n"), t->teacher_code,
                             t->name, t->school_code, t->unit_code,
-                            t->research_group[0] ? ", group " : "", t->research_group, t->status);
+                            t->research_group[0] ? _(", group ") : "", t->research_group,
+                            lang_label(&vocab_teacher_status, t->status));
                 ok = out_print(&recs, c.format, s.fp);
                 if (ok) {
                     putc('\n', s.fp);

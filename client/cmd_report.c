@@ -103,6 +103,7 @@ static void json_summary_fields(struct out_json *j, const Yanxiu__V1__ReportSumm
     out_json_str(j, "first_submitted_at", r->first_submitted_at);
     out_json_str(j, "deadline", r->deadline);
     out_json_bool(j, "replayed", r->replayed);
+    out_json_str(j, "return_reason", r->return_reason);
     out_json_bool(j, "imported", r->imported);
     out_json_bool(j, "checked", r->checked);
 }
@@ -120,6 +121,8 @@ static const struct out_column summary_cols[] = {
     {"external_count", "校外培训", OUT_COUNT, NULL},
     {"teacher_hours", "教师学时", OUT_DECIMAL, NULL},
     {"flag_count", "预警", OUT_COUNT, NULL},
+    {"imported", "历史导入", OUT_BOOL, NULL},
+    {"return_reason", "退回原因", OUT_TEXT, NULL},
 };
 #define SUMMARY_NCOLS (sizeof(summary_cols) / sizeof(summary_cols[0]))
 
@@ -139,6 +142,8 @@ static bool summary_row(struct out_table *t, const Yanxiu__V1__ReportSummary *r)
         out_num(r->external_count),
         out_num(r->teacher_hours),
         out_num(nflags),
+        out_num(r->imported),
+        out_text(r->return_reason),
     };
     return out_add(t, cells);
 }
@@ -176,13 +181,23 @@ static void print_summary_block(const Yanxiu__V1__ReportSummary *r)
     printf("month:       %s\n", r->month);
     printf("version:     %" PRIu32 "\n", r->version);
     printf("status:      %s\n", r->status);
+    if (r->return_reason[0]) {
+        fputs("returned:    ", stdout);
+        put_text(r->return_reason, stdout);
+        putchar('\n');
+    }
     printf("on time:     %s", r->on_time ? "yes" : "no, late");
     if (r->deadline[0])
         printf(" (deadline %s)", fmt_time(r->deadline, when, sizeof(when)));
     putchar('\n');
     if (r->submitted_at[0]) {
         printf("submitted:   %s", fmt_time(r->submitted_at, when, sizeof(when)));
-        if (r->submitted_by[0]) {
+        if (r->imported) {
+            /* entered afterwards by the district: who entered it, not who submitted it */
+            fputs(", 历史导入 (由 ", stdout);
+            put_text(r->submitted_by, stdout);
+            fputs(" 录入)", stdout);
+        } else if (r->submitted_by[0]) {
             fputs(" by ", stdout);
             put_text(r->submitted_by, stdout);
         }
@@ -620,8 +635,8 @@ const char cmd_report_submit_usage[] =
        "                         on_time, empty, activity_count, attendance_count,\n"
        "                         external_count, teacher_hours, flag_count, flags (kind,\n"
        "                         teacher_code, detail), submitted_at, submitted_by,\n"
-       "                         first_submitted_at, deadline, replayed, imported,\n"
-       "                         checked\n"
+       "                         first_submitted_at, deadline, replayed,\n"
+       "                         return_reason, imported, checked\n"
        "\n"
        "The answer: the version, the status, whether it arrived on time (by the\n"
        "deadline: the first version counts), the counts, and flags: signals of false\n"
@@ -1210,6 +1225,9 @@ const char cmd_report_list_usage[] =
     "  external_count    external records (上级/校外培训)\n"
     "  teacher_hours     the hours credited, summed over teachers\n"
     "  flag_count        signals of false records (弄虚作假)\n"
+    "  imported          yes when the district entered the report afterwards with\n"
+    "                    the time it really arrived (历史导入)\n"
+    "  return_reason     the district's reason, while the report is returned\n"
     "JSON has also: empty, flags (kind, teacher_code, detail), submitted_at and\n"
     "first_submitted_at (RFC 3339, e.g. 2026-11-03T09:12:00+08:00), submitted_by,\n"
     "deadline (Asia/Shanghai, e.g. 2026-11-05 23:59) and replayed (false).\n"
@@ -1370,8 +1388,11 @@ const char cmd_report_show_usage[] =
     "                   (teacher_code, date, title, category, level, mode, hours,\n"
     "                   credits (null: none), certificate), history (at, action,\n"
     "                   user, version, reason) and diff (against_version,\n"
-    "                   activities_added, activities_removed, attendance_added,\n"
-    "                   attendance_removed, hours_delta; null for version 1)\n"
+    "                   activities_added, activities_removed, activities_changed\n"
+    "                   (ref, fields: the names of the fields that changed),\n"
+    "                   attendance_added, attendance_removed, attendance_changed\n"
+    "                   (same teacher and activity, another status or hours),\n"
+    "                   hours_delta; null for version 1)\n"
     "\n"
     "Example:\n"
     "  $ yanxiu report show 4114230001 2026-10 --version 1\n";
@@ -1445,8 +1466,20 @@ static void print_detail_json(const Yanxiu__V1__ReportDetail *d)
         for (size_t i = 0; i < df->n_activities_removed; i++)
             out_json_str(&j, NULL, df->activities_removed[i]);
         out_json_close(&j);
+        out_json_open(&j, "activities_changed", '[', false);
+        for (size_t i = 0; i < df->n_activities_changed; i++) {
+            out_json_open(&j, NULL, '{', false);
+            out_json_str(&j, "ref", df->activities_changed[i]->ref);
+            out_json_open(&j, "fields", '[', false);
+            for (size_t k = 0; k < df->activities_changed[i]->n_fields; k++)
+                out_json_str(&j, NULL, df->activities_changed[i]->fields[k]);
+            out_json_close(&j);
+            out_json_close(&j);
+        }
+        out_json_close(&j);
         out_json_uint(&j, "attendance_added", df->attendance_added);
         out_json_uint(&j, "attendance_removed", df->attendance_removed);
+        out_json_uint(&j, "attendance_changed", df->attendance_changed);
         json_hours(&j, "hours_delta", df->hours_delta);
         out_json_close(&j);
     } else {
@@ -1485,7 +1518,9 @@ static cell_string *activities_table(const Yanxiu__V1__ReportDetail *d, struct o
         {"form", "形式", OUT_TEXT, NULL},
         {"level", "级别", OUT_TEXT, NULL},
         {"mode", "方式", OUT_TEXT, NULL},
+        {"place", "地点", OUT_TEXT, NULL},
         {"host", "主持", OUT_TEXT, NULL},
+        {"speaker", "主讲人", OUT_TEXT, NULL},
         {"hours", "学时", OUT_DECIMAL, NULL},
         {"present", "出席", OUT_COUNT, NULL},
         {"late", "迟到", OUT_COUNT, NULL},
@@ -1503,7 +1538,8 @@ static cell_string *activities_table(const Yanxiu__V1__ReportDetail *d, struct o
         const struct out_cell row[NCOLS] = {
             out_text(a->ref),    out_text(a->date),     out_text(times[i]),
             out_text(a->title),  out_text(a->category), out_text(a->form),
-            out_text(a->level),  out_text(a->mode),     out_text(a->host),
+            out_text(a->level),  out_text(a->mode),     out_text(a->place),
+            out_text(a->host),   out_text(a->speaker),
             out_num(a->hours),   out_num(a->present),   out_num(a->late),
             out_num(a->excused), out_num(a->absent),    out_num(a->teacher_hours),
         };
@@ -1630,8 +1666,21 @@ static int print_detail_table(const Yanxiu__V1__ReportDetail *d)
         printf("\nchanges against version %" PRIu32 ":\n", df->against_version);
         print_refs("activities added:", df->activities_added, df->n_activities_added);
         print_refs("activities removed:", df->activities_removed, df->n_activities_removed);
-        printf("  attendance rows: %" PRIu32 " added, %" PRIu32 " removed\n", df->attendance_added,
-               df->attendance_removed);
+        printf("  activities changed:%s\n", df->n_activities_changed ? "" : " none");
+        for (size_t i = 0; i < df->n_activities_changed; i++) {
+            const Yanxiu__V1__ActivityChange *ch = df->activities_changed[i];
+            fputs("    ", stdout);
+            put_text(ch->ref, stdout);
+            fputs(":", stdout);
+            for (size_t k = 0; k < ch->n_fields; k++) {
+                fputs(k ? ", " : " ", stdout);
+                put_text(ch->fields[k], stdout);
+            }
+            putchar('\n');
+        }
+        printf("  attendance rows: %" PRIu32 " added, %" PRIu32 " removed, %" PRIu32
+               " changed (status or hours)\n",
+               df->attendance_added, df->attendance_removed, df->attendance_changed);
         out_decimal(df->hours_delta, delta, sizeof(delta));
         printf("  teacher-hours: %s%s\n", df->hours_delta > 0 && strcmp(delta, "0") ? "+" : "",
                delta);

@@ -895,6 +895,12 @@ static enum xlsx_kind xlsx_kind_of(enum out_kind k)
 bool out_write_xlsx(const char *path, const struct out_table *const *tables, size_t n, char *err,
                     size_t errlen)
 {
+    return out_write_xlsx_titled(path, tables, n, NULL, 0, err, errlen);
+}
+
+bool out_write_xlsx_titled(const char *path, const struct out_table *const *tables, size_t n,
+                           const char *const *titles, size_t ntitles, char *err, size_t errlen)
+{
     struct xlsx_book b = {calloc(n ? n : 1, sizeof(*b.sheets)), calloc(n ? n : 1, sizeof(*b.cols)),
                           calloc(n ? n : 1, sizeof(*b.cells)), n};
     bool ok = b.sheets && b.cols && b.cells;
@@ -903,7 +909,10 @@ bool out_write_xlsx(const char *path, const struct out_table *const *tables, siz
         const struct out_table *t = tables[i];
         size_t ncells = t->nrows * t->ncols;
         ok = !t->oom;
-        b.sheets[i] = (struct xlsx_sheet){_(t->sheet), NULL, t->ncols, NULL, t->nrows};
+        b.sheets[i] = (struct xlsx_sheet){_(t->sheet),      NULL,
+                                          t->ncols,         NULL,
+                                          t->nrows,         i == 0 ? titles : NULL,
+                                          i == 0 ? ntitles : 0};
         b.cols[i] = calloc(t->ncols ? t->ncols : 1, sizeof(**b.cols));
         b.cells[i] = calloc(ncells ? ncells : 1, sizeof(**b.cells));
         ok = ok && b.cols[i] && b.cells[i];

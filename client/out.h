@@ -146,6 +146,10 @@ bool out_print(const struct out_table *t, enum out_format format, FILE *fp) YX_M
  */
 bool out_write_xlsx(const char *path, const struct out_table *const *tables, size_t n, char *err,
                     size_t errlen) YX_MUST_CHECK;
+/* The same with ntitles lines in bold above the first sheet's header (xlsx_sheet.titles). */
+bool out_write_xlsx_titled(const char *path, const struct out_table *const *tables, size_t n,
+                           const char *const *titles, size_t ntitles, char *err,
+                           size_t errlen) YX_MUST_CHECK;
 
 /*
  * Terminal columns `s` takes in a table: East Asian wide characters (CJK,

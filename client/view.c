@@ -282,10 +282,10 @@ int view_sink_close(struct view_sink *s, bool ok)
  * file (`name` is what the user called it). False (after saying why) on failure.
  */
 static bool write_xlsx(const char *path, const char *name, const struct out_table *const *tables,
-                       size_t n)
+                       size_t n, const char *const *titles, size_t ntitles)
 {
     char err[600];
-    if (out_write_xlsx(path, tables, n, err, sizeof(err)))
+    if (out_write_xlsx_titled(path, tables, n, titles, ntitles, err, sizeof(err)))
         return true;
     /* the messages start with the path written: the user knows another name */
     size_t len = strlen(path);
@@ -297,6 +297,12 @@ static bool write_xlsx(const char *path, const char *name, const struct out_tabl
 /* Writes the tables (n of them) as a workbook to c->output. Returns an exit code. */
 int view_output_xlsx(const struct view_common *c, const struct out_table *const *tables, size_t n)
 {
+    return view_output_xlsx_titled(c, tables, n, NULL, 0);
+}
+
+int view_output_xlsx_titled(const struct view_common *c, const struct out_table *const *tables,
+                            size_t n, const char *const *titles, size_t ntitles)
+{
     struct outfile out;
     char err[OUTFILE_ERR_MAX];
     if (!outfile_open_named(&out, c->output, c->force, err, sizeof(err))) {
@@ -307,7 +313,7 @@ int view_output_xlsx(const struct view_common *c, const struct out_table *const 
         outfile_abort(&out, 0, NULL, 0);
         return xlsx_to_terminal(c->output);
     }
-    if (!write_xlsx(out.tmp, c->output, tables, n)) {
+    if (!write_xlsx(out.tmp, c->output, tables, n, titles, ntitles)) {
         outfile_abort(&out, 0, NULL, 0);
         return CLI_FAILED;
     }

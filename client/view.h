@@ -181,6 +181,9 @@ int view_sink_close(struct view_sink *s, bool ok);
 /* Writes the tables (n of them, at least one) as the sheets of a workbook to c->output (not
    to a terminal). Returns an exit code, having said what went wrong. */
 int view_output_xlsx(const struct view_common *c, const struct out_table *const *tables, size_t n);
+/* The same with ntitles lines in bold above the first sheet's header (e.g. whose handbook). */
+int view_output_xlsx_titled(const struct view_common *c, const struct out_table *const *tables,
+                            size_t n, const char *const *titles, size_t ntitles);
 
 /*
  * Prints one table in c->format, to stdout or c->output; `title` (table

@@ -64,7 +64,7 @@ static bool write_sheet(lxw_workbook *wb, const struct xlsx_sheet *sh, lxw_forma
                     LXW_COL_MAX);
         return false;
     }
-    if (sh->nrows >= LXW_ROW_MAX) {
+    if (sh->nrows + sh->ntitles >= LXW_ROW_MAX) {
         outfile_say(err, errlen, _("sheet %s: %zu rows do not fit in a worksheet (at most %d)"),
                     sh->name, sh->nrows, LXW_ROW_MAX - 1);
         return false;
@@ -102,10 +102,19 @@ static bool write_sheet(lxw_workbook *wb, const struct xlsx_sheet *sh, lxw_forma
             return false;
         }
     }
-    worksheet_freeze_panes(ws, 1, 0);
+    lxw_row_t head = (lxw_row_t)sh->ntitles; /* the header's row, below the titles */
+    worksheet_freeze_panes(ws, head + 1, 0);
 
+    for (size_t t = 0; t < sh->ntitles; t++) {
+        e = worksheet_write_string(ws, (lxw_row_t)t, 0, sh->titles[t], bold);
+        if (e != LXW_NO_ERROR) {
+            outfile_say(err, errlen, _("sheet %s: title %zu: %s"), sh->name, t + 1,
+                        lxw_strerror(e));
+            return false;
+        }
+    }
     for (size_t c = 0; c < sh->ncols; c++) {
-        e = worksheet_write_string(ws, 0, (lxw_col_t)c, sh->cols[c].header, bold);
+        e = worksheet_write_string(ws, head, (lxw_col_t)c, sh->cols[c].header, bold);
         if (e != LXW_NO_ERROR) {
             outfile_say(err, errlen, _("sheet %s: header %zu: %s"), sh->name, c + 1,
                         lxw_strerror(e));
@@ -119,20 +128,22 @@ static bool write_sheet(lxw_workbook *wb, const struct xlsx_sheet *sh, lxw_forma
             double v;
             if (!s || !*s)
                 continue;
-            lxw_row_t row = (lxw_row_t)(r + 1);
+            lxw_row_t row = head + (lxw_row_t)(r + 1);
             if (kind != XLSX_TEXT && as_number(s, &v))
                 e = worksheet_write_number(ws, row, (lxw_col_t)c, v, numfmt[kind]);
             else
                 e = worksheet_write_string(ws, row, (lxw_col_t)c, s, NULL);
             if (e != LXW_NO_ERROR) {
-                outfile_say(err, errlen, _("sheet %s, row %zu, column %s: %s"), sh->name, r + 2,
+                outfile_say(err, errlen, _("sheet %s, row %zu, column %s: %s"), sh->name,
+                            head + r + 2,
                             sh->cols[c].header, lxw_strerror(e));
                 return false;
             }
         }
     }
     if (sh->nrows > 0) {
-        e = worksheet_autofilter(ws, 0, 0, (lxw_row_t)sh->nrows, (lxw_col_t)(sh->ncols - 1));
+        e = worksheet_autofilter(ws, head, 0, head + (lxw_row_t)sh->nrows,
+                                 (lxw_col_t)(sh->ncols - 1));
         if (e != LXW_NO_ERROR) {
             outfile_say(err, errlen, _("sheet %s: filter: %s"), sh->name, lxw_strerror(e));
             return false;

@@ -40,6 +40,10 @@ struct xlsx_sheet {
      */
     const char *const *cells;
     size_t nrows;
+    /* ntitles lines written in bold above the header row (e.g. whose handbook it is); the
+       header then is row ntitles + 1. NULL and 0 for none. */
+    const char *const *titles;
+    size_t ntitles;
 };
 
 /*

@@ -412,6 +412,8 @@ static void results_done(void *arg, const struct db_outcome *out)
         char today[11];
         rpc_compliance_today(today);
         res.as_of = in->as_of[0] ? in->as_of : today;
+        /* a day after today: the scores and hours may still change */
+        res.provisional = strcmp(res.as_of, today) > 0;
         res.results = xs;
         res.n_results = rows.n;
         rowmap_answer(req, YANXIU__V1__ENVELOPE__BODY_ASSESSMENT, &res.base);

@@ -91,13 +91,14 @@ static const struct db_stmt compliance_stmts[] = {
      "date_trunc('month', $3::date)::date) END AS t "
      "FROM compliance_windows(policy_for_year($1, $2::int, $3::date), $2::int) w) "
      "SELECT x.unit_code, x.unit_name, to_char(x.month, 'YYYY-MM') AS month, "
-     "CASE WHEN x.expected THEN x.state ELSE 'closed' END AS state "
+     "CASE WHEN x.expected OR x.state = 'not_due' THEN x.state ELSE 'closed' END AS state "
      "FROM r, reporting_matrix($1, r.f, r.t) x WHERE $5 = '' OR x.unit_code = $5 "
      "ORDER BY x.unit_code, x.month"},
     {"history_teacher",
      "SELECT t.code AS teacher_code, t.name, t.school_code, t.subject, t.research_group, "
      "t.homeroom, t.backbone, "
-     "t.new_teacher, t.status, s.unit_code FROM teachers t JOIN schools s ON s.code = "
+     "t.new_teacher, t.status, s.unit_code, s.name AS school_name FROM teachers t "
+     "JOIN schools s ON s.code = "
      "t.school_code WHERE t.district_code = $1 AND t.code = $2 AND ($3 = '' OR s.unit_code = $3)"},
     {"history_records",
      "SELECT unit_code, month, version, status AS report_status, date, source, ref, title, "

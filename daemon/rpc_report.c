@@ -42,8 +42,8 @@ static const struct db_stmt report_stmts[] = {
      "$16::text[], $17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[], "
      "$23::numeric[], $24::int[], $25::int[], $26::text[], $27::text[], $28::text[], "
      "$29::numeric[], $30::text[], $31::date[], $32::text[], $33::text[], $34::text[], "
-     "$35::text[], $36::numeric[], $37::numeric[], $38::text[]) WITH ORDINALITY p(path, code, "
-     "args, n) "
+     "$35::text[], $36::numeric[], $37::numeric[], $38::text[], $39::timestamptz) "
+     "WITH ORDINALITY p(path, code, args, n) "
      "LEFT JOIN LATERAL jsonb_each_text(p.args) a ON true ORDER BY p.n, a.key"},
     /* A report as every answer gives it: the rows of report_summaries (sql/migrations/013). */
     {"report_answer", "SELECT * FROM report_answer()"},
@@ -85,7 +85,8 @@ static const struct db_stmt report_stmts[] = {
                  "FROM x JOIN report_events e ON e.report_id = x.id ORDER BY e.at"},
     {"report_show_diff", SHOW_TARGET "SELECT d.added, d.removed, d.att_added AS attendance_added, "
                                      "d.att_removed AS attendance_removed, "
-                                     "coalesce(d.hours_delta, 0) AS hours_delta, "
+                                     "coalesce(d.hours_delta, 0) AS hours_delta, d.changed, "
+                                     "d.att_changed AS attendance_changed, "
                                      "x.v - 1 AS against_version "
                                      "FROM x CROSS JOIN LATERAL report_diff(x.id, x.v) d"},
 };
@@ -719,6 +720,40 @@ static void check_external(const struct submit_ctx *x, size_t k,
     pgarr_text(&arr[E_CERT], ok_or_null(cert_ok, e->certificate));
 }
 
+/*
+ * A historical import's submission time as given ("YYYY-MM-DD HH:MM[:SS]" in
+ * Asia/Shanghai, or RFC 3339 with Z or an offset) → the timestamptz text of
+ * report_submit's p_submitted_at in out; false when it is neither.
+ */
+static bool submitted_at_param(const char *s, char *out, size_t cap)
+{
+    char date[11], hm[6];
+    size_t len = strlen(s);
+    if (len < 16 || len >= cap - 8 || (s[10] != ' ' && s[10] != 'T'))
+        return false;
+    memcpy(date, s, 10);
+    date[10] = '\0';
+    memcpy(hm, s + 11, 5);
+    hm[5] = '\0';
+    if (!check_date(date) || !check_time(hm, NULL))
+        return false;
+    const char *rest = s + 16;
+    if (rest[0] == ':') {
+        if (rest[1] < '0' || rest[1] > '5' || rest[2] < '0' || rest[2] > '9')
+            return false;
+        rest += 3;
+    }
+    bool zone = rest[0] == 'Z' && rest[1] == '\0';
+    if ((rest[0] == '+' || rest[0] == '-') && strlen(rest) == 6 && rest[3] == ':') {
+        char hh[3] = {rest[1], rest[2], '\0'}, mm[3] = {rest[4], rest[5], '\0'};
+        zone = check_digits(hh, 2) && check_digits(mm, 2);
+    }
+    if (!zone && rest[0] != '\0')
+        return false;
+    snprintf(out, cap, "%s%s", s, zone ? "" : "+08:00");
+    return true;
+}
+
 static enum rpc_status submit_checked(struct rpc_req *req);
 
 enum rpc_status rpc_report_submit(struct rpc_req *req)
@@ -728,6 +763,9 @@ enum rpc_status rpc_report_submit(struct rpc_req *req)
     char month[16];
     if (!report_key(req, in->district_code, in->unit_code, in->month, &district, &unit, month))
         return RPC_ANSWERED;
+    if (in->submitted_at[0] && req->session.role == ROLE_SCHOOL)
+        return rpc_fail_reason(req, YANXIU__V1__CODE__PERMISSION_DENIED,
+                               "report_import_district_only", NULL);
     return layout_upload(req, LAYOUT_REPORT, in->files, in->n_files,
                          in->n_activities || in->n_attendance || in->n_external, submit_checked);
 }
@@ -791,6 +829,11 @@ static enum rpc_status submit_checked(struct rpc_req *req)
             rpc_problem(vs, &(struct rpc_at){.path = "reason"}, "value_too_long", "field", "reason",
                         "max", "200", NULL);
     }
+    char submitted_at[48] = "";
+    if (in->submitted_at[0] &&
+        !submitted_at_param(in->submitted_at, submitted_at, sizeof(submitted_at)))
+        rpc_problem(vs, &(struct rpc_at){.path = "submitted_at", .value = in->submitted_at},
+                    "report_submitted_at_malformed", "value", in->submitted_at, NULL);
     bool summary_ok = check_multiline(in->summary, MAX_SUMMARY_CHARS * 4) &&
                       check_utf8_chars(in->summary) <= MAX_SUMMARY_CHARS;
     if (!summary_ok) {
@@ -813,7 +856,7 @@ static enum rpc_status submit_checked(struct rpc_req *req)
     char hashparam[70];
     snprintf(hashparam, sizeof(hashparam), "\\x%s", hash);
     bool check_only = vs->total > 0 || in->check_only;
-    const char *v[NHEAD + NARRAYS] = {
+    const char *v[NHEAD + NARRAYS + 1] = {
         district,
         unit,
         req->peer,
@@ -829,8 +872,9 @@ static enum rpc_status submit_checked(struct rpc_req *req)
         v[NHEAD + i] = pgarr_finish(&arr[i]);
         oom = oom || !v[NHEAD + i];
     }
+    v[NHEAD + NARRAYS] = submitted_at[0] ? submitted_at : NULL; /* NULL: submitted now */
     struct db_job *job = oom ? NULL : rpc_job_new(req, submit_done);
-    bool ok = job && db_job_add(job, "report_submit", NHEAD + NARRAYS, v) &&
+    bool ok = job && db_job_add(job, "report_submit", NHEAD + NARRAYS + 1, v) &&
               (check_only || db_job_add(job, "report_answer", 0, NULL));
     for (int i = 0; i < NARRAYS; i++)
         pgarr_free(&arr[i]);
@@ -949,6 +993,57 @@ static char **split_lines(const char *s, size_t *n, char **copy)
     return v;
 }
 
+/* The activities a version changed (report_diff's `changed`: a line each, ref \x1f the
+ * fields' names comma-separated) as messages pointing into *copy; false when memory ran out. */
+static bool activity_changes(const char *s, Yanxiu__V1__ActivityChange ***out, size_t *n,
+                             char **copy)
+{
+    *out = NULL;
+    char **lines = split_lines(s, n, copy);
+    if (!*n)
+        return s[0] == '\0' || lines != NULL;
+    Yanxiu__V1__ActivityChange **v = calloc(*n, sizeof(*v));
+    Yanxiu__V1__ActivityChange *msgs = calloc(*n, sizeof(*msgs));
+    char **fields = calloc(strlen(s) + 1, sizeof(*fields));
+    if (!v || !msgs || !fields) {
+        free(v);
+        free(msgs);
+        free(fields);
+        free(lines);
+        *n = 0;
+        return false;
+    }
+    size_t used = 0;
+    for (size_t i = 0; i < *n; i++) {
+        Yanxiu__V1__ActivityChange *c = &msgs[i];
+        yanxiu__v1__activity_change__init(c);
+        char *sep = strchr(lines[i], '\x1f');
+        if (sep)
+            *sep = '\0';
+        c->ref = lines[i];
+        c->fields = &fields[used];
+        char *save = NULL;
+        for (char *f = sep ? strtok_r(sep + 1, ",", &save) : NULL; f;
+             f = strtok_r(NULL, ",", &save))
+            fields[used + c->n_fields++] = f;
+        used += c->n_fields;
+        v[i] = c;
+    }
+    free(lines);
+    *out = v;
+    return true;
+}
+
+/* Frees what activity_changes made (the strings are in its copy). */
+static void activity_changes_free(Yanxiu__V1__ActivityChange **v, size_t n)
+{
+    if (v && n) {
+        free(v[0]->fields);
+        free(v[0]);
+    }
+    free(v);
+}
+
 static void show_done(void *arg, const struct db_outcome *out)
 {
     struct rpc_req *req = arg;
@@ -993,7 +1088,7 @@ static void show_done(void *arg, const struct db_outcome *out)
         rowmap_rows_free(&rh);
         return;
     }
-    char *added_copy = NULL, *removed_copy = NULL;
+    char *added_copy = NULL, *removed_copy = NULL, *changed_copy = NULL;
     d.report = all.v[0];
     d.activities = (Yanxiu__V1__Activity **)ra.msgs;
     d.n_activities = ra.n;
@@ -1006,6 +1101,9 @@ static void show_done(void *arg, const struct db_outcome *out)
                                           &df.n_activities_added, &added_copy);
         df.activities_removed = split_lines(PQgetvalue(diff, 0, PQfnumber(diff, "removed")),
                                             &df.n_activities_removed, &removed_copy);
+        if (!activity_changes(PQgetvalue(diff, 0, PQfnumber(diff, "changed")),
+                              &df.activities_changed, &df.n_activities_changed, &changed_copy))
+            df.n_activities_changed = 0; /* out of memory: the rest of the diff still goes */
         d.diff = &df;
     }
     rowmap_answer(req, YANXIU__V1__ENVELOPE__BODY_REPORT_DETAIL, &d.base);
@@ -1016,9 +1114,11 @@ static void show_done(void *arg, const struct db_outcome *out)
     if (d.diff) {
         free(df.activities_added);
         free(df.activities_removed);
+        activity_changes_free(df.activities_changed, df.n_activities_changed);
     }
     free(added_copy);
     free(removed_copy);
+    free(changed_copy);
 }
 
 enum rpc_status rpc_report_show(struct rpc_req *req)

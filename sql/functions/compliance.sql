@@ -234,17 +234,18 @@ END
 $$;
 
 -- Reporting units of the district and, per month of [p_from, p_to], whether
--- each was open (expected to report) and what arrived: on_time, late,
--- returned, reopened, voided or missing. A reopened report was received (it
--- awaits a correction).
+-- each was open and is expected to report, and what arrived: on_time, late,
+-- returned, reopened, voided or missing; not_due when nothing arrived and the
+-- deadline has not passed (such a month is not expected yet: a report that
+-- arrived early is). A reopened report was received (it awaits a correction).
 CREATE OR REPLACE FUNCTION reporting_matrix(p_district text, p_from date, p_to date)
 RETURNS TABLE (unit_code text, unit_name text, month date, expected boolean, state text,
                received boolean, on_time boolean, flagged boolean)
 LANGUAGE sql STABLE AS $$
     SELECT u.code, u.name, m.month::date,
-           (u.opened IS NULL OR u.opened < m.month + interval '1 month')
-               AND (u.closed IS NULL OR u.closed >= m.month),
-           CASE WHEN r.id IS NULL THEN 'missing'
+           o.open AND (r.id IS NOT NULL OR NOT o.waiting),
+           CASE WHEN r.id IS NULL AND o.open AND o.waiting THEN 'not_due'
+                WHEN r.id IS NULL THEN 'missing'
                 WHEN r.status IN ('returned', 'voided', 'reopened') THEN r.status
                 WHEN r.on_time THEN 'on_time' ELSE 'late' END,
            coalesce(r.status IN ('submitted', 'approved', 'reopened'), false),
@@ -252,6 +253,10 @@ LANGUAGE sql STABLE AS $$
            coalesce(v.flag_count > 0 AND r.status <> 'voided', false)
     FROM schools u
     CROSS JOIN generate_series(p_from, p_to, interval '1 month') AS m(month)
+    CROSS JOIN LATERAL (
+        SELECT (u.opened IS NULL OR u.opened < m.month + interval '1 month')
+                   AND (u.closed IS NULL OR u.closed >= m.month) AS open,
+               now() <= report_deadline(u.district_code, m.month::date) AS waiting) o
     LEFT JOIN reports r ON r.district_code = u.district_code AND r.unit_code = u.code
                        AND r.month = m.month::date
     LEFT JOIN report_versions v ON v.report_id = r.id AND v.version = r.current_version
@@ -274,11 +279,26 @@ BEGIN
 END
 $$;
 
+-- The credit factor (学分 per hour without credits of its own) that
+-- compliance_teachers applies to the hours of p_month: that of the policy
+-- judging the month's year (school or calendar year, as the policy counts), as of today.
+CREATE OR REPLACE FUNCTION teacher_credit_factor(p_district text, p_month date) RETURNS numeric
+LANGUAGE sql STABLE AS $$
+    SELECT (policy_for_year(p_district,
+                CASE WHEN p.year_basis = 'school'
+                     THEN extract(year FROM p_month)::int - (extract(month FROM p_month) < 9)::int
+                     ELSE extract(year FROM p_month)::int END,
+                (now() AT TIME ZONE 'Asia/Shanghai')::date)).credit_factor
+    FROM policy_at(p_district, p_month) p
+$$;
+
 -- A teacher's credited records (登记手册), of every unit the teacher reported
 -- through: hours follow the teacher, so the school the teacher belongs to now
 -- sees the records its predecessors reported too. Crosses the unit wall,
 -- hence SECURITY DEFINER; the caller must see the teacher (district, or the
--- school of the teacher's current unit).
+-- school of the teacher's current unit). Credits (学分) as compliance_teachers
+-- counts them: a record's own credits, else its hours times the credit factor
+-- of the policy that judges the record's year (as of today).
 CREATE OR REPLACE FUNCTION teacher_records(p_district text, p_teacher text)
 RETURNS TABLE (unit_code text, month text, version int, status text, date text, source text,
                ref text, title text, category text, level text, mode text, hours numeric,
@@ -290,24 +310,27 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
           AND (yx_role() <> 'school' OR s.unit_code = yx_unit()))
     SELECT r.unit_code, to_char(r.month, 'YYYY-MM'), r.current_version, r.status,
            a.date::text, 'activity', a.ref, a.title, a.category, a.level, a.mode,
-           coalesce(t.hours, a.hours), 0::numeric
+           coalesce(t.hours, a.hours), coalesce(t.hours, a.hours) * f.factor
     FROM attendance t JOIN reports r ON r.id = t.report_id AND r.current_version = t.version
     JOIN activities a ON a.report_id = t.report_id AND a.version = t.version AND a.idx = t.act_idx
+    CROSS JOIN LATERAL teacher_credit_factor(p_district, r.month) f(factor)
     WHERE EXISTS (SELECT 1 FROM ok) AND t.district_code = p_district AND t.teacher_code = p_teacher
       AND t.status IN ('present', 'late') AND r.status IN ('submitted', 'approved')
     UNION ALL
     SELECT r.unit_code, to_char(r.month, 'YYYY-MM'), r.current_version, r.status,
            e.date::text, 'external', e.certificate, e.title, e.category, e.level, e.mode, e.hours,
-           coalesce(e.credits, 0)
+           coalesce(e.credits, e.hours * f.factor)
     FROM external_records e JOIN reports r ON r.id = e.report_id AND r.current_version = e.version
+    CROSS JOIN LATERAL teacher_credit_factor(p_district, r.month) f(factor)
     WHERE EXISTS (SELECT 1 FROM ok) AND e.district_code = p_district AND e.teacher_code = p_teacher
       AND r.status IN ('submitted', 'approved')
 $$;
 
 -- Each run sets the grants whole: what is not granted here is revoked.
 REVOKE ALL ON FUNCTION months_elapsed, yx_reason, compliance_windows, compliance_teachers,
-    reporting_matrix, months_due, teacher_records FROM PUBLIC, yanxiu_app, yanxiud_login;
+    reporting_matrix, months_due, teacher_records, teacher_credit_factor
+    FROM PUBLIC, yanxiu_app, yanxiud_login;
 GRANT EXECUTE ON FUNCTION months_elapsed, yx_reason, compliance_windows, reporting_matrix,
-    months_due TO PUBLIC;
+    months_due, teacher_credit_factor TO PUBLIC;
 GRANT EXECUTE ON FUNCTION months_elapsed, yx_reason, compliance_windows, compliance_teachers,
-    reporting_matrix, months_due, teacher_records TO yanxiu_app;
+    reporting_matrix, months_due, teacher_records, teacher_credit_factor TO yanxiu_app;

@@ -3,7 +3,8 @@
 -- `yanxiud migrate` (README "Schema and migrations").
 
 -- ---- signals of false records -----------------------------------------------
--- As in 005. The other reports' sign-ins are looked up per teacher of this
+-- As in 005, and future_date (an activity or external record dated after the
+-- day its version was submitted). The other reports' sign-ins are looked up per teacher of this
 -- version (a handful of index probes into attendance_teacher, each teacher's
 -- rows of every month), then kept when their report is a counted report of
 -- the same district and month whose current version they belong to. The
@@ -14,12 +15,15 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     r reports;
     n int;
+    day date; -- the day the version was submitted (today, or an imported report's day)
 BEGIN
     SELECT * INTO r FROM reports WHERE id = p_report;
     IF NOT FOUND OR NOT yx_can_see_unit(r.district_code, r.unit_code) THEN
         RAISE EXCEPTION USING ERRCODE = 'YXPRM', MESSAGE = 'report_not_yours',
             DETAIL = json_build_object('report', p_report)::text;
     END IF;
+    SELECT (v.submitted_at AT TIME ZONE 'Asia/Shanghai')::date INTO day FROM report_versions v
+        WHERE v.report_id = p_report AND v.version = p_version;
     INSERT INTO report_flags (report_id, version, district_code, unit_code, n, kind, teacher_code,
                               detail)
     SELECT p_report, p_version, r.district_code, r.unit_code,
@@ -80,6 +84,18 @@ BEGIN
               FROM mine GROUP BY idx, ref) l
         GROUP BY l.list
         HAVING count(*) >= 5
+        UNION ALL
+        -- a record dated after the day it was submitted did not happen yet
+        SELECT 'future_date', '', format('%s: %s is dated after the day it was submitted (%s)',
+                                         a.date, a.ref, day)
+        FROM activities a
+        WHERE a.report_id = p_report AND a.version = p_version AND a.date > day
+        UNION ALL
+        SELECT 'future_date', e.teacher_code,
+               format('%s: external training "%s" is dated after the day it was submitted (%s)',
+                      e.date, e.title, day)
+        FROM external_records e
+        WHERE e.report_id = p_report AND e.version = p_version AND e.date > day
         ORDER BY 1, 2, 3
         LIMIT 500) f;
     GET DIAGNOSTICS n = ROW_COUNT;

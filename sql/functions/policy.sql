@@ -27,6 +27,15 @@ LANGUAGE sql STABLE AS $$
     FROM policy_at(p_district, least(p_as_of, make_date(p_year + 1, 8, 31))) p
 $$;
 
+-- The last instant a district's report of p_month is on time: the end of day
+-- deadline_day of the next month (Asia/Shanghai), under the policy of p_month.
+CREATE OR REPLACE FUNCTION report_deadline(p_district text, p_month date) RETURNS timestamptz
+LANGUAGE sql STABLE AS $$
+    SELECT ((p_month + interval '1 month'
+             + ((policy_at(p_district, p_month)).deadline_day - 1) * interval '1 day')::timestamp
+            + interval '1 day') AT TIME ZONE 'Asia/Shanghai' - interval '1 microsecond'
+$$;
+
 -- Stores a new version of the district's policy; a key left NULL keeps its
 -- value in force on the effective date.
 CREATE OR REPLACE FUNCTION policy_set(p_district text, p_effective date, p_addr text,
@@ -64,7 +73,9 @@ END
 $$;
 
 -- Each run sets the grants whole: what is not granted here is revoked.
-REVOKE ALL ON FUNCTION policy_defaults, policy_at, policy_for_year, policy_set FROM PUBLIC,
-    yanxiu_app, yanxiud_login;
-GRANT EXECUTE ON FUNCTION policy_defaults, policy_at, policy_for_year, policy_set TO PUBLIC;
-GRANT EXECUTE ON FUNCTION policy_defaults, policy_at, policy_for_year, policy_set TO yanxiu_app;
+REVOKE ALL ON FUNCTION policy_defaults, policy_at, policy_for_year, policy_set, report_deadline
+    FROM PUBLIC, yanxiu_app, yanxiud_login;
+GRANT EXECUTE ON FUNCTION policy_defaults, policy_at, policy_for_year, policy_set, report_deadline
+    TO PUBLIC;
+GRANT EXECUTE ON FUNCTION policy_defaults, policy_at, policy_for_year, policy_set, report_deadline
+    TO yanxiu_app;

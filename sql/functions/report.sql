@@ -94,7 +94,11 @@ $$;
 -- nothing, or returns no row having written version N+1; the version then
 -- is in the transaction setting yanxiu.report (report id, version, and
 -- whether this was a replay of a known idempotency key) for report_submitted.
--- With p_check_only it only checks.
+-- With p_check_only it only checks. p_submitted_at (historical import, 历史导入,
+-- district and admin only): the time the report really arrived, not in the
+-- future, not before its month nor before the previous version; the version,
+-- the report's first submission and its timeliness take it, the version is
+-- marked imported and the audit log says report import.
 CREATE OR REPLACE FUNCTION report_submit(p_district text, p_unit text, p_addr text, p_month date,
     p_key text, p_hash bytea, p_check_only boolean, p_empty boolean, p_reason text,
     p_summary text,
@@ -103,18 +107,23 @@ CREATE OR REPLACE FUNCTION report_submit(p_district text, p_unit text, p_addr te
     a_speaker text[], a_hours numeric[],
     t_act int[], t_pos int[], t_teacher text[], t_name text[], t_status text[], t_hours numeric[],
     e_teacher text[], e_date date[], e_title text[], e_category text[], e_level text[],
-    e_mode text[], e_hours numeric[], e_credits numeric[], e_cert text[])
+    e_mode text[], e_hours numeric[], e_credits numeric[], e_cert text[],
+    p_submitted_at timestamptz DEFAULT NULL)
 RETURNS TABLE (path text, code text, args jsonb) LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
     r reports;
     v report_versions;
-    found_problem boolean := false;
     who text := coalesce(current_setting('yanxiu.user', true), '');
     ver int;
-    deadline_day int;
     dl timestamptz;
+    is_import boolean := p_submitted_at IS NOT NULL;
+    sub_at timestamptz := coalesce(p_submitted_at, now());
+    bad_time boolean := false;
 BEGIN
+    IF is_import AND yx_role() = 'school' THEN
+        RAISE EXCEPTION USING ERRCODE = 'YXPRM', MESSAGE = 'report_import_district_only';
+    END IF;
     -- A retry of a submission already made: its answer, nothing written.
     IF NOT p_check_only THEN
         SELECT * INTO v FROM report_versions x WHERE x.district_code = p_district
@@ -132,17 +141,42 @@ BEGIN
 
     RETURN QUERY SELECT c.path, c.code, c.args FROM report_check(p_district, p_unit, p_month, a_title,
         t_act, t_pos, t_teacher, t_name, e_teacher, e_title) c;
-    IF FOUND OR p_check_only THEN
+    bad_time := FOUND;
+    IF is_import THEN
+        RETURN QUERY
+        SELECT 'submitted_at'::text, x.code, x.args
+        FROM (SELECT 'report_submitted_at_future' AS code,
+                     jsonb_build_object('value', to_char(p_submitted_at AT TIME ZONE 'Asia/Shanghai',
+                                                         'YYYY-MM-DD HH24:MI')) AS args
+              WHERE p_submitted_at > now()
+              UNION ALL
+              SELECT 'report_submitted_at_before_month',
+                     jsonb_build_object('value', to_char(p_submitted_at AT TIME ZONE 'Asia/Shanghai',
+                                                         'YYYY-MM-DD HH24:MI'),
+                                        'month', to_char(p_month, 'YYYY-MM'))
+              WHERE p_submitted_at < p_month::timestamp AT TIME ZONE 'Asia/Shanghai'
+              UNION ALL
+              SELECT 'report_submitted_at_before_version',
+                     jsonb_build_object('value', to_char(p_submitted_at AT TIME ZONE 'Asia/Shanghai',
+                                                         'YYYY-MM-DD HH24:MI'),
+                                        'version', pv.version,
+                                        'previous', to_char(pv.submitted_at AT TIME ZONE 'Asia/Shanghai',
+                                                            'YYYY-MM-DD HH24:MI'))
+              FROM reports pr JOIN report_versions pv ON pv.report_id = pr.id
+                                                     AND pv.version = pr.current_version
+              WHERE pr.district_code = p_district AND pr.unit_code = p_unit AND pr.month = p_month
+                AND pv.submitted_at > p_submitted_at) x;
+        bad_time := bad_time OR FOUND;
+    END IF;
+    IF bad_time OR p_check_only THEN
         RETURN;
     END IF;
 
     -- One submission at a time per unit and month: the row lock serializes them.
-    deadline_day := (policy_at(p_district, p_month)).deadline_day;
-    dl := ((p_month + interval '1 month' + (deadline_day - 1) * interval '1 day')::timestamp
-           + interval '1 day') AT TIME ZONE 'Asia/Shanghai' - interval '1 microsecond';
+    dl := report_deadline(p_district, p_month);
     INSERT INTO reports (district_code, unit_code, month, status, current_version, deadline,
-                         first_submitted_at, on_time, status_by)
-    VALUES (p_district, p_unit, p_month, 'submitted', 0, dl, now(), now() <= dl, who)
+                         first_submitted_at, on_time, status_at, status_by)
+    VALUES (p_district, p_unit, p_month, 'submitted', 0, dl, sub_at, sub_at <= dl, sub_at, who)
     ON CONFLICT (district_code, unit_code, month) DO NOTHING;
     SELECT * INTO r FROM reports x WHERE x.district_code = p_district AND x.unit_code = p_unit
         AND x.month = p_month FOR UPDATE;
@@ -174,9 +208,9 @@ BEGIN
     ver := r.current_version + 1;
 
     INSERT INTO report_versions (report_id, version, district_code, unit_code, idem_key,
-        payload_hash, submitted_by, client_addr, empty, reason, summary, activity_count,
-        attendance_count, external_count)
-    VALUES (r.id, ver, p_district, p_unit, p_key, p_hash, who, p_addr, p_empty,
+        payload_hash, submitted_at, imported, submitted_by, client_addr, empty, reason, summary,
+        activity_count, attendance_count, external_count)
+    VALUES (r.id, ver, p_district, p_unit, p_key, p_hash, sub_at, is_import, who, p_addr, p_empty,
             coalesce(p_reason, ''), coalesce(p_summary, ''), coalesce(cardinality(a_ref), 0),
             coalesce(cardinality(t_teacher), 0), coalesce(cardinality(e_teacher), 0));
 
@@ -214,16 +248,24 @@ BEGIN
         flag_count = report_compute_flags(r.id, ver)
     WHERE x.report_id = r.id AND x.version = ver;
 
-    UPDATE reports x SET current_version = ver, status = 'submitted', status_at = now(),
+    UPDATE reports x SET current_version = ver, status = 'submitted', status_at = sub_at,
         status_by = who
     WHERE x.id = r.id;
     PERFORM ledger_apply(r.id, ver, 1, false);
 
-    INSERT INTO report_events (report_id, district_code, unit_code, action, user_name, version,
-                               reason)
-    VALUES (r.id, p_district, p_unit, 'submit', who, ver, CASE WHEN p_empty THEN p_reason ELSE '' END);
-    PERFORM audit(p_addr, 'report submit', format('%s %s', p_unit, to_char(p_month, 'YYYY-MM')),
-                  format('ok: version %s%s', ver, CASE WHEN p_empty THEN ' (empty)' ELSE '' END));
+    -- an imported version's event is dated when it really arrived; the audit log says when
+    -- it was entered
+    INSERT INTO report_events (report_id, district_code, unit_code, at, action, user_name,
+                               version, reason)
+    VALUES (r.id, p_district, p_unit, CASE WHEN is_import THEN sub_at ELSE clock_timestamp() END,
+            'submit', who, ver, CASE WHEN p_empty THEN p_reason ELSE '' END);
+    PERFORM audit(p_addr, CASE WHEN is_import THEN 'report import' ELSE 'report submit' END,
+                  format('%s %s', p_unit, to_char(p_month, 'YYYY-MM')),
+                  format('ok: version %s%s%s', ver, CASE WHEN p_empty THEN ' (empty)' ELSE '' END,
+                         CASE WHEN is_import
+                              THEN format(', submitted at %s (历史导入)',
+                                          to_char(sub_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI'))
+                              ELSE '' END));
     PERFORM set_config('yanxiu.report', format('%s:%s:0', r.id, ver), true);
 END
 $$;
@@ -250,14 +292,15 @@ RETURNS TABLE (unit_code text, unit_name text, month text, version int, status t
     on_time boolean, activity_count int, attendance_count int, external_count int,
     teacher_hours numeric, flag_count int, submitted_at text, submitted_by text,
     first_submitted_at text, deadline text, empty boolean, replayed boolean, kind text,
-    teacher_code text, detail text)
+    teacher_code text, detail text, return_reason text, imported boolean)
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
     RETURN QUERY
     SELECT s.unit_code, s.unit_name, s.month, s.version, s.status, s.on_time, s.activity_count,
            s.attendance_count, s.external_count, s.teacher_hours, s.flag_count, s.submitted_at,
            s.submitted_by, s.first_submitted_at, s.deadline, s.empty,
-           (SELECT a.replayed FROM report_submitted() a), s.kind, s.teacher_code, s.detail
+           (SELECT a.replayed FROM report_submitted() a), s.kind, s.teacher_code, s.detail,
+           s.return_reason, s.imported
     FROM report_summaries s
     WHERE (s.id, s.version) = (SELECT a.report_id, a.version FROM report_submitted() a)
     ORDER BY s.flag_n;
@@ -317,29 +360,57 @@ BEGIN
 END
 $$;
 
--- What version p_version changed against the version before it.
+-- What version p_version changed against the version before it: activities
+-- added and removed (refs, one a line), sign-ins added and removed ((activity
+-- ref, teacher) pairs), the teacher-hours, the activities kept by ref whose
+-- fields changed (a line each: ref, \x1f, the fields' names as the protocol
+-- names them, comma-separated) and the sign-ins kept whose status or hours changed.
 CREATE OR REPLACE FUNCTION report_diff(p_report bigint, p_version int)
-RETURNS TABLE (added text, removed text, att_added int, att_removed int, hours_delta numeric)
+RETURNS TABLE (added text, removed text, att_added int, att_removed int, hours_delta numeric,
+               changed text, att_changed int)
 LANGUAGE sql STABLE AS $$
-    WITH a_new AS (SELECT ref FROM activities WHERE report_id = p_report AND version = p_version),
-    a_old AS (SELECT ref FROM activities WHERE report_id = p_report AND version = p_version - 1),
-    t_new AS (SELECT a.ref, t.teacher_code FROM attendance t
+    WITH a_new AS (SELECT * FROM activities WHERE report_id = p_report AND version = p_version),
+    a_old AS (SELECT * FROM activities WHERE report_id = p_report AND version = p_version - 1),
+    t_new AS (SELECT a.ref, t.teacher_code, t.status, t.hours FROM attendance t
               JOIN activities a ON a.report_id = t.report_id AND a.version = t.version
                                AND a.idx = t.act_idx
               WHERE t.report_id = p_report AND t.version = p_version),
-    t_old AS (SELECT a.ref, t.teacher_code FROM attendance t
+    t_old AS (SELECT a.ref, t.teacher_code, t.status, t.hours FROM attendance t
               JOIN activities a ON a.report_id = t.report_id AND a.version = t.version
                                AND a.idx = t.act_idx
-              WHERE t.report_id = p_report AND t.version = p_version - 1)
+              WHERE t.report_id = p_report AND t.version = p_version - 1),
+    kept AS (
+        SELECT n.ref,
+               concat_ws(',',
+                   CASE WHEN n.date IS DISTINCT FROM o.date THEN 'date' END,
+                   CASE WHEN n.start_time IS DISTINCT FROM o.start_time THEN 'start' END,
+                   CASE WHEN n.end_time IS DISTINCT FROM o.end_time THEN 'end' END,
+                   CASE WHEN n.title IS DISTINCT FROM o.title THEN 'title' END,
+                   CASE WHEN n.category IS DISTINCT FROM o.category THEN 'category' END,
+                   CASE WHEN n.form IS DISTINCT FROM o.form THEN 'form' END,
+                   CASE WHEN n.level IS DISTINCT FROM o.level THEN 'level' END,
+                   CASE WHEN n.mode IS DISTINCT FROM o.mode THEN 'mode' END,
+                   CASE WHEN n.place IS DISTINCT FROM o.place THEN 'place' END,
+                   CASE WHEN n.host IS DISTINCT FROM o.host THEN 'host' END,
+                   CASE WHEN n.speaker IS DISTINCT FROM o.speaker THEN 'speaker' END,
+                   CASE WHEN n.hours IS DISTINCT FROM o.hours THEN 'hours' END) AS fields
+        FROM a_new n JOIN a_old o ON o.ref = n.ref)
     SELECT coalesce((SELECT string_agg(ref, E'\n' ORDER BY ref)
                      FROM (SELECT ref FROM a_new EXCEPT SELECT ref FROM a_old) x), ''),
            coalesce((SELECT string_agg(ref, E'\n' ORDER BY ref)
                      FROM (SELECT ref FROM a_old EXCEPT SELECT ref FROM a_new) x), ''),
-           (SELECT count(*)::int FROM (SELECT * FROM t_new EXCEPT SELECT * FROM t_old) x),
-           (SELECT count(*)::int FROM (SELECT * FROM t_old EXCEPT SELECT * FROM t_new) x),
+           (SELECT count(*)::int FROM (SELECT ref, teacher_code FROM t_new
+                                       EXCEPT SELECT ref, teacher_code FROM t_old) x),
+           (SELECT count(*)::int FROM (SELECT ref, teacher_code FROM t_old
+                                       EXCEPT SELECT ref, teacher_code FROM t_new) x),
            (SELECT n.teacher_hours - o.teacher_hours FROM report_versions n, report_versions o
             WHERE n.report_id = p_report AND n.version = p_version
-              AND o.report_id = p_report AND o.version = p_version - 1)
+              AND o.report_id = p_report AND o.version = p_version - 1),
+           coalesce((SELECT string_agg(k.ref || E'\x1f' || k.fields, E'\n' ORDER BY k.ref)
+                     FROM kept k WHERE k.fields <> ''), ''),
+           (SELECT count(*)::int FROM t_new n JOIN t_old o ON o.ref = n.ref
+                                                      AND o.teacher_code = n.teacher_code
+            WHERE (n.status, n.hours) IS DISTINCT FROM (o.status, o.hours))
     WHERE p_version > 1
 $$;
 

@@ -546,7 +546,7 @@ import sys, zipfile
 z = zipfile.ZipFile(sys.argv[1])
 assert \"月报\" in z.read(\"xl/workbook.xml\").decode(), z.namelist()
 sheet = z.read(\"xl/worksheets/sheet1.xml\").decode()
-for s in (\"上报单位\", \"教师学时\", \"$CENTRAL\", \"$JUNIOR\", \"voided\", \"<autoFilter ref=\\\"A1:K9\\\"/>\"):
+for s in (\"上报单位\", \"教师学时\", \"$CENTRAL\", \"$JUNIOR\", \"voided\", \"<autoFilter ref=\\\"A1:M9\\\"/>\"):
     assert s in sheet, s
 " "$F/reports.xlsx"'
 run dist report list --format xlsx -o "$F/reports.xlsx"

@@ -10,7 +10,7 @@
 # without its unit; rewriting who submitted a version, or its hours. Each must
 # fail. Then what a school does legitimately still works: submitting,
 # resubmitting a returned report (through the daemon), importing its own
-# roster; and the district still reviews.
+# roster; and the district still reviews. A historical import (p_submitted_at) is refused too.
 # Runs under tests/harness/with-server (YX_PSQL, YX_PSQL_APP, ...).
 # The conditions given to expect are single-quoted on purpose: expect evaluates them (and
 # read the variables they name).
@@ -222,6 +222,17 @@ as_school "SELECT ledger_apply(id, 1, 1, true) FROM reports WHERE month = '2026-
 now=$(state)
 expect "school session: ledger_apply of its own report as approved adds nothing" \
     '[ "$rc" = 0 ] && [ "$now" = "$before" ]'
+
+# a historical import (历史导入, issue 12) is the district's: not by calling report_submit with
+# p_submitted_at either
+as_school "SELECT * FROM report_submit('$D', '$U', '', '2026-03-01', 'rw-import-key-0001', '\\x00',
+               false, true, '寒假', '',
+               '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}',
+               '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}',
+               p_submitted_at => '2026-04-01 10:00+08');"
+now=$(state)
+expect "school session: report_submit with a past submission time -> refused" \
+    '[ "$rc" != 0 ] && [[ $out == *历史导入* ]] && [ "$now" = "$before" ]'
 
 # --- what a school may do still works ------------------------------------------------------
 as_school "SELECT idx FROM roster_import('$D', '$U', '', ARRAY['T1', 'T3'], ARRAY['张三', '赵六'],

@@ -1691,15 +1691,17 @@ static void reporting_rates(void **state)
     struct cq m = {.month = cur};
     resp = rates_ok(c, &m);
     rt = resp->rates;
+    /* its deadline has not passed: RT_3 and RT_4 are not due yet, not missing, and only the
+     * report that came early (RT_1) is expected */
     assert_int_equal(rt->n_months, 1);
-    assert_int_equal(rt->months[0]->expected, 3);
+    assert_int_equal(rt->months[0]->expected, 1);
     assert_int_equal(rt->months[0]->received, 1);
     assert_int_equal(rt->months[0]->on_time, 1);
-    EXPECT_NUM(rt->months[0]->on_time_rate, 1.0 / 3, "%s on-time rate", cur);
+    EXPECT_NUM(rt->months[0]->on_time_rate, 1.0, "%s on-time rate", cur);
     EXPECT_STR(cell_state(rt, RT_1, cur), "on_time", "cell %s %s", RT_1, cur);
     EXPECT_STR(cell_state(rt, RT_2, cur), "closed", "cell %s %s", RT_2, cur);
-    EXPECT_STR(cell_state(rt, RT_3, cur), "missing", "cell %s %s", RT_3, cur);
-    EXPECT_STR(cell_state(rt, RT_4, cur), "missing", "cell %s %s", RT_4, cur);
+    EXPECT_STR(cell_state(rt, RT_3, cur), "not_due", "cell %s %s", RT_3, cur);
+    EXPECT_STR(cell_state(rt, RT_4, cur), "not_due", "cell %s %s", RT_4, cur);
     yxc_free(resp);
     /* One unit. */
     struct cq one = {.year = 2026, .as_of = "2026-10-31", .unit = RT_4};
@@ -1810,11 +1812,12 @@ static void teacher_history(void **state)
         const char *status, *source, *ref;
         double hours, credits;
     } want[] = {
-        {HI_A, "2026-08", 1, "approved", "activity", "2026-08-A01", 3, 0},
+        /* credits as compliance counts them: a record's own, else hours x credit_factor (1) */
+        {HI_A, "2026-08", 1, "approved", "activity", "2026-08-A01", 3, 3},
         {HI_A, "2026-08", 1, "approved", "external", "CERT-2026-001", 10, 4},
-        {HI_A, "2026-09", 2, "submitted", "activity", "2026-09-A01", 1.5, 0},
-        {HI_A, "2026-09", 2, "submitted", "activity", "2026-09-A02", 4, 0},
-        {HI_B, "2026-11", 1, "submitted", "activity", "2026-11-A01", 2, 0},
+        {HI_A, "2026-09", 2, "submitted", "activity", "2026-09-A01", 1.5, 1.5},
+        {HI_A, "2026-09", 2, "submitted", "activity", "2026-09-A02", 4, 4},
+        {HI_B, "2026-11", 1, "submitted", "activity", "2026-11-A01", 2, 2},
     };
     char got[2048];
     size_t len = 0;

@@ -169,8 +169,8 @@ static const char *const rate_cells[] = {"2026-09", "0.5"};
 static void write_two_sheets(const char *path)
 {
     const struct xlsx_sheet sheets[] = {
-        {"教师学时", teacher_cols, 4, teacher_cells, 2},
-        {"上报率", rate_cols, 2, rate_cells, 1},
+        {"教师学时", teacher_cols, 4, teacher_cells, 2, NULL, 0},
+        {"上报率", rate_cols, 2, rate_cells, 1, NULL, 0},
     };
     char err[300] = "";
     assert_true(xlsx_write(path, sheets, 2, err, sizeof(err)));
@@ -247,7 +247,7 @@ static void sheets_carry_their_chinese_names(void **state)
 static void a_sheet_without_rows_keeps_its_header(void **state)
 {
     struct dir *d = *state;
-    const struct xlsx_sheet sheet = {"单位汇总", rate_cols, 2, NULL, 0};
+    const struct xlsx_sheet sheet = {"单位汇总", rate_cols, 2, NULL, 0, NULL, 0};
     char err[300];
     assert_true(xlsx_write(d->file, &sheet, 1, err, sizeof(err)));
     char *xml = zip_member(d->file, "xl/worksheets/sheet1.xml");
@@ -258,10 +258,29 @@ static void a_sheet_without_rows_keeps_its_header(void **state)
     free(xml);
 }
 
+/* The handbook's titles (whose it is) go above the header, which the pane and filter follow. */
+static void titles_go_above_the_header(void **state)
+{
+    struct dir *d = *state;
+    static const char *const titles[] = {"姓名：刘洋", "教师编号：J001"};
+    const struct xlsx_sheet sheet = {"登记手册", rate_cols, 2, rate_cells, 1, titles, 2};
+    char err[300] = "";
+    assert_true(xlsx_write(d->file, &sheet, 1, err, sizeof(err)));
+    char *xml = zip_member(d->file, "xl/worksheets/sheet1.xml");
+    assert_non_null(xml);
+    const char *name = strstr(xml, "姓名：刘洋"), *code = strstr(xml, "教师编号：J001");
+    const char *head = strstr(xml, "上报率");
+    assert_true(name && code && head && name < code && code < head);
+    assert_non_null(strstr(xml, "<row r=\"3\""));
+    assert_non_null(strstr(xml, "<pane ySplit=\"3\""));
+    assert_non_null(strstr(xml, "<autoFilter ref=\"A3:B4\"/>"));
+    free(xml);
+}
+
 static void a_bad_sheet_name_is_refused_and_no_file_left(void **state)
 {
     struct dir *d = *state;
-    const struct xlsx_sheet sheet = {"学时/2026", rate_cols, 2, rate_cells, 1};
+    const struct xlsx_sheet sheet = {"学时/2026", rate_cols, 2, rate_cells, 1, NULL, 0};
     char err[300] = "";
     assert_false(xlsx_write(d->file, &sheet, 1, err, sizeof(err)));
     assert_non_null(strstr(err, "学时/2026"));
@@ -282,7 +301,7 @@ static void an_unwritable_place_is_an_error(void **state)
     struct dir *d = *state;
     char path[200];
     snprintf(path, sizeof(path), "%s/no/such/dir/out.xlsx", d->path);
-    const struct xlsx_sheet sheet = {"上报率", rate_cols, 2, rate_cells, 1};
+    const struct xlsx_sheet sheet = {"上报率", rate_cols, 2, rate_cells, 1, NULL, 0};
     char err[300] = "";
     assert_false(xlsx_write(path, &sheet, 1, err, sizeof(err)));
     assert_non_null(strstr(err, path));
@@ -370,6 +389,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(sheets_carry_their_chinese_names, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(a_sheet_without_rows_keeps_its_header, make_dir,
                                         remove_dir),
+        cmocka_unit_test_setup_teardown(titles_go_above_the_header, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(a_bad_sheet_name_is_refused_and_no_file_left, make_dir,
                                         remove_dir),
         cmocka_unit_test_setup_teardown(no_sheets_is_refused, make_dir, remove_dir),
