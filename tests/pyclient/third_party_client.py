@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """third_party_client: the coordinator's workbook through a client written from the .proto alone.
 
-Runs under tests/harness/with-server (YX_SERVER, YX_YANXIUD, YX_CONF, YX_DIR, YX_PSQL). The
+Runs under tests/harness/with-server (YX_SERVER, YX_YANXIUD, YX_CONF, YX_DIR, YX_PSQL; TLS
+when YANXIU_CA names the CA of a daemon serving TLS). The
 message classes are generated now, by protoc, into $YX_DIR. Through yanxiu_client.py (frames,
 Hello, login, request ids; nothing of the project's C code):
 - a request before Hello and a protocol version the server does not speak are refused;
@@ -171,7 +172,7 @@ def submit(c, data, file, check_only=False):
 
 
 def connect(language=None, user=None):
-    c = Client(pb, host, int(port))
+    c = Client(pb, host, int(port), ca=os.environ.get("YANXIU_CA"))
     if language is not None:
         kind, body = c.hello(language=language)
         if kind != "hello_reply":
