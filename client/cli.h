@@ -43,6 +43,8 @@ struct cli {
     int timeout_ms;
     bool tls;            /* --tls */
     const char *ca_file; /* --ca or YANXIU_CA; NULL: the system store */
+    /* The language of the server's messages, sent in Hello: "zh-CN" (also NULL) or "en". */
+    const char *language;
     const struct command *cmd;
     struct yxc *conn;
     char peer[300];              /* the server as "host:port", for output */

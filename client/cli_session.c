@@ -55,18 +55,11 @@ int cli_connect(struct cli *cli)
     return CLI_OK;
 }
 
-/* Says Hello; the answer stays in cli->hello. Returns an exit code. */
+/* Says Hello in cli->language; the answer stays in cli->hello. Returns an exit code. */
 int cli_hello(struct cli *cli)
 {
-    Yanxiu__V1__HelloRequest hello = YANXIU__V1__HELLO_REQUEST__INIT;
-    hello.client_name = "yanxiu";
-    hello.client_version = YANXIU_VERSION;
-    hello.protocol_version = PROTOCOL_VERSION;
-    Yanxiu__V1__Envelope req = YANXIU__V1__ENVELOPE__INIT;
-    req.body_case = YANXIU__V1__ENVELOPE__BODY_HELLO;
-    req.hello = &hello;
     struct yxc_error err;
-    if (yxc_call(cli->conn, &req, YANXIU__V1__ENVELOPE__BODY_HELLO_REPLY, &cli->hello, &err))
+    if (yxc_hello(cli->conn, "yanxiu", cli->language, &cli->hello, &err))
         return CLI_OK;
     /* A TLS server drops a plaintext Hello without a word: we never got to talk to it. */
     if (err.fail == YXC_ERR_IO && !err.timed_out && !yxc_is_tls(cli->conn)) {

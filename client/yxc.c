@@ -437,6 +437,20 @@ bool yxc_call(struct yxc *c, Yanxiu__V1__Envelope *req, Yanxiu__V1__Envelope__Bo
     return true;
 }
 
+bool yxc_hello(struct yxc *c, const char *client_name, const char *language,
+               Yanxiu__V1__Envelope **resp, struct yxc_error *err)
+{
+    Yanxiu__V1__HelloRequest hello = YANXIU__V1__HELLO_REQUEST__INIT;
+    hello.client_name = (char *)client_name;
+    hello.client_version = YANXIU_VERSION;
+    hello.protocol_version = PROTOCOL_VERSION;
+    hello.language = (char *)(language && language[0] ? language : "zh-CN");
+    Yanxiu__V1__Envelope req = YANXIU__V1__ENVELOPE__INIT;
+    req.body_case = YANXIU__V1__ENVELOPE__BODY_HELLO;
+    req.hello = &hello;
+    return yxc_call(c, &req, YANXIU__V1__ENVELOPE__BODY_HELLO_REPLY, resp, err);
+}
+
 /*
  * Appends server-supplied text, with control characters other than newline
  * made visible as '?' so that a message cannot drive the user's terminal.

@@ -134,6 +134,17 @@ bool yxc_call(struct yxc *c, Yanxiu__V1__Envelope *req, Yanxiu__V1__Envelope__Bo
               Yanxiu__V1__Envelope **resp, struct yxc_error *err) YX_MUST_CHECK;
 
 /*
+ * Says Hello, the first request every connection must send: this library's
+ * PROTOCOL_VERSION, `client_name` (and YANXIU_VERSION), and the language in
+ * which the server is to word its messages on this connection: "zh-CN" (also
+ * for NULL or "") or "en". As yxc_call: on success *resp is the
+ * hello_reply envelope (free with yxc_free); a server that speaks another
+ * version or not the language answers an Error (err, YXC_ERR_SERVER).
+ */
+bool yxc_hello(struct yxc *c, const char *client_name, const char *language,
+               Yanxiu__V1__Envelope **resp, struct yxc_error *err) YX_MUST_CHECK;
+
+/*
  * Fills err from an Error envelope; returns true when env is NOT an error.
  * The message reads "<CODE_NAME>: message" and then, for each violation,
  * "\n  path: reason" (cut short with "..." when it does not fit).

@@ -194,7 +194,7 @@ static void shed_output(struct server *srv)
         if (c->closing)
             schedule_reap(c);
         else
-            conn_close(c, 0, "unsent output over max_output_total");
+            conn_close(c, "unsent output over max_output_total");
     }
 }
 
@@ -208,21 +208,12 @@ static void schedule_reap(struct conn *c)
     event_active(c->srv->reap_ev, EV_READ, 0);
 }
 
-void conn_close(struct conn *c, int code, const char *fmt, ...)
+/* Stops reading and detaches the requests; false when already closing. */
+static bool close_begin(struct conn *c)
 {
     if (c->closing)
-        return;
+        return false;
     c->closing = true;
-    char why[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, sizeof(why), fmt, ap);
-    va_end(ap);
-    if (code)
-        conn_log_info(c, "closing: %s: %s", frame_code_name(code), why);
-    else
-        conn_log_debug(c, "closing: %s", why);
-
     rpc_detach_all(&c->reqs);
     c->inflight = 0;
     bufferevent_disable(c->bev, EV_READ);
@@ -230,17 +221,50 @@ void conn_close(struct conn *c, int code, const char *fmt, ...)
     event_del(c->login_deadline);
     event_del(c->frame_deadline);
     unauth_leave(c);
+    return true;
+}
 
-    if (code) {
-        Yanxiu__V1__Error err = YANXIU__V1__ERROR__INIT;
-        err.code = (Yanxiu__V1__Code)code;
-        err.message = why;
-        Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
-        env.body_case = YANXIU__V1__ENVELOPE__BODY_ERROR;
-        env.error = &err;
-        if (!conn_send(c, &env))
-            conn_log_warn(c, "could not encode the closing error");
-    }
+static void close_end(struct conn *c);
+
+void conn_close(struct conn *c, const char *fmt, ...)
+{
+    if (!close_begin(c))
+        return;
+    char why[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof(why), fmt, ap);
+    va_end(ap);
+    conn_log_debug(c, "closing: %s", why);
+    close_end(c);
+}
+
+void conn_close_reason(struct conn *c, int code, const char *reason, ...)
+{
+    if (!close_begin(c))
+        return;
+    struct rpc_reason_buf b;
+    Yanxiu__V1__Error err;
+    va_list ap;
+    va_start(ap, reason);
+    rpc_reason_error(&err, &b, c->lang, code, reason, ap);
+    va_end(ap);
+    char args[256] = "";
+    for (size_t i = 0, len = 0; i < err.n_args && len < sizeof(args); i++)
+        len += (size_t)snprintf(args + len, sizeof(args) - len, " %s=%s", err.args[i]->name,
+                                err.args[i]->value);
+    conn_log_info(c, "closing: %s: %s%s", frame_code_name(code), reason, args);
+    Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
+    env.body_case = YANXIU__V1__ENVELOPE__BODY_ERROR;
+    env.error = &err;
+    if (!conn_send(c, &env))
+        conn_log_warn(c, "could not encode the closing error");
+    close_end(c);
+}
+
+/* The output drains (or is dropped), then the connection is reaped. */
+static void close_end(struct conn *c)
+{
     if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
         schedule_reap(c);
     } else {
@@ -302,32 +326,31 @@ static void process_frames(struct conn *c)
         if (st == FRAME_READY && avail - FRAME_HEADER_SIZE < body_len)
             return;
         if (st == FRAME_EMPTY) {
-            conn_close(c, YANXIU__V1__CODE__INVALID_ARGUMENT,
-                       "a frame of length 0 is not allowed; every frame carries one Envelope");
+            conn_close_reason(c, YANXIU__V1__CODE__INVALID_ARGUMENT, "frame_empty", NULL);
             return;
         }
         if (st == FRAME_TOO_BIG) {
-            conn_close(c, YANXIU__V1__CODE__RESOURCE_EXHAUSTED,
-                       "frame of %u bytes exceeds the server's limit of %u bytes (%s)", body_len,
-                       max, c->authenticated ? "max_frame" : "before login");
+            char size[16], limit[16];
+            snprintf(size, sizeof(size), "%u", body_len);
+            snprintf(limit, sizeof(limit), "%u", max);
+            conn_close_reason(c, YANXIU__V1__CODE__RESOURCE_EXHAUSTED,
+                              c->authenticated ? "frame_too_big" : "frame_too_big_before_login",
+                              "size", size, "max", limit, NULL);
             return;
         }
         uint8_t *body = malloc(body_len);
         if (!body) {
-            conn_close(c, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory for a %u-byte frame",
-                       body_len);
+            conn_log_warn(c, "out of memory for a %u-byte frame", body_len);
+            conn_close_reason(c, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out_of_memory", NULL);
             return;
         }
         evbuffer_drain(in, FRAME_HEADER_SIZE);
         evbuffer_remove(in, body, body_len);
         c->frame_started = false; /* what follows is the next frame */
-        char why[256];
-        bool ok = rpc_dispatch(c, body, body_len, why, sizeof(why));
+        bool ok = rpc_dispatch(c, body, body_len);
         free(body);
-        if (!ok) {
-            conn_close(c, YANXIU__V1__CODE__INVALID_ARGUMENT, "%s", why);
+        if (!ok)
             return;
-        }
     }
 }
 
@@ -361,10 +384,10 @@ static void conn_login_deadline_cb(evutil_socket_t fd, short what, void *arg)
             return;
         }
     }
-    conn_close(c, YANXIU__V1__CODE__DEADLINE_EXCEEDED,
-               "not logged in %d s after connecting (login_timeout); log in right after "
-               "connecting",
-               c->srv->cfg.login_timeout);
+    char seconds[16];
+    snprintf(seconds, sizeof(seconds), "%d", c->srv->cfg.login_timeout);
+    conn_close_reason(c, YANXIU__V1__CODE__DEADLINE_EXCEEDED, "login_timeout", "seconds", seconds,
+                      NULL);
 }
 
 static void conn_frame_deadline_cb(evutil_socket_t fd, short what, void *arg)
@@ -372,12 +395,12 @@ static void conn_frame_deadline_cb(evutil_socket_t fd, short what, void *arg)
     struct conn *c = arg;
     if (c->closing)
         return;
-    conn_close(c, YANXIU__V1__CODE__DEADLINE_EXCEEDED,
-               "a frame was not complete %d s after its first byte (%s); %zu bytes of it came; "
-               "send each request whole",
-               c->authenticated ? c->srv->cfg.frame_timeout : c->srv->cfg.frame_timeout_login,
-               c->authenticated ? "frame_timeout" : "frame_timeout_login",
-               evbuffer_get_length(bufferevent_get_input(c->bev)));
+    char seconds[16], received[24];
+    snprintf(seconds, sizeof(seconds), "%d",
+             c->authenticated ? c->srv->cfg.frame_timeout : c->srv->cfg.frame_timeout_login);
+    snprintf(received, sizeof(received), "%zu", evbuffer_get_length(bufferevent_get_input(c->bev)));
+    conn_close_reason(c, YANXIU__V1__CODE__DEADLINE_EXCEEDED, "frame_timeout", "seconds", seconds,
+                      "received", received, NULL);
 }
 
 static void conn_more_cb(evutil_socket_t fd, short what, void *arg)
@@ -399,7 +422,7 @@ static void conn_write_cb(struct bufferevent *bev, void *arg)
     maybe_trim(c->srv);
     if (c->srv->draining && c->inflight == 0 &&
         evbuffer_get_length(bufferevent_get_output(bev)) == 0)
-        conn_close(c, 0, "draining");
+        conn_close(c, "draining");
 }
 
 /* Bytes of an unfinished frame waiting in the input; 0 when none. */
@@ -487,7 +510,7 @@ static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
             /* Quiet because it waits for us, not idle. */
             bufferevent_enable(bev, EV_READ);
         } else {
-            conn_close(c, 0, "idle for %d s (idle_timeout)", c->srv->cfg.idle_timeout);
+            conn_close(c, "idle for %d s (idle_timeout)", c->srv->cfg.idle_timeout);
             schedule_reap(c);
         }
         return;
@@ -497,10 +520,9 @@ static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
             log_tls_end(c, what);
         size_t partial = partial_frame(c);
         if (partial)
-            conn_close(c, 0, "closed by the peer mid-frame (%zu bytes of a frame received)",
-                       partial);
+            conn_close(c, "closed by the peer mid-frame (%zu bytes of a frame received)", partial);
         else
-            conn_close(c, 0, (what & BEV_EVENT_EOF) ? "closed by the peer" : "socket error");
+            conn_close(c, (what & BEV_EVENT_EOF) ? "closed by the peer" : "socket error");
         schedule_reap(c);
     }
 }
@@ -517,18 +539,19 @@ static bool make_room_unauth(struct conn *c)
     struct server *srv = c->srv;
     struct peer *most = peer_most_unauth(srv->peers);
     if (!most || most == c->addr || most->unauth <= c->addr->unauth) {
-        conn_close(c, YANXIU__V1__CODE__RESOURCE_EXHAUSTED,
-                   "%d connections are waiting to log in, the limit (max_unauthenticated), and "
-                   "address %s already holds %d of them, its share; log in on the open ones "
-                   "first, or try again later",
-                   srv->cfg.max_unauthenticated, c->addr->name, c->addr->unauth - 1);
+        char max[16], held[16];
+        snprintf(max, sizeof(max), "%d", srv->cfg.max_unauthenticated);
+        snprintf(held, sizeof(held), "%d", c->addr->unauth - 1);
+        conn_close_reason(c, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "unauthenticated_full", "max",
+                          max, "address", c->addr->name, "held", held, NULL);
         return false;
     }
     struct conn *old = TAILQ_FIRST(&most->unauth_conns);
-    conn_close(old, YANXIU__V1__CODE__RESOURCE_EXHAUSTED,
-               "closed to make room: %d connections are waiting to log in (max_unauthenticated) "
-               "and address %s holds the most of them (%d); log in right after connecting",
-               srv->cfg.max_unauthenticated, most->name, most->unauth);
+    char max[16], held[16];
+    snprintf(max, sizeof(max), "%d", srv->cfg.max_unauthenticated);
+    snprintf(held, sizeof(held), "%d", most->unauth);
+    conn_close_reason(old, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "unauthenticated_evicted", "max",
+                      max, "address", most->name, "held", held, NULL);
     return true;
 }
 
@@ -619,23 +642,23 @@ void conn_accept(struct server *srv, evutil_socket_t fd, const struct sockaddr *
     conn_log_debug(c, "accepted");
 
     if (srv->nconns > srv->cfg.max_connections) {
-        conn_close(c, YANXIU__V1__CODE__RESOURCE_EXHAUSTED,
-                   "the server has reached its limit of %d connections (max_connections); "
-                   "try again later",
-                   srv->cfg.max_connections);
+        char max[16];
+        snprintf(max, sizeof(max), "%d", srv->cfg.max_connections);
+        conn_close_reason(c, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "connections_full", "max", max,
+                          NULL);
         return;
     }
     if (c->addr->conns > srv->cfg.max_connections_per_addr) {
-        conn_close(c, YANXIU__V1__CODE__RESOURCE_EXHAUSTED,
-                   "address %s already has %d connections open, the limit per address "
-                   "(max_connections_per_addr); close some, or try again later",
-                   c->addr->name, srv->cfg.max_connections_per_addr);
+        char max[16];
+        snprintf(max, sizeof(max), "%d", srv->cfg.max_connections_per_addr);
+        conn_close_reason(c, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "connections_per_address",
+                          "address", c->addr->name, "max", max, NULL);
         return;
     }
     if (srv->nunauth > srv->cfg.max_unauthenticated && !make_room_unauth(c))
         return;
     if (srv->draining) {
-        conn_close(c, YANXIU__V1__CODE__UNAVAILABLE, "the server is shutting down");
+        conn_close_reason(c, YANXIU__V1__CODE__UNAVAILABLE, "shutting_down", NULL);
         return;
     }
     bufferevent_enable(c->bev, EV_READ | EV_WRITE);
@@ -648,7 +671,7 @@ void conn_drain_all(struct server *srv)
         next = TAILQ_NEXT(c, link);
         update_reading(c);
         if (c->inflight == 0 && evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
-            conn_close(c, 0, "draining");
+            conn_close(c, "draining");
     }
 }
 

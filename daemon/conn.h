@@ -36,6 +36,8 @@ struct conn {
     struct rpc_req_list reqs; /* in flight */
     int inflight;
     bool authenticated; /* logged in, or a request on it carried a valid session */
+    bool hello;         /* a Hello was answered: other requests may come */
+    enum msg_lang lang; /* of its messages, from Hello (MSG_ZH_CN until then) */
     bool closing;       /* no more reading; freed once the output is flushed */
     bool reaping;       /* on srv->reap */
 
@@ -60,14 +62,21 @@ struct conn {
 void conn_accept(struct server *srv, evutil_socket_t fd, const struct sockaddr *sa, int salen);
 
 /*
- * The one way to close a connection. Logs `why` once. When `code` is not 0
- * and the peer can still hear, sends an Error (request_id 0) with the
- * message first. The connection is freed later, at the end of the loop
- * iteration, never inside the caller's callback; its in-flight requests
- * lose their connection and their answers are dropped.
+ * The one way to close a connection. Logs `why` once. The connection is
+ * freed later, at the end of the loop iteration, never inside the caller's
+ * callback; its in-flight requests lose their connection and their answers
+ * are dropped.
  */
-void conn_close(struct conn *c, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+void conn_close(struct conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * conn_close, telling the peer first (when it can still hear) with an Error
+ * (request_id 0) of `code` and the reason `reason` (daemon/reasons.def) with
+ * its arguments (pairs of strings ended by NULL), in the connection's
+ * language; the log has the reason and its arguments.
+ */
+void conn_close_reason(struct conn *c, int code, const char *reason, ...)
+    __attribute__((sentinel));
 
 /* Frames and queues an envelope. False when it could not be encoded (too large). */
 bool conn_send(struct conn *c, const Yanxiu__V1__Envelope *env) YX_MUST_CHECK;

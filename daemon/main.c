@@ -10,8 +10,10 @@
 #include "admin.h"
 #include "backup.h"
 #include "config.h"
+#include "frame.h"
 #include "log.h"
 #include "migrate.h"
+#include "msg.h"
 #include "server.h"
 
 static void usage(FILE *out)
@@ -82,11 +84,17 @@ int main(int argc, char **argv)
             usage(stdout);
             return 0;
         } else if (nrest == 0 && (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0)) {
-            printf("yanxiud %s (protocol 1, schema %u)\n", YANXIU_VERSION, migrate_latest());
+            printf("yanxiud %s (protocol %u, schema %u)\n", YANXIU_VERSION, PROTOCOL_VERSION,
+                   migrate_latest());
             return 0;
         } else {
             rest[nrest++] = argv[i];
         }
+    }
+    if (!msg_init()) {
+        fprintf(stderr, "yanxiud: the message catalogs built into it are malformed (a build "
+                        "error: rebuild it)\n");
+        return 1;
     }
     const char *cmd = nrest > 0 ? rest[0] : "serve";
     bool takes_args = strcmp(cmd, "user") == 0 || strcmp(cmd, "district") == 0;

@@ -61,13 +61,26 @@ struct parse {
     bool oom;
 };
 
-static void problem(struct parse *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void problem(struct parse *st, const char *fmt, ...)
+/* The problem `code` (daemon/reasons.def) at the line being read, with its arguments. */
+static void problem(struct parse *st, const char *code, ...) __attribute__((sentinel));
+static void problem(struct parse *st, const char *code, ...)
 {
+    char path[32];
+    snprintf(path, sizeof(path), "line %d", st->lines.line);
     va_list ap;
-    va_start(ap, fmt);
-    rpc_violation_vline(st->vs, st->lines.line, fmt, ap);
+    va_start(ap, code);
+    rpc_vproblem(st->vs, &(struct rpc_at){.path = path, .row = (unsigned)st->lines.line}, code,
+                 ap);
     va_end(ap);
+}
+
+/* The keys of the policy file, "a, b, c", into list[cap], for a message. */
+static const char *key_list(char *list, size_t cap)
+{
+    list[0] = '\0';
+    for (size_t k = 0, len = 0; k < POLICY_NKEYS && len < cap; k++)
+        len += (size_t)snprintf(list + len, cap - len, "%s%s", k ? ", " : "", keys[k].name);
+    return list;
 }
 
 /* The comma-separated words as a PostgreSQL array literal; NULL when one is bad. */
@@ -126,41 +139,41 @@ static int on_key(void *user, const char *section, const char *name, const char 
     struct parse *st = user;
     if (strcmp(section, "policy") != 0) {
         char quoted[64];
-        problem(st, "[%s]: a policy file has one section, [policy]",
-                check_quote(section, quoted, sizeof(quoted)));
+        problem(st, "policy_section", "section", check_quote(section, quoted, sizeof(quoted)),
+                NULL);
         return 1;
     }
     size_t k = 0;
     while (k < POLICY_NKEYS && strcmp(keys[k].name, name) != 0)
         k++;
     if (k == POLICY_NKEYS) {
-        problem(st, "%s: unknown key (yanxiu policy show lists the keys)", name);
+        char quoted[64], list[1024];
+        problem(st, "policy_key_unknown", "key", check_quote(name, quoted, sizeof(quoted)), "keys",
+                key_list(list, sizeof(list)), NULL);
         return 1;
     }
     if (st->seen[k]) {
-        problem(st, "%s: given twice", name);
+        problem(st, "policy_key_twice", "key", name, NULL);
         return 1;
     }
     st->seen[k] = true;
-    char buf[64];
+    char lo[32], hi[32];
+    snprintf(lo, sizeof(lo), "%g", keys[k].min);
+    snprintf(hi, sizeof(hi), "%g", keys[k].max);
     const char *v = value;
     bool ok = rpc_text_ok(value, 4000);
     switch (keys[k].kind) {
     case K_INT:
         ok = ok && check_decimal(value, 0, keys[k].min, keys[k].max);
-        if (!ok) {
-            snprintf(buf, sizeof(buf), "a whole number from %g to %g", keys[k].min, keys[k].max);
-            problem(st, "%s: must be %s", name, buf);
-        }
+        if (!ok)
+            problem(st, "policy_not_whole", "key", name, "min", lo, "max", hi, NULL);
         break;
     case K_HOURS:
     case K_PERCENT:
     case K_FACTOR:
         ok = ok && check_decimal(value, keys[k].kind == K_HOURS ? 1 : 2, keys[k].min, keys[k].max);
-        if (!ok) {
-            snprintf(buf, sizeof(buf), "a number from %g to %g", keys[k].min, keys[k].max);
-            problem(st, "%s: must be %s", name, buf);
-        }
+        if (!ok)
+            problem(st, "policy_not_number", "key", name, "min", lo, "max", hi, NULL);
         break;
     case K_BOOL:
         if (strcmp(value, "yes") == 0 || strcmp(value, "true") == 0 || strcmp(value, "是") == 0)
@@ -170,13 +183,13 @@ static int on_key(void *user, const char *section, const char *name, const char 
             v = "false";
         else {
             ok = false;
-            problem(st, "%s: must be yes or no", name);
+            problem(st, "policy_not_yes_no", "key", name, NULL);
         }
         break;
     case K_BASIS:
         ok = strcmp(value, "school") == 0 || strcmp(value, "calendar") == 0;
         if (!ok)
-            problem(st, "%s: must be school or calendar", name);
+            problem(st, "policy_not_basis", "key", name, NULL);
         break;
     case K_LIST: {
         bool bad = !ok;
@@ -187,10 +200,7 @@ static int on_key(void *user, const char *section, const char *name, const char 
         }
         if (bad) {
             free(lit);
-            problem(st,
-                    "%s: a comma-separated list of words (no quotes, braces or "
-                    "backslashes)%s",
-                    name, "");
+            problem(st, "policy_not_words", "key", name, NULL);
             return 1;
         }
         st->out->v[k] = lit;
@@ -209,18 +219,14 @@ bool policy_parse(const char *text, struct policy_values *out, struct rpc_violat
     memset(out, 0, sizeof(*out));
     struct parse st = {.lines = {.p = text}, .out = out, .vs = vs};
     int rc = ini_parse_stream(check_read_line, &st.lines, on_key, &st);
-    if (rc > 0) {
-        char path[32];
-        snprintf(path, sizeof(path), "line %d", rc);
-        rpc_violation(vs, path,
-                      "syntax error: expected \"[policy]\", \"key = value\" or a "
-                      "comment");
-    }
+    if (rc > 0)
+        rpc_problem_line(vs, rc, "policy_syntax", NULL);
     if (st.lines.too_long) {
-        char path[32];
-        snprintf(path, sizeof(path), "line %d", st.lines.too_long);
-        rpc_violation(vs, path, "longer than %d bytes: shorten it; the line was not read",
-                      CHECK_INI_MAX_LINE);
+        char max[16], chars[16];
+        snprintf(max, sizeof(max), "%d", CHECK_INI_MAX_LINE);
+        snprintf(chars, sizeof(chars), "%d", CHECK_INI_MAX_LINE / 3);
+        rpc_problem_line(vs, st.lines.too_long, "ini_line_too_long", "max", max, "chars", chars,
+                         NULL);
     }
     return !st.oom;
 }

@@ -273,11 +273,6 @@ bool rowmap_attach(ProtobufCMessage *parent, const char *field, const struct row
     return true;
 }
 
-static const char *method_name(const struct rpc_req *req)
-{
-    return req->method ? req->method->name : "?";
-}
-
 enum rpc_status rowmap_answer(struct rpc_req *req, int body, const ProtobufCMessage *msg)
 {
     Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
@@ -299,9 +294,10 @@ enum rpc_status rowmap_fail(struct rpc_req *req, enum rowmap_status st, const ch
     if (st == ROWMAP_OOM)
         return rpc_fail_oom(req);
     rpc_log_error(req, ": answer: %s", why);
-    return rpc_fail(req, YANXIU__V1__CODE__INTERNAL,
-             "internal error in %s; the server log has the details (request %llu)",
-             method_name(req), (unsigned long long)req->id);
+    char id[24];
+    snprintf(id, sizeof(id), "%llu", (unsigned long long)req->id);
+    return rpc_fail_reason(req, YANXIU__V1__CODE__INTERNAL, "internal_error", "request_id", id,
+                           NULL);
 }
 
 bool rowmap_get_row(struct rpc_req *req, const PGresult *r, int row,

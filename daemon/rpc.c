@@ -42,6 +42,12 @@ static const struct db_stmt rpc_stmts[] = {
     {"audit", "SELECT audit($1, $2, $3, $4)"},
 };
 
+static const char *reason_template(const char *code);
+static void reason_error_args(Yanxiu__V1__Error *err, struct rpc_reason_buf *b, enum msg_lang lang,
+                              int code, const char *reason, const struct msg_arg *args, size_t n);
+static void reason_error(Yanxiu__V1__Error *err, struct rpc_reason_buf *b, enum msg_lang lang,
+                         int code, const char *reason, ...) __attribute__((sentinel));
+
 static const struct rpc_method *method_find(Yanxiu__V1__Envelope__BodyCase body)
 {
     for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
@@ -118,7 +124,7 @@ enum rpc_status rpc_query(struct rpc_req *req, db_done_fn fn, const char *stmt, 
 
 enum rpc_status rpc_fail_oom(struct rpc_req *req)
 {
-    return rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out of memory");
+    return rpc_fail_reason(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out_of_memory", NULL);
 }
 
 enum rpc_status rpc_answer_import(struct rpc_req *req, const PGresult *r, const char *list,
@@ -196,15 +202,16 @@ static void req_send(struct rpc_req *req, Yanxiu__V1__Envelope *resp)
         /* Too large to frame: tell the client instead of leaving it waiting.
          * (A failed send may have closed the connection for the output budget,
          * which detaches its requests: then there is nobody to tell.) */
-        Yanxiu__V1__Error err = YANXIU__V1__ERROR__INIT;
-        err.code = YANXIU__V1__CODE__RESOURCE_EXHAUSTED;
-        err.message = "the answer exceeds the largest frame (max_frame); ask for less";
+        Yanxiu__V1__Error err;
+        struct rpc_reason_buf b;
+        reason_error(&err, &b, req->lang, YANXIU__V1__CODE__RESOURCE_EXHAUSTED,
+                     "answer_too_large", NULL);
         Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
         env.request_id = req->id;
         env.body_case = YANXIU__V1__ENVELOPE__BODY_ERROR;
         env.error = &err;
         if (!conn_send(req->conn, &env) && req->conn)
-            conn_close(req->conn, 0, "cannot send an answer");
+            conn_close(req->conn, "cannot send an answer");
     }
 }
 
@@ -283,43 +290,168 @@ static bool has_idempotency_key(const struct rpc_req *req)
  */
 static enum rpc_status fail_unknown(struct rpc_req *req, const struct db_outcome *out)
 {
-    const char *name = req->method ? req->method->name : "?";
     rpc_log_warn(req, ": outcome unknown: %s", out->message);
-    char msg[1024];
-    snprintf(msg, sizeof(msg), "%s: %s; %s", name, out->message,
-             has_idempotency_key(req)
-                 ? "sending it again with the same idempotency key is safe: the server "
-                   "applies a key at most once and answers a repeat as the first time"
-                 : "look at the current state before repeating a change");
-    Yanxiu__V1__Error err = YANXIU__V1__ERROR__INIT;
-    err.code = YANXIU__V1__CODE__UNAVAILABLE;
-    err.message = msg;
+    struct rpc_reason_buf b;
+    Yanxiu__V1__Error err;
+    reason_error(&err, &b, req->lang, YANXIU__V1__CODE__UNAVAILABLE,
+                 has_idempotency_key(req) ? "outcome_unknown_keyed" : "outcome_unknown", NULL);
     err.outcome_unknown = true;
+    return send_error(req, &err);
+}
+
+/*
+ * The arguments of a reason our SQL raised: its DETAIL, a flat JSON object
+ * ({"unit": "4211000001", "month": "2026-10", "n": 3}), as json_build_object
+ * writes it. Strings are unescaped into store (cap bytes); numbers, true,
+ * false and null are taken as written (null as ""). Returns the number of
+ * arguments, or -1 when detail is not such an object.
+ */
+static int json_args(const char *p, struct msg_arg *args, size_t max, char *store, size_t cap)
+{
+    size_t used = 0, n = 0;
+    const char *names[2];
+    while (*p == ' ' || *p == '\n')
+        p++;
+    if (*p == '\0')
+        return 0;
+    if (*p++ != '{')
+        return -1;
+    for (;;) {
+        while (*p == ' ' || *p == '\n' || *p == ',')
+            p++;
+        if (*p == '}')
+            return (int)n;
+        /* two strings or scalars: the name, then the value */
+        for (int part = 0; part < 2; part++) {
+            while (*p == ' ' || *p == '\n' || *p == ':')
+                p++;
+            const char *start = store + used;
+            if (*p == '"') {
+                for (p++; *p != '"'; p++) {
+                    if (*p == '\0' || used + 5 >= cap)
+                        return -1;
+                    if (*p != '\\') {
+                        store[used++] = *p;
+                        continue;
+                    }
+                    p++;
+                    const char *plain = strchr("\"\\/bfnrt", *p);
+                    if (!*p)
+                        return -1;
+                    if (plain && *p != 'u') {
+                        store[used++] = "\"\\/\b\f\n\r\t"[plain - "\"\\/bfnrt"];
+                        continue;
+                    }
+                    if (*p != 'u')
+                        return -1;
+                    unsigned cp = 0;
+                    for (int k = 1; k <= 4; k++) {
+                        char h = p[k];
+                        if (!h)
+                            return -1;
+                        cp = cp * 16 + (unsigned)(h <= '9' ? h - '0' : (h | 0x20) - 'a' + 10);
+                    }
+                    p += 4;
+                    if (cp >= 0xd800 && cp < 0xdc00 && p[1] == '\\' && p[2] == 'u') {
+                        unsigned lo = 0;
+                        for (int k = 3; k <= 6; k++) {
+                            char h = p[k];
+                            if (!h)
+                                return -1;
+                            lo = lo * 16 + (unsigned)(h <= '9' ? h - '0' : (h | 0x20) - 'a' + 10);
+                        }
+                        cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+                        p += 6;
+                    }
+                    if (cp < 0x80) {
+                        store[used++] = (char)cp;
+                    } else if (cp < 0x800) {
+                        store[used++] = (char)(0xc0 | cp >> 6);
+                        store[used++] = (char)(0x80 | (cp & 0x3f));
+                    } else if (cp < 0x10000) {
+                        store[used++] = (char)(0xe0 | cp >> 12);
+                        store[used++] = (char)(0x80 | (cp >> 6 & 0x3f));
+                        store[used++] = (char)(0x80 | (cp & 0x3f));
+                    } else {
+                        store[used++] = (char)(0xf0 | cp >> 18);
+                        store[used++] = (char)(0x80 | (cp >> 12 & 0x3f));
+                        store[used++] = (char)(0x80 | (cp >> 6 & 0x3f));
+                        store[used++] = (char)(0x80 | (cp & 0x3f));
+                    }
+                }
+                p++;
+            } else if (part == 1 && strncmp(p, "null", 4) == 0) {
+                p += 4;
+            } else if (part == 1 && *p && strchr("-0123456789tf", *p)) {
+                while (*p && strchr("-+.0123456789eEtruefals", *p)) {
+                    if (used + 2 >= cap)
+                        return -1;
+                    store[used++] = *p++;
+                }
+            } else {
+                return -1;
+            }
+            store[used++] = '\0';
+            names[part] = start;
+        }
+        if (n < max)
+            args[n++] = (struct msg_arg){names[0], names[1]};
+    }
+}
+
+/* A reason our SQL raised (MESSAGE = the code, DETAIL = its arguments as
+ * JSON), answered through the catalog; a code not in reasons.def is logged
+ * and answered generically. */
+static enum rpc_status fail_sql_reason(struct rpc_req *req, const struct db_outcome *out)
+{
+    struct msg_arg args[RPC_MAX_ARGS];
+    char store[1024];
+    int n = json_args(out->detail, args, RPC_MAX_ARGS, store, sizeof(store));
+    if (!reason_template(out->message) || n < 0) {
+        rpc_log_error(req, ": our SQL raised %s \"%s\" DETAIL %s: not a reason code of "
+                           "daemon/reasons.def with JSON arguments",
+                      out->sqlstate, out->message, out->detail);
+        char id[24];
+        snprintf(id, sizeof(id), "%llu", (unsigned long long)req->id);
+        return rpc_fail_reason(req, out->code, "request_refused", "request_id", id, NULL);
+    }
+    /* A report's status is shown by its label in the caller's language. */
+    for (int i = 0; i < n && n < RPC_MAX_ARGS; i++)
+        if (strcmp(args[i].name, "status") == 0)
+            args[n++] = (struct msg_arg){"status_label",
+                                         msg_pget(req->lang, "report_status", args[i].value)};
+    struct rpc_reason_buf b;
+    Yanxiu__V1__Error err;
+    reason_error_args(&err, &b, req->lang, out->code, out->message, args, (size_t)n);
     return send_error(req, &err);
 }
 
 enum rpc_status rpc_fail_db(struct rpc_req *req, const struct db_outcome *out)
 {
-    const char *name = req->method ? req->method->name : "?";
     if (out->code == YANXIU__V1__CODE__UNAUTHENTICATED && req->has_session)
         session_cache_drop(req->session.token_hash);
     if (out->code == YANXIU__V1__CODE__INTERNAL) {
         rpc_log_error(req, ": database error %s: %s%s%s", out->sqlstate, out->message,
                       out->detail[0] ? " DETAIL: " : "", out->detail);
-        return rpc_fail(req, out->code,
-                        "internal error in %s; the server log has the details (request %llu)", name,
-                        (unsigned long long)req->id);
+        char id[24];
+        snprintf(id, sizeof(id), "%llu", (unsigned long long)req->id);
+        return rpc_fail_reason(req, out->code, "internal_error", "request_id", id, NULL);
     }
     if (out->outcome_unknown)
         return fail_unknown(req, out);
-    if (out->code == YANXIU__V1__CODE__UNAVAILABLE && !out->sqlstate[0])
-        return rpc_fail(req, out->code, "%s", out->message);
+    /* Ours: a reason code with its arguments (also under a standard SQLSTATE, as
+     * the audit log's append-only trigger raises 42501). */
+    if (strncmp(out->sqlstate, "YX", 2) == 0 || reason_template(out->message))
+        return fail_sql_reason(req, out);
     if (out->code == YANXIU__V1__CODE__DEADLINE_EXCEEDED)
-        return rpc_fail(req, out->code,
-                        "%s took longer than the server allows (query_timeout); nothing "
-                        "was written",
-                        name);
-    return rpc_fail(req, out->code, "%s", out->message);
+        return rpc_fail_reason(req, out->code, "query_timeout", NULL);
+    rpc_log_info(req, ": database %s: %s", out->sqlstate[0] ? out->sqlstate : "-", out->message);
+    if (out->code == YANXIU__V1__CODE__UNAVAILABLE)
+        return rpc_fail_reason(req, out->code, out->sqlstate[0] ? "database_retry" : "database_down",
+                               NULL);
+    if (out->code == YANXIU__V1__CODE__RESOURCE_EXHAUSTED)
+        return rpc_fail_reason(req, out->code, "server_busy", NULL);
+    return rpc_fail_reason(req, out->code, "database_refused", "message", out->message, NULL);
 }
 
 enum rpc_status rpc_submit(struct rpc_req *req, struct db_job *job)
@@ -329,12 +461,10 @@ enum rpc_status rpc_submit(struct rpc_req *req, struct db_job *job)
         req->submitted++;
         return RPC_PENDING;
     case DB_QUEUE_FULL:
-        return rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED,
-                        "the server is busy (database queue full); try again in a moment");
+        return rpc_fail_reason(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "server_busy", NULL);
     case DB_DOWN:
     default:
-        return rpc_fail(req, YANXIU__V1__CODE__UNAVAILABLE,
-                        "the database is not reachable; nothing was done, try again later");
+        return rpc_fail_reason(req, YANXIU__V1__CODE__UNAVAILABLE, "database_down", NULL);
     }
 }
 
@@ -438,9 +568,9 @@ static char *dup_field(const char *s, bool *oom)
     return d ? d : (char *)protobuf_c_empty_string;
 }
 
-#define RPC_MAX_ARGS 8
-
-void rpc_problem(struct rpc_violations *vs, const struct rpc_at *at, const char *code, ...)
+/* rpc_problem with its arguments as an array. */
+static void problem_args(struct rpc_violations *vs, const struct rpc_at *at, const char *code,
+                         const struct msg_arg *args, size_t n)
 {
     vs->total++;
     if (vs->n >= RPC_MAX_VIOLATIONS)
@@ -463,31 +593,71 @@ void rpc_problem(struct rpc_violations *vs, const struct rpc_at *at, const char 
     fv->code = dup_field(code, &oom);
     fv->args = calloc(RPC_MAX_ARGS, sizeof(*fv->args));
     oom |= !fv->args;
-    va_list ap;
-    va_start(ap, code);
-    for (const char *name; !oom && (name = va_arg(ap, const char *));) {
-        const char *value = va_arg(ap, const char *);
-        if (fv->n_args == RPC_MAX_ARGS) {
-            log_error("reason %s has more than %d arguments", code, RPC_MAX_ARGS);
-            break;
-        }
+    if (n > RPC_MAX_ARGS) {
+        log_error("reason %s has more than %d arguments", code, RPC_MAX_ARGS);
+        n = RPC_MAX_ARGS;
+    }
+    for (size_t i = 0; !oom && i < n; i++) {
         Yanxiu__V1__Arg *a = malloc(sizeof(*a));
         if (!a) {
             oom = true;
             break;
         }
         yanxiu__v1__arg__init(a);
-        a->name = strdup(name);
-        a->value = strdup(value ? value : "");
+        a->name = strdup(args[i].name);
+        a->value = strdup(args[i].value ? args[i].value : "");
         fv->args[fv->n_args++] = a;
         oom |= !a->name || !a->value;
     }
-    va_end(ap);
     if (oom) {
         violation_free(fv);
         return;
     }
     vs->v[vs->n++] = fv;
+}
+
+void rpc_vproblem(struct rpc_violations *vs, const struct rpc_at *at, const char *code, va_list ap)
+{
+    struct msg_arg args[RPC_MAX_ARGS + 1];
+    size_t n = 0;
+    for (const char *name; n <= RPC_MAX_ARGS && (name = va_arg(ap, const char *));) {
+        const char *value = va_arg(ap, const char *);
+        args[n++] = (struct msg_arg){name, value};
+    }
+    problem_args(vs, at, code, args, n);
+}
+
+void rpc_problem(struct rpc_violations *vs, const struct rpc_at *at, const char *code, ...)
+{
+    va_list ap;
+    va_start(ap, code);
+    rpc_vproblem(vs, at, code, ap);
+    va_end(ap);
+}
+
+void rpc_problem_line(struct rpc_violations *vs, int line, const char *code, ...)
+{
+    char path[32] = "";
+    if (line > 0)
+        snprintf(path, sizeof(path), "line %d", line);
+    va_list ap;
+    va_start(ap, code);
+    rpc_vproblem(vs, &(struct rpc_at){.path = path, .row = line > 0 ? (unsigned)line : 0}, code,
+                 ap);
+    va_end(ap);
+}
+
+bool rpc_problem_json(struct rpc_violations *vs, const struct rpc_at *at, const char *json)
+{
+    struct msg_arg args[RPC_MAX_ARGS + 1];
+    char store[1024];
+    int n = json_args(json, args, RPC_MAX_ARGS + 1, store, sizeof(store));
+    if (n < 1 || strcmp(args[0].name, "code") != 0 || !reason_template(args[0].value)) {
+        log_error("a problem row of our SQL is not {\"code\": <reason code>, ...}: %s", json);
+        return false;
+    }
+    problem_args(vs, at, args[0].value, args + 1, (size_t)n - 1);
+    return true;
 }
 
 /* Renders the message of every violation that has a code and no message yet. */
@@ -511,52 +681,91 @@ static void render_violations(const struct rpc_req *req, struct rpc_violations *
     }
 }
 
-enum rpc_status rpc_fail_reason(struct rpc_req *req, int code, const char *reason, ...)
+/* rpc_reason_error with the arguments as an array (referenced by err). */
+static void reason_error_args(Yanxiu__V1__Error *err, struct rpc_reason_buf *b, enum msg_lang lang,
+                              int code, const char *reason, const struct msg_arg *args, size_t n)
+{
+    if (n > RPC_MAX_ARGS)
+        n = RPC_MAX_ARGS;
+    for (size_t i = 0; i < n; i++) {
+        yanxiu__v1__arg__init(&b->argv[i]);
+        b->argv[i].name = (char *)args[i].name;
+        b->argv[i].value = (char *)args[i].value;
+        b->argp[i] = &b->argv[i];
+    }
+    render_reason(lang, reason, args, n, b->message, sizeof(b->message));
+    yanxiu__v1__error__init(err);
+    err->code = (Yanxiu__V1__Code)code;
+    err->message = b->message;
+    err->reason = (char *)reason;
+    err->args = b->argp;
+    err->n_args = n;
+}
+
+void rpc_reason_error(Yanxiu__V1__Error *err, struct rpc_reason_buf *b, enum msg_lang lang,
+                      int code, const char *reason, va_list ap)
 {
     struct msg_arg args[RPC_MAX_ARGS];
-    Yanxiu__V1__Arg argv[RPC_MAX_ARGS], *argp[RPC_MAX_ARGS];
     size_t n = 0;
-    va_list ap;
-    va_start(ap, reason);
     for (const char *name; (name = va_arg(ap, const char *));) {
         const char *value = va_arg(ap, const char *);
         if (n == RPC_MAX_ARGS) {
             log_error("reason %s has more than %d arguments", reason, RPC_MAX_ARGS);
             break;
         }
-        args[n] = (struct msg_arg){name, value ? value : ""};
-        yanxiu__v1__arg__init(&argv[n]);
-        argv[n].name = (char *)args[n].name;
-        argv[n].value = (char *)args[n].value;
-        argp[n] = &argv[n];
-        n++;
+        args[n++] = (struct msg_arg){name, value ? value : ""};
     }
+    reason_error_args(err, b, lang, code, reason, args, n);
+}
+
+static void reason_error(Yanxiu__V1__Error *err, struct rpc_reason_buf *b, enum msg_lang lang,
+                         int code, const char *reason, ...) __attribute__((sentinel));
+static void reason_error(Yanxiu__V1__Error *err, struct rpc_reason_buf *b, enum msg_lang lang,
+                         int code, const char *reason, ...)
+{
+    va_list ap;
+    va_start(ap, reason);
+    rpc_reason_error(err, b, lang, code, reason, ap);
     va_end(ap);
-    char msg[512];
-    render_reason(req->lang, reason, args, n, msg, sizeof(msg));
-    Yanxiu__V1__Error err = YANXIU__V1__ERROR__INIT;
-    err.code = (Yanxiu__V1__Code)code;
-    err.message = msg;
-    err.reason = (char *)reason;
-    err.args = argp;
-    err.n_args = n;
+}
+
+enum rpc_status rpc_fail_vreason(struct rpc_req *req, int code, const char *reason, va_list ap)
+{
+    struct rpc_reason_buf b;
+    Yanxiu__V1__Error err;
+    rpc_reason_error(&err, &b, req->lang, code, reason, ap);
     return send_error(req, &err);
+}
+
+enum rpc_status rpc_fail_reason(struct rpc_req *req, int code, const char *reason, ...)
+{
+    va_list ap;
+    va_start(ap, reason);
+    enum rpc_status st = rpc_fail_vreason(req, code, reason, ap);
+    va_end(ap);
+    return st;
 }
 
 enum rpc_status rpc_fail_with(struct rpc_req *req, struct rpc_violations *vs, const char *what)
 {
-    char msg[256];
-    if (vs->total > vs->n)
-        snprintf(msg, sizeof(msg), "%s: %zu problems (the first %zu listed); nothing was written",
-                 what, vs->total, vs->n);
-    else
-        snprintf(msg, sizeof(msg), "%s: %zu problem%s; nothing was written", what, vs->total,
-                 vs->total == 1 ? "" : "s");
+    char count[24], listed[24];
+    snprintf(count, sizeof(count), "%zu", vs->total);
+    snprintf(listed, sizeof(listed), "%zu", vs->n);
+    rpc_log_info(req, ": %s: %zu problems", what, vs->total);
     render_violations(req, vs);
+    struct rpc_reason_buf b;
+    Yanxiu__V1__Error err;
+    if (vs->total > vs->n)
+        reason_error(&err, &b, req->lang, YANXIU__V1__CODE__INVALID_ARGUMENT,
+                     "problems_found_first", "count", count, "listed", listed, NULL);
+    else
+        reason_error(&err, &b, req->lang, YANXIU__V1__CODE__INVALID_ARGUMENT, "problems_found",
+                     "count", count, NULL);
+    err.violations = vs->v;
+    err.n_violations = vs->n;
     /* req->pending is the request's own: req_end frees it with the request. */
     bool own = vs == req->pending;
-    enum rpc_status st =
-        rpc_fail_violations(req, YANXIU__V1__CODE__INVALID_ARGUMENT, msg, vs->v, vs->n);
+    enum rpc_status st = send_error(req, &err);
     if (!own)
         rpc_violations_free(vs);
     return st;
@@ -575,6 +784,11 @@ bool rpc_text_ok(const char *s, size_t max)
     return text_utf8_invalid_at(s, n) == n;
 }
 
+const char *rpc_quote(const char *s)
+{
+    return rpc_text_ok(s, 200) ? s : "?";
+}
+
 static bool six_digits(const char *s)
 {
     for (int i = 0; i < 6; i++)
@@ -588,18 +802,16 @@ bool rpc_scope_district(struct rpc_req *req, const char *requested, const char *
     const struct session *s = &req->session;
     if (s->role == ROLE_ADMIN) {
         if (!six_digits(requested)) {
-            rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
-                     "%s: an admin must name the district (6-digit code, --district)",
-                     req->method->name);
+            rpc_fail_reason(req, YANXIU__V1__CODE__INVALID_ARGUMENT, "district_required", NULL);
             return false;
         }
         *district = requested;
         return true;
     }
     if (requested[0] && strcmp(requested, s->district) != 0) {
-        rpc_fail(req, YANXIU__V1__CODE__PERMISSION_DENIED,
-                 "%s: user %s may act only on district %s, not %s", req->method->name, s->user,
-                 s->district, rpc_text_ok(requested, 16) ? requested : "?");
+        rpc_fail_reason(req, YANXIU__V1__CODE__PERMISSION_DENIED, "district_not_yours", "user",
+                        s->user, "district", s->district, "requested",
+                        rpc_text_ok(requested, 16) ? requested : "?", NULL);
         return false;
     }
     *district = s->district;
@@ -642,9 +854,10 @@ static void run_with_session(struct rpc_req *req)
     if (req->conn)
         conn_logged_in(req->conn);
     if (!(req->method->roles & req->session.role)) {
-        rpc_fail(req, YANXIU__V1__CODE__PERMISSION_DENIED,
-                 "%s is not allowed for the %s role (user %s)", req->method->name,
-                 session_role_name(req->session.role), req->session.user);
+        const char *role = session_role_name(req->session.role);
+        rpc_fail_reason(req, YANXIU__V1__CODE__PERMISSION_DENIED, "role_not_allowed", "role", role,
+                        "role_label", msg_pget(req->lang, "role", role), "user",
+                        req->session.user, "request", req->method->name, NULL);
         return;
     }
     run_handler(req);
@@ -655,8 +868,7 @@ static void session_lookup_done(void *arg, const struct db_outcome *out)
     struct rpc_req *req = arg;
     PGresult *r = out->results[0];
     if (PQntuples(r) != 1 || PQgetisnull(r, 0, 0)) {
-        rpc_fail(req, YANXIU__V1__CODE__UNAUTHENTICATED,
-                 "the session has expired or was revoked; log in again (yanxiu login)");
+        rpc_fail_reason(req, YANXIU__V1__CODE__UNAUTHENTICATED, "session_expired", NULL);
         return;
     }
     struct session *s = &req->session;
@@ -676,11 +888,9 @@ static void rpc_authenticate(struct rpc_req *req)
 {
     const Yanxiu__V1__Envelope *env = req->env;
     if (env->session_token.len != SESSION_TOKEN_BYTES) {
-        rpc_fail(req, YANXIU__V1__CODE__UNAUTHENTICATED,
-                 env->session_token.len == 0
-                     ? "%s needs a session: log in first (yanxiu login)"
-                     : "%s: the session token is malformed; log in again (yanxiu login)",
-                 req->method->name);
+        rpc_fail_reason(req, YANXIU__V1__CODE__UNAUTHENTICATED,
+                        env->session_token.len == 0 ? "session_required" : "session_malformed",
+                        NULL);
         return;
     }
     session_hash_token(env->session_token.data, env->session_token.len, req->session.token_hash);
@@ -701,27 +911,28 @@ static void rpc_authenticate(struct rpc_req *req)
     rpc_submit(req, job);
 }
 
-bool rpc_dispatch(struct conn *c, const uint8_t *body, size_t len, char *why, size_t whylen)
+bool rpc_dispatch(struct conn *c, const uint8_t *body, size_t len)
 {
+    char size[24];
+    snprintf(size, sizeof(size), "%zu", len);
     struct rpc_req *req = calloc(1, sizeof(*req));
     if (!req) {
-        snprintf(why, whylen, "out of memory");
+        conn_close_reason(c, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out_of_memory", NULL);
         return false;
     }
     clock_gettime(CLOCK_MONOTONIC, &req->start);
     frame_budget_init(&req->budget, frame_decode_budget(len));
     req->env = frame_unpack(&req->budget, body, len);
     if (!req->env) {
-        snprintf(why, whylen,
-                 req->budget.refused
-                     ? "the %zu-byte frame decodes to more than the server allows for one request"
-                     : "the %zu-byte frame is not a valid Envelope (protocol v1)",
-                 len);
+        bool refused = req->budget.refused;
         free(req);
+        conn_close_reason(c, YANXIU__V1__CODE__INVALID_ARGUMENT,
+                          refused ? "frame_over_budget" : "frame_invalid", "size", size, NULL);
         return false;
     }
     req->conn = c;
     req->srv = c->srv;
+    req->lang = c->lang;
     /* The audit log wants the address, not the ephemeral port. */
     snprintf(req->peer, sizeof(req->peer), "%s", c->peer);
     char *colon = strrchr(req->peer, ':');
@@ -735,15 +946,22 @@ bool rpc_dispatch(struct conn *c, const uint8_t *body, size_t len, char *why, si
     c->srv->inflight++;
 
     req->method = method_find(req->env->body_case);
+    if (!c->hello && req->env->body_case != YANXIU__V1__ENVELOPE__BODY_HELLO) {
+        char body_case[16];
+        snprintf(body_case, sizeof(body_case), "%d", (int)req->env->body_case);
+        rpc_fail_reason(req, YANXIU__V1__CODE__FAILED_PRECONDITION, "hello_required", "request",
+                        req->method ? req->method->name : body_case, NULL);
+        return true;
+    }
     if (!req->method) {
+        char field[16];
+        snprintf(field, sizeof(field), "%d", (int)req->env->body_case);
         if (req->env->body_case == YANXIU__V1__ENVELOPE__BODY__NOT_SET)
-            rpc_fail(req, YANXIU__V1__CODE__UNIMPLEMENTED,
-                     "the request has no body this server knows (yanxiud %s); is the client "
-                     "newer than the server?",
-                     YANXIU_VERSION);
+            rpc_fail_reason(req, YANXIU__V1__CODE__UNIMPLEMENTED, "request_unknown",
+                            "server_version", YANXIU_VERSION, NULL);
         else
-            rpc_fail(req, YANXIU__V1__CODE__UNIMPLEMENTED,
-                     "body field %d is not a request this server serves", (int)req->env->body_case);
+            rpc_fail_reason(req, YANXIU__V1__CODE__UNIMPLEMENTED, "request_not_served", "field",
+                            field, NULL);
         return true;
     }
     if (req->method->roles == 0) {

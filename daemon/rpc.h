@@ -92,12 +92,12 @@ TAILQ_HEAD(rpc_req_list, rpc_req);
 #define rpc_log_info(req, ...)  rpc_log(LOG_INFO, req, __VA_ARGS__)
 
 /*
- * Decodes one frame body from `c` and runs its handler. Returns false when
- * the body is not an Envelope: the caller closes the connection with
- * INVALID_ARGUMENT (the message is in why).
+ * Decodes one frame body from `c` and runs its handler. Before the
+ * connection's Hello, any other request is refused (FAILED_PRECONDITION,
+ * hello_required). Returns false when the body is not an Envelope: the
+ * connection has been closed (conn_close_reason, INVALID_ARGUMENT).
  */
-bool rpc_dispatch(struct conn *c, const uint8_t *body, size_t len, char *why,
-                  size_t whylen) YX_MUST_CHECK;
+bool rpc_dispatch(struct conn *c, const uint8_t *body, size_t len) YX_MUST_CHECK;
 
 /* Answers with `resp` (its request_id is set here); ends the request.
  * Returns RPC_ANSWERED. */
@@ -216,6 +216,22 @@ struct rpc_at {
 void rpc_problem(struct rpc_violations *vs, const struct rpc_at *at, const char *code, ...)
     __attribute__((sentinel));
 
+/* rpc_problem with the arguments as a va_list. */
+void rpc_vproblem(struct rpc_violations *vs, const struct rpc_at *at, const char *code, va_list ap);
+
+/* rpc_problem at line `line` of a text file the request carries (an INI file):
+ * path "line N" and row N; neither when line <= 0 (the file as a whole). */
+void rpc_problem_line(struct rpc_violations *vs, int line, const char *code, ...)
+    __attribute__((sentinel));
+
+/*
+ * Adds the violation a problem row of our SQL describes: `json` is a flat
+ * JSON object {"code": "<reason code>", "<arg>": value, ...}, as
+ * json_build_object writes it. False (logged, nothing added) when it is not.
+ */
+bool rpc_problem_json(struct rpc_violations *vs, const struct rpc_at *at,
+                      const char *json) YX_MUST_CHECK;
+
 /*
  * Answers an Error with `code` (Code) and the reason `reason` (reasons.def)
  * with its arguments (pairs, ended by NULL), its message rendered in the
@@ -223,6 +239,24 @@ void rpc_problem(struct rpc_violations *vs, const struct rpc_at *at, const char 
  */
 enum rpc_status rpc_fail_reason(struct rpc_req *req, int code, const char *reason, ...)
     __attribute__((sentinel));
+
+/* rpc_fail_reason with the arguments as a va_list (pairs ended by NULL). */
+enum rpc_status rpc_fail_vreason(struct rpc_req *req, int code, const char *reason, va_list ap);
+
+/*
+ * An Error of the reason `reason` (daemon/reasons.def) with its arguments
+ * (pairs of strings ended by NULL, referenced, not copied), its message
+ * rendered in `lang`: what rpc_fail_reason and conn_close_reason send. The
+ * Error points into *b, which must outlive it.
+ */
+#define RPC_MAX_ARGS 8
+struct rpc_reason_buf {
+    Yanxiu__V1__Arg argv[RPC_MAX_ARGS];
+    Yanxiu__V1__Arg *argp[RPC_MAX_ARGS];
+    char message[512];
+};
+void rpc_reason_error(Yanxiu__V1__Error *err, struct rpc_reason_buf *b, enum msg_lang lang,
+                      int code, const char *reason, va_list ap);
 
 /* Answers INVALID_ARGUMENT with the violations, then frees them (req->pending
  * with the request); ends the request: req is gone after the call. */
@@ -239,6 +273,9 @@ void rpc_violations_free(struct rpc_violations *vs);
 
 /* True when s is valid UTF-8 without control characters and at most max bytes. */
 bool rpc_text_ok(const char *s, size_t max);
+
+/* A value of the request to quote in a message: s when rpc_text_ok(s, 200), else "?". */
+const char *rpc_quote(const char *s);
 
 /*
  * The district a request acts on. Admin must name one (6 digits); district

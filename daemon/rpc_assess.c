@@ -61,8 +61,8 @@ void rpc_assess_register(void)
 static bool scheme_name_ok(struct rpc_req *req, const char *name)
 {
     if (name[0] && !check_text(name, 50, false)) {
-        rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
-                 "%s: a scheme's name is 1 to 50 characters of text", req->method->name);
+        rpc_fail_reason(req, YANXIU__V1__CODE__INVALID_ARGUMENT, "scheme_name_invalid", "value",
+                        rpc_quote(name), NULL);
         return false;
     }
     return true;
@@ -158,10 +158,7 @@ static void schemes_listed(void *arg, const struct db_outcome *out)
     const PGresult *r = out->results[RPC_FIRST_RESULT];
     const char *name = req->env->list_schemes->name;
     if (name[0] && PQntuples(r) == 0) {
-        rpc_fail(req, YANXIU__V1__CODE__NOT_FOUND,
-                 "ListSchemes: no assessment scheme %s in the district (yanxiu assessment "
-                 "scheme list shows them all)",
-                 name);
+        rpc_fail_reason(req, YANXIU__V1__CODE__NOT_FOUND, "scheme_unknown", "scheme", name, NULL);
         return;
     }
     schemes_reply(req, r);
@@ -183,8 +180,15 @@ static void scheme_stored(void *arg, const struct db_outcome *out)
     const PGresult *p = out->results[RPC_FIRST_RESULT];
     if (PQntuples(p) > 0) {
         struct rpc_violations vs = {0};
-        for (int i = 0; i < PQntuples(p); i++)
-            rpc_violation(&vs, PQgetvalue(p, i, 0), "%s", PQgetvalue(p, i, 1));
+        bool ok = true;
+        for (int i = 0; ok && i < PQntuples(p); i++)
+            ok = rpc_problem_json(&vs, &(struct rpc_at){.path = PQgetvalue(p, i, 0)},
+                                  PQgetvalue(p, i, 1));
+        if (!ok) {
+            rpc_violations_free(&vs);
+            rowmap_fail(req, ROWMAP_BAD, "scheme_set: a problem row without a reason code");
+            return;
+        }
         rpc_fail_with(req, &vs, "assessment scheme");
         return;
     }
@@ -198,8 +202,7 @@ enum rpc_status rpc_assess_scheme_set(struct rpc_req *req)
     if (!rpc_scope_district(req, in->district_code, &district))
         return RPC_ANSWERED;
     if (!check_multiline(in->ini, MAX_SCHEME_BYTES)) {
-        return rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
-                        "assessment scheme: the file is not UTF-8 text or is larger than 64 KiB");
+        return rpc_fail_reason(req, YANXIU__V1__CODE__INVALID_ARGUMENT, "scheme_not_text", NULL);
     }
     struct rpc_violations vs = {0};
     struct scheme_def d;
@@ -252,11 +255,13 @@ enum rpc_status rpc_assess_scores_import(struct rpc_req *req)
         !scheme_name_ok(req, in->scheme) || !rpc_compliance_year_ok(req, in->year))
         return RPC_ANSWERED;
     if (in->n_scores == 0 || in->n_scores > MAX_SCORE_ROWS) {
-        return rpc_fail(req,
-                        in->n_scores ? YANXIU__V1__CODE__RESOURCE_EXHAUSTED
-                                     : YANXIU__V1__CODE__INVALID_ARGUMENT,
-                        "assessment scores import: %zu rows (give 1 to %d)", in->n_scores,
-                        MAX_SCORE_ROWS);
+        char count[24], max[16];
+        snprintf(count, sizeof(count), "%zu", in->n_scores);
+        snprintf(max, sizeof(max), "%d", MAX_SCORE_ROWS);
+        return rpc_fail_reason(req,
+                               in->n_scores ? YANXIU__V1__CODE__RESOURCE_EXHAUSTED
+                                            : YANXIU__V1__CODE__INVALID_ARGUMENT,
+                               "scores_count", "count", count, "max", max, NULL);
     }
     /* Problems found here wait in req->pending for the database's (check only). */
     struct rpc_violations *vs = calloc(1, sizeof(*vs));
@@ -276,15 +281,17 @@ enum rpc_status rpc_assess_scores_import(struct rpc_req *req)
         char p[64], num[32] = "";
 #define AT(field) (snprintf(p, sizeof(p), "scores[%zu]." field, i), p)
         bool code_ok = check_code(s->subject_code), item_ok = check_text(s->item, 50, false);
+        char max[16];
+        snprintf(max, sizeof(max), "%d", MAX_POINTS);
         if (!code_ok)
-            rpc_violation(vs, AT("subject_code"),
-                          "a teacher code (教师编号) or a unit's 10-digit code is 1 to 32 "
-                          "letters, digits, _ or -");
+            rpc_problem(vs, &(struct rpc_at){.path = AT("subject_code")}, "score_subject_invalid",
+                        "value", rpc_quote(s->subject_code), NULL);
         if (!item_ok)
-            rpc_violation(vs, AT("item"), "the item is 1 to 50 characters of text");
+            rpc_problem(vs, &(struct rpc_at){.path = AT("item")}, "score_item_invalid", "value",
+                        rpc_quote(s->item), NULL);
         if (!scheme_points_ok(s->points, MAX_POINTS, num, sizeof(num)))
-            rpc_violation(vs, AT("points"),
-                          "points are a number from 0 to %d with one decimal at most", MAX_POINTS);
+            rpc_problem(vs, &(struct rpc_at){.path = AT("points")}, "score_points_invalid", "max",
+                        max, NULL);
 #undef AT
         /* a field refused here goes to the database as NULL, which it does not judge */
         pgarr_text(&a[0], code_ok ? s->subject_code : NULL);
@@ -357,7 +364,7 @@ static void results_done(void *arg, const struct db_outcome *out)
     const PGresult *r = out->results[RPC_FIRST_RESULT];
     const PGresult *s = out->results[RPC_FIRST_RESULT + 1];
     if (PQntuples(s) != 1) {
-        rpc_fail(req, YANXIU__V1__CODE__INTERNAL, "AssessmentResults: the scheme vanished");
+        rowmap_fail(req, ROWMAP_BAD, "AssessmentResults: the scheme vanished");
         return;
     }
     Yanxiu__V1__AssessmentResults res;

@@ -55,8 +55,8 @@ enum rpc_status rpc_audit_list(struct rpc_req *req)
 {
     const Yanxiu__V1__AuditQuery *q = req->env->audit_query;
     if (strlen(q->user) > 64) {
-        return rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
-                        "audit: the user name is too long");
+        return rpc_fail_reason(req, YANXIU__V1__CODE__INVALID_ARGUMENT, "audit_user_too_long",
+                               NULL);
     }
     uint32_t limit = q->limit == 0 ? AUDIT_DEFAULT_LIMIT : q->limit;
     if (limit > AUDIT_MAX_LIMIT)

@@ -17,9 +17,8 @@
 #include "log.h"
 #include "server.h"
 
-#define MAX_USER          64
-#define MAX_PASSWORD      1024
-#define WRONG_CREDENTIALS "wrong user name or password"
+#define MAX_USER     64
+#define MAX_PASSWORD 1024
 
 /* Prepared on the login pool only: its role alone may call these functions. */
 static const struct db_stmt login_stmts[] = {
@@ -49,7 +48,8 @@ const struct db_stmt *rpc_auth_login_statements(size_t *n)
 /* A login in progress; lives from auth_login until the answer. */
 struct login {
     struct rpc_req *req;
-    char answer[160]; /* what a failed login is told */
+    const char *answer;  /* the reason code a failed login is told */
+    char minutes[16];    /* its argument, for login_locked */
     int64_t user_id;  /* 0: unknown or disabled */
     uint8_t token[SESSION_TOKEN_BYTES];
     struct session s;
@@ -80,8 +80,7 @@ static enum rpc_status login_submit(struct login *l, db_done_fn fn, const char *
     }
     if (db_submit(req->srv->login_db, job) != DB_SUBMITTED) {
         login_free(l);
-        return rpc_fail(req, YANXIU__V1__CODE__UNAVAILABLE,
-                        "the database is not reachable; try again later");
+        return rpc_fail_reason(req, YANXIU__V1__CODE__UNAVAILABLE, "database_down", NULL);
     }
     req->submitted++;
     return RPC_PENDING;
@@ -102,17 +101,20 @@ static void failed_done(void *arg, const struct db_outcome *out)
 {
     struct login *l = arg;
     struct rpc_req *req = l->req;
-    char answer[sizeof(l->answer)];
-    memcpy(answer, l->answer, sizeof(answer));
+    const char *answer = l->answer;
+    char minutes[sizeof(l->minutes)];
+    memcpy(minutes, l->minutes, sizeof(minutes));
     login_free(l);
-    rpc_fail(req, YANXIU__V1__CODE__UNAUTHENTICATED, "%s", answer);
+    /* login_locked says in how many minutes; login_wrong has no argument. */
+    rpc_fail_reason(req, YANXIU__V1__CODE__UNAUTHENTICATED, answer,
+                    minutes[0] ? "minutes" : NULL, minutes, NULL);
 }
 
-/* Records a failed login (and its audit entry), then answers `answer`. */
+/* Records a failed login (and its audit entry), then answers the reason `answer`. */
 static void login_failed(struct login *l, const char *why, const char *answer)
 {
     struct rpc_req *req = l->req;
-    snprintf(l->answer, sizeof(l->answer), "%s", answer);
+    l->answer = answer;
     const char *v[] = {req->env->login->user, req->peer, why};
     (void)login_submit(l, failed_done, "auth_login_failed", 3, v, NULL, NULL);
 }
@@ -161,7 +163,7 @@ static void verified(void *arg, bool ok, const char *new_hash)
     struct rpc_req *req = l->req;
     if (!ok || l->user_id == 0) {
         login_failed(l, l->user_id == 0 ? "unknown or disabled user" : "wrong password",
-                     WRONG_CREDENTIALS);
+                     "login_wrong");
         return;
     }
     randombytes_buf(l->token, sizeof(l->token));
@@ -183,12 +185,8 @@ static void begin_done(void *arg, const struct db_outcome *out)
     bool locked = strcmp(PQgetvalue(r, 0, 2), "t") == 0;
     if (locked) {
         /* Names that do not exist lock too: the answer reveals nothing. */
-        int minutes = (atoi(PQgetvalue(r, 0, 3)) + 59) / 60;
-        char answer[160];
-        snprintf(answer, sizeof(answer),
-                 "too many failed logins for this user name; try again in %d minute%s", minutes,
-                 minutes == 1 ? "" : "s");
-        login_failed(l, "locked", answer);
+        snprintf(l->minutes, sizeof(l->minutes), "%d", (atoi(PQgetvalue(r, 0, 3)) + 59) / 60);
+        login_failed(l, "locked", "login_locked");
         return;
     }
     const char *hash = NULL;
@@ -201,14 +199,14 @@ static void begin_done(void *arg, const struct db_outcome *out)
     if (st == HASHPOOL_QUEUED)
         return;
     login_free(l);
-    if (st == HASHPOOL_CLIENT_FULL)
-        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED,
-                 "too many logins from address %s are waiting to be checked (hash_queue_per_addr "
-                 "= %d); try again in a moment",
-                 req->peer_lane, req->srv->cfg.hash_queue_per_addr);
-    else
-        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED,
-                 "too many logins at once; try again in a moment");
+    if (st == HASHPOOL_CLIENT_FULL) {
+        char max[16];
+        snprintf(max, sizeof(max), "%d", req->srv->cfg.hash_queue_per_addr);
+        rpc_fail_reason(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "login_busy_address",
+                        "address", req->peer_lane, "max", max, NULL);
+    } else {
+        rpc_fail_reason(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "login_busy", NULL);
+    }
 }
 
 enum rpc_status rpc_auth_login(struct rpc_req *req)
@@ -216,11 +214,8 @@ enum rpc_status rpc_auth_login(struct rpc_req *req)
     const Yanxiu__V1__LoginRequest *in = req->env->login;
     size_t ulen = strlen(in->user);
     if (ulen == 0 || ulen > MAX_USER || strlen(in->password) > MAX_PASSWORD) {
-        return rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
-                        ulen == 0
-                            ? "login: the user name is empty"
-                            : "login: the user name (at most 64) or password (at most 1024 bytes) "
-                              "is too long");
+        return rpc_fail_reason(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
+                               ulen == 0 ? "login_name_empty" : "login_too_long", NULL);
     }
     struct login *l = calloc(1, sizeof(*l));
     if (!l) {

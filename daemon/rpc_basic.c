@@ -3,6 +3,7 @@
  */
 #include "rpc_basic.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -29,15 +30,33 @@ enum rpc_status rpc_basic_hello(struct rpc_req *req)
 {
     static uint32_t versions[] = {PROTOCOL_VERSION};
     const Yanxiu__V1__HelloRequest *in = req->env->hello;
+    enum msg_lang lang;
+    if (!msg_lang_parse(in->language, &lang))
+        return rpc_fail_reason(req, YANXIU__V1__CODE__INVALID_ARGUMENT, "language_unsupported",
+                               "language", rpc_text_ok(in->language, 64) ? in->language : "?",
+                               NULL);
+    req->lang = lang; /* the refusal below is in the language asked for */
+    /* The server speaks one version: a client of another (or one naming
+     * none, as v1 clients might) is refused, not answered with a version 0. */
+    if (in->protocol_version != PROTOCOL_VERSION) {
+        char asked[16], spoken[16];
+        snprintf(asked, sizeof(asked), "%u", (unsigned)in->protocol_version);
+        snprintf(spoken, sizeof(spoken), "%u", PROTOCOL_VERSION);
+        return rpc_fail_reason(req, YANXIU__V1__CODE__FAILED_PRECONDITION,
+                               "protocol_version_unsupported", "asked", asked, "spoken", spoken,
+                               NULL);
+    }
+    if (req->conn) {
+        req->conn->hello = true;
+        req->conn->lang = lang;
+    }
     Yanxiu__V1__HelloResponse out = YANXIU__V1__HELLO_RESPONSE__INIT;
     out.server_name = "yanxiud";
     out.server_version = YANXIU_VERSION;
     out.protocol_versions = versions;
     out.n_protocol_versions = 1;
-    /* A client that names no version speaks v1; one that names another gets 0. */
-    out.protocol_version = (in->protocol_version == 0 || in->protocol_version == PROTOCOL_VERSION)
-                               ? PROTOCOL_VERSION
-                               : 0;
+    out.protocol_version = PROTOCOL_VERSION;
+    out.language = (char *)msg_lang_name(lang);
     Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
     env.body_case = YANXIU__V1__ENVELOPE__BODY_HELLO_REPLY;
     env.hello_reply = &out;
@@ -72,9 +91,8 @@ enum rpc_status rpc_basic_ping(struct rpc_req *req)
     }
     /* Reachable means usable: a pool that answers while logins cannot be made is not. */
     if (db_pool_up(req->srv->login_db) == 0) {
-        rpc_fail(req, YANXIU__V1__CODE__UNAVAILABLE,
-                 "the database is not reachable for logins (login_conninfo); try again later");
-        return RPC_ANSWERED;
+        rpc_log_warn(req, ": the login pool (login_conninfo) has no connection");
+        return rpc_fail_reason(req, YANXIU__V1__CODE__UNAVAILABLE, "database_down", NULL);
     }
     struct db_job *job = rpc_job_for(req, ping_db_done, req, NULL);
     if (!job || !db_job_add(job, "ping_db", 0, NULL)) {

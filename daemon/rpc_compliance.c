@@ -140,8 +140,8 @@ bool rpc_compliance_as_of(struct rpc_req *req, const char *given, char out[11])
         return true;
     }
     if (!check_date(given)) {
-        rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT, "%s: --as-of must be a date (YYYY-MM-DD)",
-                 req->method->name);
+        rpc_fail_reason(req, YANXIU__V1__CODE__INVALID_ARGUMENT, "date_invalid", "value",
+                        rpc_quote(given), NULL);
         return false;
     }
     memcpy(out, given, 11);
@@ -154,16 +154,16 @@ bool rpc_compliance_unit_filter(struct rpc_req *req, const char *requested, cons
     const struct session *s = &req->session;
     if (s->role == ROLE_SCHOOL) {
         if (requested[0] && strcmp(requested, s->unit) != 0) {
-            rpc_fail(req, YANXIU__V1__CODE__PERMISSION_DENIED, "%s: user %s sees unit %s only",
-                     req->method->name, s->user, s->unit);
+            rpc_fail_reason(req, YANXIU__V1__CODE__PERMISSION_DENIED, "unit_not_yours", "user",
+                            s->user, "unit", s->unit, "requested", rpc_quote(requested), NULL);
             return false;
         }
         *unit = s->unit;
         return true;
     }
     if (requested[0] && !check_digits(requested, 10)) {
-        rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
-                 "%s: a unit is named by its 10-digit school code", req->method->name);
+        rpc_fail_reason(req, YANXIU__V1__CODE__INVALID_ARGUMENT, "unit_code_invalid", "value",
+                        rpc_quote(requested), NULL);
         return false;
     }
     *unit = requested;
@@ -173,8 +173,10 @@ bool rpc_compliance_unit_filter(struct rpc_req *req, const char *requested, cons
 bool rpc_compliance_year_ok(struct rpc_req *req, uint32_t year)
 {
     if (year < 2000 || year > 2100) {
-        rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
-                 "%s: give the year (--year YYYY, 2000 to 2100)", req->method->name);
+        char value[16];
+        snprintf(value, sizeof(value), "%u", year);
+        rpc_fail_reason(req, YANXIU__V1__CODE__INVALID_ARGUMENT, "year_invalid", "value", value,
+                        NULL);
         return false;
     }
     return true;
@@ -185,7 +187,7 @@ bool rpc_compliance_year_ok(struct rpc_req *req, uint32_t year)
 static void policy_reply(struct rpc_req *req, const PGresult *r, const char *district)
 {
     if (PQntuples(r) != 1) {
-        rpc_fail(req, YANXIU__V1__CODE__INTERNAL, "policy: no policy row");
+        rowmap_fail(req, ROWMAP_BAD, "policy: no policy row");
         return;
     }
     const char *version = PQgetvalue(r, 0, POLICY_NKEYS);
@@ -241,8 +243,7 @@ enum rpc_status rpc_compliance_policy_set(struct rpc_req *req)
     struct rpc_violations vs = {0};
     struct policy_values pv;
     if (!check_multiline(in->ini, 64 * 1024)) {
-        return rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
-                        "policy: the file is not UTF-8 text or is larger than 64 KiB");
+        return rpc_fail_reason(req, YANXIU__V1__CODE__INVALID_ARGUMENT, "policy_not_text", NULL);
     }
     bool ok = policy_parse(in->ini, &pv, &vs);
     if (!ok) {
@@ -326,17 +327,15 @@ static void teachers_done(void *arg, const struct db_outcome *out)
         /* a school named: of the district, and for a school account of its own unit */
         const PGresult *su = out->results[RPC_FIRST_RESULT + 2];
         if (PQntuples(su) != 1) {
-            rpc_fail(req, YANXIU__V1__CODE__NOT_FOUND,
-                     "ComplianceTeachers: school %s is not a school of the district (yanxiu "
-                     "units list)",
-                     in->school_code);
+            rpc_fail_reason(req, YANXIU__V1__CODE__NOT_FOUND, "school_not_in_district", "school",
+                            in->school_code, NULL);
             return;
         }
         if (req->session.role == ROLE_SCHOOL &&
             strcmp(PQgetvalue(su, 0, 0), req->session.unit) != 0) {
-            rpc_fail(req, YANXIU__V1__CODE__PERMISSION_DENIED,
-                     "ComplianceTeachers: user %s sees unit %s only; school %s is not of it",
-                     req->session.user, req->session.unit, in->school_code);
+            rpc_fail_reason(req, YANXIU__V1__CODE__PERMISSION_DENIED, "school_not_yours", "user",
+                            req->session.user, "unit", req->session.unit, "school",
+                            in->school_code, NULL);
             return;
         }
     }
@@ -394,17 +393,17 @@ enum rpc_status rpc_compliance_teachers(struct rpc_req *req)
         !rpc_compliance_unit_filter(req, in->unit_code, &unit))
         return RPC_ANSWERED;
     if (in->school_code[0] && !check_digits(in->school_code, 10)) {
-        return rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
-                        "ComplianceTeachers: a school is named by its 10-digit code");
+        return rpc_fail_reason(req, YANXIU__V1__CODE__INVALID_ARGUMENT, "school_code_invalid",
+                               "value", rpc_quote(in->school_code), NULL);
     }
     if (in->status[0]) {
         bool known = false;
         for (size_t i = 0; teacher_statuses[i]; i++)
             known |= strcmp(in->status, teacher_statuses[i]) == 0;
         if (!known) {
-            return rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
-                            "ComplianceTeachers: the status is compliant, on_track, behind, "
-                            "non_compliant or exempt");
+            return rpc_fail_reason(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
+                                   "compliance_status_unknown", "value", rpc_quote(in->status),
+                                   NULL);
         }
     }
     snprintf(year, sizeof(year), "%u", in->year);
@@ -518,8 +517,8 @@ enum rpc_status rpc_compliance_reporting_rates(struct rpc_req *req)
     int y = 0;
     if (in->month[0]) {
         if (!check_month(in->month, &y, NULL)) {
-            return rpc_fail(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
-                            "ReportingRates: the month must be YYYY-MM");
+            return rpc_fail_reason(req, YANXIU__V1__CODE__INVALID_ARGUMENT, "month_invalid",
+                                   "value", rpc_quote(in->month), NULL);
         }
         snprintf(month, sizeof(month), "%s-01", in->month);
     } else if (!rpc_compliance_year_ok(req, in->year)) {
@@ -544,12 +543,11 @@ static void history_done(void *arg, const struct db_outcome *out)
     const char *code = req->env->teacher_history->teacher_code;
     if (PQntuples(t) != 1) {
         if (req->session.role == ROLE_SCHOOL)
-            rpc_fail(req, YANXIU__V1__CODE__NOT_FOUND,
-                     "TeacherHistory: teacher %s is not in the roster of your unit %s", code,
-                     req->session.unit);
+            rpc_fail_reason(req, YANXIU__V1__CODE__NOT_FOUND, "teacher_not_in_unit", "teacher",
+                            code, "unit", req->session.unit, NULL);
         else
-            rpc_fail(req, YANXIU__V1__CODE__NOT_FOUND,
-                     "TeacherHistory: teacher %s is not in the roster of the district", code);
+            rpc_fail_reason(req, YANXIU__V1__CODE__NOT_FOUND, "teacher_not_in_district",
+                            "teacher", code, NULL);
         return;
     }
     Yanxiu__V1__Teacher teacher;
@@ -578,9 +576,8 @@ enum rpc_status rpc_compliance_teacher_history(struct rpc_req *req)
     if (!rpc_scope_district(req, in->district_code, &district))
         return RPC_ANSWERED;
     if (!check_code(in->teacher_code)) {
-        return rpc_fail(
-            req, YANXIU__V1__CODE__INVALID_ARGUMENT,
-            "TeacherHistory: a teacher code (教师编号) is 1 to 32 letters, digits, _ or -");
+        return rpc_fail_reason(req, YANXIU__V1__CODE__INVALID_ARGUMENT, "teacher_code_invalid",
+                               "value", rpc_quote(in->teacher_code), NULL);
     }
     const char *unit = req->session.role == ROLE_SCHOOL ? req->session.unit : "";
     char day[11];

@@ -51,15 +51,22 @@ struct parse {
     bool oom;
 };
 
-static void problem(struct parse *st, int line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void problem(struct parse *st, int line, const char *fmt, ...)
+/* The problem `code` (daemon/reasons.def) at `line` (0: the file as a whole). */
+static void problem(struct parse *st, int line, const char *code, ...) __attribute__((sentinel));
+static void problem(struct parse *st, int line, const char *code, ...)
 {
+    char path[32] = "";
+    if (line > 0)
+        snprintf(path, sizeof(path), "line %d", line);
     va_list ap;
-    va_start(ap, fmt);
-    rpc_violation_vline(st->vs, line, fmt, ap);
+    va_start(ap, code);
+    rpc_vproblem(st->vs, &(struct rpc_at){.path = path, .row = line > 0 ? (unsigned)line : 0},
+                 code, ap);
     va_end(ap);
 }
+
+/* n as text, for a message's argument. */
+#define NUM(buf, fmt, n) (snprintf((buf), sizeof(buf), (fmt), (n)), (buf))
 
 /* A name of an item or a grade: text of 1 to NAME_MAX_CHARS characters. */
 static bool name_ok(const char *s)
@@ -73,7 +80,9 @@ static void scheme_key(struct parse *st, const char *name, const char *value)
     const char *key =
         check_alias_code(scheme_keys, sizeof(scheme_keys) / sizeof(scheme_keys[0]), name);
     if (!key) {
-        problem(st, line, "%s: unknown key of [scheme] (name, target and title)", name);
+        char quoted[64];
+        problem(st, line, "scheme_key_unknown", "key", check_quote(name, quoted, sizeof(quoted)),
+                NULL);
         return;
     }
     char **slot = strcmp(key, "name") == 0     ? &st->out->name
@@ -83,24 +92,29 @@ static void scheme_key(struct parse *st, const char *name, const char *value)
               : strcmp(key, "target") == 0 ? &st->target_line
                                            : &st->title_line;
     if (*at) {
-        problem(st, line, "%s: given twice (also line %d)", key, *at);
+        char also[16];
+        problem(st, line, "scheme_key_twice", "key", key, "line", NUM(also, "%d", *at), NULL);
         return;
     }
     *at = line;
     const char *v = value;
     if (strcmp(key, "name") == 0 && !name_ok(value)) {
-        problem(st, line, "name: the scheme's name is 1 to %d characters of text", NAME_MAX_CHARS);
+        char quoted[64];
+        problem(st, line, "scheme_name_invalid", "value",
+                check_quote(value, quoted, sizeof(quoted)), NULL);
         return;
     }
     if (strcmp(key, "target") == 0) {
         v = check_alias_code(targets, sizeof(targets) / sizeof(targets[0]), value);
         if (!v) {
-            problem(st, line, "target: teacher (教师) or unit (单位), not \"%s\"", value);
+            char quoted[64];
+            problem(st, line, "scheme_target_invalid", "value",
+                    check_quote(value, quoted, sizeof(quoted)), NULL);
             return;
         }
     }
     if (strcmp(key, "title") == 0 && !check_text(value, 200, true)) {
-        problem(st, line, "title: at most 200 characters of text");
+        problem(st, line, "scheme_title_too_long", NULL);
         return;
     }
     *slot = strdup(v);
@@ -114,40 +128,36 @@ static void list_key(struct parse *st, bool item, const char *name, const char *
     struct seen *list = item ? st->items : st->grades;
     size_t *n = item ? &st->out->nitems : &st->out->ngrades;
     size_t cap = item ? SCHEME_MAX_ITEMS : SCHEME_MAX_GRADES;
-    const char *what = item ? "item" : "grade";
+    char quoted[64], num[32];
     if (!name_ok(name)) {
-        problem(st, line, "%s: a %s's name is 1 to %d characters of text", name, what,
-                NAME_MAX_CHARS);
+        problem(st, line, item ? "scheme_item_name_invalid" : "scheme_grade_name_invalid", "name",
+                check_quote(name, quoted, sizeof(quoted)), NULL);
         return;
     }
     for (size_t i = 0; i < *n; i++) {
         if (strcmp(list[i].name, name) == 0) {
-            problem(st, line, "%s %s is listed twice (also line %d)", what, name, list[i].line);
+            problem(st, line, item ? "scheme_item_twice" : "scheme_grade_twice", "name", name,
+                    "line", NUM(num, "%d", list[i].line), NULL);
             return;
         }
     }
     bool ok = item ? check_decimal(value, 1, 0.1, 1000) : check_decimal(value, 1, 0, 100000);
     if (!ok) {
-        problem(st, line,
-                item ? "%s: the maximum points of an item are a number from 0.1 to 1000 (one "
-                       "decimal at most), not \"%s\""
-                     : "%s: a grade's lowest score is a number from 0 (one decimal at most), "
-                       "not \"%s\"",
-                name, value);
+        problem(st, line, item ? "scheme_item_points_invalid" : "scheme_grade_points_invalid",
+                "name", name, "value", check_quote(value, quoted, sizeof(quoted)), NULL);
         return;
     }
     if (*n == cap) {
-        problem(st, line, "more than %zu %ss: a scheme has at most %zu", cap, what, cap);
+        problem(st, line, item ? "scheme_items_too_many" : "scheme_grades_too_many", "max",
+                NUM(num, "%zu", cap), NULL);
         return;
     }
     double v = strtod(value, NULL);
     if (!item) {
         for (size_t i = 0; i < *n; i++) {
             if (list[i].value == v) {
-                problem(st, line,
-                        "grade %s starts at %s like grade %s (line %d): each grade starts at "
-                        "its own score",
-                        name, value, list[i].name, list[i].line);
+                problem(st, line, "scheme_grade_same_start", "name", name, "value", value, "other",
+                        list[i].name, "line", NUM(num, "%d", list[i].line), NULL);
                 return;
             }
         }
@@ -171,9 +181,8 @@ static int on_key(void *user, const char *section, const char *name, const char 
     const char *s = check_alias_code(sections, sizeof(sections) / sizeof(sections[0]), section);
     if (!s) {
         char quoted[64];
-        problem(st, st->lines.line,
-                "[%s]: a scheme has the sections [scheme], [items] and [grades]",
-                check_quote(section, quoted, sizeof(quoted)));
+        problem(st, st->lines.line, "scheme_section_unknown", "section",
+                check_quote(section, quoted, sizeof(quoted)), NULL);
         return 1;
     }
     if (strcmp(s, "scheme") == 0)
@@ -197,35 +206,32 @@ bool scheme_parse(const char *text, struct scheme_def *out, struct rpc_violation
     st->out = out;
     st->vs = vs;
     int rc = ini_parse_stream(check_read_line, &st->lines, on_key, st);
+    char max[16], chars[16];
     if (rc > 0)
-        problem(st, rc, "syntax error: expected a [section], \"key = value\" or a comment");
+        problem(st, rc, "scheme_syntax", NULL);
     if (st->lines.too_long)
-        problem(st, st->lines.too_long,
-                "longer than %d bytes (about %d Chinese characters): shorten it; the line "
-                "was not read",
-                CHECK_INI_MAX_LINE, CHECK_INI_MAX_LINE / 3);
+        problem(st, st->lines.too_long, "ini_line_too_long", "max",
+                NUM(max, "%d", CHECK_INI_MAX_LINE), "chars", NUM(chars, "%d", CHECK_INI_MAX_LINE / 3),
+                NULL);
     if (!st->name_line)
-        problem(st, 0, "[scheme] has no name = ...: every scheme has a name");
+        problem(st, 0, "scheme_no_name", NULL);
     if (!st->target_line)
-        problem(st, 0, "[scheme] has no target = ...: teacher (教师) or unit (单位)");
+        problem(st, 0, "scheme_no_target", NULL);
     if (!out->nitems)
-        problem(st, 0, "[items] lists no item: give each item as name = maximum points");
+        problem(st, 0, "scheme_no_items", NULL);
     if (!out->ngrades) {
-        problem(st, 0, "[grades] lists no grade: give each grade as name = lowest score");
+        problem(st, 0, "scheme_no_grades", NULL);
     } else {
         bool zero = false;
         for (size_t i = 0; i < out->ngrades; i++) {
             zero |= st->grades[i].value == 0;
             if (out->nitems && st->grades[i].value > st->total + 1e-9)
-                problem(st, st->grades[i].line,
-                        "grade %s starts at %g, above the %g points the items add up to: no "
-                        "score reaches it",
-                        st->grades[i].name, st->grades[i].value, st->total);
+                problem(st, st->grades[i].line, "scheme_grade_unreachable", "name",
+                        st->grades[i].name, "value", NUM(max, "%g", st->grades[i].value), "total",
+                        NUM(chars, "%g", st->total), NULL);
         }
         if (!zero)
-            problem(st, 0,
-                    "no grade starts at 0: give the lowest grade (e.g. 不合格 = 0) so that every "
-                    "score has a grade");
+            problem(st, 0, "scheme_no_zero_grade", NULL);
     }
     if (!out->title && !st->oom) {
         out->title = strdup("");

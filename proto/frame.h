@@ -16,7 +16,7 @@
 
 #define FRAME_HEADER_SIZE 4u
 #define FRAME_DEFAULT_MAX (16u * 1024u * 1024u)
-#define PROTOCOL_VERSION  1u
+#define PROTOCOL_VERSION  2u
 
 enum frame_status {
     FRAME_NEED_MORE, /* not yet a whole frame: read more bytes */

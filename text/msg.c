@@ -3,14 +3,132 @@
  */
 #include "msg.h"
 
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
 #include "text.h"
 
-/* The catalogs are not embedded yet: every lookup answers the English message id. */
+/* The compiled catalogs (GNU .mo files), embedded by text/embed_catalogs.cmake;
+   a language without one has size 0. */
+extern const unsigned char msg_catalog_zh_CN[], msg_catalog_en[];
+extern const size_t msg_catalog_zh_CN_size, msg_catalog_en_size;
+
+/*
+ * A .mo file as GNU gettext documents it ("The Format of GNU MO Files"): a
+ * magic number that also tells the byte order, a revision, the number of
+ * strings N, the offsets of the table of originals and of translations (N
+ * pairs of length and offset each), the originals sorted bytewise; an
+ * original with a context is "context\x04msgid". Read in place, nothing
+ * allocated and nothing written, so that lookups need no lock.
+ */
+struct mo {
+    const unsigned char *data;
+    size_t size;
+    bool swap;
+    uint32_t n, originals, translations;
+};
+
+#define MO_MAGIC 0x950412deu
+
+static uint32_t mo_word(const struct mo *m, size_t off)
+{
+    uint32_t w;
+    memcpy(&w, m->data + off, 4);
+    return m->swap ? __builtin_bswap32(w) : w;
+}
+
+/* The catalog of lang; false when it has none or its header is malformed. */
+static bool mo_open(enum msg_lang lang, struct mo *m)
+{
+    m->data = lang == MSG_EN ? msg_catalog_en : msg_catalog_zh_CN;
+    m->size = lang == MSG_EN ? msg_catalog_en_size : msg_catalog_zh_CN_size;
+    if (m->size < 28)
+        return false;
+    m->swap = false;
+    uint32_t magic = mo_word(m, 0);
+    if (magic != MO_MAGIC) {
+        m->swap = true;
+        if (mo_word(m, 0) != MO_MAGIC)
+            return false;
+    }
+    if (mo_word(m, 4) >> 16 != 0) /* major revision 0 only */
+        return false;
+    m->n = mo_word(m, 8);
+    m->originals = mo_word(m, 12);
+    m->translations = mo_word(m, 16);
+    size_t table = (size_t)m->n * 8;
+    return m->n <= m->size / 8 && m->originals <= m->size - table &&
+           m->translations <= m->size - table;
+}
+
+/* String i of the table at `table` (length without its NUL), or NULL when it
+   does not lie inside the file NUL-terminated. */
+static const char *mo_string(const struct mo *m, uint32_t table, uint32_t i, size_t *len)
+{
+    size_t at = (size_t)table + (size_t)i * 8;
+    uint32_t n = mo_word(m, at), off = mo_word(m, at + 4);
+    if (off >= m->size || n >= m->size - off || m->data[off + n] != '\0')
+        return NULL;
+    *len = n;
+    return (const char *)m->data + off;
+}
+
+/* Compares the key ctx "\x04" msgid (or msgid alone) bytewise with s[0..n). */
+static int key_cmp(const char *ctx, const char *msgid, const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0;
+    if (ctx) {
+        for (const unsigned char *c = (const unsigned char *)ctx; *c; c++, i++) {
+            if (i == n)
+                return 1;
+            if (*c != u[i])
+                return *c < u[i] ? -1 : 1;
+        }
+        if (i == n)
+            return 1;
+        if (u[i] != 4)
+            return 4 < u[i] ? -1 : 1;
+        i++;
+    }
+    for (const unsigned char *c = (const unsigned char *)msgid; *c; c++, i++) {
+        if (i == n)
+            return 1;
+        if (*c != u[i])
+            return *c < u[i] ? -1 : 1;
+    }
+    return i == n ? 0 : -1;
+}
+
 bool msg_init(void)
 {
+    static const enum msg_lang langs[] = {MSG_ZH_CN, MSG_EN};
+    for (size_t l = 0; l < sizeof(langs) / sizeof(langs[0]); l++) {
+        struct mo m;
+        size_t size = langs[l] == MSG_EN ? msg_catalog_en_size : msg_catalog_zh_CN_size;
+        if (!mo_open(langs[l], &m)) {
+            if (size == 0)
+                continue; /* no catalog: every message is its msgid */
+            return false;
+        }
+        const char *prev = NULL;
+        size_t prev_len = 0;
+        for (uint32_t i = 0; i < m.n; i++) {
+            size_t len, tlen;
+            const char *s = mo_string(&m, m.originals, i, &len);
+            if (!s || !mo_string(&m, m.translations, i, &tlen))
+                return false;
+            /* sorted, as the binary search needs */
+            if (prev) {
+                int c = memcmp(prev, s, len < prev_len ? len : prev_len);
+                if (c > 0 || (c == 0 && prev_len >= len))
+                    return false;
+            }
+            prev = s;
+            prev_len = len;
+        }
+    }
     return true;
 }
 
@@ -36,8 +154,26 @@ const char *msg_lang_name(enum msg_lang lang)
 
 const char *msg_pget(enum msg_lang lang, const char *ctx, const char *msgid)
 {
-    (void)lang;
-    (void)ctx;
+    struct mo m;
+    if (!msgid[0] || !mo_open(lang, &m))
+        return msgid;
+    uint32_t lo = 0, hi = m.n;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        size_t len;
+        const char *s = mo_string(&m, m.originals, mid, &len);
+        if (!s)
+            return msgid;
+        int c = key_cmp(ctx, msgid, s, len);
+        if (c == 0) {
+            const char *t = mo_string(&m, m.translations, mid, &len);
+            return t && len ? t : msgid;
+        }
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
     return msgid;
 }
 

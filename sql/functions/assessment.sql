@@ -20,9 +20,8 @@ BEGIN
         RETURN QUERY
         -- the target of a scheme with scores stays
         SELECT 'target'::text,
-               format('scheme %s has %s scores of %s: its target stays %s (name a new scheme for %s)',
-                      p_name, count(*), CASE old.target WHEN 'teacher' THEN 'teachers' ELSE 'units' END,
-                      old.target, p_target)
+               json_build_object('code', 'scheme_target_kept', 'scheme', p_name, 'scores', count(*),
+                                 'target', old.target, 'new_target', p_target)::text
         FROM assessment_scores x
         WHERE x.district_code = p_district AND x.scheme = p_name AND old.target <> p_target
         HAVING count(*) > 0
@@ -30,11 +29,12 @@ BEGIN
         -- an item with scores stays, with a maximum no lower than its scores
         SELECT 'items',
                CASE WHEN n.item IS NULL
-                    THEN format('item %s has %s scores (years %s): keep it in the file', x.item,
-                                count(*), string_agg(DISTINCT x.year::text, ', '))
-                    ELSE format('item %s: %s scores are above the new maximum %s (the highest is %s); lower the scores first or keep the maximum',
-                                x.item, count(*) FILTER (WHERE x.points > n.max_points), n.max_points,
-                                max(x.points)) END
+                    THEN json_build_object('code', 'scheme_item_has_scores', 'item', x.item,
+                                           'scores', count(*),
+                                           'years', string_agg(DISTINCT x.year::text, ', '))::text
+                    ELSE json_build_object('code', 'scheme_item_max_below', 'item', x.item,
+                                           'scores', count(*) FILTER (WHERE x.points > n.max_points),
+                                           'max', n.max_points, 'highest', max(x.points))::text END
         FROM assessment_scores x
         LEFT JOIN unnest(p_items, p_max) AS n(item, max_points) ON n.item = x.item
         WHERE x.district_code = p_district AND x.scheme = p_name
@@ -86,16 +86,17 @@ BEGIN
             RETURN s;
         END IF;
         IF n = 0 THEN
-            RAISE EXCEPTION 'district % has no assessment scheme yet (the district stores one with yanxiu assessment scheme set FILE)',
-                p_district USING ERRCODE = 'YXNFD';
+            RAISE EXCEPTION USING ERRCODE = 'YXNFD', MESSAGE = 'scheme_none',
+                DETAIL = json_build_object('district', p_district)::text;
         END IF;
-        RAISE EXCEPTION 'district % has % schemes (%): name one with --scheme', p_district, n, names
-            USING ERRCODE = 'YXINV';
+        RAISE EXCEPTION USING ERRCODE = 'YXINV', MESSAGE = 'scheme_choose',
+            DETAIL = json_build_object('district', p_district, 'count', n, 'schemes', names)::text;
     END IF;
     SELECT * INTO s FROM assessment_schemes x WHERE x.district_code = p_district AND x.name = p_name;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'no assessment scheme % in district % (schemes: %)', p_name, p_district,
-            coalesce(names, 'none yet') USING ERRCODE = 'YXNFD';
+        RAISE EXCEPTION USING ERRCODE = 'YXNFD', MESSAGE = 'scheme_not_found',
+            DETAIL = json_build_object('scheme', p_name, 'district', p_district,
+                                       'schemes', coalesce(names, ''))::text;
     END IF;
     RETURN s;
 END
@@ -122,13 +123,13 @@ BEGIN
     -- must cross the unit wall. The caller's scope is checked here instead.
     IF NOT yx_can_see_scope(p_district, p_unit)
        OR (yx_role() <> 'school' AND p_unit <> '') THEN
-        RAISE EXCEPTION 'scores of district % unit % are not yours to enter', p_district, p_unit
-            USING ERRCODE = 'YXPRM';
+        RAISE EXCEPTION USING ERRCODE = 'YXPRM', MESSAGE = 'scores_not_yours',
+            DETAIL = json_build_object('district', p_district, 'unit', p_unit)::text;
     END IF;
     s := scheme_pick(p_district, p_scheme);
     IF p_unit <> '' AND s.target = 'unit' THEN
-        RAISE EXCEPTION 'scheme % scores units: the district enters those scores', s.name
-            USING ERRCODE = 'YXPRM';
+        RAISE EXCEPTION USING ERRCODE = 'YXPRM', MESSAGE = 'scheme_scores_units',
+            DETAIL = json_build_object('scheme', s.name)::text;
     END IF;
     CREATE TEMP TABLE IF NOT EXISTS scores_in (i int, subject text, item text, points numeric)
         ON COMMIT DROP;
@@ -234,8 +235,8 @@ BEGIN
     -- old unit entered stay walled to it), as hours do; the caller's scope
     -- is checked here and every row below is of p_unit when it is given.
     IF NOT yx_can_see_scope(p_district, p_unit) THEN
-        RAISE EXCEPTION 'the results of district % unit % are not yours to see', p_district,
-            p_unit USING ERRCODE = 'YXPRM';
+        RAISE EXCEPTION USING ERRCODE = 'YXPRM', MESSAGE = 'results_not_yours',
+            DETAIL = json_build_object('district', p_district, 'unit', p_unit)::text;
     END IF;
     s := scheme_pick(p_district, p_scheme);
     IF s.target = 'teacher' THEN

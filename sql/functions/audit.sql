@@ -12,8 +12,7 @@ DECLARE
 BEGIN
     SELECT * INTO c FROM yx_caller();
     IF c.name IS NULL THEN
-        RAISE EXCEPTION 'audit: no valid session in this transaction (session_begin first)'
-            USING ERRCODE = 'YXAUT';
+        RAISE EXCEPTION USING ERRCODE = 'YXAUT', MESSAGE = 'audit_no_session';
     END IF;
     INSERT INTO audit_log (user_name, role, district_code, client_addr, action, target, outcome)
     VALUES (c.name, c.role, nullif(c.district_code, ''), p_addr, p_action, p_target, p_outcome);

@@ -70,8 +70,8 @@ BEGIN
     -- (tests/bench/province-views.sh). The wall is checked here instead, and
     -- every row below is of p_district (and of p_unit when given).
     IF NOT yx_can_see_scope(p_district, p_unit) THEN
-        RAISE EXCEPTION 'the compliance of district % unit % is not yours to see', p_district,
-            p_unit USING ERRCODE = 'YXPRM';
+        RAISE EXCEPTION USING ERRCODE = 'YXPRM', MESSAGE = 'compliance_not_yours',
+            DETAIL = json_build_object('district', p_district, 'unit', p_unit)::text;
     END IF;
     w := compliance_windows(pol, p_year);
     y_m := months_elapsed(w.y_start, w.y_end, p_as_of);

@@ -17,7 +17,8 @@ DECLARE
 BEGIN
     SELECT * INTO r FROM reports WHERE id = p_report;
     IF NOT FOUND OR NOT yx_can_see_unit(r.district_code, r.unit_code) THEN
-        RAISE EXCEPTION 'report % is not yours', p_report USING ERRCODE = 'YXPRM';
+        RAISE EXCEPTION USING ERRCODE = 'YXPRM', MESSAGE = 'report_not_yours',
+            DETAIL = json_build_object('report', p_report)::text;
     END IF;
     INSERT INTO report_flags (report_id, version, district_code, unit_code, n, kind, teacher_code,
                               detail)

@@ -120,8 +120,9 @@ BEGIN
             AND x.idem_key = p_key;
         IF FOUND THEN
             IF v.payload_hash <> p_hash THEN
-                RAISE EXCEPTION 'idempotency key % was already used for a different report (%, version %); a new submission needs a new key',
-                    p_key, v.unit_code, v.version USING ERRCODE = 'YXDUP';
+                RAISE EXCEPTION USING ERRCODE = 'YXDUP', MESSAGE = 'idempotency_key_used',
+                    DETAIL = json_build_object('key', p_key, 'unit', v.unit_code,
+                                               'version', v.version)::text;
             END IF;
             PERFORM set_config('yanxiu.report', format('%s:%s:1', v.report_id, v.version), true);
             RETURN;
@@ -149,22 +150,20 @@ BEGIN
     SELECT * INTO v FROM report_versions x WHERE x.district_code = p_district AND x.idem_key = p_key;
     IF FOUND THEN
         IF v.payload_hash <> p_hash THEN
-            RAISE EXCEPTION 'idempotency key % was already used for a different report', p_key
-                USING ERRCODE = 'YXDUP';
+            RAISE EXCEPTION USING ERRCODE = 'YXDUP', MESSAGE = 'idempotency_key_used_now',
+                DETAIL = json_build_object('key', p_key)::text;
         END IF;
         PERFORM set_config('yanxiu.report', format('%s:%s:1', v.report_id, v.version), true);
         RETURN;
     END IF;
 
     IF r.status IN ('approved', 'voided') THEN
-        RAISE EXCEPTION 'the report of % for % was % by % on %; %',
-            p_unit, to_char(p_month, 'YYYY-MM'),
-            CASE r.status WHEN 'approved' THEN 'approved' ELSE 'voided (不予认定学分)' END,
-            r.status_by, to_char(r.status_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI'),
-            CASE r.status
-                WHEN 'approved' THEN 'it is locked. Ask the district to reopen it (yanxiu report reopen) before resubmitting'
-                ELSE 'it takes no new version unless the district reopens it' END
-            USING ERRCODE = 'YXPRE';
+        RAISE EXCEPTION USING ERRCODE = 'YXPRE',
+            MESSAGE = CASE r.status WHEN 'approved' THEN 'report_locked_approved'
+                                    ELSE 'report_locked_voided' END,
+            DETAIL = json_build_object('unit', p_unit, 'month', to_char(p_month, 'YYYY-MM'),
+                'by', r.status_by,
+                'at', to_char(r.status_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI'))::text;
     END IF;
 
     -- The previous version stops counting; the new one counts, pending review.
@@ -279,20 +278,21 @@ BEGIN
     SELECT * INTO r FROM reports x WHERE x.district_code = p_district AND x.unit_code = p_unit
         AND x.month = p_month FOR UPDATE;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'unit % has no report for % (yanxiu report list shows what arrived)',
-            p_unit, m USING ERRCODE = 'YXNFD';
+        RAISE EXCEPTION USING ERRCODE = 'YXNFD', MESSAGE = 'report_not_found',
+            DETAIL = json_build_object('unit', p_unit, 'month', m)::text;
     END IF;
     IF p_action = 'approve' AND r.status <> 'submitted' THEN
-        RAISE EXCEPTION 'the report of % for % is %, not submitted: only a submitted report is approved',
-            p_unit, m, r.status USING ERRCODE = 'YXPRE';
+        RAISE EXCEPTION USING ERRCODE = 'YXPRE', MESSAGE = 'review_approve_not_submitted',
+            DETAIL = json_build_object('unit', p_unit, 'month', m, 'status', r.status)::text;
     ELSIF p_action = 'return' AND r.status <> 'submitted' THEN
-        RAISE EXCEPTION 'the report of % for % is %, not submitted: only a submitted report is returned (an approved one is reopened)',
-            p_unit, m, r.status USING ERRCODE = 'YXPRE';
+        RAISE EXCEPTION USING ERRCODE = 'YXPRE', MESSAGE = 'review_return_not_submitted',
+            DETAIL = json_build_object('unit', p_unit, 'month', m, 'status', r.status)::text;
     ELSIF p_action = 'reopen' AND r.status NOT IN ('approved', 'voided') THEN
-        RAISE EXCEPTION 'the report of % for % is %: only an approved or voided report is reopened',
-            p_unit, m, r.status USING ERRCODE = 'YXPRE';
+        RAISE EXCEPTION USING ERRCODE = 'YXPRE', MESSAGE = 'review_reopen_not_closed',
+            DETAIL = json_build_object('unit', p_unit, 'month', m, 'status', r.status)::text;
     ELSIF p_action = 'void' AND r.status = 'voided' THEN
-        RAISE EXCEPTION 'the report of % for % is already voided', p_unit, m USING ERRCODE = 'YXPRE';
+        RAISE EXCEPTION USING ERRCODE = 'YXPRE', MESSAGE = 'review_void_voided',
+            DETAIL = json_build_object('unit', p_unit, 'month', m)::text;
     END IF;
 
     IF r.status = 'submitted' THEN

@@ -172,17 +172,18 @@ DECLARE
 BEGIN
     SELECT s.unit_code INTO u FROM schools s WHERE s.code = p_to AND s.district_code = p_district;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'school % is not a school of district %', p_to, p_district
-            USING ERRCODE = 'YXNFD';
+        RAISE EXCEPTION USING ERRCODE = 'YXNFD', MESSAGE = 'transfer_school_unknown',
+            DETAIL = json_build_object('school', p_to, 'district', p_district)::text;
     END IF;
     SELECT t.school_code INTO t_from FROM teachers t
         WHERE t.district_code = p_district AND t.code = p_code FOR UPDATE;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'teacher % is not in the roster of district %', p_code, p_district
-            USING ERRCODE = 'YXNFD';
+        RAISE EXCEPTION USING ERRCODE = 'YXNFD', MESSAGE = 'transfer_teacher_unknown',
+            DETAIL = json_build_object('teacher', p_code, 'district', p_district)::text;
     END IF;
     IF t_from = p_to THEN
-        RAISE EXCEPTION 'teacher % is already at school %', p_code, p_to USING ERRCODE = 'YXPRE';
+        RAISE EXCEPTION USING ERRCODE = 'YXPRE', MESSAGE = 'transfer_same_school',
+            DETAIL = json_build_object('teacher', p_code, 'school', p_to)::text;
     END IF;
     UPDATE teachers SET school_code = p_to, updated_at = now()
         WHERE district_code = p_district AND code = p_code;

@@ -31,7 +31,7 @@ BEGIN
     SELECT u.name, u.role, u.district_code, u.unit_code INTO name, role, district_code, unit_code
         FROM users u WHERE u.id = p_user_id AND NOT u.disabled;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'wrong user name or password' USING ERRCODE = 'YXAUT';
+        RAISE EXCEPTION USING ERRCODE = 'YXAUT', MESSAGE = 'login_wrong';
     END IF;
     IF p_new_hash IS NOT NULL THEN
         UPDATE users SET pw_hash = p_new_hash WHERE id = p_user_id;
@@ -75,8 +75,7 @@ BEGIN
         WHERE s.token_hash = sha256(p_token) AND s.revoked_at IS NULL AND s.expires_at > now()
           AND NOT u.disabled;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'the session has expired or was revoked; log in again (yanxiu login)'
-            USING ERRCODE = 'YXAUT';
+        RAISE EXCEPTION USING ERRCODE = 'YXAUT', MESSAGE = 'session_expired';
     END IF;
     PERFORM set_config('yanxiu.token', encode(p_token, 'hex'), true);
     PERFORM set_config('yanxiu.user', r.name, true);

@@ -7,7 +7,8 @@
 -- Append-only, whoever asks (the owner too): history is not rewritten.
 CREATE OR REPLACE FUNCTION audit_log_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    RAISE EXCEPTION 'audit_log is append-only' USING ERRCODE = '42501';
+    RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = 'audit_log_append_only',
+        HINT = 'audit_log is append-only: history is not rewritten';
 END
 $$;
 
@@ -38,8 +39,9 @@ BEGIN
     END IF;
     IF TG_OP = 'INSERT' THEN
         IF NEW.status <> 'submitted' OR NEW.current_version <> 0 THEN
-            RAISE EXCEPTION 'a school account creates a report only by submitting it (yanxiu report submit), not with status % and version %',
-                NEW.status, NEW.current_version USING ERRCODE = 'YXPRM';
+            RAISE EXCEPTION USING ERRCODE = 'YXPRM', MESSAGE = 'school_report_insert',
+                DETAIL = json_build_object('status', NEW.status,
+                                           'version', NEW.current_version)::text;
         END IF;
         -- as report_submit computes them: the deadline from the district's policy
         dl := ((NEW.month + interval '1 month'
@@ -55,22 +57,26 @@ BEGIN
         NEW.on_time) IS DISTINCT FROM
        (OLD.id, OLD.district_code, OLD.unit_code, OLD.month, OLD.deadline, OLD.first_submitted_at,
         OLD.on_time) THEN
-        RAISE EXCEPTION 'the report of % for %: a school account cannot change its unit, month, deadline, first submission or on-time flag',
-            OLD.unit_code, to_char(OLD.month, 'YYYY-MM') USING ERRCODE = 'YXPRM';
+        RAISE EXCEPTION USING ERRCODE = 'YXPRM', MESSAGE = 'school_report_fixed',
+            DETAIL = json_build_object('unit', OLD.unit_code,
+                                       'month', to_char(OLD.month, 'YYYY-MM'))::text;
     END IF;
     IF (NEW.status, NEW.current_version) IS DISTINCT FROM (OLD.status, OLD.current_version) THEN
         IF NEW.status IN ('approved', 'returned', 'reopened', 'voided') THEN
-            RAISE EXCEPTION 'the report of % for % cannot become % by a school account: approving, returning, reopening and voiding are the district''s (yanxiu report approve|return|reopen|void)',
-                NEW.unit_code, m, NEW.status USING ERRCODE = 'YXPRM';
+            RAISE EXCEPTION USING ERRCODE = 'YXPRM', MESSAGE = 'school_report_review',
+                DETAIL = json_build_object('unit', NEW.unit_code, 'month', m,
+                                           'status', NEW.status)::text;
         END IF;
         IF OLD.status NOT IN ('submitted', 'returned', 'reopened') THEN
-            RAISE EXCEPTION 'the report of % for % is %; a school account cannot change it (the district reopens it: yanxiu report reopen)',
-                NEW.unit_code, m, OLD.status USING ERRCODE = 'YXPRM';
+            RAISE EXCEPTION USING ERRCODE = 'YXPRM', MESSAGE = 'school_report_closed',
+                DETAIL = json_build_object('unit', NEW.unit_code, 'month', m,
+                                           'status', OLD.status)::text;
         END IF;
         IF NEW.current_version <> OLD.current_version + 1 THEN
-            RAISE EXCEPTION 'the report of % for %: a school account changes it only by submitting version %, not %',
-                NEW.unit_code, m, OLD.current_version + 1, NEW.current_version
-                USING ERRCODE = 'YXPRM';
+            RAISE EXCEPTION USING ERRCODE = 'YXPRM', MESSAGE = 'school_report_version',
+                DETAIL = json_build_object('unit', NEW.unit_code, 'month', m,
+                                           'next', OLD.current_version + 1,
+                                           'version', NEW.current_version)::text;
         END IF;
         NEW.status_at := now();
     ELSE
@@ -91,13 +97,13 @@ BEGIN
     END IF;
     IF to_jsonb(NEW) - 'teacher_hours' - 'flag_count'
        IS DISTINCT FROM to_jsonb(OLD) - 'teacher_hours' - 'flag_count' THEN
-        RAISE EXCEPTION 'version % of report %: a submitted version is not changed (only its computed hours and flags, while it is submitted)',
-            OLD.version, OLD.report_id USING ERRCODE = 'YXPRM';
+        RAISE EXCEPTION USING ERRCODE = 'YXPRM', MESSAGE = 'report_version_fixed',
+            DETAIL = json_build_object('version', OLD.version, 'report', OLD.report_id)::text;
     END IF;
     IF EXISTS (SELECT 1 FROM reports r WHERE r.id = OLD.report_id
                                          AND r.current_version >= OLD.version) THEN
-        RAISE EXCEPTION 'version % of report % was submitted already; its hours and flags are not changed afterwards',
-            OLD.version, OLD.report_id USING ERRCODE = 'YXPRM';
+        RAISE EXCEPTION USING ERRCODE = 'YXPRM', MESSAGE = 'report_version_submitted',
+            DETAIL = json_build_object('version', OLD.version, 'report', OLD.report_id)::text;
     END IF;
     RETURN NEW;
 END
@@ -118,12 +124,13 @@ BEGIN
     mine := c.unit_code;
     IF TG_OP = 'UPDATE' AND NOT EXISTS (SELECT 1 FROM schools s WHERE s.code = OLD.school_code
                                                                   AND s.unit_code = mine) THEN
-        RAISE EXCEPTION 'teacher % belongs to another reporting unit; a move between units is a transfer, done by the district (yanxiu roster transfer)',
-            OLD.code USING ERRCODE = 'YXPRM';
+        RAISE EXCEPTION USING ERRCODE = 'YXPRM', MESSAGE = 'teacher_other_unit',
+            DETAIL = json_build_object('teacher', OLD.code)::text;
     END IF;
     IF NOT EXISTS (SELECT 1 FROM schools s WHERE s.code = NEW.school_code AND s.unit_code = mine) THEN
-        RAISE EXCEPTION 'school % is not in your reporting unit %: teacher % cannot be placed there',
-            NEW.school_code, mine, NEW.code USING ERRCODE = 'YXPRM';
+        RAISE EXCEPTION USING ERRCODE = 'YXPRM', MESSAGE = 'school_outside_unit',
+            DETAIL = json_build_object('school', NEW.school_code, 'unit', mine,
+                                       'teacher', NEW.code)::text;
     END IF;
     RETURN NEW;
 END
@@ -151,8 +158,9 @@ BEGIN
         WHERE r.id IS NULL OR n.version <= r.current_version
         LIMIT 1;
     IF FOUND THEN
-        RAISE EXCEPTION '%: version % of report % is not one being submitted by its unit; a submitted version is not changed (submit a new one: yanxiu report submit)',
-            TG_TABLE_NAME, bad.version, bad.report_id USING ERRCODE = 'YXPRM';
+        RAISE EXCEPTION USING ERRCODE = 'YXPRM', MESSAGE = 'version_rows_fixed',
+            DETAIL = json_build_object('table', TG_TABLE_NAME, 'version', bad.version,
+                                       'report', bad.report_id)::text;
     END IF;
     RETURN NULL;
 END

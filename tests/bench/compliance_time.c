@@ -117,8 +117,10 @@ int main(int argc, char **argv)
         token[i] = (uint8_t)v;
     }
     struct yxc *c = yxc_connect(host, port, 10000, &err);
-    if (!c)
+    Yanxiu__V1__Envelope *hello = NULL;
+    if (!c || !yxc_hello(c, "compliance_time", "en", &hello, &err))
         die(server, err.message);
+    yxc_free(hello);
     yxc_set_timeout(c, 600000);
     yxc_set_token(c, token, sizeof(token));
 

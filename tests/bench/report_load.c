@@ -479,6 +479,12 @@ static bool login_token(struct shared *sh, uint8_t token[32], struct yxc_error *
     struct yxc *c = yxc_connect(sh->host, sh->port, 10000, err);
     if (!c)
         return false;
+    Yanxiu__V1__Envelope *hello = NULL;
+    if (!yxc_hello(c, "report_load", "en", &hello, err)) {
+        yxc_close(c);
+        return false;
+    }
+    yxc_free(hello);
     yxc_set_timeout(c, 60000);
     Yanxiu__V1__LoginRequest login = YANXIU__V1__LOGIN_REQUEST__INIT;
     login.user = (char *)sh->o->user;
@@ -543,6 +549,12 @@ static void session_token(struct shared *sh, uint8_t token[32])
 static struct yxc *worker_connect(struct shared *sh, struct yxc_error *err)
 {
     struct yxc *c = yxc_connect(sh->host, sh->port, 10000, err);
+    Yanxiu__V1__Envelope *hello = NULL;
+    if (c && !yxc_hello(c, "report_load", "en", &hello, err)) {
+        yxc_close(c);
+        return NULL;
+    }
+    yxc_free(hello);
     if (c) {
         yxc_set_timeout(c, 120000);
         yxc_set_token(c, sh->token, sizeof(sh->token));

@@ -85,7 +85,8 @@ static void session_requests(struct stream *s)
         Yanxiu__V1__HelloRequest in = YANXIU__V1__HELLO_REQUEST__INIT;
         in.client_name = "yanxiu";
         in.client_version = "0.1.0";
-        in.protocol_version = 1;
+        in.protocol_version = PROTOCOL_VERSION;
+        in.language = "zh-CN";
         ENV(hello, HELLO);
         seed("hello", &env, NULL, s);
     }

@@ -67,6 +67,7 @@ void it_req_hello(struct it_req *r, uint32_t protocol_version)
     r->u.hello.client_name = "yanxiu-integration-tests";
     r->u.hello.client_version = YANXIU_VERSION;
     r->u.hello.protocol_version = protocol_version;
+    r->u.hello.language = "en"; /* the tests read English messages */
     r->env.hello = &r->u.hello;
 }
 
@@ -118,7 +119,7 @@ void it_req_token(struct it_req *r, const uint8_t *token, size_t len)
 
 /* --- connections and calls ------------------------------------------------------------ */
 
-struct yxc *it_try_connect(struct yxc_error *err)
+struct yxc *it_try_connect_raw(struct yxc_error *err)
 {
     char host[256];
     uint16_t port;
@@ -130,13 +131,45 @@ struct yxc *it_try_connect(struct yxc_error *err)
     return c;
 }
 
-struct yxc *it_connect(void)
+struct yxc *it_try_connect_lang(const char *language, struct yxc_error *err)
+{
+    struct yxc *c = it_try_connect_raw(err);
+    Yanxiu__V1__Envelope *resp = NULL;
+    if (c && !yxc_hello(c, "yanxiu-integration-tests", language, &resp, err)) {
+        yxc_close(c);
+        return NULL;
+    }
+    yxc_free(resp);
+    return c;
+}
+
+struct yxc *it_try_connect(struct yxc_error *err)
+{
+    return it_try_connect_lang("en", err);
+}
+
+struct yxc *it_connect_raw(void)
 {
     struct yxc_error err;
-    struct yxc *c = it_try_connect(&err);
+    struct yxc *c = it_try_connect_raw(&err);
     if (!c)
         fail_msg("connecting to %s: %s", getenv("YX_SERVER"), err.message);
     return c;
+}
+
+struct yxc *it_connect_lang(const char *language)
+{
+    struct yxc_error err;
+    struct yxc *c = it_try_connect_lang(language, &err);
+    if (!c)
+        fail_msg("connecting to %s and saying Hello (%s): %s", getenv("YX_SERVER"),
+                 language ? language : "default language", err.message);
+    return c;
+}
+
+struct yxc *it_connect(void)
+{
+    return it_connect_lang("en");
 }
 
 Yanxiu__V1__Envelope *it_call_ok(struct yxc *c, struct it_req *r,
@@ -190,7 +223,7 @@ void it_ping_ok(struct yxc *c, bool database)
 
 void it_assert_serving(void)
 {
-    struct yxc *c = it_connect();
+    struct yxc *c = it_connect_raw();
     struct it_req r;
     it_req_hello(&r, PROTOCOL_VERSION);
     Yanxiu__V1__Envelope *resp = it_call_ok(c, &r, YANXIU__V1__ENVELOPE__BODY_HELLO_REPLY);
@@ -204,7 +237,13 @@ void it_assert_serving(void)
 
 struct yxc *it_login(const char *user, const char *password, uint8_t token[32])
 {
-    struct yxc *c = it_connect();
+    return it_login_lang(user, password, "en", token);
+}
+
+struct yxc *it_login_lang(const char *user, const char *password, const char *language,
+                          uint8_t token[32])
+{
+    struct yxc *c = it_connect_lang(language);
     struct it_req r;
     it_req_login(&r, user, password);
     Yanxiu__V1__Envelope *resp = it_call_ok(c, &r, YANXIU__V1__ENVELOPE__BODY_LOGIN_REPLY);

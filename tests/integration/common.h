@@ -50,6 +50,7 @@ struct it_req {
     } u;
 };
 
+/* A Hello asking for English messages (set r->u.hello.language for another). */
 void it_req_hello(struct it_req *r, uint32_t protocol_version);
 void it_req_ping(struct it_req *r, bool database);
 /* The strings are referenced, not copied: they must outlive the request. */
@@ -62,11 +63,24 @@ void it_req_token(struct it_req *r, const uint8_t *token, size_t len);
 
 /* --- connections and calls ------------------------------------------------------------ */
 
-/* Connects to $YX_SERVER with IT_TIMEOUT_MS for every call; asserts success. */
+/*
+ * Connects to $YX_SERVER with IT_TIMEOUT_MS for every call and says Hello
+ * (protocol version 2) asking for English messages, which the tests read;
+ * asserts success.
+ */
 struct yxc *it_connect(void);
 
-/* The same, but returns NULL with err filled instead of asserting. */
+/* The same, asking for messages in `language` ("zh-CN", "en"; NULL: the default). */
+struct yxc *it_connect_lang(const char *language);
+
+/* Connects without saying Hello (the negotiation tests send their own). */
+struct yxc *it_connect_raw(void);
+
+/* it_connect, it_connect_lang and it_connect_raw returning NULL with err filled
+ * instead of asserting. */
 struct yxc *it_try_connect(struct yxc_error *err);
+struct yxc *it_try_connect_lang(const char *language, struct yxc_error *err);
+struct yxc *it_try_connect_raw(struct yxc_error *err);
 
 /* Sends r and awaits a body of case `expect` (asserts). Free with yxc_free. */
 Yanxiu__V1__Envelope *it_call_ok(struct yxc *c, struct it_req *r,
@@ -94,6 +108,10 @@ void it_assert_serving(void);
  * connection and copies it (32 bytes) into token when not NULL.
  */
 struct yxc *it_login(const char *user, const char *password, uint8_t token[32]);
+
+/* it_login on a connection that asked for messages in `language`. */
+struct yxc *it_login_lang(const char *user, const char *password, const char *language,
+                          uint8_t token[32]);
 
 /* Hex of bytes, lower case, into out (2*len + 1 bytes). */
 void it_hex(const uint8_t *data, size_t len, char *out);

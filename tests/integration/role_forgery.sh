@@ -115,7 +115,7 @@ for call in "SELECT count(*) FROM compliance_teachers('$Y', 2025, '2026-06-30', 
 "; do
         app "$forged$call;"
         expect "yanxiud without a session${forged:+ (forged)}: $call -> refused or nothing" \
-            '[[ $out == *"not yours"* ]] || [ "$out" = 0 ]'
+            '[[ $out == *"_not_yours"* ]] || [ "$out" = 0 ]'
     done
 done
 
@@ -149,14 +149,14 @@ VALUES ('rf.admin', 'admin', NULL, 'user add', 'ok');"
 expect "yanxiud cannot insert into audit_log" '[ "$rc" != 0 ] && [[ $out == *"permission denied"* ]]'
 app "SELECT audit('10.0.0.1', 'report approve', '$UY 2026-01', 'ok');"
 expect "audit() without a session is refused" \
-    '[ "$rc" != 0 ] && [[ $out == *"no valid session"* ]]'
+    '[ "$rc" != 0 ] && [[ $out == *"audit_no_session"* ]]'
 app "BEGIN;
 SELECT set_config('yanxiu.user', 'rf.admin', true), set_config('yanxiu.role', 'admin', true) \\g /dev/null
 SELECT set_config('yanxiu.token', '$hash', true) \\g /dev/null
 SELECT audit('10.0.0.1', 'report approve', '$UY 2026-01', 'ok');
 COMMIT;"
 expect "audit() with forged settings and a token hash is refused" \
-    '[ "$rc" != 0 ] && [[ $out == *"no valid session"* ]]'
+    '[ "$rc" != 0 ] && [[ $out == *"audit_no_session"* ]]'
 expect "the audit log has no row more" '[ "$(audit_rows)" = "$audit_before" ]'
 
 # --- temporary tables in front of the owner's -------------------------------------------------

@@ -118,10 +118,11 @@ before=$(state)
 refused() {
     as_school "$2"
     expect "school session: $1 -> refused" \
-        '[ "$rc" != 0 ] && [[ $out == *"school account"* || $out == *"row-level security"* ||
-                             $out == *"reporting unit"* || $out == *"submitted version"* ||
-                             $out == *"was submitted already"* || $out == *"permission denied"* ||
-                             $out == *"not one being submitted"* ]]'
+        '[ "$rc" != 0 ] && [[ $out == *"ERROR:  school_report_"* || $out == *"row-level security"* ||
+                             $out == *"ERROR:  teacher_other_unit"* ||
+                             $out == *"ERROR:  school_outside_unit"* ||
+                             $out == *"ERROR:  report_version_"* || $out == *"permission denied"* ||
+                             $out == *"ERROR:  version_rows_fixed"* ]]'
     local now
     now=$(state)
     expect "school session: $1 -> nothing changed" '[ "$now" = "$before" ]'

@@ -1,5 +1,7 @@
 /*
- * Protocol v1 against the real daemon: Hello and Ping, several requests in
+ * Protocol v2 against the real daemon: Hello (its version and language, and
+ * the refusals of a request before it, of a version not spoken and of a
+ * language not offered) and Ping, several requests in
  * flight on one connection, and hostile input in the style of Redis's
  * protocol tests (empty, huge, undecodable, truncated frames): the server
  * answers or closes, and keeps serving everybody else.
@@ -13,28 +15,149 @@
 /* How long the server may take to close a connection it refused. */
 #define CLOSE_WAIT_MS 5000
 
-static void hello_returns_server_version_and_protocol_1(void **state)
+/* Sends r on c and asserts the answer is an Error with `code` and `reason`; returns the
+ * answer (free with yxc_free). */
+static Yanxiu__V1__Envelope *call_refused(struct yxc *c, struct it_req *r, int code,
+                                          const char *reason)
 {
-    struct yxc *c = it_connect();
+    struct yxc_error err;
+    uint64_t id;
+    if (!yxc_send(c, &r->env, &id, &err))
+        fail_msg("sending %s: %s", yxc_body_name(r->env.body_case), err.message);
+    Yanxiu__V1__Envelope *resp = NULL;
+    if (!yxc_await(c, id, &resp, &err))
+        fail_msg("awaiting the answer to %s: %s", yxc_body_name(r->env.body_case), err.message);
+    it_assert_error(resp, code);
+    printf("%s refused: %s: %s\n", yxc_body_name(r->env.body_case), resp->error->reason,
+           resp->error->message);
+    assert_string_equal(resp->error->reason, reason);
+    return resp;
+}
+
+/* The value of the argument `name` of an Error (asserts it is there). */
+static const char *error_arg(const Yanxiu__V1__Error *e, const char *name)
+{
+    for (size_t i = 0; i < e->n_args; i++)
+        if (strcmp(e->args[i]->name, name) == 0)
+            return e->args[i]->value;
+    fail_msg("the error %s has no argument %s", e->reason, name);
+    return NULL;
+}
+
+static void hello_returns_server_version_protocol_2_and_language(void **state)
+{
+    struct yxc *c = it_connect_raw();
     struct it_req r;
     it_req_hello(&r, PROTOCOL_VERSION);
     Yanxiu__V1__Envelope *resp = it_call_ok(c, &r, YANXIU__V1__ENVELOPE__BODY_HELLO_REPLY);
     const Yanxiu__V1__HelloResponse *h = resp->hello_reply;
     assert_string_equal(h->server_name, "yanxiud");
     assert_string_equal(h->server_version, YANXIU_VERSION);
-    assert_int_equal(h->protocol_version, 1);
-    bool lists_v1 = false;
-    for (size_t i = 0; i < h->n_protocol_versions; i++)
-        lists_v1 = lists_v1 || h->protocol_versions[i] == 1;
-    assert_true(lists_v1);
+    assert_int_equal(h->protocol_version, 2);
+    assert_int_equal(h->n_protocol_versions, 1);
+    assert_int_equal(h->protocol_versions[0], 2);
+    assert_string_equal(h->language, "en");
     yxc_free(resp);
 
-    /* A client that only speaks a future version hears that there is none in common. */
-    it_req_hello(&r, 99);
-    resp = it_call_ok(c, &r, YANXIU__V1__ENVELOPE__BODY_HELLO_REPLY);
-    assert_int_equal(resp->hello_reply->protocol_version, 0);
+    /* No language named: Chinese, the default; a regional tag is its language. */
+    const char *asked[] = {"", "zh", "ZH-cn", "en-US", "en_GB.UTF-8"};
+    const char *spoken[] = {"zh-CN", "zh-CN", "zh-CN", "en", "en"};
+    for (size_t i = 0; i < sizeof(asked) / sizeof(asked[0]); i++) {
+        it_req_hello(&r, PROTOCOL_VERSION);
+        r.u.hello.language = (char *)asked[i];
+        resp = it_call_ok(c, &r, YANXIU__V1__ENVELOPE__BODY_HELLO_REPLY);
+        assert_string_equal(resp->hello_reply->language, spoken[i]);
+        yxc_free(resp);
+    }
+    yxc_close(c);
+}
+
+static void request_before_hello_is_refused(void **state)
+{
+    struct yxc *c = it_connect_raw();
+    struct it_req r;
+    it_req_ping(&r, false);
+    Yanxiu__V1__Envelope *resp =
+        call_refused(c, &r, YANXIU__V1__CODE__FAILED_PRECONDITION, "hello_required");
+    assert_string_equal(error_arg(resp->error, "request"), "Ping");
+    /* Before Hello the connection's language is Chinese, the default. */
+    assert_non_null(strstr(resp->error->message, "Hello"));
+    assert_non_null(strstr(resp->error->message, "第一个请求"));
+    yxc_free(resp);
+    /* Login too: nothing before Hello. */
+    it_req_login(&r, "nobody", "secret");
+    yxc_free(call_refused(c, &r, YANXIU__V1__CODE__FAILED_PRECONDITION, "hello_required"));
+    /* The connection stays open: after Hello, the same requests are served. */
+    it_req_hello(&r, PROTOCOL_VERSION);
+    yxc_free(it_call_ok(c, &r, YANXIU__V1__ENVELOPE__BODY_HELLO_REPLY));
+    it_ping_ok(c, true);
+    yxc_close(c);
+}
+
+static void protocol_version_not_spoken_is_refused(void **state)
+{
+    struct yxc *c = it_connect_raw();
+    struct it_req r;
+    /* 1: the version before this one (a breaking change); 0: a client naming none; 99: the
+     * future. Each is an error naming the asked and the spoken version, not a reply. */
+    const uint32_t versions[] = {1, 0, 99};
+    for (size_t i = 0; i < sizeof(versions) / sizeof(versions[0]); i++) {
+        it_req_hello(&r, versions[i]);
+        Yanxiu__V1__Envelope *resp = call_refused(c, &r, YANXIU__V1__CODE__FAILED_PRECONDITION,
+                                                  "protocol_version_unsupported");
+        char asked[16];
+        snprintf(asked, sizeof(asked), "%u", versions[i]);
+        assert_string_equal(error_arg(resp->error, "asked"), asked);
+        assert_string_equal(error_arg(resp->error, "spoken"), "2");
+        /* in the language the Hello asked for */
+        assert_non_null(strstr(resp->error->message, "protocol version 2"));
+        yxc_free(resp);
+    }
+    /* A refused Hello is no Hello. */
+    it_req_ping(&r, false);
+    yxc_free(call_refused(c, &r, YANXIU__V1__CODE__FAILED_PRECONDITION, "hello_required"));
+    /* In Chinese when it asked for nothing. */
+    it_req_hello(&r, 1);
+    r.u.hello.language = "";
+    Yanxiu__V1__Envelope *resp = call_refused(c, &r, YANXIU__V1__CODE__FAILED_PRECONDITION,
+                                              "protocol_version_unsupported");
+    assert_non_null(strstr(resp->error->message, "协议第 2 版"));
     yxc_free(resp);
     yxc_close(c);
+}
+
+static void unknown_language_is_refused_naming_the_two_offered(void **state)
+{
+    struct yxc *c = it_connect_raw();
+    struct it_req r;
+    it_req_hello(&r, PROTOCOL_VERSION);
+    r.u.hello.language = "fr";
+    Yanxiu__V1__Envelope *resp =
+        call_refused(c, &r, YANXIU__V1__CODE__INVALID_ARGUMENT, "language_unsupported");
+    assert_string_equal(error_arg(resp->error, "language"), "fr");
+    assert_non_null(strstr(resp->error->message, "fr"));
+    assert_non_null(strstr(resp->error->message, "zh-CN"));
+    assert_non_null(strstr(resp->error->message, "en"));
+    yxc_free(resp);
+    it_req_ping(&r, false);
+    yxc_free(call_refused(c, &r, YANXIU__V1__CODE__FAILED_PRECONDITION, "hello_required"));
+    yxc_close(c);
+}
+
+static void messages_are_chinese_by_default_and_english_when_asked(void **state)
+{
+    struct it_req r;
+    char msg[512];
+    /* An empty user name, refused before any database work, on both languages. */
+    struct yxc *zh = it_connect_lang(NULL);
+    it_req_login(&r, "", "x");
+    it_call_fails(zh, &r, YANXIU__V1__CODE__INVALID_ARGUMENT, msg, sizeof(msg));
+    assert_string_equal(msg, "用户名为空");
+    yxc_close(zh);
+    struct yxc *en = it_connect_lang("en");
+    it_call_fails(en, &r, YANXIU__V1__CODE__INVALID_ARGUMENT, msg, sizeof(msg));
+    assert_string_equal(msg, "the user name is empty");
+    yxc_close(en);
 }
 
 static void ping_answers_with_server_and_database_time(void **state)
@@ -306,7 +429,11 @@ static void two_hundred_concurrent_connections_each_ping(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(hello_returns_server_version_and_protocol_1),
+        cmocka_unit_test(hello_returns_server_version_protocol_2_and_language),
+        cmocka_unit_test(request_before_hello_is_refused),
+        cmocka_unit_test(protocol_version_not_spoken_is_refused),
+        cmocka_unit_test(unknown_language_is_refused_naming_the_two_offered),
+        cmocka_unit_test(messages_are_chinese_by_default_and_english_when_asked),
         cmocka_unit_test(ping_answers_with_server_and_database_time),
         cmocka_unit_test(requests_in_flight_are_answered_by_request_id),
         cmocka_unit_test(unknown_request_body_is_unimplemented_and_connection_stays_usable),

@@ -2990,16 +2990,16 @@ static void row_level_wall_refuses_writes_into_district_y(void **state)
     } calls[] = {
         {"SELECT report_review('" DISTRICT_Y "', '" UNIT_Y "', '" SEED_MONTH "-01', 'void', "
          "'越界', '');",
-         "has no report"},
-        {flags_call, "is not yours"},
+         "report_not_found"},
+        {flags_call, "report_not_yours"},
         /* the scores import and the results (SECURITY DEFINER: they check the
            caller's scope first), as X on Y's scheme */
         {"SELECT * FROM scores_import('" DISTRICT_Y "', '', '', '" SCHEME_Y "', 2026, "
          "ARRAY['YT01'], ARRAY['" ITEM_1 "'], ARRAY[1], false);",
-         "are not yours to enter"},
+         "scores_not_yours"},
         {"SELECT * FROM assessment_results('" DISTRICT_Y "', '" SCHEME_Y "', 2026, "
          "'" SEED_AS_OF "', false, '');",
-         "are not yours to see"},
+         "results_not_yours"},
     };
     for (size_t i = 0; i < N_OF(calls); i++) {
         const char *q = calls[i].call;
