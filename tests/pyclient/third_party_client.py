@@ -29,6 +29,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests", "fixtures"))
 
 import coordinator_workbook as cw  # noqa: E402
+from google.protobuf import text_format  # noqa: E402
 from yanxiu_client import Client, code_name, load_proto  # noqa: E402
 
 passed = 0
@@ -96,6 +97,12 @@ def is_english(v):
     return bool(WORD.search(own)) and not CJK.search(own)
 
 
+def text(kind, body):
+    """An answer as protobuf's text format, Chinese kept readable."""
+    return "%s {%s}" % (kind, text_format.MessageToString(body, as_utf8=True, as_one_line=True)
+                        if body is not None else "")
+
+
 def show(v):
     return ("file=%r sheet=%r row=%d column=%r header=%r value=%r code=%r args=%s path=%r "
             "message=%r" % (v.file, v.sheet, v.row, v.column, v.header, v.value, v.code,
@@ -160,7 +167,7 @@ def check_problems(tag, err, expect, file, lang):
 def reports_of_unit():
     kind, body = school.call("list_reports", pb.ListReportsRequest(unit_code=cw.UNIT))
     if kind != "report_list":
-        die("list reports: %s %s" % (kind, body))
+        die("list reports: %s" % text(kind, body))
     return len(body.reports), psql("select count(*) from report_versions v join reports r "
                                    "on r.id = v.report_id where r.unit_code = '%s'" % cw.UNIT)
 
@@ -176,11 +183,11 @@ def connect(language=None, user=None):
     if language is not None:
         kind, body = c.hello(language=language)
         if kind != "hello_reply":
-            die("hello %s: %s %s" % (language, kind, body))
+            die("hello %s: %s" % (language, text(kind, body)))
     if user:
         kind, body = c.login(user, "pw-%s-secret" % user)
         if kind != "login_reply":
-            die("login %s: %s %s" % (user, kind, body))
+            die("login %s: %s" % (user, text(kind, body)))
     return c
 
 
@@ -198,29 +205,37 @@ admin("user", "add", "school", "--role", "school", "--district", D, "--unit", cw
 # --- negotiation --------------------------------------------------------------------------
 c = connect()
 kind, body = c.call("ping", pb.PingRequest())
-check("a request before Hello is refused",
-      kind == "error" and code_name(pb, body.code) == "FAILED_PRECONDITION" and body.message,
-      "%s %s" % (kind, body))
+check("a request before Hello is refused (FAILED_PRECONDITION, hello_required, in Chinese)",
+      kind == "error" and code_name(pb, body.code) == "FAILED_PRECONDITION"
+      and body.reason == "hello_required" and CJK.search(body.message), text(kind, body))
 c.close()
 
 c = connect()
 kind, body = c.hello(version=99)
-check("a protocol version the server does not speak is refused",
-      kind == "error" and code_name(pb, body.code) == "FAILED_PRECONDITION" and body.message,
-      "%s %s" % (kind, body))
+check("a protocol version the server does not speak is refused, naming both versions",
+      kind == "error" and code_name(pb, body.code) == "FAILED_PRECONDITION"
+      and body.reason == "protocol_version_unsupported" and "99" in body.message
+      and "2" in body.message.replace("99", ""), text(kind, body))
+c.close()
+
+c = connect()
+kind, body = c.hello(language="fr")
+check("a language the server does not offer is refused",
+      kind == "error" and code_name(pb, body.code) == "INVALID_ARGUMENT"
+      and body.reason == "language_unsupported" and "fr" in body.message, text(kind, body))
 c.close()
 
 c = connect()
 kind, body = c.hello()
 check("Hello in zh-CN: the server speaks this version and Chinese",
       kind == "hello_reply" and body.protocol_version == 2 and body.language == "zh-CN"
-      and 2 in body.protocol_versions, "%s %s" % (kind, body))
+      and 2 in body.protocol_versions, text(kind, body))
 kind, body = c.call("ping", pb.PingRequest())
-check("after Hello a request is served", kind == "ping_reply", "%s %s" % (kind, body))
+check("after Hello a request is served", kind == "ping_reply", text(kind, body))
 kind, body = c.login("nobody", "wrong-password")
 check("a failed login answers UNAUTHENTICATED in Chinese",
       kind == "error" and code_name(pb, body.code) == "UNAUTHENTICATED"
-      and CJK.search(body.message) and not WORD.search(body.message), "%s %s" % (kind, body))
+      and CJK.search(body.message) and not WORD.search(body.message), text(kind, body))
 c.close()
 
 # --- district: units and roster, as structured requests -----------------------------------
@@ -231,14 +246,14 @@ units = [pb.Unit(school_code="4114230001", name="宁陵县城关镇中心校", k
          pb.Unit(school_code="4114230010", name="宁陵县第二初级中学", kind="junior")]
 kind, body = dist.call("import_units", pb.ImportUnitsRequest(units=units))
 if kind != "import_result" or body.created != 3:
-    die("import units: %s %s" % (kind, body))
+    die("import units: %s" % text(kind, body))
 teachers = [pb.Teacher(teacher_code=code, name=name, school_code=school, subject=subject,
                        research_group=group, homeroom=bool(hr), backbone=bool(bb),
                        new_teacher=bool(new), status="active")
             for code, name, school, subject, group, hr, bb, new in cw.ROSTER]
 kind, body = dist.call("import_roster", pb.ImportRosterRequest(teachers=teachers))
 if kind != "import_result" or body.created != len(cw.ROSTER):
-    die("import roster: %s %s" % (kind, body))
+    die("import roster: %s" % text(kind, body))
 
 # --- answers matched by request_id ---------------------------------------------------------
 ids = {dist.send("whoami", pb.WhoAmIRequest(), request_id=900): "whoami_reply",
@@ -262,7 +277,7 @@ with open(roster_path, "rb") as f:
         files=[pb.UploadFile(name="名册.xlsx", data=f.read())]))
 check("the roster workbook is read as the roster already stored",
       kind == "import_result" and body.unchanged == len(cw.ROSTER) and body.created == 0
-      and body.updated == 0, "%s %s" % (kind, body))
+      and body.updated == 0, text(kind, body))
 
 # --- the wrong workbook, in Chinese --------------------------------------------------------
 wrong_path = os.path.join(work, "wrong.xlsx")
@@ -273,7 +288,7 @@ with open(wrong_path, "rb") as f:
 before = reports_of_unit()
 kind, body = submit(school, wrong_bytes, WRONG)
 if kind != "error":
-    die("the wrong workbook was accepted: %s %s" % (kind, body))
+    die("the wrong workbook was accepted: %s" % text(kind, body))
 zh_codes = check_problems("zh", body, wrong["problems"], WRONG, "zh")
 check("zh: the error's message is Chinese", CJK.search(body.message), repr(body.message))
 check("the wrong workbook wrote nothing", reports_of_unit() == before == (0, "0"),
@@ -297,14 +312,14 @@ def counts_ok(s):
 kind, body = submit(school, right_bytes, RIGHT, check_only=True)
 check("check_only on the right workbook: checked, the counts, nothing written",
       kind == "report_reply" and body.checked and counts_ok(body)
-      and reports_of_unit() == (0, "0"), "%s %s" % (kind, body))
+      and reports_of_unit() == (0, "0"), text(kind, body))
 kind, body = submit(school, right_bytes, RIGHT)
 check("the right workbook goes in at the first attempt: %d activities, %d sign-ins, "
       "%d external, %g teacher-hours" % (right["activity_count"], right["attendance_count"],
                                          right["external_count"], right["teacher_hours"]),
       kind == "report_reply" and counts_ok(body) and body.version == 1
       and body.status == "submitted" and body.unit_code == cw.UNIT and body.month == cw.MONTH
-      and not body.checked, "%s %s" % (kind, body))
+      and not body.checked, text(kind, body))
 check("it is stored once", reports_of_unit() == (1, "1"), reports_of_unit())
 
 kind, body = school.call("show_report", pb.ShowReportRequest(unit_code=cw.UNIT, month=cw.MONTH))
@@ -326,7 +341,7 @@ en = connect("en", "school")
 check("Hello in en: the server speaks English", en.language == "en", en.language)
 kind, body = submit(en, wrong_bytes, WRONG)
 if kind != "error":
-    die("the wrong workbook was accepted in English: %s %s" % (kind, body))
+    die("the wrong workbook was accepted in English: %s" % text(kind, body))
 en_codes = check_problems("en", body, wrong["problems"], WRONG, "en")
 check("en: the same problems and codes as in Chinese", en_codes == zh_codes,
       "zh %s\nen %s" % (zh_codes, en_codes))
