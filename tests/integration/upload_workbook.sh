@@ -83,8 +83,8 @@ before=$(written)
 run school report submit "$WRONG" --month 2026-10
 expect wrong_workbook_refused '[ $rc = 1 ]'
 expect wrong_workbook_wrote_nothing '[ "$(written)" = "$before" ] && [ "$before" = 0/0/0 ]'
-# Each expected problem on exactly one line of stderr naming the sheet, the row, the column
-# letter and the value, in Chinese.
+# Each expected problem on exactly one line of stderr naming the cell (研修活动!M5), the value,
+# in Chinese.
 problems=$($PY - "$T/wrong.json" "$T/err" <<'PY'
 import json, re, sys
 expect = json.load(open(sys.argv[1], encoding="utf-8"))["problems"]
@@ -92,9 +92,11 @@ lines = open(sys.argv[2], encoding="utf-8", errors="replace").read().splitlines(
 cjk = re.compile(r"[\u4e00-\u9fff]")
 for p in expect:
     def at(line):
-        if p["sheet"] not in line or not re.search(r"(?<![0-9])%d(?![0-9])" % p["row"], line):
-            return False
-        if p["column"] and not re.search(r"(?<![A-Za-z])%s(?![A-Za-z])" % p["column"], line):
+        # SHEET!CELL as Excel names it; a problem of no cell (a missing column): its row
+        if p["column"]:
+            if "%s!%s%d" % (p["sheet"], p["column"], p["row"]) not in line:
+                return False
+        elif p["sheet"] not in line or not re.search(r"(?<![0-9])%d(?![0-9])" % p["row"], line):
             return False
         if p["mistake"] == "date_outside_month":
             return bool(re.search(r"2026\D0?11\D0?3", line)) and bool(cjk.search(line))
