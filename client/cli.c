@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "lang.h"
 #include "out.h"
 #include "session_file.h"
 #include "view.h"
@@ -31,7 +32,7 @@
 #define LOCAL_UTC_OFFSET_S (8 * 3600)
 
 /* Global option values for getopt_long, above any character a command may use. */
-enum { OPT_SERVER = 0x100, OPT_TIMEOUT, OPT_TLS, OPT_CA };
+enum { OPT_SERVER = 0x100, OPT_TIMEOUT, OPT_TLS, OPT_CA, OPT_LANG };
 
 static int cmd_hello(struct cli *cli, int argc, char **argv);
 static int cmd_help(struct cli *cli, int argc, char **argv);
@@ -48,18 +49,18 @@ static int cmd_audit(struct cli *cli, int argc, char **argv);
 /* Sorted by name, as `yanxiu --help` lists them. */
 static const struct command commands[] = {
     {"assessment results",
-     "the year's assessment (年度考核): score, grade, final grade, consequences",
+     N_("the year's assessment (年度考核): score, grade, final grade, consequences"),
      cmd_assessment_results, cmd_assessment_results_usage},
-    {"assessment scheme list", "list the district's assessment schemes (考核方案)",
+    {"assessment scheme list", N_("list the district's assessment schemes (考核方案)"),
      cmd_assessment_scheme_list, cmd_assessment_scheme_list_usage},
-    {"assessment scheme set", "store an assessment scheme (items, grades) from an INI file",
+    {"assessment scheme set", N_("store an assessment scheme (items, grades) from an INI file"),
      cmd_assessment_scheme_set, cmd_assessment_scheme_set_usage},
-    {"assessment scheme show", "print an assessment scheme as its INI file",
+    {"assessment scheme show", N_("print an assessment scheme as its INI file"),
      cmd_assessment_scheme_show, cmd_assessment_scheme_show_usage},
-    {"assessment scores import", "enter item scores (考核得分) from a CSV file",
+    {"assessment scores import", N_("enter item scores (考核得分) from a workbook or CSV file"),
      cmd_assessment_scores_import, cmd_assessment_scores_import_usage},
-    {"audit", "list the audit log: logins, logouts and every write", cmd_audit,
-     "usage: yanxiu audit [--since TIME] [--user NAME] [--limit N] [--format FORMAT]\n"
+    {"audit", N_("list the audit log: logins, logouts and every write"), cmd_audit,
+     N_("usage: yanxiu audit [--since TIME] [--user NAME] [--limit N] [--format FORMAT]\n"
      "                    [-o FILE]\n"
      "\n"
      "Lists the newest entries of the audit log, oldest first: time, user, role,\n"
@@ -76,68 +77,71 @@ static const struct command commands[] = {
      "Times are Asia/Shanghai: \"2026-11-23 19:05:01\" in table, CSV and Excel,\n"
      "\"2026-11-23T19:05:01+08:00\" in JSON. JSON keys and CSV header: at, user,\n"
      "role, district_code, client_addr, action, target, outcome.\n"
-     "\n" VIEW_FILE_OPTIONS_TEXT},
-    {"compliance groups", "research groups (教研组) short of school-based hours, flagged",
+     "\n"
+     "{file_options}")},
+    {"compliance groups", N_("research groups (教研组) short of school-based hours, flagged"),
      cmd_compliance_groups, cmd_compliance_groups_usage},
-    {"compliance teachers", "teachers' hours of a year (学时) and whether they meet the policy",
+    {"compliance teachers", N_("teachers' hours of a year (学时) and whether they meet the policy"),
      cmd_compliance_teachers, cmd_compliance_teachers_usage},
-    {"compliance units", "per reporting unit: teachers by status, compliance rate, reports",
+    {"compliance units", N_("per reporting unit: teachers by status, compliance rate, reports"),
      cmd_compliance_units, cmd_compliance_units_usage},
-    {"hello", "show the server's name, version and protocol versions", cmd_hello,
-     "usage: yanxiu hello\n"
+    {"hello", N_("show the server's name, version and protocol versions"), cmd_hello,
+     N_("usage: yanxiu hello\n"
      "\n"
      "Says hello to yanxiud and shows its name and version, the protocol versions\n"
-     "it speaks and the one it chose for this client.\n"},
-    {"help", "show the help of a command", cmd_help,
-     "usage: yanxiu help [COMMAND]\n"
+     "it speaks and the one it chose for this client.\n")},
+    {"help", N_("show the help of a command"), cmd_help,
+     N_("usage: yanxiu help [COMMAND]\n"
      "\n"
      "Shows what COMMAND does and its options (the same as yanxiu COMMAND --help),\n"
-     "or without COMMAND the list of commands.\n"},
-    {"login", "log in and keep the session for the next commands", cmd_login, cmd_login_usage},
-    {"logout", "end the session on the server and forget it here", cmd_logout, cmd_logout_usage},
-    {"ping", "check that the server answers, and how fast", cmd_ping,
-     "usage: yanxiu ping [--db] [--count N]\n"
+     "or without COMMAND the list of commands.\n")},
+    {"login", N_("log in and keep the session for the next commands"), cmd_login, cmd_login_usage},
+    {"logout", N_("end the session on the server and forget it here"), cmd_logout, cmd_logout_usage},
+    {"ping", N_("check that the server answers, and how fast"), cmd_ping,
+     N_("usage: yanxiu ping [--db] [--count N]\n"
      "\n"
      "Says hello to yanxiud, then measures the round trip of a ping.\n"
      "\n"
      "  --db       also make a round trip to the database; shows its schema version\n"
      "             and how far its clock is from the daemon's\n"
      "  --count N  ping N times (1 to 100000) one after the other and show the\n"
-     "             minimum, average and maximum round trip\n"},
-    {"policy set", "store a new version of the district's policy from an INI file", cmd_policy_set,
+     "             minimum, average and maximum round trip\n")},
+    {"policy set", N_("store a new version of the district's policy from an INI file"), cmd_policy_set,
      cmd_policy_set_usage},
-    {"policy show", "print the district's policy (区县研修政策) as an INI file", cmd_policy_show,
+    {"policy show", N_("print the district's policy (区县研修政策) as an INI file"), cmd_policy_show,
      cmd_policy_show_usage},
-    {"report approve", "approve a unit's monthly report (district)", cmd_report_approve,
+    {"report approve", N_("approve a unit's monthly report (district)"), cmd_report_approve,
      cmd_report_approve_usage},
-    {"report list", "list monthly reports: who reported, on time, their status", cmd_report_list,
+    {"report list", N_("list monthly reports: who reported, on time, their status"), cmd_report_list,
      cmd_report_list_usage},
-    {"report reopen", "reopen an approved or voided report, with a reason (district)",
+    {"report reopen", N_("reopen an approved or voided report, with a reason (district)"),
      cmd_report_reopen, cmd_report_reopen_usage},
-    {"report return", "return a monthly report to its unit, with a reason (district)",
+    {"report return", N_("return a monthly report to its unit, with a reason (district)"),
      cmd_report_return, cmd_report_return_usage},
-    {"report show", "show a monthly report: activities, history, flags, changes", cmd_report_show,
+    {"report show", N_("show a monthly report: activities, history, flags, changes"), cmd_report_show,
      cmd_report_show_usage},
-    {"report submit", "submit a unit's monthly report (月报) from its CSV files", cmd_report_submit,
-     cmd_report_submit_usage},
-    {"report template", "write empty report files (activities, attendance, external)",
+    {"report submit", N_("submit a unit's monthly report (月报) from its workbook or CSV files"),
+     cmd_report_submit, cmd_report_submit_usage},
+    {"report template", N_("write the report's workbook (--xlsx) or empty CSV files to fill in"),
      cmd_report_template, cmd_report_template_usage},
-    {"report void", "void a monthly report: its hours stop counting (district)", cmd_report_void,
+    {"report void", N_("void a monthly report: its hours stop counting (district)"), cmd_report_void,
      cmd_report_void_usage},
-    {"reporting-rates", "who reported each month, on time: rates and the unit × month matrix",
+    {"reporting-rates", N_("who reported each month, on time: rates and the unit × month matrix"),
      cmd_reporting_rates, cmd_reporting_rates_usage},
-    {"roster import", "import teachers into the roster (create or update by teacher code)",
+    {"roster import", N_("import teachers into the roster (create or update by teacher code)"),
      cmd_roster_import, cmd_roster_import_usage},
-    {"roster list", "list the teachers of the roster", cmd_roster_list, cmd_roster_list_usage},
-    {"roster transfer", "move a teacher to another school of the district", cmd_roster_transfer,
+    {"roster list", N_("list the teachers of the roster"), cmd_roster_list, cmd_roster_list_usage},
+    {"roster template", N_("write a roster workbook to fill in (drop-down lists, instructions)"),
+     cmd_roster_template, cmd_roster_template_usage},
+    {"roster transfer", N_("move a teacher to another school of the district"), cmd_roster_transfer,
      cmd_roster_transfer_usage},
-    {"teacher history", "a teacher's registration handbook (登记手册): records and totals",
+    {"teacher history", N_("a teacher's registration handbook (登记手册): records and totals"),
      cmd_teacher_history, cmd_teacher_history_usage},
-    {"units import", "import schools and their central schools (create or update by code)",
+    {"units import", N_("import schools and their central schools (create or update by code)"),
      cmd_units_import, cmd_units_import_usage},
-    {"units list", "list the schools of the district and their reporting units", cmd_units_list,
+    {"units list", N_("list the schools of the district and their reporting units"), cmd_units_list,
      cmd_units_list_usage},
-    {"whoami", "show who the session belongs to and until when it is valid", cmd_whoami,
+    {"whoami", N_("show who the session belongs to and until when it is valid"), cmd_whoami,
      cmd_whoami_usage},
 };
 
@@ -152,25 +156,29 @@ static void print_help(FILE *fp)
         if (strlen(commands[i].name) > w)
             w = strlen(commands[i].name);
 
-    fputs("usage: yanxiu [--server HOST:PORT] [--tls] [--ca FILE] [--timeout SECONDS] COMMAND "
-          "[ARGS]\n"
+    fputs(_("usage: yanxiu [--server HOST:PORT] [--tls] [--ca FILE] [--timeout SECONDS]\n"
+          "              [--lang zh-CN|en] COMMAND [ARGS]\n"
           "\n"
           "The command-line client of yanxiud.\n"
           "\n"
-          "Commands:\n",
+          "Commands:\n"),
           fp);
     for (size_t i = 0; i < NCOMMANDS; i++)
-        fprintf(fp, "  %-*s  %s\n", (int)w, commands[i].name, commands[i].summary);
-    fputs("\n"
+        fprintf(fp, "  %-*s  %s\n", (int)w, commands[i].name, _(commands[i].summary));
+    fprintf(fp, _("\n"
           "Options (also accepted after COMMAND):\n"
           "  --server HOST:PORT  the yanxiud to talk to (HOST, HOST:PORT or [IPV6]:PORT);\n"
           "                      default: $YANXIU_SERVER, else the server of the saved\n"
-          "                      session (yanxiu login), else " DEFAULT_SERVER "\n"
+          "                      session (yanxiu login), else %s\n"
           "  --tls               speak TLS also to a loopback address\n"
           "  --ca FILE           trust the CA certificate(s) in this PEM file instead of\n"
           "                      the system's (default: $YANXIU_CA); implies --tls\n"
           "  --timeout SECONDS   give up connecting, or waiting for an answer, after this\n"
           "                      long (default 30; fractions such as 0.5 are fine)\n"
+          "  --lang zh-CN|en     the language of messages, help and tables (default:\n"
+          "                      Chinese, or English when LANGUAGE, LC_ALL, LC_MESSAGES\n"
+          "                      or LANG starts with \"en\"); the server answers in it\n"
+          "                      too. JSON and CSV keep English keys and codes\n"
           "  --help              show this help; yanxiu COMMAND --help shows a command's\n"
           "  --version           show the version of yanxiu\n"
           "\n"
@@ -186,20 +194,52 @@ static void print_help(FILE *fp)
           "server it came from. yanxiu logout ends it.\n"
           "\n"
           "Environment: YANXIU_SERVER, YANXIU_CA (as above), YANXIU_PASSWORD (the\n"
-          "password for yanxiu login, for scripts).\n"
+          "password for yanxiu login, for scripts), LANGUAGE, LC_ALL, LC_MESSAGES, LANG\n"
+          "(the language, as above).\n"
           "\n"
           "Exit status: 0 success, 1 the server answered with an error (including: not\n"
           "logged in, or the session has expired) or the connection failed midway,\n"
           "2 usage error, 3 could not connect to the server (also: its certificate was\n"
-          "not accepted).\n",
-          fp);
+          "not accepted).\n"),
+          DEFAULT_SERVER);
 }
 
 static void print_usage(const struct command *cmd, FILE *fp)
 {
-    fputs(cmd->usage, fp);
-    fputs("\nGlobal options --server HOST:PORT, --tls, --ca FILE and --timeout SECONDS work\n"
-          "here too (see yanxiu --help).\n",
+    /* The option texts that usage texts share, named as placeholders (view.h). */
+    const struct msg_arg blocks[] = {
+        {"output_options", _("  --district CODE  the district (6 digits); an admin must give it\n"
+                             "{file_options}")},
+        {"file_options",
+         _("  --format FORMAT  table, csv, json or xlsx (default table, or xlsx for\n"
+           "                   -o FILE.xlsx); xlsx needs -o\n"
+           "  -o, --output FILE  write to FILE instead of the standard output (-: the\n"
+           "                   standard output); an existing file is not replaced unless\n"
+           "                   --force is given; a FIFO or device is written, not replaced\n"
+           "  --force          replace FILE if it is an existing file\n"
+           "  --bom            CSV: start with a UTF-8 BOM, so that Excel on Windows reads\n"
+           "                   the Chinese right\n")},
+        {"compliance_options",
+         _("  --as-of DATE     judge as on DATE (YYYY-MM-DD): only months up to it count,\n"
+           "                   and a year not over by then is judged pro rata; default:\n"
+           "                   today (Asia/Shanghai)\n"
+           "{output_options}")},
+    };
+    enum { NBLOCKS = sizeof(blocks) / sizeof(blocks[0]) };
+    /* A block may name another: three rounds resolve every nesting there is. */
+    char *text = strdup(_(cmd->usage));
+    for (int round = 0; text && round < 3 && strchr(text, '{'); round++) {
+        size_t len = msg_render(NULL, 0, text, blocks, NBLOCKS);
+        char *next = malloc(len + 1);
+        if (next)
+            msg_render(next, len + 1, text, blocks, NBLOCKS);
+        free(text);
+        text = next;
+    }
+    fputs(text ? text : _(cmd->usage), fp);
+    free(text);
+    fputs(_("\nGlobal options --server HOST:PORT, --tls, --ca FILE, --timeout SECONDS and\n"
+            "--lang zh-CN|en work here too (see yanxiu --help).\n"),
           fp);
 }
 
@@ -212,7 +252,7 @@ int cli_usage_error(const struct cli *cli, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(what, sizeof(what), fmt, ap);
     va_end(ap);
-    fprintf(stderr, "yanxiu%s%s: %s\nsee yanxiu%s%s --help\n", name ? " " : "", name ? name : "",
+    fprintf(stderr, _("yanxiu%s%s: %s\nsee yanxiu%s%s --help\n"), name ? " " : "", name ? name : "",
             what, name ? " " : "", name ? name : "");
     return CLI_USAGE;
 }
@@ -240,34 +280,34 @@ static void login_hint(const struct cli *cli)
         char when[40];
         cli_format_local(cli->session.expires_at_us, when, sizeof(when));
         fprintf(stderr,
-                "hint: the session of %s expired at %s (Asia/Shanghai); log in again: "
-                "yanxiu login\n",
+                _("hint: the session of %s expired at %s (Asia/Shanghai); log in again: "
+                "yanxiu login\n"),
                 cli->session.user, when);
         return;
     }
-    fprintf(stderr, "hint: log in again: yanxiu login\n");
+    fprintf(stderr, _("hint: log in again: yanxiu login\n"));
 }
 
 /* Prints a failure of the client library; returns the exit code it calls for. */
 int cli_report(const struct cli *cli, const struct yxc_error *err)
 {
-    fprintf(stderr, "yanxiu: %s\n", err->message);
+    fprintf(stderr, _("yanxiu: %s\n"), err->message);
     switch (err->fail) {
     case YXC_ERR_CONNECT:
         /* A TLS failure names its own remedy; the server is there. */
         if (!err->tls)
             fprintf(stderr,
-                    "hint: is yanxiud running at %s? (that address is %s; "
-                    "choose another with --server HOST:PORT or YANXIU_SERVER)\n",
-                    cli->peer, cli->server_from);
+                    _("hint: is yanxiud running at %s? (that address is %s; "
+                    "choose another with --server HOST:PORT or YANXIU_SERVER)\n"),
+                    cli->peer, _(cli->server_from));
         return CLI_NO_SERVER;
     case YXC_ERR_USAGE:
         return CLI_USAGE;
     case YXC_ERR_IO:
         if (err->timed_out)
             fprintf(stderr,
-                    "hint: if the server is just slow, allow more with --timeout SECONDS "
-                    "(now %.1f)\n",
+                    _("hint: if the server is just slow, allow more with --timeout SECONDS "
+                    "(now %.1f)\n"),
                     cli->timeout_ms / 1000.0);
         return CLI_FAILED;
     case YXC_ERR_SERVER:
@@ -285,12 +325,12 @@ int cli_report(const struct cli *cli, const struct yxc_error *err)
 
 /* --- options ------------------------------------------------------------------- */
 
-/* Applies --server, --timeout, --tls or --ca. False after printing what was wrong. */
+/* Applies --server, --timeout, --tls, --ca or --lang. False after printing what was wrong. */
 static bool set_global(struct cli *cli, int opt, const char *arg)
 {
     if (opt == OPT_SERVER) {
         cli->server = arg;
-        cli->server_from = "from --server";
+        cli->server_from = N_("from --server");
         cli->server_chosen = true;
         return true;
     }
@@ -298,9 +338,19 @@ static bool set_global(struct cli *cli, int opt, const char *arg)
         cli->tls = true;
         return true;
     }
+    if (opt == OPT_LANG) {
+        enum msg_lang lang;
+        if (!*arg || !msg_lang_parse(arg, &lang)) {
+            (void)cli_usage_error(cli, _("--lang '%s': expected zh-CN (Chinese) or en (English)"),
+                                  arg);
+            return false;
+        }
+        lang_set(lang);
+        return true;
+    }
     if (opt == OPT_CA) {
         if (!*arg) {
-            (void)cli_usage_error(cli, "--ca needs a file name");
+            (void)cli_usage_error(cli, _("--ca needs a file name"));
             return false;
         }
         cli->ca_file = arg;
@@ -312,7 +362,7 @@ static bool set_global(struct cli *cli, int opt, const char *arg)
     /* !(s > 0) also refuses NaN. */
     if (end == arg || *end != '\0' || errno != 0 || !(s > 0) || s > MAX_TIMEOUT_S) {
         (void)cli_usage_error(cli,
-                              "--timeout '%s' is not a number of seconds above 0 and up to %.0f",
+                              _("--timeout '%s' is not a number of seconds above 0 and up to %.0f"),
                               arg, MAX_TIMEOUT_S);
         return false;
     }
@@ -325,13 +375,13 @@ static int bad_option(const struct cli *cli, int opt, char **argv)
     /* getopt leaves optind past the offending word, for long options the only trace of it. */
     const char *word = argv[optind - 1];
     if (opt == ':')
-        return cli_usage_error(cli, "option '%s' needs a value", word);
+        return cli_usage_error(cli, _("option '%s' needs a value"), word);
     /* getopt says no more than '?' for "--flag=value" either. */
     if (strncmp(word, "--", 2) == 0 && strchr(word, '='))
-        return cli_usage_error(cli, "unknown option, or one that takes no value: '%s'", word);
+        return cli_usage_error(cli, _("unknown option, or one that takes no value: '%s'"), word);
     if (optopt != 0 && optopt < 0x100)
-        return cli_usage_error(cli, "unknown option '-%c'", optopt);
-    return cli_usage_error(cli, "unknown option '%s'", word);
+        return cli_usage_error(cli, _("unknown option '-%c'"), optopt);
+    return cli_usage_error(cli, _("unknown option '%s'"), word);
 }
 
 /*
@@ -345,12 +395,13 @@ int cli_getopt(struct cli *cli, int argc, char **argv, const struct option *cmd_
 {
     struct option all[32];
     size_t n = 0;
-    for (; cmd_opts && cmd_opts[n].name && n < sizeof(all) / sizeof(all[0]) - 5; n++)
+    for (; cmd_opts && cmd_opts[n].name && n < sizeof(all) / sizeof(all[0]) - 6; n++)
         all[n] = cmd_opts[n];
     all[n++] = (struct option){"server", required_argument, NULL, OPT_SERVER};
     all[n++] = (struct option){"timeout", required_argument, NULL, OPT_TIMEOUT};
     all[n++] = (struct option){"tls", no_argument, NULL, OPT_TLS};
     all[n++] = (struct option){"ca", required_argument, NULL, OPT_CA};
+    all[n++] = (struct option){"lang", required_argument, NULL, OPT_LANG};
     all[n] = (struct option){0};
 
     for (;;) {
@@ -360,6 +411,7 @@ int cli_getopt(struct cli *cli, int argc, char **argv, const struct option *cmd_
         case OPT_TIMEOUT:
         case OPT_TLS:
         case OPT_CA:
+        case OPT_LANG:
             if (!set_global(cli, opt, optarg))
                 return CLI_BAD_OPTION;
             continue;
@@ -378,7 +430,7 @@ bool cli_no_operands(const struct cli *cli, int argc, char **argv)
 {
     if (optind >= argc)
         return true;
-    (void)cli_usage_error(cli, "unexpected argument '%s'", argv[optind]);
+    (void)cli_usage_error(cli, _("unexpected argument '%s'"), argv[optind]);
     return false;
 }
 
@@ -386,11 +438,11 @@ const char *cli_one_operand(const struct cli *cli, int argc, char **argv, const 
                             const char *one)
 {
     if (optind >= argc) {
-        (void)cli_usage_error(cli, "%s is missing", what);
+        (void)cli_usage_error(cli, _("%s is missing"), what);
         return NULL;
     }
     if (optind + 1 < argc) {
-        (void)cli_usage_error(cli, "unexpected argument '%s' (give one %s)", argv[optind + 1], one);
+        (void)cli_usage_error(cli, _("unexpected argument '%s' (give one %s)"), argv[optind + 1], one);
         return NULL;
     }
     return argv[optind];
@@ -404,7 +456,7 @@ bool cli_parse_long(const struct cli *cli, const char *option, const char *arg, 
     errno = 0;
     long v = strtol(arg, &end, 10);
     if (end == arg || *end != '\0' || errno != 0 || v < min || v > max) {
-        (void)cli_usage_error(cli, "%s '%s' is not a whole number from %ld to %ld", option, arg,
+        (void)cli_usage_error(cli, _("%s '%s' is not a whole number from %ld to %ld"), option, arg,
                               min, max);
         return false;
     }
@@ -416,7 +468,7 @@ bool cli_parse_format(const struct cli *cli, const char *arg, enum out_format *f
 {
     if (out_parse_format(arg, format))
         return true;
-    (void)cli_usage_error(cli, "--format '%s': expected " OUT_FORMAT_CHOICES, arg);
+    (void)cli_usage_error(cli, _("--format '%s': expected table, csv, json or xlsx"), arg);
     return false;
 }
 
@@ -424,7 +476,7 @@ int cli_print_table(const struct out_table *t, enum out_format format)
 {
     if (out_print(t, format, stdout))
         return CLI_OK;
-    fprintf(stderr, "yanxiu: could not write the output: %s\n", strerror(errno));
+    fprintf(stderr, _("yanxiu: could not write the output: %s\n"), strerror(errno));
     return CLI_FAILED;
 }
 
@@ -472,8 +524,8 @@ static int unknown_command(struct cli *cli, const char *word)
         }
     }
     if (list[0])
-        return cli_usage_error(cli, "'%s' needs more: one of %s", word, list);
-    return cli_usage_error(cli, "unknown command '%s'", word);
+        return cli_usage_error(cli, _("'%s' needs more: one of %s"), word, list);
+    return cli_usage_error(cli, _("unknown command '%s'"), word);
 }
 
 /* --- commands ------------------------------------------------------------------------- */
@@ -509,15 +561,15 @@ static int cmd_hello(struct cli *cli, int argc, char **argv)
     const Yanxiu__V1__HelloResponse *h = cli->hello->hello_reply;
     char versions[128];
     cli_format_versions(h, versions, sizeof(versions));
-    printf("server: %s %s at %s\n", h->server_name, h->server_version, cli->peer);
-    printf("protocol versions: %s\n", versions);
+    printf(_("server: %s %s at %s\n"), h->server_name, h->server_version, cli->peer);
+    printf(_("protocol versions: %s\n"), versions);
     if (h->protocol_version == 0) {
-        printf("protocol in use: none in common with this yanxiu (it speaks %u)\n",
+        printf(_("protocol in use: none in common with this yanxiu (it speaks %u)\n"),
                PROTOCOL_VERSION);
         fflush(stdout);
         return cli_no_common_protocol(cli);
     }
-    printf("protocol in use: %" PRIu32 "\n", h->protocol_version);
+    printf(_("protocol in use: %" PRIu32 "\n"), h->protocol_version);
     return CLI_OK;
 }
 
@@ -563,7 +615,7 @@ static int cmd_ping(struct cli *cli, int argc, char **argv)
     req.ping = &ping;
 
     if (count > 1)
-        printf("%s %s (protocol %" PRIu32 ") at %s\n", h->server_name, h->server_version,
+        printf(_("%s %s (protocol %" PRIu32 ") at %s\n"), h->server_name, h->server_version,
                h->protocol_version, cli->peer);
     double min = 0, max = 0, sum = 0;
     Yanxiu__V1__Envelope *last = NULL;
@@ -584,22 +636,22 @@ static int cmd_ping(struct cli *cli, int argc, char **argv)
         max = ms > max ? ms : max;
         sum += ms;
         if (count == 1)
-            printf("%s %s (protocol %" PRIu32 ") at %s: round trip %.2f ms\n", h->server_name,
+            printf(_("%s %s (protocol %" PRIu32 ") at %s: round trip %.2f ms\n"), h->server_name,
                    h->server_version, h->protocol_version, cli->peer, ms);
         else
-            printf("ping %ld: round trip %.2f ms\n", i, ms);
+            printf(_("ping %ld: round trip %.2f ms\n"), i, ms);
         fflush(stdout);
         yxc_free(last);
         last = resp;
     }
     if (count > 1)
-        printf("%ld pings: min/avg/max %.2f/%.2f/%.2f ms\n", count, min, sum / (double)count, max);
+        printf(_("%ld pings: min/avg/max %.2f/%.2f/%.2f ms\n"), count, min, sum / (double)count, max);
     if (db) {
         const Yanxiu__V1__PingResponse *p = last->ping_reply;
         if (p->database_time_us == 0)
-            printf("database: schema version %" PRIu32 ", no clock reported\n", p->schema_version);
+            printf(_("database: schema version %" PRIu32 ", no clock reported\n"), p->schema_version);
         else
-            printf("database: schema version %" PRIu32 ", clock offset %+.1f ms\n",
+            printf(_("database: schema version %" PRIu32 ", clock offset %+.1f ms\n"),
                    p->schema_version, offset_ms(p->database_time_us, p->server_time_us));
     }
     yxc_free(last);
@@ -685,14 +737,14 @@ static int cmd_audit(struct cli *cli, int argc, char **argv)
         case 's':
             if (!parse_since(optarg, now_us(), &q.since_us))
                 return cli_usage_error(cli,
-                                       "--since '%s' is not a time: give YYYY-MM-DD or "
+                                       _("--since '%s' is not a time: give YYYY-MM-DD or "
                                        "YYYY-MM-DDTHH:MM (Asia/Shanghai), or a span back from now "
-                                       "such as 30m, 24h or 7d",
+                                       "such as 30m, 24h or 7d"),
                                        optarg);
             break;
         case 'u':
             if (!*optarg || strlen(optarg) > MAX_USER_NAME)
-                return cli_usage_error(cli, "--user needs a name of 1 to %d bytes", MAX_USER_NAME);
+                return cli_usage_error(cli, _("--user needs a name of 1 to %d bytes"), MAX_USER_NAME);
             q.user = optarg;
             break;
         case 'l':
@@ -755,15 +807,15 @@ static int cmd_audit(struct cli *cli, int argc, char **argv)
         yxc_free(resp);
         return rc;
     }
-    view_say_wrote(&c, list->n_entries, "entry", "entries");
+    view_say_wrote(&c, list->n_entries, N_("entry"), N_("entries"));
     if (list->truncated)
         fprintf(stderr,
-                "yanxiu: only the newest %zu %s shown; more match: narrow with --since or "
-                "--user, or raise --limit (at most %ld)\n",
-                list->n_entries, list->n_entries == 1 ? "entry is" : "entries are",
+                _("yanxiu: only the newest %zu %s shown; more match: narrow with --since or "
+                "--user, or raise --limit (at most %ld)\n"),
+                list->n_entries, list->n_entries == 1 ? _("entry is") : _("entries are"),
                 MAX_AUDIT_LIMIT);
     else if (list->n_entries == 0 && c.format == OUT_TABLE)
-        fprintf(stderr, "yanxiu: no audit entries match\n");
+        fprintf(stderr, _("yanxiu: no audit entries match\n"));
     yxc_free(resp);
     return CLI_OK;
 }
@@ -779,11 +831,32 @@ static bool wants_help(int argc, char **argv)
     return false;
 }
 
+/* The language before anything is said: the environment's, or --lang wherever it is on the
+   command line (before any "--"), so that `yanxiu report list --help --lang en` is English.
+   A --lang that is not a language is left to the option parsers to refuse. */
+static void choose_language(int argc, char **argv)
+{
+    lang_set(lang_from_env());
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+        const char *v = strcmp(argv[i], "--lang") == 0 && i + 1 < argc ? argv[i + 1]
+                        : strncmp(argv[i], "--lang=", 7) == 0          ? argv[i] + 7
+                                                                        : NULL;
+        enum msg_lang lang;
+        if (v && *v && msg_lang_parse(v, &lang))
+            lang_set(lang);
+    }
+}
+
 int main(int argc, char **argv)
 {
+    if (!msg_init()) {
+        fputs("yanxiu: the message catalogs built into this program are damaged\n", stderr);
+        return CLI_FAILED;
+    }
+    choose_language(argc, argv);
     struct cli cli = {
         .server = DEFAULT_SERVER,
-        .server_from = "the default",
+        .server_from = N_("the default"),
         .timeout_ms = DEFAULT_TIMEOUT_MS,
         .argc = argc,
         .argv = argv,
@@ -791,7 +864,7 @@ int main(int argc, char **argv)
     const char *env = getenv("YANXIU_SERVER");
     if (env && *env) {
         cli.server = env;
-        cli.server_from = "from YANXIU_SERVER";
+        cli.server_from = N_("from YANXIU_SERVER");
         cli.server_chosen = true;
     }
     env = getenv("YANXIU_CA");
@@ -803,6 +876,7 @@ int main(int argc, char **argv)
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
         {"tls", no_argument, NULL, OPT_TLS},
         {"ca", required_argument, NULL, OPT_CA},
+        {"lang", required_argument, NULL, OPT_LANG},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {0},
@@ -816,6 +890,7 @@ int main(int argc, char **argv)
         case OPT_TIMEOUT:
         case OPT_TLS:
         case OPT_CA:
+        case OPT_LANG:
             if (!set_global(&cli, opt, optarg))
                 return CLI_USAGE;
             break;
@@ -823,14 +898,14 @@ int main(int argc, char **argv)
             print_help(stdout);
             return CLI_OK;
         case 'V':
-            printf("yanxiu %s (protocol %u)\n", YANXIU_VERSION, PROTOCOL_VERSION);
+            printf(_("yanxiu %s (protocol %u)\n"), YANXIU_VERSION, PROTOCOL_VERSION);
             return CLI_OK;
         default:
             return bad_option(&cli, opt, argv);
         }
     }
     if (optind >= argc)
-        return cli_usage_error(&cli, "no command given");
+        return cli_usage_error(&cli, _("no command given"));
 
     int words;
     const struct command *cmd = find_command(argc - optind, argv + optind, &words);
@@ -852,7 +927,7 @@ int main(int argc, char **argv)
     cli_close(&cli);
     session_file_wipe(&cli.session);
     if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "yanxiu: could not write the output: %s\n", strerror(errno));
+        fprintf(stderr, _("yanxiu: could not write the output: %s\n"), strerror(errno));
         return rc == CLI_OK ? CLI_FAILED : rc;
     }
     return rc;

@@ -139,6 +139,8 @@ extern const char cmd_units_import_usage[];
 extern const char cmd_units_list_usage[];
 extern const char cmd_roster_import_usage[];
 extern const char cmd_roster_list_usage[];
+int cmd_roster_template(struct cli *cli, int argc, char **argv);
+extern const char cmd_roster_template_usage[];
 extern const char cmd_roster_transfer_usage[];
 
 /* cmd_report.c: monthly reports (月报): the unit's files, submission, the district's review. */

@@ -12,6 +12,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "lang.h"
 #include "cli.h"
 #include "session_file.h"
 
@@ -22,7 +23,7 @@ int cli_resolve_peer(struct cli *cli, char *host, size_t hostlen, uint16_t *port
 {
     struct yxc_error err;
     if (!yxc_parse_server(cli->server, host, hostlen, port, &err)) {
-        fprintf(stderr, "yanxiu: %s (%s)\nsee yanxiu --help\n", err.message, cli->server_from);
+        fprintf(stderr, _("yanxiu: %s (%s)\nsee yanxiu --help\n"), err.message, _(cli->server_from));
         return CLI_USAGE;
     }
     snprintf(cli->peer, sizeof(cli->peer), strchr(host, ':') ? "[%s]:%u" : "%s:%u", host,
@@ -55,19 +56,19 @@ int cli_connect(struct cli *cli)
     return CLI_OK;
 }
 
-/* Says Hello in cli->language; the answer stays in cli->hello. Returns an exit code. */
+/* Says Hello in the CLI's language (lang.h); the answer stays in cli->hello. Returns an exit code. */
 int cli_hello(struct cli *cli)
 {
     struct yxc_error err;
-    if (yxc_hello(cli->conn, "yanxiu", cli->language, &cli->hello, &err))
+    if (yxc_hello(cli->conn, "yanxiu", msg_lang_name(lang_current()), &cli->hello, &err))
         return CLI_OK;
     /* A TLS server drops a plaintext Hello without a word: we never got to talk to it. */
     if (err.fail == YXC_ERR_IO && !err.timed_out && !yxc_is_tls(cli->conn)) {
         fprintf(stderr,
-                "yanxiu: %s\n"
+                _("yanxiu: %s\n"
                 "hint: the server dropped the first request; if it serves TLS, add --tls (and "
                 "--ca FILE, or YANXIU_CA, unless its certificate is from a CA the system "
-                "trusts)\n",
+                "trusts)\n"),
                 err.message);
         return CLI_NO_SERVER;
     }
@@ -82,7 +83,7 @@ void cli_format_versions(const Yanxiu__V1__HelloResponse *h, char *buf, size_t c
         snprintf(buf + used, cap - used, "%s%" PRIu32, i ? ", " : "", h->protocol_versions[i]);
     }
     if (!buf[0])
-        snprintf(buf, cap, "none named");
+        snprintf(buf, cap, _("none named"));
 }
 
 int cli_no_common_protocol(const struct cli *cli)
@@ -90,8 +91,8 @@ int cli_no_common_protocol(const struct cli *cli)
     char versions[128];
     cli_format_versions(cli->hello->hello_reply, versions, sizeof(versions));
     fprintf(stderr,
-            "yanxiu: the server at %s speaks protocol versions %s, this yanxiu %s speaks %u: "
-            "use a yanxiu that matches yanxiud %s\n",
+            _("yanxiu: the server at %s speaks protocol versions %s, this yanxiu %s speaks %u: "
+            "use a yanxiu that matches yanxiud %s\n"),
             cli->peer, versions, YANXIU_VERSION, PROTOCOL_VERSION,
             cli->hello->hello_reply->server_version);
     return CLI_FAILED;
@@ -131,7 +132,7 @@ int cli_load_session(struct cli *cli, bool tolerate_bad)
 {
     char err[600], warn[400];
     if (!session_file_path(cli->session_path, sizeof(cli->session_path), err, sizeof(err))) {
-        fprintf(stderr, "yanxiu: %s\n", err);
+        fprintf(stderr, _("yanxiu: %s\n"), err);
         return CLI_FAILED;
     }
     switch (
@@ -140,16 +141,16 @@ int cli_load_session(struct cli *cli, bool tolerate_bad)
         return CLI_OK;
     case SESSION_FILE_BAD:
         if (tolerate_bad) {
-            fprintf(stderr, "yanxiu: warning: ignoring the session file: %s\n", err);
+            fprintf(stderr, _("yanxiu: warning: ignoring the session file: %s\n"), err);
             return CLI_OK;
         }
-        fprintf(stderr, "yanxiu: %s\nhint: log in again (yanxiu login replaces the file)\n", err);
+        fprintf(stderr, _("yanxiu: %s\nhint: log in again (yanxiu login replaces the file)\n"), err);
         return CLI_FAILED;
     case SESSION_FILE_LOADED:
         break;
     }
     if (warn[0])
-        fprintf(stderr, "yanxiu: warning: %s\n", warn);
+        fprintf(stderr, _("yanxiu: warning: %s\n"), warn);
     cli->have_session = true;
     return CLI_OK;
 }
@@ -168,7 +169,7 @@ void cli_default_to_session_server(struct cli *cli)
     if (session_file_load(path, &s, warn, sizeof(warn), err, sizeof(err)) == SESSION_FILE_LOADED) {
         snprintf(cli->session_server, sizeof(cli->session_server), "%s", s.server);
         cli->server = cli->session_server;
-        cli->server_from = "the server of the saved session";
+        cli->server_from = N_("the server of the saved session");
     }
     session_file_wipe(&s);
 }
@@ -187,8 +188,8 @@ bool cli_session_is_for_peer(const struct cli *cli)
 void cli_warn_other_server(const struct cli *cli)
 {
     fprintf(stderr,
-            "yanxiu: warning: the session in %s is for %s, not %s: its token is not sent "
-            "there\n",
+            _("yanxiu: warning: the session in %s is for %s, not %s: its token is not sent "
+            "there\n"),
             cli->session_path, cli->session.server, cli->peer);
 }
 
@@ -203,7 +204,7 @@ static int cli_whoami(struct cli *cli)
     if (!yxc_call(cli->conn, &req, YANXIU__V1__ENVELOPE__BODY_WHOAMI_REPLY, &cli->me, &err))
         return cli_report(cli, &err);
     if (!cli->me->whoami_reply->identity) {
-        fprintf(stderr, "yanxiu: the server at %s answered WhoAmI without an identity\n",
+        fprintf(stderr, _("yanxiu: the server at %s answered WhoAmI without an identity\n"),
                 cli->peer);
         return CLI_FAILED;
     }
@@ -230,8 +231,8 @@ int cli_open_session(struct cli *cli)
         if (cli_resolve_peer(cli, host, sizeof(host), &port) != CLI_OK)
             return CLI_USAGE;
         fprintf(stderr,
-                "yanxiu: not logged in (there is no session in %s)\n"
-                "hint: log in first: yanxiu%s%s login\n",
+                _("yanxiu: not logged in (there is no session in %s)\n"
+                "hint: log in first: yanxiu%s%s login\n"),
                 cli->session_path, cli->server_chosen ? " --server " : "",
                 cli->server_chosen ? cli->peer : "");
         return CLI_FAILED;
@@ -241,9 +242,9 @@ int cli_open_session(struct cli *cli)
     if (!cli_session_is_for_peer(cli)) {
         cli_warn_other_server(cli);
         fprintf(stderr,
-                "yanxiu: not logged in to %s\n"
+                _("yanxiu: not logged in to %s\n"
                 "hint: log in there: yanxiu --server %s login (this replaces the session for "
-                "%s)\n",
+                "%s)\n"),
                 cli->peer, cli->peer, cli->session.server);
         return CLI_FAILED;
     }
@@ -314,8 +315,8 @@ int cli_call_keyed(struct cli *cli, Yanxiu__V1__Envelope *req, const char *what,
         if (attempt > 0) {
             int pause_ms = 1000 << (attempt - 1);
             fprintf(stderr,
-                    "yanxiu: sending %s again in %d s with the same idempotency key %s "
-                    "(retry %d of %d; the server writes a key at most once)\n",
+                    _("yanxiu: sending %s again in %d s with the same idempotency key %s "
+                    "(retry %d of %d; the server writes a key at most once)\n"),
                     what, pause_ms / 1000, key, attempt, CLI_KEYED_RETRIES);
             sleep_ms(pause_ms);
         }
@@ -341,8 +342,8 @@ int cli_call_keyed(struct cli *cli, Yanxiu__V1__Envelope *req, const char *what,
         }
         if (err.fail == YXC_ERR_USAGE) {
             rc = cli_report(cli, &err);
-            if (strstr(err.message, "frame limit"))
-                fprintf(stderr, "hint: %s is too large for one request; tell the district office\n",
+            if (!sent) /* yxc_send refuses only a request above the frame limit */
+                fprintf(stderr, _("hint: %s is too large for one request; tell the district office\n"),
                         what);
             if (!maybe_applied)
                 return rc;
@@ -354,15 +355,15 @@ int cli_call_keyed(struct cli *cli, Yanxiu__V1__Envelope *req, const char *what,
         cli_close(cli);
     }
     if (maybe_applied)
-        fprintf(stderr, "yanxiu: gave up after %d retries: whether the server has %s is unknown.\n",
+        fprintf(stderr, _("yanxiu: gave up after %d retries: whether the server has %s is unknown.\n"),
                 CLI_KEYED_RETRIES, what);
     else
-        fprintf(stderr, "yanxiu: gave up after %d retries: %s was not written.\n",
+        fprintf(stderr, _("yanxiu: gave up after %d retries: %s was not written.\n"),
                 CLI_KEYED_RETRIES, what);
     fprintf(stderr,
-            "yanxiu: the idempotency key is %s. Run this command (with this key) once the server "
+            _("yanxiu: the idempotency key is %s. Run this command (with this key) once the server "
             "is back: it writes %s only if the server does not have it yet, and shows the "
-            "answer either way:\n",
+            "answer either way:\n"),
             key, what);
     put_command_again(cli, key_option, key, stderr);
     return rc == CLI_OK ? CLI_FAILED : rc;

@@ -9,13 +9,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lang.h"
 #include "cli.h"
 #include "prompt.h"
 #include "session_file.h"
 #include "yxc.h"
 
 const char cmd_login_usage[] =
-    "usage: yanxiu login [--user NAME]\n"
+    N_("usage: yanxiu login [--user NAME]\n"
     "\n"
     "Logs in to yanxiud and keeps the session in $XDG_CONFIG_HOME/yanxiu/session\n"
     "(else ~/.config/yanxiu/session; mode 0600), together with the server's\n"
@@ -25,21 +26,21 @@ const char cmd_login_usage[] =
     "  --user NAME  the account to log in as; without it yanxiu asks\n"
     "\n"
     "The password is asked for on the terminal without echo, or taken from\n"
-    "YANXIU_PASSWORD (for scripts; yanxiu removes it from its environment).\n";
+    "YANXIU_PASSWORD (for scripts; yanxiu removes it from its environment).\n");
 
 const char cmd_logout_usage[] =
-    "usage: yanxiu logout\n"
+    N_("usage: yanxiu logout\n"
     "\n"
     "Ends the session on the server it belongs to and deletes the session file.\n"
     "When the server says the session had already ended, the file is deleted all\n"
     "the same; when the server cannot be reached, the file is kept (the session\n"
-    "stays valid until it expires) so that you can try again.\n";
+    "stays valid until it expires) so that you can try again.\n");
 
 const char cmd_whoami_usage[] =
-    "usage: yanxiu whoami\n"
+    N_("usage: yanxiu whoami\n"
     "\n"
     "Asks the server who the saved session belongs to: user, role, district, unit,\n"
-    "and when the session expires. Exit status 1 when there is no valid session.\n";
+    "and when the session expires. Exit status 1 when there is no valid session.\n");
 
 /*
  * Fills pw with the password: YANXIU_PASSWORD (then wiped from the
@@ -57,21 +58,21 @@ static int read_password(const struct cli *cli, const char *user, char *pw, size
         explicit_bzero(env, n);
         unsetenv("YANXIU_PASSWORD");
         if (!fits)
-            return cli_usage_error(cli, "YANXIU_PASSWORD is longer than %d bytes",
+            return cli_usage_error(cli, _("YANXIU_PASSWORD is longer than %d bytes"),
                                    CLI_MAX_PASSWORD);
         return CLI_OK;
     }
     char prompt[400];
-    snprintf(prompt, sizeof(prompt), "password for %s on %s: ", user, cli->peer);
+    snprintf(prompt, sizeof(prompt), _("password for %s on %s: "), user, cli->peer);
     switch (prompt_line(prompt, true, pw, cap)) {
     case PROMPT_OK:
         return CLI_OK;
     case PROMPT_NO_TERMINAL:
-        return cli_usage_error(cli, "no terminal to ask for the password on: set YANXIU_PASSWORD");
+        return cli_usage_error(cli, _("no terminal to ask for the password on: set YANXIU_PASSWORD"));
     case PROMPT_EMPTY:
-        return cli_usage_error(cli, "no password given");
+        return cli_usage_error(cli, _("no password given"));
     case PROMPT_TOO_LONG:
-        return cli_usage_error(cli, "the password is longer than %d bytes", CLI_MAX_PASSWORD);
+        return cli_usage_error(cli, _("the password is longer than %d bytes"), CLI_MAX_PASSWORD);
     }
     return CLI_USAGE;
 }
@@ -79,7 +80,7 @@ static int read_password(const struct cli *cli, const char *user, char *pw, size
 /* "role district, district 110101, unit 1101010001", leaving out what is empty. */
 static void describe_identity(const Yanxiu__V1__Identity *id, char *buf, size_t cap)
 {
-    snprintf(buf, cap, "role %s", id->role);
+    snprintf(buf, cap, _("role %s"), id->role);
     size_t used = strlen(buf);
     if (id->district_code[0] && used < cap)
         used += (size_t)snprintf(buf + used, cap - used, ", district %s", id->district_code);
@@ -120,7 +121,7 @@ int cmd_login(struct cli *cli, int argc, char **argv)
     char user[CLI_MAX_USER_NAME + 2] = "";
     if (user_opt) {
         if (!*user_opt || strlen(user_opt) > CLI_MAX_USER_NAME)
-            return cli_usage_error(cli, "--user needs a name of 1 to %d bytes", CLI_MAX_USER_NAME);
+            return cli_usage_error(cli, _("--user needs a name of 1 to %d bytes"), CLI_MAX_USER_NAME);
         snprintf(user, sizeof(user), "%s", user_opt);
     }
 
@@ -135,20 +136,20 @@ int cmd_login(struct cli *cli, int argc, char **argv)
         return rc;
     if (!user[0]) {
         char prompt[340];
-        snprintf(prompt, sizeof(prompt), "user name on %s: ", cli->peer);
+        snprintf(prompt, sizeof(prompt), _("user name on %s: "), cli->peer);
         switch (prompt_line(prompt, false, user, sizeof(user))) {
         case PROMPT_OK:
             break;
         case PROMPT_NO_TERMINAL:
             return cli_usage_error(cli,
-                                   "no terminal to ask for the user name on: give --user NAME");
+                                   _("no terminal to ask for the user name on: give --user NAME"));
         case PROMPT_EMPTY:
-            return cli_usage_error(cli, "no user name given");
+            return cli_usage_error(cli, _("no user name given"));
         case PROMPT_TOO_LONG:
-            return cli_usage_error(cli, "the user name is longer than %d bytes", CLI_MAX_USER_NAME);
+            return cli_usage_error(cli, _("the user name is longer than %d bytes"), CLI_MAX_USER_NAME);
         }
         if (strlen(user) > CLI_MAX_USER_NAME)
-            return cli_usage_error(cli, "the user name is longer than %d bytes", CLI_MAX_USER_NAME);
+            return cli_usage_error(cli, _("the user name is longer than %d bytes"), CLI_MAX_USER_NAME);
     }
 
     char password[CLI_MAX_PASSWORD + 2];
@@ -181,8 +182,8 @@ int cmd_login(struct cli *cli, int argc, char **argv)
         explicit_bzero(lr->token.data, lr->token.len);
         yxc_free(resp);
         fprintf(stderr,
-                "yanxiu: the server at %s answered Login with a token or identity this "
-                "yanxiu cannot keep\n",
+                _("yanxiu: the server at %s answered Login with a token or identity this "
+                "yanxiu cannot keep\n"),
                 cli->peer);
         return CLI_FAILED;
     }
@@ -203,8 +204,8 @@ int cmd_login(struct cli *cli, int argc, char **argv)
         revoke_quietly(cli, s.token, s.token_len);
         session_file_wipe(&s);
         fprintf(stderr,
-                "yanxiu: logged in, but could not keep the session: %s\n"
-                "hint: the session was ended again; fix the problem and log in again\n",
+                _("yanxiu: logged in, but could not keep the session: %s\n"
+                "hint: the session was ended again; fix the problem and log in again\n"),
                 why);
         return CLI_FAILED;
     }
@@ -215,14 +216,14 @@ int cmd_login(struct cli *cli, int argc, char **argv)
         char old_until[40];
         cli_format_local(cli->session.expires_at_us, old_until, sizeof(old_until));
         fprintf(stderr,
-                "yanxiu: note: this replaces the session of %s on %s, which stays valid there "
-                "until %s (Asia/Shanghai) unless you log out of it first\n",
+                _("yanxiu: note: this replaces the session of %s on %s, which stays valid there "
+                "until %s (Asia/Shanghai) unless you log out of it first\n"),
                 cli->session.user, cli->session.server, old_until);
     }
 
     char until[40];
     cli_format_local(s.expires_at_us, until, sizeof(until));
-    printf("logged in as %s (%s) on %s until %s (Asia/Shanghai)\n", s.user, who, cli->peer, until);
+    printf(_("logged in as %s (%s) on %s until %s (Asia/Shanghai)\n"), s.user, who, cli->peer, until);
     session_file_wipe(&s);
     return CLI_OK;
 }
@@ -241,12 +242,12 @@ int cmd_logout(struct cli *cli, int argc, char **argv)
         /* Nothing usable; a malformed file (already warned about) goes too. */
         if (access(cli->session_path, F_OK) == 0) {
             if (!session_file_remove(cli->session_path, why, sizeof(why))) {
-                fprintf(stderr, "yanxiu: %s\n", why);
+                fprintf(stderr, _("yanxiu: %s\n"), why);
                 return CLI_FAILED;
             }
-            fprintf(stderr, "yanxiu: deleted %s\n", cli->session_path);
+            fprintf(stderr, _("yanxiu: deleted %s\n"), cli->session_path);
         }
-        fprintf(stderr, "yanxiu: not logged in: nothing to log out of\n");
+        fprintf(stderr, _("yanxiu: not logged in: nothing to log out of\n"));
         return CLI_OK;
     }
     char host[256];
@@ -255,7 +256,7 @@ int cmd_logout(struct cli *cli, int argc, char **argv)
         return CLI_USAGE;
     if (!cli_session_is_for_peer(cli)) {
         cli_warn_other_server(cli);
-        fprintf(stderr, "hint: log out where the session is: yanxiu --server %s logout\n",
+        fprintf(stderr, _("hint: log out where the session is: yanxiu --server %s logout\n"),
                 cli->session.server);
         return CLI_FAILED;
     }
@@ -280,22 +281,22 @@ int cmd_logout(struct cli *cli, int argc, char **argv)
     }
     if (rc != CLI_OK) {
         fprintf(stderr,
-                "yanxiu: the session of %s stays valid on %s until %s (Asia/Shanghai), and "
+                _("yanxiu: the session of %s stays valid on %s until %s (Asia/Shanghai), and "
                 "stays in %s: run yanxiu logout again once the server answers, or delete the "
-                "file to forget it here\n",
+                "file to forget it here\n"),
                 cli->session.user, cli->session.server, until, cli->session_path);
         return rc;
     }
     if (!session_file_remove(cli->session_path, why, sizeof(why))) {
-        fprintf(stderr, "yanxiu: the session has ended on the server, but: %s\n", why);
+        fprintf(stderr, _("yanxiu: the session has ended on the server, but: %s\n"), why);
         return CLI_FAILED;
     }
     if (err.fail == YXC_ERR_SERVER)
-        printf("the session of %s on %s had already ended (it expired or was revoked); "
-               "removed %s\n",
+        printf(_("the session of %s on %s had already ended (it expired or was revoked); "
+               "removed %s\n"),
                cli->session.user, cli->session.server, cli->session_path);
     else
-        printf("logged out of %s (user %s)\n", cli->session.server, cli->session.user);
+        printf(_("logged out of %s (user %s)\n"), cli->session.server, cli->session.user);
     return CLI_OK;
 }
 
@@ -312,11 +313,11 @@ int cmd_whoami(struct cli *cli, int argc, char **argv)
     const Yanxiu__V1__Identity *id = w->identity;
     char until[40];
     cli_format_local(w->expires_at_us, until, sizeof(until));
-    printf("user:      %s\n", id->user);
-    printf("role:      %s\n", id->role);
-    printf("district:  %s\n", id->district_code[0] ? id->district_code : "-");
-    printf("unit:      %s\n", id->unit_code[0] ? id->unit_code : "-");
-    printf("server:    %s (%s)\n", cli->peer, yxc_is_tls(cli->conn) ? "TLS" : "plaintext");
-    printf("expires:   %s (Asia/Shanghai)\n", until);
+    printf(_("user:      %s\n"), id->user);
+    printf(_("role:      %s\n"), id->role);
+    printf(_("district:  %s\n"), id->district_code[0] ? id->district_code : "-");
+    printf(_("unit:      %s\n"), id->unit_code[0] ? id->unit_code : "-");
+    printf(_("server:    %s (%s)\n"), cli->peer, yxc_is_tls(cli->conn) ? "TLS" : "plaintext");
+    printf(_("expires:   %s (Asia/Shanghai)\n"), until);
     return CLI_OK;
 }

@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lang.h"
 #include "cli.h"
-#include "csvin.h"
 #include "import.h"
 #include "view.h"
 #include "yxc.h"
@@ -29,6 +29,7 @@ enum {
     OPT_UNIT = 'u',
     OPT_APPROVED = 'A',
     OPT_ENCODING = 'e',
+    OPT_CHECK = 'c',
 };
 
 /* "教师" / "单位" for a target code. */
@@ -49,7 +50,7 @@ static void short_number(double v, char *buf, size_t cap)
 /* --- assessment scheme set ------------------------------------------------------------- */
 
 const char cmd_assessment_scheme_set_usage[] =
-    "usage: yanxiu assessment scheme set FILE [--district CODE]\n"
+    N_("usage: yanxiu assessment scheme set FILE [--district CODE]\n"
     "\n"
     "Stores the assessment scheme (考核方案) in FILE, a UTF-8 INI file (a BOM is\n"
     "dropped; at most 64 KiB), under its name: a new scheme, or the new items and\n"
@@ -86,7 +87,7 @@ const char cmd_assessment_scheme_set_usage[] =
     "  合格 = 60\n"
     "  不合格 = 0\n"
     "\n"
-    "  --district CODE  the district (6 digits); an admin must give it\n";
+    "  --district CODE  the district (6 digits); an admin must give it\n");
 
 /* Prints the schemes of a SchemeList one per line: "NAME (teacher): 5 items, 100 points,
    grades 优秀 ≥ 90, 合格 ≥ 60, 不合格 ≥ 0". */
@@ -94,12 +95,13 @@ static void print_scheme_line(const Yanxiu__V1__Scheme *s)
 {
     char total[32];
     short_number(s->total, total, sizeof(total));
-    printf("%s (%s %s): %zu item%s, %s points; grades", s->name, s->target, target_zh(s->target),
+    /* "s" makes "items" in English; the Chinese does without. */
+    printf(_("%s (%s %s): %zu item%s, %s points; grades"), s->name, s->target, target_zh(s->target),
            s->n_items, s->n_items == 1 ? "" : "s", total);
     for (size_t i = 0; i < s->n_grades; i++) {
         char min[32];
         short_number(s->grades[i]->min_points, min, sizeof(min));
-        printf("%s %s from %s", i ? "," : "", s->grades[i]->name, min);
+        printf(_("%s %s from %s"), i ? "," : "", s->grades[i]->name, min);
     }
     putchar('\n');
 }
@@ -142,12 +144,12 @@ int cmd_assessment_scheme_set(struct cli *cli, int argc, char **argv)
     if (rc != CLI_OK)
         return rc;
     if (resp->scheme_list->n_schemes != 1) {
-        fprintf(stderr, "yanxiu: the server at %s answered with %s\n", cli->peer,
+        fprintf(stderr, _("yanxiu: the server at %s answered with %s\n"), cli->peer,
                 yxc_body_name(resp->body_case));
         yxc_free(resp);
         return CLI_FAILED;
     }
-    printf("stored scheme ");
+    printf(_("stored scheme "));
     print_scheme_line(resp->scheme_list->schemes[0]);
     yxc_free(resp);
     return CLI_OK;
@@ -156,22 +158,22 @@ int cmd_assessment_scheme_set(struct cli *cli, int argc, char **argv)
 /* --- assessment scheme list / show ------------------------------------------------------ */
 
 const char cmd_assessment_scheme_list_usage[] =
-    "usage: yanxiu assessment scheme list [--district CODE] [--format FORMAT] [-o FILE]\n"
+    N_("usage: yanxiu assessment scheme list [--district CODE] [--format FORMAT] [-o FILE]\n"
     "         [--force] [--bom]\n"
     "\n"
     "Lists the district's assessment schemes (考核方案): name, target (teacher 教师 or\n"
     "unit 单位), title, items, total points, grades (each from its lowest score), when\n"
     "and by whom it was last stored. Any account of the district.\n"
-    "\n" VIEW_OUTPUT_OPTIONS_TEXT;
+    "\n{output_options}");
 
 const char cmd_assessment_scheme_show_usage[] =
-    "usage: yanxiu assessment scheme show NAME [--district CODE]\n"
+    N_("usage: yanxiu assessment scheme show NAME [--district CODE]\n"
     "\n"
     "Prints scheme NAME as the INI file it was stored from (comments kept), ready to\n"
     "edit and store again with yanxiu assessment scheme set. Any account of the\n"
     "district.\n"
     "\n"
-    "  --district CODE  the district (6 digits); an admin must give it\n";
+    "  --district CODE  the district (6 digits); an admin must give it\n");
 
 /* Asks for the schemes (all, or `name`). Returns an exit code; *resp on CLI_OK. */
 static int list_schemes(struct cli *cli, const char *district, const char *name,
@@ -245,15 +247,15 @@ int cmd_assessment_scheme_list(struct cli *cli, int argc, char **argv)
         out_add(&v, row);
     }
     if (!ok) {
-        fprintf(stderr, "yanxiu: out of memory\n");
+        fprintf(stderr, _("yanxiu: out of memory\n"));
         rc = CLI_FAILED;
     } else {
         rc = view_output(&c, &v, NULL);
         if (rc == CLI_OK) {
-            view_say_wrote(&c, v.nrows, "scheme", "schemes");
+            view_say_wrote(&c, v.nrows, N_("scheme"), N_("schemes"));
             if (v.nrows == 0 && c.format == OUT_TABLE)
-                fprintf(stderr, "yanxiu: no assessment scheme yet (the district stores one "
-                                "with yanxiu assessment scheme set FILE)\n");
+                fprintf(stderr, _("yanxiu: no assessment scheme yet (the district stores one "
+                                "with yanxiu assessment scheme set FILE)\n"));
         }
     }
     for (size_t i = 0; strs && i < nstr; i++)
@@ -275,7 +277,7 @@ int cmd_assessment_scheme_show(struct cli *cli, int argc, char **argv)
     if (rc != CLI_OK)
         return rc;
     if (resp->scheme_list->n_schemes != 1) {
-        fprintf(stderr, "yanxiu: the server at %s answered with %zu schemes\n", cli->peer,
+        fprintf(stderr, _("yanxiu: the server at %s answered with %zu schemes\n"), cli->peer,
                 resp->scheme_list->n_schemes);
         yxc_free(resp);
         return CLI_FAILED;
@@ -287,111 +289,57 @@ int cmd_assessment_scheme_show(struct cli *cli, int argc, char **argv)
 
 /* --- assessment scores import ----------------------------------------------------------- */
 
-/*
- * A scores file comes in two forms: the long form, one score per row (item,
- * points), and the wide form a coordinator keeps in Excel, one row per
- * teacher (or unit) and a column per item of the scheme. The scheme is asked
- * for first: its items are the wide form's columns.
- */
-enum {
-    SC_TEACHER,
-    SC_UNIT,
-    SC_NAME,
-    SC_ITEM,
-    SC_POINTS,
-    SC_NFIXED, /* then one column per item of the scheme, in its order */
-};
-
-static const char *const sc_teacher_names[] = {"教师编号", NULL};
-static const char *const sc_unit_names[] = {"单位代码", "上报单位", "学校代码", NULL};
-static const char *const sc_name_names[] = {"姓名", "名称", "单位名称", NULL};
-static const char *const sc_item_names[] = {"考核项目", "项目", NULL};
-static const char *const sc_points_names[] = {"得分", "分数", NULL};
-
-/* Optional all: which of them the header must name depends on its form (score_form). */
-static const struct csvin_column score_fixed_cols[SC_NFIXED] = {
-    [SC_TEACHER] = {"teacher_code", sc_teacher_names, false},
-    [SC_UNIT] = {"unit_code", sc_unit_names, false},
-    [SC_NAME] = {"name", sc_name_names, false},
-    [SC_ITEM] = {"item", sc_item_names, false},
-    [SC_POINTS] = {"points", sc_points_names, false},
-};
-
 const char cmd_assessment_scores_import_usage[] =
-    "usage: yanxiu assessment scores import FILE --year YYYY [--scheme NAME]\n"
-    "         [--encoding ENCODING] [--district CODE]\n"
-    "\n"
-    "Enters the item scores in FILE, a CSV file as Excel saves it, for scheme NAME\n"
-    "(default: the district's only scheme) and year YYYY (the school year starting\n"
-    "in September of it, or the calendar year, as the policy says). A score already\n"
-    "entered for the same teacher (or unit), item and year is replaced. The server\n"
-    "checks every score first; if any is wrong, nothing is written and every\n"
-    "problem is listed with its line and column in FILE (exit status 1): an item\n"
-    "the scheme does not have, points above the item's maximum, a teacher not in\n"
-    "the roster (for a school account: not of its own unit), an item scored twice.\n"
-    "A school account enters the scores of its own teachers; only the district\n"
-    "enters those of a unit scheme.\n"
-    "\n"
-    "FILE has one of two forms, told apart by its first row, which names the\n"
-    "columns in any order.\n"
-    "Long form, one score per row; columns in English or in Chinese:\n"
-    "  teacher_code, 教师编号: the teacher (a teacher scheme), or\n"
-    "  unit_code, 单位代码: the reporting unit's 10-digit code (a unit scheme)\n"
-    "  name, 姓名: optional, for the reader; not checked\n"
-    "  item, 考核项目: an item of the scheme, as its [items] names it\n"
-    "  points, 得分: from 0 to the item's maximum, one decimal at most\n"
-    "Wide form (宽表), one row per teacher (or unit), as kept in Excel:\n"
-    "  teacher_code or unit_code, and name, as above\n"
-    "  one column per item, headed by the item's name exactly as the scheme's\n"
-    "  [items] writes it (yanxiu assessment scheme list); items may be left out.\n"
-    "  A cell holds the item's points; an empty cell enters no score for that\n"
-    "  item. A column that is not an item of the scheme is refused.\n"
-    "\n"
-    "  --scheme NAME        the scheme (yanxiu assessment scheme list)\n"
-    "  --year YYYY          the year the scores are for\n"
-    "  --encoding ENCODING  " CSVIN_ENCODING_CHOICES " (default auto)\n"
-    "  --district CODE      the district (6 digits); an admin must give it\n"
-    "\n"
-    "Examples (the scheme of yanxiu assessment scheme set --help):\n"
-    "  $ cat scores.csv\n"
-    "  教师编号,姓名,考核项目,得分\n"
-    "  T0001,张丽,培训心得体会,9\n"
-    "  T0001,张丽,质量检测,27.5\n"
-    "  $ yanxiu assessment scores import scores.csv --scheme 2026教师培训考核 --year 2026\n"
-    "  scores.csv: 2 created, 0 updated, 0 unchanged\n"
-    "  $ cat wide.csv\n"
-    "  教师编号,姓名,培训心得体会,质量检测,暑期研修证书,云教研反思,推门听课材料\n"
-    "  T0001,张丽,9,27.5,10,8,36\n"
-    "  T0002,王强,8,,10,9,30\n"
-    "  $ yanxiu assessment scores import wide.csv --scheme 2026教师培训考核 --year 2026\n"
-    "  wide.csv: 7 created, 0 updated, 2 unchanged\n";
-
-/* A plain decimal with at most one decimal (Excel's "9" or "27.5"); false when not. */
-static bool parse_points(const char *s, double *v)
-{
-    size_t n = strlen(s);
-    if (!n || strspn(s, "0123456789.") != n || s[0] == '.' || strchr(s, '.') != strrchr(s, '.'))
-        return false;
-    const char *dot = strchr(s, '.');
-    if (dot && (dot[1] == '\0' || strlen(dot + 1) > 1))
-        return false;
-    char *end;
-    *v = strtod(s, &end);
-    return *end == '\0' && isfinite(*v);
-}
-
-/* The points in column `col` of `row`; a problem of the file when they are not a number. */
-static double points_cell(struct import_file *f, size_t row, size_t col)
-{
-    const char *p = csvin_get(f->t, row, col);
-    double v = 0;
-    if (!parse_points(p, &v))
-        import_problem(f,
-                       "%s line %d (%s): \"%.40s\" is not a score: write a number such as 8 "
-                       "or 27.5 (one decimal at most)",
-                       f->path, csvin_line(f->t, row), csvin_header(f->t, col), p);
-    return v;
-}
+    N_("usage: yanxiu assessment scores import FILE --year YYYY [--scheme NAME]\n"
+       "         [--check] [--encoding ENCODING] [--district CODE]\n"
+       "\n"
+       "Enters the item scores in FILE, an Excel workbook (.xlsx, one sheet) or a CSV\n"
+       "file as Excel saves it, for scheme NAME (default: the district's only scheme)\n"
+       "and year YYYY (the school year starting in September of it, or the calendar\n"
+       "year, as the policy says). yanxiu sends the file as it is and the server reads\n"
+       "it. A score already entered for the same teacher (or unit), item and year is\n"
+       "replaced. The server checks every score first; if any is wrong, nothing is\n"
+       "written and every problem is listed at its cell: FILE SHEET!C5 (HEADER)\n"
+       "\"VALUE\": reason (exit status 1): an item the scheme does not have, points\n"
+       "that are not a number or above the item's maximum, a teacher not in the\n"
+       "roster (for a school account: not of its own unit), an item scored twice. A\n"
+       "school account enters the scores of its own teachers; only the district\n"
+       "enters those of a unit scheme.\n"
+       "\n"
+       "FILE has one of two forms, told apart by its header row, which names the\n"
+       "columns in any order.\n"
+       "Long form, one score per row; columns in English or in Chinese:\n"
+       "  teacher_code, 教师编号: the teacher (a teacher scheme), or\n"
+       "  unit_code, 单位代码: the reporting unit's 10-digit code (a unit scheme)\n"
+       "  name, 姓名: optional, for the reader; not checked\n"
+       "  item, 考核项目: an item of the scheme, as its [items] names it\n"
+       "  points, 得分: from 0 to the item's maximum, one decimal at most\n"
+       "Wide form (宽表), one row per teacher (or unit), as kept in Excel:\n"
+       "  teacher_code or unit_code, and name, as above\n"
+       "  one column per item, headed by the item's name exactly as the scheme's\n"
+       "  [items] writes it (yanxiu assessment scheme list); items may be left out.\n"
+       "  A cell holds the item's points; an empty cell enters no score for that\n"
+       "  item. A column that is not an item of the scheme is refused.\n"
+       "\n"
+       "  --scheme NAME        the scheme (yanxiu assessment scheme list)\n"
+       "  --year YYYY          the year the scores are for\n"
+       "  --check              check the file as an import would, write nothing\n"
+       "  --encoding ENCODING  a CSV file's: auto, utf-8 or gb18030 (gbk) (default auto)\n"
+       "  --district CODE      the district (6 digits); an admin must give it\n"
+       "\n"
+       "Examples (the scheme of yanxiu assessment scheme set --help):\n"
+       "  $ cat scores.csv\n"
+       "  教师编号,姓名,考核项目,得分\n"
+       "  T0001,张丽,培训心得体会,9\n"
+       "  T0001,张丽,质量检测,27.5\n"
+       "  $ yanxiu assessment scores import scores.csv --scheme 2026教师培训考核 --year 2026\n"
+       "  scores.csv: 2 created, 0 updated, 0 unchanged\n"
+       "  $ cat wide.csv\n"
+       "  教师编号,姓名,培训心得体会,质量检测,暑期研修证书,云教研反思,推门听课材料\n"
+       "  T0001,张丽,9,27.5,10,8,36\n"
+       "  T0002,王强,8,,10,9,30\n"
+       "  $ yanxiu assessment scores import wide.csv --scheme 2026教师培训考核 --year 2026\n"
+       "  wide.csv: 7 created, 0 updated, 2 unchanged\n");
 
 /* Names joined by ", " for a message, cut with "…" when they do not fit. */
 struct name_list {
@@ -431,211 +379,25 @@ static int pick_scheme(struct cli *cli, const char *district, const char *name,
         return CLI_OK;
     }
     if (name[0]) {
-        fprintf(stderr, "yanxiu: the server at %s answered with %zu schemes named %s\n", cli->peer,
+        fprintf(stderr, _("yanxiu: the server at %s answered with %zu schemes named %s\n"), cli->peer,
                 list->n_schemes, name);
         rc = CLI_FAILED;
     } else if (list->n_schemes == 0) {
-        fprintf(stderr, "yanxiu: the district has no assessment scheme yet (the district stores "
-                        "one with yanxiu assessment scheme set FILE)\n");
+        fprintf(stderr, _("yanxiu: the district has no assessment scheme yet (the district stores "
+                        "one with yanxiu assessment scheme set FILE)\n"));
         rc = CLI_FAILED;
     } else {
         struct name_list names = {.len = 0};
         for (size_t i = 0; i < list->n_schemes; i++)
             name_list_add(&names, list->schemes[i]->name);
         rc = cli_usage_error(cli,
-                             "the district has %zu assessment schemes (%s): name one with "
-                             "--scheme NAME",
+                             _("the district has %zu assessment schemes (%s): name one with "
+                             "--scheme NAME"),
                              list->n_schemes, names.buf);
     }
     yxc_free(*resp);
     *resp = NULL;
     return rc;
-}
-
-/*
- * The form of the file by its header: item and points (long form), or
- * columns named after the scheme's items (wide form), into *wide. Any other
- * header is said, naming the columns of both forms, and false returned.
- */
-static bool score_form(const struct import_file *f, const Yanxiu__V1__Scheme *s, bool *wide)
-{
-    bool item = csvin_has_column(f->t, SC_ITEM), points = csvin_has_column(f->t, SC_POINTS);
-    struct name_list named = {.len = 0}, items = {.len = 0};
-    for (size_t c = SC_NFIXED; c < f->ncols; c++)
-        if (csvin_has_column(f->t, c))
-            name_list_add(&named, csvin_header(f->t, c));
-    for (size_t i = 0; i < s->n_items; i++)
-        name_list_add(&items, s->items[i]->name);
-    const char *per = strcmp(s->target, "unit") == 0 ? "unit" : "teacher";
-    if (item && points && !named.len) {
-        *wide = false;
-        return true;
-    }
-    if (!item && !points && named.len) {
-        *wide = true;
-        return true;
-    }
-    if (named.len)
-        fprintf(stderr,
-                "yanxiu: %s: the header has %s as well as columns named after items (%s): a file "
-                "gives either item (考核项目) and points (得分), one score per row, or a column "
-                "per item, one row per %s\n",
-                f->path,
-                item && points ? "item and points"
-                : item         ? "item"
-                               : "points",
-                named.buf, per);
-    else if (item || points)
-        fprintf(stderr,
-                "yanxiu: %s: the header names %s but not %s: give both, one score per row, or "
-                "instead a column per item of scheme %s (%s), one row per %s\n",
-                f->path, item ? "item (考核项目)" : "points (得分)",
-                item ? "points (得分)" : "item (考核项目)", s->name, items.buf, per);
-    else
-        fprintf(stderr,
-                "yanxiu: %s: the header names no scores: expected item (考核项目) and points "
-                "(得分), one score per row, or a column per item of scheme %s (%s), one row "
-                "per %s\n",
-                f->path, s->name, items.buf, per);
-    return false;
-}
-
-/* Where a score of a wide file came from: its row and its item's column. */
-struct score_cell {
-    size_t row, col;
-};
-
-/* A wide file: its scores, the cells they came from, and the code column. */
-struct wide_scores {
-    const struct score_cell *cells;
-    size_t n;
-    size_t subject_col;
-};
-
-/*
- * Parses the server's "scores[K].field" (K < w->n) into *k and *field ("" when
- * the path ends at the score). False when the path is not of that shape.
- */
-static bool parse_score_path(const char *path, const struct wide_scores *w, size_t *k,
-                             const char **field)
-{
-    static const char list[] = "scores[";
-    const char *p = path + sizeof(list) - 1;
-    if (strncmp(path, list, sizeof(list) - 1) != 0 || !isdigit((unsigned char)*p))
-        return false;
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(p, &end, 10);
-    if (errno || v >= w->n || *end != ']' || (end[1] != '.' && end[1] != '\0'))
-        return false;
-    *k = (size_t)v;
-    *field = end[1] ? end + 2 : "";
-    return true;
-}
-
-/*
- * The server names the other score of a pair by its index ("listed twice
- * (also row 4)"): say the line of the file instead. Writes the reason,
- * rewritten or not, to buf.
- */
-static const char *score_rows_to_lines(const struct import_file *f, const struct wide_scores *w,
-                                       const char *reason, char *buf, size_t cap)
-{
-    static const char marker[] = "(also row ";
-    const char *at = strstr(reason, marker);
-    if (!at || !isdigit((unsigned char)at[sizeof(marker) - 1]))
-        return reason;
-    char *end;
-    errno = 0;
-    unsigned long long j = strtoull(at + sizeof(marker) - 1, &end, 10);
-    if (errno || *end != ')' || j >= w->n)
-        return reason;
-    snprintf(buf, cap, "%.*s(also line %d%s", (int)(at - reason), reason,
-             csvin_line(f->t, w->cells[j].row), end);
-    return buf;
-}
-
-/* A wide file: its scores' cells, and the rows whose code was named already. */
-struct wide_print {
-    const struct wide_scores *w;
-    bool *said; /* per row of the file */
-};
-
-/*
- * import_file.print_violation of a wide file: prints one violation the
- * server found at its cell, "FILE line N (质量检测): reason", at the code's
- * column for the subject_code. A row's code is named once however many of
- * its scores were sent. Returns whether the violation was printed (and
- * counted in f->problems).
- */
-static bool wide_print_violation(struct import_file *f, const Yanxiu__V1__FieldViolation *v,
-                                 void *arg)
-{
-    const struct wide_print *wp = arg;
-    const struct wide_scores *w = wp->w;
-    size_t k;
-    const char *field;
-    if (!parse_score_path(v->path, w, &k, &field)) {
-        f->problems++;
-        fprintf(stderr, "%s%s%s\n", v->path, v->path[0] ? ": " : "", v->message);
-        return true;
-    }
-    const struct score_cell *at = &w->cells[k];
-    bool code = strcmp(field, "subject_code") == 0;
-    if (code && wp->said[at->row])
-        return false;
-    wp->said[at->row] |= code;
-    char buf[1200];
-    const char *reason = score_rows_to_lines(f, w, v->message, buf, sizeof(buf));
-    f->problems++;
-    fprintf(stderr, "%s line %d (%s): %s\n", f->path, csvin_line(f->t, at->row),
-            csvin_header(f->t, code ? w->subject_col : at->col), reason);
-    return true;
-}
-
-/* The scores of a long file, one per row, into scores[0 .. rows). */
-static void long_scores(struct import_file *f, size_t subject_col, Yanxiu__V1__ItemScore *scores,
-                        Yanxiu__V1__ItemScore **ptrs)
-{
-    for (size_t i = 0; i < csvin_rows(f->t); i++) {
-        Yanxiu__V1__ItemScore *s = &scores[i];
-        yanxiu__v1__item_score__init(s);
-        s->subject_code = (char *)csvin_get(f->t, i, subject_col);
-        s->item = (char *)csvin_get(f->t, i, SC_ITEM);
-        s->points = points_cell(f, i, SC_POINTS);
-        ptrs[i] = s;
-    }
-}
-
-/* The non-empty item cells of a wide file. */
-static size_t wide_count(const struct import_file *f)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < csvin_rows(f->t); i++)
-        for (size_t c = SC_NFIXED; c < f->ncols; c++)
-            n += csvin_get(f->t, i, c)[0] != '\0';
-    return n;
-}
-
-/* The scores of a wide file, one per non-empty item cell, row by row, into scores and
-   cells[0 .. wide_count). The item is the scheme's name of the column. */
-static void wide_scores(struct import_file *f, size_t subject_col, Yanxiu__V1__ItemScore *scores,
-                        Yanxiu__V1__ItemScore **ptrs, struct score_cell *cells)
-{
-    size_t k = 0;
-    for (size_t i = 0; i < csvin_rows(f->t); i++) {
-        for (size_t c = SC_NFIXED; c < f->ncols; c++) {
-            if (!csvin_get(f->t, i, c)[0])
-                continue;
-            Yanxiu__V1__ItemScore *s = &scores[k];
-            yanxiu__v1__item_score__init(s);
-            s->subject_code = (char *)csvin_get(f->t, i, subject_col);
-            s->item = (char *)f->cols[c].name;
-            s->points = points_cell(f, i, c);
-            cells[k] = (struct score_cell){i, c};
-            ptrs[k++] = s;
-        }
-    }
 }
 
 int cmd_assessment_scores_import(struct cli *cli, int argc, char **argv)
@@ -644,13 +406,14 @@ int cmd_assessment_scores_import(struct cli *cli, int argc, char **argv)
         {"scheme", required_argument, NULL, OPT_SCHEME},
         {"year", required_argument, NULL, OPT_YEAR},
         {"encoding", required_argument, NULL, OPT_ENCODING},
+        {"check", no_argument, NULL, OPT_CHECK},
         {"district", required_argument, NULL, VIEW_OPT_DISTRICT},
         {0},
     };
     struct view_common c = {.district = "", .as_of = ""};
-    const char *scheme = "";
+    const char *scheme = "", *enc = "";
     uint32_t year = 0;
-    enum csvin_encoding enc = CSVIN_AUTO;
+    bool check = false;
     int opt;
     while ((opt = cli_getopt(cli, argc, argv, opts)) != -1) {
         switch (opt) {
@@ -665,6 +428,9 @@ int cmd_assessment_scores_import(struct cli *cli, int argc, char **argv)
             if (!import_encoding_arg(cli, optarg, &enc))
                 return CLI_USAGE;
             break;
+        case OPT_CHECK:
+            check = true;
+            break;
         default:
             if (view_common_option(cli, opt, &c) != VIEW_OPT_TAKEN)
                 return CLI_USAGE;
@@ -675,108 +441,29 @@ int cmd_assessment_scores_import(struct cli *cli, int argc, char **argv)
         return CLI_USAGE;
     if (!year)
         return cli_usage_error(cli, "--year YYYY is missing: which year are the scores for?");
-
-    /* The scheme first: its items are the columns of a wide file. */
-    Yanxiu__V1__Envelope *schemes = NULL;
-    const Yanxiu__V1__Scheme *sch = NULL;
-    int rc = pick_scheme(cli, c.district, scheme, &schemes, &sch);
+    struct import_upload u = {.n = 0};
+    int rc = import_add_file(&u, path, enc);
     if (rc != CLI_OK)
         return rc;
-    size_t ncols = SC_NFIXED + sch->n_items;
-    struct csvin_column *cols = calloc(ncols, sizeof(*cols));
-    struct import_file f = {.path = path, .cols = cols, .ncols = ncols, .list = "scores"};
-    Yanxiu__V1__ItemScore *scores = NULL, **ptrs = NULL;
-    struct score_cell *cells = NULL;
-    if (!cols) {
-        fprintf(stderr, "yanxiu: out of memory\n");
-        rc = CLI_FAILED;
-        goto done;
-    }
-    memcpy(cols, score_fixed_cols, sizeof(score_fixed_cols));
-    for (size_t i = 0; i < sch->n_items; i++)
-        cols[SC_NFIXED + i] = (struct csvin_column){sch->items[i]->name, NULL, false};
-    rc = import_read(&f, enc);
-    if (rc != CLI_OK)
-        goto done;
-    bool by_teacher = csvin_has_column(f.t, SC_TEACHER), by_unit = csvin_has_column(f.t, SC_UNIT);
-    if (by_teacher == by_unit) {
-        fprintf(stderr,
-                "yanxiu: %s: the header names %s: give teacher_code (教师编号) for a teacher "
-                "scheme or unit_code (单位代码) for a unit scheme\n",
-                f.path,
-                by_teacher ? "both teacher_code and unit_code"
-                           : "neither teacher_code nor unit_code");
-        rc = CLI_FAILED;
-        goto done;
-    }
-    bool wide;
-    if (!score_form(&f, sch, &wide)) {
-        rc = CLI_FAILED;
-        goto done;
-    }
-    static const char *const by_teacher_renames[][2] = {{"subject_code", "teacher_code"},
-                                                        {NULL, NULL}};
-    static const char *const by_unit_renames[][2] = {{"subject_code", "unit_code"}, {NULL, NULL}};
-    f.renames = by_teacher ? by_teacher_renames : by_unit_renames;
-    size_t subject_col = by_teacher ? SC_TEACHER : SC_UNIT;
 
-    /* A teacher on two rows of a wide file would score its items twice: name both lines. */
-    if (wide && !import_check_duplicates(&f, subject_col, by_teacher ? "teacher" : "unit")) {
-        fprintf(stderr, "yanxiu: out of memory checking %s\n", f.path);
-        rc = CLI_FAILED;
-        goto done;
+    /* The scheme by name: the district's only one when none is named. */
+    Yanxiu__V1__Envelope *schemes = NULL;
+    const Yanxiu__V1__Scheme *sch = NULL;
+    rc = pick_scheme(cli, c.district, scheme, &schemes, &sch);
+    if (rc == CLI_OK) {
+        Yanxiu__V1__ImportScoresRequest in = YANXIU__V1__IMPORT_SCORES_REQUEST__INIT;
+        in.district_code = (char *)c.district;
+        in.scheme = sch->name;
+        in.year = year;
+        in.files = u.ptrs;
+        in.n_files = u.n;
+        in.check_only = check;
+        Yanxiu__V1__Envelope req = YANXIU__V1__ENVELOPE__INIT;
+        req.body_case = YANXIU__V1__ENVELOPE__BODY_IMPORT_SCORES;
+        req.import_scores = &in;
+        rc = import_send(cli, path, check, &u, &req);
     }
-    size_t n = wide ? wide_count(&f) : csvin_rows(f.t);
-    if (n == 0) {
-        fprintf(stderr, "yanxiu: %s: every item cell is empty: no score to import\n", f.path);
-        rc = CLI_FAILED;
-        goto done;
-    }
-    scores = calloc(n, sizeof(*scores));
-    ptrs = calloc(n, sizeof(*ptrs));
-    cells = wide ? calloc(n, sizeof(*cells)) : NULL;
-    if (!scores || !ptrs || (wide && !cells)) {
-        fprintf(stderr, "yanxiu: out of memory reading %zu scores of %s\n", n, f.path);
-        rc = CLI_FAILED;
-        goto done;
-    }
-    if (wide)
-        wide_scores(&f, subject_col, scores, ptrs, cells);
-    else
-        long_scores(&f, subject_col, scores, ptrs);
-    if (f.problems) {
-        rc = import_rejected(&f, "nothing was sent");
-        goto done;
-    }
-    Yanxiu__V1__ImportScoresRequest in = YANXIU__V1__IMPORT_SCORES_REQUEST__INIT;
-    in.district_code = (char *)c.district;
-    in.scheme = sch->name;
-    in.year = year;
-    in.scores = ptrs;
-    in.n_scores = n;
-    Yanxiu__V1__Envelope req = YANXIU__V1__ENVELOPE__INIT;
-    req.body_case = YANXIU__V1__ENVELOPE__BODY_IMPORT_SCORES;
-    req.import_scores = &in;
-    const struct wide_scores w = {cells, n, subject_col};
-    struct wide_print wp = {&w, NULL};
-    if (wide) {
-        wp.said = calloc(csvin_rows(f.t), sizeof(*wp.said));
-        if (!wp.said) {
-            fprintf(stderr, "yanxiu: out of memory reading %s\n", f.path);
-            rc = CLI_FAILED;
-            goto done;
-        }
-        f.print_violation = wide_print_violation;
-        f.print_arg = &wp;
-    }
-    rc = import_send(cli, &f, &req);
-    free(wp.said);
-done:
-    free(scores);
-    free(ptrs);
-    free(cells);
-    csvin_free(f.t);
-    free(cols);
+    import_upload_free(&u);
     yxc_free(schemes);
     return rc;
 }
@@ -784,7 +471,7 @@ done:
 /* --- assessment results ------------------------------------------------------------------ */
 
 const char cmd_assessment_results_usage[] =
-    "usage: yanxiu assessment results --year YYYY [--scheme NAME] [--unit CODE]\n"
+    N_("usage: yanxiu assessment results --year YYYY [--scheme NAME] [--unit CODE]\n"
     "         [--approved-only] [--as-of DATE] [--district CODE] [--format FORMAT]\n"
     "         [-o FILE] [--force] [--bom]\n"
     "\n"
@@ -808,12 +495,12 @@ const char cmd_assessment_results_usage[] =
     "  --scheme NAME    the scheme (yanxiu assessment scheme list)\n"
     "  --unit CODE      one reporting unit (10-digit code)\n"
     "  --approved-only  count the hours of approved reports only (official results)\n"
-    "  --as-of DATE     judge as on DATE (YYYY-MM-DD); default: today\n" VIEW_OUTPUT_OPTIONS_TEXT
+    "  --as-of DATE     judge as on DATE (YYYY-MM-DD); default: today\n{output_options}"
     "\n"
     "Columns (CSV and JSON names; Excel has the Chinese): subject_code (教师编号 or\n"
     "单位代码), name, unit_code, items_scored, score, grade, hours_ok, absences_ok,\n"
     "final_grade, consequences, status (the year's compliance status), reasons (the\n"
-    "rules not met: rule had/needed).\n";
+    "rules not met: rule had/needed).\n");
 
 static const struct {
     const char *code, *zh;
@@ -845,7 +532,7 @@ int cmd_assessment_results(struct cli *cli, int argc, char **argv)
             break;
         case OPT_UNIT:
             if (!view_all_digits(optarg, 10))
-                return cli_usage_error(cli, "--unit '%s' is not a 10-digit school code", optarg);
+                return cli_usage_error(cli, _("--unit '%s' is not a 10-digit school code"), optarg);
             q.unit_code = optarg;
             break;
         case OPT_APPROVED:
@@ -859,7 +546,7 @@ int cmd_assessment_results(struct cli *cli, int argc, char **argv)
     if (!cli_no_operands(cli, argc, argv))
         return CLI_USAGE;
     if (!q.year)
-        return cli_usage_error(cli, "--year YYYY is missing: which year?");
+        return cli_usage_error(cli, _("--year YYYY is missing: which year?"));
     int rc = view_common_check(cli, &c);
     if (rc != CLI_OK)
         return rc;
@@ -902,7 +589,7 @@ int cmd_assessment_results(struct cli *cli, int argc, char **argv)
     bool zh = c.format == OUT_TABLE || c.format == OUT_XLSX;
     char **cons = calloc(res->n_results * 2 + 1, sizeof(*cons));
     if (!cons) {
-        fprintf(stderr, "yanxiu: out of memory\n");
+        fprintf(stderr, _("yanxiu: out of memory\n"));
         yxc_free(resp);
         return CLI_FAILED;
     }
@@ -942,14 +629,15 @@ int cmd_assessment_results(struct cli *cli, int argc, char **argv)
     }
     char title[256], total[32];
     short_number(res->total, total, sizeof(total));
-    snprintf(title, sizeof(title), "%s %u (scheme %s: %u items, %s points; as of %s)",
-             teachers ? "teachers' assessment" : "units' assessment", res->year, res->scheme,
-             res->items, total, res->as_of);
+    snprintf(title, sizeof(title),
+             teachers ? _("teachers' assessment %u (scheme %s: %u items, %s points; as of %s)")
+                      : _("units' assessment %u (scheme %s: %u items, %s points; as of %s)"),
+             res->year, res->scheme, res->items, total, res->as_of);
     rc = view_output(&c, &v, title);
     if (rc == CLI_OK) {
-        view_say_wrote(&c, v.nrows, teachers ? "teacher" : "unit", teachers ? "teachers" : "units");
+        view_say_wrote(&c, v.nrows, teachers ? N_("teacher") : N_("unit"), teachers ? N_("teachers") : N_("units"));
         if (v.nrows == 0 && c.format == OUT_TABLE)
-            fprintf(stderr, "yanxiu: nobody to assess\n");
+            fprintf(stderr, _("yanxiu: nobody to assess\n"));
     }
     free(cons);
     out_table_free(&v);

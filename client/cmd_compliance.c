@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lang.h"
 #include "cli.h"
 #include "view.h"
 #include "yxc.h"
@@ -20,7 +21,7 @@
 /* --- policy show / set --------------------------------------------------------------------- */
 
 const char cmd_policy_show_usage[] =
-    "usage: yanxiu policy show [--as-of DATE] [--district CODE]\n"
+    N_("usage: yanxiu policy show [--as-of DATE] [--district CODE]\n"
     "\n"
     "Prints the district's policy (区县研修政策) in force, as the INI file that\n"
     "yanxiu policy set takes: a [policy] section with one key a line, each with a\n"
@@ -34,7 +35,7 @@ const char cmd_policy_show_usage[] =
     "  --district CODE  the district (6 digits); an admin must give it\n"
     "\n"
     "Example:\n"
-    "  $ yanxiu policy show > policy.ini      # edit it, then: yanxiu policy set policy.ini\n";
+    "  $ yanxiu policy show > policy.ini      # edit it, then: yanxiu policy set policy.ini\n");
 
 int cmd_policy_show(struct cli *cli, int argc, char **argv)
 {
@@ -66,7 +67,7 @@ int cmd_policy_show(struct cli *cli, int argc, char **argv)
 }
 
 const char cmd_policy_set_usage[] =
-    "usage: yanxiu policy set FILE [--effective DATE] [--district CODE]\n"
+    N_("usage: yanxiu policy set FILE [--effective DATE] [--district CODE]\n"
     "\n"
     "Stores the policy in FILE as a new version of the district's policy, in force\n"
     "from DATE on. FILE is an INI file as yanxiu policy show prints it (UTF-8, a\n"
@@ -94,7 +95,7 @@ const char cmd_policy_set_usage[] =
     "  policy of district 411423 stored: version 2, in force from 2026-09-01\n"
     "  $ yanxiu policy set bad.ini\n"
     "  bad.ini line 7: hours_year: must be a number from 0 to 2000\n"
-    "  yanxiu: bad.ini: INVALID_ARGUMENT: ...; nothing was stored\n";
+    "  yanxiu: bad.ini: INVALID_ARGUMENT: ...; nothing was stored\n");
 
 int cmd_policy_set(struct cli *cli, int argc, char **argv)
 {
@@ -109,7 +110,7 @@ int cmd_policy_set(struct cli *cli, int argc, char **argv)
     while ((opt = cli_getopt(cli, argc, argv, opts)) != -1) {
         if (opt == 'e') {
             if (!view_valid_date(optarg))
-                return cli_usage_error(cli, "--effective '%s' is not a date YYYY-MM-DD", optarg);
+                return cli_usage_error(cli, _("--effective '%s' is not a date YYYY-MM-DD"), optarg);
             effective = optarg;
         } else if (view_common_option(cli, opt, &c) != VIEW_OPT_TAKEN) {
             return CLI_USAGE;
@@ -137,7 +138,7 @@ int cmd_policy_set(struct cli *cli, int argc, char **argv)
     if (rc != CLI_OK)
         return rc;
     const Yanxiu__V1__PolicyText *p = resp->policy;
-    printf("policy of district %s stored: version %" PRIu32 ", in force from %s\n",
+    printf(_("policy of district %s stored: version %" PRIu32 ", in force from %s\n"),
            p->district_code[0] ? p->district_code : c.district, p->version,
            p->effective[0] ? p->effective : (effective[0] ? effective : "today"));
     yxc_free(resp);
@@ -146,14 +147,30 @@ int cmd_policy_set(struct cli *cli, int argc, char **argv)
 
 /* --- compliance teachers ------------------------------------------------------------------ */
 
-/* The options of the compliance views, for their usage texts. */
-#define COMPLIANCE_OPTIONS_TEXT                                                                    \
-    "  --as-of DATE     judge as on DATE (YYYY-MM-DD): only months up to it count,\n"              \
-    "                   and a year not over by then is judged pro rata; default:\n"                \
-    "                   today (Asia/Shanghai)\n" VIEW_OUTPUT_OPTIONS_TEXT
+/* What each state of a unit's month means, under the matrix of reporting-rates. */
+static void print_states_legend(FILE *fp)
+{
+    static const struct {
+        const char *code, *meaning;
+    } states[] = {
+        {"on_time", N_("reported by the deadline")},
+        {"late", N_("reported after the deadline")},
+        {"missing", N_("not reported, the deadline has passed")},
+        {"returned", N_("returned to the unit, to be resubmitted")},
+        {"reopened", N_("reopened by the district, to be resubmitted")},
+        {"voided", N_("voided: its hours do not count")},
+        {"closed", N_("no report expected")},
+        {"not_due", N_("the deadline has not passed yet")},
+    };
+    putc('\n', fp);
+    for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++)
+        fprintf(fp, _("%s%s: %s"), i ? _(" · ") : "", lang_label(&vocab_unit_month, states[i].code),
+                _(states[i].meaning));
+    putc('\n', fp);
+}
 
 const char cmd_compliance_teachers_usage[] =
-    "usage: yanxiu compliance teachers --year YYYY [--cycle] [--unit CODE]\n"
+    N_("usage: yanxiu compliance teachers --year YYYY [--cycle] [--unit CODE]\n"
     "         [--school CODE] [--status STATUS] [--approved-only] [--as-of DATE]\n"
     "         [--district CODE] [--format FORMAT] [-o FILE] [--force] [--bom]\n"
     "\n"
@@ -191,10 +208,10 @@ const char cmd_compliance_teachers_usage[] =
     "  --school CODE    only this school (10-digit code)\n"
     "  --status STATUS  only teachers of this status (the code or the Chinese)\n"
     "  --approved-only  count approved reports only (the official annual "
-    "result)\n" COMPLIANCE_OPTIONS_TEXT "\n"
+    "result)\n{compliance_options}\n"
     "Examples:\n"
     "  $ yanxiu compliance teachers --year 2026 --status behind\n"
-    "  $ yanxiu compliance teachers --year 2026 --cycle --format xlsx -o 2026学时.xlsx\n";
+    "  $ yanxiu compliance teachers --year 2026 --cycle --format xlsx -o 2026学时.xlsx\n");
 
 /* The options of the compliance views. */
 struct compliance_opts {
@@ -241,7 +258,7 @@ static int compliance_options(struct cli *cli, int argc, char **argv, const stru
             break;
         case OPT_MONTH:
             if (!view_valid_month(optarg))
-                return cli_usage_error(cli, "--month '%s' is not a month YYYY-MM", optarg);
+                return cli_usage_error(cli, _("--month '%s' is not a month YYYY-MM"), optarg);
             o->q.month = optarg;
             break;
         case OPT_CYCLE:
@@ -250,7 +267,7 @@ static int compliance_options(struct cli *cli, int argc, char **argv, const stru
         case OPT_UNIT:
         case OPT_SCHOOL:
             if (!view_all_digits(optarg, 10))
-                return cli_usage_error(cli, "--%s '%s' is not a 10-digit school code",
+                return cli_usage_error(cli, _("--%s '%s' is not a 10-digit school code"),
                                        opt == OPT_UNIT ? "unit" : "school", optarg);
             if (opt == OPT_UNIT)
                 o->q.unit_code = optarg;
@@ -260,8 +277,8 @@ static int compliance_options(struct cli *cli, int argc, char **argv, const stru
         case OPT_STATUS:
             if (!(o->q.status = (char *)out_status_code(optarg)))
                 return cli_usage_error(cli,
-                                       "--status '%s': expected compliant, on_track, behind, "
-                                       "non_compliant or exempt",
+                                       _("--status '%s': expected compliant, on_track, behind, "
+                                       "non_compliant or exempt"),
                                        optarg);
             break;
         case OPT_APPROVED:
@@ -297,11 +314,11 @@ static int compliance_ask(struct cli *cli, int argc, char **argv, const struct o
     if (body == YANXIU__V1__ENVELOPE__BODY_REPORTING_RATES) {
         bool month_given = o->q.month && o->q.month[0];
         if (o->year_given == month_given)
-            return cli_usage_error(cli, "give either --year YYYY or --month YYYY-MM");
+            return cli_usage_error(cli, _("give either --year YYYY or --month YYYY-MM"));
         req.reporting_rates = &o->q;
     } else {
         if (!o->year_given)
-            return cli_usage_error(cli, "--year YYYY is missing: which year?");
+            return cli_usage_error(cli, _("--year YYYY is missing: which year?"));
         if (body == YANXIU__V1__ENVELOPE__BODY_COMPLIANCE_TEACHERS)
             req.compliance_teachers = &o->q;
         else if (body == YANXIU__V1__ENVELOPE__BODY_COMPLIANCE_UNITS)
@@ -393,15 +410,15 @@ int cmd_compliance_teachers(struct cli *cli, int argc, char **argv)
         out_add(&v, row);
     }
     char title[200];
-    snprintf(title, sizeof(title), "year %" PRIu32 ": %s to %s, as of %s%s", o.q.year,
+    snprintf(title, sizeof(title), _("year %" PRIu32 ": %s to %s, as of %s%s"), o.q.year,
              list->year_start[0] ? list->year_start : "?", list->year_end[0] ? list->year_end : "?",
              list->as_of[0] ? list->as_of : (o.c.as_of[0] ? o.c.as_of : "today"),
              o.q.approved_only ? ", approved reports only" : "");
     rc = view_output(&o.c, &v, title);
     if (rc == CLI_OK) {
-        view_say_wrote(&o.c, v.nrows, "teacher", "teachers");
+        view_say_wrote(&o.c, v.nrows, N_("teacher"), N_("teachers"));
         if (v.nrows == 0 && o.c.format == OUT_TABLE)
-            fprintf(stderr, "yanxiu: no teachers match\n");
+            fprintf(stderr, _("yanxiu: no teachers match\n"));
     }
     out_table_free(&v);
     yxc_free(resp);
@@ -411,7 +428,7 @@ int cmd_compliance_teachers(struct cli *cli, int argc, char **argv)
 /* --- compliance units ---------------------------------------------------------------------- */
 
 const char cmd_compliance_units_usage[] =
-    "usage: yanxiu compliance units --year YYYY [--approved-only] [--as-of DATE]\n"
+    N_("usage: yanxiu compliance units --year YYYY [--approved-only] [--as-of DATE]\n"
     "         [--district CODE] [--format FORMAT] [-o FILE] [--force] [--bom]\n"
     "\n"
     "One row per reporting unit (上报单位) for year YYYY: how many of its teachers\n"
@@ -432,9 +449,9 @@ const char cmd_compliance_units_usage[] =
     "\n"
     "  --year YYYY      the year (required)\n"
     "  --approved-only  count approved reports only (the official annual "
-    "result)\n" COMPLIANCE_OPTIONS_TEXT "\n"
+    "result)\n{compliance_options}\n"
     "Example:\n"
-    "  $ yanxiu compliance units --year 2026 --format csv --bom -o 单位汇总.csv\n";
+    "  $ yanxiu compliance units --year 2026 --format csv --bom -o 单位汇总.csv\n");
 
 int cmd_compliance_units(struct cli *cli, int argc, char **argv)
 {
@@ -480,9 +497,9 @@ int cmd_compliance_units(struct cli *cli, int argc, char **argv)
     }
     rc = view_output(&o.c, &v, NULL);
     if (rc == CLI_OK) {
-        view_say_wrote(&o.c, v.nrows, "unit", "units");
+        view_say_wrote(&o.c, v.nrows, N_("unit"), N_("units"));
         if (v.nrows == 0 && o.c.format == OUT_TABLE)
-            fprintf(stderr, "yanxiu: no reporting units\n");
+            fprintf(stderr, _("yanxiu: no reporting units\n"));
     }
     out_table_free(&v);
     yxc_free(resp);
@@ -492,7 +509,7 @@ int cmd_compliance_units(struct cli *cli, int argc, char **argv)
 /* --- compliance groups --------------------------------------------------------------------- */
 
 const char cmd_compliance_groups_usage[] =
-    "usage: yanxiu compliance groups --year YYYY [--approved-only] [--as-of DATE]\n"
+    N_("usage: yanxiu compliance groups --year YYYY [--approved-only] [--as-of DATE]\n"
     "         [--district CODE] [--format FORMAT] [-o FILE] [--force] [--bom]\n"
     "\n"
     "One row per research group (教研组) of each reporting unit for year YYYY: its\n"
@@ -509,9 +526,9 @@ const char cmd_compliance_groups_usage[] =
     "The ratio reads 20.0% in table and CSV, 0.2 in JSON.\n"
     "\n"
     "  --year YYYY      the year (required)\n"
-    "  --approved-only  count approved reports only\n" COMPLIANCE_OPTIONS_TEXT "\n"
+    "  --approved-only  count approved reports only\n{compliance_options}\n"
     "Example:\n"
-    "  $ yanxiu compliance groups --year 2026 --format json\n";
+    "  $ yanxiu compliance groups --year 2026 --format json\n");
 
 int cmd_compliance_groups(struct cli *cli, int argc, char **argv)
 {
@@ -547,9 +564,9 @@ int cmd_compliance_groups(struct cli *cli, int argc, char **argv)
     }
     rc = view_output(&o.c, &v, NULL);
     if (rc == CLI_OK) {
-        view_say_wrote(&o.c, v.nrows, "group", "groups");
+        view_say_wrote(&o.c, v.nrows, N_("group"), N_("groups"));
         if (o.c.format == OUT_TABLE && !o.c.output)
-            fprintf(stderr, "yanxiu: %zu of %zu groups flagged\n", flagged, v.nrows);
+            fprintf(stderr, _("yanxiu: %zu of %zu groups flagged\n"), flagged, v.nrows);
     }
     out_table_free(&v);
     yxc_free(resp);
@@ -559,7 +576,7 @@ int cmd_compliance_groups(struct cli *cli, int argc, char **argv)
 /* --- reporting-rates ------------------------------------------------------------------------ */
 
 const char cmd_reporting_rates_usage[] =
-    "usage: yanxiu reporting-rates (--year YYYY | --month YYYY-MM) [--as-of DATE]\n"
+    N_("usage: yanxiu reporting-rates (--year YYYY | --month YYYY-MM) [--as-of DATE]\n"
     "         [--district CODE] [--format FORMAT] [-o FILE] [--force] [--bom]\n"
     "\n"
     "How completely and how timely the reporting units sent their monthly reports\n"
@@ -585,9 +602,9 @@ const char cmd_reporting_rates_usage[] =
     "Rates read 87.5% in table and CSV, 0.875 in JSON.\n"
     "\n"
     "  --year YYYY      every month of the year\n"
-    "  --month YYYY-MM  one month\n" COMPLIANCE_OPTIONS_TEXT "\n"
+    "  --month YYYY-MM  one month\n{compliance_options}\n"
     "Example:\n"
-    "  $ yanxiu reporting-rates --year 2026 --format xlsx -o 上报率2026.xlsx\n";
+    "  $ yanxiu reporting-rates --year 2026 --format xlsx -o 上报率2026.xlsx\n");
 
 /* Orders unit-month cells by unit code (then as the server sent them). */
 static int cell_by_unit(const void *a, const void *b)
@@ -675,7 +692,7 @@ int cmd_reporting_rates(struct cli *cli, int argc, char **argv)
         {"unit_code", "上报单位", OUT_TEXT, NULL},
         {"unit_name", "单位名称", OUT_TEXT, NULL},
         {"month", "月份", OUT_TEXT, NULL},
-        {"state", "状态", OUT_TEXT, NULL},
+        {"state", "状态", OUT_STATE, NULL},
     };
     struct out_table cells = {"上报情况", cell_cols, 4, NULL, 0, 0, false};
     for (size_t i = 0; o.c.format == OUT_JSON && i < rr->n_cells; i++) {
@@ -686,7 +703,7 @@ int cmd_reporting_rates(struct cli *cli, int argc, char **argv)
     }
 
     if (rates.oom || matrix.oom || cells.oom) {
-        fprintf(stderr, "yanxiu: out of memory listing %zu months and %zu cells\n", rr->n_months,
+        fprintf(stderr, _("yanxiu: out of memory listing %zu months and %zu cells\n"), rr->n_months,
                 rr->n_cells);
         rc = CLI_FAILED;
     } else if (o.c.format == OUT_XLSX) {
@@ -713,15 +730,13 @@ int cmd_reporting_rates(struct cli *cli, int argc, char **argv)
                     ok = out_print(&matrix, o.c.format, s.fp);
                 }
                 if (ok && o.c.format == OUT_TABLE)
-                    fputs("\n按时 on time · 迟报 late · 未报 missing · 退回 returned · 重开 "
-                          "reopened · 作废 voided · 无需上报 closed (not expected)\n",
-                          s.fp);
+                    print_states_legend(s.fp);
             }
             rc = view_sink_close(&s, ok);
         }
     }
     if (rc == CLI_OK)
-        view_say_wrote(&o.c, matrix.nrows, "unit", "units");
+        view_say_wrote(&o.c, matrix.nrows, N_("unit"), N_("units"));
     out_table_free(&rates);
     out_table_free(&matrix);
     out_table_free(&cells);
@@ -736,7 +751,7 @@ int cmd_reporting_rates(struct cli *cli, int argc, char **argv)
 /* --- teacher history --------------------------------------------------------------------- */
 
 const char cmd_teacher_history_usage[] =
-    "usage: yanxiu teacher history CODE [--district CODE] [--format FORMAT] [-o FILE]\n"
+    N_("usage: yanxiu teacher history CODE [--district CODE] [--format FORMAT] [-o FILE]\n"
     "         [--force] [--bom]\n"
     "\n"
     "The registration handbook (登记手册) of the teacher with teacher code (教师编号)\n"
@@ -760,9 +775,9 @@ const char cmd_teacher_history_usage[] =
     "  json   {\"teacher\": {teacher_code, name, school_code, unit_code, group,\n"
     "         status}, \"records\": [...], \"totals\": [...]}\n"
     "  xlsx   two sheets: 登记手册 (the records) and 学时合计 (the totals)\n"
-    "\n" VIEW_OUTPUT_OPTIONS_TEXT "\n"
+    "\n{output_options}\n"
     "Example:\n"
-    "  $ yanxiu teacher history T0001 --format xlsx -o T0001登记手册.xlsx\n";
+    "  $ yanxiu teacher history T0001 --format xlsx -o T0001登记手册.xlsx\n");
 
 int cmd_teacher_history(struct cli *cli, int argc, char **argv)
 {
@@ -775,7 +790,7 @@ int cmd_teacher_history(struct cli *cli, int argc, char **argv)
     if (!code)
         return CLI_USAGE;
     if (!*code || strlen(code) > 32)
-        return cli_usage_error(cli, "'%s' is not a teacher code (1 to 32 letters, digits, _ or -)",
+        return cli_usage_error(cli, _("'%s' is not a teacher code (1 to 32 letters, digits, _ or -)"),
                                code);
     int rc = view_common_check(cli, &c);
     if (rc == CLI_OK)
@@ -845,7 +860,7 @@ int cmd_teacher_history(struct cli *cli, int argc, char **argv)
     out_add(&who, who_row);
 
     if (recs.oom || tots.oom || who.oom) {
-        fprintf(stderr, "yanxiu: out of memory listing %zu records\n", h->n_records);
+        fprintf(stderr, _("yanxiu: out of memory listing %zu records\n"), h->n_records);
         rc = CLI_FAILED;
     } else if (c.format == OUT_XLSX) {
         const struct out_table *const both[] = {&recs, &tots};
@@ -880,9 +895,9 @@ int cmd_teacher_history(struct cli *cli, int argc, char **argv)
         }
     }
     if (rc == CLI_OK) {
-        view_say_wrote(&c, recs.nrows, "record", "records");
+        view_say_wrote(&c, recs.nrows, N_("record"), N_("records"));
         if (recs.nrows == 0 && c.format == OUT_TABLE && !c.output)
-            fprintf(stderr, "yanxiu: no credited records for %s yet\n", code);
+            fprintf(stderr, _("yanxiu: no credited records for %s yet\n"), code);
     }
     out_table_free(&recs);
     out_table_free(&tots);

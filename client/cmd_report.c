@@ -1,34 +1,30 @@
 /*
  * cmd_report: yanxiu report template|submit|list|show and the district's
- * approve|return|reopen|void of monthly reports (月报). A submission reads the
- * unit's CSV files and summary.txt, checks what the protocol cannot carry
- * (numbers, which activity a sign-in row belongs to), sends the month as one
- * request, and turns the server's paths ("activities[3].attendance[17].status")
- * back into lines of the files.
+ * approve|return|reopen|void of monthly reports (月报). A submission sends the
+ * unit's workbook or CSV files as they are, with the narrative of summary.txt,
+ * and prints every problem the server found at its cell (import.c).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <sodium.h>
 
 #include "cli.h"
-#include "csvin.h"
 #include "import.h"
 #include "out.h"
+#include "template.h"
 #include "text.h"
 #include "view.h"
 #include "yxc.h"
 
-/* Problems of the files listed one per line before giving up; the rest are counted. */
-#define MAX_LISTED_PROBLEMS 100
 /* summary.txt is refused above this size (the server allows 4000 characters). */
 #define SUMMARY_MAX_BYTES (64 * 1024)
 /* Bytes of random idempotency key; printed as twice as many hex digits. */
@@ -36,804 +32,12 @@
 #define KEY_MIN_LEN      16
 #define KEY_MAX_LEN      64
 
-/* --- the files ------------------------------------------------------------------------ */
-
-static const char ACTIVITIES_CSV[] = "activities.csv";
-static const char ATTENDANCE_CSV[] = "attendance.csv";
-static const char EXTERNAL_CSV[] = "external.csv";
-static const char SUMMARY_TXT[] = "summary.txt";
-
-static const char *const teacher_code_names[] = {"教师编号", NULL};
-static const char *const date_names[] = {"日期", NULL};
-static const char *const category_names[] = {"内容类别", "类别", NULL};
-static const char *const level_names[] = {"级别", NULL};
-static const char *const mode_names[] = {"方式", NULL};
-static const char *const hours_names[] = {"学时", NULL};
-
-/* activities.csv: one training activity (研修活动) per row. */
-enum {
-    ACT_REF,
-    ACT_DATE,
-    ACT_START,
-    ACT_END,
-    ACT_TITLE,
-    ACT_CATEGORY,
-    ACT_FORM,
-    ACT_LEVEL,
-    ACT_MODE,
-    ACT_PLACE,
-    ACT_HOST,
-    ACT_SPEAKER,
-    ACT_HOURS,
-    ACT_NCOLS,
-};
-
-static const char *const act_ref_names[] = {"编号", "活动编号", NULL};
-static const char *const act_start_names[] = {"开始", "开始时间", NULL};
-static const char *const act_end_names[] = {"结束", "结束时间", NULL};
-static const char *const act_title_names[] = {"主题", "活动主题", NULL};
-static const char *const act_form_names[] = {"形式", "活动形式", NULL};
-static const char *const act_place_names[] = {"地点", NULL};
-static const char *const act_host_names[] = {"主持人", NULL};
-static const char *const act_speaker_names[] = {"主讲人", NULL};
-
-static const struct csvin_column act_cols[ACT_NCOLS] = {
-    [ACT_REF] = {"ref", act_ref_names, true},
-    [ACT_DATE] = {"date", date_names, true},
-    [ACT_START] = {"start", act_start_names, true},
-    [ACT_END] = {"end", act_end_names, true},
-    [ACT_TITLE] = {"title", act_title_names, true},
-    [ACT_CATEGORY] = {"category", category_names, true},
-    [ACT_FORM] = {"form", act_form_names, true},
-    [ACT_LEVEL] = {"level", level_names, true},
-    [ACT_MODE] = {"mode", mode_names, true},
-    [ACT_PLACE] = {"place", act_place_names, false},
-    [ACT_HOST] = {"host", act_host_names, true},
-    [ACT_SPEAKER] = {"speaker", act_speaker_names, false},
-    [ACT_HOURS] = {"hours", hours_names, true},
-};
-
-/* attendance.csv: the sign-in sheets (签到) of all activities, one teacher per row. */
-enum {
-    ATT_REF,
-    ATT_TEACHER,
-    ATT_NAME,
-    ATT_STATUS,
-    ATT_HOURS,
-    ATT_NCOLS,
-};
-
-static const char *const att_ref_names[] = {"活动编号", "编号", NULL};
-static const char *const att_name_names[] = {"姓名", NULL};
-static const char *const att_status_names[] = {"签到", "签到情况", NULL};
-
-static const struct csvin_column att_cols[ATT_NCOLS] = {
-    [ATT_REF] = {"ref", att_ref_names, true},
-    [ATT_TEACHER] = {"teacher_code", teacher_code_names, true},
-    [ATT_NAME] = {"name", att_name_names, false},
-    [ATT_STATUS] = {"status", att_status_names, true},
-    [ATT_HOURS] = {"hours", hours_names, false},
-};
-
-/* external.csv: training outside the unit's activities (上级/校外培训), one record per row. */
-enum {
-    EXT_TEACHER,
-    EXT_DATE,
-    EXT_TITLE,
-    EXT_CATEGORY,
-    EXT_LEVEL,
-    EXT_MODE,
-    EXT_HOURS,
-    EXT_CREDITS,
-    EXT_CERTIFICATE,
-    EXT_NCOLS,
-};
-
-static const char *const ext_title_names[] = {"名称", "培训名称", NULL};
-static const char *const ext_credits_names[] = {"学分", NULL};
-static const char *const ext_certificate_names[] = {"证书编号", NULL};
-
-static const struct csvin_column ext_cols[EXT_NCOLS] = {
-    [EXT_TEACHER] = {"teacher_code", teacher_code_names, true},
-    [EXT_DATE] = {"date", date_names, true},
-    [EXT_TITLE] = {"title", ext_title_names, true},
-    [EXT_CATEGORY] = {"category", category_names, true},
-    [EXT_LEVEL] = {"level", level_names, true},
-    [EXT_MODE] = {"mode", mode_names, true},
-    [EXT_HOURS] = {"hours", hours_names, true},
-    [EXT_CREDITS] = {"credits", ext_credits_names, false},
-    [EXT_CERTIFICATE] = {"certificate", ext_certificate_names, false},
-};
-
-/* One of the files of a submission. */
-struct report_file {
-    char path[4200]; /* DIR/NAME, as messages name it */
-    const struct csvin_column *cols;
-    size_t ncols;
-    struct csvin_table *t; /* NULL when absent or unreadable */
-};
-
-/* Normalised cells of a row, pointed to by the request. */
-struct act_cells {
-    char date[16], start[16], end[16];
-};
-
-struct ext_cells {
-    char date[16];
-};
-
-/* A submission being read, checked and sent. */
-struct submission {
-    const char *dir; /* NULL for an empty report */
-    enum csvin_encoding enc;
-    struct report_file act, att, ext;
-    char summary_path[4200];
-    char *summary; /* UTF-8, malloc'd; NULL when there is no summary.txt */
-    size_t problems;
-
-    /* The request's parts. Activity i is data row i of activities.csv, external
-       record k row k of external.csv. Attendance element j of activity i is row
-       att_row[att_first[i] + j] of attendance.csv (rows grouped by activity, in
-       file order). */
-    Yanxiu__V1__Activity *acts, **act_ptrs;
-    struct act_cells *act_cells;
-    Yanxiu__V1__Attendance *atts, **att_grouped;
-    size_t *att_row, *att_first;
-    Yanxiu__V1__ExternalRecord *exts, **ext_ptrs;
-    struct ext_cells *ext_cells;
-};
-
-/* Prints one problem of the files (the first MAX_LISTED_PROBLEMS; the rest are counted). */
-__attribute__((format(printf, 2, 3))) static void problem(struct submission *s, const char *fmt,
-                                                          ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    import_vproblem(&s->problems, fmt, ap);
-    va_end(ap);
-}
-
-/* Says how many problems there were and that nothing was sent; returns CLI_FAILED. */
-static int submission_rejected(const struct submission *s)
-{
-    if (s->problems > MAX_LISTED_PROBLEMS)
-        fprintf(stderr, "... and %zu more\n", s->problems - MAX_LISTED_PROBLEMS);
-    fprintf(stderr, "yanxiu: %s: %zu problem%s; nothing was sent\n", s->dir, s->problems,
-            s->problems == 1 ? "" : "s");
-    return CLI_FAILED;
-}
-
-/* Quotes at most 40 bytes of s, cut at a character boundary, for a message. */
-static const char *quoted(const char *s, char *buf, size_t cap)
-{
-    size_t len = strlen(s), shown = text_utf8_prefix(s, len, 40);
-    snprintf(buf, cap, "\"%.*s%s\"", (int)shown, s, shown < len ? "…" : "");
-    return buf;
-}
-
-/* ':' or the fullwidth '：' (U+FF1A) that Chinese input methods type; advances *p. */
-static bool take_colon(const char **p)
-{
-    if (**p == ':') {
-        (*p)++;
-        return true;
-    }
-    if (strncmp(*p, "\xef\xbc\x9a", 3) == 0) {
-        *p += 3;
-        return true;
-    }
-    return false;
-}
-
-/*
- * H:MM, HH:MM and HH:MM:SS (Excel adds the seconds) become HH:MM in out (and
- * out is returned). Anything else is returned as it is, for the server to
- * judge.
- */
-static const char *normalize_time(const char *s, char *out, size_t cap)
-{
-    const char *p = s;
-    int h = import_take_number(&p, 2), m = -1;
-    if (h >= 0 && take_colon(&p) && strspn(p, "0123456789") >= 2)
-        m = import_take_number(&p, 2);
-    if (m >= 0 && take_colon(&p) && (strspn(p, "0123456789") != 2 || import_take_number(&p, 2) < 0))
-        return s;
-    /* two digits each (the bounds also tell the compiler the text fits) */
-    if (m < 0 || *p != '\0' || h > 99 || m > 99)
-        return s;
-    snprintf(out, cap, "%02d:%02d", h, m);
-    return out;
-}
-
-/*
- * A number of hours as people write it: "2", "1.5", "2.0". False for
- * anything else (units, signs, commas, exponents), so that "1.5h" or "一"
- * is named rather than read as something else.
- */
-static bool parse_hours(const char *s, double *v)
-{
-    size_t whole = strspn(s, "0123456789"), frac = 0;
-    if (whole == 0 || whole > 6)
-        return false;
-    if (s[whole] == '.') {
-        frac = strspn(s + whole + 1, "0123456789");
-        if (frac == 0 || frac > 6)
-            return false;
-        frac++;
-    }
-    if (s[whole + frac] != '\0')
-        return false;
-    *v = strtod(s, NULL);
-    return true;
-}
-
-/*
- * The hours in column `col` of `row`: a problem of the file when the cell
- * is not a number, or empty and `if_empty` is negative; else an empty cell
- * reads as if_empty.
- */
-static double hours_cell(struct submission *s, const struct report_file *f, size_t row, size_t col,
-                         double if_empty, const char *empty_why)
-{
-    const char *cell = csvin_get(f->t, row, col);
-    double v = 0;
-    char q[64];
-    if (!cell[0] && if_empty >= 0)
-        return if_empty;
-    if (!cell[0])
-        problem(s, "%s line %d (%s): empty: %s", f->path, csvin_line(f->t, row),
-                csvin_header(f->t, col), empty_why);
-    else if (!parse_hours(cell, &v))
-        problem(s, "%s line %d (%s): %s is not a number: write it as 2 or 1.5, without units",
-                f->path, csvin_line(f->t, row), csvin_header(f->t, col),
-                quoted(cell, q, sizeof(q)));
-    return v;
-}
-
-/* --- reading the directory ------------------------------------------------------------ */
-
-static void file_init(struct report_file *f, const char *dir, const char *name,
-                      const struct csvin_column *cols, size_t ncols)
-{
-    size_t n = strlen(dir);
-    while (n > 1 && dir[n - 1] == '/')
-        n--;
-    snprintf(f->path, sizeof(f->path), "%.*s%s%s", (int)n, dir, dir[n - 1] == '/' ? "" : "/", name);
-    f->cols = cols;
-    f->ncols = ncols;
-    f->t = NULL;
-}
-
-/* Reads one file into f->t. A missing file is a problem when `required`; else f->t stays
-   NULL. */
-static void read_csv(struct submission *s, struct report_file *f, bool required)
-{
-    struct stat st;
-    if (stat(f->path, &st) != 0 && errno == ENOENT) {
-        if (required)
-            problem(s,
-                    "%s: not found: a report needs activities.csv and attendance.csv (yanxiu "
-                    "report template DIR writes empty ones); a month without activities is "
-                    "submitted with --empty --reason TEXT",
-                    f->path);
-        return;
-    }
-    struct csvin_error err;
-    f->t = csvin_read(f->path, s->enc, f->cols, f->ncols, &err);
-    if (!f->t)
-        problem(s, "%s", err.message);
-}
-
-/* The narrative as sent: a BOM dropped, line ends made LF, surrounding blank space trimmed. */
-static void tidy_text(char *t)
-{
-    size_t bom = text_bom_len(t, strlen(t));
-    memmove(t, t + bom, strlen(t + bom) + 1);
-    char *w = t;
-    for (const char *r = t; *r; r++) {
-        if (*r == '\r') {
-            *w++ = '\n';
-            if (r[1] == '\n')
-                r++;
-        } else {
-            *w++ = *r;
-        }
-    }
-    *w = '\0';
-    size_t lead = strspn(t, " \t\n");
-    memmove(t, t + lead, strlen(t + lead) + 1);
-    size_t n = strlen(t);
-    while (n > 0 && strchr(" \t\n", t[n - 1]))
-        t[--n] = '\0';
-}
-
-/* Reads DIR/summary.txt (工作开展情况), if there is one, into s->summary. */
-static void read_summary(struct submission *s)
-{
-    const char *path = s->summary_path;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        if (errno != ENOENT)
-            problem(s, "%s: cannot open: %s", path, strerror(errno));
-        return;
-    }
-    struct stat st;
-    if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
-        close(fd);
-        problem(s, "%s: not a regular file", path);
-        return;
-    }
-    unsigned char *buf = malloc(SUMMARY_MAX_BYTES + 1);
-    size_t len = 0;
-    while (buf && len <= SUMMARY_MAX_BYTES) {
-        ssize_t n = read(fd, buf + len, SUMMARY_MAX_BYTES + 1 - len);
-        if (n == 0)
-            break;
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            problem(s, "%s: cannot read: %s", path, strerror(errno));
-            free(buf);
-            close(fd);
-            return;
-        }
-        len += (size_t)n;
-    }
-    close(fd);
-    if (!buf) {
-        problem(s, "%s: out of memory while reading it", path);
-        return;
-    }
-    if (len > SUMMARY_MAX_BYTES) {
-        problem(s,
-                "%s: larger than %d KiB: the narrative (工作开展情况) may have at most 4000 "
-                "characters",
-                path, SUMMARY_MAX_BYTES / 1024);
-        free(buf);
-        return;
-    }
-    const unsigned char *nul = memchr(buf, 0, len);
-    if (nul) {
-        problem(s, "%s line %d: holds a NUL byte: is it a text file? Save it as plain text", path,
-                text_line_at(buf, len, (size_t)(nul - buf)));
-        free(buf);
-        return;
-    }
-    size_t bad = text_utf8_invalid_at(buf, len);
-    if (s->enc == CSVIN_UTF8 && bad < len) {
-        problem(s,
-                "%s line %d: not UTF-8: save it as UTF-8, or say --encoding gb18030 if it is "
-                "GB18030/GBK",
-                path, text_line_at(buf, len, bad));
-    } else if (s->enc == CSVIN_GB18030 || bad < len) {
-        size_t conv_len;
-        if (!text_gb18030_to_utf8(buf, len, &s->summary, &conv_len, NULL))
-            problem(s, "%s: %s", path,
-                    errno == ENOMEM ? "out of memory while reading it"
-                                    : "neither UTF-8 nor GB18030 text: save it as UTF-8 text");
-    } else {
-        s->summary = malloc(len + 1);
-        if (s->summary) {
-            memcpy(s->summary, buf, len);
-            s->summary[len] = '\0';
-        } else {
-            problem(s, "%s: out of memory while reading it", path);
-        }
-    }
-    free(buf);
-    if (s->summary)
-        tidy_text(s->summary);
-}
-
-/* bsearch's order of activities sorted by ref (struct import_code_row). */
-static int ref_key_cmp(const void *key, const void *elem)
-{
-    return strcmp(key, ((const struct import_code_row *)elem)->code);
-}
-
-static void free_parts(struct submission *s)
-{
-    free(s->acts);
-    free(s->act_ptrs);
-    free(s->act_cells);
-    free(s->atts);
-    free(s->att_grouped);
-    free(s->att_row);
-    free(s->att_first);
-    free(s->exts);
-    free(s->ext_ptrs);
-    free(s->ext_cells);
-    free(s->summary);
-    csvin_free(s->act.t);
-    csvin_free(s->att.t);
-    csvin_free(s->ext.t);
-}
-
-/*
- * Builds the activities from activities.csv and hangs each attendance row
- * on its activity. Problems are listed; false only when memory ran out.
- */
-static bool build_activities(struct submission *s)
-{
-    const struct report_file *f = &s->act, *a = &s->att;
-    size_t n = f->t ? csvin_rows(f->t) : 0, na = a->t ? csvin_rows(a->t) : 0;
-    s->acts = calloc(n ? n : 1, sizeof(*s->acts));
-    s->act_ptrs = calloc(n ? n : 1, sizeof(*s->act_ptrs));
-    s->act_cells = calloc(n ? n : 1, sizeof(*s->act_cells));
-    s->att_first = calloc(n + 1, sizeof(*s->att_first));
-    s->atts = calloc(na ? na : 1, sizeof(*s->atts));
-    s->att_grouped = calloc(na ? na : 1, sizeof(*s->att_grouped));
-    s->att_row = calloc(na ? na : 1, sizeof(*s->att_row));
-    size_t *owner = calloc(na ? na : 1, sizeof(*owner)); /* activity of each attendance row */
-    struct import_code_row *sorted = calloc(n ? n : 1, sizeof(*sorted));
-    if (!s->acts || !s->act_ptrs || !s->act_cells || !s->att_first || !s->atts || !s->att_grouped ||
-        !s->att_row || !owner || !sorted) {
-        free(owner);
-        free(sorted);
-        return false;
-    }
-
-    for (size_t i = 0; i < n; i++)
-        sorted[i] = (struct import_code_row){csvin_get(f->t, i, ACT_REF), i};
-    qsort(sorted, n, sizeof(*sorted), import_code_row_cmp);
-    /* The earliest row of each ref (sorted by row within a ref), to name both lines. */
-    size_t *first = calloc(n ? n : 1, sizeof(*first));
-    if (!first) {
-        free(owner);
-        free(sorted);
-        return false;
-    }
-    for (size_t i = 0, start = 0; i < n; i++) {
-        if (strcmp(sorted[i].code, sorted[start].code) != 0)
-            start = i;
-        first[sorted[i].row] = sorted[start].row;
-    }
-
-    for (size_t i = 0; i < n; i++) {
-        Yanxiu__V1__Activity *x = &s->acts[i];
-        struct act_cells *c = &s->act_cells[i];
-        yanxiu__v1__activity__init(x);
-        int line = csvin_line(f->t, i);
-        const char *ref = csvin_get(f->t, i, ACT_REF);
-        if (!ref[0])
-            problem(s,
-                    "%s line %d (%s): empty: every activity needs a reference of its own, "
-                    "which attendance.csv names in its column %s",
-                    f->path, line, csvin_header(f->t, ACT_REF), att_ref_names[0]);
-        else if (first[i] != i)
-            problem(s, "%s line %d (%s): activity %s is listed twice (also line %d)", f->path, line,
-                    csvin_header(f->t, ACT_REF), ref, csvin_line(f->t, first[i]));
-        /* protobuf-c's fields are not const; packing only reads them. */
-        x->ref = (char *)ref;
-        x->date =
-            (char *)import_normalize_date(csvin_get(f->t, i, ACT_DATE), c->date, sizeof(c->date));
-        x->start =
-            (char *)normalize_time(csvin_get(f->t, i, ACT_START), c->start, sizeof(c->start));
-        x->end = (char *)normalize_time(csvin_get(f->t, i, ACT_END), c->end, sizeof(c->end));
-        x->title = (char *)csvin_get(f->t, i, ACT_TITLE);
-        x->category = (char *)csvin_get(f->t, i, ACT_CATEGORY);
-        x->form = (char *)csvin_get(f->t, i, ACT_FORM);
-        x->level = (char *)csvin_get(f->t, i, ACT_LEVEL);
-        x->mode = (char *)csvin_get(f->t, i, ACT_MODE);
-        x->place = (char *)csvin_get(f->t, i, ACT_PLACE);
-        x->host = (char *)csvin_get(f->t, i, ACT_HOST);
-        x->speaker = (char *)csvin_get(f->t, i, ACT_SPEAKER);
-        x->hours = hours_cell(s, f, i, ACT_HOURS, -1,
-                              "give the hours (学时) credited to each participant, e.g. 2 or 1.5");
-        s->act_ptrs[i] = x;
-    }
-    free(first);
-
-    /* Which activity each sign-in row belongs to; then group them, in file order. */
-    size_t *count = s->att_first; /* counts first, then turned into offsets */
-    for (size_t r = 0; r < na; r++) {
-        Yanxiu__V1__Attendance *x = &s->atts[r];
-        yanxiu__v1__attendance__init(x);
-        int line = csvin_line(a->t, r);
-        const char *ref = csvin_get(a->t, r, ATT_REF);
-        const struct import_code_row *hit =
-            ref[0] ? bsearch(ref, sorted, n, sizeof(*sorted), ref_key_cmp) : NULL;
-        owner[r] = SIZE_MAX;
-        if (hit)
-            count[(owner[r] = hit->row)]++;
-        else if (f->t && !ref[0]) /* no f->t: activities.csv has been named already */
-            problem(s,
-                    "%s line %d (%s): empty: name the activity of this sign-in (its %s in "
-                    "activities.csv)",
-                    a->path, line, csvin_header(a->t, ATT_REF), csvin_header(f->t, ACT_REF));
-        else if (f->t)
-            problem(s, "%s line %d (%s): activity %s is not in activities.csv", a->path, line,
-                    csvin_header(a->t, ATT_REF), ref);
-        x->teacher_code = (char *)csvin_get(a->t, r, ATT_TEACHER);
-        x->name = (char *)csvin_get(a->t, r, ATT_NAME);
-        x->status = (char *)csvin_get(a->t, r, ATT_STATUS);
-        x->hours = hours_cell(s, a, r, ATT_HOURS, 0, "");
-    }
-    size_t sum = 0;
-    for (size_t i = 0; i <= n; i++) {
-        size_t c = count[i];
-        count[i] = sum;
-        sum += c;
-    }
-    /* count[i] is now where activity i's rows start; fill, advancing a copy. */
-    size_t *next = calloc(n ? n : 1, sizeof(*next));
-    if (!next) {
-        free(owner);
-        free(sorted);
-        return false;
-    }
-    memcpy(next, s->att_first, n * sizeof(*next));
-    for (size_t r = 0; r < na; r++) {
-        if (owner[r] == SIZE_MAX)
-            continue;
-        size_t pos = next[owner[r]]++;
-        s->att_grouped[pos] = &s->atts[r];
-        s->att_row[pos] = r;
-    }
-    for (size_t i = 0; i < n; i++) {
-        s->acts[i].attendance = s->att_grouped + s->att_first[i];
-        s->acts[i].n_attendance = s->att_first[i + 1] - s->att_first[i];
-    }
-    free(next);
-    free(owner);
-    free(sorted);
-    return true;
-}
-
-/* Builds the external records from external.csv. False only when memory ran out. */
-static bool build_external(struct submission *s)
-{
-    const struct report_file *f = &s->ext;
-    size_t n = f->t ? csvin_rows(f->t) : 0;
-    s->exts = calloc(n ? n : 1, sizeof(*s->exts));
-    s->ext_ptrs = calloc(n ? n : 1, sizeof(*s->ext_ptrs));
-    s->ext_cells = calloc(n ? n : 1, sizeof(*s->ext_cells));
-    if (!s->exts || !s->ext_ptrs || !s->ext_cells)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        Yanxiu__V1__ExternalRecord *x = &s->exts[i];
-        yanxiu__v1__external_record__init(x);
-        x->teacher_code = (char *)csvin_get(f->t, i, EXT_TEACHER);
-        x->date = (char *)import_normalize_date(csvin_get(f->t, i, EXT_DATE), s->ext_cells[i].date,
-                                                sizeof(s->ext_cells[i].date));
-        x->title = (char *)csvin_get(f->t, i, EXT_TITLE);
-        x->category = (char *)csvin_get(f->t, i, EXT_CATEGORY);
-        x->level = (char *)csvin_get(f->t, i, EXT_LEVEL);
-        x->mode = (char *)csvin_get(f->t, i, EXT_MODE);
-        x->hours = hours_cell(s, f, i, EXT_HOURS, -1, "give the hours (学时) of the training");
-        x->credits = hours_cell(s, f, i, EXT_CREDITS, 0, "");
-        x->certificate = (char *)csvin_get(f->t, i, EXT_CERTIFICATE);
-        s->ext_ptrs[i] = x;
-    }
-    return true;
-}
-
-/* Reads and checks DIR. Returns an exit code (CLI_FAILED after listing the problems). */
-static int read_dir(struct submission *s)
-{
-    struct stat st;
-    if (stat(s->dir, &st) != 0) {
-        fprintf(stderr, "yanxiu: %s: %s\n", s->dir, strerror(errno));
-        if (errno == ENOENT)
-            fprintf(stderr, "hint: yanxiu report template %s writes the files to fill in\n",
-                    s->dir);
-        return CLI_FAILED;
-    }
-    if (!S_ISDIR(st.st_mode)) {
-        fprintf(stderr,
-                "yanxiu: %s: not a directory: give the directory that holds activities.csv "
-                "and attendance.csv\n",
-                s->dir);
-        return CLI_FAILED;
-    }
-    file_init(&s->act, s->dir, ACTIVITIES_CSV, act_cols, ACT_NCOLS);
-    file_init(&s->att, s->dir, ATTENDANCE_CSV, att_cols, ATT_NCOLS);
-    file_init(&s->ext, s->dir, EXTERNAL_CSV, ext_cols, EXT_NCOLS);
-    struct report_file tmp;
-    file_init(&tmp, s->dir, SUMMARY_TXT, NULL, 0);
-    memcpy(s->summary_path, tmp.path, sizeof(s->summary_path));
-
-    read_csv(s, &s->act, true);
-    read_csv(s, &s->att, true);
-    read_csv(s, &s->ext, false);
-    read_summary(s);
-    if (!build_activities(s) || !build_external(s)) {
-        fprintf(stderr, "yanxiu: out of memory reading the files of %s\n", s->dir);
-        return CLI_FAILED;
-    }
-    if (s->act.t && s->att.t && csvin_rows(s->act.t) == 0 &&
-        (!s->ext.t || csvin_rows(s->ext.t) == 0))
-        problem(s,
-                "%s: no activities and no external records: nothing to report; a month "
-                "without activities is submitted with --empty --reason TEXT",
-                s->dir);
-    return s->problems ? submission_rejected(s) : CLI_OK;
-}
-
-/* --- the server's answer, back in the user's files ------------------------------------ */
-
 /* Prints server-supplied text with control characters other than newline shown as '?',
    so that it cannot drive the terminal. */
 static void put_text(const char *t, FILE *fp)
 {
     for (const unsigned char *p = (const unsigned char *)t; *p; p++)
         putc((*p < 0x20 && *p != '\n') || *p == 0x7f ? '?' : *p, fp);
-}
-
-/* Parses "<list>[<n>]" at *p, advancing past it. */
-static bool take_index(const char **p, const char *list, size_t *idx)
-{
-    size_t n = strlen(list);
-    const char *q = *p;
-    if (strncmp(q, list, n) != 0 || q[n] != '[' || q[n + 1] < '0' || q[n + 1] > '9')
-        return false;
-    q += n + 1;
-    size_t v = 0;
-    for (; *q >= '0' && *q <= '9'; q++) {
-        if (v > (SIZE_MAX - 9) / 10)
-            return false;
-        v = v * 10 + (size_t)(*q - '0');
-    }
-    if (*q != ']')
-        return false;
-    *p = q + 1;
-    *idx = v;
-    return true;
-}
-
-/*
- * Where the rows of one list of the request came from: element k is data
- * row rows[k] of f (rows NULL: row k), for k < n.
- */
-struct row_map {
-    const struct report_file *f;
-    const size_t *rows;
-    size_t n;
-};
-
-/*
- * Prints "FILE line N (COLUMN): reason" for element k of m. The server names
- * other elements by index ("listed twice (also row 4)"): that becomes "line N"
- * of the file too.
- */
-static void print_at_row(const struct row_map *m, size_t k, const char *field, const char *reason)
-{
-    const struct report_file *f = m->f;
-    size_t col = f->ncols;
-    for (size_t c = 0; c < f->ncols; c++)
-        if (strcmp(f->cols[c].name, field) == 0)
-            col = c;
-    fprintf(stderr, "%s line %d", f->path, csvin_line(f->t, m->rows ? m->rows[k] : k));
-    if (col < f->ncols) {
-        fprintf(stderr, " (%s)", csvin_header(f->t, col));
-    } else if (field[0]) {
-        fputs(" (", stderr);
-        put_text(field, stderr);
-        fputc(')', stderr);
-    }
-    fputs(": ", stderr);
-
-    static const char marker[] = "(also row ";
-    const char *at = strstr(reason, marker), *digits = at ? at + sizeof(marker) - 1 : NULL;
-    char *end = NULL;
-    unsigned long long other = 0;
-    if (digits && *digits >= '0' && *digits <= '9') {
-        errno = 0;
-        other = strtoull(digits, &end, 10);
-        if (errno || *end != ')' || other >= m->n)
-            end = NULL;
-    }
-    if (!end) {
-        put_text(reason, stderr);
-    } else {
-        char head[1024];
-        snprintf(head, sizeof(head), "%.*s", (int)(at - reason), reason);
-        put_text(head, stderr);
-        fprintf(stderr, "(also line %d", csvin_line(f->t, m->rows ? m->rows[other] : other));
-        put_text(end, stderr);
-    }
-    fputc('\n', stderr);
-}
-
-/* The field after a row of a path: "" for the row itself, "title" for ".title". */
-static bool row_field(const char *p, const char **field)
-{
-    if (*p == '\0')
-        *field = "";
-    else if (p[0] == '.' && p[1])
-        *field = p + 1;
-    else
-        return false;
-    return true;
-}
-
-/* A violation the server found, and where it belongs in the user's files. */
-struct located {
-    const Yanxiu__V1__FieldViolation *v;
-    struct row_map m; /* m.f NULL: no row of a file */
-    size_t k;         /* the element of m */
-    const char *field;
-    int rank; /* the order printed: the report, summary.txt, then each file by line */
-    int line;
-    size_t index; /* as the server sent it */
-};
-
-/*
- * Finds the line of the file a violation's path names ("activities[3].title",
- * "activities[3].attendance[17].status", "external[2].hours").
- */
-static void locate(const struct submission *s, const Yanxiu__V1__FieldViolation *v, size_t index,
-                   struct located *l)
-{
-    const char *p = v->path, *q, *field;
-    size_t i, j;
-    *l = (struct located){.v = v, .index = index};
-    if (s->dir && s->act.t && take_index(&p, "activities", &i) && i < csvin_rows(s->act.t)) {
-        if (p[0] == '.' && (q = p + 1, take_index(&q, "attendance", &j))) {
-            struct row_map m = {&s->att, s->att_row + s->att_first[i], s->acts[i].n_attendance};
-            if (j < m.n && row_field(q, &field))
-                *l = (struct located){v, m, j, field, 3, csvin_line(s->att.t, m.rows[j]), index};
-        } else if (row_field(p, &field)) {
-            struct row_map m = {&s->act, NULL, csvin_rows(s->act.t)};
-            *l = (struct located){v, m, i, field, 2, csvin_line(s->act.t, i), index};
-        }
-        return;
-    }
-    p = v->path;
-    if (s->dir && s->ext.t && take_index(&p, "external", &i) && i < csvin_rows(s->ext.t) &&
-        row_field(p, &field)) {
-        struct row_map m = {&s->ext, NULL, csvin_rows(s->ext.t)};
-        *l = (struct located){v, m, i, field, 4, csvin_line(s->ext.t, i), index};
-        return;
-    }
-    if (s->summary && strcmp(v->path, "summary") == 0)
-        l->rank = 1;
-}
-
-static int located_cmp(const void *a, const void *b)
-{
-    const struct located *x = a, *y = b;
-    if (x->rank != y->rank)
-        return x->rank - y->rank;
-    if (x->line != y->line)
-        return x->line - y->line;
-    return (x->index > y->index) - (x->index < y->index);
-}
-
-/* Prints one violation: at its line of the file, else as "report: <path>: reason". */
-static void print_located(const struct submission *s, const struct located *l)
-{
-    if (l->m.f) {
-        print_at_row(&l->m, l->k, l->field, l->v->message);
-        return;
-    }
-    if (l->rank == 1) {
-        fprintf(stderr, "%s: ", s->summary_path);
-    } else {
-        fputs("report: ", stderr);
-        put_text(l->v->path, stderr);
-        fputs(": ", stderr);
-    }
-    put_text(l->v->message, stderr);
-    fputc('\n', stderr);
-}
-
-/* Prints the violations of an answer, file by file and line by line. */
-static void print_violations(const struct submission *s, const Yanxiu__V1__Error *e)
-{
-    struct located *ls = calloc(e->n_violations, sizeof(*ls));
-    for (size_t i = 0; i < e->n_violations; i++) {
-        struct located one;
-        locate(s, e->violations[i], i, ls ? &ls[i] : &one);
-        if (!ls)
-            print_located(s, &one); /* out of memory: in the server's order */
-    }
-    if (!ls)
-        return;
-    qsort(ls, e->n_violations, sizeof(*ls), located_cmp);
-    for (size_t i = 0; i < e->n_violations; i++)
-        print_located(s, &ls[i]);
-    free(ls);
 }
 
 /* --- output ---------------------------------------------------------------------------- */
@@ -899,6 +103,8 @@ static void json_summary_fields(struct out_json *j, const Yanxiu__V1__ReportSumm
     out_json_str(j, "first_submitted_at", r->first_submitted_at);
     out_json_str(j, "deadline", r->deadline);
     out_json_bool(j, "replayed", r->replayed);
+    out_json_bool(j, "imported", r->imported);
+    out_json_bool(j, "checked", r->checked);
 }
 
 /* The columns of report list, and of submit and review with --format csv. */
@@ -984,6 +190,10 @@ static void print_summary_block(const Yanxiu__V1__ReportSummary *r)
             printf(" (first version %s)", fmt_time(r->first_submitted_at, first, sizeof(first)));
         putchar('\n');
     }
+    if (r->imported)
+        printf("%s\n",
+               _("imported:    yes, a historical import (历史导入) with its true submission "
+                 "time"));
     if (r->empty)
         printf("contents:    none (an empty report)\n");
     else
@@ -1062,25 +272,44 @@ static const char *const statuses[] = {"submitted", "approved", "returned", "reo
 /* --- report template ------------------------------------------------------------------- */
 
 const char cmd_report_template_usage[] =
-    "usage: yanxiu report template DIR [--english]\n"
-    "\n"
-    "Writes the files of a monthly report (月报), with their headers and nothing\n"
-    "else, into DIR (created when missing): activities.csv (研修活动),\n"
-    "attendance.csv (签到) and external.csv (上级/校外培训). They are UTF-8 with a\n"
-    "BOM, so that Excel opens them as they are; fill them in and save them as CSV\n"
-    "(Excel's \"CSV UTF-8\", or plain \"CSV\", which on Chinese Windows is GB18030).\n"
-    "A file that exists is never replaced. The narrative of the month (工作开展情况)\n"
-    "may go into DIR/summary.txt, as plain text. Then: yanxiu report submit DIR\n"
-    "--month YYYY-MM. Needs no session. yanxiu report submit --help lists the\n"
-    "columns and the values they take.\n"
-    "\n"
-    "  --english  English headers (ref, date, ...) instead of Chinese (编号, 日期,\n"
-    "             ...); yanxiu reads both\n"
-    "\n"
-    "Example:\n"
-    "  $ yanxiu report template 2026-10\n"
-    "  wrote 2026-10/activities.csv, 2026-10/attendance.csv, 2026-10/external.csv\n"
-    "  ...\n";
+    N_("usage: yanxiu report template --xlsx FILE [--unit CODE] [--district CODE]\n"
+       "       yanxiu report template DIR [--english]\n"
+       "\n"
+       "Writes what a unit fills in for its monthly report (月报).\n"
+       "\n"
+       "With --xlsx FILE: an Excel workbook with the sheets 研修活动 (activities),\n"
+       "签到表 (sign-in sheets) and 校外培训 (training outside the unit), their Chinese\n"
+       "headers, drop-down lists for 内容类别, 形式, 级别, 方式 and 签到, date, time and\n"
+       "hours checks, and a sheet 填写说明 that says what each column takes. 签到表\n"
+       "comes pre-filled with the unit's current roster (教师编号, 姓名): copy its rows\n"
+       "for each activity, fill in 活动编号 and 签到, and delete the rows of teachers\n"
+       "who did not take part. Save it as .xlsx and submit it as it is: yanxiu report\n"
+       "submit FILE --month YYYY-MM. Needs a session (the roster comes from the\n"
+       "server); a district account or an admin names the unit with --unit.\n"
+       "\n"
+       "With DIR: the CSV files, headers only, into DIR (created when missing):\n"
+       "activities.csv (研修活动), attendance.csv (签到) and external.csv (上级/校外\n"
+       "培训), UTF-8 with a BOM so that Excel opens them as they are; save them as CSV\n"
+       "(\"CSV UTF-8\", or plain \"CSV\", which on Chinese Windows is GB18030). The\n"
+       "narrative of the month (工作开展情况) may go into DIR/summary.txt. Needs no\n"
+       "session.\n"
+       "\n"
+       "A file that exists is never replaced. yanxiu report submit --help lists the\n"
+       "columns and the values they take.\n"
+       "\n"
+       "  --xlsx FILE      the workbook to write (e.g. 2026-10月报.xlsx)\n"
+       "  --unit CODE      whose roster goes into 签到表 (10 digits); a school account\n"
+       "                   leaves it out (its own unit)\n"
+       "  --district CODE  admin only: the district (6 digits)\n"
+       "  --english        CSV only: English headers (ref, date, ...) instead of\n"
+       "                   Chinese (编号, 日期, ...); yanxiu reads both\n"
+       "\n"
+       "Examples:\n"
+       "  $ yanxiu report template --xlsx 2026-10月报.xlsx\n"
+       "  wrote 2026-10月报.xlsx (签到表: the 23 teachers of unit 4114230001)\n"
+       "  $ yanxiu report template 2026-10\n"
+       "  wrote 2026-10/activities.csv, 2026-10/attendance.csv, 2026-10/external.csv\n"
+       "  ...\n");
 
 /* mkdir -p: creates dir and its missing parents. False with errno set. */
 static bool make_dirs(const char *dir)
@@ -1112,176 +341,317 @@ static bool make_dirs(const char *dir)
     }
 }
 
-int cmd_report_template(struct cli *cli, int argc, char **argv)
+/* DIR/NAME into buf, as messages name it. */
+static const char *dir_file(const char *dir, const char *name, char *buf, size_t cap)
 {
-    static const struct option opts[] = {
-        {"english", no_argument, NULL, 'E'},
-        {0},
-    };
-    bool english = false;
-    int opt;
-    while ((opt = cli_getopt(cli, argc, argv, opts)) != -1) {
-        if (opt != 'E')
-            return CLI_USAGE;
-        english = true;
-    }
-    if (optind >= argc)
-        return cli_usage_error(cli, "DIR is missing: where should the files go?");
-    if (optind + 1 < argc)
-        return cli_usage_error(cli, "unexpected argument '%s' (give one DIR)", argv[optind + 1]);
-    const char *dir = argv[optind];
-    if (!dir[0])
-        return cli_usage_error(cli, "DIR is empty");
+    size_t n = strlen(dir);
+    while (n > 1 && dir[n - 1] == '/')
+        n--;
+    snprintf(buf, cap, "%.*s%s%s", (int)n, dir, dir[n - 1] == '/' ? "" : "/", name);
+    return buf;
+}
+
+/* report template DIR: the CSV files, headers only. */
+static int template_csv(const char *dir, bool english)
+{
     errno = 0;
     if (!make_dirs(dir)) {
-        fprintf(stderr, "yanxiu: %s: cannot create the directory: %s\n", dir, strerror(errno));
+        fprintf(stderr, _("yanxiu: %s: cannot create the directory: %s\n"), dir, strerror(errno));
         return CLI_FAILED;
     }
-
-    static const struct {
-        const char *name;
-        const struct csvin_column *cols;
-        size_t ncols;
-    } files[] = {
-        {ACTIVITIES_CSV, act_cols, ACT_NCOLS},
-        {ATTENDANCE_CSV, att_cols, ATT_NCOLS},
-        {EXTERNAL_CSV, ext_cols, EXT_NCOLS},
-    };
     int rc = CLI_OK;
     char wrote[3 * 4200] = "";
-    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-        struct report_file f;
-        struct csvin_error err;
-        file_init(&f, dir, files[i].name, files[i].cols, files[i].ncols);
-        if (!csvin_write_template(f.path, f.cols, f.ncols, !english, true, &err)) {
-            fprintf(stderr, "yanxiu: %s\n", err.message);
+    for (size_t i = 0; i < sizeof(tmpl_report_sheets) / sizeof(tmpl_report_sheets[0]); i++) {
+        char path[4200], err[4400];
+        dir_file(dir, tmpl_report_sheets[i].csv_name, path, sizeof(path));
+        if (!template_write_csv(path, &tmpl_report_sheets[i], english, lang_current(), err,
+                                sizeof(err))) {
+            fprintf(stderr, "yanxiu: %s\n", err);
             rc = CLI_FAILED;
             continue;
         }
         size_t used = strlen(wrote);
-        snprintf(wrote + used, sizeof(wrote) - used, "%s%s", used ? ", " : "", f.path);
+        snprintf(wrote + used, sizeof(wrote) - used, "%s%s", used ? ", " : "", path);
     }
     if (wrote[0]) {
-        printf("wrote %s\n"
-               "Fill them in with Excel and save them as CSV; put the month's narrative\n"
-               "(工作开展情况) in %s/summary.txt if you like (optional). Then:\n"
-               "  yanxiu report submit %s --month YYYY-MM\n"
-               "(yanxiu report submit --help lists the columns and their values)\n",
+        printf(_("wrote %s\n"
+                 "Fill them in with Excel and save them as CSV; put the month's narrative\n"
+                 "(工作开展情况) in %s/summary.txt if you like (optional). Then:\n"
+                 "  yanxiu report submit %s --month YYYY-MM\n"
+                 "(yanxiu report submit --help lists the columns and their values)\n"),
                wrote, dir, dir);
     }
     int out = flush_stdout();
     return rc != CLI_OK ? rc : out;
 }
 
+/* report template --xlsx FILE: the workbook, 签到表 pre-filled with the unit's roster. */
+static int template_xlsx(struct cli *cli, const char *path, const char *unit, const char *district)
+{
+    struct stat st;
+    if (lstat(path, &st) == 0) {
+        char buf[4400];
+        const struct msg_arg a[] = {{"file", path}};
+        msg_render(buf, sizeof(buf), _("{file} exists already: it is not replaced"), a, 1);
+        fprintf(stderr, "yanxiu: %s\n", buf);
+        return CLI_FAILED;
+    }
+    int rc = view_open_session(cli, district);
+    if (rc != CLI_OK)
+        return rc;
+    const Yanxiu__V1__Identity *me = cli->me->whoami_reply->identity;
+    if (!unit[0] && me && strcmp(me->role, "school") != 0)
+        return cli_usage_error(cli, _("--unit CODE is missing: whose roster goes into 签到表?"));
+    Yanxiu__V1__ListRosterRequest in = YANXIU__V1__LIST_ROSTER_REQUEST__INIT;
+    in.district_code = (char *)district;
+    in.unit_code = (char *)unit;
+    Yanxiu__V1__Envelope req = YANXIU__V1__ENVELOPE__INIT;
+    req.body_case = YANXIU__V1__ENVELOPE__BODY_LIST_ROSTER;
+    req.list_roster = &in;
+    Yanxiu__V1__Envelope *resp = NULL;
+    struct yxc_error err;
+    if (!yxc_call(cli->conn, &req, YANXIU__V1__ENVELOPE__BODY_ROSTER_LIST, &resp, &err))
+        return cli_report(cli, &err);
+
+    /* 签到表: a row per teacher still teaching (not left), 教师编号 and 姓名 filled. */
+    const struct tmpl_sheet *att = &tmpl_report_sheets[TMPL_ATTENDANCE];
+    const Yanxiu__V1__RosterList *list = resp->roster_list;
+    const char **cells = calloc(list->n_teachers * att->ncols + 1, sizeof(*cells));
+    if (!cells) {
+        yxc_free(resp);
+        fprintf(stderr, _("yanxiu: out of memory\n"));
+        return CLI_FAILED;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < list->n_teachers; i++) {
+        const Yanxiu__V1__Teacher *t = list->teachers[i];
+        if (strcmp(t->status, "left") == 0)
+            continue;
+        for (size_t c = 0; c < att->ncols; c++) {
+            const char *h = att->cols[c].english;
+            cells[n * att->ncols + c] = strcmp(h, "teacher_code") == 0 ? t->teacher_code
+                                        : strcmp(h, "name") == 0       ? t->name
+                                                                       : NULL;
+        }
+        n++;
+    }
+    struct tmpl_rows rows[3] = {{NULL, 0}, {cells, n}, {NULL, 0}};
+    char count[16], note[1200], msg[4400];
+    snprintf(count, sizeof(count), "%zu", n);
+    const struct msg_arg a[] = {
+        {"n", count}, {"unit", unit[0] ? unit : (me ? me->unit_code : "")}, {"file", path}};
+    msg_render(note, sizeof(note),
+               _("签到表 holds the {n} teachers of unit {unit}'s roster: copy their rows for "
+                 "each activity, fill in 活动编号 and 签到, and delete the rows of teachers who "
+                 "did not take part."),
+               a, 3);
+    rc = CLI_OK;
+    if (!template_write_xlsx(path, tmpl_report_sheets, 3, rows, lang_current(), note, msg,
+                             sizeof(msg))) {
+        fprintf(stderr, "yanxiu: %s\n", msg);
+        rc = CLI_FAILED;
+    } else {
+        msg_render(msg, sizeof(msg),
+                   _("wrote {file} (签到表: the {n} teachers of unit {unit}); fill it in, save it "
+                     "as .xlsx, and submit it as it is"),
+                   a, 3);
+        printf("%s\n", msg);
+        rc = flush_stdout();
+    }
+    free(cells);
+    yxc_free(resp);
+    return rc;
+}
+
+int cmd_report_template(struct cli *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"english", no_argument, NULL, 'E'},
+        {"xlsx", required_argument, NULL, 'x'},
+        {"unit", required_argument, NULL, 'u'},
+        {"district", required_argument, NULL, 'd'},
+        {0},
+    };
+    bool english = false;
+    const char *xlsx = NULL, *unit = "", *district = "";
+    int opt;
+    while ((opt = cli_getopt(cli, argc, argv, opts)) != -1) {
+        switch (opt) {
+        case 'E':
+            english = true;
+            break;
+        case 'x':
+            xlsx = optarg;
+            break;
+        case 'u':
+            if (!unit_arg(cli, "--unit", optarg))
+                return CLI_USAGE;
+            unit = optarg;
+            break;
+        case 'd':
+            if (!view_district_arg(cli, optarg, &district))
+                return CLI_USAGE;
+            break;
+        default:
+            return CLI_USAGE;
+        }
+    }
+    if (xlsx) {
+        if (!xlsx[0])
+            return cli_usage_error(cli, _("--xlsx FILE is empty"));
+        if (english)
+            return cli_usage_error(cli, _("--english goes with DIR (the CSV files): the workbook "
+                                          "has the Chinese headers"));
+        if (!cli_no_operands(cli, argc, argv))
+            return CLI_USAGE;
+        return template_xlsx(cli, xlsx, unit, district);
+    }
+    if (unit[0] || district[0])
+        return cli_usage_error(cli, _("--unit and --district go with --xlsx FILE (its roster)"));
+    if (optind >= argc)
+        return cli_usage_error(cli, _("--xlsx FILE or DIR is missing: where should the template "
+                                      "go?"));
+    if (optind + 1 < argc)
+        return cli_usage_error(cli, _("unexpected argument '%s' (give one DIR)"), argv[optind + 1]);
+    if (!argv[optind][0])
+        return cli_usage_error(cli, _("DIR is empty"));
+    return template_csv(argv[optind], english);
+}
+
 /* --- report submit ---------------------------------------------------------------------- */
 
 const char cmd_report_submit_usage[] =
-    "usage: yanxiu report submit DIR --month YYYY-MM [--unit CODE]\n"
-    "                 [--encoding ENCODING] [--idempotency-key KEY]\n"
-    "                 [--district CODE] [--format FORMAT]\n"
-    "       yanxiu report submit --month YYYY-MM --empty --reason TEXT\n"
-    "                 [--unit CODE] [--idempotency-key KEY] [--district CODE]\n"
-    "                 [--format FORMAT]\n"
-    "\n"
-    "Submits the monthly report (月报) of a reporting unit (上报单位) from the files\n"
-    "in DIR (yanxiu report template DIR writes them): activities.csv and\n"
-    "attendance.csv, external.csv when there is one, and summary.txt, the month's\n"
-    "narrative (工作开展情况, plain text, at most 4000 characters), when there is\n"
-    "one. Every file is read and checked before anything is sent: when anything\n"
-    "is wrong, every problem is listed as FILE line N (COLUMN): reason, at most\n"
-    "100 of them, nothing is sent and the exit status is 1. The server checks the\n"
-    "rest (the teachers are in the unit's roster, dates lie in the month, values\n"
-    "are known, hours fit the activity, ...) and answers likewise. Submitting a\n"
-    "month again makes a new version that replaces the one before (every version\n"
-    "is kept). A month without activities is submitted with --empty and a reason\n"
-    "(e.g. 寒假), without DIR. Needs a session (yanxiu login).\n"
-    "\n"
-    "activities.csv, one activity (研修活动) a row. The first row names the\n"
-    "columns, in English or in Chinese, in any order:\n"
-    "  ref, 编号 (required): the unit's reference, unique in the report, e.g.\n"
-    "      2026-10-A03; attendance.csv names the activity by it\n"
-    "  date, 日期 (required): YYYY-MM-DD in the month (2026/10/8 is read too)\n"
-    "  start, 开始 and end, 结束 (required): HH:MM (8:30 and 08:30:00 are read too)\n"
-    "  title, 主题 (required): the theme\n"
-    "  category, 内容类别 (required): ethics 师德, theory 教育理论, subject\n"
-    "      学科专业知识, skills 教学技能, it 信息技术, research 教育科研, law\n"
-    "      法制教育, mental_health 心理健康, homeroom 班主任工作, other 其它\n"
-    "  form, 形式 (required): lecture 专题培训 (or 讲座), lesson_study 课例研究,\n"
-    "      collective_prep 集体备课, observation 听评课, demonstration 示范观摩,\n"
-    "      mentoring 师徒结对, self_study 个人自修, research 课题研究, online\n"
-    "      网络研修, competition 教学竞赛, other 其它\n"
-    "  level, 级别 (required): school 校级, town 镇级, county 县级, city 市级,\n"
-    "      province 省级, national 国家级\n"
-    "  mode, 方式 (required): centralized 集中, remote 远程, self 自修\n"
-    "  place, 地点; host, 主持人 (required); speaker, 主讲人\n"
-    "  hours, 学时 (required): the hours credited to each participant, a multiple\n"
-    "      of 0.5, e.g. 2 or 1.5\n"
-    "attendance.csv, the sign-in sheets (签到), one teacher of one activity a row:\n"
-    "  ref, 活动编号 (required): the activity's ref in activities.csv\n"
-    "  teacher_code, 教师编号 (required): as in the roster\n"
-    "  name, 姓名: when given, it must match the roster\n"
-    "  status, 签到 (required): present 出席, late 迟到, excused 请假, absent\n"
-    "      无故缺席 (or 缺席)\n"
-    "  hours, 学时: fewer hours than the activity's (e.g. for late); empty: the\n"
-    "      activity's hours\n"
-    "external.csv (optional), training outside the unit (上级/校外培训), one teacher\n"
-    "and one course a row:\n"
-    "  teacher_code, 教师编号; date, 日期; title, 名称; category, 内容类别; level,\n"
-    "      级别; mode, 方式; hours, 学时 (all required; values as above)\n"
-    "  credits, 学分: when the course awards its own; certificate, 证书编号\n"
-    "Values are written as the English code or the Chinese name.\n"
-    "\n"
-    "  DIR                    the directory of the files\n"
-    "  --month YYYY-MM        the month reported (required)\n"
-    "  --unit CODE            the reporting unit (10 digits); a school account may\n"
-    "                         leave it out (its own unit), a district account or\n"
-    "                         an admin must give it\n"
-    "  --empty                a month without activities (no DIR); needs --reason\n"
-    "  --reason TEXT          why the month is empty, e.g. 寒假\n"
-    "  --encoding ENCODING    " CSVIN_ENCODING_CHOICES "\n"
-    "                         (default auto: UTF-8 with or without BOM, else\n"
-    "                         GB18030 as Excel saves on Chinese Windows); for the\n"
-    "                         CSV files and summary.txt alike\n"
-    "  --idempotency-key KEY  16 to 64 letters, digits, _ or -: the key of this\n"
-    "                         submission. Default: a new random one. A submission\n"
-    "                         whose key the server has seen is answered as the first\n"
-    "                         time and writes nothing. When the connection fails or\n"
-    "                         the server answers UNAVAILABLE (the database is down,\n"
-    "                         or it cannot know whether the report was written),\n"
-    "                         yanxiu sends the same submission again by itself, up\n"
-    "                         to 3 times, after 1, 2 and 4 s; when it gives up it\n"
-    "                         prints the key and the command to run again with it,\n"
-    "                         which writes the report at most once\n"
-    "  --district CODE        admin only: the district (6 digits)\n"
-    "  --format FORMAT        table, csv or json (default table): the answer. JSON\n"
-    "                         keys: unit_code, unit_name, month, version, status,\n"
-    "                         on_time, empty, activity_count, attendance_count,\n"
-    "                         external_count, teacher_hours, flag_count, flags (kind,\n"
-    "                         teacher_code, detail), submitted_at, submitted_by,\n"
-    "                         first_submitted_at, deadline, replayed\n"
-    "\n"
-    "The answer: the version, the status, whether it arrived on time (by the\n"
-    "deadline: the first version counts), the counts, and flags: signals of false\n"
-    "records (弄虚作假: overlapping activities, too many hours on one day, identical\n"
-    "sign-in lists) that do not block the report but that the district sees.\n"
-    "\n"
-    "Example:\n"
-    "  $ yanxiu report submit 2026-10 --month 2026-10\n"
-    "  unit:        城关镇中心校 (4114230001)\n"
-    "  month:       2026-10\n"
-    "  version:     1\n"
-    "  status:      submitted\n"
-    "  on time:     yes (deadline 2026-11-05 23:59)\n"
-    "  ...\n"
-    "  $ yanxiu report submit --month 2027-02 --empty --reason 寒假\n";
+    N_("usage: yanxiu report submit FILE.xlsx|DIR|FILE.csv... --month YYYY-MM\n"
+       "                 [--unit CODE] [--check] [--encoding ENCODING]\n"
+       "                 [--submitted-at TIME] [--idempotency-key KEY]\n"
+       "                 [--district CODE] [--format FORMAT]\n"
+       "       yanxiu report submit --month YYYY-MM --empty --reason TEXT\n"
+       "                 [--unit CODE] [--idempotency-key KEY] [--district CODE]\n"
+       "                 [--format FORMAT]\n"
+       "\n"
+       "Submits the monthly report (月报) of a reporting unit (上报单位). yanxiu sends\n"
+       "the unit's files as they are and the server reads and checks them:\n"
+       "  FILE.xlsx   one workbook with the sheets 研修活动 (or activities), 签到表\n"
+       "              (attendance) and, when there is any, 校外培训 (external); yanxiu\n"
+       "              report template --xlsx FILE writes one to fill in\n"
+       "  DIR         the directory of activities.csv, attendance.csv, external.csv\n"
+       "              (optional) and summary.txt (optional): yanxiu report template\n"
+       "              DIR writes the CSV files\n"
+       "  FILE.csv... the CSV files one by one, named as in DIR (a FILE.txt among them\n"
+       "              is the narrative)\n"
+       "summary.txt is the month's narrative (工作开展情况), plain text, at most 4000\n"
+       "characters. When anything is wrong, nothing is written and every problem is\n"
+       "listed at once, at its cell: FILE SHEET!C5 (HEADER) \"VALUE\": reason, then\n"
+       "how many there are (exit status 1): the files' format (unknown headers,\n"
+       "dates, times, hours that are not multiples of 0.5, values not in the lists)\n"
+       "as well as the records (teachers not in the unit's roster, dates outside the\n"
+       "month, an activity named in 签到表 that 研修活动 lacks, ...). Submitting a\n"
+       "month again makes a new version that replaces the one before (every version\n"
+       "is kept). A month without activities is submitted with --empty and a reason\n"
+       "(e.g. 寒假), without files. Needs a session (yanxiu login).\n"
+       "\n"
+       "The sheets' and files' columns (English or Chinese headers, any order; a title\n"
+       "row above the headers may stay):\n"
+       "研修活动 / activities.csv, one activity (研修活动) a row:\n"
+       "  ref, 编号 (required): the unit's reference, unique in the report, e.g.\n"
+       "      2026-10-A03; 签到表 names the activity by it\n"
+       "  date, 日期 (required): a date in the month (2026-10-08, 2026/10/8)\n"
+       "  start, 开始 and end, 结束 (required): times (08:30, 8:30)\n"
+       "  title, 主题 (required): the theme\n"
+       "  category, 内容类别 (required): ethics 师德, theory 教育理论, subject\n"
+       "      学科专业知识, skills 教学技能, it 信息技术, research 教育科研, law\n"
+       "      法制教育, mental_health 心理健康, homeroom 班主任工作, other 其它\n"
+       "  form, 形式 (required): lecture 专题培训 (or 讲座), lesson_study 课例研究,\n"
+       "      collective_prep 集体备课, observation 听评课, demonstration 示范观摩,\n"
+       "      mentoring 师徒结对, self_study 个人自修, research 课题研究, online\n"
+       "      网络研修, competition 教学竞赛, other 其它\n"
+       "  level, 级别 (required): school 校级, town 镇级, county 县级, city 市级,\n"
+       "      province 省级, national 国家级\n"
+       "  mode, 方式 (required): centralized 集中, remote 远程, self 自修\n"
+       "  place, 地点; host, 主持人 (required); speaker, 主讲人\n"
+       "  hours, 学时 (required): the hours credited to each participant, a multiple\n"
+       "      of 0.5, e.g. 2 or 1.5\n"
+       "签到表 / attendance.csv, the sign-in sheets (签到), one teacher of one activity\n"
+       "a row:\n"
+       "  ref, 活动编号 (required): the activity's ref in 研修活动\n"
+       "  teacher_code, 教师编号 (required): as in the roster\n"
+       "  name, 姓名: when given, it must match the roster\n"
+       "  status, 签到 (required): present 出席, late 迟到, excused 请假, absent\n"
+       "      无故缺席 (or 缺席)\n"
+       "  hours, 学时: fewer hours than the activity's (e.g. for late); empty: the\n"
+       "      activity's hours\n"
+       "校外培训 / external.csv (optional), training outside the unit (上级/校外培训),\n"
+       "one teacher and one course a row:\n"
+       "  teacher_code, 教师编号; date, 日期; title, 名称; category, 内容类别; level,\n"
+       "      级别; mode, 方式; hours, 学时 (all required; values as above)\n"
+       "  credits, 学分: when the course awards its own; certificate, 证书编号\n"
+       "Values are written as the Chinese name or the English code.\n"
+       "\n"
+       "  --month YYYY-MM        the month reported (required)\n"
+       "  --unit CODE            the reporting unit (10 digits); a school account may\n"
+       "                         leave it out (its own unit), a district account or\n"
+       "                         an admin must give it\n"
+       "  --check                check everything as a submission would, write\n"
+       "                         nothing: \"checked: no problems\" or the problems\n"
+       "  --empty                a month without activities (no files); needs --reason\n"
+       "  --reason TEXT          why the month is empty, e.g. 寒假\n"
+       "  --encoding ENCODING    auto, utf-8 or gb18030 (gbk)\n"
+       "                         (default auto: UTF-8 with or without BOM, else\n"
+       "                         GB18030 as Excel saves on Chinese Windows); for the\n"
+       "                         CSV files and summary.txt alike\n"
+       "  --submitted-at TIME    historical import (历史导入), district and admin only:\n"
+       "                         when the report was really submitted on paper,\n"
+       "                         \"YYYY-MM-DD HH:MM\" (Beijing time) or RFC 3339; the\n"
+       "                         report counts as submitted then, and is marked as\n"
+       "                         imported wherever it is shown\n"
+       "  --idempotency-key KEY  16 to 64 letters, digits, _ or -: the key of this\n"
+       "                         submission. Default: a new random one. A submission\n"
+       "                         whose key the server has seen is answered as the first\n"
+       "                         time and writes nothing. When the connection fails or\n"
+       "                         the server answers UNAVAILABLE (the database is down,\n"
+       "                         or it cannot know whether the report was written),\n"
+       "                         yanxiu sends the same submission again by itself, up\n"
+       "                         to 3 times, after 1, 2 and 4 s; when it gives up it\n"
+       "                         prints the key and the command to run again with it,\n"
+       "                         which writes the report at most once\n"
+       "  --district CODE        admin only: the district (6 digits)\n"
+       "  --format FORMAT        table, csv or json (default table): the answer. JSON\n"
+       "                         keys: unit_code, unit_name, month, version, status,\n"
+       "                         on_time, empty, activity_count, attendance_count,\n"
+       "                         external_count, teacher_hours, flag_count, flags (kind,\n"
+       "                         teacher_code, detail), submitted_at, submitted_by,\n"
+       "                         first_submitted_at, deadline, replayed, imported,\n"
+       "                         checked\n"
+       "\n"
+       "The answer: the version, the status, whether it arrived on time (by the\n"
+       "deadline: the first version counts), the counts, and flags: signals of false\n"
+       "records (弄虚作假: overlapping activities, too many hours on one day, identical\n"
+       "sign-in lists) that do not block the report but that the district sees.\n"
+       "\n"
+       "Examples:\n"
+       "  $ yanxiu report submit 2026-10月报.xlsx --month 2026-10 --check\n"
+       "  2026-10月报.xlsx: checked: no problems; nothing was written\n"
+       "  $ yanxiu report submit 2026-10月报.xlsx --month 2026-10\n"
+       "  unit:        城关镇中心校 (4114230001)\n"
+       "  month:       2026-10\n"
+       "  version:     1\n"
+       "  status:      submitted\n"
+       "  on time:     yes (deadline 2026-11-05 23:59)\n"
+       "  ...\n"
+       "  $ yanxiu report submit 2026-10 --month 2026-10\n"
+       "  $ yanxiu report submit --month 2027-02 --empty --reason 寒假\n");
+
+/* The CSV files of a report directory, in the order they are sent. */
+static const char *const report_csv_files[] = {"activities.csv", "attendance.csv", "external.csv"};
+static const char SUMMARY_TXT[] = "summary.txt";
 
 /* Options of report submit. */
 struct submit_opts {
-    const char *dir;
+    char **operands; /* the files, or the one DIR */
+    int n_operands;
     char month[8];
-    const char *unit, *district, *reason;
-    bool empty;
-    enum csvin_encoding enc;
+    const char *unit, *district, *reason, *enc, *submitted_at;
+    bool empty, check;
     enum out_format format;
     char key[KEY_MAX_LEN + 1];
 };
@@ -1300,8 +670,8 @@ static bool random_key(char *out, size_t cap)
 {
     unsigned char r[KEY_RANDOM_BYTES];
     if (sodium_init() < 0 || cap < 2 * sizeof(r) + 1) {
-        fprintf(stderr, "yanxiu: no random numbers from the system for the idempotency key: "
-                        "give one with --idempotency-key KEY\n");
+        fprintf(stderr, _("yanxiu: no random numbers from the system for the idempotency key: "
+                          "give one with --idempotency-key KEY\n"));
         return false;
     }
     randombytes_buf(r, sizeof(r));
@@ -1316,8 +686,8 @@ static bool answer_format(const struct cli *cli, const char *arg, enum out_forma
         return false;
     if (*format != OUT_XLSX)
         return true;
-    (void)cli_usage_error(cli, "--format xlsx: the answer is printed, not written to a file; "
-                               "give table, csv or json");
+    (void)cli_usage_error(cli, _("--format xlsx: the answer is printed, not written to a file; "
+                                 "give table, csv or json"));
     return false;
 }
 
@@ -1332,9 +702,12 @@ static int submit_options(struct cli *cli, int argc, char **argv, struct submit_
         {"idempotency-key", required_argument, NULL, 'k'},
         {"district", required_argument, NULL, 'd'},
         {"format", required_argument, NULL, 'f'},
+        {"check", no_argument, NULL, 'c'},
+        {"submitted-at", required_argument, NULL, 's'},
         {0},
     };
-    *o = (struct submit_opts){.unit = "", .district = "", .enc = CSVIN_AUTO, .format = OUT_TABLE};
+    *o = (struct submit_opts){
+        .unit = "", .district = "", .enc = "", .submitted_at = "", .format = OUT_TABLE};
     int opt;
     while ((opt = cli_getopt(cli, argc, argv, opts)) != -1) {
         switch (opt) {
@@ -1360,8 +733,8 @@ static int submit_options(struct cli *cli, int argc, char **argv, struct submit_
         case 'k':
             if (!valid_key(optarg))
                 return cli_usage_error(cli,
-                                       "--idempotency-key '%s' is not 16 to 64 letters, digits, "
-                                       "_ or -",
+                                       _("--idempotency-key '%s' is not 16 to 64 letters, digits, "
+                                         "_ or -"),
                                        optarg);
             snprintf(o->key, sizeof(o->key), "%s", optarg);
             break;
@@ -1373,34 +746,196 @@ static int submit_options(struct cli *cli, int argc, char **argv, struct submit_
             if (!answer_format(cli, optarg, &o->format))
                 return CLI_USAGE;
             break;
+        case 'c':
+            o->check = true;
+            break;
+        case 's':
+            if (!optarg[0])
+                return cli_usage_error(cli, _("--submitted-at is empty: give the time the report "
+                                              "was really submitted, e.g. \"2026-10-08 16:30\""));
+            o->submitted_at = optarg;
+            break;
         default:
             return CLI_USAGE;
         }
     }
-    if (optind + 1 < argc)
-        return cli_usage_error(cli, "unexpected argument '%s' (give one DIR)", argv[optind + 1]);
-    o->dir = optind < argc ? argv[optind] : NULL;
+    o->operands = argv + optind;
+    o->n_operands = argc - optind;
     if (!o->month[0])
-        return cli_usage_error(cli, "--month YYYY-MM is missing: which month is reported?");
+        return cli_usage_error(cli, _("--month YYYY-MM is missing: which month is reported?"));
     if (o->empty) {
-        if (o->dir)
+        if (o->n_operands)
             return cli_usage_error(cli,
-                                   "an --empty report has no files: leave out DIR ('%s'), or "
-                                   "leave out --empty",
-                                   o->dir);
+                                   _("an --empty report has no files: leave out '%s', or "
+                                     "leave out --empty"),
+                                   o->operands[0]);
         if (!o->reason || !o->reason[0])
-            return cli_usage_error(cli, "--reason TEXT is missing: say why the month is empty "
-                                        "(e.g. 寒假)");
+            return cli_usage_error(cli, _("--reason TEXT is missing: say why the month is empty "
+                                          "(e.g. 寒假)"));
     } else {
         if (o->reason)
-            return cli_usage_error(cli, "--reason goes with --empty (a month without activities)");
-        if (!o->dir)
-            return cli_usage_error(cli, "DIR is missing: the directory of activities.csv and "
-                                        "attendance.csv (or --empty --reason TEXT for a month "
-                                        "without activities)");
+            return cli_usage_error(cli,
+                                   _("--reason goes with --empty (a month without activities)"));
+        if (!o->n_operands)
+            return cli_usage_error(cli, _("the files are missing: give the workbook FILE.xlsx, "
+                                          "the DIR of the CSV files, or the CSV files (or --empty "
+                                          "--reason TEXT for a month without activities)"));
     }
     if (!o->key[0] && !random_key(o->key, sizeof(o->key)))
         return CLI_FAILED;
+    return CLI_OK;
+}
+
+/* Whether path ends with `suffix`, ASCII case ignored. */
+static bool has_suffix(const char *path, const char *suffix)
+{
+    size_t n = strlen(path), k = strlen(suffix);
+    return n > k && strcasecmp(path + n - k, suffix) == 0;
+}
+
+/* The narrative as sent: a BOM dropped, line ends made LF, surrounding blank space trimmed. */
+static void tidy_text(char *t)
+{
+    size_t bom = text_bom_len(t, strlen(t));
+    memmove(t, t + bom, strlen(t + bom) + 1);
+    char *w = t;
+    for (const char *r = t; *r; r++) {
+        if (*r == '\r') {
+            *w++ = '\n';
+            if (r[1] == '\n')
+                r++;
+        } else {
+            *w++ = *r;
+        }
+    }
+    *w = '\0';
+    size_t lead = strspn(t, " \t\n");
+    memmove(t, t + lead, strlen(t + lead) + 1);
+    size_t n = strlen(t);
+    while (n > 0 && strchr(" \t\n", t[n - 1]))
+        t[--n] = '\0';
+}
+
+/* Says a problem of summary.txt; returns CLI_FAILED. */
+static int summary_problem(const char *path, const char *msgid, const char *detail)
+{
+    char buf[1200];
+    const struct msg_arg a[] = {{"file", path}, {"detail", detail ? detail : ""}};
+    msg_render(buf, sizeof(buf), _(msgid), a, 2);
+    fprintf(stderr, "yanxiu: %s\n", buf);
+    return CLI_FAILED;
+}
+
+/*
+ * Reads the narrative (工作开展情况) at `path` into *out (UTF-8, malloc'd): UTF-8
+ * or GB18030 as `enc` says ("" detects). Returns an exit code, having said
+ * what is wrong.
+ */
+static int read_summary(const char *path, const char *enc, char **out)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return summary_problem(path, N_("{file}: cannot read it: {detail}"), strerror(errno));
+    unsigned char *buf = malloc(SUMMARY_MAX_BYTES + 1);
+    size_t len = 0;
+    while (buf && len <= SUMMARY_MAX_BYTES) {
+        ssize_t n = read(fd, buf + len, SUMMARY_MAX_BYTES + 1 - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+    }
+    close(fd);
+    if (!buf)
+        return summary_problem(path, N_("{file}: cannot read it: {detail}"), strerror(ENOMEM));
+    int rc = CLI_OK;
+    size_t bad = text_utf8_invalid_at(buf, len);
+    if (len > SUMMARY_MAX_BYTES) {
+        rc = summary_problem(path,
+                             N_("{file}: larger than 64 KiB: the narrative (工作开展情况) may "
+                                "have at most 4000 characters"),
+                             NULL);
+    } else if (memchr(buf, 0, len)) {
+        rc = summary_problem(path, N_("{file}: holds a NUL byte: save it as plain text"), NULL);
+    } else if (!strcmp(enc, "utf-8") && bad < len) {
+        rc = summary_problem(path,
+                             N_("{file}: not UTF-8: save it as UTF-8, or give --encoding "
+                                "gb18030 if it is GB18030/GBK"),
+                             NULL);
+    } else if (!strcmp(enc, "gb18030") || bad < len) {
+        size_t conv_len;
+        if (!text_gb18030_to_utf8(buf, len, out, &conv_len, NULL))
+            rc = summary_problem(path,
+                                 N_("{file}: neither UTF-8 nor GB18030 text: save it as UTF-8 "
+                                    "text"),
+                                 NULL);
+    } else if ((*out = malloc(len + 1))) {
+        memcpy(*out, buf, len);
+        (*out)[len] = '\0';
+    } else {
+        rc = summary_problem(path, N_("{file}: cannot read it: {detail}"), strerror(ENOMEM));
+    }
+    free(buf);
+    if (*out)
+        tidy_text(*out);
+    return rc;
+}
+
+/*
+ * Reads the files the operands name into u and the narrative into *summary:
+ * a DIR's CSV files and summary.txt, or the files given (a .txt one being the
+ * narrative). Returns an exit code, having said what is wrong.
+ */
+static int read_files(const struct submit_opts *o, struct import_upload *u, char **summary)
+{
+    struct stat st;
+    if (o->n_operands == 1 && stat(o->operands[0], &st) == 0 && S_ISDIR(st.st_mode)) {
+        const char *dir = o->operands[0];
+        char path[4200];
+        for (size_t i = 0; i < sizeof(report_csv_files) / sizeof(report_csv_files[0]); i++) {
+            dir_file(dir, report_csv_files[i], path, sizeof(path));
+            if (stat(path, &st) != 0 && errno == ENOENT)
+                continue;
+            int rc = import_add_file(u, path, o->enc);
+            if (rc != CLI_OK)
+                return rc;
+        }
+        if (!u->n) {
+            char buf[1200];
+            const struct msg_arg a[] = {{"dir", dir}};
+            msg_render(buf, sizeof(buf),
+                       _("{dir} holds none of activities.csv, attendance.csv and external.csv: "
+                         "give the directory of the report's CSV files, or the workbook "
+                         "FILE.xlsx"),
+                       a, 1);
+            fprintf(stderr, "yanxiu: %s\n", buf);
+            return CLI_FAILED;
+        }
+        dir_file(dir, SUMMARY_TXT, path, sizeof(path));
+        if (stat(path, &st) == 0)
+            return read_summary(path, o->enc, summary);
+        return CLI_OK;
+    }
+    for (int i = 0; i < o->n_operands; i++) {
+        const char *path = o->operands[i];
+        int rc;
+        if (has_suffix(path, ".txt")) {
+            if (*summary)
+                return summary_problem(path, N_("{file}: a second narrative: give one .txt file"),
+                                       NULL);
+            rc = read_summary(path, o->enc, summary);
+        } else {
+            rc = import_add_file(u, path, o->enc);
+        }
+        if (rc != CLI_OK)
+            return rc;
+    }
+    if (!u->n)
+        return summary_problem(o->operands[0],
+                               N_("{file} is the narrative only: give the report's workbook or "
+                                  "CSV files as well"),
+                               NULL);
     return CLI_OK;
 }
 
@@ -1408,37 +943,34 @@ static int submit_options(struct cli *cli, int argc, char **argv, struct submit_
 static void outcome_unknown(const struct submit_opts *o)
 {
     fprintf(stderr,
-            "yanxiu: the server may or may not have received the report; to find out without "
-            "submitting it twice, run the same command again with --idempotency-key %s\n",
+            _("yanxiu: the server may or may not have received the report; to find out without "
+              "submitting it twice, run the same command again with --idempotency-key %s\n"),
             o->key);
 }
 
 /* Prints the server's answer to the submission. Returns an exit code. */
-static int submit_answer(struct cli *cli, const struct submission *s, const struct submit_opts *o,
-                         const Yanxiu__V1__Envelope *resp)
+static int submit_answer(struct cli *cli, const struct submit_opts *o,
+                         const struct import_upload *u, const Yanxiu__V1__Envelope *resp)
 {
     struct yxc_error err;
-    if (resp->body_case == YANXIU__V1__ENVELOPE__BODY_ERROR && resp->error->n_violations > 0) {
-        const Yanxiu__V1__Error *e = resp->error;
-        fputs("yanxiu: ", stderr);
-        put_text(e->message, stderr);
-        fputc('\n', stderr);
-        print_violations(s, e);
-        if (o->dir)
-            fprintf(stderr, "hint: fix the files and submit again\n");
-        return CLI_FAILED;
-    }
+    if (resp->body_case == YANXIU__V1__ENVELOPE__BODY_ERROR && resp->error->n_violations > 0)
+        return import_print_problems(resp->error, u);
     if (!yxc_check(resp, &err))
         return cli_report(cli, &err);
     if (resp->body_case != YANXIU__V1__ENVELOPE__BODY_REPORT_REPLY || !resp->report_reply) {
-        fprintf(stderr, "yanxiu: the server at %s answered the report with %s\n", cli->peer,
+        fprintf(stderr, _("yanxiu: the server at %s answered the report with %s\n"), cli->peer,
                 yxc_body_name(resp->body_case));
         outcome_unknown(o);
         return CLI_FAILED;
     }
-    int rc = print_summary(resp->report_reply, o->format);
-    if (rc == CLI_OK && resp->report_reply->replayed && o->format == OUT_TABLE)
-        printf("(a retry: the report was already received; nothing new was written)\n");
+    const Yanxiu__V1__ReportSummary *r = resp->report_reply;
+    if (o->check && o->format == OUT_TABLE) {
+        import_print_checked(o->n_operands == 1 ? o->operands[0] : o->month);
+        return flush_stdout();
+    }
+    int rc = print_summary(r, o->format);
+    if (rc == CLI_OK && r->replayed && o->format == OUT_TABLE)
+        printf(_("(a retry: the report was already received; nothing new was written)\n"));
     return rc;
 }
 
@@ -1448,9 +980,10 @@ int cmd_report_submit(struct cli *cli, int argc, char **argv)
     int rc = submit_options(cli, argc, argv, &o);
     if (rc != CLI_OK)
         return rc;
-    struct submission s = {.dir = o.dir, .enc = o.enc};
-    if (o.dir) {
-        rc = read_dir(&s);
+    struct import_upload u = {.n = 0};
+    char *summary = NULL;
+    if (!o.empty) {
+        rc = read_files(&o, &u, &summary);
         if (rc != CLI_OK)
             goto done;
     }
@@ -1461,14 +994,12 @@ int cmd_report_submit(struct cli *cli, int argc, char **argv)
     in.idempotency_key = o.key;
     in.empty = o.empty;
     in.reason = (char *)(o.reason ? o.reason : "");
-    in.summary = s.summary ? s.summary : "";
+    in.summary = summary ? summary : "";
     in.district_code = (char *)o.district;
-    if (o.dir) {
-        in.activities = s.act_ptrs;
-        in.n_activities = csvin_rows(s.act.t);
-        in.external = s.ext_ptrs;
-        in.n_external = s.ext.t ? csvin_rows(s.ext.t) : 0;
-    }
+    in.files = u.ptrs;
+    in.n_files = u.n;
+    in.check_only = o.check;
+    in.submitted_at = (char *)o.submitted_at;
     Yanxiu__V1__Envelope req = YANXIU__V1__ENVELOPE__INIT;
     req.body_case = YANXIU__V1__ENVELOPE__BODY_SUBMIT_REPORT;
     req.submit_report = &in;
@@ -1478,10 +1009,11 @@ int cmd_report_submit(struct cli *cli, int argc, char **argv)
     if (rc == CLI_OK)
         rc = cli_call_keyed(cli, &req, "the report", "--idempotency-key", o.key, &resp);
     if (rc == CLI_OK)
-        rc = submit_answer(cli, &s, &o, resp);
+        rc = submit_answer(cli, &o, &u, resp);
     yxc_free(resp);
 done:
-    free_parts(&s);
+    free(summary);
+    import_upload_free(&u);
     return rc;
 }
 

@@ -1,9 +1,7 @@
 /*
- * cmd_roster: yanxiu units import|list and roster import|list|transfer. An
- * import reads the whole CSV file, checks what the protocol cannot carry
- * (booleans) and duplicate codes, sends the file as one request, and turns
- * the server's row paths ("teachers[17].school_code") back into lines of it
- * (import.c does the work).
+ * cmd_roster: yanxiu units import|list and roster import|template|list|transfer.
+ * An import sends the user's file as it is (the server reads and checks it)
+ * and prints every problem at its cell (import.c does the work).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,104 +9,32 @@
 #include <string.h>
 
 #include "cli.h"
-#include "csvin.h"
 #include "import.h"
 #include "out.h"
+#include "template.h"
 #include "view.h"
 #include "yxc.h"
 
-/* --- the files ------------------------------------------------------------------------ */
-
-/* schools.csv: one school per row. */
-enum {
-    UNIT_SCHOOL_CODE,
-    UNIT_NAME,
-    UNIT_KIND,
-    UNIT_CENTRAL_CODE,
-    UNIT_OPENED,
-    UNIT_CLOSED,
-    UNIT_NCOLS,
-};
-
-static const char *const unit_school_code_names[] = {"学校代码", "学校标识码", NULL};
-static const char *const unit_name_names[] = {"学校名称", "名称", NULL};
-static const char *const unit_kind_names[] = {"类型", "学校类型", NULL};
-static const char *const unit_central_code_names[] = {"所属中心校", "中心校代码", NULL};
-static const char *const unit_opened_names[] = {"开办日期", NULL};
-static const char *const unit_closed_names[] = {"撤并日期", NULL};
-
-static const struct csvin_column unit_cols[UNIT_NCOLS] = {
-    [UNIT_SCHOOL_CODE] = {"school_code", unit_school_code_names, true},
-    [UNIT_NAME] = {"name", unit_name_names, true},
-    [UNIT_KIND] = {"kind", unit_kind_names, true},
-    [UNIT_CENTRAL_CODE] = {"central_code", unit_central_code_names, false},
-    [UNIT_OPENED] = {"opened", unit_opened_names, false},
-    [UNIT_CLOSED] = {"closed", unit_closed_names, false},
-};
-
-/* teachers.csv: one teacher per row. */
-enum {
-    TEACHER_CODE,
-    TEACHER_NAME,
-    TEACHER_SCHOOL_CODE,
-    TEACHER_SUBJECT,
-    TEACHER_GROUP,
-    TEACHER_HOMEROOM,
-    TEACHER_BACKBONE,
-    TEACHER_NEW,
-    TEACHER_STATUS,
-    TEACHER_NCOLS,
-};
-
-static const char *const teacher_code_names[] = {"教师编号", NULL};
-static const char *const teacher_name_names[] = {"姓名", NULL};
-static const char *const teacher_school_code_names[] = {"学校代码", "学校标识码", NULL};
-static const char *const teacher_subject_names[] = {"学科", "任教学科", NULL};
-static const char *const teacher_group_names[] = {"教研组", "research_group", NULL};
-static const char *const teacher_homeroom_names[] = {"班主任", NULL};
-static const char *const teacher_backbone_names[] = {"骨干教师", NULL};
-static const char *const teacher_new_names[] = {"新任教师", NULL};
-static const char *const teacher_status_names[] = {"状态", NULL};
-
-/* Teacher.research_group is the file's "group" (教研组). */
-static const char *const teacher_renames[][2] = {{"research_group", "group"}, {NULL, NULL}};
-
-static const struct csvin_column teacher_cols[TEACHER_NCOLS] = {
-    [TEACHER_CODE] = {"teacher_code", teacher_code_names, true},
-    [TEACHER_NAME] = {"name", teacher_name_names, true},
-    [TEACHER_SCHOOL_CODE] = {"school_code", teacher_school_code_names, true},
-    [TEACHER_SUBJECT] = {"subject", teacher_subject_names, false},
-    [TEACHER_GROUP] = {"group", teacher_group_names, false},
-    [TEACHER_HOMEROOM] = {"homeroom", teacher_homeroom_names, false},
-    [TEACHER_BACKBONE] = {"backbone", teacher_backbone_names, false},
-    [TEACHER_NEW] = {"new_teacher", teacher_new_names, false},
-    [TEACHER_STATUS] = {"status", teacher_status_names, false},
-};
-
 /* --- options -------------------------------------------------------------------------- */
-
-/* The usage text of import_options' options. */
-#define IMPORT_OPTIONS_TEXT                                                                        \
-    "  --encoding ENCODING  " CSVIN_ENCODING_CHOICES " (default auto: UTF-8 with or\n"             \
-    "                       without BOM, else GB18030 as Excel saves on Chinese Windows)\n"        \
-    "  --district CODE      the district (6 digits); an admin must give it\n"
 
 /* Options of both imports. */
 struct import_opts {
-    enum csvin_encoding enc;
+    const char *enc;
     const char *district;
     const char *path;
+    bool check;
 };
 
-/* Parses FILE [--encoding E] [--district CODE]. Returns an exit code. */
+/* Parses FILE [--check] [--encoding E] [--district CODE]. Returns an exit code. */
 static int import_options(struct cli *cli, int argc, char **argv, struct import_opts *o)
 {
     static const struct option opts[] = {
         {"encoding", required_argument, NULL, 'e'},
         {"district", required_argument, NULL, 'd'},
+        {"check", no_argument, NULL, 'c'},
         {0},
     };
-    *o = (struct import_opts){CSVIN_AUTO, "", NULL};
+    *o = (struct import_opts){"", "", NULL, false};
     int opt;
     while ((opt = cli_getopt(cli, argc, argv, opts)) != -1) {
         switch (opt) {
@@ -120,46 +46,79 @@ static int import_options(struct cli *cli, int argc, char **argv, struct import_
             if (!view_district_arg(cli, optarg, &o->district))
                 return CLI_USAGE;
             break;
+        case 'c':
+            o->check = true;
+            break;
         default:
             return CLI_USAGE;
         }
     }
-    o->path = cli_one_operand(cli, argc, argv, "FILE (the CSV file to import)",
-                              "FILE (the CSV file to import)");
+    o->path = cli_one_operand(cli, argc, argv, _("FILE (the workbook or CSV file to import)"),
+                              _("FILE (the workbook or CSV file to import)"));
     return o->path ? CLI_OK : CLI_USAGE;
+}
+
+/*
+ * Reads the file of an import into the request `req` (its files, n_files and
+ * check_only) and sends it. Returns an exit code.
+ */
+static int import_file(struct cli *cli, const struct import_opts *o, Yanxiu__V1__Envelope *req,
+                       Yanxiu__V1__UploadFile ***files, size_t *n_files, protobuf_c_boolean *check)
+{
+    struct import_upload u = {.n = 0};
+    int rc = import_add_file(&u, o->path, o->enc);
+    if (rc == CLI_OK)
+        rc = view_open_session(cli, o->district);
+    if (rc == CLI_OK) {
+        *files = u.ptrs;
+        *n_files = u.n;
+        *check = o->check;
+        rc = import_send(cli, o->path, o->check, &u, req);
+    }
+    import_upload_free(&u);
+    return rc;
 }
 
 /* --- units import ---------------------------------------------------------------------- */
 
 const char cmd_units_import_usage[] =
-    "usage: yanxiu units import FILE [--encoding ENCODING] [--district CODE]\n"
-    "\n"
-    "Imports the schools listed in FILE, a CSV file as Excel saves it, into the\n"
-    "district: a new school code is created, a known one updated, one that did not\n"
-    "change is left alone. The server checks every row first; if any row is wrong,\n"
-    "nothing is written and every problem is listed with its line in FILE (exit\n"
-    "status 1). Reporting units (上报单位) follow: a central school with its\n"
-    "primaries is one unit, any other school is a unit by itself. District role;\n"
-    "an admin names the district with --district. Needs a session (yanxiu login).\n"
-    "\n"
-    "Columns: the first row names them, in English or in Chinese, in any order.\n"
-    "  school_code, 学校代码 (required): the 10-digit national school code\n"
-    "  name, 学校名称 (required)\n"
-    "  kind, 类型 (required): central 中心校, primary 小学 (also 完小, 村小,\n"
-    "      教学点), junior 初中, senior 高中, nine_year 九年一贯制, kindergarten\n"
-    "      幼儿园\n"
-    "  central_code, 所属中心校: a primary's central school (its school code, in\n"
-    "      this file or imported before); empty for the other kinds\n"
-    "  opened, 开办日期: YYYY-MM-DD (2019/9/1 is read too); empty: open since ever\n"
-    "  closed, 撤并日期: YYYY-MM-DD; empty: still open\n"
-    "\n" IMPORT_OPTIONS_TEXT "\n"
-    "Example:\n"
-    "  $ cat schools.csv\n"
-    "  学校代码,学校名称,类型,所属中心校\n"
-    "  4114230001,城关镇中心校,中心校,\n"
-    "  4114230002,城关镇东街小学,小学,4114230001\n"
-    "  $ yanxiu units import schools.csv\n"
-    "  schools.csv: 2 created, 0 updated, 0 unchanged\n";
+    N_("usage: yanxiu units import FILE [--check] [--encoding ENCODING] [--district CODE]\n"
+       "\n"
+       "Imports the schools listed in FILE into the district: a new school code is\n"
+       "created, a known one updated, one that did not change is left alone. FILE is\n"
+       "an Excel workbook (.xlsx, sheet 学校) or a CSV file as Excel saves it; yanxiu\n"
+       "sends it as it is and the server reads it. The server checks every row first;\n"
+       "if any row is wrong, nothing is written and every problem is listed at its\n"
+       "cell: FILE SHEET!C5 (HEADER) \"VALUE\": reason (exit status 1). Reporting units\n"
+       "(上报单位) follow: a central school with its primaries is one unit, any other\n"
+       "school is a unit by itself. District role; an admin names the district with\n"
+       "--district. Needs a session (yanxiu login).\n"
+       "\n"
+       "Columns: the header row names them, in English or in Chinese, in any order (a\n"
+       "title row above it may stay).\n"
+       "  school_code, 学校代码 (required): the 10-digit national school code\n"
+       "  name, 学校名称 (required)\n"
+       "  kind, 类型 (required): central 中心校, primary 小学 (also 完小, 村小,\n"
+       "      教学点), junior 初中, senior 高中, nine_year 九年一贯制, kindergarten\n"
+       "      幼儿园\n"
+       "  central_code, 所属中心校: a primary's central school (its school code, in\n"
+       "      this file or imported before); empty for the other kinds\n"
+       "  opened, 开办日期: a date (2019-09-01, 2019/9/1); empty: open since ever\n"
+       "  closed, 撤并日期: a date; empty: still open\n"
+       "\n"
+       "  --check              check the file as an import would, write nothing\n"
+       "  --encoding ENCODING  a CSV file's: auto, utf-8 or gb18030 (gbk) (default auto:\n"
+       "                       UTF-8 with or without BOM, else GB18030 as Excel saves on\n"
+       "                       Chinese Windows)\n"
+       "  --district CODE      the district (6 digits); an admin must give it\n"
+       "\n"
+       "Example:\n"
+       "  $ cat schools.csv\n"
+       "  学校代码,学校名称,类型,所属中心校\n"
+       "  4114230001,城关镇中心校,中心校,\n"
+       "  4114230002,城关镇东街小学,小学,4114230001\n"
+       "  $ yanxiu units import schools.csv\n"
+       "  schools.csv: 2 created, 0 updated, 0 unchanged\n");
 
 int cmd_units_import(struct cli *cli, int argc, char **argv)
 {
@@ -167,101 +126,59 @@ int cmd_units_import(struct cli *cli, int argc, char **argv)
     int rc = import_options(cli, argc, argv, &o);
     if (rc != CLI_OK)
         return rc;
-    struct import_file f = {
-        .path = o.path, .cols = unit_cols, .ncols = UNIT_NCOLS, .list = "units"};
-    rc = import_read(&f, o.enc);
-    if (rc != CLI_OK)
-        return rc;
-
-    size_t n = csvin_rows(f.t);
-    Yanxiu__V1__Unit *units = calloc(n, sizeof(*units));
-    Yanxiu__V1__Unit **ptrs = calloc(n, sizeof(*ptrs));
-    struct {
-        char opened[16], closed[16];
-    } *dates = calloc(n, sizeof(*dates));
-    if (!units || !ptrs || !dates || !import_check_duplicates(&f, UNIT_SCHOOL_CODE, "school")) {
-        fprintf(stderr, "yanxiu: out of memory reading %zu rows of %s\n", n, f.path);
-        rc = CLI_FAILED;
-        goto done;
-    }
-    if (f.problems) {
-        rc = import_rejected(&f, "nothing was sent");
-        goto done;
-    }
-    for (size_t i = 0; i < n; i++) {
-        Yanxiu__V1__Unit *u = &units[i];
-        yanxiu__v1__unit__init(u);
-        /* protobuf-c's fields are not const; packing only reads them. */
-        u->school_code = (char *)csvin_get(f.t, i, UNIT_SCHOOL_CODE);
-        u->name = (char *)csvin_get(f.t, i, UNIT_NAME);
-        u->kind = (char *)csvin_get(f.t, i, UNIT_KIND);
-        u->central_code = (char *)csvin_get(f.t, i, UNIT_CENTRAL_CODE);
-        u->opened = (char *)import_normalize_date(csvin_get(f.t, i, UNIT_OPENED), dates[i].opened,
-                                                  sizeof(dates[i].opened));
-        u->closed = (char *)import_normalize_date(csvin_get(f.t, i, UNIT_CLOSED), dates[i].closed,
-                                                  sizeof(dates[i].closed));
-        ptrs[i] = u;
-    }
-
-    rc = view_open_session(cli, o.district);
-    if (rc == CLI_OK) {
-        Yanxiu__V1__ImportUnitsRequest in = YANXIU__V1__IMPORT_UNITS_REQUEST__INIT;
-        in.district_code = (char *)o.district;
-        in.units = ptrs;
-        in.n_units = n;
-        /* The columns the file has: the server keeps what a missing one would clear. */
-        char *present[UNIT_NCOLS];
-        in.columns = present;
-        in.n_columns = import_present_fields(&f, present);
-        Yanxiu__V1__Envelope req = YANXIU__V1__ENVELOPE__INIT;
-        req.body_case = YANXIU__V1__ENVELOPE__BODY_IMPORT_UNITS;
-        req.import_units = &in;
-        rc = import_send(cli, &f, &req);
-    }
-done:
-    free(units);
-    free(ptrs);
-    free(dates);
-    csvin_free(f.t);
-    return rc;
+    Yanxiu__V1__ImportUnitsRequest in = YANXIU__V1__IMPORT_UNITS_REQUEST__INIT;
+    in.district_code = (char *)o.district;
+    Yanxiu__V1__Envelope req = YANXIU__V1__ENVELOPE__INIT;
+    req.body_case = YANXIU__V1__ENVELOPE__BODY_IMPORT_UNITS;
+    req.import_units = &in;
+    return import_file(cli, &o, &req, &in.files, &in.n_files, &in.check_only);
 }
 
 /* --- roster import --------------------------------------------------------------------- */
 
 const char cmd_roster_import_usage[] =
-    "usage: yanxiu roster import FILE [--encoding ENCODING] [--district CODE]\n"
-    "\n"
-    "Imports the teachers listed in FILE, a CSV file as Excel saves it, into the\n"
-    "roster (教师名册): a new teacher code is created, a known one updated, one that\n"
-    "did not change is left alone. Teachers not in FILE stay as they are (mark one\n"
-    "who has gone with status left). The server checks every row first; if any row\n"
-    "is wrong, nothing is written and every problem is listed with its line in FILE\n"
-    "(exit status 1). A school account imports teachers of the schools of its own\n"
-    "reporting unit; a district account, of any school of the district (moving a\n"
-    "teacher between units is yanxiu roster transfer). An admin names the district\n"
-    "with --district. Needs a session (yanxiu login).\n"
-    "\n"
-    "Columns: the first row names them, in English or in Chinese, in any order.\n"
-    "  teacher_code, 教师编号 (required): unique in the district; 1 to 32 letters,\n"
-    "      digits, _ or -\n"
-    "  name, 姓名 (required)\n"
-    "  school_code, 学校代码 (required): the 10-digit code of the teacher's school\n"
-    "  subject, 学科\n"
-    "  group, 教研组: the research group, e.g. 语文, 数学, 综合\n"
-    "  homeroom, 班主任: homeroom teacher\n"
-    "  backbone, 骨干教师: backbone teacher\n"
-    "  new_teacher, 新任教师: new teacher\n"
-    "  status, 状态: active 在职, exempt 免训 or left 离职; empty: active\n"
-    "The three flags take yes/no, 是/否, 1/0 or true/false; empty is no. Any other\n"
-    "value is listed with its line and column, and nothing is sent.\n"
-    "\n" IMPORT_OPTIONS_TEXT "\n"
-    "Example:\n"
-    "  $ cat teachers.csv\n"
-    "  教师编号,姓名,学校代码,学科,教研组,班主任,骨干教师,新任教师,状态\n"
-    "  T0001,张丽,4114230001,语文,语文,是,否,否,在职\n"
-    "  T0002,王强,4114230002,数学,数学,否,是,否,\n"
-    "  $ yanxiu roster import teachers.csv\n"
-    "  teachers.csv: 2 created, 0 updated, 0 unchanged\n";
+    N_("usage: yanxiu roster import FILE [--check] [--encoding ENCODING] [--district CODE]\n"
+       "\n"
+       "Imports the teachers listed in FILE into the roster (教师名册): a new teacher\n"
+       "code is created, a known one updated, one that did not change is left alone.\n"
+       "Teachers not in FILE stay as they are (mark one who has gone with status\n"
+       "left). FILE is an Excel workbook (.xlsx, sheet 名册; yanxiu roster template\n"
+       "--xlsx FILE writes one with drop-down lists) or a CSV file as Excel saves it;\n"
+       "yanxiu sends it as it is and the server reads it. The server checks every\n"
+       "row first; if any row is wrong, nothing is written and every problem is\n"
+       "listed at its cell: FILE SHEET!C5 (HEADER) \"VALUE\": reason (exit status 1).\n"
+       "A school account imports teachers of the schools of its own reporting unit; a\n"
+       "district account, of any school of the district (moving a teacher between\n"
+       "units is yanxiu roster transfer). An admin names the district with\n"
+       "--district. Needs a session (yanxiu login).\n"
+       "\n"
+       "Columns: the header row names them, in English or in Chinese, in any order (a\n"
+       "title row above it may stay).\n"
+       "  teacher_code, 教师编号 (required): unique in the district; 1 to 32 letters,\n"
+       "      digits, _ or -\n"
+       "  name, 姓名 (required)\n"
+       "  school_code, 学校代码 (required): the 10-digit code of the teacher's school\n"
+       "  subject, 学科\n"
+       "  group, 教研组: the research group, e.g. 语文, 数学, 综合\n"
+       "  homeroom, 班主任: homeroom teacher\n"
+       "  backbone, 骨干教师: backbone teacher\n"
+       "  new_teacher, 新任教师: new teacher\n"
+       "  status, 状态: active 在职, exempt 免训 or left 离职; empty: active\n"
+       "The three flags take 是/否, yes/no, 1/0 or true/false; empty is no.\n"
+       "\n"
+       "  --check              check the file as an import would, write nothing\n"
+       "  --encoding ENCODING  a CSV file's: auto, utf-8 or gb18030 (gbk) (default auto:\n"
+       "                       UTF-8 with or without BOM, else GB18030 as Excel saves on\n"
+       "                       Chinese Windows)\n"
+       "  --district CODE      the district (6 digits); an admin must give it\n"
+       "\n"
+       "Example:\n"
+       "  $ cat teachers.csv\n"
+       "  教师编号,姓名,学校代码,学科,教研组,班主任,骨干教师,新任教师,状态\n"
+       "  T0001,张丽,4114230001,语文,语文,是,否,否,在职\n"
+       "  T0002,王强,4114230002,数学,数学,否,是,否,\n"
+       "  $ yanxiu roster import teachers.csv\n"
+       "  teachers.csv: 2 created, 0 updated, 0 unchanged\n");
 
 int cmd_roster_import(struct cli *cli, int argc, char **argv)
 {
@@ -269,62 +186,61 @@ int cmd_roster_import(struct cli *cli, int argc, char **argv)
     int rc = import_options(cli, argc, argv, &o);
     if (rc != CLI_OK)
         return rc;
-    struct import_file f = {.path = o.path,
-                            .cols = teacher_cols,
-                            .ncols = TEACHER_NCOLS,
-                            .list = "teachers",
-                            .renames = teacher_renames};
-    rc = import_read(&f, o.enc);
-    if (rc != CLI_OK)
-        return rc;
+    Yanxiu__V1__ImportRosterRequest in = YANXIU__V1__IMPORT_ROSTER_REQUEST__INIT;
+    in.district_code = (char *)o.district;
+    Yanxiu__V1__Envelope req = YANXIU__V1__ENVELOPE__INIT;
+    req.body_case = YANXIU__V1__ENVELOPE__BODY_IMPORT_ROSTER;
+    req.import_roster = &in;
+    return import_file(cli, &o, &req, &in.files, &in.n_files, &in.check_only);
+}
 
-    size_t n = csvin_rows(f.t);
-    Yanxiu__V1__Teacher *ts = calloc(n, sizeof(*ts));
-    Yanxiu__V1__Teacher **ptrs = calloc(n, sizeof(*ptrs));
-    if (!ts || !ptrs || !import_check_duplicates(&f, TEACHER_CODE, "teacher")) {
-        fprintf(stderr, "yanxiu: out of memory reading %zu rows of %s\n", n, f.path);
-        rc = CLI_FAILED;
-        goto done;
-    }
-    for (size_t i = 0; i < n; i++) {
-        Yanxiu__V1__Teacher *t = &ts[i];
-        yanxiu__v1__teacher__init(t);
-        /* protobuf-c's fields are not const; packing only reads them. */
-        t->teacher_code = (char *)csvin_get(f.t, i, TEACHER_CODE);
-        t->name = (char *)csvin_get(f.t, i, TEACHER_NAME);
-        t->school_code = (char *)csvin_get(f.t, i, TEACHER_SCHOOL_CODE);
-        t->subject = (char *)csvin_get(f.t, i, TEACHER_SUBJECT);
-        t->research_group = (char *)csvin_get(f.t, i, TEACHER_GROUP);
-        t->homeroom = import_flag_cell(&f, i, TEACHER_HOMEROOM);
-        t->backbone = import_flag_cell(&f, i, TEACHER_BACKBONE);
-        t->new_teacher = import_flag_cell(&f, i, TEACHER_NEW);
-        t->status = (char *)csvin_get(f.t, i, TEACHER_STATUS);
-        ptrs[i] = t;
-    }
-    if (f.problems) {
-        rc = import_rejected(&f, "nothing was sent");
-        goto done;
-    }
+/* --- roster template ------------------------------------------------------------------- */
 
-    rc = view_open_session(cli, o.district);
-    if (rc == CLI_OK) {
-        Yanxiu__V1__ImportRosterRequest in = YANXIU__V1__IMPORT_ROSTER_REQUEST__INIT;
-        in.district_code = (char *)o.district;
-        in.teachers = ptrs;
-        in.n_teachers = n;
-        char *present[TEACHER_NCOLS];
-        in.columns = present;
-        in.n_columns = import_present_fields(&f, present);
-        Yanxiu__V1__Envelope req = YANXIU__V1__ENVELOPE__INIT;
-        req.body_case = YANXIU__V1__ENVELOPE__BODY_IMPORT_ROSTER;
-        req.import_roster = &in;
-        rc = import_send(cli, &f, &req);
+const char cmd_roster_template_usage[] =
+    N_("usage: yanxiu roster template --xlsx FILE\n"
+       "\n"
+       "Writes an Excel workbook to fill in for yanxiu roster import: the sheet 名册\n"
+       "with the headers 学校代码, 教师编号, 姓名, 学科, 教研组, 班主任, 骨干教师,\n"
+       "新任教师, 状态, drop-down lists for the flags (是/否) and the status (在职,\n"
+       "免训, 离职), and a sheet 填写说明 that says what each column takes. A file that\n"
+       "exists is never replaced. Fill it in with Excel or WPS, save it as .xlsx, and\n"
+       "import it as it is. Needs no session.\n"
+       "\n"
+       "  --xlsx FILE  the workbook to write (e.g. 名册.xlsx)\n"
+       "\n"
+       "Example:\n"
+       "  $ yanxiu roster template --xlsx 名册.xlsx\n"
+       "  wrote 名册.xlsx\n"
+       "  $ yanxiu roster import 名册.xlsx\n");
+
+int cmd_roster_template(struct cli *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"xlsx", required_argument, NULL, 'x'},
+        {0},
+    };
+    const char *path = NULL;
+    int opt;
+    while ((opt = cli_getopt(cli, argc, argv, opts)) != -1) {
+        if (opt != 'x')
+            return CLI_USAGE;
+        path = optarg;
     }
-done:
-    free(ts);
-    free(ptrs);
-    csvin_free(f.t);
-    return rc;
+    if (!cli_no_operands(cli, argc, argv))
+        return CLI_USAGE;
+    if (!path || !path[0])
+        return cli_usage_error(cli, _("--xlsx FILE is missing: where should the workbook go?"));
+    char err[1200];
+    if (!template_write_xlsx(path, &tmpl_roster_sheet, 1, NULL, lang_current(), NULL, err,
+                             sizeof(err))) {
+        fprintf(stderr, "yanxiu: %s\n", err);
+        return CLI_FAILED;
+    }
+    char buf[1200];
+    const struct msg_arg a[] = {{"file", path}};
+    msg_render(buf, sizeof(buf), _("wrote {file}"), a, 1);
+    printf("%s\n", buf);
+    return fflush(stdout) == 0 ? CLI_OK : CLI_FAILED;
 }
 
 /* --- listings ------------------------------------------------------------------------- */

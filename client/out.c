@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lang.h"
 #include "text.h"
 #include "xlsx.h"
 
@@ -114,49 +115,67 @@ void out_table_free(struct out_table *t)
     t->nrows = t->cap = 0;
 }
 
-/* A code of the protocol and what the Chinese call it. */
-struct label {
-    const char *code, *zh;
+/*
+ * The rules of the policy a teacher may fail (the `rule` of a Reason, as the
+ * daemon's compliance SQL names them), for the catalog: context "rule", shown
+ * as "年度学时不足 40/72".
+ */
+static const char *const rule_names[] = {
+    N_("hours_year"),         N_("school_hours_year"),       N_("credits_year"),
+    N_("unexcused_absences"), N_("hours_cycle"),             N_("ethics_hours_cycle"),
+    N_("centralized_hours_cycle"), N_("homeroom_hours_cycle"),
 };
 
-static const struct label statuses[] = {
-    {"compliant", "达标"},       {"on_track", "进度正常"}, {"behind", "进度落后"},
-    {"non_compliant", "未达标"}, {"exempt", "免训"},
-};
-
-static const struct label states[] = {
-    {"on_time", "按时"},  {"late", "迟报"},   {"missing", "未报"},    {"returned", "退回"},
-    {"reopened", "重开"}, {"voided", "作废"}, {"closed", "无需上报"},
-};
-
-static const struct label rules[] = {
-    {"hours_year", "年度学时"},
-    {"school_hours_year", "年度校本学时"},
-    {"credits_year", "年度学分"},
-    {"unexcused_absences", "无故缺席"},
-    {"hours_cycle", "周期学时"},
-    {"ethics_hours_cycle", "周期师德学时"},
-    {"centralized_hours_cycle", "周期集中学时"},
-    {"homeroom_hours_cycle", "周期班主任学时"},
-};
-
-#define NLABELS(t) (sizeof(t) / sizeof((t)[0]))
-
-/* The Chinese for a code of the table; NULL when the table does not know it. */
-static const char *chinese(const struct label *t, size_t n, const char *code)
+/* The enumeration the values of a column are codes of, or NULL. */
+static const struct vocab *column_vocab(const struct out_column *col)
 {
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(t[i].code, code) == 0)
-            return t[i].zh;
-    return NULL;
+    switch (col->kind) {
+    case OUT_STATUS:
+        return &vocab_compliance;
+    case OUT_STATE:
+        return &vocab_unit_month;
+    case OUT_CATEGORY:
+        return &vocab_category;
+    case OUT_FORM:
+        return &vocab_form;
+    case OUT_LEVEL:
+        return &vocab_level;
+    case OUT_MODE:
+        return &vocab_mode;
+    case OUT_ATTENDANCE:
+        return &vocab_attendance;
+    case OUT_UNIT_KIND:
+        return &vocab_unit_kind;
+    case OUT_TEACHER_STATUS:
+        return &vocab_teacher_status;
+    case OUT_REPORT_STATUS:
+        return &vocab_report_status;
+    case OUT_FLAG:
+        return &vocab_flag;
+    default:
+        return NULL;
+    }
 }
 
 const char *out_status_code(const char *s)
 {
-    for (size_t i = 0; i < NLABELS(statuses); i++)
-        if (strcmp(s, statuses[i].code) == 0 || strcmp(s, statuses[i].zh) == 0)
-            return statuses[i].code;
-    return NULL;
+    const char *code = vocab_code(&vocab_compliance, s);
+    for (size_t i = 0; !code && i < vocab_compliance.n; i++) {
+        const char *c = vocab_compliance.terms[i].code;
+        if (strcmp(s, msg_pget(MSG_ZH_CN, vocab_compliance.name, c)) == 0 ||
+            strcmp(s, msg_pget(MSG_EN, vocab_compliance.name, c)) == 0)
+            code = c;
+    }
+    return code;
+}
+
+/* A rule's name in the CLI's language (context "rule"); the code when it is not one we know. */
+static const char *rule_label(const char *rule)
+{
+    for (size_t i = 0; i < sizeof(rule_names) / sizeof(rule_names[0]); i++)
+        if (strcmp(rule, rule_names[i]) == 0)
+            return _(rule_names[i]);
+    return rule;
 }
 
 /* "40", "40.5": a number with at most one decimal, without a trailing ".0". */
@@ -168,22 +187,33 @@ static void short_number(double v, char *buf, size_t cap)
         buf[n - 2] = '\0';
 }
 
-/* "hours_year 40/72; school_hours_year 10/24" (had/needed); rule names in Chinese for Excel. */
-static void reasons_text(const struct out_cell *c, bool in_chinese, char *buf, size_t cap)
+/*
+ * "hours_year 40/72; school_hours_year 10/24" (had/needed) for machines; for
+ * people (`labelled`) in the CLI's language: "年度学时不足 40/72；…", or for the
+ * absence rule "无故缺席 3 次（上限 3）" (had is at or above its limit).
+ */
+static void reasons_text(const struct out_cell *c, bool labelled, char *buf, size_t cap)
 {
     size_t used = 0;
     buf[0] = '\0';
     for (size_t i = 0; i < c->nreasons && used < cap; i++) {
         const Yanxiu__V1__Reason *r = c->reasons[i];
-        const char *name = in_chinese ? chinese(rules, NLABELS(rules), r->rule) : NULL;
         char had[32], needed[32];
         short_number(r->had, had, sizeof(had));
         short_number(r->needed, needed, sizeof(needed));
-        int n = snprintf(buf + used, cap - used, "%s%s %s/%s", i ? "; " : "", name ? name : r->rule,
-                         had, needed);
-        if (n < 0)
+        const char *tmpl = "{rule} {had}/{needed}";
+        if (labelled)
+            tmpl = strcmp(r->rule, "unexcused_absences") == 0 ? _("{rule} {had} (limit {needed})")
+                                                              : _("{rule} short: {had}/{needed}");
+        const struct msg_arg args[] = {
+            {"rule", labelled ? rule_label(r->rule) : r->rule}, {"had", had}, {"needed", needed}};
+        const char *sep = i == 0 ? "" : labelled ? _("; ") : "; ";
+        size_t n = strlen(sep);
+        if (used + n >= cap)
             break;
-        used += (size_t)n;
+        memcpy(buf + used, sep, n + 1);
+        used += n;
+        used += msg_render(buf + used, cap - used, tmpl, args, sizeof(args) / sizeof(args[0]));
     }
 }
 
@@ -234,18 +264,24 @@ static const char *cell_text(const struct out_column *col, const struct out_cell
 {
     if (c->null)
         return NULL;
-    const char *zh;
+    const struct vocab *v = column_vocab(col);
     switch (col->kind) {
     case OUT_TEXT:
-    case OUT_NUMBER:
         return c->s;
     case OUT_STATUS:
     case OUT_STATE:
-        if (!c->s || f == OUT_CSV)
-            return c->s;
-        zh = col->kind == OUT_STATUS ? chinese(statuses, NLABELS(statuses), c->s)
-                                     : chinese(states, NLABELS(states), c->s);
-        return zh ? zh : c->s;
+    case OUT_CATEGORY:
+    case OUT_FORM:
+    case OUT_LEVEL:
+    case OUT_MODE:
+    case OUT_ATTENDANCE:
+    case OUT_UNIT_KIND:
+    case OUT_TEACHER_STATUS:
+    case OUT_REPORT_STATUS:
+    case OUT_FLAG:
+        return !c->s || f == OUT_CSV ? c->s : lang_label(v, c->s);
+    case OUT_NUMBER:
+        return c->s;
     case OUT_COUNT:
         snprintf(buf, cap, "%.0f", c->v);
         return buf;
@@ -266,9 +302,11 @@ static const char *cell_text(const struct out_column *col, const struct out_cell
         }
         return buf;
     case OUT_BOOL:
-        return f == OUT_XLSX ? (c->v ? "是" : "否") : (c->v ? "yes" : "no");
+        if (f == OUT_CSV)
+            return c->v ? "yes" : "no";
+        return c->v ? _("yes") : _("no");
     case OUT_REASONS:
-        reasons_text(c, f == OUT_XLSX, buf, cap);
+        reasons_text(c, f != OUT_CSV, buf, cap);
         return buf;
     case OUT_LIST:
         list_text(c, buf, cap);
@@ -458,9 +496,13 @@ static void pad(FILE *fp, size_t n)
         putc(' ', fp);
 }
 
+/* The heading of a column in table and Excel, in the CLI's language (see out.h). */
 static const char *heading(const struct out_column *col)
 {
-    return col->heading ? col->heading : col->name;
+    const char *en = col->heading ? col->heading : col->name;
+    if (lang_current() == MSG_EN)
+        return en;
+    return col->zh ? col->zh : lang_ptr("column", en);
 }
 
 /* Numbers read right-aligned in a table. */
@@ -725,11 +767,26 @@ void out_json_row(struct out_json *j, const char *key, const struct out_table *t
             out_json_null(j, name);
             continue;
         }
+        const struct vocab *v = column_vocab(&t->cols[c]);
         switch (t->cols[c].kind) {
         case OUT_TEXT:
         case OUT_STATUS:
         case OUT_STATE:
+        case OUT_CATEGORY:
+        case OUT_FORM:
+        case OUT_LEVEL:
+        case OUT_MODE:
+        case OUT_ATTENDANCE:
+        case OUT_UNIT_KIND:
+        case OUT_TEACHER_STATUS:
+        case OUT_REPORT_STATUS:
+        case OUT_FLAG:
             out_json_str(j, name, x->s);
+            if (v && x->s) {
+                char label_key[128];
+                snprintf(label_key, sizeof(label_key), "%s_label", name);
+                out_json_str(j, label_key, lang_label(v, x->s));
+            }
             break;
         case OUT_NUMBER:
             if (x->s)
@@ -757,6 +814,7 @@ void out_json_row(struct out_json *j, const char *key, const struct out_table *t
             for (size_t i = 0; i < x->nreasons; i++) {
                 out_json_open(j, NULL, '{', true);
                 out_json_str(j, "rule", x->reasons[i]->rule);
+                out_json_str(j, "rule_label", rule_label(x->reasons[i]->rule));
                 out_json_double(j, "needed", x->reasons[i]->needed, false);
                 out_json_double(j, "had", x->reasons[i]->had, false);
                 out_json_close(j);
@@ -837,14 +895,13 @@ bool out_write_xlsx(const char *path, const struct out_table *const *tables, siz
         const struct out_table *t = tables[i];
         size_t ncells = t->nrows * t->ncols;
         ok = !t->oom;
-        b.sheets[i] = (struct xlsx_sheet){t->sheet, NULL, t->ncols, NULL, t->nrows};
+        b.sheets[i] = (struct xlsx_sheet){_(t->sheet), NULL, t->ncols, NULL, t->nrows};
         b.cols[i] = calloc(t->ncols ? t->ncols : 1, sizeof(**b.cols));
         b.cells[i] = calloc(ncells ? ncells : 1, sizeof(**b.cells));
         ok = ok && b.cols[i] && b.cells[i];
         for (size_t c = 0; ok && c < t->ncols; c++) {
             const struct out_column *col = &t->cols[c];
-            b.cols[i][c] =
-                (struct xlsx_column){col->zh ? col->zh : heading(col), xlsx_kind_of(col->kind)};
+            b.cols[i][c] = (struct xlsx_column){heading(col), xlsx_kind_of(col->kind)};
         }
         for (size_t k = 0; ok && k < ncells; k++) {
             const char *s =
@@ -856,7 +913,7 @@ bool out_write_xlsx(const char *path, const struct out_table *const *tables, siz
     }
     if (!ok) {
         if (err && errlen)
-            snprintf(err, errlen, "%s: out of memory", path);
+            snprintf(err, errlen, _("%s: out of memory"), path);
     } else {
         ok = xlsx_write(path, b.sheets, n, err, errlen);
     }

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "vocab.h"
 #include "yanxiu.pb-c.h"
 #include "yx_common.h"
 
@@ -39,20 +40,40 @@ enum out_kind {
                     no trailing zeros); the same in JSON; a number in Excel */
     OUT_HOURS,   /* hours or credits: one decimal in table, CSV and Excel */
     OUT_RATE,    /* 0..1: a percentage with one decimal in table and CSV, "0.0%" in Excel */
-    OUT_STATUS,  /* a teacher's status: Chinese in table and Excel, the code in CSV and JSON */
-    OUT_STATE,   /* a unit's month in the reporting matrix: likewise */
-    OUT_BOOL,    /* yes/no; true/false in JSON; 是/否 in Excel */
-    OUT_REASONS, /* the rules a teacher does not meet */
+    OUT_STATUS,  /* a teacher's status (vocab_compliance): the label in table and Excel, the
+                    code in CSV, the code and "<name>_label" in JSON */
+    OUT_STATE,   /* a unit's month in the reporting matrix (vocab_unit_month): likewise */
+    OUT_BOOL,    /* yes/no (是/否 under zh_CN) in table and Excel; yes/no in CSV; true/false in
+                    JSON */
+    OUT_REASONS, /* the rules a teacher does not meet: "年度学时不足 40/72" (under en
+                    "hours_year 40/72") in table and Excel, "hours_year 40/72" in CSV, objects
+                    {rule, rule_label, needed, had} in JSON */
     OUT_LIST,    /* strings: joined with "; " in table, CSV and Excel; an array in JSON */
+    /* Codes of an enumeration (vocab.h), like OUT_STATUS: the label in the CLI's language in
+       table and Excel, the code in CSV, the code and "<name>_label" in JSON. */
+    OUT_CATEGORY,       /* vocab_category */
+    OUT_FORM,           /* vocab_form */
+    OUT_LEVEL,          /* vocab_level */
+    OUT_MODE,           /* vocab_mode */
+    OUT_ATTENDANCE,     /* vocab_attendance */
+    OUT_UNIT_KIND,      /* vocab_unit_kind */
+    OUT_TEACHER_STATUS, /* vocab_teacher_status */
+    OUT_REPORT_STATUS,  /* vocab_report_status */
+    OUT_FLAG,           /* vocab_flag */
 };
 
+/*
+ * Headings follow the CLI's language (lang.h) in table and Excel: under en the
+ * English heading, under zh_CN `zh`, else the catalog's translation of the
+ * English heading (context "column"). CSV and JSON always use `name`.
+ */
 struct out_column {
     /* snake_case English: the JSON key and the CSV header, stable for programs. */
     const char *name;
-    /* The Excel header (Chinese, as a rule); NULL: the heading. */
+    /* The Chinese heading of this column (zh_CN table and Excel); NULL: the catalog's. */
     const char *zh;
     enum out_kind kind;
-    /* The table heading when it should differ from name (e.g. "time" for "at"); NULL: name. */
+    /* The English heading when it should differ from name (e.g. "time" for "at"); NULL: name. */
     const char *heading;
 };
 
@@ -101,8 +122,8 @@ bool out_add(struct out_table *t, const struct out_cell *row);
 /* Frees the rows (not what the cells point to); the table is then empty. */
 void out_table_free(struct out_table *t);
 
-/* Accepts a teacher's status by its code or its Chinese name (达标, ...); the code, or NULL
-   when s is neither. */
+/* Accepts a teacher's status by its code, its Chinese names (达标, ...) or its label in
+   either language; the code, or NULL when s is none of these. */
 const char *out_status_code(const char *s);
 
 /* The text of an OUT_DECIMAL number into buf: "2", "1.5", "-3.5", "0.25"; never "-0"; 0

@@ -4,6 +4,7 @@
  * regular file is written beside itself and renamed, anything else in place.
  */
 #include "outfile.h"
+#include "lang.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -60,7 +61,7 @@ static bool follow_link(const char *name, struct outfile_target *t, char *err, s
     char target[PATH_MAX];
     ssize_t n = readlink(t->path, target, sizeof(target) - 1);
     if (n < 0) {
-        outfile_say(err, errlen, "-o %s: cannot read the symbolic link '%s': %s", name, t->path,
+        outfile_say(err, errlen, _("-o %s: cannot read the symbolic link '%s': %s"), name, t->path,
                     strerror(errno));
         return false;
     }
@@ -68,7 +69,7 @@ static bool follow_link(const char *name, struct outfile_target *t, char *err, s
     const char *slash = strrchr(t->path, '/');
     size_t dirlen = target[0] == '/' || !slash ? 0 : (size_t)(slash - t->path) + 1;
     if (dirlen + (size_t)n >= sizeof(t->path)) {
-        outfile_say(err, errlen, "-o %s: the symbolic link '%s' leads to a name too long", name,
+        outfile_say(err, errlen, _("-o %s: the symbolic link '%s' leads to a name too long"), name,
                     t->path);
         return false;
     }
@@ -84,7 +85,7 @@ bool outfile_resolve(const char *name, struct outfile_target *t, char *err, size
         t->kind = OUTFILE_DESCRIPTOR;
         t->fd = STDOUT_FILENO;
     } else if (strlen(name) >= sizeof(t->path)) {
-        outfile_say(err, errlen, "-o %.64s...: the name is too long", name);
+        outfile_say(err, errlen, _("-o %.64s...: the name is too long"), name);
         return false;
     } else {
         strcpy(t->path, name);
@@ -101,7 +102,7 @@ bool outfile_resolve(const char *name, struct outfile_target *t, char *err, size
                 t->kind = OUTFILE_NEW;
                 return true;
             }
-            outfile_say(err, errlen, "-o %s: cannot look at '%s': %s", name, t->path,
+            outfile_say(err, errlen, _("-o %s: cannot look at '%s': %s"), name, t->path,
                         strerror(errno));
             return false;
         }
@@ -109,7 +110,7 @@ bool outfile_resolve(const char *name, struct outfile_target *t, char *err, size
             if (links >= OUTFILE_MAX_LINKS) {
                 outfile_say(
                     err, errlen,
-                    "-o %s: more than %d symbolic links to follow (a loop?): point -o at a file",
+                    _("-o %s: more than %d symbolic links to follow (a loop?): point -o at a file"),
                     name, OUTFILE_MAX_LINKS);
                 return false;
             }
@@ -127,26 +128,26 @@ bool outfile_resolve(const char *name, struct outfile_target *t, char *err, size
             return true;
         }
         if (S_ISDIR(st.st_mode))
-            outfile_say(err, errlen, "-o %s: '%s' is a directory: name a file in it (-o %s/FILE)",
+            outfile_say(err, errlen, _("-o %s: '%s' is a directory: name a file in it (-o %s/FILE)"),
                         name, t->path, name);
         else if (S_ISBLK(st.st_mode))
             outfile_say(
                 err, errlen,
-                "-o %s: '%s' is a block device (a disk): yanxiu does not write onto a disk; "
-                "name a file",
+                _("-o %s: '%s' is a block device (a disk): yanxiu does not write onto a disk; "
+                "name a file"),
                 name, t->path);
         else
             outfile_say(
                 err, errlen,
-                "-o %s: '%s' is a socket: yanxiu writes to a file, a FIFO or a character device "
-                "such as /dev/null",
+                _("-o %s: '%s' is a socket: yanxiu writes to a file, a FIFO or a character device "
+                "such as /dev/null"),
                 name, t->path);
         return false;
     }
     int flags = fcntl(t->fd, F_GETFL);
     if (flags < 0 || (flags & O_ACCMODE) == O_RDONLY) {
-        outfile_say(err, errlen, "-o %s: descriptor %d is %s", name, t->fd,
-                    flags < 0 ? "not open" : "not open for writing");
+        outfile_say(err, errlen, _("-o %s: descriptor %d is %s"), name, t->fd,
+                    flags < 0 ? _("not open") : _("not open for writing"));
         return false;
     }
     return true;
@@ -229,7 +230,7 @@ static int make_tmp(struct outfile *f, char *err, size_t errlen)
                        : snprintf(f->tmp, sizeof(f->tmp), "%s.XXXXXX", f->t.path);
     if (n < 0 || (size_t)n >= sizeof(f->tmp)) {
         f->tmp[0] = '\0';
-        outfile_say(err, errlen, "cannot write %s: the name is too long", f->name);
+        outfile_say(err, errlen, _("cannot write %s: the name is too long"), f->name);
         return -1;
     }
     /* Block the cleanup signals until the handler knows the name mkstemp picks. */
@@ -245,7 +246,7 @@ static int make_tmp(struct outfile *f, char *err, size_t errlen)
     sigprocmask(SIG_SETMASK, &old, NULL);
     if (fd < 0) {
         f->tmp[0] = '\0';
-        outfile_say(err, errlen, "cannot write %s: cannot create a file in '%s': %s", f->name, dir,
+        outfile_say(err, errlen, _("cannot write %s: cannot create a file in '%s': %s"), f->name, dir,
                     strerror(saved));
         return -1;
     }
@@ -257,7 +258,7 @@ static int make_tmp(struct outfile *f, char *err, size_t errlen)
         mode &= ~mask;
     }
     if (!f->scratch && fchmod(fd, mode) != 0) {
-        outfile_say(err, errlen, "cannot write %s: cannot set the mode of '%s': %s", f->name,
+        outfile_say(err, errlen, _("cannot write %s: cannot set the mode of '%s': %s"), f->name,
                     f->tmp, strerror(errno));
         close(fd);
         drop_tmp(f);
@@ -271,7 +272,7 @@ static int make_tmp(struct outfile *f, char *err, size_t errlen)
 /* The name of the output in messages. */
 static const char *shown(const struct outfile *f)
 {
-    return strcmp(f->name, "-") == 0 ? "the standard output" : f->name;
+    return strcmp(f->name, "-") == 0 ? _("the standard output") : f->name;
 }
 
 /* Opens the descriptor or stream f->t leads to (a duplicate of the descriptor). -1 after
@@ -283,18 +284,18 @@ static int open_in_place(struct outfile *f, char *err, size_t errlen)
             fflush(stdout); /* what was printed before goes first */
         int fd = fcntl(f->t.fd, F_DUPFD_CLOEXEC, 3);
         if (fd < 0)
-            outfile_say(err, errlen, "cannot write %s: %s", shown(f), strerror(errno));
+            outfile_say(err, errlen, _("cannot write %s: %s"), shown(f), strerror(errno));
         return fd;
     }
     int fd = open(f->t.path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
     if (fd < 0) {
-        outfile_say(err, errlen, "cannot open %s: %s", f->name, strerror(errno));
+        outfile_say(err, errlen, _("cannot open %s: %s"), f->name, strerror(errno));
         return -1;
     }
     struct stat st;
     if (fstat(fd, &st) != 0 || !(S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))) {
         outfile_say(err, errlen,
-                    "%s changed meanwhile ('%s' is no longer a FIFO or device): not written",
+                    _("%s changed meanwhile ('%s' is no longer a FIFO or device): not written"),
                     f->name, f->t.path);
         close(fd);
         return -1;
@@ -311,8 +312,8 @@ static bool start(struct outfile *f, const char *name, bool replace, char *err, 
     if (f->t.kind == OUTFILE_EXISTING && !replace) {
         outfile_say(
             err, errlen,
-            "%s already exists and is not replaced: choose another name, or give --force to "
-            "replace it",
+            _("%s already exists and is not replaced: choose another name, or give --force to "
+            "replace it"),
             name);
         return false;
     }
@@ -328,7 +329,7 @@ bool outfile_open(struct outfile *f, const char *name, bool replace, char *err, 
         return false;
     f->fp = fdopen(fd, "w");
     if (!f->fp) {
-        outfile_say(err, errlen, "cannot write %s: %s", shown(f), strerror(errno));
+        outfile_say(err, errlen, _("cannot write %s: %s"), shown(f), strerror(errno));
         close(fd);
         drop_tmp(f);
         return false;
@@ -364,11 +365,11 @@ static const char *aftermath(const struct outfile *f)
 {
     static char buf[PATH_MAX + 32];
     if (f->t.kind == OUTFILE_EXISTING)
-        snprintf(buf, sizeof(buf), "%s is left as it was", f->name);
+        snprintf(buf, sizeof(buf), _("%s is left as it was"), f->name);
     else if (f->t.kind == OUTFILE_NEW)
-        snprintf(buf, sizeof(buf), "%s was not created", f->name);
+        snprintf(buf, sizeof(buf), _("%s was not created"), f->name);
     else
-        snprintf(buf, sizeof(buf), "the output is incomplete");
+        snprintf(buf, sizeof(buf), _("the output is incomplete"));
     return buf;
 }
 
@@ -422,7 +423,7 @@ static bool publish(struct outfile *f, char *err, size_t errlen)
     bool there = lstat(f->t.path, &st) == 0;
     if (there && !S_ISREG(st.st_mode)) {
         outfile_say(err, errlen,
-                    "%s changed meanwhile ('%s' is no longer a regular file) and is not replaced",
+                    _("%s changed meanwhile ('%s' is no longer a regular file) and is not replaced"),
                     f->name, f->t.path);
         return false;
     }
@@ -435,7 +436,7 @@ static bool publish(struct outfile *f, char *err, size_t errlen)
         return true; /* drop_tmp removes the temporary name */
     } else if (errno == EEXIST) {
         outfile_say(err, errlen,
-                    "%s appeared meanwhile and is not replaced (give --force to replace it)",
+                    _("%s appeared meanwhile and is not replaced (give --force to replace it)"),
                     f->name);
         return false;
     } else if (!there && lstat(f->t.path, &st) != 0 && errno == ENOENT &&
@@ -443,7 +444,7 @@ static bool publish(struct outfile *f, char *err, size_t errlen)
         f->tmp[0] = '\0';
         return true; /* a file system without hard links */
     }
-    outfile_say(err, errlen, "cannot write %s: %s; %s", f->name, strerror(errno), aftermath(f));
+    outfile_say(err, errlen, _("cannot write %s: %s; %s"), f->name, strerror(errno), aftermath(f));
     return false;
 }
 
@@ -474,7 +475,7 @@ bool outfile_commit(struct outfile *f, char *err, size_t errlen)
             close(fd);
     }
     if (!ok)
-        outfile_say(err, errlen, "cannot write %s: %s; %s", shown(f), strerror(saved),
+        outfile_say(err, errlen, _("cannot write %s: %s; %s"), shown(f), strerror(saved),
                     aftermath(f));
     else if (outfile_is_file(&f->t))
         ok = publish(f, err, errlen);
@@ -485,7 +486,7 @@ bool outfile_commit(struct outfile *f, char *err, size_t errlen)
 void outfile_abort(struct outfile *f, int errnum, char *err, size_t errlen)
 {
     if (errnum)
-        outfile_say(err, errlen, "cannot write %s: %s; %s", shown(f), strerror(errnum),
+        outfile_say(err, errlen, _("cannot write %s: %s; %s"), shown(f), strerror(errnum),
                     aftermath(f));
     if (f->fp)
         fclose(f->fp);

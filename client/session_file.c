@@ -4,6 +4,7 @@
  * and every buffer that held it is wiped before it is freed or reused.
  */
 #include "session_file.h"
+#include "lang.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -54,12 +55,12 @@ bool session_file_path(char *path, size_t cap, char *err, size_t errlen)
         }
         if (!home)
             return failf(err, errlen,
-                         "cannot tell where to keep the session: set XDG_CONFIG_HOME or HOME "
-                         "to an absolute directory");
+                         _("cannot tell where to keep the session: set XDG_CONFIG_HOME or HOME "
+                         "to an absolute directory"));
         n = snprintf(path, cap, "%s/.config/yanxiu/session", home);
     }
     if (n < 0 || (size_t)n >= cap)
-        return failf(err, errlen, "the session file's path is longer than %zu bytes", cap - 1);
+        return failf(err, errlen, _("the session file's path is longer than %zu bytes"), cap - 1);
     return true;
 }
 
@@ -110,14 +111,14 @@ static bool apply_line(struct session_file *s, const char *key, const char *valu
         if (strcmp(key, texts[i].key) != 0)
             continue;
         if (!set_text((char *)s + texts[i].offset, texts[i].cap, value))
-            return failf(err, errlen, "%s line %d: %s is longer than %zu bytes", path, line, key,
+            return failf(err, errlen, _("%s line %d: %s is longer than %zu bytes"), path, line, key,
                          texts[i].cap - 1);
         *seen |= 1u << i;
         return true;
     }
     if (strcmp(key, "token") == 0) {
         if (!parse_hex(value, s->token, sizeof(s->token), &s->token_len))
-            return failf(err, errlen, "%s line %d: token is not an even number of hex digits", path,
+            return failf(err, errlen, _("%s line %d: token is not an even number of hex digits"), path,
                          line);
         *seen |= 1u << 5;
         return true;
@@ -127,7 +128,7 @@ static bool apply_line(struct session_file *s, const char *key, const char *valu
         errno = 0;
         long long v = strtoll(value, &end, 10);
         if (end == value || *end || errno)
-            return failf(err, errlen, "%s line %d: expires_at_us is not a whole number", path,
+            return failf(err, errlen, _("%s line %d: expires_at_us is not a whole number"), path,
                          line);
         s->expires_at_us = v;
         *seen |= 1u << 6;
@@ -142,7 +143,7 @@ static char *read_all(int fd, const char *path, char *err, size_t errlen)
 {
     char *buf = malloc(MAX_FILE_BYTES + 1);
     if (!buf) {
-        failf(err, errlen, "out of memory reading %s", path);
+        failf(err, errlen, _("out of memory reading %s"), path);
         return NULL;
     }
     size_t len = 0;
@@ -151,7 +152,7 @@ static char *read_all(int fd, const char *path, char *err, size_t errlen)
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0) {
-            failf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+            failf(err, errlen, _("cannot read %s: %s"), path, strerror(errno));
             break;
         }
         len += (size_t)r;
@@ -159,7 +160,7 @@ static char *read_all(int fd, const char *path, char *err, size_t errlen)
             break;
     }
     if (err[0] == '\0' && len > MAX_FILE_BYTES)
-        failf(err, errlen, "%s is larger than %d bytes: not a session file", path, MAX_FILE_BYTES);
+        failf(err, errlen, _("%s is larger than %d bytes: not a session file"), path, MAX_FILE_BYTES);
     if (err[0]) {
         explicit_bzero(buf, MAX_FILE_BYTES + 1);
         free(buf);
@@ -175,7 +176,7 @@ static void check_private(int fd, const char *path, char *warn, size_t warnlen)
     if (fstat(fd, &st) != 0)
         return;
     if (st.st_uid != getuid())
-        snprintf(warn, warnlen, "%s belongs to another user (uid %u): it may not be your session",
+        snprintf(warn, warnlen, _("%s belongs to another user (uid %u): it may not be your session"),
                  path, (unsigned)st.st_uid);
     else if (st.st_mode & 077)
         snprintf(warn, warnlen,
@@ -194,7 +195,7 @@ enum session_file_status session_file_load(const char *path, struct session_file
     if (fd < 0) {
         if (errno == ENOENT)
             return SESSION_FILE_ABSENT;
-        failf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+        failf(err, errlen, _("cannot open %s: %s"), path, strerror(errno));
         return SESSION_FILE_BAD;
     }
     check_private(fd, path, warn, warnlen);
@@ -219,7 +220,7 @@ enum session_file_status session_file_load(const char *path, struct session_file
             continue;
         char *eq = strchr(l, '=');
         if (!eq) {
-            ok = failf(err, errlen, "%s line %d: expected key = value", path, line);
+            ok = failf(err, errlen, _("%s line %d: expected key = value"), path, line);
             break;
         }
         *eq = '\0';
@@ -232,7 +233,7 @@ enum session_file_status session_file_load(const char *path, struct session_file
                                                NULL,     "token", "expires_at_us"};
         for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
             if (required[i] && !(seen & (1u << i))) {
-                ok = failf(err, errlen, "%s has no %s line", path, required[i]);
+                ok = failf(err, errlen, _("%s has no %s line"), path, required[i]);
                 break;
             }
         }
@@ -251,7 +252,7 @@ static bool make_parents(const char *path, char *err, size_t errlen)
 {
     char dir[4096];
     if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
-        return failf(err, errlen, "the path %s is too long", path);
+        return failf(err, errlen, _("the path %s is too long"), path);
     char *slash = strrchr(dir, '/');
     if (!slash || slash == dir)
         return true;
@@ -262,7 +263,7 @@ static bool make_parents(const char *path, char *err, size_t errlen)
             continue;
         *p = '\0';
         if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-            return failf(err, errlen, "cannot create the directory %s: %s", dir, strerror(errno));
+            return failf(err, errlen, _("cannot create the directory %s: %s"), dir, strerror(errno));
         if (end)
             break;
         *p = '/';
@@ -270,9 +271,9 @@ static bool make_parents(const char *path, char *err, size_t errlen)
     /* Our own directory holds only secrets: keep it 0700 even if it was made looser. */
     struct stat st;
     if (stat(dir, &st) != 0)
-        return failf(err, errlen, "cannot use the directory %s: %s", dir, strerror(errno));
+        return failf(err, errlen, _("cannot use the directory %s: %s"), dir, strerror(errno));
     if (!S_ISDIR(st.st_mode))
-        return failf(err, errlen, "%s is not a directory", dir);
+        return failf(err, errlen, _("%s is not a directory"), dir);
     if (st.st_uid == getuid() && (st.st_mode & 077))
         (void)chmod(dir, 0700);
     return true;
@@ -328,24 +329,24 @@ bool session_file_save(const char *path, const struct session_file *s, char *err
         return false;
     char tmp[4200];
     if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
-        return failf(err, errlen, "the path %s is too long", path);
+        return failf(err, errlen, _("the path %s is too long"), path);
     char text[2048];
     if (!format_file(s, text, sizeof(text)))
-        return failf(err, errlen, "the session does not fit in %zu bytes", sizeof(text));
+        return failf(err, errlen, _("the session does not fit in %zu bytes"), sizeof(text));
 
     mode_t old_mask = umask(077);
     int fd = mkstemp(tmp);
     umask(old_mask);
     bool ok = fd >= 0;
     if (!ok)
-        failf(err, errlen, "cannot create a file next to %s: %s", path, strerror(errno));
+        failf(err, errlen, _("cannot create a file next to %s: %s"), path, strerror(errno));
     if (ok && (fchmod(fd, 0600) != 0 || !write_full(fd, text, strlen(text)) || fsync(fd) != 0))
-        ok = failf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+        ok = failf(err, errlen, _("cannot write %s: %s"), tmp, strerror(errno));
     explicit_bzero(text, sizeof(text));
     if (fd >= 0 && close(fd) != 0 && ok)
-        ok = failf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+        ok = failf(err, errlen, _("cannot write %s: %s"), tmp, strerror(errno));
     if (ok && rename(tmp, path) != 0)
-        ok = failf(err, errlen, "cannot replace %s: %s", path, strerror(errno));
+        ok = failf(err, errlen, _("cannot replace %s: %s"), path, strerror(errno));
     if (!ok && fd >= 0)
         (void)unlink(tmp);
     return ok;
@@ -355,5 +356,5 @@ bool session_file_remove(const char *path, char *err, size_t errlen)
 {
     if (unlink(path) == 0 || errno == ENOENT)
         return true;
-    return failf(err, errlen, "cannot delete %s: %s", path, strerror(errno));
+    return failf(err, errlen, _("cannot delete %s: %s"), path, strerror(errno));
 }

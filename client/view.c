@@ -16,6 +16,7 @@
 
 #include "view.h"
 
+#include "lang.h"
 #include "cli.h"
 #include "out.h"
 #include "text.h"
@@ -46,7 +47,7 @@ bool view_district_arg(const struct cli *cli, const char *arg, const char **dist
         *district = arg;
         return true;
     }
-    (void)cli_usage_error(cli, "--district '%s' is not a 6-digit division code (e.g. 411423)", arg);
+    (void)cli_usage_error(cli, _("--district '%s' is not a 6-digit division code (e.g. 411423)"), arg);
     return false;
 }
 
@@ -82,14 +83,14 @@ int view_common_option(const struct cli *cli, int opt, struct view_common *c)
     switch (opt) {
     case VIEW_OPT_FORMAT:
         if (!out_parse_format(optarg, &c->format)) {
-            (void)cli_usage_error(cli, "--format '%s': expected " OUT_FORMAT_CHOICES, optarg);
+            (void)cli_usage_error(cli, _("--format '%s': expected table, csv, json or xlsx"), optarg);
             return VIEW_OPT_BAD;
         }
         c->format_given = true;
         return VIEW_OPT_TAKEN;
     case VIEW_OPT_OUTPUT:
         if (!*optarg) {
-            (void)cli_usage_error(cli, "-o needs a file name");
+            (void)cli_usage_error(cli, _("-o needs a file name"));
             return VIEW_OPT_BAD;
         }
         c->output = optarg;
@@ -106,7 +107,7 @@ int view_common_option(const struct cli *cli, int opt, struct view_common *c)
         return VIEW_OPT_TAKEN;
     case VIEW_OPT_AS_OF:
         if (!view_valid_date(optarg)) {
-            (void)cli_usage_error(cli, "--as-of '%s' is not a date YYYY-MM-DD", optarg);
+            (void)cli_usage_error(cli, _("--as-of '%s' is not a date YYYY-MM-DD"), optarg);
             return VIEW_OPT_BAD;
         }
         c->as_of = optarg;
@@ -146,13 +147,13 @@ static int xlsx_to_terminal(const char *name)
 {
     if (strcmp(name, "-") == 0 || strcmp(name, "/dev/stdout") == 0)
         fprintf(stderr,
-                "yanxiu: -o %s: the standard output is a terminal, and an .xlsx workbook is "
-                "binary: redirect it (> FILE.xlsx) or name the file with -o FILE.xlsx\n",
+                _("yanxiu: -o %s: the standard output is a terminal, and an .xlsx workbook is "
+                "binary: redirect it (> FILE.xlsx) or name the file with -o FILE.xlsx\n"),
                 name);
     else
         fprintf(stderr,
-                "yanxiu: -o %s: that is a terminal, and an .xlsx workbook is binary: name a "
-                "file with -o FILE.xlsx\n",
+                _("yanxiu: -o %s: that is a terminal, and an .xlsx workbook is binary: name a "
+                "file with -o FILE.xlsx\n"),
                 name);
     return CLI_FAILED;
 }
@@ -170,11 +171,11 @@ int view_common_check(const struct cli *cli, struct view_common *c)
     if (!c->format_given && c->output && names_a_workbook(c->output))
         c->format = OUT_XLSX;
     if (c->format == OUT_XLSX && !c->output)
-        return cli_usage_error(cli, "--format xlsx writes a workbook: name it with -o FILE.xlsx");
+        return cli_usage_error(cli, _("--format xlsx writes a workbook: name it with -o FILE.xlsx"));
     if (c->bom && c->format != OUT_CSV)
-        return cli_usage_error(cli, "--bom goes with --format csv");
+        return cli_usage_error(cli, _("--bom goes with --format csv"));
     if (c->force && !c->output)
-        return cli_usage_error(cli, "--force goes with -o FILE (it lets FILE be replaced)");
+        return cli_usage_error(cli, _("--force goes with -o FILE (it lets FILE be replaced)"));
     if (!c->output)
         return CLI_OK;
     /* What -o leads to is checked again when the output is opened: this is to say it before
@@ -182,13 +183,13 @@ int view_common_check(const struct cli *cli, struct view_common *c)
     struct outfile_target t;
     char err[OUTFILE_ERR_MAX];
     if (!outfile_resolve(c->output, &t, err, sizeof(err))) {
-        fprintf(stderr, "yanxiu: %s\n", err);
+        fprintf(stderr, _("yanxiu: %s\n"), err);
         return CLI_FAILED;
     }
     if (t.kind == OUTFILE_EXISTING && !c->force) {
         fprintf(stderr,
-                "yanxiu: %s already exists and is not replaced: choose another name, "
-                "or give --force to replace it\n",
+                _("yanxiu: %s already exists and is not replaced: choose another name, "
+                "or give --force to replace it\n"),
                 c->output);
         return CLI_FAILED;
     }
@@ -202,7 +203,7 @@ bool view_year_arg(const struct cli *cli, const char *arg, uint32_t *year)
 {
     int y = view_all_digits(arg, 4) ? atoi(arg) : 0;
     if (y < VIEW_MIN_YEAR || y > VIEW_MAX_YEAR) {
-        (void)cli_usage_error(cli, "--year '%s' is not a year YYYY from %d to %d", arg,
+        (void)cli_usage_error(cli, _("--year '%s' is not a year YYYY from %d to %d"), arg,
                               VIEW_MIN_YEAR, VIEW_MAX_YEAR);
         return false;
     }
@@ -216,7 +217,7 @@ int view_need_district(const struct cli *cli, const char *district)
     const Yanxiu__V1__Identity *id = cli->me->whoami_reply->identity;
     if (district[0] || strcmp(id->role, "admin") != 0)
         return CLI_OK;
-    return cli_usage_error(cli, "user %s is an admin: name the district with --district CODE",
+    return cli_usage_error(cli, _("user %s is an admin: name the district with --district CODE"),
                            id->user);
 }
 
@@ -238,7 +239,7 @@ bool view_sink_open(struct view_sink *s, const struct view_common *c)
         return true;
     char err[OUTFILE_ERR_MAX];
     if (!outfile_open(&s->out, c->output, c->force, err, sizeof(err))) {
-        fprintf(stderr, "yanxiu: %s\n", err);
+        fprintf(stderr, _("yanxiu: %s\n"), err);
         return false;
     }
     s->fp = s->out.fp;
@@ -254,7 +255,7 @@ int view_sink_close(struct view_sink *s, bool ok)
     int saved = errno;
     if (!s->c->output) {
         if (!ok || fflush(stdout) != 0 || ferror(stdout)) {
-            fprintf(stderr, "yanxiu: could not write the output: %s\n",
+            fprintf(stderr, _("yanxiu: could not write the output: %s\n"),
                     strerror(ok ? errno : saved));
             return CLI_FAILED;
         }
@@ -267,7 +268,7 @@ int view_sink_close(struct view_sink *s, bool ok)
         ok = outfile_commit(&s->out, err, sizeof(err));
     s->fp = NULL;
     if (!ok) {
-        fprintf(stderr, "yanxiu: %s\n", err);
+        fprintf(stderr, _("yanxiu: %s\n"), err);
         return CLI_FAILED;
     }
     return CLI_OK;
@@ -286,7 +287,7 @@ static bool write_xlsx(const char *path, const char *name, const struct out_tabl
     /* the messages start with the path written: the user knows another name */
     size_t len = strlen(path);
     const char *why = strncmp(err, path, len) == 0 && err[len] == ':' ? err + len + 2 : err;
-    fprintf(stderr, "yanxiu: %s: %s\n", name, why);
+    fprintf(stderr, _("yanxiu: %s: %s\n"), name, why);
     return false;
 }
 
@@ -296,7 +297,7 @@ int view_output_xlsx(const struct view_common *c, const struct out_table *const 
     struct outfile out;
     char err[OUTFILE_ERR_MAX];
     if (!outfile_open_named(&out, c->output, c->force, err, sizeof(err))) {
-        fprintf(stderr, "yanxiu: %s\n", err);
+        fprintf(stderr, _("yanxiu: %s\n"), err);
         return CLI_FAILED;
     }
     if (out.fd >= 0 && isatty(out.fd)) {
@@ -308,7 +309,7 @@ int view_output_xlsx(const struct view_common *c, const struct out_table *const 
         return CLI_FAILED;
     }
     if (!outfile_commit(&out, err, sizeof(err))) {
-        fprintf(stderr, "yanxiu: %s\n", err);
+        fprintf(stderr, _("yanxiu: %s\n"), err);
         return CLI_FAILED;
     }
     return CLI_OK;
@@ -319,7 +320,7 @@ void view_say_wrote(const struct view_common *c, size_t n, const char *one, cons
 {
     struct outfile_target t;
     if (c->output && outfile_resolve(c->output, &t, NULL, 0) && outfile_is_file(&t))
-        printf("wrote %s: %zu %s\n", c->output, n, n == 1 ? one : many);
+        printf(_("wrote %s: %zu %s\n"), c->output, n, n == 1 ? _(one) : _(many));
 }
 
 /*
@@ -329,7 +330,7 @@ void view_say_wrote(const struct view_common *c, size_t n, const char *one, cons
 int view_output(const struct view_common *c, const struct out_table *t, const char *title)
 {
     if (t->oom) {
-        fprintf(stderr, "yanxiu: out of memory listing %zu rows\n", t->nrows);
+        fprintf(stderr, _("yanxiu: out of memory listing %zu rows\n"), t->nrows);
         return CLI_FAILED;
     }
     if (c->format == OUT_XLSX)
@@ -371,12 +372,12 @@ int view_send_text(struct cli *cli, const char *path, Yanxiu__V1__Envelope *req,
         const Yanxiu__V1__Error *e = r->error;
         for (size_t i = 0; i < e->n_violations; i++)
             view_print_line_violation(path, e->violations[i]);
-        fprintf(stderr, "yanxiu: %s: %s%s\n", path, e->message, after);
+        fprintf(stderr, _("yanxiu: %s: %s%s\n"), path, e->message, after);
         rc = CLI_FAILED;
     } else if (!yxc_check(r, &err)) {
         rc = cli_report(cli, &err);
     } else if (r->body_case != expect) {
-        fprintf(stderr, "yanxiu: the server at %s answered with %s\n", cli->peer,
+        fprintf(stderr, _("yanxiu: the server at %s answered with %s\n"), cli->peer,
                 yxc_body_name(r->body_case));
         rc = CLI_FAILED;
     }
@@ -414,12 +415,12 @@ int view_read_text(const char *path, size_t max_bytes, const char *noun, char **
     *text = NULL;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        fprintf(stderr, "yanxiu: %s: cannot open: %s\n", path, strerror(errno));
+        fprintf(stderr, _("yanxiu: %s: cannot open: %s\n"), path, strerror(errno));
         return CLI_FAILED;
     }
     struct stat st;
     if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "yanxiu: %s is a directory, not a %s file\n", path, noun);
+        fprintf(stderr, _("yanxiu: %s is a directory, not a %s file\n"), path, noun);
         close(fd);
         return CLI_FAILED;
     }
@@ -427,7 +428,7 @@ int view_read_text(const char *path, size_t max_bytes, const char *noun, char **
     size_t len = 0;
     if (!buf) {
         close(fd);
-        fprintf(stderr, "yanxiu: out of memory reading %s\n", path);
+        fprintf(stderr, _("yanxiu: out of memory reading %s\n"), path);
         return CLI_FAILED;
     }
     for (;;) {
@@ -435,7 +436,7 @@ int view_read_text(const char *path, size_t max_bytes, const char *noun, char **
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
-            fprintf(stderr, "yanxiu: %s: cannot read: %s\n", path, strerror(errno));
+            fprintf(stderr, _("yanxiu: %s: cannot read: %s\n"), path, strerror(errno));
             close(fd);
             free(buf);
             return CLI_FAILED;
@@ -448,7 +449,7 @@ int view_read_text(const char *path, size_t max_bytes, const char *noun, char **
     }
     close(fd);
     if (len > max_bytes) {
-        fprintf(stderr, "yanxiu: %s is larger than %zu KiB: that is not a %s file\n", path,
+        fprintf(stderr, _("yanxiu: %s is larger than %zu KiB: that is not a %s file\n"), path,
                 max_bytes / 1024, noun);
         free(buf);
         return CLI_FAILED;
@@ -461,14 +462,14 @@ int view_read_text(const char *path, size_t max_bytes, const char *noun, char **
     size_t bad = text_utf8_invalid_at(buf, len);
     if (nul || bad < len) {
         size_t at = nul && (size_t)(nul - buf) < bad ? (size_t)(nul - buf) : bad;
-        fprintf(stderr, "yanxiu: %s line %d: %s: save the file as UTF-8 text\n", path,
+        fprintf(stderr, _("yanxiu: %s line %d: %s: save the file as UTF-8 text\n"), path,
                 text_line_at(buf, len, at),
-                nul && (size_t)(nul - buf) == at ? "a NUL byte" : "not UTF-8");
+                nul && (size_t)(nul - buf) == at ? _("a NUL byte") : _("not UTF-8"));
         free(buf);
         return CLI_FAILED;
     }
     if (strspn(buf, " \t\r\n") == len) {
-        fprintf(stderr, "yanxiu: %s is empty: nothing to store\n", path);
+        fprintf(stderr, _("yanxiu: %s is empty: nothing to store\n"), path);
         free(buf);
         return CLI_FAILED;
     }

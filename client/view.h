@@ -67,20 +67,16 @@ enum {
     {"district", required_argument, NULL, VIEW_OPT_DISTRICT}
 /* clang-format on */
 
-/* The usage text of VIEW_FILE_OPTIONS, for a command's usage. */
-#define VIEW_FILE_OPTIONS_TEXT                                                                     \
-    "  --format FORMAT  " OUT_FORMAT_CHOICES " (default table, or xlsx for\n"                      \
-    "                   -o FILE.xlsx); xlsx needs -o\n"                                            \
-    "  -o, --output FILE  write to FILE instead of the standard output (-: the\n"                  \
-    "                   standard output); an existing file is not replaced unless\n"               \
-    "                   --force is given; a FIFO or device is written, not replaced\n"             \
-    "  --force          replace FILE if it is an existing file\n"                                  \
-    "  --bom            CSV: start with a UTF-8 BOM, so that Excel on Windows reads\n"             \
-    "                   the Chinese right\n"
+/*
+ * The usage text of VIEW_FILE_OPTIONS, for a command's usage: a placeholder
+ * that `yanxiu COMMAND --help` replaces with the text in the CLI's language
+ * (cli.c, print_usage), so that a usage text stays one message of the
+ * catalog. Write "{file_options}" in a usage text, or concatenate this.
+ */
+#define VIEW_FILE_OPTIONS_TEXT "{file_options}"
 
-/* The usage text of VIEW_OUTPUT_OPTIONS, for a command's usage. */
-#define VIEW_OUTPUT_OPTIONS_TEXT                                                                   \
-    "  --district CODE  the district (6 digits); an admin must give it\n" VIEW_FILE_OPTIONS_TEXT
+/* The usage text of VIEW_OUTPUT_OPTIONS (--district, then the file options), likewise. */
+#define VIEW_OUTPUT_OPTIONS_TEXT "{output_options}"
 
 /* What view_common_option did with an option. */
 enum { VIEW_OPT_NOT_MINE = 0, VIEW_OPT_TAKEN = 1, VIEW_OPT_BAD = -1 };

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <xlsxwriter.h>
 
+#include "lang.h"
 #include "out.h"
 #include "outfile.h"
 
@@ -59,23 +60,23 @@ static bool write_sheet(lxw_workbook *wb, const struct xlsx_sheet *sh, lxw_forma
                         lxw_format *const *numfmt, char *err, size_t errlen)
 {
     if (sh->ncols == 0 || sh->ncols > LXW_COL_MAX) {
-        outfile_say(err, errlen, "sheet %s: %zu columns (1 to %d allowed)", sh->name, sh->ncols,
+        outfile_say(err, errlen, _("sheet %s: %zu columns (1 to %d allowed)"), sh->name, sh->ncols,
                     LXW_COL_MAX);
         return false;
     }
     if (sh->nrows >= LXW_ROW_MAX) {
-        outfile_say(err, errlen, "sheet %s: %zu rows do not fit in a worksheet (at most %d)",
+        outfile_say(err, errlen, _("sheet %s: %zu rows do not fit in a worksheet (at most %d)"),
                     sh->name, sh->nrows, LXW_ROW_MAX - 1);
         return false;
     }
     lxw_error e = workbook_validate_sheet_name(wb, sh->name);
     if (e != LXW_NO_ERROR) {
-        outfile_say(err, errlen, "sheet name \"%s\": %s", sh->name, lxw_strerror(e));
+        outfile_say(err, errlen, _("sheet name \"%s\": %s"), sh->name, lxw_strerror(e));
         return false;
     }
     lxw_worksheet *ws = workbook_add_worksheet(wb, sh->name);
     if (!ws) {
-        outfile_say(err, errlen, "cannot add sheet %s (out of memory?)", sh->name);
+        outfile_say(err, errlen, _("cannot add sheet %s (out of memory?)"), sh->name);
         return false;
     }
 
@@ -96,7 +97,7 @@ static bool write_sheet(lxw_workbook *wb, const struct xlsx_sheet *sh, lxw_forma
         e = worksheet_set_column(ws, (lxw_col_t)c, (lxw_col_t)c, w,
                                  kind == XLSX_TEXT ? NULL : numfmt[kind]);
         if (e != LXW_NO_ERROR) {
-            outfile_say(err, errlen, "sheet %s: column %zu: %s", sh->name, c + 1, lxw_strerror(e));
+            outfile_say(err, errlen, _("sheet %s: column %zu: %s"), sh->name, c + 1, lxw_strerror(e));
             return false;
         }
     }
@@ -105,7 +106,7 @@ static bool write_sheet(lxw_workbook *wb, const struct xlsx_sheet *sh, lxw_forma
     for (size_t c = 0; c < sh->ncols; c++) {
         e = worksheet_write_string(ws, 0, (lxw_col_t)c, sh->cols[c].header, bold);
         if (e != LXW_NO_ERROR) {
-            outfile_say(err, errlen, "sheet %s: header %zu: %s", sh->name, c + 1, lxw_strerror(e));
+            outfile_say(err, errlen, _("sheet %s: header %zu: %s"), sh->name, c + 1, lxw_strerror(e));
             return false;
         }
     }
@@ -122,7 +123,7 @@ static bool write_sheet(lxw_workbook *wb, const struct xlsx_sheet *sh, lxw_forma
             else
                 e = worksheet_write_string(ws, row, (lxw_col_t)c, s, NULL);
             if (e != LXW_NO_ERROR) {
-                outfile_say(err, errlen, "sheet %s, row %zu, column %s: %s", sh->name, r + 2,
+                outfile_say(err, errlen, _("sheet %s, row %zu, column %s: %s"), sh->name, r + 2,
                             sh->cols[c].header, lxw_strerror(e));
                 return false;
             }
@@ -131,7 +132,7 @@ static bool write_sheet(lxw_workbook *wb, const struct xlsx_sheet *sh, lxw_forma
     if (sh->nrows > 0) {
         e = worksheet_autofilter(ws, 0, 0, (lxw_row_t)sh->nrows, (lxw_col_t)(sh->ncols - 1));
         if (e != LXW_NO_ERROR) {
-            outfile_say(err, errlen, "sheet %s: filter: %s", sh->name, lxw_strerror(e));
+            outfile_say(err, errlen, _("sheet %s: filter: %s"), sh->name, lxw_strerror(e));
             return false;
         }
     }
@@ -142,13 +143,13 @@ bool xlsx_write(const char *path, const struct xlsx_sheet *sheets, size_t n, cha
                 size_t errlen)
 {
     if (n == 0) {
-        outfile_say(err, errlen, "%s: a workbook needs at least one sheet", path);
+        outfile_say(err, errlen, _("%s: a workbook needs at least one sheet"), path);
         return false;
     }
     lxw_workbook_options opts = {.constant_memory = LXW_TRUE};
     lxw_workbook *wb = workbook_new_opt(path, &opts);
     if (!wb) {
-        outfile_say(err, errlen, "%s: cannot start a workbook (out of memory?)", path);
+        outfile_say(err, errlen, _("%s: cannot start a workbook (out of memory?)"), path);
         return false;
     }
     lxw_format *bold = workbook_add_format(wb);
@@ -158,7 +159,7 @@ bool xlsx_write(const char *path, const struct xlsx_sheet *sheets, size_t n, cha
     numfmt[XLSX_PERCENT] = workbook_add_format(wb);
     bool ok = bold && numfmt[XLSX_INTEGER] && numfmt[XLSX_DECIMAL1] && numfmt[XLSX_PERCENT];
     if (!ok) {
-        outfile_say(err, errlen, "%s: out of memory", path);
+        outfile_say(err, errlen, _("%s: out of memory"), path);
     } else {
         format_set_bold(bold);
         format_set_num_format(numfmt[XLSX_INTEGER], "0");
@@ -175,7 +176,7 @@ bool xlsx_write(const char *path, const struct xlsx_sheet *sheets, size_t n, cha
     lxw_error e = workbook_close(wb);
     if (ok && e != LXW_NO_ERROR) {
         /* A full disk is a ZIP error to libxlsxwriter; errno still says what it was. */
-        outfile_say(err, errlen, "%s: cannot write the workbook: %s", path,
+        outfile_say(err, errlen, _("%s: cannot write the workbook: %s"), path,
                     errno ? strerror(errno) : lxw_strerror(e));
         ok = false;
     }

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lang.h"
 #include "text.h"
 #include "yxio.h"
 
@@ -62,7 +63,7 @@ static enum take take_frame(struct yxc *c, Yanxiu__V1__Envelope **env, struct yx
     case FRAME_NEED_MORE:
         return TAKE_NEED_MORE;
     case FRAME_EMPTY:
-        yxio_error(err, YXC_ERR_PROTOCOL, "the server at %s sent an empty frame (length 0)",
+        yxio_error(err, YXC_ERR_PROTOCOL, _("the server at %s sent an empty frame (length 0)"),
                    c->io.peer);
         return take_bad(c, err);
     case FRAME_TOO_BIG: {
@@ -71,8 +72,8 @@ static enum take take_frame(struct yxc *c, Yanxiu__V1__Envelope **env, struct yx
         const uint8_t *b = c->io.in.buf + c->io.in.start;
         if (!c->io.ssl && b[0] >= 0x14 && b[0] <= 0x17 && b[1] == 0x03 && b[2] <= 0x04) {
             yxio_error(err, YXC_ERR_PROTOCOL,
-                       "the server at %s answered in TLS, and this connection is plaintext: "
-                       "connect with TLS (yanxiu --tls, or --ca FILE / YANXIU_CA)",
+                       _("the server at %s answered in TLS, and this connection is plaintext: "
+                       "connect with TLS (yanxiu --tls, or --ca FILE / YANXIU_CA)"),
                        c->io.peer);
             return take_bad(c, err);
         }
@@ -84,8 +85,8 @@ static enum take take_frame(struct yxc *c, Yanxiu__V1__Envelope **env, struct yx
             text[i] = (char)b[i];
         }
         yxio_error(err, YXC_ERR_PROTOCOL,
-                   "the server at %s announced a %" PRIu32
-                   "-byte frame, above the %u-byte limit%s%s%s",
+                   _("the server at %s announced a %" PRIu32
+                   "-byte frame, above the %u-byte limit%s%s%s"),
                    c->io.peer, len, FRAME_DEFAULT_MAX, ascii ? " (it sent \"" : "",
                    ascii ? text : "", ascii ? "...\": is that a yanxiud?)" : "");
         return take_bad(c, err);
@@ -96,7 +97,7 @@ static enum take take_frame(struct yxc *c, Yanxiu__V1__Envelope **env, struct yx
     *env = yanxiu__v1__envelope__unpack(NULL, len, body);
     if (!*env) {
         yxio_error(err, YXC_ERR_PROTOCOL,
-                   "the server at %s sent a %" PRIu32 "-byte frame that is not a valid Envelope",
+                   _("the server at %s sent a %" PRIu32 "-byte frame that is not a valid Envelope"),
                    c->io.peer, len);
         return take_bad(c, err);
     }
@@ -109,7 +110,7 @@ static bool next_frame(struct yxc *c, int64_t deadline, const char *what,
 {
     for (;;) {
         if (c->recv_dead[0])
-            return FAIL(err, YXC_ERR_PROTOCOL, "the connection is unusable after: %s",
+            return FAIL(err, YXC_ERR_PROTOCOL, _("the connection is unusable after: %s"),
                         c->recv_dead);
         switch (take_frame(c, env, err)) {
         case TAKE_GOT:
@@ -141,7 +142,7 @@ static bool hold(struct yxc *c, Yanxiu__V1__Envelope *env, struct yxc_error *err
     struct held *h = malloc(sizeof(*h));
     if (!h) {
         yxc_free(env);
-        return FAIL(err, YXC_ERR_IO, "out of memory keeping a response from %s", c->io.peer);
+        return FAIL(err, YXC_ERR_IO, _("out of memory keeping a response from %s"), c->io.peer);
     }
     h->next = NULL;
     h->env = env;
@@ -198,20 +199,20 @@ bool yxc_parse_server(const char *spec, char *host, size_t hostlen, uint16_t *po
 {
     static const char expect[] = "expected HOST:PORT, HOST or [IPV6]:PORT, e.g. 127.0.0.1:7433";
     if (!spec || !*spec)
-        return FAIL(err, YXC_ERR_USAGE, "empty server address: %s", expect);
+        return FAIL(err, YXC_ERR_USAGE, _("empty server address: %s"), expect);
 
     const char *h = spec, *p = NULL;
     size_t hlen;
     if (spec[0] == '[') {
         const char *close = strchr(spec, ']');
         if (!close)
-            return FAIL(err, YXC_ERR_USAGE, "server address '%s' has no ']': %s", spec, expect);
+            return FAIL(err, YXC_ERR_USAGE, _("server address '%s' has no ']': %s"), spec, expect);
         h = spec + 1;
         hlen = (size_t)(close - h);
         if (close[1] == ':')
             p = close + 2;
         else if (close[1] != '\0')
-            return FAIL(err, YXC_ERR_USAGE, "server address '%s': junk after ']': %s", spec,
+            return FAIL(err, YXC_ERR_USAGE, _("server address '%s': junk after ']': %s"), spec,
                         expect);
     } else {
         const char *colon = strchr(spec, ':');
@@ -224,9 +225,9 @@ bool yxc_parse_server(const char *spec, char *host, size_t hostlen, uint16_t *po
         }
     }
     if (hlen == 0)
-        return FAIL(err, YXC_ERR_USAGE, "server address '%s' names no host: %s", spec, expect);
+        return FAIL(err, YXC_ERR_USAGE, _("server address '%s' names no host: %s"), spec, expect);
     if (hlen >= hostlen)
-        return FAIL(err, YXC_ERR_USAGE, "server address '%s': host name longer than %zu bytes",
+        return FAIL(err, YXC_ERR_USAGE, _("server address '%s': host name longer than %zu bytes"),
                     spec, hostlen - 1);
 
     unsigned long n = YXC_DEFAULT_PORT;
@@ -237,7 +238,7 @@ bool yxc_parse_server(const char *spec, char *host, size_t hostlen, uint16_t *po
         n = digits ? strtoul(p, NULL, 10) : 0;
         if (!digits || errno || n < 1 || n > 65535)
             return FAIL(err, YXC_ERR_USAGE,
-                        "server address '%s': port '%s' is not a number from 1 to 65535", spec, p);
+                        _("server address '%s': port '%s' is not a number from 1 to 65535"), spec, p);
     }
     memcpy(host, h, hlen);
     host[hlen] = '\0';
@@ -275,7 +276,7 @@ struct yxc *yxc_connect_opts(const char *host, uint16_t port, const struct yxc_o
 {
     struct yxc *c = calloc(1, sizeof(*c));
     if (!c) {
-        yxio_error(err, YXC_ERR_CONNECT, "out of memory connecting to %s", host);
+        yxio_error(err, YXC_ERR_CONNECT, _("out of memory connecting to %s"), host);
         return NULL;
     }
     c->next_id = 1;
@@ -328,7 +329,7 @@ static bool write_bytes(struct yxc *c, const uint8_t *data, size_t len, const ch
                         struct yxc_error *err)
 {
     if (c->send_dead[0])
-        return FAIL(err, YXC_ERR_IO, "the connection takes no more requests after: %s",
+        return FAIL(err, YXC_ERR_IO, _("the connection takes no more requests after: %s"),
                     c->send_dead);
     if (yxio_write_all(&c->io, data, len, yxio_deadline(c->io.timeout_ms), what, err))
         return true;
@@ -352,15 +353,15 @@ bool yxc_send(struct yxc *c, Yanxiu__V1__Envelope *env, uint64_t *id, struct yxc
     env->session_token = caller_token;
     if (need > FRAME_DEFAULT_MAX)
         return FAIL(err, YXC_ERR_USAGE,
-                    "request is %zu bytes, above the %u-byte frame limit: send it in parts", need,
+                    _("request is %zu bytes, above the %u-byte frame limit: send it in parts"), need,
                     FRAME_DEFAULT_MAX);
     if (!buf)
-        return FAIL(err, YXC_ERR_IO, "out of memory packing a %zu-byte request", need);
+        return FAIL(err, YXC_ERR_IO, _("out of memory packing a %zu-byte request"), need);
 
     c->next_id++;
     *id = rid;
     char what[sizeof(c->io.peer) + 64];
-    snprintf(what, sizeof(what), "sending request %" PRIu64 " to %s", rid, c->io.peer);
+    snprintf(what, sizeof(what), _("sending request %" PRIu64 " to %s"), rid, c->io.peer);
     bool ok = write_bytes(c, buf, len, what, err);
     /* The frame may hold a password (Login) and holds the token. */
     explicit_bzero(buf, len);
@@ -372,7 +373,7 @@ bool yxc_await(struct yxc *c, uint64_t id, Yanxiu__V1__Envelope **resp, struct y
 {
     *resp = NULL;
     if (id == 0 || id >= c->next_id)
-        return FAIL(err, YXC_ERR_USAGE, "request %" PRIu64 " was never sent on this connection",
+        return FAIL(err, YXC_ERR_USAGE, _("request %" PRIu64 " was never sent on this connection"),
                     id);
     Yanxiu__V1__Envelope *env = unhold(c, id);
     if (env) {
@@ -381,7 +382,7 @@ bool yxc_await(struct yxc *c, uint64_t id, Yanxiu__V1__Envelope **resp, struct y
     }
 
     char what[sizeof(c->io.peer) + 64];
-    snprintf(what, sizeof(what), "waiting for the response to request %" PRIu64 " from %s", id,
+    snprintf(what, sizeof(what), _("waiting for the response to request %" PRIu64 " from %s"), id,
              c->io.peer);
     int64_t deadline = yxio_deadline(c->io.timeout_ms);
     for (;;) {
@@ -398,7 +399,7 @@ bool yxc_await(struct yxc *c, uint64_t id, Yanxiu__V1__Envelope **resp, struct y
         }
         if (env->request_id == 0 || env->request_id >= c->next_id) {
             yxio_error(err, YXC_ERR_PROTOCOL,
-                       "the server at %s sent %s for request %" PRIu64 ", which was never sent",
+                       _("the server at %s sent %s for request %" PRIu64 ", which was never sent"),
                        c->io.peer, yxc_body_name(env->body_case), env->request_id);
             yxc_free(env);
             yxio_keep_text(c->recv_dead, sizeof(c->recv_dead), err->message);
@@ -428,7 +429,7 @@ bool yxc_call(struct yxc *c, Yanxiu__V1__Envelope *req, Yanxiu__V1__Envelope__Bo
     }
     if (env->body_case != expect) {
         yxio_error(err, YXC_ERR_PROTOCOL,
-                   "the server at %s answered %s request %" PRIu64 " with %s", c->io.peer,
+                   _("the server at %s answered %s request %" PRIu64 " with %s"), c->io.peer,
                    yxc_body_name(req->body_case), id, yxc_body_name(env->body_case));
         yxc_free(env);
         return false;
@@ -477,7 +478,7 @@ bool yxc_check(const Yanxiu__V1__Envelope *env, struct yxc_error *err)
         return true;
     }
     if (!env || !env->error)
-        return FAIL(err, YXC_ERR_PROTOCOL, "no response");
+        return FAIL(err, YXC_ERR_PROTOCOL, _("no response"));
 
     const Yanxiu__V1__Error *e = env->error;
     char *m = err->message;
@@ -496,7 +497,7 @@ bool yxc_check(const Yanxiu__V1__Envelope *env, struct yxc_error *err)
         if (!v)
             continue;
         yxio_append(m, cap, "\n  ");
-        append_text(m, cap, v->path && v->path[0] ? v->path : "(request)");
+        append_text(m, cap, v->path && v->path[0] ? v->path : _("(request)"));
         yxio_append(m, cap, ": ");
         append_text(m, cap, v->message);
     }
@@ -527,7 +528,7 @@ void yxc_free(Yanxiu__V1__Envelope *env)
 bool yxc_send_raw(struct yxc *c, const void *data, size_t len, struct yxc_error *err)
 {
     char what[sizeof(c->io.peer) + 32];
-    snprintf(what, sizeof(what), "sending raw bytes to %s", c->io.peer);
+    snprintf(what, sizeof(what), _("sending raw bytes to %s"), c->io.peer);
     return write_bytes(c, data, len, what, err);
 }
 
@@ -537,7 +538,7 @@ bool yxc_read_any(struct yxc *c, Yanxiu__V1__Envelope **resp, struct yxc_error *
     if (*resp)
         return true;
     char what[sizeof(c->io.peer) + 32];
-    snprintf(what, sizeof(what), "waiting for a frame from %s", c->io.peer);
+    snprintf(what, sizeof(what), _("waiting for a frame from %s"), c->io.peer);
     if (!next_frame(c, yxio_deadline(c->io.timeout_ms), what, resp, err))
         return false;
     if (is_closing_error(*resp))

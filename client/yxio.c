@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lang.h"
 #include "text.h"
 
 #define DEFAULT_TIMEOUT_MS 30000
@@ -143,8 +144,8 @@ static enum io_status tls_status(struct yxio *c, int r, size_t *n, short *want, 
         c->tls_broken = true;
         errno = EPROTO;
         char why[120];
-        snprintf(c->io_why, sizeof(c->io_why), "TLS error: %s",
-                 tls_reason(why, sizeof(why), "unknown"));
+        snprintf(c->io_why, sizeof(c->io_why), _("TLS error: %s"),
+                 tls_reason(why, sizeof(why), _("unknown")));
         return IO_FAILED;
     }
 }
@@ -203,7 +204,7 @@ static bool tls_buffered(const struct yxio *c)
 
 static bool timed_out(struct yxio *c, const char *what, struct yxc_error *err)
 {
-    yxio_error(err, YXC_ERR_IO, "timed out after %.1f s %s", c->timeout_ms / 1000.0, what);
+    yxio_error(err, YXC_ERR_IO, _("timed out after %.1f s %s"), c->timeout_ms / 1000.0, what);
     err->timed_out = true;
     return false;
 }
@@ -229,7 +230,7 @@ static bool wait_ready(struct yxio *c, short events, int64_t deadline, const cha
         if (r == 0)
             return timed_out(c, what, err);
         if (errno != EINTR)
-            return FAIL(err, YXC_ERR_IO, "poll failed while %s: %s", what, strerror(errno));
+            return FAIL(err, YXC_ERR_IO, _("poll failed while %s: %s"), what, strerror(errno));
     }
 }
 
@@ -237,11 +238,11 @@ static bool closed_error(struct yxio *c, const char *what, struct yxc_error *err
 {
     const char *mid = c->in.len > c->in.pending ? " in the middle of a frame" : "";
     if (c->closing[0])
-        return FAIL(err, YXC_ERR_IO, "the server closed the connection%s while %s, after: %s", mid,
+        return FAIL(err, YXC_ERR_IO, _("the server closed the connection%s while %s, after: %s"), mid,
                     what, c->closing);
     if (c->read_errno)
-        return FAIL(err, YXC_ERR_IO, "lost the connection%s while %s: %s", mid, what, c->read_why);
-    return FAIL(err, YXC_ERR_IO, "the server closed the connection%s while %s", mid, what);
+        return FAIL(err, YXC_ERR_IO, _("lost the connection%s while %s: %s"), mid, what, c->read_why);
+    return FAIL(err, YXC_ERR_IO, _("the server closed the connection%s while %s"), mid, what);
 }
 
 /*
@@ -256,7 +257,7 @@ static bool read_once(struct yxio *c, short *want, bool keep, struct yxc_error *
     case IO_DONE:
         c->received += n;
         if (keep && !frame_reader_feed(&c->in, buf, n))
-            return FAIL(err, YXC_ERR_IO, "out of memory buffering a response from %s", c->peer);
+            return FAIL(err, YXC_ERR_IO, _("out of memory buffering a response from %s"), c->peer);
         return true;
     case IO_EOF:
         c->peer_closed = true;
@@ -322,7 +323,7 @@ bool yxio_write_all(struct yxio *c, const uint8_t *data, size_t len, int64_t dea
             break;
         case IO_EOF:
         case IO_FAILED:
-            return FAIL(err, YXC_ERR_IO, "lost the connection while %s: %s%s%s", what, c->io_why,
+            return FAIL(err, YXC_ERR_IO, _("lost the connection while %s: %s%s%s"), what, c->io_why,
                         c->closing[0] ? ", after: " : "", c->closing);
         }
     }
@@ -391,7 +392,7 @@ static int connect_one(const struct addrinfo *ai, int64_t deadline, int timeout_
 
     int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
     if (fd < 0) {
-        yxio_append(why, whylen, "socket: %s", strerror(errno));
+        yxio_append(why, whylen, _("socket: %s"), strerror(errno));
         return -1;
     }
     if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
@@ -405,7 +406,7 @@ static int connect_one(const struct addrinfo *ai, int64_t deadline, int timeout_
         while ((r = poll(&p, 1, poll_timeout(deadline))) < 0 && errno == EINTR)
             ;
         if (r == 0) {
-            yxio_append(why, whylen, "no answer within %.1f s", timeout_ms / 1000.0);
+            yxio_append(why, whylen, _("no answer within %.1f s"), timeout_ms / 1000.0);
             *out_of_time = true;
             close(fd);
             return -1;
@@ -517,7 +518,7 @@ static void describe_cert_names(X509 *cert, char *buf, size_t cap)
         yxio_append(buf, cap, "CN=");
         append_cert_text(buf, cap, (const unsigned char *)cn, strlen(cn));
     } else {
-        yxio_append(buf, cap, "no name at all");
+        yxio_append(buf, cap, _("no name at all"));
     }
 }
 
@@ -552,8 +553,8 @@ static SSL_CTX *tls_client_ctx(const char *ca_file, struct yxc_error *err)
     char why[160];
     SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
     if (!ctx) {
-        yxio_error(err, YXC_ERR_CONNECT, "cannot set up TLS: %s",
-                   tls_reason(why, sizeof(why), "out of memory"));
+        yxio_error(err, YXC_ERR_CONNECT, _("cannot set up TLS: %s"),
+                   tls_reason(why, sizeof(why), _("out of memory")));
         return NULL;
     }
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, note_cert_names);
@@ -562,30 +563,30 @@ static SSL_CTX *tls_client_ctx(const char *ca_file, struct yxc_error *err)
     SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF | SSL_OP_NO_RENEGOTIATION);
     SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
     if (!SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION)) {
-        yxio_error(err, YXC_ERR_CONNECT, "cannot require TLS 1.2: %s",
-                   tls_reason(why, sizeof(why), "unknown"));
+        yxio_error(err, YXC_ERR_CONNECT, _("cannot require TLS 1.2: %s"),
+                   tls_reason(why, sizeof(why), _("unknown")));
         goto fail;
     }
     if (ca_file) {
         FILE *f = fopen(ca_file, "r");
         if (!f) {
-            yxio_error(err, YXC_ERR_USAGE, "cannot read the CA file %s: %s", ca_file,
+            yxio_error(err, YXC_ERR_USAGE, _("cannot read the CA file %s: %s"), ca_file,
                        strerror(errno));
             goto fail;
         }
         fclose(f);
         if (SSL_CTX_load_verify_locations(ctx, ca_file, NULL) != 1) {
             yxio_error(err, YXC_ERR_USAGE,
-                       "the CA file %s holds no usable PEM certificate (%s): give the "
-                       "certificate of the CA that signed the server's, in PEM",
-                       ca_file, tls_reason(why, sizeof(why), "no certificate found"));
+                       _("the CA file %s holds no usable PEM certificate (%s): give the "
+                       "certificate of the CA that signed the server's, in PEM"),
+                       ca_file, tls_reason(why, sizeof(why), _("no certificate found")));
             goto fail;
         }
     } else if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
         yxio_error(err, YXC_ERR_CONNECT,
-                   "cannot load the system's trusted CAs (%s): give the "
-                   "CA with --ca FILE or YANXIU_CA",
-                   tls_reason(why, sizeof(why), "unknown"));
+                   _("cannot load the system's trusted CAs (%s): give the "
+                   "CA with --ca FILE or YANXIU_CA"),
+                   tls_reason(why, sizeof(why), _("unknown")));
         goto fail;
     }
     return ctx;
@@ -606,36 +607,36 @@ static bool handshake_failed(struct yxio *c, int r, const char *name, const char
     if (verify == X509_V_ERR_HOSTNAME_MISMATCH || verify == X509_V_ERR_IP_ADDRESS_MISMATCH) {
         ERR_clear_error();
         return tls_fail(err,
-                        "the server's certificate does not match the name '%s' (it is for %s): "
+                        _("the server's certificate does not match the name '%s' (it is for %s): "
                         "connect by a name the certificate holds, or give the server a "
-                        "certificate for '%s'",
-                        name, c->cert_names[0] ? c->cert_names : "other names", name);
+                        "certificate for '%s'"),
+                        name, c->cert_names[0] ? c->cert_names : _("other names"), name);
     }
     if (verify != X509_V_OK) {
         ERR_clear_error();
         if (ca_file)
             return tls_fail(err,
-                            "the server's certificate is not trusted (certificate verify failed: "
-                            "%s; CA file %s); give the CA with --ca FILE or YANXIU_CA",
+                            _("the server's certificate is not trusted (certificate verify failed: "
+                            "%s; CA file %s); give the CA with --ca FILE or YANXIU_CA"),
                             X509_verify_cert_error_string(verify), ca_file);
         return tls_fail(err,
-                        "the server's certificate is not trusted (certificate verify failed: "
-                        "%s); give the CA with --ca FILE or YANXIU_CA",
+                        _("the server's certificate is not trusted (certificate verify failed: "
+                        "%s); give the CA with --ca FILE or YANXIU_CA"),
                         X509_verify_cert_error_string(verify));
     }
     if (e == SSL_ERROR_SYSCALL || e == SSL_ERROR_ZERO_RETURN) {
         ERR_clear_error();
         const char *what =
-            e == SSL_ERROR_SYSCALL && saved ? strerror(saved) : "the server closed the connection";
-        return tls_fail(err, "TLS handshake with %s failed: is the server speaking TLS? (%s)",
+            e == SSL_ERROR_SYSCALL && saved ? strerror(saved) : _("the server closed the connection");
+        return tls_fail(err, _("TLS handshake with %s failed: is the server speaking TLS? (%s)"),
                         c->peer, what);
     }
-    tls_reason(why, sizeof(why), "unknown");
+    tls_reason(why, sizeof(why), _("unknown"));
     /* An alert from the server: it does speak TLS, but refused us. */
     if (strstr(why, "alert"))
-        return tls_fail(err, "TLS handshake with %s failed: the server refused it (%s)", c->peer,
+        return tls_fail(err, _("TLS handshake with %s failed: the server refused it (%s)"), c->peer,
                         why);
-    return tls_fail(err, "TLS handshake with %s failed: is the server speaking TLS? (%s)", c->peer,
+    return tls_fail(err, _("TLS handshake with %s failed: is the server speaking TLS? (%s)"), c->peer,
                     why);
 }
 
@@ -658,8 +659,8 @@ static bool tls_start(struct yxio *c, SSL_CTX *ctx, const char *host, const stru
     if (!c->ssl || !bio) {
         BIO_free(bio);
         c->tls_broken = true;
-        return FAIL(err, YXC_ERR_CONNECT, "cannot set up TLS: %s",
-                    tls_reason(why, sizeof(why), "out of memory"));
+        return FAIL(err, YXC_ERR_CONNECT, _("cannot set up TLS: %s"),
+                    tls_reason(why, sizeof(why), _("out of memory")));
     }
     BIO_set_fd(bio, c->fd, BIO_NOCLOSE);
     SSL_set_bio(c->ssl, bio, bio);
@@ -676,8 +677,8 @@ static bool tls_start(struct yxio *c, SSL_CTX *ctx, const char *host, const stru
     if (!named) {
         c->tls_broken = true;
         return FAIL(err, YXC_ERR_USAGE,
-                    "cannot check the server's certificate for the name '%s': %s", name,
-                    tls_reason(why, sizeof(why), "not a valid host name"));
+                    _("cannot check the server's certificate for the name '%s': %s"), name,
+                    tls_reason(why, sizeof(why), _("not a valid host name")));
     }
 
     for (;;) {
@@ -702,14 +703,14 @@ static bool tls_start(struct yxio *c, SSL_CTX *ctx, const char *host, const stru
             ;
         if (pr == 0) {
             c->tls_broken = true;
-            tls_fail(err, "no TLS handshake with %s within %.1f s: is the server speaking TLS?",
+            tls_fail(err, _("no TLS handshake with %s within %.1f s: is the server speaking TLS?"),
                      c->peer, o->timeout_ms / 1000.0);
             err->timed_out = true;
             return false;
         }
         if (pr < 0) {
             c->tls_broken = true;
-            return FAIL(err, YXC_ERR_CONNECT, "poll failed during the TLS handshake with %s: %s",
+            return FAIL(err, YXC_ERR_CONNECT, _("poll failed during the TLS handshake with %s: %s"),
                         c->peer, strerror(errno));
         }
     }
@@ -737,7 +738,7 @@ bool yxio_connect(struct yxio *c, const char *host, uint16_t port, const struct 
     struct addrinfo *res = NULL;
     int rc = getaddrinfo(host, portstr, &hints, &res);
     if (rc != 0) {
-        yxio_error(err, YXC_ERR_CONNECT, "could not resolve '%s': %s", host,
+        yxio_error(err, YXC_ERR_CONNECT, _("could not resolve '%s': %s"), host,
                    rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
         goto fail;
     }
@@ -750,7 +751,7 @@ bool yxio_connect(struct yxio *c, const char *host, uint16_t port, const struct 
         fd = connect_one(ai, deadline, timeout_ms, why, sizeof(why), &out_of_time);
     freeaddrinfo(res);
     if (fd < 0) {
-        yxio_error(err, YXC_ERR_CONNECT, "could not connect to %s (%s)", peer, why);
+        yxio_error(err, YXC_ERR_CONNECT, _("could not connect to %s (%s)"), peer, why);
         err->timed_out = out_of_time;
         goto fail;
     }

@@ -23,7 +23,8 @@ struct book_limits {
     unsigned max_sheets;     /* sheets kept (hidden ones are not counted) */
     unsigned max_rows;       /* non-empty rows per sheet */
     unsigned max_cols;       /* columns per sheet (the last column with a value) */
-    size_t max_cells;        /* non-empty cells in the whole book */
+    size_t max_cells;        /* non-empty cells in the whole book, and the cells a merged
+                                range hides within its sheet's extent */
     size_t max_cell_bytes;   /* UTF-8 bytes of one cell's text */
 };
 
@@ -38,7 +39,8 @@ enum book_kind {
     BOOK_NUMBER,  /* a number that is not a date: text is its shortest round-trip form ("1.5") */
     BOOK_BOOL,    /* text "TRUE"/"FALSE" */
     BOOK_DATE,    /* a date-formatted number: text is YYYY-MM-DD */
-    BOOK_TIME,    /* a time-formatted number below 1: text is HH:MM (rounded to the minute) */
+    BOOK_TIME,    /* a number formatted as a time of day only: text is HH:MM of its fraction
+                     (as Excel shows it), rounded to the minute */
     BOOK_DATETIME,/* a date and time: text is "YYYY-MM-DD HH:MM" */
     BOOK_ERROR,   /* an error value such as #N/A or #REF!: text is it */
 };
@@ -63,15 +65,25 @@ struct book_sheet {
 
 enum book_format { BOOK_CSV, BOOK_XLSX };
 
-/* Why a file could not be read at all. Cell-level problems are the caller's. */
+/* Why a file could not be read at all. Cell-level problems are the caller's.
+   The code's message template (daemon/reasons.def, README "Reason codes") takes
+   these arguments: {file} (the name given to book_read), {sheet}, {cell} ("C5"),
+   {line}, {limit} and {detail}, each "" when it does not apply. */
 struct book_error {
     /* A stable snake_case reason (README.md "Reason codes"): file_too_large, file_xls,
-       file_not_xlsx, file_zip_bomb, file_corrupt, file_too_many_rows, file_too_many_cells,
-       file_cell_too_long, file_encoding, file_csv_syntax, file_empty ... */
+       file_encrypted, file_not_xlsx, file_corrupt, file_zip_bomb, file_unsafe_xml,
+       file_too_many_sheets, file_too_many_rows, file_too_many_columns,
+       file_too_many_cells, file_cell_too_long, file_not_text, file_encoding,
+       file_encoding_unknown,
+       file_csv_quote, file_csv_unclosed_quote, file_empty. */
     char code[48];
     char sheet[128];     /* where, when known ("" otherwise) */
     unsigned row;        /* 1-based, 0 when not about a row */
     unsigned col;        /* 1-based, 0 when not about a column */
+    char cell[16];       /* "C5" when row and col are known, else "" */
+    unsigned line;       /* CSV: the 1-based physical line (a quoted cell may span
+                            several), 0 otherwise */
+    char limit[32];      /* the limit exceeded, as a person reads it ("100000", "16 MiB") */
     char detail[256];    /* the English specifics for the log and the {detail} argument
                             (e.g. "line 3 (byte 41): 0xC3 0x28 is not UTF-8") */
 };
@@ -84,10 +96,15 @@ struct book;
  * (D0 CF 11 E0) is an old .xls (refused: file_xls, "save it as .xlsx"), anything
  * else is CSV decoded per `encoding` ("" or "auto", "utf-8", "gb18030"). XLSX:
  * shared and inline strings, numbers, booleans, dates and times by the cell's
- * number format (built-in and custom), formulas' cached values, merged ranges,
- * hidden sheets skipped (book_sheet_hidden is never true of a returned sheet).
+ * number format (built-in and custom), formulas' cached values, merged ranges;
+ * hidden and very hidden sheets (and chart sheets) are skipped, never returned.
  * CSV: one sheet named after the file, RFC 4180 (quoted fields with commas,
- * quotes and line breaks), CRLF/LF/CR. Returns NULL with *err filled.
+ * quotes and line breaks), CRLF/LF/CR, each record on the row Excel shows it on
+ * (a blank line is an empty row); "utf8" and "gbk" are read too, and a UTF-8 byte
+ * order mark makes the file UTF-8 whatever `encoding` says. lim NULL: the
+ * defaults. Returns NULL with *err (may be NULL) filled. Reentrant (workers may
+ * read at once); numbers are formatted and parsed with the C library, so
+ * LC_NUMERIC must have "." as its decimal point ("C", zh_CN, en_US).
  */
 struct book *book_read(const char *name, const void *data, size_t len, const char *encoding,
                        const struct book_limits *lim, struct book_error *err) YX_MUST_CHECK;

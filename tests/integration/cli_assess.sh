@@ -289,6 +289,29 @@ run school assessment scores import "$F/wide-one.csv" --year 2027
 expect wide_scores_import_items_left_out '[ $rc = 0 ] && [[ $out == *"1 created, 0 updated, 0 unchanged"* ]]'
 run school assessment scores import "$F/wide.csv" --year 2027
 expect wide_scores_import_again_changes_nothing '[ $rc = 0 ] && [[ $out == *"0 created, 0 updated, 11 unchanged"* ]]'
+# The same wide form as an Excel workbook, as a coordinator keeps it: a merged title row
+# above the header, the points as numbers, one left empty; checked first, then entered.
+/usr/bin/python3 - "$F/宽表.xlsx" <<"PY" || die "writing the scores workbook"
+import sys
+import openpyxl
+wb = openpyxl.Workbook()
+ws = wb.active
+ws.title = "得分"
+ws.append(["城关镇中心校2028年度教师培训考核得分"])
+ws.merge_cells("A1:E1")
+ws.append(["教师编号", "姓名", "听课材料", "心得体会", "质量检测"])
+for row in (["C001", "张丽", 50, 10, 30], ["C002", "王强", 50, 10, 29.5],
+            ["C003", "李华", 55, 10, 30], ["C004", "赵敏", 30, None, 20]):
+    ws.append(row)
+wb.save(sys.argv[1])
+PY
+before=$(stored)
+LANGUAGE=en run school assessment scores import "$F/宽表.xlsx" --year 2028 --check
+expect wide_workbook_check_writes_nothing \
+    '[ $rc = 0 ] && [ "$out" = "$F/宽表.xlsx: checked: no problems; nothing was written" ] && [ "$(stored)" = "$before" ]'
+LANGUAGE=en run school assessment scores import "$F/宽表.xlsx" --year 2028
+expect wide_workbook_import_one_per_filled_cell \
+    '[ $rc = 0 ] && [ "$out" = "$F/宽表.xlsx: 11 created, 0 updated, 0 unchanged" ]'
 run dist assessment results --year 2026 --as-of $ASOF --format json
 long_results=$out
 run dist assessment results --year 2027 --as-of $ASOF --format json

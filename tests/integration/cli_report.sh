@@ -146,69 +146,181 @@ assert d[\"activity_count\"] == 2 and d[\"attendance_count\"] == 4, d
 assert float(d[\"teacher_hours\"]) == 4.5 and d[\"replayed\"] is False, d
 " && [ "$(written)" != "$before" ]'
 
-# --- files the server refuses: file, line, column and reason; nothing written -----
-# Every case starts from a good report of 2026-09, a month with no report yet.
-# submit_bad NAME DIR: submits DIR for 2026-09 as the school; records before.
+# --- the Excel template: written with the roster, filled as in Excel, submitted as it is --
+FILL=$(dirname "${BASH_SOURCE[0]}")/fill_report_template.py
+LANGUAGE=en run school report template --xlsx "$F/模板.xlsx"
+expect template_xlsx_written_with_the_units_roster \
+    '[ $rc = 0 ] && [[ $out == *"wrote $F/模板.xlsx"*"4 teachers of unit $CENTRAL"* ]] && [ -s "$F/模板.xlsx" ]'
+LANGUAGE=en run school report template --xlsx "$F/模板.xlsx"
+expect template_xlsx_never_replaces_a_file \
+    '[ $rc = 1 ] && [[ $err == *"模板.xlsx exists already"* ]]'
+run dist report template --xlsx "$F/模板-dist.xlsx"
+expect template_xlsx_district_must_name_the_unit \
+    '[ $rc = 2 ] && [[ $err == *--unit* ]] && ! [ -e "$F/模板-dist.xlsx" ]'
+expect template_xlsx_has_sheets_lists_checks_and_the_roster \
+    '/usr/bin/python3 - "$F/模板.xlsx" <<"PY"
+import re, sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+wb = z.read("xl/workbook.xml").decode()
+names = re.findall(r"<sheet name=\"([^\"]+)\" sheetId=\"\d+\"( state=\"hidden\")?", wb)
+assert [n for n, _ in names] == ["研修活动", "签到表", "校外培训", "填写说明", "选项"], names
+assert names[4][1] and not any(h for _, h in names[:4]), names
+ss = z.read("xl/sharedStrings.xml").decode()
+def dv(n):
+    x = z.read("xl/worksheets/sheet%d.xml" % n).decode()
+    assert "<pane ySplit=\"1\"" in x and "state=\"frozen\"" in x, x[:600]
+    return {m.group(2)[:1]: (m.group(1), m.group(3))
+            for m in re.finditer(r"<dataValidation type=\"(\w+)\"[^>]*sqref=\"([A-Z]+)2:[A-Z]+\d+\">"
+                                 r"<formula1>([^<]*)</formula1>", x)}
+a = dv(1)  # 研修活动: 日期 B, 开始 C, 结束 D, 内容类别 F, 形式 G, 级别 H, 方式 I, 学时 M
+assert a["B"][0] == "date" and a["C"][0] == a["D"][0] == "time", a
+assert all(a[c][0] == "list" and a[c][1].startswith("\x27选项\x27!$") for c in "FGHI"), a
+assert a["M"][0] == "decimal" and a["M"][1] == "0.5", a
+s = dv(2)  # 签到表: 签到 D
+assert s["D"][0] == "list" and "B" not in s, s
+e = dv(3)  # 校外培训: 内容类别 D, 级别 E, 方式 F
+assert all(e[c][0] == "list" for c in "DEF") and e["D"][1] == a["F"][1], e
+for v in ("师德", "学科专业知识", "心理健康", "专题培训", "课例研究", "校级", "国家级", "集中", "自修",
+          "出席", "迟到", "请假", "无故缺席", "内容类别", "学时"):
+    assert "<t>%s</t>" % v in ss, v
+sheet2 = z.read("xl/worksheets/sheet2.xml").decode()
+assert sheet2.count("<row ") == 5, sheet2   # the header and the 4 teachers of the unit
+for v in ("C001", "张丽", "C002", "王强", "C003", "李华", "C004", "赵敏"):
+    assert "<t>%s</t>" % v in ss, v
+assert "<t>J001</t>" not in ss, "a teacher of another unit"
+PY'
+[ -s "$F/模板.xlsx" ] && /usr/bin/python3 "$FILL" "$F/模板.xlsx" "$F/2026-05月报.xlsx" 2026-05 >/dev/null ||
+    die "filling the template with openpyxl"
+before=$(written)
+LANGUAGE=en run school report submit "$F/2026-05月报.xlsx" --month 2026-05 --check
+expect submit_filled_template_check_passes_writing_nothing \
+    '[ $rc = 0 ] && [[ $out == *"2026-05月报.xlsx: checked: no problems; nothing was written"* ]] &&
+     [ "$(written)" = "$before" ]'
+run school report submit "$F/2026-05月报.xlsx" --month 2026-05 --format json
+expect submit_filled_template_accepted_as_it_is \
+    '[ $rc = 0 ] && json "
+assert d[\"version\"] == 1 and d[\"activity_count\"] == 2 and d[\"attendance_count\"] == 8, d
+# M01: 4 x 2 h; M02: 1 h (late) + 3 x 1.5 h
+assert float(d[\"teacher_hours\"]) == 13.5, d
+" && [ "$(written)" != "$before" ]'
+run school report show $CENTRAL 2026-05 --format json
+expect submit_filled_template_reads_dates_times_and_values \
+    '[ $rc = 0 ] && json "
+a = {x[\"ref\"]: x for x in d[\"activities\"]}
+assert a[\"M01\"][\"date\"] == \"2026-05-12\" and a[\"M01\"][\"start\"] == \"08:30\", a
+assert a[\"M02\"][\"end\"] == \"15:30\" and a[\"M02\"][\"category\"] == \"skills\", a
+assert a[\"M01\"][\"form\"] == \"lecture\" and a[\"M01\"][\"level\"] == \"school\", a
+"'
+
+# The CSV template: the three files, headers only, UTF-8 with a BOM; filled and submitted.
+LANGUAGE=en run school report template "$F/tpl-dir"
+expect template_dir_writes_three_csv_files_with_bom_and_chinese_headers \
+    '[ $rc = 0 ] && [[ $out == "wrote $F/tpl-dir/activities.csv, $F/tpl-dir/attendance.csv, $F/tpl-dir/external.csv"* ]] &&
+     [ "$(head -c 3 "$F/tpl-dir/activities.csv" | od -An -tx1 | tr -d " ")" = efbbbf ] &&
+     [ "$(tail -c +4 "$F/tpl-dir/attendance.csv")" = "$(printf "活动编号,教师编号,姓名,签到,学时\r")" ] &&
+     [ "$(tail -c +4 "$F/tpl-dir/external.csv")" = "$(printf "教师编号,日期,名称,内容类别,级别,方式,学时,学分,证书编号\r")" ]'
+LANGUAGE=en run school report template "$F/tpl-dir"
+expect template_dir_never_replaces_a_file \
+    '[ $rc = 1 ] && [[ $err == *"tpl-dir/activities.csv exists already: it is not replaced"* ]] &&
+     [ "$(wc -l <"$F/tpl-dir/activities.csv")" = 1 ]'
+LANGUAGE=en run school report template "$F/tpl-en" --english
+expect template_dir_english_headers \
+    '[ $rc = 0 ] && [ "$(tail -c +4 "$F/tpl-en/activities.csv")" = "$(printf "ref,date,start,end,title,category,form,level,mode,place,host,speaker,hours\r")" ]'
+printf 'D01,2026-06-10,14:00,16:00,心理健康教育专题讲座,心理健康,专题培训,校级,集中,,张丽,,2\r\n' >>"$F/tpl-dir/activities.csv"
+printf 'D01,C001,张丽,出席,\r\nD01,C002,王强,迟到,1.5\r\n' >>"$F/tpl-dir/attendance.csv"
+run school report submit "$F/tpl-dir" --month 2026-06 --format json
+expect template_dir_filled_is_submitted_as_it_is \
+    '[ $rc = 0 ] && json "
+assert d[\"activity_count\"] == 1 and d[\"attendance_count\"] == 2 and d[\"external_count\"] == 0, d
+assert float(d[\"teacher_hours\"]) == 3.5, d
+"'
+
+# A wrong workbook: every problem in one answer, at its sheet, row and column, in the
+# CLI's language; nothing written.
+/usr/bin/python3 "$FILL" "$F/模板.xlsx" "$F/2026-04错.xlsx" 2026-04 wrong >/dev/null ||
+    die "filling the wrong workbook"
+before=$(written)
+LANGUAGE=en run school report submit "$F/2026-04错.xlsx" --month 2026-04
+expect submit_wrong_workbook_every_problem_at_its_cell \
+    '[ $rc = 1 ] &&
+     [[ $err == *"2026-04错.xlsx 研修活动!F2 (内容类别) \"师德教育\": "* ]] &&
+     [[ $err == *"2026-04错.xlsx 研修活动!B3 (日期) \"2026-03-28\": "* ]] &&
+     [[ $err == *"2026-04错.xlsx 研修活动!M3 (学时) \"1.3\": "* ]] &&
+     [[ $err == *"2026-04错.xlsx 签到表!B3 (教师编号) \"X999\": "* ]] &&
+     [[ $err =~ [0-9]+\ problems\;\ nothing\ was\ written ]]'
+expect submit_wrong_workbook_problems_in_sheet_and_row_order \
+    'printf "%s\n" "$err" | grep -o "研修活动![A-Z]*[0-9]*\|签到表![A-Z]*[0-9]*" | tr "\n" " " |
+     grep -q "研修活动!F2 .*研修活动!B3 .*研修活动!M3 .*签到表!B3"'
+expect submit_wrong_workbook_writes_nothing '[ "$(written)" = "$before" ]'
+LANGUAGE=zh_CN run school report submit "$F/2026-04错.xlsx" --month 2026-04 --check
+expect submit_wrong_workbook_problems_in_chinese \
+    '[ $rc = 1 ] && [[ $err == *"研修活动!M3「学时」\"1.3\"："* ]] &&
+     [[ $err =~ 共\ [0-9]+\ 个问题，未写入任何数据 ]] && [ "$(written)" = "$before" ]'
+
+# --- files the server refuses: file, cell, header, value and reason; nothing written -----
+# Every case starts from a good report of 2026-09, a month with no report yet. A CSV file's
+# cell is its column letter and line, as Excel shows the file.
+# submit_bad NAME DIR: submits DIR for 2026-09 as the school (in English); records before.
 submit_bad() {
     before=$(written)
-    run school report submit "$2" --month 2026-09
+    LANGUAGE=en run school report submit "$2" --month 2026-09
 }
 nothing_written='[ "$(written)" = "$before" ]'
 
 report "$F/title" 2026-09
 sed -i 's/^A02,\(.*\),课例研究：分数的意义,/A02,\1,数学教研组例会,/' "$F/title/activities.csv"
 submit_bad title "$F/title"
-expect submit_non_creditable_title_names_file_line_and_reason \
-    '[ $rc = 1 ] && [[ $err == *"title/activities.csv line 3 (主题): "*例会*"not creditable"* ]]'
+expect submit_non_creditable_title_names_file_cell_and_reason \
+    '[ $rc = 1 ] && [[ $err == *"activities.csv E3 (主题) \"数学教研组例会\": "*例会*"not creditable"* ]]'
 expect submit_non_creditable_title_writes_nothing "$nothing_written"
 
 report "$F/roster" 2026-09
 sed -i 's/^A02,C002,王强,/A02,X999,王强,/' "$F/roster/attendance.csv"
 submit_bad roster "$F/roster"
 expect submit_teacher_not_in_roster_names_attendance_line \
-    '[ $rc = 1 ] && [[ $err == *"roster/attendance.csv line 7 (教师编号): teacher X999 is not in the roster"* ]]'
+    '[ $rc = 1 ] && [[ $err == *"attendance.csv B7 (教师编号) \"X999\": teacher X999 is not in the roster"* ]]'
 expect submit_teacher_not_in_roster_writes_nothing "$nothing_written"
 
 report "$F/name" 2026-09
 sed -i 's/^A01,C002,王强,/A01,C002,王刚,/' "$F/name/attendance.csv"
 submit_bad name "$F/name"
 expect submit_name_mismatch_names_attendance_line_and_both_names \
-    '[ $rc = 1 ] && [[ $err == *"name/attendance.csv line 3 (姓名): "*C002*王强*王刚* ]]'
+    '[ $rc = 1 ] && [[ $err == *"attendance.csv C3 (姓名) \"王刚\": "*C002*王强*王刚* ]]'
 expect submit_name_mismatch_writes_nothing "$nothing_written"
 
 report "$F/ref" 2026-09
 sed -i 's/^A03,C004,/A09,C004,/' "$F/ref/attendance.csv"
 submit_bad ref "$F/ref"
 expect submit_signin_of_unknown_activity_names_attendance_line \
-    '[ $rc = 1 ] && [[ $err == *"ref/attendance.csv line 9 (活动编号): activity A09 is not in activities.csv"* ]]'
+    '[ $rc = 1 ] && [[ $err == *"attendance.csv A9 (活动编号) \"A09\": activity A09 is not in the activities (研修活动)"* ]]'
 expect submit_signin_of_unknown_activity_writes_nothing "$nothing_written"
 
 report "$F/date" 2026-09
 sed -i 's/^A03,2026-09-23,/A03,2026-10-02,/' "$F/date/activities.csv"
 submit_bad date "$F/date"
 expect submit_date_outside_month_names_activities_line \
-    '[ $rc = 1 ] && [[ $err == *"date/activities.csv line 4 (日期): 2026-10-02 is not in the report'\''s month 2026-09"* ]]'
+    '[ $rc = 1 ] && [[ $err == *"activities.csv B4 (日期) \"2026-10-02\": 2026-10-02 is not in the report'\''s month 2026-09"* ]]'
 expect submit_date_outside_month_writes_nothing "$nothing_written"
 
 report "$F/hours" 2026-09
 sed -i 's/^\(A01,.*\),2$/\1,3/' "$F/hours/activities.csv"
 submit_bad hours "$F/hours"
 expect submit_hours_above_duration_names_activities_line \
-    '[ $rc = 1 ] && [[ $err == *"hours/activities.csv line 2 (学时): 3.0 hours is more than the activity lasts (14:30-16:30)"* ]]'
+    '[ $rc = 1 ] && [[ $err == *"activities.csv M2 (学时) \"3\": "*"more than the activity lasts (14:30-16:30)"* ]]'
 expect submit_hours_above_duration_writes_nothing "$nothing_written"
 
 report "$F/signin-hours" 2026-09
 sed -i 's/^A01,C003,李华,迟到,1.5$/A01,C003,李华,迟到,2.5/' "$F/signin-hours/attendance.csv"
 submit_bad signin-hours "$F/signin-hours"
 expect submit_signin_hours_above_activity_names_attendance_line \
-    '[ $rc = 1 ] && [[ $err == *"signin-hours/attendance.csv line 4 (学时): 2.5 hours is more than the activity'\''s 2.0"* ]]'
+    '[ $rc = 1 ] && [[ $err == *"attendance.csv E4 (学时) \"2.5\": 2.5 hours is more than the activity'\''s 2"* ]]'
 expect submit_signin_hours_above_activity_writes_nothing "$nothing_written"
 
 report "$F/external" 2026-09
 printf 'J001,2026-09-21,河南省中小学教师网络研修,学科专业知识,省级,远程,6,,\n' >>"$F/external/external.csv"
 submit_bad external "$F/external"
 expect submit_external_of_another_units_teacher_names_external_line \
-    '[ $rc = 1 ] && [[ $err == *"external/external.csv line 3 (教师编号): teacher J001 belongs to another reporting unit"* ]]'
+    '[ $rc = 1 ] && [[ $err == *"external.csv A3 (教师编号) \"J001\": teacher J001 belongs to another reporting unit"* ]]'
 expect submit_external_of_another_units_teacher_writes_nothing "$nothing_written"
 
 # Several problems of the server's: every one listed, each at its line.
@@ -219,30 +331,72 @@ sed -i -e 's/^A02,C002,王强,/A02,X998,王强,/' -e 's/^A01,C001,张丽,/A01,C0
     "$F/many/attendance.csv"
 printf 'J002,2026-09-05,初中语文线上研修,学科专业知识,县级,远程,4,,\n' >>"$F/many/external.csv"
 submit_bad many "$F/many"
-expect submit_several_problems_all_listed_with_their_lines \
+expect submit_several_problems_all_listed_at_their_cells \
     '[ $rc = 1 ] &&
-     [[ $err == *"many/activities.csv line 3 (主题): "*例会* ]] &&
-     [[ $err == *"many/activities.csv line 4 (日期): 2026-08-31 is not in the report'\''s month"* ]] &&
-     [[ $err == *"many/activities.csv line 2 (学时): 2.5 hours is more than the activity lasts"* ]] &&
-     [[ $err == *"many/attendance.csv line 2 (姓名): "*张丽*张莉* ]] &&
-     [[ $err == *"many/attendance.csv line 7 (教师编号): teacher X998 is not in the roster"* ]] &&
-     [[ $err == *"many/external.csv line 3 (教师编号): teacher J002 belongs to another"* ]]'
+     [[ $err == *"activities.csv E3 (主题) \"全体教师例会\": "*例会* ]] &&
+     [[ $err == *"activities.csv B4 (日期) \"2026-08-31\": 2026-08-31 is not in the report'\''s month"* ]] &&
+     [[ $err == *"activities.csv M2 (学时) \"2.5\": 2.5 hours is more than the activity lasts"* ]] &&
+     [[ $err == *"attendance.csv C2 (姓名) \"张莉\": "*张丽*张莉* ]] &&
+     [[ $err == *"attendance.csv B7 (教师编号) \"X998\": teacher X998 is not in the roster"* ]] &&
+     [[ $err == *"external.csv A3 (教师编号) \"J002\": teacher J002 belongs to another"* ]] &&
+     [[ $err == *"6 problems; nothing was written"* ]]'
 expect submit_several_problems_writes_nothing "$nothing_written"
+expect submit_several_problems_grouped_by_file_in_row_order \
+    'printf "%s\n" "$err" | grep -o "^[a-z]*\.csv [A-Z]*[0-9]*" | tr "\n" " " |
+     grep -qx "activities.csv M2 activities.csv E3 activities.csv B4 attendance.csv C2 attendance.csv B7 external.csv A3 "'
 
-# Several problems yanxiu sees itself: all listed, nothing sent.
+# Problems of the files' format and of the records, in one answer (yanxiu once found the
+# first kind itself and sent nothing): all listed, nothing written.
 report "$F/local" 2026-09
 sed -i -e 's/^A03,C004,/A07,C004,/' -e 's/^A02,C003,李华,缺席,$/A02,C003,李华,缺席,两小时/' \
     "$F/local/attendance.csv"
 submit_bad local "$F/local"
-expect submit_local_problems_all_listed_nothing_sent \
-    '[ $rc = 1 ] && [[ $err == *"local/attendance.csv line 9 (活动编号): activity A07 is not in activities.csv"* ]] &&
-     [[ $err == *"local/attendance.csv line 8 (学时): "*"not a number"* ]] &&
-     [[ $err == *"2 problems; nothing was sent"* ]]'
-expect submit_local_problems_writes_nothing "$nothing_written"
+expect submit_format_and_record_problems_all_listed_in_one_answer \
+    '[ $rc = 1 ] && [[ $err == *"attendance.csv A9 (活动编号) \"A07\": activity A07 is not in the activities"* ]] &&
+     [[ $err == *"attendance.csv E8 (学时) \"两小时\": "*"not a number"* ]] &&
+     [[ $err == *"2 problems; nothing was written"* ]]'
+expect submit_format_and_record_problems_writes_nothing "$nothing_written"
+# The same files one by one, and a file the server cannot read: named, nothing written.
+LANGUAGE=en run school report submit "$F/local/activities.csv" "$F/local/attendance.csv" --month 2026-09
+expect submit_csv_files_one_by_one_read_as_the_directory \
+    '[ $rc = 1 ] && [[ $err == *"attendance.csv A9 (活动编号) \"A07\": "* ]] && [[ $err == *"2 problems; nothing was written"* ]] &&
+     [ "$(written)" = "$before" ]'
+printf '编号,日期,开始\r\nA01,2026-09-09\r\n' >"$F/local/activities.csv"
+submit_bad local "$F/local"
+expect submit_missing_columns_named_with_the_sheets_columns \
+    '[ $rc = 1 ] && [[ $err == *"activities.csv"*"结束"* ]] && [[ $err == *"nothing was written"* ]] &&
+     [ "$(written)" = "$before" ]'
+printf 'PK\003\004 not really a zip' >"$F/broken.xlsx"
+LANGUAGE=en run school report submit "$F/broken.xlsx" --month 2026-09
+expect submit_unreadable_workbook_named_nothing_written \
+    '[ $rc = 1 ] && [[ $err == *"broken.xlsx"* ]] && [[ $err == *"nothing was written"* ]] && [ "$(written)" = "$before" ]'
+run school report submit "$F/no-such-dir" --month 2026-09
+expect submit_missing_file_said_before_sending \
+    '[ $rc = 1 ] && [[ $err == *no-such-dir* ]] && [ "$(written)" = "$before" ]'
+
 
 run school report list --month 2026-09 --format json
 expect refused_submissions_left_no_report \
     '[ $rc = 0 ] && json "assert d == [], d"'
+
+# --- historical import (历史导入): a past month with its true submission time ---------------
+report "$F/mar" 2026-03
+before=$(written)
+run school report submit "$F/mar" --month 2026-03 --submitted-at "2026-04-03 10:00"
+expect submit_historical_import_school_is_permission_denied \
+    '[ $rc = 1 ] && [[ $err == *PERMISSION_DENIED* ]] && [ "$(written)" = "$before" ]'
+run dist report submit "$F/mar" --month 2026-03 --unit $CENTRAL --submitted-at "2026-04-08 16:30" --format json
+expect submit_historical_import_keeps_the_true_time_and_is_marked \
+    '[ $rc = 0 ] && json "
+assert d[\"imported\"] is True and d[\"version\"] == 1, d
+assert d[\"submitted_at\"].startswith(\"2026-04-08T16:30\") and d[\"submitted_at\"].endswith(\"+08:00\"), d
+assert d[\"on_time\"] is False, d   # the deadline was 2026-04-05 23:59
+"'
+report "$F/feb" 2026-02
+LANGUAGE=en run dist report submit "$F/feb" --month 2026-02 --unit $CENTRAL --submitted-at "2026-03-04 09:00"
+expect submit_historical_import_on_time_table_says_imported \
+    '[ $rc = 0 ] && [[ $out == *"on time:     yes"* ]] && [[ $out == *"submitted:   2026-03-04 09:00"* ]] &&
+     [[ $out == *"imported:    yes, a historical import (历史导入)"* ]]'
 
 # --- an empty month ----------------------------------------------------------------
 before=$(written)
@@ -355,7 +509,7 @@ expect list_json_parses_with_the_columns \
     '[ $rc = 0 ] && json "
 keys = [\"unit_code\", \"month\", \"version\", \"status\", \"on_time\", \"activity_count\",
         \"attendance_count\", \"teacher_hours\", \"flags\"]
-assert len(d) == 4 and all(k in r for r in d for k in keys), d
+assert len(d) == 8 and all(k in r for r in d for k in keys), d
 r = {(x[\"unit_code\"], x[\"month\"]): x for x in d}
 assert r[(\"$CENTRAL\", \"2026-10\")][\"version\"] == 3, r
 assert r[(\"$CENTRAL\", \"2026-09\")][\"status\"] == \"returned\", r
@@ -366,7 +520,7 @@ assert isinstance(r[(\"$CENTRAL\", \"2026-10\")][\"flags\"], list), r
 "'
 run school report list --format csv
 expect list_csv_school_sees_its_own_unit_only \
-    '[ $rc = 0 ] && [ "$(printf "%s\n" "$out" | sed 1d | grep -c .)" = 3 ] && ! [[ $out == *$JUNIOR* ]]'
+    '[ $rc = 0 ] && [ "$(printf "%s\n" "$out" | sed 1d | grep -c .)" = 7 ] && ! [[ $out == *$JUNIOR* ]]'
 
 # --- report list in every format: CSV and JSON agree, and a real workbook -------------------
 run dist report list --format json
@@ -377,7 +531,7 @@ expect list_csv_and_json_agree_on_every_column \
 import csv, json, os, sys
 rows = list(csv.DictReader(sys.stdin))
 d = json.loads(os.environ[\"LIST_JSON\"])
-assert len(rows) == len(d) == 4, (rows, d)
+assert len(rows) == len(d) == 8, (rows, d)
 for c, j in zip(rows, d):
     for k, v in c.items():
         w = j[k]
@@ -386,12 +540,12 @@ for c, j in zip(rows, d):
 "'
 run dist report list -o "$F/reports.xlsx"
 expect list_to_xlsx_writes_a_workbook \
-    '[ $rc = 0 ] && [ "$out" = "wrote $F/reports.xlsx: 4 reports" ] && python3 -c "
+    '[ $rc = 0 ] && [ "$out" = "wrote $F/reports.xlsx: 8 reports" ] && python3 -c "
 import sys, zipfile
 z = zipfile.ZipFile(sys.argv[1])
 assert \"月报\" in z.read(\"xl/workbook.xml\").decode(), z.namelist()
 sheet = z.read(\"xl/worksheets/sheet1.xml\").decode()
-for s in (\"上报单位\", \"教师学时\", \"$CENTRAL\", \"$JUNIOR\", \"voided\", \"<autoFilter ref=\\\"A1:K5\\\"/>\"):
+for s in (\"上报单位\", \"教师学时\", \"$CENTRAL\", \"$JUNIOR\", \"voided\", \"<autoFilter ref=\\\"A1:K9\\\"/>\"):
     assert s in sheet, s
 " "$F/reports.xlsx"'
 run dist report list --format xlsx -o "$F/reports.xlsx"

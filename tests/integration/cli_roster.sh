@@ -91,7 +91,7 @@ run dist1 units list --format json
 expect units_list_json_parses \
     '[ $rc = 0 ] && printf "%s" "$out" | python3 -c "import json,sys; d=json.load(sys.stdin); assert len(d)==7 and d[0][\"unit_code\"]"'
 
-# --- a bad units file: every problem named by line and column, nothing written -----
+# --- a bad units file: every problem named at its cell, nothing written -------------
 cat >"$F/bad-units.csv" <<'EOF'
 school_code,name,kind,central_code
 1101010011,东城区第三初级中学,junior,
@@ -99,23 +99,23 @@ school_code,name,kind,central_code
 1101010013,东城区职业学校,大学,
 EOF
 before=$(schools_in_db)
-run dist1 units import "$F/bad-units.csv"
-expect units_import_bad_file_names_line_and_column_of_each_problem \
-    '[ $rc = 1 ] && [[ $err == *"bad-units.csv line 4 (kind): "*kind* ]] &&
-     [[ $err == *"bad-units.csv line 3 (central_code): "*central* ]]'
+LANGUAGE=en run dist1 units import "$F/bad-units.csv"
+expect units_import_bad_file_names_the_cell_of_each_problem \
+    '[ $rc = 1 ] && [[ $err == *"bad-units.csv C4 (kind) \"大学\": "*kind* ]] &&
+     [[ $err == *"bad-units.csv D3 (central_code): "*central* ]]'
 run dist1 units list --format csv
 expect units_import_bad_file_writes_nothing \
     '[ $rc = 0 ] && [ "$(csv_rows)" = 7 ] && ! [[ $out == *1101010011* ]] && [ "$(schools_in_db)" = "$before" ]'
 
 printf '学校代码,学校名称,类型,所属中心校\n1101010021,东城区某小学,小学,1101010099\n' >"$F/bad-central.csv"
-run dist1 units import "$F/bad-central.csv"
+LANGUAGE=en run dist1 units import "$F/bad-central.csv"
 expect units_import_unknown_central_school_names_the_chinese_header \
-    '[ $rc = 1 ] && [[ $err == *"bad-central.csv line 2 (所属中心校): "*1101010099* ]]'
+    '[ $rc = 1 ] && [[ $err == *"bad-central.csv D2 (所属中心校) \"1101010099\": "*1101010099* ]]'
 
 printf 'school_code,name,kind\n1101010031,甲,junior\n1101010032,乙,junior\n1101010031,丙,senior\n' >"$F/dup-units.csv"
-run dist1 units import "$F/dup-units.csv"
-expect units_import_duplicate_code_names_both_lines \
-    '[ $rc = 1 ] && [[ $err == *"dup-units.csv line 4 (school_code): school 1101010031 is listed twice (also line 2)"* ]]'
+LANGUAGE=en run dist1 units import "$F/dup-units.csv"
+expect units_import_duplicate_code_names_both_rows \
+    '[ $rc = 1 ] && [[ $err == *"dup-units.csv A4 (school_code) \"1101010031\": "*"twice (first on row 2)"* ]]'
 
 # --- roster import by a school, for its own unit -----------------------------------
 cat >"$F/teachers.csv" <<'EOF'
@@ -151,6 +151,71 @@ assert t[\"T0001\"][\"homeroom\"] is True and t[\"T0001\"][\"backbone\"] is Fals
 assert t[\"T0003\"][\"new_teacher\"] is True and t[\"T0003\"][\"subject\"] == \"英语,音乐\", t
 "'
 
+# --- the roster template: drop-down lists, filled as in Excel, imported as it is ------------
+LANGUAGE=en run school1 roster template --xlsx "$F/名册.xlsx"
+expect roster_template_written \
+    '[ $rc = 0 ] && [ "$out" = "wrote $F/名册.xlsx" ] && [ -s "$F/名册.xlsx" ]'
+expect roster_template_has_headers_and_drop_down_lists \
+    '/usr/bin/python3 - "$F/名册.xlsx" <<"PY"
+import re, sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+wb = z.read("xl/workbook.xml").decode()
+assert re.findall(r"<sheet name=\"([^\"]+)\"", wb) == ["名册", "填写说明", "选项"], wb
+assert re.search(r"<sheet name=\"选项\" sheetId=\"\d+\" state=\"hidden\"", wb), wb
+x = z.read("xl/worksheets/sheet1.xml").decode()
+lists = dict(re.findall(r"<dataValidation type=\"list\"[^>]*sqref=\"([A-Z])2:[A-Z]+\d+\">"
+                        r"<formula1>([^<]*)</formula1>", x))
+assert sorted(lists) == ["F", "G", "H", "I"], lists  # 班主任 骨干教师 新任教师 状态
+assert lists["F"] == lists["G"] == lists["H"] != lists["I"], lists
+ss = z.read("xl/sharedStrings.xml").decode()
+for v in ("学校代码", "教师编号", "姓名", "学科", "教研组", "班主任", "骨干教师", "新任教师", "状态",
+          "是", "否", "在职", "免训", "离职"):
+    assert "<t>%s</t>" % v in ss, v
+PY'
+fill_roster() { # fill_roster OUT [wrong]: the template filled with two teachers by openpyxl
+    /usr/bin/python3 - "$F/名册.xlsx" "$@" <<"PY"
+import sys
+import openpyxl
+wb = openpyxl.load_workbook(sys.argv[1])
+ws = wb["名册"]
+h = [c.value for c in ws[1]]
+rows = [{"学校代码": "1101010001", "教师编号": "T0020", "姓名": "孙悦", "学科": "数学",
+         "教研组": "数学", "班主任": "是", "骨干教师": "否", "新任教师": "是", "状态": "在职"},
+        {"学校代码": "1101010002", "教师编号": "T0021", "姓名": "周平", "学科": "体育",
+         "教研组": "综合", "班主任": "否", "骨干教师": "是", "状态": "免训"}]
+if len(sys.argv) > 3:  # 名册!A3 学校代码 with a letter O for a zero, 名册!F2 班主任 neither 是 nor 否
+    rows[1]["学校代码"] = "11010100O2"
+    rows[0]["班主任"] = "也许"
+for r, row in enumerate(rows, start=2):
+    for k, v in row.items():
+        ws.cell(row=r, column=h.index(k) + 1, value=v)
+wb.save(sys.argv[2])
+PY
+}
+fill_roster "$F/名册-错.xlsx" wrong || die "filling the roster template"
+before=$(teachers_in_db)
+LANGUAGE=en run school1 roster import "$F/名册-错.xlsx"
+expect roster_import_wrong_workbook_every_problem_at_its_cell \
+    '[ $rc = 1 ] && [[ $err == *"名册-错.xlsx 名册!F2 (班主任) \"也许\": "* ]] &&
+     [[ $err == *"名册-错.xlsx 名册!A3 (学校代码) \"11010100O2\": "* ]] &&
+     [[ $err == *"2 problems; nothing was written"* ]] && [ "$(teachers_in_db)" = "$before" ]'
+LANGUAGE=zh_CN run school1 roster import "$F/名册-错.xlsx" --check
+expect roster_import_wrong_workbook_in_chinese \
+    '[ $rc = 1 ] && [[ $err == *"名册-错.xlsx 名册!A3「学校代码」\"11010100O2\"："* ]] &&
+     [[ $err == *"共 2 个问题，未写入任何数据"* ]]'
+fill_roster "$F/名册-填好.xlsx" || die "filling the roster template"
+LANGUAGE=en run school1 roster import "$F/名册-填好.xlsx" --check
+expect roster_import_filled_template_check_writes_nothing \
+    '[ $rc = 0 ] && [ "$out" = "$F/名册-填好.xlsx: checked: no problems; nothing was written" ] &&
+     [ "$(teachers_in_db)" = "$before" ]'
+LANGUAGE=en run school1 roster import "$F/名册-填好.xlsx"
+expect roster_import_filled_template_accepted_as_it_is \
+    '[ $rc = 0 ] && [ "$out" = "$F/名册-填好.xlsx: 2 created, 0 updated, 0 unchanged" ]'
+run school1 roster list --format csv
+expect roster_import_filled_template_reads_flags_and_status \
+    '[ $rc = 0 ] && printf "%s\n" "$out" | grep -qx "T0020,孙悦,1101010001,1101010001,数学,数学,yes,no,yes,active" &&
+     printf "%s\n" "$out" | grep -qx "T0021,周平,1101010002,1101010001,体育,综合,no,yes,no,exempt"'
+
 # A school may not put a teacher at a school of another unit. A blank line comes
 # first, so the bad row (the third) is on line 5 of the file.
 cat >"$F/teachers-other-unit.csv" <<'EOF'
@@ -161,45 +226,53 @@ T0005,钱进,1101010002,体育,综合
 T0006,孙悦,1101010004,美术,综合
 EOF
 before=$(teachers_in_db)
-run school1 roster import "$F/teachers-other-unit.csv"
-expect roster_import_school_into_other_unit_names_the_line \
-    '[ $rc = 1 ] && [[ $err == *"teachers-other-unit.csv line 5 (学校代码): "*1101010004* ]]'
+LANGUAGE=en run school1 roster import "$F/teachers-other-unit.csv"
+expect roster_import_school_into_other_unit_names_the_cell \
+    '[ $rc = 1 ] && [[ $err == *"teachers-other-unit.csv C5 (学校代码) \"1101010004\": "*1101010004* ]]'
 run school1 roster list --format csv
 expect roster_import_school_into_other_unit_writes_nothing \
     '[ $rc = 0 ] && [ "$(csv_rows)" = 3 ] && [ "$(teachers_in_db)" = "$before" ]'
 
 # A line break inside a quoted cell: the file is read, the server refuses the text.
 printf 'teacher_code,name,school_code,subject\n"T0012",周明,1101010001,"语文\n数学"\n' >"$F/teachers-newline.csv"
-run school1 roster import "$F/teachers-newline.csv"
-expect roster_import_text_refused_by_server_names_line_and_column \
-    '[ $rc = 1 ] && [[ $err == *"teachers-newline.csv line 2 (subject): "* ]]'
+LANGUAGE=en run school1 roster import "$F/teachers-newline.csv"
+expect roster_import_text_refused_by_server_names_the_cell \
+    '[ $rc = 1 ] && [[ $err == *"teachers-newline.csv D2 (subject) "* ]]'
 
 printf 'teacher_code,name,school_code\nT0007,周明,1101019999\n' >"$F/teachers-unknown-school.csv"
-run dist1 roster import "$F/teachers-unknown-school.csv"
-expect roster_import_unknown_school_names_the_line \
-    '[ $rc = 1 ] && [[ $err == *"teachers-unknown-school.csv line 2 (school_code): "*1101019999* ]]'
+LANGUAGE=en run dist1 roster import "$F/teachers-unknown-school.csv"
+expect roster_import_unknown_school_names_the_cell \
+    '[ $rc = 1 ] && [[ $err == *"teachers-unknown-school.csv C2 (school_code) \"1101019999\": "*1101019999* ]]'
 
-# --- bad booleans: every one named, nothing sent ---------------------------------
+# --- bad booleans: every one named at its cell, nothing written -------------------
 cat >"$F/teachers-bad-flags.csv" <<'EOF'
 教师编号,姓名,学校代码,班主任,骨干教师,新任教师
 T0008,吴刚,1101010001,是,否,否
 T0009,郑爽,1101010001,maybe,否,x
 EOF
-# An account with no session: if anything were sent, yanxiu would say "not logged in".
-run nobody roster import "$F/teachers-bad-flags.csv" --server "$YX_SERVER"
-expect roster_import_bad_boolean_names_file_line_column_and_sends_nothing \
-    '[ $rc = 1 ] && [[ $err == *"teachers-bad-flags.csv line 3 (班主任): \"maybe\" is neither yes nor no"* ]] &&
-     [[ $err == *"teachers-bad-flags.csv line 3 (新任教师): \"x\" is neither yes nor no"* ]] &&
-     [[ $err == *"2 problems; nothing was sent"* ]] && ! [[ $err == *"logged in"* ]]'
+before=$(teachers_in_db)
+LANGUAGE=en run school1 roster import "$F/teachers-bad-flags.csv"
+expect roster_import_bad_boolean_names_file_and_cell_of_each \
+    '[ $rc = 1 ] && [[ $err == *"teachers-bad-flags.csv D3 (班主任) \"maybe\": "*"neither 是 nor 否"* ]] &&
+     [[ $err == *"teachers-bad-flags.csv F3 (新任教师) \"x\": "*"neither 是 nor 否"* ]] &&
+     [[ $err == *"2 problems; nothing was written"* ]] && [ "$(teachers_in_db)" = "$before" ]'
+# A file above the server's upload limit (16 MB) is refused before anything is sent: the
+# account has no session, which a sent request would have needed.
+{ printf '教师编号,姓名,学校代码\n'; head -c $((17 * 1024 * 1024)) /dev/zero | tr '\0' 'x'; } >"$F/teachers-huge.csv"
+LANGUAGE=en run nobody roster import "$F/teachers-huge.csv" --server "$YX_SERVER"
+expect roster_import_file_above_upload_limit_refused_before_sending \
+    '[ $rc = 1 ] && [[ $err == *"teachers-huge.csv is 17.0 MB, above the 16.0 MB the server takes in one upload: nothing was sent"* ]] &&
+     ! [[ $err == *"logged in"* ]]'
+rm -f "$F/teachers-huge.csv"
 before=$(teachers_in_db)
 run school1 roster import "$F/teachers-bad-flags.csv"
 expect roster_import_bad_boolean_writes_nothing \
     '[ $rc = 1 ] && [ "$(teachers_in_db)" = "$before" ]'
 
 printf 'teacher_code,name,school_code\nT0010,甲,1101010001\nT0011,乙,1101010001\nT0010,丙,1101010002\n' >"$F/teachers-dup.csv"
-run school1 roster import "$F/teachers-dup.csv"
-expect roster_import_duplicate_teacher_names_both_lines \
-    '[ $rc = 1 ] && [[ $err == *"teachers-dup.csv line 4 (teacher_code): teacher T0010 is listed twice (also line 2)"* ]]'
+LANGUAGE=en run school1 roster import "$F/teachers-dup.csv"
+expect roster_import_duplicate_teacher_names_both_rows \
+    '[ $rc = 1 ] && [[ $err == *"teachers-dup.csv A4 (teacher_code) \"T0010\": "*"twice (first on row 2)"* ]]'
 
 # --- the wall between districts --------------------------------------------------
 run dist2 units list --district 110101
@@ -221,9 +294,9 @@ expect units_list_own_district_sees_nothing_of_another \
 run dist2 roster list --format json
 expect roster_list_own_district_sees_nothing_of_another \
     '[ $rc = 0 ] && printf "%s" "$out" | python3 -c "import json,sys; assert json.load(sys.stdin) == []"'
-run dist2 units import "$F/units.csv"
+LANGUAGE=en run dist2 units import "$F/units.csv"
 expect units_import_school_code_of_another_district_refused \
-    '[ $rc = 1 ] && [[ $err == *"units.csv line 2 (学校代码): "*1101010001* ]]'
+    '[ $rc = 1 ] && [[ $err == *"units.csv A2 (学校代码) \"1101010001\": "*1101010001* ]]'
 
 # --- what the school role may not do -----------------------------------------------
 run school1 units import "$F/units.csv"
