@@ -53,6 +53,10 @@ struct config {
     int hash_threads;        /* argon2id workers; 0: one per core */
     int hash_queue;          /* logins waiting for a worker before RESOURCE_EXHAUSTED */
     int hash_queue_per_addr; /* of hash_queue, from one client address */
+    /* [limits] uploaded files (daemon/layout.c) */
+    int upload_max_bytes; /* the files of one request together */
+    int upload_threads;   /* workers reading them; 0: one per core */
+    int upload_queue;     /* requests waiting for a worker before RESOURCE_EXHAUSTED */
     /* [backup] */
     int backup_keep;        /* `yanxiud backup` keeps this many dumps in its directory */
     char *backup_pg_bindir; /* where pg_dump and pg_restore are; "": the PATH */

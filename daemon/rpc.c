@@ -14,6 +14,7 @@
 #include "book.h"
 #include "check.h"
 #include "conn.h"
+#include "layout.h"
 #include "log.h"
 #include "msg.h"
 #include "peer.h"
@@ -133,20 +134,18 @@ enum rpc_status rpc_answer_import(struct rpc_req *req, const PGresult *r, const 
     struct rpc_violations local = {0};
     if (!vs)
         vs = &local;
-    for (int i = 0; i < PQntuples(r); i++) {
-        int idx = atoi(PQgetvalue(r, i, 0));
-        if (idx < 0)
-            continue;
-        char path[96];
-        snprintf(path, sizeof(path), "%s[%d].%s", list, idx, PQgetvalue(r, i, 1));
-        rpc_violation(vs, path, "%s", PQgetvalue(r, i, 2));
-    }
+    layout_db_problems(vs, req->layout, r, list);
     if (vs->total)
         return rpc_fail_with(req, vs, what);
+    /* The row of idx -1 has the counts; a check_only import has none (all zero). */
     Yanxiu__V1__ImportResult res = YANXIU__V1__IMPORT_RESULT__INIT;
-    if (PQntuples(r) == 1 && /* created, updated, unchanged */
-        !rowmap_get_row(req, r, 0, &yanxiu__v1__import_result__descriptor, &res))
-        return RPC_ANSWERED; /* rowmap_get_row answered */
+    int idx = PQfnumber(r, "idx");
+    for (int i = 0; i < PQntuples(r); i++)
+        if (atoi(PQgetvalue(r, i, idx)) < 0) {
+            res.created = (uint32_t)atoi(PQgetvalue(r, i, PQfnumber(r, "created")));
+            res.updated = (uint32_t)atoi(PQgetvalue(r, i, PQfnumber(r, "updated")));
+            res.unchanged = (uint32_t)atoi(PQgetvalue(r, i, PQfnumber(r, "unchanged")));
+        }
     return rowmap_answer(req, YANXIU__V1__ENVELOPE__BODY_IMPORT_RESULT, &res.base);
 }
 
@@ -186,6 +185,7 @@ static void req_end(struct rpc_req *req, int code)
         rpc_violations_free(req->pending);
         free(req->pending);
     }
+    layout_free(req->layout);
     free(req);
     srv->inflight--;
     if (c)

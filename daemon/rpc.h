@@ -25,6 +25,7 @@ struct conn;
 struct server;
 struct rpc_req;
 struct rpc_violations;
+struct layout;
 
 /*
  * What a handler did with its request: RPC_ANSWERED, it is ended (answered,
@@ -73,6 +74,8 @@ struct rpc_req {
     void (*done_drop)(void *arg);
     unsigned submitted; /* jobs submitted for the request, for dispatch's check */
     enum msg_lang lang; /* of the messages answered: the connection's (Hello) */
+    /* The rows read from the request's files (daemon/layout.c), freed with the request. */
+    struct layout *layout;
 };
 
 TAILQ_HEAD(rpc_req_list, rpc_req);
@@ -172,11 +175,13 @@ enum rpc_status rpc_run(struct rpc_req *req, db_done_fn fn, const char *const *s
 enum rpc_status rpc_fail_oom(struct rpc_req *req);
 
 /*
- * Answers an import whose SQL function returned (idx, field, reason,
- * created, updated, unchanged) rows: every row with idx >= 0 becomes the
- * violation "<list>[idx].<field>", added to `vs` (the handler's own, or NULL)
- * and answered as INVALID_ARGUMENT; with none, the row of idx -1 is the
- * ImportResult. Ends the request; returns RPC_ANSWERED.
+ * Answers an import whose SQL function returned problems (idx, field, code,
+ * args) and counts, one row per problem and argument (layout_db_problems):
+ * every problem, at the cell "<list>[idx].<field>" came from (req->layout) or
+ * at that path, is added to `vs` (the handler's own, or NULL) and answered as
+ * INVALID_ARGUMENT; with none, the row of idx -1 is the ImportResult (all
+ * zero when there is none: a check_only import). Ends the request; returns
+ * RPC_ANSWERED.
  */
 enum rpc_status rpc_answer_import(struct rpc_req *req, const PGresult *r, const char *list,
                                   struct rpc_violations *vs, const char *what);

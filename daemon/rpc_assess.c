@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "layout.h"
 #include "pgarr.h"
 #include "rowmap.h"
 #include "rpc_compliance.h"
@@ -37,9 +38,12 @@ static const struct db_stmt assess_stmts[] = {
      "WHERE i.district_code = s.district_code AND i.scheme = s.name), 0) AS total "
      "FROM assessment_schemes s WHERE s.district_code = $1 AND ($2 = '' OR s.name = $2) "
      "ORDER BY s.name"},
-    {"scores_import", "SELECT idx, field, reason, created, updated, unchanged "
-                      "FROM scores_import($1, $2, $3, $4, $5::int, $6::text[], $7::text[], "
-                      "$8::numeric[], $9::boolean)"},
+    /* One row per problem and argument, as layout_db_problems reads them. */
+    {"scores_import", "SELECT p.n, p.idx, p.field, p.code, a.key, a.value, p.created, "
+                      "p.updated, p.unchanged FROM scores_import($1, $2, $3, $4, $5::int, "
+                      "$6::text[], $7::text[], $8::numeric[], $9::boolean) "
+                      "WITH ORDINALITY p(idx, field, code, args, created, updated, unchanged, n) "
+                      "LEFT JOIN LATERAL jsonb_each_text(p.args) a ON true ORDER BY p.n, a.key"},
     {"assessment_results",
      "SELECT scheme, target, subject_code, name, unit_code, items_scored, score, "
      "coalesce(grade, '') AS grade, hours_ok, absences_ok, "
@@ -247,6 +251,8 @@ static void scores_done(void *arg, const struct db_outcome *out)
                       "assessment scores import");
 }
 
+static enum rpc_status scores_checked(struct rpc_req *req);
+
 enum rpc_status rpc_assess_scores_import(struct rpc_req *req)
 {
     const Yanxiu__V1__ImportScoresRequest *in = req->env->import_scores;
@@ -254,14 +260,32 @@ enum rpc_status rpc_assess_scores_import(struct rpc_req *req)
     if (!rpc_scope_district(req, in->district_code, &district) ||
         !scheme_name_ok(req, in->scheme) || !rpc_compliance_year_ok(req, in->year))
         return RPC_ANSWERED;
-    if (in->n_scores == 0 || in->n_scores > MAX_SCORE_ROWS) {
-        char count[24], max[16];
-        snprintf(count, sizeof(count), "%zu", in->n_scores);
+    if (in->n_files) {
+        if (in->n_scores)
+            return rpc_fail_reason(req, YANXIU__V1__CODE__INVALID_ARGUMENT, "upload_mixed", NULL);
+        return layout_upload(req, LAYOUT_SCORES, in->files, in->n_files, scores_checked);
+    }
+    return scores_checked(req);
+}
+
+/* The scores (of the request, or read from its file) checked, then sent. */
+static enum rpc_status scores_checked(struct rpc_req *req)
+{
+    const Yanxiu__V1__ImportScoresRequest *in = req->env->import_scores;
+    struct layout *L = req->layout;
+    const char *district;
+    if (!rpc_scope_district(req, in->district_code, &district))
+        return RPC_ANSWERED;
+    Yanxiu__V1__ItemScore **scores = L ? L->scores : in->scores;
+    size_t n = L ? L->n_scores : in->n_scores;
+    if (n > MAX_SCORE_ROWS || (n == 0 && !(L && L->problems.total))) {
+        char rows[24], max[24];
+        snprintf(rows, sizeof(rows), "%zu", n);
         snprintf(max, sizeof(max), "%d", MAX_SCORE_ROWS);
-        return rpc_fail_reason(req,
-                               in->n_scores ? YANXIU__V1__CODE__RESOURCE_EXHAUSTED
-                                            : YANXIU__V1__CODE__INVALID_ARGUMENT,
-                               "scores_count", "count", count, "max", max, NULL);
+        return n ? rpc_fail_reason(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED,
+                                   "import_too_many_rows", "rows", rows, "max", max, NULL)
+                 : rpc_fail_reason(req, YANXIU__V1__CODE__INVALID_ARGUMENT, "import_no_rows",
+                                   NULL);
     }
     /* Problems found here wait in req->pending for the database's (check only). */
     struct rpc_violations *vs = calloc(1, sizeof(*vs));
@@ -269,30 +293,36 @@ enum rpc_status rpc_assess_scores_import(struct rpc_req *req)
         return rpc_fail_oom(req);
     }
     req->pending = vs;
+    if (L)
+        layout_take_problems(L, vs);
     struct pgarr a[3];
     for (int i = 0; i < 3; i++)
         pgarr_init(&a[i]);
     /* "code / item" per row, to find a subject's item scored twice */
-    char **keys = calloc(in->n_scores, sizeof(*keys));
-    struct check_code_at *at = calloc(in->n_scores, sizeof(*at));
+    char **keys = calloc(n + 1, sizeof(*keys));
+    struct check_code_at *at = calloc(n + 1, sizeof(*at));
     bool ok = keys && at;
-    for (size_t i = 0; ok && i < in->n_scores; i++) {
-        const Yanxiu__V1__ItemScore *s = in->scores[i];
-        char p[64], num[32] = "";
-#define AT(field) (snprintf(p, sizeof(p), "scores[%zu]." field, i), p)
+    const enum layout_list S = LL_SCORES;
+    for (size_t i = 0; ok && i < n; i++) {
+        const Yanxiu__V1__ItemScore *s = scores[i];
+        struct layout_where w;
+        char num[32] = "", quoted[41], max[16], v[32];
         bool code_ok = check_code(s->subject_code), item_ok = check_text(s->item, 50, false);
-        char max[16];
-        snprintf(max, sizeof(max), "%d", MAX_POINTS);
-        if (!code_ok)
-            rpc_problem(vs, &(struct rpc_at){.path = AT("subject_code")}, "score_subject_invalid",
-                        "value", rpc_quote(s->subject_code), NULL);
-        if (!item_ok)
-            rpc_problem(vs, &(struct rpc_at){.path = AT("item")}, "score_item_invalid", "value",
-                        rpc_quote(s->item), NULL);
-        if (!scheme_points_ok(s->points, MAX_POINTS, num, sizeof(num)))
-            rpc_problem(vs, &(struct rpc_at){.path = AT("points")}, "score_points_invalid", "max",
-                        max, NULL);
-#undef AT
+        if (!s->subject_code[0])
+            LAYOUT_PROBLEM(vs, L, S, i, "subject_code", "", "value_required", NULL);
+        else if (!code_ok)
+            LAYOUT_PROBLEM(vs, L, S, i, "subject_code", s->subject_code, "teacher_code_bad",
+                           "value", check_quote(s->subject_code, quoted, sizeof(quoted)), NULL);
+        if (!s->item[0])
+            LAYOUT_PROBLEM(vs, L, S, i, "item", "", "value_required", NULL);
+        else if (!item_ok)
+            LAYOUT_PROBLEM(vs, L, S, i, "item", s->item, "value_too_long", "max", "50", NULL);
+        if (!scheme_points_ok(s->points, MAX_POINTS, num, sizeof(num))) {
+            snprintf(max, sizeof(max), "%d", MAX_POINTS);
+            snprintf(v, sizeof(v), "%g", s->points);
+            LAYOUT_PROBLEM(vs, L, S, i, "points", v, "scores_points_bad", "value", v, "max", max,
+                           NULL);
+        }
         /* a field refused here goes to the database as NULL, which it does not judge */
         pgarr_text(&a[0], code_ok ? s->subject_code : NULL);
         pgarr_text(&a[1], item_ok ? s->item : NULL);
@@ -304,8 +334,8 @@ enum rpc_status rpc_assess_scores_import(struct rpc_req *req)
         at[i] = (struct check_code_at){keys[i], i};
     }
     if (ok)
-        check_duplicates(vs, at, in->n_scores, "scores", "item", "the score of");
-    for (size_t i = 0; keys && i < in->n_scores; i++)
+        layout_duplicates(vs, L, at, n, S, "item", "value_duplicate");
+    for (size_t i = 0; keys && i < n; i++)
         free(keys[i]);
     free(keys);
     free(at);
@@ -319,7 +349,7 @@ enum rpc_status rpc_assess_scores_import(struct rpc_req *req)
                         NULL,
                         NULL,
                         NULL,
-                        vs->total ? "true" : "false"};
+                        vs->total || in->check_only ? "true" : "false"};
     for (int i = 0; ok && i < 3; i++) {
         v[5 + i] = pgarr_finish(&a[i]);
         ok = v[5 + i] != NULL;

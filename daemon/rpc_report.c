@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "layout.h"
 #include "pgarr.h"
 #include "rowmap.h"
 #include "vocab.h"
@@ -33,13 +34,15 @@
     "FROM reports WHERE district_code = $1 AND unit_code = $2 AND month = $3::date) "
 
 static const struct db_stmt report_stmts[] = {
+    /* One row per problem and argument (report_check's args as key, value). */
     {"report_submit",
-     "SELECT path, reason FROM report_submit($1, $2, $3, $4::date, $5, $6::bytea, $7::boolean, "
+     "SELECT p.n, p.path, p.code, a.key, a.value FROM report_submit($1, $2, $3, $4::date, $5, $6::bytea, $7::boolean, "
      "$8::boolean, $9, $10, $11::text[], $12::date[], $13::time[], $14::time[], $15::text[], "
      "$16::text[], $17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[], "
      "$23::numeric[], $24::int[], $25::int[], $26::text[], $27::text[], $28::text[], "
      "$29::numeric[], $30::text[], $31::date[], $32::text[], $33::text[], $34::text[], "
-     "$35::text[], $36::numeric[], $37::numeric[], $38::text[])"},
+     "$35::text[], $36::numeric[], $37::numeric[], $38::text[]) WITH ORDINALITY p(path, code, args, n) "
+     "LEFT JOIN LATERAL jsonb_each_text(p.args) a ON true ORDER BY p.n, a.key"},
     /* A report as every answer gives it: the rows of report_summaries (sql/migrations/013). */
     {"report_answer", "SELECT * FROM report_answer()"},
     {"report_review", "SELECT report_review($1, $2, $3::date, $4, $5, $6)"},
@@ -98,32 +101,6 @@ static const char *const report_statuses[] = {"submitted", "approved", "returned
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
-static const char category_help[] =
-    "use ethics 师德, theory 教育理论, subject 学科专业知识, skills 教学技能, it 信息技术, "
-    "research 教育科研, law 法制教育, mental_health 心理健康, homeroom 班主任工作 or other 其它";
-static const char form_help[] =
-    "use lecture 专题培训/讲座, lesson_study 课例研究, collective_prep 集体备课, observation "
-    "听评课, demonstration 示范观摩, mentoring 师徒结对, self_study 个人自修, research 课题研究, "
-    "online 网络研修, competition 教学竞赛 or other 其它";
-static const char level_help[] =
-    "use school 校级, town 镇级, county 县级, city 市级, province 省级 or national 国家级";
-static const char mode_help[] = "use centralized 集中, remote 远程 or self 自修";
-static const char status_help[] = "use present 出席, late 迟到, excused 请假 or absent 无故缺席";
-
-/* An enumerated field: its codes and Chinese names, what it is, what to give. */
-struct kind {
-    const struct vocab *v;
-    const char *what;
-    const char *help;
-};
-static const struct kind category_kind = {&vocab_category, "category (内容类别)",
-                                          category_help};
-static const struct kind form_kind = {&vocab_form, "form (形式)", form_help};
-static const struct kind level_kind = {&vocab_level, "level (级别)", level_help};
-static const struct kind mode_kind = {&vocab_mode, "mode (方式)", mode_help};
-static const struct kind status_kind = {&vocab_attendance, "sign-in status (签到)",
-                                        status_help};
-
 /* ---- shared pieces ---------------------------------------------------------------- */
 
 /* Hours as sent: finite, > 0, a multiple of 0.5, bounded. */
@@ -139,41 +116,6 @@ static const char *hours_text(double h, char *buf, size_t cap)
         return NULL;
     snprintf(buf, cap, "%.1f", h);
     return buf;
-}
-
-/* The code of an enumerated field given by code or Chinese name; NULL, with a
- * violation at `at`, when it is neither. */
-static const char *kind_code(struct rpc_violations *vs, const char *at, const struct kind *k,
-                             const char *s)
-{
-    const char *code = vocab_code(k->v, s);
-    if (!code)
-        rpc_violation(vs, at, "unknown %s; %s", k->what, k->help);
-    return code;
-}
-
-/* Whether code is a teacher code; a violation at `at` when it is not. */
-static bool teacher_code_ok(struct rpc_violations *vs, const char *at, const char *code)
-{
-    bool ok = check_code(code);
-    if (!ok)
-        rpc_violation(vs, at, "the teacher code (教师编号) must be 1 to 32 letters, digits, _ or -");
-    return ok;
-}
-
-/* Whether date is a date in the report's month; a violation at `at` when not. */
-static bool date_in_month(struct rpc_violations *vs, const char *at, const char *date,
-                          const char *month)
-{
-    if (!check_date(date)) {
-        rpc_violation(vs, at, "not a date (YYYY-MM-DD)");
-        return false;
-    }
-    if (strncmp(date, month, 7) != 0) {
-        rpc_violation(vs, at, "%s is not in the report's month %s", date, month);
-        return false;
-    }
-    return true;
 }
 
 /* A value for the arrays: s when `ok`, else SQL NULL. */
@@ -373,15 +315,28 @@ enum {
 static void submit_done(void *arg, const struct db_outcome *out)
 {
     struct rpc_req *req = arg;
+    const Yanxiu__V1__SubmitReportRequest *in = req->env->submit_report;
     PGresult *problems = out->results[RPC_FIRST_RESULT];
     struct rpc_violations *vs = req->pending;
     struct rpc_violations local = {0};
     if (!vs)
         vs = &local;
-    for (int i = 0; i < PQntuples(problems); i++)
-        rpc_violation(vs, PQgetvalue(problems, i, 0), "%s", PQgetvalue(problems, i, 1));
+    layout_db_problems(vs, req->layout, problems, NULL);
     if (vs->total) {
         rpc_fail_with(req, vs, "report");
+        return;
+    }
+    if (in->check_only) {
+        Yanxiu__V1__ReportSummary s = YANXIU__V1__REPORT_SUMMARY__INIT;
+        const struct layout *L = req->layout;
+        s.unit_code = in->unit_code[0] ? in->unit_code : req->session.unit;
+        s.month = in->month;
+        s.empty = in->empty;
+        s.activity_count = (uint32_t)(L ? L->n_activities : in->n_activities);
+        s.attendance_count = (uint32_t)(L ? L->n_attendance : in->n_attendance);
+        s.external_count = (uint32_t)(L ? L->n_external : in->n_external);
+        s.checked = true;
+        rowmap_answer(req, YANXIU__V1__ENVELOPE__BODY_REPORT_REPLY, &s.base);
         return;
     }
     if (out->nresults <= RPC_FIRST_RESULT + 1) {
@@ -409,58 +364,163 @@ static bool payload_hash_hex(const Yanxiu__V1__SubmitReportRequest *in, char hex
     return ok;
 }
 
-/* Checks one activity and appends it (and its sign-in rows) to the arrays. */
-static void check_activity(struct rpc_violations *vs, const char *month, size_t i,
-                           const Yanxiu__V1__Activity *a, struct pgarr *arr,
-                           struct check_code_at *codes)
+/* What the checks of one submission share: where problems go, where the rows came from. */
+struct submit_ctx {
+    struct rpc_violations *vs;
+    const struct layout *L; /* NULL: a structured request */
+    const char *month;      /* YYYY-MM */
+    struct pgarr *arr;
+};
+
+/* The accepted names of an enumeration, for a message: "师德、教育理论、…". */
+static const char *vocab_accepted(const struct vocab *v, char *buf, size_t cap)
 {
-    char p[96], num[32];
-#define AT(field) (snprintf(p, sizeof(p), "activities[%zu]." field, i), p)
-    bool ref_ok = check_text(a->ref, 32, false);
-    if (!ref_ok)
-        rpc_violation(vs, AT("ref"),
-                      "the activity number (编号) is empty, longer than 32 "
-                      "characters or not text");
-    bool date_ok = date_in_month(vs, AT("date"), a->date, month);
+    size_t len = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < v->n && len + 1 < cap; i++)
+        len += (size_t)snprintf(buf + len, cap - len, "%s%s", i ? "、" : "",
+                                v->terms[i].names[0] ? v->terms[i].names[0] : v->terms[i].code);
+    return buf;
+}
+
+/* The code of an enumerated field given by code or Chinese name; NULL, with the problem
+ * value_unknown quoting it and listing the accepted names, when it is neither. */
+static const char *kind_code(const struct submit_ctx *x, enum layout_list list, size_t i,
+                             const char *field, const struct vocab *v, const char *s)
+{
+    const char *code = vocab_code(v, s);
+    struct layout_where w;
+    char accepted[512];
+    if (!code && !s[0])
+        LAYOUT_PROBLEM(x->vs, x->L, list, i, field, s, "value_required", NULL);
+    else if (!code)
+        LAYOUT_PROBLEM(x->vs, x->L, list, i, field, s, "value_unknown", "value", s, "accepted",
+                       vocab_accepted(v, accepted, sizeof(accepted)), NULL);
+    return code;
+}
+
+/* Text of at most max characters (required unless optional); a problem when not. */
+static bool text_field(const struct submit_ctx *x, enum layout_list list, size_t i,
+                       const char *field, const char *s, size_t max, bool optional)
+{
+    if (check_text(s, max, optional))
+        return true;
+    struct layout_where w;
+    char maxs[16];
+    snprintf(maxs, sizeof(maxs), "%zu", max);
+    if (!s[0])
+        LAYOUT_PROBLEM(x->vs, x->L, list, i, field, s, "value_required", NULL);
+    else if (!rpc_text_ok(s, 4 * max + 4))
+        LAYOUT_PROBLEM(x->vs, x->L, list, i, field, "", "value_not_text", NULL);
+    else
+        LAYOUT_PROBLEM(x->vs, x->L, list, i, field, s, "value_too_long", "max", maxs, NULL);
+    return false;
+}
+
+/* Whether code is a teacher code; a problem when it is not. */
+static bool teacher_code_ok(const struct submit_ctx *x, enum layout_list list, size_t i,
+                            const char *code)
+{
+    if (check_code(code))
+        return true;
+    struct layout_where w;
+    char quoted[41];
+    if (!code[0])
+        LAYOUT_PROBLEM(x->vs, x->L, list, i, "teacher_code", code, "value_required", NULL);
+    else
+        LAYOUT_PROBLEM(x->vs, x->L, list, i, "teacher_code", code, "teacher_code_bad", "value",
+                       check_quote(code, quoted, sizeof(quoted)), NULL);
+    return false;
+}
+
+/* Whether date is a date in the report's month; a problem when not. */
+static bool date_in_month(const struct submit_ctx *x, enum layout_list list, size_t i,
+                          const char *date)
+{
+    struct layout_where w;
+    char quoted[41];
+    if (!date[0]) {
+        LAYOUT_PROBLEM(x->vs, x->L, list, i, "date", date, "value_required", NULL);
+        return false;
+    }
+    if (!check_date(date)) {
+        LAYOUT_PROBLEM(x->vs, x->L, list, i, "date", date, "value_not_date", "value",
+                       check_quote(date, quoted, sizeof(quoted)), NULL);
+        return false;
+    }
+    if (strncmp(date, x->month, 7) != 0) {
+        LAYOUT_PROBLEM(x->vs, x->L, list, i, "date", date, "report_date_outside_month", "value",
+                       date, "month", x->month, NULL);
+        return false;
+    }
+    return true;
+}
+
+/* A time of day; a problem when not. */
+static bool time_field(const struct submit_ctx *x, size_t i, const char *field, const char *s,
+                       int *minutes)
+{
+    if (check_time(s, minutes))
+        return true;
+    struct layout_where w;
+    char quoted[41];
+    if (!s[0])
+        LAYOUT_PROBLEM(x->vs, x->L, LL_ACTIVITIES, i, field, s, "value_required", NULL);
+    else
+        LAYOUT_PROBLEM(x->vs, x->L, LL_ACTIVITIES, i, field, s, "value_not_time", "value",
+                       check_quote(s, quoted, sizeof(quoted)), NULL);
+    return false;
+}
+
+/* Hours as written: more than 0, a multiple of 0.5; a problem when not. */
+static const char *hours_field(const struct submit_ctx *x, enum layout_list list, size_t i,
+                               double h, char *buf, size_t cap)
+{
+    const char *t = hours_text(h, buf, cap);
+    if (!t) {
+        struct layout_where w;
+        char v[32];
+        snprintf(v, sizeof(v), "%g", h);
+        if (h == 0)
+            LAYOUT_PROBLEM(x->vs, x->L, list, i, "hours", "", "value_required", NULL);
+        else
+            LAYOUT_PROBLEM(x->vs, x->L, list, i, "hours", v, "report_hours_bad", "value", v, NULL);
+    }
+    return t;
+}
+
+/* Checks one activity and appends it to the arrays. Returns whether its hours are
+ * well-formed (the sign-in rows' hours are compared with them). */
+static bool check_activity(const struct submit_ctx *x, size_t i, const Yanxiu__V1__Activity *a)
+{
+    struct pgarr *arr = x->arr;
+    struct layout_where w;
+    char num[32];
+    enum layout_list L_ = LL_ACTIVITIES;
+    bool ref_ok = text_field(x, L_, i, "ref", a->ref, 32, false);
+    bool date_ok = date_in_month(x, L_, i, a->date);
     int start = 0, end = 0;
-    bool start_ok = check_time(a->start, &start), end_ok = check_time(a->end, &end);
-    if (!start_ok)
-        rpc_violation(vs, AT("start"), "not a time of day (HH:MM)");
-    if (!end_ok)
-        rpc_violation(vs, AT("end"), "not a time of day (HH:MM)");
+    bool start_ok = time_field(x, i, "start", a->start, &start);
+    bool end_ok = time_field(x, i, "end", a->end, &end);
     if (start_ok && end_ok && start >= end) {
-        rpc_violation(vs, AT("end"), "the activity ends (%s) before it starts (%s)", a->end,
-                      a->start);
+        LAYOUT_PROBLEM(x->vs, x->L, L_, i, "end", a->end, "report_end_before_start", "end",
+                       a->end, "start", a->start, NULL);
         end_ok = false;
     }
-    bool title_ok = check_text(a->title, 200, false);
-    if (!title_ok)
-        rpc_violation(vs, AT("title"), "the title (主题) is required, at most 200 characters");
-    const char *cat = kind_code(vs, AT("category"), &category_kind, a->category);
-    const char *form = kind_code(vs, AT("form"), &form_kind, a->form);
-    const char *level = kind_code(vs, AT("level"), &level_kind, a->level);
-    const char *mode = kind_code(vs, AT("mode"), &mode_kind, a->mode);
-    bool place_ok = check_text(a->place, 100, true);
-    if (!place_ok)
-        rpc_violation(vs, AT("place"),
-                      "the place (地点) is longer than 100 characters or not text");
-    bool host_ok = check_text(a->host, 50, false);
-    if (!host_ok)
-        rpc_violation(vs, AT("host"), "the host (主持人) is required, at most 50 characters");
-    bool speaker_ok = check_text(a->speaker, 100, true);
-    if (!speaker_ok)
-        rpc_violation(vs, AT("speaker"),
-                      "the speaker (主讲人) is longer than 100 characters or "
-                      "not text");
-    bool hours_good = hours_ok(a->hours);
-    if (!hours_good)
-        rpc_violation(vs, AT("hours"), "hours (学时) must be more than 0 and a multiple of 0.5");
-    else if (start_ok && end_ok && a->hours * 60 > end - start) {
-        rpc_violation(vs, AT("hours"), "%.1f hours is more than the activity lasts (%s-%s)",
-                      a->hours, a->start, a->end);
-        hours_good = false;
+    bool title_ok = text_field(x, L_, i, "title", a->title, 200, false);
+    const char *cat = kind_code(x, L_, i, "category", &vocab_category, a->category);
+    const char *form = kind_code(x, L_, i, "form", &vocab_form, a->form);
+    const char *level = kind_code(x, L_, i, "level", &vocab_level, a->level);
+    const char *mode = kind_code(x, L_, i, "mode", &vocab_mode, a->mode);
+    bool place_ok = text_field(x, L_, i, "place", a->place, 100, true);
+    bool host_ok = text_field(x, L_, i, "host", a->host, 50, false);
+    bool speaker_ok = text_field(x, L_, i, "speaker", a->speaker, 100, true);
+    const char *hours = hours_field(x, L_, i, a->hours, num, sizeof(num));
+    if (hours && start_ok && end_ok && a->hours * 60 > end - start) {
+        LAYOUT_PROBLEM(x->vs, x->L, L_, i, "hours", hours, "report_hours_over_duration", "value",
+                       hours, "start", a->start, "end", a->end, NULL);
+        hours = NULL;
     }
-#undef AT
     pgarr_text(&arr[A_REF], ok_or_null(ref_ok, a->ref));
     pgarr_text(&arr[A_DATE], ok_or_null(date_ok, a->date));
     pgarr_text(&arr[A_START], ok_or_null(start_ok, a->start));
@@ -473,85 +533,189 @@ static void check_activity(struct rpc_violations *vs, const char *month, size_t 
     pgarr_text(&arr[A_PLACE], ok_or_null(place_ok, a->place));
     pgarr_text(&arr[A_HOST], ok_or_null(host_ok, a->host));
     pgarr_text(&arr[A_SPEAKER], ok_or_null(speaker_ok, a->speaker));
-    pgarr_text(&arr[A_HOURS], hours_good ? hours_text(a->hours, num, sizeof(num)) : NULL);
-
-    for (size_t j = 0; j < a->n_attendance; j++) {
-        const Yanxiu__V1__Attendance *t = a->attendance[j];
-#define AT(field) (snprintf(p, sizeof(p), "activities[%zu].attendance[%zu]." field, i, j), p)
-        bool code_ok = teacher_code_ok(vs, AT("teacher_code"), t->teacher_code);
-        bool name_ok = check_text(t->name, 50, true);
-        if (!name_ok)
-            rpc_violation(vs, AT("name"),
-                          "the name (姓名) is longer than 50 characters or not "
-                          "text");
-        const char *st = kind_code(vs, AT("status"), &status_kind, t->status);
-        bool credited = st && (strcmp(st, "present") == 0 || strcmp(st, "late") == 0);
-        const char *h = NULL;
-        if (t->hours != 0) {
-            if (st && !credited)
-                rpc_violation(vs, AT("hours"),
-                              "hours are credited only to present or late "
-                              "teachers, not to %s ones",
-                              st);
-            else if (!hours_ok(t->hours))
-                rpc_violation(vs, AT("hours"),
-                              "hours (学时) must be more than 0 and a multiple "
-                              "of 0.5");
-            else if (hours_good && t->hours > a->hours)
-                rpc_violation(vs, AT("hours"), "%.1f hours is more than the activity's %.1f",
-                              t->hours, a->hours);
-            else
-                h = hours_text(t->hours, num, sizeof(num));
-        }
-#undef AT
-        char idx[24];
-        snprintf(idx, sizeof(idx), "%zu", i);
-        pgarr_text(&arr[T_ACT], idx);
-        snprintf(idx, sizeof(idx), "%zu", j);
-        pgarr_text(&arr[T_POS], idx);
-        pgarr_text(&arr[T_TEACHER], ok_or_null(code_ok, t->teacher_code));
-        pgarr_text(&arr[T_NAME], ok_or_null(name_ok, t->name));
-        pgarr_text(&arr[T_STATUS], st);
-        pgarr_text(&arr[T_HOURS], h);
-        codes[j] = (struct check_code_at){t->teacher_code, j};
-    }
-    snprintf(p, sizeof(p), "activities[%zu].attendance", i);
-    check_duplicates(vs, codes, a->n_attendance, p, "teacher_code", "teacher");
+    pgarr_text(&arr[A_HOURS], hours);
+    return hours != NULL;
 }
 
-static void check_external(struct rpc_violations *vs, const char *month, size_t k,
-                           const Yanxiu__V1__ExternalRecord *e, struct pgarr *arr)
+/* An activity's ref and its index, sorted by ref to find a sign-in row's activity. */
+static int code_at_by_code(const void *a, const void *b)
 {
-    char p[64], num[32], cred[32];
-#define AT(field) (snprintf(p, sizeof(p), "external[%zu]." field, k), p)
-    bool code_ok = teacher_code_ok(vs, AT("teacher_code"), e->teacher_code);
-    bool date_ok = date_in_month(vs, AT("date"), e->date, month);
-    bool title_ok = check_text(e->title, 200, false);
-    if (!title_ok)
-        rpc_violation(vs, AT("title"),
-                      "the name of the training (名称) is required, at most 200 "
-                      "characters");
-    const char *cat = kind_code(vs, AT("category"), &category_kind, e->category);
-    const char *level = kind_code(vs, AT("level"), &level_kind, e->level);
-    const char *mode = kind_code(vs, AT("mode"), &mode_kind, e->mode);
-    const char *h = hours_text(e->hours, num, sizeof(num));
-    if (!h)
-        rpc_violation(vs, AT("hours"), "hours (学时) must be more than 0 and a multiple of 0.5");
+    const struct check_code_at *x = a, *y = b;
+    int c = strcmp(x->code, y->code);
+    return c ? c : (x->row > y->row) - (x->row < y->row);
+}
+
+/* The index of the first activity whose ref is `ref`, or -1. */
+static long activity_of(const struct check_code_at *refs, size_t n, const char *ref)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(refs[mid].code, ref) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && strcmp(refs[lo].code, ref) == 0 ? (long)refs[lo].row : -1;
+}
+
+/*
+ * Checks sign-in row k (of the activity at index act, -1 when its ref names
+ * none) and appends it to the arrays: t_act is the activity's index, t_pos
+ * the row's index k in the request (unique within the activity).
+ */
+static void check_attendance(const struct submit_ctx *x, size_t k, const Yanxiu__V1__Attendance *t,
+                             long act, const Yanxiu__V1__SubmitReportRequest *in,
+                             const bool *act_hours_ok, bool refs_ok)
+{
+    struct pgarr *arr = x->arr;
+    struct layout_where w;
+    char num[32];
+    enum layout_list L_ = LL_ATTENDANCE;
+    if (act < 0 && !t->activity_ref[0])
+        LAYOUT_PROBLEM(x->vs, x->L, L_, k, "activity_ref", "", "value_required", NULL);
+    else if (act < 0 && refs_ok) { /* else its activity may be the one with a bad ref */
+        char quoted[41];
+        LAYOUT_PROBLEM(x->vs, x->L, L_, k, "activity_ref", t->activity_ref,
+                       "report_activity_unknown", "value",
+                       check_quote(t->activity_ref, quoted, sizeof(quoted)), NULL);
+    }
+    bool code_ok = teacher_code_ok(x, L_, k, t->teacher_code);
+    bool name_ok = text_field(x, L_, k, "name", t->name, 50, true);
+    const char *st = kind_code(x, L_, k, "status", &vocab_attendance, t->status);
+    bool credited = st && (strcmp(st, "present") == 0 || strcmp(st, "late") == 0);
+    const char *h = NULL;
+    if (t->hours != 0) {
+        char v[32];
+        snprintf(v, sizeof(v), "%g", t->hours);
+        const Yanxiu__V1__Activity *a = act >= 0 ? in->activities[act] : NULL;
+        if (st && !credited)
+            LAYOUT_PROBLEM(x->vs, x->L, L_, k, "hours", v, "report_hours_not_credited", "value",
+                           v, "status", t->status, NULL);
+        else if (!hours_ok(t->hours))
+            LAYOUT_PROBLEM(x->vs, x->L, L_, k, "hours", v, "report_hours_bad", "value", v, NULL);
+        else if (a && act_hours_ok[act] && t->hours > a->hours) {
+            char ah[32];
+            snprintf(ah, sizeof(ah), "%.1f", a->hours);
+            LAYOUT_PROBLEM(x->vs, x->L, L_, k, "hours", v, "report_hours_over_activity", "value",
+                           v, "hours", ah, NULL);
+        } else
+            h = hours_text(t->hours, num, sizeof(num));
+    }
+    if (act < 0)
+        return; /* not for the database: its activity is unknown */
+    char idx[24];
+    snprintf(idx, sizeof(idx), "%ld", act);
+    pgarr_text(&arr[T_ACT], idx);
+    snprintf(idx, sizeof(idx), "%zu", k);
+    pgarr_text(&arr[T_POS], idx);
+    pgarr_text(&arr[T_TEACHER], ok_or_null(code_ok, t->teacher_code));
+    pgarr_text(&arr[T_NAME], ok_or_null(name_ok, t->name));
+    pgarr_text(&arr[T_STATUS], st);
+    pgarr_text(&arr[T_HOURS], h);
+}
+
+/*
+ * The activities and their sign-in rows: each activity checked, then each
+ * row against its activity (by ref), then the refs given twice and the
+ * teachers signed in twice at one activity. False on out-of-memory.
+ */
+static bool check_activities(const struct submit_ctx *x, const Yanxiu__V1__SubmitReportRequest *in,
+                             Yanxiu__V1__Activity **acts, size_t n_acts,
+                             Yanxiu__V1__Attendance **att, size_t n_att)
+{
+    struct check_code_at *refs = malloc((n_acts + 1) * sizeof(*refs));
+    struct check_code_at *pairs = malloc((n_att + 1) * sizeof(*pairs));
+    char **keys = calloc(n_att + 1, sizeof(*keys));
+    bool *hours_good = calloc(n_acts + 1, sizeof(*hours_good));
+    bool ok = refs && pairs && keys && hours_good;
+    Yanxiu__V1__SubmitReportRequest view = *in;
+    view.activities = acts;
+    view.n_activities = n_acts;
+    bool refs_ok = true;
+    for (size_t i = 0; ok && i < n_acts; i++) {
+        hours_good[i] = check_activity(x, i, acts[i]);
+        refs[i] = (struct check_code_at){acts[i]->ref, i};
+        refs_ok = refs_ok && check_text(acts[i]->ref, 32, false);
+    }
+    if (ok) {
+        qsort(refs, n_acts, sizeof(*refs), code_at_by_code);
+        for (size_t i = 1; i < n_acts; i++)
+            if (refs[i].code[0] && strcmp(refs[i].code, refs[i - 1].code) == 0) {
+                struct layout_where w;
+                char first[24], quoted[41];
+                layout_at(&w, x->L, LL_ACTIVITIES, refs[i - 1].row, "ref", "");
+                snprintf(first, sizeof(first), "%u", w.at.row);
+                LAYOUT_PROBLEM(x->vs, x->L, LL_ACTIVITIES, refs[i].row, "ref", refs[i].code,
+                               "value_duplicate", "value",
+                               check_quote(refs[i].code, quoted, sizeof(quoted)), "first_row",
+                               first, NULL);
+            }
+    }
+    size_t npairs = 0;
+    for (size_t k = 0; ok && k < n_att; k++) {
+        long act = activity_of(refs, n_acts, att[k]->activity_ref);
+        check_attendance(x, k, att[k], act, &view, hours_good, refs_ok);
+        if (act >= 0 && att[k]->teacher_code[0]) {
+            size_t len = strlen(att[k]->activity_ref) + strlen(att[k]->teacher_code) + 2;
+            keys[k] = malloc(len);
+            if (!keys[k]) {
+                ok = false;
+                break;
+            }
+            snprintf(keys[k], len, "%s\x1f%s", att[k]->activity_ref, att[k]->teacher_code);
+            pairs[npairs++] = (struct check_code_at){keys[k], k};
+        }
+    }
+    if (ok) {
+        qsort(pairs, npairs, sizeof(*pairs), code_at_by_code);
+        for (size_t i = 1; i < npairs; i++)
+            if (strcmp(pairs[i].code, pairs[i - 1].code) == 0) {
+                struct layout_where w;
+                char first[24];
+                const char *code = att[pairs[i].row]->teacher_code;
+                layout_at(&w, x->L, LL_ATTENDANCE, pairs[i - 1].row, "teacher_code", "");
+                snprintf(first, sizeof(first), "%u", w.at.row);
+                LAYOUT_PROBLEM(x->vs, x->L, LL_ATTENDANCE, pairs[i].row, "teacher_code", code,
+                               "report_signed_twice", "value", code, "ref",
+                               att[pairs[i].row]->activity_ref, "first_row", first, NULL);
+            }
+    }
+    for (size_t k = 0; keys && k < n_att; k++)
+        free(keys[k]);
+    free(keys);
+    free(pairs);
+    free(refs);
+    free(hours_good);
+    return ok;
+}
+
+static void check_external(const struct submit_ctx *x, size_t k, const Yanxiu__V1__ExternalRecord *e)
+{
+    struct pgarr *arr = x->arr;
+    struct layout_where w;
+    char num[32], cred[32];
+    enum layout_list L_ = LL_EXTERNAL;
+    bool code_ok = teacher_code_ok(x, L_, k, e->teacher_code);
+    bool date_ok = date_in_month(x, L_, k, e->date);
+    bool title_ok = text_field(x, L_, k, "title", e->title, 200, false);
+    const char *cat = kind_code(x, L_, k, "category", &vocab_category, e->category);
+    const char *level = kind_code(x, L_, k, "level", &vocab_level, e->level);
+    const char *mode = kind_code(x, L_, k, "mode", &vocab_mode, e->mode);
+    const char *h = hours_field(x, L_, k, e->hours, num, sizeof(num));
     const char *c = NULL;
     if (e->credits != 0) {
-        if (!isfinite(e->credits) || e->credits < 0 || e->credits > 1000)
-            rpc_violation(vs, AT("credits"), "credits (学分) must be between 0 and 1000");
-        else {
+        if (!isfinite(e->credits) || e->credits < 0 || e->credits > 1000) {
+            char v[32];
+            snprintf(v, sizeof(v), "%g", e->credits);
+            LAYOUT_PROBLEM(x->vs, x->L, L_, k, "credits", v, "report_credits_bad", "value", v,
+                           NULL);
+        } else {
             snprintf(cred, sizeof(cred), "%.1f", e->credits);
             c = cred;
         }
     }
-    bool cert_ok = check_text(e->certificate, 100, true);
-    if (!cert_ok)
-        rpc_violation(vs, AT("certificate"),
-                      "the certificate number (证书编号) is longer than "
-                      "100 characters or not text");
-#undef AT
+    bool cert_ok = text_field(x, L_, k, "certificate", e->certificate, 100, true);
     pgarr_text(&arr[E_TEACHER], ok_or_null(code_ok, e->teacher_code));
     pgarr_text(&arr[E_DATE], ok_or_null(date_ok, e->date));
     pgarr_text(&arr[E_TITLE], ok_or_null(title_ok, e->title));
@@ -563,6 +727,8 @@ static void check_external(struct rpc_violations *vs, const char *month, size_t 
     pgarr_text(&arr[E_CERT], ok_or_null(cert_ok, e->certificate));
 }
 
+static enum rpc_status submit_checked(struct rpc_req *req);
+
 enum rpc_status rpc_report_submit(struct rpc_req *req)
 {
     const Yanxiu__V1__SubmitReportRequest *in = req->env->submit_report;
@@ -570,17 +736,41 @@ enum rpc_status rpc_report_submit(struct rpc_req *req)
     char month[16];
     if (!report_key(req, in->district_code, in->unit_code, in->month, &district, &unit, month))
         return RPC_ANSWERED;
-    size_t n_att = 0;
-    for (size_t i = 0; i < in->n_activities; i++)
-        n_att += in->activities[i]->n_attendance;
-    if (in->n_activities > MAX_ACTIVITIES || n_att > MAX_ATTENDANCE ||
-        in->n_external > MAX_EXTERNAL) {
-        rpc_fail(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED,
-                 "report: %zu activities, %zu sign-in rows and %zu external records; one "
-                 "monthly report holds at most %d, %d and %d",
-                 in->n_activities, n_att, in->n_external, MAX_ACTIVITIES, MAX_ATTENDANCE,
-                 MAX_EXTERNAL);
+    if (in->n_files) {
+        if (in->n_activities || in->n_attendance || in->n_external)
+            return rpc_fail_reason(req, YANXIU__V1__CODE__INVALID_ARGUMENT, "upload_mixed", NULL);
+        return layout_upload(req, LAYOUT_REPORT, in->files, in->n_files, submit_checked);
+    }
+    return submit_checked(req);
+}
+
+/* The submission's rows (from the request, or read from its files) checked and sent. */
+static enum rpc_status submit_checked(struct rpc_req *req)
+{
+    const Yanxiu__V1__SubmitReportRequest *in = req->env->submit_report;
+    const struct layout *L = req->layout;
+    const char *district, *unit;
+    char month[16];
+    if (!report_key(req, in->district_code, in->unit_code, in->month, &district, &unit, month))
         return RPC_ANSWERED;
+    Yanxiu__V1__Activity **acts = L ? L->activities : in->activities;
+    size_t n_acts = L ? L->n_activities : in->n_activities;
+    Yanxiu__V1__Attendance **att = L ? L->attendance : in->attendance;
+    size_t n_att = L ? L->n_attendance : in->n_attendance;
+    Yanxiu__V1__ExternalRecord **ext = L ? L->external : in->external;
+    size_t n_ext = L ? L->n_external : in->n_external;
+    if (n_acts > MAX_ACTIVITIES || n_att > MAX_ATTENDANCE || n_ext > MAX_EXTERNAL) {
+        char a[24], t[24], e[24], ma[24], mt[24], me[24];
+        snprintf(a, sizeof(a), "%zu", n_acts);
+        snprintf(t, sizeof(t), "%zu", n_att);
+        snprintf(e, sizeof(e), "%zu", n_ext);
+        snprintf(ma, sizeof(ma), "%d", MAX_ACTIVITIES);
+        snprintf(mt, sizeof(mt), "%d", MAX_ATTENDANCE);
+        snprintf(me, sizeof(me), "%d", MAX_EXTERNAL);
+        return rpc_fail_reason(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "report_too_large",
+                               "activities", a, "attendance", t, "external", e,
+                               "max_activities", ma, "max_attendance", mt, "max_external", me,
+                               NULL);
     }
 
     struct rpc_violations *vs = calloc(1, sizeof(*vs));
@@ -588,6 +778,8 @@ enum rpc_status rpc_report_submit(struct rpc_req *req)
         return rpc_fail_oom(req);
     }
     req->pending = vs;
+    if (req->layout) /* the files' format problems come first, in file order */
+        layout_take_problems(req->layout, vs);
     size_t keylen = strlen(in->idempotency_key);
     bool key_ok = keylen >= 16 && keylen <= 64;
     for (size_t i = 0; key_ok && i < keylen; i++) {
@@ -596,58 +788,44 @@ enum rpc_status rpc_report_submit(struct rpc_req *req)
                  c == '_' || c == '-';
     }
     if (!key_ok)
-        rpc_violation(vs, "idempotency_key",
-                      "16 to 64 letters, digits, _ or -, chosen by the "
-                      "client for this submission");
+        rpc_problem(vs, &(struct rpc_at){.path = "idempotency_key"}, "report_key_bad", NULL);
     if (in->empty) {
-        if (in->n_activities || in->n_external)
-            rpc_violation(vs, "empty", "an empty report carries no activities or records");
+        if (n_acts || n_ext || n_att)
+            rpc_problem(vs, &(struct rpc_at){.path = "empty"}, "report_empty_with_rows", NULL);
         if (!check_text(in->reason, 200, false))
-            rpc_violation(vs, "reason",
-                          "an empty report says why (e.g. 寒假), at most 200 "
-                          "characters");
+            rpc_problem(vs, &(struct rpc_at){.path = "reason"}, "report_empty_reason", NULL);
     } else {
-        if (!in->n_activities && !in->n_external)
-            rpc_violation(vs, "activities",
-                          "the report has no activities; a month without "
-                          "activity is submitted as empty, with a reason");
-        if (!check_text(in->reason, 200, true))
-            rpc_violation(vs, "reason", "longer than 200 characters or not text");
+        if (!n_acts && !n_ext)
+            rpc_problem(vs, &(struct rpc_at){.path = "activities"}, "report_no_activities", NULL);
+        if (!rpc_text_ok(in->reason, 800))
+            rpc_problem(vs, &(struct rpc_at){.path = "reason"}, "value_not_text", "field",
+                        "reason", NULL);
+        else if (!check_text(in->reason, 200, true))
+            rpc_problem(vs, &(struct rpc_at){.path = "reason"}, "value_too_long", "field",
+                        "reason", "max", "200", NULL);
     }
     bool summary_ok = check_multiline(in->summary, MAX_SUMMARY_CHARS * 4) &&
                       check_utf8_chars(in->summary) <= MAX_SUMMARY_CHARS;
-    if (!summary_ok)
-        rpc_violation(vs, "summary",
-                      "the narrative (工作开展情况) is longer than %d characters "
-                      "or not text",
-                      MAX_SUMMARY_CHARS);
+    if (!summary_ok) {
+        char max[16];
+        snprintf(max, sizeof(max), "%d", MAX_SUMMARY_CHARS);
+        rpc_problem(vs, &(struct rpc_at){.path = "summary"}, "report_summary_bad", "max", max,
+                    NULL);
+    }
 
     struct pgarr arr[NARRAYS];
     for (int i = 0; i < NARRAYS; i++)
         pgarr_init(&arr[i]);
-    size_t max_att = 1;
-    for (size_t i = 0; i < in->n_activities; i++)
-        if (in->activities[i]->n_attendance > max_att)
-            max_att = in->activities[i]->n_attendance;
-    struct check_code_at *codes = malloc(max_att * sizeof(*codes));
-    struct check_code_at *refs = malloc((in->n_activities + 1) * sizeof(*refs));
-    bool oom = !codes || !refs;
-    for (size_t i = 0; !oom && i < in->n_activities; i++) {
-        check_activity(vs, in->month, i, in->activities[i], arr, codes);
-        refs[i] = (struct check_code_at){in->activities[i]->ref, i};
-    }
-    if (!oom)
-        check_duplicates(vs, refs, in->n_activities, "activities", "ref", "activity");
-    free(codes);
-    free(refs);
-    for (size_t k = 0; !oom && k < in->n_external; k++)
-        check_external(vs, in->month, k, in->external[k], arr);
+    struct submit_ctx x = {vs, L, in->month, arr};
+    bool oom = !check_activities(&x, in, acts, n_acts, att, n_att);
+    for (size_t k = 0; !oom && k < n_ext; k++)
+        check_external(&x, k, ext[k]);
 
     char hash[65] = "";
     oom = oom || !payload_hash_hex(in, hash);
     char hashparam[70];
     snprintf(hashparam, sizeof(hashparam), "\\x%s", hash);
-    bool check_only = vs->total > 0;
+    bool check_only = vs->total > 0 || in->check_only;
     const char *v[NHEAD + NARRAYS] = {
         district,
         unit,

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "check.h"
+#include "layout.h"
 #include "pgarr.h"
 #include "rowmap.h"
 #include "vocab.h"
@@ -19,19 +20,24 @@
 #define MAX_IMPORT_ROWS 100000
 
 static const struct db_stmt roster_stmts[] = {
-    {"units_import", "SELECT idx, field, reason, created, updated, unchanged "
-                     "FROM units_import($1, $2, $3::text[], $4::text[], $5::text[], $6::text[], "
-                     "$7::date[], $8::date[], $9::text[])"},
+    /* One row per problem and argument, as layout_db_problems reads them. */
+    {"units_import", "SELECT p.n, p.idx, p.field, p.code, a.key, a.value, p.created, p.updated, "
+                     "p.unchanged FROM units_import($1, $2, $3::text[], $4::text[], $5::text[], "
+                     "$6::text[], $7::date[], $8::date[], $9::text[], $10::boolean) "
+                     "WITH ORDINALITY p(idx, field, code, args, created, updated, unchanged, n) "
+                     "LEFT JOIN LATERAL jsonb_each_text(p.args) a ON true ORDER BY p.n, a.key"},
     {"units_list", "SELECT code AS school_code, name, kind, "
                    "coalesce(central_code, '') AS central_code, "
                    "coalesce(opened::text, '') AS opened, coalesce(closed::text, '') AS closed, "
                    "unit_code "
                    "FROM schools WHERE district_code = $1 "
                    "ORDER BY unit_code, kind <> 'central', code"},
-    {"roster_import", "SELECT idx, field, reason, created, updated, unchanged "
-                      "FROM roster_import($1, $2, $3, $4::text[], $5::text[], $6::text[], "
-                      "$7::text[], $8::text[], $9::boolean[], $10::boolean[], $11::boolean[], "
-                      "$12::text[], $13::text[])"},
+    {"roster_import", "SELECT p.n, p.idx, p.field, p.code, a.key, a.value, p.created, "
+                      "p.updated, p.unchanged FROM roster_import($1, $2, $3, $4::text[], "
+                      "$5::text[], $6::text[], $7::text[], $8::text[], $9::boolean[], "
+                      "$10::boolean[], $11::boolean[], $12::text[], $13::text[], $14::boolean) "
+                      "WITH ORDINALITY p(idx, field, code, args, created, updated, unchanged, n) "
+                      "LEFT JOIN LATERAL jsonb_each_text(p.args) a ON true ORDER BY p.n, a.key"},
     {"roster_list",
      "SELECT t.code AS teacher_code, t.name, t.school_code, t.subject, "
      "t.research_group, t.homeroom, t.backbone, t.new_teacher, t.status, s.unit_code "
@@ -50,7 +56,7 @@ void rpc_roster_register(void)
     db_register(roster_stmts, sizeof(roster_stmts) / sizeof(roster_stmts[0]));
 }
 
-/* Copies the columns a file had into a text array, checking their names. */
+/* Copies the columns a request names into a text array, checking their names. */
 static void columns_array(struct rpc_violations *vs, char **cols, size_t n,
                           const char *const *allowed, struct pgarr *out)
 {
@@ -59,9 +65,10 @@ static void columns_array(struct rpc_violations *vs, char **cols, size_t n,
         for (size_t j = 0; allowed[j]; j++)
             ok |= strcmp(cols[i], allowed[j]) == 0;
         if (!ok) {
-            char path[32];
+            char path[32], quoted[41];
             snprintf(path, sizeof(path), "columns[%zu]", i);
-            rpc_violation(vs, path, "not an optional column of this import");
+            rpc_problem(vs, &(struct rpc_at){.path = path}, "import_column_unknown", "value",
+                        check_quote(cols[i], quoted, sizeof(quoted)), NULL);
         }
         pgarr_text(out, cols[i]);
     }
@@ -72,14 +79,15 @@ static void columns_array(struct rpc_violations *vs, char **cols, size_t n,
 static void import_done(void *arg, const struct db_outcome *out)
 {
     struct rpc_req *req = arg;
-    const char *list =
-        req->env->body_case == YANXIU__V1__ENVELOPE__BODY_IMPORT_UNITS ? "units" : "teachers";
-    rpc_answer_import(req, out->results[RPC_FIRST_RESULT], list, NULL, req->method->name);
+    bool units = req->env->body_case == YANXIU__V1__ENVELOPE__BODY_IMPORT_UNITS;
+    rpc_answer_import(req, out->results[RPC_FIRST_RESULT], units ? "units" : "teachers",
+                      req->pending, units ? "units import" : "roster import");
 }
 
 /* Submits `job` with the arrays, freeing them either way. */
 static enum rpc_status submit_arrays(struct rpc_req *req, struct db_job *job, const char *stmt,
-                                     const char **head, int nhead, struct pgarr *arrs, int narr)
+                                     const char **head, int nhead, struct pgarr *arrs, int narr,
+                                     const char *check_only)
 {
     const char *v[16];
     int n = 0;
@@ -91,6 +99,7 @@ static enum rpc_status submit_arrays(struct rpc_req *req, struct db_job *job, co
         ok = ok && v[n] != NULL;
         n++;
     }
+    v[n++] = check_only;
     ok = ok && db_job_add(job, stmt, n, v);
     for (int i = 0; i < narr; i++)
         pgarr_free(&arrs[i]);
@@ -101,83 +110,181 @@ static enum rpc_status submit_arrays(struct rpc_req *req, struct db_job *job, co
     return rpc_submit(req, job);
 }
 
+/*
+ * The import's problems so far (the files' format problems first), kept with
+ * the request for the database's to join; NULL after answering (out of
+ * memory, or no rows at all, or too many).
+ */
+static struct rpc_violations *import_start(struct rpc_req *req, size_t rows)
+{
+    struct layout *L = req->layout;
+    if (rows > MAX_IMPORT_ROWS) {
+        char n[24], max[24];
+        snprintf(n, sizeof(n), "%zu", rows);
+        snprintf(max, sizeof(max), "%d", MAX_IMPORT_ROWS);
+        rpc_fail_reason(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "import_too_many_rows", "rows",
+                        n, "max", max, NULL);
+        return NULL;
+    }
+    if (rows == 0 && !(L && L->problems.total)) {
+        rpc_fail_reason(req, YANXIU__V1__CODE__INVALID_ARGUMENT, "import_no_rows", NULL);
+        return NULL;
+    }
+    struct rpc_violations *vs = calloc(1, sizeof(*vs));
+    if (!vs) {
+        rpc_fail_oom(req);
+        return NULL;
+    }
+    req->pending = vs;
+    if (L)
+        layout_take_problems(L, vs);
+    return vs;
+}
+
+/* A code of n digits (a school's), or a problem: required when empty. */
+static bool digits_field(struct rpc_violations *vs, const struct layout *L, enum layout_list list,
+                         size_t i, const char *field, const char *value, bool required)
+{
+    struct layout_where w;
+    char quoted[41];
+    if (!value[0]) {
+        if (required)
+            LAYOUT_PROBLEM(vs, L, list, i, field, value, "value_required", NULL);
+        return !required;
+    }
+    if (check_digits(value, 10))
+        return true;
+    LAYOUT_PROBLEM(vs, L, list, i, field, value, "school_code_bad", "value",
+                   check_quote(value, quoted, sizeof(quoted)), NULL);
+    return false;
+}
+
+/* Text up to max characters (required: not empty), or a problem. */
+static bool text_field(struct rpc_violations *vs, const struct layout *L, enum layout_list list,
+                       size_t i, const char *field, const char *value, size_t max, bool required)
+{
+    struct layout_where w;
+    char maxs[24];
+    if (!value[0] && required) {
+        LAYOUT_PROBLEM(vs, L, list, i, field, value, "value_required", NULL);
+        return false;
+    }
+    if (!rpc_text_ok(value, 4 * max)) {
+        LAYOUT_PROBLEM(vs, L, list, i, field, "", "value_not_text", NULL);
+        return false;
+    }
+    if (check_utf8_chars(value) > max) {
+        snprintf(maxs, sizeof(maxs), "%zu", max);
+        LAYOUT_PROBLEM(vs, L, list, i, field, value, "value_too_long", "max", maxs, NULL);
+        return false;
+    }
+    return true;
+}
+
+/* The accepted names of an enumeration for a message: "在职、免训、离职". */
+static const char *accepted_names(const struct vocab *v, char *buf, size_t cap)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < v->n && len + 1 < cap; i++)
+        len += (size_t)snprintf(buf + len, cap - len, "%s%s", i ? "、" : "",
+                                v->terms[i].names[0] ? v->terms[i].names[0] : v->terms[i].code);
+    return buf;
+}
+
+static enum rpc_status units_checked(struct rpc_req *req);
+
 enum rpc_status rpc_roster_import_units(struct rpc_req *req)
 {
     const Yanxiu__V1__ImportUnitsRequest *in = req->env->import_units;
     const char *district;
     if (!rpc_scope_district(req, in->district_code, &district))
         return RPC_ANSWERED;
-    if (in->n_units == 0 || in->n_units > MAX_IMPORT_ROWS) {
-        return rpc_fail(req,
-                        in->n_units ? YANXIU__V1__CODE__RESOURCE_EXHAUSTED
-                                    : YANXIU__V1__CODE__INVALID_ARGUMENT,
-                        "units import: %zu rows (give 1 to %d)", in->n_units, MAX_IMPORT_ROWS);
+    if (in->n_files) {
+        if (in->n_units || in->n_columns)
+            return rpc_fail_reason(req, YANXIU__V1__CODE__INVALID_ARGUMENT, "upload_mixed", NULL);
+        return layout_upload(req, LAYOUT_UNITS, in->files, in->n_files, units_checked);
     }
-    struct rpc_violations vs = {0};
+    return units_checked(req);
+}
+
+static enum rpc_status units_checked(struct rpc_req *req)
+{
+    const Yanxiu__V1__ImportUnitsRequest *in = req->env->import_units;
+    const struct layout *L = req->layout;
+    const char *district;
+    if (!rpc_scope_district(req, in->district_code, &district))
+        return RPC_ANSWERED;
+    Yanxiu__V1__Unit **units = L ? L->units : in->units;
+    size_t n = L ? L->n_units : in->n_units;
+    struct rpc_violations *vs = import_start(req, n);
+    if (!vs)
+        return RPC_ANSWERED;
     struct pgarr a[7];
-    for (int i = 0; i < 6; i++)
+    for (int i = 0; i < 7; i++)
         pgarr_init(&a[i]);
-    for (size_t i = 0; i < in->n_units; i++) {
-        const Yanxiu__V1__Unit *u = in->units[i];
-        char p[64];
-#define AT(field) (snprintf(p, sizeof(p), "units[%zu]." field, i), p)
-        char quoted[41]; /* at most 40 bytes of it, cut between characters */
-        if (!check_digits(u->school_code, 10))
-            rpc_violation(&vs, AT("school_code"),
-                          "\"%s\" is not a 10-digit school code (学校标识码)",
-                          check_quote(u->school_code, quoted, sizeof(quoted)));
-        if (!u->name[0] || !rpc_text_ok(u->name, 400) || check_utf8_chars(u->name) > 100)
-            rpc_violation(&vs, AT("name"),
-                          "the school name is empty, longer than 100 characters or not text");
+    const enum layout_list U = LL_UNITS;
+    for (size_t i = 0; i < n; i++) {
+        const Yanxiu__V1__Unit *u = units[i];
+        struct layout_where w;
+        char accepted[200];
+        bool code_ok = digits_field(vs, L, U, i, "school_code", u->school_code, true);
+        bool name_ok = text_field(vs, L, U, i, "name", u->name, 100, true);
         const char *kind = vocab_code(&vocab_unit_kind, u->kind);
-        if (!kind)
-            rpc_violation(
-                &vs, AT("kind"),
-                "unknown kind; use central 中心校, primary 小学, junior 初中, senior 高中, "
-                "nine_year 九年一贯制 or kindergarten 幼儿园");
+        if (!kind && !u->kind[0])
+            LAYOUT_PROBLEM(vs, L, U, i, "kind", u->kind, "value_required", NULL);
+        else if (!kind)
+            LAYOUT_PROBLEM(vs, L, U, i, "kind", u->kind, "value_unknown", "value", u->kind,
+                           "accepted", accepted_names(&vocab_unit_kind, accepted, sizeof(accepted)),
+                           NULL);
         bool primary = kind && strcmp(kind, "primary") == 0;
-        if (primary && !check_digits(u->central_code, 10))
-            rpc_violation(&vs, AT("central_code"),
-                          "a primary school names its central school (所属中心校, 10 digits)");
-        if (!primary && u->central_code[0])
-            rpc_violation(&vs, AT("central_code"),
-                          "only primary schools belong to a central school; leave it empty");
-        if (u->opened[0] && !check_date(u->opened))
-            rpc_violation(&vs, AT("opened"), "not a date (YYYY-MM-DD)");
-        if (u->closed[0] && !check_date(u->closed))
-            rpc_violation(&vs, AT("closed"), "not a date (YYYY-MM-DD)");
-        if (u->opened[0] && u->closed[0] && strcmp(u->closed, u->opened) < 0)
-            rpc_violation(&vs, AT("closed"), "closed before it opened");
-#undef AT
-        pgarr_text(&a[0], u->school_code);
-        pgarr_text(&a[1], u->name);
-        pgarr_text(&a[2], kind ? kind : "");
-        pgarr_text(&a[3], u->central_code);
-        pgarr_text_or_null(&a[4], u->opened);
-        pgarr_text_or_null(&a[5], u->closed);
+        bool central_ok = digits_field(vs, L, U, i, "central_code", u->central_code, primary);
+        if (!primary && kind && u->central_code[0]) {
+            LAYOUT_PROBLEM(vs, L, U, i, "central_code", u->central_code, "units_central_not_primary",
+                           "value", u->central_code, NULL);
+            central_ok = false;
+        }
+        bool opened_ok = !u->opened[0] || check_date(u->opened);
+        if (!opened_ok)
+            LAYOUT_PROBLEM(vs, L, U, i, "opened", u->opened, "value_not_date", "value", u->opened,
+                           NULL);
+        bool closed_ok = !u->closed[0] || check_date(u->closed);
+        if (!closed_ok)
+            LAYOUT_PROBLEM(vs, L, U, i, "closed", u->closed, "value_not_date", "value", u->closed,
+                           NULL);
+        if (opened_ok && closed_ok && u->opened[0] && u->closed[0] &&
+            strcmp(u->closed, u->opened) < 0) {
+            LAYOUT_PROBLEM(vs, L, U, i, "closed", u->closed, "units_closed_before_opened",
+                           "opened", u->opened, "closed", u->closed, NULL);
+            closed_ok = false;
+        }
+        pgarr_text(&a[0], code_ok ? u->school_code : NULL);
+        pgarr_text(&a[1], name_ok ? u->name : NULL);
+        pgarr_text(&a[2], kind);
+        pgarr_text_or_null(&a[3], central_ok ? u->central_code : "");
+        pgarr_text_or_null(&a[4], opened_ok ? u->opened : "");
+        pgarr_text_or_null(&a[5], closed_ok ? u->closed : "");
     }
-    struct check_code_at *codes = malloc((in->n_units + 1) * sizeof(*codes));
+    struct check_code_at *codes = malloc((n + 1) * sizeof(*codes));
     if (codes) {
-        for (size_t i = 0; i < in->n_units; i++)
-            codes[i] = (struct check_code_at){in->units[i]->school_code, i};
-        check_duplicates(&vs, codes, in->n_units, "units", "school_code", "school");
+        for (size_t i = 0; i < n; i++)
+            codes[i] = (struct check_code_at){units[i]->school_code, i};
+        layout_duplicates(vs, L, codes, n, U, "school_code", "value_duplicate");
         free(codes);
     }
     static const char *const unit_columns[] = {"school_code", "name",   "kind", "central_code",
                                                "opened",      "closed", NULL};
     pgarr_init(&a[6]);
-    columns_array(&vs, in->columns, in->n_columns, unit_columns, &a[6]);
-    if (!codes || vs.total) {
+    columns_array(vs, L ? L->columns : in->columns, L ? L->n_columns : in->n_columns,
+                  unit_columns, &a[6]);
+    if (!codes) {
         for (int i = 0; i < 7; i++)
             pgarr_free(&a[i]);
-        if (!codes)
-            rpc_fail_oom(req);
-        else
-            rpc_fail_with(req, &vs, "units import");
-        return RPC_ANSWERED;
+        return rpc_fail_oom(req);
     }
     const char *head[] = {district, req->peer};
-    return submit_arrays(req, rpc_job_new(req, import_done), "units_import", head, 2, a, 7);
+    return submit_arrays(req, rpc_job_new(req, import_done), "units_import", head, 2, a, 7,
+                         vs->total || in->check_only ? "true" : "false");
 }
 
 static void units_listed(void *arg, const struct db_outcome *out)
@@ -197,81 +304,91 @@ enum rpc_status rpc_roster_list_units(struct rpc_req *req)
     return rpc_query(req, units_listed, "units_list", 1, v);
 }
 
+static enum rpc_status roster_checked(struct rpc_req *req);
+
 enum rpc_status rpc_roster_import(struct rpc_req *req)
 {
     const Yanxiu__V1__ImportRosterRequest *in = req->env->import_roster;
     const char *district;
     if (!rpc_scope_district(req, in->district_code, &district))
         return RPC_ANSWERED;
-    if (in->n_teachers == 0 || in->n_teachers > MAX_IMPORT_ROWS) {
-        return rpc_fail(req,
-                        in->n_teachers ? YANXIU__V1__CODE__RESOURCE_EXHAUSTED
-                                       : YANXIU__V1__CODE__INVALID_ARGUMENT,
-                        "roster import: %zu rows (give 1 to %d)", in->n_teachers, MAX_IMPORT_ROWS);
+    if (in->n_files) {
+        if (in->n_teachers || in->n_columns)
+            return rpc_fail_reason(req, YANXIU__V1__CODE__INVALID_ARGUMENT, "upload_mixed", NULL);
+        return layout_upload(req, LAYOUT_ROSTER, in->files, in->n_files, roster_checked);
     }
-    struct rpc_violations vs = {0};
+    return roster_checked(req);
+}
+
+static enum rpc_status roster_checked(struct rpc_req *req)
+{
+    const Yanxiu__V1__ImportRosterRequest *in = req->env->import_roster;
+    const struct layout *L = req->layout;
+    const char *district;
+    if (!rpc_scope_district(req, in->district_code, &district))
+        return RPC_ANSWERED;
+    Yanxiu__V1__Teacher **teachers = L ? L->teachers : in->teachers;
+    size_t n = L ? L->n_teachers : in->n_teachers;
+    struct rpc_violations *vs = import_start(req, n);
+    if (!vs)
+        return RPC_ANSWERED;
     struct pgarr a[10];
     for (int i = 0; i < 9; i++)
         pgarr_init(&a[i]);
-    for (size_t i = 0; i < in->n_teachers; i++) {
-        const Yanxiu__V1__Teacher *t = in->teachers[i];
-        char p[64];
-#define AT(field) (snprintf(p, sizeof(p), "teachers[%zu]." field, i), p)
-        if (!check_code(t->teacher_code))
-            rpc_violation(&vs, AT("teacher_code"),
-                          "the teacher code (教师编号) must be 1 to 32 letters, digits, _ or -");
-        if (!t->name[0] || !rpc_text_ok(t->name, 200) || check_utf8_chars(t->name) > 50)
-            rpc_violation(&vs, AT("name"),
-                          "the name is empty, longer than 50 characters or not text");
-        if (!check_digits(t->school_code, 10))
-            rpc_violation(&vs, AT("school_code"), "not a 10-digit school code (学校代码)");
-        if (!rpc_text_ok(t->subject, 150))
-            rpc_violation(&vs, AT("subject"), "too long or not text");
-        if (!rpc_text_ok(t->research_group, 150))
-            rpc_violation(&vs, AT("research_group"), "too long or not text");
+    const enum layout_list T = LL_TEACHERS;
+    for (size_t i = 0; i < n; i++) {
+        const Yanxiu__V1__Teacher *t = teachers[i];
+        struct layout_where w;
+        char quoted[41], accepted[200];
+        bool code_ok = check_code(t->teacher_code);
+        if (!t->teacher_code[0])
+            LAYOUT_PROBLEM(vs, L, T, i, "teacher_code", "", "value_required", NULL);
+        else if (!code_ok)
+            LAYOUT_PROBLEM(vs, L, T, i, "teacher_code", t->teacher_code, "teacher_code_bad",
+                           "value", check_quote(t->teacher_code, quoted, sizeof(quoted)), NULL);
+        bool name_ok = text_field(vs, L, T, i, "name", t->name, 50, true);
+        bool school_ok = digits_field(vs, L, T, i, "school_code", t->school_code, true);
+        bool subject_ok = text_field(vs, L, T, i, "subject", t->subject, 50, false);
+        bool group_ok = text_field(vs, L, T, i, "research_group", t->research_group, 50, false);
         const char *status =
-            t->status[0]
-                ? vocab_code(&vocab_teacher_status, t->status)
-                : "active";
+            t->status[0] ? vocab_code(&vocab_teacher_status, t->status) : "active";
         if (!status)
-            rpc_violation(
-                &vs, AT("status"),
-                "unknown status; use active 在职, exempt 免训 or left 离职 (empty: active)");
-#undef AT
-        pgarr_text(&a[0], t->teacher_code);
-        pgarr_text(&a[1], t->name);
-        pgarr_text(&a[2], t->school_code);
-        pgarr_text(&a[3], t->subject);
-        pgarr_text(&a[4], t->research_group);
+            LAYOUT_PROBLEM(vs, L, T, i, "status", t->status, "value_unknown", "value", t->status,
+                           "accepted",
+                           accepted_names(&vocab_teacher_status, accepted, sizeof(accepted)),
+                           NULL);
+        pgarr_text(&a[0], code_ok ? t->teacher_code : NULL);
+        pgarr_text(&a[1], name_ok ? t->name : NULL);
+        pgarr_text(&a[2], school_ok ? t->school_code : NULL);
+        pgarr_text(&a[3], subject_ok ? t->subject : NULL);
+        pgarr_text(&a[4], group_ok ? t->research_group : NULL);
         pgarr_bool(&a[5], t->homeroom);
         pgarr_bool(&a[6], t->backbone);
         pgarr_bool(&a[7], t->new_teacher);
-        pgarr_text(&a[8], status ? status : "");
+        pgarr_text(&a[8], status);
     }
-    struct check_code_at *codes = malloc((in->n_teachers + 1) * sizeof(*codes));
+    struct check_code_at *codes = malloc((n + 1) * sizeof(*codes));
     if (codes) {
-        for (size_t i = 0; i < in->n_teachers; i++)
-            codes[i] = (struct check_code_at){in->teachers[i]->teacher_code, i};
-        check_duplicates(&vs, codes, in->n_teachers, "teachers", "teacher_code", "teacher");
+        for (size_t i = 0; i < n; i++)
+            codes[i] = (struct check_code_at){teachers[i]->teacher_code, i};
+        layout_duplicates(vs, L, codes, n, T, "teacher_code", "value_duplicate");
         free(codes);
     }
     static const char *const teacher_columns[] = {
         "teacher_code", "name",     "school_code", "subject", "research_group",
         "homeroom",     "backbone", "new_teacher", "status",  NULL};
     pgarr_init(&a[9]);
-    columns_array(&vs, in->columns, in->n_columns, teacher_columns, &a[9]);
-    if (!codes || vs.total) {
+    columns_array(vs, L ? L->columns : in->columns, L ? L->n_columns : in->n_columns,
+                  teacher_columns, &a[9]);
+    if (!codes) {
         for (int i = 0; i < 10; i++)
             pgarr_free(&a[i]);
-        if (!codes)
-            rpc_fail_oom(req);
-        else
-            rpc_fail_with(req, &vs, "roster import");
-        return RPC_ANSWERED;
+        return rpc_fail_oom(req);
     }
     const char *unit = req->session.role == ROLE_SCHOOL ? req->session.unit : "";
     const char *head[] = {district, unit, req->peer};
-    return submit_arrays(req, rpc_job_new(req, import_done), "roster_import", head, 3, a, 10);
+    return submit_arrays(req, rpc_job_new(req, import_done), "roster_import", head, 3, a, 10,
+                         vs->total || in->check_only ? "true" : "false");
 }
 
 static void roster_listed(void *arg, const struct db_outcome *out)

@@ -20,6 +20,7 @@
 
 #include "conn.h"
 #include "hashpool.h"
+#include "workpool.h"
 #include "log.h"
 #include "migrate.h"
 #include "peer.h"
@@ -403,6 +404,11 @@ int server_run(const char *config_path, struct config *cfg)
         log_error("cannot start the password hashing workers");
         goto out;
     }
+    srv->files = workpool_new(srv->base, srv->cfg.upload_threads, srv->cfg.upload_queue);
+    if (!srv->files) {
+        log_error("cannot start the file reading workers");
+        goto out;
+    }
     session_cache_init(30);
     rpc_register_statements();
     if (!srv->cfg.login_conninfo[0]) {
@@ -468,6 +474,7 @@ out:
     db_pool_free(srv->db);
     db_pool_free(srv->login_db);
     hashpool_free(srv->hash);
+    workpool_free(srv->files, NULL); /* a request still waiting for its files is dropped */
     if (srv->listener)
         evconnlistener_free(srv->listener);
     if (srv->reap_ev)

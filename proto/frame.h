@@ -15,7 +15,8 @@
 #include "yx_common.h"
 
 #define FRAME_HEADER_SIZE 4u
-#define FRAME_DEFAULT_MAX (16u * 1024u * 1024u)
+/* The daemon's default max_frame: an upload of 16 MiB and the request around it. */
+#define FRAME_DEFAULT_MAX (17u * 1024u * 1024u)
 #define PROTOCOL_VERSION  2u
 
 enum frame_status {

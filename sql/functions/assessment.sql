@@ -110,8 +110,9 @@ $$;
 -- (the daemon found problems already) nothing is written either way.
 CREATE OR REPLACE FUNCTION scores_import(p_district text, p_unit text, p_addr text, p_scheme text,
     p_year int, p_subject text[], p_item text[], p_points numeric[], p_check_only boolean)
-RETURNS TABLE (idx int, field text, reason text, created int, updated int, unchanged int)
+RETURNS TABLE (idx int, field text, code text, args jsonb, created int, updated int, unchanged int)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+#variable_conflict use_column
 DECLARE
     s assessment_schemes;
     n_in int := coalesce(array_length(p_subject, 1), 0);
@@ -139,30 +140,30 @@ BEGIN
         FROM unnest(p_subject, p_item, p_points) WITH ORDINALITY AS t(subject, item, points, i);
 
     RETURN QUERY
-    SELECT r.i, 'item'::text,
-           format('scheme %s has no item %s (its items: %s)', s.name, r.item,
-                  (SELECT string_agg(x.item, ', ' ORDER BY x.idx) FROM assessment_items x
-                   WHERE x.district_code = p_district AND x.scheme = s.name)), 0, 0, 0
+    SELECT r.i, 'item'::text, 'scores_item_unknown'::text,
+           jsonb_build_object('value', r.item, 'scheme', s.name,
+                  'items', (SELECT string_agg(x.item, '、' ORDER BY x.idx) FROM assessment_items x
+                            WHERE x.district_code = p_district AND x.scheme = s.name)), 0, 0, 0
     FROM scores_in r
     LEFT JOIN assessment_items it ON it.district_code = p_district AND it.scheme = s.name
                                  AND it.item = r.item
     WHERE it.item IS NULL AND r.item IS NOT NULL
     UNION ALL
-    SELECT r.i, 'points', format('%s points are above the maximum of item %s (%s)', r.points,
-                                 r.item, it.max_points), 0, 0, 0
+    SELECT r.i, 'points', 'scores_points_over_max',
+           jsonb_build_object('value', r.points::text, 'item', r.item, 'max', it.max_points::text),
+           0, 0, 0
     FROM scores_in r
     JOIN assessment_items it ON it.district_code = p_district AND it.scheme = s.name
                             AND it.item = r.item
     WHERE r.points > it.max_points
     UNION ALL
     SELECT r.i, 'subject_code',
-           CASE WHEN s.target = 'unit'
-                THEN format('%s is not a reporting unit of district %s (yanxiu units list)', r.subject, p_district)
+           CASE WHEN s.target = 'unit' THEN 'scores_unit_unknown'
                 -- one answer for a school whether the code exists elsewhere or not, and
                 -- no name: a school must not learn other units' teachers by guessing codes
-                WHEN p_unit <> ''
-                THEN format('teacher %s is not a teacher of your unit %s', r.subject, p_unit)
-                ELSE format('teacher %s is not in the roster of district %s', r.subject, p_district) END,
+                WHEN p_unit <> '' THEN 'scores_teacher_not_yours'
+                ELSE 'scores_teacher_unknown' END,
+           jsonb_build_object('value', r.subject, 'unit', p_unit, 'district', p_district),
            0, 0, 0
     FROM scores_in r
     LEFT JOIN teachers t ON s.target = 'teacher' AND t.district_code = p_district AND t.code = r.subject
@@ -198,7 +199,8 @@ BEGIN
                   format('scheme %s year %s: %s rows%s', s.name, p_year, n_in,
                          CASE WHEN p_unit <> '' THEN ' for unit ' || p_unit ELSE '' END),
                   format('ok: %s created, %s updated', n_created, n_updated));
-    RETURN QUERY SELECT -1, ''::text, ''::text, n_created, n_updated, n_in - n_created - n_updated;
+    RETURN QUERY SELECT -1, ''::text, ''::text, NULL::jsonb, n_created, n_updated,
+        n_in - n_created - n_updated;
 END
 $$;
 

@@ -5,11 +5,14 @@
 -- ---- submitting --------------------------------------------------------------
 -- Problems the database can see in a report: the unit, the month, the
 -- district's non-creditable titles, teachers against the roster. One row per
--- problem (path as the protocol names it, reason); no row when all is well.
+-- problem (path as the protocol names it, reason code of daemon/reasons.def,
+-- its arguments as a JSON object of strings); no row when all is well.
 -- NULL array elements are values the daemon already found malformed: skipped.
+-- t_pos is the sign-in row's index in the request (attendance[t_pos]).
 CREATE OR REPLACE FUNCTION report_check(p_district text, p_unit text, p_month date, a_title text[],
     t_act int[], t_pos int[], t_teacher text[], t_name text[], e_teacher text[], e_title text[])
-RETURNS TABLE (path text, reason text) LANGUAGE plpgsql STABLE AS $$
+RETURNS TABLE (path text, code text, args jsonb) LANGUAGE plpgsql STABLE AS $$
+#variable_conflict use_column
 DECLARE
     u schools;
     pol policies := policy_at(p_district, p_month);
@@ -17,72 +20,69 @@ DECLARE
 BEGIN
     SELECT * INTO u FROM schools s WHERE s.code = p_unit AND s.district_code = p_district;
     IF NOT FOUND THEN
-        RETURN QUERY SELECT 'unit_code'::text,
-            format('unit %s is not a school of this district (yanxiu units list shows them)', p_unit);
+        RETURN QUERY SELECT 'unit_code'::text, 'report_unit_unknown'::text,
+            jsonb_build_object('unit', p_unit);
         RETURN;
     END IF;
     IF u.unit_code <> u.code THEN
-        RETURN QUERY SELECT 'unit_code'::text,
-            format('%s (%s) is a primary of central school %s, which reports for it', u.code,
-                   u.name, u.unit_code);
+        RETURN QUERY SELECT 'unit_code'::text, 'report_unit_primary'::text,
+            jsonb_build_object('unit', u.code, 'name', u.name, 'central', u.unit_code);
         RETURN;
     END IF;
     IF p_month > date_trunc('month', now() AT TIME ZONE 'Asia/Shanghai')::date THEN
-        RETURN QUERY SELECT 'month'::text,
-            format('%s has not begun; a month is reported once it has started',
-                   to_char(p_month, 'YYYY-MM'));
+        RETURN QUERY SELECT 'month'::text, 'report_month_future'::text,
+            jsonb_build_object('month', to_char(p_month, 'YYYY-MM'));
     END IF;
     IF u.opened IS NOT NULL AND u.opened > month_end THEN
-        RETURN QUERY SELECT 'month'::text,
-            format('%s opened on %s, after %s', u.name, u.opened, to_char(p_month, 'YYYY-MM'));
+        RETURN QUERY SELECT 'month'::text, 'report_unit_not_open'::text,
+            jsonb_build_object('name', u.name, 'date', u.opened::text,
+                               'month', to_char(p_month, 'YYYY-MM'));
     END IF;
     IF u.closed IS NOT NULL AND u.closed < p_month THEN
-        RETURN QUERY SELECT 'month'::text,
-            format('%s closed on %s, before %s', u.name, u.closed, to_char(p_month, 'YYYY-MM'));
+        RETURN QUERY SELECT 'month'::text, 'report_unit_closed'::text,
+            jsonb_build_object('name', u.name, 'date', u.closed::text,
+                               'month', to_char(p_month, 'YYYY-MM'));
     END IF;
 
     RETURN QUERY
-    SELECT format('activities[%s].title', x.i - 1),
-           format('"%s" is not creditable training (%s, seed 004 第九条): staff meetings, political study and field trips earn no hours',
-                  x.title, w.word)
+    SELECT format('activities[%s].title', x.i - 1), 'report_not_creditable'::text,
+           jsonb_build_object('value', x.title, 'word', w.word)
     FROM unnest(a_title) WITH ORDINALITY AS x(title, i)
     CROSS JOIN LATERAL (SELECT nc AS word FROM unnest(pol.non_creditable) nc
                         WHERE position(nc IN x.title) > 0 LIMIT 1) w
     WHERE x.title IS NOT NULL;
 
     RETURN QUERY
-    SELECT format('activities[%s].attendance[%s].%s', x.a, x.p,
+    SELECT format('attendance[%s].%s', x.p,
                   CASE WHEN t.code IS NULL THEN 'teacher_code' ELSE 'name' END),
+           CASE WHEN t.code IS NULL THEN 'report_teacher_unknown'
+                WHEN yx_role() <> 'school' OR ts.unit_code = p_unit THEN 'report_teacher_name'
+                ELSE 'report_teacher_name_other' END,
            CASE WHEN t.code IS NULL
-                THEN format('teacher %s is not in the roster of %s or of any school of the district (add them with yanxiu roster import)',
-                            x.code, u.name)
+                THEN jsonb_build_object('value', x.code, 'unit', u.name)
                 WHEN yx_role() <> 'school' OR ts.unit_code = p_unit
-                THEN format('the roster names teacher %s %s, not %s: check the teacher code',
-                            x.code, t.name, x.name)
-                ELSE format('the roster has another name for teacher %s than %s: check the teacher code',
-                            x.code, x.name) END
+                THEN jsonb_build_object('value', x.name, 'code', x.code, 'roster_name', t.name)
+                ELSE jsonb_build_object('value', x.name, 'code', x.code) END
     FROM unnest(t_act, t_pos, t_teacher, t_name) AS x(a, p, code, name)
     LEFT JOIN teachers t ON t.district_code = p_district AND t.code = x.code
     LEFT JOIN schools ts ON ts.code = t.school_code
     WHERE x.code IS NOT NULL
       AND (t.code IS NULL OR (x.name IS NOT NULL AND x.name <> '' AND x.name <> t.name))
-    ORDER BY x.a, x.p;
+    ORDER BY x.p;
 
     RETURN QUERY
     SELECT format('external[%s].teacher_code', x.i - 1),
-           CASE WHEN t.code IS NULL
-                THEN format('teacher %s is not in the roster of %s (add them with yanxiu roster import)',
-                            x.code, u.name)
-                ELSE format('teacher %s belongs to another reporting unit; their external training is reported by that unit',
-                            x.code) END
+           CASE WHEN t.code IS NULL THEN 'report_external_unknown'
+                ELSE 'report_external_other_unit' END,
+           jsonb_build_object('value', x.code, 'unit', u.name)
     FROM unnest(e_teacher) WITH ORDINALITY AS x(code, i)
     LEFT JOIN teachers t ON t.district_code = p_district AND t.code = x.code
     LEFT JOIN schools s ON s.code = t.school_code
     WHERE x.code IS NOT NULL AND (t.code IS NULL OR s.unit_code <> p_unit);
 
     RETURN QUERY
-    SELECT format('external[%s].title', x.i - 1),
-           format('"%s" is not creditable training (%s, seed 004 第九条)', x.title, w.word)
+    SELECT format('external[%s].title', x.i - 1), 'report_not_creditable'::text,
+           jsonb_build_object('value', x.title, 'word', w.word)
     FROM unnest(e_title) WITH ORDINALITY AS x(title, i)
     CROSS JOIN LATERAL (SELECT nc AS word FROM unnest(pol.non_creditable) nc
                         WHERE position(nc IN x.title) > 0 LIMIT 1) w
@@ -90,7 +90,7 @@ BEGIN
 END
 $$;
 
--- Submits one monthly report. Returns the problems (path, reason) and writes
+-- Submits one monthly report. Returns the problems (path, code, args) and writes
 -- nothing, or returns no row having written version N+1; the version then
 -- is in the transaction setting yanxiu.report (report id, version, and
 -- whether this was a replay of a known idempotency key) for report_submitted.
@@ -104,7 +104,8 @@ CREATE OR REPLACE FUNCTION report_submit(p_district text, p_unit text, p_addr te
     t_act int[], t_pos int[], t_teacher text[], t_name text[], t_status text[], t_hours numeric[],
     e_teacher text[], e_date date[], e_title text[], e_category text[], e_level text[],
     e_mode text[], e_hours numeric[], e_credits numeric[], e_cert text[])
-RETURNS TABLE (path text, reason text) LANGUAGE plpgsql AS $$
+RETURNS TABLE (path text, code text, args jsonb) LANGUAGE plpgsql AS $$
+#variable_conflict use_column
 DECLARE
     r reports;
     v report_versions;
@@ -129,7 +130,7 @@ BEGIN
         END IF;
     END IF;
 
-    RETURN QUERY SELECT c.path, c.reason FROM report_check(p_district, p_unit, p_month, a_title,
+    RETURN QUERY SELECT c.path, c.code, c.args FROM report_check(p_district, p_unit, p_month, a_title,
         t_act, t_pos, t_teacher, t_name, e_teacher, e_title) c;
     IF FOUND OR p_check_only THEN
         RETURN;

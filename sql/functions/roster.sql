@@ -8,12 +8,15 @@ CREATE OR REPLACE FUNCTION yx_has(cols text[], col text) RETURNS boolean LANGUAG
 -- Imports units of district p_district: validates every row against the
 -- database (a primary's central school exists in the file or the district;
 -- a code is not another district's), then upserts. Returns one row per
--- problem (idx is the 0-based row, field, reason) and writes nothing, or a
--- single row with idx = -1 and the counts.
+-- problem (idx is the 0-based row, field, the reason code of daemon/reasons.def
+-- and its arguments as a JSON object) and writes nothing, or a single row with
+-- idx = -1 and the counts. With p_check_only it only checks (NULL elements are
+-- values the daemon found malformed: skipped) and answers zero counts.
 CREATE OR REPLACE FUNCTION units_import(p_district text, p_addr text, p_code text[], p_name text[], p_kind text[],
-    p_central text[], p_opened date[], p_closed date[], p_cols text[])
-RETURNS TABLE (idx int, field text, reason text, created int, updated int, unchanged int)
+    p_central text[], p_opened date[], p_closed date[], p_cols text[], p_check_only boolean)
+RETURNS TABLE (idx int, field text, code text, args jsonb, created int, updated int, unchanged int)
 LANGUAGE plpgsql AS $$
+#variable_conflict use_column
 DECLARE
     n_in int := coalesce(array_length(p_code, 1), 0);
     n_created int;
@@ -28,21 +31,20 @@ BEGIN
              WITH ORDINALITY AS t(code, name, kind, central, opened, closed, i);
 
     RETURN QUERY
-    SELECT u.i, 'school_code'::text,
-           format('school code %s belongs to another district', u.code), 0, 0, 0
+    SELECT u.i, 'school_code'::text, 'units_code_other_district'::text,
+           jsonb_build_object('value', u.code), 0, 0, 0
     FROM units_in u
     WHERE EXISTS (SELECT 1 FROM schools_all_districts(u.code) s WHERE s <> p_district)
     UNION ALL
-    SELECT u.i, 'central_code'::text,
-           format('central school %s is neither in this file nor in the district', u.central),
-           0, 0, 0
+    SELECT u.i, 'central_code'::text, 'units_central_unknown'::text,
+           jsonb_build_object('value', u.central), 0, 0, 0
     FROM units_in u
     WHERE u.central IS NOT NULL
       AND NOT EXISTS (SELECT 1 FROM units_in c WHERE c.code = u.central AND c.kind = 'central')
       AND NOT EXISTS (SELECT 1 FROM schools s WHERE s.code = u.central AND s.kind = 'central'
                       AND s.district_code = p_district)
     ORDER BY 1;
-    IF FOUND THEN
+    IF FOUND OR p_check_only THEN
         RETURN;
     END IF;
 
@@ -67,7 +69,8 @@ BEGIN
         INTO n_created, n_updated FROM up;
     PERFORM audit(p_addr, 'units import', format('%s rows', n_in),
                   format('ok: %s created, %s updated', n_created, n_updated));
-    RETURN QUERY SELECT -1, ''::text, ''::text, n_created, n_updated, n_in - n_created - n_updated;
+    RETURN QUERY SELECT -1, ''::text, ''::text, NULL::jsonb, n_created, n_updated,
+        n_in - n_created - n_updated;
 END
 $$;
 
@@ -81,9 +84,10 @@ LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp STABLE AS
 -- school must belong to that reporting unit. Same contract as units_import.
 CREATE OR REPLACE FUNCTION roster_import(p_district text, p_unit text, p_addr text, p_code text[], p_name text[],
     p_school text[], p_subject text[], p_group text[], p_homeroom boolean[], p_backbone boolean[],
-    p_new boolean[], p_status text[], p_cols text[])
-RETURNS TABLE (idx int, field text, reason text, created int, updated int, unchanged int)
+    p_new boolean[], p_status text[], p_cols text[], p_check_only boolean)
+RETURNS TABLE (idx int, field text, code text, args jsonb, created int, updated int, unchanged int)
 LANGUAGE plpgsql AS $$
+#variable_conflict use_column
 DECLARE
     n_in int := coalesce(array_length(p_code, 1), 0);
     n_created int;
@@ -103,24 +107,24 @@ BEGIN
 
     RETURN QUERY
     SELECT r.i, 'school_code'::text,
-           CASE WHEN s.code IS NULL
-                THEN format('school %s is not a school of this district (import it with yanxiu units import)', r.school)
-                ELSE format('school %s (%s) is not in your reporting unit %s', r.school, s.name, p_unit) END,
+           CASE WHEN s.code IS NULL THEN 'roster_school_unknown'
+                ELSE 'roster_school_other_unit' END,
+           CASE WHEN s.code IS NULL THEN jsonb_build_object('value', r.school)
+                ELSE jsonb_build_object('value', r.school, 'name', s.name, 'unit', p_unit) END,
            0, 0, 0
     FROM roster_in r LEFT JOIN schools s ON s.code = r.school AND s.district_code = p_district
-    WHERE s.code IS NULL OR (p_unit <> '' AND s.unit_code <> p_unit)
+    WHERE r.school IS NOT NULL AND (s.code IS NULL OR (p_unit <> '' AND s.unit_code <> p_unit))
     UNION ALL
     -- A school may not take over a teacher who belongs to another unit: that is a
     -- transfer. The other unit's names are not shown to a school.
-    SELECT r.i, 'teacher_code'::text,
-           format('teacher %s belongs to another reporting unit; a move between units is a transfer, done by the district (yanxiu roster transfer)',
-                  r.code), 0, 0, 0
+    SELECT r.i, 'teacher_code'::text, 'roster_teacher_other_unit'::text,
+           jsonb_build_object('value', r.code), 0, 0, 0
     FROM roster_in r
     JOIN teachers t ON t.district_code = p_district AND t.code = r.code
     JOIN schools cur ON cur.code = t.school_code
     WHERE p_unit <> '' AND cur.unit_code <> p_unit
     ORDER BY 1;
-    IF FOUND THEN
+    IF FOUND OR p_check_only THEN
         RETURN;
     END IF;
 
@@ -157,7 +161,8 @@ BEGIN
     PERFORM audit(p_addr, 'roster import', format('%s rows%s', n_in,
                   CASE WHEN p_unit <> '' THEN ' for unit ' || p_unit ELSE '' END),
                   format('ok: %s created, %s updated', n_created, n_updated));
-    RETURN QUERY SELECT -1, ''::text, ''::text, n_created, n_updated, n_in - n_created - n_updated;
+    RETURN QUERY SELECT -1, ''::text, ''::text, NULL::jsonb, n_created, n_updated,
+        n_in - n_created - n_updated;
 END
 $$;
 

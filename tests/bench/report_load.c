@@ -378,6 +378,8 @@ static void report_build(const struct opts *o, long k, struct report *r)
     r->req.summary = (char *)summary;
     r->req.n_activities = NACT;
     r->req.activities = r->actp;
+    r->req.n_attendance = NACT * NTEACH; /* flat, each row naming its activity's ref */
+    r->req.attendance = r->attp;
     for (int a = 0; a < NACT; a++) {
         const struct act_tpl *t = &acts[a];
         Yanxiu__V1__Activity *x = &r->act[a];
@@ -399,12 +401,11 @@ static void report_build(const struct opts *o, long k, struct report *r)
         x->host = (char *)t->host;
         x->speaker = (char *)t->speaker;
         x->hours = t->hours;
-        x->n_attendance = NTEACH;
-        x->attendance = &r->attp[a * NTEACH];
         for (int p = 0; p < NTEACH; p++) {
             Yanxiu__V1__Attendance *s = &r->att[a * NTEACH + p];
             yanxiu__v1__attendance__init(s);
             r->attp[a * NTEACH + p] = s;
+            s->activity_ref = x->ref;
             s->teacher_code = r->tcode[p];
             s->name = (char *)names[p];
             s->status = (char *)att_status(a, p, &s->hours);

@@ -204,6 +204,7 @@ static void report_requests(struct stream *s)
         a2.teacher_code = "T0002";
         a2.status = "迟到";
         a2.hours = 1.5;
+        a1.activity_ref = a2.activity_ref = "2026-10-A01";
         Yanxiu__V1__Attendance *att[] = {&a1, &a2};
         Yanxiu__V1__Activity act = YANXIU__V1__ACTIVITY__INIT;
         act.ref = "2026-10-A01";
@@ -219,8 +220,6 @@ static void report_requests(struct stream *s)
         act.host = "王丽";
         act.speaker = "张敏";
         act.hours = 2;
-        act.attendance = att;
-        act.n_attendance = 2;
         Yanxiu__V1__Activity *acts[] = {&act};
         Yanxiu__V1__ExternalRecord ext = YANXIU__V1__EXTERNAL_RECORD__INIT;
         ext.teacher_code = "T0001";
@@ -240,6 +239,8 @@ static void report_requests(struct stream *s)
         in.summary = "本月开展校本研修一次。";
         in.activities = acts;
         in.n_activities = 1;
+        in.attendance = att;
+        in.n_attendance = 2;
         in.external = exts;
         in.n_external = 1;
         ENV(submit_report, SUBMIT_REPORT);
@@ -393,8 +394,10 @@ static void frame_streams(struct stream *pipelined)
 
     struct stream s = {.len = 0};
     Yanxiu__V1__FieldViolation v = YANXIU__V1__FIELD_VIOLATION__INIT;
-    v.path = "activities[0].attendance[1].teacher_code";
-    v.message = "T0009 is not a teacher of unit 4114230001";
+    v.path = "attendance[1].teacher_code";
+    v.row = 2;
+    v.code = "report_teacher_unknown";
+    v.message = "teacher T0009 is not in the roster of 城关镇中心校 or of any school of the district";
     Yanxiu__V1__FieldViolation *vs[] = {&v};
     Yanxiu__V1__Error err = YANXIU__V1__ERROR__INIT;
     err.code = YANXIU__V1__CODE__INVALID_ARGUMENT;

@@ -174,10 +174,10 @@ iconv -f UTF-8 -t GB18030 "$F/bad-scores.utf8.csv" >"$F/bad-scores.csv" || die i
 before=$(stored)
 run school assessment scores import "$F/bad-scores.csv" --scheme 教师考核 --year 2026
 expect scores_unknown_item_names_its_line \
-    '[ $rc = 1 ] && [[ $err == *"bad-scores.csv line 3 (考核项目): scheme 教师考核 has no item 读书笔记 (its items: 心得体会, 质量检测, 听课材料)"* ]]'
+    '[ $rc = 1 ] && [[ $err == *"bad-scores.csv line 3 (考核项目): scheme 教师考核 has no item 读书笔记; its items are 心得体会、质量检测、听课材料"* ]]'
 expect scores_above_maximum_names_its_line \
     '[[ $err == *"bad-scores.csv line 4 (得分): 31.0 points are above the maximum of item 质量检测 (30.0)"* ]]'
-expect scores_item_twice_names_both_lines '[[ $err == *"bad-scores.csv line 6 (考核项目): "*"listed twice (also line 5)"* ]]'
+expect scores_item_twice_names_both_lines '[[ $err == *"bad-scores.csv line 6 (考核项目): "*"given twice (first on line 5)"* ]]'
 expect scores_school_scoring_another_unit_named \
     '[[ $err == *"bad-scores.csv line 7 (教师编号): teacher J001 is not a teacher of your unit 4114230001"* ]]'
 expect scores_refused_write_nothing '[ "$(stored)" = "$before" ]'

@@ -532,21 +532,33 @@ Yanxiu__V1__Activity *it_report_add_activity(Yanxiu__V1__SubmitReportRequest *r,
     return a;
 }
 
-Yanxiu__V1__Attendance *it_activity_add_attendance(Yanxiu__V1__Activity *a, const char *teacher,
-                                                   const char *name, const char *status,
-                                                   double hours)
+Yanxiu__V1__Attendance *it_report_add_attendance(Yanxiu__V1__SubmitReportRequest *r,
+                                                 const Yanxiu__V1__Activity *a,
+                                                 const char *teacher, const char *name,
+                                                 const char *status, double hours)
 {
     Yanxiu__V1__Attendance *t = malloc(sizeof(*t));
     assert_non_null(t);
     yanxiu__v1__attendance__init(t);
+    it_set(&t->activity_ref, a->ref);
     it_set(&t->teacher_code, teacher);
     if (name && name[0])
         it_set(&t->name, name);
     it_set(&t->status, status);
     t->hours = hours;
-    a->attendance = grow(a->attendance, a->n_attendance, sizeof(*a->attendance));
-    a->attendance[a->n_attendance++] = t;
+    r->attendance = grow(r->attendance, r->n_attendance, sizeof(*r->attendance));
+    r->attendance[r->n_attendance++] = t;
     return t;
+}
+
+Yanxiu__V1__Attendance *it_report_att(Yanxiu__V1__SubmitReportRequest *r, size_t act, size_t j)
+{
+    assert_true(act < r->n_activities);
+    for (size_t k = 0; k < r->n_attendance; k++)
+        if (strcmp(r->attendance[k]->activity_ref, r->activities[act]->ref) == 0 && j-- == 0)
+            return r->attendance[k];
+    fail_msg("activity %zu has no sign-in row %zu", act, j);
+    return NULL;
 }
 
 Yanxiu__V1__ExternalRecord *it_report_add_external(Yanxiu__V1__SubmitReportRequest *r,
@@ -581,24 +593,13 @@ Yanxiu__V1__SubmitReportRequest *it_report_new(const char *unit, const char *mon
     for (size_t i = 0; i < n_activities; i++) {
         Yanxiu__V1__Activity *a = it_report_add_activity(r, NULL, NULL, NULL, NULL, 2.0);
         for (size_t j = 0; j < n_teachers; j++)
-            it_activity_add_attendance(a, teachers[j], NULL, "present", 0);
+            it_report_add_attendance(r, a, teachers[j], NULL, "present", 0);
     }
     return r;
 }
 
 static void activity_free(Yanxiu__V1__Activity *a)
 {
-    /* Tests may point several rows at one sign-in row (size bounds): free each once. */
-    for (size_t j = 0; j < a->n_attendance; j++) {
-        Yanxiu__V1__Attendance *t = a->attendance[j];
-        if (!t || (j > 0 && t == a->attendance[j - 1]))
-            continue;
-        free_str(t->teacher_code);
-        free_str(t->name);
-        free_str(t->status);
-        free(t);
-    }
-    free(a->attendance);
     char *strs[] = {a->ref,  a->date,  a->start, a->end,   a->title, a->category,
                     a->form, a->level, a->mode,  a->place, a->host,  a->speaker};
     for (size_t k = 0; k < sizeof(strs) / sizeof(strs[0]); k++)
@@ -614,6 +615,18 @@ void it_report_free(Yanxiu__V1__SubmitReportRequest *r)
         if (i == 0 || r->activities[i] != r->activities[i - 1])
             activity_free(r->activities[i]);
     free(r->activities);
+    /* Tests may point several rows at one sign-in row (size bounds): free each once. */
+    for (size_t j = 0; j < r->n_attendance; j++) {
+        Yanxiu__V1__Attendance *t = r->attendance[j];
+        if (!t || (j > 0 && t == r->attendance[j - 1]))
+            continue;
+        free_str(t->activity_ref);
+        free_str(t->teacher_code);
+        free_str(t->name);
+        free_str(t->status);
+        free(t);
+    }
+    free(r->attendance);
     for (size_t k = 0; k < r->n_external; k++) {
         Yanxiu__V1__ExternalRecord *e = r->external[k];
         if (k > 0 && e == r->external[k - 1])

@@ -185,10 +185,15 @@ Yanxiu__V1__Activity *it_report_add_activity(Yanxiu__V1__SubmitReportRequest *r,
                                              const char *date, const char *start, const char *end,
                                              double hours);
 
-/* Appends a sign-in row (name may be NULL or empty: none given) and returns it. */
-Yanxiu__V1__Attendance *it_activity_add_attendance(Yanxiu__V1__Activity *a, const char *teacher,
-                                                   const char *name, const char *status,
-                                                   double hours);
+/* Appends a sign-in row of activity a (its ref as it is now; name may be NULL or empty: none
+ * given) to r's flat list and returns it. */
+Yanxiu__V1__Attendance *it_report_add_attendance(Yanxiu__V1__SubmitReportRequest *r,
+                                                 const Yanxiu__V1__Activity *a,
+                                                 const char *teacher, const char *name,
+                                                 const char *status, double hours);
+
+/* The j-th sign-in row (0-based) of activity number act (0-based), by its ref. */
+Yanxiu__V1__Attendance *it_report_att(Yanxiu__V1__SubmitReportRequest *r, size_t act, size_t j);
 
 /* Appends an external record (category other, level county, mode remote) and returns it. */
 Yanxiu__V1__ExternalRecord *it_report_add_external(Yanxiu__V1__SubmitReportRequest *r,

@@ -156,7 +156,7 @@ refused "insert a school" \
      VALUES ('1101010099', '$D', '新校', 'junior', '1101010099');"
 refused "import units (units_import)" \
     "SELECT * FROM units_import('$D', '', ARRAY['$O'], ARRAY['改名'], ARRAY['junior'],
-                                ARRAY[''], ARRAY[NULL]::date[], ARRAY[NULL]::date[], '{}');"
+                                ARRAY[''], ARRAY[NULL]::date[], ARRAY[NULL]::date[], '{}', false);"
 refused "insert a policy" \
     "INSERT INTO policies (district_code, version, effective, cycle_years, cycle_first_year,
          hours_cycle, hours_year, school_hours_year, ethics_hours_cycle, centralized_hours_cycle,
@@ -178,7 +178,8 @@ refused "move its own teacher to another unit" \
     "UPDATE teachers SET school_code = '$O' WHERE code = 'T1';"
 refused "take another unit's teacher (roster_import without its unit)" \
     "SELECT * FROM roster_import('$D', '', '', ARRAY['T2'], ARRAY['李四'], ARRAY['$U'],
-         ARRAY[''], ARRAY[''], ARRAY[false], ARRAY[false], ARRAY[false], ARRAY['active'], '{}');"
+         ARRAY[''], ARRAY[''], ARRAY[false], ARRAY[false], ARRAY[false], ARRAY['active'], '{}',
+         false);"
 refused "add a teacher to another unit" \
     "INSERT INTO teachers (district_code, code, name, school_code) VALUES ('$D', 'T9', '王五', '$O');"
 
@@ -225,7 +226,7 @@ expect "school session: ledger_apply of its own report as approved adds nothing"
 # --- what a school may do still works ------------------------------------------------------
 as_school "SELECT idx FROM roster_import('$D', '$U', '', ARRAY['T1', 'T3'], ARRAY['张三', '赵六'],
                ARRAY['$U', '$P'], ARRAY['', ''], ARRAY['', ''], ARRAY[false, false],
-               ARRAY[false, false], ARRAY[false, false], ARRAY['active', 'active'], '{}');"
+               ARRAY[false, false], ARRAY[false, false], ARRAY['active', 'active'], '{}', false);"
 expect "the school imports its own unit's roster (roster_import with its unit)" \
     '[ "$rc" = 0 ] && [ "$out" = -1 ]'
 as_school "UPDATE teachers SET school_code = '$P' WHERE code = 'T1' RETURNING school_code;"

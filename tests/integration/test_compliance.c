@@ -384,9 +384,10 @@ static Yanxiu__V1__Activity *activity(Yanxiu__V1__SubmitReportRequest *r, double
     return a;
 }
 
-static void sign(Yanxiu__V1__Activity *a, const char *teacher, const char *status, double hours)
+static void sign(Yanxiu__V1__SubmitReportRequest *r, const Yanxiu__V1__Activity *a,
+                 const char *teacher, const char *status, double hours)
 {
-    it_activity_add_attendance(a, teacher, NULL, status, hours);
+    it_report_add_attendance(r, a, teacher, NULL, status, hours);
 }
 
 /*
@@ -400,7 +401,7 @@ static void give(Yanxiu__V1__SubmitReportRequest *r, const char *const *teachers
         double h = total > 8 ? 8 : total;
         Yanxiu__V1__Activity *a = activity(r, h, "subject", level, "centralized");
         for (size_t j = 0; teachers[j]; j++)
-            sign(a, teachers[j], "present", 0);
+            sign(r, a, teachers[j], "present", 0);
         total -= h;
     }
 }
@@ -901,8 +902,8 @@ static void hours_year_boundary(void **state)
     r = report(HOURS_U, "2026-10");
     give(r, team, 32, "county");
     Yanxiu__V1__Activity *a = activity(r, 8, "skills", "town", "remote");
-    sign(a, "H1", "late", 7.5);
-    sign(a, "H2", "present", 0);
+    sign(r, a, "H1", "late", 7.5);
+    sign(r, a, "H2", "present", 0);
     submit_free(c, r);
 
     struct cq over = {.year = 2026, .as_of = "2027-09-01"};
@@ -944,13 +945,13 @@ static void school_hours_boundary(void **state)
     Yanxiu__V1__SubmitReportRequest *r = report(SCHOOLH_U, "2026-09");
     give(r, team, 16, "school");
     Yanxiu__V1__Activity *a = activity(r, 8, "subject", "school", "centralized");
-    sign(a, "S1", "present", 7.5);
-    sign(a, "S2", "present", 0);
+    sign(r, a, "S1", "present", 7.5);
+    sign(r, a, "S2", "present", 0);
     /* 10 hours at county level, centralized: hours, not school-based hours */
     a = activity(r, 5, "ethics", "county", "centralized");
-    sign(a, "S1", "present", 0);
+    sign(r, a, "S1", "present", 0);
     a = activity(r, 5, "ethics", "county", "centralized");
-    sign(a, "S1", "present", 0);
+    sign(r, a, "S1", "present", 0);
     submit_free(c, r);
 
     struct cq over = {.year = 2026, .as_of = "2027-09-01"};
@@ -987,18 +988,18 @@ static void absences_boundary(void **state)
     Yanxiu__V1__SubmitReportRequest *r = report(ABS_U, "2026-09");
     for (int i = 0; i < 2; i++) { /* two centralized activities both miss */
         Yanxiu__V1__Activity *a = activity(r, 2, "subject", "school", "centralized");
-        sign(a, "B1", "absent", 0);
-        sign(a, "B2", "absent", 0);
+        sign(r, a, "B1", "absent", 0);
+        sign(r, a, "B2", "absent", 0);
     }
     for (int i = 0; i < 2; i++) { /* remote and self-study: B1 absent, not counted */
         Yanxiu__V1__Activity *a = activity(r, 2, "it", "county", i ? "self" : "remote");
-        sign(a, "B1", "absent", 0);
-        sign(a, "B2", "present", 0);
+        sign(r, a, "B1", "absent", 0);
+        sign(r, a, "B2", "present", 0);
     }
     for (int i = 0; i < 3; i++) { /* excused */
         Yanxiu__V1__Activity *a = activity(r, 2, "subject", "school", "centralized");
-        sign(a, "B1", "excused", 0);
-        sign(a, "B2", "present", 0);
+        sign(r, a, "B1", "excused", 0);
+        sign(r, a, "B2", "present", 0);
     }
     submit_free(c, r);
 
@@ -1015,8 +1016,8 @@ static void absences_boundary(void **state)
     /* A third absence in October, for B2 only. */
     r = report(ABS_U, "2026-10");
     Yanxiu__V1__Activity *a = activity(r, 2, "subject", "town", "centralized");
-    sign(a, "B1", "present", 0);
-    sign(a, "B2", "absent", 0);
+    sign(r, a, "B1", "present", 0);
+    sign(r, a, "B2", "absent", 0);
     submit_free(c, r);
 
     struct cq nov = {.year = 2026, .as_of = "2026-11-30"}; /* the year is not over */
@@ -1070,11 +1071,11 @@ static void research_group_boundary(void **state)
     Yanxiu__V1__Activity *a = activity(r, 8, "subject", "school", "centralized");
     static const char *const shorts[] = {"YW00", "SX07", "SX08", "SX09", "SX27"};
     for (size_t i = 0; i < N_OF(shorts); i++)
-        sign(a, shorts[i], "present", 7.5);
+        sign(r, a, shorts[i], "present", 7.5);
     for (int k = 0; k < 2; k++) {
         a = activity(r, 8, "subject", "school", "centralized");
         for (size_t i = 0; i < N_OF(shorts); i++)
-            sign(a, shorts[i], "present", 0);
+            sign(r, a, shorts[i], "present", 0);
     }
     submit_free(c, r);
 
@@ -1139,11 +1140,11 @@ static void on_track_arithmetic(void **state)
     submit_free(c, r);
     r = report(PACE_U, "2026-10");
     Yanxiu__V1__Activity *a = activity(r, 8, "subject", "school", "centralized");
-    sign(a, "P1", "present", 0);
-    sign(a, "P2", "late", 7.5);
+    sign(r, a, "P1", "present", 0);
+    sign(r, a, "P2", "late", 7.5);
     a = activity(r, 1, "subject", "school", "centralized");
-    sign(a, "P1", "present", 0);
-    sign(a, "P2", "present", 0);
+    sign(r, a, "P1", "present", 0);
+    sign(r, a, "P2", "present", 0);
     give1(r, "P4", 32, "school");
     submit_free(c, r);
     r = report(PACE_U, "2026-11");
@@ -1763,8 +1764,8 @@ static void teacher_history(void **state)
     /* 2026-08 (school year 2025): 3 h ethics, an external record; approved */
     Yanxiu__V1__SubmitReportRequest *r = report(HI_A, "2026-08");
     Yanxiu__V1__Activity *a = activity(r, 3, "ethics", "school", "centralized");
-    sign(a, "G1", "present", 0);
-    sign(a, "G2", "present", 0);
+    sign(r, a, "G1", "present", 0);
+    sign(r, a, "G2", "present", 0);
     Yanxiu__V1__ExternalRecord *x =
         it_report_add_external(r, "G1", "2026-08-15", "国家智慧教育平台暑期研修", 10);
     x->credits = 4;
@@ -1774,18 +1775,18 @@ static void teacher_history(void **state)
     /* 2026-09: version 1, then version 2 (late 1.5 of 2, and 4) */
     r = report(HI_A, "2026-09");
     a = activity(r, 2, "subject", "school", "centralized");
-    sign(a, "G1", "present", 0);
+    sign(r, a, "G1", "present", 0);
     a = activity(r, 2, "subject", "school", "centralized");
-    sign(a, "G1", "absent", 0);
+    sign(r, a, "G1", "absent", 0);
     submit_free(c, r);
     r = report(HI_A, "2026-09");
     a = activity(r, 2, "subject", "school", "centralized");
-    sign(a, "G1", "late", 1.5);
+    sign(r, a, "G1", "late", 1.5);
     a = activity(r, 4, "skills", "town", "centralized");
-    sign(a, "G1", "present", 0);
+    sign(r, a, "G1", "present", 0);
     a = activity(r, 2, "subject", "school", "centralized");
-    sign(a, "G1", "excused", 0);
-    sign(a, "G2", "present", 0);
+    sign(r, a, "G1", "excused", 0);
+    sign(r, a, "G2", "present", 0);
     assert_int_equal(submit_free(c, r), 2);
     /* 2026-10: voided */
     r = report(HI_A, "2026-10");
@@ -2089,17 +2090,17 @@ static Yanxiu__V1__SubmitReportRequest *l_random_report(const struct lmodel *mo,
             int s = pick(20);
             struct lrow row = {t, 0, false, cat, lvl, mode};
             if (s < 10) {
-                sign(a, code, "present", 0);
+                sign(r, a, code, "present", 0);
                 row.hours = h;
             } else if (s < 13) {
                 double rh = h > 0.5 && pick(2) ? 0.5 * (1 + pick((int)(h * 2) - 1)) : 0;
-                sign(a, code, "late", rh);
+                sign(r, a, code, "late", rh);
                 row.hours = rh > 0 ? rh : h;
             } else if (s < 16) {
-                sign(a, code, "excused", 0);
+                sign(r, a, code, "excused", 0);
                 continue;
             } else {
-                sign(a, code, "absent", 0);
+                sign(r, a, code, "absent", 0);
                 row.absent = true;
             }
             assert_true(out->n < L_MAXROWS);
@@ -2455,8 +2456,8 @@ static void verify_ledger_with_only_a_remote_absence(void **state)
     test_policy(c, 72, 0, NULL);
     Yanxiu__V1__SubmitReportRequest *r = report(ZERO_U, "2026-10");
     Yanxiu__V1__Activity *a = activity(r, 2, "it", "county", "remote");
-    sign(a, "Z1", "absent", 0);
-    sign(a, "Z2", "present", 0);
+    sign(r, a, "Z1", "absent", 0);
+    sign(r, a, "Z2", "present", 0);
     submit_free(c, r);
     expect_teacher(c, &(struct cq){.year = 2026, .as_of = "2026-11-30"}, "Z1", 0, "behind",
                    "hours_year 18 0");

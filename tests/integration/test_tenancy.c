@@ -329,7 +329,7 @@ static void form_begin(struct form *f, Yanxiu__V1__Envelope__BodyCase body, cons
         a->mode = "centralized";
         a->host = "教导主任";
         a->hours = 2;
-        a->attendance = f->attendance_ptrs;
+        r->attendance = f->attendance_ptrs;
         f->activity_ptrs[0] = a;
         r->activities = f->activity_ptrs;
         r->n_activities = 1;
@@ -444,17 +444,18 @@ static void add_teacher(struct form *f, const char *code, const char *name, cons
 /* A sign-in row (present, the activity's hours) on the one activity of a SubmitReport form. */
 static void add_signin(struct form *f, const char *teacher, const char *name)
 {
-    Yanxiu__V1__Activity *a = &f->activity;
-    size_t n = a->n_attendance;
+    Yanxiu__V1__SubmitReportRequest *r = f->env.submit_report;
+    size_t n = r->n_attendance;
     assert_true(n < MAX_ROWS);
     Yanxiu__V1__Attendance *t = &f->attendance[n];
     yanxiu__v1__attendance__init(t);
+    t->activity_ref = f->activity.ref;
     t->teacher_code = (char *)teacher;
     if (name)
         t->name = (char *)name;
     t->status = "present";
     f->attendance_ptrs[n] = t;
-    a->n_attendance = n + 1;
+    r->n_attendance = n + 1;
 }
 
 /* A score row of an ImportScores form. */
@@ -2961,7 +2962,7 @@ static void row_level_wall_refuses_writes_into_district_y(void **state)
              "SELECT count(*) FILTER (WHERE district_code = '" DISTRICT_Y "') FROM u;\n"
              "SELECT ledger_apply(%s, 1, 1, true) \\g /dev/null\n"
              "SELECT count(*) FROM ledger;\n"
-             "SELECT path || ': ' || reason FROM report_submit('" DISTRICT_Y "', '" UNIT_Y "', '', "
+             "SELECT path || ': ' || code || ' ' || args->>'unit' FROM report_submit('" DISTRICT_Y "', '" UNIT_Y "', '', "
              "'" SEED_MONTH "-01', 'tenancy-probe-0123456789', '\\x00', false, true, '寒假', '', "
              "NULL::text[], NULL::date[], NULL::time[], NULL::time[], NULL::text[], NULL::text[], "
              "NULL::text[], NULL::text[], NULL::text[], NULL::text[], NULL::text[], NULL::text[], "
@@ -2978,7 +2979,7 @@ static void row_level_wall_refuses_writes_into_district_y(void **state)
     char *x_ledger =
         psql_ok(false, "SELECT count(*) FROM ledger WHERE district_code = '" DISTRICT_X "';");
     char expect[512];
-    snprintf(expect, sizeof(expect), "0\n%sunit_code: unit " UNIT_Y " " NOT_OF_DISTRICT, x_ledger);
+    snprintf(expect, sizeof(expect), "0\n%sunit_code: report_unit_unknown " UNIT_Y, x_ledger);
     if (strncmp(out, expect, strlen(expect)) != 0)
         fail_msg("expected:\n%s\ngot:\n%s", expect, out);
     free(x_ledger);

@@ -184,7 +184,10 @@ static void defaults_apply_when_file_has_only_conninfo(void **state)
     assert_string_equal(cfg.listen, "127.0.0.1");
     assert_int_equal(cfg.port, 7433);
     assert_int_equal(cfg.max_connections, 1024);
-    assert_int_equal(cfg.max_frame, 16 * 1024 * 1024);
+    assert_int_equal(cfg.max_frame, 17 * 1024 * 1024); /* a 16 MiB upload and its request */
+    assert_int_equal(cfg.upload_max_bytes, 16 * 1024 * 1024);
+    assert_int_equal(cfg.upload_threads, 0);
+    assert_int_equal(cfg.upload_queue, 16);
     assert_int_equal(cfg.max_inflight, 32);
     assert_int_equal(cfg.idle_timeout, 300);
     assert_int_equal(cfg.drain_timeout, 30);
@@ -248,7 +251,7 @@ static void example_config_loads_and_validates(void **state)
         fail_msg("%s", err);
     /* the example shows the defaults */
     assert_int_equal(cfg.port, 7433);
-    assert_int_equal(cfg.max_frame, 16 * 1024 * 1024);
+    assert_int_equal(cfg.max_frame, 17 * 1024 * 1024);
     assert_int_equal(cfg.log_level, LOG_INFO);
     assert_contains(cfg.migrate_conninfo, "yanxiu_owner");
     config_free(&cfg);
@@ -370,7 +373,7 @@ static void reload_applies_only_reloadable_keys(void **state)
     /* not reloadable: kept */
     assert_string_equal(cur.listen, "127.0.0.1");
     assert_int_equal(cur.port, 7433);
-    assert_int_equal(cur.max_frame, 16 * 1024 * 1024);
+    assert_int_equal(cur.max_frame, 17 * 1024 * 1024);
     assert_int_equal(cur.drain_timeout, 30);
     assert_string_equal(cur.conninfo, "dbname=yanxiu");
     assert_string_equal(cur.migrate_conninfo, "");

@@ -1,0 +1,158 @@
+/*
+ * layout: the users' files mapped onto a request. A report (one workbook
+ * with the sheets 研修活动/activities, 签到表/attendance, 校外培训/external,
+ * or the CSV files activities.csv, attendance.csv, external.csv), a roster
+ * (名册/teachers), units (学校/units) or scores (成绩/scores) is read with
+ * text/book.h and its rows become the items of the structured request, each
+ * remembering the cell it came from, so that every problem — the format's
+ * found here, the handler's checks and the database's — is named at its
+ * file, sheet, row (as Excel shows it), column and header. Runs on a worker
+ * thread (layout_read); the rest runs on the loop.
+ */
+#ifndef YANXIU_LAYOUT_H
+#define YANXIU_LAYOUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "book.h"
+#include "check.h"
+#include "rpc.h"
+
+enum layout_kind { LAYOUT_REPORT, LAYOUT_ROSTER, LAYOUT_UNITS, LAYOUT_SCORES };
+
+/* The lists of the requests, as their paths name them ("attendance[3].status"). */
+enum layout_list {
+    LL_ACTIVITIES,
+    LL_ATTENDANCE,
+    LL_EXTERNAL,
+    LL_TEACHERS,
+    LL_UNITS,
+    LL_SCORES,
+    LL_N
+};
+
+/* One uploaded file (pointers into the request: alive while it is). */
+struct layout_file {
+    const char *name;
+    const uint8_t *data;
+    size_t len;
+    const char *encoding;
+};
+
+struct layout_tab;
+struct layout_origin;
+
+/* The rows read, as a structured request carries them; strings owned by the layout. */
+struct layout {
+    enum layout_kind kind;
+    struct rpc_violations problems; /* of the files' format, each at its cell */
+    Yanxiu__V1__Activity **activities;
+    size_t n_activities;
+    Yanxiu__V1__Attendance **attendance;
+    size_t n_attendance;
+    Yanxiu__V1__ExternalRecord **external;
+    size_t n_external;
+    Yanxiu__V1__Teacher **teachers;
+    size_t n_teachers;
+    Yanxiu__V1__Unit **units;
+    size_t n_units;
+    Yanxiu__V1__ItemScore **scores;
+    size_t n_scores;
+    char **columns; /* roster, units: the optional columns the file has */
+    size_t n_columns;
+    /* where each item came from */
+    struct book **books;
+    size_t n_books;
+    struct layout_tab *tabs;
+    size_t n_tabs;
+    struct layout_origin *origin[LL_N];
+    size_t n_origin[LL_N];
+    bool oom;
+};
+
+/*
+ * Reads `files` as `kind` within `lim` (per file; also the cap of rows and
+ * cells). Never NULL unless out of memory: files that cannot be read at all,
+ * missing sheets or columns and bad cells are problems in ->problems (and the
+ * rows that are well-formed are still there for the database's checks).
+ */
+struct layout *layout_read(enum layout_kind kind, const struct layout_file *files, size_t n,
+                           const struct book_limits *lim) YX_MUST_CHECK;
+
+void layout_free(struct layout *L); /* NULL is fine */
+
+/* Moves the format problems of L into vs (vs's total counts them all). */
+void layout_take_problems(struct layout *L, struct rpc_violations *vs);
+
+/*
+ * The request's files, read off the loop: refuses at once what is over the
+ * limits (RESOURCE_EXHAUSTED: upload_too_large, upload_busy), else reads
+ * them on a worker of srv->files and then, back on the loop, sets
+ * req->layout and calls then(req), which answers or submits as a handler.
+ * Returns RPC_PENDING when queued (the request counts a job), else
+ * RPC_ANSWERED.
+ */
+enum rpc_status layout_upload(struct rpc_req *req, enum layout_kind kind,
+                              Yanxiu__V1__UploadFile **files, size_t n,
+                              enum rpc_status (*then)(struct rpc_req *req));
+
+/* Where one problem is, as rpc_problem takes it, with room for its strings. */
+struct layout_where {
+    struct rpc_at at;
+    char path[96];
+    char header[160];
+    const char *label; /* the column as the message names it: the file's header, else
+                          the column's Chinese name */
+};
+
+/*
+ * The place of `list[idx].field` (value: the value the check saw): the cell it
+ * came from when L read it from a file, else the path with row idx + 1. Its
+ * strings live in w (and L). Returns &w->at.
+ */
+const struct rpc_at *layout_at(struct layout_where *w, const struct layout *L,
+                               enum layout_list list, size_t idx, const char *field,
+                               const char *value);
+
+/* The same for a path the database named ("attendance[3].teacher_code", "month"). */
+const struct rpc_at *layout_path_at(struct layout_where *w, const struct layout *L,
+                                    const char *path);
+
+/* True when the cell of list[idx].field already has a format problem (do not add another). */
+bool layout_bad(const struct layout *L, enum layout_list list, size_t idx, const char *field);
+
+/*
+ * Adds the database's problems, placed at the cells their paths came from.
+ * `r` has one row per problem and argument, in problem order: columns n (the
+ * problem's number), code, key and value (an argument; NULL for a problem
+ * without any), and either path (list NULL) or idx and field, the path being
+ * "<list>[idx].<field>" (rows of idx < 0 are not problems).
+ */
+void layout_db_problems(struct rpc_violations *vs, const struct layout *L, const PGresult *r,
+                        const char *list);
+
+/*
+ * Reports each code of `codes` found again (code `code`, args value and
+ * first_row: the row of its first appearance as the user sees it). `codes` is
+ * sorted in place; empty codes are ignored.
+ */
+void layout_duplicates(struct rpc_violations *vs, const struct layout *L,
+                       struct check_code_at *codes, size_t n, enum layout_list list,
+                       const char *field, const char *code);
+
+/*
+ * A problem of list[idx].field unless the layout already reported that cell:
+ * rpc_problem with the argument "field" (the column's label) added first.
+ * Needs `struct layout_where w` in scope. The arguments end with NULL.
+ */
+#define LAYOUT_PROBLEM(vs, L, list, idx, field, value, code, ...)                                   \
+    do {                                                                                           \
+        if (!layout_bad((L), (list), (idx), (field))) {                                            \
+            const struct rpc_at *at_ = layout_at(&w, (L), (list), (idx), (field), (value));         \
+            rpc_problem((vs), at_, (code), "field", w.label, __VA_ARGS__);                         \
+        }                                                                                          \
+    } while (0)
+
+#endif
