@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "book.h"
-#include "check.h"
 #include "conn.h"
 #include "layout.h"
 #include "log.h"
@@ -299,106 +298,6 @@ static enum rpc_status fail_unknown(struct rpc_req *req, const struct db_outcome
     return send_error(req, &err);
 }
 
-/*
- * The arguments of a reason our SQL raised: its DETAIL, a flat JSON object
- * ({"unit": "4211000001", "month": "2026-10", "n": 3}), as json_build_object
- * writes it. Strings are unescaped into store (cap bytes); numbers, true,
- * false and null are taken as written (null as ""). Returns the number of
- * arguments, or -1 when detail is not such an object.
- */
-static int json_args(const char *p, struct msg_arg *args, size_t max, char *store, size_t cap)
-{
-    size_t used = 0, n = 0;
-    const char *names[2];
-    while (*p == ' ' || *p == '\n')
-        p++;
-    if (*p == '\0')
-        return 0;
-    if (*p++ != '{')
-        return -1;
-    for (;;) {
-        while (*p == ' ' || *p == '\n' || *p == ',')
-            p++;
-        if (*p == '}')
-            return (int)n;
-        /* two strings or scalars: the name, then the value */
-        for (int part = 0; part < 2; part++) {
-            while (*p == ' ' || *p == '\n' || *p == ':')
-                p++;
-            const char *start = store + used;
-            if (*p == '"') {
-                for (p++; *p != '"'; p++) {
-                    if (*p == '\0' || used + 5 >= cap)
-                        return -1;
-                    if (*p != '\\') {
-                        store[used++] = *p;
-                        continue;
-                    }
-                    p++;
-                    const char *plain = strchr("\"\\/bfnrt", *p);
-                    if (!*p)
-                        return -1;
-                    if (plain && *p != 'u') {
-                        store[used++] = "\"\\/\b\f\n\r\t"[plain - "\"\\/bfnrt"];
-                        continue;
-                    }
-                    if (*p != 'u')
-                        return -1;
-                    unsigned cp = 0;
-                    for (int k = 1; k <= 4; k++) {
-                        char h = p[k];
-                        if (!h)
-                            return -1;
-                        cp = cp * 16 + (unsigned)(h <= '9' ? h - '0' : (h | 0x20) - 'a' + 10);
-                    }
-                    p += 4;
-                    if (cp >= 0xd800 && cp < 0xdc00 && p[1] == '\\' && p[2] == 'u') {
-                        unsigned lo = 0;
-                        for (int k = 3; k <= 6; k++) {
-                            char h = p[k];
-                            if (!h)
-                                return -1;
-                            lo = lo * 16 + (unsigned)(h <= '9' ? h - '0' : (h | 0x20) - 'a' + 10);
-                        }
-                        cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-                        p += 6;
-                    }
-                    if (cp < 0x80) {
-                        store[used++] = (char)cp;
-                    } else if (cp < 0x800) {
-                        store[used++] = (char)(0xc0 | cp >> 6);
-                        store[used++] = (char)(0x80 | (cp & 0x3f));
-                    } else if (cp < 0x10000) {
-                        store[used++] = (char)(0xe0 | cp >> 12);
-                        store[used++] = (char)(0x80 | (cp >> 6 & 0x3f));
-                        store[used++] = (char)(0x80 | (cp & 0x3f));
-                    } else {
-                        store[used++] = (char)(0xf0 | cp >> 18);
-                        store[used++] = (char)(0x80 | (cp >> 12 & 0x3f));
-                        store[used++] = (char)(0x80 | (cp >> 6 & 0x3f));
-                        store[used++] = (char)(0x80 | (cp & 0x3f));
-                    }
-                }
-                p++;
-            } else if (part == 1 && strncmp(p, "null", 4) == 0) {
-                p += 4;
-            } else if (part == 1 && *p && strchr("-0123456789tf", *p)) {
-                while (*p && strchr("-+.0123456789eEtruefals", *p)) {
-                    if (used + 2 >= cap)
-                        return -1;
-                    store[used++] = *p++;
-                }
-            } else {
-                return -1;
-            }
-            store[used++] = '\0';
-            names[part] = start;
-        }
-        if (n < max)
-            args[n++] = (struct msg_arg){names[0], names[1]};
-    }
-}
-
 /* A reason our SQL raised (MESSAGE = the code, DETAIL = its arguments as
  * JSON), answered through the catalog; a code not in reasons.def is logged
  * and answered generically. */
@@ -406,7 +305,7 @@ static enum rpc_status fail_sql_reason(struct rpc_req *req, const struct db_outc
 {
     struct msg_arg args[RPC_MAX_ARGS];
     char store[1024];
-    int n = json_args(out->detail, args, RPC_MAX_ARGS, store, sizeof(store));
+    int n = msg_args_json(out->detail, args, RPC_MAX_ARGS, store, sizeof(store));
     if (!reason_template(out->message) || n < 0) {
         rpc_log_error(req, ": our SQL raised %s \"%s\" DETAIL %s: not a reason code of "
                            "daemon/reasons.def with JSON arguments",
@@ -491,16 +390,6 @@ void rpc_violation(struct rpc_violations *vs, const char *path, const char *fmt,
         return;
     }
     vs->v[vs->n++] = fv;
-}
-
-void rpc_violation_vline(struct rpc_violations *vs, int line, const char *fmt, va_list ap)
-{
-    char path[32] = "", reason[400];
-    if (line > 0)
-        snprintf(path, sizeof(path), "line %d", line);
-    vsnprintf(reason, sizeof(reason), fmt, ap);
-    check_utf8_repair(reason);
-    rpc_violation(vs, path, "%s", reason);
 }
 
 /* Frees a violation built here: every string of it is malloc'd (or protobuf-c's empty). */
@@ -651,7 +540,7 @@ bool rpc_problem_json(struct rpc_violations *vs, const struct rpc_at *at, const 
 {
     struct msg_arg args[RPC_MAX_ARGS + 1];
     char store[1024];
-    int n = json_args(json, args, RPC_MAX_ARGS + 1, store, sizeof(store));
+    int n = msg_args_json(json, args, RPC_MAX_ARGS + 1, store, sizeof(store));
     if (n < 1 || strcmp(args[0].name, "code") != 0 || !reason_template(args[0].value)) {
         log_error("a problem row of our SQL is not {\"code\": <reason code>, ...}: %s", json);
         return false;

@@ -267,12 +267,6 @@ void rpc_reason_error(Yanxiu__V1__Error *err, struct rpc_reason_buf *b, enum msg
  * with the request); ends the request: req is gone after the call. */
 enum rpc_status rpc_fail_with(struct rpc_req *req, struct rpc_violations *vs, const char *what);
 
-/* A violation of a text file the request carries, at "line N" (no path when
- * line <= 0); the reason, which may quote the file, is cut at 400 bytes and
- * repaired to valid UTF-8 (check_utf8_repair). */
-void rpc_violation_vline(struct rpc_violations *vs, int line, const char *fmt, va_list ap)
-    __attribute__((format(printf, 3, 0)));
-
 /* Frees collected violations without answering. */
 void rpc_violations_free(struct rpc_violations *vs);
 

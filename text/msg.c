@@ -231,3 +231,137 @@ size_t msg_render(char *buf, size_t cap, const char *tmpl, const struct msg_arg 
         buf[cap - 1] = '\0';
     return len;
 }
+
+/* The value of 4 hex digits at p, or -1. */
+static long hex4(const char *p)
+{
+    long v = 0;
+    for (int k = 0; k < 4; k++) {
+        char h = p[k];
+        int d = h >= '0' && h <= '9'   ? h - '0'
+                : h >= 'a' && h <= 'f' ? h - 'a' + 10
+                : h >= 'A' && h <= 'F' ? h - 'A' + 10
+                                       : -1;
+        if (d < 0)
+            return -1;
+        v = v * 16 + d;
+    }
+    return v;
+}
+
+/* Appends code point cp as UTF-8 to store[cap] at *used; false when it does not fit. */
+static bool put_utf8(char *store, size_t cap, size_t *used, unsigned long cp)
+{
+    unsigned char b[4];
+    size_t n;
+    if (cp < 0x80) {
+        b[0] = (unsigned char)cp;
+        n = 1;
+    } else if (cp < 0x800) {
+        b[0] = (unsigned char)(0xc0 | cp >> 6);
+        b[1] = (unsigned char)(0x80 | (cp & 0x3f));
+        n = 2;
+    } else if (cp < 0x10000) {
+        b[0] = (unsigned char)(0xe0 | cp >> 12);
+        b[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
+        b[2] = (unsigned char)(0x80 | (cp & 0x3f));
+        n = 3;
+    } else {
+        b[0] = (unsigned char)(0xf0 | cp >> 18);
+        b[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3f));
+        b[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
+        b[3] = (unsigned char)(0x80 | (cp & 0x3f));
+        n = 4;
+    }
+    if (*used + n >= cap)
+        return false;
+    memcpy(store + *used, b, n);
+    *used += n;
+    return true;
+}
+
+/* One JSON string or scalar at *pp into store; false when it is neither or does not fit. */
+static bool json_token(const char **pp, char *store, size_t cap, size_t *used, bool scalar_ok)
+{
+    const char *p = *pp;
+    if (*p == '"') {
+        for (p++; *p != '"'; p++) {
+            if (*p == '\0')
+                return false;
+            unsigned long cp = (unsigned char)*p;
+            if (*p == '\\') {
+                p++;
+                const char *esc = *p ? strchr("\"\\/bfnrt", *p) : NULL;
+                if (esc) {
+                    cp = (unsigned char)"\"\\/\b\f\n\r\t"[esc - "\"\\/bfnrt"];
+                } else if (*p == 'u' && hex4(p + 1) >= 0) {
+                    cp = (unsigned long)hex4(p + 1);
+                    p += 4;
+                    long lo;
+                    if (cp >= 0xd800 && cp < 0xdc00 && p[1] == '\\' && p[2] == 'u' &&
+                        (lo = hex4(p + 3)) >= 0xdc00 && lo < 0xe000) {
+                        cp = 0x10000 + ((cp - 0xd800) << 10) + ((unsigned long)lo - 0xdc00);
+                        p += 6;
+                    }
+                } else {
+                    return false;
+                }
+                if (!put_utf8(store, cap, used, cp))
+                    return false;
+            } else {
+                if (*used + 1 >= cap)
+                    return false;
+                store[(*used)++] = *p;
+            }
+        }
+        p++;
+    } else if (scalar_ok && strncmp(p, "null", 4) == 0) {
+        p += 4;
+    } else if (scalar_ok && *p && strchr("-0123456789tf", *p)) {
+        while (*p && strchr("+-.0123456789eEtruefals", *p)) {
+            if (*used + 1 >= cap)
+                return false;
+            store[(*used)++] = *p++;
+        }
+    } else {
+        return false;
+    }
+    if (*used >= cap)
+        return false;
+    store[(*used)++] = '\0';
+    *pp = p;
+    return true;
+}
+
+int msg_args_json(const char *s, struct msg_arg *args, size_t max, char *store, size_t cap)
+{
+    const char *p = s;
+    size_t used = 0, n = 0;
+    p += strspn(p, " \t\r\n");
+    if (*p == '\0')
+        return 0;
+    if (*p++ != '{')
+        return -1;
+    for (bool first = true;; first = false) {
+        p += strspn(p, " \t\r\n");
+        if (*p == '}')
+            return (int)n;
+        if (!first) {
+            if (*p++ != ',')
+                return -1;
+            p += strspn(p, " \t\r\n");
+        }
+        const char *name = store + used;
+        if (!json_token(&p, store, cap, &used, false))
+            return -1;
+        p += strspn(p, " \t\r\n");
+        if (*p++ != ':')
+            return -1;
+        p += strspn(p, " \t\r\n");
+        const char *value = store + used;
+        if (!json_token(&p, store, cap, &used, true))
+            return -1;
+        if (n < max)
+            args[n++] = (struct msg_arg){name, value};
+    }
+}

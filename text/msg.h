@@ -58,4 +58,15 @@ struct msg_arg {
  */
 size_t msg_render(char *buf, size_t cap, const char *tmpl, const struct msg_arg *args, size_t n);
 
+/*
+ * The arguments written as a flat JSON object, {"unit": "4211000001", "n": 3},
+ * as PostgreSQL's json_build_object writes them (our SQL's reasons carry
+ * their arguments so): each name and value is copied into store (cap bytes,
+ * strings unescaped, \uXXXX as UTF-8), numbers, true and false as written,
+ * null as "". "" is no argument. At most max are kept (the rest are
+ * skipped). Returns the number kept, or -1 when s is not such an object (a
+ * nested value, bad escapes) or does not fit in store.
+ */
+int msg_args_json(const char *s, struct msg_arg *args, size_t max, char *store, size_t cap);
+
 #endif

@@ -3,7 +3,8 @@
  * reads the text of a SetPolicy request. The input is the file's bytes.
  * The parser runs on every input; for text the handler lets through
  * (check_multiline, as in compliance_policy_set) every problem names a line
- * and is valid UTF-8, and every value it keeps is valid UTF-8.
+ * and has a reason code whose arguments are valid UTF-8, and every value it
+ * keeps is valid UTF-8.
  */
 #include <string.h>
 
@@ -39,11 +40,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(policy_parse(text, &pv, &vs), "policy_parse ran out of memory");
     if (accepted) {
         for (size_t i = 0; i < vs.n; i++) {
-            const char *path = vs.v[i]->path, *reason = vs.v[i]->message;
+            const char *path = vs.v[i]->path, *code = vs.v[i]->code;
             FUZZ_CHECK(path[0] == '\0' || strncmp(path, "line ", 5) == 0,
                        "a problem is not placed on a line");
-            FUZZ_CHECK(reason[0] != '\0', "a problem without a reason");
-            FUZZ_CHECK(fuzz_utf8_ok(reason, strlen(reason)), "a problem's reason is bad UTF-8");
+            /* Its message is rendered from the code and the arguments when answered. */
+            FUZZ_CHECK(code[0] != '\0', "a problem without a reason code");
+            for (size_t k = 0; k < vs.v[i]->n_args; k++) {
+                const char *v = vs.v[i]->args[k]->value;
+                FUZZ_CHECK(fuzz_utf8_ok(v, strlen(v)), "a problem's argument is bad UTF-8");
+            }
         }
         size_t keys = 0;
         for (int k = 0; k < POLICY_NKEYS; k++) {

@@ -3,8 +3,9 @@
  * reads the text of a SetScheme request. The input is the file's bytes.
  * The parser runs on every input (it must survive anything); the further
  * properties hold for text the handler lets through (check_multiline, as in
- * assess_scheme_set): every problem names a line and is valid UTF-8, and a
- * scheme without problems is complete and within its limits.
+ * assess_scheme_set): every problem names a line and has a reason code
+ * whose arguments are valid UTF-8, and a scheme without problems is complete
+ * and within its limits.
  */
 #include <string.h>
 
@@ -47,11 +48,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(scheme_parse(text, &d, &vs), "scheme_parse ran out of memory");
     if (accepted) {
         for (size_t i = 0; i < vs.n; i++) {
-            const char *path = vs.v[i]->path, *reason = vs.v[i]->message;
+            const char *path = vs.v[i]->path, *code = vs.v[i]->code;
             FUZZ_CHECK(path[0] == '\0' || strncmp(path, "line ", 5) == 0,
                        "a problem is not placed on a line");
-            FUZZ_CHECK(reason[0] != '\0', "a problem without a reason");
-            FUZZ_CHECK(fuzz_utf8_ok(reason, strlen(reason)), "a problem's reason is bad UTF-8");
+            /* Its message is rendered from the code and the arguments when answered. */
+            FUZZ_CHECK(code[0] != '\0', "a problem without a reason code");
+            for (size_t k = 0; k < vs.v[i]->n_args; k++) {
+                const char *v = vs.v[i]->args[k]->value;
+                FUZZ_CHECK(fuzz_utf8_ok(v, strlen(v)), "a problem's argument is bad UTF-8");
+            }
         }
         if (vs.total == 0) {
             /* Every key the parser took comes from a line of its own: one

@@ -111,7 +111,7 @@ before=$(stored)
 run dist assessment scheme set "$F/bad.ini"
 expect scheme_bad_target_names_its_line \
     '[ $rc = 1 ] && [[ $err == *"bad.ini line 4: target: teacher (教师) or unit (单位)"* ]]'
-expect scheme_unknown_key_names_its_line '[[ $err == *"bad.ini line 5: colour: unknown key"* ]]'
+expect scheme_unknown_key_names_its_line '[[ $err == *"bad.ini line 5: colour: not a key of [scheme]"* ]]'
 expect scheme_bad_maximum_names_its_line '[[ $err == *"bad.ini line 9: 质量检测: the maximum points"* ]]'
 expect scheme_item_twice_names_both_lines '[[ $err == *"bad.ini line 10: item 心得体会 is listed twice (also line 8)"* ]]'
 expect scheme_grades_at_one_score_named '[[ $err == *"bad.ini line 15: grade 良好 starts at 60 like grade 合格 (line 14)"* ]]'
@@ -393,7 +393,7 @@ EOF
 run dist assessment scheme set "$F/units.ini"
 [ "$rc" = 0 ] || die "unit scheme: $err"
 run dist assessment results --year 2026 --as-of $ASOF
-expect results_two_schemes_need_scheme '[ $rc = 1 ] && [[ $err == *"name one with --scheme"* ]]'
+expect results_two_schemes_need_scheme '[ $rc = 1 ] && [[ $err == *"2 assessment schemes"*"name the one meant"* ]]'
 run dist assessment scores import "$F/junior.csv" --year 2026
 expect scores_two_schemes_need_scheme \
     '[ $rc = 2 ] && [[ $err == *"the district has 2 assessment schemes (单位考核, 教师考核): name one with --scheme"* ]]'

@@ -36,21 +36,29 @@ stop_daemon() {
 }
 trap stop_daemon EXIT
 
-# --- the old yanxiud ---------------------------------------------------------------------
+# --- the old yanxiud, and its yanxiu: protocol v2 is a breaking change, so the data goes in
+# through the CLI of that commit (v1), and comes out through this one (v2) -----------------
 old=${YX_OLD_YANXIUD:-}
+old_cli=${YX_OLD_YANXIU:-}
+if [ -n "$old" ] && [ -z "$old_cli" ]; then
+    die "YX_OLD_YANXIUD is set: set YX_OLD_YANXIU to the yanxiu built with it (protocol v1)"
+fi
 if [ -z "$old" ]; then
     git -C "$root" cat-file -e "$OLD_COMMIT^{commit}" 2>/dev/null ||
         die "commit $OLD_COMMIT is not in $root's git history (a shallow clone?): fetch it, or set YX_OLD_YANXIUD to a yanxiud built from it"
     mkdir -p "$T/old"
     git -C "$root" archive "$OLD_COMMIT" | tar -x -C "$T/old" || die "git archive $OLD_COMMIT"
     if ! { cmake -S "$T/old" -B "$T/old/build" -DCMAKE_BUILD_TYPE=Debug &&
-        cmake --build "$T/old/build" --target yanxiud -j2; } >"$T/old-build.log" 2>&1; then
+        cmake --build "$T/old/build" --target yanxiud yanxiu -j2; } >"$T/old-build.log" 2>&1; then
         tail -n 30 "$T/old-build.log" >&2
-        die "building yanxiud of $OLD_COMMIT failed"
+        die "building yanxiud and yanxiu of $OLD_COMMIT failed"
     fi
     old=$T/old/build/yanxiud
+    old_cli=$T/old/build/yanxiu
 fi
 [ -x "$old" ] || die "no old yanxiud at $old"
+[ -x "$old_cli" ] || die "no old yanxiu at $old_cli"
+new_cli=$YX_YANXIU
 
 # --- a database of its own, with the old schema ----------------------------------------------
 $YX_PSQL -qc "CREATE DATABASE fwd OWNER yanxiu_owner" >/dev/null || die "create database fwd"
@@ -78,6 +86,7 @@ serve() { # serve BINARY: starts it on $conf, waits for ping --db
 }
 
 # --- data, through the old daemon ------------------------------------------------------------
+YX_YANXIU=$old_cli # run's yanxiu, until the new daemon serves
 serve "$old"
 D=411423
 CENTRAL=4114230001
@@ -139,30 +148,33 @@ run dist report return $JUNIOR 2026-10 --reason "A02 缺少签到表"
 [ "$rc" = 0 ] || die "report return: $err"
 report junior 2026-10 2 J001 J002
 
-# answers DIR: what the district office reads and what the ledger holds, into DIR.
+# answers DIR: what the district office reads (through the CLI: the old one before the
+# migration, this one after, which may word and label it differently) and what the ledger
+# holds (through psql: the same bytes before and after), into DIR and DIR/cli.
 answers() {
+    mkdir -p "$1/cli"
     mkdir -p "$1"
     run dist report list --format csv
     [ "$rc" = 0 ] || die "report list: $err"
-    echo "$out" >"$1/reports.csv"
+    echo "$out" >"$1/cli/reports.csv"
     run dist compliance units --year 2026 --as-of 2026-12-01 --format csv
     [ "$rc" = 0 ] || die "compliance units: $err"
-    echo "$out" >"$1/units.csv"
+    echo "$out" >"$1/cli/units.csv"
     run dist compliance teachers --year 2026 --as-of 2026-12-01 --format csv
     [ "$rc" = 0 ] || die "compliance teachers: $err"
-    echo "$out" >"$1/teachers.csv"
+    echo "$out" >"$1/cli/teachers.csv"
     run dist report show $JUNIOR 2026-10 --format json
     [ "$rc" = 0 ] || die "report show: $err"
-    echo "$out" >"$1/show.json"
+    echo "$out" >"$1/cli/show.json"
     run school whoami
     [ "$rc" = 0 ] || die "the school's session does not work: $err"
-    echo "$out" >"$1/whoami"
+    echo "$out" >"$1/cli/whoami"
     for tab in ledger ledger_months ledger_years report_flags report_versions reports; do
         q "select x::text from $tab x order by 1" >"$1/$tab" || die "reading $tab"
     done
 }
 answers "$T/before"
-grep -q 2026-11 "$T/before/reports.csv" || die "the loaded reports are not listed: $(cat "$T/before/reports.csv")"
+grep -q 2026-11 "$T/before/cli/reports.csv" || die "the loaded reports are not listed: $(cat "$T/before/cli/reports.csv")"
 [ -s "$T/before/ledger_years" ] || die "the old ledger is empty"
 out=$("$old" -c "$conf" verify-ledger 2>&1) || die "old verify-ledger: $out"
 stop_daemon
@@ -207,12 +219,27 @@ diff "$T/fresh.schema" "$T/fwd.schema" >"$T/schema.diff" ||
     die "the migrated schema differs from a fresh one: $(head -n 40 "$T/schema.diff")"
 t "migrated_functions_and_schema_are_those_of_a_fresh_database"
 
+YX_YANXIU=$new_cli
 serve "$new"
 answers "$T/after"
 for f in "$T"/before/*; do
+    [ -f "$f" ] || continue
     cmp -s "$f" "$T/after/${f##*/}" ||
         die "${f##*/} differs after the migration: $(diff "$f" "$T/after/${f##*/}" | head -n 20)"
 done
+# The CLI answers: the same reports (unit and month) and teachers, as this CLI shows them.
+unit_months() { grep -o '^[0-9]\{10\},[^,]*,[0-9]\{4\}-[0-9][0-9]' "$1" | sed 's/,[^,]*,/ /' | sort; }
+[ -n "$(unit_months "$T/before/cli/reports.csv")" ] || die "no report listed before: $(cat "$T/before/cli/reports.csv")"
+[ "$(unit_months "$T/after/cli/reports.csv")" = "$(unit_months "$T/before/cli/reports.csv")" ] ||
+    die "other reports are listed after the migration: $(cat "$T/after/cli/reports.csv")"
+for code in J001 J002 C001; do
+    grep -q "$code" "$T/after/cli/teachers.csv" ||
+        die "teacher $code is not in the compliance after the migration: $(cat "$T/after/cli/teachers.csv")"
+done
+[ "$(wc -l <"$T/after/cli/teachers.csv")" = "$(wc -l <"$T/before/cli/teachers.csv")" ] ||
+    die "the compliance lists another number of teachers after the migration"
+[ "$(wc -l <"$T/after/cli/reports.csv")" = "$(wc -l <"$T/before/cli/reports.csv")" ] ||
+    die "the report list has another number of reports after the migration"
 out=$("$new" -c "$conf" verify-ledger 2>&1) || die "verify-ledger after the migration: $out"
 echo "$out" | grep -q "the ledger agrees with the reports' rows" || die "verify-ledger: $out"
 t "the_migrated_database_answers_the_same_and_verify_ledger_agrees"

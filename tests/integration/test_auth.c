@@ -351,6 +351,61 @@ static void school_role_cannot_query_the_audit_log(void **state)
     yxc_close(c);
 }
 
+/* Sends env on c and asserts an Error with `code` and `reason`; copies its message. */
+static void refused_with(struct yxc *c, Yanxiu__V1__Envelope *env, int code, const char *reason,
+                         char *msg, size_t cap)
+{
+    struct yxc_error err;
+    uint64_t id;
+    if (!yxc_send(c, env, &id, &err))
+        fail_msg("sending %s: %s", yxc_body_name(env->body_case), err.message);
+    Yanxiu__V1__Envelope *resp = NULL;
+    if (!yxc_await(c, id, &resp, &err))
+        fail_msg("awaiting %s: %s", yxc_body_name(env->body_case), err.message);
+    it_assert_error(resp, code);
+    printf("%s: %s: %s\n", yxc_body_name(env->body_case), resp->error->reason,
+           resp->error->message);
+    assert_string_equal(resp->error->reason, reason);
+    snprintf(msg, cap, "%s", resp->error->message);
+    yxc_free(resp);
+}
+
+static void school_user_is_answered_in_chinese_by_default_and_in_english_when_asked(void **state)
+{
+    char msg[512];
+    /* Refused by the daemon (the role's wall), in the connection's language. */
+    const char *langs[] = {NULL, "zh-CN", "en"};
+    const char *expect[] = {"学校账号 " "school.1101010001" " 无权进行此操作",
+                            "学校账号 " "school.1101010001" " 无权进行此操作",
+                            "the school account school.1101010001 may not do this"};
+    for (size_t i = 0; i < 3; i++) {
+        struct yxc *c = it_login_lang(SCHOOL_X.name, SCHOOL_X.password, langs[i], NULL);
+        struct it_req r;
+        it_req_audit(&r, NULL, 0);
+        refused_with(c, &r.env, YANXIU__V1__CODE__PERMISSION_DENIED, "role_not_allowed", msg,
+                     sizeof(msg));
+        assert_string_equal(msg, expect[i]);
+        yxc_close(c);
+    }
+    /* Refused by the database (a RAISE with its code and JSON arguments), rendered the same
+     * way: a review of a month the unit never reported. */
+    Yanxiu__V1__ReviewReportRequest rv = YANXIU__V1__REVIEW_REPORT_REQUEST__INIT;
+    rv.unit_code = (char *)UNIT_X;
+    rv.month = "2024-01";
+    rv.action = "approve";
+    Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
+    env.body_case = YANXIU__V1__ENVELOPE__BODY_REVIEW_REPORT;
+    env.review_report = &rv;
+    struct yxc *zh = it_login_lang(DIST_X.name, DIST_X.password, NULL, NULL);
+    refused_with(zh, &env, YANXIU__V1__CODE__NOT_FOUND, "report_not_found", msg, sizeof(msg));
+    assert_string_equal(msg, "单位 " UNIT_X " 没有 2024-01 的月报");
+    yxc_close(zh);
+    struct yxc *en = it_login_lang(DIST_X.name, DIST_X.password, "en", NULL);
+    refused_with(en, &env, YANXIU__V1__CODE__NOT_FOUND, "report_not_found", msg, sizeof(msg));
+    assert_string_equal(msg, "unit " UNIT_X " has no report for 2024-01");
+    yxc_close(en);
+}
+
 /* The whole audit log as `c`'s caller sees it. */
 static Yanxiu__V1__Envelope *audit_all(struct yxc *c, const char *user)
 {
@@ -892,6 +947,7 @@ int main(void)
         cmocka_unit_test(lockout_after_ten_failures_refuses_the_right_password),
         cmocka_unit_test(disabled_user_loses_sessions_and_cannot_log_in),
         cmocka_unit_test(school_role_cannot_query_the_audit_log),
+        cmocka_unit_test(school_user_is_answered_in_chinese_by_default_and_in_english_when_asked),
         cmocka_unit_test(district_audit_query_returns_only_its_district),
         cmocka_unit_test(admin_audit_query_sees_every_district),
         cmocka_unit_test(no_password_or_token_in_clear_in_database_or_logs),

@@ -1268,7 +1268,7 @@ static void return_takes_the_hours_out_until_resubmitted(void **state)
     review_refused(&DIST_X, UNIT_B, m, "return", "", YANXIU__V1__CODE__INVALID_ARGUMENT,
                    "return needs a reason");
     review_refused(&SCHOOL_B, UNIT_B, m, "return", "自己退回", YANXIU__V1__CODE__PERMISSION_DENIED,
-                   "not allowed for the school role");
+                   "the school account rp.school.b may not do this");
     review_ok(&DIST_X, UNIT_B, m, "return", "签到表不全", "returned");
     assert_ledger("TB01", m, NULL, 0);
     assert_ledger_consistent("after return");

@@ -128,7 +128,7 @@ f0=$(faults)
 run school report submit "$F/sep" --month 2026-09
 expect commit_answer_lost_the_proxy_cut_it '[ "$(faults)" = $((f0 + 1)) ]'
 expect commit_answer_lost_is_called_unknown_never_not_committed \
-    '[[ $err == *"UNAVAILABLE"*"whether it was committed is unknown"*"same idempotency key is safe"* ]] &&
+    '[[ $err == *"UNAVAILABLE"*"whether it was written is unknown"*"same idempotency key is safe"* ]] &&
      [[ $err != *"not committed"* ]] && [[ $err != *"nothing was written"* ]]'
 expect commit_answer_lost_cli_retries_with_the_same_key_by_itself \
     '[ $rc = 0 ] && [[ $err == *"sending the report again in 1 s with the same idempotency key"* ]] &&

@@ -32,7 +32,7 @@ ENV = dict(os.environ, LC_ALL="C.UTF-8")
 # leaves its list when converted (the test fails while a clean file stays).
 PENDING_C = {
     "daemon/check.c",  # check_duplicates, used by the report, roster and scores imports
-    "daemon/rpc.c",  # rpc_answer_import's problem rows, rpc_violation_vline (check.c)
+    "daemon/rpc.c",  # rpc_answer_import: the import functions' problem rows (upload-daemon's)
     "daemon/rpc_report.c",  # upload-daemon's
     "daemon/rpc_roster.c",  # upload-daemon's
 }
@@ -147,12 +147,12 @@ def main():
 
     # 4. README
     readme = open(os.path.join(SRC, "README.md"), encoding="utf-8").read()
-    at = readme.find("Reason codes")
+    at = readme.find("\n### Reason codes\n")
     section = readme[at:] if at >= 0 else ""
     if at < 0:
-        fail('README.md has no "Reason codes"')
+        fail('README.md has no section "### Reason codes"')
     for code, tmpl in codes:
-        rows = [l for l in section.splitlines() if l.startswith("|") and "`%s`" % code in l]
+        rows = [l for l in section.splitlines() if l.startswith("| `%s` |" % code)]
         if not rows:
             fail("README.md Reason codes: no row for `%s`" % code)
             continue
@@ -210,7 +210,7 @@ def main():
 def defines(text, line):
     """True when line `line` of text is the definition of the function itself."""
     l = text.splitlines()[line - 1]
-    return bool(re.match(r"^(enum|void|static|bool)\b.*\b(rpc_fail|rpc_violation)\s*\(", l))
+    return bool(re.match(r"^(enum rpc_status|void) (rpc_fail|rpc_violation)\(", l))
 
 
 def parse_po(text):

@@ -1,5 +1,5 @@
 /*
- * The role table of README.md ("Protocol v1") is the daemon's method table
+ * The role table of README.md ("Protocol v2") is the daemon's method table
  * (daemon/methods.def): the same methods, in the same order, each with the
  * roles that may call it. On a difference it prints the table as it should
  * read, to paste into README.md.

@@ -99,6 +99,42 @@ static void language_names(void **state)
     assert_string_equal(msg_lang_name(MSG_EN), "en");
 }
 
+static void json_arguments_as_postgresql_writes_them(void **state)
+{
+    (void)state;
+    struct msg_arg a[8];
+    char store[256];
+    /* json_build_object(...)::text: strings, a number, null, a boolean; UTF-8 as is */
+    int n = msg_args_json("{\"unit\" : \"4114230001\", \"month\" : \"2026-10\", \"n\" : 3.5, "
+                          "\"by\" : null, \"ok\" : true, \"name\" : \"王强\"}",
+                          a, 8, store, sizeof(store));
+    assert_int_equal(n, 6);
+    const char *want[][2] = {{"unit", "4114230001"}, {"month", "2026-10"}, {"n", "3.5"},
+                             {"by", ""},           {"ok", "true"},       {"name", "王强"}};
+    for (int i = 0; i < 6; i++) {
+        assert_string_equal(a[i].name, want[i][0]);
+        assert_string_equal(a[i].value, want[i][1]);
+    }
+    /* escapes, a surrogate pair */
+    n = msg_args_json("{\"s\":\"a\\\"b\\\\c\\n\\u4e2d\\ud83d\\ude00\"}", a, 8, store, sizeof(store));
+    assert_int_equal(n, 1);
+    assert_string_equal(a[0].value, "a\"b\\c\n中\xf0\x9f\x98\x80");
+    /* nothing, an empty object, more than kept */
+    assert_int_equal(msg_args_json("", a, 8, store, sizeof(store)), 0);
+    assert_int_equal(msg_args_json(" {} ", a, 8, store, sizeof(store)), 0);
+    assert_int_equal(msg_args_json("{\"a\":1,\"b\":2,\"c\":3}", a, 2, store, sizeof(store)), 2);
+    assert_string_equal(a[1].name, "b");
+    /* not a flat object, or not fitting: refused, never read past the end */
+    const char *bad[] = {"{\"a\": {\"b\": 1}}", "{\"a\": [1]}", "\"text\"", "{\"a\" 1}",
+                         "{\"a\": \"open", "{\"a\": \"\\x\"}", "{\"a\": 1 \"b\": 2}",
+                         "{1: 2}", "{\"a\": \"\\u12\"}", "{\"a\": 1"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        if (msg_args_json(bad[i], a, 8, store, sizeof(store)) >= 0)
+            fail_msg("accepted %s", bad[i]);
+    char tiny[8];
+    assert_int_equal(msg_args_json("{\"name\": \"a long value\"}", a, 8, tiny, sizeof(tiny)), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -107,6 +143,7 @@ int main(void)
         cmocka_unit_test(context_separates_the_same_msgid),
         cmocka_unit_test(unknown_message_is_its_msgid),
         cmocka_unit_test(language_names),
+        cmocka_unit_test(json_arguments_as_postgresql_writes_them),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
