@@ -36,7 +36,10 @@ struct book_limits book_limits_default(void);
 enum book_kind {
     BOOK_EMPTY,
     BOOK_TEXT,    /* a string (shared, inline, or a CSV field) */
-    BOOK_NUMBER,  /* a number that is not a date: text is its shortest round-trip form ("1.5") */
+    BOOK_NUMBER,  /* a number that is not a date: text as Excel shows it in General, the
+                     shortest that reads back as it but at most 15 significant digits, without
+                     an exponent from 1e-7 to 1e21 ("1.5", "72", "0.3" for a computed
+                     0.30000000000000004) */
     BOOK_BOOL,    /* text "TRUE"/"FALSE" */
     BOOK_DATE,    /* a date-formatted number: text is YYYY-MM-DD */
     BOOK_TIME,    /* a number formatted as a time of day only: text is HH:MM of its fraction

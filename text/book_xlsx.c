@@ -285,7 +285,12 @@ static const char *take_text(struct xlsx *x)
 {
     if (x->text.n == 0)
         return "";
-    size_t n = unescape_x(x->text.s, x->text.n);
+    size_t n = unescape_x(x->text.s, x->text.n), out = 0;
+    for (size_t i = 0; i < n; i++) { /* _x000D_ before a line break: CRLF, made LF as in CSV */
+        if (!(x->text.s[i] == '\r' && i + 1 < n && x->text.s[i + 1] == '\n'))
+            x->text.s[out++] = x->text.s[i];
+    }
+    n = out;
     size_t b = 0, e = n;
     book_trim(x->text.s, &b, &e);
     const char *s = book_intern(x->b, x->text.s + b, e - b);
@@ -488,30 +493,60 @@ static double civil_serial(int y, unsigned m, unsigned d, bool date1904)
     return (double)(s < 61 ? s - 1 : s);
 }
 
-/* The shortest text that reads back as v ("1.5", "72", "4301020001"), without an
-   exponent for everyday magnitudes. */
+/*
+ * A number as Excel shows it in a General cell, without its exponent for everyday
+ * magnitudes: the shortest text that reads back as v ("1.5", "72", "4301020001"),
+ * but never more than Excel's 15 significant digits (a computed 0.1+0.2, stored as
+ * 0.30000000000000004, is "0.3"; an 18-digit ID typed as a number is what Excel
+ * shows, 110101199003071000).
+ */
 static void fmt_number(double v, char out[40])
 {
     if (v == 0) {
         memcpy(out, "0", 2);
         return;
     }
+    char e[40];
     int p;
-    for (p = 1; p <= 17; p++) {
-        snprintf(out, 40, "%.*g", p, v);
-        if (strtod(out, NULL) == v)
+    for (p = 1; p < 15; p++) {
+        snprintf(e, sizeof(e), "%.*e", p - 1, v);
+        if (strtod(e, NULL) == v)
             break;
     }
-    if (p > 17)
-        p = 17;
-    const char *e = strchr(out, 'e');
-    if (!e)
-        return;
-    int exp = atoi(e + 1);
-    if (exp >= -7 && exp < 21) {
-        int decimals = p - 1 - exp;
-        snprintf(out, 40, "%.*f", decimals > 0 ? decimals : 0, v);
+    snprintf(e, sizeof(e), "%.*e", p - 1, v); /* "-1.5e+01": sign, digits, exponent */
+    const char *m = e[0] == '-' ? e + 1 : e;
+    const char *x = strchr(m, 'e');
+    int exp = atoi(x + 1);
+    char digits[20];
+    size_t nd = 0;
+    for (const char *k = m; k < x && nd < sizeof(digits) - 1; k++) {
+        if (*k >= '0' && *k <= '9')
+            digits[nd++] = *k;
     }
+    while (nd > 1 && digits[nd - 1] == '0')
+        nd--;
+    if (exp < -7 || exp >= 21) {
+        snprintf(out, 40, "%.*g", p, v);
+        return;
+    }
+    size_t n = 0;
+    if (v < 0)
+        out[n++] = '-';
+    if (exp < 0) {
+        out[n++] = '0';
+        out[n++] = '.';
+        for (int z = -1; z > exp; z--)
+            out[n++] = '0';
+        for (size_t k = 0; k < nd; k++)
+            out[n++] = digits[k];
+    } else {
+        for (size_t k = 0; k < nd || (int)k <= exp; k++) {
+            if ((int)k == exp + 1)
+                out[n++] = '.';
+            out[n++] = k < nd ? digits[k] : '0';
+        }
+    }
+    out[n] = '\0';
 }
 
 /* The cell's text and kind of a number shown in format class `cls`. */
@@ -617,11 +652,10 @@ static int read_part(struct xlsx *x, const char *path, XML_StartElementHandler s
     if (idx < 0)
         return 0;
     /* What this part may unzip to: the limit of a part, or what is left of the total. */
-    size_t cap = x->lim->max_part, limit = x->lim->max_part;
-    if (x->lim->max_unzipped - x->unzipped < cap) {
-        cap = x->lim->max_unzipped - x->unzipped;
-        limit = x->lim->max_unzipped;
-    }
+    size_t left = x->lim->max_unzipped - x->unzipped;
+    bool total = left < x->lim->max_part;
+    size_t cap = total ? left : x->lim->max_part;
+    size_t limit = total ? x->lim->max_unzipped : x->lim->max_part;
     zip_stat_t st;
     zip_stat_init(&st);
     if (zip_stat_index(x->z, (zip_uint64_t)idx, 0, &st) == 0 && (st.valid & ZIP_STAT_SIZE) &&

@@ -91,10 +91,12 @@ STYLES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 </styleSheet>"""
 
 SST = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="3" uniqueCount="3">
+<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="4" uniqueCount="4">
 <si><t xml:space="preserve">  教研组 </t></si>
 <si><r><rPr><b/></rPr><t>张</t></r><r><t>三</t></r><rPh sb="0" eb="1"><t>チョウ</t></rPh><phoneticPr fontId="1"/></si>
 <si><t>第一行_x000D_第二行_x005F_x0041_</t></si>
+<si><t>甲_x000D_
+乙</t></si>
 </sst>"""
 
 # Rows and cells without r= (positions counted), inline strings with rich runs,
@@ -103,7 +105,7 @@ SST = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 SHEET = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <worksheet %s><dimension ref="A1"/><sheetData>
 <row><c t="inlineStr"><is><t> 行内 </t></is></c><c t="inlineStr"><is><r><t>富</t></r><r><t>文本</t></r><rPh><t>ふ</t></rPh></is></c></row>
-<row r="3"><c r="A3"><f>1+2</f><v>3</v></c><c t="str"><f>"a"&amp;"b"</f><v>ab</v></c><c t="b"><v>1</v></c><c t="e"><f>NA()</f><v>#N/A</v></c><c t="s"><v>0</v></c><c t="s"><v>1</v></c><c t="s"><v>2</v></c></row>
+<row r="3"><c r="A3"><f>1+2</f><v>3</v></c><c t="str"><f>"a"&amp;"b"</f><v>ab</v></c><c t="b"><v>1</v></c><c t="e"><f>NA()</f><v>#N/A</v></c><c t="s"><v>0</v></c><c t="s"><v>1</v></c><c t="s"><v>2</v></c><c t="s"><v>3</v></c></row>
 <row><c><v>1.5</v></c><c><v>72</v></c><c><v>0.30000000000000004</v></c><c><v>4301020001</v></c><c><v>1E+20</v></c><c><v>-3.25</v></c><c><v>1.0000000000000001E-5</v></c><c s="7"><v>12.5</v></c><c s="10"><v>2</v></c><c><v>1.234E-10</v></c></row>
 <row r="5"><c r="A5" s="1"><v>46303</v></c><c r="B5" s="2"><v>46303.354166666664</v></c><c r="C5" s="3"><v>46303</v></c><c r="D5" s="4"><v>0.35416666666666669</v></c><c r="E5" s="5"><v>46303</v></c><c r="F5" s="6"><v>0.75</v></c><c r="G5" s="8"><v>0.5</v></c><c r="H5" s="9"><v>46303.75</v></c><c r="I5" s="2"><v>46303.999999</v></c><c r="J5" t="d"><v>2026-10-08T08:30:00</v></c><c r="K5" t="d" s="1"><v>2026-10-09</v></c></row>
 <row r="6"><c r="A6" s="1"><v>59</v></c><c r="B6" s="1"><v>60</v></c><c r="C6" s="1"><v>61</v></c><c r="D6" s="1"><v>1</v></c><c r="E6" s="1"><v>-1</v></c><c r="F6" s="4"><v>1.75</v></c></row>

@@ -233,10 +233,12 @@ static void xlsx_crafted_parts_are_read(void **state)
     assert_false(at(b, 0, "E3")->formula);
     assert_cell(b, 0, "F3", BOOK_TEXT, "张三");
     assert_cell(b, 0, "G3", BOOK_TEXT, "第一行\r第二行_x0041_");
+    assert_cell(b, 0, "H3", BOOK_TEXT, "甲\n乙"); /* _x000D_ and a line break: CRLF, made LF */
     /* Row 4 follows row 3 without r=: numbers in their shortest round-trip text. */
     assert_cell(b, 0, "A4", BOOK_NUMBER, "1.5");
     assert_cell(b, 0, "B4", BOOK_NUMBER, "72");
-    assert_cell(b, 0, "C4", BOOK_NUMBER, "0.30000000000000004");
+    assert_cell(b, 0, "C4", BOOK_NUMBER, "0.3"); /* 15 digits, as Excel shows it */
+    assert_true(at(b, 0, "C4")->number == 0.1 + 0.2);
     assert_cell(b, 0, "D4", BOOK_NUMBER, "4301020001");
     assert_cell(b, 0, "E4", BOOK_NUMBER, "100000000000000000000");
     assert_cell(b, 0, "F4", BOOK_NUMBER, "-3.25");
