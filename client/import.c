@@ -123,13 +123,18 @@ int import_add_file(struct import_upload *u, const char *path, const char *encod
         free(data);
         return cannot_read(path, data ? strerror(err) : strerror(ENOMEM));
     }
+    const char *slash = strrchr(path, '/');
+    char *name = strdup(slash && slash[1] ? slash + 1 : path);
+    if (!name) {
+        free(data);
+        return cannot_read(path, strerror(ENOMEM));
+    }
     Yanxiu__V1__UploadFile *f = &u->files[u->n];
     yanxiu__v1__upload_file__init(f);
-    const char *slash = strrchr(path, '/');
-    /* protobuf-c's fields are not const; packing only reads them. */
-    f->name = (char *)(slash && slash[1] ? slash + 1 : path);
+    f->name = name;
     f->data.data = data;
     f->data.len = len;
+    /* protobuf-c's fields are not const; packing only reads them. */
     f->encoding = (char *)encoding;
     u->ptrs[u->n++] = f;
     u->total += len;
@@ -138,8 +143,10 @@ int import_add_file(struct import_upload *u, const char *path, const char *encod
 
 void import_upload_free(struct import_upload *u)
 {
-    for (size_t i = 0; i < u->n; i++)
+    for (size_t i = 0; i < u->n; i++) {
+        free(u->files[i].name);
         free(u->files[i].data.data);
+    }
     u->n = 0;
 }
 

@@ -27,7 +27,7 @@
  */
 bool import_encoding_arg(const struct cli *cli, const char *arg, const char **enc) YX_MUST_CHECK;
 
-/* The files of one upload, read. */
+/* The files of one upload, read (their names and bytes owned: import_upload_free). */
 struct import_upload {
     Yanxiu__V1__UploadFile files[4], *ptrs[4];
     size_t n;

@@ -19,6 +19,9 @@ mkdir -p "$T/files"
 F=$T/files
 # shellcheck source=tests/integration/tap.sh
 source "$(dirname "${BASH_SOURCE[0]}")/tap.sh"
+# The assertions are in English (the CLI speaks Chinese by default): a run that checks the
+# Chinese says LANGUAGE=zh_CN.
+export LANGUAGE=en
 
 # What a submission writes: versions, sign-in rows, ledger rows and their hours,
 # as one string.
@@ -538,7 +541,7 @@ for c, j in zip(rows, d):
         w = (\"yes\" if w else \"no\") if isinstance(w, bool) else str(w)
         assert v == w, (k, v, w)
 "'
-run dist report list -o "$F/reports.xlsx"
+LANGUAGE=zh_CN run dist report list -o "$F/reports.xlsx"
 expect list_to_xlsx_writes_a_workbook \
     '[ $rc = 0 ] && [ "$out" = "wrote $F/reports.xlsx: 8 reports" ] && python3 -c "
 import sys, zipfile
@@ -559,7 +562,7 @@ expect audit_json_has_rfc3339_times \
 assert len(d) > 0 and all(k in d[-1] for k in (\"at\", \"user\", \"action\", \"outcome\")), d
 assert d[-1][\"at\"][10] == \"T\" and d[-1][\"at\"].endswith(\"+08:00\"), d
 "'
-run dist audit -o "$F/audit.xlsx"
+LANGUAGE=zh_CN run dist audit -o "$F/audit.xlsx"
 expect audit_to_xlsx_writes_a_workbook \
     '[ $rc = 0 ] && [[ $out == "wrote $F/audit.xlsx: "*" entries" ]] && python3 -c "
 import sys, zipfile
