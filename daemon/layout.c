@@ -600,8 +600,10 @@ static bool cell_value(struct layout *L, const struct layout_tab *t, struct layo
             code = "value_error";
         } else if (cs->type == CT_NUMBER) {
             char *end = NULL;
+            /* the number as Excel shows it (15 significant digits): a 学时 computed as
+               =(D4-C4)*24 is cached as 1.9999999999999982 and shown, and meant, as 2 */
             if (c->kind == BOOK_NUMBER)
-                *num = c->number;
+                *num = strtod(c->text, NULL);
             else if (c->kind == BOOK_TEXT && (*num = strtod(c->text, &end), !*end) &&
                      isfinite(*num))
                 ;
