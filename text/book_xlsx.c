@@ -671,7 +671,7 @@ static int read_part(struct xlsx *x, const char *path, XML_StartElementHandler s
         fail(x, "file_corrupt", 0, 0, "%s: %s", path, zip_strerror(x->z));
         return -1;
     }
-    x->p = XML_ParserCreate("UTF-8");
+    x->p = XML_ParserCreate(NULL); /* the part says its encoding (UTF-8, or UTF-16 by its BOM) */
     char *buf = malloc(CHUNK);
     if (!x->p || !buf) {
         fail_oom(x);

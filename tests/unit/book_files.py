@@ -183,6 +183,10 @@ def crafted():
     package("many_sheets.xlsx", [("甲", simple_sheet('<c r="A1"><v>1</v></c>'), None),
                                  ("乙", simple_sheet('<c r="A1"><v>2</v></c>'), None),
                                  ("丙", simple_sheet('<c r="A1"><v>3</v></c>'), None)])
+    # A sheet part in UTF-16 (with its byte order mark), which XML allows.
+    utf16 = simple_sheet('<c r="A1" t="inlineStr"><is><t>十六位</t></is></c>').replace(
+        'encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16")
+    package("utf16_sheet.xlsx", [("Sheet1", utf16, None)])
     package("bad_sst.xlsx", [("Sheet1", simple_sheet('<c r="B1" t="s"><v>7</v></c>'), None)])
     package("empty.xlsx", [("Sheet1", '<worksheet %s><sheetData/></worksheet>' % NS, None)])
     with open(path("truncated.xlsx"), "wb") as f:
