@@ -2,10 +2,11 @@
 """third_party_client: the coordinator's workbook through a client written from the .proto alone.
 
 Runs under tests/harness/with-server (YX_SERVER, YX_YANXIUD, YX_CONF, YX_DIR, YX_PSQL; TLS
-when YANXIU_CA names the CA of a daemon serving TLS). The
-message classes are generated now, by protoc, into $YX_DIR. Through yanxiu_client.py (frames,
-Hello, login, request ids; nothing of the project's C code):
-- a request before Hello and a protocol version the server does not speak are refused;
+when YANXIU_CA names the CA of a daemon serving TLS). The message classes are generated now, by
+protoc, into $YX_DIR. Through yanxiu_client.py (frames, Hello, login, request ids; nothing of
+the project's C code):
+- a request before Hello, a protocol version the server does not speak and a language it does
+  not offer are refused, by their reasons;
 - Hello in zh-CN; answers matched to requests sent together, by request_id;
 - the district imports the units and the roster (structured requests); the school uploads the
   roster as a workbook (名册, school codes typed as numbers): read as the same teachers;
@@ -14,7 +15,7 @@ Hello, login, request ids; nothing of the project's C code):
   header and value with its code, in Chinese; nothing written;
 - the right workbook checked (check_only: the counts, nothing written), then submitted: accepted
   in one attempt with the expected counts and teacher-hours, and read back cell by cell
-  (the formula's cached value, a custom date format, a time cell);
+  (formulas' cached values, 1.9999999999999982 meaning 2; a custom date format; time cells);
 - the wrong workbook again in English: the same problems and codes, English messages.
 """
 import os
