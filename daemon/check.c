@@ -157,26 +157,11 @@ bool check_text(const char *s, size_t max_chars, bool allow_empty)
     return rpc_text_ok(s, max_chars * 4) && check_utf8_chars(s) <= max_chars;
 }
 
-static int code_at_cmp(const void *a, const void *b)
+int check_code_at_cmp(const void *a, const void *b)
 {
     const struct check_code_at *x = a, *y = b;
     int c = strcmp(x->code, y->code);
-    return c ? c : (x->row < y->row ? -1 : x->row > y->row);
-}
-
-void check_duplicates(struct rpc_violations *vs, struct check_code_at *codes, size_t n,
-                      const char *list, const char *field, const char *what)
-{
-    qsort(codes, n, sizeof(*codes), code_at_cmp);
-    for (size_t i = 1; i < n; i++) {
-        if (strcmp(codes[i].code, codes[i - 1].code) != 0 || !codes[i].code[0])
-            continue;
-        char path[96];
-        snprintf(path, sizeof(path), "%s[%zu].%s", list, codes[i].row, field);
-        rpc_violation(vs, path, "%s %s is listed twice (also row %zu)", what,
-                      rpc_text_ok(codes[i].code, 400) ? codes[i].code : "(not text)",
-                      codes[i - 1].row);
-    }
+    return c ? c : (x->row > y->row) - (x->row < y->row);
 }
 
 bool check_multiline(const char *s, size_t max_bytes)

@@ -79,18 +79,13 @@ struct check_lines {
 #define CHECK_INI_MAX_LINE 198
 char *check_read_line(char *buf, int size, void *stream);
 
-/* A code and the row it came from, for check_duplicates. */
+/* A code (an activity's ref, a teacher code) and the row it came from. */
 struct check_code_at {
     const char *code;
     size_t row;
 };
 
-/*
- * Reports every code listed twice as a violation at "<list>[row].<field>",
- * in O(n log n): a 100 000-row import must not stall the loop. `codes` is
- * sorted in place; empty codes are ignored.
- */
-void check_duplicates(struct rpc_violations *vs, struct check_code_at *codes, size_t n,
-                      const char *list, const char *field, const char *what);
+/* qsort order of check_code_at: by code, then by row (the first appearance first). */
+int check_code_at_cmp(const void *a, const void *b);
 
 #endif

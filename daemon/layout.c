@@ -441,19 +441,11 @@ void layout_db_problems(struct rpc_violations *vs, const struct layout *L, const
     }
 }
 
-/* By code, then by row: the first appearance first. */
-static int code_at_cmp(const void *a, const void *b)
-{
-    const struct check_code_at *x = a, *y = b;
-    int c = strcmp(x->code, y->code);
-    return c ? c : (x->row > y->row) - (x->row < y->row);
-}
-
 void layout_duplicates(struct rpc_violations *vs, const struct layout *L,
                        struct check_code_at *codes, size_t n, enum layout_list list,
                        const char *field, const char *code)
 {
-    qsort(codes, n, sizeof(*codes), code_at_cmp);
+    qsort(codes, n, sizeof(*codes), check_code_at_cmp);
     for (size_t i = 1; i < n; i++) {
         if (!codes[i].code[0] || strcmp(codes[i].code, codes[i - 1].code) != 0)
             continue;

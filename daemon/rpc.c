@@ -243,38 +243,6 @@ enum rpc_status rpc_fail_violations(struct rpc_req *req, int code, const char *m
     return send_error(req, &err);
 }
 
-/* vsnprintf into buf[cap]; a cut string ends between characters, never
- * inside one. */
-static void format_cut(char *buf, size_t cap, const char *fmt, va_list ap)
-    __attribute__((format(printf, 3, 0)));
-static void format_cut(char *buf, size_t cap, const char *fmt, va_list ap)
-{
-    int n = vsnprintf(buf, cap, fmt, ap);
-    if (n < (int)cap)
-        return;
-    size_t end = cap - 1; /* the kept bytes are buf[0..end) */
-    size_t lead = end;
-    while (lead > 0 && ((unsigned char)buf[lead - 1] & 0xc0) == 0x80)
-        lead--;
-    if (lead == 0)
-        return;
-    lead--; /* the last character starts here */
-    unsigned char c = (unsigned char)buf[lead];
-    size_t need = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
-    if (lead + need > end)
-        buf[lead] = '\0';
-}
-
-enum rpc_status rpc_fail(struct rpc_req *req, int code, const char *fmt, ...)
-{
-    char msg[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    format_cut(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    return rpc_fail_violations(req, code, msg, NULL, 0);
-}
-
 /* Whether the request carries an idempotency key, with which the server
  * applies it at most once however often it is sent. */
 static bool has_idempotency_key(const struct rpc_req *req)
@@ -365,31 +333,6 @@ enum rpc_status rpc_submit(struct rpc_req *req, struct db_job *job)
     default:
         return rpc_fail_reason(req, YANXIU__V1__CODE__UNAVAILABLE, "database_down", NULL);
     }
-}
-
-void rpc_violation(struct rpc_violations *vs, const char *path, const char *fmt, ...)
-{
-    vs->total++;
-    if (vs->n >= RPC_MAX_VIOLATIONS)
-        return;
-    Yanxiu__V1__FieldViolation *fv = malloc(sizeof(*fv));
-    if (!fv)
-        return;
-    yanxiu__v1__field_violation__init(fv);
-    char reason[512];
-    va_list ap;
-    va_start(ap, fmt);
-    format_cut(reason, sizeof(reason), fmt, ap);
-    va_end(ap);
-    fv->path = strdup(path);
-    fv->message = strdup(reason);
-    if (!fv->path || !fv->message) {
-        free(fv->path);
-        free(fv->message);
-        free(fv);
-        return;
-    }
-    vs->v[vs->n++] = fv;
 }
 
 /* Frees a violation built here: every string of it is malloc'd (or protobuf-c's empty). */

@@ -1,7 +1,7 @@
 /*
  * rpc: decoding a request frame, the dispatch table keyed by the
  * Envelope's body case (daemon/methods.def), and answering. Every request
- * is ended exactly once with rpc_reply or rpc_fail, now or later from a
+ * is ended exactly once with rpc_reply or rpc_fail_reason, now or later from a
  * database callback; the request may outlive its connection (req->conn
  * becomes NULL) and then the answer is dropped.
  */
@@ -31,7 +31,7 @@ struct layout;
  * What a handler did with its request: RPC_ANSWERED, it is ended (answered,
  * and freed: req is gone); RPC_PENDING, a job was submitted whose callback
  * (or the shared failure path) will answer it. The answering functions
- * below return the status to hand back (`return rpc_fail(req, ...);`).
+ * below return the status to hand back (`return rpc_fail_reason(req, ...);`).
  */
 enum rpc_status { RPC_ANSWERED, RPC_PENDING };
 
@@ -105,10 +105,6 @@ bool rpc_dispatch(struct conn *c, const uint8_t *body, size_t len) YX_MUST_CHECK
 /* Answers with `resp` (its request_id is set here); ends the request.
  * Returns RPC_ANSWERED. */
 enum rpc_status rpc_reply(struct rpc_req *req, Yanxiu__V1__Envelope *resp);
-
-/* Answers with an Error; ends the request. Returns RPC_ANSWERED. */
-enum rpc_status rpc_fail(struct rpc_req *req, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 
 /* Answers with an Error carrying field violations; ends the request.
  * Returns RPC_ANSWERED. */
@@ -196,9 +192,6 @@ struct rpc_violations {
     size_t n;
     size_t total;
 };
-
-void rpc_violation(struct rpc_violations *vs, const char *path, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 
 /* Where a problem is, for rpc_problem: NULL (or 0) for what does not apply. */
 struct rpc_at {

@@ -529,14 +529,6 @@ static bool check_activity(const struct submit_ctx *x, size_t i, const Yanxiu__V
     return hours != NULL;
 }
 
-/* An activity's ref and its index, sorted by ref to find a sign-in row's activity. */
-static int code_at_by_code(const void *a, const void *b)
-{
-    const struct check_code_at *x = a, *y = b;
-    int c = strcmp(x->code, y->code);
-    return c ? c : (x->row > y->row) - (x->row < y->row);
-}
-
 /* The index of the first activity whose ref is `ref`, or -1. */
 static long activity_of(const struct check_code_at *refs, size_t n, const char *ref)
 {
@@ -631,7 +623,7 @@ static bool check_activities(const struct submit_ctx *x, const Yanxiu__V1__Submi
         refs_ok = refs_ok && check_text(acts[i]->ref, 32, false);
     }
     if (ok) {
-        qsort(refs, n_acts, sizeof(*refs), code_at_by_code);
+        qsort(refs, n_acts, sizeof(*refs), check_code_at_cmp);
         for (size_t i = 1; i < n_acts; i++)
             if (refs[i].code[0] && strcmp(refs[i].code, refs[i - 1].code) == 0) {
                 struct layout_where w;
@@ -660,7 +652,7 @@ static bool check_activities(const struct submit_ctx *x, const Yanxiu__V1__Submi
         }
     }
     if (ok) {
-        qsort(pairs, npairs, sizeof(*pairs), code_at_by_code);
+        qsort(pairs, npairs, sizeof(*pairs), check_code_at_cmp);
         for (size_t i = 1; i < npairs; i++)
             if (strcmp(pairs[i].code, pairs[i - 1].code) == 0) {
                 struct layout_where w;

@@ -30,12 +30,7 @@ ENV = dict(os.environ, LC_ALL="C.UTF-8")
 
 # Files whose user-facing messages are not yet reason codes (issue 12): each
 # leaves its list when converted (the test fails while a clean file stays).
-PENDING_C = {
-    "daemon/check.c",  # check_duplicates, used by the report, roster and scores imports
-    "daemon/rpc.c",  # rpc_answer_import: the import functions' problem rows (upload-daemon's)
-    "daemon/rpc_report.c",  # upload-daemon's
-    "daemon/rpc_roster.c",  # upload-daemon's
-}
+PENDING_C = set()
 # Every RAISE of sql/functions is a reason code now; the problem rows of the
 # report and roster imports (path, reason) are not RAISEs (upload-daemon's).
 PENDING_SQL = set()
