@@ -594,14 +594,12 @@ static bool cell_value(struct layout *L, const struct layout_tab *t, struct layo
         } else if (c->kind == BOOK_ERROR) {
             code = "value_error";
         } else if (cs->type == CT_NUMBER) {
-            char *end = NULL;
             /* the number as Excel shows it (15 significant digits): a 学时 computed as
                =(D4-C4)*24 is cached as 1.9999999999999982 and shown, and meant, as 2 */
             if (c->kind == BOOK_NUMBER)
                 *num = strtod(c->text, NULL);
-            else if (c->kind == BOOK_TEXT && (*num = strtod(c->text, &end), !*end) &&
-                     isfinite(*num))
-                ;
+            else if (c->kind == BOOK_TEXT && check_decimal(c->text, 15, -1e15, 1e15))
+                *num = strtod(c->text, NULL); /* written as a plain decimal: not 1e1, 0x10 */
             else if (c->kind != BOOK_EMPTY)
                 code = "value_not_number";
         } else if (cs->type == CT_DATE) {
@@ -893,11 +891,27 @@ static bool add_tab(struct layout *L, const char *file, const struct book *b, si
                         "field", spec->cols[i].names[0], "columns",
                         spec_labels(spec, true, labels, sizeof(labels)), NULL);
     if (spec->wide) {
+        /* Long form (考核项目, 得分: one score a row) or wide form (a column per item), not
+         * both and not neither. */
         bool item = t->col[tab_field(t, "item")], points = t->col[tab_field(t, "points")];
+        unsigned others = 0;
+        for (unsigned c = 0; c < sh->cols; c++) {
+            const char *text = book_cell(b, s, (unsigned)hr, c)->text;
+            if (!text[0] || spec_match(spec, text) >= 0)
+                continue;
+            others++;
+            if (item || points) /* a column per item beside the long form's columns */
+                rpc_problem(&L->problems, CELL_AT(t, (unsigned)hr, (int)c, text, text),
+                            "column_unknown", "header", text, "columns",
+                            spec_labels(spec, false, labels, sizeof(labels)), NULL);
+        }
         if (item != points)
             rpc_problem(&L->problems, CELL_AT(t, (unsigned)hr, -1, NULL, NULL), "column_missing",
                         "field", item ? "得分" : "考核项目", "columns",
                         spec_labels(spec, false, labels, sizeof(labels)), NULL);
+        else if (!item && !others)
+            rpc_problem(&L->problems, CELL_AT(t, (unsigned)hr, -1, NULL, NULL),
+                        "scores_columns_missing", "sheet", sh->name, NULL);
     }
     L->n_tabs++;
     return true;

@@ -26,7 +26,7 @@
  *       name=value a line.
  *
  * Report k goes to unit k % U (D0001 + k % U) for the month k / U months
- * before the current one (Asia/Shanghai), so that no two reports share a
+ * before the last month that has ended (Asia/Shanghai), so that no two reports share a
  * unit and month. Its 8 activities are on different days (1 + (3i + u) % 28
  * for activity i of unit number u) at different times; each of the 30
  * teachers of the unit signs in to every activity as present, late (some
@@ -149,7 +149,7 @@ struct opts {
     const char *token_file;
     const char *units_csv, *roster_csv;
     const char *token, *script, *defs;
-    int cur_year, cur_month; /* the current month in Asia/Shanghai */
+    int cur_year, cur_month; /* the last month ended, in Asia/Shanghai */
 };
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
@@ -287,13 +287,13 @@ static void parse_opts(int argc, char **argv, struct opts *o)
             plen)
         die("--key-prefix: at most 32 letters, digits, _ or -");
 
-    /* The current month in Asia/Shanghai (UTC+8, no daylight saving): no later
-     * month may be reported. */
+    /* The last month that has ended, in Asia/Shanghai (UTC+8, no daylight saving): its
+     * activities' days (up to the 28th) are all past, so none is flagged future_date. */
     time_t now = time(NULL) + 8 * 3600;
     struct tm tm;
     gmtime_r(&now, &tm);
-    o->cur_year = tm.tm_year + 1900;
-    o->cur_month = tm.tm_mon + 1;
+    o->cur_year = tm.tm_mon == 0 ? tm.tm_year + 1900 - 1 : tm.tm_year + 1900;
+    o->cur_month = tm.tm_mon == 0 ? 12 : tm.tm_mon;
 }
 
 /* ---- names of things ------------------------------------------------------------------ */
@@ -856,7 +856,7 @@ static int cmd_pgbench(const struct opts *o)
     fputs("-- Written by report_load pgbench. One transaction is one SubmitReport job of yanxiud\n"
           "-- (session_begin, report_submit, the answer) in one pipeline with one Sync.\n"
           "-- Transaction n of client c writes report k = c + clients * n, to unit k % units\n"
-          "-- for the month k / units months before the current one, as report_load run does.\n",
+          "-- for the month k / units months before the last month ended, as report_load run does.\n",
           sf);
     fputs("\\set k :client_id + :clients * :n\n"
           "\\set n :n + 1\n"

@@ -232,7 +232,7 @@ as_school "SELECT * FROM report_submit('$D', '$U', '', '2026-03-01', 'rw-import-
                p_submitted_at => '2026-04-01 10:00+08');"
 now=$(state)
 expect "school session: report_submit with a past submission time -> refused" \
-    '[ "$rc" != 0 ] && [[ $out == *历史导入* ]] && [ "$now" = "$before" ]'
+    '[ "$rc" != 0 ] && [[ $out == *report_import_district_only* ]] && [ "$now" = "$before" ]'
 
 # --- what a school may do still works ------------------------------------------------------
 as_school "SELECT idx FROM roster_import('$D', '$U', '', ARRAY['T1', 'T3'], ARRAY['张三', '赵六'],

@@ -974,7 +974,7 @@ static void size_bounds_are_resource_exhausted(void **state)
     printf("1000 activities without hours -> %.500s\n", d);
     it_assert_error(resp, YANXIU__V1__CODE__INVALID_ARGUMENT);
     assert_true(resp->error->n_violations == 1000);
-    assert_non_null(strstr(resp->error->message, "1999 problems (the first 1000 listed)"));
+    assert_non_null(strstr(resp->error->message, "1999 problems found (the first 1000 listed)"));
     assert_same(before, after, "1000 activities without hours");
     yxc_free(resp);
     free(before);
