@@ -473,7 +473,7 @@ expect history_xlsx_has_chinese_headers_and_values \
 import sys, openpyxl
 ws = openpyxl.load_workbook(sys.argv[1]).worksheets[0]
 rows = list(ws.iter_rows(values_only=True))
-h = [i for i, r in enumerate(rows) if \"月报状态\" in r][0]  # below the handbook's titles
+h = [i for i, r in enumerate(rows) if \"月报状态\" in r][0]  # below the titles
 assert rows[0][0].startswith(\"姓名：\") and \"内容类别\" in rows[h], rows[:h + 1]
 assert any(\"已通过\" in r and \"师德\" in r for r in rows[h + 1:]), rows
 " "$T/history.xlsx"'
