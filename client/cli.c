@@ -572,7 +572,7 @@ static int cmd_hello(struct cli *cli, int argc, char **argv)
         fflush(stdout);
         return cli_no_common_protocol(cli);
     }
-    printf(_("protocol in use: %" PRIu32 "\n"), h->protocol_version);
+    printf(_("protocol in use: %u\n"), h->protocol_version);
     return CLI_OK;
 }
 
@@ -618,7 +618,7 @@ static int cmd_ping(struct cli *cli, int argc, char **argv)
     req.ping = &ping;
 
     if (count > 1)
-        printf(_("%s %s (protocol %" PRIu32 ") at %s\n"), h->server_name, h->server_version,
+        printf(_("%s %s (protocol %u) at %s\n"), h->server_name, h->server_version,
                h->protocol_version, cli->peer);
     double min = 0, max = 0, sum = 0;
     Yanxiu__V1__Envelope *last = NULL;
@@ -639,7 +639,7 @@ static int cmd_ping(struct cli *cli, int argc, char **argv)
         max = ms > max ? ms : max;
         sum += ms;
         if (count == 1)
-            printf(_("%s %s (protocol %" PRIu32 ") at %s: round trip %.2f ms\n"), h->server_name,
+            printf(_("%s %s (protocol %u) at %s: round trip %.2f ms\n"), h->server_name,
                    h->server_version, h->protocol_version, cli->peer, ms);
         else
             printf(_("ping %ld: round trip %.2f ms\n"), i, ms);
@@ -653,10 +653,10 @@ static int cmd_ping(struct cli *cli, int argc, char **argv)
     if (db) {
         const Yanxiu__V1__PingResponse *p = last->ping_reply;
         if (p->database_time_us == 0)
-            printf(_("database: schema version %" PRIu32 ", no clock reported\n"),
+            printf(_("database: schema version %u, no clock reported\n"),
                    p->schema_version);
         else
-            printf(_("database: schema version %" PRIu32 ", clock offset %+.1f ms\n"),
+            printf(_("database: schema version %u, clock offset %+.1f ms\n"),
                    p->schema_version, offset_ms(p->database_time_us, p->server_time_us));
     }
     yxc_free(last);

@@ -140,7 +140,7 @@ int cmd_policy_set(struct cli *cli, int argc, char **argv)
     if (rc != CLI_OK)
         return rc;
     const Yanxiu__V1__PolicyText *p = resp->policy;
-    printf(_("policy of district %s stored: version %" PRIu32 ", in force from %s\n"),
+    printf(_("policy of district %s stored: version %u, in force from %s\n"),
            p->district_code[0] ? p->district_code : c.district, p->version,
            p->effective[0] ? p->effective : (effective[0] ? effective : "today"));
     yxc_free(resp);
@@ -415,7 +415,7 @@ int cmd_compliance_teachers(struct cli *cli, int argc, char **argv)
         out_add(&v, row);
     }
     char title[200];
-    snprintf(title, sizeof(title), _("year %" PRIu32 ": %s to %s, as of %s%s"), o.q.year,
+    snprintf(title, sizeof(title), _("year %u: %s to %s, as of %s%s"), o.q.year,
              list->year_start[0] ? list->year_start : "?", list->year_end[0] ? list->year_end : "?",
              list->as_of[0] ? list->as_of : (o.c.as_of[0] ? o.c.as_of : _("today")),
              o.q.approved_only ? _(", approved reports only") : "");

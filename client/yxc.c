@@ -86,7 +86,7 @@ static enum take take_frame(struct yxc *c, Yanxiu__V1__Envelope **env, struct yx
         }
         yxio_error(
             err, YXC_ERR_PROTOCOL,
-            _("the server at %s announced a %" PRIu32 "-byte frame, above the %u-byte limit%s%s%s"),
+            _("the server at %s announced a %u-byte frame, above the %u-byte limit%s%s%s"),
             c->io.peer, len, FRAME_DEFAULT_MAX, ascii ? " (it sent \"" : "", ascii ? text : "",
             ascii ? "...\": is that a yanxiud?)" : "");
         return take_bad(c, err);
@@ -97,7 +97,7 @@ static enum take take_frame(struct yxc *c, Yanxiu__V1__Envelope **env, struct yx
     *env = yanxiu__v1__envelope__unpack(NULL, len, body);
     if (!*env) {
         yxio_error(err, YXC_ERR_PROTOCOL,
-                   _("the server at %s sent a %" PRIu32 "-byte frame that is not a valid Envelope"),
+                   _("the server at %s sent a %u-byte frame that is not a valid Envelope"),
                    c->io.peer, len);
         return take_bad(c, err);
     }
@@ -362,7 +362,8 @@ bool yxc_send(struct yxc *c, Yanxiu__V1__Envelope *env, uint64_t *id, struct yxc
     c->next_id++;
     *id = rid;
     char what[sizeof(c->io.peer) + 64];
-    snprintf(what, sizeof(what), _("sending request %" PRIu64 " to %s"), rid, c->io.peer);
+    snprintf(what, sizeof(what), _("sending request %llu to %s"), (unsigned long long)rid,
+             c->io.peer);
     bool ok = write_bytes(c, buf, len, what, err);
     /* The frame may hold a password (Login) and holds the token. */
     explicit_bzero(buf, len);
@@ -374,8 +375,8 @@ bool yxc_await(struct yxc *c, uint64_t id, Yanxiu__V1__Envelope **resp, struct y
 {
     *resp = NULL;
     if (id == 0 || id >= c->next_id)
-        return FAIL(err, YXC_ERR_USAGE, _("request %" PRIu64 " was never sent on this connection"),
-                    id);
+        return FAIL(err, YXC_ERR_USAGE, _("request %llu was never sent on this connection"),
+                    (unsigned long long)id);
     Yanxiu__V1__Envelope *env = unhold(c, id);
     if (env) {
         *resp = env;
@@ -383,7 +384,8 @@ bool yxc_await(struct yxc *c, uint64_t id, Yanxiu__V1__Envelope **resp, struct y
     }
 
     char what[sizeof(c->io.peer) + 64];
-    snprintf(what, sizeof(what), _("waiting for the response to request %" PRIu64 " from %s"), id,
+    snprintf(what, sizeof(what), _("waiting for the response to request %llu from %s"),
+             (unsigned long long)id,
              c->io.peer);
     int64_t deadline = yxio_deadline(c->io.timeout_ms);
     for (;;) {
@@ -400,8 +402,9 @@ bool yxc_await(struct yxc *c, uint64_t id, Yanxiu__V1__Envelope **resp, struct y
         }
         if (env->request_id == 0 || env->request_id >= c->next_id) {
             yxio_error(err, YXC_ERR_PROTOCOL,
-                       _("the server at %s sent %s for request %" PRIu64 ", which was never sent"),
-                       c->io.peer, yxc_body_name(env->body_case), env->request_id);
+                       _("the server at %s sent %s for request %llu, which was never sent"),
+                       c->io.peer, yxc_body_name(env->body_case),
+                       (unsigned long long)env->request_id);
             yxc_free(env);
             yxio_keep_text(c->recv_dead, sizeof(c->recv_dead), err->message);
             return false;
@@ -430,8 +433,9 @@ bool yxc_call(struct yxc *c, Yanxiu__V1__Envelope *req, Yanxiu__V1__Envelope__Bo
     }
     if (env->body_case != expect) {
         yxio_error(err, YXC_ERR_PROTOCOL,
-                   _("the server at %s answered %s request %" PRIu64 " with %s"), c->io.peer,
-                   yxc_body_name(req->body_case), id, yxc_body_name(env->body_case));
+                   _("the server at %s answered %s request %llu with %s"), c->io.peer,
+                   yxc_body_name(req->body_case), (unsigned long long)id,
+                   yxc_body_name(env->body_case));
         yxc_free(env);
         return false;
     }
