@@ -37,17 +37,7 @@ stored() {
 # --- district, units, roster, accounts, policy, one month of hours -----------------
 D=411423
 "$YX_YANXIUD" -c "$YX_CONF" district add $D 宁陵县 >/dev/null || die "district add"
-adduser() {
-    YANXIU_PASSWORD=pw-$1-secret "$YX_YANXIUD" -c "$YX_CONF" user add "$@" >/dev/null ||
-        die "user add $*"
-}
-adduser dist --role district --district $D
-adduser school --role school --district $D --unit 4114230001
-adduser junior --role school --district $D --unit 4114230010
-for who in dist school junior; do
-    YANXIU_PASSWORD=pw-$who-secret run "$who" --server "$YX_SERVER" login --user "$who"
-    [ "$rc" = 0 ] || die "login $who: $err"
-done
+small_county_accounts $D dist:district school:school:4114230001 junior:school:4114230010
 CENTRAL=4114230001
 JUNIOR=4114230010
 small_county_files "$F"

@@ -19,6 +19,8 @@ mkdir -p "$T/files"
 F=$T/files
 # shellcheck source=tests/integration/tap.sh
 source "$(dirname "${BASH_SOURCE[0]}")/tap.sh"
+# shellcheck source=tests/integration/small_county.sh
+source "$(dirname "${BASH_SOURCE[0]}")/small_county.sh"
 PY=/usr/bin/python3 # Debian's, with openpyxl
 
 # json PYTHON: runs PYTHON with d = the JSON on stdout of the last run.
@@ -38,24 +40,10 @@ school_year() { local y=${1%-*} m=${1#*-}; echo $((10#$m >= 9 ? y : y - 1)); }
 
 # --- district, units, roster, accounts ------------------------------------------
 "$YX_YANXIUD" -c "$YX_CONF" district add 411423 宁陵县 >/dev/null || die "district add 411423"
-adduser() {
-    YANXIU_PASSWORD=pw-$1-secret "$YX_YANXIUD" -c "$YX_CONF" user add "$@" >/dev/null ||
-        die "user add $*"
-}
-adduser dist --role district --district 411423
-adduser school --role school --district 411423 --unit 4114230001
-for who in dist school; do
-    YANXIU_PASSWORD=pw-$who-secret run "$who" --server "$YX_SERVER" login --user "$who"
-    [ "$rc" = 0 ] || die "login $who: $err"
-done
+small_county_accounts 411423 dist:district school:school:4114230001
 CENTRAL=4114230001
 JUNIOR=4114230010
-cat >"$F/units.csv" <<'EOF'
-学校代码,学校名称,类型,所属中心校
-4114230001,宁陵县城关镇中心校,中心校,
-4114230002,城关镇第一小学,小学,4114230001
-4114230010,宁陵县第二初级中学,初中,
-EOF
+small_county_files "$F"
 run dist units import "$F/units.csv"
 [ "$rc" = 0 ] || die "units import: $err"
 cat >"$F/teachers.csv" <<'EOF'
