@@ -1260,7 +1260,7 @@ int cmd_report_list(struct cli *cli, int argc, char **argv)
     static const struct option opts[] = {
         {"unit", required_argument, NULL, 'u'},
         {"month", required_argument, NULL, 'm'},
-        {"from", required_argument, NULL, 'F'},
+        {"from", required_argument, NULL, 'b'}, /* 'F' is --force (VIEW_OPT_FORCE) */
         {"to", required_argument, NULL, 'T'},
         {"status", required_argument, NULL, 's'},
         VIEW_OUTPUT_OPTIONS,
@@ -1281,7 +1281,7 @@ int cmd_report_list(struct cli *cli, int argc, char **argv)
             if (!month_arg(cli, "--month", optarg, month))
                 return CLI_USAGE;
             break;
-        case 'F':
+        case 'b':
             if (!month_arg(cli, "--from", optarg, from))
                 return CLI_USAGE;
             break;
