@@ -1391,7 +1391,7 @@ int cmd_report_list(struct cli *cli, int argc, char **argv)
         out_table_free(&t);
     }
     if (rc == CLI_OK) {
-        view_say_wrote(&c, n, "report", "reports");
+        view_say_wrote(&c, n, N_("report"), N_("reports"));
         if (n == 0 && c.format == OUT_TABLE)
             fprintf(stderr, _("yanxiu: no reports match\n"));
     }
