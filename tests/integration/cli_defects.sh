@@ -188,7 +188,7 @@ expect month_past_its_deadline_is_missing_and_expected \
 assert [m[\"expected\"] for m in d[\"months\"]] == [2], d
 assert {c[\"unit_code\"]: c[\"state\"] for c in d[\"matrix\"]} == {\"$CENTRAL\": \"missing\", \"$JUNIOR\": \"late\"}, d
 "'
-run dist reporting-rates --month "$M0"
+run_default dist reporting-rates --month "$M0"
 expect not_due_shown_in_chinese '[ $rc = 0 ] && [[ $(grep "^$CENTRAL" <<<"$out") == *未到期* ]]'
 
 # --- defect c: the diff names changed fields and changed sign-ins ----------------------
@@ -233,7 +233,7 @@ YEAR=$(school_year "$M3")
 run dist compliance teachers --year "$YEAR" --format json
 [ "$rc" = 0 ] || die "compliance teachers: $err"
 want=$(json "print([t for t in d if t[\"teacher_code\"] == \"J001\"][0][\"credits\"])")
-run dist teacher history J001 --format xlsx -o "$T/J001.xlsx"
+run_default dist teacher history J001 --format xlsx -o "$T/J001.xlsx"
 expect handbook_xlsx_written '[ $rc = 0 ] && [ -s "$T/J001.xlsx" ]'
 check=$(
     LANG=zh_CN.UTF-8 $PY - "$T/J001.xlsx" "$want" "$YEAR" <<'EOF' 2>&1
@@ -279,10 +279,14 @@ target = teacher
 EOF
 run dist assessment scheme set "$F/scheme.ini"
 [ "$rc" = 0 ] || die "scheme set: $err"
-run dist assessment results --year "$YEAR" --as-of "$(TZ=Asia/Shanghai date -d '+1 month' +%F)"
+FUTURE=$(TZ=Asia/Shanghai date -d '+1 month' +%F)
+run dist assessment results --year "$YEAR" --as-of "$FUTURE"
 expect results_as_of_future_day_say_provisional \
-    '[ $rc = 0 ] && [[ $out == *"预估 PROVISIONAL"* ]] && [[ $err == *"预估 (provisional)"* ]]'
-run dist assessment results --year "$YEAR" --as-of "$TODAY"
+    '[ $rc = 0 ] && [[ $out == "PROVISIONAL "* ]] && [[ $err == *provisional* ]]'
+run_default dist assessment results --year "$YEAR" --as-of "$FUTURE"
+expect results_as_of_future_day_say_provisional_in_chinese \
+    '[ $rc = 0 ] && [[ $out == "【预估】"* ]] && [[ $err == *预估结果* ]]'
+run_default dist assessment results --year "$YEAR" --as-of "$TODAY"
 expect results_as_of_today_are_not_provisional '[ $rc = 0 ] && [[ $out != *预估* ]] && [[ $err != *预估* ]]'
 
 finish
