@@ -335,10 +335,11 @@ int cmd_units_list(struct cli *cli, int argc, char **argv)
     if (rc != CLI_OK)
         return rc;
 
-    static const struct out_column cols[] = {
+    /* The kind as its label in table and Excel (the code in CSV); JSON keeps its keys. */
+    const struct out_column cols[] = {
         {"school_code", "学校代码", OUT_TEXT, NULL},
         {"name", "学校名称", OUT_TEXT, NULL},
-        {"kind", "类型", OUT_TEXT, NULL},
+        {"kind", "类型", c.format == OUT_JSON ? OUT_TEXT : OUT_UNIT_KIND, NULL},
         {"central_code", "所属中心校", OUT_TEXT, NULL},
         {"unit_code", "上报单位", OUT_TEXT, NULL},
         {"opened", "开办日期", OUT_TEXT, NULL},
@@ -424,12 +425,14 @@ int cmd_roster_list(struct cli *cli, int argc, char **argv)
     if (rc != CLI_OK)
         return rc;
 
-    static const struct out_column cols[] = {
+    /* The status as its label in table and Excel (the code in CSV); JSON keeps its keys. */
+    const enum out_kind status_kind = c.format == OUT_JSON ? OUT_TEXT : OUT_TEACHER_STATUS;
+    const struct out_column cols[] = {
         {"teacher_code", "教师编号", OUT_TEXT, NULL}, {"name", "姓名", OUT_TEXT, NULL},
         {"school_code", "学校代码", OUT_TEXT, NULL},  {"unit_code", "上报单位", OUT_TEXT, NULL},
         {"subject", "学科", OUT_TEXT, NULL},          {"group", "教研组", OUT_TEXT, NULL},
         {"homeroom", "班主任", OUT_BOOL, NULL},       {"backbone", "骨干教师", OUT_BOOL, NULL},
-        {"new_teacher", "新任教师", OUT_BOOL, NULL},  {"status", "状态", OUT_TEXT, NULL},
+        {"new_teacher", "新任教师", OUT_BOOL, NULL},  {"status", "状态", status_kind, NULL},
     };
     enum { NCOLS = sizeof(cols) / sizeof(cols[0]) };
     const Yanxiu__V1__RosterList *list = resp->roster_list;
