@@ -226,6 +226,12 @@ static void print_usage(const struct command *cmd, FILE *fp)
            "                   and a year not over by then is judged pro rata; default:\n"
            "                   today (Asia/Shanghai)\n"
            "{output_options}")},
+        {"review_options",
+         _("  UNIT             the reporting unit (10 digits)\n"
+           "  MONTH            the month, YYYY-MM\n"
+           "  --district CODE  admin only: the district (6 digits)\n"
+           "  --format FORMAT  table, csv or json (default table): the report afterwards,\n"
+           "                   as yanxiu report list prints it (JSON: as report submit)\n")},
     };
     enum { NBLOCKS = sizeof(blocks) / sizeof(blocks[0]) };
     /* A block may name another: three rounds resolve every nesting there is. */

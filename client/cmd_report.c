@@ -40,6 +40,28 @@ static void put_text(const char *t, FILE *fp)
         putc((*p < 0x20 && *p != '\n') || *p == 0x7f ? '?' : *p, fp);
 }
 
+/* What visible answers when memory ran out. */
+static char visible_none[1];
+
+/* Server-supplied text as put_text shows it, malloc'd ("" when memory ran out): for a
+   whole translated line that holds it. Free with free_visible. */
+static char *visible(const char *t)
+{
+    char *s = strdup(t ? t : "");
+    if (!s)
+        return visible_none;
+    for (unsigned char *p = (unsigned char *)s; *p; p++)
+        if ((*p < 0x20 && *p != '\n') || *p == 0x7f)
+            *p = '?';
+    return s;
+}
+
+static void free_visible(char *s)
+{
+    if (s != visible_none)
+        free(s);
+}
+
 /* --- output ---------------------------------------------------------------------------- */
 
 /*
@@ -62,7 +84,7 @@ static int flush_stdout(void)
 {
     if (fflush(stdout) == 0 && !ferror(stdout))
         return CLI_OK;
-    fprintf(stderr, "yanxiu: could not write the output: %s\n", strerror(errno));
+    fprintf(stderr, _("yanxiu: could not write the output: %s\n"), strerror(errno));
     return CLI_FAILED;
 }
 
@@ -114,7 +136,7 @@ static const struct out_column summary_cols[] = {
     {"unit_name", "单位名称", OUT_TEXT, NULL},
     {"month", "月份", OUT_TEXT, NULL},
     {"version", "版本", OUT_COUNT, NULL},
-    {"status", "状态", OUT_TEXT, NULL},
+    {"status", "状态", OUT_REPORT_STATUS, NULL},
     {"on_time", "按时", OUT_BOOL, NULL},
     {"activity_count", "研修活动", OUT_COUNT, NULL},
     {"attendance_count", "签到", OUT_COUNT, NULL},
@@ -153,16 +175,15 @@ static void print_flags(const Yanxiu__V1__ReportSummary *r)
 {
     uint32_t nflags = r->flag_count > r->n_flags ? r->flag_count : (uint32_t)r->n_flags;
     if (nflags == 0) {
-        printf("flags:       none\n");
+        fputs(_("flags:       none\n"), stdout);
         return;
     }
-    printf("flags:       %" PRIu32 " (signals of false records, 弄虚作假, for the district to "
-           "judge)\n",
-           nflags);
+    printf(_("flags:       %u (signals of false records, 弄虚作假, for the district to judge)\n"),
+           (unsigned)nflags);
     for (size_t i = 0; i < r->n_flags; i++) {
         const Yanxiu__V1__Flag *f = r->flags[i];
         fputs("  ", stdout);
-        put_text(f->kind, stdout);
+        put_text(lang_label(&vocab_flag, f->kind), stdout);
         fputs("  ", stdout);
         put_text(f->teacher_code[0] ? f->teacher_code : "-", stdout);
         fputs("  ", stdout);
@@ -171,53 +192,64 @@ static void print_flags(const Yanxiu__V1__ReportSummary *r)
     }
 }
 
+/* The line on when the report arrived and who sent it (or, imported, who entered it). */
+static void print_submitted(const Yanxiu__V1__ReportSummary *r)
+{
+    char when[64], first[64];
+    char *by = visible(r->submitted_by);
+    fmt_time(r->submitted_at, when, sizeof(when));
+    if (r->imported) /* entered afterwards by the district: who entered it, not who sent it */
+        printf(_("submitted:   %s, entered afterwards by %s (历史导入)\n"), when, by);
+    else if (by[0])
+        printf(_("submitted:   %s by %s\n"), when, by);
+    else
+        printf(_("submitted:   %s\n"), when);
+    free_visible(by);
+    if (r->first_submitted_at[0] && strcmp(r->first_submitted_at, r->submitted_at) != 0)
+        printf(_("first sent:  %s (version 1)\n"),
+               fmt_time(r->first_submitted_at, first, sizeof(first)));
+}
+
 /* A report's summary for people, one "key: value" a line. */
 static void print_summary_block(const Yanxiu__V1__ReportSummary *r)
 {
-    char when[64], first[64], hours[64];
-    printf("unit:        ");
-    put_text(r->unit_name, stdout);
-    printf("%s%s%s\n", r->unit_name[0] ? " (" : "", r->unit_code, r->unit_name[0] ? ")" : "");
-    printf("month:       %s\n", r->month);
-    printf("version:     %" PRIu32 "\n", r->version);
-    printf("status:      %s\n", r->status);
+    char when[64], hours[64];
+    char *name = visible(r->unit_name);
+    if (name[0])
+        printf(_("unit:        %s (%s)\n"), name, r->unit_code);
+    else
+        printf(_("unit:        %s\n"), r->unit_code);
+    free_visible(name);
+    printf(_("month:       %s\n"), r->month);
+    printf(_("version:     %u\n"), (unsigned)r->version);
+    printf(_("status:      %s\n"), lang_label(&vocab_report_status, r->status));
     if (r->return_reason[0]) {
-        fputs("returned:    ", stdout);
-        put_text(r->return_reason, stdout);
-        putchar('\n');
+        char *why = visible(r->return_reason);
+        printf(_("returned:    %s\n"), why);
+        free_visible(why);
     }
-    printf("on time:     %s", r->on_time ? "yes" : "no, late");
-    if (r->deadline[0])
-        printf(" (deadline %s)", fmt_time(r->deadline, when, sizeof(when)));
-    putchar('\n');
-    if (r->submitted_at[0]) {
-        printf("submitted:   %s", fmt_time(r->submitted_at, when, sizeof(when)));
-        if (r->imported) {
-            /* entered afterwards by the district: who entered it, not who submitted it */
-            fputs(", 历史导入 (由 ", stdout);
-            put_text(r->submitted_by, stdout);
-            fputs(" 录入)", stdout);
-        } else if (r->submitted_by[0]) {
-            fputs(" by ", stdout);
-            put_text(r->submitted_by, stdout);
-        }
-        if (r->first_submitted_at[0] && strcmp(r->first_submitted_at, r->submitted_at) != 0)
-            printf(" (first version %s)", fmt_time(r->first_submitted_at, first, sizeof(first)));
-        putchar('\n');
+    if (r->deadline[0]) {
+        fmt_time(r->deadline, when, sizeof(when));
+        if (r->on_time)
+            printf(_("on time:     yes (deadline %s)\n"), when);
+        else
+            printf(_("on time:     no, late (deadline %s)\n"), when);
+    } else {
+        fputs(r->on_time ? _("on time:     yes\n") : _("on time:     no, late\n"), stdout);
     }
+    if (r->submitted_at[0])
+        print_submitted(r);
     if (r->imported)
         printf("%s\n",
                _("imported:    yes, a historical import (历史导入) with its true submission "
                  "time"));
     if (r->empty)
-        printf("contents:    none (an empty report)\n");
+        fputs(_("contents:    none (an empty report)\n"), stdout);
     else
-        printf("contents:    %" PRIu32 " activit%s, %" PRIu32 " attendance row%s, %" PRIu32
-               " external record%s, %s teacher-hours\n",
-               r->activity_count, r->activity_count == 1 ? "y" : "ies", r->attendance_count,
-               r->attendance_count == 1 ? "" : "s", r->external_count,
-               r->external_count == 1 ? "" : "s",
-               out_decimal(r->teacher_hours, hours, sizeof(hours)));
+        printf(_("contents:    activities %u, sign-in rows %u, external records %u, "
+                 "teacher-hours %s\n"),
+               (unsigned)r->activity_count, (unsigned)r->attendance_count,
+               (unsigned)r->external_count, out_decimal(r->teacher_hours, hours, sizeof(hours)));
     print_flags(r);
 }
 
@@ -235,7 +267,7 @@ static int print_summary(const Yanxiu__V1__ReportSummary *r, enum out_format for
         struct out_table t = {"月报", summary_cols, SUMMARY_NCOLS, NULL, 0, 0, false};
         if (!summary_row(&t, r)) {
             out_table_free(&t);
-            fprintf(stderr, "yanxiu: out of memory\n");
+            fprintf(stderr, _("yanxiu: out of memory\n"));
             return CLI_FAILED;
         }
         int rc = cli_print_table(&t, format);
@@ -254,8 +286,9 @@ static bool unit_arg(const struct cli *cli, const char *what, const char *arg)
     if (view_all_digits(arg, 10))
         return true;
     (void)cli_usage_error(cli,
-                          "%s '%s' is not a 10-digit unit code (the code of the central school, "
-                          "or of a school that reports by itself, as yanxiu units list shows it)",
+                          _("%s '%s' is not a 10-digit unit code (the code of the central "
+                            "school, or of a school that reports by itself, as yanxiu units list "
+                            "shows it)"),
                           what, arg);
     return false;
 }
@@ -273,16 +306,13 @@ static bool month_arg(const struct cli *cli, const char *what, const char *arg, 
         m = import_take_number(&p, 2);
     }
     if (y < 1900 || y > 9999 || m < 1 || m > 12 || *p) {
-        (void)cli_usage_error(cli, "%s '%s' is not a month: write YYYY-MM, e.g. 2026-10", what,
+        (void)cli_usage_error(cli, _("%s '%s' is not a month: write YYYY-MM, e.g. 2026-10"), what,
                               arg);
         return false;
     }
     snprintf(out, 8, "%04d-%02d", y % 10000, m % 100);
     return true;
 }
-
-/* The statuses a report can have, for --status. */
-static const char *const statuses[] = {"submitted", "approved", "returned", "reopened", "voided"};
 
 /* --- report template ------------------------------------------------------------------- */
 
@@ -1022,7 +1052,7 @@ int cmd_report_submit(struct cli *cli, int argc, char **argv)
     rc = view_open_session(cli, o.district);
     Yanxiu__V1__Envelope *resp = NULL;
     if (rc == CLI_OK)
-        rc = cli_call_keyed(cli, &req, "the report", "--idempotency-key", o.key, &resp);
+        rc = cli_call_keyed(cli, &req, _("the report"), "--idempotency-key", o.key, &resp);
     if (rc == CLI_OK)
         rc = submit_answer(cli, &o, &u, resp);
     yxc_free(resp);
@@ -1034,79 +1064,84 @@ done:
 
 /* --- approve, return, reopen, void ----------------------------------------------------- */
 
-#define REVIEW_OPTIONS                                                                             \
-    "  UNIT             the reporting unit (10 digits)\n"                                          \
-    "  MONTH            the month, YYYY-MM\n"                                                      \
-    "  --district CODE  admin only: the district (6 digits)\n"                                     \
-    "  --format FORMAT  table, csv or json (default table): the report afterwards,\n"              \
-    "                   as yanxiu report list prints it (JSON: as report submit)\n"
+/* The usages of approve, return, reopen and void name their common options {review_options}
+   (a block of print_usage, cli.c). */
 
 const char cmd_report_approve_usage[] =
-    "usage: yanxiu report approve UNIT MONTH [--reason TEXT] [--district CODE]\n"
-    "                             [--format FORMAT]\n"
-    "\n"
-    "Approves the submitted monthly report (月报) of UNIT for MONTH, its latest\n"
-    "version: its status becomes approved and it is locked (the unit cannot submit\n"
-    "the month again until the district reopens it). Official annual results count\n"
-    "approved reports only. District role. Needs a session (yanxiu login).\n"
-    "\n" REVIEW_OPTIONS "  --reason TEXT    a remark, kept in the report's history (optional)\n"
-    "\n"
-    "Example:\n"
-    "  $ yanxiu report approve 4114230001 2026-10\n"
-    "  report 4114230001 城关镇中心校 2026-10 version 2: approved\n";
+    N_("usage: yanxiu report approve UNIT MONTH [--reason TEXT] [--district CODE]\n"
+       "                             [--format FORMAT]\n"
+       "\n"
+       "Approves the submitted monthly report (月报) of UNIT for MONTH, its latest\n"
+       "version: its status becomes approved and it is locked (the unit cannot submit\n"
+       "the month again until the district reopens it). Official annual results count\n"
+       "approved reports only. District role. Needs a session (yanxiu login).\n"
+       "\n"
+       "{review_options}"
+       "  --reason TEXT    a remark, kept in the report's history (optional)\n"
+       "\n"
+       "Example:\n"
+       "  $ yanxiu report approve 4114230001 2026-10\n"
+       "  report 4114230001 城关镇中心校 2026-10 version 2: approved\n");
 
 const char cmd_report_return_usage[] =
-    "usage: yanxiu report return UNIT MONTH --reason TEXT [--district CODE]\n"
-    "                            [--format FORMAT]\n"
-    "\n"
-    "Returns the submitted monthly report (月报) of UNIT for MONTH to the unit with\n"
-    "a reason: its status becomes returned, its hours stop counting, and the unit\n"
-    "corrects it and submits a new version. An approved report is reopened\n"
-    "instead. District role. Needs a session (yanxiu login).\n"
-    "\n" REVIEW_OPTIONS "  --reason TEXT    what the unit must correct (required)\n"
-    "\n"
-    "Example:\n"
-    "  $ yanxiu report return 4114230001 2026-10 --reason \"A03 缺少签到表\"\n"
-    "  report 4114230001 城关镇中心校 2026-10 version 1: returned\n";
+    N_("usage: yanxiu report return UNIT MONTH --reason TEXT [--district CODE]\n"
+       "                            [--format FORMAT]\n"
+       "\n"
+       "Returns the submitted monthly report (月报) of UNIT for MONTH to the unit with\n"
+       "a reason: its status becomes returned, its hours stop counting, and the unit\n"
+       "corrects it and submits a new version. An approved report is reopened\n"
+       "instead. District role. Needs a session (yanxiu login).\n"
+       "\n"
+       "{review_options}"
+       "  --reason TEXT    what the unit must correct (required)\n"
+       "\n"
+       "Example:\n"
+       "  $ yanxiu report return 4114230001 2026-10 --reason \"A03 缺少签到表\"\n"
+       "  report 4114230001 城关镇中心校 2026-10 version 1: returned\n");
 
 const char cmd_report_reopen_usage[] =
-    "usage: yanxiu report reopen UNIT MONTH --reason TEXT [--district CODE]\n"
-    "                            [--format FORMAT]\n"
-    "\n"
-    "Reopens an approved or voided monthly report (月报) of UNIT for MONTH with a\n"
-    "reason: its status becomes reopened, its hours stop counting, and the unit\n"
-    "submits a new version. District role. Needs a session (yanxiu login).\n"
-    "\n" REVIEW_OPTIONS "  --reason TEXT    why it is reopened (required)\n"
-    "\n"
-    "Example:\n"
-    "  $ yanxiu report reopen 4114230001 2026-10 --reason 补录外出培训\n"
-    "  report 4114230001 城关镇中心校 2026-10 version 2: reopened\n";
+    N_("usage: yanxiu report reopen UNIT MONTH --reason TEXT [--district CODE]\n"
+       "                            [--format FORMAT]\n"
+       "\n"
+       "Reopens an approved or voided monthly report (月报) of UNIT for MONTH with a\n"
+       "reason: its status becomes reopened, its hours stop counting, and the unit\n"
+       "submits a new version. District role. Needs a session (yanxiu login).\n"
+       "\n"
+       "{review_options}"
+       "  --reason TEXT    why it is reopened (required)\n"
+       "\n"
+       "Example:\n"
+       "  $ yanxiu report reopen 4114230001 2026-10 --reason 补录外出培训\n"
+       "  report 4114230001 城关镇中心校 2026-10 version 2: reopened\n");
 
 const char cmd_report_void_usage[] =
-    "usage: yanxiu report void UNIT MONTH --reason TEXT [--district CODE]\n"
-    "                          [--format FORMAT]\n"
-    "\n"
-    "Voids the monthly report (月报) of UNIT for MONTH (不予认定学分): its hours stop\n"
-    "counting for every teacher, for records found to be false; the data stays for\n"
-    "the audit. District role. Needs a session (yanxiu login).\n"
-    "\n" REVIEW_OPTIONS "  --reason TEXT    why it is voided (required)\n"
-    "\n"
-    "Example:\n"
-    "  $ yanxiu report void 4114230001 2026-10 --reason 签到表与实际不符\n"
-    "  report 4114230001 城关镇中心校 2026-10 version 2: voided\n";
+    N_("usage: yanxiu report void UNIT MONTH --reason TEXT [--district CODE]\n"
+       "                          [--format FORMAT]\n"
+       "\n"
+       "Voids the monthly report (月报) of UNIT for MONTH (不予认定学分): its hours stop\n"
+       "counting for every teacher, for records found to be false; the data stays for\n"
+       "the audit. District role. Needs a session (yanxiu login).\n"
+       "\n"
+       "{review_options}"
+       "  --reason TEXT    why it is voided (required)\n"
+       "\n"
+       "Example:\n"
+       "  $ yanxiu report void 4114230001 2026-10 --reason 签到表与实际不符\n"
+       "  report 4114230001 城关镇中心校 2026-10 version 2: voided\n");
 
 /* Parses the UNIT and MONTH operands into unit and month. Returns an exit code. */
 static int unit_month_operands(struct cli *cli, int argc, char **argv, const char **unit,
                                char month[8])
 {
     if (optind >= argc)
-        return cli_usage_error(cli, "UNIT and MONTH are missing (e.g. 4114230001 2026-10)");
+        return cli_usage_error(cli, _("UNIT and MONTH are missing (e.g. 4114230001 2026-10)"));
     if (optind + 1 >= argc)
-        return cli_usage_error(cli, "MONTH is missing (YYYY-MM, e.g. 2026-10)");
+        return cli_usage_error(cli, _("MONTH is missing (YYYY-MM, e.g. 2026-10)"));
     if (optind + 2 < argc)
-        return cli_usage_error(cli, "unexpected argument '%s' (give UNIT and MONTH)",
+        return cli_usage_error(cli, _("unexpected argument '%s' (give UNIT and MONTH)"),
                                argv[optind + 2]);
-    if (!unit_arg(cli, "UNIT", argv[optind]) || !month_arg(cli, "MONTH", argv[optind + 1], month))
+    if (!unit_arg(cli, _("UNIT"), argv[optind]) ||
+        !month_arg(cli, _("MONTH"), argv[optind + 1], month))
         return CLI_USAGE;
     *unit = argv[optind];
     return CLI_OK;
@@ -1145,7 +1180,7 @@ static int review(struct cli *cli, int argc, char **argv, const char *action)
     if (rc != CLI_OK)
         return rc;
     if (strcmp(action, "approve") != 0 && !reason[0])
-        return cli_usage_error(cli, "--reason TEXT is missing: say why (the unit reads it)");
+        return cli_usage_error(cli, _("--reason TEXT is missing: say why (the unit reads it)"));
     rc = view_open_session(cli, district);
     if (rc != CLI_OK)
         return rc;
@@ -1167,13 +1202,16 @@ static int review(struct cli *cli, int argc, char **argv, const char *action)
     if (format != OUT_TABLE) {
         rc = print_summary(r, format);
     } else {
-        printf("report %s ", r->unit_code[0] ? r->unit_code : unit);
-        if (r->unit_name[0]) {
-            put_text(r->unit_name, stdout);
-            putchar(' ');
-        }
-        printf("%s version %" PRIu32 ": %s\n", r->month[0] ? r->month : month, r->version,
-               r->status);
+        const char *code = r->unit_code[0] ? r->unit_code : unit;
+        const char *when = r->month[0] ? r->month : month;
+        const char *status = lang_label(&vocab_report_status, r->status);
+        char *name = visible(r->unit_name);
+        if (name[0])
+            printf(_("report %s %s %s version %u: %s\n"), code, name, when, (unsigned)r->version,
+                   status);
+        else
+            printf(_("report %s %s version %u: %s\n"), code, when, (unsigned)r->version, status);
+        free_visible(name);
         rc = flush_stdout();
     }
     yxc_free(resp);
@@ -1203,44 +1241,46 @@ int cmd_report_void(struct cli *cli, int argc, char **argv)
 /* --- report list ------------------------------------------------------------------------- */
 
 const char cmd_report_list_usage[] =
-    "usage: yanxiu report list [--unit CODE]\n"
-    "                          [--month YYYY-MM | --from YYYY-MM --to YYYY-MM]\n"
-    "                          [--status STATUS] [--district CODE] [--format FORMAT]\n"
-    "                          [-o FILE]\n"
-    "\n"
-    "Lists monthly reports (月报), the latest version of each, by month and unit. A\n"
-    "school account sees its own unit's; a district account the whole district's.\n"
-    "Needs a session (yanxiu login).\n"
-    "\n"
-    "Columns (JSON keys and CSV header; Excel has the Chinese):\n"
-    "  unit_code         the reporting unit (上报单位)\n"
-    "  unit_name\n"
-    "  month             YYYY-MM\n"
-    "  version           1 for the first submission, then one more for each\n"
-    "  status            submitted, approved, returned, reopened or voided\n"
-    "  on_time           yes/no (true/false in JSON, 是/否 in Excel): the first\n"
-    "                    version arrived by the deadline\n"
-    "  activity_count    activities (研修活动)\n"
-    "  attendance_count  sign-in rows (签到)\n"
-    "  external_count    external records (上级/校外培训)\n"
-    "  teacher_hours     the hours credited, summed over teachers\n"
-    "  flag_count        signals of false records (弄虚作假)\n"
-    "  imported          yes when the district entered the report afterwards with\n"
-    "                    the time it really arrived (历史导入)\n"
-    "  return_reason     the district's reason, while the report is returned\n"
-    "JSON has also: empty, flags (kind, teacher_code, detail), submitted_at and\n"
-    "first_submitted_at (RFC 3339, e.g. 2026-11-03T09:12:00+08:00), submitted_by,\n"
-    "deadline (Asia/Shanghai, e.g. 2026-11-05 23:59) and replayed (false).\n"
-    "\n"
-    "  --unit CODE      only this reporting unit (10 digits)\n"
-    "  --month YYYY-MM  only this month\n"
-    "  --from YYYY-MM   only from this month on\n"
-    "  --to YYYY-MM     only up to this month\n"
-    "  --status STATUS  only reports of this status\n" VIEW_OUTPUT_OPTIONS_TEXT "\n"
-    "Example:\n"
-    "  $ yanxiu report list --month 2026-10 --format csv\n"
-    "  unit_code,unit_name,month,version,status,on_time,activity_count,...\n"
-    "  4114230001,城关镇中心校,2026-10,2,submitted,yes,8,240,3,720,0\n";
+    N_("usage: yanxiu report list [--unit CODE]\n"
+       "                          [--month YYYY-MM | --from YYYY-MM --to YYYY-MM]\n"
+       "                          [--status STATUS] [--district CODE] [--format FORMAT]\n"
+       "                          [-o FILE]\n"
+       "\n"
+       "Lists monthly reports (月报), the latest version of each, by month and unit. A\n"
+       "school account sees its own unit's; a district account the whole district's.\n"
+       "Needs a session (yanxiu login).\n"
+       "\n"
+       "Columns (JSON keys and CSV header; Excel has the Chinese):\n"
+       "  unit_code         the reporting unit (上报单位)\n"
+       "  unit_name\n"
+       "  month             YYYY-MM\n"
+       "  version           1 for the first submission, then one more for each\n"
+       "  status            submitted, approved, returned, reopened or voided\n"
+       "  on_time           yes/no (true/false in JSON, 是/否 in Excel): the first\n"
+       "                    version arrived by the deadline\n"
+       "  activity_count    activities (研修活动)\n"
+       "  attendance_count  sign-in rows (签到)\n"
+       "  external_count    external records (上级/校外培训)\n"
+       "  teacher_hours     the hours credited, summed over teachers\n"
+       "  flag_count        signals of false records (弄虚作假)\n"
+       "  imported          yes when the district entered the report afterwards with\n"
+       "                    the time it really arrived (历史导入)\n"
+       "  return_reason     the district's reason, while the report is returned\n"
+       "JSON has also: empty, flags (kind, teacher_code, detail), submitted_at and\n"
+       "first_submitted_at (RFC 3339, e.g. 2026-11-03T09:12:00+08:00), submitted_by,\n"
+       "deadline (Asia/Shanghai, e.g. 2026-11-05 23:59) and replayed (false).\n"
+       "\n"
+       "  --unit CODE      only this reporting unit (10 digits)\n"
+       "  --month YYYY-MM  only this month\n"
+       "  --from YYYY-MM   only from this month on\n"
+       "  --to YYYY-MM     only up to this month\n"
+       "  --status STATUS  only reports of this status (the code or its Chinese\n"
+       "                   name, e.g. returned or 已退回)\n"
+       "{output_options}\n"
+       "Example:\n"
+       "  $ yanxiu report list --month 2026-10 --format csv\n"
+       "  unit_code,unit_name,month,version,status,on_time,activity_count,...\n"
+       "  4114230001,城关镇中心校,2026-10,2,submitted,yes,8,240,3,720,0\n");
 
 /* The report list as JSON: one object per report, with its flags. */
 static void print_list_json(const Yanxiu__V1__ReportList *list, FILE *fp)
@@ -1260,7 +1300,7 @@ int cmd_report_list(struct cli *cli, int argc, char **argv)
     static const struct option opts[] = {
         {"unit", required_argument, NULL, 'u'},
         {"month", required_argument, NULL, 'm'},
-        {"from", required_argument, NULL, 'F'},
+        {"from", required_argument, NULL, 'b'}, /* 'F' is --force (VIEW_OPT_FORCE) */
         {"to", required_argument, NULL, 'T'},
         {"status", required_argument, NULL, 's'},
         VIEW_OUTPUT_OPTIONS,
@@ -1281,7 +1321,7 @@ int cmd_report_list(struct cli *cli, int argc, char **argv)
             if (!month_arg(cli, "--month", optarg, month))
                 return CLI_USAGE;
             break;
-        case 'F':
+        case 'b':
             if (!month_arg(cli, "--from", optarg, from))
                 return CLI_USAGE;
             break;
@@ -1289,18 +1329,15 @@ int cmd_report_list(struct cli *cli, int argc, char **argv)
             if (!month_arg(cli, "--to", optarg, to))
                 return CLI_USAGE;
             break;
-        case 's': {
-            bool known = false;
-            for (size_t i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
-                known |= strcmp(optarg, statuses[i]) == 0;
-            if (!known)
+        case 's':
+            status = vocab_code(&vocab_report_status, optarg);
+            if (!status)
                 return cli_usage_error(cli,
-                                       "--status '%s': expected submitted, approved, returned, "
-                                       "reopened or voided",
+                                       _("--status '%s': expected submitted, approved, "
+                                         "returned, reopened or voided (or 已提交, 已通过, 已退回, "
+                                         "已重新打开, 已作废)"),
                                        optarg);
-            status = optarg;
             break;
-        }
         default:
             return CLI_USAGE;
         }
@@ -1308,13 +1345,13 @@ int cmd_report_list(struct cli *cli, int argc, char **argv)
     if (!cli_no_operands(cli, argc, argv))
         return CLI_USAGE;
     if (month[0] && (from[0] || to[0]))
-        return cli_usage_error(cli, "give --month, or --from and --to, not both");
+        return cli_usage_error(cli, _("give --month, or --from and --to, not both"));
     if (month[0]) {
         memcpy(from, month, sizeof(from));
         memcpy(to, month, sizeof(to));
     }
     if (from[0] && to[0] && strcmp(from, to) > 0)
-        return cli_usage_error(cli, "--from %s is after --to %s", from, to);
+        return cli_usage_error(cli, _("--from %s is after --to %s"), from, to);
     int rc = view_common_check(cli, &c);
     if (rc == CLI_OK)
         rc = view_open_session(cli, c.district);
@@ -1354,9 +1391,9 @@ int cmd_report_list(struct cli *cli, int argc, char **argv)
         out_table_free(&t);
     }
     if (rc == CLI_OK) {
-        view_say_wrote(&c, n, "report", "reports");
+        view_say_wrote(&c, n, N_("report"), N_("reports"));
         if (n == 0 && c.format == OUT_TABLE)
-            fprintf(stderr, "yanxiu: no reports match\n");
+            fprintf(stderr, _("yanxiu: no reports match\n"));
     }
     yxc_free(resp);
     return rc;
@@ -1365,37 +1402,37 @@ int cmd_report_list(struct cli *cli, int argc, char **argv)
 /* --- report show ------------------------------------------------------------------------- */
 
 const char cmd_report_show_usage[] =
-    "usage: yanxiu report show UNIT MONTH [--version N] [--district CODE]\n"
-    "                          [--format FORMAT]\n"
-    "\n"
-    "Shows a monthly report (月报) of UNIT for MONTH, the latest version or version\n"
-    "N: its summary (status, timeliness, counts), the narrative (工作开展情况) or the\n"
-    "reason of an empty report, the activities with their sign-in counts, the\n"
-    "external records, the history of the report (submissions and the district's\n"
-    "actions), the flags (signals of false records, 弄虚作假) and what the version\n"
-    "changed against the one before it. A school account sees its own unit's\n"
-    "reports; a district account every unit's. Needs a session (yanxiu login).\n"
-    "\n"
-    "  UNIT             the reporting unit (10 digits)\n"
-    "  MONTH            the month, YYYY-MM\n"
-    "  --version N      this version (default: the latest)\n"
-    "  --district CODE  admin only: the district (6 digits)\n"
-    "  --format FORMAT  table or json (default table). JSON: one object with the\n"
-    "                   keys of yanxiu report list --format json, and latest_version,\n"
-    "                   summary, reason, activities (ref, date, start, end, title,\n"
-    "                   category, form, level, mode, place, host, speaker, hours,\n"
-    "                   present, late, excused, absent, teacher_hours), external\n"
-    "                   (teacher_code, date, title, category, level, mode, hours,\n"
-    "                   credits (null: none), certificate), history (at, action,\n"
-    "                   user, version, reason) and diff (against_version,\n"
-    "                   activities_added, activities_removed, activities_changed\n"
-    "                   (ref, fields: the names of the fields that changed),\n"
-    "                   attendance_added, attendance_removed, attendance_changed\n"
-    "                   (same teacher and activity, another status or hours),\n"
-    "                   hours_delta; null for version 1)\n"
-    "\n"
-    "Example:\n"
-    "  $ yanxiu report show 4114230001 2026-10 --version 1\n";
+    N_("usage: yanxiu report show UNIT MONTH [--version N] [--district CODE]\n"
+       "                          [--format FORMAT]\n"
+       "\n"
+       "Shows a monthly report (月报) of UNIT for MONTH, the latest version or version\n"
+       "N: its summary (status, timeliness, counts), the narrative (工作开展情况) or the\n"
+       "reason of an empty report, the activities with their sign-in counts, the\n"
+       "external records, the history of the report (submissions and the district's\n"
+       "actions), the flags (signals of false records, 弄虚作假) and what the version\n"
+       "changed against the one before it. A school account sees its own unit's\n"
+       "reports; a district account every unit's. Needs a session (yanxiu login).\n"
+       "\n"
+       "  UNIT             the reporting unit (10 digits)\n"
+       "  MONTH            the month, YYYY-MM\n"
+       "  --version N      this version (default: the latest)\n"
+       "  --district CODE  admin only: the district (6 digits)\n"
+       "  --format FORMAT  table or json (default table). JSON: one object with the\n"
+       "                   keys of yanxiu report list --format json, and latest_version,\n"
+       "                   summary, reason, activities (ref, date, start, end, title,\n"
+       "                   category, form, level, mode, place, host, speaker, hours,\n"
+       "                   present, late, excused, absent, teacher_hours), external\n"
+       "                   (teacher_code, date, title, category, level, mode, hours,\n"
+       "                   credits (null: none), certificate), history (at, action,\n"
+       "                   user, version, reason) and diff (against_version,\n"
+       "                   activities_added, activities_removed, activities_changed\n"
+       "                   (ref, fields: the names of the fields that changed),\n"
+       "                   attendance_added, attendance_removed, attendance_changed\n"
+       "                   (same teacher and activity, another status or hours),\n"
+       "                   hours_delta; null for version 1)\n"
+       "\n"
+       "Example:\n"
+       "  $ yanxiu report show 4114230001 2026-10 --version 1\n");
 
 static void print_detail_json(const Yanxiu__V1__ReportDetail *d)
 {
@@ -1488,13 +1525,13 @@ static void print_detail_json(const Yanxiu__V1__ReportDetail *d)
     out_json_close(&j);
 }
 
-/* Prints a heading and the table under it (or "none"); frees its rows and `texts` (strings
-   its cells point to). False when memory ran out or the output failed. */
-static bool print_section(const char *heading, struct out_table *t, void *texts)
+/* Prints a heading and the table under it, or the line saying there is none; frees its rows
+   and `texts` (strings its cells point to). False when memory ran out or the output failed. */
+static bool print_section(const char *heading, const char *none, struct out_table *t, void *texts)
 {
     bool ok = !t->oom;
     if (ok) {
-        printf("\n%s:%s\n", heading, t->nrows ? "" : " none");
+        printf("\n%s\n", t->nrows ? heading : none);
         ok = t->nrows == 0 || cli_print_table(t, OUT_TABLE) == CLI_OK;
     }
     out_table_free(t);
@@ -1507,28 +1544,46 @@ typedef char cell_string[64];
 
 /* Fills t with the activities; returns the strings its cells point to (t->oom when memory
    ran out). */
+static const struct out_column activity_cols[] = {
+    {"ref", "编号", OUT_TEXT, NULL},
+    {"date", "日期", OUT_TEXT, NULL},
+    {"time", "时间", OUT_TEXT, NULL},
+    {"title", "主题", OUT_TEXT, NULL},
+    {"category", "内容类别", OUT_CATEGORY, NULL},
+    {"form", "形式", OUT_FORM, NULL},
+    {"level", "级别", OUT_LEVEL, NULL},
+    {"mode", "方式", OUT_MODE, NULL},
+    {"place", "地点", OUT_TEXT, NULL},
+    {"host", "主持", OUT_TEXT, NULL},
+    {"speaker", "主讲人", OUT_TEXT, NULL},
+    {"hours", "学时", OUT_DECIMAL, NULL},
+    {"present", "出席", OUT_COUNT, NULL},
+    {"late", "迟到", OUT_COUNT, NULL},
+    {"excused", "请假", OUT_COUNT, NULL},
+    {"absent", "缺席", OUT_COUNT, NULL},
+    {"teacher_hours", "教师学时", OUT_DECIMAL, NULL},
+};
+
+/* A field of an activity (a name of the diff) as the CLI's language heads its column; the
+   diff names the two ends of "time". */
+static const char *activity_field(const char *field)
+{
+    if (lang_current() == MSG_EN)
+        return field;
+    if (strcmp(field, "start") == 0)
+        return "开始时间";
+    if (strcmp(field, "end") == 0)
+        return "结束时间";
+    for (size_t i = 0; i < sizeof(activity_cols) / sizeof(activity_cols[0]); i++)
+        if (strcmp(activity_cols[i].name, field) == 0)
+            return activity_cols[i].zh;
+    return field;
+}
+
 static cell_string *activities_table(const Yanxiu__V1__ReportDetail *d, struct out_table *t)
 {
-    static const struct out_column cols[] = {
-        {"ref", "编号", OUT_TEXT, NULL},
-        {"date", "日期", OUT_TEXT, NULL},
-        {"time", "时间", OUT_TEXT, NULL},
-        {"title", "主题", OUT_TEXT, NULL},
-        {"category", "内容类别", OUT_TEXT, NULL},
-        {"form", "形式", OUT_TEXT, NULL},
-        {"level", "级别", OUT_TEXT, NULL},
-        {"mode", "方式", OUT_TEXT, NULL},
-        {"place", "地点", OUT_TEXT, NULL},
-        {"host", "主持", OUT_TEXT, NULL},
-        {"speaker", "主讲人", OUT_TEXT, NULL},
-        {"hours", "学时", OUT_DECIMAL, NULL},
-        {"present", "出席", OUT_COUNT, NULL},
-        {"late", "迟到", OUT_COUNT, NULL},
-        {"excused", "请假", OUT_COUNT, NULL},
-        {"absent", "缺席", OUT_COUNT, NULL},
-        {"teacher_hours", "教师学时", OUT_DECIMAL, NULL},
-    };
-    enum { NCOLS = sizeof(cols) / sizeof(cols[0]) };
+    const struct out_column *cols = activity_cols;
+    enum { NCOLS = sizeof(activity_cols) / sizeof(activity_cols[0]) };
     *t = (struct out_table){"研修活动", cols, NCOLS, NULL, 0, 0, false};
     cell_string *times = calloc(d->n_activities ? d->n_activities : 1, sizeof(*times));
     t->oom = !times;
@@ -1555,9 +1610,9 @@ static void external_table(const Yanxiu__V1__ReportDetail *d, struct out_table *
         {"teacher_code", "教师编号", OUT_TEXT, NULL},
         {"date", "日期", OUT_TEXT, NULL},
         {"title", "主题", OUT_TEXT, NULL},
-        {"category", "内容类别", OUT_TEXT, NULL},
-        {"level", "级别", OUT_TEXT, NULL},
-        {"mode", "方式", OUT_TEXT, NULL},
+        {"category", "内容类别", OUT_CATEGORY, NULL},
+        {"level", "级别", OUT_LEVEL, NULL},
+        {"mode", "方式", OUT_MODE, NULL},
         {"hours", "学时", OUT_DECIMAL, NULL},
         {"credits", "学分", OUT_DECIMAL, NULL},
         {"certificate", "证书", OUT_TEXT, NULL},
@@ -1597,7 +1652,7 @@ static cell_string *history_table(const Yanxiu__V1__ReportDetail *d, struct out_
         const Yanxiu__V1__ReportEvent *e = d->history[i];
         const struct out_cell row[NCOLS] = {
             out_text(fmt_time(e->at, at[i], sizeof(at[i]))),
-            out_text(e->action),
+            out_text(lang_ptr("report_action", e->action)),
             out_text(e->user),
             out_num(e->version),
             out_text(e->reason),
@@ -1607,17 +1662,69 @@ static cell_string *history_table(const Yanxiu__V1__ReportDetail *d, struct out_
     return at;
 }
 
-/* Prints a list of refs after a label, comma-separated. */
-static void print_refs(const char *label, char **refs, size_t n)
+/* The refs of activities, or the fields of one (`fields`: as activity_field names them),
+   joined as a list of the CLI's language and shown as put_text shows them; malloc'd, NULL
+   when memory ran out. */
+static char *join_refs(char **refs, size_t n, bool fields)
 {
-    printf("  %s", label);
+    char *joined = NULL;
+    size_t len = 0;
+    FILE *fp = open_memstream(&joined, &len);
+    if (!fp)
+        return NULL;
     for (size_t i = 0; i < n; i++) {
-        fputs(i ? ", " : " ", stdout);
-        put_text(refs[i], stdout);
+        if (i)
+            fputs(_(", "), fp);
+        put_text(fields ? activity_field(refs[i]) : refs[i], fp);
     }
-    if (n == 0)
-        fputs(" none", stdout);
-    putchar('\n');
+    if (fclose(fp) != 0) {
+        free(joined);
+        return NULL;
+    }
+    return joined;
+}
+
+/* What a version changed against the one before it. False when memory ran out. */
+static bool print_diff(const Yanxiu__V1__ReportDiff *df)
+{
+    char delta[64];
+    char *added = join_refs(df->activities_added, df->n_activities_added, false);
+    char *removed = join_refs(df->activities_removed, df->n_activities_removed, false);
+    bool ok = added && removed;
+    if (ok) {
+        printf(_("\nchanges against version %u:\n"), (unsigned)df->against_version);
+        if (df->n_activities_added)
+            printf(_("  activities added: %s\n"), added);
+        else
+            fputs(_("  activities added: none\n"), stdout);
+        if (df->n_activities_removed)
+            printf(_("  activities removed: %s\n"), removed);
+        else
+            fputs(_("  activities removed: none\n"), stdout);
+        fputs(df->n_activities_changed ? _("  activities changed:\n")
+                                       : _("  activities changed: none\n"),
+              stdout);
+    }
+    free(added);
+    free(removed);
+    for (size_t i = 0; ok && i < df->n_activities_changed; i++) {
+        const Yanxiu__V1__ActivityChange *ch = df->activities_changed[i];
+        char *ref = visible(ch->ref), *changed = join_refs(ch->fields, ch->n_fields, true);
+        ok = changed != NULL;
+        if (ok)
+            printf(_("    %s: %s\n"), ref, changed);
+        free_visible(ref);
+        free(changed);
+    }
+    if (ok) {
+        printf(_("  attendance rows: %u added, %u removed, %u changed (status or hours)\n"),
+               (unsigned)df->attendance_added, (unsigned)df->attendance_removed,
+               (unsigned)df->attendance_changed);
+        out_decimal(df->hours_delta, delta, sizeof(delta));
+        printf(_("  teacher-hours: %s%s\n"), df->hours_delta > 0 && strcmp(delta, "0") ? "+" : "",
+               delta);
+    }
+    return ok;
 }
 
 static int print_detail_table(const Yanxiu__V1__ReportDetail *d)
@@ -1625,16 +1732,16 @@ static int print_detail_table(const Yanxiu__V1__ReportDetail *d)
     const Yanxiu__V1__ReportSummary *r = d->report;
     print_summary_block(r);
     if (d->latest_version > r->version)
-        printf("note:        not the latest version: that is version %" PRIu32 "\n",
-               d->latest_version);
+        printf(_("note:        not the latest version: that is version %u\n"),
+               (unsigned)d->latest_version);
     if (r->empty || d->reason[0]) {
-        printf("\nreason (an empty report): ");
-        put_text(d->reason, stdout);
-        putchar('\n');
+        char *reason = visible(d->reason);
+        printf(_("\nreason (an empty report): %s\n"), reason);
+        free_visible(reason);
     }
     if (d->summary[0]) {
         /* Indented, control characters shown as '?' (put_text's rule). */
-        printf("\nnarrative (工作开展情况):\n  ");
+        printf("\n%s\n  ", _("narrative (工作开展情况):"));
         for (const unsigned char *p = (const unsigned char *)d->summary; *p; p++) {
             putchar((*p < 0x20 && *p != '\n') || *p == 0x7f ? '?' : *p);
             if (*p == '\n')
@@ -1646,44 +1753,23 @@ static int print_detail_table(const Yanxiu__V1__ReportDetail *d)
     bool ok = true;
     if (!r->empty) {
         cell_string *texts = activities_table(d, &t);
-        ok = print_section("activities (研修活动)", &t, texts);
+        ok =
+            print_section(_("activities (研修活动):"), _("activities (研修活动): none"), &t, texts);
         if (ok) {
             external_table(d, &t);
-            ok = print_section("external records (上级/校外培训)", &t, NULL);
+            ok = print_section(_("external records (上级/校外培训):"),
+                               _("external records (上级/校外培训): none"), &t, NULL);
         }
     }
     if (ok) {
         cell_string *texts = history_table(d, &t);
-        ok = print_section("history", &t, texts);
+        ok = print_section(_("history:"), _("history: none"), &t, texts);
     }
+    if (ok && d->diff)
+        ok = print_diff(d->diff);
     if (!ok) {
-        fprintf(stderr, "yanxiu: out of memory, or the output could not be written\n");
+        fprintf(stderr, _("yanxiu: out of memory, or the output could not be written\n"));
         return CLI_FAILED;
-    }
-    if (d->diff) {
-        const Yanxiu__V1__ReportDiff *df = d->diff;
-        char delta[64];
-        printf("\nchanges against version %" PRIu32 ":\n", df->against_version);
-        print_refs("activities added:", df->activities_added, df->n_activities_added);
-        print_refs("activities removed:", df->activities_removed, df->n_activities_removed);
-        printf("  activities changed:%s\n", df->n_activities_changed ? "" : " none");
-        for (size_t i = 0; i < df->n_activities_changed; i++) {
-            const Yanxiu__V1__ActivityChange *ch = df->activities_changed[i];
-            fputs("    ", stdout);
-            put_text(ch->ref, stdout);
-            fputs(":", stdout);
-            for (size_t k = 0; k < ch->n_fields; k++) {
-                fputs(k ? ", " : " ", stdout);
-                put_text(ch->fields[k], stdout);
-            }
-            putchar('\n');
-        }
-        printf("  attendance rows: %" PRIu32 " added, %" PRIu32 " removed, %" PRIu32
-               " changed (status or hours)\n",
-               df->attendance_added, df->attendance_removed, df->attendance_changed);
-        out_decimal(df->hours_delta, delta, sizeof(delta));
-        printf("  teacher-hours: %s%s\n", df->hours_delta > 0 && strcmp(delta, "0") ? "+" : "",
-               delta);
     }
     return flush_stdout();
 }
@@ -1716,8 +1802,8 @@ int cmd_report_show(struct cli *cli, int argc, char **argv)
                 return CLI_USAGE;
             if (format == OUT_CSV || format == OUT_XLSX)
                 return cli_usage_error(cli,
-                                       "--format %s: a report is not one table; give table or "
-                                       "json",
+                                       _("--format %s: a report is not one table; give table or "
+                                         "json"),
                                        optarg);
             break;
         default:
@@ -1745,7 +1831,7 @@ int cmd_report_show(struct cli *cli, int argc, char **argv)
         return cli_report(cli, &err);
     const Yanxiu__V1__ReportDetail *d = resp->report_detail;
     if (!d->report) {
-        fprintf(stderr, "yanxiu: the server at %s answered without the report's summary\n",
+        fprintf(stderr, _("yanxiu: the server at %s answered without the report's summary\n"),
                 cli->peer);
         rc = CLI_FAILED;
     } else if (format == OUT_JSON) {

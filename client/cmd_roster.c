@@ -265,8 +265,8 @@ static int list_options(struct cli *cli, int argc, char **argv, struct view_comm
         case 'u':
             if (!view_all_digits(optarg, 10))
                 return cli_usage_error(cli,
-                                       "--unit '%s' is not a 10-digit school code (the unit's, "
-                                       "as yanxiu units list shows it)",
+                                       _("--unit '%s' is not a 10-digit school code (the unit's, "
+                                         "as yanxiu units list shows it)"),
                                        optarg);
             *unit = optarg;
             break;
@@ -290,29 +290,30 @@ static int list_call(struct cli *cli, Yanxiu__V1__Envelope *req,
 }
 
 const char cmd_units_list_usage[] =
-    "usage: yanxiu units list [--district CODE] [--format FORMAT] [-o FILE]\n"
-    "\n"
-    "Lists the schools of the district, grouped by reporting unit (上报单位): each\n"
-    "central school with its primaries, then the schools that are units by\n"
-    "themselves. Every role may list its district's schools; an admin names the\n"
-    "district with --district. Needs a session (yanxiu login).\n"
-    "\n"
-    "Columns (JSON keys and CSV header, Excel header):\n"
-    "  school_code   学校代码    the 10-digit national school code\n"
-    "  name          学校名称\n"
-    "  kind          类型        central, primary, junior, senior, nine_year or\n"
-    "                            kindergarten\n"
-    "  central_code  所属中心校  a primary's central school\n"
-    "  unit_code     上报单位    the reporting unit: the central school's code for a\n"
-    "                            primary, else the school's own\n"
-    "  opened        开办日期    YYYY-MM-DD, empty: open since ever\n"
-    "  closed        撤并日期    YYYY-MM-DD, empty: still open\n"
-    "\n" VIEW_OUTPUT_OPTIONS_TEXT "\n"
-    "Example:\n"
-    "  $ yanxiu units list --format csv\n"
-    "  school_code,name,kind,central_code,unit_code,opened,closed\n"
-    "  4114230001,城关镇中心校,central,,4114230001,,\n"
-    "  4114230002,城关镇东街小学,primary,4114230001,4114230001,2001-09-01,\n";
+    N_("usage: yanxiu units list [--district CODE] [--format FORMAT] [-o FILE]\n"
+       "\n"
+       "Lists the schools of the district, grouped by reporting unit (上报单位): each\n"
+       "central school with its primaries, then the schools that are units by\n"
+       "themselves. Every role may list its district's schools; an admin names the\n"
+       "district with --district. Needs a session (yanxiu login).\n"
+       "\n"
+       "Columns (JSON keys and CSV header, Excel header):\n"
+       "  school_code   学校代码    the 10-digit national school code\n"
+       "  name          学校名称\n"
+       "  kind          类型        central, primary, junior, senior, nine_year or\n"
+       "                            kindergarten\n"
+       "  central_code  所属中心校  a primary's central school\n"
+       "  unit_code     上报单位    the reporting unit: the central school's code for a\n"
+       "                            primary, else the school's own\n"
+       "  opened        开办日期    YYYY-MM-DD, empty: open since ever\n"
+       "  closed        撤并日期    YYYY-MM-DD, empty: still open\n"
+       "\n"
+       "{output_options}\n"
+       "Example:\n"
+       "  $ yanxiu units list --format csv\n"
+       "  school_code,name,kind,central_code,unit_code,opened,closed\n"
+       "  4114230001,城关镇中心校,central,,4114230001,,\n"
+       "  4114230002,城关镇东街小学,primary,4114230001,4114230001,2001-09-01,\n");
 
 int cmd_units_list(struct cli *cli, int argc, char **argv)
 {
@@ -334,10 +335,11 @@ int cmd_units_list(struct cli *cli, int argc, char **argv)
     if (rc != CLI_OK)
         return rc;
 
-    static const struct out_column cols[] = {
+    /* The kind as its label in table and Excel (the code in CSV); JSON keeps its keys. */
+    const struct out_column cols[] = {
         {"school_code", "学校代码", OUT_TEXT, NULL},
         {"name", "学校名称", OUT_TEXT, NULL},
-        {"kind", "类型", OUT_TEXT, NULL},
+        {"kind", "类型", c.format == OUT_JSON ? OUT_TEXT : OUT_UNIT_KIND, NULL},
         {"central_code", "所属中心校", OUT_TEXT, NULL},
         {"unit_code", "上报单位", OUT_TEXT, NULL},
         {"opened", "开办日期", OUT_TEXT, NULL},
@@ -358,9 +360,10 @@ int cmd_units_list(struct cli *cli, int argc, char **argv)
     size_t n = list->n_units;
     rc = view_output(&c, &t, NULL);
     if (rc == CLI_OK) {
-        view_say_wrote(&c, n, "school", "schools");
+        view_say_wrote(&c, n, N_("school"), N_("schools"));
         if (n == 0 && c.format == OUT_TABLE)
-            fprintf(stderr, "yanxiu: no schools yet: import them with yanxiu units import FILE\n");
+            fprintf(stderr,
+                    _("yanxiu: no schools yet: import them with yanxiu units import FILE\n"));
     }
     out_table_free(&t);
     yxc_free(resp);
@@ -368,36 +371,37 @@ int cmd_units_list(struct cli *cli, int argc, char **argv)
 }
 
 const char cmd_roster_list_usage[] =
-    "usage: yanxiu roster list [--unit CODE] [--district CODE] [--format FORMAT]\n"
-    "                          [-o FILE]\n"
-    "\n"
-    "Lists the teachers of the roster, by reporting unit, school and teacher code.\n"
-    "A school account sees its own unit; a district account the whole district, or\n"
-    "one unit with --unit. An admin names the district with --district. Needs a\n"
-    "session (yanxiu login).\n"
-    "\n"
-    "Columns (JSON keys and CSV header, Excel header):\n"
-    "  teacher_code  教师编号\n"
-    "  name          姓名\n"
-    "  school_code   学校代码\n"
-    "  unit_code     上报单位  the reporting unit of the school\n"
-    "  subject       学科\n"
-    "  group         教研组\n"
-    "  homeroom      班主任    yes/no in table and CSV, true/false in JSON, 是/否 in\n"
-    "                          Excel\n"
-    "  backbone      骨干教师  likewise\n"
-    "  new_teacher   新任教师  likewise\n"
-    "  status        状态      active, exempt or left\n"
-    "\n"
-    "  --unit CODE      only this reporting unit (the 10-digit code of its central\n"
-    "                   school, or of the school itself)\n" VIEW_OUTPUT_OPTIONS_TEXT "\n"
-    "Example:\n"
-    "  $ yanxiu roster list --unit 4114230001 --format json\n"
-    "  [\n"
-    "    {\"teacher_code\": \"T0001\", \"name\": \"张丽\", \"school_code\": \"4114230001\", "
-    "\"unit_code\": \"4114230001\", \"subject\": \"语文\", \"group\": \"语文\", "
-    "\"homeroom\": true, \"backbone\": false, \"new_teacher\": false, \"status\": \"active\"}\n"
-    "  ]\n";
+    N_("usage: yanxiu roster list [--unit CODE] [--district CODE] [--format FORMAT]\n"
+       "                          [-o FILE]\n"
+       "\n"
+       "Lists the teachers of the roster, by reporting unit, school and teacher code.\n"
+       "A school account sees its own unit; a district account the whole district, or\n"
+       "one unit with --unit. An admin names the district with --district. Needs a\n"
+       "session (yanxiu login).\n"
+       "\n"
+       "Columns (JSON keys and CSV header, Excel header):\n"
+       "  teacher_code  教师编号\n"
+       "  name          姓名\n"
+       "  school_code   学校代码\n"
+       "  unit_code     上报单位  the reporting unit of the school\n"
+       "  subject       学科\n"
+       "  group         教研组\n"
+       "  homeroom      班主任    yes/no in table and CSV, true/false in JSON, 是/否 in\n"
+       "                          Excel\n"
+       "  backbone      骨干教师  likewise\n"
+       "  new_teacher   新任教师  likewise\n"
+       "  status        状态      active, exempt or left\n"
+       "\n"
+       "  --unit CODE      only this reporting unit (the 10-digit code of its central\n"
+       "                   school, or of the school itself)\n"
+       "{output_options}\n"
+       "Example:\n"
+       "  $ yanxiu roster list --unit 4114230001 --format json\n"
+       "  [\n"
+       "    {\"teacher_code\": \"T0001\", \"name\": \"张丽\", \"school_code\": \"4114230001\", "
+       "\"unit_code\": \"4114230001\", \"subject\": \"语文\", \"group\": \"语文\", "
+       "\"homeroom\": true, \"backbone\": false, \"new_teacher\": false, \"status\": \"active\"}\n"
+       "  ]\n");
 
 int cmd_roster_list(struct cli *cli, int argc, char **argv)
 {
@@ -421,12 +425,14 @@ int cmd_roster_list(struct cli *cli, int argc, char **argv)
     if (rc != CLI_OK)
         return rc;
 
-    static const struct out_column cols[] = {
+    /* The status as its label in table and Excel (the code in CSV); JSON keeps its keys. */
+    const enum out_kind status_kind = c.format == OUT_JSON ? OUT_TEXT : OUT_TEACHER_STATUS;
+    const struct out_column cols[] = {
         {"teacher_code", "教师编号", OUT_TEXT, NULL}, {"name", "姓名", OUT_TEXT, NULL},
         {"school_code", "学校代码", OUT_TEXT, NULL},  {"unit_code", "上报单位", OUT_TEXT, NULL},
         {"subject", "学科", OUT_TEXT, NULL},          {"group", "教研组", OUT_TEXT, NULL},
         {"homeroom", "班主任", OUT_BOOL, NULL},       {"backbone", "骨干教师", OUT_BOOL, NULL},
-        {"new_teacher", "新任教师", OUT_BOOL, NULL},  {"status", "状态", OUT_TEXT, NULL},
+        {"new_teacher", "新任教师", OUT_BOOL, NULL},  {"status", "状态", status_kind, NULL},
     };
     enum { NCOLS = sizeof(cols) / sizeof(cols[0]) };
     const Yanxiu__V1__RosterList *list = resp->roster_list;
@@ -444,10 +450,14 @@ int cmd_roster_list(struct cli *cli, int argc, char **argv)
     }
     rc = view_output(&c, &t, NULL);
     if (rc == CLI_OK) {
-        view_say_wrote(&c, n, "teacher", "teachers");
-        if (n == 0 && c.format == OUT_TABLE)
-            fprintf(stderr, "yanxiu: no teachers%s%s: import them with yanxiu roster import FILE\n",
-                    unit[0] ? " in unit " : "", unit);
+        view_say_wrote(&c, n, N_("teacher"), N_("teachers"));
+        if (n == 0 && c.format == OUT_TABLE && unit[0])
+            fprintf(stderr,
+                    _("yanxiu: no teachers in unit %s: import them with yanxiu roster import "
+                      "FILE\n"),
+                    unit);
+        else if (n == 0 && c.format == OUT_TABLE)
+            fprintf(stderr, _("yanxiu: no teachers: import them with yanxiu roster import FILE\n"));
     }
     out_table_free(&t);
     yxc_free(resp);
@@ -457,20 +467,20 @@ int cmd_roster_list(struct cli *cli, int argc, char **argv)
 /* --- roster transfer --------------------------------------------------------------------- */
 
 const char cmd_roster_transfer_usage[] =
-    "usage: yanxiu roster transfer CODE --to SCHOOL_CODE [--district CODE]\n"
-    "\n"
-    "Moves the teacher with teacher code (教师编号) CODE to another school of the\n"
-    "district, also one of another reporting unit. The hours (学时) the teacher\n"
-    "has earned stay with the teacher. District role. Needs a session (yanxiu\n"
-    "login).\n"
-    "\n"
-    "  --to SCHOOL_CODE  the 10-digit code of the school the teacher moves to\n"
-    "  --district CODE   admin only: the district (6 digits)\n"
-    "\n"
-    "Example:\n"
-    "  $ yanxiu roster transfer T0012 --to 4114230005\n"
-    "  teacher T0012 moved from 4114230002 to 4114230005 (unit 4114230001); their hours\n"
-    "  stay with them\n";
+    N_("usage: yanxiu roster transfer CODE --to SCHOOL_CODE [--district CODE]\n"
+       "\n"
+       "Moves the teacher with teacher code (教师编号) CODE to another school of the\n"
+       "district, also one of another reporting unit. The hours (学时) the teacher\n"
+       "has earned stay with the teacher. District role. Needs a session (yanxiu\n"
+       "login).\n"
+       "\n"
+       "  --to SCHOOL_CODE  the 10-digit code of the school the teacher moves to\n"
+       "  --district CODE   admin only: the district (6 digits)\n"
+       "\n"
+       "Example:\n"
+       "  $ yanxiu roster transfer T0012 --to 4114230005\n"
+       "  teacher T0012 moved from 4114230002 to 4114230005 (unit 4114230001); their hours\n"
+       "  stay with them\n");
 
 int cmd_roster_transfer(struct cli *cli, int argc, char **argv)
 {
@@ -484,22 +494,22 @@ int cmd_roster_transfer(struct cli *cli, int argc, char **argv)
     while ((opt = cli_getopt(cli, argc, argv, opts)) != -1) {
         if (opt == 'd') {
             if (!view_all_digits(optarg, 6))
-                return cli_usage_error(cli, "--district '%s' is not a 6-digit code", optarg);
+                return cli_usage_error(cli, _("--district '%s' is not a 6-digit code"), optarg);
             district = optarg;
             continue;
         }
         if (opt != 't')
             return CLI_USAGE;
         if (!view_all_digits(optarg, 10))
-            return cli_usage_error(cli, "--to '%s' is not a 10-digit school code", optarg);
+            return cli_usage_error(cli, _("--to '%s' is not a 10-digit school code"), optarg);
         to = optarg;
     }
-    const char *code =
-        cli_one_operand(cli, argc, argv, "CODE (the teacher code)", "CODE (the teacher code)");
+    const char *code = cli_one_operand(cli, argc, argv, N_("CODE (the teacher code)"),
+                                       N_("CODE (the teacher code)"));
     if (!code)
         return CLI_USAGE;
     if (!to)
-        return cli_usage_error(cli, "--to SCHOOL_CODE is missing: where does %s move to?", code);
+        return cli_usage_error(cli, _("--to SCHOOL_CODE is missing: where does %s move to?"), code);
     int rc = cli_open_session(cli);
     if (rc != CLI_OK)
         return rc;
@@ -517,7 +527,7 @@ int cmd_roster_transfer(struct cli *cli, int argc, char **argv)
         return cli_report(cli, &err);
     const Yanxiu__V1__TransferTeacherResponse *r = resp->transfer_reply;
     const Yanxiu__V1__Teacher *t = r->teacher;
-    printf("teacher %s moved from %s to %s (unit %s); their hours stay with them\n",
+    printf(_("teacher %s moved from %s to %s (unit %s); their hours stay with them\n"),
            t && t->teacher_code[0] ? t->teacher_code : code, r->from_school_code,
            t && t->school_code[0] ? t->school_code : to, t ? t->unit_code : "?");
     yxc_free(resp);

@@ -488,10 +488,12 @@ int view_read_text(const char *path, size_t max_bytes, const char *noun, char **
 
 void view_print_line_violation(const char *path, const Yanxiu__V1__FieldViolation *v)
 {
-    if (strncmp(v->path, "line ", 5) == 0)
-        fprintf(stderr, "%s %s: %s\n", path, v->path, v->message);
+    /* the server's "line N" is a place, said in the CLI's language */
+    if (strncmp(v->path, "line ", 5) == 0 && v->path[5] &&
+        view_all_digits(v->path + 5, strlen(v->path + 5)))
+        fprintf(stderr, _("%s line %s: %s\n"), path, v->path + 5, v->message);
     else if (v->path[0])
-        fprintf(stderr, "%s: %s: %s\n", path, v->path, v->message);
+        fprintf(stderr, _("%s: %s: %s\n"), path, v->path, v->message);
     else
-        fprintf(stderr, "%s: %s\n", path, v->message);
+        fprintf(stderr, _("%s: %s\n"), path, v->message);
 }

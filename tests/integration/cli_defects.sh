@@ -103,7 +103,11 @@ expect import_list_csv_has_imported_column \
 run dist report show $JUNIOR "$M2"
 # defect f: not "submitted by dist" as if the school had sent it now
 expect show_names_import_and_who_entered_it \
-    '[ $rc = 0 ] && [[ $out == *"$M1-03 10:20"*"历史导入 (由 dist 录入)"* ]] && [[ $out != *" by dist"* ]]'
+    '[ $rc = 0 ] && [[ $out == *"$M1-03 10:20, entered afterwards by dist (历史导入)"* ]] &&
+     [[ $out != *"10:20 by dist"* ]]'
+run_default dist report show $JUNIOR "$M2"
+expect show_names_import_and_who_entered_it_in_chinese \
+    '[ $rc = 0 ] && [[ $out == *"上报时间：已于 $M1-03 10:20 上报（历史导入，由 dist 补录）"* ]]'
 
 # late: M3's deadline is day 5 of M2; it arrived on the 9th
 report "$F/j-m3" "$M3" "J001 J002" 县教研室李老师 出席
@@ -263,12 +267,13 @@ target = teacher
 EOF
 run dist assessment scheme set "$F/scheme.ini"
 [ "$rc" = 0 ] || die "scheme set: $err"
-run_default dist assessment results --year "$YEAR" --as-of "$(TZ=Asia/Shanghai date -d '+1 month' +%F)"
+FUTURE=$(TZ=Asia/Shanghai date -d '+1 month' +%F)
+run dist assessment results --year "$YEAR" --as-of "$FUTURE"
 expect results_as_of_future_day_say_provisional \
-    '[ $rc = 0 ] && [[ $out == *"【预估】教师年度考核"* ]] && [[ $err == *"预估结果"* ]]'
-run dist assessment results --year "$YEAR" --as-of "$(TZ=Asia/Shanghai date -d '+1 month' +%F)"
-expect results_as_of_future_day_say_provisional_in_english \
-    '[ $rc = 0 ] && [[ $out == *"PROVISIONAL teachers"* ]] && [[ $err == *"provisional: as of"* ]]'
+    '[ $rc = 0 ] && [[ $out == "PROVISIONAL "* ]] && [[ $err == *provisional* ]]'
+run_default dist assessment results --year "$YEAR" --as-of "$FUTURE"
+expect results_as_of_future_day_say_provisional_in_chinese \
+    '[ $rc = 0 ] && [[ $out == "【预估】"* ]] && [[ $err == *预估结果* ]]'
 run_default dist assessment results --year "$YEAR" --as-of "$TODAY"
 expect results_as_of_today_are_not_provisional '[ $rc = 0 ] && [[ $out != *预估* ]] && [[ $err != *预估* ]]'
 

@@ -397,6 +397,18 @@ LANGUAGE=en run dist report submit "$F/feb" --month 2026-02 --unit $CENTRAL --su
 expect submit_historical_import_on_time_table_says_imported \
     '[ $rc = 0 ] && [[ $out == *"on time:     yes"* ]] && [[ $out == *"submitted:   2026-03-04 09:00"* ]] &&
      [[ $out == *"imported:    yes, a historical import (历史导入)"* ]]'
+# Chinese by default: the status as its label, whether on time as a sentence.
+run_default dist report show $CENTRAL 2026-02
+expect show_says_status_and_on_time_in_chinese_by_default \
+    '[ $rc = 0 ] && [[ $out == *"状态：已提交"* ]] && [[ $out == *"是否按时：按时上报（截止时间 2026-03-05 23:59）"* ]] &&
+     [[ $out != *"on time"* ]] && [[ $out != *submitted* ]]'
+run_default dist report show $CENTRAL 2026-03
+expect show_says_late_in_chinese_by_default \
+    '[ $rc = 0 ] && [[ $out == *"是否按时：逾期上报（截止时间 2026-04-05 23:59）"* ]]'
+run_default dist report list --unit $CENTRAL --from 2026-02 --to 2026-03
+expect list_says_status_and_on_time_in_chinese_by_default \
+    '[ $rc = 0 ] && [[ $(head -1 <<<"$out") == *状态*按时* ]] &&
+     [[ $(grep " 2026-02 " <<<"$out") == *已提交*是* ]] && [[ $(grep " 2026-03 " <<<"$out") == *已提交*否* ]]'
 
 # --- an empty month ----------------------------------------------------------------
 before=$(written)
@@ -546,7 +558,7 @@ import sys, zipfile
 z = zipfile.ZipFile(sys.argv[1])
 assert \"月报\" in z.read(\"xl/workbook.xml\").decode(), z.namelist()
 sheet = z.read(\"xl/worksheets/sheet1.xml\").decode()
-for s in (\"上报单位\", \"教师学时\", \"$CENTRAL\", \"$JUNIOR\", \"voided\", \"<autoFilter ref=\\\"A1:M9\\\"/>\"):
+for s in (\"上报单位\", \"教师学时\", \"$CENTRAL\", \"$JUNIOR\", \"已作废\", \"<autoFilter ref=\\\"A1:M9\\\"/>\"):
     assert s in sheet, s
 " "$F/reports.xlsx"'
 run dist report list --format xlsx -o "$F/reports.xlsx"

@@ -150,6 +150,9 @@ t = {r[\"teacher_code\"]: r for r in d}
 assert t[\"T0001\"][\"homeroom\"] is True and t[\"T0001\"][\"backbone\"] is False, t
 assert t[\"T0003\"][\"new_teacher\"] is True and t[\"T0003\"][\"subject\"] == \"英语,音乐\", t
 "'
+run_default school1 roster list
+expect roster_list_table_says_status_by_its_label \
+    '[ $rc = 0 ] && [[ $out == *状态* ]] && [[ $out == *在职* ]] && [[ $out != *active* ]]'
 
 # --- the roster template: drop-down lists, filled as in Excel, imported as it is ------------
 LANGUAGE=en run school1 roster template --xlsx "$F/名册.xlsx"
