@@ -801,7 +801,7 @@ static int cmd_audit(struct cli *cli, int argc, char **argv)
         }
         const struct out_cell row[NCOLS] = {
             out_text(at[i]),          out_text(e->user),
-            out_text(e->role),        out_text(e->district_code),
+            out_text(vocab_code_of(&vocab_role, e->role)),        out_text(e->district_code),
             out_text(e->client_addr), out_text(e->action),
             out_text(e->target),      out_text(e->outcome),
         };

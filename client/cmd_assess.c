@@ -623,7 +623,7 @@ int cmd_assessment_results(struct cli *cli, int argc, char **argv)
             out_num(r->absences_ok),
             r->final_grade[0] ? out_text(r->final_grade) : (struct out_cell){.null = true},
             out_list(mine, nc),
-            out_text(r->status),
+            out_text(vocab_code_of(&vocab_compliance, r->status)),
             out_reasons(r->reasons, r->n_reasons),
         };
         out_add(&v, row);

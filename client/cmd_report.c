@@ -80,7 +80,7 @@ static void json_summary_fields(struct out_json *j, const Yanxiu__V1__ReportSumm
     out_json_str(j, "unit_name", r->unit_name);
     out_json_str(j, "month", r->month);
     out_json_uint(j, "version", r->version);
-    out_json_str(j, "status", r->status);
+    out_json_str(j, "status", vocab_code_of(&vocab_report_status, r->status));
     out_json_bool(j, "on_time", r->on_time);
     out_json_bool(j, "empty", r->empty);
     out_json_uint(j, "activity_count", r->activity_count);
@@ -92,7 +92,7 @@ static void json_summary_fields(struct out_json *j, const Yanxiu__V1__ReportSumm
     out_json_open(j, "flags", '[', false);
     for (size_t i = 0; i < r->n_flags; i++) {
         out_json_open(j, NULL, '{', false);
-        out_json_str(j, "kind", r->flags[i]->kind);
+        out_json_str(j, "kind", vocab_code_of(&vocab_flag, r->flags[i]->kind));
         out_json_str(j, "teacher_code", r->flags[i]->teacher_code);
         out_json_str(j, "detail", r->flags[i]->detail);
         out_json_close(j);
@@ -135,7 +135,7 @@ static bool summary_row(struct out_table *t, const Yanxiu__V1__ReportSummary *r)
         out_text(r->unit_name),
         out_text(r->month),
         out_num(r->version),
-        out_text(r->status),
+        out_text(vocab_code_of(&vocab_report_status, r->status)),
         out_num(r->on_time),
         out_num(r->activity_count),
         out_num(r->attendance_count),
@@ -162,7 +162,7 @@ static void print_flags(const Yanxiu__V1__ReportSummary *r)
     for (size_t i = 0; i < r->n_flags; i++) {
         const Yanxiu__V1__Flag *f = r->flags[i];
         fputs("  ", stdout);
-        put_text(f->kind, stdout);
+        put_text(vocab_code_of(&vocab_flag, f->kind), stdout);
         fputs("  ", stdout);
         put_text(f->teacher_code[0] ? f->teacher_code : "-", stdout);
         fputs("  ", stdout);
@@ -180,7 +180,7 @@ static void print_summary_block(const Yanxiu__V1__ReportSummary *r)
     printf("%s%s%s\n", r->unit_name[0] ? " (" : "", r->unit_code, r->unit_name[0] ? ")" : "");
     printf("month:       %s\n", r->month);
     printf("version:     %" PRIu32 "\n", r->version);
-    printf("status:      %s\n", r->status);
+    printf("status:      %s\n", vocab_code_of(&vocab_report_status, r->status));
     if (r->return_reason[0]) {
         fputs("returned:    ", stdout);
         put_text(r->return_reason, stdout);
@@ -415,7 +415,7 @@ static int template_xlsx(struct cli *cli, const char *path, const char *unit, co
     if (rc != CLI_OK)
         return rc;
     const Yanxiu__V1__Identity *me = cli->me->whoami_reply->identity;
-    if (!unit[0] && me && strcmp(me->role, "school") != 0)
+    if (!unit[0] && me && me->role != YANXIU__V1__ROLE__ROLE_SCHOOL)
         return cli_usage_error(cli, _("--unit CODE is missing: whose roster goes into 签到表?"));
     Yanxiu__V1__ListRosterRequest in = YANXIU__V1__LIST_ROSTER_REQUEST__INIT;
     in.district_code = (char *)district;
@@ -440,7 +440,7 @@ static int template_xlsx(struct cli *cli, const char *path, const char *unit, co
     size_t n = 0;
     for (size_t i = 0; i < list->n_teachers; i++) {
         const Yanxiu__V1__Teacher *t = list->teachers[i];
-        if (strcmp(t->status, "left") == 0)
+        if (t->status == YANXIU__V1__TEACHER_STATUS__TEACHER_STATUS_LEFT)
             continue;
         for (size_t c = 0; c < att->ncols; c++) {
             const char *h = att->cols[c].english;
@@ -1173,7 +1173,7 @@ static int review(struct cli *cli, int argc, char **argv, const char *action)
             putchar(' ');
         }
         printf("%s version %" PRIu32 ": %s\n", r->month[0] ? r->month : month, r->version,
-               r->status);
+               vocab_code_of(&vocab_report_status, r->status));
         rc = flush_stdout();
     }
     yxc_free(resp);
@@ -1326,7 +1326,7 @@ int cmd_report_list(struct cli *cli, int argc, char **argv)
     in.unit_code = (char *)unit;
     in.from_month = from;
     in.to_month = to;
-    in.status = (char *)status;
+    in.status = (Yanxiu__V1__ReportStatus)vocab_value(&vocab_report_status, status);
     Yanxiu__V1__Envelope req = YANXIU__V1__ENVELOPE__INIT;
     req.body_case = YANXIU__V1__ENVELOPE__BODY_LIST_REPORTS;
     req.list_reports = &in;
@@ -1411,8 +1411,18 @@ static void print_detail_json(const Yanxiu__V1__ReportDetail *d)
         out_json_open(&j, NULL, '{', false);
         const char *keys[] = {"ref",  "date",  "start", "end",   "title", "category",
                               "form", "level", "mode",  "place", "host",  "speaker"};
-        const char *vals[] = {a->ref,  a->date,  a->start, a->end,   a->title, a->category,
-                              a->form, a->level, a->mode,  a->place, a->host,  a->speaker};
+        const char *vals[] = {a->ref,
+                              a->date,
+                              a->start,
+                              a->end,
+                              a->title,
+                              vocab_code_of(&vocab_category, a->category),
+                              vocab_code_of(&vocab_form, a->form),
+                              vocab_code_of(&vocab_level, a->level),
+                              vocab_code_of(&vocab_mode, a->mode),
+                              a->place,
+                              a->host,
+                              a->speaker};
         for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
             out_json_str(&j, keys[k], vals[k]);
         json_hours(&j, "hours", a->hours);
@@ -1429,7 +1439,12 @@ static void print_detail_json(const Yanxiu__V1__ReportDetail *d)
         const Yanxiu__V1__ExternalRecord *x = d->external[i];
         out_json_open(&j, NULL, '{', false);
         const char *keys[] = {"teacher_code", "date", "title", "category", "level", "mode"};
-        const char *vals[] = {x->teacher_code, x->date, x->title, x->category, x->level, x->mode};
+        const char *vals[] = {x->teacher_code,
+                              x->date,
+                              x->title,
+                              vocab_code_of(&vocab_category, x->category),
+                              vocab_code_of(&vocab_level, x->level),
+                              vocab_code_of(&vocab_mode, x->mode)};
         for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
             out_json_str(&j, keys[k], vals[k]);
         json_hours(&j, "hours", x->hours);
@@ -1537,8 +1552,12 @@ static cell_string *activities_table(const Yanxiu__V1__ReportDetail *d, struct o
         snprintf(times[i], sizeof(times[i]), "%.20s-%.20s", a->start, a->end);
         const struct out_cell row[NCOLS] = {
             out_text(a->ref),    out_text(a->date),     out_text(times[i]),
-            out_text(a->title),  out_text(a->category), out_text(a->form),
-            out_text(a->level),  out_text(a->mode),     out_text(a->place),
+            out_text(a->title),
+            out_text(vocab_code_of(&vocab_category, a->category)),
+            out_text(vocab_code_of(&vocab_form, a->form)),
+            out_text(vocab_code_of(&vocab_level, a->level)),
+            out_text(vocab_code_of(&vocab_mode, a->mode)),
+            out_text(a->place),
             out_text(a->host),   out_text(a->speaker),
             out_num(a->hours),   out_num(a->present),   out_num(a->late),
             out_num(a->excused), out_num(a->absent),    out_num(a->teacher_hours),
@@ -1570,9 +1589,9 @@ static void external_table(const Yanxiu__V1__ReportDetail *d, struct out_table *
             out_text(x->teacher_code),
             out_text(x->date),
             out_text(x->title),
-            out_text(x->category),
-            out_text(x->level),
-            out_text(x->mode),
+            out_text(vocab_code_of(&vocab_category, x->category)),
+            out_text(vocab_code_of(&vocab_level, x->level)),
+            out_text(vocab_code_of(&vocab_mode, x->mode)),
             out_num(x->hours),
             x->credits != 0 ? out_num(x->credits) : (struct out_cell){.null = true},
             out_text(x->certificate),

@@ -22,7 +22,8 @@
  *                     a decimal integer in the type's range, nothing else
  *   double, float     a number as strtod reads it, nothing else
  *   bool              PostgreSQL's t or f
- *   enum              the name of one of the enum's values, as the SQL writes it
+ *   enum              the value's code as the SQL writes it: mental_health is
+ *                     CATEGORY_MENTAL_HEALTH (the prefix of the enum's value 0, in capitals)
  * A NULL leaves the field at its default (and has_ false for an optional
  * field); a column without a field is ignored; a field without a column is
  * left at its default (fields the caller fills, e.g. a year the request gave).

@@ -16,6 +16,7 @@
 #include "hashpool.h"
 #include "log.h"
 #include "server.h"
+#include "vocab.h"
 
 #define MAX_USER     64
 #define MAX_PASSWORD 1024
@@ -142,7 +143,7 @@ static void ok_done(void *arg, const struct db_outcome *out)
 
     Yanxiu__V1__Identity id = YANXIU__V1__IDENTITY__INIT;
     id.user = sess.user;
-    id.role = (char *)session_role_name(sess.role);
+    id.role = (Yanxiu__V1__Role)vocab_value(&vocab_role, session_role_name(sess.role));
     id.district_code = sess.district;
     id.unit_code = sess.unit;
     Yanxiu__V1__LoginResponse resp = YANXIU__V1__LOGIN_RESPONSE__INIT;
@@ -261,7 +262,7 @@ static void whoami_done(void *arg, const struct db_outcome *out)
     const struct session *s = &req->session;
     Yanxiu__V1__Identity id = YANXIU__V1__IDENTITY__INIT;
     id.user = (char *)s->user;
-    id.role = (char *)session_role_name(s->role);
+    id.role = (Yanxiu__V1__Role)vocab_value(&vocab_role, session_role_name(s->role));
     id.district_code = (char *)s->district;
     id.unit_code = (char *)s->unit;
     Yanxiu__V1__WhoAmIResponse resp = YANXIU__V1__WHO_AM_IRESPONSE__INIT;

@@ -15,6 +15,7 @@
 #include "check.h"
 #include "policy.h"
 #include "rowmap.h"
+#include "vocab.h"
 
 #define POLICY_COLS                                                                                \
     "p.cycle_years, p.cycle_first_year, p.hours_cycle, p.hours_year, p.school_hours_year, "        \
@@ -381,9 +382,6 @@ static void teachers_done(void *arg, const struct db_outcome *out)
     rowmap_rows_free(&rows);
 }
 
-static const char *const teacher_statuses[] = {"compliant",     "on_track", "behind",
-                                               "non_compliant", "exempt",   NULL};
-
 enum rpc_status rpc_compliance_teachers(struct rpc_req *req)
 {
     const Yanxiu__V1__ComplianceQuery *in = req->env->compliance_teachers;
@@ -397,20 +395,17 @@ enum rpc_status rpc_compliance_teachers(struct rpc_req *req)
         return rpc_fail_reason(req, YANXIU__V1__CODE__INVALID_ARGUMENT, "school_code_invalid",
                                "value", rpc_quote(in->school_code), NULL);
     }
-    if (in->status[0]) {
-        bool known = false;
-        for (size_t i = 0; teacher_statuses[i]; i++)
-            known |= strcmp(in->status, teacher_statuses[i]) == 0;
-        if (!known) {
-            return rpc_fail_reason(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
-                                   "compliance_status_unknown", "value", rpc_quote(in->status),
-                                   NULL);
-        }
+    const char *status = vocab_code_of(&vocab_compliance, in->status);
+    if (in->status != 0 && !status[0]) {
+        char num[16];
+        snprintf(num, sizeof(num), "%d", (int)in->status);
+        return rpc_fail_reason(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
+                               "compliance_status_unknown", "value", num, NULL);
     }
     snprintf(year, sizeof(year), "%u", in->year);
     const char *v[] = {
         district,        year,      as_of, in->approved_only ? "true" : "false", unit,
-        in->school_code, in->status};
+        in->school_code, status};
     struct db_job *job = rpc_job_new(req, teachers_done);
     const char *wv[] = {district, year, as_of};
     const char *sv[] = {district, in->school_code};

@@ -40,7 +40,7 @@ VOCAB(vocab_teacher_status, "teacher_status", {"active", {"在职", "在岗"}},
 
 VOCAB(vocab_report_status, "report_status", {"submitted", {"已提交"}},
       {"approved", {"已通过"}}, {"returned", {"已退回"}}, {"reopened", {"已重新打开"}},
-      {"voided", {"已作废"}});
+      {"voided", {"已作废"}}, {"superseded", {"已被替代"}});
 
 VOCAB(vocab_flag, "flag", {"overlap", {"时间重叠"}}, {"day_hours", {"单日学时过多"}},
       {"identical_signin", {"签到雷同"}}, {"future_date", {"日期在未来"}});
@@ -51,6 +51,20 @@ VOCAB(vocab_compliance, "compliance", {"compliant", {"达标"}}, {"on_track", {"
 VOCAB(vocab_unit_month, "unit_month", {"on_time", {"按时"}}, {"late", {"逾期"}},
       {"missing", {"未报"}}, {"returned", {"已退回"}}, {"reopened", {"已重新打开"}},
       {"voided", {"已作废"}}, {"closed", {"无需上报"}}, {"not_due", {"未到期"}});
+
+VOCAB(vocab_role, "role", {"admin", {"管理员"}}, {"district", {"县区"}}, {"school", {"学校"}},
+      {"operator", {"运维"}});
+
+const char *vocab_code_of(const struct vocab *v, int value)
+{
+    return value >= 1 && (size_t)value <= v->n ? v->terms[value - 1].code : "";
+}
+
+int vocab_value(const struct vocab *v, const char *s)
+{
+    const char *code = vocab_code(v, s);
+    return code ? (int)(vocab_term(v, code) - v->terms) + 1 : 0;
+}
 
 const struct vocab_term *vocab_term(const struct vocab *v, const char *code)
 {

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "common.h"
+#include "vocab.h"
 
 #define DISTRICT_X "110101"
 #define DISTRICT_Y "120101"
@@ -124,7 +125,7 @@ static void assert_identity(const Yanxiu__V1__Identity *id, const struct account
 {
     assert_non_null(id);
     assert_string_equal(id->user, a->name);
-    assert_string_equal(id->role, a->role);
+    assert_string_equal(vocab_code_of(&vocab_role, id->role), a->role);
     assert_string_equal(id->district_code, a->district ? a->district : "");
     assert_string_equal(id->unit_code, a->unit ? a->unit : "");
 }

@@ -20,6 +20,7 @@ static const struct vocab *const vocabs[] = {
     &vocab_category,      &vocab_form,          &vocab_level,      &vocab_mode,
     &vocab_attendance,    &vocab_unit_kind,     &vocab_teacher_status,
     &vocab_report_status, &vocab_flag,          &vocab_compliance, &vocab_unit_month,
+    &vocab_role,
 };
 
 static void embedded_catalogs_are_well_formed(void **state)
