@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "lang.h"
+#include "rfc3339.h"
 #include "prompt.h"
 #include "session_file.h"
 #include "yxc.h"
@@ -191,8 +192,9 @@ int cmd_login(struct cli *cli, int argc, char **argv)
 
     Yanxiu__V1__LoginResponse *lr = resp->login_reply;
     const Yanxiu__V1__Identity *id = lr->identity;
-    struct session_file s = {.token_len = lr->token.len, .expires_at_us = lr->expires_at_us};
+    struct session_file s = {.token_len = lr->token.len};
     bool fits = id && lr->token.len > 0 && lr->token.len <= sizeof(s.token) &&
+                rfc3339_parse(lr->expires_at, &s.expires_at_us) &&
                 strlen(id->user) < sizeof(s.user) && strlen(vocab_code_of(&vocab_role, id->role)) < sizeof(s.role) &&
                 strlen(id->district_code) < sizeof(s.district) &&
                 strlen(id->unit_code) < sizeof(s.unit);
@@ -331,7 +333,11 @@ int cmd_whoami(struct cli *cli, int argc, char **argv)
     const Yanxiu__V1__WhoAmIResponse *w = cli->me->whoami_reply;
     const Yanxiu__V1__Identity *id = w->identity;
     char until[40];
-    cli_format_local(w->expires_at_us, until, sizeof(until));
+    int64_t expires_us = 0;
+    if (rfc3339_parse(w->expires_at, &expires_us))
+        cli_format_local(expires_us, until, sizeof(until));
+    else
+        snprintf(until, sizeof(until), "%s", w->expires_at);
     printf(_("user:      %s\n"), id->user);
     printf(_("role:      %s\n"), role_label(vocab_code_of(&vocab_role, id->role)));
     printf(_("district:  %s\n"), id->district_code[0] ? id->district_code : "-");

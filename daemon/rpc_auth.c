@@ -15,6 +15,7 @@
 #include "conn.h"
 #include "hashpool.h"
 #include "log.h"
+#include "rfc3339.h"
 #include "server.h"
 #include "vocab.h"
 
@@ -149,7 +150,9 @@ static void ok_done(void *arg, const struct db_outcome *out)
     Yanxiu__V1__LoginResponse resp = YANXIU__V1__LOGIN_RESPONSE__INIT;
     resp.token.data = token;
     resp.token.len = sizeof(token);
-    resp.expires_at_us = sess.expires_us;
+    char expires[RFC3339_LEN];
+    rfc3339_format(sess.expires_us, expires);
+    resp.expires_at = expires;
     resp.identity = &id;
     Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
     env.body_case = YANXIU__V1__ENVELOPE__BODY_LOGIN_REPLY;
@@ -267,7 +270,9 @@ static void whoami_done(void *arg, const struct db_outcome *out)
     id.unit_code = (char *)s->unit;
     Yanxiu__V1__WhoAmIResponse resp = YANXIU__V1__WHO_AM_IRESPONSE__INIT;
     resp.identity = &id;
-    resp.expires_at_us = s->expires_us;
+    char expires[RFC3339_LEN];
+    rfc3339_format(s->expires_us, expires);
+    resp.expires_at = expires;
     Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
     env.body_case = YANXIU__V1__ENVELOPE__BODY_WHOAMI_REPLY;
     env.whoami_reply = &resp;

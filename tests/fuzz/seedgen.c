@@ -115,7 +115,7 @@ static void session_requests(struct stream *s)
     }
     {
         Yanxiu__V1__AuditQuery in = YANXIU__V1__AUDIT_QUERY__INIT;
-        in.since_us = 1790000000000000;
+        in.since = "2026-09-01T00:00:00+08:00";
         in.user = "wang.li";
         in.limit = 100;
         ENV(audit_query, AUDIT_QUERY);
@@ -461,7 +461,7 @@ static void frame_streams(struct stream *pipelined)
     Yanxiu__V1__LoginResponse lr = YANXIU__V1__LOGIN_RESPONSE__INIT;
     lr.token.data = token_school;
     lr.token.len = 32;
-    lr.expires_at_us = 1798000000000000;
+    lr.expires_at = "2026-12-08T06:44:06+08:00";
     lr.identity = &id;
     Yanxiu__V1__Envelope env2 = YANXIU__V1__ENVELOPE__INIT;
     env2.request_id = 8;

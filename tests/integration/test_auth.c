@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "common.h"
+#include "rfc3339.h"
 #include "vocab.h"
 
 #define DISTRICT_X "110101"
@@ -143,15 +144,19 @@ static void login_with_right_password_returns_token_and_identity(void **state)
         assert_identity(lr->identity, who[i]);
         struct timespec now;
         clock_gettime(CLOCK_REALTIME, &now);
-        assert_true(lr->expires_at_us > (int64_t)now.tv_sec * 1000000);
+        int64_t expires = 0;
+        assert_true(rfc3339_parse(lr->expires_at, &expires));
+        assert_true(expires > (int64_t)now.tv_sec * 1000000);
+        assert_true(strlen(lr->expires_at) == 25 && strstr(lr->expires_at, "+08:00"));
         yxc_set_token(c, lr->token.data, lr->token.len);
-        int64_t expires = lr->expires_at_us;
+        char expires_at[RFC3339_LEN];
+        snprintf(expires_at, sizeof(expires_at), "%s", lr->expires_at);
         yxc_free(resp);
 
         it_req_whoami(&r);
         resp = it_call_ok(c, &r, YANXIU__V1__ENVELOPE__BODY_WHOAMI_REPLY);
         assert_identity(resp->whoami_reply->identity, who[i]);
-        assert_int_equal(resp->whoami_reply->expires_at_us, expires);
+        assert_string_equal(resp->whoami_reply->expires_at, expires_at);
         yxc_free(resp);
         yxc_close(c);
     }

@@ -132,20 +132,20 @@ static void maps_strings_numbers_and_bools_by_name(void **state)
 static void maps_int64_of_both_signs(void **state)
 {
     (void)state;
-    static const char *const names[] = {"at_us", "user"};
-    static const char *const cells[] = {"-9223372036854775808", "admin"};
+    static const char *const names[] = {"server_time_us", "database_time_us"};
+    static const char *const cells[] = {"-9223372036854775808", "9223372036854775807"};
     PGresult *r = result(2, names, 1, cells);
-    Yanxiu__V1__AuditEntry e;
+    Yanxiu__V1__PingResponse e;
     char why[200];
-    assert_true(fill_one(r, &yanxiu__v1__audit_entry__descriptor, &e, why, sizeof(why)));
-    assert_true(e.at_us == INT64_MIN);
-    assert_string_equal(e.user, "admin");
+    assert_true(fill_one(r, &yanxiu__v1__ping_response__descriptor, &e, why, sizeof(why)));
+    assert_true(e.server_time_us == INT64_MIN);
+    assert_true(e.database_time_us == INT64_MAX);
     PQclear(r);
 
-    static const char *const big[] = {"1765000000000000", "x"};
+    static const char *const big[] = {"1765000000000000", "0"};
     r = result(2, names, 1, big);
-    assert_true(fill_one(r, &yanxiu__v1__audit_entry__descriptor, &e, why, sizeof(why)));
-    assert_true(e.at_us == 1765000000000000LL);
+    assert_true(fill_one(r, &yanxiu__v1__ping_response__descriptor, &e, why, sizeof(why)));
+    assert_true(e.server_time_us == 1765000000000000LL);
     PQclear(r);
 }
 
@@ -289,7 +289,7 @@ static void bad_integers_are_refused(void **state)
         {&sample_descriptor, "big", "9223372036854775808"},
         {&sample_descriptor, "huge", "18446744073709551616"},
         {&sample_descriptor, "huge", "-1"},
-        {&yanxiu__v1__audit_entry__descriptor, "at_us", "now"},
+        {&yanxiu__v1__ping_response__descriptor, "server_time_us", "now"},
     };
     expect_refused(v, NELEM(v));
 }
