@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "lang.h"
 #include "out.h"
+#include "rfc3339.h"
 #include "session_file.h"
 #include "view.h"
 #include "yxc.h"
@@ -659,11 +660,10 @@ static int cmd_ping(struct cli *cli, int argc, char **argv)
     if (db) {
         const Yanxiu__V1__PingResponse *p = last->ping_reply;
         if (p->database_time_us == 0)
-            printf(_("database: schema version %u, no clock reported\n"),
-                   p->schema_version);
+            printf(_("database: schema version %u, no clock reported\n"), p->schema_version);
         else
-            printf(_("database: schema version %u, clock offset %+.1f ms\n"),
-                   p->schema_version, offset_ms(p->database_time_us, p->server_time_us));
+            printf(_("database: schema version %u, clock offset %+.1f ms\n"), p->schema_version,
+                   offset_ms(p->database_time_us, p->server_time_us));
     }
     yxc_free(last);
     return CLI_OK;
@@ -740,13 +740,15 @@ static int cmd_audit(struct cli *cli, int argc, char **argv)
         {0},
     };
     Yanxiu__V1__AuditQuery q = YANXIU__V1__AUDIT_QUERY__INIT;
+    int64_t since_us = -1;
+    char since[RFC3339_LEN];
     struct view_common c = {.format = OUT_TABLE, .district = "", .as_of = ""};
     long limit = 0;
     int opt;
     while ((opt = view_getopt(cli, argc, argv, opts, &c)) != -1) {
         switch (opt) {
         case 's':
-            if (!parse_since(optarg, now_us(), &q.since_us))
+            if (!parse_since(optarg, now_us(), &since_us))
                 return cli_usage_error(
                     cli,
                     _("--since '%s' is not a time: give YYYY-MM-DD or "
@@ -777,6 +779,10 @@ static int cmd_audit(struct cli *cli, int argc, char **argv)
     if (rc != CLI_OK)
         return rc;
 
+    if (since_us >= 0) {
+        rfc3339_format(since_us, since);
+        q.since = since;
+    }
     Yanxiu__V1__Envelope req = YANXIU__V1__ENVELOPE__INIT;
     req.body_case = YANXIU__V1__ENVELOPE__BODY_AUDIT_QUERY;
     req.audit_query = &q;
@@ -799,17 +805,21 @@ static int cmd_audit(struct cli *cli, int argc, char **argv)
     t.oom = !at;
     for (size_t i = 0; at && i < list->n_entries; i++) {
         const Yanxiu__V1__AuditEntry *e = list->entries[i];
-        cli_format_local(e->at_us, at[i], sizeof(at[i]));
-        if (c.format == OUT_JSON) {
-            /* RFC 3339 for programs: "2026-11-23T19:05:01+08:00". */
-            at[i][10] = 'T';
-            strcat(at[i], "+08:00");
+        /* RFC 3339 for programs ("2026-11-23T19:05:01+08:00"), for people 2026-11-23 19:05:01 */
+        snprintf(at[i], sizeof(at[i]), "%s", e->at);
+        if (c.format != OUT_JSON && strlen(at[i]) == RFC3339_LEN - 1) {
+            at[i][10] = ' ';
+            at[i][19] = '\0';
         }
         const struct out_cell row[NCOLS] = {
-            out_text(at[i]),          out_text(e->user),
-            out_text(e->role),        out_text(e->district_code),
-            out_text(e->client_addr), out_text(e->action),
-            out_text(e->target),      out_text(e->outcome),
+            out_text(at[i]),
+            out_text(e->user),
+            out_text(vocab_code_of(&vocab_role, e->role)),
+            out_text(e->district_code),
+            out_text(e->client_addr),
+            out_text(e->action),
+            out_text(e->target),
+            out_text(e->outcome),
         };
         out_add(&t, row);
     }

@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "lang.h"
 #include "prompt.h"
+#include "rfc3339.h"
 #include "session_file.h"
 #include "yxc.h"
 
@@ -95,7 +96,7 @@ static const char *role_label(const char *role)
 /* "role district, district 110101, unit 1101010001", leaving out what is empty. */
 static void describe_identity(const Yanxiu__V1__Identity *id, char *buf, size_t cap)
 {
-    snprintf(buf, cap, _("role %s"), role_label(id->role));
+    snprintf(buf, cap, _("role %s"), role_label(vocab_code_of(&vocab_role, id->role)));
     size_t used = strlen(buf);
     if (id->district_code[0] && used < cap)
         used += (size_t)snprintf(buf + used, cap - used, _(", district %s"), id->district_code);
@@ -191,11 +192,12 @@ int cmd_login(struct cli *cli, int argc, char **argv)
 
     Yanxiu__V1__LoginResponse *lr = resp->login_reply;
     const Yanxiu__V1__Identity *id = lr->identity;
-    struct session_file s = {.token_len = lr->token.len, .expires_at_us = lr->expires_at_us};
-    bool fits = id && lr->token.len > 0 && lr->token.len <= sizeof(s.token) &&
-                strlen(id->user) < sizeof(s.user) && strlen(id->role) < sizeof(s.role) &&
-                strlen(id->district_code) < sizeof(s.district) &&
-                strlen(id->unit_code) < sizeof(s.unit);
+    struct session_file s = {.token_len = lr->token.len};
+    bool fits =
+        id && lr->token.len > 0 && lr->token.len <= sizeof(s.token) &&
+        rfc3339_parse(lr->expires_at, &s.expires_at_us) && strlen(id->user) < sizeof(s.user) &&
+        strlen(vocab_code_of(&vocab_role, id->role)) < sizeof(s.role) &&
+        strlen(id->district_code) < sizeof(s.district) && strlen(id->unit_code) < sizeof(s.unit);
     if (!fits) {
         explicit_bzero(lr->token.data, lr->token.len);
         yxc_free(resp);
@@ -209,7 +211,7 @@ int cmd_login(struct cli *cli, int argc, char **argv)
     explicit_bzero(lr->token.data, lr->token.len);
     snprintf(s.server, sizeof(s.server), "%s", cli->peer);
     snprintf(s.user, sizeof(s.user), "%s", id->user);
-    snprintf(s.role, sizeof(s.role), "%s", id->role);
+    snprintf(s.role, sizeof(s.role), "%s", vocab_code_of(&vocab_role, id->role));
     snprintf(s.district, sizeof(s.district), "%s", id->district_code);
     snprintf(s.unit, sizeof(s.unit), "%s", id->unit_code);
     char who[200];
@@ -331,9 +333,13 @@ int cmd_whoami(struct cli *cli, int argc, char **argv)
     const Yanxiu__V1__WhoAmIResponse *w = cli->me->whoami_reply;
     const Yanxiu__V1__Identity *id = w->identity;
     char until[40];
-    cli_format_local(w->expires_at_us, until, sizeof(until));
+    int64_t expires_us = 0;
+    if (rfc3339_parse(w->expires_at, &expires_us))
+        cli_format_local(expires_us, until, sizeof(until));
+    else
+        snprintf(until, sizeof(until), "%s", w->expires_at);
     printf(_("user:      %s\n"), id->user);
-    printf(_("role:      %s\n"), role_label(id->role));
+    printf(_("role:      %s\n"), role_label(vocab_code_of(&vocab_role, id->role)));
     printf(_("district:  %s\n"), id->district_code[0] ? id->district_code : "-");
     printf(_("unit:      %s\n"), id->unit_code[0] ? id->unit_code : "-");
     printf(_("server:    %s (%s)\n"), cli->peer, yxc_is_tls(cli->conn) ? "TLS" : "plaintext");

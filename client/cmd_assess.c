@@ -471,38 +471,38 @@ int cmd_assessment_scores_import(struct cli *cli, int argc, char **argv)
 
 /* --- assessment results ------------------------------------------------------------------ */
 
-const char cmd_assessment_results_usage[] =
-    N_("usage: yanxiu assessment results --year YYYY [--scheme NAME] [--unit CODE]\n"
-       "         [--approved-only] [--as-of DATE] [--district CODE] [--format FORMAT]\n"
-       "         [-o FILE] [--force] [--bom]\n"
-       "\n"
-       "The annual assessment (年度考核) of year YYYY under scheme NAME (default: the\n"
-       "district's only scheme). For a teacher scheme, one row per teacher of the\n"
-       "district (but those who left): the items scored, the score (the sum of the\n"
-       "points), the grade the scheme gives it (grades are half-open ranges: a score\n"
-       "of exactly 60 is 合格 when 合格 starts at 60), whether the year's hours rules\n"
-       "(hours_ok: 年度学时, 校本学时, and 学分 when the policy has credits) and the\n"
-       "absence rule (absences_ok: fewer unexcused absences than the policy's limit)\n"
-       "hold, and the final grade: the grade, lowered to 不合格 when either fails.\n"
-       "Consequences (seed 004 第十三条): no_promotion (不得晋职) when the hours fail;\n"
-       "no_excellence (不得评优, 不评为优秀) when the hours or the absences fail. An\n"
-       "exempt teacher (免训) is not judged on hours. A teacher without any score has\n"
-       "no grade, and a final grade only when a rule fails (不合格). The hours are\n"
-       "judged as the compliance views judge them (yanxiu compliance teachers). For a\n"
-       "unit scheme, one row per reporting unit with its score and grade. A school\n"
-       "account sees its own unit.\n"
-       "\n"
-       "  --year YYYY      the year\n"
-       "  --scheme NAME    the scheme (yanxiu assessment scheme list)\n"
-       "  --unit CODE      one reporting unit (10-digit code)\n"
-       "  --approved-only  count the hours of approved reports only (official results)\n"
-       "  --as-of DATE     judge as on DATE (YYYY-MM-DD); default: today. A DATE after\n"
-       "                   today gives provisional results (预估), said so on stderr\n{output_options}"
-       "\n"
-       "Columns (CSV and JSON names; Excel has the Chinese): subject_code (教师编号 or\n"
-       "单位代码), name, unit_code, items_scored, score, grade, hours_ok, absences_ok,\n"
-       "final_grade, consequences, status (the year's compliance status), reasons (the\n"
-       "rules not met: rule had/needed).\n");
+const char cmd_assessment_results_usage[] = N_(
+    "usage: yanxiu assessment results --year YYYY [--scheme NAME] [--unit CODE]\n"
+    "         [--approved-only] [--as-of DATE] [--district CODE] [--format FORMAT]\n"
+    "         [-o FILE] [--force] [--bom]\n"
+    "\n"
+    "The annual assessment (年度考核) of year YYYY under scheme NAME (default: the\n"
+    "district's only scheme). For a teacher scheme, one row per teacher of the\n"
+    "district (but those who left): the items scored, the score (the sum of the\n"
+    "points), the grade the scheme gives it (grades are half-open ranges: a score\n"
+    "of exactly 60 is 合格 when 合格 starts at 60), whether the year's hours rules\n"
+    "(hours_ok: 年度学时, 校本学时, and 学分 when the policy has credits) and the\n"
+    "absence rule (absences_ok: fewer unexcused absences than the policy's limit)\n"
+    "hold, and the final grade: the grade, lowered to 不合格 when either fails.\n"
+    "Consequences (seed 004 第十三条): no_promotion (不得晋职) when the hours fail;\n"
+    "no_excellence (不得评优, 不评为优秀) when the hours or the absences fail. An\n"
+    "exempt teacher (免训) is not judged on hours. A teacher without any score has\n"
+    "no grade, and a final grade only when a rule fails (不合格). The hours are\n"
+    "judged as the compliance views judge them (yanxiu compliance teachers). For a\n"
+    "unit scheme, one row per reporting unit with its score and grade. A school\n"
+    "account sees its own unit.\n"
+    "\n"
+    "  --year YYYY      the year\n"
+    "  --scheme NAME    the scheme (yanxiu assessment scheme list)\n"
+    "  --unit CODE      one reporting unit (10-digit code)\n"
+    "  --approved-only  count the hours of approved reports only (official results)\n"
+    "  --as-of DATE     judge as on DATE (YYYY-MM-DD); default: today. A DATE after\n"
+    "                   today gives provisional results (预估), said so on stderr\n{output_options}"
+    "\n"
+    "Columns (CSV and JSON names; Excel has the Chinese): subject_code (教师编号 or\n"
+    "单位代码), name, unit_code, items_scored, score, grade, hours_ok, absences_ok,\n"
+    "final_grade, consequences, status (the year's compliance status), reasons (the\n"
+    "rules not met: rule had/needed).\n");
 
 /* The consequences' codes, shown in the CLI's language in table and Excel (不得晋职, 不得评优). */
 static const char *const consequence_codes[] = {N_("no_promotion"), N_("no_excellence")};
@@ -623,7 +623,7 @@ int cmd_assessment_results(struct cli *cli, int argc, char **argv)
             out_num(r->absences_ok),
             r->final_grade[0] ? out_text(r->final_grade) : (struct out_cell){.null = true},
             out_list(mine, nc),
-            out_text(r->status),
+            out_text(vocab_code_of(&vocab_compliance, r->status)),
             out_reasons(r->reasons, r->n_reasons),
         };
         out_add(&v, row);
@@ -631,12 +631,15 @@ int cmd_assessment_results(struct cli *cli, int argc, char **argv)
     char title[256], total[32];
     short_number(res->total, total, sizeof(total));
     snprintf(title, sizeof(title),
-             teachers ? (res->provisional
-                             ? _("PROVISIONAL teachers' assessment %u (scheme %s: %u items, %s points; as of %s)")
-                             : _("teachers' assessment %u (scheme %s: %u items, %s points; as of %s)"))
-                      : (res->provisional
-                             ? _("PROVISIONAL units' assessment %u (scheme %s: %u items, %s points; as of %s)")
-                             : _("units' assessment %u (scheme %s: %u items, %s points; as of %s)")),
+             teachers
+                 ? (res->provisional
+                        ? _("PROVISIONAL teachers' assessment %u (scheme %s: %u items, %s points; "
+                            "as of %s)")
+                        : _("teachers' assessment %u (scheme %s: %u items, %s points; as of %s)"))
+                 : (res->provisional
+                        ? _("PROVISIONAL units' assessment %u (scheme %s: %u items, %s points; as "
+                            "of %s)")
+                        : _("units' assessment %u (scheme %s: %u items, %s points; as of %s)")),
              res->year, res->scheme, res->items, total, res->as_of);
     if (res->provisional) /* every format: machine output stays as it is, a person is told */
         fprintf(stderr,

@@ -280,7 +280,9 @@ static int compliance_options(struct cli *cli, int argc, char **argv, const stru
                 o->q.school_code = optarg;
             break;
         case OPT_STATUS:
-            if (!(o->q.status = (char *)out_status_code(optarg)))
+            o->q.status = (Yanxiu__V1__ComplianceStatus)vocab_value(
+                &vocab_compliance, out_status_code(optarg) ? out_status_code(optarg) : "");
+            if (!o->q.status)
                 return cli_usage_error(cli,
                                        _("--status '%s': expected compliant, on_track, behind, "
                                          "non_compliant or exempt"),
@@ -402,7 +404,7 @@ int cmd_compliance_teachers(struct cli *cli, int argc, char **argv)
             out_num(t->homeroom_hours),
             out_num(t->credits),
             out_num(t->unexcused_absences),
-            out_text(t->status),
+            out_text(vocab_code_of(&vocab_compliance, t->status)),
             out_reasons(t->reasons, t->n_reasons),
             out_text(t->cycle),
             out_num(t->cycle_hours),
@@ -692,7 +694,7 @@ int cmd_reporting_rates(struct cli *cli, int argc, char **argv)
             size_t k = 0;
             while (k < nmonths && strcmp(months[k], byunit[i]->month) != 0)
                 k++;
-            wide[k + 2] = out_text(byunit[i]->state);
+            wide[k + 2] = out_text(vocab_code_of(&vocab_unit_month, byunit[i]->state));
         }
         out_add(&matrix, wide);
     }
@@ -707,7 +709,8 @@ int cmd_reporting_rates(struct cli *cli, int argc, char **argv)
     for (size_t i = 0; o.c.format == OUT_JSON && i < rr->n_cells; i++) {
         const Yanxiu__V1__UnitMonth *u = rr->cells[i];
         const struct out_cell r4[4] = {out_text(u->unit_code), out_text(u->unit_name),
-                                       out_text(u->month), out_text(u->state)};
+                                       out_text(u->month),
+                                       out_text(vocab_code_of(&vocab_unit_month, u->state))};
         out_add(&cells, r4);
     }
 
@@ -848,14 +851,14 @@ int cmd_teacher_history(struct cli *cli, int argc, char **argv)
             out_text(r->unit_code),
             out_text(r->month),
             out_num(r->version),
-            out_text(r->report_status),
+            out_text(vocab_code_of(&vocab_report_status, r->report_status)),
             out_text(r->date),
             out_text(labels ? source : r->source),
             out_text(r->ref),
             out_text(r->title),
-            out_text(r->category),
-            out_text(r->level),
-            out_text(r->mode),
+            out_text(vocab_code_of(&vocab_category, r->category)),
+            out_text(vocab_code_of(&vocab_level, r->level)),
+            out_text(vocab_code_of(&vocab_mode, r->mode)),
             out_num(r->hours),
             out_num(r->credits),
         };
@@ -886,9 +889,12 @@ int cmd_teacher_history(struct cli *cli, int argc, char **argv)
     const Yanxiu__V1__Teacher *t = h->teacher;
     struct out_table who = {"教师", who_cols, 6, NULL, 0, 0, false};
     const struct out_cell who_row[6] = {
-        out_text(t ? t->teacher_code : code), out_text(t ? t->name : ""),
-        out_text(t ? t->school_code : ""),    out_text(t ? t->unit_code : ""),
-        out_text(t ? t->research_group : ""), out_text(t ? t->status : ""),
+        out_text(t ? t->teacher_code : code),
+        out_text(t ? t->name : ""),
+        out_text(t ? t->school_code : ""),
+        out_text(t ? t->unit_code : ""),
+        out_text(t ? t->research_group : ""),
+        out_text(t ? vocab_code_of(&vocab_teacher_status, t->status) : ""),
     };
     out_add(&who, who_row);
 
@@ -932,7 +938,8 @@ int cmd_teacher_history(struct cli *cli, int argc, char **argv)
                     fprintf(s.fp, _("teacher %s %s, school %s, unit %s%s%s, %s\n"), t->teacher_code,
                             t->name, t->school_code, t->unit_code,
                             t->research_group[0] ? _(", group ") : "", t->research_group,
-                            lang_label(&vocab_teacher_status, t->status));
+                            lang_label(&vocab_teacher_status,
+                                       vocab_code_of(&vocab_teacher_status, t->status)));
                 ok = out_print(&recs, c.format, s.fp);
                 if (ok) {
                     putc('\n', s.fp);

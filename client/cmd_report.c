@@ -102,7 +102,7 @@ static void json_summary_fields(struct out_json *j, const Yanxiu__V1__ReportSumm
     out_json_str(j, "unit_name", r->unit_name);
     out_json_str(j, "month", r->month);
     out_json_uint(j, "version", r->version);
-    out_json_str(j, "status", r->status);
+    out_json_str(j, "status", vocab_code_of(&vocab_report_status, r->status));
     out_json_bool(j, "on_time", r->on_time);
     out_json_bool(j, "empty", r->empty);
     out_json_uint(j, "activity_count", r->activity_count);
@@ -114,7 +114,7 @@ static void json_summary_fields(struct out_json *j, const Yanxiu__V1__ReportSumm
     out_json_open(j, "flags", '[', false);
     for (size_t i = 0; i < r->n_flags; i++) {
         out_json_open(j, NULL, '{', false);
-        out_json_str(j, "kind", r->flags[i]->kind);
+        out_json_str(j, "kind", vocab_code_of(&vocab_flag, r->flags[i]->kind));
         out_json_str(j, "teacher_code", r->flags[i]->teacher_code);
         out_json_str(j, "detail", r->flags[i]->detail);
         out_json_close(j);
@@ -157,7 +157,7 @@ static bool summary_row(struct out_table *t, const Yanxiu__V1__ReportSummary *r)
         out_text(r->unit_name),
         out_text(r->month),
         out_num(r->version),
-        out_text(r->status),
+        out_text(vocab_code_of(&vocab_report_status, r->status)),
         out_num(r->on_time),
         out_num(r->activity_count),
         out_num(r->attendance_count),
@@ -183,7 +183,7 @@ static void print_flags(const Yanxiu__V1__ReportSummary *r)
     for (size_t i = 0; i < r->n_flags; i++) {
         const Yanxiu__V1__Flag *f = r->flags[i];
         fputs("  ", stdout);
-        put_text(lang_label(&vocab_flag, f->kind), stdout);
+        put_text(lang_label(&vocab_flag, vocab_code_of(&vocab_flag, f->kind)), stdout);
         fputs("  ", stdout);
         put_text(f->teacher_code[0] ? f->teacher_code : "-", stdout);
         fputs("  ", stdout);
@@ -222,7 +222,8 @@ static void print_summary_block(const Yanxiu__V1__ReportSummary *r)
     free_visible(name);
     printf(_("month:       %s\n"), r->month);
     printf(_("version:     %u\n"), (unsigned)r->version);
-    printf(_("status:      %s\n"), lang_label(&vocab_report_status, r->status));
+    printf(_("status:      %s\n"),
+           lang_label(&vocab_report_status, vocab_code_of(&vocab_report_status, r->status)));
     if (r->return_reason[0]) {
         char *why = visible(r->return_reason);
         printf(_("returned:    %s\n"), why);
@@ -445,7 +446,7 @@ static int template_xlsx(struct cli *cli, const char *path, const char *unit, co
     if (rc != CLI_OK)
         return rc;
     const Yanxiu__V1__Identity *me = cli->me->whoami_reply->identity;
-    if (!unit[0] && me && strcmp(me->role, "school") != 0)
+    if (!unit[0] && me && me->role != YANXIU__V1__ROLE__ROLE_SCHOOL)
         return cli_usage_error(cli, _("--unit CODE is missing: whose roster goes into 签到表?"));
     Yanxiu__V1__ListRosterRequest in = YANXIU__V1__LIST_ROSTER_REQUEST__INIT;
     in.district_code = (char *)district;
@@ -470,7 +471,7 @@ static int template_xlsx(struct cli *cli, const char *path, const char *unit, co
     size_t n = 0;
     for (size_t i = 0; i < list->n_teachers; i++) {
         const Yanxiu__V1__Teacher *t = list->teachers[i];
-        if (strcmp(t->status, "left") == 0)
+        if (t->status == YANXIU__V1__TEACHER_STATUS__TEACHER_STATUS_LEFT)
             continue;
         for (size_t c = 0; c < att->ncols; c++) {
             const char *h = att->cols[c].english;
@@ -1204,7 +1205,8 @@ static int review(struct cli *cli, int argc, char **argv, const char *action)
     } else {
         const char *code = r->unit_code[0] ? r->unit_code : unit;
         const char *when = r->month[0] ? r->month : month;
-        const char *status = lang_label(&vocab_report_status, r->status);
+        const char *status =
+            lang_label(&vocab_report_status, vocab_code_of(&vocab_report_status, r->status));
         char *name = visible(r->unit_name);
         if (name[0])
             printf(_("report %s %s %s version %u: %s\n"), code, name, when, (unsigned)r->version,
@@ -1363,7 +1365,7 @@ int cmd_report_list(struct cli *cli, int argc, char **argv)
     in.unit_code = (char *)unit;
     in.from_month = from;
     in.to_month = to;
-    in.status = (char *)status;
+    in.status = (Yanxiu__V1__ReportStatus)vocab_value(&vocab_report_status, status);
     Yanxiu__V1__Envelope req = YANXIU__V1__ENVELOPE__INIT;
     req.body_case = YANXIU__V1__ENVELOPE__BODY_LIST_REPORTS;
     req.list_reports = &in;
@@ -1448,8 +1450,18 @@ static void print_detail_json(const Yanxiu__V1__ReportDetail *d)
         out_json_open(&j, NULL, '{', false);
         const char *keys[] = {"ref",  "date",  "start", "end",   "title", "category",
                               "form", "level", "mode",  "place", "host",  "speaker"};
-        const char *vals[] = {a->ref,  a->date,  a->start, a->end,   a->title, a->category,
-                              a->form, a->level, a->mode,  a->place, a->host,  a->speaker};
+        const char *vals[] = {a->ref,
+                              a->date,
+                              a->start,
+                              a->end,
+                              a->title,
+                              vocab_code_of(&vocab_category, a->category),
+                              vocab_code_of(&vocab_form, a->form),
+                              vocab_code_of(&vocab_level, a->level),
+                              vocab_code_of(&vocab_mode, a->mode),
+                              a->place,
+                              a->host,
+                              a->speaker};
         for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
             out_json_str(&j, keys[k], vals[k]);
         json_hours(&j, "hours", a->hours);
@@ -1466,7 +1478,12 @@ static void print_detail_json(const Yanxiu__V1__ReportDetail *d)
         const Yanxiu__V1__ExternalRecord *x = d->external[i];
         out_json_open(&j, NULL, '{', false);
         const char *keys[] = {"teacher_code", "date", "title", "category", "level", "mode"};
-        const char *vals[] = {x->teacher_code, x->date, x->title, x->category, x->level, x->mode};
+        const char *vals[] = {x->teacher_code,
+                              x->date,
+                              x->title,
+                              vocab_code_of(&vocab_category, x->category),
+                              vocab_code_of(&vocab_level, x->level),
+                              vocab_code_of(&vocab_mode, x->mode)};
         for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
             out_json_str(&j, keys[k], vals[k]);
         json_hours(&j, "hours", x->hours);
@@ -1591,12 +1608,23 @@ static cell_string *activities_table(const Yanxiu__V1__ReportDetail *d, struct o
         const Yanxiu__V1__Activity *a = d->activities[i];
         snprintf(times[i], sizeof(times[i]), "%.20s-%.20s", a->start, a->end);
         const struct out_cell row[NCOLS] = {
-            out_text(a->ref),    out_text(a->date),     out_text(times[i]),
-            out_text(a->title),  out_text(a->category), out_text(a->form),
-            out_text(a->level),  out_text(a->mode),     out_text(a->place),
-            out_text(a->host),   out_text(a->speaker),
-            out_num(a->hours),   out_num(a->present),   out_num(a->late),
-            out_num(a->excused), out_num(a->absent),    out_num(a->teacher_hours),
+            out_text(a->ref),
+            out_text(a->date),
+            out_text(times[i]),
+            out_text(a->title),
+            out_text(vocab_code_of(&vocab_category, a->category)),
+            out_text(vocab_code_of(&vocab_form, a->form)),
+            out_text(vocab_code_of(&vocab_level, a->level)),
+            out_text(vocab_code_of(&vocab_mode, a->mode)),
+            out_text(a->place),
+            out_text(a->host),
+            out_text(a->speaker),
+            out_num(a->hours),
+            out_num(a->present),
+            out_num(a->late),
+            out_num(a->excused),
+            out_num(a->absent),
+            out_num(a->teacher_hours),
         };
         out_add(t, row);
     }
@@ -1625,9 +1653,9 @@ static void external_table(const Yanxiu__V1__ReportDetail *d, struct out_table *
             out_text(x->teacher_code),
             out_text(x->date),
             out_text(x->title),
-            out_text(x->category),
-            out_text(x->level),
-            out_text(x->mode),
+            out_text(vocab_code_of(&vocab_category, x->category)),
+            out_text(vocab_code_of(&vocab_level, x->level)),
+            out_text(vocab_code_of(&vocab_mode, x->mode)),
             out_num(x->hours),
             x->credits != 0 ? out_num(x->credits) : (struct out_cell){.null = true},
             out_text(x->certificate),

@@ -351,8 +351,12 @@ int cmd_units_list(struct cli *cli, int argc, char **argv)
     for (size_t i = 0; i < list->n_units; i++) {
         const Yanxiu__V1__Unit *u = list->units[i];
         const struct out_cell row[NCOLS] = {
-            out_text(u->school_code),  out_text(u->name),      out_text(u->kind),
-            out_text(u->central_code), out_text(u->unit_code), out_text(u->opened),
+            out_text(u->school_code),
+            out_text(u->name),
+            out_text(vocab_code_of(&vocab_unit_kind, u->kind)),
+            out_text(u->central_code),
+            out_text(u->unit_code),
+            out_text(u->opened),
             out_text(u->closed),
         };
         out_add(&t, row);
@@ -441,10 +445,11 @@ int cmd_roster_list(struct cli *cli, int argc, char **argv)
     for (size_t i = 0; i < n; i++) {
         const Yanxiu__V1__Teacher *x = list->teachers[i];
         const struct out_cell row[NCOLS] = {
-            out_text(x->teacher_code), out_text(x->name),    out_text(x->school_code),
-            out_text(x->unit_code),    out_text(x->subject), out_text(x->research_group),
-            out_num(x->homeroom),      out_num(x->backbone), out_num(x->new_teacher),
-            out_text(x->status),
+            out_text(x->teacher_code), out_text(x->name),
+            out_text(x->school_code),  out_text(x->unit_code),
+            out_text(x->subject),      out_text(x->research_group),
+            out_num(x->homeroom),      out_num(x->backbone),
+            out_num(x->new_teacher),   out_text(vocab_code_of(&vocab_teacher_status, x->status)),
         };
         out_add(&t, row);
     }

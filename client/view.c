@@ -218,7 +218,7 @@ bool view_year_arg(const struct cli *cli, const char *arg, uint32_t *year)
 int view_need_district(const struct cli *cli, const char *district)
 {
     const Yanxiu__V1__Identity *id = cli->me->whoami_reply->identity;
-    if (district[0] || strcmp(id->role, "admin") != 0)
+    if (district[0] || id->role != YANXIU__V1__ROLE__ROLE_ADMIN)
         return CLI_OK;
     return cli_usage_error(cli, _("user %s is an admin: name the district with --district CODE"),
                            id->user);

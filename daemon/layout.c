@@ -28,6 +28,7 @@ struct col_spec {
     const char *names[4];
     bool required;
     enum ctype type;
+    const struct vocab *vocab; /* an enumeration's column: its terms (code or Chinese name) */
 };
 
 #define MAX_COLS 16
@@ -45,19 +46,19 @@ static const struct sheet_spec activities_sheet = {
     {"研修活动", "活动", "activities", "activity"},
     false,
     false,
-    {{"ref", NULL, {"编号", "活动编号"}, true, CT_TEXT},
-     {"date", NULL, {"日期", "活动日期"}, true, CT_DATE},
-     {"start", NULL, {"开始", "开始时间"}, true, CT_TIME},
-     {"end", NULL, {"结束", "结束时间"}, true, CT_TIME},
-     {"title", NULL, {"主题", "活动主题"}, true, CT_TEXT},
-     {"category", NULL, {"内容类别", "类别"}, true, CT_TEXT},
-     {"form", NULL, {"形式", "活动形式"}, true, CT_TEXT},
-     {"level", NULL, {"级别"}, true, CT_TEXT},
-     {"mode", NULL, {"方式"}, true, CT_TEXT},
-     {"place", NULL, {"地点"}, false, CT_TEXT},
-     {"host", NULL, {"主持人"}, true, CT_TEXT},
-     {"speaker", NULL, {"主讲人"}, false, CT_TEXT},
-     {"hours", NULL, {"学时"}, true, CT_NUMBER}},
+    {{"ref", NULL, {"编号", "活动编号"}, true, CT_TEXT, NULL},
+     {"date", NULL, {"日期", "活动日期"}, true, CT_DATE, NULL},
+     {"start", NULL, {"开始", "开始时间"}, true, CT_TIME, NULL},
+     {"end", NULL, {"结束", "结束时间"}, true, CT_TIME, NULL},
+     {"title", NULL, {"主题", "活动主题"}, true, CT_TEXT, NULL},
+     {"category", NULL, {"内容类别", "类别"}, true, CT_TEXT, &vocab_category},
+     {"form", NULL, {"形式", "活动形式"}, true, CT_TEXT, &vocab_form},
+     {"level", NULL, {"级别"}, true, CT_TEXT, &vocab_level},
+     {"mode", NULL, {"方式"}, true, CT_TEXT, &vocab_mode},
+     {"place", NULL, {"地点"}, false, CT_TEXT, NULL},
+     {"host", NULL, {"主持人"}, true, CT_TEXT, NULL},
+     {"speaker", NULL, {"主讲人"}, false, CT_TEXT, NULL},
+     {"hours", NULL, {"学时"}, true, CT_NUMBER, NULL}},
 };
 
 static const struct sheet_spec attendance_sheet = {
@@ -65,11 +66,11 @@ static const struct sheet_spec attendance_sheet = {
     {"签到表", "签到", "attendance", "sign-in"},
     false,
     false,
-    {{"activity_ref", "ref", {"活动编号", "编号"}, true, CT_TEXT},
-     {"teacher_code", NULL, {"教师编号"}, true, CT_TEXT},
-     {"name", NULL, {"姓名"}, false, CT_TEXT},
-     {"status", NULL, {"签到", "签到情况"}, true, CT_TEXT},
-     {"hours", NULL, {"学时"}, false, CT_NUMBER}},
+    {{"activity_ref", "ref", {"活动编号", "编号"}, true, CT_TEXT, NULL},
+     {"teacher_code", NULL, {"教师编号"}, true, CT_TEXT, NULL},
+     {"name", NULL, {"姓名"}, false, CT_TEXT, NULL},
+     {"status", NULL, {"签到", "签到情况"}, true, CT_TEXT, &vocab_attendance},
+     {"hours", NULL, {"学时"}, false, CT_NUMBER, NULL}},
 };
 
 static const struct sheet_spec external_sheet = {
@@ -77,15 +78,15 @@ static const struct sheet_spec external_sheet = {
     {"校外培训", "外出培训", "上级培训", "external"},
     true,
     false,
-    {{"teacher_code", NULL, {"教师编号"}, true, CT_TEXT},
-     {"date", NULL, {"日期"}, true, CT_DATE},
-     {"title", NULL, {"名称", "培训名称"}, true, CT_TEXT},
-     {"category", NULL, {"内容类别", "类别"}, true, CT_TEXT},
-     {"level", NULL, {"级别"}, true, CT_TEXT},
-     {"mode", NULL, {"方式"}, true, CT_TEXT},
-     {"hours", NULL, {"学时"}, true, CT_NUMBER},
-     {"credits", NULL, {"学分"}, false, CT_NUMBER},
-     {"certificate", NULL, {"证书编号"}, false, CT_TEXT}},
+    {{"teacher_code", NULL, {"教师编号"}, true, CT_TEXT, NULL},
+     {"date", NULL, {"日期"}, true, CT_DATE, NULL},
+     {"title", NULL, {"名称", "培训名称"}, true, CT_TEXT, NULL},
+     {"category", NULL, {"内容类别", "类别"}, true, CT_TEXT, &vocab_category},
+     {"level", NULL, {"级别"}, true, CT_TEXT, &vocab_level},
+     {"mode", NULL, {"方式"}, true, CT_TEXT, &vocab_mode},
+     {"hours", NULL, {"学时"}, true, CT_NUMBER, NULL},
+     {"credits", NULL, {"学分"}, false, CT_NUMBER, NULL},
+     {"certificate", NULL, {"证书编号"}, false, CT_TEXT, NULL}},
 };
 
 static const struct sheet_spec teachers_sheet = {
@@ -93,15 +94,15 @@ static const struct sheet_spec teachers_sheet = {
     {"名册", "教师名册", "teachers", "roster"},
     false,
     false,
-    {{"teacher_code", NULL, {"教师编号"}, true, CT_TEXT},
-     {"name", NULL, {"姓名"}, true, CT_TEXT},
-     {"school_code", NULL, {"学校代码", "学校标识码"}, true, CT_TEXT},
-     {"subject", NULL, {"学科", "任教学科"}, false, CT_TEXT},
-     {"research_group", "group", {"教研组"}, false, CT_TEXT},
-     {"homeroom", NULL, {"班主任"}, false, CT_FLAG},
-     {"backbone", NULL, {"骨干教师"}, false, CT_FLAG},
-     {"new_teacher", NULL, {"新任教师"}, false, CT_FLAG},
-     {"status", NULL, {"状态"}, false, CT_TEXT}},
+    {{"teacher_code", NULL, {"教师编号"}, true, CT_TEXT, NULL},
+     {"name", NULL, {"姓名"}, true, CT_TEXT, NULL},
+     {"school_code", NULL, {"学校代码", "学校标识码"}, true, CT_TEXT, NULL},
+     {"subject", NULL, {"学科", "任教学科"}, false, CT_TEXT, NULL},
+     {"research_group", "group", {"教研组"}, false, CT_TEXT, NULL},
+     {"homeroom", NULL, {"班主任"}, false, CT_FLAG, NULL},
+     {"backbone", NULL, {"骨干教师"}, false, CT_FLAG, NULL},
+     {"new_teacher", NULL, {"新任教师"}, false, CT_FLAG, NULL},
+     {"status", NULL, {"状态"}, false, CT_TEXT, &vocab_teacher_status}},
 };
 
 static const struct sheet_spec units_sheet = {
@@ -109,12 +110,12 @@ static const struct sheet_spec units_sheet = {
     {"学校", "units", "schools"},
     false,
     false,
-    {{"school_code", NULL, {"学校代码", "学校标识码"}, true, CT_TEXT},
-     {"name", NULL, {"学校名称", "名称"}, true, CT_TEXT},
-     {"kind", NULL, {"类型", "学校类型"}, true, CT_TEXT},
-     {"central_code", NULL, {"所属中心校"}, false, CT_TEXT},
-     {"opened", NULL, {"开办日期"}, false, CT_DATE},
-     {"closed", NULL, {"撤并日期"}, false, CT_DATE}},
+    {{"school_code", NULL, {"学校代码", "学校标识码"}, true, CT_TEXT, NULL},
+     {"name", NULL, {"学校名称", "名称"}, true, CT_TEXT, NULL},
+     {"kind", NULL, {"类型", "学校类型"}, true, CT_TEXT, &vocab_unit_kind},
+     {"central_code", NULL, {"所属中心校"}, false, CT_TEXT, NULL},
+     {"opened", NULL, {"开办日期"}, false, CT_DATE, NULL},
+     {"closed", NULL, {"撤并日期"}, false, CT_DATE, NULL}},
 };
 
 /* Scores: long form (item, points) or wide form (a column per item). */
@@ -123,10 +124,10 @@ static const struct sheet_spec scores_sheet = {
     {"成绩", "考核得分", "得分", "scores"},
     false,
     true,
-    {{"subject_code", "teacher_code", {"教师编号", "单位代码", "unit_code"}, true, CT_TEXT},
-     {"name", NULL, {"姓名"}, false, CT_TEXT},
-     {"item", NULL, {"考核项目"}, false, CT_TEXT},
-     {"points", NULL, {"得分"}, false, CT_NUMBER}},
+    {{"subject_code", "teacher_code", {"教师编号", "单位代码", "unit_code"}, true, CT_TEXT, NULL},
+     {"name", NULL, {"姓名"}, false, CT_TEXT, NULL},
+     {"item", NULL, {"考核项目"}, false, CT_TEXT, NULL},
+     {"points", NULL, {"得分"}, false, CT_NUMBER, NULL}},
 };
 
 static const struct sheet_spec *const report_sheets[] = {&activities_sheet, &attendance_sheet,
@@ -205,8 +206,7 @@ void layout_free(struct layout *L)
     /* Messages' strings are the books' or malloc'd here: see strdup_or_empty. */
     for (size_t i = 0; i < L->n_activities; i++) {
         Yanxiu__V1__Activity *a = L->activities[i];
-        char *s[] = {a->ref,  a->date,  a->start, a->end,   a->title, a->category,
-                     a->form, a->level, a->mode,  a->place, a->host,  a->speaker};
+        char *s[] = {a->ref, a->date, a->start, a->end, a->title, a->place, a->host, a->speaker};
         for (size_t k = 0; k < sizeof(s) / sizeof(s[0]); k++)
             free(s[k]);
         free(a);
@@ -216,28 +216,25 @@ void layout_free(struct layout *L)
         free(t->activity_ref);
         free(t->teacher_code);
         free(t->name);
-        free(t->status);
         free(t);
     }
     for (size_t i = 0; i < L->n_external; i++) {
         Yanxiu__V1__ExternalRecord *e = L->external[i];
-        char *s[] = {e->teacher_code, e->date, e->title,      e->category,
-                     e->level,        e->mode, e->certificate};
+        char *s[] = {e->teacher_code, e->date, e->title, e->certificate};
         for (size_t k = 0; k < sizeof(s) / sizeof(s[0]); k++)
             free(s[k]);
         free(e);
     }
     for (size_t i = 0; i < L->n_teachers; i++) {
         Yanxiu__V1__Teacher *t = L->teachers[i];
-        char *s[] = {t->teacher_code, t->name,           t->school_code,
-                     t->subject,      t->research_group, t->status};
+        char *s[] = {t->teacher_code, t->name, t->school_code, t->subject, t->research_group};
         for (size_t k = 0; k < sizeof(s) / sizeof(s[0]); k++)
             free(s[k]);
         free(t);
     }
     for (size_t i = 0; i < L->n_units; i++) {
         Yanxiu__V1__Unit *u = L->units[i];
-        char *s[] = {u->school_code, u->name, u->kind, u->central_code, u->opened, u->closed};
+        char *s[] = {u->school_code, u->name, u->central_code, u->opened, u->closed};
         for (size_t k = 0; k < sizeof(s) / sizeof(s[0]); k++)
             free(s[k]);
         free(u);
@@ -635,6 +632,13 @@ static bool cell_value(struct layout *L, const struct layout_tab *t, struct layo
                     known = true;
             if (!known)
                 code = "value_not_flag";
+        } else if (cs->vocab && c->kind != BOOK_EMPTY && !vocab_code(cs->vocab, c->text)) {
+            char accepted[512];
+            rpc_problem(&L->problems, CELL_AT(t, r, ci, hdr, c->text), "value_unknown", "field",
+                        hdr, "value", c->text, "accepted",
+                        layout_accepted(cs->vocab, accepted, sizeof(accepted)), NULL);
+            o->bad |= 1u << f;
+            v = "";
         }
         if (code) {
             rpc_problem(&L->problems, CELL_AT(t, r, ci, hdr, c->text), code, "field", hdr, "value",
@@ -658,6 +662,13 @@ static char *take(const struct layout_tab *t, char **vals, const char *field)
         vals[f] = NULL;
     }
     return s ? s : strdup("");
+}
+
+/* The enum value of an enumeration's column (0: empty, or a term cell_value refused). */
+static int term(const struct layout_tab *t, char **vals, const char *field, const struct vocab *v)
+{
+    int f = tab_field(t, field);
+    return f >= 0 && vals[f] ? vocab_value(v, vals[f]) : 0;
 }
 
 static double number(const struct layout_tab *t, const double *nums, const char *field)
@@ -687,10 +698,10 @@ static bool add_item(struct layout *L, const struct layout_tab *t, struct layout
         a->start = take(t, vals, "start");
         a->end = take(t, vals, "end");
         a->title = take(t, vals, "title");
-        a->category = take(t, vals, "category");
-        a->form = take(t, vals, "form");
-        a->level = take(t, vals, "level");
-        a->mode = take(t, vals, "mode");
+        a->category = term(t, vals, "category", &vocab_category);
+        a->form = term(t, vals, "form", &vocab_form);
+        a->level = term(t, vals, "level", &vocab_level);
+        a->mode = term(t, vals, "mode", &vocab_mode);
         a->place = take(t, vals, "place");
         a->host = take(t, vals, "host");
         a->speaker = take(t, vals, "speaker");
@@ -708,7 +719,7 @@ static bool add_item(struct layout *L, const struct layout_tab *t, struct layout
         x->activity_ref = take(t, vals, "activity_ref");
         x->teacher_code = take(t, vals, "teacher_code");
         x->name = take(t, vals, "name");
-        x->status = take(t, vals, "status");
+        x->status = term(t, vals, "status", &vocab_attendance);
         x->hours = number(t, nums, "hours");
         L->attendance[L->n_attendance++] = x;
         break;
@@ -723,9 +734,9 @@ static bool add_item(struct layout *L, const struct layout_tab *t, struct layout
         e->teacher_code = take(t, vals, "teacher_code");
         e->date = take(t, vals, "date");
         e->title = take(t, vals, "title");
-        e->category = take(t, vals, "category");
-        e->level = take(t, vals, "level");
-        e->mode = take(t, vals, "mode");
+        e->category = term(t, vals, "category", &vocab_category);
+        e->level = term(t, vals, "level", &vocab_level);
+        e->mode = term(t, vals, "mode", &vocab_mode);
         e->hours = number(t, nums, "hours");
         e->credits = number(t, nums, "credits");
         e->certificate = take(t, vals, "certificate");
@@ -747,7 +758,7 @@ static bool add_item(struct layout *L, const struct layout_tab *t, struct layout
         x->homeroom = number(t, nums, "homeroom") != 0;
         x->backbone = number(t, nums, "backbone") != 0;
         x->new_teacher = number(t, nums, "new_teacher") != 0;
-        x->status = take(t, vals, "status");
+        x->status = term(t, vals, "status", &vocab_teacher_status);
         x->unit_code = (char *)protobuf_c_empty_string;
         L->teachers[L->n_teachers++] = x;
         break;
@@ -761,7 +772,7 @@ static bool add_item(struct layout *L, const struct layout_tab *t, struct layout
         yanxiu__v1__unit__init(u);
         u->school_code = take(t, vals, "school_code");
         u->name = take(t, vals, "name");
-        u->kind = take(t, vals, "kind");
+        u->kind = term(t, vals, "kind", &vocab_unit_kind);
         u->central_code = take(t, vals, "central_code");
         u->opened = take(t, vals, "opened");
         u->closed = take(t, vals, "closed");

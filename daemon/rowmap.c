@@ -6,6 +6,8 @@
  */
 #include "rowmap.h"
 
+#include <ctype.h>
+
 #include <errno.h>
 #include <stdalign.h>
 #include <stddef.h>
@@ -89,6 +91,35 @@ static bool parse_double(const char *s, double *out)
 }
 
 /* Stores text into the field at p; false when it is not of the field's type. */
+
+/*
+ * The value of an enum whose code the SQL writes: the value named the enum's prefix and the
+ * code (lower case) in capitals (the code mental_health is CATEGORY_MENTAL_HEALTH, the prefix
+ * being what precedes UNSPECIFIED in the name of value 0); for an enum without UNSPECIFIED
+ * (Code), the value named as written (NOT_FOUND); '' is …_UNSPECIFIED where there is one.
+ * NULL when there is none.
+ */
+static const ProtobufCEnumValue *enum_by_code(const ProtobufCEnumDescriptor *d, const char *code)
+{
+    char name[96];
+    const ProtobufCEnumValue *zero = protobuf_c_enum_descriptor_get_value(d, 0);
+    const char *un = zero ? strstr(zero->name, "UNSPECIFIED") : NULL;
+    size_t plen = un ? (size_t)(un - zero->name) : 0, clen = strlen(code);
+    if (un && clen > 0 && plen + clen < sizeof(name) &&
+        strspn(code, "abcdefghijklmnopqrstuvwxyz0123456789_") == clen) {
+        memcpy(name, zero->name, plen);
+        for (size_t i = 0; i < clen; i++)
+            name[plen + i] = (char)toupper((unsigned char)code[i]);
+        name[plen + clen] = '\0';
+        const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value_by_name(d, name);
+        if (v && v->value != 0)
+            return v;
+    }
+    if (un && clen == 0)
+        return zero; /* '' in the SQL: not given (a unit scheme's results have no status) */
+    return un ? NULL : protobuf_c_enum_descriptor_get_value_by_name(d, code);
+}
+
 static bool convert(const ProtobufCFieldDescriptor *f, char *text, void *p)
 {
     long long i;
@@ -140,8 +171,8 @@ static bool convert(const ProtobufCFieldDescriptor *f, char *text, void *p)
         *(protobuf_c_boolean *)p = text[0] == 't';
         return true;
     case PROTOBUF_C_TYPE_ENUM: {
-        const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value_by_name(
-            (const ProtobufCEnumDescriptor *)f->descriptor, text);
+        const ProtobufCEnumValue *v =
+            enum_by_code((const ProtobufCEnumDescriptor *)f->descriptor, text);
         if (!v)
             return false;
         *(int *)p = v->value;

@@ -22,7 +22,8 @@
  *                     a decimal integer in the type's range, nothing else
  *   double, float     a number as strtod reads it, nothing else
  *   bool              PostgreSQL's t or f
- *   enum              the name of one of the enum's values, as the SQL writes it
+ *   enum              the value's code as the SQL writes it: mental_health is
+ *                     CATEGORY_MENTAL_HEALTH (the prefix of the enum's value 0, in capitals)
  * A NULL leaves the field at its default (and has_ false for an optional
  * field); a column without a field is ignored; a field without a column is
  * left at its default (fields the caller fills, e.g. a year the request gave).
@@ -31,8 +32,7 @@
 struct rowmap;
 
 /* NULL on out-of-memory. */
-struct rowmap *rowmap_new(const PGresult *r,
-                          const ProtobufCMessageDescriptor *desc) YX_MUST_CHECK;
+struct rowmap *rowmap_new(const PGresult *r, const ProtobufCMessageDescriptor *desc) YX_MUST_CHECK;
 void rowmap_free(struct rowmap *m);
 
 /*
@@ -70,8 +70,7 @@ struct rowmap_rows {
 
 /* On failure rows is left empty (msgs NULL, n 0) and nothing is allocated. */
 enum rowmap_status rowmap_rows(const PGresult *r, const ProtobufCMessageDescriptor *desc,
-                               struct rowmap_rows *rows, char *why,
-                               size_t whylen) YX_MUST_CHECK;
+                               struct rowmap_rows *rows, char *why, size_t whylen) YX_MUST_CHECK;
 
 /*
  * rowmap_row and rowmap_rows for a handler: on failure the request has been

@@ -7,13 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rfc3339.h"
 #include "rowmap.h"
 
 #define AUDIT_DEFAULT_LIMIT 1000
 #define AUDIT_MAX_LIMIT     10000
 
 static const struct db_stmt audit_stmts[] = {
-    {"audit_list", "SELECT (extract(epoch FROM at) * 1000000)::int8 AS at_us, "
+    {"audit_list", "SELECT to_char(at AT TIME ZONE 'Asia/Shanghai', "
+                   "'YYYY-MM-DD\"T\"HH24:MI:SS+08:00') AS at, "
                    "user_name AS user, role, coalesce(district_code, '') AS district_code, "
                    "client_addr, action, target, outcome "
                    "FROM audit_log "
@@ -62,7 +64,11 @@ enum rpc_status rpc_audit_list(struct rpc_req *req)
     if (limit > AUDIT_MAX_LIMIT)
         limit = AUDIT_MAX_LIMIT;
     char since[24], lim[16];
-    snprintf(since, sizeof(since), "%lld", (long long)(q->since_us < 0 ? 0 : q->since_us));
+    int64_t since_us = 0;
+    if (q->since[0] && !rfc3339_parse(q->since, &since_us))
+        return rpc_fail_reason(req, YANXIU__V1__CODE__INVALID_ARGUMENT, "time_invalid", "value",
+                               rpc_quote(q->since), NULL);
+    snprintf(since, sizeof(since), "%lld", (long long)(since_us < 0 ? 0 : since_us));
     snprintf(lim, sizeof(lim), "%u", limit + 1);
     /* The district's scope, stated here as well as walled in the database. */
     const char *district = req->session.role == ROLE_ADMIN ? "" : req->session.district;

@@ -15,7 +15,9 @@
 #include "conn.h"
 #include "hashpool.h"
 #include "log.h"
+#include "rfc3339.h"
 #include "server.h"
+#include "vocab.h"
 
 #define MAX_USER     64
 #define MAX_PASSWORD 1024
@@ -48,9 +50,9 @@ const struct db_stmt *rpc_auth_login_statements(size_t *n)
 /* A login in progress; lives from auth_login until the answer. */
 struct login {
     struct rpc_req *req;
-    const char *answer;  /* the reason code a failed login is told */
-    char minutes[16];    /* its argument, for login_locked */
-    int64_t user_id;  /* 0: unknown or disabled */
+    const char *answer; /* the reason code a failed login is told */
+    char minutes[16];   /* its argument, for login_locked */
+    int64_t user_id;    /* 0: unknown or disabled */
     uint8_t token[SESSION_TOKEN_BYTES];
     struct session s;
 };
@@ -106,8 +108,8 @@ static void failed_done(void *arg, const struct db_outcome *out)
     memcpy(minutes, l->minutes, sizeof(minutes));
     login_free(l);
     /* login_locked says in how many minutes; login_wrong has no argument. */
-    rpc_fail_reason(req, YANXIU__V1__CODE__UNAUTHENTICATED, answer,
-                    minutes[0] ? "minutes" : NULL, minutes, NULL);
+    rpc_fail_reason(req, YANXIU__V1__CODE__UNAUTHENTICATED, answer, minutes[0] ? "minutes" : NULL,
+                    minutes, NULL);
 }
 
 /* Records a failed login (and its audit entry), then answers the reason `answer`. */
@@ -142,13 +144,15 @@ static void ok_done(void *arg, const struct db_outcome *out)
 
     Yanxiu__V1__Identity id = YANXIU__V1__IDENTITY__INIT;
     id.user = sess.user;
-    id.role = (char *)session_role_name(sess.role);
+    id.role = (Yanxiu__V1__Role)vocab_value(&vocab_role, session_role_name(sess.role));
     id.district_code = sess.district;
     id.unit_code = sess.unit;
     Yanxiu__V1__LoginResponse resp = YANXIU__V1__LOGIN_RESPONSE__INIT;
     resp.token.data = token;
     resp.token.len = sizeof(token);
-    resp.expires_at_us = sess.expires_us;
+    char expires[RFC3339_LEN];
+    rfc3339_format(sess.expires_us, expires);
+    resp.expires_at = expires;
     resp.identity = &id;
     Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
     env.body_case = YANXIU__V1__ENVELOPE__BODY_LOGIN_REPLY;
@@ -202,8 +206,8 @@ static void begin_done(void *arg, const struct db_outcome *out)
     if (st == HASHPOOL_CLIENT_FULL) {
         char max[16];
         snprintf(max, sizeof(max), "%d", req->srv->cfg.hash_queue_per_addr);
-        rpc_fail_reason(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "login_busy_address",
-                        "address", req->peer_lane, "max", max, NULL);
+        rpc_fail_reason(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "login_busy_address", "address",
+                        req->peer_lane, "max", max, NULL);
     } else {
         rpc_fail_reason(req, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "login_busy", NULL);
     }
@@ -261,12 +265,14 @@ static void whoami_done(void *arg, const struct db_outcome *out)
     const struct session *s = &req->session;
     Yanxiu__V1__Identity id = YANXIU__V1__IDENTITY__INIT;
     id.user = (char *)s->user;
-    id.role = (char *)session_role_name(s->role);
+    id.role = (Yanxiu__V1__Role)vocab_value(&vocab_role, session_role_name(s->role));
     id.district_code = (char *)s->district;
     id.unit_code = (char *)s->unit;
     Yanxiu__V1__WhoAmIResponse resp = YANXIU__V1__WHO_AM_IRESPONSE__INIT;
     resp.identity = &id;
-    resp.expires_at_us = s->expires_us;
+    char expires[RFC3339_LEN];
+    rfc3339_format(s->expires_us, expires);
+    resp.expires_at = expires;
     Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
     env.body_case = YANXIU__V1__ENVELOPE__BODY_WHOAMI_REPLY;
     env.whoami_reply = &resp;

@@ -15,6 +15,7 @@
 #include "check.h"
 #include "policy.h"
 #include "rowmap.h"
+#include "vocab.h"
 
 #define POLICY_COLS                                                                                \
     "p.cycle_years, p.cycle_first_year, p.hours_cycle, p.hours_year, p.school_hours_year, "        \
@@ -335,8 +336,8 @@ static void teachers_done(void *arg, const struct db_outcome *out)
         if (req->session.role == ROLE_SCHOOL &&
             strcmp(PQgetvalue(su, 0, 0), req->session.unit) != 0) {
             rpc_fail_reason(req, YANXIU__V1__CODE__PERMISSION_DENIED, "school_not_yours", "user",
-                            req->session.user, "unit", req->session.unit, "school",
-                            in->school_code, NULL);
+                            req->session.user, "unit", req->session.unit, "school", in->school_code,
+                            NULL);
             return;
         }
     }
@@ -356,8 +357,8 @@ static void teachers_done(void *arg, const struct db_outcome *out)
         t->year = in->year;
         ok = rpc_compliance_parse_reasons(PQgetvalue(r, i, reasons), &t->reasons, &t->n_reasons);
         if (in->cycle) {
-            ok = ok && rpc_compliance_parse_reasons(PQgetvalue(r, i, cycle_reasons), &t->cycle_reasons,
-                                                &t->n_cycle_reasons);
+            ok = ok && rpc_compliance_parse_reasons(PQgetvalue(r, i, cycle_reasons),
+                                                    &t->cycle_reasons, &t->n_cycle_reasons);
         } else { /* the cycle's columns always come; answered only when asked for */
             t->cycle = t->cycle_status = (char *)protobuf_c_empty_string;
             t->cycle_hours = t->cycle_ethics_hours = 0;
@@ -381,9 +382,6 @@ static void teachers_done(void *arg, const struct db_outcome *out)
     rowmap_rows_free(&rows);
 }
 
-static const char *const teacher_statuses[] = {"compliant",     "on_track", "behind",
-                                               "non_compliant", "exempt",   NULL};
-
 enum rpc_status rpc_compliance_teachers(struct rpc_req *req)
 {
     const Yanxiu__V1__ComplianceQuery *in = req->env->compliance_teachers;
@@ -397,20 +395,16 @@ enum rpc_status rpc_compliance_teachers(struct rpc_req *req)
         return rpc_fail_reason(req, YANXIU__V1__CODE__INVALID_ARGUMENT, "school_code_invalid",
                                "value", rpc_quote(in->school_code), NULL);
     }
-    if (in->status[0]) {
-        bool known = false;
-        for (size_t i = 0; teacher_statuses[i]; i++)
-            known |= strcmp(in->status, teacher_statuses[i]) == 0;
-        if (!known) {
-            return rpc_fail_reason(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
-                                   "compliance_status_unknown", "value", rpc_quote(in->status),
-                                   NULL);
-        }
+    const char *status = vocab_code_of(&vocab_compliance, in->status);
+    if (in->status != 0 && !status[0]) {
+        char num[16];
+        snprintf(num, sizeof(num), "%d", (int)in->status);
+        return rpc_fail_reason(req, YANXIU__V1__CODE__INVALID_ARGUMENT, "compliance_status_unknown",
+                               "value", num, NULL);
     }
     snprintf(year, sizeof(year), "%u", in->year);
-    const char *v[] = {
-        district,        year,      as_of, in->approved_only ? "true" : "false", unit,
-        in->school_code, in->status};
+    const char *v[] = {district,        year,  as_of, in->approved_only ? "true" : "false", unit,
+                       in->school_code, status};
     struct db_job *job = rpc_job_new(req, teachers_done);
     const char *wv[] = {district, year, as_of};
     const char *sv[] = {district, in->school_code};
@@ -547,8 +541,8 @@ static void history_done(void *arg, const struct db_outcome *out)
             rpc_fail_reason(req, YANXIU__V1__CODE__NOT_FOUND, "teacher_not_in_unit", "teacher",
                             code, "unit", req->session.unit, NULL);
         else
-            rpc_fail_reason(req, YANXIU__V1__CODE__NOT_FOUND, "teacher_not_in_district",
-                            "teacher", code, NULL);
+            rpc_fail_reason(req, YANXIU__V1__CODE__NOT_FOUND, "teacher_not_in_district", "teacher",
+                            code, NULL);
         return;
     }
     Yanxiu__V1__Teacher teacher;

@@ -96,11 +96,6 @@ void rpc_report_register(void)
     db_register(report_stmts, sizeof(report_stmts) / sizeof(report_stmts[0]));
 }
 
-/* ---- enumerations: the English code or the Chinese name of domain.md --------- */
-
-static const char *const report_statuses[] = {"submitted", "approved", "returned",
-                                              "reopened",  "voided",   NULL};
-
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---- shared pieces ---------------------------------------------------------------- */
@@ -378,17 +373,18 @@ struct submit_ctx {
 /* The code of an enumerated field given by code or Chinese name; NULL, with the problem
  * value_unknown quoting it and listing the accepted names, when it is neither. */
 static const char *kind_code(const struct submit_ctx *x, enum layout_list list, size_t i,
-                             const char *field, const struct vocab *v, const char *s)
+                             const char *field, const struct vocab *v, int value)
 {
-    const char *code = vocab_code(v, s);
+    const char *code = vocab_code_of(v, value);
     struct layout_where w;
-    char accepted[512];
-    if (!code && !s[0])
-        LAYOUT_PROBLEM(x->vs, x->L, list, i, field, s, "value_required", NULL);
-    else if (!code)
-        LAYOUT_PROBLEM(x->vs, x->L, list, i, field, s, "value_unknown", "value", s, "accepted",
+    char accepted[512], num[16];
+    snprintf(num, sizeof(num), "%d", value);
+    if (value == 0) /* an unknown term of a file was named by layout_read */
+        LAYOUT_PROBLEM(x->vs, x->L, list, i, field, "", "value_required", NULL);
+    else if (!code[0])
+        LAYOUT_PROBLEM(x->vs, x->L, list, i, field, num, "value_unknown", "value", num, "accepted",
                        layout_accepted(v, accepted, sizeof(accepted)), NULL);
-    return code;
+    return code[0] ? code : NULL;
 }
 
 /* Text of at most max characters (required unless optional); a problem when not. */
@@ -575,7 +571,7 @@ static void check_attendance(const struct submit_ctx *x, size_t k, const Yanxiu_
         const Yanxiu__V1__Activity *a = act >= 0 ? in->activities[act] : NULL;
         if (st && !credited)
             LAYOUT_PROBLEM(x->vs, x->L, L_, k, "hours", v, "report_hours_not_credited", "value", v,
-                           "status", t->status, NULL);
+                           "status", st, NULL);
         else if (!hours_ok(t->hours))
             LAYOUT_PROBLEM(x->vs, x->L, L_, k, "hours", v, "report_hours_bad", "value", v, NULL);
         else if (a && act_hours_ok[act] && t->hours > a->hours) {
@@ -922,8 +918,8 @@ static void list_done(void *arg, const struct db_outcome *out)
     struct rpc_req *req = arg;
     struct summaries all;
     char why[200];
-    enum rowmap_status st = summaries_from_rows(out->results[RPC_FIRST_RESULT], &all, why,
-                                                sizeof(why));
+    enum rowmap_status st =
+        summaries_from_rows(out->results[RPC_FIRST_RESULT], &all, why, sizeof(why));
     if (st != ROWMAP_OK) {
         rowmap_fail(req, st, why);
         return;
@@ -946,16 +942,13 @@ enum rpc_status rpc_report_list(struct rpc_req *req)
     if ((in->from_month[0] && !month_param(req, in->from_month, from, sizeof(from))) ||
         (in->to_month[0] && !month_param(req, in->to_month, to, sizeof(to))))
         return RPC_ANSWERED;
-    if (in->status[0]) {
-        bool known = false;
-        for (size_t i = 0; report_statuses[i]; i++)
-            known |= strcmp(in->status, report_statuses[i]) == 0;
-        if (!known) {
-            return rpc_fail_reason(req, YANXIU__V1__CODE__INVALID_ARGUMENT, "report_status_unknown",
-                                   NULL);
-        }
-    }
-    const char *v[] = {district, unit, from, to, in->status};
+    const char *status = vocab_code_of(&vocab_report_status, in->status);
+    /* superseded is a version's state, never a report's */
+    if ((in->status != 0 && !status[0]) ||
+        in->status == YANXIU__V1__REPORT_STATUS__REPORT_STATUS_SUPERSEDED)
+        return rpc_fail_reason(req, YANXIU__V1__CODE__INVALID_ARGUMENT, "report_status_unknown",
+                               NULL);
+    const char *v[] = {district, unit, from, to, status};
     return rpc_query(req, list_done, "report_list", 5, v);
 }
 

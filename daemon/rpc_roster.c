@@ -215,13 +215,16 @@ static enum rpc_status units_checked(struct rpc_req *req)
         char accepted[200];
         bool code_ok = digits_field(vs, L, U, i, "school_code", u->school_code, true);
         bool name_ok = text_field(vs, L, U, i, "name", u->name, 100, true);
-        const char *kind = vocab_code(&vocab_unit_kind, u->kind);
-        if (!kind && !u->kind[0])
-            LAYOUT_PROBLEM(vs, L, U, i, "kind", u->kind, "value_required", NULL);
-        else if (!kind)
-            LAYOUT_PROBLEM(vs, L, U, i, "kind", u->kind, "value_unknown", "value", u->kind,
-                           "accepted",
+        const char *kind = vocab_code_of(&vocab_unit_kind, u->kind);
+        char num[16];
+        snprintf(num, sizeof(num), "%d", (int)u->kind);
+        if (u->kind == 0) /* an unknown term of a file was named by layout_read */
+            LAYOUT_PROBLEM(vs, L, U, i, "kind", "", "value_required", NULL);
+        else if (!kind[0])
+            LAYOUT_PROBLEM(vs, L, U, i, "kind", num, "value_unknown", "value", num, "accepted",
                            layout_accepted(&vocab_unit_kind, accepted, sizeof(accepted)), NULL);
+        if (!kind[0])
+            kind = NULL;
         bool primary = kind && strcmp(kind, "primary") == 0;
         bool central_ok = digits_field(vs, L, U, i, "central_code", u->central_code, primary);
         if (!primary && kind && u->central_code[0]) {
@@ -331,11 +334,16 @@ static enum rpc_status roster_checked(struct rpc_req *req)
         bool school_ok = digits_field(vs, L, T, i, "school_code", t->school_code, true);
         bool subject_ok = text_field(vs, L, T, i, "subject", t->subject, 50, false);
         bool group_ok = text_field(vs, L, T, i, "research_group", t->research_group, 50, false);
-        const char *status = t->status[0] ? vocab_code(&vocab_teacher_status, t->status) : "active";
-        if (!status)
-            LAYOUT_PROBLEM(
-                vs, L, T, i, "status", t->status, "value_unknown", "value", t->status, "accepted",
-                layout_accepted(&vocab_teacher_status, accepted, sizeof(accepted)), NULL);
+        /* UNSPECIFIED (an empty cell, or a term layout_read refused): active */
+        const char *status = t->status ? vocab_code_of(&vocab_teacher_status, t->status) : "active";
+        char num[16];
+        snprintf(num, sizeof(num), "%d", (int)t->status);
+        if (!status[0]) {
+            LAYOUT_PROBLEM(vs, L, T, i, "status", num, "value_unknown", "value", num, "accepted",
+                           layout_accepted(&vocab_teacher_status, accepted, sizeof(accepted)),
+                           NULL);
+            status = NULL;
+        }
         pgarr_text(&a[0], code_ok ? t->teacher_code : NULL);
         pgarr_text(&a[1], name_ok ? t->name : NULL);
         pgarr_text(&a[2], school_ok ? t->school_code : NULL);

@@ -15,10 +15,10 @@
 #define VOCAB_MAX_NAMES 5
 
 struct vocab_term {
-    const char *code;                     /* e.g. "mental_health" */
-    const char *names[VOCAB_MAX_NAMES];   /* Chinese names accepted, NULL-ended; names[0] is
-                                             the one shown (the zh_CN label) and offered in
-                                             templates' lists */
+    const char *code;                   /* e.g. "mental_health" */
+    const char *names[VOCAB_MAX_NAMES]; /* Chinese names accepted, NULL-ended; names[0] is
+                                           the one shown (the zh_CN label) and offered in
+                                           templates' lists */
 };
 
 struct vocab {
@@ -38,6 +38,19 @@ extern const struct vocab vocab_report_status;  /* 月报状态 */
 extern const struct vocab vocab_flag;           /* 疑似弄虚作假 signals */
 extern const struct vocab vocab_compliance;     /* a teacher's compliance status */
 extern const struct vocab vocab_unit_month;     /* a unit's month in the reporting matrix */
+extern const struct vocab vocab_role;           /* an account's role */
+
+/*
+ * Each vocabulary is a proto enum of proto/yanxiu.proto (Category, Form, ..., UnitMonthState,
+ * Role) whose value i + 1 is terms[i] (0 is …_UNSPECIFIED); tests/unit/test_vocab_enums.c
+ * checks that the names agree.
+ */
+
+/* The code of the enum value `value`, or "" for 0 and for a value out of range. */
+const char *vocab_code_of(const struct vocab *v, int value);
+
+/* The enum value of `s` (a code or one of its Chinese names), or 0 when it is neither. */
+int vocab_value(const struct vocab *v, const char *s);
 
 /* The code `s` stands for (the code itself or one of its names), or NULL. */
 const char *vocab_code(const struct vocab *v, const char *s);

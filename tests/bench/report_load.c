@@ -46,6 +46,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "vocab.h"
 #include "yxc.h"
 
 #define NACT      8
@@ -393,10 +394,10 @@ static void report_build(const struct opts *o, long k, struct report *r)
         x->start = (char *)t->start;
         x->end = (char *)t->end;
         x->title = (char *)t->title;
-        x->category = (char *)t->category;
-        x->form = (char *)t->form;
-        x->level = (char *)t->level;
-        x->mode = (char *)t->mode;
+        x->category = (Yanxiu__V1__Category)vocab_value(&vocab_category, t->category);
+        x->form = (Yanxiu__V1__Form)vocab_value(&vocab_form, t->form);
+        x->level = (Yanxiu__V1__Level)vocab_value(&vocab_level, t->level);
+        x->mode = (Yanxiu__V1__Mode)vocab_value(&vocab_mode, t->mode);
         x->place = (char *)t->place;
         x->host = (char *)t->host;
         x->speaker = (char *)t->speaker;
@@ -408,7 +409,8 @@ static void report_build(const struct opts *o, long k, struct report *r)
             s->activity_ref = x->ref;
             s->teacher_code = r->tcode[p];
             s->name = (char *)names[p];
-            s->status = (char *)att_status(a, p, &s->hours);
+            s->status = (Yanxiu__V1__AttendanceStatus)vocab_value(&vocab_attendance,
+                                                                  att_status(a, p, &s->hours));
         }
     }
 }
@@ -461,8 +463,9 @@ static void check_answer(const struct shared *sh, const struct report *r,
         snprintf(why, cap, "answered for %s %s", s->unit_code, s->month);
     else if (s->replayed)
         snprintf(why, cap, "answered as a replay of a known key (run with a new --key-prefix)");
-    else if (strcmp(s->status, "submitted") != 0)
-        snprintf(why, cap, "status %s, not submitted", s->status);
+    else if (s->status != YANXIU__V1__REPORT_STATUS__REPORT_STATUS_SUBMITTED)
+        snprintf(why, cap, "status %s, not submitted",
+                 vocab_code_of(&vocab_report_status, s->status));
     else if (s->activity_count != NACT || s->attendance_count != NATT || s->external_count != 0)
         snprintf(why, cap,
                  "%u activities, %u sign-in rows, %u external records; expected %d, %d, 0",
@@ -471,7 +474,8 @@ static void check_answer(const struct shared *sh, const struct report *r,
         snprintf(why, cap, "%.1f teacher-hours, expected %.1f", s->teacher_hours, sh->expect_hours);
     else if (s->flag_count != 0)
         snprintf(why, cap, "%u flags (the first: %s %s)", s->flag_count,
-                 s->n_flags ? s->flags[0]->kind : "?", s->n_flags ? s->flags[0]->detail : "");
+                 s->n_flags ? vocab_code_of(&vocab_flag, s->flags[0]->kind) : "?",
+                 s->n_flags ? s->flags[0]->detail : "");
 }
 
 /* Logs in on a connection of its own; fills token (32 bytes). */
@@ -853,11 +857,12 @@ static int cmd_pgbench(const struct opts *o)
     FILE *sf = fopen(o->script, "w");
     if (!sf)
         die("pgbench: cannot write %s: %s", o->script, strerror(errno));
-    fputs("-- Written by report_load pgbench. One transaction is one SubmitReport job of yanxiud\n"
-          "-- (session_begin, report_submit, the answer) in one pipeline with one Sync.\n"
-          "-- Transaction n of client c writes report k = c + clients * n, to unit k % units\n"
-          "-- for the month k / units months before the last month ended, as report_load run does.\n",
-          sf);
+    fputs(
+        "-- Written by report_load pgbench. One transaction is one SubmitReport job of yanxiud\n"
+        "-- (session_begin, report_submit, the answer) in one pipeline with one Sync.\n"
+        "-- Transaction n of client c writes report k = c + clients * n, to unit k % units\n"
+        "-- for the month k / units months before the last month ended, as report_load run does.\n",
+        sf);
     fputs("\\set k :client_id + :clients * :n\n"
           "\\set n :n + 1\n"
           "\\set u :k % :units\n"

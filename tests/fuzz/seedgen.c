@@ -115,7 +115,7 @@ static void session_requests(struct stream *s)
     }
     {
         Yanxiu__V1__AuditQuery in = YANXIU__V1__AUDIT_QUERY__INIT;
-        in.since_us = 1790000000000000;
+        in.since = "2026-09-01T00:00:00+08:00";
         in.user = "wang.li";
         in.limit = 100;
         ENV(audit_query, AUDIT_QUERY);
@@ -129,10 +129,10 @@ static void roster_requests(void)
         Yanxiu__V1__Unit u1 = YANXIU__V1__UNIT__INIT, u2 = YANXIU__V1__UNIT__INIT;
         u1.school_code = "4114230001";
         u1.name = "城关镇中心校";
-        u1.kind = "central";
+        u1.kind = YANXIU__V1__UNIT_KIND__UNIT_KIND_CENTRAL;
         u2.school_code = "4114230002";
         u2.name = "城关镇第二小学";
-        u2.kind = "primary";
+        u2.kind = YANXIU__V1__UNIT_KIND__UNIT_KIND_PRIMARY;
         u2.central_code = "4114230001";
         u2.opened = "1998-09-01";
         Yanxiu__V1__Unit *units[] = {&u1, &u2};
@@ -162,13 +162,13 @@ static void roster_requests(void)
         t1.subject = "语文";
         t1.research_group = "语文组";
         t1.homeroom = 1;
-        t1.status = "active";
+        t1.status = YANXIU__V1__TEACHER_STATUS__TEACHER_STATUS_ACTIVE;
         t2.teacher_code = "T0002";
         t2.name = "李强";
         t2.school_code = "4114230002";
         t2.subject = "数学";
         t2.new_teacher = 1;
-        t2.status = "active";
+        t2.status = YANXIU__V1__TEACHER_STATUS__TEACHER_STATUS_ACTIVE;
         Yanxiu__V1__Teacher *teachers[] = {&t1, &t2};
         Yanxiu__V1__ImportRosterRequest in = YANXIU__V1__IMPORT_ROSTER_REQUEST__INIT;
         in.district_code = "411423";
@@ -217,9 +217,9 @@ static void report_requests(struct stream *s)
         Yanxiu__V1__Attendance a1 = YANXIU__V1__ATTENDANCE__INIT, a2 = YANXIU__V1__ATTENDANCE__INIT;
         a1.teacher_code = "T0001";
         a1.name = "王丽";
-        a1.status = "present";
+        a1.status = YANXIU__V1__ATTENDANCE_STATUS__ATTENDANCE_STATUS_PRESENT;
         a2.teacher_code = "T0002";
-        a2.status = "迟到";
+        a2.status = YANXIU__V1__ATTENDANCE_STATUS__ATTENDANCE_STATUS_LATE;
         a2.hours = 1.5;
         a1.activity_ref = a2.activity_ref = "2026-10-A01";
         Yanxiu__V1__Attendance *att[] = {&a1, &a2};
@@ -229,10 +229,10 @@ static void report_requests(struct stream *s)
         act.start = "14:30";
         act.end = "16:30";
         act.title = "整本书阅读教学研讨";
-        act.category = "subject";
-        act.form = "lesson_study";
-        act.level = "school";
-        act.mode = "centralized";
+        act.category = YANXIU__V1__CATEGORY__CATEGORY_SUBJECT;
+        act.form = YANXIU__V1__FORM__FORM_LESSON_STUDY;
+        act.level = YANXIU__V1__LEVEL__LEVEL_SCHOOL;
+        act.mode = YANXIU__V1__MODE__MODE_CENTRALIZED;
         act.place = "三楼会议室";
         act.host = "王丽";
         act.speaker = "张敏";
@@ -242,9 +242,9 @@ static void report_requests(struct stream *s)
         ext.teacher_code = "T0001";
         ext.date = "2026-10-20";
         ext.title = "国家智慧教育平台暑期研修";
-        ext.category = "it";
-        ext.level = "national";
-        ext.mode = "remote";
+        ext.category = YANXIU__V1__CATEGORY__CATEGORY_IT;
+        ext.level = YANXIU__V1__LEVEL__LEVEL_NATIONAL;
+        ext.mode = YANXIU__V1__MODE__MODE_REMOTE;
         ext.hours = 10;
         ext.certificate = "ZH2026-0042";
         Yanxiu__V1__ExternalRecord *exts[] = {&ext};
@@ -315,7 +315,7 @@ static void report_requests(struct stream *s)
         in.district_code = "411423";
         in.from_month = "2026-09";
         in.to_month = "2027-06";
-        in.status = "submitted";
+        in.status = YANXIU__V1__REPORT_STATUS__REPORT_STATUS_SUBMITTED;
         ENV(list_reports, LIST_REPORTS);
         seed("list_reports", &env, token_district, NULL);
     }
@@ -363,7 +363,8 @@ static void compliance_requests(void)
         in.year = 2026;
         in.cycle = i == 0;
         in.unit_code = "4114230001";
-        in.status = i == 0 ? "behind" : "";
+        in.status = i == 0 ? YANXIU__V1__COMPLIANCE_STATUS__COMPLIANCE_STATUS_BEHIND
+                           : YANXIU__V1__COMPLIANCE_STATUS__COMPLIANCE_STATUS_UNSPECIFIED;
         in.as_of = "2027-06-30";
         in.month = i == 3 ? "2026-10" : "";
         Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
@@ -454,13 +455,13 @@ static void frame_streams(struct stream *pipelined)
     stream_add(&s, &env);
     Yanxiu__V1__Identity id = YANXIU__V1__IDENTITY__INIT;
     id.user = "wang.li";
-    id.role = "school";
+    id.role = YANXIU__V1__ROLE__ROLE_SCHOOL;
     id.district_code = "411423";
     id.unit_code = "4114230001";
     Yanxiu__V1__LoginResponse lr = YANXIU__V1__LOGIN_RESPONSE__INIT;
     lr.token.data = token_school;
     lr.token.len = 32;
-    lr.expires_at_us = 1798000000000000;
+    lr.expires_at = "2026-12-08T06:44:06+08:00";
     lr.identity = &id;
     Yanxiu__V1__Envelope env2 = YANXIU__V1__ENVELOPE__INIT;
     env2.request_id = 8;

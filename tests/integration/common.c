@@ -4,6 +4,7 @@
  * psql and the server-host CLI.
  */
 #include "common.h"
+#include "vocab.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -520,10 +521,10 @@ Yanxiu__V1__Activity *it_report_add_activity(Yanxiu__V1__SubmitReportRequest *r,
     it_set(&a->end, end ? end : buf);
     snprintf(buf, sizeof(buf), "第%zu次校本研修：课堂教学研讨", i + 1);
     it_set(&a->title, buf);
-    it_set(&a->category, "subject");
-    it_set(&a->form, "lesson_study");
-    it_set(&a->level, "school");
-    it_set(&a->mode, "centralized");
+    a->category = YANXIU__V1__CATEGORY__CATEGORY_SUBJECT;
+    a->form = YANXIU__V1__FORM__FORM_LESSON_STUDY;
+    a->level = YANXIU__V1__LEVEL__LEVEL_SCHOOL;
+    a->mode = YANXIU__V1__MODE__MODE_CENTRALIZED;
     it_set(&a->place, "会议室");
     it_set(&a->host, "教导主任");
     a->hours = hours;
@@ -543,7 +544,7 @@ Yanxiu__V1__Attendance *it_report_add_attendance(Yanxiu__V1__SubmitReportRequest
     it_set(&t->teacher_code, teacher);
     if (name && name[0])
         it_set(&t->name, name);
-    it_set(&t->status, status);
+    t->status = (Yanxiu__V1__AttendanceStatus)vocab_value(&vocab_attendance, status);
     t->hours = hours;
     r->attendance = grow(r->attendance, r->n_attendance, sizeof(*r->attendance));
     r->attendance[r->n_attendance++] = t;
@@ -570,9 +571,9 @@ Yanxiu__V1__ExternalRecord *it_report_add_external(Yanxiu__V1__SubmitReportReque
     it_set(&e->teacher_code, teacher);
     it_set(&e->date, date);
     it_set(&e->title, title);
-    it_set(&e->category, "other");
-    it_set(&e->level, "county");
-    it_set(&e->mode, "remote");
+    e->category = YANXIU__V1__CATEGORY__CATEGORY_OTHER;
+    e->level = YANXIU__V1__LEVEL__LEVEL_COUNTY;
+    e->mode = YANXIU__V1__MODE__MODE_REMOTE;
     e->hours = hours;
     r->external = grow(r->external, r->n_external, sizeof(*r->external));
     r->external[r->n_external++] = e;
@@ -599,8 +600,7 @@ Yanxiu__V1__SubmitReportRequest *it_report_new(const char *unit, const char *mon
 
 static void activity_free(Yanxiu__V1__Activity *a)
 {
-    char *strs[] = {a->ref,  a->date,  a->start, a->end,   a->title, a->category,
-                    a->form, a->level, a->mode,  a->place, a->host,  a->speaker};
+    char *strs[] = {a->ref, a->date, a->start, a->end, a->title, a->place, a->host, a->speaker};
     for (size_t k = 0; k < sizeof(strs) / sizeof(strs[0]); k++)
         free_str(strs[k]);
     free(a);
@@ -622,7 +622,6 @@ void it_report_free(Yanxiu__V1__SubmitReportRequest *r)
         free_str(t->activity_ref);
         free_str(t->teacher_code);
         free_str(t->name);
-        free_str(t->status);
         free(t);
     }
     free(r->attendance);
@@ -630,8 +629,7 @@ void it_report_free(Yanxiu__V1__SubmitReportRequest *r)
         Yanxiu__V1__ExternalRecord *e = r->external[k];
         if (k > 0 && e == r->external[k - 1])
             continue;
-        char *strs[] = {e->teacher_code, e->date, e->title,      e->category,
-                        e->level,        e->mode, e->certificate};
+        char *strs[] = {e->teacher_code, e->date, e->title, e->certificate};
         for (size_t s = 0; s < sizeof(strs) / sizeof(strs[0]); s++)
             free_str(strs[s]);
         free(e);

@@ -13,6 +13,8 @@
 #include <time.h>
 
 #include "common.h"
+#include "rfc3339.h"
+#include "vocab.h"
 
 #define DISTRICT_X "110101"
 #define DISTRICT_Y "120101"
@@ -124,7 +126,7 @@ static void assert_identity(const Yanxiu__V1__Identity *id, const struct account
 {
     assert_non_null(id);
     assert_string_equal(id->user, a->name);
-    assert_string_equal(id->role, a->role);
+    assert_string_equal(vocab_code_of(&vocab_role, id->role), a->role);
     assert_string_equal(id->district_code, a->district ? a->district : "");
     assert_string_equal(id->unit_code, a->unit ? a->unit : "");
 }
@@ -142,15 +144,19 @@ static void login_with_right_password_returns_token_and_identity(void **state)
         assert_identity(lr->identity, who[i]);
         struct timespec now;
         clock_gettime(CLOCK_REALTIME, &now);
-        assert_true(lr->expires_at_us > (int64_t)now.tv_sec * 1000000);
+        int64_t expires = 0;
+        assert_true(rfc3339_parse(lr->expires_at, &expires));
+        assert_true(expires > (int64_t)now.tv_sec * 1000000);
+        assert_true(strlen(lr->expires_at) == 25 && strstr(lr->expires_at, "+08:00"));
         yxc_set_token(c, lr->token.data, lr->token.len);
-        int64_t expires = lr->expires_at_us;
+        char expires_at[RFC3339_LEN];
+        snprintf(expires_at, sizeof(expires_at), "%s", lr->expires_at);
         yxc_free(resp);
 
         it_req_whoami(&r);
         resp = it_call_ok(c, &r, YANXIU__V1__ENVELOPE__BODY_WHOAMI_REPLY);
         assert_identity(resp->whoami_reply->identity, who[i]);
-        assert_int_equal(resp->whoami_reply->expires_at_us, expires);
+        assert_string_equal(resp->whoami_reply->expires_at, expires_at);
         yxc_free(resp);
         yxc_close(c);
     }
@@ -375,8 +381,12 @@ static void school_user_is_answered_in_chinese_by_default_and_in_english_when_as
     char msg[512];
     /* Refused by the daemon (the role's wall), in the connection's language. */
     const char *langs[] = {NULL, "zh-CN", "en"};
-    const char *expect[] = {"学校账号 " "school.1101010001" " 无权进行此操作",
-                            "学校账号 " "school.1101010001" " 无权进行此操作",
+    const char *expect[] = {"学校账号 "
+                            "school.1101010001"
+                            " 无权进行此操作",
+                            "学校账号 "
+                            "school.1101010001"
+                            " 无权进行此操作",
                             "the school account school.1101010001 may not do this"};
     for (size_t i = 0; i < 3; i++) {
         struct yxc *c = it_login_lang(SCHOOL_X.name, SCHOOL_X.password, langs[i], NULL);

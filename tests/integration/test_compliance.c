@@ -13,6 +13,7 @@
  * Months after the current one cannot be reported, so the data lies in
  * 2025-12 .. 2026-11 and the current month.
  */
+#include <ctype.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "vocab.h"
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -147,7 +149,7 @@ static void import_units(struct yxc *c, const struct unit_row *u, size_t n)
         yanxiu__v1__unit__init(&units[i]);
         units[i].school_code = (char *)u[i].code;
         units[i].name = (char *)u[i].name;
-        units[i].kind = (char *)u[i].kind;
+        units[i].kind = (Yanxiu__V1__UnitKind)vocab_value(&vocab_unit_kind, u[i].kind);
         units[i].central_code = (char *)(u[i].central ? u[i].central : "");
         units[i].opened = (char *)(u[i].opened ? u[i].opened : "");
         units[i].closed = (char *)(u[i].closed ? u[i].closed : "");
@@ -197,7 +199,7 @@ static void import_roster(struct yxc *c, const struct teacher_row *t, size_t n)
         rows[i].subject = (char *)t[i].group;
         rows[i].research_group = (char *)t[i].group;
         rows[i].homeroom = t[i].homeroom;
-        rows[i].status = (char *)t[i].status;
+        rows[i].status = (Yanxiu__V1__TeacherStatus)vocab_value(&vocab_teacher_status, t[i].status);
         ptrs[i] = &rows[i];
     }
     in.teachers = ptrs;
@@ -378,9 +380,10 @@ static Yanxiu__V1__Activity *activity(Yanxiu__V1__SubmitReportRequest *r, double
     snprintf(date, sizeof(date), "%.7s-%02zu", r->month, 1 + i % 28);
     Yanxiu__V1__Activity *a = it_report_add_activity(r, NULL, date, i < 28 ? "08:00" : "15:00",
                                                      i < 28 ? "16:00" : "23:00", hours);
-    it_set(&a->category, category ? category : "subject");
-    it_set(&a->level, level ? level : "school");
-    it_set(&a->mode, mode ? mode : "centralized");
+    a->category =
+        (Yanxiu__V1__Category)vocab_value(&vocab_category, category ? category : "subject");
+    a->level = (Yanxiu__V1__Level)vocab_value(&vocab_level, level ? level : "school");
+    a->mode = (Yanxiu__V1__Mode)vocab_value(&vocab_mode, mode ? mode : "centralized");
     return a;
 }
 
@@ -489,7 +492,11 @@ static Yanxiu__V1__Envelope *cq_call(struct yxc *c, Yanxiu__V1__Envelope__BodyCa
     in.as_of = (char *)(q->as_of ? q->as_of : "");
     in.unit_code = (char *)(q->unit ? q->unit : "");
     in.school_code = (char *)(q->school ? q->school : "");
-    in.status = (char *)(q->status ? q->status : "");
+    /* a status given as a number is sent as it is (one the enum does not have) */
+    in.status = (Yanxiu__V1__ComplianceStatus)(q->status && isdigit((unsigned char)q->status[0])
+                                                   ? atoi(q->status)
+                                                   : vocab_value(&vocab_compliance,
+                                                                 q->status ? q->status : ""));
     in.month = (char *)(q->month ? q->month : "");
     in.district_code = (char *)(q->district ? q->district : "");
     in.approved_only = q->approved_only;
@@ -580,11 +587,12 @@ static void expect_status(const Yanxiu__V1__TeacherCompliance *t, const char *st
 {
     char got[1024];
     reasons_text(t->reasons, t->n_reasons, got, sizeof(got));
-    if (strcmp(t->status, status) != 0 || strcmp(got, reasons) != 0)
+    if (strcmp(vocab_code_of(&vocab_compliance, t->status), status) != 0 ||
+        strcmp(got, reasons) != 0)
         fail_msg("%s: teacher %s (hours %g, school %g, absences %u): expected %s [%s], got %s "
                  "[%s]",
                  context, t->teacher_code, t->hours, t->school_hours, t->unexcused_absences, status,
-                 reasons, t->status, got);
+                 reasons, vocab_code_of(&vocab_compliance, t->status), got);
 }
 
 /* Looks up a teacher in ComplianceTeachers and checks hours, status and reasons. */
@@ -637,7 +645,7 @@ static const char *cell_state(const Yanxiu__V1__ReportingRates *r, const char *u
 {
     for (size_t i = 0; i < r->n_cells; i++)
         if (strcmp(r->cells[i]->unit_code, unit) == 0 && strcmp(r->cells[i]->month, month) == 0)
-            return r->cells[i]->state;
+            return vocab_code_of(&vocab_unit_month, r->cells[i]->state);
     fail_msg("no cell for unit %s, month %s in the ReportingRates answer", unit, month);
     return NULL;
 }
@@ -1191,9 +1199,9 @@ static void on_track_arithmetic(void **state)
     assert_int_equal(resp->teacher_list->n_teachers, 1);
     assert_non_null(find_teacher(resp->teacher_list, "P1"));
     yxc_free(resp);
-    q.status = "bogus";
+    q.status = "99";
     resp = cq_call(c, YANXIU__V1__ENVELOPE__BODY_COMPLIANCE_TEACHERS, &q);
-    expect_error(resp, YANXIU__V1__CODE__INVALID_ARGUMENT, "ComplianceTeachers status bogus");
+    expect_error(resp, YANXIU__V1__CODE__INVALID_ARGUMENT, "ComplianceTeachers status 99");
     yxc_free(resp);
     q.status = NULL;
     q.as_of = "2026-02-30";
@@ -1824,7 +1832,8 @@ static void teacher_history(void **state)
     for (size_t i = 0; i < h->n_records && len < sizeof(got); i++)
         len += (size_t)snprintf(
             got + len, sizeof(got) - len, "\n  %s %s v%u %s %s %s %s %g", h->records[i]->unit_code,
-            h->records[i]->month, h->records[i]->version, h->records[i]->report_status,
+            h->records[i]->month, h->records[i]->version,
+            vocab_code_of(&vocab_report_status, h->records[i]->report_status),
             h->records[i]->source, h->records[i]->ref, h->records[i]->date, h->records[i]->hours);
     if (h->n_records != N_OF(want))
         fail_msg("history of G1: expected %zu records, got %zu:%s", N_OF(want), h->n_records, got);
@@ -1834,7 +1843,8 @@ static void teacher_history(void **state)
             const Yanxiu__V1__HistoryRecord *y = h->records[k];
             found = strcmp(y->unit_code, want[i].unit) == 0 &&
                     strcmp(y->month, want[i].month) == 0 && y->version == want[i].version &&
-                    strcmp(y->report_status, want[i].status) == 0 &&
+                    strcmp(vocab_code_of(&vocab_report_status, y->report_status), want[i].status) ==
+                        0 &&
                     strcmp(y->source, want[i].source) == 0 && strcmp(y->ref, want[i].ref) == 0 &&
                     near(y->hours, want[i].hours) && near(y->credits, want[i].credits);
         }
@@ -2125,11 +2135,12 @@ static Yanxiu__V1__SubmitReportRequest *l_random_report(const struct lmodel *mo,
             Yanxiu__V1__ExternalRecord *e =
                 it_report_add_external(r, code, date, "县级集中培训（远程）", h);
             if (pick(2))
-                it_set(&e->category, "ethics");
+                e->category = YANXIU__V1__CATEGORY__CATEGORY_ETHICS;
             if (pick(3) == 0)
                 e->credits = 2;
             assert_true(out->n < L_MAXROWS);
-            out->rows[out->n++] = (struct lrow){t, h, false, e->category, "county", "remote"};
+            out->rows[out->n++] = (struct lrow){
+                t, h, false, vocab_code_of(&vocab_category, e->category), "county", "remote"};
         }
     }
     return r;
@@ -2242,7 +2253,8 @@ static void l_step(struct yxc *c, struct lmodel *mo, int step)
                 expect_error(resp, YANXIU__V1__CODE__FAILED_PRECONDITION, what);
             } else {
                 expect_body(resp, YANXIU__V1__ENVELOPE__BODY_REPORT_REPLY, what);
-                EXPECT_STR(resp->report_reply->status, l_status_name[next], "%s: status", what);
+                EXPECT_STR(vocab_code_of(&vocab_report_status, resp->report_reply->status),
+                           l_status_name[next], "%s: status", what);
                 r->status = next;
             }
         }

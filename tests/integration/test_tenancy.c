@@ -36,6 +36,7 @@
 
 #include "common.h"
 #include "session.h" /* enum role, the roles column of daemon/methods.def */
+#include "vocab.h"
 
 /* --- the districts, units, schools and teachers ---------------------------------- */
 
@@ -323,10 +324,10 @@ static void form_begin(struct form *f, Yanxiu__V1__Envelope__BodyCase body, cons
         a->start = "19:00";
         a->end = "21:00";
         a->title = "越界月报的课堂教学研讨";
-        a->category = "subject";
-        a->form = "lesson_study";
-        a->level = "school";
-        a->mode = "centralized";
+        a->category = YANXIU__V1__CATEGORY__CATEGORY_SUBJECT;
+        a->form = YANXIU__V1__FORM__FORM_LESSON_STUDY;
+        a->level = YANXIU__V1__LEVEL__LEVEL_SCHOOL;
+        a->mode = YANXIU__V1__MODE__MODE_CENTRALIZED;
         a->host = "教导主任";
         a->hours = 2;
         r->attendance = f->attendance_ptrs;
@@ -421,7 +422,7 @@ static void add_unit(struct form *f, const char *code, const char *name, const c
     yanxiu__v1__unit__init(u);
     u->school_code = (char *)code;
     u->name = (char *)name;
-    u->kind = (char *)kind;
+    u->kind = (Yanxiu__V1__UnitKind)vocab_value(&vocab_unit_kind, kind);
     u->central_code = (char *)central;
     f->unit_ptrs[n] = u;
     f->u.import_units.n_units = n + 1;
@@ -453,7 +454,7 @@ static void add_signin(struct form *f, const char *teacher, const char *name)
     t->teacher_code = (char *)teacher;
     if (name)
         t->name = (char *)name;
-    t->status = "present";
+    t->status = YANXIU__V1__ATTENDANCE_STATUS__ATTENDANCE_STATUS_PRESENT;
     f->attendance_ptrs[n] = t;
     r->n_attendance = n + 1;
 }
@@ -1057,7 +1058,7 @@ static bool compliance_answer_empty(const Yanxiu__V1__Envelope *resp, char *why,
         if (r->n_cells) {
             snprintf(why, whylen, "the rates hold %zu cells, the first of unit %s (%s) %s: %s",
                      r->n_cells, r->cells[0]->unit_code, r->cells[0]->unit_name, r->cells[0]->month,
-                     r->cells[0]->state);
+                     vocab_code_of(&vocab_unit_month, r->cells[0]->state));
             return false;
         }
         for (size_t i = 0; i < r->n_months; i++)
@@ -2544,12 +2545,13 @@ static void assert_whoami_is(struct yxc *c, const struct account *acc, struct fa
         fails_add(fl, "WhoAmI of %s %s: %s", acc->name, when, d);
     } else {
         const Yanxiu__V1__Identity *id = resp->whoami_reply->identity;
-        if (!id || strcmp(id->user, acc->name) != 0 || strcmp(id->role, acc->role) != 0 ||
+        if (!id || strcmp(id->user, acc->name) != 0 ||
+            strcmp(vocab_code_of(&vocab_role, id->role), acc->role) != 0 ||
             strcmp(id->district_code, acc->district) != 0 ||
             strcmp(id->unit_code, acc->unit ? acc->unit : "") != 0)
             fails_add(fl, "WhoAmI of %s %s answered another identity: %s %s %s %s", acc->name, when,
-                      id ? id->user : "?", id ? id->role : "?", id ? id->district_code : "?",
-                      id ? id->unit_code : "?");
+                      id ? id->user : "?", id ? vocab_code_of(&vocab_role, id->role) : "?",
+                      id ? id->district_code : "?", id ? id->unit_code : "?");
     }
     yxc_free(resp);
 }

@@ -241,16 +241,16 @@ c.close()
 
 # --- district: units and roster, as structured requests -----------------------------------
 dist = connect("zh-CN", "dist")
-units = [pb.Unit(school_code="4114230001", name="宁陵县城关镇中心校", kind="central"),
-         pb.Unit(school_code="4114230002", name="城关镇第一小学", kind="primary",
+units = [pb.Unit(school_code="4114230001", name="宁陵县城关镇中心校", kind=pb.UNIT_KIND_CENTRAL),
+         pb.Unit(school_code="4114230002", name="城关镇第一小学", kind=pb.UNIT_KIND_PRIMARY,
                  central_code="4114230001"),
-         pb.Unit(school_code="4114230010", name="宁陵县第二初级中学", kind="junior")]
+         pb.Unit(school_code="4114230010", name="宁陵县第二初级中学", kind=pb.UNIT_KIND_JUNIOR)]
 kind, body = dist.call("import_units", pb.ImportUnitsRequest(units=units))
 if kind != "import_result" or body.created != 3:
     die("import units: %s" % text(kind, body))
 teachers = [pb.Teacher(teacher_code=code, name=name, school_code=school, subject=subject,
                        research_group=group, homeroom=bool(hr), backbone=bool(bb),
-                       new_teacher=bool(new), status="active")
+                       new_teacher=bool(new), status=pb.TEACHER_STATUS_ACTIVE)
             for code, name, school, subject, group, hr, bb, new in cw.ROSTER]
 kind, body = dist.call("import_roster", pb.ImportRosterRequest(teachers=teachers))
 if kind != "import_result" or body.created != len(cw.ROSTER):
@@ -320,7 +320,7 @@ check("the right workbook goes in at the first attempt: %d activities, %d sign-i
       "%d external, %g teacher-hours" % (right["activity_count"], right["attendance_count"],
                                          right["external_count"], right["teacher_hours"]),
       kind == "report_reply" and counts_ok(body) and body.version == 1
-      and body.status == "submitted" and body.unit_code == cw.UNIT and body.month == cw.MONTH
+      and body.status == pb.REPORT_STATUS_SUBMITTED and body.unit_code == cw.UNIT and body.month == cw.MONTH
       and not body.checked, text(kind, body))
 check("it is stored once", reports_of_unit() == (1, "1"), reports_of_unit())
 
@@ -333,7 +333,7 @@ have = {r: (a.date, a.start, a.end, a.hours, a.host, a.speaker) for r, a in acts
 check("read back: dates (built-in and 年月日 formats), time cells, the formula's cached 学时",
       have == want, "want %s\nhave %s" % (want, have))
 check("read back: the 内容类别 of A02 as the code of 学科专业知识, A01's sign-ins counted",
-      "A02" in acts and acts["A02"].category == "subject" and "A01" in acts
+      "A02" in acts and acts["A02"].category == pb.CATEGORY_SUBJECT and "A01" in acts
       and (acts["A01"].present, acts["A01"].late, acts["A01"].excused) == (4, 1, 1),
       "%s" % (acts.get("A02"), ))
 school.close()

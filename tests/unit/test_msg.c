@@ -17,9 +17,9 @@
 #include "vocab.h"
 
 static const struct vocab *const vocabs[] = {
-    &vocab_category,      &vocab_form,          &vocab_level,      &vocab_mode,
-    &vocab_attendance,    &vocab_unit_kind,     &vocab_teacher_status,
-    &vocab_report_status, &vocab_flag,          &vocab_compliance, &vocab_unit_month,
+    &vocab_category,   &vocab_form,       &vocab_level,          &vocab_mode,
+    &vocab_attendance, &vocab_unit_kind,  &vocab_teacher_status, &vocab_report_status,
+    &vocab_flag,       &vocab_compliance, &vocab_unit_month,     &vocab_role,
 };
 
 static void embedded_catalogs_are_well_formed(void **state)
@@ -39,8 +39,8 @@ static void every_term_has_a_label_in_both_languages(void **state)
             const char *zh = msg_pget(MSG_ZH_CN, voc->name, t->code);
             const char *en = msg_pget(MSG_EN, voc->name, t->code);
             if (strcmp(zh, t->names[0]) != 0)
-                fail_msg("%s %s: zh_CN label \"%s\" is not its names[0] \"%s\"", voc->name,
-                         t->code, zh, t->names[0]);
+                fail_msg("%s %s: zh_CN label \"%s\" is not its names[0] \"%s\"", voc->name, t->code,
+                         zh, t->names[0]);
             /* An English label is words, not the code (no underscore), and
                the catalog has it (a pointer into the catalog, not the msgid). */
             if (en == t->code || strchr(en, '_'))
@@ -109,14 +109,15 @@ static void json_arguments_as_postgresql_writes_them(void **state)
                           "\"by\" : null, \"ok\" : true, \"name\" : \"王强\"}",
                           a, 8, store, sizeof(store));
     assert_int_equal(n, 6);
-    const char *want[][2] = {{"unit", "4114230001"}, {"month", "2026-10"}, {"n", "3.5"},
-                             {"by", ""},           {"ok", "true"},       {"name", "王强"}};
+    const char *want[][2] = {{"unit", "4114230001"}, {"month", "2026-10"}, {"n", "3.5"}, {"by", ""},
+                             {"ok", "true"},         {"name", "王强"}};
     for (int i = 0; i < 6; i++) {
         assert_string_equal(a[i].name, want[i][0]);
         assert_string_equal(a[i].value, want[i][1]);
     }
     /* escapes, a surrogate pair */
-    n = msg_args_json("{\"s\":\"a\\\"b\\\\c\\n\\u4e2d\\ud83d\\ude00\"}", a, 8, store, sizeof(store));
+    n = msg_args_json("{\"s\":\"a\\\"b\\\\c\\n\\u4e2d\\ud83d\\ude00\"}", a, 8, store,
+                      sizeof(store));
     assert_int_equal(n, 1);
     assert_string_equal(a[0].value, "a\"b\\c\n中\xf0\x9f\x98\x80");
     /* nothing, an empty object, more than kept */
@@ -125,9 +126,16 @@ static void json_arguments_as_postgresql_writes_them(void **state)
     assert_int_equal(msg_args_json("{\"a\":1,\"b\":2,\"c\":3}", a, 2, store, sizeof(store)), 2);
     assert_string_equal(a[1].name, "b");
     /* not a flat object, or not fitting: refused, never read past the end */
-    const char *bad[] = {"{\"a\": {\"b\": 1}}", "{\"a\": [1]}", "\"text\"", "{\"a\" 1}",
-                         "{\"a\": \"open", "{\"a\": \"\\x\"}", "{\"a\": 1 \"b\": 2}",
-                         "{1: 2}", "{\"a\": \"\\u12\"}", "{\"a\": 1"};
+    const char *bad[] = {"{\"a\": {\"b\": 1}}",
+                         "{\"a\": [1]}",
+                         "\"text\"",
+                         "{\"a\" 1}",
+                         "{\"a\": \"open",
+                         "{\"a\": \"\\x\"}",
+                         "{\"a\": 1 \"b\": 2}",
+                         "{1: 2}",
+                         "{\"a\": \"\\u12\"}",
+                         "{\"a\": 1"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         if (msg_args_json(bad[i], a, 8, store, sizeof(store)) >= 0)
             fail_msg("accepted %s", bad[i]);

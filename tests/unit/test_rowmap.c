@@ -116,7 +116,7 @@ static void maps_strings_numbers_and_bools_by_name(void **state)
     assert_true(fill_one(r, &yanxiu__v1__report_summary__descriptor, &s, why, sizeof(why)));
     assert_string_equal(s.unit_code, "4401010001");
     assert_ptr_equal(s.unit_code, PQgetvalue(r, 0, 3)); /* points into the result */
-    assert_string_equal(s.status, "approved");
+    assert_int_equal(s.status, YANXIU__V1__REPORT_STATUS__REPORT_STATUS_APPROVED);
     assert_int_equal(s.version, 3);
     assert_true(s.teacher_hours == 12.5);
     assert_true(s.on_time);
@@ -132,20 +132,20 @@ static void maps_strings_numbers_and_bools_by_name(void **state)
 static void maps_int64_of_both_signs(void **state)
 {
     (void)state;
-    static const char *const names[] = {"at_us", "user"};
-    static const char *const cells[] = {"-9223372036854775808", "admin"};
+    static const char *const names[] = {"server_time_us", "database_time_us"};
+    static const char *const cells[] = {"-9223372036854775808", "9223372036854775807"};
     PGresult *r = result(2, names, 1, cells);
-    Yanxiu__V1__AuditEntry e;
+    Yanxiu__V1__PingResponse e;
     char why[200];
-    assert_true(fill_one(r, &yanxiu__v1__audit_entry__descriptor, &e, why, sizeof(why)));
-    assert_true(e.at_us == INT64_MIN);
-    assert_string_equal(e.user, "admin");
+    assert_true(fill_one(r, &yanxiu__v1__ping_response__descriptor, &e, why, sizeof(why)));
+    assert_true(e.server_time_us == INT64_MIN);
+    assert_true(e.database_time_us == INT64_MAX);
     PQclear(r);
 
-    static const char *const big[] = {"1765000000000000", "x"};
+    static const char *const big[] = {"1765000000000000", "0"};
     r = result(2, names, 1, big);
-    assert_true(fill_one(r, &yanxiu__v1__audit_entry__descriptor, &e, why, sizeof(why)));
-    assert_true(e.at_us == 1765000000000000LL);
+    assert_true(fill_one(r, &yanxiu__v1__ping_response__descriptor, &e, why, sizeof(why)));
+    assert_true(e.server_time_us == 1765000000000000LL);
     PQclear(r);
 }
 
@@ -181,6 +181,22 @@ static void maps_enum_from_its_value_name(void **state)
     assert_int_equal(e.code, YANXIU__V1__CODE__NOT_FOUND);
     assert_string_equal(e.message, "gone");
     assert_true(e.outcome_unknown);
+    PQclear(r);
+}
+
+static void maps_a_records_enum_from_its_code(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"category", "form", "level", "mode"};
+    static const char *const cells[] = {"mental_health", "collective_prep", "national", "self"};
+    PGresult *r = result(4, names, 1, cells);
+    Yanxiu__V1__Activity a;
+    char why[200];
+    assert_true(fill_one(r, &yanxiu__v1__activity__descriptor, &a, why, sizeof(why)));
+    assert_int_equal(a.category, YANXIU__V1__CATEGORY__CATEGORY_MENTAL_HEALTH);
+    assert_int_equal(a.form, YANXIU__V1__FORM__FORM_COLLECTIVE_PREP);
+    assert_int_equal(a.level, YANXIU__V1__LEVEL__LEVEL_NATIONAL);
+    assert_int_equal(a.mode, YANXIU__V1__MODE__MODE_SELF);
     PQclear(r);
 }
 
@@ -273,7 +289,7 @@ static void bad_integers_are_refused(void **state)
         {&sample_descriptor, "big", "9223372036854775808"},
         {&sample_descriptor, "huge", "18446744073709551616"},
         {&sample_descriptor, "huge", "-1"},
-        {&yanxiu__v1__audit_entry__descriptor, "at_us", "now"},
+        {&yanxiu__v1__ping_response__descriptor, "server_time_us", "now"},
     };
     expect_refused(v, NELEM(v));
 }
@@ -296,6 +312,12 @@ static void unknown_enum_names_are_refused(void **state)
         {&yanxiu__v1__error__descriptor, "code", "not_found"}, /* names are exact */
         {&yanxiu__v1__error__descriptor, "code", "4"},
         {&yanxiu__v1__error__descriptor, "code", ""},
+        /* an enum of the records takes its code: not the value's name, not another enum's */
+        {&yanxiu__v1__report_summary__descriptor, "status", "REPORT_STATUS_APPROVED"},
+        {&yanxiu__v1__report_summary__descriptor, "status", "unspecified"},
+        {&yanxiu__v1__report_summary__descriptor, "status", " approved"},
+        {&yanxiu__v1__report_summary__descriptor, "status", "on_time"},
+        {&yanxiu__v1__report_summary__descriptor, "status", "Approved"},
     };
     expect_refused(v, NELEM(v));
 }
@@ -322,7 +344,7 @@ static void rows_map_every_row_in_order(void **state)
     assert_string_equal(u->school_code, "4401010002");
     assert_string_equal(u->name, "二小");
     u = rows.msgs[2];
-    assert_string_equal(u->kind, "central");
+    assert_int_equal(u->kind, YANXIU__V1__UNIT_KIND__UNIT_KIND_CENTRAL);
     assert_string_equal(u->name, "");
 
     Yanxiu__V1__UnitList list = YANXIU__V1__UNIT_LIST__INIT;
@@ -393,6 +415,7 @@ int main(void)
         cmocka_unit_test(maps_int64_of_both_signs),
         cmocka_unit_test(maps_int32_uint64_float_and_sets_has),
         cmocka_unit_test(maps_enum_from_its_value_name),
+        cmocka_unit_test(maps_a_records_enum_from_its_code),
         cmocka_unit_test(null_leaves_the_default_and_has_false),
         cmocka_unit_test(missing_columns_leave_defaults),
         cmocka_unit_test(bad_integers_are_refused),

@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "rfc3339.h"
 #include "text.h"
 
 #define S(lit) (lit), (sizeof(lit) - 1)
@@ -209,6 +210,53 @@ static void gb18030_growth_of_one_and_a_half_fits(void **state)
     free(gb);
 }
 
+/* ---- rfc3339: the protocol's times ---------------------------------------------------- */
+
+static void rfc3339_round_trips_in_beijing_time(void **state)
+{
+    (void)state;
+    char buf[RFC3339_LEN];
+    rfc3339_format(0, buf);
+    assert_string_equal(buf, "1970-01-01T08:00:00+08:00");
+    int64_t us = 0;
+    assert_true(rfc3339_parse("2026-11-05T23:59:59+08:00", &us));
+    rfc3339_format(us, buf);
+    assert_string_equal(buf, "2026-11-05T23:59:59+08:00");
+    int64_t z = 0;
+    assert_true(rfc3339_parse("2026-11-05T15:59:59.5Z", &z));
+    assert_true(z == us + 500000);
+    assert_true(rfc3339_parse("2024-02-29 00:00:00-05:00", &us)); /* a leap day, a space */
+    rfc3339_format(us, buf);
+    assert_string_equal(buf, "2024-02-29T13:00:00+08:00");
+    rfc3339_format(-1, buf); /* a microsecond before the epoch is in the second before it */
+    assert_string_equal(buf, "1970-01-01T07:59:59+08:00");
+}
+
+static void rfc3339_refuses_what_is_not_a_time(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {
+        "",
+        "2026-11-05",
+        "2026-11-05T23:59:59",
+        "2026-02-29T00:00:00Z",
+        "2026-11-05T24:00:00Z",
+        "2026-11-05T23:60:00Z",
+        "2026-13-01T00:00:00Z",
+        "1969-12-31T23:59:59Z",
+        "2026-11-05T23:59:59+8:00",
+        "2026-11-05T23:59:59.Z",
+        "2026-11-05T23:59:59+08:00x",
+        "２026-11-05T23:59:59Z",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        int64_t us = 42;
+        if (rfc3339_parse(bad[i], &us))
+            fail_msg("\"%s\" was read as a time", bad[i]);
+        assert_true(us == 42);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -224,6 +272,8 @@ int main(void)
         cmocka_unit_test(gb18030_two_and_four_byte_sequences_decode),
         cmocka_unit_test(invalid_gb18030_names_line_and_bytes),
         cmocka_unit_test(gb18030_growth_of_one_and_a_half_fits),
+        cmocka_unit_test(rfc3339_round_trips_in_beijing_time),
+        cmocka_unit_test(rfc3339_refuses_what_is_not_a_time),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
