@@ -1363,12 +1363,12 @@ static void void_takes_the_hours_out_for_good(void **state)
 
 static void on_time_is_the_first_version_by_the_deadline(void **state)
 {
-    char deadline[32];
-    /* this month: on time; the deadline is the 5th of next month, 23:59 */
+    char deadline[64];
+    /* this month: on time; the deadline is the 5th of next month, 23:59:59 (RFC 3339) */
     Yanxiu__V1__SubmitReportRequest *r = it_report_new("", M(M_NOW), 2, TEAM_A, 2);
     Yanxiu__V1__Envelope *resp = submit_ok(&SCHOOL_A, r);
     const Yanxiu__V1__ReportSummary *s = resp->report_reply;
-    snprintf(deadline, sizeof(deadline), "%s-05 23:59", month_next);
+    snprintf(deadline, sizeof(deadline), "%s-05T23:59:59+08:00", month_next);
     printf("%s: on_time %d, deadline %s, first submitted %s\n", s->month, s->on_time, s->deadline,
            s->first_submitted_at);
     assert_true(s->on_time);
@@ -1382,7 +1382,7 @@ static void on_time_is_the_first_version_by_the_deadline(void **state)
     Yanxiu__V1__SubmitReportRequest *late = it_report_new(UNIT_B, M(M_LATE), 1, TEAM_B, 2);
     resp = submit_ok(&DIST_X, late);
     s = resp->report_reply;
-    snprintf(deadline, sizeof(deadline), "%s-05 23:59", M(M_LATE - 1));
+    snprintf(deadline, sizeof(deadline), "%s-05T23:59:59+08:00", M(M_LATE - 1));
     printf("%s: on_time %d, deadline %s\n", s->month, s->on_time, s->deadline);
     assert_false(s->on_time);
     assert_string_equal(s->deadline, deadline);
