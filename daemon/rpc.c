@@ -203,8 +203,8 @@ static void req_send(struct rpc_req *req, Yanxiu__V1__Envelope *resp)
          * which detaches its requests: then there is nobody to tell.) */
         Yanxiu__V1__Error err;
         struct rpc_reason_buf b;
-        reason_error(&err, &b, req->lang, YANXIU__V1__CODE__RESOURCE_EXHAUSTED,
-                     "answer_too_large", NULL);
+        reason_error(&err, &b, req->lang, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "answer_too_large",
+                     NULL);
         Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
         env.request_id = req->id;
         env.body_case = YANXIU__V1__ENVELOPE__BODY_ERROR;
@@ -275,8 +275,9 @@ static enum rpc_status fail_sql_reason(struct rpc_req *req, const struct db_outc
     char store[1024];
     int n = msg_args_json(out->detail, args, RPC_MAX_ARGS, store, sizeof(store));
     if (!reason_template(out->message) || n < 0) {
-        rpc_log_error(req, ": our SQL raised %s \"%s\" DETAIL %s: not a reason code of "
-                           "daemon/reasons.def with JSON arguments",
+        rpc_log_error(req,
+                      ": our SQL raised %s \"%s\" DETAIL %s: not a reason code of "
+                      "daemon/reasons.def with JSON arguments",
                       out->sqlstate, out->message, out->detail);
         char id[24];
         snprintf(id, sizeof(id), "%llu", (unsigned long long)req->id);
@@ -314,8 +315,8 @@ enum rpc_status rpc_fail_db(struct rpc_req *req, const struct db_outcome *out)
         return rpc_fail_reason(req, out->code, "query_timeout", NULL);
     rpc_log_info(req, ": database %s: %s", out->sqlstate[0] ? out->sqlstate : "-", out->message);
     if (out->code == YANXIU__V1__CODE__UNAVAILABLE)
-        return rpc_fail_reason(req, out->code, out->sqlstate[0] ? "database_retry" : "database_down",
-                               NULL);
+        return rpc_fail_reason(req, out->code,
+                               out->sqlstate[0] ? "database_retry" : "database_down", NULL);
     if (out->code == YANXIU__V1__CODE__RESOURCE_EXHAUSTED)
         return rpc_fail_reason(req, out->code, "server_busy", NULL);
     return rpc_fail_reason(req, out->code, "database_refused", "message", out->message, NULL);
@@ -389,6 +390,22 @@ static void render_reason(enum msg_lang lang, const char *code, const struct msg
     msg_render(buf, cap, msg_pget(lang, code, tmpl), args, n);
 }
 
+void rpc_render_coded(enum msg_lang lang, const char *text, char *buf, size_t cap)
+{
+    struct msg_arg args[16];
+    char store[8192];
+    int n = text[0] == '{' ? msg_args_json(text, args, 16, store, sizeof(store)) : -1;
+    const char *code = NULL;
+    for (int i = 0; i < n; i++)
+        if (strcmp(args[i].name, "code") == 0)
+            code = args[i].value;
+    if (!code) {
+        snprintf(buf, cap, "%s", text);
+        return;
+    }
+    render_reason(lang, code, args, (size_t)n, buf, cap);
+}
+
 /* A copy of s, or protobuf-c's empty string for NULL or "" (violation_free knows). */
 static char *dup_field(const char *s, bool *oom)
 {
@@ -450,7 +467,7 @@ static void problem_args(struct rpc_violations *vs, const struct rpc_at *at, con
 
 void rpc_vproblem(struct rpc_violations *vs, const struct rpc_at *at, const char *code, va_list ap)
 {
-    struct msg_arg args[RPC_MAX_ARGS + 1];
+    struct msg_arg args[16];
     size_t n = 0;
     for (const char *name; n <= RPC_MAX_ARGS && (name = va_arg(ap, const char *));) {
         const char *value = va_arg(ap, const char *);
@@ -481,7 +498,7 @@ void rpc_problem_line(struct rpc_violations *vs, int line, const char *code, ...
 
 bool rpc_problem_json(struct rpc_violations *vs, const struct rpc_at *at, const char *json)
 {
-    struct msg_arg args[RPC_MAX_ARGS + 1];
+    struct msg_arg args[16];
     char store[1024];
     int n = msg_args_json(json, args, RPC_MAX_ARGS + 1, store, sizeof(store));
     if (n < 1 || strcmp(args[0].name, "code") != 0 || !reason_template(args[0].value)) {
@@ -688,8 +705,8 @@ static void run_with_session(struct rpc_req *req)
     if (!(req->method->roles & req->session.role)) {
         const char *role = session_role_name(req->session.role);
         rpc_fail_reason(req, YANXIU__V1__CODE__PERMISSION_DENIED, "role_not_allowed", "role", role,
-                        "role_label", msg_pget(req->lang, "role", role), "user",
-                        req->session.user, "request", req->method->name, NULL);
+                        "role_label", msg_pget(req->lang, "role", role), "user", req->session.user,
+                        "request", req->method->name, NULL);
         return;
     }
     run_handler(req);

@@ -256,6 +256,13 @@ struct rpc_reason_buf {
 void rpc_reason_error(Yanxiu__V1__Error *err, struct rpc_reason_buf *b, enum msg_lang lang,
                       int code, const char *reason, va_list ap);
 
+/*
+ * A text our SQL stores with its reason code, a flat JSON object {"code": "flag_overlap",
+ * "date": "2026-10-09", ...} (a flag's detail), as a person reads it in `lang`, into buf[cap].
+ * A text that is not such an object (written before it was coded) is copied as it is.
+ */
+void rpc_render_coded(enum msg_lang lang, const char *text, char *buf, size_t cap);
+
 /* Answers INVALID_ARGUMENT with the violations, then frees them (req->pending
  * with the request); ends the request: req is gone after the call. */
 enum rpc_status rpc_fail_with(struct rpc_req *req, struct rpc_violations *vs, const char *what);

@@ -184,6 +184,7 @@ struct summaries {
     Yanxiu__V1__ReportSummary *msgs;
     Yanxiu__V1__Flag *flags;
     Yanxiu__V1__Flag **flag_ptrs; /* each report's flags are a run of these */
+    char **details;               /* each flag's detail in the caller's language */
 };
 
 static void summaries_free(struct summaries *out)
@@ -192,6 +193,9 @@ static void summaries_free(struct summaries *out)
     free(out->msgs);
     free(out->flags);
     free(out->flag_ptrs);
+    for (size_t i = 0; out->details && out->details[i]; i++)
+        free(out->details[i]);
+    free(out->details);
     memset(out, 0, sizeof(*out));
 }
 
@@ -204,8 +208,8 @@ static bool same_report(const PGresult *r, int a, int b, const int *key, size_t 
 }
 
 /* ROWMAP_OK, or what went wrong in why (then *out is empty). */
-static enum rowmap_status summaries_from_rows(const PGresult *r, struct summaries *out, char *why,
-                                              size_t whylen)
+static enum rowmap_status summaries_from_rows(const PGresult *r, enum msg_lang lang,
+                                              struct summaries *out, char *why, size_t whylen)
 {
     memset(out, 0, sizeof(*out));
     size_t rows = (size_t)PQntuples(r);
@@ -219,10 +223,11 @@ static enum rowmap_status summaries_from_rows(const PGresult *r, struct summarie
     out->msgs = calloc(rows + 1, sizeof(*out->msgs));
     out->flags = calloc(rows + 1, sizeof(*out->flags));
     out->flag_ptrs = calloc(rows + 1, sizeof(*out->flag_ptrs));
+    out->details = calloc(rows + 1, sizeof(*out->details));
     struct rowmap *ms = rowmap_new(r, &yanxiu__v1__report_summary__descriptor);
     struct rowmap *mf = rowmap_new(r, &yanxiu__v1__flag__descriptor);
     enum rowmap_status st = ROWMAP_OK;
-    if (!out->v || !out->msgs || !out->flags || !out->flag_ptrs || !ms || !mf) {
+    if (!out->v || !out->msgs || !out->flags || !out->flag_ptrs || !out->details || !ms || !mf) {
         snprintf(why, whylen, "out of memory");
         st = ROWMAP_OOM;
     }
@@ -243,6 +248,14 @@ static enum rowmap_status summaries_from_rows(const PGresult *r, struct summarie
             st = ROWMAP_BAD;
             break;
         }
+        char detail[2048];
+        rpc_render_coded(lang, out->flags[nflags].detail, detail, sizeof(detail));
+        if (!(out->details[nflags] = strdup(detail))) {
+            snprintf(why, whylen, "out of memory");
+            st = ROWMAP_OOM;
+            break;
+        }
+        out->flags[nflags].detail = out->details[nflags];
         out->flag_ptrs[nflags] = &out->flags[nflags];
         nflags++;
         out->v[out->n - 1]->n_flags++;
@@ -264,7 +277,7 @@ static void reply_summary(struct rpc_req *req, const PGresult *r, const char *no
     }
     struct summaries all;
     char why[200];
-    enum rowmap_status st = summaries_from_rows(r, &all, why, sizeof(why));
+    enum rowmap_status st = summaries_from_rows(r, req->lang, &all, why, sizeof(why));
     if (st != ROWMAP_OK) {
         rowmap_fail(req, st, why);
         return;
@@ -919,7 +932,7 @@ static void list_done(void *arg, const struct db_outcome *out)
     struct summaries all;
     char why[200];
     enum rowmap_status st =
-        summaries_from_rows(out->results[RPC_FIRST_RESULT], &all, why, sizeof(why));
+        summaries_from_rows(out->results[RPC_FIRST_RESULT], req->lang, &all, why, sizeof(why));
     if (st != ROWMAP_OK) {
         rowmap_fail(req, st, why);
         return;
@@ -1055,7 +1068,7 @@ static void show_done(void *arg, const struct db_outcome *out)
     Yanxiu__V1__ReportDiff df;
     struct rowmap_rows ra = {0}, re = {0}, rh = {0};
     char why[200];
-    enum rowmap_status st = summaries_from_rows(head, &all, why, sizeof(why));
+    enum rowmap_status st = summaries_from_rows(head, req->lang, &all, why, sizeof(why));
     /* d from the head's first row: reason, summary, latest_version */
     if (st != ROWMAP_OK) {
         rowmap_fail(req, st, why);

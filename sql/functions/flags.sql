@@ -55,45 +55,51 @@ BEGIN
               AND o.status IN ('submitted', 'approved')
               AND a.date IN (SELECT DISTINCT date FROM mine))
         SELECT 'overlap' AS kind, m1.teacher_code,
-               format('%s: %s %s-%s and %s %s-%s overlap', m1.date, m1.ref,
-                      to_char(m1.start_time, 'HH24:MI'), to_char(m1.end_time, 'HH24:MI'), m2.ref,
-                      to_char(m2.start_time, 'HH24:MI'), to_char(m2.end_time, 'HH24:MI')) AS detail
+               json_build_object('code', 'flag_overlap', 'date', m1.date, 'ref', m1.ref,
+                      'start', to_char(m1.start_time, 'HH24:MI'),
+                      'end', to_char(m1.end_time, 'HH24:MI'), 'other_ref', m2.ref,
+                      'other_start', to_char(m2.start_time, 'HH24:MI'),
+                      'other_end', to_char(m2.end_time, 'HH24:MI'))::text AS detail
         FROM mine m1
         JOIN mine m2 ON m2.teacher_code = m1.teacher_code AND m2.date = m1.date AND m2.idx > m1.idx
                     AND m1.start_time < m2.end_time AND m2.start_time < m1.end_time
         UNION ALL
         SELECT 'overlap', m.teacher_code,
-               format('%s: %s %s-%s overlaps %s %s-%s of unit %s', m.date, m.ref,
-                      to_char(m.start_time, 'HH24:MI'), to_char(m.end_time, 'HH24:MI'), o.ref,
-                      to_char(o.start_time, 'HH24:MI'), to_char(o.end_time, 'HH24:MI'), o.unit_code)
+               json_build_object('code', 'flag_overlap_unit', 'date', m.date, 'ref', m.ref,
+                      'start', to_char(m.start_time, 'HH24:MI'),
+                      'end', to_char(m.end_time, 'HH24:MI'), 'other_ref', o.ref,
+                      'other_start', to_char(o.start_time, 'HH24:MI'),
+                      'other_end', to_char(o.end_time, 'HH24:MI'), 'unit', o.unit_code)::text
         FROM mine m
         JOIN others o ON o.teacher_code = m.teacher_code AND o.date = m.date
                      AND m.start_time < o.end_time AND o.start_time < m.end_time
         UNION ALL
         SELECT 'day_hours', d.teacher_code,
-               format('%s: %s credited hours in one day', d.date, sum(d.h))
+               json_build_object('code', 'flag_day_hours', 'date', d.date,
+                                 'hours', sum(d.h)::text)::text
         FROM (SELECT teacher_code, date, h FROM mine
               UNION ALL SELECT teacher_code, date, h FROM others) d
         GROUP BY d.teacher_code, d.date
         HAVING sum(d.h) > 10
         UNION ALL
         SELECT 'identical_signin', '',
-               format('%s activities (%s) have the same sign-in list of %s teachers', count(*),
-                      string_agg(l.ref, ', ' ORDER BY l.idx), max(cardinality(l.list)))
+               json_build_object('code', 'flag_identical_signin', 'count', count(*),
+                                 'refs', string_agg(l.ref, ', ' ORDER BY l.idx),
+                                 'teachers', max(cardinality(l.list)))::text
         FROM (SELECT idx, ref, array_agg(teacher_code ORDER BY teacher_code) AS list
               FROM mine GROUP BY idx, ref) l
         GROUP BY l.list
         HAVING count(*) >= 5
         UNION ALL
         -- a record dated after the day it was submitted did not happen yet
-        SELECT 'future_date', '', format('%s: %s is dated after the day it was submitted (%s)',
-                                         a.date, a.ref, day)
+        SELECT 'future_date', '', json_build_object('code', 'flag_future_date', 'date', a.date,
+                                                    'ref', a.ref, 'day', day)::text
         FROM activities a
         WHERE a.report_id = p_report AND a.version = p_version AND a.date > day
         UNION ALL
         SELECT 'future_date', e.teacher_code,
-               format('%s: external training "%s" is dated after the day it was submitted (%s)',
-                      e.date, e.title, day)
+               json_build_object('code', 'flag_future_external', 'date', e.date,
+                                 'title', e.title, 'day', day)::text
         FROM external_records e
         WHERE e.report_id = p_report AND e.version = p_version AND e.date > day
         ORDER BY 1, 2, 3

@@ -155,6 +155,8 @@ if [ "${TOMORROW%-*}" = "$M0" ]; then
 assert d[\"imported\"] is False, d
 assert any(f[\"kind\"] == \"future_date\" and \"A01\" in f[\"detail\"] for f in d[\"flags\"]), d
 "'
+    run_default dist report show $JUNIOR "$M0"
+    expect flag_detail_in_chinese '[ $rc = 0 ] && [[ $out == *"活动 A01 的日期晚于上报当天"* ]]'
     junior_m0=on_time
 else
     t "activity_dated_tomorrow_is_flagged # skip: today is the month's last day"
