@@ -69,7 +69,6 @@ struct hashpool {
     int queued, queue_len, per_addr;
     int lane_cap; /* workers one address or one name may keep busy */
     bool stopping;
-    int spare; /* tasks submitted for a login then refused: they run no job */
     char dummy[crypto_pwhash_STRBYTES];
 };
 
@@ -187,11 +186,8 @@ static void slot_work(void *arg)
     struct hashpool *hp = t->hp;
     pthread_mutex_lock(&hp->mu);
     struct hjob *j = NULL;
-    if (hp->spare > 0)
-        hp->spare--; /* any task may stand for any job: this one stands for none */
-    else
-        while (!hp->stopping && !(j = next_job(hp)))
-            pthread_cond_wait(&hp->cv, &hp->mu);
+    while (!hp->stopping && !(j = next_job(hp)))
+        pthread_cond_wait(&hp->cv, &hp->mu);
     pthread_mutex_unlock(&hp->mu);
     if (!j)
         return;
@@ -255,8 +251,8 @@ struct hashpool *hashpool_new(struct event_base *base, int threads, int queue_le
     }
     /* All workers but one, when there are two: one stays free for the others. */
     hp->lane_cap = threads > 1 ? threads - 1 : 1;
-    /* A task per queued job, and the spares of refused logins not yet run. */
-    hp->wp = workpool_new(base, threads, 2 * queue_len + 64);
+    /* A task per queued job: never more than queue_len wait. */
+    hp->wp = workpool_new(base, threads, queue_len);
     if (!hp->wp)
         goto fail;
     return hp;
@@ -318,21 +314,15 @@ enum hashpool_status hashpool_verify(struct hashpool *hp, const char *client, co
     j->fn = fn;
     j->arg = arg;
 
-    /* The task first: a job in the queue always has one. A task left without a job (the
-     * login is refused below) is a spare, which the next task to start takes instead. */
     struct slot *t = calloc(1, sizeof(*t));
-    enum workpool_status ws = t ? WORKPOOL_QUEUED : WORKPOOL_NO_MEMORY;
-    if (t) {
-        t->hp = hp;
-        ws = workpool_submit(hp->wp, slot_work, slot_done, t);
-        if (ws != WORKPOOL_QUEUED)
-            free(t);
-    }
-    if (ws != WORKPOOL_QUEUED) {
+    if (!t) {
         job_free(j);
-        return ws == WORKPOOL_FULL ? HASHPOOL_FULL : HASHPOOL_NO_MEMORY;
+        return HASHPOOL_NO_MEMORY;
     }
+    t->hp = hp;
 
+    /* Admitted, then given a task, under the lock: a worker that starts the task waits for
+     * the lock, and finds the job queued (a task runs whichever job the lanes allow next). */
     pthread_mutex_lock(&hp->mu);
     enum hashpool_status st = HASHPOOL_QUEUED;
     struct lane *by_addr = NULL, *by_name = NULL;
@@ -344,9 +334,14 @@ enum hashpool_status hashpool_verify(struct hashpool *hp, const char *client, co
         st = HASHPOOL_CLIENT_FULL;
     else if (!(by_name = lane_get(&hp->rings[BY_NAME], user)))
         st = HASHPOOL_NO_MEMORY; /* a lane left empty goes when its turn comes */
+    if (st == HASHPOOL_QUEUED) {
+        enum workpool_status ws = workpool_submit(hp->wp, slot_work, slot_done, t);
+        if (ws != WORKPOOL_QUEUED)
+            st = ws == WORKPOOL_FULL ? HASHPOOL_FULL : HASHPOOL_NO_MEMORY;
+    }
     if (st != HASHPOOL_QUEUED) {
-        hp->spare++;
         pthread_mutex_unlock(&hp->mu);
+        free(t);
         job_free(j);
         return st;
     }
