@@ -375,6 +375,43 @@ const char *layout_accepted(const struct vocab *v, char *buf, size_t cap)
     return buf;
 }
 
+bool layout_text(struct rpc_violations *vs, const struct layout *L, enum layout_list list, size_t i,
+                 const char *field, const char *value, size_t max, bool required)
+{
+    if (check_text(value, max, !required))
+        return true;
+    struct layout_where w;
+    char maxs[24];
+    snprintf(maxs, sizeof(maxs), "%zu", max);
+    if (!value[0])
+        LAYOUT_PROBLEM(vs, L, list, i, field, value, "value_required", NULL);
+    else if (!rpc_text_ok(value, 4 * max + 4))
+        LAYOUT_PROBLEM(vs, L, list, i, field, "", "value_not_text", NULL);
+    else
+        LAYOUT_PROBLEM(vs, L, list, i, field, value, "value_too_long", "max", maxs, NULL);
+    return false;
+}
+
+const char *layout_term(struct rpc_violations *vs, const struct layout *L, enum layout_list list,
+                        size_t i, const char *field, const struct vocab *v, int value,
+                        const char *dflt)
+{
+    if (value == 0 && dflt)
+        return dflt;
+    const char *code = vocab_code_of(v, value);
+    if (code[0])
+        return code;
+    struct layout_where w;
+    char accepted[512], num[16];
+    snprintf(num, sizeof(num), "%d", value);
+    if (value == 0)
+        LAYOUT_PROBLEM(vs, L, list, i, field, "", "value_required", NULL);
+    else
+        LAYOUT_PROBLEM(vs, L, list, i, field, num, "value_unknown", "value", num, "accepted",
+                       layout_accepted(v, accepted, sizeof(accepted)), NULL);
+    return NULL;
+}
+
 static bool same_str(const char *a, const char *b)
 {
     return strcmp(a ? a : "", b ? b : "") == 0;

@@ -135,6 +135,19 @@ bool layout_bad(const struct layout *L, enum layout_list list, size_t idx, const
 const char *layout_accepted(const struct vocab *v, char *buf, size_t cap);
 
 /*
+ * The checks every request's fields share, each adding its problem at the field's cell (or
+ * path) to vs. layout_text: text of at most max characters, not empty when required.
+ * layout_term: the code of an enumeration's value; 0 (not given, or a term of a file that
+ * layout_read refused) is `dflt`, or value_required when dflt is NULL; a number the enum does
+ * not have is value_unknown. NULL after a problem.
+ */
+bool layout_text(struct rpc_violations *vs, const struct layout *L, enum layout_list list, size_t i,
+                 const char *field, const char *value, size_t max, bool required);
+const char *layout_term(struct rpc_violations *vs, const struct layout *L, enum layout_list list,
+                        size_t i, const char *field, const struct vocab *v, int value,
+                        const char *dflt);
+
+/*
  * Adds the database's problems, placed at the cells their paths came from.
  * `r` has one row per problem and argument, in problem order: columns n (the
  * problem's number), code, key and value (an argument; NULL for a problem

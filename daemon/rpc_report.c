@@ -383,41 +383,6 @@ struct submit_ctx {
     struct pgarr *arr;
 };
 
-/* The code of an enumerated field given by code or Chinese name; NULL, with the problem
- * value_unknown quoting it and listing the accepted names, when it is neither. */
-static const char *kind_code(const struct submit_ctx *x, enum layout_list list, size_t i,
-                             const char *field, const struct vocab *v, int value)
-{
-    const char *code = vocab_code_of(v, value);
-    struct layout_where w;
-    char accepted[512], num[16];
-    snprintf(num, sizeof(num), "%d", value);
-    if (value == 0) /* an unknown term of a file was named by layout_read */
-        LAYOUT_PROBLEM(x->vs, x->L, list, i, field, "", "value_required", NULL);
-    else if (!code[0])
-        LAYOUT_PROBLEM(x->vs, x->L, list, i, field, num, "value_unknown", "value", num, "accepted",
-                       layout_accepted(v, accepted, sizeof(accepted)), NULL);
-    return code[0] ? code : NULL;
-}
-
-/* Text of at most max characters (required unless optional); a problem when not. */
-static bool text_field(const struct submit_ctx *x, enum layout_list list, size_t i,
-                       const char *field, const char *s, size_t max, bool optional)
-{
-    if (check_text(s, max, optional))
-        return true;
-    struct layout_where w;
-    char maxs[16];
-    snprintf(maxs, sizeof(maxs), "%zu", max);
-    if (!s[0])
-        LAYOUT_PROBLEM(x->vs, x->L, list, i, field, s, "value_required", NULL);
-    else if (!rpc_text_ok(s, 4 * max + 4))
-        LAYOUT_PROBLEM(x->vs, x->L, list, i, field, "", "value_not_text", NULL);
-    else
-        LAYOUT_PROBLEM(x->vs, x->L, list, i, field, s, "value_too_long", "max", maxs, NULL);
-    return false;
-}
-
 /* Whether code is a teacher code; a problem when it is not. */
 static bool teacher_code_ok(const struct submit_ctx *x, enum layout_list list, size_t i,
                             const char *code)
@@ -498,7 +463,7 @@ static bool check_activity(const struct submit_ctx *x, size_t i, const Yanxiu__V
     struct layout_where w;
     char num[32];
     enum layout_list L_ = LL_ACTIVITIES;
-    bool ref_ok = text_field(x, L_, i, "ref", a->ref, 32, false);
+    bool ref_ok = layout_text(x->vs, x->L, L_, i, "ref", a->ref, 32, true);
     bool date_ok = date_in_month(x, L_, i, a->date);
     int start = 0, end = 0;
     bool start_ok = time_field(x, i, "start", a->start, &start);
@@ -508,14 +473,15 @@ static bool check_activity(const struct submit_ctx *x, size_t i, const Yanxiu__V
                        "start", a->start, NULL);
         end_ok = false;
     }
-    bool title_ok = text_field(x, L_, i, "title", a->title, 200, false);
-    const char *cat = kind_code(x, L_, i, "category", &vocab_category, a->category);
-    const char *form = kind_code(x, L_, i, "form", &vocab_form, a->form);
-    const char *level = kind_code(x, L_, i, "level", &vocab_level, a->level);
-    const char *mode = kind_code(x, L_, i, "mode", &vocab_mode, a->mode);
-    bool place_ok = text_field(x, L_, i, "place", a->place, 100, true);
-    bool host_ok = text_field(x, L_, i, "host", a->host, 50, false);
-    bool speaker_ok = text_field(x, L_, i, "speaker", a->speaker, 100, true);
+    bool title_ok = layout_text(x->vs, x->L, L_, i, "title", a->title, 200, true);
+    const char *cat =
+        layout_term(x->vs, x->L, L_, i, "category", &vocab_category, a->category, NULL);
+    const char *form = layout_term(x->vs, x->L, L_, i, "form", &vocab_form, a->form, NULL);
+    const char *level = layout_term(x->vs, x->L, L_, i, "level", &vocab_level, a->level, NULL);
+    const char *mode = layout_term(x->vs, x->L, L_, i, "mode", &vocab_mode, a->mode, NULL);
+    bool place_ok = layout_text(x->vs, x->L, L_, i, "place", a->place, 100, false);
+    bool host_ok = layout_text(x->vs, x->L, L_, i, "host", a->host, 50, true);
+    bool speaker_ok = layout_text(x->vs, x->L, L_, i, "speaker", a->speaker, 100, false);
     const char *hours = hours_field(x, L_, i, a->hours, num, sizeof(num));
     if (hours && start_ok && end_ok && a->hours * 60 > end - start) {
         LAYOUT_PROBLEM(x->vs, x->L, L_, i, "hours", hours, "report_hours_over_duration", "value",
@@ -574,8 +540,8 @@ static void check_attendance(const struct submit_ctx *x, size_t k, const Yanxiu_
                        check_quote(t->activity_ref, quoted, sizeof(quoted)), NULL);
     }
     bool code_ok = teacher_code_ok(x, L_, k, t->teacher_code);
-    bool name_ok = text_field(x, L_, k, "name", t->name, 50, true);
-    const char *st = kind_code(x, L_, k, "status", &vocab_attendance, t->status);
+    bool name_ok = layout_text(x->vs, x->L, L_, k, "name", t->name, 50, false);
+    const char *st = layout_term(x->vs, x->L, L_, k, "status", &vocab_attendance, t->status, NULL);
     bool credited = st && (strcmp(st, "present") == 0 || strcmp(st, "late") == 0);
     const char *h = NULL;
     if (t->hours != 0) {
@@ -692,10 +658,11 @@ static void check_external(const struct submit_ctx *x, size_t k,
     enum layout_list L_ = LL_EXTERNAL;
     bool code_ok = teacher_code_ok(x, L_, k, e->teacher_code);
     bool date_ok = date_in_month(x, L_, k, e->date);
-    bool title_ok = text_field(x, L_, k, "title", e->title, 200, false);
-    const char *cat = kind_code(x, L_, k, "category", &vocab_category, e->category);
-    const char *level = kind_code(x, L_, k, "level", &vocab_level, e->level);
-    const char *mode = kind_code(x, L_, k, "mode", &vocab_mode, e->mode);
+    bool title_ok = layout_text(x->vs, x->L, L_, k, "title", e->title, 200, true);
+    const char *cat =
+        layout_term(x->vs, x->L, L_, k, "category", &vocab_category, e->category, NULL);
+    const char *level = layout_term(x->vs, x->L, L_, k, "level", &vocab_level, e->level, NULL);
+    const char *mode = layout_term(x->vs, x->L, L_, k, "mode", &vocab_mode, e->mode, NULL);
     const char *h = hours_field(x, L_, k, e->hours, num, sizeof(num));
     const char *c = NULL;
     if (e->credits != 0) {
@@ -709,7 +676,7 @@ static void check_external(const struct submit_ctx *x, size_t k,
             c = cred;
         }
     }
-    bool cert_ok = text_field(x, L_, k, "certificate", e->certificate, 100, true);
+    bool cert_ok = layout_text(x->vs, x->L, L_, k, "certificate", e->certificate, 100, false);
     pgarr_text(&arr[E_TEACHER], ok_or_null(code_ok, e->teacher_code));
     pgarr_text(&arr[E_DATE], ok_or_null(date_ok, e->date));
     pgarr_text(&arr[E_TITLE], ok_or_null(title_ok, e->title));

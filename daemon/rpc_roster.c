@@ -159,28 +159,6 @@ static bool digits_field(struct rpc_violations *vs, const struct layout *L, enum
     return false;
 }
 
-/* Text up to max characters (required: not empty), or a problem. */
-static bool text_field(struct rpc_violations *vs, const struct layout *L, enum layout_list list,
-                       size_t i, const char *field, const char *value, size_t max, bool required)
-{
-    struct layout_where w;
-    char maxs[24];
-    if (!value[0] && required) {
-        LAYOUT_PROBLEM(vs, L, list, i, field, value, "value_required", NULL);
-        return false;
-    }
-    if (!rpc_text_ok(value, 4 * max)) {
-        LAYOUT_PROBLEM(vs, L, list, i, field, "", "value_not_text", NULL);
-        return false;
-    }
-    if (check_utf8_chars(value) > max) {
-        snprintf(maxs, sizeof(maxs), "%zu", max);
-        LAYOUT_PROBLEM(vs, L, list, i, field, value, "value_too_long", "max", maxs, NULL);
-        return false;
-    }
-    return true;
-}
-
 static enum rpc_status units_checked(struct rpc_req *req);
 
 enum rpc_status rpc_roster_import_units(struct rpc_req *req)
@@ -212,19 +190,9 @@ static enum rpc_status units_checked(struct rpc_req *req)
     for (size_t i = 0; i < n; i++) {
         const Yanxiu__V1__Unit *u = units[i];
         struct layout_where w;
-        char accepted[200];
         bool code_ok = digits_field(vs, L, U, i, "school_code", u->school_code, true);
-        bool name_ok = text_field(vs, L, U, i, "name", u->name, 100, true);
-        const char *kind = vocab_code_of(&vocab_unit_kind, u->kind);
-        char num[16];
-        snprintf(num, sizeof(num), "%d", (int)u->kind);
-        if (u->kind == 0) /* an unknown term of a file was named by layout_read */
-            LAYOUT_PROBLEM(vs, L, U, i, "kind", "", "value_required", NULL);
-        else if (!kind[0])
-            LAYOUT_PROBLEM(vs, L, U, i, "kind", num, "value_unknown", "value", num, "accepted",
-                           layout_accepted(&vocab_unit_kind, accepted, sizeof(accepted)), NULL);
-        if (!kind[0])
-            kind = NULL;
+        bool name_ok = layout_text(vs, L, U, i, "name", u->name, 100, true);
+        const char *kind = layout_term(vs, L, U, i, "kind", &vocab_unit_kind, u->kind, NULL);
         bool primary = kind && strcmp(kind, "primary") == 0;
         bool central_ok = digits_field(vs, L, U, i, "central_code", u->central_code, primary);
         if (!primary && kind && u->central_code[0]) {
@@ -323,27 +291,20 @@ static enum rpc_status roster_checked(struct rpc_req *req)
     for (size_t i = 0; i < n; i++) {
         const Yanxiu__V1__Teacher *t = teachers[i];
         struct layout_where w;
-        char quoted[41], accepted[200];
+        char quoted[41];
         bool code_ok = check_code(t->teacher_code);
         if (!t->teacher_code[0])
             LAYOUT_PROBLEM(vs, L, T, i, "teacher_code", "", "value_required", NULL);
         else if (!code_ok)
             LAYOUT_PROBLEM(vs, L, T, i, "teacher_code", t->teacher_code, "teacher_code_bad",
                            "value", check_quote(t->teacher_code, quoted, sizeof(quoted)), NULL);
-        bool name_ok = text_field(vs, L, T, i, "name", t->name, 50, true);
+        bool name_ok = layout_text(vs, L, T, i, "name", t->name, 50, true);
         bool school_ok = digits_field(vs, L, T, i, "school_code", t->school_code, true);
-        bool subject_ok = text_field(vs, L, T, i, "subject", t->subject, 50, false);
-        bool group_ok = text_field(vs, L, T, i, "research_group", t->research_group, 50, false);
-        /* UNSPECIFIED (an empty cell, or a term layout_read refused): active */
-        const char *status = t->status ? vocab_code_of(&vocab_teacher_status, t->status) : "active";
-        char num[16];
-        snprintf(num, sizeof(num), "%d", (int)t->status);
-        if (!status[0]) {
-            LAYOUT_PROBLEM(vs, L, T, i, "status", num, "value_unknown", "value", num, "accepted",
-                           layout_accepted(&vocab_teacher_status, accepted, sizeof(accepted)),
-                           NULL);
-            status = NULL;
-        }
+        bool subject_ok = layout_text(vs, L, T, i, "subject", t->subject, 50, false);
+        bool group_ok = layout_text(vs, L, T, i, "research_group", t->research_group, 50, false);
+        /* not given (an empty cell, or a term layout_read refused): active */
+        const char *status =
+            layout_term(vs, L, T, i, "status", &vocab_teacher_status, t->status, "active");
         pgarr_text(&a[0], code_ok ? t->teacher_code : NULL);
         pgarr_text(&a[1], name_ok ? t->name : NULL);
         pgarr_text(&a[2], school_ok ? t->school_code : NULL);
