@@ -1,0 +1,114 @@
+// The console's entry: the frame (title, who is logged in, language switch,
+// the role's menu) and the page of the current hash route.
+import "./style.css";
+import { logout, me, setSessionLostHandler, type Me } from "./api";
+import { h, mount } from "./dom";
+import { label, lang, setLang, t } from "./i18n";
+import { go, match } from "./router";
+import { errorBox } from "./ui";
+import { loginPage } from "./pages/login";
+import { registerSchoolPages, schoolMenu } from "./pages/school";
+import { registerDistrictPages, districtMenu } from "./pages/district";
+
+registerSchoolPages();
+registerDistrictPages();
+
+const app = document.getElementById("app")!;
+let notice = "";
+
+function home(m: Me): string {
+  return m.role === "school" ? "/school" : "/district";
+}
+
+function header(m: Me | null): HTMLElement {
+  return h(
+    "header",
+    { class: "top no-print" },
+    h("div", { class: "brand" }, h("strong", null, t("app_title"))),
+    m
+      ? h(
+          "nav",
+          { class: "menu" },
+          (m.role === "school" ? schoolMenu() : districtMenu()).map(([path, text]) =>
+            h("a", { href: "#" + path, class: location.hash.startsWith("#" + path) ? "active" : null }, text),
+          ),
+        )
+      : h("span"),
+    h(
+      "div",
+      { class: "who" },
+      m ? h("span", { "data-testid": "who" }, t("logged_in_as", { user: m.user, role: label("role", m.role) })) : null,
+      h(
+        "button",
+        {
+          type: "button",
+          class: "link",
+          "data-testid": "lang",
+          on: {
+            click: () => {
+              setLang(lang() === "en" ? "zh-CN" : "en");
+              render();
+            },
+          },
+        },
+        t("lang_switch"),
+      ),
+      m
+        ? h(
+            "button",
+            {
+              type: "button",
+              class: "link",
+              "data-testid": "logout",
+              on: {
+                click: async () => {
+                  await logout().catch(() => undefined);
+                  go("/login");
+                },
+              },
+            },
+            t("logout"),
+          )
+        : null,
+    ),
+  );
+}
+
+async function render(): Promise<void> {
+  document.documentElement.lang = lang();
+  document.title = t("app_title");
+  const m = me();
+  const main = h("main", { id: "page" });
+  if (!m) {
+    mount(app, header(null), main);
+    loginPage(main, notice, (who) => {
+      notice = "";
+      go(home(who));
+    });
+    return;
+  }
+  const found = match(location.hash || "#" + home(m));
+  mount(app, header(m), main);
+  if (!found) {
+    if (!location.hash || location.hash === "#/" || location.hash === "#/login") go(home(m));
+    else mount(main, h("div", { class: "alert error" }, t("err_not_found")));
+    return;
+  }
+  if (!found.roles.includes(m.role)) {
+    mount(main, h("div", { class: "alert error", "data-testid": "forbidden" }, t("err_forbidden")));
+    return;
+  }
+  try {
+    await found.page(main, found.params, m);
+  } catch (e) {
+    mount(main, errorBox(e));
+  }
+}
+
+setSessionLostHandler(() => {
+  notice = t("err_session_lost");
+  go("/login");
+  void render();
+});
+window.addEventListener("hashchange", () => void render());
+void render();
