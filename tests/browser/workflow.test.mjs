@@ -1,0 +1,286 @@
+// A month's report through the console in a real browser, in the demo county
+// (deploy/demo-county --load): the school's coordinator downloads the template,
+// uploads it with three mistakes and sees each at its cell, uploads it fixed and
+// sees it submitted; the district officer finds it in the review queue with its
+// flag and returns it with a reason; the school sees the reason and submits again;
+// the district approves it. Then the dashboard: its numbers equal the CLI's
+// `reporting-rates` and `compliance units`, its three charts are drawn; and a
+// teacher's 登记手册 prints to PDF with the name and the totals on it.
+// The tests of this file run in order and build on each other.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import {
+  PY,
+  WORK,
+  canvasColours,
+  cli,
+  compareDashboard,
+  dashboardDrawn,
+  demoCounty,
+  go,
+  here,
+  launch,
+  login,
+  newPage,
+  num,
+  parseCsv,
+  reload,
+  shot,
+  tableRows,
+  thisMonth,
+} from "./lib.mjs";
+
+// Pages not yet in the console: their tests are skipped with the reason (never passed).
+const NOT_YET = "is not in the console yet";
+const PENDING = {
+  school: `the school's pages (home, upload, history, teachers, 登记手册) ${NOT_YET} (branch h-school)`,
+  district: `the district's pages (dashboard, review queue) ${NOT_YET} (branch h-district)`,
+};
+const ROUTE = {
+  schoolHome: "/school",
+  upload: "/school/upload",
+  history: "/school/history",
+  teachers: "/school/teachers",
+  register: (code) => `/school/teacher/${code}`,
+  dashboard: "/district",
+  queue: "/district/queue",
+};
+const UNIT = "4114230001"; // 城关镇中心校, the school account's unit
+const REASON = "签到表缺少第二次活动的请假说明，请补充后重新上报";
+
+let browser;
+let school; // the coordinator's page
+let district; // the officer's page
+let month; // the month the school reports (the upload page's)
+let wrong, right, mistakes;
+const done = {}; // which steps passed, so that a later step says why it cannot run
+
+before(async () => {
+  demoCounty();
+  browser = await launch();
+  school = await newPage(browser);
+  district = await newPage(browser);
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+function need(t, ...steps) {
+  for (const s of steps) {
+    if (PENDING[s]) {
+      t.skip(PENDING[s]);
+      return false;
+    }
+    if (s in done && !done[s]) throw new Error(`an earlier step failed: ${s}`);
+  }
+  return true;
+}
+
+test("the school logs in and sees this month's status and the days left", async (t) => {
+  await login(school, "school");
+  await shot(school, "school-login-done");
+  if (!need(t, "school")) return;
+  await go(school, ROUTE.schoolHome);
+  await school.getByTestId("month-status").waitFor({ timeout: 15000 });
+  assert.match(await school.getByTestId("deadline").textContent(), /\d/, "the days left, as a number");
+  await shot(school, "school-home");
+});
+
+test("the template downloaded from the console is filled with three mistakes, and fixed", async (t) => {
+  done.files = false;
+  if (!need(t, "school")) return;
+  await go(school, ROUTE.schoolHome);
+  const [download] = await Promise.all([school.waitForEvent("download"), school.getByTestId("download-template").click()]);
+  const template = path.join(WORK, "template.xlsx");
+  await download.saveAs(template);
+  assert.match(download.suggestedFilename(), /\.xlsx$/);
+  // The month the upload page reports: its month field when it has one, else this month.
+  await go(school, ROUTE.upload);
+  await school.getByTestId("upload-file").waitFor({ state: "attached", timeout: 15000 });
+  const m = school.getByTestId("upload-month");
+  month = (await m.count()) ? await m.inputValue() : thisMonth();
+  assert.match(month, /^\d{4}-\d{2}$/);
+  wrong = path.join(WORK, `城关镇中心校${month}研修登记（有错）.xlsx`);
+  right = path.join(WORK, `城关镇中心校${month}研修登记.xlsx`);
+  const fill = path.join(here, "fill_workbook.py");
+  mistakes = execFileSync(PY, [fill, template, wrong, month, "wrong"], { encoding: "utf8" })
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
+  assert.equal(mistakes.length, 3);
+  const teachers = Number(execFileSync(PY, [fill, template, right, month], { encoding: "utf8" }));
+  assert.ok(teachers > 50, `the template's 签到表 holds the unit's roster (${teachers})`);
+  done.files = true;
+});
+
+/** The rows of the problems table: sheet, row, column, value by position (ui.ts problemsTable). */
+async function problems(page) {
+  const rows = await tableRows(page.getByTestId("problems"));
+  return rows.map((r) => ({ code: r.data.code, sheet: r.cells["1"], row: r.cells["2"], column: r.cells["3"], value: r.cells["5"], text: r.text }));
+}
+
+async function upload(page, file) {
+  await page.getByTestId("upload-file").setInputFiles(file);
+  await page.getByTestId("upload-submit").click();
+  await page.locator('[data-testid="problems"], [data-testid="upload-result"]').first().waitFor({ timeout: 30000 });
+}
+
+test("the workbook with three mistakes: all three listed at their cells, nothing submitted", async (t) => {
+  done.wrong = false;
+  if (!need(t, "school", "files")) return;
+  await go(school, ROUTE.upload);
+  await upload(school, wrong);
+  const got = await problems(school);
+  await shot(school, "school-upload-problems");
+  assert.equal(got.length, 3, JSON.stringify(got));
+  for (const m of mistakes) {
+    const [, col, row] = /^([A-Z]+)(\d+)$/.exec(m.cell);
+    const p = got.find((x) => x.sheet === m.sheet && x.column === col && x.row === row);
+    assert.ok(p, `${m.sheet}!${m.cell} among ${JSON.stringify(got)}`);
+    assert.equal(p.value, m.value, `${m.sheet}!${m.cell}: the value`);
+    assert.match(p.code ?? "", /^[a-z_]+$/, `${m.sheet}!${m.cell}: tr[data-code]`);
+    assert.match(p.text, /[\u4e00-\u9fff]/, "said in Chinese");
+  }
+  assert.equal(await school.getByTestId("upload-result").count(), 0);
+  const list = parseCsv(cli("district", "report", "list", "--format", "csv"));
+  assert.equal(list.filter((r) => r.unit_code === UNIT && r.month === month).length, 0, "nothing written");
+  done.wrong = true;
+});
+
+test("the fixed workbook is submitted: activities, sign-ins, teacher-hours and the flag in the answer", async (t) => {
+  done.submitted = false;
+  if (!need(t, "school", "files")) return;
+  await go(school, ROUTE.upload);
+  await upload(school, right);
+  const result = school.getByTestId("upload-result");
+  await result.waitFor({ timeout: 30000 });
+  await shot(school, "school-upload-submitted");
+  const text = await result.textContent();
+  const list = parseCsv(cli("district", "report", "list", "--format", "csv"));
+  const r = list.find((x) => x.unit_code === UNIT && x.month === month);
+  assert.ok(r, "the report is in the district's list");
+  assert.equal(r.status, "submitted");
+  assert.ok(Number(r.flag_count) > 0, "the overlap is flagged");
+  for (const k of ["activity_count", "attendance_count", "teacher_hours"]) {
+    assert.ok(text.includes(r[k]), `upload-result shows ${k} ${r[k]}: ${text}`);
+  }
+  done.submitted = true;
+});
+
+/** The queue's row of the school's report (tr[data-report=<id>]). */
+async function queueRow(page) {
+  const id = execFileSync("bash", ["-c", `${process.env.YX_PSQL} -Atc "select id from reports where unit_code = '${UNIT}' and month = '${month}-01'"`], {
+    encoding: "utf8",
+  }).trim();
+  assert.match(id, /^\d+$/);
+  const row = page.locator(`[data-testid="queue"] tr[data-report="${id}"]`);
+  await row.waitFor({ timeout: 15000 });
+  return row;
+}
+
+async function review(page, action, reason) {
+  await go(page, ROUTE.queue);
+  const row = await queueRow(page);
+  await row.locator("input[type=checkbox]").check();
+  if (reason) await page.getByTestId("reason").fill(reason);
+  await page.getByTestId(action).click();
+  await page.getByTestId("review-result").waitFor({ timeout: 15000 });
+}
+
+test("the district sees it in the review queue with its flag and returns it with a reason", async (t) => {
+  done.returned = false;
+  if (!need(t, "district", "school", "submitted")) return;
+  await login(district, "district");
+  await go(district, ROUTE.queue);
+  const row = await queueRow(district);
+  const flags = row.getByTestId("flags");
+  assert.ok(((await flags.textContent()) ?? "").trim() !== "", "the row shows its flag");
+  await shot(district, "district-queue");
+  await review(district, "return", REASON);
+  await shot(district, "district-returned");
+  const r = parseCsv(cli("district", "report", "list", "--format", "csv")).find((x) => x.unit_code === UNIT && x.month === month);
+  assert.equal(r.status, "returned");
+  done.returned = true;
+});
+
+test("the school sees the district's reason first, and submits again", async (t) => {
+  done.resubmitted = false;
+  if (!need(t, "school", "returned")) return;
+  await go(school, ROUTE.history);
+  const reason = school.getByTestId("return-reason");
+  await reason.waitFor({ timeout: 15000 });
+  assert.ok((await reason.textContent()).includes(REASON));
+  await shot(school, "school-history-returned");
+  await go(school, ROUTE.upload);
+  await upload(school, right);
+  await school.getByTestId("upload-result").waitFor({ timeout: 30000 });
+  const r = parseCsv(cli("district", "report", "list", "--format", "csv")).find((x) => x.unit_code === UNIT && x.month === month);
+  assert.equal(r.status, "submitted");
+  assert.equal(r.version, "2");
+  done.resubmitted = true;
+});
+
+test("the district approves it", async (t) => {
+  if (!need(t, "district", "resubmitted")) return;
+  await review(district, "approve");
+  const r = parseCsv(cli("district", "report", "list", "--format", "csv")).find((x) => x.unit_code === UNIT && x.month === month);
+  assert.equal(r.status, "approved");
+  await shot(district, "district-approved");
+});
+
+test("the dashboard's numbers equal the CLI's reporting-rates and compliance units; its charts are drawn", async (t) => {
+  if (!need(t, "district")) return;
+  if (!(await district.getByTestId("who").count())) await login(district, "district");
+  await reload(district, ROUTE.dashboard); // a navigation: the time is measured from its start
+  const ms = await (await dashboardDrawn(district)).jsonValue();
+  console.log(`BENCHMARK dashboard demo county (~300 teachers): rendered in ${Math.round(ms)} ms (navigation start to three charts drawn and tables filled)`);
+  await shot(district, "district-dashboard");
+  for (const id of ["chart-rates", "chart-heatmap", "chart-compliance"]) {
+    assert.ok((await canvasColours(district, id)) > 1, `${id}: the canvas is not blank`);
+  }
+  await compareDashboard(district);
+});
+
+test("a teacher's 登记手册 prints to PDF with the name and the totals", async (t) => {
+  if (!need(t, "school")) return;
+  await go(school, ROUTE.teachers);
+  const row = school.locator('[data-testid="teachers-table"] tr[data-teacher]').first();
+  await row.waitFor({ timeout: 15000 });
+  const code = await row.getAttribute("data-teacher");
+  await shot(school, "school-teachers");
+  await go(school, ROUTE.register(code));
+  const register = school.getByTestId("register");
+  await register.waitFor({ timeout: 15000 });
+  const name = parseCsv(fs.readFileSync(path.join(WORK, "demo", "teachers.csv"), "utf8")).find((r) => r["教师编号"] === code)["姓名"];
+  const text = await register.textContent();
+  assert.ok(text.includes(name), `the register shows ${name}`);
+  // The totals: the CLI's handbook of the same teacher (teacher history, its totals part).
+  const hist = cli("school", "teacher", "history", code, "--format", "json");
+  const totals = JSON.parse(hist).totals ?? [];
+  assert.ok(totals.length > 0, "the CLI's handbook has totals");
+  const hours = totals.flatMap((x) => [String(x.hours), Number(x.hours).toFixed(1)]);
+  assert.ok(hours.some((h) => text.includes(h)), `the register shows a total of ${hours.join(", ")}`);
+  await shot(school, "school-register");
+  await school.emulateMedia({ media: "print" });
+  const pdf = path.join(WORK, "register.pdf");
+  await school.pdf({ path: pdf, format: "A4", printBackground: true });
+  await school.emulateMedia({ media: "screen" });
+  fs.copyFileSync(pdf, path.join(process.env.YX_SCREENSHOTS ?? WORK, "register.pdf"));
+  const pdfText = execFileSync("pdftotext", ["-layout", pdf, "-"], { encoding: "utf8" });
+  assert.ok(pdfText.includes(name), `the PDF has the teacher's name ${name}`);
+  assert.ok(hours.some((h) => pdfText.includes(h)), `the PDF has the totals ${hours.join(", ")}`);
+  assert.equal(await school.getByTestId("logout").isVisible(), true);
+  const pages = (pdfText.match(/\f/g) ?? []).length;
+  assert.ok(pages >= 1);
+});
+
+test("no script errors and no dialogs in either page", () => {
+  for (const p of [school, district]) {
+    assert.deepEqual(p.dialogs, []);
+    assert.deepEqual(p.problems.filter((x) => !/Failed to load resource/.test(x)), []);
+  }
+});
