@@ -147,6 +147,7 @@ test("a page on another origin cannot post to the daemon with the school's cooki
     const [simple, cors] = await page.evaluate(() => window.result);
     assert.match(cors, /^blocked/, "the browser does not let another origin read an answer (no CORS)");
     assert.ok(simple === "sent" || simple.startsWith("failed"), simple);
+    console.log(`foreign page: simple POST ${simple}, CORS POST ${cors}; the daemon answered ${JSON.stringify(answers)}`);
     for (const s of answers) assert.ok(s >= 400, `the daemon answered the foreign page's POST with ${s}`);
     await page.close();
   } finally {

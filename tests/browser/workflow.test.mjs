@@ -34,7 +34,7 @@ import {
 } from "./lib.mjs";
 
 // Pages not yet in the console: their tests are skipped with the reason (never passed).
-const NOT_YET = "is not in the console yet";
+const NOT_YET = "are not in the console yet";
 const PENDING = {
   school: `the school's pages (home, upload, history, teachers, 登记手册) ${NOT_YET} (branch h-school)`,
   district: `the district's pages (dashboard, review queue) ${NOT_YET} (branch h-district)`,
@@ -69,21 +69,30 @@ after(async () => {
   await browser?.close();
 });
 
-function need(t, ...steps) {
+/**
+ * Whether test `t`, which makes step `makes`, can run: a page it needs still pending or a
+ * step it needs skipped skips it (with the reason); a step it needs that failed fails it.
+ */
+function need(t, makes, ...steps) {
   for (const s of steps) {
-    if (PENDING[s]) {
-      t.skip(PENDING[s]);
+    const why = PENDING[s] ?? (typeof done[s] === "string" ? done[s] : "");
+    if (why) {
+      if (makes) done[makes] = why;
+      t.skip(why);
       return false;
     }
-    if (s in done && !done[s]) throw new Error(`an earlier step failed: ${s}`);
+    if (done[s] === false) throw new Error(`an earlier step failed: ${s}`);
   }
+  if (makes) done[makes] = false;
   return true;
 }
 
 test("the school logs in and sees this month's status and the days left", async (t) => {
+  await school.goto("/");
+  await school.locator("#user").waitFor();
+  await shot(school, "login");
   await login(school, "school");
-  await shot(school, "school-login-done");
-  if (!need(t, "school")) return;
+  if (!need(t, null, "school")) return;
   await go(school, ROUTE.schoolHome);
   await school.getByTestId("month-status").waitFor({ timeout: 15000 });
   assert.match(await school.getByTestId("deadline").textContent(), /\d/, "the days left, as a number");
@@ -91,8 +100,7 @@ test("the school logs in and sees this month's status and the days left", async 
 });
 
 test("the template downloaded from the console is filled with three mistakes, and fixed", async (t) => {
-  done.files = false;
-  if (!need(t, "school")) return;
+  if (!need(t, "files", "school")) return;
   await go(school, ROUTE.schoolHome);
   const [download] = await Promise.all([school.waitForEvent("download"), school.getByTestId("download-template").click()]);
   const template = path.join(WORK, "template.xlsx");
@@ -130,8 +138,7 @@ async function upload(page, file) {
 }
 
 test("the workbook with three mistakes: all three listed at their cells, nothing submitted", async (t) => {
-  done.wrong = false;
-  if (!need(t, "school", "files")) return;
+  if (!need(t, "wrong", "school", "files")) return;
   await go(school, ROUTE.upload);
   await upload(school, wrong);
   const got = await problems(school);
@@ -152,8 +159,7 @@ test("the workbook with three mistakes: all three listed at their cells, nothing
 });
 
 test("the fixed workbook is submitted: activities, sign-ins, teacher-hours and the flag in the answer", async (t) => {
-  done.submitted = false;
-  if (!need(t, "school", "files")) return;
+  if (!need(t, "submitted", "school", "files")) return;
   await go(school, ROUTE.upload);
   await upload(school, right);
   const result = school.getByTestId("upload-result");
@@ -192,8 +198,7 @@ async function review(page, action, reason) {
 }
 
 test("the district sees it in the review queue with its flag and returns it with a reason", async (t) => {
-  done.returned = false;
-  if (!need(t, "district", "school", "submitted")) return;
+  if (!need(t, "returned", "district", "school", "submitted")) return;
   await login(district, "district");
   await go(district, ROUTE.queue);
   const row = await queueRow(district);
@@ -208,8 +213,7 @@ test("the district sees it in the review queue with its flag and returns it with
 });
 
 test("the school sees the district's reason first, and submits again", async (t) => {
-  done.resubmitted = false;
-  if (!need(t, "school", "returned")) return;
+  if (!need(t, "resubmitted", "school", "returned")) return;
   await go(school, ROUTE.history);
   const reason = school.getByTestId("return-reason");
   await reason.waitFor({ timeout: 15000 });
@@ -225,7 +229,7 @@ test("the school sees the district's reason first, and submits again", async (t)
 });
 
 test("the district approves it", async (t) => {
-  if (!need(t, "district", "resubmitted")) return;
+  if (!need(t, null, "district", "resubmitted")) return;
   await review(district, "approve");
   const r = parseCsv(cli("district", "report", "list", "--format", "csv")).find((x) => x.unit_code === UNIT && x.month === month);
   assert.equal(r.status, "approved");
@@ -233,7 +237,7 @@ test("the district approves it", async (t) => {
 });
 
 test("the dashboard's numbers equal the CLI's reporting-rates and compliance units; its charts are drawn", async (t) => {
-  if (!need(t, "district")) return;
+  if (!need(t, null, "district")) return;
   if (!(await district.getByTestId("who").count())) await login(district, "district");
   await reload(district, ROUTE.dashboard); // a navigation: the time is measured from its start
   const ms = await (await dashboardDrawn(district)).jsonValue();
@@ -246,7 +250,7 @@ test("the dashboard's numbers equal the CLI's reporting-rates and compliance uni
 });
 
 test("a teacher's 登记手册 prints to PDF with the name and the totals", async (t) => {
-  if (!need(t, "school")) return;
+  if (!need(t, null, "school")) return;
   await go(school, ROUTE.teachers);
   const row = school.locator('[data-testid="teachers-table"] tr[data-teacher]').first();
   await row.waitFor({ timeout: 15000 });
