@@ -2,8 +2,8 @@
 // district's policy (its INI read into numbers), the reporting month a
 // coordinator is working on, deadlines and days left, the month's state in
 // words, downloads of the daemon's workbooks.
-import { rpc } from "../../api";
-import { download, h } from "../../dom";
+import { RpcError, rpc } from "../../api";
+import { download, h, mount } from "../../dom";
 import { WorkbookKind, type ReportSummary } from "../../gen/yanxiu_pb";
 import { codeOf, hours, t } from "../../i18n";
 import { ReportStatus } from "../../gen/yanxiu_pb";
@@ -196,7 +196,8 @@ export function workbookButton(
       download(f.name || "yanxiu.xlsx", f.data, f.contentType || "application/octet-stream");
       where.replaceChildren(h("p", { class: "muted" }, t("s_file_saved", { name: f.name })));
     } catch (e) {
-      where.replaceChildren(errorBox(e));
+      const notYet = e instanceof RpcError && e.reason === "request_not_served";
+      mount(where, errorBox(e), notYet ? h("p", { class: "muted" }, t("s_download_not_served")) : null);
     } finally {
       b.disabled = false;
     }

@@ -55,13 +55,14 @@ export async function homePage(root: HTMLElement, me: Me): Promise<void> {
 
   // How far the deadline is, in words.
   let deadlineWords: string;
-  if (left > 0) deadlineWords = t("s_days_left", { n: left });
+  if (r && left < 0) deadlineWords = r.onTime ? t("s_first_on_time") : t("s_first_late");
+  else if (left > 0) deadlineWords = t("s_days_left", { n: left });
   else if (left === 0) deadlineWords = t("s_due_today");
   else deadlineWords = t("s_days_over", { n: -left });
   const done = r && !needsSubmission(r);
   const deadlineEl = h(
     "span",
-    { "data-testid": "deadline", "data-days": String(left), class: !done && left < 0 ? "over" : !done && left <= 3 ? "soon" : null },
+    { "data-testid": "deadline", "data-days": String(left), class: !r && left < 0 ? "over" : !done && left <= 3 ? "soon" : null },
     deadlineWords,
   );
 
@@ -116,31 +117,9 @@ export async function homePage(root: HTMLElement, me: Me): Promise<void> {
     );
   }
 
-  // The latest report's figures.
-  const figures = r
-    ? h(
-        "div",
-        { class: "card" },
-        h("h2", null, t("s_latest_report", { month: monthText(month), version: r.version })),
-        h(
-          "div",
-          { class: "cards" },
-          stat(String(r.activityCount), t("s_activities")),
-          stat(String(r.attendanceCount), t("s_signins")),
-          stat(String(r.externalCount), t("s_external")),
-          stat(hours(r.teacherHours), t("s_teacher_hours")),
-          stat(String(r.flagCount || r.flags.length), t("s_flags")),
-        ),
-        h(
-          "p",
-          { class: "muted" },
-          t("s_submitted_by_at", { at: timeText(r.submittedAt), user: r.submittedBy }),
-          " · ",
-          r.onTime ? t("s_on_time") : t("s_late"),
-          r.empty ? " · " + t("s_empty_report") : "",
-        ),
-      )
-    : null;
+  // The latest report's figures: this month's, else the latest the unit sent.
+  const latest = r ?? list.reports.find((x) => x.unitCode === me.unit || !x.unitCode);
+  const figures = latest ? latestCard(latest, latest !== r) : null;
 
   // Other months that still wait (this school year).
   const others = h("div");
@@ -166,6 +145,35 @@ export async function homePage(root: HTMLElement, me: Me): Promise<void> {
     others,
   );
   void otherMonths(others, me, month, p, byMonth);
+}
+
+function latestCard(r: ReportSummary, withReason: boolean): HTMLElement {
+  const code = statusCode(r);
+  return h(
+    "div",
+    { class: "card", "data-testid": "latest-report", "data-month": r.month, "data-version": String(r.version) },
+    h("h2", null, t("s_latest_report", { month: monthText(r.month), version: r.version }), " ", badge(code, label("report_status", code))),
+    withReason && r.returnReason ? h("div", { class: "alert warn" }, h("strong", null, t("s_district_reason"), "："), r.returnReason) : null,
+    h(
+      "div",
+      { class: "cards" },
+      stat(String(r.activityCount), t("s_activities")),
+      stat(String(r.attendanceCount), t("s_signins")),
+      stat(String(r.externalCount), t("s_external")),
+      stat(hours(r.teacherHours), t("s_teacher_hours")),
+      stat(String(r.flagCount || r.flags.length), t("s_flags")),
+    ),
+    h(
+      "p",
+      { class: "muted" },
+      t("s_submitted_by_at", { at: timeText(r.submittedAt), user: r.submittedBy }),
+      " · ",
+      r.onTime ? t("s_on_time") : t("s_late"),
+      r.empty ? " · " + t("s_empty_report") : "",
+      " · ",
+      h("a", { href: `#/school/reports?month=${r.month}` }, t("s_see_history")),
+    ),
+  );
 }
 
 function stat(n: string, l: string): HTMLElement {

@@ -28,9 +28,22 @@ export function ruleName(rule: string): string {
 }
 
 /** A reason as a coordinator reads it: 年度学时不足 40/72, 无故缺席次数 3 次（上限 3）. */
-export function reasonText(r: Reason): string {
+export function reasonText(r: Reason, status = ""): string {
   if (r.rule === "unexcused_absences") return t("s_reason_absences", { rule: ruleName(r.rule), had: r.had, needed: r.needed });
-  return t("s_reason_short", { rule: ruleName(r.rule), had: hours(r.had), needed: hours(r.needed) });
+  const k = status === "behind" ? "s_reason_pace" : "s_reason_short";
+  return t(k, { rule: ruleName(r.rule), gap: hours(Math.max(0, r.needed - r.had)), had: hours(r.had), needed: hours(r.needed) });
+}
+
+/** A bar of `value` against the rule's `goal`; a rule not met (yet) marks where the teacher should be now. */
+function bar(value: number, goal: number, rule: string, reasons: Reason[], status: string): HTMLElement {
+  const el = progress(value, goal, barState(rule, reasons, status));
+  const r = reasons.find((x) => x.rule === rule);
+  if (r && goal > 0 && r.needed < goal) {
+    const m = h("span", { class: "bar-mark", title: t("s_pace_mark", { n: hours(r.needed) }) });
+    m.style.left = `${Math.min(100, (r.needed / goal) * 100).toFixed(1)}%`;
+    el.querySelector(".bar")?.appendChild(m);
+  }
+  return el;
 }
 
 /** The district's rules in one paragraph. */
@@ -188,22 +201,22 @@ function teachersTable(rows: TeacherCompliance[], p: Policy): HTMLElement {
       rows.map((x) => {
         const st = codeOf(ComplianceStatus, x.status);
         const cst = x.cycleStatus;
-        const all = [...x.reasons, ...x.cycleReasons];
+        const all = [...x.reasons.map((r) => reasonText(r, st)), ...x.cycleReasons.map((r) => reasonText(r, cst))];
         const open = () => go(`/school/teacher/${encodeURIComponent(x.teacherCode)}`);
         return h(
           "tr",
           { "data-teacher": x.teacherCode, "data-status": st, class: "clickable", tabindex: 0, on: { click: open, keydown: (e: Event) => { if ((e as KeyboardEvent).key === "Enter") open(); } } },
-          h("td", null, h("a", { href: `#/school/teacher/${encodeURIComponent(x.teacherCode)}` }, x.name), h("div", { class: "muted small" }, x.teacherCode)),
+          h("td", { class: "nowrap" }, h("a", { href: `#/school/teacher/${encodeURIComponent(x.teacherCode)}` }, x.name), h("div", { class: "muted small" }, x.teacherCode)),
           h("td", null, x.group),
           h("td", null, badge(st, enumLabel("compliance", ComplianceStatus, x.status)), cst ? h("div", { class: "muted small" }, t("s_cycle_status", { s: label("compliance", cst) })) : null),
-          h("td", null, progress(x.hours, p.hoursYear, barState("hours_year", x.reasons, st))),
-          h("td", null, progress(x.schoolHours, p.schoolHoursYear, barState("school_hours_year", x.reasons, st))),
-          h("td", null, progress(x.cycleHours, p.hoursCycle, barState("hours_cycle", x.cycleReasons, cst))),
-          h("td", null, progress(x.cycleEthicsHours, p.ethicsHoursCycle, barState("ethics_hours_cycle", x.cycleReasons, cst))),
-          h("td", null, progress(x.cycleCentralizedHours, p.centralizedHoursCycle, barState("centralized_hours_cycle", x.cycleReasons, cst))),
+          h("td", null, bar(x.hours, p.hoursYear, "hours_year", x.reasons, st)),
+          h("td", null, bar(x.schoolHours, p.schoolHoursYear, "school_hours_year", x.reasons, st)),
+          h("td", null, bar(x.cycleHours, p.hoursCycle, "hours_cycle", x.cycleReasons, cst)),
+          h("td", null, bar(x.cycleEthicsHours, p.ethicsHoursCycle, "ethics_hours_cycle", x.cycleReasons, cst)),
+          h("td", null, bar(x.cycleCentralizedHours, p.centralizedHoursCycle, "centralized_hours_cycle", x.cycleReasons, cst)),
           h("td", { class: "num" }, hours(x.cycleHomeroomHours)),
-          h("td", { class: "num" + (x.unexcusedAbsences >= p.absenceLimit ? " bad" : "") }, `${x.unexcusedAbsences} / ${p.absenceLimit}`),
-          h("td", { class: "reasons" }, all.length ? all.map(reasonText).join("；") : st === "exempt" ? t("s_exempt_note") : t("s_nothing_missing")),
+          h("td", { class: "num" + (x.reasons.some((r) => r.rule === "unexcused_absences") ? " bad" : "") }, String(x.unexcusedAbsences)),
+          h("td", { class: "reasons" }, all.length ? all.map((x) => h("div", null, x)) : st === "exempt" ? t("s_exempt_note") : t("s_nothing_missing")),
         );
       }),
     ),

@@ -129,7 +129,7 @@ export async function uploadPage(root: HTMLElement, params: Params, me: Me): Pro
         const n = e instanceof RpcError ? e.violations.length : 0;
         mount(
           out,
-          n ? h("p", { class: "problems-head" }, h("strong", null, t("s_problems_found", { n })), " ", t("s_problems_fix")) : null,
+          n ? h("p", { class: "problems-head" }, h("strong", null, t("s_problems_fix"))) : null,
           errorBox(e),
         );
       }
