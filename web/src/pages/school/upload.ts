@@ -1,0 +1,221 @@
+// 上传月报 (#/school/upload): the month, the files (one .xlsx workbook or the
+// CSV files), "先检查" (check only) and "提交". Every problem at its cell, as
+// the CLI prints them; on success the figures and flags in words. One
+// idempotency key per (month, files): a repeat after an unknown outcome is
+// answered with the first result and writes nothing new.
+import { RpcError, rpc, type Me } from "../../api";
+import { h, mount } from "../../dom";
+import { FlagKind, type ReportSummary } from "../../gen/yanxiu_pb";
+import { codeOf, enumLabel, hours, label, t } from "../../i18n";
+import type { Params } from "../../router";
+import { errorBox, okBox } from "../../ui";
+import { addMonths, monthText, newKey, policy, reportingMonth, statusCode, today } from "./common";
+
+export async function uploadPage(root: HTMLElement, params: Params, me: Me): Promise<void> {
+  const day = today();
+  let month = params.month ?? "";
+  if (!/^\d{4}-\d{2}$/.test(month)) {
+    const [p, list] = await Promise.all([policy(), rpc({ case: "listReports", value: { unitCode: me.unit } }, "reportList")]);
+    const byMonth = new Map<string, ReportSummary>();
+    for (const r of list.reports) if (!byMonth.has(r.month)) byMonth.set(r.month, r);
+    month = reportingMonth(day, p, byMonth);
+  }
+
+  // The months a coordinator may pick: this school year and the one before, newest first.
+  const thisMonth = day.slice(0, 7);
+  const monthSel = h("select", { id: "upload-month", "data-testid": "upload-month" });
+  const months: string[] = [];
+  for (let i = 0; i < 24; i++) months.push(addMonths(thisMonth, -i));
+  if (!months.includes(month)) months.push(month);
+  for (const m of months) monthSel.appendChild(h("option", { value: m, selected: m === month }, monthText(m)));
+
+  const fileIn = h("input", {
+    type: "file",
+    id: "upload-file",
+    multiple: true,
+    accept: ".xlsx,.csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,text/csv",
+    "data-testid": "upload-file",
+  });
+  const chosen = h("div", { class: "muted", "data-testid": "upload-chosen" }, t("s_no_files"));
+  const emptyBox = h("input", { type: "checkbox", id: "upload-empty", "data-testid": "upload-empty" });
+  const emptyReason = h("input", { id: "upload-reason", "data-testid": "upload-reason", placeholder: t("s_empty_reason_ph"), maxlength: 200 });
+  const summary = h("textarea", { id: "upload-summary", rows: 3, placeholder: t("s_summary_ph"), "data-testid": "upload-summary" });
+  const checkBtn = h("button", { type: "button", "data-testid": "upload-check" }, t("s_check"));
+  const submitBtn = h("button", { type: "button", class: "primary", "data-testid": "upload-submit" }, t("s_submit"));
+  const out = h("div", { class: "upload-out", "aria-live": "polite" });
+
+  // The key of this submission: kept while the month, the files and the texts stay the same.
+  let key = newKey();
+  const renew = () => {
+    key = newKey();
+  };
+
+  const showChosen = () => {
+    const fs = Array.from(fileIn.files ?? []);
+    mount(chosen, fs.length ? t("s_files_chosen", { n: fs.length, names: fs.map((f) => f.name).join("、") }) : t("s_no_files"));
+    renew();
+    out.replaceChildren();
+  };
+  fileIn.addEventListener("change", showChosen);
+  monthSel.addEventListener("change", () => {
+    renew();
+    out.replaceChildren();
+  });
+  for (const el of [emptyReason, summary]) el.addEventListener("input", renew);
+  emptyBox.addEventListener("change", () => {
+    renew();
+    fileIn.disabled = emptyBox.checked;
+    emptyReason.disabled = !emptyBox.checked;
+  });
+  emptyReason.disabled = true;
+
+  async function send(checkOnly: boolean): Promise<void> {
+    const fs = Array.from(fileIn.files ?? []);
+    const empty = emptyBox.checked;
+    if (!empty && !fs.length) {
+      mount(out, h("div", { class: "alert error", role: "alert" }, t("s_choose_files_first")));
+      return;
+    }
+    const bad = fs.filter((f) => !/\.(xlsx|csv)$/i.test(f.name));
+    if (!empty && bad.length) {
+      mount(out, h("div", { class: "alert error", role: "alert" }, t("s_wrong_file_kind", { names: bad.map((f) => f.name).join("、") })));
+      return;
+    }
+    checkBtn.disabled = submitBtn.disabled = true;
+    mount(out, h("p", { class: "muted" }, checkOnly ? t("s_checking") : t("s_submitting")));
+    try {
+      const files = empty ? [] : await Promise.all(fs.map(async (f) => ({ name: f.name, data: new Uint8Array(await f.arrayBuffer()) })));
+      const r = await rpc(
+        {
+          case: "submitReport",
+          value: {
+            month: monthSel.value,
+            idempotencyKey: key,
+            files,
+            checkOnly,
+            empty,
+            reason: empty ? emptyReason.value.trim() : "",
+            summary: summary.value.trim(),
+          },
+        },
+        "reportReply",
+        !checkOnly,
+      );
+      if (checkOnly) {
+        // a check writes nothing: the real submission gets a key of its own
+        renew();
+        mount(out, checked(r));
+      } else {
+        mount(out, result(r));
+      }
+    } catch (e) {
+      if (e instanceof RpcError && e.outcomeUnknown) {
+        mount(
+          out,
+          h(
+            "div",
+            { class: "alert warn", role: "alert", "data-testid": "upload-unknown" },
+            h("p", null, h("strong", null, t("s_unknown_title"))),
+            h("p", null, t("s_unknown_body")),
+            h(
+              "div",
+              { class: "row" },
+              h("button", { type: "button", class: "primary", on: { click: () => void send(false) } }, t("s_unknown_retry")),
+              h("a", { href: `#/school/reports?month=${monthSel.value}` }, t("s_unknown_history")),
+            ),
+          ),
+        );
+      } else {
+        const n = e instanceof RpcError ? e.violations.length : 0;
+        mount(
+          out,
+          n ? h("p", { class: "problems-head" }, h("strong", null, t("s_problems_fix"))) : null,
+          errorBox(e),
+        );
+      }
+    } finally {
+      checkBtn.disabled = submitBtn.disabled = false;
+    }
+  }
+  checkBtn.addEventListener("click", () => void send(true));
+  submitBtn.addEventListener("click", () => void send(false));
+
+  mount(
+    root,
+    h("h1", null, t("s_upload_title")),
+    h(
+      "div",
+      { class: "card" },
+      h("p", { class: "muted" }, t("s_upload_intro")),
+      h("div", { class: "form-grid" },
+        h("label", { for: "upload-month" }, t("s_month")),
+        monthSel,
+        h("label", { for: "upload-file" }, t("s_files")),
+        h("div", null, fileIn, h("div", { class: "muted small" }, t("s_files_hint")), chosen),
+        h("span"),
+        h("label", { class: "check" }, emptyBox, " ", t("s_empty_month")),
+        h("label", { for: "upload-reason" }, t("s_empty_reason")),
+        emptyReason,
+        h("label", { for: "upload-summary" }, t("s_summary")),
+        summary,
+      ),
+      h("div", { class: "row" }, checkBtn, submitBtn, h("span", { class: "muted small" }, t("s_check_hint"))),
+    ),
+    out,
+  );
+}
+
+function figures(r: ReportSummary): HTMLElement {
+  return h(
+    "ul",
+    { class: "figures" },
+    h("li", { "data-k": "activities" }, t("s_r_activities", { n: r.activityCount })),
+    h("li", { "data-k": "signins" }, t("s_r_signins", { n: r.attendanceCount })),
+    r.externalCount ? h("li", { "data-k": "external" }, t("s_r_external", { n: r.externalCount })) : null,
+    h("li", { "data-k": "teacher-hours" }, t("s_r_teacher_hours", { n: hours(r.teacherHours) })),
+  );
+}
+
+export function flagList(r: ReportSummary): HTMLElement {
+  const n = r.flagCount || r.flags.length;
+  if (!n) return h("p", { "data-k": "flags", class: "muted" }, t("s_r_no_flags"));
+  return h(
+    "div",
+    { "data-k": "flags", class: "flags" },
+    h("p", null, h("strong", null, t("s_r_flags", { n })), " ", t("s_r_flags_hint")),
+    h(
+      "ul",
+      null,
+      r.flags.map((f) =>
+        h("li", { "data-flag": codeOf(FlagKind, f.kind) }, h("strong", null, enumLabel("flag", FlagKind, f.kind)), "：", f.detail, f.teacherCode && !f.detail.includes(f.teacherCode) ? `（${f.teacherCode}）` : ""),
+      ),
+    ),
+    n > r.flags.length ? h("p", { class: "muted" }, t("s_r_flags_more", { n: n - r.flags.length })) : null,
+  );
+}
+
+function checked(r: ReportSummary): HTMLElement {
+  return okBox(
+    h("p", { "data-testid": "upload-checked" }, h("strong", null, t("s_checked_ok", { month: monthText(r.month) }))),
+    figures(r),
+    flagList(r),
+    h("p", null, t("s_checked_next")),
+  );
+}
+
+function result(r: ReportSummary): HTMLElement {
+  const code = statusCode(r);
+  return h(
+    "div",
+    { class: "alert ok", role: "status", "data-testid": "upload-result", "data-version": String(r.version) },
+    h(
+      "p",
+      null,
+      h("strong", null, r.replayed ? t("s_replayed", { month: monthText(r.month), version: r.version }) : t("s_submitted_ok", { month: monthText(r.month), version: r.version })),
+    ),
+    h("p", null, t("s_status"), "：", label("report_status", code), " · ", r.onTime ? t("s_on_time") : t("s_late")),
+    figures(r),
+    flagList(r),
+    h("p", null, t("s_after_submit"), " ", h("a", { href: "#/school/reports?month=" + r.month }, t("s_see_history")), " · ", h("a", { href: "#/school" }, t("school_home"))),
+  );
+}
