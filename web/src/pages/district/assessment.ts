@@ -8,7 +8,7 @@ import { codeOf, enumLabel, t } from "../../i18n";
 import type { MsgKey } from "../../locales/zh-CN";
 import { go, type Params } from "../../router";
 import { badge, loading, pager } from "../../ui";
-import { col, count, hours1, pageYear, reasonsText, shortNumber, th, yearSelect } from "./common";
+import { col, count, currentSchoolYear, hours1, pageYear, reasonsText, shortNumber, th, yearSelect } from "./common";
 
 /* AssessmentResults is not paged by the daemon: a county's answer has every
    teacher. The page draws this many rows at a time. */
@@ -185,14 +185,23 @@ export async function policyPage(root: HTMLElement, _params: Params, _me: Me): P
   await loading(box, async () => {
     const p = await rpc({ case: "getPolicy", value: {} }, "policy");
     const v = parseIni(p.ini);
-    const g = (k: string) => v.get(k) ?? "";
+    /* 360.0 -> 360, 15.00 -> 15: numbers as a person writes them */
+    const g = (k: string) => {
+      const x = v.get(k) ?? "";
+      return /^\d+\.\d+$/.test(x) ? x.replace(/\.?0+$/, "") : x;
+    };
     const items: [string, string][] = [];
     const add = (key: string, msg: MsgKey, args: Record<string, string | number>) => {
       items.push([key, t(msg, args)]);
     };
     const years = Number(g("cycle_years")) || 0;
     const first = Number(g("cycle_first_year")) || 0;
-    if (years && first) add("cycle_years", "d_pol_cycle", { years, first, last: first + years - 1 });
+    if (years && first) {
+      /* the cycle that holds the current year */
+      const now = currentSchoolYear();
+      const start = now >= first ? first + Math.floor((now - first) / years) * years : first;
+      add("cycle_years", "d_pol_cycle", { years, first: start, last: start + years - 1 });
+    }
     if (g("hours_cycle")) add("hours_cycle", "d_pol_hours_cycle", { n: g("hours_cycle") });
     if (g("hours_year")) add("hours_year", "d_pol_hours_year", { n: g("hours_year") });
     if (g("school_hours_year")) add("school_hours_year", "d_pol_school_hours", { n: g("school_hours_year") });

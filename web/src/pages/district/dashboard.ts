@@ -321,16 +321,17 @@ function behindTable(list: ComplianceTeacherList, names: Map<string, string>, ye
 
 /** Reporting rate (bars) and on-time rate (line) by month, in percent. */
 function ratesOption(r: ReportingRates): ChartOption {
-  const pct = (v: number) => Math.round(v * 1000) / 10;
+  /* a month nobody had to report yet (expected 0) has no rate to draw */
+  const pct = (v: number, expected: number) => (expected ? Math.round(v * 1000) / 10 : null);
   return {
-    tooltip: { trigger: "axis", renderMode: "richText", valueFormatter: (v: unknown) => `${v}%` },
+    tooltip: { trigger: "axis", renderMode: "richText", valueFormatter: (v: unknown) => (typeof v === "number" ? `${v}%` : "—") },
     legend: { data: [t("d_legend_rate"), t("d_legend_ontime")], top: 0 },
     grid: { left: 48, right: 16, top: 36, bottom: 32 },
     xAxis: { type: "category", data: r.months.map((m) => m.month) },
     yAxis: { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } },
     series: [
-      { name: t("d_legend_rate"), type: "bar", data: r.months.map((m) => pct(m.rate)), itemStyle: { color: "#1f6feb" }, barMaxWidth: 28 },
-      { name: t("d_legend_ontime"), type: "line", data: r.months.map((m) => pct(m.onTimeRate)), itemStyle: { color: "#43a047" }, symbolSize: 7 },
+      { name: t("d_legend_rate"), type: "bar", data: r.months.map((m) => pct(m.rate, m.expected)), itemStyle: { color: "#1f6feb" }, barMaxWidth: 28 },
+      { name: t("d_legend_ontime"), type: "line", data: r.months.map((m) => pct(m.onTimeRate, m.expected)), itemStyle: { color: "#43a047" }, symbolSize: 7 },
     ],
     animation: false,
   };
