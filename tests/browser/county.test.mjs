@@ -27,7 +27,7 @@ import {
   yanxiud,
 } from "./lib.mjs";
 
-const PENDING = `the district's dashboard is not in the console yet (branch h-district)`;
+const PENDING = ""; // the district's dashboard: h-district, merged
 const DISTRICT = "419901";
 const UNITS = 267;
 const REPORTS = Number(E.YX_BROWSER_COUNTY_REPORTS || UNITS);
