@@ -27,7 +27,8 @@ struct server {
     struct db_pool *login_db; /* as login_conninfo's role: Login only (rpc_auth.c) */
     struct hashpool *hash;
     struct workpool *files; /* reads uploaded files off the loop (daemon/layout.c) */
-    SSL_CTX *tls; /* NULL: plaintext (loopback only, checked by config_validate) */
+    struct workpool *books; /* makes workbooks off the loop (daemon/rpc_workbook.c) */
+    SSL_CTX *tls;           /* NULL: plaintext (loopback only, checked by config_validate) */
     struct event *sig_term, *sig_int, *sig_hup;
     struct event *watchdog;   /* WATCHDOG=1 to systemd; NULL without WatchdogSec= */
     struct event *reap_ev;    /* frees closed connections after the callbacks that closed them */
