@@ -53,6 +53,9 @@ before(async () => {
   );
   console.log(`county: ${UNITS} units, ${UNITS * 30} teachers, ${REPORTS} reports submitted in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   assert.match(out, /0 failed/);
+  // As compliance-bench does: statistics for the planner after the bulk load (autovacuum
+  // would get there in its own time; until then the compliance views take seconds).
+  execFileSync("bash", ["-c", `${E.YX_PSQL} -c ANALYZE`]);
   browser = await launch();
 });
 
@@ -64,15 +67,20 @@ test("the dashboard of a county of 8 010 teachers: time to render (printed), tab
   if (PENDING) return t.skip(PENDING);
   const page = await newPage(browser);
   await login(page, "county");
-  const times = [];
+  // the dashboard is the district's home: let the one login opened finish first
+  const first = await (await dashboardDrawn(page, 60000)).jsonValue();
+  console.log(`county: the dashboard after login drawn at ${Math.round(first.ms)} ms (the page's clock, from the login page's load)`);
+  const runs = [];
   for (let i = 0; i < 3; i++) {
     await reload(page, "/district"); // a new navigation each time: measured from its start
-    times.push(await (await dashboardDrawn(page)).jsonValue());
+    runs.push(await (await dashboardDrawn(page)).jsonValue());
   }
-  const sorted = [...times].sort((a, b) => a - b);
-  console.log(`BENCHMARK dashboard county (${UNITS * 30} teachers, ${UNITS} units): rendered in ${times.map((x) => Math.round(x)).join(", ")} ms` +
-    ` (median ${Math.round(sorted[1])} ms; navigation start to three charts drawn and tables filled)`);
-  assert.ok(sorted[1] < 10000, `the dashboard took ${Math.round(sorted[1])} ms (sanity bound 10 s)`);
+  const med = [...runs].sort((a, b) => a.ms - b.ms)[1];
+  const r = (x) => Math.round(x);
+  console.log(`BENCHMARK dashboard county (${UNITS * 30} teachers, ${UNITS} units): rendered in ${runs.map((x) => r(x.ms)).join(", ")} ms` +
+    ` (median ${r(med.ms)} ms; navigation start to three charts drawn and tables filled; of it the ${med.calls} API calls` +
+    ` done at ${r(med.apiDone)} ms, the slowest ${r(med.apiSlowest)} ms)`);
+  assert.ok(med.ms < 10000, `the dashboard took ${r(med.ms)} ms (sanity bound 10 s)`);
   await shot(page, "district-dashboard-county");
   for (const id of ["chart-rates", "chart-heatmap", "chart-compliance"]) {
     assert.ok((await canvasColours(page, id)) > 1, `${id}: the canvas is not blank`);

@@ -247,8 +247,31 @@ export function num(s) {
 
 // --- the district dashboard ------------------------------------------------------------
 
-/** The dashboard drawn: each chart's canvas with more than one colour, the tables with rows. */
-export async function dashboardDrawn(page) {
+/**
+ * The dashboard drawn: each chart's canvas with more than one colour, the tables with rows;
+ * answers {ms: performance.now() at that frame, calls, apiDone: when the last API answer
+ * came (ms), apiSlowest: the slowest call (ms)}. On a timeout the error says what was missing.
+ */
+export async function dashboardDrawn(page, timeout = 20000) {
+  try {
+    return await drawn(page, timeout);
+  } catch (e) {
+    const state = await page.evaluate(() => ({
+      hash: location.hash,
+      charts: ["chart-rates", "chart-heatmap", "chart-compliance"].map((id) => {
+        const c = document.querySelector(`[data-testid="${id}"] canvas`);
+        return `${id}: ${c ? `${c.width}x${c.height}` : "no canvas"}`;
+      }),
+      rates: document.querySelectorAll('[data-testid="rates-table"] tr[data-month]').length,
+      units: document.querySelectorAll('[data-testid="units-table"] tr[data-unit]').length,
+      alerts: [...document.querySelectorAll('[role="alert"]')].map((x) => x.textContent),
+    }));
+    await shot(page, "dashboard-not-drawn");
+    throw new Error(`the dashboard was not drawn within ${timeout} ms: ${JSON.stringify(state)}`, { cause: e });
+  }
+}
+
+function drawn(page, timeout) {
   return page.waitForFunction(
     () => {
       const q = (s) => document.querySelector(s);
@@ -266,10 +289,12 @@ export async function dashboardDrawn(page) {
         if (!other) return false;
       }
       if (!q('[data-testid="rates-table"] tr[data-month]') || !q('[data-testid="units-table"] tr[data-unit]')) return false;
-      return performance.now();
+      const api = performance.getEntriesByType("resource").filter((e) => e.name.endsWith("/api/v2/rpc"));
+      return { ms: performance.now(), calls: api.length, apiDone: Math.max(0, ...api.map((e) => e.responseEnd)),
+               apiSlowest: Math.max(0, ...api.map((e) => e.duration)) };
     },
     null,
-    { polling: "raf", timeout: 20000 },
+    { polling: "raf", timeout },
   );
 }
 
