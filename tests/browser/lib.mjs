@@ -141,7 +141,8 @@ export async function launch() {
   return chromium.launch({
     executablePath: E.YX_CHROMIUM || "/usr/bin/chromium",
     // as root chromium needs --no-sandbox
-    args: process.getuid?.() === 0 ? ["--no-sandbox", "--disable-dev-shm-usage"] : ["--disable-dev-shm-usage"],
+    // in Chinese, as on the coordinator's PC (the file chooser's 选择文件 in the screenshots)
+    args: ["--lang=zh-CN", "--disable-dev-shm-usage", ...(process.getuid?.() === 0 ? ["--no-sandbox"] : [])],
   });
 }
 

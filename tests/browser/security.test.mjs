@@ -198,9 +198,16 @@ test(`a teacher named ${XSS} shows as text: no dialog, no image, the text is the
   await row.waitFor({ timeout: 15000 });
   assert.ok((await row.textContent()).includes(XSS), "the name as text");
   assert.equal(await table.locator("img").count(), 0, "no <img> made of the name");
+  await shot(school, "school-teachers-xss");
+  // and in the teacher's 登记手册 (its heading and the printable page)
+  await go(school, `/school/teacher/${XSS_CODE}`);
+  const name = school.getByTestId("register-name");
+  await name.waitFor({ timeout: 15000 });
+  assert.equal((await name.textContent()).trim(), XSS);
+  assert.equal(await school.getByTestId("register").locator("img").count(), 0, "no <img> in the register");
   await school.waitForTimeout(500); // an onerror would have fired by now
   assert.deepEqual(school.dialogs, [], "no dialog fired");
-  await shot(school, "school-teachers-xss");
+  assert.equal(await school.evaluate(() => document.querySelectorAll('img[src="x"]').length), 0);
 });
 
 test("logout ends the session and clears the cookie", async () => {

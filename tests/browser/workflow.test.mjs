@@ -174,7 +174,7 @@ test("the fixed workbook is submitted: activities, sign-ins, teacher-hours and t
   assert.ok(r, "the report is in the district's list");
   assert.equal(r.status, "submitted");
   assert.ok(Number(r.flag_count) > 0, "the overlap is flagged");
-  for (const k of ["activity_count", "attendance_count", "teacher_hours"]) {
+  for (const k of ["activity_count", "attendance_count", "teacher_hours", "flag_count"]) {
     assert.ok(text.includes(r[k]), `upload-result shows ${k} ${r[k]}: ${text}`);
   }
   done.submitted = true;
@@ -193,7 +193,10 @@ async function review(page, action, reason) {
   await row.locator("input[type=checkbox]").check();
   if (reason) await page.getByTestId("reason").fill(reason);
   await page.getByTestId(action).click();
-  await page.getByTestId("review-result").waitFor({ timeout: 15000 });
+  // the result's line of this report (the result box itself is there before any action)
+  const line = page.locator(`[data-testid="review-result"] [data-report="${UNIT}/${month}"][data-outcome]`);
+  await line.waitFor({ timeout: 15000 });
+  assert.equal(await line.getAttribute("data-outcome"), "ok", await line.textContent());
 }
 
 test("the district sees it in the review queue with its flag and returns it with a reason", async (t) => {
