@@ -82,6 +82,7 @@ test("the dashboard of a county of 8 010 teachers: time to render (printed), tab
     ` done at ${r(med.apiDone)} ms, the slowest ${r(med.apiSlowest)} ms)`);
   assert.ok(med.ms < 10000, `the dashboard took ${r(med.ms)} ms (sanity bound 10 s)`);
   await shot(page, "district-dashboard-county");
+  await shot(page, "district-dashboard-county-top", false); // what the officer sees first
   for (const id of ["chart-rates", "chart-heatmap", "chart-compliance"]) {
     assert.ok((await canvasColours(page, id)) > 1, `${id}: the canvas is not blank`);
   }

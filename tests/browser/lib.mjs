@@ -195,9 +195,9 @@ export async function reload(page, route) {
 }
 
 /** A full-page screenshot into YX_SCREENSHOTS/NAME.png; answers its path. */
-export async function shot(page, name) {
+export async function shot(page, name, fullPage = true) {
   const file = path.join(SHOTS, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
+  await page.screenshot({ path: file, fullPage });
   return file;
 }
 
