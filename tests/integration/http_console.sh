@@ -332,6 +332,30 @@ expect "request_in_flight_at_sigterm_is_answered" '[ "$code" = 200 ] && grep -q 
 wait "$tpid"
 trc=$?
 expect "tls_daemon_drains_and_exits_0" '[ "$trc" = 0 ]'
+
+# drain_timeout passes with a request still in the database: the HTTP connections are
+# freed under it (the call detached), and the daemon exits 1, not on a signal.
+"$YX_YANXIUD" -c "$d/yanxiud.conf" serve 2>"$d/yanxiud2.log" &
+tpid=$!
+echo "$tpid" >"$YX_DIR/yanxiud.pid"
+for _ in $(seq 1 100); do
+    curl -s -o /dev/null "${TLSARGS[@]}" "$URL/" && break
+    sleep 0.1
+done
+enc 'request_id: 14 whoami {}'
+lock_sessions 60
+curl -s -o /dev/null "${TLSARGS[@]}" --max-time 20 -X POST -H 'Content-Type: application/x-protobuf' \
+    -H "Cookie: yanxiu_session=$token" -H "Origin: $URL" -H "X-Yanxiu-Csrf: $csrf" \
+    --data-binary @"$T/req.bin" "$URL/api/v2/rpc" &
+curlpid=$!
+sleep 0.5
+kill -TERM "$tpid"
+wait "$tpid"
+trc=$?
+unlock_sessions
+wait "$curlpid"
+expect "drain_timeout_with_a_request_in_the_database_exits_1_cleanly" \
+    '[ "$trc" = 1 ] && grep -q "drain_timeout" "$d/yanxiud2.log"'
 : >"$YX_DIR/yanxiud.pid"
 
 finish
