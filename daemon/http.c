@@ -73,6 +73,8 @@ struct http_files {
     struct http_file *v; /* sorted by path */
     size_t n;
     size_t bytes;
+    size_t skipped;       /* files of a kind not served */
+    char skipped_one[64]; /* one of them, for the log */
 };
 
 struct http {
@@ -82,6 +84,7 @@ struct http {
     bool tls; /* false: plaintext ([http] plaintext, loopback only) */
     struct http_files files;
     bool draining;
+    int writing; /* API answers handed to evhttp and not yet sent (or failed) */
 };
 
 struct http_call {
@@ -114,6 +117,13 @@ static const struct {
     {".ico", "image/x-icon"},
     {".map", "application/json"},
     {".txt", "text/plain; charset=utf-8"},
+    {".jpg", "image/jpeg"},
+    {".jpeg", "image/jpeg"},
+    {".gif", "image/gif"},
+    {".webp", "image/webp"},
+    {".woff", "font/woff"},
+    {".ttf", "font/ttf"},
+    {".webmanifest", "application/manifest+json"},
 };
 
 /* The Content-Type of a file by its extension; NULL for a kind not served. */
@@ -188,8 +198,13 @@ static bool files_scan(struct http_files *f, const char *dir, const char *prefix
             continue;
         }
         const char *type = type_of(de->d_name);
-        if (!S_ISREG(st.st_mode) || !type)
+        if (!S_ISREG(st.st_mode))
             continue;
+        if (!type) {
+            if (!f->skipped++)
+                snprintf(f->skipped_one, sizeof(f->skipped_one), "%.60s", path);
+            continue;
+        }
         if (f->n >= HTTP_FILES_MAX || f->bytes + (size_t)st.st_size > HTTP_FILES_BYTES) {
             snprintf(err, errlen, "more than %d files or %u MiB under the web root, the most read",
                      HTTP_FILES_MAX, HTTP_FILES_BYTES >> 20);
@@ -256,6 +271,11 @@ static void files_load(struct http *h, const char *root)
         index |= strcmp(next.v[i].path, "/index.html") == 0;
     files_free(&h->files);
     h->files = next;
+    if (next.skipped)
+        log_warn("[http] web_root = %s: %zu files of a kind not served were left out (e.g. %s); "
+                 "served are .html .js .css .svg .png .jpg .gif .webp .woff2 .woff .ttf .json "
+                 ".ico .map .txt",
+                 root, next.skipped, next.skipped_one);
     if (index)
         log_info("web console: %zu files (%zu bytes) read from %s", next.n, next.bytes, root);
     else
@@ -310,6 +330,28 @@ static const char *status_text(int status)
     }
 }
 
+static const char *method_name(struct evhttp_request *req)
+{
+    switch (evhttp_request_get_command(req)) {
+    case EVHTTP_REQ_GET:
+        return "GET";
+    case EVHTTP_REQ_HEAD:
+        return "HEAD";
+    case EVHTTP_REQ_POST:
+        return "POST";
+    case EVHTTP_REQ_PUT:
+        return "PUT";
+    case EVHTTP_REQ_DELETE:
+        return "DELETE";
+    case EVHTTP_REQ_OPTIONS:
+        return "OPTIONS";
+    case EVHTTP_REQ_PATCH:
+        return "PATCH";
+    default:
+        return "?";
+    }
+}
+
 /* Appends s as a JSON string (quoted, escaped). */
 static void json_string(struct evbuffer *b, const char *s)
 {
@@ -347,8 +389,7 @@ static void refuse(struct http *h, struct evhttp_request *req, enum msg_lang lan
     uint16_t port = 0;
     if (evcon)
         evhttp_connection_get_peer(evcon, &addr, &port);
-    log_info("http %s: %s %s: %d %s", addr ? addr : "?",
-             evhttp_request_get_command(req) == EVHTTP_REQ_POST ? "POST" : "GET/HEAD",
+    log_info("http %s: %s %.200s: %d %s", addr ? addr : "?", method_name(req),
              evhttp_request_get_uri(req), status, reason);
     struct evbuffer *b = evbuffer_new();
     if (b) {
@@ -636,6 +677,41 @@ static void set_cookie(struct evhttp_request *req, bool tls, const char *value, 
     sodium_memzero(c, sizeof(c));
 }
 
+/* An API answer has been written whole: the drain need not wait for it. */
+static void on_sent(struct evhttp_request *req, void *arg)
+{
+    struct http *h = arg;
+    struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+    if (evcon)
+        evhttp_connection_set_closecb(evcon, NULL, NULL);
+    h->writing--;
+}
+
+/* Or its connection went before it was. */
+static void on_send_failed(struct evhttp_connection *evcon, void *arg)
+{
+    struct http *h = arg;
+    h->writing--;
+    (void)evcon;
+}
+
+/* Sends an API answer, counted in h->writing until it is out (http_idle). */
+static void send_counted(struct http *h, struct evhttp_request *req,
+                         struct evhttp_connection *evcon, int status, struct evbuffer *b)
+{
+    if (evcon) {
+        h->writing++;
+        evhttp_request_set_on_complete_cb(req, on_sent, h);
+        evhttp_connection_set_closecb(evcon, on_send_failed, h);
+    }
+    evhttp_send_reply(req, status, status_text(status), b);
+}
+
+bool http_idle(const struct server *srv)
+{
+    return !srv->http || srv->http->writing == 0;
+}
+
 bool http_call_answer(struct http_call *call, Yanxiu__V1__Envelope *resp)
 {
     if (!call->req || call->replied)
@@ -674,6 +750,7 @@ bool http_call_answer(struct http_call *call, Yanxiu__V1__Envelope *resp)
         return false;
     }
     struct evhttp_request *req = call->req;
+    struct evhttp_connection *evcon = call->evcon;
     call_unwatch(call);
     evhttp_connection_set_closecb(call->evcon, NULL, NULL);
     call->replied = true;
@@ -685,7 +762,7 @@ bool http_call_answer(struct http_call *call, Yanxiu__V1__Envelope *resp)
     if (!b) {
         free(buf);
         sodium_memzero(cookie, sizeof(cookie));
-        evhttp_send_reply(req, 500, status_text(500), NULL);
+        send_counted(call->h, req, evcon, 500, NULL);
         return true;
     }
     evhttp_add_header(out, "Content-Type", HTTP_PROTOBUF_TYPE);
@@ -696,7 +773,7 @@ bool http_call_answer(struct http_call *call, Yanxiu__V1__Envelope *resp)
     sodium_memzero(cookie, sizeof(cookie));
     evbuffer_add(b, buf, len);
     free(buf);
-    evhttp_send_reply(req, 200, status_text(200), b);
+    send_counted(call->h, req, evcon, 200, b);
     evbuffer_free(b);
     return true;
 }

@@ -213,7 +213,7 @@ static void drain_check(struct server *srv)
         return;
     if (srv->inflight == 0) {
         conn_drain_all(srv);
-        if (srv->nconns == 0) {
+        if (srv->nconns == 0 && http_idle(srv)) {
             log_info("drained: all requests answered; exiting");
             event_base_loopexit(srv->base, NULL);
         }
