@@ -6,6 +6,11 @@ export const zh = {
   s_menu_teachers: "本校教师",
 
   // shared words
+  s_colon: "：",
+  s_comma: "，",
+  s_semicolon: "；",
+  s_list_sep: "、",
+  s_paren: "{a}（{b}）",
   s_month_name: "{y}年{m}月",
   s_deadline_at: "{y}年{m}月{d}日 23:59",
   s_hours: "{n} 学时",
@@ -84,6 +89,10 @@ export const zh = {
   s_checking: "正在检查…",
   s_submitting: "正在提交…",
   s_problems_fix: "请在 Excel 里按下表逐个改好（行号就是 Excel 左边的行号），保存后重新选择文件，再检查或提交。",
+  s_groups_head: "问题较多，先看汇总（同一列的同类问题算一组）：",
+  s_groups_n: "{n} 处",
+  s_groups_eg: "例如：",
+  s_groups_rows: "（第 {a}–{b} 行）",
   s_unknown_title: "不知道这次提交是否成功",
   s_unknown_body:
     "网络在提交时中断了。可以再点一次“再提交一次”：同一份提交不会重复保存；也可以先到“历史版本”看看是否已经收到。",
@@ -221,6 +230,11 @@ export const en: Record<keyof typeof zh, string> = {
   s_menu_reports: "Versions",
   s_menu_teachers: "My teachers",
 
+  s_colon: ": ",
+  s_comma: ", ",
+  s_semicolon: "; ",
+  s_list_sep: ", ",
+  s_paren: "{a} ({b})",
   s_month_name: "{mon} {y}",
   s_deadline_at: "{y}-{m}-{d} 23:59",
   s_hours: "{n} hours",
@@ -298,6 +312,10 @@ export const en: Record<keyof typeof zh, string> = {
   s_checking: "Checking…",
   s_submitting: "Submitting…",
   s_problems_fix: "Fix each one in Excel (the row is Excel's row number), save, choose the file again and check or submit.",
+  s_groups_head: "Many problems; first the summary (the same problem in one column counts once):",
+  s_groups_n: "{n} places",
+  s_groups_eg: "e.g. ",
+  s_groups_rows: " (rows {a}–{b})",
   s_unknown_title: "It is not known whether the report was submitted",
   s_unknown_body:
     "The network broke while submitting. \"Submit again\" is safe: the same submission is never saved twice. Or look at the versions first.",

@@ -5,7 +5,7 @@
 // answered with the first result and writes nothing new.
 import { RpcError, rpc, type Me } from "../../api";
 import { h, mount } from "../../dom";
-import { FlagKind, type ReportSummary } from "../../gen/yanxiu_pb";
+import { FlagKind, type FieldViolation, type ReportSummary } from "../../gen/yanxiu_pb";
 import { codeOf, enumLabel, hours, label, t } from "../../i18n";
 import type { Params } from "../../router";
 import { errorBox, okBox } from "../../ui";
@@ -52,7 +52,7 @@ export async function uploadPage(root: HTMLElement, params: Params, me: Me): Pro
 
   const showChosen = () => {
     const fs = Array.from(fileIn.files ?? []);
-    mount(chosen, fs.length ? t("s_files_chosen", { n: fs.length, names: fs.map((f) => f.name).join("、") }) : t("s_no_files"));
+    mount(chosen, fs.length ? t("s_files_chosen", { n: fs.length, names: fs.map((f) => f.name).join(t("s_list_sep")) }) : t("s_no_files"));
     renew();
     out.replaceChildren();
   };
@@ -78,7 +78,7 @@ export async function uploadPage(root: HTMLElement, params: Params, me: Me): Pro
     }
     const bad = fs.filter((f) => !/\.(xlsx|csv)$/i.test(f.name));
     if (!empty && bad.length) {
-      mount(out, h("div", { class: "alert error", role: "alert" }, t("s_wrong_file_kind", { names: bad.map((f) => f.name).join("、") })));
+      mount(out, h("div", { class: "alert error", role: "alert" }, t("s_wrong_file_kind", { names: bad.map((f) => f.name).join(t("s_list_sep")) })));
       return;
     }
     checkBtn.disabled = submitBtn.disabled = true;
@@ -126,10 +126,11 @@ export async function uploadPage(root: HTMLElement, params: Params, me: Me): Pro
           ),
         );
       } else {
-        const n = e instanceof RpcError ? e.violations.length : 0;
+        const vs = e instanceof RpcError ? e.violations : [];
         mount(
           out,
-          n ? h("p", { class: "problems-head" }, h("strong", null, t("s_problems_fix"))) : null,
+          vs.length ? h("p", { class: "problems-head" }, h("strong", null, t("s_problems_fix"))) : null,
+          vs.length > 10 ? problemGroups(vs) : null,
           errorBox(e),
         );
       }
@@ -165,6 +166,45 @@ export async function uploadPage(root: HTMLElement, params: Params, me: Me): Pro
   );
 }
 
+/**
+ * A long list of problems in a few lines: how many at each column and of each
+ * kind (an unfilled sign-in column is 90 rows of the same problem).
+ */
+function problemGroups(vs: FieldViolation[]): HTMLElement | null {
+  const groups = new Map<string, { v: FieldViolation; n: number; rows: number[] }>();
+  for (const v of vs) {
+    const k = [v.file, v.sheet, v.header || v.column, v.code].join("\u0000");
+    const g = groups.get(k);
+    if (g) {
+      g.n++;
+      if (v.row) g.rows.push(v.row);
+    } else groups.set(k, { v, n: 1, rows: v.row ? [v.row] : [] });
+  }
+  if (groups.size >= vs.length) return null;
+  return h(
+    "div",
+    { class: "alert warn", "data-testid": "problem-groups" },
+    h("p", null, h("strong", null, t("s_groups_head"))),
+    h(
+      "ul",
+      null,
+      [...groups.values()].map((g) =>
+        h(
+          "li",
+          null,
+          [g.v.sheet || g.v.file, g.v.header ? `「${g.v.header}」` : g.v.column].filter(Boolean).join(" "),
+          t("s_colon"),
+          t("s_groups_n", { n: g.n }),
+          g.rows.length > 1 ? t("s_groups_rows", { a: Math.min(...g.rows), b: Math.max(...g.rows) }) : "",
+          " — ",
+          g.n > 1 ? t("s_groups_eg") : "",
+          g.v.message,
+        ),
+      ),
+    ),
+  );
+}
+
 function figures(r: ReportSummary): HTMLElement {
   return h(
     "ul",
@@ -187,7 +227,7 @@ export function flagList(r: ReportSummary): HTMLElement {
       "ul",
       null,
       r.flags.map((f) =>
-        h("li", { "data-flag": codeOf(FlagKind, f.kind) }, h("strong", null, enumLabel("flag", FlagKind, f.kind)), "：", f.detail, f.teacherCode && !f.detail.includes(f.teacherCode) ? `（${f.teacherCode}）` : ""),
+        h("li", { "data-flag": codeOf(FlagKind, f.kind) }, h("strong", null, enumLabel("flag", FlagKind, f.kind)), t("s_colon"), f.detail, f.teacherCode && !f.detail.includes(f.teacherCode) ? t("s_paren", { a: "", b: f.teacherCode }) : ""),
       ),
     ),
     n > r.flags.length ? h("p", { class: "muted" }, t("s_r_flags_more", { n: n - r.flags.length })) : null,
@@ -213,7 +253,7 @@ function result(r: ReportSummary): HTMLElement {
       null,
       h("strong", null, r.replayed ? t("s_replayed", { month: monthText(r.month), version: r.version }) : t("s_submitted_ok", { month: monthText(r.month), version: r.version })),
     ),
-    h("p", null, t("s_status"), "：", label("report_status", code), " · ", r.onTime ? t("s_on_time") : t("s_late")),
+    h("p", null, t("s_status"), t("s_colon"), label("report_status", code), " · ", r.onTime ? t("s_on_time") : t("s_late")),
     figures(r),
     flagList(r),
     h("p", null, t("s_after_submit"), " ", h("a", { href: "#/school/reports?month=" + r.month }, t("s_see_history")), " · ", h("a", { href: "#/school" }, t("school_home"))),
