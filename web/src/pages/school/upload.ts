@@ -192,11 +192,11 @@ function problemGroups(vs: FieldViolation[]): HTMLElement | null {
         h(
           "li",
           null,
-          [g.v.sheet || g.v.file, g.v.header ? `「${g.v.header}」` : g.v.column].filter(Boolean).join(" "),
-          t("s_colon"),
-          t("s_groups_n", { n: g.n }),
+          ...(g.v.sheet || g.v.file
+            ? [[g.v.sheet || g.v.file, g.v.header ? `「${g.v.header}」` : g.v.column].filter(Boolean).join(" "), t("s_colon"), t("s_groups_n", { n: g.n })]
+            : []),
           g.rows.length > 1 ? t("s_groups_rows", { a: Math.min(...g.rows), b: Math.max(...g.rows) }) : "",
-          " — ",
+          g.v.sheet || g.v.file ? " — " : "",
           g.n > 1 ? t("s_groups_eg") : "",
           g.v.message,
         ),
