@@ -7,6 +7,7 @@ import { Category, Form, Level, ReportStatus, type ReportDetail, type ReportSumm
 import { enumLabel, hours, label, t } from "../../i18n";
 import { go, type Params } from "../../router";
 import { badge, loading } from "../../ui";
+import type { MsgKey } from "../../locales/zh-CN";
 import { flagList } from "./upload";
 import { addMonths, monthText, statusCode, timeText, today } from "./common";
 
@@ -220,6 +221,26 @@ function detailCard(d: ReportDetail): HTMLElement {
   );
 }
 
+const FIELDS: Record<string, MsgKey> = {
+  date: "s_date",
+  start: "s_f_start",
+  end: "s_f_end",
+  title: "s_title",
+  category: "s_category",
+  form: "s_form",
+  level: "s_level",
+  mode: "s_mode",
+  place: "s_f_place",
+  host: "s_f_host",
+  speaker: "s_f_speaker",
+  hours: "s_hours_col",
+};
+
+/** An activity's field as its column is headed in the files (date -> 日期). */
+function fieldName(f: string): string {
+  return FIELDS[f] ? t(FIELDS[f]) : f;
+}
+
 function eventWord(action: string): string {
   const m: Record<string, string> = {
     submit: t("s_ev_submit"),
@@ -236,7 +257,7 @@ function diffText(d: ReportDetail): HTMLElement | null {
   const parts: string[] = [];
   if (x.activitiesAdded.length) parts.push(t("s_diff_added", { refs: x.activitiesAdded.join(t("s_list_sep")) }));
   if (x.activitiesRemoved.length) parts.push(t("s_diff_removed", { refs: x.activitiesRemoved.join(t("s_list_sep")) }));
-  if (x.activitiesChanged.length) parts.push(t("s_diff_changed", { refs: x.activitiesChanged.map((c) => t("s_paren", { a: c.ref, b: c.fields.join(t("s_list_sep")) })).join(t("s_list_sep")) }));
+  if (x.activitiesChanged.length) parts.push(t("s_diff_changed", { refs: x.activitiesChanged.map((c) => t("s_paren", { a: c.ref, b: c.fields.map(fieldName).join(t("s_list_sep")) })).join(t("s_list_sep")) }));
   if (x.attendanceAdded || x.attendanceRemoved || x.attendanceChanged)
     parts.push(t("s_diff_signins", { a: x.attendanceAdded, r: x.attendanceRemoved, c: x.attendanceChanged }));
   parts.push(t("s_diff_hours", { n: (x.hoursDelta >= 0 ? "+" : "") + hours(x.hoursDelta) }));

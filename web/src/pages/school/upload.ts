@@ -206,28 +206,45 @@ function problemGroups(vs: FieldViolation[]): HTMLElement | null {
 }
 
 function figures(r: ReportSummary): HTMLElement {
+  if (r.empty) return h("p", { "data-k": "empty" }, t("s_empty_report"));
   return h(
     "ul",
     { class: "figures" },
     h("li", { "data-k": "activities" }, t("s_r_activities", { n: r.activityCount })),
     h("li", { "data-k": "signins" }, t("s_r_signins", { n: r.attendanceCount })),
     r.externalCount ? h("li", { "data-k": "external" }, t("s_r_external", { n: r.externalCount })) : null,
-    h("li", { "data-k": "teacher-hours" }, t("s_r_teacher_hours", { n: hours(r.teacherHours) })),
+    // a check writes nothing: the daemon counts the hours and looks for flags only on submission
+    r.checked ? null : h("li", { "data-k": "teacher-hours" }, t("s_r_teacher_hours", { n: hours(r.teacherHours) })),
   );
 }
 
 export function flagList(r: ReportSummary): HTMLElement {
   const n = r.flagCount || r.flags.length;
   if (!n) return h("p", { "data-k": "flags", class: "muted" }, t("s_r_no_flags"));
+  // the same signal for many teachers (two activities at once) is one line with their codes
+  const groups = new Map<string, { kind: FlagKind; detail: string; teachers: string[] }>();
+  for (const f of r.flags) {
+    const k = `${f.kind}\u0000${f.detail}`;
+    const g = groups.get(k) ?? { kind: f.kind, detail: f.detail, teachers: [] };
+    if (f.teacherCode && !f.detail.includes(f.teacherCode)) g.teachers.push(f.teacherCode);
+    groups.set(k, g);
+  }
   return h(
     "div",
-    { "data-k": "flags", class: "flags" },
+    { "data-k": "flags", class: "alert warn flags", "data-flags": String(n) },
     h("p", null, h("strong", null, t("s_r_flags", { n })), " ", t("s_r_flags_hint")),
     h(
       "ul",
       null,
-      r.flags.map((f) =>
-        h("li", { "data-flag": codeOf(FlagKind, f.kind) }, h("strong", null, enumLabel("flag", FlagKind, f.kind)), t("s_colon"), f.detail, f.teacherCode && !f.detail.includes(f.teacherCode) ? t("s_paren", { a: "", b: f.teacherCode }) : ""),
+      [...groups.values()].map((g) =>
+        h(
+          "li",
+          { "data-flag": codeOf(FlagKind, g.kind) },
+          h("strong", null, enumLabel("flag", FlagKind, g.kind)),
+          t("s_colon"),
+          g.detail,
+          g.teachers.length ? h("div", { class: "small" }, t("s_r_flag_teachers", { n: g.teachers.length, codes: g.teachers.join(t("s_list_sep")) })) : null,
+        ),
       ),
     ),
     n > r.flags.length ? h("p", { class: "muted" }, t("s_r_flags_more", { n: n - r.flags.length })) : null,
@@ -238,7 +255,7 @@ function checked(r: ReportSummary): HTMLElement {
   return okBox(
     h("p", { "data-testid": "upload-checked" }, h("strong", null, t("s_checked_ok", { month: monthText(r.month) }))),
     figures(r),
-    flagList(r),
+    r.flags.length || r.flagCount ? flagList(r) : h("p", { class: "muted" }, t("s_checked_flags_later")),
     h("p", null, t("s_checked_next")),
   );
 }
