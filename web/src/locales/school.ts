@@ -65,7 +65,7 @@ export const zh = {
   s_next_submitted_can_redo: "已提交，等待区县审核。截止前如发现错误，可以改好文件再上传（会成为新的版本）。",
   s_next_submitted: "已提交，等待区县审核。",
   s_latest_report: "{month}月报（第 {version} 版）",
-  s_year_months: "{year} 学年各月上报情况",
+  s_year_months: "{year}各月上报情况",
   s_months_waiting: "还有 {n} 个月份需要处理（未报或被退回），点月份去处理。",
   s_months_all_fine: "其他月份没有需要处理的。",
 
@@ -74,6 +74,10 @@ export const zh = {
   s_upload_intro:
     "选择月份和月报文件：一个 Excel 工作簿（.xlsx，含“研修活动”“签到表”，有校外培训时加“校外培训”），或几个 CSV 文件。先点“先检查”，系统会把每个问题列出来（在哪个工作表、哪一行、哪一列）；改好再检查，没有问题再点“提交”。",
   s_files: "月报文件",
+  s_note_new_version: "改好后上传，会成为第 {next} 版。",
+  s_note_approved: "这个月的月报已审核通过，不能再提交。如确需修改，请联系区县教研室重新打开。",
+  s_note_voided: "这个月的月报已被区县作废。如有疑问请联系区县教研室。",
+  s_note_submitted: "这个月已提交第 {version} 版，正在等待审核。再提交会成为第 {next} 版，代替第 {version} 版。",
   s_files_hint: "可以一次选多个文件（按住 Ctrl 键点选）。",
   s_no_files: "还没有选择文件",
   s_files_chosen: "已选 {n} 个文件：{names}",
@@ -296,7 +300,7 @@ export const en: Record<keyof typeof zh, string> = {
     "Submitted; waiting for the district's review. Until the deadline you may upload a corrected file (a new version).",
   s_next_submitted: "Submitted; waiting for the district's review.",
   s_latest_report: "Report of {month} (version {version})",
-  s_year_months: "Months of the school year {year}",
+  s_year_months: "Months of the {year}",
   s_months_waiting: "{n} more months need you (missing or returned): click a month.",
   s_months_all_fine: "No other month needs anything.",
 
@@ -304,6 +308,10 @@ export const en: Record<keyof typeof zh, string> = {
   s_upload_intro:
     "Choose the month and the files: one Excel workbook (.xlsx with sheets 研修活动 and 签到表, and 校外培训 when there is external training) or the CSV files. \"Check first\" lists every problem (sheet, row, column); fix them, check again, then \"Submit\".",
   s_files: "Report files",
+  s_note_new_version: "Upload the corrected files: they become version {next}.",
+  s_note_approved: "This month's report is approved and cannot be submitted again. If it must change, ask the district office to reopen it.",
+  s_note_voided: "The district voided this month's report. Ask the district office if in doubt.",
+  s_note_submitted: "Version {version} of this month is submitted and waits for review. Submitting again makes version {next}, which replaces it.",
   s_files_hint: "You may choose several files (hold Ctrl while clicking).",
   s_no_files: "No file chosen yet",
   s_files_chosen: "{n} files chosen: {names}",

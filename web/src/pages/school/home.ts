@@ -202,7 +202,7 @@ async function otherMonths(
       h(
         "div",
         { class: "card" },
-        h("h2", null, t("s_year_months", { year })),
+        h("h2", null, t("s_year_months", { year: t(p.yearBasis === "calendar" ? "s_year_cal" : "s_year_school", { y: year, y2: year + 1 }) })),
         todo.length ? h("p", { class: "alert warn" }, t("s_months_waiting", { n: todo.length })) : h("p", { class: "muted" }, t("s_months_all_fine")),
         h(
           "div",

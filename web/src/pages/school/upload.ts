@@ -5,7 +5,7 @@
 // answered with the first result and writes nothing new.
 import { RpcError, rpc, type Me } from "../../api";
 import { h, mount } from "../../dom";
-import { FlagKind, type FieldViolation, type ReportSummary } from "../../gen/yanxiu_pb";
+import { FlagKind, ReportStatus, type FieldViolation, type ReportSummary } from "../../gen/yanxiu_pb";
 import { codeOf, enumLabel, hours, label, t } from "../../i18n";
 import type { Params } from "../../router";
 import { errorBox, okBox } from "../../ui";
@@ -14,12 +14,10 @@ import { addMonths, monthText, newKey, policy, reportingMonth, statusCode, today
 export async function uploadPage(root: HTMLElement, params: Params, me: Me): Promise<void> {
   const day = today();
   let month = params.month ?? "";
-  if (!/^\d{4}-\d{2}$/.test(month)) {
-    const [p, list] = await Promise.all([policy(), rpc({ case: "listReports", value: { unitCode: me.unit } }, "reportList")]);
-    const byMonth = new Map<string, ReportSummary>();
-    for (const r of list.reports) if (!byMonth.has(r.month)) byMonth.set(r.month, r);
-    month = reportingMonth(day, p, byMonth);
-  }
+  const [p, list] = await Promise.all([policy(), rpc({ case: "listReports", value: { unitCode: me.unit } }, "reportList")]);
+  const byMonth = new Map<string, ReportSummary>();
+  for (const r of list.reports) if (!byMonth.has(r.month)) byMonth.set(r.month, r);
+  if (!/^\d{4}-\d{2}$/.test(month)) month = reportingMonth(day, p, byMonth);
 
   // The months a coordinator may pick: this school year and the one before, newest first.
   const thisMonth = day.slice(0, 7);
@@ -57,9 +55,26 @@ export async function uploadPage(root: HTMLElement, params: Params, me: Me): Pro
     out.replaceChildren();
   };
   fileIn.addEventListener("change", showChosen);
+  // What the chosen month already has: a returned month's reason, a locked month.
+  const note = h("div", { "data-testid": "upload-month-note" });
+  const showNote = () => {
+    const r = byMonth.get(monthSel.value);
+    if (!r) {
+      mount(note);
+      return;
+    }
+    const v = { version: r.version, next: r.version + 1 };
+    if (r.status === ReportStatus.RETURNED || r.status === ReportStatus.REOPENED)
+      mount(note, h("div", { class: "alert warn reason-box" }, h("strong", null, t(r.status === ReportStatus.RETURNED ? "s_returned_reason" : "s_reopened_reason")), h("p", { class: "reason" }, r.returnReason || t("s_no_reason_given")), h("p", null, t("s_note_new_version", v))));
+    else if (r.status === ReportStatus.APPROVED) mount(note, h("div", { class: "alert" }, t("s_note_approved")));
+    else if (r.status === ReportStatus.VOIDED) mount(note, h("div", { class: "alert" }, t("s_note_voided")));
+    else mount(note, h("div", { class: "alert" }, t("s_note_submitted", v)));
+  };
+  showNote();
   monthSel.addEventListener("change", () => {
     renew();
     out.replaceChildren();
+    showNote();
   });
   for (const el of [emptyReason, summary]) el.addEventListener("input", renew);
   emptyBox.addEventListener("change", () => {
@@ -106,6 +121,8 @@ export async function uploadPage(root: HTMLElement, params: Params, me: Me): Pro
         renew();
         mount(out, checked(r));
       } else {
+        byMonth.set(r.month, r);
+        showNote();
         mount(out, result(r));
       }
     } catch (e) {
@@ -151,6 +168,8 @@ export async function uploadPage(root: HTMLElement, params: Params, me: Me): Pro
       h("div", { class: "form-grid" },
         h("label", { for: "upload-month" }, t("s_month")),
         monthSel,
+        h("span"),
+        note,
         h("label", { for: "upload-file" }, t("s_files")),
         h("div", null, fileIn, h("div", { class: "muted small" }, t("s_files_hint")), chosen),
         h("span"),
