@@ -180,7 +180,6 @@ static bool req_client_here(const struct rpc_req *req)
 /* Frees a request: one that was decoded and never started, or one that has ended. */
 static void req_free(struct rpc_req *req)
 {
-    /* A detour's request (a workbook's view) gives its own envelope back first. */
     if (req->detour) {
         req->env = req->detour->env;
         req->detour->drop(req->detour);

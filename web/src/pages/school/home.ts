@@ -133,11 +133,11 @@ export async function homePage(root: HTMLElement, me: Me): Promise<void> {
       h(
         "div",
         { class: "month-state" },
-        h("span", { class: "lbl" }, t("s_status"), "："),
+        h("span", { class: "lbl" }, t("s_status"), t("s_colon")),
         h("span", { "data-testid": "month-status", "data-state": st.code }, badge(st.code, st.text)),
         r && !r.onTime && r.status !== ReportStatus.VOIDED ? h("span", { class: "muted" }, " ", t("s_was_late")) : null,
       ),
-      h("div", { class: "month-state" }, h("span", { class: "lbl" }, t("s_deadline"), "："), deadlineText(dl), "，", deadlineEl),
+      h("div", { class: "month-state" }, h("span", { class: "lbl" }, t("s_deadline"), t("s_colon")), deadlineText(dl), t("s_comma"), deadlineEl),
       h("div", { class: "next" }, h("h3", null, t("s_next_step")), steps),
       fileMsg,
     ),
@@ -153,7 +153,7 @@ function latestCard(r: ReportSummary, withReason: boolean): HTMLElement {
     "div",
     { class: "card", "data-testid": "latest-report", "data-month": r.month, "data-version": String(r.version) },
     h("h2", null, t("s_latest_report", { month: monthText(r.month), version: r.version }), " ", badge(code, label("report_status", code))),
-    withReason && r.returnReason ? h("div", { class: "alert warn" }, h("strong", null, t("s_district_reason"), "："), r.returnReason) : null,
+    withReason && r.returnReason ? h("div", { class: "alert warn" }, h("strong", null, t("s_district_reason"), t("s_colon")), r.returnReason) : null,
     h(
       "div",
       { class: "cards" },
@@ -202,7 +202,7 @@ async function otherMonths(
       h(
         "div",
         { class: "card" },
-        h("h2", null, t("s_year_months", { year })),
+        h("h2", null, t("s_year_months", { year: t(p.yearBasis === "calendar" ? "s_year_cal" : "s_year_school", { y: year, y2: year + 1 }) })),
         todo.length ? h("p", { class: "alert warn" }, t("s_months_waiting", { n: todo.length })) : h("p", { class: "muted" }, t("s_months_all_fine")),
         h(
           "div",

@@ -7,6 +7,7 @@ import { Category, Form, Level, ReportStatus, type ReportDetail, type ReportSumm
 import { enumLabel, hours, label, t } from "../../i18n";
 import { go, type Params } from "../../router";
 import { badge, loading } from "../../ui";
+import type { MsgKey } from "../../locales/zh-CN";
 import { flagList } from "./upload";
 import { addMonths, monthText, statusCode, timeText, today } from "./common";
 
@@ -148,9 +149,9 @@ export async function reportsPage(root: HTMLElement, params: Params, me: Me): Pr
 }
 
 function actionWord(action: string): string {
-  if (action === "return") return t("s_act_return") + "：";
-  if (action === "reopen") return t("s_act_reopen") + "：";
-  if (action === "void") return t("s_act_void") + "：";
+  if (action === "return") return t("s_act_return") + t("s_colon");
+  if (action === "reopen") return t("s_act_reopen") + t("s_colon");
+  if (action === "void") return t("s_act_void") + t("s_colon");
   return "";
 }
 
@@ -166,7 +167,7 @@ function detailCard(d: ReportDetail): HTMLElement {
     "div",
     { class: "card", "data-testid": "report-detail", "data-month": r.month, "data-version": String(r.version) },
     h("h2", null, t("s_detail_title", { month: monthText(r.month), version: r.version }), " ", badge(code, label("report_status", code))),
-    r.returnReason ? h("div", { class: "alert warn" }, h("strong", null, t("s_district_reason"), "："), r.returnReason) : null,
+    r.returnReason ? h("div", { class: "alert warn" }, h("strong", null, t("s_district_reason"), t("s_colon")), r.returnReason) : null,
     h(
       "p",
       { class: "muted" },
@@ -177,8 +178,8 @@ function detailCard(d: ReportDetail): HTMLElement {
     ),
     d.diff ? diffText(d) : null,
     flagList(r),
-    r.empty ? h("p", null, t("s_empty_report"), "：", d.reason) : null,
-    d.summary ? h("p", null, h("strong", null, t("s_summary"), "："), d.summary) : null,
+    r.empty ? h("p", null, t("s_empty_report"), t("s_colon"), d.reason) : null,
+    d.summary ? h("p", null, h("strong", null, t("s_summary"), t("s_colon")), d.summary) : null,
     d.activities.length
       ? h(
           "table",
@@ -213,11 +214,31 @@ function detailCard(d: ReportDetail): HTMLElement {
           h(
             "ul",
             { class: "events" },
-            d.history.map((e) => h("li", null, timeText(e.at), " · ", t("s_version_n", { n: e.version }), " · ", eventWord(e.action), " · ", e.user, e.reason ? `：${e.reason}` : "")),
+            d.history.map((e) => h("li", null, timeText(e.at), " · ", t("s_version_n", { n: e.version }), " · ", eventWord(e.action), " · ", e.user, e.reason ? t("s_colon") + e.reason : "")),
           ),
         )
       : null,
   );
+}
+
+const FIELDS: Record<string, MsgKey> = {
+  date: "s_date",
+  start: "s_f_start",
+  end: "s_f_end",
+  title: "s_title",
+  category: "s_category",
+  form: "s_form",
+  level: "s_level",
+  mode: "s_mode",
+  place: "s_f_place",
+  host: "s_f_host",
+  speaker: "s_f_speaker",
+  hours: "s_hours_col",
+};
+
+/** An activity's field as its column is headed in the files (date -> 日期). */
+function fieldName(f: string): string {
+  return FIELDS[f] ? t(FIELDS[f]) : f;
 }
 
 function eventWord(action: string): string {
@@ -234,12 +255,12 @@ function eventWord(action: string): string {
 function diffText(d: ReportDetail): HTMLElement | null {
   const x = d.diff!;
   const parts: string[] = [];
-  if (x.activitiesAdded.length) parts.push(t("s_diff_added", { refs: x.activitiesAdded.join("、") }));
-  if (x.activitiesRemoved.length) parts.push(t("s_diff_removed", { refs: x.activitiesRemoved.join("、") }));
-  if (x.activitiesChanged.length) parts.push(t("s_diff_changed", { refs: x.activitiesChanged.map((c) => `${c.ref}（${c.fields.join("、")}）`).join("、") }));
+  if (x.activitiesAdded.length) parts.push(t("s_diff_added", { refs: x.activitiesAdded.join(t("s_list_sep")) }));
+  if (x.activitiesRemoved.length) parts.push(t("s_diff_removed", { refs: x.activitiesRemoved.join(t("s_list_sep")) }));
+  if (x.activitiesChanged.length) parts.push(t("s_diff_changed", { refs: x.activitiesChanged.map((c) => t("s_paren", { a: c.ref, b: c.fields.map(fieldName).join(t("s_list_sep")) })).join(t("s_list_sep")) }));
   if (x.attendanceAdded || x.attendanceRemoved || x.attendanceChanged)
     parts.push(t("s_diff_signins", { a: x.attendanceAdded, r: x.attendanceRemoved, c: x.attendanceChanged }));
   parts.push(t("s_diff_hours", { n: (x.hoursDelta >= 0 ? "+" : "") + hours(x.hoursDelta) }));
-  return h("p", { class: "diff" }, h("strong", null, t("s_diff_head", { n: x.againstVersion }), "："), parts.join("；"));
+  return h("p", { class: "diff" }, h("strong", null, t("s_diff_head", { n: x.againstVersion }), t("s_colon")), parts.join(t("s_semicolon")));
 }
 
