@@ -115,7 +115,9 @@ export async function dashboardPage(root: HTMLElement, params: Params, _me: Me):
     ),
     section(
       t("d_heat_title"),
-      rates.status === "fulfilled" ? h("p", { class: "muted" }, t("d_heat_hint")) : null,
+      rates.status === "fulfilled" && new Set(rates.value.cells.map((c) => c.unitCode)).size > WINDOW
+        ? h("p", { class: "muted" }, t("d_heat_hint"))
+        : null,
       rates.status === "fulfilled" ? heatChart : null,
     ),
     section(

@@ -359,6 +359,15 @@ export function detailView(d: ReportDetail): HTMLElement {
   const r = d.report;
   const parts: (Node | null)[] = [];
   if (r && d.latestVersion > r.version) parts.push(h("p", { class: "alert" }, t("d_not_latest", { v: d.latestVersion })));
+  parts.push(diffView(d.diff));
+  parts.push(
+    h("h3", null, t("d_history")),
+    simpleTable(
+      "history",
+      [[t("d_col_at")], [t("d_col_action")], [t("d_col_user")], [t("d_col_version"), true], [t("d_col_reason")]],
+      d.history.map((e) => [when(e.at), actionWord(e.action), e.user, String(e.version), e.reason]),
+    ),
+  );
   if (r?.empty || d.reason) {
     parts.push(h("p", null, h("strong", null, t("d_empty_report")), " ", d.reason ? t("d_empty_reason", { reason: d.reason }) : ""));
   }
@@ -440,15 +449,6 @@ export function detailView(d: ReportDetail): HTMLElement {
         ),
       );
   }
-  parts.push(
-    h("h3", null, t("d_history")),
-    simpleTable(
-      "history",
-      [[t("d_col_at")], [t("d_col_action")], [t("d_col_user")], [t("d_col_version"), true], [t("d_col_reason")]],
-      d.history.map((e) => [when(e.at), actionWord(e.action), e.user, String(e.version), e.reason]),
-    ),
-  );
-  parts.push(diffView(d.diff));
   return h("div", { class: "report-detail", "data-testid": "report-detail" }, parts);
 }
 
