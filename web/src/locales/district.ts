@@ -24,6 +24,8 @@ export const zh = {
   d_no_rows: "没有符合条件的记录。",
   d_unit_ph: "10 位单位代码",
   d_approved_only: "只计已通过的月报（正式结果）",
+  d_admin_pick: "选择要查看的区县",
+  d_admin_district: "区县代码（6 位）",
   // dashboard
   d_dash_title: "总览",
   d_rates_title: "各月上报率与按时率",
@@ -261,6 +263,8 @@ export const en: Record<keyof typeof zh, string> = {
   d_no_rows: "Nothing matches.",
   d_unit_ph: "10-digit unit code",
   d_approved_only: "Approved reports only (official results)",
+  d_admin_pick: "Choose the district to look at",
+  d_admin_district: "District code (6 digits)",
   d_dash_title: "Overview",
   d_rates_title: "Reporting rate and on-time rate by month",
   d_heat_title: "Each unit's report by month",

@@ -19,7 +19,7 @@ import {
 import { codeOf, enumLabel, label, t } from "../../i18n";
 import { go, type Params } from "../../router";
 import { badge, loading, pager } from "../../ui";
-import { col, count, exportButton, hours1, pageYear, reasonsText, shanghaiToday, th, yearSelect } from "./common";
+import { col, count, districtCode, exportButton, hours1, pageYear, reasonsText, shanghaiToday, th, yearSelect } from "./common";
 import { unitsTable } from "./dashboard";
 
 const PAGE = 50;
@@ -65,7 +65,7 @@ export async function compliancePage(root: HTMLElement, params: Params, _me: Me)
     box,
   );
   await loading(box, async () => {
-    const list = await rpc({ case: "complianceUnits", value: { year, approvedOnly } }, "unitCompliance");
+    const list = await rpc({ case: "complianceUnits", value: { districtCode: districtCode(), year, approvedOnly } }, "unitCompliance");
     mount(
       box,
       h(
@@ -130,7 +130,7 @@ export async function teachersPage(root: HTMLElement, params: Params, _me: Me): 
     form,
     box,
   );
-  const query = { year, unitCode: unit, status, search, cycle };
+  const query = { districtCode: districtCode(), year, unitCode: unit, status, search, cycle };
   await loading(box, async () => {
     const list = await rpc(
       { case: "complianceTeachers", value: { ...query, limit: PAGE, offset, order: "" } },
@@ -153,7 +153,7 @@ export async function teachersPage(root: HTMLElement, params: Params, _me: Me): 
         "div",
         { class: "row" },
         list.yearStart ? h("span", { class: "muted" }, t("d_year_range", { start: list.yearStart, end: list.yearEnd, asof: list.asOf })) : null,
-        exportButton(WorkbookKind.COMPLIANCE_TEACHERS, () => ({ year, unitCode: unit, status, cycle }), "export-teachers"),
+        exportButton(WorkbookKind.COMPLIANCE_TEACHERS, () => ({ year, unitCode: unit, status, cycle, search }), "export-teachers"),
       ),
       rows.length ? teacherTable(rows, year, cycle) : h("p", { class: "muted", "data-testid": "unit-teachers" }, t("d_no_rows")),
       pager(total, PAGE, offset, goOffset),
@@ -235,7 +235,7 @@ export async function registerPage(root: HTMLElement, params: Params, _me: Me): 
   const box = h("div");
   mount(root, back, box);
   await loading(box, async () => {
-    const hist = await rpc({ case: "teacherHistory", value: { teacherCode: code } }, "history");
+    const hist = await rpc({ case: "teacherHistory", value: { districtCode: districtCode(), teacherCode: code } }, "history");
     const tc = hist.teacher;
     if (tc?.unitCode)
       back.append(

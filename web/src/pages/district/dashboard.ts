@@ -19,7 +19,7 @@ import {
 import { codeOf, enumLabel, label, t } from "../../i18n";
 import type { Params } from "../../router";
 import { badge, errorBox } from "../../ui";
-import { col, count, exportButton, hours1, pageYear, rate, reasonsText, th, yearSelect } from "./common";
+import { col, count, districtCode, exportButton, hours1, pageYear, rate, reasonsText, th, yearSelect } from "./common";
 
 /** The states of the matrix, in the order of the legend, and their colours. */
 const STATES: [UnitMonthState, string][] = [
@@ -59,7 +59,7 @@ function short(name: string, max = 10): string {
 
 export async function dashboardPage(root: HTMLElement, params: Params, _me: Me): Promise<void> {
   const year = pageYear(params);
-  const q = { year };
+  const q = { districtCode: districtCode(), year };
   const started = performance.now();
   mount(
     root,
@@ -72,7 +72,7 @@ export async function dashboardPage(root: HTMLElement, params: Params, _me: Me):
     rpc(
       {
         case: "complianceTeachers",
-        value: { year, status: ComplianceStatus.BEHIND, order: "hours", limit: 10 },
+        value: { ...q, status: ComplianceStatus.BEHIND, order: "hours", limit: 10 },
       },
       "teacherList",
     ),

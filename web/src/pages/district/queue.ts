@@ -22,7 +22,7 @@ import { codeOf, enumLabel, label, t } from "../../i18n";
 import type { MsgKey } from "../../locales/zh-CN";
 import { go, type Params } from "../../router";
 import { badge, loading } from "../../ui";
-import { cfixed, outcomeUnknown, th } from "./common";
+import { cfixed, districtCode, outcomeUnknown, th } from "./common";
 
 const STATUS_FILTERS: [string, ReportStatus][] = [
   ["submitted", ReportStatus.SUBMITTED],
@@ -147,7 +147,7 @@ export async function queuePage(root: HTMLElement, params: Params, _me: Me): Pro
       const args = { unit: r.unitName ? `${r.unitName}（${r.unitCode}）` : r.unitCode, month: r.month, action: word };
       try {
         const s = await rpc(
-          { case: "reviewReport", value: { unitCode: r.unitCode, month: r.month, action, reason: why } },
+          { case: "reviewReport", value: { districtCode: districtCode(), unitCode: r.unitCode, month: r.month, action, reason: why } },
           "reportReply",
           true,
         );
@@ -187,7 +187,7 @@ export async function queuePage(root: HTMLElement, params: Params, _me: Me): Pro
       const list = await rpc(
         {
           case: "listReports",
-          value: { status: status[1], unitCode: unit, fromMonth: month, toMonth: month },
+          value: { districtCode: districtCode(), status: status[1], unitCode: unit, fromMonth: month, toMonth: month },
         },
         "reportList",
       );
@@ -312,7 +312,7 @@ function queueTable(reports: ReportSummary[]): HTMLElement {
 
 async function loadDetail(cell: HTMLElement, r: ReportSummary): Promise<void> {
   await loading(cell, async () => {
-    const d = await rpc({ case: "showReport", value: { unitCode: r.unitCode, month: r.month } }, "reportDetail");
+    const d = await rpc({ case: "showReport", value: { districtCode: districtCode(), unitCode: r.unitCode, month: r.month } }, "reportDetail");
     mount(cell, detailView(d));
   });
 }
