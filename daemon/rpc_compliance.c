@@ -34,9 +34,13 @@ static const struct db_stmt compliance_stmts[] = {
      "school_hours, ethics_hours, centralized_hours, homeroom_hours, round(credits, 1) AS credits, "
      "absences AS unexcused_absences, status, "
      "reasons, cycle, cycle_hours, cycle_ethics_hours, cycle_centralized_hours, "
-     "cycle_homeroom_hours, cycle_status, cycle_reasons "
+     "cycle_homeroom_hours, cycle_status, cycle_reasons, count(*) OVER () AS total "
      "FROM compliance_teachers($1, $2::int, $3::date, $4::boolean, $5, $6) "
-     "WHERE $7 = '' OR status = $7"},
+     "WHERE ($7 = '' OR status = $7) "
+     "AND ($8 = '' OR teacher_code = $8 OR strpos(name, $8) > 0) "
+     /* the function's own order, or fewest hours first; a page of it */
+     "ORDER BY CASE WHEN $9 = 'hours' THEN hours END, unit_code, school_code, teacher_code "
+     "LIMIT nullif($10::int, 0) OFFSET $11::int"},
     {"school_unit", "SELECT unit_code FROM schools WHERE district_code = $1 AND code = $2"},
     {"compliance_window",
      "SELECT w.y_start::text AS year_start, w.y_end::text AS year_end "
@@ -368,6 +372,9 @@ static void teachers_done(void *arg, const struct db_outcome *out)
     if (ok) {
         list.teachers = ts;
         list.n_teachers = rows.n;
+        /* the rows before paging (0 when the page is past the end) */
+        list.total =
+            PQntuples(r) ? (uint32_t)strtoul(PQgetvalue(r, 0, PQfnumber(r, "total")), NULL, 10) : 0;
         char as_of[11];
         rpc_compliance_today(as_of);
         list.as_of = in->as_of[0] ? in->as_of : as_of;
@@ -380,6 +387,50 @@ static void teachers_done(void *arg, const struct db_outcome *out)
         rpc_compliance_reasons_free(ts[i]->cycle_reasons, ts[i]->n_cycle_reasons);
     }
     rowmap_rows_free(&rows);
+}
+
+/* A page of the teachers' list (the web console; the CLI asks for every row: limit 0). */
+#define PAGE_MAX_ROWS   1000
+#define PAGE_MAX_SEARCH 64
+#define PAGE_MAX_OFFSET 10000000
+
+/* Characters of valid UTF-8 text (its bytes that do not continue one). */
+static size_t utf8_chars(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+/* Checks the query's limit, offset, search and order, and writes limit and
+ * offset as text; false when the request has been answered (refused). */
+static bool page_params(struct rpc_req *req, const Yanxiu__V1__ComplianceQuery *in, char limit[12],
+                        char offset[12])
+{
+    char max[16], value[16];
+    if (in->limit > PAGE_MAX_ROWS || in->offset > PAGE_MAX_OFFSET) {
+        snprintf(max, sizeof(max), "%d",
+                 in->limit > PAGE_MAX_ROWS ? PAGE_MAX_ROWS : PAGE_MAX_OFFSET);
+        snprintf(value, sizeof(value), "%u", in->limit > PAGE_MAX_ROWS ? in->limit : in->offset);
+        rpc_fail_reason(req, YANXIU__V1__CODE__INVALID_ARGUMENT, "page_limit_invalid", "max", max,
+                        "value", value, NULL);
+        return false;
+    }
+    if (!rpc_text_ok(in->search, PAGE_MAX_SEARCH * 4) || utf8_chars(in->search) > PAGE_MAX_SEARCH) {
+        snprintf(max, sizeof(max), "%d", PAGE_MAX_SEARCH);
+        rpc_fail_reason(req, YANXIU__V1__CODE__INVALID_ARGUMENT, "page_search_invalid", "max", max,
+                        "value", rpc_quote(in->search), NULL);
+        return false;
+    }
+    if (in->order[0] && strcmp(in->order, "hours") != 0) {
+        rpc_fail_reason(req, YANXIU__V1__CODE__INVALID_ARGUMENT, "page_order_unknown", "value",
+                        rpc_quote(in->order), NULL);
+        return false;
+    }
+    snprintf(limit, 12, "%u", in->limit);
+    snprintf(offset, 12, "%u", in->offset);
+    return true;
 }
 
 enum rpc_status rpc_compliance_teachers(struct rpc_req *req)
@@ -402,13 +453,20 @@ enum rpc_status rpc_compliance_teachers(struct rpc_req *req)
         return rpc_fail_reason(req, YANXIU__V1__CODE__INVALID_ARGUMENT, "compliance_status_unknown",
                                "value", num, NULL);
     }
+    char limit[12], offset[12];
+    if (!page_params(req, in, limit, offset))
+        return RPC_ANSWERED;
     snprintf(year, sizeof(year), "%u", in->year);
-    const char *v[] = {district,        year,  as_of, in->approved_only ? "true" : "false", unit,
-                       in->school_code, status};
+    const char *v[] = {district,  year,
+                       as_of,     in->approved_only ? "true" : "false",
+                       unit,      in->school_code,
+                       status,    in->search,
+                       in->order, limit,
+                       offset};
     struct db_job *job = rpc_job_new(req, teachers_done);
     const char *wv[] = {district, year, as_of};
     const char *sv[] = {district, in->school_code};
-    if (!job || !db_job_add(job, "compliance_teachers", 7, v) ||
+    if (!job || !db_job_add(job, "compliance_teachers", 11, v) ||
         !db_job_add(job, "compliance_window", 3, wv) ||
         (in->school_code[0] && !db_job_add(job, "school_unit", 2, sv))) {
         db_job_free(job);

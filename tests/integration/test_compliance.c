@@ -482,6 +482,8 @@ struct cq {
     uint32_t year;
     const char *as_of, *unit, *school, *status, *month, *district;
     bool approved_only, cycle;
+    uint32_t limit, offset; /* a page of the teachers (the web console) */
+    const char *search, *order;
 };
 
 static Yanxiu__V1__Envelope *cq_call(struct yxc *c, Yanxiu__V1__Envelope__BodyCase body,
@@ -501,6 +503,10 @@ static Yanxiu__V1__Envelope *cq_call(struct yxc *c, Yanxiu__V1__Envelope__BodyCa
     in.district_code = (char *)(q->district ? q->district : "");
     in.approved_only = q->approved_only;
     in.cycle = q->cycle;
+    in.limit = q->limit;
+    in.offset = q->offset;
+    in.search = (char *)(q->search ? q->search : "");
+    in.order = (char *)(q->order ? q->order : "");
     Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
     env.body_case = body;
     switch (body) {
@@ -2024,6 +2030,83 @@ static void school_sees_only_its_unit(void **state)
 /* the ledger                                                                         */
 /* ================================================================================= */
 
+/* The web console's pages of the teachers: limit and offset, total before paging, a search by
+ * code or part of a name, fewest hours first; bad paging is refused with its reason. */
+#define D_PAGE  "310118"
+#define SC_PAGE "3101180001"
+static void teachers_paged_searched_and_ordered_by_hours(void **state)
+{
+    (void)state;
+    struct yxc *c = district_session(D_PAGE, "分页测试区");
+    static const struct unit_row units[] = {{SC_PAGE, "分页测试中学", "junior", 0, 0, 0}};
+    import_units(c, units, 1);
+    static const char *const all[] = {"PG1", "PG2", "PG3", "PG4", "PG5", NULL};
+    roster(c, SC_PAGE, "语文", all);
+    test_policy(c, 72, 0, NULL);
+    Yanxiu__V1__SubmitReportRequest *r = report(SC_PAGE, "2026-09");
+    give1(r, "PG1", 30, "school");
+    give1(r, "PG2", 4, "school");
+    give1(r, "PG3", 20, "school");
+    give1(r, "PG5", 10, "school");
+    submit_free(c, r);
+
+    struct cq q = {.year = 2026, .as_of = "2026-11-30", .limit = 2};
+    Yanxiu__V1__Envelope *resp = teachers_ok(c, &q);
+    const Yanxiu__V1__ComplianceTeacherList *l = resp->teacher_list;
+    assert_int_equal(l->n_teachers, 2);
+    assert_int_equal(l->total, 5);
+    EXPECT_STR(l->teachers[0]->teacher_code, "PG1", "page 1 row 1 (by code)");
+    EXPECT_STR(l->teachers[1]->teacher_code, "PG2", "page 1 row 2");
+    yxc_free(resp);
+    q.offset = 4;
+    resp = teachers_ok(c, &q);
+    assert_int_equal(resp->teacher_list->n_teachers, 1);
+    assert_int_equal(resp->teacher_list->total, 5);
+    EXPECT_STR(resp->teacher_list->teachers[0]->teacher_code, "PG5", "the last page");
+    yxc_free(resp);
+
+    /* fewest hours first: PG4 (0), PG2 (4), PG5 (10) */
+    struct cq h = {.year = 2026, .as_of = "2026-11-30", .limit = 3, .order = "hours"};
+    resp = teachers_ok(c, &h);
+    l = resp->teacher_list;
+    assert_int_equal(l->n_teachers, 3);
+    EXPECT_STR(l->teachers[0]->teacher_code, "PG4", "fewest hours first");
+    EXPECT_STR(l->teachers[1]->teacher_code, "PG2", "then 4 hours");
+    EXPECT_STR(l->teachers[2]->teacher_code, "PG5", "then 10 hours");
+    yxc_free(resp);
+
+    /* a search by code, and by a part of a name (the roster's names are 教师PGn) */
+    struct cq s = {.year = 2026, .as_of = "2026-11-30", .search = "PG3"};
+    resp = teachers_ok(c, &s);
+    assert_int_equal(resp->teacher_list->n_teachers, 1);
+    assert_int_equal(resp->teacher_list->total, 1);
+    yxc_free(resp);
+    s.search = "师PG4";
+    resp = teachers_ok(c, &s);
+    assert_int_equal(resp->teacher_list->n_teachers, 1);
+    EXPECT_STR(resp->teacher_list->teachers[0]->teacher_code, "PG4", "found by a part of the name");
+    yxc_free(resp);
+
+    /* no paging: every row, as the CLI asks */
+    struct cq every = {.year = 2026, .as_of = "2026-11-30"};
+    resp = teachers_ok(c, &every);
+    assert_int_equal(resp->teacher_list->n_teachers, 5);
+    assert_int_equal(resp->teacher_list->total, 5);
+    yxc_free(resp);
+
+    struct cq big = {.year = 2026, .as_of = "2026-11-30", .limit = 5000};
+    resp = cq_call(c, YANXIU__V1__ENVELOPE__BODY_COMPLIANCE_TEACHERS, &big);
+    expect_error(resp, YANXIU__V1__CODE__INVALID_ARGUMENT, "a page of 5000 rows");
+    EXPECT_STR(resp->error->reason, "page_limit_invalid", "its reason");
+    yxc_free(resp);
+    struct cq bad = {.year = 2026, .as_of = "2026-11-30", .order = "name; drop table"};
+    resp = cq_call(c, YANXIU__V1__ENVELOPE__BODY_COMPLIANCE_TEACHERS, &bad);
+    expect_error(resp, YANXIU__V1__CODE__INVALID_ARGUMENT, "an unknown order");
+    EXPECT_STR(resp->error->reason, "page_order_unknown", "its reason");
+    yxc_free(resp);
+    yxc_close(c);
+}
+
 #define D_LEDGER "310115"
 
 static uint64_t rng_state = 20261123;
@@ -2514,6 +2597,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(history_of_a_transferred_teacher_adds_up_for_the_new_school,
                                         arm, disarm),
         cmocka_unit_test_setup_teardown(school_sees_only_its_unit, arm, disarm),
+        cmocka_unit_test_setup_teardown(teachers_paged_searched_and_ordered_by_hours, arm, disarm),
         cmocka_unit_test_setup_teardown(ledger_survives_a_random_sequence, arm, disarm),
         cmocka_unit_test_setup_teardown(verify_ledger_with_only_a_remote_absence, arm, disarm),
     };
