@@ -52,7 +52,7 @@ export async function assessmentPage(root: HTMLElement, params: Params, _me: Me)
   void rpc({ case: "listSchemes", value: { districtCode: districtCode() } }, "schemeList")
     .then((l) => {
       for (const s of l.schemes)
-        schemeSel.append(h("option", { value: s.name, selected: s.name === scheme }, s.title ? `${s.name}（${s.title}）` : s.name));
+        schemeSel.append(h("option", { value: s.name, selected: s.name === scheme }, s.title ? t("d_name_code", { name: s.name, code: s.title }) : s.name));
     })
     .catch(() => undefined);
   await loading(box, async () => {
@@ -92,7 +92,7 @@ function resultsView(res: AssessmentResults, offset: number, load: (o: number) =
           col("grade", r.grade),
           col("hours_ok", yesNo(r.hoursOk)),
           col("absences_ok", yesNo(r.absencesOk)),
-          h("td", { "data-col": "final_grade" }, r.finalGrade ? badge(r.finalGrade === "不合格" ? "non_compliant" : "grade", r.finalGrade) : ""),
+          h("td", { "data-col": "final_grade" }, r.finalGrade ? badge(r.hoursOk && r.absencesOk ? "grade" : "non_compliant", r.finalGrade) : ""),
           col("consequences", r.consequences.map(consequence).join(t("d_list_sep"))),
           h(
             "td",

@@ -90,7 +90,7 @@ export async function teachersPage(root: HTMLElement, params: Params, _me: Me): 
   const status = statusValue(params.status ?? "");
   const offset = Math.max(0, Number(params.offset) || 0);
   const cycle = params.cycle === "1";
-  const title = unit ? t("d_unit_teachers", { name: params.name ? `${params.name}（${unit}）` : unit }) : t("d_all_teachers");
+  const title = unit ? t("d_unit_teachers", { name: params.name ? t("d_name_code", { name: params.name, code: unit }) : unit }) : t("d_all_teachers");
 
   const searchIn = h("input", { type: "search", name: "search", value: search, placeholder: t("d_find_ph"), "data-testid": "teacher-search" });
   const statusSel = h(
@@ -270,7 +270,7 @@ function register(hist: TeacherHistory, code: string): HTMLElement {
       { class: "reg-who" },
       line(t("d_reg_teacher", { name: tc?.name ?? "" })),
       line(t("d_reg_code", { code: tc?.teacherCode || code })),
-      line(t("d_reg_school", { school: tc?.schoolName ? `${tc.schoolName}（${tc.schoolCode}）` : (tc?.schoolCode ?? "") })),
+      line(t("d_reg_school", { school: tc?.schoolName ? t("d_name_code", { name: tc.schoolName, code: tc.schoolCode }) : (tc?.schoolCode ?? "") })),
       line(t("d_reg_unit", { unit: tc?.unitCode ?? "" })),
       tc?.researchGroup ? line(t("d_reg_group", { group: tc.researchGroup })) : null,
       tc ? line(t("d_reg_status", { status: enumLabel("teacher_status", TeacherStatus, tc.status) })) : null,

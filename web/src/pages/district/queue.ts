@@ -144,7 +144,7 @@ export async function queuePage(root: HTMLElement, params: Params, _me: Me): Pro
       unknown = 0;
     for (const [i, r] of picked.entries()) {
       progress.textContent = t("d_acting", { done: i, n: picked.length });
-      const args = { unit: r.unitName ? `${r.unitName}（${r.unitCode}）` : r.unitCode, month: r.month, action: word };
+      const args = { unit: r.unitName ? t("d_name_code", { name: r.unitName, code: r.unitCode }) : r.unitCode, month: r.month, action: word };
       try {
         const s = await rpc(
           { case: "reviewReport", value: { districtCode: districtCode(), unitCode: r.unitCode, month: r.month, action, reason: why } },
