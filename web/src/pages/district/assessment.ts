@@ -8,7 +8,7 @@ import { codeOf, enumLabel, t } from "../../i18n";
 import type { MsgKey } from "../../locales/zh-CN";
 import { go, type Params } from "../../router";
 import { badge, loading, pager } from "../../ui";
-import { col, count, currentSchoolYear, hours1, pageYear, reasonsText, shortNumber, th, yearSelect } from "./common";
+import { col, count, currentSchoolYear, districtCode, hours1, pageYear, reasonsText, shortNumber, th, yearSelect } from "./common";
 
 /* AssessmentResults is not paged by the daemon: a county's answer has every
    teacher. The page draws this many rows at a time. */
@@ -49,15 +49,15 @@ export async function assessmentPage(root: HTMLElement, params: Params, _me: Me)
     box,
   );
   /* The schemes for the selector; the results do not wait for them. */
-  void rpc({ case: "listSchemes", value: {} }, "schemeList")
+  void rpc({ case: "listSchemes", value: { districtCode: districtCode() } }, "schemeList")
     .then((l) => {
       for (const s of l.schemes)
-        schemeSel.append(h("option", { value: s.name, selected: s.name === scheme }, s.title ? `${s.name}（${s.title}）` : s.name));
+        schemeSel.append(h("option", { value: s.name, selected: s.name === scheme }, s.title ? t("d_name_code", { name: s.name, code: s.title }) : s.name));
     })
     .catch(() => undefined);
   await loading(box, async () => {
     const res = await rpc(
-      { case: "assessmentResults", value: { year, scheme, unitCode: unit, approvedOnly: params.approved === "1" } },
+      { case: "assessmentResults", value: { districtCode: districtCode(), year, scheme, unitCode: unit, approvedOnly: params.approved === "1" } },
       "assessment",
     );
     const offset = Math.max(0, Number(params.offset) || 0);
@@ -92,7 +92,7 @@ function resultsView(res: AssessmentResults, offset: number, load: (o: number) =
           col("grade", r.grade),
           col("hours_ok", yesNo(r.hoursOk)),
           col("absences_ok", yesNo(r.absencesOk)),
-          h("td", { "data-col": "final_grade" }, r.finalGrade ? badge(r.finalGrade === "不合格" ? "non_compliant" : "grade", r.finalGrade) : ""),
+          h("td", { "data-col": "final_grade" }, r.finalGrade ? badge(r.hoursOk && r.absencesOk ? "grade" : "non_compliant", r.finalGrade) : ""),
           col("consequences", r.consequences.map(consequence).join(t("d_list_sep"))),
           h(
             "td",
@@ -183,7 +183,7 @@ export async function policyPage(root: HTMLElement, _params: Params, _me: Me): P
   const box = h("div");
   mount(root, h("h1", null, t("d_policy_title")), box);
   await loading(box, async () => {
-    const p = await rpc({ case: "getPolicy", value: {} }, "policy");
+    const p = await rpc({ case: "getPolicy", value: { districtCode: districtCode() } }, "policy");
     const v = parseIni(p.ini);
     /* 360.0 -> 360, 15.00 -> 15: numbers as a person writes them */
     const g = (k: string) => {

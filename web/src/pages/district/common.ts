@@ -2,7 +2,7 @@
 // exactly as the CLI writes them (so a table here reads the same as
 // `yanxiu ... --format csv`), reasons in words, the export button.
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import { rpc, RpcError } from "../../api";
+import { me, rpc, RpcError } from "../../api";
 import { download, h } from "../../dom";
 import { ComplianceQuerySchema, type Reason, WorkbookKind } from "../../gen/yanxiu_pb";
 import { t } from "../../i18n";
@@ -131,7 +131,7 @@ export function exportButton(kind: WorkbookKind, query: () => Query, testid: str
     btn.disabled = true;
     msg.replaceChildren(h("span", { class: "muted" }, t("d_exporting")));
     try {
-      const f = await rpc({ case: "workbook", value: { kind, query: query(), teacherCode } }, "file");
+      const f = await rpc({ case: "workbook", value: { kind, query: { districtCode: districtCode(), ...query() }, teacherCode } }, "file");
       download(
         f.name || "yanxiu.xlsx",
         f.data,
@@ -160,4 +160,43 @@ export function col(key: string, text: string, num = false): HTMLTableCellElemen
 /** A header row's cell, right-aligned for numbers. */
 export function th(text: string, num = false): HTMLTableCellElement {
   return h("th", { class: num ? "num" : null }, text);
+}
+
+const ADMIN_DISTRICT = "yanxiu.admin.district";
+
+/**
+ * The district an admin looks at (requests name it: district_code is "admin
+ * only"); "" for a district account, whose own district the daemon takes.
+ */
+export function districtCode(): string {
+  return me()?.role === "admin" ? (sessionStorage.getItem(ADMIN_DISTRICT) ?? "") : "";
+}
+
+/** For an admin: the 6-digit district to look at, kept for this tab. */
+export function districtPicker(onPick: () => void): HTMLElement {
+  const input = h("input", {
+    name: "district",
+    value: districtCode(),
+    placeholder: "411423",
+    inputmode: "numeric",
+    size: 8,
+    pattern: "[0-9]{6}",
+    required: true,
+    "data-testid": "admin-district",
+  });
+  return h(
+    "form",
+    {
+      class: "row admin-district no-print",
+      on: {
+        submit: (ev: Event) => {
+          ev.preventDefault();
+          sessionStorage.setItem(ADMIN_DISTRICT, input.value.trim());
+          onPick();
+        },
+      },
+    },
+    h("label", null, t("d_admin_district"), " ", input),
+    h("button", { type: "submit" }, t("d_apply")),
+  );
 }

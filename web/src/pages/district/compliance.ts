@@ -19,7 +19,7 @@ import {
 import { codeOf, enumLabel, label, t } from "../../i18n";
 import { go, type Params } from "../../router";
 import { badge, loading, pager } from "../../ui";
-import { col, count, exportButton, hours1, pageYear, reasonsText, shanghaiToday, th, yearSelect } from "./common";
+import { col, count, districtCode, exportButton, hours1, pageYear, reasonsText, shanghaiToday, th, yearSelect } from "./common";
 import { unitsTable } from "./dashboard";
 
 const PAGE = 50;
@@ -65,7 +65,7 @@ export async function compliancePage(root: HTMLElement, params: Params, _me: Me)
     box,
   );
   await loading(box, async () => {
-    const list = await rpc({ case: "complianceUnits", value: { year, approvedOnly } }, "unitCompliance");
+    const list = await rpc({ case: "complianceUnits", value: { districtCode: districtCode(), year, approvedOnly } }, "unitCompliance");
     mount(
       box,
       h(
@@ -90,7 +90,7 @@ export async function teachersPage(root: HTMLElement, params: Params, _me: Me): 
   const status = statusValue(params.status ?? "");
   const offset = Math.max(0, Number(params.offset) || 0);
   const cycle = params.cycle === "1";
-  const title = unit ? t("d_unit_teachers", { name: params.name ? `${params.name}（${unit}）` : unit }) : t("d_all_teachers");
+  const title = unit ? t("d_unit_teachers", { name: params.name ? t("d_name_code", { name: params.name, code: unit }) : unit }) : t("d_all_teachers");
 
   const searchIn = h("input", { type: "search", name: "search", value: search, placeholder: t("d_find_ph"), "data-testid": "teacher-search" });
   const statusSel = h(
@@ -130,7 +130,7 @@ export async function teachersPage(root: HTMLElement, params: Params, _me: Me): 
     form,
     box,
   );
-  const query = { year, unitCode: unit, status, search, cycle };
+  const query = { districtCode: districtCode(), year, unitCode: unit, status, search, cycle };
   await loading(box, async () => {
     const list = await rpc(
       { case: "complianceTeachers", value: { ...query, limit: PAGE, offset, order: "" } },
@@ -153,7 +153,7 @@ export async function teachersPage(root: HTMLElement, params: Params, _me: Me): 
         "div",
         { class: "row" },
         list.yearStart ? h("span", { class: "muted" }, t("d_year_range", { start: list.yearStart, end: list.yearEnd, asof: list.asOf })) : null,
-        exportButton(WorkbookKind.COMPLIANCE_TEACHERS, () => ({ year, unitCode: unit, status, cycle }), "export-teachers"),
+        exportButton(WorkbookKind.COMPLIANCE_TEACHERS, () => ({ year, unitCode: unit, status, cycle, search }), "export-teachers"),
       ),
       rows.length ? teacherTable(rows, year, cycle) : h("p", { class: "muted", "data-testid": "unit-teachers" }, t("d_no_rows")),
       pager(total, PAGE, offset, goOffset),
@@ -235,7 +235,7 @@ export async function registerPage(root: HTMLElement, params: Params, _me: Me): 
   const box = h("div");
   mount(root, back, box);
   await loading(box, async () => {
-    const hist = await rpc({ case: "teacherHistory", value: { teacherCode: code } }, "history");
+    const hist = await rpc({ case: "teacherHistory", value: { districtCode: districtCode(), teacherCode: code } }, "history");
     const tc = hist.teacher;
     if (tc?.unitCode)
       back.append(
@@ -270,7 +270,7 @@ function register(hist: TeacherHistory, code: string): HTMLElement {
       { class: "reg-who" },
       line(t("d_reg_teacher", { name: tc?.name ?? "" })),
       line(t("d_reg_code", { code: tc?.teacherCode || code })),
-      line(t("d_reg_school", { school: tc?.schoolName ? `${tc.schoolName}（${tc.schoolCode}）` : (tc?.schoolCode ?? "") })),
+      line(t("d_reg_school", { school: tc?.schoolName ? t("d_name_code", { name: tc.schoolName, code: tc.schoolCode }) : (tc?.schoolCode ?? "") })),
       line(t("d_reg_unit", { unit: tc?.unitCode ?? "" })),
       tc?.researchGroup ? line(t("d_reg_group", { group: tc.researchGroup })) : null,
       tc ? line(t("d_reg_status", { status: enumLabel("teacher_status", TeacherStatus, tc.status) })) : null,

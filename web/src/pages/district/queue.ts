@@ -22,7 +22,7 @@ import { codeOf, enumLabel, label, t } from "../../i18n";
 import type { MsgKey } from "../../locales/zh-CN";
 import { go, type Params } from "../../router";
 import { badge, loading } from "../../ui";
-import { cfixed, outcomeUnknown, th } from "./common";
+import { cfixed, districtCode, outcomeUnknown, th } from "./common";
 
 const STATUS_FILTERS: [string, ReportStatus][] = [
   ["submitted", ReportStatus.SUBMITTED],
@@ -144,10 +144,10 @@ export async function queuePage(root: HTMLElement, params: Params, _me: Me): Pro
       unknown = 0;
     for (const [i, r] of picked.entries()) {
       progress.textContent = t("d_acting", { done: i, n: picked.length });
-      const args = { unit: r.unitName ? `${r.unitName}（${r.unitCode}）` : r.unitCode, month: r.month, action: word };
+      const args = { unit: r.unitName ? t("d_name_code", { name: r.unitName, code: r.unitCode }) : r.unitCode, month: r.month, action: word };
       try {
         const s = await rpc(
-          { case: "reviewReport", value: { unitCode: r.unitCode, month: r.month, action, reason: why } },
+          { case: "reviewReport", value: { districtCode: districtCode(), unitCode: r.unitCode, month: r.month, action, reason: why } },
           "reportReply",
           true,
         );
@@ -187,7 +187,7 @@ export async function queuePage(root: HTMLElement, params: Params, _me: Me): Pro
       const list = await rpc(
         {
           case: "listReports",
-          value: { status: status[1], unitCode: unit, fromMonth: month, toMonth: month },
+          value: { districtCode: districtCode(), status: status[1], unitCode: unit, fromMonth: month, toMonth: month },
         },
         "reportList",
       );
@@ -312,7 +312,7 @@ function queueTable(reports: ReportSummary[]): HTMLElement {
 
 async function loadDetail(cell: HTMLElement, r: ReportSummary): Promise<void> {
   await loading(cell, async () => {
-    const d = await rpc({ case: "showReport", value: { unitCode: r.unitCode, month: r.month } }, "reportDetail");
+    const d = await rpc({ case: "showReport", value: { districtCode: districtCode(), unitCode: r.unitCode, month: r.month } }, "reportDetail");
     mount(cell, detailView(d));
   });
 }
@@ -359,6 +359,15 @@ export function detailView(d: ReportDetail): HTMLElement {
   const r = d.report;
   const parts: (Node | null)[] = [];
   if (r && d.latestVersion > r.version) parts.push(h("p", { class: "alert" }, t("d_not_latest", { v: d.latestVersion })));
+  parts.push(diffView(d.diff));
+  parts.push(
+    h("h3", null, t("d_history")),
+    simpleTable(
+      "history",
+      [[t("d_col_at")], [t("d_col_action")], [t("d_col_user")], [t("d_col_version"), true], [t("d_col_reason")]],
+      d.history.map((e) => [when(e.at), actionWord(e.action), e.user, String(e.version), e.reason]),
+    ),
+  );
   if (r?.empty || d.reason) {
     parts.push(h("p", null, h("strong", null, t("d_empty_report")), " ", d.reason ? t("d_empty_reason", { reason: d.reason }) : ""));
   }
@@ -440,15 +449,6 @@ export function detailView(d: ReportDetail): HTMLElement {
         ),
       );
   }
-  parts.push(
-    h("h3", null, t("d_history")),
-    simpleTable(
-      "history",
-      [[t("d_col_at")], [t("d_col_action")], [t("d_col_user")], [t("d_col_version"), true], [t("d_col_reason")]],
-      d.history.map((e) => [when(e.at), actionWord(e.action), e.user, String(e.version), e.reason]),
-    ),
-  );
-  parts.push(diffView(d.diff));
   return h("div", { class: "report-detail", "data-testid": "report-detail" }, parts);
 }
 
