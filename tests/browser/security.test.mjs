@@ -165,6 +165,18 @@ test("a school cannot reach the district's pages (#/district: forbidden)", async
   await shot(school, "school-forbidden-district");
 });
 
+test("a school cannot open another unit's teacher's 登记手册 (#/school/teacher/T0094 of 张弓镇中心校)", async () => {
+  const dir = path.join(WORK, "demo");
+  const other = fs.readFileSync(path.join(dir, "teachers.csv"), "utf8").split("\n").find((l) => l.startsWith("T0094,"));
+  assert.ok(other?.includes(",4114230011,"), "T0094 is of 张弓镇中心校 in the demo county");
+  const name = other.split(",")[1];
+  await go(school, "/school/teacher/T0094");
+  await school.locator('[role="alert"]').first().waitFor({ timeout: 15000 });
+  assert.equal(await school.getByTestId("register-name").count(), 0, "no 登记手册 drawn");
+  assert.ok(!(await school.locator("main").textContent()).includes(name), `${name} is nowhere on the page`);
+  await shot(school, "school-other-unit-register");
+});
+
 test("a school cannot get another unit's answers through the API (PERMISSION_DENIED, NOT_FOUND)", async () => {
   const r = await post(school, { case: "showReport", value: { unitCode: "4114230011", month: "2026-10" } }, {
     Origin: BASE,
