@@ -141,13 +141,14 @@ test("a page on another origin cannot post to the daemon with the school's cooki
     const page = await school.context().newPage(); // same browser profile: the school's cookie
     const answers = [];
     page.on("response", (r) => {
-      if (r.url().endsWith("/api/v2/rpc")) answers.push(r.status());
+      if (r.url().endsWith("/api/v2/rpc")) answers.push(r.status()); // (an opaque answer's body is not readable)
     });
     await page.goto(`http://127.0.0.1:${evil.address().port}/`);
     const [simple, cors] = await page.evaluate(() => window.result);
     assert.match(cors, /^blocked/, "the browser does not let another origin read an answer (no CORS)");
     assert.ok(simple === "sent" || simple.startsWith("failed"), simple);
     console.log(`foreign page: simple POST ${simple}, CORS POST ${cors}; the daemon answered ${JSON.stringify(answers)}`);
+    assert.ok(answers.length > 0, "the simple POST reached the daemon (and was refused)");
     for (const s of answers) assert.ok(s >= 400, `the daemon answered the foreign page's POST with ${s}`);
     await page.close();
   } finally {
