@@ -66,6 +66,15 @@ static const struct key keys[] = {
     INT_KEY("database", query_timeout, 30, 1, 3600, false, "seconds a statement may run"),
     INT_KEY("database", queue_length, 256, 0, 100000, false,
             "requests waiting for a connection before RESOURCE_EXHAUSTED"),
+    {"http", "listen", KEY_STRING, offsetof(struct config, http_listen), 0, "127.0.0.1", 0, 0,
+     false, "address the web console (HTTP) listens on"},
+    {"http", "plaintext", KEY_BOOL, offsetof(struct config, http_plaintext), 0, NULL, 0, 1, false,
+     "yes: serve the web console without TLS; allowed on loopback addresses only"},
+    {"http", "port", KEY_INT, offsetof(struct config, http_port), 0, NULL, 0, 65535, false,
+     "TCP port of the web console (HTTP, TLS with [server] tls_cert/tls_key); 0: off"},
+    {"http", "web_root", KEY_STRING, offsetof(struct config, http_web_root), 0,
+     "/usr/share/yanxiu/web", 0, 0, false,
+     "directory of the web console's files, read into memory at start and on SIGHUP"},
     INT_KEY("limits", upload_max_bytes, 16 * 1024 * 1024, 1024, 512 * 1024 * 1024, false,
             "bytes of the files one request uploads, together (lowered to max_frame - 64 KiB)"),
     INT_KEY("limits", upload_queue, 16, 1, 10000, false,
@@ -195,10 +204,10 @@ static int on_key(void *user, const char *section, const char *name, const char 
     const struct key *k = key_find(section, name);
     if (!k) {
         if (!section_known(section))
-            add_error(
-                st,
-                "[%s] %s: unknown section \"%s\" (known: [server], [database], [auth], [backup])",
-                section, name, section);
+            add_error(st,
+                      "[%s] %s: unknown section \"%s\" (known: [server], [database], [auth], "
+                      "[http], [limits], [backup])",
+                      section, name, section);
         else
             add_error(st, "[%s] %s: unknown key (see yanxiud.conf.example for the keys)", section,
                       name);
@@ -285,6 +294,38 @@ bool config_load(struct config *cfg, const char *path, char *err, size_t errlen)
     return st.errors == 0;
 }
 
+/* [http]: TLS as [server] has it, or plaintext on a loopback address. */
+static bool http_config_ok(const struct config *cfg, bool tls, char *err, size_t errlen)
+{
+    if (cfg->http_listen[0] == '\0') {
+        snprintf(err, errlen, "[http] listen is empty: give an address such as 127.0.0.1");
+        return false;
+    }
+    if (cfg->http_port == cfg->port && strcmp(cfg->http_listen, cfg->listen) == 0) {
+        snprintf(err, errlen,
+                 "[http] port = %d is [server] port too: give the web console a port "
+                 "of its own (e.g. 8443)",
+                 cfg->http_port);
+        return false;
+    }
+    if (cfg->http_plaintext && !tls_is_loopback(cfg->http_listen)) {
+        snprintf(err, errlen,
+                 "[http] plaintext = yes is refused on listen = %s: plaintext is allowed only on "
+                 "loopback addresses (127.0.0.1, ::1); remove it to serve TLS with [server] "
+                 "tls_cert and tls_key",
+                 cfg->http_listen);
+        return false;
+    }
+    if (!cfg->http_plaintext && !tls) {
+        snprintf(err, errlen,
+                 "[http] port = %d needs TLS: set [server] tls_cert and tls_key, or, on a loopback "
+                 "address only, [http] plaintext = yes",
+                 cfg->http_port);
+        return false;
+    }
+    return true;
+}
+
 bool config_validate(const struct config *cfg, char *err, size_t errlen)
 {
     if (cfg->conninfo[0] == '\0') {
@@ -329,6 +370,8 @@ bool config_validate(const struct config *cfg, char *err, size_t errlen)
                  cfg->listen);
         return false;
     }
+    if (cfg->http_port != 0 && !http_config_ok(cfg, tls, err, errlen))
+        return false;
     return true;
 }
 

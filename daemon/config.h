@@ -53,6 +53,11 @@ struct config {
     int hash_threads;        /* argon2id workers; 0: one per core */
     int hash_queue;          /* logins waiting for a worker before RESOURCE_EXHAUSTED */
     int hash_queue_per_addr; /* of hash_queue, from one client address */
+    /* [http] the web console (daemon/http.c) */
+    char *http_listen;   /* address to bind */
+    int http_port;       /* 0: no HTTP */
+    int http_plaintext;  /* bool: without TLS (loopback addresses only) */
+    char *http_web_root; /* the console's files */
     /* [limits] uploaded files (daemon/layout.c) */
     int upload_max_bytes; /* the files of one request together */
     int upload_threads;   /* workers reading them; 0: one per core */

@@ -68,6 +68,12 @@ static bool peer_key(const struct sockaddr *sa, unsigned char key[17], char *nam
     return false;
 }
 
+bool peer_lane_name(const struct sockaddr *sa, char *name, size_t namelen)
+{
+    unsigned char key[17];
+    return peer_key(sa, key, name, namelen);
+}
+
 static unsigned bucket_of(const unsigned char key[17])
 {
     uint32_t h = 2166136261u; /* FNV-1a */

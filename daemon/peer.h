@@ -31,6 +31,10 @@ struct peer {
     struct unauth_list unauth_conns; /* those, oldest first (conn.unauth_link) */
 };
 
+/* The name an address counts under ("192.0.2.7", "2001:db8:1:2::/64"), as peer.name;
+ * false for families other than IPv4 and IPv6. */
+bool peer_lane_name(const struct sockaddr *sa, char *name, size_t namelen) YX_MUST_CHECK;
+
 struct peer_table *peer_table_new(void) YX_MUST_CHECK;
 
 /* Frees the table; every peer must have been put back. */

@@ -13,6 +13,7 @@
 
 #include "book.h"
 #include "conn.h"
+#include "http.h"
 #include "layout.h"
 #include "log.h"
 #include "msg.h"
@@ -170,14 +171,15 @@ static double elapsed_ms(const struct timespec *start)
            (double)(now.tv_nsec - start->tv_nsec) / 1e6;
 }
 
-static void req_end(struct rpc_req *req, int code)
+/* Whether the client of the request can still hear its answer. */
+static bool req_client_here(const struct rpc_req *req)
 {
-    struct server *srv = req->srv;
-    rpc_log_info(req, " code=%s duration=%.3fms%s", frame_code_name(code), elapsed_ms(&req->start),
-                 req->conn ? "" : " (client gone)");
-    struct conn *c = req->conn;
-    if (c)
-        TAILQ_REMOVE(&c->reqs, req, link);
+    return req->http ? http_call_here(req->http) : req->conn != NULL;
+}
+
+/* Frees a request: one that was decoded and never started, or one that has ended. */
+static void req_free(struct rpc_req *req)
+{
     if (req->env)
         yanxiu__v1__envelope__free_unpacked(req->env, &req->budget.alloc);
     if (req->pending) {
@@ -186,32 +188,54 @@ static void req_end(struct rpc_req *req, int code)
     }
     layout_free(req->layout);
     free(req);
+}
+
+static void req_end(struct rpc_req *req, int code)
+{
+    struct server *srv = req->srv;
+    rpc_log_info(req, " code=%s duration=%.3fms%s", frame_code_name(code), elapsed_ms(&req->start),
+                 req_client_here(req) ? "" : " (client gone)");
+    struct conn *c = req->conn;
+    if (c)
+        TAILQ_REMOVE(&c->reqs, req, link);
+    if (req->http)
+        http_call_end(req->http);
+    req_free(req);
     srv->inflight--;
     if (c)
         conn_request_done(c);
     server_work_done(srv);
 }
 
+/* Sends the answer where the request came from (a connection or an HTTP
+ * exchange). False when it could not be encoded (larger than max_frame). */
+static bool req_write(struct rpc_req *req, Yanxiu__V1__Envelope *resp)
+{
+    if (req->http)
+        return http_call_answer(req->http, resp);
+    return conn_send(req->conn, resp);
+}
+
 static void req_send(struct rpc_req *req, Yanxiu__V1__Envelope *resp)
 {
-    if (!req->conn)
+    if (!req_client_here(req))
         return;
     resp->request_id = req->id;
-    if (!conn_send(req->conn, resp) && req->conn) {
-        /* Too large to frame: tell the client instead of leaving it waiting.
-         * (A failed send may have closed the connection for the output budget,
-         * which detaches its requests: then there is nobody to tell.) */
-        Yanxiu__V1__Error err;
-        struct rpc_reason_buf b;
-        reason_error(&err, &b, req->lang, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "answer_too_large",
-                     NULL);
-        Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
-        env.request_id = req->id;
-        env.body_case = YANXIU__V1__ENVELOPE__BODY_ERROR;
-        env.error = &err;
-        if (!conn_send(req->conn, &env) && req->conn)
-            conn_close(req->conn, "cannot send an answer");
-    }
+    if (req_write(req, resp) || !req_client_here(req))
+        return;
+    /* Too large to frame: tell the client instead of leaving it waiting.
+     * (A failed send may have closed the connection for the output budget,
+     * which detaches its requests: then there is nobody to tell.) */
+    Yanxiu__V1__Error err;
+    struct rpc_reason_buf b;
+    reason_error(&err, &b, req->lang, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "answer_too_large",
+                 NULL);
+    Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
+    env.request_id = req->id;
+    env.body_case = YANXIU__V1__ENVELOPE__BODY_ERROR;
+    env.error = &err;
+    if (!req_write(req, &env) && req->conn)
+        conn_close(req->conn, "cannot send an answer");
 }
 
 enum rpc_status rpc_reply(struct rpc_req *req, Yanxiu__V1__Envelope *resp)
@@ -760,47 +784,63 @@ static void rpc_authenticate(struct rpc_req *req)
     rpc_submit(req, job);
 }
 
-bool rpc_dispatch(struct conn *c, const uint8_t *body, size_t len)
+struct rpc_req *rpc_decode(struct server *srv, const uint8_t *body, size_t len, const char **reason)
 {
-    char size[24];
-    snprintf(size, sizeof(size), "%zu", len);
     struct rpc_req *req = calloc(1, sizeof(*req));
     if (!req) {
-        conn_close_reason(c, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, "out_of_memory", NULL);
-        return false;
+        *reason = "out_of_memory";
+        return NULL;
     }
     clock_gettime(CLOCK_MONOTONIC, &req->start);
     frame_budget_init(&req->budget, frame_decode_budget(len));
     req->env = frame_unpack(&req->budget, body, len);
     if (!req->env) {
-        bool refused = req->budget.refused;
+        *reason = req->budget.refused ? "frame_over_budget" : "frame_invalid";
         free(req);
-        conn_close_reason(c, YANXIU__V1__CODE__INVALID_ARGUMENT,
-                          refused ? "frame_over_budget" : "frame_invalid", "size", size, NULL);
-        return false;
+        return NULL;
     }
-    req->conn = c;
-    req->srv = c->srv;
-    req->lang = c->lang;
-    /* The audit log wants the address, not the ephemeral port. */
-    snprintf(req->peer, sizeof(req->peer), "%s", c->peer);
-    char *colon = strrchr(req->peer, ':');
-    if (colon)
-        *colon = '\0';
-    snprintf(req->peer_lane, sizeof(req->peer_lane), "%s", c->addr ? c->addr->name : req->peer);
-    req->conn_id = c->id;
+    req->srv = srv;
     req->id = req->env->request_id;
-    TAILQ_INSERT_TAIL(&c->reqs, req, link);
-    c->inflight++;
-    c->srv->inflight++;
-
     req->method = method_find(req->env->body_case);
-    if (!c->hello && req->env->body_case != YANXIU__V1__ENVELOPE__BODY_HELLO) {
+    return req;
+}
+
+void rpc_discard(struct rpc_req *req)
+{
+    req_free(req);
+}
+
+bool rpc_needs_session(const struct rpc_req *req)
+{
+    return req->method && req->method->roles != 0;
+}
+
+bool rpc_set_session_token(struct rpc_req *req, const uint8_t *token)
+{
+    ProtobufCBinaryData *t = &req->env->session_token;
+    uint8_t *copy = req->budget.alloc.alloc(req->budget.alloc.allocator_data, SESSION_TOKEN_BYTES);
+    if (!copy)
+        return false;
+    memcpy(copy, token, SESSION_TOKEN_BYTES);
+    if (t->data)
+        req->budget.alloc.free(req->budget.alloc.allocator_data, t->data);
+    t->data = copy;
+    t->len = SESSION_TOKEN_BYTES;
+    return true;
+}
+
+/* The one path from a decoded, counted request to its handler, for TCP and
+ * HTTP alike: unknown bodies refused, the session found when the method needs
+ * one. `hello` says whether requests other than Hello may come yet. */
+static void req_start(struct rpc_req *req, bool hello)
+{
+    req->srv->inflight++;
+    if (!hello && req->env->body_case != YANXIU__V1__ENVELOPE__BODY_HELLO) {
         char body_case[16];
         snprintf(body_case, sizeof(body_case), "%d", (int)req->env->body_case);
         rpc_fail_reason(req, YANXIU__V1__CODE__FAILED_PRECONDITION, "hello_required", "request",
                         req->method ? req->method->name : body_case, NULL);
-        return true;
+        return;
     }
     if (!req->method) {
         char field[16];
@@ -811,12 +851,51 @@ bool rpc_dispatch(struct conn *c, const uint8_t *body, size_t len)
         else
             rpc_fail_reason(req, YANXIU__V1__CODE__UNIMPLEMENTED, "request_not_served", "field",
                             field, NULL);
-        return true;
+        return;
     }
     if (req->method->roles == 0) {
         run_handler(req);
-        return true;
+        return;
     }
     rpc_authenticate(req);
+}
+
+bool rpc_dispatch(struct conn *c, const uint8_t *body, size_t len)
+{
+    const char *reason;
+    struct rpc_req *req = rpc_decode(c->srv, body, len, &reason);
+    if (!req) {
+        char size[24];
+        snprintf(size, sizeof(size), "%zu", len);
+        if (strcmp(reason, "out_of_memory") == 0)
+            conn_close_reason(c, YANXIU__V1__CODE__RESOURCE_EXHAUSTED, reason, NULL);
+        else
+            conn_close_reason(c, YANXIU__V1__CODE__INVALID_ARGUMENT, reason, "size", size, NULL);
+        return false;
+    }
+    req->conn = c;
+    req->lang = c->lang;
+    /* The audit log wants the address, not the ephemeral port. */
+    snprintf(req->peer, sizeof(req->peer), "%s", c->peer);
+    char *colon = strrchr(req->peer, ':');
+    if (colon)
+        *colon = '\0';
+    snprintf(req->peer_lane, sizeof(req->peer_lane), "%s", c->addr ? c->addr->name : req->peer);
+    req->conn_id = c->id;
+    TAILQ_INSERT_TAIL(&c->reqs, req, link);
+    c->inflight++;
+    req_start(req, c->hello);
     return true;
+}
+
+void rpc_start_http(struct rpc_req *req, struct http_call *call, unsigned long long call_id,
+                    const char *peer, const char *peer_lane, enum msg_lang lang)
+{
+    req->http = call;
+    req->lang = lang;
+    req->conn_id = call_id;
+    snprintf(req->peer, sizeof(req->peer), "%s", peer);
+    snprintf(req->peer_lane, sizeof(req->peer_lane), "%s", peer_lane);
+    /* Over HTTP every request counts as after Hello: there is no connection to greet. */
+    req_start(req, true);
 }

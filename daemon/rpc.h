@@ -22,6 +22,7 @@
 #include "yx_common.h"
 
 struct conn;
+struct http_call;
 struct server;
 struct rpc_req;
 struct rpc_violations;
@@ -50,7 +51,10 @@ struct rpc_method {
 
 struct rpc_req {
     TAILQ_ENTRY(rpc_req) link; /* in conn->reqs */
-    struct conn *conn;         /* NULL once the connection is gone */
+    struct conn *conn;         /* NULL once the connection is gone (and over HTTP) */
+    /* Or the HTTP exchange it came in (daemon/http.c), ended with the request;
+     * http_call_here says whether its client is still there. */
+    struct http_call *http;
     struct server *srv;
     unsigned long long conn_id;
     uint64_t id;
@@ -82,12 +86,12 @@ TAILQ_HEAD(rpc_req_list, rpc_req);
 
 /*
  * Log lines about a request (as pgbouncer's slog_*): "request conn=C
- * peer=ADDR user=U id=I method=M" (user "-" before a session) and the message, which starts with its own separator (": why"
- * or " code=..."). The level is tested before anything is formatted.
+ * peer=ADDR user=U id=I method=M" (user "-" before a session) and the message, which starts with
+ * its own separator (": why" or " code=..."). The level is tested before anything is formatted.
  */
 #define rpc_log(lvl, req, fmt, ...)                                                                \
     log_at((lvl), "request conn=%llu peer=%s user=%s id=%llu method=%s" fmt, (req)->conn_id,       \
-           (req)->peer, (req)->has_session ? (req)->session.user : "-",                           \
+           (req)->peer, (req)->has_session ? (req)->session.user : "-",                            \
            (unsigned long long)(req)->id, (req)->method ? (req)->method->name : "?",               \
            ##__VA_ARGS__)
 #define rpc_log_error(req, ...) rpc_log(LOG_ERROR, req, __VA_ARGS__)
@@ -101,6 +105,24 @@ TAILQ_HEAD(rpc_req_list, rpc_req);
  * connection has been closed (conn_close_reason, INVALID_ARGUMENT).
  */
 bool rpc_dispatch(struct conn *c, const uint8_t *body, size_t len) YX_MUST_CHECK;
+
+/*
+ * The HTTP side of the same path (daemon/http.c): rpc_decode unpacks one
+ * Envelope under the request budget into a request that is not started yet
+ * (NULL with the reason code in *reason: frame_invalid, frame_over_budget,
+ * out_of_memory); the caller may look at it (rpc_needs_session), give it a
+ * session token (rpc_set_session_token, false on out-of-memory), and then
+ * either frees it (rpc_discard) or starts it (rpc_start_http), which runs it
+ * exactly as rpc_dispatch does a frame, as after a Hello. From then on the
+ * request belongs to the rpc layer and its answer goes to http_call_answer.
+ */
+struct rpc_req *rpc_decode(struct server *srv, const uint8_t *body, size_t len,
+                           const char **reason) YX_MUST_CHECK;
+bool rpc_needs_session(const struct rpc_req *req);
+bool rpc_set_session_token(struct rpc_req *req, const uint8_t *token) YX_MUST_CHECK;
+void rpc_discard(struct rpc_req *req);
+void rpc_start_http(struct rpc_req *req, struct http_call *call, unsigned long long call_id,
+                    const char *peer, const char *peer_lane, enum msg_lang lang);
 
 /* Answers with `resp` (its request_id is set here); ends the request.
  * Returns RPC_ANSWERED. */

@@ -20,6 +20,7 @@
 
 #include "conn.h"
 #include "hashpool.h"
+#include "http.h"
 #include "layout.h"
 #include "log.h"
 #include "migrate.h"
@@ -211,7 +212,7 @@ static void drain_check(struct server *srv)
         return;
     if (srv->inflight == 0) {
         conn_drain_all(srv);
-        if (srv->nconns == 0) {
+        if (srv->nconns == 0 && http_idle(srv)) {
             log_info("drained: all requests answered; exiting");
             event_base_loopexit(srv->base, NULL);
         }
@@ -261,6 +262,7 @@ static void on_term(evutil_socket_t sig, short what, void *arg)
     clock_gettime(CLOCK_MONOTONIC, &srv->drain_start);
     if (srv->listener)
         evconnlistener_disable(srv->listener);
+    http_drain(srv);
     conn_drain_all(srv);
     struct timeval tv = {0, DRAIN_TICK_MS * 1000};
     event_add(srv->drain_tick, &tv);
@@ -296,6 +298,7 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
             }
         }
         log_level_current = srv->cfg.log_level;
+        http_reload(srv, next.http_web_root);
         log_info("reloaded %s: %s", srv->config_path, changed[0] ? changed : "nothing changed");
         /* Keys that need a restart are read again only then: say so. */
         if (next.port != srv->cfg.port || strcmp(next.listen, srv->cfg.listen) != 0 ||
@@ -304,6 +307,10 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
             next.max_frame != srv->cfg.max_frame)
             log_warn("reload: listen, port, conninfo, login_conninfo, pool_size and max_frame "
                      "take effect only after a restart");
+        if (next.http_port != srv->cfg.http_port ||
+            strcmp(next.http_listen, srv->cfg.http_listen) != 0 ||
+            next.http_plaintext != srv->cfg.http_plaintext)
+            log_warn("reload: [http] listen, port and plaintext take effect only after a restart");
     }
     config_free(&next);
     if (db_all_up(srv)) {
@@ -396,7 +403,7 @@ int server_run(const char *config_path, struct config *cfg)
         log_error("out of memory");
         goto out;
     }
-    if (!listen_on(srv))
+    if (!listen_on(srv) || !http_start(srv))
         goto out;
 
     srv->hash = hashpool_new(srv->base, srv->cfg.hash_threads, srv->cfg.hash_queue,
@@ -471,6 +478,7 @@ int server_run(const char *config_path, struct config *cfg)
 
 out:
     conn_free_all(srv);
+    http_free(srv);
     peer_table_free(srv->peers);
     db_pool_free(srv->db);
     db_pool_free(srv->login_db);

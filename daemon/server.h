@@ -16,6 +16,7 @@
 #include "yx_common.h"
 
 struct conn;
+struct http;
 TAILQ_HEAD(conn_list, conn);
 
 struct server {
@@ -27,7 +28,8 @@ struct server {
     struct db_pool *login_db; /* as login_conninfo's role: Login only (rpc_auth.c) */
     struct hashpool *hash;
     struct workpool *files; /* reads uploaded files off the loop (daemon/layout.c) */
-    SSL_CTX *tls; /* NULL: plaintext (loopback only, checked by config_validate) */
+    SSL_CTX *tls;           /* NULL: plaintext (loopback only, checked by config_validate) */
+    struct http *http;      /* the web console's listener (daemon/http.c); NULL: [http] port 0 */
     struct event *sig_term, *sig_int, *sig_hup;
     struct event *watchdog;   /* WATCHDOG=1 to systemd; NULL without WatchdogSec= */
     struct event *reap_ev;    /* frees closed connections after the callbacks that closed them */
