@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""workbook_downloads.py CLI_DIR GEN_DIR ASOF=DATE: the daemon's workbooks against the CLI's.
+"""workbook_downloads.py CLI_DIR GEN_DIR ASOF=DATE [LIMIT=BYTES]: the daemon's workbooks
+against the CLI's.
 
 Run by workbook_downloads.sh (which wrote CLI_DIR/NAME.zh.xlsx and NAME.en.xlsx with the CLI)
 under tests/harness/with-server. Asks for each workbook with the Workbook request over the TCP
@@ -7,7 +8,9 @@ protocol (tests/pyclient/yanxiu_client.py; the message classes generated into GE
 school and as the district, in zh-CN and en, and compares it with the CLI's: the sheets (names,
 order, hidden or not), every cell's value and number format, the frozen panes; the file's name
 and content type. Then the refusals: a school asking for another unit's workbook, a district's
-report template without a unit, a kind the server does not make.
+report template without a unit, a kind the server does not make. With LIMIT (the daemon's
+max_frame is small), only this: a workbook larger than LIMIT bytes is refused, the connection
+still serves.
 Debian's python3 with python3-openpyxl and python3-protobuf; protoc.
 """
 import io
@@ -23,6 +26,7 @@ from yanxiu_client import Client, code_name, load_proto  # noqa: E402
 
 cli_dir, gen_dir = sys.argv[1], sys.argv[2]
 ASOF = sys.argv[3].split("=", 1)[1]
+LIMIT = int(sys.argv[4].split("=", 1)[1]) if len(sys.argv) > 4 else 0
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CENTRAL, JUNIOR = "4114230001", "4114230010"
 
@@ -97,6 +101,21 @@ def ask(c, kind, teacher="", **query):
     return c.call("workbook", pb.WorkbookRequest(kind=kind, teacher_code=teacher,
                                                  query=pb.ComplianceQuery(**query)))
 
+
+if LIMIT:
+    c = session("dist", "zh-CN")
+    answer, body = ask(c, K.WORKBOOK_KIND_COMPLIANCE_TEACHERS, year=2026, cycle=True, as_of=ASOF)
+    args = {a.name: a.value for a in body.args} if answer == "error" else {}
+    check("a workbook over the bound: RESOURCE_EXHAUSTED workbook_too_large, max %d" % LIMIT,
+          answer == "error" and code_name(pb, body.code) == "RESOURCE_EXHAUSTED"
+          and body.reason == "workbook_too_large" and args.get("max") == str(LIMIT)
+          and int(args.get("size", "0")) > LIMIT and "{" not in body.message,
+          "%s: %s" % (answer, body))
+    answer, body = c.call("ping", pb.PingRequest())
+    check("the connection still serves", answer == "ping_reply", answer)
+    c.close()
+    print("%d passed, %d failed" % (passed, failed))
+    sys.exit(1 if failed else 0)
 
 # (who, the CLI's file, kind, teacher, query, the name in zh-CN, the name in en)
 CASES = [

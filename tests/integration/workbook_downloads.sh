@@ -5,7 +5,8 @@
 # 登记手册) as the school and as the district, in Chinese and in English; then
 # workbook_downloads.py asks the daemon for each over the TCP protocol and compares them sheet
 # by sheet, cell by cell (values and number formats), with the file's name and type, and checks
-# that a school asking for another unit's workbook is refused as the view refuses it.
+# that a school asking for another unit's workbook is refused as the view refuses it. With
+# YX_WORKBOOK_LIMIT=BYTES (a daemon of a small max_frame): a workbook larger is refused.
 # Runs under tests/harness/with-server (YX_SERVER, YX_YANXIU, YX_YANXIUD, YX_CONF, YX_DIR,
 # YX_PSQL).
 # shellcheck disable=SC2016
@@ -60,6 +61,15 @@ EOF
 run school report submit "$F/oct" --month 2026-10
 [ "$rc" = 0 ] || die "report submit: $err"
 ASOF=2027-09-01
+
+# Under a small max_frame (ctest's workbook_too_large), only the bound is tried.
+if [ "${YX_WORKBOOK_LIMIT:-}" ]; then
+    /usr/bin/python3 "$here/workbook_downloads.py" "$W" "$YX_DIR/workbook_pb" ASOF=$ASOF \
+        "LIMIT=$YX_WORKBOOK_LIMIT"
+    py=$?
+    finish && [ $py = 0 ]
+    exit
+fi
 
 # --- what the CLI writes: NAME.zh.xlsx (Chinese, the default), NAME.en.xlsx (English) --------
 # cli WHO NAME ARGS...: the workbook ARGS write to -o (or --xlsx) $W/NAME.<lang>.xlsx.
