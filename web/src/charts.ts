@@ -2,6 +2,7 @@
 // lines, the unit x month heat map), rendered to canvas.
 import { BarChart, HeatmapChart, LineChart } from "echarts/charts";
 import {
+  DataZoomComponent,
   GridComponent,
   LegendComponent,
   TitleComponent,
@@ -15,6 +16,7 @@ echarts.use([
   BarChart,
   HeatmapChart,
   LineChart,
+  DataZoomComponent,
   GridComponent,
   LegendComponent,
   TitleComponent,

@@ -20,6 +20,14 @@ function home(m: Me): string {
   return m.role === "school" ? "/school" : "/district";
 }
 
+/** The menu's links; the active one is the longest path the hash is in (#/district/queue: 审核, not 总览). */
+function menuLinks(items: [string, string][]): HTMLElement[] {
+  const here = location.hash.replace(/^#/, "").split("?")[0];
+  const within = (p: string) => here === p || here.startsWith(p + "/");
+  const best = items.map(([p]) => p).filter(within).sort((a, b) => b.length - a.length)[0];
+  return items.map(([path, text]) => h("a", { href: "#" + path, class: path === best ? "active" : null }, text));
+}
+
 function header(m: Me | null): HTMLElement {
   return h(
     "header",
@@ -29,9 +37,7 @@ function header(m: Me | null): HTMLElement {
       ? h(
           "nav",
           { class: "menu" },
-          (m.role === "school" ? schoolMenu() : districtMenu()).map(([path, text]) =>
-            h("a", { href: "#" + path, class: location.hash.startsWith("#" + path) ? "active" : null }, text),
-          ),
+          menuLinks(m.role === "school" ? schoolMenu() : districtMenu()),
         )
       : h("span"),
     h(
