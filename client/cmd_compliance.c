@@ -14,6 +14,7 @@
 #include "lang.h"
 #include "view.h"
 #include "vocab.h"
+#include "workbook.h"
 #include "yxc.h"
 
 /* A policy file larger than this is refused before it is sent. */
@@ -360,62 +361,9 @@ int cmd_compliance_teachers(struct cli *cli, int argc, char **argv)
     if (rc != CLI_OK)
         return rc;
 
-    static const struct out_column cols[] = {
-        {"teacher_code", "教师编号", OUT_TEXT, NULL},
-        {"name", "姓名", OUT_TEXT, NULL},
-        {"unit_code", "上报单位", OUT_TEXT, NULL},
-        {"school_code", "学校", OUT_TEXT, NULL},
-        {"group", "教研组", OUT_TEXT, NULL},
-        {"year", "学年", OUT_COUNT, NULL},
-        {"hours", "总学时", OUT_HOURS, NULL},
-        {"school_hours", "校本学时", OUT_HOURS, NULL},
-        {"ethics_hours", "师德学时", OUT_HOURS, NULL},
-        {"centralized_hours", "集中学时", OUT_HOURS, NULL},
-        {"homeroom_hours", "班主任学时", OUT_HOURS, NULL},
-        {"credits", "学分", OUT_HOURS, NULL},
-        {"unexcused_absences", "无故缺席", OUT_COUNT, NULL},
-        {"status", "状态", OUT_STATUS, NULL},
-        {"reasons", "未达标原因", OUT_REASONS, NULL},
-        /* --cycle */
-        {"cycle", "培训周期", OUT_TEXT, NULL},
-        {"cycle_hours", "周期总学时", OUT_HOURS, NULL},
-        {"cycle_ethics_hours", "周期师德学时", OUT_HOURS, NULL},
-        {"cycle_centralized_hours", "周期集中学时", OUT_HOURS, NULL},
-        {"cycle_homeroom_hours", "周期班主任学时", OUT_HOURS, NULL},
-        {"cycle_status", "周期状态", OUT_STATUS, NULL},
-        {"cycle_reasons", "周期未达标原因", OUT_REASONS, NULL},
-    };
-    enum { YEAR_COLS = 15, ALL_COLS = sizeof(cols) / sizeof(cols[0]) };
     const Yanxiu__V1__ComplianceTeacherList *list = resp->teacher_list;
-    struct out_table v = {"教师学时", cols, o.q.cycle ? ALL_COLS : YEAR_COLS, NULL, 0, 0, false};
-    for (size_t i = 0; i < list->n_teachers; i++) {
-        const Yanxiu__V1__TeacherCompliance *t = list->teachers[i];
-        const struct out_cell row[ALL_COLS] = {
-            out_text(t->teacher_code),
-            out_text(t->name),
-            out_text(t->unit_code),
-            out_text(t->school_code),
-            out_text(t->group),
-            out_num(t->year),
-            out_num(t->hours),
-            out_num(t->school_hours),
-            out_num(t->ethics_hours),
-            out_num(t->centralized_hours),
-            out_num(t->homeroom_hours),
-            out_num(t->credits),
-            out_num(t->unexcused_absences),
-            out_text(vocab_code_of(&vocab_compliance, t->status)),
-            out_reasons(t->reasons, t->n_reasons),
-            out_text(t->cycle),
-            out_num(t->cycle_hours),
-            out_num(t->cycle_ethics_hours),
-            out_num(t->cycle_centralized_hours),
-            out_num(t->cycle_homeroom_hours),
-            out_text(t->cycle_status),
-            out_reasons(t->cycle_reasons, t->n_cycle_reasons),
-        };
-        out_add(&v, row);
-    }
+    struct out_table v;
+    workbook_teachers_table(list, o.q.cycle, &v);
     char title[200];
     snprintf(title, sizeof(title), _("year %u: %s to %s, as of %s%s"), o.q.year,
              list->year_start[0] ? list->year_start : "?", list->year_end[0] ? list->year_end : "?",
@@ -470,38 +418,8 @@ int cmd_compliance_units(struct cli *cli, int argc, char **argv)
     if (rc != CLI_OK)
         return rc;
 
-    static const struct out_column cols[] = {
-        {"unit_code", "上报单位", OUT_TEXT, NULL},
-        {"name", "单位名称", OUT_TEXT, NULL},
-        {"teachers", "教师数", OUT_COUNT, NULL},
-        {"compliant", "达标", OUT_COUNT, NULL},
-        {"on_track", "进度正常", OUT_COUNT, NULL},
-        {"behind", "进度落后", OUT_COUNT, NULL},
-        {"non_compliant", "未达标", OUT_COUNT, NULL},
-        {"exempt", "免训", OUT_COUNT, NULL},
-        {"compliance_rate", "达标率", OUT_RATE, NULL},
-        {"reports_expected", "应报月数", OUT_COUNT, NULL},
-        {"reports_received", "已报月数", OUT_COUNT, NULL},
-        {"reports_on_time", "按时上报", OUT_COUNT, NULL},
-        {"voided_reports", "作废月报", OUT_COUNT, NULL},
-        {"flagged_reports", "存疑月报", OUT_COUNT, NULL},
-    };
-    enum { NCOLS = sizeof(cols) / sizeof(cols[0]) };
-    const Yanxiu__V1__ComplianceUnitList *list = resp->unit_compliance;
-    struct out_table v = {"单位汇总", cols, NCOLS, NULL, 0, 0, false};
-    for (size_t i = 0; i < list->n_units; i++) {
-        const Yanxiu__V1__UnitCompliance *u = list->units[i];
-        const struct out_cell row[NCOLS] = {
-            out_text(u->unit_code),       out_text(u->name),
-            out_num(u->teachers),         out_num(u->compliant),
-            out_num(u->on_track),         out_num(u->behind),
-            out_num(u->non_compliant),    out_num(u->exempt),
-            out_num(u->compliance_rate),  out_num(u->reports_expected),
-            out_num(u->reports_received), out_num(u->reports_on_time),
-            out_num(u->voided_reports),   out_num(u->flagged_reports),
-        };
-        out_add(&v, row);
-    }
+    struct out_table v;
+    workbook_units_table(resp->unit_compliance, &v);
     rc = view_output(&o.c, &v, NULL);
     if (rc == CLI_OK) {
         view_say_wrote(&o.c, v.nrows, N_("unit"), N_("units"));
@@ -617,14 +535,6 @@ const char cmd_reporting_rates_usage[] =
        "Example:\n"
        "  $ yanxiu reporting-rates --year 2026 --format xlsx -o 上报率2026.xlsx\n");
 
-/* Orders unit-month cells by unit code (then as the server sent them). */
-static int cell_by_unit(const void *a, const void *b)
-{
-    const Yanxiu__V1__UnitMonth *const *x = a, *const *y = b;
-    int c = strcmp((*x)->unit_code, (*y)->unit_code);
-    return c ? c : ((*x) > (*y)) - ((*x) < (*y));
-}
-
 int cmd_reporting_rates(struct cli *cli, int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -642,84 +552,16 @@ int cmd_reporting_rates(struct cli *cli, int argc, char **argv)
         return rc;
     const Yanxiu__V1__ReportingRates *rr = resp->rates;
 
-    static const struct out_column rate_cols[] = {
-        {"month", "月份", OUT_TEXT, NULL},     {"expected", "应报单位数", OUT_COUNT, NULL},
-        {"received", "已报", OUT_COUNT, NULL}, {"on_time", "按时", OUT_COUNT, NULL},
-        {"rate", "上报率", OUT_RATE, NULL},    {"on_time_rate", "按时率", OUT_RATE, NULL},
-    };
-    enum { NRATE = sizeof(rate_cols) / sizeof(rate_cols[0]) };
-    struct out_table rates = {"上报率", rate_cols, NRATE, NULL, 0, 0, false};
-    for (size_t i = 0; i < rr->n_months; i++) {
-        const Yanxiu__V1__MonthRate *m = rr->months[i];
-        const struct out_cell row[NRATE] = {out_text(m->month),   out_num(m->expected),
-                                            out_num(m->received), out_num(m->on_time),
-                                            out_num(m->rate),     out_num(m->on_time_rate)};
-        out_add(&rates, row);
-    }
+    struct workbook_rates w;
+    workbook_rates_tables(rr, o.c.format == OUT_JSON, &w);
+    const struct out_table *rates = &w.rates, *matrix = &w.matrix, *cells = &w.cells;
 
-    /* The months of the matrix: those of the rates, then any other a cell names. */
-    size_t nmonths = 0, cap = rr->n_months + rr->n_cells;
-    const char **months = calloc(cap ? cap : 1, sizeof(*months));
-    const Yanxiu__V1__UnitMonth **byunit = calloc(rr->n_cells ? rr->n_cells : 1, sizeof(*byunit));
-    struct out_column *mcols = calloc(cap + 2, sizeof(*mcols));
-    struct out_table matrix = {"上报情况", NULL, 0, NULL, 0, 0, !months || !byunit || !mcols};
-    struct out_cell *wide = NULL;
-    if (!matrix.oom) {
-        for (size_t i = 0; i < rr->n_months; i++)
-            months[nmonths++] = rr->months[i]->month;
-        for (size_t i = 0; i < rr->n_cells; i++) {
-            size_t k = 0;
-            while (k < nmonths && strcmp(months[k], rr->cells[i]->month) != 0)
-                k++;
-            if (k == nmonths)
-                months[nmonths++] = rr->cells[i]->month;
-            byunit[i] = rr->cells[i];
-        }
-        qsort(byunit, rr->n_cells, sizeof(*byunit), cell_by_unit);
-        mcols[0] = (struct out_column){"unit_code", "上报单位", OUT_TEXT, NULL};
-        mcols[1] = (struct out_column){"unit_name", "单位名称", OUT_TEXT, NULL};
-        for (size_t k = 0; k < nmonths; k++)
-            mcols[k + 2] = (struct out_column){months[k], months[k], OUT_STATE, NULL};
-        matrix.cols = mcols;
-        matrix.ncols = nmonths + 2;
-        matrix.oom = !(wide = calloc(matrix.ncols, sizeof(*wide)));
-    }
-    for (size_t i = 0; !matrix.oom && i < rr->n_cells;) {
-        const char *unit = byunit[i]->unit_code;
-        for (size_t k = 0; k < matrix.ncols; k++)
-            wide[k] = (struct out_cell){.null = k >= 2};
-        wide[0] = out_text(unit);
-        wide[1] = out_text(byunit[i]->unit_name);
-        for (; i < rr->n_cells && strcmp(byunit[i]->unit_code, unit) == 0; i++) {
-            size_t k = 0;
-            while (k < nmonths && strcmp(months[k], byunit[i]->month) != 0)
-                k++;
-            wide[k + 2] = out_text(vocab_code_of(&vocab_unit_month, byunit[i]->state));
-        }
-        out_add(&matrix, wide);
-    }
-    /* JSON's matrix: the cells as they came. */
-    static const struct out_column cell_cols[] = {
-        {"unit_code", "上报单位", OUT_TEXT, NULL},
-        {"unit_name", "单位名称", OUT_TEXT, NULL},
-        {"month", "月份", OUT_TEXT, NULL},
-        {"state", "状态", OUT_STATE, NULL},
-    };
-    struct out_table cells = {"上报情况", cell_cols, 4, NULL, 0, 0, false};
-    for (size_t i = 0; o.c.format == OUT_JSON && i < rr->n_cells; i++) {
-        const Yanxiu__V1__UnitMonth *u = rr->cells[i];
-        const struct out_cell r4[4] = {out_text(u->unit_code), out_text(u->unit_name),
-                                       out_text(u->month),
-                                       out_text(vocab_code_of(&vocab_unit_month, u->state))};
-        out_add(&cells, r4);
-    }
-
-    if (rates.oom || matrix.oom || cells.oom) {
+    if (w.oom) {
         fprintf(stderr, _("yanxiu: out of memory listing %zu months and %zu cells\n"), rr->n_months,
                 rr->n_cells);
         rc = CLI_FAILED;
     } else if (o.c.format == OUT_XLSX) {
-        const struct out_table *const both[] = {&rates, &matrix};
+        const struct out_table *const both[] = {rates, matrix};
         rc = view_output_xlsx(&o.c, both, 2);
     } else {
         struct view_sink s;
@@ -730,16 +572,16 @@ int cmd_reporting_rates(struct cli *cli, int argc, char **argv)
             if (o.c.format == OUT_JSON) {
                 struct out_json j = {.fp = s.fp};
                 out_json_open(&j, NULL, '{', false);
-                out_json_rows(&j, "months", &rates);
-                out_json_rows(&j, "matrix", &cells);
+                out_json_rows(&j, "months", rates);
+                out_json_rows(&j, "matrix", cells);
                 out_json_close(&j);
             } else {
                 if (o.c.bom)
                     fputs("\xEF\xBB\xBF", s.fp);
-                ok = out_print(&rates, o.c.format, s.fp);
+                ok = out_print(rates, o.c.format, s.fp);
                 if (ok) {
                     putc('\n', s.fp);
-                    ok = out_print(&matrix, o.c.format, s.fp);
+                    ok = out_print(matrix, o.c.format, s.fp);
                 }
                 if (ok && o.c.format == OUT_TABLE)
                     print_states_legend(s.fp);
@@ -748,14 +590,8 @@ int cmd_reporting_rates(struct cli *cli, int argc, char **argv)
         }
     }
     if (rc == CLI_OK)
-        view_say_wrote(&o.c, matrix.nrows, N_("unit"), N_("units"));
-    out_table_free(&rates);
-    out_table_free(&matrix);
-    out_table_free(&cells);
-    free(wide);
-    free(mcols);
-    free(byunit);
-    free(months);
+        view_say_wrote(&o.c, matrix->nrows, N_("unit"), N_("units"));
+    workbook_rates_free(&w);
     yxc_free(resp);
     return rc;
 }
@@ -823,101 +659,18 @@ int cmd_teacher_history(struct cli *cli, int argc, char **argv)
         return rc;
     const Yanxiu__V1__TeacherHistory *h = resp->history;
 
-    static const struct out_column rec_cols[] = {
-        {"unit_code", "上报单位", OUT_TEXT, NULL},
-        {"month", "月份", OUT_TEXT, NULL},
-        {"version", "版本", OUT_COUNT, NULL},
-        {"report_status", "月报状态", OUT_REPORT_STATUS, NULL},
-        {"date", "日期", OUT_TEXT, NULL},
-        {"source", "来源", OUT_TEXT, NULL},
-        {"ref", "编号", OUT_TEXT, NULL},
-        {"title", "主题", OUT_TEXT, NULL},
-        {"category", "内容类别", OUT_CATEGORY, NULL},
-        {"level", "级别", OUT_LEVEL, NULL},
-        {"mode", "方式", OUT_MODE, NULL},
-        {"hours", "学时", OUT_HOURS, NULL},
-        {"credits", "学分", OUT_HOURS, NULL},
-    };
-    enum { NREC = sizeof(rec_cols) / sizeof(rec_cols[0]) };
-    struct out_table recs = {"登记手册", rec_cols, NREC, NULL, 0, 0, false};
     /* For people (table, Excel) the values' labels; CSV and JSON keep the codes. */
-    bool labels = c.format == OUT_TABLE || c.format == OUT_XLSX;
-    const char *first = NULL, *last = NULL; /* the months the records cover */
-    for (size_t i = 0; i < h->n_records; i++) {
-        const Yanxiu__V1__HistoryRecord *r = h->records[i];
-        const char *source = strcmp(r->source, "external") == 0 ? _("external training")
-                                                                : _("school-based training");
-        const struct out_cell row[NREC] = {
-            out_text(r->unit_code),
-            out_text(r->month),
-            out_num(r->version),
-            out_text(vocab_code_of(&vocab_report_status, r->report_status)),
-            out_text(r->date),
-            out_text(labels ? source : r->source),
-            out_text(r->ref),
-            out_text(r->title),
-            out_text(vocab_code_of(&vocab_category, r->category)),
-            out_text(vocab_code_of(&vocab_level, r->level)),
-            out_text(vocab_code_of(&vocab_mode, r->mode)),
-            out_num(r->hours),
-            out_num(r->credits),
-        };
-        out_add(&recs, row);
-        if (!first || strcmp(r->month, first) < 0)
-            first = r->month;
-        if (!last || strcmp(r->month, last) > 0)
-            last = r->month;
-    }
-    static const struct out_column tot_cols[] = {
-        {"kind", "类型", OUT_TEXT, NULL},
-        {"period", "期间", OUT_TEXT, NULL},
-        {"hours", "学时", OUT_HOURS, NULL},
-        {"approved_hours", "已审核学时", OUT_HOURS, NULL},
-    };
-    struct out_table tots = {"学时合计", tot_cols, 4, NULL, 0, 0, false};
-    for (size_t i = 0; i < h->n_totals; i++) {
-        const Yanxiu__V1__PeriodTotal *p = h->totals[i];
-        const struct out_cell row[4] = {out_text(p->kind), out_text(p->period), out_num(p->hours),
-                                        out_num(p->approved_hours)};
-        out_add(&tots, row);
-    }
-    static const struct out_column who_cols[] = {
-        {"teacher_code", "教师编号", OUT_TEXT, NULL}, {"name", "姓名", OUT_TEXT, NULL},
-        {"school_code", "学校", OUT_TEXT, NULL},      {"unit_code", "上报单位", OUT_TEXT, NULL},
-        {"group", "教研组", OUT_TEXT, NULL},          {"status", "状态", OUT_TEACHER_STATUS, NULL},
-    };
+    struct workbook_history w;
+    workbook_history_tables(h, code, c.format == OUT_TABLE || c.format == OUT_XLSX, &w);
     const Yanxiu__V1__Teacher *t = h->teacher;
-    struct out_table who = {"教师", who_cols, 6, NULL, 0, 0, false};
-    const struct out_cell who_row[6] = {
-        out_text(t ? t->teacher_code : code),
-        out_text(t ? t->name : ""),
-        out_text(t ? t->school_code : ""),
-        out_text(t ? t->unit_code : ""),
-        out_text(t ? t->research_group : ""),
-        out_text(t ? vocab_code_of(&vocab_teacher_status, t->status) : ""),
-    };
-    out_add(&who, who_row);
 
-    if (recs.oom || tots.oom || who.oom) {
+    if (w.oom) {
         fprintf(stderr, _("yanxiu: out of memory listing %zu records\n"), h->n_records);
         rc = CLI_FAILED;
     } else if (c.format == OUT_XLSX) {
         /* The handbook names whose it is, above its records. */
-        char lines[4][300];
-        snprintf(lines[0], sizeof(lines[0]), _("Name: %s"), t ? t->name : "");
-        snprintf(lines[1], sizeof(lines[1]), _("Teacher code: %s"), t ? t->teacher_code : code);
-        if (t && t->school_name[0])
-            snprintf(lines[2], sizeof(lines[2]), _("School: %s (%s)"), t->school_name,
-                     t->school_code);
-        else
-            snprintf(lines[2], sizeof(lines[2]), _("School: %s"), t ? t->school_code : "");
-        if (first)
-            snprintf(lines[3], sizeof(lines[3]), _("Period: %s to %s"), first, last);
-        else
-            snprintf(lines[3], sizeof(lines[3]), "%s", _("Period: no records yet"));
-        const char *const titles[] = {lines[0], lines[1], lines[2], lines[3]};
-        const struct out_table *const both[] = {&recs, &tots};
-        rc = view_output_xlsx_titled(&c, both, 2, titles, 4);
+        const struct out_table *const both[] = {&w.recs, &w.tots};
+        rc = view_output_xlsx_titled(&c, both, 2, w.titles, 4);
     } else {
         struct view_sink s;
         if (!view_sink_open(&s, &c)) {
@@ -927,9 +680,9 @@ int cmd_teacher_history(struct cli *cli, int argc, char **argv)
             if (c.format == OUT_JSON) {
                 struct out_json j = {.fp = s.fp};
                 out_json_open(&j, NULL, '{', false);
-                out_json_row(&j, "teacher", &who, 0);
-                out_json_rows(&j, "records", &recs);
-                out_json_rows(&j, "totals", &tots);
+                out_json_row(&j, "teacher", &w.who, 0);
+                out_json_rows(&j, "records", &w.recs);
+                out_json_rows(&j, "totals", &w.tots);
                 out_json_close(&j);
             } else {
                 if (c.bom)
@@ -940,23 +693,21 @@ int cmd_teacher_history(struct cli *cli, int argc, char **argv)
                             t->research_group[0] ? _(", group ") : "", t->research_group,
                             lang_label(&vocab_teacher_status,
                                        vocab_code_of(&vocab_teacher_status, t->status)));
-                ok = out_print(&recs, c.format, s.fp);
+                ok = out_print(&w.recs, c.format, s.fp);
                 if (ok) {
                     putc('\n', s.fp);
-                    ok = out_print(&tots, c.format, s.fp);
+                    ok = out_print(&w.tots, c.format, s.fp);
                 }
             }
             rc = view_sink_close(&s, ok);
         }
     }
     if (rc == CLI_OK) {
-        view_say_wrote(&c, recs.nrows, N_("record"), N_("records"));
-        if (recs.nrows == 0 && c.format == OUT_TABLE && !c.output)
+        view_say_wrote(&c, w.recs.nrows, N_("record"), N_("records"));
+        if (w.recs.nrows == 0 && c.format == OUT_TABLE && !c.output)
             fprintf(stderr, _("yanxiu: no credited records for %s yet\n"), code);
     }
-    out_table_free(&recs);
-    out_table_free(&tots);
-    out_table_free(&who);
+    workbook_history_free(&w);
     yxc_free(resp);
     return rc;
 }

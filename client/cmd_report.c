@@ -23,6 +23,7 @@
 #include "template.h"
 #include "text.h"
 #include "view.h"
+#include "workbook.h"
 #include "yxc.h"
 
 /* summary.txt is refused above this size (the server allows 4000 characters). */
@@ -459,44 +460,17 @@ static int template_xlsx(struct cli *cli, const char *path, const char *unit, co
     if (!yxc_call(cli->conn, &req, YANXIU__V1__ENVELOPE__BODY_ROSTER_LIST, &resp, &err))
         return cli_report(cli, &err);
 
-    /* 签到表: a row per teacher still teaching (not left), 教师编号 and 姓名 filled. */
-    const struct tmpl_sheet *att = &tmpl_report_sheets[TMPL_ATTENDANCE];
-    const Yanxiu__V1__RosterList *list = resp->roster_list;
-    const char **cells = calloc(list->n_teachers * att->ncols + 1, sizeof(*cells));
-    if (!cells) {
-        yxc_free(resp);
-        fprintf(stderr, _("yanxiu: out of memory\n"));
-        return CLI_FAILED;
-    }
+    /* The workbook is laid out where the daemon's is (sheet/workbook.c). */
+    const char *whose = unit[0] ? unit : (me ? me->unit_code : "");
     size_t n = 0;
-    for (size_t i = 0; i < list->n_teachers; i++) {
-        const Yanxiu__V1__Teacher *t = list->teachers[i];
-        if (t->status == YANXIU__V1__TEACHER_STATUS__TEACHER_STATUS_LEFT)
-            continue;
-        for (size_t c = 0; c < att->ncols; c++) {
-            const char *h = att->cols[c].english;
-            cells[n * att->ncols + c] = strcmp(h, "teacher_code") == 0 ? t->teacher_code
-                                        : strcmp(h, "name") == 0       ? t->name
-                                                                       : NULL;
-        }
-        n++;
-    }
-    struct tmpl_rows rows[3] = {{NULL, 0}, {cells, n}, {NULL, 0}};
-    char count[16], note[1200], msg[4400];
-    snprintf(count, sizeof(count), "%zu", n);
-    const struct msg_arg a[] = {
-        {"n", count}, {"unit", unit[0] ? unit : (me ? me->unit_code : "")}, {"file", path}};
-    msg_render(note, sizeof(note),
-               _("签到表 holds the {n} teachers of unit {unit}'s roster: copy their rows for "
-                 "each activity, fill in 活动编号 and 签到, and delete the rows of teachers who "
-                 "did not take part."),
-               a, 3);
+    char count[16], msg[4400];
     rc = CLI_OK;
-    if (!template_write_xlsx(path, tmpl_report_sheets, 3, rows, lang_current(), note, msg,
-                             sizeof(msg))) {
+    if (!workbook_report_template(path, resp->roster_list, whose, &n, msg, sizeof(msg))) {
         fprintf(stderr, "yanxiu: %s\n", msg);
         rc = CLI_FAILED;
     } else {
+        snprintf(count, sizeof(count), "%zu", n);
+        const struct msg_arg a[] = {{"n", count}, {"unit", whose}, {"file", path}};
         msg_render(msg, sizeof(msg),
                    _("wrote {file} (签到表: the {n} teachers of unit {unit}); fill it in, save it "
                      "as .xlsx, and submit it as it is"),
@@ -504,7 +478,6 @@ static int template_xlsx(struct cli *cli, const char *path, const char *unit, co
         printf("%s\n", msg);
         rc = flush_stdout();
     }
-    free(cells);
     yxc_free(resp);
     return rc;
 }

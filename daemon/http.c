@@ -84,6 +84,7 @@ struct http {
     bool tls; /* false: plaintext ([http] plaintext, loopback only) */
     struct http_files files;
     bool draining;
+    int writing; /* API answers handed to evhttp and not yet sent (or failed) */
 };
 
 struct http_call {
@@ -676,6 +677,41 @@ static void set_cookie(struct evhttp_request *req, bool tls, const char *value, 
     sodium_memzero(c, sizeof(c));
 }
 
+/* An API answer has been written whole: the drain need not wait for it. */
+static void on_sent(struct evhttp_request *req, void *arg)
+{
+    struct http *h = arg;
+    struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+    if (evcon)
+        evhttp_connection_set_closecb(evcon, NULL, NULL);
+    h->writing--;
+}
+
+/* Or its connection went before it was. */
+static void on_send_failed(struct evhttp_connection *evcon, void *arg)
+{
+    struct http *h = arg;
+    h->writing--;
+    (void)evcon;
+}
+
+/* Sends an API answer, counted in h->writing until it is out (http_idle). */
+static void send_counted(struct http *h, struct evhttp_request *req,
+                         struct evhttp_connection *evcon, int status, struct evbuffer *b)
+{
+    if (evcon) {
+        h->writing++;
+        evhttp_request_set_on_complete_cb(req, on_sent, h);
+        evhttp_connection_set_closecb(evcon, on_send_failed, h);
+    }
+    evhttp_send_reply(req, status, status_text(status), b);
+}
+
+bool http_idle(const struct server *srv)
+{
+    return !srv->http || srv->http->writing == 0;
+}
+
 bool http_call_answer(struct http_call *call, Yanxiu__V1__Envelope *resp)
 {
     if (!call->req || call->replied)
@@ -714,6 +750,7 @@ bool http_call_answer(struct http_call *call, Yanxiu__V1__Envelope *resp)
         return false;
     }
     struct evhttp_request *req = call->req;
+    struct evhttp_connection *evcon = call->evcon;
     call_unwatch(call);
     evhttp_connection_set_closecb(call->evcon, NULL, NULL);
     call->replied = true;
@@ -725,7 +762,7 @@ bool http_call_answer(struct http_call *call, Yanxiu__V1__Envelope *resp)
     if (!b) {
         free(buf);
         sodium_memzero(cookie, sizeof(cookie));
-        evhttp_send_reply(req, 500, status_text(500), NULL);
+        send_counted(call->h, req, evcon, 500, NULL);
         return true;
     }
     evhttp_add_header(out, "Content-Type", HTTP_PROTOBUF_TYPE);
@@ -736,7 +773,7 @@ bool http_call_answer(struct http_call *call, Yanxiu__V1__Envelope *resp)
     sodium_memzero(cookie, sizeof(cookie));
     evbuffer_add(b, buf, len);
     free(buf);
-    evhttp_send_reply(req, 200, status_text(200), b);
+    send_counted(call->h, req, evcon, 200, b);
     evbuffer_free(b);
     return true;
 }

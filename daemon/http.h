@@ -33,6 +33,9 @@ void http_reload(struct server *srv, const char *web_root);
  * answered 503 shutting_down. */
 void http_drain(struct server *srv);
 
+/* Whether no API answer is still being written (the drain waits for them). */
+bool http_idle(const struct server *srv);
+
 /* Shutdown: closes every HTTP connection and frees srv->http; requests still
  * in flight are detached (their answers dropped). */
 void http_free(struct server *srv);

@@ -180,6 +180,10 @@ static bool req_client_here(const struct rpc_req *req)
 /* Frees a request: one that was decoded and never started, or one that has ended. */
 static void req_free(struct rpc_req *req)
 {
+    if (req->detour) {
+        req->env = req->detour->env;
+        req->detour->drop(req->detour);
+    }
     if (req->env)
         yanxiu__v1__envelope__free_unpacked(req->env, &req->budget.alloc);
     if (req->pending) {
@@ -240,6 +244,11 @@ static void req_send(struct rpc_req *req, Yanxiu__V1__Envelope *resp)
 
 enum rpc_status rpc_reply(struct rpc_req *req, Yanxiu__V1__Envelope *resp)
 {
+    if (req->detour && req->detour->answer && resp->body_case != YANXIU__V1__ENVELOPE__BODY_ERROR) {
+        enum rpc_status (*answer)(struct rpc_req *, Yanxiu__V1__Envelope *) = req->detour->answer;
+        req->detour->answer = NULL;
+        return answer(req, resp);
+    }
     req_send(req, resp);
     req_end(req, 0);
     return RPC_ANSWERED;

@@ -27,6 +27,7 @@ struct server;
 struct rpc_req;
 struct rpc_violations;
 struct layout;
+struct rpc_detour;
 
 /*
  * What a handler did with its request: RPC_ANSWERED, it is ended (answered,
@@ -80,6 +81,24 @@ struct rpc_req {
     enum msg_lang lang; /* of the messages answered: the connection's (Hello) */
     /* The rows read from the request's files (daemon/layout.c), freed with the request. */
     struct layout *layout;
+    /* A handler run on behalf of another (struct rpc_detour), NULL as a rule. */
+    struct rpc_detour *detour;
+};
+
+/*
+ * A request that runs another method's handler and uses its answer (the
+ * Workbook request runs a view's handler, daemon/rpc_workbook.c): while the
+ * handler runs, req->env is the detour's own request for it. Its successful
+ * answer goes to answer(req, resp) instead of the client, once, with the
+ * request still open (answer must end it, now or later; resp and what it
+ * points to are gone when answer returns); an error is answered to the
+ * client as the handler's own. When the request ends, req->env becomes `env`
+ * (the request as it came) again and drop(detour) is called.
+ */
+struct rpc_detour {
+    enum rpc_status (*answer)(struct rpc_req *req, Yanxiu__V1__Envelope *resp);
+    void (*drop)(struct rpc_detour *d);
+    Yanxiu__V1__Envelope *env;
 };
 
 TAILQ_HEAD(rpc_req_list, rpc_req);

@@ -38,8 +38,9 @@ static const struct db_stmt compliance_stmts[] = {
      "FROM compliance_teachers($1, $2::int, $3::date, $4::boolean, $5, $6) "
      "WHERE ($7 = '' OR status = $7) "
      "AND ($8 = '' OR teacher_code = $8 OR strpos(name, $8) > 0) "
-     /* the function's own order, or fewest hours first; a page of it */
-     "ORDER BY CASE WHEN $9 = 'hours' THEN hours END, unit_code, school_code, teacher_code "
+     /* the function's own order, or fewest hours first (the exempt last: they owe none) */
+     "ORDER BY CASE WHEN $9 = 'hours' THEN status = 'exempt' END, "
+     "CASE WHEN $9 = 'hours' THEN hours END, unit_code, school_code, teacher_code "
      "LIMIT nullif($10::int, 0) OFFSET $11::int"},
     {"school_unit", "SELECT unit_code FROM schools WHERE district_code = $1 AND code = $2"},
     {"compliance_window",

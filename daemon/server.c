@@ -27,6 +27,7 @@
 #include "peer.h"
 #include "rpc.h"
 #include "rpc_auth.h"
+#include "rpc_workbook.h"
 #include "session.h"
 #include "tls.h"
 #include "workpool.h"
@@ -212,7 +213,7 @@ static void drain_check(struct server *srv)
         return;
     if (srv->inflight == 0) {
         conn_drain_all(srv);
-        if (srv->nconns == 0) {
+        if (srv->nconns == 0 && http_idle(srv)) {
             log_info("drained: all requests answered; exiting");
             event_base_loopexit(srv->base, NULL);
         }
@@ -417,6 +418,11 @@ int server_run(const char *config_path, struct config *cfg)
         log_error("cannot start the file reading workers");
         goto out;
     }
+    srv->books = workpool_new(srv->base, srv->cfg.upload_threads, srv->cfg.upload_queue);
+    if (!srv->books) {
+        log_error("cannot start the workbook workers");
+        goto out;
+    }
     session_cache_init(30);
     rpc_register_statements();
     if (!srv->cfg.login_conninfo[0]) {
@@ -484,6 +490,7 @@ out:
     db_pool_free(srv->login_db);
     hashpool_free(srv->hash);
     workpool_free(srv->files, layout_upload_drop); /* uploads not read by the end of the drain */
+    workpool_free(srv->books, rpc_workbook_drop);  /* workbooks not made by then */
     if (srv->listener)
         evconnlistener_free(srv->listener);
     if (srv->reap_ev)

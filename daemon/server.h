@@ -28,6 +28,7 @@ struct server {
     struct db_pool *login_db; /* as login_conninfo's role: Login only (rpc_auth.c) */
     struct hashpool *hash;
     struct workpool *files; /* reads uploaded files off the loop (daemon/layout.c) */
+    struct workpool *books; /* makes workbooks off the loop (daemon/rpc_workbook.c) */
     SSL_CTX *tls;           /* NULL: plaintext (loopback only, checked by config_validate) */
     struct http *http;      /* the web console's listener (daemon/http.c); NULL: [http] port 0 */
     struct event *sig_term, *sig_int, *sig_hup;

@@ -186,6 +186,26 @@ enc 'request_id: 6 ping {}'
 post
 expect "ping_needs_no_hello" '[ "$code" = 200 ] && grep -q "ping_reply" <<<"$out"'
 
+# lock_sessions SECONDS: holds the sessions table at most that long (in the background, $lockpid),
+# returning once the lock is held: requests then wait in the database.
+lock_sessions() {
+    $YX_PSQL -c "BEGIN; LOCK TABLE sessions IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep($1); COMMIT;" \
+        >/dev/null 2>&1 &
+    lockpid=$!
+    for _ in $(seq 1 100); do
+        held=$($YX_PSQL -tA -c "SELECT count(*) FROM pg_locks WHERE relation = 'sessions'::regclass
+                                AND mode = 'AccessExclusiveLock' AND granted")
+        [ "$held" = 1 ] && break
+        sleep 0.05
+    done
+}
+# unlock_sessions: ends the hold at once (cancels its pg_sleep: the transaction aborts).
+unlock_sessions() {
+    $YX_PSQL -tA -c "SELECT pg_cancel_backend(pid) FROM pg_locks
+                     WHERE relation = 'sessions'::regclass AND mode = 'AccessExclusiveLock'" >/dev/null
+    wait "$lockpid"
+}
+
 # --- a client that hangs up while its request is in the database -----------------------------
 enc 'request_id: 7 whoami {}'
 for _ in 1 2 3 4 5; do
@@ -193,17 +213,9 @@ for _ in 1 2 3 4 5; do
         "${J[@]}" -H "Origin: $ORIGIN" -H "X-Yanxiu-Csrf: $csrf" --data-binary @"$T/req.bin" \
         "$BASE/api/v2/rpc" || true
 done
-# The sessions table locked for 3 s: the requests wait in the database while their
-# clients hang up; their answers then go nowhere.
-$YX_PSQL -c "BEGIN; LOCK TABLE sessions IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(3); COMMIT;" \
-    >/dev/null 2>&1 &
-lockpid=$!
-for _ in $(seq 1 100); do
-    held=$($YX_PSQL -tA -c "SELECT count(*) FROM pg_locks WHERE relation = 'sessions'::regclass
-                            AND mode = 'AccessExclusiveLock' AND granted")
-    [ "$held" = 1 ] && break
-    sleep 0.05
-done
+# The sessions table locked: the requests wait in the database while their clients hang
+# up; their answers then go nowhere.
+lock_sessions 60
 python3 - "$YX_HTTP" "$T/req.bin" "$token" "$csrf" <<'EOF'
 import socket, sys, time
 host, port = sys.argv[1].split(":")
@@ -217,8 +229,9 @@ for _ in range(5):
     time.sleep(0.2)
     s.close()
 EOF
-wait "$lockpid"
-sleep 0.5
+sleep 0.3
+unlock_sessions
+sleep 0.3
 enc 'request_id: 8 whoami {}'
 post "${J[@]}" -H "Origin: $ORIGIN" -H "X-Yanxiu-Csrf: $csrf"
 expect "client_hanging_up_mid_request_leaves_daemon_serving" \
@@ -300,10 +313,49 @@ kill -HUP "$tpid"
 sleep 0.5
 get / "${TLSARGS[@]}"
 expect "https_after_sighup_still_serves" '[ "$code" = 200 ]'
+# SIGTERM with a request in the database: no new connections, the request is answered, exit 0.
+lock_sessions 60
+curl -s -o "$T/drain.bin" -w '%{http_code}' "${TLSARGS[@]}" -X POST \
+    -H 'Content-Type: application/x-protobuf' -H "Cookie: yanxiu_session=$token" -H "Origin: $URL" \
+    -H "X-Yanxiu-Csrf: $csrf" --data-binary @"$T/req.bin" "$URL/api/v2/rpc" >"$T/drain.code" &
+curlpid=$!
+sleep 0.3
 kill -TERM "$tpid"
+sleep 0.3
+code=$(curl -s -o /dev/null -w '%{http_code}' "${TLSARGS[@]}" --max-time 3 "$URL/") || true
+expect "draining_daemon_accepts_no_new_https_connection" '[ "$code" = 000 ]'
+unlock_sessions
+wait "$curlpid"
+code=$(cat "$T/drain.code")
+out=$(protoc -I "$root/proto" --decode=yanxiu.v1.Envelope "$root/proto/yanxiu.proto" <"$T/drain.bin")
+expect "request_in_flight_at_sigterm_is_answered" '[ "$code" = 200 ] && grep -q whoami_reply <<<"$out"'
 wait "$tpid"
 trc=$?
 expect "tls_daemon_drains_and_exits_0" '[ "$trc" = 0 ]'
+
+# drain_timeout passes with a request still in the database: the HTTP connections are
+# freed under it (the call detached), and the daemon exits 1, not on a signal.
+"$YX_YANXIUD" -c "$d/yanxiud.conf" serve 2>"$d/yanxiud2.log" &
+tpid=$!
+echo "$tpid" >"$YX_DIR/yanxiud.pid"
+for _ in $(seq 1 100); do
+    curl -s -o /dev/null "${TLSARGS[@]}" "$URL/" && break
+    sleep 0.1
+done
+enc 'request_id: 14 whoami {}'
+lock_sessions 60
+curl -s -o /dev/null "${TLSARGS[@]}" --max-time 20 -X POST -H 'Content-Type: application/x-protobuf' \
+    -H "Cookie: yanxiu_session=$token" -H "Origin: $URL" -H "X-Yanxiu-Csrf: $csrf" \
+    --data-binary @"$T/req.bin" "$URL/api/v2/rpc" &
+curlpid=$!
+sleep 0.5
+kill -TERM "$tpid"
+wait "$tpid"
+trc=$?
+unlock_sessions
+wait "$curlpid"
+expect "drain_timeout_with_a_request_in_the_database_exits_1_cleanly" \
+    '[ "$trc" = 1 ] && grep -q "drain_timeout" "$d/yanxiud2.log"'
 : >"$YX_DIR/yanxiud.pid"
 
 finish

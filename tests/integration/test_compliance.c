@@ -2042,6 +2042,10 @@ static void teachers_paged_searched_and_ordered_by_hours(void **state)
     import_units(c, units, 1);
     static const char *const all[] = {"PG1", "PG2", "PG3", "PG4", "PG5", NULL};
     roster(c, SC_PAGE, "语文", all);
+    struct teacher_row ex;
+    memset(&ex, 0, sizeof(ex));
+    teacher_set(&ex, "PG6", SC_PAGE, "语文", "exempt"); /* 0 hours, but owes none */
+    import_roster(c, &ex, 1);
     test_policy(c, 72, 0, NULL);
     Yanxiu__V1__SubmitReportRequest *r = report(SC_PAGE, "2026-09");
     give1(r, "PG1", 30, "school");
@@ -2054,15 +2058,15 @@ static void teachers_paged_searched_and_ordered_by_hours(void **state)
     Yanxiu__V1__Envelope *resp = teachers_ok(c, &q);
     const Yanxiu__V1__ComplianceTeacherList *l = resp->teacher_list;
     assert_int_equal(l->n_teachers, 2);
-    assert_int_equal(l->total, 5);
+    assert_int_equal(l->total, 6);
     EXPECT_STR(l->teachers[0]->teacher_code, "PG1", "page 1 row 1 (by code)");
     EXPECT_STR(l->teachers[1]->teacher_code, "PG2", "page 1 row 2");
     yxc_free(resp);
     q.offset = 4;
     resp = teachers_ok(c, &q);
-    assert_int_equal(resp->teacher_list->n_teachers, 1);
-    assert_int_equal(resp->teacher_list->total, 5);
-    EXPECT_STR(resp->teacher_list->teachers[0]->teacher_code, "PG5", "the last page");
+    assert_int_equal(resp->teacher_list->n_teachers, 2);
+    assert_int_equal(resp->teacher_list->total, 6);
+    EXPECT_STR(resp->teacher_list->teachers[1]->teacher_code, "PG6", "the last page");
     yxc_free(resp);
 
     /* fewest hours first: PG4 (0), PG2 (4), PG5 (10) */
@@ -2073,6 +2077,11 @@ static void teachers_paged_searched_and_ordered_by_hours(void **state)
     EXPECT_STR(l->teachers[0]->teacher_code, "PG4", "fewest hours first");
     EXPECT_STR(l->teachers[1]->teacher_code, "PG2", "then 4 hours");
     EXPECT_STR(l->teachers[2]->teacher_code, "PG5", "then 10 hours");
+    yxc_free(resp);
+    h.limit = 0;
+    resp = teachers_ok(c, &h);
+    assert_int_equal(resp->teacher_list->n_teachers, 6);
+    EXPECT_STR(resp->teacher_list->teachers[5]->teacher_code, "PG6", "the exempt teacher last");
     yxc_free(resp);
 
     /* a search by code, and by a part of a name (the roster's names are 教师PGn) */
@@ -2090,8 +2099,8 @@ static void teachers_paged_searched_and_ordered_by_hours(void **state)
     /* no paging: every row, as the CLI asks */
     struct cq every = {.year = 2026, .as_of = "2026-11-30"};
     resp = teachers_ok(c, &every);
-    assert_int_equal(resp->teacher_list->n_teachers, 5);
-    assert_int_equal(resp->teacher_list->total, 5);
+    assert_int_equal(resp->teacher_list->n_teachers, 6);
+    assert_int_equal(resp->teacher_list->total, 6);
     yxc_free(resp);
 
     struct cq big = {.year = 2026, .as_of = "2026-11-30", .limit = 5000};

@@ -242,7 +242,9 @@ struct form {
         Yanxiu__V1__ListSchemesRequest list_schemes;
         Yanxiu__V1__ImportScoresRequest import_scores;
         Yanxiu__V1__AssessmentQuery assessment;
+        Yanxiu__V1__WorkbookRequest workbook;
     } u;
+    Yanxiu__V1__ComplianceQuery wb_query; /* Workbook: the view's query */
     /* SubmitReport: one activity with up to MAX_ROWS sign-in rows, and its key. */
     Yanxiu__V1__Activity activity;
     Yanxiu__V1__Activity *activity_ptrs[1];
@@ -407,6 +409,16 @@ static void form_begin(struct form *f, Yanxiu__V1__Envelope__BodyCase body, cons
         f->u.assessment.year = SEED_YEAR;
         f->u.assessment.as_of = SEED_AS_OF;
         f->env.assessment_results = &f->u.assessment;
+        break;
+    case YANXIU__V1__ENVELOPE__BODY_WORKBOOK:
+        /* A view's workbook of SEED_YEAR as of the views' fixed day: the builders add the
+           kind and whose it is. */
+        yanxiu__v1__workbook_request__init(&f->u.workbook);
+        yanxiu__v1__compliance_query__init(&f->wb_query);
+        f->wb_query.year = SEED_YEAR;
+        f->wb_query.as_of = SEED_AS_OF;
+        f->u.workbook.query = &f->wb_query;
+        f->env.workbook = &f->u.workbook;
         break;
     default:
         fail_msg("form_begin: body %d has no case here yet", (int)body);
@@ -1546,6 +1558,49 @@ static bool build_assessment_results(enum actor a, int i, struct form *f)
     }
 }
 
+/* The workbooks the daemon makes run the views' own requests: each form names another
+ * tenant's unit, district or teacher, as the views' forms do (a success would be a
+ * workbook, so only the forms the views refuse are here). */
+static bool build_workbook(enum actor a, int i, struct form *f)
+{
+    static const struct {
+        Yanxiu__V1__WorkbookKind kind;
+        const char *district, *unit, *teacher;
+    } school[] =
+        {
+            {YANXIU__V1__WORKBOOK_KIND__WORKBOOK_KIND_REPORT_TEMPLATE, "", UNIT_B, ""},
+            {YANXIU__V1__WORKBOOK_KIND__WORKBOOK_KIND_TEACHER_HISTORY, "", "", "XB01"},
+            {YANXIU__V1__WORKBOOK_KIND__WORKBOOK_KIND_COMPLIANCE_TEACHERS, "", UNIT_B, ""},
+            {YANXIU__V1__WORKBOOK_KIND__WORKBOOK_KIND_COMPLIANCE_UNITS, "", UNIT_B, ""},
+            {YANXIU__V1__WORKBOOK_KIND__WORKBOOK_KIND_REPORTING_RATES, "", UNIT_B, ""},
+            {YANXIU__V1__WORKBOOK_KIND__WORKBOOK_KIND_REPORT_TEMPLATE, DISTRICT_Y, "", ""},
+        },
+      district[] = {
+          {YANXIU__V1__WORKBOOK_KIND__WORKBOOK_KIND_REPORT_TEMPLATE, DISTRICT_Y, UNIT_Y, ""},
+          {YANXIU__V1__WORKBOOK_KIND__WORKBOOK_KIND_REPORT_TEMPLATE, "", UNIT_Y, ""},
+          {YANXIU__V1__WORKBOOK_KIND__WORKBOOK_KIND_COMPLIANCE_TEACHERS, DISTRICT_Y, "", ""},
+          {YANXIU__V1__WORKBOOK_KIND__WORKBOOK_KIND_COMPLIANCE_UNITS, DISTRICT_Y, "", ""},
+          {YANXIU__V1__WORKBOOK_KIND__WORKBOOK_KIND_REPORTING_RATES, DISTRICT_Y, "", ""},
+          {YANXIU__V1__WORKBOOK_KIND__WORKBOOK_KIND_TEACHER_HISTORY, "", "", "YT01"},
+          {YANXIU__V1__WORKBOOK_KIND__WORKBOOK_KIND_TEACHER_HISTORY, DISTRICT_Y, "", "YT01"},
+      };
+    bool is_school = a == ACT_SCHOOL_A;
+    size_t n = is_school ? N_OF(school) : N_OF(district);
+    if (i < 0 || (size_t)i >= n)
+        return false;
+    const char *d = is_school ? school[i].district : district[i].district;
+    const char *u = is_school ? school[i].unit : district[i].unit;
+    const char *t = is_school ? school[i].teacher : district[i].teacher;
+    Yanxiu__V1__WorkbookKind kind = is_school ? school[i].kind : district[i].kind;
+    form_begin(f, YANXIU__V1__ENVELOPE__BODY_WORKBOOK,
+               "workbook kind %d, district \"%s\" unit \"%s\" teacher \"%s\"", (int)kind, d, u, t);
+    f->u.workbook.kind = kind;
+    f->u.workbook.teacher_code = (char *)t;
+    f->wb_query.district_code = (char *)d;
+    f->wb_query.unit_code = (char *)u;
+    return true;
+}
+
 /* --- THE TABLE: one row per RPC that needs a session ------------------------------- */
 
 #define CODE_BIT(c) (1u << (c))
@@ -1607,6 +1662,7 @@ static const struct rpc_row RPCS[] = {
     {YANXIU__V1__ENVELOPE__BODY_LIST_SCHEMES, build_list_schemes, DENIED},
     {YANXIU__V1__ENVELOPE__BODY_IMPORT_SCORES, build_import_scores, DENIED},
     {YANXIU__V1__ENVELOPE__BODY_ASSESSMENT_RESULTS, build_assessment_results, DENIED},
+    {YANXIU__V1__ENVELOPE__BODY_WORKBOOK, build_workbook, DENIED},
 };
 
 /* --- calls, snapshots ------------------------------------------------------------------ */

@@ -5,7 +5,7 @@ Usage: message_catalogs.py SOURCE_DIR TEST_MSG_BINARY
 
 1. tests/unit/test_msg (the embedded catalogs: lookups, every vocabulary
    term's label in both languages, the zh_CN one being the term's names[0]);
-2. every msgid in the sources (xgettext over daemon/ client/ text/ with the
+2. every msgid in the sources (xgettext over daemon/ client/ sheet/ text/ with the
    keywords _, N_, msg_get:2, msg_pget:2c,3) and every reason template of
    daemon/reasons.def (msgctxt = code) has a non-empty, non-fuzzy
    translation in the union of po/zh_CN/*.po (msgcmp);
@@ -83,7 +83,7 @@ def main():
 
     # 2. extraction
     files = []
-    for d in ("daemon", "client", "text"):
+    for d in ("daemon", "client", "sheet", "text"):
         for root, _, names in os.walk(os.path.join(SRC, d)):
             files += sorted(os.path.join(root, n) for n in names if n.endswith((".c", ".h")))
     src_pot = os.path.join(tmp, "sources.pot")

@@ -307,6 +307,38 @@ static void validate_refuses_plaintext_off_loopback(void **state)
                           err, sizeof(err)));
 }
 
+static void http_is_off_by_default_and_plaintext_only_on_loopback(void **state)
+{
+    char err[ERRLEN];
+    struct config cfg;
+    config_defaults(&cfg);
+    assert_int_equal(cfg.http_port, 0);
+    assert_string_equal(cfg.http_listen, "127.0.0.1");
+    assert_string_equal(cfg.http_web_root, "/usr/share/yanxiu/web");
+    config_free(&cfg);
+    /* Plaintext [server] and no TLS: HTTP must say plaintext, on loopback only. */
+    assert_false(validates("[server]\nplaintext = yes\n[database]\nconninfo = dbname=x\n"
+                           "[http]\nport = 8443\n",
+                           err, sizeof(err)));
+    assert_contains(err, "[http]");
+    assert_contains(err, "tls_cert");
+    assert_true(validates("[server]\nplaintext = yes\n[database]\nconninfo = dbname=x\n"
+                          "[http]\nport = 8080\nplaintext = yes\nweb_root = /srv/web\n",
+                          err, sizeof(err)));
+    assert_false(validates("[server]\nplaintext = yes\n[database]\nconninfo = dbname=x\n"
+                           "[http]\nlisten = 0.0.0.0\nport = 8080\nplaintext = yes\n",
+                           err, sizeof(err)));
+    assert_contains(err, "0.0.0.0");
+    assert_true(
+        validates("[server]\nlisten = 0.0.0.0\ntls_cert = /c.pem\ntls_key = /k.pem\n"
+                  "[database]\nconninfo = dbname=x\n[http]\nlisten = 0.0.0.0\nport = 8443\n",
+                  err, sizeof(err)));
+    assert_false(validates("[server]\nplaintext = yes\nport = 8080\n[database]\nconninfo = "
+                           "dbname=x\n[http]\nport = 8080\nplaintext = yes\n",
+                           err, sizeof(err)));
+    assert_contains(err, "port of its own");
+}
+
 static void client_bounds_have_county_defaults_and_a_consistent_output_budget(void **state)
 {
     struct config cfg;
@@ -410,6 +442,7 @@ int main(void)
         cmocka_unit_test(validate_refuses_empty_conninfo),
         cmocka_unit_test(validate_requires_tls_or_plaintext),
         cmocka_unit_test(validate_refuses_plaintext_off_loopback),
+        cmocka_unit_test(http_is_off_by_default_and_plaintext_only_on_loopback),
         cmocka_unit_test(client_bounds_have_county_defaults_and_a_consistent_output_budget),
         cmocka_unit_test(reload_applies_only_reloadable_keys),
     };

@@ -1,5 +1,5 @@
 /*
- * Unit tests of client/out.c: display widths (CJK counts two columns), table
+ * Unit tests of sheet/out.c: display widths (CJK counts two columns), table
  * alignment, CSV quoting (RFC 4180) and JSON escaping (RFC 8259), each
  * checked against the exact bytes printed; typed cells in every format.
  */

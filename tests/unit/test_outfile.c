@@ -1,5 +1,5 @@
 /*
- * Unit tests of client/outfile.c: where -o FILE leads (descriptors, devices,
+ * Unit tests of sheet/outfile.c: where -o FILE leads (descriptors, devices,
  * FIFOs, symbolic links followed, what is refused) and how it is written: a
  * regular file through a temporary file that never survives a failure or a
  * signal, a device in place, a write error reported with what became of the

@@ -1,5 +1,5 @@
 /*
- * Unit tests of client/template.c: the templates are read back with the
+ * Unit tests of sheet/template.c: the templates are read back with the
  * server's own reader (text/book.h), as an upload of them would be: the
  * report workbook's three sheets with the headers the server takes, the
  * pre-filled roster rows, the instructions sheet, the hidden lists left out;

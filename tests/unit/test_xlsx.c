@@ -1,5 +1,5 @@
 /*
- * Unit tests of client/xlsx.c, and of a listing (out.h) written as a
+ * Unit tests of sheet/xlsx.c, and of a listing (out.h) written as a
  * workbook: a workbook is written, then read back as what it is — a zip of
  * XML files — with a small reader of our own (zlib inflates) so that the test
  * needs no unzip program: the Chinese headers in bold, the frozen header row,

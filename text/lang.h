@@ -1,8 +1,10 @@
 /*
  * lang: the language the CLI speaks (Chinese by default, English on
  * request) and the catalog lookups of its messages, table headings and
- * labels. One language per process: main() chooses it before anything is
- * printed, and it goes to the server in Hello so that its messages match.
+ * labels. One language per thread: the CLI's main() chooses it before
+ * anything is printed, and it goes to the server in Hello so that its
+ * messages match; a daemon worker that lays out a workbook (sheet/workbook.h)
+ * sets the language of the request it works for.
  */
 #ifndef YANXIU_LANG_H
 #define YANXIU_LANG_H
@@ -12,7 +14,7 @@
 #include "msg.h"
 #include "vocab.h"
 
-/* The CLI's language (MSG_ZH_CN until lang_set). */
+/* The calling thread's language (MSG_ZH_CN until lang_set). */
 enum msg_lang lang_current(void);
 void lang_set(enum msg_lang lang);
 

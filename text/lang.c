@@ -1,5 +1,6 @@
 /*
- * lang: the CLI's language and its catalog lookups (see lang.h).
+ * lang: the language of the CLI, or of a daemon worker's workbook, and its catalog lookups
+ * (see lang.h).
  */
 #include "lang.h"
 
@@ -7,7 +8,8 @@
 #include <string.h>
 #include <strings.h>
 
-static enum msg_lang current = MSG_ZH_CN;
+/* Per thread: the daemon's workers lay out each workbook in the language of its request. */
+static _Thread_local enum msg_lang current = MSG_ZH_CN;
 
 enum msg_lang lang_current(void)
 {
