@@ -90,6 +90,7 @@ export async function teachersPage(root: HTMLElement, params: Params, _me: Me): 
   const status = statusValue(params.status ?? "");
   const offset = Math.max(0, Number(params.offset) || 0);
   const cycle = params.cycle === "1";
+  const order = params.order === "hours" ? "hours" : "";
   const title = unit ? t("d_unit_teachers", { name: params.name ? t("d_name_code", { name: params.name, code: unit }) : unit }) : t("d_all_teachers");
 
   const searchIn = h("input", { type: "search", name: "search", value: search, placeholder: t("d_find_ph"), "data-testid": "teacher-search" });
@@ -100,6 +101,12 @@ export async function teachersPage(root: HTMLElement, params: Params, _me: Me): 
     STATUS_CODES.map((c) => h("option", { value: c, selected: c === params.status }, label("compliance", c))),
   );
   const cycleBox = h("input", { type: "checkbox", name: "cycle", checked: cycle });
+  const orderSel = h(
+    "select",
+    { name: "order", "data-testid": "teacher-order" },
+    h("option", { value: "" }, t("d_order_code")),
+    h("option", { value: "hours", selected: order === "hours" }, t("d_order_hours")),
+  );
   const keep: Record<string, string> = { year: String(year) };
   if (params.name) keep.name = params.name;
   const form = h(
@@ -113,12 +120,14 @@ export async function teachersPage(root: HTMLElement, params: Params, _me: Me): 
           if (searchIn.value.trim()) p.search = searchIn.value.trim();
           if (statusSel.value) p.status = statusSel.value;
           if (cycleBox.checked) p.cycle = "1";
+          if (orderSel.value) p.order = orderSel.value;
           go(path, p);
         },
       },
     },
     h("label", null, t("search"), " ", searchIn),
     h("label", null, t("d_col_status"), " ", statusSel),
+    h("label", null, t("d_order"), " ", orderSel),
     h("label", { class: "inline" }, cycleBox, " ", t("d_cycle_cols")),
     h("button", { type: "submit" }, t("d_apply")),
   );
@@ -133,7 +142,7 @@ export async function teachersPage(root: HTMLElement, params: Params, _me: Me): 
   const query = { districtCode: districtCode(), year, unitCode: unit, status, search, cycle };
   await loading(box, async () => {
     const list = await rpc(
-      { case: "complianceTeachers", value: { ...query, limit: PAGE, offset, order: "" } },
+      { case: "complianceTeachers", value: { ...query, limit: PAGE, offset, order } },
       "teacherList",
     );
     /* A daemon without paging answers every row: show the page asked for. */
@@ -145,6 +154,7 @@ export async function teachersPage(root: HTMLElement, params: Params, _me: Me): 
       if (search) p.search = search;
       if (params.status) p.status = params.status;
       if (cycle) p.cycle = "1";
+      if (order) p.order = order;
       go(path, p);
     };
     mount(
