@@ -88,10 +88,12 @@ mkdir -p "$W/assets"
 printf '<!doctype html><title>研修</title><script type="module" src="/assets/app-1a2b.js"></script>\n' >"$W/index.html"
 printf 'console.log("yanxiu");\n' >"$W/assets/app-1a2b.js"
 printf 'body{color:#333}\n' >"$W/assets/app-1a2b.css"
+# a script large enough to be sent compressed
+for i in $(seq 1 400); do printf 'export const label%d = "学时 %d";\n' "$i" "$i"; done >"$W/assets/big-9f9f.js"
 printf 'secret\n' >"$YX_DIR/outside.txt"
 kill -HUP "$YX_DAEMON_PID"
 for _ in $(seq 1 50); do
-    grep -q "web console: 3 files" "$YX_DAEMON_LOG" && break
+    grep -q "web console: 4 files" "$YX_DAEMON_LOG" && break
     sleep 0.1
 done
 
@@ -105,6 +107,23 @@ get /assets/app-1a2b.js
 expect "asset_is_immutable_javascript" \
     '[ "$code" = 200 ] && [ "$(header cache-control)" = "public, max-age=31536000, immutable" ] &&
      [[ "$(header content-type)" == text/javascript* ]] && secure_headers'
+get /assets/big-9f9f.js -H "Accept-Encoding: gzip, deflate, br"
+gunzip -c <"$T/resp.bin" >"$T/big.js" 2>/dev/null || true
+gz_etag=$(header etag)
+expect "text_is_sent_gzip_to_a_browser_that_accepts_it" \
+    '[ "$code" = 200 ] && [ "$(header content-encoding)" = gzip ] &&
+     [ "$(header vary)" = Accept-Encoding ] && cmp -s "$T/big.js" "$W/assets/big-9f9f.js" &&
+     [ "$(stat -c %s "$T/resp.bin")" -lt "$(stat -c %s "$W/assets/big-9f9f.js")" ] &&
+     [[ "$gz_etag" == *-gz\" ]] && secure_headers'
+get /assets/big-9f9f.js -H "If-None-Match: $gz_etag" -H "Accept-Encoding: gzip"
+expect "gzip_etag_answers_304" '[ "$code" = 304 ]'
+get /assets/big-9f9f.js
+expect "text_is_sent_plain_without_accept_encoding" \
+    '[ "$code" = 200 ] && [ -z "$(header content-encoding)" ] &&
+     cmp -s "$T/resp.bin" "$W/assets/big-9f9f.js" && [ "$(header vary)" = Accept-Encoding ]'
+get /assets/big-9f9f.js -H "Accept-Encoding: gzip;q=0, identity"
+expect "gzip_refused_with_q0_is_not_sent" \
+    '[ "$code" = 200 ] && [ -z "$(header content-encoding)" ] && cmp -s "$T/resp.bin" "$W/assets/big-9f9f.js"'
 get / -H "If-None-Match: $etag"
 expect "etag_answers_304" '[ "$code" = 304 ] && [ -z "$out" ] && secure_headers'
 get /assets/app-1a2b.css -I
