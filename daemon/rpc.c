@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "book.h"
+#include "check.h"
 #include "conn.h"
 #include "http.h"
 #include "layout.h"
@@ -669,6 +670,29 @@ bool rpc_text_ok(const char *s, size_t max)
 const char *rpc_quote(const char *s)
 {
     return rpc_text_ok(s, 200) ? s : "?";
+}
+
+bool rpc_page_params(struct rpc_req *req, uint32_t limit, uint32_t offset, const char *search,
+                     char limit_text[12], char offset_text[12])
+{
+    char max[16], value[16];
+    if (limit > RPC_PAGE_MAX_ROWS || offset > RPC_PAGE_MAX_OFFSET) {
+        snprintf(max, sizeof(max), "%d",
+                 limit > RPC_PAGE_MAX_ROWS ? RPC_PAGE_MAX_ROWS : RPC_PAGE_MAX_OFFSET);
+        snprintf(value, sizeof(value), "%u", limit > RPC_PAGE_MAX_ROWS ? limit : offset);
+        rpc_fail_reason(req, YANXIU__V1__CODE__INVALID_ARGUMENT, "page_limit_invalid", "max", max,
+                        "value", value, NULL);
+        return false;
+    }
+    if (search && !check_text(search, RPC_PAGE_MAX_SEARCH, true)) {
+        snprintf(max, sizeof(max), "%d", RPC_PAGE_MAX_SEARCH);
+        rpc_fail_reason(req, YANXIU__V1__CODE__INVALID_ARGUMENT, "page_search_invalid", "max", max,
+                        "value", rpc_quote(search), NULL);
+        return false;
+    }
+    snprintf(limit_text, 12, "%u", limit);
+    snprintf(offset_text, 12, "%u", offset);
+    return true;
 }
 
 static bool six_digits(const char *s)

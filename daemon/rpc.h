@@ -318,6 +318,20 @@ bool rpc_text_ok(const char *s, size_t max);
 const char *rpc_quote(const char *s);
 
 /*
+ * A page of a long list (the web console; the CLI asks for every row: limit 0):
+ * at most RPC_PAGE_MAX_ROWS rows after `offset` rows, and `search` (NULL when
+ * the list has none: a code or a part of a name) of at most RPC_PAGE_MAX_SEARCH
+ * characters. Writes limit and offset as text for the statement's LIMIT
+ * nullif($n::int, 0) OFFSET $m::int. On false the request has been answered
+ * (page_limit_invalid, page_search_invalid).
+ */
+#define RPC_PAGE_MAX_ROWS   1000
+#define RPC_PAGE_MAX_SEARCH 64
+#define RPC_PAGE_MAX_OFFSET 10000000
+bool rpc_page_params(struct rpc_req *req, uint32_t limit, uint32_t offset, const char *search,
+                     char limit_text[12], char offset_text[12]) YX_MUST_CHECK;
+
+/*
  * The district a request acts on. Admin must name one (6 digits); district
  * and school roles act on their own and may only repeat it. On false the
  * request has been answered (INVALID_ARGUMENT / PERMISSION_DENIED).

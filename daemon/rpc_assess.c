@@ -44,11 +44,26 @@ static const struct db_stmt assess_stmts[] = {
                       "$6::text[], $7::text[], $8::numeric[], $9::boolean) "
                       "WITH ORDINALITY p(idx, field, code, args, created, updated, unchanged, n) "
                       "LEFT JOIN LATERAL jsonb_each_text(p.args) a ON true ORDER BY p.n, a.key"},
+    /* A page of the results (all of them with limit 0) after one row of what is counted over
+     * them all: a page past the end is that row alone, its result columns NULL. */
     {"assessment_results",
-     "SELECT scheme, target, subject_code, name, unit_code, items_scored, score, "
-     "coalesce(grade, '') AS grade, hours_ok, absences_ok, "
-     "coalesce(final_grade, '') AS final_grade, consequences, "
-     "status, reasons FROM assessment_results($1, $2, $3::int, $4::date, $5::boolean, $6)"},
+     "WITH a AS MATERIALIZED (SELECT scheme, target, subject_code, name, unit_code, "
+     "items_scored, score, coalesce(grade, '') AS grade, hours_ok, absences_ok, "
+     "coalesce(final_grade, '') AS final_grade, consequences, status, reasons "
+     "FROM assessment_results($1, $2, $3::int, $4::date, $5::boolean, $6)), "
+     "f AS (SELECT * FROM a WHERE $7 = '' OR subject_code = $7 OR strpos(name, $7) > 0), "
+     /* the grades over every row, best first (a grade the scheme lacks after, ungraded last) */
+     "g AS (SELECT a.final_grade, count(*) AS n, max(x.min_points) AS min_points FROM a "
+     "LEFT JOIN assessment_grades x ON x.district_code = $1 AND x.scheme = a.scheme "
+     "AND x.grade = a.final_grade GROUP BY a.final_grade), "
+     "s AS (SELECT (SELECT count(*) FROM f) AS results_total, "
+     "(SELECT coalesce(string_agg(final_grade || E'\\x1f' || n, E'\\x1e' "
+     "ORDER BY final_grade = '', min_points DESC NULLS LAST, final_grade), '') FROM g) "
+     "AS grade_counts), "
+     "p AS (SELECT * FROM f ORDER BY unit_code, subject_code "
+     "LIMIT nullif($8::int, 0) OFFSET $9::int) "
+     "SELECT p.*, s.results_total, s.grade_counts FROM s LEFT JOIN p ON true "
+     "ORDER BY p.unit_code, p.subject_code"},
     {"assessment_scheme_sums",
      "SELECT s.name AS scheme, s.target, count(i.item) AS items, "
      "coalesce(sum(i.max_points), 0) AS total "
@@ -398,6 +413,22 @@ static void results_done(void *arg, const struct db_outcome *out)
         !rowmap_get_rows(req, r, &yanxiu__v1__assessment_result__descriptor, &rows))
         return;
     Yanxiu__V1__AssessmentResult **xs = (Yanxiu__V1__AssessmentResult **)rows.msgs;
+    /* the first row counts them all; one whose result is NULL stands for an empty page */
+    size_t n = rows.n == 1 && PQgetisnull(r, 0, PQfnumber(r, "subject_code")) ? 0 : rows.n;
+    uint32_t total =
+        rows.n ? (uint32_t)strtoul(PQgetvalue(r, 0, PQfnumber(r, "results_total")), NULL, 10) : 0;
+    char *names[SCHEME_MAX_GRADES + 2];
+    double counts[SCHEME_MAX_GRADES + 2];
+    size_t ng = rows.n ? split_pairs(PQgetvalue(r, 0, PQfnumber(r, "grade_counts")), names, counts,
+                                     SCHEME_MAX_GRADES + 2)
+                       : 0;
+    Yanxiu__V1__GradeCount grades[SCHEME_MAX_GRADES + 2], *grade_ptrs[SCHEME_MAX_GRADES + 2];
+    for (size_t j = 0; j < ng; j++) {
+        yanxiu__v1__grade_count__init(&grades[j]);
+        grades[j].grade = names[j];
+        grades[j].count = (uint32_t)counts[j];
+        grade_ptrs[j] = &grades[j];
+    }
     int consequences = PQfnumber(r, "consequences"), reasons = PQfnumber(r, "reasons");
     bool ok = true;
     size_t filled = 0;
@@ -415,7 +446,10 @@ static void results_done(void *arg, const struct db_outcome *out)
         /* a day after today: the scores and hours may still change */
         res.provisional = strcmp(res.as_of, today) > 0;
         res.results = xs;
-        res.n_results = rows.n;
+        res.n_results = n;
+        res.results_total = total;
+        res.grade_counts = grade_ptrs;
+        res.n_grade_counts = ng;
         rowmap_answer(req, YANXIU__V1__ENVELOPE__BODY_ASSESSMENT, &res.base);
     } else {
         rpc_fail_oom(req);
@@ -431,18 +465,19 @@ enum rpc_status rpc_assess_results(struct rpc_req *req)
 {
     const Yanxiu__V1__AssessmentQuery *in = req->env->assessment_results;
     const char *district, *unit;
-    char as_of[11], year[12];
+    char as_of[11], year[12], limit[12], offset[12];
     if (!rpc_scope_district(req, in->district_code, &district) ||
         !scheme_name_ok(req, in->scheme) || !rpc_compliance_year_ok(req, in->year) ||
         !rpc_compliance_as_of(req, in->as_of, as_of) ||
-        !rpc_compliance_unit_filter(req, in->unit_code, &unit))
+        !rpc_compliance_unit_filter(req, in->unit_code, &unit) ||
+        !rpc_page_params(req, in->limit, in->offset, in->search, limit, offset))
         return RPC_ANSWERED;
     snprintf(year, sizeof(year), "%u", in->year);
-    const char *v[] = {district, in->scheme, year, as_of, in->approved_only ? "true" : "false",
-                       unit};
+    const char *v[] = {district, in->scheme, year,  as_of, in->approved_only ? "true" : "false",
+                       unit,     in->search, limit, offset};
     const char *sv[] = {district, in->scheme};
     struct db_job *job = rpc_job_new(req, results_done);
-    if (!job || !db_job_add(job, "assessment_results", 6, v) ||
+    if (!job || !db_job_add(job, "assessment_results", 9, v) ||
         !db_job_add(job, "assessment_scheme_sums", 2, sv)) {
         db_job_free(job);
         return rpc_fail_oom(req);

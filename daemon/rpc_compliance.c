@@ -390,47 +390,15 @@ static void teachers_done(void *arg, const struct db_outcome *out)
     rowmap_rows_free(&rows);
 }
 
-/* A page of the teachers' list (the web console; the CLI asks for every row: limit 0). */
-#define PAGE_MAX_ROWS   1000
-#define PAGE_MAX_SEARCH 64
-#define PAGE_MAX_OFFSET 10000000
-
-/* Characters of valid UTF-8 text (its bytes that do not continue one). */
-static size_t utf8_chars(const char *s)
+/* The teachers' list in its own order ("") or fewest hours first ("hours"); false when the
+ * request has been answered (page_order_unknown). Its page: rpc_page_params. */
+static bool page_order_ok(struct rpc_req *req, const char *order)
 {
-    size_t n = 0;
-    for (; *s; s++)
-        n += ((unsigned char)*s & 0xC0) != 0x80;
-    return n;
-}
-
-/* Checks the query's limit, offset, search and order, and writes limit and
- * offset as text; false when the request has been answered (refused). */
-static bool page_params(struct rpc_req *req, const Yanxiu__V1__ComplianceQuery *in, char limit[12],
-                        char offset[12])
-{
-    char max[16], value[16];
-    if (in->limit > PAGE_MAX_ROWS || in->offset > PAGE_MAX_OFFSET) {
-        snprintf(max, sizeof(max), "%d",
-                 in->limit > PAGE_MAX_ROWS ? PAGE_MAX_ROWS : PAGE_MAX_OFFSET);
-        snprintf(value, sizeof(value), "%u", in->limit > PAGE_MAX_ROWS ? in->limit : in->offset);
-        rpc_fail_reason(req, YANXIU__V1__CODE__INVALID_ARGUMENT, "page_limit_invalid", "max", max,
-                        "value", value, NULL);
-        return false;
-    }
-    if (!rpc_text_ok(in->search, PAGE_MAX_SEARCH * 4) || utf8_chars(in->search) > PAGE_MAX_SEARCH) {
-        snprintf(max, sizeof(max), "%d", PAGE_MAX_SEARCH);
-        rpc_fail_reason(req, YANXIU__V1__CODE__INVALID_ARGUMENT, "page_search_invalid", "max", max,
-                        "value", rpc_quote(in->search), NULL);
-        return false;
-    }
-    if (in->order[0] && strcmp(in->order, "hours") != 0) {
+    if (order[0] && strcmp(order, "hours") != 0) {
         rpc_fail_reason(req, YANXIU__V1__CODE__INVALID_ARGUMENT, "page_order_unknown", "value",
-                        rpc_quote(in->order), NULL);
+                        rpc_quote(order), NULL);
         return false;
     }
-    snprintf(limit, 12, "%u", in->limit);
-    snprintf(offset, 12, "%u", in->offset);
     return true;
 }
 
@@ -455,7 +423,8 @@ enum rpc_status rpc_compliance_teachers(struct rpc_req *req)
                                "value", num, NULL);
     }
     char limit[12], offset[12];
-    if (!page_params(req, in, limit, offset))
+    if (!rpc_page_params(req, in->limit, in->offset, in->search, limit, offset) ||
+        !page_order_ok(req, in->order))
         return RPC_ANSWERED;
     snprintf(year, sizeof(year), "%u", in->year);
     const char *v[] = {district,  year,

@@ -48,11 +48,15 @@ static const struct db_stmt report_stmts[] = {
     /* A report as every answer gives it: the rows of report_summaries (sql/migrations/013). */
     {"report_answer", "SELECT * FROM report_answer()"},
     {"report_review", "SELECT report_review($1, $2, $3::date, $4, $5, $6)"},
-    {"report_list", "SELECT s.*, false AS replayed FROM report_summaries s "
-                    "WHERE s.district_code = $1 AND s.latest AND ($2 = '' OR s.unit_code = $2) "
-                    "AND s.month_date >= coalesce(nullif($3, '')::date, '-infinity') "
-                    "AND s.month_date <= coalesce(nullif($4, '')::date, 'infinity') "
-                    "AND ($5 = '' OR s.status = $5) "
+    /* A page of reports (every one with limit 0), then their rows: one per flag. */
+    {"report_list", "WITH p AS (SELECT l.id, count(*) OVER () AS total FROM report_list l "
+                    "WHERE l.district_code = $1 AND l.latest AND ($2 = '' OR l.unit_code = $2) "
+                    "AND l.month >= coalesce(nullif($3, '')::date, '-infinity') "
+                    "AND l.month <= coalesce(nullif($4, '')::date, 'infinity') "
+                    "AND ($5 = '' OR l.status = $5) ORDER BY l.month DESC, l.unit_code "
+                    "LIMIT nullif($6::int, 0) OFFSET $7::int) "
+                    "SELECT s.*, false AS replayed, p.total FROM p "
+                    "JOIN report_summaries s ON s.id = p.id AND s.latest "
                     "ORDER BY s.month_date DESC, s.unit_code, s.flag_n"},
     {"report_show", SHOW_TARGET "SELECT s.*, false AS replayed, l.reason, l.summary, "
                                 "l.current_version AS latest_version FROM report_summaries s "
@@ -907,6 +911,10 @@ static void list_done(void *arg, const struct db_outcome *out)
     Yanxiu__V1__ReportList list = YANXIU__V1__REPORT_LIST__INIT;
     list.reports = all.v;
     list.n_reports = all.n;
+    /* the reports before paging (0 when the page is past the end) */
+    const PGresult *r = out->results[RPC_FIRST_RESULT];
+    list.total =
+        PQntuples(r) ? (uint32_t)strtoul(PQgetvalue(r, 0, PQfnumber(r, "total")), NULL, 10) : 0;
     rowmap_answer(req, YANXIU__V1__ENVELOPE__BODY_REPORT_LIST, &list.base);
     summaries_free(&all);
 }
@@ -928,8 +936,11 @@ enum rpc_status rpc_report_list(struct rpc_req *req)
         in->status == YANXIU__V1__REPORT_STATUS__REPORT_STATUS_SUPERSEDED)
         return rpc_fail_reason(req, YANXIU__V1__CODE__INVALID_ARGUMENT, "report_status_unknown",
                                NULL);
-    const char *v[] = {district, unit, from, to, status};
-    return rpc_query(req, list_done, "report_list", 5, v);
+    char limit[12], offset[12];
+    if (!rpc_page_params(req, in->limit, in->offset, NULL, limit, offset))
+        return RPC_ANSWERED;
+    const char *v[] = {district, unit, from, to, status, limit, offset};
+    return rpc_query(req, list_done, "report_list", 7, v);
 }
 
 /* ---- ShowReport ------------------------------------------------------------------- */

@@ -7,6 +7,7 @@
 // generous bound (10 s), never the figure. The tables equal the CLI's for the county.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import {
@@ -16,6 +17,7 @@ import {
   canvasColours,
   cli,
   cliLogin,
+  go,
   compareDashboard,
   dashboardDrawn,
   launch,
@@ -88,5 +90,42 @@ test("the dashboard of a county of 8 010 teachers: time to render (printed), tab
   }
   const n = await compareDashboard(page, "county");
   console.log(`county: ${n.months} months and ${n.units} units on the dashboard equal the CLI's`);
+  assert.deepEqual(page.dialogs, []);
+});
+
+test("the county's review queue and assessment results come a page at a time from the daemon", async (t) => {
+  if (PENDING) return t.skip(PENDING);
+  const page = await newPage(browser);
+  await login(page, "county");
+  const count = (sel) => page.locator(sel).count();
+  const waitRows = (sel, n) =>
+    page.waitForFunction(([s, k]) => document.querySelectorAll(s).length === k, [sel, n], { timeout: 60000 });
+  // the queue: 267 submitted reports, 50 a page (ListReports limit/offset), the last page 17
+  const QROWS = '[data-testid="queue"] tr[data-report]';
+  await go(page, "/district/queue");
+  await waitRows(QROWS, 50);
+  assert.match(await page.locator(".pager").innerText(), new RegExp(`${REPORTS}`), "the pager counts every report");
+  const first = await page.locator(QROWS).first().getAttribute("data-report");
+  await page.locator(".pager button").last().click(); // 下一页
+  await page.waitForFunction(([s, f]) => document.querySelector(s)?.getAttribute("data-report") !== f, [QROWS, first]);
+  assert.equal(await count(QROWS), 50);
+  const last = Math.floor((REPORTS - 1) / 50) * 50;
+  await go(page, `/district/queue?status=submitted&offset=${last}`);
+  await waitRows(QROWS, REPORTS - last);
+  // the assessment results: 100 rows a page of 8 010, the grade counts over all of them
+  const ini = path.join(WORK, "county-scheme.ini");
+  writeFileSync(ini, "[scheme]\nname = 年度考核\ntarget = teacher\n[items]\n师德 = 40\n业绩 = 60\n[grades]\n优秀 = 90\n合格 = 60\n不合格 = 0\n");
+  cli("county", "assessment", "scheme", "set", ini);
+  const AROWS = '[data-testid="assessment-table"] tbody tr[data-subject]';
+  await go(page, "/district/assessment");
+  await waitRows(AROWS, 100);
+  const counted = await page.$$eval('[data-testid="grade-counts"] .stat .n', (ns) => ns.reduce((s, n) => s + Number(n.textContent), 0));
+  assert.equal(counted, UNITS * 30, "the grade counts are of every teacher, not of the page");
+  assert.match(await page.locator(".pager").innerText(), new RegExp(`${UNITS * 30}`));
+  const code = await page.locator(AROWS).nth(7).getAttribute("data-subject");
+  await go(page, `/district/assessment?q=${encodeURIComponent(code)}`);
+  await waitRows(AROWS, 1);
+  assert.equal(await page.locator(AROWS).first().getAttribute("data-subject"), code);
+  await shot(page, "district-assessment-search");
   assert.deepEqual(page.dialogs, []);
 });

@@ -2116,6 +2116,158 @@ static void teachers_paged_searched_and_ordered_by_hours(void **state)
     yxc_close(c);
 }
 
+/* The web console's pages of the assessment results: limit and offset, total before paging, a
+ * search by code or part of a name; the grades counted over every row whatever the page. */
+#define D_APAGE  "310119"
+#define SC_APAGE "3101190001"
+#define SCHEME_P "分页考核"
+
+static Yanxiu__V1__Envelope *assess_page(struct yxc *c, uint32_t limit, uint32_t offset,
+                                         const char *search)
+{
+    Yanxiu__V1__AssessmentQuery q = YANXIU__V1__ASSESSMENT_QUERY__INIT;
+    q.year = 2026;
+    q.as_of = "2026-11-30";
+    q.limit = limit;
+    q.offset = offset;
+    q.search = (char *)(search ? search : "");
+    Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
+    env.body_case = YANXIU__V1__ENVELOPE__BODY_ASSESSMENT_RESULTS;
+    env.assessment_results = &q;
+    return call(c, &env);
+}
+
+/* The grade counts as "grade=n" separated by ", " ("" the ungraded). */
+static void grades_text(const Yanxiu__V1__AssessmentResults *a, char *out, size_t cap)
+{
+    size_t n = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < a->n_grade_counts && n < cap; i++)
+        n += (size_t)snprintf(out + n, cap - n, "%s%s=%u", i ? ", " : "", a->grade_counts[i]->grade,
+                              a->grade_counts[i]->count);
+}
+
+static void assessment_paged_grades_counted_over_every_row(void **state)
+{
+    (void)state;
+    struct yxc *c = district_session(D_APAGE, "考核分页区");
+    static const struct unit_row units[] = {{SC_APAGE, "考核分页中学", "junior", 0, 0, 0}};
+    import_units(c, units, 1);
+    static const char *const all[] = {"AP1", "AP2", "AP3", "AP4", "AP5", "AP6", NULL};
+    roster(c, SC_APAGE, "语文", all);
+    test_policy(c, 72, 0, NULL);
+    Yanxiu__V1__SubmitReportRequest *r = report(SC_APAGE, "2026-09");
+    give1(r, "AP1", 80, "school");
+    give1(r, "AP2", 80, "school");
+    submit_free(c, r);
+
+    Yanxiu__V1__SetSchemeRequest set = YANXIU__V1__SET_SCHEME_REQUEST__INIT;
+    set.ini = "[scheme]\nname = " SCHEME_P "\ntarget = teacher\n[items]\n师德 = 10\n业绩 = 30\n"
+              "[grades]\n优秀 = 30\n合格 = 20\n不合格 = 0\n";
+    Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
+    env.body_case = YANXIU__V1__ENVELOPE__BODY_SET_SCHEME;
+    env.set_scheme = &set;
+    Yanxiu__V1__Envelope *resp = call(c, &env);
+    expect_body(resp, YANXIU__V1__ENVELOPE__BODY_SCHEME_LIST, "the scheme stored");
+    yxc_free(resp);
+    Yanxiu__V1__ItemScore sc[] = {
+        {PROTOBUF_C_MESSAGE_INIT(&yanxiu__v1__item_score__descriptor), "AP1", "师德", 10},
+        {PROTOBUF_C_MESSAGE_INIT(&yanxiu__v1__item_score__descriptor), "AP1", "业绩", 25},
+        {PROTOBUF_C_MESSAGE_INIT(&yanxiu__v1__item_score__descriptor), "AP2", "业绩", 22},
+        {PROTOBUF_C_MESSAGE_INIT(&yanxiu__v1__item_score__descriptor), "AP3", "业绩", 30},
+        {PROTOBUF_C_MESSAGE_INIT(&yanxiu__v1__item_score__descriptor), "AP4", "师德", 5},
+    };
+    Yanxiu__V1__ItemScore *scp[] = {&sc[0], &sc[1], &sc[2], &sc[3], &sc[4]};
+    Yanxiu__V1__ImportScoresRequest imp = YANXIU__V1__IMPORT_SCORES_REQUEST__INIT;
+    imp.scheme = SCHEME_P;
+    imp.year = 2026;
+    imp.scores = scp;
+    imp.n_scores = 5;
+    env.body_case = YANXIU__V1__ENVELOPE__BODY_IMPORT_SCORES;
+    env.import_scores = &imp;
+    resp = call(c, &env);
+    expect_body(resp, YANXIU__V1__ENVELOPE__BODY_IMPORT_RESULT, "the scores imported");
+    yxc_free(resp);
+
+    /* every row (the CLI): the grades are what its rows say */
+    resp = assess_page(c, 0, 0, NULL);
+    expect_body(resp, YANXIU__V1__ENVELOPE__BODY_ASSESSMENT, "every row");
+    const Yanxiu__V1__AssessmentResults *a = resp->assessment;
+    assert_int_equal(a->n_results, 6);
+    assert_int_equal(a->results_total, 6);
+    char every[256] = "", grades[256], g[256];
+    uint32_t summed = 0;
+    for (size_t i = 0; i < a->n_results; i++) {
+        strncat(every, a->results[i]->subject_code, sizeof(every) - strlen(every) - 1);
+        strncat(every, " ", sizeof(every) - strlen(every) - 1);
+    }
+    for (size_t i = 0; i < a->n_grade_counts; i++) {
+        uint32_t rows = 0;
+        for (size_t k = 0; k < a->n_results; k++)
+            rows += strcmp(a->results[k]->final_grade, a->grade_counts[i]->grade) == 0;
+        assert_int_equal(a->grade_counts[i]->count, rows);
+        summed += rows;
+    }
+    assert_int_equal(summed, 6);
+    grades_text(a, grades, sizeof(grades));
+    printf("every row: %s; grades %s\n", every, grades);
+    /* AP1 35 points and its hours: 优秀, the best grade, counted first */
+    EXPECT_STR(a->results[0]->final_grade, "优秀", "AP1's grade");
+    EXPECT_STR(a->grade_counts[0]->grade, "优秀", "the best grade first");
+    yxc_free(resp);
+
+    /* pages of 4: the same rows in the same order, the grades of every row on each */
+    char paged[256] = "";
+    for (uint32_t offset = 0; offset < 6; offset += 4) {
+        resp = assess_page(c, 4, offset, NULL);
+        expect_body(resp, YANXIU__V1__ENVELOPE__BODY_ASSESSMENT, "a page");
+        a = resp->assessment;
+        assert_int_equal(a->n_results, offset ? 2 : 4);
+        assert_int_equal(a->results_total, 6);
+        for (size_t i = 0; i < a->n_results; i++) {
+            strncat(paged, a->results[i]->subject_code, sizeof(paged) - strlen(paged) - 1);
+            strncat(paged, " ", sizeof(paged) - strlen(paged) - 1);
+        }
+        grades_text(a, g, sizeof(g));
+        EXPECT_STR(g, grades, "the grades of every row, not of the page");
+        yxc_free(resp);
+    }
+    EXPECT_STR(paged, every, "the pages together, in order");
+    resp = assess_page(c, 4, 8, NULL); /* past the end: no row, the counts still there */
+    expect_body(resp, YANXIU__V1__ENVELOPE__BODY_ASSESSMENT, "past the last page");
+    assert_int_equal(resp->assessment->n_results, 0);
+    assert_int_equal(resp->assessment->results_total, 6);
+    grades_text(resp->assessment, g, sizeof(g));
+    EXPECT_STR(g, grades, "the grades past the last page");
+    yxc_free(resp);
+
+    /* a search by code, and by a part of a name (教师APn): the grades stay those of every row */
+    resp = assess_page(c, 50, 0, "AP3");
+    a = resp->assessment;
+    assert_int_equal(a->n_results, 1);
+    assert_int_equal(a->results_total, 1);
+    EXPECT_STR(a->results[0]->subject_code, "AP3", "found by its code");
+    grades_text(a, g, sizeof(g));
+    EXPECT_STR(g, grades, "the grades of every row, not of the search");
+    yxc_free(resp);
+    resp = assess_page(c, 50, 0, "师AP2");
+    assert_int_equal(resp->assessment->n_results, 1);
+    EXPECT_STR(resp->assessment->results[0]->subject_code, "AP2", "found by a part of the name");
+    yxc_free(resp);
+
+    resp = assess_page(c, 1001, 0, NULL);
+    expect_error(resp, YANXIU__V1__CODE__INVALID_ARGUMENT, "a page of 1001 rows");
+    EXPECT_STR(resp->error->reason, "page_limit_invalid", "its reason");
+    yxc_free(resp);
+    resp = assess_page(c, 10, 0,
+                       "一二三四五六七八九十一二三四五六七八九十一二三四五六七八九十"
+                       "一二三四五六七八九十一二三四五六七八九十一二三四五六七八九十一二三四五");
+    expect_error(resp, YANXIU__V1__CODE__INVALID_ARGUMENT, "a search of 65 characters");
+    EXPECT_STR(resp->error->reason, "page_search_invalid", "its reason");
+    yxc_free(resp);
+    yxc_close(c);
+}
+
 #define D_LEDGER "310115"
 
 static uint64_t rng_state = 20261123;
@@ -2607,6 +2759,8 @@ int main(void)
                                         arm, disarm),
         cmocka_unit_test_setup_teardown(school_sees_only_its_unit, arm, disarm),
         cmocka_unit_test_setup_teardown(teachers_paged_searched_and_ordered_by_hours, arm, disarm),
+        cmocka_unit_test_setup_teardown(assessment_paged_grades_counted_over_every_row, arm,
+                                        disarm),
         cmocka_unit_test_setup_teardown(ledger_survives_a_random_sequence, arm, disarm),
         cmocka_unit_test_setup_teardown(verify_ledger_with_only_a_remote_absence, arm, disarm),
     };

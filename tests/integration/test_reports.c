@@ -1604,6 +1604,73 @@ static void list_reports_filters(void **state)
     yxc_free(resp);
 }
 
+/* A page of district X's reports (every one with limit 0), all statuses and months. */
+static Yanxiu__V1__Envelope *list_page(uint32_t limit, uint32_t offset)
+{
+    Yanxiu__V1__ListReportsRequest lr = YANXIU__V1__LIST_REPORTS_REQUEST__INIT;
+    lr.limit = limit;
+    lr.offset = offset;
+    Yanxiu__V1__Envelope env = YANXIU__V1__ENVELOPE__INIT;
+    env.body_case = YANXIU__V1__ENVELOPE__BODY_LIST_REPORTS;
+    env.list_reports = &lr;
+    Yanxiu__V1__Envelope *resp = it_call_env(as(&DIST_X), &env);
+    assert_answer_utf8(resp);
+    return resp;
+}
+
+/* The reports of a list as "unit month status flags" separated by ", ", appended at out + *n. */
+static void list_text_flags(const Yanxiu__V1__ReportList *l, char *out, size_t cap, size_t *n)
+{
+    for (size_t i = 0; i < l->n_reports && *n < cap; i++)
+        *n += (size_t)snprintf(out + *n, cap - *n, "%s%s %s %s %zu", *n ? ", " : "",
+                               l->reports[i]->unit_code, l->reports[i]->month,
+                               vocab_code_of(&vocab_report_status, l->reports[i]->status),
+                               l->reports[i]->n_flags);
+}
+
+/* The web console's review queue pages through the reports: limit and offset, the total before
+ * paging, the pages together the whole list in its order with every report's flags; a page of
+ * more than 1000 reports is refused. */
+static void list_reports_paged(void **state)
+{
+    (void)state;
+    Yanxiu__V1__Envelope *resp = list_page(0, 0);
+    if (resp->body_case != YANXIU__V1__ENVELOPE__BODY_REPORT_LIST)
+        fail_msg("ListReports of every report: not a ReportList");
+    const uint32_t n = (uint32_t)resp->report_list->n_reports;
+    assert_true(n >= 7); /* the earlier tests' reports, some with flags */
+    assert_int_equal(resp->report_list->total, n);
+    static char every[16384], paged[16384];
+    size_t len = 0, plen = 0;
+    list_text_flags(resp->report_list, every, sizeof(every), &len);
+    yxc_free(resp);
+    const uint32_t size = 3;
+    uint32_t pages = 0;
+    for (uint32_t offset = 0; offset < n; offset += size, pages++) {
+        resp = list_page(size, offset);
+        assert_int_equal(resp->body_case, YANXIU__V1__ENVELOPE__BODY_REPORT_LIST);
+        assert_int_equal(resp->report_list->total, n);
+        assert_int_equal(resp->report_list->n_reports, n - offset < size ? n - offset : size);
+        list_text_flags(resp->report_list, paged, sizeof(paged), &plen);
+        yxc_free(resp);
+    }
+    printf("%u reports in %u pages of %u: %s\n", n, pages, size, paged);
+    assert_string_equal(paged, every); /* the same order, the same flags */
+    /* past the last page: no report */
+    resp = list_page(size, n);
+    assert_int_equal(resp->body_case, YANXIU__V1__ENVELOPE__BODY_REPORT_LIST);
+    assert_int_equal(resp->report_list->n_reports, 0);
+    yxc_free(resp);
+    /* at most 1000 a page */
+    resp = list_page(1000, 0);
+    assert_int_equal(resp->report_list->n_reports, n);
+    yxc_free(resp);
+    resp = list_page(1001, 0);
+    assert_refused(resp, YANXIU__V1__CODE__INVALID_ARGUMENT, "1000", NULL, "a page of 1001");
+    assert_string_equal(resp->error->reason, "page_limit_invalid");
+    yxc_free(resp);
+}
+
 /* --- the ledger at the end -------------------------------------------------------------------- */
 
 static void ledger_equals_what_the_rows_say(void **state)
@@ -1686,6 +1753,7 @@ int main(void)
         T(more_than_ten_hours_a_day_is_flagged),
         T(identical_sign_in_lists_are_flagged),
         T(list_reports_filters),
+        T(list_reports_paged),
         T(ledger_equals_what_the_rows_say),
     };
 #undef T

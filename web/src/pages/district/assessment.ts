@@ -10,8 +10,8 @@ import { go, type Params } from "../../router";
 import { badge, loading, pager } from "../../ui";
 import { col, count, currentSchoolYear, districtCode, hours1, pageYear, reasonsText, shortNumber, th, yearSelect } from "./common";
 
-/* AssessmentResults is not paged by the daemon: a county's answer has every
-   teacher. The page draws this many rows at a time. */
+/* The rows a page asks the daemon for (AssessmentResults limit/offset): a
+   county has 8 000 teachers. The grade counts come over every row. */
 const PAGE = 100;
 
 export async function assessmentPage(root: HTMLElement, params: Params, _me: Me): Promise<void> {
@@ -21,6 +21,8 @@ export async function assessmentPage(root: HTMLElement, params: Params, _me: Me)
   const schemeSel = h("select", { name: "scheme", "data-testid": "scheme" }, h("option", { value: "" }, t("d_scheme_default")));
   const unitIn = h("input", { name: "unit", value: unit, placeholder: t("d_unit_ph"), size: 14, inputmode: "numeric" });
   const approvedBox = h("input", { type: "checkbox", name: "approved", checked: params.approved === "1" });
+  const search = (params.q ?? "").trim();
+  const searchIn = h("input", { type: "search", name: "q", value: search, placeholder: t("d_assess_search_ph"), size: 16, "data-testid": "assess-search" });
   const form = h(
     "form",
     {
@@ -32,6 +34,7 @@ export async function assessmentPage(root: HTMLElement, params: Params, _me: Me)
           if (schemeSel.value) p.scheme = schemeSel.value;
           if (unitIn.value.trim()) p.unit = unitIn.value.trim();
           if (approvedBox.checked) p.approved = "1";
+          if (searchIn.value.trim()) p.q = searchIn.value.trim();
           go("/district/assessment", p);
         },
       },
@@ -39,6 +42,7 @@ export async function assessmentPage(root: HTMLElement, params: Params, _me: Me)
     h("label", null, t("d_scheme"), " ", schemeSel),
     h("label", null, t("d_unit"), " ", unitIn),
     h("label", { class: "inline" }, approvedBox, " ", t("d_approved_only")),
+    h("label", null, t("d_assess_search"), " ", searchIn),
     h("button", { type: "submit" }, t("d_apply")),
   );
   const box = h("div");
@@ -56,12 +60,24 @@ export async function assessmentPage(root: HTMLElement, params: Params, _me: Me)
     })
     .catch(() => undefined);
   await loading(box, async () => {
+    const offset = Math.max(0, Math.floor(Number(params.offset) || 0));
     const res = await rpc(
-      { case: "assessmentResults", value: { districtCode: districtCode(), year, scheme, unitCode: unit, approvedOnly: params.approved === "1" } },
+      {
+        case: "assessmentResults",
+        value: {
+          districtCode: districtCode(),
+          year,
+          scheme,
+          unitCode: unit,
+          approvedOnly: params.approved === "1",
+          search,
+          limit: PAGE,
+          offset,
+        },
+      },
       "assessment",
     );
-    const offset = Math.max(0, Number(params.offset) || 0);
-    mount(box, resultsView(res, offset, (o) => go("/district/assessment", { ...params, offset: String(o) })));
+    mount(box, resultsView(res, offset, search, (o) => go("/district/assessment", { ...params, offset: String(o) })));
   });
 }
 
@@ -73,14 +89,9 @@ function consequence(c: string): string {
   return c === "no_promotion" ? t("d_cons_no_promotion") : c === "no_excellence" ? t("d_cons_no_excellence") : c;
 }
 
-function resultsView(res: AssessmentResults, offset: number, load: (o: number) => void): HTMLElement {
+function resultsView(res: AssessmentResults, offset: number, search: string, load: (o: number) => void): HTMLElement {
   const teachers = res.target === "teacher";
-  const grades = new Map<string, number>();
-  for (const r of res.results) {
-    const g = r.finalGrade || t("d_no_grade");
-    grades.set(g, (grades.get(g) ?? 0) + 1);
-  }
-  const rows = res.results.slice(offset, offset + PAGE);
+  const rows = res.results;
   const cells = (r: AssessmentResult) =>
     teachers
       ? [
@@ -142,11 +153,12 @@ function resultsView(res: AssessmentResults, offset: number, load: (o: number) =
     h(
       "div",
       { class: "cards", "data-testid": "grade-counts" },
-      [...grades.entries()].map(([g, n]) =>
-        h("div", { class: "stat" }, h("div", { class: "n" }, String(n)), h("div", { class: "l" }, g)),
+      res.gradeCounts.map((g) =>
+        h("div", { class: "stat", "data-grade": g.grade }, h("div", { class: "n" }, String(g.count)), h("div", { class: "l" }, g.grade || t("d_no_grade"))),
       ),
     ),
-    res.results.length
+    search ? h("p", { class: "muted", "data-testid": "search-count" }, t("d_assess_found", { q: search, n: res.resultsTotal })) : null,
+    rows.length
       ? h(
           "div",
           { class: "scroll" },
@@ -162,7 +174,7 @@ function resultsView(res: AssessmentResults, offset: number, load: (o: number) =
           ),
         )
       : h("p", { class: "muted" }, t("d_no_rows")),
-    res.results.length > PAGE ? pager(res.results.length, PAGE, offset, load) : null,
+    res.resultsTotal > PAGE || offset > 0 ? pager(res.resultsTotal, PAGE, offset, load) : null,
   );
 }
 

@@ -1,5 +1,6 @@
 // 审核: the review queue. The submitted monthly reports (ListReports, filtered
-// by status, month and unit: one request), each with its flags (预警); a row
+// by status, month and unit, 50 a page: the daemon filters and pages, a
+// county's year is thousands of reports), each with its flags (预警); a row
 // opens the report (ShowReport: contents, history, and the diff against the
 // version before, as `yanxiu report show` prints it). Tick several, write a
 // reason, then approve / return / void / reopen: one ReviewReport per report,
@@ -21,7 +22,7 @@ import {
 import { codeOf, enumLabel, label, t } from "../../i18n";
 import type { MsgKey } from "../../locales/zh-CN";
 import { go, type Params } from "../../router";
-import { badge, loading } from "../../ui";
+import { badge, loading, pager } from "../../ui";
 import { cfixed, districtCode, outcomeUnknown, th } from "./common";
 
 const STATUS_FILTERS: [string, ReportStatus][] = [
@@ -32,6 +33,9 @@ const STATUS_FILTERS: [string, ReportStatus][] = [
   ["voided", ReportStatus.VOIDED],
   ["all", ReportStatus.UNSPECIFIED],
 ];
+
+/** Reports a page of the queue shows (the daemon's ListReports limit). */
+const QUEUE_PAGE = 50;
 
 type Action = "approve" | "return" | "void" | "reopen";
 const ACTIONS: [Action, MsgKey, string][] = [
@@ -71,6 +75,7 @@ export async function queuePage(root: HTMLElement, params: Params, _me: Me): Pro
   const status = STATUS_FILTERS.find(([c]) => c === (params.status || "submitted")) ?? STATUS_FILTERS[0];
   const month = /^\d{4}-\d{2}$/.test(params.month ?? "") ? params.month : "";
   const unit = /^\d{10}$/.test(params.unit ?? "") ? params.unit : "";
+  const offset = Math.max(0, Math.floor(Number(params.offset) || 0));
 
   const statusSel = h(
     "select",
@@ -187,12 +192,32 @@ export async function queuePage(root: HTMLElement, params: Params, _me: Me): Pro
       const list = await rpc(
         {
           case: "listReports",
-          value: { districtCode: districtCode(), status: status[1], unitCode: unit, fromMonth: month, toMonth: month },
+          value: {
+            districtCode: districtCode(),
+            status: status[1],
+            unitCode: unit,
+            fromMonth: month,
+            toMonth: month,
+            limit: QUEUE_PAGE,
+            offset,
+          },
         },
         "reportList",
       );
+      if (!list.reports.length && offset > 0) {
+        /* the list shrank (reports approved, or another officer's work): its first page */
+        const { offset: _gone, ...rest } = params;
+        go("/district/queue", rest);
+        return;
+      }
       reports = list.reports;
-      mount(listBox, queueTable(reports));
+      mount(
+        listBox,
+        queueTable(reports),
+        list.total > QUEUE_PAGE
+          ? pager(list.total, QUEUE_PAGE, offset, (o) => go("/district/queue", { ...params, offset: String(o) }))
+          : null,
+      );
     });
   }
 
