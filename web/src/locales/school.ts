@@ -248,7 +248,7 @@ export const en: Record<keyof typeof zh, string> = {
   s_list_sep: ", ",
   s_paren: "{a} ({b})",
   s_month_name: "{mon} {y}",
-  s_deadline_at: "{y}-{m}-{d} 23:59",
+  s_deadline_at: "{mon} {d}, {y}, 23:59",
   s_hours: "{n} hours",
   s_status: "Status",
   s_month: "Month",
