@@ -243,11 +243,19 @@ export async function registerPage(root: HTMLElement, params: Params, _me: Me): 
       rpc({ case: "getPolicy", value: { districtCode: districtCode() } }, "policy").catch(() => null),
     ]);
     const tc = hist.teacher;
-    if (tc?.unitCode)
+    if (tc?.unitCode) {
+      // the unit's name when the teacher's school is the unit itself (a 中心校's teaching point is not)
+      const unitName = tc.schoolCode === tc.unitCode ? tc.schoolName : "";
+      const q = new URLSearchParams({ year: String(pageYear(params)), ...(unitName ? { name: unitName } : {}) });
       back.append(
         " · ",
-        h("a", { href: `#/district/unit/${encodeURIComponent(tc.unitCode)}?year=${pageYear(params)}` }, tc.unitCode),
+        h(
+          "a",
+          { href: `#/district/unit/${encodeURIComponent(tc.unitCode)}?${q.toString()}` },
+          unitName ? t("d_name_code", { name: unitName, code: tc.unitCode }) : tc.unitCode,
+        ),
       );
+    }
     const basis = pol ? parsePolicy(pol.ini, pol.version, pol.effective).yearBasis : "school";
     mount(
       box,
