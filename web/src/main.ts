@@ -52,7 +52,7 @@ function header(m: Me | null): HTMLElement {
           { class: "menu" },
           menuLinks(m.role === "school" ? schoolMenu() : districtMenu()),
         )
-      : h("span"),
+      : h("span", { class: "menu" }),
     h(
       "div",
       { class: "who" },
