@@ -94,7 +94,20 @@ async function post(env: Envelope, mayHaveRun: boolean): Promise<Envelope> {
     }
     throw new RpcError(message, resp.status === 403 ? Code.PERMISSION_DENIED : Code.INVALID_ARGUMENT, code);
   }
-  return fromBinary(EnvelopeSchema, new Uint8Array(await resp.arrayBuffer()));
+  let body: ArrayBuffer;
+  try {
+    body = await resp.arrayBuffer();
+  } catch {
+    // the connection broke while the answer was being read: the call may have been done
+    throw new RpcError(
+      mayHaveRun ? t("err_outcome_unknown") : t("err_network"),
+      Code.UNAVAILABLE,
+      mayHaveRun ? "outcome_unknown" : "network",
+      [],
+      mayHaveRun,
+    );
+  }
+  return fromBinary(EnvelopeSchema, new Uint8Array(body));
 }
 
 /**

@@ -4,7 +4,7 @@ import "./style.css";
 import { logout, me, setSessionLostHandler, type Me } from "./api";
 import { h, mount } from "./dom";
 import { label, lang, setLang, t } from "./i18n";
-import { go, match } from "./router";
+import { go, match, type MenuItem } from "./router";
 import { errorBox } from "./ui";
 import { loginPage } from "./pages/login";
 import { registerSchoolPages, schoolMenu } from "./pages/school";
@@ -20,11 +20,24 @@ function home(m: Me): string {
   return m.role === "school" ? "/school" : "/district";
 }
 
-/** The menu's links; the active one is the longest path the hash is in (#/district/queue: 审核, not 总览). */
-function menuLinks(items: [string, string][]): HTMLElement[] {
+/**
+ * The menu's links. An entry is [path, text, other route prefixes it owns]; the
+ * active one owns the longest prefix the hash is in (#/district/queue: 审核,
+ * not 总览; #/district/unit/...: 学时达标; #/school/teacher/...: 本校教师).
+ */
+function menuLinks(items: MenuItem[]): HTMLElement[] {
   const here = location.hash.replace(/^#/, "").split("?")[0];
   const within = (p: string) => here === p || here.startsWith(p + "/");
-  const best = items.map(([p]) => p).filter(within).sort((a, b) => b.length - a.length)[0];
+  let best = "";
+  let bestLen = -1;
+  for (const [path, , owns] of items) {
+    for (const p of [path, ...(owns ?? [])]) {
+      if (within(p) && p.length > bestLen) {
+        best = path;
+        bestLen = p.length;
+      }
+    }
+  }
   return items.map(([path, text]) => h("a", { href: "#" + path, class: path === best ? "active" : null }, text));
 }
 
@@ -39,7 +52,7 @@ function header(m: Me | null): HTMLElement {
           { class: "menu" },
           menuLinks(m.role === "school" ? schoolMenu() : districtMenu()),
         )
-      : h("span"),
+      : h("span", { class: "menu" }),
     h(
       "div",
       { class: "who" },

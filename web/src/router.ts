@@ -3,6 +3,8 @@
 import type { Me } from "./api";
 
 export type Params = Record<string, string>;
+/** A menu entry: [path, text, the other route prefixes whose pages it is active on]. */
+export type MenuItem = [string, string, string[]?];
 /** Draws a page into `root`; `params` are the route's :names, decoded. */
 export type Page = (root: HTMLElement, params: Params, me: Me) => Promise<void> | void;
 

@@ -11,7 +11,7 @@ export function problemPlace(v: FieldViolation): string {
   const parts: string[] = [];
   if (v.file) parts.push(v.file);
   if (v.sheet || v.row) parts.push(`${v.sheet}${v.sheet ? "!" : ""}${v.column}${v.row || ""}`);
-  if (v.header) parts.push(`「${v.header}」`);
+  if (v.header) parts.push(t("pr_header_quoted", { h: v.header }));
   if (!v.file && !v.sheet && v.path) parts.push(v.path);
   return parts.join(" ");
 }

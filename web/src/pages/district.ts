@@ -5,7 +5,7 @@
 import "./district/district.css";
 import { h, mount } from "../dom";
 import { t } from "../i18n";
-import { route, type Page } from "../router";
+import { route, type MenuItem, type Page } from "../router";
 import { assessmentPage, policyPage } from "./district/assessment";
 import { compliancePage, registerPage, teachersPage } from "./district/compliance";
 import { districtCode, districtPicker } from "./district/common";
@@ -32,11 +32,11 @@ function scoped(page: Page): Page {
   };
 }
 
-export function districtMenu(): [string, string][] {
+export function districtMenu(): MenuItem[] {
   return [
     ["/district", t("d_menu_dashboard")],
     ["/district/queue", t("d_menu_queue")],
-    ["/district/compliance", t("d_menu_compliance")],
+    ["/district/compliance", t("d_menu_compliance"), ["/district/unit", "/district/teachers", "/district/teacher"]],
     ["/district/assessment", t("d_menu_assessment")],
     ["/district/policy", t("d_menu_policy")],
   ];

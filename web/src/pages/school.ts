@@ -2,19 +2,19 @@
 // 本月 (home), 上传月报, 历史版本, 本校教师 and a teacher's 登记手册; each in
 // pages/school/*.ts.
 import { t } from "../i18n";
-import { route } from "../router";
+import { route, type MenuItem } from "../router";
 import { homePage } from "./school/home";
 import { registerPage } from "./school/register";
 import { reportsPage } from "./school/reports";
 import { teachersPage } from "./school/teachers";
 import { uploadPage } from "./school/upload";
 
-export function schoolMenu(): [string, string][] {
+export function schoolMenu(): MenuItem[] {
   return [
     ["/school", t("school_home")],
     ["/school/upload", t("s_menu_upload")],
     ["/school/reports", t("s_menu_reports")],
-    ["/school/teachers", t("s_menu_teachers")],
+    ["/school/teachers", t("s_menu_teachers"), ["/school/teacher"]],
   ];
 }
 

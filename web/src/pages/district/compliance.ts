@@ -6,21 +6,14 @@
 import type { Me } from "../../api";
 import { rpc } from "../../api";
 import { h, mount } from "../../dom";
-import {
-  Category,
-  ComplianceStatus,
-  Level,
-  Mode,
-  ReportStatus,
-  type TeacherHistory,
-  TeacherStatus,
-  WorkbookKind,
-} from "../../gen/yanxiu_pb";
+import { ComplianceStatus, WorkbookKind } from "../../gen/yanxiu_pb";
 import { codeOf, enumLabel, label, t } from "../../i18n";
 import { go, type Params } from "../../router";
 import { badge, loading, pager } from "../../ui";
-import { col, count, districtCode, exportButton, hours1, pageYear, reasonsText, shanghaiToday, th, yearSelect } from "./common";
+import { col, count, districtCode, exportButton, hours1, pageYear, reasonsText, th, yearSelect } from "./common";
 import { unitsTable } from "./dashboard";
+import { parsePolicy } from "../school/common";
+import { registerSheet } from "../school/register";
 
 const PAGE = 50;
 
@@ -245,13 +238,25 @@ export async function registerPage(root: HTMLElement, params: Params, _me: Me): 
   const box = h("div");
   mount(root, back, box);
   await loading(box, async () => {
-    const hist = await rpc({ case: "teacherHistory", value: { districtCode: districtCode(), teacherCode: code } }, "history");
+    const [hist, pol] = await Promise.all([
+      rpc({ case: "teacherHistory", value: { districtCode: districtCode(), teacherCode: code } }, "history"),
+      rpc({ case: "getPolicy", value: { districtCode: districtCode() } }, "policy").catch(() => null),
+    ]);
     const tc = hist.teacher;
-    if (tc?.unitCode)
+    if (tc?.unitCode) {
+      // the unit's name when the teacher's school is the unit itself (a 中心校's teaching point is not)
+      const unitName = tc.schoolCode === tc.unitCode ? tc.schoolName : "";
+      const q = new URLSearchParams({ year: String(pageYear(params)), ...(unitName ? { name: unitName } : {}) });
       back.append(
         " · ",
-        h("a", { href: `#/district/unit/${encodeURIComponent(tc.unitCode)}?year=${pageYear(params)}` }, tc.unitCode),
+        h(
+          "a",
+          { href: `#/district/unit/${encodeURIComponent(tc.unitCode)}?${q.toString()}` },
+          unitName ? t("d_name_code", { name: unitName, code: tc.unitCode }) : tc.unitCode,
+        ),
       );
+    }
+    const basis = pol ? parsePolicy(pol.ini, pol.version, pol.effective).yearBasis : "school";
     mount(
       box,
       h(
@@ -261,99 +266,7 @@ export async function registerPage(root: HTMLElement, params: Params, _me: Me): 
         exportButton(WorkbookKind.TEACHER_HISTORY, () => ({}), "export-history", code),
         h("span", { class: "muted" }, t("d_print_hint")),
       ),
-      register(hist, code),
+      registerSheet(hist, code, basis),
     );
   });
-}
-
-function register(hist: TeacherHistory, code: string): HTMLElement {
-  const tc = hist.teacher;
-  const [y, m, d] = shanghaiToday();
-  const pad = (n: number) => String(n).padStart(2, "0");
-  const line = (s: string) => h("div", null, s);
-  return h(
-    "article",
-    { class: "register card", "data-testid": "register" },
-    h("h1", null, t("d_teacher_register")),
-    h(
-      "div",
-      { class: "reg-who" },
-      line(t("d_reg_teacher", { name: tc?.name ?? "" })),
-      line(t("d_reg_code", { code: tc?.teacherCode || code })),
-      line(t("d_reg_school", { school: tc?.schoolName ? t("d_name_code", { name: tc.schoolName, code: tc.schoolCode }) : (tc?.schoolCode ?? "") })),
-      line(t("d_reg_unit", { unit: tc?.unitCode ?? "" })),
-      tc?.researchGroup ? line(t("d_reg_group", { group: tc.researchGroup })) : null,
-      tc ? line(t("d_reg_status", { status: enumLabel("teacher_status", TeacherStatus, tc.status) })) : null,
-    ),
-    h("h2", null, t("d_reg_totals")),
-    h(
-      "table",
-      { class: "grid compact", "data-testid": "register-totals" },
-      h("thead", null, h("tr", null, th(t("d_col_kind")), th(t("d_col_period")), th(t("d_col_act_hours"), true), th(t("d_col_approved_hours"), true))),
-      h(
-        "tbody",
-        null,
-        hist.totals.map((p) =>
-          h(
-            "tr",
-            { "data-kind": p.kind, "data-period": p.period },
-            col("kind", p.kind === "cycle" ? t("d_kind_cycle") : p.kind === "year" ? t("d_kind_year") : p.kind),
-            col("period", p.period),
-            col("hours", hours1(p.hours), true),
-            col("approved_hours", hours1(p.approvedHours), true),
-          ),
-        ),
-      ),
-    ),
-    h("h2", null, t("d_reg_records")),
-    hist.records.length
-      ? h(
-          "table",
-          { class: "grid compact records", "data-testid": "register-records" },
-          h(
-            "thead",
-            null,
-            h(
-              "tr",
-              null,
-              th(t("d_col_date")),
-              th(t("d_col_source")),
-              th(t("d_col_ref")),
-              th(t("d_col_title")),
-              th(t("d_col_category")),
-              th(t("d_col_level")),
-              th(t("d_col_mode")),
-              th(t("d_col_act_hours"), true),
-              th(t("d_col_credits"), true),
-              th(t("d_unit")),
-              th(t("d_month")),
-              th(t("d_col_report_status")),
-            ),
-          ),
-          h(
-            "tbody",
-            null,
-            hist.records.map((r) =>
-              h(
-                "tr",
-                null,
-                col("date", r.date),
-                col("source", r.source === "external" ? t("d_source_external") : t("d_source_activity")),
-                col("ref", r.ref),
-                col("title", r.title),
-                col("category", enumLabel("category", Category, r.category)),
-                col("level", enumLabel("level", Level, r.level)),
-                col("mode", enumLabel("mode", Mode, r.mode)),
-                col("hours", hours1(r.hours), true),
-                col("credits", hours1(r.credits), true),
-                col("unit_code", r.unitCode),
-                col("month", r.month),
-                col("report_status", enumLabel("report_status", ReportStatus, r.reportStatus)),
-              ),
-            ),
-          ),
-        )
-      : h("p", { class: "muted" }, t("d_reg_no_records")),
-    h("p", { class: "print-only muted" }, t("d_printed_at", { date: `${y}-${pad(m)}-${pad(d)}` })),
-  );
 }

@@ -8,6 +8,7 @@ import { WorkbookKind, type ReportSummary } from "../../gen/yanxiu_pb";
 import { codeOf, hours, t } from "../../i18n";
 import { ReportStatus } from "../../gen/yanxiu_pb";
 import { errorBox } from "../../ui";
+import type { MsgKey } from "../../locales/zh-CN";
 
 /** Today in Asia/Shanghai as YYYY-MM-DD (the daemon's and the district's calendar). */
 export function today(): string {
@@ -127,15 +128,19 @@ export function deadlineOf(month: string, p: Policy, r?: ReportSummary): string 
 /** "2026年12月5日 24:00" (or its English), the deadline as a person reads it. */
 export function deadlineText(day: string): string {
   const [y, m, d] = day.split("-").map(Number);
-  return t("s_deadline_at", { y, m, d });
+  return t("s_deadline_at", { y, m, d, mon: monthWord(m) });
 }
 
 /** "2026年11月" / "November 2026". */
 export function monthText(month: string): string {
   const [y, m] = month.split("-").map(Number);
-  return t("s_month_name", { y, m, mon: EN_MONTHS[m - 1] ?? String(m) });
+  return t("s_month_name", { y, m, mon: monthWord(m) });
 }
-const EN_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+
+/** The name of month m (1..12) in the reader's language: 十一月 / November. */
+function monthWord(m: number): string {
+  return m >= 1 && m <= 12 ? t(`month_${m}` as MsgKey) : String(m);
+}
 
 /** An RFC 3339 time as "2026-12-03 09:12". */
 export function timeText(s: string): string {

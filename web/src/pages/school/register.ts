@@ -2,7 +2,7 @@
 // totals, laid out to print on A4 (the browser's print dialog saves a PDF).
 import { rpc, type Me } from "../../api";
 import { h, mount } from "../../dom";
-import { Category, Level, Mode, ReportStatus, WorkbookKind, type HistoryRecord, type PeriodTotal } from "../../gen/yanxiu_pb";
+import { Category, Level, Mode, ReportStatus, WorkbookKind, type HistoryRecord, type PeriodTotal, type TeacherHistory } from "../../gen/yanxiu_pb";
 import { enumLabel, hours, t } from "../../i18n";
 import type { Params } from "../../router";
 import { policy, today, workbookButton } from "./common";
@@ -20,6 +20,30 @@ function sourceText(r: HistoryRecord): string {
 export async function registerPage(root: HTMLElement, params: Params, _me: Me): Promise<void> {
   const code = params.code;
   const [p, th] = await Promise.all([policy(), rpc({ case: "teacherHistory", value: { teacherCode: code } }, "history")]);
+  const fileMsg = h("div", { class: "no-print" });
+  mount(
+    root,
+    h(
+      "div",
+      { class: "row no-print" },
+      h("a", { href: "#/school/teachers" }, "← ", t("s_back_teachers")),
+      h("span", { class: "spacer" }),
+      h("button", { type: "button", class: "primary", "data-testid": "print", on: { click: () => window.print() } }, t("s_print_pdf")),
+      workbookButton(t("s_export_xlsx"), "register-export", () => ({ kind: WorkbookKind.TEACHER_HISTORY, teacherCode: code }), fileMsg),
+    ),
+    h("p", { class: "muted small no-print" }, t("s_print_hint")),
+    fileMsg,
+    registerSheet(th, code, p.yearBasis),
+  );
+}
+
+/**
+ * The 登记手册 of a teacher as the printed form (the school's page and the
+ * district's): title, who (name, code, school, period), totals, every record
+ * with their sum, the date printed and the signature lines. `basis` is the
+ * policy's year_basis ("school" or "calendar").
+ */
+export function registerSheet(th: TeacherHistory, code: string, basis: string): HTMLElement {
   const tc = th.teacher;
   const name = tc?.name || code;
   const recs = [...th.records].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
@@ -27,7 +51,6 @@ export async function registerPage(root: HTMLElement, params: Params, _me: Me): 
   const last = recs[recs.length - 1]?.date ?? "";
   const sum = recs.reduce((s, r) => s + r.hours, 0);
   const credits = recs.reduce((s, r) => s + r.credits, 0);
-  const fileMsg = h("div", { class: "no-print" });
 
   const totals = th.totals.length
     ? h(
@@ -38,7 +61,7 @@ export async function registerPage(root: HTMLElement, params: Params, _me: Me): 
           "tbody",
           null,
           th.totals.map((x) =>
-            h("tr", { "data-kind": x.kind, "data-period": x.period }, h("td", null, periodText(x, p.yearBasis)), h("td", { class: "num" }, hours(x.hours)), h("td", { class: "num" }, hours(x.approvedHours))),
+            h("tr", { "data-kind": x.kind, "data-period": x.period }, h("td", null, periodText(x, basis)), h("td", { class: "num" }, hours(x.hours)), h("td", { class: "num" }, hours(x.approvedHours))),
           ),
         ),
       )
@@ -66,11 +89,11 @@ export async function registerPage(root: HTMLElement, params: Params, _me: Me): 
               null,
               h("td", { class: "num" }, String(i + 1)),
               h("td", { class: "nowrap" }, r.date),
-              h("td", null, r.title),
+              h("td", { class: "title" }, r.title),
               h("td", null, enumLabel("category", Category, r.category)),
               h("td", null, enumLabel("level", Level, r.level)),
               h("td", null, enumLabel("mode", Mode, r.mode)),
-              h("td", { class: "nowrap" }, sourceText(r)),
+              h("td", null, sourceText(r)),
               h("td", { class: "nowrap" }, r.ref),
               h("td", { class: "num" }, hours(r.hours)),
               h("td", { class: "num" }, r.credits ? hours(r.credits) : ""),
@@ -89,7 +112,7 @@ export async function registerPage(root: HTMLElement, params: Params, _me: Me): 
       )
     : h("p", { class: "alert" }, t("s_no_records"));
 
-  const register = h(
+  return h(
     "section",
     { class: "register", "data-testid": "register", "data-teacher": code },
     h("h1", { class: "register-title" }, t("s_register_title")),
@@ -101,7 +124,7 @@ export async function registerPage(root: HTMLElement, params: Params, _me: Me): 
         null,
         h("tr", null, h("th", null, t("s_name")), h("td", { "data-testid": "register-name" }, name), h("th", null, t("s_teacher_code")), h("td", null, tc?.teacherCode || code)),
         h("tr", null, h("th", null, t("s_school")), h("td", null, tc?.schoolName || tc?.schoolCode || ""), h("th", null, t("s_group")), h("td", null, [tc?.researchGroup, tc?.subject].filter(Boolean).join(" · "))),
-        h("tr", null, h("th", null, t("s_period_covered")), h("td", null, first ? `${first} — ${last}` : t("none")), h("th", null, t("s_total_hours")), h("td", { "data-testid": "register-total" }, t("s_hours", { n: hours(sum) }))),
+        h("tr", null, h("th", null, t("s_period_covered")), h("td", null, first ? t("s_date_range", { a: first, b: last }) : t("none")), h("th", null, t("s_total_hours")), h("td", { "data-testid": "register-total" }, t("s_hours", { n: hours(sum) }))),
       ),
     ),
     h("h2", null, t("s_totals_head")),
@@ -116,20 +139,5 @@ export async function registerPage(root: HTMLElement, params: Params, _me: Me): 
       h("span", null, t("s_sign_school")),
       h("span", null, t("s_sign_date")),
     ),
-  );
-
-  mount(
-    root,
-    h(
-      "div",
-      { class: "row no-print" },
-      h("a", { href: "#/school/teachers" }, "← ", t("s_back_teachers")),
-      h("span", { class: "spacer" }),
-      h("button", { type: "button", class: "primary", "data-testid": "print", on: { click: () => window.print() } }, t("s_print_pdf")),
-      workbookButton(t("s_export_xlsx"), "register-export", () => ({ kind: WorkbookKind.TEACHER_HISTORY, teacherCode: code }), fileMsg),
-    ),
-    h("p", { class: "muted small no-print" }, t("s_print_hint")),
-    fileMsg,
-    register,
   );
 }

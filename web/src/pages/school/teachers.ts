@@ -62,7 +62,7 @@ export function policyWords(p: Policy, year: number): HTMLElement {
       h("li", null, t("s_pol_absence", { n: p.absenceLimit })),
       p.creditsEnabled ? h("li", null, t("s_pol_credits", { n: p.creditsYear })) : null,
       h("li", null, t("s_pol_deadline", { d: p.deadlineDay })),
-      p.nonCreditable ? h("li", null, t("s_pol_noncredit", { words: p.nonCreditable })) : null,
+      p.nonCreditable ? h("li", null, t("s_pol_noncredit", { words: p.nonCreditable.split(/\s*,\s*/).filter(Boolean).join(t("s_list_sep")) })) : null,
     ),
     h("p", { class: "muted small" }, p.version ? t("s_pol_version", { v: p.version, d: p.effective }) : t("s_pol_default")),
   );

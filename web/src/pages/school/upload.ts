@@ -212,7 +212,7 @@ function problemGroups(vs: FieldViolation[]): HTMLElement | null {
           "li",
           null,
           ...(g.v.sheet || g.v.file
-            ? [[g.v.sheet || g.v.file, g.v.header ? `「${g.v.header}」` : g.v.column].filter(Boolean).join(" "), t("s_colon"), t("s_groups_n", { n: g.n })]
+            ? [[g.v.sheet || g.v.file, g.v.header ? t("pr_header_quoted", { h: g.v.header }) : g.v.column].filter(Boolean).join(" "), t("s_colon"), t("s_groups_n", { n: g.n })]
             : []),
           g.rows.length > 1 ? t("s_groups_rows", { a: Math.min(...g.rows), b: Math.max(...g.rows) }) : "",
           g.v.sheet || g.v.file ? " — " : "",
