@@ -57,6 +57,17 @@ function roleCode(id: Identity | undefined): string {
   return ["", "admin", "district", "school"][id?.role ?? 0] ?? "";
 }
 
+/** The connection failed, before the answer or while it was read: a write may have been done. */
+function connectionBroke(mayHaveRun: boolean): RpcError {
+  return new RpcError(
+    mayHaveRun ? t("err_outcome_unknown") : t("err_network"),
+    Code.UNAVAILABLE,
+    mayHaveRun ? "outcome_unknown" : "network",
+    [],
+    mayHaveRun,
+  );
+}
+
 async function post(env: Envelope, mayHaveRun: boolean): Promise<Envelope> {
   const headers: Record<string, string> = {
     "Content-Type": "application/x-protobuf",
@@ -74,13 +85,7 @@ async function post(env: Envelope, mayHaveRun: boolean): Promise<Envelope> {
       cache: "no-store",
     });
   } catch {
-    throw new RpcError(
-      mayHaveRun ? t("err_outcome_unknown") : t("err_network"),
-      Code.UNAVAILABLE,
-      mayHaveRun ? "outcome_unknown" : "network",
-      [],
-      mayHaveRun,
-    );
+    throw connectionBroke(mayHaveRun);
   }
   if (!resp.ok) {
     let code = "http_" + resp.status;
@@ -99,13 +104,7 @@ async function post(env: Envelope, mayHaveRun: boolean): Promise<Envelope> {
     body = await resp.arrayBuffer();
   } catch {
     // the connection broke while the answer was being read: the call may have been done
-    throw new RpcError(
-      mayHaveRun ? t("err_outcome_unknown") : t("err_network"),
-      Code.UNAVAILABLE,
-      mayHaveRun ? "outcome_unknown" : "network",
-      [],
-      mayHaveRun,
-    );
+    throw connectionBroke(mayHaveRun);
   }
   return fromBinary(EnvelopeSchema, new Uint8Array(body));
 }
