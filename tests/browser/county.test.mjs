@@ -107,7 +107,12 @@ test("the county's review queue and assessment results come a page at a time fro
   assert.match(await page.locator(".pager").innerText(), new RegExp(`${REPORTS}`), "the pager counts every report");
   const first = await page.locator(QROWS).first().getAttribute("data-report");
   await page.locator(".pager button").last().click(); // 下一页
-  await page.waitForFunction(([s, f]) => document.querySelector(s)?.getAttribute("data-report") !== f, [QROWS, first]);
+  // the next page drawn: a first row that is another report (not the table emptied while loading)
+  await page.waitForFunction(([s, f]) => {
+    const row = document.querySelector(s);
+    return row !== null && row.getAttribute("data-report") !== f;
+  }, [QROWS, first]);
+  await waitRows(QROWS, 50);
   assert.equal(await count(QROWS), 50);
   const last = Math.floor((REPORTS - 1) / 50) * 50;
   await go(page, `/district/queue?status=submitted&offset=${last}`);
