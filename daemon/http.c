@@ -34,6 +34,7 @@
 #include "rpc.h"
 #include "server.h"
 #include "session.h"
+#include "text.h"
 
 #define HTTP_API_PATH      "/api/v2/rpc"
 #define HTTP_COOKIE        "yanxiu_session"
@@ -156,26 +157,6 @@ static void files_free(struct http_files *f)
     memset(f, 0, sizeof(*f));
 }
 
-/* Reads the whole regular file `full` into *data; false with errno. */
-static bool read_all(const char *full, size_t size, uint8_t **data)
-{
-    FILE *fp = fopen(full, "rb");
-    if (!fp)
-        return false;
-    uint8_t *buf = malloc(size ? size : 1);
-    size_t got = buf ? fread(buf, 1, size, fp) : 0;
-    bool ok = buf && got == size && fgetc(fp) == EOF;
-    fclose(fp);
-    if (!ok) {
-        free(buf);
-        if (!errno)
-            errno = EIO;
-        return false;
-    }
-    *data = buf;
-    return true;
-}
-
 /* Whether files of this type are worth compressing (text; images and fonts are already). */
 static bool type_compresses(const char *type)
 {
@@ -265,8 +246,8 @@ static bool files_scan(struct http_files *f, const char *dir, const char *prefix
         f->v = grown;
         struct http_file *hf = &f->v[f->n];
         memset(hf, 0, sizeof(*hf));
-        errno = 0;
-        if (!read_all(full, (size_t)st.st_size, &hf->data)) {
+        size_t got = 0;
+        if (!text_read_file(full, HTTP_FILES_BYTES - f->bytes, &hf->data, &got)) {
             snprintf(err, errlen, "%s: %s", full, strerror(errno));
             ok = false;
             break;
@@ -278,7 +259,7 @@ static bool files_scan(struct http_files *f, const char *dir, const char *prefix
             ok = false;
             break;
         }
-        hf->len = (size_t)st.st_size;
+        hf->len = got;
         hf->type = type;
         hf->immutable = strncmp(path, "/assets/", 8) == 0;
         uint8_t h[16];

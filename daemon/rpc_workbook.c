@@ -7,11 +7,9 @@
 #include "rpc_workbook.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -19,6 +17,7 @@
 #include "lang.h"
 #include "rpc_compliance.h"
 #include "server.h"
+#include "text.h"
 #include "workbook.h"
 #include "workpool.h"
 
@@ -69,46 +68,6 @@ void rpc_workbook_drop(void *arg)
 
 /* ---- the worker ---------------------------------------------------------------------------- */
 
-/* Reads the file at path, of at most max bytes, into *data. False: errno says why (EFBIG). */
-static bool read_back(const char *path, size_t max, uint8_t **data, size_t *len)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    struct stat st;
-    bool ok = fstat(fd, &st) == 0;
-    if (ok && (size_t)st.st_size > max) {
-        *len = (size_t)st.st_size;
-        errno = EFBIG;
-        ok = false;
-    }
-    uint8_t *buf = ok ? malloc(st.st_size ? (size_t)st.st_size : 1) : NULL;
-    size_t got = 0;
-    ok = buf != NULL;
-    while (ok && got < (size_t)st.st_size) {
-        ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            if (n == 0)
-                errno = EIO;
-            ok = false;
-        } else {
-            got += (size_t)n;
-        }
-    }
-    int saved = errno;
-    close(fd);
-    errno = saved;
-    if (!ok) {
-        free(buf);
-        return false;
-    }
-    *data = buf;
-    *len = got;
-    return true;
-}
-
 /* On a worker: the workbook into a private temporary directory, read back, removed. */
 static void wb_work(void *arg)
 {
@@ -133,7 +92,7 @@ static void wb_work(void *arg)
     snprintf(path, sizeof(path), "%s/workbook.xlsx", dir);
     const struct workbook_params p = {.cycle = j->query.cycle, .unit = j->unit, .code = j->code};
     if (workbook_write(path, j->kind, answer, &p, j->err, sizeof(j->err))) {
-        if (read_back(path, j->max_bytes, &j->data, &j->len))
+        if (text_read_file(path, j->max_bytes, &j->data, &j->len))
             j->err[0] = '\0';
         else if (errno == EFBIG)
             j->too_large = true;

@@ -5,11 +5,14 @@
 #include "text.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <iconv.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 size_t text_utf8_invalid_at(const void *p, size_t len)
 {
@@ -161,5 +164,44 @@ bool text_gb18030_to_utf8(const void *in, size_t len, char **out, size_t *out_le
     *op = '\0';
     *out = buf;
     *out_len = (size_t)(op - buf);
+    return true;
+}
+
+bool text_read_file(const char *path, size_t max, uint8_t **data, size_t *len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    struct stat st;
+    bool ok = fstat(fd, &st) == 0;
+    if (ok && (size_t)st.st_size > max) {
+        *len = (size_t)st.st_size;
+        errno = EFBIG;
+        ok = false;
+    }
+    uint8_t *buf = ok ? malloc(st.st_size ? (size_t)st.st_size : 1) : NULL;
+    size_t got = 0;
+    ok = buf != NULL;
+    while (ok && got < (size_t)st.st_size) {
+        ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            if (n == 0)
+                errno = EIO; /* it shrank while being read */
+            ok = false;
+        } else {
+            got += (size_t)n;
+        }
+    }
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    if (!ok) {
+        free(buf);
+        return false;
+    }
+    *data = buf;
+    *len = got;
     return true;
 }

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "yx_common.h"
 
@@ -81,5 +82,12 @@ int text_line_at(const void *s, size_t len, size_t off);
  */
 bool text_gb18030_to_utf8(const void *in, size_t len, char **out, size_t *out_len,
                           struct text_error *err) YX_MUST_CHECK;
+
+/*
+ * Reads the whole file `path` into a malloc'd *data (*len bytes; the caller
+ * frees). False with errno set: EFBIG when it is larger than max bytes (then
+ * *len holds its size and *data is untouched), else what open/read said.
+ */
+bool text_read_file(const char *path, size_t max, uint8_t **data, size_t *len) YX_MUST_CHECK;
 
 #endif
