@@ -248,7 +248,7 @@ static bool files_scan(struct http_files *f, const char *dir, const char *prefix
         memset(hf, 0, sizeof(*hf));
         size_t got = 0;
         if (!text_read_file(full, HTTP_FILES_BYTES - f->bytes, &hf->data, &got)) {
-            snprintf(err, errlen, "%s: %s", full, strerror(errno));
+            snprintf(err, errlen, "%.400s: %s", full, strerror(errno));
             ok = false;
             break;
         }

@@ -280,9 +280,12 @@ enum rpc_status rpc_workbook(struct rpc_req *req)
         }
         int y, m;
         if (j->query.month[0] && !check_month(j->query.month, &y, &m)) {
+            /* the answer quotes the month: made before the job (and its month) is freed */
+            enum rpc_status st = rpc_fail_reason(req, YANXIU__V1__CODE__INVALID_ARGUMENT,
+                                                 "month_invalid", "value",
+                                                 rpc_quote(j->query.month), NULL);
             job_free(j);
-            return rpc_fail_reason(req, YANXIU__V1__CODE__INVALID_ARGUMENT, "month_invalid",
-                                   "value", rpc_quote(j->query.month), NULL);
+            return st;
         }
         char today[11];
         rpc_compliance_today(today);

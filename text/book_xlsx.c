@@ -479,7 +479,8 @@ static bool serial_date(long long days, bool date1904, char out[16])
     int y;
     unsigned m, d;
     civil_from_days(z, &y, &m, &d);
-    snprintf(out, 16, "%04d-%02u-%02u", y, m, d);
+    /* 1900..9999, months 1..12, days 1..31 by the bounds above (said to the compiler too) */
+    snprintf(out, 16, "%04d-%02u-%02u", y, m % 13u, d % 32u);
     return true;
 }
 
