@@ -4,18 +4,22 @@
 
 -- ---- signals of false records -----------------------------------------------
 -- As in 005, and future_date (an activity or external record dated after the
--- day its version was submitted). The other reports' sign-ins are looked up per teacher of this
--- version (a handful of index probes into attendance_teacher, each teacher's
--- rows of every month), then kept when their report is a counted report of
--- the same district and month whose current version they belong to. The
--- lateral subquery with OFFSET 0 keeps the planner from turning this back
--- into a scan of the month's reports and all their activities.
+-- day its version was submitted). The other reports' sign-ins are those of
+-- this version's teachers on this version's days: per teacher, one probe of
+-- attendance_teacher_day (017) by (district, teacher, day), then the report
+-- and the activity of each row found by their keys. The lateral subquery with
+-- OFFSET 0 is run once per teacher; inside it nothing is joined by month, so
+-- no estimate of a month's reports can turn it into a scan of them (issue 14:
+-- a custom plan made after ANALYZE, which estimated a new month at one row,
+-- repeated the look-up for every report of the month, 461 ms). The version's
+-- own rows are read by their report and version (the keys' prefix).
 CREATE OR REPLACE FUNCTION report_compute_flags(p_report bigint, p_version int) RETURNS int
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     r reports;
     n int;
     day date; -- the day the version was submitted (today, or an imported report's day)
+    days date[]; -- the version's days with a sign-in (present or late)
 BEGIN
     SELECT * INTO r FROM reports WHERE id = p_report;
     IF NOT FOUND OR NOT yx_can_see_unit(r.district_code, r.unit_code) THEN
@@ -24,6 +28,11 @@ BEGIN
     END IF;
     SELECT (v.submitted_at AT TIME ZONE 'Asia/Shanghai')::date INTO day FROM report_versions v
         WHERE v.report_id = p_report AND v.version = p_version;
+    SELECT array_agg(DISTINCT a.date) INTO days FROM activities a
+        WHERE a.report_id = p_report AND a.version = p_version
+          AND EXISTS (SELECT 1 FROM attendance t
+                      WHERE t.report_id = a.report_id AND t.version = a.version
+                        AND t.act_idx = a.idx AND t.status IN ('present', 'late'));
     INSERT INTO report_flags (report_id, version, district_code, unit_code, n, kind, teacher_code,
                               detail)
     SELECT p_report, p_version, r.district_code, r.unit_code,
@@ -39,21 +48,20 @@ BEGIN
             WHERE a.report_id = p_report AND a.version = p_version
               AND t.status IN ('present', 'late')),
         others AS (
-            SELECT t.teacher_code, a.ref, a.date, a.start_time, a.end_time,
-                   coalesce(t.hours, a.hours) AS h, o.unit_code
+            SELECT o.*
             FROM (SELECT DISTINCT teacher_code FROM mine) mt
             CROSS JOIN LATERAL (
-                SELECT x.report_id, x.version, x.act_idx, x.teacher_code, x.hours
+                SELECT x.teacher_code, a.ref, a.date, a.start_time, a.end_time,
+                       coalesce(x.hours, a.hours) AS h, o.unit_code
                 FROM attendance x
+                JOIN reports o ON o.id = x.report_id
+                JOIN activities a ON a.report_id = x.report_id AND a.version = x.version
+                                 AND a.idx = x.act_idx
                 WHERE x.district_code = r.district_code AND x.teacher_code = mt.teacher_code
+                  AND x.date = ANY (days) AND x.report_id <> p_report
                   AND x.status IN ('present', 'late')
-                OFFSET 0) t
-            JOIN reports o ON o.id = t.report_id AND o.current_version = t.version
-            JOIN activities a ON a.report_id = t.report_id AND a.version = t.version
-                             AND a.idx = t.act_idx
-            WHERE o.district_code = r.district_code AND o.month = r.month AND o.id <> p_report
-              AND o.status IN ('submitted', 'approved')
-              AND a.date IN (SELECT DISTINCT date FROM mine))
+                  AND o.current_version = x.version AND o.status IN ('submitted', 'approved')
+                OFFSET 0) o)
         SELECT 'overlap' AS kind, m1.teacher_code,
                json_build_object('code', 'flag_overlap', 'date', m1.date, 'ref', m1.ref,
                       'start', to_char(m1.start_time, 'HH24:MI'),

@@ -26,25 +26,37 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- ---- maintained with the other ledgers ----------------------------------------
--- As in 005, in plpgsql (its statement's plan is cached per session instead of
--- being planned again at every call), and the yearly roll-up in the same
--- statement.
-CREATE OR REPLACE FUNCTION ledger_add(p_report bigint, p_version int, p_sign int,
-                                        p_approved boolean)
+-- A report's change as one delta on the three ledgers: the version that
+-- stops counting (p_old_version, approved or pending as p_old_approved; NULL:
+-- none did) taken off, the version that starts counting (p_new_version,
+-- p_new_approved; NULL: none does) added, in one statement. A resubmission
+-- applies the difference between its two versions once; rows whose delta is
+-- nothing are not touched. Called by the trigger on reports
+-- (ledger_follow, sql/functions/triggers.sql); in plpgsql, its statement's
+-- plan cached per session.
+CREATE OR REPLACE FUNCTION ledger_move(p_report bigint, p_old_version int, p_old_approved boolean,
+                                       p_new_version int, p_new_approved boolean)
 RETURNS void LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 BEGIN
     WITH r AS (SELECT district_code, month FROM reports WHERE id = p_report),
-    x AS (SELECT * FROM ledger_rows(p_report, p_version)),
+    x AS (SELECT -1 AS sign, p_old_approved AS approved, o.*
+          FROM ledger_rows(p_report, p_old_version) o
+          WHERE p_old_approved IS NOT NULL
+          UNION ALL
+          SELECT 1, p_new_approved, n.*
+          FROM ledger_rows(p_report, p_new_version) n
+          WHERE p_new_approved IS NOT NULL),
     fine AS (
         INSERT INTO ledger AS l (district_code, teacher_code, month, category, level, mode,
                                  approved, hours, credit_hours, credits, absences)
-        SELECT r.district_code, x.teacher_code, r.month, x.category, x.level, x.mode, p_approved,
-               p_sign * sum(x.hours), p_sign * sum(x.credit_hours), p_sign * sum(x.credits),
-               p_sign * sum(x.absences)
+        SELECT r.district_code, x.teacher_code, r.month, x.category, x.level, x.mode, x.approved,
+               sum(x.sign * x.hours), sum(x.sign * x.credit_hours), sum(x.sign * x.credits),
+               sum(x.sign * x.absences)
         FROM r, x
-        GROUP BY r.district_code, x.teacher_code, r.month, x.category, x.level, x.mode
-        HAVING sum(x.hours) <> 0 OR sum(x.credits) <> 0 OR sum(x.absences) <> 0
-        ORDER BY 1, 2, 3, 4, 5, 6
+        GROUP BY r.district_code, x.teacher_code, r.month, x.category, x.level, x.mode, x.approved
+        HAVING sum(x.sign * x.hours) <> 0 OR sum(x.sign * x.credit_hours) <> 0
+            OR sum(x.sign * x.credits) <> 0 OR sum(x.sign * x.absences) <> 0
+        ORDER BY 1, 2, 3, 4, 5, 6, 7
         ON CONFLICT (district_code, teacher_code, month, category, level, mode, approved)
         DO UPDATE SET hours = l.hours + excluded.hours,
                       credit_hours = l.credit_hours + excluded.credit_hours,
@@ -53,27 +65,31 @@ BEGIN
         RETURNING 1),
     -- a teacher's month (a report is of one month): the yearly roll-up adds the same sums
     m AS (
-        SELECT r.district_code, x.teacher_code, r.month,
-               p_sign * sum(x.hours) AS hours,
-               p_sign * coalesce(sum(x.hours) FILTER (WHERE x.level = 'school'), 0) AS school_hours,
-               p_sign * coalesce(sum(x.hours) FILTER (WHERE x.category = 'ethics'), 0) AS ethics_hours,
-               p_sign * coalesce(sum(x.hours) FILTER (WHERE x.mode = 'centralized'
+        SELECT r.district_code, x.teacher_code, r.month, x.approved,
+               sum(x.sign * x.hours) AS hours,
+               coalesce(sum(x.sign * x.hours) FILTER (WHERE x.level = 'school'), 0) AS school_hours,
+               coalesce(sum(x.sign * x.hours) FILTER (WHERE x.category = 'ethics'), 0) AS ethics_hours,
+               coalesce(sum(x.sign * x.hours) FILTER (WHERE x.mode = 'centralized'
                                                      AND x.level <> 'school'), 0) AS centralized_hours,
-               p_sign * coalesce(sum(x.hours) FILTER (WHERE x.category = 'homeroom'), 0) AS homeroom_hours,
-               p_sign * sum(x.credit_hours) AS credit_hours, p_sign * sum(x.credits) AS credits,
-               p_sign * coalesce(sum(x.absences) FILTER (WHERE x.mode = 'centralized'), 0) AS absences
+               coalesce(sum(x.sign * x.hours) FILTER (WHERE x.category = 'homeroom'), 0) AS homeroom_hours,
+               sum(x.sign * x.credit_hours) AS credit_hours, sum(x.sign * x.credits) AS credits,
+               coalesce(sum(x.sign * x.absences) FILTER (WHERE x.mode = 'centralized'), 0) AS absences
         FROM r, x
-        GROUP BY r.district_code, x.teacher_code, r.month
-        HAVING sum(x.hours) <> 0 OR sum(x.credits) <> 0 OR sum(x.absences) <> 0),
+        GROUP BY r.district_code, x.teacher_code, r.month, x.approved),
+    -- (a month's delta may be nothing in total and not in its parts: any part counts)
+    md AS (
+        SELECT * FROM m
+        WHERE hours <> 0 OR school_hours <> 0 OR ethics_hours <> 0 OR centralized_hours <> 0
+           OR homeroom_hours <> 0 OR credit_hours <> 0 OR credits <> 0 OR absences <> 0),
     per_month AS (
         INSERT INTO ledger_months AS l (district_code, teacher_code, month, approved, hours,
         school_hours, ethics_hours, centralized_hours, homeroom_hours, credit_hours, credits,
         absences)
-    SELECT m.district_code, m.teacher_code, m.month, p_approved, m.hours, m.school_hours,
-           m.ethics_hours, m.centralized_hours, m.homeroom_hours, m.credit_hours, m.credits,
-           m.absences
-    FROM m
-    ORDER BY 1, 2, 3
+    SELECT md.district_code, md.teacher_code, md.month, md.approved, md.hours, md.school_hours,
+           md.ethics_hours, md.centralized_hours, md.homeroom_hours, md.credit_hours, md.credits,
+           md.absences
+    FROM md
+    ORDER BY 1, 2, 3, 4
     ON CONFLICT (district_code, teacher_code, month, approved)
     DO UPDATE SET hours = l.hours + excluded.hours, school_hours = l.school_hours + excluded.school_hours,
                   ethics_hours = l.ethics_hours + excluded.ethics_hours,
@@ -87,14 +103,14 @@ BEGIN
     INSERT INTO ledger_years AS l (district_code, teacher_code, basis, year, approved, hours,
         school_hours, ethics_hours, centralized_hours, homeroom_hours, credit_hours, credits,
         absences)
-    SELECT m.district_code, m.teacher_code, b.basis,
+    SELECT md.district_code, md.teacher_code, b.basis,
            CASE WHEN b.basis = 'school'
-                THEN extract(year FROM m.month)::int - (extract(month FROM m.month) < 9)::int
-                ELSE extract(year FROM m.month)::int END,
-           p_approved, m.hours, m.school_hours, m.ethics_hours, m.centralized_hours,
-           m.homeroom_hours, m.credit_hours, m.credits, m.absences
-    FROM m, (VALUES ('calendar'), ('school')) AS b(basis)
-    ORDER BY 1, 3, 4, 2
+                THEN extract(year FROM md.month)::int - (extract(month FROM md.month) < 9)::int
+                ELSE extract(year FROM md.month)::int END,
+           md.approved, md.hours, md.school_hours, md.ethics_hours, md.centralized_hours,
+           md.homeroom_hours, md.credit_hours, md.credits, md.absences
+    FROM md, (VALUES ('calendar'), ('school')) AS b(basis)
+    ORDER BY 1, 3, 4, 2, 5
     ON CONFLICT (district_code, basis, year, teacher_code, approved)
     DO UPDATE SET hours = l.hours + excluded.hours, school_hours = l.school_hours + excluded.school_hours,
                   ethics_hours = l.ethics_hours + excluded.ethics_hours,
@@ -103,14 +119,6 @@ BEGIN
                   credit_hours = l.credit_hours + excluded.credit_hours,
                   credits = l.credits + excluded.credits,
                   absences = l.absences + excluded.absences;
-END
-$$;
-
--- Kept for report_submit and report_review (005), which call it: the trigger
--- above does its work now.
-CREATE OR REPLACE FUNCTION ledger_apply(p_report bigint, p_version int, p_sign int, p_approved boolean)
-RETURNS void LANGUAGE plpgsql AS $$
-BEGIN
 END
 $$;
 
@@ -176,7 +184,7 @@ RETURNS TABLE (ledger text, key text, stored text, expected text) LANGUAGE sql S
 $$;
 
 -- Each run sets the grants whole: what is not granted here is revoked.
-REVOKE ALL ON FUNCTION ledger_rows, ledger_add, ledger_apply, ledger_totals_text
+REVOKE ALL ON FUNCTION ledger_rows, ledger_move, ledger_totals_text
     FROM PUBLIC, yanxiu_app, yanxiud_login;
-GRANT EXECUTE ON FUNCTION ledger_rows, ledger_apply, ledger_totals_text TO PUBLIC;
-GRANT EXECUTE ON FUNCTION ledger_rows, ledger_apply, ledger_totals_text TO yanxiu_app;
+GRANT EXECUTE ON FUNCTION ledger_rows, ledger_totals_text TO PUBLIC;
+GRANT EXECUTE ON FUNCTION ledger_rows, ledger_totals_text TO yanxiu_app;

@@ -120,6 +120,7 @@ DECLARE
     is_import boolean := p_submitted_at IS NOT NULL;
     sub_at timestamptz := coalesce(p_submitted_at, now());
     bad_time boolean := false;
+    n_flags int;
 BEGIN
     IF is_import AND yx_role() = 'school' THEN
         RAISE EXCEPTION USING ERRCODE = 'YXPRM', MESSAGE = 'report_import_district_only';
@@ -201,18 +202,23 @@ BEGIN
                 'at', to_char(r.status_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI'))::text;
     END IF;
 
-    -- The previous version stops counting; the new one counts, pending review.
-    IF r.current_version > 0 AND r.status = 'submitted' THEN
-        PERFORM ledger_apply(r.id, r.current_version, -1, false);
-    END IF;
+    -- The previous version stops counting and the new one counts, pending
+    -- review, when the report points at it below (the ledgers follow the
+    -- report: ledger_follow, sql/functions/triggers.sql).
     ver := r.current_version + 1;
 
+    -- teacher-hours from the arrays themselves: present or late sign-ins (their own
+    -- hours, else the activity's) and external records
     INSERT INTO report_versions (report_id, version, district_code, unit_code, idem_key,
         payload_hash, submitted_at, imported, submitted_by, client_addr, empty, reason, summary,
-        activity_count, attendance_count, external_count)
+        activity_count, attendance_count, external_count, teacher_hours)
     VALUES (r.id, ver, p_district, p_unit, p_key, p_hash, sub_at, is_import, who, p_addr, p_empty,
             coalesce(p_reason, ''), coalesce(p_summary, ''), coalesce(cardinality(a_ref), 0),
-            coalesce(cardinality(t_teacher), 0), coalesce(cardinality(e_teacher), 0));
+            coalesce(cardinality(t_teacher), 0), coalesce(cardinality(e_teacher), 0),
+            coalesce((SELECT sum(coalesce(x.hours, a_hours[x.a + 1])::numeric(5, 1))
+                      FROM unnest(t_act, t_status, t_hours) AS x(a, status, hours)
+                      WHERE x.status IN ('present', 'late')), 0)
+            + coalesce((SELECT sum(h::numeric(5, 1)) FROM unnest(e_hours) AS h), 0));
 
     INSERT INTO activities (report_id, version, idx, district_code, unit_code, ref, date,
         start_time, end_time, title, category, form, level, mode, place, host, speaker, hours)
@@ -224,8 +230,8 @@ BEGIN
                               speaker, hours, i);
 
     INSERT INTO attendance (report_id, version, act_idx, pos, district_code, unit_code,
-                            teacher_code, status, hours)
-    SELECT r.id, ver, x.a, x.p, p_district, p_unit, x.code, x.status, x.hours
+                            teacher_code, status, hours, date)
+    SELECT r.id, ver, x.a, x.p, p_district, p_unit, x.code, x.status, x.hours, a_date[x.a + 1]
     FROM unnest(t_act, t_pos, t_teacher, t_status, t_hours) AS x(a, p, code, status, hours);
 
     INSERT INTO external_records (report_id, version, idx, district_code, unit_code, teacher_code,
@@ -236,22 +242,16 @@ BEGIN
                 e_cert) WITH ORDINALITY AS x(code, date, title, cat, lvl, mode, hours, credits,
                                              cert, i);
 
-    UPDATE report_versions x
-    SET teacher_hours = coalesce((SELECT sum(coalesce(t.hours, a.hours))
-                                  FROM activities a
-                                  JOIN attendance t ON t.report_id = a.report_id
-                                       AND t.version = a.version AND t.act_idx = a.idx
-                                  WHERE a.report_id = r.id AND a.version = ver
-                                    AND t.status IN ('present', 'late')), 0)
-                      + coalesce((SELECT sum(e.hours) FROM external_records e
-                                  WHERE e.report_id = r.id AND e.version = ver), 0),
-        flag_count = report_compute_flags(r.id, ver)
-    WHERE x.report_id = r.id AND x.version = ver;
+    -- the version's flags; most versions have none, and their count stays 0
+    n_flags := report_compute_flags(r.id, ver);
+    IF n_flags > 0 THEN
+        UPDATE report_versions x SET flag_count = n_flags
+        WHERE x.report_id = r.id AND x.version = ver;
+    END IF;
 
     UPDATE reports x SET current_version = ver, status = 'submitted', status_at = sub_at,
         status_by = who
     WHERE x.id = r.id;
-    PERFORM ledger_apply(r.id, ver, 1, false);
 
     -- an imported version's event is dated when it really arrived; the audit log says when
     -- it was entered
@@ -339,16 +339,9 @@ BEGIN
             DETAIL = json_build_object('unit', p_unit, 'month', m)::text;
     END IF;
 
-    IF r.status = 'submitted' THEN
-        PERFORM ledger_apply(r.id, r.current_version, -1, false);
-    ELSIF r.status = 'approved' THEN
-        PERFORM ledger_apply(r.id, r.current_version, -1, true);
-    END IF;
+    -- the ledgers follow the report's new status (ledger_follow)
     next_status := CASE p_action WHEN 'approve' THEN 'approved' WHEN 'return' THEN 'returned'
                                  WHEN 'reopen' THEN 'reopened' ELSE 'voided' END;
-    IF next_status = 'approved' THEN
-        PERFORM ledger_apply(r.id, r.current_version, 1, true);
-    END IF;
 
     UPDATE reports x SET status = next_status, status_at = now(), status_by = who WHERE x.id = r.id;
     INSERT INTO report_events (report_id, district_code, unit_code, action, user_name, version,

@@ -143,11 +143,28 @@ $$;
 -- takes off on the next review), nor rows that name another unit's report
 -- under its own unit (the foreign keys do not look at the unit). As the owner:
 -- the check must see every report, not only the caller's.
+-- For sign-in rows, every writer's (the owner's too), what the foreign key to
+-- the activity did row by row until 017, set-based: each row's activity
+-- exists, and the row carries the activity's day.
 CREATE OR REPLACE FUNCTION yx_guard_version_rows() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     bad record;
 BEGIN
+    IF TG_TABLE_NAME = 'attendance' THEN
+        SELECT n.report_id, n.version, n.act_idx, n.date, a.date AS act_date INTO bad
+            FROM new_rows n
+            LEFT JOIN activities a ON a.report_id = n.report_id AND a.version = n.version
+                                  AND a.idx = n.act_idx
+            WHERE a.date IS DISTINCT FROM n.date
+            LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION USING ERRCODE = '23503', MESSAGE = 'attendance_activity',
+                DETAIL = json_build_object('report', bad.report_id, 'version', bad.version,
+                                           'activity', bad.act_idx, 'date', bad.date,
+                                           'activity_date', bad.act_date)::text;
+        END IF;
+    END IF;
     IF yx_role() = '' THEN
         RETURN NULL;
     END IF;
@@ -169,18 +186,22 @@ $$;
 -- A report counts (in the ledger) with its current version while it is
 -- submitted (pending) or approved. Only for a session's changes: the owner's
 -- tools (restore, the test seeds) write the ledger themselves, as before.
+-- One delta per change (ledger_move): what stops counting off, what starts on.
 CREATE OR REPLACE FUNCTION ledger_follow() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    old_counts boolean := TG_OP = 'UPDATE' AND OLD.status IN ('submitted', 'approved')
+                          AND OLD.current_version > 0;
+    new_counts boolean := NEW.status IN ('submitted', 'approved') AND NEW.current_version > 0;
 BEGIN
-    IF yx_role() = '' THEN
+    IF yx_role() = '' OR NOT (old_counts OR new_counts) THEN
         RETURN NULL;
     END IF;
-    IF OLD.status IN ('submitted', 'approved') AND OLD.current_version > 0 THEN
-        PERFORM ledger_add(OLD.id, OLD.current_version, -1, OLD.status = 'approved');
-    END IF;
-    IF NEW.status IN ('submitted', 'approved') AND NEW.current_version > 0 THEN
-        PERFORM ledger_add(NEW.id, NEW.current_version, 1, NEW.status = 'approved');
-    END IF;
+    PERFORM ledger_move(NEW.id,
+                        CASE WHEN old_counts THEN OLD.current_version END,
+                        CASE WHEN old_counts THEN OLD.status = 'approved' END,
+                        CASE WHEN new_counts THEN NEW.current_version END,
+                        CASE WHEN new_counts THEN NEW.status = 'approved' END);
     RETURN NULL;
 END
 $$;
