@@ -26,7 +26,7 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- ---- maintained with the other ledgers ----------------------------------------
--- A report's change as one delta on the three ledgers: the version that
+-- A report's change as one delta on the two ledgers: the version that
 -- stops counting (p_old_version, approved or pending as p_old_approved; NULL:
 -- none did) taken off, the version that starts counting (p_new_version,
 -- p_new_approved; NULL: none does) added, in one statement. A resubmission
@@ -46,23 +46,6 @@ BEGIN
           SELECT 1, p_new_approved, n.*
           FROM ledger_rows(p_report, p_new_version) n
           WHERE p_new_approved IS NOT NULL),
-    fine AS (
-        INSERT INTO ledger AS l (district_code, teacher_code, month, category, level, mode,
-                                 approved, hours, credit_hours, credits, absences)
-        SELECT r.district_code, x.teacher_code, r.month, x.category, x.level, x.mode, x.approved,
-               sum(x.sign * x.hours), sum(x.sign * x.credit_hours), sum(x.sign * x.credits),
-               sum(x.sign * x.absences)
-        FROM r, x
-        GROUP BY r.district_code, x.teacher_code, r.month, x.category, x.level, x.mode, x.approved
-        HAVING sum(x.sign * x.hours) <> 0 OR sum(x.sign * x.credit_hours) <> 0
-            OR sum(x.sign * x.credits) <> 0 OR sum(x.sign * x.absences) <> 0
-        ORDER BY 1, 2, 3, 4, 5, 6, 7
-        ON CONFLICT (district_code, teacher_code, month, category, level, mode, approved)
-        DO UPDATE SET hours = l.hours + excluded.hours,
-                      credit_hours = l.credit_hours + excluded.credit_hours,
-                      credits = l.credits + excluded.credits,
-                      absences = l.absences + excluded.absences
-        RETURNING 1),
     -- a teacher's month (a report is of one month): the yearly roll-up adds the same sums
     m AS (
         SELECT r.district_code, x.teacher_code, r.month, x.approved,
@@ -137,22 +120,6 @@ $$;
 
 CREATE OR REPLACE FUNCTION ledger_differences()
 RETURNS TABLE (ledger text, key text, stored text, expected text) LANGUAGE sql STABLE AS $$
-    SELECT 'ledger', concat_ws(' ', district_code, teacher_code, to_char(month, 'YYYY-MM'),
-                               category, level, mode, CASE WHEN approved THEN 'approved'
-                                                           ELSE 'pending' END),
-           CASE WHEN l.hours IS NULL THEN 'nothing'
-                ELSE format('hours %s, credit_hours %s, credits %s, absences %s', l.hours,
-                            l.credit_hours, l.credits, l.absences) END,
-           CASE WHEN e.hours IS NULL THEN 'nothing'
-                ELSE format('hours %s, credit_hours %s, credits %s, absences %s', e.hours,
-                            e.credit_hours, e.credits, e.absences) END
-    FROM (SELECT * FROM ledger
-          WHERE hours <> 0 OR credit_hours <> 0 OR credits <> 0 OR absences <> 0) l
-    FULL JOIN ledger_expected e
-        USING (district_code, teacher_code, month, category, level, mode, approved)
-    WHERE (l.hours, l.credit_hours, l.credits, l.absences)
-          IS DISTINCT FROM (e.hours, e.credit_hours, e.credits, e.absences)
-    UNION ALL
     SELECT 'ledger_months', concat_ws(' ', district_code, teacher_code, to_char(month, 'YYYY-MM'),
                                       CASE WHEN approved THEN 'approved' ELSE 'pending' END),
            ledger_totals_text(l.hours, l.school_hours, l.ethics_hours, l.centralized_hours,

@@ -170,8 +170,13 @@ answers() {
     [ "$rc" = 0 ] || die "the school's session does not work: $err"
     echo "$out" >"$1/cli/whoami"
     for tab in ledger ledger_months ledger_years report_flags report_versions reports; do
-        # the columns the old layout has (014 adds report_versions.imported, false for these)
-        q "select (to_jsonb(x) - 'imported')::text from $tab x order by 1" >"$1/$tab" ||
+        # the columns the old layout has (014 adds report_versions.imported, false for these);
+        # the fine-grained ledger, a view of the raw rows since 017, by its rows that count
+        # (the table of before kept rows a resubmission or a review brought back to nothing)
+        local only=
+        [ "$tab" = ledger ] &&
+            only="where hours <> 0 or credit_hours <> 0 or credits <> 0 or absences <> 0"
+        q "select (to_jsonb(x) - 'imported')::text from $tab x $only order by 1" >"$1/$tab" ||
             die "reading $tab"
     done
 }

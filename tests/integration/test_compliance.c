@@ -2626,57 +2626,23 @@ static void ledger_survives_a_random_sequence(void **state)
         fail_msg("yanxiud verify-ledger exited %d after the sequence:\n%s", st, out);
     free(out);
 
-    /* Corrupt one ledger row: verify-ledger exits 1 and names it. */
-    char *key =
-        it_psql_ok(false,
-                   "WITH k AS (SELECT district_code, teacher_code, month, category, level, mode, "
-                   "approved FROM ledger WHERE district_code = '%s' AND hours > 0 "
-                   "ORDER BY teacher_code, month, category, level, mode, approved LIMIT 1), "
-                   "u AS (UPDATE ledger l SET hours = l.hours + 1.5 FROM k "
-                   "WHERE (l.district_code, l.teacher_code, l.month, l.category, l.level, l.mode, "
-                   "l.approved) = (k.district_code, k.teacher_code, k.month, k.category, k.level, "
-                   "k.mode, k.approved) RETURNING l.*) "
-                   "SELECT concat_ws(' ', district_code, teacher_code, to_char(month, 'YYYY-MM'), "
-                   "category, level, mode, CASE WHEN approved THEN 'approved' ELSE 'pending' END) "
-                   "FROM u;",
-                   D_LEDGER);
-    key[strcspn(key, "\n")] = '\0';
-    if (!key[0])
-        fail_msg("the sequence left no ledger row with hours in district %s", D_LEDGER);
-    out = verify_ledger(&st);
-    if (st != 1)
-        fail_msg("verify-ledger exited %d with a corrupted ledger row (%s):\n%s", st, key, out);
-    char named[256];
-    snprintf(named, sizeof(named), "ledger %s:", key);
-    if (!strstr(out, named))
-        fail_msg("verify-ledger does not name the corrupted row \"%s\":\n%s", named, out);
-    if (!strstr(out, "1 difference"))
-        fail_msg("verify-ledger does not count 1 difference:\n%s", out);
-    free(out);
-    /* Put it back; then corrupt the monthly roll-up instead. */
-    free(it_psql_ok(false,
-                    "UPDATE ledger SET hours = hours - 1.5 WHERE concat_ws(' ', district_code, "
-                    "teacher_code, to_char(month, 'YYYY-MM'), category, level, mode, CASE WHEN "
-                    "approved THEN 'approved' ELSE 'pending' END) = '%s';",
-                    key));
-    free(key);
-    out = verify_ledger(&st);
-    assert_int_equal(st, 0);
-    free(out);
-    key = it_psql_ok(false,
-                     "WITH k AS (SELECT teacher_code, month, approved FROM ledger_months "
-                     "WHERE district_code = '%s' AND hours > 0 "
-                     "ORDER BY teacher_code DESC, month, approved LIMIT 1), "
-                     "u AS (UPDATE ledger_months l SET school_hours = l.school_hours + 0.5 "
-                     "FROM k WHERE l.district_code = '%s' AND (l.teacher_code, l.month, "
-                     "l.approved) = (k.teacher_code, k.month, k.approved) RETURNING l.*) "
-                     "SELECT concat_ws(' ', district_code, teacher_code, "
-                     "to_char(month, 'YYYY-MM'), CASE WHEN approved THEN 'approved' "
-                     "ELSE 'pending' END) FROM u;",
-                     D_LEDGER, D_LEDGER);
+    /* Corrupt the monthly roll-up: verify-ledger exits 1 and names it. (The fine-grained
+     * ledger is a view of the raw rows since 017: nothing to corrupt there.) */
+    char *key = it_psql_ok(false,
+                           "WITH k AS (SELECT teacher_code, month, approved FROM ledger_months "
+                           "WHERE district_code = '%s' AND hours > 0 "
+                           "ORDER BY teacher_code DESC, month, approved LIMIT 1), "
+                           "u AS (UPDATE ledger_months l SET school_hours = l.school_hours + 0.5 "
+                           "FROM k WHERE l.district_code = '%s' AND (l.teacher_code, l.month, "
+                           "l.approved) = (k.teacher_code, k.month, k.approved) RETURNING l.*) "
+                           "SELECT concat_ws(' ', district_code, teacher_code, "
+                           "to_char(month, 'YYYY-MM'), CASE WHEN approved THEN 'approved' "
+                           "ELSE 'pending' END) FROM u;",
+                           D_LEDGER, D_LEDGER);
     key[strcspn(key, "\n")] = '\0';
     assert_true(key[0] != '\0');
     out = verify_ledger(&st);
+    char named[256];
     snprintf(named, sizeof(named), "ledger_months %s:", key);
     if (st != 1 || !strstr(out, named))
         fail_msg("verify-ledger (status %d) does not name the corrupted roll-up row \"%s\":\n%s",

@@ -164,8 +164,8 @@ static char *written(void)
                "'external ' || (SELECT count(*) FROM external_records), "
                "'flags ' || (SELECT count(*) FROM report_flags), "
                "'events ' || (SELECT count(*) FROM report_events), "
-               "'ledger ' || (SELECT count(*) || ' ' || md5(coalesce(string_agg(l::text, ',' "
-               "ORDER BY l::text), '')) FROM ledger l), "
+               "'ledger_years ' || (SELECT count(*) || ' ' || md5(coalesce(string_agg(l::text, "
+               "',' ORDER BY l::text), '')) FROM ledger_years l), "
                "'ledger_months ' || (SELECT count(*) || ' ' || md5(coalesce(string_agg(l::text, "
                "',' ORDER BY l::text), '')) FROM ledger_months l), "
                "'audit ' || (SELECT count(*) FROM audit_log));");

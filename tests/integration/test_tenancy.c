@@ -2972,9 +2972,6 @@ static void row_level_wall_refuses_writes_into_district_y(void **state)
         "INSERT INTO reports (district_code, unit_code, month, status, current_version, "
         "deadline, first_submitted_at, on_time) VALUES ('" DISTRICT_Y "', '" UNIT_Y "', "
         "'2026-08-01', 'submitted', 1, now(), now(), true);",
-        "INSERT INTO ledger (district_code, teacher_code, month, category, level, mode, "
-        "approved, hours) VALUES ('" DISTRICT_Y "', 'YT01', '2026-08-01', 'subject', 'school', "
-        "'centralized', true, 100);",
         "INSERT INTO ledger_months (district_code, teacher_code, month, approved, hours) "
         "VALUES ('" DISTRICT_Y "', 'YT01', '2026-08-01', true, 100);",
         "INSERT INTO policies (district_code, version, effective, cycle_years, "
