@@ -4,15 +4,23 @@
 
 -- ---- signals of false records -----------------------------------------------
 -- As in 005, and future_date (an activity or external record dated after the
--- day its version was submitted). The other reports' sign-ins are those of
--- this version's teachers on this version's days: per teacher, one probe of
--- attendance_teacher_day (017) by (district, teacher, day), then the report
--- and the activity of each row found by their keys. The lateral subquery with
--- OFFSET 0 is run once per teacher; inside it nothing is joined by month, so
--- no estimate of a month's reports can turn it into a scan of them (issue 14:
--- a custom plan made after ANALYZE, which estimated a new month at one row,
--- repeated the look-up for every report of the month, 461 ms). The version's
--- own rows are read by their report and version (the keys' prefix).
+-- day its version was submitted). Every step has one plan whatever the
+-- statistics say (issue 14: after ANALYZE a new month, or a new report, was
+-- estimated at one row, and the planner joined row by row what it thought
+-- was nothing: 461 ms for the look-up of a month's reports, 612 ms for the
+-- pairs of a 40 x 60 report's own sign-ins):
+-- * the version's activities are read into arrays by their key, and its
+--   sign-in rows (by their key's prefix) take their activity's fields by
+--   subscript: no join;
+-- * the other reports' sign-ins are those of this version's teachers on this
+--   version's days: per teacher (a lateral subquery, OFFSET 0), one probe of
+--   attendance_teacher_day (017) by (district, teacher, day), then the report
+--   and the activity of each row found by their keys; nothing is joined by
+--   month;
+-- * overlapping pairs come from one sort of a teacher's day: each sign-in is
+--   compared with the ones that started before it on the same day (a window
+--   over the day, then its arrays unnested), never a join of the sign-ins
+--   with themselves.
 CREATE OR REPLACE FUNCTION report_compute_flags(p_report bigint, p_version int) RETURNS int
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
@@ -20,6 +28,14 @@ DECLARE
     n int;
     day date; -- the day the version was submitted (today, or an imported report's day)
     days date[]; -- the version's days with a sign-in (present or late)
+    -- the version's activities, subscript idx + 1
+    a_ref text[];
+    a_date date[];
+    a_start time[];
+    a_end time[];
+    a_hours numeric[];
+    n_act int;
+    last_idx int;
 BEGIN
     SELECT * INTO r FROM reports WHERE id = p_report;
     IF NOT FOUND OR NOT yx_can_see_unit(r.district_code, r.unit_code) THEN
@@ -28,11 +44,19 @@ BEGIN
     END IF;
     SELECT (v.submitted_at AT TIME ZONE 'Asia/Shanghai')::date INTO day FROM report_versions v
         WHERE v.report_id = p_report AND v.version = p_version;
-    SELECT array_agg(DISTINCT a.date) INTO days FROM activities a
-        WHERE a.report_id = p_report AND a.version = p_version
-          AND EXISTS (SELECT 1 FROM attendance t
-                      WHERE t.report_id = a.report_id AND t.version = a.version
-                        AND t.act_idx = a.idx AND t.status IN ('present', 'late'));
+    SELECT array_agg(a.ref ORDER BY a.idx), array_agg(a.date ORDER BY a.idx),
+           array_agg(a.start_time ORDER BY a.idx), array_agg(a.end_time ORDER BY a.idx),
+           array_agg(a.hours ORDER BY a.idx), count(*), max(a.idx)
+        INTO a_ref, a_date, a_start, a_end, a_hours, n_act, last_idx
+        FROM activities a WHERE a.report_id = p_report AND a.version = p_version;
+    -- report_submit numbers a version's activities 0, 1, ...: a subscript is its number
+    IF n_act > 0 AND last_idx <> n_act - 1 THEN
+        RAISE EXCEPTION USING ERRCODE = 'XX000', MESSAGE = 'activities_not_numbered',
+            DETAIL = json_build_object('report', p_report, 'version', p_version)::text;
+    END IF;
+    SELECT array_agg(DISTINCT t.date) INTO days FROM attendance t
+        WHERE t.report_id = p_report AND t.version = p_version
+          AND t.status IN ('present', 'late');
     INSERT INTO report_flags (report_id, version, district_code, unit_code, n, kind, teacher_code,
                               detail)
     SELECT p_report, p_version, r.district_code, r.unit_code,
@@ -40,12 +64,11 @@ BEGIN
            f.detail
     FROM (
         WITH mine AS (
-            SELECT t.teacher_code, a.idx, a.ref, a.date, a.start_time, a.end_time,
-                   coalesce(t.hours, a.hours) AS h
-            FROM activities a
-            JOIN attendance t ON t.report_id = a.report_id AND t.version = a.version
-                             AND t.act_idx = a.idx
-            WHERE a.report_id = p_report AND a.version = p_version
+            SELECT t.teacher_code, t.act_idx AS idx, a_ref[t.act_idx + 1] AS ref, t.date,
+                   a_start[t.act_idx + 1] AS start_time, a_end[t.act_idx + 1] AS end_time,
+                   coalesce(t.hours, a_hours[t.act_idx + 1]) AS h
+            FROM attendance t
+            WHERE t.report_id = p_report AND t.version = p_version
               AND t.status IN ('present', 'late')),
         others AS (
             SELECT o.*
@@ -61,26 +84,56 @@ BEGIN
                   AND x.date = ANY (days) AND x.report_id <> p_report
                   AND x.status IN ('present', 'late')
                   AND o.current_version = x.version AND o.status IN ('submitted', 'approved')
-                OFFSET 0) o)
-        SELECT 'overlap' AS kind, m1.teacher_code,
-               json_build_object('code', 'flag_overlap', 'date', m1.date, 'ref', m1.ref,
-                      'start', to_char(m1.start_time, 'HH24:MI'),
-                      'end', to_char(m1.end_time, 'HH24:MI'), 'other_ref', m2.ref,
-                      'other_start', to_char(m2.start_time, 'HH24:MI'),
-                      'other_end', to_char(m2.end_time, 'HH24:MI'))::text AS detail
-        FROM mine m1
-        JOIN mine m2 ON m2.teacher_code = m1.teacher_code AND m2.date = m1.date AND m2.idx > m1.idx
-                    AND m1.start_time < m2.end_time AND m2.start_time < m1.end_time
+                OFFSET 0) o),
+        -- a teacher's day: this version's sign-ins (unit NULL) and the others'
+        spans AS (
+            SELECT teacher_code, date, idx, ref, start_time, end_time, NULL::text AS unit
+            FROM mine
+            UNION ALL
+            SELECT teacher_code, date, NULL, ref, start_time, end_time, unit_code FROM others),
+        -- each span with the spans of its day that started before it (or at the same time,
+        -- earlier in the order): those that end after it starts overlap it
+        earlier AS (
+            SELECT s.*,
+                   array_agg(s.idx) OVER w AS p_idx, array_agg(s.ref) OVER w AS p_ref,
+                   array_agg(s.start_time) OVER w AS p_start,
+                   array_agg(s.end_time) OVER w AS p_end, array_agg(s.unit) OVER w AS p_unit
+            FROM spans s
+            WINDOW w AS (PARTITION BY s.teacher_code, s.date
+                         ORDER BY s.start_time, s.end_time, s.unit NULLS FIRST, s.idx, s.ref
+                         ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)),
+        pairs AS (
+            SELECT e.teacher_code, e.date, e.idx, e.ref, e.start_time, e.end_time, e.unit,
+                   p.idx AS o_idx, p.ref AS o_ref, p.start_time AS o_start, p.end_time AS o_end,
+                   p.unit AS o_unit
+            FROM earlier e
+            CROSS JOIN LATERAL unnest(e.p_idx, e.p_ref, e.p_start, e.p_end, e.p_unit)
+                AS p(idx, ref, start_time, end_time, unit)
+            WHERE p.end_time > e.start_time AND (e.unit IS NULL OR p.unit IS NULL))
+        -- two of this version's activities at once: named in the order of the report
+        SELECT 'overlap' AS kind, x.teacher_code,
+               json_build_object('code', 'flag_overlap', 'date', x.date,
+                      'ref', CASE WHEN x.idx < x.o_idx THEN x.ref ELSE x.o_ref END,
+                      'start', to_char(CASE WHEN x.idx < x.o_idx THEN x.start_time ELSE x.o_start END, 'HH24:MI'),
+                      'end', to_char(CASE WHEN x.idx < x.o_idx THEN x.end_time ELSE x.o_end END, 'HH24:MI'),
+                      'other_ref', CASE WHEN x.idx < x.o_idx THEN x.o_ref ELSE x.ref END,
+                      'other_start', to_char(CASE WHEN x.idx < x.o_idx THEN x.o_start ELSE x.start_time END, 'HH24:MI'),
+                      'other_end', to_char(CASE WHEN x.idx < x.o_idx THEN x.o_end ELSE x.end_time END, 'HH24:MI'))::text AS detail
+        FROM pairs x
+        WHERE x.unit IS NULL AND x.o_unit IS NULL AND x.idx <> x.o_idx
         UNION ALL
-        SELECT 'overlap', m.teacher_code,
-               json_build_object('code', 'flag_overlap_unit', 'date', m.date, 'ref', m.ref,
-                      'start', to_char(m.start_time, 'HH24:MI'),
-                      'end', to_char(m.end_time, 'HH24:MI'), 'other_ref', o.ref,
-                      'other_start', to_char(o.start_time, 'HH24:MI'),
-                      'other_end', to_char(o.end_time, 'HH24:MI'), 'unit', o.unit_code)::text
-        FROM mine m
-        JOIN others o ON o.teacher_code = m.teacher_code AND o.date = m.date
-                     AND m.start_time < o.end_time AND o.start_time < m.end_time
+        -- one of this version's and one of another unit's report
+        SELECT 'overlap', x.teacher_code,
+               json_build_object('code', 'flag_overlap_unit', 'date', x.date,
+                      'ref', CASE WHEN x.unit IS NULL THEN x.ref ELSE x.o_ref END,
+                      'start', to_char(CASE WHEN x.unit IS NULL THEN x.start_time ELSE x.o_start END, 'HH24:MI'),
+                      'end', to_char(CASE WHEN x.unit IS NULL THEN x.end_time ELSE x.o_end END, 'HH24:MI'),
+                      'other_ref', CASE WHEN x.unit IS NULL THEN x.o_ref ELSE x.ref END,
+                      'other_start', to_char(CASE WHEN x.unit IS NULL THEN x.o_start ELSE x.start_time END, 'HH24:MI'),
+                      'other_end', to_char(CASE WHEN x.unit IS NULL THEN x.o_end ELSE x.end_time END, 'HH24:MI'),
+                      'unit', coalesce(x.unit, x.o_unit))::text
+        FROM pairs x
+        WHERE x.unit IS NULL <> (x.o_unit IS NULL)
         UNION ALL
         SELECT 'day_hours', d.teacher_code,
                json_build_object('code', 'flag_day_hours', 'date', d.date,
@@ -102,8 +155,8 @@ BEGIN
         -- a record dated after the day it was submitted did not happen yet
         SELECT 'future_date', '', json_build_object('code', 'flag_future_date', 'date', a.date,
                                                     'ref', a.ref, 'day', day)::text
-        FROM activities a
-        WHERE a.report_id = p_report AND a.version = p_version AND a.date > day
+        FROM unnest(a_ref, a_date) AS a(ref, date)
+        WHERE a.date > day
         UNION ALL
         SELECT 'future_date', e.teacher_code,
                json_build_object('code', 'flag_future_external', 'date', e.date,

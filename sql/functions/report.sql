@@ -109,7 +109,14 @@ CREATE OR REPLACE FUNCTION report_submit(p_district text, p_unit text, p_addr te
     e_teacher text[], e_date date[], e_title text[], e_category text[], e_level text[],
     e_mode text[], e_hours numeric[], e_credits numeric[], e_cert text[],
     p_submitted_at timestamptz DEFAULT NULL)
-RETURNS TABLE (path text, code text, args jsonb) LANGUAGE plpgsql AS $$
+RETURNS TABLE (path text, code text, args jsonb) LANGUAGE plpgsql
+-- Every row this function and what it calls (report_check, report_compute_flags, the
+-- triggers, ledger_move) reads is found by a key: a report, a version, a teacher, a
+-- teacher's day. Its plans are pinned to those index look-ups, so that no estimate can
+-- turn one into a scan: a plan cached by the daemon's long-lived connection while the
+-- tables were empty or not yet analyzed (a new database, a bulk load) otherwise scanned
+-- a whole table once per teacher, growing with every report loaded (issue 14).
+SET enable_seqscan = off SET enable_hashjoin = off SET enable_mergejoin = off AS $$
 #variable_conflict use_column
 DECLARE
     r reports;
