@@ -360,9 +360,10 @@ pgbench_run() {
         defs+=(-D "$line")
     done <"$B/$side.defs"
     rm -f "$B"/pgbench_log*
-    { time (cd "$B" && exec "$pgbench" -h "$YX_PGHOST" -p "$YX_PGPORT" -U yanxiud -n \
+    # (time inside the subshell: `time (cd ...; exec pgbench) >out` prints nothing)
+    (cd "$B" && { time "$pgbench" -h "$YX_PGHOST" -p "$YX_PGPORT" -U yanxiud -n \
         -M prepared -c "$conns" -j "$conns" -t $((n / conns)) -l --log-prefix=pgbench_log \
-        -f "$B/$side.pgbench" "${defs[@]}" "$YX_DBNAME" >"$B/out" 2>&1); } 2>"$B/time" ||
+        -f "$B/$side.pgbench" "${defs[@]}" "$YX_DBNAME" >"$B/out" 2>&1; } 2>"$B/time") ||
         status=$?
     out=$(cat "$B/out")
     if [ "$status" != 0 ]; then
@@ -376,6 +377,7 @@ pgbench_run() {
     }
     pb_secs=$(awk -v n="$n" -v r="$tps" 'BEGIN { printf "%.3f", n / r }')
     pb_cpu=$(awk '/^CPU/ { print $2 + $3 }' "$B/time")
+    [ -n "$pb_cpu" ] || die "no CPU time of pgbench in $B/time"
     cat "$B"/pgbench_log* | awk '{ printf "%.3f\n", $3 / 1000 }' >"$B/pgbench-run"
     rm -f "$B"/pgbench_log*
 }
