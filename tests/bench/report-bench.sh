@@ -63,6 +63,10 @@
 #   YX_BENCH_SHARED_BUFFERS  PostgreSQL's shared_buffers (default 1GB)
 #   YX_BENCH_STATEMENTS=1 load pg_stat_statements and print, after each timed
 #                         run, where PostgreSQL spent its time (per report)
+#   YX_BENCH_EXPLAIN=MS   load auto_explain (log_analyze, nested statements,
+#                         every backend: the daemon's pool too) and print,
+#                         after each timed run, how many statements took MS ms
+#                         or more and the plan of the slowest
 #   YX_REPORT_LOAD        the report_load binary (default: the build dir's)
 set -euo pipefail
 
@@ -101,6 +105,7 @@ units=${YX_BENCH_UNITS:-$(((total + 7) / 8))}
 pool=${YX_BENCH_POOL:-$conns}
 shared_buffers=${YX_BENCH_SHARED_BUFFERS:-1GB}
 statements=${YX_BENCH_STATEMENTS:-0}
+explain=${YX_BENCH_EXPLAIN:-0}
 segments=${YX_BENCH_SEGMENTS:-2}
 ((segments >= 1)) || segments=1
 order=${YX_BENCH_ORDER:-daemon-first}
@@ -136,10 +141,20 @@ psql -c "ALTER SYSTEM SET shared_buffers = '$shared_buffers'" \
     -c "ALTER SYSTEM SET max_wal_size = '4GB'" -c 'ALTER SYSTEM SET autovacuum = off' \
     -c 'ALTER SYSTEM SET fsync = on' -c 'ALTER SYSTEM SET full_page_writes = on' \
     -c 'ALTER SYSTEM SET synchronous_commit = on' >/dev/null
+# (ALTER SYSTEM knows no pg_stat_statements.* or auto_explain.* before the
+# library is loaded)
+libs=()
+[ "$statements" != 1 ] || libs+=(pg_stat_statements)
+((explain == 0)) || libs+=(auto_explain)
+if ((${#libs[@]})); then
+    echo "shared_preload_libraries = '$(IFS=,; echo "${libs[*]}")'" >>"$YX_DIR/pg/postgresql.conf"
+fi
 if [ "$statements" = 1 ]; then
-    # (ALTER SYSTEM knows no pg_stat_statements.* before the library is loaded)
-    printf '%s\n' "shared_preload_libraries = 'pg_stat_statements'" \
-        "pg_stat_statements.track = all" >>"$YX_DIR/pg/postgresql.conf"
+    echo "pg_stat_statements.track = all" >>"$YX_DIR/pg/postgresql.conf"
+fi
+if ((explain > 0)); then
+    printf '%s\n' "auto_explain.log_min_duration = '${explain}ms'" "auto_explain.log_analyze = on" \
+        "auto_explain.log_nested_statements = on" >>"$YX_DIR/pg/postgresql.conf"
 fi
 if ! eval "$YX_PG_STOP" || ! eval "$YX_PG_START" >/dev/null; then
     die "restarting PostgreSQL with shared_buffers = $shared_buffers failed"
@@ -164,6 +179,49 @@ statements() {
                       FROM pg_stat_statements WHERE total_exec_time > 0
                       ORDER BY total_exec_time DESC LIMIT 12" | sed 's/^/    /'
 }
+# With YX_BENCH_EXPLAIN=MS: how many statements (nested ones too, in every
+# backend: the daemon's pool as well as pgbench's) took MS ms or more since
+# line $1 of PostgreSQL's log, the five slowest, and the plan of the slowest
+# nested one (a statement of a function: its log entry has a CONTEXT line),
+# from auto_explain.
+explained() {
+    ((explain > 0)) || return 0
+    tail -n +$(($1 + 1)) "$YX_DIR/postgres.log" | awk -v ms="$explain" '
+        function done(nested, q) {
+            if (blk == "") return
+            q = blk; sub(/^[^\n]*\n[ \t]*/, "", q); sub(/\n.*/, "", q)
+            n++; dur[n] = d; text[n] = (nested ? "(nested) " : "") substr(q, 1, 110)
+            if (nested && d > maxd) { maxd = d; best = blk }
+            if (d > maxall) { maxall = d; bestall = blk }
+            blk = ""
+        }
+        /^[0-9][0-9][0-9][0-9]-/ {
+            if ($0 ~ /CONTEXT:/) { done(1); next }
+            done(0)
+            if ($0 ~ /duration: [0-9.]+ ms  plan:/) {
+                match($0, /duration: [0-9.]+/)
+                d = substr($0, RSTART + 10, RLENGTH - 10) + 0
+                blk = $0
+            }
+            next
+        }
+        blk != "" { blk = blk "\n" $0 }
+        END {
+            done(0)
+            printf "    auto_explain: %d statements of %d ms or more%s\n", n, ms,
+                n ? "; the slowest:" : ""
+            for (j = 1; j <= 5 && j <= n; j++) {
+                m = 0
+                for (i = 1; i <= n; i++) if (!(i in shown) && (!m || dur[i] > dur[m])) m = i
+                shown[m] = 1
+                printf "      %.1f ms %s\n", dur[m], text[m]
+            }
+            if (best == "") best = bestall
+            k = split(best, L, "\n")
+            for (i = 1; i <= k && i <= 40; i++) print "    " L[i]
+        }'
+}
+loglines() { wc -l <"$YX_DIR/postgres.log"; }
 
 # --- accounts, and the daemon with a pool of $pool ------------------------------
 "$YX_YANXIUD" -c "$YX_CONF" district add "$d_daemon" 测试甲区 >/dev/null || die "district add"
@@ -293,8 +351,9 @@ reset_totals
 
 # run_daemon FIRST COUNT LABEL: reports FIRST.. through the daemon (district $d_daemon).
 run_daemon() {
-    local first=$1 n=$2 label=$3 out lines s pg0 d0 status=0
+    local first=$1 n=$2 label=$3 out lines s pg0 d0 status=0 ll
     settle
+    ll=$(loglines)
     lines=$(wc -l <"$log")
     pg0=$(pg_cpu)
     d0=$(proc_cpu "$daemon_pid")
@@ -317,6 +376,7 @@ run_daemon() {
     secs[daemon]=$(sum "${secs[daemon]}" "$s")
     count[daemon]=$((count[daemon] + n))
     statements "$n"
+    explained "$ll"
     # The same requests as yanxiud timed them (frame received to answer queued).
     # (none when the log level is above info)
     tail -n +$((lines + 1)) "$log" | { grep 'method=SubmitReport code=OK' || true; } |
@@ -386,9 +446,10 @@ pgbench_run() {
 # run_pgbench SIDE FIRST COUNT LABEL: the same reports by pgbench, direct
 # (district $d_direct) or raw.
 run_pgbench() {
-    local side=$1 first=$2 n=$3 label=$4 pg0
+    local side=$1 first=$2 n=$3 label=$4 pg0 ll
     pgbench_script "$side" "$d_direct" "$first" bench-direct
     settle
+    ll=$(loglines)
     pg0=$(pg_cpu)
     pgbench_run "$side" "$n"
     cat "$B/pgbench-run" >>"$B/$side-latencies"
@@ -399,6 +460,7 @@ run_pgbench() {
     secs[$side]=$(sum "${secs[$side]}" "$pb_secs")
     count[$side]=$((count[$side] + n))
     statements "$n"
+    explained "$ll"
 }
 
 # run SIDE FIRST COUNT LABEL
