@@ -181,16 +181,18 @@ statements() {
 }
 # With YX_BENCH_EXPLAIN=MS: how many statements (nested ones too, in every
 # backend: the daemon's pool as well as pgbench's) took MS ms or more since
-# line $1 of PostgreSQL's log, the five slowest, and the plan of the slowest
-# nested one (a statement of a function: its log entry has a CONTEXT line),
-# from auto_explain.
+# line $1 of PostgreSQL's log, and the five slowest nested ones (statements
+# of a function: their log entries have a CONTEXT line; the top-level call
+# is always the slowest and says nothing) with the plan of the slowest, from
+# auto_explain.
 explained() {
     ((explain > 0)) || return 0
     tail -n +$(($1 + 1)) "$YX_DIR/postgres.log" | awk -v ms="$explain" '
         function done(nested, q) {
             if (blk == "") return
             q = blk; sub(/^[^\n]*\n[ \t]*/, "", q); sub(/\n.*/, "", q)
-            n++; dur[n] = d; text[n] = (nested ? "(nested) " : "") substr(q, 1, 110)
+            n++
+            if (nested) { nn++; dur[nn] = d; text[nn] = substr(q, 1, 110) }
             if (nested && d > maxd) { maxd = d; best = blk }
             if (d > maxall) { maxall = d; bestall = blk }
             blk = ""
@@ -208,11 +210,11 @@ explained() {
         blk != "" { blk = blk "\n" $0 }
         END {
             done(0)
-            printf "    auto_explain: %d statements of %d ms or more%s\n", n, ms,
-                n ? "; the slowest:" : ""
-            for (j = 1; j <= 5 && j <= n; j++) {
+            printf "    auto_explain: %d statements of %d ms or more, %d of them nested%s\n",
+                n, ms, nn, nn ? "; the slowest nested:" : ""
+            for (j = 1; j <= 5 && j <= nn; j++) {
                 m = 0
-                for (i = 1; i <= n; i++) if (!(i in shown) && (!m || dur[i] > dur[m])) m = i
+                for (i = 1; i <= nn; i++) if (!(i in shown) && (!m || dur[i] > dur[m])) m = i
                 shown[m] = 1
                 printf "      %.1f ms %s\n", dur[m], text[m]
             }
