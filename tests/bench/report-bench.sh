@@ -285,7 +285,14 @@ psql -c "CREATE SCHEMA $raw" \
     -c "GRANT USAGE ON SCHEMA $raw TO yanxiud" \
     -c "GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA $raw TO yanxiud" >/dev/null ||
     die "creating the raw side's tables"
-say "raw side: $raw.activities and $raw.attendance, with the indexes" \
+# Since migration 017 a sign-in row holds its activity's date: the raw side
+# writes it too when the table has it.
+raw_date=()
+if [ "$(psql -c "SELECT count(*) FROM information_schema.columns WHERE table_schema = '$raw'
+                 AND table_name = 'attendance' AND column_name = 'date'")" = 1 ]; then
+    raw_date=(--attendance-date)
+fi
+say "raw side: $raw.activities and $raw.attendance${raw_date:+ (sign-in rows with their date)}, with the indexes" \
     "$(psql -c "SELECT string_agg(indexname, ', ' ORDER BY indexname) FROM pg_indexes
                 WHERE schemaname = '$raw'")"
 say "$reports timed reports per side and phase, warm-up $warmup, grow $grow," \
@@ -405,7 +412,7 @@ token_of() {
 pgbench_script() {
     local side=$1 d=$2 first=$3 prefix=$4 how
     if [ "$side" = raw ]; then
-        how=(--raw "$raw")
+        how=(--raw "$raw" "${raw_date[@]}")
     else
         how=(--token "$(token_of "$d")" --key-prefix "$prefix")
     fi
@@ -588,8 +595,12 @@ summary() {
                     sum(flag_count)
              FROM report_versions WHERE district_code = '$1'"
 }
+# (the fine-grained ledger, a view since 017, and the two the rules read)
 ledger() {
-    psql -c "SELECT count(*), sum(hours), sum(absences) FROM ledger WHERE district_code = '$1'"
+    local t
+    for t in ledger ledger_months ledger_years; do
+        psql -c "SELECT '$t', count(*), sum(hours), sum(absences) FROM $t WHERE district_code = '$1'"
+    done
 }
 s_daemon=$(summary "$d_daemon")
 s_direct=$(summary "$d_direct")

@@ -25,11 +25,13 @@
  *       query, pipelined with one Sync), and its -D definitions, one
  *       name=value a line.
  *   report_load pgbench --raw SCHEMA --district D --units U --connections C
- *                       --script F --defs F [--first K]
+ *                       --script F --defs F [--first K] [--attendance-date]
  *       the floor: a pgbench script writing the same report's activities and
  *       sign-in rows in ONE statement (unnest of the same arrays) into
  *       SCHEMA.activities and SCHEMA.attendance (tables like the real ones,
- *       without row-level security or triggers), report_id k, version 1.
+ *       without row-level security or triggers), report_id k, version 1;
+ *       with --attendance-date, each sign-in row's date too (its activity's,
+ *       as report_submit writes it since migration 017).
  *
  * Report k goes to unit k % U (D0001 + k % U) for the month k / U months
  * before the last month that has ended (Asia/Shanghai), so that no two reports share a
@@ -157,6 +159,7 @@ struct opts {
     const char *units_csv, *roster_csv;
     const char *token, *script, *defs;
     const char *raw;         /* pgbench: the schema of the raw tables, or NULL */
+    bool attendance_date;    /* pgbench --raw: attendance has a date column */
     int cur_year, cur_month; /* the last month ended, in Asia/Shanghai */
 };
 
@@ -182,7 +185,7 @@ static void usage(void)
           "       report_load pgbench --district D --units U --connections C --token HEX\n"
           "                           --script F --defs F [--key-prefix P] [--first K]\n"
           "       report_load pgbench --raw SCHEMA --district D --units U --connections C\n"
-          "                           --script F --defs F [--first K]\n"
+          "                           --script F --defs F [--first K] [--attendance-date]\n"
           "The password of --user comes from YANXIU_PASSWORD; --server defaults to "
           "$YX_SERVER.\n",
           stderr);
@@ -219,6 +222,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
         {"latencies", required_argument, NULL, 'L'},
         {"token-file", required_argument, NULL, 'T'},
         {"raw", required_argument, NULL, 'R'},
+        {"attendance-date", no_argument, NULL, 'a'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -284,6 +288,9 @@ static void parse_opts(int argc, char **argv, struct opts *o)
             break;
         case 'R':
             o->raw = optarg;
+            break;
+        case 'a':
+            o->attendance_date = true;
             break;
         default:
             usage();
@@ -808,7 +815,7 @@ static void put_dates(FILE *sf)
  * unnest of the same arrays, sql/functions/report.sql), in one statement and
  * nothing else: no session, no report row, no checks, flags or ledger.
  */
-static void write_raw(FILE *sf, const char *schema)
+static void write_raw(FILE *sf, const char *schema, bool with_date)
 {
     fputs("-- The floor: one statement writes the report's activities and sign-in rows.\n", sf);
     fprintf(sf,
@@ -826,11 +833,18 @@ static void write_raw(FILE *sf, const char *schema)
             ":a_host::text[], :a_speaker::text[], :a_hours::numeric[]) WITH ORDINALITY AS "
             "x(ref, date, st, en, title, cat, form, lvl, mode, place, host, speaker, hours, i)) "
             "INSERT INTO %s.attendance (report_id, version, act_idx, pos, district_code, "
-            "unit_code, teacher_code, status, hours) SELECT :k::bigint, 1, x.a, x.p, "
-            ":district::text, :unit::text, x.code, x.status, x.hours FROM unnest(:t_act::int[], "
-            ":t_pos::int[], replace(:t_teacher, '@', :unit::text)::text[], :t_status::text[], "
-            ":t_hours::numeric[]) AS x(a, p, code, status, hours);\n",
-            schema);
+            "unit_code, teacher_code, status, hours%s) SELECT :k::bigint, 1, x.a, x.p, "
+            ":district::text, :unit::text, x.code, x.status, x.hours",
+            schema, with_date ? ", date" : "");
+    if (with_date) {
+        fputs(", (", sf);
+        put_dates(sf);
+        fputs(")[x.a + 1]", sf);
+    }
+    fputs(" FROM unnest(:t_act::int[], :t_pos::int[], replace(:t_teacher, '@', "
+          ":unit::text)::text[], :t_status::text[], :t_hours::numeric[]) AS x(a, p, code, "
+          "status, hours);\n",
+          sf);
 }
 
 static int cmd_pgbench(const struct opts *o)
@@ -941,7 +955,7 @@ static int cmd_pgbench(const struct opts *o)
     for (int a = 0; a < NACT; a++)
         fprintf(sf, "\\set d%d 1 + (%d + :u) %% 28\n", a, 3 * a);
     if (o->raw) {
-        write_raw(sf, o->raw);
+        write_raw(sf, o->raw, o->attendance_date);
         if (ferror(sf) || fclose(sf) != 0)
             die("pgbench: writing %s failed", o->script);
         return 0;
