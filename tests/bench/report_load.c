@@ -24,6 +24,14 @@
  *       does (session_begin, report_submit with the same arrays, the answer
  *       query, pipelined with one Sync), and its -D definitions, one
  *       name=value a line.
+ *   report_load pgbench --raw SCHEMA --district D --units U --connections C
+ *                       --script F --defs F [--first K] [--attendance-date]
+ *       the floor: a pgbench script writing the same report's activities and
+ *       sign-in rows in ONE statement (unnest of the same arrays) into
+ *       SCHEMA.activities and SCHEMA.attendance (tables like the real ones,
+ *       without row-level security or triggers), report_id k, version 1;
+ *       with --attendance-date, each sign-in row's date too (its activity's,
+ *       as report_submit writes it since migration 017).
  *
  * Report k goes to unit k % U (D0001 + k % U) for the month k / U months
  * before the last month that has ended (Asia/Shanghai), so that no two reports share a
@@ -150,6 +158,8 @@ struct opts {
     const char *token_file;
     const char *units_csv, *roster_csv;
     const char *token, *script, *defs;
+    const char *raw;         /* pgbench: the schema of the raw tables, or NULL */
+    bool attendance_date;    /* pgbench --raw: attendance has a date column */
     int cur_year, cur_month; /* the last month ended, in Asia/Shanghai */
 };
 
@@ -174,6 +184,8 @@ static void usage(void)
           "                           [--token-file FILE]\n"
           "       report_load pgbench --district D --units U --connections C --token HEX\n"
           "                           --script F --defs F [--key-prefix P] [--first K]\n"
+          "       report_load pgbench --raw SCHEMA --district D --units U --connections C\n"
+          "                           --script F --defs F [--first K] [--attendance-date]\n"
           "The password of --user comes from YANXIU_PASSWORD; --server defaults to "
           "$YX_SERVER.\n",
           stderr);
@@ -209,6 +221,8 @@ static void parse_opts(int argc, char **argv, struct opts *o)
         {"label", required_argument, NULL, 'l'},
         {"latencies", required_argument, NULL, 'L'},
         {"token-file", required_argument, NULL, 'T'},
+        {"raw", required_argument, NULL, 'R'},
+        {"attendance-date", no_argument, NULL, 'a'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -271,6 +285,12 @@ static void parse_opts(int argc, char **argv, struct opts *o)
             break;
         case 'D':
             o->defs = optarg;
+            break;
+        case 'R':
+            o->raw = optarg;
+            break;
+        case 'a':
+            o->attendance_date = true;
             break;
         default:
             usage();
@@ -781,24 +801,78 @@ static void def_array(FILE *f, const char *name, struct strbuf *b)
         b->s[0] = '\0';
 }
 
+/* The dates of the report's activities, as an array expression of the script. */
+static void put_dates(FILE *sf)
+{
+    fputs("ARRAY[", sf);
+    for (int a = 0; a < NACT; a++)
+        fprintf(sf, "%smake_date(:year, :month, :d%d)", a ? ", " : "", a);
+    fputs("]", sf);
+}
+
+/*
+ * The raw side: the report's rows as report_submit writes them (the same
+ * unnest of the same arrays, sql/functions/report.sql), in one statement and
+ * nothing else: no session, no report row, no checks, flags or ledger.
+ */
+static void write_raw(FILE *sf, const char *schema, bool with_date)
+{
+    fputs("-- The floor: one statement writes the report's activities and sign-in rows.\n", sf);
+    fprintf(sf,
+            "WITH a AS (INSERT INTO %s.activities (report_id, version, idx, district_code, "
+            "unit_code, ref, date, start_time, end_time, title, category, form, level, mode, "
+            "place, host, speaker, hours) SELECT :k::bigint, 1, x.i - 1, :district::text, "
+            ":unit::text, x.ref, x.date, x.st, x.en, x.title, x.cat, x.form, x.lvl, x.mode, "
+            "coalesce(x.place, ''), x.host, coalesce(x.speaker, ''), x.hours FROM "
+            "unnest(:a_ref::text[], ",
+            schema);
+    put_dates(sf);
+    fprintf(sf,
+            ", :a_start::time[], :a_end::time[], :a_title::text[], :a_category::text[], "
+            ":a_form::text[], :a_level::text[], :a_mode::text[], :a_place::text[], "
+            ":a_host::text[], :a_speaker::text[], :a_hours::numeric[]) WITH ORDINALITY AS "
+            "x(ref, date, st, en, title, cat, form, lvl, mode, place, host, speaker, hours, i)) "
+            "INSERT INTO %s.attendance (report_id, version, act_idx, pos, district_code, "
+            "unit_code, teacher_code, status, hours%s) SELECT :k::bigint, 1, x.a, x.p, "
+            ":district::text, :unit::text, x.code, x.status, x.hours",
+            schema, with_date ? ", date" : "");
+    if (with_date) {
+        fputs(", (", sf);
+        put_dates(sf);
+        fputs(")[x.a + 1]", sf);
+    }
+    fputs(" FROM unnest(:t_act::int[], :t_pos::int[], replace(:t_teacher, '@', "
+          ":unit::text)::text[], :t_status::text[], :t_hours::numeric[]) AS x(a, p, code, "
+          "status, hours);\n",
+          sf);
+}
+
 static int cmd_pgbench(const struct opts *o)
 {
-    if (!o->token || !o->script || !o->defs)
-        die("pgbench: --token, --script and --defs are required");
-    if (strlen(o->token) != 64 || strspn(o->token, "0123456789abcdef") != 64)
+    if (!o->script || !o->defs)
+        die("pgbench: --script and --defs are required");
+    if (o->raw) {
+        size_t n = strlen(o->raw);
+        if (!n || n > 63 || strspn(o->raw, "abcdefghijklmnopqrstuvwxyz_0123456789") != n ||
+            (o->raw[0] >= '0' && o->raw[0] <= '9'))
+            die("pgbench: --raw: a schema name of lower-case letters, digits and _");
+    } else if (!o->token || strlen(o->token) != 64 || strspn(o->token, "0123456789abcdef") != 64) {
         die("pgbench: --token: the 64 lower-case hex digits of a session's token (session_begin "
             "takes the token itself)");
+    }
     FILE *df = fopen(o->defs, "w");
     if (!df)
         die("pgbench: cannot write %s: %s", o->defs, strerror(errno));
     /* The head of report_submit, as the daemon passes it. */
     fprintf(df, "district=%s\n", o->district);
-    fprintf(df, "addr=127.0.0.1:40000\n");
-    fprintf(df, "token=\\x%s\n", o->token);
-    fprintf(df, "keyprefix=%s-\n", o->key_prefix);
-    /* The daemon sends the SHA-256 of the request; a constant costs the database the same. */
-    fprintf(df, "hash=\\x%s\n", o->token);
-    fprintf(df, "summary=%s\n", summary);
+    if (!o->raw) {
+        fprintf(df, "addr=127.0.0.1:40000\n");
+        fprintf(df, "token=\\x%s\n", o->token);
+        fprintf(df, "keyprefix=%s-\n", o->key_prefix);
+        /* The daemon sends the SHA-256 of the request; a constant costs the database the same. */
+        fprintf(df, "hash=\\x%s\n", o->token);
+        fprintf(df, "summary=%s\n", summary);
+    }
     /* The arrays that are the same in every report. */
     struct strbuf b = {0};
     static const char *const refs[NACT] = {"A01", "A02", "A03", "A04", "A05", "A06", "A07", "A08"};
@@ -857,9 +931,16 @@ static int cmd_pgbench(const struct opts *o)
     FILE *sf = fopen(o->script, "w");
     if (!sf)
         die("pgbench: cannot write %s: %s", o->script, strerror(errno));
+    if (o->raw)
+        fputs("-- Written by report_load pgbench --raw. One transaction is one report's rows\n"
+              "-- written as plainly as PostgreSQL can: one statement, the same arrays.\n",
+              sf);
+    else
+        fputs("-- Written by report_load pgbench. One transaction is one SubmitReport job of "
+              "yanxiud\n"
+              "-- (session_begin, report_submit, the answer) in one pipeline with one Sync.\n",
+              sf);
     fputs(
-        "-- Written by report_load pgbench. One transaction is one SubmitReport job of yanxiud\n"
-        "-- (session_begin, report_submit, the answer) in one pipeline with one Sync.\n"
         "-- Transaction n of client c writes report k = c + clients * n, to unit k % units\n"
         "-- for the month k / units months before the last month ended, as report_load run does.\n",
         sf);
@@ -873,16 +954,21 @@ static int cmd_pgbench(const struct opts *o)
           sf);
     for (int a = 0; a < NACT; a++)
         fprintf(sf, "\\set d%d 1 + (%d + :u) %% 28\n", a, 3 * a);
+    if (o->raw) {
+        write_raw(sf, o->raw, o->attendance_date);
+        if (ferror(sf) || fclose(sf) != 0)
+            die("pgbench: writing %s failed", o->script);
+        return 0;
+    }
     fputs("\\startpipeline\n"
           "SELECT session_begin(:token::bytea);\n",
           sf);
     fputs("SELECT path, code, args FROM report_submit(:district, :unit::text, :addr, "
           "make_date(:year, :month, 1), :keyprefix::text || lpad(:k::text, 8, '0'), :hash::bytea, "
-          "false, false, '', :summary, :a_ref::text[], ARRAY[",
+          "false, false, '', :summary, :a_ref::text[], ",
           sf);
-    for (int a = 0; a < NACT; a++)
-        fprintf(sf, "%smake_date(:year, :month, :d%d)", a ? ", " : "", a);
-    fputs("], :a_start::time[], :a_end::time[], :a_title::text[], :a_category::text[], "
+    put_dates(sf);
+    fputs(", :a_start::time[], :a_end::time[], :a_title::text[], :a_category::text[], "
           ":a_form::text[], :a_level::text[], :a_mode::text[], :a_place::text[], "
           ":a_host::text[], :a_speaker::text[], :a_hours::numeric[], :t_act::int[], "
           ":t_pos::int[], replace(:t_teacher, '@', :unit::text)::text[], :t_name::text[], "
