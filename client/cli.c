@@ -261,6 +261,7 @@ int cli_usage_error(const struct cli *cli, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(what, sizeof(what), fmt, ap);
     va_end(ap);
+    fflush(stdout);
     fprintf(stderr, _("yanxiu%s%s: %s\nsee yanxiu%s%s --help\n"), name ? " " : "", name ? name : "",
             what, name ? " " : "", name ? name : "");
     return CLI_USAGE;
@@ -300,6 +301,7 @@ static void login_hint(const struct cli *cli)
 /* Prints a failure of the client library; returns the exit code it calls for. */
 int cli_report(const struct cli *cli, const struct yxc_error *err)
 {
+    fflush(stdout); /* what was printed before comes first */
     fprintf(stderr, _("yanxiu: %s\n"), err->message);
     switch (err->fail) {
     case YXC_ERR_CONNECT:
@@ -870,8 +872,24 @@ static void choose_language(int argc, char **argv)
     }
 }
 
+/*
+ * A listing of a county is megabytes: to a file or a pipe, stdout goes out in
+ * chunks of this size (flushed at the end of main and before an error is
+ * said on stderr, so that the two stay in order); to a terminal it stays
+ * line-buffered, for people.
+ */
+#define STDOUT_BUFFER (64 * 1024)
+
+static void buffer_stdout(void)
+{
+    static char buf[STDOUT_BUFFER];
+    if (!isatty(STDOUT_FILENO))
+        (void)setvbuf(stdout, buf, _IOFBF, sizeof(buf));
+}
+
 int main(int argc, char **argv)
 {
+    buffer_stdout();
     if (!msg_init()) {
         fputs("yanxiu: the message catalogs built into this program are damaged\n", stderr);
         return CLI_FAILED;

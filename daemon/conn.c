@@ -277,14 +277,25 @@ static void close_end(struct conn *c)
     }
 }
 
+/*
+ * The frame is packed straight into the output buffer (one contiguous extent
+ * reserved for it), not into a buffer of its own then copied: a county's
+ * teacher listing is megabytes.
+ */
 bool conn_send(struct conn *c, const Yanxiu__V1__Envelope *env)
 {
-    size_t len;
-    uint8_t *buf = frame_pack(env, (uint32_t)c->srv->cfg.max_frame, &len);
-    if (!buf)
+    size_t n = yanxiu__v1__envelope__get_packed_size(env);
+    if (n > (size_t)c->srv->cfg.max_frame)
         return false;
-    int rc = bufferevent_write(c->bev, buf, len);
-    free(buf);
+    struct evbuffer *out = bufferevent_get_output(c->bev);
+    struct evbuffer_iovec v;
+    if (evbuffer_reserve_space(out, (ev_ssize_t)(FRAME_HEADER_SIZE + n), &v, 1) != 1)
+        return false;
+    uint8_t *frame = v.iov_base;
+    frame_put_header(frame, (uint32_t)n);
+    yanxiu__v1__envelope__pack(env, frame + FRAME_HEADER_SIZE);
+    v.iov_len = FRAME_HEADER_SIZE + n;
+    int rc = evbuffer_commit_space(out, &v, 1);
     if (c->srv->out_total > (size_t)c->srv->cfg.max_output_total)
         shed_output(c->srv);
     return rc == 0;

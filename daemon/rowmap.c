@@ -78,10 +78,48 @@ static bool parse_unsigned(const char *s, unsigned long long max, unsigned long 
     return true;
 }
 
+/*
+ * A decimal as PostgreSQL writes most numerics and integers ("12", "-0.5",
+ * "72.25"), of at most 15 digits: it is m / 10^k with m and 10^k exact
+ * doubles, and one division rounds that as strtod does (Clinger's fast
+ * path), at a fraction of strtod's cost (a county's teacher list has 80 000
+ * of them). False for anything else, which goes to strtod.
+ */
+static bool parse_short_decimal(const char *s, double *out)
+{
+    static const double pow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                   1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+    const char *p = s;
+    bool neg = *p == '-', point = false;
+    if (neg)
+        p++;
+    uint64_t m = 0;
+    int digits = 0, places = 0;
+    for (; *p; p++) {
+        if (*p >= '0' && *p <= '9') {
+            if (++digits > 15)
+                return false;
+            m = m * 10 + (uint64_t)(*p - '0');
+            places += point;
+        } else if (*p == '.' && !point) {
+            point = true;
+        } else {
+            return false;
+        }
+    }
+    if (digits == 0)
+        return false;
+    double v = (double)m / pow10[places];
+    *out = neg ? -v : v;
+    return true;
+}
+
 static bool parse_double(const char *s, double *out)
 {
     if (!s[0] || s[0] == ' ' || (s[0] >= '\t' && s[0] <= '\r'))
         return false;
+    if (parse_short_decimal(s, out))
+        return true;
     char *end;
     double v = strtod(s, &end);
     if (end == s || *end)

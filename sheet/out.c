@@ -30,6 +30,132 @@ bool out_parse_format(const char *name, enum out_format *format)
     return false;
 }
 
+/* --- writing ----------------------------------------------------------------------------- */
+
+static void sink_flush(struct out_sink *o)
+{
+    /* A short write leaves the error on fp (ferror), which the printers' callers check. */
+    if (o->n > 0)
+        (void)fwrite(o->buf, 1, o->n, o->fp);
+    o->n = 0;
+}
+
+static void put(struct out_sink *o, const void *p, size_t n)
+{
+    if (n > sizeof(o->buf) - o->n) {
+        sink_flush(o);
+        if (n > sizeof(o->buf)) {
+            (void)fwrite(p, 1, n, o->fp);
+            return;
+        }
+    }
+    memcpy(o->buf + o->n, p, n);
+    o->n += n;
+}
+
+static void put_str(struct out_sink *o, const char *s)
+{
+    put(o, s, strlen(s));
+}
+
+static void put_char(struct out_sink *o, char c)
+{
+    if (o->n == sizeof(o->buf))
+        sink_flush(o);
+    o->buf[o->n++] = c;
+}
+
+static void put_spaces(struct out_sink *o, size_t n)
+{
+    while (n > 0) {
+        if (o->n == sizeof(o->buf))
+            sink_flush(o);
+        size_t k = sizeof(o->buf) - o->n < n ? sizeof(o->buf) - o->n : n;
+        memset(o->buf + o->n, ' ', k);
+        o->n += k;
+        n -= k;
+    }
+}
+
+/* --- numbers ------------------------------------------------------------------------------ */
+
+/* Writes v in decimal so that it ends just before `end`; returns where it starts. */
+static char *decimal_digits(uint64_t v, char *end)
+{
+    do {
+        *--end = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return end;
+}
+
+/*
+ * What snprintf(buf, cap, "%.*f", places, v) writes, for places 0 to 2, without
+ * printf for the numbers listings are made of (hours, counts: not negative,
+ * under 10^7). printf rounds v's exact binary value. Such a v is either the
+ * double nearest to a decimal with that many places (then that decimal is
+ * the answer), or far enough from halfway between two answers that rounding
+ * the scaled double gives the same digits; anything else goes to printf.
+ */
+static const char *fixed(double v, int places, char *buf, size_t cap)
+{
+    static const double scale[] = {1, 10, 100};
+    static const uint64_t iscale[] = {1, 10, 100};
+    if (places >= 0 && places <= 2 && cap >= 24 && v >= 0 && v < 1e7 && !signbit(v)) {
+        double x = v * scale[places];
+        double m = nearbyint(x);
+        if (m / scale[places] == v || fabs(x - floor(x) - 0.5) > 1e-6) {
+            uint64_t k = (uint64_t)m;
+            char tmp[32], *end = tmp + sizeof(tmp);
+            char *p = end;
+            if (places > 0) {
+                uint64_t frac = k % iscale[places];
+                for (int i = 0; i < places; i++, frac /= 10)
+                    *--p = (char)('0' + frac % 10);
+                *--p = '.';
+            }
+            p = decimal_digits(k / iscale[places], p);
+            memcpy(buf, p, (size_t)(end - p));
+            buf[end - p] = '\0';
+            return buf;
+        }
+    }
+    snprintf(buf, cap, "%.*f", places, v);
+    return buf;
+}
+
+/*
+ * What snprintf(buf, cap, "%.10g", v) writes, without printf when v is the
+ * double nearest to a decimal of at most 4 places under 10^5 (ten significant
+ * digits then print that decimal, trailing zeros dropped); else printf's.
+ */
+static const char *general10(double v, char *buf, size_t cap)
+{
+    if (cap >= 24 && v >= 0 && v < 1e5 && !signbit(v)) {
+        double m = nearbyint(v * 1e4);
+        if (m / 1e4 == v) {
+            uint64_t k = (uint64_t)m;
+            char tmp[32], *end = tmp + sizeof(tmp);
+            char *p = end;
+            uint64_t frac = k % 10000;
+            if (frac) {
+                int places = 4;
+                for (; frac % 10 == 0; frac /= 10)
+                    places--;
+                for (int i = 0; i < places; i++, frac /= 10)
+                    *--p = (char)('0' + frac % 10);
+                *--p = '.';
+            }
+            p = decimal_digits(k / 10000, p);
+            memcpy(buf, p, (size_t)(end - p));
+            buf[end - p] = '\0';
+            return buf;
+        }
+    }
+    snprintf(buf, cap, "%.10g", v);
+    return buf;
+}
+
 /* --- the table model ---------------------------------------------------------------------- */
 
 struct out_cell out_text(const char *s)
@@ -131,6 +257,62 @@ static const char *const rule_names[] = {
     N_("homeroom_hours_cycle"),
 };
 
+/*
+ * The catalog's words for the cells of a listing: the same few come back on
+ * every row, and a look-up in the catalog costs more than the rest of the
+ * cell. Remembered per thread (each has its language: lang.h) and by
+ * language; a code is kept as a copy, a message by its msgid (a literal).
+ */
+#define MEMO_SIZE 16
+
+struct memo_entry {
+    enum msg_lang lang;
+    const struct vocab *v; /* NULL: a message, `msgid` the key; else a code of v */
+    const char *msgid;
+    char code[24];
+    const char *word; /* NULL: the code itself, which has no label */
+};
+
+static _Thread_local struct memo_entry memo[MEMO_SIZE];
+static _Thread_local size_t memo_used, memo_next;
+
+static void memo_add(const struct memo_entry *e)
+{
+    memo[memo_next] = *e;
+    memo_next = (memo_next + 1) % MEMO_SIZE;
+    if (memo_used < MEMO_SIZE)
+        memo_used++;
+}
+
+/* _(msgid) for a msgid that is a literal (marked with N_). */
+static const char *memo_tr(const char *msgid)
+{
+    enum msg_lang lang = lang_current();
+    for (size_t i = 0; i < memo_used; i++)
+        if (memo[i].msgid == msgid && !memo[i].v && memo[i].lang == lang)
+            return memo[i].word;
+    const char *word = lang_tr(msgid);
+    memo_add(&(struct memo_entry){.lang = lang, .msgid = msgid, .word = word});
+    return word;
+}
+
+/* lang_label(v, code). */
+static const char *memo_label(const struct vocab *v, const char *code)
+{
+    enum msg_lang lang = lang_current();
+    size_t n = strlen(code);
+    if (n >= sizeof(memo[0].code))
+        return lang_label(v, code);
+    for (size_t i = 0; i < memo_used; i++)
+        if (memo[i].v == v && memo[i].lang == lang && strcmp(memo[i].code, code) == 0)
+            return memo[i].word ? memo[i].word : code;
+    const char *word = lang_label(v, code);
+    struct memo_entry e = {.lang = lang, .v = v, .word = word == code ? NULL : word};
+    memcpy(e.code, code, n + 1);
+    memo_add(&e);
+    return word;
+}
+
 /* The enumeration the values of a column are codes of, or NULL. */
 static const struct vocab *column_vocab(const struct out_column *col)
 {
@@ -179,14 +361,14 @@ static const char *rule_label(const char *rule)
 {
     for (size_t i = 0; i < sizeof(rule_names) / sizeof(rule_names[0]); i++)
         if (strcmp(rule, rule_names[i]) == 0)
-            return _(rule_names[i]);
+            return memo_tr(rule_names[i]);
     return rule;
 }
 
 /* "40", "40.5": a number with at most one decimal, without a trailing ".0". */
 static void short_number(double v, char *buf, size_t cap)
 {
-    snprintf(buf, cap, "%.1f", v);
+    fixed(v, 1, buf, cap);
     size_t n = strlen(buf);
     if (n > 2 && strcmp(buf + n - 2, ".0") == 0)
         buf[n - 2] = '\0';
@@ -208,11 +390,12 @@ static void reasons_text(const struct out_cell *c, bool labelled, char *buf, siz
         short_number(r->needed, needed, sizeof(needed));
         const char *tmpl = "{rule} {had}/{needed}";
         if (labelled)
-            tmpl = strcmp(r->rule, "unexcused_absences") == 0 ? _("{rule} {had} (limit {needed})")
-                                                              : _("{rule} short: {had}/{needed}");
+            tmpl = strcmp(r->rule, "unexcused_absences") == 0
+                       ? memo_tr(N_("{rule} {had} (limit {needed})"))
+                       : memo_tr(N_("{rule} short: {had}/{needed}"));
         const struct msg_arg args[] = {
             {"rule", labelled ? rule_label(r->rule) : r->rule}, {"had", had}, {"needed", needed}};
-        const char *sep = i == 0 ? "" : labelled ? _("; ") : "; ";
+        const char *sep = i == 0 ? "" : labelled ? memo_tr(N_("; ")) : "; ";
         size_t n = strlen(sep);
         if (used + n >= cap)
             break;
@@ -248,7 +431,7 @@ const char *out_decimal(double v, char *buf, size_t cap)
 {
     if (!isfinite(v))
         v = 0;
-    snprintf(buf, cap, "%.2f", v);
+    fixed(v, 2, buf, cap);
     char *dot = strchr(buf, '.');
     if (dot) {
         char *end = buf + strlen(buf);
@@ -286,16 +469,18 @@ static const char *cell_text(const struct out_column *col, const struct out_cell
     case OUT_TEACHER_STATUS:
     case OUT_REPORT_STATUS:
     case OUT_FLAG:
-        return !c->s || f == OUT_CSV ? c->s : lang_label(v, c->s);
+        return !c->s || f == OUT_CSV ? c->s : memo_label(v, c->s);
     case OUT_NUMBER:
         return c->s;
     case OUT_COUNT:
-        snprintf(buf, cap, "%.0f", c->v);
-        return buf;
+        return fixed(c->v, 0, buf, cap);
     case OUT_DECIMAL:
         return out_decimal(c->v, buf, cap);
     case OUT_HOURS:
-        snprintf(buf, cap, f == OUT_XLSX ? "%.17g" : "%.1f", c->v);
+        if (f == OUT_XLSX)
+            snprintf(buf, cap, "%.17g", c->v);
+        else
+            fixed(c->v, 1, buf, cap);
         return buf;
     case OUT_RATE:
         if (f == OUT_XLSX) {
@@ -304,15 +489,17 @@ static const char *cell_text(const struct out_column *col, const struct out_cell
             /* As wide as the heading (or "100.0%"): the column reads right-aligned. */
             size_t hw = out_display_width(heading(col));
             int w = hw > 6 ? (int)hw : 6;
-            snprintf(buf, cap, "%*.1f%%", w - 1, c->v * 100);
+            char num[400];
+            snprintf(buf, cap, "%*s%%", w - 1, fixed(c->v * 100, 1, num, sizeof(num)));
         } else {
-            snprintf(buf, cap, "%.1f%%", c->v * 100);
+            char num[400];
+            snprintf(buf, cap, "%s%%", fixed(c->v * 100, 1, num, sizeof(num)));
         }
         return buf;
     case OUT_BOOL:
         if (f == OUT_CSV)
             return c->v ? "yes" : "no";
-        return c->v ? _("yes") : _("no");
+        return c->v ? memo_tr(N_("yes")) : memo_tr(N_("no"));
     case OUT_REASONS:
         reasons_text(c, f != OUT_CSV, buf, cap);
         return buf;
@@ -411,6 +598,8 @@ static bool in_ranges(uint32_t cp, const struct range *r, size_t n)
 
 static size_t cp_width(uint32_t cp)
 {
+    if (cp < zero_width[0].first)
+        return 1;
     if (in_ranges(cp, zero_width, sizeof(zero_width) / sizeof(zero_width[0])))
         return 0;
     if (in_ranges(cp, wide, sizeof(wide) / sizeof(wide[0])))
@@ -419,15 +608,23 @@ static size_t cp_width(uint32_t cp)
 }
 
 /*
- * Writes one table cell to fp (NULL: only measures) and returns its width.
+ * Writes one table cell to o (NULL: only measures) and returns its width.
  * Control characters are shown escaped: raw, they would break the columns
- * or drive the terminal.
+ * or drive the terminal. *plain (when not NULL): nothing was escaped, so the
+ * cell prints as it is. What needs no escape goes out in one piece.
  */
-static size_t table_cell(const char *s, FILE *fp)
+static size_t table_cell(const char *s, struct out_sink *o, bool *plain)
 {
     size_t width = 0;
+    bool escaped = false;
     const unsigned char *p = (const unsigned char *)(s ? s : "");
+    const unsigned char *run = p; /* the bytes not yet written, printed as they are */
     while (*p) {
+        if (*p >= 0x20 && *p < 0x7F) {
+            width++;
+            p++;
+            continue;
+        }
         uint32_t cp;
         size_t n = utf8_next(p, &cp);
         char esc[8];
@@ -446,39 +643,72 @@ static size_t table_cell(const char *s, FILE *fp)
             text = (snprintf(esc, sizeof(esc), "\\u%04x", (unsigned)cp), esc);
 
         if (text) {
+            escaped = true;
             width += cp == NOT_UTF8 ? 1 : strlen(text);
-            if (fp)
-                fputs(text, fp);
+            if (o) {
+                put(o, run, (size_t)(p - run));
+                put_str(o, text);
+            }
+            run = p + n;
         } else {
             width += cp_width(cp);
-            if (fp)
-                fwrite(p, 1, n, fp);
         }
         p += n;
     }
+    if (o)
+        put(o, run, (size_t)(p - run));
+    if (plain)
+        *plain = !escaped;
     return width;
 }
 
 size_t out_display_width(const char *s)
 {
-    return table_cell(s, NULL);
+    return table_cell(s, NULL, NULL);
 }
 
 /* --- table and CSV ------------------------------------------------------------------------- */
+
+/* A cell of the grid: where its text is, and (a table) how it prints. */
+struct grid_cell {
+    size_t off, len; /* its text: grid.text + off, len bytes and a NUL */
+    size_t width;    /* OUT_TABLE: the columns it takes */
+    bool null;       /* no value */
+    bool plain;      /* OUT_TABLE: nothing to escape: written as it is */
+};
 
 /* The table as text cells in one format: what the table and CSV printers print. */
 struct grid {
     const struct out_table *t;
     enum out_format f;
-    char **cells; /* nrows * ncols, row by row; NULL: no value */
+    char *text; /* every cell's text, one after another: one allocation for them all */
+    size_t used, cap;
+    struct grid_cell *cells; /* nrows * ncols, row by row */
 };
 
 static void grid_free(struct grid *g)
 {
-    if (g->cells)
-        for (size_t i = 0; i < g->t->nrows * g->t->ncols; i++)
-            free(g->cells[i]);
+    free(g->text);
     free(g->cells);
+}
+
+/* Appends s (n bytes and a NUL) to the grid's text; false when memory ran out. */
+static bool grid_append(struct grid *g, const char *s, size_t n)
+{
+    if (n + 1 > g->cap - g->used) {
+        size_t cap = g->cap ? g->cap : 4096;
+        while (n + 1 > cap - g->used)
+            cap *= 2;
+        char *text = realloc(g->text, cap);
+        if (!text)
+            return false;
+        g->text = text;
+        g->cap = cap;
+    }
+    memcpy(g->text + g->used, s, n);
+    g->text[g->used + n] = '\0';
+    g->used += n + 1;
+    return true;
 }
 
 /* False when memory ran out. */
@@ -492,16 +722,21 @@ static bool grid_fill(struct grid *g)
         return false;
     for (size_t k = 0; k < n; k++) {
         const char *s = cell_text(&t->cols[k % t->ncols], &t->cells[k], g->f, buf, sizeof(buf));
-        if (s && !(g->cells[k] = strdup(s)))
-            return false;
+        struct grid_cell *c = &g->cells[k];
+        c->null = !s;
+        if (s) {
+            c->off = g->used;
+            c->len = strlen(s);
+            if (!grid_append(g, s, c->len))
+                return false;
+        }
     }
     return true;
 }
 
-static void pad(FILE *fp, size_t n)
+static const char *grid_text(const struct grid *g, const struct grid_cell *c)
 {
-    while (n-- > 0)
-        putc(' ', fp);
+    return c->null ? NULL : g->text + c->off;
 }
 
 /* The heading of a column in table and Excel, in the CLI's language (see out.h). */
@@ -520,81 +755,97 @@ static bool right_aligned(const struct out_column *col)
            col->kind == OUT_HOURS;
 }
 
-/* One line of the table; `cells` NULL prints the headings. */
-static void table_line(const struct out_table *t, const size_t *widths, char *const *cells,
-                       FILE *fp)
+/* One cell of a line, padded to `width` columns (the last column: not after its text). */
+static void table_put(struct out_sink *o, const struct out_column *col, const char *s, size_t w,
+                      bool plain, size_t len, size_t width, bool first, bool last)
 {
-    for (size_t c = 0; c < t->ncols; c++) {
-        const char *s = cells ? cells[c] : heading(&t->cols[c]);
-        size_t w = table_cell(s, NULL);
-        bool right = right_aligned(&t->cols[c]);
-        bool last = c + 1 == t->ncols;
-        if (c > 0)
-            fputs("  ", fp);
-        if (right)
-            pad(fp, widths[c] - w);
-        table_cell(s, fp);
-        if (!right && !last)
-            pad(fp, widths[c] - w);
-    }
-    putc('\n', fp);
+    bool right = right_aligned(col);
+    if (!first)
+        put(o, "  ", 2);
+    if (right)
+        put_spaces(o, width - w);
+    if (plain)
+        put(o, s, len);
+    else
+        table_cell(s, o, NULL);
+    if (!right && !last)
+        put_spaces(o, width - w);
 }
 
-static bool print_table(const struct grid *g, FILE *fp)
+static bool print_table(struct grid *g, struct out_sink *o)
 {
     const struct out_table *t = g->t;
     size_t *widths = calloc(t->ncols ? t->ncols : 1, sizeof(*widths));
     if (!widths)
         return false;
-    for (size_t c = 0; c < t->ncols; c++) {
-        widths[c] = table_cell(heading(&t->cols[c]), NULL);
-        for (size_t r = 0; r < t->nrows; r++) {
-            size_t w = table_cell(g->cells[r * t->ncols + c], NULL);
-            if (w > widths[c])
-                widths[c] = w;
-        }
+    for (size_t c = 0; c < t->ncols; c++)
+        widths[c] = table_cell(heading(&t->cols[c]), NULL, NULL);
+    for (size_t k = 0; k < t->nrows * t->ncols; k++) {
+        struct grid_cell *x = &g->cells[k];
+        x->width = table_cell(grid_text(g, x), NULL, &x->plain);
+        if (x->width > widths[k % t->ncols])
+            widths[k % t->ncols] = x->width;
     }
-    table_line(t, widths, NULL, fp);
+    for (size_t c = 0; c < t->ncols; c++) {
+        const char *h = heading(&t->cols[c]);
+        table_put(o, &t->cols[c], h, table_cell(h, NULL, NULL), false, 0, widths[c], c == 0,
+                  c + 1 == t->ncols);
+    }
+    put_char(o, '\n');
     for (size_t c = 0; c < t->ncols; c++) {
         if (c > 0)
-            fputs("  ", fp);
+            put(o, "  ", 2);
         for (size_t i = 0; i < widths[c]; i++)
-            putc('-', fp);
+            put_char(o, '-');
     }
-    putc('\n', fp);
-    for (size_t r = 0; r < t->nrows; r++)
-        table_line(t, widths, g->cells + r * t->ncols, fp);
+    put_char(o, '\n');
+    for (size_t r = 0; r < t->nrows; r++) {
+        for (size_t c = 0; c < t->ncols; c++) {
+            const struct grid_cell *x = &g->cells[r * t->ncols + c];
+            const char *s = x->null ? "" : g->text + x->off;
+            table_put(o, &t->cols[c], s, x->width, x->plain, x->null ? 0 : x->len, widths[c],
+                      c == 0, c + 1 == t->ncols);
+        }
+        put_char(o, '\n');
+    }
     free(widths);
     return true;
 }
 
-static void csv_cell(const char *s, FILE *fp)
+static void csv_cell(const char *s, size_t len, struct out_sink *o)
 {
     if (!s)
         return;
     if (!strpbrk(s, ",\"\r\n")) {
-        fputs(s, fp);
+        put(o, s, len);
         return;
     }
-    putc('"', fp);
+    put_char(o, '"');
     for (; *s; s++) {
         if (*s == '"')
-            putc('"', fp);
-        putc(*s, fp);
+            put_char(o, '"');
+        put_char(o, *s);
     }
-    putc('"', fp);
+    put_char(o, '"');
 }
 
-static void print_csv(const struct grid *g, FILE *fp)
+static void print_csv(const struct grid *g, struct out_sink *o)
 {
     const struct out_table *t = g->t;
-    for (size_t r = 0; r <= t->nrows; r++) {
+    for (size_t c = 0; c < t->ncols; c++) {
+        if (c > 0)
+            put_char(o, ',');
+        csv_cell(t->cols[c].name, strlen(t->cols[c].name), o);
+    }
+    put_char(o, '\n');
+    for (size_t r = 0; r < t->nrows; r++) {
         for (size_t c = 0; c < t->ncols; c++) {
+            const struct grid_cell *x = &g->cells[r * t->ncols + c];
             if (c > 0)
-                putc(',', fp);
-            csv_cell(r == 0 ? t->cols[c].name : g->cells[(r - 1) * t->ncols + c], fp);
+                put_char(o, ',');
+            csv_cell(grid_text(g, x), x->len, o);
         }
-        putc('\n', fp);
+        put_char(o, '\n');
     }
 }
 
@@ -609,15 +860,28 @@ bool out_print(const struct out_table *t, enum out_format format, FILE *fp)
         return false;
     }
     if (format == OUT_JSON) {
-        struct out_json j = {.fp = fp};
-        out_json_rows(&j, NULL, t);
+        struct out_json *j = calloc(1, sizeof(*j));
+        if (!j) {
+            errno = ENOMEM;
+            return false;
+        }
+        j->fp = fp;
+        out_json_rows(j, NULL, t);
+        free(j);
     } else {
-        struct grid g = {t, format, NULL};
-        bool ok = grid_fill(&g);
-        if (ok && format == OUT_TABLE)
-            ok = print_table(&g, fp);
-        else if (ok)
-            print_csv(&g, fp);
+        struct grid g = {t, format, NULL, 0, 0, NULL};
+        struct out_sink *o = malloc(sizeof(*o));
+        bool ok = o && grid_fill(&g);
+        if (ok) {
+            o->fp = fp;
+            o->n = 0;
+            if (format == OUT_TABLE)
+                ok = print_table(&g, o);
+            else
+                print_csv(&g, o);
+            sink_flush(o);
+        }
+        free(o);
         grid_free(&g);
         if (!ok) {
             errno = ENOMEM;
@@ -629,67 +893,106 @@ bool out_print(const struct out_table *t, enum out_format format, FILE *fp)
 
 /* --- JSON ------------------------------------------------------------------------------------ */
 
-void out_json_string(const char *s, FILE *fp)
+/* A JSON string literal of s into o; what needs no escape goes out in one piece. */
+static void json_string(struct out_sink *o, const char *s)
 {
-    putc('"', fp);
+    put_char(o, '"');
     const unsigned char *p = (const unsigned char *)s;
+    const unsigned char *run = p; /* the bytes not yet written, copied as they are */
     while (*p) {
+        if (*p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\') {
+            p++;
+            continue;
+        }
         uint32_t cp;
         size_t n = utf8_next(p, &cp);
+        char esc[8];
+        const char *text;
         switch (cp) {
         case '"':
-            fputs("\\\"", fp);
+            text = "\\\"";
             break;
         case '\\':
-            fputs("\\\\", fp);
+            text = "\\\\";
             break;
         case '\b':
-            fputs("\\b", fp);
+            text = "\\b";
             break;
         case '\f':
-            fputs("\\f", fp);
+            text = "\\f";
             break;
         case '\n':
-            fputs("\\n", fp);
+            text = "\\n";
             break;
         case '\r':
-            fputs("\\r", fp);
+            text = "\\r";
             break;
         case '\t':
-            fputs("\\t", fp);
+            text = "\\t";
             break;
         case NOT_UTF8:
-            fputs("\\ufffd", fp);
+            text = "\\ufffd";
             break;
         /* Valid JSON raw, but not inside JavaScript source: escape them anyway. */
         case 0x2028:
         case 0x2029:
-            fprintf(fp, "\\u%04x", (unsigned)cp);
+            text = (snprintf(esc, sizeof(esc), "\\u%04x", (unsigned)cp), esc);
             break;
         default:
-            if (cp < 0x20)
-                fprintf(fp, "\\u%04x", (unsigned)cp);
-            else
-                fwrite(p, 1, n, fp);
+            text = cp < 0x20 ? (snprintf(esc, sizeof(esc), "\\u%04x", (unsigned)cp), esc) : NULL;
+        }
+        if (text) {
+            put(o, run, (size_t)(p - run));
+            put_str(o, text);
+            run = p + n;
         }
         p += n;
     }
-    putc('"', fp);
+    put(o, run, (size_t)(p - run));
+    put_char(o, '"');
+}
+
+void out_json_string(const char *s, FILE *fp)
+{
+    struct out_sink o;
+    o.fp = fp;
+    o.n = 0;
+    json_string(&o, s);
+    sink_flush(&o);
+}
+
+/* The writer's sink, pointed at j->fp the first time. */
+static struct out_sink *json_sink(struct out_json *j)
+{
+    if (!j->out.fp)
+        j->out.fp = j->fp;
+    return &j->out;
+}
+
+/* After a value: once the value at the top is complete, all of it goes to fp. */
+static void json_done(struct out_json *j)
+{
+    if (j->depth == 0)
+        sink_flush(&j->out);
 }
 
 /* Starts a value in the open container: the separator, the indent, the key. */
 static void json_item(struct out_json *j, const char *key)
 {
+    struct out_sink *o = json_sink(j);
     if (j->depth > 0) {
         bool one_line = j->one_line & (1u << (j->depth - 1));
-        if (one_line)
-            fputs(j->first ? "" : ", ", j->fp);
-        else
-            fprintf(j->fp, "%s%*s", j->first ? "\n" : ",\n", 2 * j->depth, "");
+        if (one_line) {
+            if (!j->first)
+                put(o, ", ", 2);
+        } else {
+            put_str(o, j->first ? "\n" : ",\n");
+            put_spaces(o, 2 * (size_t)j->depth);
+        }
     }
     if (key) {
-        out_json_string(key, j->fp);
-        fputs(": ", j->fp);
+        json_string(o, key);
+        put(o, ": ", 2);
     }
     j->first = false;
 }
@@ -697,7 +1000,7 @@ static void json_item(struct out_json *j, const char *key)
 void out_json_open(struct out_json *j, const char *key, char bracket, bool one_line)
 {
     json_item(j, key);
-    putc(bracket, j->fp);
+    put_char(&j->out, bracket);
     if (j->depth >= OUT_JSON_MAX_DEPTH)
         abort(); /* a bug: no document of ours is that deep */
     j->close[j->depth] = bracket == '[' ? ']' : '}';
@@ -711,58 +1014,71 @@ void out_json_open(struct out_json *j, const char *key, char bracket, bool one_l
 
 void out_json_close(struct out_json *j)
 {
+    struct out_sink *o = json_sink(j);
     j->depth--;
     bool one_line = j->one_line & (1u << j->depth);
-    if (!j->first && !one_line)
-        fprintf(j->fp, "\n%*s", 2 * j->depth, "");
-    putc(j->close[j->depth], j->fp);
+    if (!j->first && !one_line) {
+        put_char(o, '\n');
+        put_spaces(o, 2 * (size_t)j->depth);
+    }
+    put_char(o, j->close[j->depth]);
     j->first = false;
     if (j->depth == 0)
-        putc('\n', j->fp);
+        put_char(o, '\n');
+    json_done(j);
 }
 
 void out_json_str(struct out_json *j, const char *key, const char *s)
 {
     json_item(j, key);
     if (s)
-        out_json_string(s, j->fp);
+        json_string(&j->out, s);
     else
-        fputs("null", j->fp);
+        put(&j->out, "null", 4);
+    json_done(j);
 }
 
 void out_json_uint(struct out_json *j, const char *key, uint64_t v)
 {
     json_item(j, key);
-    fprintf(j->fp, "%" PRIu64, v);
+    char tmp[24], *end = tmp + sizeof(tmp);
+    char *p = decimal_digits(v, end);
+    put(&j->out, p, (size_t)(end - p));
+    json_done(j);
 }
 
 void out_json_double(struct out_json *j, const char *key, double v, bool whole)
 {
     json_item(j, key);
+    char buf[400]; /* "%.0f" of DBL_MAX: 309 digits */
     if (!isfinite(v))
-        fputs("null", j->fp);
+        put(&j->out, "null", 4);
     else if (whole)
-        fprintf(j->fp, "%.0f", v);
+        put_str(&j->out, fixed(v, 0, buf, sizeof(buf)));
     else
-        fprintf(j->fp, "%.10g", v);
+        put_str(&j->out, general10(v, buf, sizeof(buf)));
+    json_done(j);
 }
 
 void out_json_number_text(struct out_json *j, const char *key, const char *text)
 {
     json_item(j, key);
-    fputs(text, j->fp);
+    put_str(&j->out, text);
+    json_done(j);
 }
 
 void out_json_bool(struct out_json *j, const char *key, bool v)
 {
     json_item(j, key);
-    fputs(v ? "true" : "false", j->fp);
+    put_str(&j->out, v ? "true" : "false");
+    json_done(j);
 }
 
 void out_json_null(struct out_json *j, const char *key)
 {
     json_item(j, key);
-    fputs("null", j->fp);
+    put(&j->out, "null", 4);
+    json_done(j);
 }
 
 void out_json_row(struct out_json *j, const char *key, const struct out_table *t, size_t r)
@@ -792,8 +1108,12 @@ void out_json_row(struct out_json *j, const char *key, const struct out_table *t
             out_json_str(j, name, x->s);
             if (v && x->s) {
                 char label_key[128];
-                snprintf(label_key, sizeof(label_key), "%s_label", name);
-                out_json_str(j, label_key, lang_label(v, x->s));
+                size_t n = strlen(name);
+                if (n + sizeof("_label") <= sizeof(label_key))
+                    memcpy(mempcpy(label_key, name, n), "_label", sizeof("_label"));
+                else
+                    snprintf(label_key, sizeof(label_key), "%s_label", name);
+                out_json_str(j, label_key, memo_label(v, x->s));
             }
             break;
         case OUT_NUMBER:
@@ -909,10 +1229,9 @@ bool out_write_xlsx_titled(const char *path, const struct out_table *const *tabl
         const struct out_table *t = tables[i];
         size_t ncells = t->nrows * t->ncols;
         ok = !t->oom;
-        b.sheets[i] = (struct xlsx_sheet){_(t->sheet),      NULL,
-                                          t->ncols,         NULL,
-                                          t->nrows,         i == 0 ? titles : NULL,
-                                          i == 0 ? ntitles : 0};
+        b.sheets[i] = (struct xlsx_sheet){
+            _(t->sheet),         NULL, t->ncols, NULL, t->nrows, i == 0 ? titles : NULL,
+            i == 0 ? ntitles : 0};
         b.cols[i] = calloc(t->ncols ? t->ncols : 1, sizeof(**b.cols));
         b.cells[i] = calloc(ncells ? ncells : 1, sizeof(**b.cells));
         ok = ok && b.cols[i] && b.cells[i];

@@ -162,12 +162,28 @@ size_t out_display_width(const char *s);
 /* --- JSON --------------------------------------------------------------------------------- */
 
 /*
+ * Output on its way to a FILE: bytes gather in buf and go to fp in chunks of
+ * OUT_SINK_SIZE, one fwrite each, rather than a call per character. The
+ * printers of this module hold one while they print; whatever is in buf is
+ * handed to fp before they return.
+ */
+#define OUT_SINK_SIZE 8192
+
+struct out_sink {
+    FILE *fp;
+    size_t n; /* bytes in buf */
+    char buf[OUT_SINK_SIZE];
+};
+
+/*
  * The client's JSON writer, for the listings and the documents of a command
  * (a report with its activities, a view with its sections). A container is
  * written on one line ({"a": 1, "b": 2}) or one value a line with two-space
  * indents; the whole document ends with a newline. Start from
- * {.fp = stdout}; a key is NULL inside arrays and at the top. Errors of fp
- * are the caller's to check (ferror) at the end.
+ * {.fp = stdout}; a key is NULL inside arrays and at the top. What is
+ * written reaches fp in chunks, and all of it once the value at the top is
+ * complete (its container closed): write nothing else to fp in between.
+ * Errors of fp are the caller's to check (ferror) at the end.
  */
 #define OUT_JSON_MAX_DEPTH 32
 
@@ -177,6 +193,7 @@ struct out_json {
     bool first;                     /* nothing written yet in the innermost container */
     char close[OUT_JSON_MAX_DEPTH]; /* the closing bracket of each open container */
     uint32_t one_line;              /* bit d: the container at depth d+1 is on one line */
+    struct out_sink out;            /* what is not yet handed to fp (out.fp set at first use) */
 };
 
 /* Opens an object ('{') or array ('['), on one line or not; more than OUT_JSON_MAX_DEPTH

@@ -474,6 +474,170 @@ static void decimals_read_as_people_write_them(void **state)
     assert_string_equal(out_decimal(-0.001, buf, sizeof(buf)), "0");
 }
 
+/* The numbers of a listing, whatever they are, print as printf prints them: "%.0f" for counts,
+   "%.1f" for hours (CSV), "%.10g" for hours in JSON, "%.2f" under out_decimal. */
+static const struct out_column number_cols[] = {
+    {"count", NULL, OUT_COUNT, NULL},
+    {"hours", NULL, OUT_HOURS, NULL},
+};
+
+static double some_number(size_t i)
+{
+    static const double odd[] = {
+        0.05,       0.15,
+        0.25,       0.35,
+        0.45,       0.125,
+        0.375,      2.5,
+        3.5,        0.005,
+        0.015,      0.025,
+        1.005,      1.0 / 3,
+        2.0 / 3,    1e-300,
+        5e-5,       1e-4,
+        1.5e-4,     99999.99995,
+        99999.9999, 99999.99999,
+        1e5,        123456.789,
+        9999999.95, 9999999.94,
+        1e7,        1e7 + 0.05,
+        1e15,       1e20,
+        1.7e308,    -0.0,
+        -0.04,      -0.05,
+        -1.5,       -2.5,
+        -1e-300,    4503599627370496.5,
+        0.1 + 0.2,  0.3000000001,
+        72,         40.5,
+        0.7,        12.345,
+        0.0001234,  2.675,
+        1.45,
+    };
+    size_t n = sizeof(odd) / sizeof(odd[0]);
+    if (i < n)
+        return odd[i];
+    i -= n;
+    if (i < 20000)
+        return (double)i / 100; /* hours as they are entered: two places at most */
+    i -= 20000;
+    if (i < 20000)
+        return (double)i / 1000 + (double)(i % 7) / 8;
+    i -= 20000;
+    /* anything: a deterministic spread over magnitudes */
+    uint64_t x = (i + 1) * 0x9E3779B97F4A7C15ull;
+    x ^= x >> 31;
+    return (double)(x % 100000000) / (double)(1u << (x % 24));
+}
+
+/* The line at got is `want` (printed with the number v); returns the next line. */
+static const char *expect_line(const char *got, const char *want, double v)
+{
+    size_t n = strlen(want);
+    if (strncmp(got, want, n) != 0) {
+        print_error("%.17g: got %.*s", v, (int)strcspn(got, "\n") + 1, got);
+        assert_string_equal(want, "");
+    }
+    return got + n;
+}
+
+static void numbers_print_as_printf_prints_them(void **state)
+{
+    (void)state;
+    enum { N = 60000 };
+    struct out_table *t = table_of(number_cols, 2);
+    for (size_t i = 0; i < N; i++) {
+        struct out_cell row[2] = {out_num(some_number(i)), out_num(some_number(i))};
+        assert_true(out_add(t, row));
+    }
+    char *csv = render(t, OUT_CSV);
+    char *json = render(t, OUT_JSON);
+    const char *c = strchr(csv, '\n') + 1, *j = strchr(json, '\n') + 1;
+    for (size_t i = 0; i < N; i++) {
+        double v = some_number(i);
+        char want[700], dec[400], got[400];
+        snprintf(want, sizeof(want), "%.0f,%.1f\n", v, v);
+        c = expect_line(c, want, v);
+        snprintf(want, sizeof(want), "  {\"count\": %.0f, \"hours\": %.10g}%s\n", v, v,
+                 i + 1 < N ? "," : "");
+        j = expect_line(j, want, v);
+        /* out_decimal: "%.2f" without trailing zeros, never "-0" */
+        snprintf(dec, sizeof(dec), "%.2f", v);
+        char *dot = strchr(dec, '.');
+        size_t len = strlen(dec);
+        while (dot && len > (size_t)(dot - dec) && (dec[len - 1] == '0' || dec[len - 1] == '.'))
+            dec[--len] = '\0';
+        if (strcmp(dec, "-0") == 0)
+            strcpy(dec, "0");
+        assert_string_equal(out_decimal(v, got, sizeof(got)), dec);
+    }
+    assert_string_equal(c, "");
+    assert_string_equal(j, "]\n");
+    free(csv);
+    free(json);
+    free_table(t);
+}
+
+/* Longer than what the printers gather before a write (a cell of 20 000 bytes): the same
+   bytes, in order. */
+static void long_cells_and_listings_print_whole(void **state)
+{
+    (void)state;
+    static const struct out_column cols[] = {{"a", NULL, OUT_TEXT, NULL},
+                                             {"b", NULL, OUT_TEXT, NULL}};
+    size_t n = 20000;
+    char *big = malloc(n + 1);
+    assert_non_null(big);
+    for (size_t i = 0; i < n; i++)
+        big[i] = i % 1000 == 999 ? '\n' : (char)('a' + i % 26);
+    big[n] = '\0';
+    struct out_table *t = table_of(cols, 2);
+    for (int r = 0; r < 3; r++)
+        add_row(t, (const char *[]){"x", big});
+    char *csv = render(t, OUT_CSV), *json = render(t, OUT_JSON), *table = render(t, OUT_TABLE);
+    /* CSV: quoted (it has line ends), as it is inside */
+    size_t pos = strlen("a,b\n");
+    for (int r = 0; r < 3; r++) {
+        assert_memory_equal(csv + pos, "x,\"", 3);
+        assert_memory_equal(csv + pos + 3, big, n);
+        assert_memory_equal(csv + pos + 3 + n, "\"\n", 2);
+        pos += 3 + n + 2;
+    }
+    assert_int_equal(strlen(csv), pos);
+    /* JSON and table: every line end escaped, so 20 lines' worth of \n in each cell */
+    size_t escapes = 0;
+    for (const char *p = json; (p = strstr(p, "\\n")); p += 2)
+        escapes++;
+    assert_int_equal(escapes, 3 * 20);
+    escapes = 0;
+    for (const char *p = table; (p = strstr(p, "\\n")); p += 2)
+        escapes++;
+    assert_int_equal(escapes, 3 * 20);
+    /* "[\n", three rows (the line ends escaped: 20 more bytes), ",\n" twice and "\n", "]\n" */
+    size_t row = strlen("  {\"a\": \"x\", \"b\": \"\"}") + n + 20;
+    assert_int_equal(strlen(json), 2 + 3 * row + 5 + 2);
+    free(csv);
+    free(json);
+    free(table);
+    free_table(t);
+    free(big);
+}
+
+/* A write that fails (a full disk: /dev/full) fails the printing, with the reason in errno. */
+static void printing_to_a_full_disk_says_so(void **state)
+{
+    (void)state;
+    static const struct out_column cols[] = {{"name", NULL, OUT_TEXT, NULL}};
+    struct out_table *t = table_of(cols, 1);
+    for (int r = 0; r < 5000; r++)
+        add_row(t, (const char *[]){"王秀英"});
+    for (enum out_format f = OUT_TABLE; f <= OUT_JSON; f++) {
+        FILE *fp = fopen("/dev/full", "w");
+        if (!fp)
+            skip();
+        errno = 0;
+        assert_false(out_print(t, f, fp));
+        assert_int_equal(errno, ENOSPC);
+        fclose(fp);
+    }
+    free_table(t);
+}
+
 /* --- the JSON writer ---------------------------------------------------------------------- */
 
 static void json_writer_nests_indented_and_one_line_containers(void **state)
@@ -555,6 +719,9 @@ int main(void)
         cmocka_unit_test(typed_cells_read_in_chinese_under_zh_cn),
         cmocka_unit_test(a_table_is_not_printed_as_a_workbook),
         cmocka_unit_test(decimals_read_as_people_write_them),
+        cmocka_unit_test(numbers_print_as_printf_prints_them),
+        cmocka_unit_test(long_cells_and_listings_print_whole),
+        cmocka_unit_test(printing_to_a_full_disk_says_so),
         cmocka_unit_test(json_writer_nests_indented_and_one_line_containers),
     };
     /* The English expectations; typed_cells_read_in_chinese_under_zh_cn switches. */

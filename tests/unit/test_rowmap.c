@@ -3,6 +3,7 @@
  * in memory (PQmakeEmptyPGresult, no database): each field type, NULL, a
  * missing or extra column, and values that must be refused, not zeroed.
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -294,6 +295,59 @@ static void bad_integers_are_refused(void **state)
     expect_refused(v, NELEM(v));
 }
 
+/* Decimals as PostgreSQL writes them read as strtod reads them, to the last bit. */
+static void numbers_read_as_strtod_reads_them(void **state)
+{
+    (void)state;
+    static const char *const fixed[] = {
+        "0",
+        "-0",
+        "12.5",
+        "0.1",
+        "0.3",
+        "72.25",
+        "1.",
+        ".5",
+        "-.5",
+        "1e3",
+        "1.5E-2",
+        "123456789012345",
+        "1234567890123456",
+        "0.000000000000001",
+        "9007199254740993",
+        "99999.99995",
+        "1234567.891",
+        "-42.000",
+        "00012.50",
+        "179769313486231570000000000000000000000000",
+        "0.1234567890123456789",
+        "nan",
+        "inf",
+    };
+    static const char *const names[] = {"teacher_hours"};
+    char cell[64];
+    for (size_t i = 0; i < NELEM(fixed) + 50000; i++) {
+        const char *text = cell;
+        if (i < NELEM(fixed))
+            text = fixed[i];
+        else if (i % 2)
+            snprintf(cell, sizeof(cell), "%zu.%02zu", (i * 7919) % 100000, i % 100);
+        else
+            snprintf(cell, sizeof(cell), "-%zu.%0*zu", i % 1000, (int)(i % 12) + 1, i * 104729);
+        PGresult *r = result(1, names, 1, (const char *const[]){text});
+        Yanxiu__V1__ReportSummary s;
+        char why[200] = "";
+        assert_true(fill_one(r, &yanxiu__v1__report_summary__descriptor, &s, why, sizeof(why)));
+        double want = strtod(text, NULL);
+        if (memcmp(&s.teacher_hours, &want, sizeof(want)) != 0 &&
+            !(isnan(want) && isnan(s.teacher_hours))) {
+            print_error("%s: read %.17g, strtod %.17g\n", text, s.teacher_hours, want);
+            fail();
+        }
+        PQclear(r);
+    }
+}
+
 static void bad_numbers_and_bools_are_refused(void **state)
 {
     (void)state;
@@ -419,6 +473,7 @@ int main(void)
         cmocka_unit_test(null_leaves_the_default_and_has_false),
         cmocka_unit_test(missing_columns_leave_defaults),
         cmocka_unit_test(bad_integers_are_refused),
+        cmocka_unit_test(numbers_read_as_strtod_reads_them),
         cmocka_unit_test(bad_numbers_and_bools_are_refused),
         cmocka_unit_test(unknown_enum_names_are_refused),
         cmocka_unit_test(rows_map_every_row_in_order),
