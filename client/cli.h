@@ -144,6 +144,8 @@ extern const char cmd_roster_transfer_usage[];
 /* cmd_report.c: monthly reports (月报): the unit's files, submission, the district's review. */
 int cmd_report_template(struct cli *cli, int argc, char **argv);
 int cmd_report_submit(struct cli *cli, int argc, char **argv);
+/* cmd_bulk.c: the historical import in bulk (SubmitBatch) from a manifest. */
+int cmd_report_import(struct cli *cli, int argc, char **argv);
 int cmd_report_list(struct cli *cli, int argc, char **argv);
 int cmd_report_show(struct cli *cli, int argc, char **argv);
 int cmd_report_approve(struct cli *cli, int argc, char **argv);
@@ -152,6 +154,7 @@ int cmd_report_reopen(struct cli *cli, int argc, char **argv);
 int cmd_report_void(struct cli *cli, int argc, char **argv);
 extern const char cmd_report_template_usage[];
 extern const char cmd_report_submit_usage[];
+extern const char cmd_report_import_usage[];
 extern const char cmd_report_list_usage[];
 extern const char cmd_report_show_usage[];
 extern const char cmd_report_approve_usage[];

@@ -24,6 +24,7 @@
 #include "rpc_audit.h"
 #include "rpc_auth.h"
 #include "rpc_basic.h"
+#include "rpc_bulk.h"
 #include "rpc_compliance.h"
 #include "rpc_report.h"
 #include "rpc_roster.h"
@@ -66,6 +67,7 @@ void rpc_register_statements(void)
     rpc_audit_register();
     rpc_roster_register();
     rpc_report_register();
+    rpc_bulk_register();
     rpc_compliance_register();
     rpc_assess_register();
 }
@@ -281,7 +283,8 @@ enum rpc_status rpc_fail_violations(struct rpc_req *req, int code, const char *m
  * applies it at most once however often it is sent. */
 static bool has_idempotency_key(const struct rpc_req *req)
 {
-    return req->env && req->env->body_case == YANXIU__V1__ENVELOPE__BODY_SUBMIT_REPORT;
+    return req->env && (req->env->body_case == YANXIU__V1__ENVELOPE__BODY_SUBMIT_REPORT ||
+                        req->env->body_case == YANXIU__V1__ENVELOPE__BODY_SUBMIT_BATCH);
 }
 
 /*
@@ -373,8 +376,8 @@ enum rpc_status rpc_submit(struct rpc_req *req, struct db_job *job)
 /* Frees a violation built here: every string of it is malloc'd (or protobuf-c's empty). */
 static void violation_free(Yanxiu__V1__FieldViolation *fv)
 {
-    char **strs[] = {&fv->path,   &fv->message, &fv->file,  &fv->sheet,
-                     &fv->column, &fv->header,  &fv->value, &fv->code};
+    char **strs[] = {&fv->path,   &fv->message, &fv->file, &fv->sheet,     &fv->column,
+                     &fv->header, &fv->value,   &fv->code, &fv->unit_code, &fv->month};
     for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
         if (*strs[i] != protobuf_c_empty_string)
             free(*strs[i]);
@@ -497,6 +500,31 @@ static void problem_args(struct rpc_violations *vs, const struct rpc_at *at, con
         return;
     }
     vs->v[vs->n++] = fv;
+}
+
+void rpc_violations_move(struct rpc_violations *dst, struct rpc_violations *src, const char *prefix,
+                         const char *unit, const char *month)
+{
+    for (size_t i = 0; i < src->n; i++) {
+        Yanxiu__V1__FieldViolation *fv = src->v[i];
+        bool oom = false;
+        size_t len = strlen(prefix) + strlen(fv->path) + 2;
+        char *path = malloc(len);
+        if (path) {
+            snprintf(path, len, "%s%s%s", prefix, fv->path[0] ? "." : "", fv->path);
+            if (fv->path != protobuf_c_empty_string)
+                free(fv->path);
+            fv->path = path;
+        }
+        fv->unit_code = dup_field(unit, &oom);
+        fv->month = dup_field(month, &oom);
+        if (dst->n < RPC_MAX_VIOLATIONS)
+            dst->v[dst->n++] = fv;
+        else
+            violation_free(fv);
+    }
+    dst->total += src->total;
+    src->n = src->total = 0;
 }
 
 void rpc_vproblem(struct rpc_violations *vs, const struct rpc_at *at, const char *code, va_list ap)

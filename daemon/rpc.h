@@ -255,6 +255,14 @@ struct rpc_at {
 void rpc_problem(struct rpc_violations *vs, const struct rpc_at *at, const char *code, ...)
     __attribute__((sentinel));
 
+/*
+ * Moves every violation of src to dst (src is left empty), each named as a
+ * part of a larger request: its path prefixed with `prefix` ("reports[3]"),
+ * its unit_code and month set (a batch's report).
+ */
+void rpc_violations_move(struct rpc_violations *dst, struct rpc_violations *src, const char *prefix,
+                         const char *unit, const char *month);
+
 /* rpc_problem with the arguments as a va_list. */
 void rpc_vproblem(struct rpc_violations *vs, const struct rpc_at *at, const char *code, va_list ap);
 

@@ -22,9 +22,6 @@
 #include "rowmap.h"
 #include "vocab.h"
 
-#define MAX_ACTIVITIES       1000
-#define MAX_ATTENDANCE       200000
-#define MAX_EXTERNAL         10000
 #define MAX_SUMMARY_CHARS    4000
 #define MAX_HOURS_PER_RECORD 999.5
 
@@ -751,11 +748,8 @@ static enum rpc_status submit_checked(struct rpc_req *req)
     char month[16];
     if (!report_key(req, in->district_code, in->unit_code, in->month, &district, &unit, month))
         return RPC_ANSWERED;
-    Yanxiu__V1__Activity **acts = L ? L->activities : in->activities;
     size_t n_acts = L ? L->n_activities : in->n_activities;
-    Yanxiu__V1__Attendance **att = L ? L->attendance : in->attendance;
     size_t n_att = L ? L->n_attendance : in->n_attendance;
-    Yanxiu__V1__ExternalRecord **ext = L ? L->external : in->external;
     size_t n_ext = L ? L->n_external : in->n_external;
     if (n_acts > MAX_ACTIVITIES || n_att > MAX_ATTENDANCE || n_ext > MAX_EXTERNAL) {
         char a[24], t[24], e[24], ma[24], mt[24], me[24];
@@ -775,8 +769,32 @@ static enum rpc_status submit_checked(struct rpc_req *req)
         return rpc_fail_oom(req);
     }
     req->pending = vs;
-    if (req->layout) /* the files' format problems come first, in file order */
-        layout_take_problems(req->layout, vs);
+    struct db_job *job = rpc_job_new(req, submit_done);
+    const struct report_submission sub = {district, unit, req->peer, month, in, L};
+    bool check_only = in->check_only;
+    bool ok = job && report_submit_add(job, &sub, vs, &check_only) &&
+              (check_only || db_job_add(job, "report_answer", 0, NULL));
+    if (!ok) {
+        db_job_free(job);
+        return rpc_fail_oom(req);
+    }
+    return rpc_submit(req, job);
+}
+
+bool report_submit_add(struct db_job *job, const struct report_submission *s,
+                       struct rpc_violations *vs, bool *check_only)
+{
+    const Yanxiu__V1__SubmitReportRequest *in = s->in;
+    const struct layout *L = s->L;
+    Yanxiu__V1__Activity **acts = L ? L->activities : in->activities;
+    size_t n_acts = L ? L->n_activities : in->n_activities;
+    Yanxiu__V1__Attendance **att = L ? L->attendance : in->attendance;
+    size_t n_att = L ? L->n_attendance : in->n_attendance;
+    Yanxiu__V1__ExternalRecord **ext = L ? L->external : in->external;
+    size_t n_ext = L ? L->n_external : in->n_external;
+    size_t before = vs->total;
+    if (L) /* the files' format problems come first, in file order */
+        layout_take_problems((struct layout *)L, vs);
     size_t keylen = strlen(in->idempotency_key);
     bool key_ok = keylen >= 16 && keylen <= 64;
     for (size_t i = 0; key_ok && i < keylen; i++) {
@@ -827,15 +845,15 @@ static enum rpc_status submit_checked(struct rpc_req *req)
     oom = oom || !payload_hash_hex(in, hash);
     char hashparam[70];
     snprintf(hashparam, sizeof(hashparam), "\\x%s", hash);
-    bool check_only = vs->total > 0 || in->check_only;
+    *check_only = *check_only || vs->total > before;
     const char *v[NHEAD + NARRAYS + 1] = {
-        district,
-        unit,
-        req->peer,
-        month,
+        s->district,
+        s->unit,
+        s->peer,
+        s->month,
         key_ok ? in->idempotency_key : "",
         hashparam,
-        check_only ? "true" : "false",
+        *check_only ? "true" : "false",
         in->empty ? "true" : "false",
         ok_or_null(check_text(in->reason, 200, true), in->reason),
         ok_or_null(summary_ok, in->summary),
@@ -845,16 +863,10 @@ static enum rpc_status submit_checked(struct rpc_req *req)
         oom = oom || !v[NHEAD + i];
     }
     v[NHEAD + NARRAYS] = submitted_at[0] ? submitted_at : NULL; /* NULL: submitted now */
-    struct db_job *job = oom ? NULL : rpc_job_new(req, submit_done);
-    bool ok = job && db_job_add(job, "report_submit", NHEAD + NARRAYS + 1, v) &&
-              (check_only || db_job_add(job, "report_answer", 0, NULL));
+    bool ok = !oom && db_job_add(job, "report_submit", NHEAD + NARRAYS + 1, v);
     for (int i = 0; i < NARRAYS; i++)
         pgarr_free(&arr[i]);
-    if (!ok) {
-        db_job_free(job);
-        return rpc_fail_oom(req);
-    }
-    return rpc_submit(req, job);
+    return ok;
 }
 
 /* ---- ReviewReport --------------------------------------------------------------- */

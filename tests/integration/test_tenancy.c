@@ -245,6 +245,9 @@ struct form {
         Yanxiu__V1__WorkbookRequest workbook;
     } u;
     Yanxiu__V1__ComplianceQuery wb_query; /* Workbook: the view's query */
+    /* SubmitBatch: the one report of u.submit, as a historical import */
+    Yanxiu__V1__SubmitBatchRequest batch;
+    Yanxiu__V1__SubmitReportRequest *batch_reports[1];
     /* SubmitReport: one activity with up to MAX_ROWS sign-in rows, and its key. */
     Yanxiu__V1__Activity activity;
     Yanxiu__V1__Activity *activity_ptrs[1];
@@ -309,6 +312,7 @@ static void form_begin(struct form *f, Yanxiu__V1__Envelope__BodyCase body, cons
         yanxiu__v1__transfer_teacher_request__init(&f->u.transfer);
         f->env.transfer_teacher = &f->u.transfer;
         break;
+    case YANXIU__V1__ENVELOPE__BODY_SUBMIT_BATCH:
     case YANXIU__V1__ENVELOPE__BODY_SUBMIT_REPORT: {
         /* A well-formed report of SEED_MONTH (fresh key, one activity, no sign-in
          * rows yet): the builders add what makes it cross-tenant. */
@@ -336,7 +340,18 @@ static void form_begin(struct form *f, Yanxiu__V1__Envelope__BodyCase body, cons
         f->activity_ptrs[0] = a;
         r->activities = f->activity_ptrs;
         r->n_activities = 1;
-        f->env.submit_report = r;
+        if (body == YANXIU__V1__ENVELOPE__BODY_SUBMIT_BATCH) {
+            /* a month before the seed's, which has no report of unit A yet */
+            r->month = "2026-08";
+            a->date = "2026-08-14";
+            r->submitted_at = "2026-09-03 10:00";
+            yanxiu__v1__submit_batch_request__init(&f->batch);
+            f->batch_reports[0] = r;
+            f->batch.reports = f->batch_reports;
+            f->batch.n_reports = 1;
+            f->env.submit_batch = &f->batch;
+        } else
+            f->env.submit_report = r;
         break;
     }
     case YANXIU__V1__ENVELOPE__BODY_REVIEW_REPORT:
@@ -457,7 +472,7 @@ static void add_teacher(struct form *f, const char *code, const char *name, cons
 /* A sign-in row (present, the activity's hours) on the one activity of a SubmitReport form. */
 static void add_signin(struct form *f, const char *teacher, const char *name)
 {
-    Yanxiu__V1__SubmitReportRequest *r = f->env.submit_report;
+    Yanxiu__V1__SubmitReportRequest *r = &f->u.submit;
     size_t n = r->n_attendance;
     assert_true(n < MAX_ROWS);
     Yanxiu__V1__Attendance *t = &f->attendance[n];
@@ -806,6 +821,56 @@ static bool build_submit_report(enum actor a, int i, struct form *f)
         add_signin(f, "YT01", "和平教师一");
         add_signin(f, "YT02", NULL);
         f->invalid_because[0] = NOT_IN_ROSTER;
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* The historical import in bulk: a batch of one report, with what makes it cross-tenant. */
+static bool build_submit_batch(enum actor a, int i, struct form *f)
+{
+    if (a == ACT_SCHOOL_A) { /* not its method at all */
+        if (i != 0)
+            return false;
+        form_begin(f, YANXIU__V1__ENVELOPE__BODY_SUBMIT_BATCH,
+                   "a batch of unit B's report (unit_code %s)", UNIT_B);
+        f->u.submit.unit_code = UNIT_B;
+        add_signin(f, "XB01", NULL);
+        return true;
+    }
+    switch (i) {
+    case 0:
+        form_begin(f, YANXIU__V1__ENVELOPE__BODY_SUBMIT_BATCH,
+                   "a batch for district_code %s: Y's unit %s with Y's teacher YT01", DISTRICT_Y,
+                   UNIT_Y);
+        f->batch.district_code = DISTRICT_Y;
+        f->u.submit.unit_code = UNIT_Y;
+        add_signin(f, "YT01", NULL);
+        return true;
+    case 1:
+        form_begin(f, YANXIU__V1__ENVELOPE__BODY_SUBMIT_BATCH,
+                   "a batch of Y's unit %s with Y's teacher YT01, into its own district", UNIT_Y);
+        f->u.submit.unit_code = UNIT_Y;
+        add_signin(f, "YT01", NULL);
+        f->invalid_because[0] = NOT_OF_DISTRICT;
+        return true;
+    case 2:
+        form_begin(f, YANXIU__V1__ENVELOPE__BODY_SUBMIT_BATCH,
+                   "a batch of unit A's report signing in Y's teachers YT01 (named) and YT02");
+        f->u.submit.unit_code = UNIT_A;
+        add_signin(f, "YT01", "和平教师一");
+        add_signin(f, "YT02", NULL);
+        f->invalid_because[0] = NOT_IN_ROSTER;
+        return true;
+    case 3:
+        form_begin(f, YANXIU__V1__ENVELOPE__BODY_SUBMIT_BATCH,
+                   "a batch whose report names district_code %s, Y's unit %s", DISTRICT_Y, UNIT_Y);
+        f->u.submit.district_code = DISTRICT_Y;
+        f->u.submit.unit_code = UNIT_Y;
+        add_signin(f, "YT01", NULL);
+        f->invalid_because[0] = "the batch is for district";
+        f->invalid_because[1] = NOT_OF_DISTRICT;
         return true;
     default:
         return false;
@@ -1648,6 +1713,7 @@ static const struct rpc_row RPCS[] = {
     {YANXIU__V1__ENVELOPE__BODY_LIST_ROSTER, build_list_roster, DENIED},
     {YANXIU__V1__ENVELOPE__BODY_TRANSFER_TEACHER, build_transfer, DENIED},
     {YANXIU__V1__ENVELOPE__BODY_SUBMIT_REPORT, build_submit_report, DENIED},
+    {YANXIU__V1__ENVELOPE__BODY_SUBMIT_BATCH, build_submit_batch, DENIED},
     {YANXIU__V1__ENVELOPE__BODY_REVIEW_REPORT, build_review_report, DENIED},
     {YANXIU__V1__ENVELOPE__BODY_LIST_REPORTS, build_list_reports, DENIED},
     {YANXIU__V1__ENVELOPE__BODY_SHOW_REPORT, build_show_report, DENIED},
