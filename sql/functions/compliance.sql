@@ -40,9 +40,108 @@ BEGIN
 END
 $$;
 
+-- ---- kept with ledger_years (018) -----------------------------------------------
+-- A change of ledger_years as deltas (rows of ledger_years, a removed row negated), to
+-- compliance_years (one row per teacher x basis x year: pending + approved and approved
+-- only side by side) and compliance_cycles (per teacher x basis x cycle, for each cycle
+-- compliance_kinds names). Called by the triggers on ledger_years
+-- (sql/functions/compliance_follow.sql), in the statement that changed it. The shared lock
+-- keeps a policy's rebuild of the cycles (which takes it exclusively, as policy_set does)
+-- from missing a change committed after its snapshot.
+CREATE OR REPLACE FUNCTION compliance_apply(d ledger_years[]) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    IF cardinality(d) = 0 THEN
+        RETURN;
+    END IF;
+    PERFORM pg_advisory_xact_lock_shared(hashtext('policy ' || x.district_code))
+    FROM (SELECT DISTINCT district_code FROM unnest(d) ORDER BY 1) x;
+    WITH x AS (SELECT * FROM unnest(d)),
+    y AS (
+        INSERT INTO compliance_years AS c
+        SELECT x.district_code, x.basis, x.year, x.teacher_code,
+               sum(x.hours), sum(x.school_hours), sum(x.ethics_hours), sum(x.centralized_hours),
+               sum(x.homeroom_hours), sum(x.credit_hours), sum(x.credits), sum(x.absences),
+               coalesce(sum(x.hours) FILTER (WHERE x.approved), 0),
+               coalesce(sum(x.school_hours) FILTER (WHERE x.approved), 0),
+               coalesce(sum(x.ethics_hours) FILTER (WHERE x.approved), 0),
+               coalesce(sum(x.centralized_hours) FILTER (WHERE x.approved), 0),
+               coalesce(sum(x.homeroom_hours) FILTER (WHERE x.approved), 0),
+               coalesce(sum(x.credit_hours) FILTER (WHERE x.approved), 0),
+               coalesce(sum(x.credits) FILTER (WHERE x.approved), 0),
+               coalesce(sum(x.absences) FILTER (WHERE x.approved), 0)
+        FROM x
+        GROUP BY 1, 2, 3, 4
+        ORDER BY 1, 2, 3, 4
+        ON CONFLICT (district_code, basis, year, teacher_code)
+        DO UPDATE SET hours = c.hours + excluded.hours,
+                      school_hours = c.school_hours + excluded.school_hours,
+                      ethics_hours = c.ethics_hours + excluded.ethics_hours,
+                      centralized_hours = c.centralized_hours + excluded.centralized_hours,
+                      homeroom_hours = c.homeroom_hours + excluded.homeroom_hours,
+                      credit_hours = c.credit_hours + excluded.credit_hours,
+                      credits = c.credits + excluded.credits,
+                      absences = c.absences + excluded.absences,
+                      a_hours = c.a_hours + excluded.a_hours,
+                      a_school_hours = c.a_school_hours + excluded.a_school_hours,
+                      a_ethics_hours = c.a_ethics_hours + excluded.a_ethics_hours,
+                      a_centralized_hours = c.a_centralized_hours + excluded.a_centralized_hours,
+                      a_homeroom_hours = c.a_homeroom_hours + excluded.a_homeroom_hours,
+                      a_credit_hours = c.a_credit_hours + excluded.a_credit_hours,
+                      a_credits = c.a_credits + excluded.a_credits,
+                      a_absences = c.a_absences + excluded.a_absences
+        RETURNING 1),
+    k AS (SELECT dd.district_code, kk.cycle_years, kk.anchor
+          FROM (SELECT DISTINCT district_code FROM x) dd,
+               LATERAL compliance_kinds(dd.district_code) kk)
+    INSERT INTO compliance_cycles AS c
+    SELECT x.district_code, x.basis, k.cycle_years,
+           compliance_cycle_first(x.year, k.cycle_years, k.anchor), x.teacher_code,
+           sum(x.hours), sum(x.ethics_hours), sum(x.centralized_hours), sum(x.homeroom_hours),
+           coalesce(sum(x.hours) FILTER (WHERE x.approved), 0),
+           coalesce(sum(x.ethics_hours) FILTER (WHERE x.approved), 0),
+           coalesce(sum(x.centralized_hours) FILTER (WHERE x.approved), 0),
+           coalesce(sum(x.homeroom_hours) FILTER (WHERE x.approved), 0)
+    FROM x JOIN k ON k.district_code = x.district_code
+    GROUP BY 1, 2, 3, 4, 5
+    ORDER BY 1, 2, 3, 4, 5
+    ON CONFLICT (district_code, basis, cycle_years, cycle_first, teacher_code)
+    DO UPDATE SET hours = c.hours + excluded.hours,
+                  ethics_hours = c.ethics_hours + excluded.ethics_hours,
+                  centralized_hours = c.centralized_hours + excluded.centralized_hours,
+                  homeroom_hours = c.homeroom_hours + excluded.homeroom_hours,
+                  a_hours = c.a_hours + excluded.a_hours,
+                  a_ethics_hours = c.a_ethics_hours + excluded.a_ethics_hours,
+                  a_centralized_hours = c.a_centralized_hours + excluded.a_centralized_hours,
+                  a_homeroom_hours = c.a_homeroom_hours + excluded.a_homeroom_hours;
+END
+$$;
+
+-- The cycles of districts p_districts counted again from compliance_years, for the
+-- cycles their policies now name (a policy changed: cycle_years, cycle_first_year).
+CREATE OR REPLACE FUNCTION compliance_rebuild_cycles(p_districts text[]) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock(hashtext('policy ' || x.d))
+    FROM (SELECT DISTINCT d FROM unnest(p_districts) AS u(d) ORDER BY 1) x;
+    DELETE FROM compliance_cycles WHERE district_code = ANY (p_districts);
+    INSERT INTO compliance_cycles
+    SELECT y.district_code, y.basis, k.cycle_years,
+           compliance_cycle_first(y.year, k.cycle_years, k.anchor), y.teacher_code,
+           sum(y.hours), sum(y.ethics_hours), sum(y.centralized_hours), sum(y.homeroom_hours),
+           sum(y.a_hours), sum(y.a_ethics_hours), sum(y.a_centralized_hours),
+           sum(y.a_homeroom_hours)
+    FROM (SELECT DISTINCT d FROM unnest(p_districts) AS u(d)) dd
+    CROSS JOIN LATERAL compliance_kinds(dd.d) k
+    JOIN compliance_years y ON y.district_code = dd.d
+    GROUP BY 1, 2, 3, 4, 5;
+END
+$$;
+
 -- ---- the views read the roll-up -------------------------------------------------
--- As in 006; the sums come from ledger_years when it can answer (use_years),
--- and only the teachers asked for are summed.
+-- As in 006; when no month after the as-of day can hold hours (use_years) the sums are
+-- read, one row per teacher, from compliance_years and compliance_cycles (018), else
+-- summed from ledger_months for the teachers asked for.
 CREATE OR REPLACE FUNCTION compliance_teachers(p_district text, p_year int, p_as_of date,
     p_approved_only boolean, p_unit text, p_school text)
 RETURNS TABLE (teacher_code text, name text, unit_code text, school_code text,
@@ -110,23 +209,43 @@ BEGIN
           AND ((p_unit = '' AND p_school = '') OR l.teacher_code IN (SELECT m.code FROM mine m))
         GROUP BY l.teacher_code
         UNION ALL
-        -- the same sums from the yearly roll-up (c_first .. : the cycle's years)
-        SELECT l.teacher_code,
-               coalesce(sum(l.hours) FILTER (WHERE l.year = p_year), 0),
-               coalesce(sum(l.school_hours) FILTER (WHERE l.year = p_year), 0),
-               coalesce(sum(l.ethics_hours) FILTER (WHERE l.year = p_year), 0),
-               coalesce(sum(l.centralized_hours) FILTER (WHERE l.year = p_year), 0),
-               coalesce(sum(l.homeroom_hours) FILTER (WHERE l.year = p_year), 0),
-               coalesce(sum(l.credits + l.credit_hours * pol.credit_factor)
-                        FILTER (WHERE l.year = p_year), 0),
-               coalesce(sum(l.absences) FILTER (WHERE l.year = p_year), 0)::int,
-               sum(l.hours), sum(l.ethics_hours), sum(l.centralized_hours), sum(l.homeroom_hours)
-        FROM ledger_years l
-        WHERE use_years AND l.district_code = p_district AND l.basis = pol.year_basis
-          AND l.year BETWEEN c_first AND c_first + pol.cycle_years - 1
-          AND (NOT p_approved_only OR l.approved)
-          AND ((p_unit = '' AND p_school = '') OR l.teacher_code IN (SELECT m.code FROM mine m))
-        GROUP BY l.teacher_code),
+        -- the same sums kept per teacher (018): the year's row and the cycle's row, no sums
+        SELECT coalesce(y.teacher_code, c.teacher_code),
+               coalesce(y.hours, 0), coalesce(y.school_hours, 0), coalesce(y.ethics_hours, 0),
+               coalesce(y.centralized_hours, 0), coalesce(y.homeroom_hours, 0),
+               coalesce(y.credits, 0), coalesce(y.absences, 0),
+               c.hours, c.ethics_hours, c.centralized_hours, c.homeroom_hours
+        FROM (SELECT k.teacher_code,
+                     CASE WHEN p_approved_only THEN k.a_hours ELSE k.hours END AS hours,
+                     CASE WHEN p_approved_only THEN k.a_school_hours ELSE k.school_hours END
+                         AS school_hours,
+                     CASE WHEN p_approved_only THEN k.a_ethics_hours ELSE k.ethics_hours END
+                         AS ethics_hours,
+                     CASE WHEN p_approved_only THEN k.a_centralized_hours
+                          ELSE k.centralized_hours END AS centralized_hours,
+                     CASE WHEN p_approved_only THEN k.a_homeroom_hours ELSE k.homeroom_hours END
+                         AS homeroom_hours,
+                     CASE WHEN p_approved_only THEN k.a_credits + k.a_credit_hours * pol.credit_factor
+                          ELSE k.credits + k.credit_hours * pol.credit_factor END AS credits,
+                     CASE WHEN p_approved_only THEN k.a_absences ELSE k.absences END AS absences
+              FROM compliance_years k
+              WHERE use_years AND k.district_code = p_district AND k.basis = pol.year_basis
+                AND k.year = p_year
+                AND ((p_unit = '' AND p_school = '') OR k.teacher_code IN (SELECT m.code FROM mine m))) y
+        FULL JOIN
+             (SELECT k.teacher_code,
+                     CASE WHEN p_approved_only THEN k.a_hours ELSE k.hours END AS hours,
+                     CASE WHEN p_approved_only THEN k.a_ethics_hours ELSE k.ethics_hours END
+                         AS ethics_hours,
+                     CASE WHEN p_approved_only THEN k.a_centralized_hours
+                          ELSE k.centralized_hours END AS centralized_hours,
+                     CASE WHEN p_approved_only THEN k.a_homeroom_hours ELSE k.homeroom_hours END
+                         AS homeroom_hours
+              FROM compliance_cycles k
+              WHERE use_years AND k.district_code = p_district AND k.basis = pol.year_basis
+                AND k.cycle_years = pol.cycle_years AND k.cycle_first = c_first
+                AND ((p_unit = '' AND p_school = '') OR k.teacher_code IN (SELECT m.code FROM mine m))) c
+            ON c.teacher_code = y.teacher_code),
     base AS (
         SELECT t.code, t.name, s.unit_code, t.school_code, t.research_group, t.homeroom,
                t.status AS tstatus,
@@ -328,7 +447,8 @@ $$;
 
 -- Each run sets the grants whole: what is not granted here is revoked.
 REVOKE ALL ON FUNCTION months_elapsed, yx_reason, compliance_windows, compliance_teachers,
-    reporting_matrix, months_due, teacher_records, teacher_credit_factor
+    reporting_matrix, months_due, teacher_records, teacher_credit_factor, compliance_apply,
+    compliance_rebuild_cycles
     FROM PUBLIC, yanxiu_app, yanxiud_login;
 GRANT EXECUTE ON FUNCTION months_elapsed, yx_reason, compliance_windows, reporting_matrix,
     months_due, teacher_credit_factor TO PUBLIC;
