@@ -91,9 +91,16 @@ BEGIN
                       a_credits = c.a_credits + excluded.a_credits,
                       a_absences = c.a_absences + excluded.a_absences
         RETURNING 1),
-    k AS (SELECT dd.district_code, kk.cycle_years, kk.anchor
-          FROM (SELECT DISTINCT district_code FROM x) dd,
-               LATERAL compliance_kinds(dd.district_code) kk)
+    -- the district's cycles (compliance_kinds, here in one statement): the defaults' and
+    -- those of its policies, looked up once per district
+    k AS MATERIALIZED (
+        SELECT DISTINCT dd.district_code, kk.cycle_years, mod(kk.cycle_first_year, kk.cycle_years) AS anchor
+        FROM (SELECT DISTINCT district_code FROM x) dd,
+             LATERAL (SELECT (policy_defaults('')).cycle_years,
+                             (policy_defaults('')).cycle_first_year
+                      UNION ALL
+                      SELECT p.cycle_years, p.cycle_first_year
+                      FROM policies p WHERE p.district_code = dd.district_code) kk)
     INSERT INTO compliance_cycles AS c
     SELECT x.district_code, x.basis, k.cycle_years,
            compliance_cycle_first(x.year, k.cycle_years, k.anchor), x.teacher_code,
