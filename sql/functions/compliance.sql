@@ -158,7 +158,8 @@ RETURNS TABLE (teacher_code text, name text, unit_code text, school_code text,
     cycle_hours numeric, cycle_ethics_hours numeric, cycle_centralized_hours numeric,
     cycle_homeroom_hours numeric, cycle_status text, cycle_reasons text)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp
-SET plan_cache_mode = force_custom_plan AS $$
+-- a city's 50 000 teachers hashed in memory, not in batches on disk (4 MB by default)
+SET plan_cache_mode = force_custom_plan SET work_mem = '32MB' AS $$
 DECLARE
     pol policies := policy_for_year(p_district, p_year, p_as_of);
     w record;
@@ -236,57 +237,57 @@ BEGIN
           AND l.month >= w.c_start AND l.month <= least(w.c_end, p_as_of)
           AND (NOT p_approved_only OR l.approved)
           AND ((p_unit = '' AND p_school = '') OR l.teacher_code IN (SELECT m.code FROM mine m))
-        GROUP BY l.teacher_code
-        UNION ALL
-        -- the same sums kept per teacher (018): the year's row and the cycle's row, no sums
-        SELECT coalesce(y.teacher_code, c.teacher_code),
-               coalesce(y.hours, 0), coalesce(y.school_hours, 0), coalesce(y.ethics_hours, 0),
-               coalesce(y.centralized_hours, 0), coalesce(y.homeroom_hours, 0),
-               coalesce(y.credits, 0), coalesce(y.absences, 0),
-               c.hours, c.ethics_hours, c.centralized_hours, c.homeroom_hours
-        FROM (SELECT k.teacher_code,
-                     CASE WHEN p_approved_only THEN k.a_hours ELSE k.hours END AS hours,
-                     CASE WHEN p_approved_only THEN k.a_school_hours ELSE k.school_hours END
-                         AS school_hours,
-                     CASE WHEN p_approved_only THEN k.a_ethics_hours ELSE k.ethics_hours END
-                         AS ethics_hours,
-                     CASE WHEN p_approved_only THEN k.a_centralized_hours
-                          ELSE k.centralized_hours END AS centralized_hours,
-                     CASE WHEN p_approved_only THEN k.a_homeroom_hours ELSE k.homeroom_hours END
-                         AS homeroom_hours,
-                     CASE WHEN p_approved_only THEN k.a_credits + k.a_credit_hours * pol.credit_factor
-                          ELSE k.credits + k.credit_hours * pol.credit_factor END AS credits,
-                     CASE WHEN p_approved_only THEN k.a_absences ELSE k.absences END AS absences
-              FROM compliance_years k
-              WHERE use_years AND k.district_code = p_district AND k.basis = pol.year_basis
-                AND k.year = p_year
-                AND ((p_unit = '' AND p_school = '') OR k.teacher_code IN (SELECT m.code FROM mine m))) y
-        FULL JOIN
-             (SELECT k.teacher_code,
-                     CASE WHEN p_approved_only THEN k.a_hours ELSE k.hours END AS hours,
-                     CASE WHEN p_approved_only THEN k.a_ethics_hours ELSE k.ethics_hours END
-                         AS ethics_hours,
-                     CASE WHEN p_approved_only THEN k.a_centralized_hours
-                          ELSE k.centralized_hours END AS centralized_hours,
-                     CASE WHEN p_approved_only THEN k.a_homeroom_hours ELSE k.homeroom_hours END
-                         AS homeroom_hours
-              FROM compliance_cycles k
-              WHERE use_years AND k.district_code = p_district AND k.basis = pol.year_basis
-                AND k.cycle_years = pol.cycle_years AND k.cycle_first = c_first
-                AND ((p_unit = '' AND p_school = '') OR k.teacher_code IN (SELECT m.code FROM mine m))) c
-            ON c.teacher_code = y.teacher_code),
+        GROUP BY l.teacher_code),
     base AS (
         SELECT t.code, t.name, s.unit_code, t.school_code, t.research_group, t.homeroom,
                t.status AS tstatus,
-               coalesce(x.y_hours, 0) AS y_hours, coalesce(x.y_school, 0) AS y_school,
-               coalesce(x.y_ethics, 0) AS y_ethics, coalesce(x.y_central, 0) AS y_central,
-               coalesce(x.y_homeroom, 0) AS y_homeroom, coalesce(x.y_credits, 0) AS y_credits,
-               coalesce(x.y_absences, 0) AS y_absences, coalesce(x.c_hours, 0) AS c_hours,
-               coalesce(x.c_ethics, 0) AS c_ethics, coalesce(x.c_central, 0) AS c_central,
-               coalesce(x.c_homeroom, 0) AS c_homeroom
+               coalesce(x.y_hours, y.hours, 0) AS y_hours,
+               coalesce(x.y_school, y.school_hours, 0) AS y_school,
+               coalesce(x.y_ethics, y.ethics_hours, 0) AS y_ethics,
+               coalesce(x.y_central, y.centralized_hours, 0) AS y_central,
+               coalesce(x.y_homeroom, y.homeroom_hours, 0) AS y_homeroom,
+               coalesce(x.y_credits, y.credits, 0) AS y_credits,
+               coalesce(x.y_absences, y.absences, 0) AS y_absences,
+               coalesce(x.c_hours, c.hours, 0) AS c_hours,
+               coalesce(x.c_ethics, c.ethics_hours, 0) AS c_ethics,
+               coalesce(x.c_central, c.centralized_hours, 0) AS c_central,
+               coalesce(x.c_homeroom, c.homeroom_hours, 0) AS c_homeroom
         FROM teachers t
         JOIN schools s ON s.code = t.school_code
         LEFT JOIN sums x ON x.teacher_code = t.code
+        -- the sums kept per teacher (018) when they answer (use_years): the year's row and
+        -- the cycle's row, by key (one unit's teachers are looked up, not the district's
+        -- rows filtered)
+        LEFT JOIN (
+            SELECT k.teacher_code,
+                   CASE WHEN p_approved_only THEN k.a_hours ELSE k.hours END AS hours,
+                   CASE WHEN p_approved_only THEN k.a_school_hours ELSE k.school_hours END
+                       AS school_hours,
+                   CASE WHEN p_approved_only THEN k.a_ethics_hours ELSE k.ethics_hours END
+                       AS ethics_hours,
+                   CASE WHEN p_approved_only THEN k.a_centralized_hours
+                        ELSE k.centralized_hours END AS centralized_hours,
+                   CASE WHEN p_approved_only THEN k.a_homeroom_hours ELSE k.homeroom_hours END
+                       AS homeroom_hours,
+                   CASE WHEN p_approved_only THEN k.a_credits + k.a_credit_hours * pol.credit_factor
+                        ELSE k.credits + k.credit_hours * pol.credit_factor END AS credits,
+                   CASE WHEN p_approved_only THEN k.a_absences ELSE k.absences END AS absences
+            FROM compliance_years k
+            WHERE use_years AND k.district_code = p_district AND k.basis = pol.year_basis
+              AND k.year = p_year) y ON y.teacher_code = t.code
+        LEFT JOIN (
+            SELECT k.teacher_code,
+                   CASE WHEN p_approved_only THEN k.a_hours ELSE k.hours END AS hours,
+                   CASE WHEN p_approved_only THEN k.a_ethics_hours ELSE k.ethics_hours END
+                       AS ethics_hours,
+                   CASE WHEN p_approved_only THEN k.a_centralized_hours
+                        ELSE k.centralized_hours END AS centralized_hours,
+                   CASE WHEN p_approved_only THEN k.a_homeroom_hours ELSE k.homeroom_hours END
+                       AS homeroom_hours
+            FROM compliance_cycles k
+            WHERE use_years AND k.district_code = p_district AND k.basis = pol.year_basis
+              AND k.cycle_years = pol.cycle_years AND k.cycle_first = c_first) c
+            ON c.teacher_code = t.code
         WHERE t.district_code = p_district AND t.status <> 'left'
           AND (p_unit = '' OR s.unit_code = p_unit) AND (p_school = '' OR t.school_code = p_school)),
     -- whether each set of rules is met; the reasons are written out only
@@ -373,7 +374,7 @@ CREATE OR REPLACE FUNCTION compliance_unit_counts(p_district text, p_year int, p
 RETURNS TABLE (unit_code text, teachers bigint, compliant bigint, on_track bigint,
                behind bigint, non_compliant bigint, exempt bigint)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp
-SET plan_cache_mode = force_custom_plan AS $$
+SET plan_cache_mode = force_custom_plan SET work_mem = '32MB' AS $$
 DECLARE
     pol policies := policy_for_year(p_district, p_year, p_as_of);
     w record;
