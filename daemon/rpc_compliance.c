@@ -29,35 +29,36 @@ static const struct db_stmt compliance_stmts[] = {
      "SELECT version, effective::text FROM policy_set($1, $2::date, $3, $4::int, $5::int, "
      "$6::numeric, $7::numeric, $8::numeric, $9::numeric, $10::numeric, $11::numeric, $12::int, "
      "$13::numeric, $14::boolean, $15::numeric, $16::numeric, $17, $18::int, $19::text[])"},
-    {"compliance_teachers",
-     "SELECT teacher_code, name, unit_code, school_code, research_group AS \"group\", hours, "
-     "school_hours, ethics_hours, centralized_hours, homeroom_hours, round(credits, 1) AS credits, "
-     "absences AS unexcused_absences, status, "
-     "reasons, cycle, cycle_hours, cycle_ethics_hours, cycle_centralized_hours, "
-     "cycle_homeroom_hours, cycle_status, cycle_reasons, count(*) OVER () AS total "
-     "FROM compliance_teachers($1, $2::int, $3::date, $4::boolean, $5, $6) "
-     "WHERE ($7 = '' OR status = $7) "
-     "AND ($8 = '' OR teacher_code = $8 OR strpos(name, $8) > 0) "
-     /* the function's own order, or fewest hours first (the exempt last: they owe none) */
-     "ORDER BY CASE WHEN $9 = 'hours' THEN status = 'exempt' END, "
-     "CASE WHEN $9 = 'hours' THEN hours END, unit_code, school_code, teacher_code "
-     "LIMIT nullif($10::int, 0) OFFSET $11::int"},
+#define TEACHERS_COLS                                                                              \
+    "SELECT teacher_code, name, unit_code, school_code, research_group AS \"group\", hours, "      \
+    "school_hours, ethics_hours, centralized_hours, homeroom_hours, round(credits, 1) AS "         \
+    "credits, "                                                                                    \
+    "absences AS unexcused_absences, status, "                                                     \
+    "reasons, cycle, cycle_hours, cycle_ethics_hours, cycle_centralized_hours, "                   \
+    "cycle_homeroom_hours, cycle_status, cycle_reasons"
+/* By unit, school and teacher, or fewest hours first (the exempt last: they owe none). */
+#define TEACHERS_FILTER_ORDER                                                                      \
+    "FROM compliance_teachers($1, $2::int, $3::date, $4::boolean, $5, $6) "                        \
+    "WHERE ($7 = '' OR status = $7) "                                                              \
+    "AND ($8 = '' OR teacher_code = $8 OR strpos(name, $8) > 0) "                                  \
+    "ORDER BY CASE WHEN $9 = 'hours' THEN status = 'exempt' END, "                                 \
+    "CASE WHEN $9 = 'hours' THEN hours END, unit_code, school_code, teacher_code "
+    /* a page: the rows before paging beside each */
+    {"compliance_teachers", TEACHERS_COLS ", count(*) OVER () AS total " TEACHERS_FILTER_ORDER
+                                          "LIMIT nullif($10::int, 0) OFFSET $11::int"},
+    /* every row: the total is the rows answered, without a window holding them all once more */
+    {"compliance_teachers_all", TEACHERS_COLS " " TEACHERS_FILTER_ORDER},
     {"school_unit", "SELECT unit_code FROM schools WHERE district_code = $1 AND code = $2"},
     {"compliance_window",
      "SELECT w.y_start::text AS year_start, w.y_end::text AS year_end "
      "FROM compliance_windows(policy_for_year($1, $2::int, $3::date), $2::int) w"},
     {"compliance_units",
-     "WITH t AS (SELECT unit_code, status FROM compliance_teachers($1, $2::int, $3::date, "
-     "$4::boolean, $5, '')), "
+     "WITH tc AS (SELECT unit_code, teachers AS n, compliant AS c, on_track AS o, behind AS b, "
+     "non_compliant AS nc, exempt AS ex "
+     "FROM compliance_unit_counts($1, $2::int, $3::date, $4::boolean, $5)), "
      "d AS (SELECT * FROM months_due($1, $2::int, $3::date)), "
      "m AS (SELECT x.* FROM d, reporting_matrix($1, d.first_month, d.last_month) x "
      "WHERE x.expected), "
-     "tc AS (SELECT unit_code, count(*) AS n, "
-     "count(*) FILTER (WHERE status = 'compliant') AS c, "
-     "count(*) FILTER (WHERE status = 'on_track') AS o, "
-     "count(*) FILTER (WHERE status = 'behind') AS b, "
-     "count(*) FILTER (WHERE status = 'non_compliant') AS nc, "
-     "count(*) FILTER (WHERE status = 'exempt') AS ex FROM t GROUP BY unit_code), "
      "rc AS (SELECT unit_code, count(*) AS e, count(*) FILTER (WHERE received) AS r, "
      "count(*) FILTER (WHERE on_time) AS ot, count(*) FILTER (WHERE state = 'voided') AS v, "
      "count(*) FILTER (WHERE flagged) AS f FROM m GROUP BY unit_code) "
@@ -373,9 +374,12 @@ static void teachers_done(void *arg, const struct db_outcome *out)
     if (ok) {
         list.teachers = ts;
         list.n_teachers = rows.n;
-        /* the rows before paging (0 when the page is past the end) */
-        list.total =
-            PQntuples(r) ? (uint32_t)strtoul(PQgetvalue(r, 0, PQfnumber(r, "total")), NULL, 10) : 0;
+        /* the rows before paging (0 when the page is past the end); all of them unpaged */
+        int total = PQfnumber(r, "total");
+        if (total < 0)
+            list.total = (uint32_t)PQntuples(r);
+        else
+            list.total = PQntuples(r) ? (uint32_t)strtoul(PQgetvalue(r, 0, total), NULL, 10) : 0;
         char as_of[11];
         rpc_compliance_today(as_of);
         list.as_of = in->as_of[0] ? in->as_of : as_of;
@@ -436,7 +440,10 @@ enum rpc_status rpc_compliance_teachers(struct rpc_req *req)
     struct db_job *job = rpc_job_new(req, teachers_done);
     const char *wv[] = {district, year, as_of};
     const char *sv[] = {district, in->school_code};
-    if (!job || !db_job_add(job, "compliance_teachers", 11, v) ||
+    bool paged = in->limit || in->offset;
+    if (!job ||
+        !db_job_add(job, paged ? "compliance_teachers" : "compliance_teachers_all", paged ? 11 : 9,
+                    v) ||
         !db_job_add(job, "compliance_window", 3, wv) ||
         (in->school_code[0] && !db_job_add(job, "school_unit", 2, sv))) {
         db_job_free(job);

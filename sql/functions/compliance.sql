@@ -40,9 +40,115 @@ BEGIN
 END
 $$;
 
+-- ---- kept with ledger_years (018) -----------------------------------------------
+-- A change of ledger_years as deltas (rows of ledger_years, a removed row negated), to
+-- compliance_years (one row per teacher x basis x year: pending + approved and approved
+-- only side by side) and compliance_cycles (per teacher x basis x cycle, for each cycle
+-- compliance_kinds names). Called by the triggers on ledger_years
+-- (sql/functions/compliance_follow.sql), in the statement that changed it. The shared lock
+-- keeps a policy's rebuild of the cycles (which takes it exclusively, as policy_set does)
+-- from missing a change committed after its snapshot.
+CREATE OR REPLACE FUNCTION compliance_apply(d ledger_years[]) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    IF cardinality(d) = 0 THEN
+        RETURN;
+    END IF;
+    PERFORM pg_advisory_xact_lock_shared(hashtext('policy ' || x.district_code))
+    FROM (SELECT DISTINCT district_code FROM unnest(d) ORDER BY 1) x;
+    WITH x AS (SELECT * FROM unnest(d)),
+    y AS (
+        INSERT INTO compliance_years AS c
+        SELECT x.district_code, x.basis, x.year, x.teacher_code,
+               sum(x.hours), sum(x.school_hours), sum(x.ethics_hours), sum(x.centralized_hours),
+               sum(x.homeroom_hours), sum(x.credit_hours), sum(x.credits), sum(x.absences),
+               coalesce(sum(x.hours) FILTER (WHERE x.approved), 0),
+               coalesce(sum(x.school_hours) FILTER (WHERE x.approved), 0),
+               coalesce(sum(x.ethics_hours) FILTER (WHERE x.approved), 0),
+               coalesce(sum(x.centralized_hours) FILTER (WHERE x.approved), 0),
+               coalesce(sum(x.homeroom_hours) FILTER (WHERE x.approved), 0),
+               coalesce(sum(x.credit_hours) FILTER (WHERE x.approved), 0),
+               coalesce(sum(x.credits) FILTER (WHERE x.approved), 0),
+               coalesce(sum(x.absences) FILTER (WHERE x.approved), 0)
+        FROM x
+        GROUP BY 1, 2, 3, 4
+        ORDER BY 1, 2, 3, 4
+        ON CONFLICT (district_code, basis, year, teacher_code)
+        DO UPDATE SET hours = c.hours + excluded.hours,
+                      school_hours = c.school_hours + excluded.school_hours,
+                      ethics_hours = c.ethics_hours + excluded.ethics_hours,
+                      centralized_hours = c.centralized_hours + excluded.centralized_hours,
+                      homeroom_hours = c.homeroom_hours + excluded.homeroom_hours,
+                      credit_hours = c.credit_hours + excluded.credit_hours,
+                      credits = c.credits + excluded.credits,
+                      absences = c.absences + excluded.absences,
+                      a_hours = c.a_hours + excluded.a_hours,
+                      a_school_hours = c.a_school_hours + excluded.a_school_hours,
+                      a_ethics_hours = c.a_ethics_hours + excluded.a_ethics_hours,
+                      a_centralized_hours = c.a_centralized_hours + excluded.a_centralized_hours,
+                      a_homeroom_hours = c.a_homeroom_hours + excluded.a_homeroom_hours,
+                      a_credit_hours = c.a_credit_hours + excluded.a_credit_hours,
+                      a_credits = c.a_credits + excluded.a_credits,
+                      a_absences = c.a_absences + excluded.a_absences
+        RETURNING 1),
+    -- the district's cycles (compliance_kinds, here in one statement): the defaults' and
+    -- those of its policies, looked up once per district
+    k AS MATERIALIZED (
+        SELECT DISTINCT dd.district_code, kk.cycle_years, mod(kk.cycle_first_year, kk.cycle_years) AS anchor
+        FROM (SELECT DISTINCT district_code FROM x) dd,
+             LATERAL (SELECT (policy_defaults('')).cycle_years,
+                             (policy_defaults('')).cycle_first_year
+                      UNION ALL
+                      SELECT p.cycle_years, p.cycle_first_year
+                      FROM policies p WHERE p.district_code = dd.district_code) kk)
+    INSERT INTO compliance_cycles AS c
+    SELECT x.district_code, x.basis, k.cycle_years,
+           compliance_cycle_first(x.year, k.cycle_years, k.anchor), x.teacher_code,
+           sum(x.hours), sum(x.ethics_hours), sum(x.centralized_hours), sum(x.homeroom_hours),
+           coalesce(sum(x.hours) FILTER (WHERE x.approved), 0),
+           coalesce(sum(x.ethics_hours) FILTER (WHERE x.approved), 0),
+           coalesce(sum(x.centralized_hours) FILTER (WHERE x.approved), 0),
+           coalesce(sum(x.homeroom_hours) FILTER (WHERE x.approved), 0)
+    FROM x JOIN k ON k.district_code = x.district_code
+    GROUP BY 1, 2, 3, 4, 5
+    ORDER BY 1, 2, 3, 4, 5
+    ON CONFLICT (district_code, basis, cycle_years, cycle_first, teacher_code)
+    DO UPDATE SET hours = c.hours + excluded.hours,
+                  ethics_hours = c.ethics_hours + excluded.ethics_hours,
+                  centralized_hours = c.centralized_hours + excluded.centralized_hours,
+                  homeroom_hours = c.homeroom_hours + excluded.homeroom_hours,
+                  a_hours = c.a_hours + excluded.a_hours,
+                  a_ethics_hours = c.a_ethics_hours + excluded.a_ethics_hours,
+                  a_centralized_hours = c.a_centralized_hours + excluded.a_centralized_hours,
+                  a_homeroom_hours = c.a_homeroom_hours + excluded.a_homeroom_hours;
+END
+$$;
+
+-- The cycles of districts p_districts counted again from compliance_years, for the
+-- cycles their policies now name (a policy changed: cycle_years, cycle_first_year).
+CREATE OR REPLACE FUNCTION compliance_rebuild_cycles(p_districts text[]) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock(hashtext('policy ' || x.d))
+    FROM (SELECT DISTINCT d FROM unnest(p_districts) AS u(d) ORDER BY 1) x;
+    DELETE FROM compliance_cycles WHERE district_code = ANY (p_districts);
+    INSERT INTO compliance_cycles
+    SELECT y.district_code, y.basis, k.cycle_years,
+           compliance_cycle_first(y.year, k.cycle_years, k.anchor), y.teacher_code,
+           sum(y.hours), sum(y.ethics_hours), sum(y.centralized_hours), sum(y.homeroom_hours),
+           sum(y.a_hours), sum(y.a_ethics_hours), sum(y.a_centralized_hours),
+           sum(y.a_homeroom_hours)
+    FROM (SELECT DISTINCT d FROM unnest(p_districts) AS u(d)) dd
+    CROSS JOIN LATERAL compliance_kinds(dd.d) k
+    JOIN compliance_years y ON y.district_code = dd.d
+    GROUP BY 1, 2, 3, 4, 5;
+END
+$$;
+
 -- ---- the views read the roll-up -------------------------------------------------
--- As in 006; the sums come from ledger_years when it can answer (use_years),
--- and only the teachers asked for are summed.
+-- As in 006; when no month after the as-of day can hold hours (use_years) the sums are
+-- read, one row per teacher, from compliance_years and compliance_cycles (018), else
+-- summed from ledger_months for the teachers asked for.
 CREATE OR REPLACE FUNCTION compliance_teachers(p_district text, p_year int, p_as_of date,
     p_approved_only boolean, p_unit text, p_school text)
 RETURNS TABLE (teacher_code text, name text, unit_code text, school_code text,
@@ -52,7 +158,8 @@ RETURNS TABLE (teacher_code text, name text, unit_code text, school_code text,
     cycle_hours numeric, cycle_ethics_hours numeric, cycle_centralized_hours numeric,
     cycle_homeroom_hours numeric, cycle_status text, cycle_reasons text)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp
-SET plan_cache_mode = force_custom_plan AS $$
+-- a city's 50 000 teachers hashed in memory, not in batches on disk (4 MB by default)
+SET plan_cache_mode = force_custom_plan SET work_mem = '32MB' AS $$
 DECLARE
     pol policies := policy_for_year(p_district, p_year, p_as_of);
     w record;
@@ -63,6 +170,15 @@ DECLARE
     c_months int;
     c_first int;
     use_years boolean;
+    -- what each rule needs now: the whole target once the period is over, else the
+    -- target pro rata of the months elapsed (the same for every teacher)
+    n_hours numeric;
+    n_school numeric;
+    n_credits numeric;
+    n_c_hours numeric;
+    n_c_ethics numeric;
+    n_c_central numeric;
+    n_c_homeroom numeric;
 BEGIN
     -- SECURITY DEFINER: under the row-level wall the planner cannot know whose
     -- rows the wall lets through, guessed a handful of teachers where there were
@@ -80,6 +196,19 @@ BEGIN
     y_over := p_as_of >= w.y_end;
     c_over := p_as_of >= w.c_end;
     c_first := extract(year FROM w.c_start)::int;
+    n_hours := CASE WHEN y_over THEN pol.hours_year ELSE round(pol.hours_year * y_m / 12, 1) END;
+    n_school := CASE WHEN y_over THEN pol.school_hours_year
+                     ELSE round(pol.school_hours_year * y_m / 12, 1) END;
+    n_credits := CASE WHEN y_over THEN pol.credits_year
+                      ELSE round(pol.credits_year * y_m / 12, 1) END;
+    n_c_hours := CASE WHEN c_over THEN pol.hours_cycle
+                      ELSE round(pol.hours_cycle * c_m / c_months, 1) END;
+    n_c_ethics := CASE WHEN c_over THEN pol.ethics_hours_cycle
+                       ELSE round(pol.ethics_hours_cycle * c_m / c_months, 1) END;
+    n_c_central := CASE WHEN c_over THEN pol.centralized_hours_cycle
+                        ELSE round(pol.centralized_hours_cycle * c_m / c_months, 1) END;
+    n_c_homeroom := CASE WHEN c_over THEN pol.homeroom_hours_cycle
+                         ELSE round(pol.homeroom_hours_cycle * c_m / c_months, 1) END;
     -- The yearly roll-up holds every month of a year; it answers when no month
     -- after p_as_of can hold hours (p_as_of is today or later in Asia/Shanghai,
     -- and months after the current one cannot be reported) or the cycle is over.
@@ -108,56 +237,59 @@ BEGIN
           AND l.month >= w.c_start AND l.month <= least(w.c_end, p_as_of)
           AND (NOT p_approved_only OR l.approved)
           AND ((p_unit = '' AND p_school = '') OR l.teacher_code IN (SELECT m.code FROM mine m))
-        GROUP BY l.teacher_code
-        UNION ALL
-        -- the same sums from the yearly roll-up (c_first .. : the cycle's years)
-        SELECT l.teacher_code,
-               coalesce(sum(l.hours) FILTER (WHERE l.year = p_year), 0),
-               coalesce(sum(l.school_hours) FILTER (WHERE l.year = p_year), 0),
-               coalesce(sum(l.ethics_hours) FILTER (WHERE l.year = p_year), 0),
-               coalesce(sum(l.centralized_hours) FILTER (WHERE l.year = p_year), 0),
-               coalesce(sum(l.homeroom_hours) FILTER (WHERE l.year = p_year), 0),
-               coalesce(sum(l.credits + l.credit_hours * pol.credit_factor)
-                        FILTER (WHERE l.year = p_year), 0),
-               coalesce(sum(l.absences) FILTER (WHERE l.year = p_year), 0)::int,
-               sum(l.hours), sum(l.ethics_hours), sum(l.centralized_hours), sum(l.homeroom_hours)
-        FROM ledger_years l
-        WHERE use_years AND l.district_code = p_district AND l.basis = pol.year_basis
-          AND l.year BETWEEN c_first AND c_first + pol.cycle_years - 1
-          AND (NOT p_approved_only OR l.approved)
-          AND ((p_unit = '' AND p_school = '') OR l.teacher_code IN (SELECT m.code FROM mine m))
         GROUP BY l.teacher_code),
     base AS (
         SELECT t.code, t.name, s.unit_code, t.school_code, t.research_group, t.homeroom,
                t.status AS tstatus,
-               coalesce(x.y_hours, 0) AS y_hours, coalesce(x.y_school, 0) AS y_school,
-               coalesce(x.y_ethics, 0) AS y_ethics, coalesce(x.y_central, 0) AS y_central,
-               coalesce(x.y_homeroom, 0) AS y_homeroom, coalesce(x.y_credits, 0) AS y_credits,
-               coalesce(x.y_absences, 0) AS y_absences, coalesce(x.c_hours, 0) AS c_hours,
-               coalesce(x.c_ethics, 0) AS c_ethics, coalesce(x.c_central, 0) AS c_central,
-               coalesce(x.c_homeroom, 0) AS c_homeroom
+               coalesce(x.y_hours, y.hours, 0) AS y_hours,
+               coalesce(x.y_school, y.school_hours, 0) AS y_school,
+               coalesce(x.y_ethics, y.ethics_hours, 0) AS y_ethics,
+               coalesce(x.y_central, y.centralized_hours, 0) AS y_central,
+               coalesce(x.y_homeroom, y.homeroom_hours, 0) AS y_homeroom,
+               coalesce(x.y_credits, y.credits, 0) AS y_credits,
+               coalesce(x.y_absences, y.absences, 0) AS y_absences,
+               coalesce(x.c_hours, c.hours, 0) AS c_hours,
+               coalesce(x.c_ethics, c.ethics_hours, 0) AS c_ethics,
+               coalesce(x.c_central, c.centralized_hours, 0) AS c_central,
+               coalesce(x.c_homeroom, c.homeroom_hours, 0) AS c_homeroom
         FROM teachers t
         JOIN schools s ON s.code = t.school_code
         LEFT JOIN sums x ON x.teacher_code = t.code
+        -- the sums kept per teacher (018) when they answer (use_years): the year's row and
+        -- the cycle's row, by key (one unit's teachers are looked up, not the district's
+        -- rows filtered)
+        LEFT JOIN (
+            SELECT k.teacher_code,
+                   CASE WHEN p_approved_only THEN k.a_hours ELSE k.hours END AS hours,
+                   CASE WHEN p_approved_only THEN k.a_school_hours ELSE k.school_hours END
+                       AS school_hours,
+                   CASE WHEN p_approved_only THEN k.a_ethics_hours ELSE k.ethics_hours END
+                       AS ethics_hours,
+                   CASE WHEN p_approved_only THEN k.a_centralized_hours
+                        ELSE k.centralized_hours END AS centralized_hours,
+                   CASE WHEN p_approved_only THEN k.a_homeroom_hours ELSE k.homeroom_hours END
+                       AS homeroom_hours,
+                   CASE WHEN p_approved_only THEN k.a_credits + k.a_credit_hours * pol.credit_factor
+                        ELSE k.credits + k.credit_hours * pol.credit_factor END AS credits,
+                   CASE WHEN p_approved_only THEN k.a_absences ELSE k.absences END AS absences
+            FROM compliance_years k
+            WHERE use_years AND k.district_code = p_district AND k.basis = pol.year_basis
+              AND k.year = p_year) y ON y.teacher_code = t.code
+        LEFT JOIN (
+            SELECT k.teacher_code,
+                   CASE WHEN p_approved_only THEN k.a_hours ELSE k.hours END AS hours,
+                   CASE WHEN p_approved_only THEN k.a_ethics_hours ELSE k.ethics_hours END
+                       AS ethics_hours,
+                   CASE WHEN p_approved_only THEN k.a_centralized_hours
+                        ELSE k.centralized_hours END AS centralized_hours,
+                   CASE WHEN p_approved_only THEN k.a_homeroom_hours ELSE k.homeroom_hours END
+                       AS homeroom_hours
+            FROM compliance_cycles k
+            WHERE use_years AND k.district_code = p_district AND k.basis = pol.year_basis
+              AND k.cycle_years = pol.cycle_years AND k.cycle_first = c_first) c
+            ON c.teacher_code = t.code
         WHERE t.district_code = p_district AND t.status <> 'left'
           AND (p_unit = '' OR s.unit_code = p_unit) AND (p_school = '' OR t.school_code = p_school)),
-    -- what each rule needs now: the whole target once the period is over,
-    -- else the target pro rata of the months elapsed
-    need AS (
-        SELECT b.*,
-               CASE WHEN y_over THEN pol.hours_year ELSE round(pol.hours_year * y_m / 12, 1) END AS n_hours,
-               CASE WHEN y_over THEN pol.school_hours_year
-                    ELSE round(pol.school_hours_year * y_m / 12, 1) END AS n_school,
-               CASE WHEN y_over THEN pol.credits_year ELSE round(pol.credits_year * y_m / 12, 1) END AS n_credits,
-               CASE WHEN c_over THEN pol.hours_cycle
-                    ELSE round(pol.hours_cycle * c_m / c_months, 1) END AS n_c_hours,
-               CASE WHEN c_over THEN pol.ethics_hours_cycle
-                    ELSE round(pol.ethics_hours_cycle * c_m / c_months, 1) END AS n_c_ethics,
-               CASE WHEN c_over THEN pol.centralized_hours_cycle
-                    ELSE round(pol.centralized_hours_cycle * c_m / c_months, 1) END AS n_c_central,
-               CASE WHEN c_over THEN pol.homeroom_hours_cycle
-                    ELSE round(pol.homeroom_hours_cycle * c_m / c_months, 1) END AS n_c_homeroom
-        FROM base b),
     -- whether each set of rules is met; the reasons are written out only
     -- where the answer shows them (most teachers need none)
     judged AS (
@@ -165,15 +297,16 @@ BEGIN
                (n.y_hours >= pol.hours_year AND n.y_school >= pol.school_hours_year
                 AND (NOT pol.credits_enabled OR n.y_credits >= pol.credits_year)
                 AND n.y_absences < pol.absence_limit) AS full_ok,
-               (n.y_hours >= n.n_hours AND n.y_school >= n.n_school
-                AND (NOT pol.credits_enabled OR n.y_credits >= n.n_credits)) AS pace_ok,
+               (n.y_hours >= n_hours AND n.y_school >= n_school
+                AND (NOT pol.credits_enabled OR n.y_credits >= n_credits)) AS pace_ok,
                (n.c_hours >= pol.hours_cycle AND n.c_ethics >= pol.ethics_hours_cycle
                 AND n.c_central >= pol.centralized_hours_cycle
                 AND (NOT n.homeroom OR n.c_homeroom >= pol.homeroom_hours_cycle)) AS c_full_ok,
-               (n.c_hours >= n.n_c_hours AND n.c_ethics >= n.n_c_ethics
-                AND n.c_central >= n.n_c_central
-                AND (NOT n.homeroom OR n.c_homeroom >= n.n_c_homeroom)) AS c_pace_ok
-        FROM need n)
+               (n.c_hours >= n_c_hours AND n.c_ethics >= n_c_ethics
+                AND n.c_central >= n_c_central
+                AND (NOT n.homeroom OR n.c_homeroom >= n_c_homeroom)) AS c_pace_ok
+        -- OFFSET 0: each test once per teacher, not once per use below
+        FROM base n OFFSET 0)
     SELECT j.code, j.name, j.unit_code, j.school_code, j.research_group, j.homeroom,
            j.y_hours, j.y_school, j.y_ethics, j.y_central, j.y_homeroom, j.y_credits, j.y_absences,
            CASE WHEN j.tstatus = 'exempt' THEN 'exempt'
@@ -197,12 +330,12 @@ BEGIN
                 WHEN j.pace_ok THEN ''
                 -- the same rules pro rata
                 ELSE concat_ws(E'\x1e',
-                       CASE WHEN j.y_hours < j.n_hours THEN yx_reason('hours_year', j.n_hours, j.y_hours) END,
-                       CASE WHEN j.y_school < j.n_school THEN yx_reason('school_hours_year', j.n_school, j.y_school) END,
-                       CASE WHEN pol.credits_enabled AND j.y_credits < j.n_credits
-                            THEN yx_reason('credits_year', j.n_credits, j.y_credits) END
+                       CASE WHEN j.y_hours < n_hours THEN yx_reason('hours_year', n_hours, j.y_hours) END,
+                       CASE WHEN j.y_school < n_school THEN yx_reason('school_hours_year', n_school, j.y_school) END,
+                       CASE WHEN pol.credits_enabled AND j.y_credits < n_credits
+                            THEN yx_reason('credits_year', n_credits, j.y_credits) END
                    ) END,
-           j.tstatus <> 'exempt' AND j.y_school < j.n_school,
+           j.tstatus <> 'exempt' AND j.y_school < n_school,
            w.c_label, j.c_hours, j.c_ethics, j.c_central, j.c_homeroom,
            CASE WHEN j.tstatus = 'exempt' THEN 'exempt'
                 WHEN j.c_full_ok THEN 'compliant'
@@ -221,15 +354,95 @@ BEGIN
                             THEN yx_reason('homeroom_hours_cycle', pol.homeroom_hours_cycle, j.c_homeroom) END
                    )
                 ELSE concat_ws(E'\x1e',
-                       CASE WHEN j.c_hours < j.n_c_hours THEN yx_reason('hours_cycle', j.n_c_hours, j.c_hours) END,
-                       CASE WHEN j.c_ethics < j.n_c_ethics THEN yx_reason('ethics_hours_cycle', j.n_c_ethics, j.c_ethics) END,
-                       CASE WHEN j.c_central < j.n_c_central
-                            THEN yx_reason('centralized_hours_cycle', j.n_c_central, j.c_central) END,
-                       CASE WHEN j.homeroom AND j.c_homeroom < j.n_c_homeroom
-                            THEN yx_reason('homeroom_hours_cycle', j.n_c_homeroom, j.c_homeroom) END
+                       CASE WHEN j.c_hours < n_c_hours THEN yx_reason('hours_cycle', n_c_hours, j.c_hours) END,
+                       CASE WHEN j.c_ethics < n_c_ethics THEN yx_reason('ethics_hours_cycle', n_c_ethics, j.c_ethics) END,
+                       CASE WHEN j.c_central < n_c_central
+                            THEN yx_reason('centralized_hours_cycle', n_c_central, j.c_central) END,
+                       CASE WHEN j.homeroom AND j.c_homeroom < n_c_homeroom
+                            THEN yx_reason('homeroom_hours_cycle', n_c_homeroom, j.c_homeroom) END
                    ) END
-    FROM judged j
-    ORDER BY j.unit_code, j.school_code, j.code;
+    -- unordered: every caller orders the rows its own way (sorting here too cost a third)
+    FROM judged j;
+END
+$$;
+
+-- Per unit of district p_district (or unit p_unit alone), its teachers by status of year
+-- p_year as compliance_teachers judges them, in one pass over the kept rows when they can
+-- answer (compliance_years: the year's status needs no cycle), else from compliance_teachers.
+CREATE OR REPLACE FUNCTION compliance_unit_counts(p_district text, p_year int, p_as_of date,
+    p_approved_only boolean, p_unit text)
+RETURNS TABLE (unit_code text, teachers bigint, compliant bigint, on_track bigint,
+               behind bigint, non_compliant bigint, exempt bigint)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp
+SET plan_cache_mode = force_custom_plan SET work_mem = '32MB' AS $$
+DECLARE
+    pol policies := policy_for_year(p_district, p_year, p_as_of);
+    w record;
+    y_m int;
+    y_over boolean;
+    n_hours numeric;
+    n_school numeric;
+    n_credits numeric;
+BEGIN
+    IF NOT yx_can_see_scope(p_district, p_unit) THEN
+        RAISE EXCEPTION USING ERRCODE = 'YXPRM', MESSAGE = 'compliance_not_yours',
+            DETAIL = json_build_object('district', p_district, 'unit', p_unit)::text;
+    END IF;
+    w := compliance_windows(pol, p_year);
+    -- as compliance_teachers: the kept rows answer when no month after p_as_of can hold hours
+    IF NOT (p_as_of >= (now() AT TIME ZONE 'Asia/Shanghai')::date OR p_as_of >= w.c_end) THEN
+        RETURN QUERY
+        SELECT t.unit_code, count(*), count(*) FILTER (WHERE t.status = 'compliant'),
+               count(*) FILTER (WHERE t.status = 'on_track'),
+               count(*) FILTER (WHERE t.status = 'behind'),
+               count(*) FILTER (WHERE t.status = 'non_compliant'),
+               count(*) FILTER (WHERE t.status = 'exempt')
+        FROM compliance_teachers(p_district, p_year, p_as_of, p_approved_only, p_unit, '') t
+        GROUP BY t.unit_code;
+        RETURN;
+    END IF;
+    y_m := months_elapsed(w.y_start, w.y_end, p_as_of);
+    y_over := p_as_of >= w.y_end;
+    n_hours := CASE WHEN y_over THEN pol.hours_year ELSE round(pol.hours_year * y_m / 12, 1) END;
+    n_school := CASE WHEN y_over THEN pol.school_hours_year
+                     ELSE round(pol.school_hours_year * y_m / 12, 1) END;
+    n_credits := CASE WHEN y_over THEN pol.credits_year
+                      ELSE round(pol.credits_year * y_m / 12, 1) END;
+    RETURN QUERY
+    SELECT x.unit_code, count(*), count(*) FILTER (WHERE x.st = 'compliant'),
+           count(*) FILTER (WHERE x.st = 'on_track'), count(*) FILTER (WHERE x.st = 'behind'),
+           count(*) FILTER (WHERE x.st = 'non_compliant'), count(*) FILTER (WHERE x.st = 'exempt')
+    FROM (
+        -- the year's status as compliance_teachers writes it
+        SELECT v.unit_code,
+               CASE WHEN v.tstatus = 'exempt' THEN 'exempt'
+                    WHEN v.y_absences >= pol.absence_limit THEN 'non_compliant'
+                    WHEN v.y_hours >= pol.hours_year AND v.y_school >= pol.school_hours_year
+                         AND (NOT pol.credits_enabled OR v.y_credits >= pol.credits_year)
+                    THEN 'compliant'
+                    WHEN y_over THEN 'non_compliant'
+                    WHEN v.y_hours >= n_hours AND v.y_school >= n_school
+                         AND (NOT pol.credits_enabled OR v.y_credits >= n_credits)
+                    THEN 'on_track'
+                    ELSE 'behind' END AS st
+        FROM (SELECT s.unit_code, t.status AS tstatus,
+                     coalesce(CASE WHEN p_approved_only THEN k.a_hours ELSE k.hours END, 0) AS y_hours,
+                     coalesce(CASE WHEN p_approved_only THEN k.a_school_hours
+                                   ELSE k.school_hours END, 0) AS y_school,
+                     coalesce(CASE WHEN p_approved_only
+                                   THEN k.a_credits + k.a_credit_hours * pol.credit_factor
+                                   ELSE k.credits + k.credit_hours * pol.credit_factor END, 0)
+                         AS y_credits,
+                     coalesce(CASE WHEN p_approved_only THEN k.a_absences ELSE k.absences END, 0)
+                         AS y_absences
+              FROM teachers t
+              JOIN schools s ON s.code = t.school_code
+              LEFT JOIN compliance_years k
+                  ON k.district_code = p_district AND k.basis = pol.year_basis
+                 AND k.year = p_year AND k.teacher_code = t.code
+              WHERE t.district_code = p_district AND t.status <> 'left'
+                AND (p_unit = '' OR s.unit_code = p_unit)) v) x
+    GROUP BY x.unit_code;
 END
 $$;
 
@@ -242,9 +455,13 @@ CREATE OR REPLACE FUNCTION reporting_matrix(p_district text, p_from date, p_to d
 RETURNS TABLE (unit_code text, unit_name text, month date, expected boolean, state text,
                received boolean, on_time boolean, flagged boolean)
 LANGUAGE sql STABLE AS $$
+    -- a month's deadline is the district's, the same for every unit: looked up once a month
+    WITH m AS MATERIALIZED (
+        SELECT g.month, now() <= report_deadline(p_district, g.month::date) AS waiting
+        FROM generate_series(p_from, p_to, interval '1 month') AS g(month))
     SELECT u.code, u.name, m.month::date,
-           o.open AND (r.id IS NOT NULL OR NOT o.waiting),
-           CASE WHEN r.id IS NULL AND o.open AND o.waiting THEN 'not_due'
+           o.open AND (r.id IS NOT NULL OR NOT m.waiting),
+           CASE WHEN r.id IS NULL AND o.open AND m.waiting THEN 'not_due'
                 WHEN r.id IS NULL THEN 'missing'
                 WHEN r.status IN ('returned', 'voided', 'reopened') THEN r.status
                 WHEN r.on_time THEN 'on_time' ELSE 'late' END,
@@ -252,11 +469,10 @@ LANGUAGE sql STABLE AS $$
            coalesce(r.status IN ('submitted', 'approved', 'reopened') AND r.on_time, false),
            coalesce(v.flag_count > 0 AND r.status <> 'voided', false)
     FROM schools u
-    CROSS JOIN generate_series(p_from, p_to, interval '1 month') AS m(month)
+    CROSS JOIN m
     CROSS JOIN LATERAL (
         SELECT (u.opened IS NULL OR u.opened < m.month + interval '1 month')
-                   AND (u.closed IS NULL OR u.closed >= m.month) AS open,
-               now() <= report_deadline(u.district_code, m.month::date) AS waiting) o
+                   AND (u.closed IS NULL OR u.closed >= m.month) AS open) o
     LEFT JOIN reports r ON r.district_code = u.district_code AND r.unit_code = u.code
                        AND r.month = m.month::date
     LEFT JOIN report_versions v ON v.report_id = r.id AND v.version = r.current_version
@@ -328,9 +544,11 @@ $$;
 
 -- Each run sets the grants whole: what is not granted here is revoked.
 REVOKE ALL ON FUNCTION months_elapsed, yx_reason, compliance_windows, compliance_teachers,
-    reporting_matrix, months_due, teacher_records, teacher_credit_factor
+    reporting_matrix, months_due, teacher_records, teacher_credit_factor, compliance_apply,
+    compliance_rebuild_cycles, compliance_unit_counts
     FROM PUBLIC, yanxiu_app, yanxiud_login;
 GRANT EXECUTE ON FUNCTION months_elapsed, yx_reason, compliance_windows, reporting_matrix,
     months_due, teacher_credit_factor TO PUBLIC;
 GRANT EXECUTE ON FUNCTION months_elapsed, yx_reason, compliance_windows, compliance_teachers,
-    reporting_matrix, months_due, teacher_records, teacher_credit_factor TO yanxiu_app;
+    reporting_matrix, months_due, teacher_records, teacher_credit_factor, compliance_unit_counts
+    TO yanxiu_app;

@@ -173,6 +173,52 @@ RETURNS TABLE (ledger text, key text, stored text, expected text) LANGUAGE sql S
            l.credit_hours, l.credits, l.absences)
           IS DISTINCT FROM (e.hours, e.school_hours, e.ethics_hours, e.centralized_hours,
                             e.homeroom_hours, e.credit_hours, e.credits, e.absences)
+    -- the compliance views' rows (018, sql/functions/compliance.sql): pending + approved, then
+    -- approved only
+    UNION ALL
+    SELECT 'compliance_years', concat_ws(' ', district_code, teacher_code, basis, year::text),
+           ledger_totals_text(l.hours, l.school_hours, l.ethics_hours, l.centralized_hours,
+                              l.homeroom_hours, l.credit_hours, l.credits, l.absences)
+               || '; approved ' ||
+           ledger_totals_text(l.a_hours, l.a_school_hours, l.a_ethics_hours, l.a_centralized_hours,
+                              l.a_homeroom_hours, l.a_credit_hours, l.a_credits, l.a_absences),
+           ledger_totals_text(e.hours, e.school_hours, e.ethics_hours, e.centralized_hours,
+                              e.homeroom_hours, e.credit_hours, e.credits, e.absences)
+               || '; approved ' ||
+           ledger_totals_text(e.a_hours, e.a_school_hours, e.a_ethics_hours, e.a_centralized_hours,
+                              e.a_homeroom_hours, e.a_credit_hours, e.a_credits, e.a_absences)
+    FROM (SELECT * FROM compliance_years
+          WHERE hours <> 0 OR credit_hours <> 0 OR credits <> 0 OR absences <> 0
+             OR a_hours <> 0 OR a_credit_hours <> 0 OR a_credits <> 0 OR a_absences <> 0) l
+    FULL JOIN compliance_years_expected e USING (district_code, basis, year, teacher_code)
+    WHERE (l.hours, l.school_hours, l.ethics_hours, l.centralized_hours, l.homeroom_hours,
+           l.credit_hours, l.credits, l.absences, l.a_hours, l.a_school_hours, l.a_ethics_hours,
+           l.a_centralized_hours, l.a_homeroom_hours, l.a_credit_hours, l.a_credits, l.a_absences)
+          IS DISTINCT FROM (e.hours, e.school_hours, e.ethics_hours, e.centralized_hours,
+                            e.homeroom_hours, e.credit_hours, e.credits, e.absences, e.a_hours,
+                            e.a_school_hours, e.a_ethics_hours, e.a_centralized_hours,
+                            e.a_homeroom_hours, e.a_credit_hours, e.a_credits, e.a_absences)
+    UNION ALL
+    SELECT 'compliance_cycles', concat_ws(' ', district_code, teacher_code, basis,
+                                          format('%s-%s', cycle_first, cycle_first + cycle_years - 1)),
+           CASE WHEN l.hours IS NULL THEN 'nothing'
+                ELSE format('hours %s, ethics %s, centralized %s, homeroom %s; approved hours %s, ethics %s, centralized %s, homeroom %s',
+                            l.hours, l.ethics_hours, l.centralized_hours, l.homeroom_hours,
+                            l.a_hours, l.a_ethics_hours, l.a_centralized_hours, l.a_homeroom_hours) END,
+           CASE WHEN e.hours IS NULL THEN 'nothing'
+                ELSE format('hours %s, ethics %s, centralized %s, homeroom %s; approved hours %s, ethics %s, centralized %s, homeroom %s',
+                            e.hours, e.ethics_hours, e.centralized_hours, e.homeroom_hours,
+                            e.a_hours, e.a_ethics_hours, e.a_centralized_hours, e.a_homeroom_hours) END
+    FROM (SELECT * FROM compliance_cycles
+          WHERE hours <> 0 OR ethics_hours <> 0 OR centralized_hours <> 0 OR homeroom_hours <> 0
+             OR a_hours <> 0 OR a_ethics_hours <> 0 OR a_centralized_hours <> 0
+             OR a_homeroom_hours <> 0) l
+    FULL JOIN compliance_cycles_expected e
+        USING (district_code, basis, cycle_years, cycle_first, teacher_code)
+    WHERE (l.hours, l.ethics_hours, l.centralized_hours, l.homeroom_hours, l.a_hours,
+           l.a_ethics_hours, l.a_centralized_hours, l.a_homeroom_hours)
+          IS DISTINCT FROM (e.hours, e.ethics_hours, e.centralized_hours, e.homeroom_hours,
+                            e.a_hours, e.a_ethics_hours, e.a_centralized_hours, e.a_homeroom_hours)
     ORDER BY 1, 2
 $$;
 

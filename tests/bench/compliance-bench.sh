@@ -5,7 +5,8 @@
 # from request to last row, `compliance units`, `compliance teachers` for the
 # whole district and for one unit, and `reporting-rates`; and beside them
 # PostgreSQL summing the same year's hours per teacher from the raw sign-in
-# rows (what the ledger saves), best of 3.
+# rows (what the ledger saves), and reading them kept per teacher
+# (compliance_years, what the views read), best of 3.
 #
 #   tests/harness/with-server tests/bench/compliance-bench.sh
 #
@@ -63,6 +64,7 @@ lrows=$($YX_PSQL -Atc "SELECT count(*) FROM ledger_months WHERE district_code = 
 echo "compliance-bench: $rows sign-in rows, $lrows ledger_months rows"
 
 # The school year 2025 (2025-09 .. 2026-08) holds 9 of the 12 months loaded.
+echo "compliance-bench: load average$(uptime | sed 's/.*load average//')"
 "$timer" --server "$YX_SERVER" --token-file "$B/token" --year 2025 --unit "${d}0001" --repeat 5
 
 raw="SELECT t.teacher_code, sum(CASE WHEN t.status IN ('present', 'late')
@@ -79,6 +81,8 @@ ledger="SELECT teacher_code, sum(hours) FROM ledger_months
 years="SELECT teacher_code, sum(hours) FROM ledger_years
        WHERE district_code = '$d' AND basis = 'school' AND year = 2025
        GROUP BY teacher_code"
+kept="SELECT teacher_code, hours FROM compliance_years
+      WHERE district_code = '$d' AND basis = 'school' AND year = 2025"
 best() { # best of 3 server times of a query, in ms
     for _ in 1 2 3; do
         $YX_PSQL -At -c '\timing on' -c "$1" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p'
@@ -87,8 +91,11 @@ best() { # best of 3 server times of a query, in ms
 r=$(best "$raw")
 l=$(best "$ledger")
 y=$(best "$years")
+k=$(best "$kept")
 echo "compliance-bench: hours per teacher for the year from the raw sign-in rows: $r ms (PostgreSQL alone)"
 echo "compliance-bench: the same from the monthly roll-up (ledger_months):     $l ms ($(awk -v r="$r" -v l="$l" 'BEGIN { printf "%.1f", r / l }')x faster)"
-echo "compliance-bench: the same from the yearly roll-up (ledger_years):       $y ms ($(awk -v r="$r" -v l="$y" 'BEGIN { printf "%.1f", r / l }')x faster; what the views read)"
+echo "compliance-bench: the same from the yearly roll-up (ledger_years):       $y ms ($(awk -v r="$r" -v l="$y" 'BEGIN { printf "%.1f", r / l }')x faster)"
+echo "compliance-bench: the same kept per teacher (compliance_years, 018):     $k ms ($(awk -v r="$r" -v l="$k" 'BEGIN { printf "%.1f", r / l }')x faster; what the views read)"
+echo "compliance-bench: load average$(uptime | sed 's/.*load average//')"
 "$YX_YANXIUD" -c "$YX_CONF" verify-ledger >/dev/null || die "verify-ledger found differences"
 echo "compliance-bench: verify-ledger: the ledger agrees with the rows"

@@ -4,11 +4,12 @@
  * them (tests/bench/compliance-bench.sh).
  *
  *   compliance_time --server HOST:PORT --token-file FILE --year Y
- *                   [--unit CODE] [--repeat N]
+ *                   [--unit CODE] [--repeat N] [--only units|teachers|unit|rates]
  *
  * The token file holds the session token in hex (report_load run
  * --token-file writes it). Prints one line per view: the best and the
- * median of N runs in milliseconds, and the rows answered.
+ * median of N runs in milliseconds, and the rows answered. --only times one view (to
+ * measure the CPU the daemon and PostgreSQL spend on it from outside).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -81,7 +82,7 @@ static void time_view(struct yxc *c, const char *label, Yanxiu__V1__Envelope__Bo
 
 int main(int argc, char **argv)
 {
-    const char *server = NULL, *token_file = NULL, *unit = "";
+    const char *server = NULL, *token_file = NULL, *unit = "", *only = "";
     unsigned year = 0;
     int repeat = 5;
     for (int i = 1; i + 1 < argc; i += 2) {
@@ -95,6 +96,8 @@ int main(int argc, char **argv)
             unit = argv[i + 1];
         else if (strcmp(argv[i], "--repeat") == 0)
             repeat = atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--only") == 0)
+            only = argv[i + 1];
         else
             die(argv[i], "unknown option");
     }
@@ -127,20 +130,24 @@ int main(int argc, char **argv)
     Yanxiu__V1__ComplianceQuery q = YANXIU__V1__COMPLIANCE_QUERY__INIT;
     q.year = year;
     /* a first call of each kind warms the statements and the cache */
-    time_view(c, "compliance units (whole district)", YANXIU__V1__ENVELOPE__BODY_COMPLIANCE_UNITS,
-              YANXIU__V1__ENVELOPE__BODY_UNIT_COMPLIANCE, &q, repeat);
-    time_view(c, "compliance teachers (whole district)",
-              YANXIU__V1__ENVELOPE__BODY_COMPLIANCE_TEACHERS,
-              YANXIU__V1__ENVELOPE__BODY_TEACHER_LIST, &q, repeat);
-    if (unit[0]) {
+    if (!only[0] || strcmp(only, "units") == 0)
+        time_view(c, "compliance units (whole district)",
+                  YANXIU__V1__ENVELOPE__BODY_COMPLIANCE_UNITS,
+                  YANXIU__V1__ENVELOPE__BODY_UNIT_COMPLIANCE, &q, repeat);
+    if (!only[0] || strcmp(only, "teachers") == 0)
+        time_view(c, "compliance teachers (whole district)",
+                  YANXIU__V1__ENVELOPE__BODY_COMPLIANCE_TEACHERS,
+                  YANXIU__V1__ENVELOPE__BODY_TEACHER_LIST, &q, repeat);
+    if (unit[0] && (!only[0] || strcmp(only, "unit") == 0)) {
         Yanxiu__V1__ComplianceQuery qu = q;
         qu.unit_code = (char *)unit;
         time_view(c, "compliance teachers (one unit)",
                   YANXIU__V1__ENVELOPE__BODY_COMPLIANCE_TEACHERS,
                   YANXIU__V1__ENVELOPE__BODY_TEACHER_LIST, &qu, repeat);
     }
-    time_view(c, "reporting-rates (year)", YANXIU__V1__ENVELOPE__BODY_REPORTING_RATES,
-              YANXIU__V1__ENVELOPE__BODY_RATES, &q, repeat);
+    if (!only[0] || strcmp(only, "rates") == 0)
+        time_view(c, "reporting-rates (year)", YANXIU__V1__ENVELOPE__BODY_REPORTING_RATES,
+                  YANXIU__V1__ENVELOPE__BODY_RATES, &q, repeat);
     yxc_close(c);
     return 0;
 }

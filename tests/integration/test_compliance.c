@@ -2570,6 +2570,87 @@ static void l_compare(struct yxc *c, const struct lmodel *mo)
     }
 }
 
+/* The kept rows (compliance_years, compliance_cycles, 018) against the model and against
+ * themselves: the cycle's hours of every teacher (the cycle of year 2025 holds months
+ * [c25_0, c25_1], that of 2026 [c26_0, c26_1]), and each unit's counts by status
+ * (ComplianceUnits, counted in one pass) as ComplianceTeachers judges the unit's teachers. */
+static void l_compare_kept(struct yxc *c, const struct lmodel *mo, int c25_0, int c25_1, int c26_0,
+                           int c26_1)
+{
+    for (int ao = 0; ao < 2; ao++) {
+        for (int year = 2025; year <= 2026; year++) {
+            const char *ctx = ao ? "approved only" : "all";
+            struct cq q = {
+                .year = (uint32_t)year, .as_of = "2027-09-01", .approved_only = ao, .cycle = true};
+            Yanxiu__V1__Envelope *resp = teachers_ok(c, &q);
+            const Yanxiu__V1__ComplianceTeacherList *tl = resp->teacher_list;
+            for (int t = 0; t < L_TEACHERS; t++) {
+                char code[8];
+                l_teacher(t, code);
+                const Yanxiu__V1__TeacherCompliance *x = teacher_of(tl, code);
+                struct lsum s =
+                    year == 2025 ? l_sum(mo, t, c25_0, c25_1, ao) : l_sum(mo, t, c26_0, c26_1, ao);
+                EXPECT_NUM(x->cycle_hours, s.hours, "%s, %d, %s: cycle hours", code, year, ctx);
+                EXPECT_NUM(x->cycle_ethics_hours, s.ethics, "%s, %d, %s: cycle ethics hours", code,
+                           year, ctx);
+                EXPECT_NUM(x->cycle_centralized_hours, s.central,
+                           "%s, %d, %s: cycle centralized hours", code, year, ctx);
+                EXPECT_NUM(x->cycle_homeroom_hours, s.homeroom, "%s, %d, %s: cycle homeroom hours",
+                           code, year, ctx);
+            }
+            Yanxiu__V1__Envelope *ur = units_ok(c, &q);
+            const Yanxiu__V1__ComplianceUnitList *ul = ur->unit_compliance;
+            for (size_t u = 0; u < ul->n_units; u++) {
+                const Yanxiu__V1__UnitCompliance *x = ul->units[u];
+                uint32_t n[6] = {0};
+                for (size_t i = 0; i < tl->n_teachers; i++)
+                    if (strcmp(tl->teachers[i]->unit_code, x->unit_code) == 0 &&
+                        tl->teachers[i]->status < 6)
+                        n[tl->teachers[i]->status]++, n[0]++;
+                EXPECT_NUM(x->teachers, n[0], "unit %s, %d, %s: teachers", x->unit_code, year, ctx);
+                EXPECT_NUM(x->compliant,
+                           n[YANXIU__V1__COMPLIANCE_STATUS__COMPLIANCE_STATUS_COMPLIANT],
+                           "unit %s, %d, %s: compliant", x->unit_code, year, ctx);
+                EXPECT_NUM(x->on_track,
+                           n[YANXIU__V1__COMPLIANCE_STATUS__COMPLIANCE_STATUS_ON_TRACK],
+                           "unit %s, %d, %s: on track", x->unit_code, year, ctx);
+                EXPECT_NUM(x->behind, n[YANXIU__V1__COMPLIANCE_STATUS__COMPLIANCE_STATUS_BEHIND],
+                           "unit %s, %d, %s: behind", x->unit_code, year, ctx);
+                EXPECT_NUM(x->non_compliant,
+                           n[YANXIU__V1__COMPLIANCE_STATUS__COMPLIANCE_STATUS_NON_COMPLIANT],
+                           "unit %s, %d, %s: non compliant", x->unit_code, year, ctx);
+                EXPECT_NUM(x->exempt, n[YANXIU__V1__COMPLIANCE_STATUS__COMPLIANCE_STATUS_EXEMPT],
+                           "unit %s, %d, %s: exempt", x->unit_code, year, ctx);
+            }
+            yxc_free(ur);
+            yxc_free(resp);
+        }
+    }
+}
+
+/* Rows of ledger_differences() of the kept compliance rows, and how many kept rows district d
+ * has (so that an empty table cannot pass). */
+static void l_kept_agree(const char *d, const char *when)
+{
+    char *diff = it_psql_ok(false, "SELECT ledger, key, stored, expected FROM ledger_differences() "
+                                   "WHERE ledger LIKE 'compliance_%%';");
+    if (diff[0])
+        fail_msg("%s: the kept compliance rows differ from the raw rows:\n%s", when, diff);
+    free(diff);
+    long years = it_psql_long(false,
+                              "SELECT count(*) FROM compliance_years "
+                              "WHERE district_code = '%s' AND hours > 0;",
+                              d);
+    long cycles = it_psql_long(false,
+                               "SELECT count(*) FROM compliance_cycles "
+                               "WHERE district_code = '%s' AND hours > 0;",
+                               d);
+    printf("%s: %ld compliance_years rows, %ld compliance_cycles rows with hours\n", when, years,
+           cycles);
+    if (years == 0 || cycles == 0)
+        fail_msg("%s: no kept compliance rows with hours in district %s", when, d);
+}
+
 /* verify-ledger's exit status and output. */
 static char *verify_ledger(int *status)
 {
@@ -2613,6 +2694,24 @@ static void ledger_survives_a_random_sequence(void **state)
                    mo.rep[u][m].version);
 
     l_compare(c, &mo);
+    /* cycles of 5 years from 2026: 2026-08 is in 2021-2025, 2026-09 .. 2026-11 in 2026-2030 */
+    l_compare_kept(c, &mo, 0, 0, 1, 3);
+    l_kept_agree(D_LEDGER, "after the sequence");
+    /* a policy of 2-year cycles from 2025 (school years 2025-2026): its cycles are counted
+     * again from the kept years, then kept by 20 more steps */
+    set_policy_ok(c,
+                  "[policy]\ncycle_years = 2\ncycle_first_year = 2025\nhours_cycle = 0\n"
+                  "hours_year = 72\nschool_hours_year = 24\nethics_hours_cycle = 0\n"
+                  "centralized_hours_cycle = 0\nhomeroom_hours_cycle = 0\ncredits_enabled = no\n"
+                  "deadline_day = 5\nabsence_limit = 3\ngroup_short_percent = 15\n"
+                  "year_basis = school\n",
+                  "2020-01-01");
+    l_kept_agree(D_LEDGER, "after the policy of 2-year cycles");
+    for (int step = 61; step <= 80; step++)
+        l_step(c, &mo, step);
+    l_compare(c, &mo);
+    l_compare_kept(c, &mo, 0, 3, 0, 3);
+    l_kept_agree(D_LEDGER, "after 20 more steps");
 
     char *diff = it_psql_ok(false, "SELECT ledger, key, stored, expected FROM "
                                    "ledger_differences();");
@@ -2654,6 +2753,33 @@ static void ledger_survives_a_random_sequence(void **state)
         "district_code, teacher_code, to_char(month, 'YYYY-MM'), CASE WHEN approved "
         "THEN 'approved' ELSE 'pending' END) = '%s';",
         key));
+    free(key);
+    out = verify_ledger(&st);
+    assert_int_equal(st, 0);
+    free(out);
+    /* and the kept compliance rows: approved-only hours of a teacher's year */
+    key =
+        it_psql_ok(false,
+                   "WITH k AS (SELECT teacher_code, basis, year FROM compliance_years "
+                   "WHERE district_code = '%s' AND hours > 0 "
+                   "ORDER BY teacher_code, basis, year LIMIT 1), "
+                   "u AS (UPDATE compliance_years l SET a_hours = l.a_hours + 2 FROM k "
+                   "WHERE l.district_code = '%s' AND (l.teacher_code, l.basis, l.year) = "
+                   "(k.teacher_code, k.basis, k.year) RETURNING l.*) "
+                   "SELECT concat_ws(' ', district_code, teacher_code, basis, year::text) FROM u;",
+                   D_LEDGER, D_LEDGER);
+    key[strcspn(key, "\n")] = '\0';
+    assert_true(key[0] != '\0');
+    out = verify_ledger(&st);
+    snprintf(named, sizeof(named), "compliance_years %s:", key);
+    if (st != 1 || !strstr(out, named))
+        fail_msg("verify-ledger (status %d) does not name the corrupted kept row \"%s\":\n%s", st,
+                 named, out);
+    free(out);
+    free(it_psql_ok(false,
+                    "UPDATE compliance_years SET a_hours = a_hours - 2 WHERE concat_ws(' ', "
+                    "district_code, teacher_code, basis, year::text) = '%s';",
+                    key));
     free(key);
     out = verify_ledger(&st);
     assert_int_equal(st, 0);
