@@ -640,7 +640,7 @@ int cmd_report_import(struct cli *cli, int argc, char **argv)
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     if (t.batches) {
-        char all[16], w[16], r[16], b[16], s[32], rate[32], buf[1200];
+        char all[24], w[24], r[24], b[24], s[32], rate[32], buf[1200];
         snprintf(all, sizeof(all), "%zu", m.n);
         snprintf(w, sizeof(w), "%zu", t.written);
         snprintf(r, sizeof(r), "%zu", t.replayed);

@@ -1112,7 +1112,7 @@ void out_json_row(struct out_json *j, const char *key, const struct out_table *t
                 if (n + sizeof("_label") <= sizeof(label_key))
                     memcpy(mempcpy(label_key, name, n), "_label", sizeof("_label"));
                 else
-                    snprintf(label_key, sizeof(label_key), "%s_label", name);
+                    snprintf(label_key, sizeof(label_key), "%.100s_label", name);
                 out_json_str(j, label_key, memo_label(v, x->s));
             }
             break;
