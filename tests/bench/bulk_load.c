@@ -31,6 +31,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "bench_common.h"
 #include "vocab.h"
 #include "yxc.h"
 
@@ -44,18 +45,6 @@ struct opts {
     int units, months, batch, connections;
     int cur_year, cur_month; /* the last month ended (Asia/Shanghai) */
 };
-
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void die(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("bulk_load: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    exit(2);
-}
 
 /* ---- one report ----------------------------------------------------------------- */
 
@@ -170,13 +159,6 @@ struct shared {
     double *latency_ms; /* per batch; NAN when it failed */
 };
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static struct yxc *connect_to(struct shared *sh, struct yxc_error *err)
 {
     struct yxc *c = yxc_connect(sh->host, sh->port, 10000, err);
@@ -206,16 +188,16 @@ static void session_token(struct shared *sh)
         }
         fclose(f);
         if (!ok)
-            die("%s does not hold a token (64 hex digits)", path);
+            bench_die("%s does not hold a token (64 hex digits)", path);
         return;
     }
     const char *password = getenv("YANXIU_PASSWORD");
     if (!password)
-        die("set YANXIU_PASSWORD to the password of %s", sh->o->user);
+        bench_die("set YANXIU_PASSWORD to the password of %s", sh->o->user);
     struct yxc_error err;
     struct yxc *c = connect_to(sh, &err);
     if (!c)
-        die("connecting to %s: %s", sh->o->server, err.message);
+        bench_die("connecting to %s: %s", sh->o->server, err.message);
     Yanxiu__V1__LoginRequest login = YANXIU__V1__LOGIN_REQUEST__INIT;
     login.user = (char *)sh->o->user;
     login.password = (char *)password;
@@ -224,9 +206,9 @@ static void session_token(struct shared *sh)
     env.login = &login;
     Yanxiu__V1__Envelope *resp = NULL;
     if (!yxc_call(c, &env, YANXIU__V1__ENVELOPE__BODY_LOGIN_REPLY, &resp, &err))
-        die("logging in as %s: %s", sh->o->user, err.message);
+        bench_die("logging in as %s: %s", sh->o->user, err.message);
     if (resp->login_reply->token.len != 32)
-        die("a token of %zu bytes, not 32", resp->login_reply->token.len);
+        bench_die("a token of %zu bytes, not 32", resp->login_reply->token.len);
     memcpy(sh->token, resp->login_reply->token.data, 32);
     yxc_free(resp);
     yxc_close(c);
@@ -289,9 +271,9 @@ static void *worker(void *arg)
     Yanxiu__V1__SubmitReportRequest **reqs = calloc((size_t)o->batch, sizeof(*reqs));
     for (int i = 0; rs && i < o->batch; i++)
         if (!(rs[i] = malloc(sizeof(*rs[i]))))
-            die("out of memory");
+            bench_die("out of memory");
     if (!rs || !reqs)
-        die("out of memory");
+        bench_die("out of memory");
     for (;;) {
         long b = atomic_fetch_add(&sh->next, 1);
         if (b >= sh->batches)
@@ -310,10 +292,10 @@ static void *worker(void *arg)
         env.body_case = YANXIU__V1__ENVELOPE__BODY_SUBMIT_BATCH;
         env.submit_batch = &batch;
         Yanxiu__V1__Envelope *resp = NULL;
-        double t0 = now_s();
+        double t0 = bench_now();
         uint64_t id;
         bool ok = yxc_send(c, &env, &id, &err) && yxc_await(c, id, &resp, &err);
-        double t1 = now_s();
+        double t1 = bench_now();
         char why[1024] = "";
         if (!ok)
             snprintf(why, sizeof(why), "%s", err.message);
@@ -352,32 +334,9 @@ static void *worker(void *arg)
     return NULL;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double percentile(const double *v, size_t n, double p)
-{
-    if (!n)
-        return NAN;
-    size_t rank = (size_t)ceil(p / 100.0 * (double)n);
-    return v[rank ? rank - 1 : 0];
-}
-
-static long num_arg(const char *name, const char *s, long min, long max)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < min || v > max)
-        die("--%s: expected a number from %ld to %ld, got '%s'", name, min, max, s);
-    return v;
-}
-
 int main(int argc, char **argv)
 {
+    bench_prog = "bulk_load";
     static const struct option longopts[] = {
         {"district", required_argument, NULL, 'd'},
         {"units", required_argument, NULL, 'u'},
@@ -404,16 +363,16 @@ int main(int argc, char **argv)
             o.district = optarg;
             break;
         case 'u':
-            o.units = (int)num_arg("units", optarg, 1, 9999);
+            o.units = (int)bench_num_arg("units", optarg, 1, 9999);
             break;
         case 'm':
-            o.months = (int)num_arg("months", optarg, 1, 120);
+            o.months = (int)bench_num_arg("months", optarg, 1, 120);
             break;
         case 'b':
-            o.batch = (int)num_arg("batch", optarg, 1, MAX_BATCH);
+            o.batch = (int)bench_num_arg("batch", optarg, 1, MAX_BATCH);
             break;
         case 'c':
-            o.connections = (int)num_arg("connections", optarg, 1, 64);
+            o.connections = (int)bench_num_arg("connections", optarg, 1, 64);
             break;
         case 's':
             o.server = optarg;
@@ -431,13 +390,13 @@ int main(int argc, char **argv)
             o.token_file = optarg;
             break;
         default:
-            die("usage: bulk_load --district D --units U --months M --user NAME [--batch N] "
-                "[--connections C] [--server HOST:PORT] [--key-prefix P] [--label L] "
-                "[--token-file FILE]");
+            bench_die("usage: bulk_load --district D --units U --months M --user NAME [--batch N] "
+                      "[--connections C] [--server HOST:PORT] [--key-prefix P] [--label L] "
+                      "[--token-file FILE]");
         }
     }
     if (!o.district || !o.units || !o.user || !o.server)
-        die("--district, --units, --user and --server (or YX_SERVER) are required");
+        bench_die("--district, --units, --user and --server (or YX_SERVER) are required");
     time_t now = time(NULL) + 8 * 3600;
     struct tm tm;
     gmtime_r(&now, &tm);
@@ -448,25 +407,25 @@ int main(int argc, char **argv)
     struct shared sh = {.o = &o};
     struct yxc_error err;
     if (!yxc_parse_server(o.server, sh.host, sizeof(sh.host), &sh.port, &err))
-        die("%s", err.message);
+        bench_die("%s", err.message);
     session_token(&sh);
     sh.reports = (long)o.units * o.months;
     sh.batches = (sh.reports + o.batch - 1) / o.batch;
     sh.latency_ms = malloc((size_t)sh.batches * sizeof(double));
     pthread_t *th = calloc((size_t)o.connections, sizeof(*th));
     if (!sh.latency_ms || !th)
-        die("out of memory");
+        bench_die("out of memory");
     for (long b = 0; b < sh.batches; b++)
         sh.latency_ms[b] = NAN;
     struct rusage ru0, ru1;
     getrusage(RUSAGE_SELF, &ru0);
-    double t0 = now_s();
+    double t0 = bench_now();
     for (int i = 0; i < o.connections; i++)
         if (pthread_create(&th[i], NULL, worker, &sh) != 0)
-            die("pthread_create failed");
+            bench_die("pthread_create failed");
     for (int i = 0; i < o.connections; i++)
         pthread_join(th[i], NULL);
-    double secs = now_s() - t0;
+    double secs = bench_now() - t0;
     getrusage(RUSAGE_SELF, &ru1);
     double cpu = (double)(ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec) +
                  (double)(ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec) / 1e6 +
@@ -476,7 +435,7 @@ int main(int argc, char **argv)
     for (long b = 0; b < sh.batches; b++)
         if (!isnan(sh.latency_ms[b]))
             sh.latency_ms[n++] = sh.latency_ms[b];
-    qsort(sh.latency_ms, n, sizeof(double), cmp_double);
+    qsort(sh.latency_ms, n, sizeof(double), bench_cmp_double);
     long written = atomic_load(&sh.written), replayed = atomic_load(&sh.replayed);
     long failed = atomic_load(&sh.failed);
     double rate = (double)(written + replayed) / secs;
@@ -484,12 +443,12 @@ int main(int argc, char **argv)
            "batches of %d over %d connections in %.2f s: %.1f reports/s; batch p50 %.0f ms, "
            "p99 %.0f ms; client CPU %.2f s; %ld batches failed\n",
            o.label, written + replayed, NACT, NTEACH, written, replayed, n, o.batch, o.connections,
-           secs, rate, percentile(sh.latency_ms, n, 50), percentile(sh.latency_ms, n, 99), cpu,
-           failed);
+           secs, rate, bench_percentile(sh.latency_ms, n, 50),
+           bench_percentile(sh.latency_ms, n, 99), cpu, failed);
     printf("RESULT %s reports=%ld written=%ld replayed=%ld seconds=%.3f rate=%.2f "
            "batch_p50_ms=%.1f batch_p99_ms=%.1f failed=%ld\n",
            o.label, written + replayed, written, replayed, secs, rate,
-           percentile(sh.latency_ms, n, 50), percentile(sh.latency_ms, n, 99), failed);
+           bench_percentile(sh.latency_ms, n, 50), bench_percentile(sh.latency_ms, n, 99), failed);
     free(sh.latency_ms);
     free(th);
     return failed ? 1 : 0;

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_common.h"
 #include "yxc.h"
 
 static double now_ms(void)
@@ -24,12 +25,6 @@ static double now_ms(void)
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
 }
 
 static void die(const char *what, const char *why)
@@ -74,7 +69,7 @@ static void time_view(struct yxc *c, const char *label, Yanxiu__V1__Envelope__Bo
         rows = rows_of(resp);
         yxc_free(resp);
     }
-    qsort(ms, (size_t)repeat, sizeof(*ms), cmp_double);
+    qsort(ms, (size_t)repeat, sizeof(*ms), bench_cmp_double);
     printf("%-44s best %8.1f ms   median %8.1f ms   (%zu rows)\n", label, ms[0], ms[repeat / 2],
            rows);
     free(ms);

@@ -54,6 +54,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_common.h"
 #include "vocab.h"
 #include "yxc.h"
 
@@ -163,18 +164,6 @@ struct opts {
     int cur_year, cur_month; /* the last month ended, in Asia/Shanghai */
 };
 
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void die(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("report_load: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    exit(2);
-}
-
 static void usage(void)
 {
     fputs("usage: report_load files   --district D --units U --units-csv F --roster-csv F\n"
@@ -190,16 +179,6 @@ static void usage(void)
           "$YX_SERVER.\n",
           stderr);
     exit(2);
-}
-
-static long num_arg(const char *name, const char *s, long min, long max)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < min || v > max)
-        die("--%s: expected a number from %ld to %ld, got '%s'", name, min, max, s);
-    return v;
 }
 
 static void parse_opts(int argc, char **argv, struct opts *o)
@@ -242,10 +221,10 @@ static void parse_opts(int argc, char **argv, struct opts *o)
             o->district = optarg;
             break;
         case 'u':
-            o->units = (int)num_arg("units", optarg, 1, MAX_UNITS);
+            o->units = (int)bench_num_arg("units", optarg, 1, MAX_UNITS);
             break;
         case 'n':
-            o->reports = num_arg("reports", optarg, 1, 10000000);
+            o->reports = bench_num_arg("reports", optarg, 1, 10000000);
             break;
         case 'l':
             o->label = optarg;
@@ -257,10 +236,10 @@ static void parse_opts(int argc, char **argv, struct opts *o)
             o->token_file = optarg;
             break;
         case 'f':
-            o->first = num_arg("first", optarg, 0, 10000000);
+            o->first = bench_num_arg("first", optarg, 0, 10000000);
             break;
         case 'c':
-            o->connections = (int)num_arg("connections", optarg, 1, 1000);
+            o->connections = (int)bench_num_arg("connections", optarg, 1, 1000);
             break;
         case 's':
             o->server = optarg;
@@ -299,14 +278,14 @@ static void parse_opts(int argc, char **argv, struct opts *o)
     if (optind != argc)
         usage();
     if (!o->district || strlen(o->district) != 6 || strspn(o->district, "0123456789") != 6)
-        die("--district: a 6-digit division code is required");
+        bench_die("--district: a 6-digit division code is required");
     if (!o->units)
-        die("--units is required");
+        bench_die("--units is required");
     size_t plen = strlen(o->key_prefix);
     if (plen > 32 ||
         strspn(o->key_prefix, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") !=
             plen)
-        die("--key-prefix: at most 32 letters, digits, _ or -");
+        bench_die("--key-prefix: at most 32 letters, digits, _ or -");
 
     /* The last month that has ended, in Asia/Shanghai (UTC+8, no daylight saving): its
      * activities' days (up to the 28th) are all past, so none is flagged future_date. */
@@ -342,11 +321,11 @@ static void report_month(const struct opts *o, long k, int *year, int *month)
 static int cmd_files(const struct opts *o)
 {
     if (!o->units_csv || !o->roster_csv)
-        die("files: --units-csv and --roster-csv are required");
+        bench_die("files: --units-csv and --roster-csv are required");
     FILE *uf = fopen(o->units_csv, "w");
     FILE *rf = fopen(o->roster_csv, "w");
     if (!uf || !rf)
-        die("files: cannot write %s / %s: %s", o->units_csv, o->roster_csv, strerror(errno));
+        bench_die("files: cannot write %s / %s: %s", o->units_csv, o->roster_csv, strerror(errno));
     fputs("school_code,name,kind,central_code\n", uf);
     fputs("teacher_code,name,school_code,subject,group,homeroom,backbone,new_teacher,status\n", rf);
     for (int u = 0; u < o->units; u++) {
@@ -365,7 +344,7 @@ static int cmd_files(const struct opts *o)
     ok = (fclose(uf) == 0) & ok;
     ok = (fclose(rf) == 0) & ok;
     if (!ok)
-        die("files: writing failed: %s", strerror(errno));
+        bench_die("files: writing failed: %s", strerror(errno));
     return 0;
 }
 
@@ -453,13 +432,6 @@ struct shared {
     pthread_mutex_t print_lock;
     int printed;
 };
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* Prints the first few failures in full; counts them all. */
 static void report_failure(struct shared *sh, long k, const char *unit, const char *month,
@@ -550,24 +522,24 @@ static void session_token(struct shared *sh, uint8_t token[32])
         }
         fclose(f);
         if (!ok)
-            die("run: %s does not hold a token (64 hex digits)", path);
+            bench_die("run: %s does not hold a token (64 hex digits)", path);
         return;
     }
     sh->password = getenv("YANXIU_PASSWORD");
     if (!sh->password)
-        die("run: set YANXIU_PASSWORD to the password of %s", sh->o->user);
+        bench_die("run: set YANXIU_PASSWORD to the password of %s", sh->o->user);
     struct yxc_error err;
     if (!login_token(sh, token, &err))
-        die("run: logging in as %s: %s", sh->o->user, err.message);
+        bench_die("run: logging in as %s: %s", sh->o->user, err.message);
     if (path) {
         f = fopen(path, "w");
         if (!f)
-            die("run: cannot write %s: %s", path, strerror(errno));
+            bench_die("run: cannot write %s: %s", path, strerror(errno));
         for (int i = 0; i < 32; i++)
             fprintf(f, "%02x", token[i]);
         fputc('\n', f);
         if (ferror(f) || fclose(f) != 0)
-            die("run: writing %s failed", path);
+            bench_die("run: writing %s failed", path);
     }
 }
 
@@ -617,9 +589,9 @@ static void *worker(void *arg)
         env.body_case = YANXIU__V1__ENVELOPE__BODY_SUBMIT_REPORT;
         env.submit_report = &r->req;
         Yanxiu__V1__Envelope *resp = NULL;
-        double t0 = now_s();
+        double t0 = bench_now();
         bool ok = yxc_call(c, &env, YANXIU__V1__ENVELOPE__BODY_REPORT_REPLY, &resp, &err);
-        double t1 = now_s();
+        double t1 = bench_now();
         if (!ok) {
             report_failure(sh, k, r->unit, r->month, err.message);
             if (err.fail != YXC_ERR_SERVER)
@@ -640,39 +612,25 @@ static void *worker(void *arg)
     return NULL;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* Nearest-rank percentile of sorted v[0..n). */
-static double percentile(const double *v, size_t n, double p)
-{
-    if (!n)
-        return NAN;
-    size_t rank = (size_t)ceil(p / 100.0 * (double)n);
-    return v[rank ? rank - 1 : 0];
-}
-
 static int cmd_run(const struct opts *o)
 {
     if (!o->reports || !o->user)
-        die("run: --reports and --user are required");
+        bench_die("run: --reports and --user are required");
     if (!o->server)
-        die("run: --server or YX_SERVER is required");
+        bench_die("run: --server or YX_SERVER is required");
     struct shared sh;
     memset(&sh, 0, sizeof(sh));
     sh.o = o;
     struct yxc_error err;
     if (!yxc_parse_server(o->server, sh.host, sizeof(sh.host), &sh.port, &err))
-        die("run: %s", err.message);
+        bench_die("run: %s", err.message);
     session_token(&sh, sh.token);
     sh.expect_hours = expected_hours();
     sh.latency_ms = malloc((size_t)o->reports * sizeof(double));
     pthread_t *th = calloc((size_t)o->connections, sizeof(*th));
     if (!sh.latency_ms || !th)
-        die("out of memory");
+        bench_die("out of memory");
     for (long k = 0; k < o->reports; k++)
         sh.latency_ms[k] = NAN;
     atomic_init(&sh.next, o->first);
@@ -684,30 +642,30 @@ static int cmd_run(const struct opts *o)
     for (int i = 0; i < o->connections; i++) {
         int rc = pthread_create(&th[i], NULL, worker, &sh);
         if (rc != 0)
-            die("pthread_create: %s", strerror(rc));
+            bench_die("pthread_create: %s", strerror(rc));
     }
     pthread_barrier_wait(&sh.ready); /* every connection made */
-    double t0 = now_s();
+    double t0 = bench_now();
     for (int i = 0; i < o->connections; i++)
         pthread_join(th[i], NULL);
-    double secs = now_s() - t0;
+    double secs = bench_now() - t0;
     if (atomic_load(&sh.failed_to_start))
-        die("run: %ld of %d connections could not be made; nothing was submitted",
-            (long)atomic_load(&sh.failed_to_start), o->connections);
+        bench_die("run: %ld of %d connections could not be made; nothing was submitted",
+                  (long)atomic_load(&sh.failed_to_start), o->connections);
 
     size_t n = 0;
     for (long k = 0; k < o->reports; k++)
         if (!isnan(sh.latency_ms[k]))
             sh.latency_ms[n++] = sh.latency_ms[k];
-    qsort(sh.latency_ms, n, sizeof(double), cmp_double);
+    qsort(sh.latency_ms, n, sizeof(double), bench_cmp_double);
     if (o->latencies) {
         FILE *lf = fopen(o->latencies, "a");
         if (!lf)
-            die("run: cannot write %s: %s", o->latencies, strerror(errno));
+            bench_die("run: cannot write %s: %s", o->latencies, strerror(errno));
         for (size_t i = 0; i < n; i++)
             fprintf(lf, "%.3f\n", sh.latency_ms[i]);
         if (ferror(lf) || fclose(lf) != 0)
-            die("run: writing %s failed", o->latencies);
+            bench_die("run: writing %s failed", o->latencies);
     }
     long unsent = o->reports - atomic_load(&sh.attempted);
     if (unsent > 0)
@@ -716,11 +674,12 @@ static int cmd_run(const struct opts *o)
     double rate = (double)n / secs;
     printf("%s: %zu reports (%d activities x %d teachers) over %d connections in %.2f s: "
            "%.1f reports/s, latency p50 %.1f ms, p99 %.1f ms, max %.1f ms; %ld failed\n",
-           o->label, n, NACT, NTEACH, o->connections, secs, rate, percentile(sh.latency_ms, n, 50),
-           percentile(sh.latency_ms, n, 99), n ? sh.latency_ms[n - 1] : NAN, failed);
+           o->label, n, NACT, NTEACH, o->connections, secs, rate,
+           bench_percentile(sh.latency_ms, n, 50), bench_percentile(sh.latency_ms, n, 99),
+           n ? sh.latency_ms[n - 1] : NAN, failed);
     printf("RESULT %s reports=%zu seconds=%.3f rate=%.2f p50_ms=%.2f p99_ms=%.2f failed=%ld\n",
-           o->label, n, secs, rate, percentile(sh.latency_ms, n, 50),
-           percentile(sh.latency_ms, n, 99), failed);
+           o->label, n, secs, rate, bench_percentile(sh.latency_ms, n, 50),
+           bench_percentile(sh.latency_ms, n, 99), failed);
     free(sh.latency_ms);
     free(th);
     pthread_barrier_destroy(&sh.ready);
@@ -766,7 +725,7 @@ static void sb_put(struct strbuf *b, const char *s)
             cap *= 2;
         char *ns = realloc(b->s, cap);
         if (!ns)
-            die("out of memory");
+            bench_die("out of memory");
         b->s = ns;
         b->cap = cap;
     }
@@ -850,19 +809,20 @@ static void write_raw(FILE *sf, const char *schema, bool with_date)
 static int cmd_pgbench(const struct opts *o)
 {
     if (!o->script || !o->defs)
-        die("pgbench: --script and --defs are required");
+        bench_die("pgbench: --script and --defs are required");
     if (o->raw) {
         size_t n = strlen(o->raw);
         if (!n || n > 63 || strspn(o->raw, "abcdefghijklmnopqrstuvwxyz_0123456789") != n ||
             (o->raw[0] >= '0' && o->raw[0] <= '9'))
-            die("pgbench: --raw: a schema name of lower-case letters, digits and _");
+            bench_die("pgbench: --raw: a schema name of lower-case letters, digits and _");
     } else if (!o->token || strlen(o->token) != 64 || strspn(o->token, "0123456789abcdef") != 64) {
-        die("pgbench: --token: the 64 lower-case hex digits of a session's token (session_begin "
+        bench_die(
+            "pgbench: --token: the 64 lower-case hex digits of a session's token (session_begin "
             "takes the token itself)");
     }
     FILE *df = fopen(o->defs, "w");
     if (!df)
-        die("pgbench: cannot write %s: %s", o->defs, strerror(errno));
+        bench_die("pgbench: cannot write %s: %s", o->defs, strerror(errno));
     /* The head of report_submit, as the daemon passes it. */
     fprintf(df, "district=%s\n", o->district);
     if (!o->raw) {
@@ -923,14 +883,14 @@ static int cmd_pgbench(const struct opts *o)
     fprintf(df, "ubase=%s0001\n", o->district);
     fprintf(df, "curmonth=%d\n", o->cur_year * 12 + o->cur_month - 1);
     if (o->first % o->connections)
-        die("pgbench: --first must be a multiple of --connections");
+        bench_die("pgbench: --first must be a multiple of --connections");
     fprintf(df, "n=%ld\n", o->first / o->connections);
     if (ferror(df) || fclose(df) != 0)
-        die("pgbench: writing %s failed", o->defs);
+        bench_die("pgbench: writing %s failed", o->defs);
 
     FILE *sf = fopen(o->script, "w");
     if (!sf)
-        die("pgbench: cannot write %s: %s", o->script, strerror(errno));
+        bench_die("pgbench: cannot write %s: %s", o->script, strerror(errno));
     if (o->raw)
         fputs("-- Written by report_load pgbench --raw. One transaction is one report's rows\n"
               "-- written as plainly as PostgreSQL can: one statement, the same arrays.\n",
@@ -957,7 +917,7 @@ static int cmd_pgbench(const struct opts *o)
     if (o->raw) {
         write_raw(sf, o->raw, o->attendance_date);
         if (ferror(sf) || fclose(sf) != 0)
-            die("pgbench: writing %s failed", o->script);
+            bench_die("pgbench: writing %s failed", o->script);
         return 0;
     }
     fputs("\\startpipeline\n"
@@ -979,12 +939,13 @@ static int cmd_pgbench(const struct opts *o)
     put_sql_no_colons(sf, answer_sql);
     fputs(";\n\\endpipeline\n", sf);
     if (ferror(sf) || fclose(sf) != 0)
-        die("pgbench: writing %s failed", o->script);
+        bench_die("pgbench: writing %s failed", o->script);
     return 0;
 }
 
 int main(int argc, char **argv)
 {
+    bench_prog = "report_load";
     struct opts o;
     parse_opts(argc, argv, &o);
     if (strcmp(o.mode, "files") == 0)
