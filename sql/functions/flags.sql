@@ -9,9 +9,9 @@
 -- estimated at one row, and the planner joined row by row what it thought
 -- was nothing: 461 ms for the look-up of a month's reports, 612 ms for the
 -- pairs of a 40 x 60 report's own sign-ins):
--- * the version's activities are read into arrays by their key, and its
---   sign-in rows (by their key's prefix) take their activity's fields by
---   subscript: no join;
+-- * the version's activities are read into arrays by their key
+--   (version_activities, sql/functions/ledger.sql), and its sign-in rows (by
+--   their key's prefix) take their activity's fields by subscript: no join;
 -- * the other reports' sign-ins are those of this version's teachers on this
 --   version's days: per teacher (a lateral subquery, OFFSET 0), one probe of
 --   attendance_teacher_day (017) by (district, teacher, day), then the report
@@ -34,8 +34,6 @@ DECLARE
     a_start time[];
     a_end time[];
     a_hours numeric[];
-    n_act int;
-    last_idx int;
 BEGIN
     SELECT * INTO r FROM reports WHERE id = p_report;
     IF NOT FOUND OR NOT yx_can_see_unit(r.district_code, r.unit_code) THEN
@@ -44,16 +42,9 @@ BEGIN
     END IF;
     SELECT (v.submitted_at AT TIME ZONE 'Asia/Shanghai')::date INTO day FROM report_versions v
         WHERE v.report_id = p_report AND v.version = p_version;
-    SELECT array_agg(a.ref ORDER BY a.idx), array_agg(a.date ORDER BY a.idx),
-           array_agg(a.start_time ORDER BY a.idx), array_agg(a.end_time ORDER BY a.idx),
-           array_agg(a.hours ORDER BY a.idx), count(*), max(a.idx)
-        INTO a_ref, a_date, a_start, a_end, a_hours, n_act, last_idx
-        FROM activities a WHERE a.report_id = p_report AND a.version = p_version;
-    -- report_submit numbers a version's activities 0, 1, ...: a subscript is its number
-    IF n_act > 0 AND last_idx <> n_act - 1 THEN
-        RAISE EXCEPTION USING ERRCODE = 'XX000', MESSAGE = 'activities_not_numbered',
-            DETAIL = json_build_object('report', p_report, 'version', p_version)::text;
-    END IF;
+    SELECT v.ref, v.date, v.start_time, v.end_time, v.hours
+        INTO a_ref, a_date, a_start, a_end, a_hours
+        FROM version_activities(p_report, p_version) v;
     SELECT array_agg(DISTINCT t.date) INTO days FROM attendance t
         WHERE t.report_id = p_report AND t.version = p_version
           AND t.status IN ('present', 'late');

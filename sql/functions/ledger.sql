@@ -5,12 +5,38 @@
 -- `yanxiud migrate` (README "Schema and migrations").
 
 -- ---- the ledger --------------------------------------------------------------
+-- A version's activities as arrays, subscript idx + 1, read by their key: what
+-- ledger_rows and report_compute_flags take a sign-in row's activity from, by
+-- subscript instead of a join whose plan an estimate could turn (issue 14: a new
+-- version estimated at one row was joined row by row, 96 000 comparisons for a
+-- report of 40 activities and 2 400 sign-ins).
+CREATE OR REPLACE FUNCTION version_activities(p_report bigint, p_version int,
+    OUT ref text[], OUT date date[], OUT start_time time[], OUT end_time time[],
+    OUT category text[], OUT level text[], OUT mode text[], OUT hours numeric[])
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    n int;
+    last_idx int;
+BEGIN
+    SELECT array_agg(a.ref ORDER BY a.idx), array_agg(a.date ORDER BY a.idx),
+           array_agg(a.start_time ORDER BY a.idx), array_agg(a.end_time ORDER BY a.idx),
+           array_agg(a.category ORDER BY a.idx), array_agg(a.level ORDER BY a.idx),
+           array_agg(a.mode ORDER BY a.idx), array_agg(a.hours ORDER BY a.idx), count(*),
+           max(a.idx)
+        INTO ref, date, start_time, end_time, category, level, mode, hours, n, last_idx
+        FROM activities a WHERE a.report_id = p_report AND a.version = p_version;
+    -- report_submit numbers a version's activities 0, 1, ...: a subscript is its number
+    IF n > 0 AND last_idx <> n - 1 THEN
+        RAISE EXCEPTION USING ERRCODE = 'XX000', MESSAGE = 'activities_not_numbered',
+            DETAIL = json_build_object('report', p_report, 'version', p_version)::text;
+    END IF;
+END
+$$;
+
 -- The raw contribution of one version: a row per credited sign-in, absence
--- and external record. The version's activities are read into arrays by their
--- key and each sign-in row takes its activity's fields by subscript: no join
--- whose plan an estimate could turn (issue 14: a new version estimated at one
--- row was joined row by row, 96 000 comparisons for a report of 40 activities
--- and 2 400 sign-ins). PL/pgSQL, its statements planned once per session.
+-- and external record; a sign-in row takes its activity's fields from
+-- version_activities by subscript. PL/pgSQL, its statements planned once per
+-- session.
 CREATE OR REPLACE FUNCTION ledger_rows(p_report bigint, p_version int)
 RETURNS TABLE (teacher_code text, category text, level text, mode text, hours numeric,
                credit_hours numeric, credits numeric, absences int)
@@ -20,19 +46,9 @@ DECLARE
     a_level text[];
     a_mode text[];
     a_hours numeric[];
-    n_act int;
-    last_idx int;
 BEGIN
-    SELECT array_agg(a.category ORDER BY a.idx), array_agg(a.level ORDER BY a.idx),
-           array_agg(a.mode ORDER BY a.idx), array_agg(a.hours ORDER BY a.idx), count(*),
-           max(a.idx)
-        INTO a_category, a_level, a_mode, a_hours, n_act, last_idx
-        FROM activities a WHERE a.report_id = p_report AND a.version = p_version;
-    -- report_submit numbers a version's activities 0, 1, ...: a subscript is its number
-    IF n_act > 0 AND last_idx <> n_act - 1 THEN
-        RAISE EXCEPTION USING ERRCODE = 'XX000', MESSAGE = 'activities_not_numbered',
-            DETAIL = json_build_object('report', p_report, 'version', p_version)::text;
-    END IF;
+    SELECT v.category, v.level, v.mode, v.hours INTO a_category, a_level, a_mode, a_hours
+        FROM version_activities(p_report, p_version) v;
     RETURN QUERY
     SELECT t.teacher_code, a_category[t.act_idx + 1], a_level[t.act_idx + 1],
            a_mode[t.act_idx + 1],
@@ -223,7 +239,7 @@ RETURNS TABLE (ledger text, key text, stored text, expected text) LANGUAGE sql S
 $$;
 
 -- Each run sets the grants whole: what is not granted here is revoked.
-REVOKE ALL ON FUNCTION ledger_rows, ledger_move, ledger_totals_text
+REVOKE ALL ON FUNCTION version_activities, ledger_rows, ledger_move, ledger_totals_text
     FROM PUBLIC, yanxiu_app, yanxiud_login;
-GRANT EXECUTE ON FUNCTION ledger_rows, ledger_totals_text TO PUBLIC;
-GRANT EXECUTE ON FUNCTION ledger_rows, ledger_totals_text TO yanxiu_app;
+GRANT EXECUTE ON FUNCTION version_activities, ledger_rows, ledger_totals_text TO PUBLIC;
+GRANT EXECUTE ON FUNCTION version_activities, ledger_rows, ledger_totals_text TO yanxiu_app;
