@@ -40,12 +40,12 @@ BEGIN
 END
 $$;
 
--- ---- kept with ledger_years (018) -----------------------------------------------
--- A change of ledger_years as deltas (rows of ledger_years, a removed row negated), to
--- compliance_years (one row per teacher x basis x year: pending + approved and approved
--- only side by side) and compliance_cycles (per teacher x basis x cycle, for each cycle
--- compliance_kinds names). Called by the triggers on ledger_years
--- (sql/functions/compliance_follow.sql), in the statement that changed it. The shared lock
+-- ---- kept with ledger_months (018, 019) -----------------------------------------
+-- A report's change of a teacher's years as deltas (rows of ledger_years' shape: pending
+-- or approved, a removed row negated), to compliance_years (one row per teacher x basis x
+-- year: pending + approved and approved only side by side) and compliance_cycles (per
+-- teacher x basis x cycle, for each cycle compliance_kinds names). Called by ledger_move
+-- (sql/functions/ledger.sql) in the transaction that changes the report. The shared lock
 -- keeps a policy's rebuild of the cycles (which takes it exclusively, as policy_set does)
 -- from missing a change committed after its snapshot.
 CREATE OR REPLACE FUNCTION compliance_apply(d ledger_years[]) RETURNS void

@@ -1,6 +1,7 @@
 -- migrate: before the migrations
 -- sql/functions/compliance_follow.sql: the functions of the triggers that keep
--- compliance_years and compliance_cycles (018) with ledger_years and the policies.
+-- compliance_years and compliance_cycles (018) with the policies (and, until 019, with
+-- ledger_years).
 -- Applied before the migrations too: a trigger needs its function. Signatures of
 -- built-in types only; what they call is in sql/functions/compliance.sql.
 -- Only function definitions and their grants, all re-applied by every
@@ -31,7 +32,10 @@ END
 $$;
 
 -- ledger_years changed (any statement, any writer): the same change, as a delta, to
--- compliance_years and compliance_cycles (compliance_apply).
+-- compliance_years and compliance_cycles (compliance_apply). The function of 018's
+-- triggers on the table ledger_years; 019 dropped them with the table (ledger_move calls
+-- compliance_apply itself now). Still defined: 018 names it when it runs on an older
+-- database.
 CREATE OR REPLACE FUNCTION compliance_follow_ledger() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN

@@ -68,17 +68,22 @@ END
 $$;
 
 -- ---- maintained with the other ledgers ----------------------------------------
--- A report's change as one delta on the two ledgers: the version that
+-- A report's change as one delta on the kept ledgers: the version that
 -- stops counting (p_old_version, approved or pending as p_old_approved; NULL:
 -- none did) taken off, the version that starts counting (p_new_version,
--- p_new_approved; NULL: none does) added, in one statement. A resubmission
--- applies the difference between its two versions once; rows whose delta is
--- nothing are not touched. Called by the trigger on reports
--- (ledger_follow, sql/functions/triggers.sql); in plpgsql, its statement's
--- plan cached per session.
+-- p_new_approved; NULL: none does) added. A resubmission applies the
+-- difference between its two versions once; rows whose delta is nothing are
+-- not touched. The teacher's month goes to ledger_months; the same delta under
+-- both year bases goes to compliance_years and compliance_cycles
+-- (compliance_apply, sql/functions/compliance.sql; ledger_years is their view
+-- since 019). Called by the trigger on reports (ledger_follow,
+-- sql/functions/triggers.sql); in plpgsql, its statements' plans cached per
+-- session.
 CREATE OR REPLACE FUNCTION ledger_move(p_report bigint, p_old_version int, p_old_approved boolean,
                                        p_new_version int, p_new_approved boolean)
 RETURNS void LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
+DECLARE
+    years ledger_years[];
 BEGIN
     WITH r AS (SELECT district_code, month FROM reports WHERE id = p_report),
     x AS (SELECT -1 AS sign, p_old_approved AS approved, o.*
@@ -124,31 +129,22 @@ BEGIN
                   credits = l.credits + excluded.credits,
                   absences = l.absences + excluded.absences
         RETURNING 1)
-    -- the yearly roll-up, under both year bases (the policy may use either)
-    INSERT INTO ledger_years AS l (district_code, teacher_code, basis, year, approved, hours,
-        school_hours, ethics_hours, centralized_hours, homeroom_hours, credit_hours, credits,
-        absences)
-    SELECT md.district_code, md.teacher_code, b.basis,
-           CASE WHEN b.basis = 'school'
-                THEN extract(year FROM md.month)::int - (extract(month FROM md.month) < 9)::int
-                ELSE extract(year FROM md.month)::int END,
-           md.approved, md.hours, md.school_hours, md.ethics_hours, md.centralized_hours,
-           md.homeroom_hours, md.credit_hours, md.credits, md.absences
-    FROM md, (VALUES ('calendar'), ('school')) AS b(basis)
-    ORDER BY 1, 3, 4, 2, 5
-    ON CONFLICT (district_code, basis, year, teacher_code, approved)
-    DO UPDATE SET hours = l.hours + excluded.hours, school_hours = l.school_hours + excluded.school_hours,
-                  ethics_hours = l.ethics_hours + excluded.ethics_hours,
-                  centralized_hours = l.centralized_hours + excluded.centralized_hours,
-                  homeroom_hours = l.homeroom_hours + excluded.homeroom_hours,
-                  credit_hours = l.credit_hours + excluded.credit_hours,
-                  credits = l.credits + excluded.credits,
-                  absences = l.absences + excluded.absences;
+    -- the year's delta, under both year bases (the policy may use either)
+    SELECT array(
+        SELECT (md.district_code, md.teacher_code, b.basis,
+                CASE WHEN b.basis = 'school'
+                     THEN extract(year FROM md.month)::int - (extract(month FROM md.month) < 9)::int
+                     ELSE extract(year FROM md.month)::int END,
+                md.approved, md.hours, md.school_hours, md.ethics_hours, md.centralized_hours,
+                md.homeroom_hours, md.credit_hours, md.credits, md.absences)::ledger_years
+        FROM md, (VALUES ('calendar'), ('school')) AS b(basis))
+    INTO years;
+    PERFORM compliance_apply(years);
 END
 $$;
 
 -- ---- verify-ledger checks the roll-up too -------------------------------------
--- A row of ledger_months or ledger_years as verify-ledger shows it; 'nothing'
+-- A row of ledger_months or compliance_years as verify-ledger shows it; 'nothing'
 -- for no row (hours NULL).
 CREATE OR REPLACE FUNCTION ledger_totals_text(p_hours numeric, p_school numeric, p_ethics numeric,
     p_centralized numeric, p_homeroom numeric, p_credit_hours numeric, p_credits numeric,
@@ -171,20 +167,6 @@ RETURNS TABLE (ledger text, key text, stored text, expected text) LANGUAGE sql S
     FROM (SELECT * FROM ledger_months
           WHERE hours <> 0 OR credit_hours <> 0 OR credits <> 0 OR absences <> 0) l
     FULL JOIN ledger_months_expected e USING (district_code, teacher_code, month, approved)
-    WHERE (l.hours, l.school_hours, l.ethics_hours, l.centralized_hours, l.homeroom_hours,
-           l.credit_hours, l.credits, l.absences)
-          IS DISTINCT FROM (e.hours, e.school_hours, e.ethics_hours, e.centralized_hours,
-                            e.homeroom_hours, e.credit_hours, e.credits, e.absences)
-    UNION ALL
-    SELECT 'ledger_years', concat_ws(' ', district_code, teacher_code, basis, year::text,
-                                     CASE WHEN approved THEN 'approved' ELSE 'pending' END),
-           ledger_totals_text(l.hours, l.school_hours, l.ethics_hours, l.centralized_hours,
-                              l.homeroom_hours, l.credit_hours, l.credits, l.absences),
-           ledger_totals_text(e.hours, e.school_hours, e.ethics_hours, e.centralized_hours,
-                              e.homeroom_hours, e.credit_hours, e.credits, e.absences)
-    FROM (SELECT * FROM ledger_years
-          WHERE hours <> 0 OR credit_hours <> 0 OR credits <> 0 OR absences <> 0) l
-    FULL JOIN ledger_years_expected e USING (district_code, teacher_code, basis, year, approved)
     WHERE (l.hours, l.school_hours, l.ethics_hours, l.centralized_hours, l.homeroom_hours,
            l.credit_hours, l.credits, l.absences)
           IS DISTINCT FROM (e.hours, e.school_hours, e.ethics_hours, e.centralized_hours,

@@ -52,22 +52,29 @@ BEGIN
                         WHERE position(nc IN x.title) > 0 LIMIT 1) w
     WHERE x.title IS NOT NULL;
 
+    -- the roster looked up once per teacher and name (a report names each teacher on
+    -- every activity's sheet: 240 sign-ins are some 30 look-ups), then the rows of those
+    -- that are wrong
     RETURN QUERY
+    WITH bad AS MATERIALIZED (
+        SELECT x.code, x.name, t.code AS known, t.name AS roster_name, ts.unit_code AS t_unit
+        FROM (SELECT DISTINCT y.code, y.name FROM unnest(t_teacher, t_name) AS y(code, name)
+              WHERE y.code IS NOT NULL) x
+        LEFT JOIN teachers t ON t.district_code = p_district AND t.code = x.code
+        LEFT JOIN schools ts ON ts.code = t.school_code
+        WHERE t.code IS NULL OR (x.name IS NOT NULL AND x.name <> '' AND x.name <> t.name))
     SELECT format('attendance[%s].%s', x.p,
-                  CASE WHEN t.code IS NULL THEN 'teacher_code' ELSE 'name' END),
-           CASE WHEN t.code IS NULL THEN 'report_teacher_unknown'
-                WHEN yx_role() <> 'school' OR ts.unit_code = p_unit THEN 'report_teacher_name'
+                  CASE WHEN b.known IS NULL THEN 'teacher_code' ELSE 'name' END),
+           CASE WHEN b.known IS NULL THEN 'report_teacher_unknown'
+                WHEN yx_role() <> 'school' OR b.t_unit = p_unit THEN 'report_teacher_name'
                 ELSE 'report_teacher_name_other' END,
-           CASE WHEN t.code IS NULL
+           CASE WHEN b.known IS NULL
                 THEN jsonb_build_object('value', x.code, 'unit', u.name)
-                WHEN yx_role() <> 'school' OR ts.unit_code = p_unit
-                THEN jsonb_build_object('value', x.name, 'code', x.code, 'roster_name', t.name)
+                WHEN yx_role() <> 'school' OR b.t_unit = p_unit
+                THEN jsonb_build_object('value', x.name, 'code', x.code, 'roster_name', b.roster_name)
                 ELSE jsonb_build_object('value', x.name, 'code', x.code) END
     FROM unnest(t_act, t_pos, t_teacher, t_name) AS x(a, p, code, name)
-    LEFT JOIN teachers t ON t.district_code = p_district AND t.code = x.code
-    LEFT JOIN schools ts ON ts.code = t.school_code
-    WHERE x.code IS NOT NULL
-      AND (t.code IS NULL OR (x.name IS NOT NULL AND x.name <> '' AND x.name <> t.name))
+    JOIN bad b ON b.code = x.code AND b.name IS NOT DISTINCT FROM x.name
     ORDER BY x.p;
 
     RETURN QUERY

@@ -152,8 +152,9 @@ DECLARE
     bad record;
 BEGIN
     IF TG_TABLE_NAME = 'attendance' THEN
+        -- by activity and day, not by row: a report's 240 sign-ins are 8 look-ups
         SELECT n.report_id, n.version, n.act_idx, n.date, a.date AS act_date INTO bad
-            FROM new_rows n
+            FROM (SELECT DISTINCT r.report_id, r.version, r.act_idx, r.date FROM new_rows r) n
             LEFT JOIN activities a ON a.report_id = n.report_id AND a.version = n.version
                                   AND a.idx = n.act_idx
             WHERE a.date IS DISTINCT FROM n.date
@@ -169,7 +170,8 @@ BEGIN
         RETURN NULL;
     END IF;
     SELECT n.report_id, n.version, r.current_version INTO bad
-        FROM new_rows n
+        FROM (SELECT DISTINCT w.report_id, w.version, w.district_code, w.unit_code
+              FROM new_rows w) n
         LEFT JOIN reports r ON r.id = n.report_id AND r.district_code = n.district_code
                            AND r.unit_code = n.unit_code
         WHERE r.id IS NULL OR n.version <= r.current_version

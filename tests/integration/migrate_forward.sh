@@ -174,7 +174,8 @@ answers() {
         # the fine-grained ledger, a view of the raw rows since 017, by its rows that count
         # (the table of before kept rows a resubmission or a review brought back to nothing)
         local only=
-        [ "$tab" = ledger ] &&
+        # (ledger_years, the view of compliance_years since 019, likewise)
+        [ "$tab" = ledger ] || [ "$tab" = ledger_years ] &&
             only="where hours <> 0 or credit_hours <> 0 or credits <> 0 or absences <> 0"
         q "select (to_jsonb(x) - 'imported')::text from $tab x $only order by 1" >"$1/$tab" ||
             die "reading $tab"

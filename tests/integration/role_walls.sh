@@ -58,7 +58,8 @@ super "INSERT INTO schools (code, district_code, name, kind, central_code, unit_
               'present', '2026-01-15'
        FROM reports WHERE month = '2026-01-01';
        INSERT INTO ledger_months SELECT * FROM ledger_months_expected;
-       INSERT INTO ledger_years SELECT * FROM ledger_years_expected;
+       INSERT INTO compliance_years SELECT * FROM compliance_years_expected;
+       INSERT INTO compliance_cycles SELECT * FROM compliance_cycles_expected;
        SELECT id FROM reports WHERE unit_code = '$O';"
 [ "$rc" = 0 ] || die "seeding as the superuser: $out"
 other_report=$out
@@ -225,11 +226,17 @@ refused "insert approved hours into the ledger" \
      VALUES ('$D', 'T1', '2026-01-01', 'subject', 'school', 'centralized', true, 100);"
 refused "raise another unit's teacher's hours in ledger_months" \
     "UPDATE ledger_months SET hours = hours + 100 WHERE teacher_code = 'T2';"
-refused "raise its teacher's hours in ledger_years" \
-    "UPDATE ledger_years SET hours = hours + 100 WHERE teacher_code = 'T1';"
-refused "insert a year of hours into ledger_years" \
-    "INSERT INTO ledger_years (district_code, teacher_code, basis, year, approved, hours)
-     VALUES ('$D', 'T1', 'calendar', 2025, true, 100);"
+refused "raise its teacher's hours in compliance_years" \
+    "UPDATE compliance_years SET hours = hours + 100, a_hours = a_hours + 100
+     WHERE teacher_code = 'T1';"
+refused "insert a year of hours into compliance_years" \
+    "INSERT INTO compliance_years (district_code, basis, year, teacher_code, hours, a_hours)
+     VALUES ('$D', 'calendar', 2025, 'T1', 100, 100);"
+refused "raise its teacher's cycle in compliance_cycles" \
+    "UPDATE compliance_cycles SET hours = hours + 100 WHERE teacher_code = 'T1';"
+refused "count its own report's version as approved through the kept years' function" \
+    "SELECT compliance_apply(ARRAY[('$D', 'T1', 'calendar', 2026, true, 100, 0, 0, 0, 0, 100, 0,
+                                    0)::ledger_years]);"
 refused "count its own report's version as approved through the ledgers' function" \
     "SELECT ledger_move(id, NULL, NULL, 1, true) FROM reports WHERE month = '2026-01-01';"
 
