@@ -67,6 +67,10 @@
 #                         every backend: the daemon's pool too) and print,
 #                         after each timed run, how many statements took MS ms
 #                         or more and the plan of the slowest
+#   YX_BENCH_PERF=1       profile this cluster's PostgreSQL with perf (its postmaster and
+#                         the backends it forks, 999 Hz) during each timed pgbench run
+#                         (direct, raw) and print, after it, the functions that took
+#                         1 % or more of the samples (perf: the linux-perf package)
 #   YX_REPORT_LOAD        the report_load binary (default: the build dir's)
 set -euo pipefail
 
@@ -106,6 +110,10 @@ pool=${YX_BENCH_POOL:-$conns}
 shared_buffers=${YX_BENCH_SHARED_BUFFERS:-1GB}
 statements=${YX_BENCH_STATEMENTS:-0}
 explain=${YX_BENCH_EXPLAIN:-0}
+perf=${YX_BENCH_PERF:-0}
+if [ "$perf" = 1 ]; then
+    command -v perf >/dev/null || die "YX_BENCH_PERF=1 needs perf (apt-get install linux-perf)"
+fi
 segments=${YX_BENCH_SEGMENTS:-2}
 ((segments >= 1)) || segments=1
 order=${YX_BENCH_ORDER:-daemon-first}
@@ -460,7 +468,19 @@ run_pgbench() {
     settle
     ll=$(loglines)
     pg0=$(pg_cpu)
+    local prof=
+    if [ "$perf" = 1 ]; then
+        prof=$B/perf.data
+        # the postmaster of this cluster: the backends it forks inherit the counters
+        perf record -q -F 999 -p "$(head -n 1 "$YX_DIR/pg/postmaster.pid")" -o "$prof" \
+            >/dev/null 2>&1 &
+        prof_pid=$!
+        sleep 0.5
+    fi
     pgbench_run "$side" "$n"
+    if [ -n "$prof" ]; then
+        kill -INT "$prof_pid" && wait "$prof_pid" || true
+    fi
     cat "$B/pgbench-run" >>"$B/$side-latencies"
     echo "$label: $n reports over $conns connections in $pb_secs s:" \
         "$(rate "$n" "$pb_secs") reports/s, latency $(percentiles "$B/pgbench-run")"
@@ -470,6 +490,12 @@ run_pgbench() {
     count[$side]=$((count[$side] + n))
     statements "$n"
     explained "$ll"
+    if [ -n "$prof" ]; then
+        # the postgres processes' functions, by share of their samples
+        perf report -i "$prof" --comm postgres --sort symbol --stdio --percent-limit 1 \
+            2>/dev/null | grep '%' | head -n 30 | sed 's/^/    perf /'
+        rm -f "$prof"
+    fi
 }
 
 # run SIDE FIRST COUNT LABEL
