@@ -15,7 +15,8 @@ LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     t text := current_setting('yanxiu.token', true);
 BEGIN
-    IF t IS NULL OR t !~ '^[0-9a-f]{64}$' THEN
+    -- 64 hex digits (a regular expression took a third of this function's 65 us)
+    IF t IS NULL OR length(t) <> 64 OR ltrim(t, '0123456789abcdef') <> '' THEN
         RETURN;
     END IF;
     SELECT u.name, u.role, coalesce(u.district_code, ''), coalesce(u.unit_code, '')
@@ -28,16 +29,16 @@ $$;
 
 -- '' when there is no valid session. Only yx_caller reads as the owner.
 CREATE OR REPLACE FUNCTION yx_role() RETURNS text LANGUAGE plpgsql STABLE AS
-    $$ BEGIN RETURN coalesce((SELECT c.role FROM public.yx_caller() c), ''); END $$;
+    $$ BEGIN RETURN coalesce((public.yx_caller()).role, ''); END $$;
 
 CREATE OR REPLACE FUNCTION yx_district() RETURNS text LANGUAGE plpgsql STABLE AS
-    $$ BEGIN RETURN coalesce((SELECT c.district_code FROM public.yx_caller() c), ''); END $$;
+    $$ BEGIN RETURN coalesce((public.yx_caller()).district_code, ''); END $$;
 
 CREATE OR REPLACE FUNCTION yx_unit() RETURNS text LANGUAGE plpgsql STABLE AS
-    $$ BEGIN RETURN coalesce((SELECT c.unit_code FROM public.yx_caller() c), ''); END $$;
+    $$ BEGIN RETURN coalesce((public.yx_caller()).unit_code, ''); END $$;
 
 CREATE OR REPLACE FUNCTION yx_user() RETURNS text LANGUAGE plpgsql STABLE AS
-    $$ BEGIN RETURN coalesce((SELECT c.name FROM public.yx_caller() c), ''); END $$;
+    $$ BEGIN RETURN coalesce((public.yx_caller()).name, ''); END $$;
 
 -- The same tests as before, now over the unforgeable caller. They are for the
 -- SECURITY DEFINER functions that check a scope once per call; the policies
@@ -46,7 +47,7 @@ CREATE OR REPLACE FUNCTION yx_can_see(d text) RETURNS boolean LANGUAGE plpgsql S
 DECLARE
     c record;
 BEGIN
-    SELECT * INTO c FROM public.yx_caller();
+    c := public.yx_caller(); -- an expression: no query to start per call
     -- never NULL: the callers test NOT yx_can_see(...)
     RETURN coalesce(c.role = 'admin' OR (d IS NOT NULL AND d = c.district_code), false);
 END
@@ -66,7 +67,7 @@ CREATE OR REPLACE FUNCTION yx_can_see_unit(d text, u text) RETURNS boolean LANGU
 DECLARE
     c record;
 BEGIN
-    SELECT * INTO c FROM public.yx_caller();
+    c := public.yx_caller(); -- an expression: no query to start per call
     RETURN coalesce((c.role = 'admin' OR (d IS NOT NULL AND d = c.district_code))
                     AND (c.role <> 'school' OR u = c.unit_code), false);
 END
@@ -79,7 +80,7 @@ CREATE OR REPLACE FUNCTION yx_wall_district() RETURNS text LANGUAGE plpgsql STAB
 DECLARE
     c record;
 BEGIN
-    SELECT * INTO c FROM public.yx_caller();
+    c := public.yx_caller(); -- an expression: no query to start per call
     RETURN CASE WHEN c.role = 'admin' THEN '*' ELSE coalesce(c.district_code, '') END;
 END
 $$;
@@ -88,7 +89,7 @@ CREATE OR REPLACE FUNCTION yx_wall_unit() RETURNS text LANGUAGE plpgsql STABLE A
 DECLARE
     c record;
 BEGIN
-    SELECT * INTO c FROM public.yx_caller();
+    c := public.yx_caller(); -- an expression: no query to start per call
     RETURN CASE WHEN c.role IN ('admin', 'district') THEN '*' ELSE coalesce(c.unit_code, '') END;
 END
 $$;
