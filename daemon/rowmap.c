@@ -286,6 +286,51 @@ enum rowmap_status rowmap_row(const PGresult *r, int row, const ProtobufCMessage
     return ok ? ROWMAP_OK : ROWMAP_BAD;
 }
 
+/*
+ * A block of rows: its size, then the pointers, then the messages. The largest block freed
+ * (up to ROWMAP_KEEP bytes) is kept for the next answer of its thread instead of going back
+ * to the system: a county's teachers (8 010 messages, 1.8 MB) come from mmap, and touching
+ * those pages anew for every answer (page faults) cost yanxiud more than filling them.
+ */
+#define ROWMAP_KEEP ((size_t)8 << 20)
+#define ROWMAP_HDR                                                                                 \
+    ((sizeof(size_t) + alignof(max_align_t) - 1) / alignof(max_align_t) * alignof(max_align_t))
+static _Thread_local char *rowmap_kept;
+static _Thread_local size_t rowmap_kept_size;
+
+static char *block_take(size_t size)
+{
+    char *b;
+    if (rowmap_kept && rowmap_kept_size >= size) {
+        b = rowmap_kept;
+        size = rowmap_kept_size;
+        rowmap_kept = NULL;
+        rowmap_kept_size = 0;
+    } else {
+        b = malloc(size);
+        if (!b)
+            return NULL;
+    }
+    memcpy(b, &size, sizeof(size));
+    return b + ROWMAP_HDR;
+}
+
+static void block_give(void *p)
+{
+    if (!p)
+        return;
+    char *b = (char *)p - ROWMAP_HDR;
+    size_t size;
+    memcpy(&size, b, sizeof(size));
+    if (size <= ROWMAP_KEEP && size > rowmap_kept_size) {
+        free(rowmap_kept);
+        rowmap_kept = b;
+        rowmap_kept_size = size;
+    } else {
+        free(b);
+    }
+}
+
 enum rowmap_status rowmap_rows(const PGresult *r, const ProtobufCMessageDescriptor *desc,
                                struct rowmap_rows *rows, char *why, size_t whylen)
 {
@@ -296,12 +341,12 @@ enum rowmap_status rowmap_rows(const PGresult *r, const ProtobufCMessageDescript
     /* the pointers, then the messages at an alignment good for any of them */
     size_t head = (n + 1) * sizeof(void *);
     head = (head + alignof(max_align_t) - 1) / alignof(max_align_t) * alignof(max_align_t);
-    if (n > (SIZE_MAX - head) / (desc->sizeof_message ? desc->sizeof_message : 1)) {
+    if (n > (SIZE_MAX - head - ROWMAP_HDR) / (desc->sizeof_message ? desc->sizeof_message : 1)) {
         snprintf(why, whylen, "out of memory");
         return ROWMAP_OOM;
     }
     struct rowmap *m = rowmap_new(r, desc);
-    char *block = m ? malloc(head + n * desc->sizeof_message) : NULL;
+    char *block = m ? block_take(ROWMAP_HDR + head + n * desc->sizeof_message) : NULL;
     if (!block) {
         rowmap_free(m);
         snprintf(why, whylen, "out of memory");
@@ -312,7 +357,7 @@ enum rowmap_status rowmap_rows(const PGresult *r, const ProtobufCMessageDescript
         msgs[i] = block + head + i * desc->sizeof_message;
         if (!rowmap_fill(m, (int)i, msgs[i], why, whylen)) {
             rowmap_free(m);
-            free(block);
+            block_give(block);
             return ROWMAP_BAD;
         }
     }
@@ -325,7 +370,7 @@ enum rowmap_status rowmap_rows(const PGresult *r, const ProtobufCMessageDescript
 
 void rowmap_rows_free(struct rowmap_rows *rows)
 {
-    free(rows->msgs);
+    block_give(rows->msgs);
     rows->msgs = NULL;
     rows->n = 0;
 }

@@ -36,16 +36,17 @@ static const struct db_stmt compliance_stmts[] = {
     "absences AS unexcused_absences, status, "                                                     \
     "reasons, cycle, cycle_hours, cycle_ethics_hours, cycle_centralized_hours, "                   \
     "cycle_homeroom_hours, cycle_status, cycle_reasons"
-/* By unit, school and teacher, or fewest hours first (the exempt last: they owe none). */
+/* By unit, school and teacher, or fewest hours first (the exempt last: they owe none). The
+ * cycle's columns are NULL unless $10 asks for them (compliance_teacher_rows). */
 #define TEACHERS_FILTER_ORDER                                                                      \
-    "FROM compliance_teachers($1, $2::int, $3::date, $4::boolean, $5, $6) "                        \
+    "FROM compliance_teacher_rows($1, $2::int, $3::date, $4::boolean, $5, $6, $10::boolean) "      \
     "WHERE ($7 = '' OR status = $7) "                                                              \
     "AND ($8 = '' OR teacher_code = $8 OR strpos(name, $8) > 0) "                                  \
     "ORDER BY CASE WHEN $9 = 'hours' THEN status = 'exempt' END, "                                 \
     "CASE WHEN $9 = 'hours' THEN hours END, unit_code, school_code, teacher_code "
     /* a page: the rows before paging beside each */
     {"compliance_teachers", TEACHERS_COLS ", count(*) OVER () AS total " TEACHERS_FILTER_ORDER
-                                          "LIMIT nullif($10::int, 0) OFFSET $11::int"},
+                                          "LIMIT nullif($11::int, 0) OFFSET $12::int"},
     /* every row: the total is the rows answered, without a window holding them all once more */
     {"compliance_teachers_all", TEACHERS_COLS " " TEACHERS_FILTER_ORDER},
     {"school_unit", "SELECT unit_code FROM schools WHERE district_code = $1 AND code = $2"},
@@ -78,7 +79,7 @@ static const struct db_stmt compliance_stmts[] = {
      "(count(*) FILTER (WHERE t.school_short))::float8 / count(*) AS short_ratio, "
      "count(*) FILTER (WHERE t.school_short) * 100 >= p.group_short_percent * count(*) "
      "AS flagged "
-     "FROM compliance_teachers($1, $2::int, $3::date, $4::boolean, $5, '') t, "
+     "FROM compliance_teacher_rows($1, $2::int, $3::date, $4::boolean, $5, '', false) t, "
      "policy_for_year($1, $2::int, $3::date) p "
      "WHERE t.status <> 'exempt' GROUP BY t.unit_code, t.research_group, p.group_short_percent "
      "ORDER BY 1, 2"},
@@ -365,7 +366,7 @@ static void teachers_done(void *arg, const struct db_outcome *out)
         if (in->cycle) {
             ok = ok && rpc_compliance_parse_reasons(PQgetvalue(r, i, cycle_reasons),
                                                     &t->cycle_reasons, &t->n_cycle_reasons);
-        } else { /* the cycle's columns always come; answered only when asked for */
+        } else { /* the cycle's columns come NULL: answered only when asked for */
             t->cycle = t->cycle_status = (char *)protobuf_c_empty_string;
             t->cycle_hours = t->cycle_ethics_hours = 0;
             t->cycle_centralized_hours = t->cycle_homeroom_hours = 0;
@@ -435,14 +436,14 @@ enum rpc_status rpc_compliance_teachers(struct rpc_req *req)
                        as_of,     in->approved_only ? "true" : "false",
                        unit,      in->school_code,
                        status,    in->search,
-                       in->order, limit,
-                       offset};
+                       in->order, in->cycle ? "true" : "false",
+                       limit,     offset};
     struct db_job *job = rpc_job_new(req, teachers_done);
     const char *wv[] = {district, year, as_of};
     const char *sv[] = {district, in->school_code};
     bool paged = in->limit || in->offset;
     if (!job ||
-        !db_job_add(job, paged ? "compliance_teachers" : "compliance_teachers_all", paged ? 11 : 9,
+        !db_job_add(job, paged ? "compliance_teachers" : "compliance_teachers_all", paged ? 12 : 10,
                     v) ||
         !db_job_add(job, "compliance_window", 3, wv) ||
         (in->school_code[0] && !db_job_add(job, "school_unit", 2, sv))) {

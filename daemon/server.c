@@ -35,6 +35,7 @@
 #define DRAIN_TICK_MS 50
 /* Allocations this large are mapped (server_run). */
 #define SERVER_MMAP_THRESHOLD (256 * 1024)
+#define SERVER_TRIM_THRESHOLD (16 * 1024 * 1024)
 /* After a failed accept (EMFILE ...): first retry, and the longest pause. */
 #define ACCEPT_RETRY_MIN_MS 100
 #define ACCEPT_RETRY_MAX_MS 1000
@@ -374,6 +375,12 @@ int server_run(const char *config_path, struct config *cfg)
      * whole. glibc's default raises the threshold after the first such free, and from then on
      * they come from the heap, whose holes malloc_trim cannot always give back. */
     mallopt(M_MMAP_THRESHOLD, SERVER_MMAP_THRESHOLD);
+    /* A fixed threshold also fixes the trim threshold at glibc's 128 KB: a large result's
+     * blocks (libpq allocates 2 KB at a time; a county's teachers are ~4 MB) were given back
+     * to the system as it was cleared and faulted in anew by the next one, which cost more
+     * than reading it. Up to SERVER_TRIM_THRESHOLD of free heap stays; maybe_trim (conn.c)
+     * still gives back all of it. */
+    mallopt(M_TRIM_THRESHOLD, SERVER_TRIM_THRESHOLD);
 
     srv->base = event_base_new();
     if (!srv->base) {

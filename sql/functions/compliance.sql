@@ -148,9 +148,12 @@ $$;
 -- ---- the views read the roll-up -------------------------------------------------
 -- As in 006; when no month after the as-of day can hold hours (use_years) the sums are
 -- read, one row per teacher, from compliance_years and compliance_cycles (018), else
--- summed from ledger_months for the teachers asked for.
-CREATE OR REPLACE FUNCTION compliance_teachers(p_district text, p_year int, p_as_of date,
-    p_approved_only boolean, p_unit text, p_school text)
+-- summed from ledger_months for the teachers asked for. Without p_cycle the cycle's
+-- columns are NULL and compliance_cycles is not read (the year's status and the unit and
+-- group views need no cycle): the rows are narrower in the result store, the caller's
+-- sort and the text sent (issue 14, tests/bench/compliance-bench.sh).
+CREATE OR REPLACE FUNCTION compliance_teacher_rows(p_district text, p_year int, p_as_of date,
+    p_approved_only boolean, p_unit text, p_school text, p_cycle boolean)
 RETURNS TABLE (teacher_code text, name text, unit_code text, school_code text,
     research_group text, homeroom boolean, hours numeric, school_hours numeric,
     ethics_hours numeric, centralized_hours numeric, homeroom_hours numeric, credits numeric,
@@ -285,7 +288,7 @@ BEGIN
                    CASE WHEN p_approved_only THEN k.a_homeroom_hours ELSE k.homeroom_hours END
                        AS homeroom_hours
             FROM compliance_cycles k
-            WHERE use_years AND k.district_code = p_district AND k.basis = pol.year_basis
+            WHERE use_years AND p_cycle AND k.district_code = p_district AND k.basis = pol.year_basis
               AND k.cycle_years = pol.cycle_years AND k.cycle_first = c_first) c
             ON c.teacher_code = t.code
         WHERE t.district_code = p_district AND t.status <> 'left'
@@ -299,10 +302,10 @@ BEGIN
                 AND n.y_absences < pol.absence_limit) AS full_ok,
                (n.y_hours >= n_hours AND n.y_school >= n_school
                 AND (NOT pol.credits_enabled OR n.y_credits >= n_credits)) AS pace_ok,
-               (n.c_hours >= pol.hours_cycle AND n.c_ethics >= pol.ethics_hours_cycle
+               (p_cycle AND n.c_hours >= pol.hours_cycle AND n.c_ethics >= pol.ethics_hours_cycle
                 AND n.c_central >= pol.centralized_hours_cycle
                 AND (NOT n.homeroom OR n.c_homeroom >= pol.homeroom_hours_cycle)) AS c_full_ok,
-               (n.c_hours >= n_c_hours AND n.c_ethics >= n_c_ethics
+               (p_cycle AND n.c_hours >= n_c_hours AND n.c_ethics >= n_c_ethics
                 AND n.c_central >= n_c_central
                 AND (NOT n.homeroom OR n.c_homeroom >= n_c_homeroom)) AS c_pace_ok
         -- OFFSET 0: each test once per teacher, not once per use below
@@ -336,13 +339,17 @@ BEGIN
                             THEN yx_reason('credits_year', n_credits, j.y_credits) END
                    ) END,
            j.tstatus <> 'exempt' AND j.y_school < n_school,
-           w.c_label, j.c_hours, j.c_ethics, j.c_central, j.c_homeroom,
-           CASE WHEN j.tstatus = 'exempt' THEN 'exempt'
+           CASE WHEN p_cycle THEN w.c_label END, CASE WHEN p_cycle THEN j.c_hours END,
+           CASE WHEN p_cycle THEN j.c_ethics END, CASE WHEN p_cycle THEN j.c_central END,
+           CASE WHEN p_cycle THEN j.c_homeroom END,
+           CASE WHEN NOT p_cycle THEN NULL
+                WHEN j.tstatus = 'exempt' THEN 'exempt'
                 WHEN j.c_full_ok THEN 'compliant'
                 WHEN c_over THEN 'non_compliant'
                 WHEN j.c_pace_ok THEN 'on_track'
                 ELSE 'behind' END,
-           CASE WHEN j.tstatus = 'exempt' OR j.c_full_ok THEN ''
+           CASE WHEN NOT p_cycle THEN NULL
+                WHEN j.tstatus = 'exempt' OR j.c_full_ok THEN ''
                 WHEN c_over
                 THEN concat_ws(E'\x1e',
                        CASE WHEN j.c_hours < pol.hours_cycle THEN yx_reason('hours_cycle', pol.hours_cycle, j.c_hours) END,
@@ -364,6 +371,22 @@ BEGIN
     -- unordered: every caller orders the rows its own way (sorting here too cost a third)
     FROM judged j;
 END
+$$;
+
+-- Every column, the cycle's too (assessment.sql, role_forgery.sh). LANGUAGE sql, neither
+-- SECURITY DEFINER nor SET: inlined into the caller's query, so the rows are stored once
+-- (by compliance_teacher_rows), not once more here.
+CREATE OR REPLACE FUNCTION compliance_teachers(p_district text, p_year int, p_as_of date,
+    p_approved_only boolean, p_unit text, p_school text)
+RETURNS TABLE (teacher_code text, name text, unit_code text, school_code text,
+    research_group text, homeroom boolean, hours numeric, school_hours numeric,
+    ethics_hours numeric, centralized_hours numeric, homeroom_hours numeric, credits numeric,
+    absences int, status text, reasons text, school_short boolean, cycle text,
+    cycle_hours numeric, cycle_ethics_hours numeric, cycle_centralized_hours numeric,
+    cycle_homeroom_hours numeric, cycle_status text, cycle_reasons text)
+LANGUAGE sql STABLE AS $$
+    SELECT * FROM compliance_teacher_rows(p_district, p_year, p_as_of, p_approved_only, p_unit,
+                                          p_school, true)
 $$;
 
 -- Per unit of district p_district (or unit p_unit alone), its teachers by status of year
@@ -397,7 +420,8 @@ BEGIN
                count(*) FILTER (WHERE t.status = 'behind'),
                count(*) FILTER (WHERE t.status = 'non_compliant'),
                count(*) FILTER (WHERE t.status = 'exempt')
-        FROM compliance_teachers(p_district, p_year, p_as_of, p_approved_only, p_unit, '') t
+        FROM compliance_teacher_rows(p_district, p_year, p_as_of, p_approved_only, p_unit, '',
+                                     false) t
         GROUP BY t.unit_code;
         RETURN;
     END IF;
@@ -408,41 +432,55 @@ BEGIN
                      ELSE round(pol.school_hours_year * y_m / 12, 1) END;
     n_credits := CASE WHEN y_over THEN pol.credits_year
                       ELSE round(pol.credits_year * y_m / 12, 1) END;
+    -- Counted per school, then the schools' counts summed per unit (267 rows, not 8 010,
+    -- joined to schools); the status as a number (1 compliant, 2 on track, 3 behind,
+    -- 4 non-compliant, 5 exempt), tested once per teacher as compliance_teacher_rows
+    -- writes it.
     RETURN QUERY
-    SELECT x.unit_code, count(*), count(*) FILTER (WHERE x.st = 'compliant'),
-           count(*) FILTER (WHERE x.st = 'on_track'), count(*) FILTER (WHERE x.st = 'behind'),
-           count(*) FILTER (WHERE x.st = 'non_compliant'), count(*) FILTER (WHERE x.st = 'exempt')
+    SELECT s.unit_code, sum(c.n)::bigint, sum(c.compliant)::bigint, sum(c.on_track)::bigint,
+           sum(c.behind)::bigint, sum(c.non_compliant)::bigint, sum(c.exempt)::bigint
     FROM (
-        -- the year's status as compliance_teachers writes it
-        SELECT v.unit_code,
-               CASE WHEN v.tstatus = 'exempt' THEN 'exempt'
-                    WHEN v.y_absences >= pol.absence_limit THEN 'non_compliant'
-                    WHEN v.y_hours >= pol.hours_year AND v.y_school >= pol.school_hours_year
-                         AND (NOT pol.credits_enabled OR v.y_credits >= pol.credits_year)
-                    THEN 'compliant'
-                    WHEN y_over THEN 'non_compliant'
-                    WHEN v.y_hours >= n_hours AND v.y_school >= n_school
-                         AND (NOT pol.credits_enabled OR v.y_credits >= n_credits)
-                    THEN 'on_track'
-                    ELSE 'behind' END AS st
-        FROM (SELECT s.unit_code, t.status AS tstatus,
-                     coalesce(CASE WHEN p_approved_only THEN k.a_hours ELSE k.hours END, 0) AS y_hours,
-                     coalesce(CASE WHEN p_approved_only THEN k.a_school_hours
-                                   ELSE k.school_hours END, 0) AS y_school,
-                     coalesce(CASE WHEN p_approved_only
-                                   THEN k.a_credits + k.a_credit_hours * pol.credit_factor
-                                   ELSE k.credits + k.credit_hours * pol.credit_factor END, 0)
-                         AS y_credits,
-                     coalesce(CASE WHEN p_approved_only THEN k.a_absences ELSE k.absences END, 0)
-                         AS y_absences
-              FROM teachers t
-              JOIN schools s ON s.code = t.school_code
-              LEFT JOIN compliance_years k
-                  ON k.district_code = p_district AND k.basis = pol.year_basis
-                 AND k.year = p_year AND k.teacher_code = t.code
-              WHERE t.district_code = p_district AND t.status <> 'left'
-                AND (p_unit = '' OR s.unit_code = p_unit)) v) x
-    GROUP BY x.unit_code;
+        SELECT x.school_code, count(*) AS n, count(*) FILTER (WHERE x.st = 1) AS compliant,
+               count(*) FILTER (WHERE x.st = 2) AS on_track,
+               count(*) FILTER (WHERE x.st = 3) AS behind,
+               count(*) FILTER (WHERE x.st = 4) AS non_compliant,
+               count(*) FILTER (WHERE x.st = 5) AS exempt
+        FROM (
+            SELECT v.school_code,
+                   CASE WHEN v.tstatus = 'exempt' THEN 5
+                        WHEN v.y_absences >= pol.absence_limit THEN 4
+                        WHEN v.y_hours >= pol.hours_year AND v.y_school >= pol.school_hours_year
+                             AND (NOT pol.credits_enabled OR v.y_credits >= pol.credits_year)
+                        THEN 1
+                        WHEN y_over THEN 4
+                        WHEN v.y_hours >= n_hours AND v.y_school >= n_school
+                             AND (NOT pol.credits_enabled OR v.y_credits >= n_credits)
+                        THEN 2
+                        ELSE 3 END AS st
+            FROM (SELECT t.school_code, t.status AS tstatus,
+                         coalesce(CASE WHEN p_approved_only THEN k.a_hours ELSE k.hours END, 0)
+                             AS y_hours,
+                         coalesce(CASE WHEN p_approved_only THEN k.a_school_hours
+                                       ELSE k.school_hours END, 0) AS y_school,
+                         -- only where the policy counts credits (a constant of the plan)
+                         CASE WHEN pol.credits_enabled
+                              THEN coalesce(CASE WHEN p_approved_only
+                                                 THEN k.a_credits + k.a_credit_hours * pol.credit_factor
+                                                 ELSE k.credits + k.credit_hours * pol.credit_factor END,
+                                            0) END AS y_credits,
+                         coalesce(CASE WHEN p_approved_only THEN k.a_absences ELSE k.absences END, 0)
+                             AS y_absences
+                  FROM teachers t
+                  LEFT JOIN compliance_years k
+                      ON k.district_code = p_district AND k.basis = pol.year_basis
+                     AND k.year = p_year AND k.teacher_code = t.code
+                  WHERE t.district_code = p_district AND t.status <> 'left'
+                    AND (p_unit = '' OR t.school_code IN (
+                             SELECT u.code FROM schools u
+                             WHERE u.district_code = p_district AND u.unit_code = p_unit))) v) x
+        GROUP BY x.school_code) c
+    JOIN schools s ON s.code = c.school_code
+    GROUP BY s.unit_code;
 END
 $$;
 
@@ -544,11 +582,11 @@ $$;
 
 -- Each run sets the grants whole: what is not granted here is revoked.
 REVOKE ALL ON FUNCTION months_elapsed, yx_reason, compliance_windows, compliance_teachers,
-    reporting_matrix, months_due, teacher_records, teacher_credit_factor, compliance_apply,
-    compliance_rebuild_cycles, compliance_unit_counts
+    compliance_teacher_rows, reporting_matrix, months_due, teacher_records,
+    teacher_credit_factor, compliance_apply, compliance_rebuild_cycles, compliance_unit_counts
     FROM PUBLIC, yanxiu_app, yanxiud_login;
 GRANT EXECUTE ON FUNCTION months_elapsed, yx_reason, compliance_windows, reporting_matrix,
     months_due, teacher_credit_factor TO PUBLIC;
 GRANT EXECUTE ON FUNCTION months_elapsed, yx_reason, compliance_windows, compliance_teachers,
-    reporting_matrix, months_due, teacher_records, teacher_credit_factor, compliance_unit_counts
-    TO yanxiu_app;
+    compliance_teacher_rows, reporting_matrix, months_due, teacher_records, teacher_credit_factor,
+    compliance_unit_counts TO yanxiu_app;

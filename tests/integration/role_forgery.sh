@@ -108,6 +108,7 @@ expect "session_lookup with a session's hash finds nobody" '[ "$rc" = 0 ] && [ "
 super "SELECT id FROM reports WHERE district_code = '$Y'"
 yid=$out
 for call in "SELECT count(*) FROM compliance_teachers('$Y', 2025, '2026-06-30', false, '', '')" \
+    "SELECT count(*) FROM compliance_teacher_rows('$Y', 2025, '2026-06-30', false, '', '', true)" \
     "SELECT count(*) FROM teacher_records('$Y', 'T1')" \
     "SELECT report_compute_flags($yid, 1)"; do
     for forged in "" "SELECT set_config('yanxiu.role', 'admin', false) \\g /dev/null
