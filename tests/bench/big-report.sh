@@ -179,6 +179,8 @@ daemon_ms=()
 cli_ms=()
 pg_cpu_ms=()
 daemon_cpu_ms=()
+cli_cpu_ms=()
+TIMEFORMAT='CPU %U %S' # of bash's time
 logged() { grep -c 'method=SubmitReport code=' "$YX_DAEMON_LOG" || true; }
 # submit ACCOUNT K VERSION [ARGS]: submits the report with change K as ACCOUNT;
 # it must become VERSION of the unit's month, holding all its rows.
@@ -191,9 +193,11 @@ submit() {
     p0=$(pg_cpu)
     d0=$(daemon_cpu)
     t0=$(date +%s%N)
-    out=$(as "$who" report submit "$dir" --month "$month" --format json "$@" 2>"$B/err") ||
-        die "version $v as the $who refused: $(cat "$B/err") $out"
+    # (time's report goes to $B/time, the CLI's own stderr to $B/err)
+    { time as "$who" report submit "$dir" --month "$month" --format json "$@" >"$B/out" \
+        2>"$B/err"; } 2>"$B/time" || die "version $v as the $who refused: $(cat "$B/err" "$B/out")"
     t1=$(date +%s%N)
+    out=$(cat "$B/out")
     local want="\"version\": *${v}[,}]"
     [[ $out =~ $want ]] || die "version $v as the $who: the answer is $out"
     # the daemon logs the request once it has answered: wait for the line
@@ -203,6 +207,8 @@ submit() {
     done
     pg_cpu_ms+=($(($(pg_cpu) - p0)))
     daemon_cpu_ms+=($(($(daemon_cpu) - d0)))
+    cli_cpu_ms+=("$(awk '/^CPU/ { printf "%.0f", ($2 + $3) * 1000 }' "$B/time")")
+    [ -n "${cli_cpu_ms[-1]}" ] || die "no CPU time of the CLI in $B/time"
     [ "$(logged)" = $((before + 1)) ] ||
         die "version $v: $(($(logged) - before)) SubmitReport lines in the daemon's log, not 1"
     line=$(grep 'method=SubmitReport code=' "$YX_DAEMON_LOG" | tail -n 1)
@@ -220,8 +226,9 @@ submit() {
     if [ "$cur" != "$v" ] || [ "$acts" != 40 ] || [ "$rows" != 2400 ]; then
         die "version $v: current version $cur, $acts activities, $rows sign-in rows (want $v, 40, 2400)"
     fi
-    printf 'big-report: version %3d as the %-8s  yanxiud %6.1f ms  CLI %6.1f ms  CPU: PostgreSQL %3d ms, yanxiud %3d ms  flags %s\n' \
-        "$v" "$who" "${daemon_ms[-1]}" "${cli_ms[-1]}" "${pg_cpu_ms[-1]}" "${daemon_cpu_ms[-1]}" "$flags"
+    printf 'big-report: version %3d as the %-8s  yanxiud %6.1f ms  CLI %6.1f ms  CPU: PostgreSQL %3d ms, yanxiud %3d ms, CLI %3d ms  flags %s\n' \
+        "$v" "$who" "${daemon_ms[-1]}" "${cli_ms[-1]}" "${pg_cpu_ms[-1]}" "${daemon_cpu_ms[-1]}" \
+        "${cli_cpu_ms[-1]}" "$flags"
 }
 
 fsync=$($YX_PSQL -Atc "SHOW fsync")
@@ -242,24 +249,25 @@ n=$($YX_PSQL -Atc "SELECT count(*) FROM report_versions rv JOIN reports r ON r.i
                    WHERE r.unit_code = '$unit' AND r.month = '$month-01'")
 [ "$n" = "$v" ] || die "$n versions kept, not $v"
 
-# stats LABEL VALUES...: min / median / max and how many under 100 ms
+# stats LABEL VALUES...: min / median / max, the mean and how many under 100 ms
 stats() {
     local label=$1
     shift
     printf '%s\n' "$@" | sort -n | awk -v label="$label" '
-        { x[NR] = $1; if ($1 < 100) under++ }
+        { x[NR] = $1; sum += $1; if ($1 < 100) under++ }
         END {
             med = NR % 2 ? x[(NR + 1) / 2] : (x[NR / 2] + x[NR / 2 + 1]) / 2
-            printf "big-report: %s: min %.1f / median %.1f / max %.1f ms; %d of %d under 100 ms\n",
-                label, x[1], med, x[NR], under, NR
+            printf "big-report: %s: min %.1f / median %.1f / max %.1f ms (mean %.1f); %d of %d under 100 ms\n",
+                label, x[1], med, x[NR], sum / NR, under, NR
         }'
 }
-printf 'big-report: first submission (the first SubmitReport on its pool connection): yanxiud %.1f ms, CLI %.1f ms; CPU: PostgreSQL %d ms, yanxiud %d ms\n' \
-    "${daemon_ms[0]}" "${cli_ms[0]}" "${pg_cpu_ms[0]}" "${daemon_cpu_ms[0]}"
+printf 'big-report: first submission (the first SubmitReport on its pool connection): yanxiud %.1f ms, CLI %.1f ms; CPU: PostgreSQL %d ms, yanxiud %d ms, CLI %d ms\n' \
+    "${daemon_ms[0]}" "${cli_ms[0]}" "${pg_cpu_ms[0]}" "${daemon_cpu_ms[0]}" "${cli_cpu_ms[0]}"
 stats "resubmissions, as yanxiud timed them" "${daemon_ms[@]:1}"
 stats "resubmissions, the CLI's wall time  " "${cli_ms[@]:1}"
 stats "resubmissions, PostgreSQL's CPU     " "${pg_cpu_ms[@]:1}"
 stats "resubmissions, yanxiud's CPU        " "${daemon_cpu_ms[@]:1}"
+stats "resubmissions, the CLI's CPU        " "${cli_cpu_ms[@]:1}"
 if [ "$dist_repeat" -gt 0 ]; then
     stats "as the school only,   yanxiud timed " "${daemon_ms[@]:1:repeat}"
     stats "as the district only, yanxiud timed " "${daemon_ms[@]:repeat+1}"
