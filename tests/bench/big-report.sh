@@ -32,6 +32,9 @@
 #   YX_BENCH_REPEAT     resubmissions by the school (default 10)
 #   YX_BENCH_DISTRICT   resubmissions by the district after them (default 2;
 #                       0: none)
+#   YX_BENCH_STATEMENTS=1  restart PostgreSQL with pg_stat_statements (nested
+#                       statements too) and print at the end where its time went
+#                       per resubmission: the 12 statements of most total time
 # The harness's YX_PG_FSYNC=1 runs PostgreSQL with fsync on (the script
 # prints which). ctest's bench_big_report runs it briefly (README.md
 # "Benchmarks").
@@ -54,6 +57,8 @@ if ! [[ $dist_repeat =~ ^[0-9]+$ ]] || [ "$dist_repeat" -gt 1000 ]; then
     die "YX_BENCH_DISTRICT is 0 to 1000"
 fi
 
+statements=${YX_BENCH_STATEMENTS:-0}
+
 d=419902
 unit=${d}0001
 B=$YX_DIR/bigreport
@@ -65,6 +70,21 @@ as() {
     shift
     HOME=$B/$who XDG_CONFIG_HOME=$B/$who "$YX_YANXIU" --server "$YX_SERVER" "$@"
 }
+
+if [ "$statements" = 1 ]; then
+    printf '%s\n' "shared_preload_libraries = 'pg_stat_statements'" \
+        "pg_stat_statements.track = all" >>"$YX_DIR/pg/postgresql.conf"
+    if ! eval "$YX_PG_STOP" || ! eval "$YX_PG_START" >/dev/null; then
+        die "restarting PostgreSQL with pg_stat_statements failed"
+    fi
+    $YX_PSQL -c 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements' >/dev/null ||
+        die "CREATE EXTENSION pg_stat_statements"
+    # the daemon's pool finds its connections closed and connects again
+    for ((i = 0; i < 50; i++)); do
+        "$YX_YANXIU" --server "$YX_SERVER" ping --db >/dev/null 2>&1 && break
+        sleep 0.2
+    done
+fi
 
 # --- the district, the unit, its roster, the accounts -----------------------------
 "$YX_YANXIUD" -c "$YX_CONF" district add $d 大报告基准县 >/dev/null || die "district add"
@@ -237,6 +257,9 @@ say "a report of $month: 40 activities x 60 teachers, 2 400 sign-in rows; yanxiu
 say "load average$(uptime | sed 's/.*load average//')"
 v=0
 submit school 0 $((++v))
+if [ "$statements" = 1 ]; then
+    $YX_PSQL -c 'SELECT pg_stat_statements_reset()' >/dev/null
+fi
 for ((k = 1; k <= repeat; k++)); do
     submit school "$k" $((++v))
 done
@@ -271,6 +294,17 @@ stats "resubmissions, the CLI's CPU        " "${cli_cpu_ms[@]:1}"
 if [ "$dist_repeat" -gt 0 ]; then
     stats "as the school only,   yanxiud timed " "${daemon_ms[@]:1:repeat}"
     stats "as the district only, yanxiud timed " "${daemon_ms[@]:repeat+1}"
+fi
+
+if [ "$statements" = 1 ]; then
+    say "PostgreSQL's time per resubmission by statement (pg_stat_statements, nested too: a"
+    say "function's statements are inside its own time; the psql checks between them too):"
+    $YX_PSQL -F ' | ' -Atc "
+        SELECT to_char(total_exec_time / $((v - 1)), 'FM99990.00') || ' ms',
+               round(calls::numeric / $((v - 1)), 1) || ' calls',
+               left(regexp_replace(query, '\s+', ' ', 'g'), 100)
+        FROM pg_stat_statements WHERE total_exec_time > 0
+        ORDER BY total_exec_time DESC LIMIT 12" | sed 's/^/    /'
 fi
 
 "$YX_YANXIUD" -c "$YX_CONF" verify-ledger >"$B/verify.out" 2>&1 ||
