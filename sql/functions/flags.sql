@@ -13,10 +13,11 @@
 --   (version_activities, sql/functions/ledger.sql), and its sign-in rows (by
 --   their key's prefix) take their activity's fields by subscript: no join;
 -- * the other reports' sign-ins are those of this version's teachers on this
---   version's days: per teacher (a lateral subquery, OFFSET 0), one probe of
---   attendance_teacher_day (017) by (district, teacher, day), then the report
---   and the activity of each row found by their keys; nothing is joined by
---   month;
+--   version's days: per teacher (a lateral subquery, OFFSET 0), two probes of
+--   attendance_teacher_day_report (020) by (district, teacher, day) and the
+--   report ids below and above this one (its own versions are not read), then
+--   the report and the activity of each row found by their keys; nothing is
+--   joined by month;
 -- * overlapping pairs come from one sort of a teacher's day: each sign-in is
 --   compared with the ones that started before it on the same day (a window
 --   over the day, then its arrays unnested), never a join of the sign-ins
@@ -64,6 +65,10 @@ BEGIN
         others AS (
             SELECT o.*
             FROM (SELECT DISTINCT teacher_code FROM mine) mt
+            -- the reports numbered below this one, then above: two ranges of the index, so
+            -- that this report's own kept versions are not read at all (020)
+            CROSS JOIN (VALUES (0::bigint, p_report - 1),
+                               (p_report + 1, 9223372036854775807::bigint)) AS rng(lo, hi)
             CROSS JOIN LATERAL (
                 SELECT x.teacher_code, a.ref, a.date, a.start_time, a.end_time,
                        coalesce(x.hours, a.hours) AS h, o.unit_code
@@ -72,7 +77,7 @@ BEGIN
                 JOIN activities a ON a.report_id = x.report_id AND a.version = x.version
                                  AND a.idx = x.act_idx
                 WHERE x.district_code = r.district_code AND x.teacher_code = mt.teacher_code
-                  AND x.date = ANY (days) AND x.report_id <> p_report
+                  AND x.date = ANY (days) AND x.report_id BETWEEN rng.lo AND rng.hi
                   AND x.status IN ('present', 'late')
                   AND o.current_version = x.version AND o.status IN ('submitted', 'approved')
                 OFFSET 0) o),
