@@ -181,13 +181,10 @@ write_report() {
 # checkpointer...) and by yanxiud (all its threads), in clock ticks (10 ms).
 clk=$(getconf CLK_TCK)
 pg_pid=$(head -n 1 "$YX_DIR/pg/postmaster.pid")
+# shellcheck source=tests/bench/cluster-cpu.sh
+. "$(dirname "${BASH_SOURCE[0]}")/cluster-cpu.sh"
 pg_cpu() {
-    # (a process may end between the glob and the read)
-    { cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v pg="$pg_pid" -v hz="$clk" '
-        { pid = $1; sub(/^.*\) /, "") }  # fields from the state on: ppid is $2, utime $12
-        pid == pg { t += $12 + $13 + $14 + $15 }
-        $2 == pg { t += $12 + $13 }
-        END { printf "%.0f", t * 1000 / hz }'
+    awk -v t="$(cluster_ticks "$pg_pid")" -v hz="$clk" 'BEGIN { printf "%.0f", t * 1000 / hz }'
 }
 daemon_cpu() {
     awk -v hz="$clk" '{ sub(/^.*\) /, ""); printf "%.0f", ($12 + $13) * 1000 / hz }' \

@@ -316,13 +316,10 @@ say "$reports timed reports per side and phase, warm-up $warmup, grow $grow," \
 TIMEFORMAT='CPU %U %S' # of bash's time
 clk=$(getconf CLK_TCK)
 pg_pid=$(head -n 1 "$YX_DIR/pg/postmaster.pid")
+# shellcheck source=tests/bench/cluster-cpu.sh
+. "$here/cluster-cpu.sh"
 pg_cpu() {
-    # (a process may end between the glob and the read)
-    { cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v pg="$pg_pid" -v hz="$clk" '
-        { pid = $1; sub(/^.*\) /, "") }  # fields from the state on: ppid is $2, utime $12
-        pid == pg { t += $12 + $13 + $14 + $15 }
-        $2 == pg { t += $12 + $13 }
-        END { printf "%.3f", t / hz }'
+    awk -v t="$(cluster_ticks "$pg_pid")" -v hz="$clk" 'BEGIN { printf "%.3f", t / hz }'
 }
 proc_cpu() {
     awk -v hz="$clk" '{ sub(/^.*\) /, ""); printf "%.3f", ($12 + $13) / hz }' "/proc/$1/stat"
