@@ -505,15 +505,23 @@ LANGUAGE sql STABLE AS $$
                 WHEN r.on_time THEN 'on_time' ELSE 'late' END,
            coalesce(r.status IN ('submitted', 'approved', 'reopened'), false),
            coalesce(r.status IN ('submitted', 'approved', 'reopened') AND r.on_time, false),
-           coalesce(v.flag_count > 0 AND r.status <> 'voided', false)
+           coalesce(r.flag_count > 0 AND r.status <> 'voided', false)
     FROM schools u
     CROSS JOIN m
     CROSS JOIN LATERAL (
         SELECT (u.opened IS NULL OR u.opened < m.month + interval '1 month')
                    AND (u.closed IS NULL OR u.closed >= m.month) AS open) o
-    LEFT JOIN reports r ON r.district_code = u.district_code AND r.unit_code = u.code
-                       AND r.month = m.month::date
-    LEFT JOIN report_versions v ON v.report_id = r.id AND v.version = r.current_version
+    -- each unit's month by its key, a probe per unit and month (LIMIT: never a join): the
+    -- row-level wall's filter, estimated to keep one report of the district's thousands, once
+    -- made the planner join every report with every unit-month (a province's district: 10
+    -- million rows compared, 1.2 s)
+    LEFT JOIN LATERAL (
+        SELECT r.id, r.status, r.on_time, v.flag_count
+        FROM reports r
+        LEFT JOIN report_versions v ON v.report_id = r.id AND v.version = r.current_version
+        WHERE r.district_code = u.district_code AND r.unit_code = u.code
+          AND r.month = m.month::date
+        LIMIT 1) r ON true
     WHERE u.district_code = p_district AND u.unit_code = u.code
 $$;
 
