@@ -145,6 +145,16 @@ BEGIN
 END
 $$;
 
+-- What a rule asks by now: the whole target once its period (a year, a cycle) is over,
+-- else the target pro rata of the months elapsed of the period's months, to 0.1 hour.
+-- The same for every teacher of a view: compliance_teacher_rows and
+-- compliance_unit_counts compute each once a call.
+CREATE OR REPLACE FUNCTION compliance_pro_rata(p_target numeric, p_elapsed int, p_months int,
+                                               p_over boolean)
+RETURNS numeric LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE WHEN p_over THEN p_target ELSE round(p_target * p_elapsed / p_months, 1) END
+$$;
+
 -- ---- the views read the roll-up -------------------------------------------------
 -- As in 006; when no month after the as-of day can hold hours (use_years) the sums are
 -- read, one row per teacher, from compliance_years and compliance_cycles (018), else
@@ -199,19 +209,13 @@ BEGIN
     y_over := p_as_of >= w.y_end;
     c_over := p_as_of >= w.c_end;
     c_first := extract(year FROM w.c_start)::int;
-    n_hours := CASE WHEN y_over THEN pol.hours_year ELSE round(pol.hours_year * y_m / 12, 1) END;
-    n_school := CASE WHEN y_over THEN pol.school_hours_year
-                     ELSE round(pol.school_hours_year * y_m / 12, 1) END;
-    n_credits := CASE WHEN y_over THEN pol.credits_year
-                      ELSE round(pol.credits_year * y_m / 12, 1) END;
-    n_c_hours := CASE WHEN c_over THEN pol.hours_cycle
-                      ELSE round(pol.hours_cycle * c_m / c_months, 1) END;
-    n_c_ethics := CASE WHEN c_over THEN pol.ethics_hours_cycle
-                       ELSE round(pol.ethics_hours_cycle * c_m / c_months, 1) END;
-    n_c_central := CASE WHEN c_over THEN pol.centralized_hours_cycle
-                        ELSE round(pol.centralized_hours_cycle * c_m / c_months, 1) END;
-    n_c_homeroom := CASE WHEN c_over THEN pol.homeroom_hours_cycle
-                         ELSE round(pol.homeroom_hours_cycle * c_m / c_months, 1) END;
+    n_hours := compliance_pro_rata(pol.hours_year, y_m, 12, y_over);
+    n_school := compliance_pro_rata(pol.school_hours_year, y_m, 12, y_over);
+    n_credits := compliance_pro_rata(pol.credits_year, y_m, 12, y_over);
+    n_c_hours := compliance_pro_rata(pol.hours_cycle, c_m, c_months, c_over);
+    n_c_ethics := compliance_pro_rata(pol.ethics_hours_cycle, c_m, c_months, c_over);
+    n_c_central := compliance_pro_rata(pol.centralized_hours_cycle, c_m, c_months, c_over);
+    n_c_homeroom := compliance_pro_rata(pol.homeroom_hours_cycle, c_m, c_months, c_over);
     -- The yearly roll-up holds every month of a year; it answers when no month
     -- after p_as_of can hold hours (p_as_of is today or later in Asia/Shanghai,
     -- and months after the current one cannot be reported) or the cycle is over.
@@ -427,11 +431,9 @@ BEGIN
     END IF;
     y_m := months_elapsed(w.y_start, w.y_end, p_as_of);
     y_over := p_as_of >= w.y_end;
-    n_hours := CASE WHEN y_over THEN pol.hours_year ELSE round(pol.hours_year * y_m / 12, 1) END;
-    n_school := CASE WHEN y_over THEN pol.school_hours_year
-                     ELSE round(pol.school_hours_year * y_m / 12, 1) END;
-    n_credits := CASE WHEN y_over THEN pol.credits_year
-                      ELSE round(pol.credits_year * y_m / 12, 1) END;
+    n_hours := compliance_pro_rata(pol.hours_year, y_m, 12, y_over);
+    n_school := compliance_pro_rata(pol.school_hours_year, y_m, 12, y_over);
+    n_credits := compliance_pro_rata(pol.credits_year, y_m, 12, y_over);
     -- Counted per school, then the schools' counts summed per unit (267 rows, not 8 010,
     -- joined to schools); the status as a number (1 compliant, 2 on track, 3 behind,
     -- 4 non-compliant, 5 exempt), tested once per teacher as compliance_teacher_rows
@@ -589,12 +591,12 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 $$;
 
 -- Each run sets the grants whole: what is not granted here is revoked.
-REVOKE ALL ON FUNCTION months_elapsed, yx_reason, compliance_windows, compliance_teachers,
-    compliance_teacher_rows, reporting_matrix, months_due, teacher_records,
+REVOKE ALL ON FUNCTION months_elapsed, compliance_pro_rata, yx_reason, compliance_windows,
+    compliance_teachers, compliance_teacher_rows, reporting_matrix, months_due, teacher_records,
     teacher_credit_factor, compliance_apply, compliance_rebuild_cycles, compliance_unit_counts
     FROM PUBLIC, yanxiu_app, yanxiud_login;
-GRANT EXECUTE ON FUNCTION months_elapsed, yx_reason, compliance_windows, reporting_matrix,
-    months_due, teacher_credit_factor TO PUBLIC;
-GRANT EXECUTE ON FUNCTION months_elapsed, yx_reason, compliance_windows, compliance_teachers,
-    compliance_teacher_rows, reporting_matrix, months_due, teacher_records, teacher_credit_factor,
-    compliance_unit_counts TO yanxiu_app;
+GRANT EXECUTE ON FUNCTION months_elapsed, compliance_pro_rata, yx_reason, compliance_windows,
+    reporting_matrix, months_due, teacher_credit_factor TO PUBLIC;
+GRANT EXECUTE ON FUNCTION months_elapsed, compliance_pro_rata, yx_reason, compliance_windows,
+    compliance_teachers, compliance_teacher_rows, reporting_matrix, months_due, teacher_records,
+    teacher_credit_factor, compliance_unit_counts TO yanxiu_app;

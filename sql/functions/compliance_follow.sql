@@ -31,38 +31,14 @@ BEGIN
 END
 $$;
 
--- ledger_years changed (any statement, any writer): the same change, as a delta, to
--- compliance_years and compliance_cycles (compliance_apply). The function of 018's
--- triggers on the table ledger_years; 019 dropped them with the table (ledger_move calls
--- compliance_apply itself now). Still defined: 018 names it when it runs on an older
--- database.
+-- The function of 018's triggers on the table ledger_years, which kept compliance_years and
+-- compliance_cycles from its changes. 019 dropped those triggers with the table (ledger_move
+-- calls compliance_apply with the year's delta itself): nothing fires it any more. Defined
+-- because 018 names it when it runs on an older database (019 follows in the same run,
+-- before anything writes ledger_years).
 CREATE OR REPLACE FUNCTION compliance_follow_ledger() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
-    IF TG_OP = 'INSERT' THEN
-        PERFORM compliance_apply(array(
-            SELECT (n.district_code, n.teacher_code, n.basis, n.year, n.approved, n.hours,
-                    n.school_hours, n.ethics_hours, n.centralized_hours, n.homeroom_hours,
-                    n.credit_hours, n.credits, n.absences)::ledger_years
-            FROM new_rows n));
-    ELSIF TG_OP = 'UPDATE' THEN
-        PERFORM compliance_apply(array(
-            SELECT (n.district_code, n.teacher_code, n.basis, n.year, n.approved, n.hours,
-                    n.school_hours, n.ethics_hours, n.centralized_hours, n.homeroom_hours,
-                    n.credit_hours, n.credits, n.absences)::ledger_years
-            FROM new_rows n
-            UNION ALL
-            SELECT (o.district_code, o.teacher_code, o.basis, o.year, o.approved, -o.hours,
-                    -o.school_hours, -o.ethics_hours, -o.centralized_hours, -o.homeroom_hours,
-                    -o.credit_hours, -o.credits, -o.absences)::ledger_years
-            FROM old_rows o));
-    ELSE
-        PERFORM compliance_apply(array(
-            SELECT (o.district_code, o.teacher_code, o.basis, o.year, o.approved, -o.hours,
-                    -o.school_hours, -o.ethics_hours, -o.centralized_hours, -o.homeroom_hours,
-                    -o.credit_hours, -o.credits, -o.absences)::ledger_years
-            FROM old_rows o));
-    END IF;
     RETURN NULL;
 END
 $$;

@@ -94,12 +94,10 @@ psql -c 'VACUUM ANALYZE' -c 'CHECKPOINT' >/dev/null
 
 clk=$(getconf CLK_TCK)
 pg_pid=$(head -n 1 "$YX_DIR/pg/postmaster.pid")
+# shellcheck source=tests/bench/cluster-cpu.sh
+. "$here/cluster-cpu.sh"
 pg_cpu() { # the cluster's CPU seconds so far (the postmaster, its children alive and reaped)
-    { cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v pg="$pg_pid" -v hz="$clk" '
-        { pid = $1; sub(/^.*\) /, "") }
-        pid == pg { t += $12 + $13 + $14 + $15 }
-        $2 == pg { t += $12 + $13 }
-        END { printf "%.3f", t / hz }'
+    awk -v t="$(cluster_ticks "$pg_pid")" -v hz="$clk" 'BEGIN { printf "%.3f", t / hz }'
 }
 proc_cpu() { awk -v hz="$clk" '{ sub(/^.*\) /, ""); printf "%.3f", ($12 + $13) / hz }' "/proc/$1/stat"; }
 db_size() { psql -c "SELECT pg_database_size(current_database())"; }

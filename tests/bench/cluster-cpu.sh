@@ -1,4 +1,5 @@
-# tests/bench/cluster-cpu.sh: sourced by the bench scripts (report-bench.sh, big-report.sh).
+# tests/bench/cluster-cpu.sh: sourced by the bench scripts (report-bench.sh, big-report.sh,
+# bulk-bench.sh).
 #
 # cluster_ticks PID: clock ticks (getconf CLK_TCK a second) of CPU used so far by the
 # PostgreSQL cluster whose postmaster is PID: the postmaster itself with the children it has
