@@ -44,10 +44,12 @@ $$;
 -- A report's change of a teacher's years as deltas (rows of ledger_years' shape: pending
 -- or approved, a removed row negated), to compliance_years (one row per teacher x basis x
 -- year: pending + approved and approved only side by side) and compliance_cycles (per
--- teacher x basis x cycle, for each cycle compliance_kinds names). Called by ledger_move
--- (sql/functions/ledger.sql) in the transaction that changes the report. The shared lock
--- keeps a policy's rebuild of the cycles (which takes it exclusively, as policy_set does)
--- from missing a change committed after its snapshot.
+-- teacher x basis x cycle, for each cycle compliance_kinds names), under the bases the
+-- district keeps (compliance_bases; the deltas of the others are dropped here, after the
+-- lock). Called by ledger_move (sql/functions/ledger.sql) in the transaction that changes
+-- the report. The shared lock keeps a policy's rebuild of the years and cycles (which
+-- takes it exclusively, as policy_set does) from missing a change committed after its
+-- snapshot, and this call from reading the bases before such a rebuild commits.
 CREATE OR REPLACE FUNCTION compliance_apply(d ledger_years[]) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
@@ -56,7 +58,12 @@ BEGIN
     END IF;
     PERFORM pg_advisory_xact_lock_shared(hashtext('policy ' || x.district_code))
     FROM (SELECT DISTINCT district_code FROM unnest(d) ORDER BY 1) x;
-    WITH x AS (SELECT * FROM unnest(d)),
+    WITH kb AS MATERIALIZED (
+        SELECT dd.district_code, b.basis
+        FROM (SELECT DISTINCT district_code FROM unnest(d)) dd,
+             LATERAL compliance_bases(dd.district_code) b),
+    x AS (SELECT u.* FROM unnest(d) u
+          JOIN kb ON kb.district_code = u.district_code AND kb.basis = u.basis),
     y AS (
         INSERT INTO compliance_years AS c
         SELECT x.district_code, x.basis, x.year, x.teacher_code,
@@ -121,6 +128,48 @@ BEGIN
                   a_ethics_hours = c.a_ethics_hours + excluded.a_ethics_hours,
                   a_centralized_hours = c.a_centralized_hours + excluded.a_centralized_hours,
                   a_homeroom_hours = c.a_homeroom_hours + excluded.a_homeroom_hours;
+END
+$$;
+
+-- The years of those districts of p_districts whose kept bases are no longer those
+-- compliance_bases names (a policy added or removed a basis) counted again from
+-- ledger_months. The exclusive lock waits for the submissions in flight (compliance_apply
+-- holds it shared) and keeps new ones out until this transaction ends.
+CREATE OR REPLACE FUNCTION compliance_rebuild_years(p_districts text[]) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    todo text[];
+BEGIN
+    PERFORM pg_advisory_xact_lock(hashtext('policy ' || x.d))
+    FROM (SELECT DISTINCT d FROM unnest(p_districts) AS u(d) ORDER BY 1) x;
+    -- a basis kept and not named, or named and not kept (two probes of the key a district)
+    todo := array(
+        SELECT dd.d FROM (SELECT DISTINCT d FROM unnest(p_districts) AS u(d)) dd
+        WHERE EXISTS (
+            SELECT 1 FROM (VALUES ('calendar'), ('school')) AS b(basis)
+            WHERE (b.basis IN (SELECT k.basis FROM compliance_bases(dd.d) k))
+                  <> EXISTS (SELECT 1 FROM compliance_years y
+                             WHERE y.district_code = dd.d AND y.basis = b.basis)));
+    IF cardinality(todo) = 0 THEN
+        RETURN;
+    END IF;
+    DELETE FROM compliance_years WHERE district_code = ANY (todo);
+    INSERT INTO compliance_years
+    SELECT m.district_code, b.basis, compliance_year_of(b.basis, m.month), m.teacher_code,
+           sum(m.hours), sum(m.school_hours), sum(m.ethics_hours), sum(m.centralized_hours),
+           sum(m.homeroom_hours), sum(m.credit_hours), sum(m.credits), sum(m.absences),
+           coalesce(sum(m.hours) FILTER (WHERE m.approved), 0),
+           coalesce(sum(m.school_hours) FILTER (WHERE m.approved), 0),
+           coalesce(sum(m.ethics_hours) FILTER (WHERE m.approved), 0),
+           coalesce(sum(m.centralized_hours) FILTER (WHERE m.approved), 0),
+           coalesce(sum(m.homeroom_hours) FILTER (WHERE m.approved), 0),
+           coalesce(sum(m.credit_hours) FILTER (WHERE m.approved), 0),
+           coalesce(sum(m.credits) FILTER (WHERE m.approved), 0),
+           coalesce(sum(m.absences) FILTER (WHERE m.approved), 0)
+    FROM unnest(todo) AS dd(d)
+    CROSS JOIN LATERAL compliance_bases(dd.d) b
+    JOIN ledger_months m ON m.district_code = dd.d
+    GROUP BY 1, 2, 3, 4;
 END
 $$;
 
@@ -593,7 +642,8 @@ $$;
 -- Each run sets the grants whole: what is not granted here is revoked.
 REVOKE ALL ON FUNCTION months_elapsed, compliance_pro_rata, yx_reason, compliance_windows,
     compliance_teachers, compliance_teacher_rows, reporting_matrix, months_due, teacher_records,
-    teacher_credit_factor, compliance_apply, compliance_rebuild_cycles, compliance_unit_counts
+    teacher_credit_factor, compliance_apply, compliance_rebuild_years, compliance_rebuild_cycles,
+    compliance_unit_counts
     FROM PUBLIC, yanxiu_app, yanxiud_login;
 GRANT EXECUTE ON FUNCTION months_elapsed, compliance_pro_rata, yx_reason, compliance_windows,
     reporting_matrix, months_due, teacher_credit_factor TO PUBLIC;

@@ -74,7 +74,7 @@ $$;
 -- p_new_approved; NULL: none does) added. A resubmission applies the
 -- difference between its two versions once; rows whose delta is nothing are
 -- not touched. The teacher's month goes to ledger_months; the same delta under
--- both year bases goes to compliance_years and compliance_cycles
+-- the year bases the district keeps goes to compliance_years and compliance_cycles
 -- (compliance_apply, sql/functions/compliance.sql; ledger_years is their view
 -- since 019). Called by the trigger on reports (ledger_follow,
 -- sql/functions/triggers.sql); in plpgsql, its statements' plans cached per
@@ -129,12 +129,10 @@ BEGIN
                   credits = l.credits + excluded.credits,
                   absences = l.absences + excluded.absences
         RETURNING 1)
-    -- the year's delta, under both year bases (the policy may use either)
+    -- the year's delta, under both year bases (compliance_apply keeps those the district's
+    -- policies use)
     SELECT array(
-        SELECT (md.district_code, md.teacher_code, b.basis,
-                CASE WHEN b.basis = 'school'
-                     THEN extract(year FROM md.month)::int - (extract(month FROM md.month) < 9)::int
-                     ELSE extract(year FROM md.month)::int END,
+        SELECT (md.district_code, md.teacher_code, b.basis, compliance_year_of(b.basis, md.month),
                 md.approved, md.hours, md.school_hours, md.ethics_hours, md.centralized_hours,
                 md.homeroom_hours, md.credit_hours, md.credits, md.absences)::ledger_years
         FROM md, (VALUES ('calendar'), ('school')) AS b(basis))

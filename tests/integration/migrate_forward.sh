@@ -177,6 +177,9 @@ answers() {
         # (ledger_years, the view of compliance_years since 019, likewise)
         [ "$tab" = ledger ] || [ "$tab" = ledger_years ] &&
             only="where hours <> 0 or credit_hours <> 0 or credits <> 0 or absences <> 0"
+        # of the school year only: the basis of policy.ini (the defaults'), the one kept since
+        # 021 (the old layout kept the calendar year's too)
+        [ "$tab" = ledger_years ] && only="where basis = 'school' and (${only#where })"
         q "select (to_jsonb(x) - 'imported')::text from $tab x $only order by 1" >"$1/$tab" ||
             die "reading $tab"
     done

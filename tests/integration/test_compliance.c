@@ -1304,6 +1304,66 @@ static void calendar_year_judged_by_the_policy_at_its_end(void **state)
     yxc_close(c);
 }
 
+#define D_BASIS "310121"
+#define BASIS_U "3101210001"
+
+/* Kept rows of district d under year basis b (compliance_years, as the superuser). */
+static long kept_years_of(const char *d, const char *b)
+{
+    return it_psql_long(false,
+                        "SELECT count(*) FROM compliance_years WHERE district_code = '%s' "
+                        "AND basis = '%s';",
+                        d, b);
+}
+
+/* Only the year bases a district's policies use are kept (sql/migrations/021): a district
+ * that reported under school years and then sets a calendar-year policy has its years
+ * counted again from its months, and reads the same hours regrouped; the ledger agrees. */
+static void basis_added_after_reports_counts_the_years_again(void **state)
+{
+    (void)state;
+    struct yxc *c = district_session(D_BASIS, "学年改自然年测试区");
+    static const struct unit_row units[] = {{BASIS_U, "学年改自然年测试小学", "central", 0, 0, 0}};
+    import_units(c, units, 1);
+    static const char *const team[] = {"B1", "B2", NULL};
+    roster(c, BASIS_U, "综合", team);
+    test_policy(c, 20, 0, NULL);
+    /* B1: 8 in 2025-12, 8 in 2026-03, 8 in 2026-10. B2: 8 in 2026-03, 8 in 2026-10. */
+    Yanxiu__V1__SubmitReportRequest *r = report(BASIS_U, "2025-12");
+    give1(r, "B1", 8, "school");
+    submit_free(c, r);
+    r = report(BASIS_U, "2026-03");
+    give(r, team, 8, "school");
+    submit_free(c, r);
+    r = report(BASIS_U, "2026-10");
+    give(r, team, 8, "school");
+    submit_free(c, r);
+    assert_int_equal(kept_years_of(D_BASIS, "calendar"), 0);
+    assert_true(kept_years_of(D_BASIS, "school") > 0);
+    struct cq q = {.year = 2025, .as_of = "2027-09-01"};
+    expect_teacher(c, &q, "B1", 16, "non_compliant", "hours_year 20 16");
+    expect_teacher(c, &q, "B2", 8, "non_compliant", "hours_year 20 8");
+
+    test_policy(c, 20, 0, "absence_limit = 3\ngroup_short_percent = 15\nyear_basis = calendar\n");
+    assert_true(kept_years_of(D_BASIS, "calendar") > 0);
+    assert_int_equal(ledger_differences_of(D_BASIS), 0);
+    q.year = 2026;
+    q.as_of = "2027-01-15";
+    expect_teacher(c, &q, "B1", 16, "non_compliant", "hours_year 20 16");
+    expect_teacher(c, &q, "B2", 16, "non_compliant", "hours_year 20 16");
+    q.year = 2025;
+    expect_teacher(c, &q, "B1", 8, "non_compliant", "hours_year 20 8");
+
+    /* a report after the change is kept under both bases (both policies remain on record) */
+    r = report(BASIS_U, "2026-11");
+    give1(r, "B2", 4, "school");
+    submit_free(c, r);
+    q.year = 2026;
+    expect_teacher(c, &q, "B2", 20, "compliant", "");
+    assert_int_equal(ledger_differences_of(D_BASIS), 0);
+    yxc_close(c);
+}
+
 /* ================================================================================= */
 /* transfers, exempt teachers, what counts                                            */
 /* ================================================================================= */
@@ -2841,6 +2901,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(on_track_arithmetic, arm, disarm),
         cmocka_unit_test_setup_teardown(calendar_year_basis, arm, disarm),
         cmocka_unit_test_setup_teardown(calendar_year_judged_by_the_policy_at_its_end, arm, disarm),
+        cmocka_unit_test_setup_teardown(basis_added_after_reports_counts_the_years_again, arm,
+                                        disarm),
         cmocka_unit_test_setup_teardown(transfer_mid_year, arm, disarm),
         cmocka_unit_test_setup_teardown(exempt_teachers, arm, disarm),
         cmocka_unit_test_setup_teardown(voided_and_returned_reports_do_not_count, arm, disarm),
