@@ -123,12 +123,7 @@ RETURNS TABLE (path text, code text, args jsonb) LANGUAGE plpgsql
 -- turn one into a scan: a plan cached by the daemon's long-lived connection while the
 -- tables were empty or not yet analyzed (a new database, a bulk load) otherwise scanned
 -- a whole table once per teacher, growing with every report loaded (issue 14).
--- Generic plans from the first call (here and in what it calls): the plans are those
--- look-ups whatever the values, and a connection's first five calls no longer plan every
--- statement again (a 40 x 60 report's first versions: 249 -> 106 ms for the first,
--- 83-127 -> 48-66 ms for the next four; tests/bench/big-report.sh).
-SET enable_seqscan = off SET enable_hashjoin = off SET enable_mergejoin = off
-SET plan_cache_mode = force_generic_plan AS $$
+SET enable_seqscan = off SET enable_hashjoin = off SET enable_mergejoin = off AS $$
 #variable_conflict use_column
 DECLARE
     r reports;
