@@ -62,7 +62,8 @@
 #   YX_BENCH_ORDER        daemon-first (default) or raw-first
 #   YX_BENCH_SHARED_BUFFERS  PostgreSQL's shared_buffers (default 1GB)
 #   YX_BENCH_STATEMENTS=1 load pg_stat_statements and print, after each timed
-#                         run, where PostgreSQL spent its time (per report)
+#                         run, where PostgreSQL spent its time (per report;
+#                         YX_BENCH_STATEMENTS_ROWS statements, default 12)
 #   YX_BENCH_EXPLAIN=MS   load auto_explain (log_analyze, nested statements,
 #                         every backend: the daemon's pool too) and print,
 #                         after each timed run, how many statements took MS ms
@@ -185,7 +186,7 @@ statements() {
                              round(calls::numeric / $1, 1) || ' calls/report',
                              left(regexp_replace(query, '\s+', ' ', 'g'), 100)
                       FROM pg_stat_statements WHERE total_exec_time > 0
-                      ORDER BY total_exec_time DESC LIMIT 12" | sed 's/^/    /'
+                      ORDER BY total_exec_time DESC LIMIT ${YX_BENCH_STATEMENTS_ROWS:-12}" | sed 's/^/    /'
 }
 # With YX_BENCH_EXPLAIN=MS: how many statements (nested ones too, in every
 # backend: the daemon's pool as well as pgbench's) took MS ms or more since
