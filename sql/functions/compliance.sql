@@ -131,8 +131,8 @@ BEGIN
 END
 $$;
 
--- The years of those districts of p_districts whose kept bases are no longer those
--- compliance_bases names (a policy added or removed a basis) counted again from
+-- The years and cycles of those districts of p_districts whose kept bases are no longer
+-- those compliance_bases names (a policy added or removed a basis) counted again from
 -- ledger_months. The exclusive lock waits for the submissions in flight (compliance_apply
 -- holds it shared) and keeps new ones out until this transaction ends.
 CREATE OR REPLACE FUNCTION compliance_rebuild_years(p_districts text[]) RETURNS void
@@ -153,23 +153,20 @@ BEGIN
     IF cardinality(todo) = 0 THEN
         RETURN;
     END IF;
+    -- the years (and their cycles) as one delta from nothing, written as a submission writes
+    -- them (compliance_apply: the kept bases only; this transaction holds the lock already)
     DELETE FROM compliance_years WHERE district_code = ANY (todo);
-    INSERT INTO compliance_years
-    SELECT m.district_code, b.basis, compliance_year_of(b.basis, m.month), m.teacher_code,
-           sum(m.hours), sum(m.school_hours), sum(m.ethics_hours), sum(m.centralized_hours),
-           sum(m.homeroom_hours), sum(m.credit_hours), sum(m.credits), sum(m.absences),
-           coalesce(sum(m.hours) FILTER (WHERE m.approved), 0),
-           coalesce(sum(m.school_hours) FILTER (WHERE m.approved), 0),
-           coalesce(sum(m.ethics_hours) FILTER (WHERE m.approved), 0),
-           coalesce(sum(m.centralized_hours) FILTER (WHERE m.approved), 0),
-           coalesce(sum(m.homeroom_hours) FILTER (WHERE m.approved), 0),
-           coalesce(sum(m.credit_hours) FILTER (WHERE m.approved), 0),
-           coalesce(sum(m.credits) FILTER (WHERE m.approved), 0),
-           coalesce(sum(m.absences) FILTER (WHERE m.approved), 0)
-    FROM unnest(todo) AS dd(d)
-    CROSS JOIN LATERAL compliance_bases(dd.d) b
-    JOIN ledger_months m ON m.district_code = dd.d
-    GROUP BY 1, 2, 3, 4;
+    DELETE FROM compliance_cycles WHERE district_code = ANY (todo);
+    PERFORM compliance_apply(array(
+        SELECT (m.district_code, m.teacher_code, b.basis, compliance_year_of(b.basis, m.month),
+                m.approved, sum(m.hours), sum(m.school_hours), sum(m.ethics_hours),
+                sum(m.centralized_hours), sum(m.homeroom_hours), sum(m.credit_hours),
+                sum(m.credits), sum(m.absences))::ledger_years
+        FROM unnest(todo) AS dd(d)
+        CROSS JOIN LATERAL compliance_bases(dd.d) b
+        JOIN ledger_months m ON m.district_code = dd.d
+        GROUP BY m.district_code, m.teacher_code, b.basis, compliance_year_of(b.basis, m.month),
+                 m.approved));
 END
 $$;
 
