@@ -401,7 +401,7 @@ CREATE OR REPLACE FUNCTION compliance_unit_counts(p_district text, p_year int, p
 RETURNS TABLE (unit_code text, teachers bigint, compliant bigint, on_track bigint,
                behind bigint, non_compliant bigint, exempt bigint)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp
-SET plan_cache_mode = force_custom_plan SET work_mem = '32MB' AS $$
+SET plan_cache_mode = force_custom_plan SET work_mem = '32MB' SET enable_seqscan = off AS $$
 DECLARE
     pol policies := policy_for_year(p_district, p_year, p_as_of);
     w record;
@@ -434,53 +434,55 @@ BEGIN
     n_hours := compliance_pro_rata(pol.hours_year, y_m, 12, y_over);
     n_school := compliance_pro_rata(pol.school_hours_year, y_m, 12, y_over);
     n_credits := compliance_pro_rata(pol.credits_year, y_m, 12, y_over);
-    -- Counted per school, then the schools' counts summed per unit (267 rows, not 8 010,
-    -- joined to schools); the status as a number (1 compliant, 2 on track, 3 behind,
-    -- 4 non-compliant, 5 exempt), tested once per teacher as compliance_teacher_rows
-    -- writes it.
+    -- Counted per school and status (1 compliant, 2 on track, 3 behind, 4 non-compliant,
+    -- 5 exempt; tested once per teacher as compliance_teacher_rows writes it): one count
+    -- per row, not one FILTER per status; then the schools' counts (a few per school, not
+    -- a row per teacher) joined to schools and summed per unit. The year's rows are read
+    -- by their key (SET enable_seqscan off): a city's compliance_years (68 MB, more than a
+    -- quarter of a default 128 MB shared_buffers) read whole went through a ring of 256 kB
+    -- and came again from the OS at every call, 150 000 rows of other years filtered out
+    -- (141 ms cold); by the index only the year's rows and their pages (16 ms).
     RETURN QUERY
-    SELECT s.unit_code, sum(c.n)::bigint, sum(c.compliant)::bigint, sum(c.on_track)::bigint,
-           sum(c.behind)::bigint, sum(c.non_compliant)::bigint, sum(c.exempt)::bigint
+    SELECT s.unit_code, sum(c.n)::bigint, coalesce(sum(c.n) FILTER (WHERE c.st = 1), 0)::bigint,
+           coalesce(sum(c.n) FILTER (WHERE c.st = 2), 0)::bigint,
+           coalesce(sum(c.n) FILTER (WHERE c.st = 3), 0)::bigint,
+           coalesce(sum(c.n) FILTER (WHERE c.st = 4), 0)::bigint,
+           coalesce(sum(c.n) FILTER (WHERE c.st = 5), 0)::bigint
     FROM (
-        SELECT x.school_code, count(*) AS n, count(*) FILTER (WHERE x.st = 1) AS compliant,
-               count(*) FILTER (WHERE x.st = 2) AS on_track,
-               count(*) FILTER (WHERE x.st = 3) AS behind,
-               count(*) FILTER (WHERE x.st = 4) AS non_compliant,
-               count(*) FILTER (WHERE x.st = 5) AS exempt
-        FROM (
-            SELECT v.school_code,
-                   CASE WHEN v.tstatus = 'exempt' THEN 5
-                        WHEN v.y_absences >= pol.absence_limit THEN 4
-                        WHEN v.y_hours >= pol.hours_year AND v.y_school >= pol.school_hours_year
-                             AND (NOT pol.credits_enabled OR v.y_credits >= pol.credits_year)
-                        THEN 1
-                        WHEN y_over THEN 4
-                        WHEN v.y_hours >= n_hours AND v.y_school >= n_school
-                             AND (NOT pol.credits_enabled OR v.y_credits >= n_credits)
-                        THEN 2
-                        ELSE 3 END AS st
-            FROM (SELECT t.school_code, t.status AS tstatus,
-                         coalesce(CASE WHEN p_approved_only THEN k.a_hours ELSE k.hours END, 0)
-                             AS y_hours,
-                         coalesce(CASE WHEN p_approved_only THEN k.a_school_hours
-                                       ELSE k.school_hours END, 0) AS y_school,
-                         -- only where the policy counts credits (a constant of the plan)
-                         CASE WHEN pol.credits_enabled
-                              THEN coalesce(CASE WHEN p_approved_only
-                                                 THEN k.a_credits + k.a_credit_hours * pol.credit_factor
-                                                 ELSE k.credits + k.credit_hours * pol.credit_factor END,
-                                            0) END AS y_credits,
-                         coalesce(CASE WHEN p_approved_only THEN k.a_absences ELSE k.absences END, 0)
-                             AS y_absences
-                  FROM teachers t
-                  LEFT JOIN compliance_years k
-                      ON k.district_code = p_district AND k.basis = pol.year_basis
-                     AND k.year = p_year AND k.teacher_code = t.code
-                  WHERE t.district_code = p_district AND t.status <> 'left'
-                    AND (p_unit = '' OR t.school_code IN (
-                             SELECT u.code FROM schools u
-                             WHERE u.district_code = p_district AND u.unit_code = p_unit))) v) x
-        GROUP BY x.school_code) c
+        SELECT v.school_code,
+               CASE WHEN v.tstatus = 'exempt' THEN 5
+                    WHEN v.y_absences >= pol.absence_limit THEN 4
+                    WHEN v.y_hours >= pol.hours_year AND v.y_school >= pol.school_hours_year
+                         AND (NOT pol.credits_enabled OR v.y_credits >= pol.credits_year)
+                    THEN 1
+                    WHEN y_over THEN 4
+                    WHEN v.y_hours >= n_hours AND v.y_school >= n_school
+                         AND (NOT pol.credits_enabled OR v.y_credits >= n_credits)
+                    THEN 2
+                    ELSE 3 END AS st,
+               count(*) AS n
+        FROM (SELECT t.school_code, t.status AS tstatus,
+                     coalesce(CASE WHEN p_approved_only THEN k.a_hours ELSE k.hours END, 0)
+                         AS y_hours,
+                     coalesce(CASE WHEN p_approved_only THEN k.a_school_hours
+                                   ELSE k.school_hours END, 0) AS y_school,
+                     -- only where the policy counts credits (a constant of the plan)
+                     CASE WHEN pol.credits_enabled
+                          THEN coalesce(CASE WHEN p_approved_only
+                                             THEN k.a_credits + k.a_credit_hours * pol.credit_factor
+                                             ELSE k.credits + k.credit_hours * pol.credit_factor END,
+                                        0) END AS y_credits,
+                     coalesce(CASE WHEN p_approved_only THEN k.a_absences ELSE k.absences END, 0)
+                         AS y_absences
+              FROM teachers t
+              LEFT JOIN compliance_years k
+                  ON k.district_code = p_district AND k.basis = pol.year_basis
+                 AND k.year = p_year AND k.teacher_code = t.code
+              WHERE t.district_code = p_district AND t.status <> 'left'
+                AND (p_unit = '' OR t.school_code IN (
+                         SELECT u.code FROM schools u
+                         WHERE u.district_code = p_district AND u.unit_code = p_unit))) v
+        GROUP BY 1, 2) c
     JOIN schools s ON s.code = c.school_code
     GROUP BY s.unit_code;
 END
