@@ -552,6 +552,82 @@ BEGIN
 END
 $$;
 
+-- Per unit of reporting_matrix(p_district, p_from, p_to, p_unit), its expected unit-months
+-- and of them those received, on time, voided and flagged: the unit view's report counts,
+-- without a row per unit and month. A month without a report is expected when the unit was
+-- open and the deadline has passed; one with a report, when the unit was open. So a unit's
+-- expected months are its open months past their deadline and its reports of open months
+-- still waiting, and every other count is of its reports of open months (one a month at
+-- most: reports' key). One aggregate over a row per unit, a row per report and a row per
+-- flagged version (few: read from their partial index), no join whose misestimate could
+-- multiply rows (the filter unit_code = code is estimated at 8 units of 1 667). The wall as
+-- in reporting_matrix.
+CREATE OR REPLACE FUNCTION reporting_unit_counts(p_district text, p_from date, p_to date,
+                                                 p_unit text)
+RETURNS TABLE (unit_code text, expected bigint, received bigint, on_time bigint,
+               voided bigint, flagged bigint)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp
+SET plan_cache_mode = force_custom_plan AS $$
+DECLARE
+    w_district text := yx_wall_district();
+    w_unit text := yx_wall_unit();
+BEGIN
+    IF w_district NOT IN ('*', p_district) THEN
+        RETURN;
+    END IF;
+    RETURN QUERY
+    WITH m AS MATERIALIZED (
+        SELECT g.month::date AS month, now() <= report_deadline(p_district, g.month::date) AS waiting
+        FROM generate_series(p_from, p_to, interval '1 month') AS g(month)),
+    -- the district's reports of open unit-months (the wall: a school sees its own unit's)
+    r AS (
+        SELECT r.unit_code, r.status, r.on_time, m.waiting
+        FROM reports r
+        JOIN m ON m.month = r.month
+        JOIN schools u ON u.code = r.unit_code
+        WHERE r.district_code = p_district AND r.month BETWEEN p_from AND p_to
+          AND (p_unit = '' OR r.unit_code = p_unit) AND w_unit IN ('*', r.unit_code)
+          AND u.district_code = p_district
+          AND (u.opened IS NULL OR u.opened < m.month + interval '1 month')
+          AND (u.closed IS NULL OR u.closed >= m.month))
+    SELECT x.unit_code, sum(x.e)::bigint, sum(x.r)::bigint, sum(x.ot)::bigint,
+           sum(x.v)::bigint, sum(x.f)::bigint
+    FROM (
+        -- each unit, with its open months past their deadline
+        SELECT s.code AS unit_code, true AS is_unit,
+               (SELECT count(*) FROM m
+                WHERE NOT m.waiting AND (s.opened IS NULL OR s.opened < m.month + interval '1 month')
+                  AND (s.closed IS NULL OR s.closed >= m.month)) AS e,
+               0 AS r, 0 AS ot, 0 AS v, 0 AS f
+        FROM schools s
+        WHERE s.district_code = p_district AND s.unit_code = s.code
+          AND (p_unit = '' OR s.code = p_unit)
+        UNION ALL
+        -- each report of an open month (the months past their deadline are counted above)
+        SELECT r.unit_code, false, r.waiting::int,
+               (r.status IN ('submitted', 'approved', 'reopened'))::int,
+               (r.status IN ('submitted', 'approved', 'reopened') AND r.on_time)::int,
+               (r.status = 'voided')::int, 0
+        FROM r
+        UNION ALL
+        -- each flagged current version of such a report, looked up from the flagged
+        -- versions (not the reports scanned for each of them)
+        SELECT f.unit_code, false, 0, 0, 0, 0, 1
+        FROM report_versions v
+        JOIN reports f ON f.id = v.report_id AND f.current_version = v.version
+        JOIN m ON m.month = f.month
+        JOIN schools u ON u.code = f.unit_code
+        WHERE v.district_code = p_district AND v.flag_count > 0
+          AND (p_unit = '' OR v.unit_code = p_unit)
+          AND f.district_code = p_district AND f.month BETWEEN p_from AND p_to
+          AND w_unit IN ('*', f.unit_code) AND f.status <> 'voided'
+          AND (u.opened IS NULL OR u.opened < m.month + interval '1 month')
+          AND (u.closed IS NULL OR u.closed >= m.month)) x
+    GROUP BY x.unit_code
+    HAVING bool_or(x.is_unit);
+END
+$$;
+
 -- Months of year p_year whose report was due by p_as_of (deadline passed).
 CREATE OR REPLACE FUNCTION months_due(p_district text, p_year int, p_as_of date,
     OUT first_month date, OUT last_month date)
@@ -617,11 +693,12 @@ $$;
 
 -- Each run sets the grants whole: what is not granted here is revoked.
 REVOKE ALL ON FUNCTION months_elapsed, compliance_pro_rata, yx_reason, compliance_windows,
-    compliance_teachers, compliance_teacher_rows, reporting_matrix, months_due, teacher_records,
-    teacher_credit_factor, compliance_apply, compliance_rebuild_cycles, compliance_unit_counts
+    compliance_teachers, compliance_teacher_rows, reporting_matrix, reporting_unit_counts,
+    months_due, teacher_records, teacher_credit_factor, compliance_apply,
+    compliance_rebuild_cycles, compliance_unit_counts
     FROM PUBLIC, yanxiu_app, yanxiud_login;
 GRANT EXECUTE ON FUNCTION months_elapsed, compliance_pro_rata, yx_reason, compliance_windows,
     months_due, teacher_credit_factor TO PUBLIC;
 GRANT EXECUTE ON FUNCTION months_elapsed, compliance_pro_rata, yx_reason, compliance_windows,
-    compliance_teachers, compliance_teacher_rows, reporting_matrix, months_due, teacher_records,
-    teacher_credit_factor, compliance_unit_counts TO yanxiu_app;
+    compliance_teachers, compliance_teacher_rows, reporting_matrix, reporting_unit_counts,
+    months_due, teacher_records, teacher_credit_factor, compliance_unit_counts TO yanxiu_app;
