@@ -58,7 +58,7 @@ static const struct db_stmt compliance_stmts[] = {
      "non_compliant AS nc, exempt AS ex "
      "FROM compliance_unit_counts($1, $2::int, $3::date, $4::boolean, $5)), "
      "d AS (SELECT * FROM months_due($1, $2::int, $3::date)), "
-     "m AS (SELECT x.* FROM d, reporting_matrix($1, d.first_month, d.last_month) x "
+     "m AS (SELECT x.* FROM d, reporting_matrix($1, d.first_month, d.last_month, $5) x "
      "WHERE x.expected), "
      "rc AS (SELECT unit_code, count(*) AS e, count(*) FILTER (WHERE received) AS r, "
      "count(*) FILTER (WHERE on_time) AS ot, count(*) FILTER (WHERE state = 'voided') AS v, "
@@ -91,8 +91,7 @@ static const struct db_stmt compliance_stmts[] = {
      "SELECT to_char(x.month, 'YYYY-MM') AS month, count(*) FILTER (WHERE x.expected) AS expected, "
      "count(*) FILTER (WHERE x.expected AND x.received) AS received, "
      "count(*) FILTER (WHERE x.expected AND x.on_time) AS on_time "
-     "FROM r, reporting_matrix($1, r.f, r.t) x WHERE $5 = '' OR x.unit_code = $5 "
-     "GROUP BY x.month ORDER BY x.month"},
+     "FROM r, reporting_matrix($1, r.f, r.t, $5) x GROUP BY x.month ORDER BY x.month"},
     {"reporting_cells",
      "WITH r AS (SELECT CASE WHEN $4 <> '' THEN $4::date ELSE w.y_start END AS f, "
      "CASE WHEN $4 <> '' THEN $4::date ELSE least(date_trunc('month', w.y_end)::date, "
@@ -100,8 +99,7 @@ static const struct db_stmt compliance_stmts[] = {
      "FROM compliance_windows(policy_for_year($1, $2::int, $3::date), $2::int) w) "
      "SELECT x.unit_code, x.unit_name, to_char(x.month, 'YYYY-MM') AS month, "
      "CASE WHEN x.expected OR x.state = 'not_due' THEN x.state ELSE 'closed' END AS state "
-     "FROM r, reporting_matrix($1, r.f, r.t) x WHERE $5 = '' OR x.unit_code = $5 "
-     "ORDER BY x.unit_code, x.month"},
+     "FROM r, reporting_matrix($1, r.f, r.t, $5) x ORDER BY x.unit_code, x.month"},
     {"history_teacher",
      "SELECT t.code AS teacher_code, t.name, t.school_code, t.subject, t.research_group, "
      "t.homeroom, t.backbone, "

@@ -447,7 +447,7 @@ CREATE OR REPLACE FUNCTION compliance_unit_counts(p_district text, p_year int, p
 RETURNS TABLE (unit_code text, teachers bigint, compliant bigint, on_track bigint,
                behind bigint, non_compliant bigint, exempt bigint)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp
-SET plan_cache_mode = force_custom_plan SET work_mem = '32MB' AS $$
+SET plan_cache_mode = force_custom_plan SET work_mem = '32MB' SET enable_seqscan = off AS $$
 DECLARE
     pol policies := policy_for_year(p_district, p_year, p_as_of);
     w record;
@@ -480,72 +480,104 @@ BEGIN
     n_hours := compliance_pro_rata(pol.hours_year, y_m, 12, y_over);
     n_school := compliance_pro_rata(pol.school_hours_year, y_m, 12, y_over);
     n_credits := compliance_pro_rata(pol.credits_year, y_m, 12, y_over);
-    -- Counted per school, then the schools' counts summed per unit (267 rows, not 8 010,
-    -- joined to schools); the status as a number (1 compliant, 2 on track, 3 behind,
-    -- 4 non-compliant, 5 exempt), tested once per teacher as compliance_teacher_rows
-    -- writes it.
+    -- Counted per school and status (1 compliant, 2 on track, 3 behind, 4 non-compliant,
+    -- 5 exempt; tested once per teacher as compliance_teacher_rows writes it): one count
+    -- per row, not one FILTER per status; then the schools' counts (a few per school, not
+    -- a row per teacher) joined to schools and summed per unit. The year's rows are read
+    -- by their key (SET enable_seqscan off): a city's compliance_years (68 MB, more than a
+    -- quarter of a default 128 MB shared_buffers) read whole went through a ring of 256 kB
+    -- and came again from the OS at every call, 150 000 rows of other years filtered out
+    -- (141 ms cold); by the index only the year's rows and their pages (16 ms).
     RETURN QUERY
-    SELECT s.unit_code, sum(c.n)::bigint, sum(c.compliant)::bigint, sum(c.on_track)::bigint,
-           sum(c.behind)::bigint, sum(c.non_compliant)::bigint, sum(c.exempt)::bigint
+    SELECT s.unit_code, sum(c.n)::bigint, coalesce(sum(c.n) FILTER (WHERE c.st = 1), 0)::bigint,
+           coalesce(sum(c.n) FILTER (WHERE c.st = 2), 0)::bigint,
+           coalesce(sum(c.n) FILTER (WHERE c.st = 3), 0)::bigint,
+           coalesce(sum(c.n) FILTER (WHERE c.st = 4), 0)::bigint,
+           coalesce(sum(c.n) FILTER (WHERE c.st = 5), 0)::bigint
     FROM (
-        SELECT x.school_code, count(*) AS n, count(*) FILTER (WHERE x.st = 1) AS compliant,
-               count(*) FILTER (WHERE x.st = 2) AS on_track,
-               count(*) FILTER (WHERE x.st = 3) AS behind,
-               count(*) FILTER (WHERE x.st = 4) AS non_compliant,
-               count(*) FILTER (WHERE x.st = 5) AS exempt
-        FROM (
-            SELECT v.school_code,
-                   CASE WHEN v.tstatus = 'exempt' THEN 5
-                        WHEN v.y_absences >= pol.absence_limit THEN 4
-                        WHEN v.y_hours >= pol.hours_year AND v.y_school >= pol.school_hours_year
-                             AND (NOT pol.credits_enabled OR v.y_credits >= pol.credits_year)
-                        THEN 1
-                        WHEN y_over THEN 4
-                        WHEN v.y_hours >= n_hours AND v.y_school >= n_school
-                             AND (NOT pol.credits_enabled OR v.y_credits >= n_credits)
-                        THEN 2
-                        ELSE 3 END AS st
-            FROM (SELECT t.school_code, t.status AS tstatus,
-                         coalesce(CASE WHEN p_approved_only THEN k.a_hours ELSE k.hours END, 0)
-                             AS y_hours,
-                         coalesce(CASE WHEN p_approved_only THEN k.a_school_hours
-                                       ELSE k.school_hours END, 0) AS y_school,
-                         -- only where the policy counts credits (a constant of the plan)
-                         CASE WHEN pol.credits_enabled
-                              THEN coalesce(CASE WHEN p_approved_only
-                                                 THEN k.a_credits + k.a_credit_hours * pol.credit_factor
-                                                 ELSE k.credits + k.credit_hours * pol.credit_factor END,
-                                            0) END AS y_credits,
-                         coalesce(CASE WHEN p_approved_only THEN k.a_absences ELSE k.absences END, 0)
-                             AS y_absences
-                  FROM teachers t
-                  LEFT JOIN compliance_years k
-                      ON k.district_code = p_district AND k.basis = pol.year_basis
-                     AND k.year = p_year AND k.teacher_code = t.code
-                  WHERE t.district_code = p_district AND t.status <> 'left'
-                    AND (p_unit = '' OR t.school_code IN (
-                             SELECT u.code FROM schools u
-                             WHERE u.district_code = p_district AND u.unit_code = p_unit))) v) x
-        GROUP BY x.school_code) c
+        SELECT v.school_code,
+               CASE WHEN v.tstatus = 'exempt' THEN 5
+                    WHEN v.y_absences >= pol.absence_limit THEN 4
+                    WHEN v.y_hours >= pol.hours_year AND v.y_school >= pol.school_hours_year
+                         AND (NOT pol.credits_enabled OR v.y_credits >= pol.credits_year)
+                    THEN 1
+                    WHEN y_over THEN 4
+                    WHEN v.y_hours >= n_hours AND v.y_school >= n_school
+                         AND (NOT pol.credits_enabled OR v.y_credits >= n_credits)
+                    THEN 2
+                    ELSE 3 END AS st,
+               count(*) AS n
+        FROM (SELECT t.school_code, t.status AS tstatus,
+                     coalesce(CASE WHEN p_approved_only THEN k.a_hours ELSE k.hours END, 0)
+                         AS y_hours,
+                     coalesce(CASE WHEN p_approved_only THEN k.a_school_hours
+                                   ELSE k.school_hours END, 0) AS y_school,
+                     -- only where the policy counts credits (a constant of the plan)
+                     CASE WHEN pol.credits_enabled
+                          THEN coalesce(CASE WHEN p_approved_only
+                                             THEN k.a_credits + k.a_credit_hours * pol.credit_factor
+                                             ELSE k.credits + k.credit_hours * pol.credit_factor END,
+                                        0) END AS y_credits,
+                     coalesce(CASE WHEN p_approved_only THEN k.a_absences ELSE k.absences END, 0)
+                         AS y_absences
+              FROM teachers t
+              LEFT JOIN compliance_years k
+                  ON k.district_code = p_district AND k.basis = pol.year_basis
+                 AND k.year = p_year AND k.teacher_code = t.code
+              WHERE t.district_code = p_district AND t.status <> 'left'
+                AND (p_unit = '' OR t.school_code IN (
+                         SELECT u.code FROM schools u
+                         WHERE u.district_code = p_district AND u.unit_code = p_unit))) v
+        GROUP BY 1, 2) c
     JOIN schools s ON s.code = c.school_code
     GROUP BY s.unit_code;
 END
 $$;
 
--- Reporting units of the district and, per month of [p_from, p_to], whether
--- each was open and is expected to report, and what arrived: on_time, late,
--- returned, reopened, voided or missing; not_due when nothing arrived and the
--- deadline has not passed (such a month is not expected yet: a report that
--- arrived early is). A reopened report was received (it awaits a correction).
-CREATE OR REPLACE FUNCTION reporting_matrix(p_district text, p_from date, p_to date)
+-- Reporting units of the district (or unit p_unit alone, '' for all) and, per month of
+-- [p_from, p_to], whether each was open and is expected to report, and what arrived:
+-- on_time, late, returned, reopened, voided or missing; not_due when nothing arrived and
+-- the deadline has not passed (such a month is not expected yet: a report that arrived
+-- early is). A reopened report was received (it awaits a correction).
+--
+-- SECURITY DEFINER, the wall spelled out as the tables' policies have it (schools: the
+-- district; reports: the district, and a school account's own unit only): under the
+-- row-level wall the planner estimated the wall's filter to keep one report of the
+-- district's thousands, and either joined every report with every unit-month (a
+-- province's district: 10 million rows compared, 1.2 s) or, written as a probe per unit
+-- and month, made 20 000 index probes for a city (77 ms). Here the district's reports of
+-- the months are read in one range of reports_month and hashed against units x months,
+-- and the flagged versions (few: most versions have no flag) from their partial index
+-- (022): a city's 20 004 unit-months in some 20 ms (77 ms as probes).
+CREATE OR REPLACE FUNCTION reporting_matrix(p_district text, p_from date, p_to date,
+                                            p_unit text)
 RETURNS TABLE (unit_code text, unit_name text, month date, expected boolean, state text,
                received boolean, on_time boolean, flagged boolean)
-LANGUAGE sql STABLE AS $$
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp
+SET plan_cache_mode = force_custom_plan AS $$
+DECLARE
+    w_district text := yx_wall_district();
+    w_unit text := yx_wall_unit();
+BEGIN
+    IF w_district NOT IN ('*', p_district) THEN
+        RETURN; -- the district's units are not the caller's to see: no row, as the wall
+    END IF;
+    RETURN QUERY
     -- a month's deadline is the district's, the same for every unit: looked up once a month
     WITH m AS MATERIALIZED (
-        SELECT g.month, now() <= report_deadline(p_district, g.month::date) AS waiting
-        FROM generate_series(p_from, p_to, interval '1 month') AS g(month))
-    SELECT u.code, u.name, m.month::date,
+        SELECT g.month::date AS month, now() <= report_deadline(p_district, g.month::date) AS waiting
+        FROM generate_series(p_from, p_to, interval '1 month') AS g(month)),
+    r AS (
+        SELECT r.id, r.unit_code, r.month, r.status, r.on_time, r.current_version
+        FROM reports r
+        WHERE r.district_code = p_district AND r.month BETWEEN p_from AND p_to
+          AND (p_unit = '' OR r.unit_code = p_unit)
+          AND w_unit IN ('*', r.unit_code)),
+    f AS (
+        SELECT v.report_id, v.version FROM report_versions v
+        WHERE v.district_code = p_district AND v.flag_count > 0
+          AND (p_unit = '' OR v.unit_code = p_unit))
+    SELECT u.code, u.name, m.month,
            o.open AND (r.id IS NOT NULL OR NOT m.waiting),
            CASE WHEN r.id IS NULL AND o.open AND m.waiting THEN 'not_due'
                 WHEN r.id IS NULL THEN 'missing'
@@ -553,24 +585,17 @@ LANGUAGE sql STABLE AS $$
                 WHEN r.on_time THEN 'on_time' ELSE 'late' END,
            coalesce(r.status IN ('submitted', 'approved', 'reopened'), false),
            coalesce(r.status IN ('submitted', 'approved', 'reopened') AND r.on_time, false),
-           coalesce(r.flag_count > 0 AND r.status <> 'voided', false)
+           coalesce(f.report_id IS NOT NULL AND r.status <> 'voided', false)
     FROM schools u
     CROSS JOIN m
     CROSS JOIN LATERAL (
         SELECT (u.opened IS NULL OR u.opened < m.month + interval '1 month')
                    AND (u.closed IS NULL OR u.closed >= m.month) AS open) o
-    -- each unit's month by its key, a probe per unit and month (LIMIT: never a join): the
-    -- row-level wall's filter, estimated to keep one report of the district's thousands, once
-    -- made the planner join every report with every unit-month (a province's district: 10
-    -- million rows compared, 1.2 s)
-    LEFT JOIN LATERAL (
-        SELECT r.id, r.status, r.on_time, v.flag_count
-        FROM reports r
-        LEFT JOIN report_versions v ON v.report_id = r.id AND v.version = r.current_version
-        WHERE r.district_code = u.district_code AND r.unit_code = u.code
-          AND r.month = m.month::date
-        LIMIT 1) r ON true
+    LEFT JOIN r ON r.unit_code = u.code AND r.month = m.month
+    LEFT JOIN f ON f.report_id = r.id AND f.version = r.current_version
     WHERE u.district_code = p_district AND u.unit_code = u.code
+      AND (p_unit = '' OR u.code = p_unit);
+END
 $$;
 
 -- Months of year p_year whose report was due by p_as_of (deadline passed).
@@ -638,12 +663,12 @@ $$;
 
 -- Each run sets the grants whole: what is not granted here is revoked.
 REVOKE ALL ON FUNCTION months_elapsed, compliance_pro_rata, yx_reason, compliance_windows,
-    compliance_teachers, compliance_teacher_rows, reporting_matrix, months_due, teacher_records,
-    teacher_credit_factor, compliance_apply, compliance_rebuild_years, compliance_rebuild_cycles,
-    compliance_unit_counts
+    compliance_teachers, compliance_teacher_rows, reporting_matrix,
+    months_due, teacher_records, teacher_credit_factor, compliance_apply,
+    compliance_rebuild_years, compliance_rebuild_cycles, compliance_unit_counts
     FROM PUBLIC, yanxiu_app, yanxiud_login;
 GRANT EXECUTE ON FUNCTION months_elapsed, compliance_pro_rata, yx_reason, compliance_windows,
-    reporting_matrix, months_due, teacher_credit_factor TO PUBLIC;
+    months_due, teacher_credit_factor TO PUBLIC;
 GRANT EXECUTE ON FUNCTION months_elapsed, compliance_pro_rata, yx_reason, compliance_windows,
-    compliance_teachers, compliance_teacher_rows, reporting_matrix, months_due, teacher_records,
-    teacher_credit_factor, compliance_unit_counts TO yanxiu_app;
+    compliance_teachers, compliance_teacher_rows, reporting_matrix,
+    months_due, teacher_records, teacher_credit_factor, compliance_unit_counts TO yanxiu_app;
