@@ -1812,6 +1812,20 @@ static void reporting_rates(void **state)
     assert_int_equal(find_unit(resp->unit_compliance, RT_1)->reports_expected, 1);
     assert_int_equal(find_unit(resp->unit_compliance, RT_3)->reports_expected, 0);
     yxc_free(resp);
+    /* A flagged report counts in its unit's flagged_reports (the matrix reads the flagged
+     * versions from 022's partial index): RT_1's October at last, five activities with the same
+     * sign-in sheet (identical_signin). */
+    static const char *const rt_team[] = {"RT1A", "RT1B", NULL};
+    roster(c, RT_1, "综合", rt_team);
+    r = it_report_new(RT_1, "2026-10", 5, rt_team, 2);
+    submit_free(c, r);
+    u.as_of = "2026-11-20";
+    resp = units_ok(c, &u);
+    x = find_unit(resp->unit_compliance, RT_1);
+    assert_int_equal(x->reports_received, 2);
+    assert_int_equal(x->flagged_reports, 1);
+    assert_int_equal(find_unit(resp->unit_compliance, RT_4)->flagged_reports, 0);
+    yxc_free(resp);
     yxc_close(c);
 }
 
