@@ -111,8 +111,7 @@ static const struct db_stmt compliance_stmts[] = {
      "category, level, mode, hours, credits FROM teacher_records($1, $2) ORDER BY 5, 7"},
     {"history_totals",
      "WITH p AS (SELECT * FROM policy_at($1, $3::date)), "
-     "y AS (SELECT CASE WHEN p.year_basis = 'school' THEN extract(year FROM l.month)::int - "
-     "(extract(month FROM l.month) < 9)::int ELSE extract(year FROM l.month)::int END AS yr, "
+     "y AS (SELECT compliance_year_of(p.year_basis, l.month) AS yr, "
      "p.cycle_first_year AS cf, p.cycle_years AS cy, l.hours, l.approved "
      "FROM ledger_months l, p WHERE l.district_code = $1 AND l.teacher_code = $2), "
      "c AS (SELECT cf + floor((yr - cf)::numeric / cy)::int * cy AS c0, cy, hours, approved, yr "

@@ -133,12 +133,11 @@ $$;
 
 -- The years and cycles of those districts of p_districts whose kept bases are no longer
 -- those compliance_bases names (a policy added or removed a basis) counted again from
--- ledger_months. The exclusive lock waits for the submissions in flight (compliance_apply
--- holds it shared) and keeps new ones out until this transaction ends.
-CREATE OR REPLACE FUNCTION compliance_rebuild_years(p_districts text[]) RETURNS void
+-- ledger_months; returns those districts (their cycles are counted with their years). The
+-- exclusive lock waits for the submissions in flight (compliance_apply holds it shared) and
+-- keeps new ones out until this transaction ends.
+CREATE OR REPLACE FUNCTION compliance_rebuild_years(p_districts text[], OUT todo text[])
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-DECLARE
-    todo text[];
 BEGIN
     PERFORM pg_advisory_xact_lock(hashtext('policy ' || x.d))
     FROM (SELECT DISTINCT d FROM unnest(p_districts) AS u(d) ORDER BY 1) x;
@@ -619,10 +618,7 @@ $$;
 -- judging the month's year (school or calendar year, as the policy counts), as of today.
 CREATE OR REPLACE FUNCTION teacher_credit_factor(p_district text, p_month date) RETURNS numeric
 LANGUAGE sql STABLE AS $$
-    SELECT (policy_for_year(p_district,
-                CASE WHEN p.year_basis = 'school'
-                     THEN extract(year FROM p_month)::int - (extract(month FROM p_month) < 9)::int
-                     ELSE extract(year FROM p_month)::int END,
+    SELECT (policy_for_year(p_district, compliance_year_of(p.year_basis, p_month),
                 (now() AT TIME ZONE 'Asia/Shanghai')::date)).credit_factor
     FROM policy_at(p_district, p_month) p
 $$;

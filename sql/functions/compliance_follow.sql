@@ -67,12 +67,14 @@ BEGIN
 END
 $$;
 
--- A policy added, changed or removed: the districts' years are counted again where the
--- bases they keep change (compliance_rebuild_years), then their cycles.
+-- A policy added, changed or removed: the districts' years and cycles are counted again
+-- where the bases they keep change (compliance_rebuild_years), the cycles of the others
+-- (compliance_rebuild_cycles).
 CREATE OR REPLACE FUNCTION compliance_follow_policies() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     ds text[];
+    done text[];
 BEGIN
     IF TG_OP = 'INSERT' THEN
         ds := array(SELECT DISTINCT n.district_code FROM new_rows n);
@@ -81,8 +83,8 @@ BEGIN
     ELSE
         ds := array(SELECT DISTINCT o.district_code FROM old_rows o);
     END IF;
-    PERFORM compliance_rebuild_years(ds);
-    PERFORM compliance_rebuild_cycles(ds);
+    done := compliance_rebuild_years(ds);
+    PERFORM compliance_rebuild_cycles(array(SELECT unnest(ds) EXCEPT SELECT unnest(done)));
     RETURN NULL;
 END
 $$;
