@@ -39,6 +39,9 @@ struct sheet_spec {
     bool optional;
     bool wide; /* scores: a column per item besides these */
     struct col_spec cols[MAX_COLS];
+    /* Fields the template fills in ahead (签到表: the roster's 教师编号 and 姓名): a row with
+     * nothing else is one the template listed and nobody filled in, not an item. */
+    const char *prefilled[3];
 };
 
 static const struct sheet_spec activities_sheet = {
@@ -59,6 +62,7 @@ static const struct sheet_spec activities_sheet = {
      {"host", NULL, {"主持人"}, true, CT_TEXT, NULL},
      {"speaker", NULL, {"主讲人"}, false, CT_TEXT, NULL},
      {"hours", NULL, {"学时"}, true, CT_NUMBER, NULL}},
+    {NULL},
 };
 
 static const struct sheet_spec attendance_sheet = {
@@ -71,6 +75,7 @@ static const struct sheet_spec attendance_sheet = {
      {"name", NULL, {"姓名"}, false, CT_TEXT, NULL},
      {"status", NULL, {"签到", "签到情况"}, true, CT_TEXT, &vocab_attendance},
      {"hours", NULL, {"学时"}, false, CT_NUMBER, NULL}},
+    {"teacher_code", "name"},
 };
 
 static const struct sheet_spec external_sheet = {
@@ -87,6 +92,7 @@ static const struct sheet_spec external_sheet = {
      {"hours", NULL, {"学时"}, true, CT_NUMBER, NULL},
      {"credits", NULL, {"学分"}, false, CT_NUMBER, NULL},
      {"certificate", NULL, {"证书编号"}, false, CT_TEXT, NULL}},
+    {NULL},
 };
 
 static const struct sheet_spec teachers_sheet = {
@@ -103,6 +109,7 @@ static const struct sheet_spec teachers_sheet = {
      {"backbone", NULL, {"骨干教师"}, false, CT_FLAG, NULL},
      {"new_teacher", NULL, {"新任教师"}, false, CT_FLAG, NULL},
      {"status", NULL, {"状态"}, false, CT_TEXT, &vocab_teacher_status}},
+    {NULL},
 };
 
 static const struct sheet_spec units_sheet = {
@@ -116,6 +123,7 @@ static const struct sheet_spec units_sheet = {
      {"central_code", NULL, {"所属中心校"}, false, CT_TEXT, NULL},
      {"opened", NULL, {"开办日期"}, false, CT_DATE, NULL},
      {"closed", NULL, {"撤并日期"}, false, CT_DATE, NULL}},
+    {NULL},
 };
 
 /* Scores: long form (item, points) or wide form (a column per item). */
@@ -128,6 +136,7 @@ static const struct sheet_spec scores_sheet = {
      {"name", NULL, {"姓名"}, false, CT_TEXT, NULL},
      {"item", NULL, {"考核项目"}, false, CT_TEXT, NULL},
      {"points", NULL, {"得分"}, false, CT_NUMBER, NULL}},
+    {NULL},
 };
 
 static const struct sheet_spec *const report_sheets[] = {&activities_sheet, &attendance_sheet,
@@ -837,6 +846,17 @@ static bool add_item(struct layout *L, const struct layout_tab *t, struct layout
     return true;
 }
 
+/* Whether 1-based column c of tab t holds one of the fields its template fills in ahead. */
+static bool col_prefilled(const struct layout_tab *t, unsigned c)
+{
+    for (int i = 0; i < 3 && t->spec->prefilled[i]; i++) {
+        int f = tab_field(t, t->spec->prefilled[i]);
+        if (f >= 0 && t->col[f] == c)
+            return true;
+    }
+    return false;
+}
+
 /* The items of tab t (its header found and its columns mapped). False on out-of-memory. */
 static bool read_rows(struct layout *L, unsigned tab)
 {
@@ -851,10 +871,11 @@ static bool read_rows(struct layout *L, unsigned tab)
         bool any = false;
         for (unsigned c = 0; c < sh->cols && !any; c++) {
             const struct book_cell *cell = book_cell(t->book, t->sheet, r, c);
-            any = cell->kind != BOOK_EMPTY && cell->text[0];
+            any = cell->kind != BOOK_EMPTY && cell->text[0] && !col_prefilled(t, c + 1);
         }
         if (!any)
-            continue; /* an empty row (or only merged blanks) between the rows */
+            continue; /* an empty row (or only merged blanks, or only what the template filled
+                         in) between the rows */
         struct layout_origin o = {tab, r, 0, 0};
         char *vals[MAX_COLS] = {0};
         double nums[MAX_COLS] = {0};

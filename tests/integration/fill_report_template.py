@@ -2,7 +2,9 @@
 coordinator would in Excel, with openpyxl (Debian's /usr/bin/python3):
 dates as date cells, times as time cells, hours as numbers, the drop-down
 columns with their Chinese values, and 签到表's pre-filled roster rows given
-an activity and a status; the rows of the second activity added below.
+an activity and a status; the rows of the second activity added below, and
+the roster's rows once more as the template lists them, left unfilled (a
+copy for an activity the coordinator did not use: no sign-ins, not problems).
 Usage: fill_report_template.py TEMPLATE OUT MONTH(YYYY-MM) [wrong]
 `wrong` puts in four mistakes, one per kind (see WRONG), for the test that
 every problem is printed at its cell."""
@@ -49,6 +51,9 @@ r = att.max_row + 1
 for i, (code, name) in enumerate(roster):
     put(att, r + i, {"活动编号": "M02", "教师编号": code, "姓名": name,
                      "签到": "迟到" if i == 0 else "出席", "学时": 1 if i == 0 else None})
+r = att.max_row + 1
+for i, (code, name) in enumerate(roster):
+    put(att, r + i, {"教师编号": code, "姓名": name})
 
 if wrong:
     # WRONG: 研修活动!M3 学时 1.3 (not a multiple of 0.5); 研修活动!F2 内容类别 师德教育
