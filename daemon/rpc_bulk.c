@@ -23,6 +23,8 @@ static const struct db_stmt bulk_stmts[] = {
     /* After the batch's report_submit calls: every report's version, or the error
      * report_batch_problems when one of them was not written (it had problems). */
     {"bulk_written", "SELECT * FROM bulk_written($1, $2::text[])"},
+    /* Before them: the ledger's changes wait for the commit and are moved at once. */
+    {"ledger_batch_begin", "SELECT ledger_batch_begin()"},
 };
 
 void rpc_bulk_register(void)
@@ -254,7 +256,8 @@ static enum rpc_status batch_checked(struct rpc_req *req)
     /* The write, each report checking only when it had a problem here; with any problem
      * the batch is only checked, in a second pass that adds no problem twice. */
     struct db_job *job = batch_job(b, write_done);
-    bool ok = job && add_reports(b, job, b->check_only, true);
+    bool ok = job && db_job_add(job, "ledger_batch_begin", 0, NULL) &&
+              add_reports(b, job, b->check_only, true);
     if (ok && (b->check_only || req->pending->total)) {
         db_job_free(job);
         return submit_checks(b);

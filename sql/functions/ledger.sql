@@ -68,34 +68,42 @@ END
 $$;
 
 -- ---- maintained with the other ledgers ----------------------------------------
--- A report's change as one delta on the kept ledgers: the version that
--- stops counting (p_old_version, approved or pending as p_old_approved; NULL:
--- none did) taken off, the version that starts counting (p_new_version,
--- p_new_approved; NULL: none does) added. A resubmission applies the
--- difference between its two versions once; rows whose delta is nothing are
--- not touched. The teacher's month goes to ledger_months; the same delta under
+-- Reports' changes as one delta on the kept ledgers: for report p_reports[i], the
+-- version that stops counting (p_old_versions[i], approved or pending as
+-- p_old_approved[i]; NULL: none did) taken off, the version that starts counting
+-- (p_new_versions[i], p_new_approved[i]; NULL: none does) added. A resubmission
+-- applies the difference between its two versions once; rows whose delta is nothing
+-- are not touched. The teacher's month goes to ledger_months; the same delta under
 -- the year bases the district keeps goes to compliance_years and compliance_cycles
--- (compliance_apply, sql/functions/compliance.sql; ledger_years is their view
--- since 019). Called by the trigger on reports (ledger_follow,
--- sql/functions/triggers.sql); in plpgsql, its statements' plans cached per
--- session.
-CREATE OR REPLACE FUNCTION ledger_move(p_report bigint, p_old_version int, p_old_approved boolean,
-                                       p_new_version int, p_new_approved boolean)
+-- (compliance_apply, sql/functions/compliance.sql; ledger_years is their view since
+-- 019). Called by the trigger on reports (ledger_follow, sql/functions/triggers.sql)
+-- for one change, or at the commit of a batch for all of its changes at once
+-- (ledger_batch_apply): a teacher's year and cycle then take one upsert for the whole
+-- batch. Each version's rows are read by ledger_rows, by key. In plpgsql, its
+-- statements' plans cached per session.
+CREATE OR REPLACE FUNCTION ledger_move(p_reports bigint[], p_old_versions int[],
+                                       p_old_approved boolean[], p_new_versions int[],
+                                       p_new_approved boolean[])
 RETURNS void LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 DECLARE
     years ledger_years[];
 BEGIN
-    WITH r AS (SELECT district_code, month FROM reports WHERE id = p_report),
-    x AS (SELECT -1 AS sign, p_old_approved AS approved, o.*
-          FROM ledger_rows(p_report, p_old_version) o
-          WHERE p_old_approved IS NOT NULL
-          UNION ALL
-          SELECT 1, p_new_approved, n.*
-          FROM ledger_rows(p_report, p_new_version) n
-          WHERE p_new_approved IS NOT NULL),
+    WITH v AS (
+        SELECT mv.report_id, mv.old_version AS version, mv.old_approved AS approved, -1 AS sign
+        FROM unnest(p_reports, p_old_versions, p_old_approved)
+             AS mv(report_id, old_version, old_approved)
+        WHERE mv.old_approved IS NOT NULL
+        UNION ALL
+        SELECT mv.report_id, mv.new_version, mv.new_approved, 1
+        FROM unnest(p_reports, p_new_versions, p_new_approved)
+             AS mv(report_id, new_version, new_approved)
+        WHERE mv.new_approved IS NOT NULL),
+    x AS (SELECT r.district_code, r.month, v.sign, v.approved, o.*
+          FROM v JOIN reports r ON r.id = v.report_id,
+               LATERAL ledger_rows(v.report_id, v.version) o),
     -- a teacher's month (a report is of one month): the yearly roll-up adds the same sums
     m AS (
-        SELECT r.district_code, x.teacher_code, r.month, x.approved,
+        SELECT x.district_code, x.teacher_code, x.month, x.approved,
                sum(x.sign * x.hours) AS hours,
                coalesce(sum(x.sign * x.hours) FILTER (WHERE x.level = 'school'), 0) AS school_hours,
                coalesce(sum(x.sign * x.hours) FILTER (WHERE x.category = 'ethics'), 0) AS ethics_hours,
@@ -104,8 +112,8 @@ BEGIN
                coalesce(sum(x.sign * x.hours) FILTER (WHERE x.category = 'homeroom'), 0) AS homeroom_hours,
                sum(x.sign * x.credit_hours) AS credit_hours, sum(x.sign * x.credits) AS credits,
                coalesce(sum(x.sign * x.absences) FILTER (WHERE x.mode = 'centralized'), 0) AS absences
-        FROM r, x
-        GROUP BY r.district_code, x.teacher_code, r.month, x.approved),
+        FROM x
+        GROUP BY x.district_code, x.teacher_code, x.month, x.approved),
     -- (a month's delta may be nothing in total and not in its parts: any part counts)
     md AS (
         SELECT * FROM m
@@ -219,7 +227,8 @@ RETURNS TABLE (ledger text, key text, stored text, expected text) LANGUAGE sql S
 $$;
 
 -- Each run sets the grants whole: what is not granted here is revoked.
-REVOKE ALL ON FUNCTION version_activities, ledger_rows, ledger_move, ledger_totals_text
+REVOKE ALL ON FUNCTION version_activities, ledger_rows,
+    ledger_move(bigint[], int[], boolean[], int[], boolean[]), ledger_totals_text
     FROM PUBLIC, yanxiu_app, yanxiud_login;
 GRANT EXECUTE ON FUNCTION version_activities, ledger_rows, ledger_totals_text TO PUBLIC;
 GRANT EXECUTE ON FUNCTION version_activities, ledger_rows, ledger_totals_text TO yanxiu_app;

@@ -188,7 +188,9 @@ $$;
 -- A report counts (in the ledger) with its current version while it is
 -- submitted (pending) or approved. Only for a session's changes: the owner's
 -- tools (restore, the test seeds) write the ledger themselves, as before.
--- One delta per change (ledger_move): what stops counting off, what starts on.
+-- One delta per change (ledger_move): what stops counting off, what starts on;
+-- in a batch (ledger_batch_begin) the change waits in ledger_batch for the
+-- batch's commit, where ledger_batch_apply moves them all at once.
 CREATE OR REPLACE FUNCTION ledger_follow() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
@@ -200,15 +202,89 @@ BEGIN
     IF NOT (old_counts OR new_counts) OR yx_role() = '' THEN
         RETURN NULL;
     END IF;
-    PERFORM ledger_move(NEW.id,
-                        CASE WHEN old_counts THEN OLD.current_version END,
-                        CASE WHEN old_counts THEN OLD.status = 'approved' END,
-                        CASE WHEN new_counts THEN NEW.current_version END,
-                        CASE WHEN new_counts THEN NEW.status = 'approved' END);
+    IF current_setting('yanxiu.ledger_batch', true) = 'on' THEN
+        PERFORM ledger_batch_ours(true);
+        INSERT INTO pg_temp.ledger_batch
+        VALUES (NEW.id, CASE WHEN old_counts THEN OLD.current_version END,
+                CASE WHEN old_counts THEN OLD.status = 'approved' END,
+                CASE WHEN new_counts THEN NEW.current_version END,
+                CASE WHEN new_counts THEN NEW.status = 'approved' END);
+        RETURN NULL;
+    END IF;
+    PERFORM ledger_move(ARRAY[NEW.id],
+                        ARRAY[CASE WHEN old_counts THEN OLD.current_version END],
+                        ARRAY[CASE WHEN old_counts THEN OLD.status = 'approved' END],
+                        ARRAY[CASE WHEN new_counts THEN NEW.current_version END],
+                        ARRAY[CASE WHEN new_counts THEN NEW.status = 'approved' END]);
     RETURN NULL;
+END
+$$;
+
+-- Whether the session's temporary schema holds the queue of a batch's ledger changes,
+-- ledger_batch, made by us (ledger_batch_begin); when p_needed, its absence is an error
+-- too. A ledger_batch of another owner is always an error: the runtime role, which may
+-- create temporary tables, could have put one there with rows of any report, or a
+-- trigger that our INSERT would run as us.
+CREATE OR REPLACE FUNCTION ledger_batch_ours(p_needed boolean) RETURNS boolean
+LANGUAGE plpgsql STABLE SET search_path = public, pg_temp AS $$
+DECLARE
+    q regclass := to_regclass('pg_temp.ledger_batch');
+BEGIN
+    IF q IS NULL AND NOT p_needed THEN
+        RETURN false;
+    END IF;
+    IF q IS NULL OR (SELECT c.relowner <> (SELECT r.oid FROM pg_roles r WHERE r.rolname = current_user)
+                     FROM pg_class c WHERE c.oid = q) THEN
+        RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = 'ledger_batch_not_ours';
+    END IF;
+    RETURN true;
+END
+$$;
+
+-- The ledger's changes of a batch, kept until its commit (the deferred trigger
+-- reports_ledger_batch, 023): the first firing takes every change the batch queued
+-- and moves them in one ledger_move, the others find none. The queue must be the
+-- table ledger_batch_begin made, ours: one the runtime role made in the session's
+-- temporary schema could hold any report's change, of any district.
+CREATE OR REPLACE FUNCTION ledger_batch_apply() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    ids bigint[];
+    old_v int[];
+    old_a boolean[];
+    new_v int[];
+    new_a boolean[];
+BEGIN
+    PERFORM ledger_batch_ours(true);
+    WITH taken AS (DELETE FROM pg_temp.ledger_batch RETURNING *)
+    SELECT array_agg(report_id), array_agg(old_version), array_agg(old_approved),
+           array_agg(new_version), array_agg(new_approved)
+        INTO ids, old_v, old_a, new_v, new_a
+        FROM taken;
+    IF ids IS NOT NULL THEN
+        PERFORM ledger_move(ids, old_v, old_a, new_v, new_a);
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+-- A batch of reports in one transaction (the historical import in bulk,
+-- daemon/rpc_bulk.c): the ledger's changes wait for its commit and are moved at
+-- once (ledger_follow, ledger_batch_apply). Until this transaction ends.
+CREATE OR REPLACE FUNCTION ledger_batch_begin() RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    IF NOT ledger_batch_ours(false) THEN
+        CREATE TEMP TABLE ledger_batch (report_id bigint, old_version int, old_approved boolean,
+                                        new_version int, new_approved boolean)
+            ON COMMIT DELETE ROWS;
+    END IF;
+    PERFORM set_config('yanxiu.ledger_batch', 'on', true);
 END
 $$;
 
 -- Each run sets the grants whole: what is not granted here is revoked.
 REVOKE ALL ON FUNCTION yx_guard_report, yx_guard_report_version, yx_guard_teacher,
-    yx_guard_version_rows, ledger_follow FROM PUBLIC, yanxiu_app, yanxiud_login;
+    yx_guard_version_rows, ledger_follow, ledger_batch_ours, ledger_batch_apply,
+    ledger_batch_begin FROM PUBLIC, yanxiu_app, yanxiud_login;
+GRANT EXECUTE ON FUNCTION ledger_batch_begin TO yanxiu_app;

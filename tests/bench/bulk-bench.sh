@@ -13,7 +13,8 @@
 # and of the client, the database's size before and after; and, with
 # YX_BENCH_STATEMENTS=1, the statements (nested ones too, pg_stat_statements
 # track = all) that took the most time, per report. Then the same batches are
-# sent again: every report answers as replayed, nothing is written.
+# sent again: every report answers as replayed, nothing is written; and
+# `yanxiud verify-ledger` checks the kept sums against the rows.
 #
 # Settings (environment):
 #   YX_BENCH_UNITS        schools (default 267, a county)
@@ -133,6 +134,9 @@ fi
 run replay
 written=$(psql -c "SELECT count(*) FROM report_versions WHERE district_code = '$d' AND imported")
 [ "$written" = $((units * months)) ] || die "$written imported versions, not $((units * months))"
+"$YX_YANXIUD" -c "$YX_CONF" verify-ledger >"$B/verify.out" 2>&1 ||
+    die "verify-ledger found differences: $(tail -5 "$B/verify.out")"
+say "verify-ledger: the ledgers agree with the rows"
 kill -TERM "$daemon_pid"
 wait "$daemon_pid" || die "yanxiud exited with status $? on SIGTERM"
 trap - EXIT

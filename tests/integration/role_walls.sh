@@ -238,7 +238,34 @@ refused "count its own report's version as approved through the kept years' func
     "SELECT compliance_apply(ARRAY[('$D', 'T1', 'calendar', 2026, true, 100, 0, 0, 0, 0, 100, 0,
                                     0)::ledger_years]);"
 refused "count its own report's version as approved through the ledgers' function" \
-    "SELECT ledger_move(id, NULL, NULL, 1, true) FROM reports WHERE month = '2026-01-01';"
+    "SELECT ledger_move(ARRAY[id], ARRAY[NULL::int], ARRAY[NULL::boolean], ARRAY[1], ARRAY[true])
+     FROM reports WHERE month = '2026-01-01';"
+# a batch's queue of ledger changes (023) is the owner's: one of the runtime role's making, in
+# the session's temporary schema, holding another unit's report (or a trigger our INSERT would
+# run as the owner) is refused, and so is the batch's setting without the owner's queue
+batch_refused() {
+    as_school "$2"
+    local now
+    now=$(state)
+    expect "school session: $1 -> refused as not the owner's queue" \
+        '[ "$rc" != 0 ] && [[ $out == *"ERROR:  ledger_batch_not_ours"* ]] && [ "$now" = "$before" ]'
+}
+batch_refused "queue another unit's report in a ledger batch of its own making" \
+    "SELECT set_config('yanxiu.ledger_batch', 'on', true);
+     CREATE TEMP TABLE ledger_batch (report_id bigint, old_version int, old_approved boolean,
+                                     new_version int, new_approved boolean);
+     GRANT ALL ON ledger_batch TO PUBLIC;
+     INSERT INTO ledger_batch VALUES ($other_report, NULL, NULL, 1, true);
+     SELECT * FROM report_submit('$D', '$U', '', '2026-04-01', 'rw-batch-key-0001', '\\x00',
+               false, true, '寒假', '',
+               '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}',
+               '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}');"
+batch_refused "defer its report's ledger change without the owner's queue" \
+    "SELECT set_config('yanxiu.ledger_batch', 'on', true);
+     SELECT * FROM report_submit('$D', '$U', '', '2026-04-01', 'rw-batch-key-0002', '\\x00',
+               false, true, '寒假', '',
+               '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}',
+               '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}');"
 
 # a historical import (历史导入, issue 12) is the district's: not by calling report_submit with
 # p_submitted_at either

@@ -8,7 +8,11 @@
  *     the daemon sees) writes nothing at all, and every problem names its
  *     report (unit, month, "reports[N]." path), in the connection's language;
  *   - a school may not send one; the bounds (no report, too many, the same
- *     unit and month twice, a report without its submission time).
+ *     unit and month twice, a report without its submission time);
+ *   - the ledger's changes of a batch are moved once, at its commit (023): the
+ *     kept sums agree with the rows, and a failure at the commit itself, after
+ *     every statement of the batch has answered, writes nothing and is
+ *     answered as a failure.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -62,6 +66,10 @@ static char *written(void)
                "'events ' || (SELECT count(*) FROM report_events), "
                "'ledger ' || (SELECT count(*) || ' ' || md5(coalesce(string_agg(l::text, ',' "
                "ORDER BY l::text), '')) FROM ledger l), "
+               "'months ' || (SELECT md5(coalesce(string_agg(l::text, ',' ORDER BY l::text), '')) "
+               "FROM ledger_months l), "
+               "'years ' || (SELECT md5(coalesce(string_agg(l::text, ',' ORDER BY l::text), '')) "
+               "FROM compliance_years l), "
                "'audit ' || (SELECT count(*) FROM audit_log));");
     out[strcspn(out, "\n")] = '\0';
     return out;
@@ -364,6 +372,51 @@ static void batch_bounds(void **state)
     batch_free(&b);
 }
 
+/* Months 12..15 of both units in one batch: the teachers' years take the four months'
+ * hours in one move at the commit. First the commit itself fails (the deferred move raises,
+ * replaced for the test): nothing is written and the answer is a failure, not the batch's
+ * versions; then, restored, the batch is written and the kept sums agree with the rows. */
+static void batch_ledger_moves_at_commit(void **state)
+{
+    (void)state;
+    struct batch b;
+    batch_init(&b);
+    for (int back = 12; back <= 15; back++) {
+        batch_add(&b, report(UNIT_1, back));
+        batch_add(&b, report(UNIT_2, back));
+    }
+    char *def = it_psql_ok(false, "SELECT pg_get_functiondef('ledger_batch_apply'::regproc);");
+    free(it_psql_ok(false, "CREATE OR REPLACE FUNCTION ledger_batch_apply() RETURNS trigger "
+                           "LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp "
+                           "AS $$ BEGIN RAISE EXCEPTION 'test_bulk: this commit fails'; END $$;"));
+    char *before = written();
+    Yanxiu__V1__Envelope *resp = send_batch(district, &b);
+    char d[4096];
+    it_describe(resp, d, sizeof(d));
+    printf("the commit failing: %s\n", d);
+    if (resp->body_case != YANXIU__V1__ENVELOPE__BODY_ERROR)
+        fail_msg("a batch whose commit failed was answered %s", d);
+    yxc_free(resp);
+    char *after = written();
+    assert_string_equal(before, after);
+    free(after);
+    free(it_psql_ok(false, "%s;", def));
+    free(def);
+
+    resp = send_batch(district, &b);
+    const Yanxiu__V1__SubmitBatchReply *a = assert_written(resp, "the batch, its commit restored");
+    assert_int_equal(a->written, 8);
+    yxc_free(resp);
+    assert_int_equal(it_psql_long(false, "SELECT count(*) FROM ledger_differences()"), 0);
+    /* each teacher's months are there, the four of them */
+    assert_int_equal(it_psql_long(false, "SELECT count(*) FROM ledger_months WHERE teacher_code = "
+                                         "'BK101' AND month >= '%s-01' AND month <= '%s-01'",
+                                  month_ago(15), month_ago(12)),
+                     4);
+    free(before);
+    batch_free(&b);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, arm, disarm)
@@ -372,6 +425,7 @@ int main(void)
         T(bad_report_in_the_middle_writes_nothing),
         T(school_may_not_send_a_batch),
         T(batch_bounds),
+        T(batch_ledger_moves_at_commit),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
