@@ -15,9 +15,11 @@
 -- * the other reports' sign-ins are those of this version's teachers on this
 --   version's days: per teacher (a lateral subquery, OFFSET 0), two probes of
 --   attendance_teacher_day_report (020) by (district, teacher, day) and the
---   report ids below and above this one (its own versions are not read), then
---   the report and the activity of each row found by their keys; nothing is
---   joined by month;
+--   report ids below and above this one (its own versions are not read); for
+--   a first version, which has no other version to pass over, one range per
+--   teacher from the version's first day to its last (023); then the report
+--   and the activity of each row found by their keys; nothing is joined by
+--   month;
 -- * overlapping pairs come from one sort of a teacher's day: each sign-in is
 --   compared with the ones that started before it on the same day (a window
 --   over the day, then its arrays unnested), never a join of the sign-ins
@@ -29,6 +31,8 @@ DECLARE
     n int;
     day date; -- the day the version was submitted (today, or an imported report's day)
     days date[]; -- the version's days with a sign-in (present or late)
+    day_lo date; -- the first of them
+    day_hi date; -- the last of them
     -- the version's activities, subscript idx + 1
     a_ref text[];
     a_date date[];
@@ -46,7 +50,8 @@ BEGIN
     SELECT v.ref, v.date, v.start_time, v.end_time, v.hours
         INTO a_ref, a_date, a_start, a_end, a_hours
         FROM version_activities(p_report, p_version) v;
-    SELECT array_agg(DISTINCT t.date) INTO days FROM attendance t
+    SELECT array_agg(DISTINCT t.date), min(t.date), max(t.date) INTO days, day_lo, day_hi
+        FROM attendance t
         WHERE t.report_id = p_report AND t.version = p_version
           AND t.status IN ('present', 'late');
     INSERT INTO report_flags (report_id, version, district_code, unit_code, n, kind, teacher_code,
@@ -62,11 +67,13 @@ BEGIN
             FROM attendance t
             WHERE t.report_id = p_report AND t.version = p_version
               AND t.status IN ('present', 'late')),
+        teachers AS (SELECT DISTINCT teacher_code FROM mine),
         others AS (
+            -- a later version: the reports numbered below this one, then above, on each of
+            -- the version's days; two ranges of the index, so that this report's own kept
+            -- versions are not read at all (020)
             SELECT o.*
-            FROM (SELECT DISTINCT teacher_code FROM mine) mt
-            -- the reports numbered below this one, then above: two ranges of the index, so
-            -- that this report's own kept versions are not read at all (020)
+            FROM teachers mt
             CROSS JOIN (VALUES (0::bigint, p_report - 1),
                                (p_report + 1, 9223372036854775807::bigint)) AS rng(lo, hi)
             CROSS JOIN LATERAL (
@@ -80,7 +87,29 @@ BEGIN
                   AND x.date = ANY (days) AND x.report_id BETWEEN rng.lo AND rng.hi
                   AND x.status IN ('present', 'late')
                   AND o.current_version = x.version AND o.status IN ('submitted', 'approved')
-                OFFSET 0) o),
+                OFFSET 0) o
+            WHERE p_version > 1
+            UNION ALL
+            -- a first version, a report's only one (most reports): one range of the index
+            -- per teacher, from the version's first day to its last, instead of two per day;
+            -- of its own rows only this version's sign-ins are read, and passed over
+            SELECT o.*
+            FROM teachers mt
+            CROSS JOIN LATERAL (
+                SELECT x.teacher_code, a.ref, a.date, a.start_time, a.end_time,
+                       coalesce(x.hours, a.hours) AS h, o.unit_code
+                FROM attendance x
+                JOIN reports o ON o.id = x.report_id
+                JOIN activities a ON a.report_id = x.report_id AND a.version = x.version
+                                 AND a.idx = x.act_idx
+                WHERE x.district_code = r.district_code AND x.teacher_code = mt.teacher_code
+                  AND x.date BETWEEN day_lo AND day_hi
+                  -- (+ 0: a filter of the rows read, not a descent of the index per day)
+                  AND x.date + 0 = ANY (days) AND x.report_id <> p_report
+                  AND x.status IN ('present', 'late')
+                  AND o.current_version = x.version AND o.status IN ('submitted', 'approved')
+                OFFSET 0) o
+            WHERE p_version = 1),
         -- a teacher's day: this version's sign-ins (unit NULL) and the others'
         spans AS (
             SELECT teacher_code, date, idx, ref, start_time, end_time, NULL::text AS unit

@@ -22,6 +22,8 @@
 #   YX_BENCH_BATCH        reports a request (default 100; at most 500)
 #   YX_BENCH_CONNECTIONS  client connections, one batch in flight on each (default 2)
 #   YX_BENCH_POOL         the daemon's pool_size (default the connections)
+#   YX_BENCH_BY_UNIT=1    the reports unit by unit (a unit's months together in a
+#                         batch), not month by month (all units' reports of a month)
 #   YX_BENCH_STATEMENTS=1 pg_stat_statements, as above
 #   YX_BULK_LOAD          the bulk_load binary (default: the build dir's)
 #   YX_REPORT_LOAD        the report_load binary (its `files` makes the county)
@@ -49,6 +51,8 @@ batch=${YX_BENCH_BATCH:-100}
 conns=${YX_BENCH_CONNECTIONS:-2}
 pool=${YX_BENCH_POOL:-$conns}
 statements=${YX_BENCH_STATEMENTS:-0}
+order=()
+[ "${YX_BENCH_BY_UNIT:-0}" = 1 ] && order=(--by-unit)
 d=340101
 password=bulk-Pa55word-not-secret
 B=$YX_DIR/bulkbench
@@ -104,7 +108,7 @@ proc_cpu() { awk -v hz="$clk" '{ sub(/^.*\) /, ""); printf "%.3f", ($12 + $13) /
 db_size() { psql -c "SELECT pg_database_size(current_database())"; }
 per() { awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN { printf "%.2f", (b - a) * 1000 / n }'; }
 
-say "$units schools x 30 teachers, $months months: $((units * months)) reports in batches of $batch over $conns connections (pool $pool), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+say "$units schools x 30 teachers, $months months: $((units * months)) reports ${order:+unit by unit }in batches of $batch over $conns connections (pool $pool), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
 size0=$(db_size)
 run() { # LABEL: every report, through the bulk path
     local label=$1 pg0 d0 out status=0
@@ -112,7 +116,7 @@ run() { # LABEL: every report, through the bulk path
     d0=$(proc_cpu "$daemon_pid")
     out=$(YANXIU_PASSWORD=$password "$bulk" --district "$d" --units "$units" --months "$months" \
         --batch "$batch" --connections "$conns" --user "bulk$d" --token-file "$B/token" \
-        --label "$label" 2>&1) || status=$?
+        --label "$label" "${order[@]}" 2>&1) || status=$?
     printf '%s\n' "$out" | { grep -v '^RESULT' || true; }
     [ "$status" = 0 ] || die "bulk_load: some batches failed (above)"
     local n

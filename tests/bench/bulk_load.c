@@ -5,12 +5,14 @@
  *
  *   bulk_load --district D --units U --months M --user NAME
  *             [--batch N] [--connections C] [--server HOST:PORT]
- *             [--key-prefix P] [--label L] [--token-file FILE]
+ *             [--key-prefix P] [--label L] [--token-file FILE] [--by-unit]
  *
  * logs in (password from $YANXIU_PASSWORD, or the token saved in FILE by an
  * earlier run), then sends the U x M reports (unit u of D0001.. as
  * tests/bench/report_load files makes them, 30 teachers T<unit>-01..30; the
- * M months that ended last) in batches of N, one batch in flight on each of
+ * M months that ended last; month by month, all units' reports of a month
+ * together, or with --by-unit unit by unit, a unit's months together, as a
+ * manifest listing each school's folder would) in batches of N, one batch in flight on each of
  * C connections, and prints reports/s, the batches' latency and the CPU time
  * the client used. Each report has 8 activities on different days, each
  * teacher signed in to each (present, late, excused, absent in a mix), and
@@ -43,6 +45,7 @@
 struct opts {
     const char *district, *user, *server, *key_prefix, *label, *token_file;
     int units, months, batch, connections;
+    bool by_unit; /* a unit's months together (--by-unit), not a month's units */
     int cur_year, cur_month; /* the last month ended (Asia/Shanghai) */
 };
 
@@ -93,15 +96,17 @@ static int days_in(int y, int m)
     return m == 2 && leap ? 29 : d[m - 1];
 }
 
-/* Report k: unit k % U, month k / U months before the last month ended. */
+/* Report k: unit k % U, month k / U months before the last month ended; by unit, unit k / M,
+ * month k % M months before. Its key names its unit and month, whatever the order. */
 static void report_build(const struct opts *o, long k, struct report *r)
 {
-    int u = (int)(k % o->units);
-    long t = (long)o->cur_year * 12 + (o->cur_month - 1) - k / o->units;
+    int u = (int)(o->by_unit ? k / o->months : k % o->units);
+    long back = o->by_unit ? k % o->months : k / o->units;
+    long t = (long)o->cur_year * 12 + (o->cur_month - 1) - back;
     int year = (int)(t / 12), month = (int)(t % 12) + 1;
     snprintf(r->unit, sizeof(r->unit), "%s%04d", o->district, (u + 1) % 10000);
     snprintf(r->month, sizeof(r->month), "%04d-%02d", year % 10000, month % 100);
-    snprintf(r->key, sizeof(r->key), "%s-import-%08ld", o->key_prefix, k);
+    snprintf(r->key, sizeof(r->key), "%s-import-%04d-%03ld", o->key_prefix, u, back);
     snprintf(r->at, sizeof(r->at), "%s-%02d 18:00", r->month, days_in(year, month));
     yanxiu__v1__submit_report_request__init(&r->req);
     r->req.unit_code = r->unit;
@@ -348,6 +353,7 @@ int main(int argc, char **argv)
         {"key-prefix", required_argument, NULL, 'k'},
         {"label", required_argument, NULL, 'l'},
         {"token-file", required_argument, NULL, 'T'},
+        {"by-unit", no_argument, NULL, 'B'},
         {NULL, 0, NULL, 0},
     };
     struct opts o = {.server = getenv("YX_SERVER"),
@@ -389,10 +395,13 @@ int main(int argc, char **argv)
         case 'T':
             o.token_file = optarg;
             break;
+        case 'B':
+            o.by_unit = true;
+            break;
         default:
             bench_die("usage: bulk_load --district D --units U --months M --user NAME [--batch N] "
                       "[--connections C] [--server HOST:PORT] [--key-prefix P] [--label L] "
-                      "[--token-file FILE]");
+                      "[--token-file FILE] [--by-unit]");
         }
     }
     if (!o.district || !o.units || !o.user || !o.server)

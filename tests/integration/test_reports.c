@@ -1454,6 +1454,17 @@ static void overlapping_activities_are_flagged(void **state)
     assert_flag(s, "overlap", "TA01", "of unit " UNIT_A, "SubmitReport of unit B");
     assert_flag(s, "overlap", "TA01", "OV-B1", "SubmitReport of unit B");
     assert_false(has_flag(s, "overlap", "TB01", NULL));
+    uint32_t b_flags = s->flag_count;
+    yxc_free(resp);
+    /* B's second version (a later version reads the other reports by two ranges, a first
+     * by one): the same flags, A's report found again, B's own first version not */
+    it_report_new_key(rb);
+    resp = submit_ok(&SCHOOL_B, rb);
+    s = resp->report_reply;
+    assert_int_equal(s->version, 2);
+    assert_flag(s, "overlap", "TA01", "of unit " UNIT_A, "SubmitReport of unit B, version 2");
+    assert_false(has_flag(s, "overlap", "TB01", NULL));
+    assert_int_equal(s->flag_count, b_flags);
     yxc_free(resp);
     ls = listed(&DIST_X, UNIT_B, m, &resp);
     assert_flag(ls, "overlap", "TA01", "of unit " UNIT_A, "ListReports of unit B");
