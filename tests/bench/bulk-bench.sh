@@ -134,6 +134,13 @@ if [ "$statements" = 1 ]; then
                              left(regexp_replace(query, '\s+', ' ', 'g'), 110)
                       FROM pg_stat_statements WHERE total_exec_time > 0
                       ORDER BY total_exec_time DESC LIMIT 15" | sed 's/^/    /'
+    say "the tables most updated: updates (HOT: without a new index entry), dead rows, sizes"
+    psql -F ' | ' -c "SELECT relname, n_tup_ins || ' inserted', n_tup_upd || ' updated',
+                             n_tup_hot_upd || ' HOT', n_dead_tup || ' dead',
+                             pg_size_pretty(pg_relation_size(relid)) || ' heap',
+                             pg_size_pretty(pg_indexes_size(relid)) || ' indexes'
+                      FROM pg_stat_user_tables WHERE n_tup_upd > 0
+                      ORDER BY n_tup_upd DESC LIMIT 8" | sed 's/^/    /'
 fi
 run replay
 written=$(psql -c "SELECT count(*) FROM report_versions WHERE district_code = '$d' AND imported")
