@@ -18,8 +18,10 @@ Usage: message_catalogs.py SOURCE_DIR TEST_MSG_BINARY
    the list (so that it only shrinks).
 Debian's python3 only; the gettext tools from the gettext package.
 """
+import atexit
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -75,6 +77,7 @@ def po_entry(ctx, msgid):
 
 def main():
     tmp = tempfile.mkdtemp(prefix="yx-msgcat.")
+    atexit.register(shutil.rmtree, tmp, True)  # whatever the outcome: not left in /tmp
     # 1. the embedded catalogs
     r = run([TEST_MSG])
     sys.stdout.write(r.stdout + r.stderr)
