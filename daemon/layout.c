@@ -32,6 +32,7 @@ struct col_spec {
 };
 
 #define MAX_COLS 16
+#define MAX_PREFILLED 2 /* fields a sheet's template fills in ahead (sheet_spec.prefilled) */
 
 struct sheet_spec {
     enum layout_list list;
@@ -41,7 +42,7 @@ struct sheet_spec {
     struct col_spec cols[MAX_COLS];
     /* Fields the template fills in ahead (签到表: the roster's 教师编号 and 姓名): a row with
      * nothing else is one the template listed and nobody filled in, not an item. */
-    const char *prefilled[3];
+    const char *prefilled[MAX_PREFILLED];
 };
 
 static const struct sheet_spec activities_sheet = {
@@ -846,15 +847,13 @@ static bool add_item(struct layout *L, const struct layout_tab *t, struct layout
     return true;
 }
 
-/* Whether 1-based column c of tab t holds one of the fields its template fills in ahead. */
-static bool col_prefilled(const struct layout_tab *t, unsigned c)
+/* The 1-based columns of tab t holding the fields its template fills in ahead (0: none). */
+static void prefilled_cols(const struct layout_tab *t, unsigned pre[MAX_PREFILLED])
 {
-    for (int i = 0; i < 3 && t->spec->prefilled[i]; i++) {
-        int f = tab_field(t, t->spec->prefilled[i]);
-        if (f >= 0 && t->col[f] == c)
-            return true;
+    for (int i = 0; i < MAX_PREFILLED; i++) {
+        int f = t->spec->prefilled[i] ? tab_field(t, t->spec->prefilled[i]) : -1;
+        pre[i] = f >= 0 ? t->col[f] : 0;
     }
-    return false;
 }
 
 /* The items of tab t (its header found and its columns mapped). False on out-of-memory. */
@@ -867,11 +866,16 @@ static bool read_rows(struct layout *L, unsigned tab)
         nf++;
     bool wide = t->spec->wide && !t->col[tab_field(t, "item")];
     int subject = tab_field(t, "subject_code"), points = tab_field(t, "points");
+    unsigned pre[MAX_PREFILLED];
+    prefilled_cols(t, pre);
     for (unsigned r = t->header_row + 1; r < sh->rows; r++) {
         bool any = false;
         for (unsigned c = 0; c < sh->cols && !any; c++) {
             const struct book_cell *cell = book_cell(t->book, t->sheet, r, c);
-            any = cell->kind != BOOK_EMPTY && cell->text[0] && !col_prefilled(t, c + 1);
+            bool pref = false;
+            for (int i = 0; i < MAX_PREFILLED; i++)
+                pref = pref || pre[i] == c + 1;
+            any = cell->kind != BOOK_EMPTY && cell->text[0] && !pref;
         }
         if (!any)
             continue; /* an empty row (or only merged blanks, or only what the template filled

@@ -19,7 +19,10 @@ CREATE CONSTRAINT TRIGGER reports_ledger_batch AFTER UPDATE ON reports
                        AND (OLD.status, OLD.current_version) IS DISTINCT FROM
                            (NEW.status, NEW.current_version))
     EXECUTE FUNCTION ledger_batch_apply();
+-- (an inserted report queues a change only when it counts from the start: report_submit's
+-- new report does not, its update to the version does)
 CREATE CONSTRAINT TRIGGER reports_ledger_batch_new AFTER INSERT ON reports
     DEFERRABLE INITIALLY DEFERRED
-    FOR EACH ROW WHEN (current_setting('yanxiu.ledger_batch', true) = 'on')
+    FOR EACH ROW WHEN (current_setting('yanxiu.ledger_batch', true) = 'on'
+                       AND NEW.status IN ('submitted', 'approved') AND NEW.current_version > 0)
     EXECUTE FUNCTION ledger_batch_apply();
